@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// cliContext marks admin commands as the CLI in the audit log.
+func cliContext(ctx context.Context) context.Context {
+	return app.WithRequestInfo(ctx, app.RequestInfo{Actor: "cli"})
+}
+
+// userError prints a domain error's message (it is safe to show) and
+// returns exit status 1; other errors pass through.
+func userError(stderr io.Writer, err error) error {
+	if e := billing.AsError(err); e != nil {
+		fmt.Fprintf(stderr, "cuota: %s\n", e.Message)
+		return exitError(1)
+	}
+	return err
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("migrate", "cuota migrate", stderr)
+	if done, err := parseFlags(fs, args); done {
+		return err
+	}
+	e, err := openEnv(ctx, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer e.store.Close()
+	fmt.Fprintln(stdout, "migrations applied")
+	return nil
+}
+
+func merchantCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "create" && args[0] != "list") {
+		fmt.Fprintln(stderr, "Usage: cuota merchant create --name N [--timezone Z] [--locale L] | cuota merchant list")
+		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
+			return nil
+		}
+		return exitError(2)
+	}
+	if args[0] == "list" {
+		fs := newFlagSet("merchant list", "cuota merchant list", stderr)
+		if done, err := parseFlags(fs, args[1:]); done {
+			return err
+		}
+		e, err := openEnv(ctx, getenv, stderr)
+		if err != nil {
+			return err
+		}
+		defer e.store.Close()
+		ms, err := e.app.ListMerchants(ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", m.ID, m.Name, m.Timezone, m.Locale)
+		}
+		return nil
+	}
+	fs := newFlagSet("merchant create", "cuota merchant create --name N [--timezone Z] [--locale L]", stderr)
+	name := fs.String("name", "", "merchant name (required)")
+	tz := fs.String("timezone", "UTC", "IANA time zone for billing calendars, e.g. America/Santiago")
+	locale := fs.String("locale", "es-CL", "default language of pages and emails (es-CL or en)")
+	if done, err := parseFlags(fs, args[1:]); done {
+		return err
+	}
+	e, err := openEnv(ctx, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer e.store.Close()
+	m, err := e.app.CreateMerchant(cliContext(ctx), app.CreateMerchantParams{Name: *name, Timezone: *tz, Locale: *locale})
+	if err != nil {
+		return userError(stderr, err)
+	}
+	fmt.Fprintln(stdout, m.ID)
+	return nil
+}
+
+func apikeyCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	const synopsis = "cuota apikey create --merchant ID --mode test|live | cuota apikey revoke KEY_ID"
+	if len(args) == 0 || (args[0] != "create" && args[0] != "revoke") {
+		fmt.Fprintln(stderr, "Usage:", synopsis)
+		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
+			return nil
+		}
+		return exitError(2)
+	}
+	if args[0] == "revoke" {
+		fs := newFlagSet("apikey revoke", "cuota apikey revoke KEY_ID", stderr)
+		if done, err := parseFlags(fs, args[1:]); done {
+			return err
+		}
+		if fs.NArg() != 1 {
+			fs.Usage()
+			return exitError(2)
+		}
+		e, err := openEnv(ctx, getenv, stderr)
+		if err != nil {
+			return err
+		}
+		defer e.store.Close()
+		k, err := e.app.RevokeAPIKey(cliContext(ctx), fs.Arg(0))
+		if err != nil {
+			return userError(stderr, err)
+		}
+		fmt.Fprintf(stdout, "revoked %s (%s)\n", k.ID, k.Redacted)
+		return nil
+	}
+	fs := newFlagSet("apikey create", "cuota apikey create --merchant ID --mode test|live", stderr)
+	merchant := fs.String("merchant", "", "merchant id (required)")
+	mode := fs.String("mode", "test", "test or live")
+	if done, err := parseFlags(fs, args[1:]); done {
+		return err
+	}
+	if *merchant == "" {
+		fmt.Fprintln(stderr, "cuota: --merchant is required")
+		return exitError(2)
+	}
+	e, err := openEnv(ctx, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer e.store.Close()
+	k, secret, err := e.app.CreateAPIKey(cliContext(ctx), *merchant, billing.Mode(*mode))
+	if err != nil {
+		return userError(stderr, err)
+	}
+	fmt.Fprintf(stderr, "created %s; the key is shown only this once:\n", k.ID)
+	fmt.Fprintln(stdout, secret)
+	return nil
+}
+
+func auditCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "verify" {
+		fmt.Fprintln(stderr, "Usage: cuota audit verify [--merchant ID]")
+		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
+			return nil
+		}
+		return exitError(2)
+	}
+	fs := newFlagSet("audit verify", "cuota audit verify [--merchant ID]", stderr)
+	merchant := fs.String("merchant", "", "check only this merchant's chain (default: every merchant)")
+	if done, err := parseFlags(fs, args[1:]); done {
+		return err
+	}
+	e, err := openEnv(ctx, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer e.store.Close()
+	ids := []string{*merchant}
+	if *merchant == "" {
+		ms, err := e.app.ListMerchants(ctx)
+		if err != nil {
+			return err
+		}
+		ids = ids[:0]
+		for _, m := range ms {
+			ids = append(ids, m.ID)
+		}
+	}
+	broken := false
+	for _, id := range ids {
+		brk, n, err := e.app.VerifyAuditChain(ctx, id)
+		if err != nil {
+			return userError(stderr, err)
+		}
+		if brk != nil {
+			broken = true
+			entry := brk.EntryID
+			if entry == "" {
+				entry = "(missing)"
+			}
+			fmt.Fprintf(stdout, "%s: BROKEN at entry %s (seq %d): %s; %d entries before it verify\n", id, entry, brk.Seq, brk.Reason, n)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok, %d entries\n", id, n)
+	}
+	if broken {
+		return exitError(1)
+	}
+	return nil
+}

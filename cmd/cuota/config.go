@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/postgres"
+	"github.com/cuota/cuota/internal/sqlite"
+)
+
+// defaultDatabaseURL makes a fresh checkout run with no setup.
+const defaultDatabaseURL = "sqlite:./cuota.db"
+
+// config is what every command reads from the environment.
+type config struct {
+	DatabaseURL string
+	LogFormat   string
+	LogLevel    slog.Level
+	RateLimit   float64
+	RateBurst   int
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{DatabaseURL: getenv("CUOTA_DATABASE_URL"), LogFormat: getenv("CUOTA_LOG_FORMAT"), RateLimit: 25, RateBurst: 50}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = defaultDatabaseURL
+	}
+	switch c.LogFormat {
+	case "":
+		c.LogFormat = "json"
+	case "json", "text":
+	default:
+		return c, fmt.Errorf("CUOTA_LOG_FORMAT must be json or text, not %q", c.LogFormat)
+	}
+	if lvl := getenv("CUOTA_LOG_LEVEL"); lvl != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
+			return c, fmt.Errorf("CUOTA_LOG_LEVEL: %w", err)
+		}
+	}
+	if v := getenv("CUOTA_RATE_LIMIT"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			return c, fmt.Errorf("CUOTA_RATE_LIMIT must be a non-negative number, not %q", v)
+		}
+		c.RateLimit = f
+	}
+	if v := getenv("CUOTA_RATE_BURST"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("CUOTA_RATE_BURST must be a positive integer, not %q", v)
+		}
+		c.RateBurst = n
+	}
+	return c, nil
+}
+
+func (c config) logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// store is what the commands need of a database.
+type store interface {
+	billing.Store
+	Migrate(ctx context.Context) error
+	StartWorkers(ctx context.Context, workers *river.Workers, periodic []*river.PeriodicJob) error
+	StopWorkers(ctx context.Context) error
+}
+
+// openStore opens the database CUOTA_DATABASE_URL names, without migrating.
+func openStore(ctx context.Context, url string, logger *slog.Logger) (store, error) {
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		s, err := postgres.Open(ctx, url, logger)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres database: %w", err)
+		}
+		return s, nil
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(url, "sqlite:")
+		if path == "" {
+			return nil, fmt.Errorf("CUOTA_DATABASE_URL %q names no file (use sqlite:./cuota.db)", url)
+		}
+		s, err := sqlite.Open(ctx, path, logger)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
+		}
+		return s, nil
+	default:
+		return nil, fmt.Errorf("CUOTA_DATABASE_URL must start with postgres:// or sqlite:, got %q", redactURL(url))
+	}
+}
+
+// redactURL hides a password in a database URL before it is printed.
+func redactURL(url string) string {
+	if at := strings.Index(url, "@"); at > 0 {
+		if scheme := strings.Index(url, "://"); scheme > 0 && scheme < at {
+			if colon := strings.Index(url[scheme+3:at], ":"); colon >= 0 {
+				return url[:scheme+3+colon+1] + "***" + url[at:]
+			}
+		}
+	}
+	return url
+}
+
+// env bundles what an admin command needs: a migrated store and the app.
+type env struct {
+	cfg    config
+	store  store
+	app    *app.App
+	logger *slog.Logger
+}
+
+// openEnv loads the config, opens the store and migrates it.
+func openEnv(ctx context.Context, getenv func(string) string, stderr io.Writer) (*env, error) {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return nil, err
+	}
+	logger := cfg.logger(stderr)
+	s, err := openStore(ctx, cfg.DatabaseURL, logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return &env{cfg: cfg, store: s, app: app.New(s, time.Now, logger), logger: logger}, nil
+}
+
+// newFlagSet returns a flag set that prints its usage to stderr and returns
+// errors instead of exiting.
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args; --help prints usage and ends the command
+// successfully, a bad flag ends it with status 2.
+func parseFlags(fs *flag.FlagSet, args []string) (done bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return true, nil
+		}
+		return true, exitError(2)
+	}
+	return false, nil
+}

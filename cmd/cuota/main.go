@@ -1,0 +1,90 @@
+// Command cuota is the subscription billing engine: one binary for the API,
+// the hosted pages and the background workers, plus admin subcommands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var ee exitError
+		if errors.As(err, &ee) {
+			os.Exit(int(ee))
+		}
+		fmt.Fprintln(os.Stderr, "cuota:", err)
+		os.Exit(1)
+	}
+}
+
+// exitError ends the program with a status code, after the command has
+// already printed what went wrong.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+const usage = `cuota — subscription billing and recurring payments
+
+Usage:
+  cuota serve [--addr 127.0.0.1:8080]     run the API and the workers
+  cuota migrate                           apply database migrations and exit
+  cuota merchant create --name N [--timezone Z] [--locale L]
+  cuota merchant list
+  cuota apikey create --merchant ID --mode test|live
+  cuota apikey revoke KEY_ID
+  cuota audit verify [--merchant ID]      check the audit hash chains
+  cuota version
+
+Run "cuota COMMAND --help" for a command's flags.
+
+Environment:
+  CUOTA_DATABASE_URL   postgres://user@host:5432/db?sslmode=disable, or sqlite:PATH
+                       (default sqlite:./cuota.db)
+  CUOTA_ADDR           address serve listens on (default 127.0.0.1:8080)
+  CUOTA_LOG_FORMAT     json (default) or text
+  CUOTA_LOG_LEVEL      debug, info (default), warn or error
+  CUOTA_RATE_LIMIT     requests per second allowed per API key (default 25; 0 disables)
+  CUOTA_RATE_BURST     burst size of the per-key limit (default 50)
+`
+
+// run is the whole program; main only supplies the process's environment.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return exitError(2)
+	}
+	cmd, rest := args[1], args[2:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, getenv, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, rest, getenv, stdout, stderr)
+	case "merchant":
+		return merchantCmd(ctx, rest, getenv, stdout, stderr)
+	case "apikey":
+		return apikeyCmd(ctx, rest, getenv, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, rest, getenv, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "cuota", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "cuota: unknown command %q\n\n%s", cmd, usage)
+		return exitError(2)
+	}
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/cuota/cuota/internal/httpapi"
+	"github.com/cuota/cuota/internal/jobs"
+)
+
+// shutdownTimeout bounds how long serve waits for requests and jobs in
+// flight after SIGTERM.
+const shutdownTimeout = 20 * time.Second
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", "cuota serve [--addr HOST:PORT]", stderr)
+	defaultAddr := getenv("CUOTA_ADDR")
+	if defaultAddr == "" {
+		defaultAddr = "127.0.0.1:8080"
+	}
+	addr := fs.String("addr", defaultAddr, "address to listen on (CUOTA_ADDR)")
+	if done, err := parseFlags(fs, args); done {
+		return err
+	}
+	e, err := openEnv(ctx, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer e.store.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+
+	merchant, secret, err := e.app.Bootstrap(ctx)
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if secret != "" {
+		fmt.Fprintf(stdout, "Created merchant %s (%q) and a test-mode API key. It is shown only this once:\n\n  %s\n\nTry it:\n\n  curl -s %s/v1/products -H \"Authorization: Bearer %s\"\n\n",
+			merchant.ID, merchant.Name, secret, base, secret)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	api := httpapi.New(e.app, e.store, httpapi.Config{Version: version, RateLimit: e.cfg.RateLimit, RateBurst: e.cfg.RateBurst}, e.logger, reg)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", httpapi.MetricsHandler(reg))
+	mux.Handle("/", api)
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+
+	if err := e.store.StartWorkers(ctx, jobs.Workers(e.app), jobs.Periodic()); err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("start workers: %w", err)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	e.logger.Info("cuota listening", "addr", base, "version", version)
+	fmt.Fprintf(stdout, "cuota %s listening on %s\n", version, base)
+
+	select {
+	case err := <-serveErr:
+		_ = e.store.StopWorkers(context.Background())
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	e.logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	shutdownErr := srv.Shutdown(sctx)
+	if err := e.store.StopWorkers(sctx); err != nil {
+		e.logger.Error("stop workers", "error", err)
+	}
+	if shutdownErr != nil && !errors.Is(shutdownErr, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", shutdownErr)
+	}
+	e.logger.Info("stopped")
+	return nil
+}

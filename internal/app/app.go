@@ -1,0 +1,201 @@
+// Package app holds cuota's use cases. Each one owns its transaction: the
+// change, its audit entry and any follow-up jobs commit together or not at
+// all (DESIGN §1.4). Transports (httpapi, the CLI) call app; app calls the
+// billing.Store and never speaks HTTP.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// App is the set of use cases over one store.
+type App struct {
+	store  billing.Store
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+// New returns an App. now is the clock (time.Now in production); every time
+// it returns is truncated to microseconds, the precision both stores keep.
+func New(store billing.Store, now func() time.Time, logger *slog.Logger) *App {
+	if now == nil {
+		now = time.Now
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &App{store: store, now: now, logger: logger}
+}
+
+// Now returns the current time at microsecond precision, in UTC.
+func (a *App) Now() time.Time { return a.now().UTC().Truncate(time.Microsecond) }
+
+// RequestInfo says who is acting, for the audit log.
+type RequestInfo struct {
+	Actor     string // "api_key:key_…", "cli", "system"
+	RequestID string
+	ClientIP  string
+}
+
+type requestInfoKey struct{}
+
+// WithRequestInfo returns a context carrying info.
+func WithRequestInfo(ctx context.Context, info RequestInfo) context.Context {
+	return context.WithValue(ctx, requestInfoKey{}, info)
+}
+
+// RequestInfoFrom returns the RequestInfo in ctx; the actor defaults to
+// "system".
+func RequestInfoFrom(ctx context.Context) RequestInfo {
+	info, _ := ctx.Value(requestInfoKey{}).(RequestInfo)
+	if info.Actor == "" {
+		info.Actor = "system"
+	}
+	return info
+}
+
+// change describes one mutation for the audit log.
+type change struct {
+	merchantID string
+	mode       billing.Mode
+	action     string // e.g. "product.create"
+	objectType string
+	objectID   string
+	before     any // nil on create
+	after      any
+}
+
+// audit appends c to its merchant's hash chain inside tx.
+func (a *App) audit(ctx context.Context, tx billing.Tx, c change) error {
+	before, err := marshalSnapshot(c.before)
+	if err != nil {
+		return err
+	}
+	after, err := marshalSnapshot(c.after)
+	if err != nil {
+		return err
+	}
+	seq, prev, err := tx.LockAuditHead(ctx, c.merchantID)
+	if err != nil {
+		return fmt.Errorf("lock audit head of %s: %w", c.merchantID, err)
+	}
+	info := RequestInfoFrom(ctx)
+	now := a.Now()
+	e := billing.AuditEntry{
+		ID:         billing.NewID(billing.PrefixAuditEntry, now),
+		MerchantID: c.merchantID,
+		Seq:        seq + 1,
+		Mode:       c.mode,
+		Actor:      info.Actor,
+		Action:     c.action,
+		ObjectType: c.objectType,
+		ObjectID:   c.objectID,
+		Before:     before,
+		After:      after,
+		RequestID:  info.RequestID,
+		ClientIP:   info.ClientIP,
+		Created:    now,
+		PrevHash:   prev,
+	}
+	e.Hash = billing.AuditHash(e)
+	if err := tx.InsertAuditEntry(ctx, e); err != nil {
+		return fmt.Errorf("append audit entry %s: %w", c.action, err)
+	}
+	return nil
+}
+
+func marshalSnapshot(v any) (json.RawMessage, error) {
+	if v == nil {
+		return json.RawMessage("null"), nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("marshal audit snapshot: %w", err)
+	}
+	return b, nil
+}
+
+// notFound turns a store's ErrNotFound into the API's resource_missing for
+// the named object; other errors pass through.
+func notFound(err error, object, id string) error {
+	if errors.Is(err, billing.ErrNotFound) {
+		return billing.NotFound(object, id)
+	}
+	return err
+}
+
+// uniqueParams maps unique constraints to the request parameter that broke
+// them, so a duplicate is reported as 409 resource_exists on that param.
+var uniqueParams = map[string]string{
+	"prices_lookup_key_key":     "lookup_key",
+	"customers_external_id_key": "external_id",
+	"promotion_codes_code_key":  "code",
+}
+
+// conflict turns a unique violation into resource_exists.
+func conflict(err error) error {
+	var uv *billing.ErrUniqueViolation
+	if errors.As(err, &uv) {
+		if param, ok := uniqueParams[uv.Constraint]; ok {
+			return billing.Exists(param, "an object with this %s already exists", param)
+		}
+		return billing.Exists("id", "an object with this id already exists")
+	}
+	return err
+}
+
+// pageLimit validates a list page.
+func pageLimit(p billing.Page) (billing.Page, error) {
+	if p.Limit == 0 {
+		p.Limit = 10
+	}
+	if p.Limit < 1 || p.Limit > 100 {
+		return p, billing.Invalid("limit", billing.CodeParameterInvalid, "limit must be between 1 and 100")
+	}
+	return p, nil
+}
+
+// List is one page of a list.
+type List[T any] struct {
+	Data    []T
+	HasMore bool
+}
+
+// read runs a read-only use case in a transaction and returns its result.
+func read[T any](ctx context.Context, a *App, fn func(tx billing.Tx) (T, error)) (T, error) {
+	var out T
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
+// list validates a page (limit and a cursor with the object's id prefix)
+// and runs one list query.
+func list[T any](ctx context.Context, a *App, page billing.Page, prefix string, fn func(tx billing.Tx, page billing.Page) ([]T, bool, error)) (List[T], error) {
+	var out List[T]
+	page, err := pageLimit(page)
+	if err != nil {
+		return out, err
+	}
+	var v validator
+	v.cursor(page, prefix)
+	if err := v.err(); err != nil {
+		return out, err
+	}
+	err = a.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		out.Data, out.HasMore, err = fn(tx, page)
+		return err
+	})
+	return out, err
+}

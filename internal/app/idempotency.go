@@ -1,0 +1,84 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// IdempotencyTTL is how long a stored response is replayed (DESIGN §9).
+const IdempotencyTTL = 24 * time.Hour
+
+// MaxIdempotencyKeyLen bounds an Idempotency-Key header.
+const MaxIdempotencyKeyLen = 255
+
+// BeginIdempotent reserves key for a request whose method, path and body
+// hash to requestHash. It returns (nil, nil) when the caller should run the
+// request and then call FinishIdempotent or AbandonIdempotent; a stored
+// record when the response must be replayed; or an error:
+// idempotency_key_in_use (409) while the first request still runs, and
+// idempotency_key_reused (400) when the parameters differ. A record older
+// than IdempotencyTTL is forgotten and the key starts afresh.
+func (a *App) BeginIdempotent(ctx context.Context, s billing.Scope, key, requestHash string) (*billing.IdempotencyRecord, error) {
+	if key == "" || len(key) > MaxIdempotencyKeyLen {
+		return nil, billing.Invalid("Idempotency-Key", billing.CodeParameterInvalid, "Idempotency-Key must be 1 to %d characters", MaxIdempotencyKeyLen)
+	}
+	var replay *billing.IdempotencyRecord
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		now := a.Now()
+		rec := billing.IdempotencyRecord{Scope: s, Key: key, RequestHash: requestHash, Created: now}
+		existing, inserted, err := tx.ReserveIdempotencyKey(ctx, rec)
+		if err != nil {
+			return fmt.Errorf("reserve idempotency key: %w", err)
+		}
+		if inserted {
+			return nil
+		}
+		if now.Sub(existing.Created) >= IdempotencyTTL {
+			if err := tx.DeleteIdempotencyKey(ctx, s, key); err != nil {
+				return fmt.Errorf("expire idempotency key: %w", err)
+			}
+			if _, _, err := tx.ReserveIdempotencyKey(ctx, rec); err != nil {
+				return fmt.Errorf("reserve idempotency key: %w", err)
+			}
+			return nil
+		}
+		switch {
+		case existing.RequestHash != requestHash:
+			return billing.Invalid("Idempotency-Key", billing.CodeIdempotencyKeyReused,
+				"keys for idempotent requests can only be used with the same parameters they were first used with")
+		case !existing.Completed:
+			return billing.Errorf(billing.KindConflict, billing.CodeIdempotencyKeyInUse,
+				"a request with this Idempotency-Key is still being processed; retry later")
+		}
+		replay = &existing
+		return nil
+	})
+	return replay, err
+}
+
+// FinishIdempotent stores the response of a reserved request for replay.
+func (a *App) FinishIdempotent(ctx context.Context, s billing.Scope, key string, status int, body []byte) error {
+	return a.store.InTx(ctx, func(tx billing.Tx) error {
+		return tx.CompleteIdempotencyKey(ctx, s, key, status, body)
+	})
+}
+
+// AbandonIdempotent forgets a reserved key whose request failed. Failed
+// requests roll back everything they wrote, so a retry with the same key
+// may run again.
+func (a *App) AbandonIdempotent(ctx context.Context, s billing.Scope, key string) error {
+	return a.store.InTx(ctx, func(tx billing.Tx) error {
+		return tx.DeleteIdempotencyKey(ctx, s, key)
+	})
+}
+
+// PruneIdempotencyKeys deletes records past IdempotencyTTL; a periodic job
+// calls it.
+func (a *App) PruneIdempotencyKeys(ctx context.Context) (int64, error) {
+	return read(ctx, a, func(tx billing.Tx) (int64, error) {
+		return tx.DeleteIdempotencyKeysBefore(ctx, a.Now().Add(-IdempotencyTTL))
+	})
+}

@@ -1,0 +1,195 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// CreateMerchantParams are the inputs of CreateMerchant.
+type CreateMerchantParams struct {
+	Name     string
+	Timezone string // default UTC
+	Locale   string // default es-CL
+}
+
+// CreateMerchant creates a merchant and the head of its audit chain.
+func (a *App) CreateMerchant(ctx context.Context, p CreateMerchantParams) (billing.Merchant, error) {
+	if p.Timezone == "" {
+		p.Timezone = "UTC"
+	}
+	if p.Locale == "" {
+		p.Locale = "es-CL"
+	}
+	var v validator
+	v.required("name", p.Name)
+	v.maxLen("name", p.Name, maxNameLen)
+	v.timezone("timezone", p.Timezone)
+	v.locale("locale", p.Locale)
+	if err := v.err(); err != nil {
+		return billing.Merchant{}, err
+	}
+	now := a.Now()
+	m := billing.Merchant{
+		ID:            billing.NewID(billing.PrefixMerchant, now),
+		Name:          p.Name,
+		Timezone:      p.Timezone,
+		Locale:        p.Locale,
+		InvoicePrefix: invoicePrefix(p.Name),
+		Created:       now,
+	}
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		if err := tx.CreateMerchant(ctx, m); err != nil {
+			return fmt.Errorf("create merchant: %w", err)
+		}
+		return a.audit(ctx, tx, change{merchantID: m.ID, action: "merchant.create", objectType: "merchant", objectID: m.ID, after: m})
+	})
+	return m, err
+}
+
+// invoicePrefix derives a short upper-case prefix from a merchant's name.
+func invoicePrefix(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(name) {
+		if r >= 'A' && r <= 'Z' {
+			b.WriteRune(r)
+		}
+		if b.Len() == 4 {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		return "INV"
+	}
+	return b.String()
+}
+
+// GetMerchant returns a merchant.
+func (a *App) GetMerchant(ctx context.Context, id string) (billing.Merchant, error) {
+	return read(ctx, a, func(tx billing.Tx) (billing.Merchant, error) {
+		m, err := tx.GetMerchant(ctx, id)
+		return m, notFound(err, "merchant", id)
+	})
+}
+
+// ListMerchants returns every merchant.
+func (a *App) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
+	return read(ctx, a, func(tx billing.Tx) ([]billing.Merchant, error) {
+		return tx.ListMerchants(ctx)
+	})
+}
+
+// HashAPIKey returns the stored form of a secret key.
+func HashAPIKey(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateAPIKey creates a secret key for a merchant and mode. The secret is
+// returned once and only its hash is stored.
+func (a *App) CreateAPIKey(ctx context.Context, merchantID string, mode billing.Mode) (billing.APIKey, string, error) {
+	if !mode.Valid() {
+		return billing.APIKey{}, "", billing.Invalid("mode", billing.CodeParameterInvalid, "mode must be test or live")
+	}
+	secret := "sk_" + string(mode) + "_" + rand.Text() + rand.Text()[:6]
+	now := a.Now()
+	k := billing.APIKey{
+		ID:         billing.NewID(billing.PrefixAPIKey, now),
+		MerchantID: merchantID,
+		Mode:       mode,
+		Hash:       HashAPIKey(secret),
+		Redacted:   secret[:len("sk_"+string(mode)+"_")] + "…" + secret[len(secret)-4:],
+		Created:    now,
+	}
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		if _, err := tx.GetMerchant(ctx, merchantID); err != nil {
+			return notFound(err, "merchant", merchantID)
+		}
+		if err := tx.CreateAPIKey(ctx, k); err != nil {
+			return fmt.Errorf("create api key: %w", err)
+		}
+		return a.audit(ctx, tx, change{merchantID: merchantID, mode: mode, action: "api_key.create", objectType: "api_key", objectID: k.ID, after: k})
+	})
+	if err != nil {
+		return billing.APIKey{}, "", err
+	}
+	return k, secret, nil
+}
+
+// RevokeAPIKey revokes a key; later requests with it get 401.
+func (a *App) RevokeAPIKey(ctx context.Context, keyID string) (billing.APIKey, error) {
+	var k billing.APIKey
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		before, err := tx.GetAPIKey(ctx, keyID)
+		if err != nil {
+			return notFound(err, "api_key", keyID)
+		}
+		if err := tx.RevokeAPIKey(ctx, keyID, a.Now()); err != nil {
+			return fmt.Errorf("revoke api key %s: %w", keyID, err)
+		}
+		if k, err = tx.GetAPIKey(ctx, keyID); err != nil {
+			return fmt.Errorf("reload api key %s: %w", keyID, err)
+		}
+		return a.audit(ctx, tx, change{merchantID: k.MerchantID, mode: k.Mode, action: "api_key.revoke", objectType: "api_key", objectID: k.ID, before: before, after: k})
+	})
+	return k, err
+}
+
+// lastUsedResolution bounds how often authentication writes last_used.
+const lastUsedResolution = time.Minute
+
+// Authenticate returns the key for a secret, or invalid_api_key. It records
+// the key's last use at most once a minute, to keep reads cheap.
+func (a *App) Authenticate(ctx context.Context, secret string) (billing.APIKey, error) {
+	invalid := billing.Errorf(billing.KindUnauthorized, billing.CodeInvalidAPIKey, "invalid API key provided")
+	if !strings.HasPrefix(secret, "sk_test_") && !strings.HasPrefix(secret, "sk_live_") {
+		return billing.APIKey{}, invalid
+	}
+	var k billing.APIKey
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		k, err = tx.GetAPIKeyByHash(ctx, HashAPIKey(secret))
+		if err != nil {
+			return err
+		}
+		if k.Revoked != nil {
+			return billing.ErrNotFound
+		}
+		now := a.Now()
+		if k.LastUsed == nil || now.Sub(*k.LastUsed) >= lastUsedResolution {
+			k.LastUsed = &now
+			return tx.TouchAPIKey(ctx, k.ID, now)
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, billing.ErrNotFound) {
+			return billing.APIKey{}, invalid
+		}
+		return billing.APIKey{}, fmt.Errorf("authenticate: %w", err)
+	}
+	return k, nil
+}
+
+// Bootstrap creates a default merchant with a test-mode key when the
+// database has no merchant yet, so a fresh `cuota serve` is usable at once.
+// It returns the secret, or "" when merchants already existed.
+func (a *App) Bootstrap(ctx context.Context) (billing.Merchant, string, error) {
+	ms, err := a.ListMerchants(ctx)
+	if err != nil || len(ms) > 0 {
+		return billing.Merchant{}, "", err
+	}
+	m, err := a.CreateMerchant(ctx, CreateMerchantParams{Name: "Default merchant"})
+	if err != nil {
+		return billing.Merchant{}, "", err
+	}
+	_, secret, err := a.CreateAPIKey(ctx, m.ID, billing.ModeTest)
+	return m, secret, err
+}

@@ -1,0 +1,136 @@
+package billing
+
+import (
+	"context"
+	"time"
+)
+
+// Store is persistent storage. Every read and write happens inside InTx, so
+// that a change, its audit entry and its follow-up jobs commit together.
+// Implementations: internal/sqlite and internal/postgres; both must pass the
+// conformance suite in internal/storetest.
+type Store interface {
+	// InTx runs fn in a transaction, committing if fn returns nil and rolling
+	// back otherwise. fn must not retain tx.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// MigrationsCurrent reports whether every migration has been applied.
+	MigrationsCurrent(ctx context.Context) (bool, error)
+	// Close releases the store's connections.
+	Close() error
+}
+
+// Page asks for one page of a list. Lists are ordered newest first (by id,
+// which sorts by creation time); StartingAfter is the id of the last object
+// of the previous page.
+type Page struct {
+	Limit         int
+	StartingAfter string
+}
+
+// ProductFilter narrows ListProducts. Zero fields do not filter.
+type ProductFilter struct {
+	Active *bool
+}
+
+// PriceFilter narrows ListPrices. Zero fields do not filter.
+type PriceFilter struct {
+	ProductID string
+	LookupKey string
+	Active    *bool
+	Type      string
+}
+
+// CustomerFilter narrows ListCustomers. Zero fields do not filter.
+type CustomerFilter struct {
+	Email      string
+	ExternalID string
+}
+
+// PromotionCodeFilter narrows ListPromotionCodes. Zero fields do not filter.
+type PromotionCodeFilter struct {
+	CouponID string
+	Code     string
+	Active   *bool
+}
+
+// Job is work enqueued in the same transaction as the change that causes it
+// (River's job args satisfy it).
+type Job interface {
+	Kind() string
+}
+
+// Tx is a unit of work against the store. Getters return ErrNotFound when no
+// row matches (including rows of another scope); inserts and updates return
+// *ErrUniqueViolation when a unique constraint fails. List methods return at
+// most page.Limit items and whether more exist.
+type Tx interface {
+	CreateMerchant(ctx context.Context, m Merchant) error
+	GetMerchant(ctx context.Context, id string) (Merchant, error)
+	ListMerchants(ctx context.Context) ([]Merchant, error)
+
+	CreateAPIKey(ctx context.Context, k APIKey) error
+	GetAPIKey(ctx context.Context, id string) (APIKey, error)
+	GetAPIKeyByHash(ctx context.Context, hash string) (APIKey, error)
+	// TouchAPIKey sets LastUsed to at.
+	TouchAPIKey(ctx context.Context, id string, at time.Time) error
+	// RevokeAPIKey sets Revoked to at unless it is already set.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+
+	CreateProduct(ctx context.Context, p Product) error
+	GetProduct(ctx context.Context, s Scope, id string) (Product, error)
+	UpdateProduct(ctx context.Context, p Product) error
+	ListProducts(ctx context.Context, s Scope, f ProductFilter, page Page) ([]Product, bool, error)
+
+	CreatePrice(ctx context.Context, p Price) error
+	GetPrice(ctx context.Context, s Scope, id string) (Price, error)
+	// UpdatePrice writes the mutable fields: nickname, lookup key, trial
+	// period days, active, metadata, updated.
+	UpdatePrice(ctx context.Context, p Price) error
+	ListPrices(ctx context.Context, s Scope, f PriceFilter, page Page) ([]Price, bool, error)
+
+	CreateCustomer(ctx context.Context, c Customer) error
+	GetCustomer(ctx context.Context, s Scope, id string) (Customer, error)
+	UpdateCustomer(ctx context.Context, c Customer) error
+	ListCustomers(ctx context.Context, s Scope, f CustomerFilter, page Page) ([]Customer, bool, error)
+
+	CreateCoupon(ctx context.Context, c Coupon) error
+	GetCoupon(ctx context.Context, s Scope, id string) (Coupon, error)
+	// UpdateCoupon writes the mutable fields: name, metadata, updated.
+	UpdateCoupon(ctx context.Context, c Coupon) error
+	ListCoupons(ctx context.Context, s Scope, page Page) ([]Coupon, bool, error)
+
+	CreatePromotionCode(ctx context.Context, p PromotionCode) error
+	GetPromotionCode(ctx context.Context, s Scope, id string) (PromotionCode, error)
+	// UpdatePromotionCode writes the mutable fields: active, metadata, updated.
+	UpdatePromotionCode(ctx context.Context, p PromotionCode) error
+	ListPromotionCodes(ctx context.Context, s Scope, f PromotionCodeFilter, page Page) ([]PromotionCode, bool, error)
+
+	// LockAuditHead locks the merchant's audit chain until the transaction
+	// ends and returns the sequence number and hash of its last entry (0 and
+	// "" for an empty chain). Concurrent appenders serialise here.
+	LockAuditHead(ctx context.Context, merchantID string) (seq int64, hash string, err error)
+	// InsertAuditEntry appends e, which must follow the locked head, and
+	// moves the head to it.
+	InsertAuditEntry(ctx context.Context, e AuditEntry) error
+	// ListAuditEntries returns a merchant's entries with Seq > afterSeq in
+	// ascending Seq order, at most limit of them.
+	ListAuditEntries(ctx context.Context, merchantID string, afterSeq int64, limit int) ([]AuditEntry, error)
+
+	// ReserveIdempotencyKey inserts r (not completed). If the scope already
+	// has the key it inserts nothing and returns the existing record and
+	// false.
+	ReserveIdempotencyKey(ctx context.Context, r IdempotencyRecord) (IdempotencyRecord, bool, error)
+	// CompleteIdempotencyKey stores the response of a reserved key.
+	CompleteIdempotencyKey(ctx context.Context, s Scope, key string, status int, body []byte) error
+	// DeleteIdempotencyKey forgets a key (used when the request failed and
+	// left nothing behind, or when the record expired).
+	DeleteIdempotencyKey(ctx context.Context, s Scope, key string) error
+	// DeleteIdempotencyKeysBefore forgets every key created before t and
+	// returns how many it removed.
+	DeleteIdempotencyKeysBefore(ctx context.Context, t time.Time) (int64, error)
+
+	// Enqueue inserts a job that becomes visible when the transaction commits.
+	Enqueue(ctx context.Context, job Job) error
+}

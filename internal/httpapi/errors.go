@@ -1,0 +1,168 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// Problem is an RFC 9457 problem document with cuota's stable machine code
+// and the offending parameter. It is the body of every error response.
+type Problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail"`
+	Code      string `json:"code"`
+	Param     string `json:"param,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// Error implements error.
+func (p *Problem) Error() string { return p.Detail }
+
+// GetStatus implements huma.StatusError.
+func (p *Problem) GetStatus() int { return p.Status }
+
+// ContentType makes huma send problems as application/problem+json.
+func (p *Problem) ContentType(string) string { return "application/problem+json" }
+
+// statusOf is the one place that maps a domain error kind to an HTTP status.
+func statusOf(k billing.Kind) int {
+	switch k {
+	case billing.KindInvalid:
+		return http.StatusBadRequest
+	case billing.KindNotFound:
+		return http.StatusNotFound
+	case billing.KindConflict:
+		return http.StatusConflict
+	case billing.KindUnauthorized:
+		return http.StatusUnauthorized
+	case billing.KindRateLimited:
+		return http.StatusTooManyRequests
+	case billing.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// problemFor converts a domain error into a Problem. Errors that are not
+// *billing.Error are internal: they are logged with the request id and the
+// caller sees only "internal_error".
+func (s *Server) problemFor(ctx context.Context, err error) *Problem {
+	var p *Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	reqID := requestIDFrom(ctx)
+	if e := billing.AsError(err); e != nil {
+		status := statusOf(e.Kind)
+		return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status,
+			Detail: e.Message, Code: e.Code, Param: e.Param, RequestID: reqID}
+	}
+	if errors.Is(err, context.Canceled) {
+		s.logger.InfoContext(ctx, "request canceled", "request_id", reqID)
+	} else {
+		s.logger.ErrorContext(ctx, "internal error", "request_id", reqID, "error", err)
+	}
+	return &Problem{Type: "about:blank", Title: "Internal Server Error", Status: http.StatusInternalServerError,
+		Detail: "an internal error occurred; quote the request id to support", Code: billing.CodeInternal, RequestID: reqID}
+}
+
+// writeProblem writes err as problem+json on a plain net/http handler.
+func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
+	p := s.problemFor(r.Context(), err)
+	writeJSON(w, p.Status, "application/problem+json", p)
+}
+
+// amountParams are the request fields that hold money amounts; a type error
+// on them is amount_invalid rather than parameter_invalid.
+var amountParams = map[string]bool{"unit_amount": true, "amount_off": true}
+
+// humaError replaces huma.NewError so that huma's own failures (decoding,
+// schema validation, body size) become Problems with stable codes too.
+func humaError(status int, msg string, errs ...error) huma.StatusError {
+	p := &Problem{Type: "about:blank", Status: status, Detail: msg, Code: billing.CodeParameterInvalid}
+	switch {
+	case status == http.StatusRequestEntityTooLarge:
+		p.Code = billing.CodeBodyTooLarge
+	case status >= 500:
+		p.Code = billing.CodeInternal
+		p.Detail = "an internal error occurred"
+	case status == http.StatusUnsupportedMediaType:
+		p.Code = billing.CodeUnsupportedMediaType
+		p.Detail = "send a JSON body with Content-Type: application/json"
+	case status == http.StatusUnprocessableEntity:
+		p.Status = http.StatusBadRequest
+	case status == http.StatusBadRequest && len(errs) > 0:
+		p.Code = billing.CodeBodyInvalid
+		p.Detail = "the request body is not valid JSON"
+	}
+	for _, err := range errs {
+		var d *huma.ErrorDetail
+		if !errors.As(err, &d) {
+			continue
+		}
+		param := paramOf(d.Location)
+		if param == "" && !strings.HasPrefix(d.Message, "expected required property ") {
+			continue
+		}
+		switch {
+		case d.Message == "unexpected property":
+			p.Code = billing.CodeParameterUnknown
+			p.Detail = "unknown parameter: " + param
+		case strings.HasPrefix(d.Message, "expected required property "):
+			name := strings.TrimSuffix(strings.TrimPrefix(d.Message, "expected required property "), " to be present")
+			param = joinParam(param, name)
+			p.Code = billing.CodeParameterMissing
+			p.Detail = param + " is required"
+		case amountParams[lastSegment(param)]:
+			p.Code = billing.CodeAmountInvalid
+			p.Detail = param + ": " + d.Message + " (amounts are integers of minor units)"
+		case lastSegment(param) == "currency":
+			p.Code = billing.CodeCurrencyInvalid
+			p.Detail = param + ": " + d.Message
+		default:
+			p.Code = billing.CodeParameterInvalid
+			p.Detail = param + ": " + d.Message
+		}
+		p.Param = param
+		break // report the first problem, like the domain validators
+	}
+	p.Title = http.StatusText(p.Status)
+	return p
+}
+
+// paramOf turns huma's "body.recurring.interval" or "query.limit" into
+// the parameter name "recurring.interval" or "limit".
+func paramOf(location string) string {
+	for _, prefix := range []string{"body.", "query.", "path.", "header."} {
+		if strings.HasPrefix(location, prefix) {
+			return strings.TrimPrefix(location, prefix)
+		}
+	}
+	if location == "body" {
+		return ""
+	}
+	return location
+}
+
+func joinParam(parent, name string) string {
+	if parent == "" {
+		return name
+	}
+	return parent + "." + name
+}
+
+func lastSegment(param string) string {
+	if i := strings.LastIndexByte(param, '.'); i >= 0 {
+		return param[i+1:]
+	}
+	return param
+}

@@ -1,0 +1,355 @@
+package httpapi
+
+import (
+	"context"
+	"time"
+
+	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// Request inputs. Body fields are optional in the schema and checked by the
+// use cases, which report stable codes; unknown fields are rejected.
+
+type idPath struct {
+	ID string `path:"id" maxLength:"100"`
+}
+
+type pageQuery struct {
+	Limit         int    `query:"limit" minimum:"1" maximum:"100" doc:"Page size, 1 to 100 (default 10)."`
+	StartingAfter string `query:"starting_after" maxLength:"100" doc:"Id of the last object of the previous page."`
+}
+
+func (q pageQuery) page() billing.Page {
+	return billing.Page{Limit: q.Limit, StartingAfter: q.StartingAfter}
+}
+
+// activeQuery parses an optional boolean filter.
+func activeQuery(s string) *bool {
+	switch s {
+	case "true":
+		return ptr(true)
+	case "false":
+		return ptr(false)
+	}
+	return nil
+}
+
+type out[T any] struct{ Body T }
+
+func reply[T any](v T) *out[T] { return &out[T]{Body: v} }
+
+// --- products
+
+type productBody struct {
+	Name        *string          `json:"name,omitempty" maxLength:"250"`
+	Description *string          `json:"description,omitempty"`
+	Features    map[string]int64 `json:"features,omitempty" doc:"Entitlements, e.g. {\"properties\": 5}."`
+	Active      *bool            `json:"active,omitempty"`
+	Metadata    billing.Metadata `json:"metadata,omitempty"`
+}
+
+func (b productBody) params() app.ProductParams {
+	return app.ProductParams{Name: b.Name, Description: b.Description, Features: b.Features, Active: b.Active, Metadata: b.Metadata}
+}
+
+func (s *Server) createProduct(ctx context.Context, in *struct{ Body productBody }) (*out[ProductJSON], error) {
+	p, err := s.app.CreateProduct(ctx, scopeOf(ctx), in.Body.params())
+	if err != nil {
+		return nil, err
+	}
+	return reply(productJSON(p)), nil
+}
+
+func (s *Server) getProduct(ctx context.Context, in *idPath) (*out[ProductJSON], error) {
+	p, err := s.app.GetProduct(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(productJSON(p)), nil
+}
+
+func (s *Server) updateProduct(ctx context.Context, in *struct {
+	idPath
+	Body productBody
+}) (*out[ProductJSON], error) {
+	p, err := s.app.UpdateProduct(ctx, scopeOf(ctx), in.ID, in.Body.params())
+	if err != nil {
+		return nil, err
+	}
+	return reply(productJSON(p)), nil
+}
+
+func (s *Server) listProducts(ctx context.Context, in *struct {
+	pageQuery
+	Active string `query:"active" enum:"true,false,"`
+}) (*out[ListJSON[ProductJSON]], error) {
+	l, err := s.app.ListProducts(ctx, scopeOf(ctx), billing.ProductFilter{Active: activeQuery(in.Active)}, in.page())
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/products", l.Data, l.HasMore, productJSON)), nil
+}
+
+// --- prices
+
+type createPriceBody struct {
+	Product         string           `json:"product,omitempty"`
+	Nickname        string           `json:"nickname,omitempty"`
+	UnitAmount      *int64           `json:"unit_amount,omitempty" doc:"Minor units of currency: CLP 5000 is $5.000, USD 5000 is $50.00."`
+	Currency        string           `json:"currency,omitempty" doc:"ISO 4217 code, e.g. CLP or USD."`
+	Recurring       *RecurringJSON   `json:"recurring,omitempty" doc:"Omit for a one-time price."`
+	LookupKey       string           `json:"lookup_key,omitempty" maxLength:"200"`
+	TrialPeriodDays int64            `json:"trial_period_days,omitempty"`
+	Active          *bool            `json:"active,omitempty"`
+	Metadata        billing.Metadata `json:"metadata,omitempty"`
+}
+
+func (s *Server) createPrice(ctx context.Context, in *struct{ Body createPriceBody }) (*out[PriceJSON], error) {
+	b := in.Body
+	params := app.CreatePriceParams{Product: b.Product, Nickname: b.Nickname, UnitAmount: b.UnitAmount,
+		Currency: b.Currency, LookupKey: b.LookupKey, TrialPeriodDays: b.TrialPeriodDays, Active: b.Active, Metadata: b.Metadata}
+	if b.Recurring != nil {
+		params.Recurring = &billing.Recurring{Interval: b.Recurring.Interval, IntervalCount: b.Recurring.IntervalCount}
+	}
+	p, err := s.app.CreatePrice(ctx, scopeOf(ctx), params)
+	if err != nil {
+		return nil, err
+	}
+	return reply(priceJSON(p)), nil
+}
+
+func (s *Server) getPrice(ctx context.Context, in *idPath) (*out[PriceJSON], error) {
+	p, err := s.app.GetPrice(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(priceJSON(p)), nil
+}
+
+type updatePriceBody struct {
+	Nickname        *string          `json:"nickname,omitempty"`
+	LookupKey       *string          `json:"lookup_key,omitempty" maxLength:"200"`
+	TrialPeriodDays *int64           `json:"trial_period_days,omitempty"`
+	Active          *bool            `json:"active,omitempty"`
+	Metadata        billing.Metadata `json:"metadata,omitempty"`
+}
+
+func (s *Server) updatePrice(ctx context.Context, in *struct {
+	idPath
+	Body updatePriceBody
+}) (*out[PriceJSON], error) {
+	b := in.Body
+	p, err := s.app.UpdatePrice(ctx, scopeOf(ctx), in.ID, app.UpdatePriceParams{Nickname: b.Nickname,
+		LookupKey: b.LookupKey, TrialPeriodDays: b.TrialPeriodDays, Active: b.Active, Metadata: b.Metadata})
+	if err != nil {
+		return nil, err
+	}
+	return reply(priceJSON(p)), nil
+}
+
+func (s *Server) listPrices(ctx context.Context, in *struct {
+	pageQuery
+	Product   string `query:"product" maxLength:"100"`
+	LookupKey string `query:"lookup_key" maxLength:"200"`
+	Type      string `query:"type" enum:"one_time,recurring,"`
+	Active    string `query:"active" enum:"true,false,"`
+}) (*out[ListJSON[PriceJSON]], error) {
+	f := billing.PriceFilter{ProductID: in.Product, LookupKey: in.LookupKey, Type: in.Type, Active: activeQuery(in.Active)}
+	l, err := s.app.ListPrices(ctx, scopeOf(ctx), f, in.page())
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/prices", l.Data, l.HasMore, priceJSON)), nil
+}
+
+// --- customers
+
+type customerBody struct {
+	Email      *string          `json:"email,omitempty"`
+	Name       *string          `json:"name,omitempty"`
+	ExternalID *string          `json:"external_id,omitempty" doc:"Your own id for this customer, unique per mode."`
+	Locale     *string          `json:"locale,omitempty" doc:"es-CL or en, for pages and emails."`
+	Metadata   billing.Metadata `json:"metadata,omitempty"`
+}
+
+func (b customerBody) params() app.CustomerParams {
+	return app.CustomerParams{Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, Locale: b.Locale, Metadata: b.Metadata}
+}
+
+func (s *Server) createCustomer(ctx context.Context, in *struct{ Body customerBody }) (*out[CustomerJSON], error) {
+	c, err := s.app.CreateCustomer(ctx, scopeOf(ctx), in.Body.params())
+	if err != nil {
+		return nil, err
+	}
+	return reply(customerJSON(c)), nil
+}
+
+func (s *Server) getCustomer(ctx context.Context, in *idPath) (*out[CustomerJSON], error) {
+	c, err := s.app.GetCustomer(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(customerJSON(c)), nil
+}
+
+func (s *Server) updateCustomer(ctx context.Context, in *struct {
+	idPath
+	Body customerBody
+}) (*out[CustomerJSON], error) {
+	c, err := s.app.UpdateCustomer(ctx, scopeOf(ctx), in.ID, in.Body.params())
+	if err != nil {
+		return nil, err
+	}
+	return reply(customerJSON(c)), nil
+}
+
+func (s *Server) listCustomers(ctx context.Context, in *struct {
+	pageQuery
+	Email      string `query:"email" maxLength:"512"`
+	ExternalID string `query:"external_id" maxLength:"200"`
+}) (*out[ListJSON[CustomerJSON]], error) {
+	l, err := s.app.ListCustomers(ctx, scopeOf(ctx), billing.CustomerFilter{Email: in.Email, ExternalID: in.ExternalID}, in.page())
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/customers", l.Data, l.HasMore, customerJSON)), nil
+}
+
+// --- coupons
+
+type createCouponBody struct {
+	Name             string           `json:"name,omitempty"`
+	PercentOff       *float64         `json:"percent_off,omitempty" doc:"Greater than 0, at most 100, at most two decimals."`
+	AmountOff        *int64           `json:"amount_off,omitempty" doc:"Minor units of currency."`
+	Currency         string           `json:"currency,omitempty"`
+	Duration         string           `json:"duration,omitempty" enum:"once,repeating,forever"`
+	DurationInMonths int64            `json:"duration_in_months,omitempty"`
+	MaxRedemptions   int64            `json:"max_redemptions,omitempty"`
+	RedeemBy         int64            `json:"redeem_by,omitempty" doc:"Unix time after which the coupon cannot be redeemed."`
+	Metadata         billing.Metadata `json:"metadata,omitempty"`
+}
+
+func unixTime(u int64) *time.Time {
+	if u == 0 {
+		return nil
+	}
+	t := time.Unix(u, 0).UTC()
+	return &t
+}
+
+func (s *Server) createCoupon(ctx context.Context, in *struct{ Body createCouponBody }) (*out[CouponJSON], error) {
+	b := in.Body
+	c, err := s.app.CreateCoupon(ctx, scopeOf(ctx), app.CreateCouponParams{Name: b.Name, PercentOff: b.PercentOff,
+		AmountOff: b.AmountOff, Currency: b.Currency, Duration: b.Duration, DurationInMonths: b.DurationInMonths,
+		MaxRedemptions: b.MaxRedemptions, RedeemBy: unixTime(b.RedeemBy), Metadata: b.Metadata})
+	if err != nil {
+		return nil, err
+	}
+	return reply(couponJSON(c, s.app.Now())), nil
+}
+
+func (s *Server) getCoupon(ctx context.Context, in *idPath) (*out[CouponJSON], error) {
+	c, err := s.app.GetCoupon(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(couponJSON(c, s.app.Now())), nil
+}
+
+type updateCouponBody struct {
+	Name     *string          `json:"name,omitempty"`
+	Metadata billing.Metadata `json:"metadata,omitempty"`
+}
+
+func (s *Server) updateCoupon(ctx context.Context, in *struct {
+	idPath
+	Body updateCouponBody
+}) (*out[CouponJSON], error) {
+	c, err := s.app.UpdateCoupon(ctx, scopeOf(ctx), in.ID, app.UpdateCouponParams{Name: in.Body.Name, Metadata: in.Body.Metadata})
+	if err != nil {
+		return nil, err
+	}
+	return reply(couponJSON(c, s.app.Now())), nil
+}
+
+func (s *Server) listCoupons(ctx context.Context, in *struct{ pageQuery }) (*out[ListJSON[CouponJSON]], error) {
+	l, err := s.app.ListCoupons(ctx, scopeOf(ctx), in.page())
+	if err != nil {
+		return nil, err
+	}
+	now := s.app.Now()
+	return reply(listJSON("/v1/coupons", l.Data, l.HasMore, func(c billing.Coupon) CouponJSON { return couponJSON(c, now) })), nil
+}
+
+// --- promotion codes
+
+type createPromotionCodeBody struct {
+	Coupon         string           `json:"coupon,omitempty"`
+	Code           string           `json:"code,omitempty" doc:"What customers type; compared case-insensitively."`
+	Active         *bool            `json:"active,omitempty"`
+	MaxRedemptions int64            `json:"max_redemptions,omitempty"`
+	ExpiresAt      int64            `json:"expires_at,omitempty" doc:"Unix time."`
+	Metadata       billing.Metadata `json:"metadata,omitempty"`
+}
+
+func (s *Server) createPromotionCode(ctx context.Context, in *struct{ Body createPromotionCodeBody }) (*out[PromotionCodeJSON], error) {
+	b := in.Body
+	p, err := s.app.CreatePromotionCode(ctx, scopeOf(ctx), app.CreatePromotionCodeParams{Coupon: b.Coupon, Code: b.Code,
+		Active: b.Active, MaxRedemptions: b.MaxRedemptions, ExpiresAt: unixTime(b.ExpiresAt), Metadata: b.Metadata})
+	if err != nil {
+		return nil, err
+	}
+	return reply(promotionCodeJSON(p)), nil
+}
+
+func (s *Server) getPromotionCode(ctx context.Context, in *idPath) (*out[PromotionCodeJSON], error) {
+	p, err := s.app.GetPromotionCode(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(promotionCodeJSON(p)), nil
+}
+
+type updatePromotionCodeBody struct {
+	Active   *bool            `json:"active,omitempty"`
+	Metadata billing.Metadata `json:"metadata,omitempty"`
+}
+
+func (s *Server) updatePromotionCode(ctx context.Context, in *struct {
+	idPath
+	Body updatePromotionCodeBody
+}) (*out[PromotionCodeJSON], error) {
+	p, err := s.app.UpdatePromotionCode(ctx, scopeOf(ctx), in.ID, app.UpdatePromotionCodeParams{Active: in.Body.Active, Metadata: in.Body.Metadata})
+	if err != nil {
+		return nil, err
+	}
+	return reply(promotionCodeJSON(p)), nil
+}
+
+func (s *Server) listPromotionCodes(ctx context.Context, in *struct {
+	pageQuery
+	Coupon string `query:"coupon" maxLength:"100"`
+	Code   string `query:"code" maxLength:"50"`
+	Active string `query:"active" enum:"true,false,"`
+}) (*out[ListJSON[PromotionCodeJSON]], error) {
+	f := billing.PromotionCodeFilter{CouponID: in.Coupon, Code: in.Code, Active: activeQuery(in.Active)}
+	l, err := s.app.ListPromotionCodes(ctx, scopeOf(ctx), f, in.page())
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/promotion_codes", l.Data, l.HasMore, promotionCodeJSON)), nil
+}
+
+// --- audit log
+
+func (s *Server) listAuditLog(ctx context.Context, in *struct {
+	Limit    int   `query:"limit" minimum:"1" maximum:"100"`
+	AfterSeq int64 `query:"after_seq" minimum:"0" doc:"Return entries after this sequence number (the seq of the last entry of the previous page)."`
+}) (*out[ListJSON[AuditEntryJSON]], error) {
+	l, err := s.app.ListAuditEntries(ctx, scopeOf(ctx), in.AfterSeq, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/audit_log", l.Data, l.HasMore, auditEntryJSON)), nil
+}

@@ -1,0 +1,94 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes lists every route cuota serves. Merchant API operations are
+// registered on apiMux through huma; /v1/ requests reach it through
+// authentication, the rate limit, the body limit and idempotency.
+func (s *Server) routes(root, apiMux *http.ServeMux) {
+	root.HandleFunc("GET /healthz", s.healthz)
+	root.HandleFunc("GET /readyz", s.readyz)
+	root.Handle("GET /openapi.json", apiMux)
+	root.Handle("GET /openapi.yaml", apiMux)
+	root.Handle("/v1/", s.limitBody(s.authenticate(s.rateLimit(s.idempotent(apiMux)))))
+
+	register(s, op("create-product", http.MethodPost, "/v1/products", "Create a product"), s.createProduct)
+	register(s, op("list-products", http.MethodGet, "/v1/products", "List products"), s.listProducts)
+	register(s, op("get-product", http.MethodGet, "/v1/products/{id}", "Retrieve a product"), s.getProduct)
+	register(s, op("update-product", http.MethodPost, "/v1/products/{id}", "Update a product"), s.updateProduct)
+
+	register(s, op("create-price", http.MethodPost, "/v1/prices", "Create a price"), s.createPrice)
+	register(s, op("list-prices", http.MethodGet, "/v1/prices", "List prices"), s.listPrices)
+	register(s, op("get-price", http.MethodGet, "/v1/prices/{id}", "Retrieve a price"), s.getPrice)
+	register(s, op("update-price", http.MethodPost, "/v1/prices/{id}", "Update a price"), s.updatePrice)
+
+	register(s, op("create-customer", http.MethodPost, "/v1/customers", "Create a customer"), s.createCustomer)
+	register(s, op("list-customers", http.MethodGet, "/v1/customers", "List customers"), s.listCustomers)
+	register(s, op("get-customer", http.MethodGet, "/v1/customers/{id}", "Retrieve a customer"), s.getCustomer)
+	register(s, op("update-customer", http.MethodPost, "/v1/customers/{id}", "Update a customer"), s.updateCustomer)
+
+	register(s, op("create-coupon", http.MethodPost, "/v1/coupons", "Create a coupon"), s.createCoupon)
+	register(s, op("list-coupons", http.MethodGet, "/v1/coupons", "List coupons"), s.listCoupons)
+	register(s, op("get-coupon", http.MethodGet, "/v1/coupons/{id}", "Retrieve a coupon"), s.getCoupon)
+	register(s, op("update-coupon", http.MethodPost, "/v1/coupons/{id}", "Update a coupon"), s.updateCoupon)
+
+	register(s, op("create-promotion-code", http.MethodPost, "/v1/promotion_codes", "Create a promotion code"), s.createPromotionCode)
+	register(s, op("list-promotion-codes", http.MethodGet, "/v1/promotion_codes", "List promotion codes"), s.listPromotionCodes)
+	register(s, op("get-promotion-code", http.MethodGet, "/v1/promotion_codes/{id}", "Retrieve a promotion code"), s.getPromotionCode)
+	register(s, op("update-promotion-code", http.MethodPost, "/v1/promotion_codes/{id}", "Update a promotion code"), s.updatePromotionCode)
+
+	register(s, op("list-audit-log", http.MethodGet, "/v1/audit_log", "List audit log entries, oldest first"), s.listAuditLog)
+}
+
+// MetricsHandler serves Prometheus metrics from g.
+func MetricsHandler(g prometheus.Gatherer) http.Handler {
+	return promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+}
+
+func op(id, method, path, summary string) huma.Operation {
+	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary}
+	if method == http.MethodPost {
+		o.Parameters = []*huma.Param{{Name: "Idempotency-Key", In: "header",
+			Description: "Makes the request safe to retry: the first response is replayed for 24 hours.",
+			Schema:      &huma.Schema{Type: "string", MaxLength: ptr(255)}}}
+	}
+	return o
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// register adds an operation whose handler errors become Problems.
+func register[I, O any](s *Server, o huma.Operation, h func(context.Context, *I) (*O, error)) {
+	huma.Register(s.api, o, func(ctx context.Context, in *I) (*O, error) {
+		out, err := h(ctx, in)
+		if err != nil {
+			return nil, s.problemFor(ctx, err)
+		}
+		return out, nil
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, "application/json", map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.Ping(r.Context()); err != nil {
+		s.logger.WarnContext(r.Context(), "not ready: database", "error", err)
+		writeJSON(w, http.StatusServiceUnavailable, "application/json", map[string]string{"status": "database unreachable"})
+		return
+	}
+	current, err := s.store.MigrationsCurrent(r.Context())
+	if err != nil || !current {
+		writeJSON(w, http.StatusServiceUnavailable, "application/json", map[string]string{"status": "migrations pending"})
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", map[string]string{"status": "ready"})
+}

@@ -1,0 +1,176 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/riverqueue/river"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/postgres/pgdb"
+)
+
+// tx is a billing.Tx on one pgx transaction.
+//
+// Every write runs inside a savepoint: when it fails (a unique violation,
+// say) only that statement is undone and the transaction stays usable, as it
+// does on SQLite. Without the savepoint PostgreSQL would reject every later
+// statement of the transaction.
+type tx struct {
+	tx       pgx.Tx
+	q        *pgdb.Queries
+	inserter *river.Client[pgx.Tx]
+}
+
+var _ billing.Tx = (*tx)(nil)
+
+func newTx(pgTx pgx.Tx, inserter *river.Client[pgx.Tx]) *tx {
+	return &tx{tx: pgTx, q: pgdb.New(pgTx), inserter: inserter}
+}
+
+// uniqueViolation is PostgreSQL's SQLSTATE for a unique constraint failure.
+const uniqueViolation = "23505"
+
+// mapErr turns a driver error into the store contract's errors: no rows
+// becomes billing.ErrNotFound (wrapped, so errors.Is works), a unique
+// violation a *billing.ErrUniqueViolation naming the constraint (also
+// wrapped: use errors.As). Anything else is wrapped with op.
+func mapErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("postgres: %s: %w", op, billing.ErrNotFound)
+	}
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == uniqueViolation {
+		return fmt.Errorf("postgres: %s: %w", op, &billing.ErrUniqueViolation{Constraint: pgErr.ConstraintName})
+	}
+	return fmt.Errorf("postgres: %s: %w", op, err)
+}
+
+// write runs fn in a savepoint, rolling back to it if fn fails, and maps
+// fn's error with mapErr.
+func (t *tx) write(ctx context.Context, op string, fn func(sp pgx.Tx, q *pgdb.Queries) error) error {
+	sp, err := t.tx.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: %s: savepoint: %w", op, err)
+	}
+	if err := fn(sp, t.q.WithTx(sp)); err != nil {
+		if rbErr := sp.Rollback(context.WithoutCancel(ctx)); rbErr != nil {
+			return errors.Join(mapErr(op, err), fmt.Errorf("postgres: %s: rollback to savepoint: %w", op, rbErr))
+		}
+		return mapErr(op, err)
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: %s: release savepoint: %w", op, err)
+	}
+	return nil
+}
+
+// updated checks an UPDATE's affected row count: none means not found.
+func updated(n int64, err error) error {
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return billing.ErrNotFound
+	}
+	return nil
+}
+
+// ts prepares a time for writing: UTC, truncated to the microsecond that
+// PostgreSQL keeps, so that it reads back equal.
+func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// tsPtr is ts for an optional time.
+func tsPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := ts(*t)
+	return &v
+}
+
+// utcPtr returns a copy of an optional time read back, in UTC.
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.UTC()
+	return &v
+}
+
+// encodeMap renders a map as JSON text; nil and empty maps give "{}".
+func encodeMap[M ~map[string]V, V any](m M) (string, error) {
+	if len(m) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("encode map as JSON: %w", err)
+	}
+	return string(b), nil
+}
+
+// decodeMap parses JSON text written by encodeMap; the result is never nil.
+func decodeMap[M ~map[string]V, V any](s string) (M, error) {
+	var m M
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, fmt.Errorf("decode JSON map: %w", err)
+	}
+	if m == nil {
+		m = M{}
+	}
+	return m, nil
+}
+
+// rowLimit is the LIMIT for a page of limit items: one more row than asked
+// for, to learn whether more exist. A limit of zero or less means no limit,
+// as in the SQLite store.
+func rowLimit(limit int) int32 {
+	if limit <= 0 || limit >= math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int32(limit) + 1
+}
+
+// page trims rows fetched with rowLimit(limit) to limit and reports whether
+// any were left over.
+func page[T any](rows []T, limit int) ([]T, bool) {
+	if limit > 0 && len(rows) > limit {
+		return rows[:limit], true
+	}
+	return rows, false
+}
+
+// mapRows converts rows one by one, stopping at the first error. It returns
+// a non-nil slice.
+func mapRows[R, T any](rows []R, f func(R) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(rows))
+	for _, r := range rows {
+		v, err := f(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Enqueue inserts job with River in this transaction, so it becomes
+// visible to workers when the transaction commits.
+func (t *tx) Enqueue(ctx context.Context, job billing.Job) error {
+	if job == nil {
+		return errors.New("postgres: enqueue: nil job")
+	}
+	return t.write(ctx, "enqueue "+job.Kind()+" job", func(sp pgx.Tx, _ *pgdb.Queries) error {
+		_, err := t.inserter.InsertTx(ctx, sp, job, nil)
+		return err
+	})
+}

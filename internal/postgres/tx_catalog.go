@@ -1,0 +1,241 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/postgres/pgdb"
+)
+
+// CreateProduct inserts p.
+func (t *tx) CreateProduct(ctx context.Context, p billing.Product) error {
+	features, metadata, err := productJSON(p)
+	if err != nil {
+		return fmt.Errorf("postgres: create product %s: %w", p.ID, err)
+	}
+	return t.write(ctx, "create product "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return q.CreateProduct(ctx, pgdb.CreateProductParams{
+			ID:          p.ID,
+			MerchantID:  p.Scope.MerchantID,
+			Mode:        string(p.Scope.Mode),
+			Name:        p.Name,
+			Description: p.Description,
+			Features:    features,
+			Active:      p.Active,
+			Metadata:    metadata,
+			Created:     ts(p.Created),
+			Updated:     ts(p.Updated),
+		})
+	})
+}
+
+// GetProduct returns the product with id in scope s.
+func (t *tx) GetProduct(ctx context.Context, s billing.Scope, id string) (billing.Product, error) {
+	row, err := t.q.GetProduct(ctx, pgdb.GetProductParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.Product{}, mapErr("get product "+id, err)
+	}
+	p, err := productFromRow(row)
+	if err != nil {
+		return billing.Product{}, fmt.Errorf("postgres: get product %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// UpdateProduct writes p's name, description, features, active flag,
+// metadata and updated time.
+func (t *tx) UpdateProduct(ctx context.Context, p billing.Product) error {
+	features, metadata, err := productJSON(p)
+	if err != nil {
+		return fmt.Errorf("postgres: update product %s: %w", p.ID, err)
+	}
+	return t.write(ctx, "update product "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.UpdateProduct(ctx, pgdb.UpdateProductParams{
+			Name:        p.Name,
+			Description: p.Description,
+			Features:    features,
+			Active:      p.Active,
+			Metadata:    metadata,
+			Updated:     ts(p.Updated),
+			MerchantID:  p.Scope.MerchantID,
+			Mode:        string(p.Scope.Mode),
+			ID:          p.ID,
+		}))
+	})
+}
+
+// ListProducts returns a page of scope s's products, newest first.
+func (t *tx) ListProducts(ctx context.Context, s billing.Scope, f billing.ProductFilter, pg billing.Page) ([]billing.Product, bool, error) {
+	rows, err := t.q.ListProducts(ctx, pgdb.ListProductsParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		FilterActive:  f.Active != nil,
+		Active:        f.Active != nil && *f.Active,
+		StartingAfter: pg.StartingAfter,
+		RowLimit:      rowLimit(pg.Limit),
+	})
+	if err != nil {
+		return nil, false, mapErr("list products", err)
+	}
+	rows, more := page(rows, pg.Limit)
+	out, err := mapRows(rows, productFromRow)
+	if err != nil {
+		return nil, false, fmt.Errorf("postgres: list products: %w", err)
+	}
+	return out, more, nil
+}
+
+func productJSON(p billing.Product) (features, metadata string, err error) {
+	if features, err = encodeMap(p.Features); err != nil {
+		return "", "", fmt.Errorf("features: %w", err)
+	}
+	if metadata, err = encodeMap(p.Metadata); err != nil {
+		return "", "", fmt.Errorf("metadata: %w", err)
+	}
+	return features, metadata, nil
+}
+
+func productFromRow(r pgdb.Product) (billing.Product, error) {
+	features, err := decodeMap[map[string]int64](r.Features)
+	if err != nil {
+		return billing.Product{}, fmt.Errorf("product %s features: %w", r.ID, err)
+	}
+	metadata, err := decodeMap[billing.Metadata](r.Metadata)
+	if err != nil {
+		return billing.Product{}, fmt.Errorf("product %s metadata: %w", r.ID, err)
+	}
+	return billing.Product{
+		ID:          r.ID,
+		Scope:       billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
+		Name:        r.Name,
+		Description: r.Description,
+		Features:    features,
+		Active:      r.Active,
+		Metadata:    metadata,
+		Created:     r.Created.UTC(),
+		Updated:     r.Updated.UTC(),
+	}, nil
+}
+
+// CreatePrice inserts p. A nil Recurring is stored as an empty interval
+// and a zero count.
+func (t *tx) CreatePrice(ctx context.Context, p billing.Price) error {
+	metadata, err := encodeMap(p.Metadata)
+	if err != nil {
+		return fmt.Errorf("postgres: create price %s: metadata: %w", p.ID, err)
+	}
+	var interval string
+	var count int64
+	if p.Recurring != nil {
+		interval, count = p.Recurring.Interval, p.Recurring.IntervalCount
+	}
+	return t.write(ctx, "create price "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return q.CreatePrice(ctx, pgdb.CreatePriceParams{
+			ID:                     p.ID,
+			MerchantID:             p.Scope.MerchantID,
+			Mode:                   string(p.Scope.Mode),
+			ProductID:              p.ProductID,
+			Nickname:               p.Nickname,
+			UnitAmount:             p.UnitAmount,
+			Currency:               p.Currency,
+			Type:                   p.Type,
+			RecurringInterval:      interval,
+			RecurringIntervalCount: count,
+			LookupKey:              p.LookupKey,
+			TrialPeriodDays:        p.TrialPeriodDays,
+			Active:                 p.Active,
+			Metadata:               metadata,
+			Created:                ts(p.Created),
+			Updated:                ts(p.Updated),
+		})
+	})
+}
+
+// GetPrice returns the price with id in scope s.
+func (t *tx) GetPrice(ctx context.Context, s billing.Scope, id string) (billing.Price, error) {
+	row, err := t.q.GetPrice(ctx, pgdb.GetPriceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.Price{}, mapErr("get price "+id, err)
+	}
+	p, err := priceFromRow(row)
+	if err != nil {
+		return billing.Price{}, fmt.Errorf("postgres: get price %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// UpdatePrice writes p's nickname, lookup key, trial period days, active
+// flag, metadata and updated time.
+func (t *tx) UpdatePrice(ctx context.Context, p billing.Price) error {
+	metadata, err := encodeMap(p.Metadata)
+	if err != nil {
+		return fmt.Errorf("postgres: update price %s: metadata: %w", p.ID, err)
+	}
+	return t.write(ctx, "update price "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.UpdatePrice(ctx, pgdb.UpdatePriceParams{
+			Nickname:        p.Nickname,
+			LookupKey:       p.LookupKey,
+			TrialPeriodDays: p.TrialPeriodDays,
+			Active:          p.Active,
+			Metadata:        metadata,
+			Updated:         ts(p.Updated),
+			MerchantID:      p.Scope.MerchantID,
+			Mode:            string(p.Scope.Mode),
+			ID:              p.ID,
+		}))
+	})
+}
+
+// ListPrices returns a page of scope s's prices, newest first.
+func (t *tx) ListPrices(ctx context.Context, s billing.Scope, f billing.PriceFilter, pg billing.Page) ([]billing.Price, bool, error) {
+	rows, err := t.q.ListPrices(ctx, pgdb.ListPricesParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		ProductID:     f.ProductID,
+		LookupKey:     f.LookupKey,
+		Type:          f.Type,
+		FilterActive:  f.Active != nil,
+		Active:        f.Active != nil && *f.Active,
+		StartingAfter: pg.StartingAfter,
+		RowLimit:      rowLimit(pg.Limit),
+	})
+	if err != nil {
+		return nil, false, mapErr("list prices", err)
+	}
+	rows, more := page(rows, pg.Limit)
+	out, err := mapRows(rows, priceFromRow)
+	if err != nil {
+		return nil, false, fmt.Errorf("postgres: list prices: %w", err)
+	}
+	return out, more, nil
+}
+
+func priceFromRow(r pgdb.Price) (billing.Price, error) {
+	metadata, err := decodeMap[billing.Metadata](r.Metadata)
+	if err != nil {
+		return billing.Price{}, fmt.Errorf("price %s metadata: %w", r.ID, err)
+	}
+	var recurring *billing.Recurring
+	if r.RecurringInterval != "" {
+		recurring = &billing.Recurring{Interval: r.RecurringInterval, IntervalCount: r.RecurringIntervalCount}
+	}
+	return billing.Price{
+		ID:              r.ID,
+		Scope:           billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
+		ProductID:       r.ProductID,
+		Nickname:        r.Nickname,
+		UnitAmount:      r.UnitAmount,
+		Currency:        r.Currency,
+		Type:            r.Type,
+		Recurring:       recurring,
+		LookupKey:       r.LookupKey,
+		TrialPeriodDays: r.TrialPeriodDays,
+		Active:          r.Active,
+		Metadata:        metadata,
+		Created:         r.Created.UTC(),
+		Updated:         r.Updated.UTC(),
+	}, nil
+}

@@ -1,0 +1,107 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/postgres/pgdb"
+)
+
+// CreateCustomer inserts c.
+func (t *tx) CreateCustomer(ctx context.Context, c billing.Customer) error {
+	metadata, err := encodeMap(c.Metadata)
+	if err != nil {
+		return fmt.Errorf("postgres: create customer %s: metadata: %w", c.ID, err)
+	}
+	return t.write(ctx, "create customer "+c.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return q.CreateCustomer(ctx, pgdb.CreateCustomerParams{
+			ID:         c.ID,
+			MerchantID: c.Scope.MerchantID,
+			Mode:       string(c.Scope.Mode),
+			Email:      c.Email,
+			Name:       c.Name,
+			ExternalID: c.ExternalID,
+			Locale:     c.Locale,
+			Metadata:   metadata,
+			Created:    ts(c.Created),
+			Updated:    ts(c.Updated),
+		})
+	})
+}
+
+// GetCustomer returns the customer with id in scope s.
+func (t *tx) GetCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
+	row, err := t.q.GetCustomer(ctx, pgdb.GetCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.Customer{}, mapErr("get customer "+id, err)
+	}
+	c, err := customerFromRow(row)
+	if err != nil {
+		return billing.Customer{}, fmt.Errorf("postgres: get customer %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// UpdateCustomer writes c's email, name, external id, locale, metadata and
+// updated time.
+func (t *tx) UpdateCustomer(ctx context.Context, c billing.Customer) error {
+	metadata, err := encodeMap(c.Metadata)
+	if err != nil {
+		return fmt.Errorf("postgres: update customer %s: metadata: %w", c.ID, err)
+	}
+	return t.write(ctx, "update customer "+c.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.UpdateCustomer(ctx, pgdb.UpdateCustomerParams{
+			Email:      c.Email,
+			Name:       c.Name,
+			ExternalID: c.ExternalID,
+			Locale:     c.Locale,
+			Metadata:   metadata,
+			Updated:    ts(c.Updated),
+			MerchantID: c.Scope.MerchantID,
+			Mode:       string(c.Scope.Mode),
+			ID:         c.ID,
+		}))
+	})
+}
+
+// ListCustomers returns a page of scope s's customers, newest first.
+func (t *tx) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, pg billing.Page) ([]billing.Customer, bool, error) {
+	rows, err := t.q.ListCustomers(ctx, pgdb.ListCustomersParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		Email:         f.Email,
+		ExternalID:    f.ExternalID,
+		StartingAfter: pg.StartingAfter,
+		RowLimit:      rowLimit(pg.Limit),
+	})
+	if err != nil {
+		return nil, false, mapErr("list customers", err)
+	}
+	rows, more := page(rows, pg.Limit)
+	out, err := mapRows(rows, customerFromRow)
+	if err != nil {
+		return nil, false, fmt.Errorf("postgres: list customers: %w", err)
+	}
+	return out, more, nil
+}
+
+func customerFromRow(r pgdb.Customer) (billing.Customer, error) {
+	metadata, err := decodeMap[billing.Metadata](r.Metadata)
+	if err != nil {
+		return billing.Customer{}, fmt.Errorf("customer %s metadata: %w", r.ID, err)
+	}
+	return billing.Customer{
+		ID:         r.ID,
+		Scope:      billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
+		Email:      r.Email,
+		Name:       r.Name,
+		ExternalID: r.ExternalID,
+		Locale:     r.Locale,
+		Metadata:   metadata,
+		Created:    r.Created.UTC(),
+		Updated:    r.Updated.UTC(),
+	}, nil
+}

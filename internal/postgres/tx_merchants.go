@@ -1,0 +1,120 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/postgres/pgdb"
+)
+
+// CreateMerchant inserts m and the empty head of its audit chain.
+func (t *tx) CreateMerchant(ctx context.Context, m billing.Merchant) error {
+	return t.write(ctx, "create merchant "+m.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		if err := q.CreateMerchant(ctx, pgdb.CreateMerchantParams{
+			ID:            m.ID,
+			Name:          m.Name,
+			Timezone:      m.Timezone,
+			Locale:        m.Locale,
+			InvoicePrefix: m.InvoicePrefix,
+			Created:       ts(m.Created),
+		}); err != nil {
+			return err
+		}
+		return q.CreateAuditHead(ctx, m.ID)
+	})
+}
+
+// GetMerchant returns the merchant with id.
+func (t *tx) GetMerchant(ctx context.Context, id string) (billing.Merchant, error) {
+	row, err := t.q.GetMerchant(ctx, id)
+	if err != nil {
+		return billing.Merchant{}, mapErr("get merchant "+id, err)
+	}
+	return merchantFromRow(row), nil
+}
+
+// ListMerchants returns every merchant, ordered by id.
+func (t *tx) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
+	rows, err := t.q.ListMerchants(ctx)
+	if err != nil {
+		return nil, mapErr("list merchants", err)
+	}
+	out := make([]billing.Merchant, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, merchantFromRow(r))
+	}
+	return out, nil
+}
+
+func merchantFromRow(r pgdb.Merchant) billing.Merchant {
+	return billing.Merchant{
+		ID:            r.ID,
+		Name:          r.Name,
+		Timezone:      r.Timezone,
+		Locale:        r.Locale,
+		InvoicePrefix: r.InvoicePrefix,
+		Created:       r.Created.UTC(),
+	}
+}
+
+// CreateAPIKey inserts k. LastUsed and Revoked start empty.
+func (t *tx) CreateAPIKey(ctx context.Context, k billing.APIKey) error {
+	return t.write(ctx, "create api key "+k.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return q.CreateAPIKey(ctx, pgdb.CreateAPIKeyParams{
+			ID:         k.ID,
+			MerchantID: k.MerchantID,
+			Mode:       string(k.Mode),
+			Hash:       k.Hash,
+			Redacted:   k.Redacted,
+			Created:    ts(k.Created),
+		})
+	})
+}
+
+// GetAPIKey returns the API key with id.
+func (t *tx) GetAPIKey(ctx context.Context, id string) (billing.APIKey, error) {
+	row, err := t.q.GetAPIKey(ctx, id)
+	if err != nil {
+		return billing.APIKey{}, mapErr("get api key "+id, err)
+	}
+	return apiKeyFromRow(row), nil
+}
+
+// GetAPIKeyByHash returns the API key whose secret hashes to hash.
+func (t *tx) GetAPIKeyByHash(ctx context.Context, hash string) (billing.APIKey, error) {
+	row, err := t.q.GetAPIKeyByHash(ctx, hash)
+	if err != nil {
+		return billing.APIKey{}, mapErr("get api key by hash", err)
+	}
+	return apiKeyFromRow(row), nil
+}
+
+// TouchAPIKey sets the key's LastUsed to at.
+func (t *tx) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+	return t.write(ctx, "touch api key "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.TouchAPIKey(ctx, pgdb.TouchAPIKeyParams{ID: id, LastUsed: new(ts(at))}))
+	})
+}
+
+// RevokeAPIKey sets the key's Revoked to at unless it is already set.
+func (t *tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
+	return t.write(ctx, "revoke api key "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.RevokeAPIKey(ctx, pgdb.RevokeAPIKeyParams{ID: id, Revoked: new(ts(at))}))
+	})
+}
+
+func apiKeyFromRow(r pgdb.ApiKey) billing.APIKey {
+	return billing.APIKey{
+		ID:         r.ID,
+		MerchantID: r.MerchantID,
+		Mode:       billing.Mode(r.Mode),
+		Hash:       r.Hash,
+		Redacted:   r.Redacted,
+		Created:    r.Created.UTC(),
+		LastUsed:   utcPtr(r.LastUsed),
+		Revoked:    utcPtr(r.Revoked),
+	}
+}

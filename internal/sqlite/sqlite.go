@@ -1,0 +1,273 @@
+// Package sqlite is a billing.Store on SQLite, for cuota's embedded,
+// single-process mode. It uses modernc.org/sqlite (pure Go, no cgo), the
+// sqlc-generated queries in litedb, goose migrations embedded from
+// migrations/, and River's SQLite driver (riversqlite) for jobs.
+//
+// The database is used through one connection: SQLite allows one writer at a
+// time, and River's SQLite driver recommends a pool of one to avoid
+// SQLITE_BUSY. Transactions begin IMMEDIATE, so a transaction holds the write
+// lock from its first statement. Nothing running inside InTx may ask for
+// another connection (for example by calling InTx again): it would wait for
+// itself forever.
+//
+// Times are stored as INTEGER unix microseconds in UTC, so they sort
+// chronologically and round-trip exactly to the microsecond.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/sqlite/litedb"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// workerQueueMaxWorkers is how many jobs the default queue works at once.
+// SQLite serialises writes anyway, so a few workers are enough.
+const workerQueueMaxWorkers = 4
+
+// closeStopTimeout bounds how long Close waits for running jobs to finish
+// before cancelling them.
+const closeStopTimeout = 10 * time.Second
+
+// Store is a billing.Store on SQLite (modernc.org/sqlite, pure Go), with
+// River (riversqlite) for jobs. Create one with Open, then call Migrate.
+type Store struct {
+	db       *sql.DB
+	logger   *slog.Logger
+	goose    *goose.Provider
+	migrator *rivermigrate.Migrator[*sql.Tx]
+	inserter *river.Client[*sql.Tx] // insert-only: enqueues jobs in InTx
+
+	mu      sync.Mutex
+	workers *river.Client[*sql.Tx] // set between StartWorkers and StopWorkers
+}
+
+var _ billing.Store = (*Store)(nil)
+
+// Open opens the SQLite database at path, creating the file if it does not
+// exist. It does not migrate: call Migrate (or check MigrationsCurrent)
+// before using the store. A nil logger discards River's and the store's logs.
+func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open sqlite: empty path")
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	// One connection: SQLite has one writer, and River's SQLite driver
+	// recommends it to avoid SQLITE_BUSY.
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	s, err := newStore(db, logger)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// dsn returns the modernc.org/sqlite data source name for the file at path.
+// The path is a URI path, so the characters URIs give a meaning to are
+// percent-encoded.
+func dsn(path string) string {
+	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + escaped +
+		"?_pragma=busy_timeout(10000)" +
+		"&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(ON)" +
+		"&_pragma=synchronous(NORMAL)" +
+		"&_txlock=immediate"
+}
+
+func newStore(db *sql.DB, logger *slog.Logger) (*Store, error) {
+	migrations, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	provider, err := goose.NewProvider(goose.DialectSQLite3, db, migrations)
+	if err != nil {
+		return nil, fmt.Errorf("goose provider: %w", err)
+	}
+	driver := riversqlite.New(db)
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("river migrator: %w", err)
+	}
+	// No Workers: this client only inserts jobs, so River does not require
+	// their kinds to be registered. StartWorkers runs a separate client.
+	inserter, err := river.NewClient(driver, &river.Config{Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("river insert client: %w", err)
+	}
+	return &Store{db: db, logger: logger, goose: provider, migrator: migrator, inserter: inserter}, nil
+}
+
+// Migrate applies every pending migration: cuota's own schema (goose) first,
+// then River's tables. Running it again when nothing is pending does nothing.
+func (s *Store) Migrate(ctx context.Context) error {
+	results, err := s.goose.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate schema: %w", err)
+	}
+	for _, r := range results {
+		s.logger.InfoContext(ctx, "applied migration",
+			slog.Int64("version", r.Source.Version), slog.String("path", r.Source.Path),
+			slog.Duration("duration", r.Duration))
+	}
+	res, err := s.migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	for _, v := range res.Versions {
+		s.logger.InfoContext(ctx, "applied river migration",
+			slog.Int("version", v.Version), slog.String("name", v.Name),
+			slog.Duration("duration", v.Duration))
+	}
+	return nil
+}
+
+// MigrationsCurrent reports whether every migration, cuota's and River's,
+// has been applied. On a database goose has never seen it creates goose's
+// (empty) version table.
+func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
+	pending, err := s.goose.HasPending(ctx)
+	if err != nil {
+		return false, fmt.Errorf("check schema migrations: %w", err)
+	}
+	if pending {
+		return false, nil
+	}
+	res, err := s.migrator.Validate(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("check river migrations: %w", err)
+	}
+	return res.OK, nil
+}
+
+// InTx runs fn in a transaction (BEGIN IMMEDIATE), committing if fn returns
+// nil and rolling back otherwise; fn's error is returned unchanged. fn must
+// not retain tx, nor call InTx or anything else that needs a connection of
+// its own: the store has only one.
+func (s *Store) InTx(ctx context.Context, fn func(tx billing.Tx) error) (err error) {
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	committed := false
+	defer func() {
+		if committed {
+			return
+		}
+		// Also runs when fn panics, so the connection is not left in a
+		// transaction. ErrTxDone means the context already rolled it back.
+		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			err = errors.Join(err, fmt.Errorf("roll back: %w", rbErr))
+		}
+	}()
+	if err := fn(&tx{q: litedb.New(sqlTx), sqlTx: sqlTx, inserter: s.inserter}); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		committed = errors.Is(err, sql.ErrTxDone) // nothing left to roll back
+		return fmt.Errorf("commit: %w", err)
+	}
+	committed = true
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping sqlite: %w", err)
+	}
+	return nil
+}
+
+// StartWorkers starts a River client that works the given workers and
+// periodic jobs from the default queue. Cancelling ctx stops the client
+// abruptly (running jobs see their contexts cancelled); StopWorkers stops it
+// gracefully. Only one client can run at a time.
+func (s *Store) StartWorkers(ctx context.Context, workers *river.Workers, periodic []*river.PeriodicJob) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.workers != nil {
+		return errors.New("start workers: already started")
+	}
+	client, err := river.NewClient(riversqlite.New(s.db), &river.Config{
+		Logger:       s.logger,
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workerQueueMaxWorkers}},
+		Workers:      workers,
+		PeriodicJobs: periodic,
+	})
+	if err != nil {
+		return fmt.Errorf("start workers: new river client: %w", err)
+	}
+	if err := client.Start(ctx); err != nil {
+		return fmt.Errorf("start workers: %w", err)
+	}
+	s.workers = client
+	return nil
+}
+
+// StopWorkers stops the client started by StartWorkers, waiting for running
+// jobs to finish or for ctx to end, whichever comes first. It does nothing
+// if no client is running.
+func (s *Store) StopWorkers(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.workers == nil {
+		return nil
+	}
+	if err := s.workers.Stop(ctx); err != nil {
+		return fmt.Errorf("stop workers: %w", err)
+	}
+	s.workers = nil
+	return nil
+}
+
+// Close stops the workers, if running (cancelling jobs still running after
+// a grace period), and closes the database.
+func (s *Store) Close() error {
+	var errs []error
+	s.mu.Lock()
+	if s.workers != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), closeStopTimeout)
+		if err := s.workers.Stop(ctx); err != nil {
+			if err := s.workers.StopAndCancel(context.Background()); err != nil {
+				errs = append(errs, fmt.Errorf("stop workers: %w", err))
+			}
+		}
+		cancel()
+		s.workers = nil
+	}
+	s.mu.Unlock()
+	if err := s.db.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close sqlite: %w", err))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,22 @@
+-- name: CreateCustomer :exec
+INSERT INTO customers (id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated)
+VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(email), sqlc.arg(name),
+        sqlc.arg(external_id), sqlc.arg(locale), sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated));
+
+-- name: GetCustomer :one
+SELECT * FROM customers WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: UpdateCustomer :execrows
+UPDATE customers
+SET email = sqlc.arg(email), name = sqlc.arg(name), external_id = sqlc.arg(external_id),
+    locale = sqlc.arg(locale), metadata = sqlc.arg(metadata), updated = sqlc.arg(updated)
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: ListCustomers :many
+SELECT * FROM customers
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
+  AND (CAST(sqlc.arg(email) AS text) = '' OR email = sqlc.arg(email))
+  AND (CAST(sqlc.arg(external_id) AS text) = '' OR external_id = sqlc.arg(external_id))
+  AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);
