@@ -17,6 +17,8 @@ const (
 	KindUnauthorized Kind = "unauthorized" // missing or bad credentials
 	KindRateLimited  Kind = "rate_limited" // too many requests
 	KindTooLarge     Kind = "too_large"    // request body over the limit
+	KindNoRoute      Kind = "no_route"     // no such endpoint
+	KindBadMethod    Kind = "bad_method"   // the endpoint exists, the method does not
 	KindInternal     Kind = "internal"     // our fault; details are logged, never shown
 )
 
@@ -36,6 +38,8 @@ const (
 	CodeBodyTooLarge           = "body_too_large"
 	CodeBodyInvalid            = "body_invalid"
 	CodeUnsupportedMediaType   = "unsupported_media_type"
+	CodeUnknownEndpoint        = "unknown_endpoint"
+	CodeMethodNotAllowed       = "method_not_allowed"
 	CodeInvalidStateTransition = "invalid_state_transition"
 	CodeInternal               = "internal_error"
 )

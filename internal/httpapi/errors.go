@@ -47,6 +47,10 @@ func statusOf(k billing.Kind) int {
 		return http.StatusTooManyRequests
 	case billing.KindTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case billing.KindNoRoute:
+		return http.StatusNotFound
+	case billing.KindBadMethod:
+		return http.StatusMethodNotAllowed
 	default:
 		return http.StatusInternalServerError
 	}

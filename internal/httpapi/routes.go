@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/cuota/cuota/internal/billing"
+
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -17,7 +19,7 @@ func (s *Server) routes(root, apiMux *http.ServeMux) {
 	root.HandleFunc("GET /readyz", s.readyz)
 	root.Handle("GET /openapi.json", apiMux)
 	root.Handle("GET /openapi.yaml", apiMux)
-	root.Handle("/v1/", s.limitBody(s.authenticate(s.rateLimit(s.idempotent(apiMux)))))
+	root.Handle("/v1/", s.limitBody(s.authenticate(s.rateLimit(s.idempotent(s.knownRoutes(apiMux))))))
 
 	register(s, op("create-product", http.MethodPost, "/v1/products", "Create a product"), s.createProduct)
 	register(s, op("list-products", http.MethodGet, "/v1/products", "List products"), s.listProducts)
@@ -72,6 +74,28 @@ func register[I, O any](s *Server, o huma.Operation, h func(context.Context, *I)
 			return nil, s.problemFor(ctx, err)
 		}
 		return out, nil
+	})
+}
+
+// knownRoutes answers requests that match no operation with problem+json
+// instead of the mux's plain-text 404 and 405.
+func (s *Server) knownRoutes(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := r.Clone(r.Context())
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" {
+				s.writeProblem(w, r, billing.Errorf(billing.KindBadMethod, billing.CodeMethodNotAllowed,
+					"%s is not allowed on %s", r.Method, r.URL.Path))
+				return
+			}
+		}
+		s.writeProblem(w, r, billing.Errorf(billing.KindNoRoute, billing.CodeUnknownEndpoint,
+			"unrecognized request URL: %s %s", r.Method, r.URL.Path))
 	})
 }
 
