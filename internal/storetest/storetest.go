@@ -601,17 +601,17 @@ func exerciseScoped[T any](t *testing.T, setup setupFunc, k kind[T]) {
 		b := setup(t)
 		ctx := t.Context()
 
-		times := make([]time.Time, 5)
-		for i := range times {
-			times[i] = b.clock.next()
-		}
-		items := make([]T, len(times))
-
 		tx := begin(t, b.store)
 		requireList(t, []string{}, k.listIDs(tx, ctx, b.scope))
-		// Insert out of creation order: lists order by id, not by insertion.
+		// Ids are made in creation order (billing.NewID keeps them
+		// increasing), then inserted out of it: lists order by id, not by
+		// insertion.
+		items := make([]T, 5)
+		for i := range items {
+			items[i] = k.build(t, tx, b.scope, b.clock.next())
+		}
 		for _, i := range []int{2, 0, 4, 1, 3} {
-			items[i] = k.create(t, tx, b.scope, times[i])
+			require.NoError(t, k.insert(tx, ctx, items[i]))
 		}
 		tx.commit(t)
 
@@ -2044,8 +2044,10 @@ func (tx *testTx) end(t *testing.T, err error) error {
 //
 
 // testClock hands out strictly increasing UTC times at microsecond
-// precision (the stores' precision), so that ids made from them sort in
-// creation order.
+// precision (the stores' precision). Ids made from them sort in creation
+// order; note that billing.NewID keeps ids of one process increasing even
+// when this clock is behind another test's, so the suite relies on the
+// order ids are made in, never on the time they encode.
 type testClock struct{ now time.Time }
 
 func newTestClock() *testClock {
