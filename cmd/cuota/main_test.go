@@ -226,10 +226,11 @@ func exerciseProgram(t *testing.T, databaseURL string, openDB func() (*sql.DB, e
 		created = append(created, c["id"].(string))
 	}
 	var seen []string
-	cursor := ""
-	for page := 0; ; page++ {
-		require.Less(t, page, 5, "pagination must end")
+	cursor, pages := "", 0
+	for ; ; pages++ {
+		require.Less(t, pages, 5, "pagination must end")
 		l := p.ok("GET", "/v1/customers?limit=2"+cursor, key, nil)
+		require.LessOrEqual(t, len(l["data"].([]any)), 2, "limit is honoured")
 		for _, d := range l["data"].([]any) {
 			seen = append(seen, d.(map[string]any)["id"].(string))
 		}
@@ -238,6 +239,7 @@ func exerciseProgram(t *testing.T, databaseURL string, openDB func() (*sql.DB, e
 		}
 		cursor = "&starting_after=" + seen[len(seen)-1]
 	}
+	require.Equal(t, 2, pages, "5 customers in pages of 2: has_more on the first two pages")
 	for i, j := 0, len(created)-1; i < j; i, j = i+1, j-1 {
 		created[i], created[j] = created[j], created[i]
 	}

@@ -100,8 +100,8 @@ func (a *App) CreateCoupon(ctx context.Context, s billing.Scope, p CreateCouponP
 		v.fail("duration", billing.CodeParameterInvalid, "duration must be once, repeating or forever")
 	}
 	v.nonNegative("max_redemptions", p.MaxRedemptions)
-	if p.RedeemBy != nil && !p.RedeemBy.After(now) {
-		v.fail("redeem_by", billing.CodeParameterInvalid, "redeem_by must be in the future")
+	if p.RedeemBy != nil && (!p.RedeemBy.After(now) || p.RedeemBy.Year() > 9999) {
+		v.fail("redeem_by", billing.CodeParameterInvalid, "redeem_by must be in the future, before the year 10000")
 	}
 	v.metadata(p.Metadata)
 	if err := v.err(); err != nil {
@@ -189,8 +189,8 @@ func (a *App) CreatePromotionCode(ctx context.Context, s billing.Scope, p Create
 		v.fail("code", billing.CodeParameterInvalid, "code must be 1 to 50 letters, digits, - or _")
 	}
 	v.nonNegative("max_redemptions", p.MaxRedemptions)
-	if p.ExpiresAt != nil && !p.ExpiresAt.After(now) {
-		v.fail("expires_at", billing.CodeParameterInvalid, "expires_at must be in the future")
+	if p.ExpiresAt != nil && (!p.ExpiresAt.After(now) || p.ExpiresAt.Year() > 9999) {
+		v.fail("expires_at", billing.CodeParameterInvalid, "expires_at must be in the future, before the year 10000")
 	}
 	v.metadata(p.Metadata)
 	if err := v.err(); err != nil {

@@ -5,9 +5,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/httpapi"
 )
 
@@ -41,7 +43,7 @@ func TestAuthentication(t *testing.T) {
 	t.Run("RevokedKey", func(t *testing.T) {
 		t.Parallel()
 		_, bundle := setup(t)
-		k := newKey(t, bundle.app, bundle.merchantA, "test")
+		k := newKey(t, bundle.app, bundle.merchantA, billing.ModeTest)
 		ok[httpapi.ListJSON[httpapi.ProductJSON]](t, bundle.get(t, k, "/v1/products"))
 
 		_, err := bundle.app.RevokeAPIKey(t.Context(), k.ID)
@@ -269,7 +271,7 @@ func TestCoupons(t *testing.T) {
 	require.True(t, pct.Valid)
 	require.Equal(t, pct, ok[httpapi.CouponJSON](t, bundle.get(t, bundle.a, "/v1/coupons/"+pct.ID)))
 
-	redeemBy := bundle.clock.Now().Add(48 * 3600e9).Unix()
+	redeemBy := bundle.clock.Now().Add(48 * time.Hour).Unix()
 	amt := bundle.createCoupon(t, bundle.a, map[string]any{"amount_off": 5000, "currency": "clp", "duration": "forever", "max_redemptions": 10, "redeem_by": redeemBy})
 	require.Nil(t, amt.PercentOff)
 	require.EqualValues(t, 5000, *amt.AmountOff)
@@ -301,7 +303,7 @@ func TestPromotionCodes(t *testing.T) {
 	_, bundle := setup(t)
 	coupon := bundle.createCoupon(t, bundle.a, nil)
 
-	expires := bundle.clock.Now().Add(72 * 3600e9).Unix()
+	expires := bundle.clock.Now().Add(72 * time.Hour).Unix()
 	created := ok[httpapi.PromotionCodeJSON](t, bundle.post(t, bundle.a, "/v1/promotion_codes", map[string]any{
 		"coupon": coupon.ID, "code": "summer", "max_redemptions": 5, "expires_at": expires,
 	}))
@@ -404,6 +406,12 @@ func TestValidation(t *testing.T) {
 		{"RepeatingWithoutMonths", "/v1/coupons", map[string]any{"percent_off": 10, "duration": "repeating"}, 400, "parameter_invalid", "duration_in_months"},
 		{"BadDuration", "/v1/coupons", map[string]any{"percent_off": 10, "duration": "sometimes"}, 400, "parameter_invalid", "duration"},
 		{"RedeemByPast", "/v1/coupons", map[string]any{"percent_off": 10, "redeem_by": 1000}, 400, "parameter_invalid", "redeem_by"},
+		{"RedeemByYear10000", "/v1/coupons", map[string]any{"percent_off": 10, "redeem_by": 253402300800}, 400, "parameter_invalid", "redeem_by"},
+		{"RedeemByFuzzed", "/v1/coupons", map[string]any{"percent_off": 10, "redeem_by": int64(1e12)}, 400, "parameter_invalid", "redeem_by"},
+		{"PromoExpiresYear10000", "/v1/promotion_codes", map[string]any{"coupon": coupon.ID, "code": "FAR", "expires_at": int64(1e12)}, 400, "parameter_invalid", "expires_at"},
+		{"FieldNameCase", "/v1/products", map[string]any{"NAME": "x"}, 400, "parameter_unknown", "NAME"},
+		{"FieldNameCaseDuplicate", "/v1/products", map[string]any{"name": "x", "Name": 5}, 400, "parameter_unknown", "Name"},
+		{"NestedFieldNameCase", "/v1/prices", price(map[string]any{"recurring": map[string]any{"interval": "month", "Interval_Count": 2}}), 400, "parameter_unknown", "recurring.Interval_Count"},
 		{"PromoExpiresPast", "/v1/promotion_codes", map[string]any{"coupon": coupon.ID, "code": "OLD", "expires_at": 1000}, 400, "parameter_invalid", "expires_at"},
 		{"MetadataNotStrings", "/v1/customers", map[string]any{"metadata": map[string]any{"n": 1}}, 400, "parameter_invalid", "metadata.n"},
 		{"MetadataValueTooLong", "/v1/customers", map[string]any{"metadata": map[string]any{"n": strings.Repeat("v", 501)}}, 400, "parameter_invalid", "metadata[n]"},
@@ -521,13 +529,13 @@ func TestMalformedBodies(t *testing.T) {
 	require.Empty(t, list.Data)
 }
 
-func TestNotFoundRoutes(t *testing.T) {
+func TestUnknownRoutes(t *testing.T) {
 	t.Parallel()
 	_, bundle := setup(t)
-	res := bundle.get(t, bundle.a, "/v1/nothing")
-	require.Equal(t, http.StatusNotFound, res.Status)
-	res = bundle.do(t, http.MethodDelete, "/v1/products", bundle.a, nil)
-	require.Contains(t, []int{http.StatusNotFound, http.StatusMethodNotAllowed}, res.Status)
+	requireProblem(t, bundle.get(t, bundle.a, "/v1/nothing"), http.StatusNotFound, "unknown_endpoint", "")
+	requireProblem(t, bundle.do(t, http.MethodDelete, "/v1/products", bundle.a, nil), http.StatusMethodNotAllowed, "method_not_allowed", "")
+	// Authentication comes first: an unknown route does not reveal itself.
+	requireProblem(t, bundle.get(t, apiKey{}, "/v1/nothing"), http.StatusUnauthorized, "invalid_api_key", "")
 }
 
 func TestPagination(t *testing.T) {
@@ -540,8 +548,8 @@ func TestPagination(t *testing.T) {
 		created = append(created, c.ID)
 	}
 	// Objects of other scopes do not appear.
-	bundle.createCustomer(t, bundle.aLive, nil)
-	bundle.createCustomer(t, bundle.b, nil)
+	bundle.createCustomer(t, bundle.aLive, map[string]any{})
+	bundle.createCustomer(t, bundle.b, map[string]any{})
 
 	var walked []string
 	var pages int

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -93,6 +94,14 @@ var amountParams = map[string]bool{"unit_amount": true, "amount_off": true}
 // schema validation, body size) become Problems with stable codes too.
 func humaError(status int, msg string, errs ...error) huma.StatusError {
 	p := &Problem{Type: "about:blank", Status: status, Detail: msg, Code: billing.CodeParameterInvalid}
+	for _, err := range errs {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			status = http.StatusRequestEntityTooLarge
+			p.Status = status
+			p.Detail = fmt.Sprintf("request body is larger than %d bytes", tooBig.Limit)
+		}
+	}
 	switch {
 	case status == http.StatusRequestEntityTooLarge:
 		p.Code = billing.CodeBodyTooLarge
@@ -107,6 +116,9 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 	case status == http.StatusBadRequest && len(errs) > 0:
 		p.Code = billing.CodeBodyInvalid
 		p.Detail = "the request body is not valid JSON"
+	case status == http.StatusBadRequest && strings.Contains(msg, "body is required"):
+		p.Code = billing.CodeBodyInvalid
+		p.Detail = "a JSON object body is required"
 	}
 	for _, err := range errs {
 		var d *huma.ErrorDetail
@@ -115,7 +127,9 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 		}
 		param := paramOf(d.Location)
 		if param == "" && !strings.HasPrefix(d.Message, "expected required property ") {
-			continue
+			p.Code = billing.CodeBodyInvalid
+			p.Detail = "the request body must be a JSON object: " + d.Message
+			break
 		}
 		switch {
 		case d.Message == "unexpected property":

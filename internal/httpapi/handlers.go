@@ -11,16 +11,19 @@ import (
 // Request inputs. Body fields are optional in the schema and checked by the
 // use cases, which report stable codes; unknown fields are rejected.
 
-type idPath struct {
+// IDPath is the {id} path parameter. It and PageQuery are embedded in
+// inputs, so they must be exported: huma skips unexported embedded structs.
+type IDPath struct {
 	ID string `path:"id" maxLength:"100"`
 }
 
-type pageQuery struct {
+// PageQuery is a list's page parameters.
+type PageQuery struct {
 	Limit         int    `query:"limit" minimum:"1" maximum:"100" doc:"Page size, 1 to 100 (default 10)."`
 	StartingAfter string `query:"starting_after" maxLength:"100" doc:"Id of the last object of the previous page."`
 }
 
-func (q pageQuery) page() billing.Page {
+func (q PageQuery) page() billing.Page {
 	return billing.Page{Limit: q.Limit, StartingAfter: q.StartingAfter}
 }
 
@@ -61,7 +64,7 @@ func (s *Server) createProduct(ctx context.Context, in *struct{ Body productBody
 	return reply(productJSON(p)), nil
 }
 
-func (s *Server) getProduct(ctx context.Context, in *idPath) (*out[ProductJSON], error) {
+func (s *Server) getProduct(ctx context.Context, in *IDPath) (*out[ProductJSON], error) {
 	p, err := s.app.GetProduct(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
@@ -70,7 +73,7 @@ func (s *Server) getProduct(ctx context.Context, in *idPath) (*out[ProductJSON],
 }
 
 func (s *Server) updateProduct(ctx context.Context, in *struct {
-	idPath
+	IDPath
 	Body productBody
 }) (*out[ProductJSON], error) {
 	p, err := s.app.UpdateProduct(ctx, scopeOf(ctx), in.ID, in.Body.params())
@@ -81,7 +84,7 @@ func (s *Server) updateProduct(ctx context.Context, in *struct {
 }
 
 func (s *Server) listProducts(ctx context.Context, in *struct {
-	pageQuery
+	PageQuery
 	Active string `query:"active" enum:"true,false,"`
 }) (*out[ListJSON[ProductJSON]], error) {
 	l, err := s.app.ListProducts(ctx, scopeOf(ctx), billing.ProductFilter{Active: activeQuery(in.Active)}, in.page())
@@ -119,7 +122,7 @@ func (s *Server) createPrice(ctx context.Context, in *struct{ Body createPriceBo
 	return reply(priceJSON(p)), nil
 }
 
-func (s *Server) getPrice(ctx context.Context, in *idPath) (*out[PriceJSON], error) {
+func (s *Server) getPrice(ctx context.Context, in *IDPath) (*out[PriceJSON], error) {
 	p, err := s.app.GetPrice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
@@ -136,7 +139,7 @@ type updatePriceBody struct {
 }
 
 func (s *Server) updatePrice(ctx context.Context, in *struct {
-	idPath
+	IDPath
 	Body updatePriceBody
 }) (*out[PriceJSON], error) {
 	b := in.Body
@@ -149,7 +152,7 @@ func (s *Server) updatePrice(ctx context.Context, in *struct {
 }
 
 func (s *Server) listPrices(ctx context.Context, in *struct {
-	pageQuery
+	PageQuery
 	Product   string `query:"product" maxLength:"100"`
 	LookupKey string `query:"lookup_key" maxLength:"200"`
 	Type      string `query:"type" enum:"one_time,recurring,"`
@@ -185,7 +188,7 @@ func (s *Server) createCustomer(ctx context.Context, in *struct{ Body customerBo
 	return reply(customerJSON(c)), nil
 }
 
-func (s *Server) getCustomer(ctx context.Context, in *idPath) (*out[CustomerJSON], error) {
+func (s *Server) getCustomer(ctx context.Context, in *IDPath) (*out[CustomerJSON], error) {
 	c, err := s.app.GetCustomer(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
@@ -194,7 +197,7 @@ func (s *Server) getCustomer(ctx context.Context, in *idPath) (*out[CustomerJSON
 }
 
 func (s *Server) updateCustomer(ctx context.Context, in *struct {
-	idPath
+	IDPath
 	Body customerBody
 }) (*out[CustomerJSON], error) {
 	c, err := s.app.UpdateCustomer(ctx, scopeOf(ctx), in.ID, in.Body.params())
@@ -205,7 +208,7 @@ func (s *Server) updateCustomer(ctx context.Context, in *struct {
 }
 
 func (s *Server) listCustomers(ctx context.Context, in *struct {
-	pageQuery
+	PageQuery
 	Email      string `query:"email" maxLength:"512"`
 	ExternalID string `query:"external_id" maxLength:"200"`
 }) (*out[ListJSON[CustomerJSON]], error) {
@@ -249,7 +252,7 @@ func (s *Server) createCoupon(ctx context.Context, in *struct{ Body createCoupon
 	return reply(couponJSON(c, s.app.Now())), nil
 }
 
-func (s *Server) getCoupon(ctx context.Context, in *idPath) (*out[CouponJSON], error) {
+func (s *Server) getCoupon(ctx context.Context, in *IDPath) (*out[CouponJSON], error) {
 	c, err := s.app.GetCoupon(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
@@ -263,7 +266,7 @@ type updateCouponBody struct {
 }
 
 func (s *Server) updateCoupon(ctx context.Context, in *struct {
-	idPath
+	IDPath
 	Body updateCouponBody
 }) (*out[CouponJSON], error) {
 	c, err := s.app.UpdateCoupon(ctx, scopeOf(ctx), in.ID, app.UpdateCouponParams{Name: in.Body.Name, Metadata: in.Body.Metadata})
@@ -273,7 +276,7 @@ func (s *Server) updateCoupon(ctx context.Context, in *struct {
 	return reply(couponJSON(c, s.app.Now())), nil
 }
 
-func (s *Server) listCoupons(ctx context.Context, in *struct{ pageQuery }) (*out[ListJSON[CouponJSON]], error) {
+func (s *Server) listCoupons(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[CouponJSON]], error) {
 	l, err := s.app.ListCoupons(ctx, scopeOf(ctx), in.page())
 	if err != nil {
 		return nil, err
@@ -303,7 +306,7 @@ func (s *Server) createPromotionCode(ctx context.Context, in *struct{ Body creat
 	return reply(promotionCodeJSON(p)), nil
 }
 
-func (s *Server) getPromotionCode(ctx context.Context, in *idPath) (*out[PromotionCodeJSON], error) {
+func (s *Server) getPromotionCode(ctx context.Context, in *IDPath) (*out[PromotionCodeJSON], error) {
 	p, err := s.app.GetPromotionCode(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
@@ -317,7 +320,7 @@ type updatePromotionCodeBody struct {
 }
 
 func (s *Server) updatePromotionCode(ctx context.Context, in *struct {
-	idPath
+	IDPath
 	Body updatePromotionCodeBody
 }) (*out[PromotionCodeJSON], error) {
 	p, err := s.app.UpdatePromotionCode(ctx, scopeOf(ctx), in.ID, app.UpdatePromotionCodeParams{Active: in.Body.Active, Metadata: in.Body.Metadata})
@@ -328,7 +331,7 @@ func (s *Server) updatePromotionCode(ctx context.Context, in *struct {
 }
 
 func (s *Server) listPromotionCodes(ctx context.Context, in *struct {
-	pageQuery
+	PageQuery
 	Coupon string `query:"coupon" maxLength:"100"`
 	Code   string `query:"code" maxLength:"50"`
 	Active string `query:"active" enum:"true,false,"`

@@ -239,6 +239,9 @@ func (b *testBundle) createPrice(t *testing.T, key apiKey, body map[string]any) 
 
 func (b *testBundle) createCustomer(t *testing.T, key apiKey, body map[string]any) httpapi.CustomerJSON {
 	t.Helper()
+	if body == nil {
+		body = map[string]any{}
+	}
 	return ok[httpapi.CustomerJSON](t, b.post(t, key, "/v1/customers", body))
 }
 

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -52,18 +53,24 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			return
 		}
 		rec := &capture{ResponseWriter: w, status: http.StatusOK}
+		finished := false
+		defer func() {
+			// Finish even if the client went away: the work is done and a
+			// retry must see its result. If the handler panicked, release the
+			// key (its transaction rolled back) before the panic goes on.
+			ctx := context.WithoutCancel(ctx)
+			var err error
+			if finished && rec.status < 400 {
+				err = s.app.FinishIdempotent(ctx, scope, key, rec.status, rec.body.Bytes())
+			} else {
+				err = s.app.AbandonIdempotent(ctx, scope, key)
+			}
+			if err != nil {
+				s.logger.ErrorContext(ctx, "record idempotent response", "request_id", requestIDFrom(ctx), "error", err)
+			}
+		}()
 		next.ServeHTTP(rec, r)
-		// Finish even if the client went away: the work is done and a retry
-		// must see its result.
-		ctx = contextWithoutCancel(ctx)
-		if rec.status < 400 {
-			err = s.app.FinishIdempotent(ctx, scope, key, rec.status, rec.body.Bytes())
-		} else {
-			err = s.app.AbandonIdempotent(ctx, scope, key)
-		}
-		if err != nil {
-			s.logger.ErrorContext(ctx, "record idempotent response", "request_id", requestIDFrom(ctx), "error", err)
-		}
+		finished = true
 	})
 }
 

@@ -55,7 +55,9 @@ func MetricsHandler(g prometheus.Gatherer) http.Handler {
 }
 
 func op(id, method, path, summary string) huma.Operation {
-	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary}
+	// MaxBodyBytes -1: limitBody is the only body limit, so Config.BodyLimit
+	// is the one place that sets it.
+	o := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, MaxBodyBytes: -1}
 	if method == http.MethodPost {
 		o.Parameters = []*huma.Param{{Name: "Idempotency-Key", In: "header",
 			Description: "Makes the request safe to retry: the first response is replayed for 24 hours.",

@@ -53,6 +53,7 @@ type Server struct {
 }
 
 func init() {
+	huma.ValidateStrictCasing = true // "NAME" is an unknown parameter, not name
 	huma.NewErrorWithContext = func(hctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
 		p := humaError(status, msg, errs...).(*Problem)
 		if hctx != nil {
@@ -258,5 +259,3 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-func contextWithoutCancel(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
