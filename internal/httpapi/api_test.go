@@ -415,7 +415,7 @@ func TestValidation(t *testing.T) {
 		{"PromoExpiresPast", "/v1/promotion_codes", map[string]any{"coupon": coupon.ID, "code": "OLD", "expires_at": 1000}, 400, "parameter_invalid", "expires_at"},
 		{"MetadataNotStrings", "/v1/customers", map[string]any{"metadata": map[string]any{"n": 1}}, 400, "parameter_invalid", "metadata.n"},
 		{"MetadataValueTooLong", "/v1/customers", map[string]any{"metadata": map[string]any{"n": strings.Repeat("v", 501)}}, 400, "parameter_invalid", "metadata[n]"},
-		{"ArrayBody", "/v1/customers", []int{1}, 400, "parameter_invalid", ""},
+		{"ArrayBody", "/v1/customers", []int{1}, 400, "body_invalid", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

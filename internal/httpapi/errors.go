@@ -127,8 +127,10 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 		}
 		param := paramOf(d.Location)
 		if param == "" && !strings.HasPrefix(d.Message, "expected required property ") {
-			p.Code = billing.CodeBodyInvalid
-			p.Detail = "the request body must be a JSON object: " + d.Message
+			if p.Status == http.StatusBadRequest {
+				p.Code = billing.CodeBodyInvalid
+				p.Detail = "the request body must be a JSON object: " + d.Message
+			}
 			break
 		}
 		switch {
