@@ -33,12 +33,13 @@ type Metadata map[string]string
 
 // Merchant is a business that sells through cuota.
 type Merchant struct {
-	ID            string    `json:"id"`
-	Name          string    `json:"name"`
-	Timezone      string    `json:"timezone"` // IANA name, e.g. America/Santiago
-	Locale        string    `json:"locale"`   // BCP 47, e.g. es-CL
-	InvoicePrefix string    `json:"invoice_prefix"`
-	Created       time.Time `json:"created"`
+	ID            string           `json:"id"`
+	Name          string           `json:"name"`
+	Timezone      string           `json:"timezone"` // IANA name, e.g. America/Santiago
+	Locale        string           `json:"locale"`   // BCP 47, e.g. es-CL
+	InvoicePrefix string           `json:"invoice_prefix"`
+	Settings      MerchantSettings `json:"settings"`
+	Created       time.Time        `json:"created"`
 }
 
 // APIKey authenticates a merchant's backend in one mode. Only the SHA-256
@@ -110,15 +111,16 @@ type Price struct {
 // Customer is a merchant's customer. ExternalID (the merchant's own id) is
 // unique per scope when not empty.
 type Customer struct {
-	ID         string    `json:"id"`
-	Scope      Scope     `json:"scope"`
-	Email      string    `json:"email"`
-	Name       string    `json:"name"`
-	ExternalID string    `json:"external_id"`
-	Locale     string    `json:"locale"`
-	Metadata   Metadata  `json:"metadata"`
-	Created    time.Time `json:"created"`
-	Updated    time.Time `json:"updated"`
+	ID          string    `json:"id"`
+	Scope       Scope     `json:"scope"`
+	Email       string    `json:"email"`
+	Name        string    `json:"name"`
+	ExternalID  string    `json:"external_id"`
+	Locale      string    `json:"locale"`
+	TestClockID string    `json:"test_clock_id"` // test mode only; fixed at creation
+	Metadata    Metadata  `json:"metadata"`
+	Created     time.Time `json:"created"`
+	Updated     time.Time `json:"updated"`
 }
 
 // Coupon durations.

@@ -1,7 +1,7 @@
 -- name: CreateCustomer :exec
-INSERT INTO customers (id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated)
+INSERT INTO customers (id, merchant_id, mode, email, name, external_id, locale, test_clock_id, metadata, created, updated)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(email), sqlc.arg(name),
-        sqlc.arg(external_id), sqlc.arg(locale), sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated));
+        sqlc.arg(external_id), sqlc.arg(locale), sqlc.arg(test_clock_id), sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated));
 
 -- name: GetCustomer :one
 SELECT * FROM customers WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);

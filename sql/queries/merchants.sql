@@ -1,6 +1,9 @@
 -- name: CreateMerchant :exec
-INSERT INTO merchants (id, name, timezone, locale, invoice_prefix, created)
-VALUES (sqlc.arg(id), sqlc.arg(name), sqlc.arg(timezone), sqlc.arg(locale), sqlc.arg(invoice_prefix), sqlc.arg(created));
+INSERT INTO merchants (id, name, timezone, locale, invoice_prefix, settings, created)
+VALUES (sqlc.arg(id), sqlc.arg(name), sqlc.arg(timezone), sqlc.arg(locale), sqlc.arg(invoice_prefix), sqlc.arg(settings), sqlc.arg(created));
+
+-- name: UpdateMerchantSettings :execrows
+UPDATE merchants SET settings = sqlc.arg(settings) WHERE id = sqlc.arg(id);
 
 -- name: CreateAuditHead :exec
 INSERT INTO audit_heads (merchant_id, seq, hash) VALUES (sqlc.arg(merchant_id), 0, '');

@@ -46,8 +46,8 @@ func (q *Queries) CreateAuditHead(ctx context.Context, merchantID string) error 
 }
 
 const createMerchant = `-- name: CreateMerchant :exec
-INSERT INTO merchants (id, name, timezone, locale, invoice_prefix, created)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO merchants (id, name, timezone, locale, invoice_prefix, settings, created)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 `
 
 type CreateMerchantParams struct {
@@ -56,6 +56,7 @@ type CreateMerchantParams struct {
 	Timezone      string
 	Locale        string
 	InvoicePrefix string
+	Settings      string
 	Created       time.Time
 }
 
@@ -66,6 +67,7 @@ func (q *Queries) CreateMerchant(ctx context.Context, arg CreateMerchantParams) 
 		arg.Timezone,
 		arg.Locale,
 		arg.InvoicePrefix,
+		arg.Settings,
 		arg.Created,
 	)
 	return err
@@ -112,7 +114,7 @@ func (q *Queries) GetAPIKeyByHash(ctx context.Context, hash string) (ApiKey, err
 }
 
 const getMerchant = `-- name: GetMerchant :one
-SELECT id, name, timezone, locale, invoice_prefix, created FROM merchants WHERE id = $1
+SELECT id, name, timezone, locale, invoice_prefix, created, settings FROM merchants WHERE id = $1
 `
 
 func (q *Queries) GetMerchant(ctx context.Context, id string) (Merchant, error) {
@@ -125,12 +127,13 @@ func (q *Queries) GetMerchant(ctx context.Context, id string) (Merchant, error) 
 		&i.Locale,
 		&i.InvoicePrefix,
 		&i.Created,
+		&i.Settings,
 	)
 	return i, err
 }
 
 const listMerchants = `-- name: ListMerchants :many
-SELECT id, name, timezone, locale, invoice_prefix, created FROM merchants ORDER BY id
+SELECT id, name, timezone, locale, invoice_prefix, created, settings FROM merchants ORDER BY id
 `
 
 func (q *Queries) ListMerchants(ctx context.Context) ([]Merchant, error) {
@@ -149,6 +152,7 @@ func (q *Queries) ListMerchants(ctx context.Context) ([]Merchant, error) {
 			&i.Locale,
 			&i.InvoicePrefix,
 			&i.Created,
+			&i.Settings,
 		); err != nil {
 			return nil, err
 		}
@@ -188,6 +192,23 @@ type TouchAPIKeyParams struct {
 
 func (q *Queries) TouchAPIKey(ctx context.Context, arg TouchAPIKeyParams) (int64, error) {
 	result, err := q.db.Exec(ctx, touchAPIKey, arg.LastUsed, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const updateMerchantSettings = `-- name: UpdateMerchantSettings :execrows
+UPDATE merchants SET settings = $1 WHERE id = $2
+`
+
+type UpdateMerchantSettingsParams struct {
+	Settings string
+	ID       string
+}
+
+func (q *Queries) UpdateMerchantSettings(ctx context.Context, arg UpdateMerchantSettingsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, updateMerchantSettings, arg.Settings, arg.ID)
 	if err != nil {
 		return 0, err
 	}

@@ -62,16 +62,28 @@ type Coupon struct {
 }
 
 type Customer struct {
+	ID          string
+	MerchantID  string
+	Mode        string
+	Email       string
+	Name        string
+	ExternalID  string
+	Locale      string
+	Metadata    string
+	Created     time.Time
+	Updated     time.Time
+	TestClockID string
+}
+
+type Event struct {
 	ID         string
 	MerchantID string
 	Mode       string
-	Email      string
-	Name       string
-	ExternalID string
-	Locale     string
-	Metadata   string
+	Type       string
+	ObjectType string
+	ObjectID   string
+	Data       string
 	Created    time.Time
-	Updated    time.Time
 }
 
 type IdempotencyKey struct {
@@ -85,6 +97,40 @@ type IdempotencyKey struct {
 	Created        time.Time
 }
 
+type Invoice struct {
+	ID             string
+	MerchantID     string
+	Mode           string
+	CustomerID     string
+	SubscriptionID string
+	Number         string
+	Status         string
+	BillingReason  string
+	Currency       string
+	PeriodStart    time.Time
+	PeriodEnd      time.Time
+	Lines          string
+	Subtotal       int64
+	Discount       int64
+	Tax            int64
+	Total          int64
+	AmountDue      int64
+	AmountPaid     int64
+	AttemptCount   int64
+	NextAttemptAt  *time.Time
+	FinalizedAt    *time.Time
+	PaidAt         *time.Time
+	VoidedAt       *time.Time
+	Created        time.Time
+	Updated        time.Time
+}
+
+type InvoiceCounter struct {
+	MerchantID string
+	Mode       string
+	Last       int64
+}
+
 type Merchant struct {
 	ID            string
 	Name          string
@@ -92,6 +138,45 @@ type Merchant struct {
 	Locale        string
 	InvoicePrefix string
 	Created       time.Time
+	Settings      string
+}
+
+type Payment struct {
+	ID              string
+	MerchantID      string
+	Mode            string
+	InvoiceID       string
+	CustomerID      string
+	Attempt         int64
+	Gateway         string
+	PaymentMethodID string
+	Amount          int64
+	Currency        string
+	IdempotencyKey  string
+	GatewayRef      string
+	Status          string
+	FailureClass    string
+	FailureCode     string
+	FailureMessage  string
+	AmountRefunded  int64
+	Created         time.Time
+	Updated         time.Time
+}
+
+type PaymentMethod struct {
+	ID         string
+	MerchantID string
+	Mode       string
+	CustomerID string
+	Gateway    string
+	Token      string
+	Brand      string
+	Last4      string
+	ExpMonth   int64
+	ExpYear    int64
+	Status     string
+	Created    time.Time
+	Updated    time.Time
 }
 
 type Price struct {
@@ -139,4 +224,88 @@ type PromotionCode struct {
 	Metadata       string
 	Created        time.Time
 	Updated        time.Time
+}
+
+type Refund struct {
+	ID         string
+	MerchantID string
+	Mode       string
+	PaymentID  string
+	Amount     int64
+	Currency   string
+	Status     string
+	Reason     string
+	GatewayRef string
+	Created    time.Time
+	Updated    time.Time
+}
+
+type SimCharge struct {
+	Key      string
+	Token    string
+	Amount   int64
+	Currency string
+	Outcome  string
+	Code     string
+	Ref      string
+	Refunded int64
+	Seq      int64
+	Created  time.Time
+}
+
+type Subscription struct {
+	ID                 string
+	MerchantID         string
+	Mode               string
+	Version            int64
+	CustomerID         string
+	TestClockID        string
+	Status             string
+	Items              string
+	PriceIds           string
+	Currency           string
+	Interval           string
+	IntervalCount      int64
+	PaymentMethodID    string
+	BillingAnchor      time.Time
+	CycleIndex         int64
+	CurrentPeriodStart time.Time
+	CurrentPeriodEnd   time.Time
+	TrialStart         *time.Time
+	TrialEnd           *time.Time
+	TrialWillEndSent   bool
+	CancelAtPeriodEnd  bool
+	CancelAt           *time.Time
+	CanceledAt         *time.Time
+	CancellationReason string
+	EndedAt            *time.Time
+	MaxCycles          int64
+	EndDate            *time.Time
+	PendingChange      string
+	CouponID           string
+	DiscountEnd        *time.Time
+	DiscountUsed       bool
+	NextActionAt       *time.Time
+	Metadata           string
+	Created            time.Time
+	Updated            time.Time
+}
+
+type TestClock struct {
+	ID         string
+	MerchantID string
+	Mode       string
+	Name       string
+	FrozenTime time.Time
+	Status     string
+	Created    time.Time
+	Updated    time.Time
+}
+
+type TrialRedemption struct {
+	MerchantID     string
+	Mode           string
+	Kind           string
+	Value          string
+	SubscriptionID string
 }

@@ -10,22 +10,23 @@ import (
 )
 
 const createCustomer = `-- name: CreateCustomer :exec
-INSERT INTO customers (id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated)
+INSERT INTO customers (id, merchant_id, mode, email, name, external_id, locale, test_clock_id, metadata, created, updated)
 VALUES (?1, ?2, ?3, ?4, ?5,
-        ?6, ?7, ?8, ?9, ?10)
+        ?6, ?7, ?8, ?9, ?10, ?11)
 `
 
 type CreateCustomerParams struct {
-	ID         string
-	MerchantID string
-	Mode       string
-	Email      string
-	Name       string
-	ExternalID string
-	Locale     string
-	Metadata   string
-	Created    int64
-	Updated    int64
+	ID          string
+	MerchantID  string
+	Mode        string
+	Email       string
+	Name        string
+	ExternalID  string
+	Locale      string
+	TestClockID string
+	Metadata    string
+	Created     int64
+	Updated     int64
 }
 
 func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) error {
@@ -37,6 +38,7 @@ func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) 
 		arg.Name,
 		arg.ExternalID,
 		arg.Locale,
+		arg.TestClockID,
 		arg.Metadata,
 		arg.Created,
 		arg.Updated,
@@ -45,7 +47,7 @@ func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) 
 }
 
 const getCustomer = `-- name: GetCustomer :one
-SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated FROM customers WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
+SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id FROM customers WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
 `
 
 type GetCustomerParams struct {
@@ -68,12 +70,13 @@ func (q *Queries) GetCustomer(ctx context.Context, arg GetCustomerParams) (Custo
 		&i.Metadata,
 		&i.Created,
 		&i.Updated,
+		&i.TestClockID,
 	)
 	return i, err
 }
 
 const listCustomers = `-- name: ListCustomers :many
-SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated FROM customers
+SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id FROM customers
 WHERE merchant_id = ?1 AND mode = ?2
   AND (CAST(?3 AS text) = '' OR email = ?3)
   AND (CAST(?4 AS text) = '' OR external_id = ?4)
@@ -118,6 +121,7 @@ func (q *Queries) ListCustomers(ctx context.Context, arg ListCustomersParams) ([
 			&i.Metadata,
 			&i.Created,
 			&i.Updated,
+			&i.TestClockID,
 		); err != nil {
 			return nil, err
 		}

@@ -62,16 +62,28 @@ type Coupon struct {
 }
 
 type Customer struct {
+	ID          string
+	MerchantID  string
+	Mode        string
+	Email       string
+	Name        string
+	ExternalID  string
+	Locale      string
+	Metadata    string
+	Created     int64
+	Updated     int64
+	TestClockID string
+}
+
+type Event struct {
 	ID         string
 	MerchantID string
 	Mode       string
-	Email      string
-	Name       string
-	ExternalID string
-	Locale     string
-	Metadata   string
+	Type       string
+	ObjectType string
+	ObjectID   string
+	Data       string
 	Created    int64
-	Updated    int64
 }
 
 type IdempotencyKey struct {
@@ -85,6 +97,40 @@ type IdempotencyKey struct {
 	Created        int64
 }
 
+type Invoice struct {
+	ID             string
+	MerchantID     string
+	Mode           string
+	CustomerID     string
+	SubscriptionID string
+	Number         string
+	Status         string
+	BillingReason  string
+	Currency       string
+	PeriodStart    int64
+	PeriodEnd      int64
+	Lines          string
+	Subtotal       int64
+	Discount       int64
+	Tax            int64
+	Total          int64
+	AmountDue      int64
+	AmountPaid     int64
+	AttemptCount   int64
+	NextAttemptAt  sql.NullInt64
+	FinalizedAt    sql.NullInt64
+	PaidAt         sql.NullInt64
+	VoidedAt       sql.NullInt64
+	Created        int64
+	Updated        int64
+}
+
+type InvoiceCounter struct {
+	MerchantID string
+	Mode       string
+	Last       int64
+}
+
 type Merchant struct {
 	ID            string
 	Name          string
@@ -92,6 +138,45 @@ type Merchant struct {
 	Locale        string
 	InvoicePrefix string
 	Created       int64
+	Settings      string
+}
+
+type Payment struct {
+	ID              string
+	MerchantID      string
+	Mode            string
+	InvoiceID       string
+	CustomerID      string
+	Attempt         int64
+	Gateway         string
+	PaymentMethodID string
+	Amount          int64
+	Currency        string
+	IdempotencyKey  string
+	GatewayRef      string
+	Status          string
+	FailureClass    string
+	FailureCode     string
+	FailureMessage  string
+	AmountRefunded  int64
+	Created         int64
+	Updated         int64
+}
+
+type PaymentMethod struct {
+	ID         string
+	MerchantID string
+	Mode       string
+	CustomerID string
+	Gateway    string
+	Token      string
+	Brand      string
+	Last4      string
+	ExpMonth   int64
+	ExpYear    int64
+	Status     string
+	Created    int64
+	Updated    int64
 }
 
 type Price struct {
@@ -139,4 +224,88 @@ type PromotionCode struct {
 	Metadata       string
 	Created        int64
 	Updated        int64
+}
+
+type Refund struct {
+	ID         string
+	MerchantID string
+	Mode       string
+	PaymentID  string
+	Amount     int64
+	Currency   string
+	Status     string
+	Reason     string
+	GatewayRef string
+	Created    int64
+	Updated    int64
+}
+
+type SimCharge struct {
+	Key      string
+	Token    string
+	Amount   int64
+	Currency string
+	Outcome  string
+	Code     string
+	Ref      string
+	Refunded int64
+	Seq      int64
+	Created  int64
+}
+
+type Subscription struct {
+	ID                 string
+	MerchantID         string
+	Mode               string
+	Version            int64
+	CustomerID         string
+	TestClockID        string
+	Status             string
+	Items              string
+	PriceIds           string
+	Currency           string
+	Interval           string
+	IntervalCount      int64
+	PaymentMethodID    string
+	BillingAnchor      int64
+	CycleIndex         int64
+	CurrentPeriodStart int64
+	CurrentPeriodEnd   int64
+	TrialStart         sql.NullInt64
+	TrialEnd           sql.NullInt64
+	TrialWillEndSent   bool
+	CancelAtPeriodEnd  bool
+	CancelAt           sql.NullInt64
+	CanceledAt         sql.NullInt64
+	CancellationReason string
+	EndedAt            sql.NullInt64
+	MaxCycles          int64
+	EndDate            sql.NullInt64
+	PendingChange      string
+	CouponID           string
+	DiscountEnd        sql.NullInt64
+	DiscountUsed       bool
+	NextActionAt       sql.NullInt64
+	Metadata           string
+	Created            int64
+	Updated            int64
+}
+
+type TestClock struct {
+	ID         string
+	MerchantID string
+	Mode       string
+	Name       string
+	FrozenTime int64
+	Status     string
+	Created    int64
+	Updated    int64
+}
+
+type TrialRedemption struct {
+	MerchantID     string
+	Mode           string
+	Kind           string
+	Value          string
+	SubscriptionID string
 }

@@ -1,0 +1,287 @@
+package billing
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// More object id prefixes, for the subscription lifecycle.
+const (
+	PrefixTestClock     = "clock_"
+	PrefixPaymentMethod = "pm_"
+	PrefixSetup         = "pmsetup_"
+	PrefixSubscription  = "sub_"
+	PrefixSubItem       = "si_"
+	PrefixInvoice       = "in_"
+	PrefixInvoiceLine   = "il_"
+	PrefixPayment       = "pay_"
+	PrefixRefund        = "re_"
+	PrefixEvent         = "evt_"
+)
+
+// TestClock is a frozen time that test-mode customers can live on. Advancing
+// it runs every piece of work due for those customers, in time order, so
+// months of billing take milliseconds. Real time and test clocks never mix:
+// the real-time sweep ignores subscriptions on a clock.
+type TestClock struct {
+	ID         string    `json:"id"`
+	Scope      Scope     `json:"scope"`
+	Name       string    `json:"name"`
+	FrozenTime time.Time `json:"frozen_time"`
+	Status     string    `json:"status"` // TestClockReady or TestClockAdvancing
+	Created    time.Time `json:"created"`
+	Updated    time.Time `json:"updated"`
+}
+
+// Test clock statuses.
+const (
+	TestClockReady     = "ready"
+	TestClockAdvancing = "advancing"
+)
+
+// PaymentMethod is a saved way to pay: a gateway's token, never card data.
+type PaymentMethod struct {
+	ID         string    `json:"id"`
+	Scope      Scope     `json:"scope"`
+	CustomerID string    `json:"customer_id"`
+	Gateway    string    `json:"gateway"` // "sim", "flow", "stripe"
+	Token      string    `json:"-"`       // the gateway's reference; not shown
+	Brand      string    `json:"brand"`
+	Last4      string    `json:"last4"`
+	ExpMonth   int64     `json:"exp_month"`
+	ExpYear    int64     `json:"exp_year"`
+	Status     string    `json:"status"` // PaymentMethodActive or PaymentMethodDetached
+	Created    time.Time `json:"created"`
+	Updated    time.Time `json:"updated"`
+}
+
+// Payment method statuses.
+const (
+	PaymentMethodActive   = "active"
+	PaymentMethodDetached = "detached"
+)
+
+// SubscriptionItem is one price on a subscription, with the amount copied
+// from the price when the item was added (prices are immutable, but the copy
+// keeps an invoice computable from the subscription alone).
+type SubscriptionItem struct {
+	ID         string `json:"id"`
+	PriceID    string `json:"price_id"`
+	ProductID  string `json:"product_id"`
+	Quantity   int64  `json:"quantity"`
+	UnitAmount int64  `json:"unit_amount"`
+}
+
+// PendingChange is a change of items scheduled for the end of the current
+// period (a downgrade, by default).
+type PendingChange struct {
+	Items       []SubscriptionItem `json:"items"`
+	EffectiveAt time.Time          `json:"effective_at"`
+}
+
+// Subscription is a customer's recurring purchase. Its periods are computed
+// from BillingAnchor and the cycle index (PeriodBoundary), never chained.
+// NextActionAt is the earliest time something is due (trial end, renewal,
+// retry, scheduled cancel); the sweeps select on it.
+type Subscription struct {
+	ID                 string             `json:"id"`
+	Scope              Scope              `json:"scope"`
+	Version            int64              `json:"version"` // bumped by every update; updates check it
+	CustomerID         string             `json:"customer_id"`
+	TestClockID        string             `json:"test_clock_id"`
+	Status             SubscriptionStatus `json:"status"`
+	Items              []SubscriptionItem `json:"items"`
+	Currency           string             `json:"currency"`
+	Recurring          Recurring          `json:"recurring"`
+	PaymentMethodID    string             `json:"payment_method_id"`
+	BillingAnchor      time.Time          `json:"billing_anchor"`
+	CycleIndex         int64              `json:"cycle_index"` // current period is [boundary(n-1), boundary(n)); 0 while trialing
+	CurrentPeriodStart time.Time          `json:"current_period_start"`
+	CurrentPeriodEnd   time.Time          `json:"current_period_end"`
+	TrialStart         *time.Time         `json:"trial_start"`
+	TrialEnd           *time.Time         `json:"trial_end"`
+	TrialWillEndSent   bool               `json:"trial_will_end_sent"`
+	CancelAtPeriodEnd  bool               `json:"cancel_at_period_end"`
+	CancelAt           *time.Time         `json:"cancel_at"`
+	CanceledAt         *time.Time         `json:"canceled_at"`
+	CancellationReason CancellationReason `json:"cancellation_reason"`
+	EndedAt            *time.Time         `json:"ended_at"`
+	MaxCycles          int64              `json:"max_cycles"` // 0 = unlimited
+	EndDate            *time.Time         `json:"end_date"`
+	PendingChange      *PendingChange     `json:"pending_change"`
+	CouponID           string             `json:"coupon_id"`
+	DiscountEnd        *time.Time         `json:"discount_end"`  // repeating coupons stop applying at this time
+	DiscountUsed       bool               `json:"discount_used"` // a once coupon was applied
+	NextActionAt       *time.Time         `json:"next_action_at"`
+	Metadata           Metadata           `json:"metadata"`
+	Created            time.Time          `json:"created"`
+	Updated            time.Time          `json:"updated"`
+}
+
+// Invoice statuses (DESIGN §4).
+const (
+	InvoiceDraft         = "draft"
+	InvoiceOpen          = "open"
+	InvoicePaid          = "paid"
+	InvoiceVoid          = "void"
+	InvoiceUncollectible = "uncollectible"
+)
+
+// Invoice billing reasons.
+const (
+	ReasonSubscriptionCreate = "subscription_create"
+	ReasonSubscriptionCycle  = "subscription_cycle"
+	ReasonSubscriptionUpdate = "subscription_update"
+	ReasonManual             = "manual"
+)
+
+// Invoice line types.
+const (
+	LineSubscription = "subscription"
+	LineProration    = "proration"
+	LineDiscount     = "discount"
+	LineOneOff       = "one_off"
+	LineTax          = "tax"
+)
+
+// InvoiceLine is one line of an invoice. Amount is in minor units; credits
+// and discounts are negative.
+type InvoiceLine struct {
+	ID          string    `json:"id"`
+	Type        string    `json:"type"`
+	Description string    `json:"description"`
+	PriceID     string    `json:"price_id,omitempty"`
+	Quantity    int64     `json:"quantity"`
+	Amount      int64     `json:"amount"`
+	PeriodStart time.Time `json:"period_start"`
+	PeriodEnd   time.Time `json:"period_end"`
+}
+
+// Invoice is what a customer owes. Its Number is assigned, gapless per
+// merchant and mode, when it is finalized (draft → open). One subscription
+// period is invoiced at most once: (SubscriptionID, PeriodStart) is unique
+// for cycle invoices.
+type Invoice struct {
+	ID             string        `json:"id"`
+	Scope          Scope         `json:"scope"`
+	CustomerID     string        `json:"customer_id"`
+	SubscriptionID string        `json:"subscription_id"`
+	Number         string        `json:"number"`
+	Status         string        `json:"status"`
+	BillingReason  string        `json:"billing_reason"`
+	Currency       string        `json:"currency"`
+	PeriodStart    time.Time     `json:"period_start"`
+	PeriodEnd      time.Time     `json:"period_end"`
+	Lines          []InvoiceLine `json:"lines"`
+	Subtotal       int64         `json:"subtotal"`
+	Discount       int64         `json:"discount"` // positive: how much the discount took off
+	Tax            int64         `json:"tax"`
+	Total          int64         `json:"total"`
+	AmountDue      int64         `json:"amount_due"`
+	AmountPaid     int64         `json:"amount_paid"`
+	AttemptCount   int64         `json:"attempt_count"`
+	NextAttemptAt  *time.Time    `json:"next_attempt_at"`
+	FinalizedAt    *time.Time    `json:"finalized_at"`
+	PaidAt         *time.Time    `json:"paid_at"`
+	VoidedAt       *time.Time    `json:"voided_at"`
+	Created        time.Time     `json:"created"`
+	Updated        time.Time     `json:"updated"`
+}
+
+// Payment statuses (DESIGN §4): pending → succeeded | failed | unknown;
+// unknown → succeeded | failed only by reconciliation with the gateway.
+const (
+	PaymentPending   = "pending"
+	PaymentSucceeded = "succeeded"
+	PaymentFailed    = "failed"
+	PaymentUnknown   = "unknown"
+)
+
+// Payment is one attempt to collect an invoice. It is written, with its
+// deterministic IdempotencyKey, before the gateway is called.
+type Payment struct {
+	ID              string       `json:"id"`
+	Scope           Scope        `json:"scope"`
+	InvoiceID       string       `json:"invoice_id"`
+	CustomerID      string       `json:"customer_id"`
+	Attempt         int64        `json:"attempt"`
+	Gateway         string       `json:"gateway"`
+	PaymentMethodID string       `json:"payment_method_id"`
+	Amount          int64        `json:"amount"`
+	Currency        string       `json:"currency"`
+	IdempotencyKey  string       `json:"idempotency_key"`
+	GatewayRef      string       `json:"gateway_ref"`
+	Status          string       `json:"status"`
+	FailureClass    FailureClass `json:"failure_class"`
+	FailureCode     string       `json:"failure_code"`
+	FailureMessage  string       `json:"failure_message"`
+	AmountRefunded  int64        `json:"amount_refunded"`
+	Created         time.Time    `json:"created"`
+	Updated         time.Time    `json:"updated"`
+}
+
+// PaymentIdempotencyKey is the key of an invoice's nth payment attempt, the
+// same on every retry of that attempt (DESIGN §6).
+func PaymentIdempotencyKey(invoiceID string, attempt int64) string {
+	return invoiceID + "-" + strconv.FormatInt(attempt, 10)
+}
+
+// Refund statuses.
+const (
+	RefundPending   = "pending"
+	RefundSucceeded = "succeeded"
+	RefundFailed    = "failed"
+)
+
+// Refund returns money of a payment. The sum of a payment's refunds never
+// exceeds what it collected.
+type Refund struct {
+	ID         string    `json:"id"`
+	Scope      Scope     `json:"scope"`
+	PaymentID  string    `json:"payment_id"`
+	Amount     int64     `json:"amount"`
+	Currency   string    `json:"currency"`
+	Status     string    `json:"status"`
+	Reason     string    `json:"reason"`
+	GatewayRef string    `json:"gateway_ref"`
+	Created    time.Time `json:"created"`
+	Updated    time.Time `json:"updated"`
+}
+
+// Event records a state change, written in the same transaction as the
+// change. Data is a snapshot of the object after the change.
+type Event struct {
+	ID         string          `json:"id"`
+	Scope      Scope           `json:"scope"`
+	Type       string          `json:"type"` // e.g. customer.subscription.created, invoice.paid
+	ObjectType string          `json:"object_type"`
+	ObjectID   string          `json:"object_id"`
+	Data       json.RawMessage `json:"data"`
+	Created    time.Time       `json:"created"`
+}
+
+// MerchantSettings are a merchant's billing policies.
+type MerchantSettings struct {
+	Dunning    DunningPolicy    `json:"dunning"`
+	Transition TransitionPolicy `json:"transition"`
+}
+
+// DefaultMerchantSettings are the policies of a new merchant.
+func DefaultMerchantSettings() MerchantSettings {
+	return MerchantSettings{Dunning: DefaultDunningPolicy(), Transition: DefaultTransitionPolicy()}
+}
+
+// SimCharge is one call the simulated gateway accepted (or refused), kept in
+// its ledger so tests can compare the money that moved with cuota's records.
+type SimCharge struct {
+	Key      string    `json:"key"` // the caller's idempotency key
+	Token    string    `json:"token"`
+	Amount   int64     `json:"amount"`
+	Currency string    `json:"currency"`
+	Outcome  string    `json:"outcome"` // "succeeded", "declined", "error"
+	Code     string    `json:"code"`
+	Ref      string    `json:"ref"`
+	Refunded int64     `json:"refunded"`
+	Created  time.Time `json:"created"`
+}

@@ -1,0 +1,132 @@
+package billing
+
+import (
+	"context"
+	"time"
+)
+
+// SubscriptionFilter narrows ListSubscriptions. Zero fields do not filter.
+type SubscriptionFilter struct {
+	CustomerID string
+	Status     SubscriptionStatus
+	PriceID    string
+}
+
+// InvoiceFilter narrows ListInvoices. Zero fields do not filter.
+type InvoiceFilter struct {
+	CustomerID     string
+	SubscriptionID string
+	Status         string
+}
+
+// PaymentFilter narrows ListPayments. Zero fields do not filter.
+type PaymentFilter struct {
+	InvoiceID  string
+	CustomerID string
+	Status     string
+}
+
+// EventFilter narrows ListEvents. Zero fields do not filter.
+type EventFilter struct {
+	Type     string
+	ObjectID string
+}
+
+// LifecycleTx is the part of Tx that stores the subscription lifecycle.
+// The same contract as Tx applies: ErrNotFound for missing rows (including
+// other scopes), *ErrUniqueViolation for broken unique constraints, lists
+// newest first by id.
+type LifecycleTx interface {
+	// UpdateMerchantSettings replaces a merchant's settings.
+	UpdateMerchantSettings(ctx context.Context, merchantID string, s MerchantSettings) error
+
+	CreateTestClock(ctx context.Context, c TestClock) error
+	GetTestClock(ctx context.Context, s Scope, id string) (TestClock, error)
+	// UpdateTestClock writes frozen time, status and updated.
+	UpdateTestClock(ctx context.Context, c TestClock) error
+	ListTestClocks(ctx context.Context, s Scope, page Page) ([]TestClock, bool, error)
+
+	CreatePaymentMethod(ctx context.Context, pm PaymentMethod) error
+	GetPaymentMethod(ctx context.Context, s Scope, id string) (PaymentMethod, error)
+	// UpdatePaymentMethod writes status and updated.
+	UpdatePaymentMethod(ctx context.Context, pm PaymentMethod) error
+	// ListPaymentMethods returns a customer's payment methods, newest first.
+	ListPaymentMethods(ctx context.Context, s Scope, customerID string) ([]PaymentMethod, error)
+
+	// CreateSubscription inserts sub with Version 1.
+	CreateSubscription(ctx context.Context, sub Subscription) error
+	GetSubscription(ctx context.Context, s Scope, id string) (Subscription, error)
+	// UpdateSubscription writes every mutable field of sub if the stored
+	// version is still sub.Version, and stores Version+1. When another
+	// transaction got there first it returns ErrVersionConflict.
+	UpdateSubscription(ctx context.Context, sub Subscription) error
+	ListSubscriptions(ctx context.Context, s Scope, f SubscriptionFilter, page Page) ([]Subscription, bool, error)
+	// DueSubscriptions returns up to limit subscriptions whose NextActionAt
+	// is at or before t and that live on test clock clockID ("" = real time,
+	// across every merchant and mode), earliest NextActionAt first.
+	DueSubscriptions(ctx context.Context, clockID string, t time.Time, limit int) ([]Subscription, error)
+
+	// ClaimTrial records that identity (kind "email", "external_id" or
+	// "fingerprint", and its value) used a trial with subscriptionID. A
+	// second claim of the same identity in the scope is *ErrUniqueViolation
+	// "trial_redemptions_pkey".
+	ClaimTrial(ctx context.Context, s Scope, kind, value, subscriptionID string) error
+	// ReleaseTrials forgets the trial claims of a subscription.
+	ReleaseTrials(ctx context.Context, s Scope, subscriptionID string) error
+
+	// NextInvoiceNumber returns the next number of the scope's gapless
+	// invoice sequence (1, 2, 3…). It is taken inside the finalizing
+	// transaction, so a rollback gives the number back.
+	NextInvoiceNumber(ctx context.Context, s Scope) (int64, error)
+	// CreateInvoice inserts inv. A second subscription_create or
+	// subscription_cycle invoice for the same (subscription, period start)
+	// is *ErrUniqueViolation "invoices_subscription_period_key".
+	CreateInvoice(ctx context.Context, inv Invoice) error
+	GetInvoice(ctx context.Context, s Scope, id string) (Invoice, error)
+	// UpdateInvoice writes every mutable field (number, status, lines,
+	// amounts, attempts, times).
+	UpdateInvoice(ctx context.Context, inv Invoice) error
+	ListInvoices(ctx context.Context, s Scope, f InvoiceFilter, page Page) ([]Invoice, bool, error)
+
+	// CreatePayment inserts p; a duplicate idempotency key in the scope is
+	// *ErrUniqueViolation "payments_idempotency_key_key".
+	CreatePayment(ctx context.Context, p Payment) error
+	GetPayment(ctx context.Context, s Scope, id string) (Payment, error)
+	// UpdatePayment writes gateway ref, status, failure fields, amount
+	// refunded and updated.
+	UpdatePayment(ctx context.Context, p Payment) error
+	ListPayments(ctx context.Context, s Scope, f PaymentFilter, page Page) ([]Payment, bool, error)
+
+	CreateRefund(ctx context.Context, r Refund) error
+	GetRefund(ctx context.Context, s Scope, id string) (Refund, error)
+	// UpdateRefund writes status, gateway ref and updated.
+	UpdateRefund(ctx context.Context, r Refund) error
+	// ListRefunds lists refunds, of one payment when paymentID is not empty.
+	ListRefunds(ctx context.Context, s Scope, paymentID string, page Page) ([]Refund, bool, error)
+
+	CreateEvent(ctx context.Context, e Event) error
+	GetEvent(ctx context.Context, s Scope, id string) (Event, error)
+	ListEvents(ctx context.Context, s Scope, f EventFilter, page Page) ([]Event, bool, error)
+
+	// InsertSimCharge records a call to the simulated gateway unless its
+	// key is already in the ledger, in which case it returns the recorded
+	// one and false (the sim honours idempotency keys, like Stripe).
+	InsertSimCharge(ctx context.Context, c SimCharge) (SimCharge, bool, error)
+	// GetSimCharge returns the ledger entry for a key.
+	GetSimCharge(ctx context.Context, key string) (SimCharge, error)
+	// UpdateSimCharge writes refunded.
+	UpdateSimCharge(ctx context.Context, c SimCharge) error
+	// CountSimCharges counts a token's ledger entries with the given outcome.
+	CountSimCharges(ctx context.Context, token, outcome string) (int64, error)
+	// ListSimCharges returns the whole ledger in insertion order (for tests
+	// and reconciliation reports).
+	ListSimCharges(ctx context.Context) ([]SimCharge, error)
+}
+
+// ErrVersionConflict is returned by UpdateSubscription when the row changed
+// since it was read: another process handled it first.
+var ErrVersionConflict = errVersionConflict{}
+
+type errVersionConflict struct{}
+
+func (errVersionConflict) Error() string { return "version conflict: the row changed since it was read" }

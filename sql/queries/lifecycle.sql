@@ -1,0 +1,215 @@
+-- name: CreateTestClock :exec
+INSERT INTO test_clocks (id, merchant_id, mode, name, frozen_time, status, created, updated)
+VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(name), sqlc.arg(frozen_time),
+        sqlc.arg(status), sqlc.arg(created), sqlc.arg(updated));
+
+-- name: GetTestClock :one
+SELECT * FROM test_clocks WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: UpdateTestClock :execrows
+UPDATE test_clocks SET frozen_time = sqlc.arg(frozen_time), status = sqlc.arg(status), updated = sqlc.arg(updated)
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: ListTestClocks :many
+SELECT * FROM test_clocks
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
+  AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);
+
+-- name: CreatePaymentMethod :exec
+INSERT INTO payment_methods (id, merchant_id, mode, customer_id, gateway, token, brand, last4, exp_month, exp_year,
+                             status, created, updated)
+VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(customer_id), sqlc.arg(gateway), sqlc.arg(token),
+        sqlc.arg(brand), sqlc.arg(last4), sqlc.arg(exp_month), sqlc.arg(exp_year), sqlc.arg(status),
+        sqlc.arg(created), sqlc.arg(updated));
+
+-- name: GetPaymentMethod :one
+SELECT * FROM payment_methods WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: UpdatePaymentMethod :execrows
+UPDATE payment_methods SET status = sqlc.arg(status), updated = sqlc.arg(updated)
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: ListPaymentMethods :many
+SELECT * FROM payment_methods
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND customer_id = sqlc.arg(customer_id)
+ORDER BY id DESC;
+
+-- name: CreateSubscription :exec
+INSERT INTO subscriptions (id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids,
+    currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start,
+    current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at,
+    cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used,
+    next_action_at, metadata, created, updated)
+VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), 1, sqlc.arg(customer_id), sqlc.arg(test_clock_id),
+    sqlc.arg(status), sqlc.arg(items), sqlc.arg(price_ids), sqlc.arg(currency), sqlc.arg(interval),
+    sqlc.arg(interval_count), sqlc.arg(payment_method_id), sqlc.arg(billing_anchor), sqlc.arg(cycle_index),
+    sqlc.arg(current_period_start), sqlc.arg(current_period_end), sqlc.narg(trial_start), sqlc.narg(trial_end),
+    sqlc.arg(trial_will_end_sent), sqlc.arg(cancel_at_period_end), sqlc.narg(cancel_at), sqlc.narg(canceled_at),
+    sqlc.arg(cancellation_reason), sqlc.narg(ended_at), sqlc.arg(max_cycles), sqlc.narg(end_date),
+    sqlc.arg(pending_change), sqlc.arg(coupon_id), sqlc.narg(discount_end), sqlc.arg(discount_used),
+    sqlc.narg(next_action_at), sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated));
+
+-- name: GetSubscription :one
+SELECT * FROM subscriptions WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: UpdateSubscription :execrows
+UPDATE subscriptions SET
+    version = version + 1, status = sqlc.arg(status), items = sqlc.arg(items), price_ids = sqlc.arg(price_ids),
+    currency = sqlc.arg(currency), interval = sqlc.arg(interval), interval_count = sqlc.arg(interval_count),
+    payment_method_id = sqlc.arg(payment_method_id), billing_anchor = sqlc.arg(billing_anchor),
+    cycle_index = sqlc.arg(cycle_index), current_period_start = sqlc.arg(current_period_start),
+    current_period_end = sqlc.arg(current_period_end), trial_start = sqlc.narg(trial_start),
+    trial_end = sqlc.narg(trial_end), trial_will_end_sent = sqlc.arg(trial_will_end_sent),
+    cancel_at_period_end = sqlc.arg(cancel_at_period_end), cancel_at = sqlc.narg(cancel_at),
+    canceled_at = sqlc.narg(canceled_at), cancellation_reason = sqlc.arg(cancellation_reason),
+    ended_at = sqlc.narg(ended_at), max_cycles = sqlc.arg(max_cycles), end_date = sqlc.narg(end_date),
+    pending_change = sqlc.arg(pending_change), coupon_id = sqlc.arg(coupon_id), discount_end = sqlc.narg(discount_end),
+    discount_used = sqlc.arg(discount_used), next_action_at = sqlc.narg(next_action_at), metadata = sqlc.arg(metadata),
+    updated = sqlc.arg(updated)
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id) AND version = sqlc.arg(version);
+
+-- name: ListSubscriptions :many
+SELECT * FROM subscriptions
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
+  AND (CAST(sqlc.arg(customer_id) AS text) = '' OR customer_id = sqlc.arg(customer_id))
+  AND (CAST(sqlc.arg(status) AS text) = '' OR status = sqlc.arg(status))
+  AND (CAST(sqlc.arg(price_id) AS text) = '' OR price_ids LIKE '%,' || sqlc.arg(price_id) || ',%')
+  AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);
+
+-- name: DueSubscriptions :many
+SELECT * FROM subscriptions
+WHERE test_clock_id = sqlc.arg(test_clock_id) AND next_action_at IS NOT NULL AND next_action_at <= sqlc.arg(due_before)
+ORDER BY next_action_at, id
+LIMIT sqlc.arg(row_limit);
+
+-- name: ClaimTrial :exec
+INSERT INTO trial_redemptions (merchant_id, mode, kind, value, subscription_id)
+VALUES (sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(kind), sqlc.arg(value), sqlc.arg(subscription_id));
+
+-- name: ReleaseTrials :exec
+DELETE FROM trial_redemptions
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND subscription_id = sqlc.arg(subscription_id);
+
+-- name: NextInvoiceNumber :one
+INSERT INTO invoice_counters (merchant_id, mode, last) VALUES (sqlc.arg(merchant_id), sqlc.arg(mode), 1)
+ON CONFLICT (merchant_id, mode) DO UPDATE SET last = invoice_counters.last + 1
+RETURNING last;
+
+-- name: CreateInvoice :exec
+INSERT INTO invoices (id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency,
+    period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count,
+    next_attempt_at, finalized_at, paid_at, voided_at, created, updated)
+VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(customer_id), sqlc.arg(subscription_id),
+    sqlc.arg(number), sqlc.arg(status), sqlc.arg(billing_reason), sqlc.arg(currency), sqlc.arg(period_start),
+    sqlc.arg(period_end), sqlc.arg(lines), sqlc.arg(subtotal), sqlc.arg(discount), sqlc.arg(tax), sqlc.arg(total),
+    sqlc.arg(amount_due), sqlc.arg(amount_paid), sqlc.arg(attempt_count), sqlc.narg(next_attempt_at),
+    sqlc.narg(finalized_at), sqlc.narg(paid_at), sqlc.narg(voided_at), sqlc.arg(created), sqlc.arg(updated));
+
+-- name: GetInvoice :one
+SELECT * FROM invoices WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: UpdateInvoice :execrows
+UPDATE invoices SET
+    number = sqlc.arg(number), status = sqlc.arg(status), lines = sqlc.arg(lines), subtotal = sqlc.arg(subtotal),
+    discount = sqlc.arg(discount), tax = sqlc.arg(tax), total = sqlc.arg(total), amount_due = sqlc.arg(amount_due),
+    amount_paid = sqlc.arg(amount_paid), attempt_count = sqlc.arg(attempt_count),
+    next_attempt_at = sqlc.narg(next_attempt_at), finalized_at = sqlc.narg(finalized_at), paid_at = sqlc.narg(paid_at),
+    voided_at = sqlc.narg(voided_at), updated = sqlc.arg(updated)
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: ListInvoices :many
+SELECT * FROM invoices
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
+  AND (CAST(sqlc.arg(customer_id) AS text) = '' OR customer_id = sqlc.arg(customer_id))
+  AND (CAST(sqlc.arg(subscription_id) AS text) = '' OR subscription_id = sqlc.arg(subscription_id))
+  AND (CAST(sqlc.arg(status) AS text) = '' OR status = sqlc.arg(status))
+  AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);
+
+-- name: CreatePayment :exec
+INSERT INTO payments (id, merchant_id, mode, invoice_id, customer_id, attempt, gateway, payment_method_id, amount,
+    currency, idempotency_key, gateway_ref, status, failure_class, failure_code, failure_message, amount_refunded,
+    created, updated)
+VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(invoice_id), sqlc.arg(customer_id),
+    sqlc.arg(attempt), sqlc.arg(gateway), sqlc.arg(payment_method_id), sqlc.arg(amount), sqlc.arg(currency),
+    sqlc.arg(idempotency_key), sqlc.arg(gateway_ref), sqlc.arg(status), sqlc.arg(failure_class),
+    sqlc.arg(failure_code), sqlc.arg(failure_message), sqlc.arg(amount_refunded), sqlc.arg(created), sqlc.arg(updated));
+
+-- name: GetPayment :one
+SELECT * FROM payments WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: UpdatePayment :execrows
+UPDATE payments SET gateway_ref = sqlc.arg(gateway_ref), status = sqlc.arg(status), failure_class = sqlc.arg(failure_class),
+    failure_code = sqlc.arg(failure_code), failure_message = sqlc.arg(failure_message),
+    amount_refunded = sqlc.arg(amount_refunded), updated = sqlc.arg(updated)
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: ListPayments :many
+SELECT * FROM payments
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
+  AND (CAST(sqlc.arg(invoice_id) AS text) = '' OR invoice_id = sqlc.arg(invoice_id))
+  AND (CAST(sqlc.arg(customer_id) AS text) = '' OR customer_id = sqlc.arg(customer_id))
+  AND (CAST(sqlc.arg(status) AS text) = '' OR status = sqlc.arg(status))
+  AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);
+
+-- name: CreateRefund :exec
+INSERT INTO refunds (id, merchant_id, mode, payment_id, amount, currency, status, reason, gateway_ref, created, updated)
+VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(payment_id), sqlc.arg(amount), sqlc.arg(currency),
+    sqlc.arg(status), sqlc.arg(reason), sqlc.arg(gateway_ref), sqlc.arg(created), sqlc.arg(updated));
+
+-- name: GetRefund :one
+SELECT * FROM refunds WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: UpdateRefund :execrows
+UPDATE refunds SET status = sqlc.arg(status), gateway_ref = sqlc.arg(gateway_ref), updated = sqlc.arg(updated)
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: ListRefunds :many
+SELECT * FROM refunds
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
+  AND (CAST(sqlc.arg(payment_id) AS text) = '' OR payment_id = sqlc.arg(payment_id))
+  AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);
+
+-- name: CreateEvent :exec
+INSERT INTO events (id, merchant_id, mode, type, object_type, object_id, data, created)
+VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(type), sqlc.arg(object_type),
+        sqlc.arg(object_id), sqlc.arg(data), sqlc.arg(created));
+
+-- name: GetEvent :one
+SELECT * FROM events WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: ListEvents :many
+SELECT * FROM events
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
+  AND (CAST(sqlc.arg(type) AS text) = '' OR type = sqlc.arg(type))
+  AND (CAST(sqlc.arg(object_id) AS text) = '' OR object_id = sqlc.arg(object_id))
+  AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);
+
+-- name: InsertSimCharge :execrows
+INSERT INTO sim_charges (key, token, amount, currency, outcome, code, ref, refunded, seq, created)
+VALUES (sqlc.arg(key), sqlc.arg(token), sqlc.arg(amount), sqlc.arg(currency), sqlc.arg(outcome), sqlc.arg(code),
+        sqlc.arg(ref), sqlc.arg(refunded), (SELECT COALESCE(MAX(s.seq), 0) + 1 FROM sim_charges s), sqlc.arg(created))
+ON CONFLICT (key) DO NOTHING;
+
+-- name: GetSimCharge :one
+SELECT * FROM sim_charges WHERE key = sqlc.arg(key);
+
+-- name: UpdateSimCharge :execrows
+UPDATE sim_charges SET refunded = sqlc.arg(refunded) WHERE key = sqlc.arg(key);
+
+-- name: CountSimCharges :one
+SELECT COUNT(*) FROM sim_charges WHERE token = sqlc.arg(token) AND outcome = sqlc.arg(outcome);
+
+-- name: ListSimCharges :many
+SELECT * FROM sim_charges ORDER BY seq, key;
