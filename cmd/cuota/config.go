@@ -14,6 +14,7 @@ import (
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/postgres"
 	"github.com/cuota/cuota/internal/sqlite"
 )
@@ -139,7 +140,10 @@ func openEnv(ctx context.Context, getenv func(string) string, stderr io.Writer) 
 		_ = s.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
-	return &env{cfg: cfg, store: s, app: app.New(s, time.Now, logger), logger: logger}, nil
+	a := app.New(s, time.Now, logger)
+	// The sim gateway refuses live mode itself; Flow and Stripe come later.
+	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(s, time.Now)})
+	return &env{cfg: cfg, store: s, app: a, logger: logger}, nil
 }
 
 // newFlagSet returns a flag set that prints its usage to stderr and returns

@@ -14,6 +14,7 @@ type CustomerParams struct {
 	Name       *string
 	ExternalID *string
 	Locale     *string
+	TestClock  *string // create only: the test clock the customer lives on
 	Metadata   billing.Metadata
 }
 
@@ -45,7 +46,16 @@ func (a *App) CreateCustomer(ctx context.Context, s billing.Scope, p CustomerPar
 		Created:    now,
 		Updated:    now,
 	}
+	c.TestClockID = deref(p.TestClock)
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		if c.TestClockID != "" {
+			if err := testModeOnly(s, "test clocks"); err != nil {
+				return err
+			}
+			if _, err := tx.GetTestClock(ctx, s, c.TestClockID); err != nil {
+				return referenced(err, "test_clock", c.TestClockID)
+			}
+		}
 		if err := tx.CreateCustomer(ctx, c); err != nil {
 			return conflict(fmt.Errorf("create customer: %w", err))
 		}
@@ -65,6 +75,9 @@ func (a *App) GetCustomer(ctx context.Context, s billing.Scope, id string) (bill
 // UpdateCustomer changes the given fields of a customer.
 func (a *App) UpdateCustomer(ctx context.Context, s billing.Scope, id string, p CustomerParams) (billing.Customer, error) {
 	var v validator
+	if p.TestClock != nil {
+		v.fail("test_clock", billing.CodeParameterInvalid, "test_clock is fixed when the customer is created")
+	}
 	v.customer(p)
 	if err := v.err(); err != nil {
 		return billing.Customer{}, err

@@ -110,6 +110,7 @@ type Subscription struct {
 	MaxCycles          int64              `json:"max_cycles"` // 0 = unlimited
 	EndDate            *time.Time         `json:"end_date"`
 	PendingChange      *PendingChange     `json:"pending_change"`
+	PendingLines       []InvoiceLine      `json:"pending_lines"` // prorations for the next invoice
 	CouponID           string             `json:"coupon_id"`
 	DiscountEnd        *time.Time         `json:"discount_end"`  // repeating coupons stop applying at this time
 	DiscountUsed       bool               `json:"discount_used"` // a once coupon was applied

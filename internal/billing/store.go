@@ -66,6 +66,8 @@ type Job interface {
 // *ErrUniqueViolation when a unique constraint fails. List methods return at
 // most page.Limit items and whether more exist.
 type Tx interface {
+	LifecycleTx
+
 	CreateMerchant(ctx context.Context, m Merchant) error
 	GetMerchant(ctx context.Context, id string) (Merchant, error)
 	ListMerchants(ctx context.Context) ([]Merchant, error)

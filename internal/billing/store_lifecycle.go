@@ -37,6 +37,9 @@ type EventFilter struct {
 // other scopes), *ErrUniqueViolation for broken unique constraints, lists
 // newest first by id.
 type LifecycleTx interface {
+	// UpdateMerchant writes a merchant's name, time zone, locale, invoice
+	// prefix and settings.
+	UpdateMerchant(ctx context.Context, m Merchant) error
 	// UpdateMerchantSettings replaces a merchant's settings.
 	UpdateMerchantSettings(ctx context.Context, merchantID string, s MerchantSettings) error
 
@@ -129,4 +132,6 @@ var ErrVersionConflict = errVersionConflict{}
 
 type errVersionConflict struct{}
 
-func (errVersionConflict) Error() string { return "version conflict: the row changed since it was read" }
+func (errVersionConflict) Error() string {
+	return "version conflict: the row changed since it was read"
+}

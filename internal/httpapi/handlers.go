@@ -173,11 +173,12 @@ type customerBody struct {
 	Name       *string          `json:"name,omitempty"`
 	ExternalID *string          `json:"external_id,omitempty" doc:"Your own id for this customer, unique per mode."`
 	Locale     *string          `json:"locale,omitempty" doc:"es-CL or en, for pages and emails."`
+	TestClock  *string          `json:"test_clock,omitempty" doc:"Test mode: the test clock this customer lives on (at creation only)."`
 	Metadata   billing.Metadata `json:"metadata,omitempty"`
 }
 
 func (b customerBody) params() app.CustomerParams {
-	return app.CustomerParams{Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, Locale: b.Locale, Metadata: b.Metadata}
+	return app.CustomerParams{Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, Locale: b.Locale, TestClock: b.TestClock, Metadata: b.Metadata}
 }
 
 func (s *Server) createCustomer(ctx context.Context, in *struct{ Body customerBody }) (*out[CustomerJSON], error) {

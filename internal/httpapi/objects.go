@@ -78,6 +78,7 @@ type CustomerJSON struct {
 	Name       string           `json:"name"`
 	ExternalID *string          `json:"external_id"`
 	Locale     string           `json:"locale"`
+	TestClock  *string          `json:"test_clock"`
 	Metadata   billing.Metadata `json:"metadata"`
 	Created    int64            `json:"created"`
 	Updated    int64            `json:"updated"`
@@ -88,6 +89,9 @@ func customerJSON(c billing.Customer) CustomerJSON {
 		Name: c.Name, Locale: c.Locale, Metadata: c.Metadata, Created: c.Created.Unix(), Updated: c.Updated.Unix()}
 	if c.ExternalID != "" {
 		out.ExternalID = &c.ExternalID
+	}
+	if c.TestClockID != "" {
+		out.TestClock = &c.TestClockID
 	}
 	return out
 }

@@ -46,6 +46,41 @@ func (s *Server) routes(root, apiMux *http.ServeMux) {
 	register(s, op("get-promotion-code", http.MethodGet, "/v1/promotion_codes/{id}", "Retrieve a promotion code"), s.getPromotionCode)
 	register(s, op("update-promotion-code", http.MethodPost, "/v1/promotion_codes/{id}", "Update a promotion code"), s.updatePromotionCode)
 
+	register(s, op("create-test-clock", http.MethodPost, "/v1/test_clocks", "Create a test clock (test mode)"), s.createTestClock)
+	register(s, op("list-test-clocks", http.MethodGet, "/v1/test_clocks", "List test clocks"), s.listTestClocks)
+	register(s, op("get-test-clock", http.MethodGet, "/v1/test_clocks/{id}", "Retrieve a test clock"), s.getTestClock)
+	register(s, op("advance-test-clock", http.MethodPost, "/v1/test_clocks/{id}/advance", "Advance a test clock and run the work due"), s.advanceTestClock)
+
+	register(s, op("attach-payment-method", http.MethodPost, "/v1/customers/{id}/payment_methods", "Attach a payment method by gateway token"), s.attachPaymentMethod)
+	register(s, op("list-payment-methods", http.MethodGet, "/v1/customers/{id}/payment_methods", "List a customer's payment methods"), s.listPaymentMethods)
+	register(s, op("get-entitlements", http.MethodGet, "/v1/customers/{id}/entitlements", "What the customer is entitled to now"), s.entitlements)
+
+	register(s, op("create-subscription", http.MethodPost, "/v1/subscriptions", "Create a subscription"), s.createSubscription)
+	register(s, op("list-subscriptions", http.MethodGet, "/v1/subscriptions", "List subscriptions"), s.listSubscriptions)
+	register(s, op("get-subscription", http.MethodGet, "/v1/subscriptions/{id}", "Retrieve a subscription"), s.getSubscription)
+	register(s, op("cancel-subscription", http.MethodPost, "/v1/subscriptions/{id}/cancel", "Cancel a subscription now or at period end"), s.cancelSubscription)
+	register(s, op("reactivate-subscription", http.MethodPost, "/v1/subscriptions/{id}/reactivate", "Undo a cancellation scheduled for period end"), s.reactivateSubscription)
+
+	register(s, op("preview-subscription-change", http.MethodPost, "/v1/subscriptions/{id}/change/preview", "Preview a plan change: exact proration, amount due, features"), s.previewChange)
+	register(s, op("change-subscription", http.MethodPost, "/v1/subscriptions/{id}/change", "Change a subscription's items"), s.changeSubscription)
+	register(s, op("pause-subscription", http.MethodPost, "/v1/subscriptions/{id}/pause", "Pause a subscription"), s.pauseSubscription)
+	register(s, op("resume-subscription", http.MethodPost, "/v1/subscriptions/{id}/resume", "Resume a paused subscription"), s.resumeSubscription)
+
+	register(s, op("pay-invoice", http.MethodPost, "/v1/invoices/{id}/pay", "Try to collect an invoice now"), s.payInvoice)
+	register(s, op("void-invoice", http.MethodPost, "/v1/invoices/{id}/void", "Void an invoice"), s.voidInvoice)
+	register(s, op("mark-invoice-uncollectible", http.MethodPost, "/v1/invoices/{id}/mark_uncollectible", "Mark an invoice uncollectible"), s.markUncollectible)
+	register(s, op("create-refund", http.MethodPost, "/v1/refunds", "Refund a payment, fully or partly"), s.createRefund)
+	register(s, op("list-refunds", http.MethodGet, "/v1/refunds", "List refunds"), s.listRefunds)
+
+	register(s, op("get-merchant", http.MethodGet, "/v1/merchant", "Your merchant settings"), s.getMerchant)
+	register(s, op("update-merchant", http.MethodPatch, "/v1/merchant", "Change your merchant settings and policies"), s.updateMerchant)
+
+	register(s, op("list-invoices", http.MethodGet, "/v1/invoices", "List invoices"), s.listInvoices)
+	register(s, op("get-invoice", http.MethodGet, "/v1/invoices/{id}", "Retrieve an invoice"), s.getInvoice)
+	register(s, op("list-payments", http.MethodGet, "/v1/payments", "List payments"), s.listPayments)
+	register(s, op("list-events", http.MethodGet, "/v1/events", "List events"), s.listEvents)
+	register(s, op("get-event", http.MethodGet, "/v1/events/{id}", "Retrieve an event"), s.getEvent)
+
 	register(s, op("list-audit-log", http.MethodGet, "/v1/audit_log", "List audit log entries, oldest first"), s.listAuditLog)
 }
 

@@ -123,7 +123,7 @@ func scopeOf(ctx context.Context) billing.Scope {
 
 // route is filled in by the innermost router so the outer middleware can
 // label metrics and logs with the route pattern rather than the raw path.
-type route struct{ pattern string }
+type route struct{ pattern, keyID string }
 
 // observe assigns the request id, logs the request and records metrics.
 func (s *Server) observe(next http.Handler) http.Handler {
@@ -152,7 +152,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.String("route", rt.pattern), slog.Int("status", rec.status),
 			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-			slog.String("key_id", keyIDOf(ctx)), slog.String("client_ip", clientIP(r)))
+			slog.String("key_id", rt.keyID), slog.String("client_ip", clientIP(r)))
 	})
 }
 
@@ -188,6 +188,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			}
 			s.writeProblem(w, r, err)
 			return
+		}
+		if rt, ok := r.Context().Value(keyRoute).(*route); ok {
+			rt.keyID = k.ID
 		}
 		ctx := context.WithValue(r.Context(), keyAPIKey, k)
 		ctx = app.WithRequestInfo(ctx, app.RequestInfo{Actor: "api_key:" + k.ID, RequestID: requestIDFrom(ctx), ClientIP: clientIP(r)})

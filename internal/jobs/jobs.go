@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/cuota/cuota/internal/app"
 )
@@ -34,10 +35,43 @@ func (w *PruneIdempotencyWorker) Work(ctx context.Context, _ *river.Job[PruneIde
 	return nil
 }
 
+// SweepArgs asks for the real-time renewal sweep: every subscription on no
+// test clock whose next action is due gets it done.
+type SweepArgs struct{}
+
+// Kind implements river.JobArgs.
+func (SweepArgs) Kind() string { return "renewal_sweep" }
+
+// SweepChunk is how many due subscriptions one sweep job handles; the next
+// run picks up the rest.
+const SweepChunk = 500
+
+// SweepWorker runs the renewal sweep. River runs periodic jobs on the
+// elected leader only, so two processes never sweep at once; each
+// subscription update is also guarded by its version.
+type SweepWorker struct {
+	river.WorkerDefaults[SweepArgs]
+	App *app.App
+}
+
+// Work implements river.Worker.
+func (w *SweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
+	for {
+		n, err := w.App.Sweep(ctx, SweepChunk)
+		if err != nil {
+			return fmt.Errorf("renewal sweep: %w", err)
+		}
+		if n < SweepChunk {
+			return nil
+		}
+	}
+}
+
 // Workers returns every worker cuota runs.
 func Workers(a *app.App) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &PruneIdempotencyWorker{App: a})
+	river.AddWorker(w, &SweepWorker{App: a})
 	return w
 }
 
@@ -46,6 +80,13 @@ func Periodic() []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return PruneIdempotencyArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(30*time.Second),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return SweepArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
+					rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+					rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}
+			},
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

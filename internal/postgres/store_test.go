@@ -604,3 +604,603 @@ func TestPing(t *testing.T) {
 	s := openStore(t, pgtest.URL(t))
 	require.NoError(t, s.Ping(t.Context()))
 }
+
+//
+// Lifecycle
+//
+
+// newStoreDSN is newStore that also returns the store's URL, for
+// inspecting the stored columns.
+func newStoreDSN(t testing.TB) (*postgres.Store, string) {
+	t.Helper()
+	dsn := pgtest.URL(t)
+	s := openStore(t, dsn)
+	require.NoError(t, s.Migrate(t.Context()))
+	return s, dsn
+}
+
+// lifecycleFixture creates merchant acct_x with customer cus_1 in test mode
+// and returns the scope.
+func lifecycleFixture(t testing.TB, s *postgres.Store) billing.Scope {
+	t.Helper()
+	createMerchant(t, s, "acct_x")
+	scope := billing.Scope{MerchantID: "acct_x", Mode: billing.ModeTest}
+	require.NoError(t, s.InTx(t.Context(), func(tx billing.Tx) error {
+		return tx.CreateCustomer(t.Context(), billing.Customer{ID: "cus_1", Scope: scope, Created: epoch, Updated: epoch})
+	}))
+	return scope
+}
+
+func buildSubscription(scope billing.Scope, id string) billing.Subscription {
+	return billing.Subscription{
+		ID: id, Scope: scope, CustomerID: "cus_1", Status: billing.SubscriptionActive, Currency: "CLP",
+		Recurring:     billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1},
+		BillingAnchor: epoch, CycleIndex: 1, CurrentPeriodStart: epoch, CurrentPeriodEnd: epoch.AddDate(0, 1, 0),
+		Created: epoch, Updated: epoch,
+	}
+}
+
+func buildInvoice(scope billing.Scope, id, subID string, reason string) billing.Invoice {
+	return billing.Invoice{
+		ID: id, Scope: scope, CustomerID: "cus_1", SubscriptionID: subID, Status: billing.InvoiceDraft,
+		BillingReason: reason, Currency: "CLP", PeriodStart: epoch, PeriodEnd: epoch.AddDate(0, 1, 0),
+		Created: epoch, Updated: epoch,
+	}
+}
+
+func buildPayment(scope billing.Scope, id, invoiceID string, attempt int64, status string) billing.Payment {
+	return billing.Payment{
+		ID: id, Scope: scope, InvoiceID: invoiceID, CustomerID: "cus_1", Attempt: attempt, Gateway: billing.GatewaySim,
+		Amount: 5000, Currency: "CLP", IdempotencyKey: billing.PaymentIdempotencyKey(invoiceID, attempt),
+		Status: status, Created: epoch, Updated: epoch,
+	}
+}
+
+func requireUniqueViolation(t *testing.T, constraint string, err error) {
+	t.Helper()
+	uv, ok := errors.AsType[*billing.ErrUniqueViolation](err)
+	require.True(t, ok, "want a unique violation, got %v", err)
+	require.Equal(t, constraint, uv.Constraint)
+}
+
+func TestLifecycleUniqueViolations(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := t.Context()
+	scope := lifecycleFixture(t, s)
+	live := billing.Scope{MerchantID: "acct_x", Mode: billing.ModeLive}
+
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		require.NoError(t, tx.CreateSubscription(ctx, buildSubscription(scope, "sub_1")))
+
+		// One trial per identity and scope.
+		require.NoError(t, tx.ClaimTrial(ctx, scope, "email", "ana@example.com", "sub_1"))
+		requireUniqueViolation(t, "trial_redemptions_pkey", tx.ClaimTrial(ctx, scope, "email", "ana@example.com", "sub_2"))
+		require.NoError(t, tx.ClaimTrial(ctx, scope, "external_id", "ana@example.com", "sub_2"))
+		require.NoError(t, tx.ClaimTrial(ctx, live, "email", "ana@example.com", "sub_3"))
+
+		// One cycle invoice per subscription period; other reasons may repeat it.
+		require.NoError(t, tx.CreateInvoice(ctx, buildInvoice(scope, "in_1", "sub_1", billing.ReasonSubscriptionCreate)))
+		requireUniqueViolation(t, "invoices_subscription_period_key",
+			tx.CreateInvoice(ctx, buildInvoice(scope, "in_2", "sub_1", billing.ReasonSubscriptionCycle)))
+		require.NoError(t, tx.CreateInvoice(ctx, buildInvoice(scope, "in_3", "sub_1", billing.ReasonSubscriptionUpdate)))
+		require.NoError(t, tx.CreateInvoice(ctx, buildInvoice(scope, "in_4", "sub_1", billing.ReasonManual)))
+
+		// Numbers are unique per scope once assigned; drafts have none.
+		in1, err := tx.GetInvoice(ctx, scope, "in_1")
+		require.NoError(t, err)
+		in1.Number = "PDS-0001"
+		require.NoError(t, tx.UpdateInvoice(ctx, in1))
+		in3, err := tx.GetInvoice(ctx, scope, "in_3")
+		require.NoError(t, err)
+		in3.Number = "PDS-0001"
+		requireUniqueViolation(t, "invoices_number_key", tx.UpdateInvoice(ctx, in3))
+		dup := buildInvoice(scope, "in_5", "", billing.ReasonManual)
+		dup.Number = "PDS-0001"
+		requireUniqueViolation(t, "invoices_number_key", tx.CreateInvoice(ctx, dup))
+
+		// Payments: one per idempotency key, one success per invoice.
+		require.NoError(t, tx.CreatePayment(ctx, buildPayment(scope, "pay_1", "in_1", 1, billing.PaymentFailed)))
+		requireUniqueViolation(t, "payments_idempotency_key_key",
+			tx.CreatePayment(ctx, buildPayment(scope, "pay_2", "in_1", 1, billing.PaymentPending)))
+		require.NoError(t, tx.CreatePayment(ctx, buildPayment(scope, "pay_3", "in_1", 2, billing.PaymentSucceeded)))
+		requireUniqueViolation(t, "payments_one_success_key",
+			tx.CreatePayment(ctx, buildPayment(scope, "pay_4", "in_1", 3, billing.PaymentSucceeded)))
+		pay1, err := tx.GetPayment(ctx, scope, "pay_1")
+		require.NoError(t, err)
+		pay1.Status = billing.PaymentSucceeded
+		requireUniqueViolation(t, "payments_one_success_key", tx.UpdatePayment(ctx, pay1))
+
+		// The violations left the transaction usable.
+		got, err := tx.GetInvoice(ctx, scope, "in_3")
+		require.NoError(t, err)
+		require.Empty(t, got.Number)
+		return nil
+	}))
+
+	// Everything that succeeded committed; nothing that failed did.
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		invoices, _, err := tx.ListInvoices(ctx, scope, billing.InvoiceFilter{}, billing.Page{})
+		require.NoError(t, err)
+		require.Len(t, invoices, 3)
+		payments, _, err := tx.ListPayments(ctx, scope, billing.PaymentFilter{InvoiceID: "in_1"}, billing.Page{})
+		require.NoError(t, err)
+		require.Len(t, payments, 2)
+		require.Equal(t, billing.PaymentFailed, payments[1].Status)
+		return nil
+	}))
+}
+
+func TestLifecycleJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	s, dsn := newStoreDSN(t)
+	pool := rawPool(t, dsn)
+	ctx := t.Context()
+	scope := lifecycleFixture(t, s)
+	santiago, err := time.LoadLocation("America/Santiago")
+	require.NoError(t, err)
+	at := time.Date(2026, 4, 1, 9, 0, 0, 123456789, santiago) // nanoseconds, non-UTC zone
+	atUTC := at.UTC().Truncate(time.Microsecond)
+
+	full := buildSubscription(scope, "sub_full")
+	full.Version = 42 // ignored: a new subscription has version 1
+	full.TestClockID = "clock_1"
+	full.Items = []billing.SubscriptionItem{
+		{ID: "si_1", PriceID: "price_a", ProductID: "prod_a", Quantity: 2, UnitAmount: 5000},
+		{ID: "si_2", PriceID: "price_b", ProductID: "prod_b", Quantity: 1, UnitAmount: 100},
+	}
+	full.PendingChange = &billing.PendingChange{
+		Items:       []billing.SubscriptionItem{{ID: "si_3", PriceID: "price_c", ProductID: "prod_c", Quantity: 1, UnitAmount: 10}},
+		EffectiveAt: at,
+	}
+	full.Metadata = billing.Metadata{"plan": "pro"}
+	full.TrialStart, full.TrialEnd, full.CancelAt, full.CanceledAt = &at, &at, &at, &at
+	full.EndedAt, full.EndDate, full.DiscountEnd, full.NextActionAt = &at, &at, &at, &at
+	full.CancellationReason = billing.CancelRequestedByCustomer
+	full.TrialWillEndSent, full.CancelAtPeriodEnd, full.DiscountUsed = true, true, true
+	full.MaxCycles, full.CouponID, full.PaymentMethodID = 12, "co_1", "pm_1"
+
+	bare := buildSubscription(scope, "sub_bare") // nil items, metadata, pending change
+
+	lines := []billing.InvoiceLine{
+		{ID: "il_1", Type: billing.LineSubscription, Description: "Pro × 2", PriceID: "price_a", Quantity: 2, Amount: 10000, PeriodStart: at, PeriodEnd: at.AddDate(0, 1, 0)},
+		{ID: "il_2", Type: billing.LineDiscount, Description: "10 %", Amount: -1000, PeriodStart: at, PeriodEnd: at.AddDate(0, 1, 0)},
+	}
+	withLines := buildInvoice(scope, "in_lines", "sub_full", billing.ReasonSubscriptionCycle)
+	withLines.Lines = lines
+	withLines.NextAttemptAt, withLines.FinalizedAt, withLines.PaidAt, withLines.VoidedAt = &at, &at, &at, &at
+	noLines := buildInvoice(scope, "in_none", "", billing.ReasonManual)
+
+	data := json.RawMessage(`{"id": "sub_full",  "object":"subscription"}`)
+
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		require.NoError(t, tx.CreateSubscription(ctx, full))
+		require.NoError(t, tx.CreateSubscription(ctx, bare))
+		require.NoError(t, tx.CreateInvoice(ctx, withLines))
+		require.NoError(t, tx.CreateInvoice(ctx, noLines))
+		require.NoError(t, tx.CreateEvent(ctx, billing.Event{ID: "evt_1", Scope: scope, Type: "customer.subscription.created",
+			ObjectType: "subscription", ObjectID: "sub_full", Data: data, Created: at}))
+		return tx.CreateEvent(ctx, billing.Event{ID: "evt_2", Scope: scope, Type: "ping", Created: at})
+	}))
+
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		got, err := tx.GetSubscription(ctx, scope, "sub_full")
+		require.NoError(t, err)
+		want := full
+		want.Version = 1
+		want.PendingChange = &billing.PendingChange{Items: full.PendingChange.Items, EffectiveAt: atUTC}
+		want.PendingLines = []billing.InvoiceLine{}
+		for _, p := range []**time.Time{&want.TrialStart, &want.TrialEnd, &want.CancelAt, &want.CanceledAt,
+			&want.EndedAt, &want.EndDate, &want.DiscountEnd, &want.NextActionAt} {
+			*p = &atUTC
+		}
+		require.Equal(t, want, got)
+
+		got, err = tx.GetSubscription(ctx, scope, "sub_bare")
+		require.NoError(t, err)
+		require.EqualValues(t, 1, got.Version)
+		require.NotNil(t, got.Items)
+		require.Empty(t, got.Items)
+		require.NotNil(t, got.Metadata)
+		require.Empty(t, got.Metadata)
+		require.Nil(t, got.PendingChange)
+		require.Nil(t, got.TrialEnd)
+		require.Nil(t, got.NextActionAt)
+
+		inv, err := tx.GetInvoice(ctx, scope, "in_lines")
+		require.NoError(t, err)
+		require.Len(t, inv.Lines, 2)
+		require.Equal(t, atUTC, inv.Lines[0].PeriodStart)
+		require.Equal(t, at.AddDate(0, 1, 0).UTC().Truncate(time.Microsecond), inv.Lines[1].PeriodEnd)
+		require.Equal(t, int64(-1000), inv.Lines[1].Amount)
+		require.Equal(t, "Pro × 2", inv.Lines[0].Description)
+		require.Equal(t, &atUTC, inv.PaidAt)
+
+		inv, err = tx.GetInvoice(ctx, scope, "in_none")
+		require.NoError(t, err)
+		require.NotNil(t, inv.Lines)
+		require.Empty(t, inv.Lines)
+		require.Nil(t, inv.PaidAt)
+
+		evt, err := tx.GetEvent(ctx, scope, "evt_1")
+		require.NoError(t, err)
+		require.Equal(t, data, evt.Data) // verbatim, whitespace included
+		require.Equal(t, atUTC, evt.Created)
+		evt, err = tx.GetEvent(ctx, scope, "evt_2")
+		require.NoError(t, err)
+		require.Equal(t, json.RawMessage("null"), evt.Data)
+		return nil
+	}))
+
+	// The stored text.
+	column := func(query, id string) string {
+		t.Helper()
+		var v string
+		require.NoError(t, pool.QueryRow(ctx, query, id).Scan(&v))
+		return v
+	}
+	require.Equal(t, ",price_a,price_b,", column("SELECT price_ids FROM subscriptions WHERE id = $1", "sub_full"))
+	require.Equal(t, ",", column("SELECT price_ids FROM subscriptions WHERE id = $1", "sub_bare"))
+	require.Equal(t, "[]", column("SELECT items FROM subscriptions WHERE id = $1", "sub_bare"))
+	require.Equal(t, "null", column("SELECT pending_change FROM subscriptions WHERE id = $1", "sub_bare"))
+	require.Equal(t, "{}", column("SELECT metadata FROM subscriptions WHERE id = $1", "sub_bare"))
+	require.Equal(t, "[]", column("SELECT lines FROM invoices WHERE id = $1", "in_none"))
+	require.Equal(t, "null", column("SELECT data FROM events WHERE id = $1", "evt_2"))
+}
+
+func TestSubscriptionVersions(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := t.Context()
+	scope := lifecycleFixture(t, s)
+	live := billing.Scope{MerchantID: "acct_x", Mode: billing.ModeLive}
+
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		require.NoError(t, tx.CreateSubscription(ctx, buildSubscription(scope, "sub_1")))
+		sub, err := tx.GetSubscription(ctx, scope, "sub_1")
+		require.NoError(t, err)
+		require.EqualValues(t, 1, sub.Version)
+
+		sub.Status = billing.SubscriptionPastDue
+		sub.Items = []billing.SubscriptionItem{{ID: "si_1", PriceID: "price_z", Quantity: 1}}
+		require.NoError(t, tx.UpdateSubscription(ctx, sub))
+		got, err := tx.GetSubscription(ctx, scope, "sub_1")
+		require.NoError(t, err)
+		require.EqualValues(t, 2, got.Version)
+		require.Equal(t, billing.SubscriptionPastDue, got.Status)
+		require.Equal(t, sub.Items, got.Items)
+
+		// A stale version conflicts and writes nothing.
+		sub.Status = billing.SubscriptionCanceled
+		err = tx.UpdateSubscription(ctx, sub)
+		require.ErrorIs(t, err, billing.ErrVersionConflict)
+		require.NotErrorIs(t, err, billing.ErrNotFound)
+		got, err = tx.GetSubscription(ctx, scope, "sub_1")
+		require.NoError(t, err)
+		require.Equal(t, billing.SubscriptionPastDue, got.Status)
+
+		// Missing rows, also in another scope, are not found.
+		err = tx.UpdateSubscription(ctx, buildSubscription(scope, "sub_missing"))
+		require.ErrorIs(t, err, billing.ErrNotFound)
+		require.NotErrorIs(t, err, billing.ErrVersionConflict)
+		other := got
+		other.Scope = live
+		require.ErrorIs(t, tx.UpdateSubscription(ctx, other), billing.ErrNotFound)
+
+		// The price filter follows the items.
+		list, _, err := tx.ListSubscriptions(ctx, scope, billing.SubscriptionFilter{PriceID: "price_z"}, billing.Page{})
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		return nil
+	}))
+}
+
+// TestSubscriptionConcurrentUpdate shows that of two transactions updating
+// the same version, the second waits for the first and then conflicts.
+func TestSubscriptionConcurrentUpdate(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.URL(t)
+	appB := "cuota_update_b_" + strings.ReplaceAll(t.Name(), "/", "_")
+	a := openStore(t, dsn)
+	require.NoError(t, a.Migrate(t.Context()))
+	b := openStore(t, withParam(t, dsn, "application_name", appB))
+	inspect := rawPool(t, dsn)
+	ctx := t.Context()
+	scope := lifecycleFixture(t, a)
+	require.NoError(t, a.InTx(ctx, func(tx billing.Tx) error {
+		return tx.CreateSubscription(ctx, buildSubscription(scope, "sub_1"))
+	}))
+
+	aUpdated := make(chan struct{})
+	aRelease := make(chan struct{})
+	aDone := make(chan error, 1)
+	go func() {
+		aDone <- a.InTx(ctx, func(tx billing.Tx) error {
+			sub, err := tx.GetSubscription(ctx, scope, "sub_1")
+			if err != nil {
+				return err
+			}
+			sub.Status = billing.SubscriptionPastDue
+			if err := tx.UpdateSubscription(ctx, sub); err != nil {
+				return err
+			}
+			close(aUpdated)
+			<-aRelease
+			return nil
+		})
+	}()
+	<-aUpdated
+
+	bDone := make(chan error, 1)
+	go func() {
+		bDone <- b.InTx(ctx, func(tx billing.Tx) error {
+			sub, err := tx.GetSubscription(ctx, scope, "sub_1") // version 1: A has not committed
+			if err != nil {
+				return err
+			}
+			sub.Status = billing.SubscriptionCanceled
+			return tx.UpdateSubscription(ctx, sub)
+		})
+	}()
+	require.Eventually(t, func() bool {
+		var waiting bool
+		err := inspect.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE application_name = $1 AND wait_event_type = 'Lock')`, appB).Scan(&waiting)
+		return err == nil && waiting
+	}, 30*time.Second, 5*time.Millisecond, "B never waited for A's row lock")
+
+	close(aRelease)
+	require.NoError(t, <-aDone)
+	require.ErrorIs(t, <-bDone, billing.ErrVersionConflict)
+
+	require.NoError(t, a.InTx(ctx, func(tx billing.Tx) error {
+		sub, err := tx.GetSubscription(ctx, scope, "sub_1")
+		require.NoError(t, err)
+		require.EqualValues(t, 2, sub.Version)
+		require.Equal(t, billing.SubscriptionPastDue, sub.Status)
+		return nil
+	}))
+}
+
+func TestSubscriptionPriceFilterIsLiteral(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := t.Context()
+	scope := lifecycleFixture(t, s)
+
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		for id, price := range map[string]string{"sub_1": "price_1", "sub_2": "priceX1", "sub_3": "price_10"} {
+			sub := buildSubscription(scope, id)
+			sub.Items = []billing.SubscriptionItem{{ID: "si_" + id, PriceID: price, Quantity: 1}}
+			require.NoError(t, tx.CreateSubscription(ctx, sub))
+		}
+		ids := func(f billing.SubscriptionFilter) []string {
+			list, _, err := tx.ListSubscriptions(ctx, scope, f, billing.Page{})
+			require.NoError(t, err)
+			out := make([]string, 0, len(list))
+			for _, sub := range list {
+				out = append(out, sub.ID)
+			}
+			return out
+		}
+		// "_" is not a wildcard, nor is "%"; a prefix is not a match.
+		require.Equal(t, []string{"sub_1"}, ids(billing.SubscriptionFilter{PriceID: "price_1"}))
+		require.Empty(t, ids(billing.SubscriptionFilter{PriceID: "price%"}))
+		require.Empty(t, ids(billing.SubscriptionFilter{PriceID: "price"}))
+		require.Equal(t, []string{"sub_3", "sub_2", "sub_1"}, ids(billing.SubscriptionFilter{}))
+		require.Equal(t, []string{"sub_2"}, ids(billing.SubscriptionFilter{PriceID: "priceX1", Status: billing.SubscriptionActive}))
+		require.Empty(t, ids(billing.SubscriptionFilter{PriceID: "priceX1", Status: billing.SubscriptionPastDue}))
+		return nil
+	}))
+}
+
+func TestDueSubscriptions(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := t.Context()
+	scope := lifecycleFixture(t, s)
+
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		add := func(id, clock string, next *time.Time) {
+			sub := buildSubscription(scope, id)
+			sub.TestClockID = clock
+			sub.NextActionAt = next
+			require.NoError(t, tx.CreateSubscription(ctx, sub))
+		}
+		add("sub_a", "", new(epoch.Add(2*time.Hour)))
+		add("sub_b", "", new(epoch))
+		add("sub_c", "", new(epoch.Add(time.Hour)))
+		add("sub_d", "", new(epoch.Add(3*time.Hour))) // not due yet
+		add("sub_e", "", nil)                         // nothing to do
+		add("sub_f", "clock_1", new(epoch))           // on a test clock
+
+		due := func(clock string, limit int) []string {
+			subs, err := tx.DueSubscriptions(ctx, clock, epoch.Add(2*time.Hour), limit)
+			require.NoError(t, err)
+			out := make([]string, 0, len(subs))
+			for _, sub := range subs {
+				out = append(out, sub.ID)
+			}
+			return out
+		}
+		require.Equal(t, []string{"sub_b", "sub_c", "sub_a"}, due("", 10)) // earliest first, "at or before"
+		require.Equal(t, []string{"sub_b", "sub_c", "sub_a"}, due("", 0))  // no limit
+		require.Equal(t, []string{"sub_b", "sub_c", "sub_a"}, due("", -1)) // no limit
+		require.Equal(t, []string{"sub_b", "sub_c"}, due("", 2))
+		require.Equal(t, []string{"sub_f"}, due("clock_1", 0))
+		require.Empty(t, due("clock_2", 0))
+		return nil
+	}))
+}
+
+func TestMerchantSettings(t *testing.T) {
+	t.Parallel()
+	s, dsn := newStoreDSN(t)
+	pool := rawPool(t, dsn)
+	ctx := t.Context()
+	createMerchant(t, s, "acct_default") // zero settings
+
+	custom := billing.DefaultMerchantSettings()
+	custom.Dunning = billing.DunningPolicy{
+		Exponential: &billing.ExponentialBackoff{Base: time.Hour, Factor: 2, Cap: 48 * time.Hour},
+		MaxAttempts: 4, FinalAction: billing.PolicyUnpaid,
+	}
+	custom.Transition.RetriesExhausted = billing.PolicyUnpaid
+
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		return tx.CreateMerchant(ctx, billing.Merchant{ID: "acct_custom", Name: "C", Timezone: "UTC", Locale: "en",
+			Settings: custom, Created: epoch})
+	}))
+
+	var stored string
+	require.NoError(t, pool.QueryRow(ctx, "SELECT settings FROM merchants WHERE id = 'acct_default'").Scan(&stored))
+	require.Equal(t, "{}", stored)
+
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		m, err := tx.GetMerchant(ctx, "acct_default")
+		require.NoError(t, err)
+		require.Equal(t, billing.DefaultMerchantSettings(), m.Settings)
+		m, err = tx.GetMerchant(ctx, "acct_custom")
+		require.NoError(t, err)
+		require.Equal(t, custom, m.Settings)
+		all, err := tx.ListMerchants(ctx)
+		require.NoError(t, err)
+		require.Len(t, all, 2)
+		require.Equal(t, custom, all[0].Settings) // acct_custom sorts first
+		require.Equal(t, billing.DefaultMerchantSettings(), all[1].Settings)
+
+		require.NoError(t, tx.UpdateMerchantSettings(ctx, "acct_default", custom))
+		require.ErrorIs(t, tx.UpdateMerchantSettings(ctx, "acct_missing", custom), billing.ErrNotFound)
+		return nil
+	}))
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		m, err := tx.GetMerchant(ctx, "acct_default")
+		require.NoError(t, err)
+		require.Equal(t, custom, m.Settings)
+		return nil
+	}))
+}
+
+func TestCustomerTestClock(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := t.Context()
+	createMerchant(t, s, "acct_c")
+	scope := billing.Scope{MerchantID: "acct_c", Mode: billing.ModeTest}
+
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		require.NoError(t, tx.CreateTestClock(ctx, billing.TestClock{ID: "clock_1", Scope: scope, Name: "Q1",
+			FrozenTime: epoch, Status: billing.TestClockReady, Created: epoch, Updated: epoch}))
+		require.NoError(t, tx.CreateCustomer(ctx, billing.Customer{ID: "cus_1", Scope: scope, TestClockID: "clock_1", Created: epoch, Updated: epoch}))
+		c, err := tx.GetCustomer(ctx, scope, "cus_1")
+		require.NoError(t, err)
+		require.Equal(t, "clock_1", c.TestClockID)
+
+		c.TestClockID = ""
+		c.Name = "Ana"
+		require.NoError(t, tx.UpdateCustomer(ctx, c))
+		c, err = tx.GetCustomer(ctx, scope, "cus_1")
+		require.NoError(t, err)
+		require.Equal(t, "Ana", c.Name)
+		require.Equal(t, "clock_1", c.TestClockID, "the clock is fixed at creation")
+
+		list, _, err := tx.ListCustomers(ctx, scope, billing.CustomerFilter{}, billing.Page{})
+		require.NoError(t, err)
+		require.Equal(t, "clock_1", list[0].TestClockID)
+		return nil
+	}))
+}
+
+func TestInvoiceNumbers(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := t.Context()
+	createMerchant(t, s, "acct_n")
+	test := billing.Scope{MerchantID: "acct_n", Mode: billing.ModeTest}
+	live := billing.Scope{MerchantID: "acct_n", Mode: billing.ModeLive}
+
+	next := func(tx billing.Tx, s billing.Scope) int64 {
+		n, err := tx.NextInvoiceNumber(ctx, s)
+		require.NoError(t, err)
+		return n
+	}
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		require.EqualValues(t, 1, next(tx, test))
+		require.EqualValues(t, 2, next(tx, test))
+		require.EqualValues(t, 1, next(tx, live))
+		return nil
+	}))
+	errRollback := errors.New("roll back")
+	require.ErrorIs(t, s.InTx(ctx, func(tx billing.Tx) error {
+		require.EqualValues(t, 3, next(tx, test))
+		return errRollback
+	}), errRollback)
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		require.EqualValues(t, 3, next(tx, test), "the rolled-back number is given back")
+		return nil
+	}))
+}
+
+func TestSimCharges(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := t.Context()
+	at := epoch.Add(123456789) // nanoseconds
+
+	charge := func(key, outcome string) billing.SimCharge {
+		return billing.SimCharge{Key: key, Token: "tok_visa", Amount: 5000, Currency: "CLP", Outcome: outcome,
+			Ref: "ch_" + key, Created: at}
+	}
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		// Keys sort the other way round from insertion.
+		got, inserted, err := tx.InsertSimCharge(ctx, charge("k_z", "succeeded"))
+		require.NoError(t, err)
+		require.True(t, inserted)
+		require.Equal(t, at.Truncate(time.Microsecond), got.Created)
+		_, inserted, err = tx.InsertSimCharge(ctx, charge("k_a", "declined"))
+		require.NoError(t, err)
+		require.True(t, inserted)
+
+		again := charge("k_z", "declined")
+		again.Amount = 1
+		got, inserted, err = tx.InsertSimCharge(ctx, again)
+		require.NoError(t, err)
+		require.False(t, inserted)
+		require.Equal(t, "succeeded", got.Outcome, "the recorded charge, not the new one")
+		require.EqualValues(t, 5000, got.Amount)
+
+		_, _, err = tx.InsertSimCharge(ctx, charge("k_m", "error")) // still usable; a third entry
+		return err
+	}))
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		all, err := tx.ListSimCharges(ctx)
+		require.NoError(t, err)
+		keys := make([]string, 0, len(all))
+		for _, c := range all {
+			keys = append(keys, c.Key)
+		}
+		require.Equal(t, []string{"k_z", "k_a", "k_m"}, keys)
+		require.Equal(t, charge("k_a", "declined").Ref, all[1].Ref)
+
+		n, err := tx.CountSimCharges(ctx, "tok_visa", "succeeded")
+		require.NoError(t, err)
+		require.EqualValues(t, 1, n)
+		n, err = tx.CountSimCharges(ctx, "tok_other", "succeeded")
+		require.NoError(t, err)
+		require.Zero(t, n)
+
+		c, err := tx.GetSimCharge(ctx, "k_z")
+		require.NoError(t, err)
+		c.Refunded = 2000
+		require.NoError(t, tx.UpdateSimCharge(ctx, c))
+		c, err = tx.GetSimCharge(ctx, "k_z")
+		require.NoError(t, err)
+		require.EqualValues(t, 2000, c.Refunded)
+		require.Equal(t, time.UTC, c.Created.Location())
+
+		_, err = tx.GetSimCharge(ctx, "k_missing")
+		require.ErrorIs(t, err, billing.ErrNotFound)
+		require.ErrorIs(t, tx.UpdateSimCharge(ctx, billing.SimCharge{Key: "k_missing"}), billing.ErrNotFound)
+		return nil
+	}))
+}

@@ -140,6 +140,16 @@ func rowLimit(limit int) int32 {
 	return int32(limit) + 1
 }
 
+// maxRows is the LIMIT for a query that returns at most limit rows, with no
+// look-ahead row. A limit of zero or less means no limit (PostgreSQL
+// rejects a negative LIMIT), as in the SQLite store.
+func maxRows(limit int) int32 {
+	if limit <= 0 || limit >= math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int32(limit)
+}
+
 // page trims rows fetched with rowLimit(limit) to limit and reports whether
 // any were left over.
 func page[T any](rows []T, limit int) ([]T, bool) {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/jackc/pgx/v5"
 
@@ -67,13 +66,10 @@ func (t *tx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) error {
 // Seq > afterSeq, in ascending Seq order. A limit of zero or less means no
 // limit, as in the SQLite store.
 func (t *tx) ListAuditEntries(ctx context.Context, merchantID string, afterSeq int64, limit int) ([]billing.AuditEntry, error) {
-	if limit <= 0 {
-		limit = math.MaxInt32
-	}
 	rows, err := t.q.ListAuditEntries(ctx, pgdb.ListAuditEntriesParams{
 		MerchantID: merchantID,
 		AfterSeq:   afterSeq,
-		RowLimit:   int32(min(limit, math.MaxInt32)),
+		RowLimit:   maxRows(limit),
 	})
 	if err != nil {
 		return nil, mapErr("list audit entries of merchant "+merchantID, err)

@@ -10,7 +10,7 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
-// CreateCustomer inserts c.
+// CreateCustomer inserts c, test clock included (it never changes later).
 func (t *tx) CreateCustomer(ctx context.Context, c billing.Customer) error {
 	metadata, err := encodeMap(c.Metadata)
 	if err != nil {
@@ -18,16 +18,17 @@ func (t *tx) CreateCustomer(ctx context.Context, c billing.Customer) error {
 	}
 	return t.write(ctx, "create customer "+c.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return q.CreateCustomer(ctx, pgdb.CreateCustomerParams{
-			ID:         c.ID,
-			MerchantID: c.Scope.MerchantID,
-			Mode:       string(c.Scope.Mode),
-			Email:      c.Email,
-			Name:       c.Name,
-			ExternalID: c.ExternalID,
-			Locale:     c.Locale,
-			Metadata:   metadata,
-			Created:    ts(c.Created),
-			Updated:    ts(c.Updated),
+			ID:          c.ID,
+			MerchantID:  c.Scope.MerchantID,
+			Mode:        string(c.Scope.Mode),
+			Email:       c.Email,
+			Name:        c.Name,
+			ExternalID:  c.ExternalID,
+			Locale:      c.Locale,
+			TestClockID: c.TestClockID,
+			Metadata:    metadata,
+			Created:     ts(c.Created),
+			Updated:     ts(c.Updated),
 		})
 	})
 }
@@ -46,7 +47,7 @@ func (t *tx) GetCustomer(ctx context.Context, s billing.Scope, id string) (billi
 }
 
 // UpdateCustomer writes c's email, name, external id, locale, metadata and
-// updated time.
+// updated time. The test clock is fixed at creation and left alone.
 func (t *tx) UpdateCustomer(ctx context.Context, c billing.Customer) error {
 	metadata, err := encodeMap(c.Metadata)
 	if err != nil {
@@ -94,14 +95,15 @@ func customerFromRow(r pgdb.Customer) (billing.Customer, error) {
 		return billing.Customer{}, fmt.Errorf("customer %s metadata: %w", r.ID, err)
 	}
 	return billing.Customer{
-		ID:         r.ID,
-		Scope:      billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
-		Email:      r.Email,
-		Name:       r.Name,
-		ExternalID: r.ExternalID,
-		Locale:     r.Locale,
-		Metadata:   metadata,
-		Created:    r.Created.UTC(),
-		Updated:    r.Updated.UTC(),
+		ID:          r.ID,
+		Scope:       billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
+		Email:       r.Email,
+		Name:        r.Name,
+		ExternalID:  r.ExternalID,
+		Locale:      r.Locale,
+		TestClockID: r.TestClockID,
+		Metadata:    metadata,
+		Created:     r.Created.UTC(),
+		Updated:     r.Updated.UTC(),
 	}, nil
 }

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,8 +12,16 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
-// CreateMerchant inserts m and the empty head of its audit chain.
+// CreateMerchant inserts m and the empty head of its audit chain. Zero
+// settings are stored as "{}", which reads back as the defaults.
 func (t *tx) CreateMerchant(ctx context.Context, m billing.Merchant) error {
+	settings := "{}"
+	if !reflect.ValueOf(m.Settings).IsZero() {
+		var err error
+		if settings, err = billing.MerchantSettingsJSON(m.Settings); err != nil {
+			return fmt.Errorf("postgres: create merchant %s: %w", m.ID, err)
+		}
+	}
 	return t.write(ctx, "create merchant "+m.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		if err := q.CreateMerchant(ctx, pgdb.CreateMerchantParams{
 			ID:            m.ID,
@@ -19,6 +29,7 @@ func (t *tx) CreateMerchant(ctx context.Context, m billing.Merchant) error {
 			Timezone:      m.Timezone,
 			Locale:        m.Locale,
 			InvoicePrefix: m.InvoicePrefix,
+			Settings:      settings,
 			Created:       ts(m.Created),
 		}); err != nil {
 			return err
@@ -33,7 +44,11 @@ func (t *tx) GetMerchant(ctx context.Context, id string) (billing.Merchant, erro
 	if err != nil {
 		return billing.Merchant{}, mapErr("get merchant "+id, err)
 	}
-	return merchantFromRow(row), nil
+	m, err := merchantFromRow(row)
+	if err != nil {
+		return billing.Merchant{}, fmt.Errorf("postgres: get merchant %s: %w", id, err)
+	}
+	return m, nil
 }
 
 // ListMerchants returns every merchant, ordered by id.
@@ -42,22 +57,51 @@ func (t *tx) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
 	if err != nil {
 		return nil, mapErr("list merchants", err)
 	}
-	out := make([]billing.Merchant, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, merchantFromRow(r))
+	out, err := mapRows(rows, merchantFromRow)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list merchants: %w", err)
 	}
 	return out, nil
 }
 
-func merchantFromRow(r pgdb.Merchant) billing.Merchant {
+// UpdateMerchantSettings replaces the settings of merchant merchantID.
+func (t *tx) UpdateMerchantSettings(ctx context.Context, merchantID string, s billing.MerchantSettings) error {
+	settings, err := billing.MerchantSettingsJSON(s)
+	if err != nil {
+		return fmt.Errorf("postgres: update settings of merchant %s: %w", merchantID, err)
+	}
+	return t.write(ctx, "update settings of merchant "+merchantID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.UpdateMerchantSettings(ctx, pgdb.UpdateMerchantSettingsParams{Settings: settings, ID: merchantID}))
+	})
+}
+
+// UpdateMerchant writes a merchant's name, time zone, locale, invoice
+// prefix and settings.
+func (t *tx) UpdateMerchant(ctx context.Context, m billing.Merchant) error {
+	settings, err := billing.MerchantSettingsJSON(m.Settings)
+	if err != nil {
+		return fmt.Errorf("postgres: update merchant %s: %w", m.ID, err)
+	}
+	return t.write(ctx, "update merchant "+m.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.UpdateMerchant(ctx, pgdb.UpdateMerchantParams{Name: m.Name, Timezone: m.Timezone, Locale: m.Locale,
+			InvoicePrefix: m.InvoicePrefix, Settings: settings, ID: m.ID}))
+	})
+}
+
+func merchantFromRow(r pgdb.Merchant) (billing.Merchant, error) {
+	settings, err := billing.ParseMerchantSettings(r.Settings)
+	if err != nil {
+		return billing.Merchant{}, fmt.Errorf("merchant %s: %w", r.ID, err)
+	}
 	return billing.Merchant{
 		ID:            r.ID,
 		Name:          r.Name,
 		Timezone:      r.Timezone,
 		Locale:        r.Locale,
 		InvoicePrefix: r.InvoicePrefix,
+		Settings:      settings,
 		Created:       r.Created.UTC(),
-	}
+	}, nil
 }
 
 // CreateAPIKey inserts k. LastUsed and Revoked start empty.

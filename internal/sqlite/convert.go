@@ -71,6 +71,40 @@ func encodeRaw(r json.RawMessage) string {
 	return string(r)
 }
 
+// encodeJSON marshals a JSON column.
+func encodeJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// encodeList marshals a JSON array column; a nil slice is stored as "[]".
+func encodeList[T any](list []T) (string, error) {
+	if list == nil {
+		return "[]", nil
+	}
+	return encodeJSON(list)
+}
+
+// decodeList unmarshals a JSON array column, always into a non-nil slice.
+func decodeList[T any](s string) ([]T, error) {
+	list := []T{}
+	if err := json.Unmarshal([]byte(s), &list); err != nil {
+		return nil, err
+	}
+	if list == nil { // the column held JSON null
+		list = []T{}
+	}
+	return list, nil
+}
+
+// storedTime is t as the store gives it back: UTC, to the microsecond. Times
+// inside JSON columns are normalised with it, so that they read back like
+// the times of ordinary columns.
+func storedTime(t time.Time) time.Time { return fromMicros(micros(t)) }
+
 // rowLimit is the LIMIT of a list query for a page of limit items: one more
 // than asked, to learn whether more exist. A limit of zero or less means no
 // limit (SQLite's LIMIT -1).
@@ -79,6 +113,19 @@ func rowLimit(limit int) int64 {
 		return -1
 	}
 	return int64(limit) + 1
+}
+
+// convertRows converts every row with convert, stopping at the first error.
+func convertRows[R, T any](rows []R, convert func(R) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(rows))
+	for _, row := range rows {
+		v, err := convert(row)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // trimPage cuts rows fetched with rowLimit(limit) down to limit and reports
@@ -120,13 +167,26 @@ func uniqueViolation(err error) *billing.ErrUniqueViolation {
 	return nil
 }
 
+// indexNames names the unique indexes whose Postgres names do not follow
+// from their columns by constraintName's rule (partial unique indexes
+// named for what they mean), keyed by "<table>.<column>,<column>…" in
+// index column order, as SQLite lists them. The ones that do follow the
+// rule are listed too, so that every lifecycle index is spelled out here.
+var indexNames = map[string]string{
+	"invoices.subscription_id,period_start":     "invoices_subscription_period_key",
+	"invoices.merchant_id,mode,number":          "invoices_number_key",
+	"payments.invoice_id":                       "payments_one_success_key",
+	"payments.merchant_id,mode,idempotency_key": "payments_idempotency_key_key",
+}
+
 // constraintName derives, from SQLite's message for a failed unique or
 // primary key constraint (e.g. "UNIQUE constraint failed: prices.merchant_id,
 // prices.mode, prices.lookup_key"), the name the Postgres store reports for
 // the same failure, so that both stores agree:
 //
 //   - a primary key is "<table>_pkey";
-//   - a unique constraint is "<table>_<columns>_key", where the scope
+//   - a unique index listed in indexNames has the name given there;
+//   - another unique constraint is "<table>_<columns>_key", where the scope
 //     columns merchant_id and mode are left out when other columns remain
 //     (prices_lookup_key_key, audit_entries_seq_key, api_keys_hash_key).
 //
@@ -156,6 +216,9 @@ func constraintName(primaryKey bool, msg string) string {
 	}
 	if primaryKey {
 		return table + "_pkey"
+	}
+	if name, ok := indexNames[table+"."+strings.Join(cols, ",")]; ok {
+		return name
 	}
 	if len(scoped) > 0 {
 		cols = scoped

@@ -21,6 +21,18 @@ func TestConstraintName(t *testing.T) {
 		{"UNIQUE constraint failed: audit_heads.merchant_id", true, "audit_heads_pkey"},
 		{"UNIQUE constraint failed: idempotency_keys.merchant_id, idempotency_keys.mode, idempotency_keys.key", true, "idempotency_keys_pkey"},
 		{"UNIQUE constraint failed: things.merchant_id, things.mode", false, "things_merchant_id_mode_key"},
+		// Lifecycle indexes, named like their Postgres counterparts.
+		{"constraint failed: UNIQUE constraint failed: invoices.subscription_id, invoices.period_start (2067)", false, "invoices_subscription_period_key"},
+		{"UNIQUE constraint failed: invoices.merchant_id, invoices.mode, invoices.number", false, "invoices_number_key"},
+		{"UNIQUE constraint failed: payments.invoice_id", false, "payments_one_success_key"},
+		{"UNIQUE constraint failed: payments.merchant_id, payments.mode, payments.idempotency_key", false, "payments_idempotency_key_key"},
+		{"UNIQUE constraint failed: trial_redemptions.merchant_id, trial_redemptions.mode, trial_redemptions.kind, trial_redemptions.value (1555)", true, "trial_redemptions_pkey"},
+		{"UNIQUE constraint failed: invoice_counters.merchant_id, invoice_counters.mode", true, "invoice_counters_pkey"},
+		{"UNIQUE constraint failed: sim_charges.key", true, "sim_charges_pkey"},
+		{"UNIQUE constraint failed: invoices.id", true, "invoices_pkey"},
+		// The table is matched on the whole column list, in order.
+		{"UNIQUE constraint failed: invoices.period_start, invoices.subscription_id", false, "invoices_period_start_subscription_id_key"},
+		{"UNIQUE constraint failed: refunds.invoice_id", false, "refunds_invoice_id_key"},
 		{"something else entirely", false, "unknown"},
 		{"UNIQUE constraint failed: a.x, b.y", false, "unknown"},
 		{"UNIQUE constraint failed: index 'idx'", false, "unknown"},

@@ -568,3 +568,554 @@ func TestCloseAfterWorkersContextEnds(t *testing.T) {
 	cancel() // a hard stop begins
 	require.NoError(t, s.Close())
 }
+
+// Lifecycle.
+
+// seedCustomer creates a customer in scope on test clock clockID ("" for none).
+func seedCustomer(t *testing.T, s *sqlite.Store, scope billing.Scope, clockID string) billing.Customer {
+	t.Helper()
+	c := billing.Customer{ID: id(billing.PrefixCustomer), Scope: scope, Email: "c@example.com",
+		TestClockID: clockID, Created: t0, Updated: t0}
+	inTx(t, s, func(tx billing.Tx) { require.NoError(t, tx.CreateCustomer(t.Context(), c)) })
+	return c
+}
+
+func newSubscription(scope billing.Scope, customerID string, items ...billing.SubscriptionItem) billing.Subscription {
+	return billing.Subscription{ID: id(billing.PrefixSubscription), Scope: scope, CustomerID: customerID,
+		Status: "active", Items: items, Currency: "CLP",
+		Recurring:     billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1},
+		BillingAnchor: t0, CycleIndex: 1, CurrentPeriodStart: t0, CurrentPeriodEnd: t0.AddDate(0, 1, 0),
+		Created: t0, Updated: t0}
+}
+
+func newInvoice(scope billing.Scope, customerID, subscriptionID, reason string, periodStart time.Time) billing.Invoice {
+	return billing.Invoice{ID: id(billing.PrefixInvoice), Scope: scope, CustomerID: customerID,
+		SubscriptionID: subscriptionID, Status: billing.InvoiceDraft, BillingReason: reason, Currency: "CLP",
+		PeriodStart: periodStart, PeriodEnd: periodStart.AddDate(0, 1, 0), Created: t0, Updated: t0}
+}
+
+func newPayment(scope billing.Scope, inv billing.Invoice, attempt int64, status string) billing.Payment {
+	return billing.Payment{ID: id(billing.PrefixPayment), Scope: scope, InvoiceID: inv.ID, CustomerID: inv.CustomerID,
+		Attempt: attempt, Gateway: billing.GatewaySim, Amount: 5000, Currency: "CLP",
+		IdempotencyKey: billing.PaymentIdempotencyKey(inv.ID, attempt), Status: status, Created: t0, Updated: t0}
+}
+
+func TestLifecycleUniqueViolations(t *testing.T) {
+	s := newStore(t)
+	scope := seedMerchant(t, s)
+	ctx := t.Context()
+	cus := seedCustomer(t, s, scope, "")
+	sub := newSubscription(scope, cus.ID)
+	cycle := newInvoice(scope, cus.ID, sub.ID, billing.ReasonSubscriptionCycle, t0)
+	cycle.Number = "AG-0001"
+	paid := newPayment(scope, cycle, 1, billing.PaymentSucceeded)
+	failed := newPayment(scope, cycle, 2, billing.PaymentFailed)
+	inTx(t, s, func(tx billing.Tx) {
+		require.NoError(t, tx.CreateSubscription(ctx, sub))
+		require.NoError(t, tx.ClaimTrial(ctx, scope, "email", "c@example.com", sub.ID))
+		require.NoError(t, tx.CreateInvoice(ctx, cycle))
+		require.NoError(t, tx.CreatePayment(ctx, paid))
+		require.NoError(t, tx.CreatePayment(ctx, failed))
+	})
+
+	tests := []struct {
+		want string
+		do   func(tx billing.Tx) error
+	}{
+		{"trial_redemptions_pkey", func(tx billing.Tx) error {
+			return tx.ClaimTrial(ctx, scope, "email", "c@example.com", "sub_other")
+		}},
+		{"invoices_subscription_period_key", func(tx billing.Tx) error {
+			return tx.CreateInvoice(ctx, newInvoice(scope, cus.ID, sub.ID, billing.ReasonSubscriptionCreate, t0))
+		}},
+		{"invoices_number_key", func(tx billing.Tx) error {
+			inv := newInvoice(scope, cus.ID, sub.ID, billing.ReasonManual, t0)
+			inv.Number = cycle.Number
+			return tx.CreateInvoice(ctx, inv)
+		}},
+		{"invoices_number_key", func(tx billing.Tx) error {
+			inv := newInvoice(scope, cus.ID, sub.ID, billing.ReasonManual, t0)
+			if err := tx.CreateInvoice(ctx, inv); err != nil {
+				return err
+			}
+			inv.Number = cycle.Number
+			return tx.UpdateInvoice(ctx, inv)
+		}},
+		{"payments_idempotency_key_key", func(tx billing.Tx) error {
+			p := newPayment(scope, cycle, 2, billing.PaymentPending)
+			return tx.CreatePayment(ctx, p)
+		}},
+		{"payments_one_success_key", func(tx billing.Tx) error {
+			return tx.CreatePayment(ctx, newPayment(scope, cycle, 3, billing.PaymentSucceeded))
+		}},
+		{"payments_one_success_key", func(tx billing.Tx) error {
+			p := failed
+			p.Status = billing.PaymentSucceeded
+			return tx.UpdatePayment(ctx, p)
+		}},
+		{"subscriptions_pkey", func(tx billing.Tx) error { return tx.CreateSubscription(ctx, sub) }},
+	}
+	for _, tt := range tests {
+		err := s.InTx(ctx, tt.do)
+		var uv *billing.ErrUniqueViolation
+		require.ErrorAs(t, err, &uv, tt.want)
+		require.Equal(t, tt.want, uv.Constraint)
+	}
+
+	// What the partial indexes and scopes let through.
+	inTx(t, s, func(tx billing.Tx) {
+		for range 2 { // manual and update invoices of a period, and unnumbered drafts
+			require.NoError(t, tx.CreateInvoice(ctx, newInvoice(scope, cus.ID, sub.ID, billing.ReasonManual, t0)))
+			require.NoError(t, tx.CreateInvoice(ctx, newInvoice(scope, cus.ID, sub.ID, billing.ReasonSubscriptionUpdate, t0)))
+		}
+		require.NoError(t, tx.CreateInvoice(ctx, newInvoice(scope, cus.ID, sub.ID, billing.ReasonSubscriptionCycle, t0.AddDate(0, 1, 0))))
+		require.NoError(t, tx.CreatePayment(ctx, newPayment(scope, cycle, 3, billing.PaymentFailed)))
+		require.NoError(t, tx.ClaimTrial(ctx, scope, "external_id", "c@example.com", sub.ID))
+		live := billing.Scope{MerchantID: scope.MerchantID, Mode: billing.ModeLive}
+		require.NoError(t, tx.ClaimTrial(ctx, live, "email", "c@example.com", "sub_live"))
+	})
+
+	// Released claims can be made again.
+	inTx(t, s, func(tx billing.Tx) {
+		require.NoError(t, tx.ReleaseTrials(ctx, scope, sub.ID))
+		require.NoError(t, tx.ClaimTrial(ctx, scope, "email", "c@example.com", "sub_next"))
+	})
+}
+
+func TestMerchantSettingsAndCustomerClock(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	plain := billing.Merchant{ID: id(billing.PrefixMerchant), Name: "Plain", Created: t0}
+	custom := billing.Merchant{ID: id(billing.PrefixMerchant), Name: "Custom", Created: t0,
+		Settings: billing.MerchantSettings{
+			Dunning: billing.DunningPolicy{Schedule: []time.Duration{time.Hour, 48 * time.Hour}, MaxAttempts: 3,
+				FinalAction: billing.PolicyUnpaid},
+			Transition: billing.TransitionPolicy{TrialEndNoPaymentMethod: billing.PolicyPause,
+				RetriesExhausted: billing.PolicyUnpaid, SystemFailure: billing.PolicyCancel},
+		}}
+	inTx(t, s, func(tx billing.Tx) {
+		require.NoError(t, tx.CreateMerchant(ctx, plain))
+		require.NoError(t, tx.CreateMerchant(ctx, custom))
+
+		got, err := tx.GetMerchant(ctx, plain.ID)
+		require.NoError(t, err)
+		require.Equal(t, billing.DefaultMerchantSettings(), got.Settings, "zero settings read back as the defaults")
+		got, err = tx.GetMerchant(ctx, custom.ID)
+		require.NoError(t, err)
+		require.Equal(t, custom, got)
+
+		updated := custom.Settings
+		updated.Dunning = billing.DunningPolicy{
+			Exponential: &billing.ExponentialBackoff{Base: time.Hour, Factor: 2, Cap: 72 * time.Hour},
+			MaxAttempts: 6, FinalAction: billing.PolicyCancel}
+		require.NoError(t, tx.UpdateMerchantSettings(ctx, plain.ID, updated))
+		ms, err := tx.ListMerchants(ctx)
+		require.NoError(t, err)
+		require.Len(t, ms, 2)
+		for _, m := range ms {
+			if m.ID == plain.ID {
+				require.Equal(t, updated, m.Settings)
+			}
+		}
+		require.ErrorIs(t, tx.UpdateMerchantSettings(ctx, "mch_missing", updated), billing.ErrNotFound)
+	})
+
+	scope := billing.Scope{MerchantID: plain.ID, Mode: billing.ModeTest}
+	clock := billing.TestClock{ID: id(billing.PrefixTestClock), Scope: scope, Name: "c", FrozenTime: t0,
+		Status: billing.TestClockReady, Created: t0, Updated: t0}
+	inTx(t, s, func(tx billing.Tx) { require.NoError(t, tx.CreateTestClock(ctx, clock)) })
+	cus := seedCustomer(t, s, scope, clock.ID)
+	inTx(t, s, func(tx billing.Tx) {
+		got, err := tx.GetCustomer(ctx, scope, cus.ID)
+		require.NoError(t, err)
+		require.Equal(t, clock.ID, got.TestClockID)
+		got.TestClockID, got.Name = "", "renamed"
+		require.NoError(t, tx.UpdateCustomer(ctx, got))
+		got, err = tx.GetCustomer(ctx, scope, cus.ID)
+		require.NoError(t, err)
+		require.Equal(t, "renamed", got.Name)
+		require.Equal(t, clock.ID, got.TestClockID, "the test clock is fixed at creation")
+	})
+}
+
+func TestSubscriptionRoundTripAndVersions(t *testing.T) {
+	s := newStore(t)
+	scope := seedMerchant(t, s)
+	ctx := t.Context()
+	cus := seedCustomer(t, s, scope, "")
+	bare := newSubscription(scope, cus.ID) // nil items, metadata and pending change
+	bare.Version = 7                       // ignored: created at version 1
+	local := time.Date(2026, 2, 28, 21, 0, 0, 123456789, santiago)
+	full := newSubscription(scope, cus.ID,
+		billing.SubscriptionItem{ID: "si_1", PriceID: "price_a", ProductID: "prod_a", Quantity: 2, UnitAmount: 5000},
+		billing.SubscriptionItem{ID: "si_2", PriceID: "price_b", ProductID: "prod_b", Quantity: 1, UnitAmount: 900})
+	full.TestClockID = "clock_x"
+	full.Recurring = billing.Recurring{Interval: billing.IntervalWeek, IntervalCount: 2}
+	full.TrialStart, full.TrialEnd, full.CancelAt = &t0, &local, &local
+	full.TrialWillEndSent, full.CancelAtPeriodEnd, full.DiscountUsed = true, true, true
+	full.CancellationReason = "cancellation_requested"
+	full.MaxCycles, full.CouponID, full.PaymentMethodID = 12, "coupon_1", "pm_1"
+	full.PendingChange = &billing.PendingChange{
+		Items:       []billing.SubscriptionItem{{ID: "si_3", PriceID: "price_c", Quantity: 1, UnitAmount: 100}},
+		EffectiveAt: local,
+	}
+	full.Metadata = billing.Metadata{"k": "v"}
+	inTx(t, s, func(tx billing.Tx) {
+		require.NoError(t, tx.CreateSubscription(ctx, bare))
+		require.NoError(t, tx.CreateSubscription(ctx, full))
+
+		got, err := tx.GetSubscription(ctx, scope, bare.ID)
+		require.NoError(t, err)
+		require.Equal(t, int64(1), got.Version)
+		require.NotNil(t, got.Items)
+		require.Empty(t, got.Items)
+		require.NotNil(t, got.Metadata)
+		require.Nil(t, got.PendingChange)
+		want := bare
+		want.Version, want.Items, want.Metadata = 1, []billing.SubscriptionItem{}, billing.Metadata{}
+		want.PendingLines = []billing.InvoiceLine{}
+		require.Equal(t, want, got)
+
+		got, err = tx.GetSubscription(ctx, scope, full.ID)
+		require.NoError(t, err)
+		want = full
+		want.Version = 1
+		localUTC := time.Date(2026, 3, 1, 0, 0, 0, 123456000, time.UTC)
+		want.TrialEnd, want.CancelAt = &localUTC, &localUTC
+		want.PendingChange = &billing.PendingChange{Items: full.PendingChange.Items, EffectiveAt: localUTC}
+		want.PendingLines = []billing.InvoiceLine{}
+		require.Equal(t, want, got)
+		require.Equal(t, local, full.PendingChange.EffectiveAt, "the caller's value is not modified")
+	})
+
+	list := func(f billing.SubscriptionFilter) []string {
+		var ids []string
+		inTx(t, s, func(tx billing.Tx) {
+			subs, more, err := tx.ListSubscriptions(ctx, scope, f, billing.Page{Limit: 10})
+			require.NoError(t, err)
+			require.False(t, more)
+			for _, sub := range subs {
+				ids = append(ids, sub.ID)
+			}
+		})
+		return ids
+	}
+	require.Equal(t, []string{full.ID, bare.ID}, list(billing.SubscriptionFilter{}))
+	require.Equal(t, []string{full.ID}, list(billing.SubscriptionFilter{PriceID: "price_a"}))
+	require.Equal(t, []string{full.ID}, list(billing.SubscriptionFilter{PriceID: "price_b", CustomerID: cus.ID}))
+	require.Empty(t, list(billing.SubscriptionFilter{PriceID: "price_c"}), "pending items do not count")
+	require.Empty(t, list(billing.SubscriptionFilter{PriceID: "price"}), "whole ids only")
+	require.Empty(t, list(billing.SubscriptionFilter{PriceID: "price_a", Status: "canceled"}))
+
+	// Optimistic updates.
+	inTx(t, s, func(tx billing.Tx) {
+		got, err := tx.GetSubscription(ctx, scope, full.ID)
+		require.NoError(t, err)
+		stale := got
+		got.Items = got.Items[:1]
+		got.PendingChange, got.TrialEnd, got.CancelAt = nil, nil, nil
+		got.Status, got.Updated = "past_due", t0.Add(time.Hour)
+		require.NoError(t, tx.UpdateSubscription(ctx, got))
+
+		again, err := tx.GetSubscription(ctx, scope, full.ID)
+		require.NoError(t, err)
+		want := got
+		want.Version = 2
+		require.Equal(t, want, again)
+
+		err = tx.UpdateSubscription(ctx, stale)
+		require.ErrorIs(t, err, billing.ErrVersionConflict)
+		require.NotErrorIs(t, err, billing.ErrNotFound)
+
+		missing := stale
+		missing.ID = id(billing.PrefixSubscription)
+		require.ErrorIs(t, tx.UpdateSubscription(ctx, missing), billing.ErrNotFound)
+		otherScope := again
+		otherScope.Scope.Mode = billing.ModeLive
+		require.ErrorIs(t, tx.UpdateSubscription(ctx, otherScope), billing.ErrNotFound)
+	})
+	require.Empty(t, list(billing.SubscriptionFilter{PriceID: "price_b"}), "price_ids follow the items")
+	require.Equal(t, []string{full.ID}, list(billing.SubscriptionFilter{PriceID: "price_a", Status: "past_due"}))
+}
+
+func TestDueSubscriptions(t *testing.T) {
+	s := newStore(t)
+	scopeA, scopeB := seedMerchant(t, s), seedMerchant(t, s)
+	ctx := t.Context()
+	cusA, cusB := seedCustomer(t, s, scopeA, ""), seedCustomer(t, s, scopeB, "")
+	at := func(d time.Duration) *time.Time { v := t0.Add(d); return &v }
+	subAt := func(scope billing.Scope, customerID, clock string, next *time.Time) billing.Subscription {
+		sub := newSubscription(scope, customerID)
+		sub.TestClockID, sub.NextActionAt = clock, next
+		return sub
+	}
+	late := subAt(scopeA, cusA.ID, "", at(time.Hour))
+	early := subAt(scopeB, cusB.ID, "", at(-time.Hour))
+	exact := subAt(scopeA, cusA.ID, "", at(0))
+	future := subAt(scopeA, cusA.ID, "", at(time.Hour+time.Microsecond))
+	never := subAt(scopeA, cusA.ID, "", nil)
+	onClock := subAt(scopeA, cusA.ID, "clock_1", at(-2*time.Hour))
+	inTx(t, s, func(tx billing.Tx) {
+		for _, sub := range []billing.Subscription{late, early, exact, future, never, onClock} {
+			require.NoError(t, tx.CreateSubscription(ctx, sub))
+		}
+	})
+	due := func(clock string, until time.Time, limit int) []string {
+		var ids []string
+		inTx(t, s, func(tx billing.Tx) {
+			subs, err := tx.DueSubscriptions(ctx, clock, until, limit)
+			require.NoError(t, err)
+			for _, sub := range subs {
+				ids = append(ids, sub.ID)
+			}
+		})
+		return ids
+	}
+	require.Equal(t, []string{early.ID, exact.ID, late.ID}, due("", t0.Add(time.Hour), 0), "every merchant, earliest first")
+	require.Equal(t, []string{early.ID, exact.ID}, due("", t0.Add(time.Hour), 2))
+	require.Equal(t, []string{early.ID, exact.ID}, due("", t0, -1))
+	require.Equal(t, []string{onClock.ID}, due("clock_1", t0.Add(24*time.Hour), 10))
+	require.Empty(t, due("clock_2", t0.Add(24*time.Hour), 10))
+}
+
+func TestInvoicesPaymentsRefundsEvents(t *testing.T) {
+	s := newStore(t)
+	scope := seedMerchant(t, s)
+	ctx := t.Context()
+	cus := seedCustomer(t, s, scope, "")
+	local := time.Date(2026, 1, 31, 7, 0, 0, 999, santiago)
+	bare := newInvoice(scope, cus.ID, "", billing.ReasonManual, t0) // nil lines
+	full := newInvoice(scope, cus.ID, "sub_1", billing.ReasonSubscriptionCycle, t0)
+	full.Lines = []billing.InvoiceLine{
+		{ID: "il_1", Type: billing.LineSubscription, Description: "Start", PriceID: "price_a", Quantity: 2,
+			Amount: 10000, PeriodStart: local, PeriodEnd: t0.AddDate(0, 1, 0)},
+		{ID: "il_2", Type: billing.LineDiscount, Description: "10%", Amount: -1000}, // zero period times
+	}
+	full.Subtotal, full.Discount, full.Total, full.AmountDue = 10000, 1000, 9000, 9000
+	full.NextAttemptAt = &local
+	event := billing.Event{ID: id(billing.PrefixEvent), Scope: scope, Type: "invoice.created", ObjectType: "invoice",
+		ObjectID: full.ID, Data: json.RawMessage(`{ "id" : "in_x",  "n": 1.50 }`), Created: t0}
+	empty := billing.Event{ID: id(billing.PrefixEvent), Scope: scope, Type: "ping", Created: t0}
+	inTx(t, s, func(tx billing.Tx) {
+		require.NoError(t, tx.CreateInvoice(ctx, bare))
+		require.NoError(t, tx.CreateInvoice(ctx, full))
+
+		got, err := tx.GetInvoice(ctx, scope, bare.ID)
+		require.NoError(t, err)
+		require.NotNil(t, got.Lines)
+		require.Empty(t, got.Lines)
+
+		got, err = tx.GetInvoice(ctx, scope, full.ID)
+		require.NoError(t, err)
+		want := full
+		localUTC := time.Date(2026, 1, 31, 10, 0, 0, 0, time.UTC)
+		want.NextAttemptAt = &localUTC
+		want.Lines = []billing.InvoiceLine{full.Lines[0], full.Lines[1]}
+		want.Lines[0].PeriodStart = localUTC
+		require.Equal(t, want, got)
+
+		n, err := tx.NextInvoiceNumber(ctx, scope)
+		require.NoError(t, err)
+		got.Number, got.Status, got.FinalizedAt = fmt.Sprintf("AG-%04d", n), billing.InvoiceOpen, &t0
+		got.Lines, got.Updated = nil, t0.Add(time.Minute)
+		require.NoError(t, tx.UpdateInvoice(ctx, got))
+		again, err := tx.GetInvoice(ctx, scope, full.ID)
+		require.NoError(t, err)
+		got.Lines = []billing.InvoiceLine{}
+		require.Equal(t, got, again)
+
+		invs, more, err := tx.ListInvoices(ctx, scope, billing.InvoiceFilter{SubscriptionID: "sub_1", Status: billing.InvoiceOpen}, billing.Page{Limit: 1})
+		require.NoError(t, err)
+		require.False(t, more)
+		require.Len(t, invs, 1)
+		require.Equal(t, full.ID, invs[0].ID)
+
+		require.NoError(t, tx.CreateEvent(ctx, event))
+		require.NoError(t, tx.CreateEvent(ctx, empty))
+		gotE, err := tx.GetEvent(ctx, scope, event.ID)
+		require.NoError(t, err)
+		require.Equal(t, event, gotE, "data is kept verbatim")
+		gotE, err = tx.GetEvent(ctx, scope, empty.ID)
+		require.NoError(t, err)
+		require.Equal(t, json.RawMessage("null"), gotE.Data)
+		es, _, err := tx.ListEvents(ctx, scope, billing.EventFilter{ObjectID: full.ID}, billing.Page{})
+		require.NoError(t, err)
+		require.Equal(t, []billing.Event{event}, es)
+	})
+
+	// Payments and refunds.
+	p := newPayment(scope, full, 1, billing.PaymentPending)
+	inTx(t, s, func(tx billing.Tx) {
+		require.NoError(t, tx.CreatePayment(ctx, p))
+		p.Status, p.GatewayRef, p.FailureClass = billing.PaymentFailed, "ch_1", "card_declined"
+		p.FailureCode, p.FailureMessage, p.Updated = "insufficient_funds", "no", t0.Add(time.Second)
+		require.NoError(t, tx.UpdatePayment(ctx, p))
+		got, err := tx.GetPayment(ctx, scope, p.ID)
+		require.NoError(t, err)
+		require.Equal(t, p, got)
+
+		r := billing.Refund{ID: id(billing.PrefixRefund), Scope: scope, PaymentID: p.ID, Amount: 100, Currency: "CLP",
+			Status: billing.RefundPending, Reason: "requested_by_customer", Created: t0, Updated: t0}
+		require.NoError(t, tx.CreateRefund(ctx, r))
+		r.Status, r.GatewayRef, r.Updated = billing.RefundSucceeded, "re_gw", t0.Add(time.Second)
+		require.NoError(t, tx.UpdateRefund(ctx, r))
+		rs, more, err := tx.ListRefunds(ctx, scope, p.ID, billing.Page{Limit: 5})
+		require.NoError(t, err)
+		require.False(t, more)
+		require.Equal(t, []billing.Refund{r}, rs)
+		rs, _, err = tx.ListRefunds(ctx, scope, "pay_other", billing.Page{Limit: 5})
+		require.NoError(t, err)
+		require.Empty(t, rs)
+
+		// Amounts are checked by the schema.
+		p.AmountRefunded = p.Amount + 1
+		require.Error(t, tx.UpdatePayment(ctx, p))
+	})
+}
+
+func TestInvoiceNumbersAreGaplessPerScope(t *testing.T) {
+	s := newStore(t)
+	scope := seedMerchant(t, s)
+	live := billing.Scope{MerchantID: scope.MerchantID, Mode: billing.ModeLive}
+	other := seedMerchant(t, s)
+	ctx := t.Context()
+	next := func(sc billing.Scope) int64 {
+		var n int64
+		inTx(t, s, func(tx billing.Tx) {
+			var err error
+			n, err = tx.NextInvoiceNumber(ctx, sc)
+			require.NoError(t, err)
+		})
+		return n
+	}
+	require.Equal(t, int64(1), next(scope))
+	require.Equal(t, int64(2), next(scope))
+	require.Equal(t, int64(1), next(live))
+	require.Equal(t, int64(1), next(other))
+	err := s.InTx(ctx, func(tx billing.Tx) error {
+		n, err := tx.NextInvoiceNumber(ctx, scope)
+		require.NoError(t, err)
+		require.Equal(t, int64(3), n)
+		return errors.New("roll back")
+	})
+	require.Error(t, err)
+	require.Equal(t, int64(3), next(scope), "a rollback gives the number back")
+}
+
+func TestSimChargeLedger(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	local := time.Date(2026, 1, 31, 7, 0, 0, 1999, santiago)
+	// Keys that sort against insertion order.
+	first := billing.SimCharge{Key: "z-1", Token: "tok_visa", Amount: 5000, Currency: "CLP", Outcome: "succeeded",
+		Ref: "ch_1", Created: local}
+	second := billing.SimCharge{Key: "a-1", Token: "tok_visa", Amount: 700, Currency: "CLP", Outcome: "declined",
+		Code: "card_declined", Created: t0}
+	third := billing.SimCharge{Key: "m-1", Token: "tok_visa", Amount: 800, Currency: "CLP", Outcome: "succeeded",
+		Ref: "ch_3", Created: t0}
+	inTx(t, s, func(tx billing.Tx) {
+		got, inserted, err := tx.InsertSimCharge(ctx, first)
+		require.NoError(t, err)
+		require.True(t, inserted)
+		want := first
+		want.Created = time.Date(2026, 1, 31, 10, 0, 0, 1000, time.UTC)
+		require.Equal(t, want, got)
+
+		for _, c := range []billing.SimCharge{second, third} {
+			_, inserted, err := tx.InsertSimCharge(ctx, c)
+			require.NoError(t, err)
+			require.True(t, inserted)
+		}
+
+		retry := first
+		retry.Amount, retry.Outcome, retry.Created = 1, "error", t0
+		got, inserted, err = tx.InsertSimCharge(ctx, retry)
+		require.NoError(t, err)
+		require.False(t, inserted)
+		require.Equal(t, want, got, "a retried key returns the recorded charge")
+
+		want.Refunded = 2000
+		require.NoError(t, tx.UpdateSimCharge(ctx, want))
+		got, err = tx.GetSimCharge(ctx, first.Key)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		require.ErrorIs(t, tx.UpdateSimCharge(ctx, billing.SimCharge{Key: "missing"}), billing.ErrNotFound)
+		_, err = tx.GetSimCharge(ctx, "missing")
+		require.ErrorIs(t, err, billing.ErrNotFound)
+
+		n, err := tx.CountSimCharges(ctx, "tok_visa", "succeeded")
+		require.NoError(t, err)
+		require.Equal(t, int64(2), n)
+		n, err = tx.CountSimCharges(ctx, "tok_other", "succeeded")
+		require.NoError(t, err)
+		require.Zero(t, n)
+
+		all, err := tx.ListSimCharges(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []billing.SimCharge{want, second, third}, all, "insertion order")
+	})
+}
+
+func TestTestClocksAndPaymentMethods(t *testing.T) {
+	s := newStore(t)
+	scope := seedMerchant(t, s)
+	ctx := t.Context()
+	cus := seedCustomer(t, s, scope, "")
+	clocks := []billing.TestClock{
+		{ID: id(billing.PrefixTestClock), Scope: scope, Name: "one", FrozenTime: t0, Status: billing.TestClockReady, Created: t0, Updated: t0},
+		{ID: id(billing.PrefixTestClock), Scope: scope, Name: "two", FrozenTime: t0, Status: billing.TestClockReady, Created: t0, Updated: t0},
+	}
+	pms := []billing.PaymentMethod{
+		{ID: id(billing.PrefixPaymentMethod), Scope: scope, CustomerID: cus.ID, Gateway: billing.GatewaySim,
+			Token: "tok_visa", Brand: "visa", Last4: "4242", ExpMonth: 12, ExpYear: 2030,
+			Status: billing.PaymentMethodActive, Created: t0, Updated: t0},
+		{ID: id(billing.PrefixPaymentMethod), Scope: scope, CustomerID: cus.ID, Gateway: billing.GatewaySim,
+			Token: "tok_mc", Brand: "mastercard", Last4: "4444", ExpMonth: 1, ExpYear: 2031,
+			Status: billing.PaymentMethodActive, Created: t0, Updated: t0},
+	}
+	inTx(t, s, func(tx billing.Tx) {
+		for _, c := range clocks {
+			require.NoError(t, tx.CreateTestClock(ctx, c))
+		}
+		for _, pm := range pms {
+			require.NoError(t, tx.CreatePaymentMethod(ctx, pm))
+		}
+		c := clocks[0]
+		c.FrozenTime, c.Status, c.Updated = t0.AddDate(0, 1, 0), billing.TestClockAdvancing, t0.Add(time.Second)
+		require.NoError(t, tx.UpdateTestClock(ctx, c))
+		got, err := tx.GetTestClock(ctx, scope, c.ID)
+		require.NoError(t, err)
+		require.Equal(t, c, got)
+		clocks[0] = c
+		list, more, err := tx.ListTestClocks(ctx, scope, billing.Page{Limit: 1})
+		require.NoError(t, err)
+		require.True(t, more)
+		require.Equal(t, []billing.TestClock{clocks[1]}, list)
+		list, more, err = tx.ListTestClocks(ctx, scope, billing.Page{Limit: 1, StartingAfter: clocks[1].ID})
+		require.NoError(t, err)
+		require.False(t, more)
+		require.Equal(t, []billing.TestClock{clocks[0]}, list)
+
+		pm := pms[0]
+		pm.Status, pm.Updated = billing.PaymentMethodDetached, t0.Add(time.Second)
+		require.NoError(t, tx.UpdatePaymentMethod(ctx, pm))
+		gotPM, err := tx.GetPaymentMethod(ctx, scope, pm.ID)
+		require.NoError(t, err)
+		require.Equal(t, pm, gotPM)
+		all, err := tx.ListPaymentMethods(ctx, scope, cus.ID)
+		require.NoError(t, err)
+		require.Equal(t, []billing.PaymentMethod{pms[1], pm}, all)
+
+		live := billing.Scope{MerchantID: scope.MerchantID, Mode: billing.ModeLive}
+		_, err = tx.GetTestClock(ctx, live, c.ID)
+		require.ErrorIs(t, err, billing.ErrNotFound)
+		_, err = tx.GetPaymentMethod(ctx, live, pm.ID)
+		require.ErrorIs(t, err, billing.ErrNotFound)
+		moved := c
+		moved.Scope = live
+		require.ErrorIs(t, tx.UpdateTestClock(ctx, moved), billing.ErrNotFound)
+		all, err = tx.ListPaymentMethods(ctx, live, cus.ID)
+		require.NoError(t, err)
+		require.Empty(t, all)
+	})
+}

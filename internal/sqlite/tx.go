@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -35,14 +36,23 @@ func notFoundIfNone(n int64, err error, format string, args ...any) error {
 
 // Merchants and API keys.
 
-// CreateMerchant inserts m and its empty audit chain head.
+// CreateMerchant inserts m and its empty audit chain head. Zero settings
+// are stored as "{}", which reads back as the default settings.
 func (t *tx) CreateMerchant(ctx context.Context, m billing.Merchant) error {
+	settings := "{}"
+	if !reflect.DeepEqual(m.Settings, billing.MerchantSettings{}) {
+		var err error
+		if settings, err = billing.MerchantSettingsJSON(m.Settings); err != nil {
+			return fmt.Errorf("create merchant %s: %w", m.ID, err)
+		}
+	}
 	err := t.q.CreateMerchant(ctx, litedb.CreateMerchantParams{
 		ID:            m.ID,
 		Name:          m.Name,
 		Timezone:      m.Timezone,
 		Locale:        m.Locale,
 		InvoicePrefix: m.InvoicePrefix,
+		Settings:      settings,
 		Created:       micros(m.Created),
 	})
 	if err != nil {
@@ -60,7 +70,7 @@ func (t *tx) GetMerchant(ctx context.Context, id string) (billing.Merchant, erro
 	if err != nil {
 		return billing.Merchant{}, dbError(err, "get merchant %s", id)
 	}
-	return merchantFromRow(row), nil
+	return merchantFromRow(row)
 }
 
 // ListMerchants returns every merchant, by id.
@@ -69,22 +79,45 @@ func (t *tx) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
 	if err != nil {
 		return nil, dbError(err, "list merchants")
 	}
-	out := make([]billing.Merchant, 0, len(rows))
-	for _, row := range rows {
-		out = append(out, merchantFromRow(row))
-	}
-	return out, nil
+	return convertRows(rows, merchantFromRow)
 }
 
-func merchantFromRow(row litedb.Merchant) billing.Merchant {
+// UpdateMerchantSettings replaces the merchant's settings.
+func (t *tx) UpdateMerchantSettings(ctx context.Context, merchantID string, s billing.MerchantSettings) error {
+	settings, err := billing.MerchantSettingsJSON(s)
+	if err != nil {
+		return fmt.Errorf("update settings of merchant %s: %w", merchantID, err)
+	}
+	n, err := t.q.UpdateMerchantSettings(ctx, litedb.UpdateMerchantSettingsParams{Settings: settings, ID: merchantID})
+	return notFoundIfNone(n, err, "update settings of merchant %s", merchantID)
+}
+
+// UpdateMerchant writes a merchant's name, time zone, locale, invoice
+// prefix and settings.
+func (t *tx) UpdateMerchant(ctx context.Context, m billing.Merchant) error {
+	settings, err := billing.MerchantSettingsJSON(m.Settings)
+	if err != nil {
+		return fmt.Errorf("update merchant %s: %w", m.ID, err)
+	}
+	n, err := t.q.UpdateMerchant(ctx, litedb.UpdateMerchantParams{Name: m.Name, Timezone: m.Timezone, Locale: m.Locale,
+		InvoicePrefix: m.InvoicePrefix, Settings: settings, ID: m.ID})
+	return notFoundIfNone(n, err, "update merchant %s", m.ID)
+}
+
+func merchantFromRow(row litedb.Merchant) (billing.Merchant, error) {
+	settings, err := billing.ParseMerchantSettings(row.Settings)
+	if err != nil {
+		return billing.Merchant{}, fmt.Errorf("merchant %s: %w", row.ID, err)
+	}
 	return billing.Merchant{
 		ID:            row.ID,
 		Name:          row.Name,
 		Timezone:      row.Timezone,
 		Locale:        row.Locale,
 		InvoicePrefix: row.InvoicePrefix,
+		Settings:      settings,
 		Created:       fromMicros(row.Created),
-	}
+	}, nil
 }
 
 // CreateAPIKey inserts k, neither used nor revoked.
@@ -390,16 +423,17 @@ func (t *tx) CreateCustomer(ctx context.Context, c billing.Customer) error {
 		return fmt.Errorf("create customer %s: encode metadata: %w", c.ID, err)
 	}
 	err = t.q.CreateCustomer(ctx, litedb.CreateCustomerParams{
-		ID:         c.ID,
-		MerchantID: c.Scope.MerchantID,
-		Mode:       string(c.Scope.Mode),
-		Email:      c.Email,
-		Name:       c.Name,
-		ExternalID: c.ExternalID,
-		Locale:     c.Locale,
-		Metadata:   metadata,
-		Created:    micros(c.Created),
-		Updated:    micros(c.Updated),
+		ID:          c.ID,
+		MerchantID:  c.Scope.MerchantID,
+		Mode:        string(c.Scope.Mode),
+		Email:       c.Email,
+		Name:        c.Name,
+		ExternalID:  c.ExternalID,
+		Locale:      c.Locale,
+		TestClockID: c.TestClockID,
+		Metadata:    metadata,
+		Created:     micros(c.Created),
+		Updated:     micros(c.Updated),
 	})
 	if err != nil {
 		return dbError(err, "create customer %s", c.ID)
@@ -416,7 +450,8 @@ func (t *tx) GetCustomer(ctx context.Context, s billing.Scope, id string) (billi
 	return customerFromRow(row)
 }
 
-// UpdateCustomer writes c's mutable fields.
+// UpdateCustomer writes c's mutable fields (not its test clock, which is
+// fixed at creation).
 func (t *tx) UpdateCustomer(ctx context.Context, c billing.Customer) error {
 	metadata, err := encodeMap(c.Metadata)
 	if err != nil {
@@ -467,15 +502,16 @@ func customerFromRow(row litedb.Customer) (billing.Customer, error) {
 		return billing.Customer{}, fmt.Errorf("decode metadata of customer %s: %w", row.ID, err)
 	}
 	return billing.Customer{
-		ID:         row.ID,
-		Scope:      billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
-		Email:      row.Email,
-		Name:       row.Name,
-		ExternalID: row.ExternalID,
-		Locale:     row.Locale,
-		Metadata:   metadata,
-		Created:    fromMicros(row.Created),
-		Updated:    fromMicros(row.Updated),
+		ID:          row.ID,
+		Scope:       billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
+		Email:       row.Email,
+		Name:        row.Name,
+		ExternalID:  row.ExternalID,
+		Locale:      row.Locale,
+		TestClockID: row.TestClockID,
+		Metadata:    metadata,
+		Created:     fromMicros(row.Created),
+		Updated:     fromMicros(row.Updated),
 	}, nil
 }
 

@@ -93,6 +93,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("Audit", func(t *testing.T) { exerciseAudit(t, setup) })
 	t.Run("Idempotency", func(t *testing.T) { exerciseIdempotency(t, setup) })
 	t.Run("Enqueue", func(t *testing.T) { exerciseEnqueue(t, setup) })
+	exerciseLifecycle(t, setup)
 }
 
 // testBundle is what every subtest starts from: a fresh store holding two
@@ -254,6 +255,9 @@ func exerciseMerchant(t *testing.T, setup setupFunc) {
 
 		tx := begin(t, b.store)
 		m := newMerchant(t, tx, b.clock.next())
+		custom := buildMerchant(b.clock.next())
+		custom.Settings = customMerchantSettings()
+		require.NoError(t, tx.CreateMerchant(ctx, custom))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
@@ -261,13 +265,17 @@ func exerciseMerchant(t *testing.T, setup setupFunc) {
 		require.NoError(t, err)
 		require.Equal(t, m, got)
 
+		got, err = tx.GetMerchant(ctx, custom.ID)
+		require.NoError(t, err)
+		require.Equal(t, custom, got)
+
 		gotA, err := tx.GetMerchant(ctx, b.merchantA.ID)
 		require.NoError(t, err)
 		require.Equal(t, b.merchantA, gotA)
 
 		all, err := tx.ListMerchants(ctx)
 		require.NoError(t, err)
-		require.ElementsMatch(t, []billing.Merchant{b.merchantA, b.merchantB, m}, all)
+		require.ElementsMatch(t, []billing.Merchant{b.merchantA, b.merchantB, m, custom}, all)
 		tx.commit(t)
 	})
 
@@ -1064,6 +1072,7 @@ func exerciseCustomer(t *testing.T, setup setupFunc) {
 		tx := begin(t, b.store)
 		withExternal := newCustomer(t, tx, b.scope, b.clock.next(), func(c *billing.Customer) {
 			c.ExternalID = "user_42"
+			c.TestClockID = billing.NewID(billing.PrefixTestClock, c.Created)
 			c.Metadata = billing.Metadata{"nota": "cliente con ñ y emoji 🙂", "empty": ""}
 		})
 		bare := newCustomer(t, tx, b.scope, b.clock.next(), func(c *billing.Customer) {
@@ -1089,7 +1098,9 @@ func exerciseCustomer(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		c := newCustomer(t, tx, b.scope, b.clock.next())
+		c := newCustomer(t, tx, b.scope, b.clock.next(), func(c *billing.Customer) {
+			c.TestClockID = billing.NewID(billing.PrefixTestClock, c.Created)
+		})
 		sibling := newCustomer(t, tx, b.scope, b.clock.next())
 		tx.commit(t)
 
@@ -1100,6 +1111,8 @@ func exerciseCustomer(t *testing.T, setup setupFunc) {
 		u.Locale = "en-US"
 		u.Metadata = billing.Metadata{"segment": "b"}
 		u.Updated = b.clock.next()
+		want := u
+		u.TestClockID = billing.NewID(billing.PrefixTestClock, u.Updated) // fixed at creation: ignored
 
 		tx = begin(t, b.store)
 		require.NoError(t, tx.UpdateCustomer(ctx, u))
@@ -1108,7 +1121,7 @@ func exerciseCustomer(t *testing.T, setup setupFunc) {
 		tx = begin(t, b.store)
 		got, err := tx.GetCustomer(ctx, b.scope, c.ID)
 		require.NoError(t, err)
-		require.Equal(t, u, got)
+		require.Equal(t, want, got)
 
 		got, err = tx.GetCustomer(ctx, b.scope, sibling.ID)
 		require.NoError(t, err)
@@ -2079,6 +2092,7 @@ func buildMerchant(at time.Time) billing.Merchant {
 		Timezone:      "America/Santiago",
 		Locale:        "es-CL",
 		InvoicePrefix: "PDS",
+		Settings:      billing.DefaultMerchantSettings(),
 		Created:       at,
 	}
 }

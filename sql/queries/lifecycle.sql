@@ -41,7 +41,7 @@ INSERT INTO subscriptions (id, merchant_id, mode, version, customer_id, test_clo
     currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start,
     current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at,
     cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used,
-    next_action_at, metadata, created, updated)
+    next_action_at, pending_lines, metadata, created, updated)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), 1, sqlc.arg(customer_id), sqlc.arg(test_clock_id),
     sqlc.arg(status), sqlc.arg(items), sqlc.arg(price_ids), sqlc.arg(currency), sqlc.arg(interval),
     sqlc.arg(interval_count), sqlc.arg(payment_method_id), sqlc.arg(billing_anchor), sqlc.arg(cycle_index),
@@ -49,7 +49,7 @@ VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), 1, sqlc.arg(custome
     sqlc.arg(trial_will_end_sent), sqlc.arg(cancel_at_period_end), sqlc.narg(cancel_at), sqlc.narg(canceled_at),
     sqlc.arg(cancellation_reason), sqlc.narg(ended_at), sqlc.arg(max_cycles), sqlc.narg(end_date),
     sqlc.arg(pending_change), sqlc.arg(coupon_id), sqlc.narg(discount_end), sqlc.arg(discount_used),
-    sqlc.narg(next_action_at), sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated));
+    sqlc.narg(next_action_at), sqlc.arg(pending_lines), sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated));
 
 -- name: GetSubscription :one
 SELECT * FROM subscriptions WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
@@ -66,7 +66,8 @@ UPDATE subscriptions SET
     canceled_at = sqlc.narg(canceled_at), cancellation_reason = sqlc.arg(cancellation_reason),
     ended_at = sqlc.narg(ended_at), max_cycles = sqlc.arg(max_cycles), end_date = sqlc.narg(end_date),
     pending_change = sqlc.arg(pending_change), coupon_id = sqlc.arg(coupon_id), discount_end = sqlc.narg(discount_end),
-    discount_used = sqlc.arg(discount_used), next_action_at = sqlc.narg(next_action_at), metadata = sqlc.arg(metadata),
+    discount_used = sqlc.arg(discount_used), next_action_at = sqlc.narg(next_action_at),
+    pending_lines = sqlc.arg(pending_lines), metadata = sqlc.arg(metadata),
     updated = sqlc.arg(updated)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id) AND version = sqlc.arg(version);
 
@@ -75,7 +76,11 @@ SELECT * FROM subscriptions
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
   AND (CAST(sqlc.arg(customer_id) AS text) = '' OR customer_id = sqlc.arg(customer_id))
   AND (CAST(sqlc.arg(status) AS text) = '' OR status = sqlc.arg(status))
-  AND (CAST(sqlc.arg(price_id) AS text) = '' OR price_ids LIKE '%,' || sqlc.arg(price_id) || ',%')
+  -- replace() finds the exact ",id," substring on both engines (LIKE would
+  -- treat _ and % as wildcards and ignore case on SQLite).
+  -- A filter holding a comma (the separator) matches nothing.
+  AND (CAST(sqlc.arg(price_id) AS text) = '' OR (replace(price_ids, ',' || sqlc.arg(price_id) || ',', '') <> price_ids
+       AND replace(sqlc.arg(price_id), ',', '') = sqlc.arg(price_id)))
   AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
 ORDER BY id DESC
 LIMIT sqlc.arg(row_limit);

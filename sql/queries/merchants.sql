@@ -29,3 +29,8 @@ UPDATE api_keys SET last_used = sqlc.arg(last_used) WHERE id = sqlc.arg(id);
 
 -- name: RevokeAPIKey :execrows
 UPDATE api_keys SET revoked = COALESCE(revoked, sqlc.arg(revoked)) WHERE id = sqlc.arg(id);
+
+-- name: UpdateMerchant :execrows
+UPDATE merchants SET name = sqlc.arg(name), timezone = sqlc.arg(timezone), locale = sqlc.arg(locale),
+    invoice_prefix = sqlc.arg(invoice_prefix), settings = sqlc.arg(settings)
+WHERE id = sqlc.arg(id);

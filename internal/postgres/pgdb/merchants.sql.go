@@ -198,6 +198,36 @@ func (q *Queries) TouchAPIKey(ctx context.Context, arg TouchAPIKeyParams) (int64
 	return result.RowsAffected(), nil
 }
 
+const updateMerchant = `-- name: UpdateMerchant :execrows
+UPDATE merchants SET name = $1, timezone = $2, locale = $3,
+    invoice_prefix = $4, settings = $5
+WHERE id = $6
+`
+
+type UpdateMerchantParams struct {
+	Name          string
+	Timezone      string
+	Locale        string
+	InvoicePrefix string
+	Settings      string
+	ID            string
+}
+
+func (q *Queries) UpdateMerchant(ctx context.Context, arg UpdateMerchantParams) (int64, error) {
+	result, err := q.db.Exec(ctx, updateMerchant,
+		arg.Name,
+		arg.Timezone,
+		arg.Locale,
+		arg.InvoicePrefix,
+		arg.Settings,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const updateMerchantSettings = `-- name: UpdateMerchantSettings :execrows
 UPDATE merchants SET settings = $1 WHERE id = $2
 `

@@ -289,6 +289,7 @@ type Subscription struct {
 	Metadata           string
 	Created            time.Time
 	Updated            time.Time
+	PendingLines       string
 }
 
 type TestClock struct {

@@ -293,7 +293,7 @@ INSERT INTO subscriptions (id, merchant_id, mode, version, customer_id, test_clo
     currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start,
     current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at,
     cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used,
-    next_action_at, metadata, created, updated)
+    next_action_at, pending_lines, metadata, created, updated)
 VALUES (?1, ?2, ?3, 1, ?4, ?5,
     ?6, ?7, ?8, ?9, ?10,
     ?11, ?12, ?13, ?14,
@@ -301,7 +301,7 @@ VALUES (?1, ?2, ?3, 1, ?4, ?5,
     ?19, ?20, ?21, ?22,
     ?23, ?24, ?25, ?26,
     ?27, ?28, ?29, ?30,
-    ?31, ?32, ?33, ?34)
+    ?31, ?32, ?33, ?34, ?35)
 `
 
 type CreateSubscriptionParams struct {
@@ -336,6 +336,7 @@ type CreateSubscriptionParams struct {
 	DiscountEnd        sql.NullInt64
 	DiscountUsed       bool
 	NextActionAt       sql.NullInt64
+	PendingLines       string
 	Metadata           string
 	Created            int64
 	Updated            int64
@@ -374,6 +375,7 @@ func (q *Queries) CreateSubscription(ctx context.Context, arg CreateSubscription
 		arg.DiscountEnd,
 		arg.DiscountUsed,
 		arg.NextActionAt,
+		arg.PendingLines,
 		arg.Metadata,
 		arg.Created,
 		arg.Updated,
@@ -413,7 +415,7 @@ func (q *Queries) CreateTestClock(ctx context.Context, arg CreateTestClockParams
 }
 
 const dueSubscriptions = `-- name: DueSubscriptions :many
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated FROM subscriptions
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines FROM subscriptions
 WHERE test_clock_id = ?1 AND next_action_at IS NOT NULL AND next_action_at <= ?2
 ORDER BY next_action_at, id
 LIMIT ?3
@@ -470,6 +472,7 @@ func (q *Queries) DueSubscriptions(ctx context.Context, arg DueSubscriptionsPara
 			&i.Metadata,
 			&i.Created,
 			&i.Updated,
+			&i.PendingLines,
 		); err != nil {
 			return nil, err
 		}
@@ -673,7 +676,7 @@ func (q *Queries) GetSimCharge(ctx context.Context, key string) (SimCharge, erro
 }
 
 const getSubscription = `-- name: GetSubscription :one
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated FROM subscriptions WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines FROM subscriptions WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
 `
 
 type GetSubscriptionParams struct {
@@ -721,6 +724,7 @@ func (q *Queries) GetSubscription(ctx context.Context, arg GetSubscriptionParams
 		&i.Metadata,
 		&i.Created,
 		&i.Updated,
+		&i.PendingLines,
 	)
 	return i, err
 }
@@ -1142,11 +1146,15 @@ func (q *Queries) ListSimCharges(ctx context.Context) ([]SimCharge, error) {
 }
 
 const listSubscriptions = `-- name: ListSubscriptions :many
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated FROM subscriptions
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines FROM subscriptions
 WHERE merchant_id = ?1 AND mode = ?2
   AND (CAST(?3 AS text) = '' OR customer_id = ?3)
   AND (CAST(?4 AS text) = '' OR status = ?4)
-  AND (CAST(?5 AS text) = '' OR price_ids LIKE '%,' || ?5 || ',%')
+  -- replace() finds the exact ",id," substring on both engines (LIKE would
+  -- treat _ and % as wildcards and ignore case on SQLite).
+  -- A filter holding a comma (the separator) matches nothing.
+  AND (CAST(?5 AS text) = '' OR (replace(price_ids, ',' || ?5 || ',', '') <> price_ids
+       AND replace(?5, ',', '') = ?5))
   AND (CAST(?6 AS text) = '' OR id < ?6)
 ORDER BY id DESC
 LIMIT ?7
@@ -1215,6 +1223,7 @@ func (q *Queries) ListSubscriptions(ctx context.Context, arg ListSubscriptionsPa
 			&i.Metadata,
 			&i.Created,
 			&i.Updated,
+			&i.PendingLines,
 		); err != nil {
 			return nil, err
 		}
@@ -1497,9 +1506,10 @@ UPDATE subscriptions SET
     canceled_at = ?17, cancellation_reason = ?18,
     ended_at = ?19, max_cycles = ?20, end_date = ?21,
     pending_change = ?22, coupon_id = ?23, discount_end = ?24,
-    discount_used = ?25, next_action_at = ?26, metadata = ?27,
-    updated = ?28
-WHERE merchant_id = ?29 AND mode = ?30 AND id = ?31 AND version = ?32
+    discount_used = ?25, next_action_at = ?26,
+    pending_lines = ?27, metadata = ?28,
+    updated = ?29
+WHERE merchant_id = ?30 AND mode = ?31 AND id = ?32 AND version = ?33
 `
 
 type UpdateSubscriptionParams struct {
@@ -1529,6 +1539,7 @@ type UpdateSubscriptionParams struct {
 	DiscountEnd        sql.NullInt64
 	DiscountUsed       bool
 	NextActionAt       sql.NullInt64
+	PendingLines       string
 	Metadata           string
 	Updated            int64
 	MerchantID         string
@@ -1565,6 +1576,7 @@ func (q *Queries) UpdateSubscription(ctx context.Context, arg UpdateSubscription
 		arg.DiscountEnd,
 		arg.DiscountUsed,
 		arg.NextActionAt,
+		arg.PendingLines,
 		arg.Metadata,
 		arg.Updated,
 		arg.MerchantID,

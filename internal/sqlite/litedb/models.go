@@ -289,6 +289,7 @@ type Subscription struct {
 	Metadata           string
 	Created            int64
 	Updated            int64
+	PendingLines       string
 }
 
 type TestClock struct {

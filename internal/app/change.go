@@ -1,0 +1,312 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// When a change takes effect.
+const (
+	ChangeNow       = "now"
+	ChangePeriodEnd = "period_end"
+)
+
+// ChangeParams replace a subscription's items.
+type ChangeParams struct {
+	Items             []ItemParams
+	ProrationBehavior string // create_prorations, always_invoice, none; default always_invoice for changes now
+	EffectiveAt       string // now or period_end; default: now for an upgrade, period_end for a downgrade
+}
+
+// ChangePreview is what a change would do, exactly.
+type ChangePreview struct {
+	Upgrade           bool
+	EffectiveAt       time.Time
+	Timing            string
+	ProrationBehavior string
+	Lines             []billing.InvoiceLine // the proration lines (credits negative)
+	AmountDueNow      int64                 // what would be charged at once
+	Currency          string
+	FeatureChanges    []billing.FeatureChange
+	Items             []billing.SubscriptionItem
+}
+
+// changePlan is a computed change and the subscription it would produce.
+type changePlan struct {
+	preview ChangePreview
+	sub     billing.Subscription
+}
+
+// PreviewChange returns the exact effect of a change without making it.
+func (a *App) PreviewChange(ctx context.Context, s billing.Scope, id string, p ChangeParams) (ChangePreview, error) {
+	return read(ctx, a, func(tx billing.Tx) (ChangePreview, error) {
+		sub, err := tx.GetSubscription(ctx, s, id)
+		if err != nil {
+			return ChangePreview{}, notFound(err, "subscription", id)
+		}
+		now, err := a.clockNow(ctx, tx, s, sub.TestClockID)
+		if err != nil {
+			return ChangePreview{}, err
+		}
+		plan, err := a.planChange(ctx, tx, sub, p, now)
+		return plan.preview, err
+	})
+}
+
+// ChangeSubscription changes a subscription's items. An upgrade applies at
+// once and, by default, invoices and charges the proration now; a
+// downgrade waits for the end of the period. The preview of the same
+// request at the same time gives the same lines.
+func (a *App) ChangeSubscription(ctx context.Context, s billing.Scope, id string, p ChangeParams) (billing.Subscription, error) {
+	var paymentID string
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		sub, err := tx.GetSubscription(ctx, s, id)
+		if err != nil {
+			return notFound(err, "subscription", id)
+		}
+		m, err := tx.GetMerchant(ctx, s.MerchantID)
+		if err != nil {
+			return fmt.Errorf("read merchant: %w", err)
+		}
+		now, err := a.clockNow(ctx, tx, s, sub.TestClockID)
+		if err != nil {
+			return err
+		}
+		plan, err := a.planChange(ctx, tx, sub, p, now)
+		if err != nil {
+			return err
+		}
+		before, after := sub, plan.sub
+		if plan.preview.Timing == ChangeNow && plan.preview.ProrationBehavior == string(billing.ProrationAlwaysInvoice) && len(plan.preview.Lines) > 0 {
+			inv := billing.Invoice{ID: billing.NewID(billing.PrefixInvoice, a.Now()), Scope: s, CustomerID: sub.CustomerID,
+				SubscriptionID: sub.ID, Status: billing.InvoiceDraft, BillingReason: billing.ReasonSubscriptionUpdate,
+				Currency: sub.Currency, PeriodStart: now, PeriodEnd: sub.CurrentPeriodEnd, Lines: plan.preview.Lines,
+				Created: now, Updated: now}
+			for _, l := range inv.Lines {
+				inv.Subtotal += l.Amount
+			}
+			if inv, err = a.writeInvoice(ctx, tx, m, &after, inv, now); err != nil {
+				return err
+			}
+			if after.PaymentMethodID != "" {
+				pay, err := a.startPayment(ctx, tx, &inv, after.PaymentMethodID, now)
+				if err != nil {
+					return err
+				}
+				if pay != nil {
+					paymentID = pay.ID
+				}
+			}
+		}
+		open, err := a.openInvoices(ctx, tx, &after)
+		if err != nil {
+			return err
+		}
+		after.NextActionAt = nextAction(after, open)
+		return a.saveSubscription(ctx, tx, &before, &after, EventSubscriptionUpdated, now)
+	})
+	if err != nil {
+		return billing.Subscription{}, err
+	}
+	if paymentID != "" {
+		if err := a.executePayment(ctx, s, paymentID); err != nil {
+			return billing.Subscription{}, err
+		}
+	}
+	return a.GetSubscription(ctx, s, id)
+}
+
+// planChange computes a change at now: the new items, whether it is an
+// upgrade, when it applies, the proration lines (billing.Prorate, the one
+// proration rule) and the features that change.
+func (a *App) planChange(ctx context.Context, tx billing.Tx, sub billing.Subscription, p ChangeParams, now time.Time) (changePlan, error) {
+	var plan changePlan
+	switch sub.Status {
+	case billing.SubscriptionActive, billing.SubscriptionTrialing, billing.SubscriptionPastDue:
+	default:
+		return plan, billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "cannot change a subscription that is %s", sub.Status)
+	}
+	if len(p.Items) == 0 {
+		return plan, billing.Invalid("items", billing.CodeParameterMissing, "items needs at least one price")
+	}
+	behavior := billing.ProrationBehavior(p.ProrationBehavior)
+	if behavior == "" {
+		behavior = billing.ProrationAlwaysInvoice
+	}
+	if !behavior.Valid() {
+		return plan, billing.Invalid("proration_behavior", billing.CodeParameterInvalid, "proration_behavior must be create_prorations, always_invoice or none")
+	}
+	if p.EffectiveAt != "" && p.EffectiveAt != ChangeNow && p.EffectiveAt != ChangePeriodEnd {
+		return plan, billing.Invalid("effective_at", billing.CodeParameterInvalid, "effective_at must be now or period_end")
+	}
+	items, recurring, currency, _, err := a.resolveItems(ctx, tx, sub.Scope, p.Items)
+	if err != nil {
+		return plan, err
+	}
+	if currency != sub.Currency {
+		return plan, billing.Invalid("items", billing.CodeParameterInvalid, "the new prices are in %s, the subscription in %s", currency, sub.Currency)
+	}
+	if recurring != sub.Recurring {
+		return plan, billing.Invalid("items", billing.CodeParameterInvalid, "the new prices must bill every %d %s, like the subscription", sub.Recurring.IntervalCount, sub.Recurring.Interval)
+	}
+	// Keep item ids for prices the subscription already has.
+	for i := range items {
+		for _, old := range sub.Items {
+			if old.PriceID == items[i].PriceID {
+				items[i].ID = old.ID
+			}
+		}
+	}
+	oldTotal, err := billing.ItemsTotal(prorationItems(sub.Items))
+	if err != nil {
+		return plan, err
+	}
+	newTotal, err := billing.ItemsTotal(prorationItems(items))
+	if err != nil {
+		return plan, err
+	}
+	upgrade := billing.IsUpgrade(oldTotal, sub.Recurring, newTotal, recurring)
+	timing := p.EffectiveAt
+	if timing == "" {
+		timing = ChangePeriodEnd
+		if upgrade {
+			timing = ChangeNow
+		}
+	}
+	features, err := a.featureChanges(ctx, tx, sub.Scope, sub.Items, items)
+	if err != nil {
+		return plan, err
+	}
+	plan.preview = ChangePreview{Upgrade: upgrade, Timing: timing, ProrationBehavior: string(behavior),
+		Currency: sub.Currency, FeatureChanges: features, Items: items, Lines: []billing.InvoiceLine{}}
+	plan.sub = sub
+	switch {
+	case sub.Status == billing.SubscriptionTrialing && sub.CycleIndex == 0:
+		// Nothing has been charged during a trial: the new items simply
+		// apply, and the first invoice will charge them.
+		plan.preview.Timing, plan.preview.EffectiveAt = ChangeNow, now
+		plan.sub.Items, plan.sub.PendingChange = items, nil
+	case timing == ChangePeriodEnd:
+		plan.preview.EffectiveAt = sub.CurrentPeriodEnd
+		plan.sub.PendingChange = &billing.PendingChange{Items: items, EffectiveAt: sub.CurrentPeriodEnd}
+	default:
+		plan.preview.EffectiveAt = now
+		plan.sub.Items, plan.sub.PendingChange = items, nil
+		if behavior != billing.ProrationNone {
+			lines, err := billing.Prorate(prorationItems(sub.Items), prorationItems(items), sub.CurrentPeriodStart, sub.CurrentPeriodEnd, now)
+			if err != nil {
+				return plan, err
+			}
+			for _, l := range lines {
+				desc := "unused time on " + l.PriceID
+				if l.Amount >= 0 {
+					desc = "remaining time on " + l.PriceID
+				}
+				plan.preview.Lines = append(plan.preview.Lines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
+					Type: billing.LineProration, Description: desc, PriceID: l.PriceID, Quantity: l.Quantity, Amount: l.Amount,
+					PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd})
+			}
+		}
+		var due int64
+		for _, l := range plan.preview.Lines {
+			due += l.Amount
+		}
+		switch behavior {
+		case billing.ProrationAlwaysInvoice:
+			plan.preview.AmountDueNow = max(due, 0)
+		case billing.ProrationCreateProrations:
+			plan.sub.PendingLines = append(plan.sub.PendingLines, plan.preview.Lines...)
+		}
+	}
+	return plan, nil
+}
+
+func prorationItems(items []billing.SubscriptionItem) []billing.ProrationItem {
+	out := make([]billing.ProrationItem, 0, len(items))
+	for _, it := range items {
+		out = append(out, billing.ProrationItem{PriceID: it.PriceID, UnitAmount: it.UnitAmount, Quantity: it.Quantity})
+	}
+	return out
+}
+
+// featureChanges compares the merged features of the old and new items'
+// products.
+func (a *App) featureChanges(ctx context.Context, tx billing.Tx, s billing.Scope, oldItems, newItems []billing.SubscriptionItem) ([]billing.FeatureChange, error) {
+	merged := func(items []billing.SubscriptionItem) (map[string]int64, error) {
+		out := map[string]int64{}
+		for _, it := range items {
+			p, err := tx.GetProduct(ctx, s, it.ProductID)
+			if err != nil {
+				return nil, fmt.Errorf("read product %s: %w", it.ProductID, err)
+			}
+			for k, v := range p.Features {
+				out[k] = max(out[k], v)
+			}
+		}
+		return out, nil
+	}
+	oldF, err := merged(oldItems)
+	if err != nil {
+		return nil, err
+	}
+	newF, err := merged(newItems)
+	if err != nil {
+		return nil, err
+	}
+	changes := billing.FeaturesDiff(oldF, newF)
+	sort.Slice(changes, func(i, j int) bool { return changes[i].Name < changes[j].Name })
+	return changes, nil
+}
+
+// PauseSubscription pauses an active subscription: no invoices while paused.
+func (a *App) PauseSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
+	return a.manage(ctx, s, id, func(tx billing.Tx, m billing.Merchant, sub *billing.Subscription, open []billing.Invoice) (string, error) {
+		if err := a.transition(sub, billing.SubEventPause, m.Settings); err != nil {
+			return "", err
+		}
+		return EventSubscriptionUpdated, nil
+	})
+}
+
+// ResumeSubscription resumes a paused subscription with a new period that
+// starts now: it is invoiced and charged at once.
+func (a *App) ResumeSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
+	var paymentID string
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		sub, err := tx.GetSubscription(ctx, s, id)
+		if err != nil {
+			return notFound(err, "subscription", id)
+		}
+		m, err := tx.GetMerchant(ctx, s.MerchantID)
+		if err != nil {
+			return fmt.Errorf("read merchant: %w", err)
+		}
+		now, err := a.clockNow(ctx, tx, s, sub.TestClockID)
+		if err != nil {
+			return err
+		}
+		before := sub
+		if err := a.transition(&sub, billing.SubEventResume, m.Settings); err != nil {
+			return err
+		}
+		sub.BillingAnchor = now
+		call, err := a.startCycle(ctx, tx, m, &sub, before, 1, now, billing.ReasonSubscriptionCycle)
+		if call != nil {
+			paymentID = call.paymentID
+		}
+		return err
+	})
+	if err != nil {
+		return billing.Subscription{}, err
+	}
+	if paymentID != "" {
+		if err := a.executePayment(ctx, s, paymentID); err != nil {
+			return billing.Subscription{}, err
+		}
+	}
+	return a.GetSubscription(ctx, s, id)
+}

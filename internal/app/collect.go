@@ -1,0 +1,229 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// invoiceAction loads an invoice with its subscription for a manual action,
+// refusing while a payment attempt is unresolved (nothing may act on an
+// invoice whose money may be moving).
+func (a *App) invoiceAction(ctx context.Context, tx billing.Tx, s billing.Scope, id string) (billing.Invoice, error) {
+	inv, err := tx.GetInvoice(ctx, s, id)
+	if err != nil {
+		return inv, notFound(err, "invoice", id)
+	}
+	latest, _, err := tx.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: id}, billing.Page{Limit: 1})
+	if err != nil {
+		return inv, fmt.Errorf("list payments of %s: %w", id, err)
+	}
+	if len(latest) == 1 && (latest[0].Status == billing.PaymentPending || latest[0].Status == billing.PaymentUnknown) {
+		return inv, billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
+			"invoice %s has a payment whose outcome is still %s; it is being reconciled with the gateway", id, latest[0].Status)
+	}
+	return inv, nil
+}
+
+// PayInvoice tries to collect an open or uncollectible invoice now with
+// the subscription's payment method.
+func (a *App) PayInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
+	var paymentID string
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		inv, err := a.invoiceAction(ctx, tx, s, id)
+		if err != nil {
+			return err
+		}
+		if inv.Status != billing.InvoiceOpen && inv.Status != billing.InvoiceUncollectible {
+			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "cannot pay an invoice that is %s", inv.Status)
+		}
+		sub, err := tx.GetSubscription(ctx, s, inv.SubscriptionID)
+		if err != nil {
+			return fmt.Errorf("read subscription %s: %w", inv.SubscriptionID, err)
+		}
+		if sub.PaymentMethodID == "" {
+			return billing.Invalid("payment_method", billing.CodeParameterMissing, "the subscription has no payment method to charge")
+		}
+		now, err := a.clockNow(ctx, tx, s, sub.TestClockID)
+		if err != nil {
+			return err
+		}
+		inv.Status = billing.InvoiceOpen // an uncollectible invoice can still be paid
+		pay, err := a.startPayment(ctx, tx, &inv, sub.PaymentMethodID, now)
+		if err != nil {
+			return err
+		}
+		if pay != nil {
+			paymentID = pay.ID
+		}
+		return a.touchInvoice(ctx, tx, &sub, &inv, now)
+	})
+	if err != nil {
+		return billing.Invoice{}, err
+	}
+	if paymentID != "" {
+		if err := a.executePayment(ctx, s, paymentID); err != nil {
+			return billing.Invoice{}, err
+		}
+	}
+	return a.GetInvoice(ctx, s, id)
+}
+
+// VoidInvoice voids an open or uncollectible invoice: it is no longer owed.
+func (a *App) VoidInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
+	return a.closeInvoice(ctx, s, id, billing.InvoiceVoid, EventInvoiceVoided,
+		billing.InvoiceOpen, billing.InvoiceUncollectible)
+}
+
+// MarkUncollectible marks an open invoice uncollectible: retries stop, and
+// it can still be paid or voided later.
+func (a *App) MarkUncollectible(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
+	return a.closeInvoice(ctx, s, id, billing.InvoiceUncollectible, EventInvoiceUncollectible, billing.InvoiceOpen)
+}
+
+func (a *App) closeInvoice(ctx context.Context, s billing.Scope, id, to, event string, from ...string) (billing.Invoice, error) {
+	var inv billing.Invoice
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		if inv, err = a.invoiceAction(ctx, tx, s, id); err != nil {
+			return err
+		}
+		allowed := false
+		for _, f := range from {
+			allowed = allowed || inv.Status == f
+		}
+		if !allowed {
+			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "cannot make an invoice that is %s %s", inv.Status, to)
+		}
+		sub, err := tx.GetSubscription(ctx, s, inv.SubscriptionID)
+		if err != nil {
+			return fmt.Errorf("read subscription %s: %w", inv.SubscriptionID, err)
+		}
+		now, err := a.clockNow(ctx, tx, s, sub.TestClockID)
+		if err != nil {
+			return err
+		}
+		before := inv
+		inv.Status, inv.NextAttemptAt = to, nil
+		if to == billing.InvoiceVoid {
+			inv.VoidedAt = &now
+		}
+		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "invoice." + to,
+			objectType: "invoice", objectID: id, before: before, after: inv}); err != nil {
+			return err
+		}
+		if err := a.emit(ctx, tx, s, event, "invoice", id, inv, now); err != nil {
+			return err
+		}
+		return a.touchInvoice(ctx, tx, &sub, &inv, now)
+	})
+	return inv, err
+}
+
+// CreateRefundParams ask for money of a payment back.
+type CreateRefundParams struct {
+	Payment string
+	Amount  *int64 // default: everything not yet refunded
+	Reason  string
+}
+
+// CreateRefund refunds all or part of a succeeded payment through its
+// gateway, never more than was collected. The amount is reserved on the
+// payment before the gateway is called, so concurrent refunds cannot
+// exceed it; a failed refund gives the reservation back.
+func (a *App) CreateRefund(ctx context.Context, s billing.Scope, p CreateRefundParams) (billing.Refund, error) {
+	var v validator
+	v.required("payment", p.Payment)
+	v.maxLen("reason", p.Reason, maxNameLen)
+	if p.Amount != nil && *p.Amount <= 0 {
+		v.fail("amount", billing.CodeAmountInvalid, "amount must be positive")
+	}
+	if err := v.err(); err != nil {
+		return billing.Refund{}, err
+	}
+	var ref billing.Refund
+	var pay billing.Payment
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		if pay, err = tx.GetPayment(ctx, s, p.Payment); err != nil {
+			return referenced(err, "payment", p.Payment)
+		}
+		if pay.Status != billing.PaymentSucceeded {
+			return billing.Invalid("payment", billing.CodeParameterInvalid, "only a succeeded payment can be refunded; this one is %s", pay.Status)
+		}
+		left := pay.Amount - pay.AmountRefunded
+		amount := left
+		if p.Amount != nil {
+			amount = *p.Amount
+		}
+		if amount > left || left == 0 {
+			return billing.Invalid("amount", billing.CodeAmountInvalid, "at most %d %s of this payment can still be refunded", left, pay.Currency)
+		}
+		now := a.Now()
+		ref = billing.Refund{ID: billing.NewID(billing.PrefixRefund, now), Scope: s, PaymentID: pay.ID, Amount: amount,
+			Currency: pay.Currency, Status: billing.RefundPending, Reason: p.Reason, Created: now, Updated: now}
+		if err := tx.CreateRefund(ctx, ref); err != nil {
+			return fmt.Errorf("create refund: %w", err)
+		}
+		pay.AmountRefunded += amount
+		pay.Updated = now
+		if err := tx.UpdatePayment(ctx, pay); err != nil {
+			return fmt.Errorf("reserve refund on %s: %w", pay.ID, err)
+		}
+		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "refund.create", objectType: "refund", objectID: ref.ID, after: ref})
+	})
+	if err != nil {
+		return billing.Refund{}, err
+	}
+	gw, err := a.gateway(pay.Gateway)
+	if err != nil {
+		return billing.Refund{}, err
+	}
+	res, gwErr := gw.Refund(ctx, billing.RefundRequest{Scope: s, IdempotencyKey: ref.ID, ChargeKey: pay.IdempotencyKey,
+		ChargeRef: pay.GatewayRef, Amount: ref.Amount, Currency: ref.Currency})
+	err = a.store.InTx(ctx, func(tx billing.Tx) error {
+		now := a.Now()
+		before := ref
+		switch {
+		case gwErr != nil && billing.AsError(gwErr) == nil:
+			return fmt.Errorf("refund %s: %w", ref.ID, gwErr) // unknown: stays pending for reconciliation
+		case gwErr != nil || res.Status == billing.RefundFailed:
+			ref.Status = billing.RefundFailed
+			p, err := tx.GetPayment(ctx, s, pay.ID)
+			if err != nil {
+				return fmt.Errorf("read payment %s: %w", pay.ID, err)
+			}
+			p.AmountRefunded -= ref.Amount
+			p.Updated = now
+			if err := tx.UpdatePayment(ctx, p); err != nil {
+				return fmt.Errorf("release refund on %s: %w", p.ID, err)
+			}
+		default:
+			ref.Status, ref.GatewayRef = res.Status, res.GatewayRef
+		}
+		ref.Updated = now
+		if err := tx.UpdateRefund(ctx, ref); err != nil {
+			return fmt.Errorf("update refund %s: %w", ref.ID, err)
+		}
+		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "refund." + ref.Status,
+			objectType: "refund", objectID: ref.ID, before: before, after: ref}); err != nil {
+			return err
+		}
+		return a.emit(ctx, tx, s, "refund."+ref.Status, "refund", ref.ID, ref, now)
+	})
+	if err != nil {
+		return ref, err
+	}
+	if e := billing.AsError(gwErr); e != nil {
+		return ref, e
+	}
+	return ref, nil
+}
+
+// ListRefunds lists refunds, of one payment when paymentID is set.
+func (a *App) ListRefunds(ctx context.Context, s billing.Scope, paymentID string, page billing.Page) (List[billing.Refund], error) {
+	return list(ctx, a, page, billing.PrefixRefund, func(tx billing.Tx, page billing.Page) ([]billing.Refund, bool, error) {
+		return tx.ListRefunds(ctx, s, paymentID, page)
+	})
+}

@@ -1,0 +1,181 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/money"
+)
+
+// CodeAlreadyInvoiced reports a period that has an invoice already (the
+// unique constraint on subscription and period start).
+var errAlreadyInvoiced = errors.New("period already invoiced")
+
+// invoicePeriod writes and finalizes the invoice of sub's current period
+// [CurrentPeriodStart, CurrentPeriodEnd): one line per item and a discount
+// line when the coupon applies. An invoice that comes to zero is paid at
+// once. A period that is already invoiced returns errAlreadyInvoiced.
+func (a *App) invoicePeriod(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, reason string, now time.Time) (billing.Invoice, error) {
+	s := sub.Scope
+	inv := billing.Invoice{
+		ID: billing.NewID(billing.PrefixInvoice, a.Now()), Scope: s, CustomerID: sub.CustomerID,
+		SubscriptionID: sub.ID, Status: billing.InvoiceDraft, BillingReason: reason, Currency: sub.Currency,
+		PeriodStart: sub.CurrentPeriodStart, PeriodEnd: sub.CurrentPeriodEnd, Created: now, Updated: now,
+	}
+	for _, it := range sub.Items {
+		amount, err := billing.ItemTotal(billing.ProrationItem{PriceID: it.PriceID, UnitAmount: it.UnitAmount, Quantity: it.Quantity})
+		if err != nil {
+			return inv, err
+		}
+		inv.Lines = append(inv.Lines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
+			Type: billing.LineSubscription, Description: fmt.Sprintf("%d × %s", it.Quantity, it.PriceID),
+			PriceID: it.PriceID, Quantity: it.Quantity, Amount: amount, PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd})
+		inv.Subtotal += amount
+	}
+	// Prorations waiting for this invoice (create_prorations) join it.
+	for _, l := range sub.PendingLines {
+		inv.Lines = append(inv.Lines, l)
+		inv.Subtotal += l.Amount
+	}
+	sub.PendingLines = nil
+	return a.writeInvoice(ctx, tx, m, sub, inv, now)
+}
+
+// writeInvoice applies the discount, totals, stores and finalizes inv. A
+// credit larger than what the invoice charges (from proration credits)
+// is carried to the subscription's next invoice, never lost.
+func (a *App) writeInvoice(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv billing.Invoice, now time.Time) (billing.Invoice, error) {
+	s := sub.Scope
+	if err := a.discount(ctx, tx, m, sub, &inv); err != nil {
+		return inv, err
+	}
+	inv.Total = inv.Subtotal - inv.Discount + inv.Tax
+	inv.AmountDue = inv.Total
+	if inv.Total < 0 {
+		inv.AmountDue = 0
+		sub.PendingLines = append(sub.PendingLines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
+			Type: billing.LineProration, Description: "credit carried from invoice " + inv.ID, Quantity: 1,
+			Amount: inv.Total, PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd})
+	}
+	if err := tx.CreateInvoice(ctx, inv); err != nil {
+		var uv *billing.ErrUniqueViolation
+		if errors.As(err, &uv) && uv.Constraint == "invoices_subscription_period_key" {
+			return inv, errAlreadyInvoiced
+		}
+		return inv, fmt.Errorf("create invoice: %w", err)
+	}
+	if err := a.emit(ctx, tx, s, EventInvoiceCreated, "invoice", inv.ID, inv, now); err != nil {
+		return inv, err
+	}
+	if err := a.finalize(ctx, tx, m, &inv, now); err != nil {
+		return inv, err
+	}
+	return inv, nil
+}
+
+// discount adds the coupon's discount line to inv when it applies to the
+// invoice's period: once (the first invoice only), repeating (periods that
+// start within N months of the first discounted one) or forever. Percent
+// discounts round once per invoice; amount discounts never exceed the
+// subtotal.
+func (a *App) discount(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv *billing.Invoice) error {
+	if sub.CouponID == "" || inv.Subtotal <= 0 || inv.BillingReason == billing.ReasonSubscriptionUpdate {
+		return nil
+	}
+	c, err := tx.GetCoupon(ctx, sub.Scope, sub.CouponID)
+	if err != nil {
+		return fmt.Errorf("read coupon %s: %w", sub.CouponID, err)
+	}
+	switch c.Duration {
+	case billing.DurationOnce:
+		if sub.DiscountUsed {
+			return nil
+		}
+	case billing.DurationRepeating:
+		if sub.DiscountEnd == nil {
+			end := billing.PeriodBoundary(inv.PeriodStart, billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: c.DurationInMonths}, 1, merchantLocation(m))
+			sub.DiscountEnd = &end
+		}
+		if !inv.PeriodStart.Before(*sub.DiscountEnd) {
+			return nil
+		}
+	}
+	off := c.AmountOff
+	if c.PercentOffBP > 0 {
+		if off, err = money.PercentOf(inv.Subtotal, c.PercentOffBP); err != nil {
+			return fmt.Errorf("discount: %w", err)
+		}
+	}
+	off = min(off, inv.Subtotal)
+	sub.DiscountUsed = true
+	inv.Discount = off
+	inv.Lines = append(inv.Lines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
+		Type: billing.LineDiscount, Description: "discount " + c.ID, Quantity: 1, Amount: -off,
+		PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd})
+	return nil
+}
+
+// finalize numbers a draft invoice (gapless per merchant and mode) and
+// opens it; a zero invoice is paid at once.
+func (a *App) finalize(ctx context.Context, tx billing.Tx, m billing.Merchant, inv *billing.Invoice, now time.Time) error {
+	n, err := tx.NextInvoiceNumber(ctx, inv.Scope)
+	if err != nil {
+		return fmt.Errorf("number invoice: %w", err)
+	}
+	inv.Number = fmt.Sprintf("%s-%06d", m.InvoicePrefix, n)
+	inv.Status = billing.InvoiceOpen
+	inv.FinalizedAt = &now
+	if inv.AmountDue == 0 {
+		inv.Status = billing.InvoicePaid
+		inv.PaidAt = &now
+	}
+	inv.Updated = now
+	if err := tx.UpdateInvoice(ctx, *inv); err != nil {
+		return fmt.Errorf("finalize invoice %s: %w", inv.ID, err)
+	}
+	if err := a.emit(ctx, tx, inv.Scope, EventInvoiceFinalized, "invoice", inv.ID, inv, now); err != nil {
+		return err
+	}
+	if inv.Status == billing.InvoicePaid {
+		return a.emit(ctx, tx, inv.Scope, EventInvoicePaid, "invoice", inv.ID, inv, now)
+	}
+	return nil
+}
+
+// startPayment records the next payment attempt of an open invoice, before
+// any gateway is called (DESIGN §6). Its idempotency key is the invoice id
+// and attempt number. It returns nil for an invoice with nothing due.
+func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, paymentMethodID string, now time.Time) (*billing.Payment, error) {
+	if inv.Status != billing.InvoiceOpen || inv.AmountDue <= 0 {
+		return nil, nil
+	}
+	pm, err := tx.GetPaymentMethod(ctx, inv.Scope, paymentMethodID)
+	if err != nil {
+		return nil, fmt.Errorf("read payment method %s: %w", paymentMethodID, err)
+	}
+	inv.AttemptCount++
+	p := billing.Payment{
+		ID: billing.NewID(billing.PrefixPayment, a.Now()), Scope: inv.Scope, InvoiceID: inv.ID,
+		CustomerID: inv.CustomerID, Attempt: inv.AttemptCount, Gateway: pm.Gateway, PaymentMethodID: pm.ID,
+		Amount: inv.AmountDue, Currency: inv.Currency, IdempotencyKey: billing.PaymentIdempotencyKey(inv.ID, inv.AttemptCount),
+		Status: billing.PaymentPending, Created: now, Updated: now,
+	}
+	if err := tx.CreatePayment(ctx, p); err != nil {
+		return nil, fmt.Errorf("create payment: %w", err)
+	}
+	// Until the attempt resolves, the invoice's next action is to resolve
+	// it (a crash between here and the gateway's answer is recovered then).
+	at := now.Add(reconcileDelays[0])
+	inv.NextAttemptAt = &at
+	inv.Updated = now
+	if err := tx.UpdateInvoice(ctx, *inv); err != nil {
+		return nil, fmt.Errorf("update invoice %s: %w", inv.ID, err)
+	}
+	if err := a.emit(ctx, tx, inv.Scope, EventPaymentCreated, "payment", p.ID, p, now); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}

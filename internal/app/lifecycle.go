@@ -1,0 +1,162 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// Gateways are the payment gateways an App can use, by name.
+type Gateways map[string]billing.Gateway
+
+// SetGateways installs the payment gateways. It is called once at start,
+// before the App serves requests.
+func (a *App) SetGateways(g Gateways) { a.gateways = g }
+
+func (a *App) gateway(name string) (billing.Gateway, error) {
+	g, ok := a.gateways[name]
+	if !ok {
+		return nil, billing.Invalid("gateway", billing.CodeParameterInvalid, "gateway %q is not configured", name)
+	}
+	return g, nil
+}
+
+// clockNow is the current time for objects on test clock clockID: its
+// frozen time, or real time when clockID is "". Real time and test clocks
+// never mix (DESIGN §5).
+func (a *App) clockNow(ctx context.Context, tx billing.Tx, s billing.Scope, clockID string) (time.Time, error) {
+	if clockID == "" {
+		return a.Now(), nil
+	}
+	c, err := tx.GetTestClock(ctx, s, clockID)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read test clock %s: %w", clockID, err)
+	}
+	return c.FrozenTime, nil
+}
+
+// emit writes an event in the caller's transaction, with a snapshot of the
+// object after the change.
+func (a *App) emit(ctx context.Context, tx billing.Tx, s billing.Scope, typ, objectType, objectID string, data any, at time.Time) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("encode %s event: %w", typ, err)
+	}
+	e := billing.Event{ID: billing.NewID(billing.PrefixEvent, a.Now()), Scope: s, Type: typ,
+		ObjectType: objectType, ObjectID: objectID, Data: b, Created: at}
+	if err := tx.CreateEvent(ctx, e); err != nil {
+		return fmt.Errorf("write %s event: %w", typ, err)
+	}
+	return nil
+}
+
+// Event types (Stripe's names, so merchants recognise them).
+const (
+	EventSubscriptionCreated      = "customer.subscription.created"
+	EventSubscriptionUpdated      = "customer.subscription.updated"
+	EventSubscriptionDeleted      = "customer.subscription.deleted"
+	EventSubscriptionTrialWillEnd = "customer.subscription.trial_will_end"
+	EventInvoiceCreated           = "invoice.created"
+	EventInvoiceFinalized         = "invoice.finalized"
+	EventInvoicePaid              = "invoice.paid"
+	EventInvoicePaymentFailed     = "invoice.payment_failed"
+	EventInvoiceVoided            = "invoice.voided"
+	EventInvoiceUncollectible     = "invoice.marked_uncollectible"
+	EventPaymentCreated           = "payment.created"
+	EventPaymentSucceeded         = "payment.succeeded"
+	EventPaymentFailed            = "payment.failed"
+	EventPaymentUnknown           = "payment.unknown"
+	EventPaymentMethodAttached    = "payment_method.attached"
+)
+
+// trialNotice is how long before a trial ends the trial_will_end event is
+// written.
+const trialNotice = 72 * time.Hour
+
+// reconcileDelays is when an unknown payment is asked about again, after
+// the first, second… unanswered lookup; the last delay repeats. It also
+// bounds how long a payment left pending by a crash waits to be resolved.
+var reconcileDelays = []time.Duration{time.Minute, 5 * time.Minute, time.Hour, 24 * time.Hour}
+
+// transition moves sub through the status machine and writes the
+// subscription event when the status changes.
+func (a *App) transition(sub *billing.Subscription, ev billing.SubscriptionEvent, settings billing.MerchantSettings) error {
+	p := settings.Transition
+	p.RetriesExhausted = settings.Dunning.FinalAction
+	next, err := billing.NextStatus(sub.Status, ev, p)
+	if err != nil {
+		return err
+	}
+	sub.Status = next
+	return nil
+}
+
+// saveSubscription writes sub (optimistic version check), then its audit
+// entry and event. A version conflict means another process handled it.
+func (a *App) saveSubscription(ctx context.Context, tx billing.Tx, before, after *billing.Subscription, eventType string, at time.Time) error {
+	after.Updated = a.Now()
+	if before == nil {
+		after.Version = 1
+		if err := tx.CreateSubscription(ctx, *after); err != nil {
+			return fmt.Errorf("create subscription: %w", err)
+		}
+	} else {
+		if err := tx.UpdateSubscription(ctx, *after); err != nil {
+			return fmt.Errorf("update subscription %s: %w", after.ID, err)
+		}
+		after.Version++
+	}
+	action := "subscription.update"
+	if before == nil {
+		action = "subscription.create"
+	}
+	var b any
+	if before != nil {
+		b = before
+	}
+	if err := a.audit(ctx, tx, change{merchantID: after.Scope.MerchantID, mode: after.Scope.Mode, action: action,
+		objectType: "subscription", objectID: after.ID, before: b, after: after}); err != nil {
+		return err
+	}
+	if eventType != "" {
+		return a.emit(ctx, tx, after.Scope, eventType, "subscription", after.ID, after, at)
+	}
+	return nil
+}
+
+// nextAction is the earliest time something is due for sub, given its open
+// invoice (if any): the trial notice, the trial end, the period end, a
+// retry, a reconciliation. nil for a subscription with nothing left to do.
+func nextAction(sub billing.Subscription, open []billing.Invoice) *time.Time {
+	if sub.Status.Terminal() {
+		return nil
+	}
+	var best *time.Time
+	consider := func(t *time.Time) {
+		if t != nil && (best == nil || t.Before(*best)) {
+			v := *t
+			best = &v
+		}
+	}
+	if sub.Status == billing.SubscriptionTrialing && sub.TrialEnd != nil && sub.CycleIndex == 0 {
+		if !sub.TrialWillEndSent {
+			notice := sub.TrialEnd.Add(-trialNotice)
+			consider(&notice)
+		}
+		consider(sub.TrialEnd)
+	}
+	if sub.Status == billing.SubscriptionActive || sub.Status == billing.SubscriptionPastDue ||
+		sub.Status == billing.SubscriptionUnpaid {
+		end := sub.CurrentPeriodEnd
+		consider(&end)
+	}
+	for i := range open {
+		if open[i].Status == billing.InvoiceOpen {
+			consider(open[i].NextAttemptAt)
+		}
+	}
+	return best
+}

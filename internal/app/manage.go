@@ -1,0 +1,278 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// CancelParams say how to cancel a subscription.
+type CancelParams struct {
+	AtPeriodEnd bool
+	Reason      string // requested_by_customer (default) or requested_by_merchant
+}
+
+// CancelSubscription cancels now, or at the end of the current period
+// (which ReactivateSubscription can undo until then).
+func (a *App) CancelSubscription(ctx context.Context, s billing.Scope, id string, p CancelParams) (billing.Subscription, error) {
+	reason := billing.CancellationReason(p.Reason)
+	if reason == "" {
+		reason = billing.CancelRequestedByCustomer
+	}
+	if reason != billing.CancelRequestedByCustomer && reason != billing.CancelRequestedByMerchant {
+		return billing.Subscription{}, billing.Invalid("reason", billing.CodeParameterInvalid, "reason must be requested_by_customer or requested_by_merchant")
+	}
+	return a.manage(ctx, s, id, func(tx billing.Tx, m billing.Merchant, sub *billing.Subscription, open []billing.Invoice) (string, error) {
+		now, err := a.clockNow(ctx, tx, s, sub.TestClockID)
+		if err != nil {
+			return "", err
+		}
+		if p.AtPeriodEnd {
+			if sub.Status != billing.SubscriptionActive && sub.Status != billing.SubscriptionTrialing && sub.Status != billing.SubscriptionPastDue {
+				return "", billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
+					"cannot cancel at period end a subscription that is %s", sub.Status)
+			}
+			sub.CancelAtPeriodEnd, sub.CancellationReason, sub.CanceledAt = true, reason, &now
+			if sub.Status == billing.SubscriptionTrialing {
+				end := *sub.TrialEnd
+				sub.CancelAt = &end
+			} else {
+				end := sub.CurrentPeriodEnd
+				sub.CancelAt = &end
+			}
+			return EventSubscriptionUpdated, nil
+		}
+		if err := a.transition(sub, billing.SubEventCancelNow, m.Settings); err != nil {
+			return "", err
+		}
+		sub.CancellationReason, sub.CanceledAt, sub.EndedAt, sub.NextActionAt = reason, &now, &now, nil
+		return EventSubscriptionDeleted, nil
+	})
+}
+
+// ReactivateSubscription clears a scheduled cancellation before the
+// period ends. After it ends, a new subscription is needed.
+func (a *App) ReactivateSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
+	return a.manage(ctx, s, id, func(tx billing.Tx, m billing.Merchant, sub *billing.Subscription, open []billing.Invoice) (string, error) {
+		if !sub.CancelAtPeriodEnd || sub.Status.Terminal() {
+			return "", billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
+				"only a subscription scheduled to cancel at period end can be reactivated; this one is %s", sub.Status)
+		}
+		sub.CancelAtPeriodEnd, sub.CancelAt, sub.CanceledAt, sub.CancellationReason = false, nil, nil, ""
+		return EventSubscriptionUpdated, nil
+	})
+}
+
+// manage runs a change to one subscription in a transaction, then saves it
+// with its audit entry and event.
+func (a *App) manage(ctx context.Context, s billing.Scope, id string, fn func(tx billing.Tx, m billing.Merchant, sub *billing.Subscription, open []billing.Invoice) (string, error)) (billing.Subscription, error) {
+	var sub billing.Subscription
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		if sub, err = tx.GetSubscription(ctx, s, id); err != nil {
+			return notFound(err, "subscription", id)
+		}
+		m, err := tx.GetMerchant(ctx, s.MerchantID)
+		if err != nil {
+			return fmt.Errorf("read merchant: %w", err)
+		}
+		open, err := a.openInvoices(ctx, tx, &sub)
+		if err != nil {
+			return err
+		}
+		before := sub
+		event, err := fn(tx, m, &sub, open)
+		if err != nil {
+			return err
+		}
+		now, err := a.clockNow(ctx, tx, s, sub.TestClockID)
+		if err != nil {
+			return err
+		}
+		if !sub.Status.Terminal() {
+			sub.NextActionAt = nextAction(sub, open)
+		}
+		return a.saveSubscription(ctx, tx, &before, &sub, event, now)
+	})
+	return sub, err
+}
+
+// AttachPaymentMethodParams attach a gateway token to a customer.
+type AttachPaymentMethodParams struct {
+	Gateway string
+	Token   string
+}
+
+// AttachPaymentMethod verifies a token with its gateway and saves it as a
+// payment method of the customer. Past-due subscriptions of the customer
+// switch to it and retry at once.
+func (a *App) AttachPaymentMethod(ctx context.Context, s billing.Scope, customerID string, p AttachPaymentMethodParams) (billing.PaymentMethod, error) {
+	var v validator
+	v.required("gateway", p.Gateway)
+	v.required("token", p.Token)
+	v.maxLen("token", p.Token, 500)
+	if err := v.err(); err != nil {
+		return billing.PaymentMethod{}, err
+	}
+	gw, err := a.gateway(p.Gateway)
+	if err != nil {
+		return billing.PaymentMethod{}, err
+	}
+	if _, err := a.GetCustomer(ctx, s, customerID); err != nil {
+		return billing.PaymentMethod{}, err
+	}
+	pm, err := gw.AttachToken(ctx, s, customerID, p.Token)
+	if err != nil {
+		return billing.PaymentMethod{}, err
+	}
+	now := a.Now()
+	pm.ID, pm.Scope, pm.CustomerID, pm.Gateway, pm.Status, pm.Created, pm.Updated =
+		billing.NewID(billing.PrefixPaymentMethod, now), s, customerID, gw.Name(), billing.PaymentMethodActive, now, now
+	var retry []string
+	err = a.store.InTx(ctx, func(tx billing.Tx) error {
+		if err := tx.CreatePaymentMethod(ctx, pm); err != nil {
+			return fmt.Errorf("create payment method: %w", err)
+		}
+		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment_method.attach",
+			objectType: "payment_method", objectID: pm.ID, after: pm}); err != nil {
+			return err
+		}
+		if err := a.emit(ctx, tx, s, EventPaymentMethodAttached, "payment_method", pm.ID, pm, now); err != nil {
+			return err
+		}
+		subs, _, err := tx.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: customerID}, billing.Page{})
+		if err != nil {
+			return fmt.Errorf("list subscriptions: %w", err)
+		}
+		for _, sub := range subs {
+			if sub.Status.Terminal() {
+				continue
+			}
+			before := sub
+			subNow, err := a.clockNow(ctx, tx, s, sub.TestClockID)
+			if err != nil {
+				return err
+			}
+			sub.PaymentMethodID = pm.ID
+			open, err := a.openInvoices(ctx, tx, &sub)
+			if err != nil {
+				return err
+			}
+			if sub.Status == billing.SubscriptionPastDue || sub.Status == billing.SubscriptionUnpaid {
+				for i := range open {
+					open[i].NextAttemptAt = &subNow
+					open[i].Updated = subNow
+					if err := tx.UpdateInvoice(ctx, open[i]); err != nil {
+						return fmt.Errorf("schedule retry of %s: %w", open[i].ID, err)
+					}
+				}
+				retry = append(retry, sub.ID)
+			}
+			sub.NextActionAt = nextAction(sub, open)
+			if err := a.saveSubscription(ctx, tx, &before, &sub, EventSubscriptionUpdated, subNow); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return billing.PaymentMethod{}, err
+	}
+	for _, id := range retry {
+		sub, err := a.GetSubscription(ctx, s, id)
+		if err != nil {
+			return pm, err
+		}
+		at := a.Now()
+		if sub.TestClockID != "" {
+			c, err := a.GetTestClock(ctx, s, sub.TestClockID)
+			if err != nil {
+				return pm, err
+			}
+			at = c.FrozenTime
+		}
+		if err := a.stepSubscription(ctx, s, id, at); err != nil {
+			return pm, fmt.Errorf("retry %s with the new payment method: %w", id, err)
+		}
+	}
+	return pm, nil
+}
+
+// ListPaymentMethods lists a customer's payment methods, newest first.
+func (a *App) ListPaymentMethods(ctx context.Context, s billing.Scope, customerID string) ([]billing.PaymentMethod, error) {
+	if _, err := a.GetCustomer(ctx, s, customerID); err != nil {
+		return nil, err
+	}
+	return read(ctx, a, func(tx billing.Tx) ([]billing.PaymentMethod, error) {
+		return tx.ListPaymentMethods(ctx, s, customerID)
+	})
+}
+
+// GetInvoice returns an invoice of scope s.
+func (a *App) GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
+	return read(ctx, a, func(tx billing.Tx) (billing.Invoice, error) {
+		v, err := tx.GetInvoice(ctx, s, id)
+		return v, notFound(err, "invoice", id)
+	})
+}
+
+// ListInvoices lists invoices of scope s, newest first.
+func (a *App) ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) (List[billing.Invoice], error) {
+	return list(ctx, a, page, billing.PrefixInvoice, func(tx billing.Tx, page billing.Page) ([]billing.Invoice, bool, error) {
+		return tx.ListInvoices(ctx, s, f, page)
+	})
+}
+
+// ListPayments lists payments of scope s, newest first.
+func (a *App) ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, page billing.Page) (List[billing.Payment], error) {
+	return list(ctx, a, page, billing.PrefixPayment, func(tx billing.Tx, page billing.Page) ([]billing.Payment, bool, error) {
+		return tx.ListPayments(ctx, s, f, page)
+	})
+}
+
+// GetEvent returns an event of scope s.
+func (a *App) GetEvent(ctx context.Context, s billing.Scope, id string) (billing.Event, error) {
+	return read(ctx, a, func(tx billing.Tx) (billing.Event, error) {
+		v, err := tx.GetEvent(ctx, s, id)
+		return v, notFound(err, "event", id)
+	})
+}
+
+// ListEvents lists events of scope s, newest first.
+func (a *App) ListEvents(ctx context.Context, s billing.Scope, f billing.EventFilter, page billing.Page) (List[billing.Event], error) {
+	return list(ctx, a, page, billing.PrefixEvent, func(tx billing.Tx, page billing.Page) ([]billing.Event, bool, error) {
+		return tx.ListEvents(ctx, s, f, page)
+	})
+}
+
+// Entitlements merges the features of the products of a customer's
+// trialing, active and past-due subscriptions (the highest value of each
+// feature wins).
+func (a *App) Entitlements(ctx context.Context, s billing.Scope, customerID string) (map[string]int64, error) {
+	if _, err := a.GetCustomer(ctx, s, customerID); err != nil {
+		return nil, err
+	}
+	return read(ctx, a, func(tx billing.Tx) (map[string]int64, error) {
+		subs, _, err := tx.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: customerID}, billing.Page{})
+		if err != nil {
+			return nil, fmt.Errorf("list subscriptions: %w", err)
+		}
+		out := map[string]int64{}
+		for _, sub := range subs {
+			if !sub.Status.Entitled() {
+				continue
+			}
+			for _, it := range sub.Items {
+				p, err := tx.GetProduct(ctx, s, it.ProductID)
+				if err != nil {
+					return nil, fmt.Errorf("read product %s: %w", it.ProductID, err)
+				}
+				for k, v := range p.Features {
+					out[k] = max(out[k], v)
+				}
+			}
+		}
+		return out, nil
+	})
+}

@@ -1,0 +1,285 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// executePayment calls the gateway for a recorded payment attempt and
+// settles the answer. It runs outside any transaction: the payment row was
+// committed first, so a crash leaves a pending payment that recovery
+// resolves by asking the gateway (lookup before retry). With recover set,
+// it asks the gateway about the key first and charges only if the gateway
+// has never seen it.
+func (a *App) executePayment(ctx context.Context, s billing.Scope, paymentID string, recover ...bool) error {
+	var pay billing.Payment
+	var pm billing.PaymentMethod
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		if pay, err = tx.GetPayment(ctx, s, paymentID); err != nil {
+			return fmt.Errorf("read payment %s: %w", paymentID, err)
+		}
+		if pay.Status != billing.PaymentPending && pay.Status != billing.PaymentUnknown {
+			return nil
+		}
+		if pm, err = tx.GetPaymentMethod(ctx, s, pay.PaymentMethodID); err != nil {
+			return fmt.Errorf("read payment method %s: %w", pay.PaymentMethodID, err)
+		}
+		return nil
+	})
+	if err != nil || (pay.Status != billing.PaymentPending && pay.Status != billing.PaymentUnknown) {
+		return err
+	}
+	gw, err := a.gateway(pay.Gateway)
+	if err != nil {
+		return fmt.Errorf("payment %s: %w", pay.ID, err)
+	}
+	if pay.Status == billing.PaymentUnknown || (len(recover) > 0 && recover[0]) {
+		res, found, err := gw.LookupCharge(ctx, s, pay.IdempotencyKey)
+		switch {
+		case err != nil:
+			a.logger.WarnContext(ctx, "reconcile payment: lookup failed", "payment", pay.ID, "error", err)
+			return a.settlePayment(ctx, s, pay.ID, billing.ChargeResult{}, fmt.Errorf("lookup: %w: %w", billing.ErrOutcomeUnknown, err))
+		case found:
+			return a.settlePayment(ctx, s, pay.ID, res, nil)
+		case pay.Status == billing.PaymentUnknown:
+			// The gateway never saw it: it did not happen. Fail the attempt
+			// as technical; the engine retries with a new attempt.
+			return a.settlePayment(ctx, s, pay.ID, billing.ChargeResult{Status: billing.PaymentFailed,
+				FailureClass: billing.FailureTechnical, FailureCode: "not_found_at_gateway",
+				FailureMessage: "the gateway has no record of this charge"}, nil)
+		}
+	}
+	res, err := gw.Charge(ctx, billing.ChargeRequest{Scope: s, IdempotencyKey: pay.IdempotencyKey, Amount: pay.Amount,
+		Currency: pay.Currency, PaymentMethod: pm, Description: "invoice " + pay.InvoiceID})
+	return a.settlePayment(ctx, s, pay.ID, res, err)
+}
+
+// settlePayment records a gateway answer on a payment and carries its
+// consequences to the invoice and subscription, in one transaction.
+func (a *App) settlePayment(ctx context.Context, s billing.Scope, paymentID string, res billing.ChargeResult, callErr error) error {
+	return a.store.InTx(ctx, func(tx billing.Tx) error {
+		pay, err := tx.GetPayment(ctx, s, paymentID)
+		if err != nil {
+			return fmt.Errorf("read payment %s: %w", paymentID, err)
+		}
+		if pay.Status != billing.PaymentPending && pay.Status != billing.PaymentUnknown {
+			return nil // settled by someone else meanwhile
+		}
+		inv, err := tx.GetInvoice(ctx, s, pay.InvoiceID)
+		if err != nil {
+			return fmt.Errorf("read invoice %s: %w", pay.InvoiceID, err)
+		}
+		sub, err := tx.GetSubscription(ctx, s, inv.SubscriptionID)
+		if err != nil {
+			return fmt.Errorf("read subscription %s: %w", inv.SubscriptionID, err)
+		}
+		merchant, err := tx.GetMerchant(ctx, s.MerchantID)
+		if err != nil {
+			return fmt.Errorf("read merchant: %w", err)
+		}
+		now, err := a.clockNow(ctx, tx, s, sub.TestClockID)
+		if err != nil {
+			return err
+		}
+		before := pay
+		switch {
+		case errors.Is(callErr, billing.ErrOutcomeUnknown):
+			pay.Status = billing.PaymentUnknown
+			pay.FailureMessage = callErr.Error()
+		case callErr != nil:
+			// Not reached, nothing charged (a validation or configuration
+			// error): a technical failure, retried on the technical schedule.
+			pay.Status = billing.PaymentFailed
+			pay.FailureClass = billing.FailureTechnical
+			pay.FailureCode = "gateway_error"
+			pay.FailureMessage = callErr.Error()
+			if e := billing.AsError(callErr); e != nil {
+				pay.FailureCode, pay.FailureMessage = e.Code, e.Message
+			}
+		default:
+			pay.Status = res.Status
+			pay.GatewayRef = res.GatewayRef
+			pay.FailureClass, pay.FailureCode, pay.FailureMessage = res.FailureClass, res.FailureCode, res.FailureMessage
+		}
+		if pay.Status == billing.PaymentPending {
+			return nil // asynchronous: the gateway's notification settles it
+		}
+		pay.Updated = now
+		if err := tx.UpdatePayment(ctx, pay); err != nil {
+			return fmt.Errorf("update payment %s: %w", pay.ID, err)
+		}
+		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment." + pay.Status,
+			objectType: "payment", objectID: pay.ID, before: before, after: pay}); err != nil {
+			return err
+		}
+		return a.afterPayment(ctx, tx, merchant, pay, &inv, &sub, now)
+	})
+}
+
+// afterPayment applies a settled payment to its invoice and subscription.
+func (a *App) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time) error {
+	s := pay.Scope
+	subBefore := *sub
+	subEvent := ""
+	switch pay.Status {
+	case billing.PaymentUnknown:
+		at := now.Add(reconcileDelay(now.Sub(pay.Created)))
+		inv.NextAttemptAt = &at
+		if err := a.emit(ctx, tx, s, EventPaymentUnknown, "payment", pay.ID, pay, now); err != nil {
+			return err
+		}
+	case billing.PaymentSucceeded:
+		inv.Status, inv.AmountPaid, inv.PaidAt, inv.NextAttemptAt = billing.InvoicePaid, pay.Amount, &now, nil
+		if err := a.emit(ctx, tx, s, EventPaymentSucceeded, "payment", pay.ID, pay, now); err != nil {
+			return err
+		}
+		if err := a.emit(ctx, tx, s, EventInvoicePaid, "invoice", inv.ID, inv, now); err != nil {
+			return err
+		}
+		switch sub.Status {
+		case billing.SubscriptionIncomplete, billing.SubscriptionPastDue, billing.SubscriptionUnpaid:
+			if err := a.transition(sub, billing.SubEventPaymentSucceeded, m.Settings); err != nil {
+				return err
+			}
+			subEvent = EventSubscriptionUpdated
+		case billing.SubscriptionTrialing:
+			if err := a.transition(sub, billing.SubEventTrialEndedPaid, m.Settings); err != nil {
+				return err
+			}
+			subEvent = EventSubscriptionUpdated
+		case billing.SubscriptionCanceled, billing.SubscriptionIncompleteExpired:
+			// Money arrived for a subscription that can no longer take it:
+			// the reversal path refunds it (DESIGN §6.5).
+			a.logger.WarnContext(ctx, "payment succeeded on an ended subscription; refund required",
+				"payment", pay.ID, "subscription", sub.ID)
+			if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment.reversal_required",
+				objectType: "payment", objectID: pay.ID, after: pay}); err != nil {
+				return err
+			}
+		}
+	case billing.PaymentFailed:
+		if err := a.emit(ctx, tx, s, EventPaymentFailed, "payment", pay.ID, pay, now); err != nil {
+			return err
+		}
+		if err := a.emit(ctx, tx, s, EventInvoicePaymentFailed, "invoice", inv.ID, inv, now); err != nil {
+			return err
+		}
+		var err error
+		if subEvent, err = a.afterFailure(ctx, tx, m, pay, inv, sub, now); err != nil {
+			return err
+		}
+	}
+	inv.Updated = now
+	if err := tx.UpdateInvoice(ctx, *inv); err != nil {
+		return fmt.Errorf("update invoice %s: %w", inv.ID, err)
+	}
+	open, err := a.openInvoices(ctx, tx, sub)
+	if err != nil {
+		return err
+	}
+	sub.NextActionAt = nextAction(*sub, open)
+	return a.saveSubscription(ctx, tx, &subBefore, sub, subEvent, now)
+}
+
+// afterFailure applies a failed attempt: technical failures retry soon
+// without using a dunning attempt; a failed first payment expires the
+// subscription; declines start or continue dunning; hard declines and
+// exhausted retries take the merchant's final action.
+func (a *App) afterFailure(ctx context.Context, tx billing.Tx, m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (string, error) {
+	s := pay.Scope
+	payments, _, err := tx.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
+	if err != nil {
+		return "", fmt.Errorf("list payments of %s: %w", inv.ID, err)
+	}
+	technical, dunning := 0, 0
+	for _, p := range payments {
+		if p.Status != billing.PaymentFailed {
+			continue
+		}
+		if p.FailureClass.ConsumesAttempt() {
+			dunning++
+		} else if p.FailureClass == billing.FailureTechnical {
+			technical++
+		}
+	}
+	if pay.FailureClass == billing.FailureTechnical && technical <= billing.MaxTechnicalRetries {
+		at := now.Add(billing.TechnicalRetryDelay(technical))
+		inv.NextAttemptAt = &at
+		return "", nil
+	}
+	if sub.Status == billing.SubscriptionIncomplete {
+		if err := a.transition(sub, billing.SubEventFirstPaymentFailed, m.Settings); err != nil {
+			return "", err
+		}
+		sub.EndedAt = &now
+		inv.Status, inv.VoidedAt, inv.NextAttemptAt = billing.InvoiceVoid, &now, nil
+		if err := tx.ReleaseTrials(ctx, s, sub.ID); err != nil {
+			return "", fmt.Errorf("release trials: %w", err)
+		}
+		if err := a.emit(ctx, tx, s, EventInvoiceVoided, "invoice", inv.ID, inv, now); err != nil {
+			return "", err
+		}
+		return EventSubscriptionDeleted, nil
+	}
+	event := ""
+	if sub.Status == billing.SubscriptionActive || sub.Status == billing.SubscriptionTrialing {
+		if err := a.transition(sub, billing.SubEventRenewalFailed, m.Settings); err != nil {
+			return "", err
+		}
+		event = EventSubscriptionUpdated
+	}
+	next, retry := m.Settings.Dunning.NextAttempt(now, dunning)
+	if pay.FailureClass == billing.FailureHard || pay.FailureClass == billing.FailureTechnical {
+		retry = false // a hard decline is never retried on the same card
+	}
+	if retry {
+		inv.NextAttemptAt = &next
+		return event, nil
+	}
+	inv.NextAttemptAt = nil
+	if sub.Status == billing.SubscriptionPastDue {
+		if err := a.transition(sub, billing.SubEventRetriesExhausted, m.Settings); err != nil {
+			return "", err
+		}
+		if sub.Status != billing.SubscriptionPastDue {
+			event = EventSubscriptionUpdated
+		}
+		if sub.Status == billing.SubscriptionCanceled {
+			reason, _ := billing.CancellationReasonFor(billing.SubEventRetriesExhausted)
+			sub.CancellationReason, sub.CanceledAt, sub.EndedAt = reason, &now, &now
+			event = EventSubscriptionDeleted
+		}
+	}
+	if m.Settings.Dunning.FinalAction != billing.PolicyLeavePastDue {
+		inv.Status = billing.InvoiceUncollectible
+		if err := a.emit(ctx, tx, s, EventInvoiceUncollectible, "invoice", inv.ID, inv, now); err != nil {
+			return "", err
+		}
+	}
+	return event, nil
+}
+
+// reconcileDelay is how long to wait before asking the gateway again about
+// an unknown payment that has been unknown for elapsed.
+func reconcileDelay(elapsed time.Duration) time.Duration {
+	for _, d := range reconcileDelays {
+		if elapsed < d {
+			return d
+		}
+	}
+	return reconcileDelays[len(reconcileDelays)-1]
+}
+
+// openInvoices returns a subscription's open invoices.
+func (a *App) openInvoices(ctx context.Context, tx billing.Tx, sub *billing.Subscription) ([]billing.Invoice, error) {
+	l, _, err := tx.ListInvoices(ctx, sub.Scope, billing.InvoiceFilter{SubscriptionID: sub.ID, Status: billing.InvoiceOpen}, billing.Page{Limit: 100})
+	if err != nil {
+		return nil, fmt.Errorf("list open invoices of %s: %w", sub.ID, err)
+	}
+	return l, nil
+}

@@ -1,0 +1,248 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// maxStepsPerCall bounds the work one step call does for one subscription,
+// so that a bug that fails to move NextActionAt cannot spin forever.
+const maxStepsPerCall = 1000
+
+// gatewayCall is a payment to execute (or reconcile) once the transaction
+// that decided it has committed.
+type gatewayCall struct {
+	paymentID string
+	recover   bool
+}
+
+// stepSubscription runs every piece of work of one subscription that is
+// due at or before at, one piece per transaction, in order: trial notice,
+// trial end, renewals, retries and reconciliations. Gateway calls happen
+// between transactions, never inside one.
+func (a *App) stepSubscription(ctx context.Context, s billing.Scope, subID string, at time.Time) error {
+	for range maxStepsPerCall {
+		var call *gatewayCall
+		done := false
+		err := a.store.InTx(ctx, func(tx billing.Tx) error {
+			sub, err := tx.GetSubscription(ctx, s, subID)
+			if err != nil {
+				return fmt.Errorf("read subscription %s: %w", subID, err)
+			}
+			if sub.NextActionAt == nil || sub.NextActionAt.After(at) {
+				done = true
+				return nil
+			}
+			call, err = a.stepOnce(ctx, tx, &sub, *sub.NextActionAt)
+			return err
+		})
+		if errors.Is(err, billing.ErrVersionConflict) || errors.Is(err, errAlreadyInvoiced) {
+			continue // another process moved it; look again
+		}
+		if err != nil {
+			return err
+		}
+		if call != nil {
+			if err := a.executePayment(ctx, s, call.paymentID, call.recover); err != nil {
+				return err
+			}
+		}
+		if done {
+			return nil
+		}
+	}
+	return fmt.Errorf("subscription %s: more than %d steps due at once", subID, maxStepsPerCall)
+}
+
+// stepOnce does the one piece of work due at `due` (sub.NextActionAt). It
+// returns a gateway call to make after commit, if any.
+func (a *App) stepOnce(ctx context.Context, tx billing.Tx, sub *billing.Subscription, due time.Time) (*gatewayCall, error) {
+	s := sub.Scope
+	m, err := tx.GetMerchant(ctx, s.MerchantID)
+	if err != nil {
+		return nil, fmt.Errorf("read merchant: %w", err)
+	}
+	before := *sub
+	open, err := a.openInvoices(ctx, tx, sub)
+	if err != nil {
+		return nil, err
+	}
+	// A retry or reconciliation of an open invoice.
+	for i := range open {
+		inv := &open[i]
+		if inv.NextAttemptAt == nil || inv.NextAttemptAt.After(due) {
+			continue
+		}
+		return a.collect(ctx, tx, m, sub, inv, due)
+	}
+	event := ""
+	switch {
+	case sub.Status == billing.SubscriptionTrialing && sub.CycleIndex == 0 && !sub.TrialWillEndSent &&
+		!due.Before(sub.TrialEnd.Add(-trialNotice)) && due.Before(*sub.TrialEnd):
+		sub.TrialWillEndSent = true
+		event = EventSubscriptionTrialWillEnd
+	case sub.Status == billing.SubscriptionTrialing && sub.CycleIndex == 0 && !due.Before(*sub.TrialEnd):
+		return a.endTrial(ctx, tx, m, sub, before, due)
+	case (sub.Status == billing.SubscriptionActive || sub.Status == billing.SubscriptionPastDue ||
+		sub.Status == billing.SubscriptionUnpaid) && !due.Before(sub.CurrentPeriodEnd):
+		return a.renew(ctx, tx, m, sub, before, due)
+	}
+	sub.NextActionAt = nextAction(*sub, open)
+	if sub.NextActionAt != nil && !sub.NextActionAt.After(due) && event == "" {
+		return nil, fmt.Errorf("subscription %s: due at %s but nothing to do", sub.ID, due)
+	}
+	return nil, a.saveSubscription(ctx, tx, &before, sub, event, due)
+}
+
+// collect resolves or retries an open invoice whose next attempt is due.
+func (a *App) collect(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv *billing.Invoice, due time.Time) (*gatewayCall, error) {
+	latest, _, err := tx.ListPayments(ctx, sub.Scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{Limit: 1})
+	if err != nil {
+		return nil, fmt.Errorf("list payments of %s: %w", inv.ID, err)
+	}
+	if len(latest) == 1 && (latest[0].Status == billing.PaymentPending || latest[0].Status == billing.PaymentUnknown) {
+		// Nothing charges an invoice with an unresolved payment: ask first.
+		// The step moves the invoice's clock on so the loop does not spin
+		// if the gateway cannot answer now.
+		at := due.Add(reconcileDelay(due.Sub(latest[0].Created)))
+		inv.NextAttemptAt = &at
+		if err := a.touchInvoice(ctx, tx, sub, inv, due); err != nil {
+			return nil, err
+		}
+		return &gatewayCall{paymentID: latest[0].ID, recover: true}, nil
+	}
+	if sub.PaymentMethodID == "" || sub.Status.Terminal() {
+		inv.NextAttemptAt = nil
+		return nil, a.touchInvoice(ctx, tx, sub, inv, due)
+	}
+	pay, err := a.startPayment(ctx, tx, inv, sub.PaymentMethodID, due)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.touchInvoice(ctx, tx, sub, inv, due); err != nil {
+		return nil, err
+	}
+	if pay == nil {
+		return nil, nil
+	}
+	return &gatewayCall{paymentID: pay.ID}, nil
+}
+
+// touchInvoice saves inv and recomputes the subscription's next action.
+func (a *App) touchInvoice(ctx context.Context, tx billing.Tx, sub *billing.Subscription, inv *billing.Invoice, now time.Time) error {
+	inv.Updated = now
+	if err := tx.UpdateInvoice(ctx, *inv); err != nil {
+		return fmt.Errorf("update invoice %s: %w", inv.ID, err)
+	}
+	before := *sub
+	open, err := a.openInvoices(ctx, tx, sub)
+	if err != nil {
+		return err
+	}
+	sub.NextActionAt = nextAction(*sub, open)
+	return a.saveSubscription(ctx, tx, &before, sub, "", now)
+}
+
+// endTrial ends a trial: without a payment method the merchant's policy
+// cancels or pauses; with one, the first period is invoiced and charged.
+func (a *App) endTrial(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, before billing.Subscription, due time.Time) (*gatewayCall, error) {
+	if sub.PaymentMethodID == "" {
+		if err := a.transition(sub, billing.SubEventTrialEndedNoPaymentMethod, m.Settings); err != nil {
+			return nil, err
+		}
+		event := EventSubscriptionUpdated
+		if sub.Status == billing.SubscriptionCanceled {
+			reason, _ := billing.CancellationReasonFor(billing.SubEventTrialEndedNoPaymentMethod)
+			sub.CancellationReason, sub.CanceledAt, sub.EndedAt = reason, &due, &due
+			event = EventSubscriptionDeleted
+		}
+		sub.NextActionAt = nil
+		return nil, a.saveSubscription(ctx, tx, &before, sub, event, due)
+	}
+	return a.startCycle(ctx, tx, m, sub, before, 1, due, billing.ReasonSubscriptionCycle)
+}
+
+// renew handles the end of the current period: a scheduled cancellation,
+// the last cycle, or the next period's invoice and charge.
+func (a *App) renew(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, before billing.Subscription, due time.Time) (*gatewayCall, error) {
+	end := sub.CurrentPeriodEnd
+	finish := func(ev billing.SubscriptionEvent, reason billing.CancellationReason) (*gatewayCall, error) {
+		if sub.Status != billing.SubscriptionActive {
+			ev = billing.SubEventCancelNow
+		}
+		if err := a.transition(sub, ev, m.Settings); err != nil {
+			return nil, err
+		}
+		if sub.CancellationReason == "" {
+			sub.CancellationReason = reason
+		}
+		if sub.CanceledAt == nil {
+			sub.CanceledAt = &end
+		}
+		sub.EndedAt = &end
+		sub.NextActionAt = nil
+		return nil, a.saveSubscription(ctx, tx, &before, sub, EventSubscriptionDeleted, end)
+	}
+	switch {
+	case sub.CancelAtPeriodEnd:
+		return finish(billing.SubEventPeriodEndWithCancel, billing.CancelRequestedByCustomer)
+	case sub.MaxCycles > 0 && sub.CycleIndex >= sub.MaxCycles:
+		return finish(billing.SubEventCyclesCompleted, billing.CancelCompleted)
+	}
+	if pc := sub.PendingChange; pc != nil && !pc.EffectiveAt.After(end) {
+		sub.Items = pc.Items
+		sub.PendingChange = nil
+	}
+	return a.startCycle(ctx, tx, m, sub, before, sub.CycleIndex+1, end, billing.ReasonSubscriptionCycle)
+}
+
+// startCycle moves sub to period n, invoices it and records the charge.
+func (a *App) startCycle(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, before billing.Subscription, n int64, at time.Time, reason string) (*gatewayCall, error) {
+	loc := merchantLocation(m)
+	sub.CycleIndex = n
+	sub.CurrentPeriodStart = billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, n-1, loc)
+	sub.CurrentPeriodEnd = billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, n, loc)
+	inv, err := a.invoicePeriod(ctx, tx, m, sub, reason, at)
+	if err != nil {
+		return nil, err
+	}
+	var call *gatewayCall
+	if sub.Status != billing.SubscriptionUnpaid && sub.PaymentMethodID != "" {
+		pay, err := a.startPayment(ctx, tx, &inv, sub.PaymentMethodID, at)
+		if err != nil {
+			return nil, err
+		}
+		if pay != nil {
+			call = &gatewayCall{paymentID: pay.ID}
+		}
+	}
+	open, err := a.openInvoices(ctx, tx, sub)
+	if err != nil {
+		return nil, err
+	}
+	sub.NextActionAt = nextAction(*sub, open)
+	return call, a.saveSubscription(ctx, tx, &before, sub, EventSubscriptionUpdated, at)
+}
+
+// Sweep runs the real-time work that is due now for up to limit
+// subscriptions (those on no test clock) and returns how many it handled.
+// River runs it periodically on the elected leader.
+func (a *App) Sweep(ctx context.Context, limit int) (int, error) {
+	now := a.Now()
+	due, err := read(ctx, a, func(tx billing.Tx) ([]billing.Subscription, error) {
+		return tx.DueSubscriptions(ctx, "", now, limit)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("find due subscriptions: %w", err)
+	}
+	for _, sub := range due {
+		if err := a.stepSubscription(ctx, sub.Scope, sub.ID, now); err != nil {
+			return 0, fmt.Errorf("renew %s: %w", sub.ID, err)
+		}
+	}
+	return len(due), nil
+}

@@ -1,0 +1,285 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// ItemParams is one price of a new subscription.
+type ItemParams struct {
+	Price    string
+	Quantity int64 // default 1
+}
+
+// CreateSubscriptionParams are the inputs of CreateSubscription.
+type CreateSubscriptionParams struct {
+	Customer        string
+	Items           []ItemParams
+	PaymentMethod   string
+	TrialPeriodDays *int64 // overrides the price's; 0 means no trial
+	Coupon          string
+	PromotionCode   string
+	MaxCycles       int64
+	Fingerprint     string // a merchant-supplied identity (e.g. a device hash) for one-trial-per-customer
+	Metadata        billing.Metadata
+}
+
+// CodeTrialAlreadyUsed reports a second trial for one customer identity.
+const CodeTrialAlreadyUsed = "trial_already_used"
+
+// CreateSubscription creates a subscription. With a trial it starts
+// trialing; without one its first invoice is finalized and charged at
+// once: success activates it, failure expires it (incomplete_expired, the
+// invoice voided, trial claims released), an unknown outcome leaves it
+// incomplete until reconciliation.
+func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateSubscriptionParams) (billing.Subscription, error) {
+	var v validator
+	v.required("customer", p.Customer)
+	if len(p.Items) == 0 {
+		v.fail("items", billing.CodeParameterMissing, "items needs at least one price")
+	}
+	if len(p.Items) > 20 {
+		v.fail("items", billing.CodeParameterInvalid, "a subscription can have at most 20 items")
+	}
+	for i, it := range p.Items {
+		if it.Price == "" {
+			v.fail(fmt.Sprintf("items[%d].price", i), billing.CodeParameterMissing, "items[%d].price is required", i)
+		}
+		if it.Quantity < 0 || it.Quantity > 10000 {
+			v.fail(fmt.Sprintf("items[%d].quantity", i), billing.CodeParameterInvalid, "quantity must be between 1 and 10000")
+		}
+	}
+	if p.TrialPeriodDays != nil && (*p.TrialPeriodDays < 0 || *p.TrialPeriodDays > 730) {
+		v.fail("trial_period_days", billing.CodeParameterInvalid, "trial_period_days must be between 0 and 730")
+	}
+	if p.Coupon != "" && p.PromotionCode != "" {
+		v.fail("promotion_code", billing.CodeParameterInvalid, "give coupon or promotion_code, not both")
+	}
+	v.nonNegative("max_cycles", p.MaxCycles)
+	v.maxLen("fingerprint", p.Fingerprint, maxKeyLen)
+	v.metadata(p.Metadata)
+	if err := v.err(); err != nil {
+		return billing.Subscription{}, err
+	}
+
+	var sub billing.Subscription
+	var paymentID string
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		cus, err := tx.GetCustomer(ctx, s, p.Customer)
+		if err != nil {
+			return referenced(err, "customer", p.Customer)
+		}
+		merchant, err := tx.GetMerchant(ctx, s.MerchantID)
+		if err != nil {
+			return fmt.Errorf("read merchant: %w", err)
+		}
+		now, err := a.clockNow(ctx, tx, s, cus.TestClockID)
+		if err != nil {
+			return err
+		}
+		items, recurring, currency, priceTrial, err := a.resolveItems(ctx, tx, s, p.Items)
+		if err != nil {
+			return err
+		}
+		sub = billing.Subscription{
+			ID: billing.NewID(billing.PrefixSubscription, a.Now()), Scope: s, CustomerID: cus.ID,
+			TestClockID: cus.TestClockID, Items: items, Currency: currency, Recurring: recurring,
+			MaxCycles: p.MaxCycles, Metadata: orEmpty(p.Metadata), Created: a.Now(),
+		}
+		if p.PaymentMethod != "" {
+			pm, err := tx.GetPaymentMethod(ctx, s, p.PaymentMethod)
+			if err != nil || pm.CustomerID != cus.ID || pm.Status != billing.PaymentMethodActive {
+				return billing.Invalid("payment_method", billing.CodeResourceMissing, "no such active payment method of this customer: %q", p.PaymentMethod)
+			}
+			sub.PaymentMethodID = pm.ID
+		}
+		if err := a.applyCoupon(ctx, tx, s, &sub, p.Coupon, p.PromotionCode, now); err != nil {
+			return err
+		}
+		trialDays := priceTrial
+		if p.TrialPeriodDays != nil {
+			trialDays = *p.TrialPeriodDays
+		}
+		loc := merchantLocation(merchant)
+		if trialDays > 0 {
+			if err := a.claimTrial(ctx, tx, s, cus, p.Fingerprint, sub.ID); err != nil {
+				return err
+			}
+			trialEnd := billing.PeriodBoundary(now, billing.Recurring{Interval: billing.IntervalDay, IntervalCount: trialDays}, 1, loc)
+			sub.TrialStart, sub.TrialEnd = &now, &trialEnd
+			sub.BillingAnchor = trialEnd
+			sub.CurrentPeriodStart, sub.CurrentPeriodEnd = now, trialEnd
+			if err := a.transition(&sub, billing.SubEventCreatedWithTrial, merchant.Settings); err != nil {
+				return err
+			}
+			sub.NextActionAt = nextAction(sub, nil)
+			return a.saveSubscription(ctx, tx, nil, &sub, EventSubscriptionCreated, now)
+		}
+		if sub.PaymentMethodID == "" {
+			return billing.Invalid("payment_method", billing.CodeParameterMissing, "a subscription without a trial needs a payment_method")
+		}
+		sub.BillingAnchor = now
+		sub.CycleIndex = 1
+		sub.CurrentPeriodStart = now
+		sub.CurrentPeriodEnd = billing.PeriodBoundary(now, recurring, 1, loc)
+		if err := a.transition(&sub, billing.SubEventFirstPaymentPending, merchant.Settings); err != nil {
+			return err
+		}
+		if err := a.saveSubscription(ctx, tx, nil, &sub, EventSubscriptionCreated, now); err != nil {
+			return err
+		}
+		inv, err := a.invoicePeriod(ctx, tx, merchant, &sub, billing.ReasonSubscriptionCreate, now)
+		if err != nil {
+			return err
+		}
+		pay, err := a.startPayment(ctx, tx, &inv, sub.PaymentMethodID, now)
+		if err != nil {
+			return err
+		}
+		paymentID = pay.ID
+		before := sub
+		sub.NextActionAt = nextAction(sub, []billing.Invoice{inv})
+		return a.saveSubscription(ctx, tx, &before, &sub, "", now)
+	})
+	if err != nil {
+		return billing.Subscription{}, err
+	}
+	if paymentID != "" {
+		if err := a.executePayment(ctx, s, paymentID); err != nil {
+			return billing.Subscription{}, err
+		}
+	}
+	return a.GetSubscription(ctx, s, sub.ID)
+}
+
+// referenced reports a missing object named by a request parameter as 400
+// resource_missing on that parameter.
+func referenced(err error, param, id string) error {
+	if errors.Is(err, billing.ErrNotFound) {
+		return billing.Invalid(param, billing.CodeResourceMissing, "no such %s: %q", param, id)
+	}
+	return err
+}
+
+func merchantLocation(m billing.Merchant) *time.Location {
+	loc, err := time.LoadLocation(m.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// resolveItems loads the prices of a new subscription: all recurring, all
+// active, one currency and one billing cycle.
+func (a *App) resolveItems(ctx context.Context, tx billing.Tx, s billing.Scope, in []ItemParams) ([]billing.SubscriptionItem, billing.Recurring, string, int64, error) {
+	var items []billing.SubscriptionItem
+	var recurring billing.Recurring
+	var currency string
+	var trial int64
+	seen := map[string]bool{}
+	for i, it := range in {
+		param := fmt.Sprintf("items[%d].price", i)
+		price, err := tx.GetPrice(ctx, s, it.Price)
+		if err != nil {
+			return nil, recurring, "", 0, referenced(err, param, it.Price)
+		}
+		switch {
+		case !price.Active:
+			return nil, recurring, "", 0, billing.Invalid(param, billing.CodeParameterInvalid, "price %s is not active", price.ID)
+		case price.Recurring == nil:
+			return nil, recurring, "", 0, billing.Invalid(param, billing.CodeParameterInvalid, "price %s is not recurring", price.ID)
+		case seen[price.ID]:
+			return nil, recurring, "", 0, billing.Invalid(param, billing.CodeParameterInvalid, "price %s appears twice: use quantity", price.ID)
+		case i > 0 && price.Currency != currency:
+			return nil, recurring, "", 0, billing.Invalid(param, billing.CodeParameterInvalid, "all items must have the same currency (%s)", currency)
+		case i > 0 && *price.Recurring != recurring:
+			return nil, recurring, "", 0, billing.Invalid(param, billing.CodeParameterInvalid, "all items must bill on the same interval")
+		}
+		seen[price.ID] = true
+		currency, recurring = price.Currency, *price.Recurring
+		if price.TrialPeriodDays > trial {
+			trial = price.TrialPeriodDays
+		}
+		qty := it.Quantity
+		if qty == 0 {
+			qty = 1
+		}
+		items = append(items, billing.SubscriptionItem{ID: billing.NewID(billing.PrefixSubItem, a.Now()),
+			PriceID: price.ID, ProductID: price.ProductID, Quantity: qty, UnitAmount: price.UnitAmount})
+	}
+	return items, recurring, currency, trial, nil
+}
+
+// claimTrial records the customer's identities as having used a trial.
+func (a *App) claimTrial(ctx context.Context, tx billing.Tx, s billing.Scope, cus billing.Customer, fingerprint, subID string) error {
+	ids := map[string]string{"email": strings.ToLower(strings.TrimSpace(cus.Email)), "external_id": cus.ExternalID, "fingerprint": fingerprint}
+	for _, kind := range []string{"email", "external_id", "fingerprint"} {
+		if ids[kind] == "" {
+			continue
+		}
+		if err := tx.ClaimTrial(ctx, s, kind, ids[kind], subID); err != nil {
+			var uv *billing.ErrUniqueViolation
+			if errors.As(err, &uv) {
+				return &billing.Error{Kind: billing.KindConflict, Code: CodeTrialAlreadyUsed, Param: kind,
+					Message: fmt.Sprintf("this customer's %s has already used a trial", kind)}
+			}
+			return fmt.Errorf("claim trial: %w", err)
+		}
+	}
+	return nil
+}
+
+// applyCoupon attaches a coupon (directly or through a promotion code).
+func (a *App) applyCoupon(ctx context.Context, tx billing.Tx, s billing.Scope, sub *billing.Subscription, couponID, code string, now time.Time) error {
+	param := "coupon"
+	if code != "" {
+		param = "promotion_code"
+		l, _, err := tx.ListPromotionCodes(ctx, s, billing.PromotionCodeFilter{Code: NormalizeCode(code)}, billing.Page{Limit: 1})
+		if err != nil {
+			return fmt.Errorf("find promotion code: %w", err)
+		}
+		if len(l) == 0 || !l[0].Active || (l[0].ExpiresAt != nil && !now.Before(*l[0].ExpiresAt)) ||
+			(l[0].MaxRedemptions > 0 && l[0].TimesRedeemed >= l[0].MaxRedemptions) {
+			return billing.Invalid(param, billing.CodeParameterInvalid, "promotion code %q is not valid", code)
+		}
+		couponID = l[0].CouponID
+	}
+	if couponID == "" {
+		return nil
+	}
+	c, err := tx.GetCoupon(ctx, s, couponID)
+	if err != nil {
+		return referenced(err, param, couponID)
+	}
+	if !c.Valid(now) {
+		return billing.Invalid(param, billing.CodeParameterInvalid, "coupon %s can no longer be redeemed", c.ID)
+	}
+	if c.AmountOff > 0 && c.Currency != sub.Currency {
+		return billing.Invalid(param, billing.CodeParameterInvalid, "coupon %s is in %s, the subscription in %s", c.ID, c.Currency, sub.Currency)
+	}
+	sub.CouponID = c.ID
+	return nil
+}
+
+// GetSubscription returns a subscription of scope s.
+func (a *App) GetSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
+	return read(ctx, a, func(tx billing.Tx) (billing.Subscription, error) {
+		v, err := tx.GetSubscription(ctx, s, id)
+		return v, notFound(err, "subscription", id)
+	})
+}
+
+// ListSubscriptions lists subscriptions of scope s, newest first.
+func (a *App) ListSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter, page billing.Page) (List[billing.Subscription], error) {
+	if f.Status != "" && !f.Status.Valid() {
+		return List[billing.Subscription]{}, billing.Invalid("status", billing.CodeParameterInvalid, "unknown status %q", f.Status)
+	}
+	return list(ctx, a, page, billing.PrefixSubscription, func(tx billing.Tx, page billing.Page) ([]billing.Subscription, bool, error) {
+		return tx.ListSubscriptions(ctx, s, f, page)
+	})
+}

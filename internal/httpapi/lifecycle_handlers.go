@@ -1,0 +1,228 @@
+package httpapi
+
+import (
+	"context"
+	"time"
+
+	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// --- test clocks
+
+type createTestClockBody struct {
+	FrozenTime int64  `json:"frozen_time" doc:"Unix time the clock starts at."`
+	Name       string `json:"name,omitempty"`
+}
+
+func (s *Server) createTestClock(ctx context.Context, in *struct{ Body createTestClockBody }) (*out[TestClockJSON], error) {
+	c, err := s.app.CreateTestClock(ctx, scopeOf(ctx), in.Body.Name, time.Unix(in.Body.FrozenTime, 0))
+	if err != nil {
+		return nil, err
+	}
+	return reply(testClockJSON(c)), nil
+}
+
+func (s *Server) getTestClock(ctx context.Context, in *IDPath) (*out[TestClockJSON], error) {
+	c, err := s.app.GetTestClock(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(testClockJSON(c)), nil
+}
+
+func (s *Server) listTestClocks(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[TestClockJSON]], error) {
+	l, err := s.app.ListTestClocks(ctx, scopeOf(ctx), in.page())
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/test_clocks", l.Data, l.HasMore, testClockJSON)), nil
+}
+
+func (s *Server) advanceTestClock(ctx context.Context, in *struct {
+	IDPath
+	Body struct {
+		FrozenTime int64 `json:"frozen_time" doc:"Unix time to move the clock to; never backwards."`
+	}
+}) (*out[TestClockJSON], error) {
+	c, err := s.app.AdvanceTestClock(ctx, scopeOf(ctx), in.ID, time.Unix(in.Body.FrozenTime, 0))
+	if err != nil {
+		return nil, err
+	}
+	return reply(testClockJSON(c)), nil
+}
+
+// --- payment methods
+
+type attachPaymentMethodBody struct {
+	Gateway string `json:"gateway" doc:"sim (test mode), flow or stripe."`
+	Token   string `json:"token" doc:"A gateway token, e.g. tok_visa on the sim gateway."`
+}
+
+func (s *Server) attachPaymentMethod(ctx context.Context, in *struct {
+	IDPath
+	Body attachPaymentMethodBody
+}) (*out[PaymentMethodJSON], error) {
+	pm, err := s.app.AttachPaymentMethod(ctx, scopeOf(ctx), in.ID, app.AttachPaymentMethodParams{Gateway: in.Body.Gateway, Token: in.Body.Token})
+	if err != nil {
+		return nil, err
+	}
+	return reply(paymentMethodJSON(pm)), nil
+}
+
+func (s *Server) listPaymentMethods(ctx context.Context, in *IDPath) (*out[ListJSON[PaymentMethodJSON]], error) {
+	l, err := s.app.ListPaymentMethods(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/customers/"+in.ID+"/payment_methods", l, false, paymentMethodJSON)), nil
+}
+
+func (s *Server) entitlements(ctx context.Context, in *IDPath) (*out[EntitlementsJSON], error) {
+	f, err := s.app.Entitlements(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(EntitlementsJSON{Object: "entitlements", Customer: in.ID, Features: f}), nil
+}
+
+// EntitlementsJSON is what a customer is entitled to now.
+type EntitlementsJSON struct {
+	Object   string           `json:"object" enum:"entitlements"`
+	Customer string           `json:"customer"`
+	Features map[string]int64 `json:"features"`
+}
+
+// --- subscriptions
+
+type subscriptionItemBody struct {
+	Price    string `json:"price"`
+	Quantity int64  `json:"quantity,omitempty"`
+}
+
+type createSubscriptionBody struct {
+	Customer        string                 `json:"customer,omitempty"`
+	Items           []subscriptionItemBody `json:"items,omitempty"`
+	PaymentMethod   string                 `json:"payment_method,omitempty"`
+	TrialPeriodDays *int64                 `json:"trial_period_days,omitempty" doc:"Overrides the price's trial; 0 for none."`
+	Coupon          string                 `json:"coupon,omitempty"`
+	PromotionCode   string                 `json:"promotion_code,omitempty"`
+	MaxCycles       int64                  `json:"max_cycles,omitempty" doc:"End after this many paid periods."`
+	Fingerprint     string                 `json:"fingerprint,omitempty" doc:"Your identity for one-trial-per-customer, e.g. a device hash."`
+	Metadata        billing.Metadata       `json:"metadata,omitempty"`
+}
+
+func (s *Server) createSubscription(ctx context.Context, in *struct{ Body createSubscriptionBody }) (*out[SubscriptionJSON], error) {
+	b := in.Body
+	p := app.CreateSubscriptionParams{Customer: b.Customer, PaymentMethod: b.PaymentMethod, TrialPeriodDays: b.TrialPeriodDays,
+		Coupon: b.Coupon, PromotionCode: b.PromotionCode, MaxCycles: b.MaxCycles, Fingerprint: b.Fingerprint, Metadata: b.Metadata}
+	for _, it := range b.Items {
+		p.Items = append(p.Items, app.ItemParams{Price: it.Price, Quantity: it.Quantity})
+	}
+	sub, err := s.app.CreateSubscription(ctx, scopeOf(ctx), p)
+	if err != nil {
+		return nil, err
+	}
+	return reply(subscriptionJSON(sub)), nil
+}
+
+func (s *Server) getSubscription(ctx context.Context, in *IDPath) (*out[SubscriptionJSON], error) {
+	sub, err := s.app.GetSubscription(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(subscriptionJSON(sub)), nil
+}
+
+func (s *Server) listSubscriptions(ctx context.Context, in *struct {
+	PageQuery
+	Customer string `query:"customer" maxLength:"100"`
+	Status   string `query:"status" maxLength:"30"`
+	Price    string `query:"price" maxLength:"100"`
+}) (*out[ListJSON[SubscriptionJSON]], error) {
+	f := billing.SubscriptionFilter{CustomerID: in.Customer, Status: billing.SubscriptionStatus(in.Status), PriceID: in.Price}
+	l, err := s.app.ListSubscriptions(ctx, scopeOf(ctx), f, in.page())
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/subscriptions", l.Data, l.HasMore, subscriptionJSON)), nil
+}
+
+func (s *Server) cancelSubscription(ctx context.Context, in *struct {
+	IDPath
+	Body struct {
+		AtPeriodEnd bool   `json:"at_period_end,omitempty"`
+		Reason      string `json:"reason,omitempty" enum:"requested_by_customer,requested_by_merchant"`
+	}
+}) (*out[SubscriptionJSON], error) {
+	sub, err := s.app.CancelSubscription(ctx, scopeOf(ctx), in.ID, app.CancelParams{AtPeriodEnd: in.Body.AtPeriodEnd, Reason: in.Body.Reason})
+	if err != nil {
+		return nil, err
+	}
+	return reply(subscriptionJSON(sub)), nil
+}
+
+func (s *Server) reactivateSubscription(ctx context.Context, in *IDPath) (*out[SubscriptionJSON], error) {
+	sub, err := s.app.ReactivateSubscription(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(subscriptionJSON(sub)), nil
+}
+
+// --- invoices, payments, events
+
+func (s *Server) getInvoice(ctx context.Context, in *IDPath) (*out[InvoiceJSON], error) {
+	inv, err := s.app.GetInvoice(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(invoiceJSON(inv)), nil
+}
+
+func (s *Server) listInvoices(ctx context.Context, in *struct {
+	PageQuery
+	Customer     string `query:"customer" maxLength:"100"`
+	Subscription string `query:"subscription" maxLength:"100"`
+	Status       string `query:"status" enum:"draft,open,paid,void,uncollectible,"`
+}) (*out[ListJSON[InvoiceJSON]], error) {
+	f := billing.InvoiceFilter{CustomerID: in.Customer, SubscriptionID: in.Subscription, Status: in.Status}
+	l, err := s.app.ListInvoices(ctx, scopeOf(ctx), f, in.page())
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/invoices", l.Data, l.HasMore, invoiceJSON)), nil
+}
+
+func (s *Server) listPayments(ctx context.Context, in *struct {
+	PageQuery
+	Invoice  string `query:"invoice" maxLength:"100"`
+	Customer string `query:"customer" maxLength:"100"`
+	Status   string `query:"status" enum:"pending,succeeded,failed,unknown,"`
+}) (*out[ListJSON[PaymentJSON]], error) {
+	l, err := s.app.ListPayments(ctx, scopeOf(ctx), billing.PaymentFilter{InvoiceID: in.Invoice, CustomerID: in.Customer, Status: in.Status}, in.page())
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/payments", l.Data, l.HasMore, paymentJSON)), nil
+}
+
+func (s *Server) getEvent(ctx context.Context, in *IDPath) (*out[EventJSON], error) {
+	e, err := s.app.GetEvent(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(eventJSON(e)), nil
+}
+
+func (s *Server) listEvents(ctx context.Context, in *struct {
+	PageQuery
+	Type   string `query:"type" maxLength:"100"`
+	Object string `query:"object" maxLength:"100" doc:"Only events about this object id."`
+}) (*out[ListJSON[EventJSON]], error) {
+	l, err := s.app.ListEvents(ctx, scopeOf(ctx), billing.EventFilter{Type: in.Type, ObjectID: in.Object}, in.page())
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/events", l.Data, l.HasMore, eventJSON)), nil
+}

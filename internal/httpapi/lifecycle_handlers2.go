@@ -1,0 +1,257 @@
+package httpapi
+
+import (
+	"context"
+
+	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// --- plan changes
+
+type changeBody struct {
+	Items             []subscriptionItemBody `json:"items"`
+	ProrationBehavior string                 `json:"proration_behavior,omitempty" enum:"create_prorations,always_invoice,none"`
+	EffectiveAt       string                 `json:"effective_at,omitempty" enum:"now,period_end" doc:"Default: now for an upgrade, period_end for a downgrade."`
+}
+
+func (b changeBody) params() app.ChangeParams {
+	p := app.ChangeParams{ProrationBehavior: b.ProrationBehavior, EffectiveAt: b.EffectiveAt}
+	for _, it := range b.Items {
+		p.Items = append(p.Items, app.ItemParams{Price: it.Price, Quantity: it.Quantity})
+	}
+	return p
+}
+
+// FeatureChangeJSON is one entitlement a change alters.
+type FeatureChangeJSON struct {
+	Feature string `json:"feature"`
+	Old     int64  `json:"old"`
+	New     int64  `json:"new"`
+	Reduced bool   `json:"reduced"`
+}
+
+// ChangePreviewJSON is the exact effect of a plan change.
+type ChangePreviewJSON struct {
+	Object            string                 `json:"object" enum:"subscription_change_preview"`
+	Upgrade           bool                   `json:"upgrade"`
+	EffectiveAt       int64                  `json:"effective_at"`
+	Timing            string                 `json:"timing" enum:"now,period_end"`
+	ProrationBehavior string                 `json:"proration_behavior"`
+	Lines             []InvoiceLineJSON      `json:"lines"`
+	AmountDueNow      int64                  `json:"amount_due_now"`
+	Currency          string                 `json:"currency"`
+	FeatureChanges    []FeatureChangeJSON    `json:"feature_changes"`
+	Items             []SubscriptionItemJSON `json:"items"`
+}
+
+func changePreviewJSON(p app.ChangePreview) ChangePreviewJSON {
+	out := ChangePreviewJSON{Object: "subscription_change_preview", Upgrade: p.Upgrade, EffectiveAt: p.EffectiveAt.Unix(),
+		Timing: p.Timing, ProrationBehavior: p.ProrationBehavior, AmountDueNow: p.AmountDueNow, Currency: p.Currency,
+		Lines: []InvoiceLineJSON{}, FeatureChanges: []FeatureChangeJSON{}, Items: []SubscriptionItemJSON{}}
+	for _, l := range p.Lines {
+		out.Lines = append(out.Lines, InvoiceLineJSON{ID: l.ID, Type: l.Type, Description: l.Description, Price: nonEmpty(l.PriceID),
+			Quantity: l.Quantity, Amount: l.Amount, PeriodStart: l.PeriodStart.Unix(), PeriodEnd: l.PeriodEnd.Unix()})
+	}
+	for _, f := range p.FeatureChanges {
+		out.FeatureChanges = append(out.FeatureChanges, FeatureChangeJSON{Feature: f.Name, Old: f.Old, New: f.New, Reduced: f.Reduced()})
+	}
+	for _, it := range p.Items {
+		out.Items = append(out.Items, SubscriptionItemJSON{ID: it.ID, Price: it.PriceID, Product: it.ProductID, Quantity: it.Quantity, UnitAmount: it.UnitAmount})
+	}
+	return out
+}
+
+func (s *Server) previewChange(ctx context.Context, in *struct {
+	IDPath
+	Body changeBody
+}) (*out[ChangePreviewJSON], error) {
+	p, err := s.app.PreviewChange(ctx, scopeOf(ctx), in.ID, in.Body.params())
+	if err != nil {
+		return nil, err
+	}
+	return reply(changePreviewJSON(p)), nil
+}
+
+func (s *Server) changeSubscription(ctx context.Context, in *struct {
+	IDPath
+	Body changeBody
+}) (*out[SubscriptionJSON], error) {
+	sub, err := s.app.ChangeSubscription(ctx, scopeOf(ctx), in.ID, in.Body.params())
+	if err != nil {
+		return nil, err
+	}
+	return reply(subscriptionJSON(sub)), nil
+}
+
+func (s *Server) pauseSubscription(ctx context.Context, in *IDPath) (*out[SubscriptionJSON], error) {
+	sub, err := s.app.PauseSubscription(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(subscriptionJSON(sub)), nil
+}
+
+func (s *Server) resumeSubscription(ctx context.Context, in *IDPath) (*out[SubscriptionJSON], error) {
+	sub, err := s.app.ResumeSubscription(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(subscriptionJSON(sub)), nil
+}
+
+// --- invoice actions and refunds
+
+func (s *Server) payInvoice(ctx context.Context, in *IDPath) (*out[InvoiceJSON], error) {
+	inv, err := s.app.PayInvoice(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(invoiceJSON(inv)), nil
+}
+
+func (s *Server) voidInvoice(ctx context.Context, in *IDPath) (*out[InvoiceJSON], error) {
+	inv, err := s.app.VoidInvoice(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(invoiceJSON(inv)), nil
+}
+
+func (s *Server) markUncollectible(ctx context.Context, in *IDPath) (*out[InvoiceJSON], error) {
+	inv, err := s.app.MarkUncollectible(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(invoiceJSON(inv)), nil
+}
+
+// RefundJSON is a refund as the API shows it.
+type RefundJSON struct {
+	ID       string  `json:"id"`
+	Object   string  `json:"object" enum:"refund"`
+	Livemode bool    `json:"livemode"`
+	Payment  string  `json:"payment"`
+	Amount   int64   `json:"amount"`
+	Currency string  `json:"currency"`
+	Status   string  `json:"status"`
+	Reason   *string `json:"reason"`
+	Created  int64   `json:"created"`
+}
+
+func refundJSON(r billing.Refund) RefundJSON {
+	return RefundJSON{ID: r.ID, Object: "refund", Livemode: r.Scope.Mode.Livemode(), Payment: r.PaymentID, Amount: r.Amount,
+		Currency: r.Currency, Status: r.Status, Reason: nonEmpty(r.Reason), Created: r.Created.Unix()}
+}
+
+func (s *Server) createRefund(ctx context.Context, in *struct {
+	Body struct {
+		Payment string `json:"payment"`
+		Amount  *int64 `json:"amount,omitempty" doc:"Minor units; default: all that is left to refund."`
+		Reason  string `json:"reason,omitempty"`
+	}
+}) (*out[RefundJSON], error) {
+	r, err := s.app.CreateRefund(ctx, scopeOf(ctx), app.CreateRefundParams{Payment: in.Body.Payment, Amount: in.Body.Amount, Reason: in.Body.Reason})
+	if err != nil {
+		return nil, err
+	}
+	return reply(refundJSON(r)), nil
+}
+
+func (s *Server) listRefunds(ctx context.Context, in *struct {
+	PageQuery
+	Payment string `query:"payment" maxLength:"100"`
+}) (*out[ListJSON[RefundJSON]], error) {
+	l, err := s.app.ListRefunds(ctx, scopeOf(ctx), in.Payment, in.page())
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/refunds", l.Data, l.HasMore, refundJSON)), nil
+}
+
+// --- merchant settings
+
+// DunningJSON is a merchant's retry policy.
+type DunningJSON struct {
+	Schedule    []string         `json:"schedule,omitempty" doc:"Wait after each failed attempt, e.g. [\"1d\",\"3d\",\"5d\",\"7d\"]."`
+	Exponential *ExponentialJSON `json:"exponential,omitempty"`
+	MaxAttempts *int             `json:"max_attempts,omitempty" doc:"Attempts in all, the first charge included."`
+	FinalAction *string          `json:"final_action,omitempty" enum:"cancel,unpaid,leave_past_due"`
+}
+
+// ExponentialJSON is an exponential retry schedule.
+type ExponentialJSON struct {
+	Base   string `json:"base" doc:"e.g. 12h"`
+	Factor int64  `json:"factor"`
+	Cap    string `json:"cap" doc:"e.g. 7d"`
+}
+
+// MerchantJSON is the merchant as the API shows it.
+type MerchantJSON struct {
+	ID               string      `json:"id"`
+	Object           string      `json:"object" enum:"merchant"`
+	Name             string      `json:"name"`
+	Timezone         string      `json:"timezone"`
+	Locale           string      `json:"locale"`
+	InvoicePrefix    string      `json:"invoice_prefix"`
+	Dunning          DunningJSON `json:"dunning"`
+	TrialEndBehavior string      `json:"trial_end_behavior"`
+	SystemFailure    string      `json:"system_failure"`
+	Created          int64       `json:"created"`
+}
+
+func merchantJSON(m billing.Merchant) MerchantJSON {
+	d := m.Settings.Dunning
+	dj := DunningJSON{MaxAttempts: &d.MaxAttempts, FinalAction: &d.FinalAction, Schedule: []string{}}
+	for _, x := range d.Schedule {
+		dj.Schedule = append(dj.Schedule, billing.FormatDelay(x))
+	}
+	if e := d.Exponential; e != nil {
+		dj.Exponential = &ExponentialJSON{Base: billing.FormatDelay(e.Base), Factor: e.Factor, Cap: billing.FormatDelay(e.Cap)}
+	}
+	t := m.Settings.Transition
+	trial, sys := t.TrialEndNoPaymentMethod, t.SystemFailure
+	if trial == "" {
+		trial = billing.PolicyCancel
+	}
+	if sys == "" {
+		sys = billing.PolicyPastDue
+	}
+	return MerchantJSON{ID: m.ID, Object: "merchant", Name: m.Name, Timezone: m.Timezone, Locale: m.Locale,
+		InvoicePrefix: m.InvoicePrefix, Dunning: dj, TrialEndBehavior: trial, SystemFailure: sys, Created: m.Created.Unix()}
+}
+
+func (s *Server) getMerchant(ctx context.Context, _ *struct{}) (*out[MerchantJSON], error) {
+	m, err := s.app.GetMerchant(ctx, scopeOf(ctx).MerchantID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(merchantJSON(m)), nil
+}
+
+func (s *Server) updateMerchant(ctx context.Context, in *struct {
+	Body struct {
+		Name             *string      `json:"name,omitempty"`
+		Timezone         *string      `json:"timezone,omitempty" doc:"IANA zone for billing calendars, e.g. America/Santiago."`
+		Locale           *string      `json:"locale,omitempty"`
+		InvoicePrefix    *string      `json:"invoice_prefix,omitempty"`
+		Dunning          *DunningJSON `json:"dunning,omitempty"`
+		TrialEndBehavior *string      `json:"trial_end_behavior,omitempty" enum:"cancel,pause"`
+		SystemFailure    *string      `json:"system_failure,omitempty" enum:"past_due,cancel"`
+	}
+}) (*out[MerchantJSON], error) {
+	b := in.Body
+	p := app.UpdateMerchantParams{Name: b.Name, Timezone: b.Timezone, Locale: b.Locale, InvoicePrefix: b.InvoicePrefix,
+		TrialEndBehavior: b.TrialEndBehavior, SystemFailure: b.SystemFailure}
+	if d := b.Dunning; d != nil {
+		p.Dunning = &app.DunningParams{Schedule: d.Schedule, MaxAttempts: d.MaxAttempts, FinalAction: d.FinalAction}
+		if e := d.Exponential; e != nil {
+			p.Dunning.Exponential = &app.ExponentialParams{Base: e.Base, Factor: e.Factor, Cap: e.Cap}
+		}
+	}
+	m, err := s.app.UpdateMerchant(ctx, scopeOf(ctx).MerchantID, p)
+	if err != nil {
+		return nil, err
+	}
+	return reply(merchantJSON(m)), nil
+}

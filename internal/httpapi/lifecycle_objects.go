@@ -1,0 +1,215 @@
+package httpapi
+
+import (
+	"encoding/json"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// TestClockJSON is a test clock as the API shows it.
+type TestClockJSON struct {
+	ID         string `json:"id"`
+	Object     string `json:"object" enum:"test_clock"`
+	Livemode   bool   `json:"livemode"`
+	Name       string `json:"name"`
+	FrozenTime int64  `json:"frozen_time"`
+	Status     string `json:"status" enum:"ready,advancing"`
+	Created    int64  `json:"created"`
+}
+
+func testClockJSON(c billing.TestClock) TestClockJSON {
+	return TestClockJSON{ID: c.ID, Object: "test_clock", Livemode: c.Scope.Mode.Livemode(), Name: c.Name,
+		FrozenTime: c.FrozenTime.Unix(), Status: c.Status, Created: c.Created.Unix()}
+}
+
+// PaymentMethodJSON is a payment method as the API shows it (never the
+// gateway token).
+type PaymentMethodJSON struct {
+	ID       string `json:"id"`
+	Object   string `json:"object" enum:"payment_method"`
+	Livemode bool   `json:"livemode"`
+	Customer string `json:"customer"`
+	Gateway  string `json:"gateway"`
+	Brand    string `json:"brand"`
+	Last4    string `json:"last4"`
+	ExpMonth int64  `json:"exp_month"`
+	ExpYear  int64  `json:"exp_year"`
+	Status   string `json:"status"`
+	Created  int64  `json:"created"`
+}
+
+func paymentMethodJSON(p billing.PaymentMethod) PaymentMethodJSON {
+	return PaymentMethodJSON{ID: p.ID, Object: "payment_method", Livemode: p.Scope.Mode.Livemode(), Customer: p.CustomerID,
+		Gateway: p.Gateway, Brand: p.Brand, Last4: p.Last4, ExpMonth: p.ExpMonth, ExpYear: p.ExpYear, Status: p.Status,
+		Created: p.Created.Unix()}
+}
+
+// SubscriptionItemJSON is one price of a subscription.
+type SubscriptionItemJSON struct {
+	ID         string `json:"id"`
+	Price      string `json:"price"`
+	Product    string `json:"product"`
+	Quantity   int64  `json:"quantity"`
+	UnitAmount int64  `json:"unit_amount"`
+}
+
+// SubscriptionJSON is a subscription as the API shows it.
+type SubscriptionJSON struct {
+	ID                 string                 `json:"id"`
+	Object             string                 `json:"object" enum:"subscription"`
+	Livemode           bool                   `json:"livemode"`
+	Customer           string                 `json:"customer"`
+	Status             string                 `json:"status"`
+	Items              []SubscriptionItemJSON `json:"items"`
+	Currency           string                 `json:"currency"`
+	Recurring          RecurringJSON          `json:"recurring"`
+	PaymentMethod      *string                `json:"payment_method"`
+	BillingCycleAnchor int64                  `json:"billing_cycle_anchor"`
+	CurrentPeriodStart int64                  `json:"current_period_start"`
+	CurrentPeriodEnd   int64                  `json:"current_period_end"`
+	TrialStart         *int64                 `json:"trial_start"`
+	TrialEnd           *int64                 `json:"trial_end"`
+	CancelAtPeriodEnd  bool                   `json:"cancel_at_period_end"`
+	CancelAt           *int64                 `json:"cancel_at"`
+	CanceledAt         *int64                 `json:"canceled_at"`
+	CancellationReason *string                `json:"cancellation_reason"`
+	EndedAt            *int64                 `json:"ended_at"`
+	MaxCycles          *int64                 `json:"max_cycles"`
+	Coupon             *string                `json:"coupon"`
+	TestClock          *string                `json:"test_clock"`
+	Metadata           billing.Metadata       `json:"metadata"`
+	Created            int64                  `json:"created"`
+}
+
+func subscriptionJSON(s billing.Subscription) SubscriptionJSON {
+	out := SubscriptionJSON{ID: s.ID, Object: "subscription", Livemode: s.Scope.Mode.Livemode(), Customer: s.CustomerID,
+		Status: string(s.Status), Currency: s.Currency,
+		Recurring:     RecurringJSON{Interval: s.Recurring.Interval, IntervalCount: s.Recurring.IntervalCount},
+		PaymentMethod: nonEmpty(s.PaymentMethodID), BillingCycleAnchor: s.BillingAnchor.Unix(),
+		CurrentPeriodStart: s.CurrentPeriodStart.Unix(), CurrentPeriodEnd: s.CurrentPeriodEnd.Unix(),
+		TrialStart: unixPtr(s.TrialStart), TrialEnd: unixPtr(s.TrialEnd), CancelAtPeriodEnd: s.CancelAtPeriodEnd,
+		CancelAt: unixPtr(s.CancelAt), CanceledAt: unixPtr(s.CanceledAt), CancellationReason: nonEmpty(string(s.CancellationReason)),
+		EndedAt: unixPtr(s.EndedAt), MaxCycles: positive(s.MaxCycles), Coupon: nonEmpty(s.CouponID),
+		TestClock: nonEmpty(s.TestClockID), Metadata: s.Metadata, Created: s.Created.Unix()}
+	out.Items = make([]SubscriptionItemJSON, 0, len(s.Items))
+	for _, it := range s.Items {
+		out.Items = append(out.Items, SubscriptionItemJSON{ID: it.ID, Price: it.PriceID, Product: it.ProductID,
+			Quantity: it.Quantity, UnitAmount: it.UnitAmount})
+	}
+	return out
+}
+
+// InvoiceLineJSON is one line of an invoice.
+type InvoiceLineJSON struct {
+	ID          string  `json:"id"`
+	Type        string  `json:"type"`
+	Description string  `json:"description"`
+	Price       *string `json:"price"`
+	Quantity    int64   `json:"quantity"`
+	Amount      int64   `json:"amount"`
+	PeriodStart int64   `json:"period_start"`
+	PeriodEnd   int64   `json:"period_end"`
+}
+
+// InvoiceJSON is an invoice as the API shows it.
+type InvoiceJSON struct {
+	ID            string            `json:"id"`
+	Object        string            `json:"object" enum:"invoice"`
+	Livemode      bool              `json:"livemode"`
+	Customer      string            `json:"customer"`
+	Subscription  *string           `json:"subscription"`
+	Number        *string           `json:"number"`
+	Status        string            `json:"status"`
+	BillingReason string            `json:"billing_reason"`
+	Currency      string            `json:"currency"`
+	PeriodStart   int64             `json:"period_start"`
+	PeriodEnd     int64             `json:"period_end"`
+	Lines         []InvoiceLineJSON `json:"lines"`
+	Subtotal      int64             `json:"subtotal"`
+	Discount      int64             `json:"discount"`
+	Tax           int64             `json:"tax"`
+	Total         int64             `json:"total"`
+	AmountDue     int64             `json:"amount_due"`
+	AmountPaid    int64             `json:"amount_paid"`
+	AttemptCount  int64             `json:"attempt_count"`
+	NextAttempt   *int64            `json:"next_payment_attempt"`
+	FinalizedAt   *int64            `json:"finalized_at"`
+	PaidAt        *int64            `json:"paid_at"`
+	VoidedAt      *int64            `json:"voided_at"`
+	Created       int64             `json:"created"`
+}
+
+func invoiceJSON(i billing.Invoice) InvoiceJSON {
+	out := InvoiceJSON{ID: i.ID, Object: "invoice", Livemode: i.Scope.Mode.Livemode(), Customer: i.CustomerID,
+		Subscription: nonEmpty(i.SubscriptionID), Number: nonEmpty(i.Number), Status: i.Status, BillingReason: i.BillingReason,
+		Currency: i.Currency, PeriodStart: i.PeriodStart.Unix(), PeriodEnd: i.PeriodEnd.Unix(), Subtotal: i.Subtotal,
+		Discount: i.Discount, Tax: i.Tax, Total: i.Total, AmountDue: i.AmountDue, AmountPaid: i.AmountPaid,
+		AttemptCount: i.AttemptCount, FinalizedAt: unixPtr(i.FinalizedAt), PaidAt: unixPtr(i.PaidAt),
+		VoidedAt: unixPtr(i.VoidedAt), Created: i.Created.Unix()}
+	if i.Status == billing.InvoiceOpen {
+		out.NextAttempt = unixPtr(i.NextAttemptAt)
+	}
+	out.Lines = make([]InvoiceLineJSON, 0, len(i.Lines))
+	for _, l := range i.Lines {
+		out.Lines = append(out.Lines, InvoiceLineJSON{ID: l.ID, Type: l.Type, Description: l.Description, Price: nonEmpty(l.PriceID),
+			Quantity: l.Quantity, Amount: l.Amount, PeriodStart: l.PeriodStart.Unix(), PeriodEnd: l.PeriodEnd.Unix()})
+	}
+	return out
+}
+
+// PaymentJSON is a payment attempt as the API shows it.
+type PaymentJSON struct {
+	ID             string  `json:"id"`
+	Object         string  `json:"object" enum:"payment"`
+	Livemode       bool    `json:"livemode"`
+	Invoice        string  `json:"invoice"`
+	Customer       string  `json:"customer"`
+	Attempt        int64   `json:"attempt"`
+	Gateway        string  `json:"gateway"`
+	PaymentMethod  string  `json:"payment_method"`
+	Amount         int64   `json:"amount"`
+	Currency       string  `json:"currency"`
+	Status         string  `json:"status"`
+	FailureClass   *string `json:"failure_class"`
+	FailureCode    *string `json:"failure_code"`
+	FailureMessage *string `json:"failure_message"`
+	AmountRefunded int64   `json:"amount_refunded"`
+	Created        int64   `json:"created"`
+}
+
+func paymentJSON(p billing.Payment) PaymentJSON {
+	return PaymentJSON{ID: p.ID, Object: "payment", Livemode: p.Scope.Mode.Livemode(), Invoice: p.InvoiceID,
+		Customer: p.CustomerID, Attempt: p.Attempt, Gateway: p.Gateway, PaymentMethod: p.PaymentMethodID, Amount: p.Amount,
+		Currency: p.Currency, Status: p.Status, FailureClass: nonEmpty(string(p.FailureClass)), FailureCode: nonEmpty(p.FailureCode),
+		FailureMessage: nonEmpty(p.FailureMessage), AmountRefunded: p.AmountRefunded, Created: p.Created.Unix()}
+}
+
+// EventJSON is an event as the API shows it.
+type EventJSON struct {
+	ID       string          `json:"id"`
+	Object   string          `json:"object" enum:"event"`
+	Livemode bool            `json:"livemode"`
+	Type     string          `json:"type"`
+	Data     EventDataJSON   `json:"data"`
+	Created  int64           `json:"created"`
+	Raw      json.RawMessage `json:"-"`
+}
+
+// EventDataJSON holds the object an event is about.
+type EventDataJSON struct {
+	ObjectType string          `json:"object_type"`
+	ObjectID   string          `json:"object_id"`
+	Object     json.RawMessage `json:"object"`
+}
+
+func eventJSON(e billing.Event) EventJSON {
+	return EventJSON{ID: e.ID, Object: "event", Livemode: e.Scope.Mode.Livemode(), Type: e.Type,
+		Data: EventDataJSON{ObjectType: e.ObjectType, ObjectID: e.ObjectID, Object: e.Data}, Created: e.Created.Unix()}
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

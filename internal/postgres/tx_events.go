@@ -1,0 +1,157 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/postgres/pgdb"
+)
+
+// CreateEvent inserts e. Its data is stored verbatim ("null" when empty).
+func (t *tx) CreateEvent(ctx context.Context, e billing.Event) error {
+	return t.write(ctx, "create event "+e.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return q.CreateEvent(ctx, pgdb.CreateEventParams{
+			ID:         e.ID,
+			MerchantID: e.Scope.MerchantID,
+			Mode:       string(e.Scope.Mode),
+			Type:       e.Type,
+			ObjectType: e.ObjectType,
+			ObjectID:   e.ObjectID,
+			Data:       rawJSON(e.Data),
+			Created:    ts(e.Created),
+		})
+	})
+}
+
+// GetEvent returns the event with id in scope s.
+func (t *tx) GetEvent(ctx context.Context, s billing.Scope, id string) (billing.Event, error) {
+	row, err := t.q.GetEvent(ctx, pgdb.GetEventParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.Event{}, mapErr("get event "+id, err)
+	}
+	return eventFromRow(row), nil
+}
+
+// ListEvents returns a page of scope s's events, newest first.
+func (t *tx) ListEvents(ctx context.Context, s billing.Scope, f billing.EventFilter, pg billing.Page) ([]billing.Event, bool, error) {
+	rows, err := t.q.ListEvents(ctx, pgdb.ListEventsParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		Type:          f.Type,
+		ObjectID:      f.ObjectID,
+		StartingAfter: pg.StartingAfter,
+		RowLimit:      rowLimit(pg.Limit),
+	})
+	if err != nil {
+		return nil, false, mapErr("list events", err)
+	}
+	rows, more := page(rows, pg.Limit)
+	out := make([]billing.Event, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, eventFromRow(r))
+	}
+	return out, more, nil
+}
+
+func eventFromRow(r pgdb.Event) billing.Event {
+	return billing.Event{
+		ID:         r.ID,
+		Scope:      billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
+		Type:       r.Type,
+		ObjectType: r.ObjectType,
+		ObjectID:   r.ObjectID,
+		Data:       json.RawMessage(r.Data),
+		Created:    r.Created.UTC(),
+	}
+}
+
+// InsertSimCharge records c in the simulated gateway's ledger unless its
+// key is already there; then it returns the recorded charge and false.
+// A concurrent insert of the same key waits for the other transaction and
+// then sees its row (or inserts, if that one rolled back).
+func (t *tx) InsertSimCharge(ctx context.Context, c billing.SimCharge) (billing.SimCharge, bool, error) {
+	op := "insert sim charge " + c.Key
+	c.Created = ts(c.Created)
+	var inserted bool
+	err := t.write(ctx, op, func(_ pgx.Tx, q *pgdb.Queries) error {
+		n, err := q.InsertSimCharge(ctx, pgdb.InsertSimChargeParams{
+			Key:      c.Key,
+			Token:    c.Token,
+			Amount:   c.Amount,
+			Currency: c.Currency,
+			Outcome:  c.Outcome,
+			Code:     c.Code,
+			Ref:      c.Ref,
+			Refunded: c.Refunded,
+			Created:  c.Created,
+		})
+		inserted = n > 0
+		return err
+	})
+	if err != nil {
+		return billing.SimCharge{}, false, err
+	}
+	if inserted {
+		return c, true, nil
+	}
+	row, err := t.q.GetSimCharge(ctx, c.Key)
+	if err != nil {
+		return billing.SimCharge{}, false, mapErr(op+": read recorded charge", err)
+	}
+	return simChargeFromRow(row), false, nil
+}
+
+// GetSimCharge returns the ledger entry for key.
+func (t *tx) GetSimCharge(ctx context.Context, key string) (billing.SimCharge, error) {
+	row, err := t.q.GetSimCharge(ctx, key)
+	if err != nil {
+		return billing.SimCharge{}, mapErr("get sim charge "+key, err)
+	}
+	return simChargeFromRow(row), nil
+}
+
+// UpdateSimCharge writes c's refunded amount.
+func (t *tx) UpdateSimCharge(ctx context.Context, c billing.SimCharge) error {
+	return t.write(ctx, "update sim charge "+c.Key, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.UpdateSimCharge(ctx, pgdb.UpdateSimChargeParams{Refunded: c.Refunded, Key: c.Key}))
+	})
+}
+
+// CountSimCharges counts the ledger entries of token with outcome.
+func (t *tx) CountSimCharges(ctx context.Context, token, outcome string) (int64, error) {
+	n, err := t.q.CountSimCharges(ctx, pgdb.CountSimChargesParams{Token: token, Outcome: outcome})
+	if err != nil {
+		return 0, mapErr("count sim charges", err)
+	}
+	return n, nil
+}
+
+// ListSimCharges returns the whole ledger in insertion order.
+func (t *tx) ListSimCharges(ctx context.Context) ([]billing.SimCharge, error) {
+	rows, err := t.q.ListSimCharges(ctx)
+	if err != nil {
+		return nil, mapErr("list sim charges", err)
+	}
+	out := make([]billing.SimCharge, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, simChargeFromRow(r))
+	}
+	return out, nil
+}
+
+func simChargeFromRow(r pgdb.SimCharge) billing.SimCharge {
+	return billing.SimCharge{
+		Key:      r.Key,
+		Token:    r.Token,
+		Amount:   r.Amount,
+		Currency: r.Currency,
+		Outcome:  r.Outcome,
+		Code:     r.Code,
+		Ref:      r.Ref,
+		Refunded: r.Refunded,
+		Created:  r.Created.UTC(),
+	}
+}

@@ -1,0 +1,187 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/postgres/pgdb"
+)
+
+// NextInvoiceNumber returns the next number of scope s's invoice sequence.
+// The counter row stays locked until the transaction ends, so concurrent
+// finalizations take their numbers one after the other, and a rollback
+// gives the number back.
+func (t *tx) NextInvoiceNumber(ctx context.Context, s billing.Scope) (int64, error) {
+	var n int64
+	err := t.write(ctx, "next invoice number", func(_ pgx.Tx, q *pgdb.Queries) error {
+		var err error
+		n, err = q.NextInvoiceNumber(ctx, pgdb.NextInvoiceNumberParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
+		return err
+	})
+	return n, err
+}
+
+// CreateInvoice inserts inv. A second subscription_create or
+// subscription_cycle invoice for one subscription period is a
+// *billing.ErrUniqueViolation "invoices_subscription_period_key"; a
+// duplicate non-empty number in the scope is "invoices_number_key".
+func (t *tx) CreateInvoice(ctx context.Context, inv billing.Invoice) error {
+	lines, err := encodeLines(inv.Lines)
+	if err != nil {
+		return fmt.Errorf("postgres: create invoice %s: %w", inv.ID, err)
+	}
+	return t.write(ctx, "create invoice "+inv.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return q.CreateInvoice(ctx, pgdb.CreateInvoiceParams{
+			ID:             inv.ID,
+			MerchantID:     inv.Scope.MerchantID,
+			Mode:           string(inv.Scope.Mode),
+			CustomerID:     inv.CustomerID,
+			SubscriptionID: inv.SubscriptionID,
+			Number:         inv.Number,
+			Status:         inv.Status,
+			BillingReason:  inv.BillingReason,
+			Currency:       inv.Currency,
+			PeriodStart:    ts(inv.PeriodStart),
+			PeriodEnd:      ts(inv.PeriodEnd),
+			Lines:          lines,
+			Subtotal:       inv.Subtotal,
+			Discount:       inv.Discount,
+			Tax:            inv.Tax,
+			Total:          inv.Total,
+			AmountDue:      inv.AmountDue,
+			AmountPaid:     inv.AmountPaid,
+			AttemptCount:   inv.AttemptCount,
+			NextAttemptAt:  tsPtr(inv.NextAttemptAt),
+			FinalizedAt:    tsPtr(inv.FinalizedAt),
+			PaidAt:         tsPtr(inv.PaidAt),
+			VoidedAt:       tsPtr(inv.VoidedAt),
+			Created:        ts(inv.Created),
+			Updated:        ts(inv.Updated),
+		})
+	})
+}
+
+// GetInvoice returns the invoice with id in scope s.
+func (t *tx) GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
+	row, err := t.q.GetInvoice(ctx, pgdb.GetInvoiceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.Invoice{}, mapErr("get invoice "+id, err)
+	}
+	inv, err := invoiceFromRow(row)
+	if err != nil {
+		return billing.Invoice{}, fmt.Errorf("postgres: get invoice %s: %w", id, err)
+	}
+	return inv, nil
+}
+
+// UpdateInvoice writes inv's number, status, lines, amounts, attempt count
+// and times.
+func (t *tx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error {
+	lines, err := encodeLines(inv.Lines)
+	if err != nil {
+		return fmt.Errorf("postgres: update invoice %s: %w", inv.ID, err)
+	}
+	return t.write(ctx, "update invoice "+inv.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.UpdateInvoice(ctx, pgdb.UpdateInvoiceParams{
+			Number:        inv.Number,
+			Status:        inv.Status,
+			Lines:         lines,
+			Subtotal:      inv.Subtotal,
+			Discount:      inv.Discount,
+			Tax:           inv.Tax,
+			Total:         inv.Total,
+			AmountDue:     inv.AmountDue,
+			AmountPaid:    inv.AmountPaid,
+			AttemptCount:  inv.AttemptCount,
+			NextAttemptAt: tsPtr(inv.NextAttemptAt),
+			FinalizedAt:   tsPtr(inv.FinalizedAt),
+			PaidAt:        tsPtr(inv.PaidAt),
+			VoidedAt:      tsPtr(inv.VoidedAt),
+			Updated:       ts(inv.Updated),
+			MerchantID:    inv.Scope.MerchantID,
+			Mode:          string(inv.Scope.Mode),
+			ID:            inv.ID,
+		}))
+	})
+}
+
+// ListInvoices returns a page of scope s's invoices, newest first.
+func (t *tx) ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, pg billing.Page) ([]billing.Invoice, bool, error) {
+	rows, err := t.q.ListInvoices(ctx, pgdb.ListInvoicesParams{
+		MerchantID:     s.MerchantID,
+		Mode:           string(s.Mode),
+		CustomerID:     f.CustomerID,
+		SubscriptionID: f.SubscriptionID,
+		Status:         f.Status,
+		StartingAfter:  pg.StartingAfter,
+		RowLimit:       rowLimit(pg.Limit),
+	})
+	if err != nil {
+		return nil, false, mapErr("list invoices", err)
+	}
+	rows, more := page(rows, pg.Limit)
+	out, err := mapRows(rows, invoiceFromRow)
+	if err != nil {
+		return nil, false, fmt.Errorf("postgres: list invoices: %w", err)
+	}
+	return out, more, nil
+}
+
+// encodeLines renders invoice lines as a JSON array ("[]" when there are
+// none), their periods at the precision of the time columns.
+func encodeLines(lines []billing.InvoiceLine) (string, error) {
+	out := make([]billing.InvoiceLine, len(lines))
+	for i, l := range lines {
+		l.PeriodStart, l.PeriodEnd = ts(l.PeriodStart), ts(l.PeriodEnd)
+		out[i] = l
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return "", fmt.Errorf("encode lines: %w", err)
+	}
+	return string(b), nil
+}
+
+func invoiceFromRow(r pgdb.Invoice) (billing.Invoice, error) {
+	var lines []billing.InvoiceLine
+	if err := json.Unmarshal([]byte(r.Lines), &lines); err != nil {
+		return billing.Invoice{}, fmt.Errorf("invoice %s lines: %w", r.ID, err)
+	}
+	if lines == nil {
+		lines = []billing.InvoiceLine{}
+	}
+	for i := range lines {
+		lines[i].PeriodStart = lines[i].PeriodStart.UTC()
+		lines[i].PeriodEnd = lines[i].PeriodEnd.UTC()
+	}
+	return billing.Invoice{
+		ID:             r.ID,
+		Scope:          billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
+		CustomerID:     r.CustomerID,
+		SubscriptionID: r.SubscriptionID,
+		Number:         r.Number,
+		Status:         r.Status,
+		BillingReason:  r.BillingReason,
+		Currency:       r.Currency,
+		PeriodStart:    r.PeriodStart.UTC(),
+		PeriodEnd:      r.PeriodEnd.UTC(),
+		Lines:          lines,
+		Subtotal:       r.Subtotal,
+		Discount:       r.Discount,
+		Tax:            r.Tax,
+		Total:          r.Total,
+		AmountDue:      r.AmountDue,
+		AmountPaid:     r.AmountPaid,
+		AttemptCount:   r.AttemptCount,
+		NextAttemptAt:  utcPtr(r.NextAttemptAt),
+		FinalizedAt:    utcPtr(r.FinalizedAt),
+		PaidAt:         utcPtr(r.PaidAt),
+		VoidedAt:       utcPtr(r.VoidedAt),
+		Created:        r.Created.UTC(),
+		Updated:        r.Updated.UTC(),
+	}, nil
+}

@@ -1,0 +1,190 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/postgres/pgdb"
+)
+
+// CreatePayment inserts p. A duplicate idempotency key in the scope is a
+// *billing.ErrUniqueViolation "payments_idempotency_key_key"; a second
+// succeeded payment of one invoice is "payments_one_success_key".
+func (t *tx) CreatePayment(ctx context.Context, p billing.Payment) error {
+	return t.write(ctx, "create payment "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return q.CreatePayment(ctx, pgdb.CreatePaymentParams{
+			ID:              p.ID,
+			MerchantID:      p.Scope.MerchantID,
+			Mode:            string(p.Scope.Mode),
+			InvoiceID:       p.InvoiceID,
+			CustomerID:      p.CustomerID,
+			Attempt:         p.Attempt,
+			Gateway:         p.Gateway,
+			PaymentMethodID: p.PaymentMethodID,
+			Amount:          p.Amount,
+			Currency:        p.Currency,
+			IdempotencyKey:  p.IdempotencyKey,
+			GatewayRef:      p.GatewayRef,
+			Status:          p.Status,
+			FailureClass:    string(p.FailureClass),
+			FailureCode:     p.FailureCode,
+			FailureMessage:  p.FailureMessage,
+			AmountRefunded:  p.AmountRefunded,
+			Created:         ts(p.Created),
+			Updated:         ts(p.Updated),
+		})
+	})
+}
+
+// GetPayment returns the payment with id in scope s.
+func (t *tx) GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error) {
+	row, err := t.q.GetPayment(ctx, pgdb.GetPaymentParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.Payment{}, mapErr("get payment "+id, err)
+	}
+	return paymentFromRow(row), nil
+}
+
+// UpdatePayment writes p's gateway reference, status, failure fields,
+// amount refunded and updated time.
+func (t *tx) UpdatePayment(ctx context.Context, p billing.Payment) error {
+	return t.write(ctx, "update payment "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.UpdatePayment(ctx, pgdb.UpdatePaymentParams{
+			GatewayRef:     p.GatewayRef,
+			Status:         p.Status,
+			FailureClass:   string(p.FailureClass),
+			FailureCode:    p.FailureCode,
+			FailureMessage: p.FailureMessage,
+			AmountRefunded: p.AmountRefunded,
+			Updated:        ts(p.Updated),
+			MerchantID:     p.Scope.MerchantID,
+			Mode:           string(p.Scope.Mode),
+			ID:             p.ID,
+		}))
+	})
+}
+
+// ListPayments returns a page of scope s's payments, newest first.
+func (t *tx) ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, pg billing.Page) ([]billing.Payment, bool, error) {
+	rows, err := t.q.ListPayments(ctx, pgdb.ListPaymentsParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		InvoiceID:     f.InvoiceID,
+		CustomerID:    f.CustomerID,
+		Status:        f.Status,
+		StartingAfter: pg.StartingAfter,
+		RowLimit:      rowLimit(pg.Limit),
+	})
+	if err != nil {
+		return nil, false, mapErr("list payments", err)
+	}
+	rows, more := page(rows, pg.Limit)
+	out := make([]billing.Payment, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, paymentFromRow(r))
+	}
+	return out, more, nil
+}
+
+func paymentFromRow(r pgdb.Payment) billing.Payment {
+	return billing.Payment{
+		ID:              r.ID,
+		Scope:           billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
+		InvoiceID:       r.InvoiceID,
+		CustomerID:      r.CustomerID,
+		Attempt:         r.Attempt,
+		Gateway:         r.Gateway,
+		PaymentMethodID: r.PaymentMethodID,
+		Amount:          r.Amount,
+		Currency:        r.Currency,
+		IdempotencyKey:  r.IdempotencyKey,
+		GatewayRef:      r.GatewayRef,
+		Status:          r.Status,
+		FailureClass:    billing.FailureClass(r.FailureClass),
+		FailureCode:     r.FailureCode,
+		FailureMessage:  r.FailureMessage,
+		AmountRefunded:  r.AmountRefunded,
+		Created:         r.Created.UTC(),
+		Updated:         r.Updated.UTC(),
+	}
+}
+
+// CreateRefund inserts r.
+func (t *tx) CreateRefund(ctx context.Context, r billing.Refund) error {
+	return t.write(ctx, "create refund "+r.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return q.CreateRefund(ctx, pgdb.CreateRefundParams{
+			ID:         r.ID,
+			MerchantID: r.Scope.MerchantID,
+			Mode:       string(r.Scope.Mode),
+			PaymentID:  r.PaymentID,
+			Amount:     r.Amount,
+			Currency:   r.Currency,
+			Status:     r.Status,
+			Reason:     r.Reason,
+			GatewayRef: r.GatewayRef,
+			Created:    ts(r.Created),
+			Updated:    ts(r.Updated),
+		})
+	})
+}
+
+// GetRefund returns the refund with id in scope s.
+func (t *tx) GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error) {
+	row, err := t.q.GetRefund(ctx, pgdb.GetRefundParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.Refund{}, mapErr("get refund "+id, err)
+	}
+	return refundFromRow(row), nil
+}
+
+// UpdateRefund writes r's status, gateway reference and updated time.
+func (t *tx) UpdateRefund(ctx context.Context, r billing.Refund) error {
+	return t.write(ctx, "update refund "+r.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.UpdateRefund(ctx, pgdb.UpdateRefundParams{
+			Status:     r.Status,
+			GatewayRef: r.GatewayRef,
+			Updated:    ts(r.Updated),
+			MerchantID: r.Scope.MerchantID,
+			Mode:       string(r.Scope.Mode),
+			ID:         r.ID,
+		}))
+	})
+}
+
+// ListRefunds returns a page of scope s's refunds, of one payment when
+// paymentID is not empty, newest first.
+func (t *tx) ListRefunds(ctx context.Context, s billing.Scope, paymentID string, pg billing.Page) ([]billing.Refund, bool, error) {
+	rows, err := t.q.ListRefunds(ctx, pgdb.ListRefundsParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		PaymentID:     paymentID,
+		StartingAfter: pg.StartingAfter,
+		RowLimit:      rowLimit(pg.Limit),
+	})
+	if err != nil {
+		return nil, false, mapErr("list refunds", err)
+	}
+	rows, more := page(rows, pg.Limit)
+	out := make([]billing.Refund, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, refundFromRow(r))
+	}
+	return out, more, nil
+}
+
+func refundFromRow(r pgdb.Refund) billing.Refund {
+	return billing.Refund{
+		ID:         r.ID,
+		Scope:      billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
+		PaymentID:  r.PaymentID,
+		Amount:     r.Amount,
+		Currency:   r.Currency,
+		Status:     r.Status,
+		Reason:     r.Reason,
+		GatewayRef: r.GatewayRef,
+		Created:    r.Created.UTC(),
+		Updated:    r.Updated.UTC(),
+	}
+}
