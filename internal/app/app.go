@@ -17,10 +17,11 @@ import (
 
 // App is the set of use cases over one store.
 type App struct {
-	store    billing.Store
-	now      func() time.Time
-	logger   *slog.Logger
-	gateways Gateways
+	store     billing.Store
+	now       func() time.Time
+	logger    *slog.Logger
+	gateways  Gateways
+	publicURL string
 }
 
 // New returns an App. now is the clock (time.Now in production); every time

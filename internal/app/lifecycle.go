@@ -131,9 +131,6 @@ func (a *App) saveSubscription(ctx context.Context, tx billing.Tx, before, after
 // invoice (if any): the trial notice, the trial end, the period end, a
 // retry, a reconciliation. nil for a subscription with nothing left to do.
 func nextAction(sub billing.Subscription, open []billing.Invoice) *time.Time {
-	if sub.Status.Terminal() {
-		return nil
-	}
 	var best *time.Time
 	consider := func(t *time.Time) {
 		if t != nil && (best == nil || t.Before(*best)) {
@@ -141,9 +138,22 @@ func nextAction(sub billing.Subscription, open []billing.Invoice) *time.Time {
 			best = &v
 		}
 	}
+	// An ended subscription has nothing due but the resolution of its
+	// open invoices' payments (reconciliation never stops, DESIGN §6.4).
+	if sub.Status.Terminal() {
+		for i := range open {
+			if open[i].Status == billing.InvoiceOpen {
+				consider(open[i].NextAttemptAt)
+			}
+		}
+		return best
+	}
 	if sub.Status == billing.SubscriptionTrialing && sub.TrialEnd != nil && sub.CycleIndex == 0 {
 		if !sub.TrialWillEndSent {
 			notice := sub.TrialEnd.Add(-trialNotice)
+			if sub.TrialStart != nil && notice.Before(*sub.TrialStart) {
+				notice = *sub.TrialStart // a trial shorter than the notice: tell at once
+			}
 			consider(&notice)
 		}
 		consider(sub.TrialEnd)

@@ -46,7 +46,7 @@ func (a *App) CancelSubscription(ctx context.Context, s billing.Scope, id string
 		if err := a.transition(sub, billing.SubEventCancelNow, m.Settings); err != nil {
 			return "", err
 		}
-		sub.CancellationReason, sub.CanceledAt, sub.EndedAt, sub.NextActionAt = reason, &now, &now, nil
+		sub.CancellationReason, sub.CanceledAt, sub.EndedAt = reason, &now, &now
 		return EventSubscriptionDeleted, nil
 	})
 }
@@ -90,9 +90,7 @@ func (a *App) manage(ctx context.Context, s billing.Scope, id string, fn func(tx
 		if err != nil {
 			return err
 		}
-		if !sub.Status.Terminal() {
-			sub.NextActionAt = nextAction(sub, open)
-		}
+		sub.NextActionAt = nextAction(sub, open)
 		return a.saveSubscription(ctx, tx, &before, &sub, event, now)
 	})
 	return sub, err

@@ -62,7 +62,8 @@ func (a *App) executePayment(ctx context.Context, s billing.Scope, paymentID str
 // settlePayment records a gateway answer on a payment and carries its
 // consequences to the invoice and subscription, in one transaction.
 func (a *App) settlePayment(ctx context.Context, s billing.Scope, paymentID string, res billing.ChargeResult, callErr error) error {
-	return a.store.InTx(ctx, func(tx billing.Tx) error {
+	reversal := false
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		pay, err := tx.GetPayment(ctx, s, paymentID)
 		if err != nil {
 			return fmt.Errorf("read payment %s: %w", paymentID, err)
@@ -117,8 +118,18 @@ func (a *App) settlePayment(ctx context.Context, s billing.Scope, paymentID stri
 			objectType: "payment", objectID: pay.ID, before: before, after: pay}); err != nil {
 			return err
 		}
+		reversal = pay.Status == billing.PaymentSucceeded && sub.Status.Terminal()
 		return a.afterPayment(ctx, tx, merchant, pay, &inv, &sub, now)
 	})
+	if err != nil || !reversal {
+		return err
+	}
+	// Money arrived for a subscription that can no longer take it (it ended
+	// while the payment was unresolved): give it back (DESIGN §6.5).
+	if _, err := a.CreateRefund(ctx, s, CreateRefundParams{Payment: paymentID, Reason: "subscription_ended"}); err != nil {
+		return fmt.Errorf("reverse payment %s: %w", paymentID, err)
+	}
+	return nil
 }
 
 // afterPayment applies a settled payment to its invoice and subscription.
@@ -154,10 +165,10 @@ func (a *App) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchan
 			subEvent = EventSubscriptionUpdated
 		case billing.SubscriptionCanceled, billing.SubscriptionIncompleteExpired:
 			// Money arrived for a subscription that can no longer take it:
-			// the reversal path refunds it (DESIGN §6.5).
-			a.logger.WarnContext(ctx, "payment succeeded on an ended subscription; refund required",
+			// settlePayment refunds it once this transaction commits.
+			a.logger.WarnContext(ctx, "payment succeeded on an ended subscription; refunding it",
 				"payment", pay.ID, "subscription", sub.ID)
-			if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment.reversal_required",
+			if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment.reversal",
 				objectType: "payment", objectID: pay.ID, after: pay}); err != nil {
 				return err
 			}
@@ -207,10 +218,30 @@ func (a *App) afterFailure(ctx context.Context, tx billing.Tx, m billing.Merchan
 			technical++
 		}
 	}
-	if pay.FailureClass == billing.FailureTechnical && technical <= billing.MaxTechnicalRetries {
-		at := now.Add(billing.TechnicalRetryDelay(technical))
-		inv.NextAttemptAt = &at
-		return "", nil
+	if pay.FailureClass == billing.FailureTechnical {
+		if technical <= billing.MaxTechnicalRetries {
+			at := now.Add(billing.TechnicalRetryDelay(technical))
+			inv.NextAttemptAt = &at
+			return "", nil
+		}
+		// The gateway keeps failing for reasons that are not the
+		// customer's: a system failure, handled by the merchant's policy
+		// (past_due and an alert by default), never as a decline.
+		inv.NextAttemptAt = nil
+		a.logger.ErrorContext(ctx, "merchant alert: payments keep failing at the gateway",
+			"merchant", s.MerchantID, "invoice", inv.ID, "subscription", sub.ID, "failures", technical)
+		if !sub.Status.Live() {
+			return "", nil
+		}
+		if err := a.transition(sub, billing.SubEventSystemFailure, m.Settings); err != nil {
+			return "", err
+		}
+		if sub.Status == billing.SubscriptionCanceled {
+			reason, _ := billing.CancellationReasonFor(billing.SubEventSystemFailure)
+			sub.CancellationReason, sub.CanceledAt, sub.EndedAt = reason, &now, &now
+			return EventSubscriptionDeleted, nil
+		}
+		return EventSubscriptionUpdated, nil
 	}
 	if sub.Status == billing.SubscriptionIncomplete {
 		if err := a.transition(sub, billing.SubEventFirstPaymentFailed, m.Settings); err != nil {
@@ -218,8 +249,8 @@ func (a *App) afterFailure(ctx context.Context, tx billing.Tx, m billing.Merchan
 		}
 		sub.EndedAt = &now
 		inv.Status, inv.VoidedAt, inv.NextAttemptAt = billing.InvoiceVoid, &now, nil
-		if err := tx.ReleaseTrials(ctx, s, sub.ID); err != nil {
-			return "", fmt.Errorf("release trials: %w", err)
+		if err := a.releaseRedemptions(ctx, tx, sub); err != nil {
+			return "", err
 		}
 		if err := a.emit(ctx, tx, s, EventInvoiceVoided, "invoice", inv.ID, inv, now); err != nil {
 			return "", err

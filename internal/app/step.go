@@ -150,6 +150,15 @@ func (a *App) touchInvoice(ctx context.Context, tx billing.Tx, sub *billing.Subs
 // endTrial ends a trial: without a payment method the merchant's policy
 // cancels or pauses; with one, the first period is invoiced and charged.
 func (a *App) endTrial(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, before billing.Subscription, due time.Time) (*gatewayCall, error) {
+	if sub.CancelAtPeriodEnd {
+		// Canceled during the trial: it ends with the trial, uncharged.
+		if err := a.transition(sub, billing.SubEventCancelNow, m.Settings); err != nil {
+			return nil, err
+		}
+		end := *sub.TrialEnd
+		sub.EndedAt, sub.NextActionAt = &end, nil
+		return nil, a.saveSubscription(ctx, tx, &before, sub, EventSubscriptionDeleted, end)
+	}
 	if sub.PaymentMethodID == "" {
 		if err := a.transition(sub, billing.SubEventTrialEndedNoPaymentMethod, m.Settings); err != nil {
 			return nil, err
@@ -209,6 +218,12 @@ func (a *App) startCycle(ctx context.Context, tx billing.Tx, m billing.Merchant,
 	inv, err := a.invoicePeriod(ctx, tx, m, sub, reason, at)
 	if err != nil {
 		return nil, err
+	}
+	if inv.Status == billing.InvoicePaid && sub.Status == billing.SubscriptionTrialing {
+		// Nothing to charge at the trial's end (a coupon covered it).
+		if err := a.transition(sub, billing.SubEventTrialEndedPaid, m.Settings); err != nil {
+			return nil, err
+		}
 	}
 	var call *gatewayCall
 	if sub.Status != billing.SubscriptionUnpaid && sub.PaymentMethodID != "" {

@@ -89,7 +89,7 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 		sub = billing.Subscription{
 			ID: billing.NewID(billing.PrefixSubscription, a.Now()), Scope: s, CustomerID: cus.ID,
 			TestClockID: cus.TestClockID, Items: items, Currency: currency, Recurring: recurring,
-			MaxCycles: p.MaxCycles, Metadata: orEmpty(p.Metadata), Created: a.Now(),
+			MaxCycles: p.MaxCycles, Metadata: orEmpty(p.Metadata), Created: now,
 		}
 		if p.PaymentMethod != "" {
 			pm, err := tx.GetPaymentMethod(ctx, s, p.PaymentMethod)
@@ -141,10 +141,19 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 		if err != nil {
 			return err
 		}
-		paymentID = pay.ID
 		before := sub
+		event := ""
+		if pay == nil {
+			// Nothing to charge (a coupon covered it): paid at finalization.
+			if err := a.transition(&sub, billing.SubEventPaymentSucceeded, merchant.Settings); err != nil {
+				return err
+			}
+			event = EventSubscriptionUpdated
+		} else {
+			paymentID = pay.ID
+		}
 		sub.NextActionAt = nextAction(sub, []billing.Invoice{inv})
-		return a.saveSubscription(ctx, tx, &before, &sub, "", now)
+		return a.saveSubscription(ctx, tx, &before, &sub, event, now)
 	})
 	if err != nil {
 		return billing.Subscription{}, err
@@ -237,6 +246,7 @@ func (a *App) claimTrial(ctx context.Context, tx billing.Tx, s billing.Scope, cu
 // applyCoupon attaches a coupon (directly or through a promotion code).
 func (a *App) applyCoupon(ctx context.Context, tx billing.Tx, s billing.Scope, sub *billing.Subscription, couponID, code string, now time.Time) error {
 	param := "coupon"
+	promoID := ""
 	if code != "" {
 		param = "promotion_code"
 		l, _, err := tx.ListPromotionCodes(ctx, s, billing.PromotionCodeFilter{Code: NormalizeCode(code)}, billing.Page{Limit: 1})
@@ -247,7 +257,7 @@ func (a *App) applyCoupon(ctx context.Context, tx billing.Tx, s billing.Scope, s
 			(l[0].MaxRedemptions > 0 && l[0].TimesRedeemed >= l[0].MaxRedemptions) {
 			return billing.Invalid(param, billing.CodeParameterInvalid, "promotion code %q is not valid", code)
 		}
-		couponID = l[0].CouponID
+		couponID, promoID = l[0].CouponID, l[0].ID
 	}
 	if couponID == "" {
 		return nil
@@ -262,7 +272,43 @@ func (a *App) applyCoupon(ctx context.Context, tx billing.Tx, s billing.Scope, s
 	if c.AmountOff > 0 && c.Currency != sub.Currency {
 		return billing.Invalid(param, billing.CodeParameterInvalid, "coupon %s is in %s, the subscription in %s", c.ID, c.Currency, sub.Currency)
 	}
-	sub.CouponID = c.ID
+	// Count the redemption now; an expired first payment gives it back.
+	if promoID != "" {
+		if err := tx.RedeemPromotionCode(ctx, s, promoID, 1); err != nil {
+			return redemptionError(err, param, code)
+		}
+	}
+	if err := tx.RedeemCoupon(ctx, s, c.ID, 1); err != nil {
+		return redemptionError(err, param, c.ID)
+	}
+	sub.CouponID, sub.PromotionCodeID = c.ID, promoID
+	return nil
+}
+
+func redemptionError(err error, param, what string) error {
+	if errors.Is(err, billing.ErrExhausted) {
+		return billing.Invalid(param, billing.CodeParameterInvalid, "%s has no redemptions left", what)
+	}
+	return fmt.Errorf("redeem %s: %w", what, err)
+}
+
+// releaseRedemptions gives back the trial and coupon a subscription took,
+// when it expires without ever being paid.
+func (a *App) releaseRedemptions(ctx context.Context, tx billing.Tx, sub *billing.Subscription) error {
+	s := sub.Scope
+	if err := tx.ReleaseTrials(ctx, s, sub.ID); err != nil {
+		return fmt.Errorf("release trials: %w", err)
+	}
+	if sub.CouponID != "" {
+		if err := tx.RedeemCoupon(ctx, s, sub.CouponID, -1); err != nil {
+			return fmt.Errorf("release coupon %s: %w", sub.CouponID, err)
+		}
+	}
+	if sub.PromotionCodeID != "" {
+		if err := tx.RedeemPromotionCode(ctx, s, sub.PromotionCodeID, -1); err != nil {
+			return fmt.Errorf("release promotion code %s: %w", sub.PromotionCodeID, err)
+		}
+	}
 	return nil
 }
 

@@ -18,6 +18,7 @@ const (
 	PrefixPayment       = "pay_"
 	PrefixRefund        = "re_"
 	PrefixEvent         = "evt_"
+	PrefixSetupSecret   = "pmss_"
 )
 
 // TestClock is a frozen time that test-mode customers can live on. Advancing
@@ -39,6 +40,33 @@ const (
 	TestClockReady     = "ready"
 	TestClockAdvancing = "advancing"
 )
+
+// Setup statuses.
+const (
+	SetupPending   = "pending"
+	SetupSucceeded = "succeeded"
+	SetupFailed    = "failed"
+	SetupExpired   = "expired"
+)
+
+// PaymentMethodSetup is a round trip that saves a card: the customer goes
+// to the gateway's card page (or the sim's) and comes back to ReturnURL;
+// cuota verifies the result with the gateway, never trusting the redirect.
+// SecretHash is the hash of the secret in the page's URL.
+type PaymentMethodSetup struct {
+	ID              string    `json:"id"`
+	Scope           Scope     `json:"scope"`
+	CustomerID      string    `json:"customer_id"`
+	Gateway         string    `json:"gateway"`
+	ReturnURL       string    `json:"return_url"`
+	SecretHash      string    `json:"-"`
+	Status          string    `json:"status"`
+	PaymentMethodID string    `json:"payment_method_id"`
+	FailureMessage  string    `json:"failure_message"`
+	ExpiresAt       time.Time `json:"expires_at"`
+	Created         time.Time `json:"created"`
+	Updated         time.Time `json:"updated"`
+}
 
 // PaymentMethod is a saved way to pay: a gateway's token, never card data.
 type PaymentMethod struct {
@@ -112,8 +140,9 @@ type Subscription struct {
 	PendingChange      *PendingChange     `json:"pending_change"`
 	PendingLines       []InvoiceLine      `json:"pending_lines"` // prorations for the next invoice
 	CouponID           string             `json:"coupon_id"`
-	DiscountEnd        *time.Time         `json:"discount_end"`  // repeating coupons stop applying at this time
-	DiscountUsed       bool               `json:"discount_used"` // a once coupon was applied
+	PromotionCodeID    string             `json:"promotion_code_id"` // the code that brought the coupon, if any
+	DiscountEnd        *time.Time         `json:"discount_end"`      // repeating coupons stop applying at this time
+	DiscountUsed       bool               `json:"discount_used"`     // a once coupon was applied
 	NextActionAt       *time.Time         `json:"next_action_at"`
 	Metadata           Metadata           `json:"metadata"`
 	Created            time.Time          `json:"created"`

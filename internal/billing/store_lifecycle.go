@@ -43,6 +43,22 @@ type LifecycleTx interface {
 	// UpdateMerchantSettings replaces a merchant's settings.
 	UpdateMerchantSettings(ctx context.Context, merchantID string, s MerchantSettings) error
 
+	// RedeemCoupon adds delta (1 or -1) to a coupon's redemptions. Taking
+	// one past MaxRedemptions (or below zero) changes nothing and returns
+	// ErrExhausted.
+	RedeemCoupon(ctx context.Context, s Scope, id string, delta int64) error
+	// RedeemPromotionCode is RedeemCoupon for a promotion code.
+	RedeemPromotionCode(ctx context.Context, s Scope, id string, delta int64) error
+
+	CreateSetup(ctx context.Context, st PaymentMethodSetup) error
+	GetSetup(ctx context.Context, s Scope, id string) (PaymentMethodSetup, error)
+	// GetSetupByID finds a setup in any scope (the hosted page knows only
+	// the id and checks the secret).
+	GetSetupByID(ctx context.Context, id string) (PaymentMethodSetup, error)
+	// UpdateSetup writes status, payment method, failure message and
+	// updated, only while the setup is pending; otherwise ErrNotFound.
+	UpdateSetup(ctx context.Context, st PaymentMethodSetup) error
+
 	CreateTestClock(ctx context.Context, c TestClock) error
 	GetTestClock(ctx context.Context, s Scope, id string) (TestClock, error)
 	// UpdateTestClock writes frozen time, status and updated.
@@ -125,6 +141,14 @@ type LifecycleTx interface {
 	// and reconciliation reports).
 	ListSimCharges(ctx context.Context) ([]SimCharge, error)
 }
+
+// ErrExhausted is returned by RedeemCoupon and RedeemPromotionCode when no
+// redemption is left.
+var ErrExhausted = errExhausted{}
+
+type errExhausted struct{}
+
+func (errExhausted) Error() string { return "no redemptions left" }
 
 // ErrVersionConflict is returned by UpdateSubscription when the row changed
 // since it was read: another process handled it first.

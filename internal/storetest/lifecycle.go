@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -13,9 +15,10 @@ import (
 	"github.com/cuota/cuota/internal/billing"
 )
 
-// This file holds the tests of billing.LifecycleTx: merchant settings, test
-// clocks, payment methods, subscriptions, trial claims, invoices, payments,
-// refunds, events and the simulated gateway's ledger.
+// This file holds the tests of billing.LifecycleTx: merchants' settings,
+// coupon and promotion code redemptions, payment method setups, test clocks,
+// payment methods, subscriptions, trial claims, invoices, payments, refunds,
+// events and the simulated gateway's ledger.
 
 // exerciseLifecycle runs the lifecycle groups. Like the groups in Exercise,
 // each is a plain subtest whose leaves run in parallel.
@@ -23,6 +26,36 @@ func exerciseLifecycle(t *testing.T, setup setupFunc) {
 	t.Helper()
 
 	t.Run("MerchantSettings", func(t *testing.T) { exerciseMerchantSettings(t, setup) })
+	t.Run("Redemption", func(t *testing.T) {
+		exerciseRedemption(t, setup, "Coupon", redeemKind[billing.Coupon]{
+			create: func(t *testing.T, tx billing.Tx, s billing.Scope, at time.Time, maxRedemptions, timesRedeemed int64) billing.Coupon {
+				t.Helper()
+				return newCoupon(t, tx, s, at, func(c *billing.Coupon) {
+					c.MaxRedemptions = maxRedemptions
+					c.TimesRedeemed = timesRedeemed
+				})
+			},
+			id:       func(v billing.Coupon) string { return v.ID },
+			get:      billing.Tx.GetCoupon,
+			redeem:   billing.Tx.RedeemCoupon,
+			setTimes: func(v *billing.Coupon, n int64) { v.TimesRedeemed = n },
+		})
+		exerciseRedemption(t, setup, "PromotionCode", redeemKind[billing.PromotionCode]{
+			create: func(t *testing.T, tx billing.Tx, s billing.Scope, at time.Time, maxRedemptions, timesRedeemed int64) billing.PromotionCode {
+				t.Helper()
+				c := newCoupon(t, tx, s, at)
+				return newPromotionCode(t, tx, s, c.ID, at, func(p *billing.PromotionCode) {
+					p.MaxRedemptions = maxRedemptions
+					p.TimesRedeemed = timesRedeemed
+				})
+			},
+			id:       func(v billing.PromotionCode) string { return v.ID },
+			get:      billing.Tx.GetPromotionCode,
+			redeem:   billing.Tx.RedeemPromotionCode,
+			setTimes: func(v *billing.PromotionCode, n int64) { v.TimesRedeemed = n },
+		})
+	})
+	t.Run("Setup", func(t *testing.T) { exerciseSetup(t, setup) })
 	t.Run("TestClock", func(t *testing.T) {
 		exerciseScoped(t, setup, testClockKind())
 		exerciseTestClock(t, setup)
@@ -199,6 +232,255 @@ func exerciseMerchantSettings(t *testing.T, setup setupFunc) {
 		err := tx.UpdateMerchantSettings(ctx, billing.NewID(billing.PrefixMerchant, b.clock.next()), customMerchantSettings())
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		tx.rollback(t)
+	})
+}
+
+//
+// Coupon and promotion code redemptions
+//
+
+// redeemKind describes a redeemable object (a coupon, a promotion code) to
+// exerciseRedemption.
+type redeemKind[T any] struct {
+	// create inserts an object allowing maxRedemptions (0 = unlimited) that
+	// was redeemed timesRedeemed times.
+	create   func(t *testing.T, tx billing.Tx, s billing.Scope, at time.Time, maxRedemptions, timesRedeemed int64) T
+	id       func(v T) string
+	get      func(tx billing.Tx, ctx context.Context, s billing.Scope, id string) (T, error)
+	redeem   func(tx billing.Tx, ctx context.Context, s billing.Scope, id string, delta int64) error
+	setTimes func(v *T, n int64)
+}
+
+func exerciseRedemption[T any](t *testing.T, setup setupFunc, name string, k redeemKind[T]) {
+	t.Helper()
+
+	t.Run(name, func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		tx := begin(t, b.store)
+		limited := k.create(t, tx, b.scope, b.clock.next(), 3, 1)
+		unlimited := k.create(t, tx, b.scope, b.clock.next(), 0, 0)
+		unused := k.create(t, tx, b.scope, b.clock.next(), 5, 0)
+		sibling := k.create(t, tx, b.scope, b.clock.next(), 3, 1)
+		tx.commit(t)
+
+		// requireTimes checks that the store holds v redeemed n times and
+		// otherwise unchanged.
+		requireTimes := func(msg string, v T, n int64) {
+			t.Helper()
+			tx := begin(t, b.store)
+			got, err := k.get(tx, ctx, b.scope, k.id(v))
+			require.NoError(t, err)
+			want := v
+			k.setTimes(&want, n)
+			require.Equal(t, want, got, msg)
+			tx.commit(t)
+		}
+		requireExhausted := func(err error, msg string) {
+			t.Helper()
+			require.ErrorIs(t, err, billing.ErrExhausted, msg)
+			require.NotErrorIs(t, err, billing.ErrNotFound, msg)
+		}
+
+		tx = begin(t, b.store)
+		require.NoError(t, k.redeem(tx, ctx, b.scope, k.id(limited), 1))
+		require.NoError(t, k.redeem(tx, ctx, b.scope, k.id(limited), 1))
+		requireExhausted(k.redeem(tx, ctx, b.scope, k.id(limited), 1), "one past MaxRedemptions")
+		tx.commit(t)
+		requireTimes("redeemed up to MaxRedemptions, not past it", limited, 3)
+
+		tx = begin(t, b.store)
+		require.NoError(t, k.redeem(tx, ctx, b.scope, k.id(limited), -1))
+		tx.commit(t)
+		requireTimes("a redemption given back", limited, 2)
+
+		tx = begin(t, b.store)
+		requireExhausted(k.redeem(tx, ctx, b.scope, k.id(unused), -1), "below zero")
+		tx.commit(t)
+		requireTimes("never below zero", unused, 0)
+
+		tx = begin(t, b.store)
+		for range 7 {
+			require.NoError(t, k.redeem(tx, ctx, b.scope, k.id(unlimited), 1))
+		}
+		tx.commit(t)
+		requireTimes("MaxRedemptions 0 is unlimited", unlimited, 7)
+
+		tx = begin(t, b.store)
+		require.NoError(t, k.redeem(tx, ctx, b.scope, k.id(limited), 1))
+		tx.rollback(t)
+		requireTimes("a rolled-back redemption", limited, 2)
+
+		// Other scopes and unknown ids are not found, not exhausted.
+		tx = begin(t, b.store)
+		for _, s := range []billing.Scope{b.live, b.other} {
+			for _, delta := range []int64{1, -1} {
+				err := k.redeem(tx, ctx, s, k.id(limited), delta)
+				require.ErrorIs(t, err, billing.ErrNotFound, "redeem %+d in scope %+v", delta, s)
+				require.NotErrorIs(t, err, billing.ErrExhausted)
+			}
+		}
+		for _, delta := range []int64{1, -1} {
+			err := k.redeem(tx, ctx, b.scope, "unknown_0123456789", delta)
+			require.ErrorIs(t, err, billing.ErrNotFound, "redeem %+d of an unknown id", delta)
+			require.NotErrorIs(t, err, billing.ErrExhausted)
+		}
+		tx.commit(t)
+
+		requireTimes("redemptions through another scope changed nothing", limited, 2)
+		requireTimes("redeeming one leaves the others alone", sibling, 1)
+	})
+}
+
+//
+// Payment method setups
+//
+
+func exerciseSetup(t *testing.T, setup setupFunc) {
+	t.Helper()
+
+	t.Run("CreateGetAndGetByID", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		tx := begin(t, b.store)
+		cus := newCustomer(t, tx, b.scope, b.clock.next())
+		st := newSetup(t, tx, b.scope, cus.ID, b.clock.next())
+		failed := newSetup(t, tx, b.scope, cus.ID, b.clock.next(), func(st *billing.PaymentMethodSetup) {
+			st.Gateway = billing.GatewayFlow
+			st.ReturnURL = ""
+			st.Status = billing.SetupFailed
+			st.FailureMessage = "tarjeta rechazada por el emisor"
+		})
+		liveCus := newCustomer(t, tx, b.live, b.clock.next())
+		live := newSetup(t, tx, b.live, liveCus.ID, b.clock.next())
+		otherCus := newCustomer(t, tx, b.other, b.clock.next())
+		other := newSetup(t, tx, b.other, otherCus.ID, b.clock.next())
+		tx.commit(t)
+
+		unknown := buildSetup(b.scope, cus.ID, b.clock.next()).ID
+
+		tx = begin(t, b.store)
+		for _, want := range []billing.PaymentMethodSetup{st, failed, live, other} {
+			got, err := tx.GetSetup(ctx, want.Scope, want.ID)
+			require.NoError(t, err)
+			require.Equal(t, want, got, "the secret hash is stored too")
+
+			got, err = tx.GetSetupByID(ctx, want.ID)
+			require.NoError(t, err)
+			require.Equal(t, want, got, "found by id in any scope")
+		}
+		for _, s := range []billing.Scope{b.live, b.other} {
+			_, err := tx.GetSetup(ctx, s, st.ID)
+			require.ErrorIs(t, err, billing.ErrNotFound, "get in scope %+v", s)
+		}
+		_, err := tx.GetSetup(ctx, b.scope, unknown)
+		require.ErrorIs(t, err, billing.ErrNotFound)
+		_, err = tx.GetSetupByID(ctx, unknown)
+		require.ErrorIs(t, err, billing.ErrNotFound)
+		tx.commit(t)
+
+		// Ids are unique across scopes.
+		for _, s := range []billing.Scope{b.scope, b.live, b.other} {
+			tx = begin(t, b.store)
+			c := newCustomer(t, tx, s, b.clock.next())
+			dup := buildSetup(s, c.ID, b.clock.next())
+			dup.ID = st.ID
+			requireUniqueViolation(t, tx.CreateSetup(ctx, dup), "payment_method_setups_pkey")
+			tx.rollback(t)
+		}
+	})
+
+	t.Run("UpdateOnlyWhilePending", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		tx := begin(t, b.store)
+		cus := newCustomer(t, tx, b.scope, b.clock.next())
+		otherCus := newCustomer(t, tx, b.scope, b.clock.next())
+		pm := newPaymentMethod(t, tx, b.scope, cus.ID, b.clock.next())
+		st := newSetup(t, tx, b.scope, cus.ID, b.clock.next())
+		toFail := newSetup(t, tx, b.scope, cus.ID, b.clock.next())
+		toExpire := newSetup(t, tx, b.scope, cus.ID, b.clock.next())
+		sibling := newSetup(t, tx, b.scope, cus.ID, b.clock.next())
+		tx.commit(t)
+
+		requireSetup := func(msg string, want billing.PaymentMethodSetup) {
+			t.Helper()
+			tx := begin(t, b.store)
+			got, err := tx.GetSetup(ctx, want.Scope, want.ID)
+			require.NoError(t, err)
+			require.Equal(t, want, got, msg)
+			tx.commit(t)
+		}
+
+		u := st
+		// Mutable.
+		u.Status = billing.SetupSucceeded
+		u.PaymentMethodID = pm.ID
+		u.FailureMessage = ""
+		u.Updated = b.clock.next()
+		want := u
+		// Immutable: the store must ignore these.
+		u.CustomerID = otherCus.ID
+		u.Gateway = billing.GatewayStripe
+		u.ReturnURL = "https://evil.example.com/"
+		u.SecretHash = strings.Repeat("0", 64)
+		u.ExpiresAt = b.clock.next()
+		u.Created = b.clock.next()
+
+		f := toFail
+		f.Status = billing.SetupFailed
+		f.FailureMessage = "fondos insuficientes"
+		f.Updated = b.clock.next()
+
+		e := toExpire
+		e.Status = billing.SetupExpired
+		e.Updated = b.clock.next()
+
+		tx = begin(t, b.store)
+		require.NoError(t, tx.UpdateSetup(ctx, u))
+		require.NoError(t, tx.UpdateSetup(ctx, f))
+		require.NoError(t, tx.UpdateSetup(ctx, e))
+		tx.commit(t)
+		requireSetup("succeeded", want)
+		requireSetup("failed", f)
+		requireSetup("expired", e)
+
+		// Once it is no longer pending, a setup is final.
+		tx = begin(t, b.store)
+		for _, done := range []billing.PaymentMethodSetup{want, f, e} {
+			again := done
+			again.Status = billing.SetupPending
+			again.PaymentMethodID = ""
+			again.FailureMessage = "again"
+			again.Updated = b.clock.next()
+			require.ErrorIs(t, tx.UpdateSetup(ctx, again), billing.ErrNotFound, "update of a %s setup", done.Status)
+			again.Status = billing.SetupSucceeded
+			again.PaymentMethodID = pm.ID
+			require.ErrorIs(t, tx.UpdateSetup(ctx, again), billing.ErrNotFound, "update of a %s setup", done.Status)
+		}
+		tx.commit(t)
+		requireSetup("a succeeded setup is final", want)
+		requireSetup("a failed setup is final", f)
+		requireSetup("an expired setup is final", e)
+
+		// Other scopes and unknown ids are not found.
+		tx = begin(t, b.store)
+		for _, s := range []billing.Scope{b.live, b.other} {
+			moved := sibling
+			moved.Scope = s
+			moved.Status = billing.SetupSucceeded
+			moved.PaymentMethodID = pm.ID
+			require.ErrorIs(t, tx.UpdateSetup(ctx, moved), billing.ErrNotFound, "update in scope %+v", s)
+		}
+		require.ErrorIs(t, tx.UpdateSetup(ctx, buildSetup(b.scope, cus.ID, b.clock.next())), billing.ErrNotFound)
+		tx.commit(t)
+		requireSetup("updating one setup leaves the others alone", sibling)
 	})
 }
 
@@ -2205,6 +2487,35 @@ func newBillingTestClock(t *testing.T, tx billing.Tx, s billing.Scope, at time.T
 	}
 	require.NoError(t, tx.CreateTestClock(t.Context(), c))
 	return c
+}
+
+// buildSetup returns a pending setup, expiring in an hour.
+func buildSetup(s billing.Scope, customerID string, at time.Time) billing.PaymentMethodSetup {
+	id := billing.NewID(billing.PrefixSetup, at)
+	sum := sha256.Sum256([]byte(billing.PrefixSetupSecret + id))
+	return billing.PaymentMethodSetup{
+		ID:         id,
+		Scope:      s,
+		CustomerID: customerID,
+		Gateway:    billing.GatewaySim,
+		ReturnURL:  "https://propiedades.example.cl/cuenta/tarjeta?volver=1&nota=sí",
+		SecretHash: hex.EncodeToString(sum[:]),
+		Status:     billing.SetupPending,
+		ExpiresAt:  at.Add(time.Hour + 3*time.Microsecond),
+		Created:    at,
+		Updated:    at.Add(90*time.Second + 7*time.Microsecond),
+	}
+}
+
+func newSetup(t *testing.T, tx billing.Tx, s billing.Scope, customerID string, at time.Time, mutate ...func(*billing.PaymentMethodSetup)) billing.PaymentMethodSetup {
+	t.Helper()
+
+	st := buildSetup(s, customerID, at)
+	for _, m := range mutate {
+		m(&st)
+	}
+	require.NoError(t, tx.CreateSetup(t.Context(), st))
+	return st
 }
 
 func buildPaymentMethod(s billing.Scope, customerID string, at time.Time) billing.PaymentMethod {

@@ -41,7 +41,7 @@ INSERT INTO subscriptions (id, merchant_id, mode, version, customer_id, test_clo
     currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start,
     current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at,
     cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used,
-    next_action_at, pending_lines, metadata, created, updated)
+    next_action_at, pending_lines, promotion_code_id, metadata, created, updated)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), 1, sqlc.arg(customer_id), sqlc.arg(test_clock_id),
     sqlc.arg(status), sqlc.arg(items), sqlc.arg(price_ids), sqlc.arg(currency), sqlc.arg(interval),
     sqlc.arg(interval_count), sqlc.arg(payment_method_id), sqlc.arg(billing_anchor), sqlc.arg(cycle_index),
@@ -49,7 +49,7 @@ VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), 1, sqlc.arg(custome
     sqlc.arg(trial_will_end_sent), sqlc.arg(cancel_at_period_end), sqlc.narg(cancel_at), sqlc.narg(canceled_at),
     sqlc.arg(cancellation_reason), sqlc.narg(ended_at), sqlc.arg(max_cycles), sqlc.narg(end_date),
     sqlc.arg(pending_change), sqlc.arg(coupon_id), sqlc.narg(discount_end), sqlc.arg(discount_used),
-    sqlc.narg(next_action_at), sqlc.arg(pending_lines), sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated));
+    sqlc.narg(next_action_at), sqlc.arg(pending_lines), sqlc.arg(promotion_code_id), sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated));
 
 -- name: GetSubscription :one
 SELECT * FROM subscriptions WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
@@ -67,7 +67,7 @@ UPDATE subscriptions SET
     ended_at = sqlc.narg(ended_at), max_cycles = sqlc.arg(max_cycles), end_date = sqlc.narg(end_date),
     pending_change = sqlc.arg(pending_change), coupon_id = sqlc.arg(coupon_id), discount_end = sqlc.narg(discount_end),
     discount_used = sqlc.arg(discount_used), next_action_at = sqlc.narg(next_action_at),
-    pending_lines = sqlc.arg(pending_lines), metadata = sqlc.arg(metadata),
+    pending_lines = sqlc.arg(pending_lines), promotion_code_id = sqlc.arg(promotion_code_id), metadata = sqlc.arg(metadata),
     updated = sqlc.arg(updated)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id) AND version = sqlc.arg(version);
 
@@ -218,3 +218,35 @@ SELECT COUNT(*) FROM sim_charges WHERE token = sqlc.arg(token) AND outcome = sql
 
 -- name: ListSimCharges :many
 SELECT * FROM sim_charges ORDER BY seq, key;
+
+-- name: RedeemCoupon :execrows
+-- Counts one redemption (delta 1) unless that would pass max_redemptions,
+-- or gives one back (delta -1).
+UPDATE coupons SET times_redeemed = times_redeemed + sqlc.arg(delta)
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id)
+  AND times_redeemed + sqlc.arg(delta) >= 0
+  AND (max_redemptions = 0 OR times_redeemed + sqlc.arg(delta) <= max_redemptions);
+
+-- name: RedeemPromotionCode :execrows
+UPDATE promotion_codes SET times_redeemed = times_redeemed + sqlc.arg(delta)
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id)
+  AND times_redeemed + sqlc.arg(delta) >= 0
+  AND (max_redemptions = 0 OR times_redeemed + sqlc.arg(delta) <= max_redemptions);
+
+-- name: CreateSetup :exec
+INSERT INTO payment_method_setups (id, merchant_id, mode, customer_id, gateway, return_url, secret_hash, status,
+    payment_method_id, failure_message, expires_at, created, updated)
+VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(customer_id), sqlc.arg(gateway),
+    sqlc.arg(return_url), sqlc.arg(secret_hash), sqlc.arg(status), sqlc.arg(payment_method_id),
+    sqlc.arg(failure_message), sqlc.arg(expires_at), sqlc.arg(created), sqlc.arg(updated));
+
+-- name: GetSetup :one
+SELECT * FROM payment_method_setups WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: GetSetupByID :one
+SELECT * FROM payment_method_setups WHERE id = sqlc.arg(id);
+
+-- name: UpdateSetup :execrows
+UPDATE payment_method_setups SET status = sqlc.arg(status), payment_method_id = sqlc.arg(payment_method_id),
+    failure_message = sqlc.arg(failure_message), updated = sqlc.arg(updated)
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id) AND status = 'pending';

@@ -288,12 +288,55 @@ func (q *Queries) CreateRefund(ctx context.Context, arg CreateRefundParams) erro
 	return err
 }
 
+const createSetup = `-- name: CreateSetup :exec
+INSERT INTO payment_method_setups (id, merchant_id, mode, customer_id, gateway, return_url, secret_hash, status,
+    payment_method_id, failure_message, expires_at, created, updated)
+VALUES ($1, $2, $3, $4, $5,
+    $6, $7, $8, $9,
+    $10, $11, $12, $13)
+`
+
+type CreateSetupParams struct {
+	ID              string
+	MerchantID      string
+	Mode            string
+	CustomerID      string
+	Gateway         string
+	ReturnUrl       string
+	SecretHash      string
+	Status          string
+	PaymentMethodID string
+	FailureMessage  string
+	ExpiresAt       time.Time
+	Created         time.Time
+	Updated         time.Time
+}
+
+func (q *Queries) CreateSetup(ctx context.Context, arg CreateSetupParams) error {
+	_, err := q.db.Exec(ctx, createSetup,
+		arg.ID,
+		arg.MerchantID,
+		arg.Mode,
+		arg.CustomerID,
+		arg.Gateway,
+		arg.ReturnUrl,
+		arg.SecretHash,
+		arg.Status,
+		arg.PaymentMethodID,
+		arg.FailureMessage,
+		arg.ExpiresAt,
+		arg.Created,
+		arg.Updated,
+	)
+	return err
+}
+
 const createSubscription = `-- name: CreateSubscription :exec
 INSERT INTO subscriptions (id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids,
     currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start,
     current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at,
     cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used,
-    next_action_at, pending_lines, metadata, created, updated)
+    next_action_at, pending_lines, promotion_code_id, metadata, created, updated)
 VALUES ($1, $2, $3, 1, $4, $5,
     $6, $7, $8, $9, $10,
     $11, $12, $13, $14,
@@ -301,7 +344,7 @@ VALUES ($1, $2, $3, 1, $4, $5,
     $19, $20, $21, $22,
     $23, $24, $25, $26,
     $27, $28, $29, $30,
-    $31, $32, $33, $34, $35)
+    $31, $32, $33, $34, $35, $36)
 `
 
 type CreateSubscriptionParams struct {
@@ -337,6 +380,7 @@ type CreateSubscriptionParams struct {
 	DiscountUsed       bool
 	NextActionAt       *time.Time
 	PendingLines       string
+	PromotionCodeID    string
 	Metadata           string
 	Created            time.Time
 	Updated            time.Time
@@ -376,6 +420,7 @@ func (q *Queries) CreateSubscription(ctx context.Context, arg CreateSubscription
 		arg.DiscountUsed,
 		arg.NextActionAt,
 		arg.PendingLines,
+		arg.PromotionCodeID,
 		arg.Metadata,
 		arg.Created,
 		arg.Updated,
@@ -415,7 +460,7 @@ func (q *Queries) CreateTestClock(ctx context.Context, arg CreateTestClockParams
 }
 
 const dueSubscriptions = `-- name: DueSubscriptions :many
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines FROM subscriptions
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id FROM subscriptions
 WHERE test_clock_id = $1 AND next_action_at IS NOT NULL AND next_action_at <= $2
 ORDER BY next_action_at, id
 LIMIT $3
@@ -473,6 +518,7 @@ func (q *Queries) DueSubscriptions(ctx context.Context, arg DueSubscriptionsPara
 			&i.Created,
 			&i.Updated,
 			&i.PendingLines,
+			&i.PromotionCodeID,
 		); err != nil {
 			return nil, err
 		}
@@ -650,6 +696,62 @@ func (q *Queries) GetRefund(ctx context.Context, arg GetRefundParams) (Refund, e
 	return i, err
 }
 
+const getSetup = `-- name: GetSetup :one
+SELECT id, merchant_id, mode, customer_id, gateway, return_url, secret_hash, status, payment_method_id, failure_message, expires_at, created, updated FROM payment_method_setups WHERE merchant_id = $1 AND mode = $2 AND id = $3
+`
+
+type GetSetupParams struct {
+	MerchantID string
+	Mode       string
+	ID         string
+}
+
+func (q *Queries) GetSetup(ctx context.Context, arg GetSetupParams) (PaymentMethodSetup, error) {
+	row := q.db.QueryRow(ctx, getSetup, arg.MerchantID, arg.Mode, arg.ID)
+	var i PaymentMethodSetup
+	err := row.Scan(
+		&i.ID,
+		&i.MerchantID,
+		&i.Mode,
+		&i.CustomerID,
+		&i.Gateway,
+		&i.ReturnUrl,
+		&i.SecretHash,
+		&i.Status,
+		&i.PaymentMethodID,
+		&i.FailureMessage,
+		&i.ExpiresAt,
+		&i.Created,
+		&i.Updated,
+	)
+	return i, err
+}
+
+const getSetupByID = `-- name: GetSetupByID :one
+SELECT id, merchant_id, mode, customer_id, gateway, return_url, secret_hash, status, payment_method_id, failure_message, expires_at, created, updated FROM payment_method_setups WHERE id = $1
+`
+
+func (q *Queries) GetSetupByID(ctx context.Context, id string) (PaymentMethodSetup, error) {
+	row := q.db.QueryRow(ctx, getSetupByID, id)
+	var i PaymentMethodSetup
+	err := row.Scan(
+		&i.ID,
+		&i.MerchantID,
+		&i.Mode,
+		&i.CustomerID,
+		&i.Gateway,
+		&i.ReturnUrl,
+		&i.SecretHash,
+		&i.Status,
+		&i.PaymentMethodID,
+		&i.FailureMessage,
+		&i.ExpiresAt,
+		&i.Created,
+		&i.Updated,
+	)
+	return i, err
+}
+
 const getSimCharge = `-- name: GetSimCharge :one
 SELECT key, token, amount, currency, outcome, code, ref, refunded, seq, created FROM sim_charges WHERE key = $1
 `
@@ -673,7 +775,7 @@ func (q *Queries) GetSimCharge(ctx context.Context, key string) (SimCharge, erro
 }
 
 const getSubscription = `-- name: GetSubscription :one
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines FROM subscriptions WHERE merchant_id = $1 AND mode = $2 AND id = $3
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id FROM subscriptions WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
 
 type GetSubscriptionParams struct {
@@ -722,6 +824,7 @@ func (q *Queries) GetSubscription(ctx context.Context, arg GetSubscriptionParams
 		&i.Created,
 		&i.Updated,
 		&i.PendingLines,
+		&i.PromotionCodeID,
 	)
 	return i, err
 }
@@ -1125,7 +1228,7 @@ func (q *Queries) ListSimCharges(ctx context.Context) ([]SimCharge, error) {
 }
 
 const listSubscriptions = `-- name: ListSubscriptions :many
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines FROM subscriptions
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id FROM subscriptions
 WHERE merchant_id = $1 AND mode = $2
   AND (CAST($3 AS text) = '' OR customer_id = $3)
   AND (CAST($4 AS text) = '' OR status = $4)
@@ -1203,6 +1306,7 @@ func (q *Queries) ListSubscriptions(ctx context.Context, arg ListSubscriptionsPa
 			&i.Created,
 			&i.Updated,
 			&i.PendingLines,
+			&i.PromotionCodeID,
 		); err != nil {
 			return nil, err
 		}
@@ -1279,6 +1383,62 @@ func (q *Queries) NextInvoiceNumber(ctx context.Context, arg NextInvoiceNumberPa
 	var last int64
 	err := row.Scan(&last)
 	return last, err
+}
+
+const redeemCoupon = `-- name: RedeemCoupon :execrows
+UPDATE coupons SET times_redeemed = times_redeemed + $1
+WHERE merchant_id = $2 AND mode = $3 AND id = $4
+  AND times_redeemed + $1 >= 0
+  AND (max_redemptions = 0 OR times_redeemed + $1 <= max_redemptions)
+`
+
+type RedeemCouponParams struct {
+	Delta      int64
+	MerchantID string
+	Mode       string
+	ID         string
+}
+
+// Counts one redemption (delta 1) unless that would pass max_redemptions,
+// or gives one back (delta -1).
+func (q *Queries) RedeemCoupon(ctx context.Context, arg RedeemCouponParams) (int64, error) {
+	result, err := q.db.Exec(ctx, redeemCoupon,
+		arg.Delta,
+		arg.MerchantID,
+		arg.Mode,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const redeemPromotionCode = `-- name: RedeemPromotionCode :execrows
+UPDATE promotion_codes SET times_redeemed = times_redeemed + $1
+WHERE merchant_id = $2 AND mode = $3 AND id = $4
+  AND times_redeemed + $1 >= 0
+  AND (max_redemptions = 0 OR times_redeemed + $1 <= max_redemptions)
+`
+
+type RedeemPromotionCodeParams struct {
+	Delta      int64
+	MerchantID string
+	Mode       string
+	ID         string
+}
+
+func (q *Queries) RedeemPromotionCode(ctx context.Context, arg RedeemPromotionCodeParams) (int64, error) {
+	result, err := q.db.Exec(ctx, redeemPromotionCode,
+		arg.Delta,
+		arg.MerchantID,
+		arg.Mode,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const releaseTrials = `-- name: ReleaseTrials :exec
@@ -1450,6 +1610,38 @@ func (q *Queries) UpdateRefund(ctx context.Context, arg UpdateRefundParams) (int
 	return result.RowsAffected(), nil
 }
 
+const updateSetup = `-- name: UpdateSetup :execrows
+UPDATE payment_method_setups SET status = $1, payment_method_id = $2,
+    failure_message = $3, updated = $4
+WHERE merchant_id = $5 AND mode = $6 AND id = $7 AND status = 'pending'
+`
+
+type UpdateSetupParams struct {
+	Status          string
+	PaymentMethodID string
+	FailureMessage  string
+	Updated         time.Time
+	MerchantID      string
+	Mode            string
+	ID              string
+}
+
+func (q *Queries) UpdateSetup(ctx context.Context, arg UpdateSetupParams) (int64, error) {
+	result, err := q.db.Exec(ctx, updateSetup,
+		arg.Status,
+		arg.PaymentMethodID,
+		arg.FailureMessage,
+		arg.Updated,
+		arg.MerchantID,
+		arg.Mode,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const updateSimCharge = `-- name: UpdateSimCharge :execrows
 UPDATE sim_charges SET refunded = $1 WHERE key = $2
 `
@@ -1480,9 +1672,9 @@ UPDATE subscriptions SET
     ended_at = $19, max_cycles = $20, end_date = $21,
     pending_change = $22, coupon_id = $23, discount_end = $24,
     discount_used = $25, next_action_at = $26,
-    pending_lines = $27, metadata = $28,
-    updated = $29
-WHERE merchant_id = $30 AND mode = $31 AND id = $32 AND version = $33
+    pending_lines = $27, promotion_code_id = $28, metadata = $29,
+    updated = $30
+WHERE merchant_id = $31 AND mode = $32 AND id = $33 AND version = $34
 `
 
 type UpdateSubscriptionParams struct {
@@ -1513,6 +1705,7 @@ type UpdateSubscriptionParams struct {
 	DiscountUsed       bool
 	NextActionAt       *time.Time
 	PendingLines       string
+	PromotionCodeID    string
 	Metadata           string
 	Updated            time.Time
 	MerchantID         string
@@ -1550,6 +1743,7 @@ func (q *Queries) UpdateSubscription(ctx context.Context, arg UpdateSubscription
 		arg.DiscountUsed,
 		arg.NextActionAt,
 		arg.PendingLines,
+		arg.PromotionCodeID,
 		arg.Metadata,
 		arg.Updated,
 		arg.MerchantID,

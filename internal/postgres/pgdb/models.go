@@ -179,6 +179,22 @@ type PaymentMethod struct {
 	Updated    time.Time
 }
 
+type PaymentMethodSetup struct {
+	ID              string
+	MerchantID      string
+	Mode            string
+	CustomerID      string
+	Gateway         string
+	ReturnUrl       string
+	SecretHash      string
+	Status          string
+	PaymentMethodID string
+	FailureMessage  string
+	ExpiresAt       time.Time
+	Created         time.Time
+	Updated         time.Time
+}
+
 type Price struct {
 	ID                     string
 	MerchantID             string
@@ -290,6 +306,7 @@ type Subscription struct {
 	Created            time.Time
 	Updated            time.Time
 	PendingLines       string
+	PromotionCodeID    string
 }
 
 type TestClock struct {

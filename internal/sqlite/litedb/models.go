@@ -179,6 +179,22 @@ type PaymentMethod struct {
 	Updated    int64
 }
 
+type PaymentMethodSetup struct {
+	ID              string
+	MerchantID      string
+	Mode            string
+	CustomerID      string
+	Gateway         string
+	ReturnUrl       string
+	SecretHash      string
+	Status          string
+	PaymentMethodID string
+	FailureMessage  string
+	ExpiresAt       int64
+	Created         int64
+	Updated         int64
+}
+
 type Price struct {
 	ID                     string
 	MerchantID             string
@@ -290,6 +306,7 @@ type Subscription struct {
 	Created            int64
 	Updated            int64
 	PendingLines       string
+	PromotionCodeID    string
 }
 
 type TestClock struct {

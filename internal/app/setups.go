@@ -1,0 +1,153 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// SetupTTL is how long a payment-method setup link stays usable.
+const SetupTTL = time.Hour
+
+// SetPublicURL sets the address customers' browsers reach cuota at (for
+// hosted pages), e.g. https://billing.example.cl.
+func (a *App) SetPublicURL(u string) { a.publicURL = u }
+
+// CreateSetupParams start saving a card.
+type CreateSetupParams struct {
+	Gateway   string
+	ReturnURL string
+}
+
+// CreateSetup starts a payment-method setup: it returns the setup and the
+// URL to send the customer to. On the sim gateway (test mode) that is
+// cuota's own test-card page; Flow and Stripe will return theirs.
+func (a *App) CreateSetup(ctx context.Context, s billing.Scope, customerID string, p CreateSetupParams) (billing.PaymentMethodSetup, string, error) {
+	var v validator
+	v.required("gateway", p.Gateway)
+	v.required("return_url", p.ReturnURL)
+	if u, err := url.Parse(p.ReturnURL); p.ReturnURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+		v.fail("return_url", billing.CodeParameterInvalid, "return_url must be an absolute http or https URL")
+	}
+	v.maxLen("return_url", p.ReturnURL, 2000)
+	if err := v.err(); err != nil {
+		return billing.PaymentMethodSetup{}, "", err
+	}
+	if _, err := a.gateway(p.Gateway); err != nil {
+		return billing.PaymentMethodSetup{}, "", err
+	}
+	if p.Gateway == billing.GatewaySim {
+		if err := testModeOnly(s, "sim gateway setups"); err != nil {
+			return billing.PaymentMethodSetup{}, "", err
+		}
+	}
+	secret := billing.PrefixSetupSecret + rand.Text()
+	now := a.Now()
+	st := billing.PaymentMethodSetup{ID: billing.NewID(billing.PrefixSetup, now), Scope: s, CustomerID: customerID,
+		Gateway: p.Gateway, ReturnURL: p.ReturnURL, SecretHash: hashSecret(secret), Status: billing.SetupPending,
+		ExpiresAt: now.Add(SetupTTL), Created: now, Updated: now}
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		if _, err := tx.GetCustomer(ctx, s, customerID); err != nil {
+			return notFound(err, "customer", customerID)
+		}
+		if err := tx.CreateSetup(ctx, st); err != nil {
+			return fmt.Errorf("create setup: %w", err)
+		}
+		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment_method_setup.create",
+			objectType: "payment_method_setup", objectID: st.ID, after: st})
+	})
+	if err != nil {
+		return billing.PaymentMethodSetup{}, "", err
+	}
+	return st, a.publicURL + "/sim/setup/" + st.ID + "?secret=" + url.QueryEscape(secret), nil
+}
+
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// GetSetup returns a setup; a pending one past its expiry shows expired.
+func (a *App) GetSetup(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethodSetup, error) {
+	st, err := read(ctx, a, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
+		v, err := tx.GetSetup(ctx, s, id)
+		return v, notFound(err, "payment_method_setup", id)
+	})
+	if err == nil && st.Status == billing.SetupPending && !a.Now().Before(st.ExpiresAt) {
+		st.Status = billing.SetupExpired
+	}
+	return st, err
+}
+
+// SimSetupPage is what the hosted sim card page needs to show.
+type SimSetupPage struct {
+	Setup billing.PaymentMethodSetup
+}
+
+// OpenSimSetup checks a sim setup link (id and secret) and returns the
+// setup it belongs to. Unknown, wrong-secret and finished setups all look
+// the same to the browser: not found.
+func (a *App) OpenSimSetup(ctx context.Context, id, secret string) (billing.PaymentMethodSetup, error) {
+	st, err := read(ctx, a, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
+		return tx.GetSetupByID(ctx, id)
+	})
+	gone := billing.NotFound("payment_method_setup", id)
+	if err != nil || st.Gateway != billing.GatewaySim ||
+		subtle.ConstantTimeCompare([]byte(st.SecretHash), []byte(hashSecret(secret))) != 1 {
+		return billing.PaymentMethodSetup{}, gone
+	}
+	if st.Status != billing.SetupPending || !a.Now().Before(st.ExpiresAt) {
+		return st, billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "this card setup link has expired or was already used")
+	}
+	return st, nil
+}
+
+// CompleteSimSetup finishes a sim setup with the test card the person
+// picked (token "" means they canceled) and returns where to send the
+// browser: the merchant's return_url with setup_id and status added.
+func (a *App) CompleteSimSetup(ctx context.Context, id, secret, token string) (string, error) {
+	st, err := a.OpenSimSetup(ctx, id, secret)
+	if err != nil {
+		return "", err
+	}
+	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "customer:" + st.CustomerID})
+	st.Status = billing.SetupFailed
+	st.FailureMessage = "the customer canceled"
+	if token != "" {
+		pm, err := a.AttachPaymentMethod(ctx, st.Scope, st.CustomerID, AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: token})
+		if e := billing.AsError(err); e != nil {
+			st.FailureMessage = e.Message
+		} else if err != nil {
+			return "", err
+		} else {
+			st.Status, st.PaymentMethodID, st.FailureMessage = billing.SetupSucceeded, pm.ID, ""
+		}
+	}
+	st.Updated = a.Now()
+	err = a.store.InTx(ctx, func(tx billing.Tx) error {
+		if err := tx.UpdateSetup(ctx, st); err != nil {
+			return fmt.Errorf("finish setup %s: %w", st.ID, err)
+		}
+		return a.audit(ctx, tx, change{merchantID: st.Scope.MerchantID, mode: st.Scope.Mode, action: "payment_method_setup." + st.Status,
+			objectType: "payment_method_setup", objectID: st.ID, after: st})
+	})
+	if err != nil {
+		return "", err
+	}
+	u, err := url.Parse(st.ReturnURL)
+	if err != nil {
+		return "", fmt.Errorf("return url of %s: %w", st.ID, err)
+	}
+	q := u.Query()
+	q.Set("setup_id", st.ID)
+	q.Set("status", st.Status)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}

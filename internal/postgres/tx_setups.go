@@ -1,0 +1,92 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/postgres/pgdb"
+)
+
+// RedeemCoupon adds delta to a coupon's redemptions within its limit.
+func (t *tx) RedeemCoupon(ctx context.Context, s billing.Scope, id string, delta int64) error {
+	var n int64
+	err := t.write(ctx, "redeem coupon "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+		var err error
+		n, err = q.RedeemCoupon(ctx, pgdb.RedeemCouponParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+		return err
+	})
+	return redeemed(err, n, "coupon "+id, func() error { _, err := t.GetCoupon(ctx, s, id); return err })
+}
+
+// RedeemPromotionCode adds delta to a promotion code's redemptions within
+// its limit.
+func (t *tx) RedeemPromotionCode(ctx context.Context, s billing.Scope, id string, delta int64) error {
+	var n int64
+	err := t.write(ctx, "redeem promotion code "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+		var err error
+		n, err = q.RedeemPromotionCode(ctx, pgdb.RedeemPromotionCodeParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+		return err
+	})
+	return redeemed(err, n, "promotion code "+id, func() error { _, err := t.GetPromotionCode(ctx, s, id); return err })
+}
+
+// redeemed tells "no such object" from "no redemption left" when a
+// redemption update touched no row.
+func redeemed(err error, n int64, what string, exists func() error) error {
+	if err != nil {
+		return err
+	}
+	if n == 1 {
+		return nil
+	}
+	if err := exists(); err != nil {
+		return err
+	}
+	return fmt.Errorf("postgres: redeem %s: %w", what, billing.ErrExhausted)
+}
+
+// CreateSetup inserts a payment-method setup.
+func (t *tx) CreateSetup(ctx context.Context, st billing.PaymentMethodSetup) error {
+	return t.write(ctx, "create setup "+st.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return q.CreateSetup(ctx, pgdb.CreateSetupParams{ID: st.ID, MerchantID: st.Scope.MerchantID, Mode: string(st.Scope.Mode),
+			CustomerID: st.CustomerID, Gateway: st.Gateway, ReturnUrl: st.ReturnURL, SecretHash: st.SecretHash, Status: st.Status,
+			PaymentMethodID: st.PaymentMethodID, FailureMessage: st.FailureMessage, ExpiresAt: ts(st.ExpiresAt),
+			Created: ts(st.Created), Updated: ts(st.Updated)})
+	})
+}
+
+// GetSetup returns a setup of scope s.
+func (t *tx) GetSetup(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethodSetup, error) {
+	row, err := t.q.GetSetup(ctx, pgdb.GetSetupParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.PaymentMethodSetup{}, mapErr("get setup "+id, err)
+	}
+	return setupFromRow(row), nil
+}
+
+// GetSetupByID returns a setup of any scope.
+func (t *tx) GetSetupByID(ctx context.Context, id string) (billing.PaymentMethodSetup, error) {
+	row, err := t.q.GetSetupByID(ctx, id)
+	if err != nil {
+		return billing.PaymentMethodSetup{}, mapErr("get setup "+id, err)
+	}
+	return setupFromRow(row), nil
+}
+
+// UpdateSetup finishes a pending setup.
+func (t *tx) UpdateSetup(ctx context.Context, st billing.PaymentMethodSetup) error {
+	return t.write(ctx, "update setup "+st.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.UpdateSetup(ctx, pgdb.UpdateSetupParams{Status: st.Status, PaymentMethodID: st.PaymentMethodID,
+			FailureMessage: st.FailureMessage, Updated: ts(st.Updated), MerchantID: st.Scope.MerchantID, Mode: string(st.Scope.Mode), ID: st.ID}))
+	})
+}
+
+func setupFromRow(r pgdb.PaymentMethodSetup) billing.PaymentMethodSetup {
+	return billing.PaymentMethodSetup{ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
+		CustomerID: r.CustomerID, Gateway: r.Gateway, ReturnURL: r.ReturnUrl, SecretHash: r.SecretHash, Status: r.Status,
+		PaymentMethodID: r.PaymentMethodID, FailureMessage: r.FailureMessage, ExpiresAt: r.ExpiresAt.UTC(),
+		Created: r.Created.UTC(), Updated: r.Updated.UTC()}
+}

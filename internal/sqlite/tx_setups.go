@@ -1,0 +1,81 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/sqlite/litedb"
+)
+
+// RedeemCoupon adds delta to a coupon's redemptions within its limit.
+func (t *tx) RedeemCoupon(ctx context.Context, s billing.Scope, id string, delta int64) error {
+	n, err := t.q.RedeemCoupon(ctx, litedb.RedeemCouponParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	return redeemed(ctx, n, err, "coupon "+id, func() error { _, err := t.GetCoupon(ctx, s, id); return err })
+}
+
+// RedeemPromotionCode adds delta to a promotion code's redemptions within
+// its limit.
+func (t *tx) RedeemPromotionCode(ctx context.Context, s billing.Scope, id string, delta int64) error {
+	n, err := t.q.RedeemPromotionCode(ctx, litedb.RedeemPromotionCodeParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	return redeemed(ctx, n, err, "promotion code "+id, func() error { _, err := t.GetPromotionCode(ctx, s, id); return err })
+}
+
+// redeemed tells "no such object" from "no redemption left" when a
+// redemption update touched no row.
+func redeemed(_ context.Context, n int64, err error, what string, exists func() error) error {
+	if err != nil {
+		return dbError(err, "redeem %s", what)
+	}
+	if n == 1 {
+		return nil
+	}
+	if err := exists(); err != nil {
+		return err
+	}
+	return fmt.Errorf("redeem %s: %w", what, billing.ErrExhausted)
+}
+
+// CreateSetup inserts a payment-method setup.
+func (t *tx) CreateSetup(ctx context.Context, st billing.PaymentMethodSetup) error {
+	err := t.q.CreateSetup(ctx, litedb.CreateSetupParams{ID: st.ID, MerchantID: st.Scope.MerchantID, Mode: string(st.Scope.Mode),
+		CustomerID: st.CustomerID, Gateway: st.Gateway, ReturnUrl: st.ReturnURL, SecretHash: st.SecretHash, Status: st.Status,
+		PaymentMethodID: st.PaymentMethodID, FailureMessage: st.FailureMessage, ExpiresAt: micros(st.ExpiresAt),
+		Created: micros(st.Created), Updated: micros(st.Updated)})
+	if err != nil {
+		return dbError(err, "create setup %s", st.ID)
+	}
+	return nil
+}
+
+// GetSetup returns a setup of scope s.
+func (t *tx) GetSetup(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethodSetup, error) {
+	row, err := t.q.GetSetup(ctx, litedb.GetSetupParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.PaymentMethodSetup{}, dbError(err, "get setup %s", id)
+	}
+	return setupFromRow(row), nil
+}
+
+// GetSetupByID returns a setup of any scope.
+func (t *tx) GetSetupByID(ctx context.Context, id string) (billing.PaymentMethodSetup, error) {
+	row, err := t.q.GetSetupByID(ctx, id)
+	if err != nil {
+		return billing.PaymentMethodSetup{}, dbError(err, "get setup %s", id)
+	}
+	return setupFromRow(row), nil
+}
+
+// UpdateSetup finishes a pending setup.
+func (t *tx) UpdateSetup(ctx context.Context, st billing.PaymentMethodSetup) error {
+	n, err := t.q.UpdateSetup(ctx, litedb.UpdateSetupParams{Status: st.Status, PaymentMethodID: st.PaymentMethodID,
+		FailureMessage: st.FailureMessage, Updated: micros(st.Updated), MerchantID: st.Scope.MerchantID, Mode: string(st.Scope.Mode), ID: st.ID})
+	return notFoundIfNone(n, err, "update setup %s", st.ID)
+}
+
+func setupFromRow(r litedb.PaymentMethodSetup) billing.PaymentMethodSetup {
+	return billing.PaymentMethodSetup{ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
+		CustomerID: r.CustomerID, Gateway: r.Gateway, ReturnURL: r.ReturnUrl, SecretHash: r.SecretHash, Status: r.Status,
+		PaymentMethodID: r.PaymentMethodID, FailureMessage: r.FailureMessage, ExpiresAt: fromMicros(r.ExpiresAt),
+		Created: fromMicros(r.Created), Updated: fromMicros(r.Updated)}
+}
