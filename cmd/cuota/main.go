@@ -45,6 +45,8 @@ Usage:
   cuota apikey create --merchant ID --mode test|live
   cuota apikey revoke KEY_ID
   cuota audit verify [--merchant ID]      check the audit hash chains
+  cuota bench renewals --subscriptions N [--database URL]
+                                          measure the renewal pipeline
   cuota version
 
 Run "cuota COMMAND --help" for a command's flags.
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return apikeyCmd(ctx, rest, getenv, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, rest, getenv, stdout, stderr)
+	case "bench":
+		return bench(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "cuota", version)
 		return nil

@@ -22,12 +22,20 @@ import (
 
 // exerciseLifecycle runs the lifecycle groups. Like the groups in Exercise,
 // each is a plain subtest whose leaves run in parallel.
+//
+// To keep the Postgres run short (every store is a schema, migrated), the
+// leaves of a group share one store and each gets two merchants of its own
+// (see shareStore): what a leaf checks is confined to its merchants' scopes.
+// The few leaves that look at state shared by every merchant (due
+// subscriptions, the sim ledger, the list of merchants) get a store of
+// their own from setup.
 func exerciseLifecycle(t *testing.T, setup setupFunc) {
 	t.Helper()
 
-	t.Run("MerchantSettings", func(t *testing.T) { exerciseMerchantSettings(t, setup) })
+	t.Run("MerchantSettings", func(t *testing.T) { exerciseMerchantSettings(t, setup, shareStore(t, setup)) })
 	t.Run("Redemption", func(t *testing.T) {
-		exerciseRedemption(t, setup, "Coupon", redeemKind[billing.Coupon]{
+		shared := shareStore(t, setup)
+		exerciseRedemption(t, shared, "Coupon", redeemKind[billing.Coupon]{
 			create: func(t *testing.T, tx billing.Tx, s billing.Scope, at time.Time, maxRedemptions, timesRedeemed int64) billing.Coupon {
 				t.Helper()
 				return newCoupon(t, tx, s, at, func(c *billing.Coupon) {
@@ -40,7 +48,7 @@ func exerciseLifecycle(t *testing.T, setup setupFunc) {
 			redeem:   billing.Tx.RedeemCoupon,
 			setTimes: func(v *billing.Coupon, n int64) { v.TimesRedeemed = n },
 		})
-		exerciseRedemption(t, setup, "PromotionCode", redeemKind[billing.PromotionCode]{
+		exerciseRedemption(t, shared, "PromotionCode", redeemKind[billing.PromotionCode]{
 			create: func(t *testing.T, tx billing.Tx, s billing.Scope, at time.Time, maxRedemptions, timesRedeemed int64) billing.PromotionCode {
 				t.Helper()
 				c := newCoupon(t, tx, s, at)
@@ -55,31 +63,61 @@ func exerciseLifecycle(t *testing.T, setup setupFunc) {
 			setTimes: func(v *billing.PromotionCode, n int64) { v.TimesRedeemed = n },
 		})
 	})
-	t.Run("Setup", func(t *testing.T) { exerciseSetup(t, setup) })
+	t.Run("Setup", func(t *testing.T) { exerciseSetup(t, shareStore(t, setup)) })
 	t.Run("TestClock", func(t *testing.T) {
-		exerciseScoped(t, setup, testClockKind())
-		exerciseTestClock(t, setup)
+		shared := shareStore(t, setup)
+		exerciseScoped(t, shared, testClockKind())
+		exerciseTestClock(t, shared)
 	})
-	t.Run("PaymentMethod", func(t *testing.T) { exercisePaymentMethod(t, setup) })
+	t.Run("PaymentMethod", func(t *testing.T) { exercisePaymentMethod(t, shareStore(t, setup)) })
 	t.Run("Subscription", func(t *testing.T) {
-		exerciseScoped(t, setup, subscriptionKind())
-		exerciseSubscription(t, setup)
+		shared := shareStore(t, setup)
+		exerciseScoped(t, shared, subscriptionKind())
+		exerciseSubscription(t, setup, shared)
 	})
-	t.Run("Trial", func(t *testing.T) { exerciseTrial(t, setup) })
+	t.Run("Trial", func(t *testing.T) { exerciseTrial(t, shareStore(t, setup)) })
 	t.Run("Invoice", func(t *testing.T) {
-		exerciseScoped(t, setup, invoiceKind())
-		exerciseInvoice(t, setup)
+		shared := shareStore(t, setup)
+		exerciseScoped(t, shared, invoiceKind())
+		exerciseInvoice(t, shared)
 	})
 	t.Run("Payment", func(t *testing.T) {
-		exerciseScoped(t, setup, paymentKind())
-		exercisePayment(t, setup)
+		shared := shareStore(t, setup)
+		exerciseScoped(t, shared, paymentKind())
+		exercisePayment(t, shared)
 	})
 	t.Run("Refund", func(t *testing.T) {
-		exerciseScoped(t, setup, refundKind())
-		exerciseRefund(t, setup)
+		shared := shareStore(t, setup)
+		exerciseScoped(t, shared, refundKind())
+		exerciseRefund(t, shared)
 	})
-	t.Run("Event", func(t *testing.T) { exerciseEvent(t, setup) })
+	t.Run("Event", func(t *testing.T) { exerciseEvent(t, shareStore(t, setup)) })
 	t.Run("SimCharge", func(t *testing.T) { exerciseSimCharge(t, setup) })
+}
+
+// shareStore makes one store for the leaves of the group t and returns a
+// setup function giving each leaf a bundle on it with two new merchants,
+// hence three scopes no other leaf uses. The store lives until the group's
+// leaves have all finished. Call it from the group's goroutine, before
+// t.Run of its leaves.
+func shareStore(t *testing.T, setup setupFunc) setupFunc {
+	t.Helper()
+
+	store := setup(t).store
+	return func(t *testing.T) *testBundle {
+		t.Helper()
+
+		b := &testBundle{clock: newTestClock(), store: store}
+		tx := begin(t, store)
+		b.merchantA = newMerchant(t, tx, b.clock.next())
+		b.merchantB = newMerchant(t, tx, b.clock.next())
+		tx.commit(t)
+
+		b.scope = billing.Scope{MerchantID: b.merchantA.ID, Mode: billing.ModeTest}
+		b.live = billing.Scope{MerchantID: b.merchantA.ID, Mode: billing.ModeLive}
+		b.other = billing.Scope{MerchantID: b.merchantB.ID, Mode: billing.ModeTest}
+		return b
+	}
 }
 
 // pageIDs adapts a list of T to requireList.
@@ -102,7 +140,9 @@ func idOfEvent(v billing.Event) string                 { return v.ID }
 // Merchant settings
 //
 
-func exerciseMerchantSettings(t *testing.T, setup setupFunc) {
+// exerciseMerchantSettings takes setup for the leaf that lists every
+// merchant and shared for the others.
+func exerciseMerchantSettings(t *testing.T, setup, shared setupFunc) {
 	t.Helper()
 
 	t.Run("NewMerchantHasDefaults", func(t *testing.T) {
@@ -141,7 +181,7 @@ func exerciseMerchantSettings(t *testing.T, setup setupFunc) {
 
 	t.Run("UpdateMerchant", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t)
+		b := shared(t)
 		ctx := t.Context()
 
 		u := b.merchantA
@@ -185,7 +225,7 @@ func exerciseMerchantSettings(t *testing.T, setup setupFunc) {
 
 	t.Run("UpdateSettings", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t)
+		b := shared(t)
 		ctx := t.Context()
 
 		requireSettings := func(msg string, wantA, wantB billing.MerchantSettings) {
@@ -745,12 +785,14 @@ func subscriptionKind() kind[billing.Subscription] {
 	}
 }
 
-func exerciseSubscription(t *testing.T, setup setupFunc) {
+// exerciseSubscription takes setup for the leaf that sweeps every merchant's
+// due subscriptions and shared for the others.
+func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 	t.Helper()
 
 	t.Run("RoundTripsVariants", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t)
+		b := shared(t)
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
@@ -843,7 +885,7 @@ func exerciseSubscription(t *testing.T, setup setupFunc) {
 
 	t.Run("UpdateVersioning", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t)
+		b := shared(t)
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
@@ -990,7 +1032,7 @@ func exerciseSubscription(t *testing.T, setup setupFunc) {
 
 	t.Run("ListFilters", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t)
+		b := shared(t)
 		ctx := t.Context()
 
 		prices := func(ids ...string) func(*billing.Subscription) {

@@ -41,10 +41,12 @@ type Store interface {
 // Exercise runs every conformance test. newStore must return a freshly
 // migrated, empty store that is closed when the test ends.
 //
-// Every leaf subtest gets its own store from newStore and runs in parallel
-// with its siblings. Exercise returns only once all of them have finished,
-// so a caller may release shared resources (a server, a pool) right after
-// it; resources newStore creates per test belong in t.Cleanup.
+// Every leaf subtest gets its own store from newStore (or, in the lifecycle
+// groups, its own two merchants on a store its group shares: see
+// exerciseLifecycle) and runs in parallel with its siblings. Exercise
+// returns only once all of them have finished, so a caller may release
+// shared resources (a server, a pool) right after it; resources newStore
+// creates per test belong in t.Cleanup.
 func Exercise(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Helper()
 

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/gateway/sim"
+)
+
+// benchSeedChunk is how many subscriptions one seeding transaction writes.
+const benchSeedChunk = 1000
+
+// bench measures the renewal pipeline: it seeds N subscriptions on the sim
+// gateway whose periods have ended, runs the real-time sweep until nothing
+// is due, and prints renewals per second, wall time and peak memory.
+func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "renewals" {
+		fmt.Fprintln(stderr, "Usage: cuota bench renewals --subscriptions N [--database URL]")
+		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
+			return nil
+		}
+		return exitError(2)
+	}
+	fs := newFlagSet("bench renewals", "cuota bench renewals --subscriptions N [--database URL]", stderr)
+	n := fs.Int("subscriptions", 10000, "how many subscriptions to seed and renew")
+	dbURL := fs.String("database", "", "postgres://… (a fresh schema is created and dropped) or sqlite:PATH; default: a temporary SQLite file")
+	if done, err := parseFlags(fs, args[1:]); done {
+		return err
+	}
+	if *n < 1 {
+		fmt.Fprintln(stderr, "cuota: --subscriptions must be positive")
+		return exitError(2)
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	url, cleanup, err := benchDatabase(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	s, err := openStore(ctx, url, logger)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+
+	// Time is real, but the seeded periods ended 40 days ago: every
+	// subscription is due once.
+	a := app.New(s, time.Now, logger)
+	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(s, time.Now)})
+	seedStart := time.Now()
+	if err := benchSeed(ctx, a, s, *n); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	fmt.Fprintf(stdout, "seeded %d subscriptions in %s\n", *n, time.Since(seedStart).Round(time.Millisecond))
+
+	start := time.Now()
+	renewed := 0
+	for {
+		k, err := a.Sweep(ctx, 500)
+		if err != nil {
+			return fmt.Errorf("sweep: %w", err)
+		}
+		renewed += k
+		if k == 0 {
+			break
+		}
+	}
+	wall := time.Since(start)
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	fmt.Fprintf(stdout, "renewed %d subscriptions in %s: %.0f renewals/s, peak memory %d MiB (%s)\n",
+		renewed, wall.Round(time.Millisecond), float64(renewed)/wall.Seconds(), ru.Maxrss/1024, strings.SplitN(url, ":", 2)[0])
+	if renewed != *n {
+		return fmt.Errorf("renewed %d subscriptions, expected %d", renewed, *n)
+	}
+	return nil
+}
+
+// benchDatabase picks the database: a temporary SQLite file by default, or
+// a fresh schema in the given Postgres database.
+func benchDatabase(ctx context.Context, dbURL string) (string, func(), error) {
+	switch {
+	case dbURL == "":
+		dir, err := os.MkdirTemp("", "cuota-bench-")
+		if err != nil {
+			return "", nil, err
+		}
+		return "sqlite:" + filepath.Join(dir, "bench.db"), func() { _ = os.RemoveAll(dir) }, nil
+	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
+		schema := "bench_" + strings.ToLower(rand.Text()[:10])
+		conn, err := pgx.Connect(ctx, dbURL)
+		if err != nil {
+			return "", nil, fmt.Errorf("connect to %s: %w", redactURL(dbURL), err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+			return "", nil, fmt.Errorf("create schema: %w", err)
+		}
+		u, err := url.Parse(dbURL)
+		if err != nil {
+			return "", nil, fmt.Errorf("database url: %w", err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String(), func() {
+			c, err := pgx.Connect(context.Background(), dbURL)
+			if err == nil {
+				_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+				_ = c.Close(context.Background())
+			}
+		}, nil
+	default:
+		return dbURL, func() {}, nil
+	}
+}
+
+// benchSeed writes n active monthly subscriptions whose first period ended
+// 10 days ago, each with its own customer and tok_visa card, in chunks.
+func benchSeed(ctx context.Context, a *app.App, s billing.Store, n int) error {
+	m, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Bench", Timezone: "America/Santiago"})
+	if err != nil {
+		return err
+	}
+	scope := billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}
+	prod, err := a.CreateProduct(ctx, scope, app.ProductParams{Name: ptrTo("Plan")})
+	if err != nil {
+		return err
+	}
+	amount := int64(9990)
+	price, err := a.CreatePrice(ctx, scope, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: "CLP",
+		Recurring: &billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1}})
+	if err != nil {
+		return err
+	}
+	loc, _ := time.LoadLocation(m.Timezone)
+	anchor := time.Now().UTC().Add(-40 * 24 * time.Hour).Truncate(time.Second)
+	end := billing.PeriodBoundary(anchor, *price.Recurring, 1, loc)
+	g := sim.New(s, time.Now)
+	for done := 0; done < n; done += benchSeedChunk {
+		k := min(benchSeedChunk, n-done)
+		err := s.InTx(ctx, func(tx billing.Tx) error {
+			for range k {
+				now := a.Now()
+				cus := billing.Customer{ID: billing.NewID(billing.PrefixCustomer, now), Scope: scope, Metadata: billing.Metadata{}, Created: now, Updated: now}
+				if err := tx.CreateCustomer(ctx, cus); err != nil {
+					return err
+				}
+				pm, err := g.AttachToken(ctx, scope, cus.ID, sim.TokVisa)
+				if err != nil {
+					return err
+				}
+				pm.ID, pm.Scope, pm.CustomerID, pm.Status, pm.Created, pm.Updated =
+					billing.NewID(billing.PrefixPaymentMethod, now), scope, cus.ID, billing.PaymentMethodActive, now, now
+				if err := tx.CreatePaymentMethod(ctx, pm); err != nil {
+					return err
+				}
+				due := end
+				sub := billing.Subscription{ID: billing.NewID(billing.PrefixSubscription, now), Scope: scope, CustomerID: cus.ID,
+					Status: billing.SubscriptionActive, Currency: "CLP", Recurring: *price.Recurring, PaymentMethodID: pm.ID,
+					Items: []billing.SubscriptionItem{{ID: billing.NewID(billing.PrefixSubItem, now), PriceID: price.ID,
+						ProductID: prod.ID, Quantity: 1, UnitAmount: amount}},
+					BillingAnchor: anchor, CycleIndex: 1, CurrentPeriodStart: anchor, CurrentPeriodEnd: end,
+					NextActionAt: &due, Metadata: billing.Metadata{}, Created: now, Updated: now}
+				if err := tx.CreateSubscription(ctx, sub); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ptrTo[T any](v T) *T { return &v }
