@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,10 @@ type config struct {
 	LogLevel    slog.Level
 	RateLimit   float64
 	RateBurst   int
+	// PublicURL is where customers' browsers reach cuota's hosted pages
+	// (CUOTA_PUBLIC_URL), without a trailing slash; "" means
+	// "http://" + the listen address (serve fills it in).
+	PublicURL string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -61,6 +66,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("CUOTA_RATE_BURST must be a positive integer, not %q", v)
 		}
 		c.RateBurst = n
+	}
+	if v := getenv("CUOTA_PUBLIC_URL"); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			return c, fmt.Errorf("CUOTA_PUBLIC_URL must be an absolute http or https URL with no query, like https://billing.example.cl, not %q", v)
+		}
+		c.PublicURL = strings.TrimRight(v, "/")
 	}
 	return c, nil
 }

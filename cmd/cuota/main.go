@@ -55,6 +55,8 @@ Environment:
   CUOTA_DATABASE_URL   postgres://user@host:5432/db?sslmode=disable, or sqlite:PATH
                        (default sqlite:./cuota.db)
   CUOTA_ADDR           address serve listens on (default 127.0.0.1:8080)
+  CUOTA_PUBLIC_URL     where customers' browsers reach the hosted pages, e.g.
+                       https://billing.example.cl (default http:// + the listen address)
   CUOTA_LOG_FORMAT     json (default) or text
   CUOTA_LOG_LEVEL      debug, info (default), warn or error
   CUOTA_RATE_LIMIT     requests per second allowed per API key (default 25; 0 disables)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cuota/cuota/internal/httpapi"
 	"github.com/cuota/cuota/internal/jobs"
+	"github.com/cuota/cuota/internal/web"
 )
 
 // shutdownTimeout bounds how long serve waits for requests and jobs in
@@ -41,6 +42,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	base := "http://" + ln.Addr().String()
+	publicURL := e.cfg.PublicURL
+	if publicURL == "" {
+		publicURL = base
+	}
+	e.app.SetPublicURL(publicURL)
 
 	merchant, secret, err := e.app.Bootstrap(ctx)
 	if err != nil {
@@ -58,6 +64,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", httpapi.MetricsHandler(reg))
 	mux.Handle("/", api)
+	mux.Handle("/sim/", web.New(e.app, e.logger)) // hosted pages
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

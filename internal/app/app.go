@@ -76,24 +76,37 @@ type change struct {
 
 // audit appends c to its merchant's hash chain inside tx.
 func (a *App) audit(ctx context.Context, tx billing.Tx, c change) error {
-	before, err := marshalSnapshot(c.before)
-	if err != nil {
-		return err
-	}
-	after, err := marshalSnapshot(c.after)
-	if err != nil {
-		return err
-	}
 	seq, prev, err := tx.LockAuditHead(ctx, c.merchantID)
 	if err != nil {
 		return fmt.Errorf("lock audit head of %s: %w", c.merchantID, err)
+	}
+	e, err := a.newAuditEntry(ctx, c, seq+1, prev)
+	if err != nil {
+		return err
+	}
+	if err := tx.InsertAuditEntry(ctx, e); err != nil {
+		return fmt.Errorf("append audit entry %s: %w", c.action, err)
+	}
+	return nil
+}
+
+// newAuditEntry builds the audit entry for c at position seq of its
+// merchant's chain, after the entry whose hash is prev, and seals it.
+func (a *App) newAuditEntry(ctx context.Context, c change, seq int64, prev string) (billing.AuditEntry, error) {
+	before, err := marshalSnapshot(c.before)
+	if err != nil {
+		return billing.AuditEntry{}, err
+	}
+	after, err := marshalSnapshot(c.after)
+	if err != nil {
+		return billing.AuditEntry{}, err
 	}
 	info := RequestInfoFrom(ctx)
 	now := a.Now()
 	e := billing.AuditEntry{
 		ID:         billing.NewID(billing.PrefixAuditEntry, now),
 		MerchantID: c.merchantID,
-		Seq:        seq + 1,
+		Seq:        seq,
 		Mode:       c.mode,
 		Actor:      info.Actor,
 		Action:     c.action,
@@ -107,10 +120,7 @@ func (a *App) audit(ctx context.Context, tx billing.Tx, c change) error {
 		PrevHash:   prev,
 	}
 	e.Hash = billing.AuditHash(e)
-	if err := tx.InsertAuditEntry(ctx, e); err != nil {
-		return fmt.Errorf("append audit entry %s: %w", c.action, err)
-	}
-	return nil
+	return e, nil
 }
 
 func marshalSnapshot(v any) (json.RawMessage, error) {

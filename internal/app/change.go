@@ -293,6 +293,16 @@ func (a *App) ResumeSubscription(ctx context.Context, s billing.Scope, id string
 		if err := a.transition(&sub, billing.SubEventResume, m.Settings); err != nil {
 			return err
 		}
+		if done, err := a.cyclesDone(ctx, tx, &sub); err != nil {
+			return err
+		} else if done {
+			// Every cycle it was bought for is billed: it ends instead.
+			if err := a.transition(&sub, billing.SubEventCyclesCompleted, m.Settings); err != nil {
+				return err
+			}
+			sub.CancellationReason, sub.CanceledAt, sub.EndedAt, sub.NextActionAt = billing.CancelCompleted, &now, &now, nil
+			return a.saveSubscription(ctx, tx, &before, &sub, EventSubscriptionDeleted, now)
+		}
 		sub.BillingAnchor = now
 		call, err := a.startCycle(ctx, tx, m, &sub, before, 1, now, billing.ReasonSubscriptionCycle)
 		if call != nil {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/cuota/cuota/internal/billing"
 )
@@ -160,7 +161,10 @@ func (a *App) CreateRefund(ctx context.Context, s billing.Scope, p CreateRefundP
 		if amount > left || left == 0 {
 			return billing.Invalid("amount", billing.CodeAmountInvalid, "at most %d %s of this payment can still be refunded", left, pay.Currency)
 		}
-		now := a.Now()
+		now, err := a.customerNow(ctx, tx, s, pay.CustomerID)
+		if err != nil {
+			return err
+		}
 		ref = billing.Refund{ID: billing.NewID(billing.PrefixRefund, now), Scope: s, PaymentID: pay.ID, Amount: amount,
 			Currency: pay.Currency, Status: billing.RefundPending, Reason: p.Reason, Created: now, Updated: now}
 		if err := tx.CreateRefund(ctx, ref); err != nil {
@@ -183,7 +187,10 @@ func (a *App) CreateRefund(ctx context.Context, s billing.Scope, p CreateRefundP
 	res, gwErr := gw.Refund(ctx, billing.RefundRequest{Scope: s, IdempotencyKey: ref.ID, ChargeKey: pay.IdempotencyKey,
 		ChargeRef: pay.GatewayRef, Amount: ref.Amount, Currency: ref.Currency})
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
-		now := a.Now()
+		now, err := a.customerNow(ctx, tx, s, pay.CustomerID)
+		if err != nil {
+			return err
+		}
 		before := ref
 		switch {
 		case gwErr != nil && billing.AsError(gwErr) == nil:
@@ -226,4 +233,14 @@ func (a *App) ListRefunds(ctx context.Context, s billing.Scope, paymentID string
 	return list(ctx, a, page, billing.PrefixRefund, func(tx billing.Tx, page billing.Page) ([]billing.Refund, bool, error) {
 		return tx.ListRefunds(ctx, s, paymentID, page)
 	})
+}
+
+// customerNow is the time for a customer's objects: its test clock's, or
+// real time.
+func (a *App) customerNow(ctx context.Context, tx billing.Tx, s billing.Scope, customerID string) (time.Time, error) {
+	cus, err := tx.GetCustomer(ctx, s, customerID)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read customer %s: %w", customerID, err)
+	}
+	return a.clockNow(ctx, tx, s, cus.TestClockID)
 }

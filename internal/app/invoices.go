@@ -15,13 +15,23 @@ import (
 var errAlreadyInvoiced = errors.New("period already invoiced")
 
 // invoicePeriod writes and finalizes the invoice of sub's current period
-// [CurrentPeriodStart, CurrentPeriodEnd): one line per item and a discount
-// line when the coupon applies. An invoice that comes to zero is paid at
-// once. A period that is already invoiced returns errAlreadyInvoiced.
+// [CurrentPeriodStart, CurrentPeriodEnd): one line per item, the
+// prorations waiting for it, and a discount line when the coupon applies.
+// An invoice that comes to zero is paid at once. A period that is already
+// invoiced returns errAlreadyInvoiced.
 func (a *App) invoicePeriod(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, reason string, now time.Time) (billing.Invoice, error) {
-	s := sub.Scope
+	inv, err := a.draftPeriodInvoice(sub, reason, now)
+	if err != nil {
+		return inv, err
+	}
+	return a.writeInvoice(ctx, tx, m, sub, inv, now)
+}
+
+// draftPeriodInvoice builds the draft invoice of sub's current period:
+// the items' lines and the prorations waiting for it (which it takes).
+func (a *App) draftPeriodInvoice(sub *billing.Subscription, reason string, now time.Time) (billing.Invoice, error) {
 	inv := billing.Invoice{
-		ID: billing.NewID(billing.PrefixInvoice, a.Now()), Scope: s, CustomerID: sub.CustomerID,
+		ID: billing.NewID(billing.PrefixInvoice, a.Now()), Scope: sub.Scope, CustomerID: sub.CustomerID,
 		SubscriptionID: sub.ID, Status: billing.InvoiceDraft, BillingReason: reason, Currency: sub.Currency,
 		PeriodStart: sub.CurrentPeriodStart, PeriodEnd: sub.CurrentPeriodEnd, Created: now, Updated: now,
 	}
@@ -41,24 +51,30 @@ func (a *App) invoicePeriod(ctx context.Context, tx billing.Tx, m billing.Mercha
 		inv.Subtotal += l.Amount
 	}
 	sub.PendingLines = nil
-	return a.writeInvoice(ctx, tx, m, sub, inv, now)
+	return inv, nil
 }
 
-// writeInvoice applies the discount, totals, stores and finalizes inv. A
-// credit larger than what the invoice charges (from proration credits)
-// is carried to the subscription's next invoice, never lost.
+// subscriptionCoupon returns sub's coupon, or nil.
+func (a *App) subscriptionCoupon(ctx context.Context, tx billing.Tx, sub *billing.Subscription) (*billing.Coupon, error) {
+	if sub.CouponID == "" {
+		return nil, nil
+	}
+	c, err := tx.GetCoupon(ctx, sub.Scope, sub.CouponID)
+	if err != nil {
+		return nil, fmt.Errorf("read coupon %s: %w", sub.CouponID, err)
+	}
+	return &c, nil
+}
+
+// writeInvoice prices, stores and finalizes inv.
 func (a *App) writeInvoice(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv billing.Invoice, now time.Time) (billing.Invoice, error) {
 	s := sub.Scope
-	if err := a.discount(ctx, tx, m, sub, &inv); err != nil {
+	coupon, err := a.subscriptionCoupon(ctx, tx, sub)
+	if err != nil {
 		return inv, err
 	}
-	inv.Total = inv.Subtotal - inv.Discount + inv.Tax
-	inv.AmountDue = inv.Total
-	if inv.Total < 0 {
-		inv.AmountDue = 0
-		sub.PendingLines = append(sub.PendingLines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
-			Type: billing.LineProration, Description: "credit carried from invoice " + inv.ID, Quantity: 1,
-			Amount: inv.Total, PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd})
+	if err := a.priceInvoice(m, sub, coupon, &inv); err != nil {
+		return inv, err
 	}
 	if err := tx.CreateInvoice(ctx, inv); err != nil {
 		var uv *billing.ErrUniqueViolation
@@ -70,24 +86,49 @@ func (a *App) writeInvoice(ctx context.Context, tx billing.Tx, m billing.Merchan
 	if err := a.emit(ctx, tx, s, EventInvoiceCreated, "invoice", inv.ID, inv, now); err != nil {
 		return inv, err
 	}
-	if err := a.finalize(ctx, tx, m, &inv, now); err != nil {
+	n, err := tx.NextInvoiceNumber(ctx, inv.Scope)
+	if err != nil {
+		return inv, fmt.Errorf("number invoice: %w", err)
+	}
+	finalizeInvoice(m, &inv, n, now)
+	if err := tx.UpdateInvoice(ctx, inv); err != nil {
+		return inv, fmt.Errorf("finalize invoice %s: %w", inv.ID, err)
+	}
+	if err := a.emit(ctx, tx, s, EventInvoiceFinalized, "invoice", inv.ID, inv, now); err != nil {
 		return inv, err
+	}
+	if inv.Status == billing.InvoicePaid {
+		return inv, a.emit(ctx, tx, s, EventInvoicePaid, "invoice", inv.ID, inv, now)
 	}
 	return inv, nil
 }
 
-// discount adds the coupon's discount line to inv when it applies to the
-// invoice's period: once (the first invoice only), repeating (periods that
-// start within N months of the first discounted one) or forever. Percent
-// discounts round once per invoice; amount discounts never exceed the
-// subtotal.
-func (a *App) discount(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv *billing.Invoice) error {
-	if sub.CouponID == "" || inv.Subtotal <= 0 || inv.BillingReason == billing.ReasonSubscriptionUpdate {
-		return nil
+// priceInvoice applies the discount, totals inv, and carries a credit
+// larger than what the invoice charges (from proration credits) to the
+// subscription's next invoice, so that it is never lost.
+func (a *App) priceInvoice(m billing.Merchant, sub *billing.Subscription, coupon *billing.Coupon, inv *billing.Invoice) error {
+	if err := a.applyDiscount(m, sub, coupon, inv); err != nil {
+		return err
 	}
-	c, err := tx.GetCoupon(ctx, sub.Scope, sub.CouponID)
-	if err != nil {
-		return fmt.Errorf("read coupon %s: %w", sub.CouponID, err)
+	inv.Total = inv.Subtotal - inv.Discount + inv.Tax
+	inv.AmountDue = inv.Total
+	if inv.Total < 0 {
+		inv.AmountDue = 0
+		sub.PendingLines = append(sub.PendingLines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
+			Type: billing.LineProration, Description: "credit carried from invoice " + inv.ID, Quantity: 1,
+			Amount: inv.Total, PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd})
+	}
+	return nil
+}
+
+// applyDiscount adds the coupon's discount line to inv when it applies to
+// the invoice's period: once (the first invoice only), repeating (periods
+// that start within N months of the first discounted one) or forever.
+// Percent discounts round once per invoice; amount discounts never exceed
+// the subtotal. Plan-change invoices are not discounted.
+func (a *App) applyDiscount(m billing.Merchant, sub *billing.Subscription, c *billing.Coupon, inv *billing.Invoice) error {
+	if c == nil || inv.Subtotal <= 0 || inv.BillingReason == billing.ReasonSubscriptionUpdate {
+		return nil
 	}
 	switch c.Duration {
 	case billing.DurationOnce:
@@ -105,6 +146,7 @@ func (a *App) discount(ctx context.Context, tx billing.Tx, m billing.Merchant, s
 	}
 	off := c.AmountOff
 	if c.PercentOffBP > 0 {
+		var err error
 		if off, err = money.PercentOf(inv.Subtotal, c.PercentOffBP); err != nil {
 			return fmt.Errorf("discount: %w", err)
 		}
@@ -118,13 +160,10 @@ func (a *App) discount(ctx context.Context, tx billing.Tx, m billing.Merchant, s
 	return nil
 }
 
-// finalize numbers a draft invoice (gapless per merchant and mode) and
-// opens it; a zero invoice is paid at once.
-func (a *App) finalize(ctx context.Context, tx billing.Tx, m billing.Merchant, inv *billing.Invoice, now time.Time) error {
-	n, err := tx.NextInvoiceNumber(ctx, inv.Scope)
-	if err != nil {
-		return fmt.Errorf("number invoice: %w", err)
-	}
+// finalizeInvoice numbers a draft invoice (n is its place in the gapless
+// sequence of its merchant and mode) and opens it; a zero invoice is paid
+// at once.
+func finalizeInvoice(m billing.Merchant, inv *billing.Invoice, n int64, now time.Time) {
 	inv.Number = fmt.Sprintf("%s-%06d", m.InvoicePrefix, n)
 	inv.Status = billing.InvoiceOpen
 	inv.FinalizedAt = &now
@@ -133,16 +172,6 @@ func (a *App) finalize(ctx context.Context, tx billing.Tx, m billing.Merchant, i
 		inv.PaidAt = &now
 	}
 	inv.Updated = now
-	if err := tx.UpdateInvoice(ctx, *inv); err != nil {
-		return fmt.Errorf("finalize invoice %s: %w", inv.ID, err)
-	}
-	if err := a.emit(ctx, tx, inv.Scope, EventInvoiceFinalized, "invoice", inv.ID, inv, now); err != nil {
-		return err
-	}
-	if inv.Status == billing.InvoicePaid {
-		return a.emit(ctx, tx, inv.Scope, EventInvoicePaid, "invoice", inv.ID, inv, now)
-	}
-	return nil
 }
 
 // startPayment records the next payment attempt of an open invoice, before
@@ -156,21 +185,10 @@ func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invo
 	if err != nil {
 		return nil, fmt.Errorf("read payment method %s: %w", paymentMethodID, err)
 	}
-	inv.AttemptCount++
-	p := billing.Payment{
-		ID: billing.NewID(billing.PrefixPayment, a.Now()), Scope: inv.Scope, InvoiceID: inv.ID,
-		CustomerID: inv.CustomerID, Attempt: inv.AttemptCount, Gateway: pm.Gateway, PaymentMethodID: pm.ID,
-		Amount: inv.AmountDue, Currency: inv.Currency, IdempotencyKey: billing.PaymentIdempotencyKey(inv.ID, inv.AttemptCount),
-		Status: billing.PaymentPending, Created: now, Updated: now,
-	}
+	p := a.newPayment(inv, pm, now)
 	if err := tx.CreatePayment(ctx, p); err != nil {
 		return nil, fmt.Errorf("create payment: %w", err)
 	}
-	// Until the attempt resolves, the invoice's next action is to resolve
-	// it (a crash between here and the gateway's answer is recovered then).
-	at := now.Add(reconcileDelays[0])
-	inv.NextAttemptAt = &at
-	inv.Updated = now
 	if err := tx.UpdateInvoice(ctx, *inv); err != nil {
 		return nil, fmt.Errorf("update invoice %s: %w", inv.ID, err)
 	}
@@ -178,4 +196,21 @@ func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invo
 		return nil, err
 	}
 	return &p, nil
+}
+
+// newPayment builds the next payment attempt of inv with pm (the invoice
+// counts the attempt). Until the attempt resolves, the invoice's next
+// action is to resolve it, so a crash between recording and the gateway's
+// answer is recovered then.
+func (a *App) newPayment(inv *billing.Invoice, pm billing.PaymentMethod, now time.Time) billing.Payment {
+	inv.AttemptCount++
+	at := now.Add(reconcileDelays[0])
+	inv.NextAttemptAt = &at
+	inv.Updated = now
+	return billing.Payment{
+		ID: billing.NewID(billing.PrefixPayment, a.Now()), Scope: inv.Scope, InvoiceID: inv.ID,
+		CustomerID: inv.CustomerID, Attempt: inv.AttemptCount, Gateway: pm.Gateway, PaymentMethodID: pm.ID,
+		Amount: inv.AmountDue, Currency: inv.Currency, IdempotencyKey: billing.PaymentIdempotencyKey(inv.ID, inv.AttemptCount),
+		Status: billing.PaymentPending, Created: now, Updated: now,
+	}
 }

@@ -41,16 +41,24 @@ func (a *App) clockNow(ctx context.Context, tx billing.Tx, s billing.Scope, cloc
 // emit writes an event in the caller's transaction, with a snapshot of the
 // object after the change.
 func (a *App) emit(ctx context.Context, tx billing.Tx, s billing.Scope, typ, objectType, objectID string, data any, at time.Time) error {
-	b, err := json.Marshal(data)
+	e, err := a.newEvent(s, typ, objectType, objectID, data, at)
 	if err != nil {
-		return fmt.Errorf("encode %s event: %w", typ, err)
+		return err
 	}
-	e := billing.Event{ID: billing.NewID(billing.PrefixEvent, a.Now()), Scope: s, Type: typ,
-		ObjectType: objectType, ObjectID: objectID, Data: b, Created: at}
 	if err := tx.CreateEvent(ctx, e); err != nil {
 		return fmt.Errorf("write %s event: %w", typ, err)
 	}
 	return nil
+}
+
+// newEvent builds an event with a snapshot of data.
+func (a *App) newEvent(s billing.Scope, typ, objectType, objectID string, data any, at time.Time) (billing.Event, error) {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return billing.Event{}, fmt.Errorf("encode %s event: %w", typ, err)
+	}
+	return billing.Event{ID: billing.NewID(billing.PrefixEvent, a.Now()), Scope: s, Type: typ,
+		ObjectType: objectType, ObjectID: objectID, Data: b, Created: at}, nil
 }
 
 // Event types (Stripe's names, so merchants recognise them).

@@ -88,6 +88,7 @@ func (a *App) settlePayment(ctx context.Context, s billing.Scope, paymentID stri
 			return err
 		}
 		before := pay
+		reconciledAt := now
 		switch {
 		case errors.Is(callErr, billing.ErrOutcomeUnknown):
 			pay.Status = billing.PaymentUnknown
@@ -110,6 +111,11 @@ func (a *App) settlePayment(ctx context.Context, s billing.Scope, paymentID stri
 		if pay.Status == billing.PaymentPending {
 			return nil // asynchronous: the gateway's notification settles it
 		}
+		if before.Status == billing.PaymentUnknown && pay.Status == billing.PaymentUnknown {
+			// Still unknown: the backoff grows with the time since the
+			// previous look (kept in reconciledAt).
+			reconciledAt = before.Updated
+		}
 		pay.Updated = now
 		if err := tx.UpdatePayment(ctx, pay); err != nil {
 			return fmt.Errorf("update payment %s: %w", pay.ID, err)
@@ -119,7 +125,7 @@ func (a *App) settlePayment(ctx context.Context, s billing.Scope, paymentID stri
 			return err
 		}
 		reversal = pay.Status == billing.PaymentSucceeded && sub.Status.Terminal()
-		return a.afterPayment(ctx, tx, merchant, pay, &inv, &sub, now)
+		return a.afterPayment(ctx, tx, merchant, pay, &inv, &sub, now, now.Sub(reconciledAt))
 	})
 	if err != nil || !reversal {
 		return err
@@ -133,19 +139,25 @@ func (a *App) settlePayment(ctx context.Context, s billing.Scope, paymentID stri
 }
 
 // afterPayment applies a settled payment to its invoice and subscription.
-func (a *App) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time) error {
+//
+// unknownFor is how long the payment had been unknown at the previous look
+// (0 when it has just become unknown): the next look waits longer each time.
+func (a *App) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time, unknownFor time.Duration) error {
 	s := pay.Scope
 	subBefore := *sub
 	subEvent := ""
 	switch pay.Status {
 	case billing.PaymentUnknown:
-		at := now.Add(reconcileDelay(now.Sub(pay.Created)))
+		at := now.Add(reconcileDelay(unknownFor))
 		inv.NextAttemptAt = &at
 		if err := a.emit(ctx, tx, s, EventPaymentUnknown, "payment", pay.ID, pay, now); err != nil {
 			return err
 		}
 	case billing.PaymentSucceeded:
-		inv.Status, inv.AmountPaid, inv.PaidAt, inv.NextAttemptAt = billing.InvoicePaid, pay.Amount, &now, nil
+		var err error
+		if subEvent, err = a.applySuccess(m, pay, inv, sub, now); err != nil {
+			return err
+		}
 		if err := a.emit(ctx, tx, s, EventPaymentSucceeded, "payment", pay.ID, pay, now); err != nil {
 			return err
 		}
@@ -153,16 +165,6 @@ func (a *App) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchan
 			return err
 		}
 		switch sub.Status {
-		case billing.SubscriptionIncomplete, billing.SubscriptionPastDue, billing.SubscriptionUnpaid:
-			if err := a.transition(sub, billing.SubEventPaymentSucceeded, m.Settings); err != nil {
-				return err
-			}
-			subEvent = EventSubscriptionUpdated
-		case billing.SubscriptionTrialing:
-			if err := a.transition(sub, billing.SubEventTrialEndedPaid, m.Settings); err != nil {
-				return err
-			}
-			subEvent = EventSubscriptionUpdated
 		case billing.SubscriptionCanceled, billing.SubscriptionIncompleteExpired:
 			// Money arrived for a subscription that can no longer take it:
 			// settlePayment refunds it once this transaction commits.
@@ -195,6 +197,25 @@ func (a *App) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchan
 	}
 	sub.NextActionAt = nextAction(*sub, open)
 	return a.saveSubscription(ctx, tx, &subBefore, sub, subEvent, now)
+}
+
+// applySuccess applies a succeeded payment to its invoice (paid) and
+// subscription (active again after incomplete, past_due, unpaid or a
+// trial) and returns the subscription event to write, if any.
+func (a *App) applySuccess(m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (string, error) {
+	inv.Status, inv.AmountPaid, inv.PaidAt, inv.NextAttemptAt = billing.InvoicePaid, pay.Amount, &now, nil
+	ev := billing.SubEventPaymentSucceeded
+	switch sub.Status {
+	case billing.SubscriptionIncomplete, billing.SubscriptionPastDue, billing.SubscriptionUnpaid:
+	case billing.SubscriptionTrialing:
+		ev = billing.SubEventTrialEndedPaid
+	default:
+		return "", nil
+	}
+	if err := a.transition(sub, ev, m.Settings); err != nil {
+		return "", err
+	}
+	return EventSubscriptionUpdated, nil
 }
 
 // afterFailure applies a failed attempt: technical failures retry soon
@@ -296,7 +317,8 @@ func (a *App) afterFailure(ctx context.Context, tx billing.Tx, m billing.Merchan
 }
 
 // reconcileDelay is how long to wait before asking the gateway again about
-// an unknown payment that has been unknown for elapsed.
+// an unknown payment, given the wait before the previous look (0 at
+// first): 1 minute, 5 minutes, 1 hour, then daily.
 func reconcileDelay(elapsed time.Duration) time.Duration {
 	for _, d := range reconcileDelays {
 		if elapsed < d {

@@ -108,7 +108,7 @@ func (a *App) collect(ctx context.Context, tx billing.Tx, m billing.Merchant, su
 		// Nothing charges an invoice with an unresolved payment: ask first.
 		// The step moves the invoice's clock on so the loop does not spin
 		// if the gateway cannot answer now.
-		at := due.Add(reconcileDelay(due.Sub(latest[0].Created)))
+		at := due.Add(reconcileDelay(due.Sub(latest[0].Updated)))
 		inv.NextAttemptAt = &at
 		if err := a.touchInvoice(ctx, tx, sub, inv, due); err != nil {
 			return nil, err
@@ -199,7 +199,10 @@ func (a *App) renew(ctx context.Context, tx billing.Tx, m billing.Merchant, sub 
 	switch {
 	case sub.CancelAtPeriodEnd:
 		return finish(billing.SubEventPeriodEndWithCancel, billing.CancelRequestedByCustomer)
-	case sub.MaxCycles > 0 && sub.CycleIndex >= sub.MaxCycles:
+	}
+	if done, err := a.cyclesDone(ctx, tx, sub); err != nil {
+		return nil, err
+	} else if done {
 		return finish(billing.SubEventCyclesCompleted, billing.CancelCompleted)
 	}
 	if pc := sub.PendingChange; pc != nil && !pc.EffectiveAt.After(end) {
@@ -243,21 +246,23 @@ func (a *App) startCycle(ctx context.Context, tx billing.Tx, m billing.Merchant,
 	return call, a.saveSubscription(ctx, tx, &before, sub, EventSubscriptionUpdated, at)
 }
 
-// Sweep runs the real-time work that is due now for up to limit
-// subscriptions (those on no test clock) and returns how many it handled.
-// River runs it periodically on the elected leader.
-func (a *App) Sweep(ctx context.Context, limit int) (int, error) {
-	now := a.Now()
-	due, err := read(ctx, a, func(tx billing.Tx) ([]billing.Subscription, error) {
-		return tx.DueSubscriptions(ctx, "", now, limit)
-	})
-	if err != nil {
-		return 0, fmt.Errorf("find due subscriptions: %w", err)
+// cyclesDone reports whether a subscription with max_cycles has billed all
+// of them. Cycles are counted from its period invoices, not from the cycle
+// index, which a resume restarts.
+func (a *App) cyclesDone(ctx context.Context, tx billing.Tx, sub *billing.Subscription) (bool, error) {
+	if sub.MaxCycles == 0 {
+		return false, nil
 	}
-	for _, sub := range due {
-		if err := a.stepSubscription(ctx, sub.Scope, sub.ID, now); err != nil {
-			return 0, fmt.Errorf("renew %s: %w", sub.ID, err)
+	invs, _, err := tx.ListInvoices(ctx, sub.Scope, billing.InvoiceFilter{SubscriptionID: sub.ID}, billing.Page{})
+	if err != nil {
+		return false, fmt.Errorf("count cycles of %s: %w", sub.ID, err)
+	}
+	billed := int64(0)
+	for _, inv := range invs {
+		if (inv.BillingReason == billing.ReasonSubscriptionCreate || inv.BillingReason == billing.ReasonSubscriptionCycle) &&
+			inv.Status != billing.InvoiceVoid {
+			billed++
 		}
 	}
-	return len(due), nil
+	return billed >= sub.MaxCycles, nil
 }

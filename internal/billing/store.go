@@ -67,6 +67,7 @@ type Job interface {
 // most page.Limit items and whether more exist.
 type Tx interface {
 	LifecycleTx
+	BatchTx
 
 	CreateMerchant(ctx context.Context, m Merchant) error
 	GetMerchant(ctx context.Context, id string) (Merchant, error)

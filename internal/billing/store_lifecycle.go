@@ -159,3 +159,42 @@ type errVersionConflict struct{}
 func (errVersionConflict) Error() string {
 	return "version conflict: the row changed since it was read"
 }
+
+// WriteBatch is many writes made at once by the batched renewal pipeline
+// (DESIGN §10). The store writes them in this order — invoices, payments,
+// invoice updates, payment updates, subscription updates, events, audit
+// entries — pipelined where the database allows (Postgres), so a chunk of
+// hundreds of renewals costs a handful of round trips.
+type WriteBatch struct {
+	Invoices            []Invoice
+	Payments            []Payment
+	InvoiceUpdates      []Invoice
+	PaymentUpdates      []Payment
+	SubscriptionUpdates []Subscription // version-checked like UpdateSubscription
+	Events              []Event
+	// Audit entries follow their merchants' locked heads (LockAuditHead),
+	// each merchant's entries consecutive; the store moves each head to its
+	// merchant's last entry.
+	Audit []AuditEntry
+}
+
+// BatchTx is the part of Tx used by the batched renewal pipeline.
+type BatchTx interface {
+	// ClaimDueSubscriptions is DueSubscriptions that also locks the rows
+	// until the transaction ends, skipping rows another transaction holds
+	// (Postgres FOR UPDATE SKIP LOCKED), so concurrent sweepers take
+	// different subscriptions.
+	ClaimDueSubscriptions(ctx context.Context, clockID string, t time.Time, limit int) ([]Subscription, error)
+	// LockSubscriptions locks the given subscriptions until the transaction
+	// ends and returns their current versions (missing ids are absent).
+	LockSubscriptions(ctx context.Context, ids []string) (map[string]int64, error)
+	// SubscriptionsWithOpenInvoices returns which of the given
+	// subscriptions have an open invoice.
+	SubscriptionsWithOpenInvoices(ctx context.Context, ids []string) (map[string]bool, error)
+	// ReserveInvoiceNumbers takes the next k numbers of the scope's
+	// gapless sequence and returns the last one (the first is last−k+1).
+	ReserveInvoiceNumbers(ctx context.Context, s Scope, k int64) (int64, error)
+	// WriteBatch writes b. Any failure (a version conflict included, as
+	// ErrVersionConflict) fails the whole batch: the caller rolls back.
+	WriteBatch(ctx context.Context, b WriteBatch) error
+}

@@ -82,6 +82,9 @@ func (s *Server) routes(root, apiMux *http.ServeMux) {
 	register(s, op("get-event", http.MethodGet, "/v1/events/{id}", "Retrieve an event"), s.getEvent)
 
 	register(s, op("list-audit-log", http.MethodGet, "/v1/audit_log", "List audit log entries, oldest first"), s.listAuditLog)
+
+	register(s, op("create-payment-method-setup", http.MethodPost, "/v1/customers/{id}/payment_method_setups", "Start saving a card on a hosted page"), s.createPaymentMethodSetup)
+	register(s, op("get-payment-method-setup", http.MethodGet, "/v1/payment_method_setups/{id}", "Retrieve a payment method setup"), s.getPaymentMethodSetup)
 }
 
 // MetricsHandler serves Prometheus metrics from g.

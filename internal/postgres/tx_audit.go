@@ -32,23 +32,7 @@ func (t *tx) LockAuditHead(ctx context.Context, merchantID string) (int64, strin
 func (t *tx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) error {
 	op := fmt.Sprintf("insert audit entry %d of merchant %s", e.Seq, e.MerchantID)
 	return t.write(ctx, op, func(_ pgx.Tx, q *pgdb.Queries) error {
-		if err := q.InsertAuditEntry(ctx, pgdb.InsertAuditEntryParams{
-			ID:         e.ID,
-			MerchantID: e.MerchantID,
-			Seq:        e.Seq,
-			Mode:       string(e.Mode),
-			Actor:      e.Actor,
-			Action:     e.Action,
-			ObjectType: e.ObjectType,
-			ObjectID:   e.ObjectID,
-			Before:     rawJSON(e.Before),
-			After:      rawJSON(e.After),
-			RequestID:  e.RequestID,
-			ClientIp:   e.ClientIP,
-			Created:    ts(e.Created),
-			PrevHash:   e.PrevHash,
-			Hash:       e.Hash,
-		}); err != nil {
+		if err := q.InsertAuditEntry(ctx, insertAuditEntryParams(e)); err != nil {
 			return err
 		}
 		n, err := q.MoveAuditHead(ctx, pgdb.MoveAuditHeadParams{Seq: e.Seq, Hash: e.Hash, MerchantID: e.MerchantID})

@@ -13,16 +13,7 @@ import (
 // CreateEvent inserts e. Its data is stored verbatim ("null" when empty).
 func (t *tx) CreateEvent(ctx context.Context, e billing.Event) error {
 	return t.write(ctx, "create event "+e.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.CreateEvent(ctx, pgdb.CreateEventParams{
-			ID:         e.ID,
-			MerchantID: e.Scope.MerchantID,
-			Mode:       string(e.Scope.Mode),
-			Type:       e.Type,
-			ObjectType: e.ObjectType,
-			ObjectID:   e.ObjectID,
-			Data:       rawJSON(e.Data),
-			Created:    ts(e.Created),
-		})
+		return q.CreateEvent(ctx, createEventParams(e))
 	})
 }
 

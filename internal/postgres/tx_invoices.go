@@ -35,33 +35,7 @@ func (t *tx) CreateInvoice(ctx context.Context, inv billing.Invoice) error {
 		return fmt.Errorf("postgres: create invoice %s: %w", inv.ID, err)
 	}
 	return t.write(ctx, "create invoice "+inv.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.CreateInvoice(ctx, pgdb.CreateInvoiceParams{
-			ID:             inv.ID,
-			MerchantID:     inv.Scope.MerchantID,
-			Mode:           string(inv.Scope.Mode),
-			CustomerID:     inv.CustomerID,
-			SubscriptionID: inv.SubscriptionID,
-			Number:         inv.Number,
-			Status:         inv.Status,
-			BillingReason:  inv.BillingReason,
-			Currency:       inv.Currency,
-			PeriodStart:    ts(inv.PeriodStart),
-			PeriodEnd:      ts(inv.PeriodEnd),
-			Lines:          lines,
-			Subtotal:       inv.Subtotal,
-			Discount:       inv.Discount,
-			Tax:            inv.Tax,
-			Total:          inv.Total,
-			AmountDue:      inv.AmountDue,
-			AmountPaid:     inv.AmountPaid,
-			AttemptCount:   inv.AttemptCount,
-			NextAttemptAt:  tsPtr(inv.NextAttemptAt),
-			FinalizedAt:    tsPtr(inv.FinalizedAt),
-			PaidAt:         tsPtr(inv.PaidAt),
-			VoidedAt:       tsPtr(inv.VoidedAt),
-			Created:        ts(inv.Created),
-			Updated:        ts(inv.Updated),
-		})
+		return q.CreateInvoice(ctx, createInvoiceParams(inv, lines))
 	})
 }
 
@@ -86,26 +60,7 @@ func (t *tx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error {
 		return fmt.Errorf("postgres: update invoice %s: %w", inv.ID, err)
 	}
 	return t.write(ctx, "update invoice "+inv.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.UpdateInvoice(ctx, pgdb.UpdateInvoiceParams{
-			Number:        inv.Number,
-			Status:        inv.Status,
-			Lines:         lines,
-			Subtotal:      inv.Subtotal,
-			Discount:      inv.Discount,
-			Tax:           inv.Tax,
-			Total:         inv.Total,
-			AmountDue:     inv.AmountDue,
-			AmountPaid:    inv.AmountPaid,
-			AttemptCount:  inv.AttemptCount,
-			NextAttemptAt: tsPtr(inv.NextAttemptAt),
-			FinalizedAt:   tsPtr(inv.FinalizedAt),
-			PaidAt:        tsPtr(inv.PaidAt),
-			VoidedAt:      tsPtr(inv.VoidedAt),
-			Updated:       ts(inv.Updated),
-			MerchantID:    inv.Scope.MerchantID,
-			Mode:          string(inv.Scope.Mode),
-			ID:            inv.ID,
-		}))
+		return updated(q.UpdateInvoice(ctx, updateInvoiceParams(inv, lines)))
 	})
 }
 

@@ -14,27 +14,7 @@ import (
 // succeeded payment of one invoice is "payments_one_success_key".
 func (t *tx) CreatePayment(ctx context.Context, p billing.Payment) error {
 	return t.write(ctx, "create payment "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.CreatePayment(ctx, pgdb.CreatePaymentParams{
-			ID:              p.ID,
-			MerchantID:      p.Scope.MerchantID,
-			Mode:            string(p.Scope.Mode),
-			InvoiceID:       p.InvoiceID,
-			CustomerID:      p.CustomerID,
-			Attempt:         p.Attempt,
-			Gateway:         p.Gateway,
-			PaymentMethodID: p.PaymentMethodID,
-			Amount:          p.Amount,
-			Currency:        p.Currency,
-			IdempotencyKey:  p.IdempotencyKey,
-			GatewayRef:      p.GatewayRef,
-			Status:          p.Status,
-			FailureClass:    string(p.FailureClass),
-			FailureCode:     p.FailureCode,
-			FailureMessage:  p.FailureMessage,
-			AmountRefunded:  p.AmountRefunded,
-			Created:         ts(p.Created),
-			Updated:         ts(p.Updated),
-		})
+		return q.CreatePayment(ctx, createPaymentParams(p))
 	})
 }
 
@@ -51,18 +31,7 @@ func (t *tx) GetPayment(ctx context.Context, s billing.Scope, id string) (billin
 // amount refunded and updated time.
 func (t *tx) UpdatePayment(ctx context.Context, p billing.Payment) error {
 	return t.write(ctx, "update payment "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.UpdatePayment(ctx, pgdb.UpdatePaymentParams{
-			GatewayRef:     p.GatewayRef,
-			Status:         p.Status,
-			FailureClass:   string(p.FailureClass),
-			FailureCode:    p.FailureCode,
-			FailureMessage: p.FailureMessage,
-			AmountRefunded: p.AmountRefunded,
-			Updated:        ts(p.Updated),
-			MerchantID:     p.Scope.MerchantID,
-			Mode:           string(p.Scope.Mode),
-			ID:             p.ID,
-		}))
+		return updated(q.UpdatePayment(ctx, updatePaymentParams(p)))
 	})
 }
 

@@ -89,42 +89,7 @@ func (t *tx) UpdateSubscription(ctx context.Context, sub billing.Subscription) e
 		return fmt.Errorf("postgres: update subscription %s: %w", sub.ID, err)
 	}
 	return t.write(ctx, "update subscription "+sub.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		n, err := q.UpdateSubscription(ctx, pgdb.UpdateSubscriptionParams{
-			Status:             string(sub.Status),
-			Items:              cols.items,
-			PriceIds:           cols.priceIDs,
-			Currency:           sub.Currency,
-			Interval:           sub.Recurring.Interval,
-			IntervalCount:      sub.Recurring.IntervalCount,
-			PaymentMethodID:    sub.PaymentMethodID,
-			BillingAnchor:      ts(sub.BillingAnchor),
-			CycleIndex:         sub.CycleIndex,
-			CurrentPeriodStart: ts(sub.CurrentPeriodStart),
-			CurrentPeriodEnd:   ts(sub.CurrentPeriodEnd),
-			TrialStart:         tsPtr(sub.TrialStart),
-			TrialEnd:           tsPtr(sub.TrialEnd),
-			TrialWillEndSent:   sub.TrialWillEndSent,
-			CancelAtPeriodEnd:  sub.CancelAtPeriodEnd,
-			CancelAt:           tsPtr(sub.CancelAt),
-			CanceledAt:         tsPtr(sub.CanceledAt),
-			CancellationReason: string(sub.CancellationReason),
-			EndedAt:            tsPtr(sub.EndedAt),
-			MaxCycles:          sub.MaxCycles,
-			EndDate:            tsPtr(sub.EndDate),
-			PendingChange:      cols.pendingChange,
-			PendingLines:       cols.pendingLines,
-			CouponID:           sub.CouponID,
-			PromotionCodeID:    sub.PromotionCodeID,
-			DiscountEnd:        tsPtr(sub.DiscountEnd),
-			DiscountUsed:       sub.DiscountUsed,
-			NextActionAt:       tsPtr(sub.NextActionAt),
-			Metadata:           cols.metadata,
-			Updated:            ts(sub.Updated),
-			MerchantID:         sub.Scope.MerchantID,
-			Mode:               string(sub.Scope.Mode),
-			ID:                 sub.ID,
-			Version:            sub.Version,
-		})
+		n, err := q.UpdateSubscription(ctx, updateSubscriptionParams(sub, cols))
 		if err != nil || n > 0 {
 			return err
 		}

@@ -19,3 +19,8 @@ SELECT * FROM audit_entries
 WHERE merchant_id = sqlc.arg(merchant_id) AND seq > sqlc.arg(after_seq)
 ORDER BY seq
 LIMIT sqlc.arg(row_limit);
+
+-- name: MoveAuditHeadTo :execrows
+-- Moves the head over several entries appended at once.
+UPDATE audit_heads SET seq = sqlc.arg(new_seq), hash = sqlc.arg(hash)
+WHERE merchant_id = sqlc.arg(merchant_id) AND seq = sqlc.arg(old_seq);

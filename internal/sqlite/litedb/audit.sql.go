@@ -144,3 +144,29 @@ func (q *Queries) MoveAuditHead(ctx context.Context, arg MoveAuditHeadParams) (i
 	}
 	return result.RowsAffected()
 }
+
+const moveAuditHeadTo = `-- name: MoveAuditHeadTo :execrows
+UPDATE audit_heads SET seq = ?1, hash = ?2
+WHERE merchant_id = ?3 AND seq = ?4
+`
+
+type MoveAuditHeadToParams struct {
+	NewSeq     int64
+	Hash       string
+	MerchantID string
+	OldSeq     int64
+}
+
+// Moves the head over several entries appended at once.
+func (q *Queries) MoveAuditHeadTo(ctx context.Context, arg MoveAuditHeadToParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, moveAuditHeadTo,
+		arg.NewSeq,
+		arg.Hash,
+		arg.MerchantID,
+		arg.OldSeq,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}

@@ -1,0 +1,386 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// chargeConcurrency is how many gateway calls a sweep makes at once.
+const chargeConcurrency = 8
+
+// renewal is one subscription renewed by the batched pipeline.
+type renewal struct {
+	before billing.Subscription // as claimed
+	sub    billing.Subscription // after the renewal (its stored version)
+	inv    billing.Invoice
+	pay    *billing.Payment
+	pm     billing.PaymentMethod
+	m      billing.Merchant
+	at     time.Time // the period boundary the renewal happened at
+	res    billing.ChargeResult
+	err    error
+}
+
+// Sweep runs the real-time work due now for up to limit subscriptions on
+// no test clock, and returns how many it took. Plain renewals (an active
+// subscription whose period ended, nothing else due) go through the
+// batched pipeline of DESIGN §10: one transaction claims them (locked, so
+// concurrent sweepers take different ones) and writes their invoices,
+// payments, periods, events and audit entries with batched statements;
+// the gateway is called outside any transaction; one more transaction
+// settles the successes. Everything else (trial ends, retries,
+// cancellations, declines, unknown outcomes) takes the one-at-a-time path,
+// which holds every rule; the batch path only repeats its bookkeeping for
+// the common case.
+func (a *App) Sweep(ctx context.Context, limit int) (int, error) {
+	now := a.Now()
+	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
+	var plans []*renewal
+	var slow []billing.Subscription
+	claimed := 0
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		plans, slow = nil, nil
+		subs, err := tx.ClaimDueSubscriptions(ctx, "", now, limit)
+		if err != nil {
+			return fmt.Errorf("claim due subscriptions: %w", err)
+		}
+		claimed = len(subs)
+		if len(subs) == 0 {
+			return nil
+		}
+		plans, slow, err = a.planRenewals(ctx, tx, subs, now)
+		if err != nil {
+			return err
+		}
+		return a.writeRenewals(ctx, tx, plans)
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, err
+		}
+		// The batch could not be written (nothing was): renew the same
+		// subscriptions one at a time, where every rule and conflict is
+		// handled per subscription.
+		a.logger.WarnContext(ctx, "batched renewal failed; renewing one at a time", "error", err)
+		return a.sweepOneByOne(ctx, now, limit)
+	}
+	a.chargeRenewals(ctx, plans)
+	settleSlow, err := a.settleRenewals(ctx, plans)
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range settleSlow {
+		if err := a.settlePayment(ctx, r.sub.Scope, r.pay.ID, r.res, r.err); err != nil {
+			return 0, fmt.Errorf("settle %s: %w", r.pay.ID, err)
+		}
+	}
+	for _, sub := range slow {
+		if err := a.stepSubscription(ctx, sub.Scope, sub.ID, now); err != nil {
+			return 0, fmt.Errorf("renew %s: %w", sub.ID, err)
+		}
+	}
+	return claimed, nil
+}
+
+// planRenewals sorts claimed subscriptions into plain renewals, planned
+// here in memory, and the rest.
+func (a *App) planRenewals(ctx context.Context, tx billing.Tx, subs []billing.Subscription, now time.Time) ([]*renewal, []billing.Subscription, error) {
+	ids := make([]string, len(subs))
+	for i, sub := range subs {
+		ids[i] = sub.ID
+	}
+	open, err := tx.SubscriptionsWithOpenInvoices(ctx, ids)
+	if err != nil {
+		return nil, nil, fmt.Errorf("find open invoices: %w", err)
+	}
+	merchants := map[string]billing.Merchant{}
+	coupons := map[string]*billing.Coupon{}
+	var plans []*renewal
+	var slow []billing.Subscription
+	for _, sub := range subs {
+		plain := sub.Status == billing.SubscriptionActive && !open[sub.ID] && !sub.CancelAtPeriodEnd &&
+			sub.NextActionAt != nil && sub.NextActionAt.Equal(sub.CurrentPeriodEnd) && sub.PaymentMethodID != "" &&
+			sub.MaxCycles == 0 // counting billed cycles needs the full path
+		if !plain {
+			slow = append(slow, sub)
+			continue
+		}
+		m, ok := merchants[sub.Scope.MerchantID]
+		if !ok {
+			if m, err = tx.GetMerchant(ctx, sub.Scope.MerchantID); err != nil {
+				return nil, nil, fmt.Errorf("read merchant: %w", err)
+			}
+			merchants[m.ID] = m
+		}
+		coupon, ok := coupons[sub.Scope.MerchantID+"/"+string(sub.Scope.Mode)+"/"+sub.CouponID]
+		if !ok {
+			if coupon, err = a.subscriptionCoupon(ctx, tx, &sub); err != nil {
+				return nil, nil, err
+			}
+			coupons[sub.Scope.MerchantID+"/"+string(sub.Scope.Mode)+"/"+sub.CouponID] = coupon
+		}
+		pm, err := tx.GetPaymentMethod(ctx, sub.Scope, sub.PaymentMethodID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read payment method %s: %w", sub.PaymentMethodID, err)
+		}
+		r := &renewal{before: sub, sub: sub, m: m, pm: pm, at: sub.CurrentPeriodEnd}
+		if pc := r.sub.PendingChange; pc != nil && !pc.EffectiveAt.After(r.at) {
+			r.sub.Items, r.sub.PendingChange = pc.Items, nil
+		}
+		a.advanceCycle(m, &r.sub, r.sub.CycleIndex+1)
+		if r.inv, err = a.draftPeriodInvoice(&r.sub, billing.ReasonSubscriptionCycle, r.at); err != nil {
+			return nil, nil, err
+		}
+		if err := a.priceInvoice(m, &r.sub, coupon, &r.inv); err != nil {
+			return nil, nil, err
+		}
+		plans = append(plans, r)
+	}
+	return plans, slow, nil
+}
+
+// writeRenewals numbers, finalizes and writes the planned renewals, with
+// their payments, events and audit entries, in one batch.
+func (a *App) writeRenewals(ctx context.Context, tx billing.Tx, plans []*renewal) error {
+	if len(plans) == 0 {
+		return nil
+	}
+	// Gapless numbers: each scope reserves as many as it finalizes here.
+	byScope := map[billing.Scope][]*renewal{}
+	var scopes []billing.Scope
+	for _, r := range plans {
+		if _, ok := byScope[r.sub.Scope]; !ok {
+			scopes = append(scopes, r.sub.Scope)
+		}
+		byScope[r.sub.Scope] = append(byScope[r.sub.Scope], r)
+	}
+	var b billing.WriteBatch
+	var changes []change
+	for _, s := range scopes {
+		rs := byScope[s]
+		last, err := tx.ReserveInvoiceNumbers(ctx, s, int64(len(rs)))
+		if err != nil {
+			return fmt.Errorf("reserve invoice numbers: %w", err)
+		}
+		for i, r := range rs {
+			draft := r.inv
+			created, err := a.newEvent(s, EventInvoiceCreated, "invoice", draft.ID, draft, r.at)
+			if err != nil {
+				return err
+			}
+			finalizeInvoice(r.m, &r.inv, last-int64(len(rs))+int64(i)+1, r.at)
+			finalized, err := a.newEvent(s, EventInvoiceFinalized, "invoice", r.inv.ID, r.inv, r.at)
+			if err != nil {
+				return err
+			}
+			b.Events = append(b.Events, created, finalized)
+			if r.inv.Status == billing.InvoicePaid {
+				paid, err := a.newEvent(s, EventInvoicePaid, "invoice", r.inv.ID, r.inv, r.at)
+				if err != nil {
+					return err
+				}
+				b.Events = append(b.Events, paid)
+			} else {
+				p := a.newPayment(&r.inv, r.pm, r.at)
+				r.pay = &p
+				b.Payments = append(b.Payments, p)
+				ev, err := a.newEvent(s, EventPaymentCreated, "payment", p.ID, p, r.at)
+				if err != nil {
+					return err
+				}
+				b.Events = append(b.Events, ev)
+			}
+			b.Invoices = append(b.Invoices, r.inv)
+			var open []billing.Invoice
+			if r.inv.Status == billing.InvoiceOpen {
+				open = []billing.Invoice{r.inv}
+			}
+			r.sub.NextActionAt = nextAction(r.sub, open)
+			r.sub.Updated = a.Now()
+			b.SubscriptionUpdates = append(b.SubscriptionUpdates, r.sub)
+			r.sub.Version++
+			ev, err := a.newEvent(s, EventSubscriptionUpdated, "subscription", r.sub.ID, r.sub, r.at)
+			if err != nil {
+				return err
+			}
+			b.Events = append(b.Events, ev)
+			before := r.before
+			changes = append(changes, change{merchantID: s.MerchantID, mode: s.Mode, action: "subscription.update",
+				objectType: "subscription", objectID: r.sub.ID, before: &before, after: r.sub})
+		}
+	}
+	if err := a.chainAudit(ctx, tx, changes, &b); err != nil {
+		return err
+	}
+	if err := tx.WriteBatch(ctx, b); err != nil {
+		return fmt.Errorf("write renewals: %w", err)
+	}
+	return nil
+}
+
+// chainAudit seals changes into audit entries that extend their
+// merchants' chains (each head locked once) and adds them to b.
+func (a *App) chainAudit(ctx context.Context, tx billing.Tx, changes []change, b *billing.WriteBatch) error {
+	sort.SliceStable(changes, func(i, j int) bool { return changes[i].merchantID < changes[j].merchantID })
+	heads := map[string]struct {
+		seq  int64
+		hash string
+	}{}
+	for _, c := range changes {
+		h, ok := heads[c.merchantID]
+		if !ok {
+			seq, hash, err := tx.LockAuditHead(ctx, c.merchantID)
+			if err != nil {
+				return fmt.Errorf("lock audit head of %s: %w", c.merchantID, err)
+			}
+			h.seq, h.hash = seq, hash
+		}
+		e, err := a.newAuditEntry(ctx, c, h.seq+1, h.hash)
+		if err != nil {
+			return err
+		}
+		b.Audit = append(b.Audit, e)
+		h.seq, h.hash = e.Seq, e.Hash
+		heads[c.merchantID] = h
+	}
+	return nil
+}
+
+// advanceCycle moves sub to period n of its billing anchor.
+func (a *App) advanceCycle(m billing.Merchant, sub *billing.Subscription, n int64) {
+	loc := merchantLocation(m)
+	sub.CycleIndex = n
+	sub.CurrentPeriodStart = billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, n-1, loc)
+	sub.CurrentPeriodEnd = billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, n, loc)
+}
+
+// chargeRenewals calls the gateways for the planned payments, several at a
+// time, outside any transaction.
+func (a *App) chargeRenewals(ctx context.Context, plans []*renewal) {
+	sem := make(chan struct{}, chargeConcurrency)
+	var wg sync.WaitGroup
+	for _, r := range plans {
+		if r.pay == nil {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			gw, err := a.gateway(r.pay.Gateway)
+			if err != nil {
+				r.err = err
+				return
+			}
+			r.res, r.err = gw.Charge(ctx, billing.ChargeRequest{Scope: r.sub.Scope, IdempotencyKey: r.pay.IdempotencyKey,
+				Amount: r.pay.Amount, Currency: r.pay.Currency, PaymentMethod: r.pm, Description: "invoice " + r.inv.ID})
+		}()
+	}
+	wg.Wait()
+}
+
+// settleRenewals records the successful charges in one batch; it returns
+// the renewals that need the one-at-a-time settlement (declines, unknown
+// outcomes, and subscriptions changed meanwhile).
+func (a *App) settleRenewals(ctx context.Context, plans []*renewal) ([]*renewal, error) {
+	var ids []string
+	for _, r := range plans {
+		if r.pay != nil {
+			ids = append(ids, r.sub.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var slow []*renewal
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		slow = nil
+		versions, err := tx.LockSubscriptions(ctx, ids)
+		if err != nil {
+			return fmt.Errorf("lock subscriptions: %w", err)
+		}
+		var b billing.WriteBatch
+		var changes []change
+		for _, r := range plans {
+			if r.pay == nil {
+				continue
+			}
+			if r.err != nil || r.res.Status != billing.PaymentSucceeded || versions[r.sub.ID] != r.sub.Version {
+				slow = append(slow, r)
+				continue
+			}
+			s := r.sub.Scope
+			now := a.Now()
+			before := *r.pay
+			r.pay.Status, r.pay.GatewayRef, r.pay.Updated = r.res.Status, r.res.GatewayRef, now
+			subBefore := r.sub
+			subEvent, err := a.applySuccess(r.m, *r.pay, &r.inv, &r.sub, now)
+			if err != nil {
+				return err
+			}
+			r.inv.Updated = now
+			r.sub.NextActionAt = nextAction(r.sub, nil)
+			r.sub.Updated = now
+			b.PaymentUpdates = append(b.PaymentUpdates, *r.pay)
+			b.InvoiceUpdates = append(b.InvoiceUpdates, r.inv)
+			b.SubscriptionUpdates = append(b.SubscriptionUpdates, r.sub)
+			r.sub.Version++
+			for _, e := range []struct {
+				typ, objType, id string
+				data             any
+			}{
+				{EventPaymentSucceeded, "payment", r.pay.ID, *r.pay},
+				{EventInvoicePaid, "invoice", r.inv.ID, r.inv},
+				{subEvent, "subscription", r.sub.ID, r.sub},
+			} {
+				if e.typ == "" {
+					continue
+				}
+				ev, err := a.newEvent(s, e.typ, e.objType, e.id, e.data, now)
+				if err != nil {
+					return err
+				}
+				b.Events = append(b.Events, ev)
+			}
+			changes = append(changes,
+				change{merchantID: s.MerchantID, mode: s.Mode, action: "payment." + r.pay.Status, objectType: "payment",
+					objectID: r.pay.ID, before: before, after: *r.pay},
+				change{merchantID: s.MerchantID, mode: s.Mode, action: "subscription.update", objectType: "subscription",
+					objectID: r.sub.ID, before: subBefore, after: r.sub})
+		}
+		if err := a.chainAudit(ctx, tx, changes, &b); err != nil {
+			return err
+		}
+		if err := tx.WriteBatch(ctx, b); err != nil {
+			if errors.Is(err, billing.ErrVersionConflict) {
+				return fmt.Errorf("settle renewals (locked rows changed): %w", err)
+			}
+			return fmt.Errorf("settle renewals: %w", err)
+		}
+		return nil
+	})
+	return slow, err
+}
+
+// sweepOneByOne is the sweep without batching.
+func (a *App) sweepOneByOne(ctx context.Context, now time.Time, limit int) (int, error) {
+	due, err := read(ctx, a, func(tx billing.Tx) ([]billing.Subscription, error) {
+		return tx.DueSubscriptions(ctx, "", now, limit)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("find due subscriptions: %w", err)
+	}
+	for _, sub := range due {
+		if err := a.stepSubscription(ctx, sub.Scope, sub.ID, now); err != nil {
+			return 0, fmt.Errorf("renew %s: %w", sub.ID, err)
+		}
+	}
+	return len(due), nil
+}

@@ -1,0 +1,195 @@
+package scenario_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/gateway/sim"
+)
+
+// movableClock is real time for the app, moved by the test.
+type movableClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *movableClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *movableClock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
+
+// TestSweep renews real-time subscriptions (no test clock) with the
+// batched sweep and checks that it leaves exactly what the one-at-a-time
+// path leaves: the same invoices, numbers, payments, events and audit
+// chain, and that declines and unknown outcomes take the full path.
+func TestSweep(t *testing.T) {
+	t.Parallel()
+	for _, sk := range storeKinds {
+		t.Run(sk.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			store := sk.open(t)
+			clock := &movableClock{t: time.Date(2026, 1, 31, 15, 0, 0, 0, time.UTC)}
+			a := app.New(store, clock.now, discard)
+			g := sim.New(store, clock.now)
+			a.SetGateways(app.Gateways{billing.GatewaySim: g})
+			m, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Sweep", Timezone: "America/Santiago"})
+			require.NoError(t, err)
+			s := billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}
+			prod, err := a.CreateProduct(ctx, s, app.ProductParams{Name: new("Plan")})
+			require.NoError(t, err)
+			amount := int64(10000)
+			price, err := a.CreatePrice(ctx, s, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: "CLP",
+				Recurring: &billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1}})
+			require.NoError(t, err)
+			coupon, err := a.CreateCoupon(ctx, s, app.CreateCouponParams{PercentOff: new(25.0), Duration: billing.DurationRepeating, DurationInMonths: 2})
+			require.NoError(t, err)
+
+			subscribe := func(token, couponID string) billing.Subscription {
+				cus, err := a.CreateCustomer(ctx, s, app.CustomerParams{})
+				require.NoError(t, err)
+				pm, err := a.AttachPaymentMethod(ctx, s, cus.ID, app.AttachPaymentMethodParams{Gateway: "sim", Token: token})
+				require.NoError(t, err)
+				sub, err := a.CreateSubscription(ctx, s, app.CreateSubscriptionParams{Customer: cus.ID,
+					Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pm.ID, Coupon: couponID})
+				require.NoError(t, err)
+				return sub
+			}
+			var plain []billing.Subscription
+			for range 7 {
+				plain = append(plain, subscribe(sim.TokVisa, ""))
+			}
+			discounted := subscribe(sim.TokVisa, coupon.ID)
+			declines := subscribe(sim.TokFailAfterFirst, "")
+			unknown := subscribe(sim.TokTimeoutAfterCharge, "")
+			require.Equal(t, billing.SubscriptionIncomplete, unknown.Status, "its first charge timed out")
+			canceling, err := a.CancelSubscription(ctx, s, subscribe(sim.TokVisa, "").ID, app.CancelParams{AtPeriodEnd: true})
+			require.NoError(t, err)
+
+			// Feb 28 15:00 UTC is the end of every first period (Jan 31 →
+			// Feb 28 in 2026). A day later, everything is due once.
+			clock.set(time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC))
+			total := 0
+			for {
+				n, err := a.Sweep(ctx, 4) // small chunks: several batches
+				require.NoError(t, err)
+				total += n
+				if n == 0 {
+					break
+				}
+			}
+			require.GreaterOrEqual(t, total, 11)
+
+			end := time.Date(2026, 2, 28, 15, 0, 0, 0, time.UTC)
+			for _, sub := range append(plain, discounted) {
+				got, err := a.GetSubscription(ctx, s, sub.ID)
+				require.NoError(t, err)
+				require.Equal(t, billing.SubscriptionActive, got.Status)
+				require.EqualValues(t, 2, got.CycleIndex)
+				require.Equal(t, end, got.CurrentPeriodStart)
+				require.Equal(t, time.Date(2026, 3, 31, 15, 0, 0, 0, time.UTC), got.CurrentPeriodEnd)
+				require.Equal(t, got.CurrentPeriodEnd, *got.NextActionAt)
+				invs, err := a.ListInvoices(ctx, s, billing.InvoiceFilter{SubscriptionID: sub.ID}, billing.Page{})
+				require.NoError(t, err)
+				require.Len(t, invs.Data, 2)
+				inv := invs.Data[0]
+				require.Equal(t, billing.InvoicePaid, inv.Status)
+				require.Equal(t, billing.ReasonSubscriptionCycle, inv.BillingReason)
+				require.Equal(t, end, inv.PeriodStart)
+				want := int64(10000)
+				if sub.ID == discounted.ID {
+					want = 7500 // the second of two discounted months
+				}
+				require.Equal(t, want, inv.Total)
+				require.Equal(t, want, inv.AmountPaid)
+				events, err := a.ListEvents(ctx, s, billing.EventFilter{ObjectID: inv.ID}, billing.Page{})
+				require.NoError(t, err)
+				var types []string
+				for i := len(events.Data) - 1; i >= 0; i-- {
+					types = append(types, events.Data[i].Type)
+				}
+				require.Equal(t, []string{app.EventInvoiceCreated, app.EventInvoiceFinalized, app.EventInvoicePaid}, types)
+			}
+
+			got, err := a.GetSubscription(ctx, s, declines.ID)
+			require.NoError(t, err)
+			require.Equal(t, billing.SubscriptionPastDue, got.Status, "a decline takes the full path: dunning")
+			got, err = a.GetSubscription(ctx, s, unknown.ID)
+			require.NoError(t, err)
+			require.Equal(t, billing.SubscriptionActive, got.Status, "the first charge was reconciled as succeeded")
+			pays, err := a.ListPayments(ctx, s, billing.PaymentFilter{CustomerID: unknown.CustomerID}, billing.Page{})
+			require.NoError(t, err)
+			require.Len(t, pays.Data, 2)
+			require.Equal(t, billing.PaymentUnknown, pays.Data[0].Status, "the renewal's timeout leaves it unknown for reconciliation")
+			got, err = a.GetSubscription(ctx, s, canceling.ID)
+			require.NoError(t, err)
+			require.Equal(t, billing.SubscriptionCanceled, got.Status)
+
+			// Invoice numbers stay gapless across batches and the full path.
+			all, err := a.ListInvoices(ctx, s, billing.InvoiceFilter{}, billing.Page{Limit: 100})
+			require.NoError(t, err)
+			numbers := map[string]bool{}
+			for _, inv := range all.Data {
+				numbers[inv.Number] = true
+			}
+			require.Len(t, numbers, len(all.Data))
+			for i := 1; i <= len(all.Data); i++ {
+				require.True(t, numbers[m.InvoicePrefix+"-"+pad6(i)], "number %d", i)
+			}
+
+			// A minute later reconciliation finds the unknown charge.
+			clock.set(time.Date(2026, 3, 1, 15, 2, 0, 0, time.UTC))
+			_, err = a.Sweep(ctx, 100)
+			require.NoError(t, err)
+			pays, err = a.ListPayments(ctx, s, billing.PaymentFilter{CustomerID: unknown.CustomerID}, billing.Page{})
+			require.NoError(t, err)
+			require.Equal(t, billing.PaymentSucceeded, pays.Data[0].Status)
+
+			brk, n, err := a.VerifyAuditChain(ctx, m.ID)
+			require.NoError(t, err)
+			require.Nil(t, brk, "the audit chain verifies after batched appends")
+			require.Positive(t, n)
+
+			// Every succeeded payment has exactly one ledger charge.
+			ledger, err := g.Ledger(ctx)
+			require.NoError(t, err)
+			charged := map[string]int{}
+			for _, c := range ledger {
+				if c.Outcome == sim.OutcomeSucceeded {
+					charged[c.Key]++
+				}
+			}
+			allPays, err := a.ListPayments(ctx, s, billing.PaymentFilter{}, billing.Page{Limit: 100})
+			require.NoError(t, err)
+			succeeded := 0
+			for _, p := range allPays.Data {
+				if p.Status == billing.PaymentSucceeded {
+					succeeded++
+					require.Equal(t, 1, charged[p.IdempotencyKey], p.IdempotencyKey)
+				}
+			}
+			require.Len(t, charged, succeeded)
+		})
+	}
+}
+
+func pad6(n int) string {
+	s := "000000" + itoa(n)
+	return s[len(s)-6:]
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for n > 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	return string(b)
+}

@@ -1,0 +1,108 @@
+package sqlite
+
+import (
+	"context"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/sqlite/litedb"
+)
+
+// ClaimDueSubscriptions returns due subscriptions. SQLite has one writer
+// and the transaction holds the write lock, so no row locks are needed.
+func (t *tx) ClaimDueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int) ([]billing.Subscription, error) {
+	n := int64(limit)
+	if limit <= 0 {
+		n = -1
+	}
+	rows, err := t.q.ClaimDueSubscriptions(ctx, litedb.ClaimDueSubscriptionsParams{TestClockID: clockID, DueBefore: nullMicros(&at), RowLimit: n})
+	if err != nil {
+		return nil, dbError(err, "claim due subscriptions of clock %q", clockID)
+	}
+	return convertRows(rows, subscriptionFromRow)
+}
+
+// LockSubscriptions returns the subscriptions' versions (the transaction
+// already holds SQLite's write lock).
+func (t *tx) LockSubscriptions(ctx context.Context, ids []string) (map[string]int64, error) {
+	out := make(map[string]int64, len(ids))
+	for start := 0; start < len(ids); start += maxSliceParams {
+		rows, err := t.q.LockSubscriptions(ctx, ids[start:min(start+maxSliceParams, len(ids))])
+		if err != nil {
+			return nil, dbError(err, "lock subscriptions")
+		}
+		for _, r := range rows {
+			out[r.ID] = r.Version
+		}
+	}
+	return out, nil
+}
+
+// maxSliceParams keeps IN (…) lists under SQLite's parameter limit.
+const maxSliceParams = 500
+
+// SubscriptionsWithOpenInvoices reports which subscriptions have an open
+// invoice.
+func (t *tx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	for start := 0; start < len(ids); start += maxSliceParams {
+		rows, err := t.q.SubscriptionsWithOpenInvoices(ctx, ids[start:min(start+maxSliceParams, len(ids))])
+		if err != nil {
+			return nil, dbError(err, "find open invoices")
+		}
+		for _, id := range rows {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
+// ReserveInvoiceNumbers takes k numbers of the scope's sequence.
+func (t *tx) ReserveInvoiceNumbers(ctx context.Context, s billing.Scope, k int64) (int64, error) {
+	last, err := t.q.ReserveInvoiceNumbers(ctx, litedb.ReserveInvoiceNumbersParams{MerchantID: s.MerchantID, Mode: string(s.Mode), K: k})
+	if err != nil {
+		return 0, dbError(err, "reserve invoice numbers")
+	}
+	return last, nil
+}
+
+// WriteBatch writes b row by row: SQLite runs in-process, so a statement
+// costs microseconds and there are no round trips to save.
+func (t *tx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
+	for _, inv := range b.Invoices {
+		if err := t.CreateInvoice(ctx, inv); err != nil {
+			return err
+		}
+	}
+	for _, p := range b.Payments {
+		if err := t.CreatePayment(ctx, p); err != nil {
+			return err
+		}
+	}
+	for _, inv := range b.InvoiceUpdates {
+		if err := t.UpdateInvoice(ctx, inv); err != nil {
+			return err
+		}
+	}
+	for _, p := range b.PaymentUpdates {
+		if err := t.UpdatePayment(ctx, p); err != nil {
+			return err
+		}
+	}
+	for _, sub := range b.SubscriptionUpdates {
+		if err := t.UpdateSubscription(ctx, sub); err != nil {
+			return err
+		}
+	}
+	for _, e := range b.Events {
+		if err := t.CreateEvent(ctx, e); err != nil {
+			return err
+		}
+	}
+	for _, e := range b.Audit {
+		if err := t.InsertAuditEntry(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/cuota/cuota/internal/gateway/sim"
+)
+
+// lang holds a page language's strings. Spanish (Chile) is the default;
+// English is the other one.
+type lang struct {
+	HTMLLang string
+
+	SetupTitle   string
+	BannerStrong string
+	Banner       string
+	Intro        string
+	ChooseCard   string
+	Expires      string // followed by a time in UTC
+	Save         string
+	Cancel       string
+	NoCard       string
+	BadForm      string
+
+	NotFoundTitle  string
+	NotFoundBody   string
+	GoneTitle      string
+	GoneBody       string
+	ForbiddenTitle string
+	ForbiddenBody  string
+	BadTitle       string
+	ErrorTitle     string
+	ErrorBody      string
+
+	// Tokens describes each sim test token; a token missing here shows
+	// the sim package's English description.
+	Tokens map[string]string
+}
+
+var spanish = &lang{
+	HTMLLang:     "es-CL",
+	SetupTitle:   "Tarjeta de prueba (modo test)",
+	BannerStrong: "Modo de prueba.",
+	Banner:       "Esta es la pasarela simulada de cuota: no se mueve dinero real y ninguna tarjeta de verdad se guarda ni se cobra.",
+	Intro:        "Elige la tarjeta de prueba que quieres guardar. Cada una se comporta siempre igual cuando se le cobra.",
+	ChooseCard:   "Tarjeta de prueba",
+	Expires:      "Este enlace vence el",
+	Save:         "Guardar tarjeta",
+	Cancel:       "Cancelar",
+	NoCard:       "Elige una tarjeta para guardarla.",
+	BadForm:      "El formulario enviado no es válido. Vuelve a abrir el enlace e inténtalo de nuevo.",
+
+	NotFoundTitle:  "Enlace no encontrado",
+	NotFoundBody:   "No encontramos este enlace. Revisa que lo hayas abierto completo o pide uno nuevo al comercio.",
+	GoneTitle:      "Enlace vencido",
+	GoneBody:       "Este enlace para guardar una tarjeta ya venció o ya se usó. Pide uno nuevo al comercio.",
+	ForbiddenTitle: "Solicitud rechazada",
+	ForbiddenBody:  "El formulario se envió desde otro sitio, así que no lo aceptamos. Abre el enlace que te envió el comercio e inténtalo desde ahí.",
+	BadTitle:       "Solicitud no válida",
+	ErrorTitle:     "Algo salió mal",
+	ErrorBody:      "No pudimos completar la operación. Inténtalo de nuevo en unos minutos.",
+
+	Tokens: map[string]string{
+		sim.TokVisa:               "Siempre se aprueba.",
+		sim.TokChargeDeclined:     "Rechazada: card_declined (del cliente; la cobranza reintenta).",
+		sim.TokInsufficientFunds:  "Rechazada: insufficient_funds (del cliente; la cobranza reintenta).",
+		sim.TokLostCard:           "Rechazada: lost_card (definitiva; nunca se reintenta).",
+		sim.TokFailAfterFirst:     "El primer cobro se aprueba; los siguientes se rechazan con card_declined.",
+		sim.TokTimeoutAfterCharge: "El cobro se hace y luego la llamada vence por tiempo (resultado desconocido hasta consultarlo).",
+		sim.TokGatewayError:       "Alterna: un error 502 sin cobro y luego un cobro aprobado en el siguiente intento.",
+	},
+}
+
+var english = &lang{
+	HTMLLang:     "en",
+	SetupTitle:   "Test card (test mode)",
+	BannerStrong: "Test mode.",
+	Banner:       "This is cuota's simulated gateway: no real money moves and no real card is saved or charged.",
+	Intro:        "Pick the test card you want to save. Each one always behaves the same way when it is charged.",
+	ChooseCard:   "Test card",
+	Expires:      "This link expires on",
+	Save:         "Save card",
+	Cancel:       "Cancel",
+	NoCard:       "Pick a card to save.",
+	BadForm:      "The form sent is not valid. Open the link again and retry.",
+
+	NotFoundTitle:  "Link not found",
+	NotFoundBody:   "We could not find this link. Check that you opened all of it, or ask the merchant for a new one.",
+	GoneTitle:      "Link expired",
+	GoneBody:       "This card setup link has expired or was already used. Ask the merchant for a new one.",
+	ForbiddenTitle: "Request refused",
+	ForbiddenBody:  "The form was sent from another site, so it was not accepted. Open the link the merchant sent you and try from there.",
+	BadTitle:       "Invalid request",
+	ErrorTitle:     "Something went wrong",
+	ErrorBody:      "We could not finish. Please try again in a few minutes.",
+}
+
+// describe returns what a test token does, in l's language.
+func (l *lang) describe(t sim.TokenInfo) string {
+	if d, ok := l.Tokens[t.Token]; ok {
+		return d
+	}
+	return t.Description
+}
+
+// pickLang chooses the page language: the customer's locale when it names
+// Spanish or English, else the browser's Accept-Language, else Spanish.
+func pickLang(customerLocale string, r *http.Request) *lang {
+	if l := langOf(customerLocale); l != nil {
+		return l
+	}
+	if l := langOf(acceptLanguage(r.Header.Get("Accept-Language"))); l != nil {
+		return l
+	}
+	return spanish
+}
+
+// langOf maps a BCP 47 tag to a page language, or nil.
+func langOf(tag string) *lang {
+	primary, _, _ := strings.Cut(tag, "-")
+	primary, _, _ = strings.Cut(primary, "_")
+	switch strings.ToLower(strings.TrimSpace(primary)) {
+	case "es":
+		return spanish
+	case "en":
+		return english
+	}
+	return nil
+}
+
+// acceptLanguage returns the tag of an Accept-Language header that we can
+// serve (Spanish or English) with the highest weight; ties go to the one
+// listed first. It returns "" when none fits.
+func acceptLanguage(header string) string {
+	if len(header) > 1000 {
+		header = header[:1000]
+	}
+	best, bestQ := "", 0.0
+	for part := range strings.SplitSeq(header, ",") {
+		tag, params, _ := strings.Cut(part, ";")
+		tag = strings.TrimSpace(tag)
+		q := 1.0
+		for p := range strings.SplitSeq(params, ";") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil || f < 0 || f > 1 {
+					f = 0
+				}
+				q = f
+			}
+		}
+		if langOf(tag) != nil && q > bestQ {
+			best, bestQ = tag, q
+		}
+	}
+	return best
+}
