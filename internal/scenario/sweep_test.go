@@ -19,7 +19,7 @@ type movableClock struct {
 	t  time.Time
 }
 
-func (c *movableClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *movableClock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *movableClock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 // TestSweep renews real-time subscriptions (no test clock) with the
