@@ -263,12 +263,35 @@ func (a *App) advanceCycle(m billing.Merchant, sub *billing.Subscription, n int6
 // chargeRenewals calls the gateways for the planned payments, several at a
 // time, outside any transaction.
 func (a *App) chargeRenewals(ctx context.Context, plans []*renewal) {
-	sem := make(chan struct{}, chargeConcurrency)
-	var wg sync.WaitGroup
+	// Gateways that take many charges in one call get them all at once.
+	batches := map[string][]*renewal{}
+	var single []*renewal
 	for _, r := range plans {
 		if r.pay == nil {
 			continue
 		}
+		if gw, err := a.gateway(r.pay.Gateway); err == nil {
+			if _, ok := gw.(billing.BatchCharger); ok {
+				batches[r.pay.Gateway] = append(batches[r.pay.Gateway], r)
+				continue
+			}
+		}
+		single = append(single, r)
+	}
+	for name, rs := range batches {
+		gw, _ := a.gateway(name)
+		reqs := make([]billing.ChargeRequest, len(rs))
+		for i, r := range rs {
+			reqs[i] = chargeRequest(r)
+		}
+		results, errs := gw.(billing.BatchCharger).ChargeMany(ctx, reqs)
+		for i, r := range rs {
+			r.res, r.err = results[i], errs[i]
+		}
+	}
+	sem := make(chan struct{}, chargeConcurrency)
+	var wg sync.WaitGroup
+	for _, r := range single {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -279,11 +302,15 @@ func (a *App) chargeRenewals(ctx context.Context, plans []*renewal) {
 				r.err = err
 				return
 			}
-			r.res, r.err = gw.Charge(ctx, billing.ChargeRequest{Scope: r.sub.Scope, IdempotencyKey: r.pay.IdempotencyKey,
-				Amount: r.pay.Amount, Currency: r.pay.Currency, PaymentMethod: r.pm, Description: "invoice " + r.inv.ID})
+			r.res, r.err = gw.Charge(ctx, chargeRequest(r))
 		}()
 	}
 	wg.Wait()
+}
+
+func chargeRequest(r *renewal) billing.ChargeRequest {
+	return billing.ChargeRequest{Scope: r.sub.Scope, IdempotencyKey: r.pay.IdempotencyKey, Amount: r.pay.Amount,
+		Currency: r.pay.Currency, PaymentMethod: r.pm, Description: "invoice " + r.inv.ID}
 }
 
 // settleRenewals records the successful charges in one batch; it returns

@@ -76,6 +76,13 @@ type Gateway interface {
 	Refund(ctx context.Context, r RefundRequest) (RefundResult, error)
 }
 
+// BatchCharger is a Gateway that can take many charges in one call; the
+// batched renewal sweep uses it when a gateway offers it. results[i] and
+// errs[i] mean what Charge's results mean for rs[i].
+type BatchCharger interface {
+	ChargeMany(ctx context.Context, rs []ChargeRequest) (results []ChargeResult, errs []error)
+}
+
 // MerchantSettingsJSON encodes settings for storage.
 func MerchantSettingsJSON(s MerchantSettings) (string, error) {
 	b, err := json.Marshal(s)
