@@ -106,6 +106,25 @@ type AttachPaymentMethodParams struct {
 // payment method of the customer. Past-due subscriptions of the customer
 // switch to it and retry at once.
 func (a *App) AttachPaymentMethod(ctx context.Context, s billing.Scope, customerID string, p AttachPaymentMethodParams) (billing.PaymentMethod, error) {
+	pm, err := a.verifyToken(ctx, s, customerID, p)
+	if err != nil {
+		return billing.PaymentMethod{}, err
+	}
+	var retry []string
+	err = a.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		retry, err = a.savePaymentMethod(ctx, tx, pm)
+		return err
+	})
+	if err != nil {
+		return billing.PaymentMethod{}, err
+	}
+	return pm, a.retryWithNewMethod(ctx, s, retry)
+}
+
+// verifyToken checks a token with its gateway and returns the payment
+// method it makes for the customer (not yet saved).
+func (a *App) verifyToken(ctx context.Context, s billing.Scope, customerID string, p AttachPaymentMethodParams) (billing.PaymentMethod, error) {
 	var v validator
 	v.required("gateway", p.Gateway)
 	v.required("token", p.Token)
@@ -127,74 +146,81 @@ func (a *App) AttachPaymentMethod(ctx context.Context, s billing.Scope, customer
 	now := a.Now()
 	pm.ID, pm.Scope, pm.CustomerID, pm.Gateway, pm.Status, pm.Created, pm.Updated =
 		billing.NewID(billing.PrefixPaymentMethod, now), s, customerID, gw.Name(), billing.PaymentMethodActive, now, now
-	var retry []string
-	err = a.store.InTx(ctx, func(tx billing.Tx) error {
-		if err := tx.CreatePaymentMethod(ctx, pm); err != nil {
-			return fmt.Errorf("create payment method: %w", err)
-		}
-		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment_method.attach",
-			objectType: "payment_method", objectID: pm.ID, after: pm}); err != nil {
-			return err
-		}
-		if err := a.emit(ctx, tx, s, EventPaymentMethodAttached, "payment_method", pm.ID, pm, now); err != nil {
-			return err
-		}
-		subs, _, err := tx.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: customerID}, billing.Page{})
-		if err != nil {
-			return fmt.Errorf("list subscriptions: %w", err)
-		}
-		for _, sub := range subs {
-			if sub.Status.Terminal() {
-				continue
-			}
-			before := sub
-			subNow, err := a.clockNow(ctx, tx, s, sub.TestClockID)
-			if err != nil {
-				return err
-			}
-			sub.PaymentMethodID = pm.ID
-			open, err := a.openInvoices(ctx, tx, &sub)
-			if err != nil {
-				return err
-			}
-			if sub.Status == billing.SubscriptionPastDue || sub.Status == billing.SubscriptionUnpaid {
-				for i := range open {
-					open[i].NextAttemptAt = &subNow
-					open[i].Updated = subNow
-					if err := tx.UpdateInvoice(ctx, open[i]); err != nil {
-						return fmt.Errorf("schedule retry of %s: %w", open[i].ID, err)
-					}
-				}
-				retry = append(retry, sub.ID)
-			}
-			sub.NextActionAt = nextAction(sub, open)
-			if err := a.saveSubscription(ctx, tx, &before, &sub, EventSubscriptionUpdated, subNow); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return billing.PaymentMethod{}, err
+	return pm, nil
+}
+
+// savePaymentMethod stores pm with its audit entry and event, and makes it
+// the payment method of the customer's live subscriptions; it returns the
+// past-due ones, whose open invoices are now due for a retry.
+func (a *App) savePaymentMethod(ctx context.Context, tx billing.Tx, pm billing.PaymentMethod) ([]string, error) {
+	s, now := pm.Scope, pm.Created
+	if err := tx.CreatePaymentMethod(ctx, pm); err != nil {
+		return nil, fmt.Errorf("create payment method: %w", err)
 	}
-	for _, id := range retry {
+	if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment_method.attach",
+		objectType: "payment_method", objectID: pm.ID, after: pm}); err != nil {
+		return nil, err
+	}
+	if err := a.emit(ctx, tx, s, EventPaymentMethodAttached, "payment_method", pm.ID, pm, now); err != nil {
+		return nil, err
+	}
+	subs, _, err := tx.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: pm.CustomerID}, billing.Page{})
+	if err != nil {
+		return nil, fmt.Errorf("list subscriptions: %w", err)
+	}
+	var retry []string
+	for _, sub := range subs {
+		if sub.Status.Terminal() {
+			continue
+		}
+		before := sub
+		subNow, err := a.clockNow(ctx, tx, s, sub.TestClockID)
+		if err != nil {
+			return nil, err
+		}
+		sub.PaymentMethodID = pm.ID
+		open, err := a.openInvoices(ctx, tx, &sub)
+		if err != nil {
+			return nil, err
+		}
+		if sub.Status == billing.SubscriptionPastDue || sub.Status == billing.SubscriptionUnpaid {
+			for i := range open {
+				open[i].NextAttemptAt = &subNow
+				open[i].Updated = subNow
+				if err := tx.UpdateInvoice(ctx, open[i]); err != nil {
+					return nil, fmt.Errorf("schedule retry of %s: %w", open[i].ID, err)
+				}
+			}
+			retry = append(retry, sub.ID)
+		}
+		sub.NextActionAt = nextAction(sub, open)
+		if err := a.saveSubscription(ctx, tx, &before, &sub, EventSubscriptionUpdated, subNow); err != nil {
+			return nil, err
+		}
+	}
+	return retry, nil
+}
+
+// retryWithNewMethod runs the retries a new payment method made due.
+func (a *App) retryWithNewMethod(ctx context.Context, s billing.Scope, subIDs []string) error {
+	for _, id := range subIDs {
 		sub, err := a.GetSubscription(ctx, s, id)
 		if err != nil {
-			return pm, err
+			return err
 		}
 		at := a.Now()
 		if sub.TestClockID != "" {
 			c, err := a.GetTestClock(ctx, s, sub.TestClockID)
 			if err != nil {
-				return pm, err
+				return err
 			}
 			at = c.FrozenTime
 		}
 		if err := a.stepSubscription(ctx, s, id, at); err != nil {
-			return pm, fmt.Errorf("retry %s with the new payment method: %w", id, err)
+			return fmt.Errorf("retry %s with the new payment method: %w", id, err)
 		}
 	}
-	return pm, nil
+	return nil
 }
 
 // ListPaymentMethods lists a customer's payment methods, newest first.

@@ -43,10 +43,15 @@ func (a *App) CreateSetup(ctx context.Context, s billing.Scope, customerID strin
 	if _, err := a.gateway(p.Gateway); err != nil {
 		return billing.PaymentMethodSetup{}, "", err
 	}
-	if p.Gateway == billing.GatewaySim {
-		if err := testModeOnly(s, "sim gateway setups"); err != nil {
-			return billing.PaymentMethodSetup{}, "", err
-		}
+	if p.Gateway != billing.GatewaySim {
+		return billing.PaymentMethodSetup{}, "", billing.Invalid("gateway", billing.CodeParameterInvalid,
+			"card setups through %s are not available yet", p.Gateway)
+	}
+	if err := testModeOnly(s, "sim gateway setups"); err != nil {
+		return billing.PaymentMethodSetup{}, "", err
+	}
+	if a.publicURL == "" {
+		return billing.PaymentMethodSetup{}, "", fmt.Errorf("create setup: the public URL of hosted pages is not configured")
 	}
 	secret := billing.PrefixSetupSecret + rand.Text()
 	now := a.Now()
@@ -86,14 +91,9 @@ func (a *App) GetSetup(ctx context.Context, s billing.Scope, id string) (billing
 	return st, err
 }
 
-// SimSetupPage is what the hosted sim card page needs to show.
-type SimSetupPage struct {
-	Setup billing.PaymentMethodSetup
-}
-
 // OpenSimSetup checks a sim setup link (id and secret) and returns the
-// setup it belongs to. Unknown, wrong-secret and finished setups all look
-// the same to the browser: not found.
+// setup it belongs to. Unknown ids and wrong secrets look the same: not
+// found; a used or expired link is a conflict.
 func (a *App) OpenSimSetup(ctx context.Context, id, secret string) (billing.PaymentMethodSetup, error) {
 	st, err := read(ctx, a, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
 		return tx.GetSetupByID(ctx, id)
@@ -111,35 +111,60 @@ func (a *App) OpenSimSetup(ctx context.Context, id, secret string) (billing.Paym
 
 // CompleteSimSetup finishes a sim setup with the test card the person
 // picked (token "" means they canceled) and returns where to send the
-// browser: the merchant's return_url with setup_id and status added.
+// browser: the merchant's return_url with setup_id and status added. The
+// setup's check, the saved card and the setup's outcome commit together,
+// so a double submit saves one card and a crash leaves nothing half done.
 func (a *App) CompleteSimSetup(ctx context.Context, id, secret, token string) (string, error) {
 	st, err := a.OpenSimSetup(ctx, id, secret)
 	if err != nil {
 		return "", err
 	}
-	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "customer:" + st.CustomerID})
-	st.Status = billing.SetupFailed
-	st.FailureMessage = "the customer canceled"
+	info := RequestInfoFrom(ctx)
+	info.Actor = "customer:" + st.CustomerID
+	ctx = WithRequestInfo(ctx, info)
+	var pm *billing.PaymentMethod
+	failure := "the customer canceled"
 	if token != "" {
-		pm, err := a.AttachPaymentMethod(ctx, st.Scope, st.CustomerID, AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: token})
+		m, err := a.verifyToken(ctx, st.Scope, st.CustomerID, AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: token})
 		if e := billing.AsError(err); e != nil {
-			st.FailureMessage = e.Message
+			failure = e.Message
 		} else if err != nil {
 			return "", err
 		} else {
-			st.Status, st.PaymentMethodID, st.FailureMessage = billing.SetupSucceeded, pm.ID, ""
+			pm = &m
 		}
 	}
-	st.Updated = a.Now()
+	var retry []string
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
+		cur, err := tx.GetSetupByID(ctx, st.ID)
+		if err != nil {
+			return fmt.Errorf("read setup %s: %w", st.ID, err)
+		}
+		if cur.Status != billing.SetupPending {
+			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "this card setup link was already used")
+		}
+		st.Status, st.FailureMessage = billing.SetupFailed, failure
+		if pm != nil {
+			if retry, err = a.savePaymentMethod(ctx, tx, *pm); err != nil {
+				return err
+			}
+			st.Status, st.PaymentMethodID, st.FailureMessage = billing.SetupSucceeded, pm.ID, ""
+		}
+		st.Updated = a.Now()
 		if err := tx.UpdateSetup(ctx, st); err != nil {
 			return fmt.Errorf("finish setup %s: %w", st.ID, err)
 		}
-		return a.audit(ctx, tx, change{merchantID: st.Scope.MerchantID, mode: st.Scope.Mode, action: "payment_method_setup." + st.Status,
-			objectType: "payment_method_setup", objectID: st.ID, after: st})
+		if err := a.audit(ctx, tx, change{merchantID: st.Scope.MerchantID, mode: st.Scope.Mode, action: "payment_method_setup." + st.Status,
+			objectType: "payment_method_setup", objectID: st.ID, after: st}); err != nil {
+			return err
+		}
+		return a.emit(ctx, tx, st.Scope, "payment_method_setup."+st.Status, "payment_method_setup", st.ID, st, st.Updated)
 	})
 	if err != nil {
 		return "", err
+	}
+	if err := a.retryWithNewMethod(ctx, st.Scope, retry); err != nil {
+		a.logger.ErrorContext(ctx, "retry after card setup", "setup", st.ID, "error", err)
 	}
 	u, err := url.Parse(st.ReturnURL)
 	if err != nil {
