@@ -98,7 +98,12 @@ func exerciseLifecycle(t *testing.T, p *program) {
 	// Events tell the story, newest first, filterable by type.
 	deleted := p.ok("GET", "/v1/events?type=customer.subscription.deleted", key, nil)["data"].([]any)
 	require.Len(t, deleted, 1)
-	require.Equal(t, subID, deleted[0].(map[string]any)["data"].(map[string]any)["object_id"])
+	data := deleted[0].(map[string]any)["data"].(map[string]any)
+	require.Equal(t, subID, data["object_id"])
+	obj := data["object"].(map[string]any)
+	require.Equal(t, "subscription", obj["object"], "an event's object has the API's shape")
+	require.Equal(t, "canceled", obj["status"])
+	require.Equal(t, cusID, obj["customer"])
 	paid := p.ok("GET", "/v1/events?type=invoice.paid&limit=100", key, nil)["data"].([]any)
 	require.Len(t, paid, 2)
 

@@ -204,7 +204,42 @@ type EventDataJSON struct {
 
 func eventJSON(e billing.Event) EventJSON {
 	return EventJSON{ID: e.ID, Object: "event", Livemode: e.Scope.Mode.Livemode(), Type: e.Type,
-		Data: EventDataJSON{ObjectType: e.ObjectType, ObjectID: e.ObjectID, Object: e.Data}, Created: e.Created.Unix()}
+		Data: EventDataJSON{ObjectType: e.ObjectType, ObjectID: e.ObjectID, Object: apiSnapshot(e.ObjectType, e.Data)},
+		Created: e.Created.Unix()}
+}
+
+// apiSnapshot renders an event's stored snapshot the way the API shows
+// that object, so that an event's object looks like GET /v1/{objects}/{id}.
+// A snapshot that cannot be read that way is passed through as stored.
+func apiSnapshot(objectType string, data json.RawMessage) json.RawMessage {
+	convert := func(v any, render func() any) json.RawMessage {
+		if err := json.Unmarshal(data, v); err != nil {
+			return data
+		}
+		b, err := json.Marshal(render())
+		if err != nil {
+			return data
+		}
+		return b
+	}
+	switch objectType {
+	case "subscription":
+		var v billing.Subscription
+		return convert(&v, func() any { return subscriptionJSON(v) })
+	case "invoice":
+		var v billing.Invoice
+		return convert(&v, func() any { return invoiceJSON(v) })
+	case "payment":
+		var v billing.Payment
+		return convert(&v, func() any { return paymentJSON(v) })
+	case "payment_method":
+		var v billing.PaymentMethod
+		return convert(&v, func() any { return paymentMethodJSON(v) })
+	case "refund":
+		var v billing.Refund
+		return convert(&v, func() any { return refundJSON(v) })
+	}
+	return data
 }
 
 func nonEmpty(s string) *string {
