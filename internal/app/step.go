@@ -202,7 +202,7 @@ func (a *App) renew(ctx context.Context, tx billing.Tx, m billing.Merchant, sub 
 	}
 	if done, err := a.cyclesDone(ctx, tx, sub); err != nil {
 		return nil, err
-	} else if done {
+	} else if done || (sub.EndDate != nil && !sub.EndDate.After(end)) {
 		return finish(billing.SubEventCyclesCompleted, billing.CancelCompleted)
 	}
 	if pc := sub.PendingChange; pc != nil && !pc.EffectiveAt.After(end) {

@@ -25,7 +25,8 @@ type CreateSubscriptionParams struct {
 	Coupon          string
 	PromotionCode   string
 	MaxCycles       int64
-	Fingerprint     string // a merchant-supplied identity (e.g. a device hash) for one-trial-per-customer
+	EndDate         *time.Time // no period starts at or after it: the subscription completes at the period end it falls in
+	Fingerprint     string     // a merchant-supplied identity (e.g. a device hash) for one-trial-per-customer
 	Metadata        billing.Metadata
 }
 
@@ -61,6 +62,9 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 		v.fail("promotion_code", billing.CodeParameterInvalid, "give coupon or promotion_code, not both")
 	}
 	v.nonNegative("max_cycles", p.MaxCycles)
+	if p.EndDate != nil && p.MaxCycles > 0 {
+		v.fail("end_date", billing.CodeParameterInvalid, "give max_cycles or end_date, not both")
+	}
 	v.maxLen("fingerprint", p.Fingerprint, maxKeyLen)
 	v.metadata(p.Metadata)
 	if err := v.err(); err != nil {
@@ -89,7 +93,10 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 		sub = billing.Subscription{
 			ID: billing.NewID(billing.PrefixSubscription, a.Now()), Scope: s, CustomerID: cus.ID,
 			TestClockID: cus.TestClockID, Items: items, Currency: currency, Recurring: recurring,
-			MaxCycles: p.MaxCycles, Metadata: orEmpty(p.Metadata), Created: now,
+			MaxCycles: p.MaxCycles, EndDate: p.EndDate, Metadata: orEmpty(p.Metadata), Created: now,
+		}
+		if p.EndDate != nil && !p.EndDate.After(now) {
+			return billing.Invalid("end_date", billing.CodeParameterInvalid, "end_date must be in the future")
 		}
 		if p.PaymentMethod != "" {
 			pm, err := tx.GetPaymentMethod(ctx, s, p.PaymentMethod)

@@ -106,7 +106,7 @@ func (a *App) planRenewals(ctx context.Context, tx billing.Tx, subs []billing.Su
 	for _, sub := range subs {
 		plain := sub.Status == billing.SubscriptionActive && !open[sub.ID] && !sub.CancelAtPeriodEnd &&
 			sub.NextActionAt != nil && sub.NextActionAt.Equal(sub.CurrentPeriodEnd) && sub.PaymentMethodID != "" &&
-			sub.MaxCycles == 0 // counting billed cycles needs the full path
+			sub.MaxCycles == 0 && sub.EndDate == nil // ends are decided on the full path
 		if !plain {
 			slow = append(slow, sub)
 			continue

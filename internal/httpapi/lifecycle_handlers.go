@@ -108,6 +108,7 @@ type createSubscriptionBody struct {
 	Coupon          string                 `json:"coupon,omitempty"`
 	PromotionCode   string                 `json:"promotion_code,omitempty"`
 	MaxCycles       int64                  `json:"max_cycles,omitempty" doc:"End after this many paid periods."`
+	EndDate         int64                  `json:"end_date,omitempty" doc:"Unix time: no period starts at or after it; the subscription completes at the end of the period it falls in."`
 	Fingerprint     string                 `json:"fingerprint,omitempty" doc:"Your identity for one-trial-per-customer, e.g. a device hash."`
 	Metadata        billing.Metadata       `json:"metadata,omitempty"`
 }
@@ -115,7 +116,8 @@ type createSubscriptionBody struct {
 func (s *Server) createSubscription(ctx context.Context, in *struct{ Body createSubscriptionBody }) (*out[SubscriptionJSON], error) {
 	b := in.Body
 	p := app.CreateSubscriptionParams{Customer: b.Customer, PaymentMethod: b.PaymentMethod, TrialPeriodDays: b.TrialPeriodDays,
-		Coupon: b.Coupon, PromotionCode: b.PromotionCode, MaxCycles: b.MaxCycles, Fingerprint: b.Fingerprint, Metadata: b.Metadata}
+		Coupon: b.Coupon, PromotionCode: b.PromotionCode, MaxCycles: b.MaxCycles, EndDate: unixTime(b.EndDate),
+		Fingerprint: b.Fingerprint, Metadata: b.Metadata}
 	for _, it := range b.Items {
 		p.Items = append(p.Items, app.ItemParams{Price: it.Price, Quantity: it.Quantity})
 	}

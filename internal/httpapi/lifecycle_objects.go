@@ -75,6 +75,7 @@ type SubscriptionJSON struct {
 	CancellationReason *string                `json:"cancellation_reason"`
 	EndedAt            *int64                 `json:"ended_at"`
 	MaxCycles          *int64                 `json:"max_cycles"`
+	EndDate            *int64                 `json:"end_date"`
 	Coupon             *string                `json:"coupon"`
 	TestClock          *string                `json:"test_clock"`
 	Metadata           billing.Metadata       `json:"metadata"`
@@ -89,7 +90,7 @@ func subscriptionJSON(s billing.Subscription) SubscriptionJSON {
 		CurrentPeriodStart: s.CurrentPeriodStart.Unix(), CurrentPeriodEnd: s.CurrentPeriodEnd.Unix(),
 		TrialStart: unixPtr(s.TrialStart), TrialEnd: unixPtr(s.TrialEnd), CancelAtPeriodEnd: s.CancelAtPeriodEnd,
 		CancelAt: unixPtr(s.CancelAt), CanceledAt: unixPtr(s.CanceledAt), CancellationReason: nonEmpty(string(s.CancellationReason)),
-		EndedAt: unixPtr(s.EndedAt), MaxCycles: positive(s.MaxCycles), Coupon: nonEmpty(s.CouponID),
+		EndedAt: unixPtr(s.EndedAt), MaxCycles: positive(s.MaxCycles), EndDate: unixPtr(s.EndDate), Coupon: nonEmpty(s.CouponID),
 		TestClock: nonEmpty(s.TestClockID), Metadata: s.Metadata, Created: s.Created.Unix()}
 	out.Items = make([]SubscriptionItemJSON, 0, len(s.Items))
 	for _, it := range s.Items {
@@ -204,7 +205,7 @@ type EventDataJSON struct {
 
 func eventJSON(e billing.Event) EventJSON {
 	return EventJSON{ID: e.ID, Object: "event", Livemode: e.Scope.Mode.Livemode(), Type: e.Type,
-		Data: EventDataJSON{ObjectType: e.ObjectType, ObjectID: e.ObjectID, Object: apiSnapshot(e.ObjectType, e.Data)},
+		Data:    EventDataJSON{ObjectType: e.ObjectType, ObjectID: e.ObjectID, Object: apiSnapshot(e.ObjectType, e.Data)},
 		Created: e.Created.Unix()}
 }
 
