@@ -93,7 +93,7 @@ func (a *App) ChangeSubscription(ctx context.Context, s billing.Scope, id string
 				return err
 			}
 			if after.PaymentMethodID != "" {
-				pay, err := a.startPayment(ctx, tx, &inv, after.PaymentMethodID, now)
+				pay, err := a.startPayment(ctx, tx, &inv, &after, now)
 				if err != nil {
 					return err
 				}

@@ -51,7 +51,7 @@ func (a *App) PayInvoice(ctx context.Context, s billing.Scope, id string) (billi
 			return err
 		}
 		inv.Status = billing.InvoiceOpen // an uncollectible invoice can still be paid
-		pay, err := a.startPayment(ctx, tx, &inv, sub.PaymentMethodID, now)
+		pay, err := a.startPayment(ctx, tx, &inv, &sub, now)
 		if err != nil {
 			return err
 		}

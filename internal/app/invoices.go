@@ -177,15 +177,15 @@ func finalizeInvoice(m billing.Merchant, inv *billing.Invoice, n int64, now time
 // startPayment records the next payment attempt of an open invoice, before
 // any gateway is called (DESIGN §6). Its idempotency key is the invoice id
 // and attempt number. It returns nil for an invoice with nothing due.
-func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, paymentMethodID string, now time.Time) (*billing.Payment, error) {
+func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (*billing.Payment, error) {
 	if inv.Status != billing.InvoiceOpen || inv.AmountDue <= 0 {
 		return nil, nil
 	}
-	pm, err := tx.GetPaymentMethod(ctx, inv.Scope, paymentMethodID)
+	pm, err := tx.GetPaymentMethod(ctx, inv.Scope, sub.PaymentMethodID)
 	if err != nil {
-		return nil, fmt.Errorf("read payment method %s: %w", paymentMethodID, err)
+		return nil, fmt.Errorf("read payment method %s: %w", sub.PaymentMethodID, err)
 	}
-	p := a.newPayment(inv, pm, now)
+	p := a.newPayment(inv, pm, now, a.processingTime(sub, now))
 	if err := tx.CreatePayment(ctx, p); err != nil {
 		return nil, fmt.Errorf("create payment: %w", err)
 	}
@@ -198,13 +198,15 @@ func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invo
 	return &p, nil
 }
 
-// newPayment builds the next payment attempt of inv with pm (the invoice
-// counts the attempt). Until the attempt resolves, the invoice's next
-// action is to resolve it, so a crash between recording and the gateway's
-// answer is recovered then.
-func (a *App) newPayment(inv *billing.Invoice, pm billing.PaymentMethod, now time.Time) billing.Payment {
+// newPayment builds the next payment attempt of inv with pm at now (the
+// invoice counts the attempt). Until the attempt resolves, the invoice's
+// next action is to resolve it — a while after `processing`, the time the
+// gateway is actually called — so a crash between recording and the
+// gateway's answer is recovered then, and never while the original call
+// may still be in flight.
+func (a *App) newPayment(inv *billing.Invoice, pm billing.PaymentMethod, now, processing time.Time) billing.Payment {
 	inv.AttemptCount++
-	at := now.Add(reconcileDelays[0])
+	at := processing.Add(reconcileDelays[0])
 	inv.NextAttemptAt = &at
 	inv.Updated = now
 	return billing.Payment{
@@ -213,4 +215,17 @@ func (a *App) newPayment(inv *billing.Invoice, pm billing.PaymentMethod, now tim
 		Amount: inv.AmountDue, Currency: inv.Currency, IdempotencyKey: billing.PaymentIdempotencyKey(inv.ID, inv.AttemptCount),
 		Status: billing.PaymentPending, Created: now, Updated: now,
 	}
+}
+
+// processingTime is when work on sub due at `at` really happens: its test
+// clock's time (which is `at` while the clock runs), or — in real time,
+// where a sweep may be catching up on periods that ended earlier — now.
+func (a *App) processingTime(sub *billing.Subscription, at time.Time) time.Time {
+	if sub.TestClockID != "" {
+		return at
+	}
+	if now := a.Now(); now.After(at) {
+		return now
+	}
+	return at
 }

@@ -108,7 +108,8 @@ func (a *App) collect(ctx context.Context, tx billing.Tx, m billing.Merchant, su
 		// Nothing charges an invoice with an unresolved payment: ask first.
 		// The step moves the invoice's clock on so the loop does not spin
 		// if the gateway cannot answer now.
-		at := due.Add(reconcileDelay(due.Sub(latest[0].Updated)))
+		base := a.processingTime(sub, due)
+		at := base.Add(reconcileDelay(base.Sub(latest[0].Updated)))
 		inv.NextAttemptAt = &at
 		if err := a.touchInvoice(ctx, tx, sub, inv, due); err != nil {
 			return nil, err
@@ -119,7 +120,7 @@ func (a *App) collect(ctx context.Context, tx billing.Tx, m billing.Merchant, su
 		inv.NextAttemptAt = nil
 		return nil, a.touchInvoice(ctx, tx, sub, inv, due)
 	}
-	pay, err := a.startPayment(ctx, tx, inv, sub.PaymentMethodID, due)
+	pay, err := a.startPayment(ctx, tx, inv, sub, due)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +231,7 @@ func (a *App) startCycle(ctx context.Context, tx billing.Tx, m billing.Merchant,
 	}
 	var call *gatewayCall
 	if sub.Status != billing.SubscriptionUnpaid && sub.PaymentMethodID != "" {
-		pay, err := a.startPayment(ctx, tx, &inv, sub.PaymentMethodID, at)
+		pay, err := a.startPayment(ctx, tx, &inv, sub, at)
 		if err != nil {
 			return nil, err
 		}

@@ -144,7 +144,7 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 		if err != nil {
 			return err
 		}
-		pay, err := a.startPayment(ctx, tx, &inv, sub.PaymentMethodID, now)
+		pay, err := a.startPayment(ctx, tx, &inv, &sub, now)
 		if err != nil {
 			return err
 		}

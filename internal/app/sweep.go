@@ -187,7 +187,7 @@ func (a *App) writeRenewals(ctx context.Context, tx billing.Tx, plans []*renewal
 				}
 				b.Events = append(b.Events, paid)
 			} else {
-				p := a.newPayment(&r.inv, r.pm, r.at)
+				p := a.newPayment(&r.inv, r.pm, r.at, a.processingTime(&r.sub, r.at))
 				r.pay = &p
 				b.Payments = append(b.Payments, p)
 				ev, err := a.newEvent(s, EventPaymentCreated, "payment", p.ID, p, r.at)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/cuota/cuota/internal/app"
 )
@@ -54,9 +53,20 @@ type SweepWorker struct {
 	App *app.App
 }
 
+// sweepBudget bounds one sweep job; what is left waits for the next run
+// (the periodic job runs again every sweepInterval).
+const sweepBudget = time.Minute
+
+// sweepInterval is how often the leader enqueues a sweep.
+const sweepInterval = 15 * time.Second
+
+// Timeout gives a sweep job room for its budget plus the chunk in flight.
+func (w *SweepWorker) Timeout(*river.Job[SweepArgs]) time.Duration { return 5 * time.Minute }
+
 // Work implements river.Worker.
 func (w *SweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
-	for {
+	deadline := time.Now().Add(sweepBudget)
+	for time.Now().Before(deadline) {
 		n, err := w.App.Sweep(ctx, SweepChunk)
 		if err != nil {
 			return fmt.Errorf("renewal sweep: %w", err)
@@ -65,6 +75,7 @@ func (w *SweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
 			return nil
 		}
 	}
+	return nil
 }
 
 // Workers returns every worker cuota runs.
@@ -81,12 +92,13 @@ func Periodic() []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return PruneIdempotencyArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
-		river.NewPeriodicJob(river.PeriodicInterval(30*time.Second),
-			func() (river.JobArgs, *river.InsertOpts) {
-				return SweepArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
-					rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
-					rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}
-			},
+		// Not unique: after a crash the dead process's sweep stays
+		// "running" until River rescues it, and a unique sweep would block
+		// every new one until then. Concurrent sweeps are safe: they claim
+		// different subscriptions (row locks, version checks, one invoice
+		// per period).
+		river.NewPeriodicJob(river.PeriodicInterval(sweepInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }
