@@ -64,15 +64,7 @@ func (a *App) PreviewChange(ctx context.Context, s billing.Scope, id string, p C
 func (a *App) ChangeSubscription(ctx context.Context, s billing.Scope, id string, p ChangeParams) (billing.Subscription, error) {
 	var paymentID string
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		sub, err := tx.GetSubscription(ctx, s, id)
-		if err != nil {
-			return notFound(err, "subscription", id)
-		}
-		m, err := tx.GetMerchant(ctx, s.MerchantID)
-		if err != nil {
-			return fmt.Errorf("read merchant: %w", err)
-		}
-		now, err := a.clockNow(ctx, tx, s, sub.TestClockID)
+		sub, m, now, err := a.loadSubscription(ctx, tx, s, id)
 		if err != nil {
 			return err
 		}
@@ -238,16 +230,7 @@ func prorationItems(items []billing.SubscriptionItem) []billing.ProrationItem {
 func (a *App) featureChanges(ctx context.Context, tx billing.Tx, s billing.Scope, oldItems, newItems []billing.SubscriptionItem) ([]billing.FeatureChange, error) {
 	merged := func(items []billing.SubscriptionItem) (map[string]int64, error) {
 		out := map[string]int64{}
-		for _, it := range items {
-			p, err := tx.GetProduct(ctx, s, it.ProductID)
-			if err != nil {
-				return nil, fmt.Errorf("read product %s: %w", it.ProductID, err)
-			}
-			for k, v := range p.Features {
-				out[k] = max(out[k], v)
-			}
-		}
-		return out, nil
+		return out, mergeFeatures(ctx, tx, s, items, out)
 	}
 	oldF, err := merged(oldItems)
 	if err != nil {
@@ -277,15 +260,7 @@ func (a *App) PauseSubscription(ctx context.Context, s billing.Scope, id string)
 func (a *App) ResumeSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
 	var paymentID string
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		sub, err := tx.GetSubscription(ctx, s, id)
-		if err != nil {
-			return notFound(err, "subscription", id)
-		}
-		m, err := tx.GetMerchant(ctx, s.MerchantID)
-		if err != nil {
-			return fmt.Errorf("read merchant: %w", err)
-		}
-		now, err := a.clockNow(ctx, tx, s, sub.TestClockID)
+		sub, m, now, err := a.loadSubscription(ctx, tx, s, id)
 		if err != nil {
 			return err
 		}
@@ -319,4 +294,35 @@ func (a *App) ResumeSubscription(ctx context.Context, s billing.Scope, id string
 		}
 	}
 	return a.GetSubscription(ctx, s, id)
+}
+
+// mergeFeatures adds the features of items' products to into; a feature
+// several products grant gets the highest value (the one merge rule for
+// entitlements and plan-change previews).
+func mergeFeatures(ctx context.Context, tx billing.Tx, s billing.Scope, items []billing.SubscriptionItem, into map[string]int64) error {
+	for _, it := range items {
+		p, err := tx.GetProduct(ctx, s, it.ProductID)
+		if err != nil {
+			return fmt.Errorf("read product %s: %w", it.ProductID, err)
+		}
+		for k, v := range p.Features {
+			into[k] = max(into[k], v)
+		}
+	}
+	return nil
+}
+
+// loadSubscription reads a subscription with its merchant and the time on
+// its clock, for a change made in tx.
+func (a *App) loadSubscription(ctx context.Context, tx billing.Tx, s billing.Scope, id string) (billing.Subscription, billing.Merchant, time.Time, error) {
+	sub, err := tx.GetSubscription(ctx, s, id)
+	if err != nil {
+		return sub, billing.Merchant{}, time.Time{}, notFound(err, "subscription", id)
+	}
+	m, err := tx.GetMerchant(ctx, s.MerchantID)
+	if err != nil {
+		return sub, m, time.Time{}, fmt.Errorf("read merchant: %w", err)
+	}
+	now, err := a.clockNow(ctx, tx, s, sub.TestClockID)
+	return sub, m, now, err
 }

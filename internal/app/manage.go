@@ -287,14 +287,8 @@ func (a *App) Entitlements(ctx context.Context, s billing.Scope, customerID stri
 			if !sub.Status.Entitled() {
 				continue
 			}
-			for _, it := range sub.Items {
-				p, err := tx.GetProduct(ctx, s, it.ProductID)
-				if err != nil {
-					return nil, fmt.Errorf("read product %s: %w", it.ProductID, err)
-				}
-				for k, v := range p.Features {
-					out[k] = max(out[k], v)
-				}
+			if err := mergeFeatures(ctx, tx, s, sub.Items, out); err != nil {
+				return nil, err
 			}
 		}
 		return out, nil
