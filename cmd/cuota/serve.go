@@ -75,7 +75,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ErrorLog:          nil,
 	}
 
-	if err := e.store.StartWorkers(ctx, jobs.Workers(e.app), jobs.Periodic()); err != nil {
+	// The workers' context outlives the signal: cancelling it would abort
+	// jobs mid-charge. StopWorkers below stops them gracefully instead.
+	if err := e.store.StartWorkers(context.WithoutCancel(ctx), jobs.Workers(e.app), jobs.Periodic()); err != nil {
 		_ = ln.Close()
 		return fmt.Errorf("start workers: %w", err)
 	}

@@ -213,7 +213,10 @@ func (a *App) newPayment(inv *billing.Invoice, pm billing.PaymentMethod, now, pr
 		ID: billing.NewID(billing.PrefixPayment, a.Now()), Scope: inv.Scope, InvoiceID: inv.ID,
 		CustomerID: inv.CustomerID, Attempt: inv.AttemptCount, Gateway: pm.Gateway, PaymentMethodID: pm.ID,
 		Amount: inv.AmountDue, Currency: inv.Currency, IdempotencyKey: billing.PaymentIdempotencyKey(inv.ID, inv.AttemptCount),
-		Status: billing.PaymentPending, Created: now, Updated: now,
+		// Created is the billing time (a period end, maybe back-dated when a
+		// sweep catches up); Updated is when the attempt is really made, the
+		// base of the reconciliation backoff.
+		Status: billing.PaymentPending, Created: now, Updated: processing,
 	}
 }
 

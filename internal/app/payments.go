@@ -62,6 +62,21 @@ func (a *App) executePayment(ctx context.Context, s billing.Scope, paymentID str
 // settlePayment records a gateway answer on a payment and carries its
 // consequences to the invoice and subscription, in one transaction.
 func (a *App) settlePayment(ctx context.Context, s billing.Scope, paymentID string, res billing.ChargeResult, callErr error) error {
+	var err error
+	for range maxSettleAttempts {
+		// Another process may update the subscription between our read and
+		// write (the version check refuses it): read again and redo.
+		if err = a.settleOnce(ctx, s, paymentID, res, callErr); !errors.Is(err, billing.ErrVersionConflict) {
+			return err
+		}
+	}
+	return err
+}
+
+// maxSettleAttempts bounds settlePayment's retries after version conflicts.
+const maxSettleAttempts = 5
+
+func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string, res billing.ChargeResult, callErr error) error {
 	reversal := false
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		pay, err := tx.GetPayment(ctx, s, paymentID)

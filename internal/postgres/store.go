@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -87,7 +88,32 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // InTx runs fn in a transaction, committing if fn returns nil and rolling
 // back otherwise (also if fn panics). fn's error is returned unchanged.
+//
+// A transaction that PostgreSQL aborts to break a deadlock, or for a
+// serialization failure, runs again (up to maxTxAttempts times): fn must
+// have no effects outside the transaction, which cuota's use cases
+// guarantee by never calling a gateway inside one.
 func (s *Store) InTx(ctx context.Context, fn func(tx billing.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.inTxOnce(ctx, fn)
+		if err == nil || attempt == maxTxAttempts || ctx.Err() != nil || !retryable(err) {
+			return err
+		}
+		s.logger.WarnContext(ctx, "transaction aborted by the database; running it again", "attempt", attempt, "error", err)
+	}
+}
+
+// maxTxAttempts bounds the runs of one InTx.
+const maxTxAttempts = 4
+
+// retryable reports a deadlock or serialization failure: the database
+// rolled the transaction back and running it again can succeed.
+func retryable(err error) bool {
+	pgErr, ok := errors.AsType[*pgconn.PgError](err)
+	return ok && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
+func (s *Store) inTxOnce(ctx context.Context, fn func(tx billing.Tx) error) error {
 	pgTx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
