@@ -75,14 +75,22 @@ func (a *App) Sweep(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// One subscription's failure must not hold up the others: it is logged
+	// and stays due, so the next sweep tries it again.
 	for _, r := range settleSlow {
 		if err := a.settlePayment(ctx, r.sub.Scope, r.pay.ID, r.res, r.err); err != nil {
-			return 0, fmt.Errorf("settle %s: %w", r.pay.ID, err)
+			if ctx.Err() != nil {
+				return 0, err
+			}
+			a.logger.ErrorContext(ctx, "settle payment failed; it will be reconciled", "payment", r.pay.ID, "error", err)
 		}
 	}
 	for _, sub := range slow {
 		if err := a.stepSubscription(ctx, sub.Scope, sub.ID, now); err != nil {
-			return 0, fmt.Errorf("renew %s: %w", sub.ID, err)
+			if ctx.Err() != nil {
+				return 0, err
+			}
+			a.logger.ErrorContext(ctx, "renewal failed; it stays due", "subscription", sub.ID, "error", err)
 		}
 	}
 	return claimed, nil
@@ -406,7 +414,10 @@ func (a *App) sweepOneByOne(ctx context.Context, now time.Time, limit int) (int,
 	}
 	for _, sub := range due {
 		if err := a.stepSubscription(ctx, sub.Scope, sub.ID, now); err != nil {
-			return 0, fmt.Errorf("renew %s: %w", sub.ID, err)
+			if ctx.Err() != nil {
+				return 0, err
+			}
+			a.logger.ErrorContext(ctx, "renewal failed; it stays due", "subscription", sub.ID, "error", err)
 		}
 	}
 	return len(due), nil
