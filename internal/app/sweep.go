@@ -109,6 +109,23 @@ func (a *App) planRenewals(ctx context.Context, tx billing.Tx, subs []billing.Su
 	}
 	merchants := map[string]billing.Merchant{}
 	coupons := map[string]*billing.Coupon{}
+	// Payment methods in one query per scope, not one per subscription.
+	pmIDs := map[billing.Scope][]string{}
+	for _, sub := range subs {
+		if sub.PaymentMethodID != "" {
+			pmIDs[sub.Scope] = append(pmIDs[sub.Scope], sub.PaymentMethodID)
+		}
+	}
+	pms := map[string]billing.PaymentMethod{}
+	for s, ids := range pmIDs {
+		got, err := tx.GetPaymentMethods(ctx, s, ids)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read payment methods: %w", err)
+		}
+		for id, pm := range got {
+			pms[id] = pm
+		}
+	}
 	var plans []*renewal
 	var slow []billing.Subscription
 	for _, sub := range subs {
@@ -133,9 +150,9 @@ func (a *App) planRenewals(ctx context.Context, tx billing.Tx, subs []billing.Su
 			}
 			coupons[sub.Scope.MerchantID+"/"+string(sub.Scope.Mode)+"/"+sub.CouponID] = coupon
 		}
-		pm, err := tx.GetPaymentMethod(ctx, sub.Scope, sub.PaymentMethodID)
-		if err != nil {
-			return nil, nil, fmt.Errorf("read payment method %s: %w", sub.PaymentMethodID, err)
+		pm, ok := pms[sub.PaymentMethodID]
+		if !ok {
+			return nil, nil, fmt.Errorf("read payment method %s: %w", sub.PaymentMethodID, billing.ErrNotFound)
 		}
 		r := &renewal{before: sub, sub: sub, m: m, pm: pm, at: sub.CurrentPeriodEnd}
 		if pc := r.sub.PendingChange; pc != nil && !pc.EffectiveAt.After(r.at) {

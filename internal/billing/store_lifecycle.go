@@ -191,6 +191,9 @@ type BatchTx interface {
 	// SubscriptionsWithOpenInvoices returns which of the given
 	// subscriptions have an open invoice.
 	SubscriptionsWithOpenInvoices(ctx context.Context, ids []string) (map[string]bool, error)
+	// GetPaymentMethods returns the payment methods with the given ids in
+	// scope s, by id (missing ids and other scopes' methods are absent).
+	GetPaymentMethods(ctx context.Context, s Scope, ids []string) (map[string]PaymentMethod, error)
 	// ReserveInvoiceNumbers takes the next k numbers of the scope's
 	// gapless sequence and returns the last one (the first is last−k+1).
 	ReserveInvoiceNumbers(ctx context.Context, s Scope, k int64) (int64, error)

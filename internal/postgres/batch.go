@@ -56,6 +56,21 @@ func (t *tx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string) (m
 	return out, nil
 }
 
+// GetPaymentMethods returns scope s's payment methods with the given ids.
+func (t *tx) GetPaymentMethods(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.PaymentMethod, error) {
+	rows, err := t.q.GetPaymentMethodsByID(ctx, ids)
+	if err != nil {
+		return nil, mapErr("get payment methods", err)
+	}
+	out := make(map[string]billing.PaymentMethod, len(rows))
+	for _, r := range rows {
+		if pm := paymentMethodFromRow(r); pm.Scope == s {
+			out[pm.ID] = pm
+		}
+	}
+	return out, nil
+}
+
 // ReserveInvoiceNumbers takes k numbers of the scope's sequence.
 func (t *tx) ReserveInvoiceNumbers(ctx context.Context, s billing.Scope, k int64) (int64, error) {
 	var last int64

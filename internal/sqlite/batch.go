@@ -57,6 +57,27 @@ func (t *tx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string) (m
 	return out, nil
 }
 
+// GetPaymentMethods returns scope s's payment methods with the given ids.
+func (t *tx) GetPaymentMethods(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.PaymentMethod, error) {
+	out := make(map[string]billing.PaymentMethod, len(ids))
+	for start := 0; start < len(ids); start += maxSliceParams {
+		rows, err := t.q.GetPaymentMethodsByID(ctx, ids[start:min(start+maxSliceParams, len(ids))])
+		if err != nil {
+			return nil, dbError(err, "get payment methods")
+		}
+		for _, r := range rows {
+			pm, err := paymentMethodFromRow(r)
+			if err != nil {
+				return nil, err
+			}
+			if pm.Scope == s {
+				out[pm.ID] = pm
+			}
+		}
+	}
+	return out, nil
+}
+
 // ReserveInvoiceNumbers takes k numbers of the scope's sequence.
 func (t *tx) ReserveInvoiceNumbers(ctx context.Context, s billing.Scope, k int64) (int64, error) {
 	last, err := t.q.ReserveInvoiceNumbers(ctx, litedb.ReserveInvoiceNumbersParams{MerchantID: s.MerchantID, Mode: string(s.Mode), K: k})

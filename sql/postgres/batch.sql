@@ -82,3 +82,6 @@ UPDATE subscriptions SET
     updated = sqlc.arg(updated)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id) AND version = sqlc.arg(version)
 RETURNING id;
+
+-- name: GetPaymentMethodsByID :many
+SELECT * FROM payment_methods WHERE id = ANY(sqlc.arg(ids)::text[]);

@@ -17,3 +17,6 @@ SELECT DISTINCT subscription_id FROM invoices WHERE subscription_id IN (sqlc.sli
 INSERT INTO invoice_counters (merchant_id, mode, last) VALUES (sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(k))
 ON CONFLICT (merchant_id, mode) DO UPDATE SET last = invoice_counters.last + excluded.last
 RETURNING last;
+
+-- name: GetPaymentMethodsByID :many
+SELECT * FROM payment_methods WHERE id IN (sqlc.slice(ids));

@@ -85,6 +85,44 @@ func (q *Queries) ClaimDueSubscriptions(ctx context.Context, arg ClaimDueSubscri
 	return items, nil
 }
 
+const getPaymentMethodsByID = `-- name: GetPaymentMethodsByID :many
+SELECT id, merchant_id, mode, customer_id, gateway, token, brand, last4, exp_month, exp_year, status, created, updated FROM payment_methods WHERE id = ANY($1::text[])
+`
+
+func (q *Queries) GetPaymentMethodsByID(ctx context.Context, ids []string) ([]PaymentMethod, error) {
+	rows, err := q.db.Query(ctx, getPaymentMethodsByID, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PaymentMethod
+	for rows.Next() {
+		var i PaymentMethod
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.CustomerID,
+			&i.Gateway,
+			&i.Token,
+			&i.Brand,
+			&i.Last4,
+			&i.ExpMonth,
+			&i.ExpYear,
+			&i.Status,
+			&i.Created,
+			&i.Updated,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockSubscriptions = `-- name: LockSubscriptions :many
 SELECT id, version FROM subscriptions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
 `

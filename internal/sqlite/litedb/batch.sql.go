@@ -88,6 +88,57 @@ func (q *Queries) ClaimDueSubscriptions(ctx context.Context, arg ClaimDueSubscri
 	return items, nil
 }
 
+const getPaymentMethodsByID = `-- name: GetPaymentMethodsByID :many
+SELECT id, merchant_id, mode, customer_id, gateway, token, brand, last4, exp_month, exp_year, status, created, updated FROM payment_methods WHERE id IN (/*SLICE:ids*/?)
+`
+
+func (q *Queries) GetPaymentMethodsByID(ctx context.Context, ids []string) ([]PaymentMethod, error) {
+	query := getPaymentMethodsByID
+	var queryParams []interface{}
+	if len(ids) > 0 {
+		for _, v := range ids {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(ids))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
+	}
+	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PaymentMethod
+	for rows.Next() {
+		var i PaymentMethod
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.CustomerID,
+			&i.Gateway,
+			&i.Token,
+			&i.Brand,
+			&i.Last4,
+			&i.ExpMonth,
+			&i.ExpYear,
+			&i.Status,
+			&i.Created,
+			&i.Updated,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockSubscriptions = `-- name: LockSubscriptions :many
 SELECT id, version FROM subscriptions WHERE id IN (/*SLICE:ids*/?) ORDER BY id
 `
