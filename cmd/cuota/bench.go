@@ -139,7 +139,7 @@ func benchSeed(ctx context.Context, a *app.App, s billing.Store, n int) error {
 		return err
 	}
 	scope := billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}
-	prod, err := a.CreateProduct(ctx, scope, app.ProductParams{Name: ptrTo("Plan")})
+	prod, err := a.CreateProduct(ctx, scope, app.ProductParams{Name: new("Plan")})
 	if err != nil {
 		return err
 	}
@@ -190,5 +190,3 @@ func benchSeed(ctx context.Context, a *app.App, s billing.Store, n int) error {
 	}
 	return nil
 }
-
-func ptrTo[T any](v T) *T { return &v }

@@ -105,7 +105,7 @@ func (a *App) ChangeSubscription(ctx context.Context, s billing.Scope, id string
 		return billing.Subscription{}, err
 	}
 	if paymentID != "" {
-		if err := a.executePayment(ctx, s, paymentID); err != nil {
+		if err := a.executePayment(ctx, s, paymentID, false); err != nil {
 			return billing.Subscription{}, err
 		}
 	}
@@ -247,7 +247,7 @@ func (a *App) featureChanges(ctx context.Context, tx billing.Tx, s billing.Scope
 
 // PauseSubscription pauses an active subscription: no invoices while paused.
 func (a *App) PauseSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
-	return a.manage(ctx, s, id, func(tx billing.Tx, m billing.Merchant, sub *billing.Subscription, open []billing.Invoice) (string, error) {
+	return a.manage(ctx, s, id, func(m billing.Merchant, sub *billing.Subscription, _ time.Time) (string, error) {
 		if err := a.transition(sub, billing.SubEventPause, m.Settings); err != nil {
 			return "", err
 		}
@@ -289,7 +289,7 @@ func (a *App) ResumeSubscription(ctx context.Context, s billing.Scope, id string
 		return billing.Subscription{}, err
 	}
 	if paymentID != "" {
-		if err := a.executePayment(ctx, s, paymentID); err != nil {
+		if err := a.executePayment(ctx, s, paymentID, false); err != nil {
 			return billing.Subscription{}, err
 		}
 	}

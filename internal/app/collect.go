@@ -64,7 +64,7 @@ func (a *App) PayInvoice(ctx context.Context, s billing.Scope, id string) (billi
 		return billing.Invoice{}, err
 	}
 	if paymentID != "" {
-		if err := a.executePayment(ctx, s, paymentID); err != nil {
+		if err := a.executePayment(ctx, s, paymentID, false); err != nil {
 			return billing.Invoice{}, err
 		}
 	}

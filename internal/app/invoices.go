@@ -10,8 +10,9 @@ import (
 	"github.com/cuota/cuota/internal/money"
 )
 
-// CodeAlreadyInvoiced reports a period that has an invoice already (the
-// unique constraint on subscription and period start).
+// errAlreadyInvoiced reports a period that has an invoice already (the
+// unique constraint on subscription and period start): another process
+// renewed it first.
 var errAlreadyInvoiced = errors.New("period already invoiced")
 
 // invoicePeriod writes and finalizes the invoice of sub's current period

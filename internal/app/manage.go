@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/cuota/cuota/internal/billing"
 )
@@ -23,11 +24,7 @@ func (a *App) CancelSubscription(ctx context.Context, s billing.Scope, id string
 	if reason != billing.CancelRequestedByCustomer && reason != billing.CancelRequestedByMerchant {
 		return billing.Subscription{}, billing.Invalid("reason", billing.CodeParameterInvalid, "reason must be requested_by_customer or requested_by_merchant")
 	}
-	return a.manage(ctx, s, id, func(tx billing.Tx, m billing.Merchant, sub *billing.Subscription, open []billing.Invoice) (string, error) {
-		now, err := a.clockNow(ctx, tx, s, sub.TestClockID)
-		if err != nil {
-			return "", err
-		}
+	return a.manage(ctx, s, id, func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error) {
 		if p.AtPeriodEnd {
 			if sub.Status != billing.SubscriptionActive && sub.Status != billing.SubscriptionTrialing && sub.Status != billing.SubscriptionPastDue {
 				return "", billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
@@ -54,7 +51,7 @@ func (a *App) CancelSubscription(ctx context.Context, s billing.Scope, id string
 // ReactivateSubscription clears a scheduled cancellation before the
 // period ends. After it ends, a new subscription is needed.
 func (a *App) ReactivateSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
-	return a.manage(ctx, s, id, func(tx billing.Tx, m billing.Merchant, sub *billing.Subscription, open []billing.Invoice) (string, error) {
+	return a.manage(ctx, s, id, func(_ billing.Merchant, sub *billing.Subscription, _ time.Time) (string, error) {
 		if !sub.CancelAtPeriodEnd || sub.Status.Terminal() {
 			return "", billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
 				"only a subscription scheduled to cancel at period end can be reactivated; this one is %s", sub.Status)
@@ -64,29 +61,24 @@ func (a *App) ReactivateSubscription(ctx context.Context, s billing.Scope, id st
 	})
 }
 
-// manage runs a change to one subscription in a transaction, then saves it
-// with its audit entry and event.
-func (a *App) manage(ctx context.Context, s billing.Scope, id string, fn func(tx billing.Tx, m billing.Merchant, sub *billing.Subscription, open []billing.Invoice) (string, error)) (billing.Subscription, error) {
+// manage runs a change to one subscription in a transaction — fn gets the
+// merchant and the time on the subscription's clock — then saves it with
+// its audit entry and event.
+func (a *App) manage(ctx context.Context, s billing.Scope, id string, fn func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error)) (billing.Subscription, error) {
 	var sub billing.Subscription
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		var m billing.Merchant
+		var now time.Time
 		var err error
-		if sub, err = tx.GetSubscription(ctx, s, id); err != nil {
-			return notFound(err, "subscription", id)
-		}
-		m, err := tx.GetMerchant(ctx, s.MerchantID)
-		if err != nil {
-			return fmt.Errorf("read merchant: %w", err)
-		}
-		open, err := a.openInvoices(ctx, tx, &sub)
-		if err != nil {
+		if sub, m, now, err = a.loadSubscription(ctx, tx, s, id); err != nil {
 			return err
 		}
 		before := sub
-		event, err := fn(tx, m, &sub, open)
+		event, err := fn(m, &sub, now)
 		if err != nil {
 			return err
 		}
-		now, err := a.clockNow(ctx, tx, s, sub.TestClockID)
+		open, err := a.openInvoices(ctx, tx, &sub)
 		if err != nil {
 			return err
 		}

@@ -15,7 +15,7 @@ import (
 // resolves by asking the gateway (lookup before retry). With recover set,
 // it asks the gateway about the key first and charges only if the gateway
 // has never seen it.
-func (a *App) executePayment(ctx context.Context, s billing.Scope, paymentID string, recover ...bool) error {
+func (a *App) executePayment(ctx context.Context, s billing.Scope, paymentID string, recover bool) error {
 	var pay billing.Payment
 	var pm billing.PaymentMethod
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
@@ -38,7 +38,7 @@ func (a *App) executePayment(ctx context.Context, s billing.Scope, paymentID str
 	if err != nil {
 		return fmt.Errorf("payment %s: %w", pay.ID, err)
 	}
-	if pay.Status == billing.PaymentUnknown || (len(recover) > 0 && recover[0]) {
+	if pay.Status == billing.PaymentUnknown || recover {
 		res, found, err := gw.LookupCharge(ctx, s, pay.IdempotencyKey)
 		switch {
 		case err != nil:

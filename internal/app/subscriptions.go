@@ -166,7 +166,7 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 		return billing.Subscription{}, err
 	}
 	if paymentID != "" {
-		if err := a.executePayment(ctx, s, paymentID); err != nil {
+		if err := a.executePayment(ctx, s, paymentID, false); err != nil {
 			return billing.Subscription{}, err
 		}
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -411,9 +410,6 @@ func (a *App) settleRenewals(ctx context.Context, plans []*renewal) ([]*renewal,
 			return err
 		}
 		if err := tx.WriteBatch(ctx, b); err != nil {
-			if errors.Is(err, billing.ErrVersionConflict) {
-				return fmt.Errorf("settle renewals (locked rows changed): %w", err)
-			}
 			return fmt.Errorf("settle renewals: %w", err)
 		}
 		return nil

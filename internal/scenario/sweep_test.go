@@ -2,6 +2,7 @@ package scenario_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -138,7 +139,7 @@ func TestSweep(t *testing.T) {
 			}
 			require.Len(t, numbers, len(all.Data))
 			for i := 1; i <= len(all.Data); i++ {
-				require.True(t, numbers[m.InvoicePrefix+"-"+pad6(i)], "number %d", i)
+				require.True(t, numbers[fmt.Sprintf("%s-%06d", m.InvoicePrefix, i)], "number %d", i)
 			}
 
 			// A minute later reconciliation finds the unknown charge.
@@ -175,21 +176,4 @@ func TestSweep(t *testing.T) {
 			require.Len(t, charged, succeeded)
 		})
 	}
-}
-
-func pad6(n int) string {
-	s := "000000" + itoa(n)
-	return s[len(s)-6:]
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for n > 0 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	return string(b)
 }
