@@ -25,20 +25,10 @@ func (a *App) ListAuditEntries(ctx context.Context, s billing.Scope, afterSeq in
 		return out, billing.Invalid("after_seq", billing.CodeParameterInvalid, "after_seq must not be negative")
 	}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		for len(out.Data) <= limit {
-			batch, err := tx.ListAuditEntries(ctx, s.MerchantID, afterSeq, auditBatch)
-			if err != nil {
-				return fmt.Errorf("list audit entries: %w", err)
-			}
-			for _, e := range batch {
-				afterSeq = e.Seq
-				if e.Mode == s.Mode || e.Mode == "" {
-					out.Data = append(out.Data, e)
-				}
-			}
-			if len(batch) < auditBatch {
-				break
-			}
+		var err error
+		out.Data, err = tx.ListAuditEntries(ctx, s.MerchantID, s.Mode, afterSeq, limit+1)
+		if err != nil {
+			return fmt.Errorf("list audit entries: %w", err)
 		}
 		return nil
 	})
@@ -60,7 +50,7 @@ func (a *App) VerifyAuditChain(ctx context.Context, merchantID string) (*billing
 		}
 		after := int64(0)
 		for {
-			batch, err := tx.ListAuditEntries(ctx, merchantID, after, auditBatch)
+			batch, err := tx.ListAuditEntries(ctx, merchantID, "", after, auditBatch)
 			if err != nil {
 				return fmt.Errorf("list audit entries: %w", err)
 			}

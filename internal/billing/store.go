@@ -118,8 +118,9 @@ type Tx interface {
 	// moves the head to it.
 	InsertAuditEntry(ctx context.Context, e AuditEntry) error
 	// ListAuditEntries returns a merchant's entries with Seq > afterSeq in
-	// ascending Seq order, at most limit of them.
-	ListAuditEntries(ctx context.Context, merchantID string, afterSeq int64, limit int) ([]AuditEntry, error)
+	// ascending Seq order, at most limit of them. With a mode, only that
+	// mode's entries and the merchant's mode-less ones (mode "" = all).
+	ListAuditEntries(ctx context.Context, merchantID string, mode Mode, afterSeq int64, limit int) ([]AuditEntry, error)
 
 	// ReserveIdempotencyKey inserts r (not completed). If the scope already
 	// has the key it inserts nothing and returns the existing record and

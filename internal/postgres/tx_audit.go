@@ -49,10 +49,11 @@ func (t *tx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) error {
 // ListAuditEntries returns at most limit of the merchant's entries with
 // Seq > afterSeq, in ascending Seq order. A limit of zero or less means no
 // limit, as in the SQLite store.
-func (t *tx) ListAuditEntries(ctx context.Context, merchantID string, afterSeq int64, limit int) ([]billing.AuditEntry, error) {
+func (t *tx) ListAuditEntries(ctx context.Context, merchantID string, mode billing.Mode, afterSeq int64, limit int) ([]billing.AuditEntry, error) {
 	rows, err := t.q.ListAuditEntries(ctx, pgdb.ListAuditEntriesParams{
 		MerchantID: merchantID,
 		AfterSeq:   afterSeq,
+		Mode:       string(mode),
 		RowLimit:   maxRows(limit),
 	})
 	if err != nil {

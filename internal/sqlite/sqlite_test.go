@@ -408,7 +408,7 @@ func TestAuditChain(t *testing.T) {
 	require.Equal(t, "audit_entries_seq_key", uv.Constraint)
 
 	inTx(t, s, func(tx billing.Tx) {
-		es, err := tx.ListAuditEntries(ctx, scope.MerchantID, 0, 10)
+		es, err := tx.ListAuditEntries(ctx, scope.MerchantID, "", 0, 10)
 		require.NoError(t, err)
 		require.Len(t, es, 1)
 		got := es[0]
@@ -416,7 +416,7 @@ func TestAuditChain(t *testing.T) {
 		require.Equal(t, e1.After, got.After)
 		require.Equal(t, local.UTC(), got.Created)
 		require.Equal(t, e1.Hash, billing.AuditHash(got), "the chain verifies after a round trip")
-		es, err = tx.ListAuditEntries(ctx, scope.MerchantID, 1, 10)
+		es, err = tx.ListAuditEntries(ctx, scope.MerchantID, "", 1, 10)
 		require.NoError(t, err)
 		require.Empty(t, es)
 	})

@@ -764,7 +764,7 @@ func (t *tx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) error {
 }
 
 // ListAuditEntries returns the merchant's entries after afterSeq, in order.
-func (t *tx) ListAuditEntries(ctx context.Context, merchantID string, afterSeq int64, limit int) ([]billing.AuditEntry, error) {
+func (t *tx) ListAuditEntries(ctx context.Context, merchantID string, mode billing.Mode, afterSeq int64, limit int) ([]billing.AuditEntry, error) {
 	rowLimit := int64(limit)
 	if limit <= 0 {
 		rowLimit = -1 // no limit
@@ -772,6 +772,7 @@ func (t *tx) ListAuditEntries(ctx context.Context, merchantID string, afterSeq i
 	rows, err := t.q.ListAuditEntries(ctx, litedb.ListAuditEntriesParams{
 		MerchantID: merchantID,
 		AfterSeq:   afterSeq,
+		Mode:       string(mode),
 		RowLimit:   rowLimit,
 	})
 	if err != nil {

@@ -202,7 +202,7 @@ func exerciseTx(t *testing.T, setup setupFunc) {
 		require.NoError(t, err)
 		require.Equal(t, int64(0), seq)
 		require.Empty(t, hash)
-		entries, err := tx.ListAuditEntries(ctx, b.merchantA.ID, 0, 10)
+		entries, err := tx.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 10)
 		require.NoError(t, err)
 		require.Empty(t, entries)
 
@@ -1572,25 +1572,25 @@ func exerciseAudit(t *testing.T, setup setupFunc) {
 		require.Equal(t, int64(5), seq)
 		require.Equal(t, "h5", hash)
 
-		got, err := tx.ListAuditEntries(ctx, b.merchantA.ID, 0, 100)
+		got, err := tx.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 100)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 		require.Equal(t, `{"b":1,"a":2}`, string(got[1].Before), "JSON bytes are kept as given")
 		require.Equal(t, `{ "name": "Plan  Pro",  "features": {"z": 1, "a": 2} }`, string(got[1].After))
 
-		got, err = tx.ListAuditEntries(ctx, b.merchantA.ID, 2, 2)
+		got, err = tx.ListAuditEntries(ctx, b.merchantA.ID, "", 2, 2)
 		require.NoError(t, err)
 		require.Equal(t, want[2:4], got)
 
-		got, err = tx.ListAuditEntries(ctx, b.merchantA.ID, 0, 1)
+		got, err = tx.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 1)
 		require.NoError(t, err)
 		require.Equal(t, want[:1], got)
 
-		got, err = tx.ListAuditEntries(ctx, b.merchantA.ID, 4, 100)
+		got, err = tx.ListAuditEntries(ctx, b.merchantA.ID, "", 4, 100)
 		require.NoError(t, err)
 		require.Equal(t, want[4:], got)
 
-		got, err = tx.ListAuditEntries(ctx, b.merchantA.ID, 5, 100)
+		got, err = tx.ListAuditEntries(ctx, b.merchantA.ID, "", 5, 100)
 		require.NoError(t, err)
 		require.Empty(t, got)
 		tx.commit(t)
@@ -1621,9 +1621,44 @@ func exerciseAudit(t *testing.T, setup setupFunc) {
 		require.NoError(t, err)
 		require.Equal(t, int64(1), seq)
 		require.Equal(t, first.Hash, hash)
-		got, err := tx.ListAuditEntries(ctx, b.merchantA.ID, 0, 100)
+		got, err := tx.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 100)
 		require.NoError(t, err)
 		require.Equal(t, []billing.AuditEntry{first}, got)
+		tx.commit(t)
+	})
+
+	t.Run("ListByMode", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		// One chain holds test, live and mode-less (merchant) entries.
+		var chain []billing.AuditEntry
+		for i, mode := range []billing.Mode{"", billing.ModeTest, billing.ModeLive, billing.ModeTest, billing.ModeLive} {
+			prev := ""
+			if i > 0 {
+				prev = chain[i-1].Hash
+			}
+			e := buildAuditEntry(b.merchantA.ID, int64(i+1), prev, b.clock.next())
+			e.Mode = mode
+			chain = append(chain, e)
+		}
+		tx := begin(t, b.store)
+		for _, e := range chain {
+			appendAudit(t, tx, e)
+		}
+		tx.commit(t)
+
+		tx = begin(t, b.store)
+		got, err := tx.ListAuditEntries(ctx, b.merchantA.ID, billing.ModeTest, 0, 100)
+		require.NoError(t, err)
+		require.Equal(t, []billing.AuditEntry{chain[0], chain[1], chain[3]}, got, "test mode sees its entries and the mode-less ones")
+		got, err = tx.ListAuditEntries(ctx, b.merchantA.ID, billing.ModeLive, 1, 1)
+		require.NoError(t, err)
+		require.Equal(t, []billing.AuditEntry{chain[2]}, got, "after_seq and limit apply after the mode filter")
+		got, err = tx.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 100)
+		require.NoError(t, err)
+		require.Equal(t, chain, got, "no mode: the whole chain")
 		tx.commit(t)
 	})
 
@@ -1658,10 +1693,10 @@ func exerciseAudit(t *testing.T, setup setupFunc) {
 		require.Equal(t, int64(1), seq)
 		require.Equal(t, "b1", hash)
 
-		got, err := tx.ListAuditEntries(ctx, b.merchantA.ID, 0, 100)
+		got, err := tx.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 100)
 		require.NoError(t, err)
 		require.Equal(t, []billing.AuditEntry{a1, a2}, got)
-		got, err = tx.ListAuditEntries(ctx, b.merchantB.ID, 0, 100)
+		got, err = tx.ListAuditEntries(ctx, b.merchantB.ID, "", 0, 100)
 		require.NoError(t, err)
 		require.Equal(t, []billing.AuditEntry{b1}, got)
 		tx.commit(t)

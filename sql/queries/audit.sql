@@ -15,8 +15,10 @@ UPDATE audit_heads SET seq = sqlc.arg(seq), hash = sqlc.arg(hash)
 WHERE merchant_id = sqlc.arg(merchant_id) AND seq = sqlc.arg(seq) - 1;
 
 -- name: ListAuditEntries :many
+-- With a mode: that mode's entries and the merchant's mode-less ones.
 SELECT * FROM audit_entries
 WHERE merchant_id = sqlc.arg(merchant_id) AND seq > sqlc.arg(after_seq)
+  AND (CAST(sqlc.arg(mode) AS text) = '' OR mode = sqlc.arg(mode) OR mode = '')
 ORDER BY seq
 LIMIT sqlc.arg(row_limit);
 
@@ -24,3 +26,4 @@ LIMIT sqlc.arg(row_limit);
 -- Moves the head over several entries appended at once.
 UPDATE audit_heads SET seq = sqlc.arg(new_seq), hash = sqlc.arg(hash)
 WHERE merchant_id = sqlc.arg(merchant_id) AND seq = sqlc.arg(old_seq);
+

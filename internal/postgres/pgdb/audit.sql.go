@@ -60,18 +60,26 @@ func (q *Queries) InsertAuditEntry(ctx context.Context, arg InsertAuditEntryPara
 const listAuditEntries = `-- name: ListAuditEntries :many
 SELECT id, merchant_id, seq, mode, actor, action, object_type, object_id, before, after, request_id, client_ip, created, prev_hash, hash FROM audit_entries
 WHERE merchant_id = $1 AND seq > $2
+  AND (CAST($3 AS text) = '' OR mode = $3 OR mode = '')
 ORDER BY seq
-LIMIT $3
+LIMIT $4
 `
 
 type ListAuditEntriesParams struct {
 	MerchantID string
 	AfterSeq   int64
+	Mode       string
 	RowLimit   int32
 }
 
+// With a mode: that mode's entries and the merchant's mode-less ones.
 func (q *Queries) ListAuditEntries(ctx context.Context, arg ListAuditEntriesParams) ([]AuditEntry, error) {
-	rows, err := q.db.Query(ctx, listAuditEntries, arg.MerchantID, arg.AfterSeq, arg.RowLimit)
+	rows, err := q.db.Query(ctx, listAuditEntries,
+		arg.MerchantID,
+		arg.AfterSeq,
+		arg.Mode,
+		arg.RowLimit,
+	)
 	if err != nil {
 		return nil, err
 	}
