@@ -9,11 +9,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
@@ -37,11 +40,13 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs := newFlagSet("bench renewals", "cuota bench renewals --subscriptions N [--database URL]", stderr)
 	n := fs.Int("subscriptions", 10000, "how many subscriptions to seed and renew")
 	dbURL := fs.String("database", "", "postgres://… (a fresh schema is created and dropped) or sqlite:PATH; default: a temporary SQLite file")
+	sweepers := fs.Int("sweepers", 1, "how many sweeps run at once (as several workers or processes would)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the renewal phase to this file")
 	if done, err := parseFlags(fs, args[1:]); done {
 		return err
 	}
-	if *n < 1 {
-		fmt.Fprintln(stderr, "cuota: --subscriptions must be positive")
+	if *n < 1 || *sweepers < 1 {
+		fmt.Fprintln(stderr, "cuota: --subscriptions and --sweepers must be positive")
 		return exitError(2)
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -69,25 +74,44 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	fmt.Fprintf(stdout, "seeded %d subscriptions in %s\n", *n, time.Since(seedStart).Round(time.Millisecond))
 
-	start := time.Now()
-	renewed := 0
-	for {
-		k, err := a.Sweep(ctx, 500)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
 		if err != nil {
-			return fmt.Errorf("sweep: %w", err)
+			return fmt.Errorf("cpu profile: %w", err)
 		}
-		renewed += k
-		if k == 0 {
-			break
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
 		}
+		defer pprof.StopCPUProfile()
+	}
+	start := time.Now()
+	var renewed atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	for range *sweepers {
+		g.Go(func() error {
+			for {
+				k, err := a.Sweep(gctx, 500)
+				if err != nil {
+					return fmt.Errorf("sweep: %w", err)
+				}
+				renewed.Add(int64(k))
+				if k == 0 {
+					return nil
+				}
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	wall := time.Since(start)
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	fmt.Fprintf(stdout, "renewed %d subscriptions in %s: %.0f renewals/s, peak memory %d MiB (%s)\n",
-		renewed, wall.Round(time.Millisecond), float64(renewed)/wall.Seconds(), ru.Maxrss/1024, strings.SplitN(url, ":", 2)[0])
-	if renewed != *n {
-		return fmt.Errorf("renewed %d subscriptions, expected %d", renewed, *n)
+		renewed.Load(), wall.Round(time.Millisecond), float64(renewed.Load())/wall.Seconds(), ru.Maxrss/1024, strings.SplitN(url, ":", 2)[0])
+	if renewed.Load() != int64(*n) {
+		return fmt.Errorf("renewed %d subscriptions, expected %d", renewed.Load(), *n)
 	}
 	return nil
 }

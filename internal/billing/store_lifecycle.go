@@ -131,6 +131,10 @@ type LifecycleTx interface {
 	// key is already in the ledger, in which case it returns the recorded
 	// one and false (the sim honours idempotency keys, like Stripe).
 	InsertSimCharge(ctx context.Context, c SimCharge) (SimCharge, bool, error)
+	// InsertSimCharges is InsertSimCharge for entries with distinct keys,
+	// in as few statements as the store can: recorded[i] and inserted[i]
+	// answer for cs[i].
+	InsertSimCharges(ctx context.Context, cs []SimCharge) (recorded []SimCharge, inserted []bool, err error)
 	// GetSimCharge returns the ledger entry for a key.
 	GetSimCharge(ctx context.Context, key string) (SimCharge, error)
 	// UpdateSimCharge writes refunded.

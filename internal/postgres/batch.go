@@ -82,92 +82,201 @@ func (t *tx) ReserveInvoiceNumbers(ctx context.Context, s billing.Scope, k int64
 	return last, err
 }
 
-// WriteBatch writes b with pipelined batches: one round trip per kind of
-// row. A failure aborts the transaction (there is no savepoint per row);
-// the caller rolls back and falls back to the one-at-a-time path.
+// WriteBatch writes b with one statement per kind of row: COPY for new
+// rows, one UPDATE joined to unnested arrays per table for changed ones. A
+// failure aborts the transaction (there is no savepoint per row); the
+// caller rolls back and falls back to the one-at-a-time path.
 func (t *tx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
-	var errs []error
-	collect := func(what string) func(int, error) {
-		return func(_ int, err error) {
-			if err != nil {
-				errs = append(errs, mapErr(what, err))
-			}
-		}
-	}
 	if len(b.Invoices) > 0 {
-		params := make([]pgdb.BatchCreateInvoiceParams, 0, len(b.Invoices))
+		rows := make([]pgdb.CopyInvoicesParams, 0, len(b.Invoices))
 		for _, inv := range b.Invoices {
 			lines, err := encodeLines(inv.Lines)
 			if err != nil {
 				return fmt.Errorf("postgres: batch invoice %s: %w", inv.ID, err)
 			}
-			params = append(params, pgdb.BatchCreateInvoiceParams(createInvoiceParams(inv, lines)))
+			rows = append(rows, pgdb.CopyInvoicesParams(createInvoiceParams(inv, lines)))
 		}
-		t.q.BatchCreateInvoice(ctx, params).Exec(collect("batch create invoices"))
+		if _, err := t.q.CopyInvoices(ctx, rows); err != nil {
+			return mapErr("copy invoices", err)
+		}
 	}
 	if len(b.Payments) > 0 {
-		params := make([]pgdb.BatchCreatePaymentParams, 0, len(b.Payments))
+		rows := make([]pgdb.CopyPaymentsParams, 0, len(b.Payments))
 		for _, p := range b.Payments {
-			params = append(params, pgdb.BatchCreatePaymentParams(createPaymentParams(p)))
+			rows = append(rows, pgdb.CopyPaymentsParams(createPaymentParams(p)))
 		}
-		t.q.BatchCreatePayment(ctx, params).Exec(collect("batch create payments"))
+		if _, err := t.q.CopyPayments(ctx, rows); err != nil {
+			return mapErr("copy payments", err)
+		}
 	}
 	if len(b.InvoiceUpdates) > 0 {
-		params := make([]pgdb.BatchUpdateInvoiceParams, 0, len(b.InvoiceUpdates))
-		for _, inv := range b.InvoiceUpdates {
-			lines, err := encodeLines(inv.Lines)
-			if err != nil {
-				return fmt.Errorf("postgres: batch invoice %s: %w", inv.ID, err)
-			}
-			params = append(params, pgdb.BatchUpdateInvoiceParams(updateInvoiceParams(inv, lines)))
+		if err := t.bulkUpdateInvoices(ctx, b.InvoiceUpdates); err != nil {
+			return err
 		}
-		t.q.BatchUpdateInvoice(ctx, params).Exec(collect("batch update invoices"))
 	}
 	if len(b.PaymentUpdates) > 0 {
-		params := make([]pgdb.BatchUpdatePaymentParams, 0, len(b.PaymentUpdates))
-		for _, p := range b.PaymentUpdates {
-			params = append(params, pgdb.BatchUpdatePaymentParams(updatePaymentParams(p)))
+		if err := t.bulkUpdatePayments(ctx, b.PaymentUpdates); err != nil {
+			return err
 		}
-		t.q.BatchUpdatePayment(ctx, params).Exec(collect("batch update payments"))
 	}
 	if len(b.SubscriptionUpdates) > 0 {
-		params := make([]pgdb.BatchUpdateSubscriptionParams, 0, len(b.SubscriptionUpdates))
-		for _, sub := range b.SubscriptionUpdates {
-			cols, err := encodeSubscription(sub)
-			if err != nil {
-				return fmt.Errorf("postgres: batch subscription %s: %w", sub.ID, err)
-			}
-			params = append(params, pgdb.BatchUpdateSubscriptionParams(updateSubscriptionParams(sub, cols)))
+		if err := t.bulkUpdateSubscriptions(ctx, b.SubscriptionUpdates); err != nil {
+			return err
 		}
-		t.q.BatchUpdateSubscription(ctx, params).QueryRow(func(i int, _ string, err error) {
-			switch {
-			case errors.Is(err, pgx.ErrNoRows):
-				errs = append(errs, fmt.Errorf("postgres: batch update subscription %s: %w", params[i].ID, billing.ErrVersionConflict))
-			case err != nil:
-				errs = append(errs, mapErr("batch update subscriptions", err))
-			}
-		})
 	}
 	if len(b.Events) > 0 {
-		params := make([]pgdb.BatchCreateEventParams, 0, len(b.Events))
+		rows := make([]pgdb.CopyEventsParams, 0, len(b.Events))
 		for _, e := range b.Events {
-			params = append(params, pgdb.BatchCreateEventParams(createEventParams(e)))
+			rows = append(rows, pgdb.CopyEventsParams(createEventParams(e)))
 		}
-		t.q.BatchCreateEvent(ctx, params).Exec(collect("batch create events"))
+		if _, err := t.q.CopyEvents(ctx, rows); err != nil {
+			return mapErr("copy events", err)
+		}
 	}
 	if len(b.Audit) > 0 {
-		params := make([]pgdb.BatchInsertAuditEntryParams, 0, len(b.Audit))
+		rows := make([]pgdb.CopyAuditEntriesParams, 0, len(b.Audit))
 		for _, e := range b.Audit {
-			params = append(params, pgdb.BatchInsertAuditEntryParams(insertAuditEntryParams(e)))
+			rows = append(rows, pgdb.CopyAuditEntriesParams(insertAuditEntryParams(e)))
 		}
-		t.q.BatchInsertAuditEntry(ctx, params).Exec(collect("batch insert audit entries"))
-		if err := errors.Join(errs...); err != nil {
-			return err
+		if _, err := t.q.CopyAuditEntries(ctx, rows); err != nil {
+			return mapErr("copy audit entries", err)
 		}
 		if err := moveAuditHeads(b.Audit, func(m string, oldSeq int64, last billing.AuditEntry) (int64, error) {
 			return t.q.MoveAuditHeadTo(ctx, pgdb.MoveAuditHeadToParams{NewSeq: last.Seq, Hash: last.Hash, MerchantID: m, OldSeq: oldSeq})
 		}); err != nil {
 			return fmt.Errorf("postgres: %w", err)
+		}
+	}
+	return nil
+}
+
+// optTime is an optional time as the bulk updates take it: "" for none.
+func optTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return ts(*t).Format(time.RFC3339Nano)
+}
+
+func (t *tx) bulkUpdateInvoices(ctx context.Context, invs []billing.Invoice) error {
+	var p pgdb.BulkUpdateInvoicesParams
+	for _, inv := range invs {
+		lines, err := encodeLines(inv.Lines)
+		if err != nil {
+			return fmt.Errorf("postgres: batch invoice %s: %w", inv.ID, err)
+		}
+		p.Ids = append(p.Ids, inv.ID)
+		p.MerchantIds = append(p.MerchantIds, inv.Scope.MerchantID)
+		p.Modes = append(p.Modes, string(inv.Scope.Mode))
+		p.Numbers = append(p.Numbers, inv.Number)
+		p.Statuses = append(p.Statuses, inv.Status)
+		p.Lines = append(p.Lines, lines)
+		p.Subtotals = append(p.Subtotals, inv.Subtotal)
+		p.Discounts = append(p.Discounts, inv.Discount)
+		p.Taxes = append(p.Taxes, inv.Tax)
+		p.Totals = append(p.Totals, inv.Total)
+		p.AmountsDue = append(p.AmountsDue, inv.AmountDue)
+		p.AmountsPaid = append(p.AmountsPaid, inv.AmountPaid)
+		p.AttemptCounts = append(p.AttemptCounts, inv.AttemptCount)
+		p.NextAttemptsAt = append(p.NextAttemptsAt, optTime(inv.NextAttemptAt))
+		p.FinalizedAts = append(p.FinalizedAts, optTime(inv.FinalizedAt))
+		p.PaidAts = append(p.PaidAts, optTime(inv.PaidAt))
+		p.VoidedAts = append(p.VoidedAts, optTime(inv.VoidedAt))
+		p.Updateds = append(p.Updateds, ts(inv.Updated))
+	}
+	n, err := t.q.BulkUpdateInvoices(ctx, p)
+	if err != nil {
+		return mapErr("bulk update invoices", err)
+	}
+	if n != int64(len(invs)) {
+		return fmt.Errorf("postgres: bulk update invoices: %d of %d found: %w", n, len(invs), billing.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *tx) bulkUpdatePayments(ctx context.Context, ps []billing.Payment) error {
+	var p pgdb.BulkUpdatePaymentsParams
+	for _, pay := range ps {
+		p.Ids = append(p.Ids, pay.ID)
+		p.MerchantIds = append(p.MerchantIds, pay.Scope.MerchantID)
+		p.Modes = append(p.Modes, string(pay.Scope.Mode))
+		p.GatewayRefs = append(p.GatewayRefs, pay.GatewayRef)
+		p.Statuses = append(p.Statuses, pay.Status)
+		p.FailureClasses = append(p.FailureClasses, string(pay.FailureClass))
+		p.FailureCodes = append(p.FailureCodes, pay.FailureCode)
+		p.FailureMessages = append(p.FailureMessages, pay.FailureMessage)
+		p.AmountsRefunded = append(p.AmountsRefunded, pay.AmountRefunded)
+		p.Updateds = append(p.Updateds, ts(pay.Updated))
+	}
+	n, err := t.q.BulkUpdatePayments(ctx, p)
+	if err != nil {
+		return mapErr("bulk update payments", err)
+	}
+	if n != int64(len(ps)) {
+		return fmt.Errorf("postgres: bulk update payments: %d of %d found: %w", n, len(ps), billing.ErrNotFound)
+	}
+	return nil
+}
+
+// bulkUpdateSubscriptions writes subscriptions whose stored version is
+// still theirs; any other is a version conflict.
+func (t *tx) bulkUpdateSubscriptions(ctx context.Context, subs []billing.Subscription) error {
+	var p pgdb.BulkUpdateSubscriptionsParams
+	for _, sub := range subs {
+		cols, err := encodeSubscription(sub)
+		if err != nil {
+			return fmt.Errorf("postgres: batch subscription %s: %w", sub.ID, err)
+		}
+		p.Ids = append(p.Ids, sub.ID)
+		p.MerchantIds = append(p.MerchantIds, sub.Scope.MerchantID)
+		p.Modes = append(p.Modes, string(sub.Scope.Mode))
+		p.Versions = append(p.Versions, sub.Version)
+		p.Statuses = append(p.Statuses, string(sub.Status))
+		p.Items = append(p.Items, cols.items)
+		p.PriceIds = append(p.PriceIds, cols.priceIDs)
+		p.Currencies = append(p.Currencies, sub.Currency)
+		p.Intervals = append(p.Intervals, sub.Recurring.Interval)
+		p.IntervalCounts = append(p.IntervalCounts, sub.Recurring.IntervalCount)
+		p.PaymentMethodIds = append(p.PaymentMethodIds, sub.PaymentMethodID)
+		p.BillingAnchors = append(p.BillingAnchors, ts(sub.BillingAnchor))
+		p.CycleIndexes = append(p.CycleIndexes, sub.CycleIndex)
+		p.CurrentPeriodStarts = append(p.CurrentPeriodStarts, ts(sub.CurrentPeriodStart))
+		p.CurrentPeriodEnds = append(p.CurrentPeriodEnds, ts(sub.CurrentPeriodEnd))
+		p.TrialStarts = append(p.TrialStarts, optTime(sub.TrialStart))
+		p.TrialEnds = append(p.TrialEnds, optTime(sub.TrialEnd))
+		p.TrialWillEndSents = append(p.TrialWillEndSents, sub.TrialWillEndSent)
+		p.CancelAtPeriodEnds = append(p.CancelAtPeriodEnds, sub.CancelAtPeriodEnd)
+		p.CancelAts = append(p.CancelAts, optTime(sub.CancelAt))
+		p.CanceledAts = append(p.CanceledAts, optTime(sub.CanceledAt))
+		p.CancellationReasons = append(p.CancellationReasons, string(sub.CancellationReason))
+		p.EndedAts = append(p.EndedAts, optTime(sub.EndedAt))
+		p.MaxCycles = append(p.MaxCycles, sub.MaxCycles)
+		p.EndDates = append(p.EndDates, optTime(sub.EndDate))
+		p.PendingChanges = append(p.PendingChanges, cols.pendingChange)
+		p.CouponIds = append(p.CouponIds, sub.CouponID)
+		p.DiscountEnds = append(p.DiscountEnds, optTime(sub.DiscountEnd))
+		p.DiscountUseds = append(p.DiscountUseds, sub.DiscountUsed)
+		p.NextActionsAt = append(p.NextActionsAt, optTime(sub.NextActionAt))
+		p.PendingLines = append(p.PendingLines, cols.pendingLines)
+		p.PromotionCodeIds = append(p.PromotionCodeIds, sub.PromotionCodeID)
+		p.Metadatas = append(p.Metadatas, cols.metadata)
+		p.Updateds = append(p.Updateds, ts(sub.Updated))
+	}
+	ids, err := t.q.BulkUpdateSubscriptions(ctx, p)
+	if err != nil {
+		return mapErr("bulk update subscriptions", err)
+	}
+	if len(ids) == len(subs) {
+		return nil
+	}
+	done := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		done[id] = true
+	}
+	var errs []error
+	for _, sub := range subs {
+		if !done[sub.ID] {
+			errs = append(errs, fmt.Errorf("postgres: batch update subscription %s: %w", sub.ID, billing.ErrVersionConflict))
 		}
 	}
 	return errors.Join(errs...)

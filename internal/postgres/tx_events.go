@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -93,6 +94,70 @@ func (t *tx) InsertSimCharge(ctx context.Context, c billing.SimCharge) (billing.
 		return billing.SimCharge{}, false, mapErr(op+": read recorded charge", err)
 	}
 	return simChargeFromRow(row), false, nil
+}
+
+// InsertSimCharges records entries with distinct keys in one statement and
+// reads back, in a second one, those whose keys were already there.
+func (t *tx) InsertSimCharges(ctx context.Context, cs []billing.SimCharge) ([]billing.SimCharge, []bool, error) {
+	if len(cs) == 0 {
+		return nil, nil, nil
+	}
+	p := pgdb.InsertSimChargesParams{}
+	for i := range cs {
+		cs[i].Created = ts(cs[i].Created)
+		c := cs[i]
+		p.Keys = append(p.Keys, c.Key)
+		p.Tokens = append(p.Tokens, c.Token)
+		p.Amounts = append(p.Amounts, c.Amount)
+		p.Currencies = append(p.Currencies, c.Currency)
+		p.Outcomes = append(p.Outcomes, c.Outcome)
+		p.Codes = append(p.Codes, c.Code)
+		p.Refs = append(p.Refs, c.Ref)
+		p.Refundeds = append(p.Refundeds, c.Refunded)
+		p.Createds = append(p.Createds, c.Created)
+	}
+	var keys []string
+	err := t.write(ctx, "insert sim charges", func(_ pgx.Tx, q *pgdb.Queries) error {
+		var err error
+		keys, err = q.InsertSimCharges(ctx, p)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	fresh := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		fresh[k] = true
+	}
+	recorded := make([]billing.SimCharge, len(cs))
+	inserted := make([]bool, len(cs))
+	var others []string
+	for i, c := range cs {
+		if recorded[i], inserted[i] = c, fresh[c.Key]; !inserted[i] {
+			others = append(others, c.Key)
+		}
+	}
+	if len(others) == 0 {
+		return recorded, inserted, nil
+	}
+	rows, err := t.q.GetSimChargesByKey(ctx, others)
+	if err != nil {
+		return nil, nil, mapErr("insert sim charges: read recorded charges", err)
+	}
+	byKey := make(map[string]billing.SimCharge, len(rows))
+	for _, r := range rows {
+		byKey[r.Key] = simChargeFromRow(r)
+	}
+	for i, c := range cs {
+		if !inserted[i] {
+			rec, ok := byKey[c.Key]
+			if !ok {
+				return nil, nil, fmt.Errorf("postgres: insert sim charges: %s neither inserted nor recorded", c.Key)
+			}
+			recorded[i] = rec
+		}
+	}
+	return recorded, inserted, nil
 }
 
 // GetSimCharge returns the ledger entry for key.

@@ -868,6 +868,20 @@ func (t *tx) InsertSimCharge(ctx context.Context, c billing.SimCharge) (billing.
 	return got, false, nil
 }
 
+// InsertSimCharges records entries with distinct keys one by one: in
+// process, a statement costs no round trip.
+func (t *tx) InsertSimCharges(ctx context.Context, cs []billing.SimCharge) ([]billing.SimCharge, []bool, error) {
+	recorded := make([]billing.SimCharge, len(cs))
+	inserted := make([]bool, len(cs))
+	for i, c := range cs {
+		var err error
+		if recorded[i], inserted[i], err = t.InsertSimCharge(ctx, c); err != nil {
+			return nil, nil, err
+		}
+	}
+	return recorded, inserted, nil
+}
+
 // GetSimCharge returns the ledger entry for key.
 func (t *tx) GetSimCharge(ctx context.Context, key string) (billing.SimCharge, error) {
 	row, err := t.q.GetSimCharge(ctx, key)

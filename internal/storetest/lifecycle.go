@@ -2369,6 +2369,56 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 		tx.commit(t)
 	})
 
+	t.Run("InsertMany", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		first := buildSimCharge("in_m-1", "tok_visa", b.clock.next())
+		tx := begin(t, b.store)
+		recorded, inserted, err := tx.InsertSimCharges(ctx, nil)
+		require.NoError(t, err)
+		require.Empty(t, recorded)
+		require.Empty(t, inserted)
+		_, ok, err := tx.InsertSimCharge(ctx, first)
+		require.NoError(t, err)
+		require.True(t, ok)
+		tx.commit(t)
+
+		// A batch of new keys around one already recorded: the recorded
+		// entry wins over what the batch says about it.
+		again := buildSimCharge(first.Key, "tok_other", b.clock.next())
+		again.Amount = 1
+		batch := []billing.SimCharge{
+			buildSimCharge("in_z-1", "tok_visa", b.clock.next()),
+			again,
+			buildSimCharge("in_a-1", "tok_chargeDeclined", b.clock.next()),
+			buildSimCharge("in_q-1", "tok_visa", b.clock.next()),
+		}
+		batch[2].Outcome, batch[2].Code, batch[2].Ref = "declined", "card_declined", ""
+		tx = begin(t, b.store)
+		recorded, inserted, err = tx.InsertSimCharges(ctx, slices.Clone(batch))
+		require.NoError(t, err)
+		require.Equal(t, []bool{true, false, true, true}, inserted)
+		require.Equal(t, []billing.SimCharge{batch[0], first, batch[2], batch[3]}, recorded)
+		tx.commit(t)
+
+		tx = begin(t, b.store)
+		all, err := tx.ListSimCharges(ctx)
+		require.NoError(t, err)
+		tx.commit(t)
+		require.Len(t, all, 4)
+		require.Equal(t, first, all[0], "a batch lists after what was there before it")
+		require.ElementsMatch(t, []billing.SimCharge{batch[0], batch[2], batch[3]}, all[1:])
+		for _, c := range []billing.SimCharge{batch[0], batch[2], batch[3]} {
+			tx = begin(t, b.store)
+			got, err := tx.GetSimCharge(ctx, c.Key)
+			require.NoError(t, err)
+			tx.commit(t)
+			require.Equal(t, c, got)
+		}
+	})
+
 	t.Run("CountAndListInInsertionOrder", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)

@@ -85,6 +85,7 @@ var suite = []struct {
 	{"BareTokenName", testBareTokenName},
 	{"LedgerSharedAndDurable", testLedgerSharedAndDurable},
 	{"LedgerMatchesMoneyMoved", testLedgerMatchesMoneyMoved},
+	{"ChargeManyMatchesCharge", testChargeManyMatchesCharge},
 }
 
 func TestSim(t *testing.T) {
@@ -900,5 +901,78 @@ func testLedgerMatchesMoneyMoved(t *testing.T, b backend) {
 	}
 	if net != 1000+3000-500 {
 		t.Fatalf("net money moved = %d, want 3500", net)
+	}
+}
+
+// testChargeManyMatchesCharge runs one batch through ChargeMany on one sim
+// and, request by request, through Charge on another with the same
+// history: every answer and the resulting ledgers must agree, for every
+// card, for replays of earlier calls and for a key repeated in the batch.
+func testChargeManyMatchesCharge(t *testing.T, b backend) {
+	one, many := b.newSim(t), b.newSim(t)
+	tokens := []string{sim.TokVisa, sim.TokChargeDeclined, sim.TokInsufficientFunds, sim.TokLostCard,
+		sim.TokFailAfterFirst, sim.TokTimeoutAfterCharge, sim.TokGatewayError}
+	pms := map[string]billing.PaymentMethod{}
+	for _, tok := range tokens {
+		pms[tok] = attach(t, one, tok) // a card's token works on every sim
+	}
+	// History both sims share: one earlier charge of every card.
+	for i, tok := range tokens {
+		key := fmt.Sprintf("in_hist-%d", i)
+		r1, e1 := charge(t, one, pms[tok], key, 5000)
+		r2, e2 := charge(t, many, pms[tok], key, 5000)
+		sameAnswer(t, key, r1, e1, r2, e2)
+	}
+	var batch []billing.ChargeRequest
+	for i, tok := range tokens {
+		batch = append(batch, chargeReq(pms[tok], fmt.Sprintf("in_new-%d", i), 7000))
+		batch = append(batch, chargeReq(pms[tok], fmt.Sprintf("in_new2-%d", i), 7000))
+	}
+	batch = append(batch,
+		chargeReq(pms[sim.TokVisa], "in_hist-0", 5000),               // a replay: the recorded answer
+		chargeReq(pms[sim.TokVisa], "in_hist-1", 5000),               // a key of another card: refused
+		chargeReq(pms[sim.TokTimeoutAfterCharge], "in_hist-5", 5000), // replayed, it no longer times out
+		chargeReq(pms[sim.TokVisa], "in_new-0", 7000),                // repeated within the batch
+		chargeReq(pms[sim.TokVisa], "in_new-3", 1),                   // repeated with other parameters
+		chargeReq(pms[sim.TokVisa], "", 7000),                        // invalid: this request only
+	)
+	results, errs := many.ChargeMany(context.Background(), batch)
+	if len(results) != len(batch) || len(errs) != len(batch) {
+		t.Fatalf("ChargeMany answered %d results and %d errors for %d requests", len(results), len(errs), len(batch))
+	}
+	for i, r := range batch {
+		res, err := one.Charge(context.Background(), r)
+		sameAnswer(t, fmt.Sprintf("request %d (%s)", i, r.IdempotencyKey), res, err, results[i], errs[i])
+	}
+	l1, l2 := ledger(t, one), ledger(t, many)
+	if len(l1) != len(l2) {
+		t.Fatalf("ledgers have %d and %d entries", len(l1), len(l2))
+	}
+	byKey := map[string]billing.SimCharge{}
+	for _, c := range l2 {
+		byKey[c.Key] = c
+	}
+	for _, c := range l1 {
+		d, ok := byKey[c.Key]
+		if !ok {
+			t.Fatalf("ChargeMany's ledger has no %s", c.Key)
+		}
+		if c.Token != d.Token || c.Amount != d.Amount || c.Outcome != d.Outcome || c.Code != d.Code || (c.Ref == "") != (d.Ref == "") {
+			t.Fatalf("ledger entry %s: Charge recorded %+v, ChargeMany %+v", c.Key, c, d)
+		}
+	}
+}
+
+// sameAnswer fails unless two gateway answers mean the same thing.
+func sameAnswer(t *testing.T, what string, r1 billing.ChargeResult, e1 error, r2 billing.ChargeResult, e2 error) {
+	t.Helper()
+	if (e1 == nil) != (e2 == nil) || errors.Is(e1, billing.ErrOutcomeUnknown) != errors.Is(e2, billing.ErrOutcomeUnknown) {
+		t.Fatalf("%s: errors differ: %v and %v", what, e1, e2)
+	}
+	if be1, be2 := billing.AsError(e1), billing.AsError(e2); (be1 == nil) != (be2 == nil) || (be1 != nil && be1.Code != be2.Code) {
+		t.Fatalf("%s: refusals differ: %v and %v", what, e1, e2)
+	}
+	if r1.Status != r2.Status || r1.FailureClass != r2.FailureClass || r1.FailureCode != r2.FailureCode || (r1.GatewayRef == "") != (r2.GatewayRef == "") {
+		t.Fatalf("%s: results differ: %+v and %+v", what, r1, r2)
 	}
 }

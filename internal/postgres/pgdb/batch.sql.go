@@ -26,7 +26,7 @@ type ClaimDueSubscriptionsParams struct {
 }
 
 // Postgres-only queries for the batched renewal pipeline (DESIGN §10):
-// claiming rows with FOR UPDATE SKIP LOCKED and pipelined batch writes.
+// claiming rows with FOR UPDATE SKIP LOCKED; the writes are in bulk.sql.
 func (q *Queries) ClaimDueSubscriptions(ctx context.Context, arg ClaimDueSubscriptionsParams) ([]Subscription, error) {
 	rows, err := q.db.Query(ctx, claimDueSubscriptions, arg.TestClockID, arg.DueBefore, arg.RowLimit)
 	if err != nil {
