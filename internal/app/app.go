@@ -22,6 +22,8 @@ type App struct {
 	logger    *slog.Logger
 	gateways  Gateways
 	publicURL string
+	gw        gatewayDeps // gateway configuration (gatewaycfg.go)
+	notify    notifyDeps  // webhooks and email (notify.go)
 }
 
 // New returns an App. now is the clock (time.Now in production); every time

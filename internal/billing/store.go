@@ -68,6 +68,8 @@ type Job interface {
 type Tx interface {
 	LifecycleTx
 	BatchTx
+	GatewayTx
+	NotifyTx
 
 	CreateMerchant(ctx context.Context, m Merchant) error
 	GetMerchant(ctx context.Context, id string) (Merchant, error)

@@ -95,6 +95,8 @@ func Exercise(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("Audit", func(t *testing.T) { exerciseAudit(t, setup) })
 	t.Run("Idempotency", func(t *testing.T) { exerciseIdempotency(t, setup) })
 	t.Run("Enqueue", func(t *testing.T) { exerciseEnqueue(t, setup) })
+	t.Run("Gateway", func(t *testing.T) { exerciseGateway(t, setup) })
+	t.Run("Notify", func(t *testing.T) { exerciseNotify(t, setup) })
 	exerciseLifecycle(t, setup)
 }
 

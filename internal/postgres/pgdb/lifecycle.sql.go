@@ -697,7 +697,7 @@ func (q *Queries) GetRefund(ctx context.Context, arg GetRefundParams) (Refund, e
 }
 
 const getSetup = `-- name: GetSetup :one
-SELECT id, merchant_id, mode, customer_id, gateway, return_url, secret_hash, status, payment_method_id, failure_message, expires_at, created, updated FROM payment_method_setups WHERE merchant_id = $1 AND mode = $2 AND id = $3
+SELECT id, merchant_id, mode, customer_id, gateway, return_url, secret_hash, status, payment_method_id, failure_message, expires_at, created, updated, gateway_ref FROM payment_method_setups WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
 
 type GetSetupParams struct {
@@ -723,12 +723,13 @@ func (q *Queries) GetSetup(ctx context.Context, arg GetSetupParams) (PaymentMeth
 		&i.ExpiresAt,
 		&i.Created,
 		&i.Updated,
+		&i.GatewayRef,
 	)
 	return i, err
 }
 
 const getSetupByID = `-- name: GetSetupByID :one
-SELECT id, merchant_id, mode, customer_id, gateway, return_url, secret_hash, status, payment_method_id, failure_message, expires_at, created, updated FROM payment_method_setups WHERE id = $1
+SELECT id, merchant_id, mode, customer_id, gateway, return_url, secret_hash, status, payment_method_id, failure_message, expires_at, created, updated, gateway_ref FROM payment_method_setups WHERE id = $1
 `
 
 func (q *Queries) GetSetupByID(ctx context.Context, id string) (PaymentMethodSetup, error) {
@@ -748,6 +749,7 @@ func (q *Queries) GetSetupByID(ctx context.Context, id string) (PaymentMethodSet
 		&i.ExpiresAt,
 		&i.Created,
 		&i.Updated,
+		&i.GatewayRef,
 	)
 	return i, err
 }

@@ -86,6 +86,24 @@ type Event struct {
 	Created    time.Time
 }
 
+type GatewayCustomer struct {
+	MerchantID        string
+	Mode              string
+	CustomerID        string
+	Gateway           string
+	GatewayCustomerID string
+	Created           time.Time
+	Updated           time.Time
+}
+
+type GatewayNotification struct {
+	Gateway    string
+	ExternalID string
+	MerchantID string
+	Mode       string
+	Created    time.Time
+}
+
 type IdempotencyKey struct {
 	MerchantID     string
 	Mode           string
@@ -141,6 +159,15 @@ type Merchant struct {
 	Settings      string
 }
 
+type MerchantGateway struct {
+	MerchantID string
+	Mode       string
+	Gateway    string
+	Sealed     string
+	Created    time.Time
+	Updated    time.Time
+}
+
 type Payment struct {
 	ID              string
 	MerchantID      string
@@ -193,6 +220,7 @@ type PaymentMethodSetup struct {
 	ExpiresAt       time.Time
 	Created         time.Time
 	Updated         time.Time
+	GatewayRef      string
 }
 
 type Price struct {

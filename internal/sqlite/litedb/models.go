@@ -86,6 +86,24 @@ type Event struct {
 	Created    int64
 }
 
+type GatewayCustomer struct {
+	MerchantID        string
+	Mode              string
+	CustomerID        string
+	Gateway           string
+	GatewayCustomerID string
+	Created           int64
+	Updated           int64
+}
+
+type GatewayNotification struct {
+	Gateway    string
+	ExternalID string
+	MerchantID string
+	Mode       string
+	Created    int64
+}
+
 type IdempotencyKey struct {
 	MerchantID     string
 	Mode           string
@@ -141,6 +159,15 @@ type Merchant struct {
 	Settings      string
 }
 
+type MerchantGateway struct {
+	MerchantID string
+	Mode       string
+	Gateway    string
+	Sealed     string
+	Created    int64
+	Updated    int64
+}
+
 type Payment struct {
 	ID              string
 	MerchantID      string
@@ -193,6 +220,7 @@ type PaymentMethodSetup struct {
 	ExpiresAt       int64
 	Created         int64
 	Updated         int64
+	GatewayRef      string
 }
 
 type Price struct {

@@ -1,0 +1,4 @@
+package app
+
+// notifyDeps is what outgoing webhooks and emails need.
+type notifyDeps struct{}
