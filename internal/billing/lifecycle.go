@@ -60,6 +60,7 @@ type PaymentMethodSetup struct {
 	Gateway         string    `json:"gateway"`
 	ReturnURL       string    `json:"return_url"`
 	SecretHash      string    `json:"-"`
+	GatewayRef      string    `json:"-"` // the gateway's id of the setup (Flow's register token)
 	Status          string    `json:"status"`
 	PaymentMethodID string    `json:"payment_method_id"`
 	FailureMessage  string    `json:"failure_message"`

@@ -54,7 +54,7 @@ func (t *tx) CreateSetup(ctx context.Context, st billing.PaymentMethodSetup) err
 		return q.CreateSetup(ctx, pgdb.CreateSetupParams{ID: st.ID, MerchantID: st.Scope.MerchantID, Mode: string(st.Scope.Mode),
 			CustomerID: st.CustomerID, Gateway: st.Gateway, ReturnUrl: st.ReturnURL, SecretHash: st.SecretHash, Status: st.Status,
 			PaymentMethodID: st.PaymentMethodID, FailureMessage: st.FailureMessage, ExpiresAt: ts(st.ExpiresAt),
-			Created: ts(st.Created), Updated: ts(st.Updated)})
+			Created: ts(st.Created), Updated: ts(st.Updated), GatewayRef: st.GatewayRef})
 	})
 }
 
@@ -87,6 +87,6 @@ func (t *tx) UpdateSetup(ctx context.Context, st billing.PaymentMethodSetup) err
 func setupFromRow(r pgdb.PaymentMethodSetup) billing.PaymentMethodSetup {
 	return billing.PaymentMethodSetup{ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
 		CustomerID: r.CustomerID, Gateway: r.Gateway, ReturnURL: r.ReturnUrl, SecretHash: r.SecretHash, Status: r.Status,
-		PaymentMethodID: r.PaymentMethodID, FailureMessage: r.FailureMessage, ExpiresAt: r.ExpiresAt.UTC(),
+		PaymentMethodID: r.PaymentMethodID, FailureMessage: r.FailureMessage, GatewayRef: r.GatewayRef, ExpiresAt: r.ExpiresAt.UTC(),
 		Created: r.Created.UTC(), Updated: r.Updated.UTC()}
 }

@@ -41,7 +41,7 @@ func (t *tx) CreateSetup(ctx context.Context, st billing.PaymentMethodSetup) err
 	err := t.q.CreateSetup(ctx, litedb.CreateSetupParams{ID: st.ID, MerchantID: st.Scope.MerchantID, Mode: string(st.Scope.Mode),
 		CustomerID: st.CustomerID, Gateway: st.Gateway, ReturnUrl: st.ReturnURL, SecretHash: st.SecretHash, Status: st.Status,
 		PaymentMethodID: st.PaymentMethodID, FailureMessage: st.FailureMessage, ExpiresAt: micros(st.ExpiresAt),
-		Created: micros(st.Created), Updated: micros(st.Updated)})
+		Created: micros(st.Created), Updated: micros(st.Updated), GatewayRef: st.GatewayRef})
 	if err != nil {
 		return dbError(err, "create setup %s", st.ID)
 	}
@@ -76,6 +76,6 @@ func (t *tx) UpdateSetup(ctx context.Context, st billing.PaymentMethodSetup) err
 func setupFromRow(r litedb.PaymentMethodSetup) billing.PaymentMethodSetup {
 	return billing.PaymentMethodSetup{ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
 		CustomerID: r.CustomerID, Gateway: r.Gateway, ReturnURL: r.ReturnUrl, SecretHash: r.SecretHash, Status: r.Status,
-		PaymentMethodID: r.PaymentMethodID, FailureMessage: r.FailureMessage, ExpiresAt: fromMicros(r.ExpiresAt),
+		PaymentMethodID: r.PaymentMethodID, FailureMessage: r.FailureMessage, GatewayRef: r.GatewayRef, ExpiresAt: fromMicros(r.ExpiresAt),
 		Created: fromMicros(r.Created), Updated: fromMicros(r.Updated)}
 }

@@ -1,8 +1,155 @@
 package storetest
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cuota/cuota/internal/billing"
+)
 
 // exerciseGateway checks gateway configuration and gateway references.
 func exerciseGateway(t *testing.T, setup setupFunc) {
 	t.Helper()
+
+	t.Run("ConfigPutGetListDelete", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		at := b.clock.next()
+		flow := billing.GatewayConfig{Scope: b.scope, Gateway: billing.GatewayFlow, Sealed: "v1:sealed-flow", Created: at, Updated: at}
+		stripe := billing.GatewayConfig{Scope: b.scope, Gateway: billing.GatewayStripe, Sealed: "v1:sealed-stripe", Created: at, Updated: at}
+		live := billing.GatewayConfig{Scope: b.live, Gateway: billing.GatewayFlow, Sealed: "v1:live", Created: at, Updated: at}
+		tx := begin(t, b.store)
+		for _, c := range []billing.GatewayConfig{stripe, flow, live} {
+			require.NoError(t, tx.PutGatewayConfig(ctx, c))
+		}
+		tx.commit(t)
+
+		tx = begin(t, b.store)
+		got, err := tx.GetGatewayConfig(ctx, b.scope, billing.GatewayFlow)
+		require.NoError(t, err)
+		require.Equal(t, flow, got)
+		all, err := tx.ListGatewayConfigs(ctx, b.scope)
+		require.NoError(t, err)
+		require.Equal(t, []billing.GatewayConfig{flow, stripe}, all, "by gateway name")
+		none, err := tx.ListGatewayConfigs(ctx, b.other)
+		require.NoError(t, err)
+		require.Empty(t, none)
+		_, err = tx.GetGatewayConfig(ctx, b.other, billing.GatewayFlow)
+		require.ErrorIs(t, err, billing.ErrNotFound, "another merchant's configuration is not found")
+		got, err = tx.GetGatewayConfig(ctx, b.live, billing.GatewayFlow)
+		require.NoError(t, err)
+		require.Equal(t, live, got, "each mode has its own")
+		tx.commit(t)
+
+		// Replacing keeps the creation time.
+		replaced := flow
+		replaced.Sealed, replaced.Created, replaced.Updated = "v1:rotated", b.clock.next(), b.clock.next()
+		tx = begin(t, b.store)
+		require.NoError(t, tx.PutGatewayConfig(ctx, replaced))
+		got, err = tx.GetGatewayConfig(ctx, b.scope, billing.GatewayFlow)
+		require.NoError(t, err)
+		want := replaced
+		want.Created = flow.Created
+		require.Equal(t, want, got)
+		require.NoError(t, tx.DeleteGatewayConfig(ctx, b.scope, billing.GatewayFlow))
+		require.ErrorIs(t, tx.DeleteGatewayConfig(ctx, b.scope, billing.GatewayFlow), billing.ErrNotFound)
+		_, err = tx.GetGatewayConfig(ctx, b.scope, billing.GatewayFlow)
+		require.ErrorIs(t, err, billing.ErrNotFound)
+		got, err = tx.GetGatewayConfig(ctx, b.live, billing.GatewayFlow)
+		require.NoError(t, err)
+		require.Equal(t, live, got, "deleting one mode leaves the other")
+		tx.commit(t)
+	})
+
+	t.Run("CustomerReserveThenSet", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		tx := begin(t, b.store)
+		cus := newCustomer(t, tx, b.scope, b.clock.next())
+		tx.commit(t)
+
+		at := b.clock.next()
+		reservation := billing.GatewayCustomer{Scope: b.scope, CustomerID: cus.ID, Gateway: billing.GatewayFlow, Created: at, Updated: at}
+		tx = begin(t, b.store)
+		got, inserted, err := tx.ReserveGatewayCustomer(ctx, reservation)
+		require.NoError(t, err)
+		require.True(t, inserted)
+		require.Equal(t, reservation, got)
+		again := reservation
+		again.GatewayCustomerID, again.Updated = "cus_other", b.clock.next()
+		got, inserted, err = tx.ReserveGatewayCustomer(ctx, again)
+		require.NoError(t, err)
+		require.False(t, inserted, "one row per customer and gateway")
+		require.Equal(t, reservation, got, "the first reservation stands")
+		tx.commit(t)
+
+		set := reservation
+		set.GatewayCustomerID, set.Updated = "cus_onoolldvec", b.clock.next()
+		tx = begin(t, b.store)
+		ok, err := tx.UpdateGatewayCustomer(ctx, set, b.clock.next())
+		require.NoError(t, err)
+		require.False(t, ok, "a stale compare-and-set writes nothing")
+		ok, err = tx.UpdateGatewayCustomer(ctx, set, reservation.Updated)
+		require.NoError(t, err)
+		require.True(t, ok)
+		ok, err = tx.UpdateGatewayCustomer(ctx, set, reservation.Updated)
+		require.NoError(t, err)
+		require.False(t, ok, "the row moved: the same compare-and-set does not win twice")
+		got, err = tx.GetGatewayCustomer(ctx, b.scope, cus.ID, billing.GatewayFlow)
+		require.NoError(t, err)
+		require.Equal(t, set, got)
+		_, err = tx.GetGatewayCustomer(ctx, b.scope, cus.ID, billing.GatewayStripe)
+		require.ErrorIs(t, err, billing.ErrNotFound, "per gateway")
+		_, err = tx.GetGatewayCustomer(ctx, b.live, cus.ID, billing.GatewayFlow)
+		require.ErrorIs(t, err, billing.ErrNotFound, "per mode")
+		tx.commit(t)
+	})
+
+	t.Run("NotificationsRecordedOnce", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		tx := begin(t, b.store)
+		first, err := tx.RecordGatewayNotification(ctx, billing.GatewayFlow, "tok_1", b.scope, b.clock.next())
+		require.NoError(t, err)
+		require.True(t, first)
+		dup, err := tx.RecordGatewayNotification(ctx, billing.GatewayFlow, "tok_1", b.scope, b.clock.next())
+		require.NoError(t, err)
+		require.False(t, dup)
+		otherGateway, err := tx.RecordGatewayNotification(ctx, billing.GatewayStripe, "tok_1", b.scope, b.clock.next())
+		require.NoError(t, err)
+		require.True(t, otherGateway, "ids are per gateway")
+		tx.rollback(t)
+
+		tx = begin(t, b.store)
+		again, err := tx.RecordGatewayNotification(ctx, billing.GatewayFlow, "tok_1", b.scope, b.clock.next())
+		require.NoError(t, err)
+		require.True(t, again, "a rolled-back record is not a record")
+		tx.commit(t)
+	})
+
+	t.Run("SetupGatewayRef", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		tx := begin(t, b.store)
+		cus := newCustomer(t, tx, b.scope, b.clock.next())
+		st := newSetup(t, tx, b.scope, cus.ID, b.clock.next(), func(st *billing.PaymentMethodSetup) { st.Gateway = billing.GatewayFlow })
+		done := newSetup(t, tx, b.scope, cus.ID, b.clock.next(), func(st *billing.PaymentMethodSetup) { st.Status = billing.SetupFailed })
+		require.NoError(t, tx.SetSetupGatewayRef(ctx, b.scope, st.ID, "a1b2c3register"))
+		require.ErrorIs(t, tx.SetSetupGatewayRef(ctx, b.scope, done.ID, "x"), billing.ErrNotFound, "only a pending setup")
+		require.ErrorIs(t, tx.SetSetupGatewayRef(ctx, b.other, st.ID, "x"), billing.ErrNotFound, "only in its scope")
+		got, err := tx.GetSetup(ctx, b.scope, st.ID)
+		require.NoError(t, err)
+		st.GatewayRef = "a1b2c3register"
+		require.Equal(t, st, got)
+		tx.commit(t)
+	})
 }

@@ -394,6 +394,7 @@ func exerciseSetup(t *testing.T, setup setupFunc) {
 			st.ReturnURL = ""
 			st.Status = billing.SetupFailed
 			st.FailureMessage = "tarjeta rechazada por el emisor"
+			st.GatewayRef = "7c1f0a9e2b3d4f5a6b7c8d9e0f1a2b3c4d5e6f7a" // Flow's register token
 		})
 		liveCus := newCustomer(t, tx, b.live, b.clock.next())
 		live := newSetup(t, tx, b.live, liveCus.ID, b.clock.next())

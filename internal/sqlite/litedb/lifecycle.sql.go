@@ -290,10 +290,10 @@ func (q *Queries) CreateRefund(ctx context.Context, arg CreateRefundParams) erro
 
 const createSetup = `-- name: CreateSetup :exec
 INSERT INTO payment_method_setups (id, merchant_id, mode, customer_id, gateway, return_url, secret_hash, status,
-    payment_method_id, failure_message, expires_at, created, updated)
+    payment_method_id, failure_message, expires_at, created, updated, gateway_ref)
 VALUES (?1, ?2, ?3, ?4, ?5,
     ?6, ?7, ?8, ?9,
-    ?10, ?11, ?12, ?13)
+    ?10, ?11, ?12, ?13, ?14)
 `
 
 type CreateSetupParams struct {
@@ -310,6 +310,7 @@ type CreateSetupParams struct {
 	ExpiresAt       int64
 	Created         int64
 	Updated         int64
+	GatewayRef      string
 }
 
 func (q *Queries) CreateSetup(ctx context.Context, arg CreateSetupParams) error {
@@ -327,6 +328,7 @@ func (q *Queries) CreateSetup(ctx context.Context, arg CreateSetupParams) error 
 		arg.ExpiresAt,
 		arg.Created,
 		arg.Updated,
+		arg.GatewayRef,
 	)
 	return err
 }

@@ -1,0 +1,118 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/postgres/pgdb"
+)
+
+// PutGatewayConfig creates or replaces a gateway configuration.
+func (t *tx) PutGatewayConfig(ctx context.Context, c billing.GatewayConfig) error {
+	return t.write(ctx, "put "+c.Gateway+" configuration", func(_ pgx.Tx, q *pgdb.Queries) error {
+		return q.PutGatewayConfig(ctx, pgdb.PutGatewayConfigParams{MerchantID: c.Scope.MerchantID, Mode: string(c.Scope.Mode),
+			Gateway: c.Gateway, Sealed: c.Sealed, Created: ts(c.Created), Updated: ts(c.Updated)})
+	})
+}
+
+// GetGatewayConfig returns scope s's configuration of gateway.
+func (t *tx) GetGatewayConfig(ctx context.Context, s billing.Scope, gateway string) (billing.GatewayConfig, error) {
+	row, err := t.q.GetGatewayConfig(ctx, pgdb.GetGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway})
+	if err != nil {
+		return billing.GatewayConfig{}, mapErr("get "+gateway+" configuration", err)
+	}
+	return gatewayConfigFromRow(row), nil
+}
+
+// ListGatewayConfigs returns scope s's gateway configurations by name.
+func (t *tx) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]billing.GatewayConfig, error) {
+	rows, err := t.q.ListGatewayConfigs(ctx, pgdb.ListGatewayConfigsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	if err != nil {
+		return nil, mapErr("list gateway configurations", err)
+	}
+	out := make([]billing.GatewayConfig, len(rows))
+	for i, r := range rows {
+		out[i] = gatewayConfigFromRow(r)
+	}
+	return out, nil
+}
+
+// DeleteGatewayConfig removes scope s's configuration of gateway.
+func (t *tx) DeleteGatewayConfig(ctx context.Context, s billing.Scope, gateway string) error {
+	return t.write(ctx, "delete "+gateway+" configuration", func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.DeleteGatewayConfig(ctx, pgdb.DeleteGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway}))
+	})
+}
+
+func gatewayConfigFromRow(r pgdb.MerchantGateway) billing.GatewayConfig {
+	return billing.GatewayConfig{Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)}, Gateway: r.Gateway,
+		Sealed: r.Sealed, Created: r.Created.UTC(), Updated: r.Updated.UTC()}
+}
+
+// ReserveGatewayCustomer records c unless the customer has a row for the
+// gateway already, and returns the stored row. A concurrent reservation
+// waits for the other transaction and then sees its row.
+func (t *tx) ReserveGatewayCustomer(ctx context.Context, c billing.GatewayCustomer) (billing.GatewayCustomer, bool, error) {
+	var n int64
+	err := t.write(ctx, "reserve "+c.Gateway+" customer of "+c.CustomerID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		var err error
+		n, err = q.ReserveGatewayCustomer(ctx, pgdb.ReserveGatewayCustomerParams{MerchantID: c.Scope.MerchantID,
+			Mode: string(c.Scope.Mode), CustomerID: c.CustomerID, Gateway: c.Gateway, GatewayCustomerID: c.GatewayCustomerID,
+			Created: ts(c.Created), Updated: ts(c.Updated)})
+		return err
+	})
+	if err != nil {
+		return billing.GatewayCustomer{}, false, err
+	}
+	got, err := t.GetGatewayCustomer(ctx, c.Scope, c.CustomerID, c.Gateway)
+	return got, n == 1, err
+}
+
+// UpdateGatewayCustomer writes the gateway customer id if the row has not
+// moved since prevUpdated.
+func (t *tx) UpdateGatewayCustomer(ctx context.Context, c billing.GatewayCustomer, prevUpdated time.Time) (bool, error) {
+	var n int64
+	err := t.write(ctx, "update "+c.Gateway+" customer of "+c.CustomerID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		var err error
+		n, err = q.UpdateGatewayCustomer(ctx, pgdb.UpdateGatewayCustomerParams{GatewayCustomerID: c.GatewayCustomerID,
+			Updated: ts(c.Updated), MerchantID: c.Scope.MerchantID, Mode: string(c.Scope.Mode), CustomerID: c.CustomerID,
+			Gateway: c.Gateway, PrevUpdated: ts(prevUpdated)})
+		return err
+	})
+	return n == 1, err
+}
+
+// GetGatewayCustomer returns the row of a customer and gateway.
+func (t *tx) GetGatewayCustomer(ctx context.Context, s billing.Scope, customerID, gateway string) (billing.GatewayCustomer, error) {
+	r, err := t.q.GetGatewayCustomer(ctx, pgdb.GetGatewayCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
+		CustomerID: customerID, Gateway: gateway})
+	if err != nil {
+		return billing.GatewayCustomer{}, mapErr("get "+gateway+" customer of "+customerID, err)
+	}
+	return billing.GatewayCustomer{Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
+		CustomerID: r.CustomerID, Gateway: r.Gateway, GatewayCustomerID: r.GatewayCustomerID,
+		Created: r.Created.UTC(), Updated: r.Updated.UTC()}, nil
+}
+
+// RecordGatewayNotification records an incoming notification once.
+func (t *tx) RecordGatewayNotification(ctx context.Context, gateway, externalID string, s billing.Scope, at time.Time) (bool, error) {
+	var n int64
+	err := t.write(ctx, "record "+gateway+" notification", func(_ pgx.Tx, q *pgdb.Queries) error {
+		var err error
+		n, err = q.RecordGatewayNotification(ctx, pgdb.RecordGatewayNotificationParams{Gateway: gateway, ExternalID: externalID,
+			MerchantID: s.MerchantID, Mode: string(s.Mode), Created: ts(at)})
+		return err
+	})
+	return n == 1, err
+}
+
+// SetSetupGatewayRef records the gateway's id of a pending setup.
+func (t *tx) SetSetupGatewayRef(ctx context.Context, s billing.Scope, setupID, ref string) error {
+	return t.write(ctx, "set gateway reference of setup "+setupID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.SetSetupGatewayRef(ctx, pgdb.SetSetupGatewayRefParams{GatewayRef: ref, MerchantID: s.MerchantID,
+			Mode: string(s.Mode), ID: setupID}))
+	})
+}

@@ -1,0 +1,106 @@
+package sqlite
+
+import (
+	"context"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/sqlite/litedb"
+)
+
+// PutGatewayConfig creates or replaces a gateway configuration.
+func (t *tx) PutGatewayConfig(ctx context.Context, c billing.GatewayConfig) error {
+	err := t.q.PutGatewayConfig(ctx, litedb.PutGatewayConfigParams{MerchantID: c.Scope.MerchantID, Mode: string(c.Scope.Mode),
+		Gateway: c.Gateway, Sealed: c.Sealed, Created: micros(c.Created), Updated: micros(c.Updated)})
+	if err != nil {
+		return dbError(err, "put %s configuration", c.Gateway)
+	}
+	return nil
+}
+
+// GetGatewayConfig returns scope s's configuration of gateway.
+func (t *tx) GetGatewayConfig(ctx context.Context, s billing.Scope, gateway string) (billing.GatewayConfig, error) {
+	row, err := t.q.GetGatewayConfig(ctx, litedb.GetGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway})
+	if err != nil {
+		return billing.GatewayConfig{}, dbError(err, "get %s configuration", gateway)
+	}
+	return gatewayConfigFromRow(row), nil
+}
+
+// ListGatewayConfigs returns scope s's gateway configurations by name.
+func (t *tx) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]billing.GatewayConfig, error) {
+	rows, err := t.q.ListGatewayConfigs(ctx, litedb.ListGatewayConfigsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	if err != nil {
+		return nil, dbError(err, "list gateway configurations")
+	}
+	out := make([]billing.GatewayConfig, len(rows))
+	for i, r := range rows {
+		out[i] = gatewayConfigFromRow(r)
+	}
+	return out, nil
+}
+
+// DeleteGatewayConfig removes scope s's configuration of gateway.
+func (t *tx) DeleteGatewayConfig(ctx context.Context, s billing.Scope, gateway string) error {
+	n, err := t.q.DeleteGatewayConfig(ctx, litedb.DeleteGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway})
+	return notFoundIfNone(n, err, "delete %s configuration", gateway)
+}
+
+func gatewayConfigFromRow(r litedb.MerchantGateway) billing.GatewayConfig {
+	return billing.GatewayConfig{Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)}, Gateway: r.Gateway,
+		Sealed: r.Sealed, Created: fromMicros(r.Created), Updated: fromMicros(r.Updated)}
+}
+
+// ReserveGatewayCustomer records c unless the customer has a row for the
+// gateway already, and returns the stored row.
+func (t *tx) ReserveGatewayCustomer(ctx context.Context, c billing.GatewayCustomer) (billing.GatewayCustomer, bool, error) {
+	n, err := t.q.ReserveGatewayCustomer(ctx, litedb.ReserveGatewayCustomerParams{MerchantID: c.Scope.MerchantID,
+		Mode: string(c.Scope.Mode), CustomerID: c.CustomerID, Gateway: c.Gateway, GatewayCustomerID: c.GatewayCustomerID,
+		Created: micros(c.Created), Updated: micros(c.Updated)})
+	if err != nil {
+		return billing.GatewayCustomer{}, false, dbError(err, "reserve %s customer of %s", c.Gateway, c.CustomerID)
+	}
+	got, err := t.GetGatewayCustomer(ctx, c.Scope, c.CustomerID, c.Gateway)
+	return got, n == 1, err
+}
+
+// UpdateGatewayCustomer writes the gateway customer id if the row has not
+// moved since prevUpdated.
+func (t *tx) UpdateGatewayCustomer(ctx context.Context, c billing.GatewayCustomer, prevUpdated time.Time) (bool, error) {
+	n, err := t.q.UpdateGatewayCustomer(ctx, litedb.UpdateGatewayCustomerParams{GatewayCustomerID: c.GatewayCustomerID,
+		Updated: micros(c.Updated), MerchantID: c.Scope.MerchantID, Mode: string(c.Scope.Mode), CustomerID: c.CustomerID,
+		Gateway: c.Gateway, PrevUpdated: micros(prevUpdated)})
+	if err != nil {
+		return false, dbError(err, "update %s customer of %s", c.Gateway, c.CustomerID)
+	}
+	return n == 1, nil
+}
+
+// GetGatewayCustomer returns the row of a customer and gateway.
+func (t *tx) GetGatewayCustomer(ctx context.Context, s billing.Scope, customerID, gateway string) (billing.GatewayCustomer, error) {
+	r, err := t.q.GetGatewayCustomer(ctx, litedb.GetGatewayCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
+		CustomerID: customerID, Gateway: gateway})
+	if err != nil {
+		return billing.GatewayCustomer{}, dbError(err, "get %s customer of %s", gateway, customerID)
+	}
+	return billing.GatewayCustomer{Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
+		CustomerID: r.CustomerID, Gateway: r.Gateway, GatewayCustomerID: r.GatewayCustomerID,
+		Created: fromMicros(r.Created), Updated: fromMicros(r.Updated)}, nil
+}
+
+// RecordGatewayNotification records an incoming notification once.
+func (t *tx) RecordGatewayNotification(ctx context.Context, gateway, externalID string, s billing.Scope, at time.Time) (bool, error) {
+	n, err := t.q.RecordGatewayNotification(ctx, litedb.RecordGatewayNotificationParams{Gateway: gateway, ExternalID: externalID,
+		MerchantID: s.MerchantID, Mode: string(s.Mode), Created: micros(at)})
+	if err != nil {
+		return false, dbError(err, "record %s notification", gateway)
+	}
+	return n == 1, nil
+}
+
+// SetSetupGatewayRef records the gateway's id of a pending setup.
+func (t *tx) SetSetupGatewayRef(ctx context.Context, s billing.Scope, setupID, ref string) error {
+	n, err := t.q.SetSetupGatewayRef(ctx, litedb.SetSetupGatewayRefParams{GatewayRef: ref, MerchantID: s.MerchantID,
+		Mode: string(s.Mode), ID: setupID})
+	return notFoundIfNone(n, err, "set gateway reference of setup %s", setupID)
+}
