@@ -15,8 +15,10 @@ import (
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/gateway/flowgw"
 	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/postgres"
+	"github.com/cuota/cuota/internal/secretbox"
 	"github.com/cuota/cuota/internal/sqlite"
 )
 
@@ -134,6 +136,7 @@ type env struct {
 	cfg    config
 	store  store
 	app    *app.App
+	flow   *flowgw.Adapter
 	logger *slog.Logger
 }
 
@@ -152,10 +155,20 @@ func openEnv(ctx context.Context, getenv func(string) string, stderr io.Writer) 
 		_ = s.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
+	box, err := secretbox.New(getenv("CUOTA_SECRET_KEY"))
+	if err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("CUOTA_SECRET_KEY: %w", err)
+	}
 	a := app.New(s, time.Now, logger)
-	// The sim gateway refuses live mode itself; Flow and Stripe come later.
-	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(s, time.Now)})
-	return &env{cfg: cfg, store: s, app: a, logger: logger}, nil
+	a.SetSecretBox(box)
+	flowGW := flowgw.New(flowgw.Options{Store: s, PublicURL: a.PublicURL, Logger: logger,
+		Credentials: func(ctx context.Context, sc billing.Scope) (billing.GatewayCredentials, error) {
+			return a.GatewayCredentials(ctx, sc, billing.GatewayFlow)
+		}})
+	// The sim gateway refuses live mode itself.
+	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(s, time.Now), billing.GatewayFlow: flowGW})
+	return &env{cfg: cfg, store: s, app: a, flow: flowGW, logger: logger}, nil
 }
 
 // newFlagSet returns a flag set that prints its usage to stderr and returns

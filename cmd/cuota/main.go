@@ -47,6 +47,7 @@ Usage:
   cuota audit verify [--merchant ID]      check the audit hash chains
   cuota bench renewals --subscriptions N [--database URL]
                                           measure the renewal pipeline
+  cuota flowsim [--addr 127.0.0.1:9090]   run a fake Flow.cl server for local development
   cuota version
 
 Run "cuota COMMAND --help" for a command's flags.
@@ -61,6 +62,8 @@ Environment:
   CUOTA_LOG_LEVEL      debug, info (default), warn or error
   CUOTA_RATE_LIMIT     requests per second allowed per API key (default 25; 0 disables)
   CUOTA_RATE_BURST     burst size of the per-key limit (default 50)
+  CUOTA_SECRET_KEY     32-byte key (64 hex characters, e.g. openssl rand -hex 32) that
+                       encrypts gateway credentials at rest; required for live mode
 `
 
 // run is the whole program; main only supplies the process's environment.
@@ -83,6 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return auditCmd(ctx, rest, getenv, stdout, stderr)
 	case "bench":
 		return bench(ctx, rest, getenv, stdout, stderr)
+	case "flowsim":
+		return flowsimCmd(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "cuota", version)
 		return nil

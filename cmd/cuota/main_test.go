@@ -82,11 +82,15 @@ var (
 
 // startProgram runs `cuota serve --addr 127.0.0.1:0` and waits until it
 // prints its address.
-func startProgram(t *testing.T, databaseURL string) *program {
+// extraEnv are more NAME, value pairs of environment.
+func startProgram(t *testing.T, databaseURL string, extraEnv ...string) *program {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &program{t: t, stop: cancel, done: make(chan error, 1), stderrW: &syncBuffer{},
 		env: map[string]string{"CUOTA_DATABASE_URL": databaseURL, "CUOTA_LOG_FORMAT": "text", "CUOTA_RATE_LIMIT": "0"}}
+	for i := 0; i+1 < len(extraEnv); i += 2 {
+		p.env[extraEnv[i]] = extraEnv[i+1]
+	}
 	pr, pw := io.Pipe()
 	go func() {
 		p.done <- run(ctx, []string{"cuota", "serve", "--addr", "127.0.0.1:0"}, p.getenv, pw, p.stderrW)

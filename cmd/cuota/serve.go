@@ -15,6 +15,7 @@ import (
 	"github.com/cuota/cuota/internal/httpapi"
 	"github.com/cuota/cuota/internal/jobs"
 	"github.com/cuota/cuota/internal/web"
+	"github.com/cuota/cuota/internal/webhookin"
 )
 
 // shutdownTimeout bounds how long serve waits for requests and jobs in
@@ -64,7 +65,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", httpapi.MetricsHandler(reg))
 	mux.Handle("/", api)
-	mux.Handle("/sim/", web.New(e.app, e.logger)) // hosted pages
+	pages := web.New(e.app, e.logger)
+	mux.Handle("/sim/", pages)    // hosted pages
+	mux.Handle("/return/", pages) // back from a gateway's hosted page
+	(&webhookin.Flow{Refunds: e.flow, App: e.app, Logger: e.logger}).Register(mux)
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

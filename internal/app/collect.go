@@ -145,6 +145,7 @@ func (a *App) CreateRefund(ctx context.Context, s billing.Scope, p CreateRefundP
 	}
 	var ref billing.Refund
 	var pay billing.Payment
+	var email string
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
 		if pay, err = tx.GetPayment(ctx, s, p.Payment); err != nil {
@@ -161,6 +162,11 @@ func (a *App) CreateRefund(ctx context.Context, s billing.Scope, p CreateRefundP
 		if amount > left || left == 0 {
 			return billing.Invalid("amount", billing.CodeAmountInvalid, "at most %d %s of this payment can still be refunded", left, pay.Currency)
 		}
+		cus, err := tx.GetCustomer(ctx, s, pay.CustomerID)
+		if err != nil {
+			return fmt.Errorf("read customer %s: %w", pay.CustomerID, err)
+		}
+		email = cus.Email
 		now, err := a.customerNow(ctx, tx, s, pay.CustomerID)
 		if err != nil {
 			return err
@@ -185,39 +191,15 @@ func (a *App) CreateRefund(ctx context.Context, s billing.Scope, p CreateRefundP
 		return billing.Refund{}, err
 	}
 	res, gwErr := gw.Refund(ctx, billing.RefundRequest{Scope: s, IdempotencyKey: ref.ID, ChargeKey: pay.IdempotencyKey,
-		ChargeRef: pay.GatewayRef, Amount: ref.Amount, Currency: ref.Currency})
+		ChargeRef: pay.GatewayRef, Amount: ref.Amount, Currency: ref.Currency, CustomerEmail: email})
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
-		now, err := a.customerNow(ctx, tx, s, pay.CustomerID)
-		if err != nil {
-			return err
-		}
-		before := ref
-		switch {
-		case gwErr != nil && billing.AsError(gwErr) == nil:
+		if gwErr != nil && billing.AsError(gwErr) == nil {
 			return fmt.Errorf("refund %s: %w", ref.ID, gwErr) // unknown: stays pending for reconciliation
-		case gwErr != nil || res.Status == billing.RefundFailed:
-			ref.Status = billing.RefundFailed
-			p, err := tx.GetPayment(ctx, s, pay.ID)
-			if err != nil {
-				return fmt.Errorf("read payment %s: %w", pay.ID, err)
-			}
-			p.AmountRefunded -= ref.Amount
-			p.Updated = now
-			if err := tx.UpdatePayment(ctx, p); err != nil {
-				return fmt.Errorf("release refund on %s: %w", p.ID, err)
-			}
-		default:
-			ref.Status, ref.GatewayRef = res.Status, res.GatewayRef
 		}
-		ref.Updated = now
-		if err := tx.UpdateRefund(ctx, ref); err != nil {
-			return fmt.Errorf("update refund %s: %w", ref.ID, err)
+		if gwErr != nil {
+			res = billing.RefundResult{Status: billing.RefundFailed}
 		}
-		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "refund." + ref.Status,
-			objectType: "refund", objectID: ref.ID, before: before, after: ref}); err != nil {
-			return err
-		}
-		return a.emit(ctx, tx, s, "refund."+ref.Status, "refund", ref.ID, ref, now)
+		return a.recordRefundOutcome(ctx, tx, &ref, res)
 	})
 	if err != nil {
 		return ref, err
@@ -226,6 +208,62 @@ func (a *App) CreateRefund(ctx context.Context, s billing.Scope, p CreateRefundP
 		return ref, e
 	}
 	return ref, nil
+}
+
+// recordRefundOutcome writes a gateway's answer on a pending refund: a
+// failure gives the amount back to the payment's refundable balance.
+func (a *App) recordRefundOutcome(ctx context.Context, tx billing.Tx, ref *billing.Refund, res billing.RefundResult) error {
+	s := ref.Scope
+	pay, err := tx.GetPayment(ctx, s, ref.PaymentID)
+	if err != nil {
+		return fmt.Errorf("read payment %s: %w", ref.PaymentID, err)
+	}
+	now, err := a.customerNow(ctx, tx, s, pay.CustomerID)
+	if err != nil {
+		return err
+	}
+	before := *ref
+	if res.GatewayRef != "" {
+		ref.GatewayRef = res.GatewayRef
+	}
+	ref.Status = res.Status
+	if ref.Status == billing.RefundFailed {
+		pay.AmountRefunded -= ref.Amount
+		pay.Updated = now
+		if err := tx.UpdatePayment(ctx, pay); err != nil {
+			return fmt.Errorf("release refund on %s: %w", pay.ID, err)
+		}
+	}
+	ref.Updated = now
+	if err := tx.UpdateRefund(ctx, *ref); err != nil {
+		return fmt.Errorf("update refund %s: %w", ref.ID, err)
+	}
+	if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "refund." + ref.Status,
+		objectType: "refund", objectID: ref.ID, before: before, after: *ref}); err != nil {
+		return err
+	}
+	return a.emit(ctx, tx, s, "refund."+ref.Status, "refund", ref.ID, *ref, now)
+}
+
+// SettleGatewayRefund records what a gateway says of a refund it settled
+// later (Flow's refund callback, verified with a signed status call by
+// the caller). Refunds already settled are left alone, so a repeated
+// notification changes nothing.
+func (a *App) SettleGatewayRefund(ctx context.Context, s billing.Scope, gatewayRef string, res billing.RefundResult) error {
+	if res.Status == billing.RefundPending {
+		return nil
+	}
+	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
+	return a.store.InTx(ctx, func(tx billing.Tx) error {
+		ref, err := tx.GetRefundByGatewayRef(ctx, s, gatewayRef)
+		if err != nil {
+			return notFound(err, "refund", gatewayRef)
+		}
+		if ref.Status != billing.RefundPending {
+			return nil
+		}
+		return a.recordRefundOutcome(ctx, tx, &ref, res)
+	})
 }
 
 // ListRefunds lists refunds, of one payment when paymentID is set.

@@ -162,8 +162,8 @@ func (a *App) savePaymentMethod(ctx context.Context, tx billing.Tx, pm billing.P
 	}
 	var retry []string
 	for _, sub := range subs {
-		if sub.Status.Terminal() {
-			continue
+		if sub.Status.Terminal() || a.checkGatewayCurrency(pm.Gateway, sub.Currency) != nil {
+			continue // a card its gateway cannot charge in the subscription's currency is not for it
 		}
 		before := sub
 		subNow, err := a.clockNow(ctx, tx, s, sub.TestClockID)

@@ -20,6 +20,9 @@ const SetupTTL = time.Hour
 // hosted pages), e.g. https://billing.example.cl.
 func (a *App) SetPublicURL(u string) { a.publicURL = u }
 
+// PublicURL is the address customers' browsers and gateways reach cuota at.
+func (a *App) PublicURL() string { return a.publicURL }
+
 // CreateSetupParams start saving a card.
 type CreateSetupParams struct {
 	Gateway   string
@@ -40,15 +43,19 @@ func (a *App) CreateSetup(ctx context.Context, s billing.Scope, customerID strin
 	if err := v.err(); err != nil {
 		return billing.PaymentMethodSetup{}, "", err
 	}
-	if _, err := a.gateway(p.Gateway); err != nil {
+	gw, err := a.gateway(p.Gateway)
+	if err != nil {
 		return billing.PaymentMethodSetup{}, "", err
 	}
-	if p.Gateway != billing.GatewaySim {
+	hosted, isHosted := gw.(billing.SetupGateway)
+	switch {
+	case p.Gateway == billing.GatewaySim:
+		if err := testModeOnly(s, "sim gateway setups"); err != nil {
+			return billing.PaymentMethodSetup{}, "", err
+		}
+	case !isHosted:
 		return billing.PaymentMethodSetup{}, "", billing.Invalid("gateway", billing.CodeParameterInvalid,
-			"card setups through %s are not available yet", p.Gateway)
-	}
-	if err := testModeOnly(s, "sim gateway setups"); err != nil {
-		return billing.PaymentMethodSetup{}, "", err
+			"card setups through %s are not available", p.Gateway)
 	}
 	if a.publicURL == "" {
 		return billing.PaymentMethodSetup{}, "", fmt.Errorf("create setup: the public URL of hosted pages is not configured")
@@ -58,8 +65,10 @@ func (a *App) CreateSetup(ctx context.Context, s billing.Scope, customerID strin
 	st := billing.PaymentMethodSetup{ID: billing.NewID(billing.PrefixSetup, now), Scope: s, CustomerID: customerID,
 		Gateway: p.Gateway, ReturnURL: p.ReturnURL, SecretHash: hashSecret(secret), Status: billing.SetupPending,
 		ExpiresAt: now.Add(SetupTTL), Created: now, Updated: now}
-	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		if _, err := tx.GetCustomer(ctx, s, customerID); err != nil {
+	var cus billing.Customer
+	err = a.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		if cus, err = tx.GetCustomer(ctx, s, customerID); err != nil {
 			return notFound(err, "customer", customerID)
 		}
 		if err := tx.CreateSetup(ctx, st); err != nil {
@@ -71,7 +80,82 @@ func (a *App) CreateSetup(ctx context.Context, s billing.Scope, customerID strin
 	if err != nil {
 		return billing.PaymentMethodSetup{}, "", err
 	}
-	return st, a.publicURL + "/sim/setup/" + st.ID + "?secret=" + url.QueryEscape(secret), nil
+	if !isHosted {
+		return st, a.publicURL + "/sim/setup/" + st.ID + "?secret=" + url.QueryEscape(secret), nil
+	}
+	// The gateway's own page: cuota's return page gets the customer back
+	// and asks the gateway what happened.
+	start, err := hosted.StartSetup(ctx, billing.SetupRequest{Scope: s, Customer: cus, Setup: st,
+		ReturnURL: a.publicURL + "/return/" + p.Gateway + "/setup/" + st.ID})
+	if err != nil {
+		if ferr := a.failSetup(ctx, st, "the gateway could not start the card registration"); ferr != nil {
+			a.logger.ErrorContext(ctx, "fail setup", "setup", st.ID, "error", ferr)
+		}
+		return billing.PaymentMethodSetup{}, "", a.gatewayUnavailable(ctx, s, p.Gateway, err)
+	}
+	err = a.store.InTx(ctx, func(tx billing.Tx) error {
+		return tx.SetSetupGatewayRef(ctx, s, st.ID, start.GatewayRef)
+	})
+	if err != nil {
+		return billing.PaymentMethodSetup{}, "", fmt.Errorf("record setup %s at %s: %w", st.ID, p.Gateway, err)
+	}
+	st.GatewayRef = start.GatewayRef
+	return st, start.RedirectURL, nil
+}
+
+// failSetup ends a pending setup as failed.
+func (a *App) failSetup(ctx context.Context, st billing.PaymentMethodSetup, msg string) error {
+	return a.store.InTx(ctx, func(tx billing.Tx) error {
+		st.Status, st.FailureMessage, st.Updated = billing.SetupFailed, msg, a.Now()
+		if err := tx.UpdateSetup(ctx, st); err != nil {
+			return fmt.Errorf("fail setup %s: %w", st.ID, err)
+		}
+		return a.audit(ctx, tx, change{merchantID: st.Scope.MerchantID, mode: st.Scope.Mode, action: "payment_method_setup." + st.Status,
+			objectType: "payment_method_setup", objectID: st.ID, after: st})
+	})
+}
+
+// CompleteGatewaySetup finishes a setup on a gateway's hosted page when the
+// customer (or the gateway's notification) comes back with token: the
+// token must be the setup's, and the outcome is asked of the gateway,
+// never taken from the request. It returns where to send the browser.
+func (a *App) CompleteGatewaySetup(ctx context.Context, gateway, id, token string) (string, error) {
+	st, err := read(ctx, a, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
+		return tx.GetSetupByID(ctx, id)
+	})
+	gone := billing.NotFound("payment_method_setup", id)
+	if err != nil || st.Gateway != gateway || st.GatewayRef == "" ||
+		subtle.ConstantTimeCompare([]byte(st.GatewayRef), []byte(token)) != 1 {
+		return "", gone
+	}
+	if st.Status != billing.SetupPending {
+		return setupReturnURL(st) // a second return (browser and notification): same answer
+	}
+	gw, err := a.gateway(gateway)
+	if err != nil {
+		return "", err
+	}
+	hosted, ok := gw.(billing.SetupGateway)
+	if !ok {
+		return "", gone
+	}
+	out, err := hosted.FinishSetup(ctx, st)
+	if err != nil {
+		return "", fmt.Errorf("finish setup %s at %s: %w", st.ID, gateway, err)
+	}
+	if out.Status == billing.SetupPending {
+		return setupReturnURL(st)
+	}
+	var pm *billing.PaymentMethod
+	failure := out.FailureMessage
+	if out.Status == billing.SetupSucceeded {
+		m := out.PaymentMethod
+		now := a.Now()
+		m.ID, m.Scope, m.CustomerID, m.Gateway, m.Status, m.Created, m.Updated =
+			billing.NewID(billing.PrefixPaymentMethod, now), st.Scope, st.CustomerID, gateway, billing.PaymentMethodActive, now, now
+		pm = &m
+	}
+	return a.finishSetup(ctx, st, pm, failure)
 }
 
 func hashSecret(secret string) string {
@@ -134,8 +218,18 @@ func (a *App) CompleteSimSetup(ctx context.Context, id, secret, token string) (s
 			pm = &m
 		}
 	}
+	return a.finishSetup(ctx, st, pm, failure)
+}
+
+// finishSetup records a pending setup's outcome: the saved card (pm) or
+// the failure, committed together, so a double submit saves one card and
+// a crash leaves nothing half done. It returns where to send the browser.
+func (a *App) finishSetup(ctx context.Context, st billing.PaymentMethodSetup, pm *billing.PaymentMethod, failure string) (string, error) {
+	info := RequestInfoFrom(ctx)
+	info.Actor = "customer:" + st.CustomerID
+	ctx = WithRequestInfo(ctx, info)
 	var retry []string
-	err = a.store.InTx(ctx, func(tx billing.Tx) error {
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		cur, err := tx.GetSetupByID(ctx, st.ID)
 		if err != nil {
 			return fmt.Errorf("read setup %s: %w", st.ID, err)
@@ -166,6 +260,11 @@ func (a *App) CompleteSimSetup(ctx context.Context, id, secret, token string) (s
 	if err := a.retryWithNewMethod(ctx, st.Scope, retry); err != nil {
 		a.logger.ErrorContext(ctx, "retry after card setup", "setup", st.ID, "error", err)
 	}
+	return setupReturnURL(st)
+}
+
+// setupReturnURL is the merchant's return_url with setup_id and status.
+func setupReturnURL(st billing.PaymentMethodSetup) (string, error) {
 	u, err := url.Parse(st.ReturnURL)
 	if err != nil {
 		return "", fmt.Errorf("return url of %s: %w", st.ID, err)

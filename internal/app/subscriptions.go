@@ -103,6 +103,9 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 			if err != nil || pm.CustomerID != cus.ID || pm.Status != billing.PaymentMethodActive {
 				return billing.Invalid("payment_method", billing.CodeResourceMissing, "no such active payment method of this customer: %q", p.PaymentMethod)
 			}
+			if err := a.checkGatewayCurrency(pm.Gateway, currency); err != nil {
+				return err
+			}
 			sub.PaymentMethodID = pm.ID
 		}
 		if err := a.applyCoupon(ctx, tx, s, &sub, p.Coupon, p.PromotionCode, now); err != nil {

@@ -19,6 +19,7 @@ const (
 	KindTooLarge     Kind = "too_large"    // request body over the limit
 	KindNoRoute      Kind = "no_route"     // no such endpoint
 	KindBadMethod    Kind = "bad_method"   // the endpoint exists, the method does not
+	KindUnavailable  Kind = "unavailable"  // a gateway is not answering; nothing happened
 	KindInternal     Kind = "internal"     // our fault; details are logged, never shown
 )
 

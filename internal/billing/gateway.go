@@ -42,6 +42,8 @@ type RefundRequest struct {
 	ChargeRef      string
 	Amount         int64
 	Currency       string
+	// CustomerEmail is the payer's email; Flow sends the refund to it.
+	CustomerEmail string
 }
 
 // RefundResult is a gateway's answer to a refund.
@@ -81,6 +83,73 @@ type Gateway interface {
 // errs[i] mean what Charge's results mean for rs[i].
 type BatchCharger interface {
 	ChargeMany(ctx context.Context, rs []ChargeRequest) (results []ChargeResult, errs []error)
+}
+
+// GatewayCredentials are a merchant's credentials for one gateway in one
+// mode, as the adapters read them. Flow: APIKey and Secret (its secretKey);
+// Stripe: APIKey (the secret key sk_…) and WebhookSecret (whsec_…).
+// Environment is Flow's "sandbox" or "production". BaseURL overrides the
+// gateway's address (a simulator, stripe-mock) in test mode only.
+type GatewayCredentials struct {
+	APIKey        string `json:"api_key"`
+	Secret        string `json:"secret,omitempty"`
+	WebhookSecret string `json:"webhook_secret,omitempty"`
+	Environment   string `json:"environment,omitempty"`
+	BaseURL       string `json:"base_url,omitempty"`
+}
+
+// Gateway configuration errors.
+const (
+	CodeGatewayNotConfigured      = "gateway_not_configured"
+	CodeGatewayCredentialsInvalid = "gateway_credentials_invalid"
+	CodeSecretKeyMissing          = "secret_key_missing"
+	CodeCurrencyNotSupported      = "currency_not_supported"
+	CodeGatewayUnavailable        = "gateway_unavailable"
+)
+
+// CurrencyGateway is a Gateway that charges only some currencies.
+type CurrencyGateway interface {
+	SupportsCurrency(code string) bool
+}
+
+// CredentialChecker is a Gateway that can tell whether credentials work
+// before they are saved (one signed, harmless call).
+type CredentialChecker interface {
+	CheckCredentials(ctx context.Context, s Scope, c GatewayCredentials) error
+}
+
+// SetupRequest asks a gateway to start saving a card for a customer on its
+// own hosted page. ReturnURL is cuota's page the gateway sends the browser
+// (or its notification) back to.
+type SetupRequest struct {
+	Scope     Scope
+	Customer  Customer
+	Setup     PaymentMethodSetup
+	ReturnURL string
+}
+
+// SetupStart is where to send the customer's browser, and the gateway's
+// id of the setup, kept to verify the outcome with the gateway.
+type SetupStart struct {
+	RedirectURL string
+	GatewayRef  string
+}
+
+// SetupOutcome is what the gateway says happened to a setup: SetupSucceeded
+// with the saved PaymentMethod, SetupFailed with a message, or
+// SetupPending when the customer has not finished.
+type SetupOutcome struct {
+	Status         string
+	PaymentMethod  PaymentMethod
+	FailureMessage string
+}
+
+// SetupGateway is a Gateway that saves cards on its own hosted page. The
+// outcome is always asked of the gateway (FinishSetup), never taken from
+// the browser's redirect.
+type SetupGateway interface {
+	StartSetup(ctx context.Context, r SetupRequest) (SetupStart, error)
+	FinishSetup(ctx context.Context, st PaymentMethodSetup) (SetupOutcome, error)
 }
 
 // MerchantSettingsJSON encodes settings for storage.

@@ -294,8 +294,9 @@ type Event struct {
 
 // MerchantSettings are a merchant's billing policies.
 type MerchantSettings struct {
-	Dunning    DunningPolicy    `json:"dunning"`
-	Transition TransitionPolicy `json:"transition"`
+	Dunning       DunningPolicy        `json:"dunning"`
+	Transition    TransitionPolicy     `json:"transition"`
+	Notifications NotificationSettings `json:"notifications"`
 }
 
 // DefaultMerchantSettings are the policies of a new merchant.

@@ -57,6 +57,9 @@ type GatewayTx interface {
 	// (gateway, externalID) is being acted on; false when it already was.
 	RecordGatewayNotification(ctx context.Context, gateway, externalID string, s Scope, at time.Time) (bool, error)
 
+	// GetRefundByGatewayRef returns the refund the gateway knows as ref.
+	GetRefundByGatewayRef(ctx context.Context, s Scope, ref string) (Refund, error)
+
 	// SetSetupGatewayRef records what the gateway calls a pending setup.
 	SetSetupGatewayRef(ctx context.Context, s Scope, setupID, ref string) error
 }

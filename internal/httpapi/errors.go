@@ -52,6 +52,8 @@ func statusOf(k billing.Kind) int {
 		return http.StatusNotFound
 	case billing.KindBadMethod:
 		return http.StatusMethodNotAllowed
+	case billing.KindUnavailable:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}

@@ -74,6 +74,9 @@ func (s *Server) routes(root, apiMux *http.ServeMux) {
 
 	register(s, op("get-merchant", http.MethodGet, "/v1/merchant", "Your merchant settings"), s.getMerchant)
 	register(s, op("update-merchant", http.MethodPatch, "/v1/merchant", "Change your merchant settings and policies"), s.updateMerchant)
+	register(s, op("list-gateway-configs", http.MethodGet, "/v1/merchant/gateways", "Your gateway configurations (credentials redacted)"), s.listGatewayConfigs)
+	register(s, op("put-gateway-config", http.MethodPut, "/v1/merchant/gateways/{gateway}", "Configure a gateway for this mode (credentials are checked with the gateway, then encrypted)"), s.putGatewayConfig)
+	register(s, op("delete-gateway-config", http.MethodDelete, "/v1/merchant/gateways/{gateway}", "Remove a gateway's configuration"), s.deleteGatewayConfig)
 
 	register(s, op("list-invoices", http.MethodGet, "/v1/invoices", "List invoices"), s.listInvoices)
 	register(s, op("get-invoice", http.MethodGet, "/v1/invoices/{id}", "Retrieve an invoice"), s.getInvoice)

@@ -116,3 +116,12 @@ func (t *tx) SetSetupGatewayRef(ctx context.Context, s billing.Scope, setupID, r
 			Mode: string(s.Mode), ID: setupID}))
 	})
 }
+
+// GetRefundByGatewayRef returns the refund the gateway knows as ref.
+func (t *tx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, ref string) (billing.Refund, error) {
+	row, err := t.q.GetRefundByGatewayRef(ctx, pgdb.GetRefundByGatewayRefParams{MerchantID: s.MerchantID, Mode: string(s.Mode), GatewayRef: ref})
+	if err != nil {
+		return billing.Refund{}, mapErr("get refund by gateway reference", err)
+	}
+	return refundFromRow(row), nil
+}

@@ -104,3 +104,12 @@ func (t *tx) SetSetupGatewayRef(ctx context.Context, s billing.Scope, setupID, r
 		Mode: string(s.Mode), ID: setupID})
 	return notFoundIfNone(n, err, "set gateway reference of setup %s", setupID)
 }
+
+// GetRefundByGatewayRef returns the refund the gateway knows as ref.
+func (t *tx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, ref string) (billing.Refund, error) {
+	row, err := t.q.GetRefundByGatewayRef(ctx, litedb.GetRefundByGatewayRefParams{MerchantID: s.MerchantID, Mode: string(s.Mode), GatewayRef: ref})
+	if err != nil {
+		return billing.Refund{}, dbError(err, "get refund by gateway reference")
+	}
+	return refundFromRow(row)
+}

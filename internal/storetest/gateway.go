@@ -152,4 +152,26 @@ func exerciseGateway(t *testing.T, setup setupFunc) {
 		require.Equal(t, st, got)
 		tx.commit(t)
 	})
+
+	t.Run("RefundByGatewayRef", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		tx := begin(t, b.store)
+		pay := newSucceededPayment(t, tx, b.scope, b.clock.next())
+		ref := newRefund(t, tx, b.scope, pay.ID, b.clock.next(), func(r *billing.Refund) { r.GatewayRef = "flow-refund-token-1" })
+		newRefund(t, tx, b.scope, pay.ID, b.clock.next(), func(r *billing.Refund) { r.GatewayRef = "flow-refund-token-2" })
+		tx.commit(t)
+
+		tx = begin(t, b.store)
+		got, err := tx.GetRefundByGatewayRef(ctx, b.scope, "flow-refund-token-1")
+		require.NoError(t, err)
+		require.Equal(t, ref, got)
+		_, err = tx.GetRefundByGatewayRef(ctx, b.other, "flow-refund-token-1")
+		require.ErrorIs(t, err, billing.ErrNotFound, "only in its scope")
+		_, err = tx.GetRefundByGatewayRef(ctx, b.scope, "unknown")
+		require.ErrorIs(t, err, billing.ErrNotFound)
+		tx.commit(t)
+	})
 }

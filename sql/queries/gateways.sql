@@ -37,3 +37,7 @@ ON CONFLICT (gateway, external_id) DO NOTHING;
 -- name: SetSetupGatewayRef :execrows
 UPDATE payment_method_setups SET gateway_ref = sqlc.arg(gateway_ref)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id) AND status = 'pending';
+
+-- name: GetRefundByGatewayRef :one
+SELECT * FROM refunds WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND gateway_ref = sqlc.arg(gateway_ref)
+ORDER BY id LIMIT 1;

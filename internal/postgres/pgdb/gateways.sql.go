@@ -84,6 +84,36 @@ func (q *Queries) GetGatewayCustomer(ctx context.Context, arg GetGatewayCustomer
 	return i, err
 }
 
+const getRefundByGatewayRef = `-- name: GetRefundByGatewayRef :one
+SELECT id, merchant_id, mode, payment_id, amount, currency, status, reason, gateway_ref, created, updated FROM refunds WHERE merchant_id = $1 AND mode = $2 AND gateway_ref = $3
+ORDER BY id LIMIT 1
+`
+
+type GetRefundByGatewayRefParams struct {
+	MerchantID string
+	Mode       string
+	GatewayRef string
+}
+
+func (q *Queries) GetRefundByGatewayRef(ctx context.Context, arg GetRefundByGatewayRefParams) (Refund, error) {
+	row := q.db.QueryRow(ctx, getRefundByGatewayRef, arg.MerchantID, arg.Mode, arg.GatewayRef)
+	var i Refund
+	err := row.Scan(
+		&i.ID,
+		&i.MerchantID,
+		&i.Mode,
+		&i.PaymentID,
+		&i.Amount,
+		&i.Currency,
+		&i.Status,
+		&i.Reason,
+		&i.GatewayRef,
+		&i.Created,
+		&i.Updated,
+	)
+	return i, err
+}
+
 const listGatewayConfigs = `-- name: ListGatewayConfigs :many
 SELECT merchant_id, mode, gateway, sealed, created, updated FROM merchant_gateways WHERE merchant_id = $1 AND mode = $2 ORDER BY gateway
 `

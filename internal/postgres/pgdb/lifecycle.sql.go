@@ -533,7 +533,7 @@ func (q *Queries) DueSubscriptions(ctx context.Context, arg DueSubscriptionsPara
 }
 
 const getEvent = `-- name: GetEvent :one
-SELECT id, merchant_id, mode, type, object_type, object_id, data, created FROM events WHERE merchant_id = $1 AND mode = $2 AND id = $3
+SELECT id, merchant_id, mode, type, object_type, object_id, data, created, txid FROM events WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
 
 type GetEventParams struct {
@@ -554,6 +554,7 @@ func (q *Queries) GetEvent(ctx context.Context, arg GetEventParams) (Event, erro
 		&i.ObjectID,
 		&i.Data,
 		&i.Created,
+		&i.Txid,
 	)
 	return i, err
 }
@@ -897,7 +898,7 @@ func (q *Queries) InsertSimCharge(ctx context.Context, arg InsertSimChargeParams
 }
 
 const listEvents = `-- name: ListEvents :many
-SELECT id, merchant_id, mode, type, object_type, object_id, data, created FROM events
+SELECT id, merchant_id, mode, type, object_type, object_id, data, created, txid FROM events
 WHERE merchant_id = $1 AND mode = $2
   AND (CAST($3 AS text) = '' OR type = $3)
   AND (CAST($4 AS text) = '' OR object_id = $4)
@@ -940,6 +941,7 @@ func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event
 			&i.ObjectID,
 			&i.Data,
 			&i.Created,
+			&i.Txid,
 		); err != nil {
 			return nil, err
 		}
