@@ -223,6 +223,19 @@ func (st *state) refundable(o *order) int64 {
 	return left
 }
 
+// CustomerIDs returns the ids of the customers created so far, sorted:
+// tests check that a client never creates one customer twice.
+func (s *Server) CustomerIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.st.customers))
+	for id := range s.st.customers {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 // Ledger returns every charge, payment and refund, oldest first, with its
 // current status.
 func (s *Server) Ledger() []Entry {
