@@ -22,8 +22,9 @@ type App struct {
 	logger    *slog.Logger
 	gateways  Gateways
 	publicURL string
-	gw        gatewayDeps // gateway configuration (gatewaycfg.go)
-	notify    notifyDeps  // webhooks and email (notify.go)
+	gw        gatewayDeps  // gateway configuration (gatewaycfg.go)
+	notify    notifyDeps   // webhooks and email (notify.go)
+	checkout  checkoutDeps // hosted checkout and portal (checkout.go)
 }
 
 // New returns an App. now is the clock (time.Now in production); every time

@@ -189,7 +189,18 @@ func (a *App) planChange(ctx context.Context, tx billing.Tx, sub billing.Subscri
 		plan.preview.EffectiveAt = now
 		plan.sub.Items, plan.sub.PendingChange = items, nil
 		if behavior != billing.ProrationNone {
-			lines, err := billing.Prorate(prorationItems(sub.Items), prorationItems(items), sub.CurrentPeriodStart, sub.CurrentPeriodEnd, now)
+			start := sub.CurrentPeriodStart
+			if sub.CycleIndex == 0 {
+				// The partial period before a billing anchor was billed as
+				// a part of the full period ending at the anchor: prorate
+				// on that full period too.
+				m, err := tx.GetMerchant(ctx, sub.Scope.MerchantID)
+				if err != nil {
+					return plan, fmt.Errorf("read merchant: %w", err)
+				}
+				start = billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, -1, merchantLocation(m))
+			}
+			lines, err := billing.Prorate(prorationItems(sub.Items), prorationItems(items), start, sub.CurrentPeriodEnd, now)
 			if err != nil {
 				return plan, err
 			}

@@ -247,6 +247,17 @@ func (a *App) startCycle(ctx context.Context, tx billing.Tx, m billing.Merchant,
 	return call, a.saveSubscription(ctx, tx, &before, sub, EventSubscriptionUpdated, at)
 }
 
+// chargesFullPeriod reports whether a period invoice bills a whole cycle
+// (a partial first period before a billing anchor does not count as one).
+func chargesFullPeriod(inv billing.Invoice) bool {
+	for _, l := range inv.Lines {
+		if l.Type == billing.LineSubscription {
+			return true
+		}
+	}
+	return false
+}
+
 // cyclesDone reports whether a subscription with max_cycles has billed all
 // of them. Cycles are counted from its period invoices, not from the cycle
 // index, which a resume restarts.
@@ -261,7 +272,7 @@ func (a *App) cyclesDone(ctx context.Context, tx billing.Tx, sub *billing.Subscr
 	billed := int64(0)
 	for _, inv := range invs {
 		if (inv.BillingReason == billing.ReasonSubscriptionCreate || inv.BillingReason == billing.ReasonSubscriptionCycle) &&
-			inv.Status != billing.InvoiceVoid {
+			inv.Status != billing.InvoiceVoid && chargesFullPeriod(inv) {
 			billed++
 		}
 	}

@@ -28,6 +28,13 @@ type CreateSubscriptionParams struct {
 	EndDate         *time.Time // no period starts at or after it: the subscription completes at the period end it falls in
 	Fingerprint     string     // a merchant-supplied identity (e.g. a device hash) for one-trial-per-customer
 	Metadata        billing.Metadata
+	// BillingCycleAnchor, when set, is the first period end: renewals
+	// fall on it and its calendar repeats (e.g. the 1st of each month).
+	// The time until it is a partial first period, billed by
+	// ProrationBehavior: create_prorations (default) charges the prorated
+	// part now, none charges nothing until the anchor.
+	BillingCycleAnchor *time.Time
+	ProrationBehavior  string
 }
 
 // CodeTrialAlreadyUsed reports a second trial for one customer identity.
@@ -67,12 +74,24 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 	}
 	v.maxLen("fingerprint", p.Fingerprint, maxKeyLen)
 	v.metadata(p.Metadata)
+	switch billing.ProrationBehavior(p.ProrationBehavior) {
+	case "", billing.ProrationCreateProrations, billing.ProrationNone:
+	case billing.ProrationAlwaysInvoice:
+		// At creation the partial period is invoiced now either way.
+		p.ProrationBehavior = string(billing.ProrationCreateProrations)
+	default:
+		v.fail("proration_behavior", billing.CodeParameterInvalid, "proration_behavior must be create_prorations, always_invoice or none")
+	}
+	if p.ProrationBehavior != "" && p.BillingCycleAnchor == nil {
+		v.fail("proration_behavior", billing.CodeParameterInvalid, "proration_behavior applies to a billing_cycle_anchor at creation")
+	}
 	if err := v.err(); err != nil {
 		return billing.Subscription{}, err
 	}
 
 	var sub billing.Subscription
 	var paymentID string
+	var stubProration billing.ProrationBehavior // set for a partial first period
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		cus, err := tx.GetCustomer(ctx, s, p.Customer)
 		if err != nil {
@@ -116,6 +135,10 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 			trialDays = *p.TrialPeriodDays
 		}
 		loc := merchantLocation(merchant)
+		if p.BillingCycleAnchor != nil && trialDays > 0 {
+			return billing.Invalid("billing_cycle_anchor", billing.CodeParameterInvalid,
+				"a subscription with a trial is anchored at its trial end; give billing_cycle_anchor or a trial, not both")
+		}
 		if trialDays > 0 {
 			if err := a.claimTrial(ctx, tx, s, cus, p.Fingerprint, sub.ID); err != nil {
 				return err
@@ -137,14 +160,35 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 		sub.CycleIndex = 1
 		sub.CurrentPeriodStart = now
 		sub.CurrentPeriodEnd = billing.PeriodBoundary(now, recurring, 1, loc)
+		if anchor := p.BillingCycleAnchor; anchor != nil {
+			// A partial first period, index 0, ends at the anchor; period n
+			// ends n intervals after it.
+			if !anchor.After(now) || anchor.After(sub.CurrentPeriodEnd) {
+				return billing.Invalid("billing_cycle_anchor", billing.CodeParameterInvalid,
+					"billing_cycle_anchor must be after now and at most one billing period away (%s)", sub.CurrentPeriodEnd.Format(time.RFC3339))
+			}
+			sub.BillingAnchor, sub.CycleIndex, sub.CurrentPeriodEnd = anchor.UTC(), 0, anchor.UTC()
+			stubProration = billing.ProrationBehavior(p.ProrationBehavior)
+			if stubProration == "" {
+				stubProration = billing.ProrationCreateProrations
+			}
+		}
 		if err := a.transition(&sub, billing.SubEventFirstPaymentPending, merchant.Settings); err != nil {
 			return err
 		}
 		if err := a.saveSubscription(ctx, tx, nil, &sub, EventSubscriptionCreated, now); err != nil {
 			return err
 		}
-		inv, err := a.invoicePeriod(ctx, tx, merchant, &sub, billing.ReasonSubscriptionCreate, now)
+		inv, err := a.draftPeriodInvoice(&sub, billing.ReasonSubscriptionCreate, now)
 		if err != nil {
+			return err
+		}
+		if stubProration != "" {
+			if err := a.prorateFirstPeriod(&sub, &inv, stubProration, loc, now); err != nil {
+				return err
+			}
+		}
+		if inv, err = a.writeInvoice(ctx, tx, merchant, &sub, inv, now); err != nil {
 			return err
 		}
 		pay, err := a.startPayment(ctx, tx, &inv, &sub, now)
@@ -174,6 +218,29 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 		}
 	}
 	return a.GetSubscription(ctx, s, sub.ID)
+}
+
+// prorateFirstPeriod replaces the lines of a partial first period [now,
+// anchor) with the prorated part of a full period ending at the anchor
+// (billing.Prorate, the one proration rule), or with nothing when the
+// behaviour is none.
+func (a *App) prorateFirstPeriod(sub *billing.Subscription, inv *billing.Invoice, behavior billing.ProrationBehavior, loc *time.Location, now time.Time) error {
+	inv.Lines, inv.Subtotal = nil, 0
+	if behavior == billing.ProrationNone {
+		return nil
+	}
+	full := billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, -1, loc)
+	lines, err := billing.Prorate(nil, prorationItems(sub.Items), full, sub.BillingAnchor, now)
+	if err != nil {
+		return err
+	}
+	for _, l := range lines {
+		inv.Lines = append(inv.Lines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
+			Type: billing.LineProration, Description: fmt.Sprintf("%d × %s, partial period until the billing anchor", l.Quantity, l.PriceID),
+			PriceID: l.PriceID, Quantity: l.Quantity, Amount: l.Amount, PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd})
+		inv.Subtotal += l.Amount
+	}
+	return nil
 }
 
 // referenced reports a missing object named by a request parameter as 400

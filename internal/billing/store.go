@@ -70,6 +70,7 @@ type Tx interface {
 	BatchTx
 	GatewayTx
 	NotifyTx
+	CheckoutTx
 
 	CreateMerchant(ctx context.Context, m Merchant) error
 	GetMerchant(ctx context.Context, id string) (Merchant, error)

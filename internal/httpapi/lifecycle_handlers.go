@@ -111,13 +111,17 @@ type createSubscriptionBody struct {
 	EndDate         int64                  `json:"end_date,omitempty" doc:"Unix time: no period starts at or after it; the subscription completes at the end of the period it falls in."`
 	Fingerprint     string                 `json:"fingerprint,omitempty" doc:"Your identity for one-trial-per-customer, e.g. a device hash."`
 	Metadata        billing.Metadata       `json:"metadata,omitempty"`
+	// Anchor and proration of a partial first period.
+	BillingCycleAnchor int64  `json:"billing_cycle_anchor,omitempty" doc:"Unix time of the first renewal (at most one period away); periods repeat from it, e.g. on the 1st of each month."`
+	ProrationBehavior  string `json:"proration_behavior,omitempty" enum:"create_prorations,always_invoice,none" doc:"With billing_cycle_anchor: charge the partial first period prorated now (create_prorations, the default; always_invoice is the same at creation) or not at all (none)."`
 }
 
 func (s *Server) createSubscription(ctx context.Context, in *struct{ Body createSubscriptionBody }) (*out[SubscriptionJSON], error) {
 	b := in.Body
 	p := app.CreateSubscriptionParams{Customer: b.Customer, PaymentMethod: b.PaymentMethod, TrialPeriodDays: b.TrialPeriodDays,
 		Coupon: b.Coupon, PromotionCode: b.PromotionCode, MaxCycles: b.MaxCycles, EndDate: unixTime(b.EndDate),
-		Fingerprint: b.Fingerprint, Metadata: b.Metadata}
+		Fingerprint: b.Fingerprint, Metadata: b.Metadata, BillingCycleAnchor: unixTime(b.BillingCycleAnchor),
+		ProrationBehavior: b.ProrationBehavior}
 	for _, it := range b.Items {
 		p.Items = append(p.Items, app.ItemParams{Price: it.Price, Quantity: it.Quantity})
 	}

@@ -97,6 +97,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("Enqueue", func(t *testing.T) { exerciseEnqueue(t, setup) })
 	t.Run("Gateway", func(t *testing.T) { exerciseGateway(t, setup) })
 	t.Run("Notify", func(t *testing.T) { exerciseNotify(t, setup) })
+	t.Run("Checkout", func(t *testing.T) { exerciseCheckout(t, setup) })
 	exerciseLifecycle(t, setup)
 }
 
