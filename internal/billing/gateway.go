@@ -107,6 +107,12 @@ const (
 	CodeGatewayUnavailable        = "gateway_unavailable"
 )
 
+// RefundLooker is a Gateway that settles refunds later and can say what
+// became of one, by the reference it gave the refund.
+type RefundLooker interface {
+	LookupRefund(ctx context.Context, s Scope, gatewayRef string) (RefundResult, error)
+}
+
 // CurrencyGateway is a Gateway that charges only some currencies.
 type CurrencyGateway interface {
 	SupportsCurrency(code string) bool

@@ -60,6 +60,14 @@ type GatewayTx interface {
 	// GetRefundByGatewayRef returns the refund the gateway knows as ref.
 	GetRefundByGatewayRef(ctx context.Context, s Scope, ref string) (Refund, error)
 
+	// ListPendingRefunds returns, across merchants, pending refunds that a
+	// gateway has taken (their GatewayRef is set) and that were last
+	// updated before a time, oldest first.
+	ListPendingRefunds(ctx context.Context, updatedBefore time.Time, limit int) ([]Refund, error)
+	// TouchRefund sets a pending refund's Updated (the reconciler's mark
+	// that it looked).
+	TouchRefund(ctx context.Context, s Scope, id string, at time.Time) error
+
 	// SetSetupGatewayRef records what the gateway calls a pending setup.
 	SetSetupGatewayRef(ctx context.Context, s Scope, setupID, ref string) error
 }

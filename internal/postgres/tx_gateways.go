@@ -125,3 +125,24 @@ func (t *tx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, ref str
 	}
 	return refundFromRow(row), nil
 }
+
+// ListPendingRefunds returns pending refunds a gateway has taken, last
+// updated before a time, oldest first.
+func (t *tx) ListPendingRefunds(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Refund, error) {
+	rows, err := t.q.ListPendingRefunds(ctx, pgdb.ListPendingRefundsParams{UpdatedBefore: ts(updatedBefore), RowLimit: maxRows(limit)})
+	if err != nil {
+		return nil, mapErr("list pending refunds", err)
+	}
+	out := make([]billing.Refund, len(rows))
+	for i, r := range rows {
+		out[i] = refundFromRow(r)
+	}
+	return out, nil
+}
+
+// TouchRefund sets a pending refund's updated time.
+func (t *tx) TouchRefund(ctx context.Context, s billing.Scope, id string, at time.Time) error {
+	return t.write(ctx, "touch refund "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.TouchRefund(ctx, pgdb.TouchRefundParams{Updated: ts(at), MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id}))
+	})
+}

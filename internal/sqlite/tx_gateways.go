@@ -113,3 +113,19 @@ func (t *tx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, ref str
 	}
 	return refundFromRow(row)
 }
+
+// ListPendingRefunds returns pending refunds a gateway has taken, last
+// updated before a time, oldest first.
+func (t *tx) ListPendingRefunds(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Refund, error) {
+	rows, err := t.q.ListPendingRefunds(ctx, litedb.ListPendingRefundsParams{UpdatedBefore: micros(updatedBefore), RowLimit: int64(limit)})
+	if err != nil {
+		return nil, dbError(err, "list pending refunds")
+	}
+	return convertRows(rows, refundFromRow)
+}
+
+// TouchRefund sets a pending refund's updated time.
+func (t *tx) TouchRefund(ctx context.Context, s billing.Scope, id string, at time.Time) error {
+	n, err := t.q.TouchRefund(ctx, litedb.TouchRefundParams{Updated: micros(at), MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	return notFoundIfNone(n, err, "touch refund %s", id)
+}

@@ -174,4 +174,42 @@ func exerciseGateway(t *testing.T, setup setupFunc) {
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		tx.commit(t)
 	})
+
+	t.Run("PendingRefundsOldestFirst", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		tx := begin(t, b.store)
+		pay := newSucceededPayment(t, tx, b.scope, b.clock.next())
+		t1, t2, t3 := b.clock.next(), b.clock.next(), b.clock.next()
+		older := newRefund(t, tx, b.scope, pay.ID, t1, func(r *billing.Refund) { r.GatewayRef, r.Updated = "tok_b", t2 })
+		oldest := newRefund(t, tx, b.scope, pay.ID, t1, func(r *billing.Refund) { r.GatewayRef, r.Updated = "tok_a", t1 })
+		newRefund(t, tx, b.scope, pay.ID, t1, func(r *billing.Refund) { r.GatewayRef, r.Updated = "tok_c", t3 }) // too recent
+		newRefund(t, tx, b.scope, pay.ID, t1, func(r *billing.Refund) { r.Updated = t1 })                        // not at a gateway yet
+		newRefund(t, tx, b.scope, pay.ID, t1, func(r *billing.Refund) {
+			r.GatewayRef, r.Updated, r.Status = "tok_d", t1, billing.RefundSucceeded
+		})
+		livePay := newSucceededPayment(t, tx, b.live, b.clock.next())
+		live := newRefund(t, tx, b.live, livePay.ID, t1, func(r *billing.Refund) { r.GatewayRef, r.Updated = "tok_e", t2 })
+		tx.commit(t)
+
+		tx = begin(t, b.store)
+		got, err := tx.ListPendingRefunds(ctx, t3, 10)
+		require.NoError(t, err)
+		require.Len(t, got, 3)
+		require.Equal(t, oldest, got[0])
+		require.ElementsMatch(t, []billing.Refund{older, live}, got[1:], "every merchant and mode")
+		got, err = tx.ListPendingRefunds(ctx, t3, 1)
+		require.NoError(t, err)
+		require.Equal(t, []billing.Refund{oldest}, got)
+
+		later := b.clock.next()
+		require.NoError(t, tx.TouchRefund(ctx, b.scope, oldest.ID, later))
+		require.ErrorIs(t, tx.TouchRefund(ctx, b.other, oldest.ID, later), billing.ErrNotFound)
+		got, err = tx.ListPendingRefunds(ctx, t3, 10)
+		require.NoError(t, err)
+		require.Len(t, got, 2, "a touched refund waits")
+		tx.commit(t)
+	})
 }

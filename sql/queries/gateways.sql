@@ -41,3 +41,14 @@ WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sql
 -- name: GetRefundByGatewayRef :one
 SELECT * FROM refunds WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND gateway_ref = sqlc.arg(gateway_ref)
 ORDER BY id LIMIT 1;
+
+-- name: ListPendingRefunds :many
+-- Refunds a gateway has taken but not settled, last touched before a time
+-- (all merchants: the reconciler is a system job).
+SELECT * FROM refunds WHERE status = 'pending' AND gateway_ref <> '' AND updated < sqlc.arg(updated_before)
+ORDER BY updated, id
+LIMIT sqlc.arg(row_limit);
+
+-- name: TouchRefund :execrows
+UPDATE refunds SET updated = sqlc.arg(updated)
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id) AND status = 'pending';

@@ -150,6 +150,51 @@ func (q *Queries) ListGatewayConfigs(ctx context.Context, arg ListGatewayConfigs
 	return items, nil
 }
 
+const listPendingRefunds = `-- name: ListPendingRefunds :many
+SELECT id, merchant_id, mode, payment_id, amount, currency, status, reason, gateway_ref, created, updated FROM refunds WHERE status = 'pending' AND gateway_ref <> '' AND updated < $1
+ORDER BY updated, id
+LIMIT $2
+`
+
+type ListPendingRefundsParams struct {
+	UpdatedBefore time.Time
+	RowLimit      int32
+}
+
+// Refunds a gateway has taken but not settled, last touched before a time
+// (all merchants: the reconciler is a system job).
+func (q *Queries) ListPendingRefunds(ctx context.Context, arg ListPendingRefundsParams) ([]Refund, error) {
+	rows, err := q.db.Query(ctx, listPendingRefunds, arg.UpdatedBefore, arg.RowLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Refund
+	for rows.Next() {
+		var i Refund
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.PaymentID,
+			&i.Amount,
+			&i.Currency,
+			&i.Status,
+			&i.Reason,
+			&i.GatewayRef,
+			&i.Created,
+			&i.Updated,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const putGatewayConfig = `-- name: PutGatewayConfig :exec
 
 INSERT INTO merchant_gateways (merchant_id, mode, gateway, sealed, created, updated)
@@ -255,6 +300,31 @@ type SetSetupGatewayRefParams struct {
 func (q *Queries) SetSetupGatewayRef(ctx context.Context, arg SetSetupGatewayRefParams) (int64, error) {
 	result, err := q.db.Exec(ctx, setSetupGatewayRef,
 		arg.GatewayRef,
+		arg.MerchantID,
+		arg.Mode,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const touchRefund = `-- name: TouchRefund :execrows
+UPDATE refunds SET updated = $1
+WHERE merchant_id = $2 AND mode = $3 AND id = $4 AND status = 'pending'
+`
+
+type TouchRefundParams struct {
+	Updated    time.Time
+	MerchantID string
+	Mode       string
+	ID         string
+}
+
+func (q *Queries) TouchRefund(ctx context.Context, arg TouchRefundParams) (int64, error) {
+	result, err := q.db.Exec(ctx, touchRefund,
+		arg.Updated,
 		arg.MerchantID,
 		arg.Mode,
 		arg.ID,

@@ -1,0 +1,99 @@
+package app_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/flowsim"
+	"github.com/cuota/cuota/internal/gateway/flowgw"
+)
+
+// TestReconcileRefunds: a Flow refund whose settlement notification never
+// reached cuota is settled by asking Flow, once it has been pending for an
+// hour, and never before.
+func TestReconcileRefunds(t *testing.T) {
+	a, b := setup(t)
+	ctx := t.Context()
+	sim := flowsim.New(flowsim.Options{})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	t.Cleanup(sim.Close)
+	sim.SetBaseURL(srv.URL)
+	// Nobody listens at the public URL: Flow's notifications are lost.
+	a.SetPublicURL("http://127.0.0.1:1")
+	gw := flowgw.New(flowgw.Options{Store: b.store, PublicURL: a.PublicURL, Now: b.clock.Now,
+		Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
+			return a.GatewayCredentials(ctx, s, billing.GatewayFlow)
+		}})
+	a.SetGateways(app.Gateways{billing.GatewayFlow: gw})
+	_, err := a.SetGatewayConfig(ctx, b.scope, billing.GatewayFlow, billing.GatewayCredentials{APIKey: sim.APIKey(),
+		Secret: sim.Secret(), BaseURL: srv.URL + "/api"})
+	require.NoError(t, err)
+
+	email, name := "rosa@example.cl", "Rosa"
+	cus, err := a.CreateCustomer(ctx, b.scope, app.CustomerParams{Email: &email, Name: &name})
+	require.NoError(t, err)
+	st, _, err := a.CreateSetup(ctx, b.scope, cus.ID, app.CreateSetupParams{Gateway: billing.GatewayFlow, ReturnURL: "https://shop.example.cl/ok"})
+	require.NoError(t, err)
+	st, err = a.GetSetup(ctx, b.scope, st.ID)
+	require.NoError(t, err)
+	var token string
+	require.NoError(t, b.store.InTx(ctx, func(tx billing.Tx) error {
+		full, err := tx.GetSetupByID(ctx, st.ID)
+		token = full.GatewayRef
+		return err
+	}))
+	_, err = sim.CompleteRegistration(token, flowsim.CardVisa)
+	require.NoError(t, err)
+	dest, err := a.CompleteGatewaySetup(ctx, billing.GatewayFlow, st.ID, token)
+	require.NoError(t, err)
+	u, err := url.Parse(dest)
+	require.NoError(t, err)
+	require.Equal(t, "succeeded", u.Query().Get("status"))
+
+	prodName := "Plan"
+	prod, err := a.CreateProduct(ctx, b.scope, app.ProductParams{Name: &prodName})
+	require.NoError(t, err)
+	amount := int64(9990)
+	price, err := a.CreatePrice(ctx, b.scope, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: "CLP",
+		Recurring: &billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1}})
+	require.NoError(t, err)
+	pms, err := a.ListPaymentMethods(ctx, b.scope, cus.ID)
+	require.NoError(t, err)
+	require.Len(t, pms, 1)
+	sub, err := a.CreateSubscription(ctx, b.scope, app.CreateSubscriptionParams{Customer: cus.ID,
+		Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pms[0].ID})
+	require.NoError(t, err)
+	require.Equal(t, billing.SubscriptionActive, sub.Status)
+	pays, err := a.ListPayments(ctx, b.scope, billing.PaymentFilter{CustomerID: cus.ID}, billing.Page{})
+	require.NoError(t, err)
+	require.Len(t, pays.Data, 1)
+
+	ref, err := a.CreateRefund(ctx, b.scope, app.CreateRefundParams{Payment: pays.Data[0].ID})
+	require.NoError(t, err)
+	require.Equal(t, billing.RefundPending, ref.Status)
+	n, err := sim.CompleteRefund(ctx, ref.GatewayRef, true)
+	require.NoError(t, err)
+	require.NotEqual(t, 200, n.HTTPStatus, "the notification was lost")
+
+	settled, err := a.ReconcileRefunds(ctx, 10)
+	require.NoError(t, err)
+	require.Zero(t, settled, "not before an hour")
+	b.clock.Advance(61 * time.Minute)
+	settled, err = a.ReconcileRefunds(ctx, 10)
+	require.NoError(t, err)
+	require.Equal(t, 1, settled)
+	refs, err := a.ListRefunds(ctx, b.scope, pays.Data[0].ID, billing.Page{})
+	require.NoError(t, err)
+	require.Equal(t, billing.RefundSucceeded, refs.Data[0].Status)
+	settled, err = a.ReconcileRefunds(ctx, 10)
+	require.NoError(t, err)
+	require.Zero(t, settled, "nothing left")
+}
