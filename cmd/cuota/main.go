@@ -64,6 +64,9 @@ Environment:
   CUOTA_RATE_BURST     burst size of the per-key limit (default 50)
   CUOTA_SECRET_KEY     32-byte key (64 hex characters, e.g. openssl rand -hex 32) that
                        encrypts gateway credentials at rest; required for live mode
+  CUOTA_SMTP_URL       smtp://user:pass@host:587?tls=starttls; without it emails are
+                       recorded in the email log (GET /v1/emails) but not sent
+  CUOTA_MAIL_FROM      the address emails come from, e.g. cobros@example.cl
 `
 
 // run is the whole program; main only supplies the process's environment.

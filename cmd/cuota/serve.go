@@ -12,8 +12,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/httpapi"
 	"github.com/cuota/cuota/internal/jobs"
+	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/web"
 	"github.com/cuota/cuota/internal/webhookin"
 )
@@ -48,6 +50,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		publicURL = base
 	}
 	e.app.SetPublicURL(publicURL)
+	if err := setMailer(e.app, getenv); err != nil {
+		_ = ln.Close()
+		return err
+	}
 
 	merchant, secret, err := e.app.Bootstrap(ctx)
 	if err != nil {
@@ -66,8 +72,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux.Handle("GET /metrics", httpapi.MetricsHandler(reg))
 	mux.Handle("/", api)
 	pages := web.New(e.app, e.logger)
-	mux.Handle("/sim/", pages)    // hosted pages
-	mux.Handle("/return/", pages) // back from a gateway's hosted page
+	mux.Handle("/sim/", pages)      // hosted pages
+	mux.Handle("/return/", pages)   // back from a gateway's hosted page
+	mux.Handle("/checkout/", pages) // hosted checkout
+	mux.Handle("/pricing/", pages)  // pricing tables (publishable keys)
+	mux.Handle("/portal/", pages)   // customer portal
 	(&webhookin.Flow{Refunds: e.flow, App: e.app, Logger: e.logger}).Register(mux)
 	srv := &http.Server{
 		Handler:           mux,
@@ -107,5 +116,30 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("shutdown: %w", shutdownErr)
 	}
 	e.logger.Info("stopped")
+	return nil
+}
+
+// setMailer sends emails over CUOTA_SMTP_URL from CUOTA_MAIL_FROM; without
+// a URL every email is recorded in the email log as skipped, not sent.
+func setMailer(a *app.App, getenv func(string) string) error {
+	u := getenv("CUOTA_SMTP_URL")
+	if u == "" {
+		return nil
+	}
+	cfg, err := mail.ParseSMTPURL(u) // its errors never show the password
+	if err != nil {
+		return fmt.Errorf("CUOTA_SMTP_URL: %w", err)
+	}
+	sender, err := mail.NewSMTPSender(cfg)
+	if err != nil {
+		return fmt.Errorf("CUOTA_SMTP_URL: %w", err)
+	}
+	from := getenv("CUOTA_MAIL_FROM")
+	if from == "" {
+		return fmt.Errorf("CUOTA_MAIL_FROM is required with CUOTA_SMTP_URL (e.g. cobros@example.cl)")
+	}
+	if err := a.SetMailer(app.Mailer{Sender: sender, From: from}); err != nil {
+		return fmt.Errorf("CUOTA_MAIL_FROM: %w", err)
+	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -361,15 +360,4 @@ func successURL(cs billing.CheckoutSession) (string, error) {
 	q.Set("session_id", cs.ID)
 	u.RawQuery = q.Encode()
 	return u.String(), nil
-}
-
-// sameProductIDs returns the product ids of items, without repeats.
-func sameProductIDs(items []billing.SubscriptionItem) []string {
-	var out []string
-	for _, it := range items {
-		if !slices.Contains(out, it.ProductID) {
-			out = append(out, it.ProductID)
-		}
-	}
-	return out
 }

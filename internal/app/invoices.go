@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/money"
 )
 
 // errAlreadyInvoiced reports a period that has an invoice already (the
@@ -145,14 +144,10 @@ func (a *App) applyDiscount(m billing.Merchant, sub *billing.Subscription, c *bi
 			return nil
 		}
 	}
-	off := c.AmountOff
-	if c.PercentOffBP > 0 {
-		var err error
-		if off, err = money.PercentOf(inv.Subtotal, c.PercentOffBP); err != nil {
-			return fmt.Errorf("discount: %w", err)
-		}
+	off, err := billing.DiscountAmount(*c, inv.Subtotal)
+	if err != nil {
+		return err
 	}
-	off = min(off, inv.Subtotal)
 	sub.DiscountUsed = true
 	inv.Discount = off
 	inv.Lines = append(inv.Lines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),

@@ -1,4 +1,160 @@
 package app
 
+import (
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/webhookout"
+)
+
+// Outgoing notifications (DESIGN §3, WebhookEndpoint / Delivery; §7 emails)
+// work as an outbox. Every state change writes its event in its own
+// transaction and nothing else; the dispatcher (DispatchNotifications, run
+// by a periodic job) reads each scope's new events past a stored cursor and,
+// in one transaction per batch, creates a delivery per subscribed webhook
+// endpoint and the emails the event calls for, each with its job. A
+// delivery is unique per (endpoint, event) and an email per (event,
+// template), so an event is never sent twice however often it is read.
+//
+// The files: notify.go (dependencies, options, job arguments, event types),
+// webhooks.go (endpoint use cases), dispatch.go (the dispatcher),
+// delivery.go (one delivery attempt), emails.go (the email log and the send
+// job), invoicepdf.go (an invoice as a PDF).
+
 // notifyDeps is what outgoing webhooks and emails need.
-type notifyDeps struct{}
+type notifyDeps struct {
+	webhooks WebhookOptions
+	email    emailDeps
+
+	clientsOnce sync.Once
+	testClient  *http.Client // test mode: loopback and private addresses allowed
+	liveClient  *http.Client // live mode: the SSRF guard
+}
+
+// WebhookOptions tune webhook delivery. The zero value is production's:
+// webhookout's 10 s timeout, 12 attempts over about 67 hours, endpoints
+// disabled after 5 days of failures, the SSRF-guarded client in live mode.
+type WebhookOptions struct {
+	// Timeout bounds one attempt; 0 means webhookout.DefaultTimeout.
+	Timeout time.Duration
+	// RetryDelays replaces webhookout's schedule: element k-1 is the wait
+	// after failed attempt k, and there are len+1 attempts in all. For
+	// tests, which cannot wait hours.
+	RetryDelays []time.Duration
+	// DisableAfter replaces webhookout.DisableAfter. For tests.
+	DisableAfter time.Duration
+	// LiveClient replaces the guarded client of live mode. For tests only:
+	// live mode must refuse private addresses.
+	LiveClient *http.Client
+}
+
+// SetWebhookOptions tunes webhook delivery; call it once at start, before
+// the App serves requests or runs jobs.
+func (a *App) SetWebhookOptions(o WebhookOptions) { a.notify.webhooks = o }
+
+// nextWebhookAttempt is when to retry a delivery whose attempt number
+// attempt (counted from 1) failed at now, and false when it was the last.
+func (a *App) nextWebhookAttempt(attempt int, now time.Time) (time.Time, bool) {
+	delays := a.notify.webhooks.RetryDelays
+	if delays == nil {
+		return webhookout.NextAttempt(attempt, now)
+	}
+	switch {
+	case attempt <= 0:
+		return now, true
+	case attempt > len(delays):
+		return time.Time{}, false
+	}
+	return now.Add(delays[attempt-1]), true
+}
+
+// NextWebhookAttempt is the retry schedule of delivery jobs: when to make
+// the attempt after attempt number attempt failed at now (zero when none
+// is left).
+func (a *App) NextWebhookAttempt(attempt int, now time.Time) time.Time {
+	t, ok := a.nextWebhookAttempt(attempt, now)
+	if !ok {
+		return time.Time{}
+	}
+	return t
+}
+
+// shouldDisable applies webhookout.ShouldDisable (or the test override).
+func (a *App) shouldDisable(failingSince, now time.Time) bool {
+	if d := a.notify.webhooks.DisableAfter; d > 0 {
+		return !failingSince.IsZero() && now.Sub(failingSince) >= d
+	}
+	return webhookout.ShouldDisable(failingSince, now)
+}
+
+// webhookClient returns the HTTP client for deliveries in mode: test mode
+// may reach a receiver on the merchant's own machine; live mode may not.
+func (a *App) webhookClient(mode billing.Mode) *http.Client {
+	n := &a.notify
+	n.clientsOnce.Do(func() {
+		n.testClient = webhookout.NewClient(webhookout.ClientOptions{AllowPrivateNetworks: true})
+		n.liveClient = n.webhooks.LiveClient
+		if n.liveClient == nil {
+			n.liveClient = webhookout.NewClient(webhookout.ClientOptions{})
+		}
+	})
+	if mode == billing.ModeLive {
+		return n.liveClient
+	}
+	return n.testClient
+}
+
+// DeliverWebhookArgs asks for one attempt at a webhook delivery (and, when
+// it fails and is not Manual, for the next on the retry schedule).
+type DeliverWebhookArgs struct {
+	MerchantID string       `json:"merchant_id"`
+	Mode       billing.Mode `json:"mode"`
+	DeliveryID string       `json:"delivery_id"`
+	// Manual marks a redelivery the merchant asked for: one attempt, never
+	// retried, made whatever the delivery's status.
+	Manual bool `json:"manual,omitempty"`
+}
+
+// Kind implements billing.Job (and River's JobArgs).
+func (DeliverWebhookArgs) Kind() string { return "deliver_webhook" }
+
+// SendEmailArgs asks for an email to be rendered and sent.
+type SendEmailArgs struct {
+	MerchantID string       `json:"merchant_id"`
+	Mode       billing.Mode `json:"mode"`
+	EmailID    string       `json:"email_id"`
+}
+
+// Kind implements billing.Job (and River's JobArgs).
+func (SendEmailArgs) Kind() string { return "send_email" }
+
+// Event types of outgoing notifications.
+const (
+	// EventWebhookEndpointDisabled is written when cuota disables an
+	// endpoint that kept failing; the merchant is emailed about it.
+	EventWebhookEndpointDisabled = "webhook_endpoint.disabled"
+	// EventInvoiceSent is written by SendInvoiceEmail when an invoice is
+	// sent to the customer to pay by hand.
+	EventInvoiceSent = "invoice.sent"
+)
+
+// webhookEventTypes is every event type cuota writes, in the order the
+// README lists them. Endpoints subscribe to these (or to "*"); a type that
+// is not here is refused, so a typo does not silently receive nothing.
+// Add each new event type here.
+var webhookEventTypes = []string{
+	EventSubscriptionCreated, EventSubscriptionUpdated, EventSubscriptionDeleted, EventSubscriptionTrialWillEnd,
+	EventInvoiceCreated, EventInvoiceFinalized, EventInvoicePaid, EventInvoicePaymentFailed, EventInvoiceVoided,
+	EventInvoiceUncollectible, EventInvoiceSent,
+	EventPaymentCreated, EventPaymentSucceeded, EventPaymentFailed, EventPaymentUnknown,
+	EventPaymentMethodAttached,
+	"payment_method_setup." + billing.SetupSucceeded, "payment_method_setup." + billing.SetupFailed,
+	"refund." + billing.RefundPending, "refund." + billing.RefundSucceeded, "refund." + billing.RefundFailed,
+	EventWebhookEndpointDisabled,
+}
+
+// WebhookEventTypes returns every event type an endpoint can subscribe to.
+func WebhookEventTypes() []string { return slices.Clone(webhookEventTypes) }

@@ -35,6 +35,8 @@ type UpdateMerchantParams struct {
 	Dunning          *DunningParams
 	TrialEndBehavior *string // cancel or pause
 	SystemFailure    *string // past_due or cancel
+	Email            *string // where notices to the merchant go; "" removes it
+	PortalURL        *string // the merchant's billing page emails link to; "" removes it
 }
 
 var invoicePrefixRE = regexp.MustCompile(`^[A-Z0-9]{1,12}$`)
@@ -109,6 +111,14 @@ func (a *App) UpdateMerchant(ctx context.Context, merchantID string, p UpdateMer
 		}
 		if p.SystemFailure != nil {
 			after.Settings.Transition.SystemFailure = *p.SystemFailure
+		}
+		if p.Email != nil {
+			v.email("email", *p.Email)
+			after.Settings.Notifications.Email = *p.Email
+		}
+		if p.PortalURL != nil {
+			v.link("portal_url", *p.PortalURL)
+			after.Settings.Notifications.PortalURL = *p.PortalURL
 		}
 		check := after.Settings.Transition
 		check.RetriesExhausted = after.Settings.Dunning.FinalAction

@@ -197,6 +197,8 @@ type MerchantJSON struct {
 	Dunning          DunningJSON `json:"dunning"`
 	TrialEndBehavior string      `json:"trial_end_behavior"`
 	SystemFailure    string      `json:"system_failure"`
+	Email            *string     `json:"email" doc:"Where notices to you go (a webhook endpoint disabled)."`
+	PortalURL        *string     `json:"portal_url" doc:"Your page where customers manage billing; emails link to it."`
 	Created          int64       `json:"created"`
 }
 
@@ -218,7 +220,8 @@ func merchantJSON(m billing.Merchant) MerchantJSON {
 		sys = billing.PolicyPastDue
 	}
 	return MerchantJSON{ID: m.ID, Object: "merchant", Name: m.Name, Timezone: m.Timezone, Locale: m.Locale,
-		InvoicePrefix: m.InvoicePrefix, Dunning: dj, TrialEndBehavior: trial, SystemFailure: sys, Created: m.Created.Unix()}
+		InvoicePrefix: m.InvoicePrefix, Dunning: dj, TrialEndBehavior: trial, SystemFailure: sys,
+		Email: nonEmpty(m.Settings.Notifications.Email), PortalURL: nonEmpty(m.Settings.Notifications.PortalURL), Created: m.Created.Unix()}
 }
 
 func (s *Server) getMerchant(ctx context.Context, _ *struct{}) (*out[MerchantJSON], error) {
@@ -238,11 +241,13 @@ func (s *Server) updateMerchant(ctx context.Context, in *struct {
 		Dunning          *DunningJSON `json:"dunning,omitempty"`
 		TrialEndBehavior *string      `json:"trial_end_behavior,omitempty" enum:"cancel,pause"`
 		SystemFailure    *string      `json:"system_failure,omitempty" enum:"past_due,cancel"`
+		Email            *string      `json:"email,omitempty" maxLength:"254" doc:"Where notices to you go; \"\" removes it."`
+		PortalURL        *string      `json:"portal_url,omitempty" maxLength:"2048" doc:"Your page where customers update their card and see invoices; \"\" removes it."`
 	}
 }) (*out[MerchantJSON], error) {
 	b := in.Body
 	p := app.UpdateMerchantParams{Name: b.Name, Timezone: b.Timezone, Locale: b.Locale, InvoicePrefix: b.InvoicePrefix,
-		TrialEndBehavior: b.TrialEndBehavior, SystemFailure: b.SystemFailure}
+		TrialEndBehavior: b.TrialEndBehavior, SystemFailure: b.SystemFailure, Email: b.Email, PortalURL: b.PortalURL}
 	if d := b.Dunning; d != nil {
 		p.Dunning = &app.DunningParams{Schedule: d.Schedule, MaxAttempts: d.MaxAttempts, FinalAction: d.FinalAction}
 		if e := d.Exponential; e != nil {

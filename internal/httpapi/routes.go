@@ -88,6 +88,28 @@ func (s *Server) routes(root, apiMux *http.ServeMux) {
 
 	register(s, op("create-payment-method-setup", http.MethodPost, "/v1/customers/{id}/payment_method_setups", "Start saving a card on a hosted page"), s.createPaymentMethodSetup)
 	register(s, op("get-payment-method-setup", http.MethodGet, "/v1/payment_method_setups/{id}", "Retrieve a payment method setup"), s.getPaymentMethodSetup)
+
+	register(s, op("create-checkout-session", http.MethodPost, "/v1/checkout_sessions", "Start a hosted checkout (subscription or setup mode)"), s.createCheckoutSession)
+	register(s, op("get-checkout-session", http.MethodGet, "/v1/checkout_sessions/{id}", "Retrieve a checkout session and its result"), s.getCheckoutSession)
+	register(s, op("expire-checkout-session", http.MethodPost, "/v1/checkout_sessions/{id}/expire", "Expire an open checkout session"), s.expireCheckoutSession)
+	register(s, op("create-portal-session", http.MethodPost, "/v1/portal_sessions", "Open the customer portal for one hour"), s.createPortalSession)
+	register(s, op("create-publishable-key", http.MethodPost, "/v1/publishable_keys", "Create a publishable key for the pricing table"), s.createPublishableKey)
+	register(s, op("list-publishable-keys", http.MethodGet, "/v1/publishable_keys", "List publishable keys"), s.listPublishableKeys)
+	register(s, op("revoke-publishable-key", http.MethodPost, "/v1/publishable_keys/{id}/revoke", "Revoke a publishable key"), s.revokePublishableKey)
+
+	register(s, pdfOperation(op("get-invoice-pdf", http.MethodGet, "/v1/invoices/{id}/pdf", "Download an invoice as a PDF (drafts carry a DRAFT stamp)")), s.invoicePDF)
+
+	register(s, op("create-webhook-endpoint", http.MethodPost, "/v1/webhook_endpoints", "Create a webhook endpoint (its secret is shown once)"), s.createWebhookEndpoint)
+	register(s, op("list-webhook-endpoints", http.MethodGet, "/v1/webhook_endpoints", "List webhook endpoints"), s.listWebhookEndpoints)
+	register(s, op("get-webhook-endpoint", http.MethodGet, "/v1/webhook_endpoints/{id}", "Retrieve a webhook endpoint"), s.getWebhookEndpoint)
+	register(s, op("update-webhook-endpoint", http.MethodPost, "/v1/webhook_endpoints/{id}", "Update a webhook endpoint, or disable or enable it"), s.updateWebhookEndpoint)
+	register(s, op("delete-webhook-endpoint", http.MethodDelete, "/v1/webhook_endpoints/{id}", "Delete a webhook endpoint"), s.deleteWebhookEndpoint)
+	register(s, op("rotate-webhook-secret", http.MethodPost, "/v1/webhook_endpoints/{id}/rotate_secret", "Rotate the signing secret (the old one signs too for 24 hours)"), s.rotateWebhookSecret)
+	register(s, op("list-webhook-deliveries", http.MethodGet, "/v1/webhook_endpoints/{id}/deliveries", "List an endpoint's deliveries with every attempt"), s.listWebhookDeliveries)
+	register(s, op("redeliver-webhook", http.MethodPost, "/v1/webhook_endpoints/{id}/deliveries/{delivery}/redeliver", "Send a delivery again now"), s.redeliverWebhook)
+
+	register(s, op("list-emails", http.MethodGet, "/v1/emails", "List the email log, newest first"), s.listEmails)
+	register(s, op("get-email", http.MethodGet, "/v1/emails/{id}", "Retrieve an email of the log"), s.getEmail)
 }
 
 // MetricsHandler serves Prometheus metrics from g.

@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/httpapi"
 )
 
 // PruneIdempotencyArgs asks for stored Idempotency-Key responses older than
@@ -83,11 +84,29 @@ func Workers(a *app.App) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &PruneIdempotencyWorker{App: a})
 	river.AddWorker(w, &SweepWorker{App: a})
+	river.AddWorker(w, &DispatchWorker{App: a})
+	river.AddWorker(w, &DeliverWebhookWorker{App: a, Render: httpapi.EventObject})
+	river.AddWorker(w, &SendEmailWorker{App: a})
 	return w
 }
 
-// Periodic returns the periodic jobs; River runs each on its leader only.
-func Periodic() []*river.PeriodicJob {
+// Options tune the periodic jobs; zero fields take the defaults.
+type Options struct {
+	// DispatchInterval is how often new events are turned into webhook
+	// deliveries and emails (default DefaultDispatchInterval). Tests
+	// shorten it.
+	DispatchInterval time.Duration
+}
+
+// Periodic returns the periodic jobs with the default options; River runs
+// each on its leader only.
+func Periodic() []*river.PeriodicJob { return PeriodicWith(Options{}) }
+
+// PeriodicWith returns the periodic jobs tuned by o.
+func PeriodicWith(o Options) []*river.PeriodicJob {
+	if o.DispatchInterval <= 0 {
+		o.DispatchInterval = DefaultDispatchInterval
+	}
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return PruneIdempotencyArgs{}, nil },
@@ -99,6 +118,11 @@ func Periodic() []*river.PeriodicJob {
 		// per period).
 		river.NewPeriodicJob(river.PeriodicInterval(sweepInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		// Not unique either, for the same reason; concurrent dispatchers
+		// take turns on each scope's cursor.
+		river.NewPeriodicJob(river.PeriodicInterval(o.DispatchInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return DispatchArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

@@ -37,10 +37,14 @@ type lang struct {
 	// Tokens describes each sim test token; a token missing here shows
 	// the sim package's English description.
 	Tokens map[string]string
+
+	// H holds the strings of the checkout, pricing and portal pages.
+	H *hosted
 }
 
 var spanish = &lang{
 	HTMLLang:     "es-CL",
+	H:            hostedES,
 	SetupTitle:   "Tarjeta de prueba (modo test)",
 	BannerStrong: "Modo de prueba.",
 	Banner:       "Esta es la pasarela simulada de cuota: no se mueve dinero real y ninguna tarjeta de verdad se guarda ni se cobra.",
@@ -75,6 +79,7 @@ var spanish = &lang{
 
 var english = &lang{
 	HTMLLang:     "en",
+	H:            hostedEN,
 	SetupTitle:   "Test card (test mode)",
 	BannerStrong: "Test mode.",
 	Banner:       "This is cuota's simulated gateway: no real money moves and no real card is saved or charged.",

@@ -1,12 +1,13 @@
 // Package web serves cuota's hosted pages: the pages a merchant's customers
-// see in their browser. Today that is the sim gateway's test-card page of
-// the payment-method setup flow (test mode only).
+// see in their browser — the checkout, the pricing table, the customer
+// portal, and the sim gateway's test-card page of the payment-method setup
+// flow (test mode only). README.md describes them.
 //
 // # Security
 //
 // Every response carries a strict Content-Security-Policy (no scripts, no
-// third-party anything: styles come from /sim/assets/ on this origin), no
-// framing, X-Content-Type-Options nosniff, Referrer-Policy no-referrer
+// third-party anything: styles come from this origin's assets folders), no
+// framing (except the pricing table, which is made to be embedded), X-Content-Type-Options nosniff, Referrer-Policy no-referrer
 // (page URLs hold a secret that must not leak to the merchant's site in a
 // Referer header) and Cache-Control no-store.
 //
@@ -53,12 +54,14 @@ type handler struct {
 
 	setupPage   *template.Template
 	messagePage *template.Template
+	pages       map[string]*template.Template // the checkout, pricing and portal pages, by name
 	css         []byte
 	cssETag     string
 }
 
 // New returns the hosted pages' handler. Mount it at the root of the
-// public URL (PUBLIC_URL/sim/… must reach it).
+// public URL for the paths /sim/, /return/, /checkout/, /pricing/ and
+// /portal/.
 func New(a *app.App, logger *slog.Logger) http.Handler {
 	css, err := fs.ReadFile(files, "static/style.css")
 	if err != nil {
@@ -72,6 +75,10 @@ func New(a *app.App, logger *slog.Logger) http.Handler {
 		messagePage: template.Must(template.ParseFS(files, "templates/base.html", "templates/message.html")),
 		css:         css,
 		cssETag:     `"` + hex.EncodeToString(sum[:8]) + `"`,
+		pages:       map[string]*template.Template{},
+	}
+	for _, name := range []string{"checkout", "redirect", "pricing", "portal", "portal_cancel", "portal_change", "message"} {
+		h.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(files, "templates/base.html", "templates/"+name+".html"))
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /sim/setup/{id}", h.simSetupForm)
@@ -79,6 +86,7 @@ func New(a *app.App, logger *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /sim/assets/style.css", h.style)
 	mux.HandleFunc("GET /return/{gateway}/setup/{id}", h.gatewaySetupReturn)
 	mux.HandleFunc("POST /return/{gateway}/setup/{id}", h.gatewaySetupReturn)
+	h.routes(mux)
 	mux.HandleFunc("GET /", h.notFound)
 
 	cop := http.NewCrossOriginProtection()
@@ -137,6 +145,13 @@ type pageData struct {
 	Cards     []card
 	Error     string
 	ExpiresAt string
+
+	// The checkout, pricing and portal pages.
+	Refresh string // send the browser on to this URL (a meta refresh)
+	Wide    bool   // a wider layout (pricing table, portal)
+	Test    bool   // show the test-mode banner
+	Token   string // the link's secret, carried by forms and links
+	D       any    // the page's own data
 }
 
 // assetsFor returns the assets folder relative to r's path when r is a

@@ -43,6 +43,35 @@ type AuditHead struct {
 	Hash       string
 }
 
+type CheckoutSession struct {
+	ID                  string
+	MerchantID          string
+	Mode                string
+	Version             int64
+	SessionMode         string
+	Status              string
+	CustomerID          string
+	CustomerEmail       string
+	LineItems           string
+	SuccessUrl          string
+	CancelUrl           string
+	AllowPromotionCodes bool
+	TrialPeriodDays     int64
+	Locale              string
+	Gateway             string
+	PromotionCode       string
+	SecretHash          string
+	SetupID             string
+	PaymentMethodID     string
+	SubscriptionID      string
+	FailureMessage      string
+	PublishableKey      string
+	ExpiresAt           time.Time
+	CompletedAt         *time.Time
+	Created             time.Time
+	Updated             time.Time
+}
+
 type Coupon struct {
 	ID               string
 	MerchantID       string
@@ -75,6 +104,28 @@ type Customer struct {
 	TestClockID string
 }
 
+type Email struct {
+	ID         string
+	MerchantID string
+	Mode       string
+	Template   string
+	Locale     string
+	Recipients string
+	Subject    string
+	CustomerID string
+	EventID    string
+	ObjectType string
+	ObjectID   string
+	Params     string
+	Status     string
+	Attempts   int64
+	LastError  string
+	MessageID  string
+	SentAt     *time.Time
+	Created    time.Time
+	Updated    time.Time
+}
+
 type Event struct {
 	ID         string
 	MerchantID string
@@ -84,6 +135,7 @@ type Event struct {
 	ObjectID   string
 	Data       string
 	Created    time.Time
+	Txid       int64
 }
 
 type GatewayCustomer struct {
@@ -168,6 +220,13 @@ type MerchantGateway struct {
 	Updated    time.Time
 }
 
+type NotifyCursor struct {
+	MerchantID string
+	Mode       string
+	Position   string
+	Updated    time.Time
+}
+
 type Payment struct {
 	ID              string
 	MerchantID      string
@@ -223,6 +282,17 @@ type PaymentMethodSetup struct {
 	GatewayRef      string
 }
 
+type PortalSession struct {
+	ID         string
+	MerchantID string
+	Mode       string
+	CustomerID string
+	ReturnUrl  string
+	SecretHash string
+	ExpiresAt  time.Time
+	Created    time.Time
+}
+
 type Price struct {
 	ID                     string
 	MerchantID             string
@@ -268,6 +338,17 @@ type PromotionCode struct {
 	Metadata       string
 	Created        time.Time
 	Updated        time.Time
+}
+
+type PublishableKey struct {
+	ID         string
+	MerchantID string
+	Mode       string
+	SuccessUrl string
+	CancelUrl  string
+	FormSecret string
+	Revoked    *time.Time
+	Created    time.Time
 }
 
 type Refund struct {
@@ -354,4 +435,53 @@ type TrialRedemption struct {
 	Kind           string
 	Value          string
 	SubscriptionID string
+}
+
+type WebhookAttempt struct {
+	ID              string
+	MerchantID      string
+	Mode            string
+	DeliveryID      string
+	Number          int64
+	Manual          bool
+	Succeeded       bool
+	StatusCode      int64
+	LatencyMs       int64
+	ErrorKind       string
+	Error           string
+	ResponseExcerpt string
+	Created         time.Time
+}
+
+type WebhookDelivery struct {
+	ID            string
+	MerchantID    string
+	Mode          string
+	EndpointID    string
+	EventID       string
+	EventType     string
+	Status        string
+	Attempts      int64
+	NextAttemptAt *time.Time
+	LastAttemptAt *time.Time
+	Created       time.Time
+	Updated       time.Time
+}
+
+type WebhookEndpoint struct {
+	ID                    string
+	MerchantID            string
+	Mode                  string
+	Url                   string
+	Description           string
+	EnabledEvents         string
+	Disabled              bool
+	DisabledReason        string
+	Secret                string
+	PreviousSecret        string
+	PreviousSecretExpires *time.Time
+	FailingSince          *time.Time
+	Metadata              string
+	Created               time.Time
+	Updated               time.Time
 }

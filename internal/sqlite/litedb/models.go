@@ -43,6 +43,35 @@ type AuditHead struct {
 	Hash       string
 }
 
+type CheckoutSession struct {
+	ID                  string
+	MerchantID          string
+	Mode                string
+	Version             int64
+	SessionMode         string
+	Status              string
+	CustomerID          string
+	CustomerEmail       string
+	LineItems           string
+	SuccessUrl          string
+	CancelUrl           string
+	AllowPromotionCodes bool
+	TrialPeriodDays     int64
+	Locale              string
+	Gateway             string
+	PromotionCode       string
+	SecretHash          string
+	SetupID             string
+	PaymentMethodID     string
+	SubscriptionID      string
+	FailureMessage      string
+	PublishableKey      string
+	ExpiresAt           int64
+	CompletedAt         sql.NullInt64
+	Created             int64
+	Updated             int64
+}
+
 type Coupon struct {
 	ID               string
 	MerchantID       string
@@ -73,6 +102,28 @@ type Customer struct {
 	Created     int64
 	Updated     int64
 	TestClockID string
+}
+
+type Email struct {
+	ID         string
+	MerchantID string
+	Mode       string
+	Template   string
+	Locale     string
+	Recipients string
+	Subject    string
+	CustomerID string
+	EventID    string
+	ObjectType string
+	ObjectID   string
+	Params     string
+	Status     string
+	Attempts   int64
+	LastError  string
+	MessageID  string
+	SentAt     sql.NullInt64
+	Created    int64
+	Updated    int64
 }
 
 type Event struct {
@@ -168,6 +219,13 @@ type MerchantGateway struct {
 	Updated    int64
 }
 
+type NotifyCursor struct {
+	MerchantID string
+	Mode       string
+	Position   string
+	Updated    int64
+}
+
 type Payment struct {
 	ID              string
 	MerchantID      string
@@ -223,6 +281,17 @@ type PaymentMethodSetup struct {
 	GatewayRef      string
 }
 
+type PortalSession struct {
+	ID         string
+	MerchantID string
+	Mode       string
+	CustomerID string
+	ReturnUrl  string
+	SecretHash string
+	ExpiresAt  int64
+	Created    int64
+}
+
 type Price struct {
 	ID                     string
 	MerchantID             string
@@ -268,6 +337,17 @@ type PromotionCode struct {
 	Metadata       string
 	Created        int64
 	Updated        int64
+}
+
+type PublishableKey struct {
+	ID         string
+	MerchantID string
+	Mode       string
+	SuccessUrl string
+	CancelUrl  string
+	FormSecret string
+	Revoked    sql.NullInt64
+	Created    int64
 }
 
 type Refund struct {
@@ -354,4 +434,53 @@ type TrialRedemption struct {
 	Kind           string
 	Value          string
 	SubscriptionID string
+}
+
+type WebhookAttempt struct {
+	ID              string
+	MerchantID      string
+	Mode            string
+	DeliveryID      string
+	Number          int64
+	Manual          bool
+	Succeeded       bool
+	StatusCode      int64
+	LatencyMs       int64
+	ErrorKind       string
+	Error           string
+	ResponseExcerpt string
+	Created         int64
+}
+
+type WebhookDelivery struct {
+	ID            string
+	MerchantID    string
+	Mode          string
+	EndpointID    string
+	EventID       string
+	EventType     string
+	Status        string
+	Attempts      int64
+	NextAttemptAt sql.NullInt64
+	LastAttemptAt sql.NullInt64
+	Created       int64
+	Updated       int64
+}
+
+type WebhookEndpoint struct {
+	ID                    string
+	MerchantID            string
+	Mode                  string
+	Url                   string
+	Description           string
+	EnabledEvents         string
+	Disabled              bool
+	DisabledReason        string
+	Secret                string
+	PreviousSecret        string
+	PreviousSecretExpires sql.NullInt64
+	FailingSince          sql.NullInt64
+	Metadata              string
+	Created               int64
+	Updated               int64
 }

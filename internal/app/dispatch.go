@@ -1,0 +1,141 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// dispatchBatch is how many events one dispatch transaction handles.
+const dispatchBatch = 200
+
+// DispatchNotifications is the outbox dispatcher: for every scope it reads
+// the events written since its cursor and, in one transaction per batch,
+// creates one delivery (with its job) per enabled webhook endpoint that
+// subscribes to the event and was created before it, creates the emails the
+// event calls for (with their jobs), and moves the cursor. It returns how
+// many events it read. A scope that fails is logged and left for the next
+// run; the others go on.
+func (a *App) DispatchNotifications(ctx context.Context) (int, error) {
+	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
+	merchants, err := a.ListMerchants(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("dispatch notifications: %w", err)
+	}
+	total := 0
+	var errs []error
+	for _, m := range merchants {
+		for _, mode := range []billing.Mode{billing.ModeTest, billing.ModeLive} {
+			s := billing.Scope{MerchantID: m.ID, Mode: mode}
+			n, err := a.dispatchScope(ctx, s)
+			total += n
+			if err == nil {
+				continue
+			}
+			if ctx.Err() != nil {
+				return total, err
+			}
+			a.logger.ErrorContext(ctx, "dispatching notifications failed; will retry", "merchant", s.MerchantID, "mode", s.Mode, "error", err)
+			errs = append(errs, fmt.Errorf("dispatch %s/%s: %w", s.MerchantID, s.Mode, err))
+		}
+	}
+	return total, errors.Join(errs...)
+}
+
+// dispatchScope dispatches a scope's new events, a batch per transaction.
+// A read-only look comes first, so that a scope without new events costs
+// no write (most scopes, most of the time).
+func (a *App) dispatchScope(ctx context.Context, s billing.Scope) (int, error) {
+	idle, err := read(ctx, a, func(tx billing.Tx) (bool, error) {
+		pos, err := tx.GetNotifyCursor(ctx, s)
+		if err != nil {
+			return false, fmt.Errorf("read notify cursor: %w", err)
+		}
+		events, _, err := tx.EventsAfter(ctx, s, pos, 1)
+		if err != nil {
+			return false, fmt.Errorf("read events: %w", err)
+		}
+		return len(events) == 0, nil
+	})
+	if err != nil || idle {
+		return 0, err
+	}
+	total := 0
+	for {
+		n := 0
+		err := a.store.InTx(ctx, func(tx billing.Tx) error {
+			n = 0
+			pos, err := tx.LockNotifyCursor(ctx, s, a.Now())
+			if err != nil {
+				return fmt.Errorf("lock notify cursor: %w", err)
+			}
+			events, next, err := tx.EventsAfter(ctx, s, pos, dispatchBatch)
+			if err != nil {
+				return fmt.Errorf("read events: %w", err)
+			}
+			if len(events) == 0 {
+				return nil
+			}
+			n = len(events)
+			m, err := tx.GetMerchant(ctx, s.MerchantID)
+			if err != nil {
+				return fmt.Errorf("read merchant: %w", err)
+			}
+			endpoints, _, err := tx.ListWebhookEndpoints(ctx, s, billing.Page{})
+			if err != nil {
+				return fmt.Errorf("read webhook endpoints: %w", err)
+			}
+			for _, ev := range events {
+				if err := a.dispatchEvent(ctx, tx, m, endpoints, ev); err != nil {
+					return fmt.Errorf("dispatch event %s: %w", ev.ID, err)
+				}
+			}
+			return tx.SetNotifyCursor(ctx, s, next, a.Now())
+		})
+		total += n
+		if err != nil || n < dispatchBatch {
+			return total, err
+		}
+	}
+}
+
+// dispatchEvent creates the deliveries and emails of one event, each with
+// its job, in the dispatcher's transaction.
+func (a *App) dispatchEvent(ctx context.Context, tx billing.Tx, m billing.Merchant, endpoints []billing.WebhookEndpoint, ev billing.Event) error {
+	now, wall := a.Now(), wallNow()
+	for _, ep := range endpoints {
+		if ep.Disabled || !ep.Receives(ev.Type) || !billing.CreatedAfter(ev.ID, ep.ID) {
+			continue
+		}
+		d := billing.WebhookDelivery{ID: billing.NewID(billing.PrefixWebhookDelivery, now), Scope: ev.Scope, EndpointID: ep.ID,
+			EventID: ev.ID, EventType: ev.Type, Status: billing.DeliveryPending, NextAttemptAt: &wall, Created: now, Updated: now}
+		inserted, err := tx.InsertWebhookDelivery(ctx, d)
+		if err != nil {
+			return fmt.Errorf("create delivery to %s: %w", ep.ID, err)
+		}
+		if !inserted {
+			continue
+		}
+		if err := tx.Enqueue(ctx, DeliverWebhookArgs{MerchantID: ev.Scope.MerchantID, Mode: ev.Scope.Mode, DeliveryID: d.ID}); err != nil {
+			return fmt.Errorf("enqueue delivery %s: %w", d.ID, err)
+		}
+	}
+	emails, err := a.emailsFor(ctx, tx, m, ev)
+	if err != nil {
+		return err
+	}
+	for _, e := range emails {
+		if err := a.queueEmail(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wallNow is the real time, for what happens on the network (delivery
+// attempts, their schedule, an endpoint's run of failures): receivers check
+// webhook timestamps against their own clocks, so test clocks never apply.
+func wallNow() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

@@ -1,0 +1,647 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	netmail "net/mail"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/invoicepdf"
+	"github.com/cuota/cuota/internal/mail"
+	"github.com/cuota/cuota/internal/money"
+)
+
+// emailDeps is how emails leave: the sender (nil: record only) and the
+// envelope's From.
+type emailDeps struct {
+	sender      mail.Sender
+	from        string // address; the display name is the merchant's
+	domain      string // of Message-IDs
+	retryDelays []time.Duration
+}
+
+// Mailer configures the sending of emails.
+type Mailer struct {
+	// Sender sends messages (mail.NewSMTPSender from CUOTA_SMTP_URL). Nil
+	// records every email without sending it: status "skipped".
+	Sender mail.Sender
+	// From is the address emails come from, e.g. billing@example.cl; the
+	// display name is the merchant's (or "cuota" for notices to the
+	// merchant). Required with a Sender.
+	From string
+	// RetryDelays replaces the wait after each temporary failure
+	// (defaultEmailRetryDelays). For tests.
+	RetryDelays []time.Duration
+}
+
+// defaultEmailRetryDelays are the waits after the 1st, 2nd… temporary
+// failure of an email: 7 tries over about 10 hours.
+var defaultEmailRetryDelays = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 3 * time.Hour, 6 * time.Hour}
+
+// SetMailer configures how emails are sent; call it once at start. Without
+// it (or with a nil Sender) emails are recorded but not sent.
+func (a *App) SetMailer(m Mailer) error {
+	d := emailDeps{sender: m.Sender, retryDelays: m.RetryDelays}
+	if m.Sender != nil {
+		addr, err := netmail.ParseAddress(m.From)
+		if err != nil || addr.Name != "" {
+			return fmt.Errorf("mailer: From %q is not an email address", m.From)
+		}
+		d.from = addr.Address
+		d.domain = d.from[strings.LastIndexByte(d.from, '@')+1:]
+	}
+	a.notify.email = d
+	return nil
+}
+
+// nextEmailAttempt is when to try an email again after attempt number
+// attempt (from 1) failed temporarily at now; false when none is left.
+func (a *App) nextEmailAttempt(attempt int, now time.Time) (time.Time, bool) {
+	delays := a.notify.email.retryDelays
+	if delays == nil {
+		delays = defaultEmailRetryDelays
+	}
+	if attempt < 1 || attempt > len(delays) {
+		return time.Time{}, false
+	}
+	return now.Add(delays[attempt-1]), true
+}
+
+// NextEmailAttempt is the retry schedule of send jobs: when to try again
+// after attempt number attempt failed at now (zero when none is left).
+func (a *App) NextEmailAttempt(attempt int, now time.Time) time.Time {
+	t, _ := a.nextEmailAttempt(attempt, now)
+	return t
+}
+
+// emailsFor returns the emails an event calls for (none for most types):
+//
+//	invoice.paid (an amount was paid)              → payment_receipt, PDF attached
+//	invoice.payment_failed (a decline, not ours)   → payment_failed
+//	customer.subscription.trial_will_end           → trial_ending
+//	customer.subscription.deleted (canceled)       → subscription_canceled
+//	webhook_endpoint.disabled                      → webhook_endpoint_disabled, to the merchant
+//
+// invoice_to_pay is created by SendInvoiceEmail. A recipient without an
+// address gets a "skipped" email, so the log shows what was not sent.
+func (a *App) emailsFor(ctx context.Context, tx billing.Tx, m billing.Merchant, ev billing.Event) ([]billing.Email, error) {
+	now := a.Now()
+	email := func(template string) billing.Email {
+		return billing.Email{ID: billing.NewID(billing.PrefixEmail, now), Scope: ev.Scope, Template: template, EventID: ev.ID,
+			ObjectType: ev.ObjectType, ObjectID: ev.ObjectID, Params: json.RawMessage(`{}`), Status: billing.EmailPending,
+			Created: now, Updated: now}
+	}
+	var e billing.Email
+	var customerID string
+	switch ev.Type {
+	case EventInvoicePaid:
+		var inv billing.Invoice
+		if !a.decodeSnapshot(ctx, ev, &inv) || inv.AmountPaid <= 0 {
+			return nil, nil
+		}
+		e, customerID = email(billing.EmailPaymentReceipt), inv.CustomerID
+	case EventInvoicePaymentFailed:
+		var inv billing.Invoice
+		if !a.decodeSnapshot(ctx, ev, &inv) {
+			return nil, nil
+		}
+		class, err := failureClassOf(ctx, tx, inv)
+		if err != nil {
+			return nil, err
+		}
+		// Technical failures charged nothing and retry within minutes on
+		// cuota's side: there is nothing for the customer to do.
+		if class != billing.FailureCustomer && class != billing.FailureHard {
+			return nil, nil
+		}
+		e, customerID = email(billing.EmailPaymentFailed), inv.CustomerID
+		e.Params = mustJSON(emailParams{FailureClass: class})
+	case EventSubscriptionTrialWillEnd:
+		var sub billing.Subscription
+		if !a.decodeSnapshot(ctx, ev, &sub) {
+			return nil, nil
+		}
+		e, customerID = email(billing.EmailTrialEnding), sub.CustomerID
+	case EventSubscriptionDeleted:
+		var sub billing.Subscription
+		// incomplete_expired never started: its failed first payment
+		// already had its email.
+		if !a.decodeSnapshot(ctx, ev, &sub) || sub.Status != billing.SubscriptionCanceled {
+			return nil, nil
+		}
+		e, customerID = email(billing.EmailSubscriptionCanceled), sub.CustomerID
+	case EventWebhookEndpointDisabled:
+		e = email(billing.EmailWebhookEndpointDisabled)
+		e.Locale = m.Locale
+		if to := m.Settings.Notifications.Email; to != "" {
+			e.To = []string{to}
+		} else {
+			e.Status, e.LastError = billing.EmailSkipped, "the merchant has no notification email (set email with PATCH /v1/merchant)"
+		}
+		return []billing.Email{e}, nil
+	default:
+		return nil, nil
+	}
+	if err := addCustomer(ctx, tx, m, customerID, &e); err != nil {
+		if errors.Is(err, billing.ErrNotFound) {
+			// One bad event must not hold up the scope's dispatch.
+			a.logger.ErrorContext(ctx, "the customer of an event is missing; no email for it", "event", ev.ID, "customer", customerID)
+			return nil, nil
+		}
+		return nil, err
+	}
+	return []billing.Email{e}, nil
+}
+
+// addCustomer addresses e to a customer, in the customer's language.
+func addCustomer(ctx context.Context, tx billing.Tx, m billing.Merchant, customerID string, e *billing.Email) error {
+	c, err := tx.GetCustomer(ctx, e.Scope, customerID)
+	if err != nil {
+		return fmt.Errorf("read customer %s: %w", customerID, err)
+	}
+	e.CustomerID, e.Locale = c.ID, mail.CustomerLocale(m, c)
+	if c.Email == "" {
+		e.Status, e.LastError = billing.EmailSkipped, "the customer has no email address"
+		return nil
+	}
+	e.To = []string{c.Email}
+	return nil
+}
+
+// failureClassOf is the failure class of an invoice's latest attempt (the
+// payment whose attempt number is the invoice's attempt count).
+func failureClassOf(ctx context.Context, tx billing.Tx, inv billing.Invoice) (billing.FailureClass, error) {
+	pays, _, err := tx.ListPayments(ctx, inv.Scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
+	if err != nil {
+		return "", fmt.Errorf("read payments of %s: %w", inv.ID, err)
+	}
+	for _, p := range pays {
+		if p.Attempt == inv.AttemptCount && p.Status == billing.PaymentFailed {
+			return p.FailureClass, nil
+		}
+	}
+	return "", nil
+}
+
+// decodeSnapshot reads an event's object. A snapshot that does not decode
+// is logged and causes no email (the event itself is still delivered).
+func (a *App) decodeSnapshot(ctx context.Context, ev billing.Event, v any) bool {
+	if err := json.Unmarshal(ev.Data, v); err != nil {
+		a.logger.ErrorContext(ctx, "event snapshot does not decode; no email for it", "event", ev.ID, "type", ev.Type, "error", err)
+		return false
+	}
+	return true
+}
+
+// emailParams are the template inputs an email keeps beside its event.
+type emailParams struct {
+	FailureClass billing.FailureClass `json:"failure_class,omitempty"`
+	PayURL       string               `json:"pay_url,omitempty"`
+	DueDate      *time.Time           `json:"due_date,omitempty"`
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("app: encode %T: %v", v, err)) // plain structs always encode
+	}
+	return b
+}
+
+// queueEmail stores an email and, when it is to be sent and was not there
+// yet, its send job.
+func (a *App) queueEmail(ctx context.Context, tx billing.Tx, e billing.Email) error {
+	inserted, err := tx.InsertEmail(ctx, e)
+	if err != nil {
+		return fmt.Errorf("create %s email: %w", e.Template, err)
+	}
+	if !inserted || e.Status != billing.EmailPending {
+		return nil
+	}
+	if err := tx.Enqueue(ctx, SendEmailArgs{MerchantID: e.Scope.MerchantID, Mode: e.Scope.Mode, EmailID: e.ID}); err != nil {
+		return fmt.Errorf("enqueue email %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// InvoiceEmailParams say how a customer pays an invoice sent by email.
+type InvoiceEmailParams struct {
+	// PayURL is where the customer pays (a hosted payment page). Required.
+	PayURL string
+	// DueDate is when payment is due; nil for none.
+	DueDate *time.Time
+}
+
+// SendInvoiceEmail asks a customer to pay inv by hand: it writes the
+// invoice.sent event and the invoice_to_pay email (with the invoice's PDF
+// attached when sent) in the caller's transaction, so the email exists
+// exactly when the change that sends the invoice commits. It is the hook
+// for one-off invoices with collection by email (send_invoice); at is the
+// event's time (the customer's clock).
+func (a *App) SendInvoiceEmail(ctx context.Context, tx billing.Tx, inv billing.Invoice, p InvoiceEmailParams, at time.Time) error {
+	var v validator
+	v.required("pay_url", p.PayURL)
+	v.link("pay_url", p.PayURL)
+	if err := v.err(); err != nil {
+		return err
+	}
+	m, err := tx.GetMerchant(ctx, inv.Scope.MerchantID)
+	if err != nil {
+		return fmt.Errorf("read merchant: %w", err)
+	}
+	ev, err := a.newEvent(inv.Scope, EventInvoiceSent, "invoice", inv.ID, inv, at)
+	if err != nil {
+		return err
+	}
+	if err := tx.CreateEvent(ctx, ev); err != nil {
+		return fmt.Errorf("write %s event: %w", EventInvoiceSent, err)
+	}
+	now := a.Now()
+	e := billing.Email{ID: billing.NewID(billing.PrefixEmail, now), Scope: inv.Scope, Template: billing.EmailInvoiceToPay,
+		EventID: ev.ID, ObjectType: "invoice", ObjectID: inv.ID, Status: billing.EmailPending,
+		Params: mustJSON(emailParams{PayURL: p.PayURL, DueDate: p.DueDate}), Created: now, Updated: now}
+	if err := addCustomer(ctx, tx, m, inv.CustomerID, &e); err != nil {
+		return err
+	}
+	return a.queueEmail(ctx, tx, e)
+}
+
+// link checks an optional absolute http(s) URL that an email links to.
+func (v *validator) link(param, s string) {
+	if s == "" {
+		return
+	}
+	v.maxLen(param, s, maxWebhookURLLen)
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.fail(param, billing.CodeParameterInvalid, "%s must be an absolute http or https URL", param)
+	}
+}
+
+// GetEmail returns an email of scope s.
+func (a *App) GetEmail(ctx context.Context, s billing.Scope, id string) (billing.Email, error) {
+	return read(ctx, a, func(tx billing.Tx) (billing.Email, error) {
+		v, err := tx.GetEmail(ctx, s, id)
+		return v, notFound(err, "email", id)
+	})
+}
+
+// ListEmails lists the email log of scope s, newest first.
+func (a *App) ListEmails(ctx context.Context, s billing.Scope, f billing.EmailFilter, page billing.Page) (List[billing.Email], error) {
+	if f.Template != "" && !mail.Kind(f.Template).Valid() {
+		return List[billing.Email]{}, billing.Invalid("type", billing.CodeParameterInvalid,
+			"type must be one of %s", strings.Join(billing.EmailTemplates(), ", "))
+	}
+	return list(ctx, a, page, billing.PrefixEmail, func(tx billing.Tx, page billing.Page) ([]billing.Email, bool, error) {
+		return tx.ListEmails(ctx, s, f, page)
+	})
+}
+
+// EmailOutcome is what one send attempt leaves to its job.
+type EmailOutcome struct {
+	// Retry asks for another attempt (a temporary failure).
+	Retry bool
+	// Reason says why the attempt failed.
+	Reason string
+}
+
+// SendEmail renders and sends one email, then records the outcome:
+// "sent"; "skipped" without a mailer; "failed" for a permanent error (5xx,
+// an email that cannot be rendered) or the last temporary one; "pending"
+// with Retry for a temporary error with attempts left. jobAttempt is the
+// job's attempt number (from 1). Every try sends the same Message-ID.
+func (a *App) SendEmail(ctx context.Context, args SendEmailArgs, jobAttempt int) (EmailOutcome, error) {
+	s := billing.Scope{MerchantID: args.MerchantID, Mode: args.Mode}
+	deps := a.notify.email
+	var e billing.Email
+	var msg mail.Message
+	var renderErr error
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		if e, err = tx.GetEmail(ctx, s, args.EmailID); err != nil {
+			return err
+		}
+		if e.Status != billing.EmailPending {
+			return nil
+		}
+		msg, renderErr = a.renderEmail(ctx, tx, e, deps.sender != nil)
+		return nil
+	})
+	if errors.Is(err, billing.ErrNotFound) {
+		return EmailOutcome{}, nil
+	}
+	if err != nil {
+		return EmailOutcome{}, fmt.Errorf("read email %s: %w", args.EmailID, err)
+	}
+	if e.Status != billing.EmailPending {
+		return EmailOutcome{}, nil
+	}
+	// A database hiccup while gathering the data is worth another try
+	// (while tries are left); a template that cannot be filled is not.
+	invalid := false
+	if renderErr != nil {
+		invalid = errors.Is(renderErr, mail.ErrInvalidData) || errors.Is(renderErr, mail.ErrWrongData) ||
+			errors.Is(renderErr, mail.ErrUnknownKind) || errors.Is(renderErr, errEmailData) ||
+			errors.Is(renderErr, invoicepdf.ErrInvalidInput)
+		if _, more := a.nextEmailAttempt(jobAttempt, a.Now()); !invalid && more {
+			return EmailOutcome{}, renderErr
+		}
+	}
+
+	var out EmailOutcome
+	var sendErr error
+	sent := false
+	switch {
+	case renderErr != nil:
+	case deps.sender == nil:
+	default:
+		msg.MessageID = mail.MessageIDFor(e.ID, deps.domain)
+		msg.From.Email = deps.from
+		sendErr = deps.sender.Send(ctx, msg)
+		sent = sendErr == nil
+	}
+	now := a.Now()
+	// The attempt is recorded even when shutdown interrupted it.
+	rctx := context.WithoutCancel(ctx)
+	err = a.store.InTx(rctx, func(tx billing.Tx) error {
+		cur, err := tx.GetEmail(rctx, s, e.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != billing.EmailPending {
+			return nil // another run recorded it
+		}
+		cur.Subject, cur.Updated = msg.Subject, now
+		switch {
+		case renderErr != nil && invalid:
+			cur.Status, cur.LastError = billing.EmailFailed, "cannot be rendered: "+renderErr.Error()
+		case renderErr != nil:
+			a.logger.ErrorContext(ctx, "email could not be prepared; giving up", "email", e.ID, "error", renderErr)
+			cur.Status, cur.LastError = billing.EmailFailed, "could not be prepared (an internal error; see the server log)"
+		case deps.sender == nil:
+			cur.Status, cur.LastError = billing.EmailSkipped, "not sent: no SMTP server is configured (CUOTA_SMTP_URL)"
+		case sent:
+			cur.Attempts++
+			cur.Status, cur.LastError, cur.MessageID, cur.SentAt = billing.EmailSent, "", msg.MessageID, &now
+		default:
+			cur.Attempts++
+			cur.LastError, cur.MessageID = sendErr.Error(), msg.MessageID
+			out.Reason = cur.LastError
+			if _, more := a.nextEmailAttempt(jobAttempt, now); more && !mail.IsPermanent(sendErr) && ctx.Err() == nil {
+				out.Retry = true
+			} else if ctx.Err() == nil {
+				cur.Status = billing.EmailFailed
+			}
+		}
+		return tx.UpdateEmail(rctx, cur)
+	})
+	if err != nil {
+		return EmailOutcome{}, fmt.Errorf("record email %s: %w", e.ID, err)
+	}
+	if sendErr != nil && ctx.Err() != nil {
+		return EmailOutcome{}, fmt.Errorf("email %s interrupted: %w", e.ID, ctx.Err())
+	}
+	return out, nil
+}
+
+// errEmailData marks an email whose data cannot be put together (a
+// snapshot that does not decode, a missing link setting).
+var errEmailData = errors.New("email data")
+
+// renderEmail gathers an email's data and renders it in the email's
+// locale. withPDF attaches invoice PDFs (they are rendered only to be
+// sent).
+func (a *App) renderEmail(ctx context.Context, tx billing.Tx, e billing.Email, withPDF bool) (mail.Message, error) {
+	m, err := tx.GetMerchant(ctx, e.Scope.MerchantID)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("read merchant: %w", err)
+	}
+	var c billing.Customer
+	if e.CustomerID != "" {
+		if c, err = tx.GetCustomer(ctx, e.Scope, e.CustomerID); err != nil {
+			return mail.Message{}, fmt.Errorf("read customer %s: %w", e.CustomerID, err)
+		}
+	}
+	ev, err := tx.GetEvent(ctx, e.Scope, e.EventID)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("read event %s: %w", e.EventID, err)
+	}
+	var params emailParams
+	if err := json.Unmarshal(e.Params, &params); err != nil {
+		return mail.Message{}, fmt.Errorf("%w: params of %s: %v", errEmailData, e.ID, err)
+	}
+	snapshot := func(v any) error {
+		if err := json.Unmarshal(ev.Data, v); err != nil {
+			return fmt.Errorf("%w: snapshot of event %s: %v", errEmailData, ev.ID, err)
+		}
+		return nil
+	}
+	portal := m.Settings.Notifications.PortalURL
+	needPortal := func(what string) error {
+		if portal == "" {
+			return fmt.Errorf("%w: the %s link needs the merchant's portal_url (set it with PATCH /v1/merchant)", errEmailData, what)
+		}
+		return nil
+	}
+	pdf := func(inv billing.Invoice) ([]byte, error) {
+		if !withPDF {
+			return nil, nil
+		}
+		return renderInvoicePDF(m, c, inv)
+	}
+	var data any
+	switch e.Template {
+	case billing.EmailPaymentReceipt:
+		var inv billing.Invoice
+		if err := snapshot(&inv); err != nil {
+			return mail.Message{}, err
+		}
+		file, err := pdf(inv)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		d, err := mail.NewPaymentReceipt(m, c, inv, file)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		d.PortalURL = portal
+		if d.PlanName, err = invoicePlanName(ctx, tx, inv); err != nil {
+			return mail.Message{}, err
+		}
+		data = d
+	case billing.EmailPaymentFailed:
+		var inv billing.Invoice
+		if err := snapshot(&inv); err != nil {
+			return mail.Message{}, err
+		}
+		if err := needPortal("update payment method"); err != nil {
+			return mail.Message{}, err
+		}
+		if inv.NextAttemptAt, err = nextRetryAfter(ctx, tx, inv); err != nil {
+			return mail.Message{}, err
+		}
+		if data, err = mail.NewPaymentFailed(m, c, inv, params.FailureClass, portal); err != nil {
+			return mail.Message{}, err
+		}
+	case billing.EmailTrialEnding:
+		var sub billing.Subscription
+		if err := snapshot(&sub); err != nil {
+			return mail.Message{}, err
+		}
+		if err := needPortal("manage subscription"); err != nil {
+			return mail.Message{}, err
+		}
+		amount, err := a.firstInvoiceAmount(ctx, tx, m, sub)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		d, err := mail.NewTrialEnding(m, c, sub, amount, sub.PaymentMethodID != "", portal)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		if d.PlanName, err = planName(ctx, tx, e.Scope, sub.Items); err != nil {
+			return mail.Message{}, err
+		}
+		data = d
+	case billing.EmailSubscriptionCanceled:
+		var sub billing.Subscription
+		if err := snapshot(&sub); err != nil {
+			return mail.Message{}, err
+		}
+		d, err := mail.NewSubscriptionCanceled(m, c, sub, portal)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		if d.PlanName, err = planName(ctx, tx, e.Scope, sub.Items); err != nil {
+			return mail.Message{}, err
+		}
+		data = d
+	case billing.EmailInvoiceToPay:
+		var inv billing.Invoice
+		if err := snapshot(&inv); err != nil {
+			return mail.Message{}, err
+		}
+		file, err := pdf(inv)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		var due time.Time
+		if params.DueDate != nil {
+			due = *params.DueDate
+		}
+		if data, err = mail.NewInvoiceToPay(m, c, inv, due, params.PayURL, file); err != nil {
+			return mail.Message{}, err
+		}
+	case billing.EmailWebhookEndpointDisabled:
+		var ep disabledEndpoint
+		if err := snapshot(&ep); err != nil {
+			return mail.Message{}, err
+		}
+		since := ev.Created
+		if ep.FailingSince != nil {
+			since = *ep.FailingSince
+		}
+		if data, err = mail.NewWebhookEndpointDisabled(m, ep.Scope.Mode, ep.URL, since, ep.LastError, ""); err != nil {
+			return mail.Message{}, err
+		}
+	default:
+		return mail.Message{}, fmt.Errorf("%w: %q", mail.ErrUnknownKind, e.Template)
+	}
+	msg, err := mail.Render(mail.Kind(e.Template), e.Locale, data)
+	if err != nil {
+		return mail.Message{}, err
+	}
+	for _, to := range e.To {
+		addr := mail.Address{Email: to}
+		if to == c.Email {
+			addr.Name = c.Name
+		}
+		msg.To = append(msg.To, addr)
+	}
+	if reply := m.Settings.Notifications.Email; reply != "" && e.CustomerID != "" {
+		msg.ReplyTo = mail.Address{Name: m.Name, Email: reply}
+	}
+	return msg, nil
+}
+
+// nextRetryAfter is when the attempt after the failed one of snapshot
+// (an invoice.payment_failed snapshot) was or is due, nil when none
+// follows. The snapshot's own next_payment_attempt is written before the
+// dunning schedule decides (the event is emitted first), so the answer
+// comes from the invoice as it is now: its next attempt if no attempt was
+// made since, else the time the following attempt was made.
+func nextRetryAfter(ctx context.Context, tx billing.Tx, snapshot billing.Invoice) (*time.Time, error) {
+	cur, err := tx.GetInvoice(ctx, snapshot.Scope, snapshot.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read invoice %s: %w", snapshot.ID, err)
+	}
+	if cur.AttemptCount == snapshot.AttemptCount {
+		if cur.Status != billing.InvoiceOpen {
+			return nil, nil
+		}
+		return cur.NextAttemptAt, nil
+	}
+	pays, _, err := tx.ListPayments(ctx, snapshot.Scope, billing.PaymentFilter{InvoiceID: snapshot.ID}, billing.Page{})
+	if err != nil {
+		return nil, fmt.Errorf("read payments of %s: %w", snapshot.ID, err)
+	}
+	for _, p := range pays {
+		if p.Attempt == snapshot.AttemptCount+1 {
+			at := p.Created
+			return &at, nil
+		}
+	}
+	return nil, nil
+}
+
+// firstInvoiceAmount is what the first invoice after sub's trial will
+// charge: its items, pending prorations and coupon, priced the way the
+// trial's end will price them.
+func (a *App) firstInvoiceAmount(ctx context.Context, tx billing.Tx, m billing.Merchant, sub billing.Subscription) (money.Amount, error) {
+	next := sub
+	next.PendingLines = append([]billing.InvoiceLine(nil), sub.PendingLines...)
+	a.advanceCycle(m, &next, 1)
+	inv, err := a.draftPeriodInvoice(&next, billing.ReasonSubscriptionCycle, next.CurrentPeriodStart)
+	if err != nil {
+		return money.Amount{}, err
+	}
+	coupon, err := a.subscriptionCoupon(ctx, tx, &next)
+	if err != nil {
+		return money.Amount{}, err
+	}
+	if err := a.priceInvoice(m, &next, coupon, &inv); err != nil {
+		return money.Amount{}, err
+	}
+	return money.Amount{Minor: inv.AmountDue, Currency: inv.Currency}, nil
+}
+
+// invoicePlanName names the plan an invoice bills, from its subscription
+// ("" for an invoice without one).
+func invoicePlanName(ctx context.Context, tx billing.Tx, inv billing.Invoice) (string, error) {
+	if inv.SubscriptionID == "" {
+		return "", nil
+	}
+	sub, err := tx.GetSubscription(ctx, inv.Scope, inv.SubscriptionID)
+	if err != nil {
+		return "", fmt.Errorf("read subscription %s: %w", inv.SubscriptionID, err)
+	}
+	return planName(ctx, tx, inv.Scope, sub.Items)
+}
+
+// planName names what subscription items buy: their products' names.
+func planName(ctx context.Context, tx billing.Tx, s billing.Scope, items []billing.SubscriptionItem) (string, error) {
+	var names []string
+	for _, it := range items {
+		p, err := tx.GetProduct(ctx, s, it.ProductID)
+		if err != nil {
+			return "", fmt.Errorf("read product %s: %w", it.ProductID, err)
+		}
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", "), nil
+}

@@ -1,0 +1,184 @@
+package httpapi
+
+import (
+	"context"
+
+	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// --- checkout sessions, portal sessions, publishable keys (hosted pages)
+
+// CheckoutLineItemJSON is one price a checkout sells.
+type CheckoutLineItemJSON struct {
+	Price    string `json:"price" maxLength:"100"`
+	Quantity int64  `json:"quantity,omitempty" minimum:"1" maximum:"10000" doc:"Default 1."`
+}
+
+// CheckoutSessionJSON is a hosted checkout as the API shows it.
+type CheckoutSessionJSON struct {
+	ID                  string                 `json:"id"`
+	Object              string                 `json:"object" enum:"checkout.session"`
+	Livemode            bool                   `json:"livemode"`
+	Mode                string                 `json:"mode" enum:"subscription,setup,payment"`
+	Status              string                 `json:"status" enum:"open,complete,expired"`
+	URL                 string                 `json:"url,omitempty" doc:"Where to send the customer's browser. Only in the response that creates the session: it holds a secret."`
+	Customer            *string                `json:"customer" doc:"The customer: given at creation, or made from the email the customer typed."`
+	CustomerEmail       *string                `json:"customer_email"`
+	LineItems           []CheckoutLineItemJSON `json:"line_items" doc:"As the customer left them (the billing cycle they picked)."`
+	SuccessURL          string                 `json:"success_url"`
+	CancelURL           string                 `json:"cancel_url"`
+	AllowPromotionCodes bool                   `json:"allow_promotion_codes"`
+	TrialPeriodDays     *int64                 `json:"trial_period_days"`
+	Locale              *string                `json:"locale"`
+	Gateway             *string                `json:"gateway" doc:"The gateway the merchant required; null lets the customer pick."`
+	PromotionCode       *string                `json:"promotion_code" doc:"The promotion code the customer applied."`
+	Subscription        *string                `json:"subscription" doc:"The subscription created, once complete (subscription mode)."`
+	PaymentMethod       *string                `json:"payment_method" doc:"The card saved, once complete."`
+	LastFailure         *string                `json:"last_failure" doc:"Why the customer's last attempt did not complete (e.g. a declined card), while open."`
+	ExpiresAt           int64                  `json:"expires_at"`
+	CompletedAt         *int64                 `json:"completed_at"`
+	Created             int64                  `json:"created"`
+}
+
+func checkoutSessionJSON(cs billing.CheckoutSession) CheckoutSessionJSON {
+	j := CheckoutSessionJSON{ID: cs.ID, Object: "checkout.session", Livemode: cs.Scope.Mode.Livemode(), Mode: cs.Mode,
+		Status: cs.Status, Customer: nonEmpty(cs.CustomerID), CustomerEmail: nonEmpty(cs.CustomerEmail),
+		LineItems: []CheckoutLineItemJSON{}, SuccessURL: cs.SuccessURL, CancelURL: cs.CancelURL,
+		AllowPromotionCodes: cs.AllowPromotionCodes, TrialPeriodDays: cs.TrialPeriodDays, Locale: nonEmpty(cs.Locale),
+		Gateway: nonEmpty(cs.Gateway), PromotionCode: nonEmpty(cs.PromotionCode), Subscription: nonEmpty(cs.SubscriptionID),
+		PaymentMethod: nonEmpty(cs.PaymentMethodID), LastFailure: nonEmpty(cs.FailureMessage),
+		ExpiresAt: cs.ExpiresAt.Unix(), CompletedAt: unixPtr(cs.CompletedAt), Created: cs.Created.Unix()}
+	for _, li := range cs.LineItems {
+		j.LineItems = append(j.LineItems, CheckoutLineItemJSON{Price: li.PriceID, Quantity: li.Quantity})
+	}
+	return j
+}
+
+type createCheckoutBody struct {
+	Mode                string                 `json:"mode" enum:"subscription,setup,payment" doc:"subscription starts a subscription; setup saves a card; payment (one-off) is not available yet."`
+	Customer            string                 `json:"customer,omitempty" maxLength:"100" doc:"An existing customer. Without it (and without customer_email) the page asks for an email and makes a new customer."`
+	CustomerEmail       string                 `json:"customer_email,omitempty" maxLength:"512" doc:"Prefills the email of a new customer."`
+	LineItems           []CheckoutLineItemJSON `json:"line_items,omitempty" maxItems:"20" doc:"Subscription mode: recurring prices (a plan and add-ons) in one currency and cycle."`
+	SuccessURL          string                 `json:"success_url" maxLength:"2000" doc:"Where the customer goes once done, with session_id added to its query."`
+	CancelURL           string                 `json:"cancel_url" maxLength:"2000" doc:"Where the page's back link goes."`
+	AllowPromotionCodes bool                   `json:"allow_promotion_codes,omitempty" doc:"Show a promotion code field."`
+	TrialPeriodDays     *int64                 `json:"trial_period_days,omitempty" minimum:"0" maximum:"730" doc:"Overrides the prices' trial; 0 for none."`
+	Locale              string                 `json:"locale,omitempty" maxLength:"20" doc:"es, es-CL, en…; default auto (the customer's, else the browser's)."`
+	Gateway             string                 `json:"gateway,omitempty" maxLength:"20" doc:"Require this gateway (sim in test mode, flow, stripe). Default: the customer picks among the configured gateways that take the currency."`
+}
+
+func (s *Server) createCheckoutSession(ctx context.Context, in *struct{ Body createCheckoutBody }) (*out[CheckoutSessionJSON], error) {
+	b := in.Body
+	p := app.CreateCheckoutParams{Mode: b.Mode, Customer: b.Customer, CustomerEmail: b.CustomerEmail, SuccessURL: b.SuccessURL,
+		CancelURL: b.CancelURL, AllowPromotionCodes: b.AllowPromotionCodes, TrialPeriodDays: b.TrialPeriodDays,
+		Locale: b.Locale, Gateway: b.Gateway}
+	for _, li := range b.LineItems {
+		p.LineItems = append(p.LineItems, app.ItemParams{Price: li.Price, Quantity: li.Quantity})
+	}
+	cs, u, err := s.app.CreateCheckoutSession(ctx, scopeOf(ctx), p)
+	if err != nil {
+		return nil, err
+	}
+	j := checkoutSessionJSON(cs)
+	j.URL = u
+	return reply(j), nil
+}
+
+func (s *Server) getCheckoutSession(ctx context.Context, in *IDPath) (*out[CheckoutSessionJSON], error) {
+	cs, err := s.app.GetCheckoutSession(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(checkoutSessionJSON(cs)), nil
+}
+
+func (s *Server) expireCheckoutSession(ctx context.Context, in *IDPath) (*out[CheckoutSessionJSON], error) {
+	cs, err := s.app.ExpireCheckoutSession(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(checkoutSessionJSON(cs)), nil
+}
+
+// PortalSessionJSON is a customer portal link.
+type PortalSessionJSON struct {
+	ID        string `json:"id"`
+	Object    string `json:"object" enum:"billing_portal.session"`
+	Livemode  bool   `json:"livemode"`
+	Customer  string `json:"customer"`
+	ReturnURL string `json:"return_url"`
+	URL       string `json:"url" doc:"Where to send the customer's browser; usable for one hour."`
+	ExpiresAt int64  `json:"expires_at"`
+	Created   int64  `json:"created"`
+}
+
+type createPortalBody struct {
+	Customer  string `json:"customer" maxLength:"100"`
+	ReturnURL string `json:"return_url" maxLength:"2000" doc:"Where the portal's back link goes."`
+}
+
+func (s *Server) createPortalSession(ctx context.Context, in *struct{ Body createPortalBody }) (*out[PortalSessionJSON], error) {
+	p, u, err := s.app.CreatePortalSession(ctx, scopeOf(ctx), in.Body.Customer, in.Body.ReturnURL)
+	if err != nil {
+		return nil, err
+	}
+	return reply(PortalSessionJSON{ID: p.ID, Object: "billing_portal.session", Livemode: p.Scope.Mode.Livemode(),
+		Customer: p.CustomerID, ReturnURL: p.ReturnURL, URL: u, ExpiresAt: p.ExpiresAt.Unix(), Created: p.Created.Unix()}), nil
+}
+
+// PublishableKeyJSON is a publishable key: public, for pricing tables.
+type PublishableKeyJSON struct {
+	ID              string  `json:"id" doc:"The key itself (pk_test_… or pk_live_…): safe to put in a web page."`
+	Object          string  `json:"object" enum:"publishable_key"`
+	Livemode        bool    `json:"livemode"`
+	PricingTableURL string  `json:"pricing_table_url" doc:"The hosted pricing table: link to it or put it in an iframe."`
+	SuccessURL      *string `json:"success_url"`
+	CancelURL       *string `json:"cancel_url"`
+	Revoked         *int64  `json:"revoked"`
+	Created         int64   `json:"created"`
+}
+
+func (s *Server) publishableKeyJSON(k billing.PublishableKey) PublishableKeyJSON {
+	return PublishableKeyJSON{ID: k.ID, Object: "publishable_key", Livemode: k.Scope.Mode.Livemode(),
+		PricingTableURL: s.app.PublicURL() + "/pricing/" + k.ID, SuccessURL: nonEmpty(k.SuccessURL),
+		CancelURL: nonEmpty(k.CancelURL), Revoked: unixPtr(k.Revoked), Created: k.Created.Unix()}
+}
+
+type createPublishableKeyBody struct {
+	SuccessURL string `json:"success_url,omitempty" maxLength:"2000" doc:"Where checkouts from the pricing table end (session_id added). Default: cuota's thank-you page."`
+	CancelURL  string `json:"cancel_url,omitempty" maxLength:"2000" doc:"Where the checkout's back link goes. Default: the pricing table."`
+}
+
+func (s *Server) createPublishableKey(ctx context.Context, in *struct{ Body createPublishableKeyBody }) (*out[PublishableKeyJSON], error) {
+	k, err := s.app.CreatePublishableKey(ctx, scopeOf(ctx), app.PublishableKeyParams{SuccessURL: in.Body.SuccessURL, CancelURL: in.Body.CancelURL})
+	if err != nil {
+		return nil, err
+	}
+	return reply(s.publishableKeyJSON(k)), nil
+}
+
+type publishableKeyList struct {
+	Object string               `json:"object" enum:"list"`
+	Data   []PublishableKeyJSON `json:"data"`
+}
+
+func (s *Server) listPublishableKeys(ctx context.Context, _ *struct{}) (*out[publishableKeyList], error) {
+	keys, err := s.app.ListPublishableKeys(ctx, scopeOf(ctx))
+	if err != nil {
+		return nil, err
+	}
+	l := publishableKeyList{Object: "list", Data: []PublishableKeyJSON{}}
+	for _, k := range keys {
+		l.Data = append(l.Data, s.publishableKeyJSON(k))
+	}
+	return reply(l), nil
+}
+
+func (s *Server) revokePublishableKey(ctx context.Context, in *IDPath) (*out[PublishableKeyJSON], error) {
+	k, err := s.app.RevokePublishableKey(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(s.publishableKeyJSON(k)), nil
+}

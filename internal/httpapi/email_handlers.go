@@ -1,0 +1,64 @@
+package httpapi
+
+import (
+	"context"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// RelatedObjectJSON names the object an email is about.
+type RelatedObjectJSON struct {
+	Object string `json:"object" doc:"invoice, subscription or webhook_endpoint."`
+	ID     string `json:"id"`
+}
+
+// EmailJSON is one entry of the email log.
+type EmailJSON struct {
+	ID            string            `json:"id"`
+	Object        string            `json:"object" enum:"email"`
+	Livemode      bool              `json:"livemode"`
+	Template      string            `json:"template" enum:"payment_receipt,payment_failed,trial_ending,subscription_canceled,invoice_to_pay,webhook_endpoint_disabled"`
+	Locale        string            `json:"locale"`
+	To            []string          `json:"to"`
+	Subject       *string           `json:"subject" doc:"Set once the email is rendered."`
+	Status        string            `json:"status" enum:"pending,sent,failed,skipped" doc:"skipped: recorded, not sent (no SMTP server configured, or no address)."`
+	Attempts      int64             `json:"attempts" doc:"Times it was handed to the SMTP server."`
+	LastError     *string           `json:"last_error"`
+	Customer      *string           `json:"customer"`
+	Event         string            `json:"event" doc:"The event that caused it."`
+	RelatedObject RelatedObjectJSON `json:"related_object"`
+	MessageID     *string           `json:"message_id"`
+	SentAt        *int64            `json:"sent_at"`
+	Created       int64             `json:"created"`
+}
+
+func emailJSON(e billing.Email) EmailJSON {
+	to := e.To
+	if to == nil {
+		to = []string{}
+	}
+	return EmailJSON{ID: e.ID, Object: "email", Livemode: e.Scope.Mode.Livemode(), Template: e.Template, Locale: e.Locale, To: to,
+		Subject: nonEmpty(e.Subject), Status: e.Status, Attempts: e.Attempts, LastError: nonEmpty(e.LastError),
+		Customer: nonEmpty(e.CustomerID), Event: e.EventID, RelatedObject: RelatedObjectJSON{Object: e.ObjectType, ID: e.ObjectID},
+		MessageID: nonEmpty(e.MessageID), SentAt: unixPtr(e.SentAt), Created: e.Created.Unix()}
+}
+
+func (s *Server) listEmails(ctx context.Context, in *struct {
+	PageQuery
+	Customer string `query:"customer" maxLength:"100" doc:"Only emails to this customer."`
+	Type     string `query:"type" maxLength:"100" doc:"Only emails of this template, e.g. payment_receipt."`
+}) (*out[ListJSON[EmailJSON]], error) {
+	l, err := s.app.ListEmails(ctx, scopeOf(ctx), billing.EmailFilter{CustomerID: in.Customer, Template: in.Type}, in.page())
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/emails", l.Data, l.HasMore, emailJSON)), nil
+}
+
+func (s *Server) getEmail(ctx context.Context, in *IDPath) (*out[EmailJSON], error) {
+	e, err := s.app.GetEmail(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(emailJSON(e)), nil
+}

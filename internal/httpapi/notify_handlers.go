@@ -1,0 +1,41 @@
+package httpapi
+
+import (
+	"context"
+	"regexp"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// pdfOut is a PDF answer.
+type pdfOut struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	Body               []byte
+}
+
+// pdfOperation declares op's answer as a PDF document.
+func pdfOperation(o huma.Operation) huma.Operation {
+	o.Responses = map[string]*huma.Response{
+		"200": {Description: "The invoice as a PDF document.", Content: map[string]*huma.MediaType{
+			"application/pdf": {Schema: &huma.Schema{Type: "string", Format: "binary"}},
+		}},
+	}
+	return o
+}
+
+// unsafeFileChars are replaced in a download's file name.
+var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]`)
+
+func (s *Server) invoicePDF(ctx context.Context, in *IDPath) (*pdfOut, error) {
+	pdf, inv, err := s.app.InvoicePDF(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	name := inv.Number
+	if name == "" {
+		name = inv.ID
+	}
+	return &pdfOut{ContentType: "application/pdf", Body: pdf,
+		ContentDisposition: `inline; filename="` + unsafeFileChars.ReplaceAllString(name, "-") + `.pdf"`}, nil
+}

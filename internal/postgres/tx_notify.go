@@ -1,0 +1,384 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/postgres/pgdb"
+)
+
+// Webhook endpoints.
+
+// CreateWebhookEndpoint inserts e.
+func (t *tx) CreateWebhookEndpoint(ctx context.Context, e billing.WebhookEndpoint) error {
+	events, metadata, err := endpointJSON(e)
+	if err != nil {
+		return fmt.Errorf("postgres: create webhook endpoint %s: %w", e.ID, err)
+	}
+	return t.write(ctx, "create webhook endpoint "+e.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return q.CreateWebhookEndpoint(ctx, pgdb.CreateWebhookEndpointParams{
+			ID: e.ID, MerchantID: e.Scope.MerchantID, Mode: string(e.Scope.Mode), Url: e.URL, Description: e.Description,
+			EnabledEvents: events, Disabled: e.Disabled, DisabledReason: e.DisabledReason, Secret: e.Secret,
+			PreviousSecret: e.PreviousSecret, PreviousSecretExpires: tsPtr(e.PreviousSecretExpires),
+			FailingSince: tsPtr(e.FailingSince), Metadata: metadata, Created: ts(e.Created), Updated: ts(e.Updated),
+		})
+	})
+}
+
+// GetWebhookEndpoint returns the endpoint with id in scope s.
+func (t *tx) GetWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
+	row, err := t.q.GetWebhookEndpoint(ctx, pgdb.GetWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.WebhookEndpoint{}, mapErr("get webhook endpoint "+id, err)
+	}
+	return endpointFromRow(row)
+}
+
+// LockWebhookEndpoint returns the endpoint with id in scope s, locked
+// (FOR UPDATE) until the transaction ends.
+func (t *tx) LockWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
+	var row pgdb.WebhookEndpoint
+	err := t.write(ctx, "lock webhook endpoint "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+		var err error
+		row, err = q.LockWebhookEndpoint(ctx, pgdb.LockWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+		return err
+	})
+	if err != nil {
+		return billing.WebhookEndpoint{}, err
+	}
+	return endpointFromRow(row)
+}
+
+// UpdateWebhookEndpoint writes e's mutable fields.
+func (t *tx) UpdateWebhookEndpoint(ctx context.Context, e billing.WebhookEndpoint) error {
+	events, metadata, err := endpointJSON(e)
+	if err != nil {
+		return fmt.Errorf("postgres: update webhook endpoint %s: %w", e.ID, err)
+	}
+	return t.write(ctx, "update webhook endpoint "+e.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.UpdateWebhookEndpoint(ctx, pgdb.UpdateWebhookEndpointParams{
+			Url: e.URL, Description: e.Description, EnabledEvents: events, Disabled: e.Disabled,
+			DisabledReason: e.DisabledReason, Secret: e.Secret, PreviousSecret: e.PreviousSecret,
+			PreviousSecretExpires: tsPtr(e.PreviousSecretExpires), FailingSince: tsPtr(e.FailingSince),
+			Metadata: metadata, Updated: ts(e.Updated), MerchantID: e.Scope.MerchantID, Mode: string(e.Scope.Mode), ID: e.ID,
+		}))
+	})
+}
+
+// DeleteWebhookEndpoint removes an endpoint; its deliveries and attempts
+// go with it (ON DELETE CASCADE).
+func (t *tx) DeleteWebhookEndpoint(ctx context.Context, s billing.Scope, id string) error {
+	return t.write(ctx, "delete webhook endpoint "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.DeleteWebhookEndpoint(ctx, pgdb.DeleteWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id}))
+	})
+}
+
+// ListWebhookEndpoints returns a page of s's endpoints, newest first.
+func (t *tx) ListWebhookEndpoints(ctx context.Context, s billing.Scope, pg billing.Page) ([]billing.WebhookEndpoint, bool, error) {
+	rows, err := t.q.ListWebhookEndpoints(ctx, pgdb.ListWebhookEndpointsParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
+		StartingAfter: pg.StartingAfter, RowLimit: rowLimit(pg.Limit)})
+	if err != nil {
+		return nil, false, mapErr("list webhook endpoints", err)
+	}
+	rows, more := page(rows, pg.Limit)
+	out, err := mapRows(rows, endpointFromRow)
+	return out, more, err
+}
+
+// CountWebhookEndpoints counts s's endpoints.
+func (t *tx) CountWebhookEndpoints(ctx context.Context, s billing.Scope) (int64, error) {
+	n, err := t.q.CountWebhookEndpoints(ctx, pgdb.CountWebhookEndpointsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	if err != nil {
+		return 0, mapErr("count webhook endpoints", err)
+	}
+	return n, nil
+}
+
+func endpointJSON(e billing.WebhookEndpoint) (events, metadata string, err error) {
+	list := e.EnabledEvents
+	if list == nil {
+		list = []string{}
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return "", "", fmt.Errorf("encode enabled events: %w", err)
+	}
+	if metadata, err = encodeMap(e.Metadata); err != nil {
+		return "", "", err
+	}
+	return string(b), metadata, nil
+}
+
+func endpointFromRow(r pgdb.WebhookEndpoint) (billing.WebhookEndpoint, error) {
+	var events []string
+	if err := json.Unmarshal([]byte(r.EnabledEvents), &events); err != nil {
+		return billing.WebhookEndpoint{}, fmt.Errorf("postgres: webhook endpoint %s: decode enabled events: %w", r.ID, err)
+	}
+	metadata, err := decodeMap[billing.Metadata](r.Metadata)
+	if err != nil {
+		return billing.WebhookEndpoint{}, fmt.Errorf("postgres: webhook endpoint %s: %w", r.ID, err)
+	}
+	return billing.WebhookEndpoint{
+		ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)}, URL: r.Url,
+		Description: r.Description, EnabledEvents: events, Disabled: r.Disabled, DisabledReason: r.DisabledReason,
+		Secret: r.Secret, PreviousSecret: r.PreviousSecret, PreviousSecretExpires: utcPtr(r.PreviousSecretExpires),
+		FailingSince: utcPtr(r.FailingSince), Metadata: metadata, Created: r.Created.UTC(), Updated: r.Updated.UTC(),
+	}, nil
+}
+
+// Deliveries and attempts.
+
+// InsertWebhookDelivery inserts d unless its endpoint already has a
+// delivery of its event.
+func (t *tx) InsertWebhookDelivery(ctx context.Context, d billing.WebhookDelivery) (bool, error) {
+	var n int64
+	err := t.write(ctx, "insert webhook delivery "+d.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		var err error
+		n, err = q.InsertWebhookDelivery(ctx, pgdb.InsertWebhookDeliveryParams{
+			ID: d.ID, MerchantID: d.Scope.MerchantID, Mode: string(d.Scope.Mode), EndpointID: d.EndpointID, EventID: d.EventID,
+			EventType: d.EventType, Status: d.Status, Attempts: d.Attempts, NextAttemptAt: tsPtr(d.NextAttemptAt),
+			LastAttemptAt: tsPtr(d.LastAttemptAt), Created: ts(d.Created), Updated: ts(d.Updated),
+		})
+		return err
+	})
+	return n > 0, err
+}
+
+// GetWebhookDelivery returns the delivery with id in scope s.
+func (t *tx) GetWebhookDelivery(ctx context.Context, s billing.Scope, id string) (billing.WebhookDelivery, error) {
+	row, err := t.q.GetWebhookDelivery(ctx, pgdb.GetWebhookDeliveryParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.WebhookDelivery{}, mapErr("get webhook delivery "+id, err)
+	}
+	return deliveryFromRow(row), nil
+}
+
+// UpdateWebhookDelivery writes d's status, attempts and attempt times.
+func (t *tx) UpdateWebhookDelivery(ctx context.Context, d billing.WebhookDelivery) error {
+	return t.write(ctx, "update webhook delivery "+d.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.UpdateWebhookDelivery(ctx, pgdb.UpdateWebhookDeliveryParams{
+			Status: d.Status, Attempts: d.Attempts, NextAttemptAt: tsPtr(d.NextAttemptAt), LastAttemptAt: tsPtr(d.LastAttemptAt),
+			Updated: ts(d.Updated), MerchantID: d.Scope.MerchantID, Mode: string(d.Scope.Mode), ID: d.ID,
+		}))
+	})
+}
+
+// ListWebhookDeliveries returns a page of an endpoint's deliveries, newest
+// first.
+func (t *tx) ListWebhookDeliveries(ctx context.Context, s billing.Scope, endpointID string, f billing.DeliveryFilter, pg billing.Page) ([]billing.WebhookDelivery, bool, error) {
+	rows, err := t.q.ListWebhookDeliveries(ctx, pgdb.ListWebhookDeliveriesParams{EndpointID: endpointID, MerchantID: s.MerchantID,
+		Mode: string(s.Mode), EventID: f.EventID, StartingAfter: pg.StartingAfter, RowLimit: rowLimit(pg.Limit)})
+	if err != nil {
+		return nil, false, mapErr("list webhook deliveries", err)
+	}
+	rows, more := page(rows, pg.Limit)
+	out := make([]billing.WebhookDelivery, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, deliveryFromRow(r))
+	}
+	return out, more, nil
+}
+
+func deliveryFromRow(r pgdb.WebhookDelivery) billing.WebhookDelivery {
+	return billing.WebhookDelivery{
+		ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)}, EndpointID: r.EndpointID,
+		EventID: r.EventID, EventType: r.EventType, Status: r.Status, Attempts: r.Attempts,
+		NextAttemptAt: utcPtr(r.NextAttemptAt), LastAttemptAt: utcPtr(r.LastAttemptAt), Created: r.Created.UTC(), Updated: r.Updated.UTC(),
+	}
+}
+
+// CreateWebhookAttempt inserts a.
+func (t *tx) CreateWebhookAttempt(ctx context.Context, a billing.WebhookAttempt) error {
+	return t.write(ctx, "create webhook attempt "+a.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return q.CreateWebhookAttempt(ctx, pgdb.CreateWebhookAttemptParams{
+			ID: a.ID, MerchantID: a.Scope.MerchantID, Mode: string(a.Scope.Mode), DeliveryID: a.DeliveryID, Number: a.Number,
+			Manual: a.Manual, Succeeded: a.Succeeded, StatusCode: a.StatusCode, LatencyMs: a.LatencyMS, ErrorKind: a.ErrorKind,
+			Error: a.Error, ResponseExcerpt: a.ResponseExcerpt, Created: ts(a.Created),
+		})
+	})
+}
+
+// ListWebhookAttempts returns the attempts of the given deliveries, oldest
+// first (grouped by delivery).
+func (t *tx) ListWebhookAttempts(ctx context.Context, s billing.Scope, deliveryIDs []string) ([]billing.WebhookAttempt, error) {
+	if len(deliveryIDs) == 0 {
+		return []billing.WebhookAttempt{}, nil
+	}
+	rows, err := t.q.ListWebhookAttempts(ctx, pgdb.ListWebhookAttemptsParams{DeliveryIds: deliveryIDs, MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	if err != nil {
+		return nil, mapErr("list webhook attempts", err)
+	}
+	out := make([]billing.WebhookAttempt, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, billing.WebhookAttempt{
+			ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)}, DeliveryID: r.DeliveryID,
+			Number: r.Number, Manual: r.Manual, Succeeded: r.Succeeded, StatusCode: r.StatusCode, LatencyMS: r.LatencyMs,
+			ErrorKind: r.ErrorKind, Error: r.Error, ResponseExcerpt: r.ResponseExcerpt, Created: r.Created.UTC(),
+		})
+	}
+	return out, nil
+}
+
+// Emails.
+
+// InsertEmail inserts e unless its event already has an email of its
+// template.
+func (t *tx) InsertEmail(ctx context.Context, e billing.Email) (bool, error) {
+	to, params, err := emailJSON(e)
+	if err != nil {
+		return false, fmt.Errorf("postgres: insert email %s: %w", e.ID, err)
+	}
+	var n int64
+	err = t.write(ctx, "insert email "+e.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		var err error
+		n, err = q.InsertEmail(ctx, pgdb.InsertEmailParams{
+			ID: e.ID, MerchantID: e.Scope.MerchantID, Mode: string(e.Scope.Mode), Template: e.Template, Locale: e.Locale,
+			Recipients: to, Subject: e.Subject, CustomerID: e.CustomerID, EventID: e.EventID, ObjectType: e.ObjectType,
+			ObjectID: e.ObjectID, Params: params, Status: e.Status, Attempts: e.Attempts, LastError: e.LastError,
+			MessageID: e.MessageID, SentAt: tsPtr(e.SentAt), Created: ts(e.Created), Updated: ts(e.Updated),
+		})
+		return err
+	})
+	return n > 0, err
+}
+
+// GetEmail returns the email with id in scope s.
+func (t *tx) GetEmail(ctx context.Context, s billing.Scope, id string) (billing.Email, error) {
+	row, err := t.q.GetEmail(ctx, pgdb.GetEmailParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.Email{}, mapErr("get email "+id, err)
+	}
+	return emailFromRow(row)
+}
+
+// UpdateEmail writes e's sending state.
+func (t *tx) UpdateEmail(ctx context.Context, e billing.Email) error {
+	to, _, err := emailJSON(e)
+	if err != nil {
+		return fmt.Errorf("postgres: update email %s: %w", e.ID, err)
+	}
+	return t.write(ctx, "update email "+e.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.UpdateEmail(ctx, pgdb.UpdateEmailParams{
+			Locale: e.Locale, Recipients: to, Subject: e.Subject, Status: e.Status, Attempts: e.Attempts, LastError: e.LastError,
+			MessageID: e.MessageID, SentAt: tsPtr(e.SentAt), Updated: ts(e.Updated), MerchantID: e.Scope.MerchantID,
+			Mode: string(e.Scope.Mode), ID: e.ID,
+		}))
+	})
+}
+
+// ListEmails returns a page of s's emails, newest first.
+func (t *tx) ListEmails(ctx context.Context, s billing.Scope, f billing.EmailFilter, pg billing.Page) ([]billing.Email, bool, error) {
+	rows, err := t.q.ListEmails(ctx, pgdb.ListEmailsParams{MerchantID: s.MerchantID, Mode: string(s.Mode), CustomerID: f.CustomerID,
+		Template: f.Template, StartingAfter: pg.StartingAfter, RowLimit: rowLimit(pg.Limit)})
+	if err != nil {
+		return nil, false, mapErr("list emails", err)
+	}
+	rows, more := page(rows, pg.Limit)
+	out, err := mapRows(rows, emailFromRow)
+	return out, more, err
+}
+
+func emailJSON(e billing.Email) (to, params string, err error) {
+	list := e.To
+	if list == nil {
+		list = []string{}
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return "", "", fmt.Errorf("encode recipients: %w", err)
+	}
+	params = string(e.Params)
+	if len(e.Params) == 0 {
+		params = "{}"
+	}
+	return string(b), params, nil
+}
+
+func emailFromRow(r pgdb.Email) (billing.Email, error) {
+	var to []string
+	if err := json.Unmarshal([]byte(r.Recipients), &to); err != nil {
+		return billing.Email{}, fmt.Errorf("postgres: email %s: decode recipients: %w", r.ID, err)
+	}
+	return billing.Email{
+		ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)}, Template: r.Template,
+		Locale: r.Locale, To: to, Subject: r.Subject, CustomerID: r.CustomerID, EventID: r.EventID, ObjectType: r.ObjectType,
+		ObjectID: r.ObjectID, Params: json.RawMessage(r.Params), Status: r.Status, Attempts: r.Attempts, LastError: r.LastError,
+		MessageID: r.MessageID, SentAt: utcPtr(r.SentAt), Created: r.Created.UTC(), Updated: r.Updated.UTC(),
+	}, nil
+}
+
+// Dispatch cursor.
+
+// LockNotifyCursor locks (creating at the start, if missing) scope s's
+// cursor and returns its position.
+func (t *tx) LockNotifyCursor(ctx context.Context, s billing.Scope, at time.Time) (string, error) {
+	var pos string
+	err := t.write(ctx, "lock notify cursor", func(_ pgx.Tx, q *pgdb.Queries) error {
+		var err error
+		pos, err = q.LockNotifyCursor(ctx, pgdb.LockNotifyCursorParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Updated: ts(at)})
+		return err
+	})
+	return pos, err
+}
+
+// GetNotifyCursor returns scope s's cursor position ("" without a
+// cursor), without locking it.
+func (t *tx) GetNotifyCursor(ctx context.Context, s billing.Scope) (string, error) {
+	rows, err := t.q.GetNotifyCursor(ctx, pgdb.GetNotifyCursorParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	if err != nil || len(rows) == 0 {
+		return "", mapErr("get notify cursor", err)
+	}
+	return rows[0], nil
+}
+
+// SetNotifyCursor moves scope s's cursor to position.
+func (t *tx) SetNotifyCursor(ctx context.Context, s billing.Scope, position string, at time.Time) error {
+	return t.write(ctx, "set notify cursor", func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.SetNotifyCursor(ctx, pgdb.SetNotifyCursorParams{Position: position, Updated: ts(at),
+			MerchantID: s.MerchantID, Mode: string(s.Mode)}))
+	})
+}
+
+// EventsAfter returns scope s's events past position in (transaction id,
+// id) order, reading only transactions older than every one still running
+// (see migration 00008). A position is "<txid>/<event id>".
+func (t *tx) EventsAfter(ctx context.Context, s billing.Scope, position string, limit int) ([]billing.Event, string, error) {
+	txid, id, err := parsePosition(position)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := t.q.EventsToDispatch(ctx, pgdb.EventsToDispatchParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
+		AfterTxid: txid, AfterID: id, RowLimit: int32(min(max(limit, 1), 10_000))})
+	if err != nil {
+		return nil, "", mapErr("read events to dispatch", err)
+	}
+	out := make([]billing.Event, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, eventFromRow(r))
+	}
+	if len(rows) > 0 {
+		last := rows[len(rows)-1]
+		position = strconv.FormatInt(last.Txid, 10) + "/" + last.ID
+	}
+	return out, position, nil
+}
+
+// parsePosition splits a dispatch position; "" is the start.
+func parsePosition(p string) (int64, string, error) {
+	if p == "" {
+		return 0, "", nil
+	}
+	txid, id, ok := strings.Cut(p, "/")
+	n, err := strconv.ParseInt(txid, 10, 64)
+	if !ok || err != nil {
+		return 0, "", fmt.Errorf("postgres: bad notify cursor position %q", p)
+	}
+	return n, id, nil
+}

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/cuota/cuota/internal/app"
+)
+
+// pricingData is what the pricing template shows.
+type pricingData struct {
+	View   app.PricingView
+	Action string
+	Error  string
+}
+
+// pricingLang picks the pricing table's language: ?lang= (the merchant
+// embedding it chooses), else the browser's.
+func pricingLang(r *http.Request) *lang {
+	return pickLang(r.URL.Query().Get("lang"), r)
+}
+
+// pricingPage shows a publishable key's pricing table; ?product= (repeated
+// or comma-separated) keeps only those products.
+func (h *handler) pricingPage(w http.ResponseWriter, r *http.Request) {
+	h.showPricing(w, r, http.StatusOK, "")
+}
+
+func (h *handler) showPricing(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	l := pricingLang(r)
+	var products []string
+	for _, p := range r.URL.Query()["product"] {
+		for id := range strings.SplitSeq(p, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				products = append(products, id)
+			}
+		}
+	}
+	pk := r.PathValue("pk")
+	v, err := h.app.PricingTable(r.Context(), pk, products)
+	if err != nil {
+		h.hostedFail(w, r, l, err, l.NotFoundBody)
+		return
+	}
+	action := url.PathEscape(pk)
+	if q := r.URL.RawQuery; q != "" {
+		action += "?" + q // keep the language and product filter
+	}
+	frameable(w)
+	d := page(r, l, l.H.PricingTitle+" · "+v.Merchant.Name, v.Key.Scope, "", pricingData{View: v, Action: action, Error: msg})
+	d.Wide = true
+	h.render(w, r, h.pages["pricing"], status, d)
+}
+
+// pricingStart starts a checkout for the price whose button was pressed
+// and sends the top window to it.
+func (h *handler) pricingStart(w http.ResponseWriter, r *http.Request) {
+	if !h.parseForm(w, r) {
+		return
+	}
+	l := pricingLang(r)
+	dest, err := h.app.StartPricingCheckout(r.Context(), r.PathValue("pk"), r.PostForm.Get("price"), r.PostForm.Get("csrf"), l.HTMLLang)
+	if err != nil {
+		msg, _, status, ok := formError(l, err)
+		if !ok {
+			h.hostedFail(w, r, l, err, l.NotFoundBody)
+			return
+		}
+		h.showPricing(w, r, status, msg)
+		return
+	}
+	http.Redirect(w, r, dest, http.StatusSeeOther)
+}
+
+// pricingThanks is where pricing-table checkouts end when the merchant
+// gave no success_url.
+func (h *handler) pricingThanks(w http.ResponseWriter, r *http.Request) {
+	l := pricingLang(r)
+	h.hostedMessage(w, r, http.StatusOK, l, l.H.ThanksTitle, l.H.ThanksBody)
+}
