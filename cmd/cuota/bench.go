@@ -11,17 +11,19 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/jobs"
 )
+
+// benchChunk is how many subscriptions one sweep takes, as in the renewal job.
+const benchChunk = jobs.SweepChunk
 
 // benchSeedChunk is how many subscriptions one seeding transaction writes.
 const benchSeedChunk = 1000
@@ -40,7 +42,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs := newFlagSet("bench renewals", "cuota bench renewals --subscriptions N [--database URL]", stderr)
 	n := fs.Int("subscriptions", 10000, "how many subscriptions to seed and renew")
 	dbURL := fs.String("database", "", "postgres://… (a fresh schema is created and dropped) or sqlite:PATH; default: a temporary SQLite file")
-	sweepers := fs.Int("sweepers", 1, "how many sweeps run at once (as several workers or processes would)")
+	sweepers := fs.Int("sweepers", app.SweepLanes, "how many sweeps run at once (the renewal job runs app.SweepLanes)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the renewal phase to this file")
 	if done, err := parseFlags(fs, args[1:]); done {
 		return err
@@ -86,32 +88,17 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
-	var renewed atomic.Int64
-	g, gctx := errgroup.WithContext(ctx)
-	for range *sweepers {
-		g.Go(func() error {
-			for {
-				k, err := a.Sweep(gctx, 500)
-				if err != nil {
-					return fmt.Errorf("sweep: %w", err)
-				}
-				renewed.Add(int64(k))
-				if k == 0 {
-					return nil
-				}
-			}
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return err
+	renewed, err := a.SweepAll(ctx, benchChunk, *sweepers, time.Now().Add(24*time.Hour))
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
 	}
 	wall := time.Since(start)
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	fmt.Fprintf(stdout, "renewed %d subscriptions in %s: %.0f renewals/s, peak memory %d MiB (%s)\n",
-		renewed.Load(), wall.Round(time.Millisecond), float64(renewed.Load())/wall.Seconds(), ru.Maxrss/1024, strings.SplitN(url, ":", 2)[0])
-	if renewed.Load() != int64(*n) {
-		return fmt.Errorf("renewed %d subscriptions, expected %d", renewed.Load(), *n)
+		renewed, wall.Round(time.Millisecond), float64(renewed)/wall.Seconds(), ru.Maxrss/1024, strings.SplitN(url, ":", 2)[0])
+	if renewed != *n {
+		return fmt.Errorf("renewed %d subscriptions, expected %d", renewed, *n)
 	}
 	return nil
 }

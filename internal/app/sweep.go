@@ -13,6 +13,44 @@ import (
 // chargeConcurrency is how many gateway calls a sweep makes at once.
 const chargeConcurrency = 8
 
+// SweepLanes is how many sweeps a process runs at once: while one lane
+// waits on the gateway or its own transaction, the other uses the
+// database. Claims skip locked rows, so lanes never take the same
+// subscription.
+const SweepLanes = 2
+
+// SweepAll runs lanes concurrent sweep loops of chunk subscriptions each,
+// until there is nothing due or the deadline passes, and returns how many
+// subscriptions they took. A failing lane stops the others at their next
+// chunk.
+func (a *App) SweepAll(ctx context.Context, chunk, lanes int, deadline time.Time) (int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	var total int
+	var first error
+	var wg sync.WaitGroup
+	for range max(lanes, 1) {
+		wg.Go(func() {
+			for ctx.Err() == nil && time.Now().Before(deadline) {
+				n, err := a.Sweep(ctx, chunk)
+				mu.Lock()
+				total += n
+				if err != nil && first == nil {
+					first = err
+					cancel()
+				}
+				mu.Unlock()
+				if err != nil || n < chunk {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return total, first
+}
+
 // renewal is one subscription renewed by the batched pipeline.
 type renewal struct {
 	before billing.Subscription // as claimed

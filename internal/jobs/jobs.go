@@ -66,15 +66,8 @@ func (w *SweepWorker) Timeout(*river.Job[SweepArgs]) time.Duration { return 5 * 
 
 // Work implements river.Worker.
 func (w *SweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
-	deadline := time.Now().Add(sweepBudget)
-	for time.Now().Before(deadline) {
-		n, err := w.App.Sweep(ctx, SweepChunk)
-		if err != nil {
-			return fmt.Errorf("renewal sweep: %w", err)
-		}
-		if n < SweepChunk {
-			return nil
-		}
+	if _, err := w.App.SweepAll(ctx, SweepChunk, app.SweepLanes, time.Now().Add(sweepBudget)); err != nil {
+		return fmt.Errorf("renewal sweep: %w", err)
 	}
 	return nil
 }

@@ -74,16 +74,14 @@ func TestSweep(t *testing.T) {
 			// Feb 28 15:00 UTC is the end of every first period (Jan 31 →
 			// Feb 28 in 2026). A day later, everything is due once.
 			clock.set(time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC))
-			total := 0
-			for {
-				n, err := a.Sweep(ctx, 4) // small chunks: several batches
-				require.NoError(t, err)
-				total += n
-				if n == 0 {
-					break
-				}
-			}
+			// Small chunks, two lanes at once: several batches, claimed
+			// concurrently.
+			total, err := a.SweepAll(ctx, 4, app.SweepLanes, time.Now().Add(time.Minute))
+			require.NoError(t, err)
 			require.GreaterOrEqual(t, total, 11)
+			left, err := a.Sweep(ctx, 100)
+			require.NoError(t, err)
+			require.Zero(t, left, "nothing is left due")
 
 			end := time.Date(2026, 2, 28, 15, 0, 0, 0, time.UTC)
 			for _, sub := range append(plain, discounted) {
