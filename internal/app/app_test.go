@@ -11,6 +11,7 @@ import (
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/secretbox"
 	"github.com/cuota/cuota/internal/sqlite"
 )
 
@@ -384,4 +385,34 @@ func TestAuditChain(t *testing.T) {
 	requireError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "limit")
 	_, err = a.ListAuditEntries(t.Context(), bundle.scope, -1, 10)
 	requireError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "after_seq")
+}
+
+// TestIdempotencyResponsesSealed: with a secret key, a stored response
+// (which may hold a secret shown once) is sealed at rest and replayed in
+// the clear.
+func TestIdempotencyResponsesSealed(t *testing.T) {
+	t.Parallel()
+	a, bundle := setup(t)
+	ctx := t.Context()
+	box, err := secretbox.New(secretbox.NewKey())
+	require.NoError(t, err)
+	a.SetSecretBox(box)
+
+	body := `{"id":"we_1","secret":"whsec_c2VjcmV0"}`
+	_, err = a.BeginIdempotent(ctx, bundle.scope, "k1", "h1")
+	require.NoError(t, err)
+	require.NoError(t, a.FinishIdempotent(ctx, bundle.scope, "k1", 200, []byte(body)))
+
+	var stored billing.IdempotencyRecord
+	require.NoError(t, bundle.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		stored, _, err = tx.ReserveIdempotencyKey(ctx, billing.IdempotencyRecord{Scope: bundle.scope, Key: "k1", RequestHash: "h1"})
+		return err
+	}))
+	require.NotContains(t, string(stored.ResponseBody), "whsec_", "sealed at rest")
+	require.True(t, secretbox.IsSealed(string(stored.ResponseBody)))
+
+	replay, err := a.BeginIdempotent(ctx, bundle.scope, "k1", "h1")
+	require.NoError(t, err)
+	require.Equal(t, body, string(replay.ResponseBody))
 }

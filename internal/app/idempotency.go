@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/secretbox"
 )
 
 // IdempotencyTTL is how long a stored response is replayed (DESIGN §9).
@@ -56,11 +57,52 @@ func (a *App) BeginIdempotent(ctx context.Context, s billing.Scope, key, request
 		replay = &existing
 		return nil
 	})
-	return replay, err
+	if err != nil || replay == nil {
+		return replay, err
+	}
+	body, err := a.openStoredResponse(s, key, replay.ResponseBody)
+	if err != nil {
+		return nil, err
+	}
+	replay.ResponseBody = body
+	return replay, nil
+}
+
+// Stored responses can hold secrets shown once (a webhook endpoint's
+// signing secret, a setup or checkout link): with CUOTA_SECRET_KEY they are
+// sealed at rest like every other secret, bound to their key.
+func idempotencyAD(s billing.Scope, key string) string {
+	return "idempotency_keys/" + s.MerchantID + "/" + string(s.Mode) + "/" + key
+}
+
+func (a *App) sealStoredResponse(s billing.Scope, key string, body []byte) ([]byte, error) {
+	if !a.gw.box.HasKey() {
+		return body, nil
+	}
+	sealed, err := a.gw.box.Seal(body, idempotencyAD(s, key))
+	if err != nil {
+		return nil, fmt.Errorf("seal stored response: %w", err)
+	}
+	return []byte(sealed), nil
+}
+
+func (a *App) openStoredResponse(s billing.Scope, key string, body []byte) ([]byte, error) {
+	if !secretbox.IsSealed(string(body)) {
+		return body, nil
+	}
+	plain, err := a.gw.box.Open(string(body), idempotencyAD(s, key))
+	if err != nil {
+		return nil, fmt.Errorf("open stored response of idempotency key: %w", err)
+	}
+	return plain, nil
 }
 
 // FinishIdempotent stores the response of a reserved request for replay.
 func (a *App) FinishIdempotent(ctx context.Context, s billing.Scope, key string, status int, body []byte) error {
+	body, err := a.sealStoredResponse(s, key, body)
+	if err != nil {
+		return err
+	}
 	return a.store.InTx(ctx, func(tx billing.Tx) error {
 		return tx.CompleteIdempotencyKey(ctx, s, key, status, body)
 	})
