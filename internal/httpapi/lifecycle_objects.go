@@ -239,6 +239,15 @@ func apiSnapshot(objectType string, data json.RawMessage) json.RawMessage {
 	case "refund":
 		var v billing.Refund
 		return convert(&v, func() any { return refundJSON(v) })
+	case "payment_method_setup":
+		var v billing.PaymentMethodSetup
+		return convert(&v, func() any { return paymentMethodSetupJSON(v) })
+	case "webhook_endpoint":
+		var v billing.WebhookEndpoint
+		return convert(&v, func() any { return webhookEndpointJSON(v) })
+	case "checkout_session":
+		var v billing.CheckoutSession
+		return convert(&v, func() any { return checkoutSessionJSON(v) })
 	}
 	return data
 }
