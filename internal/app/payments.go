@@ -194,9 +194,6 @@ func (a *App) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchan
 		if err := a.emit(ctx, tx, s, EventPaymentFailed, "payment", pay.ID, pay, now); err != nil {
 			return err
 		}
-		if err := a.emit(ctx, tx, s, EventInvoicePaymentFailed, "invoice", inv.ID, inv, now); err != nil {
-			return err
-		}
 		var err error
 		if subEvent, err = a.afterFailure(ctx, tx, m, pay, inv, sub, now); err != nil {
 			return err
@@ -237,8 +234,15 @@ func (a *App) applySuccess(m billing.Merchant, pay billing.Payment, inv *billing
 // without using a dunning attempt; a failed first payment expires the
 // subscription; declines start or continue dunning; hard declines and
 // exhausted retries take the merchant's final action.
+//
+// It writes invoice.payment_failed once the next attempt is decided (so the
+// event says when it is) and before the invoice is voided or marked
+// uncollectible.
 func (a *App) afterFailure(ctx context.Context, tx billing.Tx, m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (string, error) {
 	s := pay.Scope
+	failed := func() error {
+		return a.emit(ctx, tx, s, EventInvoicePaymentFailed, "invoice", inv.ID, inv, now)
+	}
 	payments, _, err := tx.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
 	if err != nil {
 		return "", fmt.Errorf("list payments of %s: %w", inv.ID, err)
@@ -258,12 +262,15 @@ func (a *App) afterFailure(ctx context.Context, tx billing.Tx, m billing.Merchan
 		if technical <= billing.MaxTechnicalRetries {
 			at := now.Add(billing.TechnicalRetryDelay(technical))
 			inv.NextAttemptAt = &at
-			return "", nil
+			return "", failed()
 		}
 		// The gateway keeps failing for reasons that are not the
 		// customer's: a system failure, handled by the merchant's policy
 		// (past_due and an alert by default), never as a decline.
 		inv.NextAttemptAt = nil
+		if err := failed(); err != nil {
+			return "", err
+		}
 		a.logger.ErrorContext(ctx, "merchant alert: payments keep failing at the gateway",
 			"merchant", s.MerchantID, "invoice", inv.ID, "subscription", sub.ID, "failures", technical)
 		if !sub.Status.Live() {
@@ -284,7 +291,11 @@ func (a *App) afterFailure(ctx context.Context, tx billing.Tx, m billing.Merchan
 			return "", err
 		}
 		sub.EndedAt = &now
-		inv.Status, inv.VoidedAt, inv.NextAttemptAt = billing.InvoiceVoid, &now, nil
+		inv.NextAttemptAt = nil
+		if err := failed(); err != nil {
+			return "", err
+		}
+		inv.Status, inv.VoidedAt = billing.InvoiceVoid, &now
 		if err := a.releaseRedemptions(ctx, tx, sub); err != nil {
 			return "", err
 		}
@@ -306,9 +317,12 @@ func (a *App) afterFailure(ctx context.Context, tx billing.Tx, m billing.Merchan
 	}
 	if retry {
 		inv.NextAttemptAt = &next
-		return event, nil
+		return event, failed()
 	}
 	inv.NextAttemptAt = nil
+	if err := failed(); err != nil {
+		return "", err
+	}
 	if sub.Status == billing.SubscriptionPastDue {
 		if err := a.transition(sub, billing.SubEventRetriesExhausted, m.Settings); err != nil {
 			return "", err

@@ -1,6 +1,7 @@
 package scenario_test
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -200,4 +201,22 @@ func (h *harness) eventsSince(n int) []string {
 	all := h.eventTypes()
 	require.GreaterOrEqual(h.t, len(all), n)
 	return slices.Clone(all[n:])
+}
+
+// lastInvoiceEvent decodes the invoice of the newest event of type typ
+// (about invoiceID, or any invoice when it is "").
+func (h *harness) lastInvoiceEvent(typ, invoiceID string) billing.Invoice {
+	h.t.Helper()
+	evs := h.events()
+	for i := len(evs) - 1; i >= 0; i-- {
+		e := evs[i]
+		if e.Type != typ || (invoiceID != "" && e.ObjectID != invoiceID) {
+			continue
+		}
+		var inv billing.Invoice
+		require.NoError(h.t, json.Unmarshal(e.Data, &inv))
+		return inv
+	}
+	h.t.Fatalf("no %s event about %q", typ, invoiceID)
+	return billing.Invoice{}
 }

@@ -366,10 +366,17 @@ func scenarioDunningExhausted(t *testing.T, h *harness) {
 		require.NotNil(t, invs[1].NextAttemptAt, "after failure %d", k)
 		require.Equal(t, fails[k], invs[1].NextAttemptAt.UTC(), "retry after failure %d", k)
 		h.requireSub(sub.ID, subState{Status: billing.SubscriptionPastDue, Cycle: 2, PeriodStart: t1, PeriodEnd: t2, NextActionAt: &fails[k]})
+		// The event says when the next attempt is, as the invoice does.
+		got := h.lastInvoiceEvent(evInvFailed, invs[1].ID)
+		require.NotNil(t, got.NextAttemptAt, "invoice.payment_failed after failure %d", k)
+		require.Equal(t, fails[k], got.NextAttemptAt.UTC(), "invoice.payment_failed after failure %d", k)
 	}
 
 	// The fifth attempt fails: retries exhausted.
 	h.advanceTo(fails[4])
+	last := h.lastInvoiceEvent(evInvFailed, "")
+	require.Nil(t, last.NextAttemptAt, "no retry after the last failure")
+	require.Equal(t, billing.InvoiceOpen, last.Status, "payment_failed comes before uncollectible")
 	final := inv{Number: number(2), Status: billing.InvoiceUncollectible, Reason: billing.ReasonSubscriptionCycle,
 		Start: t1, End: t2, Subtotal: 5000, Total: 5000}
 	for _, at := range fails {
