@@ -17,6 +17,7 @@ import (
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/flowgw"
 	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/gateway/stripegw"
 	"github.com/cuota/cuota/internal/postgres"
 	"github.com/cuota/cuota/internal/secretbox"
 	"github.com/cuota/cuota/internal/sqlite"
@@ -137,6 +138,7 @@ type env struct {
 	store  store
 	app    *app.App
 	flow   *flowgw.Adapter
+	stripe *stripegw.Adapter
 	logger *slog.Logger
 }
 
@@ -166,9 +168,13 @@ func openEnv(ctx context.Context, getenv func(string) string, stderr io.Writer) 
 		Credentials: func(ctx context.Context, sc billing.Scope) (billing.GatewayCredentials, error) {
 			return a.GatewayCredentials(ctx, sc, billing.GatewayFlow)
 		}})
+	stripeGW := stripegw.New(stripegw.Options{Store: s, Logger: logger,
+		Credentials: func(ctx context.Context, sc billing.Scope) (billing.GatewayCredentials, error) {
+			return a.GatewayCredentials(ctx, sc, billing.GatewayStripe)
+		}})
 	// The sim gateway refuses live mode itself.
-	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(s, time.Now), billing.GatewayFlow: flowGW})
-	return &env{cfg: cfg, store: s, app: a, flow: flowGW, logger: logger}, nil
+	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(s, time.Now), billing.GatewayFlow: flowGW, billing.GatewayStripe: stripeGW})
+	return &env{cfg: cfg, store: s, app: a, flow: flowGW, stripe: stripeGW, logger: logger}, nil
 }
 
 // newFlagSet returns a flag set that prints its usage to stderr and returns

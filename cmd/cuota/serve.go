@@ -78,6 +78,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux.Handle("/pricing/", pages)  // pricing tables (publishable keys)
 	mux.Handle("/portal/", pages)   // customer portal
 	(&webhookin.Flow{Refunds: e.flow, App: e.app, Logger: e.logger}).Register(mux)
+	(&webhookin.Stripe{Gateway: e.stripe, App: e.app, Logger: e.logger}).Register(mux)
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

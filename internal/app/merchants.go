@@ -22,6 +22,16 @@ type CreateMerchantParams struct {
 
 // CreateMerchant creates a merchant and the head of its audit chain.
 func (a *App) CreateMerchant(ctx context.Context, p CreateMerchantParams) (billing.Merchant, error) {
+	m, err := a.newMerchant(billing.NewID(billing.PrefixMerchant, a.Now()), p)
+	if err != nil {
+		return billing.Merchant{}, err
+	}
+	err = a.store.InTx(ctx, func(tx billing.Tx) error { return a.writeMerchant(ctx, tx, m) })
+	return m, err
+}
+
+// newMerchant validates p and builds the merchant with id.
+func (a *App) newMerchant(id string, p CreateMerchantParams) (billing.Merchant, error) {
 	if p.Timezone == "" {
 		p.Timezone = "UTC"
 	}
@@ -36,22 +46,21 @@ func (a *App) CreateMerchant(ctx context.Context, p CreateMerchantParams) (billi
 	if err := v.err(); err != nil {
 		return billing.Merchant{}, err
 	}
-	now := a.Now()
-	m := billing.Merchant{
-		ID:            billing.NewID(billing.PrefixMerchant, now),
+	return billing.Merchant{
+		ID:            id,
 		Name:          p.Name,
 		Timezone:      p.Timezone,
 		Locale:        p.Locale,
 		InvoicePrefix: invoicePrefix(p.Name),
-		Created:       now,
+		Created:       a.Now(),
+	}, nil
+}
+
+func (a *App) writeMerchant(ctx context.Context, tx billing.Tx, m billing.Merchant) error {
+	if err := tx.CreateMerchant(ctx, m); err != nil {
+		return fmt.Errorf("create merchant: %w", err)
 	}
-	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		if err := tx.CreateMerchant(ctx, m); err != nil {
-			return fmt.Errorf("create merchant: %w", err)
-		}
-		return a.audit(ctx, tx, change{merchantID: m.ID, action: "merchant.create", objectType: "merchant", objectID: m.ID, after: m})
-	})
-	return m, err
+	return a.audit(ctx, tx, change{merchantID: m.ID, action: "merchant.create", objectType: "merchant", objectID: m.ID, after: m})
 }
 
 // invoicePrefix derives a short upper-case prefix from a merchant's name.
@@ -95,32 +104,44 @@ func HashAPIKey(secret string) string {
 // CreateAPIKey creates a secret key for a merchant and mode. The secret is
 // returned once and only its hash is stored.
 func (a *App) CreateAPIKey(ctx context.Context, merchantID string, mode billing.Mode) (billing.APIKey, string, error) {
+	k, secret, err := a.newAPIKey(merchantID, mode)
+	if err != nil {
+		return billing.APIKey{}, "", err
+	}
+	err = a.store.InTx(ctx, func(tx billing.Tx) error {
+		if _, err := tx.GetMerchant(ctx, merchantID); err != nil {
+			return notFound(err, "merchant", merchantID)
+		}
+		return a.writeAPIKey(ctx, tx, k)
+	})
+	if err != nil {
+		return billing.APIKey{}, "", err
+	}
+	return k, secret, nil
+}
+
+// newAPIKey makes a key and its secret (shown once; only its hash is kept).
+func (a *App) newAPIKey(merchantID string, mode billing.Mode) (billing.APIKey, string, error) {
 	if !mode.Valid() {
 		return billing.APIKey{}, "", billing.Invalid("mode", billing.CodeParameterInvalid, "mode must be test or live")
 	}
 	secret := "sk_" + string(mode) + "_" + rand.Text() + rand.Text()[:6]
 	now := a.Now()
-	k := billing.APIKey{
+	return billing.APIKey{
 		ID:         billing.NewID(billing.PrefixAPIKey, now),
 		MerchantID: merchantID,
 		Mode:       mode,
 		Hash:       HashAPIKey(secret),
 		Redacted:   secret[:len("sk_"+string(mode)+"_")] + "…" + secret[len(secret)-4:],
 		Created:    now,
+	}, secret, nil
+}
+
+func (a *App) writeAPIKey(ctx context.Context, tx billing.Tx, k billing.APIKey) error {
+	if err := tx.CreateAPIKey(ctx, k); err != nil {
+		return fmt.Errorf("create api key: %w", err)
 	}
-	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		if _, err := tx.GetMerchant(ctx, merchantID); err != nil {
-			return notFound(err, "merchant", merchantID)
-		}
-		if err := tx.CreateAPIKey(ctx, k); err != nil {
-			return fmt.Errorf("create api key: %w", err)
-		}
-		return a.audit(ctx, tx, change{merchantID: merchantID, mode: mode, action: "api_key.create", objectType: "api_key", objectID: k.ID, after: k})
-	})
-	if err != nil {
-		return billing.APIKey{}, "", err
-	}
-	return k, secret, nil
+	return a.audit(ctx, tx, change{merchantID: k.MerchantID, mode: k.Mode, action: "api_key.create", objectType: "api_key", objectID: k.ID, after: k})
 }
 
 // RevokeAPIKey revokes a key; later requests with it get 401.
@@ -178,18 +199,43 @@ func (a *App) Authenticate(ctx context.Context, secret string) (billing.APIKey, 
 	return k, nil
 }
 
+// BootstrapMerchantID is the id of the merchant serve creates on an empty
+// database.
+const BootstrapMerchantID = billing.PrefixMerchant + "default"
+
 // Bootstrap creates a default merchant with a test-mode key when the
 // database has no merchant yet, so a fresh `cuota serve` is usable at once.
 // It returns the secret, or "" when merchants already existed.
 func (a *App) Bootstrap(ctx context.Context) (billing.Merchant, string, error) {
-	ms, err := a.ListMerchants(ctx)
-	if err != nil || len(ms) > 0 {
-		return billing.Merchant{}, "", err
-	}
-	m, err := a.CreateMerchant(ctx, CreateMerchantParams{Name: "Default merchant"})
+	// One transaction and a fixed id: two processes starting at once on an
+	// empty database cannot both create a merchant (the second one's insert
+	// fails on the id and it finds the first one's merchant).
+	m, err := a.newMerchant(BootstrapMerchantID, CreateMerchantParams{Name: "Default merchant"})
 	if err != nil {
 		return billing.Merchant{}, "", err
 	}
-	_, secret, err := a.CreateAPIKey(ctx, m.ID, billing.ModeTest)
-	return m, secret, err
+	k, secret, err := a.newAPIKey(m.ID, billing.ModeTest)
+	if err != nil {
+		return billing.Merchant{}, "", err
+	}
+	created := false
+	err = a.store.InTx(ctx, func(tx billing.Tx) error {
+		ms, err := tx.ListMerchants(ctx)
+		if err != nil || len(ms) > 0 {
+			return err
+		}
+		if err := a.writeMerchant(ctx, tx, m); err != nil {
+			return err
+		}
+		created = true
+		return a.writeAPIKey(ctx, tx, k)
+	})
+	var uv *billing.ErrUniqueViolation
+	if errors.As(err, &uv) {
+		return billing.Merchant{}, "", nil // another process bootstrapped first
+	}
+	if err != nil || !created {
+		return billing.Merchant{}, "", err
+	}
+	return m, secret, nil
 }

@@ -153,7 +153,7 @@ var webhookEventTypes = []string{
 	EventPaymentMethodAttached,
 	"payment_method_setup." + billing.SetupSucceeded, "payment_method_setup." + billing.SetupFailed,
 	"refund." + billing.RefundPending, "refund." + billing.RefundSucceeded, "refund." + billing.RefundFailed,
-	EventWebhookEndpointDisabled,
+	EventWebhookEndpointDisabled, EventCheckoutSessionCompleted, EventChargeDisputeCreated,
 }
 
 // WebhookEventTypes returns every event type an endpoint can subscribe to.

@@ -29,6 +29,7 @@ import (
 
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/flow"
+	"github.com/cuota/cuota/internal/gateway/gwref"
 )
 
 // CredentialsFunc returns a scope's Flow credentials (app.GatewayCredentials
@@ -53,9 +54,10 @@ type Options struct {
 // Adapter is the Flow gateway (billing.Gateway, billing.SetupGateway,
 // billing.CredentialChecker).
 type Adapter struct {
-	opts     Options
-	mu       sync.Mutex
-	breakers map[billing.Scope]*breaker
+	opts      Options
+	customers *gwref.Customers
+	mu        sync.Mutex
+	breakers  map[billing.Scope]*breaker
 }
 
 // New returns a Flow adapter.
@@ -66,7 +68,8 @@ func New(o Options) *Adapter {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Adapter{opts: o, breakers: map[billing.Scope]*breaker{}}
+	return &Adapter{opts: o, breakers: map[billing.Scope]*breaker{},
+		customers: &gwref.Customers{Store: o.Store, Gateway: billing.GatewayFlow, TTL: customerReservationTTL, Now: o.Now, Logger: o.Logger}}
 }
 
 // Name implements billing.Gateway.
@@ -420,69 +423,21 @@ func (a *Adapter) FinishSetup(ctx context.Context, st billing.PaymentMethodSetup
 
 // storedCustomer returns the recorded Flow customer id of a customer.
 func (a *Adapter) storedCustomer(ctx context.Context, s billing.Scope, customerID string) (string, error) {
-	var id string
-	err := a.opts.Store.InTx(ctx, func(tx billing.Tx) error {
-		gc, err := tx.GetGatewayCustomer(ctx, s, customerID, billing.GatewayFlow)
-		id = gc.GatewayCustomerID
-		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("flow: customer of %s: %w", customerID, err)
-	}
-	return id, nil
+	return a.customers.Stored(ctx, s, customerID)
 }
 
 // ensureCustomer returns the customer's Flow customer id, creating the
-// Flow customer once: the local row is reserved before Flow is called, so
-// concurrent callers wait for the one that reserved it instead of creating
-// a second one.
+// Flow customer once through the local reservation (gwref): concurrent
+// callers wait for the one that reserved it instead of creating a second
+// one.
 func (a *Adapter) ensureCustomer(ctx context.Context, cl *flow.Client, s billing.Scope, cus billing.Customer) (string, error) {
-	wait := 50 * time.Millisecond
-	for {
-		now := a.opts.Now().UTC().Truncate(time.Microsecond)
-		var row billing.GatewayCustomer
-		mine := false
-		err := a.opts.Store.InTx(ctx, func(tx billing.Tx) error {
-			var inserted bool
-			var err error
-			row, inserted, err = tx.ReserveGatewayCustomer(ctx, billing.GatewayCustomer{Scope: s, CustomerID: cus.ID,
-				Gateway: billing.GatewayFlow, Created: now, Updated: now})
-			if err != nil || row.GatewayCustomerID != "" || inserted {
-				mine = inserted
-				return err
-			}
-			if now.Sub(row.Updated) < customerReservationTTL {
-				return nil // someone else is creating it: wait below
-			}
-			// The reservation's owner is gone: take it over.
-			taken := row
-			taken.Updated = now
-			if mine, err = tx.UpdateGatewayCustomer(ctx, taken, row.Updated); mine {
-				row = taken
-			}
-			return err
-		})
-		if err != nil {
-			return "", fmt.Errorf("flow: reserve customer of %s: %w", cus.ID, err)
-		}
-		if row.GatewayCustomerID != "" {
-			return row.GatewayCustomerID, nil
-		}
-		if mine {
-			return a.createCustomer(ctx, cl, row, cus)
-		}
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("flow: wait for the customer of %s: %w", cus.ID, ctx.Err())
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, time.Second)
-	}
+	return a.customers.Ensure(ctx, s, cus.ID, func(ctx context.Context) (string, error) {
+		return a.createCustomer(ctx, cl, cus)
+	})
 }
 
-// createCustomer creates the Flow customer of a reservation we own and
-// records its id.
-func (a *Adapter) createCustomer(ctx context.Context, cl *flow.Client, row billing.GatewayCustomer, cus billing.Customer) (string, error) {
+// createCustomer creates the Flow customer of a reservation we own.
+func (a *Adapter) createCustomer(ctx context.Context, cl *flow.Client, cus billing.Customer) (string, error) {
 	name := cus.Name
 	if name == "" {
 		name = cus.Email
@@ -495,31 +450,7 @@ func (a *Adapter) createCustomer(ctx context.Context, cl *flow.Client, row billi
 		}
 		return "", a.unavailable("create the customer", err)
 	}
-	set := row
-	set.GatewayCustomerID, set.Updated = c.CustomerID.String(), a.opts.Now().UTC().Truncate(time.Microsecond)
-	var got billing.GatewayCustomer
-	err = a.opts.Store.InTx(ctx, func(tx billing.Tx) error {
-		ok, err := tx.UpdateGatewayCustomer(ctx, set, row.Updated)
-		if err != nil || ok {
-			got = set
-			return err
-		}
-		// Our reservation was taken over while Flow was slow: the other
-		// request's customer wins; ours stays unused at Flow.
-		got, err = tx.GetGatewayCustomer(ctx, row.Scope, row.CustomerID, billing.GatewayFlow)
-		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("flow: record customer of %s: %w", cus.ID, err)
-	}
-	if got.GatewayCustomerID == "" {
-		return "", fmt.Errorf("flow: customer of %s is still being created elsewhere", cus.ID)
-	}
-	if got.GatewayCustomerID != set.GatewayCustomerID {
-		a.opts.Logger.WarnContext(ctx, "flow customer created twice; the other one is kept", "customer", cus.ID,
-			"kept", got.GatewayCustomerID, "unused", set.GatewayCustomerID)
-	}
-	return got.GatewayCustomerID, nil
+	return c.CustomerID.String(), nil
 }
 
 // ErrUnavailable is returned, before anything is sent, while a merchant's

@@ -1,0 +1,154 @@
+// Package gwref keeps the local references from cuota's customers to their
+// customers on a gateway (the gateway_customers table), so that each
+// cuota customer gets exactly one customer on each gateway, however many
+// requests ask for it at once and whatever crashes in between.
+//
+// The rule (DESIGN §8, "record before you act"): a row is reserved in the
+// store before the gateway is called. The request that inserted the
+// reservation creates the gateway customer and records its id; concurrent
+// requests wait for it. A reservation older than the TTL is taken to belong
+// to a crashed creator and is taken over (compare and set on Updated).
+package gwref
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// DefaultTTL is how long a reservation keeps others waiting for its
+// creator before they take it over.
+const DefaultTTL = 45 * time.Second
+
+// Customers reserves and records one gateway's customers.
+type Customers struct {
+	Store   billing.Store
+	Gateway string // billing.GatewayFlow, billing.GatewayStripe…
+	// TTL is DefaultTTL when 0.
+	TTL    time.Duration
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// CreateFunc creates the gateway customer of a reservation the caller owns
+// and returns the gateway's id for it.
+type CreateFunc func(ctx context.Context) (string, error)
+
+func (c *Customers) now() time.Time {
+	if c.Now == nil {
+		return time.Now().UTC().Truncate(time.Microsecond)
+	}
+	return c.Now().UTC().Truncate(time.Microsecond)
+}
+
+func (c *Customers) logger() *slog.Logger {
+	if c.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.Logger
+}
+
+// Ensure returns the gateway customer id of cuota customer customerID,
+// calling create at most once per reservation: the local row is reserved
+// before the gateway is called, so concurrent callers wait for the one
+// that reserved it instead of creating a second customer.
+func (c *Customers) Ensure(ctx context.Context, s billing.Scope, customerID string, create CreateFunc) (string, error) {
+	ttl := c.TTL
+	if ttl == 0 {
+		ttl = DefaultTTL
+	}
+	wait := 50 * time.Millisecond
+	for {
+		now := c.now()
+		var row billing.GatewayCustomer
+		mine := false
+		err := c.Store.InTx(ctx, func(tx billing.Tx) error {
+			var inserted bool
+			var err error
+			row, inserted, err = tx.ReserveGatewayCustomer(ctx, billing.GatewayCustomer{Scope: s, CustomerID: customerID,
+				Gateway: c.Gateway, Created: now, Updated: now})
+			if err != nil || row.GatewayCustomerID != "" || inserted {
+				mine = inserted
+				return err
+			}
+			if now.Sub(row.Updated) < ttl {
+				return nil // someone else is creating it: wait below
+			}
+			// The reservation's owner is gone: take it over.
+			taken := row
+			taken.Updated = now
+			if mine, err = tx.UpdateGatewayCustomer(ctx, taken, row.Updated); mine {
+				row = taken
+			}
+			return err
+		})
+		if err != nil {
+			return "", fmt.Errorf("%s: reserve customer of %s: %w", c.Gateway, customerID, err)
+		}
+		if row.GatewayCustomerID != "" {
+			return row.GatewayCustomerID, nil
+		}
+		if mine {
+			return c.record(ctx, row, create)
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("%s: wait for the customer of %s: %w", c.Gateway, customerID, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
+// record creates the gateway customer of a reservation we own and records
+// its id. When the reservation was taken over meanwhile, the other
+// request's customer wins.
+func (c *Customers) record(ctx context.Context, row billing.GatewayCustomer, create CreateFunc) (string, error) {
+	id, err := create(ctx)
+	if err != nil {
+		return "", err
+	}
+	set := row
+	set.GatewayCustomerID, set.Updated = id, c.now()
+	var got billing.GatewayCustomer
+	err = c.Store.InTx(ctx, func(tx billing.Tx) error {
+		ok, err := tx.UpdateGatewayCustomer(ctx, set, row.Updated)
+		if err != nil || ok {
+			got = set
+			return err
+		}
+		// Our reservation was taken over while the gateway was slow: the
+		// other request's customer wins; ours stays unused at the gateway.
+		got, err = tx.GetGatewayCustomer(ctx, row.Scope, row.CustomerID, c.Gateway)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("%s: record customer of %s: %w", c.Gateway, row.CustomerID, err)
+	}
+	if got.GatewayCustomerID == "" {
+		return "", fmt.Errorf("%s: customer of %s is still being created elsewhere", c.Gateway, row.CustomerID)
+	}
+	if got.GatewayCustomerID != set.GatewayCustomerID {
+		c.logger().WarnContext(ctx, "gateway customer created twice; the other one is kept", "gateway", c.Gateway,
+			"customer", row.CustomerID, "kept", got.GatewayCustomerID, "unused", set.GatewayCustomerID)
+	}
+	return got.GatewayCustomerID, nil
+}
+
+// Stored returns the recorded gateway customer id of a customer ("" while
+// it is only reserved). A customer without a row is billing.ErrNotFound.
+func (c *Customers) Stored(ctx context.Context, s billing.Scope, customerID string) (string, error) {
+	var id string
+	err := c.Store.InTx(ctx, func(tx billing.Tx) error {
+		gc, err := tx.GetGatewayCustomer(ctx, s, customerID, c.Gateway)
+		id = gc.GatewayCustomerID
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("%s: customer of %s: %w", c.Gateway, customerID, err)
+	}
+	return id, nil
+}
