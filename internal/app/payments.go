@@ -124,7 +124,19 @@ func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string,
 			pay.FailureClass, pay.FailureCode, pay.FailureMessage = res.FailureClass, res.FailureCode, res.FailureMessage
 		}
 		if pay.Status == billing.PaymentPending {
-			return nil // asynchronous: the gateway's notification settles it
+			// Asynchronous: the gateway's notification (or a later lookup)
+			// settles it. What the gateway said meanwhile (its reference,
+			// why it waits, e.g. authentication_required) is kept; Updated
+			// stays, as it is the base of the reconciliation backoff.
+			if before.Status != billing.PaymentPending || (pay.GatewayRef == before.GatewayRef && pay.FailureCode == before.FailureCode &&
+				pay.FailureMessage == before.FailureMessage) {
+				return nil
+			}
+			if err := tx.UpdatePayment(ctx, pay); err != nil {
+				return fmt.Errorf("update payment %s: %w", pay.ID, err)
+			}
+			return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment.pending",
+				objectType: "payment", objectID: pay.ID, before: before, after: pay})
 		}
 		if before.Status == billing.PaymentUnknown && pay.Status == billing.PaymentUnknown {
 			// Still unknown: the backoff grows with the time since the

@@ -217,6 +217,8 @@ func TestStripeWebhookSettlesAsyncPayments(t *testing.T) {
 	require.Equal(t, billing.PaymentPending, pay.Status)
 	pi := e.fake.IntentByKey(pay.IdempotencyKey)
 	require.NotEmpty(t, pi)
+	require.Equal(t, pi, pay.GatewayRef, "the pending payment keeps Stripe's reference")
+	require.Equal(t, "authentication_required", pay.FailureCode, "and why it waits")
 
 	// A payment_intent event before anything changed at Stripe: nothing.
 	e.send(t, "payment_intent.requires_action", pi)
