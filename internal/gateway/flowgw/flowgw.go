@@ -24,10 +24,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/gateway/breaker"
 	"github.com/cuota/cuota/internal/gateway/flow"
 	"github.com/cuota/cuota/internal/gateway/gwref"
 )
@@ -56,8 +56,7 @@ type Options struct {
 type Adapter struct {
 	opts      Options
 	customers *gwref.Customers
-	mu        sync.Mutex
-	breakers  map[billing.Scope]*breaker
+	breakers  *breaker.Set
 }
 
 // New returns a Flow adapter.
@@ -68,7 +67,7 @@ func New(o Options) *Adapter {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Adapter{opts: o, breakers: map[billing.Scope]*breaker{},
+	return &Adapter{opts: o, breakers: breaker.New(o.Now),
 		customers: &gwref.Customers{Store: o.Store, Gateway: billing.GatewayFlow, TTL: customerReservationTTL, Now: o.Now, Logger: o.Logger}}
 }
 
@@ -192,8 +191,7 @@ func (a *Adapter) Charge(ctx context.Context, r billing.ChargeRequest) (billing.
 	if r.IdempotencyKey == "" || r.Amount <= 0 {
 		return billing.ChargeResult{}, billing.Invalid("amount", billing.CodeAmountInvalid, "a Flow charge needs an idempotency key and a positive amount")
 	}
-	br := a.breaker(r.Scope)
-	if err := br.allow(a.opts.Now()); err != nil {
+	if err := a.breakers.Allow(r.Scope); err != nil {
 		return billing.ChargeResult{}, err // nothing sent: a technical failure, retried later
 	}
 	cl, err := a.client(ctx, r.Scope)
@@ -202,7 +200,7 @@ func (a *Adapter) Charge(ctx context.Context, r billing.ChargeRequest) (billing.
 	}
 	st, err := cl.Charge(ctx, flow.ChargeRequest{CustomerID: r.PaymentMethod.Token, CommerceOrder: r.IdempotencyKey,
 		Subject: subject(r.Description), Amount: r.Amount, Currency: Currency})
-	br.record(a.opts.Now(), err)
+	a.breakers.Record(r.Scope, unanswered(err))
 	if err != nil {
 		if flow.IsOutcomeUnknown(err) {
 			return billing.ChargeResult{}, fmt.Errorf("flow: charge %s: %w: %w", r.IdempotencyKey, billing.ErrOutcomeUnknown, err)
@@ -375,7 +373,7 @@ func (a *Adapter) CallbackURL(s billing.Scope, kind string) string {
 // StartSetup registers a card: the customer's Flow customer (created first,
 // if needed) and customer/register, whose page the browser goes to.
 func (a *Adapter) StartSetup(ctx context.Context, r billing.SetupRequest) (billing.SetupStart, error) {
-	if err := a.breaker(r.Scope).allow(a.opts.Now()); err != nil {
+	if err := a.breakers.Allow(r.Scope); err != nil {
 		return billing.SetupStart{}, err
 	}
 	cl, err := a.client(ctx, r.Scope)
@@ -387,7 +385,7 @@ func (a *Adapter) StartSetup(ctx context.Context, r billing.SetupRequest) (billi
 		return billing.SetupStart{}, err
 	}
 	resp, err := cl.RegisterCustomer(ctx, fcID, r.ReturnURL)
-	a.breaker(r.Scope).record(a.opts.Now(), err)
+	a.breakers.Record(r.Scope, unanswered(err))
 	if err != nil {
 		return billing.SetupStart{}, a.unavailable("start the card registration", err)
 	}
@@ -455,61 +453,17 @@ func (a *Adapter) createCustomer(ctx context.Context, cl *flow.Client, cus billi
 
 // ErrUnavailable is returned, before anything is sent, while a merchant's
 // Flow circuit breaker is open.
-var ErrUnavailable = errors.New("flow: unavailable (circuit open after repeated failures)")
-
-// Breaker settings: after breakerThreshold calls in a row that got no usable
-// answer, calls fail at once for breakerCooldown; then one call is let
-// through to test Flow again.
-const (
-	breakerThreshold = 5
-	breakerCooldown  = 30 * time.Second
-)
-
-// breaker is one merchant gateway's circuit breaker.
-type breaker struct {
-	mu        sync.Mutex
-	failures  int
-	openUntil time.Time
-}
-
-func (a *Adapter) breaker(s billing.Scope) *breaker {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	b, ok := a.breakers[s]
-	if !ok {
-		b = &breaker{}
-		a.breakers[s] = b
-	}
-	return b
-}
+var ErrUnavailable = breaker.ErrOpen
 
 // Available reports whether a scope's Flow calls are going through (its
 // breaker is closed), for failover decisions.
-func (a *Adapter) Available(s billing.Scope) bool { return a.breaker(s).allow(a.opts.Now()) == nil }
+func (a *Adapter) Available(s billing.Scope) bool { return a.breakers.Available(s) }
 
-func (b *breaker) allow(now time.Time) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if now.Before(b.openUntil) {
-		return ErrUnavailable
-	}
-	return nil
-}
-
-// record counts a call's outcome: only answers that never came (timeouts,
-// 5xx, dropped connections) count against Flow.
-func (b *breaker) record(now time.Time, err error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+// unanswered reports whether a Flow call got no usable answer (a timeout,
+// a 5xx, a dropped connection): only those count against Flow.
+func unanswered(err error) bool {
 	var ce *flow.CallError
-	if err == nil || !(flow.IsOutcomeUnknown(err) || errors.As(err, &ce)) {
-		b.failures, b.openUntil = 0, time.Time{}
-		return
-	}
-	b.failures++
-	if b.failures >= breakerThreshold {
-		b.openUntil = now.Add(breakerCooldown)
-	}
+	return err != nil && (flow.IsOutcomeUnknown(err) || errors.As(err, &ce))
 }
 
 // SupportsCurrency implements billing.CurrencyGateway: Flow takes CLP.

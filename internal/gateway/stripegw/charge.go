@@ -68,6 +68,9 @@ func (a *Adapter) Charge(ctx context.Context, r billing.ChargeRequest) (billing.
 	if err != nil {
 		return billing.ChargeResult{}, err
 	}
+	if err := a.breakers.Allow(r.Scope); err != nil {
+		return billing.ChargeResult{}, err // nothing sent: a technical failure, retried later
+	}
 	cl, err := a.client(ctx, r.Scope)
 	if err != nil {
 		return billing.ChargeResult{}, err
@@ -98,8 +101,12 @@ func (a *Adapter) Charge(ctx context.Context, r billing.ChargeRequest) (billing.
 	ctx, tr := withTrace(ctx)
 	pi, err := cl.V1PaymentIntents.Create(ctx, p)
 	if err != nil {
-		return chargeError(r.IdempotencyKey, err, tr)
+		res, cerr := chargeError(r.IdempotencyKey, err, tr)
+		// Only calls without a usable answer count against Stripe.
+		a.breakers.Record(r.Scope, errors.Is(cerr, billing.ErrOutcomeUnknown))
+		return res, cerr
 	}
+	a.breakers.Record(r.Scope, false)
 	return intentResult(pi), nil
 }
 

@@ -49,6 +49,9 @@ func (a *Adapter) ensureCustomer(ctx context.Context, cl *stripe.Client, s billi
 // as token; cancel sends it to the merchant's return_url with status
 // pending (the setup stays open until it expires).
 func (a *Adapter) StartSetup(ctx context.Context, r billing.SetupRequest) (billing.SetupStart, error) {
+	if err := a.breakers.Allow(r.Scope); err != nil {
+		return billing.SetupStart{}, err // the app answers 503 and names another gateway
+	}
 	cl, err := a.client(ctx, r.Scope)
 	if err != nil {
 		return billing.SetupStart{}, err

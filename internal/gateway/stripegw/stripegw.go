@@ -37,6 +37,7 @@ import (
 	"github.com/stripe/stripe-go/v86"
 
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/gateway/breaker"
 	"github.com/cuota/cuota/internal/gateway/gwref"
 )
 
@@ -105,9 +106,14 @@ type Options struct {
 type Adapter struct {
 	opts      Options
 	customers *gwref.Customers
+	breakers  *breaker.Set
 	mu        sync.Mutex
 	clients   map[string]*stripe.Client
 }
+
+// Available reports whether a scope's Stripe calls are going through (its
+// circuit breaker is closed), for failover decisions.
+func (a *Adapter) Available(s billing.Scope) bool { return a.breakers.Available(s) }
 
 // New returns a Stripe adapter.
 func New(o Options) *Adapter {
@@ -132,7 +138,7 @@ func New(o Options) *Adapter {
 	if o.ActionWindow <= 0 {
 		o.ActionWindow = DefaultActionWindow
 	}
-	return &Adapter{opts: o, clients: map[string]*stripe.Client{},
+	return &Adapter{opts: o, clients: map[string]*stripe.Client{}, breakers: breaker.New(o.Now),
 		customers: &gwref.Customers{Store: o.Store, Gateway: billing.GatewayStripe, Now: o.Now, Logger: o.Logger}}
 }
 

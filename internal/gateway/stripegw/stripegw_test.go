@@ -3,6 +3,7 @@ package stripegw_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/stripe/stripe-go/v86"
 
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/gateway/breaker"
 	"github.com/cuota/cuota/internal/gateway/stripegw"
 	"github.com/cuota/cuota/internal/gateway/stripegw/stripefake"
 	"github.com/cuota/cuota/internal/sqlite"
@@ -581,4 +583,23 @@ func TestSupportsCurrency(t *testing.T) {
 	for _, c := range []string{"CLF", "UYW", "XXX", ""} {
 		require.False(t, gw.SupportsCurrency(c), c)
 	}
+}
+
+// TestCircuitBreaker: after repeated charges without an answer, charges
+// fail at once, before anything is sent, and the adapter says it is
+// unavailable; declines are answers and never open it.
+func TestCircuitBreaker(t *testing.T) {
+	b := setup(t)
+	visa := b.saved(t, stripefake.CardVisa)
+	b.fake.FaultNext("/v1/payment_intents", breaker.Threshold, stripefake.FaultServerErrorBefore)
+	for i := range breaker.Threshold {
+		_, err := b.charge(t, visa, fmt.Sprintf("in_brk%d-1", i), 1000, "USD")
+		require.ErrorIs(t, err, billing.ErrOutcomeUnknown)
+	}
+	require.False(t, b.gw.Available(b.scope))
+	_, err := b.charge(t, visa, "in_open-1", 1000, "USD")
+	require.ErrorIs(t, err, breaker.ErrOpen)
+	require.NotErrorIs(t, err, billing.ErrOutcomeUnknown, "nothing was sent: not unknown")
+	require.Empty(t, b.fake.Charges("in_open-1"))
+	require.True(t, b.gw.Available(billing.Scope{MerchantID: "mch_other", Mode: billing.ModeTest}), "one breaker per merchant gateway")
 }
