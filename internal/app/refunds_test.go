@@ -97,3 +97,42 @@ func TestReconcileRefunds(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, settled, "nothing left")
 }
+
+// otherGateway stands for a second configured gateway (Stripe) in
+// failover tests: it only has a name.
+type otherGateway struct{ billing.Gateway }
+
+func (otherGateway) Name() string { return billing.GatewayStripe }
+
+// TestSetupFailsOverWhenFlowIsDown: a card setup Flow cannot start is a
+// 503 gateway_unavailable naming the merchant's other configured gateway,
+// and the setup ends failed; nothing pretends to have worked.
+func TestSetupFailsOverWhenFlowIsDown(t *testing.T) {
+	a, b := setup(t)
+	ctx := t.Context()
+	sim := flowsim.New(flowsim.Options{})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	t.Cleanup(sim.Close)
+	sim.SetBaseURL(srv.URL)
+	a.SetPublicURL("http://127.0.0.1:1")
+	gw := flowgw.New(flowgw.Options{Store: b.store, PublicURL: a.PublicURL, Now: b.clock.Now,
+		Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
+			return a.GatewayCredentials(ctx, s, billing.GatewayFlow)
+		}})
+	a.SetGateways(app.Gateways{billing.GatewayFlow: gw, billing.GatewayStripe: otherGateway{}})
+	_, err := a.SetGatewayConfig(ctx, b.scope, billing.GatewayFlow, billing.GatewayCredentials{APIKey: sim.APIKey(),
+		Secret: sim.Secret(), BaseURL: srv.URL + "/api"})
+	require.NoError(t, err)
+	_, err = a.SetGatewayConfig(ctx, b.scope, billing.GatewayStripe, billing.GatewayCredentials{APIKey: "sk_test_other"})
+	require.NoError(t, err)
+
+	email := "rosa@example.cl"
+	cus, err := a.CreateCustomer(ctx, b.scope, app.CustomerParams{Email: &email})
+	require.NoError(t, err)
+	sim.FailNext(1, 503)
+	_, _, err = a.CreateSetup(ctx, b.scope, cus.ID, app.CreateSetupParams{Gateway: billing.GatewayFlow, ReturnURL: "https://shop.example.cl/ok"})
+	requireError(t, err, billing.KindUnavailable, billing.CodeGatewayUnavailable, "")
+	require.Contains(t, err.Error(), `"gateway": "stripe"`)
+	require.Equal(t, []string{billing.GatewayStripe}, a.FallbackGateways(ctx, b.scope, billing.GatewayFlow, "CLP"))
+}
