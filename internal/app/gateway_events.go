@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -34,23 +33,11 @@ type GatewayDispute struct {
 	Created    time.Time `json:"created"`
 }
 
-// paymentByKey finds the payment with an idempotency key (an invoice id,
-// "-", the attempt number: billing.PaymentIdempotencyKey).
+// paymentByKey finds the payment with an idempotency key; unknown keys
+// are not found.
 func paymentByKey(ctx context.Context, tx billing.Tx, s billing.Scope, key string) (billing.Payment, error) {
-	i := strings.LastIndex(key, "-")
-	if i <= 0 {
-		return billing.Payment{}, billing.NotFound("payment", key)
-	}
-	pays, _, err := tx.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: key[:i]}, billing.Page{})
-	if err != nil {
-		return billing.Payment{}, fmt.Errorf("list payments of %s: %w", key[:i], err)
-	}
-	for _, p := range pays {
-		if p.IdempotencyKey == key {
-			return p, nil
-		}
-	}
-	return billing.Payment{}, billing.NotFound("payment", key)
+	p, err := tx.GetPaymentByIdempotencyKey(ctx, s, key)
+	return p, notFound(err, "payment", key)
 }
 
 // SettleGatewayCharge records what a gateway says became of the charge with

@@ -57,6 +57,11 @@ type GatewayTx interface {
 	// (gateway, externalID) is being acted on; false when it already was.
 	RecordGatewayNotification(ctx context.Context, gateway, externalID string, s Scope, at time.Time) (bool, error)
 
+	// GetPaymentByIdempotencyKey returns the payment attempt a gateway
+	// knows by its idempotency key (Flow's commerceOrder, Stripe's
+	// metadata), in scope s.
+	GetPaymentByIdempotencyKey(ctx context.Context, s Scope, key string) (Payment, error)
+
 	// GetRefundByGatewayRef returns the refund the gateway knows as ref.
 	GetRefundByGatewayRef(ctx context.Context, s Scope, ref string) (Refund, error)
 

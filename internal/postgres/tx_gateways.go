@@ -146,3 +146,13 @@ func (t *tx) TouchRefund(ctx context.Context, s billing.Scope, id string, at tim
 		return updated(q.TouchRefund(ctx, pgdb.TouchRefundParams{Updated: ts(at), MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id}))
 	})
 }
+
+// GetPaymentByIdempotencyKey returns the payment with an idempotency key.
+func (t *tx) GetPaymentByIdempotencyKey(ctx context.Context, s billing.Scope, key string) (billing.Payment, error) {
+	row, err := t.q.GetPaymentByIdempotencyKey(ctx, pgdb.GetPaymentByIdempotencyKeyParams{MerchantID: s.MerchantID,
+		Mode: string(s.Mode), IdempotencyKey: key})
+	if err != nil {
+		return billing.Payment{}, mapErr("get payment by idempotency key "+key, err)
+	}
+	return paymentFromRow(row), nil
+}

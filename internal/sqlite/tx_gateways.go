@@ -129,3 +129,13 @@ func (t *tx) TouchRefund(ctx context.Context, s billing.Scope, id string, at tim
 	n, err := t.q.TouchRefund(ctx, litedb.TouchRefundParams{Updated: micros(at), MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	return notFoundIfNone(n, err, "touch refund %s", id)
 }
+
+// GetPaymentByIdempotencyKey returns the payment with an idempotency key.
+func (t *tx) GetPaymentByIdempotencyKey(ctx context.Context, s billing.Scope, key string) (billing.Payment, error) {
+	row, err := t.q.GetPaymentByIdempotencyKey(ctx, litedb.GetPaymentByIdempotencyKeyParams{MerchantID: s.MerchantID,
+		Mode: string(s.Mode), IdempotencyKey: key})
+	if err != nil {
+		return billing.Payment{}, dbError(err, "get payment by idempotency key %q", key)
+	}
+	return paymentFromRow(row)
+}

@@ -212,4 +212,27 @@ func exerciseGateway(t *testing.T, setup setupFunc) {
 		require.Len(t, got, 2, "a touched refund waits")
 		tx.commit(t)
 	})
+
+	t.Run("PaymentByIdempotencyKey", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		tx := begin(t, b.store)
+		pay := newSucceededPayment(t, tx, b.scope, b.clock.next())
+		other := newSucceededPayment(t, tx, b.other, b.clock.next())
+		tx.commit(t)
+
+		tx = begin(t, b.store)
+		got, err := tx.GetPaymentByIdempotencyKey(ctx, b.scope, pay.IdempotencyKey)
+		require.NoError(t, err)
+		require.Equal(t, pay, got)
+		_, err = tx.GetPaymentByIdempotencyKey(ctx, b.scope, other.IdempotencyKey)
+		require.ErrorIs(t, err, billing.ErrNotFound, "another merchant's key is not found")
+		_, err = tx.GetPaymentByIdempotencyKey(ctx, b.live, pay.IdempotencyKey)
+		require.ErrorIs(t, err, billing.ErrNotFound, "nor another mode's")
+		_, err = tx.GetPaymentByIdempotencyKey(ctx, b.scope, "in_unknown-1")
+		require.ErrorIs(t, err, billing.ErrNotFound)
+		tx.commit(t)
+	})
 }

@@ -52,3 +52,7 @@ LIMIT sqlc.arg(row_limit);
 -- name: TouchRefund :execrows
 UPDATE refunds SET updated = sqlc.arg(updated)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id) AND status = 'pending';
+
+-- name: GetPaymentByIdempotencyKey :one
+SELECT * FROM payments
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND idempotency_key = sqlc.arg(idempotency_key);

@@ -303,33 +303,18 @@ func (a *Adapter) findIntent(ctx context.Context, cl *stripe.Client, s billing.S
 	return nil, nil
 }
 
-// paymentCustomer returns the cuota customer of the payment with key
-// (billing.PaymentIdempotencyKey: the invoice id, "-", the attempt).
+// paymentCustomer returns the cuota customer of the payment with key.
 func (a *Adapter) paymentCustomer(ctx context.Context, s billing.Scope, key string) (string, error) {
-	i := strings.LastIndex(key, "-")
-	if i <= 0 {
-		return "", fmt.Errorf("stripe: %q is not a payment idempotency key", key)
-	}
-	var customer string
+	var pay billing.Payment
 	err := a.opts.Store.InTx(ctx, func(tx billing.Tx) error {
-		pays, _, err := tx.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: key[:i]}, billing.Page{})
-		if err != nil {
-			return err
-		}
-		for _, p := range pays {
-			if p.IdempotencyKey == key {
-				customer = p.CustomerID
-			}
-		}
-		return nil
+		var err error
+		pay, err = tx.GetPaymentByIdempotencyKey(ctx, s, key)
+		return err
 	})
 	if err != nil {
 		return "", fmt.Errorf("stripe: payment %s: %w", key, err)
 	}
-	if customer == "" {
-		return "", fmt.Errorf("stripe: no payment has idempotency key %s", key)
-	}
-	return customer, nil
+	return pay.CustomerID, nil
 }
 
 // ChargeByIntent reads a PaymentIntent and returns, when cuota created it

@@ -84,6 +84,44 @@ func (q *Queries) GetGatewayCustomer(ctx context.Context, arg GetGatewayCustomer
 	return i, err
 }
 
+const getPaymentByIdempotencyKey = `-- name: GetPaymentByIdempotencyKey :one
+SELECT id, merchant_id, mode, invoice_id, customer_id, attempt, gateway, payment_method_id, amount, currency, idempotency_key, gateway_ref, status, failure_class, failure_code, failure_message, amount_refunded, created, updated FROM payments
+WHERE merchant_id = $1 AND mode = $2 AND idempotency_key = $3
+`
+
+type GetPaymentByIdempotencyKeyParams struct {
+	MerchantID     string
+	Mode           string
+	IdempotencyKey string
+}
+
+func (q *Queries) GetPaymentByIdempotencyKey(ctx context.Context, arg GetPaymentByIdempotencyKeyParams) (Payment, error) {
+	row := q.db.QueryRow(ctx, getPaymentByIdempotencyKey, arg.MerchantID, arg.Mode, arg.IdempotencyKey)
+	var i Payment
+	err := row.Scan(
+		&i.ID,
+		&i.MerchantID,
+		&i.Mode,
+		&i.InvoiceID,
+		&i.CustomerID,
+		&i.Attempt,
+		&i.Gateway,
+		&i.PaymentMethodID,
+		&i.Amount,
+		&i.Currency,
+		&i.IdempotencyKey,
+		&i.GatewayRef,
+		&i.Status,
+		&i.FailureClass,
+		&i.FailureCode,
+		&i.FailureMessage,
+		&i.AmountRefunded,
+		&i.Created,
+		&i.Updated,
+	)
+	return i, err
+}
+
 const getRefundByGatewayRef = `-- name: GetRefundByGatewayRef :one
 SELECT id, merchant_id, mode, payment_id, amount, currency, status, reason, gateway_ref, created, updated FROM refunds WHERE merchant_id = $1 AND mode = $2 AND gateway_ref = $3
 ORDER BY id LIMIT 1
