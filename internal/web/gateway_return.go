@@ -1,9 +1,6 @@
 package web
 
-import (
-	"errors"
-	"net/http"
-)
+import "net/http"
 
 // gatewaySetupReturn is where a gateway's card page sends the customer
 // back (Flow POSTs the form field token from the browser). The token is
@@ -11,15 +8,7 @@ import (
 // app; the request itself proves nothing. Then the browser goes on to the
 // merchant's return_url.
 func (h *handler) gatewaySetupReturn(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
-		l := pickLang("", r)
-		status := http.StatusBadRequest
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			status = http.StatusRequestEntityTooLarge
-		}
-		h.message(w, r, status, l, l.BadTitle, l.BadForm)
+	if !h.parseForm(w, r) {
 		return
 	}
 	token := r.Form.Get("token")

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -96,15 +95,7 @@ func setupCSP(returnURL string) string {
 // card, action=cancel gives up; either way the browser goes back to the
 // merchant's return_url with 303 See Other.
 func (h *handler) simSetupSubmit(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
-		l := pickLang("", r)
-		var tooBig *http.MaxBytesError
-		status := http.StatusBadRequest
-		if errors.As(err, &tooBig) {
-			status = http.StatusRequestEntityTooLarge
-		}
-		h.message(w, r, status, l, l.BadTitle, l.BadForm)
+	if !h.parseForm(w, r) {
 		return
 	}
 	id := r.PathValue("id")
