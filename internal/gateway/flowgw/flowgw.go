@@ -125,8 +125,8 @@ func (a *Adapter) CheckCredentials(ctx context.Context, s billing.Scope, c billi
 		return billing.Invalid("api_key", billing.CodeGatewayCredentialsInvalid,
 			"Flow does not know this apiKey in the %s environment", environmentName(c))
 	case flow.IsOutcomeUnknown(err):
-		return billing.Errorf(billing.KindInvalid, billing.CodeGatewayCredentialsInvalid,
-			"Flow could not be reached to check the credentials; try again")
+		return billing.Errorf(billing.KindUnavailable, billing.CodeGatewayUnavailable,
+			"Flow could not be reached to check the credentials; nothing was saved, try again")
 	default:
 		return billing.Invalid("api_key", billing.CodeGatewayCredentialsInvalid, "Flow refused the credentials: %s", flowMessage(err))
 	}
@@ -176,10 +176,16 @@ func (a *Adapter) AttachToken(ctx context.Context, s billing.Scope, customerID, 
 // unavailable turns a failed Flow call that moved no money into an error
 // for the API: Flow's refusal, or Flow being unreachable.
 func (a *Adapter) unavailable(what string, err error) error {
-	if e, ok := flow.AsError(err); ok && !e.OutcomeUnknown() {
+	e, ok := flow.AsError(err)
+	switch {
+	case !ok || e.OutcomeUnknown():
+		return fmt.Errorf("flow: %s: %w", what, err)
+	case flow.IsInvalidSignature(err), flow.IsInvalidAPIKey(err):
+		// The merchant's saved credentials no longer work.
 		return billing.Invalid("gateway", billing.CodeGatewayCredentialsInvalid, "Flow refused to %s: %s", what, e.Message)
+	default:
+		return billing.Invalid("gateway", billing.CodeParameterInvalid, "Flow refused to %s: %s", what, e.Message)
 	}
-	return fmt.Errorf("flow: %s: %w", what, err)
 }
 
 // Charge charges the Flow customer's registered card with customer/charge.

@@ -247,4 +247,10 @@ func TestCheckCredentials(t *testing.T) {
 	wrong.APIKey = "1F90971E-8276-4713-97FF-2BLF5091EE3B"
 	err = b.flow.CheckCredentials(ctx, b.scope, wrong)
 	require.Equal(t, "api_key", billing.AsError(err).Param)
+
+	// Flow not answering is not a verdict on the credentials.
+	b.sim.FailNext(1, 503)
+	err = b.flow.CheckCredentials(ctx, b.scope, b.creds)
+	require.Equal(t, billing.KindUnavailable, billing.AsError(err).Kind)
+	require.Equal(t, billing.CodeGatewayUnavailable, billing.AsError(err).Code)
 }
