@@ -135,4 +135,13 @@ func TestSetupFailsOverWhenFlowIsDown(t *testing.T) {
 	requireError(t, err, billing.KindUnavailable, billing.CodeGatewayUnavailable, "")
 	require.Contains(t, err.Error(), `"gateway": "stripe"`)
 	require.Equal(t, []string{billing.GatewayStripe}, a.FallbackGateways(ctx, b.scope, billing.GatewayFlow, "CLP"))
+	entries, err := a.ListAuditEntries(ctx, b.scope, 0, 100)
+	require.NoError(t, err)
+	var actions []string
+	for _, e := range entries.Data {
+		if e.ObjectType == "payment_method_setup" {
+			actions = append(actions, e.Action)
+		}
+	}
+	require.Equal(t, []string{"payment_method_setup.create", "payment_method_setup.failed"}, actions, "the setup ended failed")
 }
