@@ -135,10 +135,16 @@ func (a *App) verifyToken(ctx context.Context, s billing.Scope, customerID strin
 	if err != nil {
 		return billing.PaymentMethod{}, err
 	}
+	return a.ownPaymentMethod(pm, s, customerID, gw.Name()), nil
+}
+
+// ownPaymentMethod makes what a gateway verified (token, brand, last4,
+// expiry) a new active payment method of a customer.
+func (a *App) ownPaymentMethod(pm billing.PaymentMethod, s billing.Scope, customerID, gateway string) billing.PaymentMethod {
 	now := a.Now()
 	pm.ID, pm.Scope, pm.CustomerID, pm.Gateway, pm.Status, pm.Created, pm.Updated =
-		billing.NewID(billing.PrefixPaymentMethod, now), s, customerID, gw.Name(), billing.PaymentMethodActive, now, now
-	return pm, nil
+		billing.NewID(billing.PrefixPaymentMethod, now), s, customerID, gateway, billing.PaymentMethodActive, now, now
+	return pm
 }
 
 // savePaymentMethod stores pm with its audit entry and event, and makes it

@@ -149,10 +149,7 @@ func (a *App) CompleteGatewaySetup(ctx context.Context, gateway, id, token strin
 	var pm *billing.PaymentMethod
 	failure := out.FailureMessage
 	if out.Status == billing.SetupSucceeded {
-		m := out.PaymentMethod
-		now := a.Now()
-		m.ID, m.Scope, m.CustomerID, m.Gateway, m.Status, m.Created, m.Updated =
-			billing.NewID(billing.PrefixPaymentMethod, now), st.Scope, st.CustomerID, gateway, billing.PaymentMethodActive, now, now
+		m := a.ownPaymentMethod(out.PaymentMethod, st.Scope, st.CustomerID, gateway)
 		pm = &m
 	}
 	return a.finishSetup(ctx, st, pm, failure)
