@@ -39,6 +39,10 @@ func (a *App) PayInvoice(ctx context.Context, s billing.Scope, id string) (billi
 		if inv.Status != billing.InvoiceOpen && inv.Status != billing.InvoiceUncollectible {
 			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "cannot pay an invoice that is %s", inv.Status)
 		}
+		if inv.SubscriptionID == "" {
+			paymentID, err = a.payOneOff(ctx, tx, &inv)
+			return err
+		}
 		sub, err := tx.GetSubscription(ctx, s, inv.SubscriptionID)
 		if err != nil {
 			return fmt.Errorf("read subscription %s: %w", inv.SubscriptionID, err)
@@ -72,9 +76,10 @@ func (a *App) PayInvoice(ctx context.Context, s billing.Scope, id string) (billi
 }
 
 // VoidInvoice voids an open or uncollectible invoice: it is no longer owed.
+// A draft (one-off) invoice can be voided too: it was never owed.
 func (a *App) VoidInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
 	return a.closeInvoice(ctx, s, id, billing.InvoiceVoid, EventInvoiceVoided,
-		billing.InvoiceOpen, billing.InvoiceUncollectible)
+		billing.InvoiceOpen, billing.InvoiceUncollectible, billing.InvoiceDraft)
 }
 
 // MarkUncollectible marks an open invoice uncollectible: retries stop, and
@@ -97,12 +102,18 @@ func (a *App) closeInvoice(ctx context.Context, s billing.Scope, id, to, event s
 		if !allowed {
 			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "cannot make an invoice that is %s %s", inv.Status, to)
 		}
-		sub, err := tx.GetSubscription(ctx, s, inv.SubscriptionID)
-		if err != nil {
-			return fmt.Errorf("read subscription %s: %w", inv.SubscriptionID, err)
-		}
-		now, err := a.clockNow(ctx, tx, s, sub.TestClockID)
-		if err != nil {
+		var sub *billing.Subscription // nil for a one-off invoice
+		var now time.Time
+		if inv.SubscriptionID != "" {
+			got, err := tx.GetSubscription(ctx, s, inv.SubscriptionID)
+			if err != nil {
+				return fmt.Errorf("read subscription %s: %w", inv.SubscriptionID, err)
+			}
+			sub = &got
+			if now, err = a.clockNow(ctx, tx, s, sub.TestClockID); err != nil {
+				return err
+			}
+		} else if now, err = a.customerNow(ctx, tx, s, inv.CustomerID); err != nil {
 			return err
 		}
 		before := inv
@@ -117,7 +128,7 @@ func (a *App) closeInvoice(ctx context.Context, s billing.Scope, id, to, event s
 		if err := a.emit(ctx, tx, s, event, "invoice", id, inv, now); err != nil {
 			return err
 		}
-		return a.touchInvoice(ctx, tx, &sub, &inv, now)
+		return a.touchInvoice(ctx, tx, sub, &inv, now)
 	})
 	return inv, err
 }

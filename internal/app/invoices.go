@@ -181,7 +181,15 @@ func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invo
 	if err != nil {
 		return nil, fmt.Errorf("read payment method %s: %w", sub.PaymentMethodID, err)
 	}
-	p := a.newPayment(inv, pm, now, a.processingTime(sub, now))
+	return a.recordPayment(ctx, tx, inv, pm, now, a.processingTime(sub, now), "")
+}
+
+// recordPayment writes inv's next payment attempt with pm (its invoice
+// counts it) and the payment.created event. returnURL is where a pay-page
+// attempt's browser ends up ("" otherwise).
+func (a *App) recordPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, pm billing.PaymentMethod, now, processing time.Time, returnURL string) (*billing.Payment, error) {
+	p := a.newPayment(inv, pm, now, processing)
+	p.ReturnURL = returnURL
 	if err := tx.CreatePayment(ctx, p); err != nil {
 		return nil, fmt.Errorf("create payment: %w", err)
 	}

@@ -235,14 +235,23 @@ func (a *App) ListPaymentMethods(ctx context.Context, s billing.Scope, customerI
 func (a *App) GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
 	return read(ctx, a, func(tx billing.Tx) (billing.Invoice, error) {
 		v, err := tx.GetInvoice(ctx, s, id)
-		return v, notFound(err, "invoice", id)
+		if err != nil {
+			return v, notFound(err, "invoice", id)
+		}
+		return v, a.withHostedURL(ctx, tx, &v)
 	})
 }
 
 // ListInvoices lists invoices of scope s, newest first.
 func (a *App) ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) (List[billing.Invoice], error) {
 	return list(ctx, a, page, billing.PrefixInvoice, func(tx billing.Tx, page billing.Page) ([]billing.Invoice, bool, error) {
-		return tx.ListInvoices(ctx, s, f, page)
+		l, more, err := tx.ListInvoices(ctx, s, f, page)
+		for i := range l {
+			if err == nil {
+				err = a.withHostedURL(ctx, tx, &l[i])
+			}
+		}
+		return l, more, err
 	})
 }
 

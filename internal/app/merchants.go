@@ -52,6 +52,7 @@ func (a *App) newMerchant(id string, p CreateMerchantParams) (billing.Merchant, 
 		Timezone:      p.Timezone,
 		Locale:        p.Locale,
 		InvoicePrefix: invoicePrefix(p.Name),
+		LinkKey:       newLinkKey(),
 		Created:       a.Now(),
 	}, nil
 }

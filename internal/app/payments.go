@@ -23,7 +23,7 @@ func (a *App) executePayment(ctx context.Context, s billing.Scope, paymentID str
 		if pay, err = tx.GetPayment(ctx, s, paymentID); err != nil {
 			return fmt.Errorf("read payment %s: %w", paymentID, err)
 		}
-		if pay.Status != billing.PaymentPending && pay.Status != billing.PaymentUnknown {
+		if (pay.Status != billing.PaymentPending && pay.Status != billing.PaymentUnknown) || pay.PaymentMethodID == "" {
 			return nil
 		}
 		if pm, err = tx.GetPaymentMethod(ctx, s, pay.PaymentMethodID); err != nil {
@@ -33,6 +33,11 @@ func (a *App) executePayment(ctx context.Context, s billing.Scope, paymentID str
 	})
 	if err != nil || (pay.Status != billing.PaymentPending && pay.Status != billing.PaymentUnknown) {
 		return err
+	}
+	if pay.PaymentMethodID == "" {
+		// A pay-page attempt: only the customer can pay it, on the
+		// gateway's page; cuota can only ask what became of it.
+		return a.reconcilePayPage(ctx, pay)
 	}
 	gw, err := a.gateway(pay.Gateway)
 	if err != nil {
@@ -90,17 +95,24 @@ func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string,
 		if err != nil {
 			return fmt.Errorf("read invoice %s: %w", pay.InvoiceID, err)
 		}
-		sub, err := tx.GetSubscription(ctx, s, inv.SubscriptionID)
-		if err != nil {
-			return fmt.Errorf("read subscription %s: %w", inv.SubscriptionID, err)
+		// A one-off invoice has no subscription: sub stays nil.
+		var sub *billing.Subscription
+		var now time.Time
+		if inv.SubscriptionID != "" {
+			got, err := tx.GetSubscription(ctx, s, inv.SubscriptionID)
+			if err != nil {
+				return fmt.Errorf("read subscription %s: %w", inv.SubscriptionID, err)
+			}
+			sub = &got
+			if now, err = a.clockNow(ctx, tx, s, sub.TestClockID); err != nil {
+				return err
+			}
+		} else if now, err = a.customerNow(ctx, tx, s, inv.CustomerID); err != nil {
+			return err
 		}
 		merchant, err := tx.GetMerchant(ctx, s.MerchantID)
 		if err != nil {
 			return fmt.Errorf("read merchant: %w", err)
-		}
-		now, err := a.clockNow(ctx, tx, s, sub.TestClockID)
-		if err != nil {
-			return err
 		}
 		before := pay
 		reconciledAt := now
@@ -120,7 +132,9 @@ func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string,
 			}
 		default:
 			pay.Status = res.Status
-			pay.GatewayRef = res.GatewayRef
+			if res.GatewayRef != "" {
+				pay.GatewayRef = res.GatewayRef
+			}
 			pay.FailureClass, pay.FailureCode, pay.FailureMessage = res.FailureClass, res.FailureCode, res.FailureMessage
 		}
 		if pay.Status == billing.PaymentPending {
@@ -144,6 +158,9 @@ func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string,
 			reconciledAt = before.Updated
 		}
 		pay.Updated = now
+		if pay.Status != billing.PaymentUnknown {
+			pay.NextActionURL = "" // settled: nothing waits for the customer any more
+		}
 		if err := tx.UpdatePayment(ctx, pay); err != nil {
 			return fmt.Errorf("update payment %s: %w", pay.ID, err)
 		}
@@ -151,8 +168,11 @@ func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string,
 			objectType: "payment", objectID: pay.ID, before: before, after: pay}); err != nil {
 			return err
 		}
+		if sub == nil {
+			return a.afterOneOffPayment(ctx, tx, pay, &inv, now, now.Sub(reconciledAt))
+		}
 		reversal = pay.Status == billing.PaymentSucceeded && sub.Status.Terminal()
-		return a.afterPayment(ctx, tx, merchant, pay, &inv, &sub, now, now.Sub(reconciledAt))
+		return a.afterPayment(ctx, tx, merchant, pay, &inv, sub, now, now.Sub(reconciledAt))
 	})
 	if err != nil || !reversal {
 		return err

@@ -139,6 +139,9 @@ func (a *App) touchInvoice(ctx context.Context, tx billing.Tx, sub *billing.Subs
 	if err := tx.UpdateInvoice(ctx, *inv); err != nil {
 		return fmt.Errorf("update invoice %s: %w", inv.ID, err)
 	}
+	if sub == nil {
+		return nil // a one-off invoice
+	}
 	before := *sub
 	open, err := a.openInvoices(ctx, tx, sub)
 	if err != nil {

@@ -78,6 +78,7 @@ type CheckoutSession struct {
 	SetupID             string             `json:"setup_id"`
 	PaymentMethodID     string             `json:"payment_method_id"`
 	SubscriptionID      string             `json:"subscription_id"`
+	InvoiceID           string             `json:"invoice_id"` // payment mode: the invoice the customer pays
 	FailureMessage      string             `json:"failure_message"`
 	PublishableKey      string             `json:"publishable_key"` // set when started from a pricing table
 	ExpiresAt           time.Time          `json:"expires_at"`

@@ -43,6 +43,9 @@ const (
 	CodeMethodNotAllowed       = "method_not_allowed"
 	CodeInvalidStateTransition = "invalid_state_transition"
 	CodeInternal               = "internal_error"
+	// CodePaymentInProgress refuses a new payment of an invoice while an
+	// attempt's outcome is still open at the gateway.
+	CodePaymentInProgress = "payment_in_progress"
 )
 
 // Error is a domain error with a stable machine code. Its Message is safe to

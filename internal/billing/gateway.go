@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Gateway names.
@@ -178,4 +179,39 @@ func ParseMerchantSettings(text string) (MerchantSettings, error) {
 		return MerchantSettings{}, fmt.Errorf("decode merchant settings: %w", err)
 	}
 	return s, nil
+}
+
+// PayRequest asks a gateway to take a payment on its own hosted page (a
+// one-off invoice, a payment-mode checkout) or to let the customer
+// authenticate a charge that waits for them (SCA). Payment is already
+// recorded (pending, with its idempotency key): the gateway's order must
+// carry that key, so the outcome can always be looked up by it.
+type PayRequest struct {
+	Scope       Scope
+	Payment     Payment
+	Customer    Customer
+	Description string
+	Locale      string
+	// ReturnURL is cuota's page the customer's browser comes back to.
+	ReturnURL string
+	// ExpiresAt is when the gateway must stop taking this payment: after
+	// it, cuota fails the attempt and may make another.
+	ExpiresAt time.Time
+}
+
+// PayStart is where to send the customer's browser, and the gateway's id
+// of the pay order.
+type PayStart struct {
+	RedirectURL string
+	GatewayRef  string
+}
+
+// PayPageGateway is a Gateway that takes payments on its own hosted page.
+// The outcome is always asked of the gateway (LookupPayment), never taken
+// from the browser's return.
+type PayPageGateway interface {
+	StartPayment(ctx context.Context, r PayRequest) (PayStart, error)
+	// LookupPayment says what became of a pay-page payment:
+	// PaymentPending while the customer has not finished.
+	LookupPayment(ctx context.Context, p Payment) (ChargeResult, error)
 }

@@ -216,9 +216,27 @@ type Invoice struct {
 	FinalizedAt    *time.Time    `json:"finalized_at"`
 	PaidAt         *time.Time    `json:"paid_at"`
 	VoidedAt       *time.Time    `json:"voided_at"`
-	Created        time.Time     `json:"created"`
-	Updated        time.Time     `json:"updated"`
+	// Collection is how an invoice without a subscription is collected:
+	// CollectionChargeAutomatically (its PaymentMethodID is charged when it
+	// is finalized) or CollectionSendInvoice (the customer is sent a link to
+	// pay it by DueDate). Subscription invoices charge the subscription's.
+	// "" means charge_automatically (see CollectionOf); stores read the
+	// default back as "".
+	Collection      string     `json:"collection"`
+	DueDate         *time.Time `json:"due_date"`
+	PaymentMethodID string     `json:"payment_method_id"`
+	// HostedURL is the customer's page to see and pay the invoice (filled
+	// in when read through the app; never stored).
+	HostedURL string    `json:"hosted_invoice_url,omitempty"`
+	Created   time.Time `json:"created"`
+	Updated   time.Time `json:"updated"`
 }
+
+// Invoice collection methods.
+const (
+	CollectionChargeAutomatically = "charge_automatically"
+	CollectionSendInvoice         = "send_invoice"
+)
 
 // Payment statuses (DESIGN §4): pending → succeeded | failed | unknown;
 // unknown → succeeded | failed only by reconciliation with the gateway.
@@ -248,8 +266,15 @@ type Payment struct {
 	FailureCode     string       `json:"failure_code"`
 	FailureMessage  string       `json:"failure_message"`
 	AmountRefunded  int64        `json:"amount_refunded"`
-	Created         time.Time    `json:"created"`
-	Updated         time.Time    `json:"updated"`
+	// NextActionURL is where the customer's browser completes the payment:
+	// a gateway's pay page, or its authentication page for a charge that
+	// needs the customer (SCA). Empty when nothing waits for the customer.
+	NextActionURL string `json:"next_action_url"`
+	// ReturnURL is where the customer's browser goes once a pay-page
+	// payment is settled (the invoice's page, or a checkout's return).
+	ReturnURL string    `json:"-"`
+	Created   time.Time `json:"created"`
+	Updated   time.Time `json:"updated"`
 }
 
 // PaymentIdempotencyKey is the key of an invoice's nth payment attempt, the
@@ -316,4 +341,22 @@ type SimCharge struct {
 	Ref      string    `json:"ref"`
 	Refunded int64     `json:"refunded"`
 	Created  time.Time `json:"created"`
+}
+
+// CollectionOf is inv's collection method, charge_automatically when it
+// was never set (every subscription invoice).
+func CollectionOf(inv Invoice) string {
+	if inv.Collection == "" {
+		return CollectionChargeAutomatically
+	}
+	return inv.Collection
+}
+
+// CollectionFromStore is the Collection field of an invoice whose stored
+// collection method is stored: the default reads back as "".
+func CollectionFromStore(stored string) string {
+	if stored == CollectionChargeAutomatically {
+		return ""
+	}
+	return stored
 }

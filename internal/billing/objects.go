@@ -39,7 +39,10 @@ type Merchant struct {
 	Locale        string           `json:"locale"`   // BCP 47, e.g. es-CL
 	InvoicePrefix string           `json:"invoice_prefix"`
 	Settings      MerchantSettings `json:"settings"`
-	Created       time.Time        `json:"created"`
+	// LinkKey signs the merchant's long-lived hosted links (an invoice's
+	// pay page); never shown.
+	LinkKey string    `json:"-"`
+	Created time.Time `json:"created"`
 }
 
 // APIKey authenticates a merchant's backend in one mode. Only the SHA-256

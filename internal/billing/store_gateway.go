@@ -69,6 +69,11 @@ type GatewayTx interface {
 	// gateway has taken (their GatewayRef is set) and that were last
 	// updated before a time, oldest first.
 	ListPendingRefunds(ctx context.Context, updatedBefore time.Time, limit int) ([]Refund, error)
+	// ListUnsettledPayments returns, across merchants, pending or unknown
+	// payments last updated before a time that no subscription sweep looks
+	// after: pay-page attempts (no PaymentMethodID) and attempts on
+	// invoices without a subscription; oldest first.
+	ListUnsettledPayments(ctx context.Context, updatedBefore time.Time, limit int) ([]Payment, error)
 	// TouchRefund sets a pending refund's Updated (the reconciler's mark
 	// that it looked).
 	TouchRefund(ctx context.Context, s Scope, id string, at time.Time) error

@@ -102,6 +102,46 @@ func (s *Server) resumeSubscription(ctx context.Context, in *IDPath) (*out[Subsc
 
 // --- invoice actions and refunds
 
+// invoiceItemBody is one item of a one-off invoice.
+type invoiceItemBody struct {
+	Price       string `json:"price,omitempty" maxLength:"100" doc:"A price; its product names the line."`
+	Quantity    int64  `json:"quantity,omitempty" doc:"Default 1."`
+	Amount      *int64 `json:"amount,omitempty" doc:"Instead of a price: an amount in minor units (CLP 5000 is $5.000), with a description."`
+	Description string `json:"description,omitempty" maxLength:"250"`
+}
+
+type createInvoiceBody struct {
+	Customer      string            `json:"customer" maxLength:"100"`
+	Currency      string            `json:"currency,omitempty" maxLength:"3" doc:"Required when no item names a price."`
+	Items         []invoiceItemBody `json:"items" maxItems:"100"`
+	Collection    string            `json:"collection,omitempty" enum:"charge_automatically,send_invoice" doc:"charge_automatically (default): charged to a saved card when finalized; send_invoice: the customer is emailed a link to pay it."`
+	DaysUntilDue  *int64            `json:"days_until_due,omitempty" doc:"send_invoice: days from creation until it is due (default 30)."`
+	PaymentMethod string            `json:"payment_method,omitempty" maxLength:"100" doc:"charge_automatically: the card to charge (default: the customer's most recent)."`
+	AutoFinalize  bool              `json:"auto_finalize,omitempty" doc:"Finalize and collect at once instead of leaving a draft."`
+}
+
+func (s *Server) createInvoice(ctx context.Context, in *struct{ Body createInvoiceBody }) (*out[InvoiceJSON], error) {
+	b := in.Body
+	p := app.CreateInvoiceParams{Customer: b.Customer, Currency: b.Currency, Collection: b.Collection, DaysUntilDue: b.DaysUntilDue,
+		PaymentMethod: b.PaymentMethod, Finalize: b.AutoFinalize}
+	for _, it := range b.Items {
+		p.Items = append(p.Items, app.InvoiceItemParams{Price: it.Price, Quantity: it.Quantity, Amount: it.Amount, Description: it.Description})
+	}
+	inv, err := s.app.CreateInvoice(ctx, scopeOf(ctx), p)
+	if err != nil {
+		return nil, err
+	}
+	return reply(invoiceJSON(inv)), nil
+}
+
+func (s *Server) finalizeInvoice(ctx context.Context, in *IDPath) (*out[InvoiceJSON], error) {
+	inv, err := s.app.FinalizeInvoice(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(invoiceJSON(inv)), nil
+}
+
 func (s *Server) payInvoice(ctx context.Context, in *IDPath) (*out[InvoiceJSON], error) {
 	inv, err := s.app.PayInvoice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {

@@ -137,6 +137,10 @@ type InvoiceJSON struct {
 	FinalizedAt   *int64            `json:"finalized_at"`
 	PaidAt        *int64            `json:"paid_at"`
 	VoidedAt      *int64            `json:"voided_at"`
+	Collection    string            `json:"collection" enum:"charge_automatically,send_invoice"`
+	DueDate       *int64            `json:"due_date"`
+	PaymentMethod *string           `json:"payment_method" doc:"The saved card a one-off charge_automatically invoice is charged to."`
+	HostedURL     *string           `json:"hosted_invoice_url" doc:"The customer's page to see and pay the invoice (finalized invoices)."`
 	Created       int64             `json:"created"`
 }
 
@@ -146,7 +150,8 @@ func invoiceJSON(i billing.Invoice) InvoiceJSON {
 		Currency: i.Currency, PeriodStart: i.PeriodStart.Unix(), PeriodEnd: i.PeriodEnd.Unix(), Subtotal: i.Subtotal,
 		Discount: i.Discount, Tax: i.Tax, Total: i.Total, AmountDue: i.AmountDue, AmountPaid: i.AmountPaid,
 		AttemptCount: i.AttemptCount, FinalizedAt: unixPtr(i.FinalizedAt), PaidAt: unixPtr(i.PaidAt),
-		VoidedAt: unixPtr(i.VoidedAt), Created: i.Created.Unix()}
+		VoidedAt: unixPtr(i.VoidedAt), Collection: billing.CollectionOf(i), DueDate: unixPtr(i.DueDate),
+		PaymentMethod: nonEmpty(i.PaymentMethodID), HostedURL: nonEmpty(i.HostedURL), Created: i.Created.Unix()}
 	if i.Status == billing.InvoiceOpen {
 		out.NextAttempt = unixPtr(i.NextAttemptAt)
 	}
@@ -175,6 +180,7 @@ type PaymentJSON struct {
 	FailureCode    *string `json:"failure_code"`
 	FailureMessage *string `json:"failure_message"`
 	AmountRefunded int64   `json:"amount_refunded"`
+	NextActionURL  *string `json:"next_action_url" doc:"Where the customer completes this payment (a pay page, or an authentication the gateway asks for)."`
 	Created        int64   `json:"created"`
 }
 
@@ -182,7 +188,8 @@ func paymentJSON(p billing.Payment) PaymentJSON {
 	return PaymentJSON{ID: p.ID, Object: "payment", Livemode: p.Scope.Mode.Livemode(), Invoice: p.InvoiceID,
 		Customer: p.CustomerID, Attempt: p.Attempt, Gateway: p.Gateway, PaymentMethod: p.PaymentMethodID, Amount: p.Amount,
 		Currency: p.Currency, Status: p.Status, FailureClass: nonEmpty(string(p.FailureClass)), FailureCode: nonEmpty(p.FailureCode),
-		FailureMessage: nonEmpty(p.FailureMessage), AmountRefunded: p.AmountRefunded, Created: p.Created.Unix()}
+		FailureMessage: nonEmpty(p.FailureMessage), AmountRefunded: p.AmountRefunded, NextActionURL: nonEmpty(p.NextActionURL),
+		Created: p.Created.Unix()}
 }
 
 // EventJSON is an event as the API shows it.

@@ -66,6 +66,8 @@ func (s *Server) routes(root, apiMux *http.ServeMux) {
 	register(s, op("pause-subscription", http.MethodPost, "/v1/subscriptions/{id}/pause", "Pause a subscription"), s.pauseSubscription)
 	register(s, op("resume-subscription", http.MethodPost, "/v1/subscriptions/{id}/resume", "Resume a paused subscription"), s.resumeSubscription)
 
+	register(s, op("create-invoice", http.MethodPost, "/v1/invoices", "Create a one-off invoice"), s.createInvoice)
+	register(s, op("finalize-invoice", http.MethodPost, "/v1/invoices/{id}/finalize", "Finalize a draft invoice and collect it"), s.finalizeInvoice)
 	register(s, op("pay-invoice", http.MethodPost, "/v1/invoices/{id}/pay", "Try to collect an invoice now"), s.payInvoice)
 	register(s, op("void-invoice", http.MethodPost, "/v1/invoices/{id}/void", "Void an invoice"), s.voidInvoice)
 	register(s, op("mark-invoice-uncollectible", http.MethodPost, "/v1/invoices/{id}/mark_uncollectible", "Mark an invoice uncollectible"), s.markUncollectible)

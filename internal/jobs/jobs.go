@@ -5,6 +5,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -72,11 +73,43 @@ func (w *SweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
 	return nil
 }
 
+// ReconcileArgs runs the gateway reconcilers.
+type ReconcileArgs struct{}
+
+// Kind implements river.JobArgs.
+func (ReconcileArgs) Kind() string { return "gateway_reconcile" }
+
+// ReconcileChunk is how many refunds and how many payments one reconcile
+// job asks the gateways about; the next run picks up the rest.
+const ReconcileChunk = 200
+
+// reconcileInterval is how often the leader enqueues a reconcile.
+const reconcileInterval = 5 * time.Minute
+
+// ReconcileWorker asks the gateways about refunds and payments whose
+// notification may have been lost (pending refunds, pay-page attempts,
+// one-off invoices' charges) and records what they say.
+type ReconcileWorker struct {
+	river.WorkerDefaults[ReconcileArgs]
+	App *app.App
+}
+
+// Work implements river.Worker.
+func (w *ReconcileWorker) Work(ctx context.Context, _ *river.Job[ReconcileArgs]) error {
+	_, rerr := w.App.ReconcileRefunds(ctx, ReconcileChunk)
+	_, perr := w.App.ReconcilePayments(ctx, ReconcileChunk)
+	if err := errors.Join(rerr, perr); err != nil {
+		return fmt.Errorf("reconcile: %w", err)
+	}
+	return nil
+}
+
 // Workers returns every worker cuota runs.
 func Workers(a *app.App) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &PruneIdempotencyWorker{App: a})
 	river.AddWorker(w, &SweepWorker{App: a})
+	river.AddWorker(w, &ReconcileWorker{App: a})
 	river.AddWorker(w, &DispatchWorker{App: a})
 	river.AddWorker(w, &DeliverWebhookWorker{App: a, Render: httpapi.EventObject})
 	river.AddWorker(w, &SendEmailWorker{App: a})
@@ -111,6 +144,9 @@ func PeriodicWith(o Options) []*river.PeriodicJob {
 		// per period).
 		river.NewPeriodicJob(river.PeriodicInterval(sweepInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(reconcileInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return ReconcileArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		// Not unique either, for the same reason; concurrent dispatchers
 		// take turns on each scope's cursor.

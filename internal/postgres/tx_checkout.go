@@ -28,7 +28,7 @@ func (t *tx) CreateCheckoutSession(ctx context.Context, cs billing.CheckoutSessi
 			CustomerEmail: cs.CustomerEmail, LineItems: string(items), SuccessUrl: cs.SuccessURL, CancelUrl: cs.CancelURL,
 			AllowPromotionCodes: cs.AllowPromotionCodes, TrialPeriodDays: trial, Locale: cs.Locale, Gateway: cs.Gateway,
 			PromotionCode: cs.PromotionCode, SecretHash: cs.SecretHash, SetupID: cs.SetupID, PaymentMethodID: cs.PaymentMethodID,
-			SubscriptionID: cs.SubscriptionID, FailureMessage: cs.FailureMessage, PublishableKey: cs.PublishableKey,
+			SubscriptionID: cs.SubscriptionID, InvoiceID: cs.InvoiceID, FailureMessage: cs.FailureMessage, PublishableKey: cs.PublishableKey,
 			ExpiresAt: ts(cs.ExpiresAt), CompletedAt: tsPtr(cs.CompletedAt), Created: ts(cs.Created), Updated: ts(cs.Updated)})
 	})
 }
@@ -61,7 +61,7 @@ func (t *tx) UpdateCheckoutSession(ctx context.Context, cs billing.CheckoutSessi
 	return t.write(ctx, "update checkout session "+cs.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		n, err := q.UpdateCheckoutSession(ctx, pgdb.UpdateCheckoutSessionParams{Status: cs.Status, CustomerID: cs.CustomerID,
 			CustomerEmail: cs.CustomerEmail, LineItems: string(items), Gateway: cs.Gateway, PromotionCode: cs.PromotionCode,
-			SetupID: cs.SetupID, PaymentMethodID: cs.PaymentMethodID, SubscriptionID: cs.SubscriptionID,
+			SetupID: cs.SetupID, PaymentMethodID: cs.PaymentMethodID, SubscriptionID: cs.SubscriptionID, InvoiceID: cs.InvoiceID,
 			FailureMessage: cs.FailureMessage, CompletedAt: tsPtr(cs.CompletedAt), Updated: ts(cs.Updated),
 			MerchantID: cs.Scope.MerchantID, Mode: string(cs.Scope.Mode), ID: cs.ID, Version: cs.Version})
 		if err != nil || n > 0 {
@@ -80,7 +80,7 @@ func checkoutSessionFromRow(r pgdb.CheckoutSession) (billing.CheckoutSession, er
 		Version: r.Version, Mode: r.SessionMode, Status: r.Status, CustomerID: r.CustomerID, CustomerEmail: r.CustomerEmail,
 		SuccessURL: r.SuccessUrl, CancelURL: r.CancelUrl, AllowPromotionCodes: r.AllowPromotionCodes, Locale: r.Locale,
 		Gateway: r.Gateway, PromotionCode: r.PromotionCode, SecretHash: r.SecretHash, SetupID: r.SetupID,
-		PaymentMethodID: r.PaymentMethodID, SubscriptionID: r.SubscriptionID, FailureMessage: r.FailureMessage,
+		PaymentMethodID: r.PaymentMethodID, SubscriptionID: r.SubscriptionID, InvoiceID: r.InvoiceID, FailureMessage: r.FailureMessage,
 		PublishableKey: r.PublishableKey, ExpiresAt: r.ExpiresAt.UTC(), CompletedAt: utcPtr(r.CompletedAt),
 		Created: r.Created.UTC(), Updated: r.Updated.UTC()}
 	if r.TrialPeriodDays >= 0 {

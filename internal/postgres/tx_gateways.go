@@ -140,6 +140,20 @@ func (t *tx) ListPendingRefunds(ctx context.Context, updatedBefore time.Time, li
 	return out, nil
 }
 
+// ListUnsettledPayments returns unsettled payments that no subscription
+// sweep looks after, last updated before a time, oldest first.
+func (t *tx) ListUnsettledPayments(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Payment, error) {
+	rows, err := t.q.ListUnsettledPayments(ctx, pgdb.ListUnsettledPaymentsParams{UpdatedBefore: ts(updatedBefore), RowLimit: maxRows(limit)})
+	if err != nil {
+		return nil, mapErr("list unsettled payments", err)
+	}
+	out := make([]billing.Payment, len(rows))
+	for i, r := range rows {
+		out[i] = paymentFromRow(r)
+	}
+	return out, nil
+}
+
 // TouchRefund sets a pending refund's updated time.
 func (t *tx) TouchRefund(ctx context.Context, s billing.Scope, id string, at time.Time) error {
 	return t.write(ctx, "touch refund "+id, func(_ pgx.Tx, q *pgdb.Queries) error {

@@ -30,6 +30,7 @@ func (t *tx) CreateMerchant(ctx context.Context, m billing.Merchant) error {
 			Locale:        m.Locale,
 			InvoicePrefix: m.InvoicePrefix,
 			Settings:      settings,
+			LinkKey:       m.LinkKey,
 			Created:       ts(m.Created),
 		}); err != nil {
 			return err
@@ -100,6 +101,7 @@ func merchantFromRow(r pgdb.Merchant) (billing.Merchant, error) {
 		Locale:        r.Locale,
 		InvoicePrefix: r.InvoicePrefix,
 		Settings:      settings,
+		LinkKey:       r.LinkKey,
 		Created:       r.Created.UTC(),
 	}, nil
 }

@@ -75,6 +75,8 @@ func paymentFromRow(r pgdb.Payment) billing.Payment {
 		FailureCode:     r.FailureCode,
 		FailureMessage:  r.FailureMessage,
 		AmountRefunded:  r.AmountRefunded,
+		NextActionURL:   r.NextActionUrl,
+		ReturnURL:       r.ReturnUrl,
 		Created:         r.Created.UTC(),
 		Updated:         r.Updated.UTC(),
 	}

@@ -53,6 +53,7 @@ func (t *tx) CreateMerchant(ctx context.Context, m billing.Merchant) error {
 		Locale:        m.Locale,
 		InvoicePrefix: m.InvoicePrefix,
 		Settings:      settings,
+		LinkKey:       m.LinkKey,
 		Created:       micros(m.Created),
 	})
 	if err != nil {
@@ -116,6 +117,7 @@ func merchantFromRow(row litedb.Merchant) (billing.Merchant, error) {
 		Locale:        row.Locale,
 		InvoicePrefix: row.InvoicePrefix,
 		Settings:      settings,
+		LinkKey:       row.LinkKey,
 		Created:       fromMicros(row.Created),
 	}, nil
 }

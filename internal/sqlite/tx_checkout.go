@@ -25,7 +25,7 @@ func (t *tx) CreateCheckoutSession(ctx context.Context, cs billing.CheckoutSessi
 		CustomerEmail: cs.CustomerEmail, LineItems: string(items), SuccessUrl: cs.SuccessURL, CancelUrl: cs.CancelURL,
 		AllowPromotionCodes: cs.AllowPromotionCodes, TrialPeriodDays: trial, Locale: cs.Locale, Gateway: cs.Gateway,
 		PromotionCode: cs.PromotionCode, SecretHash: cs.SecretHash, SetupID: cs.SetupID, PaymentMethodID: cs.PaymentMethodID,
-		SubscriptionID: cs.SubscriptionID, FailureMessage: cs.FailureMessage, PublishableKey: cs.PublishableKey,
+		SubscriptionID: cs.SubscriptionID, InvoiceID: cs.InvoiceID, FailureMessage: cs.FailureMessage, PublishableKey: cs.PublishableKey,
 		ExpiresAt: micros(cs.ExpiresAt), CompletedAt: nullMicros(cs.CompletedAt), Created: micros(cs.Created), Updated: micros(cs.Updated)})
 	if err != nil {
 		return dbError(err, "create checkout session %s", cs.ID)
@@ -60,7 +60,7 @@ func (t *tx) UpdateCheckoutSession(ctx context.Context, cs billing.CheckoutSessi
 	}
 	n, err := t.q.UpdateCheckoutSession(ctx, litedb.UpdateCheckoutSessionParams{Status: cs.Status, CustomerID: cs.CustomerID,
 		CustomerEmail: cs.CustomerEmail, LineItems: string(items), Gateway: cs.Gateway, PromotionCode: cs.PromotionCode,
-		SetupID: cs.SetupID, PaymentMethodID: cs.PaymentMethodID, SubscriptionID: cs.SubscriptionID,
+		SetupID: cs.SetupID, PaymentMethodID: cs.PaymentMethodID, SubscriptionID: cs.SubscriptionID, InvoiceID: cs.InvoiceID,
 		FailureMessage: cs.FailureMessage, CompletedAt: nullMicros(cs.CompletedAt), Updated: micros(cs.Updated),
 		MerchantID: cs.Scope.MerchantID, Mode: string(cs.Scope.Mode), ID: cs.ID, Version: cs.Version})
 	if err != nil {
@@ -80,7 +80,7 @@ func checkoutSessionFromRow(r litedb.CheckoutSession) (billing.CheckoutSession, 
 		Version: r.Version, Mode: r.SessionMode, Status: r.Status, CustomerID: r.CustomerID, CustomerEmail: r.CustomerEmail,
 		SuccessURL: r.SuccessUrl, CancelURL: r.CancelUrl, AllowPromotionCodes: r.AllowPromotionCodes, Locale: r.Locale,
 		Gateway: r.Gateway, PromotionCode: r.PromotionCode, SecretHash: r.SecretHash, SetupID: r.SetupID,
-		PaymentMethodID: r.PaymentMethodID, SubscriptionID: r.SubscriptionID, FailureMessage: r.FailureMessage,
+		PaymentMethodID: r.PaymentMethodID, SubscriptionID: r.SubscriptionID, InvoiceID: r.InvoiceID, FailureMessage: r.FailureMessage,
 		PublishableKey: r.PublishableKey, ExpiresAt: fromMicros(r.ExpiresAt), CompletedAt: fromNullMicros(r.CompletedAt),
 		Created: fromMicros(r.Created), Updated: fromMicros(r.Updated)}
 	if r.TrialPeriodDays >= 0 {

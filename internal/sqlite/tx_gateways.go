@@ -124,6 +124,16 @@ func (t *tx) ListPendingRefunds(ctx context.Context, updatedBefore time.Time, li
 	return convertRows(rows, refundFromRow)
 }
 
+// ListUnsettledPayments returns unsettled payments that no subscription
+// sweep looks after, last updated before a time, oldest first.
+func (t *tx) ListUnsettledPayments(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Payment, error) {
+	rows, err := t.q.ListUnsettledPayments(ctx, litedb.ListUnsettledPaymentsParams{UpdatedBefore: micros(updatedBefore), RowLimit: int64(limit)})
+	if err != nil {
+		return nil, dbError(err, "list unsettled payments")
+	}
+	return convertRows(rows, paymentFromRow)
+}
+
 // TouchRefund sets a pending refund's updated time.
 func (t *tx) TouchRefund(ctx context.Context, s billing.Scope, id string, at time.Time) error {
 	n, err := t.q.TouchRefund(ctx, litedb.TouchRefundParams{Updated: micros(at), MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})

@@ -2133,6 +2133,7 @@ func buildMerchant(at time.Time) billing.Merchant {
 		Locale:        "es-CL",
 		InvoicePrefix: "PDS",
 		Settings:      billing.DefaultMerchantSettings(),
+		LinkKey:       "0123456789abcdef0123456789abcdef",
 		Created:       at,
 	}
 }

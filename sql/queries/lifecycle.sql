@@ -107,12 +107,13 @@ RETURNING last;
 -- name: CreateInvoice :exec
 INSERT INTO invoices (id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency,
     period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count,
-    next_attempt_at, finalized_at, paid_at, voided_at, created, updated)
+    next_attempt_at, finalized_at, paid_at, voided_at, collection, due_date, payment_method_id, created, updated)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(customer_id), sqlc.arg(subscription_id),
     sqlc.arg(number), sqlc.arg(status), sqlc.arg(billing_reason), sqlc.arg(currency), sqlc.arg(period_start),
     sqlc.arg(period_end), sqlc.arg(lines), sqlc.arg(subtotal), sqlc.arg(discount), sqlc.arg(tax), sqlc.arg(total),
     sqlc.arg(amount_due), sqlc.arg(amount_paid), sqlc.arg(attempt_count), sqlc.narg(next_attempt_at),
-    sqlc.narg(finalized_at), sqlc.narg(paid_at), sqlc.narg(voided_at), sqlc.arg(created), sqlc.arg(updated));
+    sqlc.narg(finalized_at), sqlc.narg(paid_at), sqlc.narg(voided_at), sqlc.arg(collection), sqlc.narg(due_date),
+    sqlc.arg(payment_method_id), sqlc.arg(created), sqlc.arg(updated));
 
 -- name: GetInvoice :one
 SELECT * FROM invoices WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
@@ -123,7 +124,8 @@ UPDATE invoices SET
     discount = sqlc.arg(discount), tax = sqlc.arg(tax), total = sqlc.arg(total), amount_due = sqlc.arg(amount_due),
     amount_paid = sqlc.arg(amount_paid), attempt_count = sqlc.arg(attempt_count),
     next_attempt_at = sqlc.narg(next_attempt_at), finalized_at = sqlc.narg(finalized_at), paid_at = sqlc.narg(paid_at),
-    voided_at = sqlc.narg(voided_at), updated = sqlc.arg(updated)
+    voided_at = sqlc.narg(voided_at), due_date = sqlc.narg(due_date), payment_method_id = sqlc.arg(payment_method_id),
+    updated = sqlc.arg(updated)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
 
 -- name: ListInvoices :many
@@ -139,11 +141,12 @@ LIMIT sqlc.arg(row_limit);
 -- name: CreatePayment :exec
 INSERT INTO payments (id, merchant_id, mode, invoice_id, customer_id, attempt, gateway, payment_method_id, amount,
     currency, idempotency_key, gateway_ref, status, failure_class, failure_code, failure_message, amount_refunded,
-    created, updated)
+    next_action_url, return_url, created, updated)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(invoice_id), sqlc.arg(customer_id),
     sqlc.arg(attempt), sqlc.arg(gateway), sqlc.arg(payment_method_id), sqlc.arg(amount), sqlc.arg(currency),
     sqlc.arg(idempotency_key), sqlc.arg(gateway_ref), sqlc.arg(status), sqlc.arg(failure_class),
-    sqlc.arg(failure_code), sqlc.arg(failure_message), sqlc.arg(amount_refunded), sqlc.arg(created), sqlc.arg(updated));
+    sqlc.arg(failure_code), sqlc.arg(failure_message), sqlc.arg(amount_refunded), sqlc.arg(next_action_url),
+    sqlc.arg(return_url), sqlc.arg(created), sqlc.arg(updated));
 
 -- name: GetPayment :one
 SELECT * FROM payments WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
@@ -151,8 +154,20 @@ SELECT * FROM payments WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc
 -- name: UpdatePayment :execrows
 UPDATE payments SET gateway_ref = sqlc.arg(gateway_ref), status = sqlc.arg(status), failure_class = sqlc.arg(failure_class),
     failure_code = sqlc.arg(failure_code), failure_message = sqlc.arg(failure_message),
-    amount_refunded = sqlc.arg(amount_refunded), updated = sqlc.arg(updated)
+    amount_refunded = sqlc.arg(amount_refunded), next_action_url = sqlc.arg(next_action_url), updated = sqlc.arg(updated)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: ListUnsettledPayments :many
+-- Payments whose outcome is still open, last touched before a time, that
+-- no subscription sweep looks after: pay-page attempts (no saved card)
+-- and attempts on invoices without a subscription (all merchants: the
+-- reconciler is a system job).
+SELECT * FROM payments
+WHERE payments.status IN ('pending', 'unknown') AND payments.updated < sqlc.arg(updated_before)
+  AND (payments.payment_method_id = ''
+    OR payments.invoice_id IN (SELECT invoices.id FROM invoices WHERE invoices.subscription_id = ''))
+ORDER BY payments.updated, payments.id
+LIMIT sqlc.arg(row_limit);
 
 -- name: ListPayments :many
 SELECT * FROM payments

@@ -1,6 +1,7 @@
 -- name: CreateMerchant :exec
-INSERT INTO merchants (id, name, timezone, locale, invoice_prefix, settings, created)
-VALUES (sqlc.arg(id), sqlc.arg(name), sqlc.arg(timezone), sqlc.arg(locale), sqlc.arg(invoice_prefix), sqlc.arg(settings), sqlc.arg(created));
+INSERT INTO merchants (id, name, timezone, locale, invoice_prefix, settings, link_key, created)
+VALUES (sqlc.arg(id), sqlc.arg(name), sqlc.arg(timezone), sqlc.arg(locale), sqlc.arg(invoice_prefix), sqlc.arg(settings),
+    sqlc.arg(link_key), sqlc.arg(created));
 
 -- name: UpdateMerchantSettings :execrows
 UPDATE merchants SET settings = sqlc.arg(settings) WHERE id = sqlc.arg(id);

@@ -294,31 +294,34 @@ type CopyEventsParams struct {
 }
 
 type CopyInvoicesParams struct {
-	ID             string
-	MerchantID     string
-	Mode           string
-	CustomerID     string
-	SubscriptionID string
-	Number         string
-	Status         string
-	BillingReason  string
-	Currency       string
-	PeriodStart    time.Time
-	PeriodEnd      time.Time
-	Lines          string
-	Subtotal       int64
-	Discount       int64
-	Tax            int64
-	Total          int64
-	AmountDue      int64
-	AmountPaid     int64
-	AttemptCount   int64
-	NextAttemptAt  *time.Time
-	FinalizedAt    *time.Time
-	PaidAt         *time.Time
-	VoidedAt       *time.Time
-	Created        time.Time
-	Updated        time.Time
+	ID              string
+	MerchantID      string
+	Mode            string
+	CustomerID      string
+	SubscriptionID  string
+	Number          string
+	Status          string
+	BillingReason   string
+	Currency        string
+	PeriodStart     time.Time
+	PeriodEnd       time.Time
+	Lines           string
+	Subtotal        int64
+	Discount        int64
+	Tax             int64
+	Total           int64
+	AmountDue       int64
+	AmountPaid      int64
+	AttemptCount    int64
+	NextAttemptAt   *time.Time
+	FinalizedAt     *time.Time
+	PaidAt          *time.Time
+	VoidedAt        *time.Time
+	Collection      string
+	DueDate         *time.Time
+	PaymentMethodID string
+	Created         time.Time
+	Updated         time.Time
 }
 
 type CopyPaymentsParams struct {
@@ -339,6 +342,8 @@ type CopyPaymentsParams struct {
 	FailureCode     string
 	FailureMessage  string
 	AmountRefunded  int64
+	NextActionUrl   string
+	ReturnUrl       string
 	Created         time.Time
 	Updated         time.Time
 }

@@ -15,13 +15,13 @@ const createCheckoutSession = `-- name: CreateCheckoutSession :exec
 INSERT INTO checkout_sessions (id, merchant_id, mode, version, session_mode, status, customer_id, customer_email,
     line_items, success_url, cancel_url, allow_promotion_codes, trial_period_days, locale, gateway, promotion_code,
     secret_hash, setup_id, payment_method_id, subscription_id, failure_message, publishable_key, expires_at,
-    completed_at, created, updated)
+    completed_at, invoice_id, created, updated)
 VALUES ($1, $2, $3, 1, $4, $5,
     $6, $7, $8, $9, $10,
     $11, $12, $13, $14,
     $15, $16, $17, $18,
     $19, $20, $21, $22,
-    $23, $24, $25)
+    $23, $24, $25, $26)
 `
 
 type CreateCheckoutSessionParams struct {
@@ -48,6 +48,7 @@ type CreateCheckoutSessionParams struct {
 	PublishableKey      string
 	ExpiresAt           time.Time
 	CompletedAt         *time.Time
+	InvoiceID           string
 	Created             time.Time
 	Updated             time.Time
 }
@@ -78,6 +79,7 @@ func (q *Queries) CreateCheckoutSession(ctx context.Context, arg CreateCheckoutS
 		arg.PublishableKey,
 		arg.ExpiresAt,
 		arg.CompletedAt,
+		arg.InvoiceID,
 		arg.Created,
 		arg.Updated,
 	)
@@ -147,7 +149,7 @@ func (q *Queries) CreatePublishableKey(ctx context.Context, arg CreatePublishabl
 }
 
 const getCheckoutSession = `-- name: GetCheckoutSession :one
-SELECT id, merchant_id, mode, version, session_mode, status, customer_id, customer_email, line_items, success_url, cancel_url, allow_promotion_codes, trial_period_days, locale, gateway, promotion_code, secret_hash, setup_id, payment_method_id, subscription_id, failure_message, publishable_key, expires_at, completed_at, created, updated FROM checkout_sessions WHERE merchant_id = $1 AND mode = $2 AND id = $3
+SELECT id, merchant_id, mode, version, session_mode, status, customer_id, customer_email, line_items, success_url, cancel_url, allow_promotion_codes, trial_period_days, locale, gateway, promotion_code, secret_hash, setup_id, payment_method_id, subscription_id, failure_message, publishable_key, expires_at, completed_at, created, updated, invoice_id FROM checkout_sessions WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
 
 type GetCheckoutSessionParams struct {
@@ -186,12 +188,13 @@ func (q *Queries) GetCheckoutSession(ctx context.Context, arg GetCheckoutSession
 		&i.CompletedAt,
 		&i.Created,
 		&i.Updated,
+		&i.InvoiceID,
 	)
 	return i, err
 }
 
 const getCheckoutSessionByID = `-- name: GetCheckoutSessionByID :one
-SELECT id, merchant_id, mode, version, session_mode, status, customer_id, customer_email, line_items, success_url, cancel_url, allow_promotion_codes, trial_period_days, locale, gateway, promotion_code, secret_hash, setup_id, payment_method_id, subscription_id, failure_message, publishable_key, expires_at, completed_at, created, updated FROM checkout_sessions WHERE id = $1
+SELECT id, merchant_id, mode, version, session_mode, status, customer_id, customer_email, line_items, success_url, cancel_url, allow_promotion_codes, trial_period_days, locale, gateway, promotion_code, secret_hash, setup_id, payment_method_id, subscription_id, failure_message, publishable_key, expires_at, completed_at, created, updated, invoice_id FROM checkout_sessions WHERE id = $1
 `
 
 func (q *Queries) GetCheckoutSessionByID(ctx context.Context, id string) (CheckoutSession, error) {
@@ -224,6 +227,7 @@ func (q *Queries) GetCheckoutSessionByID(ctx context.Context, id string) (Checko
 		&i.CompletedAt,
 		&i.Created,
 		&i.Updated,
+		&i.InvoiceID,
 	)
 	return i, err
 }
@@ -336,8 +340,9 @@ UPDATE checkout_sessions SET version = version + 1, status = $1, customer_id = $
     customer_email = $3, line_items = $4, gateway = $5,
     promotion_code = $6, setup_id = $7,
     payment_method_id = $8, subscription_id = $9,
-    failure_message = $10, completed_at = $11, updated = $12
-WHERE merchant_id = $13 AND mode = $14 AND id = $15 AND version = $16
+    failure_message = $10, completed_at = $11, invoice_id = $12,
+    updated = $13
+WHERE merchant_id = $14 AND mode = $15 AND id = $16 AND version = $17
 `
 
 type UpdateCheckoutSessionParams struct {
@@ -352,6 +357,7 @@ type UpdateCheckoutSessionParams struct {
 	SubscriptionID  string
 	FailureMessage  string
 	CompletedAt     *time.Time
+	InvoiceID       string
 	Updated         time.Time
 	MerchantID      string
 	Mode            string
@@ -372,6 +378,7 @@ func (q *Queries) UpdateCheckoutSession(ctx context.Context, arg UpdateCheckoutS
 		arg.SubscriptionID,
 		arg.FailureMessage,
 		arg.CompletedAt,
+		arg.InvoiceID,
 		arg.Updated,
 		arg.MerchantID,
 		arg.Mode,

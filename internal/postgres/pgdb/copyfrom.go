@@ -137,6 +137,9 @@ func (r iteratorForCopyInvoices) Values() ([]interface{}, error) {
 		r.rows[0].FinalizedAt,
 		r.rows[0].PaidAt,
 		r.rows[0].VoidedAt,
+		r.rows[0].Collection,
+		r.rows[0].DueDate,
+		r.rows[0].PaymentMethodID,
 		r.rows[0].Created,
 		r.rows[0].Updated,
 	}, nil
@@ -152,7 +155,7 @@ func (r iteratorForCopyInvoices) Err() error {
 // row. Optional times travel as text (” = NULL) because array parameters
 // cannot carry NULL elements through sqlc's time.Time mapping.
 func (q *Queries) CopyInvoices(ctx context.Context, arg []CopyInvoicesParams) (int64, error) {
-	return q.db.CopyFrom(ctx, []string{"invoices"}, []string{"id", "merchant_id", "mode", "customer_id", "subscription_id", "number", "status", "billing_reason", "currency", "period_start", "period_end", "lines", "subtotal", "discount", "tax", "total", "amount_due", "amount_paid", "attempt_count", "next_attempt_at", "finalized_at", "paid_at", "voided_at", "created", "updated"}, &iteratorForCopyInvoices{rows: arg})
+	return q.db.CopyFrom(ctx, []string{"invoices"}, []string{"id", "merchant_id", "mode", "customer_id", "subscription_id", "number", "status", "billing_reason", "currency", "period_start", "period_end", "lines", "subtotal", "discount", "tax", "total", "amount_due", "amount_paid", "attempt_count", "next_attempt_at", "finalized_at", "paid_at", "voided_at", "collection", "due_date", "payment_method_id", "created", "updated"}, &iteratorForCopyInvoices{rows: arg})
 }
 
 // iteratorForCopyPayments implements pgx.CopyFromSource.
@@ -192,6 +195,8 @@ func (r iteratorForCopyPayments) Values() ([]interface{}, error) {
 		r.rows[0].FailureCode,
 		r.rows[0].FailureMessage,
 		r.rows[0].AmountRefunded,
+		r.rows[0].NextActionUrl,
+		r.rows[0].ReturnUrl,
 		r.rows[0].Created,
 		r.rows[0].Updated,
 	}, nil
@@ -202,5 +207,5 @@ func (r iteratorForCopyPayments) Err() error {
 }
 
 func (q *Queries) CopyPayments(ctx context.Context, arg []CopyPaymentsParams) (int64, error) {
-	return q.db.CopyFrom(ctx, []string{"payments"}, []string{"id", "merchant_id", "mode", "invoice_id", "customer_id", "attempt", "gateway", "payment_method_id", "amount", "currency", "idempotency_key", "gateway_ref", "status", "failure_class", "failure_code", "failure_message", "amount_refunded", "created", "updated"}, &iteratorForCopyPayments{rows: arg})
+	return q.db.CopyFrom(ctx, []string{"payments"}, []string{"id", "merchant_id", "mode", "invoice_id", "customer_id", "attempt", "gateway", "payment_method_id", "amount", "currency", "idempotency_key", "gateway_ref", "status", "failure_class", "failure_code", "failure_message", "amount_refunded", "next_action_url", "return_url", "created", "updated"}, &iteratorForCopyPayments{rows: arg})
 }

@@ -84,40 +84,44 @@ func (q *Queries) CreateEvent(ctx context.Context, arg CreateEventParams) error 
 const createInvoice = `-- name: CreateInvoice :exec
 INSERT INTO invoices (id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency,
     period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count,
-    next_attempt_at, finalized_at, paid_at, voided_at, created, updated)
+    next_attempt_at, finalized_at, paid_at, voided_at, collection, due_date, payment_method_id, created, updated)
 VALUES ($1, $2, $3, $4, $5,
     $6, $7, $8, $9, $10,
     $11, $12, $13, $14, $15, $16,
     $17, $18, $19, $20,
-    $21, $22, $23, $24, $25)
+    $21, $22, $23, $24, $25,
+    $26, $27, $28)
 `
 
 type CreateInvoiceParams struct {
-	ID             string
-	MerchantID     string
-	Mode           string
-	CustomerID     string
-	SubscriptionID string
-	Number         string
-	Status         string
-	BillingReason  string
-	Currency       string
-	PeriodStart    time.Time
-	PeriodEnd      time.Time
-	Lines          string
-	Subtotal       int64
-	Discount       int64
-	Tax            int64
-	Total          int64
-	AmountDue      int64
-	AmountPaid     int64
-	AttemptCount   int64
-	NextAttemptAt  *time.Time
-	FinalizedAt    *time.Time
-	PaidAt         *time.Time
-	VoidedAt       *time.Time
-	Created        time.Time
-	Updated        time.Time
+	ID              string
+	MerchantID      string
+	Mode            string
+	CustomerID      string
+	SubscriptionID  string
+	Number          string
+	Status          string
+	BillingReason   string
+	Currency        string
+	PeriodStart     time.Time
+	PeriodEnd       time.Time
+	Lines           string
+	Subtotal        int64
+	Discount        int64
+	Tax             int64
+	Total           int64
+	AmountDue       int64
+	AmountPaid      int64
+	AttemptCount    int64
+	NextAttemptAt   *time.Time
+	FinalizedAt     *time.Time
+	PaidAt          *time.Time
+	VoidedAt        *time.Time
+	Collection      string
+	DueDate         *time.Time
+	PaymentMethodID string
+	Created         time.Time
+	Updated         time.Time
 }
 
 func (q *Queries) CreateInvoice(ctx context.Context, arg CreateInvoiceParams) error {
@@ -145,6 +149,9 @@ func (q *Queries) CreateInvoice(ctx context.Context, arg CreateInvoiceParams) er
 		arg.FinalizedAt,
 		arg.PaidAt,
 		arg.VoidedAt,
+		arg.Collection,
+		arg.DueDate,
+		arg.PaymentMethodID,
 		arg.Created,
 		arg.Updated,
 	)
@@ -154,11 +161,12 @@ func (q *Queries) CreateInvoice(ctx context.Context, arg CreateInvoiceParams) er
 const createPayment = `-- name: CreatePayment :exec
 INSERT INTO payments (id, merchant_id, mode, invoice_id, customer_id, attempt, gateway, payment_method_id, amount,
     currency, idempotency_key, gateway_ref, status, failure_class, failure_code, failure_message, amount_refunded,
-    created, updated)
+    next_action_url, return_url, created, updated)
 VALUES ($1, $2, $3, $4, $5,
     $6, $7, $8, $9, $10,
     $11, $12, $13, $14,
-    $15, $16, $17, $18, $19)
+    $15, $16, $17, $18,
+    $19, $20, $21)
 `
 
 type CreatePaymentParams struct {
@@ -179,6 +187,8 @@ type CreatePaymentParams struct {
 	FailureCode     string
 	FailureMessage  string
 	AmountRefunded  int64
+	NextActionUrl   string
+	ReturnUrl       string
 	Created         time.Time
 	Updated         time.Time
 }
@@ -202,6 +212,8 @@ func (q *Queries) CreatePayment(ctx context.Context, arg CreatePaymentParams) er
 		arg.FailureCode,
 		arg.FailureMessage,
 		arg.AmountRefunded,
+		arg.NextActionUrl,
+		arg.ReturnUrl,
 		arg.Created,
 		arg.Updated,
 	)
@@ -560,7 +572,7 @@ func (q *Queries) GetEvent(ctx context.Context, arg GetEventParams) (Event, erro
 }
 
 const getInvoice = `-- name: GetInvoice :one
-SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated FROM invoices WHERE merchant_id = $1 AND mode = $2 AND id = $3
+SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id FROM invoices WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
 
 type GetInvoiceParams struct {
@@ -598,12 +610,15 @@ func (q *Queries) GetInvoice(ctx context.Context, arg GetInvoiceParams) (Invoice
 		&i.VoidedAt,
 		&i.Created,
 		&i.Updated,
+		&i.Collection,
+		&i.DueDate,
+		&i.PaymentMethodID,
 	)
 	return i, err
 }
 
 const getPayment = `-- name: GetPayment :one
-SELECT id, merchant_id, mode, invoice_id, customer_id, attempt, gateway, payment_method_id, amount, currency, idempotency_key, gateway_ref, status, failure_class, failure_code, failure_message, amount_refunded, created, updated FROM payments WHERE merchant_id = $1 AND mode = $2 AND id = $3
+SELECT id, merchant_id, mode, invoice_id, customer_id, attempt, gateway, payment_method_id, amount, currency, idempotency_key, gateway_ref, status, failure_class, failure_code, failure_message, amount_refunded, created, updated, next_action_url, return_url FROM payments WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
 
 type GetPaymentParams struct {
@@ -635,6 +650,8 @@ func (q *Queries) GetPayment(ctx context.Context, arg GetPaymentParams) (Payment
 		&i.AmountRefunded,
 		&i.Created,
 		&i.Updated,
+		&i.NextActionUrl,
+		&i.ReturnUrl,
 	)
 	return i, err
 }
@@ -954,7 +971,7 @@ func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event
 }
 
 const listInvoices = `-- name: ListInvoices :many
-SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated FROM invoices
+SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id FROM invoices
 WHERE merchant_id = $1 AND mode = $2
   AND (CAST($3 AS text) = '' OR customer_id = $3)
   AND (CAST($4 AS text) = '' OR subscription_id = $4)
@@ -1017,6 +1034,9 @@ func (q *Queries) ListInvoices(ctx context.Context, arg ListInvoicesParams) ([]I
 			&i.VoidedAt,
 			&i.Created,
 			&i.Updated,
+			&i.Collection,
+			&i.DueDate,
+			&i.PaymentMethodID,
 		); err != nil {
 			return nil, err
 		}
@@ -1075,7 +1095,7 @@ func (q *Queries) ListPaymentMethods(ctx context.Context, arg ListPaymentMethods
 }
 
 const listPayments = `-- name: ListPayments :many
-SELECT id, merchant_id, mode, invoice_id, customer_id, attempt, gateway, payment_method_id, amount, currency, idempotency_key, gateway_ref, status, failure_class, failure_code, failure_message, amount_refunded, created, updated FROM payments
+SELECT id, merchant_id, mode, invoice_id, customer_id, attempt, gateway, payment_method_id, amount, currency, idempotency_key, gateway_ref, status, failure_class, failure_code, failure_message, amount_refunded, created, updated, next_action_url, return_url FROM payments
 WHERE merchant_id = $1 AND mode = $2
   AND (CAST($3 AS text) = '' OR invoice_id = $3)
   AND (CAST($4 AS text) = '' OR customer_id = $4)
@@ -1132,6 +1152,8 @@ func (q *Queries) ListPayments(ctx context.Context, arg ListPaymentsParams) ([]P
 			&i.AmountRefunded,
 			&i.Created,
 			&i.Updated,
+			&i.NextActionUrl,
+			&i.ReturnUrl,
 		); err != nil {
 			return nil, err
 		}
@@ -1373,6 +1395,66 @@ func (q *Queries) ListTestClocks(ctx context.Context, arg ListTestClocksParams) 
 	return items, nil
 }
 
+const listUnsettledPayments = `-- name: ListUnsettledPayments :many
+SELECT id, merchant_id, mode, invoice_id, customer_id, attempt, gateway, payment_method_id, amount, currency, idempotency_key, gateway_ref, status, failure_class, failure_code, failure_message, amount_refunded, created, updated, next_action_url, return_url FROM payments
+WHERE payments.status IN ('pending', 'unknown') AND payments.updated < $1
+  AND (payments.payment_method_id = ''
+    OR payments.invoice_id IN (SELECT invoices.id FROM invoices WHERE invoices.subscription_id = ''))
+ORDER BY payments.updated, payments.id
+LIMIT $2
+`
+
+type ListUnsettledPaymentsParams struct {
+	UpdatedBefore time.Time
+	RowLimit      int32
+}
+
+// Payments whose outcome is still open, last touched before a time, that
+// no subscription sweep looks after: pay-page attempts (no saved card)
+// and attempts on invoices without a subscription (all merchants: the
+// reconciler is a system job).
+func (q *Queries) ListUnsettledPayments(ctx context.Context, arg ListUnsettledPaymentsParams) ([]Payment, error) {
+	rows, err := q.db.Query(ctx, listUnsettledPayments, arg.UpdatedBefore, arg.RowLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Payment
+	for rows.Next() {
+		var i Payment
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.InvoiceID,
+			&i.CustomerID,
+			&i.Attempt,
+			&i.Gateway,
+			&i.PaymentMethodID,
+			&i.Amount,
+			&i.Currency,
+			&i.IdempotencyKey,
+			&i.GatewayRef,
+			&i.Status,
+			&i.FailureClass,
+			&i.FailureCode,
+			&i.FailureMessage,
+			&i.AmountRefunded,
+			&i.Created,
+			&i.Updated,
+			&i.NextActionUrl,
+			&i.ReturnUrl,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const nextInvoiceNumber = `-- name: NextInvoiceNumber :one
 INSERT INTO invoice_counters (merchant_id, mode, last) VALUES ($1, $2, 1)
 ON CONFLICT (merchant_id, mode) DO UPDATE SET last = invoice_counters.last + 1
@@ -1469,29 +1551,32 @@ UPDATE invoices SET
     discount = $5, tax = $6, total = $7, amount_due = $8,
     amount_paid = $9, attempt_count = $10,
     next_attempt_at = $11, finalized_at = $12, paid_at = $13,
-    voided_at = $14, updated = $15
-WHERE merchant_id = $16 AND mode = $17 AND id = $18
+    voided_at = $14, due_date = $15, payment_method_id = $16,
+    updated = $17
+WHERE merchant_id = $18 AND mode = $19 AND id = $20
 `
 
 type UpdateInvoiceParams struct {
-	Number        string
-	Status        string
-	Lines         string
-	Subtotal      int64
-	Discount      int64
-	Tax           int64
-	Total         int64
-	AmountDue     int64
-	AmountPaid    int64
-	AttemptCount  int64
-	NextAttemptAt *time.Time
-	FinalizedAt   *time.Time
-	PaidAt        *time.Time
-	VoidedAt      *time.Time
-	Updated       time.Time
-	MerchantID    string
-	Mode          string
-	ID            string
+	Number          string
+	Status          string
+	Lines           string
+	Subtotal        int64
+	Discount        int64
+	Tax             int64
+	Total           int64
+	AmountDue       int64
+	AmountPaid      int64
+	AttemptCount    int64
+	NextAttemptAt   *time.Time
+	FinalizedAt     *time.Time
+	PaidAt          *time.Time
+	VoidedAt        *time.Time
+	DueDate         *time.Time
+	PaymentMethodID string
+	Updated         time.Time
+	MerchantID      string
+	Mode            string
+	ID              string
 }
 
 func (q *Queries) UpdateInvoice(ctx context.Context, arg UpdateInvoiceParams) (int64, error) {
@@ -1510,6 +1595,8 @@ func (q *Queries) UpdateInvoice(ctx context.Context, arg UpdateInvoiceParams) (i
 		arg.FinalizedAt,
 		arg.PaidAt,
 		arg.VoidedAt,
+		arg.DueDate,
+		arg.PaymentMethodID,
 		arg.Updated,
 		arg.MerchantID,
 		arg.Mode,
@@ -1524,8 +1611,8 @@ func (q *Queries) UpdateInvoice(ctx context.Context, arg UpdateInvoiceParams) (i
 const updatePayment = `-- name: UpdatePayment :execrows
 UPDATE payments SET gateway_ref = $1, status = $2, failure_class = $3,
     failure_code = $4, failure_message = $5,
-    amount_refunded = $6, updated = $7
-WHERE merchant_id = $8 AND mode = $9 AND id = $10
+    amount_refunded = $6, next_action_url = $7, updated = $8
+WHERE merchant_id = $9 AND mode = $10 AND id = $11
 `
 
 type UpdatePaymentParams struct {
@@ -1535,6 +1622,7 @@ type UpdatePaymentParams struct {
 	FailureCode    string
 	FailureMessage string
 	AmountRefunded int64
+	NextActionUrl  string
 	Updated        time.Time
 	MerchantID     string
 	Mode           string
@@ -1549,6 +1637,7 @@ func (q *Queries) UpdatePayment(ctx context.Context, arg UpdatePaymentParams) (i
 		arg.FailureCode,
 		arg.FailureMessage,
 		arg.AmountRefunded,
+		arg.NextActionUrl,
 		arg.Updated,
 		arg.MerchantID,
 		arg.Mode,

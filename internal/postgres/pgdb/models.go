@@ -70,6 +70,7 @@ type CheckoutSession struct {
 	CompletedAt         *time.Time
 	Created             time.Time
 	Updated             time.Time
+	InvoiceID           string
 }
 
 type Coupon struct {
@@ -168,31 +169,34 @@ type IdempotencyKey struct {
 }
 
 type Invoice struct {
-	ID             string
-	MerchantID     string
-	Mode           string
-	CustomerID     string
-	SubscriptionID string
-	Number         string
-	Status         string
-	BillingReason  string
-	Currency       string
-	PeriodStart    time.Time
-	PeriodEnd      time.Time
-	Lines          string
-	Subtotal       int64
-	Discount       int64
-	Tax            int64
-	Total          int64
-	AmountDue      int64
-	AmountPaid     int64
-	AttemptCount   int64
-	NextAttemptAt  *time.Time
-	FinalizedAt    *time.Time
-	PaidAt         *time.Time
-	VoidedAt       *time.Time
-	Created        time.Time
-	Updated        time.Time
+	ID              string
+	MerchantID      string
+	Mode            string
+	CustomerID      string
+	SubscriptionID  string
+	Number          string
+	Status          string
+	BillingReason   string
+	Currency        string
+	PeriodStart     time.Time
+	PeriodEnd       time.Time
+	Lines           string
+	Subtotal        int64
+	Discount        int64
+	Tax             int64
+	Total           int64
+	AmountDue       int64
+	AmountPaid      int64
+	AttemptCount    int64
+	NextAttemptAt   *time.Time
+	FinalizedAt     *time.Time
+	PaidAt          *time.Time
+	VoidedAt        *time.Time
+	Created         time.Time
+	Updated         time.Time
+	Collection      string
+	DueDate         *time.Time
+	PaymentMethodID string
 }
 
 type InvoiceCounter struct {
@@ -209,6 +213,7 @@ type Merchant struct {
 	InvoicePrefix string
 	Created       time.Time
 	Settings      string
+	LinkKey       string
 }
 
 type MerchantGateway struct {
@@ -247,6 +252,8 @@ type Payment struct {
 	AmountRefunded  int64
 	Created         time.Time
 	Updated         time.Time
+	NextActionUrl   string
+	ReturnUrl       string
 }
 
 type PaymentMethod struct {

@@ -84,7 +84,7 @@ func (q *Queries) GetGatewayCustomer(ctx context.Context, arg GetGatewayCustomer
 }
 
 const getPaymentByIdempotencyKey = `-- name: GetPaymentByIdempotencyKey :one
-SELECT id, merchant_id, mode, invoice_id, customer_id, attempt, gateway, payment_method_id, amount, currency, idempotency_key, gateway_ref, status, failure_class, failure_code, failure_message, amount_refunded, created, updated FROM payments
+SELECT id, merchant_id, mode, invoice_id, customer_id, attempt, gateway, payment_method_id, amount, currency, idempotency_key, gateway_ref, status, failure_class, failure_code, failure_message, amount_refunded, created, updated, next_action_url, return_url FROM payments
 WHERE merchant_id = ?1 AND mode = ?2 AND idempotency_key = ?3
 `
 
@@ -117,6 +117,8 @@ func (q *Queries) GetPaymentByIdempotencyKey(ctx context.Context, arg GetPayment
 		&i.AmountRefunded,
 		&i.Created,
 		&i.Updated,
+		&i.NextActionUrl,
+		&i.ReturnUrl,
 	)
 	return i, err
 }

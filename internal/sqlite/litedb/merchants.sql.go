@@ -46,8 +46,9 @@ func (q *Queries) CreateAuditHead(ctx context.Context, merchantID string) error 
 }
 
 const createMerchant = `-- name: CreateMerchant :exec
-INSERT INTO merchants (id, name, timezone, locale, invoice_prefix, settings, created)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+INSERT INTO merchants (id, name, timezone, locale, invoice_prefix, settings, link_key, created)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+    ?7, ?8)
 `
 
 type CreateMerchantParams struct {
@@ -57,6 +58,7 @@ type CreateMerchantParams struct {
 	Locale        string
 	InvoicePrefix string
 	Settings      string
+	LinkKey       string
 	Created       int64
 }
 
@@ -68,6 +70,7 @@ func (q *Queries) CreateMerchant(ctx context.Context, arg CreateMerchantParams) 
 		arg.Locale,
 		arg.InvoicePrefix,
 		arg.Settings,
+		arg.LinkKey,
 		arg.Created,
 	)
 	return err
@@ -114,7 +117,7 @@ func (q *Queries) GetAPIKeyByHash(ctx context.Context, hash string) (ApiKey, err
 }
 
 const getMerchant = `-- name: GetMerchant :one
-SELECT id, name, timezone, locale, invoice_prefix, created, settings FROM merchants WHERE id = ?1
+SELECT id, name, timezone, locale, invoice_prefix, created, settings, link_key FROM merchants WHERE id = ?1
 `
 
 func (q *Queries) GetMerchant(ctx context.Context, id string) (Merchant, error) {
@@ -128,12 +131,13 @@ func (q *Queries) GetMerchant(ctx context.Context, id string) (Merchant, error) 
 		&i.InvoicePrefix,
 		&i.Created,
 		&i.Settings,
+		&i.LinkKey,
 	)
 	return i, err
 }
 
 const listMerchants = `-- name: ListMerchants :many
-SELECT id, name, timezone, locale, invoice_prefix, created, settings FROM merchants ORDER BY id
+SELECT id, name, timezone, locale, invoice_prefix, created, settings, link_key FROM merchants ORDER BY id
 `
 
 func (q *Queries) ListMerchants(ctx context.Context) ([]Merchant, error) {
@@ -153,6 +157,7 @@ func (q *Queries) ListMerchants(ctx context.Context) ([]Merchant, error) {
 			&i.InvoicePrefix,
 			&i.Created,
 			&i.Settings,
+			&i.LinkKey,
 		); err != nil {
 			return nil, err
 		}

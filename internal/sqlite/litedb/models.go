@@ -70,6 +70,7 @@ type CheckoutSession struct {
 	CompletedAt         sql.NullInt64
 	Created             int64
 	Updated             int64
+	InvoiceID           string
 }
 
 type Coupon struct {
@@ -167,31 +168,34 @@ type IdempotencyKey struct {
 }
 
 type Invoice struct {
-	ID             string
-	MerchantID     string
-	Mode           string
-	CustomerID     string
-	SubscriptionID string
-	Number         string
-	Status         string
-	BillingReason  string
-	Currency       string
-	PeriodStart    int64
-	PeriodEnd      int64
-	Lines          string
-	Subtotal       int64
-	Discount       int64
-	Tax            int64
-	Total          int64
-	AmountDue      int64
-	AmountPaid     int64
-	AttemptCount   int64
-	NextAttemptAt  sql.NullInt64
-	FinalizedAt    sql.NullInt64
-	PaidAt         sql.NullInt64
-	VoidedAt       sql.NullInt64
-	Created        int64
-	Updated        int64
+	ID              string
+	MerchantID      string
+	Mode            string
+	CustomerID      string
+	SubscriptionID  string
+	Number          string
+	Status          string
+	BillingReason   string
+	Currency        string
+	PeriodStart     int64
+	PeriodEnd       int64
+	Lines           string
+	Subtotal        int64
+	Discount        int64
+	Tax             int64
+	Total           int64
+	AmountDue       int64
+	AmountPaid      int64
+	AttemptCount    int64
+	NextAttemptAt   sql.NullInt64
+	FinalizedAt     sql.NullInt64
+	PaidAt          sql.NullInt64
+	VoidedAt        sql.NullInt64
+	Created         int64
+	Updated         int64
+	Collection      string
+	DueDate         sql.NullInt64
+	PaymentMethodID string
 }
 
 type InvoiceCounter struct {
@@ -208,6 +212,7 @@ type Merchant struct {
 	InvoicePrefix string
 	Created       int64
 	Settings      string
+	LinkKey       string
 }
 
 type MerchantGateway struct {
@@ -246,6 +251,8 @@ type Payment struct {
 	AmountRefunded  int64
 	Created         int64
 	Updated         int64
+	NextActionUrl   string
+	ReturnUrl       string
 }
 
 type PaymentMethod struct {
