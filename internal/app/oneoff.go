@@ -186,6 +186,10 @@ func (a *App) oneOffLines(ctx context.Context, tx billing.Tx, s billing.Scope, p
 			if !price.Active {
 				return nil, "", billing.Invalid(param+".price", billing.CodeParameterInvalid, "price %s is archived", price.ID)
 			}
+			if price.Recurring != nil {
+				return nil, "", billing.Invalid(param+".price", billing.CodeParameterInvalid,
+					"price %s is recurring; a one-off invoice takes one-time prices or amounts (subscribe for recurring ones)", price.ID)
+			}
 			if currency == "" {
 				currency = price.Currency
 			}

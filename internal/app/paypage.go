@@ -232,7 +232,17 @@ func (a *App) startPayPage(ctx context.Context, s billing.Scope, invoiceID, gate
 	var inv billing.Invoice
 	var m billing.Merchant
 	resume, expired := "", ""
-	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+	// The gateways are read outside the transaction that records the
+	// attempt (they read the store themselves: one SQLite connection).
+	currency, err := read(ctx, a, func(tx billing.Tx) (string, error) {
+		inv, err := tx.GetInvoice(ctx, s, invoiceID)
+		return inv.Currency, notFound(err, "invoice", invoiceID)
+	})
+	if err != nil {
+		return "", err
+	}
+	gateways := a.PayGateways(ctx, s, currency)
+	err = a.store.InTx(ctx, func(tx billing.Tx) error {
 		if err := check(tx); err != nil {
 			return err
 		}
@@ -271,7 +281,7 @@ func (a *App) startPayPage(ctx context.Context, s billing.Scope, invoiceID, gate
 					"a payment of invoice %s is being confirmed with the gateway; try again in a few minutes", inv.ID)
 			}
 		}
-		if !slices.Contains(a.PayGateways(ctx, s, inv.Currency), gateway) {
+		if !slices.Contains(gateways, gateway) {
 			return billing.Errorf(billing.KindUnavailable, billing.CodeGatewayUnavailable, "gateway %q cannot take this payment now", gateway)
 		}
 		now, err := a.clockNow(ctx, tx, s, cus.TestClockID)

@@ -104,6 +104,7 @@ type harness struct {
 
 func newHarness(t *testing.T, store billing.Store) *harness {
 	a := app.New(store, wallClock, discard)
+	a.SetPublicURL("https://billing.example.test")
 	gw := sim.New(store, wallClock)
 	a.SetGateways(app.Gateways{"sim": gw})
 	return &harness{t: t, ctx: context.Background(), store: store, app: a, sim: gw}
