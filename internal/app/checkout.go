@@ -54,8 +54,9 @@ type CreateCheckoutParams struct {
 
 // CreateCheckoutSession starts a hosted checkout and returns it with the
 // URL to send the customer to (it holds the link's secret, so it is only
-// returned here). Subscription and setup modes are available; payment
-// mode (one-off payments) is not yet.
+// returned here). Modes: subscription (save a card, subscribe), setup
+// (save a card) and payment (pay one-time prices on a gateway's pay page,
+// through a one-off invoice).
 func (a *App) CreateCheckoutSession(ctx context.Context, s billing.Scope, p CreateCheckoutParams) (billing.CheckoutSession, string, error) {
 	var v validator
 	switch p.Mode {
@@ -74,10 +75,17 @@ func (a *App) CreateCheckoutSession(ctx context.Context, s billing.Scope, p Crea
 			v.fail("allow_promotion_codes", billing.CodeParameterInvalid, "promotion codes apply to subscription checkouts")
 		}
 	case billing.CheckoutModePayment:
-		return billing.CheckoutSession{}, "", billing.Invalid("mode", billing.CodeCheckoutModeUnsupported,
-			"one-off payments are not available yet: use mode subscription or setup")
+		if len(p.LineItems) == 0 {
+			v.fail("line_items", billing.CodeParameterMissing, "a payment checkout needs line_items (one-time prices)")
+		}
+		if p.TrialPeriodDays != nil {
+			v.fail("trial_period_days", billing.CodeParameterInvalid, "trial_period_days applies to subscription checkouts")
+		}
+		if p.AllowPromotionCodes {
+			v.fail("allow_promotion_codes", billing.CodeParameterInvalid, "promotion codes apply to subscription checkouts")
+		}
 	case "":
-		v.fail("mode", billing.CodeParameterMissing, "mode is required (subscription or setup)")
+		v.fail("mode", billing.CodeParameterMissing, "mode is required (subscription, setup or payment)")
 	default:
 		v.fail("mode", billing.CodeParameterInvalid, "mode must be subscription, setup or payment")
 	}
@@ -128,7 +136,15 @@ func (a *App) CreateCheckoutSession(ctx context.Context, s billing.Scope, p Crea
 	}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		currency := ""
-		if len(p.LineItems) > 0 {
+		if p.Mode == billing.CheckoutModePayment {
+			// Priced now only to check the items; the invoice is made when
+			// the customer pays.
+			_, cur, err := a.oneOffLines(ctx, tx, s, CreateInvoiceParams{Items: checkoutInvoiceItems(cs.LineItems)}, now)
+			if err != nil {
+				return lineItemsError(err)
+			}
+			currency = cur
+		} else if len(p.LineItems) > 0 {
 			items, _, cur, _, err := a.resolveItems(ctx, tx, s, p.LineItems)
 			if err != nil {
 				return lineItemsError(err)
@@ -146,7 +162,7 @@ func (a *App) CreateCheckoutSession(ctx context.Context, s billing.Scope, p Crea
 			}
 		}
 		if p.Gateway != "" {
-			if err := a.checkCheckoutGateway(ctx, tx, s, p.Gateway, currency); err != nil {
+			if err := a.checkCheckoutGateway(ctx, tx, s, p.Gateway, currency, p.Mode); err != nil {
 				return err
 			}
 		}
@@ -194,7 +210,7 @@ func (v *validator) redirectURL(param, s string) {
 // checkCheckoutGateway checks a gateway the merchant named for a checkout:
 // known, able to save cards on a hosted page, configured in the scope (the
 // sim needs no configuration, test mode only) and taking the currency.
-func (a *App) checkCheckoutGateway(ctx context.Context, tx billing.Tx, s billing.Scope, name, currency string) error {
+func (a *App) checkCheckoutGateway(ctx context.Context, tx billing.Tx, s billing.Scope, name, currency, mode string) error {
 	gw, err := a.gateway(name)
 	if err != nil {
 		return err
@@ -202,8 +218,10 @@ func (a *App) checkCheckoutGateway(ctx context.Context, tx billing.Tx, s billing
 	if name == billing.GatewaySim {
 		return testModeOnly(s, "sim gateway checkouts")
 	}
-	if _, ok := gw.(billing.SetupGateway); !ok {
-		return billing.Invalid("gateway", billing.CodeParameterInvalid, "checkouts through %s are not available", name)
+	_, saves := gw.(billing.SetupGateway)
+	_, pays := gw.(billing.PayPageGateway)
+	if (mode == billing.CheckoutModePayment && !pays) || (mode != billing.CheckoutModePayment && !saves) {
+		return billing.Invalid("gateway", billing.CodeParameterInvalid, "%s checkouts through %s are not available", mode, name)
 	}
 	if _, err := tx.GetGatewayConfig(ctx, s, name); errors.Is(err, billing.ErrNotFound) {
 		return billing.Invalid("gateway", billing.CodeGatewayNotConfigured, "%s is not configured in %s mode", name, s.Mode)
@@ -222,6 +240,12 @@ func (a *App) checkCheckoutGateway(ctx context.Context, tx billing.Tx, s billing
 // whose circuit breaker is open is left out, so the next one is offered),
 // then the sim in test mode. A gateway the session names is the only one.
 func (a *App) CheckoutGateways(ctx context.Context, s billing.Scope, currency, named string) []string {
+	return a.checkoutGateways(ctx, s, currency, named, billing.CheckoutModeSubscription)
+}
+
+// checkoutGateways is CheckoutGateways for a checkout mode: a payment
+// checkout takes the money on a gateway's pay page (PayGateways).
+func (a *App) checkoutGateways(ctx context.Context, s billing.Scope, currency, named, mode string) []string {
 	if named != "" {
 		if gw, err := a.gateway(named); err == nil {
 			if av, ok := gw.(interface{ Available(billing.Scope) bool }); ok && !av.Available(s) {
@@ -230,6 +254,9 @@ func (a *App) CheckoutGateways(ctx context.Context, s billing.Scope, currency, n
 			return []string{named}
 		}
 		return nil
+	}
+	if mode == billing.CheckoutModePayment {
+		return a.PayGateways(ctx, s, currency)
 	}
 	var out []string
 	for _, name := range a.FallbackGateways(ctx, s, "", currency) {

@@ -54,7 +54,7 @@ func (a *App) OpenCheckout(ctx context.Context, id, secret string) (CheckoutView
 	if err != nil {
 		return v, err
 	}
-	v.Gateways = a.CheckoutGateways(ctx, v.Session.Scope, v.Currency, v.Session.Gateway)
+	v.Gateways = a.checkoutGateways(ctx, v.Session.Scope, v.Currency, v.Session.Gateway, v.Session.Mode)
 	return v, nil
 }
 
@@ -92,7 +92,7 @@ func (a *App) checkoutView(ctx context.Context, tx billing.Tx, cs billing.Checko
 		if price.TrialPeriodDays > v.TrialDays {
 			v.TrialDays = price.TrialPeriodDays
 		}
-		if i == 0 && len(cs.LineItems) == 1 {
+		if i == 0 && len(cs.LineItems) == 1 && price.Recurring != nil {
 			if v.Choices, err = cycleChoices(ctx, tx, price); err != nil {
 				return v, err
 			}
@@ -254,7 +254,7 @@ func (a *App) SubmitCheckout(ctx context.Context, id, secret string, in Checkout
 			return "", err
 		}
 	}
-	gateways := a.CheckoutGateways(ctx, cs.Scope, view.Currency, cs.Gateway)
+	gateways := a.checkoutGateways(ctx, cs.Scope, view.Currency, cs.Gateway, cs.Mode)
 	gateway := in.Gateway
 	if gateway == "" && len(gateways) > 0 {
 		gateway = gateways[0]
@@ -264,6 +264,9 @@ func (a *App) SubmitCheckout(ctx context.Context, id, secret string, in Checkout
 	}
 	if cs, err = a.checkoutCustomer(ctx, cs); err != nil {
 		return "", err
+	}
+	if cs.Mode == billing.CheckoutModePayment {
+		return a.submitPaymentCheckout(ctx, cs, secret, gateway)
 	}
 	ret := a.publicURL + "/checkout/" + cs.ID + "/return?token=" + url.QueryEscape(secret)
 	st, dest, err := a.CreateSetup(ctx, cs.Scope, cs.CustomerID, CreateSetupParams{Gateway: gateway, ReturnURL: ret})
@@ -388,6 +391,9 @@ func (a *App) ReturnCheckout(ctx context.Context, id, secret string) (CheckoutOu
 		if cs.EffectiveStatus(a.Now()) == billing.CheckoutExpired {
 			return billing.Errorf(billing.KindConflict, billing.CodeSessionExpired, "this checkout has expired")
 		}
+		if cs.Mode == billing.CheckoutModePayment {
+			return nil // settled below, by what the gateway says of the payment
+		}
 		if cs.Status != billing.CheckoutOpen || cs.SetupID == "" {
 			return nil
 		}
@@ -414,6 +420,9 @@ func (a *App) ReturnCheckout(ctx context.Context, id, secret string) (CheckoutOu
 	}
 	if err != nil {
 		return CheckoutOutcome{}, err
+	}
+	if cs.Mode == billing.CheckoutModePayment {
+		return a.returnPaymentCheckout(withCustomerActor(ctx, cs.CustomerID), cs)
 	}
 	if !claimed {
 		return outcomeOf(cs)

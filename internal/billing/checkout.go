@@ -124,7 +124,6 @@ type PublishableKey struct {
 
 // Checkout error codes.
 const (
-	CodeCheckoutModeUnsupported = "checkout_mode_unsupported"
-	CodeAlreadySubscribed       = "customer_already_subscribed"
-	CodeSessionExpired          = "session_expired"
+	CodeAlreadySubscribed = "customer_already_subscribed"
+	CodeSessionExpired    = "session_expired"
 )

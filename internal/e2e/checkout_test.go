@@ -229,7 +229,8 @@ func TestCheckoutSetupMode(t *testing.T) {
 	status, body := s.do("POST", "/v1/checkout_sessions", map[string]any{"mode": "payment", "line_items": []map[string]any{},
 		"success_url": s.merchant + "/s", "cancel_url": s.merchant + "/c"})
 	require.Equal(t, http.StatusBadRequest, status)
-	require.Equal(t, "checkout_mode_unsupported", body["code"])
+	require.Equal(t, "parameter_missing", body["code"])
+	require.Equal(t, "line_items", body["param"])
 }
 
 // newLoopbackServer serves h on 127.0.0.1 and returns its URL.

@@ -34,7 +34,8 @@ type CheckoutSessionJSON struct {
 	Gateway             *string                `json:"gateway" doc:"The gateway the merchant required; null lets the customer pick."`
 	PromotionCode       *string                `json:"promotion_code" doc:"The promotion code the customer applied."`
 	Subscription        *string                `json:"subscription" doc:"The subscription created, once complete (subscription mode)."`
-	PaymentMethod       *string                `json:"payment_method" doc:"The card saved, once complete."`
+	PaymentMethod       *string                `json:"payment_method" doc:"The card saved, once complete (subscription and setup modes)."`
+	Invoice             *string                `json:"invoice" doc:"Payment mode: the invoice the customer pays (made when they first submit the page); paid once complete."`
 	LastFailure         *string                `json:"last_failure" doc:"Why the customer's last attempt did not complete (e.g. a declined card), while open."`
 	ExpiresAt           int64                  `json:"expires_at"`
 	CompletedAt         *int64                 `json:"completed_at"`
@@ -47,7 +48,7 @@ func checkoutSessionJSON(cs billing.CheckoutSession) CheckoutSessionJSON {
 		LineItems: []CheckoutLineItemJSON{}, SuccessURL: cs.SuccessURL, CancelURL: cs.CancelURL,
 		AllowPromotionCodes: cs.AllowPromotionCodes, TrialPeriodDays: cs.TrialPeriodDays, Locale: nonEmpty(cs.Locale),
 		Gateway: nonEmpty(cs.Gateway), PromotionCode: nonEmpty(cs.PromotionCode), Subscription: nonEmpty(cs.SubscriptionID),
-		PaymentMethod: nonEmpty(cs.PaymentMethodID), LastFailure: nonEmpty(cs.FailureMessage),
+		PaymentMethod: nonEmpty(cs.PaymentMethodID), Invoice: nonEmpty(cs.InvoiceID), LastFailure: nonEmpty(cs.FailureMessage),
 		ExpiresAt: cs.ExpiresAt.Unix(), CompletedAt: unixPtr(cs.CompletedAt), Created: cs.Created.Unix()}
 	for _, li := range cs.LineItems {
 		j.LineItems = append(j.LineItems, CheckoutLineItemJSON{Price: li.PriceID, Quantity: li.Quantity})
@@ -56,10 +57,10 @@ func checkoutSessionJSON(cs billing.CheckoutSession) CheckoutSessionJSON {
 }
 
 type createCheckoutBody struct {
-	Mode                string                 `json:"mode" enum:"subscription,setup,payment" doc:"subscription starts a subscription; setup saves a card; payment (one-off) is not available yet."`
+	Mode                string                 `json:"mode" enum:"subscription,setup,payment" doc:"subscription starts a subscription; setup saves a card; payment takes a one-off payment of one-time prices on a gateway's pay page."`
 	Customer            string                 `json:"customer,omitempty" maxLength:"100" doc:"An existing customer. Without it (and without customer_email) the page asks for an email and makes a new customer."`
 	CustomerEmail       string                 `json:"customer_email,omitempty" maxLength:"512" doc:"Prefills the email of a new customer."`
-	LineItems           []CheckoutLineItemJSON `json:"line_items,omitempty" maxItems:"20" doc:"Subscription mode: recurring prices (a plan and add-ons) in one currency and cycle."`
+	LineItems           []CheckoutLineItemJSON `json:"line_items,omitempty" maxItems:"20" doc:"Subscription mode: recurring prices (a plan and add-ons) in one currency and cycle. Payment mode: one-time prices in one currency."`
 	SuccessURL          string                 `json:"success_url" maxLength:"2000" doc:"Where the customer goes once done, with session_id added to its query."`
 	CancelURL           string                 `json:"cancel_url" maxLength:"2000" doc:"Where the page's back link goes."`
 	AllowPromotionCodes bool                   `json:"allow_promotion_codes,omitempty" doc:"Show a promotion code field."`

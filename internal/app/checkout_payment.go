@@ -1,0 +1,129 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// A payment-mode checkout sells one-time prices: when the customer submits
+// the form, a one-off invoice is made for the line items (once per
+// session) and paid on the chosen gateway's pay page; the browser comes
+// back to the checkout's return, which completes the session once the
+// gateway says the invoice is paid. A declined or abandoned payment leaves
+// the session open with the reason, and the customer can try again (a new
+// attempt on the same invoice).
+
+// checkoutInvoiceItems are the invoice items of a checkout's line items.
+func checkoutInvoiceItems(lines []billing.CheckoutLineItem) []InvoiceItemParams {
+	out := make([]InvoiceItemParams, len(lines))
+	for i, li := range lines {
+		out[i] = InvoiceItemParams{Price: li.PriceID, Quantity: li.Quantity}
+	}
+	return out
+}
+
+// submitPaymentCheckout makes (once) the checkout's invoice and starts
+// paying it on gateway; it returns where to send the browser.
+func (a *App) submitPaymentCheckout(ctx context.Context, cs billing.CheckoutSession, secret, gateway string) (string, error) {
+	var invoiceID string
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		cur, err := tx.GetCheckoutSession(ctx, cs.Scope, cs.ID)
+		if err != nil {
+			return fmt.Errorf("read checkout session %s: %w", cs.ID, err)
+		}
+		if cur.InvoiceID != "" {
+			invoiceID = cur.InvoiceID
+			return nil
+		}
+		now, err := a.customerNow(ctx, tx, cs.Scope, cur.CustomerID)
+		if err != nil {
+			return err
+		}
+		lines, currency, err := a.oneOffLines(ctx, tx, cs.Scope, CreateInvoiceParams{Items: checkoutInvoiceItems(cur.LineItems)}, now)
+		if err != nil {
+			return err
+		}
+		inv := billing.Invoice{ID: billing.NewID(billing.PrefixInvoice, a.Now()), Scope: cs.Scope, CustomerID: cur.CustomerID,
+			Status: billing.InvoiceDraft, BillingReason: billing.ReasonManual, Currency: currency, PeriodStart: now, PeriodEnd: now,
+			Lines: lines, Collection: billing.CollectionSendInvoice, DueDate: &now, Created: now, Updated: now}
+		for _, l := range lines {
+			inv.Subtotal += l.Amount // each line is bounded by oneOffLines; at most 20 of them
+		}
+		inv.Total, inv.AmountDue = inv.Subtotal, inv.Subtotal
+		if err := tx.CreateInvoice(ctx, inv); err != nil {
+			return fmt.Errorf("create invoice: %w", err)
+		}
+		if err := a.audit(ctx, tx, change{merchantID: cs.Scope.MerchantID, mode: cs.Scope.Mode, action: "invoice.create",
+			objectType: "invoice", objectID: inv.ID, after: inv}); err != nil {
+			return err
+		}
+		if err := a.emit(ctx, tx, cs.Scope, EventInvoiceCreated, "invoice", inv.ID, inv, now); err != nil {
+			return err
+		}
+		// Paid right here, on the pay page: no invoice email.
+		if _, err := a.finalizeOneOff(ctx, tx, &inv, now, false); err != nil {
+			return err
+		}
+		before := cur
+		cur.InvoiceID, cur.Updated = inv.ID, a.Now()
+		invoiceID = inv.ID
+		return a.saveCheckout(ctx, tx, before, &cur, "checkout_session.update", "")
+	})
+	if err != nil {
+		return "", err
+	}
+	ret := a.publicURL + "/checkout/" + cs.ID + "/return?token=" + url.QueryEscape(secret)
+	return a.startPayPage(ctx, cs.Scope, invoiceID, gateway, ret, func(billing.Tx) error { return nil })
+}
+
+// returnPaymentCheckout handles the browser's return to a payment-mode
+// checkout: the invoice's latest attempt is asked of the gateway if still
+// open, and the session completes once the invoice is paid.
+func (a *App) returnPaymentCheckout(ctx context.Context, cs billing.CheckoutSession) (CheckoutOutcome, error) {
+	if cs.Status != billing.CheckoutOpen || cs.InvoiceID == "" {
+		return outcomeOf(cs)
+	}
+	latest, err := read(ctx, a, func(tx billing.Tx) ([]billing.Payment, error) {
+		l, _, err := tx.ListPayments(ctx, cs.Scope, billing.PaymentFilter{InvoiceID: cs.InvoiceID}, billing.Page{Limit: 1})
+		return l, err
+	})
+	if err != nil {
+		return CheckoutOutcome{}, fmt.Errorf("list payments of %s: %w", cs.InvoiceID, err)
+	}
+	if len(latest) == 1 && (latest[0].Status == billing.PaymentPending || latest[0].Status == billing.PaymentUnknown) {
+		if err := a.lookupAndSettle(ctx, latest[0]); err != nil {
+			a.logger.WarnContext(ctx, "checkout return: gateway lookup failed", "payment", latest[0].ID, "error", err)
+		}
+	}
+	var inv billing.Invoice
+	var pay *billing.Payment
+	err = a.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		if inv, err = tx.GetInvoice(ctx, cs.Scope, cs.InvoiceID); err != nil {
+			return fmt.Errorf("read invoice %s: %w", cs.InvoiceID, err)
+		}
+		l, _, err := tx.ListPayments(ctx, cs.Scope, billing.PaymentFilter{InvoiceID: cs.InvoiceID}, billing.Page{Limit: 1})
+		if err != nil {
+			return fmt.Errorf("list payments of %s: %w", cs.InvoiceID, err)
+		}
+		if len(l) == 1 {
+			pay = &l[0]
+		}
+		return nil
+	})
+	if err != nil {
+		return CheckoutOutcome{}, err
+	}
+	switch {
+	case inv.Status == billing.InvoicePaid:
+		return a.completeCheckout(ctx, cs, "", "")
+	case pay == nil || pay.Status == billing.PaymentPending || pay.Status == billing.PaymentUnknown:
+		return CheckoutOutcome{Failure: CheckoutFailUnfinished}, nil
+	case pay.FailureCode == FailPayPageCanceled:
+		return CheckoutOutcome{Failure: CheckoutFailCanceled}, nil
+	}
+	return a.failCheckout(ctx, cs, CheckoutOutcome{Failure: CheckoutFailDeclined, FailureCode: pay.FailureCode, FailureMessage: pay.FailureMessage})
+}
