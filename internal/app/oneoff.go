@@ -113,7 +113,7 @@ func (a *App) CreateInvoice(ctx context.Context, s billing.Scope, p CreateInvoic
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		cus, err := tx.GetCustomer(ctx, s, p.Customer)
 		if err != nil {
-			return notFound(err, "customer", p.Customer)
+			return referenced(err, "customer", p.Customer)
 		}
 		now, err := a.clockNow(ctx, tx, s, cus.TestClockID)
 		if err != nil {
@@ -181,7 +181,7 @@ func (a *App) oneOffLines(ctx context.Context, tx billing.Tx, s billing.Scope, p
 		if it.Price != "" {
 			price, err := tx.GetPrice(ctx, s, it.Price)
 			if err != nil {
-				return nil, "", notFound(err, "price", it.Price)
+				return nil, "", referenced(err, param+".price", it.Price)
 			}
 			if !price.Active {
 				return nil, "", billing.Invalid(param+".price", billing.CodeParameterInvalid, "price %s is archived", price.ID)
@@ -231,7 +231,7 @@ func (a *App) invoicePaymentMethod(ctx context.Context, tx billing.Tx, s billing
 	if id != "" {
 		var err error
 		if pm, err = tx.GetPaymentMethod(ctx, s, id); err != nil {
-			return pm, notFound(err, "payment_method", id)
+			return pm, referenced(err, "payment_method", id)
 		}
 		if pm.CustomerID != customerID || pm.Status != billing.PaymentMethodActive {
 			return pm, billing.Invalid("payment_method", billing.CodeParameterInvalid, "payment method %s is not an active card of customer %s", id, customerID)

@@ -273,7 +273,7 @@ func scenarioOneOffRefused(t *testing.T, h *harness) {
 	}
 	_, err := h.app.CreateInvoice(h.ctx, h.s, app.CreateInvoiceParams{Customer: "cus_nope", Currency: "USD",
 		Items: []app.InvoiceItemParams{{Amount: amountPtr(100), Description: "x"}}})
-	requireKind(t, err, billing.KindNotFound)
+	requireCode(t, err, billing.CodeResourceMissing)
 	invs, err := h.app.ListInvoices(h.ctx, h.s, billing.InvoiceFilter{}, billing.Page{})
 	require.NoError(t, err)
 	require.Empty(t, invs.Data, "nothing is half-written")
