@@ -90,7 +90,7 @@ func exercisePayPages(t *testing.T, setup setupFunc) {
 		charge := newPayment(t, tx, b.scope, oneOff, 1, t1, func(p *billing.Payment) {
 			p.Status, p.FailureClass, p.FailureCode, p.FailureMessage, p.Updated = billing.PaymentUnknown, "", "", "", t1
 		})
-		newPayment(t, tx, b.scope, oneOff, 2, t1, func(p *billing.Payment) { p.Updated = t1 })       // settled (failed)
+		newPayment(t, tx, b.scope, oneOff, 2, t1, func(p *billing.Payment) { p.Updated = t1 })          // settled (failed)
 		newPayment(t, tx, b.scope, oneOff, 3, t1, pending, func(p *billing.Payment) { p.Updated = t3 }) // too recent
 		lc := newCustomer(t, tx, b.live, t1)
 		liveInv := newInvoice(t, tx, b.live, lc.ID, t1, manual)
