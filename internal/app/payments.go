@@ -89,6 +89,14 @@ func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string,
 			return fmt.Errorf("read payment %s: %w", paymentID, err)
 		}
 		if pay.Status != billing.PaymentPending && pay.Status != billing.PaymentUnknown {
+			if pay.Status == billing.PaymentFailed && callErr == nil && res.Status == billing.PaymentSucceeded {
+				// The gateway says money moved for an attempt cuota already
+				// failed (a pay page paid after its expiry): nothing here
+				// may turn a failed payment into a paid one, so a person
+				// must refund it at the gateway.
+				a.logger.ErrorContext(ctx, "merchant alert: the gateway reports a failed payment as paid; refund it at the gateway",
+					"merchant", s.MerchantID, "payment", pay.ID, "gateway", pay.Gateway, "gateway_ref", res.GatewayRef)
+			}
 			return nil // settled by someone else meanwhile
 		}
 		inv, err := tx.GetInvoice(ctx, s, pay.InvoiceID)
