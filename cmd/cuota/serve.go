@@ -77,7 +77,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux.Handle("/checkout/", pages) // hosted checkout
 	mux.Handle("/pricing/", pages)  // pricing tables (publishable keys)
 	mux.Handle("/portal/", pages)   // customer portal
-	(&webhookin.Flow{Refunds: e.flow, App: e.app, Logger: e.logger}).Register(mux)
+	mux.Handle("/invoice/", pages)  // an invoice's page (hosted_invoice_url)
+	(&webhookin.Flow{Refunds: e.flow, Payments: e.flow, App: e.app, Logger: e.logger}).Register(mux)
 	(&webhookin.Stripe{Gateway: e.stripe, App: e.app, Logger: e.logger}).Register(mux)
 	srv := &http.Server{
 		Handler:           mux,

@@ -23,6 +23,8 @@ var (
 	ErrAlreadyCompleted = errors.New("flowsim: already completed")
 	ErrUnknownCard      = errors.New("flowsim: not a test card")
 	ErrInvalidOutcome   = errors.New("flowsim: invalid outcome")
+	// ErrExpired: the payment's timeout passed; it can no longer be paid.
+	ErrExpired = errors.New("flowsim: payment expired")
 )
 
 // Hosted pages.
@@ -354,16 +356,31 @@ func (s *Server) paymentCreate(r *http.Request, p url.Values) result {
 			return result{err: errInvalid("Invalid paymentMethod")}
 		}
 	}
+	// timeout: seconds until the order expires (flow-api.md §5.1: "without
+	// it the order never expires"); an integer, so flowsim wants a positive
+	// one.
+	var timeout int64
+	if v := strings.TrimSpace(p.Get("timeout")); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 || n > maxTimeout {
+			return result{err: errInvalid("Invalid timeout")}
+		}
+		timeout = n
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	co := p.Get("commerceOrder")
 	if s.opts.RejectPaidCommerceOrder && s.st.paidByCommerceOrder(co) != nil {
 		return result{err: errPreviouslyPaid(co)}
 	}
+	now := s.now()
 	o := &order{
 		kind: KindPayment, commerceOrder: co, subject: p.Get("subject"), amount: amount, currency: currency,
 		payer: p.Get("email"), optional: optionalJSON(p.Get("optional")), status: flow.PaymentPending,
-		created: s.now(), urlConfirmation: p.Get("urlConfirmation"), urlReturn: p.Get("urlReturn"),
+		created: now, urlConfirmation: p.Get("urlConfirmation"), urlReturn: p.Get("urlReturn"),
+	}
+	if timeout > 0 {
+		o.expires = now.Add(time.Duration(timeout) * time.Second)
 	}
 	s.addOrder(o)
 	return result{body: map[string]any{
@@ -449,15 +466,49 @@ func (s *Server) paymentJSON(o *order, extended bool) map[string]any {
 	return m
 }
 
+// maxTimeout bounds payment/create's timeout (ten years, in seconds): far
+// beyond any real use, small enough for time.Duration.
+const maxTimeout = 10 * 366 * 24 * 3600
+
 // CompletePayment settles a pending payment/create payment as its payer
 // would on the hosted page: status is flow.PaymentPaid, flow.PaymentRejected
 // or flow.PaymentCancelled. It then POSTs token to the payment's
 // urlConfirmation and returns that notification (whose failure is recorded
-// in it, not returned as an error).
+// in it, not returned as an error). A payment whose timeout has passed is
+// ErrExpired and stays as it is.
 func (s *Server) CompletePayment(ctx context.Context, token string, status int) (Notification, error) {
 	if status != flow.PaymentPaid && status != flow.PaymentRejected && status != flow.PaymentCancelled {
 		return Notification{}, fmt.Errorf("complete payment with status %d: %w", status, ErrInvalidOutcome)
 	}
+	return s.completePayment(ctx, token, func(*order) (int, int, string, *TestCard) {
+		if status == flow.PaymentRejected {
+			return status, flow.LastErrorGeneralRejection, "Rechazo general", nil
+		}
+		return status, 0, "", nil
+	})
+}
+
+// PayWithCard settles a pending payment/create payment as a payer who paid
+// on the hosted page with one of TestCards (by number): the card and the
+// amount rule decide, as for customer/charge (a card that declines rejects
+// the payment with its lastError; CardFailAfterFirst and
+// CardTimeoutAfterCharge pay, there being no earlier charge and no
+// withheld answer on a pay page). Then, like CompletePayment, it POSTs
+// token to urlConfirmation and returns that notification.
+func (s *Server) PayWithCard(ctx context.Context, token, cardNumber string) (Notification, error) {
+	card, ok := findCard(cardNumber)
+	if !ok {
+		return Notification{}, fmt.Errorf("pay with card: %w", ErrUnknownCard)
+	}
+	return s.completePayment(ctx, token, func(o *order) (int, int, string, *TestCard) {
+		status, code, msg := chargeOutcome(&customer{card: &card}, o.amount, FaultNone)
+		return status, code, msg, &card
+	})
+}
+
+// completePayment settles a pending payment with what decide says (status,
+// lastError code and message, card) and notifies urlConfirmation.
+func (s *Server) completePayment(ctx context.Context, token string, decide func(*order) (int, int, string, *TestCard)) (Notification, error) {
 	s.mu.Lock()
 	o, ok := s.st.byToken[token]
 	if !ok || o.kind != KindPayment {
@@ -468,12 +519,13 @@ func (s *Server) CompletePayment(ctx context.Context, token string, status int) 
 		s.mu.Unlock()
 		return Notification{}, fmt.Errorf("complete payment %d: %w", o.flowOrder, ErrAlreadyCompleted)
 	}
-	o.status = status
-	switch status {
-	case flow.PaymentPaid:
+	if o.expired(s.now()) {
+		s.mu.Unlock()
+		return Notification{}, fmt.Errorf("complete payment %d: %w", o.flowOrder, ErrExpired)
+	}
+	o.status, o.lastErrCode, o.lastErrMsg, o.card = decide(o)
+	if o.status == flow.PaymentPaid {
 		o.paid = s.now()
-	case flow.PaymentRejected:
-		o.lastErrCode, o.lastErrMsg = flow.LastErrorGeneralRejection, "Rechazo general"
 	}
 	target := o.urlConfirmation
 	s.mu.Unlock()

@@ -14,8 +14,9 @@ import (
 // The hosted pages are plain HTML forms (no JavaScript needed except the
 // automatic return): a browser driver, or a test with net/http, can walk
 // them. Element ids are stable: #register / #cancel on the enrolment page,
-// radio inputs #card-<number>; #pay / #reject / #cancel on the payment
-// page; #flowsim-return (form) and #continue (button) on the return page.
+// radio inputs #card-<number> (on both pages); #pay / #reject / #cancel on
+// the payment page; #flowsim-return (form) and #continue (button) on the
+// return page.
 
 var pageTemplates = template.Must(template.New("layout").Parse(`
 {{define "head"}}<!doctype html>
@@ -40,7 +41,9 @@ button{margin:.5em .5em 0 0;padding:.4em 1em}.note{color:#666;font-size:.9em}</s
 <p>Orden <span id="commerce-order">{{.CommerceOrder}}</span> · Monto <span id="amount">{{.Amount}}</span> {{.Currency}}</p>
 <form method="post" action="{{.Path}}">
 <input type="hidden" name="token" value="{{.Token}}">
-<button type="submit" name="action" value="pay" id="pay">Pagar</button>
+{{range $i, $c := .Cards}}<label><input type="radio" name="card" id="card-{{$c.Number}}" value="{{$c.Number}}"{{if eq $i 0}} checked{{end}}>
+{{$c.Brand}} •••• {{$c.Last4}} — {{$c.Description}}</label>
+{{end}}<button type="submit" name="action" value="pay" id="pay">Pagar</button>
 <button type="submit" name="action" value="reject" id="reject">Rechazar</button>
 <button type="submit" name="action" value="cancel" id="cancel">Anular</button>
 </form></body></html>{{end}}
@@ -180,12 +183,13 @@ func (s *Server) servePayPage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	o, ok := s.st.byToken[token]
 	var data map[string]any
-	pending := false
+	pending, expired := false, false
 	if ok && o.kind == KindPayment {
 		pending = o.status == flow.PaymentPending
+		expired = o.expired(s.now())
 		data = map[string]any{
 			"Path": payPath, "Token": token, "Subject": o.subject, "CommerceOrder": o.commerceOrder,
-			"Amount": strconv.FormatInt(o.amount, 10), "Currency": o.currency,
+			"Amount": strconv.FormatInt(o.amount, 10), "Currency": o.currency, "Cards": testCards,
 		}
 	}
 	s.mu.Unlock()
@@ -194,6 +198,8 @@ func (s *Server) servePayPage(w http.ResponseWriter, r *http.Request) {
 		messagePage(w, http.StatusNotFound, "Token inválido")
 	case !pending:
 		messagePage(w, http.StatusConflict, "Este pago ya fue procesado")
+	case expired:
+		messagePage(w, http.StatusGone, "Esta orden de pago expiró")
 	default:
 		renderPage(w, http.StatusOK, "pay", data)
 	}
@@ -204,6 +210,7 @@ func (s *Server) submitPayPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := r.PostForm.Get("token")
+	card := r.PostForm.Get("card")
 	var status int
 	var msg string
 	switch r.PostForm.Get("action") {
@@ -218,16 +225,34 @@ func (s *Server) submitPayPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The confirmation goes out even if the browser leaves meanwhile.
-	if _, err := s.CompletePayment(context.WithoutCancel(r.Context()), token, status); err != nil {
-		if errors.Is(err, ErrAlreadyCompleted) {
+	ctx := context.WithoutCancel(r.Context())
+	var err error
+	if status == flow.PaymentPaid && card != "" {
+		// The person paid with a card: the card decides (a form without
+		// one, e.g. a test's plain POST, pays).
+		_, err = s.PayWithCard(ctx, token, card)
+	} else {
+		_, err = s.CompletePayment(ctx, token, status)
+	}
+	if err != nil {
+		switch {
+		case errors.Is(err, ErrAlreadyCompleted):
 			messagePage(w, http.StatusConflict, "Este pago ya fue procesado")
-			return
+		case errors.Is(err, ErrExpired):
+			messagePage(w, http.StatusGone, "Esta orden de pago expiró")
+		case errors.Is(err, ErrUnknownCard):
+			messagePage(w, http.StatusBadRequest, "Tarjeta inválida")
+		default:
+			messagePage(w, http.StatusNotFound, "Token inválido")
 		}
-		messagePage(w, http.StatusNotFound, "Token inválido")
 		return
 	}
 	s.mu.Lock()
-	target := s.st.byToken[token].urlReturn
+	o := s.st.byToken[token]
+	target := o.urlReturn
+	if o.status == flow.PaymentRejected {
+		msg = "Pago rechazado, volviendo al comercio…"
+	}
 	s.mu.Unlock()
 	returnPage(w, target, token, msg)
 }

@@ -34,9 +34,13 @@ type Entry struct {
 	Token        string
 	// RefundOf is the flowOrder a refund returns money of.
 	RefundOf int64
-	// Card is the last four digits of the card a charge went to.
+	// Card is the last four digits of the card a charge (or a payment paid
+	// on the hosted page with a chosen card) went to.
 	Card    string
 	Created time.Time
+	// Expires is when a payment stops being payable (payment/create's
+	// timeout); zero when it never expires.
+	Expires time.Time
 }
 
 // MovedMoney reports whether the entry moved money: a paid charge or
@@ -103,6 +107,7 @@ type order struct {
 	paid            time.Time
 	urlConfirmation string
 	urlReturn       string
+	expires         time.Time // zero: never (no timeout sent)
 	card            *TestCard
 	lastErrCode     int
 	lastErrMsg      string
@@ -202,6 +207,11 @@ func (st *state) latestByCommerceOrder(commerceOrder string) *order {
 	return nil
 }
 
+// expired reports whether a payment's timeout has passed at now.
+func (o *order) expired(now time.Time) bool {
+	return !o.expires.IsZero() && !now.Before(o.expires)
+}
+
 // paidByCommerceOrder returns a paid charge or payment with the order id.
 func (st *state) paidByCommerceOrder(commerceOrder string) *order {
 	for i := len(st.orders) - 1; i >= 0; i-- {
@@ -267,7 +277,7 @@ func (s *Server) Ledger() []Entry {
 func (s *Server) entryOf(o *order) Entry {
 	e := Entry{
 		Kind: o.kind, FlowOrder: o.flowOrder, CommerceOrder: o.commerceOrder, CustomerID: o.customerID,
-		Amount: o.amount, Currency: o.currency, Status: o.status, Token: o.token, Created: o.created,
+		Amount: o.amount, Currency: o.currency, Status: o.status, Token: o.token, Created: o.created, Expires: o.expires,
 	}
 	if o.card != nil {
 		e.Card = o.card.Last4()

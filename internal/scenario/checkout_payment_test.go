@@ -26,7 +26,7 @@ func scenarioPaymentCheckout(t *testing.T, h *harness) {
 	h.begin("America/Santiago", time.Date(2026, 4, 2, 10, 0, 0, 0, time.UTC))
 	kit := h.oneTimePrice("Kit de bienvenida", 15_000, "CLP")
 	_, _, err := h.app.CreateCheckoutSession(h.ctx, h.s, app.CreateCheckoutParams{Mode: billing.CheckoutModePayment,
-		LineItems: []app.ItemParams{{Price: h.price(5_000, "CLP", billing.IntervalMonth, 0).ID}},
+		LineItems:  []app.ItemParams{{Price: h.price(5_000, "CLP", billing.IntervalMonth, 0).ID}},
 		SuccessURL: "https://shop.example.cl/ok", CancelURL: "https://shop.example.cl/back"})
 	requireCode(t, err, billing.CodeParameterInvalid) // recurring prices are for subscription checkouts
 	_, _, err = h.app.CreateCheckoutSession(h.ctx, h.s, app.CreateCheckoutParams{Mode: billing.CheckoutModePayment,
@@ -35,7 +35,7 @@ func scenarioPaymentCheckout(t *testing.T, h *harness) {
 	requireCode(t, err, billing.CodeParameterInvalid)
 
 	cs, link, err := h.app.CreateCheckoutSession(h.ctx, h.s, app.CreateCheckoutParams{Mode: billing.CheckoutModePayment,
-		LineItems: []app.ItemParams{{Price: kit.ID, Quantity: 2}},
+		LineItems:  []app.ItemParams{{Price: kit.ID, Quantity: 2}},
 		SuccessURL: "https://shop.example.cl/ok", CancelURL: "https://shop.example.cl/back"})
 	require.NoError(t, err)
 	u, err := url.Parse(link)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/flow"
@@ -20,20 +21,42 @@ type FlowRefunds interface {
 	LookupRefund(ctx context.Context, s billing.Scope, token string) (billing.RefundResult, error)
 }
 
-// RefundSettler records a refund's verified outcome (app.App).
-type RefundSettler interface {
-	SettleGatewayRefund(ctx context.Context, s billing.Scope, gatewayRef string, res billing.RefundResult) error
+// FlowPayments verifies pay-page payments' tokens at Flow with a signed
+// payment/getStatus (flowgw.Adapter): key is the order's commerceOrder,
+// the idempotency key of cuota's payment.
+type FlowPayments interface {
+	LookupPaymentToken(ctx context.Context, s billing.Scope, token string) (key string, res billing.ChargeResult, err error)
 }
 
-// Flow handles POST /webhooks/flow/{merchant}/{mode}/{kind}.
+// FlowApp records the verified outcomes (app.App). Both settle only
+// pending objects, so a repeated notification changes nothing; both say
+// NotFound for an object cuota does not know.
+type FlowApp interface {
+	SettleGatewayRefund(ctx context.Context, s billing.Scope, gatewayRef string, res billing.RefundResult) error
+	SettleGatewayPayment(ctx context.Context, s billing.Scope, idempotencyKey string, res billing.ChargeResult) error
+}
+
+// Flow handles POST /webhooks/flow/{merchant}/{mode}/{kind}: kind
+// "payment" (payment/create's urlConfirmation) and "refund" (refund/create's
+// urlCallBack). Any other kind gets the plain answer and changes nothing.
 type Flow struct {
-	Refunds FlowRefunds
-	App     RefundSettler
-	Logger  *slog.Logger
+	Refunds  FlowRefunds
+	Payments FlowPayments
+	App      FlowApp
+	Logger   *slog.Logger
+	// CheckTimeout bounds the status call that verifies a notification;
+	// 0 means DefaultCheckTimeout.
+	CheckTimeout time.Duration
 }
 
 // maxNotification bounds a notification's body: a form with a token.
 const maxNotification = 16 << 10
+
+// DefaultCheckTimeout bounds the signed status call that verifies a
+// notification: Flow wants its answer within 15 s (flow-api.md §7), and a
+// check that takes longer is answered 503 so that the notification can
+// come again (the reconciler settles the object meanwhile in any case).
+const DefaultCheckTimeout = 8 * time.Second
 
 // Register adds the Flow notification routes to mux.
 func (h *Flow) Register(mux *http.ServeMux) {
@@ -52,38 +75,83 @@ func (h *Flow) notify(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
+	kind := r.PathValue("kind")
 	ctx := r.Context()
-	switch r.PathValue("kind") {
+	checkTimeout := h.CheckTimeout
+	if checkTimeout <= 0 {
+		checkTimeout = DefaultCheckTimeout
+	}
+	var settle func() error
+	switch kind {
 	case "refund":
-		res, err := h.Refunds.LookupRefund(ctx, s, token)
-		if err != nil {
-			if flow.IsOutcomeUnknown(err) {
-				// Flow did not answer the check: ask to be called again.
-				h.Logger.WarnContext(ctx, "flow refund notification: status check failed", "merchant", s.MerchantID, "error", err)
-				http.Error(w, "try again later", http.StatusServiceUnavailable)
-				return
-			}
-			// Unknown token, or a merchant without Flow: nothing to do,
-			// and nothing to reveal.
-			h.Logger.InfoContext(ctx, "flow refund notification ignored", "merchant", s.MerchantID, "error", err)
+		check, cancel := context.WithTimeout(ctx, checkTimeout)
+		res, err := h.Refunds.LookupRefund(check, s, token)
+		cancel()
+		if !h.checked(w, r, s, kind, err) {
+			return
+		}
+		settle = func() error { return h.App.SettleGatewayRefund(ctx, s, token, res) }
+	case "payment":
+		check, cancel := context.WithTimeout(ctx, checkTimeout)
+		key, res, err := h.Payments.LookupPaymentToken(check, s, token)
+		cancel()
+		if !h.checked(w, r, s, kind, err) {
+			return
+		}
+		settle = func() error { return h.App.SettleGatewayPayment(ctx, s, key, res) }
+	default:
+		ok(w)
+		return
+	}
+	if err := settle(); err != nil {
+		if e := billing.AsError(err); e != nil && e.Kind == billing.KindNotFound {
+			// Flow knows it, cuota does not (another system on the same
+			// Flow account): nothing to do, and nothing to reveal.
+			h.log().InfoContext(ctx, "flow notification for an unknown object ignored", "merchant", s.MerchantID, "kind", kind)
 			ok(w)
 			return
 		}
-		if err := h.App.SettleGatewayRefund(ctx, s, token, res); err != nil {
-			if e := billing.AsError(err); e != nil && e.Kind == billing.KindNotFound {
-				ok(w)
-				return
-			}
-			if !errors.Is(err, context.Canceled) {
-				h.Logger.ErrorContext(ctx, "flow refund notification", "merchant", s.MerchantID, "error", err)
-			}
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return
+		if !errors.Is(err, context.Canceled) {
+			h.log().ErrorContext(ctx, "flow notification", "merchant", s.MerchantID, "kind", kind, "error", err)
 		}
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	ok(w)
+}
+
+// checked deals with the verification of a notification's token: true when
+// Flow answered it. Flow not answering is a 503 (call again); a refusal (a
+// token Flow does not know) or a merchant without Flow gets the plain
+// answer, which reveals nothing; cuota failing to ask is a 500.
+func (h *Flow) checked(w http.ResponseWriter, r *http.Request, s billing.Scope, kind string, err error) bool {
+	ctx := r.Context()
+	var ce *flow.CallError
+	_, refused := flow.AsError(err)
+	switch {
+	case err == nil:
+		return true
+	case flow.IsOutcomeUnknown(err) || errors.As(err, &ce):
+		h.log().WarnContext(ctx, "flow notification: status check failed", "merchant", s.MerchantID, "kind", kind, "error", err)
+		http.Error(w, "try again later", http.StatusServiceUnavailable)
+	case refused || billing.AsError(err) != nil:
+		h.log().InfoContext(ctx, "flow notification ignored", "merchant", s.MerchantID, "kind", kind, "error", err)
 		ok(w)
 	default:
-		ok(w)
+		if !errors.Is(err, context.Canceled) {
+			h.log().ErrorContext(ctx, "flow notification: status check", "merchant", s.MerchantID, "kind", kind, "error", err)
+		}
+		http.Error(w, "internal error", http.StatusInternalServerError)
 	}
+	return false
+}
+
+// log is the handler's logger (none when Logger is nil).
+func (h *Flow) log() *slog.Logger {
+	if h.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return h.Logger
 }
 
 func ok(w http.ResponseWriter) {

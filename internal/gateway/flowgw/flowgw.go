@@ -13,6 +13,11 @@
 //     happened).
 //   - Card setups are verified with customer/getRegisterStatus; the
 //     browser's return proves nothing.
+//   - Pay pages (payment/create) carry the payment's idempotency key as
+//     commerceOrder and a timeout, so an attempt stops being payable when
+//     cuota says; their outcome is read with payment/getStatus (the token
+//     of a notification is checked the same way), never taken from the
+//     browser or the notification.
 //   - Only CLP is accepted.
 package flowgw
 
@@ -52,12 +57,20 @@ type Options struct {
 }
 
 // Adapter is the Flow gateway (billing.Gateway, billing.SetupGateway,
-// billing.CredentialChecker).
+// billing.PayPageGateway, billing.CredentialChecker).
 type Adapter struct {
 	opts      Options
 	customers *gwref.Customers
 	breakers  *breaker.Set
 }
+
+var (
+	_ billing.Gateway           = (*Adapter)(nil)
+	_ billing.SetupGateway      = (*Adapter)(nil)
+	_ billing.PayPageGateway    = (*Adapter)(nil)
+	_ billing.CredentialChecker = (*Adapter)(nil)
+	_ billing.RefundLooker      = (*Adapter)(nil)
+)
 
 // New returns a Flow adapter.
 func New(o Options) *Adapter {

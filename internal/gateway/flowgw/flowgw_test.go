@@ -30,8 +30,15 @@ type bundle struct {
 
 func setup(t *testing.T) *bundle {
 	t.Helper()
+	return setupWith(t, flowsim.Options{}, nil, "http://cuota.test")
+}
+
+// setupWith is setup with flowsim's options, the adapter's clock (nil:
+// time.Now) and cuota's public URL (where Flow's notifications go).
+func setupWith(t *testing.T, simOpts flowsim.Options, clock func() time.Time, publicURL string) *bundle {
+	t.Helper()
 	ctx := context.Background()
-	sim := flowsim.New(flowsim.Options{})
+	sim := flowsim.New(simOpts)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	t.Cleanup(sim.Close)
@@ -55,7 +62,7 @@ func setup(t *testing.T) *bundle {
 	}))
 	b := &bundle{sim: sim, store: store, scope: s, cus: cus,
 		creds: billing.GatewayCredentials{APIKey: sim.APIKey(), Secret: sim.Secret(), Environment: "sandbox", BaseURL: srv.URL + "/api"}}
-	b.flow = flowgw.New(flowgw.Options{Store: store, PublicURL: func() string { return "http://cuota.test" },
+	b.flow = flowgw.New(flowgw.Options{Store: store, PublicURL: func() string { return publicURL }, Now: clock,
 		Credentials: func(context.Context, billing.Scope) (billing.GatewayCredentials, error) { return b.creds, nil }})
 	return b
 }
