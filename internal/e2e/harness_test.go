@@ -301,7 +301,7 @@ func newStack(t *testing.T) *stack {
 	pages := web.New(a, logger)
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
-	for _, prefix := range []string{"/sim/", "/return/", "/checkout/", "/pricing/", "/portal/"} {
+	for _, prefix := range []string{"/sim/", "/return/", "/checkout/", "/pricing/", "/portal/", "/invoice/"} {
 		mux.Handle(prefix, pages)
 	}
 	srv := httptest.NewServer(mux)

@@ -40,11 +40,14 @@ type lang struct {
 
 	// H holds the strings of the checkout, pricing and portal pages.
 	H *hosted
+	// I holds the strings of the invoice and sim pay pages.
+	I *invoiceLang
 }
 
 var spanish = &lang{
 	HTMLLang:     "es-CL",
 	H:            hostedES,
+	I:            invoiceES,
 	SetupTitle:   "Tarjeta de prueba (modo test)",
 	BannerStrong: "Modo de prueba.",
 	Banner:       "Esta es la pasarela simulada de cuota: no se mueve dinero real y ninguna tarjeta de verdad se guarda ni se cobra.",
@@ -80,6 +83,7 @@ var spanish = &lang{
 var english = &lang{
 	HTMLLang:     "en",
 	H:            hostedEN,
+	I:            invoiceEN,
 	SetupTitle:   "Test card (test mode)",
 	BannerStrong: "Test mode.",
 	Banner:       "This is cuota's simulated gateway: no real money moves and no real card is saved or charged.",

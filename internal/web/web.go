@@ -1,7 +1,8 @@
 // Package web serves cuota's hosted pages: the pages a merchant's customers
 // see in their browser — the checkout, the pricing table, the customer
-// portal, and the sim gateway's test-card page of the payment-method setup
-// flow (test mode only). README.md describes them.
+// portal, an invoice's pay page, and the sim gateway's test-card pages of
+// the payment-method setup and pay-page flows (test mode only). README.md
+// describes them.
 //
 // # Security
 //
@@ -60,8 +61,8 @@ type handler struct {
 }
 
 // New returns the hosted pages' handler. Mount it at the root of the
-// public URL for the paths /sim/, /return/, /checkout/, /pricing/ and
-// /portal/.
+// public URL for the paths /sim/, /return/, /checkout/, /pricing/,
+// /portal/ and /invoice/.
 func New(a *app.App, logger *slog.Logger) http.Handler {
 	css, err := fs.ReadFile(files, "static/style.css")
 	if err != nil {
@@ -77,7 +78,7 @@ func New(a *app.App, logger *slog.Logger) http.Handler {
 		cssETag:     `"` + hex.EncodeToString(sum[:8]) + `"`,
 		pages:       map[string]*template.Template{},
 	}
-	for _, name := range []string{"checkout", "redirect", "pricing", "portal", "portal_cancel", "portal_change", "message"} {
+	for _, name := range []string{"checkout", "redirect", "pricing", "portal", "portal_cancel", "portal_change", "message", "invoice", "sim_pay"} {
 		h.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(files, "templates/base.html", "templates/"+name+".html"))
 	}
 	mux := http.NewServeMux()
@@ -87,6 +88,7 @@ func New(a *app.App, logger *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /return/{gateway}/setup/{id}", h.gatewaySetupReturn)
 	mux.HandleFunc("POST /return/{gateway}/setup/{id}", h.gatewaySetupReturn)
 	h.routes(mux)
+	h.invoiceRoutes(mux)
 	mux.HandleFunc("GET /", h.notFound)
 
 	cop := http.NewCrossOriginProtection()
@@ -94,6 +96,7 @@ func New(a *app.App, logger *slog.Logger) http.Handler {
 	// token it carries is verified with the gateway, so the post needs no
 	// same-origin proof.
 	cop.AddInsecureBypassPattern("POST /return/{gateway}/setup/{id}")
+	cop.AddInsecureBypassPattern("POST /return/pay/{merchant}/{mode}/{id}")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		l := pickLang("", r)
 		h.message(w, r, http.StatusForbidden, l, l.ForbiddenTitle, l.ForbiddenBody)
