@@ -31,6 +31,7 @@ import (
 	"github.com/cuota/cuota/internal/secretbox"
 	"github.com/cuota/cuota/internal/sqlite"
 	"github.com/cuota/cuota/internal/web"
+	"github.com/cuota/cuota/internal/webhookin"
 )
 
 // chromiumPath is Debian's Chromium (CI installs it); CUOTA_CHROMIUM
@@ -301,6 +302,7 @@ func newStack(t *testing.T) *stack {
 	pages := web.New(a, logger)
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
+	(&webhookin.Flow{Refunds: flow, Payments: flow, App: a, Logger: logger}).Register(mux)
 	for _, prefix := range []string{"/sim/", "/return/", "/checkout/", "/pricing/", "/portal/", "/invoice/"} {
 		mux.Handle(prefix, pages)
 	}

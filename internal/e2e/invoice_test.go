@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/flowsim"
 	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/mail/mailtest"
@@ -171,4 +172,90 @@ func TestInvoicePayEnglish(t *testing.T) {
 		codes = append(codes, p.(map[string]any)["failure_code"])
 	}
 	require.ElementsMatch(t, []any{"canceled", nil}, codes)
+}
+
+// TestInvoicePayFlowsim: with Flow configured, the customer of a CLP
+// invoice picks Flow on the invoice page and pays on flowsim's pay page
+// (payment/create); Flow's confirmation and the browser's return both ask
+// Flow, the page shows the invoice paid, and Flow took the money once
+// under the payment's idempotency key.
+func TestInvoicePayFlowsim(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	b := newTab(t)
+	fs := flowsim.New(flowsim.Options{})
+	srv := newLoopbackServer(t, fs)
+	t.Cleanup(fs.Close)
+	fs.SetBaseURL(srv)
+	s.ok("PUT", "/v1/merchant/gateways/flow", map[string]any{"api_key": fs.APIKey(), "secret": fs.Secret(), "base_url": srv + "/api"})
+	cus := s.ok("POST", "/v1/customers", map[string]any{"email": "rosa@example.cl", "locale": "es-CL"})
+	inv := s.ok("POST", "/v1/invoices", map[string]any{"customer": cus["id"], "currency": "CLP", "collection": "send_invoice",
+		"auto_finalize": true, "items": []map[string]any{{"amount": 12990, "description": "Tasación"}}})
+	id, link := inv["id"].(string), inv["hosted_invoice_url"].(string)
+
+	b.visit(link, "#gateway-flow")
+	require.Equal(t, "Pagar $12.990", b.text("#pay"))
+	b.checkPage()
+	b.choose("#gateway-flow")
+	b.click("#pay", "#commerce-order")
+	require.Equal(t, "12990", b.text("#amount"))
+	b.choose("#card-" + flowsim.CardVisa)
+	b.click("#pay", "#paid")
+	require.Equal(t, link, b.location())
+	require.Equal(t, "Pagada", b.text("#status"))
+	b.checkPage()
+
+	got := s.ok("GET", "/v1/invoices/"+id, nil)
+	require.Equal(t, "paid", got["status"])
+	pays := s.ok("GET", "/v1/payments?invoice="+id, nil)["data"].([]any)
+	require.Len(t, pays, 1)
+	pay := pays[0].(map[string]any)
+	require.Equal(t, "flow", pay["gateway"])
+	require.Equal(t, "succeeded", pay["status"])
+	var charged int64
+	for _, e := range fs.Ledger() {
+		if e.MovedMoney() {
+			require.Equal(t, id+"-1", e.CommerceOrder, "Flow's commerceOrder is the payment's idempotency key")
+			charged += e.Amount
+		}
+	}
+	require.EqualValues(t, 12990, charged, "Flow took the money once")
+}
+
+// TestCheckoutPaymentMode: a payment-mode checkout sells a one-time
+// price: no billing cycle, the sim's pay page, a decline that leaves the
+// checkout open with the reason, then a good card and the merchant's
+// success page; the session is complete and its invoice paid.
+func TestCheckoutPaymentMode(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	b := newTab(t)
+	prod := s.product("Kit de bienvenida", nil)
+	price := s.ok("POST", "/v1/prices", map[string]any{"product": prod, "unit_amount": 15000, "currency": "CLP"})["id"].(string)
+	id, u := s.checkout(map[string]any{"mode": "payment", "line_items": []map[string]any{{"price": price, "quantity": 2}}, "locale": "es-CL"})
+
+	b.visit(u, "#pay")
+	require.Equal(t, "$15.000", b.text("#line-"+price))
+	b.checkPage()
+	b.typeInto("#email", "ines@example.cl")
+	b.click("#pay", "#card-"+sim.TokChargeDeclined)
+	require.Equal(t, "$30.000", b.text("#amount"))
+	b.choose("#card-" + sim.TokChargeDeclined)
+	b.click("#pay", "#error")
+	require.Contains(t, b.location(), "/checkout/"+id)
+	require.Equal(t, "open", s.ok("GET", "/v1/checkout_sessions/"+id, nil)["status"])
+	b.checkPage()
+
+	b.click("#pay", "#card-"+sim.TokVisa)
+	b.choose("#card-" + sim.TokVisa)
+	b.click("#pay", "#merchant-page")
+	require.Contains(t, b.location(), "session_id="+id)
+
+	cs := s.ok("GET", "/v1/checkout_sessions/"+id, nil)
+	require.Equal(t, "complete", cs["status"])
+	require.Nil(t, cs["subscription"])
+	inv := s.ok("GET", "/v1/invoices/"+cs["invoice"].(string), nil)
+	require.Equal(t, "paid", inv["status"])
+	require.EqualValues(t, 30000, inv["amount_paid"])
+	require.Equal(t, cs["customer"], inv["customer"])
 }
