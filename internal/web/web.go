@@ -85,6 +85,8 @@ func New(a *app.App, logger *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /sim/setup/{id}", h.simSetupForm)
 	mux.HandleFunc("POST /sim/setup/{id}", h.simSetupSubmit)
 	mux.HandleFunc("GET /sim/assets/style.css", h.style)
+	// Pages under /return/{gateway}/setup/{id} (errors) load ../assets/.
+	mux.HandleFunc("GET /return/{gateway}/assets/style.css", h.style)
 	mux.HandleFunc("GET /return/{gateway}/setup/{id}", h.gatewaySetupReturn)
 	mux.HandleFunc("POST /return/{gateway}/setup/{id}", h.gatewaySetupReturn)
 	h.routes(mux)
