@@ -23,6 +23,10 @@ import (
 // (stripegw.Adapter).
 type StripeGateway interface {
 	ChargeByIntent(ctx context.Context, s billing.Scope, id string) (key string, res billing.ChargeResult, err error)
+	// PaymentBySession reads a pay page's Checkout Session (payment mode):
+	// the idempotency key of its payment ("" when it is not one of
+	// cuota's pay pages for s) and the payment's outcome.
+	PaymentBySession(ctx context.Context, s billing.Scope, id string) (key string, res billing.ChargeResult, err error)
 	RefundsOfCharge(ctx context.Context, s billing.Scope, chargeID string) ([]billing.RefundResult, error)
 	LookupRefund(ctx context.Context, s billing.Scope, id string) (billing.RefundResult, error)
 }
@@ -270,12 +274,18 @@ func (h *Stripe) handle(ctx context.Context, s billing.Scope, ev *stripeEvent, n
 	switch ev.Type {
 	case "checkout.session.completed", "checkout.session.expired", "checkout.session.async_payment_succeeded",
 		"checkout.session.async_payment_failed":
-		if obj.Object != "checkout.session" || !owned || obj.Metadata[stripegw.MetaSetup] == "" {
+		if obj.Object != "checkout.session" || !owned {
 			return false, nil
 		}
-		// The setup finishes through FinishSetup (Stripe is asked again);
-		// the browser's return may already have done it.
-		return true, h.App.FinishGatewaySetup(ctx, s, billing.GatewayStripe, obj.Metadata[stripegw.MetaSetup], obj.ID)
+		switch {
+		case obj.Metadata[stripegw.MetaSetup] != "":
+			// The setup finishes through FinishSetup (Stripe is asked
+			// again); the browser's return may already have done it.
+			return true, h.App.FinishGatewaySetup(ctx, s, billing.GatewayStripe, obj.Metadata[stripegw.MetaSetup], obj.ID)
+		case obj.Metadata[stripegw.MetaKey] != "" && (obj.Mode == "" || obj.Mode == "payment"):
+			return h.payPage(ctx, s, obj)
+		}
+		return false, nil
 	case "setup_intent.succeeded", "setup_intent.setup_failed", "setup_intent.canceled":
 		if obj.Object != "setup_intent" || !owned || obj.Metadata[stripegw.MetaSetup] == "" {
 			return false, nil
@@ -334,6 +344,22 @@ func (h *Stripe) handle(ctx context.Context, s billing.Scope, ev *stripeEvent, n
 		return true, h.App.RecordGatewayDispute(ctx, s, billing.GatewayStripe, noteID, key, d)
 	}
 	return false, nil
+}
+
+// payPage settles the payment of a pay page (a Checkout Session in payment
+// mode) cuota created, as Stripe says it is now: the session is read
+// again, so an event claiming "complete" for a session Stripe still has
+// open changes nothing. A payment already settled is left alone (a
+// success Stripe reports for one cuota failed is alerted, not applied).
+func (h *Stripe) payPage(ctx context.Context, s billing.Scope, obj eventObject) (bool, error) {
+	key, res, err := h.Gateway.PaymentBySession(ctx, s, obj.ID)
+	if err != nil || key == "" {
+		return false, err
+	}
+	if res.Status != billing.PaymentSucceeded && res.Status != billing.PaymentFailed {
+		return true, nil // still open (or processing) at Stripe: nothing to settle yet
+	}
+	return true, h.App.SettleGatewayCharge(ctx, s, billing.GatewayStripe, key, res)
 }
 
 // refund settles a refund cuota created, as Stripe says it is now.

@@ -53,6 +53,9 @@ func (r *recordingApp) RecordGatewayDispute(context.Context, billing.Scope, stri
 func (r *recordingApp) ChargeByIntent(_ context.Context, _ billing.Scope, id string) (string, billing.ChargeResult, error) {
 	return "in_x-1", billing.ChargeResult{Status: billing.PaymentSucceeded, GatewayRef: id}, nil
 }
+func (r *recordingApp) PaymentBySession(_ context.Context, _ billing.Scope, id string) (string, billing.ChargeResult, error) {
+	return "in_x-1", billing.ChargeResult{Status: billing.PaymentSucceeded, GatewayRef: "pi_" + id}, nil
+}
 func (r *recordingApp) RefundsOfCharge(context.Context, billing.Scope, string) ([]billing.RefundResult, error) {
 	return []billing.RefundResult{{Status: billing.RefundSucceeded, GatewayRef: "re_x"}}, nil
 }
@@ -71,6 +74,7 @@ func FuzzStripeWebhook(f *testing.F) {
 	f.Add(stripefake.EventJSON("evt_1", "payment_intent.succeeded", "2026-08-26.dahlia", obj), "t=1,v1=00")
 	f.Add([]byte(`{"id":"evt_2","object":"event","type":"charge.dispute.created","livemode":false,"data":{"object":{"id":"dp_1","object":"dispute","payment_intent":{"id":"pi_1"},"amount":-5,"currency":"zzz"}}}`), "")
 	f.Add([]byte(`{"id":"evt_3","object":"event","type":"checkout.session.completed","data":{"object":{"id":"cs_1","object":"checkout.session","metadata":{"cuota_merchant_id":"mch_f","cuota_mode":"test","cuota_setup_id":"pms_1"}}}}`), "t=x")
+	f.Add([]byte(`{"id":"evt_4","object":"event","type":"checkout.session.completed","data":{"object":{"id":"cs_2","object":"checkout.session","mode":"payment","metadata":{"cuota_merchant_id":"mch_f","cuota_mode":"test","cuota_idempotency_key":"in_x-1"}}}}`), "t=1,v1=00")
 	f.Add([]byte(`{"object":"event","data":null}`), "v1=,t=")
 	f.Add([]byte(`not json`), "t=1,v1=zz,v0=aa")
 

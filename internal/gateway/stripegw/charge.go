@@ -250,6 +250,11 @@ func (a *Adapter) LookupCharge(ctx context.Context, s billing.Scope, key string)
 	if err != nil || pi == nil {
 		return billing.ChargeResult{}, false, err
 	}
+	if payPage(pi) {
+		// Paid on a pay page: Checkout, not cuota, ends it (the session's
+		// expiry cancels it).
+		return payPageIntentResult(pi, true), true, nil
+	}
 	if pi.Status == stripe.PaymentIntentStatusRequiresAction && a.opts.Now().Sub(time.Unix(pi.Created, 0)) > a.opts.ActionWindow {
 		if pi, err = a.cancelIntent(ctx, cl, pi); err != nil {
 			return billing.ChargeResult{}, false, err
@@ -305,6 +310,16 @@ func (a *Adapter) findIntent(ctx context.Context, cl *stripe.Client, s billing.S
 
 // paymentCustomer returns the cuota customer of the payment with key.
 func (a *Adapter) paymentCustomer(ctx context.Context, s billing.Scope, key string) (string, error) {
+	pay, err := a.paymentByKey(ctx, s, key)
+	if err != nil {
+		return "", err
+	}
+	return pay.CustomerID, nil
+}
+
+// paymentByKey reads the payment with an idempotency key (an error
+// wrapping billing.ErrNotFound when cuota has none).
+func (a *Adapter) paymentByKey(ctx context.Context, s billing.Scope, key string) (billing.Payment, error) {
 	var pay billing.Payment
 	err := a.opts.Store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
@@ -312,9 +327,9 @@ func (a *Adapter) paymentCustomer(ctx context.Context, s billing.Scope, key stri
 		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("stripe: payment %s: %w", key, err)
+		return billing.Payment{}, fmt.Errorf("stripe: payment %s: %w", key, err)
 	}
-	return pay.CustomerID, nil
+	return pay, nil
 }
 
 // ChargeByIntent reads a PaymentIntent and returns, when cuota created it
@@ -336,6 +351,12 @@ func (a *Adapter) ChargeByIntent(ctx context.Context, s billing.Scope, id string
 	}
 	if !Owned(pi.Metadata, s) || pi.Metadata[MetaKey] == "" {
 		return "", billing.ChargeResult{}, nil
+	}
+	if payPage(pi) {
+		// A failed attempt on the pay page is not the payment's end: the
+		// customer may try another card until the session ends, which
+		// the checkout.session.* events and LookupPayment report.
+		return pi.Metadata[MetaKey], payPageIntentResult(pi, true), nil
 	}
 	return pi.Metadata[MetaKey], intentResult(pi), nil
 }

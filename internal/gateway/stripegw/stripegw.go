@@ -17,6 +17,12 @@
 //     connections are unknown outcomes (billing.ErrOutcomeUnknown),
 //     resolved by LookupCharge; 429s and refusals before any money moved
 //     are technical failures.
+//   - A pay page is a Checkout Session in payment mode whose PaymentIntent
+//     carries the payment's idempotency key in its metadata, like an
+//     off-session charge; a charge waiting for the customer's
+//     authentication (SCA) is finished on the same PaymentIntent, confirmed
+//     again with a return_url, so it can never be charged twice. Outcomes
+//     are read back from Stripe (LookupPayment, LookupCharge, webhooks).
 //   - Amounts are sent in Stripe's minor units: zero-decimal currencies
 //     (CLP, JPY…) as they are — 5000 CLP is 5000.
 package stripegw
@@ -52,6 +58,16 @@ const (
 	MetaPaymentMethod = "cuota_payment_method_id"
 	MetaSetup         = "cuota_setup_id"  // Checkout Sessions and their SetupIntents
 	MetaRefund        = "cuota_refund_id" // Refunds
+	// MetaPayment and MetaInvoice name the payment and invoice a pay-page
+	// Checkout Session (mode payment) and its PaymentIntent were made for;
+	// MetaPayPage marks both as a pay page's ("checkout"), whose
+	// PaymentIntent the customer may retry on Stripe's page until the
+	// session ends. MetaExpires is cuota's own expiry of the pay page (Unix
+	// seconds), after which cuota expires the session at Stripe.
+	MetaPayment = "cuota_payment_id"
+	MetaInvoice = "cuota_invoice_id"
+	MetaPayPage = "cuota_pay_page"
+	MetaExpires = "cuota_expires_at"
 )
 
 // Owned reports whether Stripe object metadata marks it as created by
@@ -102,7 +118,8 @@ type Options struct {
 }
 
 // Adapter is the Stripe gateway (billing.Gateway, billing.SetupGateway,
-// billing.CredentialChecker, billing.RefundLooker, billing.CurrencyGateway).
+// billing.PayPageGateway, billing.CredentialChecker, billing.RefundLooker,
+// billing.CurrencyGateway).
 type Adapter struct {
 	opts      Options
 	customers *gwref.Customers

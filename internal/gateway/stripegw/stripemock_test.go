@@ -180,6 +180,9 @@ func TestRequestsValidAgainstStripeMock(t *testing.T) {
 	s := billing.Scope{MerchantID: "mch_mock", Mode: billing.ModeTest}
 	cus := billing.Customer{ID: "cus_mock1", Scope: s, Email: "ana@example.com", Name: "Ana", Locale: "es-CL",
 		Metadata: billing.Metadata{}, Created: now, Updated: now}
+	payPage := billing.Payment{ID: "pay_mock_page", Scope: s, InvoiceID: "in_mock", CustomerID: cus.ID, Attempt: 2,
+		Gateway: billing.GatewayStripe, Amount: 5000, Currency: "CLP", IdempotencyKey: "in_mock-2",
+		Status: billing.PaymentPending, Created: now, Updated: now}
 	require.NoError(t, store.InTx(ctx, func(tx billing.Tx) error {
 		if err := tx.CreateMerchant(ctx, billing.Merchant{ID: s.MerchantID, Name: "Mock", Timezone: "UTC", Locale: "en-US",
 			InvoicePrefix: "MCK", Settings: billing.DefaultMerchantSettings(), Created: now}); err != nil {
@@ -193,9 +196,12 @@ func TestRequestsValidAgainstStripeMock(t *testing.T) {
 			AmountDue: 5000, PeriodStart: now, PeriodEnd: now, Created: now, Updated: now}); err != nil {
 			return err
 		}
-		return tx.CreatePayment(ctx, billing.Payment{ID: "pay_mock", Scope: s, InvoiceID: "in_mock", CustomerID: cus.ID, Attempt: 1,
+		if err := tx.CreatePayment(ctx, billing.Payment{ID: "pay_mock", Scope: s, InvoiceID: "in_mock", CustomerID: cus.ID, Attempt: 1,
 			Gateway: billing.GatewayStripe, PaymentMethodID: "pm_cuota", Amount: 5000, Currency: "CLP", IdempotencyKey: "in_mock-1",
-			Status: billing.PaymentPending, Created: now, Updated: now})
+			Status: billing.PaymentPending, Created: now, Updated: now}); err != nil {
+			return err
+		}
+		return tx.CreatePayment(ctx, payPage)
 	}))
 
 	adapter := func(base string, rt http.RoundTripper) (*Adapter, *recorder, billing.GatewayCredentials) {
@@ -266,6 +272,52 @@ func TestRequestsValidAgainstStripeMock(t *testing.T) {
 	_, err = a.RefundsOfCharge(ctx, s, "ch_123")
 	require.NoError(t, err)
 	requireValid(t, rec, "GET /v1/refunds/", "GET /v1/refunds")
+
+	// Pay pages: a Checkout Session in payment mode (zero-decimal CLP and
+	// USD cents), its reads, the listing that finds a session whose id was
+	// never stored, and expiring it.
+	ret := "http://127.0.0.1:8080/return/pay/mch_mock/test/pay_mock_page?t=tok"
+	for _, c := range []struct {
+		amount   int64
+		currency string
+	}{{5000, "CLP"}, {1999, "USD"}} {
+		pp := payPage
+		pp.Amount, pp.Currency = c.amount, c.currency
+		page, err := a.StartPayment(ctx, billing.PayRequest{Scope: s, Payment: pp, Customer: cus, Description: "Mock MCK-1",
+			Locale: "es-CL", ReturnURL: ret, ExpiresAt: time.Now().Add(time.Hour)})
+		require.NoError(t, err)
+		require.True(t, strings.HasPrefix(page.GatewayRef, "cs_"), page.GatewayRef)
+		require.NotEmpty(t, page.RedirectURL)
+		requireValid(t, rec, "POST /v1/checkout/sessions")
+		// stripe-mock's session is a fixture, not this payment's: the
+		// lookup refuses it after a valid read.
+		pp.GatewayRef = page.GatewayRef
+		_, err = a.LookupPayment(ctx, pp)
+		require.ErrorContains(t, err, "is not the one of payment")
+		requireValid(t, rec, "GET /v1/checkout/sessions/"+page.GatewayRef)
+	}
+	res, err = a.LookupPayment(ctx, payPage) // no session id stored: listed
+	require.NoError(t, err)
+	require.Equal(t, billing.PaymentPending, res.Status)
+	requireValid(t, rec, "GET /v1/checkout/sessions")
+	_, err = a.expireSession(ctx, cl, &stripe.CheckoutSession{ID: "cs_123"})
+	require.NoError(t, err)
+	requireValid(t, rec, "POST /v1/checkout/sessions/cs_123/expire")
+	key, _, err := a.PaymentBySession(ctx, s, "cs_123")
+	require.NoError(t, err)
+	require.Empty(t, key, "not a session cuota made")
+	requireValid(t, rec, "GET /v1/checkout/sessions/cs_123")
+
+	// SCA: the waiting PaymentIntent is read, then confirmed on session
+	// with a return_url for the redirect.
+	_, err = a.StartPayment(ctx, billing.PayRequest{Scope: s, Customer: cus, ReturnURL: ret,
+		Payment: billing.Payment{ID: "pay_mock", Scope: s, CustomerID: cus.ID, PaymentMethodID: "pm_cuota", Amount: 5000,
+			Currency: "CLP", IdempotencyKey: "in_mock-1", GatewayRef: "pi_123", Status: billing.PaymentPending}})
+	require.ErrorContains(t, err, "is not the charge of payment") // the fixture has no cuota metadata
+	requireValid(t, rec, "GET /v1/payment_intents/pi_123")
+	_, err = a.confirmOnSession(ctx, cl, s, "pi_123", ret)
+	require.NoError(t, err)
+	requireValid(t, rec, "POST /v1/payment_intents/pi_123/confirm")
 
 	// The same over stripe-mock's HTTPS port (HTTP/2, self-signed).
 	insecure := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: true} //nolint:gosec // stripe-mock's self-signed certificate, loopback only

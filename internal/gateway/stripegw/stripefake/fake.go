@@ -6,6 +6,14 @@
 // same key with other parameters is an idempotency_error, a concurrent
 // duplicate is a 409).
 //
+// Checkout Sessions come in setup mode (CompleteCheckout saves a card) and
+// payment mode (PayCheckout pays with a test card; the PaymentIntent is made
+// when the customer pays, as Stripe does). A PaymentIntent waiting in
+// requires_action that is confirmed again with a return_url (and
+// use_stripe_sdk not true) answers next_action.redirect_to_url, a page of
+// the fake's (/3ds/{id}) where the "bank" authenticates it; Authenticate
+// does the same from a test.
+//
 // Objects have Stripe's JSON shapes (ids with Stripe's prefixes, "object",
 // expandable ids, metadata) for the fields cuota reads. Request shapes are
 // checked against the real API description by the stripe-mock tests, not
@@ -19,6 +27,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -213,6 +222,11 @@ type session struct {
 	ID, Mode, Status, Customer, SuccessURL, CancelURL, ClientReferenceID, SetupIntent string
 	Metadata                                                                          map[string]string
 	Created, ExpiresAt                                                                int64
+	// Payment mode: the line's total, the PaymentIntent (made when the
+	// customer pays) and what it is created with.
+	AmountTotal                          int64
+	Currency, PaymentIntent, Description string
+	IntentMetadata                       map[string]string
 }
 
 type setupIntent struct {
@@ -231,7 +245,16 @@ type paymentIntent struct {
 	Amount, Created                                                                              int64
 	Metadata                                                                                     map[string]string
 	LastError                                                                                    map[string]any
-	Key                                                                                          string
+	// Key is the Idempotency-Key the PaymentIntent was created with, or
+	// for a Checkout Session's, its metadata[cuota_idempotency_key].
+	Key string
+	// Session is the Checkout Session that made it ("" for the API's).
+	Session string
+	// ReturnURL and UseSDK are those of the last confirmation: with a
+	// return_url and not use_stripe_sdk, requires_action is a redirect.
+	ReturnURL string
+	UseSDK    bool
+	baseURL   string
 }
 
 type charge struct {
@@ -281,9 +304,22 @@ func (f *Server) sessionJSON(s *session, expand map[string]bool) map[string]any 
 	out := map[string]any{"id": s.ID, "object": "checkout.session", "mode": s.Mode, "status": s.Status,
 		"customer": s.Customer, "success_url": s.SuccessURL, "cancel_url": s.CancelURL, "client_reference_id": s.ClientReferenceID,
 		"metadata": meta(s.Metadata), "created": s.Created, "expires_at": s.ExpiresAt, "livemode": false,
-		"url": nil, "setup_intent": s.SetupIntent, "payment_status": "no_payment_required", "ui_mode": "hosted_page"}
+		"url": nil, "setup_intent": nullable(s.SetupIntent), "payment_status": "no_payment_required", "ui_mode": "hosted_page",
+		"payment_intent": nullable(s.PaymentIntent), "amount_total": nil, "currency": nil}
 	if s.Status == "open" {
 		out["url"] = f.baseURL + "/c/pay/" + s.ID
+	}
+	if s.Mode == "payment" {
+		out["amount_total"], out["amount_subtotal"], out["currency"] = s.AmountTotal, s.AmountTotal, s.Currency
+		out["payment_status"] = "unpaid"
+		if pi := f.intents[s.PaymentIntent]; pi != nil {
+			if pi.Status == "succeeded" {
+				out["payment_status"] = "paid"
+			}
+			if expand["payment_intent"] {
+				out["payment_intent"] = pi.json()
+			}
+		}
 	}
 	if si := f.setups[s.SetupIntent]; si != nil && (expand["setup_intent"] || expand["setup_intent.payment_method"]) {
 		out["setup_intent"] = f.setupJSON(si, expand["setup_intent.payment_method"])
@@ -318,6 +354,10 @@ func (pi *paymentIntent) json() map[string]any {
 	}
 	if pi.Status == "requires_action" {
 		out["next_action"] = map[string]any{"type": "use_stripe_sdk", "use_stripe_sdk": map[string]any{}}
+		if pi.ReturnURL != "" && !pi.UseSDK {
+			out["next_action"] = map[string]any{"type": "redirect_to_url",
+				"redirect_to_url": map[string]any{"url": pi.baseURL + "/3ds/" + pi.ID, "return_url": pi.ReturnURL}}
+		}
 	}
 	if pi.Status == "succeeded" {
 		out["amount_received"] = pi.Amount
@@ -371,6 +411,10 @@ func notFound(kind, id string) *apiError {
 func (f *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/c/pay/") {
 		f.page(w, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/3ds/") {
+		f.authPage(w, r)
 		return
 	}
 	if !strings.HasPrefix(r.URL.Path, "/v1/") {
@@ -552,11 +596,24 @@ func (f *Server) route(method, path string, form url.Values, key string) (int, m
 		return 200, list("/v1/customers", data)
 	case method == http.MethodPost && path == "/v1/checkout/sessions":
 		return f.createSession(form)
+	case method == http.MethodGet && path == "/v1/checkout/sessions":
+		return f.listSessions(form)
 	case method == http.MethodGet && len(parts) == 4 && parts[1] == "checkout" && parts[2] == "sessions":
 		s := f.sessions[parts[3]]
 		if s == nil {
 			return fail(notFound("checkout.session", parts[3]))
 		}
+		return 200, f.sessionJSON(s, expand)
+	case method == http.MethodPost && len(parts) == 5 && parts[1] == "checkout" && parts[2] == "sessions" && parts[4] == "expire":
+		s := f.sessions[parts[3]]
+		if s == nil {
+			return fail(notFound("checkout.session", parts[3]))
+		}
+		if s.Status != "open" {
+			return fail(errorOf(400, "invalid_request_error", "",
+				"Only Checkout Sessions with a status in [\"open\"] can be expired. This Checkout Session has a status of \""+s.Status+"\".", nil))
+		}
+		f.expire(s)
 		return 200, f.sessionJSON(s, expand)
 	case method == http.MethodGet && len(parts) == 3 && parts[1] == "setup_intents":
 		si := f.setups[parts[2]]
@@ -603,6 +660,12 @@ func (f *Server) route(method, path string, form url.Values, key string) (int, m
 			return fail(notFound("payment_intent", parts[2]))
 		}
 		return 200, pi.json()
+	case method == http.MethodPost && len(parts) == 4 && parts[1] == "payment_intents" && parts[3] == "confirm":
+		pi := f.intents[parts[2]]
+		if pi == nil {
+			return fail(notFound("payment_intent", parts[2]))
+		}
+		return f.confirmIntent(pi, form)
 	case method == http.MethodPost && len(parts) == 4 && parts[1] == "payment_intents" && parts[3] == "cancel":
 		pi := f.intents[parts[2]]
 		if pi == nil {
@@ -665,24 +728,87 @@ func (f *Server) createSession(form url.Values) (int, map[string]any) {
 			return missing(p)
 		}
 	}
-	if form.Get("mode") != "setup" {
-		return fail(errorOf(400, "invalid_request_error", "parameter_invalid", "the fake only does setup mode", nil))
+	mode := form.Get("mode")
+	if mode != "setup" && mode != "payment" {
+		return fail(errorOf(400, "invalid_request_error", "parameter_invalid", "the fake does setup and payment mode", nil))
 	}
 	cus := form.Get("customer")
 	if f.customers[cus] == nil {
 		return fail(notFound("customer", cus))
 	}
-	si := &setupIntent{ID: f.newID("seti"), Status: "requires_payment_method", Customer: cus,
-		Metadata: formMap(form, "setup_intent_data[metadata]"), Created: now()}
-	f.setups[si.ID] = si
-	s := &session{ID: f.newID("cs_test"), Mode: "setup", Status: "open", Customer: cus, SuccessURL: form.Get("success_url"),
-		CancelURL: form.Get("cancel_url"), ClientReferenceID: form.Get("client_reference_id"), SetupIntent: si.ID,
+	s := &session{ID: f.newID("cs_test"), Mode: mode, Status: "open", Customer: cus, SuccessURL: form.Get("success_url"),
+		CancelURL: form.Get("cancel_url"), ClientReferenceID: form.Get("client_reference_id"),
 		Metadata: formMap(form, "metadata"), Created: now(), ExpiresAt: now() + 24*3600}
-	if v, err := strconv.ParseInt(form.Get("expires_at"), 10, 64); err == nil {
-		s.ExpiresAt = v
+	if v := form.Get("expires_at"); v != "" {
+		at, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || at < now()+30*60 || at > now()+24*3600 {
+			return fail(errorOf(400, "invalid_request_error", "parameter_invalid",
+				"The `expires_at` timestamp must be at least 30 minutes and at most 24 hours after the Checkout Session is created.",
+				map[string]any{"param": "expires_at"}))
+		}
+		s.ExpiresAt = at
+	}
+	if mode == "payment" {
+		// One line with price_data, as cuota sends it.
+		const line = "line_items[0]"
+		for _, p := range []string{line + "[price_data][currency]", line + "[price_data][unit_amount]", line + "[price_data][product_data][name]", line + "[quantity]"} {
+			if form.Get(p) == "" {
+				return missing(p)
+			}
+		}
+		if form.Get("line_items[1][quantity]") != "" {
+			return fail(errorOf(400, "invalid_request_error", "parameter_invalid", "the fake takes one line item", nil))
+		}
+		unit, err1 := strconv.ParseInt(form.Get(line+"[price_data][unit_amount]"), 10, 64)
+		qty, err2 := strconv.ParseInt(form.Get(line+"[quantity]"), 10, 64)
+		if err1 != nil || err2 != nil || unit <= 0 || qty <= 0 {
+			return fail(errorOf(400, "invalid_request_error", "parameter_invalid_integer", "Invalid line item amount or quantity", nil))
+		}
+		s.AmountTotal, s.Currency = unit*qty, strings.ToLower(form.Get(line+"[price_data][currency]"))
+		s.IntentMetadata, s.Description = formMap(form, "payment_intent_data[metadata]"), form.Get("payment_intent_data[description]")
+	} else {
+		si := &setupIntent{ID: f.newID("seti"), Status: "requires_payment_method", Customer: cus,
+			Metadata: formMap(form, "setup_intent_data[metadata]"), Created: now()}
+		f.setups[si.ID] = si
+		s.SetupIntent = si.ID
 	}
 	f.sessions[s.ID] = s
 	return 200, f.sessionJSON(s, nil)
+}
+
+// listSessions lists Checkout Sessions, newest first, filtered by
+// customer, payment_intent and created[gte].
+func (f *Server) listSessions(form url.Values) (int, map[string]any) {
+	var since int64
+	if v := form.Get("created[gte]"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fail(errorOf(400, "invalid_request_error", "parameter_invalid_integer", "Invalid integer: "+v, nil))
+		}
+		since = n
+	}
+	var data []any
+	for _, id := range sortedKeys(f.sessions) {
+		s := f.sessions[id]
+		if (form.Get("customer") == "" || s.Customer == form.Get("customer")) &&
+			(form.Get("payment_intent") == "" || s.PaymentIntent == form.Get("payment_intent")) && s.Created >= since {
+			data = append(data, f.sessionJSON(s, nil))
+		}
+	}
+	reverse(data)
+	return 200, list("/v1/checkout/sessions", data)
+}
+
+// expire ends an open session; its PaymentIntent, if the customer began
+// paying, is canceled (Stripe's behaviour).
+func (f *Server) expire(s *session) {
+	s.Status = "expired"
+	if pi := f.intents[s.PaymentIntent]; pi != nil {
+		switch pi.Status {
+		case "requires_payment_method", "requires_action", "requires_confirmation":
+			pi.Status = "canceled"
+		}
+	}
 }
 
 func (f *Server) createIntent(form url.Values, key string) (int, map[string]any) {
@@ -713,7 +839,7 @@ func (f *Server) createIntent(form url.Values, key string) (int, map[string]any)
 	}
 	pi := &paymentIntent{ID: f.newID("pi"), Status: "requires_payment_method", Customer: cus, PaymentMethod: pmID,
 		Currency: strings.ToLower(form.Get("currency")), Description: form.Get("description"), Amount: amount, Created: now(),
-		Metadata: formMap(form, "metadata"), Key: key}
+		Metadata: formMap(form, "metadata"), Key: key, baseURL: f.baseURL}
 	f.intents[pi.ID] = pi
 	if form.Get("confirm") != "true" || pm == nil {
 		if form.Get("confirm") == "true" {
@@ -723,7 +849,40 @@ func (f *Server) createIntent(form url.Values, key string) (int, map[string]any)
 		}
 		return 200, pi.json()
 	}
-	offSession := form.Get("off_session") == "true"
+	pi.ReturnURL, pi.UseSDK = form.Get("return_url"), form.Get("use_stripe_sdk") == "true"
+	return f.attempt(pi, pm, form.Get("off_session") == "true")
+}
+
+// confirmIntent confirms a PaymentIntent again (POST …/confirm): with its
+// payment method (or the one given), on or off session.
+func (f *Server) confirmIntent(pi *paymentIntent, form url.Values) (int, map[string]any) {
+	switch pi.Status {
+	case "requires_payment_method", "requires_confirmation", "requires_action":
+	default:
+		return fail(errorOf(400, "invalid_request_error", "payment_intent_unexpected_state",
+			"You cannot confirm this PaymentIntent because it has a status of "+pi.Status+".", nil))
+	}
+	if v := form.Get("off_session"); v != "" && v != "true" && v != "false" && v != "one_off" && v != "recurring" {
+		return fail(errorOf(400, "invalid_request_error", "parameter_invalid", "Invalid off_session: "+v, nil))
+	}
+	pmID := form.Get("payment_method")
+	if pmID == "" {
+		pmID = pi.PaymentMethod
+	}
+	pm := f.methods[pmID]
+	if pm == nil {
+		return fail(errorOf(400, "invalid_request_error", "payment_intent_unexpected_state",
+			"You cannot confirm this PaymentIntent because it's missing a payment method.", nil))
+	}
+	pi.PaymentMethod = pmID
+	pi.ReturnURL, pi.UseSDK = form.Get("return_url"), form.Get("use_stripe_sdk") == "true"
+	off := form.Get("off_session")
+	return f.attempt(pi, pm, off == "true" || off == "one_off" || off == "recurring")
+}
+
+// attempt charges pm for pi as the test card behaves: succeeded, a
+// decline (402), or requires_action (authentication needed).
+func (f *Server) attempt(pi *paymentIntent, pm *paymentMethod, offSession bool) (int, map[string]any) {
 	decline := func(code, declineCode, msg string) (int, map[string]any) {
 		e := map[string]any{"type": "card_error", "code": code, "message": msg, "payment_method": pm.json()}
 		if declineCode != "" {
@@ -776,6 +935,9 @@ func (f *Server) succeed(pi *paymentIntent) {
 	pi.Status, pi.LatestCharge, pi.LastError = "succeeded", ch.ID, nil
 	f.ledger = append(f.ledger, Entry{Kind: "charge", ID: pi.ID, IdempotencyKey: pi.Key, Customer: pi.Customer,
 		Amount: pi.Amount, Currency: pi.Currency})
+	if s := f.sessions[pi.Session]; s != nil && s.Status == "open" {
+		s.Status = "complete"
+	}
 }
 
 func (f *Server) createRefund(form url.Values) (int, map[string]any) {
@@ -821,15 +983,25 @@ func (f *Server) createRefund(form url.Values) (int, map[string]any) {
 // --- hosted Checkout page --------------------------------------------------
 
 var pageTmpl = template.Must(template.New("p").Parse(`<!doctype html><title>Fake Stripe Checkout</title>
-<form method="post" action="/c/pay/{{.}}"><input name="card" value="4242424242424242"><button name="action" value="save">Save card</button><button name="action" value="cancel">Back</button></form>`))
+<form method="post" action="/c/pay/{{.ID}}"><input name="card" value="4242424242424242">{{if eq .Mode "payment"}}<button name="action" value="pay">Pay</button>{{else}}<button name="action" value="save">Save card</button>{{end}}<button name="action" value="cancel">Back</button></form>`))
+
+var authTmpl = template.Must(template.New("a").Parse(`<!doctype html><title>Fake 3-D Secure</title>
+<form method="post" action="/3ds/{{.}}"><button name="action" value="complete">Complete authentication</button><button name="action" value="fail">Fail authentication</button></form>`))
 
 // page is the fake Stripe-hosted Checkout page of a session: GET shows a
-// form; POST card=…&action=save completes the session and redirects to
-// success_url (with the session id), action=cancel to cancel_url.
+// form; POST card=…&action=save (setup mode) or action=pay (payment mode)
+// completes the session and redirects to success_url (with the session
+// id), action=cancel to cancel_url. A payment whose card needs
+// authentication goes to the fake's 3-D Secure page first; a declined one
+// is a 402 (the session stays open, as Checkout lets the customer retry).
 func (f *Server) page(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(r.URL.Path, "/c/pay/")
 	f.mu.Lock()
 	s := f.sessions[id]
+	var mode string
+	if s != nil {
+		mode = s.Mode
+	}
 	f.mu.Unlock()
 	if s == nil {
 		http.NotFound(w, r)
@@ -837,7 +1009,7 @@ func (f *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method == http.MethodGet {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = pageTmpl.Execute(w, id)
+		_ = pageTmpl.Execute(w, map[string]string{"ID": id, "Mode": mode})
 		return
 	}
 	if err := r.ParseForm(); err != nil {
@@ -848,9 +1020,74 @@ func (f *Server) page(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, s.CancelURL, http.StatusSeeOther)
 		return
 	}
-	dest, err := f.CompleteCheckout(id, r.PostForm.Get("card"))
+	var dest string
+	var err error
+	if mode == "payment" {
+		dest, err = f.PayCheckout(id, r.PostForm.Get("card"))
+		if errors.Is(err, ErrRequiresAction) {
+			http.Redirect(w, r, "/3ds/"+f.SessionIntent(id), http.StatusSeeOther)
+			return
+		}
+		var d *DeclineError
+		if errors.As(err, &d) {
+			http.Error(w, d.Error(), http.StatusPaymentRequired)
+			return
+		}
+	} else {
+		dest, err = f.CompleteCheckout(id, r.PostForm.Get("card"))
+	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusConflict)
+		return
+	}
+	http.Redirect(w, r, dest, http.StatusSeeOther)
+}
+
+// authPage is the fake bank's 3-D Secure page of a PaymentIntent waiting
+// in requires_action: GET shows it; POST action=complete authenticates
+// (the PaymentIntent succeeds), action=fail fails it; either way the
+// browser goes to the confirmation's return_url (with Stripe's
+// payment_intent and redirect_status parameters), or for a Checkout
+// Session's PaymentIntent back to Checkout (its success_url once paid).
+func (f *Server) authPage(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(r.URL.Path, "/3ds/")
+	if r.Method == http.MethodGet {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = authTmpl.Execute(w, id)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	ok := r.PostForm.Get("action") == "complete"
+	if err := f.Authenticate(id, ok); err != nil {
+		http.Error(w, err.Error(), http.StatusConflict)
+		return
+	}
+	f.mu.Lock()
+	pi := f.intents[id]
+	dest, status := pi.ReturnURL, pi.Status
+	if s := f.sessions[pi.Session]; s != nil {
+		dest = f.baseURL + "/c/pay/" + s.ID
+		if status == "succeeded" {
+			dest = strings.ReplaceAll(s.SuccessURL, "{CHECKOUT_SESSION_ID}", s.ID)
+		}
+	} else if dest != "" {
+		redirect := "succeeded"
+		if status != "succeeded" {
+			redirect = "failed"
+		}
+		sep := "?"
+		if strings.Contains(dest, "?") {
+			sep = "&"
+		}
+		dest += sep + url.Values{"payment_intent": {pi.ID}, "payment_intent_client_secret": {pi.ID + "_secret_fake"},
+			"redirect_status": {redirect}}.Encode()
+	}
+	f.mu.Unlock()
+	if dest == "" {
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	http.Redirect(w, r, dest, http.StatusSeeOther)
@@ -880,13 +1117,100 @@ func (f *Server) CompleteCheckout(sessionID, card string) (string, error) {
 	return strings.ReplaceAll(s.SuccessURL, "{CHECKOUT_SESSION_ID}", s.ID), nil
 }
 
-// ExpireCheckout expires an open session.
+// ExpireCheckout expires an open session (as Stripe does at its
+// expires_at), canceling its PaymentIntent if the customer began paying.
 func (f *Server) ExpireCheckout(sessionID string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if s := f.sessions[sessionID]; s != nil && s.Status == "open" {
-		s.Status = "expired"
+		f.expire(s)
 	}
+}
+
+// ErrRequiresAction is PayCheckout's answer when the card needs the
+// customer to authenticate: the session's PaymentIntent (SessionIntent)
+// waits in requires_action until Authenticate.
+var ErrRequiresAction = errors.New("stripefake: the payment requires authentication")
+
+// DeclineError is PayCheckout's answer when the card was declined; the
+// session stays open and the customer may try another card.
+type DeclineError struct{ Code, DeclineCode, Message string }
+
+func (e *DeclineError) Error() string {
+	return fmt.Sprintf("stripefake: declined (%s/%s): %s", e.Code, e.DeclineCode, e.Message)
+}
+
+// PayCheckout pays an open payment-mode session with a test card as the
+// customer would on Stripe's page: the session's PaymentIntent is made (or
+// attempted again) with the session's amount, customer and
+// payment_intent_data, on session. A card that succeeds completes the
+// session and returns the success URL; one that needs authentication
+// returns ErrRequiresAction; a decline returns a *DeclineError.
+func (f *Server) PayCheckout(sessionID, card string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.sessions[sessionID]
+	if s == nil || s.Status != "open" || s.Mode != "payment" {
+		return "", fmt.Errorf("stripefake: no open payment session %s", sessionID)
+	}
+	if len(card) < 12 {
+		return "", fmt.Errorf("stripefake: %q is not a card number", card)
+	}
+	pm := &paymentMethod{ID: f.newID("pm"), Card: card, Created: now()}
+	f.methods[pm.ID] = pm
+	pi := f.intents[s.PaymentIntent]
+	if pi == nil {
+		pi = &paymentIntent{ID: f.newID("pi"), Status: "requires_payment_method", Customer: s.Customer, Currency: s.Currency,
+			Description: s.Description, Amount: s.AmountTotal, Created: now(), Metadata: s.IntentMetadata,
+			Key: s.IntentMetadata["cuota_idempotency_key"], Session: s.ID, baseURL: f.baseURL}
+		f.intents[pi.ID] = pi
+		s.PaymentIntent = pi.ID
+	}
+	if pi.Status == "requires_action" {
+		return "", ErrRequiresAction
+	}
+	pi.PaymentMethod, pi.ReturnURL, pi.UseSDK = pm.ID, "", true
+	status, body := f.attempt(pi, pm, false)
+	switch {
+	case pi.Status == "succeeded":
+		return strings.ReplaceAll(s.SuccessURL, "{CHECKOUT_SESSION_ID}", s.ID), nil
+	case pi.Status == "requires_action":
+		return "", ErrRequiresAction
+	case status == http.StatusPaymentRequired:
+		e, _ := body["error"].(map[string]any)
+		d := &DeclineError{}
+		d.Code, _ = e["code"].(string)
+		d.DeclineCode, _ = e["decline_code"].(string)
+		d.Message, _ = e["message"].(string)
+		return "", d
+	}
+	return "", fmt.Errorf("stripefake: payment of session %s is %s", sessionID, pi.Status)
+}
+
+// SessionIntent returns the PaymentIntent of a payment-mode session (""
+// until the customer tries to pay).
+func (f *Server) SessionIntent(sessionID string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s := f.sessions[sessionID]; s != nil {
+		return s.PaymentIntent
+	}
+	return ""
+}
+
+// Intents returns the ids of the PaymentIntents made for a payment's
+// idempotency key (created with it as Idempotency-Key, or carrying it in
+// metadata[cuota_idempotency_key]), oldest first.
+func (f *Server) Intents(key string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, id := range sortedKeys(f.intents) {
+		if pi := f.intents[id]; pi.Key == key || pi.Metadata["cuota_idempotency_key"] == key {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // NewPaymentMethod creates an unattached card PaymentMethod (as Stripe.js
