@@ -157,8 +157,14 @@ func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string,
 			if err := tx.UpdatePayment(ctx, pay); err != nil {
 				return fmt.Errorf("update payment %s: %w", pay.ID, err)
 			}
-			return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment.pending",
-				objectType: "payment", objectID: pay.ID, before: before, after: pay})
+			if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment.pending",
+				objectType: "payment", objectID: pay.ID, before: before, after: pay}); err != nil {
+				return err
+			}
+			if needsAuthentication(pay) && !needsAuthentication(before) {
+				return a.askToAuthenticate(ctx, tx, merchant, inv, now)
+			}
+			return nil
 		}
 		if before.Status == billing.PaymentUnknown && pay.Status == billing.PaymentUnknown {
 			// Still unknown: the backoff grows with the time since the
@@ -404,4 +410,20 @@ func (a *App) openInvoices(ctx context.Context, tx billing.Tx, sub *billing.Subs
 		return nil, fmt.Errorf("list open invoices of %s: %w", sub.ID, err)
 	}
 	return l, nil
+}
+
+// askToAuthenticate emails the customer the link to an invoice whose
+// charge waits for them to authenticate it (SCA): on the invoice's page
+// they finish that same charge on the gateway's page.
+func (a *App) askToAuthenticate(ctx context.Context, tx billing.Tx, m billing.Merchant, inv billing.Invoice, now time.Time) error {
+	if a.publicURL == "" {
+		a.logger.WarnContext(ctx, "a charge waits for the customer to authenticate it, but there is no public URL to link to",
+			"invoice", inv.ID)
+		return nil
+	}
+	link, err := a.invoiceURL(m, inv.Scope, inv.ID)
+	if err != nil {
+		return err
+	}
+	return a.SendInvoiceEmail(ctx, tx, inv, InvoiceEmailParams{PayURL: link}, now)
 }

@@ -130,6 +130,13 @@ type InvoicePage struct {
 	InProgress *billing.Payment
 	// LastFailure is why the latest attempt failed, if it did.
 	LastFailure *billing.Payment
+	// Authenticate is a charge of a saved card that waits for the customer
+	// to authenticate it (SCA): paying on the page finishes that charge
+	// on its gateway (the only one in Gateways).
+	Authenticate *billing.Payment
+	// Confirming is an attempt whose outcome the gateway has not given
+	// yet: nothing can be paid until it is known.
+	Confirming *billing.Payment
 }
 
 // OpenInvoicePage checks an invoice link and returns what its page shows.
@@ -152,19 +159,24 @@ func (a *App) OpenInvoicePage(ctx context.Context, ref HostedRef) (InvoicePage, 
 			switch p := latest[0]; {
 			case waitsForCustomer(p):
 				pg.InProgress = &p
+			case needsAuthentication(p):
+				pg.Authenticate = &p
+			case p.Status == billing.PaymentPending || p.Status == billing.PaymentUnknown:
+				pg.Confirming = &p
 			case p.Status == billing.PaymentFailed:
 				pg.LastFailure = &p
 			}
 		}
 		return pg, nil
 	})
-	if err != nil {
-		return pg, err
-	}
-	if payable(pg.Invoice) && pg.InProgress == nil {
+	switch {
+	case err != nil || !payable(pg.Invoice):
+	case pg.Authenticate != nil:
+		pg.Gateways = []string{pg.Authenticate.Gateway}
+	case pg.InProgress == nil && pg.Confirming == nil:
 		pg.Gateways = a.PayGateways(ctx, ref.Scope, pg.Invoice.Currency)
 	}
-	return pg, nil
+	return pg, err
 }
 
 // payable reports whether an invoice can be paid by the customer now.
@@ -176,6 +188,12 @@ func payable(inv billing.Invoice) bool {
 // browser (a pay page, or an authentication) and can still be finished.
 func waitsForCustomer(p billing.Payment) bool {
 	return p.Status == billing.PaymentPending && p.NextActionURL != ""
+}
+
+// needsAuthentication reports whether a payment is a charge of a saved
+// card that waits for the customer to authenticate it (SCA).
+func needsAuthentication(p billing.Payment) bool {
+	return p.Status == billing.PaymentPending && p.PaymentMethodID != "" && p.FailureCode == billing.CodeAuthenticationRequired
 }
 
 // loadHostedInvoice reads the merchant and finalized invoice of a link.
@@ -268,7 +286,7 @@ func (a *App) startPayPage(ctx context.Context, s billing.Scope, invoiceID, gate
 			case waitsForCustomer(p) && !payPageExpired(p, a.Now()):
 				resume = p.NextActionURL
 				return nil
-			case p.Status == billing.PaymentPending && p.PaymentMethodID != "" && p.FailureCode == "authentication_required":
+			case needsAuthentication(p):
 				// A charge of a saved card waits for the customer to
 				// authenticate it: that same payment is what they finish.
 				pay = p

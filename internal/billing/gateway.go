@@ -106,6 +106,9 @@ const (
 	CodeSecretKeyMissing          = "secret_key_missing"
 	CodeCurrencyNotSupported      = "currency_not_supported"
 	CodeGatewayUnavailable        = "gateway_unavailable"
+	// CodeAuthenticationRequired is the failure code of a pending charge
+	// that waits for the customer to authenticate it (SCA).
+	CodeAuthenticationRequired = "authentication_required"
 )
 
 // RefundLooker is a Gateway that settles refunds later and can say what

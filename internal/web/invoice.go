@@ -105,7 +105,7 @@ func (h *handler) showInvoice(w http.ResponseWriter, r *http.Request, status int
 		d.Status = billing.InvoiceOpen // still the customer's to pay
 	}
 	if d.Payable() && pg.InProgress == nil {
-		d.Confirming = h.confirming(r, ref.Scope, inv.ID)
+		d.Confirming = pg.Confirming != nil
 		if f := pg.LastFailure; f != nil && !d.Confirming {
 			d.Failure, d.Detail = failureText(l, *f)
 		}
@@ -118,20 +118,6 @@ func (h *handler) showInvoice(w http.ResponseWriter, r *http.Request, status int
 		title += " " + inv.Number
 	}
 	h.render(w, r, h.pages["invoice"], status, page(r, l, title+" · "+pg.Merchant.Name, ref.Scope, ref.Token, d))
-}
-
-// confirming reports whether the latest payment of an invoice is being
-// confirmed with the gateway (pending without waiting for the customer, or
-// unknown): the page then says so instead of offering to pay again (the
-// app would refuse with payment_in_progress). The link was checked by
-// OpenInvoicePage just before.
-func (h *handler) confirming(r *http.Request, s billing.Scope, invoiceID string) bool {
-	l, err := h.app.ListPayments(r.Context(), s, billing.PaymentFilter{InvoiceID: invoiceID}, billing.Page{Limit: 1})
-	if err != nil || len(l.Data) == 0 {
-		return false
-	}
-	p := l.Data[0]
-	return p.Status == billing.PaymentUnknown || (p.Status == billing.PaymentPending && p.NextActionURL == "")
 }
 
 // failureText says why a payment failed, in l's language: the decline's

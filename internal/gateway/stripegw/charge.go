@@ -16,8 +16,8 @@ import (
 // Failure codes this adapter writes on charge results, besides Stripe's
 // own decline codes (insufficient_funds, lost_card…), which pass through.
 const (
-	CodeAuthenticationRequired = "authentication_required" // SCA: the customer must authenticate
-	CodeRateLimited            = "rate_limited"            // Stripe's 429, or cuota's own limiter
+	CodeAuthenticationRequired = billing.CodeAuthenticationRequired // SCA: the customer must authenticate
+	CodeRateLimited            = "rate_limited"                     // Stripe's 429, or cuota's own limiter
 	CodeCredentialsInvalid     = "gateway_credentials_invalid"
 	CodePermissionDenied       = "gateway_permission_denied"
 	CodeInvalidRequest         = "invalid_request"
