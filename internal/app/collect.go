@@ -102,18 +102,8 @@ func (a *App) closeInvoice(ctx context.Context, s billing.Scope, id, to, event s
 		if !allowed {
 			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "cannot make an invoice that is %s %s", inv.Status, to)
 		}
-		var sub *billing.Subscription // nil for a one-off invoice
-		var now time.Time
-		if inv.SubscriptionID != "" {
-			got, err := tx.GetSubscription(ctx, s, inv.SubscriptionID)
-			if err != nil {
-				return fmt.Errorf("read subscription %s: %w", inv.SubscriptionID, err)
-			}
-			sub = &got
-			if now, err = a.clockNow(ctx, tx, s, sub.TestClockID); err != nil {
-				return err
-			}
-		} else if now, err = a.customerNow(ctx, tx, s, inv.CustomerID); err != nil {
+		sub, now, err := a.invoiceSubscription(ctx, tx, inv)
+		if err != nil {
 			return err
 		}
 		before := inv
@@ -292,4 +282,20 @@ func (a *App) customerNow(ctx context.Context, tx billing.Tx, s billing.Scope, c
 		return time.Time{}, fmt.Errorf("read customer %s: %w", customerID, err)
 	}
 	return a.clockNow(ctx, tx, s, cus.TestClockID)
+}
+
+// invoiceSubscription reads an invoice's subscription (nil for a one-off
+// invoice) and the time its objects live at: the subscription's test
+// clock, or the customer's.
+func (a *App) invoiceSubscription(ctx context.Context, tx billing.Tx, inv billing.Invoice) (*billing.Subscription, time.Time, error) {
+	if inv.SubscriptionID == "" {
+		now, err := a.customerNow(ctx, tx, inv.Scope, inv.CustomerID)
+		return nil, now, err
+	}
+	sub, err := tx.GetSubscription(ctx, inv.Scope, inv.SubscriptionID)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("read subscription %s: %w", inv.SubscriptionID, err)
+	}
+	now, err := a.clockNow(ctx, tx, inv.Scope, sub.TestClockID)
+	return &sub, now, err
 }

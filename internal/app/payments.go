@@ -103,19 +103,8 @@ func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string,
 		if err != nil {
 			return fmt.Errorf("read invoice %s: %w", pay.InvoiceID, err)
 		}
-		// A one-off invoice has no subscription: sub stays nil.
-		var sub *billing.Subscription
-		var now time.Time
-		if inv.SubscriptionID != "" {
-			got, err := tx.GetSubscription(ctx, s, inv.SubscriptionID)
-			if err != nil {
-				return fmt.Errorf("read subscription %s: %w", inv.SubscriptionID, err)
-			}
-			sub = &got
-			if now, err = a.clockNow(ctx, tx, s, sub.TestClockID); err != nil {
-				return err
-			}
-		} else if now, err = a.customerNow(ctx, tx, s, inv.CustomerID); err != nil {
+		sub, now, err := a.invoiceSubscription(ctx, tx, inv) // sub is nil for a one-off invoice
+		if err != nil {
 			return err
 		}
 		merchant, err := tx.GetMerchant(ctx, s.MerchantID)
