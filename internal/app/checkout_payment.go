@@ -38,29 +38,18 @@ func (a *App) submitPaymentCheckout(ctx context.Context, cs billing.CheckoutSess
 			invoiceID = cur.InvoiceID
 			return nil
 		}
-		now, err := a.customerNow(ctx, tx, cs.Scope, cur.CustomerID)
+		cus, err := tx.GetCustomer(ctx, cs.Scope, cur.CustomerID)
+		if err != nil {
+			return fmt.Errorf("read customer %s: %w", cur.CustomerID, err)
+		}
+		now, err := a.clockNow(ctx, tx, cs.Scope, cus.TestClockID)
 		if err != nil {
 			return err
 		}
-		lines, currency, err := a.oneOffLines(ctx, tx, cs.Scope, CreateInvoiceParams{Items: checkoutInvoiceItems(cur.LineItems)}, now)
+		dueNow := int64(0)
+		inv, err := a.createOneOff(ctx, tx, cus, CreateInvoiceParams{Items: checkoutInvoiceItems(cur.LineItems),
+			Collection: billing.CollectionSendInvoice, DaysUntilDue: &dueNow}, now)
 		if err != nil {
-			return err
-		}
-		inv := billing.Invoice{ID: billing.NewID(billing.PrefixInvoice, a.Now()), Scope: cs.Scope, CustomerID: cur.CustomerID,
-			Status: billing.InvoiceDraft, BillingReason: billing.ReasonManual, Currency: currency, PeriodStart: now, PeriodEnd: now,
-			Lines: lines, Collection: billing.CollectionSendInvoice, DueDate: &now, Created: now, Updated: now}
-		for _, l := range lines {
-			inv.Subtotal += l.Amount // each line is bounded by oneOffLines; at most 20 of them
-		}
-		inv.Total, inv.AmountDue = inv.Subtotal, inv.Subtotal
-		if err := tx.CreateInvoice(ctx, inv); err != nil {
-			return fmt.Errorf("create invoice: %w", err)
-		}
-		if err := a.audit(ctx, tx, change{merchantID: cs.Scope.MerchantID, mode: cs.Scope.Mode, action: "invoice.create",
-			objectType: "invoice", objectID: inv.ID, after: inv}); err != nil {
-			return err
-		}
-		if err := a.emit(ctx, tx, cs.Scope, EventInvoiceCreated, "invoice", inv.ID, inv, now); err != nil {
 			return err
 		}
 		// Paid right here, on the pay page: no invoice email.

@@ -119,42 +119,7 @@ func (a *App) CreateInvoice(ctx context.Context, s billing.Scope, p CreateInvoic
 		if err != nil {
 			return err
 		}
-		lines, currency, err := a.oneOffLines(ctx, tx, s, p, now)
-		if err != nil {
-			return err
-		}
-		inv = billing.Invoice{ID: billing.NewID(billing.PrefixInvoice, a.Now()), Scope: s, CustomerID: cus.ID,
-			Status: billing.InvoiceDraft, BillingReason: billing.ReasonManual, Currency: currency,
-			PeriodStart: now, PeriodEnd: now, Lines: lines, Collection: p.Collection, Created: now, Updated: now}
-		for _, l := range lines {
-			if inv.Subtotal > math.MaxInt64-l.Amount {
-				return billing.Invalid("items", billing.CodeAmountInvalid, "the invoice's total is too large")
-			}
-			inv.Subtotal += l.Amount
-		}
-		inv.Total, inv.AmountDue = inv.Subtotal, inv.Subtotal
-		if p.Collection == billing.CollectionSendInvoice {
-			days := int64(defaultDaysUntilDue)
-			if p.DaysUntilDue != nil {
-				days = *p.DaysUntilDue
-			}
-			due := now.AddDate(0, 0, int(days))
-			inv.DueDate = &due
-		} else {
-			pm, err := a.invoicePaymentMethod(ctx, tx, s, cus.ID, p.PaymentMethod, currency)
-			if err != nil {
-				return err
-			}
-			inv.PaymentMethodID = pm.ID
-		}
-		if err := tx.CreateInvoice(ctx, inv); err != nil {
-			return fmt.Errorf("create invoice: %w", err)
-		}
-		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "invoice.create",
-			objectType: "invoice", objectID: inv.ID, after: inv}); err != nil {
-			return err
-		}
-		if err := a.emit(ctx, tx, s, EventInvoiceCreated, "invoice", inv.ID, inv, now); err != nil {
+		if inv, err = a.createOneOff(ctx, tx, cus, p, now); err != nil {
 			return err
 		}
 		if !p.Finalize {
@@ -167,6 +132,49 @@ func (a *App) CreateInvoice(ctx context.Context, s billing.Scope, p CreateInvoic
 		return billing.Invoice{}, err
 	}
 	return a.collectOneOff(ctx, s, inv.ID, paymentID)
+}
+
+// createOneOff writes a draft one-off invoice of p's items for cus at now
+// (its customer's time), with its audit entry and invoice.created event.
+func (a *App) createOneOff(ctx context.Context, tx billing.Tx, cus billing.Customer, p CreateInvoiceParams, now time.Time) (billing.Invoice, error) {
+	s := cus.Scope
+	var inv billing.Invoice
+	lines, currency, err := a.oneOffLines(ctx, tx, s, p, now)
+	if err != nil {
+		return inv, err
+	}
+	inv = billing.Invoice{ID: billing.NewID(billing.PrefixInvoice, a.Now()), Scope: s, CustomerID: cus.ID,
+		Status: billing.InvoiceDraft, BillingReason: billing.ReasonManual, Currency: currency,
+		PeriodStart: now, PeriodEnd: now, Lines: lines, Collection: p.Collection, Created: now, Updated: now}
+	for _, l := range lines {
+		if inv.Subtotal > math.MaxInt64-l.Amount {
+			return inv, billing.Invalid("items", billing.CodeAmountInvalid, "the invoice's total is too large")
+		}
+		inv.Subtotal += l.Amount
+	}
+	inv.Total, inv.AmountDue = inv.Subtotal, inv.Subtotal
+	if p.Collection == billing.CollectionSendInvoice {
+		days := int64(defaultDaysUntilDue)
+		if p.DaysUntilDue != nil {
+			days = *p.DaysUntilDue
+		}
+		due := now.AddDate(0, 0, int(days))
+		inv.DueDate = &due
+	} else {
+		pm, err := a.invoicePaymentMethod(ctx, tx, s, cus.ID, p.PaymentMethod, currency)
+		if err != nil {
+			return inv, err
+		}
+		inv.PaymentMethodID = pm.ID
+	}
+	if err := tx.CreateInvoice(ctx, inv); err != nil {
+		return inv, fmt.Errorf("create invoice: %w", err)
+	}
+	if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "invoice.create",
+		objectType: "invoice", objectID: inv.ID, after: inv}); err != nil {
+		return inv, err
+	}
+	return inv, a.emit(ctx, tx, s, EventInvoiceCreated, "invoice", inv.ID, inv, now)
 }
 
 // oneOffLines prices the items of a one-off invoice and returns its lines
