@@ -238,7 +238,9 @@ func (a *App) GetInvoice(ctx context.Context, s billing.Scope, id string) (billi
 		if err != nil {
 			return v, notFound(err, "invoice", id)
 		}
-		return v, a.withHostedURL(ctx, tx, &v)
+		one := []billing.Invoice{v}
+		err = a.withHostedURLs(ctx, tx, s, one)
+		return one[0], err
 	})
 }
 
@@ -246,12 +248,10 @@ func (a *App) GetInvoice(ctx context.Context, s billing.Scope, id string) (billi
 func (a *App) ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) (List[billing.Invoice], error) {
 	return list(ctx, a, page, billing.PrefixInvoice, func(tx billing.Tx, page billing.Page) ([]billing.Invoice, bool, error) {
 		l, more, err := tx.ListInvoices(ctx, s, f, page)
-		for i := range l {
-			if err == nil {
-				err = a.withHostedURL(ctx, tx, &l[i])
-			}
+		if err != nil {
+			return nil, false, err
 		}
-		return l, more, err
+		return l, more, a.withHostedURLs(ctx, tx, s, l)
 	})
 }
 

@@ -90,21 +90,28 @@ func (a *App) payLink(m billing.Merchant, section string, pay billing.Payment) (
 	return a.publicURL + hostedPath(section, pay.Scope, pay.ID) + "?t=" + tok, nil
 }
 
-// withHostedURL fills in inv's hosted_invoice_url (finalized invoices
-// only: a draft is not the customer's yet).
-func (a *App) withHostedURL(ctx context.Context, tx billing.Tx, inv *billing.Invoice) error {
-	if inv.Status == billing.InvoiceDraft {
-		return nil
+// withHostedURLs fills in the hosted_invoice_url of invoices of scope s
+// (finalized ones only: a draft is not the customer's yet), reading the
+// merchant once.
+func (a *App) withHostedURLs(ctx context.Context, tx billing.Tx, s billing.Scope, invs []billing.Invoice) error {
+	var m *billing.Merchant
+	for i := range invs {
+		if invs[i].Status == billing.InvoiceDraft {
+			continue
+		}
+		if m == nil {
+			got, err := tx.GetMerchant(ctx, s.MerchantID)
+			if err != nil {
+				return fmt.Errorf("read merchant: %w", err)
+			}
+			m = &got
+		}
+		u, err := a.invoiceURL(*m, s, invs[i].ID)
+		if err != nil {
+			return err
+		}
+		invs[i].HostedURL = u
 	}
-	m, err := tx.GetMerchant(ctx, inv.Scope.MerchantID)
-	if err != nil {
-		return fmt.Errorf("read merchant: %w", err)
-	}
-	u, err := a.invoiceURL(m, inv.Scope, inv.ID)
-	if err != nil {
-		return err
-	}
-	inv.HostedURL = u
 	return nil
 }
 
@@ -541,6 +548,7 @@ func (a *App) paymentReturnURL(ctx context.Context, pay billing.Payment) (string
 // SimPayPage is what the sim's pay page shows.
 type SimPayPage struct {
 	Payment  billing.Payment
+	Invoice  billing.Invoice
 	Merchant billing.Merchant
 	Customer billing.Customer
 }
@@ -558,6 +566,9 @@ func (a *App) OpenSimPayPage(ctx context.Context, ref HostedRef) (SimPayPage, er
 		}
 		if pg.Customer, err = tx.GetCustomer(ctx, ref.Scope, pg.Payment.CustomerID); err != nil {
 			return pg, fmt.Errorf("read customer %s: %w", pg.Payment.CustomerID, err)
+		}
+		if pg.Invoice, err = tx.GetInvoice(ctx, ref.Scope, pg.Payment.InvoiceID); err != nil {
+			return pg, fmt.Errorf("read invoice %s: %w", pg.Payment.InvoiceID, err)
 		}
 		if pg.Payment.Status != billing.PaymentPending || payPageExpired(pg.Payment, a.Now()) {
 			return pg, billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "this payment page has expired or was already used")

@@ -36,11 +36,7 @@ func (h *handler) simPayPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) showSimPay(w http.ResponseWriter, r *http.Request, status int, ref app.HostedRef, pg app.SimPayPage, selected, msg string) {
 	l := pickLang(pg.Customer.Locale, r)
-	d := simPayData{Page: pg, Action: url.PathEscape(ref.ID), Cards: cards(l, selected), Error: msg}
-	// The link was checked by OpenSimPayPage: its invoice's number.
-	if inv, err := h.app.GetInvoice(r.Context(), ref.Scope, pg.Payment.InvoiceID); err == nil {
-		d.Number = inv.Number
-	}
+	d := simPayData{Page: pg, Number: pg.Invoice.Number, Action: url.PathEscape(ref.ID), Cards: cards(l, selected), Error: msg}
 	pd := page(r, l, l.I.SimTitle+" · "+pg.Merchant.Name, ref.Scope, ref.Token, d)
 	pd.Test = false // the page's own banner says more
 	h.render(w, r, h.pages["sim_pay"], status, pd)
