@@ -164,10 +164,12 @@ func (a *App) OpenInvoicePage(ctx context.Context, ref HostedRef) (InvoicePage, 
 		}
 		if len(latest) == 1 {
 			switch p := latest[0]; {
-			case waitsForCustomer(p):
+			case waitsForCustomer(p) && !payPageExpired(p, a.Now()):
 				pg.InProgress = &p
 			case needsAuthentication(p):
 				pg.Authenticate = &p
+			case payPageAbandoned(p, a.Now()):
+				// Paying again settles it first (PayInvoiceOnPage).
 			case p.Status == billing.PaymentPending || p.Status == billing.PaymentUnknown:
 				pg.Confirming = &p
 			case p.Status == billing.PaymentFailed:
@@ -418,6 +420,13 @@ func payPageExpired(p billing.Payment, now time.Time) bool {
 	return p.PaymentMethodID == "" && !now.Before(p.Updated.Add(payPageTTL))
 }
 
+// payPageAbandoned reports whether a pending pay-page attempt can no longer
+// be paid even by a gateway that counts its expiry a little late: its page
+// expired and the grace passed.
+func payPageAbandoned(p billing.Payment, now time.Time) bool {
+	return p.Status == billing.PaymentPending && p.PaymentMethodID == "" && !now.Before(p.Updated.Add(payPageTTL+payPageGrace))
+}
+
 // lookupPayPage asks the gateway what became of a pay-page payment.
 func (a *App) lookupPayPage(ctx context.Context, pay billing.Payment) (billing.ChargeResult, error) {
 	gw, err := a.gateway(pay.Gateway)
@@ -437,38 +446,47 @@ func (a *App) lookupPayPage(ctx context.Context, pay billing.Payment) (billing.C
 	return res, nil
 }
 
-// reconcilePayPage settles a pay-page payment by what the gateway says;
-// one still pending after its page expired (and the grace) has failed.
-func (a *App) reconcilePayPage(ctx context.Context, pay billing.Payment) error {
+// payPageOutcome asks the gateway what became of a pay-page payment; one
+// still pending once its page expired and the grace passed (the gateway
+// may count the expiry from a little later) has failed: only then can no
+// one pay it any more.
+func (a *App) payPageOutcome(ctx context.Context, pay billing.Payment) (billing.ChargeResult, error) {
 	res, err := a.lookupPayPage(ctx, pay)
 	if err != nil {
-		return fmt.Errorf("look up payment %s: %w", pay.ID, err)
+		return res, fmt.Errorf("look up payment %s: %w", pay.ID, err)
 	}
-	if res.Status == billing.PaymentPending && !a.Now().Before(pay.Updated.Add(payPageTTL+payPageGrace)) {
+	if res.Status == billing.PaymentPending && payPageAbandoned(pay, a.Now()) {
 		res = billing.ChargeResult{Status: billing.PaymentFailed, GatewayRef: res.GatewayRef, FailureClass: billing.FailureCustomer,
 			FailureCode: FailPayPageExpired, FailureMessage: "the customer did not finish paying on the gateway's page"}
+	}
+	return res, nil
+}
+
+// reconcilePayPage settles a pay-page payment by payPageOutcome.
+func (a *App) reconcilePayPage(ctx context.Context, pay billing.Payment) error {
+	res, err := a.payPageOutcome(ctx, pay)
+	if err != nil {
+		return err
 	}
 	return a.settlePayment(ctx, pay.Scope, pay.ID, res, nil)
 }
 
-// settleExpiredPayPage settles a pay-page attempt before another is made:
-// paid if the gateway says so, failed if it expired, or a conflict while
-// its page can still be paid.
+// settleExpiredPayPage settles a pay-page attempt whose page expired
+// before another is made: paid if the gateway says so, failed once it can
+// no longer be paid, or a conflict until then.
 func (a *App) settleExpiredPayPage(ctx context.Context, s billing.Scope, paymentID string) error {
 	pay, err := read(ctx, a, func(tx billing.Tx) (billing.Payment, error) { return tx.GetPayment(ctx, s, paymentID) })
 	if err != nil {
 		return fmt.Errorf("read payment %s: %w", paymentID, err)
 	}
-	res, err := a.lookupPayPage(ctx, pay)
+	res, err := a.payPageOutcome(ctx, pay)
 	if err != nil {
+		a.logger.WarnContext(ctx, "settle expired pay page", "payment", pay.ID, "error", err)
 		return billing.Errorf(billing.KindUnavailable, billing.CodeGatewayUnavailable, "the gateway could not confirm the previous payment attempt; try again in a few minutes")
 	}
 	if res.Status == billing.PaymentPending {
-		if !payPageExpired(pay, a.Now()) {
-			return billing.Errorf(billing.KindConflict, billing.CodePaymentInProgress, "a payment of this invoice is in progress")
-		}
-		res = billing.ChargeResult{Status: billing.PaymentFailed, GatewayRef: res.GatewayRef, FailureClass: billing.FailureCustomer,
-			FailureCode: FailPayPageExpired, FailureMessage: "the customer did not finish paying on the gateway's page"}
+		return billing.Errorf(billing.KindConflict, billing.CodePaymentInProgress,
+			"the previous payment attempt of this invoice is being closed with the gateway; try again in a few minutes")
 	}
 	return a.settlePayment(ctx, s, paymentID, res, nil)
 }
