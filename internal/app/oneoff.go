@@ -359,43 +359,6 @@ func (a *App) collectOneOff(ctx context.Context, s billing.Scope, id, paymentID 
 	return a.GetInvoice(ctx, s, id)
 }
 
-// afterOneOffPayment applies a settled payment to an invoice without a
-// subscription: paid, or still open after a failure (no dunning: a
-// one-off charge is not retried by itself; the customer can pay on the
-// invoice's page and the merchant can retry with PayInvoice).
-func (a *App) afterOneOffPayment(ctx context.Context, tx billing.Tx, pay billing.Payment, inv *billing.Invoice, now time.Time, unknownFor time.Duration) error {
-	s := pay.Scope
-	switch pay.Status {
-	case billing.PaymentUnknown:
-		at := now.Add(reconcileDelay(unknownFor))
-		inv.NextAttemptAt = &at
-		if err := a.emit(ctx, tx, s, EventPaymentUnknown, "payment", pay.ID, pay, now); err != nil {
-			return err
-		}
-	case billing.PaymentSucceeded:
-		inv.Status, inv.AmountPaid, inv.PaidAt, inv.NextAttemptAt = billing.InvoicePaid, pay.Amount, &now, nil
-		if err := a.emit(ctx, tx, s, EventPaymentSucceeded, "payment", pay.ID, pay, now); err != nil {
-			return err
-		}
-		if err := a.emit(ctx, tx, s, EventInvoicePaid, "invoice", inv.ID, *inv, now); err != nil {
-			return err
-		}
-	case billing.PaymentFailed:
-		inv.NextAttemptAt = nil
-		if err := a.emit(ctx, tx, s, EventPaymentFailed, "payment", pay.ID, pay, now); err != nil {
-			return err
-		}
-		if err := a.emit(ctx, tx, s, EventInvoicePaymentFailed, "invoice", inv.ID, *inv, now); err != nil {
-			return err
-		}
-	}
-	inv.Updated = now
-	if err := tx.UpdateInvoice(ctx, *inv); err != nil {
-		return fmt.Errorf("update invoice %s: %w", inv.ID, err)
-	}
-	return nil
-}
-
 // payOneOff records a new attempt to charge a one-off invoice to its card
 // (or, for a send_invoice one, the customer's most recent card) in tx and
 // returns its id, to be executed once tx commits.

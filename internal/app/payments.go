@@ -171,10 +171,7 @@ func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string,
 			objectType: "payment", objectID: pay.ID, before: before, after: pay}); err != nil {
 			return err
 		}
-		if sub == nil {
-			return a.afterOneOffPayment(ctx, tx, pay, &inv, now, now.Sub(reconciledAt))
-		}
-		reversal = pay.Status == billing.PaymentSucceeded && sub.Status.Terminal()
+		reversal = pay.Status == billing.PaymentSucceeded && sub != nil && sub.Status.Terminal()
 		return a.afterPayment(ctx, tx, merchant, pay, &inv, sub, now, now.Sub(reconciledAt))
 	})
 	if err != nil || !reversal {
@@ -188,13 +185,19 @@ func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string,
 	return nil
 }
 
-// afterPayment applies a settled payment to its invoice and subscription.
+// afterPayment applies a settled payment to its invoice and subscription
+// (nil for a one-off invoice: paid, or still open after a failure — no
+// dunning: a one-off charge is not retried by itself; the customer can
+// pay on the invoice's page and the merchant can retry with PayInvoice).
 //
 // unknownFor is how long the payment had been unknown at the previous look
 // (0 when it has just become unknown): the next look waits longer each time.
 func (a *App) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time, unknownFor time.Duration) error {
 	s := pay.Scope
-	subBefore := *sub
+	var subBefore billing.Subscription
+	if sub != nil {
+		subBefore = *sub
+	}
 	subEvent := ""
 	switch pay.Status {
 	case billing.PaymentUnknown:
@@ -204,9 +207,12 @@ func (a *App) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchan
 			return err
 		}
 	case billing.PaymentSucceeded:
-		var err error
-		if subEvent, err = a.applySuccess(m, pay, inv, sub, now); err != nil {
-			return err
+		markPaid(inv, pay, now)
+		if sub != nil {
+			var err error
+			if subEvent, err = a.applySuccess(m, pay, inv, sub, now); err != nil {
+				return err
+			}
 		}
 		if err := a.emit(ctx, tx, s, EventPaymentSucceeded, "payment", pay.ID, pay, now); err != nil {
 			return err
@@ -214,8 +220,7 @@ func (a *App) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchan
 		if err := a.emit(ctx, tx, s, EventInvoicePaid, "invoice", inv.ID, inv, now); err != nil {
 			return err
 		}
-		switch sub.Status {
-		case billing.SubscriptionCanceled, billing.SubscriptionIncompleteExpired:
+		if sub != nil && (sub.Status == billing.SubscriptionCanceled || sub.Status == billing.SubscriptionIncompleteExpired) {
 			// Money arrived for a subscription that can no longer take it:
 			// settlePayment refunds it once this transaction commits.
 			a.logger.WarnContext(ctx, "payment succeeded on an ended subscription; refunding it",
@@ -229,6 +234,13 @@ func (a *App) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchan
 		if err := a.emit(ctx, tx, s, EventPaymentFailed, "payment", pay.ID, pay, now); err != nil {
 			return err
 		}
+		if sub == nil {
+			inv.NextAttemptAt = nil
+			if err := a.emit(ctx, tx, s, EventInvoicePaymentFailed, "invoice", inv.ID, inv, now); err != nil {
+				return err
+			}
+			break
+		}
 		var err error
 		if subEvent, err = a.afterFailure(ctx, tx, m, pay, inv, sub, now); err != nil {
 			return err
@@ -238,6 +250,9 @@ func (a *App) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchan
 	if err := tx.UpdateInvoice(ctx, *inv); err != nil {
 		return fmt.Errorf("update invoice %s: %w", inv.ID, err)
 	}
+	if sub == nil {
+		return nil
+	}
 	open, err := a.openInvoices(ctx, tx, sub)
 	if err != nil {
 		return err
@@ -246,11 +261,16 @@ func (a *App) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchan
 	return a.saveSubscription(ctx, tx, &subBefore, sub, subEvent, now)
 }
 
+// markPaid records a succeeded payment on its invoice.
+func markPaid(inv *billing.Invoice, pay billing.Payment, now time.Time) {
+	inv.Status, inv.AmountPaid, inv.PaidAt, inv.NextAttemptAt = billing.InvoicePaid, pay.Amount, &now, nil
+}
+
 // applySuccess applies a succeeded payment to its invoice (paid) and
 // subscription (active again after incomplete, past_due, unpaid or a
 // trial) and returns the subscription event to write, if any.
 func (a *App) applySuccess(m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (string, error) {
-	inv.Status, inv.AmountPaid, inv.PaidAt, inv.NextAttemptAt = billing.InvoicePaid, pay.Amount, &now, nil
+	markPaid(inv, pay, now)
 	ev := billing.SubEventPaymentSucceeded
 	switch sub.Status {
 	case billing.SubscriptionIncomplete, billing.SubscriptionPastDue, billing.SubscriptionUnpaid:
