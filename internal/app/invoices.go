@@ -190,6 +190,9 @@ func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invo
 func (a *App) recordPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, pm billing.PaymentMethod, now, processing time.Time, returnURL string) (*billing.Payment, error) {
 	p := a.newPayment(inv, pm, now, processing)
 	p.ReturnURL = returnURL
+	if pm.ID == "" {
+		inv.NextAttemptAt = nil // a pay-page attempt: only the customer pays it; cuota attempts nothing
+	}
 	if err := tx.CreatePayment(ctx, p); err != nil {
 		return nil, fmt.Errorf("create payment: %w", err)
 	}

@@ -177,8 +177,6 @@ func scenarioSendInvoice(t *testing.T, h *harness) {
 	email := emails.Data[0]
 	require.Equal(t, "invoice_to_pay", email.Template)
 	require.Equal(t, []string{"carla@example.cl"}, email.To)
-	var params map[string]any
-	require.NoError(t, json.Unmarshal(email.Params, &params))
 	require.Contains(t, string(email.Params), inv.HostedURL)
 
 	// A wrong token opens nothing.
@@ -197,6 +195,9 @@ func scenarioSendInvoice(t *testing.T, h *harness) {
 	again, err := h.app.PayInvoiceOnPage(h.ctx, ref, billing.GatewaySim)
 	require.NoError(t, err)
 	require.Equal(t, dest, again, "an attempt in progress is continued, not doubled")
+	got, err := h.app.GetInvoice(h.ctx, h.s, inv.ID)
+	require.NoError(t, err)
+	require.Nil(t, got.NextAttemptAt, "cuota attempts nothing on a pay-page attempt")
 	page, err := h.app.OpenInvoicePage(h.ctx, ref)
 	require.NoError(t, err)
 	require.NotNil(t, page.InProgress)
@@ -211,7 +212,7 @@ func scenarioSendInvoice(t *testing.T, h *harness) {
 	requireCode(t, err, billing.CodeInvalidStateTransition) // a used pay page cannot be paid again
 	h.payOnSimPage(inv, sim.TokVisa)
 
-	got, err := h.app.GetInvoice(h.ctx, h.s, inv.ID)
+	got, err = h.app.GetInvoice(h.ctx, h.s, inv.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, got.Status)
 	require.Equal(t, int64(9_990), got.AmountPaid)
@@ -303,8 +304,7 @@ func scenarioPayPageUnknown(t *testing.T, h *harness) {
 }
 
 // payLinkOf is the sim pay page link of a payment, as its NextActionURL
-// was when the attempt started (kept in its payment.created successor
-// event… or rebuilt: the link is deterministic).
+// was while it waited (found in the events' snapshots of the payment).
 func payLinkOf(t *testing.T, h *harness, p billing.Payment) string {
 	t.Helper()
 	for _, e := range h.events() {
