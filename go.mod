@@ -20,6 +20,7 @@ require (
 	github.com/stretchr/testify v1.12.1
 	github.com/stripe/stripe-go/v86 v86.4.0
 	github.com/wneessen/go-mail v0.8.1
+	golang.org/x/time v0.16.0
 	modernc.org/sqlite v1.61.1
 )
 

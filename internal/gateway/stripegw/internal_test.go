@@ -14,16 +14,18 @@ import (
 func TestBucket(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	b := newBucket(10, 2, func() time.Time { return now })
-	require.Zero(t, b.reserve())
-	require.Zero(t, b.reserve())
-	require.Equal(t, 100*time.Millisecond, b.reserve())
-	require.Equal(t, 200*time.Millisecond, b.reserve(), "the next waiter queues behind")
-	b.cancel() // the last one gave up
+	delay := func() time.Duration { return b.reserve().DelayFrom(now) }
+	require.Zero(t, delay())
+	require.Zero(t, delay())
+	require.Equal(t, 100*time.Millisecond, delay())
+	last := b.reserve()
+	require.Equal(t, 200*time.Millisecond, last.DelayFrom(now), "the next waiter queues behind")
+	last.CancelAt(now) // the last one gave up
 	now = now.Add(time.Second)
 	// 10 tokens refilled, capped at the burst of 2, minus the one still owed.
-	require.Zero(t, b.reserve())
-	require.Equal(t, time.Duration(0), b.reserve())
-	require.Equal(t, 100*time.Millisecond, b.reserve())
+	require.Zero(t, delay())
+	require.Equal(t, time.Duration(0), delay())
+	require.Equal(t, 100*time.Millisecond, delay())
 }
 
 // TestAmounts: cuota's minor units to Stripe's — zero-decimal currencies

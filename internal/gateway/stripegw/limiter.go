@@ -5,58 +5,36 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
-// bucket is a token bucket: up to burst requests at once, refilled at rate
-// tokens per second. Stripe limits requests per account (about 25 per
-// second in test mode and 100 in live mode, fewer on some endpoints); cuota
-// shapes its own traffic below that instead of collecting 429s.
+// bucket shapes requests with a token bucket: up to burst requests at once,
+// refilled at rate tokens per second. Stripe limits requests per account
+// (about 25 per second in test mode and 100 in live mode, fewer on some
+// endpoints); cuota shapes its own traffic below that instead of collecting
+// 429s.
 type bucket struct {
-	mu     sync.Mutex
-	rate   float64 // tokens per second
-	burst  float64
-	tokens float64
-	last   time.Time
-	now    func() time.Time
+	lim *rate.Limiter
+	now func() time.Time
 }
 
-func newBucket(rate float64, burst int, now func() time.Time) *bucket {
-	return &bucket{rate: rate, burst: float64(burst), tokens: float64(burst), now: now}
+func newBucket(perSecond float64, burst int, now func() time.Time) *bucket {
+	return &bucket{lim: rate.NewLimiter(rate.Limit(perSecond), burst), now: now}
 }
 
-// reserve takes one token and returns how long the caller must wait before
-// using it (0 when one was available). Waiting callers queue up: each
+// reserve takes one token and returns the reservation, whose delay says how
+// long the caller must wait before using it. Waiting callers queue up: each
 // reservation pushes the next one further out.
-func (b *bucket) reserve() time.Duration {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	now := b.now()
-	if !b.last.IsZero() && now.After(b.last) {
-		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	}
-	if b.last.IsZero() || now.After(b.last) {
-		b.last = now
-	}
-	b.tokens--
-	if b.tokens >= 0 {
-		return 0
-	}
-	return time.Duration(-b.tokens / b.rate * float64(time.Second))
-}
+func (b *bucket) reserve() *rate.Reservation { return b.lim.ReserveN(b.now(), 1) }
 
-// cancel gives back a token reserved by a caller that gave up waiting.
-func (b *bucket) cancel() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.tokens = min(b.burst, b.tokens+1)
-}
-
-// wait blocks until the caller may send one request, or ctx ends.
+// wait blocks until the caller may send one request, or ctx ends; a caller
+// that gives up returns its token.
 func (b *bucket) wait(ctx context.Context) error {
-	d := b.reserve()
+	r := b.reserve()
+	d := r.DelayFrom(b.now())
 	if d <= 0 {
 		return nil
 	}
@@ -66,7 +44,7 @@ func (b *bucket) wait(ctx context.Context) error {
 	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		b.cancel()
+		r.CancelAt(b.now())
 		return ctx.Err()
 	}
 }
