@@ -81,14 +81,17 @@ func calendarStep(r Recurring) (months, days int64) {
 //     period that crosses a DST change keeps its wall time and lasts 23 or
 //     25 hours.
 //
-// When the anchor's wall time does not exist on the target day (a DST gap)
-// or exists twice (a DST overlap), the instant is whatever time.Date returns
-// for that wall time in loc: one of the two readings, an hour apart. With
-// Go's current implementation, in America/Santiago a wall time of 00:30 on
-// the day clocks jump from 00:00 to 01:00 becomes 23:30 (−04) of the previous
-// evening. DESIGN §5 chose this on purpose: one well-known normalisation
-// rather than one of our own. Boundary 0 is always the anchor instant
-// itself, even if its wall time is ambiguous.
+// When the anchor's wall time does not exist on the target day or exists
+// twice, the rule is RFC 5545's (§3.3.5), applied by wallTime: a wall time
+// in a DST gap moves forward by the gap's length, keeping the date (in
+// America/Santiago, 00:30 on the day clocks jump from 00:00 to 01:00 becomes
+// 01:30 −03 that same day), and a wall time in a DST overlap is its first
+// occurrence (23:30 on the night clocks fall back from 00:00 to 23:00 is
+// 23:30 −03, not −04). time.Date is not used for this: it resolves both
+// cases by the sign of the zone's offset (a gap moves back a day in
+// Santiago but forward in Berlin; an overlap gives the second occurrence in
+// Berlin). Boundary 0 is always the anchor instant itself, even if its wall
+// time is ambiguous.
 //
 // PeriodBoundary panics if r is invalid (see Recurring.Validate) or if
 // n×interval spans more than about ten thousand years; both are programming
@@ -111,11 +114,43 @@ func PeriodBoundary(anchor time.Time, r Recurring, n int64, loc *time.Location) 
 		ty := int64(y) + floorDiv(total, 12)
 		tm := time.Month(floorMod(total, 12) + 1)
 		td := min(d, daysIn(int(ty), tm))
-		return time.Date(int(ty), tm, td, hh, mm, ss, ns, loc).UTC()
+		return wallTime(int(ty), tm, td, hh, mm, ss, ns, loc)
 	}
 	// time.Date normalises a day beyond the month's end into the following
 	// months, which is exactly calendar-day addition.
-	return time.Date(y, mo, d+int(n*days), hh, mm, ss, ns, loc).UTC()
+	return wallTime(y, mo, d+int(n*days), hh, mm, ss, ns, loc)
+}
+
+// wallTime returns, in UTC, the instant at which clocks in loc read the
+// given wall time (normalised as time.Date does for out-of-range fields),
+// by RFC 5545's rule: the first occurrence if the wall time happens twice
+// (a DST overlap), and the wall time moved forward by the gap's length if
+// it never happens (a DST gap).
+func wallTime(y int, mo time.Month, d, hh, mm, ss, ns int, loc *time.Location) time.Time {
+	// The wall time as if it were UTC: the instant it names under offset o
+	// is wall − o.
+	wall := time.Date(y, mo, d, hh, mm, ss, ns, time.UTC)
+	guess := time.Date(y, mo, d, hh, mm, ss, ns, loc)
+	// The offsets in force around the wall time: a DST change is at most a
+	// few hours wide, and zones do not change twice within two days.
+	var first time.Time
+	for _, probe := range []time.Time{guess.Add(-48 * time.Hour), guess, guess.Add(48 * time.Hour)} {
+		_, off := probe.In(loc).Zone()
+		at := wall.Add(-time.Duration(off) * time.Second)
+		if _, o := at.In(loc).Zone(); o == off && (first.IsZero() || at.Before(first)) {
+			first = at // clocks in loc read exactly the wall time at this instant
+		}
+	}
+	if !first.IsZero() {
+		return first
+	}
+	// A gap: no offset in force reads the wall time. Read it with the
+	// offset from before the gap, the smaller of the two (clocks jumped
+	// forward), which lands after the jump and shows the wall time plus the
+	// gap's length.
+	_, before := guess.Add(-48 * time.Hour).In(loc).Zone()
+	_, after := guess.Add(48 * time.Hour).In(loc).Zone()
+	return wall.Add(-time.Duration(min(before, after)) * time.Second)
 }
 
 // PeriodAt returns the billing period that contains t: its index n (as in

@@ -153,15 +153,15 @@ func TestPeriodBoundaryCalendarCases(t *testing.T) {
 			want:   []string{"2026-03-29T12:00:00-03:00", "2026-09-06T12:00:00-03:00"},
 		},
 		{
-			// 2026-09-06 00:30 does not exist in Santiago (00:00 → 01:00).
-			// time.Date resolves it to 23:30 −04 of the evening before.
+			// 2026-09-06 00:30 does not exist in Santiago (00:00 → 01:00):
+			// it moves forward by the gap's hour and keeps the date.
 			name:   "monthly anchor whose wall time falls in a DST gap",
 			anchor: "2026-08-06T00:30:00-04:00",
 			r:      Recurring{Interval: IntervalMonth, IntervalCount: 1},
 			loc:    loc,
 			want: []string{
 				"2026-08-06T00:30:00-04:00",
-				"2026-09-05T23:30:00-04:00",
+				"2026-09-06T01:30:00-03:00",
 				"2026-10-06T00:30:00-03:00",
 			},
 		},
@@ -172,8 +172,8 @@ func TestPeriodBoundaryCalendarCases(t *testing.T) {
 			loc:    loc,
 			want: []string{
 				"2026-09-05T00:30:00-04:00",
-				"2026-09-05T23:30:00-04:00", // a 23-hour period
-				"2026-09-07T00:30:00-03:00", // then a 24-hour one
+				"2026-09-06T01:30:00-03:00", // 24 hours: the gap day keeps its date
+				"2026-09-07T00:30:00-03:00", // then 23 hours back to the wall time
 			},
 		},
 		{
@@ -187,8 +187,7 @@ func TestPeriodBoundaryCalendarCases(t *testing.T) {
 			want:   []string{"2026-04-04T23:30:00-04:00", "2026-04-05T23:30:00-04:00"},
 		},
 		{
-			// A target on the overlap takes the reading time.Date picks,
-			// today the first one (−03).
+			// A target on the overlap takes its first occurrence (−03).
 			name:   "monthly boundary in the DST overlap",
 			anchor: "2026-03-04T23:30:00-03:00",
 			r:      Recurring{Interval: IntervalMonth, IntervalCount: 1},
@@ -229,6 +228,55 @@ func TestPeriodBoundaryCalendarCases(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, want.UTC(), PeriodBoundary(anchor, tc.r, int64(n), tc.loc), "boundary %d", n)
 			}
+		})
+	}
+}
+
+// TestPeriodBoundaryDSTRule pins RFC 5545's rule for wall times that a DST
+// change skips or repeats, in zones west and east of Greenwich: time.Date
+// alone moves a skipped wall time back in the former and gives the second
+// occurrence of a repeated one in the latter.
+func TestPeriodBoundaryDSTRule(t *testing.T) {
+	t.Parallel()
+	load := func(name string) *time.Location {
+		loc, err := time.LoadLocation(name)
+		require.NoError(t, err)
+		return loc
+	}
+	santiago, berlin, newYork := load("America/Santiago"), load("Europe/Berlin"), load("America/New_York")
+	monthly := Recurring{Interval: IntervalMonth, IntervalCount: 1}
+	yearly := Recurring{Interval: IntervalYear, IntervalCount: 1}
+	daily := Recurring{Interval: IntervalDay, IntervalCount: 1}
+	tests := []struct {
+		name   string
+		anchor string
+		r      Recurring
+		n      int64
+		loc    *time.Location
+		want   string
+	}{
+		// Santiago jumps from 00:00 −04 to 01:00 −03 on 2027-09-05.
+		{"gap west: 00:30 on the 5th moves to 01:30, same date", "2027-08-05T00:30:00-04:00", monthly, 1, santiago, "2027-09-05T01:30:00-03:00"},
+		{"gap west: the month after is 00:30 again", "2027-08-05T00:30:00-04:00", monthly, 2, santiago, "2027-10-05T00:30:00-03:00"},
+		{"gap west: daily", "2027-09-03T00:30:00-04:00", daily, 2, santiago, "2027-09-05T01:30:00-03:00"},
+		// New York jumps from 02:00 EST to 03:00 EDT on 2024-03-10.
+		{"gap west: New York", "2023-03-10T02:30:00-05:00", yearly, 1, newYork, "2024-03-10T03:30:00-04:00"},
+		// Berlin jumps from 02:00 CET to 03:00 CEST on 2024-03-31.
+		{"gap east: Berlin", "2024-02-29T02:30:00+01:00", monthly, 1, berlin, "2024-03-29T02:30:00+01:00"},
+		{"gap east: Berlin on the day", "2024-01-31T02:30:00+01:00", daily, 60, berlin, "2024-03-31T03:30:00+02:00"},
+		// Santiago repeats 23:00–24:00 on 2027-04-03 (−03, then −04).
+		{"overlap west: first occurrence", "2027-03-03T23:30:00-03:00", monthly, 1, santiago, "2027-04-03T23:30:00-03:00"},
+		// Berlin repeats 02:00–03:00 on 2024-10-27 (CEST, then CET).
+		{"overlap east: first occurrence", "2024-09-27T02:30:00+02:00", monthly, 1, berlin, "2024-10-27T02:30:00+02:00"},
+		{"overlap east: daily", "2024-10-26T02:30:00+02:00", daily, 1, berlin, "2024-10-27T02:30:00+02:00"},
+		// New York repeats 01:00–02:00 on 2024-11-03 (EDT, then EST).
+		{"overlap west: New York", "2024-10-03T01:30:00-04:00", monthly, 1, newYork, "2024-11-03T01:30:00-04:00"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := PeriodBoundary(periodTime(t, tc.anchor), tc.r, tc.n, tc.loc)
+			require.Equal(t, periodTime(t, tc.want), got)
 		})
 	}
 }
