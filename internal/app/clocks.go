@@ -35,6 +35,9 @@ func (a *App) CreateTestClock(ctx context.Context, s billing.Scope, name string,
 	if err := v.err(); err != nil {
 		return billing.TestClock{}, err
 	}
+	if err := billing.CheckTime("frozen_time", t); err != nil {
+		return billing.TestClock{}, err
+	}
 	now := a.Now()
 	c := billing.TestClock{ID: billing.NewID(billing.PrefixTestClock, now), Scope: s, Name: name,
 		FrozenTime: t.UTC().Truncate(time.Second), Status: billing.TestClockReady, Created: now, Updated: now}
@@ -65,8 +68,14 @@ func (a *App) ListTestClocks(ctx context.Context, s billing.Scope, page billing.
 // AdvanceTestClock moves a test clock forward to t and runs, in time order,
 // every piece of work due for the subscriptions on it up to t: each at its
 // own due time, with the clock showing that time while it runs. It returns
-// when everything due is done. Moving backwards is 400.
+// when everything due is done. Moving backwards, or beyond what
+// billing.CheckTime allows, is 400; so is work due on the way that cannot
+// be billed (a renewal whose period would end after 9999): the clock then
+// stops, ready, at the time of that work.
 func (a *App) AdvanceTestClock(ctx context.Context, s billing.Scope, id string, t time.Time) (billing.TestClock, error) {
+	if err := billing.CheckTime("frozen_time", t); err != nil {
+		return billing.TestClock{}, err
+	}
 	t = t.UTC().Truncate(time.Second)
 	var clock billing.TestClock
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
@@ -93,6 +102,13 @@ func (a *App) AdvanceTestClock(ctx context.Context, s billing.Scope, id string, 
 		return billing.TestClock{}, err
 	}
 	runErr := a.runClock(ctx, s, id, t)
+	if e := billing.AsError(runErr); e != nil && e.Kind == billing.KindInvalid && e.Param == "" {
+		// Work the advance reached cannot be done (a period beyond the
+		// billing range): the requested time is what is invalid.
+		named := *e
+		named.Param = "frozen_time"
+		runErr = &named
+	}
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
 		c, err := tx.GetTestClock(ctx, s, id)
 		if err != nil {
