@@ -101,6 +101,12 @@ func (a *App) AdvanceTestClock(ctx context.Context, s billing.Scope, id string, 
 	if err != nil {
 		return billing.TestClock{}, err
 	}
+	// From here on the advance is the clock's, not the request's: a client
+	// that disconnects (or times out) must not stop it half-way or leave
+	// the clock advancing for good. It finishes and sets the clock ready;
+	// the client can poll the clock meanwhile. A process that dies here
+	// leaves it advancing until RecoverTestClocks runs at the next start.
+	ctx = context.WithoutCancel(ctx)
 	runErr := a.runClock(ctx, s, id, t)
 	if e := billing.AsError(runErr); e != nil && e.Kind == billing.KindInvalid && e.Param == "" {
 		// Work the advance reached cannot be done (a period beyond the
@@ -122,6 +128,67 @@ func (a *App) AdvanceTestClock(ctx context.Context, s billing.Scope, id string, 
 		return tx.UpdateTestClock(ctx, c)
 	})
 	return clock, errors.Join(runErr, err)
+}
+
+// RecoverTestClocks releases every test clock that a process which died
+// mid-advance left advancing: it becomes ready at the time the advance had
+// reached, which is where its due work stands (each piece of work is done
+// in its own transaction, and the clock is moved to a piece's time before
+// the piece runs, so whatever was cut short is still due and the next
+// advance does it). Without this such a clock refuses every advance. serve
+// calls it at start; it returns how many clocks it released.
+func (a *App) RecoverTestClocks(ctx context.Context) (int, error) {
+	merchants, err := a.ListMerchants(ctx)
+	if err != nil {
+		return 0, err
+	}
+	released := 0
+	for _, m := range merchants {
+		s := billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}
+		page := billing.Page{Limit: 100}
+		for {
+			clocks, err := a.ListTestClocks(ctx, s, page)
+			if err != nil {
+				return released, err
+			}
+			for _, c := range clocks.Data {
+				if c.Status != billing.TestClockAdvancing {
+					continue
+				}
+				if err := a.releaseTestClock(ctx, s, c.ID); err != nil {
+					return released, err
+				}
+				released++
+			}
+			if !clocks.HasMore || len(clocks.Data) == 0 {
+				break
+			}
+			page.StartingAfter = clocks.Data[len(clocks.Data)-1].ID
+		}
+	}
+	return released, nil
+}
+
+// releaseTestClock sets a clock left advancing ready at the time it had
+// reached, and audits it.
+func (a *App) releaseTestClock(ctx context.Context, s billing.Scope, id string) error {
+	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
+	return a.store.InTx(ctx, func(tx billing.Tx) error {
+		c, err := tx.GetTestClock(ctx, s, id)
+		if err != nil {
+			return fmt.Errorf("read test clock: %w", err)
+		}
+		if c.Status != billing.TestClockAdvancing {
+			return nil
+		}
+		before := c
+		c.Status, c.Updated = billing.TestClockReady, a.Now()
+		if err := tx.UpdateTestClock(ctx, c); err != nil {
+			return fmt.Errorf("update test clock: %w", err)
+		}
+		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "test_clock.recover",
+			objectType: "test_clock", objectID: id, before: before, after: c})
+	})
 }
 
 // runClock processes the clock's due work up to t, earliest first.
