@@ -162,7 +162,10 @@ func benchSeed(ctx context.Context, a *app.App, s billing.Store, n int) error {
 	}
 	loc, _ := time.LoadLocation(m.Timezone)
 	anchor := time.Now().UTC().Add(-40 * 24 * time.Hour).Truncate(time.Second)
-	end := billing.PeriodBoundary(anchor, *price.Recurring, 1, loc)
+	end, err := billing.PeriodBoundary(anchor, *price.Recurring, 1, loc)
+	if err != nil {
+		return err
+	}
 	g := sim.New(s, time.Now)
 	for done := 0; done < n; done += benchSeedChunk {
 		k := min(benchSeedChunk, n-done)

@@ -65,6 +65,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			merchant.ID, merchant.Name, secret, base, secret)
 	}
 
+	// A test clock that a previous process left advancing (it died
+	// mid-advance) would refuse every advance: release it before serving.
+	if n, err := e.app.RecoverTestClocks(ctx); err != nil {
+		e.logger.Error("recover test clocks", "error", err)
+	} else if n > 0 {
+		e.logger.Warn("released test clocks left advancing by a previous process", "count", n)
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := httpapi.New(e.app, e.store, httpapi.Config{Version: version, RateLimit: e.cfg.RateLimit, RateBurst: e.cfg.RateBurst}, e.logger, reg)

@@ -198,7 +198,9 @@ func (a *App) planChange(ctx context.Context, tx billing.Tx, sub billing.Subscri
 				if err != nil {
 					return plan, fmt.Errorf("read merchant: %w", err)
 				}
-				start = billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, -1, merchantLocation(m))
+				if start, err = periodBoundary("", sub.BillingAnchor, sub.Recurring, -1, merchantLocation(m)); err != nil {
+					return plan, err
+				}
 			}
 			lines, err := billing.Prorate(prorationItems(sub.Items), prorationItems(items), start, sub.CurrentPeriodEnd, now)
 			if err != nil {

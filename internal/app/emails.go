@@ -605,7 +605,9 @@ func nextRetryAfter(ctx context.Context, tx billing.Tx, snapshot billing.Invoice
 func (a *App) firstInvoiceAmount(ctx context.Context, tx billing.Tx, m billing.Merchant, sub billing.Subscription) (money.Amount, error) {
 	next := sub
 	next.PendingLines = append([]billing.InvoiceLine(nil), sub.PendingLines...)
-	a.advanceCycle(m, &next, 1)
+	if err := setPeriod(&next, 1, merchantLocation(m)); err != nil {
+		return money.Amount{}, err
+	}
 	inv, err := a.draftPeriodInvoice(&next, billing.ReasonSubscriptionCycle, next.CurrentPeriodStart)
 	if err != nil {
 		return money.Amount{}, err

@@ -137,7 +137,10 @@ func (a *App) applyDiscount(m billing.Merchant, sub *billing.Subscription, c *bi
 		}
 	case billing.DurationRepeating:
 		if sub.DiscountEnd == nil {
-			end := billing.PeriodBoundary(inv.PeriodStart, billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: c.DurationInMonths}, 1, merchantLocation(m))
+			end, err := periodBoundary("coupon", inv.PeriodStart, billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: c.DurationInMonths}, 1, merchantLocation(m))
+			if err != nil {
+				return err
+			}
 			sub.DiscountEnd = &end
 		}
 		if !inv.PeriodStart.Before(*sub.DiscountEnd) {

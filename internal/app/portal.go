@@ -222,8 +222,13 @@ func (a *App) upcomingInvoice(ctx context.Context, tx billing.Tx, m billing.Merc
 	next := sub
 	next.Items = slices.Clone(sub.Items)
 	next.PendingLines = slices.Clone(sub.PendingLines)
-	next.CurrentPeriodStart = billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, sub.CycleIndex, loc)
-	next.CurrentPeriodEnd = billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, sub.CycleIndex+1, loc)
+	var err error
+	if next.CurrentPeriodStart, err = periodBoundary("", sub.BillingAnchor, sub.Recurring, sub.CycleIndex, loc); err != nil {
+		return billing.Invoice{}, err
+	}
+	if next.CurrentPeriodEnd, err = periodBoundary("", sub.BillingAnchor, sub.Recurring, sub.CycleIndex+1, loc); err != nil {
+		return billing.Invoice{}, errNoRenewal // no period after 9999 to bill
+	}
 	if sub.Status == billing.SubscriptionTrialing && sub.TrialEnd != nil {
 		next.CurrentPeriodStart = *sub.TrialEnd
 	}

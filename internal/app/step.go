@@ -218,10 +218,9 @@ func (a *App) renew(ctx context.Context, tx billing.Tx, m billing.Merchant, sub 
 
 // startCycle moves sub to period n, invoices it and records the charge.
 func (a *App) startCycle(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, before billing.Subscription, n int64, at time.Time, reason string) (*gatewayCall, error) {
-	loc := merchantLocation(m)
-	sub.CycleIndex = n
-	sub.CurrentPeriodStart = billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, n-1, loc)
-	sub.CurrentPeriodEnd = billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, n, loc)
+	if err := setPeriod(sub, n, merchantLocation(m)); err != nil {
+		return nil, err
+	}
 	inv, err := a.invoicePeriod(ctx, tx, m, sub, reason, at)
 	if err != nil {
 		return nil, err
@@ -280,4 +279,33 @@ func (a *App) cyclesDone(ctx context.Context, tx billing.Tx, sub *billing.Subscr
 		}
 	}
 	return billed >= sub.MaxCycles, nil
+}
+
+// setPeriod moves sub to period n of its billing anchor. A period that
+// cannot be computed (it would end after 9999, see billing.CheckTime)
+// leaves sub unchanged and is an invalid-input error naming no parameter:
+// the caller that knows which input led there names it.
+func setPeriod(sub *billing.Subscription, n int64, loc *time.Location) error {
+	start, err := billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, n-1, loc)
+	if err != nil {
+		return err
+	}
+	end, err := billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, n, loc)
+	if err != nil {
+		return err
+	}
+	sub.CycleIndex, sub.CurrentPeriodStart, sub.CurrentPeriodEnd = n, start, end
+	return nil
+}
+
+// periodBoundary is billing.PeriodBoundary with param, the request field
+// that led to the boundary, named in its error.
+func periodBoundary(param string, anchor time.Time, r billing.Recurring, n int64, loc *time.Location) (time.Time, error) {
+	b, err := billing.PeriodBoundary(anchor, r, n, loc)
+	if e := billing.AsError(err); e != nil && e.Param == "" {
+		named := *e
+		named.Param = param
+		return b, &named
+	}
+	return b, err
 }

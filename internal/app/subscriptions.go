@@ -143,7 +143,10 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 			if err := a.claimTrial(ctx, tx, s, cus, p.Fingerprint, sub.ID); err != nil {
 				return err
 			}
-			trialEnd := billing.PeriodBoundary(now, billing.Recurring{Interval: billing.IntervalDay, IntervalCount: trialDays}, 1, loc)
+			trialEnd, err := periodBoundary("trial_period_days", now, billing.Recurring{Interval: billing.IntervalDay, IntervalCount: trialDays}, 1, loc)
+			if err != nil {
+				return err
+			}
 			sub.TrialStart, sub.TrialEnd = &now, &trialEnd
 			sub.BillingAnchor = trialEnd
 			sub.CurrentPeriodStart, sub.CurrentPeriodEnd = now, trialEnd
@@ -159,7 +162,9 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 		sub.BillingAnchor = now
 		sub.CycleIndex = 1
 		sub.CurrentPeriodStart = now
-		sub.CurrentPeriodEnd = billing.PeriodBoundary(now, recurring, 1, loc)
+		if sub.CurrentPeriodEnd, err = periodBoundary("items", now, recurring, 1, loc); err != nil {
+			return err
+		}
 		if anchor := p.BillingCycleAnchor; anchor != nil {
 			// A partial first period, index 0, ends at the anchor; period n
 			// ends n intervals after it.
@@ -229,7 +234,10 @@ func (a *App) prorateFirstPeriod(sub *billing.Subscription, inv *billing.Invoice
 	if behavior == billing.ProrationNone {
 		return nil
 	}
-	full := billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, -1, loc)
+	full, err := periodBoundary("billing_cycle_anchor", sub.BillingAnchor, sub.Recurring, -1, loc)
+	if err != nil {
+		return err
+	}
 	lines, err := billing.Prorate(nil, prorationItems(sub.Items), full, sub.BillingAnchor, now)
 	if err != nil {
 		return err

@@ -195,7 +195,12 @@ func (a *App) planRenewals(ctx context.Context, tx billing.Tx, subs []billing.Su
 		if pc := r.sub.PendingChange; pc != nil && !pc.EffectiveAt.After(r.at) {
 			r.sub.Items, r.sub.PendingChange = pc.Items, nil
 		}
-		a.advanceCycle(m, &r.sub, r.sub.CycleIndex+1)
+		if err := setPeriod(&r.sub, r.sub.CycleIndex+1, merchantLocation(m)); err != nil {
+			// A period the calendar cannot hold (after 9999): the
+			// one-at-a-time path reports it for this subscription alone.
+			slow = append(slow, sub)
+			continue
+		}
 		if r.inv, err = a.draftPeriodInvoice(&r.sub, billing.ReasonSubscriptionCycle, r.at); err != nil {
 			return nil, nil, err
 		}
@@ -312,14 +317,6 @@ func (a *App) chainAudit(ctx context.Context, tx billing.Tx, changes []change, b
 		heads[c.merchantID] = h
 	}
 	return nil
-}
-
-// advanceCycle moves sub to period n of its billing anchor.
-func (a *App) advanceCycle(m billing.Merchant, sub *billing.Subscription, n int64) {
-	loc := merchantLocation(m)
-	sub.CycleIndex = n
-	sub.CurrentPeriodStart = billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, n-1, loc)
-	sub.CurrentPeriodEnd = billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, n, loc)
 }
 
 // chargeRenewals calls the gateways for the planned payments, several at a

@@ -881,9 +881,9 @@ func scenarioSantiagoMonthly(t *testing.T, h *harness) {
 }
 
 // 12b. Santiago wall times that fall in the September gap or the April
-// overlap resolve the way time.Date does (DESIGN §5): 00:30 on Sep 8 2024
-// does not exist and becomes 23:30 −04 of Sep 7; 23:30 on Apr 6 2024 exists
-// twice and takes the first (−03) reading.
+// overlap resolve by RFC 5545: 00:30 on Sep 8 2024 does not exist and
+// moves forward by the gap's hour to 01:30 −03, keeping the date; 23:30 on
+// Apr 6 2024 exists twice and takes the first (−03) reading.
 func scenarioSantiagoGapOverlap(t *testing.T, h *harness) {
 	h.begin("America/Santiago", ts("2024-03-07T02:30:00Z")) // Mar 6 23:30 −03
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
@@ -913,8 +913,8 @@ func scenarioSantiagoGapOverlap(t *testing.T, h *harness) {
 		{ts("2024-09-07T03:30:00Z"), ts("2024-10-07T02:30:00Z")}, // Oct 6 23:30 −03
 	}, periods(overlap.ID))
 	require.Equal(t, [][2]time.Time{
-		{ts("2024-08-08T04:30:00Z"), ts("2024-09-08T03:30:00Z")}, // Sep 8 00:30 is in the gap: Sep 7 23:30 −04
-		{ts("2024-09-08T03:30:00Z"), ts("2024-10-08T03:30:00Z")}, // Oct 8 00:30 −03
+		{ts("2024-08-08T04:30:00Z"), ts("2024-09-08T04:30:00Z")}, // Sep 8 00:30 is in the gap: 01:30 −03, same date (RFC 5545)
+		{ts("2024-09-08T04:30:00Z"), ts("2024-10-08T03:30:00Z")}, // Oct 8 00:30 −03
 	}, periods(gap.ID))
 	h.requireEvents([]string{evPMAttached}, seqCreatedPaid, repeat(seqRenewalPaid, 5), // overlap: Mar 7 … Aug 7
 		[]string{evPMAttached}, seqCreatedPaid, // gap: Aug 8
