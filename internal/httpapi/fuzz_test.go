@@ -18,7 +18,8 @@ import (
 // panic, no 5xx, and every error is problem+json with a code. Each body is
 // sent twice, without and with an Idempotency-Key, to cover both paths.
 // Placeholders in bodies (PRODUCT_ID, COUPON_ID) are replaced with ids of
-// objects that exist.
+// objects that exist. Every body goes to a server on each store, so the
+// seed corpus (run by go test) covers SQLite and PostgreSQL alike.
 
 func FuzzCreateProduct(f *testing.F) {
 	fuzzCreate(f, "/v1/products", "prod_", []string{
@@ -100,19 +101,43 @@ func FuzzCreatePromotionCode(f *testing.F) {
 	})
 }
 
-// fuzzCreate runs a fuzz target against one shared server.
+// textSeeds are bodies every target gets: text no store can hold (NUL,
+// invalid UTF-8) as a value, in a key and in metadata.
+var textSeeds = []string{
+	`{"name": "a\u0000b"}`,
+	"{\"name\": \"a\xffb\"}",
+	`{"metadata": {"k\u0000": "v"}}`,
+	"{\"metadata\": {\"k\": \"\xc3\"}}",
+	"{\"\xff\": 1}",
+	`{"code": "\u0000", "coupon": "COUPON_ID"}`,
+	`{"product": "PRODUCT_ID\u0000", "unit_amount": 1, "currency": "USD"}`,
+}
+
+// fuzzTarget is one store's server for a fuzz target.
+type fuzzTarget struct {
+	srv          *httpapi.Server
+	bundle       *testBundle
+	placeholders *strings.Replacer
+}
+
+// fuzzCreate runs a fuzz target against one shared server per store.
 func fuzzCreate(f *testing.F, path, idPrefix string, seeds []string) {
-	srv, bundle := newServer(f, httpapi.Config{})
-	product, coupon := fuzzFixtures(f, srv, bundle)
-	placeholders := strings.NewReplacer("PRODUCT_ID", product, "COUPON_ID", coupon)
-	for _, s := range seeds {
+	var targets []fuzzTarget
+	for _, kind := range storeKinds {
+		srv, bundle := newServerOn(f, httpapi.Config{}, kind)
+		product, coupon := fuzzFixtures(f, srv, bundle)
+		targets = append(targets, fuzzTarget{srv, bundle, strings.NewReplacer("PRODUCT_ID", product, "COUPON_ID", coupon)})
+	}
+	for _, s := range append(seeds, textSeeds...) {
 		f.Add([]byte(s))
 	}
 	var n atomic.Int64
 	f.Fuzz(func(t *testing.T, body []byte) {
-		body = []byte(placeholders.Replace(string(body)))
-		checkFuzzResponse(t, srv, bundle, path, idPrefix, body, "")
-		checkFuzzResponse(t, srv, bundle, path, idPrefix, body, "fuzz-"+strconv.FormatInt(n.Add(1), 10))
+		for _, tg := range targets {
+			body := []byte(tg.placeholders.Replace(string(body)))
+			checkFuzzResponse(t, tg.srv, tg.bundle, path, idPrefix, body, "")
+			checkFuzzResponse(t, tg.srv, tg.bundle, path, idPrefix, body, "fuzz-"+strconv.FormatInt(n.Add(1), 10))
+		}
 	})
 }
 

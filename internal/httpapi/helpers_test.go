@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -19,6 +20,8 @@ import (
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/httpapi"
+	"github.com/cuota/cuota/internal/postgres"
+	"github.com/cuota/cuota/internal/postgres/pgtest"
 	"github.com/cuota/cuota/internal/sqlite"
 )
 
@@ -59,7 +62,7 @@ type apiKey struct {
 // testBundle holds what a test needs besides the server.
 type testBundle struct {
 	app    *app.App
-	store  *sqlite.Store
+	store  testStore
 	clock  *fakeClock
 	reg    *prometheus.Registry
 	url    string
@@ -80,7 +83,13 @@ func setup(t *testing.T) (*httpapi.Server, *testBundle) {
 // merchants: A with a test and a live key, B with a test key.
 func setupConfig(t *testing.T, cfg httpapi.Config) (*httpapi.Server, *testBundle) {
 	t.Helper()
-	srv, bundle := newServer(t, cfg)
+	return setupOn(t, cfg, "sqlite")
+}
+
+// setupOn is setupConfig on a store of kind (see openStore).
+func setupOn(t *testing.T, cfg httpapi.Config, kind string) (*httpapi.Server, *testBundle) {
+	t.Helper()
+	srv, bundle := newServerOn(t, cfg, kind)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	bundle.url = ts.URL
@@ -88,16 +97,55 @@ func setupConfig(t *testing.T, cfg httpapi.Config) (*httpapi.Server, *testBundle
 	return srv, bundle
 }
 
-// newServer builds the server without listening; fuzz targets serve it
-// directly. tb's cleanup closes the store.
-func newServer(tb testing.TB, cfg httpapi.Config) (*httpapi.Server, *testBundle) {
+// testStore is what the tests need of a store: the App's store and the
+// readiness checks.
+type testStore interface {
+	billing.Store
+	httpapi.Pinger
+}
+
+// storeKinds are the stores tests that reach a store run on.
+var storeKinds = []string{"sqlite", "postgres"}
+
+// openStore opens a fresh, migrated store of kind ("sqlite" or "postgres",
+// each test on its own schema); tb's cleanup closes it.
+func openStore(tb testing.TB, kind string) testStore {
 	tb.Helper()
 	ctx := tb.Context()
 	logger := slog.New(slog.DiscardHandler)
-	store, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "cuota.db"), logger)
+	var store interface {
+		testStore
+		Migrate(context.Context) error
+		Close() error
+	}
+	var err error
+	switch kind {
+	case "sqlite":
+		store, err = sqlite.Open(ctx, filepath.Join(tb.TempDir(), "cuota.db"), logger)
+	case "postgres":
+		store, err = postgres.Open(ctx, pgtest.URL(tb), logger)
+	default:
+		tb.Fatalf("unknown store kind %q", kind)
+	}
 	require.NoError(tb, err)
 	tb.Cleanup(func() { require.NoError(tb, store.Close()) })
 	require.NoError(tb, store.Migrate(ctx))
+	return store
+}
+
+// newServer builds the server on SQLite without listening; fuzz targets
+// serve it directly. tb's cleanup closes the store.
+func newServer(tb testing.TB, cfg httpapi.Config) (*httpapi.Server, *testBundle) {
+	tb.Helper()
+	return newServerOn(tb, cfg, "sqlite")
+}
+
+// newServerOn is newServer on a store of kind (see openStore).
+func newServerOn(tb testing.TB, cfg httpapi.Config, kind string) (*httpapi.Server, *testBundle) {
+	tb.Helper()
+	ctx := tb.Context()
+	logger := slog.New(slog.DiscardHandler)
+	store := openStore(tb, kind)
 
 	clock := newFakeClock()
 	a := app.New(store, clock.Now, logger)

@@ -13,13 +13,14 @@ import (
 
 // routes lists every route cuota serves. Merchant API operations are
 // registered on apiMux through huma; /v1/ requests reach it through
-// authentication, the rate limit, the body limit and idempotency.
+// authentication, the rate limit, the body limit, the text check and
+// idempotency.
 func (s *Server) routes(root, apiMux *http.ServeMux) {
 	root.HandleFunc("GET /healthz", s.healthz)
 	root.HandleFunc("GET /readyz", s.readyz)
 	root.Handle("GET /openapi.json", apiMux)
 	root.Handle("GET /openapi.yaml", apiMux)
-	root.Handle("/v1/", s.limitBody(s.authenticate(s.rateLimit(s.idempotent(s.knownRoutes(apiMux))))))
+	root.Handle("/v1/", s.limitBody(s.authenticate(s.rateLimit(s.validText(apiMux, s.idempotent(s.knownRoutes(apiMux)))))))
 
 	register(s, op("create-product", http.MethodPost, "/v1/products", "Create a product"), s.createProduct)
 	register(s, op("list-products", http.MethodGet, "/v1/products", "List products"), s.listProducts)

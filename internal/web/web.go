@@ -103,7 +103,7 @@ func New(a *app.App, logger *slog.Logger) http.Handler {
 		l := pickLang("", r)
 		h.message(w, r, http.StatusForbidden, l, l.ForbiddenTitle, l.ForbiddenBody)
 	}))
-	return securityHeaders(cop.Handler(mux))
+	return securityHeaders(cop.Handler(h.validText(mux)))
 }
 
 // securityHeaders sets the headers every hosted response carries. A handler

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,8 @@ import (
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/postgres"
+	"github.com/cuota/cuota/internal/postgres/pgtest"
 	"github.com/cuota/cuota/internal/sqlite"
 	"github.com/cuota/cuota/internal/web"
 )
@@ -58,9 +61,26 @@ const returnURL = "https://merchant.example/billing/return?plan=start"
 
 func newWorld(t *testing.T, customerLocale string) *world {
 	t.Helper()
+	return newWorldOn(t, customerLocale, "sqlite")
+}
+
+// newWorldOn is newWorld on a store of kind: "sqlite" or "postgres" (its
+// own schema of the test database).
+func newWorldOn(t *testing.T, customerLocale, kind string) *world {
+	t.Helper()
 	ctx := t.Context()
 	logger := slog.New(slog.DiscardHandler)
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "cuota.db"), logger)
+	var store interface {
+		billing.Store
+		Migrate(context.Context) error
+		Close() error
+	}
+	var err error
+	if kind == "postgres" {
+		store, err = postgres.Open(ctx, pgtest.URL(t), logger)
+	} else {
+		store, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "cuota.db"), logger)
+	}
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, store.Close()) })
 	require.NoError(t, store.Migrate(ctx))

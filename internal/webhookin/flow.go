@@ -71,7 +71,10 @@ func (h *Flow) notify(w http.ResponseWriter, r *http.Request) {
 	}
 	s := billing.Scope{MerchantID: r.PathValue("merchant"), Mode: billing.Mode(r.PathValue("mode"))}
 	token := r.PostForm.Get("token")
-	if token == "" || len(token) > 200 || s.MerchantID == "" || (s.Mode != billing.ModeTest && s.Mode != billing.ModeLive) {
+	// Text no store can hold (billing.ValidText) is refused here: the
+	// merchant id reaches the store when the credentials are read.
+	if token == "" || len(token) > 200 || s.MerchantID == "" || (s.Mode != billing.ModeTest && s.Mode != billing.ModeLive) ||
+		!billing.ValidText(token) || !billing.ValidText(s.MerchantID) {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}

@@ -231,6 +231,14 @@ func TestFlowPaymentNotificationIgnored(t *testing.T) {
 
 	status, _ = e.post(t, "/webhooks/flow/mch_hook/nope/payment", st.GatewayRef)
 	require.Equal(t, http.StatusBadRequest, status)
+	// Text no store can hold, in the path or the token (PostgreSQL would
+	// fail on it where the credentials are read).
+	status, _ = e.post(t, "/webhooks/flow/mch_%00/test/payment", st.GatewayRef)
+	require.Equal(t, http.StatusBadRequest, status)
+	status, _ = e.post(t, "/webhooks/flow/mch_%ff/test/payment", st.GatewayRef)
+	require.Equal(t, http.StatusBadRequest, status)
+	status, _ = e.post(t, e.paymentPath(), "tok\xff")
+	require.Equal(t, http.StatusBadRequest, status)
 	res, err := http.PostForm(e.hook.URL+e.paymentPath(), url.Values{})
 	require.NoError(t, err)
 	require.NoError(t, res.Body.Close())
