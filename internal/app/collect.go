@@ -138,8 +138,11 @@ func (a *App) CreateRefund(ctx context.Context, s billing.Scope, p CreateRefundP
 	var v validator
 	v.required("payment", p.Payment)
 	v.maxLen("reason", p.Reason, maxNameLen)
-	if p.Amount != nil && *p.Amount <= 0 {
-		v.fail("amount", billing.CodeAmountInvalid, "amount must be positive")
+	if p.Amount != nil {
+		v.amount("amount", *p.Amount)
+		if *p.Amount == 0 {
+			v.fail("amount", billing.CodeAmountInvalid, "amount must be positive")
+		}
 	}
 	if err := v.err(); err != nil {
 		return billing.Refund{}, err

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"reflect"
 
 	"github.com/cuota/cuota/internal/billing"
 
@@ -135,6 +136,12 @@ func ptr[T any](v T) *T { return &v }
 
 // register adds an operation whose handler errors become Problems.
 func register[I, O any](s *Server, o huma.Operation, h func(context.Context, *I) (*O, error)) {
+	if params := amountParamsOf(reflect.TypeFor[I]()); len(params) > 0 {
+		if o.Metadata == nil {
+			o.Metadata = map[string]any{}
+		}
+		o.Metadata[amountParamsMeta] = params
+	}
 	huma.Register(s.api, o, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		if err != nil {

@@ -56,7 +56,11 @@ type Server struct {
 func init() {
 	huma.ValidateStrictCasing = true // "NAME" is an unknown parameter, not name
 	huma.NewErrorWithContext = func(hctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
-		p := humaError(status, msg, errs...).(*Problem)
+		var op *huma.Operation
+		if hctx != nil {
+			op = hctx.Operation()
+		}
+		p := humaError(op, status, msg, errs...).(*Problem)
 		if hctx != nil {
 			p.RequestID = requestIDFrom(hctx.Context())
 		}
@@ -81,6 +85,7 @@ func New(a *app.App, store Pinger, cfg Config, logger *slog.Logger, reg promethe
 	hc := huma.DefaultConfig("cuota API", cfg.Version)
 	hc.CreateHooks = nil // no $schema links in bodies: responses are plain objects
 	hc.DocsPath = ""     // the docs renderer loads scripts from a CDN
+	hc.Formats = jsonFormats()
 	hc.OpenAPIPath = "/openapi"
 	hc.Info.Description = "Subscription billing and recurring payments. Authenticate with `Authorization: Bearer sk_test_…`, or HTTP Basic with the key as the user name and an empty password (`curl -u sk_test_…:`)."
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
