@@ -270,6 +270,14 @@ func (a *App) SettleGatewayRefund(ctx context.Context, s billing.Scope, gatewayR
 	})
 }
 
+// GetRefund returns a refund of scope s.
+func (a *App) GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error) {
+	return read(ctx, a, func(tx billing.Tx) (billing.Refund, error) {
+		v, err := tx.GetRefund(ctx, s, id)
+		return v, notFound(err, "refund", id)
+	})
+}
+
 // ListRefunds lists refunds, of one payment when paymentID is set.
 func (a *App) ListRefunds(ctx context.Context, s billing.Scope, paymentID string, page billing.Page) (List[billing.Refund], error) {
 	return list(ctx, a, page, billing.PrefixRefund, func(tx billing.Tx, page billing.Page) ([]billing.Refund, bool, error) {

@@ -198,6 +198,14 @@ func (s *Server) createRefund(ctx context.Context, in *struct {
 	return reply(refundJSON(r)), nil
 }
 
+func (s *Server) getRefund(ctx context.Context, in *IDPath) (*out[RefundJSON], error) {
+	r, err := s.app.GetRefund(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(refundJSON(r)), nil
+}
+
 func (s *Server) listRefunds(ctx context.Context, in *struct {
 	PageQuery
 	Payment string `query:"payment" maxLength:"100"`
