@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -268,6 +269,9 @@ func exerciseProgram(t *testing.T, databaseURL string, openDB func() (*sql.DB, e
 	require.Equal(t, http.StatusOK, first.status, first.raw)
 	require.Equal(t, "true", second.header.Get("Idempotent-Replayed"), second.raw)
 	require.Equal(t, first.raw, second.raw)
+	// The key as an HTTP Basic user name authenticates too (curl -u key:).
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"))
+	require.Len(t, p.ok("GET", "/v1/customers?email=idem2@example.cl", "", nil, "Authorization", basic)["data"], 1)
 
 	// Another merchant's key sees none of this: 404, not 403.
 	out, err := p.cli("merchant", "create", "--name", "Otra Tienda", "--timezone", "America/Santiago")
