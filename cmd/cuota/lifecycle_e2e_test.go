@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +83,35 @@ func exerciseLifecycle(t *testing.T, p *program) {
 		statuses = append(statuses, pays[i].(map[string]any)["status"].(string))
 	}
 	require.Equal(t, []string{"succeeded", "failed", "succeeded"}, statuses)
+
+	// Each payment and refund can be read by id, in the shape lists give.
+	for _, x := range pays {
+		pay := x.(map[string]any)
+		require.Equal(t, pay, p.ok("GET", "/v1/payments/"+pay["id"].(string), key, nil))
+	}
+	paidPay := pays[0].(map[string]any)
+	refund := p.ok("POST", "/v1/refunds", key, map[string]any{"payment": paidPay["id"], "amount": 1000})
+	refunds := p.ok("GET", "/v1/refunds?payment="+paidPay["id"].(string), key, nil)["data"].([]any)
+	require.Len(t, refunds, 1)
+	require.Equal(t, refunds[0], p.ok("GET", "/v1/refunds/"+refund["id"].(string), key, nil))
+	require.EqualValues(t, 1000, p.ok("GET", "/v1/payments/"+paidPay["id"].(string), key, nil)["amount_refunded"])
+	// Another merchant's key, or the live key, finds neither.
+	out, err := p.cli("merchant", "create", "--name", "Otra Tienda")
+	require.NoError(t, err, out)
+	otherMerchant := strings.TrimSpace(out)
+	out, err = p.cli("apikey", "create", "--merchant", otherMerchant, "--mode", "test")
+	require.NoError(t, err, out)
+	otherKey := keyRE.FindString(out)
+	require.NotEmpty(t, otherKey, out)
+	for _, path := range []string{"/v1/payments/" + paidPay["id"].(string), "/v1/refunds/" + refund["id"].(string), "/v1/payments/pay_nope", "/v1/refunds/re_nope"} {
+		k := otherKey
+		if strings.HasSuffix(path, "_nope") {
+			k = key
+		}
+		r := p.do("GET", path, k, nil)
+		require.Equal(t, http.StatusNotFound, r.status, "%s: %s", path, r.raw)
+		require.Equal(t, "resource_missing", r.body["code"], r.raw)
+	}
 
 	// Cancel at period end, then the clock passes it: canceled, no new invoice.
 	sub = p.ok("POST", "/v1/subscriptions/"+subID+"/cancel", key, map[string]any{"at_period_end": true})

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -262,6 +263,15 @@ func exerciseProgram(t *testing.T, databaseURL string, openDB func() (*sql.DB, e
 	mismatch := p.do("POST", "/v1/customers", key, map[string]any{"email": "other@example.cl"}, "Idempotency-Key", "order-42")
 	require.Equal(t, http.StatusBadRequest, mismatch.status)
 	require.Equal(t, "idempotency_key_reused", mismatch.body["code"])
+	// The same parameters in another key order are the same request.
+	first = p.do("POST", "/v1/customers", key, json.RawMessage(`{"name":"Idem","email":"idem2@example.cl"}`), "Idempotency-Key", "order-43")
+	second = p.do("POST", "/v1/customers", key, json.RawMessage(`{"email":"idem2@example.cl","name":"Idem"}`), "Idempotency-Key", "order-43")
+	require.Equal(t, http.StatusOK, first.status, first.raw)
+	require.Equal(t, "true", second.header.Get("Idempotent-Replayed"), second.raw)
+	require.Equal(t, first.raw, second.raw)
+	// The key as an HTTP Basic user name authenticates too (curl -u key:).
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"))
+	require.Len(t, p.ok("GET", "/v1/customers?email=idem2@example.cl", "", nil, "Authorization", basic)["data"], 1)
 
 	// Another merchant's key sees none of this: 404, not 403.
 	out, err := p.cli("merchant", "create", "--name", "Otra Tienda", "--timezone", "America/Santiago")
@@ -304,7 +314,7 @@ func exerciseProgram(t *testing.T, databaseURL string, openDB func() (*sql.DB, e
 	}
 	require.Equal(t, 1, actions["product.create"])
 	require.Equal(t, 1, actions["price.create"], "the rejected duplicate price left no entry")
-	require.Equal(t, 6, actions["customer.create"], "the replayed request wrote nothing")
+	require.Equal(t, 7, actions["customer.create"], "the replayed requests wrote nothing")
 	out, err = p.cli("audit", "verify")
 	require.NoError(t, err, out)
 	require.Contains(t, out, "ok")

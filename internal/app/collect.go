@@ -138,8 +138,11 @@ func (a *App) CreateRefund(ctx context.Context, s billing.Scope, p CreateRefundP
 	var v validator
 	v.required("payment", p.Payment)
 	v.maxLen("reason", p.Reason, maxNameLen)
-	if p.Amount != nil && *p.Amount <= 0 {
-		v.fail("amount", billing.CodeAmountInvalid, "amount must be positive")
+	if p.Amount != nil {
+		v.amount("amount", *p.Amount)
+		if *p.Amount == 0 {
+			v.fail("amount", billing.CodeAmountInvalid, "amount must be positive")
+		}
 	}
 	if err := v.err(); err != nil {
 		return billing.Refund{}, err
@@ -264,6 +267,14 @@ func (a *App) SettleGatewayRefund(ctx context.Context, s billing.Scope, gatewayR
 			return nil
 		}
 		return a.recordRefundOutcome(ctx, tx, &ref, res)
+	})
+}
+
+// GetRefund returns a refund of scope s.
+func (a *App) GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error) {
+	return read(ctx, a, func(tx billing.Tx) (billing.Refund, error) {
+		v, err := tx.GetRefund(ctx, s, id)
+		return v, notFound(err, "refund", id)
 	})
 }
 

@@ -376,7 +376,9 @@ func (a *App) SendEmail(ctx context.Context, args SendEmailArgs, jobAttempt int)
 		if cur.Status != billing.EmailPending {
 			return nil // another run recorded it
 		}
-		cur.Subject, cur.Updated = msg.Subject, now
+		// The bodies are kept as rendered: what the merchant reads is what
+		// was sent, whatever changes later in the data they came from.
+		cur.Subject, cur.TextBody, cur.HTMLBody, cur.Updated = msg.Subject, msg.Text, msg.HTML, now
 		switch {
 		case renderErr != nil && invalid:
 			cur.Status, cur.LastError = billing.EmailFailed, "cannot be rendered: "+renderErr.Error()

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -15,14 +16,16 @@ const IdempotencyTTL = 24 * time.Hour
 // MaxIdempotencyKeyLen bounds an Idempotency-Key header.
 const MaxIdempotencyKeyLen = 255
 
-// BeginIdempotent reserves key for a request whose method, path and body
-// hash to requestHash. It returns (nil, nil) when the caller should run the
+// BeginIdempotent reserves key for a request whose method, path and
+// parameters hash to requestHash; a stored record whose hash is one of
+// alsoMatches (the same request hashed the way an earlier version did) is
+// the same request too. It returns (nil, nil) when the caller should run the
 // request and then call FinishIdempotent or AbandonIdempotent; a stored
 // record when the response must be replayed; or an error:
 // idempotency_key_in_use (409) while the first request still runs, and
 // idempotency_key_reused (400) when the parameters differ. A record older
 // than IdempotencyTTL is forgotten and the key starts afresh.
-func (a *App) BeginIdempotent(ctx context.Context, s billing.Scope, key, requestHash string) (*billing.IdempotencyRecord, error) {
+func (a *App) BeginIdempotent(ctx context.Context, s billing.Scope, key, requestHash string, alsoMatches ...string) (*billing.IdempotencyRecord, error) {
 	if key == "" || len(key) > MaxIdempotencyKeyLen {
 		return nil, billing.Invalid("Idempotency-Key", billing.CodeParameterInvalid, "Idempotency-Key must be 1 to %d characters", MaxIdempotencyKeyLen)
 	}
@@ -47,7 +50,7 @@ func (a *App) BeginIdempotent(ctx context.Context, s billing.Scope, key, request
 			return nil
 		}
 		switch {
-		case existing.RequestHash != requestHash:
+		case existing.RequestHash != requestHash && !slices.Contains(alsoMatches, existing.RequestHash):
 			return billing.Invalid("Idempotency-Key", billing.CodeIdempotencyKeyReused,
 				"keys for idempotent requests can only be used with the same parameters they were first used with")
 		case !existing.Completed:

@@ -255,6 +255,14 @@ func (a *App) ListInvoices(ctx context.Context, s billing.Scope, f billing.Invoi
 	})
 }
 
+// GetPayment returns a payment attempt of scope s.
+func (a *App) GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error) {
+	return read(ctx, a, func(tx billing.Tx) (billing.Payment, error) {
+		v, err := tx.GetPayment(ctx, s, id)
+		return v, notFound(err, "payment", id)
+	})
+}
+
 // ListPayments lists payments of scope s, newest first.
 func (a *App) ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, page billing.Page) (List[billing.Payment], error) {
 	return list(ctx, a, page, billing.PrefixPayment, func(tx billing.Tx, page billing.Page) ([]billing.Payment, bool, error) {

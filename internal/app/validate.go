@@ -70,12 +70,16 @@ func (v *validator) nonNegative(param string, n int64) {
 	}
 }
 
+// MaxAmount is the largest money amount accepted as input, in minor units:
+// far above any real price, far below where sums of amounts could overflow.
+const MaxAmount = 99_999_999_999
+
 // amount checks a money amount in minor units.
 func (v *validator) amount(param string, n int64) {
 	if n < 0 {
 		v.fail(param, billing.CodeAmountInvalid, "%s must be a non-negative integer of minor units", param)
 	}
-	if n > 99_999_999_999 {
+	if n > MaxAmount {
 		v.fail(param, billing.CodeAmountInvalid, "%s is too large", param)
 	}
 }

@@ -132,12 +132,16 @@ const (
 // (EventID, Template) is unique: an event causes each email once. Params
 // holds template inputs the event does not carry (a pay link, a due date).
 type Email struct {
-	ID         string          `json:"id"`
-	Scope      Scope           `json:"scope"`
-	Template   string          `json:"template"`
-	Locale     string          `json:"locale"`
-	To         []string        `json:"to"`
-	Subject    string          `json:"subject"` // set once rendered
+	ID       string   `json:"id"`
+	Scope    Scope    `json:"scope"`
+	Template string   `json:"template"`
+	Locale   string   `json:"locale"`
+	To       []string `json:"to"`
+	Subject  string   `json:"subject"` // set once rendered
+	// TextBody and HTMLBody are the bodies exactly as rendered for sending
+	// (set with Subject); "" for emails recorded before they were kept.
+	TextBody   string          `json:"text_body"`
+	HTMLBody   string          `json:"html_body"`
 	CustomerID string          `json:"customer_id"`
 	EventID    string          `json:"event_id"`
 	ObjectType string          `json:"object_type"`

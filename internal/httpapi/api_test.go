@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -29,6 +30,24 @@ func TestAuthentication(t *testing.T) {
 		_, bundle := setup(t)
 		res := bundle.do(t, http.MethodGet, "/v1/products", apiKey{}, nil, "Authorization", "Basic "+bundle.a.Secret)
 		requireProblem(t, res, http.StatusUnauthorized, "invalid_api_key", "")
+	})
+
+	t.Run("BasicAndSchemeCase", func(t *testing.T) {
+		t.Parallel()
+		_, bundle := setup(t)
+		basic := func(user, password string) string {
+			return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
+		}
+		// Stripe's documented form (curl -u key:) and any scheme casing work.
+		for _, auth := range []string{basic(bundle.a.Secret, ""), "bearer " + bundle.a.Secret, "BEARER " + bundle.a.Secret,
+			"basic " + strings.TrimPrefix(basic(bundle.a.Secret, ""), "Basic ")} {
+			ok[httpapi.ListJSON[httpapi.ProductJSON]](t, bundle.do(t, http.MethodGet, "/v1/products", apiKey{}, nil, "Authorization", auth))
+		}
+		// The key must be the user name, with an empty password.
+		for _, auth := range []string{basic("", bundle.a.Secret), basic(bundle.a.Secret, "x"), basic("sk_test_nope", ""), "Basic %%%"} {
+			res := bundle.do(t, http.MethodGet, "/v1/products", apiKey{}, nil, "Authorization", auth)
+			requireProblem(t, res, http.StatusUnauthorized, "invalid_api_key", "")
+		}
 	})
 
 	t.Run("BadKey", func(t *testing.T) {

@@ -21,6 +21,8 @@ type EmailJSON struct {
 	Locale        string            `json:"locale"`
 	To            []string          `json:"to"`
 	Subject       *string           `json:"subject" doc:"Set once the email is rendered."`
+	Text          *string           `json:"text" doc:"The plain-text body exactly as sent (or, when skipped or failed, as rendered); null before it is rendered and for emails recorded before bodies were kept."`
+	HTML          *string           `json:"html" doc:"The HTML body, like text."`
 	Status        string            `json:"status" enum:"pending,sent,failed,skipped" doc:"skipped: recorded, not sent (no SMTP server configured, or no address)."`
 	Attempts      int64             `json:"attempts" doc:"Times it was handed to the SMTP server."`
 	LastError     *string           `json:"last_error"`
@@ -38,7 +40,7 @@ func emailJSON(e billing.Email) EmailJSON {
 		to = []string{}
 	}
 	return EmailJSON{ID: e.ID, Object: "email", Livemode: e.Scope.Mode.Livemode(), Template: e.Template, Locale: e.Locale, To: to,
-		Subject: nonEmpty(e.Subject), Status: e.Status, Attempts: e.Attempts, LastError: nonEmpty(e.LastError),
+		Subject: nonEmpty(e.Subject), Text: nonEmpty(e.TextBody), HTML: nonEmpty(e.HTMLBody), Status: e.Status, Attempts: e.Attempts, LastError: nonEmpty(e.LastError),
 		Customer: nonEmpty(e.CustomerID), Event: e.EventID, RelatedObject: RelatedObjectJSON{Object: e.ObjectType, ID: e.ObjectID},
 		MessageID: nonEmpty(e.MessageID), SentAt: unixPtr(e.SentAt), Created: e.Created.Unix()}
 }

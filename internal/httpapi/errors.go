@@ -9,6 +9,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 )
 
@@ -88,13 +89,11 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 	writeJSON(w, p.Status, "application/problem+json", p)
 }
 
-// amountParams are the request fields that hold money amounts; a type error
-// on them is amount_invalid rather than parameter_invalid.
-var amountParams = map[string]bool{"unit_amount": true, "amount_off": true}
-
 // humaError replaces huma.NewError so that huma's own failures (decoding,
 // schema validation, body size) become Problems with stable codes too.
-func humaError(status int, msg string, errs ...error) huma.StatusError {
+// op is the failing operation (nil when unknown): its Amount fields are
+// amount_invalid rather than parameter_invalid.
+func humaError(op *huma.Operation, status int, msg string, errs ...error) huma.StatusError {
 	p := &Problem{Type: "about:blank", Status: status, Detail: msg, Code: billing.CodeParameterInvalid}
 	for _, err := range errs {
 		var tooBig *http.MaxBytesError
@@ -144,9 +143,9 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 			param = joinParam(param, name)
 			p.Code = billing.CodeParameterMissing
 			p.Detail = param + " is required"
-		case amountParams[lastSegment(param)]:
+		case isAmountParam(op, param):
 			p.Code = billing.CodeAmountInvalid
-			p.Detail = param + ": " + d.Message + " (amounts are integers of minor units)"
+			p.Detail = fmt.Sprintf("%s: %s (amounts are integers of minor units, 0 to %d)", param, d.Message, app.MaxAmount)
 		case lastSegment(param) == "currency":
 			p.Code = billing.CodeCurrencyInvalid
 			p.Detail = param + ": " + d.Message

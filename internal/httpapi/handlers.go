@@ -99,7 +99,7 @@ func (s *Server) listProducts(ctx context.Context, in *struct {
 type createPriceBody struct {
 	Product         string           `json:"product,omitempty"`
 	Nickname        string           `json:"nickname,omitempty"`
-	UnitAmount      *int64           `json:"unit_amount,omitempty" doc:"Minor units of currency: CLP 5000 is $5.000, USD 5000 is $50.00."`
+	UnitAmount      *Amount          `json:"unit_amount,omitempty" doc:"Minor units of currency: CLP 5000 is $5.000, USD 5000 is $50.00."`
 	Currency        string           `json:"currency,omitempty" doc:"ISO 4217 code, e.g. CLP or USD."`
 	Recurring       *RecurringJSON   `json:"recurring,omitempty" doc:"Omit for a one-time price."`
 	LookupKey       string           `json:"lookup_key,omitempty" maxLength:"200"`
@@ -110,7 +110,7 @@ type createPriceBody struct {
 
 func (s *Server) createPrice(ctx context.Context, in *struct{ Body createPriceBody }) (*out[PriceJSON], error) {
 	b := in.Body
-	params := app.CreatePriceParams{Product: b.Product, Nickname: b.Nickname, UnitAmount: b.UnitAmount,
+	params := app.CreatePriceParams{Product: b.Product, Nickname: b.Nickname, UnitAmount: amountMinor(b.UnitAmount),
 		Currency: b.Currency, LookupKey: b.LookupKey, TrialPeriodDays: b.TrialPeriodDays, Active: b.Active, Metadata: b.Metadata}
 	if b.Recurring != nil {
 		params.Recurring = &billing.Recurring{Interval: b.Recurring.Interval, IntervalCount: b.Recurring.IntervalCount}
@@ -225,7 +225,7 @@ func (s *Server) listCustomers(ctx context.Context, in *struct {
 type createCouponBody struct {
 	Name             string           `json:"name,omitempty"`
 	PercentOff       *float64         `json:"percent_off,omitempty" doc:"Greater than 0, at most 100, at most two decimals."`
-	AmountOff        *int64           `json:"amount_off,omitempty" doc:"Minor units of currency."`
+	AmountOff        *Amount          `json:"amount_off,omitempty" doc:"Minor units of currency."`
 	Currency         string           `json:"currency,omitempty"`
 	Duration         string           `json:"duration,omitempty" enum:"once,repeating,forever"`
 	DurationInMonths int64            `json:"duration_in_months,omitempty"`
@@ -245,7 +245,7 @@ func unixTime(u int64) *time.Time {
 func (s *Server) createCoupon(ctx context.Context, in *struct{ Body createCouponBody }) (*out[CouponJSON], error) {
 	b := in.Body
 	c, err := s.app.CreateCoupon(ctx, scopeOf(ctx), app.CreateCouponParams{Name: b.Name, PercentOff: b.PercentOff,
-		AmountOff: b.AmountOff, Currency: b.Currency, Duration: b.Duration, DurationInMonths: b.DurationInMonths,
+		AmountOff: amountMinor(b.AmountOff), Currency: b.Currency, Duration: b.Duration, DurationInMonths: b.DurationInMonths,
 		MaxRedemptions: b.MaxRedemptions, RedeemBy: unixTime(b.RedeemBy), Metadata: b.Metadata})
 	if err != nil {
 		return nil, err

@@ -5,10 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
+	"unicode/utf8"
 )
 
 // idempotent implements Idempotency-Key on POST (DESIGN §9): the first
@@ -34,12 +37,11 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		h := sha256.New()
-		h.Write([]byte(r.Method + " " + r.URL.Path + "?" + r.URL.RawQuery + "\n"))
-		h.Write(body)
 		scope := scopeOf(r.Context())
 		ctx := r.Context()
-		replay, err := s.app.BeginIdempotent(ctx, scope, key, hex.EncodeToString(h.Sum(nil)))
+		// Records stored before canonical hashing hold the raw hash; it
+		// still matches the very same bytes until those records expire.
+		replay, err := s.app.BeginIdempotent(ctx, scope, key, canonicalRequestHash(r, body), rawRequestHash(r, body))
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
@@ -72,6 +74,62 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 		finished = true
 	})
+}
+
+// canonicalRequestHash identifies a request's parameters, so that the same
+// parameters sent again replay even when the JSON is spelled differently:
+// object keys in another order, other whitespace or escapes. The body is
+// re-encoded with sorted keys and numbers kept as written (1999 and 1999.0
+// are different parameters, nothing goes through a float). A body that is
+// not valid JSON is hashed as sent; such a request fails anyway. The
+// "canonical/1" prefix keeps these hashes apart from raw ones.
+func canonicalRequestHash(r *http.Request, body []byte) string {
+	query := r.URL.RawQuery
+	if v, err := url.ParseQuery(query); err == nil {
+		query = v.Encode() // sorted by key
+	}
+	h := sha256.New()
+	h.Write([]byte("canonical/1\n" + r.Method + " " + r.URL.Path + "?" + query + "\n"))
+	if c, ok := canonicalJSON(body); ok {
+		h.Write([]byte("json\n"))
+		h.Write(c)
+	} else {
+		h.Write([]byte("raw\n"))
+		h.Write(body)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// canonicalJSON re-encodes one JSON value with sorted object keys and exact
+// numbers. Invalid UTF-8 is refused so that two different invalid bodies
+// cannot become equal through the decoder's replacement characters.
+func canonicalJSON(body []byte) ([]byte, bool) {
+	if !utf8.Valid(body) {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false // trailing data
+	}
+	out, err := json.Marshal(v) // map keys are sorted; json.Number is written as is
+	if err != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+// rawRequestHash is the hash of method, path and body bytes that records
+// stored before canonicalRequestHash hold.
+func rawRequestHash(r *http.Request, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(r.Method + " " + r.URL.Path + "?" + r.URL.RawQuery + "\n"))
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // capture tees a response so it can be stored.

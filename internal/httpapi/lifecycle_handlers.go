@@ -213,6 +213,14 @@ func (s *Server) listPayments(ctx context.Context, in *struct {
 	return reply(listJSON("/v1/payments", l.Data, l.HasMore, paymentJSON)), nil
 }
 
+func (s *Server) getPayment(ctx context.Context, in *IDPath) (*out[PaymentJSON], error) {
+	p, err := s.app.GetPayment(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(paymentJSON(p)), nil
+}
+
 func (s *Server) getEvent(ctx context.Context, in *IDPath) (*out[EventJSON], error) {
 	e, err := s.app.GetEvent(ctx, scopeOf(ctx), in.ID)
 	if err != nil {

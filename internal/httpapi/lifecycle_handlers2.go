@@ -104,10 +104,10 @@ func (s *Server) resumeSubscription(ctx context.Context, in *IDPath) (*out[Subsc
 
 // invoiceItemBody is one item of a one-off invoice.
 type invoiceItemBody struct {
-	Price       string `json:"price,omitempty" maxLength:"100" doc:"A price; its product names the line."`
-	Quantity    int64  `json:"quantity,omitempty" doc:"Default 1."`
-	Amount      *int64 `json:"amount,omitempty" doc:"Instead of a price: an amount in minor units (CLP 5000 is $5.000), with a description."`
-	Description string `json:"description,omitempty" maxLength:"250"`
+	Price       string  `json:"price,omitempty" maxLength:"100" doc:"A price; its product names the line."`
+	Quantity    int64   `json:"quantity,omitempty" doc:"Default 1."`
+	Amount      *Amount `json:"amount,omitempty" doc:"Instead of a price: an amount in minor units (CLP 5000 is $5.000), with a description."`
+	Description string  `json:"description,omitempty" maxLength:"250"`
 }
 
 type createInvoiceBody struct {
@@ -125,7 +125,7 @@ func (s *Server) createInvoice(ctx context.Context, in *struct{ Body createInvoi
 	p := app.CreateInvoiceParams{Customer: b.Customer, Currency: b.Currency, Collection: b.Collection, DaysUntilDue: b.DaysUntilDue,
 		PaymentMethod: b.PaymentMethod, Finalize: b.AutoFinalize}
 	for _, it := range b.Items {
-		p.Items = append(p.Items, app.InvoiceItemParams{Price: it.Price, Quantity: it.Quantity, Amount: it.Amount, Description: it.Description})
+		p.Items = append(p.Items, app.InvoiceItemParams{Price: it.Price, Quantity: it.Quantity, Amount: amountMinor(it.Amount), Description: it.Description})
 	}
 	inv, err := s.app.CreateInvoice(ctx, scopeOf(ctx), p)
 	if err != nil {
@@ -186,12 +186,20 @@ func refundJSON(r billing.Refund) RefundJSON {
 
 func (s *Server) createRefund(ctx context.Context, in *struct {
 	Body struct {
-		Payment string `json:"payment"`
-		Amount  *int64 `json:"amount,omitempty" doc:"Minor units; default: all that is left to refund."`
-		Reason  string `json:"reason,omitempty"`
+		Payment string  `json:"payment"`
+		Amount  *Amount `json:"amount,omitempty" doc:"Minor units; default: all that is left to refund."`
+		Reason  string  `json:"reason,omitempty"`
 	}
 }) (*out[RefundJSON], error) {
-	r, err := s.app.CreateRefund(ctx, scopeOf(ctx), app.CreateRefundParams{Payment: in.Body.Payment, Amount: in.Body.Amount, Reason: in.Body.Reason})
+	r, err := s.app.CreateRefund(ctx, scopeOf(ctx), app.CreateRefundParams{Payment: in.Body.Payment, Amount: amountMinor(in.Body.Amount), Reason: in.Body.Reason})
+	if err != nil {
+		return nil, err
+	}
+	return reply(refundJSON(r)), nil
+}
+
+func (s *Server) getRefund(ctx context.Context, in *IDPath) (*out[RefundJSON], error) {
+	r, err := s.app.GetRefund(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

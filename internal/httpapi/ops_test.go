@@ -229,6 +229,7 @@ func TestOpenAPI(t *testing.T) {
 	require.NoError(t, json.Unmarshal(res.Body, &doc))
 	require.Equal(t, "3.1.0", doc.OpenAPI)
 	require.Contains(t, doc.Components.SecuritySchemes, "bearer")
+	require.Contains(t, doc.Components.SecuritySchemes, "basic")
 
 	params := func(path, method string) []string {
 		t.Helper()

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"reflect"
 
 	"github.com/cuota/cuota/internal/billing"
 
@@ -74,6 +75,7 @@ func (s *Server) routes(root, apiMux *http.ServeMux) {
 	register(s, op("mark-invoice-uncollectible", http.MethodPost, "/v1/invoices/{id}/mark_uncollectible", "Mark an invoice uncollectible"), s.markUncollectible)
 	register(s, op("create-refund", http.MethodPost, "/v1/refunds", "Refund a payment, fully or partly"), s.createRefund)
 	register(s, op("list-refunds", http.MethodGet, "/v1/refunds", "List refunds"), s.listRefunds)
+	register(s, op("get-refund", http.MethodGet, "/v1/refunds/{id}", "Retrieve a refund"), s.getRefund)
 
 	register(s, op("get-merchant", http.MethodGet, "/v1/merchant", "Your merchant settings"), s.getMerchant)
 	register(s, op("update-merchant", http.MethodPatch, "/v1/merchant", "Change your merchant settings and policies"), s.updateMerchant)
@@ -84,6 +86,7 @@ func (s *Server) routes(root, apiMux *http.ServeMux) {
 	register(s, op("list-invoices", http.MethodGet, "/v1/invoices", "List invoices"), s.listInvoices)
 	register(s, op("get-invoice", http.MethodGet, "/v1/invoices/{id}", "Retrieve an invoice"), s.getInvoice)
 	register(s, op("list-payments", http.MethodGet, "/v1/payments", "List payments"), s.listPayments)
+	register(s, op("get-payment", http.MethodGet, "/v1/payments/{id}", "Retrieve a payment attempt"), s.getPayment)
 	register(s, op("list-events", http.MethodGet, "/v1/events", "List events"), s.listEvents)
 	register(s, op("get-event", http.MethodGet, "/v1/events/{id}", "Retrieve an event"), s.getEvent)
 
@@ -136,6 +139,12 @@ func ptr[T any](v T) *T { return &v }
 
 // register adds an operation whose handler errors become Problems.
 func register[I, O any](s *Server, o huma.Operation, h func(context.Context, *I) (*O, error)) {
+	if params := amountParamsOf(reflect.TypeFor[I]()); len(params) > 0 {
+		if o.Metadata == nil {
+			o.Metadata = map[string]any{}
+		}
+		o.Metadata[amountParamsMeta] = params
+	}
 	huma.Register(s.api, o, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		if err != nil {

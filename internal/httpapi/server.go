@@ -6,6 +6,7 @@ package httpapi
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"net"
@@ -55,7 +56,11 @@ type Server struct {
 func init() {
 	huma.ValidateStrictCasing = true // "NAME" is an unknown parameter, not name
 	huma.NewErrorWithContext = func(hctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
-		p := humaError(status, msg, errs...).(*Problem)
+		var op *huma.Operation
+		if hctx != nil {
+			op = hctx.Operation()
+		}
+		p := humaError(op, status, msg, errs...).(*Problem)
 		if hctx != nil {
 			p.RequestID = requestIDFrom(hctx.Context())
 		}
@@ -80,12 +85,15 @@ func New(a *app.App, store Pinger, cfg Config, logger *slog.Logger, reg promethe
 	hc := huma.DefaultConfig("cuota API", cfg.Version)
 	hc.CreateHooks = nil // no $schema links in bodies: responses are plain objects
 	hc.DocsPath = ""     // the docs renderer loads scripts from a CDN
+	hc.Formats = jsonFormats()
 	hc.OpenAPIPath = "/openapi"
-	hc.Info.Description = "Subscription billing and recurring payments. Authenticate with `Authorization: Bearer sk_test_…`."
+	hc.Info.Description = "Subscription billing and recurring payments. Authenticate with `Authorization: Bearer sk_test_…`, or HTTP Basic with the key as the user name and an empty password (`curl -u sk_test_…:`)."
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", Description: "A secret API key, sk_test_… or sk_live_…"},
+		"basic":  {Type: "http", Scheme: "basic", Description: "A secret API key as the user name, with an empty password"},
 	}
-	hc.Security = []map[string][]string{{"bearer": {}}}
+	// Either scheme alone suffices: each is its own requirement object.
+	hc.Security = []map[string][]string{{"bearer": {}}, {"basic": {}}}
 	s.api = humago.New(apiMux, hc)
 	s.api.UseMiddleware(s.routeLabel)
 	root := http.NewServeMux()
@@ -173,15 +181,15 @@ func (s *Server) routeLabel(hctx huma.Context, next func(huma.Context)) {
 // the request info the audit log records.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		auth := r.Header.Get("Authorization")
-		secret, ok := strings.CutPrefix(auth, "Bearer ")
+		secret, ok := apiKeyFromHeader(r.Header.Get("Authorization"))
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="cuota"`)
+			w.Header().Add("WWW-Authenticate", `Basic realm="cuota"`)
 			s.writeProblem(w, r, billing.Errorf(billing.KindUnauthorized, billing.CodeInvalidAPIKey,
-				"no API key provided: send Authorization: Bearer sk_test_…"))
+				"no API key provided: send Authorization: Bearer sk_test_…, or the key as the Basic user name with an empty password"))
 			return
 		}
-		k, err := s.app.Authenticate(r.Context(), strings.TrimSpace(secret))
+		k, err := s.app.Authenticate(r.Context(), secret)
 		if err != nil {
 			if billing.AsError(err) != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="cuota", error="invalid_token"`)
@@ -196,6 +204,34 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		ctx = app.WithRequestInfo(ctx, app.RequestInfo{Actor: "api_key:" + k.ID, RequestID: requestIDFrom(ctx), ClientIP: clientIP(r)})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// apiKeyFromHeader reads the secret key from an Authorization header in
+// either form Stripe's clients send: "Bearer <key>", or HTTP Basic with the
+// key as the user name and an empty password (curl -u sk_test_…:). Scheme
+// names are case-insensitive (RFC 9110 §11.1). A Basic password is refused
+// rather than ignored, so a key typed into the wrong field is not half-used.
+func apiKeyFromHeader(auth string) (string, bool) {
+	scheme, cred, found := strings.Cut(strings.TrimSpace(auth), " ")
+	if !found {
+		return "", false
+	}
+	cred = strings.TrimSpace(cred)
+	switch {
+	case strings.EqualFold(scheme, "Bearer"):
+		return cred, true
+	case strings.EqualFold(scheme, "Basic"):
+		decoded, err := base64.StdEncoding.DecodeString(cred)
+		if err != nil {
+			return "", false
+		}
+		user, password, ok := strings.Cut(string(decoded), ":")
+		if !ok || password != "" || user == "" {
+			return "", false
+		}
+		return user, true
+	}
+	return "", false
 }
 
 // limitBody caps the request body; reading past the cap fails with

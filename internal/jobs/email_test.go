@@ -138,6 +138,13 @@ func TestReceiptEmails(t *testing.T) {
 			require.Contains(t, msg.Text, "Plan Pro")
 			require.Contains(t, msg.Text, c.greeting)
 			require.Contains(t, msg.HTML, c.amount)
+			// The log shows the bodies that were sent.
+			one := ok[httpapi.EmailJSON](w, http.MethodGet, "/v1/emails/"+entry.ID, nil)
+			require.NotNil(t, one.Text)
+			require.NotNil(t, one.HTML)
+			require.Equal(t, msg.Text, *one.Text)
+			require.Equal(t, msg.HTML, *one.HTML)
+			require.Equal(t, one, entry, "the list shows the same")
 			require.Len(t, msg.Attachments, 1)
 			pdf := msg.Attachments[0]
 			require.Equal(t, c.file, pdf.Filename)
@@ -155,6 +162,17 @@ func TestReceiptEmails(t *testing.T) {
 			require.Equal(t, http.StatusOK, status)
 			require.Equal(t, pdfText(t, api), text)
 		}
+
+		// Renaming the product later does not change what the log says was
+		// sent: the bodies are stored, not rendered again.
+		entry := log[0]
+		before := ok[httpapi.EmailJSON](w, http.MethodGet, "/v1/emails/"+entry.ID, nil)
+		for _, p := range ok[httpapi.ListJSON[httpapi.ProductJSON]](w, http.MethodGet, "/v1/products", nil).Data {
+			ok[httpapi.ProductJSON](w, http.MethodPost, "/v1/products/"+p.ID, map[string]any{"name": "Plan Renombrado"})
+		}
+		after := ok[httpapi.EmailJSON](w, http.MethodGet, "/v1/emails/"+entry.ID, nil)
+		require.Equal(t, before, after)
+		require.Contains(t, *after.Text, "Plan Pro")
 	})
 }
 

@@ -240,7 +240,7 @@ func (t *tx) InsertEmail(ctx context.Context, e billing.Email) (bool, error) {
 		var err error
 		n, err = q.InsertEmail(ctx, pgdb.InsertEmailParams{
 			ID: e.ID, MerchantID: e.Scope.MerchantID, Mode: string(e.Scope.Mode), Template: e.Template, Locale: e.Locale,
-			Recipients: to, Subject: e.Subject, CustomerID: e.CustomerID, EventID: e.EventID, ObjectType: e.ObjectType,
+			Recipients: to, Subject: e.Subject, TextBody: e.TextBody, HtmlBody: e.HTMLBody, CustomerID: e.CustomerID, EventID: e.EventID, ObjectType: e.ObjectType,
 			ObjectID: e.ObjectID, Params: params, Status: e.Status, Attempts: e.Attempts, LastError: e.LastError,
 			MessageID: e.MessageID, SentAt: tsPtr(e.SentAt), Created: ts(e.Created), Updated: ts(e.Updated),
 		})
@@ -266,7 +266,7 @@ func (t *tx) UpdateEmail(ctx context.Context, e billing.Email) error {
 	}
 	return t.write(ctx, "update email "+e.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.UpdateEmail(ctx, pgdb.UpdateEmailParams{
-			Locale: e.Locale, Recipients: to, Subject: e.Subject, Status: e.Status, Attempts: e.Attempts, LastError: e.LastError,
+			Locale: e.Locale, Recipients: to, Subject: e.Subject, TextBody: e.TextBody, HtmlBody: e.HTMLBody, Status: e.Status, Attempts: e.Attempts, LastError: e.LastError,
 			MessageID: e.MessageID, SentAt: tsPtr(e.SentAt), Updated: ts(e.Updated), MerchantID: e.Scope.MerchantID,
 			Mode: string(e.Scope.Mode), ID: e.ID,
 		}))
@@ -308,7 +308,7 @@ func emailFromRow(r pgdb.Email) (billing.Email, error) {
 	}
 	return billing.Email{
 		ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)}, Template: r.Template,
-		Locale: r.Locale, To: to, Subject: r.Subject, CustomerID: r.CustomerID, EventID: r.EventID, ObjectType: r.ObjectType,
+		Locale: r.Locale, To: to, Subject: r.Subject, TextBody: r.TextBody, HTMLBody: r.HtmlBody, CustomerID: r.CustomerID, EventID: r.EventID, ObjectType: r.ObjectType,
 		ObjectID: r.ObjectID, Params: json.RawMessage(r.Params), Status: r.Status, Attempts: r.Attempts, LastError: r.LastError,
 		MessageID: r.MessageID, SentAt: utcPtr(r.SentAt), Created: r.Created.UTC(), Updated: r.Updated.UTC(),
 	}, nil

@@ -224,7 +224,7 @@ func (t *tx) InsertEmail(ctx context.Context, e billing.Email) (bool, error) {
 	}
 	n, err := t.q.InsertEmail(ctx, litedb.InsertEmailParams{
 		ID: e.ID, MerchantID: e.Scope.MerchantID, Mode: string(e.Scope.Mode), Template: e.Template, Locale: e.Locale,
-		Recipients: to, Subject: e.Subject, CustomerID: e.CustomerID, EventID: e.EventID, ObjectType: e.ObjectType,
+		Recipients: to, Subject: e.Subject, TextBody: e.TextBody, HtmlBody: e.HTMLBody, CustomerID: e.CustomerID, EventID: e.EventID, ObjectType: e.ObjectType,
 		ObjectID: e.ObjectID, Params: params, Status: e.Status, Attempts: e.Attempts, LastError: e.LastError,
 		MessageID: e.MessageID, SentAt: nullMicros(e.SentAt), Created: micros(e.Created), Updated: micros(e.Updated),
 	})
@@ -250,7 +250,7 @@ func (t *tx) UpdateEmail(ctx context.Context, e billing.Email) error {
 		return fmt.Errorf("update email %s: %w", e.ID, err)
 	}
 	n, err := t.q.UpdateEmail(ctx, litedb.UpdateEmailParams{
-		Locale: e.Locale, Recipients: to, Subject: e.Subject, Status: e.Status, Attempts: e.Attempts, LastError: e.LastError,
+		Locale: e.Locale, Recipients: to, Subject: e.Subject, TextBody: e.TextBody, HtmlBody: e.HTMLBody, Status: e.Status, Attempts: e.Attempts, LastError: e.LastError,
 		MessageID: e.MessageID, SentAt: nullMicros(e.SentAt), Updated: micros(e.Updated), MerchantID: e.Scope.MerchantID,
 		Mode: string(e.Scope.Mode), ID: e.ID,
 	})
@@ -291,7 +291,7 @@ func emailFromRow(r litedb.Email) (billing.Email, error) {
 	}
 	return billing.Email{
 		ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)}, Template: r.Template,
-		Locale: r.Locale, To: to, Subject: r.Subject, CustomerID: r.CustomerID, EventID: r.EventID, ObjectType: r.ObjectType,
+		Locale: r.Locale, To: to, Subject: r.Subject, TextBody: r.TextBody, HTMLBody: r.HtmlBody, CustomerID: r.CustomerID, EventID: r.EventID, ObjectType: r.ObjectType,
 		ObjectID: r.ObjectID, Params: json.RawMessage(r.Params), Status: r.Status, Attempts: r.Attempts, LastError: r.LastError,
 		MessageID: r.MessageID, SentAt: fromNullMicros(r.SentAt), Created: fromMicros(r.Created), Updated: fromMicros(r.Updated),
 	}, nil

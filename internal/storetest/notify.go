@@ -3,6 +3,7 @@ package storetest
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -252,6 +253,9 @@ func exerciseNotify(t *testing.T, setup setupFunc) {
 		}
 
 		e.Locale, e.To, e.Subject = "en", []string{"new@example.com"}, "Receipt for invoice AGEN-000001"
+		// The bodies are kept byte for byte, whatever they hold.
+		e.TextBody = "Hola Ana,\r\nrecibimos $5.000 — gracias 🎉\n\tlínea 2 \\ 'x' \"y\"\n"
+		e.HTMLBody = "<!doctype html><p style=\"color:#333\">Hola&nbsp;Ana, <b>$5.000</b> 🎉</p>\n" + strings.Repeat("<br>", 5000)
 		e.Status, e.Attempts, e.LastError, e.MessageID = billing.EmailSent, 2, "451 try later", "<em_1@cuota>"
 		e.SentAt, e.Updated = ptr(b.clock.next()), b.clock.next()
 		require.NoError(t, tx.UpdateEmail(ctx, e))

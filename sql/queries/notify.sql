@@ -67,11 +67,11 @@ VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(delivery_i
 
 -- name: InsertEmail :execrows
 INSERT INTO emails (id, merchant_id, mode, template, locale, recipients, subject, customer_id, event_id, object_type,
-    object_id, params, status, attempts, last_error, message_id, sent_at, created, updated)
+    object_id, params, status, attempts, last_error, message_id, sent_at, created, updated, text_body, html_body)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(template), sqlc.arg(locale),
     sqlc.arg(recipients), sqlc.arg(subject), sqlc.arg(customer_id), sqlc.arg(event_id), sqlc.arg(object_type),
     sqlc.arg(object_id), sqlc.arg(params), sqlc.arg(status), sqlc.arg(attempts), sqlc.arg(last_error),
-    sqlc.arg(message_id), sqlc.narg(sent_at), sqlc.arg(created), sqlc.arg(updated))
+    sqlc.arg(message_id), sqlc.narg(sent_at), sqlc.arg(created), sqlc.arg(updated), sqlc.arg(text_body), sqlc.arg(html_body))
 ON CONFLICT (event_id, template) DO NOTHING;
 
 -- name: GetEmail :one
@@ -79,7 +79,7 @@ SELECT * FROM emails WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.a
 
 -- name: UpdateEmail :execrows
 UPDATE emails SET locale = sqlc.arg(locale), recipients = sqlc.arg(recipients), subject = sqlc.arg(subject),
-    status = sqlc.arg(status), attempts = sqlc.arg(attempts), last_error = sqlc.arg(last_error),
+    text_body = sqlc.arg(text_body), html_body = sqlc.arg(html_body), status = sqlc.arg(status), attempts = sqlc.arg(attempts), last_error = sqlc.arg(last_error),
     message_id = sqlc.arg(message_id), sent_at = sqlc.narg(sent_at), updated = sqlc.arg(updated)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
 

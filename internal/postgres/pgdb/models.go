@@ -125,6 +125,8 @@ type Email struct {
 	SentAt     *time.Time
 	Created    time.Time
 	Updated    time.Time
+	TextBody   string
+	HtmlBody   string
 }
 
 type Event struct {

@@ -125,6 +125,8 @@ type Email struct {
 	SentAt     sql.NullInt64
 	Created    int64
 	Updated    int64
+	TextBody   string
+	HtmlBody   string
 }
 
 type Event struct {

@@ -196,7 +196,7 @@ func (q *Queries) EventsToDispatch(ctx context.Context, arg EventsToDispatchPara
 }
 
 const getEmail = `-- name: GetEmail :one
-SELECT id, merchant_id, mode, template, locale, recipients, subject, customer_id, event_id, object_type, object_id, params, status, attempts, last_error, message_id, sent_at, created, updated FROM emails WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
+SELECT id, merchant_id, mode, template, locale, recipients, subject, customer_id, event_id, object_type, object_id, params, status, attempts, last_error, message_id, sent_at, created, updated, text_body, html_body FROM emails WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
 `
 
 type GetEmailParams struct {
@@ -228,6 +228,8 @@ func (q *Queries) GetEmail(ctx context.Context, arg GetEmailParams) (Email, erro
 		&i.SentAt,
 		&i.Created,
 		&i.Updated,
+		&i.TextBody,
+		&i.HtmlBody,
 	)
 	return i, err
 }
@@ -329,11 +331,11 @@ func (q *Queries) GetWebhookEndpoint(ctx context.Context, arg GetWebhookEndpoint
 
 const insertEmail = `-- name: InsertEmail :execrows
 INSERT INTO emails (id, merchant_id, mode, template, locale, recipients, subject, customer_id, event_id, object_type,
-    object_id, params, status, attempts, last_error, message_id, sent_at, created, updated)
+    object_id, params, status, attempts, last_error, message_id, sent_at, created, updated, text_body, html_body)
 VALUES (?1, ?2, ?3, ?4, ?5,
     ?6, ?7, ?8, ?9, ?10,
     ?11, ?12, ?13, ?14, ?15,
-    ?16, ?17, ?18, ?19)
+    ?16, ?17, ?18, ?19, ?20, ?21)
 ON CONFLICT (event_id, template) DO NOTHING
 `
 
@@ -357,6 +359,8 @@ type InsertEmailParams struct {
 	SentAt     sql.NullInt64
 	Created    int64
 	Updated    int64
+	TextBody   string
+	HtmlBody   string
 }
 
 func (q *Queries) InsertEmail(ctx context.Context, arg InsertEmailParams) (int64, error) {
@@ -380,6 +384,8 @@ func (q *Queries) InsertEmail(ctx context.Context, arg InsertEmailParams) (int64
 		arg.SentAt,
 		arg.Created,
 		arg.Updated,
+		arg.TextBody,
+		arg.HtmlBody,
 	)
 	if err != nil {
 		return 0, err
@@ -433,7 +439,7 @@ func (q *Queries) InsertWebhookDelivery(ctx context.Context, arg InsertWebhookDe
 }
 
 const listEmails = `-- name: ListEmails :many
-SELECT id, merchant_id, mode, template, locale, recipients, subject, customer_id, event_id, object_type, object_id, params, status, attempts, last_error, message_id, sent_at, created, updated FROM emails
+SELECT id, merchant_id, mode, template, locale, recipients, subject, customer_id, event_id, object_type, object_id, params, status, attempts, last_error, message_id, sent_at, created, updated, text_body, html_body FROM emails
 WHERE merchant_id = ?1 AND mode = ?2
   AND (CAST(?3 AS text) = '' OR customer_id = ?3)
   AND (CAST(?4 AS text) = '' OR template = ?4)
@@ -487,6 +493,8 @@ func (q *Queries) ListEmails(ctx context.Context, arg ListEmailsParams) ([]Email
 			&i.SentAt,
 			&i.Created,
 			&i.Updated,
+			&i.TextBody,
+			&i.HtmlBody,
 		); err != nil {
 			return nil, err
 		}
@@ -732,15 +740,17 @@ func (q *Queries) SetNotifyCursor(ctx context.Context, arg SetNotifyCursorParams
 
 const updateEmail = `-- name: UpdateEmail :execrows
 UPDATE emails SET locale = ?1, recipients = ?2, subject = ?3,
-    status = ?4, attempts = ?5, last_error = ?6,
-    message_id = ?7, sent_at = ?8, updated = ?9
-WHERE merchant_id = ?10 AND mode = ?11 AND id = ?12
+    text_body = ?4, html_body = ?5, status = ?6, attempts = ?7, last_error = ?8,
+    message_id = ?9, sent_at = ?10, updated = ?11
+WHERE merchant_id = ?12 AND mode = ?13 AND id = ?14
 `
 
 type UpdateEmailParams struct {
 	Locale     string
 	Recipients string
 	Subject    string
+	TextBody   string
+	HtmlBody   string
 	Status     string
 	Attempts   int64
 	LastError  string
@@ -757,6 +767,8 @@ func (q *Queries) UpdateEmail(ctx context.Context, arg UpdateEmailParams) (int64
 		arg.Locale,
 		arg.Recipients,
 		arg.Subject,
+		arg.TextBody,
+		arg.HtmlBody,
 		arg.Status,
 		arg.Attempts,
 		arg.LastError,
