@@ -35,6 +35,7 @@ import (
 	"github.com/cuota/cuota/internal/gateway/breaker"
 	"github.com/cuota/cuota/internal/gateway/flow"
 	"github.com/cuota/cuota/internal/gateway/gwref"
+	"github.com/cuota/cuota/internal/textcut"
 )
 
 // CredentialsFunc returns a scope's Flow credentials (app.GatewayCredentials
@@ -229,15 +230,19 @@ func (a *Adapter) Charge(ctx context.Context, r billing.ChargeRequest) (billing.
 	return a.result(ctx, cl, st), nil
 }
 
+// subjectLimit bounds the subject cuota sends, in characters. Flow's API
+// reference states no limit for subject and signs it as UTF-8 bytes; the
+// bound keeps the payer's view readable and is cut on a character
+// boundary, because a subject with a split character is invalid UTF-8 and
+// Flow refuses its signature.
+const subjectLimit = 200
+
 // subject is the charge's description as Flow shows it to the payer.
 func subject(desc string) string {
 	if desc == "" {
 		return "Suscripción"
 	}
-	if len(desc) > 200 {
-		return desc[:200]
-	}
-	return desc
+	return textcut.Runes(desc, subjectLimit)
 }
 
 // refusal is the result of a charge Flow refused before charging.
