@@ -192,6 +192,10 @@ func (a *Adapter) AttachToken(ctx context.Context, s billing.Scope, customerID, 
 func (a *Adapter) unavailable(what string, err error) error {
 	e, ok := flow.AsError(err)
 	switch {
+	case errors.Is(err, flow.ErrInvalidRequest):
+		// The client refused before sending: Flow was never asked, so this
+		// is no sign of Flow being unavailable (nor a reason to fail over).
+		return billing.Invalid("", billing.CodeParameterInvalid, "cuota could not ask Flow to %s: %v", what, err)
 	case !ok || e.OutcomeUnknown():
 		return fmt.Errorf("flow: %s: %w", what, err)
 	case flow.IsInvalidSignature(err), flow.IsInvalidAPIKey(err):
@@ -397,6 +401,12 @@ func (a *Adapter) CallbackURL(s billing.Scope, kind string) string {
 // StartSetup registers a card: the customer's Flow customer (created first,
 // if needed) and customer/register, whose page the browser goes to.
 func (a *Adapter) StartSetup(ctx context.Context, r billing.SetupRequest) (billing.SetupStart, error) {
+	// Flow's customer/create requires an email: refuse here, before
+	// anything is reserved or sent, as the customer's fault, not Flow's.
+	if strings.TrimSpace(r.Customer.Email) == "" {
+		return billing.SetupStart{}, billing.Invalid("email", billing.CodeParameterMissing,
+			"Flow registers cards only for a customer with an email, and customer %s has none: set the customer's email, or use another gateway", r.Customer.ID)
+	}
 	if err := a.breakers.Allow(r.Scope); err != nil {
 		return billing.SetupStart{}, err
 	}
