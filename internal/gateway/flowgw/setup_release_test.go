@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -57,6 +58,41 @@ func (b *bundle) reservation(t *testing.T) (billing.GatewayCustomer, error) {
 		return err
 	})
 	return gc, err
+}
+
+// TestFailedCustomerCreateReleasesReservation: when Flow's customer/create
+// fails, the local reservation of the Flow customer is released at once,
+// so the next card setup for that customer goes through instead of
+// waiting out the reservation's 45 s time-to-live. On both stores.
+func TestFailedCustomerCreateReleasesReservation(t *testing.T) {
+	t.Parallel()
+	for _, sk := range stores {
+		t.Run(sk.name, func(t *testing.T) {
+			t.Parallel()
+			b := newSimBundle(t, sk.open(t))
+			req := billing.SetupRequest{Scope: b.scope, Customer: b.cus, Setup: billing.PaymentMethodSetup{ID: "setup_1"},
+				ReturnURL: "http://cuota.test/return/flow/setup/setup_1"}
+
+			b.sim.FailNext(1, 503) // customer/create fails
+			_, err := b.flow.StartSetup(context.Background(), req)
+			require.Error(t, err)
+			require.Empty(t, b.sim.CustomerIDs())
+			_, err = b.reservation(t)
+			require.ErrorIs(t, err, billing.ErrNotFound, "the failed creator's reservation is gone")
+
+			// Far shorter than the reservation's TTL: a setup that waited
+			// for the abandoned reservation would run out of time.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			start, err := b.flow.StartSetup(ctx, req)
+			require.NoError(t, err)
+			require.NotEmpty(t, start.RedirectURL)
+			require.Len(t, b.sim.CustomerIDs(), 1)
+			gc, err := b.reservation(t)
+			require.NoError(t, err)
+			require.Equal(t, b.sim.CustomerIDs()[0], gc.GatewayCustomerID)
+		})
+	}
 }
 
 // TestSetupWithoutEmailIsRefusedLocally: Flow needs the customer's email
