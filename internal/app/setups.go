@@ -88,7 +88,11 @@ func (a *App) CreateSetup(ctx context.Context, s billing.Scope, customerID strin
 	start, err := hosted.StartSetup(ctx, billing.SetupRequest{Scope: s, Customer: cus, Setup: st,
 		ReturnURL: a.publicURL + "/return/" + p.Gateway + "/setup/" + st.ID})
 	if err != nil {
-		if ferr := a.failSetup(ctx, st, "the gateway could not start the card registration"); ferr != nil {
+		msg := "the gateway could not start the card registration"
+		if e := billing.AsError(err); e != nil {
+			msg = e.Message // a refusal (say, a customer without the email the gateway needs) says why
+		}
+		if ferr := a.failSetup(ctx, st, msg); ferr != nil {
 			a.logger.ErrorContext(ctx, "fail setup", "setup", st.ID, "error", ferr)
 		}
 		return billing.PaymentMethodSetup{}, "", a.gatewayUnavailable(ctx, s, p.Gateway, err)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"sort"
 	"sync"
@@ -15,9 +16,16 @@ const chargeConcurrency = 8
 
 // SweepLanes is how many sweeps a process runs at once: while one lane
 // waits on the gateway or its own transaction, the other uses the
-// database. Claims skip locked rows, so lanes never take the same
-// subscription.
+// database. A lane's claim lasts until it is done with the subscription
+// (see sweepLease), so lanes never take the same subscription.
 const SweepLanes = 2
+
+// sweepLease bounds a sweep lane's claim on a subscription. The lane
+// renews its claims every sweepLease/3 while it works (a heartbeat) and
+// releases them when done; the lease only frees the subscriptions of a
+// sweeper that died, which are renewed by the next sweep after at most
+// this long.
+const sweepLease = time.Minute
 
 // SweepAll runs lanes concurrent sweep loops of chunk subscriptions each,
 // until there is nothing due or the deadline passes, and returns how many
@@ -67,8 +75,10 @@ type renewal struct {
 // Sweep runs the real-time work due now for up to limit subscriptions on
 // no test clock, and returns how many it took. Plain renewals (an active
 // subscription whose period ended, nothing else due) go through the
-// batched pipeline of DESIGN §10: one transaction claims them (locked, so
-// concurrent sweepers take different ones) and writes their invoices,
+// batched pipeline of DESIGN §10: one transaction claims them (a claim
+// that lasts until this sweep is done with them, so concurrent sweepers
+// take different ones, even while this one calls the gateway or retries
+// a technically failed payment) and writes their invoices,
 // payments, periods, events and audit entries with batched statements;
 // the gateway is called outside any transaction; one more transaction
 // settles the successes. Everything else (trial ends, retries,
@@ -78,12 +88,18 @@ type renewal struct {
 func (a *App) Sweep(ctx context.Context, limit int) (int, error) {
 	now := a.Now()
 	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
+	token := rand.Text()
+	stop := a.holdClaims(ctx, token)
+	defer func() {
+		stop()
+		a.releaseClaims(ctx, token)
+	}()
 	var plans []*renewal
 	var slow []billing.Subscription
 	claimed := 0
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		plans, slow = nil, nil
-		subs, err := tx.ClaimDueSubscriptions(ctx, "", now, limit)
+		subs, err := tx.ClaimDueSubscriptions(ctx, "", now, limit, token, now.Add(sweepLease))
 		if err != nil {
 			return fmt.Errorf("claim due subscriptions: %w", err)
 		}
@@ -105,7 +121,7 @@ func (a *App) Sweep(ctx context.Context, limit int) (int, error) {
 		// subscriptions one at a time, where every rule and conflict is
 		// handled per subscription.
 		a.logger.WarnContext(ctx, "batched renewal failed; renewing one at a time", "error", err)
-		return a.sweepOneByOne(ctx, now, limit)
+		return a.sweepOneByOne(ctx, now, limit, token)
 	}
 	a.chargeRenewals(ctx, plans)
 	settleSlow, err := a.settleRenewals(ctx, plans)
@@ -452,13 +468,17 @@ func (a *App) settleRenewals(ctx context.Context, plans []*renewal) ([]*renewal,
 	return slow, err
 }
 
-// sweepOneByOne is the sweep without batching.
-func (a *App) sweepOneByOne(ctx context.Context, now time.Time, limit int) (int, error) {
-	due, err := read(ctx, a, func(tx billing.Tx) ([]billing.Subscription, error) {
-		return tx.DueSubscriptions(ctx, "", now, limit)
+// sweepOneByOne is the sweep without batching; it claims what it takes
+// under token, as the batched sweep does.
+func (a *App) sweepOneByOne(ctx context.Context, now time.Time, limit int, token string) (int, error) {
+	var due []billing.Subscription
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		due, err = tx.ClaimDueSubscriptions(ctx, "", now, limit, token, now.Add(sweepLease))
+		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("find due subscriptions: %w", err)
+		return 0, fmt.Errorf("claim due subscriptions: %w", err)
 	}
 	for _, sub := range due {
 		if err := a.stepSubscription(ctx, sub.Scope, sub.ID, now); err != nil {
@@ -469,4 +489,38 @@ func (a *App) sweepOneByOne(ctx context.Context, now time.Time, limit int) (int,
 		}
 	}
 	return len(due), nil
+}
+
+// holdClaims renews the claims made under token every sweepLease/3 until
+// the returned stop is called (and has waited for the renewer to end).
+func (a *App) holdClaims(ctx context.Context, token string) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(sweepLease / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				until := a.Now().Add(sweepLease)
+				if err := a.store.InTx(ctx, func(tx billing.Tx) error { return tx.ExtendSubscriptionClaims(ctx, token, until) }); err != nil && ctx.Err() == nil {
+					a.logger.WarnContext(ctx, "renewing sweep claims failed; they may expire while the sweep works", "error", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// releaseClaims ends a sweep's claims, also when the sweep was canceled
+// (a claim left behind would hold its subscriptions for sweepLease).
+func (a *App) releaseClaims(ctx context.Context, token string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := a.store.InTx(ctx, func(tx billing.Tx) error { return tx.ReleaseSubscriptionClaims(ctx, token) }); err != nil {
+		a.logger.WarnContext(ctx, "releasing sweep claims failed; they expire on their own", "lease", sweepLease, "error", err)
+	}
 }

@@ -50,6 +50,11 @@ type GatewayTx interface {
 	// row's Updated is still prevUpdated (compare and set); it reports
 	// whether it wrote.
 	UpdateGatewayCustomer(ctx context.Context, c GatewayCustomer, prevUpdated time.Time) (bool, error)
+	// ReleaseGatewayCustomer deletes c's row if it is still the reservation
+	// c describes (no gateway id, Updated unchanged), so the next caller
+	// reserves afresh instead of waiting for a creator that gave up; it
+	// reports whether it deleted.
+	ReleaseGatewayCustomer(ctx context.Context, c GatewayCustomer) (bool, error)
 	// GetGatewayCustomer returns the row of a customer and gateway.
 	GetGatewayCustomer(ctx context.Context, s Scope, customerID, gateway string) (GatewayCustomer, error)
 

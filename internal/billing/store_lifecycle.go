@@ -184,11 +184,18 @@ type WriteBatch struct {
 
 // BatchTx is the part of Tx used by the batched renewal pipeline.
 type BatchTx interface {
-	// ClaimDueSubscriptions is DueSubscriptions that also locks the rows
-	// until the transaction ends, skipping rows another transaction holds
-	// (Postgres FOR UPDATE SKIP LOCKED), so concurrent sweepers take
-	// different subscriptions.
-	ClaimDueSubscriptions(ctx context.Context, clockID string, t time.Time, limit int) ([]Subscription, error)
+	// ClaimDueSubscriptions is DueSubscriptions that also claims the rows
+	// for token until `until`, leaving out rows another claim holds at t
+	// and rows another transaction is claiming (Postgres FOR UPDATE SKIP
+	// LOCKED). The claim outlives the transaction, so a sweeper keeps a
+	// subscription while it calls the gateway and settles outside it, and
+	// concurrent sweepers never take the same subscription.
+	ClaimDueSubscriptions(ctx context.Context, clockID string, t time.Time, limit int, token string, until time.Time) ([]Subscription, error)
+	// ExtendSubscriptionClaims moves the end of the claims made under
+	// token to until (the claimer's heartbeat).
+	ExtendSubscriptionClaims(ctx context.Context, token string, until time.Time) error
+	// ReleaseSubscriptionClaims ends the claims made under token.
+	ReleaseSubscriptionClaims(ctx context.Context, token string) error
 	// LockSubscriptions locks the given subscriptions until the transaction
 	// ends and returns their current versions (missing ids are absent).
 	LockSubscriptions(ctx context.Context, ids []string) (map[string]int64, error)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,20 +14,44 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
-// ClaimDueSubscriptions returns due subscriptions and locks them until the
-// transaction ends; rows another transaction holds are skipped, so two
-// sweepers never take the same subscription.
-func (t *tx) ClaimDueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int) ([]billing.Subscription, error) {
+// ClaimDueSubscriptions returns due subscriptions no other claim holds and
+// claims them for token until `until`; rows another transaction is
+// claiming are skipped (FOR UPDATE SKIP LOCKED), and the claim column
+// keeps them from other sweepers after the transaction ends.
+func (t *tx) ClaimDueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int, token string, until time.Time) ([]billing.Subscription, error) {
 	rows, err := t.q.ClaimDueSubscriptions(ctx, pgdb.ClaimDueSubscriptionsParams{
-		TestClockID: clockID, DueBefore: new(ts(at)), RowLimit: maxRows(limit)})
+		TestClockID: clockID, DueBefore: new(ts(at)), RowLimit: maxRows(limit), ClaimToken: token, ClaimedUntil: new(ts(until))})
 	if err != nil {
 		return nil, mapErr("claim due subscriptions", err)
 	}
+	// UPDATE … RETURNING has no order; the sweep takes them oldest due first.
+	slices.SortFunc(rows, func(a, b pgdb.Subscription) int {
+		if c := a.NextActionAt.Compare(*b.NextActionAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	out, err := mapRows(rows, subscriptionFromRow)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: claim due subscriptions: %w", err)
 	}
 	return out, nil
+}
+
+// ExtendSubscriptionClaims moves the end of the claims made under token.
+func (t *tx) ExtendSubscriptionClaims(ctx context.Context, token string, until time.Time) error {
+	if err := t.q.ExtendSubscriptionClaims(ctx, pgdb.ExtendSubscriptionClaimsParams{ClaimToken: token, ClaimedUntil: new(ts(until))}); err != nil {
+		return mapErr("extend subscription claims", err)
+	}
+	return nil
+}
+
+// ReleaseSubscriptionClaims ends the claims made under token.
+func (t *tx) ReleaseSubscriptionClaims(ctx context.Context, token string) error {
+	if err := t.q.ReleaseSubscriptionClaims(ctx, token); err != nil {
+		return mapErr("release subscription claims", err)
+	}
+	return nil
 }
 
 // LockSubscriptions locks subscriptions (in id order, so two lockers cannot

@@ -85,6 +85,19 @@ func (t *tx) UpdateGatewayCustomer(ctx context.Context, c billing.GatewayCustome
 	return n == 1, err
 }
 
+// ReleaseGatewayCustomer deletes c's row if it is still the reservation c
+// describes.
+func (t *tx) ReleaseGatewayCustomer(ctx context.Context, c billing.GatewayCustomer) (bool, error) {
+	var n int64
+	err := t.write(ctx, "release "+c.Gateway+" customer reservation of "+c.CustomerID, func(_ pgx.Tx, q *pgdb.Queries) error {
+		var err error
+		n, err = q.DeleteGatewayCustomerReservation(ctx, pgdb.DeleteGatewayCustomerReservationParams{MerchantID: c.Scope.MerchantID,
+			Mode: string(c.Scope.Mode), CustomerID: c.CustomerID, Gateway: c.Gateway, Updated: ts(c.Updated)})
+		return err
+	})
+	return n == 1, err
+}
+
 // GetGatewayCustomer returns the row of a customer and gateway.
 func (t *tx) GetGatewayCustomer(ctx context.Context, s billing.Scope, customerID, gateway string) (billing.GatewayCustomer, error) {
 	r, err := t.q.GetGatewayCustomer(ctx, pgdb.GetGatewayCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode),

@@ -1,25 +1,59 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
-// ClaimDueSubscriptions returns due subscriptions. SQLite has one writer
-// and the transaction holds the write lock, so no row locks are needed.
-func (t *tx) ClaimDueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int) ([]billing.Subscription, error) {
+// ClaimDueSubscriptions returns due subscriptions no other claim holds and
+// claims them for token until `until`. SQLite has one writer and the
+// transaction holds the write lock, so no row locks are needed; the claim
+// column keeps them from other sweepers after the transaction ends.
+func (t *tx) ClaimDueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int, token string, until time.Time) ([]billing.Subscription, error) {
 	n := int64(limit)
 	if limit <= 0 {
 		n = -1
 	}
-	rows, err := t.q.ClaimDueSubscriptions(ctx, litedb.ClaimDueSubscriptionsParams{TestClockID: clockID, DueBefore: nullMicros(&at), RowLimit: n})
+	rows, err := t.q.ClaimDueSubscriptions(ctx, litedb.ClaimDueSubscriptionsParams{TestClockID: clockID, DueBefore: nullMicros(&at),
+		RowLimit: n, ClaimToken: token, ClaimedUntil: nullMicros(&until)})
 	if err != nil {
 		return nil, dbError(err, "claim due subscriptions of clock %q", clockID)
 	}
+	// UPDATE … RETURNING has no order; the sweep takes them oldest due first.
+	sortDue(rows)
 	return convertRows(rows, subscriptionFromRow)
+}
+
+// sortDue orders claimed rows by due time, then id.
+func sortDue(rows []litedb.Subscription) {
+	slices.SortFunc(rows, func(a, b litedb.Subscription) int {
+		if c := cmp.Compare(a.NextActionAt.Int64, b.NextActionAt.Int64); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}
+
+// ExtendSubscriptionClaims moves the end of the claims made under token.
+func (t *tx) ExtendSubscriptionClaims(ctx context.Context, token string, until time.Time) error {
+	if err := t.q.ExtendSubscriptionClaims(ctx, litedb.ExtendSubscriptionClaimsParams{ClaimToken: token, ClaimedUntil: nullMicros(&until)}); err != nil {
+		return dbError(err, "extend subscription claims")
+	}
+	return nil
+}
+
+// ReleaseSubscriptionClaims ends the claims made under token.
+func (t *tx) ReleaseSubscriptionClaims(ctx context.Context, token string) error {
+	if err := t.q.ReleaseSubscriptionClaims(ctx, token); err != nil {
+		return dbError(err, "release subscription claims")
+	}
+	return nil
 }
 
 // LockSubscriptions returns the subscriptions' versions (the transaction

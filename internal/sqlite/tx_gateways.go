@@ -76,6 +76,17 @@ func (t *tx) UpdateGatewayCustomer(ctx context.Context, c billing.GatewayCustome
 	return n == 1, nil
 }
 
+// ReleaseGatewayCustomer deletes c's row if it is still the reservation c
+// describes.
+func (t *tx) ReleaseGatewayCustomer(ctx context.Context, c billing.GatewayCustomer) (bool, error) {
+	n, err := t.q.DeleteGatewayCustomerReservation(ctx, litedb.DeleteGatewayCustomerReservationParams{MerchantID: c.Scope.MerchantID,
+		Mode: string(c.Scope.Mode), CustomerID: c.CustomerID, Gateway: c.Gateway, Updated: micros(c.Updated)})
+	if err != nil {
+		return false, dbError(err, "release %s customer reservation of %s", c.Gateway, c.CustomerID)
+	}
+	return n == 1, nil
+}
+
 // GetGatewayCustomer returns the row of a customer and gateway.
 func (t *tx) GetGatewayCustomer(ctx context.Context, s billing.Scope, customerID, gateway string) (billing.GatewayCustomer, error) {
 	r, err := t.q.GetGatewayCustomer(ctx, litedb.GetGatewayCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode),

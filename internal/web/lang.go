@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/textcut"
 )
 
 // lang holds a page language's strings. Spanish (Chile) is the default;
@@ -143,9 +144,7 @@ func langOf(tag string) *lang {
 // serve (Spanish or English) with the highest weight; ties go to the one
 // listed first. It returns "" when none fits.
 func acceptLanguage(header string) string {
-	if len(header) > 1000 {
-		header = header[:1000]
-	}
+	header = textcut.Bytes(header, 1000)
 	best, bestQ := "", 0.0
 	for part := range strings.SplitSeq(header, ",") {
 		tag, params, _ := strings.Cut(part, ";")

@@ -17,7 +17,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unicode/utf8"
+
+	"github.com/cuota/cuota/internal/textcut"
 )
 
 // DefaultTimeout bounds one delivery attempt, from resolving and dialling
@@ -243,7 +244,7 @@ func Deliver(ctx context.Context, client *http.Client, req Request) Result {
 		ResponseTruncated: len(raw) > ExcerptLimit,
 	}
 	if res.ResponseTruncated {
-		raw = trimPartialRune(raw[:ExcerptLimit])
+		raw = []byte(textcut.Bytes(string(raw), ExcerptLimit))
 	}
 	res.ResponseExcerpt = strings.ReplaceAll(strings.ToValidUTF8(string(raw), "\uFFFD"), "\x00", "\uFFFD")
 
@@ -262,24 +263,10 @@ func Deliver(ctx context.Context, client *http.Client, req Request) Result {
 
 // clip shortens s to at most n bytes, on a rune boundary.
 func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
+	if cut := textcut.Bytes(s, n); cut != s {
+		return cut + "…"
 	}
-	return string(trimPartialRune([]byte(s[:n]))) + "…"
-}
-
-// trimPartialRune drops an incomplete UTF-8 sequence that a cut left at
-// the end of b.
-func trimPartialRune(b []byte) []byte {
-	for i := 1; i < utf8.UTFMax && i <= len(b); i++ {
-		if utf8.RuneStart(b[len(b)-i]) {
-			if !utf8.FullRune(b[len(b)-i:]) {
-				return b[:len(b)-i]
-			}
-			break
-		}
-	}
-	return b
+	return s
 }
 
 // classify names the cause of a failed round trip. parent is the caller's

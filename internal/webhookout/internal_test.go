@@ -81,22 +81,6 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-func TestTrimPartialRune(t *testing.T) {
-	for in, want := range map[string]string{
-		"":           "",
-		"abc":        "abc",
-		"abé":        "abé",
-		"ab\xc3":     "ab",
-		"ab€"[:4]:    "ab",
-		"ab€"[:3]:    "ab",
-		"ab😀"[:5]:    "ab",
-		"ab😀":        "ab😀",
-		"ab\x80\x80": "ab\x80\x80", // stray continuation bytes are left to ToValidUTF8
-	} {
-		require.Equal(t, want, string(trimPartialRune([]byte(in))), "%q", in)
-	}
-}
-
 func TestClip(t *testing.T) {
 	require.Equal(t, "abc", clip("abc", 3))
 	require.Equal(t, "ab…", clip("abc", 2))

@@ -1,12 +1,22 @@
 -- Postgres-only queries for the batched renewal pipeline (DESIGN §10):
--- claiming rows with FOR UPDATE SKIP LOCKED; the writes are in bulk.sql.
+-- claiming rows with FOR UPDATE SKIP LOCKED and a claim token that lasts
+-- until the lane releases it; the writes are in bulk.sql.
 
 -- name: ClaimDueSubscriptions :many
-SELECT * FROM subscriptions
-WHERE test_clock_id = sqlc.arg(test_clock_id) AND next_action_at IS NOT NULL AND next_action_at <= sqlc.arg(due_before)
-ORDER BY next_action_at, id
-LIMIT sqlc.arg(row_limit)
-FOR UPDATE SKIP LOCKED;
+-- Marks the claimed rows with the lane's token until claimed_until, in the
+-- claiming statement itself: the claim outlives the transaction, so a
+-- lane still working on a subscription (its gateway call, a retry) keeps
+-- it. SKIP LOCKED passes over rows another lane is claiming right now; a
+-- row it claimed and committed meanwhile is re-checked and left out.
+UPDATE subscriptions SET claim_token = sqlc.arg(claim_token), claimed_until = sqlc.arg(claimed_until)
+WHERE id IN (
+    SELECT d.id FROM subscriptions d
+    WHERE d.test_clock_id = sqlc.arg(test_clock_id) AND d.next_action_at IS NOT NULL AND d.next_action_at <= sqlc.arg(due_before)
+      AND (d.claimed_until IS NULL OR d.claimed_until <= sqlc.arg(due_before))
+    ORDER BY d.next_action_at, d.id
+    LIMIT sqlc.arg(row_limit)
+    FOR UPDATE SKIP LOCKED)
+RETURNING *;
 
 -- name: LockSubscriptions :many
 SELECT id, version FROM subscriptions WHERE id = ANY(sqlc.arg(ids)::text[]) ORDER BY id FOR UPDATE;

@@ -25,6 +25,13 @@ UPDATE gateway_customers SET gateway_customer_id = sqlc.arg(gateway_customer_id)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND customer_id = sqlc.arg(customer_id)
   AND gateway = sqlc.arg(gateway) AND updated = sqlc.arg(prev_updated);
 
+-- name: DeleteGatewayCustomerReservation :execrows
+-- Only a reservation (no gateway id yet) that is still the caller's (its
+-- updated unchanged since the caller reserved it or took it over).
+DELETE FROM gateway_customers
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND customer_id = sqlc.arg(customer_id)
+  AND gateway = sqlc.arg(gateway) AND gateway_customer_id = '' AND updated = sqlc.arg(updated);
+
 -- name: GetGatewayCustomer :one
 SELECT * FROM gateway_customers
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND customer_id = sqlc.arg(customer_id) AND gateway = sqlc.arg(gateway);

@@ -265,3 +265,13 @@ SELECT * FROM payment_method_setups WHERE id = sqlc.arg(id);
 UPDATE payment_method_setups SET status = sqlc.arg(status), payment_method_id = sqlc.arg(payment_method_id),
     failure_message = sqlc.arg(failure_message), updated = sqlc.arg(updated)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id) AND status = 'pending';
+
+-- name: ReleaseSubscriptionClaims :exec
+-- A sweep lane is done with what it claimed under claim_token.
+UPDATE subscriptions SET claim_token = '', claimed_until = NULL WHERE claim_token = sqlc.arg(claim_token);
+
+-- name: ExtendSubscriptionClaims :exec
+-- A sweep lane still working renews its claims (a heartbeat), so a short
+-- lease frees a dead sweeper's subscriptions soon without a live one's
+-- expiring under it.
+UPDATE subscriptions SET claimed_until = sqlc.arg(claimed_until) WHERE claim_token = sqlc.arg(claim_token);

@@ -1,11 +1,20 @@
 -- SQLite-only queries for the batched renewal pipeline. SQLite has one
--- writer, so claiming needs no row locks.
+-- writer, so claiming needs no row locks, but claims outlive the
+-- transaction (a claim token) just as on Postgres.
 
 -- name: ClaimDueSubscriptions :many
-SELECT * FROM subscriptions
-WHERE test_clock_id = sqlc.arg(test_clock_id) AND next_action_at IS NOT NULL AND next_action_at <= sqlc.arg(due_before)
-ORDER BY next_action_at, id
-LIMIT sqlc.arg(row_limit);
+-- Marks the claimed rows with the lane's token until claimed_until: the
+-- write lock ends with the transaction, the claim lasts until the lane
+-- releases it, so a lane still working on a subscription (its gateway
+-- call, a retry) keeps it.
+UPDATE subscriptions SET claim_token = sqlc.arg(claim_token), claimed_until = sqlc.arg(claimed_until)
+WHERE id IN (
+    SELECT d.id FROM subscriptions d
+    WHERE d.test_clock_id = sqlc.arg(test_clock_id) AND d.next_action_at IS NOT NULL AND d.next_action_at <= sqlc.arg(due_before)
+      AND (d.claimed_until IS NULL OR d.claimed_until <= sqlc.arg(due_before))
+    ORDER BY d.next_action_at, d.id
+    LIMIT sqlc.arg(row_limit))
+RETURNING *;
 
 -- name: LockSubscriptions :many
 SELECT id, version FROM subscriptions WHERE id IN (sqlc.slice(ids)) ORDER BY id;

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/cuota/cuota/internal/textcut"
 )
 
 // errNotNumber is the cause of every failed Number conversion.
@@ -230,10 +232,10 @@ func parseDecimalInt(s string) (int64, error) {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// truncate shortens s to at most n bytes for messages.
+// truncate shortens s to at most n characters for messages.
 func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+	if cut := textcut.Runes(s, n); cut != s {
+		return cut + "…"
 	}
-	return s[:n] + "…"
+	return s
 }

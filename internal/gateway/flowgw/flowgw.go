@@ -35,6 +35,7 @@ import (
 	"github.com/cuota/cuota/internal/gateway/breaker"
 	"github.com/cuota/cuota/internal/gateway/flow"
 	"github.com/cuota/cuota/internal/gateway/gwref"
+	"github.com/cuota/cuota/internal/textcut"
 )
 
 // CredentialsFunc returns a scope's Flow credentials (app.GatewayCredentials
@@ -191,6 +192,10 @@ func (a *Adapter) AttachToken(ctx context.Context, s billing.Scope, customerID, 
 func (a *Adapter) unavailable(what string, err error) error {
 	e, ok := flow.AsError(err)
 	switch {
+	case errors.Is(err, flow.ErrInvalidRequest):
+		// The client refused before sending: Flow was never asked, so this
+		// is no sign of Flow being unavailable (nor a reason to fail over).
+		return billing.Invalid("", billing.CodeParameterInvalid, "cuota could not ask Flow to %s: %v", what, err)
 	case !ok || e.OutcomeUnknown():
 		return fmt.Errorf("flow: %s: %w", what, err)
 	case flow.IsInvalidSignature(err), flow.IsInvalidAPIKey(err):
@@ -229,15 +234,19 @@ func (a *Adapter) Charge(ctx context.Context, r billing.ChargeRequest) (billing.
 	return a.result(ctx, cl, st), nil
 }
 
+// subjectLimit bounds the subject cuota sends, in characters. Flow's API
+// reference states no limit for subject and signs it as UTF-8 bytes; the
+// bound keeps the payer's view readable and is cut on a character
+// boundary, because a subject with a split character is invalid UTF-8 and
+// Flow refuses its signature.
+const subjectLimit = 200
+
 // subject is the charge's description as Flow shows it to the payer.
 func subject(desc string) string {
 	if desc == "" {
 		return "Suscripción"
 	}
-	if len(desc) > 200 {
-		return desc[:200]
-	}
-	return desc
+	return textcut.Runes(desc, subjectLimit)
 }
 
 // refusal is the result of a charge Flow refused before charging.
@@ -392,6 +401,12 @@ func (a *Adapter) CallbackURL(s billing.Scope, kind string) string {
 // StartSetup registers a card: the customer's Flow customer (created first,
 // if needed) and customer/register, whose page the browser goes to.
 func (a *Adapter) StartSetup(ctx context.Context, r billing.SetupRequest) (billing.SetupStart, error) {
+	// Flow's customer/create requires an email: refuse here, before
+	// anything is reserved or sent, as the customer's fault, not Flow's.
+	if strings.TrimSpace(r.Customer.Email) == "" {
+		return billing.SetupStart{}, billing.Invalid("email", billing.CodeParameterMissing,
+			"Flow registers cards only for a customer with an email, and customer %s has none: set the customer's email, or use another gateway", r.Customer.ID)
+	}
 	if err := a.breakers.Allow(r.Scope); err != nil {
 		return billing.SetupStart{}, err
 	}

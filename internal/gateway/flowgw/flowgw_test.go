@@ -48,6 +48,13 @@ func setupWith(t *testing.T, simOpts flowsim.Options, clock func() time.Time, pu
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	require.NoError(t, store.Migrate(ctx))
+	return newBundle(t, store, sim, srv, clock, publicURL)
+}
+
+// newBundle is an adapter on store talking to sim (served by srv).
+func newBundle(t *testing.T, store billing.Store, sim *flowsim.Server, srv *httptest.Server, clock func() time.Time, publicURL string) *bundle {
+	t.Helper()
+	ctx := context.Background()
 	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	m := billing.Merchant{ID: "mch_flowgw", Name: "Corredora", Timezone: "America/Santiago", Locale: "es-CL", InvoicePrefix: "COR",
 		Settings: billing.DefaultMerchantSettings(), Created: now}

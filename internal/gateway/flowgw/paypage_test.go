@@ -398,3 +398,27 @@ func TestLookupPaymentToken(t *testing.T) {
 	_, err = b.flow.LookupPayment(ctx, p)
 	require.ErrorContains(t, err, "commerceOrder")
 }
+
+// TestPayPageSubjectWholeCharacters: a description with multi-byte
+// characters longer than the subject's limit in bytes reaches Flow whole
+// and valid (a byte cut left half an "ñ", invalid UTF-8 whose signature
+// Flow refuses); one longer than the limit in characters is cut between
+// characters.
+func TestPayPageSubjectWholeCharacters(t *testing.T) {
+	b := setupPay(t)
+	cl, err := flow.New(flow.Config{BaseURL: b.creds.BaseURL, APIKey: b.creds.APIKey, Secret: b.creds.Secret})
+	require.NoError(t, err)
+	for key, c := range map[string]struct{ desc, want string }{
+		"in_utf8-1": {"A" + strings.Repeat("ñ", 110), "A" + strings.Repeat("ñ", 110)}, // 111 characters, 221 bytes
+		"in_utf8-2": {strings.Repeat("ñ", 250), strings.Repeat("ñ", 200)},
+	} {
+		p := b.payment(key, 1000, "CLP")
+		r := b.request(p)
+		r.Description = c.desc
+		st, err := b.flow.StartPayment(context.Background(), r)
+		require.NoError(t, err)
+		fs, err := cl.GetPaymentStatus(context.Background(), st.GatewayRef)
+		require.NoError(t, err)
+		require.Equal(t, c.want, fs.Subject.String())
+	}
+}

@@ -6,8 +6,10 @@
 // The rule (DESIGN §8, "record before you act"): a row is reserved in the
 // store before the gateway is called. The request that inserted the
 // reservation creates the gateway customer and records its id; concurrent
-// requests wait for it. A reservation older than the TTL is taken to belong
-// to a crashed creator and is taken over (compare and set on Updated).
+// requests wait for it. A creator whose create fails releases its
+// reservation at once, so the next request does not wait for it; a
+// reservation older than the TTL is taken to belong to a crashed creator
+// and is taken over (compare and set on Updated).
 package gwref
 
 import (
@@ -106,11 +108,23 @@ func (c *Customers) Ensure(ctx context.Context, s billing.Scope, customerID stri
 // record creates the gateway customer of a reservation we own and records
 // its id. When the reservation was taken over meanwhile, the other
 // request's customer wins.
-func (c *Customers) record(ctx context.Context, row billing.GatewayCustomer, create CreateFunc) (string, error) {
-	id, err := create(ctx)
+//
+// When create fails (the gateway refused or did not answer, or the caller
+// refused before sending anything), the reservation is released at once:
+// the next request for this customer reserves afresh instead of waiting
+// out the TTL for a creator that has given up.
+func (c *Customers) record(ctx context.Context, row billing.GatewayCustomer, create CreateFunc) (id string, err error) {
+	created := false
+	defer func() {
+		if !created {
+			c.release(ctx, row)
+		}
+	}()
+	id, err = create(ctx)
 	if err != nil {
 		return "", err
 	}
+	created = true
 	set := row
 	set.GatewayCustomerID, set.Updated = id, c.now()
 	var got billing.GatewayCustomer
@@ -136,6 +150,22 @@ func (c *Customers) record(ctx context.Context, row billing.GatewayCustomer, cre
 			"customer", row.CustomerID, "kept", got.GatewayCustomerID, "unused", set.GatewayCustomerID)
 	}
 	return got.GatewayCustomerID, nil
+}
+
+// release deletes a reservation whose creator gave up, if it is still
+// that reservation; it runs even when ctx is done (a cancelled request is
+// a creator that gave up too).
+func (c *Customers) release(ctx context.Context, row billing.GatewayCustomer) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := c.Store.InTx(ctx, func(tx billing.Tx) error {
+		_, err := tx.ReleaseGatewayCustomer(ctx, row)
+		return err
+	})
+	if err != nil {
+		c.logger().WarnContext(ctx, "releasing a gateway customer reservation failed; it expires on its own", "gateway", c.Gateway,
+			"customer", row.CustomerID, "ttl", c.TTL, "error", err)
+	}
 }
 
 // Stored returns the recorded gateway customer id of a customer ("" while

@@ -71,15 +71,24 @@ func TestEnsureCreatesOnceAndRemembers(t *testing.T) {
 	require.ErrorIs(t, err, billing.ErrNotFound)
 }
 
-// TestEnsureTakesOverAbandonedReservation: a creator that failed leaves a
-// reservation; others wait while it is fresh and take it over once it is
-// older than the TTL. A creator that comes back after a takeover gets the
-// other request's customer.
+// TestEnsureTakesOverAbandonedReservation: a creator that failed releases
+// its reservation; one that crashed leaves it, and others wait while it is
+// fresh and take it over once it is older than the TTL. A creator that
+// comes back after a takeover gets the other request's customer.
 func TestEnsureTakesOverAbandonedReservation(t *testing.T) {
 	refs, clk, s := setup(t)
 	ctx := context.Background()
 	_, err := refs.Ensure(ctx, s, "cus_1", func(context.Context) (string, error) { return "", errors.New("gateway down") })
 	require.Error(t, err)
+	_, err = refs.Stored(ctx, s, "cus_1")
+	require.ErrorIs(t, err, billing.ErrNotFound, "the failed creator released its reservation")
+
+	// A creator that crashed after reserving.
+	require.NoError(t, refs.Store.InTx(ctx, func(tx billing.Tx) error {
+		_, _, err := tx.ReserveGatewayCustomer(ctx, billing.GatewayCustomer{Scope: s, CustomerID: "cus_1", Gateway: refs.Gateway,
+			Created: clk.Now(), Updated: clk.Now()})
+		return err
+	}))
 
 	// Fresh reservation: a second caller waits (here until its deadline)
 	// and creates nothing.

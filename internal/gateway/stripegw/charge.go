@@ -11,6 +11,7 @@ import (
 	"github.com/stripe/stripe-go/v86"
 
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/textcut"
 )
 
 // Failure codes this adapter writes on charge results, besides Stripe's
@@ -110,11 +111,10 @@ func (a *Adapter) Charge(ctx context.Context, r billing.ChargeRequest) (billing.
 	return intentResult(pi), nil
 }
 
+// description is a PaymentIntent's description: Stripe takes at most 500
+// characters.
 func description(d string) string {
-	if len(d) > 500 {
-		return d[:500]
-	}
-	return d
+	return textcut.Runes(d, 500)
 }
 
 // chargeError maps a failed PaymentIntent creation.

@@ -15,6 +15,7 @@ import (
 	"github.com/stripe/stripe-go/v86"
 
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/textcut"
 )
 
 // Pay pages (billing.PayPageGateway). Two kinds of payment reach
@@ -177,10 +178,7 @@ func sessionExpiry(now, exp time.Time) (int64, error) {
 // productName is the Checkout line's name (Stripe requires one; at most
 // 250 characters here).
 func productName(desc string) string {
-	if len(desc) > 250 {
-		return desc[:250]
-	}
-	return desc
+	return textcut.Runes(desc, 250)
 }
 
 // derivedKey is an Idempotency-Key made of prefix and a payment's key,

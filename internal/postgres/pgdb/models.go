@@ -425,6 +425,8 @@ type Subscription struct {
 	Updated            time.Time
 	PendingLines       string
 	PromotionCodeID    string
+	ClaimToken         string
+	ClaimedUntil       *time.Time
 }
 
 type TestClock struct {

@@ -13,22 +13,39 @@ import (
 
 const claimDueSubscriptions = `-- name: ClaimDueSubscriptions :many
 
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id FROM subscriptions
-WHERE test_clock_id = ?1 AND next_action_at IS NOT NULL AND next_action_at <= ?2
-ORDER BY next_action_at, id
-LIMIT ?3
+UPDATE subscriptions SET claim_token = ?1, claimed_until = ?2
+WHERE id IN (
+    SELECT d.id FROM subscriptions d
+    WHERE d.test_clock_id = ?3 AND d.next_action_at IS NOT NULL AND d.next_action_at <= ?4
+      AND (d.claimed_until IS NULL OR d.claimed_until <= ?4)
+    ORDER BY d.next_action_at, d.id
+    LIMIT ?5)
+RETURNING id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until
 `
 
 type ClaimDueSubscriptionsParams struct {
-	TestClockID string
-	DueBefore   sql.NullInt64
-	RowLimit    int64
+	ClaimToken   string
+	ClaimedUntil sql.NullInt64
+	TestClockID  string
+	DueBefore    sql.NullInt64
+	RowLimit     int64
 }
 
 // SQLite-only queries for the batched renewal pipeline. SQLite has one
-// writer, so claiming needs no row locks.
+// writer, so claiming needs no row locks, but claims outlive the
+// transaction (a claim token) just as on Postgres.
+// Marks the claimed rows with the lane's token until claimed_until: the
+// write lock ends with the transaction, the claim lasts until the lane
+// releases it, so a lane still working on a subscription (its gateway
+// call, a retry) keeps it.
 func (q *Queries) ClaimDueSubscriptions(ctx context.Context, arg ClaimDueSubscriptionsParams) ([]Subscription, error) {
-	rows, err := q.db.QueryContext(ctx, claimDueSubscriptions, arg.TestClockID, arg.DueBefore, arg.RowLimit)
+	rows, err := q.db.QueryContext(ctx, claimDueSubscriptions,
+		arg.ClaimToken,
+		arg.ClaimedUntil,
+		arg.TestClockID,
+		arg.DueBefore,
+		arg.RowLimit,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +91,8 @@ func (q *Queries) ClaimDueSubscriptions(ctx context.Context, arg ClaimDueSubscri
 			&i.Updated,
 			&i.PendingLines,
 			&i.PromotionCodeID,
+			&i.ClaimToken,
+			&i.ClaimedUntil,
 		); err != nil {
 			return nil, err
 		}

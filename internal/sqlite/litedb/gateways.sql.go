@@ -27,6 +27,36 @@ func (q *Queries) DeleteGatewayConfig(ctx context.Context, arg DeleteGatewayConf
 	return result.RowsAffected()
 }
 
+const deleteGatewayCustomerReservation = `-- name: DeleteGatewayCustomerReservation :execrows
+DELETE FROM gateway_customers
+WHERE merchant_id = ?1 AND mode = ?2 AND customer_id = ?3
+  AND gateway = ?4 AND gateway_customer_id = '' AND updated = ?5
+`
+
+type DeleteGatewayCustomerReservationParams struct {
+	MerchantID string
+	Mode       string
+	CustomerID string
+	Gateway    string
+	Updated    int64
+}
+
+// Only a reservation (no gateway id yet) that is still the caller's (its
+// updated unchanged since the caller reserved it or took it over).
+func (q *Queries) DeleteGatewayCustomerReservation(ctx context.Context, arg DeleteGatewayCustomerReservationParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, deleteGatewayCustomerReservation,
+		arg.MerchantID,
+		arg.Mode,
+		arg.CustomerID,
+		arg.Gateway,
+		arg.Updated,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const getGatewayConfig = `-- name: GetGatewayConfig :one
 SELECT merchant_id, mode, gateway, sealed, created, updated FROM merchant_gateways WHERE merchant_id = ?1 AND mode = ?2 AND gateway = ?3
 `

@@ -474,7 +474,7 @@ func (q *Queries) CreateTestClock(ctx context.Context, arg CreateTestClockParams
 }
 
 const dueSubscriptions = `-- name: DueSubscriptions :many
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id FROM subscriptions
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until FROM subscriptions
 WHERE test_clock_id = ?1 AND next_action_at IS NOT NULL AND next_action_at <= ?2
 ORDER BY next_action_at, id
 LIMIT ?3
@@ -533,6 +533,8 @@ func (q *Queries) DueSubscriptions(ctx context.Context, arg DueSubscriptionsPara
 			&i.Updated,
 			&i.PendingLines,
 			&i.PromotionCodeID,
+			&i.ClaimToken,
+			&i.ClaimedUntil,
 		); err != nil {
 			return nil, err
 		}
@@ -545,6 +547,23 @@ func (q *Queries) DueSubscriptions(ctx context.Context, arg DueSubscriptionsPara
 		return nil, err
 	}
 	return items, nil
+}
+
+const extendSubscriptionClaims = `-- name: ExtendSubscriptionClaims :exec
+UPDATE subscriptions SET claimed_until = ?1 WHERE claim_token = ?2
+`
+
+type ExtendSubscriptionClaimsParams struct {
+	ClaimedUntil sql.NullInt64
+	ClaimToken   string
+}
+
+// A sweep lane still working renews its claims (a heartbeat), so a short
+// lease frees a dead sweeper's subscriptions soon without a live one's
+// expiring under it.
+func (q *Queries) ExtendSubscriptionClaims(ctx context.Context, arg ExtendSubscriptionClaimsParams) error {
+	_, err := q.db.ExecContext(ctx, extendSubscriptionClaims, arg.ClaimedUntil, arg.ClaimToken)
+	return err
 }
 
 const getEvent = `-- name: GetEvent :one
@@ -799,7 +818,7 @@ func (q *Queries) GetSimCharge(ctx context.Context, key string) (SimCharge, erro
 }
 
 const getSubscription = `-- name: GetSubscription :one
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id FROM subscriptions WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until FROM subscriptions WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
 `
 
 type GetSubscriptionParams struct {
@@ -849,6 +868,8 @@ func (q *Queries) GetSubscription(ctx context.Context, arg GetSubscriptionParams
 		&i.Updated,
 		&i.PendingLines,
 		&i.PromotionCodeID,
+		&i.ClaimToken,
+		&i.ClaimedUntil,
 	)
 	return i, err
 }
@@ -1275,7 +1296,7 @@ func (q *Queries) ListSimCharges(ctx context.Context) ([]SimCharge, error) {
 }
 
 const listSubscriptions = `-- name: ListSubscriptions :many
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id FROM subscriptions
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until FROM subscriptions
 WHERE merchant_id = ?1 AND mode = ?2
   AND (CAST(?3 AS text) = '' OR customer_id = ?3)
   AND (CAST(?4 AS text) = '' OR status = ?4)
@@ -1354,6 +1375,8 @@ func (q *Queries) ListSubscriptions(ctx context.Context, arg ListSubscriptionsPa
 			&i.Updated,
 			&i.PendingLines,
 			&i.PromotionCodeID,
+			&i.ClaimToken,
+			&i.ClaimedUntil,
 		); err != nil {
 			return nil, err
 		}
@@ -1555,6 +1578,16 @@ func (q *Queries) RedeemPromotionCode(ctx context.Context, arg RedeemPromotionCo
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const releaseSubscriptionClaims = `-- name: ReleaseSubscriptionClaims :exec
+UPDATE subscriptions SET claim_token = '', claimed_until = NULL WHERE claim_token = ?1
+`
+
+// A sweep lane is done with what it claimed under claim_token.
+func (q *Queries) ReleaseSubscriptionClaims(ctx context.Context, claimToken string) error {
+	_, err := q.db.ExecContext(ctx, releaseSubscriptionClaims, claimToken)
+	return err
 }
 
 const releaseTrials = `-- name: ReleaseTrials :exec

@@ -424,6 +424,8 @@ type Subscription struct {
 	Updated            int64
 	PendingLines       string
 	PromotionCodeID    string
+	ClaimToken         string
+	ClaimedUntil       sql.NullInt64
 }
 
 type TestClock struct {
