@@ -79,7 +79,26 @@ type SubscriptionJSON struct {
 	Coupon             *string                `json:"coupon"`
 	TestClock          *string                `json:"test_clock"`
 	Metadata           billing.Metadata       `json:"metadata"`
+	PendingUpdate      *PendingUpdateJSON     `json:"pending_update" doc:"A change scheduled for the end of the period (a downgrade, by default), or null. Cancel it with POST /v1/subscriptions/{id}/pending_update/cancel."`
 	Created            int64                  `json:"created"`
+}
+
+// PendingUpdateJSON is the change a subscription will make when its period
+// ends: without it a scheduled downgrade would be invisible until the
+// renewal applied it.
+type PendingUpdateJSON struct {
+	Items             []SubscriptionItemJSON `json:"items" doc:"The items the subscription will have from effective_at."`
+	EffectiveAt       int64                  `json:"effective_at" doc:"When the items apply: the end of the current period."`
+	ProrationBehavior string                 `json:"proration_behavior" enum:"none" doc:"Always none: the change applies at a period boundary, so nothing is prorated; the renewal invoice charges the new items."`
+}
+
+func subscriptionItemsJSON(items []billing.SubscriptionItem) []SubscriptionItemJSON {
+	out := make([]SubscriptionItemJSON, 0, len(items))
+	for _, it := range items {
+		out = append(out, SubscriptionItemJSON{ID: it.ID, Price: it.PriceID, Product: it.ProductID,
+			Quantity: it.Quantity, UnitAmount: it.UnitAmount})
+	}
+	return out
 }
 
 func subscriptionJSON(s billing.Subscription) SubscriptionJSON {
@@ -92,10 +111,10 @@ func subscriptionJSON(s billing.Subscription) SubscriptionJSON {
 		CancelAt: unixPtr(s.CancelAt), CanceledAt: unixPtr(s.CanceledAt), CancellationReason: nonEmpty(string(s.CancellationReason)),
 		EndedAt: unixPtr(s.EndedAt), MaxCycles: positive(s.MaxCycles), EndDate: unixPtr(s.EndDate), Coupon: nonEmpty(s.CouponID),
 		TestClock: nonEmpty(s.TestClockID), Metadata: s.Metadata, Created: s.Created.Unix()}
-	out.Items = make([]SubscriptionItemJSON, 0, len(s.Items))
-	for _, it := range s.Items {
-		out.Items = append(out.Items, SubscriptionItemJSON{ID: it.ID, Price: it.PriceID, Product: it.ProductID,
-			Quantity: it.Quantity, UnitAmount: it.UnitAmount})
+	out.Items = subscriptionItemsJSON(s.Items)
+	if pc := s.PendingChange; pc != nil {
+		out.PendingUpdate = &PendingUpdateJSON{Items: subscriptionItemsJSON(pc.Items), EffectiveAt: pc.EffectiveAt.Unix(),
+			ProrationBehavior: string(billing.ProrationNone)}
 	}
 	return out
 }
