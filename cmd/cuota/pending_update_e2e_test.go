@@ -28,22 +28,40 @@ func TestPendingUpdateOverHTTP(t *testing.T) {
 	})
 }
 
-func exercisePendingUpdate(t *testing.T, p *program) {
+// downgradable is a monthly subscription to a CLP 25000 plan (pro) of a
+// customer with a card, on a test clock, and a cheaper CLP 10000 plan
+// (basic) to move it to.
+type downgradable struct {
+	clockID, cusID, subID, pro, basic string
+	sub                               map[string]any // the subscription as created
+}
+
+// newDowngradable sets up a downgradable subscription on a clock frozen at t0.
+func newDowngradable(p *program, t0 time.Time) downgradable {
+	p.t.Helper()
 	key := p.key
-	t0 := time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)
-	t1 := time.Date(2024, 7, 1, 12, 0, 0, 0, time.UTC)
-	clockID := p.ok("POST", "/v1/test_clocks", key, map[string]any{"frozen_time": t0.Unix(), "name": "pending"})["id"].(string)
+	var d downgradable
+	d.clockID = p.ok("POST", "/v1/test_clocks", key, map[string]any{"frozen_time": t0.Unix(), "name": "downgrade"})["id"].(string)
 	prod := p.ok("POST", "/v1/products", key, map[string]any{"name": "Plan"})
 	price := func(amount int) string {
 		return p.ok("POST", "/v1/prices", key, map[string]any{"product": prod["id"], "unit_amount": amount, "currency": "CLP",
 			"recurring": map[string]any{"interval": "month"}})["id"].(string)
 	}
-	pro, basic := price(25000), price(10000)
-	cusID := p.ok("POST", "/v1/customers", key, map[string]any{"email": "pending@example.cl", "test_clock": clockID})["id"].(string)
-	pm := p.ok("POST", "/v1/customers/"+cusID+"/payment_methods", key, map[string]any{"gateway": "sim", "token": "tok_visa"})
-	sub := p.ok("POST", "/v1/subscriptions", key, map[string]any{"customer": cusID, "items": []map[string]any{{"price": pro}},
+	d.pro, d.basic = price(25000), price(10000)
+	d.cusID = p.ok("POST", "/v1/customers", key, map[string]any{"email": "pending@example.cl", "test_clock": d.clockID})["id"].(string)
+	pm := p.ok("POST", "/v1/customers/"+d.cusID+"/payment_methods", key, map[string]any{"gateway": "sim", "token": "tok_visa"})
+	d.sub = p.ok("POST", "/v1/subscriptions", key, map[string]any{"customer": d.cusID, "items": []map[string]any{{"price": d.pro}},
 		"payment_method": pm["id"]})
-	subID := sub["id"].(string)
+	d.subID = d.sub["id"].(string)
+	return d
+}
+
+func exercisePendingUpdate(t *testing.T, p *program) {
+	key := p.key
+	t0 := time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)
+	t1 := time.Date(2024, 7, 1, 12, 0, 0, 0, time.UTC)
+	d := newDowngradable(p, t0)
+	clockID, cusID, subID, sub, pro, basic := d.clockID, d.cusID, d.subID, d.sub, d.pro, d.basic
 	require.Contains(t, sub, "pending_update")
 	require.Nil(t, sub["pending_update"], "nothing is scheduled yet")
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -227,12 +228,55 @@ type EventDataJSON struct {
 	ObjectType string          `json:"object_type"`
 	ObjectID   string          `json:"object_id"`
 	Object     json.RawMessage `json:"object"`
+	// PreviousAttributes is on update events (*.updated) only: the
+	// object's fields the change altered, each with its value before, in
+	// the object's API shape (Stripe's data.previous_attributes).
+	PreviousAttributes json.RawMessage `json:"previous_attributes,omitempty" doc:"On *.updated events: the fields of object that changed, with their values before the change."`
 }
 
 func eventJSON(e billing.Event) EventJSON {
+	obj := apiSnapshot(e.ObjectType, e.Data)
 	return EventJSON{ID: e.ID, Object: "event", Livemode: e.Scope.Mode.Livemode(), Type: e.Type,
-		Data:    EventDataJSON{ObjectType: e.ObjectType, ObjectID: e.ObjectID, Object: apiSnapshot(e.ObjectType, e.Data)},
+		Data: EventDataJSON{ObjectType: e.ObjectType, ObjectID: e.ObjectID, Object: obj,
+			PreviousAttributes: previousAttributes(e.ObjectType, e.Previous, obj)},
 		Created: e.Created.Unix()}
+}
+
+// previousAttributes is the one place an update event's
+// previous_attributes are made, for every object type: the object before
+// the change is rendered like the object after (apiSnapshot) and the two
+// are compared field by field. A field whose rendering differs is listed
+// with its value before (null for one the object did not have). nil when
+// the event keeps no object before (events other than updates, and updates
+// written before cuota kept it) or either side is not a JSON object.
+func previousAttributes(objectType string, previous, after json.RawMessage) json.RawMessage {
+	if len(previous) == 0 {
+		return nil
+	}
+	var was, is map[string]json.RawMessage
+	if json.Unmarshal(apiSnapshot(objectType, previous), &was) != nil || json.Unmarshal(after, &is) != nil || was == nil || is == nil {
+		return nil
+	}
+	same := func(a, b json.RawMessage) bool {
+		var ca, cb bytes.Buffer
+		return json.Compact(&ca, a) == nil && json.Compact(&cb, b) == nil && bytes.Equal(ca.Bytes(), cb.Bytes())
+	}
+	changed := map[string]json.RawMessage{}
+	for k, v := range was {
+		if w, ok := is[k]; !ok || !same(v, w) {
+			changed[k] = v
+		}
+	}
+	for k := range is {
+		if _, ok := was[k]; !ok {
+			changed[k] = json.RawMessage("null")
+		}
+	}
+	b, err := json.Marshal(changed)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // apiSnapshot renders an event's stored snapshot the way the API shows
@@ -250,6 +294,9 @@ func apiSnapshot(objectType string, data json.RawMessage) json.RawMessage {
 		return b
 	}
 	switch objectType {
+	case "customer":
+		var v billing.Customer
+		return convert(&v, func() any { return customerJSON(v) })
 	case "subscription":
 		var v billing.Subscription
 		return convert(&v, func() any { return subscriptionJSON(v) })
