@@ -112,6 +112,23 @@ func (a *App) ChangeSubscription(ctx context.Context, s billing.Scope, id string
 	return a.GetSubscription(ctx, s, id)
 }
 
+// CancelPendingUpdate drops the change a subscription was scheduled to
+// make at the end of its period (a downgrade, by default): the period
+// renews with the items it has now. It runs in one transaction with the
+// optimistic version check of every subscription write, so it and the
+// renewal that would apply the change cannot both win: once the renewal
+// has applied it there is nothing left to cancel (a conflict).
+func (a *App) CancelPendingUpdate(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
+	return a.manage(ctx, s, id, func(_ billing.Merchant, sub *billing.Subscription, _ time.Time) (string, error) {
+		if sub.PendingChange == nil {
+			return "", billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
+				"subscription %s has no pending update: none was scheduled, or it was already applied or canceled", sub.ID)
+		}
+		sub.PendingChange = nil
+		return EventSubscriptionUpdated, nil
+	})
+}
+
 // planChange computes a change at now: the new items, whether it is an
 // upgrade, when it applies, the proration lines (billing.Prorate, the one
 // proration rule) and the features that change.

@@ -7,6 +7,13 @@ import (
 	"github.com/cuota/cuota/internal/billing"
 )
 
+// Customer event types (Stripe's names). There is no customer.deleted:
+// customers cannot be deleted.
+const (
+	EventCustomerCreated = "customer.created"
+	EventCustomerUpdated = "customer.updated"
+)
+
 // CustomerParams are the fields of a customer; on update nil fields are
 // left unchanged and Metadata is merged.
 type CustomerParams struct {
@@ -59,7 +66,10 @@ func (a *App) CreateCustomer(ctx context.Context, s billing.Scope, p CustomerPar
 		if err := tx.CreateCustomer(ctx, c); err != nil {
 			return conflict(fmt.Errorf("create customer: %w", err))
 		}
-		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "customer.create", objectType: "customer", objectID: c.ID, after: c})
+		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "customer.create", objectType: "customer", objectID: c.ID, after: c}); err != nil {
+			return err
+		}
+		return a.emit(ctx, tx, s, EventCustomerCreated, "customer", c.ID, c, now)
 	})
 	return c, err
 }
@@ -94,11 +104,15 @@ func (a *App) UpdateCustomer(ctx context.Context, s billing.Scope, id string, p 
 		setIf(&after.ExternalID, p.ExternalID)
 		setIf(&after.Locale, p.Locale)
 		after.Metadata = mergeMetadata(before.Metadata, p.Metadata)
-		after.Updated = a.Now()
+		now := a.Now()
+		after.Updated = now
 		if err := tx.UpdateCustomer(ctx, after); err != nil {
 			return conflict(fmt.Errorf("update customer %s: %w", id, err))
 		}
-		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "customer.update", objectType: "customer", objectID: id, before: before, after: after})
+		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "customer.update", objectType: "customer", objectID: id, before: before, after: after}); err != nil {
+			return err
+		}
+		return a.emitChange(ctx, tx, s, EventCustomerUpdated, "customer", id, before, after, now)
 	})
 	return after, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -39,9 +40,15 @@ func (a *App) clockNow(ctx context.Context, tx billing.Tx, s billing.Scope, cloc
 }
 
 // emit writes an event in the caller's transaction, with a snapshot of the
-// object after the change.
+// object after the change. An update event needs emitChange.
 func (a *App) emit(ctx context.Context, tx billing.Tx, s billing.Scope, typ, objectType, objectID string, data any, at time.Time) error {
-	e, err := a.newEvent(s, typ, objectType, objectID, data, at)
+	return a.emitChange(ctx, tx, s, typ, objectType, objectID, nil, data, at)
+}
+
+// emitChange is emit with the object before the change, which an update
+// event keeps (newChangeEvent).
+func (a *App) emitChange(ctx context.Context, tx billing.Tx, s billing.Scope, typ, objectType, objectID string, before, data any, at time.Time) error {
+	e, err := a.newChangeEvent(s, typ, objectType, objectID, before, data, at)
 	if err != nil {
 		return err
 	}
@@ -51,14 +58,34 @@ func (a *App) emit(ctx context.Context, tx billing.Tx, s billing.Scope, typ, obj
 	return nil
 }
 
-// newEvent builds an event with a snapshot of data.
+// newEvent builds an event with a snapshot of data. An update event needs
+// newChangeEvent.
 func (a *App) newEvent(s billing.Scope, typ, objectType, objectID string, data any, at time.Time) (billing.Event, error) {
+	return a.newChangeEvent(s, typ, objectType, objectID, nil, data, at)
+}
+
+// newChangeEvent builds an event with a snapshot of data, the object after
+// the change. Every update event (*.updated) is built here and keeps a
+// snapshot of before too, from which the API renders its
+// previous_attributes in one place (httpapi's event rendering); an update
+// event without before is a programming error, refused so that none goes
+// out without what changed.
+func (a *App) newChangeEvent(s billing.Scope, typ, objectType, objectID string, before, data any, at time.Time) (billing.Event, error) {
 	b, err := json.Marshal(data)
 	if err != nil {
 		return billing.Event{}, fmt.Errorf("encode %s event: %w", typ, err)
 	}
-	return billing.Event{ID: billing.NewID(billing.PrefixEvent, a.Now()), Scope: s, Type: typ,
-		ObjectType: objectType, ObjectID: objectID, Data: b, Created: at}, nil
+	e := billing.Event{ID: billing.NewID(billing.PrefixEvent, a.Now()), Scope: s, Type: typ,
+		ObjectType: objectType, ObjectID: objectID, Data: b, Created: at}
+	if strings.HasSuffix(typ, ".updated") {
+		if before == nil {
+			return billing.Event{}, fmt.Errorf("%s event of %s without the object before the change", typ, objectID)
+		}
+		if e.Previous, err = json.Marshal(before); err != nil {
+			return billing.Event{}, fmt.Errorf("encode %s event: %w", typ, err)
+		}
+	}
+	return e, nil
 }
 
 // Event types (Stripe's names, so merchants recognise them).
@@ -130,7 +157,7 @@ func (a *App) saveSubscription(ctx context.Context, tx billing.Tx, before, after
 		return err
 	}
 	if eventType != "" {
-		return a.emit(ctx, tx, after.Scope, eventType, "subscription", after.ID, after, at)
+		return a.emitChange(ctx, tx, after.Scope, eventType, "subscription", after.ID, b, after, at)
 	}
 	return nil
 }

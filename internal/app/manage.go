@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -64,7 +65,26 @@ func (a *App) ReactivateSubscription(ctx context.Context, s billing.Scope, id st
 // manage runs a change to one subscription in a transaction — fn gets the
 // merchant and the time on the subscription's clock — then saves it with
 // its audit entry and event.
+//
+// When another process wrote the subscription between the read and the
+// write (a renewal, a payment), the whole change is tried again on the new
+// row, so that fn decides on what is really there (and refuses what is no
+// longer possible) instead of the caller getting a version conflict.
 func (a *App) manage(ctx context.Context, s billing.Scope, id string, fn func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error)) (billing.Subscription, error) {
+	for attempt := 1; ; attempt++ {
+		sub, err := a.manageOnce(ctx, s, id, fn)
+		if !errors.Is(err, billing.ErrVersionConflict) || attempt == manageAttempts {
+			return sub, err
+		}
+	}
+}
+
+// manageAttempts bounds the retries of manage: a subscription written by
+// others this often in a row is busy enough for the caller to retry.
+const manageAttempts = 3
+
+// manageOnce is one attempt of manage.
+func (a *App) manageOnce(ctx context.Context, s billing.Scope, id string, fn func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error)) (billing.Subscription, error) {
 	var sub billing.Subscription
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var m billing.Merchant

@@ -288,7 +288,7 @@ func (a *App) writeRenewals(ctx context.Context, tx billing.Tx, plans []*renewal
 			r.sub.Updated = a.Now()
 			b.SubscriptionUpdates = append(b.SubscriptionUpdates, r.sub)
 			r.sub.Version++
-			ev, err := a.newEvent(s, EventSubscriptionUpdated, "subscription", r.sub.ID, r.sub, r.at)
+			ev, err := a.newChangeEvent(s, EventSubscriptionUpdated, "subscription", r.sub.ID, r.before, r.sub, r.at)
 			if err != nil {
 				return err
 			}
@@ -436,16 +436,16 @@ func (a *App) settleRenewals(ctx context.Context, plans []*renewal) ([]*renewal,
 			r.sub.Version++
 			for _, e := range []struct {
 				typ, objType, id string
-				data             any
+				before, data     any
 			}{
-				{EventPaymentSucceeded, "payment", r.pay.ID, *r.pay},
-				{EventInvoicePaid, "invoice", r.inv.ID, r.inv},
-				{subEvent, "subscription", r.sub.ID, r.sub},
+				{EventPaymentSucceeded, "payment", r.pay.ID, nil, *r.pay},
+				{EventInvoicePaid, "invoice", r.inv.ID, nil, r.inv},
+				{subEvent, "subscription", r.sub.ID, subBefore, r.sub},
 			} {
 				if e.typ == "" {
 					continue
 				}
-				ev, err := a.newEvent(s, e.typ, e.objType, e.id, e.data, now)
+				ev, err := a.newChangeEvent(s, e.typ, e.objType, e.id, e.before, e.data, now)
 				if err != nil {
 					return err
 				}

@@ -314,7 +314,11 @@ type Event struct {
 	ObjectType string          `json:"object_type"`
 	ObjectID   string          `json:"object_id"`
 	Data       json.RawMessage `json:"data"`
-	Created    time.Time       `json:"created"`
+	// Previous is the object before the change, encoded like Data, on
+	// *.updated events (empty on others): the API renders from it the
+	// event's previous_attributes, so a receiver sees what changed.
+	Previous json.RawMessage `json:"previous,omitempty"`
+	Created  time.Time       `json:"created"`
 }
 
 // MerchantSettings are a merchant's billing policies.

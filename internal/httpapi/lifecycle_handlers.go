@@ -176,6 +176,14 @@ func (s *Server) reactivateSubscription(ctx context.Context, in *IDPath) (*out[S
 	return reply(subscriptionJSON(sub)), nil
 }
 
+func (s *Server) cancelPendingUpdate(ctx context.Context, in *IDPath) (*out[SubscriptionJSON], error) {
+	sub, err := s.app.CancelPendingUpdate(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(subscriptionJSON(sub)), nil
+}
+
 // --- invoices, payments, events
 
 func (s *Server) getInvoice(ctx context.Context, in *IDPath) (*out[InvoiceJSON], error) {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -79,7 +80,26 @@ type SubscriptionJSON struct {
 	Coupon             *string                `json:"coupon"`
 	TestClock          *string                `json:"test_clock"`
 	Metadata           billing.Metadata       `json:"metadata"`
+	PendingUpdate      *PendingUpdateJSON     `json:"pending_update" doc:"A change scheduled for the end of the period (a downgrade, by default), or null. Cancel it with POST /v1/subscriptions/{id}/pending_update/cancel."`
 	Created            int64                  `json:"created"`
+}
+
+// PendingUpdateJSON is the change a subscription will make when its period
+// ends: without it a scheduled downgrade would be invisible until the
+// renewal applied it.
+type PendingUpdateJSON struct {
+	Items             []SubscriptionItemJSON `json:"items" doc:"The items the subscription will have from effective_at."`
+	EffectiveAt       int64                  `json:"effective_at" doc:"When the items apply: the end of the current period."`
+	ProrationBehavior string                 `json:"proration_behavior" enum:"none" doc:"Always none: the change applies at a period boundary, so nothing is prorated; the renewal invoice charges the new items."`
+}
+
+func subscriptionItemsJSON(items []billing.SubscriptionItem) []SubscriptionItemJSON {
+	out := make([]SubscriptionItemJSON, 0, len(items))
+	for _, it := range items {
+		out = append(out, SubscriptionItemJSON{ID: it.ID, Price: it.PriceID, Product: it.ProductID,
+			Quantity: it.Quantity, UnitAmount: it.UnitAmount})
+	}
+	return out
 }
 
 func subscriptionJSON(s billing.Subscription) SubscriptionJSON {
@@ -92,10 +112,10 @@ func subscriptionJSON(s billing.Subscription) SubscriptionJSON {
 		CancelAt: unixPtr(s.CancelAt), CanceledAt: unixPtr(s.CanceledAt), CancellationReason: nonEmpty(string(s.CancellationReason)),
 		EndedAt: unixPtr(s.EndedAt), MaxCycles: positive(s.MaxCycles), EndDate: unixPtr(s.EndDate), Coupon: nonEmpty(s.CouponID),
 		TestClock: nonEmpty(s.TestClockID), Metadata: s.Metadata, Created: s.Created.Unix()}
-	out.Items = make([]SubscriptionItemJSON, 0, len(s.Items))
-	for _, it := range s.Items {
-		out.Items = append(out.Items, SubscriptionItemJSON{ID: it.ID, Price: it.PriceID, Product: it.ProductID,
-			Quantity: it.Quantity, UnitAmount: it.UnitAmount})
+	out.Items = subscriptionItemsJSON(s.Items)
+	if pc := s.PendingChange; pc != nil {
+		out.PendingUpdate = &PendingUpdateJSON{Items: subscriptionItemsJSON(pc.Items), EffectiveAt: pc.EffectiveAt.Unix(),
+			ProrationBehavior: string(billing.ProrationNone)}
 	}
 	return out
 }
@@ -208,12 +228,55 @@ type EventDataJSON struct {
 	ObjectType string          `json:"object_type"`
 	ObjectID   string          `json:"object_id"`
 	Object     json.RawMessage `json:"object"`
+	// PreviousAttributes is on update events (*.updated) only: the
+	// object's fields the change altered, each with its value before, in
+	// the object's API shape (Stripe's data.previous_attributes).
+	PreviousAttributes json.RawMessage `json:"previous_attributes,omitempty" doc:"On *.updated events: the fields of object that changed, with their values before the change."`
 }
 
 func eventJSON(e billing.Event) EventJSON {
+	obj := apiSnapshot(e.ObjectType, e.Data)
 	return EventJSON{ID: e.ID, Object: "event", Livemode: e.Scope.Mode.Livemode(), Type: e.Type,
-		Data:    EventDataJSON{ObjectType: e.ObjectType, ObjectID: e.ObjectID, Object: apiSnapshot(e.ObjectType, e.Data)},
+		Data: EventDataJSON{ObjectType: e.ObjectType, ObjectID: e.ObjectID, Object: obj,
+			PreviousAttributes: previousAttributes(e.ObjectType, e.Previous, obj)},
 		Created: e.Created.Unix()}
+}
+
+// previousAttributes is the one place an update event's
+// previous_attributes are made, for every object type: the object before
+// the change is rendered like the object after (apiSnapshot) and the two
+// are compared field by field. A field whose rendering differs is listed
+// with its value before (null for one the object did not have). nil when
+// the event keeps no object before (events other than updates, and updates
+// written before cuota kept it) or either side is not a JSON object.
+func previousAttributes(objectType string, previous, after json.RawMessage) json.RawMessage {
+	if len(previous) == 0 {
+		return nil
+	}
+	var was, is map[string]json.RawMessage
+	if json.Unmarshal(apiSnapshot(objectType, previous), &was) != nil || json.Unmarshal(after, &is) != nil || was == nil || is == nil {
+		return nil
+	}
+	same := func(a, b json.RawMessage) bool {
+		var ca, cb bytes.Buffer
+		return json.Compact(&ca, a) == nil && json.Compact(&cb, b) == nil && bytes.Equal(ca.Bytes(), cb.Bytes())
+	}
+	changed := map[string]json.RawMessage{}
+	for k, v := range was {
+		if w, ok := is[k]; !ok || !same(v, w) {
+			changed[k] = v
+		}
+	}
+	for k := range is {
+		if _, ok := was[k]; !ok {
+			changed[k] = json.RawMessage("null")
+		}
+	}
+	b, err := json.Marshal(changed)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // apiSnapshot renders an event's stored snapshot the way the API shows
@@ -231,6 +294,9 @@ func apiSnapshot(objectType string, data json.RawMessage) json.RawMessage {
 		return b
 	}
 	switch objectType {
+	case "customer":
+		var v billing.Customer
+		return convert(&v, func() any { return customerJSON(v) })
 	case "subscription":
 		var v billing.Subscription
 		return convert(&v, func() any { return subscriptionJSON(v) })

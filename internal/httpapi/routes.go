@@ -62,6 +62,7 @@ func (s *Server) routes(root, apiMux *http.ServeMux) {
 	register(s, op("get-subscription", http.MethodGet, "/v1/subscriptions/{id}", "Retrieve a subscription"), s.getSubscription)
 	register(s, op("cancel-subscription", http.MethodPost, "/v1/subscriptions/{id}/cancel", "Cancel a subscription now or at period end"), s.cancelSubscription)
 	register(s, op("reactivate-subscription", http.MethodPost, "/v1/subscriptions/{id}/reactivate", "Undo a cancellation scheduled for period end"), s.reactivateSubscription)
+	register(s, op("cancel-subscription-pending-update", http.MethodPost, "/v1/subscriptions/{id}/pending_update/cancel", "Cancel the change scheduled for period end"), s.cancelPendingUpdate)
 
 	register(s, op("preview-subscription-change", http.MethodPost, "/v1/subscriptions/{id}/change/preview", "Preview a plan change: exact proration, amount due, features"), s.previewChange)
 	register(s, op("change-subscription", http.MethodPost, "/v1/subscriptions/{id}/change", "Change a subscription's items"), s.changeSubscription)

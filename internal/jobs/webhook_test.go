@@ -118,7 +118,7 @@ func TestWebhookReceiverFaults(t *testing.T) {
 				}
 				return false
 			}
-			ep := w.endpoint(rc.srv.URL, billing.AllEvents)
+			ep := w.endpoint(rc.srv.URL, app.EventPaymentMethodAttached)
 			rc.setSecret(ep.Secret)
 			cus := w.customer("ana@example.com", "es")
 			ids := []string{w.attachCard(cus.ID), w.attachCard(cus.ID), w.attachCard(cus.ID)}

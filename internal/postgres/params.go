@@ -156,6 +156,7 @@ func createEventParams(e billing.Event) pgdb.CreateEventParams {
 		ObjectType: e.ObjectType,
 		ObjectID:   e.ObjectID,
 		Data:       rawJSON(e.Data),
+		Previous:   string(e.Previous),
 		Created:    ts(e.Created),
 	}
 }

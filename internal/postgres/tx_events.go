@@ -56,6 +56,7 @@ func eventFromRow(r pgdb.Event) billing.Event {
 		ObjectType: r.ObjectType,
 		ObjectID:   r.ObjectID,
 		Data:       json.RawMessage(r.Data),
+		Previous:   optionalRaw(r.Previous),
 		Created:    r.Created.UTC(),
 	}
 }
@@ -210,4 +211,12 @@ func simChargeFromRow(r pgdb.SimCharge) billing.SimCharge {
 		Refunded: r.Refunded,
 		Created:  r.Created.UTC(),
 	}
+}
+
+// optionalRaw reads a JSON column where ” means absent.
+func optionalRaw(s string) json.RawMessage {
+	if s == "" {
+		return nil
+	}
+	return json.RawMessage(s)
 }

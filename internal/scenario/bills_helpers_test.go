@@ -2,7 +2,6 @@ package scenario_test
 
 import (
 	"encoding/json"
-	"slices"
 	"testing"
 	"time"
 
@@ -198,9 +197,9 @@ func (h *harness) ledgerRefunds(chargeKey string) (refunds []billing.SimCharge, 
 // eventsSince returns the types of the scope's events after the first n.
 func (h *harness) eventsSince(n int) []string {
 	h.t.Helper()
-	all := h.eventTypes()
+	all := h.events()
 	require.GreaterOrEqual(h.t, len(all), n)
-	return slices.Clone(all[n:])
+	return lifeEventTypes(all[n:])
 }
 
 // lastInvoiceEvent decodes the invoice of the newest event of type typ

@@ -18,6 +18,7 @@ func TestChanges(t *testing.T) {
 		{"upgrade_clp_santiago", scenarioUpgradeCLPSantiago},
 		{"upgrade_usd_half_cent", scenarioUpgradeUSD},
 		{"downgrade_at_period_end", scenarioDowngradePeriodEnd},
+		{"downgrade_pending_update_canceled", scenarioPendingUpdateCanceled},
 		{"upgrade_create_prorations", scenarioCreateProrations},
 		{"upgrade_proration_none", scenarioProrationNone},
 		{"downgrade_now_credit_carried", scenarioDowngradeNowCredit},
@@ -192,6 +193,56 @@ func scenarioDowngradePeriodEnd(t *testing.T, h *harness) {
 	h.requireBills(sub.ID, first, cycleBill(2, basic.ID, 10000, t1, t2))
 	require.Equal(t, map[string]int64{"seats": 3, "export": 1}, h.entitlements(cus.ID))
 	h.requireEvents([]string{evPMAttached}, seqCreatedPaid, []string{evSubUpdated}, seqRenewalPaid)
+}
+
+// 3b. A scheduled downgrade can be canceled before the period ends: the
+// renewal then keeps the old items. Scheduled again, the next renewal
+// applies it, and once applied there is nothing left to cancel.
+func scenarioPendingUpdateCanceled(t *testing.T, h *harness) {
+	t0, t1, t2, t3 := ts("2024-06-01T12:00:00Z"), ts("2024-07-01T12:00:00Z"), ts("2024-08-01T12:00:00Z"), ts("2024-09-01T12:00:00Z")
+	h.begin("UTC", t0)
+	pro := h.price(25000, "CLP", billing.IntervalMonth, 0)
+	basic := h.price(10000, "CLP", billing.IntervalMonth, 0)
+	cus := h.customer("undo@example.com")
+	sub := h.subscribeTo(cus.ID, pro.ID, h.attach(cus.ID, sim.TokVisa).ID)
+	first := bill{Number: number(1), Status: billing.InvoicePaid, Reason: billing.ReasonSubscriptionCreate, Start: t0, End: t1,
+		Lines: []line{subLine(pro.ID, 25000, t0, t1)}, Subtotal: 25000, Total: 25000, Due: 25000, Paid: 25000, Payments: []pay{paid(t0)}}
+
+	_, err := h.app.CancelPendingUpdate(h.ctx, h.s, sub.ID)
+	requireAppError(t, err, billing.KindConflict, billing.CodeInvalidStateTransition, "")
+
+	h.advanceTo(ts("2024-06-11T08:00:00Z"))
+	changed, err := h.app.ChangeSubscription(h.ctx, h.s, sub.ID, app.ChangeParams{Items: []app.ItemParams{{Price: basic.ID}}})
+	require.NoError(t, err)
+	require.NotNil(t, changed.PendingChange)
+	canceled, err := h.app.CancelPendingUpdate(h.ctx, h.s, sub.ID)
+	require.NoError(t, err)
+	require.Nil(t, canceled.PendingChange)
+	require.Equal(t, []string{pro.ID}, itemPrices(canceled.Items))
+	require.Nil(t, h.sub(sub.ID).PendingChange, "the cancellation is saved")
+	_, err = h.app.CancelPendingUpdate(h.ctx, h.s, sub.ID)
+	requireAppError(t, err, billing.KindConflict, billing.CodeInvalidStateTransition, "")
+
+	h.advanceTo(ts("2024-07-01T12:00:01Z"))
+	got := h.requireSub(sub.ID, subState{Status: billing.SubscriptionActive, Cycle: 2, PeriodStart: t1, PeriodEnd: t2, NextActionAt: &t2})
+	require.Equal(t, []string{pro.ID}, itemPrices(got.Items), "the canceled downgrade did not apply")
+	h.requireBills(sub.ID, first, cycleBill(2, pro.ID, 25000, t1, t2))
+
+	h.advanceTo(ts("2024-07-15T00:00:00Z"))
+	changed, err = h.app.ChangeSubscription(h.ctx, h.s, sub.ID, app.ChangeParams{Items: []app.ItemParams{{Price: basic.ID}}})
+	require.NoError(t, err)
+	require.NotNil(t, changed.PendingChange)
+	require.Equal(t, t2, changed.PendingChange.EffectiveAt.UTC())
+	h.advanceTo(ts("2024-08-01T12:00:01Z"))
+	got = h.requireSub(sub.ID, subState{Status: billing.SubscriptionActive, Cycle: 3, PeriodStart: t2, PeriodEnd: t3, NextActionAt: &t3})
+	require.Equal(t, []string{basic.ID}, itemPrices(got.Items), "the downgrade applied at the renewal")
+	require.Nil(t, got.PendingChange)
+	h.requireBills(sub.ID, first, cycleBill(2, pro.ID, 25000, t1, t2), cycleBill(3, basic.ID, 10000, t2, t3))
+	_, err = h.app.CancelPendingUpdate(h.ctx, h.s, sub.ID)
+	requireAppError(t, err, billing.KindConflict, billing.CodeInvalidStateTransition, "")
+	require.Equal(t, []string{basic.ID}, itemPrices(h.sub(sub.ID).Items), "a refused cancel changes nothing")
+	h.requireEvents([]string{evPMAttached}, seqCreatedPaid, []string{evSubUpdated, evSubUpdated}, seqRenewalPaid,
+		[]string{evSubUpdated}, seqRenewalPaid)
 }
 
 // prorationSetup subscribes a customer to Basic CLP 10000 at Jun 1 12:00

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -138,6 +140,8 @@ func TestLifecycleNotifications(t *testing.T) {
 				return len(delivered) == len(events)
 			}, "deliveries of %d events", len(events))
 			require.Zero(t, bad, "every request verifies")
+			// What each update changed, as delivered: type → previous_attributes.
+			var changes []string
 			for _, ev := range events {
 				bodies := delivered[ev.ID]
 				require.Len(t, bodies, 1, "event %s (%s) delivered once", ev.ID, ev.Type)
@@ -147,13 +151,45 @@ func TestLifecycleNotifications(t *testing.T) {
 					Data      struct {
 						ID   string `json:"id"`
 						Type string `json:"type"`
+						Data struct {
+							Object             map[string]json.RawMessage `json:"object"`
+							PreviousAttributes map[string]json.RawMessage `json:"previous_attributes"`
+						} `json:"data"`
 					} `json:"data"`
 				}
 				require.NoError(t, json.Unmarshal(bodies[0], &payload))
 				require.Equal(t, ev.Type, payload.Type)
 				require.Equal(t, ev.ID, payload.Data.ID)
 				require.Equal(t, ev.Created.UTC().Format(time.RFC3339), payload.Timestamp, "the event's test-clock time")
+				prev := payload.Data.Data.PreviousAttributes
+				if !strings.HasSuffix(ev.Type, ".updated") {
+					require.Nil(t, prev, "%s has no previous_attributes", ev.Type)
+					continue
+				}
+				require.NotNil(t, prev, "%s has previous_attributes", ev.Type)
+				keys := slices.Sorted(maps.Keys(prev))
+				for _, k := range keys {
+					require.Contains(t, payload.Data.Data.Object, k, "%s: previous_attributes has the object's fields", ev.Type)
+					require.NotEqual(t, string(payload.Data.Data.Object[k]), string(prev[k]), "%s: %s changed", ev.Type, k)
+				}
+				change := ev.Type + " " + strings.Join(keys, ",")
+				for _, k := range []string{"status", "name"} {
+					if was, ok := prev[k]; ok {
+						change += " was " + string(was)
+					}
+				}
+				changes = append(changes, change)
 			}
+			require.Equal(t, app.EventCustomerCreated, events[0].Type, "the customer's creation is an event")
+			require.Equal(t, []string{
+				app.EventCustomerUpdated + ` name was ""`,
+				app.EventSubscriptionUpdated + " current_period_end,current_period_start", // the trial ends: first period
+				app.EventSubscriptionUpdated + ` status was "trialing"`,                   // and it is paid
+				app.EventSubscriptionUpdated + " current_period_end,current_period_start", // renewal, paid
+				app.EventSubscriptionUpdated + " payment_method",                          // the new card
+				app.EventSubscriptionUpdated + " current_period_end,current_period_start", // renewal, declined
+				app.EventSubscriptionUpdated + ` status was "active"`,                     // past_due
+			}, changes, "each update event says what changed")
 			waitFor(t, func() bool { // the attempts are recorded just after the answer
 				deliveries, err := h.app.ListWebhookDeliveries(h.ctx, h.s, ep.ID, billing.DeliveryFilter{}, billing.Page{Limit: 100})
 				require.NoError(t, err)

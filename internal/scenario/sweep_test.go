@@ -2,6 +2,7 @@ package scenario_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -112,6 +113,16 @@ func TestSweep(t *testing.T) {
 					types = append(types, events.Data[i].Type)
 				}
 				require.Equal(t, []string{app.EventInvoiceCreated, app.EventInvoiceFinalized, app.EventInvoicePaid}, types)
+				// The batch's update event keeps the subscription before the
+				// renewal, for its previous_attributes.
+				updates, err := a.ListEvents(ctx, s, billing.EventFilter{ObjectID: sub.ID, Type: app.EventSubscriptionUpdated}, billing.Page{Limit: 1})
+				require.NoError(t, err)
+				require.Len(t, updates.Data, 1)
+				var before, after billing.Subscription
+				require.NoError(t, json.Unmarshal(updates.Data[0].Previous, &before), "the renewal's event keeps the object before")
+				require.NoError(t, json.Unmarshal(updates.Data[0].Data, &after))
+				require.Equal(t, end, before.CurrentPeriodEnd.UTC())
+				require.Equal(t, end, after.CurrentPeriodStart.UTC())
 			}
 
 			got, err := a.GetSubscription(ctx, s, declines.ID)

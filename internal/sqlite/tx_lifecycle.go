@@ -804,6 +804,7 @@ func (t *tx) CreateEvent(ctx context.Context, e billing.Event) error {
 		ObjectType: e.ObjectType,
 		ObjectID:   e.ObjectID,
 		Data:       encodeRaw(e.Data),
+		Previous:   string(e.Previous),
 		Created:    micros(e.Created),
 	})
 	if err != nil {
@@ -847,8 +848,17 @@ func eventFromRow(row litedb.Event) (billing.Event, error) {
 		ObjectType: row.ObjectType,
 		ObjectID:   row.ObjectID,
 		Data:       json.RawMessage(row.Data),
+		Previous:   optionalRaw(row.Previous),
 		Created:    fromMicros(row.Created),
 	}, nil
+}
+
+// optionalRaw reads a JSON column where ” means absent.
+func optionalRaw(s string) json.RawMessage {
+	if s == "" {
+		return nil
+	}
+	return json.RawMessage(s)
 }
 
 // The simulated gateway's ledger.

@@ -2182,16 +2182,24 @@ func exerciseEvent(t *testing.T, setup setupFunc) {
 		array := newEvent(t, tx, b.scope, b.clock.next(), func(e *billing.Event) {
 			e.Data = json.RawMessage("[ 1,\n\t2 ]")
 		})
+		updated := newEvent(t, tx, b.scope, b.clock.next(), func(e *billing.Event) {
+			e.Type = "customer.subscription.updated"
+			e.Previous = json.RawMessage(`{ "status" : "trialing" }`)
+		})
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		for _, want := range []billing.Event{e, compact, array} {
+		for _, want := range []billing.Event{e, compact, array, updated} {
 			got, err := tx.GetEvent(ctx, b.scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got)
 			require.Equal(t, string(want.Data), string(got.Data), "data is kept byte for byte")
+			require.Equal(t, string(want.Previous), string(got.Previous), "the previous object is kept byte for byte")
 		}
-		_, err := tx.GetEvent(ctx, b.scope, buildEvent(b.scope, b.clock.next()).ID)
+		listed, _, err := tx.ListEvents(ctx, b.scope, billing.EventFilter{ObjectID: updated.ObjectID, Type: updated.Type}, billing.Page{Limit: 10})
+		require.NoError(t, err)
+		require.Equal(t, []billing.Event{updated}, listed, "listed whole")
+		_, err = tx.GetEvent(ctx, b.scope, buildEvent(b.scope, b.clock.next()).ID)
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		for _, s := range []billing.Scope{b.live, b.other} {
 			_, err := tx.GetEvent(ctx, s, e.ID)

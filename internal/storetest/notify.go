@@ -317,9 +317,13 @@ func exerciseNotify(t *testing.T, setup setupFunc) {
 
 		tx := begin(t, b.store)
 		var want []billing.Event
-		for range 3 {
+		for range 2 {
 			want = append(want, newEvent(t, tx, b.scope, b.clock.next()))
 		}
+		// An update event's previous object comes out with it.
+		want = append(want, newEvent(t, tx, b.scope, b.clock.next(), func(e *billing.Event) {
+			e.Type, e.Previous = "customer.subscription.updated", json.RawMessage(`{"status": "trialing"}`)
+		}))
 		newEvent(t, tx, b.live, b.clock.next())
 		newEvent(t, tx, b.other, b.clock.next())
 		tx.commit(t)

@@ -26,9 +26,9 @@ VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(invoice_id
     sqlc.arg(return_url), sqlc.arg(created), sqlc.arg(updated));
 
 -- name: CopyEvents :copyfrom
-INSERT INTO events (id, merchant_id, mode, type, object_type, object_id, data, created)
+INSERT INTO events (id, merchant_id, mode, type, object_type, object_id, data, previous, created)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(type), sqlc.arg(object_type),
-        sqlc.arg(object_id), sqlc.arg(data), sqlc.arg(created));
+        sqlc.arg(object_id), sqlc.arg(data), sqlc.arg(previous), sqlc.arg(created));
 
 -- name: CopyAuditEntries :copyfrom
 INSERT INTO audit_entries (id, merchant_id, seq, mode, actor, action, object_type, object_id, before, after,

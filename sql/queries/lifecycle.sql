@@ -200,9 +200,9 @@ ORDER BY id DESC
 LIMIT sqlc.arg(row_limit);
 
 -- name: CreateEvent :exec
-INSERT INTO events (id, merchant_id, mode, type, object_type, object_id, data, created)
+INSERT INTO events (id, merchant_id, mode, type, object_type, object_id, data, previous, created)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(type), sqlc.arg(object_type),
-        sqlc.arg(object_id), sqlc.arg(data), sqlc.arg(created));
+        sqlc.arg(object_id), sqlc.arg(data), sqlc.arg(previous), sqlc.arg(created));
 
 -- name: GetEvent :one
 SELECT * FROM events WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);

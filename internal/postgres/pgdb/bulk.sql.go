@@ -290,6 +290,7 @@ type CopyEventsParams struct {
 	ObjectType string
 	ObjectID   string
 	Data       string
+	Previous   string
 	Created    time.Time
 }
 

@@ -82,6 +82,7 @@ func (r iteratorForCopyEvents) Values() ([]interface{}, error) {
 		r.rows[0].ObjectType,
 		r.rows[0].ObjectID,
 		r.rows[0].Data,
+		r.rows[0].Previous,
 		r.rows[0].Created,
 	}, nil
 }
@@ -91,7 +92,7 @@ func (r iteratorForCopyEvents) Err() error {
 }
 
 func (q *Queries) CopyEvents(ctx context.Context, arg []CopyEventsParams) (int64, error) {
-	return q.db.CopyFrom(ctx, []string{"events"}, []string{"id", "merchant_id", "mode", "type", "object_type", "object_id", "data", "created"}, &iteratorForCopyEvents{rows: arg})
+	return q.db.CopyFrom(ctx, []string{"events"}, []string{"id", "merchant_id", "mode", "type", "object_type", "object_id", "data", "previous", "created"}, &iteratorForCopyEvents{rows: arg})
 }
 
 // iteratorForCopyInvoices implements pgx.CopyFromSource.

@@ -139,6 +139,7 @@ type Event struct {
 	Data       string
 	Created    time.Time
 	Txid       int64
+	Previous   string
 }
 
 type GatewayCustomer struct {

@@ -141,7 +141,7 @@ func (q *Queries) DeleteWebhookEndpoint(ctx context.Context, arg DeleteWebhookEn
 
 const eventsToDispatch = `-- name: EventsToDispatch :many
 
-SELECT id, merchant_id, mode, type, object_type, object_id, data, created, txid FROM events
+SELECT id, merchant_id, mode, type, object_type, object_id, data, created, txid, previous FROM events
 WHERE merchant_id = $1 AND mode = $2
   AND txid >= $3 AND (txid > $3 OR id > $4)
   AND txid < CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS text) AS bigint)
@@ -186,6 +186,7 @@ func (q *Queries) EventsToDispatch(ctx context.Context, arg EventsToDispatchPara
 			&i.Data,
 			&i.Created,
 			&i.Txid,
+			&i.Previous,
 		); err != nil {
 			return nil, err
 		}

@@ -51,9 +51,9 @@ func (q *Queries) CountSimCharges(ctx context.Context, arg CountSimChargesParams
 }
 
 const createEvent = `-- name: CreateEvent :exec
-INSERT INTO events (id, merchant_id, mode, type, object_type, object_id, data, created)
+INSERT INTO events (id, merchant_id, mode, type, object_type, object_id, data, previous, created)
 VALUES (?1, ?2, ?3, ?4, ?5,
-        ?6, ?7, ?8)
+        ?6, ?7, ?8, ?9)
 `
 
 type CreateEventParams struct {
@@ -64,6 +64,7 @@ type CreateEventParams struct {
 	ObjectType string
 	ObjectID   string
 	Data       string
+	Previous   string
 	Created    int64
 }
 
@@ -76,6 +77,7 @@ func (q *Queries) CreateEvent(ctx context.Context, arg CreateEventParams) error 
 		arg.ObjectType,
 		arg.ObjectID,
 		arg.Data,
+		arg.Previous,
 		arg.Created,
 	)
 	return err
@@ -567,7 +569,7 @@ func (q *Queries) ExtendSubscriptionClaims(ctx context.Context, arg ExtendSubscr
 }
 
 const getEvent = `-- name: GetEvent :one
-SELECT id, merchant_id, mode, type, object_type, object_id, data, created FROM events WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
+SELECT id, merchant_id, mode, type, object_type, object_id, data, created, previous FROM events WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
 `
 
 type GetEventParams struct {
@@ -588,6 +590,7 @@ func (q *Queries) GetEvent(ctx context.Context, arg GetEventParams) (Event, erro
 		&i.ObjectID,
 		&i.Data,
 		&i.Created,
+		&i.Previous,
 	)
 	return i, err
 }
@@ -938,7 +941,7 @@ func (q *Queries) InsertSimCharge(ctx context.Context, arg InsertSimChargeParams
 }
 
 const listEvents = `-- name: ListEvents :many
-SELECT id, merchant_id, mode, type, object_type, object_id, data, created FROM events
+SELECT id, merchant_id, mode, type, object_type, object_id, data, created, previous FROM events
 WHERE merchant_id = ?1 AND mode = ?2
   AND (CAST(?3 AS text) = '' OR type = ?3)
   AND (CAST(?4 AS text) = '' OR object_id = ?4)
@@ -981,6 +984,7 @@ func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event
 			&i.ObjectID,
 			&i.Data,
 			&i.Created,
+			&i.Previous,
 		); err != nil {
 			return nil, err
 		}

@@ -138,6 +138,7 @@ type Event struct {
 	ObjectID   string
 	Data       string
 	Created    int64
+	Previous   string
 }
 
 type GatewayCustomer struct {

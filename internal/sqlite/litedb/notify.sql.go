@@ -142,7 +142,7 @@ func (q *Queries) DeleteWebhookEndpoint(ctx context.Context, arg DeleteWebhookEn
 
 const eventsToDispatch = `-- name: EventsToDispatch :many
 
-SELECT id, merchant_id, mode, type, object_type, object_id, data, created FROM events
+SELECT id, merchant_id, mode, type, object_type, object_id, data, created, previous FROM events
 WHERE merchant_id = ?1 AND mode = ?2 AND id > ?3
 ORDER BY id
 LIMIT ?4
@@ -181,6 +181,7 @@ func (q *Queries) EventsToDispatch(ctx context.Context, arg EventsToDispatchPara
 			&i.ObjectID,
 			&i.Data,
 			&i.Created,
+			&i.Previous,
 		); err != nil {
 			return nil, err
 		}
