@@ -12,10 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/httpapi"
 	"github.com/cuota/cuota/internal/jobs"
-	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/web"
 	"github.com/cuota/cuota/internal/webhookin"
 )
@@ -34,7 +32,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if done, err := parseFlags(fs, args); done {
 		return err
 	}
-	e, err := openEnv(ctx, getenv, stderr)
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	release, err := lockSQLite(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer release()
+	e, err := openEnvWith(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -50,10 +57,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		publicURL = base
 	}
 	e.app.SetPublicURL(publicURL)
-	if err := setMailer(e.app, getenv); err != nil {
-		_ = ln.Close()
-		return err
-	}
 
 	merchant, secret, err := e.app.Bootstrap(ctx)
 	if err != nil {
@@ -118,30 +121,5 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("shutdown: %w", shutdownErr)
 	}
 	e.logger.Info("stopped")
-	return nil
-}
-
-// setMailer sends emails over CUOTA_SMTP_URL from CUOTA_MAIL_FROM; without
-// a URL every email is recorded in the email log as skipped, not sent.
-func setMailer(a *app.App, getenv func(string) string) error {
-	u := getenv("CUOTA_SMTP_URL")
-	if u == "" {
-		return nil
-	}
-	cfg, err := mail.ParseSMTPURL(u) // its errors never show the password
-	if err != nil {
-		return fmt.Errorf("CUOTA_SMTP_URL: %w", err)
-	}
-	sender, err := mail.NewSMTPSender(cfg)
-	if err != nil {
-		return fmt.Errorf("CUOTA_SMTP_URL: %w", err)
-	}
-	from := getenv("CUOTA_MAIL_FROM")
-	if from == "" {
-		return fmt.Errorf("CUOTA_MAIL_FROM is required with CUOTA_SMTP_URL (e.g. cobros@example.cl)")
-	}
-	if err := a.SetMailer(app.Mailer{Sender: sender, From: from}); err != nil {
-		return fmt.Errorf("CUOTA_MAIL_FROM: %w", err)
-	}
 	return nil
 }
