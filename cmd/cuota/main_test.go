@@ -342,7 +342,7 @@ func TestCLIHelpAndErrors(t *testing.T) {
 	getenv := func(string) string { return "" }
 	for _, args := range [][]string{
 		{"serve", "--help"}, {"migrate", "--help"}, {"merchant", "create", "--help"},
-		{"apikey", "create", "--help"}, {"apikey", "revoke", "--help"}, {"audit", "verify", "--help"},
+		{"apikey", "create", "--help"}, {"apikey", "list", "--help"}, {"apikey", "revoke", "--help"}, {"audit", "verify", "--help"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), append([]string{"cuota"}, args...), getenv, &stdout, &stderr)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -132,4 +133,63 @@ func (b *notifyingBuffer) Write(p []byte) (int, error) {
 	default:
 	}
 	return n, err
+}
+
+// TestAPIKeyCreateAndList: `apikey create` prints the new key's id, and
+// `apikey list` shows it with its mode, redacted key and last use, which a
+// request with the key records.
+func TestAPIKeyCreateAndList(t *testing.T) {
+	t.Parallel()
+	t.Run("SQLite", func(t *testing.T) {
+		t.Parallel()
+		apiKeyCreateAndList(t, "sqlite:"+filepath.Join(t.TempDir(), "cuota.db"))
+	})
+	t.Run("Postgres", func(t *testing.T) {
+		t.Parallel()
+		apiKeyCreateAndList(t, pgtest.URL(t))
+	})
+}
+
+func apiKeyCreateAndList(t *testing.T, dbURL string) {
+	p := startProgram(t, dbURL)
+	out, err := p.cli("merchant", "create", "--name", "Llaves")
+	require.NoError(t, err, out)
+	merchant := strings.TrimSpace(out)
+
+	out, err = p.cli("apikey", "create", "--merchant", merchant, "--mode", "live")
+	require.NoError(t, err, out)
+	keyID := regexp.MustCompile(`key_[a-z0-9]+`).FindString(out)
+	require.NotEmpty(t, keyID, "create prints the key's id: %s", out)
+	secret := regexp.MustCompile(`sk_live_[A-Za-z0-9]+`).FindString(out)
+	require.NotEmpty(t, secret, out)
+
+	row := func() []string {
+		t.Helper()
+		out, err := p.cli("apikey", "list", "--merchant", merchant)
+		require.NoError(t, err, out)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		require.Len(t, lines, 2, "a header and the merchant's one key: %s", out)
+		require.Equal(t, []string{"ID", "MODE", "KEY", "CREATED", "LAST", "USED", "REVOKED"}, strings.Fields(lines[0]))
+		return strings.Fields(lines[1])
+	}
+	fields := row()
+	require.Equal(t, keyID, fields[0])
+	require.Equal(t, "live", fields[1])
+	require.Equal(t, "sk_live_…"+secret[len(secret)-4:], fields[2])
+	require.Equal(t, []string{"never", "-"}, fields[len(fields)-2:])
+
+	p.ok("GET", "/v1/products", secret, nil)
+	fields = row()
+	require.Len(t, fields, 8, "created and last used are a date and a time each: %v", fields)
+	require.Regexp(t, `^\d{4}-\d{2}-\d{2}$`, fields[5])
+	require.Regexp(t, `^\d{2}:\d{2}Z$`, fields[6])
+	require.Equal(t, "-", fields[7])
+
+	out, err = p.cli("apikey", "revoke", keyID)
+	require.NoError(t, err, out)
+	require.NotEqual(t, "-", row()[7], "revoked shows when")
+
+	out, err = p.cli("apikey", "list", "--merchant", "mch_nope")
+	require.Error(t, err)
+	require.Contains(t, out, `no such merchant: "mch_nope"`)
 }
