@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,7 +13,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/gateway/stripegw/stripefake"
 	"github.com/cuota/cuota/internal/postgres/pgtest"
+	"github.com/cuota/cuota/internal/secretbox"
 )
 
 // TestSecondServeOnSQLiteRefused: SQLite mode is single-process, so a
@@ -192,4 +197,92 @@ func apiKeyCreateAndList(t *testing.T, dbURL string) {
 	out, err = p.cli("apikey", "list", "--merchant", "mch_nope")
 	require.Error(t, err)
 	require.Contains(t, out, `no such merchant: "mch_nope"`)
+}
+
+// TestSealedGatewayConfigWithoutTheKey: a gateway configuration saved with
+// one CUOTA_SECRET_KEY, after a restart without it or with another key, is
+// a 503 with a stable code naming the variable on every path that opens it
+// (listing, a card setup, Stripe's webhooks), never a 500, and serve warns
+// at start. With the right key back, everything works again.
+func TestSealedGatewayConfigWithoutTheKey(t *testing.T) {
+	t.Parallel()
+	t.Run("SQLite", func(t *testing.T) {
+		t.Parallel()
+		sealedConfigWithoutKey(t, "sqlite:"+filepath.Join(t.TempDir(), "cuota.db"))
+	})
+	t.Run("Postgres", func(t *testing.T) {
+		t.Parallel()
+		sealedConfigWithoutKey(t, pgtest.URL(t))
+	})
+}
+
+func sealedConfigWithoutKey(t *testing.T, dbURL string) {
+	keyA := secretbox.NewKey()
+	fake := stripefake.New(e2eStripeKey)
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	t.Cleanup(fake.Close)
+	fake.SetBaseURL(srv.URL)
+
+	p := startProgram(t, dbURL, "CUOTA_SECRET_KEY", keyA)
+	key := p.key
+	cfg := p.ok("PUT", "/v1/merchant/gateways/stripe", key, map[string]any{"api_key": e2eStripeKey,
+		"webhook_secret": e2eStripeSecret, "base_url": srv.URL})
+	require.Equal(t, true, cfg["encrypted"])
+	merchantID := p.ok("GET", "/v1/merchant", key, nil)["id"].(string)
+	cusID := p.ok("POST", "/v1/customers", key, map[string]any{"email": "ana@example.com"})["id"].(string)
+	prod := p.ok("POST", "/v1/products", key, map[string]any{"name": "Plan"})
+	price := p.ok("POST", "/v1/prices", key, map[string]any{"product": prod["id"], "unit_amount": 1999, "currency": "USD",
+		"recurring": map[string]any{"interval": "month"}})["id"].(string)
+	setup := p.ok("POST", "/v1/customers/"+cusID+"/payment_method_setups", key, map[string]any{"gateway": "stripe",
+		"return_url": "https://shop.example.com/card"})
+	stripeCheckout(t, setup["url"].(string), stripefake.CardVisa)
+	pm := p.ok("GET", "/v1/customers/"+cusID+"/payment_methods", key, nil)["data"].([]any)[0].(map[string]any)["id"].(string)
+	require.NoError(t, p.shutdown())
+	require.NotContains(t, p.stderrW.String(), "level=WARN msg=\"gateway configurations")
+
+	for _, tc := range []struct {
+		name, env, code string
+		warn            string
+	}{
+		{"without a key", "", billing.CodeSecretKeyMissing, `level=WARN msg="gateway configurations are encrypted with CUOTA_SECRET_KEY, which is not set`},
+		{"with another key", secretbox.NewKey(), billing.CodeSecretKeyMismatch, `level=WARN msg="gateway configurations do not open with this CUOTA_SECRET_KEY`},
+	} {
+		p := startProgram(t, dbURL, "CUOTA_SECRET_KEY", tc.env)
+		require.Contains(t, p.stderrW.String(), tc.warn, tc.name)
+		require.Contains(t, p.stderrW.String(), "example=\"stripe of "+merchantID+" (test mode)\"", tc.name)
+		for _, r := range []response{
+			p.do("GET", "/v1/merchant/gateways", key, nil),
+			p.do("POST", "/v1/customers/"+cusID+"/payment_method_setups", key, map[string]any{"gateway": "stripe",
+				"return_url": "https://shop.example.com/card"}),
+		} {
+			require.Equal(t, http.StatusServiceUnavailable, r.status, "%s: %s", tc.name, r.raw)
+			require.Equal(t, tc.code, r.body["code"], tc.name)
+			require.Contains(t, r.body["detail"], "CUOTA_SECRET_KEY", tc.name)
+		}
+		// A charge through the gateway fails as a technical failure that
+		// says why, and moves no money.
+		sub := p.do("POST", "/v1/subscriptions", key, map[string]any{"customer": cusID, "items": []map[string]any{{"price": price}},
+			"payment_method": pm})
+		require.Less(t, sub.status, 500, "%s: %s", tc.name, sub.raw)
+		invs := p.ok("GET", "/v1/invoices?subscription="+sub.body["id"].(string), key, nil)["data"].([]any)
+		require.Len(t, invs, 1, tc.name)
+		pays := p.ok("GET", "/v1/payments?invoice="+invs[0].(map[string]any)["id"].(string), key, nil)["data"].([]any)
+		require.Len(t, pays, 1, tc.name)
+		require.Equal(t, "failed", pays[0].(map[string]any)["status"], tc.name)
+		require.Equal(t, tc.code, pays[0].(map[string]any)["failure_code"], tc.name)
+		require.Empty(t, fake.Ledger(), tc.name)
+		// Stripe's webhook: "try again later", so Stripe delivers it again.
+		status, body, err := stripefake.Send(context.Background(), p.base+"/webhooks/stripe/"+merchantID+"/test",
+			e2eStripeSecret, fake.Event("customer.created", map[string]any{"id": "cus_x", "object": "customer"}))
+		require.NoError(t, err)
+		require.Equal(t, http.StatusServiceUnavailable, status, "%s: %s", tc.name, body)
+		require.NoError(t, p.shutdown())
+		require.NotContains(t, p.stderrW.String(), "internal error", tc.name)
+	}
+
+	p = startProgram(t, dbURL, "CUOTA_SECRET_KEY", keyA)
+	require.NotContains(t, p.stderrW.String(), "level=WARN msg=\"gateway configurations")
+	list := p.ok("GET", "/v1/merchant/gateways", key, nil)
+	require.Len(t, list["data"], 1)
 }

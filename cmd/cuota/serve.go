@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/httpapi"
 	"github.com/cuota/cuota/internal/jobs"
 	"github.com/cuota/cuota/internal/web"
@@ -46,6 +47,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer e.store.Close()
+	if err := warnSealedSecrets(ctx, e); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -121,5 +125,27 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("shutdown: %w", shutdownErr)
 	}
 	e.logger.Info("stopped")
+	return nil
+}
+
+// warnSealedSecrets logs a warning at start when gateway configurations
+// were sealed with a CUOTA_SECRET_KEY this process does not have (none set,
+// or another one): their gateways answer 503 until it is restarted with the
+// right key, and the operator should hear of it before a customer does.
+func warnSealedSecrets(ctx context.Context, e *env) error {
+	code, n, example, err := e.app.SealedSecretsProblem(ctx)
+	if err != nil {
+		return fmt.Errorf("check sealed gateway configurations: %w", err)
+	}
+	switch code {
+	case billing.CodeSecretKeyMissing:
+		e.logger.WarnContext(ctx, "gateway configurations are encrypted with CUOTA_SECRET_KEY, which is not set: "+
+			"their gateways cannot be used (requests get 503 "+code+") until cuota is restarted with the key they were saved with",
+			"count", n, "example", example)
+	case billing.CodeSecretKeyMismatch:
+		e.logger.WarnContext(ctx, "gateway configurations do not open with this CUOTA_SECRET_KEY: "+
+			"their gateways cannot be used (requests get 503 "+code+") until cuota is restarted with the key they were saved with",
+			"count", n, "example", example)
+	}
 	return nil
 }
