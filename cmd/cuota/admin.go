@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"text/tabwriter"
+	"time"
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
@@ -86,8 +88,8 @@ func merchantCmd(ctx context.Context, args []string, getenv func(string) string,
 }
 
 func apikeyCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	const synopsis = "cuota apikey create --merchant ID --mode test|live | cuota apikey revoke KEY_ID"
-	if len(args) == 0 || (args[0] != "create" && args[0] != "revoke") {
+	const synopsis = "cuota apikey create --merchant ID --mode test|live | cuota apikey list --merchant ID | cuota apikey revoke KEY_ID"
+	if len(args) == 0 || (args[0] != "create" && args[0] != "list" && args[0] != "revoke") {
 		fmt.Fprintln(stderr, "Usage:", synopsis)
 		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
 			return nil
@@ -115,6 +117,9 @@ func apikeyCmd(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintf(stdout, "revoked %s (%s)\n", k.ID, k.Redacted)
 		return nil
 	}
+	if args[0] == "list" {
+		return apikeyList(ctx, args[1:], getenv, stdout, stderr)
+	}
 	fs := newFlagSet("apikey create", "cuota apikey create --merchant ID --mode test|live", stderr)
 	merchant := fs.String("merchant", "", "merchant id (required)")
 	mode := fs.String("mode", "test", "test or live")
@@ -134,9 +139,46 @@ func apikeyCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return userError(stderr, err)
 	}
-	fmt.Fprintf(stderr, "created %s; the key is shown only this once:\n", k.ID)
-	fmt.Fprintln(stdout, secret)
+	fmt.Fprintf(stdout, "Created API key %s (%s mode) for merchant %s. The key is shown only this once:\n\n  %s\n\nRevoke it with: cuota apikey revoke %s\n",
+		k.ID, k.Mode, k.MerchantID, secret, k.ID)
 	return nil
+}
+
+// apikeyList prints a merchant's keys as a table: the id that
+// `apikey revoke` takes, the mode, the redacted key, when it was created,
+// last used (to the minute: authentication records it at most once a
+// minute) and revoked.
+func apikeyList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("apikey list", "cuota apikey list --merchant ID", stderr)
+	merchant := fs.String("merchant", "", "merchant id (required)")
+	if done, err := parseFlags(fs, args); done {
+		return err
+	}
+	if *merchant == "" {
+		fmt.Fprintln(stderr, "cuota: --merchant is required")
+		return exitError(2)
+	}
+	e, err := openEnv(ctx, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer e.store.Close()
+	keys, err := e.app.ListAPIKeys(ctx, *merchant)
+	if err != nil {
+		return userError(stderr, err)
+	}
+	when := func(t *time.Time, none string) string {
+		if t == nil {
+			return none
+		}
+		return t.UTC().Format("2006-01-02 15:04Z")
+	}
+	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tMODE\tKEY\tCREATED\tLAST USED\tREVOKED")
+	for _, k := range keys {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Mode, k.Redacted, when(&k.Created, ""), when(k.LastUsed, "never"), when(k.Revoked, "-"))
+	}
+	return w.Flush()
 }
 
 func auditCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

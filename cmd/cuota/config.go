@@ -18,6 +18,7 @@ import (
 	"github.com/cuota/cuota/internal/gateway/flowgw"
 	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/gateway/stripegw"
+	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/postgres"
 	"github.com/cuota/cuota/internal/secretbox"
 	"github.com/cuota/cuota/internal/sqlite"
@@ -37,6 +38,12 @@ type config struct {
 	// (CUOTA_PUBLIC_URL), without a trailing slash; "" means
 	// "http://" + the listen address (serve fills it in).
 	PublicURL string
+	// Box seals secrets at rest with CUOTA_SECRET_KEY; it has no key when
+	// the variable is unset.
+	Box *secretbox.Box
+	// Mailer sends emails over CUOTA_SMTP_URL from CUOTA_MAIL_FROM; its
+	// Sender is nil without a URL.
+	Mailer app.Mailer
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -77,7 +84,41 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.PublicURL = strings.TrimRight(v, "/")
 	}
+	box, err := secretbox.New(getenv("CUOTA_SECRET_KEY"))
+	if err != nil {
+		return c, fmt.Errorf("CUOTA_SECRET_KEY: %w", err)
+	}
+	c.Box = box
+	if c.Mailer, err = loadMailer(getenv); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// loadMailer reads CUOTA_SMTP_URL and CUOTA_MAIL_FROM; without a URL every
+// email is recorded in the email log as skipped, not sent.
+func loadMailer(getenv func(string) string) (app.Mailer, error) {
+	u := getenv("CUOTA_SMTP_URL")
+	if u == "" {
+		return app.Mailer{}, nil
+	}
+	cfg, err := mail.ParseSMTPURL(u) // its errors never show the password
+	if err != nil {
+		return app.Mailer{}, fmt.Errorf("CUOTA_SMTP_URL: %w", err)
+	}
+	sender, err := mail.NewSMTPSender(cfg)
+	if err != nil {
+		return app.Mailer{}, fmt.Errorf("CUOTA_SMTP_URL: %w", err)
+	}
+	from := getenv("CUOTA_MAIL_FROM")
+	if from == "" {
+		return app.Mailer{}, fmt.Errorf("CUOTA_MAIL_FROM is required with CUOTA_SMTP_URL (e.g. cobros@example.cl)")
+	}
+	m := app.Mailer{Sender: sender, From: from}
+	if err := m.Validate(); err != nil {
+		return app.Mailer{}, fmt.Errorf("CUOTA_MAIL_FROM: %w", err)
+	}
+	return m, nil
 }
 
 func (c config) logger(w io.Writer) *slog.Logger {
@@ -106,9 +147,9 @@ func openStore(ctx context.Context, url string, logger *slog.Logger) (store, err
 		}
 		return s, nil
 	case strings.HasPrefix(url, "sqlite:"):
-		path := strings.TrimPrefix(url, "sqlite:")
-		if path == "" {
-			return nil, fmt.Errorf("CUOTA_DATABASE_URL %q names no file (use sqlite:./cuota.db)", url)
+		path, err := sqlitePath(url)
+		if err != nil {
+			return nil, err
 		}
 		s, err := sqlite.Open(ctx, path, logger)
 		if err != nil {
@@ -118,6 +159,15 @@ func openStore(ctx context.Context, url string, logger *slog.Logger) (store, err
 	default:
 		return nil, fmt.Errorf("CUOTA_DATABASE_URL must start with postgres:// or sqlite:, got %q", redactURL(url))
 	}
+}
+
+// sqlitePath is the file a sqlite: database URL names.
+func sqlitePath(url string) (string, error) {
+	path := strings.TrimPrefix(url, "sqlite:")
+	if path == "" {
+		return "", fmt.Errorf("CUOTA_DATABASE_URL %q names no file (use sqlite:./cuota.db)", url)
+	}
+	return path, nil
 }
 
 // redactURL hides a password in a database URL before it is printed.
@@ -148,6 +198,12 @@ func openEnv(ctx context.Context, getenv func(string) string, stderr io.Writer) 
 	if err != nil {
 		return nil, err
 	}
+	return openEnvWith(ctx, cfg, stderr)
+}
+
+// openEnvWith opens and migrates the store of a config loadConfig has
+// already checked whole: nothing touches the database before that.
+func openEnvWith(ctx context.Context, cfg config, stderr io.Writer) (*env, error) {
 	logger := cfg.logger(stderr)
 	s, err := openStore(ctx, cfg.DatabaseURL, logger)
 	if err != nil {
@@ -157,13 +213,12 @@ func openEnv(ctx context.Context, getenv func(string) string, stderr io.Writer) 
 		_ = s.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
-	box, err := secretbox.New(getenv("CUOTA_SECRET_KEY"))
-	if err != nil {
-		_ = s.Close()
-		return nil, fmt.Errorf("CUOTA_SECRET_KEY: %w", err)
-	}
 	a := app.New(s, time.Now, logger)
-	a.SetSecretBox(box)
+	a.SetSecretBox(cfg.Box)
+	if err := a.SetMailer(cfg.Mailer); err != nil { // checked by loadConfig
+		_ = s.Close()
+		return nil, fmt.Errorf("CUOTA_MAIL_FROM: %w", err)
+	}
 	flowGW := flowgw.New(flowgw.Options{Store: s, PublicURL: a.PublicURL, Logger: logger,
 		Credentials: func(ctx context.Context, sc billing.Scope) (billing.GatewayCredentials, error) {
 			return a.GatewayCredentials(ctx, sc, billing.GatewayFlow)

@@ -43,6 +43,7 @@ Usage:
   cuota merchant create --name N [--timezone Z] [--locale L]
   cuota merchant list
   cuota apikey create --merchant ID --mode test|live
+  cuota apikey list --merchant ID          the merchant's keys: id, mode, key, created, last used
   cuota apikey revoke KEY_ID
   cuota audit verify [--merchant ID]      check the audit hash chains
   cuota bench renewals --subscriptions N [--database URL]

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -50,6 +51,8 @@ type program struct {
 	curl    string // the curl line serve printed
 	stop    context.CancelFunc
 	done    chan error
+	ended   sync.Once
+	exitErr error // serve's result, once shutdown has run
 	stderrW *syncBuffer
 
 	openDB      func() (*sql.DB, error) // direct access to the database
@@ -130,15 +133,23 @@ func startProgram(t *testing.T, databaseURL string, extraEnv ...string) *program
 		}
 	}()
 	t.Cleanup(func() {
-		p.stop()
-		select {
-		case err := <-p.done:
-			require.NoError(t, err, "serve must shut down cleanly")
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop within 30s of cancellation")
-		}
+		require.NoError(t, p.shutdown(), "serve must shut down cleanly")
 	})
 	return p
+}
+
+// shutdown stops serve (as SIGTERM does) and returns what it returned; a
+// test may call it before the cleanup does, to read everything serve logged.
+func (p *program) shutdown() error {
+	p.ended.Do(func() {
+		p.stop()
+		select {
+		case p.exitErr = <-p.done:
+		case <-time.After(30 * time.Second):
+			p.exitErr = errors.New("serve did not stop within 30s of cancellation")
+		}
+	})
+	return p.exitErr
 }
 
 // cli runs an admin subcommand against the same database and returns its
@@ -341,7 +352,7 @@ func TestCLIHelpAndErrors(t *testing.T) {
 	getenv := func(string) string { return "" }
 	for _, args := range [][]string{
 		{"serve", "--help"}, {"migrate", "--help"}, {"merchant", "create", "--help"},
-		{"apikey", "create", "--help"}, {"apikey", "revoke", "--help"}, {"audit", "verify", "--help"},
+		{"apikey", "create", "--help"}, {"apikey", "list", "--help"}, {"apikey", "revoke", "--help"}, {"audit", "verify", "--help"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), append([]string{"cuota"}, args...), getenv, &stdout, &stderr)

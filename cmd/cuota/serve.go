@@ -12,10 +12,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/httpapi"
 	"github.com/cuota/cuota/internal/jobs"
-	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/web"
 	"github.com/cuota/cuota/internal/webhookin"
 )
@@ -34,11 +33,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if done, err := parseFlags(fs, args); done {
 		return err
 	}
-	e, err := openEnv(ctx, getenv, stderr)
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	release, err := lockSQLite(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer release()
+	e, err := openEnvWith(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer e.store.Close()
+	if err := warnSealedSecrets(ctx, e); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -50,10 +61,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		publicURL = base
 	}
 	e.app.SetPublicURL(publicURL)
-	if err := setMailer(e.app, getenv); err != nil {
-		_ = ln.Close()
-		return err
-	}
 
 	merchant, secret, err := e.app.Bootstrap(ctx)
 	if err != nil {
@@ -129,27 +136,24 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return nil
 }
 
-// setMailer sends emails over CUOTA_SMTP_URL from CUOTA_MAIL_FROM; without
-// a URL every email is recorded in the email log as skipped, not sent.
-func setMailer(a *app.App, getenv func(string) string) error {
-	u := getenv("CUOTA_SMTP_URL")
-	if u == "" {
-		return nil
-	}
-	cfg, err := mail.ParseSMTPURL(u) // its errors never show the password
+// warnSealedSecrets logs a warning at start when gateway configurations
+// were sealed with a CUOTA_SECRET_KEY this process does not have (none set,
+// or another one): their gateways answer 503 until it is restarted with the
+// right key, and the operator should hear of it before a customer does.
+func warnSealedSecrets(ctx context.Context, e *env) error {
+	code, n, example, err := e.app.SealedSecretsProblem(ctx)
 	if err != nil {
-		return fmt.Errorf("CUOTA_SMTP_URL: %w", err)
+		return fmt.Errorf("check sealed gateway configurations: %w", err)
 	}
-	sender, err := mail.NewSMTPSender(cfg)
-	if err != nil {
-		return fmt.Errorf("CUOTA_SMTP_URL: %w", err)
-	}
-	from := getenv("CUOTA_MAIL_FROM")
-	if from == "" {
-		return fmt.Errorf("CUOTA_MAIL_FROM is required with CUOTA_SMTP_URL (e.g. cobros@example.cl)")
-	}
-	if err := a.SetMailer(app.Mailer{Sender: sender, From: from}); err != nil {
-		return fmt.Errorf("CUOTA_MAIL_FROM: %w", err)
+	switch code {
+	case billing.CodeSecretKeyMissing:
+		e.logger.WarnContext(ctx, "gateway configurations are encrypted with CUOTA_SECRET_KEY, which is not set: "+
+			"their gateways cannot be used (requests get 503 "+code+") until cuota is restarted with the key they were saved with",
+			"count", n, "example", example)
+	case billing.CodeSecretKeyMismatch:
+		e.logger.WarnContext(ctx, "gateway configurations do not open with this CUOTA_SECRET_KEY: "+
+			"their gateways cannot be used (requests get 503 "+code+") until cuota is restarted with the key they were saved with",
+			"count", n, "example", example)
 	}
 	return nil
 }

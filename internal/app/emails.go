@@ -46,17 +46,32 @@ var defaultEmailRetryDelays = []time.Duration{time.Minute, 5 * time.Minute, 15 *
 // SetMailer configures how emails are sent; call it once at start. Without
 // it (or with a nil Sender) emails are recorded but not sent.
 func (a *App) SetMailer(m Mailer) error {
+	d, err := m.deps()
+	if err != nil {
+		return err
+	}
+	a.notify.email = d
+	return nil
+}
+
+// Validate reports what SetMailer would refuse, so that a process can check
+// its configuration before it opens the database.
+func (m Mailer) Validate() error {
+	_, err := m.deps()
+	return err
+}
+
+func (m Mailer) deps() (emailDeps, error) {
 	d := emailDeps{sender: m.Sender, retryDelays: m.RetryDelays}
 	if m.Sender != nil {
 		addr, err := netmail.ParseAddress(m.From)
 		if err != nil || addr.Name != "" {
-			return fmt.Errorf("mailer: From %q is not an email address", m.From)
+			return emailDeps{}, fmt.Errorf("mailer: From %q is not an email address", m.From)
 		}
 		d.from = addr.Address
 		d.domain = d.from[strings.LastIndexByte(d.from, '@')+1:]
 	}
-	a.notify.email = d
-	return nil
+	return d, nil
 }
 
 // nextEmailAttempt is when to try an email again after attempt number

@@ -174,8 +174,9 @@ func (a *App) openCredentials(cfg billing.GatewayConfig) (billing.GatewayCredent
 		raw = []byte(plain)
 	} else {
 		var err error
-		if raw, err = a.gw.box.Open(cfg.Sealed, sealAD(cfg.Scope, cfg.Gateway)); err != nil {
-			return billing.GatewayCredentials{}, fmt.Errorf("open %s credentials of %s: %w", cfg.Gateway, cfg.Scope.MerchantID, err)
+		what := fmt.Sprintf("the %s configuration of %s (%s mode)", cfg.Gateway, cfg.Scope.MerchantID, cfg.Scope.Mode)
+		if raw, err = a.openSealed(cfg.Sealed, sealAD(cfg.Scope, cfg.Gateway), what); err != nil {
+			return billing.GatewayCredentials{}, err
 		}
 	}
 	var c billing.GatewayCredentials
@@ -183,6 +184,71 @@ func (a *App) openCredentials(cfg billing.GatewayConfig) (billing.GatewayCredent
 		return billing.GatewayCredentials{}, fmt.Errorf("decode %s credentials of %s: %w", cfg.Gateway, cfg.Scope.MerchantID, err)
 	}
 	return c, nil
+}
+
+// openSealed opens a value sealed with CUOTA_SECRET_KEY (what names it in
+// messages). A server started without the key, or with another key than
+// the one that sealed the value, cannot use it: that is the operator's to
+// fix, not the caller's and not a bug, so it is a 503 with a stable code
+// (secret_key_missing, secret_key_mismatch) naming the variable, and an
+// error in the log, instead of a 500.
+func (a *App) openSealed(sealed, ad, what string) ([]byte, error) {
+	raw, err := a.gw.box.Open(sealed, ad)
+	switch {
+	case err == nil:
+		return raw, nil
+	case errors.Is(err, secretbox.ErrNoKey):
+		a.logger.Error("cannot open a sealed secret: CUOTA_SECRET_KEY is not set", "what", what)
+		return nil, billing.Errorf(billing.KindUnavailable, billing.CodeSecretKeyMissing,
+			"%s is encrypted with CUOTA_SECRET_KEY, but cuota was started without it: restart cuota with the key it was saved with", what)
+	case errors.Is(err, secretbox.ErrOpen):
+		a.logger.Error("cannot open a sealed secret with this CUOTA_SECRET_KEY", "what", what, "error", err)
+		return nil, billing.Errorf(billing.KindUnavailable, billing.CodeSecretKeyMismatch,
+			"%s does not open with this CUOTA_SECRET_KEY: restart cuota with the key it was saved with, or save it again", what)
+	default:
+		return nil, fmt.Errorf("open %s: %w", what, err)
+	}
+}
+
+// SealedSecretsProblem says whether the gateway configurations stored
+// sealed can be opened with the server's CUOTA_SECRET_KEY: "" when they
+// can (or there are none), else the code of the first that cannot
+// (secret_key_missing or secret_key_mismatch), how many cannot, and one of
+// them by name. serve logs it at start, so that a missing or wrong key is
+// seen before the first request fails.
+func (a *App) SealedSecretsProblem(ctx context.Context) (code string, count int, example string, err error) {
+	merchants, err := read(ctx, a, func(tx billing.Tx) ([]billing.Merchant, error) { return tx.ListMerchants(ctx) })
+	if err != nil {
+		return "", 0, "", fmt.Errorf("list merchants: %w", err)
+	}
+	for _, m := range merchants {
+		for _, mode := range []billing.Mode{billing.ModeTest, billing.ModeLive} {
+			s := billing.Scope{MerchantID: m.ID, Mode: mode}
+			cfgs, err := read(ctx, a, func(tx billing.Tx) ([]billing.GatewayConfig, error) { return tx.ListGatewayConfigs(ctx, s) })
+			if err != nil {
+				return "", 0, "", fmt.Errorf("list gateway configurations: %w", err)
+			}
+			for _, cfg := range cfgs {
+				if !secretbox.IsSealed(cfg.Sealed) {
+					continue
+				}
+				if a.gw.box.HasKey() {
+					if _, err := a.gw.box.Open(cfg.Sealed, sealAD(cfg.Scope, cfg.Gateway)); err == nil {
+						continue
+					}
+				}
+				count++
+				if code == "" {
+					code = billing.CodeSecretKeyMissing
+					if a.gw.box.HasKey() {
+						code = billing.CodeSecretKeyMismatch
+					}
+					example = fmt.Sprintf("%s of %s (%s mode)", cfg.Gateway, cfg.Scope.MerchantID, cfg.Scope.Mode)
+				}
+			}
+		}
+	}
+	return code, count, example, nil
 }
 
 // GatewayCredentials returns a scope's credentials for a gateway, for the

@@ -93,9 +93,9 @@ func (a *App) openStoredResponse(s billing.Scope, key string, body []byte) ([]by
 	if !secretbox.IsSealed(string(body)) {
 		return body, nil
 	}
-	plain, err := a.gw.box.Open(string(body), idempotencyAD(s, key))
+	plain, err := a.openSealed(string(body), idempotencyAD(s, key), "the stored response of idempotency key "+key)
 	if err != nil {
-		return nil, fmt.Errorf("open stored response of idempotency key: %w", err)
+		return nil, err
 	}
 	return plain, nil
 }

@@ -145,6 +145,21 @@ func (a *App) writeAPIKey(ctx context.Context, tx billing.Tx, k billing.APIKey) 
 	return a.audit(ctx, tx, change{merchantID: k.MerchantID, mode: k.Mode, action: "api_key.create", objectType: "api_key", objectID: k.ID, after: k})
 }
 
+// ListAPIKeys lists a merchant's keys (redacted; revoked ones too), oldest
+// first, with when each was last used.
+func (a *App) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error) {
+	return read(ctx, a, func(tx billing.Tx) ([]billing.APIKey, error) {
+		if _, err := tx.GetMerchant(ctx, merchantID); err != nil {
+			return nil, notFound(err, "merchant", merchantID)
+		}
+		keys, err := tx.ListAPIKeys(ctx, merchantID)
+		if err != nil {
+			return nil, fmt.Errorf("list api keys: %w", err)
+		}
+		return keys, nil
+	})
+}
+
 // RevokeAPIKey revokes a key; later requests with it get 401.
 func (a *App) RevokeAPIKey(ctx context.Context, keyID string) (billing.APIKey, error) {
 	var k billing.APIKey

@@ -291,9 +291,9 @@ func (a *App) openWebhookSecret(ep billing.WebhookEndpoint, stored string) (stri
 	if plain, ok := strings.CutPrefix(stored, plainPrefix); ok && ep.Scope.Mode == billing.ModeTest {
 		return plain, nil
 	}
-	raw, err := a.gw.box.Open(stored, webhookSecretAD(ep))
+	raw, err := a.openSealed(stored, webhookSecretAD(ep), "the signing secret of webhook endpoint "+ep.ID)
 	if err != nil {
-		return "", fmt.Errorf("open secret of webhook endpoint %s: %w", ep.ID, err)
+		return "", err
 	}
 	return string(raw), nil
 }

@@ -109,6 +109,9 @@ const (
 	// CodeAuthenticationRequired is the failure code of a pending charge
 	// that waits for the customer to authenticate it (SCA).
 	CodeAuthenticationRequired = "authentication_required"
+	// CodeSecretKeyMismatch: something sealed at rest does not open with
+	// the CUOTA_SECRET_KEY the server runs with (another key sealed it).
+	CodeSecretKeyMismatch = "secret_key_mismatch"
 )
 
 // RefundLooker is a Gateway that settles refunds later and can say what

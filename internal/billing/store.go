@@ -79,6 +79,9 @@ type Tx interface {
 	CreateAPIKey(ctx context.Context, k APIKey) error
 	GetAPIKey(ctx context.Context, id string) (APIKey, error)
 	GetAPIKeyByHash(ctx context.Context, hash string) (APIKey, error)
+	// ListAPIKeys returns a merchant's keys of both modes, revoked ones
+	// included, oldest first.
+	ListAPIKeys(ctx context.Context, merchantID string) ([]APIKey, error)
 	// TouchAPIKey sets LastUsed to at.
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 	// RevokeAPIKey sets Revoked to at unless it is already set.

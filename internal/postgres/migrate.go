@@ -13,6 +13,8 @@ import (
 	"github.com/pressly/goose/v3/lock"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/cuota/cuota/internal/riverlog"
 )
 
 //go:embed migrations/*.sql
@@ -68,7 +70,7 @@ func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
 	if pending {
 		return false, nil
 	}
-	migrator, err := rivermigrate.New(riverpgxv5.New(s.pool), &rivermigrate.Config{Logger: s.logger})
+	migrator, err := rivermigrate.New(riverpgxv5.New(s.pool), &rivermigrate.Config{Logger: riverlog.Logger(s.logger)})
 	if err != nil {
 		return false, fmt.Errorf("postgres: create river migrator: %w", err)
 	}
@@ -156,7 +158,7 @@ func (s *Store) migrateRiver(ctx context.Context, schema string) (err error) {
 			err = errors.Join(err, fmt.Errorf("postgres: release river migration lock: %w", uerr))
 		}
 	}()
-	migrator, err := rivermigrate.New(riverpgxv5.New(s.pool), &rivermigrate.Config{Logger: s.logger})
+	migrator, err := rivermigrate.New(riverpgxv5.New(s.pool), &rivermigrate.Config{Logger: riverlog.Logger(s.logger)})
 	if err != nil {
 		return fmt.Errorf("postgres: create river migrator: %w", err)
 	}

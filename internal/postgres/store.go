@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/riverlog"
 )
 
 // workerConcurrency is how many jobs the default queue works at once.
@@ -59,7 +60,7 @@ func Open(ctx context.Context, url string, logger *slog.Logger) (*Store, error) 
 		pool.Close()
 		return nil, fmt.Errorf("postgres: cannot reach %s: %w", where, err)
 	}
-	inserter, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: logger})
+	inserter, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: riverlog.Logger(logger)})
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: create river insert client: %w", err)
@@ -145,7 +146,7 @@ func (s *Store) StartWorkers(ctx context.Context, workers *river.Workers, period
 		return errors.New("postgres: workers already started")
 	}
 	client, err := river.NewClient(riverpgxv5.New(s.pool), &river.Config{
-		Logger:       s.logger,
+		Logger:       riverlog.Logger(s.logger),
 		PeriodicJobs: periodic,
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: workerConcurrency},

@@ -138,6 +138,19 @@ func (t *tx) GetAPIKeyByHash(ctx context.Context, hash string) (billing.APIKey, 
 	return apiKeyFromRow(row), nil
 }
 
+// ListAPIKeys returns a merchant's keys, oldest first.
+func (t *tx) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error) {
+	rows, err := t.q.ListAPIKeys(ctx, merchantID)
+	if err != nil {
+		return nil, mapErr("list api keys of "+merchantID, err)
+	}
+	out := make([]billing.APIKey, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, apiKeyFromRow(r))
+	}
+	return out, nil
+}
+
 // TouchAPIKey sets the key's LastUsed to at.
 func (t *tx) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
 	return t.write(ctx, "touch api key "+id, func(_ pgx.Tx, q *pgdb.Queries) error {

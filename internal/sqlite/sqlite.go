@@ -33,6 +33,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/riverlog"
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
@@ -114,13 +115,13 @@ func newStore(db *sql.DB, logger *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("goose provider: %w", err)
 	}
 	driver := riversqlite.New(db)
-	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: riverlog.Logger(logger)})
 	if err != nil {
 		return nil, fmt.Errorf("river migrator: %w", err)
 	}
 	// No Workers: this client only inserts jobs, so River does not require
 	// their kinds to be registered. StartWorkers runs a separate client.
-	inserter, err := river.NewClient(driver, &river.Config{Logger: logger})
+	inserter, err := river.NewClient(driver, &river.Config{Logger: riverlog.Logger(logger)})
 	if err != nil {
 		return nil, fmt.Errorf("river insert client: %w", err)
 	}
@@ -219,7 +220,7 @@ func (s *Store) StartWorkers(ctx context.Context, workers *river.Workers, period
 		return errors.New("start workers: already started")
 	}
 	client, err := river.NewClient(riversqlite.New(s.db), &river.Config{
-		Logger:       s.logger,
+		Logger:       riverlog.Logger(s.logger),
 		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workerQueueMaxWorkers}},
 		Workers:      workers,
 		PeriodicJobs: periodic,

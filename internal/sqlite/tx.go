@@ -158,6 +158,19 @@ func (t *tx) GetAPIKeyByHash(ctx context.Context, hash string) (billing.APIKey, 
 	return apiKeyFromRow(row), nil
 }
 
+// ListAPIKeys returns a merchant's keys, oldest first.
+func (t *tx) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error) {
+	rows, err := t.q.ListAPIKeys(ctx, merchantID)
+	if err != nil {
+		return nil, dbError(err, "list api keys of %s", merchantID)
+	}
+	out := make([]billing.APIKey, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, apiKeyFromRow(row))
+	}
+	return out, nil
+}
+
 func apiKeyFromRow(row litedb.ApiKey) billing.APIKey {
 	return billing.APIKey{
 		ID:         row.ID,

@@ -376,6 +376,31 @@ func exerciseAPIKey(t *testing.T, setup setupFunc) {
 		tx.commit(t)
 	})
 
+	t.Run("ListOfMerchant", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		tx := begin(t, b.store)
+		older := newAPIKey(t, tx, b.merchantA.ID, billing.ModeLive, b.clock.next())
+		newer := newAPIKey(t, tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
+		newAPIKey(t, tx, b.merchantB.ID, billing.ModeTest, b.clock.next())
+		used := b.clock.next()
+		require.NoError(t, tx.TouchAPIKey(ctx, newer.ID, used))
+		require.NoError(t, tx.RevokeAPIKey(ctx, older.ID, used))
+		tx.commit(t)
+
+		older.Revoked, newer.LastUsed = &used, &used
+		tx = begin(t, b.store)
+		got, err := tx.ListAPIKeys(ctx, b.merchantA.ID)
+		require.NoError(t, err)
+		require.Equal(t, []billing.APIKey{older, newer}, got, "both modes, revoked included, oldest first, no other merchant's")
+		none, err := tx.ListAPIKeys(ctx, "mch_unknown")
+		require.NoError(t, err)
+		require.Empty(t, none)
+		tx.commit(t)
+	})
+
 	t.Run("TouchSetsLastUsed", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)

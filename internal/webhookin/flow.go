@@ -137,6 +137,11 @@ func (h *Flow) checked(w http.ResponseWriter, r *http.Request, s billing.Scope, 
 	case flow.IsOutcomeUnknown(err) || errors.As(err, &ce):
 		h.log().WarnContext(ctx, "flow notification: status check failed", "merchant", s.MerchantID, "kind", kind, "error", err)
 		http.Error(w, "try again later", http.StatusServiceUnavailable)
+	case unavailable(err) != nil:
+		// Configured but not usable now (e.g. CUOTA_SECRET_KEY missing or
+		// wrong): Flow calls again later.
+		h.log().ErrorContext(ctx, "flow notification: cannot check it now", "merchant", s.MerchantID, "kind", kind, "error", err)
+		http.Error(w, "try again later", http.StatusServiceUnavailable)
 	case refused || billing.AsError(err) != nil:
 		h.log().InfoContext(ctx, "flow notification ignored", "merchant", s.MerchantID, "kind", kind, "error", err)
 		ok(w)
@@ -161,4 +166,15 @@ func ok(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte("ok\n"))
+}
+
+// unavailable returns err's domain error when it says the request cannot
+// be served now but can be later (billing.KindUnavailable), else nil: the
+// sender should deliver the notification again rather than have it
+// refused or ignored.
+func unavailable(err error) *billing.Error {
+	if e := billing.AsError(err); e != nil && e.Kind == billing.KindUnavailable {
+		return e
+	}
+	return nil
 }

@@ -95,6 +95,11 @@ func (h *Stripe) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	ev, err := h.verify(ctx, s, body, r.Header.Get("Stripe-Signature"))
+	if e := unavailable(err); e != nil {
+		h.logger().ErrorContext(ctx, "stripe webhook: cannot check its signature now", "merchant", s.MerchantID, "mode", s.Mode, "error", err)
+		http.Error(w, "try again later: "+e.Code, http.StatusServiceUnavailable)
+		return
+	}
 	if err != nil {
 		h.logger().InfoContext(ctx, "stripe webhook refused", "merchant", s.MerchantID, "mode", s.Mode, "reason", err.Error())
 		http.Error(w, "bad request", http.StatusBadRequest)
@@ -203,6 +208,9 @@ func (e *expandable) UnmarshalJSON(b []byte) error {
 // the event.
 func (h *Stripe) verify(ctx context.Context, s billing.Scope, body []byte, header string) (*stripeEvent, error) {
 	creds, err := h.App.GatewayCredentials(ctx, s, billing.GatewayStripe)
+	if e := unavailable(err); e != nil {
+		return nil, e // configured, but not usable now (e.g. CUOTA_SECRET_KEY): Stripe retries
+	}
 	if err != nil {
 		return nil, errors.New("stripe is not configured for this merchant and mode")
 	}

@@ -25,6 +25,9 @@ SELECT * FROM api_keys WHERE id = sqlc.arg(id);
 -- name: GetAPIKeyByHash :one
 SELECT * FROM api_keys WHERE hash = sqlc.arg(hash);
 
+-- name: ListAPIKeys :many
+SELECT * FROM api_keys WHERE merchant_id = sqlc.arg(merchant_id) ORDER BY created, id;
+
 -- name: TouchAPIKey :execrows
 UPDATE api_keys SET last_used = sqlc.arg(last_used) WHERE id = sqlc.arg(id);
 

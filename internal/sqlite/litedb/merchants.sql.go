@@ -136,6 +136,42 @@ func (q *Queries) GetMerchant(ctx context.Context, id string) (Merchant, error) 
 	return i, err
 }
 
+const listAPIKeys = `-- name: ListAPIKeys :many
+SELECT id, merchant_id, mode, hash, redacted, created, last_used, revoked FROM api_keys WHERE merchant_id = ?1 ORDER BY created, id
+`
+
+func (q *Queries) ListAPIKeys(ctx context.Context, merchantID string) ([]ApiKey, error) {
+	rows, err := q.db.QueryContext(ctx, listAPIKeys, merchantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ApiKey
+	for rows.Next() {
+		var i ApiKey
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.Hash,
+			&i.Redacted,
+			&i.Created,
+			&i.LastUsed,
+			&i.Revoked,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listMerchants = `-- name: ListMerchants :many
 SELECT id, name, timezone, locale, invoice_prefix, created, settings, link_key FROM merchants ORDER BY id
 `
