@@ -118,10 +118,10 @@ func crashAndRecover(t *testing.T, dbURL string, n int) {
 			t.Errorf("SIGTERM cancelled a sweep in flight instead of letting it finish (serve waits %s for jobs in flight)", shutdownTimeout)
 		}
 	}
-	// DESIGN §6.4: an unresolved payment is looked at again after 1 min,
-	// 5 min, 1 h, then daily. This test interrupts at most two looks at a
-	// payment (the third kill, and the last run's stop), so none may be
-	// parked for more than an hour.
+	// docs/architecture.md ("Charging exactly once"): an unresolved payment is
+	// looked at again after 1 min, 5 min, 1 h, then daily. This test interrupts
+	// at most two looks at a payment (the third kill, and the last run's stop),
+	// so none may be parked for more than an hour.
 	if left, due := r.checkUnresolved(time.Hour + time.Minute); left > 0 {
 		reconcileAt(t, dbURL, due)
 	}

@@ -1,7 +1,7 @@
 // Package app holds cuota's use cases. Each one owns its transaction: the
-// change, its audit entry and any follow-up jobs commit together or not at
-// all (DESIGN §1.4). Transports (httpapi, the CLI) call app; app calls the
-// billing.Store and never speaks HTTP.
+// change, its audit entry and any follow-up jobs commit together or not at all
+// (docs/architecture.md, "Principles"). Transports (httpapi, the CLI) call app;
+// app calls the billing.Store and never speaks HTTP.
 package app
 
 import (

@@ -328,11 +328,11 @@ func redactKey(k string) string {
 	return "…" + k[len(k)-4:]
 }
 
-// gatewayUnavailable explains a gateway call that failed without moving
-// money. Refusals the caller can act on pass through; a gateway that is not
-// answering is a 503 gateway_unavailable naming the merchant's other
-// configured gateways that could take the payment instead (DESIGN §8:
-// never a fake success).
+// gatewayUnavailable explains a gateway call that failed without moving money.
+// Refusals the caller can act on pass through; a gateway that is not answering
+// is a 503 gateway_unavailable naming the merchant's other configured gateways
+// that could take the payment instead (docs/architecture.md, "Gateways": never
+// a fake success).
 func (a *App) gatewayUnavailable(ctx context.Context, s billing.Scope, gateway string, err error) error {
 	if e := billing.AsError(err); e != nil {
 		return e

@@ -10,7 +10,7 @@ import (
 	"github.com/cuota/cuota/internal/secretbox"
 )
 
-// IdempotencyTTL is how long a stored response is replayed (DESIGN §9).
+// IdempotencyTTL is how long a stored response is replayed (docs/api.md).
 const IdempotencyTTL = 24 * time.Hour
 
 // MaxIdempotencyKeyLen bounds an Idempotency-Key header.

@@ -173,9 +173,10 @@ func finalizeInvoice(m billing.Merchant, inv *billing.Invoice, n int64, now time
 	inv.Updated = now
 }
 
-// startPayment records the next payment attempt of an open invoice, before
-// any gateway is called (DESIGN §6). Its idempotency key is the invoice id
-// and attempt number. It returns nil for an invoice with nothing due.
+// startPayment records the next payment attempt of an open invoice, before any
+// gateway is called (docs/architecture.md, "Charging exactly once"). Its
+// idempotency key is the invoice id and attempt number. It returns nil for an
+// invoice with nothing due.
 func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (*billing.Payment, error) {
 	if inv.Status != billing.InvoiceOpen || inv.AmountDue <= 0 {
 		return nil, nil

@@ -27,7 +27,7 @@ func (a *App) gateway(name string) (billing.Gateway, error) {
 
 // clockNow is the current time for objects on test clock clockID: its
 // frozen time, or real time when clockID is "". Real time and test clocks
-// never mix (DESIGN §5).
+// never mix (docs/architecture.md, "Money and time").
 func (a *App) clockNow(ctx context.Context, tx billing.Tx, s billing.Scope, clockID string) (time.Time, error) {
 	if clockID == "" {
 		return a.Now(), nil
@@ -173,8 +173,9 @@ func nextAction(sub billing.Subscription, open []billing.Invoice) *time.Time {
 			best = &v
 		}
 	}
-	// An ended subscription has nothing due but the resolution of its
-	// open invoices' payments (reconciliation never stops, DESIGN §6.4).
+	// An ended subscription has nothing due but the resolution of its open
+	// invoices' payments (reconciliation never stops: docs/architecture.md,
+	// "Charging exactly once").
 	if sub.Status.Terminal() {
 		for i := range open {
 			if open[i].Status == billing.InvoiceOpen {

@@ -10,13 +10,13 @@ import (
 	"github.com/cuota/cuota/internal/webhookout"
 )
 
-// Outgoing notifications (DESIGN §3, WebhookEndpoint / Delivery; §7 emails)
-// work as an outbox. Every state change writes its event in its own
-// transaction and nothing else; the dispatcher (DispatchNotifications, run
-// by a periodic job) reads each scope's new events past a stored cursor and,
-// in one transaction per batch, creates a delivery per subscribed webhook
-// endpoint and the emails the event calls for, each with its job. A
-// delivery is unique per (endpoint, event) and an email per (event,
+// Outgoing notifications (docs/architecture.md, "Objects": WebhookEndpoint /
+// Delivery; "Dunning": emails) work as an outbox. Every state change writes its
+// event in its own transaction and nothing else; the dispatcher
+// (DispatchNotifications, run by a periodic job) reads each scope's new events
+// past a stored cursor and, in one transaction per batch, creates a delivery
+// per subscribed webhook endpoint and the emails the event calls for, each with
+// its job. A delivery is unique per (endpoint, event) and an email per (event,
 // template), so an event is never sent twice however often it is read.
 //
 // The files: notify.go (dependencies, options, job arguments, event types),

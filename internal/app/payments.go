@@ -178,7 +178,8 @@ func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string,
 		return err
 	}
 	// Money arrived for a subscription that can no longer take it (it ended
-	// while the payment was unresolved): give it back (DESIGN §6.5).
+	// while the payment was unresolved): give it back (docs/architecture.md,
+	// "Charging exactly once").
 	if _, err := a.CreateRefund(ctx, s, CreateRefundParams{Payment: paymentID, Reason: "subscription_ended"}); err != nil {
 		return fmt.Errorf("reverse payment %s: %w", paymentID, err)
 	}

@@ -72,19 +72,18 @@ type renewal struct {
 	err    error
 }
 
-// Sweep runs the real-time work due now for up to limit subscriptions on
-// no test clock, and returns how many it took. Plain renewals (an active
-// subscription whose period ended, nothing else due) go through the
-// batched pipeline of DESIGN §10: one transaction claims them (a claim
-// that lasts until this sweep is done with them, so concurrent sweepers
-// take different ones, even while this one calls the gateway or retries
-// a technically failed payment) and writes their invoices,
-// payments, periods, events and audit entries with batched statements;
-// the gateway is called outside any transaction; one more transaction
-// settles the successes. Everything else (trial ends, retries,
-// cancellations, declines, unknown outcomes) takes the one-at-a-time path,
-// which holds every rule; the batch path only repeats its bookkeeping for
-// the common case.
+// Sweep runs the real-time work due now for up to limit subscriptions on no
+// test clock, and returns how many it took. Plain renewals (an active
+// subscription whose period ended, nothing else due) go through the batched
+// pipeline of docs/architecture.md ("Scale"): one transaction claims them (a
+// claim that lasts until this sweep is done with them, so concurrent sweepers
+// take different ones, even while this one calls the gateway or retries a
+// technically failed payment) and writes their invoices, payments, periods,
+// events and audit entries with batched statements; the gateway is called
+// outside any transaction; one more transaction settles the successes.
+// Everything else (trial ends, retries, cancellations, declines, unknown
+// outcomes) takes the one-at-a-time path, which holds every rule; the batch
+// path only repeats its bookkeeping for the common case.
 func (a *App) Sweep(ctx context.Context, limit int) (int, error) {
 	now := a.Now()
 	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})

@@ -18,8 +18,9 @@ type ExponentialBackoff struct {
 }
 
 // DunningPolicy is a merchant's plan for collecting a failed renewal
-// (DESIGN §7): when to retry after a customer decline, how many times, and
-// what happens to the subscription when the retries run out.
+// (docs/architecture.md, "Dunning"): when to retry after a customer decline,
+// how many times, and what happens to the subscription when the retries run
+// out.
 //
 // Attempts are numbered from 1, and attempt 1 is the original charge, so
 // MaxAttempts counts it too: the default policy makes 5 attempts, the
@@ -224,8 +225,9 @@ func FormatDelay(d time.Duration) string {
 	return b.String()
 }
 
-// FailureClass sorts a failed charge by what should happen next (DESIGN
-// §7). Gateway adapters classify; the engine acts on the class only.
+// FailureClass sorts a failed charge by what should happen next
+// (docs/architecture.md, "Dunning"). Gateway adapters classify; the engine acts
+// on the class only.
 type FailureClass string
 
 // The failure classes.

@@ -56,7 +56,7 @@ type RefundResult struct {
 // ErrOutcomeUnknown marks a gateway error after which nobody knows whether
 // money moved (a timeout, a 5xx, a dropped connection). The payment becomes
 // unknown and only reconciliation (LookupCharge) may resolve it; charging
-// again is forbidden until then (DESIGN §6).
+// again is forbidden until then (docs/architecture.md, "Charging exactly once").
 var ErrOutcomeUnknown = errors.New("gateway outcome unknown")
 
 // Gateway is a payment gateway adapter: it stores tokens and moves money;

@@ -150,7 +150,7 @@ type Subscription struct {
 	Updated            time.Time          `json:"updated"`
 }
 
-// Invoice statuses (DESIGN §4).
+// Invoice statuses (docs/architecture.md, "Status machines").
 const (
 	InvoiceDraft         = "draft"
 	InvoiceOpen          = "open"
@@ -238,8 +238,9 @@ const (
 	CollectionSendInvoice         = "send_invoice"
 )
 
-// Payment statuses (DESIGN §4): pending → succeeded | failed | unknown;
-// unknown → succeeded | failed only by reconciliation with the gateway.
+// Payment statuses (docs/architecture.md, "Status machines"): pending →
+// succeeded | failed | unknown; unknown → succeeded | failed only by
+// reconciliation with the gateway.
 const (
 	PaymentPending   = "pending"
 	PaymentSucceeded = "succeeded"
@@ -278,7 +279,8 @@ type Payment struct {
 }
 
 // PaymentIdempotencyKey is the key of an invoice's nth payment attempt, the
-// same on every retry of that attempt (DESIGN §6).
+// same on every retry of that attempt (docs/architecture.md, "Charging exactly
+// once").
 func PaymentIdempotencyKey(invoiceID string, attempt int64) string {
 	return invoiceID + "-" + strconv.FormatInt(attempt, 10)
 }

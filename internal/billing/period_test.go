@@ -300,7 +300,8 @@ func TestPeriodBoundaryIsNotChained(t *testing.T) {
 	feb := mustBoundary(t, anchor, monthly, 1, time.UTC)
 	require.Equal(t, periodTime(t, "2024-02-29T00:00:00Z"), feb)
 	require.Equal(t, periodTime(t, "2024-03-31T00:00:00Z"), mustBoundary(t, anchor, monthly, 2, time.UTC))
-	// time.AddDate, which DESIGN §5 forbids, overflows instead.
+	// time.AddDate, which docs/architecture.md ("Money and time") forbids,
+	// overflows instead.
 	require.Equal(t, periodTime(t, "2024-03-02T00:00:00Z"), anchor.AddDate(0, 1, 0))
 }
 

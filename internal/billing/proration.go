@@ -34,7 +34,8 @@ type ProrationLine struct {
 }
 
 // ProrationBehavior says what a plan change does with its proration lines
-// (DESIGN §5); the names are Stripe's, so merchants recognise them.
+// (docs/architecture.md, "Money and time"); the names are Stripe's, so
+// merchants recognise them.
 type ProrationBehavior string
 
 // The proration behaviours.
@@ -243,9 +244,9 @@ func SameCycle(a, b Recurring) bool {
 	return la != 0 && la == cycleLength(b)
 }
 
-// IsUpgrade decides whether a plan change is an upgrade, which DESIGN §5
-// applies at once with always_invoice, or a downgrade, which waits for the
-// period end as a pending change. The rule:
+// IsUpgrade decides whether a plan change is an upgrade, which
+// docs/architecture.md ("Money and time") applies at once with always_invoice,
+// or a downgrade, which waits for the period end as a pending change. The rule:
 //
 //   - same cycle (see SameCycle): an upgrade when the new per-period total
 //     is greater than the old one; equal totals are not an upgrade.

@@ -165,10 +165,10 @@ func (errVersionConflict) Error() string {
 }
 
 // WriteBatch is many writes made at once by the batched renewal pipeline
-// (DESIGN §10). The store writes them in this order — invoices, payments,
-// invoice updates, payment updates, subscription updates, events, audit
-// entries — pipelined where the database allows (Postgres), so a chunk of
-// hundreds of renewals costs a handful of round trips.
+// (docs/architecture.md, "Scale"). The store writes them in this order —
+// invoices, payments, invoice updates, payment updates, subscription updates,
+// events, audit entries — pipelined where the database allows (Postgres), so a
+// chunk of hundreds of renewals costs a handful of round trips.
 type WriteBatch struct {
 	Invoices            []Invoice
 	Payments            []Payment

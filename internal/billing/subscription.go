@@ -1,12 +1,13 @@
 package billing
 
-// SubscriptionStatus is where a subscription is in its life (DESIGN §4).
-// The values are Stripe's, so merchants recognise them.
+// SubscriptionStatus is where a subscription is in its life
+// (docs/architecture.md, "Status machines"). The values are Stripe's, so
+// merchants recognise them.
 type SubscriptionStatus string
 
-// The subscription statuses. SubscriptionNone is the "—" of the DESIGN
-// table: a subscription that does not exist yet, from which only the
-// creation events lead.
+// The subscription statuses. SubscriptionNone is the "—" of the status table of
+// docs/architecture.md: a subscription that does not exist yet, from which only
+// the creation events lead.
 const (
 	SubscriptionNone              SubscriptionStatus = ""
 	SubscriptionIncomplete        SubscriptionStatus = "incomplete"
@@ -43,11 +44,11 @@ func (s SubscriptionStatus) Terminal() bool {
 	return s == SubscriptionCanceled || s == SubscriptionIncompleteExpired
 }
 
-// Live reports whether the subscription has started and not ended:
-// trialing, active, past_due, unpaid or paused. These are the "any live
-// state" of the DESIGN table, where a permanent system failure applies.
-// incomplete is not live, because it has not started: its first payment is
-// still pending, and its way out is expiry, not cancellation.
+// Live reports whether the subscription has started and not ended: trialing,
+// active, past_due, unpaid or paused. These are the "any live state" of the
+// status table of docs/architecture.md, where a permanent system failure
+// applies. incomplete is not live, because it has not started: its first
+// payment is still pending, and its way out is expiry, not cancellation.
 func (s SubscriptionStatus) Live() bool {
 	switch s {
 	case SubscriptionTrialing, SubscriptionActive, SubscriptionPastDue, SubscriptionUnpaid, SubscriptionPaused:
@@ -66,7 +67,7 @@ func (s SubscriptionStatus) Entitled() bool {
 
 // SubscriptionEvent is something that happens to a subscription and may
 // change its status; NextStatus decides how. One event per row of the
-// DESIGN §4 table.
+// status table of docs/architecture.md.
 type SubscriptionEvent string
 
 // The subscription events.
@@ -158,9 +159,9 @@ const (
 	PolicyPastDue      = "past_due"       // → past_due and alert the merchant
 )
 
-// TransitionPolicy holds a merchant's choices for the rows of the DESIGN
-// table whose outcome is "per policy". An empty field takes the default
-// that DefaultTransitionPolicy shows.
+// TransitionPolicy holds a merchant's choices for the rows of the status table
+// of docs/architecture.md whose outcome is "per policy". An empty field takes
+// the default that DefaultTransitionPolicy shows.
 type TransitionPolicy struct {
 	// TrialEndNoPaymentMethod is PolicyCancel (default) or PolicyPause.
 	TrialEndNoPaymentMethod string
@@ -224,11 +225,11 @@ func (p TransitionPolicy) Validate() error {
 	return nil
 }
 
-// NextStatus is the subscription status machine, the only place that
-// decides a subscription's next status (DESIGN §4). Given the current
-// status (SubscriptionNone for a subscription being created), an event and
-// the merchant's policy, it returns the new status, or a conflict *Error
-// with code invalid_state_transition whose message names the current
+// NextStatus is the subscription status machine, the only place that decides a
+// subscription's next status (docs/architecture.md, "Status machines"). Given
+// the current status (SubscriptionNone for a subscription being created), an
+// event and the merchant's policy, it returns the new status, or a conflict
+// *Error with code invalid_state_transition whose message names the current
 // status ("cannot resume a subscription that is active"). An unknown policy
 // value is an invalid-parameter *Error (see TransitionPolicy.Validate).
 //
@@ -252,8 +253,8 @@ func (p TransitionPolicy) Validate() error {
 //	active                     pause                          → paused
 //	paused                     resume                         → active
 //
-// Three rows go beyond the DESIGN table, because without them unpaid and
-// paused would be dead ends:
+// Three rows go beyond the status table of docs/architecture.md, because
+// without them unpaid and paused would be dead ends:
 //
 //	unpaid                     payment_succeeded              → active (as in Stripe)
 //	unpaid, paused             cancel_now                     → canceled
@@ -393,10 +394,10 @@ func (r CancellationReason) Valid() bool {
 }
 
 // CancellationReasonFor returns the reason an event implies when NextStatus
-// turns it into canceled: retries_exhausted → payment_failed,
-// system_failure → system_error, cycles_completed → completed, and
-// trial_ended_no_payment_method → payment_failed (the trial could not be
-// paid for; a decision of ours, the DESIGN table names none). cancel_now and
+// turns it into canceled: retries_exhausted → payment_failed, system_failure →
+// system_error, cycles_completed → completed, and trial_ended_no_payment_method
+// → payment_failed (the trial could not be paid for; a decision of ours, the
+// status table of docs/architecture.md names none). cancel_now and
 // period_end_with_cancel return false: who asked (requested_by_customer or
 // requested_by_merchant) is known only to the caller.
 func CancellationReasonFor(ev SubscriptionEvent) (CancellationReason, bool) {

@@ -17,8 +17,8 @@ type subTransition struct {
 	to     SubscriptionStatus
 }
 
-// subTable is the DESIGN §4 table row by row, every policy variant spelled
-// out, plus the three documented extensions at the end.
+// subTable is the status table of docs/architecture.md row by row, every policy
+// variant spelled out, plus the three documented extensions at the end.
 func subTable() []subTransition {
 	def := TransitionPolicy{}
 	var rows []subTransition

@@ -356,9 +356,10 @@ func (s *Server) paymentCreate(r *http.Request, p url.Values) result {
 			return result{err: errInvalid("Invalid paymentMethod")}
 		}
 	}
-	// timeout: seconds until the order expires (flow-api.md §5.1: "without
-	// it the order never expires"); an integer, so flowsim wants a positive
-	// one.
+	// timeout: seconds until the order expires; Flow's payment/create
+	// leaves an order without one payable forever
+	// (https://www.flow.cl/docs/api.html). An integer, so flowsim wants a
+	// positive one.
 	var timeout int64
 	if v := strings.TrimSpace(p.Get("timeout")); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)

@@ -39,7 +39,8 @@ import (
 
 // Error codes flowsim answers with. Only 108 and 1605 are Flow's documented
 // codes; Flow publishes no catalogue, so the others are flowsim's own
-// choices (messages follow Flow's where they are known, flow-api.md §4).
+// choices (messages follow Flow's where they are known; see the error
+// answers of https://www.flow.cl/docs/api.html).
 const (
 	// CodeMissingParams: "There's some missing params" (Flow's text), HTTP 400.
 	CodeMissingParams = 100

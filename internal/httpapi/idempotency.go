@@ -14,7 +14,7 @@ import (
 	"unicode/utf8"
 )
 
-// idempotent implements Idempotency-Key on POST (DESIGN §9): the first
+// idempotent implements Idempotency-Key on POST (docs/api.md): the first
 // successful response is stored and replayed for 24 h; the same key with
 // other parameters is rejected; a concurrent duplicate gets 409. Error
 // responses are not stored: a failed request has rolled back whatever it

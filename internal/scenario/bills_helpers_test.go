@@ -19,9 +19,9 @@ import (
 // evRefundSucceeded is the event of a refund the gateway accepted.
 const evRefundSucceeded = "refund.succeeded"
 
-// prorata is the proration rule of DESIGN §5 computed here, independently of
-// billing.Prorate: amount × remaining / total, rounded half away from zero
-// (amount, remaining and total are non-negative).
+// prorata is the proration rule of docs/architecture.md ("Money and time")
+// computed here, independently of billing.Prorate: amount × remaining / total,
+// rounded half away from zero (amount, remaining and total are non-negative).
 func prorata(amount, remaining, total int64) int64 {
 	return (2*amount*remaining + total) / (2 * total)
 }

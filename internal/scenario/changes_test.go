@@ -11,7 +11,8 @@ import (
 	"github.com/cuota/cuota/internal/gateway/sim"
 )
 
-// Plan changes (DESIGN §5) and pause/resume (DESIGN §4), on both stores.
+// Plan changes (docs/architecture.md, "Money and time") and pause/resume
+// (docs/architecture.md, "Status machines"), on both stores.
 func TestChanges(t *testing.T) {
 	runScenarios(t, []scenario{
 		{"upgrade_clp_utc", scenarioUpgradeCLPUTC},
@@ -36,12 +37,12 @@ func upgradePlans(h *harness, currency string, basicAmount, proAmount int64) (ba
 	return h.priceOf(b.ID, basicAmount, currency, billing.IntervalMonth, 0), h.priceOf(p.ID, proAmount, currency, billing.IntervalMonth, 0)
 }
 
-// upgradeNow runs the upgrade of DESIGN §5 with the defaults (now,
-// always_invoice) from a monthly `from` to `to` subscribed at s, whose first
-// period is [s, e) and second [e, e2), at the instant at; it checks the
-// preview against the rule computed here, the subscription_update invoice
-// against the preview, and the next renewal at the new price. It returns
-// the expected credit and debit.
+// upgradeNow runs the upgrade of docs/architecture.md ("Money and time") with
+// the defaults (now, always_invoice) from a monthly `from` to `to` subscribed
+// at s, whose first period is [s, e) and second [e, e2), at the instant at; it
+// checks the preview against the rule computed here, the subscription_update
+// invoice against the preview, and the next renewal at the new price. It
+// returns the expected credit and debit.
 func upgradeNow(t *testing.T, h *harness, currency string, from, to int64, s, e, e2, at time.Time) (credit, debit int64) {
 	basic, pro := upgradePlans(h, currency, from, to)
 	cus := h.customer("up@example.com")

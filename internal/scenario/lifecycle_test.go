@@ -439,8 +439,8 @@ func scenarioNewCardRetry(t *testing.T, h *harness) {
 		[]string{evPMAttached, evSubUpdated, evPayCreated, evPaySucceeded, evInvPaid, evSubUpdated}, seqRenewalPaid)
 }
 
-// 6b. A hard decline at renewal (lost card) is never retried: the
-// engine takes the final action at once (DESIGN §7: hard declines skip
+// 6b. A hard decline at renewal (lost card) is never retried: the engine takes
+// the final action at once (docs/architecture.md, "Dunning": hard declines skip
 // retries), canceling with payment_failed.
 func scenarioHardDecline(t *testing.T, h *harness) {
 	sub, cus := activeSub(t, h)
@@ -552,7 +552,7 @@ func scenarioGatewayError(t *testing.T, h *harness) {
 // 8b. Canceled while a renewal's outcome is unknown (the gateway charged,
 // then timed out): reconciliation must still resolve the payment, and the
 // money the canceled subscription can no longer take is refunded — the
-// reversal path of DESIGN §6.4–6.5.
+// reversal path of docs/architecture.md ("Charging exactly once").
 func scenarioCancelDuringUnknown(t *testing.T, h *harness) {
 	sub, cus := activeSub(t, h)
 	h.advanceTo(ts("2024-06-15T00:00:00Z"))

@@ -53,7 +53,8 @@ type Flow struct {
 const maxNotification = 16 << 10
 
 // DefaultCheckTimeout bounds the signed status call that verifies a
-// notification: Flow wants its answer within 15 s (flow-api.md §7), and a
+// notification: Flow wants its answer within 15 s (its notification
+// rules, https://www.flow.cl/docs/api.html), and a
 // check that takes longer is answered 503 so that the notification can
 // come again (the reconciler settles the object meanwhile in any case).
 const DefaultCheckTimeout = 8 * time.Second

@@ -1,8 +1,8 @@
--- Postgres-only bulk writes for the batched renewal pipeline (DESIGN §10).
--- New rows go in with COPY; updates join the table to unnested arrays, so
--- a chunk of hundreds of rows costs one statement per table, not one per
--- row. Optional times travel as text ('' = NULL) because array parameters
--- cannot carry NULL elements through sqlc's time.Time mapping.
+-- Postgres-only bulk writes for the batched renewal pipeline
+-- (docs/architecture.md, "Scale"). New rows go in with COPY; updates join the
+-- table to unnested arrays, so a chunk of hundreds of rows costs one statement
+-- per table, not one per row. Optional times travel as text ('' = NULL) because
+-- array parameters cannot carry NULL elements through sqlc's time.Time mapping.
 
 -- name: CopyInvoices :copyfrom
 INSERT INTO invoices (id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency,

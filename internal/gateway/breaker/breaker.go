@@ -1,8 +1,8 @@
-// Package breaker is the circuit breaker of gateway adapters (DESIGN §8):
-// one per merchant gateway (scope), so a gateway that stops answering is
-// not hammered, and checkouts can offer another one meanwhile. Only calls
-// that got no usable answer (timeouts, 5xx, dropped connections) count
-// against a gateway; refusals and declines are answers.
+// Package breaker is the circuit breaker of gateway adapters
+// (docs/architecture.md, "Gateways"): one per merchant gateway (scope), so a
+// gateway that stops answering is not hammered, and checkouts can offer another
+// one meanwhile. Only calls that got no usable answer (timeouts, 5xx, dropped
+// connections) count against a gateway; refusals and declines are answers.
 package breaker
 
 import (

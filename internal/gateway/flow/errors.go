@@ -21,8 +21,9 @@ var ErrOutcomeUnknown = errors.New("flow: outcome unknown")
 // anything (a required field missing, an invalid value, a bad method).
 var ErrInvalidRequest = errors.New("flow: invalid request")
 
-// Error codes Flow is known to use (flow-api.md §4). Flow publishes no full
-// catalogue; the Is* helpers below also match on message texts.
+// Error codes Flow is known to use (its API documentation,
+// https://www.flow.cl/docs/api.html, shows them in examples). Flow publishes
+// no full catalogue; the Is* helpers below also match on message texts.
 const (
 	// CodeInvalidSignature: "Invalid Signature" (wrong s, wrong secret).
 	CodeInvalidSignature = 108

@@ -6,8 +6,10 @@ import (
 	"testing"
 )
 
-// fuzzSeeds are answers shaped like flow-api.md §5/§6 examples, plus the
-// odd shapes §9 warns about.
+// fuzzSeeds are answers shaped like the examples of Flow's endpoints and
+// objects (https://www.flow.cl/docs/api.html), plus odd shapes a lenient
+// decoder must survive: numbers sent as strings, booleans as 1/0, PHP's
+// empty array where an object belongs.
 var fuzzSeeds = []struct {
 	status int
 	body   string

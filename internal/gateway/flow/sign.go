@@ -14,10 +14,11 @@ import (
 const SignatureParam = "s"
 
 // Sign returns Flow's signature of params with the merchant's secret key
-// (flow-api.md §3): every parameter except "s" (apiKey included), sorted by
-// name in byte order, each written as name immediately followed by its raw
-// (not URL-encoded) value with no separators; the string is signed with
-// HMAC-SHA256 keyed by secret and returned as lowercase hex.
+// (https://www.flow.cl/docs/api.html, "how to sign"): every parameter except
+// "s" (apiKey included), sorted by name in byte order, each written as name
+// immediately followed by its raw (not URL-encoded) value with no separators;
+// the string is signed with HMAC-SHA256 keyed by secret and returned as
+// lowercase hex.
 //
 // Flow parameters are single-valued; a name given several values contributes
 // name+value once per value, in order, so what is signed is exactly what an
@@ -32,8 +33,8 @@ func Sign(secret string, params url.Values) string {
 
 // Verify reports whether params carries exactly one "s" equal to
 // Sign(secret, params). The comparison is constant-time and exact: only the
-// documented lowercase hex is accepted (whether Flow also accepts uppercase
-// is not known, flow-api.md §3.2).
+// documented lowercase hex is accepted (Flow's documentation does not say
+// whether it also accepts uppercase).
 func Verify(secret string, params url.Values) bool {
 	got := params[SignatureParam]
 	if len(got) != 1 {

@@ -11,7 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The vectors of flow-api.md §3.3.
+// Known-answer vectors, computed independently (Flow publishes none): the
+// first two sign the example parameters of Flow's API documentation
+// (https://www.flow.cl/docs/api.html), the third mixes case-sensitive
+// ordering, characters that URL encoding would change, and UTF-8.
 var signVectors = []struct {
 	name     string
 	secret   string
@@ -65,7 +68,8 @@ func TestSignVectors(t *testing.T) {
 }
 
 func TestSignIsNotTheLegacyForm(t *testing.T) {
-	// The legacy k=v& form of vector 1 gives another digest (§3.3, §3.4).
+	// The legacy k=v& form of vector 1 (Flow's 2018 client signed that way)
+	// gives another digest.
 	p := signVectors[0].params
 	mac := hmac.New(sha256.New, []byte("my secret"))
 	mac.Write([]byte("apiKey=" + p.Get("apiKey") + "&token=" + p.Get("token")))

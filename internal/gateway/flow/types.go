@@ -8,7 +8,8 @@ import (
 	"strings"
 )
 
-// Payment status codes (PaymentStatus.Status, flow-api.md §6).
+// Payment status codes (PaymentStatus.Status, as Flow's API documentation
+// defines them: https://www.flow.cl/docs/api.html).
 const (
 	PaymentPending   = 1 // pendiente de pago
 	PaymentPaid      = 2 // pagada
@@ -34,7 +35,7 @@ const (
 )
 
 // Last-payment-attempt error codes (PaymentStatus.LastError.Code, from
-// payment/getStatusExtended, flow-api.md §4).
+// payment/getStatusExtended; https://www.flow.cl/docs/api.html).
 const (
 	LastErrorInvalidCard        = -1
 	LastErrorConnection         = -2

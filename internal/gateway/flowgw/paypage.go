@@ -63,7 +63,8 @@ func (a *Adapter) StartPayment(ctx context.Context, r billing.PayRequest) (billi
 // takes it later than asked, apart from the request's transit).
 func (a *Adapter) payTimeout(expires time.Time) (int, error) {
 	if expires.IsZero() {
-		// Without timeout a Flow order is payable forever (flow-api.md §9.13).
+		// Without timeout a Flow order is payable forever (payment/create,
+		// https://www.flow.cl/docs/api.html).
 		return 0, billing.Invalid("expires_at", billing.CodeParameterMissing, "a Flow pay page needs an expiry")
 	}
 	secs := expires.Sub(a.opts.Now()) / time.Second

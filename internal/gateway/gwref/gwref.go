@@ -3,13 +3,13 @@
 // cuota customer gets exactly one customer on each gateway, however many
 // requests ask for it at once and whatever crashes in between.
 //
-// The rule (DESIGN §8, "record before you act"): a row is reserved in the
-// store before the gateway is called. The request that inserted the
-// reservation creates the gateway customer and records its id; concurrent
-// requests wait for it. A creator whose create fails releases its
-// reservation at once, so the next request does not wait for it; a
-// reservation older than the TTL is taken to belong to a crashed creator
-// and is taken over (compare and set on Updated).
+// The rule (docs/architecture.md, "Gateways"; record before you act): a row is
+// reserved in the store before the gateway is called. The request that inserted
+// the reservation creates the gateway customer and records its id; concurrent
+// requests wait for it. A creator whose create fails releases its reservation
+// at once, so the next request does not wait for it; a reservation older than
+// the TTL is taken to belong to a crashed creator and is taken over (compare
+// and set on Updated).
 package gwref
 
 import (

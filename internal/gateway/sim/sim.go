@@ -12,7 +12,7 @@
 // connection) that would deadlock.
 //
 // A live-mode request is refused with CodeLiveMode; the sim never pretends
-// that a live payment happened (DESIGN §1.6).
+// that a live payment happened (docs/architecture.md, "Principles").
 package sim
 
 import (
@@ -428,7 +428,7 @@ var failureMessages = map[string]string{
 	FailProcessingError:   "The gateway had a processing error; nothing was charged.",
 }
 
-// failureClass classifies a failure code (DESIGN §7).
+// failureClass classifies a failure code (docs/architecture.md, "Dunning").
 func failureClass(code string) billing.FailureClass {
 	switch code {
 	case FailLostCard:

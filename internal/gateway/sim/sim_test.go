@@ -45,8 +45,8 @@ var backends = []backend{
 		},
 	},
 	{
-		// Needs PostgreSQL (TEST_DATABASE_URL or pgtest.DefaultURL): a
-		// missing one fails the test, never skips it (DESIGN §11).
+		// Needs PostgreSQL (TEST_DATABASE_URL or pgtest.DefaultURL): a missing
+		// one fails the test, never skips it (docs/architecture.md, "Testing").
 		name:     "postgres",
 		location: func(t *testing.T) string { return pgtest.URL(t) },
 		open: func(ctx context.Context, url string) (billing.Store, error) {

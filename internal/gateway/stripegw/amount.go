@@ -8,7 +8,8 @@ import (
 )
 
 // Stripe's own minor units differ from ISO 4217 (which cuota's money
-// package follows) for a few currencies (reference/stripe.md §C.10):
+// package follows) for a few currencies (https://docs.stripe.com/currencies,
+// see docs/stripe.md):
 //
 //   - zero-decimal in Stripe's API: BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF
 //     UGX VND VUV XAF XOF XPF — an amount of 5000 CLP is sent as 5000;

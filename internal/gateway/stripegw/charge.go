@@ -31,7 +31,8 @@ const (
 // hardDeclines are Stripe decline codes (and error codes) after which
 // retrying the same card cannot succeed: the lost/stolen/closed family,
 // fraud, and cards that are wrong or unusable for this payment. Stripe's
-// own retry logic skips these too (reference/stripe.md §C.7).
+// own retries skip hard declines too
+// (https://docs.stripe.com/billing/revenue-recovery/smart-retries).
 var hardDeclines = map[string]bool{
 	"lost_card": true, "stolen_card": true, "pickup_card": true, "expired_card": true, "restricted_card": true,
 	"fraudulent": true, "merchant_blacklist": true, "invalid_account": true, "new_account_information_available": true,

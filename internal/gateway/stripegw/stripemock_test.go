@@ -53,7 +53,8 @@ func stripeMockBinary() string {
 }
 
 // startStripeMock runs stripe-mock on free loopback ports (both its HTTP
-// and HTTPS listeners bound to 127.0.0.1; see reference/stripe.md §A.2),
+// and HTTPS listeners bound to 127.0.0.1: given one address only,
+// stripe-mock still opens the other listener on every interface),
 // with -strict-version-check so that a request whose Stripe-Version is not
 // the spec's fails. It returns the HTTP and HTTPS base URLs. A missing
 // binary fails the test.

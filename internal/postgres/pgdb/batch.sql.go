@@ -31,9 +31,9 @@ type ClaimDueSubscriptionsParams struct {
 	RowLimit     int32
 }
 
-// Postgres-only queries for the batched renewal pipeline (DESIGN §10):
-// claiming rows with FOR UPDATE SKIP LOCKED and a claim token that lasts
-// until the lane releases it; the writes are in bulk.sql.
+// Postgres-only queries for the batched renewal pipeline (docs/architecture.md,
+// "Scale"): claiming rows with FOR UPDATE SKIP LOCKED and a claim token that
+// lasts until the lane releases it; the writes are in bulk.sql.
 // Marks the claimed rows with the lane's token until claimed_until, in the
 // claiming statement itself: the claim outlives the transaction, so a
 // lane still working on a subscription (its gateway call, a retry) keeps

@@ -150,11 +150,11 @@ func (r iteratorForCopyInvoices) Err() error {
 	return nil
 }
 
-// Postgres-only bulk writes for the batched renewal pipeline (DESIGN §10).
-// New rows go in with COPY; updates join the table to unnested arrays, so
-// a chunk of hundreds of rows costs one statement per table, not one per
-// row. Optional times travel as text (” = NULL) because array parameters
-// cannot carry NULL elements through sqlc's time.Time mapping.
+// Postgres-only bulk writes for the batched renewal pipeline
+// (docs/architecture.md, "Scale"). New rows go in with COPY; updates join the
+// table to unnested arrays, so a chunk of hundreds of rows costs one statement
+// per table, not one per row. Optional times travel as text (” = NULL) because
+// array parameters cannot carry NULL elements through sqlc's time.Time mapping.
 func (q *Queries) CopyInvoices(ctx context.Context, arg []CopyInvoicesParams) (int64, error) {
 	return q.db.CopyFrom(ctx, []string{"invoices"}, []string{"id", "merchant_id", "mode", "customer_id", "subscription_id", "number", "status", "billing_reason", "currency", "period_start", "period_end", "lines", "subtotal", "discount", "tax", "total", "amount_due", "amount_paid", "attempt_count", "next_attempt_at", "finalized_at", "paid_at", "voided_at", "collection", "due_date", "payment_method_id", "created", "updated"}, &iteratorForCopyInvoices{rows: arg})
 }
