@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -89,8 +90,109 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 	writeJSON(w, p.Status, "application/problem+json", p)
 }
 
-// humaError replaces huma.NewError so that huma's own failures (decoding,
-// schema validation, body size) become Problems with stable codes too.
+// problemTransform is a huma transformer: huma runs it on every response
+// body, its own errors included. A *huma.ErrorModel (a failure of
+// decoding, validation or body reading) becomes a Problem through
+// humaError, and the status humaError chose is the one sent (see
+// withProblemStatus); every other body passes unchanged.
+func (s *Server) problemTransform(hctx huma.Context, _ string, v any) (any, error) {
+	em, ok := v.(*huma.ErrorModel)
+	if !ok {
+		return v, nil
+	}
+	errs := make([]error, 0, len(em.Errors))
+	for _, d := range em.Errors {
+		if d != nil {
+			errs = append(errs, d)
+		}
+	}
+	ps, _ := hctx.Context().Value(keyProblemStatus).(*problemStatus)
+	if ps != nil && ps.tooBig != nil {
+		errs = append(errs, ps.tooBig)
+	}
+	p := humaError(hctx.Operation(), em.Status, em.Detail, errs...).(*Problem)
+	p.RequestID = requestIDFrom(hctx.Context())
+	if ps != nil {
+		ps.status = p.Status
+	}
+	return p, nil
+}
+
+// problemStatus carries, for one request, what problemTransform needs
+// beyond huma's ErrorModel: the *http.MaxBytesError huma met reading the
+// body (huma keeps only its text), and the status of the Problem written.
+type problemStatus struct {
+	status int
+	tooBig *http.MaxBytesError
+}
+
+// problemContext is the huma.Context every operation runs with: huma fixes
+// an error's status before transformers run, so SetStatus sends the status
+// problemTransform chose instead (422 validation failures are 400 in cuota,
+// a body over the limit is 413); and the body reader notes a
+// *http.MaxBytesError.
+type problemContext struct {
+	humaContext
+	ctx context.Context
+	ps  *problemStatus
+}
+
+// humaContext names huma.Context for embedding: problemContext's own
+// Context method could not coexist with a field named Context.
+type humaContext = huma.Context
+
+// withProblemStatus is huma middleware that runs the operation with a
+// problemContext.
+func withProblemStatus(hctx huma.Context, next func(huma.Context)) {
+	ps := &problemStatus{}
+	next(&problemContext{humaContext: hctx, ctx: context.WithValue(hctx.Context(), keyProblemStatus, ps), ps: ps})
+}
+
+// Context returns the request's context, which carries the problemStatus.
+func (c *problemContext) Context() context.Context { return c.ctx }
+
+// SetStatus sends the Problem's status when problemTransform wrote one.
+func (c *problemContext) SetStatus(code int) {
+	if c.ps.status != 0 {
+		code = c.ps.status
+	}
+	c.humaContext.SetStatus(code)
+}
+
+// BodyReader notes a body read that stopped at the body limit.
+func (c *problemContext) BodyReader() io.Reader {
+	r := c.humaContext.BodyReader()
+	if r == nil {
+		return nil
+	}
+	return &limitWatch{r: r, ps: c.ps}
+}
+
+// limitWatch is a body reader that keeps the *http.MaxBytesError it meets.
+type limitWatch struct {
+	r  io.Reader
+	ps *problemStatus
+}
+
+func (l *limitWatch) Read(b []byte) (int, error) {
+	n, err := l.r.Read(b)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		l.ps.tooBig = tooBig
+	}
+	return n, err
+}
+
+// Close closes the body, as huma expects of the reader it reads.
+func (l *limitWatch) Close() error {
+	if c, ok := l.r.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// humaError turns huma's own failures (decoding, schema validation, body
+// size) into Problems with stable codes too.
 // op is the failing operation (nil when unknown): its Amount fields are
 // amount_invalid rather than parameter_invalid.
 func humaError(op *huma.Operation, status int, msg string, errs ...error) huma.StatusError {

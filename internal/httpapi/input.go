@@ -2,15 +2,19 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/cuota/cuota/internal/billing"
 )
@@ -55,6 +59,8 @@ func (s *Server) validText(mux *http.ServeMux, next http.Handler) http.Handler {
 				s.writeProblem(w, r, err)
 				return
 			}
+			// strictCasing reads the same bytes again.
+			r = r.WithContext(context.WithValue(r.Context(), keyBody, body))
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -213,4 +219,73 @@ func checkJSON(body []byte) error {
 			value()
 		}
 	}
+}
+
+// strictCasing is huma middleware that refuses a JSON body key that names a
+// field of the operation's body in other letter case ("NAME" for "name"):
+// huma's validation and encoding/json would both take it for the field.
+// Such a key is an unknown parameter, reported as huma reports one (so
+// humaError makes it 400 parameter_unknown naming the key). huma has a
+// switch for this, huma.ValidateStrictCasing, but it is process-wide.
+func (s *Server) strictCasing(hctx huma.Context, next func(huma.Context)) {
+	body, _ := hctx.Context().Value(keyBody).([]byte)
+	rb := hctx.Operation().RequestBody
+	if len(body) == 0 || rb == nil || rb.Content["application/json"] == nil {
+		next(hctx)
+		return
+	}
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		next(hctx) // not JSON: huma reports it
+		return
+	}
+	reg := s.api.OpenAPI().Components.Schemas
+	if loc := miscasedKey(reg, rb.Content["application/json"].Schema, v, "body"); loc != "" {
+		_ = huma.WriteErr(s.api, hctx, http.StatusUnprocessableEntity, "validation failed",
+			&huma.ErrorDetail{Location: loc, Message: "unexpected property"})
+		return
+	}
+	next(hctx)
+}
+
+// miscasedKey returns the location (huma's "body.recurring.Interval_Count"
+// form) of the first key of v, in key order, that is not a property of
+// schema but equals one in other letter case; "" when there is none. Keys
+// of free-form maps (metadata) are never compared.
+func miscasedKey(reg huma.Registry, schema *huma.Schema, v any, loc string) string {
+	if schema != nil && schema.Ref != "" {
+		schema = reg.SchemaFromRef(schema.Ref)
+	}
+	if schema == nil {
+		return ""
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			sub, ok := schema.Properties[k]
+			if !ok {
+				for name := range schema.Properties {
+					if strings.EqualFold(name, k) {
+						return loc + "." + k
+					}
+				}
+				sub, _ = schema.AdditionalProperties.(*huma.Schema)
+			}
+			if l := miscasedKey(reg, sub, v[k], loc+"."+k); l != "" {
+				return l
+			}
+		}
+	case []any:
+		for i, e := range v {
+			if l := miscasedKey(reg, schema.Items, e, loc+"["+strconv.Itoa(i)+"]"); l != "" {
+				return l
+			}
+		}
+	}
+	return ""
 }

@@ -53,21 +53,6 @@ type Server struct {
 	handler http.Handler
 }
 
-func init() {
-	huma.ValidateStrictCasing = true // "NAME" is an unknown parameter, not name
-	huma.NewErrorWithContext = func(hctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
-		var op *huma.Operation
-		if hctx != nil {
-			op = hctx.Operation()
-		}
-		p := humaError(op, status, msg, errs...).(*Problem)
-		if hctx != nil {
-			p.RequestID = requestIDFrom(hctx.Context())
-		}
-		return p
-	}
-}
-
 // New builds the API handler. Metrics are registered on reg.
 func New(a *app.App, store Pinger, cfg Config, logger *slog.Logger, reg prometheus.Registerer) *Server {
 	if cfg.BodyLimit == 0 {
@@ -94,8 +79,13 @@ func New(a *app.App, store Pinger, cfg Config, logger *slog.Logger, reg promethe
 	}
 	// Either scheme alone suffices: each is its own requirement object.
 	hc.Security = []map[string][]string{{"bearer": {}}, {"basic": {}}}
+	// huma's own failures (decoding, validation, body reading) reach the
+	// client as a *huma.ErrorModel; problemTransform turns them into
+	// cuota's Problem on this API only, leaving huma's process-wide
+	// NewError hook alone.
+	hc.Transformers = append(hc.Transformers, s.problemTransform)
 	s.api = humago.New(apiMux, hc)
-	s.api.UseMiddleware(s.routeLabel)
+	s.api.UseMiddleware(withProblemStatus, s.routeLabel, s.strictCasing)
 	root := http.NewServeMux()
 	s.routes(root, apiMux)
 	s.handler = s.observe(root)
@@ -114,6 +104,8 @@ const (
 	keyRequestID ctxKey = iota
 	keyAPIKey
 	keyRoute
+	keyBody
+	keyProblemStatus
 )
 
 var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
