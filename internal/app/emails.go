@@ -135,7 +135,9 @@ func (a *App) emailsFor(ctx context.Context, tx billing.Tx, m billing.Merchant, 
 			return nil, nil
 		}
 		e, customerID = email(billing.EmailPaymentFailed), inv.CustomerID
-		e.Params = mustJSON(emailParams{FailureClass: class})
+		if e.Params, err = encodeParams(emailParams{FailureClass: class}); err != nil {
+			return nil, err
+		}
 	case EventSubscriptionTrialWillEnd:
 		var sub billing.Subscription
 		if !a.decodeSnapshot(ctx, ev, &sub) {
@@ -220,12 +222,15 @@ type emailParams struct {
 	DueDate      *time.Time           `json:"due_date,omitempty"`
 }
 
-func mustJSON(v any) json.RawMessage {
-	b, err := json.Marshal(v)
+// encodeParams encodes an email's params. It fails only for a DueDate
+// outside the years 0 to 9999, which callers refuse earlier
+// (billing.CheckTime); an error here is no reason to stop a process.
+func encodeParams(p emailParams) (json.RawMessage, error) {
+	b, err := json.Marshal(p)
 	if err != nil {
-		panic(fmt.Sprintf("app: encode %T: %v", v, err)) // plain structs always encode
+		return nil, fmt.Errorf("encode email params: %w", err)
 	}
-	return b
+	return b, nil
 }
 
 // queueEmail stores an email and, when it is to be sent and was not there
@@ -276,10 +281,14 @@ func (a *App) SendInvoiceEmail(ctx context.Context, tx billing.Tx, inv billing.I
 	if err := tx.CreateEvent(ctx, ev); err != nil {
 		return fmt.Errorf("write %s event: %w", EventInvoiceSent, err)
 	}
+	params, err := encodeParams(emailParams{PayURL: p.PayURL, DueDate: p.DueDate})
+	if err != nil {
+		return err
+	}
 	now := a.Now()
 	e := billing.Email{ID: billing.NewID(billing.PrefixEmail, now), Scope: inv.Scope, Template: billing.EmailInvoiceToPay,
 		EventID: ev.ID, ObjectType: "invoice", ObjectID: inv.ID, Status: billing.EmailPending,
-		Params: mustJSON(emailParams{PayURL: p.PayURL, DueDate: p.DueDate}), Created: now, Updated: now}
+		Params: params, Created: now, Updated: now}
 	if err := addCustomer(ctx, tx, m, inv.CustomerID, &e); err != nil {
 		return err
 	}

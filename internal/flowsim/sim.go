@@ -414,7 +414,8 @@ func dropConnection(w http.ResponseWriter) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		// Not hijackable (HTTP/2): abort the stream the way net/http
-		// documents, which it recovers from silently.
+		// documents, which it recovers from silently. Only an injected
+		// fault gets here.
 		panic(http.ErrAbortHandler)
 	}
 	_ = conn.Close()

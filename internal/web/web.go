@@ -66,7 +66,7 @@ type handler struct {
 func New(a *app.App, logger *slog.Logger) http.Handler {
 	css, err := fs.ReadFile(files, "static/style.css")
 	if err != nil {
-		panic(err) // embedded at build time
+		panic(err) // embedded at build time: a missing file is a broken build, not input
 	}
 	sum := sha256.Sum256(css)
 	h := &handler{

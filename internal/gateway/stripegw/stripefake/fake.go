@@ -521,6 +521,9 @@ func (f *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+		// Not hijackable (HTTP/2): abort the stream the way net/http
+		// documents, which it recovers from silently. Only a test's
+		// injected fault gets here.
 		panic(http.ErrAbortHandler)
 	case FaultHangAfterCommit:
 		select {
