@@ -22,7 +22,7 @@ func (t *tx) ClaimDueSubscriptions(ctx context.Context, clockID string, at time.
 	rows, err := t.q.ClaimDueSubscriptions(ctx, pgdb.ClaimDueSubscriptionsParams{
 		TestClockID: clockID, DueBefore: new(ts(at)), RowLimit: maxRows(limit), ClaimToken: token, ClaimedUntil: new(ts(until))})
 	if err != nil {
-		return nil, mapErr("claim due subscriptions", err)
+		return nil, dbError("claim due subscriptions", err)
 	}
 	// UPDATE … RETURNING has no order; the sweep takes them oldest due first.
 	slices.SortFunc(rows, func(a, b pgdb.Subscription) int {
@@ -31,7 +31,7 @@ func (t *tx) ClaimDueSubscriptions(ctx context.Context, clockID string, at time.
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	out, err := mapRows(rows, subscriptionFromRow)
+	out, err := convertRows(rows, subscriptionFromRow)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: claim due subscriptions: %w", err)
 	}
@@ -41,7 +41,7 @@ func (t *tx) ClaimDueSubscriptions(ctx context.Context, clockID string, at time.
 // ExtendSubscriptionClaims moves the end of the claims made under token.
 func (t *tx) ExtendSubscriptionClaims(ctx context.Context, token string, until time.Time) error {
 	if err := t.q.ExtendSubscriptionClaims(ctx, pgdb.ExtendSubscriptionClaimsParams{ClaimToken: token, ClaimedUntil: new(ts(until))}); err != nil {
-		return mapErr("extend subscription claims", err)
+		return dbError("extend subscription claims", err)
 	}
 	return nil
 }
@@ -49,7 +49,7 @@ func (t *tx) ExtendSubscriptionClaims(ctx context.Context, token string, until t
 // ReleaseSubscriptionClaims ends the claims made under token.
 func (t *tx) ReleaseSubscriptionClaims(ctx context.Context, token string) error {
 	if err := t.q.ReleaseSubscriptionClaims(ctx, token); err != nil {
-		return mapErr("release subscription claims", err)
+		return dbError("release subscription claims", err)
 	}
 	return nil
 }
@@ -59,7 +59,7 @@ func (t *tx) ReleaseSubscriptionClaims(ctx context.Context, token string) error 
 func (t *tx) LockSubscriptions(ctx context.Context, ids []string) (map[string]int64, error) {
 	rows, err := t.q.LockSubscriptions(ctx, ids)
 	if err != nil {
-		return nil, mapErr("lock subscriptions", err)
+		return nil, dbError("lock subscriptions", err)
 	}
 	out := make(map[string]int64, len(rows))
 	for _, r := range rows {
@@ -73,7 +73,7 @@ func (t *tx) LockSubscriptions(ctx context.Context, ids []string) (map[string]in
 func (t *tx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string) (map[string]bool, error) {
 	rows, err := t.q.SubscriptionsWithOpenInvoices(ctx, ids)
 	if err != nil {
-		return nil, mapErr("find open invoices", err)
+		return nil, dbError("find open invoices", err)
 	}
 	out := make(map[string]bool, len(rows))
 	for _, id := range rows {
@@ -86,7 +86,7 @@ func (t *tx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string) (m
 func (t *tx) GetPaymentMethods(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.PaymentMethod, error) {
 	rows, err := t.q.GetPaymentMethodsByID(ctx, ids)
 	if err != nil {
-		return nil, mapErr("get payment methods", err)
+		return nil, dbError("get payment methods", err)
 	}
 	out := make(map[string]billing.PaymentMethod, len(rows))
 	for _, r := range rows {
@@ -123,7 +123,7 @@ func (t *tx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
 			rows = append(rows, pgdb.CopyInvoicesParams(createInvoiceParams(inv, lines)))
 		}
 		if _, err := t.q.CopyInvoices(ctx, rows); err != nil {
-			return mapErr("copy invoices", err)
+			return dbError("copy invoices", err)
 		}
 	}
 	if len(b.Payments) > 0 {
@@ -132,7 +132,7 @@ func (t *tx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
 			rows = append(rows, pgdb.CopyPaymentsParams(createPaymentParams(p)))
 		}
 		if _, err := t.q.CopyPayments(ctx, rows); err != nil {
-			return mapErr("copy payments", err)
+			return dbError("copy payments", err)
 		}
 	}
 	if len(b.InvoiceUpdates) > 0 {
@@ -156,7 +156,7 @@ func (t *tx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
 			rows = append(rows, pgdb.CopyEventsParams(createEventParams(e)))
 		}
 		if _, err := t.q.CopyEvents(ctx, rows); err != nil {
-			return mapErr("copy events", err)
+			return dbError("copy events", err)
 		}
 	}
 	if len(b.Audit) > 0 {
@@ -165,7 +165,7 @@ func (t *tx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
 			rows = append(rows, pgdb.CopyAuditEntriesParams(insertAuditEntryParams(e)))
 		}
 		if _, err := t.q.CopyAuditEntries(ctx, rows); err != nil {
-			return mapErr("copy audit entries", err)
+			return dbError("copy audit entries", err)
 		}
 		if err := moveAuditHeads(b.Audit, func(m string, oldSeq int64, last billing.AuditEntry) (int64, error) {
 			return t.q.MoveAuditHeadTo(ctx, pgdb.MoveAuditHeadToParams{NewSeq: last.Seq, Hash: last.Hash, MerchantID: m, OldSeq: oldSeq})
@@ -212,7 +212,7 @@ func (t *tx) bulkUpdateInvoices(ctx context.Context, invs []billing.Invoice) err
 	}
 	n, err := t.q.BulkUpdateInvoices(ctx, p)
 	if err != nil {
-		return mapErr("bulk update invoices", err)
+		return dbError("bulk update invoices", err)
 	}
 	if n != int64(len(invs)) {
 		return fmt.Errorf("postgres: bulk update invoices: %d of %d found: %w", n, len(invs), billing.ErrNotFound)
@@ -236,7 +236,7 @@ func (t *tx) bulkUpdatePayments(ctx context.Context, ps []billing.Payment) error
 	}
 	n, err := t.q.BulkUpdatePayments(ctx, p)
 	if err != nil {
-		return mapErr("bulk update payments", err)
+		return dbError("bulk update payments", err)
 	}
 	if n != int64(len(ps)) {
 		return fmt.Errorf("postgres: bulk update payments: %d of %d found: %w", n, len(ps), billing.ErrNotFound)
@@ -249,7 +249,7 @@ func (t *tx) bulkUpdatePayments(ctx context.Context, ps []billing.Payment) error
 func (t *tx) bulkUpdateSubscriptions(ctx context.Context, subs []billing.Subscription) error {
 	var p pgdb.BulkUpdateSubscriptionsParams
 	for _, sub := range subs {
-		cols, err := encodeSubscription(sub)
+		cols, err := subscriptionJSON(sub)
 		if err != nil {
 			return fmt.Errorf("postgres: batch subscription %s: %w", sub.ID, err)
 		}
@@ -290,7 +290,7 @@ func (t *tx) bulkUpdateSubscriptions(ctx context.Context, subs []billing.Subscri
 	}
 	ids, err := t.q.BulkUpdateSubscriptions(ctx, p)
 	if err != nil {
-		return mapErr("bulk update subscriptions", err)
+		return dbError("bulk update subscriptions", err)
 	}
 	if len(ids) == len(subs) {
 		return nil

@@ -37,11 +37,11 @@ func newTx(pgTx pgx.Tx, inserter *river.Client[pgx.Tx]) *tx {
 // uniqueViolation is PostgreSQL's SQLSTATE for a unique constraint failure.
 const uniqueViolation = "23505"
 
-// mapErr turns a driver error into the store contract's errors: no rows
+// dbError turns a driver error into the store contract's errors: no rows
 // becomes billing.ErrNotFound (wrapped, so errors.Is works), a unique
 // violation a *billing.ErrUniqueViolation naming the constraint (also
 // wrapped: use errors.As). Anything else is wrapped with op.
-func mapErr(op string, err error) error {
+func dbError(op string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -55,7 +55,7 @@ func mapErr(op string, err error) error {
 }
 
 // write runs fn in a savepoint, rolling back to it if fn fails, and maps
-// fn's error with mapErr.
+// fn's error with dbError.
 func (t *tx) write(ctx context.Context, op string, fn func(sp pgx.Tx, q *pgdb.Queries) error) error {
 	sp, err := t.tx.Begin(ctx)
 	if err != nil {
@@ -63,9 +63,9 @@ func (t *tx) write(ctx context.Context, op string, fn func(sp pgx.Tx, q *pgdb.Qu
 	}
 	if err := fn(sp, t.q.WithTx(sp)); err != nil {
 		if rbErr := sp.Rollback(context.WithoutCancel(ctx)); rbErr != nil {
-			return errors.Join(mapErr(op, err), fmt.Errorf("postgres: %s: rollback to savepoint: %w", op, rbErr))
+			return errors.Join(dbError(op, err), fmt.Errorf("postgres: %s: rollback to savepoint: %w", op, rbErr))
 		}
-		return mapErr(op, err)
+		return dbError(op, err)
 	}
 	if err := sp.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres: %s: release savepoint: %w", op, err)
@@ -150,18 +150,18 @@ func maxRows(limit int) int32 {
 	return int32(limit)
 }
 
-// page trims rows fetched with rowLimit(limit) to limit and reports whether
+// trimPage trims rows fetched with rowLimit(limit) to limit and reports whether
 // any were left over.
-func page[T any](rows []T, limit int) ([]T, bool) {
+func trimPage[T any](rows []T, limit int) ([]T, bool) {
 	if limit > 0 && len(rows) > limit {
 		return rows[:limit], true
 	}
 	return rows, false
 }
 
-// mapRows converts rows one by one, stopping at the first error. It returns
+// convertRows converts rows one by one, stopping at the first error. It returns
 // a non-nil slice.
-func mapRows[R, T any](rows []R, f func(R) (T, error)) ([]T, error) {
+func convertRows[R, T any](rows []R, f func(R) (T, error)) ([]T, error) {
 	out := make([]T, 0, len(rows))
 	for _, r := range rows {
 		v, err := f(r)

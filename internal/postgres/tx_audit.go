@@ -22,7 +22,7 @@ var errHeadMoved = errors.New("audit chain head moved")
 func (t *tx) LockAuditHead(ctx context.Context, merchantID string) (int64, string, error) {
 	row, err := t.q.LockAuditHead(ctx, merchantID)
 	if err != nil {
-		return 0, "", mapErr("lock audit head of merchant "+merchantID, err)
+		return 0, "", dbError("lock audit head of merchant "+merchantID, err)
 	}
 	return row.Seq, row.Hash, nil
 }
@@ -57,7 +57,7 @@ func (t *tx) ListAuditEntries(ctx context.Context, merchantID string, mode billi
 		RowLimit:   maxRows(limit),
 	})
 	if err != nil {
-		return nil, mapErr("list audit entries of merchant "+merchantID, err)
+		return nil, dbError("list audit entries of merchant "+merchantID, err)
 	}
 	out := make([]billing.AuditEntry, 0, len(rows))
 	for _, r := range rows {

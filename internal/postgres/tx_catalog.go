@@ -36,7 +36,7 @@ func (t *tx) CreateProduct(ctx context.Context, p billing.Product) error {
 func (t *tx) GetProduct(ctx context.Context, s billing.Scope, id string) (billing.Product, error) {
 	row, err := t.q.GetProduct(ctx, pgdb.GetProductParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.Product{}, mapErr("get product "+id, err)
+		return billing.Product{}, dbError("get product "+id, err)
 	}
 	p, err := productFromRow(row)
 	if err != nil {
@@ -78,10 +78,10 @@ func (t *tx) ListProducts(ctx context.Context, s billing.Scope, f billing.Produc
 		RowLimit:      rowLimit(pg.Limit),
 	})
 	if err != nil {
-		return nil, false, mapErr("list products", err)
+		return nil, false, dbError("list products", err)
 	}
-	rows, more := page(rows, pg.Limit)
-	out, err := mapRows(rows, productFromRow)
+	rows, more := trimPage(rows, pg.Limit)
+	out, err := convertRows(rows, productFromRow)
 	if err != nil {
 		return nil, false, fmt.Errorf("postgres: list products: %w", err)
 	}
@@ -158,7 +158,7 @@ func (t *tx) CreatePrice(ctx context.Context, p billing.Price) error {
 func (t *tx) GetPrice(ctx context.Context, s billing.Scope, id string) (billing.Price, error) {
 	row, err := t.q.GetPrice(ctx, pgdb.GetPriceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.Price{}, mapErr("get price "+id, err)
+		return billing.Price{}, dbError("get price "+id, err)
 	}
 	p, err := priceFromRow(row)
 	if err != nil {
@@ -203,10 +203,10 @@ func (t *tx) ListPrices(ctx context.Context, s billing.Scope, f billing.PriceFil
 		RowLimit:      rowLimit(pg.Limit),
 	})
 	if err != nil {
-		return nil, false, mapErr("list prices", err)
+		return nil, false, dbError("list prices", err)
 	}
-	rows, more := page(rows, pg.Limit)
-	out, err := mapRows(rows, priceFromRow)
+	rows, more := trimPage(rows, pg.Limit)
+	out, err := convertRows(rows, priceFromRow)
 	if err != nil {
 		return nil, false, fmt.Errorf("postgres: list prices: %w", err)
 	}

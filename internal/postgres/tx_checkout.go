@@ -37,7 +37,7 @@ func (t *tx) CreateCheckoutSession(ctx context.Context, cs billing.CheckoutSessi
 func (t *tx) GetCheckoutSession(ctx context.Context, s billing.Scope, id string) (billing.CheckoutSession, error) {
 	row, err := t.q.GetCheckoutSession(ctx, pgdb.GetCheckoutSessionParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.CheckoutSession{}, mapErr("get checkout session "+id, err)
+		return billing.CheckoutSession{}, dbError("get checkout session "+id, err)
 	}
 	return checkoutSessionFromRow(row)
 }
@@ -46,7 +46,7 @@ func (t *tx) GetCheckoutSession(ctx context.Context, s billing.Scope, id string)
 func (t *tx) GetCheckoutSessionByID(ctx context.Context, id string) (billing.CheckoutSession, error) {
 	row, err := t.q.GetCheckoutSessionByID(ctx, id)
 	if err != nil {
-		return billing.CheckoutSession{}, mapErr("get checkout session "+id, err)
+		return billing.CheckoutSession{}, dbError("get checkout session "+id, err)
 	}
 	return checkoutSessionFromRow(row)
 }
@@ -106,7 +106,7 @@ func (t *tx) CreatePortalSession(ctx context.Context, p billing.PortalSession) e
 func (t *tx) GetPortalSessionByID(ctx context.Context, id string) (billing.PortalSession, error) {
 	r, err := t.q.GetPortalSessionByID(ctx, id)
 	if err != nil {
-		return billing.PortalSession{}, mapErr("get portal session "+id, err)
+		return billing.PortalSession{}, dbError("get portal session "+id, err)
 	}
 	return billing.PortalSession{ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
 		CustomerID: r.CustomerID, ReturnURL: r.ReturnUrl, SecretHash: r.SecretHash, ExpiresAt: r.ExpiresAt.UTC(),
@@ -126,7 +126,7 @@ func (t *tx) CreatePublishableKey(ctx context.Context, k billing.PublishableKey)
 func (t *tx) GetPublishableKey(ctx context.Context, id string) (billing.PublishableKey, error) {
 	r, err := t.q.GetPublishableKey(ctx, id)
 	if err != nil {
-		return billing.PublishableKey{}, mapErr("get publishable key", err)
+		return billing.PublishableKey{}, dbError("get publishable key", err)
 	}
 	return publishableKeyFromRow(r), nil
 }
@@ -135,7 +135,7 @@ func (t *tx) GetPublishableKey(ctx context.Context, id string) (billing.Publisha
 func (t *tx) ListPublishableKeys(ctx context.Context, s billing.Scope) ([]billing.PublishableKey, error) {
 	rows, err := t.q.ListPublishableKeys(ctx, pgdb.ListPublishableKeysParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
-		return nil, mapErr("list publishable keys", err)
+		return nil, dbError("list publishable keys", err)
 	}
 	out := make([]billing.PublishableKey, len(rows))
 	for i, r := range rows {

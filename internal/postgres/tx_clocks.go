@@ -29,7 +29,7 @@ func (t *tx) CreateTestClock(ctx context.Context, c billing.TestClock) error {
 func (t *tx) GetTestClock(ctx context.Context, s billing.Scope, id string) (billing.TestClock, error) {
 	row, err := t.q.GetTestClock(ctx, pgdb.GetTestClockParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.TestClock{}, mapErr("get test clock "+id, err)
+		return billing.TestClock{}, dbError("get test clock "+id, err)
 	}
 	return testClockFromRow(row), nil
 }
@@ -57,9 +57,9 @@ func (t *tx) ListTestClocks(ctx context.Context, s billing.Scope, pg billing.Pag
 		RowLimit:      rowLimit(pg.Limit),
 	})
 	if err != nil {
-		return nil, false, mapErr("list test clocks", err)
+		return nil, false, dbError("list test clocks", err)
 	}
-	rows, more := page(rows, pg.Limit)
+	rows, more := trimPage(rows, pg.Limit)
 	out := make([]billing.TestClock, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, testClockFromRow(r))
@@ -104,7 +104,7 @@ func (t *tx) CreatePaymentMethod(ctx context.Context, pm billing.PaymentMethod) 
 func (t *tx) GetPaymentMethod(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethod, error) {
 	row, err := t.q.GetPaymentMethod(ctx, pgdb.GetPaymentMethodParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.PaymentMethod{}, mapErr("get payment method "+id, err)
+		return billing.PaymentMethod{}, dbError("get payment method "+id, err)
 	}
 	return paymentMethodFromRow(row), nil
 }
@@ -131,7 +131,7 @@ func (t *tx) ListPaymentMethods(ctx context.Context, s billing.Scope, customerID
 		CustomerID: customerID,
 	})
 	if err != nil {
-		return nil, mapErr("list payment methods of customer "+customerID, err)
+		return nil, dbError("list payment methods of customer "+customerID, err)
 	}
 	out := make([]billing.PaymentMethod, 0, len(rows))
 	for _, r := range rows {

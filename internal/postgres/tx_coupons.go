@@ -41,7 +41,7 @@ func (t *tx) CreateCoupon(ctx context.Context, c billing.Coupon) error {
 func (t *tx) GetCoupon(ctx context.Context, s billing.Scope, id string) (billing.Coupon, error) {
 	row, err := t.q.GetCoupon(ctx, pgdb.GetCouponParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.Coupon{}, mapErr("get coupon "+id, err)
+		return billing.Coupon{}, dbError("get coupon "+id, err)
 	}
 	c, err := couponFromRow(row)
 	if err != nil {
@@ -77,10 +77,10 @@ func (t *tx) ListCoupons(ctx context.Context, s billing.Scope, pg billing.Page) 
 		RowLimit:      rowLimit(pg.Limit),
 	})
 	if err != nil {
-		return nil, false, mapErr("list coupons", err)
+		return nil, false, dbError("list coupons", err)
 	}
-	rows, more := page(rows, pg.Limit)
-	out, err := mapRows(rows, couponFromRow)
+	rows, more := trimPage(rows, pg.Limit)
+	out, err := convertRows(rows, couponFromRow)
 	if err != nil {
 		return nil, false, fmt.Errorf("postgres: list coupons: %w", err)
 	}
@@ -138,7 +138,7 @@ func (t *tx) CreatePromotionCode(ctx context.Context, p billing.PromotionCode) e
 func (t *tx) GetPromotionCode(ctx context.Context, s billing.Scope, id string) (billing.PromotionCode, error) {
 	row, err := t.q.GetPromotionCode(ctx, pgdb.GetPromotionCodeParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.PromotionCode{}, mapErr("get promotion code "+id, err)
+		return billing.PromotionCode{}, dbError("get promotion code "+id, err)
 	}
 	p, err := promotionCodeFromRow(row)
 	if err != nil {
@@ -179,10 +179,10 @@ func (t *tx) ListPromotionCodes(ctx context.Context, s billing.Scope, f billing.
 		RowLimit:      rowLimit(pg.Limit),
 	})
 	if err != nil {
-		return nil, false, mapErr("list promotion codes", err)
+		return nil, false, dbError("list promotion codes", err)
 	}
-	rows, more := page(rows, pg.Limit)
-	out, err := mapRows(rows, promotionCodeFromRow)
+	rows, more := trimPage(rows, pg.Limit)
+	out, err := convertRows(rows, promotionCodeFromRow)
 	if err != nil {
 		return nil, false, fmt.Errorf("postgres: list promotion codes: %w", err)
 	}

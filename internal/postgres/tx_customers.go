@@ -37,7 +37,7 @@ func (t *tx) CreateCustomer(ctx context.Context, c billing.Customer) error {
 func (t *tx) GetCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
 	row, err := t.q.GetCustomer(ctx, pgdb.GetCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.Customer{}, mapErr("get customer "+id, err)
+		return billing.Customer{}, dbError("get customer "+id, err)
 	}
 	c, err := customerFromRow(row)
 	if err != nil {
@@ -79,10 +79,10 @@ func (t *tx) ListCustomers(ctx context.Context, s billing.Scope, f billing.Custo
 		RowLimit:      rowLimit(pg.Limit),
 	})
 	if err != nil {
-		return nil, false, mapErr("list customers", err)
+		return nil, false, dbError("list customers", err)
 	}
-	rows, more := page(rows, pg.Limit)
-	out, err := mapRows(rows, customerFromRow)
+	rows, more := trimPage(rows, pg.Limit)
+	out, err := convertRows(rows, customerFromRow)
 	if err != nil {
 		return nil, false, fmt.Errorf("postgres: list customers: %w", err)
 	}

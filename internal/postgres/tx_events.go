@@ -22,7 +22,7 @@ func (t *tx) CreateEvent(ctx context.Context, e billing.Event) error {
 func (t *tx) GetEvent(ctx context.Context, s billing.Scope, id string) (billing.Event, error) {
 	row, err := t.q.GetEvent(ctx, pgdb.GetEventParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.Event{}, mapErr("get event "+id, err)
+		return billing.Event{}, dbError("get event "+id, err)
 	}
 	return eventFromRow(row), nil
 }
@@ -38,9 +38,9 @@ func (t *tx) ListEvents(ctx context.Context, s billing.Scope, f billing.EventFil
 		RowLimit:      rowLimit(pg.Limit),
 	})
 	if err != nil {
-		return nil, false, mapErr("list events", err)
+		return nil, false, dbError("list events", err)
 	}
-	rows, more := page(rows, pg.Limit)
+	rows, more := trimPage(rows, pg.Limit)
 	out := make([]billing.Event, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, eventFromRow(r))
@@ -92,7 +92,7 @@ func (t *tx) InsertSimCharge(ctx context.Context, c billing.SimCharge) (billing.
 	}
 	row, err := t.q.GetSimCharge(ctx, c.Key)
 	if err != nil {
-		return billing.SimCharge{}, false, mapErr(op+": read recorded charge", err)
+		return billing.SimCharge{}, false, dbError(op+": read recorded charge", err)
 	}
 	return simChargeFromRow(row), false, nil
 }
@@ -143,7 +143,7 @@ func (t *tx) InsertSimCharges(ctx context.Context, cs []billing.SimCharge) ([]bi
 	}
 	rows, err := t.q.GetSimChargesByKey(ctx, others)
 	if err != nil {
-		return nil, nil, mapErr("insert sim charges: read recorded charges", err)
+		return nil, nil, dbError("insert sim charges: read recorded charges", err)
 	}
 	byKey := make(map[string]billing.SimCharge, len(rows))
 	for _, r := range rows {
@@ -165,7 +165,7 @@ func (t *tx) InsertSimCharges(ctx context.Context, cs []billing.SimCharge) ([]bi
 func (t *tx) GetSimCharge(ctx context.Context, key string) (billing.SimCharge, error) {
 	row, err := t.q.GetSimCharge(ctx, key)
 	if err != nil {
-		return billing.SimCharge{}, mapErr("get sim charge "+key, err)
+		return billing.SimCharge{}, dbError("get sim charge "+key, err)
 	}
 	return simChargeFromRow(row), nil
 }
@@ -181,7 +181,7 @@ func (t *tx) UpdateSimCharge(ctx context.Context, c billing.SimCharge) error {
 func (t *tx) CountSimCharges(ctx context.Context, token, outcome string) (int64, error) {
 	n, err := t.q.CountSimCharges(ctx, pgdb.CountSimChargesParams{Token: token, Outcome: outcome})
 	if err != nil {
-		return 0, mapErr("count sim charges", err)
+		return 0, dbError("count sim charges", err)
 	}
 	return n, nil
 }
@@ -190,7 +190,7 @@ func (t *tx) CountSimCharges(ctx context.Context, token, outcome string) (int64,
 func (t *tx) ListSimCharges(ctx context.Context) ([]billing.SimCharge, error) {
 	rows, err := t.q.ListSimCharges(ctx)
 	if err != nil {
-		return nil, mapErr("list sim charges", err)
+		return nil, dbError("list sim charges", err)
 	}
 	out := make([]billing.SimCharge, 0, len(rows))
 	for _, r := range rows {

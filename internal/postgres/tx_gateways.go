@@ -22,7 +22,7 @@ func (t *tx) PutGatewayConfig(ctx context.Context, c billing.GatewayConfig) erro
 func (t *tx) GetGatewayConfig(ctx context.Context, s billing.Scope, gateway string) (billing.GatewayConfig, error) {
 	row, err := t.q.GetGatewayConfig(ctx, pgdb.GetGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway})
 	if err != nil {
-		return billing.GatewayConfig{}, mapErr("get "+gateway+" configuration", err)
+		return billing.GatewayConfig{}, dbError("get "+gateway+" configuration", err)
 	}
 	return gatewayConfigFromRow(row), nil
 }
@@ -31,7 +31,7 @@ func (t *tx) GetGatewayConfig(ctx context.Context, s billing.Scope, gateway stri
 func (t *tx) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]billing.GatewayConfig, error) {
 	rows, err := t.q.ListGatewayConfigs(ctx, pgdb.ListGatewayConfigsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
-		return nil, mapErr("list gateway configurations", err)
+		return nil, dbError("list gateway configurations", err)
 	}
 	out := make([]billing.GatewayConfig, len(rows))
 	for i, r := range rows {
@@ -103,7 +103,7 @@ func (t *tx) GetGatewayCustomer(ctx context.Context, s billing.Scope, customerID
 	r, err := t.q.GetGatewayCustomer(ctx, pgdb.GetGatewayCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
 		CustomerID: customerID, Gateway: gateway})
 	if err != nil {
-		return billing.GatewayCustomer{}, mapErr("get "+gateway+" customer of "+customerID, err)
+		return billing.GatewayCustomer{}, dbError("get "+gateway+" customer of "+customerID, err)
 	}
 	return billing.GatewayCustomer{Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
 		CustomerID: r.CustomerID, Gateway: r.Gateway, GatewayCustomerID: r.GatewayCustomerID,
@@ -134,7 +134,7 @@ func (t *tx) SetSetupGatewayRef(ctx context.Context, s billing.Scope, setupID, r
 func (t *tx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, ref string) (billing.Refund, error) {
 	row, err := t.q.GetRefundByGatewayRef(ctx, pgdb.GetRefundByGatewayRefParams{MerchantID: s.MerchantID, Mode: string(s.Mode), GatewayRef: ref})
 	if err != nil {
-		return billing.Refund{}, mapErr("get refund by gateway reference", err)
+		return billing.Refund{}, dbError("get refund by gateway reference", err)
 	}
 	return refundFromRow(row), nil
 }
@@ -144,7 +144,7 @@ func (t *tx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, ref str
 func (t *tx) ListPendingRefunds(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Refund, error) {
 	rows, err := t.q.ListPendingRefunds(ctx, pgdb.ListPendingRefundsParams{UpdatedBefore: ts(updatedBefore), RowLimit: maxRows(limit)})
 	if err != nil {
-		return nil, mapErr("list pending refunds", err)
+		return nil, dbError("list pending refunds", err)
 	}
 	out := make([]billing.Refund, len(rows))
 	for i, r := range rows {
@@ -158,7 +158,7 @@ func (t *tx) ListPendingRefunds(ctx context.Context, updatedBefore time.Time, li
 func (t *tx) ListUnsettledPayments(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Payment, error) {
 	rows, err := t.q.ListUnsettledPayments(ctx, pgdb.ListUnsettledPaymentsParams{UpdatedBefore: ts(updatedBefore), RowLimit: maxRows(limit)})
 	if err != nil {
-		return nil, mapErr("list unsettled payments", err)
+		return nil, dbError("list unsettled payments", err)
 	}
 	out := make([]billing.Payment, len(rows))
 	for i, r := range rows {
@@ -179,7 +179,7 @@ func (t *tx) GetPaymentByIdempotencyKey(ctx context.Context, s billing.Scope, ke
 	row, err := t.q.GetPaymentByIdempotencyKey(ctx, pgdb.GetPaymentByIdempotencyKeyParams{MerchantID: s.MerchantID,
 		Mode: string(s.Mode), IdempotencyKey: key})
 	if err != nil {
-		return billing.Payment{}, mapErr("get payment by idempotency key "+key, err)
+		return billing.Payment{}, dbError("get payment by idempotency key "+key, err)
 	}
 	return paymentFromRow(row), nil
 }

@@ -47,7 +47,7 @@ func (t *tx) ReserveIdempotencyKey(ctx context.Context, r billing.IdempotencyRec
 		Key:        r.Key,
 	})
 	if err != nil {
-		return billing.IdempotencyRecord{}, false, mapErr(op+": read existing record", err)
+		return billing.IdempotencyRecord{}, false, dbError(op+": read existing record", err)
 	}
 	var body []byte
 	if len(row.ResponseBody) > 0 {

@@ -43,7 +43,7 @@ func (t *tx) CreateInvoice(ctx context.Context, inv billing.Invoice) error {
 func (t *tx) GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
 	row, err := t.q.GetInvoice(ctx, pgdb.GetInvoiceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.Invoice{}, mapErr("get invoice "+id, err)
+		return billing.Invoice{}, dbError("get invoice "+id, err)
 	}
 	inv, err := invoiceFromRow(row)
 	if err != nil {
@@ -76,10 +76,10 @@ func (t *tx) ListInvoices(ctx context.Context, s billing.Scope, f billing.Invoic
 		RowLimit:       rowLimit(pg.Limit),
 	})
 	if err != nil {
-		return nil, false, mapErr("list invoices", err)
+		return nil, false, dbError("list invoices", err)
 	}
-	rows, more := page(rows, pg.Limit)
-	out, err := mapRows(rows, invoiceFromRow)
+	rows, more := trimPage(rows, pg.Limit)
+	out, err := convertRows(rows, invoiceFromRow)
 	if err != nil {
 		return nil, false, fmt.Errorf("postgres: list invoices: %w", err)
 	}

@@ -43,7 +43,7 @@ func (t *tx) CreateMerchant(ctx context.Context, m billing.Merchant) error {
 func (t *tx) GetMerchant(ctx context.Context, id string) (billing.Merchant, error) {
 	row, err := t.q.GetMerchant(ctx, id)
 	if err != nil {
-		return billing.Merchant{}, mapErr("get merchant "+id, err)
+		return billing.Merchant{}, dbError("get merchant "+id, err)
 	}
 	m, err := merchantFromRow(row)
 	if err != nil {
@@ -56,9 +56,9 @@ func (t *tx) GetMerchant(ctx context.Context, id string) (billing.Merchant, erro
 func (t *tx) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
 	rows, err := t.q.ListMerchants(ctx)
 	if err != nil {
-		return nil, mapErr("list merchants", err)
+		return nil, dbError("list merchants", err)
 	}
-	out, err := mapRows(rows, merchantFromRow)
+	out, err := convertRows(rows, merchantFromRow)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list merchants: %w", err)
 	}
@@ -124,7 +124,7 @@ func (t *tx) CreateAPIKey(ctx context.Context, k billing.APIKey) error {
 func (t *tx) GetAPIKey(ctx context.Context, id string) (billing.APIKey, error) {
 	row, err := t.q.GetAPIKey(ctx, id)
 	if err != nil {
-		return billing.APIKey{}, mapErr("get api key "+id, err)
+		return billing.APIKey{}, dbError("get api key "+id, err)
 	}
 	return apiKeyFromRow(row), nil
 }
@@ -133,7 +133,7 @@ func (t *tx) GetAPIKey(ctx context.Context, id string) (billing.APIKey, error) {
 func (t *tx) GetAPIKeyByHash(ctx context.Context, hash string) (billing.APIKey, error) {
 	row, err := t.q.GetAPIKeyByHash(ctx, hash)
 	if err != nil {
-		return billing.APIKey{}, mapErr("get api key by hash", err)
+		return billing.APIKey{}, dbError("get api key by hash", err)
 	}
 	return apiKeyFromRow(row), nil
 }
@@ -142,7 +142,7 @@ func (t *tx) GetAPIKeyByHash(ctx context.Context, hash string) (billing.APIKey, 
 func (t *tx) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error) {
 	rows, err := t.q.ListAPIKeys(ctx, merchantID)
 	if err != nil {
-		return nil, mapErr("list api keys of "+merchantID, err)
+		return nil, dbError("list api keys of "+merchantID, err)
 	}
 	out := make([]billing.APIKey, 0, len(rows))
 	for _, r := range rows {

@@ -36,7 +36,7 @@ func (t *tx) CreateWebhookEndpoint(ctx context.Context, e billing.WebhookEndpoin
 func (t *tx) GetWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
 	row, err := t.q.GetWebhookEndpoint(ctx, pgdb.GetWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.WebhookEndpoint{}, mapErr("get webhook endpoint "+id, err)
+		return billing.WebhookEndpoint{}, dbError("get webhook endpoint "+id, err)
 	}
 	return endpointFromRow(row)
 }
@@ -85,10 +85,10 @@ func (t *tx) ListWebhookEndpoints(ctx context.Context, s billing.Scope, pg billi
 	rows, err := t.q.ListWebhookEndpoints(ctx, pgdb.ListWebhookEndpointsParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
 		StartingAfter: pg.StartingAfter, RowLimit: rowLimit(pg.Limit)})
 	if err != nil {
-		return nil, false, mapErr("list webhook endpoints", err)
+		return nil, false, dbError("list webhook endpoints", err)
 	}
-	rows, more := page(rows, pg.Limit)
-	out, err := mapRows(rows, endpointFromRow)
+	rows, more := trimPage(rows, pg.Limit)
+	out, err := convertRows(rows, endpointFromRow)
 	return out, more, err
 }
 
@@ -96,7 +96,7 @@ func (t *tx) ListWebhookEndpoints(ctx context.Context, s billing.Scope, pg billi
 func (t *tx) CountWebhookEndpoints(ctx context.Context, s billing.Scope) (int64, error) {
 	n, err := t.q.CountWebhookEndpoints(ctx, pgdb.CountWebhookEndpointsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
-		return 0, mapErr("count webhook endpoints", err)
+		return 0, dbError("count webhook endpoints", err)
 	}
 	return n, nil
 }
@@ -155,7 +155,7 @@ func (t *tx) InsertWebhookDelivery(ctx context.Context, d billing.WebhookDeliver
 func (t *tx) GetWebhookDelivery(ctx context.Context, s billing.Scope, id string) (billing.WebhookDelivery, error) {
 	row, err := t.q.GetWebhookDelivery(ctx, pgdb.GetWebhookDeliveryParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.WebhookDelivery{}, mapErr("get webhook delivery "+id, err)
+		return billing.WebhookDelivery{}, dbError("get webhook delivery "+id, err)
 	}
 	return deliveryFromRow(row), nil
 }
@@ -176,9 +176,9 @@ func (t *tx) ListWebhookDeliveries(ctx context.Context, s billing.Scope, endpoin
 	rows, err := t.q.ListWebhookDeliveries(ctx, pgdb.ListWebhookDeliveriesParams{EndpointID: endpointID, MerchantID: s.MerchantID,
 		Mode: string(s.Mode), EventID: f.EventID, StartingAfter: pg.StartingAfter, RowLimit: rowLimit(pg.Limit)})
 	if err != nil {
-		return nil, false, mapErr("list webhook deliveries", err)
+		return nil, false, dbError("list webhook deliveries", err)
 	}
-	rows, more := page(rows, pg.Limit)
+	rows, more := trimPage(rows, pg.Limit)
 	out := make([]billing.WebhookDelivery, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, deliveryFromRow(r))
@@ -213,7 +213,7 @@ func (t *tx) ListWebhookAttempts(ctx context.Context, s billing.Scope, deliveryI
 	}
 	rows, err := t.q.ListWebhookAttempts(ctx, pgdb.ListWebhookAttemptsParams{DeliveryIds: deliveryIDs, MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
-		return nil, mapErr("list webhook attempts", err)
+		return nil, dbError("list webhook attempts", err)
 	}
 	out := make([]billing.WebhookAttempt, 0, len(rows))
 	for _, r := range rows {
@@ -253,7 +253,7 @@ func (t *tx) InsertEmail(ctx context.Context, e billing.Email) (bool, error) {
 func (t *tx) GetEmail(ctx context.Context, s billing.Scope, id string) (billing.Email, error) {
 	row, err := t.q.GetEmail(ctx, pgdb.GetEmailParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.Email{}, mapErr("get email "+id, err)
+		return billing.Email{}, dbError("get email "+id, err)
 	}
 	return emailFromRow(row)
 }
@@ -278,10 +278,10 @@ func (t *tx) ListEmails(ctx context.Context, s billing.Scope, f billing.EmailFil
 	rows, err := t.q.ListEmails(ctx, pgdb.ListEmailsParams{MerchantID: s.MerchantID, Mode: string(s.Mode), CustomerID: f.CustomerID,
 		Template: f.Template, StartingAfter: pg.StartingAfter, RowLimit: rowLimit(pg.Limit)})
 	if err != nil {
-		return nil, false, mapErr("list emails", err)
+		return nil, false, dbError("list emails", err)
 	}
-	rows, more := page(rows, pg.Limit)
-	out, err := mapRows(rows, emailFromRow)
+	rows, more := trimPage(rows, pg.Limit)
+	out, err := convertRows(rows, emailFromRow)
 	return out, more, err
 }
 
@@ -333,7 +333,7 @@ func (t *tx) LockNotifyCursor(ctx context.Context, s billing.Scope, at time.Time
 func (t *tx) GetNotifyCursor(ctx context.Context, s billing.Scope) (string, error) {
 	rows, err := t.q.GetNotifyCursor(ctx, pgdb.GetNotifyCursorParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil || len(rows) == 0 {
-		return "", mapErr("get notify cursor", err)
+		return "", dbError("get notify cursor", err)
 	}
 	return rows[0], nil
 }
@@ -357,7 +357,7 @@ func (t *tx) EventsAfter(ctx context.Context, s billing.Scope, position string, 
 	rows, err := t.q.EventsToDispatch(ctx, pgdb.EventsToDispatchParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
 		AfterTxid: txid, AfterID: id, RowLimit: int32(min(max(limit, 1), 10_000))})
 	if err != nil {
-		return nil, "", mapErr("read events to dispatch", err)
+		return nil, "", dbError("read events to dispatch", err)
 	}
 	out := make([]billing.Event, 0, len(rows))
 	for _, r := range rows {

@@ -22,7 +22,7 @@ func (t *tx) CreatePayment(ctx context.Context, p billing.Payment) error {
 func (t *tx) GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error) {
 	row, err := t.q.GetPayment(ctx, pgdb.GetPaymentParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.Payment{}, mapErr("get payment "+id, err)
+		return billing.Payment{}, dbError("get payment "+id, err)
 	}
 	return paymentFromRow(row), nil
 }
@@ -47,9 +47,9 @@ func (t *tx) ListPayments(ctx context.Context, s billing.Scope, f billing.Paymen
 		RowLimit:      rowLimit(pg.Limit),
 	})
 	if err != nil {
-		return nil, false, mapErr("list payments", err)
+		return nil, false, dbError("list payments", err)
 	}
-	rows, more := page(rows, pg.Limit)
+	rows, more := trimPage(rows, pg.Limit)
 	out := make([]billing.Payment, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, paymentFromRow(r))
@@ -105,7 +105,7 @@ func (t *tx) CreateRefund(ctx context.Context, r billing.Refund) error {
 func (t *tx) GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error) {
 	row, err := t.q.GetRefund(ctx, pgdb.GetRefundParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.Refund{}, mapErr("get refund "+id, err)
+		return billing.Refund{}, dbError("get refund "+id, err)
 	}
 	return refundFromRow(row), nil
 }
@@ -135,9 +135,9 @@ func (t *tx) ListRefunds(ctx context.Context, s billing.Scope, paymentID string,
 		RowLimit:      rowLimit(pg.Limit),
 	})
 	if err != nil {
-		return nil, false, mapErr("list refunds", err)
+		return nil, false, dbError("list refunds", err)
 	}
-	rows, more := page(rows, pg.Limit)
+	rows, more := trimPage(rows, pg.Limit)
 	out := make([]billing.Refund, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, refundFromRow(r))

@@ -62,7 +62,7 @@ func (t *tx) CreateSetup(ctx context.Context, st billing.PaymentMethodSetup) err
 func (t *tx) GetSetup(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethodSetup, error) {
 	row, err := t.q.GetSetup(ctx, pgdb.GetSetupParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.PaymentMethodSetup{}, mapErr("get setup "+id, err)
+		return billing.PaymentMethodSetup{}, dbError("get setup "+id, err)
 	}
 	return setupFromRow(row), nil
 }
@@ -71,7 +71,7 @@ func (t *tx) GetSetup(ctx context.Context, s billing.Scope, id string) (billing.
 func (t *tx) GetSetupByID(ctx context.Context, id string) (billing.PaymentMethodSetup, error) {
 	row, err := t.q.GetSetupByID(ctx, id)
 	if err != nil {
-		return billing.PaymentMethodSetup{}, mapErr("get setup "+id, err)
+		return billing.PaymentMethodSetup{}, dbError("get setup "+id, err)
 	}
 	return setupFromRow(row), nil
 }

@@ -15,7 +15,7 @@ import (
 
 // CreateSubscription inserts sub with version 1, whatever sub.Version says.
 func (t *tx) CreateSubscription(ctx context.Context, sub billing.Subscription) error {
-	cols, err := encodeSubscription(sub)
+	cols, err := subscriptionJSON(sub)
 	if err != nil {
 		return fmt.Errorf("postgres: create subscription %s: %w", sub.ID, err)
 	}
@@ -66,7 +66,7 @@ func (t *tx) CreateSubscription(ctx context.Context, sub billing.Subscription) e
 func (t *tx) GetSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
 	row, err := t.q.GetSubscription(ctx, pgdb.GetSubscriptionParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
-		return billing.Subscription{}, mapErr("get subscription "+id, err)
+		return billing.Subscription{}, dbError("get subscription "+id, err)
 	}
 	sub, err := subscriptionFromRow(row)
 	if err != nil {
@@ -84,7 +84,7 @@ func (t *tx) GetSubscription(ctx context.Context, s billing.Scope, id string) (b
 // wait for the other transaction; if that one commits, the version no
 // longer matches and this one reports the conflict.
 func (t *tx) UpdateSubscription(ctx context.Context, sub billing.Subscription) error {
-	cols, err := encodeSubscription(sub)
+	cols, err := subscriptionJSON(sub)
 	if err != nil {
 		return fmt.Errorf("postgres: update subscription %s: %w", sub.ID, err)
 	}
@@ -119,10 +119,10 @@ func (t *tx) ListSubscriptions(ctx context.Context, s billing.Scope, f billing.S
 		RowLimit:      rowLimit(pg.Limit),
 	})
 	if err != nil {
-		return nil, false, mapErr("list subscriptions", err)
+		return nil, false, dbError("list subscriptions", err)
 	}
-	rows, more := page(rows, pg.Limit)
-	out, err := mapRows(rows, subscriptionFromRow)
+	rows, more := trimPage(rows, pg.Limit)
+	out, err := convertRows(rows, subscriptionFromRow)
 	if err != nil {
 		return nil, false, fmt.Errorf("postgres: list subscriptions: %w", err)
 	}
@@ -139,9 +139,9 @@ func (t *tx) DueSubscriptions(ctx context.Context, clockID string, at time.Time,
 		RowLimit:    maxRows(limit),
 	})
 	if err != nil {
-		return nil, mapErr("list due subscriptions", err)
+		return nil, dbError("list due subscriptions", err)
 	}
-	out, err := mapRows(rows, subscriptionFromRow)
+	out, err := convertRows(rows, subscriptionFromRow)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list due subscriptions: %w", err)
 	}
@@ -184,7 +184,7 @@ type subscriptionColumns struct {
 	metadata      string // JSON object
 }
 
-func encodeSubscription(sub billing.Subscription) (subscriptionColumns, error) {
+func subscriptionJSON(sub billing.Subscription) (subscriptionColumns, error) {
 	var cols subscriptionColumns
 	items := sub.Items
 	if items == nil {
@@ -195,7 +195,7 @@ func encodeSubscription(sub billing.Subscription) (subscriptionColumns, error) {
 		return cols, fmt.Errorf("encode items: %w", err)
 	}
 	cols.items = string(b)
-	cols.priceIDs = priceIDList(sub.Items)
+	cols.priceIDs = priceIDs(sub.Items)
 
 	cols.pendingChange = "null"
 	if pc := sub.PendingChange; pc != nil {
@@ -217,9 +217,9 @@ func encodeSubscription(sub billing.Subscription) (subscriptionColumns, error) {
 	return cols, nil
 }
 
-// priceIDList is the price_ids column: every item's price id between
+// priceIDs is the price_ids column: every item's price id between
 // commas, so that LIKE '%,id,%' finds a price.
-func priceIDList(items []billing.SubscriptionItem) string {
+func priceIDs(items []billing.SubscriptionItem) string {
 	var b strings.Builder
 	b.WriteByte(',')
 	for _, it := range items {

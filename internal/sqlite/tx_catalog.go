@@ -1,0 +1,242 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/sqlite/litedb"
+)
+
+// Products.
+
+// CreateProduct inserts p.
+func (t *tx) CreateProduct(ctx context.Context, p billing.Product) error {
+	features, metadata, err := productJSON(p)
+	if err != nil {
+		return fmt.Errorf("create product %s: %w", p.ID, err)
+	}
+	err = t.q.CreateProduct(ctx, litedb.CreateProductParams{
+		ID:          p.ID,
+		MerchantID:  p.Scope.MerchantID,
+		Mode:        string(p.Scope.Mode),
+		Name:        p.Name,
+		Description: p.Description,
+		Features:    features,
+		Active:      p.Active,
+		Metadata:    metadata,
+		Created:     micros(p.Created),
+		Updated:     micros(p.Updated),
+	})
+	if err != nil {
+		return dbError(err, "create product %s", p.ID)
+	}
+	return nil
+}
+
+// GetProduct returns the product with id in scope s.
+func (t *tx) GetProduct(ctx context.Context, s billing.Scope, id string) (billing.Product, error) {
+	row, err := t.q.GetProduct(ctx, litedb.GetProductParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.Product{}, dbError(err, "get product %s", id)
+	}
+	return productFromRow(row)
+}
+
+// UpdateProduct writes p's mutable fields.
+func (t *tx) UpdateProduct(ctx context.Context, p billing.Product) error {
+	features, metadata, err := productJSON(p)
+	if err != nil {
+		return fmt.Errorf("update product %s: %w", p.ID, err)
+	}
+	n, err := t.q.UpdateProduct(ctx, litedb.UpdateProductParams{
+		Name:        p.Name,
+		Description: p.Description,
+		Features:    features,
+		Active:      p.Active,
+		Metadata:    metadata,
+		Updated:     micros(p.Updated),
+		MerchantID:  p.Scope.MerchantID,
+		Mode:        string(p.Scope.Mode),
+		ID:          p.ID,
+	})
+	return notFoundIfNone(n, err, "update product %s", p.ID)
+}
+
+// ListProducts returns a page of s's products, newest first.
+func (t *tx) ListProducts(ctx context.Context, s billing.Scope, f billing.ProductFilter, page billing.Page) ([]billing.Product, bool, error) {
+	rows, err := t.q.ListProducts(ctx, litedb.ListProductsParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		FilterActive:  f.Active != nil,
+		Active:        f.Active != nil && *f.Active,
+		StartingAfter: page.StartingAfter,
+		RowLimit:      rowLimit(page.Limit),
+	})
+	if err != nil {
+		return nil, false, dbError(err, "list products")
+	}
+	rows, more := trimPage(rows, page.Limit)
+	out := make([]billing.Product, 0, len(rows))
+	for _, row := range rows {
+		p, err := productFromRow(row)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, p)
+	}
+	return out, more, nil
+}
+
+func productJSON(p billing.Product) (features, metadata string, err error) {
+	if features, err = encodeMap(p.Features); err != nil {
+		return "", "", fmt.Errorf("encode features: %w", err)
+	}
+	if metadata, err = encodeMap(p.Metadata); err != nil {
+		return "", "", fmt.Errorf("encode metadata: %w", err)
+	}
+	return features, metadata, nil
+}
+
+func productFromRow(row litedb.Product) (billing.Product, error) {
+	features, err := decodeMap[int64](row.Features)
+	if err != nil {
+		return billing.Product{}, fmt.Errorf("decode features of product %s: %w", row.ID, err)
+	}
+	metadata, err := decodeMap[string](row.Metadata)
+	if err != nil {
+		return billing.Product{}, fmt.Errorf("decode metadata of product %s: %w", row.ID, err)
+	}
+	return billing.Product{
+		ID:          row.ID,
+		Scope:       billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
+		Name:        row.Name,
+		Description: row.Description,
+		Features:    features,
+		Active:      row.Active,
+		Metadata:    metadata,
+		Created:     fromMicros(row.Created),
+		Updated:     fromMicros(row.Updated),
+	}, nil
+}
+
+// Prices.
+
+// CreatePrice inserts p.
+func (t *tx) CreatePrice(ctx context.Context, p billing.Price) error {
+	metadata, err := encodeMap(p.Metadata)
+	if err != nil {
+		return fmt.Errorf("create price %s: encode metadata: %w", p.ID, err)
+	}
+	var interval string
+	var count int64
+	if p.Recurring != nil {
+		interval, count = p.Recurring.Interval, p.Recurring.IntervalCount
+	}
+	err = t.q.CreatePrice(ctx, litedb.CreatePriceParams{
+		ID:                     p.ID,
+		MerchantID:             p.Scope.MerchantID,
+		Mode:                   string(p.Scope.Mode),
+		ProductID:              p.ProductID,
+		Nickname:               p.Nickname,
+		UnitAmount:             p.UnitAmount,
+		Currency:               p.Currency,
+		Type:                   p.Type,
+		RecurringInterval:      interval,
+		RecurringIntervalCount: count,
+		LookupKey:              p.LookupKey,
+		TrialPeriodDays:        p.TrialPeriodDays,
+		Active:                 p.Active,
+		Metadata:               metadata,
+		Created:                micros(p.Created),
+		Updated:                micros(p.Updated),
+	})
+	if err != nil {
+		return dbError(err, "create price %s", p.ID)
+	}
+	return nil
+}
+
+// GetPrice returns the price with id in scope s.
+func (t *tx) GetPrice(ctx context.Context, s billing.Scope, id string) (billing.Price, error) {
+	row, err := t.q.GetPrice(ctx, litedb.GetPriceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.Price{}, dbError(err, "get price %s", id)
+	}
+	return priceFromRow(row)
+}
+
+// UpdatePrice writes p's mutable fields.
+func (t *tx) UpdatePrice(ctx context.Context, p billing.Price) error {
+	metadata, err := encodeMap(p.Metadata)
+	if err != nil {
+		return fmt.Errorf("update price %s: encode metadata: %w", p.ID, err)
+	}
+	n, err := t.q.UpdatePrice(ctx, litedb.UpdatePriceParams{
+		Nickname:        p.Nickname,
+		LookupKey:       p.LookupKey,
+		TrialPeriodDays: p.TrialPeriodDays,
+		Active:          p.Active,
+		Metadata:        metadata,
+		Updated:         micros(p.Updated),
+		MerchantID:      p.Scope.MerchantID,
+		Mode:            string(p.Scope.Mode),
+		ID:              p.ID,
+	})
+	return notFoundIfNone(n, err, "update price %s", p.ID)
+}
+
+// ListPrices returns a page of s's prices, newest first.
+func (t *tx) ListPrices(ctx context.Context, s billing.Scope, f billing.PriceFilter, page billing.Page) ([]billing.Price, bool, error) {
+	rows, err := t.q.ListPrices(ctx, litedb.ListPricesParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		ProductID:     f.ProductID,
+		LookupKey:     f.LookupKey,
+		Type:          f.Type,
+		FilterActive:  f.Active != nil,
+		Active:        f.Active != nil && *f.Active,
+		StartingAfter: page.StartingAfter,
+		RowLimit:      rowLimit(page.Limit),
+	})
+	if err != nil {
+		return nil, false, dbError(err, "list prices")
+	}
+	rows, more := trimPage(rows, page.Limit)
+	out := make([]billing.Price, 0, len(rows))
+	for _, row := range rows {
+		p, err := priceFromRow(row)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, p)
+	}
+	return out, more, nil
+}
+
+func priceFromRow(row litedb.Price) (billing.Price, error) {
+	metadata, err := decodeMap[string](row.Metadata)
+	if err != nil {
+		return billing.Price{}, fmt.Errorf("decode metadata of price %s: %w", row.ID, err)
+	}
+	var recurring *billing.Recurring
+	if row.RecurringInterval != "" {
+		recurring = &billing.Recurring{Interval: row.RecurringInterval, IntervalCount: row.RecurringIntervalCount}
+	}
+	return billing.Price{
+		ID:              row.ID,
+		Scope:           billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
+		ProductID:       row.ProductID,
+		Nickname:        row.Nickname,
+		UnitAmount:      row.UnitAmount,
+		Currency:        row.Currency,
+		Type:            row.Type,
+		Recurring:       recurring,
+		LookupKey:       row.LookupKey,
+		TrialPeriodDays: row.TrialPeriodDays,
+		Active:          row.Active,
+		Metadata:        metadata,
+		Created:         fromMicros(row.Created),
+		Updated:         fromMicros(row.Updated),
+	}, nil
+}

@@ -1,0 +1,156 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/sqlite/litedb"
+)
+
+// The subscription lifecycle (billing.LifecycleTx).
+
+// Test clocks.
+
+// CreateTestClock inserts c.
+func (t *tx) CreateTestClock(ctx context.Context, c billing.TestClock) error {
+	err := t.q.CreateTestClock(ctx, litedb.CreateTestClockParams{
+		ID:         c.ID,
+		MerchantID: c.Scope.MerchantID,
+		Mode:       string(c.Scope.Mode),
+		Name:       c.Name,
+		FrozenTime: micros(c.FrozenTime),
+		Status:     c.Status,
+		Created:    micros(c.Created),
+		Updated:    micros(c.Updated),
+	})
+	if err != nil {
+		return dbError(err, "create test clock %s", c.ID)
+	}
+	return nil
+}
+
+// GetTestClock returns the test clock with id in scope s.
+func (t *tx) GetTestClock(ctx context.Context, s billing.Scope, id string) (billing.TestClock, error) {
+	row, err := t.q.GetTestClock(ctx, litedb.GetTestClockParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.TestClock{}, dbError(err, "get test clock %s", id)
+	}
+	return testClockFromRow(row)
+}
+
+// UpdateTestClock writes c's frozen time, status and updated.
+func (t *tx) UpdateTestClock(ctx context.Context, c billing.TestClock) error {
+	n, err := t.q.UpdateTestClock(ctx, litedb.UpdateTestClockParams{
+		FrozenTime: micros(c.FrozenTime),
+		Status:     c.Status,
+		Updated:    micros(c.Updated),
+		MerchantID: c.Scope.MerchantID,
+		Mode:       string(c.Scope.Mode),
+		ID:         c.ID,
+	})
+	return notFoundIfNone(n, err, "update test clock %s", c.ID)
+}
+
+// ListTestClocks returns a page of s's test clocks, newest first.
+func (t *tx) ListTestClocks(ctx context.Context, s billing.Scope, page billing.Page) ([]billing.TestClock, bool, error) {
+	rows, err := t.q.ListTestClocks(ctx, litedb.ListTestClocksParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		StartingAfter: page.StartingAfter,
+		RowLimit:      rowLimit(page.Limit),
+	})
+	if err != nil {
+		return nil, false, dbError(err, "list test clocks")
+	}
+	rows, more := trimPage(rows, page.Limit)
+	out, err := convertRows(rows, testClockFromRow)
+	return out, more, err
+}
+
+func testClockFromRow(row litedb.TestClock) (billing.TestClock, error) {
+	return billing.TestClock{
+		ID:         row.ID,
+		Scope:      billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
+		Name:       row.Name,
+		FrozenTime: fromMicros(row.FrozenTime),
+		Status:     row.Status,
+		Created:    fromMicros(row.Created),
+		Updated:    fromMicros(row.Updated),
+	}, nil
+}
+
+// Payment methods.
+
+// CreatePaymentMethod inserts pm.
+func (t *tx) CreatePaymentMethod(ctx context.Context, pm billing.PaymentMethod) error {
+	err := t.q.CreatePaymentMethod(ctx, litedb.CreatePaymentMethodParams{
+		ID:         pm.ID,
+		MerchantID: pm.Scope.MerchantID,
+		Mode:       string(pm.Scope.Mode),
+		CustomerID: pm.CustomerID,
+		Gateway:    pm.Gateway,
+		Token:      pm.Token,
+		Brand:      pm.Brand,
+		Last4:      pm.Last4,
+		ExpMonth:   pm.ExpMonth,
+		ExpYear:    pm.ExpYear,
+		Status:     pm.Status,
+		Created:    micros(pm.Created),
+		Updated:    micros(pm.Updated),
+	})
+	if err != nil {
+		return dbError(err, "create payment method %s", pm.ID)
+	}
+	return nil
+}
+
+// GetPaymentMethod returns the payment method with id in scope s.
+func (t *tx) GetPaymentMethod(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethod, error) {
+	row, err := t.q.GetPaymentMethod(ctx, litedb.GetPaymentMethodParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.PaymentMethod{}, dbError(err, "get payment method %s", id)
+	}
+	return paymentMethodFromRow(row)
+}
+
+// UpdatePaymentMethod writes pm's status and updated.
+func (t *tx) UpdatePaymentMethod(ctx context.Context, pm billing.PaymentMethod) error {
+	n, err := t.q.UpdatePaymentMethod(ctx, litedb.UpdatePaymentMethodParams{
+		Status:     pm.Status,
+		Updated:    micros(pm.Updated),
+		MerchantID: pm.Scope.MerchantID,
+		Mode:       string(pm.Scope.Mode),
+		ID:         pm.ID,
+	})
+	return notFoundIfNone(n, err, "update payment method %s", pm.ID)
+}
+
+// ListPaymentMethods returns every payment method of a customer in s, newest first.
+func (t *tx) ListPaymentMethods(ctx context.Context, s billing.Scope, customerID string) ([]billing.PaymentMethod, error) {
+	rows, err := t.q.ListPaymentMethods(ctx, litedb.ListPaymentMethodsParams{
+		MerchantID: s.MerchantID,
+		Mode:       string(s.Mode),
+		CustomerID: customerID,
+	})
+	if err != nil {
+		return nil, dbError(err, "list payment methods of customer %s", customerID)
+	}
+	return convertRows(rows, paymentMethodFromRow)
+}
+
+func paymentMethodFromRow(row litedb.PaymentMethod) (billing.PaymentMethod, error) {
+	return billing.PaymentMethod{
+		ID:         row.ID,
+		Scope:      billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
+		CustomerID: row.CustomerID,
+		Gateway:    row.Gateway,
+		Token:      row.Token,
+		Brand:      row.Brand,
+		Last4:      row.Last4,
+		ExpMonth:   row.ExpMonth,
+		ExpYear:    row.ExpYear,
+		Status:     row.Status,
+		Created:    fromMicros(row.Created),
+		Updated:    fromMicros(row.Updated),
+	}, nil
+}

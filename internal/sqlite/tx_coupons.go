@@ -1,0 +1,211 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/sqlite/litedb"
+)
+
+// Coupons and promotion codes.
+
+// CreateCoupon inserts c.
+func (t *tx) CreateCoupon(ctx context.Context, c billing.Coupon) error {
+	metadata, err := encodeMap(c.Metadata)
+	if err != nil {
+		return fmt.Errorf("create coupon %s: encode metadata: %w", c.ID, err)
+	}
+	err = t.q.CreateCoupon(ctx, litedb.CreateCouponParams{
+		ID:               c.ID,
+		MerchantID:       c.Scope.MerchantID,
+		Mode:             string(c.Scope.Mode),
+		Name:             c.Name,
+		PercentOffBp:     c.PercentOffBP,
+		AmountOff:        c.AmountOff,
+		Currency:         c.Currency,
+		Duration:         c.Duration,
+		DurationInMonths: c.DurationInMonths,
+		MaxRedemptions:   c.MaxRedemptions,
+		RedeemBy:         nullMicros(c.RedeemBy),
+		TimesRedeemed:    c.TimesRedeemed,
+		Metadata:         metadata,
+		Created:          micros(c.Created),
+		Updated:          micros(c.Updated),
+	})
+	if err != nil {
+		return dbError(err, "create coupon %s", c.ID)
+	}
+	return nil
+}
+
+// GetCoupon returns the coupon with id in scope s.
+func (t *tx) GetCoupon(ctx context.Context, s billing.Scope, id string) (billing.Coupon, error) {
+	row, err := t.q.GetCoupon(ctx, litedb.GetCouponParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.Coupon{}, dbError(err, "get coupon %s", id)
+	}
+	return couponFromRow(row)
+}
+
+// UpdateCoupon writes c's mutable fields.
+func (t *tx) UpdateCoupon(ctx context.Context, c billing.Coupon) error {
+	metadata, err := encodeMap(c.Metadata)
+	if err != nil {
+		return fmt.Errorf("update coupon %s: encode metadata: %w", c.ID, err)
+	}
+	n, err := t.q.UpdateCoupon(ctx, litedb.UpdateCouponParams{
+		Name:       c.Name,
+		Metadata:   metadata,
+		Updated:    micros(c.Updated),
+		MerchantID: c.Scope.MerchantID,
+		Mode:       string(c.Scope.Mode),
+		ID:         c.ID,
+	})
+	return notFoundIfNone(n, err, "update coupon %s", c.ID)
+}
+
+// ListCoupons returns a page of s's coupons, newest first.
+func (t *tx) ListCoupons(ctx context.Context, s billing.Scope, page billing.Page) ([]billing.Coupon, bool, error) {
+	rows, err := t.q.ListCoupons(ctx, litedb.ListCouponsParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		StartingAfter: page.StartingAfter,
+		RowLimit:      rowLimit(page.Limit),
+	})
+	if err != nil {
+		return nil, false, dbError(err, "list coupons")
+	}
+	rows, more := trimPage(rows, page.Limit)
+	out := make([]billing.Coupon, 0, len(rows))
+	for _, row := range rows {
+		c, err := couponFromRow(row)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, c)
+	}
+	return out, more, nil
+}
+
+func couponFromRow(row litedb.Coupon) (billing.Coupon, error) {
+	metadata, err := decodeMap[string](row.Metadata)
+	if err != nil {
+		return billing.Coupon{}, fmt.Errorf("decode metadata of coupon %s: %w", row.ID, err)
+	}
+	return billing.Coupon{
+		ID:               row.ID,
+		Scope:            billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
+		Name:             row.Name,
+		PercentOffBP:     row.PercentOffBp,
+		AmountOff:        row.AmountOff,
+		Currency:         row.Currency,
+		Duration:         row.Duration,
+		DurationInMonths: row.DurationInMonths,
+		MaxRedemptions:   row.MaxRedemptions,
+		RedeemBy:         fromNullMicros(row.RedeemBy),
+		TimesRedeemed:    row.TimesRedeemed,
+		Metadata:         metadata,
+		Created:          fromMicros(row.Created),
+		Updated:          fromMicros(row.Updated),
+	}, nil
+}
+
+// CreatePromotionCode inserts p.
+func (t *tx) CreatePromotionCode(ctx context.Context, p billing.PromotionCode) error {
+	metadata, err := encodeMap(p.Metadata)
+	if err != nil {
+		return fmt.Errorf("create promotion code %s: encode metadata: %w", p.ID, err)
+	}
+	err = t.q.CreatePromotionCode(ctx, litedb.CreatePromotionCodeParams{
+		ID:             p.ID,
+		MerchantID:     p.Scope.MerchantID,
+		Mode:           string(p.Scope.Mode),
+		CouponID:       p.CouponID,
+		Code:           p.Code,
+		Active:         p.Active,
+		MaxRedemptions: p.MaxRedemptions,
+		ExpiresAt:      nullMicros(p.ExpiresAt),
+		TimesRedeemed:  p.TimesRedeemed,
+		Metadata:       metadata,
+		Created:        micros(p.Created),
+		Updated:        micros(p.Updated),
+	})
+	if err != nil {
+		return dbError(err, "create promotion code %s", p.ID)
+	}
+	return nil
+}
+
+// GetPromotionCode returns the promotion code with id in scope s.
+func (t *tx) GetPromotionCode(ctx context.Context, s billing.Scope, id string) (billing.PromotionCode, error) {
+	row, err := t.q.GetPromotionCode(ctx, litedb.GetPromotionCodeParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.PromotionCode{}, dbError(err, "get promotion code %s", id)
+	}
+	return promotionCodeFromRow(row)
+}
+
+// UpdatePromotionCode writes p's mutable fields.
+func (t *tx) UpdatePromotionCode(ctx context.Context, p billing.PromotionCode) error {
+	metadata, err := encodeMap(p.Metadata)
+	if err != nil {
+		return fmt.Errorf("update promotion code %s: encode metadata: %w", p.ID, err)
+	}
+	n, err := t.q.UpdatePromotionCode(ctx, litedb.UpdatePromotionCodeParams{
+		Active:     p.Active,
+		Metadata:   metadata,
+		Updated:    micros(p.Updated),
+		MerchantID: p.Scope.MerchantID,
+		Mode:       string(p.Scope.Mode),
+		ID:         p.ID,
+	})
+	return notFoundIfNone(n, err, "update promotion code %s", p.ID)
+}
+
+// ListPromotionCodes returns a page of s's promotion codes, newest first.
+func (t *tx) ListPromotionCodes(ctx context.Context, s billing.Scope, f billing.PromotionCodeFilter, page billing.Page) ([]billing.PromotionCode, bool, error) {
+	rows, err := t.q.ListPromotionCodes(ctx, litedb.ListPromotionCodesParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		CouponID:      f.CouponID,
+		Code:          f.Code,
+		FilterActive:  f.Active != nil,
+		Active:        f.Active != nil && *f.Active,
+		StartingAfter: page.StartingAfter,
+		RowLimit:      rowLimit(page.Limit),
+	})
+	if err != nil {
+		return nil, false, dbError(err, "list promotion codes")
+	}
+	rows, more := trimPage(rows, page.Limit)
+	out := make([]billing.PromotionCode, 0, len(rows))
+	for _, row := range rows {
+		p, err := promotionCodeFromRow(row)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, p)
+	}
+	return out, more, nil
+}
+
+func promotionCodeFromRow(row litedb.PromotionCode) (billing.PromotionCode, error) {
+	metadata, err := decodeMap[string](row.Metadata)
+	if err != nil {
+		return billing.PromotionCode{}, fmt.Errorf("decode metadata of promotion code %s: %w", row.ID, err)
+	}
+	return billing.PromotionCode{
+		ID:             row.ID,
+		Scope:          billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
+		CouponID:       row.CouponID,
+		Code:           row.Code,
+		Active:         row.Active,
+		MaxRedemptions: row.MaxRedemptions,
+		ExpiresAt:      fromNullMicros(row.ExpiresAt),
+		TimesRedeemed:  row.TimesRedeemed,
+		Metadata:       metadata,
+		Created:        fromMicros(row.Created),
+		Updated:        fromMicros(row.Updated),
+	}, nil
+}

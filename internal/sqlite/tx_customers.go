@@ -1,0 +1,110 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/sqlite/litedb"
+)
+
+// Customers.
+
+// CreateCustomer inserts c.
+func (t *tx) CreateCustomer(ctx context.Context, c billing.Customer) error {
+	metadata, err := encodeMap(c.Metadata)
+	if err != nil {
+		return fmt.Errorf("create customer %s: encode metadata: %w", c.ID, err)
+	}
+	err = t.q.CreateCustomer(ctx, litedb.CreateCustomerParams{
+		ID:          c.ID,
+		MerchantID:  c.Scope.MerchantID,
+		Mode:        string(c.Scope.Mode),
+		Email:       c.Email,
+		Name:        c.Name,
+		ExternalID:  c.ExternalID,
+		Locale:      c.Locale,
+		TestClockID: c.TestClockID,
+		Metadata:    metadata,
+		Created:     micros(c.Created),
+		Updated:     micros(c.Updated),
+	})
+	if err != nil {
+		return dbError(err, "create customer %s", c.ID)
+	}
+	return nil
+}
+
+// GetCustomer returns the customer with id in scope s.
+func (t *tx) GetCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
+	row, err := t.q.GetCustomer(ctx, litedb.GetCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.Customer{}, dbError(err, "get customer %s", id)
+	}
+	return customerFromRow(row)
+}
+
+// UpdateCustomer writes c's mutable fields (not its test clock, which is
+// fixed at creation).
+func (t *tx) UpdateCustomer(ctx context.Context, c billing.Customer) error {
+	metadata, err := encodeMap(c.Metadata)
+	if err != nil {
+		return fmt.Errorf("update customer %s: encode metadata: %w", c.ID, err)
+	}
+	n, err := t.q.UpdateCustomer(ctx, litedb.UpdateCustomerParams{
+		Email:      c.Email,
+		Name:       c.Name,
+		ExternalID: c.ExternalID,
+		Locale:     c.Locale,
+		Metadata:   metadata,
+		Updated:    micros(c.Updated),
+		MerchantID: c.Scope.MerchantID,
+		Mode:       string(c.Scope.Mode),
+		ID:         c.ID,
+	})
+	return notFoundIfNone(n, err, "update customer %s", c.ID)
+}
+
+// ListCustomers returns a page of s's customers, newest first.
+func (t *tx) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, page billing.Page) ([]billing.Customer, bool, error) {
+	rows, err := t.q.ListCustomers(ctx, litedb.ListCustomersParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		Email:         f.Email,
+		ExternalID:    f.ExternalID,
+		StartingAfter: page.StartingAfter,
+		RowLimit:      rowLimit(page.Limit),
+	})
+	if err != nil {
+		return nil, false, dbError(err, "list customers")
+	}
+	rows, more := trimPage(rows, page.Limit)
+	out := make([]billing.Customer, 0, len(rows))
+	for _, row := range rows {
+		c, err := customerFromRow(row)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, c)
+	}
+	return out, more, nil
+}
+
+func customerFromRow(row litedb.Customer) (billing.Customer, error) {
+	metadata, err := decodeMap[string](row.Metadata)
+	if err != nil {
+		return billing.Customer{}, fmt.Errorf("decode metadata of customer %s: %w", row.ID, err)
+	}
+	return billing.Customer{
+		ID:          row.ID,
+		Scope:       billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
+		Email:       row.Email,
+		Name:        row.Name,
+		ExternalID:  row.ExternalID,
+		Locale:      row.Locale,
+		TestClockID: row.TestClockID,
+		Metadata:    metadata,
+		Created:     fromMicros(row.Created),
+		Updated:     fromMicros(row.Updated),
+	}, nil
+}

@@ -1,0 +1,173 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/sqlite/litedb"
+)
+
+// Merchants and API keys.
+
+// CreateMerchant inserts m and its empty audit chain head. Zero settings
+// are stored as "{}", which reads back as the default settings.
+func (t *tx) CreateMerchant(ctx context.Context, m billing.Merchant) error {
+	settings := "{}"
+	if !reflect.DeepEqual(m.Settings, billing.MerchantSettings{}) {
+		var err error
+		if settings, err = billing.MerchantSettingsJSON(m.Settings); err != nil {
+			return fmt.Errorf("create merchant %s: %w", m.ID, err)
+		}
+	}
+	err := t.q.CreateMerchant(ctx, litedb.CreateMerchantParams{
+		ID:            m.ID,
+		Name:          m.Name,
+		Timezone:      m.Timezone,
+		Locale:        m.Locale,
+		InvoicePrefix: m.InvoicePrefix,
+		Settings:      settings,
+		LinkKey:       m.LinkKey,
+		Created:       micros(m.Created),
+	})
+	if err != nil {
+		return dbError(err, "create merchant %s", m.ID)
+	}
+	if err := t.q.CreateAuditHead(ctx, m.ID); err != nil {
+		return dbError(err, "create audit head of merchant %s", m.ID)
+	}
+	return nil
+}
+
+// GetMerchant returns the merchant with id.
+func (t *tx) GetMerchant(ctx context.Context, id string) (billing.Merchant, error) {
+	row, err := t.q.GetMerchant(ctx, id)
+	if err != nil {
+		return billing.Merchant{}, dbError(err, "get merchant %s", id)
+	}
+	return merchantFromRow(row)
+}
+
+// ListMerchants returns every merchant, by id.
+func (t *tx) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
+	rows, err := t.q.ListMerchants(ctx)
+	if err != nil {
+		return nil, dbError(err, "list merchants")
+	}
+	return convertRows(rows, merchantFromRow)
+}
+
+// UpdateMerchantSettings replaces the merchant's settings.
+func (t *tx) UpdateMerchantSettings(ctx context.Context, merchantID string, s billing.MerchantSettings) error {
+	settings, err := billing.MerchantSettingsJSON(s)
+	if err != nil {
+		return fmt.Errorf("update settings of merchant %s: %w", merchantID, err)
+	}
+	n, err := t.q.UpdateMerchantSettings(ctx, litedb.UpdateMerchantSettingsParams{Settings: settings, ID: merchantID})
+	return notFoundIfNone(n, err, "update settings of merchant %s", merchantID)
+}
+
+// UpdateMerchant writes a merchant's name, time zone, locale, invoice
+// prefix and settings.
+func (t *tx) UpdateMerchant(ctx context.Context, m billing.Merchant) error {
+	settings, err := billing.MerchantSettingsJSON(m.Settings)
+	if err != nil {
+		return fmt.Errorf("update merchant %s: %w", m.ID, err)
+	}
+	n, err := t.q.UpdateMerchant(ctx, litedb.UpdateMerchantParams{Name: m.Name, Timezone: m.Timezone, Locale: m.Locale,
+		InvoicePrefix: m.InvoicePrefix, Settings: settings, ID: m.ID})
+	return notFoundIfNone(n, err, "update merchant %s", m.ID)
+}
+
+func merchantFromRow(row litedb.Merchant) (billing.Merchant, error) {
+	settings, err := billing.ParseMerchantSettings(row.Settings)
+	if err != nil {
+		return billing.Merchant{}, fmt.Errorf("merchant %s: %w", row.ID, err)
+	}
+	return billing.Merchant{
+		ID:            row.ID,
+		Name:          row.Name,
+		Timezone:      row.Timezone,
+		Locale:        row.Locale,
+		InvoicePrefix: row.InvoicePrefix,
+		Settings:      settings,
+		LinkKey:       row.LinkKey,
+		Created:       fromMicros(row.Created),
+	}, nil
+}
+
+// CreateAPIKey inserts k, neither used nor revoked.
+func (t *tx) CreateAPIKey(ctx context.Context, k billing.APIKey) error {
+	// The insert query has no last_used or revoked: a new key is neither
+	// used nor revoked, which is what the column defaults (NULL) say.
+	err := t.q.CreateAPIKey(ctx, litedb.CreateAPIKeyParams{
+		ID:         k.ID,
+		MerchantID: k.MerchantID,
+		Mode:       string(k.Mode),
+		Hash:       k.Hash,
+		Redacted:   k.Redacted,
+		Created:    micros(k.Created),
+	})
+	if err != nil {
+		return dbError(err, "create api key %s", k.ID)
+	}
+	return nil
+}
+
+// GetAPIKey returns the API key with id, of any merchant.
+func (t *tx) GetAPIKey(ctx context.Context, id string) (billing.APIKey, error) {
+	row, err := t.q.GetAPIKey(ctx, id)
+	if err != nil {
+		return billing.APIKey{}, dbError(err, "get api key %s", id)
+	}
+	return apiKeyFromRow(row), nil
+}
+
+// GetAPIKeyByHash returns the API key whose secret hashes to hash.
+func (t *tx) GetAPIKeyByHash(ctx context.Context, hash string) (billing.APIKey, error) {
+	row, err := t.q.GetAPIKeyByHash(ctx, hash)
+	if err != nil {
+		return billing.APIKey{}, dbError(err, "get api key by hash")
+	}
+	return apiKeyFromRow(row), nil
+}
+
+// ListAPIKeys returns a merchant's keys, oldest first.
+func (t *tx) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error) {
+	rows, err := t.q.ListAPIKeys(ctx, merchantID)
+	if err != nil {
+		return nil, dbError(err, "list api keys of %s", merchantID)
+	}
+	out := make([]billing.APIKey, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, apiKeyFromRow(row))
+	}
+	return out, nil
+}
+
+// TouchAPIKey sets the key's last use to at.
+func (t *tx) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+	n, err := t.q.TouchAPIKey(ctx, litedb.TouchAPIKeyParams{LastUsed: nullMicros(&at), ID: id})
+	return notFoundIfNone(n, err, "touch api key %s", id)
+}
+
+// RevokeAPIKey sets the key's revocation time to at unless already set.
+func (t *tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
+	n, err := t.q.RevokeAPIKey(ctx, litedb.RevokeAPIKeyParams{Revoked: nullMicros(&at), ID: id})
+	return notFoundIfNone(n, err, "revoke api key %s", id)
+}
+
+func apiKeyFromRow(row litedb.ApiKey) billing.APIKey {
+	return billing.APIKey{
+		ID:         row.ID,
+		MerchantID: row.MerchantID,
+		Mode:       billing.Mode(row.Mode),
+		Hash:       row.Hash,
+		Redacted:   row.Redacted,
+		Created:    fromMicros(row.Created),
+		LastUsed:   fromNullMicros(row.LastUsed),
+		Revoked:    fromNullMicros(row.Revoked),
+	}
+}

@@ -1,0 +1,191 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/sqlite/litedb"
+)
+
+// Payments.
+
+// CreatePayment inserts p.
+func (t *tx) CreatePayment(ctx context.Context, p billing.Payment) error {
+	err := t.q.CreatePayment(ctx, litedb.CreatePaymentParams{
+		ID:              p.ID,
+		MerchantID:      p.Scope.MerchantID,
+		Mode:            string(p.Scope.Mode),
+		InvoiceID:       p.InvoiceID,
+		CustomerID:      p.CustomerID,
+		Attempt:         p.Attempt,
+		Gateway:         p.Gateway,
+		PaymentMethodID: p.PaymentMethodID,
+		Amount:          p.Amount,
+		Currency:        p.Currency,
+		IdempotencyKey:  p.IdempotencyKey,
+		GatewayRef:      p.GatewayRef,
+		Status:          p.Status,
+		FailureClass:    string(p.FailureClass),
+		FailureCode:     p.FailureCode,
+		FailureMessage:  p.FailureMessage,
+		AmountRefunded:  p.AmountRefunded,
+		NextActionUrl:   p.NextActionURL,
+		ReturnUrl:       p.ReturnURL,
+		Created:         micros(p.Created),
+		Updated:         micros(p.Updated),
+	})
+	if err != nil {
+		return dbError(err, "create payment %s", p.ID)
+	}
+	return nil
+}
+
+// GetPayment returns the payment with id in scope s.
+func (t *tx) GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error) {
+	row, err := t.q.GetPayment(ctx, litedb.GetPaymentParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.Payment{}, dbError(err, "get payment %s", id)
+	}
+	return paymentFromRow(row)
+}
+
+// UpdatePayment writes p's gateway ref, status, failure fields, amount
+// refunded and updated.
+func (t *tx) UpdatePayment(ctx context.Context, p billing.Payment) error {
+	n, err := t.q.UpdatePayment(ctx, litedb.UpdatePaymentParams{
+		GatewayRef:     p.GatewayRef,
+		Status:         p.Status,
+		FailureClass:   string(p.FailureClass),
+		FailureCode:    p.FailureCode,
+		FailureMessage: p.FailureMessage,
+		AmountRefunded: p.AmountRefunded,
+		NextActionUrl:  p.NextActionURL,
+		Updated:        micros(p.Updated),
+		MerchantID:     p.Scope.MerchantID,
+		Mode:           string(p.Scope.Mode),
+		ID:             p.ID,
+	})
+	return notFoundIfNone(n, err, "update payment %s", p.ID)
+}
+
+// ListPayments returns a page of s's payments, newest first.
+func (t *tx) ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, page billing.Page) ([]billing.Payment, bool, error) {
+	rows, err := t.q.ListPayments(ctx, litedb.ListPaymentsParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		InvoiceID:     f.InvoiceID,
+		CustomerID:    f.CustomerID,
+		Status:        f.Status,
+		StartingAfter: page.StartingAfter,
+		RowLimit:      rowLimit(page.Limit),
+	})
+	if err != nil {
+		return nil, false, dbError(err, "list payments")
+	}
+	rows, more := trimPage(rows, page.Limit)
+	out, err := convertRows(rows, paymentFromRow)
+	return out, more, err
+}
+
+func paymentFromRow(row litedb.Payment) (billing.Payment, error) {
+	return billing.Payment{
+		ID:              row.ID,
+		Scope:           billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
+		InvoiceID:       row.InvoiceID,
+		CustomerID:      row.CustomerID,
+		Attempt:         row.Attempt,
+		Gateway:         row.Gateway,
+		PaymentMethodID: row.PaymentMethodID,
+		Amount:          row.Amount,
+		Currency:        row.Currency,
+		IdempotencyKey:  row.IdempotencyKey,
+		GatewayRef:      row.GatewayRef,
+		Status:          row.Status,
+		FailureClass:    billing.FailureClass(row.FailureClass),
+		FailureCode:     row.FailureCode,
+		FailureMessage:  row.FailureMessage,
+		AmountRefunded:  row.AmountRefunded,
+		NextActionURL:   row.NextActionUrl,
+		ReturnURL:       row.ReturnUrl,
+		Created:         fromMicros(row.Created),
+		Updated:         fromMicros(row.Updated),
+	}, nil
+}
+
+// Refunds.
+
+// CreateRefund inserts r.
+func (t *tx) CreateRefund(ctx context.Context, r billing.Refund) error {
+	err := t.q.CreateRefund(ctx, litedb.CreateRefundParams{
+		ID:         r.ID,
+		MerchantID: r.Scope.MerchantID,
+		Mode:       string(r.Scope.Mode),
+		PaymentID:  r.PaymentID,
+		Amount:     r.Amount,
+		Currency:   r.Currency,
+		Status:     r.Status,
+		Reason:     r.Reason,
+		GatewayRef: r.GatewayRef,
+		Created:    micros(r.Created),
+		Updated:    micros(r.Updated),
+	})
+	if err != nil {
+		return dbError(err, "create refund %s", r.ID)
+	}
+	return nil
+}
+
+// GetRefund returns the refund with id in scope s.
+func (t *tx) GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error) {
+	row, err := t.q.GetRefund(ctx, litedb.GetRefundParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	if err != nil {
+		return billing.Refund{}, dbError(err, "get refund %s", id)
+	}
+	return refundFromRow(row)
+}
+
+// UpdateRefund writes r's status, gateway ref and updated.
+func (t *tx) UpdateRefund(ctx context.Context, r billing.Refund) error {
+	n, err := t.q.UpdateRefund(ctx, litedb.UpdateRefundParams{
+		Status:     r.Status,
+		GatewayRef: r.GatewayRef,
+		Updated:    micros(r.Updated),
+		MerchantID: r.Scope.MerchantID,
+		Mode:       string(r.Scope.Mode),
+		ID:         r.ID,
+	})
+	return notFoundIfNone(n, err, "update refund %s", r.ID)
+}
+
+// ListRefunds returns a page of s's refunds (of one payment when paymentID
+// is not empty), newest first.
+func (t *tx) ListRefunds(ctx context.Context, s billing.Scope, paymentID string, page billing.Page) ([]billing.Refund, bool, error) {
+	rows, err := t.q.ListRefunds(ctx, litedb.ListRefundsParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		PaymentID:     paymentID,
+		StartingAfter: page.StartingAfter,
+		RowLimit:      rowLimit(page.Limit),
+	})
+	if err != nil {
+		return nil, false, dbError(err, "list refunds")
+	}
+	rows, more := trimPage(rows, page.Limit)
+	out, err := convertRows(rows, refundFromRow)
+	return out, more, err
+}
+
+func refundFromRow(row litedb.Refund) (billing.Refund, error) {
+	return billing.Refund{
+		ID:         row.ID,
+		Scope:      billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
+		PaymentID:  row.PaymentID,
+		Amount:     row.Amount,
+		Currency:   row.Currency,
+		Status:     row.Status,
+		Reason:     row.Reason,
+		GatewayRef: row.GatewayRef,
+		Created:    fromMicros(row.Created),
+		Updated:    fromMicros(row.Updated),
+	}, nil
+}
