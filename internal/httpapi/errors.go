@@ -170,3 +170,16 @@ func lastSegment(param string) string {
 	}
 	return param
 }
+
+// TransformSchema implements huma.SchemaTransformer: the OpenAPI document
+// lists every registered error code as the enum of Problem.code, so
+// clients can switch on codes the document names.
+func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema {
+	if c := s.Properties["code"]; c != nil {
+		c.Enum = nil
+		for _, info := range billing.Codes() {
+			c.Enum = append(c.Enum, info.Code)
+		}
+	}
+	return s
+}
