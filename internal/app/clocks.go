@@ -10,7 +10,7 @@ import (
 )
 
 // CodeLivemodeNotAllowed reports a test-only feature used with a live key.
-const CodeLivemodeNotAllowed = "livemode_not_allowed"
+const CodeLivemodeNotAllowed = billing.CodeLivemodeNotAllowed
 
 // maxAdvanceSteps bounds one advance of a test clock.
 const maxAdvanceSteps = 1_000_000

@@ -38,7 +38,7 @@ type CreateSubscriptionParams struct {
 }
 
 // CodeTrialAlreadyUsed reports a second trial for one customer identity.
-const CodeTrialAlreadyUsed = "trial_already_used"
+const CodeTrialAlreadyUsed = billing.CodeTrialAlreadyUsed
 
 // CreateSubscription creates a subscription. With a trial it starts
 // trialing; without one its first invoice is finalized and charged at

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"reflect"
 
@@ -167,13 +168,13 @@ func (s *Server) knownRoutes(mux *http.ServeMux) http.Handler {
 		for _, m := range []string{http.MethodGet, http.MethodPost} {
 			probe.Method = m
 			if _, pattern := mux.Handler(probe); pattern != "" {
-				s.writeProblem(w, r, billing.Errorf(billing.KindBadMethod, billing.CodeMethodNotAllowed,
-					"%s is not allowed on %s", r.Method, r.URL.Path))
+				s.writeProblem(w, r, codeProblem(r.Context(), billing.CodeMethodNotAllowed,
+					fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)))
 				return
 			}
 		}
-		s.writeProblem(w, r, billing.Errorf(billing.KindNoRoute, billing.CodeUnknownEndpoint,
-			"unrecognized request URL: %s %s", r.Method, r.URL.Path))
+		s.writeProblem(w, r, codeProblem(r.Context(), billing.CodeUnknownEndpoint,
+			fmt.Sprintf("unrecognized request URL: %s %s", r.Method, r.URL.Path)))
 	})
 }
 

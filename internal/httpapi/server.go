@@ -66,6 +66,12 @@ func init() {
 		}
 		return p
 	}
+	// huma describes every operation's error responses with the type
+	// NewError returns: make it the Problem too, so the OpenAPI document
+	// shows the bodies (and the code enum) errors really have.
+	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+		return huma.NewErrorWithContext(nil, status, msg, errs...)
+	}
 }
 
 // New builds the API handler. Metrics are registered on reg.

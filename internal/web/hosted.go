@@ -85,29 +85,33 @@ func (h *handler) redirectPage(w http.ResponseWriter, r *http.Request, l *lang, 
 
 // hostedFail renders the page for an error that ends the visit: unknown
 // link 404, expired link 410, anything else 500 (logged; the URL's query
-// holds the link's secret, so only the path is logged).
+// holds the link's secret, so only the path is logged). Statuses are the
+// errors' own (billing's Kind.HTTPStatus, shared with the API) except for
+// an expired link, which a browser is told is gone for good.
 func (h *handler) hostedFail(w http.ResponseWriter, r *http.Request, l *lang, err error, expired string) {
 	e := billing.AsError(err)
 	switch {
 	case e != nil && e.Kind == billing.KindNotFound:
-		h.hostedMessage(w, r, http.StatusNotFound, l, l.NotFoundTitle, l.NotFoundBody)
+		h.hostedMessage(w, r, e.Kind.HTTPStatus(), l, l.NotFoundTitle, l.NotFoundBody)
 	case e != nil && e.Code == billing.CodeSessionExpired:
 		h.hostedMessage(w, r, http.StatusGone, l, l.H.ExpiredTitle, expired)
 	case e != nil && e.Kind == billing.KindConflict:
-		h.hostedMessage(w, r, http.StatusConflict, l, l.BadTitle, l.ErrorBody)
+		h.hostedMessage(w, r, e.Kind.HTTPStatus(), l, l.BadTitle, l.ErrorBody)
 	default:
 		if errors.Is(err, context.Canceled) {
 			h.logger.InfoContext(r.Context(), "hosted page request canceled", "path", r.URL.Path)
 		} else {
 			h.logger.ErrorContext(r.Context(), "hosted page", "path", r.URL.Path, "method", r.Method, "error", err)
 		}
-		h.hostedMessage(w, r, http.StatusInternalServerError, l, l.ErrorTitle, l.ErrorBody)
+		h.hostedMessage(w, r, billing.KindInternal.HTTPStatus(), l, l.ErrorTitle, l.ErrorBody)
 	}
 }
 
 // formError turns a use case's refusal into a message in l's language and
 // the form field it is about. ok is false for errors that are not the
-// customer's to fix (the caller fails the page instead).
+// customer's to fix (the caller fails the page instead). status is the
+// error's registered status (billing.CodeStatus, Kind.HTTPStatus), except
+// that any other refusal re-shows the form as a plain 400.
 func formError(l *lang, err error) (msg, field string, status int, ok bool) {
 	e := billing.AsError(err)
 	if e == nil || e.Kind == billing.KindNotFound || e.Code == billing.CodeSessionExpired {
@@ -116,15 +120,15 @@ func formError(l *lang, err error) (msg, field string, status int, ok bool) {
 	f := l.H.Failures
 	switch {
 	case e.Code == billing.CodeGatewayUnavailable:
-		return f["gateway_unavailable"], "gateway", http.StatusServiceUnavailable, true
+		return f["gateway_unavailable"], "gateway", billing.CodeStatus(e.Code), true
 	case e.Code == app.CodeFormExpired:
-		return f["form_expired"], "", http.StatusBadRequest, true
+		return f["form_expired"], "", billing.CodeStatus(e.Code), true
 	case e.Code == billing.CodeAlreadySubscribed:
-		return f["already_subscribed"], "", http.StatusConflict, true
+		return f["already_subscribed"], "", billing.CodeStatus(e.Code), true
 	case e.Code == app.CodeTrialAlreadyUsed:
-		return f["trial_already_used"], "", http.StatusConflict, true
+		return f["trial_already_used"], "", billing.CodeStatus(e.Code), true
 	case e.Kind == billing.KindInvalid && f[e.Param] != "":
-		return f[e.Param], e.Param, http.StatusBadRequest, true
+		return f[e.Param], e.Param, e.Kind.HTTPStatus(), true
 	case e.Kind == billing.KindInvalid || e.Kind == billing.KindConflict || e.Kind == billing.KindUnavailable:
 		return l.ErrorBody, "", http.StatusBadRequest, true
 	}

@@ -171,7 +171,7 @@ func (h *handler) invoicePay(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, withQuery(url.PathEscape(ref.ID), "t", ref.Token), http.StatusSeeOther)
 		return
 	case e != nil && e.Code == billing.CodePaymentInProgress:
-		h.showInvoice(w, r, http.StatusConflict, ref, pg, l.I.Confirming)
+		h.showInvoice(w, r, billing.CodeStatus(e.Code), ref, pg, l.I.Confirming)
 		return
 	}
 	msg, _, status, ok := formError(l, err)

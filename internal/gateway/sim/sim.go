@@ -25,21 +25,22 @@ import (
 	"github.com/cuota/cuota/internal/billing"
 )
 
-// Error codes of the *billing.Error values the sim returns (besides the
-// billing package's own codes such as amount_invalid).
+// Error codes of the *billing.Error values the sim returns (besides codes
+// such as amount_invalid). They are defined in billing's code registry;
+// these names are aliases for the sim's callers and tests.
 const (
 	// CodeLiveMode refuses every live-mode request.
-	CodeLiveMode = "gateway_unavailable_in_live_mode"
+	CodeLiveMode = billing.CodeSimLiveMode
 	// CodeTokenInvalid refuses a token that is not a sim test token.
-	CodeTokenInvalid = "token_invalid"
+	CodeTokenInvalid = billing.CodeTokenInvalid
 	// CodeChargeNotFound refuses a refund of a charge the ledger lacks.
-	CodeChargeNotFound = "charge_not_found"
+	CodeChargeNotFound = billing.CodeChargeNotFound
 	// CodeChargeNotRefundable refuses a refund of a charge that did not
 	// succeed (declined or errored: no money moved).
-	CodeChargeNotRefundable = "charge_not_refundable"
+	CodeChargeNotRefundable = billing.CodeChargeNotRefundable
 	// CodeRefundExceedsCharge refuses a refund that would return more than
 	// the charge collected (counting earlier refunds).
-	CodeRefundExceedsCharge = "refund_exceeds_charge"
+	CodeRefundExceedsCharge = billing.CodeRefundExceedsCharge
 )
 
 // Failure codes of declined or errored charges (ChargeResult.FailureCode and
