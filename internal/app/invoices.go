@@ -90,7 +90,9 @@ func (a *App) writeInvoice(ctx context.Context, tx billing.Tx, m billing.Merchan
 	if err != nil {
 		return inv, fmt.Errorf("number invoice: %w", err)
 	}
-	finalizeInvoice(m, &inv, n, now)
+	if err := finalizeInvoice(m, &inv, n, now); err != nil {
+		return inv, err
+	}
 	if err := tx.UpdateInvoice(ctx, inv); err != nil {
 		return inv, fmt.Errorf("finalize invoice %s: %w", inv.ID, err)
 	}
@@ -161,24 +163,33 @@ func (a *App) applyDiscount(m billing.Merchant, sub *billing.Subscription, c *bi
 
 // finalizeInvoice numbers a draft invoice (n is its place in the gapless
 // sequence of its merchant and mode) and opens it; a zero invoice is paid
-// at once.
-func finalizeInvoice(m billing.Merchant, inv *billing.Invoice, n int64, now time.Time) {
-	inv.Number = fmt.Sprintf("%s-%06d", m.InvoicePrefix, n)
-	inv.Status = billing.InvoiceOpen
-	inv.FinalizedAt = &now
+// at once. An invoice that is not a draft is a conflict, left unchanged.
+func finalizeInvoice(m billing.Merchant, inv *billing.Invoice, n int64, now time.Time) error {
+	to := billing.InvoiceStatus(billing.InvoiceOpen)
 	if inv.AmountDue == 0 {
-		inv.Status = billing.InvoicePaid
+		to = billing.InvoicePaid
+	}
+	if inv.Status != billing.InvoiceDraft {
+		return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "cannot finalize an invoice that is %s", inv.Status)
+	}
+	if err := billing.MoveInvoice(inv, to); err != nil {
+		return err
+	}
+	inv.Number = fmt.Sprintf("%s-%06d", m.InvoicePrefix, n)
+	inv.FinalizedAt = &now
+	if to == billing.InvoicePaid {
 		inv.PaidAt = &now
 	}
 	inv.Updated = now
+	return nil
 }
 
 // startPayment records the next payment attempt of an open invoice, before
 // any gateway is called (DESIGN §6). Its idempotency key is the invoice id
 // and attempt number. It returns nil for an invoice with nothing due.
 func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (*billing.Payment, error) {
-	if inv.Status != billing.InvoiceOpen || inv.AmountDue <= 0 {
-		return nil, nil
+	if inv.Status != billing.InvoiceOpen || billing.CanCharge(*inv, nil) != billing.ChargeAllowed {
+		return nil, nil // an uncollectible invoice is charged only when asked (PayInvoice reopens it)
 	}
 	pm, err := tx.GetPaymentMethod(ctx, inv.Scope, sub.PaymentMethodID)
 	if err != nil {
@@ -216,7 +227,7 @@ func (a *App) recordPayment(ctx context.Context, tx billing.Tx, inv *billing.Inv
 // may still be in flight.
 func (a *App) newPayment(inv *billing.Invoice, pm billing.PaymentMethod, now, processing time.Time) billing.Payment {
 	inv.AttemptCount++
-	at := processing.Add(reconcileDelays[0])
+	at := processing.Add(billing.ReconcileDelay(0))
 	inv.NextAttemptAt = &at
 	inv.Updated = now
 	return billing.Payment{

@@ -310,7 +310,9 @@ func (a *App) finalizeOneOff(ctx context.Context, tx billing.Tx, inv *billing.In
 		return "", fmt.Errorf("number invoice %s: %w", inv.ID, err)
 	}
 	before := *inv
-	finalizeInvoice(m, inv, n, now)
+	if err := finalizeInvoice(m, inv, n, now); err != nil {
+		return "", err
+	}
 	if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "invoice.finalize",
 		objectType: "invoice", objectID: inv.ID, before: before, after: *inv}); err != nil {
 		return "", err
@@ -372,7 +374,9 @@ func (a *App) payOneOff(ctx context.Context, tx billing.Tx, inv *billing.Invoice
 	if err != nil {
 		return "", err
 	}
-	inv.Status = billing.InvoiceOpen // an uncollectible invoice can still be paid
+	if err := billing.ReopenForPayment(inv); err != nil {
+		return "", err
+	}
 	pay, err := a.recordPayment(ctx, tx, inv, pm, now, now, "")
 	if err != nil {
 		return "", err

@@ -222,11 +222,7 @@ func (a *App) upcomingInvoice(ctx context.Context, tx billing.Tx, m billing.Merc
 	next := sub
 	next.Items = slices.Clone(sub.Items)
 	next.PendingLines = slices.Clone(sub.PendingLines)
-	var err error
-	if next.CurrentPeriodStart, err = periodBoundary("", sub.BillingAnchor, sub.Recurring, sub.CycleIndex, loc); err != nil {
-		return billing.Invoice{}, err
-	}
-	if next.CurrentPeriodEnd, err = periodBoundary("", sub.BillingAnchor, sub.Recurring, sub.CycleIndex+1, loc); err != nil {
+	if err := next.MoveToCycle(sub.CycleIndex+1, loc); err != nil {
 		return billing.Invoice{}, errNoRenewal // no period after 9999 to bill
 	}
 	if sub.Status == billing.SubscriptionTrialing && sub.TrialEnd != nil {
@@ -240,8 +236,8 @@ func (a *App) upcomingInvoice(ctx context.Context, tx billing.Tx, m billing.Merc
 	} else if done {
 		return billing.Invoice{}, errNoRenewal
 	}
-	if pc := sub.PendingChange; pc != nil && !pc.EffectiveAt.After(next.CurrentPeriodStart) {
-		next.Items = slices.Clone(pc.Items)
+	if next.ApplyDueChange(next.CurrentPeriodStart) {
+		next.Items = slices.Clone(next.Items) // the draft must not share the stored change's items
 	}
 	inv, err := a.draftPeriodInvoice(&next, billing.ReasonSubscriptionCycle, next.CurrentPeriodStart)
 	if err != nil {

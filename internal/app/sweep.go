@@ -208,10 +208,7 @@ func (a *App) planRenewals(ctx context.Context, tx billing.Tx, subs []billing.Su
 			return nil, nil, fmt.Errorf("read payment method %s: %w", sub.PaymentMethodID, billing.ErrNotFound)
 		}
 		r := &renewal{before: sub, sub: sub, m: m, pm: pm, at: sub.CurrentPeriodEnd}
-		if pc := r.sub.PendingChange; pc != nil && !pc.EffectiveAt.After(r.at) {
-			r.sub.Items, r.sub.PendingChange = pc.Items, nil
-		}
-		if err := setPeriod(&r.sub, r.sub.CycleIndex+1, merchantLocation(m)); err != nil {
+		if err := r.sub.Renew(merchantLocation(m)); err != nil {
 			// A period the calendar cannot hold (after 9999): the
 			// one-at-a-time path reports it for this subscription alone.
 			slow = append(slow, sub)
@@ -257,7 +254,9 @@ func (a *App) writeRenewals(ctx context.Context, tx billing.Tx, plans []*renewal
 			if err != nil {
 				return err
 			}
-			finalizeInvoice(r.m, &r.inv, last-int64(len(rs))+int64(i)+1, r.at)
+			if err := finalizeInvoice(r.m, &r.inv, last-int64(len(rs))+int64(i)+1, r.at); err != nil {
+				return err
+			}
 			finalized, err := a.newEvent(s, EventInvoiceFinalized, "invoice", r.inv.ID, r.inv, r.at)
 			if err != nil {
 				return err
@@ -421,7 +420,10 @@ func (a *App) settleRenewals(ctx context.Context, plans []*renewal) ([]*renewal,
 			s := r.sub.Scope
 			now := a.Now()
 			before := *r.pay
-			r.pay.Status, r.pay.GatewayRef, r.pay.Updated = r.res.Status, r.res.GatewayRef, now
+			if err := billing.MovePayment(r.pay, billing.PaymentSucceeded); err != nil {
+				return err
+			}
+			r.pay.GatewayRef, r.pay.Updated = r.res.GatewayRef, now
 			subBefore := r.sub
 			subEvent, err := a.applySuccess(r.m, *r.pay, &r.inv, &r.sub, now)
 			if err != nil {
