@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/sim"
@@ -115,7 +116,7 @@ func TestReceiptEmails(t *testing.T) {
 			require.NotNil(t, entry.SentAt)
 			require.Equal(t, "invoice", entry.RelatedObject.Object)
 			require.Equal(t, &c.subject, entry.Subject)
-			ev := ok[httpapi.EventJSON](w, http.MethodGet, "/v1/events/"+entry.Event, nil)
+			ev := ok[apiobj.EventJSON](w, http.MethodGet, "/v1/events/"+entry.Event, nil)
 			require.Equal(t, app.EventInvoicePaid, ev.Type, "caused by invoice.paid")
 			require.Equal(t, entry.RelatedObject.ID, ev.Data.ObjectID)
 
@@ -167,8 +168,8 @@ func TestReceiptEmails(t *testing.T) {
 		// sent: the bodies are stored, not rendered again.
 		entry := log[0]
 		before := ok[httpapi.EmailJSON](w, http.MethodGet, "/v1/emails/"+entry.ID, nil)
-		for _, p := range ok[httpapi.ListJSON[httpapi.ProductJSON]](w, http.MethodGet, "/v1/products", nil).Data {
-			ok[httpapi.ProductJSON](w, http.MethodPost, "/v1/products/"+p.ID, map[string]any{"name": "Plan Renombrado"})
+		for _, p := range ok[httpapi.ListJSON[apiobj.ProductJSON]](w, http.MethodGet, "/v1/products", nil).Data {
+			ok[apiobj.ProductJSON](w, http.MethodPost, "/v1/products/"+p.ID, map[string]any{"name": "Plan Renombrado"})
 		}
 		after := ok[httpapi.EmailJSON](w, http.MethodGet, "/v1/emails/"+entry.ID, nil)
 		require.Equal(t, before, after)
@@ -299,7 +300,7 @@ func TestInvoiceToPayHook(t *testing.T) {
 		e := w.emails(1, "&type=invoice_to_pay")[0]
 		require.Equal(t, billing.EmailSent, e.Status)
 		require.Equal(t, httpapi.RelatedObjectJSON{Object: "invoice", ID: inv.ID}, e.RelatedObject)
-		ev := ok[httpapi.EventJSON](w, http.MethodGet, "/v1/events/"+e.Event, nil)
+		ev := ok[apiobj.EventJSON](w, http.MethodGet, "/v1/events/"+e.Event, nil)
 		require.Equal(t, app.EventInvoiceSent, ev.Type)
 		msgs, err := srv.Wait(w.ctx, 1)
 		require.NoError(t, err)
