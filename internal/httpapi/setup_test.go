@@ -73,7 +73,7 @@ func TestPaymentMethodSetups(t *testing.T) {
 	require.Equal(t, want, got)
 
 	// The customer saves a card on the page; the API shows the outcome.
-	back, err := bundle.app.CompleteSimSetup(t.Context(), st.ID, secret, sim.TokVisa)
+	back, err := bundle.app.CompleteSimSetup(t.Context(), st.ID, secret, billing.SimTokVisa)
 	require.NoError(t, err)
 	require.Contains(t, back, "status=succeeded")
 	got = ok[apiobj.PaymentMethodSetupJSON](t, bundle.get(t, bundle.a, "/v1/payment_method_setups/"+st.ID))

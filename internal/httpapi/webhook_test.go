@@ -15,7 +15,6 @@ import (
 	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/httpapi"
 )
 
@@ -164,7 +163,7 @@ func TestInvoicePDF(t *testing.T) {
 	price := b.createPrice(t, b.a, map[string]any{"product": prod.ID, "unit_amount": 5000, "currency": "CLP",
 		"recurring": map[string]any{"interval": "month"}})
 	cus := b.createCustomer(t, b.a, map[string]any{"email": "ana@example.com", "name": "Ana Pérez", "locale": "es-CL"})
-	pm := ok[apiobj.PaymentMethodJSON](t, b.post(t, b.a, "/v1/customers/"+cus.ID+"/payment_methods", map[string]any{"gateway": "sim", "token": sim.TokVisa}))
+	pm := ok[apiobj.PaymentMethodJSON](t, b.post(t, b.a, "/v1/customers/"+cus.ID+"/payment_methods", map[string]any{"gateway": "sim", "token": billing.SimTokVisa}))
 	sub := ok[apiobj.SubscriptionJSON](t, b.post(t, b.a, "/v1/subscriptions", map[string]any{"customer": cus.ID,
 		"items": []map[string]any{{"price": price.ID}}, "payment_method": pm.ID}))
 	invs := ok[httpapi.ListJSON[apiobj.InvoiceJSON]](t, b.get(t, b.a, "/v1/invoices?subscription="+sub.ID))
@@ -217,7 +216,7 @@ func TestEmailsAPI(t *testing.T) {
 		}
 		cus := b.createCustomer(t, b.a, body)
 		customers = append(customers, cus.ID)
-		pm := ok[apiobj.PaymentMethodJSON](t, b.post(t, b.a, "/v1/customers/"+cus.ID+"/payment_methods", map[string]any{"gateway": "sim", "token": sim.TokVisa}))
+		pm := ok[apiobj.PaymentMethodJSON](t, b.post(t, b.a, "/v1/customers/"+cus.ID+"/payment_methods", map[string]any{"gateway": "sim", "token": billing.SimTokVisa}))
 		ok[apiobj.SubscriptionJSON](t, b.post(t, b.a, "/v1/subscriptions", map[string]any{"customer": cus.ID,
 			"items": []map[string]any{{"price": price.ID}}, "payment_method": pm.ID}))
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/httpapi"
 	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/mail/mailtest"
@@ -83,8 +82,8 @@ func TestReceiptEmails(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, func(t *testing.T, sk storeKind) {
 		w, srv := mailWorld(t, sk, worldOptions{})
-		ana := w.subscribe("ana@example.com", "es-CL", 5000, "CLP", sim.TokVisa)
-		bob := w.subscribe("bob@example.com", "en", 1999, "USD", sim.TokVisa)
+		ana := w.subscribe("ana@example.com", "es-CL", 5000, "CLP", billing.SimTokVisa)
+		bob := w.subscribe("bob@example.com", "en", 1999, "USD", billing.SimTokVisa)
 		log := w.emails(2, "")
 		msgs := srv.Messages()
 		require.Len(t, msgs, 2, "one message per receipt")
@@ -186,7 +185,7 @@ func TestEmailFailures(t *testing.T) {
 			t.Parallel()
 			w, srv := mailWorld(t, sk, worldOptions{})
 			srv.FailNext(1, 451)
-			w.subscribe("ana@example.com", "es", 5000, "CLP", sim.TokVisa)
+			w.subscribe("ana@example.com", "es", 5000, "CLP", billing.SimTokVisa)
 			e := w.emails(1, "")[0]
 			require.Equal(t, billing.EmailSent, e.Status)
 			require.Equal(t, int64(2), e.Attempts, "the 451 was retried")
@@ -199,7 +198,7 @@ func TestEmailFailures(t *testing.T) {
 			t.Parallel()
 			w, srv := mailWorld(t, sk, worldOptions{})
 			srv.FailNext(1, 550)
-			w.subscribe("ana@example.com", "es", 5000, "CLP", sim.TokVisa)
+			w.subscribe("ana@example.com", "es", 5000, "CLP", billing.SimTokVisa)
 			e := w.emails(1, "")[0]
 			require.Equal(t, billing.EmailFailed, e.Status)
 			require.Equal(t, int64(1), e.Attempts, "a 5xx is not retried")
@@ -210,7 +209,7 @@ func TestEmailFailures(t *testing.T) {
 		t.Run("no_smtp_server", func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t, sk, worldOptions{})
-			w.subscribe("ana@example.com", "es-CL", 5000, "CLP", sim.TokVisa)
+			w.subscribe("ana@example.com", "es-CL", 5000, "CLP", billing.SimTokVisa)
 			e := w.emails(1, "")[0]
 			require.Equal(t, billing.EmailSkipped, e.Status)
 			require.NotNil(t, e.Subject)

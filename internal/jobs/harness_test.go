@@ -179,7 +179,7 @@ func (w *world) endpoint(url string, events ...string) apiobj.WebhookEndpointJSO
 // attachCard writes a payment_method.attached event and returns its id.
 func (w *world) attachCard(customerID string) string {
 	w.t.Helper()
-	pm, err := w.app.AttachPaymentMethod(w.ctx, w.s, customerID, app.AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: sim.TokVisa})
+	pm, err := w.app.AttachPaymentMethod(w.ctx, w.s, customerID, app.AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: billing.SimTokVisa})
 	require.NoError(w.t, err)
 	evs, err := w.app.ListEvents(w.ctx, w.s, billing.EventFilter{ObjectID: pm.ID}, billing.Page{Limit: 10})
 	require.NoError(w.t, err)
