@@ -31,7 +31,7 @@ func TestCheckCatchesViolations(t *testing.T) {
 	g := Graph{
 		m("internal/money"):          {"strconv", m("internal/textcut")},
 		m("internal/billing"):        {"time", m("internal/money"), m("internal/app")},
-		m("internal/app"):            {"context", m("internal/billing"), m("internal/mail"), "net/http", m("internal/gateway/sim")},
+		m("internal/app"):            {"context", m("internal/billing"), m("internal/secretbox"), m("internal/httpapi"), m("internal/gateway/sim")},
 		m("internal/jobs"):           {m("internal/app"), m("internal/apiobj"), m("internal/httpapi")},
 		m("internal/gateway/flowgw"): {m("internal/gateway/flow"), m("internal/gateway/stripegw")},
 		m("internal/sqlite"):         {m("internal/sqlite/litedb"), m("internal/riverlog")},
@@ -45,8 +45,8 @@ func TestCheckCatchesViolations(t *testing.T) {
 	require.Equal(t, []string{
 		"internal/apiobj → internal/httpapi",
 		"internal/app → internal/gateway/sim",
-		"internal/app → internal/mail",
-		"internal/app → net/http",
+		"internal/app → internal/httpapi",
+		"internal/app → internal/secretbox",
 		"internal/billing → internal/app",
 		"internal/gateway/flowgw → internal/gateway/stripegw",
 		"internal/jobs → internal/httpapi",
