@@ -36,7 +36,7 @@ func New(store billing.Store, now func() time.Time, logger *slog.Logger) *App {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &App{store: store, now: now, logger: logger}
+	return &App{store: store, now: now, logger: logger, gw: gatewayDeps{box: noSealer{}}}
 }
 
 // Now returns the current time at microsecond precision, in UTC.

@@ -11,8 +11,8 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
-	"github.com/cuota/cuota/internal/httpapi"
 )
 
 // PruneIdempotencyArgs asks for stored Idempotency-Key responses older than
@@ -111,7 +111,7 @@ func Workers(a *app.App) *river.Workers {
 	river.AddWorker(w, &SweepWorker{App: a})
 	river.AddWorker(w, &ReconcileWorker{App: a})
 	river.AddWorker(w, &DispatchWorker{App: a})
-	river.AddWorker(w, &DeliverWebhookWorker{App: a, Render: httpapi.EventObject})
+	river.AddWorker(w, &DeliverWebhookWorker{App: a, Render: apiobj.EventObject})
 	river.AddWorker(w, &SendEmailWorker{App: a})
 	return w
 }

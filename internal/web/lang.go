@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/textcut"
 )
 
@@ -71,13 +71,13 @@ var spanish = &lang{
 	ErrorBody:      "No pudimos completar la operación. Inténtalo de nuevo en unos minutos.",
 
 	Tokens: map[string]string{
-		sim.TokVisa:               "Siempre se aprueba.",
-		sim.TokChargeDeclined:     "Rechazada: card_declined (del cliente; la cobranza reintenta).",
-		sim.TokInsufficientFunds:  "Rechazada: insufficient_funds (del cliente; la cobranza reintenta).",
-		sim.TokLostCard:           "Rechazada: lost_card (definitiva; nunca se reintenta).",
-		sim.TokFailAfterFirst:     "El primer cobro se aprueba; los siguientes se rechazan con card_declined.",
-		sim.TokTimeoutAfterCharge: "El cobro se hace y luego la llamada vence por tiempo (resultado desconocido hasta consultarlo).",
-		sim.TokGatewayError:       "Alterna: un error 502 sin cobro y luego un cobro aprobado en el siguiente intento.",
+		billing.SimTokVisa:               "Siempre se aprueba.",
+		billing.SimTokChargeDeclined:     "Rechazada: card_declined (del cliente; la cobranza reintenta).",
+		billing.SimTokInsufficientFunds:  "Rechazada: insufficient_funds (del cliente; la cobranza reintenta).",
+		billing.SimTokLostCard:           "Rechazada: lost_card (definitiva; nunca se reintenta).",
+		billing.SimTokFailAfterFirst:     "El primer cobro se aprueba; los siguientes se rechazan con card_declined.",
+		billing.SimTokTimeoutAfterCharge: "El cobro se hace y luego la llamada vence por tiempo (resultado desconocido hasta consultarlo).",
+		billing.SimTokGatewayError:       "Alterna: un error 502 sin cobro y luego un cobro aprobado en el siguiente intento.",
 	},
 }
 
@@ -108,7 +108,7 @@ var english = &lang{
 }
 
 // describe returns what a test token does, in l's language.
-func (l *lang) describe(t sim.TokenInfo) string {
+func (l *lang) describe(t billing.SimCard) string {
 	if d, ok := l.Tokens[t.Token]; ok {
 		return d
 	}
