@@ -184,6 +184,10 @@ func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invo
 	if err != nil {
 		return nil, fmt.Errorf("read payment method %s: %w", sub.PaymentMethodID, err)
 	}
+	if pm.Status != billing.PaymentMethodActive {
+		// Detached (its customer was deleted): nothing charges it again.
+		return nil, billing.Invalid("payment_method", billing.CodeParameterInvalid, "payment method %s is detached and cannot be charged", pm.ID)
+	}
 	return a.recordPayment(ctx, tx, inv, pm, now, a.processingTime(sub, now), "")
 }
 
