@@ -41,6 +41,8 @@ func exerciseCustomerDelete(t *testing.T, p *program) {
 	require.Equal(t, "active", d.sub["status"])
 	p.ok("POST", "/v1/customers/"+cusID, key, map[string]any{"external_id": "crm_7", "name": "Ana"})
 	other := p.ok("POST", "/v1/customers", key, map[string]any{"email": "otro@example.cl"})["id"].(string)
+	draft := p.ok("POST", "/v1/invoices", key, map[string]any{"customer": cusID, "currency": "CLP",
+		"items": []map[string]any{{"amount": 5000, "description": "Instalación"}}})["id"].(string)
 
 	del := p.ok("DELETE", "/v1/customers/"+cusID, key, nil)
 	require.Equal(t, map[string]any{"id": cusID, "object": "customer", "deleted": true}, del)
@@ -72,6 +74,11 @@ func exerciseCustomerDelete(t *testing.T, p *program) {
 	}
 	require.Equal(t, 1, actions["customer.delete"])
 	require.Equal(t, 1, actions["payment_method.detach"])
+
+	// Its card is detached: a draft made before cannot charge it.
+	r := p.do("POST", "/v1/invoices/"+draft+"/finalize", key, nil)
+	require.Equal(t, http.StatusBadRequest, r.status, r.raw)
+	require.Equal(t, "payment_method", r.body["param"], r.raw)
 
 	// Gone from the API.
 	missing := func(r response, status int, param string) {
@@ -113,7 +120,7 @@ func exerciseCustomerDelete(t *testing.T, p *program) {
 	// Its external_id is free for a new customer.
 	reuse := p.ok("POST", "/v1/customers", key, map[string]any{"email": "ana@example.cl", "external_id": "crm_7"})
 	require.Equal(t, []string{reuse["id"].(string)}, listed("?external_id=crm_7"))
-	r := p.do("POST", "/v1/customers", key, map[string]any{"external_id": "crm_7"})
+	r = p.do("POST", "/v1/customers", key, map[string]any{"external_id": "crm_7"})
 	require.Equal(t, http.StatusConflict, r.status, "still unique among customers not deleted: %s", r.raw)
 
 	// The invoices of the deleted customer are still there to read.
