@@ -199,9 +199,15 @@ func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invo
 }
 
 // recordPayment writes inv's next payment attempt with pm (its invoice
-// counts it) and the payment.created event. returnURL is where a pay-page
-// attempt's browser ends up ("" otherwise).
+// counts it) and the payment.created event; a saved card (pm.ID set) must
+// be active. returnURL is where a pay-page attempt's browser ends up (""
+// otherwise).
 func (a *App) recordPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, pm billing.PaymentMethod, now, processing time.Time, returnURL string) (*billing.Payment, error) {
+	if pm.ID != "" && pm.Status != billing.PaymentMethodActive {
+		// Detached (its customer was deleted): every charge of a saved
+		// card is recorded here, so nothing charges it again.
+		return nil, billing.Invalid("payment_method", billing.CodeParameterInvalid, "payment method %s is detached and cannot be charged", pm.ID)
+	}
 	p := a.newPayment(inv, pm, now, processing)
 	p.ReturnURL = returnURL
 	if pm.ID == "" {

@@ -111,7 +111,7 @@ func (a *App) CreateInvoice(ctx context.Context, s billing.Scope, p CreateInvoic
 	var inv billing.Invoice
 	var paymentID string
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		cus, err := tx.GetCustomer(ctx, s, p.Customer)
+		cus, err := liveCustomer(ctx, tx, s, p.Customer)
 		if err != nil {
 			return referenced(err, "customer", p.Customer)
 		}

@@ -31,7 +31,7 @@ func (a *App) CreatePortalSession(ctx context.Context, s billing.Scope, customer
 	p := billing.PortalSession{ID: billing.NewID(billing.PrefixPortalSession, now), Scope: s, CustomerID: customerID,
 		ReturnURL: returnURL, SecretHash: hashSecret(secret), ExpiresAt: now.Add(PortalTTL), Created: now}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		if _, err := tx.GetCustomer(ctx, s, customerID); err != nil {
+		if _, err := liveCustomer(ctx, tx, s, customerID); err != nil {
 			return referenced(err, "customer", customerID)
 		}
 		if err := tx.CreatePortalSession(ctx, p); err != nil {

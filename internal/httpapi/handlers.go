@@ -209,6 +209,21 @@ func (s *Server) updateCustomer(ctx context.Context, in *struct {
 	return reply(apiobj.Customer(c)), nil
 }
 
+// DeletedCustomerJSON answers the deletion of a customer, as Stripe does.
+type DeletedCustomerJSON struct {
+	ID      string `json:"id"`
+	Object  string `json:"object" enum:"customer"`
+	Deleted bool   `json:"deleted"`
+}
+
+func (s *Server) deleteCustomer(ctx context.Context, in *IDPath) (*out[DeletedCustomerJSON], error) {
+	c, err := s.app.DeleteCustomer(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(DeletedCustomerJSON{ID: c.ID, Object: "customer", Deleted: true}), nil
+}
+
 func (s *Server) listCustomers(ctx context.Context, in *struct {
 	PageQuery
 	Email      string `query:"email" maxLength:"512"`

@@ -38,6 +38,7 @@ func (s *Server) routes(root, apiMux *http.ServeMux) {
 	register(s, op("list-customers", http.MethodGet, "/v1/customers", "List customers"), s.listCustomers)
 	register(s, op("get-customer", http.MethodGet, "/v1/customers/{id}", "Retrieve a customer"), s.getCustomer)
 	register(s, op("update-customer", http.MethodPost, "/v1/customers/{id}", "Update a customer"), s.updateCustomer)
+	register(s, op("delete-customer", http.MethodDelete, "/v1/customers/{id}", "Delete a customer: cancels its live subscriptions at once and detaches its payment methods"), s.deleteCustomer)
 
 	register(s, op("create-coupon", http.MethodPost, "/v1/coupons", "Create a coupon"), s.createCoupon)
 	register(s, op("list-coupons", http.MethodGet, "/v1/coupons", "List coupons"), s.listCoupons)

@@ -103,6 +103,7 @@ type Customer struct {
 	Created     time.Time
 	Updated     time.Time
 	TestClockID string
+	Deleted     *time.Time
 }
 
 type Email struct {

@@ -103,6 +103,7 @@ type Customer struct {
 	Created     int64
 	Updated     int64
 	TestClockID string
+	Deleted     sql.NullInt64
 }
 
 type Email struct {
