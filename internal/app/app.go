@@ -25,6 +25,7 @@ type App struct {
 	gw        gatewayDeps  // gateway configuration (gatewaycfg.go)
 	notify    notifyDeps   // webhooks and email (notify.go)
 	checkout  checkoutDeps // hosted checkout and portal (checkout.go)
+	clocks    clockDeps    // test clock leases and resumed advances (clocks.go)
 }
 
 // New returns an App. now is the clock (time.Now in production); every time

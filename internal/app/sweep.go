@@ -496,20 +496,35 @@ func (a *App) sweepOneByOne(ctx context.Context, now time.Time, limit int, token
 // holdClaims renews the claims made under token every sweepLease/3 until
 // the returned stop is called (and has waited for the renewer to end).
 func (a *App) holdClaims(ctx context.Context, token string) (stop func()) {
+	return a.heartbeat(ctx, sweepLease/3, func(ctx context.Context) error {
+		until := a.Now().Add(sweepLease)
+		if err := a.store.InTx(ctx, func(tx billing.Tx) error { return tx.ExtendSubscriptionClaims(ctx, token, until) }); err != nil {
+			return fmt.Errorf("renewing sweep claims failed; they may expire while the sweep works: %w", err)
+		}
+		return nil
+	})
+}
+
+// heartbeat calls renew every interval, in its own goroutine, until the
+// returned stop is called (stop waits for it to end). It is how work that
+// holds a lease (a sweep lane's claims, a test clock's advance) keeps it
+// while it runs: a short lease then frees what a dead process held soon,
+// without a live one's expiring under it. A failed renewal is logged and
+// tried again at the next beat.
+func (a *App) heartbeat(ctx context.Context, interval time.Duration, renew func(context.Context) error) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(sweepLease / 3)
+		tick := time.NewTicker(interval)
 		defer tick.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				until := a.Now().Add(sweepLease)
-				if err := a.store.InTx(ctx, func(tx billing.Tx) error { return tx.ExtendSubscriptionClaims(ctx, token, until) }); err != nil && ctx.Err() == nil {
-					a.logger.WarnContext(ctx, "renewing sweep claims failed; they may expire while the sweep works", "error", err)
+				if err := renew(ctx); err != nil && ctx.Err() == nil {
+					a.logger.WarnContext(ctx, "renewing a lease failed", "error", err)
 				}
 			}
 		}

@@ -84,10 +84,13 @@ func (h *handler) redirectPage(w http.ResponseWriter, r *http.Request, l *lang, 
 }
 
 // hostedFail renders the page for an error that ends the visit: unknown
-// link 404, expired link 410, anything else 500 (logged; the URL's query
-// holds the link's secret, so only the path is logged). Statuses are the
-// errors' own (billing's Kind.HTTPStatus, shared with the API) except for
-// an expired link, which a browser is told is gone for good.
+// link 404, expired link 410, unavailable for now 503, anything else 500
+// (logged; the URL's query holds the link's secret, so only the path is
+// logged). Statuses are the errors' own (billing's Kind.HTTPStatus, shared
+// with the API) except for an expired link, which a browser is told is gone
+// for good. Like every page here, it shows the customer texts of its own,
+// never an error's message: those are written for the API's caller or the
+// operator.
 func (h *handler) hostedFail(w http.ResponseWriter, r *http.Request, l *lang, err error, expired string) {
 	e := billing.AsError(err)
 	switch {
@@ -97,6 +100,9 @@ func (h *handler) hostedFail(w http.ResponseWriter, r *http.Request, l *lang, er
 		h.hostedMessage(w, r, http.StatusGone, l, l.H.ExpiredTitle, expired)
 	case e != nil && e.Kind == billing.KindConflict:
 		h.hostedMessage(w, r, e.Kind.HTTPStatus(), l, l.BadTitle, l.ErrorBody)
+	case e != nil && e.Kind == billing.KindUnavailable:
+		h.logUnavailable(r, e)
+		h.hostedMessage(w, r, e.Kind.HTTPStatus(), l, l.UnavailableTitle, l.UnavailableBody)
 	default:
 		if errors.Is(err, context.Canceled) {
 			h.logger.InfoContext(r.Context(), "hosted page request canceled", "path", r.URL.Path)
@@ -107,11 +113,22 @@ func (h *handler) hostedFail(w http.ResponseWriter, r *http.Request, l *lang, er
 	}
 }
 
+// logUnavailable logs, for the operator, why a page answered 503 (its
+// message, which the customer does not see, says what to fix).
+func (h *handler) logUnavailable(r *http.Request, e *billing.Error) {
+	h.logger.WarnContext(r.Context(), "hosted page unavailable", "path", r.URL.Path, "code", e.Code, "error", e.Message)
+}
+
 // formError turns a use case's refusal into a message in l's language and
 // the form field it is about. ok is false for errors that are not the
-// customer's to fix (the caller fails the page instead). status is the
-// error's registered status (billing.CodeStatus, Kind.HTTPStatus), except
-// that any other refusal re-shows the form as a plain 400.
+// customer's to fix (the caller fails the page instead). The message is
+// always one of l's texts, chosen by the error's code or kind, never the
+// error's own message (written for the API's caller or the operator): a
+// temporary unavailability other than a gateway not answering (e.g.
+// sealed credentials without CUOTA_SECRET_KEY) reads "payments are
+// temporarily unavailable". status is the error's registered status
+// (billing.CodeStatus, Kind.HTTPStatus), except that any other refusal
+// re-shows the form as a plain 400.
 func formError(l *lang, err error) (msg, field string, status int, ok bool) {
 	e := billing.AsError(err)
 	if e == nil || e.Kind == billing.KindNotFound || e.Code == billing.CodeSessionExpired {
@@ -129,7 +146,11 @@ func formError(l *lang, err error) (msg, field string, status int, ok bool) {
 		return f["trial_already_used"], "", billing.CodeStatus(e.Code), true
 	case e.Kind == billing.KindInvalid && f[e.Param] != "":
 		return f[e.Param], e.Param, e.Kind.HTTPStatus(), true
-	case e.Kind == billing.KindInvalid || e.Kind == billing.KindConflict || e.Kind == billing.KindUnavailable:
+	case e.Kind == billing.KindUnavailable:
+		return l.UnavailableBody, "", e.Kind.HTTPStatus(), true
+	case e.Kind == billing.KindConflict:
+		return l.ErrorBody, "", e.Kind.HTTPStatus(), true
+	case e.Kind == billing.KindInvalid:
 		return l.ErrorBody, "", http.StatusBadRequest, true
 	}
 	return "", "", 0, false

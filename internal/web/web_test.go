@@ -50,6 +50,7 @@ func (c *clock) Advance(d time.Duration) {
 // hosted pages over real HTTP, with one test-mode merchant and customer.
 type world struct {
 	app      *app.App
+	store    billing.Store
 	clock    *clock
 	url      string
 	client   *http.Client // does not follow redirects
@@ -104,7 +105,7 @@ func newWorldOn(t *testing.T, customerLocale, kind string) *world {
 
 	client := srv.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &world{app: a, clock: clk, url: srv.URL, client: client, scope: scope, customer: c}
+	return &world{app: a, store: store, clock: clk, url: srv.URL, client: client, scope: scope, customer: c}
 }
 
 func ptr[T any](v T) *T { return &v }
