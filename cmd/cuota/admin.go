@@ -126,9 +126,8 @@ func apikeyCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if done, err := parseFlags(fs, args[1:]); done {
 		return err
 	}
-	if *merchant == "" {
-		fmt.Fprintln(stderr, "cuota: --merchant is required")
-		return exitError(2)
+	if err := requireFlag("merchant", *merchant, stderr); err != nil {
+		return err
 	}
 	e, err := openEnv(ctx, getenv, stderr)
 	if err != nil {
@@ -154,9 +153,8 @@ func apikeyList(ctx context.Context, args []string, getenv func(string) string, 
 	if done, err := parseFlags(fs, args); done {
 		return err
 	}
-	if *merchant == "" {
-		fmt.Fprintln(stderr, "cuota: --merchant is required")
-		return exitError(2)
+	if err := requireFlag("merchant", *merchant, stderr); err != nil {
+		return err
 	}
 	e, err := openEnv(ctx, getenv, stderr)
 	if err != nil {
@@ -231,4 +229,14 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return exitError(1)
 	}
 	return nil
+}
+
+// requireFlag refuses a command whose required flag name was left empty,
+// with the usage error's exit status.
+func requireFlag(name, value string, stderr io.Writer) error {
+	if value != "" {
+		return nil
+	}
+	fmt.Fprintf(stderr, "cuota: --%s is required\n", name)
+	return exitError(2)
 }

@@ -176,7 +176,7 @@ func benchSeed(ctx context.Context, a *app.App, s billing.Store, n int) error {
 				if err := tx.CreateCustomer(ctx, cus); err != nil {
 					return err
 				}
-				pm, err := g.AttachToken(ctx, scope, cus.ID, sim.TokVisa)
+				pm, err := g.AttachToken(ctx, scope, cus.ID, billing.SimTokVisa)
 				if err != nil {
 					return err
 				}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -160,7 +161,7 @@ func TestClockAdvanceSurvivesDisconnect(t *testing.T) {
 // the next advance runs the work still due.
 func TestClockLeftAdvancingIsReleasedAtStart(t *testing.T) {
 	t.Parallel()
-	exercise := func(t *testing.T, databaseURL string, openDB func() (*sql.DB, error), placeholder string) {
+	exercise := func(t *testing.T, databaseURL string, openDB func() (*sql.DB, error), placeholder string, oneProcess bool) {
 		first := startProgram(t, databaseURL)
 		t0 := time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)
 		clockID, subID := clockWithDailySubscription(t, first, t0)
@@ -176,6 +177,9 @@ func TestClockLeftAdvancingIsReleasedAtStart(t *testing.T) {
 		r := first.do("POST", "/v1/test_clocks/"+clockID+"/advance", key, map[string]any{"frozen_time": t0.AddDate(0, 0, 5).Unix()})
 		require.Equal(t, http.StatusConflict, r.status, r.raw)
 
+		if oneProcess {
+			require.NoError(t, first.shutdown()) // SQLite serves from one process at a time
+		}
 		second := startProgram(t, databaseURL)
 		clock := second.ok("GET", "/v1/test_clocks/"+clockID, key, nil)
 		require.Equal(t, "ready", clock["status"])
@@ -186,11 +190,56 @@ func TestClockLeftAdvancingIsReleasedAtStart(t *testing.T) {
 	t.Run("SQLite", func(t *testing.T) {
 		t.Parallel()
 		path := filepath.Join(t.TempDir(), "cuota.db")
-		exercise(t, "sqlite:"+path, func() (*sql.DB, error) { return sql.Open("sqlite", path) }, "?")
+		exercise(t, "sqlite:"+path, func() (*sql.DB, error) { return sql.Open("sqlite", path) }, "?", true)
 	})
 	t.Run("Postgres", func(t *testing.T) {
 		t.Parallel()
 		url := pgtest.URL(t)
-		exercise(t, url, func() (*sql.DB, error) { return sql.Open("pgx", url) }, "$1")
+		exercise(t, url, func() (*sql.DB, error) { return sql.Open("pgx", url) }, "$1", false)
+	})
+}
+
+// TestClockAdvancedElsewhereIsNotReleasedAtStart: a clock that another
+// live process is advancing (its row says advancing, with a lease that has
+// not ended) is left alone by a `cuota serve` that starts on the same
+// database: it stays advancing and refuses a second advance.
+func TestClockAdvancedElsewhereIsNotReleasedAtStart(t *testing.T) {
+	t.Parallel()
+	exercise := func(t *testing.T, databaseURL string, openDB func() (*sql.DB, error), leaseUntil func(time.Time) any, ph func(int) string, oneProcess bool) {
+		first := startProgram(t, databaseURL)
+		t0 := time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)
+		clockID, _ := clockWithDailySubscription(t, first, t0)
+		key := first.key
+
+		// What a live process advancing the clock shows: a lease it renews.
+		db, err := openDB()
+		require.NoError(t, err)
+		defer db.Close()
+		_, err = db.Exec(`UPDATE test_clocks SET status = 'advancing', advance_token = 'live', advancing_until = `+ph(1)+` WHERE id = `+ph(2),
+			leaseUntil(time.Now().Add(time.Hour)), clockID)
+		require.NoError(t, err)
+
+		if oneProcess {
+			// SQLite serves from one process at a time: the lease is one
+			// that has not ended yet since that process stopped.
+			require.NoError(t, first.shutdown())
+		}
+		second := startProgram(t, databaseURL)
+		clock := second.ok("GET", "/v1/test_clocks/"+clockID, key, nil)
+		require.Equal(t, "advancing", clock["status"])
+		r := second.do("POST", "/v1/test_clocks/"+clockID+"/advance", key, map[string]any{"frozen_time": t0.AddDate(0, 0, 5).Unix()})
+		require.Equal(t, http.StatusConflict, r.status, r.raw)
+	}
+	t.Run("SQLite", func(t *testing.T) {
+		t.Parallel()
+		path := filepath.Join(t.TempDir(), "cuota.db")
+		exercise(t, "sqlite:"+path, func() (*sql.DB, error) { return sql.Open("sqlite", path) },
+			func(u time.Time) any { return u.UnixMicro() }, func(int) string { return "?" }, true)
+	})
+	t.Run("Postgres", func(t *testing.T) {
+		t.Parallel()
+		url := pgtest.URL(t)
+		exercise(t, url, func() (*sql.DB, error) { return sql.Open("pgx", url) },
+			func(u time.Time) any { return u }, func(i int) string { return fmt.Sprintf("$%d", i) }, false)
 	})
 }

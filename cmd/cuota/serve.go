@@ -72,12 +72,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			merchant.ID, merchant.Name, secret, base, secret)
 	}
 
-	// A test clock that a previous process left advancing (it died
-	// mid-advance) would refuse every advance: release it before serving.
+	// A test clock that a process which is gone left advancing (it died
+	// mid-advance) would refuse every advance: resume or release it before
+	// serving. A clock another live process is advancing keeps its lease
+	// and is left alone; the leader's periodic job catches later deaths.
 	if n, err := e.app.RecoverTestClocks(ctx); err != nil {
 		e.logger.Error("recover test clocks", "error", err)
 	} else if n > 0 {
-		e.logger.Warn("released test clocks left advancing by a previous process", "count", n)
+		e.logger.Warn("recovered test clocks left advancing by a process that is gone", "count", n)
 	}
 
 	reg := prometheus.NewRegistry()

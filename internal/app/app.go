@@ -25,6 +25,7 @@ type App struct {
 	gw        gatewayDeps  // gateway configuration (gatewaycfg.go)
 	notify    notifyDeps   // webhooks and email (notify.go)
 	checkout  checkoutDeps // hosted checkout and portal (checkout.go)
+	clocks    clockDeps    // test clock leases and resumed advances (clocks.go)
 }
 
 // New returns an App. now is the clock (time.Now in production); every time
@@ -36,7 +37,7 @@ func New(store billing.Store, now func() time.Time, logger *slog.Logger) *App {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &App{store: store, now: now, logger: logger}
+	return &App{store: store, now: now, logger: logger, gw: gatewayDeps{box: noSealer{}}}
 }
 
 // Now returns the current time at microsecond precision, in UTC.

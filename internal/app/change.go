@@ -309,7 +309,10 @@ func (a *App) ResumeSubscription(ctx context.Context, s billing.Scope, id string
 			return a.saveSubscription(ctx, tx, &before, &sub, EventSubscriptionDeleted, now)
 		}
 		sub.BillingAnchor = now
-		call, err := a.startCycle(ctx, tx, m, &sub, before, 1, now, billing.ReasonSubscriptionCycle)
+		if err := sub.MoveToCycle(1, merchantLocation(m)); err != nil {
+			return err
+		}
+		call, err := a.startCycle(ctx, tx, m, &sub, before, now, billing.ReasonSubscriptionCycle)
 		if call != nil {
 			paymentID = call.paymentID
 		}

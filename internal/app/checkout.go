@@ -157,7 +157,7 @@ func (a *App) CreateCheckoutSession(ctx context.Context, s billing.Scope, p Crea
 			}
 		}
 		if p.Customer != "" {
-			if _, err := tx.GetCustomer(ctx, s, p.Customer); err != nil {
+			if _, err := liveCustomer(ctx, tx, s, p.Customer); err != nil {
 				return referenced(err, "customer", p.Customer)
 			}
 		}

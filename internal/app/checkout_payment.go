@@ -82,8 +82,8 @@ func (a *App) returnPaymentCheckout(ctx context.Context, cs billing.CheckoutSess
 	if err != nil {
 		return CheckoutOutcome{}, fmt.Errorf("list payments of %s: %w", cs.InvoiceID, err)
 	}
-	if len(latest) == 1 && (latest[0].Status == billing.PaymentPending || latest[0].Status == billing.PaymentUnknown) {
-		if err := a.lookupAndSettle(ctx, latest[0]); err != nil {
+	if p := billing.LatestPayment(latest); p != nil && billing.PaymentStatus(p.Status).Unresolved() {
+		if err := a.lookupAndSettle(ctx, *p); err != nil {
 			a.logger.WarnContext(ctx, "checkout return: gateway lookup failed", "payment", latest[0].ID, "error", err)
 		}
 	}
@@ -109,7 +109,7 @@ func (a *App) returnPaymentCheckout(ctx context.Context, cs billing.CheckoutSess
 	switch {
 	case inv.Status == billing.InvoicePaid:
 		return a.completeCheckout(ctx, cs, "", "")
-	case pay == nil || pay.Status == billing.PaymentPending || pay.Status == billing.PaymentUnknown:
+	case pay == nil || billing.PaymentStatus(pay.Status).Unresolved():
 		return CheckoutOutcome{Failure: CheckoutFailUnfinished}, nil
 	case pay.FailureCode == FailPayPageCanceled:
 		return CheckoutOutcome{Failure: CheckoutFailCanceled}, nil

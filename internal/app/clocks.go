@@ -2,15 +2,17 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
 )
 
 // CodeLivemodeNotAllowed reports a test-only feature used with a live key.
-const CodeLivemodeNotAllowed = "livemode_not_allowed"
+const CodeLivemodeNotAllowed = billing.CodeLivemodeNotAllowed
 
 // maxAdvanceSteps bounds one advance of a test clock.
 const maxAdvanceSteps = 1_000_000
@@ -65,6 +67,48 @@ func (a *App) ListTestClocks(ctx context.Context, s billing.Scope, page billing.
 	})
 }
 
+// DefaultTestClockLease is how long an advance's lease on its test clock
+// lasts unless renewed; the advance renews it every third of that while
+// it runs. A clock whose lease ended belongs to a process that is gone.
+const DefaultTestClockLease = time.Minute
+
+// clockDeps holds the test clocks' lease length and the advances App
+// resumed in the background.
+type clockDeps struct {
+	lease   time.Duration // 0: DefaultTestClockLease
+	resumed sync.WaitGroup
+}
+
+// errClockLeaseLost stops an advance whose lease another process took
+// (this one stalled longer than the lease): that process carries it on.
+var errClockLeaseLost = billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
+	"the test clock's advance was taken over by another process")
+
+// SetTestClockLease sets how long an advance's lease on its clock lasts
+// unless renewed (DefaultTestClockLease when d <= 0). Tests shorten it.
+func (a *App) SetTestClockLease(d time.Duration) { a.clocks.lease = d }
+
+func (a *App) clockLease() time.Duration {
+	if a.clocks.lease <= 0 {
+		return DefaultTestClockLease
+	}
+	return a.clocks.lease
+}
+
+// leaseClock takes or renews the advance token's lease on clock id in tx,
+// or fails with errClockLeaseLost when another advance holds it.
+func (a *App) leaseClock(ctx context.Context, tx billing.Tx, id, token string) error {
+	now := a.Now()
+	held, err := tx.LeaseTestClock(ctx, id, token, now.Add(a.clockLease()), now)
+	if err != nil {
+		return fmt.Errorf("lease test clock: %w", err)
+	}
+	if !held {
+		return errClockLeaseLost
+	}
+	return nil
+}
+
 // AdvanceTestClock moves a test clock forward to t and runs, in time order,
 // every piece of work due for the subscriptions on it up to t: each at its
 // own due time, with the clock showing that time while it runs. It returns
@@ -72,15 +116,20 @@ func (a *App) ListTestClocks(ctx context.Context, s billing.Scope, page billing.
 // billing.CheckTime allows, is 400; so is work due on the way that cannot
 // be billed (a renewal whose period would end after 9999): the clock then
 // stops, ready, at the time of that work.
+//
+// The advance holds a lease on the clock while it runs (see
+// DefaultTestClockLease) and records t as the clock's target, so that if
+// its process dies another one resumes it (RecoverTestClocks) once the
+// lease has ended, and never while this one is alive.
 func (a *App) AdvanceTestClock(ctx context.Context, s billing.Scope, id string, t time.Time) (billing.TestClock, error) {
 	if err := billing.CheckTime("frozen_time", t); err != nil {
 		return billing.TestClock{}, err
 	}
 	t = t.UTC().Truncate(time.Second)
-	var clock billing.TestClock
+	token := rand.Text()
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		var err error
-		if clock, err = tx.GetTestClock(ctx, s, id); err != nil {
+		clock, err := tx.GetTestClock(ctx, s, id)
+		if err != nil {
 			return notFound(err, "test_clock", id)
 		}
 		if t.Before(clock.FrozenTime) {
@@ -91,9 +140,12 @@ func (a *App) AdvanceTestClock(ctx context.Context, s billing.Scope, id string, 
 			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "the test clock is already advancing")
 		}
 		before := clock
-		clock.Status, clock.Updated = billing.TestClockAdvancing, a.Now()
+		clock.Status, clock.Updated, clock.AdvanceTarget = billing.TestClockAdvancing, a.Now(), &t
 		if err := tx.UpdateTestClock(ctx, clock); err != nil {
 			return fmt.Errorf("update test clock: %w", err)
+		}
+		if err := a.leaseClock(ctx, tx, id, token); err != nil {
+			return err
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "test_clock.advance",
 			objectType: "test_clock", objectID: id, before: before, after: billing.TestClock{ID: id, Scope: s, FrozenTime: t}})
@@ -104,10 +156,31 @@ func (a *App) AdvanceTestClock(ctx context.Context, s billing.Scope, id string, 
 	// From here on the advance is the clock's, not the request's: a client
 	// that disconnects (or times out) must not stop it half-way or leave
 	// the clock advancing for good. It finishes and sets the clock ready;
-	// the client can poll the clock meanwhile. A process that dies here
-	// leaves it advancing until RecoverTestClocks runs at the next start.
-	ctx = context.WithoutCancel(ctx)
-	runErr := a.runClock(ctx, s, id, t)
+	// the client can poll the clock meanwhile.
+	return a.driveClock(context.WithoutCancel(ctx), s, id, t, token)
+}
+
+// driveClock carries the advance named token, which holds the clock's
+// lease, to t: it renews the lease while it runs the due work, then sets
+// the clock ready (at t, or where work that cannot be done stopped it). If
+// another process took the lease meanwhile, it stops without touching the
+// clock again.
+func (a *App) driveClock(ctx context.Context, s billing.Scope, id string, t time.Time, token string) (billing.TestClock, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := a.heartbeat(ctx, a.clockLease()/3, func(ctx context.Context) error {
+		err := a.store.InTx(ctx, func(tx billing.Tx) error { return a.leaseClock(ctx, tx, id, token) })
+		if errors.Is(err, errClockLeaseLost) {
+			cancel(err)
+			return nil
+		}
+		return err
+	})
+	runErr := a.runClock(ctx, s, id, t, token)
+	stop()
+	if cause := context.Cause(ctx); errors.Is(cause, errClockLeaseLost) || errors.Is(runErr, errClockLeaseLost) {
+		return billing.TestClock{}, errClockLeaseLost
+	}
 	if e := billing.AsError(runErr); e != nil && e.Kind == billing.KindInvalid && e.Param == "" {
 		// Work the advance reached cannot be done (a period beyond the
 		// billing range): the requested time is what is invalid.
@@ -115,7 +188,12 @@ func (a *App) AdvanceTestClock(ctx context.Context, s billing.Scope, id string, 
 		named.Param = "frozen_time"
 		runErr = &named
 	}
-	err = a.store.InTx(ctx, func(tx billing.Tx) error {
+	var clock billing.TestClock
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		// Locks the clock first: nobody takes it over while this ends it.
+		if err := a.leaseClock(ctx, tx, id, token); err != nil {
+			return err
+		}
 		c, err := tx.GetTestClock(ctx, s, id)
 		if err != nil {
 			return fmt.Errorf("read test clock: %w", err)
@@ -123,76 +201,116 @@ func (a *App) AdvanceTestClock(ctx context.Context, s billing.Scope, id string, 
 		if runErr == nil {
 			c.FrozenTime = t
 		}
-		c.Status, c.Updated = billing.TestClockReady, a.Now()
+		c.Status, c.Updated, c.AdvanceTarget = billing.TestClockReady, a.Now(), nil
 		clock = c
-		return tx.UpdateTestClock(ctx, c)
+		if err := tx.UpdateTestClock(ctx, c); err != nil {
+			return err
+		}
+		return tx.EndTestClockLease(ctx, id)
 	})
 	return clock, errors.Join(runErr, err)
 }
 
-// RecoverTestClocks releases every test clock that a process which died
-// mid-advance left advancing: it becomes ready at the time the advance had
-// reached, which is where its due work stands (each piece of work is done
-// in its own transaction, and the clock is moved to a piece's time before
-// the piece runs, so whatever was cut short is still due and the next
-// advance does it). Without this such a clock refuses every advance. serve
-// calls it at start; it returns how many clocks it released.
+// recoverBatch is how many abandoned clocks RecoverTestClocks takes at a
+// time.
+const recoverBatch = 100
+
+// RecoverTestClocks takes over every test clock left advancing by a
+// process that is gone: one whose advance's lease ended (a live process
+// renews its lease, so its clock is never taken). A clock that knows the
+// time its advance was asked to reach is resumed to it in the background
+// (an advance completes, as on Stripe; WaitResumedAdvances waits for
+// them); one that does not (left by a version that did not record it) is
+// released: it becomes ready at the time the advance had reached, which
+// is where its due work stands (each piece of work is done in its own
+// transaction, and the clock is moved to a piece's time before the piece
+// runs, so whatever was cut short is still due and the next advance does
+// it). Without this such a clock refuses every advance. serve calls it at
+// start and its leader periodically; it returns how many clocks it took.
 func (a *App) RecoverTestClocks(ctx context.Context) (int, error) {
-	merchants, err := a.ListMerchants(ctx)
-	if err != nil {
-		return 0, err
-	}
-	released := 0
-	for _, m := range merchants {
-		s := billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}
-		page := billing.Page{Limit: 100}
-		for {
-			clocks, err := a.ListTestClocks(ctx, s, page)
+	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
+	taken := 0
+	for {
+		clocks, err := read(ctx, a, func(tx billing.Tx) ([]billing.TestClock, error) {
+			return tx.AbandonedTestClocks(ctx, a.Now(), recoverBatch)
+		})
+		if err != nil {
+			return taken, fmt.Errorf("find abandoned test clocks: %w", err)
+		}
+		for _, c := range clocks {
+			// Each one listed is taken, here or by a process racing this
+			// one, so the next batch holds only new ones.
+			ok, err := a.recoverTestClock(ctx, c)
 			if err != nil {
-				return released, err
+				return taken, err
 			}
-			for _, c := range clocks.Data {
-				if c.Status != billing.TestClockAdvancing {
-					continue
-				}
-				if err := a.releaseTestClock(ctx, s, c.ID); err != nil {
-					return released, err
-				}
-				released++
+			if ok {
+				taken++
 			}
-			if !clocks.HasMore || len(clocks.Data) == 0 {
-				break
-			}
-			page.StartingAfter = clocks.Data[len(clocks.Data)-1].ID
+		}
+		if len(clocks) < recoverBatch {
+			return taken, nil
 		}
 	}
-	return released, nil
 }
 
-// releaseTestClock sets a clock left advancing ready at the time it had
-// reached, and audits it.
-func (a *App) releaseTestClock(ctx context.Context, s billing.Scope, id string) error {
-	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
-	return a.store.InTx(ctx, func(tx billing.Tx) error {
-		c, err := tx.GetTestClock(ctx, s, id)
+// recoverTestClock takes abandoned clock c's lease and resumes or releases
+// it; it reports false if another process took it first.
+func (a *App) recoverTestClock(ctx context.Context, c billing.TestClock) (bool, error) {
+	token := rand.Text()
+	s := c.Scope
+	var target *time.Time
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		if err := a.leaseClock(ctx, tx, c.ID, token); err != nil {
+			return err
+		}
+		cur, err := tx.GetTestClock(ctx, s, c.ID)
 		if err != nil {
 			return fmt.Errorf("read test clock: %w", err)
 		}
-		if c.Status != billing.TestClockAdvancing {
-			return nil
+		target = cur.AdvanceTarget
+		if target != nil && !target.Before(cur.FrozenTime) {
+			return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "test_clock.resume",
+				objectType: "test_clock", objectID: c.ID, before: cur, after: cur})
 		}
-		before := c
-		c.Status, c.Updated = billing.TestClockReady, a.Now()
-		if err := tx.UpdateTestClock(ctx, c); err != nil {
+		target = nil
+		before := cur
+		cur.Status, cur.Updated, cur.AdvanceTarget = billing.TestClockReady, a.Now(), nil
+		if err := tx.UpdateTestClock(ctx, cur); err != nil {
 			return fmt.Errorf("update test clock: %w", err)
 		}
+		if err := tx.EndTestClockLease(ctx, c.ID); err != nil {
+			return err
+		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "test_clock.recover",
-			objectType: "test_clock", objectID: id, before: before, after: c})
+			objectType: "test_clock", objectID: c.ID, before: before, after: cur})
 	})
+	if errors.Is(err, errClockLeaseLost) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if target != nil {
+		a.clocks.resumed.Add(1)
+		go func() {
+			defer a.clocks.resumed.Done()
+			if _, err := a.driveClock(context.WithoutCancel(ctx), s, c.ID, *target, token); err != nil {
+				a.logger.ErrorContext(ctx, "resumed test clock advance failed", "test_clock", c.ID, "error", err)
+			}
+		}()
+	}
+	return true, nil
 }
 
-// runClock processes the clock's due work up to t, earliest first.
-func (a *App) runClock(ctx context.Context, s billing.Scope, id string, t time.Time) error {
+// WaitResumedAdvances waits until every advance RecoverTestClocks resumed
+// in the background has ended.
+func (a *App) WaitResumedAdvances() { a.clocks.resumed.Wait() }
+
+// runClock processes the clock's due work up to t, earliest first, for the
+// advance named token (each step renews its lease, and stops if it lost
+// it).
+func (a *App) runClock(ctx context.Context, s billing.Scope, id string, t time.Time, token string) error {
 	for range maxAdvanceSteps {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -208,6 +326,9 @@ func (a *App) runClock(ctx context.Context, s billing.Scope, id string, t time.T
 		}
 		at := *due[0].NextActionAt
 		if err := a.store.InTx(ctx, func(tx billing.Tx) error {
+			if err := a.leaseClock(ctx, tx, id, token); err != nil {
+				return err
+			}
 			c, err := tx.GetTestClock(ctx, s, id)
 			if err != nil {
 				return fmt.Errorf("read test clock: %w", err)

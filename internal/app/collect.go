@@ -16,13 +16,13 @@ func (a *App) invoiceAction(ctx context.Context, tx billing.Tx, s billing.Scope,
 	if err != nil {
 		return inv, notFound(err, "invoice", id)
 	}
-	latest, _, err := tx.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: id}, billing.Page{Limit: 1})
+	l, _, err := tx.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: id}, billing.Page{Limit: 1})
 	if err != nil {
 		return inv, fmt.Errorf("list payments of %s: %w", id, err)
 	}
-	if len(latest) == 1 && (latest[0].Status == billing.PaymentPending || latest[0].Status == billing.PaymentUnknown) {
+	if latest := billing.LatestPayment(l); billing.CanCharge(inv, latest) == billing.ChargeUnresolved {
 		return inv, billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
-			"invoice %s has a payment whose outcome is still %s; it is being reconciled with the gateway", id, latest[0].Status)
+			"invoice %s has a payment whose outcome is still %s; it is being reconciled with the gateway", id, latest.Status)
 	}
 	return inv, nil
 }
@@ -36,7 +36,7 @@ func (a *App) PayInvoice(ctx context.Context, s billing.Scope, id string) (billi
 		if err != nil {
 			return err
 		}
-		if inv.Status != billing.InvoiceOpen && inv.Status != billing.InvoiceUncollectible {
+		if billing.CanCharge(inv, nil) == billing.ChargeNotPayable {
 			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "cannot pay an invoice that is %s", inv.Status)
 		}
 		if inv.SubscriptionID == "" {
@@ -54,7 +54,9 @@ func (a *App) PayInvoice(ctx context.Context, s billing.Scope, id string) (billi
 		if err != nil {
 			return err
 		}
-		inv.Status = billing.InvoiceOpen // an uncollectible invoice can still be paid
+		if err := billing.ReopenForPayment(&inv); err != nil {
+			return err
+		}
 		pay, err := a.startPayment(ctx, tx, &inv, &sub, now)
 		if err != nil {
 			return err
@@ -78,28 +80,25 @@ func (a *App) PayInvoice(ctx context.Context, s billing.Scope, id string) (billi
 // VoidInvoice voids an open or uncollectible invoice: it is no longer owed.
 // A draft (one-off) invoice can be voided too: it was never owed.
 func (a *App) VoidInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
-	return a.closeInvoice(ctx, s, id, billing.InvoiceVoid, EventInvoiceVoided,
-		billing.InvoiceOpen, billing.InvoiceUncollectible, billing.InvoiceDraft)
+	return a.closeInvoice(ctx, s, id, billing.InvoiceVoid, EventInvoiceVoided)
 }
 
 // MarkUncollectible marks an open invoice uncollectible: retries stop, and
 // it can still be paid or voided later.
 func (a *App) MarkUncollectible(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
-	return a.closeInvoice(ctx, s, id, billing.InvoiceUncollectible, EventInvoiceUncollectible, billing.InvoiceOpen)
+	return a.closeInvoice(ctx, s, id, billing.InvoiceUncollectible, EventInvoiceUncollectible)
 }
 
-func (a *App) closeInvoice(ctx context.Context, s billing.Scope, id, to, event string, from ...string) (billing.Invoice, error) {
+// closeInvoice moves an invoice to `to` (void or uncollectible), as the
+// invoice transition rules allow.
+func (a *App) closeInvoice(ctx context.Context, s billing.Scope, id string, to billing.InvoiceStatus, event string) (billing.Invoice, error) {
 	var inv billing.Invoice
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
 		if inv, err = a.invoiceAction(ctx, tx, s, id); err != nil {
 			return err
 		}
-		allowed := false
-		for _, f := range from {
-			allowed = allowed || inv.Status == f
-		}
-		if !allowed {
+		if !billing.InvoiceTransitionAllowed(billing.InvoiceStatus(inv.Status), to) || inv.Status == string(to) {
 			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "cannot make an invoice that is %s %s", inv.Status, to)
 		}
 		sub, now, err := a.invoiceSubscription(ctx, tx, inv)
@@ -107,11 +106,14 @@ func (a *App) closeInvoice(ctx context.Context, s billing.Scope, id, to, event s
 			return err
 		}
 		before := inv
-		inv.Status, inv.NextAttemptAt = to, nil
+		if err := billing.MoveInvoice(&inv, to); err != nil {
+			return err
+		}
+		inv.NextAttemptAt = nil
 		if to == billing.InvoiceVoid {
 			inv.VoidedAt = &now
 		}
-		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "invoice." + to,
+		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "invoice." + string(to),
 			objectType: "invoice", objectID: id, before: before, after: inv}); err != nil {
 			return err
 		}

@@ -2,16 +2,18 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cuota/cuota/internal/billing"
 )
 
-// Customer event types (Stripe's names). There is no customer.deleted:
-// customers cannot be deleted.
+// Customer event types (Stripe's names).
 const (
 	EventCustomerCreated = "customer.created"
 	EventCustomerUpdated = "customer.updated"
+	EventCustomerDeleted = "customer.deleted"
 )
 
 // CustomerParams are the fields of a customer; on update nil fields are
@@ -74,12 +76,30 @@ func (a *App) CreateCustomer(ctx context.Context, s billing.Scope, p CustomerPar
 	return c, err
 }
 
-// GetCustomer returns a customer of scope s.
+// GetCustomer returns a customer of scope s that is not deleted: a
+// deleted one is not found.
 func (a *App) GetCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
 	return read(ctx, a, func(tx billing.Tx) (billing.Customer, error) {
-		v, err := tx.GetCustomer(ctx, s, id)
+		v, err := liveCustomer(ctx, tx, s, id)
 		return v, notFound(err, "customer", id)
 	})
+}
+
+// liveCustomer reads a customer that is not deleted: a deleted one is
+// billing.ErrNotFound, as if it did not exist, so that every use case that
+// makes something for a customer (subscriptions, invoices, setups,
+// checkout and portal sessions, payment methods) refuses a deleted one
+// the way it refuses an unknown one. Reading what a customer already has
+// (invoices, payments) uses tx.GetCustomer, which returns deleted ones too.
+func liveCustomer(ctx context.Context, tx billing.Tx, s billing.Scope, id string) (billing.Customer, error) {
+	c, err := tx.GetCustomer(ctx, s, id)
+	if err != nil {
+		return c, err
+	}
+	if c.Deleted != nil {
+		return billing.Customer{}, fmt.Errorf("customer %s was deleted: %w", id, billing.ErrNotFound)
+	}
+	return c, nil
 }
 
 // UpdateCustomer changes the given fields of a customer.
@@ -94,7 +114,7 @@ func (a *App) UpdateCustomer(ctx context.Context, s billing.Scope, id string, p 
 	}
 	var after billing.Customer
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		before, err := tx.GetCustomer(ctx, s, id)
+		before, err := liveCustomer(ctx, tx, s, id)
 		if err != nil {
 			return notFound(err, "customer", id)
 		}
@@ -115,6 +135,91 @@ func (a *App) UpdateCustomer(ctx context.Context, s billing.Scope, id string, p 
 		return a.emitChange(ctx, tx, s, EventCustomerUpdated, "customer", id, before, after, now)
 	})
 	return after, err
+}
+
+// DeleteCustomer deletes a customer, like Stripe: its live subscriptions
+// are canceled at once (requested_by_merchant, by the rules, events and
+// audit of CancelSubscription's cancel-now, with no proration or refund),
+// its payment methods are detached so nothing charges them again, and the
+// customer.deleted event carries the customer as it was. All of it commits
+// together. The deletion is soft: invoices, payments and audit entries
+// still refer to the customer, so its row stays, marked deleted; the API
+// no longer finds it and its external_id is free for a new customer.
+//
+// Incomplete subscriptions are left to expire: their way out is expiry,
+// not cancellation (billing.SubscriptionStatus.Live), and with the cards
+// detached nothing charges them.
+func (a *App) DeleteCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
+	for attempt := 1; ; attempt++ {
+		c, err := a.deleteCustomerOnce(ctx, s, id)
+		if !errors.Is(err, billing.ErrVersionConflict) || attempt == manageAttempts {
+			return c, err
+		}
+	}
+}
+
+// deleteCustomerOnce is one attempt of DeleteCustomer; a subscription
+// written by another process meanwhile (a version conflict) makes
+// DeleteCustomer try again on what is there now, as manage does.
+func (a *App) deleteCustomerOnce(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
+	var before billing.Customer
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		if before, err = liveCustomer(ctx, tx, s, id); err != nil {
+			return notFound(err, "customer", id)
+		}
+		subs, _, err := tx.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: id}, billing.Page{})
+		if err != nil {
+			return fmt.Errorf("list subscriptions of %s: %w", id, err)
+		}
+		for _, sub := range subs {
+			if !sub.Status.Live() {
+				continue
+			}
+			if _, err := a.manageIn(ctx, tx, s, sub.ID, a.cancelNow(billing.CancelRequestedByMerchant)); err != nil {
+				return fmt.Errorf("cancel subscription %s: %w", sub.ID, err)
+			}
+		}
+		now := a.Now()
+		if err := a.detachPaymentMethods(ctx, tx, s, id, now); err != nil {
+			return err
+		}
+		if err := tx.DeleteCustomer(ctx, s, id, now); err != nil {
+			return notFound(err, "customer", id)
+		}
+		after := before
+		after.Deleted, after.Updated = &now, now
+		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "customer.delete", objectType: "customer", objectID: id, before: before, after: after}); err != nil {
+			return err
+		}
+		return a.emit(ctx, tx, s, EventCustomerDeleted, "customer", id, before, now)
+	})
+	return before, err
+}
+
+// detachPaymentMethods detaches a deleted customer's active payment
+// methods (each with its audit entry), so that nothing charges them again:
+// charges take only active ones.
+func (a *App) detachPaymentMethods(ctx context.Context, tx billing.Tx, s billing.Scope, customerID string, now time.Time) error {
+	pms, err := tx.ListPaymentMethods(ctx, s, customerID)
+	if err != nil {
+		return fmt.Errorf("list payment methods of %s: %w", customerID, err)
+	}
+	for _, pm := range pms {
+		if pm.Status != billing.PaymentMethodActive {
+			continue
+		}
+		before := pm
+		pm.Status, pm.Updated = billing.PaymentMethodDetached, now
+		if err := tx.UpdatePaymentMethod(ctx, pm); err != nil {
+			return fmt.Errorf("detach payment method %s: %w", pm.ID, err)
+		}
+		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment_method.detach",
+			objectType: "payment_method", objectID: pm.ID, before: before, after: pm}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ListCustomers lists customers of scope s, newest first.

@@ -10,19 +10,50 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/secretbox"
 )
 
 // gatewayDeps is what the gateway configuration use cases need.
 type gatewayDeps struct {
-	box *secretbox.Box // seals credentials; without a key, live mode is refused
+	box Sealer // seals credentials; without a key, live mode is refused
 }
+
+// Sealer is the port through which app keeps secrets at rest (gateway
+// credentials, webhook signing secrets, stored idempotent responses):
+// internal/secretbox's Box implements it with CUOTA_SECRET_KEY. Open and
+// Seal fail with billing.ErrNoSecretKey without a key and Open with
+// billing.ErrSecretNotOpen when a value does not open, which app reports
+// as 503s naming the variable.
+type Sealer interface {
+	// HasKey reports whether a key is configured (live mode needs one).
+	HasKey() bool
+	// Seal seals plaintext bound to ad (where it is stored).
+	Seal(plaintext []byte, ad string) (string, error)
+	// Open opens a value Seal returned with the same ad.
+	Open(sealed, ad string) ([]byte, error)
+	// IsSealed reports whether a stored value is sealed (rather than a
+	// test-mode value kept in the clear).
+	IsSealed(v string) bool
+}
+
+// noSealer is the Sealer of an App given none: no key, so nothing is sealed
+// and nothing stored by it is sealed either.
+type noSealer struct{}
+
+func (noSealer) HasKey() bool                        { return false }
+func (noSealer) Seal([]byte, string) (string, error) { return "", billing.ErrNoSecretKey }
+func (noSealer) Open(string, string) ([]byte, error) { return nil, billing.ErrNoSecretKey }
+func (noSealer) IsSealed(string) bool                { return false }
 
 // SetSecretBox installs the box that seals gateway credentials at rest
 // (CUOTA_SECRET_KEY). Without one (or with one without a key), live-mode
 // gateway configuration is refused and test-mode credentials are kept as
 // given.
-func (a *App) SetSecretBox(b *secretbox.Box) { a.gw.box = b }
+func (a *App) SetSecretBox(b Sealer) {
+	if b == nil {
+		b = noSealer{}
+	}
+	a.gw.box = b
+}
 
 // plainPrefix marks test-mode credentials stored without a key.
 const plainPrefix = "plain:"
@@ -86,12 +117,12 @@ func (a *App) SetGatewayConfig(ctx context.Context, s billing.Scope, gateway str
 			return fmt.Errorf("save %s configuration: %w", gateway, err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "gateway_config.put",
-			objectType: "gateway_config", objectID: gateway, before: before, after: redactedView(s, gateway, c, cfg)})
+			objectType: "gateway_config", objectID: gateway, before: before, after: a.redactedView(s, gateway, c, cfg)})
 	})
 	if err != nil {
 		return GatewayConfigView{}, err
 	}
-	return redactedView(s, gateway, c, cfg), nil
+	return a.redactedView(s, gateway, c, cfg), nil
 }
 
 // validateCredentials checks and completes credentials for a gateway.
@@ -197,11 +228,11 @@ func (a *App) openSealed(sealed, ad, what string) ([]byte, error) {
 	switch {
 	case err == nil:
 		return raw, nil
-	case errors.Is(err, secretbox.ErrNoKey):
+	case errors.Is(err, billing.ErrNoSecretKey):
 		a.logger.Error("cannot open a sealed secret: CUOTA_SECRET_KEY is not set", "what", what)
 		return nil, billing.Errorf(billing.KindUnavailable, billing.CodeSecretKeyMissing,
 			"%s is encrypted with CUOTA_SECRET_KEY, but cuota was started without it: restart cuota with the key it was saved with", what)
-	case errors.Is(err, secretbox.ErrOpen):
+	case errors.Is(err, billing.ErrSecretNotOpen):
 		a.logger.Error("cannot open a sealed secret with this CUOTA_SECRET_KEY", "what", what, "error", err)
 		return nil, billing.Errorf(billing.KindUnavailable, billing.CodeSecretKeyMismatch,
 			"%s does not open with this CUOTA_SECRET_KEY: restart cuota with the key it was saved with, or save it again", what)
@@ -229,7 +260,7 @@ func (a *App) SealedSecretsProblem(ctx context.Context) (code string, count int,
 				return "", 0, "", fmt.Errorf("list gateway configurations: %w", err)
 			}
 			for _, cfg := range cfgs {
-				if !secretbox.IsSealed(cfg.Sealed) {
+				if !a.gw.box.IsSealed(cfg.Sealed) {
 					continue
 				}
 				if a.gw.box.HasKey() {
@@ -304,12 +335,12 @@ func (a *App) gatewayView(cfg billing.GatewayConfig) (GatewayConfigView, error) 
 	if err != nil {
 		return GatewayConfigView{}, err
 	}
-	return redactedView(cfg.Scope, cfg.Gateway, c, cfg), nil
+	return a.redactedView(cfg.Scope, cfg.Gateway, c, cfg), nil
 }
 
-func redactedView(s billing.Scope, gateway string, c billing.GatewayCredentials, cfg billing.GatewayConfig) GatewayConfigView {
+func (a *App) redactedView(s billing.Scope, gateway string, c billing.GatewayCredentials, cfg billing.GatewayConfig) GatewayConfigView {
 	v := GatewayConfigView{Gateway: gateway, Livemode: s.Mode == billing.ModeLive, APIKey: redactKey(c.APIKey),
-		Environment: c.Environment, BaseURL: c.BaseURL, Encrypted: secretbox.IsSealed(cfg.Sealed),
+		Environment: c.Environment, BaseURL: c.BaseURL, Encrypted: a.gw.box.IsSealed(cfg.Sealed),
 		Created: cfg.Created, Updated: cfg.Updated}
 	if c.Secret != "" {
 		v.Secret = "set"

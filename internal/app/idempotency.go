@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/secretbox"
 )
 
 // IdempotencyTTL is how long a stored response is replayed (docs/api.md).
@@ -90,7 +89,7 @@ func (a *App) sealStoredResponse(s billing.Scope, key string, body []byte) ([]by
 }
 
 func (a *App) openStoredResponse(s billing.Scope, key string, body []byte) ([]byte, error) {
-	if !secretbox.IsSealed(string(body)) {
+	if !a.gw.box.IsSealed(string(body)) {
 		return body, nil
 	}
 	plain, err := a.openSealed(string(body), idempotencyAD(s, key), "the stored response of idempotency key "+key)

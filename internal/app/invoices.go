@@ -90,7 +90,9 @@ func (a *App) writeInvoice(ctx context.Context, tx billing.Tx, m billing.Merchan
 	if err != nil {
 		return inv, fmt.Errorf("number invoice: %w", err)
 	}
-	finalizeInvoice(m, &inv, n, now)
+	if err := finalizeInvoice(m, &inv, n, now); err != nil {
+		return inv, err
+	}
 	if err := tx.UpdateInvoice(ctx, inv); err != nil {
 		return inv, fmt.Errorf("finalize invoice %s: %w", inv.ID, err)
 	}
@@ -161,16 +163,25 @@ func (a *App) applyDiscount(m billing.Merchant, sub *billing.Subscription, c *bi
 
 // finalizeInvoice numbers a draft invoice (n is its place in the gapless
 // sequence of its merchant and mode) and opens it; a zero invoice is paid
-// at once.
-func finalizeInvoice(m billing.Merchant, inv *billing.Invoice, n int64, now time.Time) {
-	inv.Number = fmt.Sprintf("%s-%06d", m.InvoicePrefix, n)
-	inv.Status = billing.InvoiceOpen
-	inv.FinalizedAt = &now
+// at once. An invoice that is not a draft is a conflict, left unchanged.
+func finalizeInvoice(m billing.Merchant, inv *billing.Invoice, n int64, now time.Time) error {
+	to := billing.InvoiceStatus(billing.InvoiceOpen)
 	if inv.AmountDue == 0 {
-		inv.Status = billing.InvoicePaid
+		to = billing.InvoicePaid
+	}
+	if inv.Status != billing.InvoiceDraft {
+		return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "cannot finalize an invoice that is %s", inv.Status)
+	}
+	if err := billing.MoveInvoice(inv, to); err != nil {
+		return err
+	}
+	inv.Number = fmt.Sprintf("%s-%06d", m.InvoicePrefix, n)
+	inv.FinalizedAt = &now
+	if to == billing.InvoicePaid {
 		inv.PaidAt = &now
 	}
 	inv.Updated = now
+	return nil
 }
 
 // startPayment records the next payment attempt of an open invoice, before any
@@ -178,8 +189,8 @@ func finalizeInvoice(m billing.Merchant, inv *billing.Invoice, n int64, now time
 // idempotency key is the invoice id and attempt number. It returns nil for an
 // invoice with nothing due.
 func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (*billing.Payment, error) {
-	if inv.Status != billing.InvoiceOpen || inv.AmountDue <= 0 {
-		return nil, nil
+	if inv.Status != billing.InvoiceOpen || billing.CanCharge(*inv, nil) != billing.ChargeAllowed {
+		return nil, nil // an uncollectible invoice is charged only when asked (PayInvoice reopens it)
 	}
 	pm, err := tx.GetPaymentMethod(ctx, inv.Scope, sub.PaymentMethodID)
 	if err != nil {
@@ -189,9 +200,15 @@ func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invo
 }
 
 // recordPayment writes inv's next payment attempt with pm (its invoice
-// counts it) and the payment.created event. returnURL is where a pay-page
-// attempt's browser ends up ("" otherwise).
+// counts it) and the payment.created event; a saved card (pm.ID set) must
+// be active. returnURL is where a pay-page attempt's browser ends up (""
+// otherwise).
 func (a *App) recordPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, pm billing.PaymentMethod, now, processing time.Time, returnURL string) (*billing.Payment, error) {
+	if pm.ID != "" && pm.Status != billing.PaymentMethodActive {
+		// Detached (its customer was deleted): every charge of a saved
+		// card is recorded here, so nothing charges it again.
+		return nil, billing.Invalid("payment_method", billing.CodeParameterInvalid, "payment method %s is detached and cannot be charged", pm.ID)
+	}
 	p := a.newPayment(inv, pm, now, processing)
 	p.ReturnURL = returnURL
 	if pm.ID == "" {
@@ -217,7 +234,7 @@ func (a *App) recordPayment(ctx context.Context, tx billing.Tx, inv *billing.Inv
 // may still be in flight.
 func (a *App) newPayment(inv *billing.Invoice, pm billing.PaymentMethod, now, processing time.Time) billing.Payment {
 	inv.AttemptCount++
-	at := processing.Add(reconcileDelays[0])
+	at := processing.Add(billing.ReconcileDelay(0))
 	inv.NextAttemptAt = &at
 	inv.Updated = now
 	return billing.Payment{

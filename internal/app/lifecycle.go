@@ -111,11 +111,6 @@ const (
 // written.
 const trialNotice = 72 * time.Hour
 
-// reconcileDelays is when an unknown payment is asked about again, after
-// the first, second… unanswered lookup; the last delay repeats. It also
-// bounds how long a payment left pending by a crash waits to be resolved.
-var reconcileDelays = []time.Duration{time.Minute, 5 * time.Minute, time.Hour, 24 * time.Hour}
-
 // transition moves sub through the status machine and writes the
 // subscription event when the status changes.
 func (a *App) transition(sub *billing.Subscription, ev billing.SubscriptionEvent, settings billing.MerchantSettings) error {

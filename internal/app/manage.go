@@ -25,28 +25,37 @@ func (a *App) CancelSubscription(ctx context.Context, s billing.Scope, id string
 	if reason != billing.CancelRequestedByCustomer && reason != billing.CancelRequestedByMerchant {
 		return billing.Subscription{}, billing.Invalid("reason", billing.CodeParameterInvalid, "reason must be requested_by_customer or requested_by_merchant")
 	}
-	return a.manage(ctx, s, id, func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error) {
-		if p.AtPeriodEnd {
-			if sub.Status != billing.SubscriptionActive && sub.Status != billing.SubscriptionTrialing && sub.Status != billing.SubscriptionPastDue {
-				return "", billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
-					"cannot cancel at period end a subscription that is %s", sub.Status)
-			}
-			sub.CancelAtPeriodEnd, sub.CancellationReason, sub.CanceledAt = true, reason, &now
-			if sub.Status == billing.SubscriptionTrialing {
-				end := *sub.TrialEnd
-				sub.CancelAt = &end
-			} else {
-				end := sub.CurrentPeriodEnd
-				sub.CancelAt = &end
-			}
-			return EventSubscriptionUpdated, nil
+	if !p.AtPeriodEnd {
+		return a.manage(ctx, s, id, a.cancelNow(reason))
+	}
+	return a.manage(ctx, s, id, func(_ billing.Merchant, sub *billing.Subscription, now time.Time) (string, error) {
+		if sub.Status != billing.SubscriptionActive && sub.Status != billing.SubscriptionTrialing && sub.Status != billing.SubscriptionPastDue {
+			return "", billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
+				"cannot cancel at period end a subscription that is %s", sub.Status)
 		}
+		sub.CancelAtPeriodEnd, sub.CancellationReason, sub.CanceledAt = true, reason, &now
+		if sub.Status == billing.SubscriptionTrialing {
+			end := *sub.TrialEnd
+			sub.CancelAt = &end
+		} else {
+			end := sub.CurrentPeriodEnd
+			sub.CancelAt = &end
+		}
+		return EventSubscriptionUpdated, nil
+	})
+}
+
+// cancelNow is the change (for manage) that cancels a subscription at once
+// for reason: CancelSubscription's, and DeleteCustomer's for each live
+// subscription of the customer.
+func (a *App) cancelNow(reason billing.CancellationReason) func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error) {
+	return func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error) {
 		if err := a.transition(sub, billing.SubEventCancelNow, m.Settings); err != nil {
 			return "", err
 		}
 		sub.CancellationReason, sub.CanceledAt, sub.EndedAt = reason, &now, &now
 		return EventSubscriptionDeleted, nil
-	})
+	}
 }
 
 // ReactivateSubscription clears a scheduled cancellation before the
@@ -87,25 +96,32 @@ const manageAttempts = 3
 func (a *App) manageOnce(ctx context.Context, s billing.Scope, id string, fn func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error)) (billing.Subscription, error) {
 	var sub billing.Subscription
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		var m billing.Merchant
-		var now time.Time
 		var err error
-		if sub, m, now, err = a.loadSubscription(ctx, tx, s, id); err != nil {
-			return err
-		}
-		before := sub
-		event, err := fn(m, &sub, now)
-		if err != nil {
-			return err
-		}
-		open, err := a.openInvoices(ctx, tx, &sub)
-		if err != nil {
-			return err
-		}
-		sub.NextActionAt = nextAction(sub, open)
-		return a.saveSubscription(ctx, tx, &before, &sub, event, now)
+		sub, err = a.manageIn(ctx, tx, s, id, fn)
+		return err
 	})
 	return sub, err
+}
+
+// manageIn is the body of manageOnce, in the caller's transaction: it
+// reads the subscription, applies fn and saves the result with its audit
+// entry and event.
+func (a *App) manageIn(ctx context.Context, tx billing.Tx, s billing.Scope, id string, fn func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error)) (billing.Subscription, error) {
+	sub, m, now, err := a.loadSubscription(ctx, tx, s, id)
+	if err != nil {
+		return sub, err
+	}
+	before := sub
+	event, err := fn(m, &sub, now)
+	if err != nil {
+		return sub, err
+	}
+	open, err := a.openInvoices(ctx, tx, &sub)
+	if err != nil {
+		return sub, err
+	}
+	sub.NextActionAt = nextAction(sub, open)
+	return sub, a.saveSubscription(ctx, tx, &before, &sub, event, now)
 }
 
 // AttachPaymentMethodParams attach a gateway token to a customer.
@@ -172,6 +188,9 @@ func (a *App) ownPaymentMethod(pm billing.PaymentMethod, s billing.Scope, custom
 // past-due ones, whose open invoices are now due for a retry.
 func (a *App) savePaymentMethod(ctx context.Context, tx billing.Tx, pm billing.PaymentMethod) ([]string, error) {
 	s, now := pm.Scope, pm.Created
+	if _, err := liveCustomer(ctx, tx, s, pm.CustomerID); err != nil {
+		return nil, notFound(err, "customer", pm.CustomerID) // deleted since the token was verified
+	}
 	if err := tx.CreatePaymentMethod(ctx, pm); err != nil {
 		return nil, fmt.Errorf("create payment method: %w", err)
 	}

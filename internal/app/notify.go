@@ -146,7 +146,7 @@ const (
 // is not here is refused, so a typo does not silently receive nothing.
 // Add each new event type here.
 var webhookEventTypes = []string{
-	EventCustomerCreated, EventCustomerUpdated,
+	EventCustomerCreated, EventCustomerUpdated, EventCustomerDeleted,
 	EventSubscriptionCreated, EventSubscriptionUpdated, EventSubscriptionDeleted, EventSubscriptionTrialWillEnd,
 	EventInvoiceCreated, EventInvoiceFinalized, EventInvoicePaid, EventInvoicePaymentFailed, EventInvoiceVoided,
 	EventInvoiceUncollectible, EventInvoiceSent,

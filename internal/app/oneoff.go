@@ -111,7 +111,7 @@ func (a *App) CreateInvoice(ctx context.Context, s billing.Scope, p CreateInvoic
 	var inv billing.Invoice
 	var paymentID string
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		cus, err := tx.GetCustomer(ctx, s, p.Customer)
+		cus, err := liveCustomer(ctx, tx, s, p.Customer)
 		if err != nil {
 			return referenced(err, "customer", p.Customer)
 		}
@@ -316,7 +316,9 @@ func (a *App) finalizeOneOff(ctx context.Context, tx billing.Tx, inv *billing.In
 		return "", fmt.Errorf("number invoice %s: %w", inv.ID, err)
 	}
 	before := *inv
-	finalizeInvoice(m, inv, n, now)
+	if err := finalizeInvoice(m, inv, n, now); err != nil {
+		return "", err
+	}
 	if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "invoice.finalize",
 		objectType: "invoice", objectID: inv.ID, before: before, after: *inv}); err != nil {
 		return "", err
@@ -378,7 +380,9 @@ func (a *App) payOneOff(ctx context.Context, tx billing.Tx, inv *billing.Invoice
 	if err != nil {
 		return "", err
 	}
-	inv.Status = billing.InvoiceOpen // an uncollectible invoice can still be paid
+	if err := billing.ReopenForPayment(inv); err != nil {
+		return "", err
+	}
 	pay, err := a.recordPayment(ctx, tx, inv, pm, now, now, "")
 	if err != nil {
 		return "", err

@@ -23,7 +23,7 @@ func (a *App) executePayment(ctx context.Context, s billing.Scope, paymentID str
 		if pay, err = tx.GetPayment(ctx, s, paymentID); err != nil {
 			return fmt.Errorf("read payment %s: %w", paymentID, err)
 		}
-		if (pay.Status != billing.PaymentPending && pay.Status != billing.PaymentUnknown) || pay.PaymentMethodID == "" {
+		if !billing.PaymentStatus(pay.Status).Unresolved() || pay.PaymentMethodID == "" {
 			return nil
 		}
 		if pm, err = tx.GetPaymentMethod(ctx, s, pay.PaymentMethodID); err != nil {
@@ -31,7 +31,7 @@ func (a *App) executePayment(ctx context.Context, s billing.Scope, paymentID str
 		}
 		return nil
 	})
-	if err != nil || (pay.Status != billing.PaymentPending && pay.Status != billing.PaymentUnknown) {
+	if err != nil || !billing.PaymentStatus(pay.Status).Unresolved() {
 		return err
 	}
 	if pay.PaymentMethodID == "" {
@@ -88,7 +88,7 @@ func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string,
 		if err != nil {
 			return fmt.Errorf("read payment %s: %w", paymentID, err)
 		}
-		if pay.Status != billing.PaymentPending && pay.Status != billing.PaymentUnknown {
+		if !billing.PaymentStatus(pay.Status).Unresolved() {
 			if pay.Status == billing.PaymentFailed && callErr == nil && res.Status == billing.PaymentSucceeded {
 				// The gateway says money moved for an attempt cuota already
 				// failed (a pay page paid after its expiry): nothing here
@@ -113,14 +113,15 @@ func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string,
 		}
 		before := pay
 		reconciledAt := now
+		to := billing.PaymentStatus(res.Status)
 		switch {
 		case errors.Is(callErr, billing.ErrOutcomeUnknown):
-			pay.Status = billing.PaymentUnknown
+			to = billing.PaymentUnknown
 			pay.FailureMessage = callErr.Error()
 		case callErr != nil:
 			// Not reached, nothing charged (a validation or configuration
 			// error): a technical failure, retried on the technical schedule.
-			pay.Status = billing.PaymentFailed
+			to = billing.PaymentFailed
 			pay.FailureClass = billing.FailureTechnical
 			pay.FailureCode = "gateway_error"
 			pay.FailureMessage = callErr.Error()
@@ -128,11 +129,13 @@ func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string,
 				pay.FailureCode, pay.FailureMessage = e.Code, e.Message
 			}
 		default:
-			pay.Status = res.Status
 			if res.GatewayRef != "" {
 				pay.GatewayRef = res.GatewayRef
 			}
 			pay.FailureClass, pay.FailureCode, pay.FailureMessage = res.FailureClass, res.FailureCode, res.FailureMessage
+		}
+		if err := billing.MovePayment(&pay, to); err != nil {
+			return err
 		}
 		if pay.Status == billing.PaymentPending {
 			// Asynchronous: the gateway's notification (or a later lookup)
@@ -202,13 +205,14 @@ func (a *App) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchan
 	subEvent := ""
 	switch pay.Status {
 	case billing.PaymentUnknown:
-		at := now.Add(reconcileDelay(unknownFor))
-		inv.NextAttemptAt = &at
+		inv.NextAttemptAt = billing.DecideFailure(billing.FailureFacts{Unknown: true, UnknownFor: unknownFor, At: now}).RetryAt
 		if err := a.emit(ctx, tx, s, EventPaymentUnknown, "payment", pay.ID, pay, now); err != nil {
 			return err
 		}
 	case billing.PaymentSucceeded:
-		markPaid(inv, pay, now)
+		if err := markPaid(inv, pay, now); err != nil {
+			return err
+		}
 		if sub != nil {
 			var err error
 			if subEvent, err = a.applySuccess(m, pay, inv, sub, now); err != nil {
@@ -263,15 +267,21 @@ func (a *App) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchan
 }
 
 // markPaid records a succeeded payment on its invoice.
-func markPaid(inv *billing.Invoice, pay billing.Payment, now time.Time) {
-	inv.Status, inv.AmountPaid, inv.PaidAt, inv.NextAttemptAt = billing.InvoicePaid, pay.Amount, &now, nil
+func markPaid(inv *billing.Invoice, pay billing.Payment, now time.Time) error {
+	if err := billing.MoveInvoice(inv, billing.InvoicePaid); err != nil {
+		return err
+	}
+	inv.AmountPaid, inv.PaidAt, inv.NextAttemptAt = pay.Amount, &now, nil
+	return nil
 }
 
 // applySuccess applies a succeeded payment to its invoice (paid) and
 // subscription (active again after incomplete, past_due, unpaid or a
 // trial) and returns the subscription event to write, if any.
 func (a *App) applySuccess(m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (string, error) {
-	markPaid(inv, pay, now)
+	if err := markPaid(inv, pay, now); err != nil {
+		return "", err
+	}
 	ev := billing.SubEventPaymentSucceeded
 	switch sub.Status {
 	case billing.SubscriptionIncomplete, billing.SubscriptionPastDue, billing.SubscriptionUnpaid:
@@ -286,131 +296,84 @@ func (a *App) applySuccess(m billing.Merchant, pay billing.Payment, inv *billing
 	return EventSubscriptionUpdated, nil
 }
 
-// afterFailure applies a failed attempt: technical failures retry soon
-// without using a dunning attempt; a failed first payment expires the
-// subscription; declines start or continue dunning; hard declines and
-// exhausted retries take the merchant's final action.
+// afterFailure carries out billing.DecideFailure for a failed attempt of
+// a subscription's invoice: the invoice's next attempt, the subscription's
+// events, voiding or marking the invoice uncollectible, and their events.
 //
 // It writes invoice.payment_failed once the next attempt is decided (so the
 // event says when it is) and before the invoice is voided or marked
 // uncollectible.
 func (a *App) afterFailure(ctx context.Context, tx billing.Tx, m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (string, error) {
 	s := pay.Scope
-	failed := func() error {
-		return a.emit(ctx, tx, s, EventInvoicePaymentFailed, "invoice", inv.ID, inv, now)
-	}
 	payments, _, err := tx.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
 	if err != nil {
 		return "", fmt.Errorf("list payments of %s: %w", inv.ID, err)
 	}
-	technical, dunning := 0, 0
+	facts := billing.FailureFacts{Class: pay.FailureClass, Subscription: sub.Status, Policy: m.Settings.Dunning, At: now}
 	for _, p := range payments {
 		if p.Status != billing.PaymentFailed {
 			continue
 		}
 		if p.FailureClass.ConsumesAttempt() {
-			dunning++
+			facts.Attempts++
 		} else if p.FailureClass == billing.FailureTechnical {
-			technical++
+			facts.TechnicalFailures++
 		}
 	}
-	if pay.FailureClass == billing.FailureTechnical {
-		if technical <= billing.MaxTechnicalRetries {
-			at := now.Add(billing.TechnicalRetryDelay(technical))
-			inv.NextAttemptAt = &at
-			return "", failed()
+	d := billing.DecideFailure(facts)
+	from := sub.Status
+	for _, ev := range d.SubEvents {
+		if err := a.transition(sub, ev, m.Settings); err != nil {
+			return "", err
 		}
+	}
+	inv.NextAttemptAt = d.RetryAt
+	if err := a.emit(ctx, tx, s, EventInvoicePaymentFailed, "invoice", inv.ID, inv, now); err != nil {
+		return "", err
+	}
+	// The subscription event: deleted when it ended, updated when its
+	// status moved (or a system failure was applied to it).
+	event := ""
+	switch {
+	case len(d.SubEvents) == 0:
+	case d.Action == billing.FailureFirstPayment:
+		sub.EndedAt = &now
+		event = EventSubscriptionDeleted
+	case sub.Status == billing.SubscriptionCanceled:
+		reason, _ := billing.CancellationReasonFor(d.SubEvents[len(d.SubEvents)-1])
+		sub.CancellationReason, sub.CanceledAt, sub.EndedAt = reason, &now, &now
+		event = EventSubscriptionDeleted
+	case d.Action == billing.FailureSystem || sub.Status != from:
+		event = EventSubscriptionUpdated
+	}
+	if d.Action == billing.FailureSystem {
 		// The gateway keeps failing for reasons that are not the
 		// customer's: a system failure, handled by the merchant's policy
 		// (past_due and an alert by default), never as a decline.
-		inv.NextAttemptAt = nil
-		if err := failed(); err != nil {
-			return "", err
-		}
 		a.logger.ErrorContext(ctx, "merchant alert: payments keep failing at the gateway",
-			"merchant", s.MerchantID, "invoice", inv.ID, "subscription", sub.ID, "failures", technical)
-		if !sub.Status.Live() {
-			return "", nil
-		}
-		if err := a.transition(sub, billing.SubEventSystemFailure, m.Settings); err != nil {
-			return "", err
-		}
-		if sub.Status == billing.SubscriptionCanceled {
-			reason, _ := billing.CancellationReasonFor(billing.SubEventSystemFailure)
-			sub.CancellationReason, sub.CanceledAt, sub.EndedAt = reason, &now, &now
-			return EventSubscriptionDeleted, nil
-		}
-		return EventSubscriptionUpdated, nil
+			"merchant", s.MerchantID, "invoice", inv.ID, "subscription", sub.ID, "failures", facts.TechnicalFailures)
 	}
-	if sub.Status == billing.SubscriptionIncomplete {
-		if err := a.transition(sub, billing.SubEventFirstPaymentFailed, m.Settings); err != nil {
+	if d.VoidInvoice {
+		if err := billing.MoveInvoice(inv, billing.InvoiceVoid); err != nil {
 			return "", err
 		}
-		sub.EndedAt = &now
-		inv.NextAttemptAt = nil
-		if err := failed(); err != nil {
-			return "", err
-		}
-		inv.Status, inv.VoidedAt = billing.InvoiceVoid, &now
+		inv.VoidedAt = &now
 		if err := a.releaseRedemptions(ctx, tx, sub); err != nil {
 			return "", err
 		}
 		if err := a.emit(ctx, tx, s, EventInvoiceVoided, "invoice", inv.ID, inv, now); err != nil {
 			return "", err
 		}
-		return EventSubscriptionDeleted, nil
 	}
-	event := ""
-	if sub.Status == billing.SubscriptionActive || sub.Status == billing.SubscriptionTrialing {
-		if err := a.transition(sub, billing.SubEventRenewalFailed, m.Settings); err != nil {
+	if d.MarkUncollectible {
+		if err := billing.MoveInvoice(inv, billing.InvoiceUncollectible); err != nil {
 			return "", err
 		}
-		event = EventSubscriptionUpdated
-	}
-	next, retry := m.Settings.Dunning.NextAttempt(now, dunning)
-	if pay.FailureClass == billing.FailureHard || pay.FailureClass == billing.FailureTechnical {
-		retry = false // a hard decline is never retried on the same card
-	}
-	if retry {
-		inv.NextAttemptAt = &next
-		return event, failed()
-	}
-	inv.NextAttemptAt = nil
-	if err := failed(); err != nil {
-		return "", err
-	}
-	if sub.Status == billing.SubscriptionPastDue {
-		if err := a.transition(sub, billing.SubEventRetriesExhausted, m.Settings); err != nil {
-			return "", err
-		}
-		if sub.Status != billing.SubscriptionPastDue {
-			event = EventSubscriptionUpdated
-		}
-		if sub.Status == billing.SubscriptionCanceled {
-			reason, _ := billing.CancellationReasonFor(billing.SubEventRetriesExhausted)
-			sub.CancellationReason, sub.CanceledAt, sub.EndedAt = reason, &now, &now
-			event = EventSubscriptionDeleted
-		}
-	}
-	if m.Settings.Dunning.FinalAction != billing.PolicyLeavePastDue {
-		inv.Status = billing.InvoiceUncollectible
 		if err := a.emit(ctx, tx, s, EventInvoiceUncollectible, "invoice", inv.ID, inv, now); err != nil {
 			return "", err
 		}
 	}
 	return event, nil
-}
-
-// reconcileDelay is how long to wait before asking the gateway again about
-// an unknown payment, given the wait before the previous look (0 at
-// first): 1 minute, 5 minutes, 1 hour, then daily.
-func reconcileDelay(elapsed time.Duration) time.Duration {
-	for _, d := range reconcileDelays {
-		if elapsed < d {
-			return d
-		}
-	}
-	return reconcileDelays[len(reconcileDelays)-1]
 }
 
 // openInvoices returns a subscription's open invoices.

@@ -22,16 +22,8 @@ import (
 // gateway's own pay page, or authenticate a charge that waits for them.
 // Each attempt is a payment recorded, with its idempotency key, before the
 // gateway is called; the gateway's order carries the key, so its outcome
-// can always be asked of the gateway, whatever the browser does.
-const (
-	// payPageTTL is how long a pay-page attempt stays payable: the gateway
-	// is told to refuse it afterwards, so one attempt at a time can
-	// succeed (a new one is offered only once the previous has expired).
-	payPageTTL = time.Hour
-	// payPageGrace is how long after the expiry the reconciler waits
-	// before it asks the gateway a last time and fails the attempt.
-	payPageGrace = 10 * time.Minute
-)
+// can always be asked of the gateway, whatever the browser does. When an
+// attempt expires is billing's rule (billing.PayPageStateAt).
 
 // Payment failure codes of pay-page attempts.
 const (
@@ -170,7 +162,7 @@ func (a *App) OpenInvoicePage(ctx context.Context, ref HostedRef) (InvoicePage, 
 				pg.Authenticate = &p
 			case payPageAbandoned(p, a.Now()):
 				// Paying again settles it first (PayInvoiceOnPage).
-			case p.Status == billing.PaymentPending || p.Status == billing.PaymentUnknown:
+			case billing.PaymentStatus(p.Status).Unresolved():
 				pg.Confirming = &p
 			case p.Status == billing.PaymentFailed:
 				pg.LastFailure = &p
@@ -188,9 +180,11 @@ func (a *App) OpenInvoicePage(ctx context.Context, ref HostedRef) (InvoicePage, 
 	return pg, err
 }
 
-// payable reports whether an invoice can be paid by the customer now.
+// payable reports whether an invoice is owed and has something to pay
+// (its payments aside, which the callers look at themselves).
 func payable(inv billing.Invoice) bool {
-	return (inv.Status == billing.InvoiceOpen || inv.Status == billing.InvoiceUncollectible) && inv.AmountDue > 0
+	v := billing.CanCharge(inv, nil)
+	return v == billing.ChargeAllowed
 }
 
 // waitsForCustomer reports whether a payment waits for the customer's
@@ -303,7 +297,7 @@ func (a *App) startPayPage(ctx context.Context, s billing.Scope, invoiceID, gate
 			case p.Status == billing.PaymentPending && p.PaymentMethodID == "":
 				expired = p.ID // settled below, before a new attempt
 				return nil
-			case p.Status == billing.PaymentPending || p.Status == billing.PaymentUnknown:
+			case billing.PaymentStatus(p.Status).Unresolved():
 				return billing.Errorf(billing.KindConflict, billing.CodePaymentInProgress,
 					"a payment of invoice %s is being confirmed with the gateway; try again in a few minutes", inv.ID)
 			}
@@ -315,8 +309,8 @@ func (a *App) startPayPage(ctx context.Context, s billing.Scope, invoiceID, gate
 		if err != nil {
 			return err
 		}
-		if inv.Status == billing.InvoiceUncollectible {
-			inv.Status = billing.InvoiceOpen // an uncollectible invoice can still be paid
+		if err := billing.ReopenForPayment(&inv); err != nil {
+			return err
 		}
 		if returnURL == "" {
 			if returnURL, err = a.invoiceURL(m, s, inv.ID); err != nil {
@@ -411,20 +405,21 @@ func (a *App) startGatewayPayPage(ctx context.Context, m billing.Merchant, pay b
 		locale = m.Locale
 	}
 	return pg.StartPayment(ctx, billing.PayRequest{Scope: pay.Scope, Payment: pay, Customer: cus, Description: desc,
-		Locale: locale, ReturnURL: ret, ExpiresAt: pay.Updated.Add(payPageTTL)})
+		Locale: locale, ReturnURL: ret, ExpiresAt: billing.PayPageExpiresAt(pay.Updated)})
 }
 
 // payPageExpired reports whether a pay-page attempt can no longer be paid
-// at the gateway (its started time is Updated, see newPayment).
+// at the gateway (its started time is Updated, see newPayment): closing or
+// expired.
 func payPageExpired(p billing.Payment, now time.Time) bool {
-	return p.PaymentMethodID == "" && !now.Before(p.Updated.Add(payPageTTL))
+	return p.PaymentMethodID == "" && billing.PayPageStateAt(p.Updated, now) != billing.PayPagePayable
 }
 
 // payPageAbandoned reports whether a pending pay-page attempt can no longer
 // be paid even by a gateway that counts its expiry a little late: its page
 // expired and the grace passed.
 func payPageAbandoned(p billing.Payment, now time.Time) bool {
-	return p.Status == billing.PaymentPending && p.PaymentMethodID == "" && !now.Before(p.Updated.Add(payPageTTL+payPageGrace))
+	return p.Status == billing.PaymentPending && p.PaymentMethodID == "" && billing.PayPageStateAt(p.Updated, now) == billing.PayPageExpired
 }
 
 // lookupPayPage asks the gateway what became of a pay-page payment.
@@ -517,7 +512,7 @@ func (a *App) ReturnFromPayPage(ctx context.Context, ref HostedRef) (string, err
 	if err != nil {
 		return "", err
 	}
-	if pay.Status == billing.PaymentPending || pay.Status == billing.PaymentUnknown {
+	if billing.PaymentStatus(pay.Status).Unresolved() {
 		if err := a.lookupAndSettle(ctx, pay); err != nil {
 			// The gateway did not answer: the notification or the
 			// reconciler settles it; the page shows it in progress.
@@ -653,7 +648,7 @@ func (a *App) ReconcilePayments(ctx context.Context, limit int) (int, error) {
 	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
 	now := a.Now()
 	pays, err := read(ctx, a, func(tx billing.Tx) ([]billing.Payment, error) {
-		return tx.ListUnsettledPayments(ctx, now.Add(-(payPageTTL + payPageGrace)), limit)
+		return tx.ListUnsettledPayments(ctx, billing.PayPageExpiredBefore(now), limit)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("list unsettled payments: %w", err)

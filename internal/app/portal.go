@@ -31,7 +31,7 @@ func (a *App) CreatePortalSession(ctx context.Context, s billing.Scope, customer
 	p := billing.PortalSession{ID: billing.NewID(billing.PrefixPortalSession, now), Scope: s, CustomerID: customerID,
 		ReturnURL: returnURL, SecretHash: hashSecret(secret), ExpiresAt: now.Add(PortalTTL), Created: now}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		if _, err := tx.GetCustomer(ctx, s, customerID); err != nil {
+		if _, err := liveCustomer(ctx, tx, s, customerID); err != nil {
 			return referenced(err, "customer", customerID)
 		}
 		if err := tx.CreatePortalSession(ctx, p); err != nil {
@@ -222,11 +222,7 @@ func (a *App) upcomingInvoice(ctx context.Context, tx billing.Tx, m billing.Merc
 	next := sub
 	next.Items = slices.Clone(sub.Items)
 	next.PendingLines = slices.Clone(sub.PendingLines)
-	var err error
-	if next.CurrentPeriodStart, err = periodBoundary("", sub.BillingAnchor, sub.Recurring, sub.CycleIndex, loc); err != nil {
-		return billing.Invoice{}, err
-	}
-	if next.CurrentPeriodEnd, err = periodBoundary("", sub.BillingAnchor, sub.Recurring, sub.CycleIndex+1, loc); err != nil {
+	if err := next.MoveToCycle(sub.CycleIndex+1, loc); err != nil {
 		return billing.Invoice{}, errNoRenewal // no period after 9999 to bill
 	}
 	if sub.Status == billing.SubscriptionTrialing && sub.TrialEnd != nil {
@@ -240,8 +236,8 @@ func (a *App) upcomingInvoice(ctx context.Context, tx billing.Tx, m billing.Merc
 	} else if done {
 		return billing.Invoice{}, errNoRenewal
 	}
-	if pc := sub.PendingChange; pc != nil && !pc.EffectiveAt.After(next.CurrentPeriodStart) {
-		next.Items = slices.Clone(pc.Items)
+	if next.ApplyDueChange(next.CurrentPeriodStart) {
+		next.Items = slices.Clone(next.Items) // the draft must not share the stored change's items
 	}
 	inv, err := a.draftPeriodInvoice(&next, billing.ReasonSubscriptionCycle, next.CurrentPeriodStart)
 	if err != nil {

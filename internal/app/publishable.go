@@ -210,7 +210,7 @@ func checkPricingFormToken(k billing.PublishableKey, token string, now time.Time
 
 // CodeFormExpired reports a hosted form whose CSRF token is missing, wrong
 // or too old.
-const CodeFormExpired = "form_expired"
+const CodeFormExpired = billing.CodeFormExpired
 
 // StartPricingCheckout starts a subscription checkout for one price of a
 // pricing table and returns the checkout page's URL. token is the form's

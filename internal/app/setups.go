@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -68,7 +69,7 @@ func (a *App) CreateSetup(ctx context.Context, s billing.Scope, customerID strin
 	var cus billing.Customer
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		if cus, err = tx.GetCustomer(ctx, s, customerID); err != nil {
+		if cus, err = liveCustomer(ctx, tx, s, customerID); err != nil {
 			return notFound(err, "customer", customerID)
 		}
 		if err := tx.CreateSetup(ctx, st); err != nil {
@@ -239,6 +240,13 @@ func (a *App) finishSetup(ctx context.Context, st billing.PaymentMethodSetup, pm
 			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "this card setup link was already used")
 		}
 		st.Status, st.FailureMessage = billing.SetupFailed, failure
+		if pm != nil {
+			if _, err := liveCustomer(ctx, tx, st.Scope, st.CustomerID); errors.Is(err, billing.ErrNotFound) {
+				pm, st.FailureMessage = nil, "the customer was deleted"
+			} else if err != nil {
+				return fmt.Errorf("read customer %s: %w", st.CustomerID, err)
+			}
+		}
 		if pm != nil {
 			if retry, err = a.savePaymentMethod(ctx, tx, *pm); err != nil {
 				return err

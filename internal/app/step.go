@@ -100,21 +100,21 @@ func (a *App) stepOnce(ctx context.Context, tx billing.Tx, sub *billing.Subscrip
 
 // collect resolves or retries an open invoice whose next attempt is due.
 func (a *App) collect(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv *billing.Invoice, due time.Time) (*gatewayCall, error) {
-	latest, _, err := tx.ListPayments(ctx, sub.Scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{Limit: 1})
+	l, _, err := tx.ListPayments(ctx, sub.Scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{Limit: 1})
 	if err != nil {
 		return nil, fmt.Errorf("list payments of %s: %w", inv.ID, err)
 	}
-	if len(latest) == 1 && (latest[0].Status == billing.PaymentPending || latest[0].Status == billing.PaymentUnknown) {
+	if latest := billing.LatestPayment(l); billing.CanCharge(*inv, latest) == billing.ChargeUnresolved {
 		// Nothing charges an invoice with an unresolved payment: ask first.
 		// The step moves the invoice's clock on so the loop does not spin
 		// if the gateway cannot answer now.
 		base := a.processingTime(sub, due)
-		at := base.Add(reconcileDelay(base.Sub(latest[0].Updated)))
+		at := base.Add(billing.ReconcileDelay(base.Sub(latest.Updated)))
 		inv.NextAttemptAt = &at
 		if err := a.touchInvoice(ctx, tx, sub, inv, due); err != nil {
 			return nil, err
 		}
-		return &gatewayCall{paymentID: latest[0].ID, recover: true}, nil
+		return &gatewayCall{paymentID: latest.ID, recover: true}, nil
 	}
 	if sub.PaymentMethodID == "" || sub.Status.Terminal() {
 		inv.NextAttemptAt = nil
@@ -176,7 +176,10 @@ func (a *App) endTrial(ctx context.Context, tx billing.Tx, m billing.Merchant, s
 		sub.NextActionAt = nil
 		return nil, a.saveSubscription(ctx, tx, &before, sub, event, due)
 	}
-	return a.startCycle(ctx, tx, m, sub, before, 1, due, billing.ReasonSubscriptionCycle)
+	if err := sub.MoveToCycle(1, merchantLocation(m)); err != nil {
+		return nil, err
+	}
+	return a.startCycle(ctx, tx, m, sub, before, due, billing.ReasonSubscriptionCycle)
 }
 
 // renew handles the end of the current period: a scheduled cancellation,
@@ -209,18 +212,15 @@ func (a *App) renew(ctx context.Context, tx billing.Tx, m billing.Merchant, sub 
 	} else if done || (sub.EndDate != nil && !sub.EndDate.After(end)) {
 		return finish(billing.SubEventCyclesCompleted, billing.CancelCompleted)
 	}
-	if pc := sub.PendingChange; pc != nil && !pc.EffectiveAt.After(end) {
-		sub.Items = pc.Items
-		sub.PendingChange = nil
-	}
-	return a.startCycle(ctx, tx, m, sub, before, sub.CycleIndex+1, end, billing.ReasonSubscriptionCycle)
-}
-
-// startCycle moves sub to period n, invoices it and records the charge.
-func (a *App) startCycle(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, before billing.Subscription, n int64, at time.Time, reason string) (*gatewayCall, error) {
-	if err := setPeriod(sub, n, merchantLocation(m)); err != nil {
+	if err := sub.Renew(merchantLocation(m)); err != nil {
 		return nil, err
 	}
+	return a.startCycle(ctx, tx, m, sub, before, end, billing.ReasonSubscriptionCycle)
+}
+
+// startCycle invoices the period sub was just moved to and records the
+// charge.
+func (a *App) startCycle(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, before billing.Subscription, at time.Time, reason string) (*gatewayCall, error) {
 	inv, err := a.invoicePeriod(ctx, tx, m, sub, reason, at)
 	if err != nil {
 		return nil, err
@@ -281,21 +281,11 @@ func (a *App) cyclesDone(ctx context.Context, tx billing.Tx, sub *billing.Subscr
 	return billed >= sub.MaxCycles, nil
 }
 
-// setPeriod moves sub to period n of its billing anchor. A period that
-// cannot be computed (it would end after 9999, see billing.CheckTime)
-// leaves sub unchanged and is an invalid-input error naming no parameter:
-// the caller that knows which input led there names it.
+// setPeriod is sub.MoveToCycle(n, loc) (billing owns the rule); it stays
+// for the callers outside this change's files (emails.go) until they call
+// MoveToCycle themselves.
 func setPeriod(sub *billing.Subscription, n int64, loc *time.Location) error {
-	start, err := billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, n-1, loc)
-	if err != nil {
-		return err
-	}
-	end, err := billing.PeriodBoundary(sub.BillingAnchor, sub.Recurring, n, loc)
-	if err != nil {
-		return err
-	}
-	sub.CycleIndex, sub.CurrentPeriodStart, sub.CurrentPeriodEnd = n, start, end
-	return nil
+	return sub.MoveToCycle(n, loc)
 }
 
 // periodBoundary is billing.PeriodBoundary with param, the request field

@@ -38,7 +38,7 @@ type CreateSubscriptionParams struct {
 }
 
 // CodeTrialAlreadyUsed reports a second trial for one customer identity.
-const CodeTrialAlreadyUsed = "trial_already_used"
+const CodeTrialAlreadyUsed = billing.CodeTrialAlreadyUsed
 
 // CreateSubscription creates a subscription. With a trial it starts
 // trialing; without one its first invoice is finalized and charged at
@@ -93,7 +93,7 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 	var paymentID string
 	var stubProration billing.ProrationBehavior // set for a partial first period
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		cus, err := tx.GetCustomer(ctx, s, p.Customer)
+		cus, err := liveCustomer(ctx, tx, s, p.Customer)
 		if err != nil {
 			return referenced(err, "customer", p.Customer)
 		}

@@ -207,10 +207,7 @@ func (a *App) planRenewals(ctx context.Context, tx billing.Tx, subs []billing.Su
 			return nil, nil, fmt.Errorf("read payment method %s: %w", sub.PaymentMethodID, billing.ErrNotFound)
 		}
 		r := &renewal{before: sub, sub: sub, m: m, pm: pm, at: sub.CurrentPeriodEnd}
-		if pc := r.sub.PendingChange; pc != nil && !pc.EffectiveAt.After(r.at) {
-			r.sub.Items, r.sub.PendingChange = pc.Items, nil
-		}
-		if err := setPeriod(&r.sub, r.sub.CycleIndex+1, merchantLocation(m)); err != nil {
+		if err := r.sub.Renew(merchantLocation(m)); err != nil {
 			// A period the calendar cannot hold (after 9999): the
 			// one-at-a-time path reports it for this subscription alone.
 			slow = append(slow, sub)
@@ -256,7 +253,9 @@ func (a *App) writeRenewals(ctx context.Context, tx billing.Tx, plans []*renewal
 			if err != nil {
 				return err
 			}
-			finalizeInvoice(r.m, &r.inv, last-int64(len(rs))+int64(i)+1, r.at)
+			if err := finalizeInvoice(r.m, &r.inv, last-int64(len(rs))+int64(i)+1, r.at); err != nil {
+				return err
+			}
 			finalized, err := a.newEvent(s, EventInvoiceFinalized, "invoice", r.inv.ID, r.inv, r.at)
 			if err != nil {
 				return err
@@ -420,7 +419,10 @@ func (a *App) settleRenewals(ctx context.Context, plans []*renewal) ([]*renewal,
 			s := r.sub.Scope
 			now := a.Now()
 			before := *r.pay
-			r.pay.Status, r.pay.GatewayRef, r.pay.Updated = r.res.Status, r.res.GatewayRef, now
+			if err := billing.MovePayment(r.pay, billing.PaymentSucceeded); err != nil {
+				return err
+			}
+			r.pay.GatewayRef, r.pay.Updated = r.res.GatewayRef, now
 			subBefore := r.sub
 			subEvent, err := a.applySuccess(r.m, *r.pay, &r.inv, &r.sub, now)
 			if err != nil {
@@ -493,20 +495,35 @@ func (a *App) sweepOneByOne(ctx context.Context, now time.Time, limit int, token
 // holdClaims renews the claims made under token every sweepLease/3 until
 // the returned stop is called (and has waited for the renewer to end).
 func (a *App) holdClaims(ctx context.Context, token string) (stop func()) {
+	return a.heartbeat(ctx, sweepLease/3, func(ctx context.Context) error {
+		until := a.Now().Add(sweepLease)
+		if err := a.store.InTx(ctx, func(tx billing.Tx) error { return tx.ExtendSubscriptionClaims(ctx, token, until) }); err != nil {
+			return fmt.Errorf("renewing sweep claims failed; they may expire while the sweep works: %w", err)
+		}
+		return nil
+	})
+}
+
+// heartbeat calls renew every interval, in its own goroutine, until the
+// returned stop is called (stop waits for it to end). It is how work that
+// holds a lease (a sweep lane's claims, a test clock's advance) keeps it
+// while it runs: a short lease then frees what a dead process held soon,
+// without a live one's expiring under it. A failed renewal is logged and
+// tried again at the next beat.
+func (a *App) heartbeat(ctx context.Context, interval time.Duration, renew func(context.Context) error) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(sweepLease / 3)
+		tick := time.NewTicker(interval)
 		defer tick.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				until := a.Now().Add(sweepLease)
-				if err := a.store.InTx(ctx, func(tx billing.Tx) error { return tx.ExtendSubscriptionClaims(ctx, token, until) }); err != nil && ctx.Err() == nil {
-					a.logger.WarnContext(ctx, "renewing sweep claims failed; they may expire while the sweep works", "error", err)
+				if err := renew(ctx); err != nil && ctx.Err() == nil {
+					a.logger.WarnContext(ctx, "renewing a lease failed", "error", err)
 				}
 			}
 		}

@@ -121,9 +121,3 @@ type PublishableKey struct {
 	Revoked    *time.Time `json:"revoked"`
 	Created    time.Time  `json:"created"`
 }
-
-// Checkout error codes.
-const (
-	CodeAlreadySubscribed = "customer_already_subscribed"
-	CodeSessionExpired    = "session_expired"
-)

@@ -5,8 +5,10 @@ import (
 	"fmt"
 )
 
-// Kind classifies an Error. Transports map each Kind to one protocol status
-// (httpapi does it in a single function); nothing else decides statuses.
+// Kind classifies an Error. Kind.HTTPStatus (codes.go) maps each Kind to
+// one HTTP status, for the API and the hosted pages alike; nothing else
+// decides statuses. The codes and the kinds they come with are registered
+// in codes.go.
 type Kind string
 
 // The kinds of error the domain reports.
@@ -17,35 +19,8 @@ const (
 	KindUnauthorized Kind = "unauthorized" // missing or bad credentials
 	KindRateLimited  Kind = "rate_limited" // too many requests
 	KindTooLarge     Kind = "too_large"    // request body over the limit
-	KindNoRoute      Kind = "no_route"     // no such endpoint
-	KindBadMethod    Kind = "bad_method"   // the endpoint exists, the method does not
 	KindUnavailable  Kind = "unavailable"  // a gateway is not answering; nothing happened
 	KindInternal     Kind = "internal"     // our fault; details are logged, never shown
-)
-
-// Stable machine codes. They are part of the public API: never rename one.
-const (
-	CodeInvalidAPIKey          = "invalid_api_key"
-	CodeResourceMissing        = "resource_missing"
-	CodeResourceExists         = "resource_exists"
-	CodeParameterMissing       = "parameter_missing"
-	CodeParameterInvalid       = "parameter_invalid"
-	CodeParameterUnknown       = "parameter_unknown"
-	CodeCurrencyInvalid        = "currency_invalid"
-	CodeAmountInvalid          = "amount_invalid"
-	CodeIdempotencyKeyInUse    = "idempotency_key_in_use"
-	CodeIdempotencyKeyReused   = "idempotency_key_reused"
-	CodeRateLimited            = "rate_limited"
-	CodeBodyTooLarge           = "body_too_large"
-	CodeBodyInvalid            = "body_invalid"
-	CodeUnsupportedMediaType   = "unsupported_media_type"
-	CodeUnknownEndpoint        = "unknown_endpoint"
-	CodeMethodNotAllowed       = "method_not_allowed"
-	CodeInvalidStateTransition = "invalid_state_transition"
-	CodeInternal               = "internal_error"
-	// CodePaymentInProgress refuses a new payment of an invoice while an
-	// attempt's outcome is still open at the gateway.
-	CodePaymentInProgress = "payment_in_progress"
 )
 
 // Error is a domain error with a stable machine code. Its Message is safe to

@@ -99,20 +99,10 @@ type GatewayCredentials struct {
 	BaseURL       string `json:"base_url,omitempty"`
 }
 
-// Gateway configuration errors.
-const (
-	CodeGatewayNotConfigured      = "gateway_not_configured"
-	CodeGatewayCredentialsInvalid = "gateway_credentials_invalid"
-	CodeSecretKeyMissing          = "secret_key_missing"
-	CodeCurrencyNotSupported      = "currency_not_supported"
-	CodeGatewayUnavailable        = "gateway_unavailable"
-	// CodeAuthenticationRequired is the failure code of a pending charge
-	// that waits for the customer to authenticate it (SCA).
-	CodeAuthenticationRequired = "authentication_required"
-	// CodeSecretKeyMismatch: something sealed at rest does not open with
-	// the CUOTA_SECRET_KEY the server runs with (another key sealed it).
-	CodeSecretKeyMismatch = "secret_key_mismatch"
-)
+// CodeAuthenticationRequired is the failure code of a pending charge that
+// waits for the customer to authenticate it (SCA). It is a payment's
+// failure_code, not an error code: the error codes are in codes.go.
+const CodeAuthenticationRequired = "authentication_required"
 
 // RefundLooker is a Gateway that settles refunds later and can say what
 // became of one, by the reference it gave the refund.

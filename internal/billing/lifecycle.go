@@ -33,6 +33,9 @@ type TestClock struct {
 	Status     string    `json:"status"` // TestClockReady or TestClockAdvancing
 	Created    time.Time `json:"created"`
 	Updated    time.Time `json:"updated"`
+	// AdvanceTarget is the time the running advance was asked to reach
+	// (nil when ready): an advance whose process died is resumed to it.
+	AdvanceTarget *time.Time `json:"advance_target,omitempty"`
 }
 
 // Test clock statuses.

@@ -13,10 +13,6 @@ const (
 	PrefixEmail           = "em_"
 )
 
-// CodeLimitExceeded reports that a scope already holds as many objects of a
-// kind as it may.
-const CodeLimitExceeded = "limit_exceeded"
-
 // AllEvents in a webhook endpoint's enabled events subscribes it to every
 // event type.
 const AllEvents = "*"

@@ -112,7 +112,7 @@ type Price struct {
 }
 
 // Customer is a merchant's customer. ExternalID (the merchant's own id) is
-// unique per scope when not empty.
+// unique per scope among customers that are not deleted, when not empty.
 type Customer struct {
 	ID          string    `json:"id"`
 	Scope       Scope     `json:"scope"`
@@ -124,6 +124,10 @@ type Customer struct {
 	Metadata    Metadata  `json:"metadata"`
 	Created     time.Time `json:"created"`
 	Updated     time.Time `json:"updated"`
+	// Deleted is when the customer was deleted (nil while it is not). A
+	// deleted customer is kept for what refers to it but is gone from the
+	// API: nothing new can be made for it.
+	Deleted *time.Time `json:"deleted,omitempty"`
 }
 
 // Coupon durations.

@@ -100,8 +100,16 @@ type Tx interface {
 	ListPrices(ctx context.Context, s Scope, f PriceFilter, page Page) ([]Price, bool, error)
 
 	CreateCustomer(ctx context.Context, c Customer) error
+	// GetCustomer returns a customer, deleted ones too (Deleted set): what
+	// refers to one (invoices, payments) still needs its name and email.
 	GetCustomer(ctx context.Context, s Scope, id string) (Customer, error)
+	// UpdateCustomer writes the mutable fields of a customer that is not
+	// deleted (ErrNotFound for a deleted one).
 	UpdateCustomer(ctx context.Context, c Customer) error
+	// DeleteCustomer marks a customer deleted at `at` (its updated time
+	// too); ErrNotFound when there is none or it is already deleted.
+	DeleteCustomer(ctx context.Context, s Scope, id string, at time.Time) error
+	// ListCustomers lists the customers that are not deleted.
 	ListCustomers(ctx context.Context, s Scope, f CustomerFilter, page Page) ([]Customer, bool, error)
 
 	CreateCoupon(ctx context.Context, c Coupon) error

@@ -61,9 +61,20 @@ type LifecycleTx interface {
 
 	CreateTestClock(ctx context.Context, c TestClock) error
 	GetTestClock(ctx context.Context, s Scope, id string) (TestClock, error)
-	// UpdateTestClock writes frozen time, status and updated.
+	// UpdateTestClock writes frozen time, status, updated and advance
+	// target.
 	UpdateTestClock(ctx context.Context, c TestClock) error
 	ListTestClocks(ctx context.Context, s Scope, page Page) ([]TestClock, bool, error)
+	// LeaseTestClock gives the advance named token the lease on an
+	// advancing clock until `until`, if it holds it already or nobody does
+	// (no lease, or one that ended before now); it reports whether the
+	// advance holds it. Two transactions never both get it.
+	LeaseTestClock(ctx context.Context, id, token string, until, now time.Time) (bool, error)
+	// EndTestClockLease drops the clock's lease (its advance is over).
+	EndTestClockLease(ctx context.Context, id string) error
+	// AbandonedTestClocks returns up to limit clocks, of any scope, left
+	// advancing with no lease or one that ended before now.
+	AbandonedTestClocks(ctx context.Context, now time.Time, limit int) ([]TestClock, error)
 
 	CreatePaymentMethod(ctx context.Context, pm PaymentMethod) error
 	GetPaymentMethod(ctx context.Context, s Scope, id string) (PaymentMethod, error)

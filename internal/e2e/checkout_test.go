@@ -9,8 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/flowsim"
-	"github.com/cuota/cuota/internal/gateway/sim"
 )
 
 // TestCheckoutSimDeclineThenSuccess: a customer in Spanish pays a CLP plan
@@ -42,17 +42,17 @@ func TestCheckoutSimDeclineThenSuccess(t *testing.T) {
 	b.click("#price-"+monthly, "#total-"+monthly)
 
 	b.typeInto("#email", "rosa@example.cl")
-	b.click("#pay", "#card-"+sim.TokInsufficientFunds)
+	b.click("#pay", "#card-"+billing.SimTokInsufficientFunds)
 	b.checkPage()
-	b.simCard(sim.TokInsufficientFunds, "#error")
+	b.simCard(billing.SimTokInsufficientFunds, "#error")
 	require.Contains(t, b.text("#error"), "fondos suficientes")
 	require.Contains(t, b.text("#error"), "Prueba con otra tarjeta")
 	cs := s.ok("GET", "/v1/checkout_sessions/"+id, nil)
 	require.Equal(t, "open", cs["status"], "a decline leaves the checkout open")
 	require.Nil(t, cs["subscription"])
 
-	b.click("#pay", "#card-"+sim.TokVisa)
-	b.simCard(sim.TokVisa, "#merchant-page")
+	b.click("#pay", "#card-"+billing.SimTokVisa)
+	b.simCard(billing.SimTokVisa, "#merchant-page")
 	loc, err := url.Parse(b.location())
 	require.NoError(t, err)
 	require.Equal(t, "/success", loc.Path)
@@ -157,8 +157,8 @@ func TestCheckoutPromotionCode(t *testing.T) {
 	require.Equal(t, "sam@example.com", b.value("#email"), "the email survives applying the code")
 	b.checkPage()
 
-	b.click("#pay", "#card-"+sim.TokVisa)
-	b.simCard(sim.TokVisa, "#merchant-page")
+	b.click("#pay", "#card-"+billing.SimTokVisa)
+	b.simCard(billing.SimTokVisa, "#merchant-page")
 	cs := s.ok("GET", "/v1/checkout_sessions/"+id, nil)
 	require.Equal(t, "complete", cs["status"])
 	require.Equal(t, "SPRING20", cs["promotion_code"])
@@ -220,8 +220,8 @@ func TestCheckoutSetupMode(t *testing.T) {
 	b.visit(u, "#pay")
 	require.Equal(t, "Save a card", b.text("h1"))
 	b.checkPage()
-	b.click("#pay", "#card-"+sim.TokVisa)
-	b.simCard(sim.TokVisa, "#merchant-page")
+	b.click("#pay", "#card-"+billing.SimTokVisa)
+	b.simCard(billing.SimTokVisa, "#merchant-page")
 	cs := s.ok("GET", "/v1/checkout_sessions/"+id, nil)
 	require.Equal(t, "complete", cs["status"])
 	require.NotNil(t, cs["payment_method"])

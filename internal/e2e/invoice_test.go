@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/flowsim"
-	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/mail/mailtest"
 )
@@ -72,12 +72,12 @@ func TestInvoicePayDeclineThenPaid(t *testing.T) {
 	b.checkPage()
 
 	// A declined card: back on the invoice, the reason, and the form again.
-	b.click("#pay", "#card-"+sim.TokInsufficientFunds)
+	b.click("#pay", "#card-"+billing.SimTokInsufficientFunds)
 	require.Equal(t, "$5.000", b.text("#amount"))
 	require.Equal(t, "Factura "+number, b.text("#invoice-number"))
 	require.Equal(t, "Corredora Sur", b.text("#merchant"))
 	b.checkPage()
-	b.choose("#card-" + sim.TokInsufficientFunds)
+	b.choose("#card-" + billing.SimTokInsufficientFunds)
 	b.click("#pay", "#error")
 	require.Equal(t, link, b.location())
 	require.Contains(t, b.text("#error"), "Pago rechazado: la tarjeta no tiene fondos suficientes.")
@@ -87,8 +87,8 @@ func TestInvoicePayDeclineThenPaid(t *testing.T) {
 	require.Equal(t, "open", s.ok("GET", "/v1/invoices/"+id, nil)["status"])
 
 	// The good card pays it.
-	b.click("#pay", "#card-"+sim.TokVisa)
-	b.choose("#card-" + sim.TokVisa)
+	b.click("#pay", "#card-"+billing.SimTokVisa)
+	b.choose("#card-" + billing.SimTokVisa)
 	b.click("#pay", "#paid")
 	require.Equal(t, link, b.location())
 	require.Equal(t, "Pagada", b.text("#status"))
@@ -157,7 +157,7 @@ func TestInvoicePayEnglish(t *testing.T) {
 	require.Contains(t, b.text("#error"), "You canceled the payment. Nothing was charged.")
 	require.Equal(t, "open", s.ok("GET", "/v1/invoices/"+id, nil)["status"])
 
-	b.click("#pay", "#card-"+sim.TokVisa)
+	b.click("#pay", "#card-"+billing.SimTokVisa)
 	require.NotEqual(t, simPage, b.location(), "a new attempt")
 	b.click("#pay", "#paid")
 	require.Equal(t, "Paid", b.text("#status"))
@@ -238,16 +238,16 @@ func TestCheckoutPaymentMode(t *testing.T) {
 	require.Equal(t, "$15.000", b.text("#line-"+price))
 	b.checkPage()
 	b.typeInto("#email", "ines@example.cl")
-	b.click("#pay", "#card-"+sim.TokChargeDeclined)
+	b.click("#pay", "#card-"+billing.SimTokChargeDeclined)
 	require.Equal(t, "$30.000", b.text("#amount"))
-	b.choose("#card-" + sim.TokChargeDeclined)
+	b.choose("#card-" + billing.SimTokChargeDeclined)
 	b.click("#pay", "#error")
 	require.Contains(t, b.location(), "/checkout/"+id)
 	require.Equal(t, "open", s.ok("GET", "/v1/checkout_sessions/"+id, nil)["status"])
 	b.checkPage()
 
-	b.click("#pay", "#card-"+sim.TokVisa)
-	b.choose("#card-" + sim.TokVisa)
+	b.click("#pay", "#card-"+billing.SimTokVisa)
+	b.choose("#card-" + billing.SimTokVisa)
 	b.click("#pay", "#merchant-page")
 	require.Contains(t, b.location(), "session_id="+id)
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/money"
 )
 
@@ -58,8 +58,8 @@ func TestPricingTableToggleToSubscription(t *testing.T) {
 	require.Equal(t, "Suscribirse a Pro", b.text("h1"))
 	require.Contains(t, b.text(`label[for="price-`+proYear+`"]`), "$100.000 al año")
 	b.typeInto("#email", "rosa@example.cl")
-	b.click("#pay", "#card-"+sim.TokVisa)
-	b.simCard(sim.TokVisa, "#message-title")
+	b.click("#pay", "#card-"+billing.SimTokVisa)
+	b.simCard(billing.SimTokVisa, "#message-title")
 	require.Equal(t, "¡Gracias!", b.text("#message-title"))
 	require.Contains(t, b.location(), "/pricing/"+pk["id"].(string)+"/thanks?lang=es-CL&session_id=cs_test_")
 
@@ -89,7 +89,7 @@ func TestPortalCancelReactivateChange(t *testing.T) {
 	clock := s.ok("POST", "/v1/test_clocks", map[string]any{"frozen_time": t0.Unix()})
 	cus := s.ok("POST", "/v1/customers", map[string]any{"email": "rosa@example.cl", "name": "Rosa Díaz", "locale": "es-CL", "test_clock": clock["id"]})
 	cusID := cus["id"].(string)
-	pm := s.ok("POST", "/v1/customers/"+cusID+"/payment_methods", map[string]any{"gateway": "sim", "token": sim.TokVisa})
+	pm := s.ok("POST", "/v1/customers/"+cusID+"/payment_methods", map[string]any{"gateway": "sim", "token": billing.SimTokVisa})
 	sub := s.ok("POST", "/v1/subscriptions", map[string]any{"customer": cusID, "items": []map[string]any{{"price": basicMonth}}, "payment_method": pm["id"]})
 	subID := sub["id"].(string)
 	// Ten days in, so that an upgrade prorates.
@@ -152,8 +152,8 @@ func TestPortalCancelReactivateChange(t *testing.T) {
 	require.Contains(t, b.text("#renewal-"+subID), "$5.000", "the next renewal bills the lower plan")
 
 	// Update the card through the sim's card page.
-	b.click("#update-card", "#card-"+sim.TokFailAfterFirst)
-	b.simCard(sim.TokFailAfterFirst, "#notice")
+	b.click("#update-card", "#card-"+billing.SimTokFailAfterFirst)
+	b.simCard(billing.SimTokFailAfterFirst, "#notice")
 	require.Contains(t, b.text("#notice"), "Guardamos tu nueva tarjeta")
 	require.NotContains(t, b.text("#payment-method"), "4242")
 	b.checkPage()

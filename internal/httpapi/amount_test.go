@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cuota/cuota/internal/httpapi"
+	"github.com/cuota/cuota/internal/apiobj"
 )
 
 // TestAmountInputs sends every kind of bad amount to every amount field of
@@ -45,16 +45,16 @@ func TestAmountInputs(t *testing.T) {
 	// An integral value written with a fraction or an exponent is that
 	// integer, on every field alike.
 	for _, amount := range []string{"1999.0", "1.999e3", "19990e-1"} {
-		p := ok[httpapi.PriceJSON](t, b.post(t, b.a, "/v1/prices", raw(fields[0].body(amount))))
+		p := ok[apiobj.PriceJSON](t, b.post(t, b.a, "/v1/prices", raw(fields[0].body(amount))))
 		require.Equal(t, int64(1999), p.UnitAmount, amount)
-		c := ok[httpapi.CouponJSON](t, b.post(t, b.a, "/v1/coupons", raw(fields[1].body(amount))))
+		c := ok[apiobj.CouponJSON](t, b.post(t, b.a, "/v1/coupons", raw(fields[1].body(amount))))
 		require.Equal(t, int64(1999), *c.AmountOff, amount)
-		inv := ok[httpapi.InvoiceJSON](t, b.post(t, b.a, "/v1/invoices", raw(fields[3].body(amount))))
+		inv := ok[apiobj.InvoiceJSON](t, b.post(t, b.a, "/v1/invoices", raw(fields[3].body(amount))))
 		require.Equal(t, int64(1999), inv.Lines[1].Amount, amount)
 		// Valid, so the refund gets as far as looking for the payment.
 		requireProblem(t, b.post(t, b.a, "/v1/refunds", raw(fields[2].body(amount))), http.StatusBadRequest, "resource_missing", "payment")
 	}
 	// The largest amount is accepted.
-	p := ok[httpapi.PriceJSON](t, b.post(t, b.a, "/v1/prices", raw(fields[0].body("99999999999"))))
+	p := ok[apiobj.PriceJSON](t, b.post(t, b.a, "/v1/prices", raw(fields[0].body("99999999999"))))
 	require.Equal(t, int64(99_999_999_999), p.UnitAmount)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/httpapi"
 )
@@ -41,7 +42,7 @@ func TestAuthentication(t *testing.T) {
 		// Stripe's documented form (curl -u key:) and any scheme casing work.
 		for _, auth := range []string{basic(bundle.a.Secret, ""), "bearer " + bundle.a.Secret, "BEARER " + bundle.a.Secret,
 			"basic " + strings.TrimPrefix(basic(bundle.a.Secret, ""), "Basic ")} {
-			ok[httpapi.ListJSON[httpapi.ProductJSON]](t, bundle.do(t, http.MethodGet, "/v1/products", apiKey{}, nil, "Authorization", auth))
+			ok[httpapi.ListJSON[apiobj.ProductJSON]](t, bundle.do(t, http.MethodGet, "/v1/products", apiKey{}, nil, "Authorization", auth))
 		}
 		// The key must be the user name, with an empty password.
 		for _, auth := range []string{basic("", bundle.a.Secret), basic(bundle.a.Secret, "x"), basic("sk_test_nope", ""), "Basic %%%"} {
@@ -63,14 +64,14 @@ func TestAuthentication(t *testing.T) {
 		t.Parallel()
 		_, bundle := setup(t)
 		k := newKey(t, bundle.app, bundle.merchantA, billing.ModeTest)
-		ok[httpapi.ListJSON[httpapi.ProductJSON]](t, bundle.get(t, k, "/v1/products"))
+		ok[httpapi.ListJSON[apiobj.ProductJSON]](t, bundle.get(t, k, "/v1/products"))
 
 		_, err := bundle.app.RevokeAPIKey(t.Context(), k.ID)
 		require.NoError(t, err)
 		requireProblem(t, bundle.get(t, k, "/v1/products"), http.StatusUnauthorized, "invalid_api_key", "")
 		requireProblem(t, bundle.post(t, k, "/v1/products", map[string]any{"name": "x"}), http.StatusUnauthorized, "invalid_api_key", "")
 		// The other keys still work.
-		ok[httpapi.ListJSON[httpapi.ProductJSON]](t, bundle.get(t, bundle.a, "/v1/products"))
+		ok[httpapi.ListJSON[apiobj.ProductJSON]](t, bundle.get(t, bundle.a, "/v1/products"))
 	})
 }
 
@@ -82,7 +83,7 @@ func TestScopeIsolation(t *testing.T) {
 	price := bundle.createPrice(t, bundle.a, map[string]any{"product": prod.ID, "unit_amount": 5000, "currency": "CLP"})
 	cus := bundle.createCustomer(t, bundle.a, map[string]any{"email": "ana@example.com"})
 	coupon := bundle.createCoupon(t, bundle.a, nil)
-	promo := ok[httpapi.PromotionCodeJSON](t, bundle.post(t, bundle.a, "/v1/promotion_codes", map[string]any{"coupon": coupon.ID, "code": "WELCOME"}))
+	promo := ok[apiobj.PromotionCodeJSON](t, bundle.post(t, bundle.a, "/v1/promotion_codes", map[string]any{"coupon": coupon.ID, "code": "WELCOME"}))
 
 	objects := []struct{ path, id string }{
 		{"/v1/products", prod.ID},
@@ -110,7 +111,7 @@ func TestScopeIsolation(t *testing.T) {
 			require.Empty(t, list.Data, "%s sees %s", name, o.path)
 		}
 	}
-	got := ok[httpapi.ProductJSON](t, bundle.get(t, bundle.a, "/v1/products/"+prod.ID))
+	got := ok[apiobj.ProductJSON](t, bundle.get(t, bundle.a, "/v1/products/"+prod.ID))
 	require.Empty(t, got.Metadata)
 	require.False(t, got.Livemode)
 
@@ -148,10 +149,10 @@ func TestProducts(t *testing.T) {
 	require.Equal(t, map[string]string{"tier": "start", "legacy": "yes"}, map[string]string(created.Metadata))
 	require.NotZero(t, created.Created)
 
-	got := ok[httpapi.ProductJSON](t, bundle.get(t, bundle.a, "/v1/products/"+created.ID))
+	got := ok[apiobj.ProductJSON](t, bundle.get(t, bundle.a, "/v1/products/"+created.ID))
 	require.Equal(t, created, got)
 
-	updated := ok[httpapi.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products/"+created.ID, map[string]any{
+	updated := ok[apiobj.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products/"+created.ID, map[string]any{
 		"name": "Agente Start+", "active": false,
 		"features": map[string]int{"properties": 10},
 		"metadata": map[string]string{"legacy": "", "color": "blue"},
@@ -164,18 +165,18 @@ func TestProducts(t *testing.T) {
 	require.Equal(t, map[string]string{"tier": "start", "color": "blue"}, map[string]string(updated.Metadata), "metadata is merged; empty deletes")
 	require.Equal(t, created.Created, updated.Created)
 
-	require.Equal(t, updated, ok[httpapi.ProductJSON](t, bundle.get(t, bundle.a, "/v1/products/"+created.ID)))
+	require.Equal(t, updated, ok[apiobj.ProductJSON](t, bundle.get(t, bundle.a, "/v1/products/"+created.ID)))
 
 	other := bundle.createProduct(t, bundle.a, map[string]any{"name": "Agente Pro"})
-	list := ok[httpapi.ListJSON[httpapi.ProductJSON]](t, bundle.get(t, bundle.a, "/v1/products"))
+	list := ok[httpapi.ListJSON[apiobj.ProductJSON]](t, bundle.get(t, bundle.a, "/v1/products"))
 	require.Equal(t, "list", list.Object)
 	require.Equal(t, "/v1/products", list.URL)
 	require.False(t, list.HasMore)
 	require.Equal(t, []string{other.ID, created.ID}, ids(list, productID), "newest first")
 
-	list = ok[httpapi.ListJSON[httpapi.ProductJSON]](t, bundle.get(t, bundle.a, "/v1/products?active=false"))
+	list = ok[httpapi.ListJSON[apiobj.ProductJSON]](t, bundle.get(t, bundle.a, "/v1/products?active=false"))
 	require.Equal(t, []string{created.ID}, ids(list, productID))
-	list = ok[httpapi.ListJSON[httpapi.ProductJSON]](t, bundle.get(t, bundle.a, "/v1/products?active=true"))
+	list = ok[httpapi.ListJSON[apiobj.ProductJSON]](t, bundle.get(t, bundle.a, "/v1/products?active=true"))
 	require.Equal(t, []string{other.ID}, ids(list, productID))
 
 	requireProblem(t, bundle.get(t, bundle.a, "/v1/products/prod_missing"), http.StatusNotFound, "resource_missing", "id")
@@ -199,13 +200,13 @@ func TestPrices(t *testing.T) {
 	require.EqualValues(t, 19990, monthly.UnitAmount)
 	require.Equal(t, "CLP", monthly.Currency, "currency is normalised")
 	require.Equal(t, "recurring", monthly.Type)
-	require.Equal(t, &httpapi.RecurringJSON{Interval: "month", IntervalCount: 1}, monthly.Recurring)
+	require.Equal(t, &apiobj.RecurringJSON{Interval: "month", IntervalCount: 1}, monthly.Recurring)
 	require.NotNil(t, monthly.LookupKey)
 	require.Equal(t, "start_monthly", *monthly.LookupKey)
 	require.EqualValues(t, 14, monthly.TrialPeriodDays)
 	require.True(t, monthly.Active)
 
-	require.Equal(t, monthly, ok[httpapi.PriceJSON](t, bundle.get(t, bundle.a, "/v1/prices/"+monthly.ID)))
+	require.Equal(t, monthly, ok[apiobj.PriceJSON](t, bundle.get(t, bundle.a, "/v1/prices/"+monthly.ID)))
 
 	once := bundle.createPrice(t, bundle.a, map[string]any{"product": prod.ID, "unit_amount": 0, "currency": "USD"})
 	require.Equal(t, "one_time", once.Type)
@@ -213,7 +214,7 @@ func TestPrices(t *testing.T) {
 	require.Nil(t, once.LookupKey)
 	require.Zero(t, once.UnitAmount)
 
-	updated := ok[httpapi.PriceJSON](t, bundle.post(t, bundle.a, "/v1/prices/"+monthly.ID, map[string]any{
+	updated := ok[apiobj.PriceJSON](t, bundle.post(t, bundle.a, "/v1/prices/"+monthly.ID, map[string]any{
 		"nickname": "Mensual", "lookup_key": "start_monthly_v2", "trial_period_days": 0, "active": false,
 		"metadata": map[string]string{"a": "", "b": "2"},
 	}))
@@ -223,7 +224,7 @@ func TestPrices(t *testing.T) {
 	require.False(t, updated.Active)
 	require.Equal(t, map[string]string{"b": "2"}, map[string]string(updated.Metadata))
 	require.EqualValues(t, 19990, updated.UnitAmount, "amounts never change")
-	require.Equal(t, updated, ok[httpapi.PriceJSON](t, bundle.get(t, bundle.a, "/v1/prices/"+monthly.ID)))
+	require.Equal(t, updated, ok[apiobj.PriceJSON](t, bundle.get(t, bundle.a, "/v1/prices/"+monthly.ID)))
 
 	// The amount is not updatable: it is an unknown parameter on update.
 	res := bundle.post(t, bundle.a, "/v1/prices/"+monthly.ID, map[string]any{"unit_amount": 1})
@@ -232,7 +233,7 @@ func TestPrices(t *testing.T) {
 	res = bundle.post(t, bundle.a, "/v1/prices/"+once.ID, map[string]any{"trial_period_days": 7})
 	requireProblem(t, res, http.StatusBadRequest, "parameter_invalid", "trial_period_days")
 
-	list := ok[httpapi.ListJSON[httpapi.PriceJSON]](t, bundle.get(t, bundle.a, "/v1/prices"))
+	list := ok[httpapi.ListJSON[apiobj.PriceJSON]](t, bundle.get(t, bundle.a, "/v1/prices"))
 	require.Equal(t, []string{once.ID, monthly.ID}, ids(list, priceID))
 }
 
@@ -250,22 +251,22 @@ func TestCustomers(t *testing.T) {
 	require.Equal(t, "Ana", created.Name)
 	require.Equal(t, "user-1", *created.ExternalID)
 	require.Equal(t, "es-CL", created.Locale)
-	require.Equal(t, created, ok[httpapi.CustomerJSON](t, bundle.get(t, bundle.a, "/v1/customers/"+created.ID)))
+	require.Equal(t, created, ok[apiobj.CustomerJSON](t, bundle.get(t, bundle.a, "/v1/customers/"+created.ID)))
 
 	bare := bundle.createCustomer(t, bundle.a, map[string]any{})
 	require.Nil(t, bare.ExternalID)
 	require.Empty(t, bare.Email)
 
-	updated := ok[httpapi.CustomerJSON](t, bundle.post(t, bundle.a, "/v1/customers/"+created.ID, map[string]any{
+	updated := ok[apiobj.CustomerJSON](t, bundle.post(t, bundle.a, "/v1/customers/"+created.ID, map[string]any{
 		"name": "Ana María", "locale": "en", "metadata": map[string]string{"plan": "", "seats": "3"},
 	}))
 	require.Equal(t, "Ana María", updated.Name)
 	require.Equal(t, "ana@example.com", updated.Email)
 	require.Equal(t, "en", updated.Locale)
 	require.Equal(t, map[string]string{"seats": "3"}, map[string]string(updated.Metadata))
-	require.Equal(t, updated, ok[httpapi.CustomerJSON](t, bundle.get(t, bundle.a, "/v1/customers/"+created.ID)))
+	require.Equal(t, updated, ok[apiobj.CustomerJSON](t, bundle.get(t, bundle.a, "/v1/customers/"+created.ID)))
 
-	list := ok[httpapi.ListJSON[httpapi.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers"))
+	list := ok[httpapi.ListJSON[apiobj.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers"))
 	require.Equal(t, []string{bare.ID, created.ID}, ids(list, customerID))
 
 	res := bundle.post(t, bundle.a, "/v1/customers", map[string]any{"email": "not an email"})
@@ -288,7 +289,7 @@ func TestCoupons(t *testing.T) {
 	require.Equal(t, "repeating", pct.Duration)
 	require.EqualValues(t, 3, *pct.DurationInMonths)
 	require.True(t, pct.Valid)
-	require.Equal(t, pct, ok[httpapi.CouponJSON](t, bundle.get(t, bundle.a, "/v1/coupons/"+pct.ID)))
+	require.Equal(t, pct, ok[apiobj.CouponJSON](t, bundle.get(t, bundle.a, "/v1/coupons/"+pct.ID)))
 
 	redeemBy := bundle.clock.Now().Add(48 * time.Hour).Unix()
 	amt := bundle.createCoupon(t, bundle.a, map[string]any{"amount_off": 5000, "currency": "clp", "duration": "forever", "max_redemptions": 10, "redeem_by": redeemBy})
@@ -303,18 +304,18 @@ func TestCoupons(t *testing.T) {
 	require.Equal(t, "once", once.Duration, "duration defaults to once")
 	require.Equal(t, 100.0, *once.PercentOff)
 
-	updated := ok[httpapi.CouponJSON](t, bundle.post(t, bundle.a, "/v1/coupons/"+pct.ID, map[string]any{"name": "Launch 2026", "metadata": map[string]string{"k": "v"}}))
+	updated := ok[apiobj.CouponJSON](t, bundle.post(t, bundle.a, "/v1/coupons/"+pct.ID, map[string]any{"name": "Launch 2026", "metadata": map[string]string{"k": "v"}}))
 	require.Equal(t, "Launch 2026", updated.Name)
 	require.Equal(t, map[string]string{"k": "v"}, map[string]string(updated.Metadata))
 	require.Equal(t, 12.5, *updated.PercentOff)
-	require.Equal(t, updated, ok[httpapi.CouponJSON](t, bundle.get(t, bundle.a, "/v1/coupons/"+pct.ID)))
+	require.Equal(t, updated, ok[apiobj.CouponJSON](t, bundle.get(t, bundle.a, "/v1/coupons/"+pct.ID)))
 
 	// Only name and metadata can change.
 	res := bundle.post(t, bundle.a, "/v1/coupons/"+pct.ID, map[string]any{"percent_off": 50})
 	requireProblem(t, res, http.StatusBadRequest, "parameter_unknown", "percent_off")
 
-	list := ok[httpapi.ListJSON[httpapi.CouponJSON]](t, bundle.get(t, bundle.a, "/v1/coupons"))
-	require.Equal(t, []string{once.ID, amt.ID, pct.ID}, ids(list, func(c httpapi.CouponJSON) string { return c.ID }))
+	list := ok[httpapi.ListJSON[apiobj.CouponJSON]](t, bundle.get(t, bundle.a, "/v1/coupons"))
+	require.Equal(t, []string{once.ID, amt.ID, pct.ID}, ids(list, func(c apiobj.CouponJSON) string { return c.ID }))
 }
 
 func TestPromotionCodes(t *testing.T) {
@@ -323,7 +324,7 @@ func TestPromotionCodes(t *testing.T) {
 	coupon := bundle.createCoupon(t, bundle.a, nil)
 
 	expires := bundle.clock.Now().Add(72 * time.Hour).Unix()
-	created := ok[httpapi.PromotionCodeJSON](t, bundle.post(t, bundle.a, "/v1/promotion_codes", map[string]any{
+	created := ok[apiobj.PromotionCodeJSON](t, bundle.post(t, bundle.a, "/v1/promotion_codes", map[string]any{
 		"coupon": coupon.ID, "code": "summer", "max_redemptions": 5, "expires_at": expires,
 	}))
 	require.True(t, strings.HasPrefix(created.ID, "promo_"), created.ID)
@@ -333,7 +334,7 @@ func TestPromotionCodes(t *testing.T) {
 	require.True(t, created.Active)
 	require.EqualValues(t, 5, *created.MaxRedemptions)
 	require.Equal(t, expires, *created.ExpiresAt)
-	require.Equal(t, created, ok[httpapi.PromotionCodeJSON](t, bundle.get(t, bundle.a, "/v1/promotion_codes/"+created.ID)))
+	require.Equal(t, created, ok[apiobj.PromotionCodeJSON](t, bundle.get(t, bundle.a, "/v1/promotion_codes/"+created.ID)))
 
 	// Codes compare case-insensitively.
 	res := bundle.post(t, bundle.a, "/v1/promotion_codes", map[string]any{"coupon": coupon.ID, "code": "SUMMER"})
@@ -342,20 +343,20 @@ func TestPromotionCodes(t *testing.T) {
 	requireProblem(t, res, http.StatusConflict, "resource_exists", "code")
 	// Another scope may use the same code.
 	otherCoupon := bundle.createCoupon(t, bundle.b, nil)
-	ok[httpapi.PromotionCodeJSON](t, bundle.post(t, bundle.b, "/v1/promotion_codes", map[string]any{"coupon": otherCoupon.ID, "code": "SUMMER"}))
+	ok[apiobj.PromotionCodeJSON](t, bundle.post(t, bundle.b, "/v1/promotion_codes", map[string]any{"coupon": otherCoupon.ID, "code": "SUMMER"}))
 
-	updated := ok[httpapi.PromotionCodeJSON](t, bundle.post(t, bundle.a, "/v1/promotion_codes/"+created.ID, map[string]any{"active": false, "metadata": map[string]string{"campaign": "2026"}}))
+	updated := ok[apiobj.PromotionCodeJSON](t, bundle.post(t, bundle.a, "/v1/promotion_codes/"+created.ID, map[string]any{"active": false, "metadata": map[string]string{"campaign": "2026"}}))
 	require.False(t, updated.Active)
 	require.Equal(t, map[string]string{"campaign": "2026"}, map[string]string(updated.Metadata))
-	require.Equal(t, updated, ok[httpapi.PromotionCodeJSON](t, bundle.get(t, bundle.a, "/v1/promotion_codes/"+created.ID)))
+	require.Equal(t, updated, ok[apiobj.PromotionCodeJSON](t, bundle.get(t, bundle.a, "/v1/promotion_codes/"+created.ID)))
 
-	winter := ok[httpapi.PromotionCodeJSON](t, bundle.post(t, bundle.a, "/v1/promotion_codes", map[string]any{"coupon": coupon.ID, "code": "WINTER-26"}))
-	promoID := func(p httpapi.PromotionCodeJSON) string { return p.ID }
-	list := ok[httpapi.ListJSON[httpapi.PromotionCodeJSON]](t, bundle.get(t, bundle.a, "/v1/promotion_codes"))
+	winter := ok[apiobj.PromotionCodeJSON](t, bundle.post(t, bundle.a, "/v1/promotion_codes", map[string]any{"coupon": coupon.ID, "code": "WINTER-26"}))
+	promoID := func(p apiobj.PromotionCodeJSON) string { return p.ID }
+	list := ok[httpapi.ListJSON[apiobj.PromotionCodeJSON]](t, bundle.get(t, bundle.a, "/v1/promotion_codes"))
 	require.Equal(t, []string{winter.ID, created.ID}, ids(list, promoID))
-	list = ok[httpapi.ListJSON[httpapi.PromotionCodeJSON]](t, bundle.get(t, bundle.a, "/v1/promotion_codes?code=summer"))
+	list = ok[httpapi.ListJSON[apiobj.PromotionCodeJSON]](t, bundle.get(t, bundle.a, "/v1/promotion_codes?code=summer"))
 	require.Equal(t, []string{created.ID}, ids(list, promoID), "the code filter is case-insensitive")
-	list = ok[httpapi.ListJSON[httpapi.PromotionCodeJSON]](t, bundle.get(t, bundle.a, "/v1/promotion_codes?active=true&coupon="+coupon.ID))
+	list = ok[httpapi.ListJSON[apiobj.PromotionCodeJSON]](t, bundle.get(t, bundle.a, "/v1/promotion_codes?active=true&coupon="+coupon.ID))
 	require.Equal(t, []string{winter.ID}, ids(list, promoID))
 
 	res = bundle.post(t, bundle.a, "/v1/promotion_codes", map[string]any{"coupon": coupon.ID, "code": "no spaces!"})
@@ -446,7 +447,7 @@ func TestValidation(t *testing.T) {
 	}
 
 	// Nothing invalid was created.
-	list := ok[httpapi.ListJSON[httpapi.PriceJSON]](t, bundle.get(t, bundle.a, "/v1/prices"))
+	list := ok[httpapi.ListJSON[apiobj.PriceJSON]](t, bundle.get(t, bundle.a, "/v1/prices"))
 	require.Empty(t, list.Data)
 }
 
@@ -472,7 +473,7 @@ func TestPercentOffDecimals(t *testing.T) {
 	for _, pct := range []float64{12.5, 0.01, 33.33, 99.99, 100} {
 		c := bundle.createCoupon(t, bundle.a, map[string]any{"percent_off": pct})
 		require.Equal(t, pct, *c.PercentOff)
-		got := ok[httpapi.CouponJSON](t, bundle.get(t, bundle.a, "/v1/coupons/"+c.ID))
+		got := ok[apiobj.CouponJSON](t, bundle.get(t, bundle.a, "/v1/coupons/"+c.ID))
 		require.Equal(t, pct, *got.PercentOff)
 	}
 	// The raw JSON says 12.5, not 12.500000001.
@@ -506,7 +507,7 @@ func TestConflicts(t *testing.T) {
 		live := bundle.createPrice(t, bundle.aLive, map[string]any{"product": liveProd.ID, "unit_amount": 1000, "currency": "CLP", "lookup_key": "start_monthly"})
 		require.NotEqual(t, first.ID, live.ID)
 
-		list := ok[httpapi.ListJSON[httpapi.PriceJSON]](t, bundle.get(t, bundle.a, "/v1/prices?lookup_key=start_monthly"))
+		list := ok[httpapi.ListJSON[apiobj.PriceJSON]](t, bundle.get(t, bundle.a, "/v1/prices?lookup_key=start_monthly"))
 		require.Equal(t, []string{first.ID}, ids(list, priceID))
 	})
 
@@ -523,7 +524,7 @@ func TestConflicts(t *testing.T) {
 		// Merchant B has its own namespace.
 		bundle.createCustomer(t, bundle.b, map[string]any{"external_id": "user-42"})
 
-		list := ok[httpapi.ListJSON[httpapi.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers?external_id=user-42"))
+		list := ok[httpapi.ListJSON[apiobj.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers?external_id=user-42"))
 		require.Equal(t, []string{first.ID}, ids(list, customerID))
 	})
 }
@@ -544,7 +545,7 @@ func TestMalformedBodies(t *testing.T) {
 	res = bundle.post(t, bundle.a, "/v1/products", raw(`<product name="x"/>`), "Content-Type", "application/xml")
 	requireProblem(t, res, http.StatusUnsupportedMediaType, "unsupported_media_type", "")
 
-	list := ok[httpapi.ListJSON[httpapi.ProductJSON]](t, bundle.get(t, bundle.a, "/v1/products"))
+	list := ok[httpapi.ListJSON[apiobj.ProductJSON]](t, bundle.get(t, bundle.a, "/v1/products"))
 	require.Empty(t, list.Data)
 }
 
@@ -578,7 +579,7 @@ func TestPagination(t *testing.T) {
 		if cursor != "" {
 			path += "&starting_after=" + cursor
 		}
-		page := ok[httpapi.ListJSON[httpapi.CustomerJSON]](t, bundle.get(t, bundle.a, path))
+		page := ok[httpapi.ListJSON[apiobj.CustomerJSON]](t, bundle.get(t, bundle.a, path))
 		pages++
 		walked = append(walked, ids(page, customerID)...)
 		if !page.HasMore {
@@ -598,14 +599,14 @@ func TestPagination(t *testing.T) {
 	require.Equal(t, newestFirst, walked)
 
 	// The default limit is 10; limit 25 fits exactly with has_more false.
-	page := ok[httpapi.ListJSON[httpapi.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers"))
+	page := ok[httpapi.ListJSON[apiobj.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers"))
 	require.Len(t, page.Data, 10)
 	require.True(t, page.HasMore)
-	page = ok[httpapi.ListJSON[httpapi.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers?limit=25"))
+	page = ok[httpapi.ListJSON[apiobj.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers?limit=25"))
 	require.Len(t, page.Data, 25)
 	require.False(t, page.HasMore)
 	// After the oldest there is nothing.
-	page = ok[httpapi.ListJSON[httpapi.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers?starting_after="+created[0]))
+	page = ok[httpapi.ListJSON[apiobj.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers?starting_after="+created[0]))
 	require.Empty(t, page.Data)
 	require.False(t, page.HasMore)
 	require.NotNil(t, page.Data, "an empty list is [] not null")
@@ -622,13 +623,13 @@ func TestListFilters(t *testing.T) {
 		ana2 := bundle.createCustomer(t, bundle.a, map[string]any{"email": "ana@example.com"})
 		bob := bundle.createCustomer(t, bundle.a, map[string]any{"email": "bob@example.com", "external_id": "u2"})
 
-		list := ok[httpapi.ListJSON[httpapi.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers?email="+url.QueryEscape("ana@example.com")))
+		list := ok[httpapi.ListJSON[apiobj.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers?email="+url.QueryEscape("ana@example.com")))
 		require.Equal(t, []string{ana2.ID, ana.ID}, ids(list, customerID))
-		list = ok[httpapi.ListJSON[httpapi.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers?external_id=u2"))
+		list = ok[httpapi.ListJSON[apiobj.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers?external_id=u2"))
 		require.Equal(t, []string{bob.ID}, ids(list, customerID))
-		list = ok[httpapi.ListJSON[httpapi.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers?email=ana%40example.com&external_id=u1"))
+		list = ok[httpapi.ListJSON[apiobj.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers?email=ana%40example.com&external_id=u1"))
 		require.Equal(t, []string{ana.ID}, ids(list, customerID))
-		list = ok[httpapi.ListJSON[httpapi.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers?email=nobody%40example.com"))
+		list = ok[httpapi.ListJSON[apiobj.CustomerJSON]](t, bundle.get(t, bundle.a, "/v1/customers?email=nobody%40example.com"))
 		require.Empty(t, list.Data)
 	})
 
@@ -644,7 +645,7 @@ func TestListFilters(t *testing.T) {
 
 		get := func(query string) []string {
 			t.Helper()
-			return ids(ok[httpapi.ListJSON[httpapi.PriceJSON]](t, bundle.get(t, bundle.a, "/v1/prices?"+query)), priceID)
+			return ids(ok[httpapi.ListJSON[apiobj.PriceJSON]](t, bundle.get(t, bundle.a, "/v1/prices?"+query)), priceID)
 		}
 		require.Equal(t, []string{setup.ID, monthly.ID}, get("product="+p1.ID))
 		require.Equal(t, []string{yearly.ID}, get("product="+p2.ID))

@@ -3,73 +3,27 @@ package httpapi
 import (
 	"context"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 )
 
 // --- checkout sessions, portal sessions, publishable keys (hosted pages)
 
-// CheckoutLineItemJSON is one price a checkout sells.
-type CheckoutLineItemJSON struct {
-	Price    string `json:"price" maxLength:"100"`
-	Quantity int64  `json:"quantity,omitempty" minimum:"1" maximum:"10000" doc:"Default 1."`
-}
-
-// CheckoutSessionJSON is a hosted checkout as the API shows it.
-type CheckoutSessionJSON struct {
-	ID                  string                 `json:"id"`
-	Object              string                 `json:"object" enum:"checkout.session"`
-	Livemode            bool                   `json:"livemode"`
-	Mode                string                 `json:"mode" enum:"subscription,setup,payment"`
-	Status              string                 `json:"status" enum:"open,complete,expired"`
-	URL                 string                 `json:"url,omitempty" doc:"Where to send the customer's browser. Only in the response that creates the session: it holds a secret."`
-	Customer            *string                `json:"customer" doc:"The customer: given at creation, or made from the email the customer typed."`
-	CustomerEmail       *string                `json:"customer_email"`
-	LineItems           []CheckoutLineItemJSON `json:"line_items" doc:"As the customer left them (the billing cycle they picked)."`
-	SuccessURL          string                 `json:"success_url"`
-	CancelURL           string                 `json:"cancel_url"`
-	AllowPromotionCodes bool                   `json:"allow_promotion_codes"`
-	TrialPeriodDays     *int64                 `json:"trial_period_days"`
-	Locale              *string                `json:"locale"`
-	Gateway             *string                `json:"gateway" doc:"The gateway the merchant required; null lets the customer pick."`
-	PromotionCode       *string                `json:"promotion_code" doc:"The promotion code the customer applied."`
-	Subscription        *string                `json:"subscription" doc:"The subscription created, once complete (subscription mode)."`
-	PaymentMethod       *string                `json:"payment_method" doc:"The card saved, once complete (subscription and setup modes)."`
-	Invoice             *string                `json:"invoice" doc:"Payment mode: the invoice the customer pays (made when they first submit the page); paid once complete."`
-	LastFailure         *string                `json:"last_failure" doc:"Why the customer's last attempt did not complete (e.g. a declined card), while open."`
-	ExpiresAt           int64                  `json:"expires_at"`
-	CompletedAt         *int64                 `json:"completed_at"`
-	Created             int64                  `json:"created"`
-}
-
-func checkoutSessionJSON(cs billing.CheckoutSession) CheckoutSessionJSON {
-	j := CheckoutSessionJSON{ID: cs.ID, Object: "checkout.session", Livemode: cs.Scope.Mode.Livemode(), Mode: cs.Mode,
-		Status: cs.Status, Customer: nonEmpty(cs.CustomerID), CustomerEmail: nonEmpty(cs.CustomerEmail),
-		LineItems: []CheckoutLineItemJSON{}, SuccessURL: cs.SuccessURL, CancelURL: cs.CancelURL,
-		AllowPromotionCodes: cs.AllowPromotionCodes, TrialPeriodDays: cs.TrialPeriodDays, Locale: nonEmpty(cs.Locale),
-		Gateway: nonEmpty(cs.Gateway), PromotionCode: nonEmpty(cs.PromotionCode), Subscription: nonEmpty(cs.SubscriptionID),
-		PaymentMethod: nonEmpty(cs.PaymentMethodID), Invoice: nonEmpty(cs.InvoiceID), LastFailure: nonEmpty(cs.FailureMessage),
-		ExpiresAt: cs.ExpiresAt.Unix(), CompletedAt: unixPtr(cs.CompletedAt), Created: cs.Created.Unix()}
-	for _, li := range cs.LineItems {
-		j.LineItems = append(j.LineItems, CheckoutLineItemJSON{Price: li.PriceID, Quantity: li.Quantity})
-	}
-	return j
-}
-
 type createCheckoutBody struct {
-	Mode                string                 `json:"mode" enum:"subscription,setup,payment" doc:"subscription starts a subscription; setup saves a card; payment takes a one-off payment of one-time prices on a gateway's pay page."`
-	Customer            string                 `json:"customer,omitempty" maxLength:"100" doc:"An existing customer. Without it (and without customer_email) the page asks for an email and makes a new customer."`
-	CustomerEmail       string                 `json:"customer_email,omitempty" maxLength:"512" doc:"Prefills the email of a new customer."`
-	LineItems           []CheckoutLineItemJSON `json:"line_items,omitempty" maxItems:"20" doc:"Subscription mode: recurring prices (a plan and add-ons) in one currency and cycle. Payment mode: one-time prices in one currency."`
-	SuccessURL          string                 `json:"success_url" maxLength:"2000" doc:"Where the customer goes once done, with session_id added to its query."`
-	CancelURL           string                 `json:"cancel_url" maxLength:"2000" doc:"Where the page's back link goes."`
-	AllowPromotionCodes bool                   `json:"allow_promotion_codes,omitempty" doc:"Show a promotion code field."`
-	TrialPeriodDays     *int64                 `json:"trial_period_days,omitempty" minimum:"0" maximum:"730" doc:"Overrides the prices' trial; 0 for none."`
-	Locale              string                 `json:"locale,omitempty" maxLength:"20" doc:"es, es-CL, en…; default auto (the customer's, else the browser's)."`
-	Gateway             string                 `json:"gateway,omitempty" maxLength:"20" doc:"Require this gateway (sim in test mode, flow, stripe). Default: the customer picks among the configured gateways that take the currency."`
+	Mode                string                        `json:"mode" enum:"subscription,setup,payment" doc:"subscription starts a subscription; setup saves a card; payment takes a one-off payment of one-time prices on a gateway's pay page."`
+	Customer            string                        `json:"customer,omitempty" maxLength:"100" doc:"An existing customer. Without it (and without customer_email) the page asks for an email and makes a new customer."`
+	CustomerEmail       string                        `json:"customer_email,omitempty" maxLength:"512" doc:"Prefills the email of a new customer."`
+	LineItems           []apiobj.CheckoutLineItemJSON `json:"line_items,omitempty" maxItems:"20" doc:"Subscription mode: recurring prices (a plan and add-ons) in one currency and cycle. Payment mode: one-time prices in one currency."`
+	SuccessURL          string                        `json:"success_url" maxLength:"2000" doc:"Where the customer goes once done, with session_id added to its query."`
+	CancelURL           string                        `json:"cancel_url" maxLength:"2000" doc:"Where the page's back link goes."`
+	AllowPromotionCodes bool                          `json:"allow_promotion_codes,omitempty" doc:"Show a promotion code field."`
+	TrialPeriodDays     *int64                        `json:"trial_period_days,omitempty" minimum:"0" maximum:"730" doc:"Overrides the prices' trial; 0 for none."`
+	Locale              string                        `json:"locale,omitempty" maxLength:"20" doc:"es, es-CL, en…; default auto (the customer's, else the browser's)."`
+	Gateway             string                        `json:"gateway,omitempty" maxLength:"20" doc:"Require this gateway (sim in test mode, flow, stripe). Default: the customer picks among the configured gateways that take the currency."`
 }
 
-func (s *Server) createCheckoutSession(ctx context.Context, in *struct{ Body createCheckoutBody }) (*out[CheckoutSessionJSON], error) {
+func (s *Server) createCheckoutSession(ctx context.Context, in *struct{ Body createCheckoutBody }) (*out[apiobj.CheckoutSessionJSON], error) {
 	b := in.Body
 	p := app.CreateCheckoutParams{Mode: b.Mode, Customer: b.Customer, CustomerEmail: b.CustomerEmail, SuccessURL: b.SuccessURL,
 		CancelURL: b.CancelURL, AllowPromotionCodes: b.AllowPromotionCodes, TrialPeriodDays: b.TrialPeriodDays,
@@ -81,25 +35,25 @@ func (s *Server) createCheckoutSession(ctx context.Context, in *struct{ Body cre
 	if err != nil {
 		return nil, err
 	}
-	j := checkoutSessionJSON(cs)
+	j := apiobj.CheckoutSession(cs)
 	j.URL = u
 	return reply(j), nil
 }
 
-func (s *Server) getCheckoutSession(ctx context.Context, in *IDPath) (*out[CheckoutSessionJSON], error) {
+func (s *Server) getCheckoutSession(ctx context.Context, in *IDPath) (*out[apiobj.CheckoutSessionJSON], error) {
 	cs, err := s.app.GetCheckoutSession(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(checkoutSessionJSON(cs)), nil
+	return reply(apiobj.CheckoutSession(cs)), nil
 }
 
-func (s *Server) expireCheckoutSession(ctx context.Context, in *IDPath) (*out[CheckoutSessionJSON], error) {
+func (s *Server) expireCheckoutSession(ctx context.Context, in *IDPath) (*out[apiobj.CheckoutSessionJSON], error) {
 	cs, err := s.app.ExpireCheckoutSession(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(checkoutSessionJSON(cs)), nil
+	return reply(apiobj.CheckoutSession(cs)), nil
 }
 
 // PortalSessionJSON is a customer portal link.
@@ -142,8 +96,8 @@ type PublishableKeyJSON struct {
 
 func (s *Server) publishableKeyJSON(k billing.PublishableKey) PublishableKeyJSON {
 	return PublishableKeyJSON{ID: k.ID, Object: "publishable_key", Livemode: k.Scope.Mode.Livemode(),
-		PricingTableURL: s.app.PublicURL() + "/pricing/" + k.ID, SuccessURL: nonEmpty(k.SuccessURL),
-		CancelURL: nonEmpty(k.CancelURL), Revoked: unixPtr(k.Revoked), Created: k.Created.Unix()}
+		PricingTableURL: s.app.PublicURL() + "/pricing/" + k.ID, SuccessURL: apiobj.NonEmpty(k.SuccessURL),
+		CancelURL: apiobj.NonEmpty(k.CancelURL), Revoked: apiobj.UnixPtr(k.Revoked), Created: k.Created.Unix()}
 }
 
 type createPublishableKeyBody struct {

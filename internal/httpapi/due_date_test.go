@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/httpapi"
 )
 
@@ -22,13 +23,13 @@ func TestDueDateBeyondCalendar(t *testing.T) {
 			_, b := setupOn(t, httpapi.Config{}, kind)
 			b.app.SetPublicURL("https://billing.example.test")
 			end := time.Date(9999, time.December, 30, 0, 0, 0, 0, time.UTC).Unix()
-			clock := ok[httpapi.TestClockJSON](t, b.post(t, b.a, "/v1/test_clocks", map[string]any{"frozen_time": end}))
+			clock := ok[apiobj.TestClockJSON](t, b.post(t, b.a, "/v1/test_clocks", map[string]any{"frozen_time": end}))
 			cus := b.createCustomer(t, b.a, map[string]any{"email": "ana@example.cl", "test_clock": clock.ID})
 			res := b.post(t, b.a, "/v1/invoices", map[string]any{"customer": cus.ID, "collection": "send_invoice",
 				"days_until_due": 30, "auto_finalize": true, "currency": "CLP",
 				"items": []map[string]any{{"amount": 1000, "description": "x"}}})
 			requireProblem(t, res, http.StatusBadRequest, "parameter_invalid", "days_until_due")
-			list := ok[httpapi.ListJSON[httpapi.InvoiceJSON]](t, b.get(t, b.a, "/v1/invoices?customer="+cus.ID))
+			list := ok[httpapi.ListJSON[apiobj.InvoiceJSON]](t, b.get(t, b.a, "/v1/invoices?customer="+cus.ID))
 			require.Empty(t, list.Data)
 		})
 	}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/billing"
 )
 
@@ -40,9 +41,9 @@ func emailJSON(e billing.Email) EmailJSON {
 		to = []string{}
 	}
 	return EmailJSON{ID: e.ID, Object: "email", Livemode: e.Scope.Mode.Livemode(), Template: e.Template, Locale: e.Locale, To: to,
-		Subject: nonEmpty(e.Subject), Text: nonEmpty(e.TextBody), HTML: nonEmpty(e.HTMLBody), Status: e.Status, Attempts: e.Attempts, LastError: nonEmpty(e.LastError),
-		Customer: nonEmpty(e.CustomerID), Event: e.EventID, RelatedObject: RelatedObjectJSON{Object: e.ObjectType, ID: e.ObjectID},
-		MessageID: nonEmpty(e.MessageID), SentAt: unixPtr(e.SentAt), Created: e.Created.Unix()}
+		Subject: apiobj.NonEmpty(e.Subject), Text: apiobj.NonEmpty(e.TextBody), HTML: apiobj.NonEmpty(e.HTMLBody), Status: e.Status, Attempts: e.Attempts, LastError: apiobj.NonEmpty(e.LastError),
+		Customer: apiobj.NonEmpty(e.CustomerID), Event: e.EventID, RelatedObject: RelatedObjectJSON{Object: e.ObjectType, ID: e.ObjectID},
+		MessageID: apiobj.NonEmpty(e.MessageID), SentAt: apiobj.UnixPtr(e.SentAt), Created: e.Created.Unix()}
 }
 
 func (s *Server) listEmails(ctx context.Context, in *struct {

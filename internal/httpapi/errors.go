@@ -35,32 +35,6 @@ func (p *Problem) GetStatus() int { return p.Status }
 // ContentType makes huma send problems as application/problem+json.
 func (p *Problem) ContentType(string) string { return "application/problem+json" }
 
-// statusOf is the one place that maps a domain error kind to an HTTP status.
-func statusOf(k billing.Kind) int {
-	switch k {
-	case billing.KindInvalid:
-		return http.StatusBadRequest
-	case billing.KindNotFound:
-		return http.StatusNotFound
-	case billing.KindConflict:
-		return http.StatusConflict
-	case billing.KindUnauthorized:
-		return http.StatusUnauthorized
-	case billing.KindRateLimited:
-		return http.StatusTooManyRequests
-	case billing.KindTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case billing.KindNoRoute:
-		return http.StatusNotFound
-	case billing.KindBadMethod:
-		return http.StatusMethodNotAllowed
-	case billing.KindUnavailable:
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
-	}
-}
-
 // problemFor converts a domain error into a Problem. Errors that are not
 // *billing.Error are internal: they are logged with the request id and the
 // caller sees only "internal_error".
@@ -71,7 +45,7 @@ func (s *Server) problemFor(ctx context.Context, err error) *Problem {
 	}
 	reqID := requestIDFrom(ctx)
 	if e := billing.AsError(err); e != nil {
-		status := statusOf(e.Kind)
+		status := e.Kind.HTTPStatus()
 		return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status,
 			Detail: e.Message, Code: e.Code, Param: e.Param, RequestID: reqID}
 	}
@@ -82,6 +56,15 @@ func (s *Server) problemFor(ctx context.Context, err error) *Problem {
 	}
 	return &Problem{Type: "about:blank", Title: "Internal Server Error", Status: http.StatusInternalServerError,
 		Detail: "an internal error occurred; quote the request id to support", Code: billing.CodeInternal, RequestID: reqID}
+}
+
+// codeProblem is the Problem of a transport-only code (one the HTTP layer
+// reports about the request itself, with no domain Kind): its status is
+// the one registered for the code.
+func codeProblem(ctx context.Context, code, detail string) *Problem {
+	status := billing.CodeStatus(code)
+	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status,
+		Detail: detail, Code: code, RequestID: requestIDFrom(ctx)}
 }
 
 // writeProblem writes err as problem+json on a plain net/http handler.
@@ -288,4 +271,17 @@ func lastSegment(param string) string {
 		return param[i+1:]
 	}
 	return param
+}
+
+// TransformSchema implements huma.SchemaTransformer: the OpenAPI document
+// lists every registered error code as the enum of Problem.code, so
+// clients can switch on codes the document names.
+func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema {
+	if c := s.Properties["code"]; c != nil {
+		c.Enum = nil
+		for _, info := range billing.Codes() {
+			c.Enum = append(c.Enum, info.Code)
+		}
+	}
+	return s
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 )
@@ -56,59 +57,59 @@ func (b productBody) params() app.ProductParams {
 	return app.ProductParams{Name: b.Name, Description: b.Description, Features: b.Features, Active: b.Active, Metadata: b.Metadata}
 }
 
-func (s *Server) createProduct(ctx context.Context, in *struct{ Body productBody }) (*out[ProductJSON], error) {
+func (s *Server) createProduct(ctx context.Context, in *struct{ Body productBody }) (*out[apiobj.ProductJSON], error) {
 	p, err := s.app.CreateProduct(ctx, scopeOf(ctx), in.Body.params())
 	if err != nil {
 		return nil, err
 	}
-	return reply(productJSON(p)), nil
+	return reply(apiobj.Product(p)), nil
 }
 
-func (s *Server) getProduct(ctx context.Context, in *IDPath) (*out[ProductJSON], error) {
+func (s *Server) getProduct(ctx context.Context, in *IDPath) (*out[apiobj.ProductJSON], error) {
 	p, err := s.app.GetProduct(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(productJSON(p)), nil
+	return reply(apiobj.Product(p)), nil
 }
 
 func (s *Server) updateProduct(ctx context.Context, in *struct {
 	IDPath
 	Body productBody
-}) (*out[ProductJSON], error) {
+}) (*out[apiobj.ProductJSON], error) {
 	p, err := s.app.UpdateProduct(ctx, scopeOf(ctx), in.ID, in.Body.params())
 	if err != nil {
 		return nil, err
 	}
-	return reply(productJSON(p)), nil
+	return reply(apiobj.Product(p)), nil
 }
 
 func (s *Server) listProducts(ctx context.Context, in *struct {
 	PageQuery
 	Active string `query:"active" enum:"true,false,"`
-}) (*out[ListJSON[ProductJSON]], error) {
+}) (*out[ListJSON[apiobj.ProductJSON]], error) {
 	l, err := s.app.ListProducts(ctx, scopeOf(ctx), billing.ProductFilter{Active: activeQuery(in.Active)}, in.page())
 	if err != nil {
 		return nil, err
 	}
-	return reply(listJSON("/v1/products", l.Data, l.HasMore, productJSON)), nil
+	return reply(listJSON("/v1/products", l.Data, l.HasMore, apiobj.Product)), nil
 }
 
 // --- prices
 
 type createPriceBody struct {
-	Product         string           `json:"product,omitempty"`
-	Nickname        string           `json:"nickname,omitempty"`
-	UnitAmount      *Amount          `json:"unit_amount,omitempty" doc:"Minor units of currency: CLP 5000 is $5.000, USD 5000 is $50.00."`
-	Currency        string           `json:"currency,omitempty" doc:"ISO 4217 code, e.g. CLP or USD."`
-	Recurring       *RecurringJSON   `json:"recurring,omitempty" doc:"Omit for a one-time price."`
-	LookupKey       string           `json:"lookup_key,omitempty" maxLength:"200"`
-	TrialPeriodDays int64            `json:"trial_period_days,omitempty"`
-	Active          *bool            `json:"active,omitempty"`
-	Metadata        billing.Metadata `json:"metadata,omitempty"`
+	Product         string                `json:"product,omitempty"`
+	Nickname        string                `json:"nickname,omitempty"`
+	UnitAmount      *Amount               `json:"unit_amount,omitempty" doc:"Minor units of currency: CLP 5000 is $5.000, USD 5000 is $50.00."`
+	Currency        string                `json:"currency,omitempty" doc:"ISO 4217 code, e.g. CLP or USD."`
+	Recurring       *apiobj.RecurringJSON `json:"recurring,omitempty" doc:"Omit for a one-time price."`
+	LookupKey       string                `json:"lookup_key,omitempty" maxLength:"200"`
+	TrialPeriodDays int64                 `json:"trial_period_days,omitempty"`
+	Active          *bool                 `json:"active,omitempty"`
+	Metadata        billing.Metadata      `json:"metadata,omitempty"`
 }
 
-func (s *Server) createPrice(ctx context.Context, in *struct{ Body createPriceBody }) (*out[PriceJSON], error) {
+func (s *Server) createPrice(ctx context.Context, in *struct{ Body createPriceBody }) (*out[apiobj.PriceJSON], error) {
 	b := in.Body
 	params := app.CreatePriceParams{Product: b.Product, Nickname: b.Nickname, UnitAmount: amountMinor(b.UnitAmount),
 		Currency: b.Currency, LookupKey: b.LookupKey, TrialPeriodDays: b.TrialPeriodDays, Active: b.Active, Metadata: b.Metadata}
@@ -119,15 +120,15 @@ func (s *Server) createPrice(ctx context.Context, in *struct{ Body createPriceBo
 	if err != nil {
 		return nil, err
 	}
-	return reply(priceJSON(p)), nil
+	return reply(apiobj.Price(p)), nil
 }
 
-func (s *Server) getPrice(ctx context.Context, in *IDPath) (*out[PriceJSON], error) {
+func (s *Server) getPrice(ctx context.Context, in *IDPath) (*out[apiobj.PriceJSON], error) {
 	p, err := s.app.GetPrice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(priceJSON(p)), nil
+	return reply(apiobj.Price(p)), nil
 }
 
 type updatePriceBody struct {
@@ -141,14 +142,14 @@ type updatePriceBody struct {
 func (s *Server) updatePrice(ctx context.Context, in *struct {
 	IDPath
 	Body updatePriceBody
-}) (*out[PriceJSON], error) {
+}) (*out[apiobj.PriceJSON], error) {
 	b := in.Body
 	p, err := s.app.UpdatePrice(ctx, scopeOf(ctx), in.ID, app.UpdatePriceParams{Nickname: b.Nickname,
 		LookupKey: b.LookupKey, TrialPeriodDays: b.TrialPeriodDays, Active: b.Active, Metadata: b.Metadata})
 	if err != nil {
 		return nil, err
 	}
-	return reply(priceJSON(p)), nil
+	return reply(apiobj.Price(p)), nil
 }
 
 func (s *Server) listPrices(ctx context.Context, in *struct {
@@ -157,13 +158,13 @@ func (s *Server) listPrices(ctx context.Context, in *struct {
 	LookupKey string `query:"lookup_key" maxLength:"200"`
 	Type      string `query:"type" enum:"one_time,recurring,"`
 	Active    string `query:"active" enum:"true,false,"`
-}) (*out[ListJSON[PriceJSON]], error) {
+}) (*out[ListJSON[apiobj.PriceJSON]], error) {
 	f := billing.PriceFilter{ProductID: in.Product, LookupKey: in.LookupKey, Type: in.Type, Active: activeQuery(in.Active)}
 	l, err := s.app.ListPrices(ctx, scopeOf(ctx), f, in.page())
 	if err != nil {
 		return nil, err
 	}
-	return reply(listJSON("/v1/prices", l.Data, l.HasMore, priceJSON)), nil
+	return reply(listJSON("/v1/prices", l.Data, l.HasMore, apiobj.Price)), nil
 }
 
 // --- customers
@@ -181,43 +182,58 @@ func (b customerBody) params() app.CustomerParams {
 	return app.CustomerParams{Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, Locale: b.Locale, TestClock: b.TestClock, Metadata: b.Metadata}
 }
 
-func (s *Server) createCustomer(ctx context.Context, in *struct{ Body customerBody }) (*out[CustomerJSON], error) {
+func (s *Server) createCustomer(ctx context.Context, in *struct{ Body customerBody }) (*out[apiobj.CustomerJSON], error) {
 	c, err := s.app.CreateCustomer(ctx, scopeOf(ctx), in.Body.params())
 	if err != nil {
 		return nil, err
 	}
-	return reply(customerJSON(c)), nil
+	return reply(apiobj.Customer(c)), nil
 }
 
-func (s *Server) getCustomer(ctx context.Context, in *IDPath) (*out[CustomerJSON], error) {
+func (s *Server) getCustomer(ctx context.Context, in *IDPath) (*out[apiobj.CustomerJSON], error) {
 	c, err := s.app.GetCustomer(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(customerJSON(c)), nil
+	return reply(apiobj.Customer(c)), nil
 }
 
 func (s *Server) updateCustomer(ctx context.Context, in *struct {
 	IDPath
 	Body customerBody
-}) (*out[CustomerJSON], error) {
+}) (*out[apiobj.CustomerJSON], error) {
 	c, err := s.app.UpdateCustomer(ctx, scopeOf(ctx), in.ID, in.Body.params())
 	if err != nil {
 		return nil, err
 	}
-	return reply(customerJSON(c)), nil
+	return reply(apiobj.Customer(c)), nil
+}
+
+// DeletedCustomerJSON answers the deletion of a customer, as Stripe does.
+type DeletedCustomerJSON struct {
+	ID      string `json:"id"`
+	Object  string `json:"object" enum:"customer"`
+	Deleted bool   `json:"deleted"`
+}
+
+func (s *Server) deleteCustomer(ctx context.Context, in *IDPath) (*out[DeletedCustomerJSON], error) {
+	c, err := s.app.DeleteCustomer(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(DeletedCustomerJSON{ID: c.ID, Object: "customer", Deleted: true}), nil
 }
 
 func (s *Server) listCustomers(ctx context.Context, in *struct {
 	PageQuery
 	Email      string `query:"email" maxLength:"512"`
 	ExternalID string `query:"external_id" maxLength:"200"`
-}) (*out[ListJSON[CustomerJSON]], error) {
+}) (*out[ListJSON[apiobj.CustomerJSON]], error) {
 	l, err := s.app.ListCustomers(ctx, scopeOf(ctx), billing.CustomerFilter{Email: in.Email, ExternalID: in.ExternalID}, in.page())
 	if err != nil {
 		return nil, err
 	}
-	return reply(listJSON("/v1/customers", l.Data, l.HasMore, customerJSON)), nil
+	return reply(listJSON("/v1/customers", l.Data, l.HasMore, apiobj.Customer)), nil
 }
 
 // --- coupons
@@ -242,7 +258,7 @@ func unixTime(u int64) *time.Time {
 	return &t
 }
 
-func (s *Server) createCoupon(ctx context.Context, in *struct{ Body createCouponBody }) (*out[CouponJSON], error) {
+func (s *Server) createCoupon(ctx context.Context, in *struct{ Body createCouponBody }) (*out[apiobj.CouponJSON], error) {
 	b := in.Body
 	c, err := s.app.CreateCoupon(ctx, scopeOf(ctx), app.CreateCouponParams{Name: b.Name, PercentOff: b.PercentOff,
 		AmountOff: amountMinor(b.AmountOff), Currency: b.Currency, Duration: b.Duration, DurationInMonths: b.DurationInMonths,
@@ -250,15 +266,15 @@ func (s *Server) createCoupon(ctx context.Context, in *struct{ Body createCoupon
 	if err != nil {
 		return nil, err
 	}
-	return reply(couponJSON(c, s.app.Now())), nil
+	return reply(apiobj.Coupon(c, s.app.Now())), nil
 }
 
-func (s *Server) getCoupon(ctx context.Context, in *IDPath) (*out[CouponJSON], error) {
+func (s *Server) getCoupon(ctx context.Context, in *IDPath) (*out[apiobj.CouponJSON], error) {
 	c, err := s.app.GetCoupon(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(couponJSON(c, s.app.Now())), nil
+	return reply(apiobj.Coupon(c, s.app.Now())), nil
 }
 
 type updateCouponBody struct {
@@ -269,21 +285,21 @@ type updateCouponBody struct {
 func (s *Server) updateCoupon(ctx context.Context, in *struct {
 	IDPath
 	Body updateCouponBody
-}) (*out[CouponJSON], error) {
+}) (*out[apiobj.CouponJSON], error) {
 	c, err := s.app.UpdateCoupon(ctx, scopeOf(ctx), in.ID, app.UpdateCouponParams{Name: in.Body.Name, Metadata: in.Body.Metadata})
 	if err != nil {
 		return nil, err
 	}
-	return reply(couponJSON(c, s.app.Now())), nil
+	return reply(apiobj.Coupon(c, s.app.Now())), nil
 }
 
-func (s *Server) listCoupons(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[CouponJSON]], error) {
+func (s *Server) listCoupons(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[apiobj.CouponJSON]], error) {
 	l, err := s.app.ListCoupons(ctx, scopeOf(ctx), in.page())
 	if err != nil {
 		return nil, err
 	}
 	now := s.app.Now()
-	return reply(listJSON("/v1/coupons", l.Data, l.HasMore, func(c billing.Coupon) CouponJSON { return couponJSON(c, now) })), nil
+	return reply(listJSON("/v1/coupons", l.Data, l.HasMore, func(c billing.Coupon) apiobj.CouponJSON { return apiobj.Coupon(c, now) })), nil
 }
 
 // --- promotion codes
@@ -297,22 +313,22 @@ type createPromotionCodeBody struct {
 	Metadata       billing.Metadata `json:"metadata,omitempty"`
 }
 
-func (s *Server) createPromotionCode(ctx context.Context, in *struct{ Body createPromotionCodeBody }) (*out[PromotionCodeJSON], error) {
+func (s *Server) createPromotionCode(ctx context.Context, in *struct{ Body createPromotionCodeBody }) (*out[apiobj.PromotionCodeJSON], error) {
 	b := in.Body
 	p, err := s.app.CreatePromotionCode(ctx, scopeOf(ctx), app.CreatePromotionCodeParams{Coupon: b.Coupon, Code: b.Code,
 		Active: b.Active, MaxRedemptions: b.MaxRedemptions, ExpiresAt: unixTime(b.ExpiresAt), Metadata: b.Metadata})
 	if err != nil {
 		return nil, err
 	}
-	return reply(promotionCodeJSON(p)), nil
+	return reply(apiobj.PromotionCode(p)), nil
 }
 
-func (s *Server) getPromotionCode(ctx context.Context, in *IDPath) (*out[PromotionCodeJSON], error) {
+func (s *Server) getPromotionCode(ctx context.Context, in *IDPath) (*out[apiobj.PromotionCodeJSON], error) {
 	p, err := s.app.GetPromotionCode(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(promotionCodeJSON(p)), nil
+	return reply(apiobj.PromotionCode(p)), nil
 }
 
 type updatePromotionCodeBody struct {
@@ -323,12 +339,12 @@ type updatePromotionCodeBody struct {
 func (s *Server) updatePromotionCode(ctx context.Context, in *struct {
 	IDPath
 	Body updatePromotionCodeBody
-}) (*out[PromotionCodeJSON], error) {
+}) (*out[apiobj.PromotionCodeJSON], error) {
 	p, err := s.app.UpdatePromotionCode(ctx, scopeOf(ctx), in.ID, app.UpdatePromotionCodeParams{Active: in.Body.Active, Metadata: in.Body.Metadata})
 	if err != nil {
 		return nil, err
 	}
-	return reply(promotionCodeJSON(p)), nil
+	return reply(apiobj.PromotionCode(p)), nil
 }
 
 func (s *Server) listPromotionCodes(ctx context.Context, in *struct {
@@ -336,13 +352,13 @@ func (s *Server) listPromotionCodes(ctx context.Context, in *struct {
 	Coupon string `query:"coupon" maxLength:"100"`
 	Code   string `query:"code" maxLength:"50"`
 	Active string `query:"active" enum:"true,false,"`
-}) (*out[ListJSON[PromotionCodeJSON]], error) {
+}) (*out[ListJSON[apiobj.PromotionCodeJSON]], error) {
 	f := billing.PromotionCodeFilter{CouponID: in.Coupon, Code: in.Code, Active: activeQuery(in.Active)}
 	l, err := s.app.ListPromotionCodes(ctx, scopeOf(ctx), f, in.page())
 	if err != nil {
 		return nil, err
 	}
-	return reply(listJSON("/v1/promotion_codes", l.Data, l.HasMore, promotionCodeJSON)), nil
+	return reply(listJSON("/v1/promotion_codes", l.Data, l.HasMore, apiobj.PromotionCode)), nil
 }
 
 // --- audit log
@@ -350,10 +366,10 @@ func (s *Server) listPromotionCodes(ctx context.Context, in *struct {
 func (s *Server) listAuditLog(ctx context.Context, in *struct {
 	Limit    int   `query:"limit" minimum:"1" maximum:"100"`
 	AfterSeq int64 `query:"after_seq" minimum:"0" doc:"Return entries after this sequence number (the seq of the last entry of the previous page)."`
-}) (*out[ListJSON[AuditEntryJSON]], error) {
+}) (*out[ListJSON[apiobj.AuditEntryJSON]], error) {
 	l, err := s.app.ListAuditEntries(ctx, scopeOf(ctx), in.AfterSeq, in.Limit)
 	if err != nil {
 		return nil, err
 	}
-	return reply(listJSON("/v1/audit_log", l.Data, l.HasMore, auditEntryJSON)), nil
+	return reply(listJSON("/v1/audit_log", l.Data, l.HasMore, apiobj.AuditEntry)), nil
 }

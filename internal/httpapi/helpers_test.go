@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/httpapi"
@@ -272,33 +273,33 @@ func checkProblem(t *testing.T, res result) httpapi.Problem {
 
 // Object creation shortcuts; each requires success.
 
-func (b *testBundle) createProduct(t *testing.T, key apiKey, body map[string]any) httpapi.ProductJSON {
+func (b *testBundle) createProduct(t *testing.T, key apiKey, body map[string]any) apiobj.ProductJSON {
 	t.Helper()
 	if body == nil {
 		body = map[string]any{"name": "Plan Start"}
 	}
-	return ok[httpapi.ProductJSON](t, b.post(t, key, "/v1/products", body))
+	return ok[apiobj.ProductJSON](t, b.post(t, key, "/v1/products", body))
 }
 
-func (b *testBundle) createPrice(t *testing.T, key apiKey, body map[string]any) httpapi.PriceJSON {
+func (b *testBundle) createPrice(t *testing.T, key apiKey, body map[string]any) apiobj.PriceJSON {
 	t.Helper()
-	return ok[httpapi.PriceJSON](t, b.post(t, key, "/v1/prices", body))
+	return ok[apiobj.PriceJSON](t, b.post(t, key, "/v1/prices", body))
 }
 
-func (b *testBundle) createCustomer(t *testing.T, key apiKey, body map[string]any) httpapi.CustomerJSON {
+func (b *testBundle) createCustomer(t *testing.T, key apiKey, body map[string]any) apiobj.CustomerJSON {
 	t.Helper()
 	if body == nil {
 		body = map[string]any{}
 	}
-	return ok[httpapi.CustomerJSON](t, b.post(t, key, "/v1/customers", body))
+	return ok[apiobj.CustomerJSON](t, b.post(t, key, "/v1/customers", body))
 }
 
-func (b *testBundle) createCoupon(t *testing.T, key apiKey, body map[string]any) httpapi.CouponJSON {
+func (b *testBundle) createCoupon(t *testing.T, key apiKey, body map[string]any) apiobj.CouponJSON {
 	t.Helper()
 	if body == nil {
 		body = map[string]any{"percent_off": 10}
 	}
-	return ok[httpapi.CouponJSON](t, b.post(t, key, "/v1/coupons", body))
+	return ok[apiobj.CouponJSON](t, b.post(t, key, "/v1/coupons", body))
 }
 
 // ids returns the ids of a list page.
@@ -310,6 +311,6 @@ func ids[T any](page httpapi.ListJSON[T], id func(T) string) []string {
 	return out
 }
 
-func productID(p httpapi.ProductJSON) string   { return p.ID }
-func priceID(p httpapi.PriceJSON) string       { return p.ID }
-func customerID(c httpapi.CustomerJSON) string { return c.ID }
+func productID(p apiobj.ProductJSON) string   { return p.ID }
+func priceID(p apiobj.PriceJSON) string       { return p.ID }
+func customerID(c apiobj.CustomerJSON) string { return c.ID }

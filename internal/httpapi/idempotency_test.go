@@ -14,13 +14,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/httpapi"
 )
 
 func listProducts(t *testing.T, bundle *testBundle, key apiKey) []string {
 	t.Helper()
-	return ids(ok[httpapi.ListJSON[httpapi.ProductJSON]](t, bundle.get(t, key, "/v1/products?limit=100")), productID)
+	return ids(ok[httpapi.ListJSON[apiobj.ProductJSON]](t, bundle.get(t, key, "/v1/products?limit=100")), productID)
 }
 
 func TestIdempotency(t *testing.T) {
@@ -32,7 +33,7 @@ func TestIdempotency(t *testing.T) {
 		body := map[string]any{"name": "Plan Start", "metadata": map[string]string{"a": "1"}}
 
 		first := bundle.post(t, bundle.a, "/v1/products", body, "Idempotency-Key", "create-start")
-		created := ok[httpapi.ProductJSON](t, first)
+		created := ok[apiobj.ProductJSON](t, first)
 		require.Empty(t, first.Header.Get("Idempotent-Replayed"))
 
 		for range 2 {
@@ -40,7 +41,7 @@ func TestIdempotency(t *testing.T) {
 			require.Equal(t, http.StatusOK, again.Status)
 			require.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
 			require.Equal(t, string(first.Body), string(again.Body), "the stored response is replayed byte for byte")
-			require.Equal(t, created.ID, ok[httpapi.ProductJSON](t, again).ID)
+			require.Equal(t, created.ID, ok[apiobj.ProductJSON](t, again).ID)
 			require.NotEqual(t, first.Header.Get("Request-Id"), again.Header.Get("Request-Id"))
 		}
 		require.Equal(t, []string{created.ID}, listProducts(t, bundle, bundle.a))
@@ -59,7 +60,7 @@ func TestIdempotency(t *testing.T) {
 		t.Parallel()
 		_, bundle := setup(t)
 		first := bundle.post(t, bundle.a, "/v1/products", raw(`{"name":"x","description":"y","metadata":{"a":"1","b":"2"}}`), "Idempotency-Key", "k")
-		created := ok[httpapi.ProductJSON](t, first)
+		created := ok[apiobj.ProductJSON](t, first)
 		// Other key order, whitespace and escapes are the same parameters.
 		for _, body := range []string{
 			`{"description": "y", "name": "x", "metadata": {"b": "2", "a": "1"}}`,
@@ -89,17 +90,17 @@ func TestIdempotency(t *testing.T) {
 		first := bundle.post(t, bundle.a, path, map[string]any{"metadata": map[string]string{"n": "1"}}, "Idempotency-Key", "upd-1")
 		require.Equal(t, http.StatusOK, first.Status)
 		// Meanwhile the product changes.
-		ok[httpapi.ProductJSON](t, bundle.post(t, bundle.a, path, map[string]any{"name": "Renamed"}))
+		ok[apiobj.ProductJSON](t, bundle.post(t, bundle.a, path, map[string]any{"name": "Renamed"}))
 		again := bundle.post(t, bundle.a, path, map[string]any{"metadata": map[string]string{"n": "1"}}, "Idempotency-Key", "upd-1")
 		require.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
 		require.Equal(t, string(first.Body), string(again.Body))
-		require.Equal(t, "Renamed", ok[httpapi.ProductJSON](t, bundle.get(t, bundle.a, path)).Name)
+		require.Equal(t, "Renamed", ok[apiobj.ProductJSON](t, bundle.get(t, bundle.a, path)).Name)
 	})
 
 	t.Run("DifferentParameters", func(t *testing.T) {
 		t.Parallel()
 		_, bundle := setup(t)
-		created := ok[httpapi.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "A"}, "Idempotency-Key", "k1"))
+		created := ok[apiobj.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "A"}, "Idempotency-Key", "k1"))
 
 		res := bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "B"}, "Idempotency-Key", "k1")
 		requireProblem(t, res, http.StatusBadRequest, "idempotency_key_reused", "Idempotency-Key")
@@ -130,11 +131,11 @@ func TestIdempotency(t *testing.T) {
 		// The corrected request is another request; since nothing was
 		// stored, it succeeds with the same key.
 		fixed := map[string]any{"name": "Plan"}
-		created := ok[httpapi.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", fixed, "Idempotency-Key", "k-fail"))
+		created := ok[apiobj.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", fixed, "Idempotency-Key", "k-fail"))
 		// From now on the key belongs to the corrected request.
 		again := bundle.post(t, bundle.a, "/v1/products", fixed, "Idempotency-Key", "k-fail")
 		require.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
-		require.Equal(t, created.ID, ok[httpapi.ProductJSON](t, again).ID)
+		require.Equal(t, created.ID, ok[apiobj.ProductJSON](t, again).ID)
 		res = bundle.post(t, bundle.a, "/v1/products", bad, "Idempotency-Key", "k-fail")
 		requireProblem(t, res, http.StatusBadRequest, "idempotency_key_reused", "Idempotency-Key")
 		require.Equal(t, []string{created.ID}, listProducts(t, bundle, bundle.a))
@@ -145,22 +146,22 @@ func TestIdempotency(t *testing.T) {
 		bundle.createPrice(t, bundle.a, price)
 		res = bundle.post(t, bundle.a, "/v1/prices", price, "Idempotency-Key", "k-conflict")
 		requireProblem(t, res, http.StatusConflict, "resource_exists", "lookup_key")
-		ok[httpapi.PriceJSON](t, bundle.post(t, bundle.a, "/v1/prices", map[string]any{"product": prod, "unit_amount": 100, "currency": "USD", "lookup_key": "lk2"}, "Idempotency-Key", "k-conflict"))
+		ok[apiobj.PriceJSON](t, bundle.post(t, bundle.a, "/v1/prices", map[string]any{"product": prod, "unit_amount": 100, "currency": "USD", "lookup_key": "lk2"}, "Idempotency-Key", "k-conflict"))
 	})
 
 	t.Run("ScopedPerModeAndMerchant", func(t *testing.T) {
 		t.Parallel()
 		_, bundle := setup(t)
 		body := map[string]any{"name": "Plan"}
-		test := ok[httpapi.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", body, "Idempotency-Key", "shared"))
+		test := ok[apiobj.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", body, "Idempotency-Key", "shared"))
 		live := bundle.post(t, bundle.aLive, "/v1/products", body, "Idempotency-Key", "shared")
 		require.Empty(t, live.Header.Get("Idempotent-Replayed"))
-		liveProd := ok[httpapi.ProductJSON](t, live)
+		liveProd := ok[apiobj.ProductJSON](t, live)
 		require.NotEqual(t, test.ID, liveProd.ID)
 		require.True(t, liveProd.Livemode)
 
 		// Different parameters in another scope are fine too.
-		other := ok[httpapi.ProductJSON](t, bundle.post(t, bundle.b, "/v1/products", map[string]any{"name": "Other"}, "Idempotency-Key", "shared"))
+		other := ok[apiobj.ProductJSON](t, bundle.post(t, bundle.b, "/v1/products", map[string]any{"name": "Other"}, "Idempotency-Key", "shared"))
 
 		require.Equal(t, []string{test.ID}, listProducts(t, bundle, bundle.a))
 		require.Equal(t, []string{liveProd.ID}, listProducts(t, bundle, bundle.aLive))
@@ -169,13 +170,13 @@ func TestIdempotency(t *testing.T) {
 		// Each scope replays its own response.
 		again := bundle.post(t, bundle.aLive, "/v1/products", body, "Idempotency-Key", "shared")
 		require.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
-		require.Equal(t, liveProd.ID, ok[httpapi.ProductJSON](t, again).ID)
+		require.Equal(t, liveProd.ID, ok[apiobj.ProductJSON](t, again).ID)
 	})
 
 	t.Run("KeyLength", func(t *testing.T) {
 		t.Parallel()
 		_, bundle := setup(t)
-		ok[httpapi.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "x"}, "Idempotency-Key", strings.Repeat("k", 255)))
+		ok[apiobj.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "x"}, "Idempotency-Key", strings.Repeat("k", 255)))
 		res := bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "x"}, "Idempotency-Key", strings.Repeat("k", 256))
 		requireProblem(t, res, http.StatusBadRequest, "parameter_invalid", "Idempotency-Key")
 		require.Len(t, listProducts(t, bundle, bundle.a), 1)
@@ -184,7 +185,7 @@ func TestIdempotency(t *testing.T) {
 	t.Run("Expiry", func(t *testing.T) {
 		t.Parallel()
 		_, bundle := setup(t)
-		first := ok[httpapi.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "A"}, "Idempotency-Key", "daily"))
+		first := ok[apiobj.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "A"}, "Idempotency-Key", "daily"))
 
 		bundle.clock.Advance(23 * time.Hour)
 		res := bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "B"}, "Idempotency-Key", "daily")
@@ -194,7 +195,7 @@ func TestIdempotency(t *testing.T) {
 
 		bundle.clock.Advance(time.Hour + time.Second)
 		res = bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "B"}, "Idempotency-Key", "daily")
-		second := ok[httpapi.ProductJSON](t, res)
+		second := ok[apiobj.ProductJSON](t, res)
 		require.Empty(t, res.Header.Get("Idempotent-Replayed"))
 		require.Equal(t, "B", second.Name)
 		require.NotEqual(t, first.ID, second.ID)
@@ -202,7 +203,7 @@ func TestIdempotency(t *testing.T) {
 		// The key now belongs to the new request.
 		res = bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "B"}, "Idempotency-Key", "daily")
 		require.Equal(t, "true", res.Header.Get("Idempotent-Replayed"))
-		require.Equal(t, second.ID, ok[httpapi.ProductJSON](t, res).ID)
+		require.Equal(t, second.ID, ok[apiobj.ProductJSON](t, res).ID)
 		require.Equal(t, []string{second.ID, first.ID}, listProducts(t, bundle, bundle.a))
 	})
 
@@ -227,7 +228,7 @@ func TestIdempotency(t *testing.T) {
 
 		// Once the first request gives up, the key is free.
 		require.NoError(t, bundle.app.AbandonIdempotent(t.Context(), scope, "slow"))
-		ok[httpapi.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", raw(body), "Idempotency-Key", "slow"))
+		ok[apiobj.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", raw(body), "Idempotency-Key", "slow"))
 	})
 
 	t.Run("Concurrent", func(t *testing.T) {
@@ -271,7 +272,7 @@ func TestIdempotency(t *testing.T) {
 			require.NoError(t, o.err, "request %d", i)
 			switch o.status {
 			case http.StatusOK:
-				var p httpapi.ProductJSON
+				var p apiobj.ProductJSON
 				require.NoError(t, json.Unmarshal(o.body, &p))
 				productIDs = append(productIDs, p.ID)
 			case http.StatusConflict:
@@ -292,6 +293,6 @@ func TestIdempotency(t *testing.T) {
 		// Afterwards the key replays.
 		res := bundle.post(t, bundle.a, "/v1/products", raw(body), "Idempotency-Key", "race")
 		require.Equal(t, "true", res.Header.Get("Idempotent-Replayed"))
-		require.Equal(t, productIDs[0], ok[httpapi.ProductJSON](t, res).ID)
+		require.Equal(t, productIDs[0], ok[apiobj.ProductJSON](t, res).ID)
 	})
 }

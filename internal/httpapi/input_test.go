@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/httpapi"
 )
 
@@ -52,9 +53,9 @@ func TestTextNoStoreCanHold(t *testing.T) {
 
 			// Nothing was written, and the key that saw a refused body is
 			// free for a good one.
-			list := ok[httpapi.ListJSON[httpapi.CustomerJSON]](t, b.get(t, b.a, "/v1/customers"))
+			list := ok[httpapi.ListJSON[apiobj.CustomerJSON]](t, b.get(t, b.a, "/v1/customers"))
 			require.Equal(t, []string{cus.ID}, ids(list, customerID))
-			created := ok[httpapi.CustomerJSON](t, b.post(t, b.a, "/v1/customers", map[string]any{"name": "a\uFFFDb"}, "Idempotency-Key", "k1"))
+			created := ok[apiobj.CustomerJSON](t, b.post(t, b.a, "/v1/customers", map[string]any{"name": "a\uFFFDb"}, "Idempotency-Key", "k1"))
 			require.Equal(t, "a\uFFFDb", created.Name)
 		})
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/httpapi"
 )
 
@@ -22,7 +23,7 @@ func TestOneOffInvoicesAPI(t *testing.T) {
 	price := b.createPrice(t, b.a, map[string]any{"product": prod.ID, "unit_amount": 25_000, "currency": "CLP"})
 	cus := b.createCustomer(t, b.a, map[string]any{"email": "ana@example.cl", "locale": "es-CL"})
 
-	draft := ok[httpapi.InvoiceJSON](t, b.post(t, b.a, "/v1/invoices", map[string]any{
+	draft := ok[apiobj.InvoiceJSON](t, b.post(t, b.a, "/v1/invoices", map[string]any{
 		"customer": cus.ID, "collection": "send_invoice", "days_until_due": 10,
 		"items": []map[string]any{{"price": price.ID, "quantity": 2}, {"amount": 1_990, "description": "Despacho"}},
 	}))
@@ -36,12 +37,12 @@ func TestOneOffInvoicesAPI(t *testing.T) {
 	require.Equal(t, []string{"Instalación", "Despacho"}, []string{draft.Lines[0].Description, draft.Lines[1].Description})
 	require.Equal(t, draft.Created+int64((10*24*time.Hour).Seconds()), *draft.DueDate)
 
-	final := ok[httpapi.InvoiceJSON](t, b.post(t, b.a, "/v1/invoices/"+draft.ID+"/finalize", nil))
+	final := ok[apiobj.InvoiceJSON](t, b.post(t, b.a, "/v1/invoices/"+draft.ID+"/finalize", nil))
 	require.Equal(t, "open", final.Status)
 	require.NotNil(t, final.Number)
 	require.NotNil(t, final.HostedURL)
 	require.True(t, strings.HasPrefix(*final.HostedURL, "https://billing.example.test/invoice/"+b.merchantA+"/test/"+draft.ID+"?t="), *final.HostedURL)
-	require.Equal(t, final, ok[httpapi.InvoiceJSON](t, b.get(t, b.a, "/v1/invoices/"+draft.ID)))
+	require.Equal(t, final, ok[apiobj.InvoiceJSON](t, b.get(t, b.a, "/v1/invoices/"+draft.ID)))
 	res := b.post(t, b.a, "/v1/invoices/"+draft.ID+"/finalize", nil)
 	requireProblem(t, res, http.StatusConflict, "invalid_state_transition", "")
 	res = b.get(t, b.b, "/v1/invoices/"+draft.ID)
@@ -51,9 +52,9 @@ func TestOneOffInvoicesAPI(t *testing.T) {
 		"items": []map[string]any{{"price": price.ID}}}
 	first := b.post(t, b.a, "/v1/invoices", body, "Idempotency-Key", "inv-once")
 	again := b.post(t, b.a, "/v1/invoices", body, "Idempotency-Key", "inv-once")
-	one := ok[httpapi.InvoiceJSON](t, first)
+	one := ok[apiobj.InvoiceJSON](t, first)
 	require.Equal(t, "open", one.Status)
-	require.Equal(t, one, ok[httpapi.InvoiceJSON](t, again), "the same key replays the same invoice")
+	require.Equal(t, one, ok[apiobj.InvoiceJSON](t, again), "the same key replays the same invoice")
 
 	for _, c := range []struct {
 		body  map[string]any
@@ -75,6 +76,6 @@ func TestOneOffInvoicesAPI(t *testing.T) {
 	res = b.post(t, b.a, "/v1/invoices", map[string]any{"customer": cus.ID, "collection": "cash",
 		"items": []map[string]any{{"price": price.ID}}})
 	require.Equal(t, http.StatusBadRequest, res.Status, "%s", res.Body)
-	list := ok[httpapi.ListJSON[httpapi.InvoiceJSON]](t, b.get(t, b.a, "/v1/invoices?customer="+cus.ID))
+	list := ok[httpapi.ListJSON[apiobj.InvoiceJSON]](t, b.get(t, b.a, "/v1/invoices?customer="+cus.ID))
 	require.Len(t, list.Data, 2, "refused requests wrote nothing")
 }

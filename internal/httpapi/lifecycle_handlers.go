@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 )
@@ -15,28 +16,28 @@ type createTestClockBody struct {
 	Name       string `json:"name,omitempty"`
 }
 
-func (s *Server) createTestClock(ctx context.Context, in *struct{ Body createTestClockBody }) (*out[TestClockJSON], error) {
+func (s *Server) createTestClock(ctx context.Context, in *struct{ Body createTestClockBody }) (*out[apiobj.TestClockJSON], error) {
 	c, err := s.app.CreateTestClock(ctx, scopeOf(ctx), in.Body.Name, time.Unix(in.Body.FrozenTime, 0))
 	if err != nil {
 		return nil, err
 	}
-	return reply(testClockJSON(c)), nil
+	return reply(apiobj.TestClock(c)), nil
 }
 
-func (s *Server) getTestClock(ctx context.Context, in *IDPath) (*out[TestClockJSON], error) {
+func (s *Server) getTestClock(ctx context.Context, in *IDPath) (*out[apiobj.TestClockJSON], error) {
 	c, err := s.app.GetTestClock(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(testClockJSON(c)), nil
+	return reply(apiobj.TestClock(c)), nil
 }
 
-func (s *Server) listTestClocks(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[TestClockJSON]], error) {
+func (s *Server) listTestClocks(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[apiobj.TestClockJSON]], error) {
 	l, err := s.app.ListTestClocks(ctx, scopeOf(ctx), in.page())
 	if err != nil {
 		return nil, err
 	}
-	return reply(listJSON("/v1/test_clocks", l.Data, l.HasMore, testClockJSON)), nil
+	return reply(listJSON("/v1/test_clocks", l.Data, l.HasMore, apiobj.TestClock)), nil
 }
 
 func (s *Server) advanceTestClock(ctx context.Context, in *struct {
@@ -44,12 +45,12 @@ func (s *Server) advanceTestClock(ctx context.Context, in *struct {
 	Body struct {
 		FrozenTime int64 `json:"frozen_time" doc:"Unix time to move the clock to; never backwards."`
 	}
-}) (*out[TestClockJSON], error) {
+}) (*out[apiobj.TestClockJSON], error) {
 	c, err := s.app.AdvanceTestClock(ctx, scopeOf(ctx), in.ID, time.Unix(in.Body.FrozenTime, 0))
 	if err != nil {
 		return nil, err
 	}
-	return reply(testClockJSON(c)), nil
+	return reply(apiobj.TestClock(c)), nil
 }
 
 // --- payment methods
@@ -62,20 +63,20 @@ type attachPaymentMethodBody struct {
 func (s *Server) attachPaymentMethod(ctx context.Context, in *struct {
 	IDPath
 	Body attachPaymentMethodBody
-}) (*out[PaymentMethodJSON], error) {
+}) (*out[apiobj.PaymentMethodJSON], error) {
 	pm, err := s.app.AttachPaymentMethod(ctx, scopeOf(ctx), in.ID, app.AttachPaymentMethodParams{Gateway: in.Body.Gateway, Token: in.Body.Token})
 	if err != nil {
 		return nil, err
 	}
-	return reply(paymentMethodJSON(pm)), nil
+	return reply(apiobj.PaymentMethod(pm)), nil
 }
 
-func (s *Server) listPaymentMethods(ctx context.Context, in *IDPath) (*out[ListJSON[PaymentMethodJSON]], error) {
+func (s *Server) listPaymentMethods(ctx context.Context, in *IDPath) (*out[ListJSON[apiobj.PaymentMethodJSON]], error) {
 	l, err := s.app.ListPaymentMethods(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(listJSON("/v1/customers/"+in.ID+"/payment_methods", l, false, paymentMethodJSON)), nil
+	return reply(listJSON("/v1/customers/"+in.ID+"/payment_methods", l, false, apiobj.PaymentMethod)), nil
 }
 
 func (s *Server) entitlements(ctx context.Context, in *IDPath) (*out[EntitlementsJSON], error) {
@@ -116,7 +117,7 @@ type createSubscriptionBody struct {
 	ProrationBehavior  string `json:"proration_behavior,omitempty" enum:"create_prorations,always_invoice,none" doc:"With billing_cycle_anchor: charge the partial first period prorated now (create_prorations, the default; always_invoice is the same at creation) or not at all (none)."`
 }
 
-func (s *Server) createSubscription(ctx context.Context, in *struct{ Body createSubscriptionBody }) (*out[SubscriptionJSON], error) {
+func (s *Server) createSubscription(ctx context.Context, in *struct{ Body createSubscriptionBody }) (*out[apiobj.SubscriptionJSON], error) {
 	b := in.Body
 	p := app.CreateSubscriptionParams{Customer: b.Customer, PaymentMethod: b.PaymentMethod, TrialPeriodDays: b.TrialPeriodDays,
 		Coupon: b.Coupon, PromotionCode: b.PromotionCode, MaxCycles: b.MaxCycles, EndDate: unixTime(b.EndDate),
@@ -129,15 +130,15 @@ func (s *Server) createSubscription(ctx context.Context, in *struct{ Body create
 	if err != nil {
 		return nil, err
 	}
-	return reply(subscriptionJSON(sub)), nil
+	return reply(apiobj.Subscription(sub)), nil
 }
 
-func (s *Server) getSubscription(ctx context.Context, in *IDPath) (*out[SubscriptionJSON], error) {
+func (s *Server) getSubscription(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {
 	sub, err := s.app.GetSubscription(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(subscriptionJSON(sub)), nil
+	return reply(apiobj.Subscription(sub)), nil
 }
 
 func (s *Server) listSubscriptions(ctx context.Context, in *struct {
@@ -145,13 +146,13 @@ func (s *Server) listSubscriptions(ctx context.Context, in *struct {
 	Customer string `query:"customer" maxLength:"100"`
 	Status   string `query:"status" maxLength:"30"`
 	Price    string `query:"price" maxLength:"100"`
-}) (*out[ListJSON[SubscriptionJSON]], error) {
+}) (*out[ListJSON[apiobj.SubscriptionJSON]], error) {
 	f := billing.SubscriptionFilter{CustomerID: in.Customer, Status: billing.SubscriptionStatus(in.Status), PriceID: in.Price}
 	l, err := s.app.ListSubscriptions(ctx, scopeOf(ctx), f, in.page())
 	if err != nil {
 		return nil, err
 	}
-	return reply(listJSON("/v1/subscriptions", l.Data, l.HasMore, subscriptionJSON)), nil
+	return reply(listJSON("/v1/subscriptions", l.Data, l.HasMore, apiobj.Subscription)), nil
 }
 
 func (s *Server) cancelSubscription(ctx context.Context, in *struct {
@@ -160,38 +161,38 @@ func (s *Server) cancelSubscription(ctx context.Context, in *struct {
 		AtPeriodEnd bool   `json:"at_period_end,omitempty"`
 		Reason      string `json:"reason,omitempty" enum:"requested_by_customer,requested_by_merchant"`
 	}
-}) (*out[SubscriptionJSON], error) {
+}) (*out[apiobj.SubscriptionJSON], error) {
 	sub, err := s.app.CancelSubscription(ctx, scopeOf(ctx), in.ID, app.CancelParams{AtPeriodEnd: in.Body.AtPeriodEnd, Reason: in.Body.Reason})
 	if err != nil {
 		return nil, err
 	}
-	return reply(subscriptionJSON(sub)), nil
+	return reply(apiobj.Subscription(sub)), nil
 }
 
-func (s *Server) reactivateSubscription(ctx context.Context, in *IDPath) (*out[SubscriptionJSON], error) {
+func (s *Server) reactivateSubscription(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {
 	sub, err := s.app.ReactivateSubscription(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(subscriptionJSON(sub)), nil
+	return reply(apiobj.Subscription(sub)), nil
 }
 
-func (s *Server) cancelPendingUpdate(ctx context.Context, in *IDPath) (*out[SubscriptionJSON], error) {
+func (s *Server) cancelPendingUpdate(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {
 	sub, err := s.app.CancelPendingUpdate(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(subscriptionJSON(sub)), nil
+	return reply(apiobj.Subscription(sub)), nil
 }
 
 // --- invoices, payments, events
 
-func (s *Server) getInvoice(ctx context.Context, in *IDPath) (*out[InvoiceJSON], error) {
+func (s *Server) getInvoice(ctx context.Context, in *IDPath) (*out[apiobj.InvoiceJSON], error) {
 	inv, err := s.app.GetInvoice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(invoiceJSON(inv)), nil
+	return reply(apiobj.Invoice(inv)), nil
 }
 
 func (s *Server) listInvoices(ctx context.Context, in *struct {
@@ -199,13 +200,13 @@ func (s *Server) listInvoices(ctx context.Context, in *struct {
 	Customer     string `query:"customer" maxLength:"100"`
 	Subscription string `query:"subscription" maxLength:"100"`
 	Status       string `query:"status" enum:"draft,open,paid,void,uncollectible,"`
-}) (*out[ListJSON[InvoiceJSON]], error) {
+}) (*out[ListJSON[apiobj.InvoiceJSON]], error) {
 	f := billing.InvoiceFilter{CustomerID: in.Customer, SubscriptionID: in.Subscription, Status: in.Status}
 	l, err := s.app.ListInvoices(ctx, scopeOf(ctx), f, in.page())
 	if err != nil {
 		return nil, err
 	}
-	return reply(listJSON("/v1/invoices", l.Data, l.HasMore, invoiceJSON)), nil
+	return reply(listJSON("/v1/invoices", l.Data, l.HasMore, apiobj.Invoice)), nil
 }
 
 func (s *Server) listPayments(ctx context.Context, in *struct {
@@ -213,38 +214,38 @@ func (s *Server) listPayments(ctx context.Context, in *struct {
 	Invoice  string `query:"invoice" maxLength:"100"`
 	Customer string `query:"customer" maxLength:"100"`
 	Status   string `query:"status" enum:"pending,succeeded,failed,unknown,"`
-}) (*out[ListJSON[PaymentJSON]], error) {
+}) (*out[ListJSON[apiobj.PaymentJSON]], error) {
 	l, err := s.app.ListPayments(ctx, scopeOf(ctx), billing.PaymentFilter{InvoiceID: in.Invoice, CustomerID: in.Customer, Status: in.Status}, in.page())
 	if err != nil {
 		return nil, err
 	}
-	return reply(listJSON("/v1/payments", l.Data, l.HasMore, paymentJSON)), nil
+	return reply(listJSON("/v1/payments", l.Data, l.HasMore, apiobj.Payment)), nil
 }
 
-func (s *Server) getPayment(ctx context.Context, in *IDPath) (*out[PaymentJSON], error) {
+func (s *Server) getPayment(ctx context.Context, in *IDPath) (*out[apiobj.PaymentJSON], error) {
 	p, err := s.app.GetPayment(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(paymentJSON(p)), nil
+	return reply(apiobj.Payment(p)), nil
 }
 
-func (s *Server) getEvent(ctx context.Context, in *IDPath) (*out[EventJSON], error) {
+func (s *Server) getEvent(ctx context.Context, in *IDPath) (*out[apiobj.EventJSON], error) {
 	e, err := s.app.GetEvent(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(eventJSON(e)), nil
+	return reply(apiobj.Event(e)), nil
 }
 
 func (s *Server) listEvents(ctx context.Context, in *struct {
 	PageQuery
 	Type   string `query:"type" maxLength:"100"`
 	Object string `query:"object" maxLength:"100" doc:"Only events about this object id."`
-}) (*out[ListJSON[EventJSON]], error) {
+}) (*out[ListJSON[apiobj.EventJSON]], error) {
 	l, err := s.app.ListEvents(ctx, scopeOf(ctx), billing.EventFilter{Type: in.Type, ObjectID: in.Object}, in.page())
 	if err != nil {
 		return nil, err
 	}
-	return reply(listJSON("/v1/events", l.Data, l.HasMore, eventJSON)), nil
+	return reply(listJSON("/v1/events", l.Data, l.HasMore, apiobj.Event)), nil
 }

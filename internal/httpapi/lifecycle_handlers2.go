@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 )
@@ -33,31 +34,31 @@ type FeatureChangeJSON struct {
 
 // ChangePreviewJSON is the exact effect of a plan change.
 type ChangePreviewJSON struct {
-	Object            string                 `json:"object" enum:"subscription_change_preview"`
-	Upgrade           bool                   `json:"upgrade"`
-	EffectiveAt       int64                  `json:"effective_at"`
-	Timing            string                 `json:"timing" enum:"now,period_end"`
-	ProrationBehavior string                 `json:"proration_behavior"`
-	Lines             []InvoiceLineJSON      `json:"lines"`
-	AmountDueNow      int64                  `json:"amount_due_now"`
-	Currency          string                 `json:"currency"`
-	FeatureChanges    []FeatureChangeJSON    `json:"feature_changes"`
-	Items             []SubscriptionItemJSON `json:"items"`
+	Object            string                        `json:"object" enum:"subscription_change_preview"`
+	Upgrade           bool                          `json:"upgrade"`
+	EffectiveAt       int64                         `json:"effective_at"`
+	Timing            string                        `json:"timing" enum:"now,period_end"`
+	ProrationBehavior string                        `json:"proration_behavior"`
+	Lines             []apiobj.InvoiceLineJSON      `json:"lines"`
+	AmountDueNow      int64                         `json:"amount_due_now"`
+	Currency          string                        `json:"currency"`
+	FeatureChanges    []FeatureChangeJSON           `json:"feature_changes"`
+	Items             []apiobj.SubscriptionItemJSON `json:"items"`
 }
 
 func changePreviewJSON(p app.ChangePreview) ChangePreviewJSON {
 	out := ChangePreviewJSON{Object: "subscription_change_preview", Upgrade: p.Upgrade, EffectiveAt: p.EffectiveAt.Unix(),
 		Timing: p.Timing, ProrationBehavior: p.ProrationBehavior, AmountDueNow: p.AmountDueNow, Currency: p.Currency,
-		Lines: []InvoiceLineJSON{}, FeatureChanges: []FeatureChangeJSON{}, Items: []SubscriptionItemJSON{}}
+		Lines: []apiobj.InvoiceLineJSON{}, FeatureChanges: []FeatureChangeJSON{}, Items: []apiobj.SubscriptionItemJSON{}}
 	for _, l := range p.Lines {
-		out.Lines = append(out.Lines, InvoiceLineJSON{ID: l.ID, Type: l.Type, Description: l.Description, Price: nonEmpty(l.PriceID),
+		out.Lines = append(out.Lines, apiobj.InvoiceLineJSON{ID: l.ID, Type: l.Type, Description: l.Description, Price: apiobj.NonEmpty(l.PriceID),
 			Quantity: l.Quantity, Amount: l.Amount, PeriodStart: l.PeriodStart.Unix(), PeriodEnd: l.PeriodEnd.Unix()})
 	}
 	for _, f := range p.FeatureChanges {
 		out.FeatureChanges = append(out.FeatureChanges, FeatureChangeJSON{Feature: f.Name, Old: f.Old, New: f.New, Reduced: f.Reduced()})
 	}
 	for _, it := range p.Items {
-		out.Items = append(out.Items, SubscriptionItemJSON{ID: it.ID, Price: it.PriceID, Product: it.ProductID, Quantity: it.Quantity, UnitAmount: it.UnitAmount})
+		out.Items = append(out.Items, apiobj.SubscriptionItemJSON{ID: it.ID, Price: it.PriceID, Product: it.ProductID, Quantity: it.Quantity, UnitAmount: it.UnitAmount})
 	}
 	return out
 }
@@ -76,28 +77,28 @@ func (s *Server) previewChange(ctx context.Context, in *struct {
 func (s *Server) changeSubscription(ctx context.Context, in *struct {
 	IDPath
 	Body changeBody
-}) (*out[SubscriptionJSON], error) {
+}) (*out[apiobj.SubscriptionJSON], error) {
 	sub, err := s.app.ChangeSubscription(ctx, scopeOf(ctx), in.ID, in.Body.params())
 	if err != nil {
 		return nil, err
 	}
-	return reply(subscriptionJSON(sub)), nil
+	return reply(apiobj.Subscription(sub)), nil
 }
 
-func (s *Server) pauseSubscription(ctx context.Context, in *IDPath) (*out[SubscriptionJSON], error) {
+func (s *Server) pauseSubscription(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {
 	sub, err := s.app.PauseSubscription(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(subscriptionJSON(sub)), nil
+	return reply(apiobj.Subscription(sub)), nil
 }
 
-func (s *Server) resumeSubscription(ctx context.Context, in *IDPath) (*out[SubscriptionJSON], error) {
+func (s *Server) resumeSubscription(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {
 	sub, err := s.app.ResumeSubscription(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(subscriptionJSON(sub)), nil
+	return reply(apiobj.Subscription(sub)), nil
 }
 
 // --- invoice actions and refunds
@@ -120,7 +121,7 @@ type createInvoiceBody struct {
 	AutoFinalize  bool              `json:"auto_finalize,omitempty" doc:"Finalize and collect at once instead of leaving a draft."`
 }
 
-func (s *Server) createInvoice(ctx context.Context, in *struct{ Body createInvoiceBody }) (*out[InvoiceJSON], error) {
+func (s *Server) createInvoice(ctx context.Context, in *struct{ Body createInvoiceBody }) (*out[apiobj.InvoiceJSON], error) {
 	b := in.Body
 	p := app.CreateInvoiceParams{Customer: b.Customer, Currency: b.Currency, Collection: b.Collection, DaysUntilDue: b.DaysUntilDue,
 		PaymentMethod: b.PaymentMethod, Finalize: b.AutoFinalize}
@@ -131,57 +132,39 @@ func (s *Server) createInvoice(ctx context.Context, in *struct{ Body createInvoi
 	if err != nil {
 		return nil, err
 	}
-	return reply(invoiceJSON(inv)), nil
+	return reply(apiobj.Invoice(inv)), nil
 }
 
-func (s *Server) finalizeInvoice(ctx context.Context, in *IDPath) (*out[InvoiceJSON], error) {
+func (s *Server) finalizeInvoice(ctx context.Context, in *IDPath) (*out[apiobj.InvoiceJSON], error) {
 	inv, err := s.app.FinalizeInvoice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(invoiceJSON(inv)), nil
+	return reply(apiobj.Invoice(inv)), nil
 }
 
-func (s *Server) payInvoice(ctx context.Context, in *IDPath) (*out[InvoiceJSON], error) {
+func (s *Server) payInvoice(ctx context.Context, in *IDPath) (*out[apiobj.InvoiceJSON], error) {
 	inv, err := s.app.PayInvoice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(invoiceJSON(inv)), nil
+	return reply(apiobj.Invoice(inv)), nil
 }
 
-func (s *Server) voidInvoice(ctx context.Context, in *IDPath) (*out[InvoiceJSON], error) {
+func (s *Server) voidInvoice(ctx context.Context, in *IDPath) (*out[apiobj.InvoiceJSON], error) {
 	inv, err := s.app.VoidInvoice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(invoiceJSON(inv)), nil
+	return reply(apiobj.Invoice(inv)), nil
 }
 
-func (s *Server) markUncollectible(ctx context.Context, in *IDPath) (*out[InvoiceJSON], error) {
+func (s *Server) markUncollectible(ctx context.Context, in *IDPath) (*out[apiobj.InvoiceJSON], error) {
 	inv, err := s.app.MarkUncollectible(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(invoiceJSON(inv)), nil
-}
-
-// RefundJSON is a refund as the API shows it.
-type RefundJSON struct {
-	ID       string  `json:"id"`
-	Object   string  `json:"object" enum:"refund"`
-	Livemode bool    `json:"livemode"`
-	Payment  string  `json:"payment"`
-	Amount   int64   `json:"amount"`
-	Currency string  `json:"currency"`
-	Status   string  `json:"status"`
-	Reason   *string `json:"reason"`
-	Created  int64   `json:"created"`
-}
-
-func refundJSON(r billing.Refund) RefundJSON {
-	return RefundJSON{ID: r.ID, Object: "refund", Livemode: r.Scope.Mode.Livemode(), Payment: r.PaymentID, Amount: r.Amount,
-		Currency: r.Currency, Status: r.Status, Reason: nonEmpty(r.Reason), Created: r.Created.Unix()}
+	return reply(apiobj.Invoice(inv)), nil
 }
 
 func (s *Server) createRefund(ctx context.Context, in *struct {
@@ -190,31 +173,31 @@ func (s *Server) createRefund(ctx context.Context, in *struct {
 		Amount  *Amount `json:"amount,omitempty" doc:"Minor units; default: all that is left to refund."`
 		Reason  string  `json:"reason,omitempty"`
 	}
-}) (*out[RefundJSON], error) {
+}) (*out[apiobj.RefundJSON], error) {
 	r, err := s.app.CreateRefund(ctx, scopeOf(ctx), app.CreateRefundParams{Payment: in.Body.Payment, Amount: amountMinor(in.Body.Amount), Reason: in.Body.Reason})
 	if err != nil {
 		return nil, err
 	}
-	return reply(refundJSON(r)), nil
+	return reply(apiobj.Refund(r)), nil
 }
 
-func (s *Server) getRefund(ctx context.Context, in *IDPath) (*out[RefundJSON], error) {
+func (s *Server) getRefund(ctx context.Context, in *IDPath) (*out[apiobj.RefundJSON], error) {
 	r, err := s.app.GetRefund(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(refundJSON(r)), nil
+	return reply(apiobj.Refund(r)), nil
 }
 
 func (s *Server) listRefunds(ctx context.Context, in *struct {
 	PageQuery
 	Payment string `query:"payment" maxLength:"100"`
-}) (*out[ListJSON[RefundJSON]], error) {
+}) (*out[ListJSON[apiobj.RefundJSON]], error) {
 	l, err := s.app.ListRefunds(ctx, scopeOf(ctx), in.Payment, in.page())
 	if err != nil {
 		return nil, err
 	}
-	return reply(listJSON("/v1/refunds", l.Data, l.HasMore, refundJSON)), nil
+	return reply(listJSON("/v1/refunds", l.Data, l.HasMore, apiobj.Refund)), nil
 }
 
 // --- merchant settings
@@ -269,7 +252,7 @@ func merchantJSON(m billing.Merchant) MerchantJSON {
 	}
 	return MerchantJSON{ID: m.ID, Object: "merchant", Name: m.Name, Timezone: m.Timezone, Locale: m.Locale,
 		InvoicePrefix: m.InvoicePrefix, Dunning: dj, TrialEndBehavior: trial, SystemFailure: sys,
-		Email: nonEmpty(m.Settings.Notifications.Email), PortalURL: nonEmpty(m.Settings.Notifications.PortalURL), Created: m.Created.Unix()}
+		Email: apiobj.NonEmpty(m.Settings.Notifications.Email), PortalURL: apiobj.NonEmpty(m.Settings.Notifications.PortalURL), Created: m.Created.Unix()}
 }
 
 func (s *Server) getMerchant(ctx context.Context, _ *struct{}) (*out[MerchantJSON], error) {

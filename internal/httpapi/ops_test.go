@@ -16,6 +16,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/httpapi"
 	"github.com/cuota/cuota/internal/sqlite"
 )
@@ -26,7 +27,7 @@ func TestRateLimit(t *testing.T) {
 	_, bundle := setupConfig(t, httpapi.Config{RateLimit: 0.001, RateBurst: 2})
 
 	for range 2 {
-		ok[httpapi.ListJSON[httpapi.ProductJSON]](t, bundle.get(t, bundle.a, "/v1/products"))
+		ok[httpapi.ListJSON[apiobj.ProductJSON]](t, bundle.get(t, bundle.a, "/v1/products"))
 	}
 	res := bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "x"})
 	requireProblem(t, res, http.StatusTooManyRequests, "rate_limited", "")
@@ -38,7 +39,7 @@ func TestRateLimit(t *testing.T) {
 	// The limit is per key: other keys, even of the same merchant, are unaffected.
 	for _, other := range []apiKey{bundle.aLive, bundle.b} {
 		for range 2 {
-			ok[httpapi.ListJSON[httpapi.ProductJSON]](t, bundle.get(t, other, "/v1/products"))
+			ok[httpapi.ListJSON[apiobj.ProductJSON]](t, bundle.get(t, other, "/v1/products"))
 		}
 	}
 	// Requests without a valid key are rejected before the limit.
@@ -70,11 +71,11 @@ func TestBodyLimit(t *testing.T) {
 		requireProblem(t, res, http.StatusRequestEntityTooLarge, "body_too_large", "")
 	}
 	// The idempotency key of a rejected request stays free.
-	ok[httpapi.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "small"}, "Idempotency-Key", "big"))
+	ok[apiobj.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "small"}, "Idempotency-Key", "big"))
 
 	// A body under the limit is read and validated.
 	desc := strings.Repeat("d", 1<<20-100)
-	created := ok[httpapi.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "x", "description": desc[:5000]}))
+	created := ok[apiobj.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "x", "description": desc[:5000]}))
 	require.Len(t, created.Description, 5000)
 	res := bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "x", "description": desc})
 	requireProblem(t, res, http.StatusBadRequest, "parameter_invalid", "description")
@@ -85,14 +86,14 @@ func TestAuditLog(t *testing.T) {
 	_, bundle := setup(t)
 
 	res := bundle.post(t, bundle.a, "/v1/products", map[string]any{"name": "Plan"}, "X-Request-Id", "req-create-1")
-	prod := ok[httpapi.ProductJSON](t, res)
+	prod := ok[apiobj.ProductJSON](t, res)
 	require.Equal(t, "req-create-1", res.Header.Get("Request-Id"), "a well-formed X-Request-Id is kept")
 	res = bundle.post(t, bundle.a, "/v1/products/"+prod.ID, map[string]any{"name": "Plan 2"}, "X-Request-Id", "bad id with spaces")
-	ok[httpapi.ProductJSON](t, res)
+	ok[apiobj.ProductJSON](t, res)
 	updateReqID := res.Header.Get("Request-Id")
 	require.True(t, strings.HasPrefix(updateReqID, "req_"), "a malformed X-Request-Id is replaced: %q", updateReqID)
 	res = bundle.post(t, bundle.a, "/v1/customers", map[string]any{"email": "ana@example.com"})
-	cus := ok[httpapi.CustomerJSON](t, res)
+	cus := ok[apiobj.CustomerJSON](t, res)
 	customerReqID := res.Header.Get("Request-Id")
 	// A failed request leaves no entry.
 	requireProblem(t, bundle.post(t, bundle.a, "/v1/customers", map[string]any{"email": "nope"}), http.StatusBadRequest, "parameter_invalid", "email")
@@ -100,7 +101,7 @@ func TestAuditLog(t *testing.T) {
 	bundle.createProduct(t, bundle.aLive, nil)
 	bundle.createProduct(t, bundle.b, nil)
 
-	log := ok[httpapi.ListJSON[httpapi.AuditEntryJSON]](t, bundle.get(t, bundle.a, "/v1/audit_log?limit=100"))
+	log := ok[httpapi.ListJSON[apiobj.AuditEntryJSON]](t, bundle.get(t, bundle.a, "/v1/audit_log?limit=100"))
 	require.False(t, log.HasMore)
 	var actions []string
 	for i, e := range log.Data {
@@ -146,18 +147,18 @@ func TestAuditLog(t *testing.T) {
 	requireSnapshot(t, customer.After, map[string]any{"id": cus.ID, "email": "ana@example.com"})
 
 	// Paging with after_seq.
-	page := ok[httpapi.ListJSON[httpapi.AuditEntryJSON]](t, bundle.get(t, bundle.a, "/v1/audit_log?limit=2"))
+	page := ok[httpapi.ListJSON[apiobj.AuditEntryJSON]](t, bundle.get(t, bundle.a, "/v1/audit_log?limit=2"))
 	require.True(t, page.HasMore)
 	require.Equal(t, log.Data[:2], page.Data)
-	page = ok[httpapi.ListJSON[httpapi.AuditEntryJSON]](t, bundle.get(t, bundle.a, "/v1/audit_log?limit=2&after_seq="+strconv.FormatInt(page.Data[1].Seq, 10)))
+	page = ok[httpapi.ListJSON[apiobj.AuditEntryJSON]](t, bundle.get(t, bundle.a, "/v1/audit_log?limit=2&after_seq="+strconv.FormatInt(page.Data[1].Seq, 10)))
 	require.Equal(t, log.Data[2:4], page.Data)
 	require.True(t, page.HasMore)
-	page = ok[httpapi.ListJSON[httpapi.AuditEntryJSON]](t, bundle.get(t, bundle.a, "/v1/audit_log?limit=2&after_seq="+strconv.FormatInt(page.Data[1].Seq, 10)))
+	page = ok[httpapi.ListJSON[apiobj.AuditEntryJSON]](t, bundle.get(t, bundle.a, "/v1/audit_log?limit=2&after_seq="+strconv.FormatInt(page.Data[1].Seq, 10)))
 	require.Equal(t, log.Data[4:], page.Data)
 	require.False(t, page.HasMore)
 
 	// The live key sees the live entries only (plus merchant creation).
-	live := ok[httpapi.ListJSON[httpapi.AuditEntryJSON]](t, bundle.get(t, bundle.aLive, "/v1/audit_log?limit=100"))
+	live := ok[httpapi.ListJSON[apiobj.AuditEntryJSON]](t, bundle.get(t, bundle.aLive, "/v1/audit_log?limit=100"))
 	var liveActions []string
 	for _, e := range live.Data {
 		liveActions = append(liveActions, e.Action)
@@ -167,7 +168,7 @@ func TestAuditLog(t *testing.T) {
 	require.True(t, live.Data[2].Livemode)
 
 	// Merchant B's log is its own.
-	other := ok[httpapi.ListJSON[httpapi.AuditEntryJSON]](t, bundle.get(t, bundle.b, "/v1/audit_log?limit=100"))
+	other := ok[httpapi.ListJSON[apiobj.AuditEntryJSON]](t, bundle.get(t, bundle.b, "/v1/audit_log?limit=100"))
 	for _, e := range other.Data {
 		require.NotEqual(t, prod.ID, e.ObjectID)
 	}
@@ -264,7 +265,7 @@ func TestMetrics(t *testing.T) {
 
 	prod := bundle.createProduct(t, bundle.a, nil)
 	bundle.createProduct(t, bundle.a, nil)
-	ok[httpapi.ProductJSON](t, bundle.get(t, bundle.a, "/v1/products/"+prod.ID))
+	ok[apiobj.ProductJSON](t, bundle.get(t, bundle.a, "/v1/products/"+prod.ID))
 	requireProblem(t, bundle.post(t, bundle.a, "/v1/products", map[string]any{}), http.StatusBadRequest, "parameter_missing", "name")
 	requireProblem(t, bundle.get(t, apiKey{}, "/v1/products"), http.StatusUnauthorized, "invalid_api_key", "")
 	require.Equal(t, http.StatusOK, bundle.get(t, apiKey{}, "/healthz").Status)

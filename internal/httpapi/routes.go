@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"reflect"
 
@@ -37,6 +38,7 @@ func (s *Server) routes(root, apiMux *http.ServeMux) {
 	register(s, op("list-customers", http.MethodGet, "/v1/customers", "List customers"), s.listCustomers)
 	register(s, op("get-customer", http.MethodGet, "/v1/customers/{id}", "Retrieve a customer"), s.getCustomer)
 	register(s, op("update-customer", http.MethodPost, "/v1/customers/{id}", "Update a customer"), s.updateCustomer)
+	register(s, op("delete-customer", http.MethodDelete, "/v1/customers/{id}", "Delete a customer: cancels its live subscriptions at once and detaches its payment methods"), s.deleteCustomer)
 
 	register(s, op("create-coupon", http.MethodPost, "/v1/coupons", "Create a coupon"), s.createCoupon)
 	register(s, op("list-coupons", http.MethodGet, "/v1/coupons", "List coupons"), s.listCoupons)
@@ -167,13 +169,13 @@ func (s *Server) knownRoutes(mux *http.ServeMux) http.Handler {
 		for _, m := range []string{http.MethodGet, http.MethodPost} {
 			probe.Method = m
 			if _, pattern := mux.Handler(probe); pattern != "" {
-				s.writeProblem(w, r, billing.Errorf(billing.KindBadMethod, billing.CodeMethodNotAllowed,
-					"%s is not allowed on %s", r.Method, r.URL.Path))
+				s.writeProblem(w, r, codeProblem(r.Context(), billing.CodeMethodNotAllowed,
+					fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)))
 				return
 			}
 		}
-		s.writeProblem(w, r, billing.Errorf(billing.KindNoRoute, billing.CodeUnknownEndpoint,
-			"unrecognized request URL: %s %s", r.Method, r.URL.Path))
+		s.writeProblem(w, r, codeProblem(r.Context(), billing.CodeUnknownEndpoint,
+			fmt.Sprintf("unrecognized request URL: %s %s", r.Method, r.URL.Path)))
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -88,6 +89,7 @@ func New(a *app.App, store Pinger, cfg Config, logger *slog.Logger, reg promethe
 	s.api.UseMiddleware(withProblemStatus, s.routeLabel, s.strictCasing)
 	root := http.NewServeMux()
 	s.routes(root, apiMux)
+	describeErrorsAsProblems(s.api.OpenAPI())
 	s.handler = s.observe(root)
 	return s
 }
@@ -290,3 +292,28 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// describeErrorsAsProblems makes the OpenAPI document describe every error
+// response with the Problem body cuota really sends (and so the enum of its
+// codes). huma takes the error type of the document from a process-wide
+// constructor, which cuota leaves alone; the document is rewritten instead,
+// once every operation is registered.
+func describeErrorsAsProblems(doc *huma.OpenAPI) {
+	problem := doc.Components.Schemas.Schema(reflect.TypeOf(Problem{}), true, "Problem")
+	for _, item := range doc.Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Put, item.Post, item.Delete, item.Patch, item.Head, item.Options} {
+			if op == nil {
+				continue
+			}
+			for status, resp := range op.Responses {
+				if status != "default" && status < "400" {
+					continue
+				}
+				for _, media := range resp.Content {
+					media.Schema = problem
+				}
+			}
+		}
+	}
+	delete(doc.Components.Schemas.Map(), "ErrorModel")
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/sim"
@@ -26,9 +27,9 @@ func (b *testBundle) withSim() *testBundle {
 	return b
 }
 
-func (b *testBundle) createSetup(t *testing.T, key apiKey, customer string, body map[string]any) httpapi.PaymentMethodSetupJSON {
+func (b *testBundle) createSetup(t *testing.T, key apiKey, customer string, body map[string]any) apiobj.PaymentMethodSetupJSON {
 	t.Helper()
-	return ok[httpapi.PaymentMethodSetupJSON](t, b.post(t, key, "/v1/customers/"+customer+"/payment_method_setups", body))
+	return ok[apiobj.PaymentMethodSetupJSON](t, b.post(t, key, "/v1/customers/"+customer+"/payment_method_setups", body))
 }
 
 func TestPaymentMethodSetups(t *testing.T) {
@@ -39,7 +40,7 @@ func TestPaymentMethodSetups(t *testing.T) {
 	const ret = "https://agente.example/cards/done?x=1"
 
 	res := bundle.post(t, bundle.a, "/v1/customers/"+cus.ID+"/payment_method_setups", map[string]any{"gateway": "sim", "return_url": ret})
-	st := ok[httpapi.PaymentMethodSetupJSON](t, res)
+	st := ok[apiobj.PaymentMethodSetupJSON](t, res)
 	require.True(t, strings.HasPrefix(st.ID, billing.PrefixSetup), st.ID)
 	require.Equal(t, "payment_method_setup", st.Object)
 	require.False(t, st.Livemode)
@@ -63,7 +64,7 @@ func TestPaymentMethodSetups(t *testing.T) {
 
 	// Retrieving never shows the link again: it holds the secret.
 	res = bundle.get(t, bundle.a, "/v1/payment_method_setups/"+st.ID)
-	got := ok[httpapi.PaymentMethodSetupJSON](t, res)
+	got := ok[apiobj.PaymentMethodSetupJSON](t, res)
 	require.Empty(t, got.URL)
 	require.NotContains(t, string(res.Body), `"url"`)
 	require.NotContains(t, string(res.Body), secret)
@@ -72,14 +73,14 @@ func TestPaymentMethodSetups(t *testing.T) {
 	require.Equal(t, want, got)
 
 	// The customer saves a card on the page; the API shows the outcome.
-	back, err := bundle.app.CompleteSimSetup(t.Context(), st.ID, secret, sim.TokVisa)
+	back, err := bundle.app.CompleteSimSetup(t.Context(), st.ID, secret, billing.SimTokVisa)
 	require.NoError(t, err)
 	require.Contains(t, back, "status=succeeded")
-	got = ok[httpapi.PaymentMethodSetupJSON](t, bundle.get(t, bundle.a, "/v1/payment_method_setups/"+st.ID))
+	got = ok[apiobj.PaymentMethodSetupJSON](t, bundle.get(t, bundle.a, "/v1/payment_method_setups/"+st.ID))
 	require.Equal(t, billing.SetupSucceeded, got.Status)
 	require.NotNil(t, got.PaymentMethod)
 	require.Nil(t, got.FailureMessage)
-	pms := ok[httpapi.ListJSON[httpapi.PaymentMethodJSON]](t, bundle.get(t, bundle.a, "/v1/customers/"+cus.ID+"/payment_methods"))
+	pms := ok[httpapi.ListJSON[apiobj.PaymentMethodJSON]](t, bundle.get(t, bundle.a, "/v1/customers/"+cus.ID+"/payment_methods"))
 	require.Len(t, pms.Data, 1)
 	require.Equal(t, *got.PaymentMethod, pms.Data[0].ID)
 	require.Equal(t, "visa", pms.Data[0].Brand)
@@ -91,7 +92,7 @@ func TestPaymentMethodSetups(t *testing.T) {
 	require.NoError(t, err)
 	_, err = bundle.app.CompleteSimSetup(t.Context(), st2.ID, page.Query().Get("secret"), "")
 	require.NoError(t, err)
-	got = ok[httpapi.PaymentMethodSetupJSON](t, bundle.get(t, bundle.a, "/v1/payment_method_setups/"+st2.ID))
+	got = ok[apiobj.PaymentMethodSetupJSON](t, bundle.get(t, bundle.a, "/v1/payment_method_setups/"+st2.ID))
 	require.Equal(t, billing.SetupFailed, got.Status)
 	require.Nil(t, got.PaymentMethod)
 	require.NotNil(t, got.FailureMessage)
@@ -100,7 +101,7 @@ func TestPaymentMethodSetups(t *testing.T) {
 	// One left alone expires.
 	st3 := bundle.createSetup(t, bundle.a, cus.ID, map[string]any{"gateway": "sim", "return_url": ret})
 	bundle.clock.Advance(app.SetupTTL)
-	got = ok[httpapi.PaymentMethodSetupJSON](t, bundle.get(t, bundle.a, "/v1/payment_method_setups/"+st3.ID))
+	got = ok[apiobj.PaymentMethodSetupJSON](t, bundle.get(t, bundle.a, "/v1/payment_method_setups/"+st3.ID))
 	require.Equal(t, billing.SetupExpired, got.Status)
 }
 
@@ -158,10 +159,10 @@ func TestPaymentMethodSetupIdempotent(t *testing.T) {
 	path := "/v1/customers/" + cus.ID + "/payment_method_setups"
 	body := map[string]any{"gateway": "sim", "return_url": "https://agente.example/back"}
 
-	first := ok[httpapi.PaymentMethodSetupJSON](t, bundle.post(t, bundle.a, path, body, "Idempotency-Key", "setup-1"))
-	again := ok[httpapi.PaymentMethodSetupJSON](t, bundle.post(t, bundle.a, path, body, "Idempotency-Key", "setup-1"))
+	first := ok[apiobj.PaymentMethodSetupJSON](t, bundle.post(t, bundle.a, path, body, "Idempotency-Key", "setup-1"))
+	again := ok[apiobj.PaymentMethodSetupJSON](t, bundle.post(t, bundle.a, path, body, "Idempotency-Key", "setup-1"))
 	require.Equal(t, first, again, "a retry gets the same setup and link")
-	other := ok[httpapi.PaymentMethodSetupJSON](t, bundle.post(t, bundle.a, path, body))
+	other := ok[apiobj.PaymentMethodSetupJSON](t, bundle.post(t, bundle.a, path, body))
 	require.NotEqual(t, first.ID, other.ID)
 }
 

@@ -17,7 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/httpapi"
 )
 
@@ -137,7 +137,7 @@ func (s *sweep) good(op string) map[string]any {
 	case "POST /v1/customers":
 		return map[string]any{"email": "ana@example.com"}
 	case "POST " + cusPath + "/payment_methods":
-		return map[string]any{"gateway": "sim", "token": sim.TokVisa}
+		return map[string]any{"gateway": "sim", "token": billing.SimTokVisa}
 	case "POST " + cusPath + "/payment_method_setups":
 		return map[string]any{"gateway": "sim", "return_url": "https://example.com/r"}
 	case "POST /v1/subscriptions":
@@ -449,7 +449,7 @@ func (s *sweep) example(name string, schema map[string]any, depth int) any {
 		case name == "gateway":
 			return "sim"
 		case name == "token":
-			return sim.TokVisa
+			return billing.SimTokVisa
 		case name == "locale":
 			return "es-CL"
 		case name == "timezone":

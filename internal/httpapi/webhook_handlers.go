@@ -3,48 +3,10 @@ package httpapi
 import (
 	"context"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 )
-
-// WebhookEndpointJSON is a webhook endpoint as the API shows it. Secret is
-// present only in the answers to create and rotate_secret.
-type WebhookEndpointJSON struct {
-	ID                      string           `json:"id"`
-	Object                  string           `json:"object" enum:"webhook_endpoint"`
-	Livemode                bool             `json:"livemode"`
-	URL                     string           `json:"url"`
-	Description             string           `json:"description"`
-	EnabledEvents           []string         `json:"enabled_events"`
-	Disabled                bool             `json:"disabled"`
-	DisabledReason          *string          `json:"disabled_reason" enum:"merchant,failing" doc:"merchant: you disabled it; failing: cuota did, after 5 days of failed deliveries."`
-	FailingSince            *int64           `json:"failing_since" doc:"First failure of the current run of failed attempts."`
-	Secret                  string           `json:"secret,omitempty" doc:"The signing secret (whsec_…). Shown only when the endpoint is created and when its secret is rotated."`
-	PreviousSecretExpiresAt *int64           `json:"previous_secret_expires_at" doc:"After a rotation, until when the previous secret signs too."`
-	Metadata                billing.Metadata `json:"metadata"`
-	Created                 int64            `json:"created"`
-}
-
-func webhookEndpointJSON(e billing.WebhookEndpoint) WebhookEndpointJSON {
-	out := WebhookEndpointJSON{ID: e.ID, Object: "webhook_endpoint", Livemode: e.Scope.Mode.Livemode(), URL: e.URL,
-		Description: e.Description, EnabledEvents: e.EnabledEvents, Disabled: e.Disabled,
-		DisabledReason: nonEmpty(e.DisabledReason), FailingSince: unixPtr(e.FailingSince), Metadata: orEmptyMeta(e.Metadata),
-		Created: e.Created.Unix()}
-	if out.EnabledEvents == nil {
-		out.EnabledEvents = []string{}
-	}
-	if e.PreviousSecret != "" {
-		out.PreviousSecretExpiresAt = unixPtr(e.PreviousSecretExpires)
-	}
-	return out
-}
-
-func orEmptyMeta(m billing.Metadata) billing.Metadata {
-	if m == nil {
-		return billing.Metadata{}
-	}
-	return m
-}
 
 // DeletedEndpointJSON answers the deletion of a webhook endpoint.
 type DeletedEndpointJSON struct {
@@ -68,41 +30,41 @@ func (b webhookEndpointBody) params() app.WebhookEndpointParams {
 
 func (s *Server) createWebhookEndpoint(ctx context.Context, in *struct {
 	Body webhookEndpointBody
-}) (*out[WebhookEndpointJSON], error) {
+}) (*out[apiobj.WebhookEndpointJSON], error) {
 	ep, secret, err := s.app.CreateWebhookEndpoint(ctx, scopeOf(ctx), in.Body.params())
 	if err != nil {
 		return nil, err
 	}
-	j := webhookEndpointJSON(ep)
+	j := apiobj.WebhookEndpoint(ep)
 	j.Secret = secret
 	return reply(j), nil
 }
 
-func (s *Server) listWebhookEndpoints(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[WebhookEndpointJSON]], error) {
+func (s *Server) listWebhookEndpoints(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[apiobj.WebhookEndpointJSON]], error) {
 	l, err := s.app.ListWebhookEndpoints(ctx, scopeOf(ctx), in.page())
 	if err != nil {
 		return nil, err
 	}
-	return reply(listJSON("/v1/webhook_endpoints", l.Data, l.HasMore, webhookEndpointJSON)), nil
+	return reply(listJSON("/v1/webhook_endpoints", l.Data, l.HasMore, apiobj.WebhookEndpoint)), nil
 }
 
-func (s *Server) getWebhookEndpoint(ctx context.Context, in *IDPath) (*out[WebhookEndpointJSON], error) {
+func (s *Server) getWebhookEndpoint(ctx context.Context, in *IDPath) (*out[apiobj.WebhookEndpointJSON], error) {
 	ep, err := s.app.GetWebhookEndpoint(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(webhookEndpointJSON(ep)), nil
+	return reply(apiobj.WebhookEndpoint(ep)), nil
 }
 
 func (s *Server) updateWebhookEndpoint(ctx context.Context, in *struct {
 	IDPath
 	Body webhookEndpointBody
-}) (*out[WebhookEndpointJSON], error) {
+}) (*out[apiobj.WebhookEndpointJSON], error) {
 	ep, err := s.app.UpdateWebhookEndpoint(ctx, scopeOf(ctx), in.ID, in.Body.params())
 	if err != nil {
 		return nil, err
 	}
-	return reply(webhookEndpointJSON(ep)), nil
+	return reply(apiobj.WebhookEndpoint(ep)), nil
 }
 
 func (s *Server) deleteWebhookEndpoint(ctx context.Context, in *IDPath) (*out[DeletedEndpointJSON], error) {
@@ -113,12 +75,12 @@ func (s *Server) deleteWebhookEndpoint(ctx context.Context, in *IDPath) (*out[De
 	return reply(DeletedEndpointJSON{ID: ep.ID, Object: "webhook_endpoint", Deleted: true}), nil
 }
 
-func (s *Server) rotateWebhookSecret(ctx context.Context, in *IDPath) (*out[WebhookEndpointJSON], error) {
+func (s *Server) rotateWebhookSecret(ctx context.Context, in *IDPath) (*out[apiobj.WebhookEndpointJSON], error) {
 	ep, secret, err := s.app.RotateWebhookSecret(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	j := webhookEndpointJSON(ep)
+	j := apiobj.WebhookEndpoint(ep)
 	j.Secret = secret
 	return reply(j), nil
 }
@@ -156,13 +118,13 @@ func webhookDeliveryJSON(v app.DeliveryView) WebhookDeliveryJSON {
 	d := v.Delivery
 	out := WebhookDeliveryJSON{ID: d.ID, Object: "webhook_delivery", Livemode: d.Scope.Mode.Livemode(), Endpoint: d.EndpointID,
 		Event: d.EventID, EventType: d.EventType, Status: d.Status, Attempts: make([]WebhookAttemptJSON, 0, len(v.Attempts)),
-		LastAttempt: unixPtr(d.LastAttemptAt), Created: d.Created.Unix()}
+		LastAttempt: apiobj.UnixPtr(d.LastAttemptAt), Created: d.Created.Unix()}
 	if d.Status == billing.DeliveryPending {
-		out.NextAttempt = unixPtr(d.NextAttemptAt)
+		out.NextAttempt = apiobj.UnixPtr(d.NextAttemptAt)
 	}
 	for _, a := range v.Attempts {
 		out.Attempts = append(out.Attempts, WebhookAttemptJSON{ID: a.ID, Number: a.Number, Manual: a.Manual, Succeeded: a.Succeeded,
-			StatusCode: positive(a.StatusCode), LatencyMS: a.LatencyMS, ErrorKind: nonEmpty(a.ErrorKind), Error: nonEmpty(a.Error),
+			StatusCode: apiobj.Positive(a.StatusCode), LatencyMS: a.LatencyMS, ErrorKind: apiobj.NonEmpty(a.ErrorKind), Error: apiobj.NonEmpty(a.Error),
 			ResponseExcerpt: a.ResponseExcerpt, Created: a.Created.Unix()})
 	}
 	return out

@@ -12,13 +12,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/httpapi"
 )
 
-func endpointID(e httpapi.WebhookEndpointJSON) string { return e.ID }
+func endpointID(e apiobj.WebhookEndpointJSON) string { return e.ID }
 
 // TestWebhookEndpointsAPI covers the endpoint resource: validation with
 // machine codes, the secret shown once, updates, scopes, the per-mode
@@ -57,7 +57,7 @@ func TestWebhookEndpointsAPI(t *testing.T) {
 		res := b.post(t, b.a, "/v1/webhook_endpoints", map[string]any{"url": "http://127.0.0.1:4242/hooks",
 			"enabled_events": []string{"invoice.paid", "invoice.paid", "customer.subscription.deleted"}, "description": "dev",
 			"metadata": map[string]string{"team": "billing"}})
-		ep := ok[httpapi.WebhookEndpointJSON](t, res)
+		ep := ok[apiobj.WebhookEndpointJSON](t, res)
 		require.Regexp(t, `^we_`, ep.ID)
 		require.Equal(t, "webhook_endpoint", ep.Object)
 		require.False(t, ep.Livemode)
@@ -74,7 +74,7 @@ func TestWebhookEndpointsAPI(t *testing.T) {
 			require.NotContains(t, string(res.Body), `"secret"`, path)
 		}
 
-		upd := ok[httpapi.WebhookEndpointJSON](t, b.post(t, b.a, "/v1/webhook_endpoints/"+ep.ID, map[string]any{
+		upd := ok[apiobj.WebhookEndpointJSON](t, b.post(t, b.a, "/v1/webhook_endpoints/"+ep.ID, map[string]any{
 			"url": "https://hooks.example.cl/v2", "enabled_events": []string{"*"}, "disabled": true, "metadata": map[string]string{"team": ""}}))
 		require.Equal(t, "https://hooks.example.cl/v2", upd.URL)
 		require.Equal(t, []string{"*"}, upd.EnabledEvents)
@@ -86,7 +86,7 @@ func TestWebhookEndpointsAPI(t *testing.T) {
 		requireProblem(t, b.post(t, b.a, "/v1/webhook_endpoints/"+ep.ID, map[string]any{"enabled_events": []string{"nope"}}),
 			http.StatusBadRequest, billing.CodeParameterInvalid, "enabled_events[0]")
 
-		rotated := ok[httpapi.WebhookEndpointJSON](t, b.post(t, b.a, "/v1/webhook_endpoints/"+ep.ID+"/rotate_secret", nil))
+		rotated := ok[apiobj.WebhookEndpointJSON](t, b.post(t, b.a, "/v1/webhook_endpoints/"+ep.ID+"/rotate_secret", nil))
 		require.Regexp(t, `^whsec_`, rotated.Secret)
 		require.NotEqual(t, ep.Secret, rotated.Secret)
 		require.NotNil(t, rotated.PreviousSecretExpiresAt)
@@ -112,21 +112,21 @@ func TestWebhookEndpointsAPI(t *testing.T) {
 		_, b := setup(t)
 		var want []string
 		for i := range app.MaxWebhookEndpoints {
-			ep := ok[httpapi.WebhookEndpointJSON](t, b.post(t, b.a, "/v1/webhook_endpoints", map[string]any{
+			ep := ok[apiobj.WebhookEndpointJSON](t, b.post(t, b.a, "/v1/webhook_endpoints", map[string]any{
 				"url": fmt.Sprintf("http://localhost:%d/", 9000+i), "enabled_events": []string{"*"}}))
 			want = append([]string{ep.ID}, want...)
 		}
 		requireProblem(t, b.post(t, b.a, "/v1/webhook_endpoints", map[string]any{"url": "http://localhost/", "enabled_events": []string{"*"}}),
 			http.StatusConflict, billing.CodeLimitExceeded, "")
-		page := ok[httpapi.ListJSON[httpapi.WebhookEndpointJSON]](t, b.get(t, b.a, "/v1/webhook_endpoints?limit=10"))
+		page := ok[httpapi.ListJSON[apiobj.WebhookEndpointJSON]](t, b.get(t, b.a, "/v1/webhook_endpoints?limit=10"))
 		require.True(t, page.HasMore)
 		require.Equal(t, want[:10], ids(page, endpointID))
-		rest := ok[httpapi.ListJSON[httpapi.WebhookEndpointJSON]](t, b.get(t, b.a, "/v1/webhook_endpoints?limit=10&starting_after="+want[9]))
+		rest := ok[httpapi.ListJSON[apiobj.WebhookEndpointJSON]](t, b.get(t, b.a, "/v1/webhook_endpoints?limit=10&starting_after="+want[9]))
 		require.False(t, rest.HasMore)
 		require.Equal(t, want[10:], ids(rest, endpointID))
 		requireProblem(t, b.get(t, b.a, "/v1/webhook_endpoints?starting_after=cus_1"), http.StatusBadRequest, billing.CodeParameterInvalid, "starting_after")
 		// The limit is per mode.
-		other := ok[httpapi.ListJSON[httpapi.WebhookEndpointJSON]](t, b.get(t, b.b, "/v1/webhook_endpoints"))
+		other := ok[httpapi.ListJSON[apiobj.WebhookEndpointJSON]](t, b.get(t, b.b, "/v1/webhook_endpoints"))
 		require.Empty(t, other.Data)
 	})
 }
@@ -163,10 +163,10 @@ func TestInvoicePDF(t *testing.T) {
 	price := b.createPrice(t, b.a, map[string]any{"product": prod.ID, "unit_amount": 5000, "currency": "CLP",
 		"recurring": map[string]any{"interval": "month"}})
 	cus := b.createCustomer(t, b.a, map[string]any{"email": "ana@example.com", "name": "Ana Pérez", "locale": "es-CL"})
-	pm := ok[httpapi.PaymentMethodJSON](t, b.post(t, b.a, "/v1/customers/"+cus.ID+"/payment_methods", map[string]any{"gateway": "sim", "token": sim.TokVisa}))
-	sub := ok[httpapi.SubscriptionJSON](t, b.post(t, b.a, "/v1/subscriptions", map[string]any{"customer": cus.ID,
+	pm := ok[apiobj.PaymentMethodJSON](t, b.post(t, b.a, "/v1/customers/"+cus.ID+"/payment_methods", map[string]any{"gateway": "sim", "token": billing.SimTokVisa}))
+	sub := ok[apiobj.SubscriptionJSON](t, b.post(t, b.a, "/v1/subscriptions", map[string]any{"customer": cus.ID,
 		"items": []map[string]any{{"price": price.ID}}, "payment_method": pm.ID}))
-	invs := ok[httpapi.ListJSON[httpapi.InvoiceJSON]](t, b.get(t, b.a, "/v1/invoices?subscription="+sub.ID))
+	invs := ok[httpapi.ListJSON[apiobj.InvoiceJSON]](t, b.get(t, b.a, "/v1/invoices?subscription="+sub.ID))
 	require.Len(t, invs.Data, 1)
 	inv := invs.Data[0]
 	require.Equal(t, billing.InvoicePaid, inv.Status)
@@ -216,8 +216,8 @@ func TestEmailsAPI(t *testing.T) {
 		}
 		cus := b.createCustomer(t, b.a, body)
 		customers = append(customers, cus.ID)
-		pm := ok[httpapi.PaymentMethodJSON](t, b.post(t, b.a, "/v1/customers/"+cus.ID+"/payment_methods", map[string]any{"gateway": "sim", "token": sim.TokVisa}))
-		ok[httpapi.SubscriptionJSON](t, b.post(t, b.a, "/v1/subscriptions", map[string]any{"customer": cus.ID,
+		pm := ok[apiobj.PaymentMethodJSON](t, b.post(t, b.a, "/v1/customers/"+cus.ID+"/payment_methods", map[string]any{"gateway": "sim", "token": billing.SimTokVisa}))
+		ok[apiobj.SubscriptionJSON](t, b.post(t, b.a, "/v1/subscriptions", map[string]any{"customer": cus.ID,
 			"items": []map[string]any{{"price": price.ID}}, "payment_method": pm.ID}))
 	}
 	_, err := b.app.DispatchNotifications(t.Context())

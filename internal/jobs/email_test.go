@@ -11,9 +11,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/httpapi"
 	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/mail/mailtest"
@@ -82,8 +82,8 @@ func TestReceiptEmails(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, func(t *testing.T, sk storeKind) {
 		w, srv := mailWorld(t, sk, worldOptions{})
-		ana := w.subscribe("ana@example.com", "es-CL", 5000, "CLP", sim.TokVisa)
-		bob := w.subscribe("bob@example.com", "en", 1999, "USD", sim.TokVisa)
+		ana := w.subscribe("ana@example.com", "es-CL", 5000, "CLP", billing.SimTokVisa)
+		bob := w.subscribe("bob@example.com", "en", 1999, "USD", billing.SimTokVisa)
 		log := w.emails(2, "")
 		msgs := srv.Messages()
 		require.Len(t, msgs, 2, "one message per receipt")
@@ -115,7 +115,7 @@ func TestReceiptEmails(t *testing.T) {
 			require.NotNil(t, entry.SentAt)
 			require.Equal(t, "invoice", entry.RelatedObject.Object)
 			require.Equal(t, &c.subject, entry.Subject)
-			ev := ok[httpapi.EventJSON](w, http.MethodGet, "/v1/events/"+entry.Event, nil)
+			ev := ok[apiobj.EventJSON](w, http.MethodGet, "/v1/events/"+entry.Event, nil)
 			require.Equal(t, app.EventInvoicePaid, ev.Type, "caused by invoice.paid")
 			require.Equal(t, entry.RelatedObject.ID, ev.Data.ObjectID)
 
@@ -167,8 +167,8 @@ func TestReceiptEmails(t *testing.T) {
 		// sent: the bodies are stored, not rendered again.
 		entry := log[0]
 		before := ok[httpapi.EmailJSON](w, http.MethodGet, "/v1/emails/"+entry.ID, nil)
-		for _, p := range ok[httpapi.ListJSON[httpapi.ProductJSON]](w, http.MethodGet, "/v1/products", nil).Data {
-			ok[httpapi.ProductJSON](w, http.MethodPost, "/v1/products/"+p.ID, map[string]any{"name": "Plan Renombrado"})
+		for _, p := range ok[httpapi.ListJSON[apiobj.ProductJSON]](w, http.MethodGet, "/v1/products", nil).Data {
+			ok[apiobj.ProductJSON](w, http.MethodPost, "/v1/products/"+p.ID, map[string]any{"name": "Plan Renombrado"})
 		}
 		after := ok[httpapi.EmailJSON](w, http.MethodGet, "/v1/emails/"+entry.ID, nil)
 		require.Equal(t, before, after)
@@ -185,7 +185,7 @@ func TestEmailFailures(t *testing.T) {
 			t.Parallel()
 			w, srv := mailWorld(t, sk, worldOptions{})
 			srv.FailNext(1, 451)
-			w.subscribe("ana@example.com", "es", 5000, "CLP", sim.TokVisa)
+			w.subscribe("ana@example.com", "es", 5000, "CLP", billing.SimTokVisa)
 			e := w.emails(1, "")[0]
 			require.Equal(t, billing.EmailSent, e.Status)
 			require.Equal(t, int64(2), e.Attempts, "the 451 was retried")
@@ -198,7 +198,7 @@ func TestEmailFailures(t *testing.T) {
 			t.Parallel()
 			w, srv := mailWorld(t, sk, worldOptions{})
 			srv.FailNext(1, 550)
-			w.subscribe("ana@example.com", "es", 5000, "CLP", sim.TokVisa)
+			w.subscribe("ana@example.com", "es", 5000, "CLP", billing.SimTokVisa)
 			e := w.emails(1, "")[0]
 			require.Equal(t, billing.EmailFailed, e.Status)
 			require.Equal(t, int64(1), e.Attempts, "a 5xx is not retried")
@@ -209,7 +209,7 @@ func TestEmailFailures(t *testing.T) {
 		t.Run("no_smtp_server", func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t, sk, worldOptions{})
-			w.subscribe("ana@example.com", "es-CL", 5000, "CLP", sim.TokVisa)
+			w.subscribe("ana@example.com", "es-CL", 5000, "CLP", billing.SimTokVisa)
 			e := w.emails(1, "")[0]
 			require.Equal(t, billing.EmailSkipped, e.Status)
 			require.NotNil(t, e.Subject)
@@ -299,7 +299,7 @@ func TestInvoiceToPayHook(t *testing.T) {
 		e := w.emails(1, "&type=invoice_to_pay")[0]
 		require.Equal(t, billing.EmailSent, e.Status)
 		require.Equal(t, httpapi.RelatedObjectJSON{Object: "invoice", ID: inv.ID}, e.RelatedObject)
-		ev := ok[httpapi.EventJSON](w, http.MethodGet, "/v1/events/"+e.Event, nil)
+		ev := ok[apiobj.EventJSON](w, http.MethodGet, "/v1/events/"+e.Event, nil)
 		require.Equal(t, app.EventInvoiceSent, ev.Type)
 		msgs, err := srv.Wait(w.ctx, 1)
 		require.NoError(t, err)

@@ -19,6 +19,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/sim"
@@ -168,9 +169,9 @@ func ok[T any](w *world, method, path string, body any) T {
 
 // endpoint registers url for events through the API and returns the
 // endpoint with its secret.
-func (w *world) endpoint(url string, events ...string) httpapi.WebhookEndpointJSON {
+func (w *world) endpoint(url string, events ...string) apiobj.WebhookEndpointJSON {
 	w.t.Helper()
-	ep := ok[httpapi.WebhookEndpointJSON](w, http.MethodPost, "/v1/webhook_endpoints", map[string]any{"url": url, "enabled_events": events})
+	ep := ok[apiobj.WebhookEndpointJSON](w, http.MethodPost, "/v1/webhook_endpoints", map[string]any{"url": url, "enabled_events": events})
 	require.Regexp(w.t, `^whsec_`, ep.Secret)
 	return ep
 }
@@ -178,7 +179,7 @@ func (w *world) endpoint(url string, events ...string) httpapi.WebhookEndpointJS
 // attachCard writes a payment_method.attached event and returns its id.
 func (w *world) attachCard(customerID string) string {
 	w.t.Helper()
-	pm, err := w.app.AttachPaymentMethod(w.ctx, w.s, customerID, app.AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: sim.TokVisa})
+	pm, err := w.app.AttachPaymentMethod(w.ctx, w.s, customerID, app.AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: billing.SimTokVisa})
 	require.NoError(w.t, err)
 	evs, err := w.app.ListEvents(w.ctx, w.s, billing.EventFilter{ObjectID: pm.ID}, billing.Page{Limit: 10})
 	require.NoError(w.t, err)

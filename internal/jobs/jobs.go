@@ -11,8 +11,8 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
-	"github.com/cuota/cuota/internal/httpapi"
 )
 
 // PruneIdempotencyArgs asks for stored Idempotency-Key responses older than
@@ -104,14 +104,39 @@ func (w *ReconcileWorker) Work(ctx context.Context, _ *river.Job[ReconcileArgs])
 	return nil
 }
 
+// RecoverClocksArgs asks for test clocks left advancing by a process that
+// is gone (their advance's lease ended) to be resumed or released.
+type RecoverClocksArgs struct{}
+
+// Kind implements river.JobArgs.
+func (RecoverClocksArgs) Kind() string { return "test_clock_recover" }
+
+// RecoverClocksWorker runs app.RecoverTestClocks. serve runs it once at
+// start too; this catches a process that dies while the others live on
+// (several processes sharing one PostgreSQL database).
+type RecoverClocksWorker struct {
+	river.WorkerDefaults[RecoverClocksArgs]
+	App *app.App
+}
+
+// Work implements river.Worker. The advances it resumes run in the
+// background, beyond the job.
+func (w *RecoverClocksWorker) Work(ctx context.Context, _ *river.Job[RecoverClocksArgs]) error {
+	if _, err := w.App.RecoverTestClocks(ctx); err != nil {
+		return fmt.Errorf("recover test clocks: %w", err)
+	}
+	return nil
+}
+
 // Workers returns every worker cuota runs.
 func Workers(a *app.App) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &PruneIdempotencyWorker{App: a})
 	river.AddWorker(w, &SweepWorker{App: a})
 	river.AddWorker(w, &ReconcileWorker{App: a})
+	river.AddWorker(w, &RecoverClocksWorker{App: a})
 	river.AddWorker(w, &DispatchWorker{App: a})
-	river.AddWorker(w, &DeliverWebhookWorker{App: a, Render: httpapi.EventObject})
+	river.AddWorker(w, &DeliverWebhookWorker{App: a, Render: apiobj.EventObject})
 	river.AddWorker(w, &SendEmailWorker{App: a})
 	return w
 }
@@ -122,6 +147,10 @@ type Options struct {
 	// deliveries and emails (default DefaultDispatchInterval). Tests
 	// shorten it.
 	DispatchInterval time.Duration
+	// ClockRecoveryInterval is how often test clocks abandoned mid-advance
+	// are looked for (default app.DefaultTestClockLease: a dead process's
+	// clock then waits at most about two leases).
+	ClockRecoveryInterval time.Duration
 }
 
 // Periodic returns the periodic jobs with the default options; River runs
@@ -132,6 +161,9 @@ func Periodic() []*river.PeriodicJob { return PeriodicWith(Options{}) }
 func PeriodicWith(o Options) []*river.PeriodicJob {
 	if o.DispatchInterval <= 0 {
 		o.DispatchInterval = DefaultDispatchInterval
+	}
+	if o.ClockRecoveryInterval <= 0 {
+		o.ClockRecoveryInterval = app.DefaultTestClockLease
 	}
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
@@ -148,6 +180,9 @@ func PeriodicWith(o Options) []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(reconcileInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return ReconcileArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
+		// Not on start: serve recovers at start already.
+		river.NewPeriodicJob(river.PeriodicInterval(o.ClockRecoveryInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return RecoverClocksArgs{}, nil }, nil),
 		// Not unique either, for the same reason; concurrent dispatchers
 		// take turns on each scope's cursor.
 		river.NewPeriodicJob(river.PeriodicInterval(o.DispatchInterval),

@@ -14,6 +14,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/httpapi"
@@ -72,7 +73,7 @@ func TestWebhookDeliveryVerifies(t *testing.T) {
 			status, api := w.call(http.MethodGet, "/v1/events/"+id, w.key, nil)
 			require.Equal(t, http.StatusOK, status)
 			require.Equal(t, strings.TrimSuffix(string(api), "\n"), string(body.Data), "data is the event as the API shows it")
-			var ev httpapi.EventJSON
+			var ev apiobj.EventJSON
 			require.NoError(t, json.Unmarshal(api, &ev))
 			require.Equal(t, time.Unix(ev.Created, 0).UTC().Format(time.RFC3339), body.Timestamp)
 
@@ -140,7 +141,7 @@ func TestWebhookReceiverFaults(t *testing.T) {
 				require.Len(t, reqs, 2)
 				require.Equal(t, reqs[0].Body, reqs[1].Body, "a retry sends the same body")
 			}
-			epNow := ok[httpapi.WebhookEndpointJSON](w, http.MethodGet, "/v1/webhook_endpoints/"+ep.ID, nil)
+			epNow := ok[apiobj.WebhookEndpointJSON](w, http.MethodGet, "/v1/webhook_endpoints/"+ep.ID, nil)
 			require.Nil(t, epNow.FailingSince, "a success ends the run of failures")
 			require.Empty(t, epNow.Secret, "the secret is never shown again")
 		})
@@ -191,7 +192,7 @@ func TestWebhookReceiverFaults(t *testing.T) {
 			}, "a first attempt")
 			first := w.deliveries(ep.ID)[0].Attempts[0]
 			require.Equal(t, ptr(string(webhookout.ErrorConnectionRefused)), first.ErrorKind)
-			failing := ok[httpapi.WebhookEndpointJSON](w, http.MethodGet, "/v1/webhook_endpoints/"+ep.ID, nil)
+			failing := ok[apiobj.WebhookEndpointJSON](w, http.MethodGet, "/v1/webhook_endpoints/"+ep.ID, nil)
 			require.NotNil(t, failing.FailingSince, "the endpoint is failing")
 
 			l, err = net.Listen("tcp", addr)
@@ -231,7 +232,7 @@ func TestWebhookRotationRedeliveryAndDisable(t *testing.T) {
 			before := w.attachCard(cus.ID)
 			w.settled(ep.ID, 1)
 
-			rotated := ok[httpapi.WebhookEndpointJSON](w, http.MethodPost, "/v1/webhook_endpoints/"+ep.ID+"/rotate_secret", nil)
+			rotated := ok[apiobj.WebhookEndpointJSON](w, http.MethodPost, "/v1/webhook_endpoints/"+ep.ID+"/rotate_secret", nil)
 			require.Regexp(t, `^whsec_`, rotated.Secret)
 			require.NotEqual(t, ep.Secret, rotated.Secret)
 			require.NotNil(t, rotated.PreviousSecretExpiresAt)
@@ -300,11 +301,11 @@ func TestWebhookRotationRedeliveryAndDisable(t *testing.T) {
 			for _, a := range ds[0].Attempts {
 				require.Equal(t, ptr(int64(http.StatusBadGateway)), a.StatusCode)
 			}
-			got := ok[httpapi.WebhookEndpointJSON](w, http.MethodGet, "/v1/webhook_endpoints/"+ep.ID, nil)
+			got := ok[apiobj.WebhookEndpointJSON](w, http.MethodGet, "/v1/webhook_endpoints/"+ep.ID, nil)
 			require.True(t, got.Disabled)
 			require.Equal(t, ptr(billing.DisabledFailing), got.DisabledReason)
 
-			evs := ok[httpapi.ListJSON[httpapi.EventJSON]](w, http.MethodGet, "/v1/events?type="+app.EventWebhookEndpointDisabled, nil)
+			evs := ok[httpapi.ListJSON[apiobj.EventJSON]](w, http.MethodGet, "/v1/events?type="+app.EventWebhookEndpointDisabled, nil)
 			require.Len(t, evs.Data, 1)
 			require.Equal(t, ep.ID, evs.Data[0].Data.ObjectID)
 			require.NotContains(t, string(evs.Data[0].Data.Object), "whsec_", "the event carries no secret")
@@ -323,7 +324,7 @@ func TestWebhookRotationRedeliveryAndDisable(t *testing.T) {
 			require.Contains(t, string(body), billing.CodeInvalidStateTransition)
 
 			// Enabling it again forgets the failures.
-			enabled := ok[httpapi.WebhookEndpointJSON](w, http.MethodPost, "/v1/webhook_endpoints/"+ep.ID, map[string]any{"disabled": false})
+			enabled := ok[apiobj.WebhookEndpointJSON](w, http.MethodPost, "/v1/webhook_endpoints/"+ep.ID, map[string]any{"disabled": false})
 			require.False(t, enabled.Disabled)
 			require.Nil(t, enabled.DisabledReason)
 			require.Nil(t, enabled.FailingSince)
@@ -346,7 +347,7 @@ func TestWebhookSecretsAtRest(t *testing.T) {
 				status, body := w.call(http.MethodPost, "/v1/webhook_endpoints", key,
 					map[string]any{"url": "https://hooks.example.cl/cuota", "enabled_events": []string{"*"}})
 				require.Equal(t, http.StatusOK, status, "%s", body)
-				var ep httpapi.WebhookEndpointJSON
+				var ep apiobj.WebhookEndpointJSON
 				require.NoError(t, json.Unmarshal(body, &ep))
 				s := billing.Scope{MerchantID: w.m.ID, Mode: billing.ModeTest}
 				if ep.Livemode {

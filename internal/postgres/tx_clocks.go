@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -38,14 +39,50 @@ func (t *tx) GetTestClock(ctx context.Context, s billing.Scope, id string) (bill
 func (t *tx) UpdateTestClock(ctx context.Context, c billing.TestClock) error {
 	return t.write(ctx, "update test clock "+c.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.UpdateTestClock(ctx, pgdb.UpdateTestClockParams{
-			FrozenTime: ts(c.FrozenTime),
-			Status:     c.Status,
-			Updated:    ts(c.Updated),
-			MerchantID: c.Scope.MerchantID,
-			Mode:       string(c.Scope.Mode),
-			ID:         c.ID,
+			FrozenTime:    ts(c.FrozenTime),
+			Status:        c.Status,
+			Updated:       ts(c.Updated),
+			AdvanceTarget: tsPtr(c.AdvanceTarget),
+			MerchantID:    c.Scope.MerchantID,
+			Mode:          string(c.Scope.Mode),
+			ID:            c.ID,
 		}))
 	})
+}
+
+// LeaseTestClock takes or renews an advance's lease on clock id. The
+// UPDATE locks the row and re-checks its condition on the row's latest
+// version, so two processes never both take the lease.
+func (t *tx) LeaseTestClock(ctx context.Context, id, token string, until, now time.Time) (bool, error) {
+	var n int64
+	err := t.write(ctx, "lease test clock "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+		var err error
+		n, err = q.LeaseTestClock(ctx, pgdb.LeaseTestClockParams{AdvanceToken: token, AdvancingUntil: new(ts(until)),
+			ID: id, Now: new(ts(now))})
+		return err
+	})
+	return n == 1, err
+}
+
+// EndTestClockLease drops clock id's lease.
+func (t *tx) EndTestClockLease(ctx context.Context, id string) error {
+	return t.write(ctx, "end lease of test clock "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return q.EndTestClockLease(ctx, id)
+	})
+}
+
+// AbandonedTestClocks returns up to limit advancing clocks whose lease
+// ended before now.
+func (t *tx) AbandonedTestClocks(ctx context.Context, now time.Time, limit int) ([]billing.TestClock, error) {
+	rows, err := t.q.AbandonedTestClocks(ctx, pgdb.AbandonedTestClocksParams{Now: new(ts(now)), RowLimit: maxRows(limit)})
+	if err != nil {
+		return nil, dbError("list abandoned test clocks", err)
+	}
+	out := make([]billing.TestClock, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, testClockFromRow(r))
+	}
+	return out, nil
 }
 
 // ListTestClocks returns a page of scope s's test clocks, newest first.
@@ -69,13 +106,14 @@ func (t *tx) ListTestClocks(ctx context.Context, s billing.Scope, pg billing.Pag
 
 func testClockFromRow(r pgdb.TestClock) billing.TestClock {
 	return billing.TestClock{
-		ID:         r.ID,
-		Scope:      billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
-		Name:       r.Name,
-		FrozenTime: r.FrozenTime.UTC(),
-		Status:     r.Status,
-		Created:    r.Created.UTC(),
-		Updated:    r.Updated.UTC(),
+		ID:            r.ID,
+		Scope:         billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
+		Name:          r.Name,
+		FrozenTime:    r.FrozenTime.UTC(),
+		Status:        r.Status,
+		Created:       r.Created.UTC(),
+		Updated:       r.Updated.UTC(),
+		AdvanceTarget: utcPtr(r.AdvanceTarget),
 	}
 }
 

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -68,7 +69,22 @@ func (t *tx) UpdateCustomer(ctx context.Context, c billing.Customer) error {
 	})
 }
 
-// ListCustomers returns a page of scope s's customers, newest first.
+// DeleteCustomer marks the customer deleted at `at`; ErrNotFound when it
+// does not exist or is already deleted.
+func (t *tx) DeleteCustomer(ctx context.Context, s billing.Scope, id string, at time.Time) error {
+	return t.write(ctx, "delete customer "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+		return updated(q.DeleteCustomer(ctx, pgdb.DeleteCustomerParams{
+			Deleted:    tsPtr(&at),
+			Updated:    ts(at),
+			MerchantID: s.MerchantID,
+			Mode:       string(s.Mode),
+			ID:         id,
+		}))
+	})
+}
+
+// ListCustomers returns a page of scope s's customers that are not
+// deleted, newest first.
 func (t *tx) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, pg billing.Page) ([]billing.Customer, bool, error) {
 	rows, err := t.q.ListCustomers(ctx, pgdb.ListCustomersParams{
 		MerchantID:    s.MerchantID,
@@ -105,5 +121,6 @@ func customerFromRow(r pgdb.Customer) (billing.Customer, error) {
 		Metadata:    metadata,
 		Created:     r.Created.UTC(),
 		Updated:     r.Updated.UTC(),
+		Deleted:     utcPtr(r.Deleted),
 	}, nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/gateway/sim"
 )
 
 // TestBillingCycleAnchor: a subscription that renews on the 1st, created
@@ -24,7 +23,7 @@ func TestBillingCycleAnchor(t *testing.T) {
 		h.begin("UTC", start)
 		price := h.price(amount, currency, billing.IntervalMonth, 0)
 		cus := h.customer("ines@example.cl")
-		pm := h.attach(cus.ID, sim.TokVisa)
+		pm := h.attach(cus.ID, billing.SimTokVisa)
 		sub := h.subscribe(app.CreateSubscriptionParams{Customer: cus.ID, Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pm.ID,
 			BillingCycleAnchor: &anchor, ProrationBehavior: behavior, MaxCycles: maxCycles})
 		require.Equal(t, billing.SubscriptionActive, sub.Status)
@@ -79,7 +78,7 @@ func TestBillingCycleAnchor(t *testing.T) {
 			h.begin("UTC", start)
 			price := h.price(9990, "CLP", billing.IntervalMonth, 0)
 			cus := h.customer("ines@example.cl")
-			pm := h.attach(cus.ID, sim.TokVisa)
+			pm := h.attach(cus.ID, billing.SimTokVisa)
 			p := app.CreateSubscriptionParams{Customer: cus.ID, Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pm.ID}
 			tooFar := ts("2024-08-01T00:00:00Z")
 			p.BillingCycleAnchor = &tooFar

@@ -8,7 +8,6 @@ import (
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/gateway/sim"
 )
 
 // Plan changes (docs/architecture.md, "Money and time") and pause/resume
@@ -46,7 +45,7 @@ func upgradePlans(h *harness, currency string, basicAmount, proAmount int64) (ba
 func upgradeNow(t *testing.T, h *harness, currency string, from, to int64, s, e, e2, at time.Time) (credit, debit int64) {
 	basic, pro := upgradePlans(h, currency, from, to)
 	cus := h.customer("up@example.com")
-	pm := h.attach(cus.ID, sim.TokVisa)
+	pm := h.attach(cus.ID, billing.SimTokVisa)
 	sub := h.subscribeTo(cus.ID, basic.ID, pm.ID)
 	require.Equal(t, e, sub.CurrentPeriodEnd.UTC(), "the first period's end")
 	first := bill{Number: number(1), Status: billing.InvoicePaid, Reason: billing.ReasonSubscriptionCreate, Start: s, End: e,
@@ -154,7 +153,7 @@ func scenarioDowngradePeriodEnd(t *testing.T, h *harness) {
 	pro := h.priceOf(proProd.ID, 25000, "CLP", billing.IntervalMonth, 0)
 	basic := h.priceOf(basicProd.ID, 10000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("down@example.com")
-	sub := h.subscribeTo(cus.ID, pro.ID, h.attach(cus.ID, sim.TokVisa).ID)
+	sub := h.subscribeTo(cus.ID, pro.ID, h.attach(cus.ID, billing.SimTokVisa).ID)
 	first := bill{Number: number(1), Status: billing.InvoicePaid, Reason: billing.ReasonSubscriptionCreate, Start: t0, End: t1,
 		Lines: []line{subLine(pro.ID, 25000, t0, t1)}, Subtotal: 25000, Total: 25000, Due: 25000, Paid: 25000, Payments: []pay{paid(t0)}}
 
@@ -205,7 +204,7 @@ func scenarioPendingUpdateCanceled(t *testing.T, h *harness) {
 	pro := h.price(25000, "CLP", billing.IntervalMonth, 0)
 	basic := h.price(10000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("undo@example.com")
-	sub := h.subscribeTo(cus.ID, pro.ID, h.attach(cus.ID, sim.TokVisa).ID)
+	sub := h.subscribeTo(cus.ID, pro.ID, h.attach(cus.ID, billing.SimTokVisa).ID)
 	first := bill{Number: number(1), Status: billing.InvoicePaid, Reason: billing.ReasonSubscriptionCreate, Start: t0, End: t1,
 		Lines: []line{subLine(pro.ID, 25000, t0, t1)}, Subtotal: 25000, Total: 25000, Due: 25000, Paid: 25000, Payments: []pay{paid(t0)}}
 
@@ -254,7 +253,7 @@ func prorationSetup(t *testing.T, h *harness) (sub billing.Subscription, basic, 
 	h.begin("UTC", t0)
 	basic, pro = upgradePlans(h, "CLP", 10000, 25000)
 	cus := h.customer("pro@example.com")
-	sub = h.subscribeTo(cus.ID, basic.ID, h.attach(cus.ID, sim.TokVisa).ID)
+	sub = h.subscribeTo(cus.ID, basic.ID, h.attach(cus.ID, billing.SimTokVisa).ID)
 	first = bill{Number: number(1), Status: billing.InvoicePaid, Reason: billing.ReasonSubscriptionCreate, Start: t0, End: t1,
 		Lines: []line{subLine(basic.ID, 10000, t0, t1)}, Subtotal: 10000, Total: 10000, Due: 10000, Paid: 10000, Payments: []pay{paid(t0)}}
 	h.advanceTo(ts("2024-06-11T08:00:00Z"))
@@ -333,7 +332,7 @@ func scenarioDowngradeNowCredit(t *testing.T, h *harness) {
 	h.begin("UTC", t0)
 	basic, pro := upgradePlans(h, "CLP", 5000, 25000)
 	cus := h.customer("credit@example.com")
-	sub := h.subscribeTo(cus.ID, pro.ID, h.attach(cus.ID, sim.TokVisa).ID)
+	sub := h.subscribeTo(cus.ID, pro.ID, h.attach(cus.ID, billing.SimTokVisa).ID)
 	first := bill{Number: number(1), Status: billing.InvoicePaid, Reason: billing.ReasonSubscriptionCreate, Start: t0, End: b[1],
 		Lines: []line{subLine(pro.ID, 25000, t0, b[1])}, Subtotal: 25000, Total: 25000, Due: 25000, Paid: 25000, Payments: []pay{paid(t0)}}
 
@@ -410,7 +409,7 @@ func scenarioPauseResume(t *testing.T, h *harness) {
 	prod := h.product("Plan", map[string]int64{"seats": 5})
 	price := h.priceOf(prod.ID, 5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("pausa@example.com")
-	sub := h.subscribeTo(cus.ID, price.ID, h.attach(cus.ID, sim.TokVisa).ID)
+	sub := h.subscribeTo(cus.ID, price.ID, h.attach(cus.ID, billing.SimTokVisa).ID)
 	first := bill{Number: number(1), Status: billing.InvoicePaid, Reason: billing.ReasonSubscriptionCreate, Start: t0, End: t1,
 		Lines: []line{subLine(price.ID, 5000, t0, t1)}, Subtotal: 5000, Total: 5000, Due: 5000, Paid: 5000, Payments: []pay{paid(t0)}}
 
@@ -451,7 +450,7 @@ func scenarioPauseMaxCycles(t *testing.T, h *harness) {
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("ciclos@example.com")
 	sub := h.subscribe(app.CreateSubscriptionParams{Customer: cus.ID, Items: []app.ItemParams{{Price: price.ID}},
-		PaymentMethod: h.attach(cus.ID, sim.TokVisa).ID, MaxCycles: 2})
+		PaymentMethod: h.attach(cus.ID, billing.SimTokVisa).ID, MaxCycles: 2})
 	h.advanceTo(ts("2024-06-10T08:00:00Z"))
 	_, err := h.app.PauseSubscription(h.ctx, h.s, sub.ID)
 	require.NoError(t, err)

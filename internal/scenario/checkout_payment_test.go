@@ -54,7 +54,7 @@ func scenarioPaymentCheckout(t *testing.T, h *harness) {
 		require.Contains(t, dest, "/sim/pay/")
 		return dest
 	}
-	back, err := h.app.PaySimPage(h.ctx, refOf(t, submit()), sim.TokChargeDeclined)
+	back, err := h.app.PaySimPage(h.ctx, refOf(t, submit()), billing.SimTokChargeDeclined)
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(back, "https://billing.example.test/checkout/"+cs.ID+"/return?token="), back)
 	out, err := h.app.ReturnCheckout(h.ctx, cs.ID, secret)
@@ -67,7 +67,7 @@ func scenarioPaymentCheckout(t *testing.T, h *harness) {
 	require.Equal(t, billing.CheckoutOpen, got.Status)
 	require.NotEmpty(t, got.InvoiceID)
 
-	_, err = h.app.PaySimPage(h.ctx, refOf(t, submit()), sim.TokVisa)
+	_, err = h.app.PaySimPage(h.ctx, refOf(t, submit()), billing.SimTokVisa)
 	require.NoError(t, err)
 	out, err = h.app.ReturnCheckout(h.ctx, cs.ID, secret)
 	require.NoError(t, err)

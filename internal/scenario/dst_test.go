@@ -6,7 +6,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/gateway/sim"
 )
 
 // TestDSTGapKeepsTheBillingDate: a monthly subscription anchored at 00:30
@@ -23,7 +22,7 @@ func TestDSTGapKeepsTheBillingDate(t *testing.T) {
 		h.begin("America/Santiago", start)
 		price := h.price(9990, "CLP", billing.IntervalMonth, 0)
 		cus := h.customer("ines@example.cl")
-		pm := h.attach(cus.ID, sim.TokVisa)
+		pm := h.attach(cus.ID, billing.SimTokVisa)
 		sub := h.subscribeTo(cus.ID, price.ID, pm.ID)
 		require.Equal(t, gapRenewal, sub.CurrentPeriodEnd.UTC())
 

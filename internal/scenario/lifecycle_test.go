@@ -90,7 +90,7 @@ func scenarioMonthlyJan31(t *testing.T, h *harness) {
 	h.begin("UTC", ts("2024-01-31T10:00:00Z"))
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("ana@example.com")
-	pm := h.attach(cus.ID, sim.TokVisa)
+	pm := h.attach(cus.ID, billing.SimTokVisa)
 	sub := h.subscribeTo(cus.ID, price.ID, pm.ID)
 	require.Equal(t, billing.SubscriptionActive, sub.Status)
 	require.True(t, sub.BillingAnchor.Equal(ts("2024-01-31T10:00:00Z")))
@@ -125,7 +125,7 @@ func scenarioAnnual(t *testing.T, h *harness) {
 	h.begin("UTC", ts("2024-02-29T12:34:56Z"))
 	price := h.price(12000, "USD", billing.IntervalYear, 0)
 	cus := h.customer("")
-	pm := h.attach(cus.ID, sim.TokVisa)
+	pm := h.attach(cus.ID, billing.SimTokVisa)
 	sub := h.subscribeTo(cus.ID, price.ID, pm.ID)
 
 	b := []time.Time{ts("2024-02-29T12:34:56Z"), ts("2025-02-28T12:34:56Z"), ts("2026-02-28T12:34:56Z"),
@@ -160,7 +160,7 @@ func scenarioTrialToActive(t *testing.T, h *harness) {
 	h.begin("UTC", t0)
 	price := h.price(5000, "CLP", billing.IntervalMonth, 14)
 	cus := h.customer("Ana@Example.com")
-	pm := h.attach(cus.ID, sim.TokVisa)
+	pm := h.attach(cus.ID, billing.SimTokVisa)
 	sub := h.subscribeTo(cus.ID, price.ID, pm.ID)
 
 	trialEnd, notice := ts("2024-05-15T09:00:00Z"), ts("2024-05-12T09:00:00Z")
@@ -172,7 +172,7 @@ func scenarioTrialToActive(t *testing.T, h *harness) {
 	// One trial per customer identity: another customer object with the
 	// same email (in another case) is refused, and nothing is written.
 	other := h.customer("ana@example.com")
-	otherPM := h.attach(other.ID, sim.TokVisa)
+	otherPM := h.attach(other.ID, billing.SimTokVisa)
 	_, err := h.app.CreateSubscription(h.ctx, h.s, app.CreateSubscriptionParams{Customer: other.ID,
 		Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: otherPM.ID})
 	requireAppError(t, err, billing.KindConflict, app.CodeTrialAlreadyUsed, "email")
@@ -233,7 +233,7 @@ func scenarioTrialEndDeclined(t *testing.T, h *harness) {
 	h.begin("UTC", t0)
 	price := h.price(5000, "CLP", billing.IntervalMonth, 14)
 	cus := h.customer("olga@example.com")
-	pm := h.attach(cus.ID, sim.TokChargeDeclined)
+	pm := h.attach(cus.ID, billing.SimTokChargeDeclined)
 	sub := h.subscribeTo(cus.ID, price.ID, pm.ID)
 	trialEnd, periodEnd := ts("2024-05-15T09:00:00Z"), ts("2024-06-15T09:00:00Z")
 
@@ -264,7 +264,7 @@ func scenarioShortTrial(t *testing.T, h *harness) {
 	h.begin("UTC", t0)
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("rita@example.com")
-	pm := h.attach(cus.ID, sim.TokVisa)
+	pm := h.attach(cus.ID, billing.SimTokVisa)
 	sub := h.subscribe(app.CreateSubscriptionParams{Customer: cus.ID, Items: []app.ItemParams{{Price: price.ID}},
 		PaymentMethod: pm.ID, TrialPeriodDays: ptr(int64(2))})
 	trialEnd, periodEnd := ts("2024-05-03T09:00:00Z"), ts("2024-06-03T09:00:00Z")
@@ -314,7 +314,7 @@ func scenarioFirstPaymentDeclined(t *testing.T, h *harness) {
 	h.begin("UTC", t0)
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("bob@example.com")
-	pm := h.attach(cus.ID, sim.TokChargeDeclined)
+	pm := h.attach(cus.ID, billing.SimTokChargeDeclined)
 	sub := h.subscribeTo(cus.ID, price.ID, pm.ID)
 	require.Equal(t, billing.SubscriptionIncompleteExpired, sub.Status)
 
@@ -346,7 +346,7 @@ func scenarioDunningExhausted(t *testing.T, h *harness) {
 	h.begin("UTC", t0)
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("carla@example.com")
-	pm := h.attach(cus.ID, sim.TokFailAfterFirst)
+	pm := h.attach(cus.ID, billing.SimTokFailAfterFirst)
 	sub := h.subscribeTo(cus.ID, price.ID, pm.ID)
 	require.Equal(t, billing.SubscriptionActive, sub.Status)
 
@@ -402,7 +402,7 @@ func scenarioNewCardRetry(t *testing.T, h *harness) {
 	h.begin("UTC", t0)
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("dani@example.com")
-	bad := h.attach(cus.ID, sim.TokFailAfterFirst)
+	bad := h.attach(cus.ID, billing.SimTokFailAfterFirst)
 	sub := h.subscribeTo(cus.ID, price.ID, bad.ID)
 
 	t1, t2, t3 := ts("2024-07-01T12:00:00Z"), ts("2024-08-01T12:00:00Z"), ts("2024-09-01T12:00:00Z")
@@ -413,7 +413,7 @@ func scenarioNewCardRetry(t *testing.T, h *harness) {
 	// Six hours later the customer adds a card that works.
 	fixAt := ts("2024-07-01T18:00:00Z")
 	h.advanceTo(fixAt)
-	good := h.attach(cus.ID, sim.TokVisa)
+	good := h.attach(cus.ID, billing.SimTokVisa)
 	got := h.requireSub(sub.ID, subState{Status: billing.SubscriptionActive, Cycle: 2, PeriodStart: t1, PeriodEnd: t2, NextActionAt: &t2})
 	require.Equal(t, good.ID, got.PaymentMethodID)
 	first := inv{Number: number(1), Status: billing.InvoicePaid, Reason: billing.ReasonSubscriptionCreate, Start: t0, End: t1,
@@ -445,7 +445,7 @@ func scenarioNewCardRetry(t *testing.T, h *harness) {
 func scenarioHardDecline(t *testing.T, h *harness) {
 	sub, cus := activeSub(t, h)
 	h.advanceTo(ts("2024-06-15T00:00:00Z"))
-	lost := h.attach(cus.ID, sim.TokLostCard) // becomes the subscription's card
+	lost := h.attach(cus.ID, billing.SimTokLostCard) // becomes the subscription's card
 	require.Equal(t, lost.ID, h.sub(sub.ID).PaymentMethodID)
 
 	t1, t2 := ts("2024-07-01T12:00:00Z"), ts("2024-08-01T12:00:00Z")
@@ -467,7 +467,7 @@ func scenarioTimeoutAfterCharge(t *testing.T, h *harness) {
 	h.begin("UTC", t0)
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("eva@example.com")
-	pm := h.attach(cus.ID, sim.TokTimeoutAfterCharge)
+	pm := h.attach(cus.ID, billing.SimTokTimeoutAfterCharge)
 	sub := h.subscribeTo(cus.ID, price.ID, pm.ID)
 	require.Equal(t, billing.SubscriptionIncomplete, sub.Status)
 
@@ -508,7 +508,7 @@ func scenarioGatewayError(t *testing.T, h *harness) {
 	h.begin("UTC", t0)
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("fer@example.com")
-	pm := h.attach(cus.ID, sim.TokGatewayError)
+	pm := h.attach(cus.ID, billing.SimTokGatewayError)
 	sub := h.subscribeTo(cus.ID, price.ID, pm.ID)
 	require.Equal(t, billing.SubscriptionIncomplete, sub.Status)
 
@@ -556,7 +556,7 @@ func scenarioGatewayError(t *testing.T, h *harness) {
 func scenarioCancelDuringUnknown(t *testing.T, h *harness) {
 	sub, cus := activeSub(t, h)
 	h.advanceTo(ts("2024-06-15T00:00:00Z"))
-	h.attach(cus.ID, sim.TokTimeoutAfterCharge) // becomes the subscription's card
+	h.attach(cus.ID, billing.SimTokTimeoutAfterCharge) // becomes the subscription's card
 
 	t1, t2 := ts("2024-07-01T12:00:00Z"), ts("2024-08-01T12:00:00Z")
 	h.advanceTo(t1)
@@ -595,7 +595,7 @@ func activeSub(t *testing.T, h *harness, opts ...func(*app.CreateSubscriptionPar
 	h.begin("UTC", ts("2024-06-01T12:00:00Z"))
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("gabi@example.com")
-	pm := h.attach(cus.ID, sim.TokVisa)
+	pm := h.attach(cus.ID, billing.SimTokVisa)
 	p := app.CreateSubscriptionParams{Customer: cus.ID, Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pm.ID}
 	for _, o := range opts {
 		o(&p)
@@ -689,7 +689,7 @@ func scenarioTrialCancelAtPeriodEnd(t *testing.T, h *harness) {
 	h.begin("UTC", t0)
 	price := h.price(5000, "CLP", billing.IntervalMonth, 14)
 	cus := h.customer("hana@example.com")
-	pm := h.attach(cus.ID, sim.TokVisa)
+	pm := h.attach(cus.ID, billing.SimTokVisa)
 	sub := h.subscribeTo(cus.ID, price.ID, pm.ID)
 	trialEnd := ts("2024-05-15T09:00:00Z")
 	h.advanceTo(ts("2024-05-05T09:00:00Z"))
@@ -773,7 +773,7 @@ func scenarioCouponFreeFirstInvoice(t *testing.T, h *harness) {
 	h.begin("UTC", t0)
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("ines@example.com")
-	pm := h.attach(cus.ID, sim.TokVisa)
+	pm := h.attach(cus.ID, billing.SimTokVisa)
 	c := h.coupon(app.CreateCouponParams{PercentOff: ptr(100.0), Duration: billing.DurationOnce})
 	sub := h.subscribe(app.CreateSubscriptionParams{Customer: cus.ID, Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pm.ID, Coupon: c.ID})
 	t1, t2 := ts("2024-07-01T12:00:00Z"), ts("2024-08-01T12:00:00Z")
@@ -797,7 +797,7 @@ func scenarioCouponFreeAfterTrial(t *testing.T, h *harness) {
 	h.begin("UTC", t0)
 	price := h.price(5000, "CLP", billing.IntervalMonth, 14)
 	cus := h.customer("pia@example.com")
-	pm := h.attach(cus.ID, sim.TokVisa)
+	pm := h.attach(cus.ID, billing.SimTokVisa)
 	c := h.coupon(app.CreateCouponParams{PercentOff: ptr(100.0), Duration: billing.DurationOnce})
 	sub := h.subscribe(app.CreateSubscriptionParams{Customer: cus.ID, Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pm.ID, Coupon: c.ID})
 	trialEnd, e1, e2 := ts("2024-05-15T09:00:00Z"), ts("2024-06-15T09:00:00Z"), ts("2024-07-15T09:00:00Z")
@@ -832,7 +832,7 @@ func scenarioCouponMaxRedemptions(t *testing.T, h *harness) {
 
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("juan@example.com")
-	pm := h.attach(cus.ID, sim.TokVisa)
+	pm := h.attach(cus.ID, billing.SimTokVisa)
 	_, err = h.app.CreateSubscription(h.ctx, h.s, app.CreateSubscriptionParams{Customer: cus.ID,
 		Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pm.ID, Coupon: c.ID})
 	requireAppError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "coupon")
@@ -847,7 +847,7 @@ func scenarioSantiagoMonthly(t *testing.T, h *harness) {
 	require.Equal(t, "America/Santiago", h.m.Timezone)
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("kika@example.cl")
-	pm := h.attach(cus.ID, sim.TokVisa)
+	pm := h.attach(cus.ID, billing.SimTokVisa)
 	sub := h.subscribeTo(cus.ID, price.ID, pm.ID)
 
 	b := []time.Time{
@@ -888,11 +888,11 @@ func scenarioSantiagoGapOverlap(t *testing.T, h *harness) {
 	h.begin("America/Santiago", ts("2024-03-07T02:30:00Z")) // Mar 6 23:30 −03
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
 	overlapCus := h.customer("")
-	overlap := h.subscribeTo(overlapCus.ID, price.ID, h.attach(overlapCus.ID, sim.TokVisa).ID)
+	overlap := h.subscribeTo(overlapCus.ID, price.ID, h.attach(overlapCus.ID, billing.SimTokVisa).ID)
 
 	h.advanceTo(ts("2024-08-08T04:30:00Z")) // Aug 8 00:30 −04
 	gapCus := h.customer("")
-	gap := h.subscribeTo(gapCus.ID, price.ID, h.attach(gapCus.ID, sim.TokVisa).ID)
+	gap := h.subscribeTo(gapCus.ID, price.ID, h.attach(gapCus.ID, billing.SimTokVisa).ID)
 
 	h.advanceTo(ts("2024-09-10T00:00:00Z"))
 	periods := func(subID string) [][2]time.Time {
@@ -928,7 +928,7 @@ func scenarioSantiagoTrial(t *testing.T, h *harness) {
 	h.begin("America/Santiago", t0)
 	price := h.price(5000, "CLP", billing.IntervalMonth, 14)
 	cus := h.customer("lola@example.cl")
-	pm := h.attach(cus.ID, sim.TokVisa)
+	pm := h.attach(cus.ID, billing.SimTokVisa)
 	sub := h.subscribeTo(cus.ID, price.ID, pm.ID)
 	trialEnd := ts("2024-04-15T14:00:00Z") // Apr 15 10:00 −04
 	notice := trialEnd.Add(-72 * time.Hour)
@@ -959,7 +959,7 @@ func scenarioEntitlements(t *testing.T, h *harness) {
 	cus := h.customer("mara@example.com")
 	require.Equal(t, map[string]int64{}, h.entitlements(cus.ID))
 
-	visa := h.attach(cus.ID, sim.TokVisa)
+	visa := h.attach(cus.ID, billing.SimTokVisa)
 	subA := h.subscribe(app.CreateSubscriptionParams{Customer: cus.ID, Items: []app.ItemParams{{Price: priceA.ID}},
 		PaymentMethod: visa.ID, TrialPeriodDays: ptr(int64(30))})
 	subB := h.subscribeTo(cus.ID, priceB.ID, visa.ID)
@@ -975,7 +975,7 @@ func scenarioEntitlements(t *testing.T, h *harness) {
 
 	// A card whose later charges fail: A's trial ends on Mar 31 and its
 	// first charge succeeds; B's renewal on Apr 1 is declined.
-	h.attach(cus.ID, sim.TokFailAfterFirst)
+	h.attach(cus.ID, billing.SimTokFailAfterFirst)
 	h.advanceTo(ts("2024-04-01T13:00:00Z"))
 	require.Equal(t, billing.SubscriptionActive, h.sub(subA.ID).Status)
 	require.Equal(t, billing.SubscriptionPastDue, h.sub(subB.ID).Status)

@@ -19,7 +19,6 @@ import (
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/jobs"
 	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/mail/mailtest"
@@ -116,16 +115,16 @@ func TestLifecycleNotifications(t *testing.T) {
 			cus := h.customer("ana@example.com")
 			_, err = h.app.UpdateCustomer(h.ctx, h.s, cus.ID, app.CustomerParams{Name: ptr("Ana Pérez")})
 			require.NoError(t, err)
-			pm := h.attach(cus.ID, sim.TokVisa)
+			pm := h.attach(cus.ID, billing.SimTokVisa)
 			sub := h.subscribeTo(cus.ID, price.ID, pm.ID)
 			require.Equal(t, billing.SubscriptionTrialing, sub.Status)
 
-			h.advanceTo(ts("2026-01-16T10:00:00Z")) // the trial notice, 3 days before its end
-			h.advanceTo(ts("2026-01-19T10:00:00Z")) // the trial ends: first charge
-			h.advanceTo(ts("2026-02-19T10:00:00Z")) // renewal, paid
-			h.attach(cus.ID, sim.TokChargeDeclined) // the new card declines
-			h.advanceTo(ts("2026-03-19T10:00:00Z")) // renewal, declined: past_due
-			h.advanceTo(ts("2026-03-20T10:00:00Z")) // the retry is declined too: canceled
+			h.advanceTo(ts("2026-01-16T10:00:00Z"))        // the trial notice, 3 days before its end
+			h.advanceTo(ts("2026-01-19T10:00:00Z"))        // the trial ends: first charge
+			h.advanceTo(ts("2026-02-19T10:00:00Z"))        // renewal, paid
+			h.attach(cus.ID, billing.SimTokChargeDeclined) // the new card declines
+			h.advanceTo(ts("2026-03-19T10:00:00Z"))        // renewal, declined: past_due
+			h.advanceTo(ts("2026-03-20T10:00:00Z"))        // the retry is declined too: canceled
 			// (Periods keep their wall time in Santiago: April ends an hour later in UTC.)
 			h.requireSub(sub.ID, subState{Status: billing.SubscriptionCanceled, Cycle: 3, PeriodStart: ts("2026-03-19T10:00:00Z"),
 				PeriodEnd: ts("2026-04-19T11:00:00Z"), TrialStart: tp("2026-01-05T10:00:00Z"), TrialEnd: tp("2026-01-19T10:00:00Z"),

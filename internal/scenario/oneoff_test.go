@@ -74,7 +74,7 @@ func scenarioOneOffCharged(t *testing.T, h *harness) {
 	h.begin("America/Santiago", time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
 	setupFee := h.oneTimePrice("Instalación", 50_000, "CLP")
 	cus := h.customer("ana@example.cl")
-	pm := h.attach(cus.ID, sim.TokVisa)
+	pm := h.attach(cus.ID, billing.SimTokVisa)
 	before := len(h.events())
 
 	inv := h.oneOff(app.CreateInvoiceParams{Customer: cus.ID, Finalize: true, Items: []app.InvoiceItemParams{
@@ -113,7 +113,7 @@ func scenarioOneOffCharged(t *testing.T, h *harness) {
 func scenarioOneOffDeclined(t *testing.T, h *harness) {
 	h.begin("UTC", time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
 	cus := h.customer("bo@example.com")
-	h.attach(cus.ID, sim.TokChargeDeclined)
+	h.attach(cus.ID, billing.SimTokChargeDeclined)
 	inv := h.oneOff(app.CreateInvoiceParams{Customer: cus.ID, Currency: "usd", Finalize: true,
 		Items: []app.InvoiceItemParams{{Amount: amountPtr(5_000), Description: "Consulting"}}})
 	require.Equal(t, billing.InvoiceOpen, inv.Status, "a declined one-off charge leaves the invoice open")
@@ -132,7 +132,7 @@ func scenarioOneOffDeclined(t *testing.T, h *harness) {
 	require.Equal(t, sim.FailCardDeclined, page.LastFailure.FailureCode)
 
 	// The customer pays on the page with another card.
-	back := h.payOnSimPage(inv, sim.TokVisa)
+	back := h.payOnSimPage(inv, billing.SimTokVisa)
 	require.Equal(t, inv.HostedURL, back, "the browser comes back to the invoice's page")
 	got, err := h.app.GetInvoice(h.ctx, h.s, inv.ID)
 	require.NoError(t, err)
@@ -206,11 +206,11 @@ func scenarioSendInvoice(t *testing.T, h *harness) {
 	requireCode(t, err, billing.CodeInvalidStateTransition)
 	_, err = h.app.PaySimPage(h.ctx, refOf(t, dest), "tok_notacard")
 	require.Error(t, err, "not a test card: nothing happens")
-	_, err = h.app.PaySimPage(h.ctx, refOf(t, dest), sim.TokInsufficientFunds)
+	_, err = h.app.PaySimPage(h.ctx, refOf(t, dest), billing.SimTokInsufficientFunds)
 	require.NoError(t, err)
-	_, err = h.app.PaySimPage(h.ctx, refOf(t, dest), sim.TokVisa)
+	_, err = h.app.PaySimPage(h.ctx, refOf(t, dest), billing.SimTokVisa)
 	requireCode(t, err, billing.CodeInvalidStateTransition) // a used pay page cannot be paid again
-	h.payOnSimPage(inv, sim.TokVisa)
+	h.payOnSimPage(inv, billing.SimTokVisa)
 
 	got, err = h.app.GetInvoice(h.ctx, h.s, inv.ID)
 	require.NoError(t, err)
@@ -244,7 +244,7 @@ func scenarioOneOffRefused(t *testing.T, h *harness) {
 	usd := h.oneTimePrice("Widget", 1_500, "USD")
 	cus := h.customer("eve@example.com")
 	other := h.customer("fay@example.com")
-	otherPM := h.attach(other.ID, sim.TokVisa)
+	otherPM := h.attach(other.ID, billing.SimTokVisa)
 	days := int64(3)
 	for _, c := range []struct {
 		name  string
@@ -288,7 +288,7 @@ func scenarioPayPageUnknown(t *testing.T, h *harness) {
 	cus := h.customer("gus@example.com")
 	inv := h.oneOff(app.CreateInvoiceParams{Customer: cus.ID, Currency: "CLP", Collection: billing.CollectionSendInvoice,
 		Finalize: true, Items: []app.InvoiceItemParams{{Amount: amountPtr(7_000), Description: "z"}}})
-	h.payOnSimPage(inv, sim.TokTimeoutAfterCharge)
+	h.payOnSimPage(inv, billing.SimTokTimeoutAfterCharge)
 	pays := h.payments(inv.ID)
 	require.Len(t, pays, 1)
 	require.Equal(t, billing.PaymentUnknown, pays[0].Status)
@@ -391,7 +391,7 @@ func TestPayPageExpiry(t *testing.T) {
 			second, err := a.PayInvoiceOnPage(ctx, refOf(t, inv.HostedURL), billing.GatewaySim)
 			require.NoError(t, err)
 			require.NotEqual(t, first, second, "a new attempt after the expired one")
-			_, err = a.PaySimPage(ctx, refOf(t, second), sim.TokVisa)
+			_, err = a.PaySimPage(ctx, refOf(t, second), billing.SimTokVisa)
 			require.NoError(t, err)
 			got, err := a.GetInvoice(ctx, s, inv.ID)
 			require.NoError(t, err)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/gateway/sim"
 )
 
 // Refunds, manual invoice actions, merchant dunning policies and refused
@@ -114,7 +113,7 @@ func scenarioRefunds(t *testing.T, h *harness) {
 
 	// A payment that did not succeed cannot be refunded.
 	other := h.customer("nope@example.com")
-	declinedSub := h.subscribeTo(other.ID, h.price(3000, "CLP", billing.IntervalMonth, 0).ID, h.attach(other.ID, sim.TokChargeDeclined).ID)
+	declinedSub := h.subscribeTo(other.ID, h.price(3000, "CLP", billing.IntervalMonth, 0).ID, h.attach(other.ID, billing.SimTokChargeDeclined).ID)
 	failed := h.payments(h.invoices(declinedSub.ID)[0].ID)
 	require.Len(t, failed, 1)
 	_, err = h.app.CreateRefund(h.ctx, h.s, app.CreateRefundParams{Payment: failed[0].ID})
@@ -130,7 +129,7 @@ func failingRenewal(t *testing.T, h *harness, email string) (billing.Subscriptio
 	h.begin("UTC", ts("2024-06-01T12:00:00Z"))
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer(email)
-	sub := h.subscribeTo(cus.ID, price.ID, h.attach(cus.ID, sim.TokFailAfterFirst).ID)
+	sub := h.subscribeTo(cus.ID, price.ID, h.attach(cus.ID, billing.SimTokFailAfterFirst).ID)
 	t1, t2, retry := ts("2024-07-01T12:00:00Z"), ts("2024-08-01T12:00:00Z"), ts("2024-07-02T12:00:00Z")
 	h.advanceTo(t1)
 	h.requireSub(sub.ID, subState{Status: billing.SubscriptionPastDue, Cycle: 2, PeriodStart: t1, PeriodEnd: t2, NextActionAt: &retry})
@@ -165,7 +164,7 @@ func scenarioUncollectibleThenPay(t *testing.T, h *harness) {
 	// A new card: it becomes the subscription's, but the uncollectible
 	// invoice is not retried on its own; PayInvoice collects it.
 	fixAt := ts("2024-07-20T09:00:00Z")
-	good := h.attach(cus.ID, sim.TokVisa)
+	good := h.attach(cus.ID, billing.SimTokVisa)
 	require.Equal(t, good.ID, h.sub(sub.ID).PaymentMethodID)
 	h.requireInvoices(sub.ID, monthly(1, 5000, 0), uncollectible)
 	payed, err := h.app.PayInvoice(h.ctx, h.s, invs[1].ID)
@@ -231,7 +230,7 @@ func scenarioVoidInvoice(t *testing.T, h *harness) {
 func scenarioActionsWhileUnknown(t *testing.T, h *harness) {
 	sub, cus := activeSub(t, h)
 	h.advanceTo(ts("2024-06-15T00:00:00Z"))
-	h.attach(cus.ID, sim.TokTimeoutAfterCharge)
+	h.attach(cus.ID, billing.SimTokTimeoutAfterCharge)
 	t1, t2 := ts("2024-07-01T12:00:00Z"), ts("2024-08-01T12:00:00Z")
 	h.advanceTo(t1)
 	unknown := inv{Number: number(2), Status: billing.InvoiceOpen, Reason: billing.ReasonSubscriptionCycle, Start: t1, End: t2,
@@ -284,7 +283,7 @@ func scenarioDunningUnpaid(t *testing.T, h *harness) {
 	prod := h.product("Plan", map[string]int64{"seats": 5})
 	price := h.priceOf(prod.ID, 5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("uma@example.com")
-	sub := h.subscribeTo(cus.ID, price.ID, h.attach(cus.ID, sim.TokFailAfterFirst).ID)
+	sub := h.subscribeTo(cus.ID, price.ID, h.attach(cus.ID, billing.SimTokFailAfterFirst).ID)
 	t1, t2, t3 := ts("2024-07-01T12:00:00Z"), ts("2024-08-01T12:00:00Z"), ts("2024-09-01T12:00:00Z")
 	fails := []time.Time{t1, ts("2024-07-02T12:00:00Z"), ts("2024-07-04T12:00:00Z")}
 
@@ -312,7 +311,7 @@ func scenarioDunningUnpaid(t *testing.T, h *harness) {
 
 	// A new card retries the open invoice at once: paid, active.
 	fixAt := ts("2024-08-05T09:00:00Z")
-	h.attach(cus.ID, sim.TokVisa)
+	h.attach(cus.ID, billing.SimTokVisa)
 	paidOpen := open
 	paidOpen.Status, paidOpen.Paid, paidOpen.Payments = billing.InvoicePaid, 5000, []pay{paid(fixAt)}
 	h.requireInvoices(sub.ID, monthly(1, 5000, 0), exhausted, paidOpen)
@@ -352,7 +351,7 @@ func scenarioDunningExponential(t *testing.T, h *harness) {
 	prod := h.product("Plan", map[string]int64{"seats": 5})
 	price := h.priceOf(prod.ID, 5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("eli@example.com")
-	sub := h.subscribeTo(cus.ID, price.ID, h.attach(cus.ID, sim.TokFailAfterFirst).ID)
+	sub := h.subscribeTo(cus.ID, price.ID, h.attach(cus.ID, billing.SimTokFailAfterFirst).ID)
 	t1, t2 := ts("2024-07-01T12:00:00Z"), ts("2024-08-01T12:00:00Z")
 	fails := []time.Time{t1, ts("2024-07-02T00:00:00Z"), ts("2024-07-03T00:00:00Z"), ts("2024-07-05T00:00:00Z"), ts("2024-07-07T00:00:00Z")}
 	for k := 1; k <= 4; k++ {
@@ -383,7 +382,7 @@ func scenarioInvalidTransitions(t *testing.T, h *harness) {
 	h.begin("UTC", t0)
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("tina@example.com")
-	pm := h.attach(cus.ID, sim.TokVisa)
+	pm := h.attach(cus.ID, billing.SimTokVisa)
 	trial := h.subscribe(app.CreateSubscriptionParams{Customer: cus.ID, Items: []app.ItemParams{{Price: price.ID}},
 		PaymentMethod: pm.ID, TrialPeriodDays: ptr(int64(14))})
 	active := h.subscribeTo(cus.ID, price.ID, pm.ID)

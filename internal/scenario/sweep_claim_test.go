@@ -139,7 +139,7 @@ func TestSweepLanesNeverShareASubscription(t *testing.T) {
 				require.NoError(t, err)
 				// A card that fails technically every other call; a day's
 				// trial, so the first charge is the sweep's.
-				pm, err := a.AttachPaymentMethod(ctx, s, cus.ID, app.AttachPaymentMethodParams{Gateway: "sim", Token: sim.TokGatewayError})
+				pm, err := a.AttachPaymentMethod(ctx, s, cus.ID, app.AttachPaymentMethodParams{Gateway: "sim", Token: billing.SimTokGatewayError})
 				require.NoError(t, err)
 				sub, err := a.CreateSubscription(ctx, s, app.CreateSubscriptionParams{Customer: cus.ID,
 					Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pm.ID, TrialPeriodDays: new(int64(1))})

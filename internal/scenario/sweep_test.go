@@ -63,13 +63,13 @@ func TestSweep(t *testing.T) {
 			}
 			var plain []billing.Subscription
 			for range 7 {
-				plain = append(plain, subscribe(sim.TokVisa, ""))
+				plain = append(plain, subscribe(billing.SimTokVisa, ""))
 			}
-			discounted := subscribe(sim.TokVisa, coupon.ID)
-			declines := subscribe(sim.TokFailAfterFirst, "")
-			unknown := subscribe(sim.TokTimeoutAfterCharge, "")
+			discounted := subscribe(billing.SimTokVisa, coupon.ID)
+			declines := subscribe(billing.SimTokFailAfterFirst, "")
+			unknown := subscribe(billing.SimTokTimeoutAfterCharge, "")
 			require.Equal(t, billing.SubscriptionIncomplete, unknown.Status, "its first charge timed out")
-			canceling, err := a.CancelSubscription(ctx, s, subscribe(sim.TokVisa, "").ID, app.CancelParams{AtPeriodEnd: true})
+			canceling, err := a.CancelSubscription(ctx, s, subscribe(billing.SimTokVisa, "").ID, app.CancelParams{AtPeriodEnd: true})
 			require.NoError(t, err)
 
 			// Feb 28 15:00 UTC is the end of every first period (Jan 31 →

@@ -12,9 +12,10 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/cuota/cuota/internal/billing"
 )
 
 // KeySize is the size of a key in bytes (AES-256).
@@ -23,12 +24,13 @@ const KeySize = 32
 // prefix marks the sealing format, so a later format can be told apart.
 const prefix = "v1:"
 
-// ErrNoKey is returned by Seal and Open on a Box without a key.
-var ErrNoKey = errors.New("secretbox: no key configured (set CUOTA_SECRET_KEY)")
+// ErrNoKey is returned by Seal and Open on a Box without a key. It is
+// billing.ErrNoSecretKey, so that app tells it apart through its port.
+var ErrNoKey = billing.ErrNoSecretKey
 
 // ErrOpen is returned when a sealed value does not open: a wrong key, other
-// additional data, or a damaged value.
-var ErrOpen = errors.New("secretbox: sealed value does not open with this key")
+// additional data, or a damaged value. It is billing.ErrSecretNotOpen.
+var ErrOpen = billing.ErrSecretNotOpen
 
 // Box seals and opens values. The zero Box has no key.
 type Box struct {
@@ -115,3 +117,8 @@ func (b *Box) Open(sealed, ad string) ([]byte, error) {
 // IsSealed reports whether a stored value is in the sealed format (as
 // opposed to a test-mode value kept in the clear because no key was set).
 func IsSealed(v string) bool { return strings.HasPrefix(v, prefix) }
+
+// IsSealed is the package's IsSealed, as a method so that a Box implements
+// app.Sealer. A Box without a key still recognises the format, so that a
+// sealed value read without the key is reported as such.
+func (*Box) IsSealed(v string) bool { return IsSealed(v) }

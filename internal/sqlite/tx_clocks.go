@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"time"
 
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/sqlite/litedb"
@@ -41,14 +42,48 @@ func (t *tx) GetTestClock(ctx context.Context, s billing.Scope, id string) (bill
 // UpdateTestClock writes c's frozen time, status and updated.
 func (t *tx) UpdateTestClock(ctx context.Context, c billing.TestClock) error {
 	n, err := t.q.UpdateTestClock(ctx, litedb.UpdateTestClockParams{
-		FrozenTime: micros(c.FrozenTime),
-		Status:     c.Status,
-		Updated:    micros(c.Updated),
-		MerchantID: c.Scope.MerchantID,
-		Mode:       string(c.Scope.Mode),
-		ID:         c.ID,
+		FrozenTime:    micros(c.FrozenTime),
+		Status:        c.Status,
+		Updated:       micros(c.Updated),
+		AdvanceTarget: nullMicros(c.AdvanceTarget),
+		MerchantID:    c.Scope.MerchantID,
+		Mode:          string(c.Scope.Mode),
+		ID:            c.ID,
 	})
 	return notFoundIfNone(n, err, "update test clock %s", c.ID)
+}
+
+// LeaseTestClock takes or renews an advance's lease on clock id. SQLite
+// has one writer, so the conditional UPDATE cannot race another.
+func (t *tx) LeaseTestClock(ctx context.Context, id, token string, until, now time.Time) (bool, error) {
+	n, err := t.q.LeaseTestClock(ctx, litedb.LeaseTestClockParams{AdvanceToken: token, AdvancingUntil: nullMicros(&until),
+		ID: id, Now: nullMicros(&now)})
+	if err != nil {
+		return false, dbError(err, "lease test clock %s", id)
+	}
+	return n == 1, nil
+}
+
+// EndTestClockLease drops clock id's lease.
+func (t *tx) EndTestClockLease(ctx context.Context, id string) error {
+	if err := t.q.EndTestClockLease(ctx, id); err != nil {
+		return dbError(err, "end lease of test clock %s", id)
+	}
+	return nil
+}
+
+// AbandonedTestClocks returns up to limit advancing clocks whose lease
+// ended before now.
+func (t *tx) AbandonedTestClocks(ctx context.Context, now time.Time, limit int) ([]billing.TestClock, error) {
+	n := int64(limit)
+	if limit <= 0 {
+		n = -1
+	}
+	rows, err := t.q.AbandonedTestClocks(ctx, litedb.AbandonedTestClocksParams{Now: nullMicros(&now), RowLimit: n})
+	if err != nil {
+		return nil, dbError(err, "list abandoned test clocks")
+	}
+	return convertRows(rows, testClockFromRow)
 }
 
 // ListTestClocks returns a page of s's test clocks, newest first.
@@ -69,13 +104,14 @@ func (t *tx) ListTestClocks(ctx context.Context, s billing.Scope, page billing.P
 
 func testClockFromRow(row litedb.TestClock) (billing.TestClock, error) {
 	return billing.TestClock{
-		ID:         row.ID,
-		Scope:      billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
-		Name:       row.Name,
-		FrozenTime: fromMicros(row.FrozenTime),
-		Status:     row.Status,
-		Created:    fromMicros(row.Created),
-		Updated:    fromMicros(row.Updated),
+		ID:            row.ID,
+		Scope:         billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
+		Name:          row.Name,
+		FrozenTime:    fromMicros(row.FrozenTime),
+		Status:        row.Status,
+		Created:       fromMicros(row.Created),
+		Updated:       fromMicros(row.Updated),
+		AdvanceTarget: fromNullMicros(row.AdvanceTarget),
 	}, nil
 }
 

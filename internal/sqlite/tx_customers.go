@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/sqlite/litedb"
@@ -65,7 +66,21 @@ func (t *tx) UpdateCustomer(ctx context.Context, c billing.Customer) error {
 	return notFoundIfNone(n, err, "update customer %s", c.ID)
 }
 
-// ListCustomers returns a page of s's customers, newest first.
+// DeleteCustomer marks the customer deleted at `at`; ErrNotFound when it
+// does not exist or is already deleted.
+func (t *tx) DeleteCustomer(ctx context.Context, s billing.Scope, id string, at time.Time) error {
+	n, err := t.q.DeleteCustomer(ctx, litedb.DeleteCustomerParams{
+		Deleted:    nullMicros(&at),
+		Updated:    micros(at),
+		MerchantID: s.MerchantID,
+		Mode:       string(s.Mode),
+		ID:         id,
+	})
+	return notFoundIfNone(n, err, "delete customer %s", id)
+}
+
+// ListCustomers returns a page of s's customers that are not deleted,
+// newest first.
 func (t *tx) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, page billing.Page) ([]billing.Customer, bool, error) {
 	rows, err := t.q.ListCustomers(ctx, litedb.ListCustomersParams{
 		MerchantID:    s.MerchantID,
@@ -106,5 +121,6 @@ func customerFromRow(row litedb.Customer) (billing.Customer, error) {
 		Metadata:    metadata,
 		Created:     fromMicros(row.Created),
 		Updated:     fromMicros(row.Updated),
+		Deleted:     fromNullMicros(row.Deleted),
 	}, nil
 }

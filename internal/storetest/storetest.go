@@ -1200,6 +1200,60 @@ func exerciseCustomer(t *testing.T, setup setupFunc) {
 		tx.rollback(t)
 	})
 
+	t.Run("DeleteIsSoft", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		tx := begin(t, b.store)
+		c := newCustomer(t, tx, b.scope, b.clock.next(), func(c *billing.Customer) { c.ExternalID = "user_42" })
+		kept := newCustomer(t, tx, b.scope, b.clock.next(), func(c *billing.Customer) { c.ExternalID = "user_43" })
+		tx.commit(t)
+
+		at := b.clock.next()
+		tx = begin(t, b.store)
+		for _, s := range []billing.Scope{b.live, b.other} {
+			require.ErrorIs(t, tx.DeleteCustomer(ctx, s, c.ID, at), billing.ErrNotFound, "another scope's customer is not found")
+		}
+		require.ErrorIs(t, tx.DeleteCustomer(ctx, b.scope, "cus_missing", at), billing.ErrNotFound)
+		require.NoError(t, tx.DeleteCustomer(ctx, b.scope, c.ID, at))
+		tx.commit(t)
+
+		tx = begin(t, b.store)
+		got, err := tx.GetCustomer(ctx, b.scope, c.ID)
+		require.NoError(t, err, "a deleted customer is kept for what refers to it")
+		want := c
+		want.Deleted, want.Updated = &at, at
+		require.Equal(t, want, got)
+		got, err = tx.GetCustomer(ctx, b.scope, kept.ID)
+		require.NoError(t, err)
+		require.Equal(t, kept, got, "deleting one customer leaves the others alone")
+
+		require.ErrorIs(t, tx.DeleteCustomer(ctx, b.scope, c.ID, b.clock.next()), billing.ErrNotFound, "deleting twice")
+		u := c
+		u.Name, u.Updated = "Otra", b.clock.next()
+		require.ErrorIs(t, tx.UpdateCustomer(ctx, u), billing.ErrNotFound, "a deleted customer cannot be updated")
+
+		for _, f := range []billing.CustomerFilter{{}, {ExternalID: "user_42"}, {Email: c.Email}} {
+			items, _, err := tx.ListCustomers(ctx, b.scope, f, billing.Page{})
+			require.NoError(t, err)
+			require.NotContains(t, idsOf(items, func(c billing.Customer) string { return c.ID }), c.ID, "lists leave deleted customers out (%+v)", f)
+		}
+		tx.commit(t)
+
+		tx = begin(t, b.store)
+		reuse := newCustomer(t, tx, b.scope, b.clock.next(), func(n *billing.Customer) { n.ExternalID = "user_42" })
+		tx.commit(t)
+		tx = begin(t, b.store)
+		items, _, err := tx.ListCustomers(ctx, b.scope, billing.CustomerFilter{ExternalID: "user_42"}, billing.Page{})
+		require.NoError(t, err)
+		require.Equal(t, []billing.Customer{reuse}, items, "a deleted customer's external_id is free again")
+		dup := buildCustomer(b.scope, b.clock.next())
+		dup.ExternalID = "user_42"
+		requireUniqueViolation(t, tx.CreateCustomer(ctx, dup), "customers_external_id_key")
+		tx.rollback(t)
+	})
+
 	t.Run("ListFilters", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)

@@ -84,30 +84,51 @@ func (h *handler) redirectPage(w http.ResponseWriter, r *http.Request, l *lang, 
 }
 
 // hostedFail renders the page for an error that ends the visit: unknown
-// link 404, expired link 410, anything else 500 (logged; the URL's query
-// holds the link's secret, so only the path is logged).
+// link 404, expired link 410, unavailable for now 503, anything else 500
+// (logged; the URL's query holds the link's secret, so only the path is
+// logged). Statuses are the errors' own (billing's Kind.HTTPStatus, shared
+// with the API) except for an expired link, which a browser is told is gone
+// for good. Like every page here, it shows the customer texts of its own,
+// never an error's message: those are written for the API's caller or the
+// operator.
 func (h *handler) hostedFail(w http.ResponseWriter, r *http.Request, l *lang, err error, expired string) {
 	e := billing.AsError(err)
 	switch {
 	case e != nil && e.Kind == billing.KindNotFound:
-		h.hostedMessage(w, r, http.StatusNotFound, l, l.NotFoundTitle, l.NotFoundBody)
+		h.hostedMessage(w, r, e.Kind.HTTPStatus(), l, l.NotFoundTitle, l.NotFoundBody)
 	case e != nil && e.Code == billing.CodeSessionExpired:
 		h.hostedMessage(w, r, http.StatusGone, l, l.H.ExpiredTitle, expired)
 	case e != nil && e.Kind == billing.KindConflict:
-		h.hostedMessage(w, r, http.StatusConflict, l, l.BadTitle, l.ErrorBody)
+		h.hostedMessage(w, r, e.Kind.HTTPStatus(), l, l.BadTitle, l.ErrorBody)
+	case e != nil && e.Kind == billing.KindUnavailable:
+		h.logUnavailable(r, e)
+		h.hostedMessage(w, r, e.Kind.HTTPStatus(), l, l.UnavailableTitle, l.UnavailableBody)
 	default:
 		if errors.Is(err, context.Canceled) {
 			h.logger.InfoContext(r.Context(), "hosted page request canceled", "path", r.URL.Path)
 		} else {
 			h.logger.ErrorContext(r.Context(), "hosted page", "path", r.URL.Path, "method", r.Method, "error", err)
 		}
-		h.hostedMessage(w, r, http.StatusInternalServerError, l, l.ErrorTitle, l.ErrorBody)
+		h.hostedMessage(w, r, billing.KindInternal.HTTPStatus(), l, l.ErrorTitle, l.ErrorBody)
 	}
+}
+
+// logUnavailable logs, for the operator, why a page answered 503 (its
+// message, which the customer does not see, says what to fix).
+func (h *handler) logUnavailable(r *http.Request, e *billing.Error) {
+	h.logger.WarnContext(r.Context(), "hosted page unavailable", "path", r.URL.Path, "code", e.Code, "error", e.Message)
 }
 
 // formError turns a use case's refusal into a message in l's language and
 // the form field it is about. ok is false for errors that are not the
-// customer's to fix (the caller fails the page instead).
+// customer's to fix (the caller fails the page instead). The message is
+// always one of l's texts, chosen by the error's code or kind, never the
+// error's own message (written for the API's caller or the operator): a
+// temporary unavailability other than a gateway not answering (e.g.
+// sealed credentials without CUOTA_SECRET_KEY) reads "payments are
+// temporarily unavailable". status is the error's registered status
+// (billing.CodeStatus, Kind.HTTPStatus), except that any other refusal
+// re-shows the form as a plain 400.
 func formError(l *lang, err error) (msg, field string, status int, ok bool) {
 	e := billing.AsError(err)
 	if e == nil || e.Kind == billing.KindNotFound || e.Code == billing.CodeSessionExpired {
@@ -116,16 +137,20 @@ func formError(l *lang, err error) (msg, field string, status int, ok bool) {
 	f := l.H.Failures
 	switch {
 	case e.Code == billing.CodeGatewayUnavailable:
-		return f["gateway_unavailable"], "gateway", http.StatusServiceUnavailable, true
+		return f["gateway_unavailable"], "gateway", billing.CodeStatus(e.Code), true
 	case e.Code == app.CodeFormExpired:
-		return f["form_expired"], "", http.StatusBadRequest, true
+		return f["form_expired"], "", billing.CodeStatus(e.Code), true
 	case e.Code == billing.CodeAlreadySubscribed:
-		return f["already_subscribed"], "", http.StatusConflict, true
+		return f["already_subscribed"], "", billing.CodeStatus(e.Code), true
 	case e.Code == app.CodeTrialAlreadyUsed:
-		return f["trial_already_used"], "", http.StatusConflict, true
+		return f["trial_already_used"], "", billing.CodeStatus(e.Code), true
 	case e.Kind == billing.KindInvalid && f[e.Param] != "":
-		return f[e.Param], e.Param, http.StatusBadRequest, true
-	case e.Kind == billing.KindInvalid || e.Kind == billing.KindConflict || e.Kind == billing.KindUnavailable:
+		return f[e.Param], e.Param, e.Kind.HTTPStatus(), true
+	case e.Kind == billing.KindUnavailable:
+		return l.UnavailableBody, "", e.Kind.HTTPStatus(), true
+	case e.Kind == billing.KindConflict:
+		return l.ErrorBody, "", e.Kind.HTTPStatus(), true
+	case e.Kind == billing.KindInvalid:
 		return l.ErrorBody, "", http.StatusBadRequest, true
 	}
 	return "", "", 0, false

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/billing"
 )
 
 // TestTextNoStoreCanHold sends NUL characters and invalid UTF-8 in the path,
@@ -32,9 +32,9 @@ func TestTextNoStoreCanHold(t *testing.T) {
 				requireSecure(t, res)
 			}
 			for _, form := range []url.Values{
-				{"secret": {"\x00"}, "action": {"save"}, "token": {sim.TokVisa}},
+				{"secret": {"\x00"}, "action": {"save"}, "token": {billing.SimTokVisa}},
 				{"secret": {l.secret}, "action": {"save"}, "token": {"tok_\xff"}},
-				{"secret": {l.secret}, "action": {"save"}, "token\x00": {sim.TokVisa}},
+				{"secret": {l.secret}, "action": {"save"}, "token\x00": {billing.SimTokVisa}},
 			} {
 				res := w.submit(t, l, form)
 				require.Equal(t, http.StatusBadRequest, res.status, "POST %q: %s", form, res.body)

@@ -121,13 +121,16 @@ func (h *handler) showInvoice(w http.ResponseWriter, r *http.Request, status int
 }
 
 // failureText says why a payment failed, in l's language: the decline's
-// reason when known (detail empty), else a general sentence and the
-// gateway's own message as detail.
+// reason when known (detail empty), else a general sentence and, for a
+// decline, the gateway's own message as detail. A technical failure's
+// message is cuota's own (a configuration problem, a gateway that could
+// not be reached, sealed credentials without their key): written for the
+// operator, it is never shown to the customer.
 func failureText(l *lang, p billing.Payment) (msg, detail string) {
 	if reason, ok := l.I.Failures[p.FailureCode]; ok {
 		return reason + " " + l.I.FailedAgain, ""
 	}
-	if p.FailureMessage != "" {
+	if p.FailureMessage != "" && (p.FailureClass == billing.FailureCustomer || p.FailureClass == billing.FailureHard) {
 		detail = fmt.Sprintf(l.I.GatewaySaid, p.FailureMessage)
 	}
 	return l.I.FailedOther + " " + l.I.FailedAgain, detail
@@ -171,7 +174,7 @@ func (h *handler) invoicePay(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, withQuery(url.PathEscape(ref.ID), "t", ref.Token), http.StatusSeeOther)
 		return
 	case e != nil && e.Code == billing.CodePaymentInProgress:
-		h.showInvoice(w, r, http.StatusConflict, ref, pg, l.I.Confirming)
+		h.showInvoice(w, r, billing.CodeStatus(e.Code), ref, pg, l.I.Confirming)
 		return
 	}
 	msg, _, status, ok := formError(l, err)

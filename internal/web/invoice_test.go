@@ -15,7 +15,6 @@ import (
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/gateway/sim"
 )
 
 // hosted is a pay-page link: its path and token (?t=).
@@ -241,7 +240,7 @@ func TestInvoicePayDeclineThenPaid(t *testing.T) {
 		`<input type="hidden" name="t" value="` + p.token + `">`, `value="tok_visa" required checked>`, "no se mueve dinero real"} {
 		require.Contains(t, res.body, s)
 	}
-	for _, tok := range sim.Tokens() {
+	for _, tok := range billing.SimTokens() {
 		require.Contains(t, res.body, `<label for="card-`+tok+`">`)
 	}
 	require.NotContains(t, strings.ToLower(res.body), "<script")
@@ -249,7 +248,7 @@ func TestInvoicePayDeclineThenPaid(t *testing.T) {
 	require.Len(t, pays, 1)
 	require.Equal(t, billing.PaymentPending, pays[0].Status)
 
-	w.paySim(t, p, sim.TokChargeDeclined, inv)
+	w.paySim(t, p, billing.SimTokChargeDeclined, inv)
 	res = w.get(t, l.url())
 	require.Equal(t, http.StatusOK, res.status, res.body)
 	require.Contains(t, res.body, `<div class="error" role="alert" id="error"><p>Pago rechazado: el banco rechazó el cobro. No se cobró nada.`)
@@ -272,12 +271,12 @@ func TestInvoicePayDeclineThenPaid(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, res.status, res.body)
 	require.Equal(t, inv.HostedURL, res.header.Get("Location"))
 	// Paying on it again is refused the same way, and charges nothing.
-	res = w.post(t, p.path, url.Values{"t": {p.token}, "action": {"pay"}, "token": {sim.TokVisa}})
+	res = w.post(t, p.path, url.Values{"t": {p.token}, "action": {"pay"}, "token": {billing.SimTokVisa}})
 	require.Equal(t, http.StatusGone, res.status, res.body)
 
 	p2 := w.payOnPage(t, l)
 	require.NotEqual(t, p.path, p2.path, "a new attempt")
-	w.paySim(t, p2, sim.TokVisa, inv)
+	w.paySim(t, p2, billing.SimTokVisa, inv)
 
 	res = w.get(t, l.url())
 	require.Equal(t, http.StatusOK, res.status, res.body)
@@ -320,7 +319,7 @@ func TestInvoicePayCanceledAndContinued(t *testing.T) {
 	require.Equal(t, p, w.payOnPage(t, l), "continuing resumes the same page")
 	require.Len(t, w.payments(t, inv.ID), 1)
 
-	res = w.post(t, p.path, url.Values{"t": {p.token}, "action": {"cancel"}, "token": {sim.TokVisa}})
+	res = w.post(t, p.path, url.Values{"t": {p.token}, "action": {"cancel"}, "token": {billing.SimTokVisa}})
 	require.Equal(t, http.StatusSeeOther, res.status, res.body)
 	require.Equal(t, inv.HostedURL, res.header.Get("Location"))
 	res = w.get(t, l.url())
@@ -365,7 +364,7 @@ func TestInvoicePayPageExpires(t *testing.T) {
 			require.Equal(t, billing.PaymentPending, pay.Status)
 		}
 	}
-	w.paySim(t, p2, sim.TokVisa, inv)
+	w.paySim(t, p2, billing.SimTokVisa, inv)
 	require.Equal(t, billing.InvoicePaid, w.invoiceNow(t, inv.ID).Status)
 }
 
@@ -392,10 +391,10 @@ func TestInvoicePayFormErrors(t *testing.T) {
 		require.Equal(t, http.StatusBadRequest, res.status, res.body)
 		require.Contains(t, res.body, `role="alert" id="error">Elige una de las tarjetas de prueba para pagar.</p>`)
 	}
-	res = w.post(t, p.path, url.Values{"t": {p.token}, "action": {"refund"}, "token": {sim.TokVisa}})
+	res = w.post(t, p.path, url.Values{"t": {p.token}, "action": {"refund"}, "token": {billing.SimTokVisa}})
 	require.Equal(t, http.StatusBadRequest, res.status, res.body)
 	for _, tok := range []string{"", "WRONG", l.token} {
-		res = w.post(t, p.path, url.Values{"t": {tok}, "action": {"pay"}, "token": {sim.TokVisa}})
+		res = w.post(t, p.path, url.Values{"t": {tok}, "action": {"pay"}, "token": {billing.SimTokVisa}})
 		require.Equal(t, http.StatusNotFound, res.status, tok)
 	}
 	res = w.get(t, strings.Replace(p.path, "/test/", "/live/", 1)+"?t="+url.QueryEscape(p.token))
@@ -427,7 +426,7 @@ func TestInvoicePayCrossOrigin(t *testing.T) {
 
 	p := w.payOnPage(t, l)
 	for name, hdr := range cases {
-		res := w.post(t, p.path, url.Values{"t": {p.token}, "action": {"pay"}, "token": {sim.TokVisa}}, hdr...)
+		res := w.post(t, p.path, url.Values{"t": {p.token}, "action": {"pay"}, "token": {billing.SimTokVisa}}, hdr...)
 		require.Equal(t, http.StatusForbidden, res.status, name)
 	}
 	pays := w.payments(t, inv.ID)
@@ -486,7 +485,7 @@ func TestInvoicePayOutcomeUnknown(t *testing.T) {
 	w := newWorld(t, "es-CL")
 	inv, l := w.sendInvoice(t, 5000, "CLP")
 	p := w.payOnPage(t, l)
-	w.paySim(t, p, sim.TokTimeoutAfterCharge, inv)
+	w.paySim(t, p, billing.SimTokTimeoutAfterCharge, inv)
 	pays := w.payments(t, inv.ID)
 	require.Len(t, pays, 1)
 	require.Equal(t, billing.PaymentUnknown, pays[0].Status)

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/textcut"
 )
 
@@ -34,6 +34,12 @@ type lang struct {
 	BadTitle       string
 	ErrorTitle     string
 	ErrorBody      string
+	// UnavailableTitle and UnavailableBody answer a request the server
+	// cannot serve for now for a reason that is the operator's to fix
+	// (e.g. sealed gateway credentials without CUOTA_SECRET_KEY): the
+	// customer only learns to come back later.
+	UnavailableTitle string
+	UnavailableBody  string
 
 	// Tokens describes each sim test token; a token missing here shows
 	// the sim package's English description.
@@ -60,24 +66,26 @@ var spanish = &lang{
 	NoCard:       "Elige una tarjeta para guardarla.",
 	BadForm:      "El formulario enviado no es válido. Vuelve a abrir el enlace e inténtalo de nuevo.",
 
-	NotFoundTitle:  "Enlace no encontrado",
-	NotFoundBody:   "No encontramos este enlace. Revisa que lo hayas abierto completo o pide uno nuevo al comercio.",
-	GoneTitle:      "Enlace vencido",
-	GoneBody:       "Este enlace para guardar una tarjeta ya venció o ya se usó. Pide uno nuevo al comercio.",
-	ForbiddenTitle: "Solicitud rechazada",
-	ForbiddenBody:  "El formulario se envió desde otro sitio, así que no lo aceptamos. Abre el enlace que te envió el comercio e inténtalo desde ahí.",
-	BadTitle:       "Solicitud no válida",
-	ErrorTitle:     "Algo salió mal",
-	ErrorBody:      "No pudimos completar la operación. Inténtalo de nuevo en unos minutos.",
+	NotFoundTitle:    "Enlace no encontrado",
+	NotFoundBody:     "No encontramos este enlace. Revisa que lo hayas abierto completo o pide uno nuevo al comercio.",
+	GoneTitle:        "Enlace vencido",
+	GoneBody:         "Este enlace para guardar una tarjeta ya venció o ya se usó. Pide uno nuevo al comercio.",
+	ForbiddenTitle:   "Solicitud rechazada",
+	ForbiddenBody:    "El formulario se envió desde otro sitio, así que no lo aceptamos. Abre el enlace que te envió el comercio e inténtalo desde ahí.",
+	BadTitle:         "Solicitud no válida",
+	ErrorTitle:       "Algo salió mal",
+	ErrorBody:        "No pudimos completar la operación. Inténtalo de nuevo en unos minutos.",
+	UnavailableTitle: "Pagos no disponibles",
+	UnavailableBody:  "Los pagos no están disponibles por el momento. Inténtalo de nuevo más tarde.",
 
 	Tokens: map[string]string{
-		sim.TokVisa:               "Siempre se aprueba.",
-		sim.TokChargeDeclined:     "Rechazada: card_declined (del cliente; la cobranza reintenta).",
-		sim.TokInsufficientFunds:  "Rechazada: insufficient_funds (del cliente; la cobranza reintenta).",
-		sim.TokLostCard:           "Rechazada: lost_card (definitiva; nunca se reintenta).",
-		sim.TokFailAfterFirst:     "El primer cobro se aprueba; los siguientes se rechazan con card_declined.",
-		sim.TokTimeoutAfterCharge: "El cobro se hace y luego la llamada vence por tiempo (resultado desconocido hasta consultarlo).",
-		sim.TokGatewayError:       "Alterna: un error 502 sin cobro y luego un cobro aprobado en el siguiente intento.",
+		billing.SimTokVisa:               "Siempre se aprueba.",
+		billing.SimTokChargeDeclined:     "Rechazada: card_declined (del cliente; la cobranza reintenta).",
+		billing.SimTokInsufficientFunds:  "Rechazada: insufficient_funds (del cliente; la cobranza reintenta).",
+		billing.SimTokLostCard:           "Rechazada: lost_card (definitiva; nunca se reintenta).",
+		billing.SimTokFailAfterFirst:     "El primer cobro se aprueba; los siguientes se rechazan con card_declined.",
+		billing.SimTokTimeoutAfterCharge: "El cobro se hace y luego la llamada vence por tiempo (resultado desconocido hasta consultarlo).",
+		billing.SimTokGatewayError:       "Alterna: un error 502 sin cobro y luego un cobro aprobado en el siguiente intento.",
 	},
 }
 
@@ -96,19 +104,21 @@ var english = &lang{
 	NoCard:       "Pick a card to save.",
 	BadForm:      "The form sent is not valid. Open the link again and retry.",
 
-	NotFoundTitle:  "Link not found",
-	NotFoundBody:   "We could not find this link. Check that you opened all of it, or ask the merchant for a new one.",
-	GoneTitle:      "Link expired",
-	GoneBody:       "This card setup link has expired or was already used. Ask the merchant for a new one.",
-	ForbiddenTitle: "Request refused",
-	ForbiddenBody:  "The form was sent from another site, so it was not accepted. Open the link the merchant sent you and try from there.",
-	BadTitle:       "Invalid request",
-	ErrorTitle:     "Something went wrong",
-	ErrorBody:      "We could not finish. Please try again in a few minutes.",
+	NotFoundTitle:    "Link not found",
+	NotFoundBody:     "We could not find this link. Check that you opened all of it, or ask the merchant for a new one.",
+	GoneTitle:        "Link expired",
+	GoneBody:         "This card setup link has expired or was already used. Ask the merchant for a new one.",
+	ForbiddenTitle:   "Request refused",
+	ForbiddenBody:    "The form was sent from another site, so it was not accepted. Open the link the merchant sent you and try from there.",
+	BadTitle:         "Invalid request",
+	ErrorTitle:       "Something went wrong",
+	ErrorBody:        "We could not finish. Please try again in a few minutes.",
+	UnavailableTitle: "Payments unavailable",
+	UnavailableBody:  "Payments are temporarily unavailable. Please try again later.",
 }
 
 // describe returns what a test token does, in l's language.
-func (l *lang) describe(t sim.TokenInfo) string {
+func (l *lang) describe(t billing.SimCard) string {
 	if d, ok := l.Tokens[t.Token]; ok {
 		return d
 	}

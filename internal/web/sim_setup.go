@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/gateway/sim"
 )
 
 // card is one test card on the sim setup page.
@@ -24,13 +23,13 @@ type card struct {
 var brandNames = map[string]string{"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express"}
 
 func cards(l *lang, selected string) []card {
-	tokens := sim.Tokens()
+	tokens := billing.SimTokens()
 	if selected == "" && len(tokens) > 0 {
 		selected = tokens[0]
 	}
 	out := make([]card, 0, len(tokens))
 	for _, tok := range tokens {
-		info, ok := sim.LookupToken(tok)
+		info, ok := billing.LookupSimToken(tok)
 		if !ok {
 			continue
 		}

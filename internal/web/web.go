@@ -188,14 +188,19 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, t *template.Tem
 }
 
 // fail renders the page for an error of the setup use cases: unknown link
-// 404, finished or expired link 410, anything else 500 (logged).
+// 404, finished or expired link 410 (a link in the wrong state is gone for
+// good to a browser), unavailable for now 503 (hostedFail
+// says why no error's message is shown), anything else 500 (logged).
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, l *lang, err error) {
 	e := billing.AsError(err)
 	switch {
 	case e != nil && e.Kind == billing.KindNotFound:
-		h.message(w, r, http.StatusNotFound, l, l.NotFoundTitle, l.NotFoundBody)
+		h.message(w, r, e.Kind.HTTPStatus(), l, l.NotFoundTitle, l.NotFoundBody)
 	case e != nil && e.Kind == billing.KindConflict:
 		h.message(w, r, http.StatusGone, l, l.GoneTitle, l.GoneBody)
+	case e != nil && e.Kind == billing.KindUnavailable:
+		h.logUnavailable(r, e)
+		h.message(w, r, e.Kind.HTTPStatus(), l, l.UnavailableTitle, l.UnavailableBody)
 	default:
 		// The URL's query holds the secret: log the path only.
 		if errors.Is(err, context.Canceled) {
@@ -203,6 +208,6 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, l *lang, err erro
 		} else {
 			h.logger.ErrorContext(r.Context(), "hosted page", "path", r.URL.Path, "method", r.Method, "error", err)
 		}
-		h.message(w, r, http.StatusInternalServerError, l, l.ErrorTitle, l.ErrorBody)
+		h.message(w, r, billing.KindInternal.HTTPStatus(), l, l.ErrorTitle, l.ErrorBody)
 	}
 }

@@ -50,6 +50,7 @@ func (c *clock) Advance(d time.Duration) {
 // hosted pages over real HTTP, with one test-mode merchant and customer.
 type world struct {
 	app      *app.App
+	store    billing.Store
 	clock    *clock
 	url      string
 	client   *http.Client // does not follow redirects
@@ -104,7 +105,7 @@ func newWorldOn(t *testing.T, customerLocale, kind string) *world {
 
 	client := srv.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &world{app: a, clock: clk, url: srv.URL, client: client, scope: scope, customer: c}
+	return &world{app: a, store: store, clock: clk, url: srv.URL, client: client, scope: scope, customer: c}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -246,9 +247,9 @@ func TestSetupPage(t *testing.T) {
 	require.Contains(t, body, ">Cancelar</button>")
 	require.Contains(t, body, `name="secret" value="`+l.secret+`"`)
 	require.Contains(t, body, `action="`+l.id+`"`)
-	require.NotEmpty(t, sim.Tokens())
-	for _, tok := range sim.Tokens() {
-		info, ok := sim.LookupToken(tok)
+	require.NotEmpty(t, billing.SimTokens())
+	for _, tok := range billing.SimTokens() {
+		info, ok := billing.LookupSimToken(tok)
 		require.True(t, ok)
 		// Each card is a labelled radio button.
 		require.Contains(t, body, `id="card-`+tok+`" value="`+tok+`"`)
@@ -296,7 +297,7 @@ func TestSetupSave(t *testing.T) {
 	w := newWorld(t, "")
 	l := w.newSetup(t)
 
-	res := w.submit(t, l, save(l, sim.TokVisa))
+	res := w.submit(t, l, save(l, billing.SimTokVisa))
 	requireRedirect(t, res, l.id, billing.SetupSucceeded)
 
 	pms := w.paymentMethods(t)
@@ -317,7 +318,7 @@ func TestSetupSave(t *testing.T) {
 	require.Equal(t, http.StatusGone, res.status, res.body)
 	requireSecure(t, res)
 	require.Contains(t, res.body, "ya venció o ya se usó")
-	res = w.submit(t, l, save(l, sim.TokVisa))
+	res = w.submit(t, l, save(l, billing.SimTokVisa))
 	require.Equal(t, http.StatusGone, res.status, res.body)
 	require.Len(t, w.paymentMethods(t), 1)
 }
@@ -328,7 +329,7 @@ func TestSetupSaveCardThatDeclinesLater(t *testing.T) {
 	l := w.newSetup(t)
 
 	// Declining cards save fine: they decline when charged.
-	requireRedirect(t, w.submit(t, l, save(l, sim.TokInsufficientFunds)), l.id, billing.SetupSucceeded)
+	requireRedirect(t, w.submit(t, l, save(l, billing.SimTokInsufficientFunds)), l.id, billing.SetupSucceeded)
 	pms := w.paymentMethods(t)
 	require.Len(t, pms, 1)
 	require.Equal(t, "9995", pms[0].Last4)
@@ -340,7 +341,7 @@ func TestSetupCancel(t *testing.T) {
 	l := w.newSetup(t)
 
 	// The cancel button submits the preselected card too; it is ignored.
-	res := w.submit(t, l, url.Values{"secret": {l.secret}, "action": {"cancel"}, "token": {sim.TokVisa}})
+	res := w.submit(t, l, url.Values{"secret": {l.secret}, "action": {"cancel"}, "token": {billing.SimTokVisa}})
 	requireRedirect(t, res, l.id, billing.SetupFailed)
 
 	st := w.setup(t, l.id)
@@ -379,7 +380,7 @@ func TestSetupBadForm(t *testing.T) {
 
 	// No action at all, or an unknown one.
 	for _, action := range []string{"", "delete"} {
-		res = w.submit(t, l, url.Values{"secret": {l.secret}, "action": {action}, "token": {sim.TokVisa}})
+		res = w.submit(t, l, url.Values{"secret": {l.secret}, "action": {action}, "token": {billing.SimTokVisa}})
 		require.Equal(t, http.StatusBadRequest, res.status, res.body)
 		requireSecure(t, res)
 	}
@@ -410,7 +411,7 @@ func TestSetupUnknownLink(t *testing.T) {
 		require.Contains(t, res.body, "Enlace no encontrado", name)
 		require.NotContains(t, res.body, "tok_visa", name)
 
-		res = w.submit(t, bad, save(bad, sim.TokVisa))
+		res = w.submit(t, bad, save(bad, billing.SimTokVisa))
 		require.Equal(t, http.StatusNotFound, res.status, name)
 	}
 	require.Equal(t, billing.SetupPending, w.setup(t, l.id).Status)
@@ -430,7 +431,7 @@ func TestSetupExpired(t *testing.T) {
 	res := w.page(t, l)
 	require.Equal(t, http.StatusGone, res.status, res.body)
 	require.Contains(t, res.body, "Enlace vencido")
-	res = w.submit(t, l, save(l, sim.TokVisa))
+	res = w.submit(t, l, save(l, billing.SimTokVisa))
 	require.Equal(t, http.StatusGone, res.status, res.body)
 	require.Equal(t, billing.SetupExpired, w.setup(t, l.id).Status)
 	require.Empty(t, w.paymentMethods(t))
@@ -448,7 +449,7 @@ func TestSetupCrossOrigin(t *testing.T) {
 		"same-site":      {"Sec-Fetch-Site", "same-site", "Origin", "https://sub.merchant.example"},
 	}
 	for name, hdr := range cases {
-		res := w.submit(t, l, save(l, sim.TokVisa), hdr...)
+		res := w.submit(t, l, save(l, billing.SimTokVisa), hdr...)
 		require.Equal(t, http.StatusForbidden, res.status, name)
 		requireSecure(t, res)
 		require.Contains(t, res.body, "Solicitud rechazada", name)
@@ -457,7 +458,7 @@ func TestSetupCrossOrigin(t *testing.T) {
 	require.Empty(t, w.paymentMethods(t))
 
 	// An older browser that sends only Origin, from this site, passes.
-	res := w.submit(t, l, save(l, sim.TokVisa), "Sec-Fetch-Site", "")
+	res := w.submit(t, l, save(l, billing.SimTokVisa), "Sec-Fetch-Site", "")
 	requireRedirect(t, res, l.id, billing.SetupSucceeded)
 }
 

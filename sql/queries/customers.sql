@@ -10,11 +10,17 @@ SELECT * FROM customers WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sql
 UPDATE customers
 SET email = sqlc.arg(email), name = sqlc.arg(name), external_id = sqlc.arg(external_id),
     locale = sqlc.arg(locale), metadata = sqlc.arg(metadata), updated = sqlc.arg(updated)
-WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id) AND deleted IS NULL;
+
+-- name: DeleteCustomer :execrows
+-- A soft delete: the row stays for what refers to it (invoices, payments,
+-- audit entries); a customer already deleted is not touched.
+UPDATE customers SET deleted = sqlc.arg(deleted), updated = sqlc.arg(updated)
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id) AND deleted IS NULL;
 
 -- name: ListCustomers :many
 SELECT * FROM customers
-WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND deleted IS NULL
   AND (CAST(sqlc.arg(email) AS text) = '' OR email = sqlc.arg(email))
   AND (CAST(sqlc.arg(external_id) AS text) = '' OR external_id = sqlc.arg(external_id))
   AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))

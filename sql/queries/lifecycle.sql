@@ -7,8 +7,27 @@ VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(name), sql
 SELECT * FROM test_clocks WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
 
 -- name: UpdateTestClock :execrows
-UPDATE test_clocks SET frozen_time = sqlc.arg(frozen_time), status = sqlc.arg(status), updated = sqlc.arg(updated)
+UPDATE test_clocks SET frozen_time = sqlc.arg(frozen_time), status = sqlc.arg(status), updated = sqlc.arg(updated),
+                       advance_target = sqlc.narg(advance_target)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
+
+-- name: LeaseTestClock :execrows
+-- An advance takes or renews its lease on an advancing clock: it holds the
+-- lease already (same token), or nobody does (no lease, or it ended before
+-- now). The UPDATE locks the row, so two processes cannot both take it.
+UPDATE test_clocks SET advance_token = sqlc.arg(advance_token), advancing_until = sqlc.arg(advancing_until)
+WHERE id = sqlc.arg(id) AND status = 'advancing'
+  AND (advance_token = sqlc.arg(advance_token) OR advancing_until IS NULL OR advancing_until < sqlc.arg(now));
+
+-- name: EndTestClockLease :exec
+UPDATE test_clocks SET advance_token = '', advancing_until = NULL WHERE id = sqlc.arg(id);
+
+-- name: AbandonedTestClocks :many
+-- Clocks left advancing whose lease ended: their advancing process is gone.
+SELECT * FROM test_clocks
+WHERE status = 'advancing' AND (advancing_until IS NULL OR advancing_until < sqlc.arg(now))
+ORDER BY id
+LIMIT sqlc.arg(row_limit);
 
 -- name: ListTestClocks :many
 SELECT * FROM test_clocks

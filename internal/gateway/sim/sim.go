@@ -1,7 +1,7 @@
 // Package sim is cuota's simulated payment gateway, for test mode only.
 //
 // It implements billing.Gateway with deterministic test tokens (see
-// Tokens and README.md) and keeps a ledger of every charge and refund it
+// billing.SimTokens and README.md) and keeps a ledger of every charge and refund it
 // handled in the database (table sim_charges, through the store's sim
 // methods), so the ledger survives a crash of the cuota process and is
 // shared by every process on the same database — the sim behaves like an
@@ -25,21 +25,22 @@ import (
 	"github.com/cuota/cuota/internal/billing"
 )
 
-// Error codes of the *billing.Error values the sim returns (besides the
-// billing package's own codes such as amount_invalid).
+// Error codes of the *billing.Error values the sim returns (besides codes
+// such as amount_invalid). They are defined in billing's code registry;
+// these names are aliases for the sim's callers and tests.
 const (
 	// CodeLiveMode refuses every live-mode request.
-	CodeLiveMode = "gateway_unavailable_in_live_mode"
+	CodeLiveMode = billing.CodeSimLiveMode
 	// CodeTokenInvalid refuses a token that is not a sim test token.
-	CodeTokenInvalid = "token_invalid"
+	CodeTokenInvalid = billing.CodeTokenInvalid
 	// CodeChargeNotFound refuses a refund of a charge the ledger lacks.
-	CodeChargeNotFound = "charge_not_found"
+	CodeChargeNotFound = billing.CodeChargeNotFound
 	// CodeChargeNotRefundable refuses a refund of a charge that did not
 	// succeed (declined or errored: no money moved).
-	CodeChargeNotRefundable = "charge_not_refundable"
+	CodeChargeNotRefundable = billing.CodeChargeNotRefundable
 	// CodeRefundExceedsCharge refuses a refund that would return more than
 	// the charge collected (counting earlier refunds).
-	CodeRefundExceedsCharge = "refund_exceeds_charge"
+	CodeRefundExceedsCharge = billing.CodeRefundExceedsCharge
 )
 
 // Failure codes of declined or errored charges (ChargeResult.FailureCode and
@@ -75,10 +76,10 @@ const (
 )
 
 // ErrTimeoutAfterCharge is wrapped by the error of a first charge of
-// TokTimeoutAfterCharge: the money moved, but the caller cannot know.
+// billing.SimTokTimeoutAfterCharge: the money moved, but the caller cannot know.
 var ErrTimeoutAfterCharge = fmt.Errorf("timeout after the charge was made: %w", billing.ErrOutcomeUnknown)
 
-// ErrBadGateway is wrapped by the error of a TokGatewayError charge that
+// ErrBadGateway is wrapped by the error of a billing.SimTokGatewayError charge that
 // failed with a 502: nothing moved, but the caller cannot know.
 var ErrBadGateway = fmt.Errorf("502 from gateway: %w", billing.ErrOutcomeUnknown)
 
@@ -124,9 +125,9 @@ func testModeOnly(s billing.Scope) error {
 		Message: fmt.Sprintf("the sim gateway exists only in test mode, not in mode %q", s.Mode)}
 }
 
-// AttachToken turns a test token (one of Tokens) into a payment method. The
+// AttachToken turns a test token (one of billing.SimTokens) into a payment method. The
 // Token of the result is a new reference "simpm_<id>:<token>", so that the
-// per-card behaviours (TokFailAfterFirst, TokGatewayError) count per
+// per-card behaviours (billing.SimTokFailAfterFirst, billing.SimTokGatewayError) count per
 // attachment: two payment methods made from the same test token are
 // independent cards. Brand, Last4 and expiry are fixed per token; Scope,
 // CustomerID and Status (active) are filled in too; ID and timestamps are
@@ -138,10 +139,10 @@ func (g *Gateway) AttachToken(ctx context.Context, s billing.Scope, customerID, 
 	if err := ctx.Err(); err != nil {
 		return billing.PaymentMethod{}, err
 	}
-	info, ok := LookupToken(token)
+	info, ok := billing.LookupSimToken(token)
 	if !ok {
 		return billing.PaymentMethod{}, billing.Invalid("token", CodeTokenInvalid,
-			"%q is not a sim test token; use one of %s", token, strings.Join(Tokens(), ", "))
+			"%q is not a sim test token; use one of %s", token, strings.Join(billing.SimTokens(), ", "))
 	}
 	return billing.PaymentMethod{
 		Scope:      s,
@@ -163,16 +164,16 @@ func (g *Gateway) AttachToken(ctx context.Context, s billing.Scope, customerID, 
 // Idempotency: the ledger is keyed by r.IdempotencyKey. When the key is
 // already there, nothing is charged again and the recorded outcome is
 // returned as a definitive result (the same one LookupCharge gives) with a
-// nil error — also for TokTimeoutAfterCharge (a replay reports the success
+// nil error — also for billing.SimTokTimeoutAfterCharge (a replay reports the success
 // whose answer the first call lost) and for a recorded 502 (a replay reports
 // a technical failure: nothing moved). The faults happen only on the call
 // that did the work. A replay whose token, amount or currency differ from
 // the recorded charge is refused (idempotency_key_reused), as Stripe does.
 //
 // Behaviours of a new key, per token (see README.md): succeeded; declined
-// (customer class, or hard for lost_card); for TokTimeoutAfterCharge a
+// (customer class, or hard for lost_card); for billing.SimTokTimeoutAfterCharge a
 // recorded success and an error wrapping ErrTimeoutAfterCharge; for
-// TokGatewayError either a success or a recorded "error" and an error
+// billing.SimTokGatewayError either a success or a recorded "error" and an error
 // wrapping ErrBadGateway. Both wrap billing.ErrOutcomeUnknown.
 //
 // Invalid requests (non-positive amount, empty currency or key, a token
@@ -270,7 +271,7 @@ func (g *Gateway) ChargeMany(ctx context.Context, rs []billing.ChargeRequest) ([
 
 // stateful reports whether a card's outcome depends on its ledger history.
 func stateful(name string) bool {
-	return name == TokFailAfterFirst || name == TokGatewayError
+	return name == billing.SimTokFailAfterFirst || name == billing.SimTokGatewayError
 }
 
 // validateCharge refuses a request the sim cannot take, before the ledger
@@ -332,7 +333,7 @@ func (g *Gateway) record(ctx context.Context, tx billing.Tx, name string, r bill
 func outcome(rec billing.SimCharge, name string, fresh bool, key string) (billing.ChargeResult, error) {
 	if fresh {
 		switch {
-		case name == TokTimeoutAfterCharge:
+		case name == billing.SimTokTimeoutAfterCharge:
 			return billing.ChargeResult{}, fmt.Errorf("sim: charge %s: %w", key, ErrTimeoutAfterCharge)
 		case rec.Outcome == OutcomeError:
 			return billing.ChargeResult{}, fmt.Errorf("sim: charge %s: %w", key, ErrBadGateway)
@@ -368,15 +369,15 @@ func (g *Gateway) decide(ctx context.Context, tx billing.Tx, name string, r bill
 		return n, nil
 	}
 	switch name {
-	case TokVisa, TokTimeoutAfterCharge:
+	case billing.SimTokVisa, billing.SimTokTimeoutAfterCharge:
 		return succeed()
-	case TokChargeDeclined:
+	case billing.SimTokChargeDeclined:
 		return decline(FailCardDeclined)
-	case TokInsufficientFunds:
+	case billing.SimTokInsufficientFunds:
 		return decline(FailInsufficientFunds)
-	case TokLostCard:
+	case billing.SimTokLostCard:
 		return decline(FailLostCard)
-	case TokFailAfterFirst:
+	case billing.SimTokFailAfterFirst:
 		n, err := count(OutcomeSucceeded)
 		if err != nil {
 			return c, err
@@ -385,7 +386,7 @@ func (g *Gateway) decide(ctx context.Context, tx billing.Tx, name string, r bill
 			return succeed()
 		}
 		return decline(FailCardDeclined)
-	case TokGatewayError:
+	case billing.SimTokGatewayError:
 		// The card's calls alternate error, success, error, success…: it
 		// errs whenever it has erred no more often than it has succeeded.
 		errs, err := count(OutcomeError)

@@ -219,27 +219,27 @@ func testName(t *testing.T, b backend) {
 func testTokensAndAttach(t *testing.T, b backend) {
 	g := b.newSim(t)
 	want := map[string]struct{ brand, last4 string }{
-		sim.TokVisa:               {"visa", "4242"},
-		sim.TokChargeDeclined:     {"visa", "0002"},
-		sim.TokInsufficientFunds:  {"visa", "9995"},
-		sim.TokLostCard:           {"visa", "9987"},
-		sim.TokFailAfterFirst:     {"mastercard", "0341"},
-		sim.TokTimeoutAfterCharge: {"visa", "0077"},
-		sim.TokGatewayError:       {"amex", "0005"},
+		billing.SimTokVisa:               {"visa", "4242"},
+		billing.SimTokChargeDeclined:     {"visa", "0002"},
+		billing.SimTokInsufficientFunds:  {"visa", "9995"},
+		billing.SimTokLostCard:           {"visa", "9987"},
+		billing.SimTokFailAfterFirst:     {"mastercard", "0341"},
+		billing.SimTokTimeoutAfterCharge: {"visa", "0077"},
+		billing.SimTokGatewayError:       {"amex", "0005"},
 	}
-	tokens := sim.Tokens()
+	tokens := billing.SimTokens()
 	if len(tokens) != len(want) {
-		t.Fatalf("Tokens() = %v, want %d tokens", tokens, len(want))
+		t.Fatalf("billing.SimTokens() = %v, want %d tokens", tokens, len(want))
 	}
 	for _, tok := range tokens {
 		w, ok := want[tok]
 		if !ok {
 			t.Fatalf("unexpected token %q", tok)
 		}
-		info, ok := sim.LookupToken(tok)
+		info, ok := billing.LookupSimToken(tok)
 		if !ok || info.Token != tok || info.Brand != w.brand || info.Last4 != w.last4 ||
 			info.ExpMonth != 12 || info.ExpYear < 2030 || info.Description == "" {
-			t.Errorf("LookupToken(%s) = %+v, %v", tok, info, ok)
+			t.Errorf("billing.LookupSimToken(%s) = %+v, %v", tok, info, ok)
 		}
 		pm := attach(t, g, tok)
 		if pm.Gateway != billing.GatewaySim || pm.Brand != w.brand || pm.Last4 != w.last4 ||
@@ -254,8 +254,8 @@ func testTokensAndAttach(t *testing.T, b backend) {
 			t.Errorf("two attachments of %s share the reference %q", tok, pm.Token)
 		}
 	}
-	if _, ok := sim.LookupToken("tok_nope"); ok {
-		t.Error("LookupToken(tok_nope) is ok")
+	if _, ok := billing.LookupSimToken("tok_nope"); ok {
+		t.Error("billing.LookupSimToken(tok_nope) is ok")
 	}
 	if l := ledger(t, g); len(l) != 0 {
 		t.Errorf("attaching wrote the ledger: %+v", l)
@@ -275,7 +275,7 @@ func testAttachUnknownTokenRefused(t *testing.T, b backend) {
 
 func testVisaSucceeds(t *testing.T, b backend) {
 	g := b.newSim(t)
-	pm := attach(t, g, sim.TokVisa)
+	pm := attach(t, g, billing.SimTokVisa)
 	res := mustCharge(t, g, pm, "in_1-1", 5000)
 	if res.Status != billing.PaymentSucceeded || !strings.HasPrefix(res.GatewayRef, "simch_") ||
 		res.FailureClass != "" || res.FailureCode != "" {
@@ -310,9 +310,9 @@ func testDeclines(t *testing.T, b backend) {
 		code  string
 		class billing.FailureClass
 	}{
-		{sim.TokChargeDeclined, sim.FailCardDeclined, billing.FailureCustomer},
-		{sim.TokInsufficientFunds, sim.FailInsufficientFunds, billing.FailureCustomer},
-		{sim.TokLostCard, sim.FailLostCard, billing.FailureHard},
+		{billing.SimTokChargeDeclined, sim.FailCardDeclined, billing.FailureCustomer},
+		{billing.SimTokInsufficientFunds, sim.FailInsufficientFunds, billing.FailureCustomer},
+		{billing.SimTokLostCard, sim.FailLostCard, billing.FailureHard},
 	}
 	for _, tc := range cases {
 		t.Run(tc.token, func(t *testing.T) {
@@ -345,7 +345,7 @@ func testDeclines(t *testing.T, b backend) {
 
 func testIdempotentReplay(t *testing.T, b backend) {
 	g := b.newSim(t)
-	for _, tok := range []string{sim.TokVisa, sim.TokChargeDeclined, sim.TokLostCard, sim.TokFailAfterFirst} {
+	for _, tok := range []string{billing.SimTokVisa, billing.SimTokChargeDeclined, billing.SimTokLostCard, billing.SimTokFailAfterFirst} {
 		pm := attach(t, g, tok)
 		key := "in_" + tok + "-1"
 		first := mustCharge(t, g, pm, key, 2500)
@@ -368,8 +368,8 @@ func testIdempotentReplay(t *testing.T, b backend) {
 
 func testReplayWithOtherParametersRefused(t *testing.T, b backend) {
 	g := b.newSim(t)
-	pm := attach(t, g, sim.TokVisa)
-	other := attach(t, g, sim.TokVisa)
+	pm := attach(t, g, billing.SimTokVisa)
+	other := attach(t, g, billing.SimTokVisa)
 	mustCharge(t, g, pm, "in_1-1", 2500)
 
 	_, err := charge(t, g, pm, "in_1-1", 2600)
@@ -390,7 +390,7 @@ func testConcurrentSameKey(t *testing.T, b backend) {
 	// Several workers charging the same key at once (a job run twice)
 	// charge once, and all of them see that one charge.
 	g := b.newSim(t)
-	pm := attach(t, g, sim.TokVisa)
+	pm := attach(t, g, billing.SimTokVisa)
 	const workers = 8
 	results := make([]billing.ChargeResult, workers)
 	errs := make([]error, workers)
@@ -413,8 +413,8 @@ func testConcurrentSameKey(t *testing.T, b backend) {
 
 func testFailAfterFirstIsPerPaymentMethod(t *testing.T, b backend) {
 	g := b.newSim(t)
-	a := attach(t, g, sim.TokFailAfterFirst)
-	cardB := attach(t, g, sim.TokFailAfterFirst)
+	a := attach(t, g, billing.SimTokFailAfterFirst)
+	cardB := attach(t, g, billing.SimTokFailAfterFirst)
 
 	if res := mustCharge(t, g, a, "a-1", 1000); res.Status != billing.PaymentSucceeded {
 		t.Fatalf("a first = %+v", res)
@@ -442,7 +442,7 @@ func testFailAfterFirstReplayOfFirstStillSucceeds(t *testing.T, b backend) {
 	// The counter counts successes, so a replayed first charge does not
 	// turn into a decline.
 	g := b.newSim(t)
-	pm := attach(t, g, sim.TokFailAfterFirst)
+	pm := attach(t, g, billing.SimTokFailAfterFirst)
 	first := mustCharge(t, g, pm, "k-1", 1000)
 	if again := mustCharge(t, g, pm, "k-1", 1000); again != first || again.Status != billing.PaymentSucceeded {
 		t.Fatalf("replay of first = %+v, first = %+v", again, first)
@@ -451,7 +451,7 @@ func testFailAfterFirstReplayOfFirstStillSucceeds(t *testing.T, b backend) {
 
 func testTimeoutAfterCharge(t *testing.T, b backend) {
 	g := b.newSim(t)
-	pm := attach(t, g, sim.TokTimeoutAfterCharge)
+	pm := attach(t, g, billing.SimTokTimeoutAfterCharge)
 	res, err := charge(t, g, pm, "in_1-1", 7000)
 	if !errors.Is(err, billing.ErrOutcomeUnknown) || !errors.Is(err, sim.ErrTimeoutAfterCharge) {
 		t.Fatalf("charge error = %v, want one wrapping ErrOutcomeUnknown", err)
@@ -489,8 +489,8 @@ func testTimeoutAfterCharge(t *testing.T, b backend) {
 
 func testGatewayErrorAlternates(t *testing.T, b backend) {
 	g := b.newSim(t)
-	pm := attach(t, g, sim.TokGatewayError)
-	other := attach(t, g, sim.TokGatewayError)
+	pm := attach(t, g, billing.SimTokGatewayError)
+	other := attach(t, g, billing.SimTokGatewayError)
 
 	for i := 1; i <= 4; i++ {
 		key := fmt.Sprintf("in_1-%d", i)
@@ -560,7 +560,7 @@ func entry(t *testing.T, g *sim.Gateway, key string) billing.SimCharge {
 
 func testRefundFull(t *testing.T, b backend) {
 	g := b.newSim(t)
-	pm := attach(t, g, sim.TokVisa)
+	pm := attach(t, g, billing.SimTokVisa)
 	mustCharge(t, g, pm, "in_1-1", 5000)
 	res, err := refund(g, "re_1", "in_1-1", 5000)
 	if err != nil || res.Status != billing.RefundSucceeded || !strings.HasPrefix(res.GatewayRef, "simre_") {
@@ -592,7 +592,7 @@ func testRefundFull(t *testing.T, b backend) {
 
 func testRefundPartial(t *testing.T, b backend) {
 	g := b.newSim(t)
-	pm := attach(t, g, sim.TokVisa)
+	pm := attach(t, g, billing.SimTokVisa)
 	mustCharge(t, g, pm, "in_1-1", 10000)
 
 	if _, err := refund(g, "re_1", "in_1-1", 4000); err != nil {
@@ -623,7 +623,7 @@ func testConcurrentRefunds(t *testing.T, b backend) {
 	// Refunds of one charge racing each other (different keys) never
 	// return more than the charge collected.
 	g := b.newSim(t)
-	pm := attach(t, g, sim.TokVisa)
+	pm := attach(t, g, billing.SimTokVisa)
 	mustCharge(t, g, pm, "in_1-1", 10000)
 	const workers = 8
 	errs := make([]error, workers)
@@ -657,9 +657,9 @@ func testConcurrentRefunds(t *testing.T, b backend) {
 
 func testRefundRefusals(t *testing.T, b backend) {
 	g := b.newSim(t)
-	visa := attach(t, g, sim.TokVisa)
-	declined := attach(t, g, sim.TokChargeDeclined)
-	flaky := attach(t, g, sim.TokGatewayError)
+	visa := attach(t, g, billing.SimTokVisa)
+	declined := attach(t, g, billing.SimTokChargeDeclined)
+	flaky := attach(t, g, billing.SimTokGatewayError)
 	mustCharge(t, g, visa, "ok-1", 5000)
 	mustCharge(t, g, declined, "no-1", 5000)
 	if _, err := charge(t, g, flaky, "err-1", 5000); !errors.Is(err, billing.ErrOutcomeUnknown) {
@@ -693,7 +693,7 @@ func testRefundRefusals(t *testing.T, b backend) {
 
 func testRefundByChargeRef(t *testing.T, b backend) {
 	g := b.newSim(t)
-	pm := attach(t, g, sim.TokVisa)
+	pm := attach(t, g, billing.SimTokVisa)
 	res := mustCharge(t, g, pm, "in_1-1", 5000)
 	if _, err := g.Refund(context.Background(), billing.RefundRequest{
 		Scope: testScope, IdempotencyKey: "re_1", ChargeRef: res.GatewayRef, Amount: 2000}); err != nil {
@@ -713,7 +713,7 @@ func testRefundByChargeRef(t *testing.T, b backend) {
 func testRefundOfTimedOutCharge(t *testing.T, b backend) {
 	// The reversal path: money moved behind a timeout can be returned.
 	g := b.newSim(t)
-	pm := attach(t, g, sim.TokTimeoutAfterCharge)
+	pm := attach(t, g, billing.SimTokTimeoutAfterCharge)
 	if _, err := charge(t, g, pm, "in_1-1", 5000); !errors.Is(err, billing.ErrOutcomeUnknown) {
 		t.Fatal(err)
 	}
@@ -724,7 +724,7 @@ func testRefundOfTimedOutCharge(t *testing.T, b backend) {
 
 func testLookupOfRefundKeyRefused(t *testing.T, b backend) {
 	g := b.newSim(t)
-	pm := attach(t, g, sim.TokVisa)
+	pm := attach(t, g, billing.SimTokVisa)
 	mustCharge(t, g, pm, "in_1-1", 5000)
 	if _, err := refund(g, "re_1", "in_1-1", 100); err != nil {
 		t.Fatal(err)
@@ -741,11 +741,11 @@ func testLookupOfRefundKeyRefused(t *testing.T, b backend) {
 func testLiveModeRefusedEverywhere(t *testing.T, b backend) {
 	g := b.newSim(t)
 	ctx := context.Background()
-	pm := attach(t, g, sim.TokVisa)
+	pm := attach(t, g, billing.SimTokVisa)
 	mustCharge(t, g, pm, "in_1-1", 5000)
 
 	for _, scope := range []billing.Scope{liveScope, {MerchantID: "mch_test"}} {
-		_, err := g.AttachToken(ctx, scope, "cus_1", sim.TokVisa)
+		_, err := g.AttachToken(ctx, scope, "cus_1", billing.SimTokVisa)
 		wantError(t, err, sim.CodeLiveMode)
 		if !strings.Contains(err.Error(), "only in test mode") {
 			t.Errorf("message %q does not say test mode only", err)
@@ -786,7 +786,7 @@ func testLiveModeRefusedEverywhere(t *testing.T, b backend) {
 
 func testChargeValidation(t *testing.T, b backend) {
 	g := b.newSim(t)
-	pm := attach(t, g, sim.TokVisa)
+	pm := attach(t, g, billing.SimTokVisa)
 	cases := []struct {
 		name  string
 		edit  func(*billing.ChargeRequest)
@@ -828,7 +828,7 @@ func testBareTokenName(t *testing.T, b backend) {
 	// A payment method whose Token is a bare test token (built by hand in
 	// a test) works; all such payment methods count as one card.
 	g := b.newSim(t)
-	pm := billing.PaymentMethod{Gateway: billing.GatewaySim, Token: sim.TokFailAfterFirst}
+	pm := billing.PaymentMethod{Gateway: billing.GatewaySim, Token: billing.SimTokFailAfterFirst}
 	if res := mustCharge(t, g, pm, "k-1", 100); res.Status != billing.PaymentSucceeded {
 		t.Fatalf("first = %+v", res)
 	}
@@ -849,7 +849,7 @@ func testLedgerSharedAndDurable(t *testing.T, b backend) {
 	g1 := sim.New(store1, func() time.Time { return fixedNow })
 	g2 := sim.New(store2, nil)
 
-	pm := attach(t, g1, sim.TokFailAfterFirst)
+	pm := attach(t, g1, billing.SimTokFailAfterFirst)
 	first := mustCharge(t, g1, pm, "in_1-1", 1000)
 	if res := mustCharge(t, g2, pm, "in_1-2", 1000); res.Status != billing.PaymentFailed {
 		t.Fatalf("second charge through the other process = %+v", res)
@@ -882,9 +882,9 @@ func testLedgerMatchesMoneyMoved(t *testing.T, b backend) {
 	// The ledger is what tests compare with cuota's records: the sum of
 	// succeeded charges minus refunds is the money the customer paid.
 	g := b.newSim(t)
-	visa := attach(t, g, sim.TokVisa)
-	declined := attach(t, g, sim.TokInsufficientFunds)
-	flaky := attach(t, g, sim.TokGatewayError)
+	visa := attach(t, g, billing.SimTokVisa)
+	declined := attach(t, g, billing.SimTokInsufficientFunds)
+	flaky := attach(t, g, billing.SimTokGatewayError)
 	mustCharge(t, g, visa, "a-1", 1000)
 	mustCharge(t, g, visa, "a-1", 1000) // replay: no money
 	mustCharge(t, g, declined, "b-1", 2000)
@@ -910,8 +910,8 @@ func testLedgerMatchesMoneyMoved(t *testing.T, b backend) {
 // card, for replays of earlier calls and for a key repeated in the batch.
 func testChargeManyMatchesCharge(t *testing.T, b backend) {
 	one, many := b.newSim(t), b.newSim(t)
-	tokens := []string{sim.TokVisa, sim.TokChargeDeclined, sim.TokInsufficientFunds, sim.TokLostCard,
-		sim.TokFailAfterFirst, sim.TokTimeoutAfterCharge, sim.TokGatewayError}
+	tokens := []string{billing.SimTokVisa, billing.SimTokChargeDeclined, billing.SimTokInsufficientFunds, billing.SimTokLostCard,
+		billing.SimTokFailAfterFirst, billing.SimTokTimeoutAfterCharge, billing.SimTokGatewayError}
 	pms := map[string]billing.PaymentMethod{}
 	for _, tok := range tokens {
 		pms[tok] = attach(t, one, tok) // a card's token works on every sim
@@ -929,12 +929,12 @@ func testChargeManyMatchesCharge(t *testing.T, b backend) {
 		batch = append(batch, chargeReq(pms[tok], fmt.Sprintf("in_new2-%d", i), 7000))
 	}
 	batch = append(batch,
-		chargeReq(pms[sim.TokVisa], "in_hist-0", 5000),               // a replay: the recorded answer
-		chargeReq(pms[sim.TokVisa], "in_hist-1", 5000),               // a key of another card: refused
-		chargeReq(pms[sim.TokTimeoutAfterCharge], "in_hist-5", 5000), // replayed, it no longer times out
-		chargeReq(pms[sim.TokVisa], "in_new-0", 7000),                // repeated within the batch
-		chargeReq(pms[sim.TokVisa], "in_new-3", 1),                   // repeated with other parameters
-		chargeReq(pms[sim.TokVisa], "", 7000),                        // invalid: this request only
+		chargeReq(pms[billing.SimTokVisa], "in_hist-0", 5000),               // a replay: the recorded answer
+		chargeReq(pms[billing.SimTokVisa], "in_hist-1", 5000),               // a key of another card: refused
+		chargeReq(pms[billing.SimTokTimeoutAfterCharge], "in_hist-5", 5000), // replayed, it no longer times out
+		chargeReq(pms[billing.SimTokVisa], "in_new-0", 7000),                // repeated within the batch
+		chargeReq(pms[billing.SimTokVisa], "in_new-3", 1),                   // repeated with other parameters
+		chargeReq(pms[billing.SimTokVisa], "", 7000),                        // invalid: this request only
 	)
 	results, errs := many.ChargeMany(context.Background(), batch)
 	if len(results) != len(batch) || len(errs) != len(batch) {

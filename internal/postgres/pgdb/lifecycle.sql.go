@@ -10,6 +10,51 @@ import (
 	"time"
 )
 
+const abandonedTestClocks = `-- name: AbandonedTestClocks :many
+SELECT id, merchant_id, mode, name, frozen_time, status, created, updated, advance_target, advance_token, advancing_until FROM test_clocks
+WHERE status = 'advancing' AND (advancing_until IS NULL OR advancing_until < $1)
+ORDER BY id
+LIMIT $2
+`
+
+type AbandonedTestClocksParams struct {
+	Now      *time.Time
+	RowLimit int32
+}
+
+// Clocks left advancing whose lease ended: their advancing process is gone.
+func (q *Queries) AbandonedTestClocks(ctx context.Context, arg AbandonedTestClocksParams) ([]TestClock, error) {
+	rows, err := q.db.Query(ctx, abandonedTestClocks, arg.Now, arg.RowLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []TestClock
+	for rows.Next() {
+		var i TestClock
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.Name,
+			&i.FrozenTime,
+			&i.Status,
+			&i.Created,
+			&i.Updated,
+			&i.AdvanceTarget,
+			&i.AdvanceToken,
+			&i.AdvancingUntil,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const claimTrial = `-- name: ClaimTrial :exec
 INSERT INTO trial_redemptions (merchant_id, mode, kind, value, subscription_id)
 VALUES ($1, $2, $3, $4, $5)
@@ -548,6 +593,15 @@ func (q *Queries) DueSubscriptions(ctx context.Context, arg DueSubscriptionsPara
 	return items, nil
 }
 
+const endTestClockLease = `-- name: EndTestClockLease :exec
+UPDATE test_clocks SET advance_token = '', advancing_until = NULL WHERE id = $1
+`
+
+func (q *Queries) EndTestClockLease(ctx context.Context, id string) error {
+	_, err := q.db.Exec(ctx, endTestClockLease, id)
+	return err
+}
+
 const extendSubscriptionClaims = `-- name: ExtendSubscriptionClaims :exec
 UPDATE subscriptions SET claimed_until = $1 WHERE claim_token = $2
 `
@@ -876,7 +930,7 @@ func (q *Queries) GetSubscription(ctx context.Context, arg GetSubscriptionParams
 }
 
 const getTestClock = `-- name: GetTestClock :one
-SELECT id, merchant_id, mode, name, frozen_time, status, created, updated FROM test_clocks WHERE merchant_id = $1 AND mode = $2 AND id = $3
+SELECT id, merchant_id, mode, name, frozen_time, status, created, updated, advance_target, advance_token, advancing_until FROM test_clocks WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
 
 type GetTestClockParams struct {
@@ -897,6 +951,9 @@ func (q *Queries) GetTestClock(ctx context.Context, arg GetTestClockParams) (Tes
 		&i.Status,
 		&i.Created,
 		&i.Updated,
+		&i.AdvanceTarget,
+		&i.AdvanceToken,
+		&i.AdvancingUntil,
 	)
 	return i, err
 }
@@ -931,6 +988,35 @@ func (q *Queries) InsertSimCharge(ctx context.Context, arg InsertSimChargeParams
 		arg.Ref,
 		arg.Refunded,
 		arg.Created,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const leaseTestClock = `-- name: LeaseTestClock :execrows
+UPDATE test_clocks SET advance_token = $1, advancing_until = $2
+WHERE id = $3 AND status = 'advancing'
+  AND (advance_token = $1 OR advancing_until IS NULL OR advancing_until < $4)
+`
+
+type LeaseTestClockParams struct {
+	AdvanceToken   string
+	AdvancingUntil *time.Time
+	ID             string
+	Now            *time.Time
+}
+
+// An advance takes or renews its lease on an advancing clock: it holds the
+// lease already (same token), or nobody does (no lease, or it ended before
+// now). The UPDATE locks the row, so two processes cannot both take it.
+func (q *Queries) LeaseTestClock(ctx context.Context, arg LeaseTestClockParams) (int64, error) {
+	result, err := q.db.Exec(ctx, leaseTestClock,
+		arg.AdvanceToken,
+		arg.AdvancingUntil,
+		arg.ID,
+		arg.Now,
 	)
 	if err != nil {
 		return 0, err
@@ -1374,7 +1460,7 @@ func (q *Queries) ListSubscriptions(ctx context.Context, arg ListSubscriptionsPa
 }
 
 const listTestClocks = `-- name: ListTestClocks :many
-SELECT id, merchant_id, mode, name, frozen_time, status, created, updated FROM test_clocks
+SELECT id, merchant_id, mode, name, frozen_time, status, created, updated, advance_target, advance_token, advancing_until FROM test_clocks
 WHERE merchant_id = $1 AND mode = $2
   AND (CAST($3 AS text) = '' OR id < $3)
 ORDER BY id DESC
@@ -1411,6 +1497,9 @@ func (q *Queries) ListTestClocks(ctx context.Context, arg ListTestClocksParams) 
 			&i.Status,
 			&i.Created,
 			&i.Updated,
+			&i.AdvanceTarget,
+			&i.AdvanceToken,
+			&i.AdvancingUntil,
 		); err != nil {
 			return nil, err
 		}
@@ -1890,17 +1979,19 @@ func (q *Queries) UpdateSubscription(ctx context.Context, arg UpdateSubscription
 }
 
 const updateTestClock = `-- name: UpdateTestClock :execrows
-UPDATE test_clocks SET frozen_time = $1, status = $2, updated = $3
-WHERE merchant_id = $4 AND mode = $5 AND id = $6
+UPDATE test_clocks SET frozen_time = $1, status = $2, updated = $3,
+                       advance_target = $4
+WHERE merchant_id = $5 AND mode = $6 AND id = $7
 `
 
 type UpdateTestClockParams struct {
-	FrozenTime time.Time
-	Status     string
-	Updated    time.Time
-	MerchantID string
-	Mode       string
-	ID         string
+	FrozenTime    time.Time
+	Status        string
+	Updated       time.Time
+	AdvanceTarget *time.Time
+	MerchantID    string
+	Mode          string
+	ID            string
 }
 
 func (q *Queries) UpdateTestClock(ctx context.Context, arg UpdateTestClockParams) (int64, error) {
@@ -1908,6 +1999,7 @@ func (q *Queries) UpdateTestClock(ctx context.Context, arg UpdateTestClockParams
 		arg.FrozenTime,
 		arg.Status,
 		arg.Updated,
+		arg.AdvanceTarget,
 		arg.MerchantID,
 		arg.Mode,
 		arg.ID,

@@ -103,6 +103,7 @@ type Customer struct {
 	Created     time.Time
 	Updated     time.Time
 	TestClockID string
+	Deleted     *time.Time
 }
 
 type Email struct {
@@ -431,14 +432,17 @@ type Subscription struct {
 }
 
 type TestClock struct {
-	ID         string
-	MerchantID string
-	Mode       string
-	Name       string
-	FrozenTime time.Time
-	Status     string
-	Created    time.Time
-	Updated    time.Time
+	ID             string
+	MerchantID     string
+	Mode           string
+	Name           string
+	FrozenTime     time.Time
+	Status         string
+	Created        time.Time
+	Updated        time.Time
+	AdvanceTarget  *time.Time
+	AdvanceToken   string
+	AdvancingUntil *time.Time
 }
 
 type TrialRedemption struct {

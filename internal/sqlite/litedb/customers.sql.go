@@ -7,6 +7,7 @@ package litedb
 
 import (
 	"context"
+	"database/sql"
 )
 
 const createCustomer = `-- name: CreateCustomer :exec
@@ -46,8 +47,37 @@ func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) 
 	return err
 }
 
+const deleteCustomer = `-- name: DeleteCustomer :execrows
+UPDATE customers SET deleted = ?1, updated = ?2
+WHERE merchant_id = ?3 AND mode = ?4 AND id = ?5 AND deleted IS NULL
+`
+
+type DeleteCustomerParams struct {
+	Deleted    sql.NullInt64
+	Updated    int64
+	MerchantID string
+	Mode       string
+	ID         string
+}
+
+// A soft delete: the row stays for what refers to it (invoices, payments,
+// audit entries); a customer already deleted is not touched.
+func (q *Queries) DeleteCustomer(ctx context.Context, arg DeleteCustomerParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, deleteCustomer,
+		arg.Deleted,
+		arg.Updated,
+		arg.MerchantID,
+		arg.Mode,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const getCustomer = `-- name: GetCustomer :one
-SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id FROM customers WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
+SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted FROM customers WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
 `
 
 type GetCustomerParams struct {
@@ -71,13 +101,14 @@ func (q *Queries) GetCustomer(ctx context.Context, arg GetCustomerParams) (Custo
 		&i.Created,
 		&i.Updated,
 		&i.TestClockID,
+		&i.Deleted,
 	)
 	return i, err
 }
 
 const listCustomers = `-- name: ListCustomers :many
-SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id FROM customers
-WHERE merchant_id = ?1 AND mode = ?2
+SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted FROM customers
+WHERE merchant_id = ?1 AND mode = ?2 AND deleted IS NULL
   AND (CAST(?3 AS text) = '' OR email = ?3)
   AND (CAST(?4 AS text) = '' OR external_id = ?4)
   AND (CAST(?5 AS text) = '' OR id < ?5)
@@ -122,6 +153,7 @@ func (q *Queries) ListCustomers(ctx context.Context, arg ListCustomersParams) ([
 			&i.Created,
 			&i.Updated,
 			&i.TestClockID,
+			&i.Deleted,
 		); err != nil {
 			return nil, err
 		}
@@ -140,7 +172,7 @@ const updateCustomer = `-- name: UpdateCustomer :execrows
 UPDATE customers
 SET email = ?1, name = ?2, external_id = ?3,
     locale = ?4, metadata = ?5, updated = ?6
-WHERE merchant_id = ?7 AND mode = ?8 AND id = ?9
+WHERE merchant_id = ?7 AND mode = ?8 AND id = ?9 AND deleted IS NULL
 `
 
 type UpdateCustomerParams struct {

@@ -103,6 +103,7 @@ type Customer struct {
 	Created     int64
 	Updated     int64
 	TestClockID string
+	Deleted     sql.NullInt64
 }
 
 type Email struct {
@@ -430,14 +431,17 @@ type Subscription struct {
 }
 
 type TestClock struct {
-	ID         string
-	MerchantID string
-	Mode       string
-	Name       string
-	FrozenTime int64
-	Status     string
-	Created    int64
-	Updated    int64
+	ID             string
+	MerchantID     string
+	Mode           string
+	Name           string
+	FrozenTime     int64
+	Status         string
+	Created        int64
+	Updated        int64
+	AdvanceTarget  sql.NullInt64
+	AdvanceToken   string
+	AdvancingUntil sql.NullInt64
 }
 
 type TrialRedemption struct {

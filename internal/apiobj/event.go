@@ -1,4 +1,4 @@
-package httpapi
+package apiobj
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ func EventObject(e billing.Event) (json.RawMessage, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(eventJSON(e)); err != nil {
+	if err := enc.Encode(Event(e)); err != nil {
 		return nil, fmt.Errorf("render event %s: %w", e.ID, err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil

@@ -1,4 +1,4 @@
-package httpapi
+package apiobj
 
 import (
 	"bytes"
@@ -18,7 +18,8 @@ type TestClockJSON struct {
 	Created    int64  `json:"created"`
 }
 
-func testClockJSON(c billing.TestClock) TestClockJSON {
+// TestClock renders a test clock.
+func TestClock(c billing.TestClock) TestClockJSON {
 	return TestClockJSON{ID: c.ID, Object: "test_clock", Livemode: c.Scope.Mode.Livemode(), Name: c.Name,
 		FrozenTime: c.FrozenTime.Unix(), Status: c.Status, Created: c.Created.Unix()}
 }
@@ -39,7 +40,8 @@ type PaymentMethodJSON struct {
 	Created  int64  `json:"created"`
 }
 
-func paymentMethodJSON(p billing.PaymentMethod) PaymentMethodJSON {
+// PaymentMethod renders a payment method (without its gateway token).
+func PaymentMethod(p billing.PaymentMethod) PaymentMethodJSON {
 	return PaymentMethodJSON{ID: p.ID, Object: "payment_method", Livemode: p.Scope.Mode.Livemode(), Customer: p.CustomerID,
 		Gateway: p.Gateway, Brand: p.Brand, Last4: p.Last4, ExpMonth: p.ExpMonth, ExpYear: p.ExpYear, Status: p.Status,
 		Created: p.Created.Unix()}
@@ -93,7 +95,8 @@ type PendingUpdateJSON struct {
 	ProrationBehavior string                 `json:"proration_behavior" enum:"none" doc:"Always none: the change applies at a period boundary, so nothing is prorated; the renewal invoice charges the new items."`
 }
 
-func subscriptionItemsJSON(items []billing.SubscriptionItem) []SubscriptionItemJSON {
+// SubscriptionItems renders a subscription's (or a pending update's) items.
+func SubscriptionItems(items []billing.SubscriptionItem) []SubscriptionItemJSON {
 	out := make([]SubscriptionItemJSON, 0, len(items))
 	for _, it := range items {
 		out = append(out, SubscriptionItemJSON{ID: it.ID, Price: it.PriceID, Product: it.ProductID,
@@ -102,19 +105,20 @@ func subscriptionItemsJSON(items []billing.SubscriptionItem) []SubscriptionItemJ
 	return out
 }
 
-func subscriptionJSON(s billing.Subscription) SubscriptionJSON {
+// Subscription renders a subscription.
+func Subscription(s billing.Subscription) SubscriptionJSON {
 	out := SubscriptionJSON{ID: s.ID, Object: "subscription", Livemode: s.Scope.Mode.Livemode(), Customer: s.CustomerID,
 		Status: string(s.Status), Currency: s.Currency,
 		Recurring:     RecurringJSON{Interval: s.Recurring.Interval, IntervalCount: s.Recurring.IntervalCount},
-		PaymentMethod: nonEmpty(s.PaymentMethodID), BillingCycleAnchor: s.BillingAnchor.Unix(),
+		PaymentMethod: NonEmpty(s.PaymentMethodID), BillingCycleAnchor: s.BillingAnchor.Unix(),
 		CurrentPeriodStart: s.CurrentPeriodStart.Unix(), CurrentPeriodEnd: s.CurrentPeriodEnd.Unix(),
-		TrialStart: unixPtr(s.TrialStart), TrialEnd: unixPtr(s.TrialEnd), CancelAtPeriodEnd: s.CancelAtPeriodEnd,
-		CancelAt: unixPtr(s.CancelAt), CanceledAt: unixPtr(s.CanceledAt), CancellationReason: nonEmpty(string(s.CancellationReason)),
-		EndedAt: unixPtr(s.EndedAt), MaxCycles: positive(s.MaxCycles), EndDate: unixPtr(s.EndDate), Coupon: nonEmpty(s.CouponID),
-		TestClock: nonEmpty(s.TestClockID), Metadata: s.Metadata, Created: s.Created.Unix()}
-	out.Items = subscriptionItemsJSON(s.Items)
+		TrialStart: UnixPtr(s.TrialStart), TrialEnd: UnixPtr(s.TrialEnd), CancelAtPeriodEnd: s.CancelAtPeriodEnd,
+		CancelAt: UnixPtr(s.CancelAt), CanceledAt: UnixPtr(s.CanceledAt), CancellationReason: NonEmpty(string(s.CancellationReason)),
+		EndedAt: UnixPtr(s.EndedAt), MaxCycles: Positive(s.MaxCycles), EndDate: UnixPtr(s.EndDate), Coupon: NonEmpty(s.CouponID),
+		TestClock: NonEmpty(s.TestClockID), Metadata: s.Metadata, Created: s.Created.Unix()}
+	out.Items = SubscriptionItems(s.Items)
 	if pc := s.PendingChange; pc != nil {
-		out.PendingUpdate = &PendingUpdateJSON{Items: subscriptionItemsJSON(pc.Items), EffectiveAt: pc.EffectiveAt.Unix(),
+		out.PendingUpdate = &PendingUpdateJSON{Items: SubscriptionItems(pc.Items), EffectiveAt: pc.EffectiveAt.Unix(),
 			ProrationBehavior: string(billing.ProrationNone)}
 	}
 	return out
@@ -164,20 +168,21 @@ type InvoiceJSON struct {
 	Created       int64             `json:"created"`
 }
 
-func invoiceJSON(i billing.Invoice) InvoiceJSON {
+// Invoice renders an invoice; next_payment_attempt shows only while it is open.
+func Invoice(i billing.Invoice) InvoiceJSON {
 	out := InvoiceJSON{ID: i.ID, Object: "invoice", Livemode: i.Scope.Mode.Livemode(), Customer: i.CustomerID,
-		Subscription: nonEmpty(i.SubscriptionID), Number: nonEmpty(i.Number), Status: i.Status, BillingReason: i.BillingReason,
+		Subscription: NonEmpty(i.SubscriptionID), Number: NonEmpty(i.Number), Status: i.Status, BillingReason: i.BillingReason,
 		Currency: i.Currency, PeriodStart: i.PeriodStart.Unix(), PeriodEnd: i.PeriodEnd.Unix(), Subtotal: i.Subtotal,
 		Discount: i.Discount, Tax: i.Tax, Total: i.Total, AmountDue: i.AmountDue, AmountPaid: i.AmountPaid,
-		AttemptCount: i.AttemptCount, FinalizedAt: unixPtr(i.FinalizedAt), PaidAt: unixPtr(i.PaidAt),
-		VoidedAt: unixPtr(i.VoidedAt), Collection: billing.CollectionOf(i), DueDate: unixPtr(i.DueDate),
-		PaymentMethod: nonEmpty(i.PaymentMethodID), HostedURL: nonEmpty(i.HostedURL), Created: i.Created.Unix()}
+		AttemptCount: i.AttemptCount, FinalizedAt: UnixPtr(i.FinalizedAt), PaidAt: UnixPtr(i.PaidAt),
+		VoidedAt: UnixPtr(i.VoidedAt), Collection: billing.CollectionOf(i), DueDate: UnixPtr(i.DueDate),
+		PaymentMethod: NonEmpty(i.PaymentMethodID), HostedURL: NonEmpty(i.HostedURL), Created: i.Created.Unix()}
 	if i.Status == billing.InvoiceOpen {
-		out.NextAttempt = unixPtr(i.NextAttemptAt)
+		out.NextAttempt = UnixPtr(i.NextAttemptAt)
 	}
 	out.Lines = make([]InvoiceLineJSON, 0, len(i.Lines))
 	for _, l := range i.Lines {
-		out.Lines = append(out.Lines, InvoiceLineJSON{ID: l.ID, Type: l.Type, Description: l.Description, Price: nonEmpty(l.PriceID),
+		out.Lines = append(out.Lines, InvoiceLineJSON{ID: l.ID, Type: l.Type, Description: l.Description, Price: NonEmpty(l.PriceID),
 			Quantity: l.Quantity, Amount: l.Amount, PeriodStart: l.PeriodStart.Unix(), PeriodEnd: l.PeriodEnd.Unix()})
 	}
 	return out
@@ -204,11 +209,12 @@ type PaymentJSON struct {
 	Created        int64   `json:"created"`
 }
 
-func paymentJSON(p billing.Payment) PaymentJSON {
+// Payment renders a payment attempt.
+func Payment(p billing.Payment) PaymentJSON {
 	return PaymentJSON{ID: p.ID, Object: "payment", Livemode: p.Scope.Mode.Livemode(), Invoice: p.InvoiceID,
 		Customer: p.CustomerID, Attempt: p.Attempt, Gateway: p.Gateway, PaymentMethod: p.PaymentMethodID, Amount: p.Amount,
-		Currency: p.Currency, Status: p.Status, FailureClass: nonEmpty(string(p.FailureClass)), FailureCode: nonEmpty(p.FailureCode),
-		FailureMessage: nonEmpty(p.FailureMessage), AmountRefunded: p.AmountRefunded, NextActionURL: nonEmpty(p.NextActionURL),
+		Currency: p.Currency, Status: p.Status, FailureClass: NonEmpty(string(p.FailureClass)), FailureCode: NonEmpty(p.FailureCode),
+		FailureMessage: NonEmpty(p.FailureMessage), AmountRefunded: p.AmountRefunded, NextActionURL: NonEmpty(p.NextActionURL),
 		Created: p.Created.Unix()}
 }
 
@@ -234,7 +240,8 @@ type EventDataJSON struct {
 	PreviousAttributes json.RawMessage `json:"previous_attributes,omitempty" doc:"On *.updated events: the fields of object that changed, with their values before the change."`
 }
 
-func eventJSON(e billing.Event) EventJSON {
+// Event renders an event, its object in that object's API shape (what GET /v1/events/{id} shows).
+func Event(e billing.Event) EventJSON {
 	obj := apiSnapshot(e.ObjectType, e.Data)
 	return EventJSON{ID: e.ID, Object: "event", Livemode: e.Scope.Mode.Livemode(), Type: e.Type,
 		Data: EventDataJSON{ObjectType: e.ObjectType, ObjectID: e.ObjectID, Object: obj,
@@ -296,36 +303,37 @@ func apiSnapshot(objectType string, data json.RawMessage) json.RawMessage {
 	switch objectType {
 	case "customer":
 		var v billing.Customer
-		return convert(&v, func() any { return customerJSON(v) })
+		return convert(&v, func() any { return Customer(v) })
 	case "subscription":
 		var v billing.Subscription
-		return convert(&v, func() any { return subscriptionJSON(v) })
+		return convert(&v, func() any { return Subscription(v) })
 	case "invoice":
 		var v billing.Invoice
-		return convert(&v, func() any { return invoiceJSON(v) })
+		return convert(&v, func() any { return Invoice(v) })
 	case "payment":
 		var v billing.Payment
-		return convert(&v, func() any { return paymentJSON(v) })
+		return convert(&v, func() any { return Payment(v) })
 	case "payment_method":
 		var v billing.PaymentMethod
-		return convert(&v, func() any { return paymentMethodJSON(v) })
+		return convert(&v, func() any { return PaymentMethod(v) })
 	case "refund":
 		var v billing.Refund
-		return convert(&v, func() any { return refundJSON(v) })
+		return convert(&v, func() any { return Refund(v) })
 	case "payment_method_setup":
 		var v billing.PaymentMethodSetup
-		return convert(&v, func() any { return paymentMethodSetupJSON(v) })
+		return convert(&v, func() any { return PaymentMethodSetup(v) })
 	case "webhook_endpoint":
 		var v billing.WebhookEndpoint
-		return convert(&v, func() any { return webhookEndpointJSON(v) })
+		return convert(&v, func() any { return WebhookEndpoint(v) })
 	case "checkout_session":
 		var v billing.CheckoutSession
-		return convert(&v, func() any { return checkoutSessionJSON(v) })
+		return convert(&v, func() any { return CheckoutSession(v) })
 	}
 	return data
 }
 
-func nonEmpty(s string) *string {
+// NonEmpty is s, or nil (JSON null) when s is empty: the API shows absent strings as null.
+func NonEmpty(s string) *string {
 	if s == "" {
 		return nil
 	}

@@ -1,0 +1,213 @@
+package billing
+
+import "strconv"
+
+// The registry of public error codes. Every machine code an API caller or
+// a hosted page can meet is declared here, once, with the kinds it is
+// reported with and what it means: the API's error table (docs/api.md), the
+// OpenAPI document's Problem.code enum and the hosted pages' statuses all
+// come from this list, and a test fails when a code used anywhere in the
+// source is missing from it. Codes are part of the public API: never
+// rename one.
+const (
+	CodeInvalidAPIKey          = "invalid_api_key"
+	CodeResourceMissing        = "resource_missing"
+	CodeResourceExists         = "resource_exists"
+	CodeParameterMissing       = "parameter_missing"
+	CodeParameterInvalid       = "parameter_invalid"
+	CodeParameterUnknown       = "parameter_unknown"
+	CodeCurrencyInvalid        = "currency_invalid"
+	CodeAmountInvalid          = "amount_invalid"
+	CodeIdempotencyKeyInUse    = "idempotency_key_in_use"
+	CodeIdempotencyKeyReused   = "idempotency_key_reused"
+	CodeRateLimited            = "rate_limited"
+	CodeBodyTooLarge           = "body_too_large"
+	CodeBodyInvalid            = "body_invalid"
+	CodeUnsupportedMediaType   = "unsupported_media_type"
+	CodeUnknownEndpoint        = "unknown_endpoint"
+	CodeMethodNotAllowed       = "method_not_allowed"
+	CodeInvalidStateTransition = "invalid_state_transition"
+	CodeInternal               = "internal_error"
+	// CodePaymentInProgress refuses a new payment of an invoice while an
+	// attempt's outcome is still open at the gateway.
+	CodePaymentInProgress = "payment_in_progress"
+
+	// Gateway configuration errors.
+	CodeGatewayNotConfigured      = "gateway_not_configured"
+	CodeGatewayCredentialsInvalid = "gateway_credentials_invalid"
+	CodeSecretKeyMissing          = "secret_key_missing"
+	CodeCurrencyNotSupported      = "currency_not_supported"
+	CodeGatewayUnavailable        = "gateway_unavailable"
+	// CodeSecretKeyMismatch: something sealed at rest does not open with
+	// the CUOTA_SECRET_KEY the server runs with (another key sealed it).
+	CodeSecretKeyMismatch = "secret_key_mismatch"
+
+	// CodeLimitExceeded reports that a scope already holds as many objects
+	// of a kind as it may.
+	CodeLimitExceeded = "limit_exceeded"
+
+	// Checkout error codes.
+	CodeAlreadySubscribed = "customer_already_subscribed"
+	CodeSessionExpired    = "session_expired"
+
+	// CodeTrialAlreadyUsed reports a second trial for one customer identity.
+	CodeTrialAlreadyUsed = "trial_already_used"
+	// CodeFormExpired reports a hosted form whose CSRF token is missing,
+	// wrong or too old.
+	CodeFormExpired = "form_expired"
+	// CodeLivemodeNotAllowed reports a test-only feature used with a live
+	// key.
+	CodeLivemodeNotAllowed = "livemode_not_allowed"
+
+	// Codes of the sim gateway (the test-mode card simulator).
+
+	// CodeSimLiveMode refuses every live-mode request to the sim.
+	CodeSimLiveMode = "gateway_unavailable_in_live_mode"
+	// CodeTokenInvalid refuses a token that is not a sim test token.
+	CodeTokenInvalid = "token_invalid"
+	// CodeChargeNotFound refuses a refund of a charge the sim's ledger
+	// lacks.
+	CodeChargeNotFound = "charge_not_found"
+	// CodeChargeNotRefundable refuses a refund of a charge that did not
+	// succeed (declined or errored: no money moved).
+	CodeChargeNotRefundable = "charge_not_refundable"
+	// CodeRefundExceedsCharge refuses a refund that would return more than
+	// the charge collected (counting earlier refunds).
+	CodeRefundExceedsCharge = "refund_exceeds_charge"
+)
+
+// CodeInfo documents one registered error code.
+type CodeInfo struct {
+	// Code is the stable machine code (Problem.code, Error.Code).
+	Code string
+	// Kinds are the kinds the code is reported with, the usual one first;
+	// each fixes an HTTP status through Kind.HTTPStatus. A few codes come
+	// with a second kind (resource_missing is 400 when the missing object
+	// is one the request body names, not the one in the URL).
+	Kinds []Kind
+	// Status is the HTTP status of a transport-only code, one the HTTP
+	// layer reports about the request itself (no route, wrong method or
+	// media type) and that has no domain Kind; zero for the others.
+	Status int
+	// Meaning is one line for the documentation's error table.
+	Meaning string
+}
+
+// Statuses returns the HTTP statuses the code is answered with, the usual
+// one first.
+func (c CodeInfo) Statuses() []int {
+	if len(c.Kinds) == 0 {
+		return []int{c.Status}
+	}
+	out := make([]int, len(c.Kinds))
+	for i, k := range c.Kinds {
+		out[i] = k.HTTPStatus()
+	}
+	return out
+}
+
+// StatusText is Statuses as the error table writes it: "404, 400".
+func (c CodeInfo) StatusText() string {
+	s := ""
+	for i, st := range c.Statuses() {
+		if i > 0 {
+			s += ", "
+		}
+		s += strconv.Itoa(st)
+	}
+	return s
+}
+
+func kinds(k ...Kind) []Kind { return k }
+
+// registry is the list behind Codes, in the order of the documentation's
+// error table.
+var registry = []CodeInfo{
+	{CodeInvalidAPIKey, kinds(KindUnauthorized), 0, "missing, unknown or revoked API key"},
+	{CodeResourceMissing, kinds(KindNotFound, KindInvalid), 0, "no such object in your merchant and mode (400 when the request body names it)"},
+	{CodeResourceExists, kinds(KindConflict), 0, "duplicate `lookup_key`, `external_id` or promotion `code`"},
+	{CodeParameterMissing, kinds(KindInvalid), 0, "a required field is absent"},
+	{CodeParameterInvalid, kinds(KindInvalid), 0, "a value is wrong (`param` names it)"},
+	{CodeParameterUnknown, kinds(KindInvalid), 0, "an unknown field was sent"},
+	{CodeAmountInvalid, kinds(KindInvalid), 0, "a fractional, negative, too large or non-numeric amount, on any amount field (`param` names it)"},
+	{CodeCurrencyInvalid, kinds(KindInvalid), 0, "not an ISO 4217 code"},
+	{CodeBodyInvalid, kinds(KindInvalid), 0, "the body is not a JSON object"},
+	{CodeUnsupportedMediaType, nil, 415, "the body is not sent as `application/json`"},
+	{CodeBodyTooLarge, kinds(KindTooLarge), 0, "body over 1 MiB"},
+	{CodeIdempotencyKeyReused, kinds(KindInvalid), 0, "the `Idempotency-Key` was used with different parameters"},
+	{CodeIdempotencyKeyInUse, kinds(KindConflict), 0, "a request with the same `Idempotency-Key` is still running"},
+	{CodeRateLimited, kinds(KindRateLimited), 0, "over the per-key limit; `Retry-After` says when to retry"},
+	{CodeUnknownEndpoint, nil, 404, "no such endpoint"},
+	{CodeMethodNotAllowed, nil, 405, "the endpoint exists, the method does not"},
+	{CodeInvalidStateTransition, kinds(KindConflict), 0, "the object's status does not allow this (the message names the status)"},
+	{CodePaymentInProgress, kinds(KindConflict), 0, "an earlier payment attempt of the invoice is still open at the gateway"},
+	{CodeLimitExceeded, kinds(KindConflict), 0, "your merchant and mode already hold as many objects of this kind as they may"},
+	{CodeAlreadySubscribed, kinds(KindConflict), 0, "the customer already has a live subscription to the checkout's product"},
+	{CodeSessionExpired, kinds(KindConflict), 0, "the checkout is finished or expired, or the portal link has expired"},
+	{CodeTrialAlreadyUsed, kinds(KindConflict), 0, "the customer already had a trial"},
+	{CodeFormExpired, kinds(KindInvalid), 0, "a hosted form was sent without a valid, recent form token; reload the page"},
+	{CodeLivemodeNotAllowed, kinds(KindInvalid), 0, "a test-mode-only feature was used with a live key"},
+	{CodeGatewayNotConfigured, kinds(KindInvalid), 0, "the gateway is not configured in this mode"},
+	{CodeGatewayCredentialsInvalid, kinds(KindInvalid), 0, "the gateway does not accept the credentials"},
+	{CodeCurrencyNotSupported, kinds(KindInvalid), 0, "the gateway cannot charge this currency"},
+	{CodeGatewayUnavailable, kinds(KindUnavailable, KindInvalid), 0, "the gateway is not answering, nothing happened: retry later (400 when the gateway cannot do this at all)"},
+	{CodeSecretKeyMissing, kinds(KindInvalid, KindUnavailable), 0, "live-mode secrets need `CUOTA_SECRET_KEY` (503 when stored secrets cannot be opened without it)"},
+	{CodeSecretKeyMismatch, kinds(KindUnavailable), 0, "stored secrets were sealed with another `CUOTA_SECRET_KEY`"},
+	{CodeSimLiveMode, kinds(KindInvalid), 0, "the sim gateway works in test mode only"},
+	{CodeTokenInvalid, kinds(KindInvalid), 0, "not a sim test card token"},
+	{CodeChargeNotFound, kinds(KindInvalid), 0, "the sim has no such charge to refund"},
+	{CodeChargeNotRefundable, kinds(KindInvalid), 0, "the sim charge did not succeed, so there is nothing to refund"},
+	{CodeRefundExceedsCharge, kinds(KindInvalid), 0, "the refund would return more than the charge collected"},
+	{CodeInternal, kinds(KindInternal), 0, "our fault; the details are in the server log under the request id"},
+}
+
+// Codes lists every registered error code, in the documentation's order.
+// The slice is a copy: callers may keep or change it.
+func Codes() []CodeInfo {
+	out := make([]CodeInfo, len(registry))
+	copy(out, registry)
+	return out
+}
+
+// LookupCode returns the registry entry of code.
+func LookupCode(code string) (CodeInfo, bool) {
+	for _, c := range registry {
+		if c.Code == code {
+			return c, true
+		}
+	}
+	return CodeInfo{}, false
+}
+
+// CodeStatus returns code's usual HTTP status (the first of its Statuses);
+// an unregistered code is 500, like any error the API does not know.
+func CodeStatus(code string) int {
+	if c, ok := LookupCode(code); ok {
+		return c.Statuses()[0]
+	}
+	return KindInternal.HTTPStatus()
+}
+
+// HTTPStatus is the one mapping of a Kind to an HTTP status, shared by the
+// API (httpapi) and the hosted pages (web). The numbers are plain data so
+// that this package imports no transport.
+func (k Kind) HTTPStatus() int {
+	switch k {
+	case KindInvalid:
+		return 400
+	case KindNotFound:
+		return 404
+	case KindConflict:
+		return 409
+	case KindUnauthorized:
+		return 401
+	case KindRateLimited:
+		return 429
+	case KindTooLarge:
+		return 413
+	case KindUnavailable:
+		return 503
+	default:
+		return 500
+	}
+}
