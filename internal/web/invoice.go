@@ -71,9 +71,10 @@ type invoiceData struct {
 	Error      string // why the form just sent did not go through
 }
 
-// Payable reports whether the page offers a way to pay.
+// Payable reports whether the page offers a way to pay: billing's charge
+// rule, leaving out payments in progress (the page shows those itself).
 func (d invoiceData) Payable() bool {
-	return (d.Inv.Status == billing.InvoiceOpen || d.Inv.Status == billing.InvoiceUncollectible) && d.Inv.AmountDue > 0
+	return billing.CanCharge(d.Inv, nil) == billing.ChargeAllowed
 }
 
 // invoicePage shows an invoice's page.
