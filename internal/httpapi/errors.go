@@ -230,7 +230,7 @@ func humaError(op *huma.Operation, status int, msg string, errs ...error) huma.S
 			p.Detail = param + " is required"
 		case isAmountParam(op, param):
 			p.Code = billing.CodeAmountInvalid
-			p.Detail = fmt.Sprintf("%s: %s (amounts are integers of minor units, 0 to %d)", param, d.Message, app.MaxAmount)
+			p.Detail = fmt.Sprintf("%s: an amount is a whole number of minor units from 0 to %d", param, app.MaxAmount)
 		case lastSegment(param) == "currency":
 			p.Code = billing.CodeCurrencyInvalid
 			p.Detail = param + ": " + d.Message
