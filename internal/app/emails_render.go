@@ -1,0 +1,223 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/mail"
+	"github.com/cuota/cuota/internal/money"
+)
+
+// errEmailData marks an email whose data cannot be put together (a
+// snapshot that does not decode, a missing link setting).
+var errEmailData = errors.New("email data")
+
+// renderEmail gathers an email's data and renders it in the email's
+// locale. withPDF attaches invoice PDFs (they are rendered only to be
+// sent).
+func (a *App) renderEmail(ctx context.Context, tx billing.Tx, e billing.Email, withPDF bool) (mail.Message, error) {
+	m, err := tx.GetMerchant(ctx, e.Scope.MerchantID)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("read merchant: %w", err)
+	}
+	var c billing.Customer
+	if e.CustomerID != "" {
+		if c, err = tx.GetCustomer(ctx, e.Scope, e.CustomerID); err != nil {
+			return mail.Message{}, fmt.Errorf("read customer %s: %w", e.CustomerID, err)
+		}
+	}
+	ev, err := tx.GetEvent(ctx, e.Scope, e.EventID)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("read event %s: %w", e.EventID, err)
+	}
+	var params emailParams
+	if err := json.Unmarshal(e.Params, &params); err != nil {
+		return mail.Message{}, fmt.Errorf("%w: params of %s: %v", errEmailData, e.ID, err)
+	}
+	snapshot := func(v any) error {
+		if err := json.Unmarshal(ev.Data, v); err != nil {
+			return fmt.Errorf("%w: snapshot of event %s: %v", errEmailData, ev.ID, err)
+		}
+		return nil
+	}
+	portal := m.Settings.Notifications.PortalURL
+	needPortal := func(what string) error {
+		if portal == "" {
+			return fmt.Errorf("%w: the %s link needs the merchant's portal_url (set it with PATCH /v1/merchant)", errEmailData, what)
+		}
+		return nil
+	}
+	pdf := func(inv billing.Invoice) ([]byte, error) {
+		if !withPDF {
+			return nil, nil
+		}
+		return renderInvoicePDF(m, c, inv)
+	}
+	var data any
+	switch e.Template {
+	case billing.EmailPaymentReceipt:
+		var inv billing.Invoice
+		if err := snapshot(&inv); err != nil {
+			return mail.Message{}, err
+		}
+		file, err := pdf(inv)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		d, err := mail.NewPaymentReceipt(m, c, inv, file)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		d.PortalURL = portal
+		if d.PlanName, err = invoicePlanName(ctx, tx, inv); err != nil {
+			return mail.Message{}, err
+		}
+		data = d
+	case billing.EmailPaymentFailed:
+		var inv billing.Invoice
+		if err := snapshot(&inv); err != nil {
+			return mail.Message{}, err
+		}
+		if err := needPortal("update payment method"); err != nil {
+			return mail.Message{}, err
+		}
+		if inv.NextAttemptAt, err = nextRetryAfter(ctx, tx, inv); err != nil {
+			return mail.Message{}, err
+		}
+		if data, err = mail.NewPaymentFailed(m, c, inv, params.FailureClass, portal); err != nil {
+			return mail.Message{}, err
+		}
+	case billing.EmailTrialEnding:
+		var sub billing.Subscription
+		if err := snapshot(&sub); err != nil {
+			return mail.Message{}, err
+		}
+		if err := needPortal("manage subscription"); err != nil {
+			return mail.Message{}, err
+		}
+		amount, err := a.firstInvoiceAmount(ctx, tx, m, sub)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		d, err := mail.NewTrialEnding(m, c, sub, amount, sub.PaymentMethodID != "", portal)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		if d.PlanName, err = planName(ctx, tx, e.Scope, sub.Items); err != nil {
+			return mail.Message{}, err
+		}
+		data = d
+	case billing.EmailSubscriptionCanceled:
+		var sub billing.Subscription
+		if err := snapshot(&sub); err != nil {
+			return mail.Message{}, err
+		}
+		d, err := mail.NewSubscriptionCanceled(m, c, sub, portal)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		if d.PlanName, err = planName(ctx, tx, e.Scope, sub.Items); err != nil {
+			return mail.Message{}, err
+		}
+		data = d
+	case billing.EmailInvoiceToPay:
+		var inv billing.Invoice
+		if err := snapshot(&inv); err != nil {
+			return mail.Message{}, err
+		}
+		file, err := pdf(inv)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		var due time.Time
+		if params.DueDate != nil {
+			due = *params.DueDate
+		}
+		if data, err = mail.NewInvoiceToPay(m, c, inv, due, params.PayURL, file); err != nil {
+			return mail.Message{}, err
+		}
+	case billing.EmailWebhookEndpointDisabled:
+		var ep disabledEndpoint
+		if err := snapshot(&ep); err != nil {
+			return mail.Message{}, err
+		}
+		since := ev.Created
+		if ep.FailingSince != nil {
+			since = *ep.FailingSince
+		}
+		if data, err = mail.NewWebhookEndpointDisabled(m, ep.Scope.Mode, ep.URL, since, ep.LastError, ""); err != nil {
+			return mail.Message{}, err
+		}
+	default:
+		return mail.Message{}, fmt.Errorf("%w: %q", mail.ErrUnknownKind, e.Template)
+	}
+	msg, err := mail.Render(mail.Kind(e.Template), e.Locale, data)
+	if err != nil {
+		return mail.Message{}, err
+	}
+	for _, to := range e.To {
+		addr := mail.Address{Email: to}
+		if to == c.Email {
+			addr.Name = c.Name
+		}
+		msg.To = append(msg.To, addr)
+	}
+	if reply := m.Settings.Notifications.Email; reply != "" && e.CustomerID != "" {
+		msg.ReplyTo = mail.Address{Name: m.Name, Email: reply}
+	}
+	return msg, nil
+}
+
+// firstInvoiceAmount is what the first invoice after sub's trial will
+// charge: its items, pending prorations and coupon, priced the way the
+// trial's end will price them.
+func (a *App) firstInvoiceAmount(ctx context.Context, tx billing.Tx, m billing.Merchant, sub billing.Subscription) (money.Amount, error) {
+	next := sub
+	next.PendingLines = append([]billing.InvoiceLine(nil), sub.PendingLines...)
+	if err := setPeriod(&next, 1, merchantLocation(m)); err != nil {
+		return money.Amount{}, err
+	}
+	inv, err := a.draftPeriodInvoice(&next, billing.ReasonSubscriptionCycle, next.CurrentPeriodStart)
+	if err != nil {
+		return money.Amount{}, err
+	}
+	coupon, err := a.subscriptionCoupon(ctx, tx, &next)
+	if err != nil {
+		return money.Amount{}, err
+	}
+	if err := a.priceInvoice(m, &next, coupon, &inv); err != nil {
+		return money.Amount{}, err
+	}
+	return money.Amount{Minor: inv.AmountDue, Currency: inv.Currency}, nil
+}
+
+// invoicePlanName names the plan an invoice bills, from its subscription
+// ("" for an invoice without one).
+func invoicePlanName(ctx context.Context, tx billing.Tx, inv billing.Invoice) (string, error) {
+	if inv.SubscriptionID == "" {
+		return "", nil
+	}
+	sub, err := tx.GetSubscription(ctx, inv.Scope, inv.SubscriptionID)
+	if err != nil {
+		return "", fmt.Errorf("read subscription %s: %w", inv.SubscriptionID, err)
+	}
+	return planName(ctx, tx, inv.Scope, sub.Items)
+}
+
+// planName names what subscription items buy: their products' names.
+func planName(ctx context.Context, tx billing.Tx, s billing.Scope, items []billing.SubscriptionItem) (string, error) {
+	var names []string
+	for _, it := range items {
+		p, err := tx.GetProduct(ctx, s, it.ProductID)
+		if err != nil {
+			return "", fmt.Errorf("read product %s: %w", it.ProductID, err)
+		}
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", "), nil
+}

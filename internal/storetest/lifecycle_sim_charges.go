@@ -1,0 +1,253 @@
+package storetest
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+func exerciseSimCharge(t *testing.T, setup setupFunc) {
+	t.Helper()
+
+	t.Run("InsertGetUpdate", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		c := buildSimCharge("in_0001-1", "tok_visa", b.clock.next())
+		declined := buildSimCharge("in_0002-1", "tok_chargeDeclined", b.clock.next())
+		declined.Outcome = "declined"
+		declined.Code = "card_declined"
+		declined.Ref = ""
+
+		tx := begin(t, b.store)
+		for _, want := range []billing.SimCharge{c, declined} {
+			got, inserted, err := tx.InsertSimCharge(ctx, want)
+			require.NoError(t, err)
+			require.True(t, inserted)
+			require.Equal(t, want, got)
+		}
+		tx.commit(t)
+
+		// A retry with the same key gets the recorded charge, whatever it
+		// says itself.
+		retry := buildSimCharge(c.Key, "tok_other", b.clock.next())
+		retry.Amount = 1
+		retry.Currency = "USD"
+		retry.Outcome = "error"
+		retry.Code = "processing_error"
+		retry.Ref = "sim_ch_retry"
+		retry.Refunded = 1
+		tx = begin(t, b.store)
+		got, inserted, err := tx.InsertSimCharge(ctx, retry)
+		require.NoError(t, err)
+		require.False(t, inserted)
+		require.Equal(t, c, got)
+		tx.commit(t)
+
+		tx = begin(t, b.store)
+		got, err = tx.GetSimCharge(ctx, c.Key)
+		require.NoError(t, err)
+		require.Equal(t, c, got, "the retry changed nothing")
+		got, err = tx.GetSimCharge(ctx, declined.Key)
+		require.NoError(t, err)
+		require.Equal(t, declined, got)
+		_, err = tx.GetSimCharge(ctx, "in_9999-1")
+		require.ErrorIs(t, err, billing.ErrNotFound)
+		tx.commit(t)
+
+		u := c
+		u.Refunded = 4000
+		want := u
+		// Only refunded is written.
+		u.Token = "tok_changed"
+		u.Amount = 1
+		u.Currency = "USD"
+		u.Outcome = "declined"
+		u.Code = "changed"
+		u.Ref = "changed"
+		u.Created = b.clock.next()
+		tx = begin(t, b.store)
+		require.NoError(t, tx.UpdateSimCharge(ctx, u))
+		unknown := buildSimCharge("in_9999-1", "tok_visa", b.clock.next())
+		require.ErrorIs(t, tx.UpdateSimCharge(ctx, unknown), billing.ErrNotFound)
+		tx.commit(t)
+
+		tx = begin(t, b.store)
+		got, err = tx.GetSimCharge(ctx, c.Key)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		got, err = tx.GetSimCharge(ctx, declined.Key)
+		require.NoError(t, err)
+		require.Equal(t, declined, got, "updating one charge leaves the others alone")
+		tx.commit(t)
+	})
+
+	t.Run("InsertMany", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		first := buildSimCharge("in_m-1", "tok_visa", b.clock.next())
+		tx := begin(t, b.store)
+		recorded, inserted, err := tx.InsertSimCharges(ctx, nil)
+		require.NoError(t, err)
+		require.Empty(t, recorded)
+		require.Empty(t, inserted)
+		_, ok, err := tx.InsertSimCharge(ctx, first)
+		require.NoError(t, err)
+		require.True(t, ok)
+		tx.commit(t)
+
+		// A batch of new keys around one already recorded: the recorded
+		// entry wins over what the batch says about it.
+		again := buildSimCharge(first.Key, "tok_other", b.clock.next())
+		again.Amount = 1
+		batch := []billing.SimCharge{
+			buildSimCharge("in_z-1", "tok_visa", b.clock.next()),
+			again,
+			buildSimCharge("in_a-1", "tok_chargeDeclined", b.clock.next()),
+			buildSimCharge("in_q-1", "tok_visa", b.clock.next()),
+		}
+		batch[2].Outcome, batch[2].Code, batch[2].Ref = "declined", "card_declined", ""
+		tx = begin(t, b.store)
+		recorded, inserted, err = tx.InsertSimCharges(ctx, slices.Clone(batch))
+		require.NoError(t, err)
+		require.Equal(t, []bool{true, false, true, true}, inserted)
+		require.Equal(t, []billing.SimCharge{batch[0], first, batch[2], batch[3]}, recorded)
+		tx.commit(t)
+
+		tx = begin(t, b.store)
+		all, err := tx.ListSimCharges(ctx)
+		require.NoError(t, err)
+		tx.commit(t)
+		require.Len(t, all, 4)
+		require.Equal(t, first, all[0], "a batch lists after what was there before it")
+		require.ElementsMatch(t, []billing.SimCharge{batch[0], batch[2], batch[3]}, all[1:])
+		for _, c := range []billing.SimCharge{batch[0], batch[2], batch[3]} {
+			tx = begin(t, b.store)
+			got, err := tx.GetSimCharge(ctx, c.Key)
+			require.NoError(t, err)
+			tx.commit(t)
+			require.Equal(t, c, got)
+		}
+	})
+
+	t.Run("CountAndListInInsertionOrder", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		tx := begin(t, b.store)
+		all, err := tx.ListSimCharges(ctx)
+		require.NoError(t, err)
+		require.Empty(t, all)
+		n, err := tx.CountSimCharges(ctx, "tok_a", "succeeded")
+		require.NoError(t, err)
+		require.Equal(t, int64(0), n)
+		tx.commit(t)
+
+		// Neither keys nor creation times follow the insertion order.
+		times := make([]time.Time, 7)
+		for i := range times {
+			times[len(times)-1-i] = b.clock.next()
+		}
+		charge := func(i int, key, token, outcome string) billing.SimCharge {
+			c := buildSimCharge(key, token, times[i])
+			c.Outcome = outcome
+			if outcome != "succeeded" {
+				c.Code = "card_declined"
+				c.Ref = ""
+			}
+			return c
+		}
+		ledger := []billing.SimCharge{
+			charge(0, "in_c-1", "tok_a", "succeeded"),
+			charge(1, "in_a-1", "tok_a", "declined"),
+			charge(2, "in_e-1", "tok_b", "succeeded"),
+		}
+		later := []billing.SimCharge{
+			charge(3, "in_a-2", "tok_a", "succeeded"),
+			charge(4, "in_0-1", "tok_a", "error"),
+		}
+		rolledBack := charge(5, "in_b-1", "tok_a", "succeeded")
+		last := charge(6, "in_d-1", "tok_b", "declined")
+
+		insert := func(tx billing.Tx, c billing.SimCharge, wantInserted bool) {
+			t.Helper()
+			_, inserted, err := tx.InsertSimCharge(ctx, c)
+			require.NoError(t, err)
+			require.Equal(t, wantInserted, inserted, "insert %s", c.Key)
+		}
+
+		tx = begin(t, b.store)
+		for _, c := range ledger {
+			insert(tx, c, true)
+		}
+		tx.commit(t)
+
+		tx = begin(t, b.store)
+		insert(tx, later[0], true)
+		insert(tx, ledger[0], false) // a retry does not move the charge
+		insert(tx, later[1], true)
+		tx.commit(t)
+
+		tx = begin(t, b.store)
+		insert(tx, rolledBack, true)
+		tx.rollback(t)
+
+		tx = begin(t, b.store)
+		insert(tx, last, true)
+		refunded := ledger[2]
+		refunded.Refunded = 500
+		require.NoError(t, tx.UpdateSimCharge(ctx, refunded)) // nor does a refund
+		tx.commit(t)
+
+		want := []billing.SimCharge{ledger[0], ledger[1], refunded, later[0], later[1], last}
+
+		tx = begin(t, b.store)
+		all, err = tx.ListSimCharges(ctx)
+		require.NoError(t, err)
+		require.Equal(t, want, all, "the whole ledger in insertion order")
+		_, err = tx.GetSimCharge(ctx, rolledBack.Key)
+		require.ErrorIs(t, err, billing.ErrNotFound, "the rolled-back charge left nothing")
+
+		for _, tc := range []struct {
+			token, outcome string
+			want           int64
+		}{
+			{"tok_a", "succeeded", 2},
+			{"tok_a", "declined", 1},
+			{"tok_a", "error", 1},
+			{"tok_b", "succeeded", 1},
+			{"tok_b", "declined", 1},
+			{"tok_b", "error", 0},
+			{"tok_c", "succeeded", 0},
+			{"tok_a", "", 0},
+			{"", "succeeded", 0},
+		} {
+			n, err := tx.CountSimCharges(ctx, tc.token, tc.outcome)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, n, "count of %q %q", tc.token, tc.outcome)
+		}
+		tx.commit(t)
+	})
+}
+
+func buildSimCharge(key, token string, at time.Time) billing.SimCharge {
+	return billing.SimCharge{
+		Key:      key,
+		Token:    token,
+		Amount:   9900,
+		Currency: "CLP",
+		Outcome:  "succeeded",
+		Code:     "",
+		Ref:      "sim_ch_" + key,
+		Refunded: 0,
+		Created:  at,
+	}
+}
