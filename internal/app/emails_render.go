@@ -179,7 +179,7 @@ func (a *App) renderEmail(ctx context.Context, tx billing.Tx, e billing.Email, w
 func (a *App) firstInvoiceAmount(ctx context.Context, tx billing.Tx, m billing.Merchant, sub billing.Subscription) (money.Amount, error) {
 	next := sub
 	next.PendingLines = append([]billing.InvoiceLine(nil), sub.PendingLines...)
-	if err := setPeriod(&next, 1, merchantLocation(m)); err != nil {
+	if err := next.MoveToCycle(1, merchantLocation(m)); err != nil {
 		return money.Amount{}, err
 	}
 	inv, err := a.draftPeriodInvoice(&next, billing.ReasonSubscriptionCycle, next.CurrentPeriodStart)

@@ -281,13 +281,6 @@ func (a *App) cyclesDone(ctx context.Context, tx billing.Tx, sub *billing.Subscr
 	return billed >= sub.MaxCycles, nil
 }
 
-// setPeriod is sub.MoveToCycle(n, loc) (billing owns the rule); it stays
-// for the callers outside this change's files (emails.go) until they call
-// MoveToCycle themselves.
-func setPeriod(sub *billing.Subscription, n int64, loc *time.Location) error {
-	return sub.MoveToCycle(n, loc)
-}
-
 // periodBoundary is billing.PeriodBoundary with param, the request field
 // that led to the boundary, named in its error.
 func periodBoundary(param string, anchor time.Time, r billing.Recurring, n int64, loc *time.Location) (time.Time, error) {
