@@ -19,7 +19,10 @@ import (
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/invoicepdf"
 	"github.com/cuota/cuota/internal/jobs"
+	"github.com/cuota/cuota/internal/mail"
+	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // benchChunk is how many subscriptions one sweep takes, as in the renewal job.
@@ -69,6 +72,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	// Time is real, but the seeded periods ended 40 days ago: every
 	// subscription is due once.
 	a := app.New(s, time.Now, logger)
+	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(s, time.Now)})
 	seedStart := time.Now()
 	if err := benchSeed(ctx, a, s, *n); err != nil {

@@ -10,8 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/invoicepdf"
+	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/postgres"
 	"github.com/cuota/cuota/internal/postgres/pgtest"
+	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // TestBootstrapRace: processes starting at once on an empty PostgreSQL
@@ -28,6 +31,7 @@ func TestBootstrapRace(t *testing.T) {
 		t.Cleanup(func() { _ = s.Close() })
 		require.NoError(t, s.Migrate(ctx))
 		apps[i] = app.New(s, time.Now, nil)
+		apps[i].SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 	}
 	secrets := make([]string, n)
 	errs := make([]error, n)

@@ -26,6 +26,9 @@ import (
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/invoicepdf"
+	"github.com/cuota/cuota/internal/mail"
+	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // This file runs the real cuota binary as child processes: the program is
@@ -236,6 +239,7 @@ func seedDue(t *testing.T, dbURL string, n int) string {
 	defer s.Close()
 	require.NoError(t, s.Migrate(ctx))
 	a := app.New(s, time.Now, logger)
+	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(s, time.Now)})
 	start := time.Now()
 	require.NoError(t, benchSeed(ctx, a, s, n))
@@ -396,6 +400,7 @@ func reconcileAt(t *testing.T, dbURL string, at time.Time) {
 	require.NoError(t, err)
 	defer s.Close()
 	a := app.New(s, clock, logger)
+	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(s, clock)})
 	handled, errs := sweepUntilIdle(ctx, a, 500)
 	require.Empty(t, errs, "reconciliation sweeps")

@@ -18,10 +18,12 @@ import (
 	"github.com/cuota/cuota/internal/gateway/flowgw"
 	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/gateway/stripegw"
+	"github.com/cuota/cuota/internal/invoicepdf"
 	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/postgres"
 	"github.com/cuota/cuota/internal/secretbox"
 	"github.com/cuota/cuota/internal/sqlite"
+	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // defaultDatabaseURL makes a fresh checkout run with no setup.
@@ -214,6 +216,7 @@ func openEnvWith(ctx context.Context, cfg config, stderr io.Writer) (*env, error
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	a := app.New(s, time.Now, logger)
+	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 	a.SetSecretBox(cfg.Box)
 	if err := a.SetMailer(cfg.Mailer); err != nil { // checked by loadConfig
 		_ = s.Close()

@@ -16,7 +16,10 @@ import (
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/invoicepdf"
+	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/postgres/pgtest"
+	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // TestTwoProcesses runs two `cuota serve` processes on one PostgreSQL
@@ -52,6 +55,7 @@ func TestTwoProcesses(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	ap := app.New(s, time.Now, logger)
+	ap.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 	ap.SetGateways(app.Gateways{billing.GatewaySim: sim.New(s, time.Now)})
 
 	first := r.waitFor(nil, deadline, "a child to start renewing", func(p progress) bool { return p.invoiced > 0 })

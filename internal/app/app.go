@@ -26,6 +26,7 @@ type App struct {
 	notify    notifyDeps   // webhooks and email (notify.go)
 	checkout  checkoutDeps // hosted checkout and portal (checkout.go)
 	clocks    clockDeps    // test clock leases and resumed advances (clocks.go)
+	ports     Ports        // the adapters (ports.go)
 }
 
 // New returns an App. now is the clock (time.Now in production); every time

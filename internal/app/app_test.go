@@ -11,8 +11,11 @@ import (
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/invoicepdf"
+	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/secretbox"
 	"github.com/cuota/cuota/internal/sqlite"
+	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // fakeClock moves only when told to.
@@ -49,6 +52,7 @@ func setup(t *testing.T) (*app.App, *testBundle) {
 
 	clock := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)}
 	a := app.New(store, clock.Now, nil)
+	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 	m, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Agente"})
 	require.NoError(t, err)
 	return a, &testBundle{store: store, clock: clock, scope: billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // EventRenderer renders an event as the API shows it (GET /v1/events/{id}):
@@ -102,9 +101,11 @@ func (a *App) DeliverWebhook(ctx context.Context, args DeliverWebhookArgs, jobAt
 	if err != nil {
 		return DeliveryOutcome{}, err
 	}
-	res := webhookout.Deliver(ctx, a.webhookClient(s.Mode), webhookout.Request{URL: ep.URL, ID: ev.ID, Timestamp: start,
-		Body: body, Secrets: secrets, Timeout: a.notify.webhooks.Timeout})
-	if res.Kind == webhookout.ErrorCanceled {
+	// Test mode may reach a receiver on the merchant's own machine; live
+	// mode may not.
+	res := a.ports.Webhooks.Deliver(ctx, WebhookRequest{URL: ep.URL, ID: ev.ID, Timestamp: start,
+		Body: body, Secrets: secrets, Timeout: a.notify.webhooks.Timeout, AllowPrivateNetworks: s.Mode != billing.ModeLive})
+	if res.Kind == WebhookErrorCanceled {
 		// Shutting down: the attempt says nothing about the endpoint; the
 		// job runs again.
 		return DeliveryOutcome{}, fmt.Errorf("delivery %s interrupted: %w", d.ID, res.Err)
@@ -126,7 +127,7 @@ func (a *App) DeliverWebhook(ctx context.Context, args DeliverWebhookArgs, jobAt
 // recordAttempt writes one attempt's outcome (see DeliverWebhook). The
 // endpoint's row lock orders the records of concurrent attempts.
 func (a *App) recordAttempt(ctx context.Context, tx billing.Tx, s billing.Scope, args DeliverWebhookArgs, jobAttempt int,
-	start time.Time, res webhookout.Result, out *DeliveryOutcome) error {
+	start time.Time, res WebhookResult, out *DeliveryOutcome) error {
 	d, err := tx.GetWebhookDelivery(ctx, s, args.DeliveryID)
 	if errors.Is(err, billing.ErrNotFound) {
 		return errEndpointGone
@@ -160,7 +161,7 @@ func (a *App) recordAttempt(ctx context.Context, tx billing.Tx, s billing.Scope,
 		ep.FailingSince = nil
 	case args.Manual:
 		// A manual replay leaves the automatic schedule as it was.
-	case res.Kind == webhookout.ErrorInvalidRequest:
+	case res.Kind == WebhookErrorInvalidRequest:
 		// Nothing was sent and the same request would fail the same way.
 		d.Status, d.NextAttemptAt = billing.DeliveryFailed, nil
 	default:
@@ -172,7 +173,7 @@ func (a *App) recordAttempt(ctx context.Context, tx billing.Tx, s billing.Scope,
 	}
 	if !res.Success {
 		out.Reason = failureReason(res)
-		if res.Kind != webhookout.ErrorInvalidRequest && ep.FailingSince == nil {
+		if res.Kind != WebhookErrorInvalidRequest && ep.FailingSince == nil {
 			ep.FailingSince = &start
 		}
 		if ep.FailingSince != nil && !ep.Disabled && a.shouldDisable(*ep.FailingSince, end) {
@@ -247,7 +248,7 @@ func (a *App) abandonDelivery(ctx context.Context, s billing.Scope, id string) e
 
 // failureReason describes a failed attempt in a few words, e.g. "HTTP 500"
 // or "timeout".
-func failureReason(res webhookout.Result) string {
+func failureReason(res WebhookResult) string {
 	switch {
 	case res.StatusCode != 0:
 		return fmt.Sprintf("HTTP %d", res.StatusCode)

@@ -7,18 +7,76 @@ import (
 	"fmt"
 	netmail "net/mail"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/invoicepdf"
-	"github.com/cuota/cuota/internal/mail"
+	"github.com/cuota/cuota/internal/money"
 )
+
+// EmailRenderer fills an email's template with what it says (adapter:
+// mail.Renderer). The message has the content (Subject, Text, HTML,
+// Attachments, From.Name, Headers); the send job fills the envelope. An
+// error about content that does not fit the template matches
+// ErrInvalidInput.
+type EmailRenderer interface {
+	RenderEmail(EmailContent) (EmailMessage, error)
+}
+
+// EmailSender sends one message (adapter: mail.SMTPSender).
+type EmailSender interface {
+	// Send delivers m or returns an error for which IsPermanent says
+	// whether to try again.
+	Send(ctx context.Context, m EmailMessage) error
+	// IsPermanent reports whether an error of Send says the message can
+	// never be sent as it is, so the job stops retrying.
+	IsPermanent(err error) bool
+}
+
+// EmailContent is what one email says, gathered by the send job for its
+// template; each template reads the fields its comment names.
+type EmailContent struct {
+	// Template is a billing.Email… template and Locale the language's.
+	Template string
+	Locale   string
+	Merchant billing.Merchant
+	// Customer is the recipient of customer emails (zero for notices to
+	// the merchant).
+	Customer billing.Customer
+	// Invoice: payment_receipt, payment_failed, invoice_to_pay.
+	Invoice billing.Invoice
+	// Subscription: trial_ending, subscription_canceled.
+	Subscription billing.Subscription
+	// PlanName names what is bought: payment_receipt, trial_ending,
+	// subscription_canceled.
+	PlanName string
+	// PortalURL is the merchant's customer portal: payment_receipt,
+	// payment_failed, trial_ending, subscription_canceled.
+	PortalURL string
+	// PDF is the invoice's PDF attachment (nil when the email is only
+	// recorded): payment_receipt, invoice_to_pay.
+	PDF []byte
+	// FailureClass: payment_failed.
+	FailureClass billing.FailureClass
+	// TrialAmount is what the first invoice after the trial charges:
+	// trial_ending.
+	TrialAmount money.Amount
+	// DueDate (zero: none) and PayURL: invoice_to_pay.
+	DueDate time.Time
+	PayURL  string
+	// EndpointMode, EndpointURL, FailingSince and LastError:
+	// webhook_endpoint_disabled.
+	EndpointMode billing.Mode
+	EndpointURL  string
+	FailingSince time.Time
+	LastError    string
+}
 
 // emailDeps is how emails leave: the sender (nil: record only) and the
 // envelope's From.
 type emailDeps struct {
-	sender      mail.Sender
+	sender      EmailSender
 	from        string // address; the display name is the merchant's
 	domain      string // of Message-IDs
 	retryDelays []time.Duration
@@ -28,7 +86,7 @@ type emailDeps struct {
 type Mailer struct {
 	// Sender sends messages (mail.NewSMTPSender from CUOTA_SMTP_URL). Nil
 	// records every email without sending it: status "skipped".
-	Sender mail.Sender
+	Sender EmailSender
 	// From is the address emails come from, e.g. billing@example.cl; the
 	// display name is the merchant's (or "cuota" for notices to the
 	// merchant). Required with a Sender.
@@ -174,13 +232,22 @@ func (a *App) emailsFor(ctx context.Context, tx billing.Tx, m billing.Merchant, 
 	return []billing.Email{e}, nil
 }
 
+// customerLocale is the locale of emails to c: c's own, or the merchant's
+// when c has none.
+func customerLocale(m billing.Merchant, c billing.Customer) string {
+	if c.Locale != "" {
+		return c.Locale
+	}
+	return m.Locale
+}
+
 // addCustomer addresses e to a customer, in the customer's language.
 func addCustomer(ctx context.Context, tx billing.Tx, m billing.Merchant, customerID string, e *billing.Email) error {
 	c, err := tx.GetCustomer(ctx, e.Scope, customerID)
 	if err != nil {
 		return fmt.Errorf("read customer %s: %w", customerID, err)
 	}
-	e.CustomerID, e.Locale = c.ID, mail.CustomerLocale(m, c)
+	e.CustomerID, e.Locale = c.ID, customerLocale(m, c)
 	if c.Email == "" {
 		e.Status, e.LastError = billing.EmailSkipped, "the customer has no email address"
 		return nil
@@ -316,7 +383,7 @@ func (a *App) GetEmail(ctx context.Context, s billing.Scope, id string) (billing
 
 // ListEmails lists the email log of scope s, newest first.
 func (a *App) ListEmails(ctx context.Context, s billing.Scope, f billing.EmailFilter, page billing.Page) (List[billing.Email], error) {
-	if f.Template != "" && !mail.Kind(f.Template).Valid() {
+	if f.Template != "" && !slices.Contains(billing.EmailTemplates(), f.Template) {
 		return List[billing.Email]{}, billing.Invalid("type", billing.CodeParameterInvalid,
 			"type must be one of %s", strings.Join(billing.EmailTemplates(), ", "))
 	}
@@ -342,7 +409,7 @@ func (a *App) SendEmail(ctx context.Context, args SendEmailArgs, jobAttempt int)
 	s := billing.Scope{MerchantID: args.MerchantID, Mode: args.Mode}
 	deps := a.notify.email
 	var e billing.Email
-	var msg mail.Message
+	var msg EmailMessage
 	var renderErr error
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
@@ -368,9 +435,7 @@ func (a *App) SendEmail(ctx context.Context, args SendEmailArgs, jobAttempt int)
 	// (while tries are left); a template that cannot be filled is not.
 	invalid := false
 	if renderErr != nil {
-		invalid = errors.Is(renderErr, mail.ErrInvalidData) || errors.Is(renderErr, mail.ErrWrongData) ||
-			errors.Is(renderErr, mail.ErrUnknownKind) || errors.Is(renderErr, errEmailData) ||
-			errors.Is(renderErr, invoicepdf.ErrInvalidInput)
+		invalid = errors.Is(renderErr, ErrInvalidInput) || errors.Is(renderErr, errEmailData)
 		if _, more := a.nextEmailAttempt(jobAttempt, a.Now()); !invalid && more {
 			return EmailOutcome{}, renderErr
 		}
@@ -383,7 +448,7 @@ func (a *App) SendEmail(ctx context.Context, args SendEmailArgs, jobAttempt int)
 	case renderErr != nil:
 	case deps.sender == nil:
 	default:
-		msg.MessageID = mail.MessageIDFor(e.ID, deps.domain)
+		msg.MessageID = EmailMessageID(e.ID, deps.domain)
 		msg.From.Email = deps.from
 		sendErr = deps.sender.Send(ctx, msg)
 		sent = sendErr == nil
@@ -417,7 +482,7 @@ func (a *App) SendEmail(ctx context.Context, args SendEmailArgs, jobAttempt int)
 			cur.Attempts++
 			cur.LastError, cur.MessageID = sendErr.Error(), msg.MessageID
 			out.Reason = cur.LastError
-			if _, more := a.nextEmailAttempt(jobAttempt, now); more && !mail.IsPermanent(sendErr) && ctx.Err() == nil {
+			if _, more := a.nextEmailAttempt(jobAttempt, now); more && !deps.sender.IsPermanent(sendErr) && ctx.Err() == nil {
 				out.Retry = true
 			} else if ctx.Err() == nil {
 				cur.Status = billing.EmailFailed

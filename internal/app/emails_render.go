@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/money"
 )
 
@@ -20,24 +18,24 @@ var errEmailData = errors.New("email data")
 // renderEmail gathers an email's data and renders it in the email's
 // locale. withPDF attaches invoice PDFs (they are rendered only to be
 // sent).
-func (a *App) renderEmail(ctx context.Context, tx billing.Tx, e billing.Email, withPDF bool) (mail.Message, error) {
+func (a *App) renderEmail(ctx context.Context, tx billing.Tx, e billing.Email, withPDF bool) (EmailMessage, error) {
 	m, err := tx.GetMerchant(ctx, e.Scope.MerchantID)
 	if err != nil {
-		return mail.Message{}, fmt.Errorf("read merchant: %w", err)
+		return EmailMessage{}, fmt.Errorf("read merchant: %w", err)
 	}
 	var c billing.Customer
 	if e.CustomerID != "" {
 		if c, err = tx.GetCustomer(ctx, e.Scope, e.CustomerID); err != nil {
-			return mail.Message{}, fmt.Errorf("read customer %s: %w", e.CustomerID, err)
+			return EmailMessage{}, fmt.Errorf("read customer %s: %w", e.CustomerID, err)
 		}
 	}
 	ev, err := tx.GetEvent(ctx, e.Scope, e.EventID)
 	if err != nil {
-		return mail.Message{}, fmt.Errorf("read event %s: %w", e.EventID, err)
+		return EmailMessage{}, fmt.Errorf("read event %s: %w", e.EventID, err)
 	}
 	var params emailParams
 	if err := json.Unmarshal(e.Params, &params); err != nil {
-		return mail.Message{}, fmt.Errorf("%w: params of %s: %v", errEmailData, e.ID, err)
+		return EmailMessage{}, fmt.Errorf("%w: params of %s: %v", errEmailData, e.ID, err)
 	}
 	snapshot := func(v any) error {
 		if err := json.Unmarshal(ev.Data, v); err != nil {
@@ -56,119 +54,90 @@ func (a *App) renderEmail(ctx context.Context, tx billing.Tx, e billing.Email, w
 		if !withPDF {
 			return nil, nil
 		}
-		return renderInvoicePDF(m, c, inv)
+		return a.renderInvoicePDF(m, c, inv)
 	}
-	var data any
+	in := EmailContent{Template: e.Template, Locale: e.Locale, Merchant: m, Customer: c}
 	switch e.Template {
 	case billing.EmailPaymentReceipt:
-		var inv billing.Invoice
-		if err := snapshot(&inv); err != nil {
-			return mail.Message{}, err
+		if err := snapshot(&in.Invoice); err != nil {
+			return EmailMessage{}, err
 		}
-		file, err := pdf(inv)
-		if err != nil {
-			return mail.Message{}, err
+		if in.PDF, err = pdf(in.Invoice); err != nil {
+			return EmailMessage{}, err
 		}
-		d, err := mail.NewPaymentReceipt(m, c, inv, file)
-		if err != nil {
-			return mail.Message{}, err
+		in.PortalURL = portal
+		if in.PlanName, err = invoicePlanName(ctx, tx, in.Invoice); err != nil {
+			return EmailMessage{}, err
 		}
-		d.PortalURL = portal
-		if d.PlanName, err = invoicePlanName(ctx, tx, inv); err != nil {
-			return mail.Message{}, err
-		}
-		data = d
 	case billing.EmailPaymentFailed:
-		var inv billing.Invoice
-		if err := snapshot(&inv); err != nil {
-			return mail.Message{}, err
+		if err := snapshot(&in.Invoice); err != nil {
+			return EmailMessage{}, err
 		}
 		if err := needPortal("update payment method"); err != nil {
-			return mail.Message{}, err
+			return EmailMessage{}, err
 		}
-		if inv.NextAttemptAt, err = nextRetryAfter(ctx, tx, inv); err != nil {
-			return mail.Message{}, err
+		if in.Invoice.NextAttemptAt, err = nextRetryAfter(ctx, tx, in.Invoice); err != nil {
+			return EmailMessage{}, err
 		}
-		if data, err = mail.NewPaymentFailed(m, c, inv, params.FailureClass, portal); err != nil {
-			return mail.Message{}, err
-		}
+		in.FailureClass, in.PortalURL = params.FailureClass, portal
 	case billing.EmailTrialEnding:
-		var sub billing.Subscription
-		if err := snapshot(&sub); err != nil {
-			return mail.Message{}, err
+		if err := snapshot(&in.Subscription); err != nil {
+			return EmailMessage{}, err
 		}
 		if err := needPortal("manage subscription"); err != nil {
-			return mail.Message{}, err
+			return EmailMessage{}, err
 		}
-		amount, err := a.firstInvoiceAmount(ctx, tx, m, sub)
-		if err != nil {
-			return mail.Message{}, err
+		if in.TrialAmount, err = a.firstInvoiceAmount(ctx, tx, m, in.Subscription); err != nil {
+			return EmailMessage{}, err
 		}
-		d, err := mail.NewTrialEnding(m, c, sub, amount, sub.PaymentMethodID != "", portal)
-		if err != nil {
-			return mail.Message{}, err
+		in.PortalURL = portal
+		if in.PlanName, err = planName(ctx, tx, e.Scope, in.Subscription.Items); err != nil {
+			return EmailMessage{}, err
 		}
-		if d.PlanName, err = planName(ctx, tx, e.Scope, sub.Items); err != nil {
-			return mail.Message{}, err
-		}
-		data = d
 	case billing.EmailSubscriptionCanceled:
-		var sub billing.Subscription
-		if err := snapshot(&sub); err != nil {
-			return mail.Message{}, err
+		if err := snapshot(&in.Subscription); err != nil {
+			return EmailMessage{}, err
 		}
-		d, err := mail.NewSubscriptionCanceled(m, c, sub, portal)
-		if err != nil {
-			return mail.Message{}, err
+		in.PortalURL = portal
+		if in.PlanName, err = planName(ctx, tx, e.Scope, in.Subscription.Items); err != nil {
+			return EmailMessage{}, err
 		}
-		if d.PlanName, err = planName(ctx, tx, e.Scope, sub.Items); err != nil {
-			return mail.Message{}, err
-		}
-		data = d
 	case billing.EmailInvoiceToPay:
-		var inv billing.Invoice
-		if err := snapshot(&inv); err != nil {
-			return mail.Message{}, err
+		if err := snapshot(&in.Invoice); err != nil {
+			return EmailMessage{}, err
 		}
-		file, err := pdf(inv)
-		if err != nil {
-			return mail.Message{}, err
+		if in.PDF, err = pdf(in.Invoice); err != nil {
+			return EmailMessage{}, err
 		}
-		var due time.Time
 		if params.DueDate != nil {
-			due = *params.DueDate
+			in.DueDate = *params.DueDate
 		}
-		if data, err = mail.NewInvoiceToPay(m, c, inv, due, params.PayURL, file); err != nil {
-			return mail.Message{}, err
-		}
+		in.PayURL = params.PayURL
 	case billing.EmailWebhookEndpointDisabled:
 		var ep disabledEndpoint
 		if err := snapshot(&ep); err != nil {
-			return mail.Message{}, err
+			return EmailMessage{}, err
 		}
-		since := ev.Created
+		in.FailingSince = ev.Created
 		if ep.FailingSince != nil {
-			since = *ep.FailingSince
+			in.FailingSince = *ep.FailingSince
 		}
-		if data, err = mail.NewWebhookEndpointDisabled(m, ep.Scope.Mode, ep.URL, since, ep.LastError, ""); err != nil {
-			return mail.Message{}, err
-		}
-	default:
-		return mail.Message{}, fmt.Errorf("%w: %q", mail.ErrUnknownKind, e.Template)
+		in.EndpointMode, in.EndpointURL, in.LastError = ep.Scope.Mode, ep.URL, ep.LastError
 	}
-	msg, err := mail.Render(mail.Kind(e.Template), e.Locale, data)
+	// An unknown template is the renderer's to refuse.
+	msg, err := a.ports.EmailRenderer.RenderEmail(in)
 	if err != nil {
-		return mail.Message{}, err
+		return EmailMessage{}, err
 	}
 	for _, to := range e.To {
-		addr := mail.Address{Email: to}
+		addr := EmailAddress{Email: to}
 		if to == c.Email {
 			addr.Name = c.Name
 		}
 		msg.To = append(msg.To, addr)
 	}
 	if reply := m.Settings.Notifications.Email; reply != "" && e.CustomerID != "" {
-		msg.ReplyTo = mail.Address{Name: m.Name, Email: reply}
+		msg.ReplyTo = EmailAddress{Name: m.Name, Email: reply}
 	}
 	return msg, nil
 }

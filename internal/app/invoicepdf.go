@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/invoicepdf"
 )
 
 // InvoicePDF renders an invoice of scope s as a PDF (a draft gets a DRAFT
@@ -30,14 +29,14 @@ func (a *App) InvoicePDF(ctx context.Context, s billing.Scope, id string) ([]byt
 	if err != nil {
 		return nil, billing.Invoice{}, err
 	}
-	pdf, err := renderInvoicePDF(m, c, inv)
+	pdf, err := a.renderInvoicePDF(m, c, inv)
 	return pdf, inv, err
 }
 
 // renderInvoicePDF is the one place an invoice becomes a PDF (the API and
 // the emails' attachments).
-func renderInvoicePDF(m billing.Merchant, c billing.Customer, inv billing.Invoice) ([]byte, error) {
-	pdf, err := invoicepdf.Render(invoicepdf.Input{Merchant: m, Customer: c, Invoice: inv,
+func (a *App) renderInvoicePDF(m billing.Merchant, c billing.Customer, inv billing.Invoice) ([]byte, error) {
+	pdf, err := a.ports.InvoicePDF.RenderInvoicePDF(InvoiceDocument{Merchant: m, Customer: c, Invoice: inv,
 		MerchantEmail: m.Settings.Notifications.Email})
 	if err != nil {
 		return nil, fmt.Errorf("render invoice %s as PDF: %w", inv.ID, err)

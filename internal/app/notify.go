@@ -1,13 +1,10 @@
 package app
 
 import (
-	"net/http"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // Outgoing notifications (docs/architecture.md, "Objects": WebhookEndpoint /
@@ -28,27 +25,20 @@ import (
 type notifyDeps struct {
 	webhooks WebhookOptions
 	email    emailDeps
-
-	clientsOnce sync.Once
-	testClient  *http.Client // test mode: loopback and private addresses allowed
-	liveClient  *http.Client // live mode: the SSRF guard
 }
 
 // WebhookOptions tune webhook delivery. The zero value is production's:
-// webhookout's 10 s timeout, 12 attempts over about 67 hours, endpoints
-// disabled after 5 days of failures, the SSRF-guarded client in live mode.
+// the Webhooks port's (webhookout's 10 s timeout, 12 attempts over about 67
+// hours, endpoints disabled after 5 days of failures).
 type WebhookOptions struct {
-	// Timeout bounds one attempt; 0 means webhookout.DefaultTimeout.
+	// Timeout bounds one attempt; 0 means the Webhooks port's default.
 	Timeout time.Duration
-	// RetryDelays replaces webhookout's schedule: element k-1 is the wait
+	// RetryDelays replaces the Webhooks port's schedule: element k-1 is the wait
 	// after failed attempt k, and there are len+1 attempts in all. For
 	// tests, which cannot wait hours.
 	RetryDelays []time.Duration
-	// DisableAfter replaces webhookout.DisableAfter. For tests.
+	// DisableAfter replaces the Webhooks port's ShouldDisable. For tests.
 	DisableAfter time.Duration
-	// LiveClient replaces the guarded client of live mode. For tests only:
-	// live mode must refuse private addresses.
-	LiveClient *http.Client
 }
 
 // SetWebhookOptions tunes webhook delivery; call it once at start, before
@@ -60,7 +50,7 @@ func (a *App) SetWebhookOptions(o WebhookOptions) { a.notify.webhooks = o }
 func (a *App) nextWebhookAttempt(attempt int, now time.Time) (time.Time, bool) {
 	delays := a.notify.webhooks.RetryDelays
 	if delays == nil {
-		return webhookout.NextAttempt(attempt, now)
+		return a.ports.Webhooks.NextAttempt(attempt, now)
 	}
 	switch {
 	case attempt <= 0:
@@ -82,29 +72,13 @@ func (a *App) NextWebhookAttempt(attempt int, now time.Time) time.Time {
 	return t
 }
 
-// shouldDisable applies webhookout.ShouldDisable (or the test override).
+// shouldDisable applies the Webhooks port's ShouldDisable (or the test
+// override).
 func (a *App) shouldDisable(failingSince, now time.Time) bool {
 	if d := a.notify.webhooks.DisableAfter; d > 0 {
 		return !failingSince.IsZero() && now.Sub(failingSince) >= d
 	}
-	return webhookout.ShouldDisable(failingSince, now)
-}
-
-// webhookClient returns the HTTP client for deliveries in mode: test mode
-// may reach a receiver on the merchant's own machine; live mode may not.
-func (a *App) webhookClient(mode billing.Mode) *http.Client {
-	n := &a.notify
-	n.clientsOnce.Do(func() {
-		n.testClient = webhookout.NewClient(webhookout.ClientOptions{AllowPrivateNetworks: true})
-		n.liveClient = n.webhooks.LiveClient
-		if n.liveClient == nil {
-			n.liveClient = webhookout.NewClient(webhookout.ClientOptions{})
-		}
-	})
-	if mode == billing.ModeLive {
-		return n.liveClient
-	}
-	return n.testClient
+	return a.ports.Webhooks.ShouldDisable(failingSince, now)
 }
 
 // DeliverWebhookArgs asks for one attempt at a webhook delivery (and, when

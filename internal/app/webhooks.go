@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // Limits of webhook endpoints.
@@ -57,7 +56,7 @@ func (a *App) CreateWebhookEndpoint(ctx context.Context, s billing.Scope, p Webh
 	if err := applyEndpointParams(&ep, p); err != nil {
 		return billing.WebhookEndpoint{}, "", err
 	}
-	secret, err := webhookout.NewSecret()
+	secret, err := a.ports.Webhooks.NewSecret()
 	if err != nil {
 		return billing.WebhookEndpoint{}, "", fmt.Errorf("new webhook secret: %w", err)
 	}
@@ -155,7 +154,7 @@ func (a *App) DeleteWebhookEndpoint(ctx context.Context, s billing.Scope, id str
 // signatures per delivery) for SecretRotationOverlap; a secret rotated out
 // earlier stops at once.
 func (a *App) RotateWebhookSecret(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, string, error) {
-	secret, err := webhookout.NewSecret()
+	secret, err := a.ports.Webhooks.NewSecret()
 	if err != nil {
 		return billing.WebhookEndpoint{}, "", fmt.Errorf("new webhook secret: %w", err)
 	}

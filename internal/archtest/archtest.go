@@ -71,17 +71,6 @@ var allowedAdapterImports = map[string]string{
 	"internal/flowsim → internal/gateway/flow":             "the Flow simulator answers in Flow's wire types, defined once by its client",
 }
 
-// pendingPorts are app's imports of adapters that issue 13 point 3 has not
-// yet turned into ports. They are listed one by one so that the debt is
-// visible and cannot grow: any other such import fails. Remove an entry
-// when its port lands.
-var pendingPorts = map[string]string{
-	"internal/mail":       "email rendering and sending: the emails' data types still live in mail",
-	"internal/invoicepdf": "invoice PDF rendering: its input type still lives in invoicepdf",
-	"internal/webhookout": "webhook signing, delivery and retry schedule",
-	"net/http":            "the webhook delivery clients app still holds (notify.go)",
-}
-
 // unit is the architectural unit of an internal package: internal/<name>,
 // or internal/gateway/<name> for a gateway, so that sub-packages
 // (sqlite/litedb, mail/mailtest…) belong to their adapter. ok is false for
@@ -125,9 +114,6 @@ func Check(g Graph) []Violation {
 func checkImport(fu, to string) (Violation, bool) {
 	tu, internal := unit(to)
 	if fu == "internal/app" {
-		if name, _ := strings.CutPrefix(to, Module+"/"); pendingPorts[name] != "" {
-			return Violation{}, false
-		}
 		for _, f := range appForbidden {
 			name := tu
 			if !internal {

@@ -28,10 +28,13 @@ import (
 	"github.com/cuota/cuota/internal/gateway/flowgw"
 	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/httpapi"
+	"github.com/cuota/cuota/internal/invoicepdf"
+	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/secretbox"
 	"github.com/cuota/cuota/internal/sqlite"
 	"github.com/cuota/cuota/internal/web"
 	"github.com/cuota/cuota/internal/webhookin"
+	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // chromiumPath is Debian's Chromium (CI installs it); CUOTA_CHROMIUM
@@ -291,6 +294,7 @@ func newStack(t *testing.T) *stack {
 	require.NoError(t, err)
 
 	a := app.New(store, time.Now, logger)
+	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 	a.SetSecretBox(box)
 	flow := flowgw.New(flowgw.Options{Store: store, PublicURL: a.PublicURL, Logger: logger,
 		Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {

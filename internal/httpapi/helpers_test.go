@@ -21,9 +21,12 @@ import (
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/httpapi"
+	"github.com/cuota/cuota/internal/invoicepdf"
+	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/postgres"
 	"github.com/cuota/cuota/internal/postgres/pgtest"
 	"github.com/cuota/cuota/internal/sqlite"
+	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // fakeClock is the App's clock in these tests. Every reading advances it by
@@ -150,6 +153,7 @@ func newServerOn(tb testing.TB, cfg httpapi.Config, kind string) (*httpapi.Serve
 
 	clock := newFakeClock()
 	a := app.New(store, clock.Now, logger)
+	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 	bundle := &testBundle{app: a, store: store, clock: clock, reg: prometheus.NewRegistry()}
 
 	ma, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Agente"})

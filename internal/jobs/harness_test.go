@@ -24,10 +24,13 @@ import (
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/httpapi"
+	"github.com/cuota/cuota/internal/invoicepdf"
 	"github.com/cuota/cuota/internal/jobs"
+	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/postgres"
 	"github.com/cuota/cuota/internal/postgres/pgtest"
 	"github.com/cuota/cuota/internal/sqlite"
+	"github.com/cuota/cuota/internal/webhookout"
 )
 
 var discard = slog.New(slog.DiscardHandler)
@@ -104,6 +107,7 @@ func newWorld(t *testing.T, sk storeKind, o worldOptions) *world {
 	ctx := context.Background()
 	store := sk.open(t)
 	a := app.New(store, time.Now, discard)
+	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(store, time.Now)})
 	a.SetPublicURL("http://cuota.test")
 	if o.webhooks.RetryDelays == nil {

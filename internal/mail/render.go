@@ -162,7 +162,7 @@ func Render(kind Kind, locale string, data any) (Message, error) {
 		return Message{}, fmt.Errorf("render %s: %w", kind, err)
 	}
 	for i, a := range p.attachments {
-		if err := validAttachment(i, a); err != nil {
+		if err := a.Validate(i); err != nil {
 			return Message{}, fmt.Errorf("render %s: %w", kind, err)
 		}
 	}

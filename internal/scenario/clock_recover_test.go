@@ -8,6 +8,9 @@ import (
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/invoicepdf"
+	"github.com/cuota/cuota/internal/mail"
+	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // dailySubscription subscribes a new customer on the scenario's clock to a
@@ -49,6 +52,7 @@ func TestClockRecoveryLeavesALiveAdvance(t *testing.T) {
 			<-g.entered // the first process is mid-advance
 
 			second := app.New(h.store, wallClock, discard)
+			second.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 			n, err := second.RecoverTestClocks(h.ctx)
 			require.NoError(t, err)
 			require.Zero(t, n, "a clock a live process is advancing is not recovered")
@@ -102,6 +106,7 @@ func TestClockRecoveryResumesAnAbandonedAdvance(t *testing.T) {
 			}))
 
 			early := app.New(h.store, func() time.Time { return wallClock().Add(lease - time.Second) }, discard)
+			early.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 			early.SetTestClockLease(lease)
 			n, err := early.RecoverTestClocks(h.ctx)
 			require.NoError(t, err)
@@ -111,6 +116,7 @@ func TestClockRecoveryResumesAnAbandonedAdvance(t *testing.T) {
 			require.Equal(t, billing.TestClockAdvancing, c.Status)
 
 			later := app.New(h.store, func() time.Time { return wallClock().Add(lease + time.Second) }, discard)
+			later.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 			later.SetTestClockLease(lease)
 			later.SetGateways(app.Gateways{billing.GatewaySim: h.sim})
 			n, err = later.RecoverTestClocks(h.ctx)

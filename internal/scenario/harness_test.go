@@ -17,9 +17,12 @@ import (
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/invoicepdf"
+	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/postgres"
 	"github.com/cuota/cuota/internal/postgres/pgtest"
 	"github.com/cuota/cuota/internal/sqlite"
+	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // storeKind opens a fresh, migrated store for one test and closes it when
@@ -104,6 +107,7 @@ type harness struct {
 
 func newHarness(t *testing.T, store billing.Store) *harness {
 	a := app.New(store, wallClock, discard)
+	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 	a.SetPublicURL("https://billing.example.test")
 	gw := sim.New(store, wallClock)
 	a.SetGateways(app.Gateways{"sim": gw})

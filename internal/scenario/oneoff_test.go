@@ -13,6 +13,9 @@ import (
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/invoicepdf"
+	"github.com/cuota/cuota/internal/mail"
+	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // TestOneOffInvoices: invoices outside any subscription, charged to a
@@ -348,6 +351,7 @@ func TestPayPageExpiry(t *testing.T) {
 			now := func() time.Time { mu.Lock(); defer mu.Unlock(); return wall }
 			advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); wall = wall.Add(d) }
 			a := app.New(store, now, discard)
+			a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 			a.SetPublicURL("https://billing.example.test")
 			gw := sim.New(store, now)
 			a.SetGateways(app.Gateways{billing.GatewaySim: gw})

@@ -12,6 +12,9 @@ import (
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/invoicepdf"
+	"github.com/cuota/cuota/internal/mail"
+	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // errorLog is a slog handler that keeps the messages of ERROR records.
@@ -122,6 +125,7 @@ func TestSweepLanesNeverShareASubscription(t *testing.T) {
 			clock := &movableClock{t: time.Date(2026, 1, 31, 15, 0, 0, 0, time.UTC)}
 			logs := &errorLog{}
 			a := app.New(store, clock.now, slog.New(logs))
+			a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 			g := &heldGateway{Gateway: sim.New(store, clock.now), charges: map[string]int{}}
 			a.SetGateways(app.Gateways{billing.GatewaySim: held{g}})
 			m, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Lanes", Timezone: "America/Santiago"})

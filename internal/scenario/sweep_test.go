@@ -13,6 +13,9 @@ import (
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/invoicepdf"
+	"github.com/cuota/cuota/internal/mail"
+	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // movableClock is real time for the app, moved by the test.
@@ -37,6 +40,7 @@ func TestSweep(t *testing.T) {
 			store := sk.open(t)
 			clock := &movableClock{t: time.Date(2026, 1, 31, 15, 0, 0, 0, time.UTC)}
 			a := app.New(store, clock.now, discard)
+			a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 			g := sim.New(store, clock.now)
 			a.SetGateways(app.Gateways{billing.GatewaySim: g})
 			m, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Sweep", Timezone: "America/Santiago"})

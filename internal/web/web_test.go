@@ -19,10 +19,13 @@ import (
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/invoicepdf"
+	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/postgres"
 	"github.com/cuota/cuota/internal/postgres/pgtest"
 	"github.com/cuota/cuota/internal/sqlite"
 	"github.com/cuota/cuota/internal/web"
+	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // clock is the App's clock: every reading moves it forward a millisecond
@@ -88,6 +91,7 @@ func newWorldOn(t *testing.T, customerLocale, kind string) *world {
 
 	clk := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	a := app.New(store, clk.Now, logger)
+	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(store, clk.Now)})
 	srv := httptest.NewServer(web.New(a, logger))
 	t.Cleanup(srv.Close)

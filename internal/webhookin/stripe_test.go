@@ -21,8 +21,11 @@ import (
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/gateway/stripegw"
 	"github.com/cuota/cuota/internal/gateway/stripegw/stripefake"
+	"github.com/cuota/cuota/internal/invoicepdf"
+	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/sqlite"
 	"github.com/cuota/cuota/internal/webhookin"
+	"github.com/cuota/cuota/internal/webhookout"
 )
 
 const (
@@ -55,6 +58,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { _ = store.Close() })
 	require.NoError(t, store.Migrate(ctx))
 	a := app.New(store, time.Now, nil)
+	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 	a.SetPublicURL("http://cuota.test")
 	gw := stripegw.New(stripegw.Options{Store: store, NetworkRetries: stripe.Int64(0),
 		Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {

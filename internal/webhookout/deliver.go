@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/textcut"
 )
 
@@ -31,35 +32,21 @@ const ExcerptLimit = 1024
 // UserAgent is the User-Agent header of every delivery.
 const UserAgent = "cuota"
 
-// Request is one delivery attempt of one message to one endpoint.
-type Request struct {
-	// URL is the endpoint, http or https.
-	URL string
-	// ID is the message id (the event id), the same on every attempt.
-	ID string
-	// Timestamp is the wall-clock time of this attempt; it is signed and
-	// sent as webhook-timestamp. It must be the real time, not a test
-	// clock, because receivers check it against their own clock.
-	Timestamp time.Time
-	// Body is the JSON payload, sent byte for byte as signed.
-	Body []byte
-	// Secrets sign the message, one signature each: normally one, two
-	// (new and old) during a rotation.
-	Secrets []string
-	// Timeout bounds the attempt; 0 or less means DefaultTimeout.
-	Timeout time.Duration
-}
+// Request is one delivery attempt of one message to one endpoint, as app
+// declares it (app.WebhookRequest). AllowPrivateNetworks is read by
+// Webhooks.Deliver; Deliver itself uses the client it is given.
+type Request = app.WebhookRequest
 
 // ErrorKind classifies a failed attempt. The values are stable strings,
 // fit to be stored and shown to merchants.
-type ErrorKind string
+type ErrorKind = app.WebhookErrorKind
 
 // The kinds of failure Deliver reports. Every kind but ErrorInvalidRequest
 // and ErrorCanceled is the endpoint's (or the network's) doing and is
 // worth retrying on the schedule of NextAttempt.
 const (
 	// ErrorNone: the endpoint answered 2xx.
-	ErrorNone ErrorKind = ""
+	ErrorNone = app.WebhookErrorNone
 	// ErrorTimeout: no complete response within the timeout.
 	ErrorTimeout ErrorKind = "timeout"
 	// ErrorConnectionRefused: nothing listens at the endpoint's address.
@@ -84,33 +71,15 @@ const (
 	// ErrorInvalidRequest: the request could not be built (bad URL,
 	// secret, id or timestamp); nothing was sent. Retrying the same
 	// request will fail the same way.
-	ErrorInvalidRequest ErrorKind = "invalid_request"
+	ErrorInvalidRequest = app.WebhookErrorInvalidRequest
 	// ErrorCanceled: the caller's context was canceled (for example at
 	// shutdown); the outcome says nothing about the endpoint.
-	ErrorCanceled ErrorKind = "canceled"
+	ErrorCanceled = app.WebhookErrorCanceled
 )
 
-// Result is what one attempt produced.
-type Result struct {
-	// Success is true when the endpoint answered with a 2xx status.
-	Success bool
-	// StatusCode is the response status, 0 when no response arrived.
-	StatusCode int
-	// Latency runs from sending the request to having read the excerpt of
-	// the response (or to the failure).
-	Latency time.Duration
-	// ResponseExcerpt is the start of the response body, at most
-	// ExcerptLimit bytes, as valid UTF-8 without NUL bytes (invalid bytes
-	// become U+FFFD), so that it can be stored in a text column.
-	ResponseExcerpt string
-	// ResponseTruncated is true when the body was longer than the excerpt.
-	ResponseTruncated bool
-	// Kind classifies the failure; ErrorNone on success.
-	Kind ErrorKind
-	// Err describes the failure; nil on success. It never contains the
-	// endpoint URL (which may hold credentials) or a secret.
-	Err error
-}
+// Result is what one attempt produced, as app declares it
+// (app.WebhookResult). ResponseExcerpt holds at most ExcerptLimit bytes.
+type Result = app.WebhookResult
 
 // ClientOptions configure NewClient.
 type ClientOptions struct {
