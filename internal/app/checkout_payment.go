@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 
@@ -38,7 +39,12 @@ func (a *App) submitPaymentCheckout(ctx context.Context, cs billing.CheckoutSess
 			invoiceID = cur.InvoiceID
 			return nil
 		}
-		cus, err := tx.GetCustomer(ctx, cs.Scope, cur.CustomerID)
+		cus, err := liveCustomer(ctx, tx, cs.Scope, cur.CustomerID)
+		if errors.Is(err, billing.ErrNotFound) {
+			// Deleted since the session opened: the page answers as for
+			// a link that no longer leads anywhere.
+			return billing.NotFound("customer", cur.CustomerID)
+		}
 		if err != nil {
 			return fmt.Errorf("read customer %s: %w", cur.CustomerID, err)
 		}

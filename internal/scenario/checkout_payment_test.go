@@ -19,7 +19,33 @@ import (
 // once the gateway says the invoice is paid — with one invoice however
 // many attempts.
 func TestPaymentCheckout(t *testing.T) {
-	runScenarios(t, []scenario{{"DeclineThenPay", scenarioPaymentCheckout}})
+	runScenarios(t, []scenario{{"DeclineThenPay", scenarioPaymentCheckout}, {"CustomerDeletedMeanwhile", scenarioPaymentCheckoutDeletedCustomer}})
+}
+
+// scenarioPaymentCheckoutDeletedCustomer: a checkout session opened for a
+// customer who is deleted before paying makes nothing for them: no
+// invoice, no pay page.
+func scenarioPaymentCheckoutDeletedCustomer(t *testing.T, h *harness) {
+	h.begin("America/Santiago", time.Date(2026, 4, 2, 10, 0, 0, 0, time.UTC))
+	kit := h.oneTimePrice("Kit de bienvenida", 15_000, "CLP")
+	cus := h.customer("ines@example.cl")
+	cs, link, err := h.app.CreateCheckoutSession(h.ctx, h.s, app.CreateCheckoutParams{Mode: billing.CheckoutModePayment,
+		Customer: cus.ID, LineItems: []app.ItemParams{{Price: kit.ID}},
+		SuccessURL: "https://shop.example.cl/ok", CancelURL: "https://shop.example.cl/back"})
+	require.NoError(t, err)
+	u, err := url.Parse(link)
+	require.NoError(t, err)
+	_, err = h.app.DeleteCustomer(h.ctx, h.s, cus.ID)
+	require.NoError(t, err)
+
+	_, err = h.app.SubmitCheckout(h.ctx, cs.ID, u.Query().Get("token"), app.CheckoutSubmit{Gateway: billing.GatewaySim})
+	requireCode(t, err, billing.CodeResourceMissing)
+	got, err := h.app.GetCheckoutSession(h.ctx, h.s, cs.ID)
+	require.NoError(t, err)
+	require.Empty(t, got.InvoiceID)
+	invs, err := h.app.ListInvoices(h.ctx, h.s, billing.InvoiceFilter{CustomerID: cus.ID}, billing.Page{})
+	require.NoError(t, err)
+	require.Empty(t, invs.Data, "nothing is billed to a deleted customer")
 }
 
 func scenarioPaymentCheckout(t *testing.T, h *harness) {
