@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -26,17 +25,11 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, err := io.ReadAll(r.Body)
+		r, body, err := s.bufferBody(r)
 		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				s.writeProblem(w, r, tooLarge(s.cfg.BodyLimit))
-				return
-			}
 			s.writeProblem(w, r, err)
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
 		scope := scopeOf(r.Context())
 		ctx := r.Context()
 		// Records stored before canonical hashing hold the raw hash; it

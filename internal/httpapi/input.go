@@ -40,30 +40,40 @@ func (s *Server) validText(mux *http.ServeMux, next http.Handler) http.Handler {
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody && jsonContent(r.Header.Get("Content-Type")) {
-			body, err := io.ReadAll(r.Body)
-			if err != nil {
-				// The client sent more than the limit, or a body that could
-				// not be read (a broken chunked encoding, a dropped
-				// connection): either is the request's fault.
-				var tooBig *http.MaxBytesError
-				if errors.As(err, &tooBig) {
-					err = tooLarge(s.cfg.BodyLimit)
-				} else {
-					err = billing.Errorf(billing.KindInvalid, billing.CodeBodyInvalid, "the request body could not be read")
-				}
+			var body []byte
+			var err error
+			if r, body, err = s.bufferBody(r); err != nil {
 				s.writeProblem(w, r, err)
 				return
 			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
 			if err := checkJSON(body); err != nil {
 				s.writeProblem(w, r, err)
 				return
 			}
-			// strictCasing reads the same bytes again.
-			r = r.WithContext(context.WithValue(r.Context(), keyBody, body))
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bufferBody reads r's whole body once and keeps it for the request's
+// later readers: r.Body reads it again, and the context holds it for the
+// checks that look at the bytes (strictCasing, idempotency). A read that
+// fails is the client's fault: a body over the limit, or one that could
+// not be read (a broken chunked encoding, a dropped connection).
+func (s *Server) bufferBody(r *http.Request) (*http.Request, []byte, error) {
+	if body, ok := r.Context().Value(keyBody).([]byte); ok {
+		return r, body, nil
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return r, nil, tooLarge(s.cfg.BodyLimit)
+		}
+		return r, nil, billing.Errorf(billing.KindInvalid, billing.CodeBodyInvalid, "the request body could not be read")
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return r.WithContext(context.WithValue(r.Context(), keyBody, body)), body, nil
 }
 
 // jsonContent reports whether huma would read a body of this content type

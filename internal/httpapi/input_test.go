@@ -73,4 +73,15 @@ func TestUnreadableBody(t *testing.T) {
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, req)
 	requireProblem(t, result{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}, http.StatusBadRequest, "body_invalid", "")
+
+	// A body of another type is first read by the idempotency check, which
+	// must answer the same.
+	req = httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/v1/customers",
+		io.MultiReader(strings.NewReader(`name=An`), iotest.ErrReader(io.ErrUnexpectedEOF)))
+	req.Header.Set("Authorization", "Bearer "+b.a.Secret)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Idempotency-Key", "unreadable-1")
+	rec = httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	requireProblem(t, result{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}, http.StatusBadRequest, "body_invalid", "")
 }
