@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -150,12 +149,7 @@ func (a *App) UpdateCustomer(ctx context.Context, s billing.Scope, id string, p 
 // not cancellation (billing.SubscriptionStatus.Live), and with the cards
 // detached nothing charges them.
 func (a *App) DeleteCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
-	for attempt := 1; ; attempt++ {
-		c, err := a.deleteCustomerOnce(ctx, s, id)
-		if !errors.Is(err, billing.ErrVersionConflict) || attempt == manageAttempts {
-			return c, err
-		}
-	}
+	return retryOnConflict(manageAttempts, func() (billing.Customer, error) { return a.deleteCustomerOnce(ctx, s, id) })
 }
 
 // deleteCustomerOnce is one attempt of DeleteCustomer; a subscription

@@ -80,10 +80,18 @@ func (a *App) ReactivateSubscription(ctx context.Context, s billing.Scope, id st
 // row, so that fn decides on what is really there (and refuses what is no
 // longer possible) instead of the caller getting a version conflict.
 func (a *App) manage(ctx context.Context, s billing.Scope, id string, fn func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error)) (billing.Subscription, error) {
-	for attempt := 1; ; attempt++ {
-		sub, err := a.manageOnce(ctx, s, id, fn)
-		if !errors.Is(err, billing.ErrVersionConflict) || attempt == manageAttempts {
-			return sub, err
+	return retryOnConflict(manageAttempts, func() (billing.Subscription, error) { return a.manageOnce(ctx, s, id, fn) })
+}
+
+// retryOnConflict runs attempt again while it fails with a version
+// conflict (another process wrote a row it read, so its transaction was
+// refused and changed nothing), at most attempts times in all, and returns
+// the last outcome.
+func retryOnConflict[T any](attempts int, attempt func() (T, error)) (T, error) {
+	for n := 1; ; n++ {
+		v, err := attempt()
+		if !errors.Is(err, billing.ErrVersionConflict) || n >= attempts {
+			return v, err
 		}
 	}
 }

@@ -67,14 +67,11 @@ func (a *App) executePayment(ctx context.Context, s billing.Scope, paymentID str
 // settlePayment records a gateway answer on a payment and carries its
 // consequences to the invoice and subscription, in one transaction.
 func (a *App) settlePayment(ctx context.Context, s billing.Scope, paymentID string, res billing.ChargeResult, callErr error) error {
-	var err error
-	for range maxSettleAttempts {
-		// Another process may update the subscription between our read and
-		// write (the version check refuses it): read again and redo.
-		if err = a.settleOnce(ctx, s, paymentID, res, callErr); !errors.Is(err, billing.ErrVersionConflict) {
-			return err
-		}
-	}
+	// Another process may update the subscription between our read and
+	// write (the version check refuses it): read again and redo.
+	_, err := retryOnConflict(maxSettleAttempts, func() (struct{}, error) {
+		return struct{}{}, a.settleOnce(ctx, s, paymentID, res, callErr)
+	})
 	return err
 }
 
