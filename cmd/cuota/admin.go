@@ -58,7 +58,7 @@ func merchantCmd(ctx context.Context, args []string, getenv func(string) string,
 			return err
 		}
 		defer e.store.Close()
-		ms, err := e.app.ListMerchants(ctx)
+		ms, err := e.app.Merchants.ListMerchants(ctx)
 		if err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func merchantCmd(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer e.store.Close()
-	m, err := e.app.CreateMerchant(cliContext(ctx), app.CreateMerchantParams{Name: *name, Timezone: *tz, Locale: *locale})
+	m, err := e.app.Merchants.CreateMerchant(cliContext(ctx), app.CreateMerchantParams{Name: *name, Timezone: *tz, Locale: *locale})
 	if err != nil {
 		return userError(stderr, err)
 	}
@@ -110,7 +110,7 @@ func apikeyCmd(ctx context.Context, args []string, getenv func(string) string, s
 			return err
 		}
 		defer e.store.Close()
-		k, err := e.app.RevokeAPIKey(cliContext(ctx), fs.Arg(0))
+		k, err := e.app.Merchants.RevokeAPIKey(cliContext(ctx), fs.Arg(0))
 		if err != nil {
 			return userError(stderr, err)
 		}
@@ -134,7 +134,7 @@ func apikeyCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer e.store.Close()
-	k, secret, err := e.app.CreateAPIKey(cliContext(ctx), *merchant, billing.Mode(*mode))
+	k, secret, err := e.app.Merchants.CreateAPIKey(cliContext(ctx), *merchant, billing.Mode(*mode))
 	if err != nil {
 		return userError(stderr, err)
 	}
@@ -161,7 +161,7 @@ func apikeyList(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer e.store.Close()
-	keys, err := e.app.ListAPIKeys(ctx, *merchant)
+	keys, err := e.app.Merchants.ListAPIKeys(ctx, *merchant)
 	if err != nil {
 		return userError(stderr, err)
 	}
@@ -199,7 +199,7 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 	defer e.store.Close()
 	ids := []string{*merchant}
 	if *merchant == "" {
-		ms, err := e.app.ListMerchants(ctx)
+		ms, err := e.app.Merchants.ListMerchants(ctx)
 		if err != nil {
 			return err
 		}
@@ -210,7 +210,7 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	broken := false
 	for _, id := range ids {
-		brk, n, err := e.app.VerifyAuditChain(ctx, id)
+		brk, n, err := e.app.Merchants.VerifyAuditChain(ctx, id)
 		if err != nil {
 			return userError(stderr, err)
 		}

@@ -71,9 +71,12 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	// Time is real, but the seeded periods ended 40 days ago: every
 	// subscription is due once.
-	a := app.New(s, time.Now, logger)
-	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
-	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(s, time.Now)})
+	a, err := app.New(app.Config{Store: s, Now: time.Now, Logger: logger,
+		Ports:    app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+		Gateways: app.Gateways{billing.GatewaySim: sim.New(s, time.Now)}})
+	if err != nil {
+		return err
+	}
 	seedStart := time.Now()
 	if err := benchSeed(ctx, a, s, *n); err != nil {
 		return fmt.Errorf("seed: %w", err)
@@ -92,7 +95,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
-	renewed, err := a.SweepAll(ctx, benchChunk, *sweepers, time.Now().Add(24*time.Hour))
+	renewed, err := a.Renewals.SweepAll(ctx, benchChunk, *sweepers, time.Now().Add(24*time.Hour))
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
@@ -149,17 +152,17 @@ func benchDatabase(ctx context.Context, dbURL string) (string, func(), error) {
 // benchSeed writes n active monthly subscriptions whose first period ended
 // 10 days ago, each with its own customer and tok_visa card, in chunks.
 func benchSeed(ctx context.Context, a *app.App, s billing.Store, n int) error {
-	m, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Bench", Timezone: "America/Santiago"})
+	m, err := a.Merchants.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Bench", Timezone: "America/Santiago"})
 	if err != nil {
 		return err
 	}
 	scope := billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}
-	prod, err := a.CreateProduct(ctx, scope, app.ProductParams{Name: new("Plan")})
+	prod, err := a.Catalog.CreateProduct(ctx, scope, app.ProductParams{Name: new("Plan")})
 	if err != nil {
 		return err
 	}
 	amount := int64(9990)
-	price, err := a.CreatePrice(ctx, scope, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: "CLP",
+	price, err := a.Catalog.CreatePrice(ctx, scope, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: "CLP",
 		Recurring: &billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1}})
 	if err != nil {
 		return err

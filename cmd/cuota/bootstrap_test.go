@@ -30,8 +30,12 @@ func TestBootstrapRace(t *testing.T) {
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = s.Close() })
 		require.NoError(t, s.Migrate(ctx))
-		apps[i] = app.New(s, time.Now, nil)
-		apps[i].SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
+		apps[i], err = app.New(app.Config{
+			Store: s,
+			Now:   time.Now,
+			Ports: app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+		})
+		require.NoError(t, err)
 	}
 	secrets := make([]string, n)
 	errs := make([]error, n)
@@ -40,7 +44,7 @@ func TestBootstrapRace(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			_, secrets[i], errs[i] = apps[i].Bootstrap(ctx)
+			_, secrets[i], errs[i] = apps[i].Merchants.Bootstrap(ctx)
 		})
 	}
 	close(start)
@@ -53,11 +57,11 @@ func TestBootstrapRace(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, printed, "one process prints the key")
-	ms, err := apps[0].ListMerchants(ctx)
+	ms, err := apps[0].Merchants.ListMerchants(ctx)
 	require.NoError(t, err)
 	require.Len(t, ms, 1)
 	require.Equal(t, app.BootstrapMerchantID, ms[0].ID)
-	_, secret, err := apps[1].Bootstrap(ctx)
+	_, secret, err := apps[1].Merchants.Bootstrap(ctx)
 	require.NoError(t, err)
 	require.Empty(t, secret, "a later start creates nothing")
 }

@@ -238,9 +238,14 @@ func seedDue(t *testing.T, dbURL string, n int) string {
 	require.NoError(t, err)
 	defer s.Close()
 	require.NoError(t, s.Migrate(ctx))
-	a := app.New(s, time.Now, logger)
-	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
-	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(s, time.Now)})
+	a, err := app.New(app.Config{
+		Store:    s,
+		Now:      time.Now,
+		Logger:   logger,
+		Ports:    app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+		Gateways: app.Gateways{billing.GatewaySim: sim.New(s, time.Now)},
+	})
+	require.NoError(t, err)
 	start := time.Now()
 	require.NoError(t, benchSeed(ctx, a, s, n))
 	t.Logf("seeded %d due subscriptions in %s", n, time.Since(start).Round(time.Millisecond))
@@ -399,9 +404,14 @@ func reconcileAt(t *testing.T, dbURL string, at time.Time) {
 	s, err := openStore(ctx, dbURL, logger)
 	require.NoError(t, err)
 	defer s.Close()
-	a := app.New(s, clock, logger)
-	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
-	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(s, clock)})
+	a, err := app.New(app.Config{
+		Store:    s,
+		Now:      clock,
+		Logger:   logger,
+		Ports:    app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+		Gateways: app.Gateways{billing.GatewaySim: sim.New(s, clock)},
+	})
+	require.NoError(t, err)
 	handled, errs := sweepUntilIdle(ctx, a, 500)
 	require.Empty(t, errs, "reconciliation sweeps")
 	t.Logf("reconciled with the clock moved %s ahead: the sweep handled %d subscriptions", offset.Round(time.Second), handled)
@@ -638,7 +648,7 @@ func (r *renewalDB) checkRenewals() {
 // gives up after 20).
 func sweepUntilIdle(ctx context.Context, a *app.App, chunk int) (handled int, errs []error) {
 	for ctx.Err() == nil {
-		k, err := a.Sweep(ctx, chunk)
+		k, err := a.Renewals.Sweep(ctx, chunk)
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
 				return handled, errs

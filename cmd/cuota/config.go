@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -192,6 +193,15 @@ type env struct {
 	flow   *flowgw.Adapter
 	stripe *stripegw.Adapter
 	logger *slog.Logger
+	// publicURL is CUOTA_PUBLIC_URL, or the address serve listens on once
+	// it knows it.
+	publicURL atomic.Value
+}
+
+// PublicURL is the address customers' browsers and gateways reach cuota at.
+func (e *env) PublicURL() string {
+	u, _ := e.publicURL.Load().(string)
+	return u
 }
 
 // openEnv loads the config, opens the store and migrates it.
@@ -215,24 +225,28 @@ func openEnvWith(ctx context.Context, cfg config, stderr io.Writer) (*env, error
 		_ = s.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
-	a := app.New(s, time.Now, logger)
-	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
-	a.SetSecretBox(cfg.Box)
-	if err := a.SetMailer(cfg.Mailer); err != nil { // checked by loadConfig
+	e := &env{cfg: cfg, store: s, logger: logger}
+	e.publicURL.Store(cfg.PublicURL)
+	// The gateways read credentials through the app, which is built with
+	// the gateways: the closures reach it once it exists.
+	credentials := func(gateway string) func(context.Context, billing.Scope) (billing.GatewayCredentials, error) {
+		return func(ctx context.Context, sc billing.Scope) (billing.GatewayCredentials, error) {
+			return e.app.Merchants.GatewayCredentials(ctx, sc, gateway)
+		}
+	}
+	e.flow = flowgw.New(flowgw.Options{Store: s, PublicURL: e.PublicURL, Logger: logger, Credentials: credentials(billing.GatewayFlow)})
+	e.stripe = stripegw.New(stripegw.Options{Store: s, Logger: logger, Credentials: credentials(billing.GatewayStripe)})
+	a, err := app.New(app.Config{Store: s, Now: time.Now, Logger: logger, Sealer: cfg.Box, Mailer: cfg.Mailer,
+		PublicURL: e.PublicURL,
+		Ports:     app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+		// The sim gateway refuses live mode itself.
+		Gateways: app.Gateways{billing.GatewaySim: sim.New(s, time.Now), billing.GatewayFlow: e.flow, billing.GatewayStripe: e.stripe}})
+	if err != nil { // the mailer was checked by loadConfig
 		_ = s.Close()
 		return nil, fmt.Errorf("CUOTA_MAIL_FROM: %w", err)
 	}
-	flowGW := flowgw.New(flowgw.Options{Store: s, PublicURL: a.PublicURL, Logger: logger,
-		Credentials: func(ctx context.Context, sc billing.Scope) (billing.GatewayCredentials, error) {
-			return a.GatewayCredentials(ctx, sc, billing.GatewayFlow)
-		}})
-	stripeGW := stripegw.New(stripegw.Options{Store: s, Logger: logger,
-		Credentials: func(ctx context.Context, sc billing.Scope) (billing.GatewayCredentials, error) {
-			return a.GatewayCredentials(ctx, sc, billing.GatewayStripe)
-		}})
-	// The sim gateway refuses live mode itself.
-	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(s, time.Now), billing.GatewayFlow: flowGW, billing.GatewayStripe: stripeGW})
-	return &env{cfg: cfg, store: s, app: a, flow: flowGW, stripe: stripeGW, logger: logger}, nil
+	e.app = a
+	return e, nil
 }
 
 // newFlagSet returns a flag set that prints its usage to stderr and returns

@@ -54,9 +54,14 @@ func TestTwoProcesses(t *testing.T) {
 	s, err := openStore(ctx, url, logger)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
-	ap := app.New(s, time.Now, logger)
-	ap.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
-	ap.SetGateways(app.Gateways{billing.GatewaySim: sim.New(s, time.Now)})
+	ap, err := app.New(app.Config{
+		Store:    s,
+		Now:      time.Now,
+		Logger:   logger,
+		Ports:    app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+		Gateways: app.Gateways{billing.GatewaySim: sim.New(s, time.Now)},
+	})
+	require.NoError(t, err)
 
 	first := r.waitFor(nil, deadline, "a child to start renewing", func(p progress) bool { return p.invoiced > 0 })
 	t.Logf("the children began renewing after %s (%v)", time.Since(start).Round(time.Millisecond), first)

@@ -60,9 +60,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if publicURL == "" {
 		publicURL = base
 	}
-	e.app.SetPublicURL(publicURL)
+	e.publicURL.Store(publicURL)
 
-	merchant, secret, err := e.app.Bootstrap(ctx)
+	merchant, secret, err := e.app.Merchants.Bootstrap(ctx)
 	if err != nil {
 		_ = ln.Close()
 		return fmt.Errorf("bootstrap: %w", err)
@@ -76,7 +76,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// mid-advance) would refuse every advance: resume or release it before
 	// serving. A clock another live process is advancing keeps its lease
 	// and is left alone; the leader's periodic job catches later deaths.
-	if n, err := e.app.RecoverTestClocks(ctx); err != nil {
+	if n, err := e.app.Renewals.RecoverTestClocks(ctx); err != nil {
 		e.logger.Error("recover test clocks", "error", err)
 	} else if n > 0 {
 		e.logger.Warn("recovered test clocks left advancing by a process that is gone", "count", n)
@@ -95,8 +95,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux.Handle("/pricing/", pages)  // pricing tables (publishable keys)
 	mux.Handle("/portal/", pages)   // customer portal
 	mux.Handle("/invoice/", pages)  // an invoice's page (hosted_invoice_url)
-	(&webhookin.Flow{Refunds: e.flow, Payments: e.flow, App: e.app, Logger: e.logger}).Register(mux)
-	(&webhookin.Stripe{Gateway: e.stripe, App: e.app, Logger: e.logger}).Register(mux)
+	(&webhookin.Flow{Refunds: e.flow, Payments: e.flow, App: e.app.Collection, Logger: e.logger}).Register(mux)
+	(&webhookin.Stripe{Gateway: e.stripe, Credentials: e.app.Merchants, App: e.app.Collection, Logger: e.logger}).Register(mux)
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -143,7 +143,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 // or another one): their gateways answer 503 until it is restarted with the
 // right key, and the operator should hear of it before a customer does.
 func warnSealedSecrets(ctx context.Context, e *env) error {
-	code, n, example, err := e.app.SealedSecretsProblem(ctx)
+	code, n, example, err := e.app.Merchants.SealedSecretsProblem(ctx)
 	if err != nil {
 		return fmt.Errorf("check sealed gateway configurations: %w", err)
 	}

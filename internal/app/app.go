@@ -9,40 +9,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
 )
 
-// App is the set of use cases over one store.
-type App struct {
-	store     billing.Store
-	now       func() time.Time
-	logger    *slog.Logger
-	gateways  Gateways
-	publicURL string
-	gw        gatewayDeps  // gateway configuration (gatewaycfg.go)
-	notify    notifyDeps   // webhooks and email (notify.go)
-	checkout  checkoutDeps // hosted checkout and portal (checkout.go)
-	clocks    clockDeps    // test clock leases and resumed advances (clocks.go)
-	ports     Ports        // the adapters (ports.go)
-}
-
-// New returns an App. now is the clock (time.Now in production); every time
-// it returns is truncated to microseconds, the precision both stores keep.
-func New(store billing.Store, now func() time.Time, logger *slog.Logger) *App {
-	if now == nil {
-		now = time.Now
-	}
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	return &App{store: store, now: now, logger: logger, gw: gatewayDeps{box: noSealer{}}}
-}
-
 // Now returns the current time at microsecond precision, in UTC.
-func (a *App) Now() time.Time { return a.now().UTC().Truncate(time.Microsecond) }
+func (a *core) Now() time.Time { return a.now().UTC().Truncate(time.Microsecond) }
 
 // RequestInfo says who is acting, for the audit log.
 type RequestInfo struct {
@@ -80,7 +53,7 @@ type change struct {
 }
 
 // audit appends c to its merchant's hash chain inside tx.
-func (a *App) audit(ctx context.Context, tx billing.Tx, c change) error {
+func (a *core) audit(ctx context.Context, tx billing.Tx, c change) error {
 	seq, prev, err := tx.LockAuditHead(ctx, c.merchantID)
 	if err != nil {
 		return fmt.Errorf("lock audit head of %s: %w", c.merchantID, err)
@@ -97,7 +70,7 @@ func (a *App) audit(ctx context.Context, tx billing.Tx, c change) error {
 
 // newAuditEntry builds the audit entry for c at position seq of its
 // merchant's chain, after the entry whose hash is prev, and seals it.
-func (a *App) newAuditEntry(ctx context.Context, c change, seq int64, prev string) (billing.AuditEntry, error) {
+func (a *core) newAuditEntry(ctx context.Context, c change, seq int64, prev string) (billing.AuditEntry, error) {
 	before, err := marshalSnapshot(c.before)
 	if err != nil {
 		return billing.AuditEntry{}, err
@@ -186,7 +159,7 @@ type List[T any] struct {
 }
 
 // read runs a read-only use case in a transaction and returns its result.
-func read[T any](ctx context.Context, a *App, fn func(tx billing.Tx) (T, error)) (T, error) {
+func read[T any](ctx context.Context, a *core, fn func(tx billing.Tx) (T, error)) (T, error) {
 	var out T
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
@@ -198,7 +171,7 @@ func read[T any](ctx context.Context, a *App, fn func(tx billing.Tx) (T, error))
 
 // list validates a page (limit and a cursor with the object's id prefix)
 // and runs one list query.
-func list[T any](ctx context.Context, a *App, page billing.Page, prefix string, fn func(tx billing.Tx, page billing.Page) ([]T, bool, error)) (List[T], error) {
+func list[T any](ctx context.Context, a *core, page billing.Page, prefix string, fn func(tx billing.Tx, page billing.Page) ([]T, bool, error)) (List[T], error) {
 	var out List[T]
 	page, err := pageLimit(page)
 	if err != nil {

@@ -44,6 +44,13 @@ type testBundle struct {
 
 func setup(t *testing.T) (*app.App, *testBundle) {
 	t.Helper()
+	return setupWith(t, nil)
+}
+
+// setupWith is setup with configure applied to the App's Config before the
+// App is built (gateways, public URL, sealer).
+func setupWith(t *testing.T, configure func(*app.Config, *testBundle)) (*app.App, *testBundle) {
+	t.Helper()
 	ctx := t.Context()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "cuota.db"), nil)
 	require.NoError(t, err)
@@ -51,11 +58,18 @@ func setup(t *testing.T) (*app.App, *testBundle) {
 	require.NoError(t, store.Migrate(ctx))
 
 	clock := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)}
-	a := app.New(store, clock.Now, nil)
-	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
-	m, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Agente"})
+	b := &testBundle{store: store, clock: clock}
+	cfg := app.Config{Store: store, Now: clock.Now,
+		Ports: app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}}}
+	if configure != nil {
+		configure(&cfg, b)
+	}
+	a, err := app.New(cfg)
 	require.NoError(t, err)
-	return a, &testBundle{store: store, clock: clock, scope: billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}}
+	m, err := a.Merchants.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Agente"})
+	require.NoError(t, err)
+	b.scope = billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}
+	return a, b
 }
 
 func (b *testBundle) apiKey(t *testing.T, id string) billing.APIKey {
@@ -87,12 +101,12 @@ func TestCreateCouponPercentOff(t *testing.T) {
 	for pct, bp := range map[float64]int64{
 		12.5: 1250, 0.01: 1, 0.1: 10, 0.29: 29, 1.15: 115, 33.33: 3333, 57.57: 5757, 99.99: 9999, 100: 10000,
 	} {
-		c, err := a.CreateCoupon(t.Context(), bundle.scope, app.CreateCouponParams{PercentOff: &pct})
+		c, err := a.Catalog.CreateCoupon(t.Context(), bundle.scope, app.CreateCouponParams{PercentOff: &pct})
 		require.NoError(t, err, "%v", pct)
 		require.Equal(t, bp, c.PercentOffBP, "%v", pct)
 		require.Zero(t, c.AmountOff)
 		require.Empty(t, c.Currency)
-		got, err := a.GetCoupon(t.Context(), bundle.scope, c.ID)
+		got, err := a.Catalog.GetCoupon(t.Context(), bundle.scope, c.ID)
 		require.NoError(t, err)
 		require.Equal(t, bp, got.PercentOffBP, "%v", pct)
 	}
@@ -101,11 +115,11 @@ func TestCreateCouponPercentOff(t *testing.T) {
 		0, math.Copysign(0, -1), -1, -0.01, 0.001, 0.005, 1.005, 12.345, 100.001, 100.01, 101, 1e300,
 		5e-324, math.MaxFloat64, math.NaN(), math.Inf(1), math.Inf(-1),
 	} {
-		_, err := a.CreateCoupon(t.Context(), bundle.scope, app.CreateCouponParams{PercentOff: &pct})
+		_, err := a.Catalog.CreateCoupon(t.Context(), bundle.scope, app.CreateCouponParams{PercentOff: &pct})
 		requireError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "percent_off")
 	}
 
-	list, err := a.ListCoupons(t.Context(), bundle.scope, billing.Page{Limit: 100})
+	list, err := a.Catalog.ListCoupons(t.Context(), bundle.scope, billing.Page{Limit: 100})
 	require.NoError(t, err)
 	require.Len(t, list.Data, 9, "rejected coupons were not stored")
 }
@@ -134,7 +148,7 @@ func TestCreateCouponRules(t *testing.T) {
 		{"NegativeMaxRedemptions", app.CreateCouponParams{PercentOff: &pct, MaxRedemptions: -1}, billing.CodeParameterInvalid, "max_redemptions"},
 	}
 	for _, tt := range tests {
-		_, err := a.CreateCoupon(t.Context(), bundle.scope, tt.p)
+		_, err := a.Catalog.CreateCoupon(t.Context(), bundle.scope, tt.p)
 		require.Error(t, err, tt.name)
 		requireError(t, err, billing.KindInvalid, tt.code, tt.param)
 	}
@@ -142,27 +156,27 @@ func TestCreateCouponRules(t *testing.T) {
 	// redeem_by must be after now, per the clock (which the app reads to
 	// the microsecond).
 	now := bundle.clock.Now().Truncate(time.Microsecond)
-	_, err := a.CreateCoupon(t.Context(), bundle.scope, app.CreateCouponParams{PercentOff: &pct, RedeemBy: &now})
+	_, err := a.Catalog.CreateCoupon(t.Context(), bundle.scope, app.CreateCouponParams{PercentOff: &pct, RedeemBy: &now})
 	requireError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "redeem_by")
 	// Times JSON cannot represent (after year 9999) are rejected, not a 500.
 	for _, far := range []time.Time{time.Unix(1e12, 0), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)} {
-		_, err = a.CreateCoupon(t.Context(), bundle.scope, app.CreateCouponParams{PercentOff: &pct, RedeemBy: &far})
+		_, err = a.Catalog.CreateCoupon(t.Context(), bundle.scope, app.CreateCouponParams{PercentOff: &pct, RedeemBy: &far})
 		requireError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "redeem_by")
-		_, err = a.CreatePromotionCode(t.Context(), bundle.scope, app.CreatePromotionCodeParams{Coupon: "coupon_x", Code: "FAR", ExpiresAt: &far})
+		_, err = a.Catalog.CreatePromotionCode(t.Context(), bundle.scope, app.CreatePromotionCodeParams{Coupon: "coupon_x", Code: "FAR", ExpiresAt: &far})
 		requireError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "expires_at")
 	}
 	last := time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
-	c, err := a.CreateCoupon(t.Context(), bundle.scope, app.CreateCouponParams{PercentOff: &pct, RedeemBy: &last})
+	c, err := a.Catalog.CreateCoupon(t.Context(), bundle.scope, app.CreateCouponParams{PercentOff: &pct, RedeemBy: &last})
 	require.NoError(t, err)
-	got, err := a.GetCoupon(t.Context(), bundle.scope, c.ID)
+	got, err := a.Catalog.GetCoupon(t.Context(), bundle.scope, c.ID)
 	require.NoError(t, err)
 	require.True(t, last.Equal(*got.RedeemBy))
-	pc, err := a.CreatePromotionCode(t.Context(), bundle.scope, app.CreatePromotionCodeParams{Coupon: c.ID, Code: "LAST", ExpiresAt: &last})
+	pc, err := a.Catalog.CreatePromotionCode(t.Context(), bundle.scope, app.CreatePromotionCodeParams{Coupon: c.ID, Code: "LAST", ExpiresAt: &last})
 	require.NoError(t, err)
 	require.True(t, last.Equal(*pc.ExpiresAt))
 
 	later := now.Add(time.Second)
-	c, err = a.CreateCoupon(t.Context(), bundle.scope, app.CreateCouponParams{AmountOff: &amt, Currency: "clp", RedeemBy: &later, Duration: "forever"})
+	c, err = a.Catalog.CreateCoupon(t.Context(), bundle.scope, app.CreateCouponParams{AmountOff: &amt, Currency: "clp", RedeemBy: &later, Duration: "forever"})
 	require.NoError(t, err)
 	require.Equal(t, "CLP", c.Currency)
 	require.Equal(t, int64(500), c.AmountOff)
@@ -176,38 +190,38 @@ func TestMetadataMerge(t *testing.T) {
 	ctx := t.Context()
 	ptr := func(s string) *string { return &s }
 
-	c, err := a.CreateCustomer(ctx, bundle.scope, app.CustomerParams{Email: ptr("ana@example.com"),
+	c, err := a.Customers.CreateCustomer(ctx, bundle.scope, app.CustomerParams{Email: ptr("ana@example.com"),
 		Metadata: billing.Metadata{"plan": "start", "seats": "3", "legacy": "yes"}})
 	require.NoError(t, err)
 
 	// An empty value deletes, others set, absent keys stay.
-	c, err = a.UpdateCustomer(ctx, bundle.scope, c.ID, app.CustomerParams{
+	c, err = a.Customers.UpdateCustomer(ctx, bundle.scope, c.ID, app.CustomerParams{
 		Metadata: billing.Metadata{"legacy": "", "seats": "5", "color": "blue", "never-set": ""}})
 	require.NoError(t, err)
 	require.Equal(t, billing.Metadata{"plan": "start", "seats": "5", "color": "blue"}, c.Metadata)
-	got, err := a.GetCustomer(ctx, bundle.scope, c.ID)
+	got, err := a.Customers.GetCustomer(ctx, bundle.scope, c.ID)
 	require.NoError(t, err)
 	require.Equal(t, c.Metadata, got.Metadata)
 	require.Equal(t, "ana@example.com", got.Email, "fields not given are kept")
 
 	// No metadata leaves it as is.
-	c, err = a.UpdateCustomer(ctx, bundle.scope, c.ID, app.CustomerParams{Name: ptr("Ana")})
+	c, err = a.Customers.UpdateCustomer(ctx, bundle.scope, c.ID, app.CustomerParams{Name: ptr("Ana")})
 	require.NoError(t, err)
 	require.Equal(t, billing.Metadata{"plan": "start", "seats": "5", "color": "blue"}, c.Metadata)
 
 	// Deleting every key leaves an empty map, not nil.
-	c, err = a.UpdateCustomer(ctx, bundle.scope, c.ID, app.CustomerParams{Metadata: billing.Metadata{"plan": "", "seats": "", "color": ""}})
+	c, err = a.Customers.UpdateCustomer(ctx, bundle.scope, c.ID, app.CustomerParams{Metadata: billing.Metadata{"plan": "", "seats": "", "color": ""}})
 	require.NoError(t, err)
 	require.NotNil(t, c.Metadata)
 	require.Empty(t, c.Metadata)
-	got, err = a.GetCustomer(ctx, bundle.scope, c.ID)
+	got, err = a.Customers.GetCustomer(ctx, bundle.scope, c.ID)
 	require.NoError(t, err)
 	require.Empty(t, got.Metadata)
 
 	// The same rule on the other objects.
-	p, err := a.CreateProduct(ctx, bundle.scope, app.ProductParams{Name: ptr("Plan"), Metadata: billing.Metadata{"a": "1", "b": "2"}})
+	p, err := a.Catalog.CreateProduct(ctx, bundle.scope, app.ProductParams{Name: ptr("Plan"), Metadata: billing.Metadata{"a": "1", "b": "2"}})
 	require.NoError(t, err)
-	p, err = a.UpdateProduct(ctx, bundle.scope, p.ID, app.ProductParams{Metadata: billing.Metadata{"a": ""}})
+	p, err = a.Catalog.UpdateProduct(ctx, bundle.scope, p.ID, app.ProductParams{Metadata: billing.Metadata{"a": ""}})
 	require.NoError(t, err)
 	require.Equal(t, billing.Metadata{"b": "2"}, p.Metadata)
 
@@ -216,7 +230,7 @@ func TestMetadataMerge(t *testing.T) {
 	for i := range 51 {
 		big[string(rune('A'+i))] = "v"
 	}
-	_, err = a.UpdateCustomer(ctx, bundle.scope, c.ID, app.CustomerParams{Metadata: big})
+	_, err = a.Customers.UpdateCustomer(ctx, bundle.scope, c.ID, app.CustomerParams{Metadata: big})
 	requireError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "metadata")
 }
 
@@ -226,14 +240,14 @@ func TestAuthenticate(t *testing.T) {
 	ctx := t.Context()
 	t0 := bundle.clock.Now().Truncate(time.Microsecond)
 
-	k, secret, err := a.CreateAPIKey(ctx, bundle.scope.MerchantID, billing.ModeTest)
+	k, secret, err := a.Merchants.CreateAPIKey(ctx, bundle.scope.MerchantID, billing.ModeTest)
 	require.NoError(t, err)
 	require.Regexp(t, `^sk_test_[A-Z2-7]+$`, secret)
 	require.Nil(t, k.LastUsed)
 	require.Equal(t, app.HashAPIKey(secret), k.Hash)
 	require.Equal(t, "sk_test_…"+secret[len(secret)-4:], k.Redacted)
 
-	got, err := a.Authenticate(ctx, secret)
+	got, err := a.Merchants.Authenticate(ctx, secret)
 	require.NoError(t, err)
 	require.Equal(t, k.ID, got.ID)
 	require.Equal(t, billing.ModeTest, got.Mode)
@@ -243,39 +257,39 @@ func TestAuthenticate(t *testing.T) {
 
 	// Within a minute of the recorded use, nothing is written.
 	bundle.clock.Advance(59 * time.Second)
-	got, err = a.Authenticate(ctx, secret)
+	got, err = a.Merchants.Authenticate(ctx, secret)
 	require.NoError(t, err)
 	require.Equal(t, t0, *got.LastUsed)
 	require.Equal(t, t0, *bundle.apiKey(t, k.ID).LastUsed)
 
 	// A minute after it, the use is recorded again.
 	bundle.clock.Advance(time.Second)
-	got, err = a.Authenticate(ctx, secret)
+	got, err = a.Merchants.Authenticate(ctx, secret)
 	require.NoError(t, err)
 	require.Equal(t, t0.Add(time.Minute), *got.LastUsed)
 	require.Equal(t, t0.Add(time.Minute), *bundle.apiKey(t, k.ID).LastUsed)
 
 	bundle.clock.Advance(30 * time.Second)
-	_, err = a.Authenticate(ctx, secret)
+	_, err = a.Merchants.Authenticate(ctx, secret)
 	require.NoError(t, err)
 	require.Equal(t, t0.Add(time.Minute), *bundle.apiKey(t, k.ID).LastUsed)
 
 	for _, bad := range []string{"", "sk_test_", "sk_test_nope", "sk_prod_" + secret[8:], " " + secret, secret[:len(secret)-1], "sk_live_" + secret[8:]} {
-		_, err := a.Authenticate(ctx, bad)
+		_, err := a.Merchants.Authenticate(ctx, bad)
 		requireError(t, err, billing.KindUnauthorized, billing.CodeInvalidAPIKey, "")
 	}
 
-	revoked, err := a.RevokeAPIKey(ctx, k.ID)
+	revoked, err := a.Merchants.RevokeAPIKey(ctx, k.ID)
 	require.NoError(t, err)
 	require.NotNil(t, revoked.Revoked)
-	_, err = a.Authenticate(ctx, secret)
+	_, err = a.Merchants.Authenticate(ctx, secret)
 	requireError(t, err, billing.KindUnauthorized, billing.CodeInvalidAPIKey, "")
 
-	_, err = a.RevokeAPIKey(ctx, "key_missing")
+	_, err = a.Merchants.RevokeAPIKey(ctx, "key_missing")
 	requireError(t, err, billing.KindNotFound, billing.CodeResourceMissing, "id")
-	_, _, err = a.CreateAPIKey(ctx, "mch_missing", billing.ModeLive)
+	_, _, err = a.Merchants.CreateAPIKey(ctx, "mch_missing", billing.ModeLive)
 	requireError(t, err, billing.KindNotFound, billing.CodeResourceMissing, "id")
-	_, _, err = a.CreateAPIKey(ctx, bundle.scope.MerchantID, "prod")
+	_, _, err = a.Merchants.CreateAPIKey(ctx, bundle.scope.MerchantID, "prod")
 	requireError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "mode")
 }
 
@@ -285,32 +299,32 @@ func TestIdempotencyRecords(t *testing.T) {
 	ctx := t.Context()
 	s := bundle.scope
 
-	_, err := a.BeginIdempotent(ctx, s, "", "h")
+	_, err := a.Merchants.BeginIdempotent(ctx, s, "", "h")
 	requireError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "Idempotency-Key")
 	long := make([]byte, app.MaxIdempotencyKeyLen+1)
 	for i := range long {
 		long[i] = 'k'
 	}
-	_, err = a.BeginIdempotent(ctx, s, string(long), "h")
+	_, err = a.Merchants.BeginIdempotent(ctx, s, string(long), "h")
 	requireError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "Idempotency-Key")
 
-	replay, err := a.BeginIdempotent(ctx, s, "k1", "h1")
+	replay, err := a.Merchants.BeginIdempotent(ctx, s, "k1", "h1")
 	require.NoError(t, err)
 	require.Nil(t, replay)
 
-	_, err = a.BeginIdempotent(ctx, s, "k1", "h1")
+	_, err = a.Merchants.BeginIdempotent(ctx, s, "k1", "h1")
 	requireError(t, err, billing.KindConflict, billing.CodeIdempotencyKeyInUse, "")
-	_, err = a.BeginIdempotent(ctx, s, "k1", "h2")
+	_, err = a.Merchants.BeginIdempotent(ctx, s, "k1", "h2")
 	requireError(t, err, billing.KindInvalid, billing.CodeIdempotencyKeyReused, "Idempotency-Key")
 
 	// Another mode has its own keys.
 	live := billing.Scope{MerchantID: s.MerchantID, Mode: billing.ModeLive}
-	replay, err = a.BeginIdempotent(ctx, live, "k1", "h2")
+	replay, err = a.Merchants.BeginIdempotent(ctx, live, "k1", "h2")
 	require.NoError(t, err)
 	require.Nil(t, replay)
 
-	require.NoError(t, a.FinishIdempotent(ctx, s, "k1", 200, []byte(`{"id":"prod_1"}`)))
-	replay, err = a.BeginIdempotent(ctx, s, "k1", "h1")
+	require.NoError(t, a.Merchants.FinishIdempotent(ctx, s, "k1", 200, []byte(`{"id":"prod_1"}`)))
+	replay, err = a.Merchants.BeginIdempotent(ctx, s, "k1", "h1")
 	require.NoError(t, err)
 	require.NotNil(t, replay)
 	require.True(t, replay.Completed)
@@ -318,29 +332,29 @@ func TestIdempotencyRecords(t *testing.T) {
 	require.Equal(t, `{"id":"prod_1"}`, string(replay.ResponseBody))
 
 	// Abandoning frees the key.
-	require.NoError(t, a.AbandonIdempotent(ctx, live, "k1"))
-	replay, err = a.BeginIdempotent(ctx, live, "k1", "h3")
+	require.NoError(t, a.Merchants.AbandonIdempotent(ctx, live, "k1"))
+	replay, err = a.Merchants.BeginIdempotent(ctx, live, "k1", "h3")
 	require.NoError(t, err)
 	require.Nil(t, replay)
 
 	// Just before the TTL the record replays; at the TTL it is forgotten.
 	bundle.clock.Advance(app.IdempotencyTTL - time.Microsecond)
-	replay, err = a.BeginIdempotent(ctx, s, "k1", "h1")
+	replay, err = a.Merchants.BeginIdempotent(ctx, s, "k1", "h1")
 	require.NoError(t, err)
 	require.NotNil(t, replay)
 	bundle.clock.Advance(time.Microsecond)
-	replay, err = a.BeginIdempotent(ctx, s, "k1", "h9")
+	replay, err = a.Merchants.BeginIdempotent(ctx, s, "k1", "h9")
 	require.NoError(t, err)
 	require.Nil(t, replay, "an expired key starts afresh")
-	_, err = a.BeginIdempotent(ctx, s, "k1", "h1")
+	_, err = a.Merchants.BeginIdempotent(ctx, s, "k1", "h1")
 	requireError(t, err, billing.KindInvalid, billing.CodeIdempotencyKeyReused, "Idempotency-Key")
 
 	// Pruning removes what is past the TTL: the live key reserved at t0.
 	bundle.clock.Advance(time.Second)
-	n, err := a.PruneIdempotencyKeys(ctx)
+	n, err := a.Merchants.PruneIdempotencyKeys(ctx)
 	require.NoError(t, err)
 	require.EqualValues(t, 1, n)
-	replay, err = a.BeginIdempotent(ctx, live, "k1", "h4")
+	replay, err = a.Merchants.BeginIdempotent(ctx, live, "k1", "h4")
 	require.NoError(t, err)
 	require.Nil(t, replay)
 }
@@ -351,17 +365,17 @@ func TestAuditChain(t *testing.T) {
 	ctx := app.WithRequestInfo(t.Context(), app.RequestInfo{Actor: "cli", RequestID: "req_1", ClientIP: "10.0.0.1"})
 	name := "Plan"
 
-	p, err := a.CreateProduct(ctx, bundle.scope, app.ProductParams{Name: &name})
+	p, err := a.Catalog.CreateProduct(ctx, bundle.scope, app.ProductParams{Name: &name})
 	require.NoError(t, err)
 	name2 := "Plan 2"
-	_, err = a.UpdateProduct(t.Context(), bundle.scope, p.ID, app.ProductParams{Name: &name2})
+	_, err = a.Catalog.UpdateProduct(t.Context(), bundle.scope, p.ID, app.ProductParams{Name: &name2})
 	require.NoError(t, err)
 	// Failed use cases leave no entry.
 	empty := ""
-	_, err = a.UpdateProduct(ctx, bundle.scope, p.ID, app.ProductParams{Name: &empty})
+	_, err = a.Catalog.UpdateProduct(ctx, bundle.scope, p.ID, app.ProductParams{Name: &empty})
 	requireError(t, err, billing.KindInvalid, billing.CodeParameterMissing, "name")
 
-	list, err := a.ListAuditEntries(t.Context(), bundle.scope, 0, 100)
+	list, err := a.Merchants.ListAuditEntries(t.Context(), bundle.scope, 0, 100)
 	require.NoError(t, err)
 	require.Len(t, list.Data, 3)
 	create, update := list.Data[1], list.Data[2]
@@ -377,17 +391,17 @@ func TestAuditChain(t *testing.T) {
 		require.Equal(t, billing.AuditHash(e), e.Hash, "stored entries hash as written")
 	}
 
-	brk, n, err := a.VerifyAuditChain(t.Context(), bundle.scope.MerchantID)
+	brk, n, err := a.Merchants.VerifyAuditChain(t.Context(), bundle.scope.MerchantID)
 	require.NoError(t, err)
 	require.Nil(t, brk)
 	require.EqualValues(t, 3, n)
 
-	_, _, err = a.VerifyAuditChain(t.Context(), "mch_missing")
+	_, _, err = a.Merchants.VerifyAuditChain(t.Context(), "mch_missing")
 	requireError(t, err, billing.KindNotFound, billing.CodeResourceMissing, "id")
 
-	_, err = a.ListAuditEntries(t.Context(), bundle.scope, 0, 101)
+	_, err = a.Merchants.ListAuditEntries(t.Context(), bundle.scope, 0, 101)
 	requireError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "limit")
-	_, err = a.ListAuditEntries(t.Context(), bundle.scope, -1, 10)
+	_, err = a.Merchants.ListAuditEntries(t.Context(), bundle.scope, -1, 10)
 	requireError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "after_seq")
 }
 
@@ -396,16 +410,15 @@ func TestAuditChain(t *testing.T) {
 // the clear.
 func TestIdempotencyResponsesSealed(t *testing.T) {
 	t.Parallel()
-	a, bundle := setup(t)
 	ctx := t.Context()
 	box, err := secretbox.New(secretbox.NewKey())
 	require.NoError(t, err)
-	a.SetSecretBox(box)
+	a, bundle := setupWith(t, func(c *app.Config, _ *testBundle) { c.Sealer = box })
 
 	body := `{"id":"we_1","secret":"whsec_c2VjcmV0"}`
-	_, err = a.BeginIdempotent(ctx, bundle.scope, "k1", "h1")
+	_, err = a.Merchants.BeginIdempotent(ctx, bundle.scope, "k1", "h1")
 	require.NoError(t, err)
-	require.NoError(t, a.FinishIdempotent(ctx, bundle.scope, "k1", 200, []byte(body)))
+	require.NoError(t, a.Merchants.FinishIdempotent(ctx, bundle.scope, "k1", 200, []byte(body)))
 
 	var stored billing.IdempotencyRecord
 	require.NoError(t, bundle.store.InTx(ctx, func(tx billing.Tx) error {
@@ -416,7 +429,7 @@ func TestIdempotencyResponsesSealed(t *testing.T) {
 	require.NotContains(t, string(stored.ResponseBody), "whsec_", "sealed at rest")
 	require.True(t, secretbox.IsSealed(string(stored.ResponseBody)))
 
-	replay, err := a.BeginIdempotent(ctx, bundle.scope, "k1", "h1")
+	replay, err := a.Merchants.BeginIdempotent(ctx, bundle.scope, "k1", "h1")
 	require.NoError(t, err)
 	require.Equal(t, body, string(replay.ResponseBody))
 }

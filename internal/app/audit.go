@@ -13,7 +13,7 @@ const auditBatch = 500
 // ListAuditEntries returns a merchant's audit entries with Seq > afterSeq,
 // oldest first, at most limit (1–100) of them, keeping only those of mode
 // (entries without a mode, such as merchant creation, are shown in both).
-func (a *App) ListAuditEntries(ctx context.Context, s billing.Scope, afterSeq int64, limit int) (List[billing.AuditEntry], error) {
+func (a *Merchants) ListAuditEntries(ctx context.Context, s billing.Scope, afterSeq int64, limit int) (List[billing.AuditEntry], error) {
 	var out List[billing.AuditEntry]
 	if limit == 0 {
 		limit = 10
@@ -40,7 +40,7 @@ func (a *App) ListAuditEntries(ctx context.Context, s billing.Scope, afterSeq in
 
 // VerifyAuditChain checks one merchant's whole chain and returns the first
 // break, or nil when it verifies, and how many entries it checked.
-func (a *App) VerifyAuditChain(ctx context.Context, merchantID string) (*billing.AuditBreak, int64, error) {
+func (a *Merchants) VerifyAuditChain(ctx context.Context, merchantID string) (*billing.AuditBreak, int64, error) {
 	var v billing.AuditVerifier
 	var brk *billing.AuditBreak
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {

@@ -42,8 +42,8 @@ type changePlan struct {
 }
 
 // PreviewChange returns the exact effect of a change without making it.
-func (a *App) PreviewChange(ctx context.Context, s billing.Scope, id string, p ChangeParams) (ChangePreview, error) {
-	return read(ctx, a, func(tx billing.Tx) (ChangePreview, error) {
+func (a *Subscriptions) PreviewChange(ctx context.Context, s billing.Scope, id string, p ChangeParams) (ChangePreview, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (ChangePreview, error) {
 		sub, err := tx.GetSubscription(ctx, s, id)
 		if err != nil {
 			return ChangePreview{}, notFound(err, "subscription", id)
@@ -61,7 +61,7 @@ func (a *App) PreviewChange(ctx context.Context, s billing.Scope, id string, p C
 // once and, by default, invoices and charges the proration now; a
 // downgrade waits for the end of the period. The preview of the same
 // request at the same time gives the same lines.
-func (a *App) ChangeSubscription(ctx context.Context, s billing.Scope, id string, p ChangeParams) (billing.Subscription, error) {
+func (a *Subscriptions) ChangeSubscription(ctx context.Context, s billing.Scope, id string, p ChangeParams) (billing.Subscription, error) {
 	var paymentID string
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		sub, m, now, err := a.loadSubscription(ctx, tx, s, id)
@@ -81,11 +81,11 @@ func (a *App) ChangeSubscription(ctx context.Context, s billing.Scope, id string
 			for _, l := range inv.Lines {
 				inv.Subtotal += l.Amount
 			}
-			if inv, err = a.writeInvoice(ctx, tx, m, &after, inv, now); err != nil {
+			if inv, err = a.invoicing.writeInvoice(ctx, tx, m, &after, inv, now); err != nil {
 				return err
 			}
 			if after.PaymentMethodID != "" {
-				pay, err := a.startPayment(ctx, tx, &inv, &after, now)
+				pay, err := a.invoicing.startPayment(ctx, tx, &inv, &after, now)
 				if err != nil {
 					return err
 				}
@@ -94,7 +94,7 @@ func (a *App) ChangeSubscription(ctx context.Context, s billing.Scope, id string
 				}
 			}
 		}
-		open, err := a.openInvoices(ctx, tx, &after)
+		open, err := a.collection.openInvoices(ctx, tx, &after)
 		if err != nil {
 			return err
 		}
@@ -105,7 +105,7 @@ func (a *App) ChangeSubscription(ctx context.Context, s billing.Scope, id string
 		return billing.Subscription{}, err
 	}
 	if paymentID != "" {
-		if err := a.executePayment(ctx, s, paymentID, false); err != nil {
+		if err := a.collection.executePayment(ctx, s, paymentID, false); err != nil {
 			return billing.Subscription{}, err
 		}
 	}
@@ -118,7 +118,7 @@ func (a *App) ChangeSubscription(ctx context.Context, s billing.Scope, id string
 // optimistic version check of every subscription write, so it and the
 // renewal that would apply the change cannot both win: once the renewal
 // has applied it there is nothing left to cancel (a conflict).
-func (a *App) CancelPendingUpdate(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
+func (a *Subscriptions) CancelPendingUpdate(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
 	return a.manage(ctx, s, id, func(_ billing.Merchant, sub *billing.Subscription, _ time.Time) (string, error) {
 		if sub.PendingChange == nil {
 			return "", billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
@@ -132,7 +132,7 @@ func (a *App) CancelPendingUpdate(ctx context.Context, s billing.Scope, id strin
 // planChange computes a change at now: the new items, whether it is an
 // upgrade, when it applies, the proration lines (billing.Prorate, the one
 // proration rule) and the features that change.
-func (a *App) planChange(ctx context.Context, tx billing.Tx, sub billing.Subscription, p ChangeParams, now time.Time) (changePlan, error) {
+func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billing.Subscription, p ChangeParams, now time.Time) (changePlan, error) {
 	var plan changePlan
 	switch sub.Status {
 	case billing.SubscriptionActive, billing.SubscriptionTrialing, billing.SubscriptionPastDue:
@@ -257,7 +257,7 @@ func prorationItems(items []billing.SubscriptionItem) []billing.ProrationItem {
 
 // featureChanges compares the merged features of the old and new items'
 // products.
-func (a *App) featureChanges(ctx context.Context, tx billing.Tx, s billing.Scope, oldItems, newItems []billing.SubscriptionItem) ([]billing.FeatureChange, error) {
+func (a *Subscriptions) featureChanges(ctx context.Context, tx billing.Tx, s billing.Scope, oldItems, newItems []billing.SubscriptionItem) ([]billing.FeatureChange, error) {
 	merged := func(items []billing.SubscriptionItem) (map[string]int64, error) {
 		out := map[string]int64{}
 		return out, mergeFeatures(ctx, tx, s, items, out)
@@ -276,7 +276,7 @@ func (a *App) featureChanges(ctx context.Context, tx billing.Tx, s billing.Scope
 }
 
 // PauseSubscription pauses an active subscription: no invoices while paused.
-func (a *App) PauseSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
+func (a *Subscriptions) PauseSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
 	return a.manage(ctx, s, id, func(m billing.Merchant, sub *billing.Subscription, _ time.Time) (string, error) {
 		if err := a.transition(sub, billing.SubEventPause, m.Settings); err != nil {
 			return "", err
@@ -287,7 +287,7 @@ func (a *App) PauseSubscription(ctx context.Context, s billing.Scope, id string)
 
 // ResumeSubscription resumes a paused subscription with a new period that
 // starts now: it is invoiced and charged at once.
-func (a *App) ResumeSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
+func (a *Subscriptions) ResumeSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
 	var paymentID string
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		sub, m, now, err := a.loadSubscription(ctx, tx, s, id)
@@ -298,7 +298,7 @@ func (a *App) ResumeSubscription(ctx context.Context, s billing.Scope, id string
 		if err := a.transition(&sub, billing.SubEventResume, m.Settings); err != nil {
 			return err
 		}
-		if done, err := a.cyclesDone(ctx, tx, &sub); err != nil {
+		if done, err := a.renewals.cyclesDone(ctx, tx, &sub); err != nil {
 			return err
 		} else if done {
 			// Every cycle it was bought for is billed: it ends instead.
@@ -312,7 +312,7 @@ func (a *App) ResumeSubscription(ctx context.Context, s billing.Scope, id string
 		if err := sub.MoveToCycle(1, merchantLocation(m)); err != nil {
 			return err
 		}
-		call, err := a.startCycle(ctx, tx, m, &sub, before, now, billing.ReasonSubscriptionCycle)
+		call, err := a.renewals.startCycle(ctx, tx, m, &sub, before, now, billing.ReasonSubscriptionCycle)
 		if call != nil {
 			paymentID = call.paymentID
 		}
@@ -322,7 +322,7 @@ func (a *App) ResumeSubscription(ctx context.Context, s billing.Scope, id string
 		return billing.Subscription{}, err
 	}
 	if paymentID != "" {
-		if err := a.executePayment(ctx, s, paymentID, false); err != nil {
+		if err := a.collection.executePayment(ctx, s, paymentID, false); err != nil {
 			return billing.Subscription{}, err
 		}
 	}
@@ -347,7 +347,7 @@ func mergeFeatures(ctx context.Context, tx billing.Tx, s billing.Scope, items []
 
 // loadSubscription reads a subscription with its merchant and the time on
 // its clock, for a change made in tx.
-func (a *App) loadSubscription(ctx context.Context, tx billing.Tx, s billing.Scope, id string) (billing.Subscription, billing.Merchant, time.Time, error) {
+func (a *Subscriptions) loadSubscription(ctx context.Context, tx billing.Tx, s billing.Scope, id string) (billing.Subscription, billing.Merchant, time.Time, error) {
 	sub, err := tx.GetSubscription(ctx, s, id)
 	if err != nil {
 		return sub, billing.Merchant{}, time.Time{}, notFound(err, "subscription", id)

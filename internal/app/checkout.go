@@ -13,9 +13,6 @@ import (
 	"github.com/cuota/cuota/internal/billing"
 )
 
-// checkoutDeps is what hosted checkout and the customer portal need.
-type checkoutDeps struct{}
-
 // Lifetimes of hosted-page links.
 const (
 	CheckoutTTL = 24 * time.Hour
@@ -57,7 +54,7 @@ type CreateCheckoutParams struct {
 // returned here). Modes: subscription (save a card, subscribe), setup
 // (save a card) and payment (pay one-time prices on a gateway's pay page,
 // through a one-off invoice).
-func (a *App) CreateCheckoutSession(ctx context.Context, s billing.Scope, p CreateCheckoutParams) (billing.CheckoutSession, string, error) {
+func (a *Checkout) CreateCheckoutSession(ctx context.Context, s billing.Scope, p CreateCheckoutParams) (billing.CheckoutSession, string, error) {
 	var v validator
 	switch p.Mode {
 	case billing.CheckoutModeSubscription:
@@ -117,7 +114,7 @@ func (a *App) CreateCheckoutSession(ctx context.Context, s billing.Scope, p Crea
 	if err := v.err(); err != nil {
 		return billing.CheckoutSession{}, "", err
 	}
-	if a.publicURL == "" {
+	if a.PublicURL() == "" {
 		return billing.CheckoutSession{}, "", fmt.Errorf("create checkout session: the public URL of hosted pages is not configured")
 	}
 	secret := billing.PrefixHostedSecret + rand.Text()
@@ -139,13 +136,13 @@ func (a *App) CreateCheckoutSession(ctx context.Context, s billing.Scope, p Crea
 		if p.Mode == billing.CheckoutModePayment {
 			// Priced now only to check the items; the invoice is made when
 			// the customer pays.
-			_, cur, err := a.oneOffLines(ctx, tx, s, CreateInvoiceParams{Items: checkoutInvoiceItems(cs.LineItems)}, now)
+			_, cur, err := a.invoicing.oneOffLines(ctx, tx, s, CreateInvoiceParams{Items: checkoutInvoiceItems(cs.LineItems)}, now)
 			if err != nil {
 				return lineItemsError(err)
 			}
 			currency = cur
 		} else if len(p.LineItems) > 0 {
-			items, _, cur, _, err := a.resolveItems(ctx, tx, s, p.LineItems)
+			items, _, cur, _, err := a.subscriptions.resolveItems(ctx, tx, s, p.LineItems)
 			if err != nil {
 				return lineItemsError(err)
 			}
@@ -180,8 +177,8 @@ func (a *App) CreateCheckoutSession(ctx context.Context, s billing.Scope, p Crea
 }
 
 // checkoutURL is the link to a checkout page.
-func (a *App) checkoutURL(id, secret string) string {
-	return a.publicURL + "/checkout/" + id + "?token=" + url.QueryEscape(secret)
+func (a *Checkout) checkoutURL(id, secret string) string {
+	return a.PublicURL() + "/checkout/" + id + "?token=" + url.QueryEscape(secret)
 }
 
 // lineItemsError renames resolveItems' "items[i]" parameters to the
@@ -210,7 +207,7 @@ func (v *validator) redirectURL(param, s string) {
 // checkCheckoutGateway checks a gateway the merchant named for a checkout:
 // known, able to save cards on a hosted page, configured in the scope (the
 // sim needs no configuration, test mode only) and taking the currency.
-func (a *App) checkCheckoutGateway(ctx context.Context, tx billing.Tx, s billing.Scope, name, currency, mode string) error {
+func (a *Checkout) checkCheckoutGateway(ctx context.Context, tx billing.Tx, s billing.Scope, name, currency, mode string) error {
 	gw, err := a.gateway(name)
 	if err != nil {
 		return err
@@ -239,13 +236,13 @@ func (a *App) checkCheckoutGateway(ctx context.Context, tx billing.Tx, s billing
 // hosted-page gateways that take the currency and are answering (a gateway
 // whose circuit breaker is open is left out, so the next one is offered),
 // then the sim in test mode. A gateway the session names is the only one.
-func (a *App) CheckoutGateways(ctx context.Context, s billing.Scope, currency, named string) []string {
+func (a *Checkout) CheckoutGateways(ctx context.Context, s billing.Scope, currency, named string) []string {
 	return a.checkoutGateways(ctx, s, currency, named, billing.CheckoutModeSubscription)
 }
 
 // checkoutGateways is CheckoutGateways for a checkout mode: a payment
 // checkout takes the money on a gateway's pay page (PayGateways).
-func (a *App) checkoutGateways(ctx context.Context, s billing.Scope, currency, named, mode string) []string {
+func (a *Checkout) checkoutGateways(ctx context.Context, s billing.Scope, currency, named, mode string) []string {
 	if named != "" {
 		if gw, err := a.gateway(named); err == nil {
 			if av, ok := gw.(interface{ Available(billing.Scope) bool }); ok && !av.Available(s) {
@@ -256,10 +253,10 @@ func (a *App) checkoutGateways(ctx context.Context, s billing.Scope, currency, n
 		return nil
 	}
 	if mode == billing.CheckoutModePayment {
-		return a.PayGateways(ctx, s, currency)
+		return a.payPages.PayGateways(ctx, s, currency)
 	}
 	var out []string
-	for _, name := range a.FallbackGateways(ctx, s, "", currency) {
+	for _, name := range a.merchants.FallbackGateways(ctx, s, "", currency) {
 		if gw, err := a.gateway(name); err == nil {
 			if _, ok := gw.(billing.SetupGateway); ok {
 				out = append(out, name)
@@ -274,7 +271,7 @@ func (a *App) checkoutGateways(ctx context.Context, s billing.Scope, currency, n
 
 // checkNotSubscribed refuses a checkout for customers that already have a
 // live subscription to one of the products of items.
-func (a *App) checkNotSubscribed(ctx context.Context, tx billing.Tx, s billing.Scope, customerIDs []string, items []billing.SubscriptionItem) error {
+func (a *Checkout) checkNotSubscribed(ctx context.Context, tx billing.Tx, s billing.Scope, customerIDs []string, items []billing.SubscriptionItem) error {
 	for _, cid := range customerIDs {
 		subs, _, err := tx.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: cid}, billing.Page{Limit: 100})
 		if err != nil {
@@ -299,8 +296,8 @@ func (a *App) checkNotSubscribed(ctx context.Context, tx billing.Tx, s billing.S
 
 // GetCheckoutSession returns a checkout session of scope s; an open one
 // past its expiry shows expired.
-func (a *App) GetCheckoutSession(ctx context.Context, s billing.Scope, id string) (billing.CheckoutSession, error) {
-	cs, err := read(ctx, a, func(tx billing.Tx) (billing.CheckoutSession, error) {
+func (a *Checkout) GetCheckoutSession(ctx context.Context, s billing.Scope, id string) (billing.CheckoutSession, error) {
+	cs, err := read(ctx, a.core, func(tx billing.Tx) (billing.CheckoutSession, error) {
 		v, err := tx.GetCheckoutSession(ctx, s, id)
 		return v, notFound(err, "checkout_session", id)
 	})
@@ -310,7 +307,7 @@ func (a *App) GetCheckoutSession(ctx context.Context, s billing.Scope, id string
 
 // ExpireCheckoutSession ends an open checkout session so its link no
 // longer works.
-func (a *App) ExpireCheckoutSession(ctx context.Context, s billing.Scope, id string) (billing.CheckoutSession, error) {
+func (a *Checkout) ExpireCheckoutSession(ctx context.Context, s billing.Scope, id string) (billing.CheckoutSession, error) {
 	var cs billing.CheckoutSession
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
@@ -329,7 +326,7 @@ func (a *App) ExpireCheckoutSession(ctx context.Context, s billing.Scope, id str
 
 // saveCheckout writes a session change with its audit entry and, when
 // event is not empty, its event.
-func (a *App) saveCheckout(ctx context.Context, tx billing.Tx, before billing.CheckoutSession, cs *billing.CheckoutSession, action, event string) error {
+func (a *Checkout) saveCheckout(ctx context.Context, tx billing.Tx, before billing.CheckoutSession, cs *billing.CheckoutSession, action, event string) error {
 	if err := tx.UpdateCheckoutSession(ctx, *cs); err != nil {
 		return fmt.Errorf("update checkout session %s: %w", cs.ID, err)
 	}
@@ -353,7 +350,7 @@ func openHosted(secretHash, secret string) bool {
 
 // loadCheckout reads the session a checkout link names, checking its
 // secret; a wrong secret is not found.
-func (a *App) loadCheckout(ctx context.Context, tx billing.Tx, id, secret string) (billing.CheckoutSession, error) {
+func (a *Checkout) loadCheckout(ctx context.Context, tx billing.Tx, id, secret string) (billing.CheckoutSession, error) {
 	cs, err := tx.GetCheckoutSessionByID(ctx, id)
 	if errors.Is(err, billing.ErrNotFound) || (err == nil && !openHosted(cs.SecretHash, secret)) ||
 		(err == nil && !strings.HasPrefix(cs.ID, billing.CheckoutSessionPrefix(cs.Scope.Mode))) {

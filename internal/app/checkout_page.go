@@ -43,8 +43,8 @@ type CheckoutView struct {
 
 // OpenCheckout checks a checkout link (id and secret) and returns what the
 // page shows, whatever the session's status.
-func (a *App) OpenCheckout(ctx context.Context, id, secret string) (CheckoutView, error) {
-	v, err := read(ctx, a, func(tx billing.Tx) (CheckoutView, error) {
+func (a *Checkout) OpenCheckout(ctx context.Context, id, secret string) (CheckoutView, error) {
+	v, err := read(ctx, a.core, func(tx billing.Tx) (CheckoutView, error) {
 		cs, err := a.loadCheckout(ctx, tx, id, secret)
 		if err != nil {
 			return CheckoutView{}, err
@@ -58,7 +58,7 @@ func (a *App) OpenCheckout(ctx context.Context, id, secret string) (CheckoutView
 	return v, nil
 }
 
-func (a *App) checkoutView(ctx context.Context, tx billing.Tx, cs billing.CheckoutSession) (CheckoutView, error) {
+func (a *Checkout) checkoutView(ctx context.Context, tx billing.Tx, cs billing.CheckoutSession) (CheckoutView, error) {
 	s := cs.Scope
 	cs.Status = cs.EffectiveStatus(a.Now())
 	v := CheckoutView{Session: cs}
@@ -162,7 +162,7 @@ func cycleChoices(ctx context.Context, tx billing.Tx, price billing.Price) ([]bi
 
 // promotionCoupon finds the coupon behind a promotion code and checks that
 // a new subscription in currency could redeem it now.
-func (a *App) promotionCoupon(ctx context.Context, tx billing.Tx, s billing.Scope, code, currency string) (billing.Coupon, billing.PromotionCode, error) {
+func (a *Checkout) promotionCoupon(ctx context.Context, tx billing.Tx, s billing.Scope, code, currency string) (billing.Coupon, billing.PromotionCode, error) {
 	bad := billing.Invalid("promotion_code", billing.CodeParameterInvalid, "promotion code %q is not valid", code)
 	now := a.Now()
 	l, _, err := tx.ListPromotionCodes(ctx, s, billing.PromotionCodeFilter{Code: NormalizeCode(code)}, billing.Page{Limit: 1})
@@ -195,7 +195,7 @@ type CheckoutSubmit struct {
 // setup on the chosen gateway; it returns where to send the browser (the
 // gateway's card page), or "" for ApplyOnly. Errors are *billing.Error
 // with the offending form field as Param.
-func (a *App) SubmitCheckout(ctx context.Context, id, secret string, in CheckoutSubmit) (string, error) {
+func (a *Checkout) SubmitCheckout(ctx context.Context, id, secret string, in CheckoutSubmit) (string, error) {
 	in.Email, in.PromotionCode = strings.TrimSpace(in.Email), strings.TrimSpace(in.PromotionCode)
 	var cs billing.CheckoutSession
 	var view CheckoutView
@@ -268,8 +268,8 @@ func (a *App) SubmitCheckout(ctx context.Context, id, secret string, in Checkout
 	if cs.Mode == billing.CheckoutModePayment {
 		return a.submitPaymentCheckout(ctx, cs, secret, gateway)
 	}
-	ret := a.publicURL + "/checkout/" + cs.ID + "/return?token=" + url.QueryEscape(secret)
-	st, dest, err := a.CreateSetup(ctx, cs.Scope, cs.CustomerID, CreateSetupParams{Gateway: gateway, ReturnURL: ret})
+	ret := a.PublicURL() + "/checkout/" + cs.ID + "/return?token=" + url.QueryEscape(secret)
+	st, dest, err := a.customers.CreateSetup(ctx, cs.Scope, cs.CustomerID, CreateSetupParams{Gateway: gateway, ReturnURL: ret})
 	if err != nil {
 		return "", err
 	}
@@ -292,7 +292,7 @@ func (a *App) SubmitCheckout(ctx context.Context, id, secret string, in Checkout
 // email. Checkout never reuses an existing customer found by email: that
 // would let anyone who types an address attach a card to someone else's
 // account. The customer is saved on the session, so a retry reuses it.
-func (a *App) checkoutCustomer(ctx context.Context, cs billing.CheckoutSession) (billing.CheckoutSession, error) {
+func (a *Checkout) checkoutCustomer(ctx context.Context, cs billing.CheckoutSession) (billing.CheckoutSession, error) {
 	if cs.CustomerID != "" {
 		return cs, nil
 	}
@@ -330,7 +330,7 @@ func (a *App) checkoutCustomer(ctx context.Context, cs billing.CheckoutSession) 
 // checkoutNotSubscribed refuses a subscription checkout whose customer —
 // the session's, or any customer of the scope with the session's email —
 // already has a live subscription to one of its products.
-func (a *App) checkoutNotSubscribed(ctx context.Context, cs billing.CheckoutSession) error {
+func (a *Checkout) checkoutNotSubscribed(ctx context.Context, cs billing.CheckoutSession) error {
 	return a.store.InTx(ctx, func(tx billing.Tx) error {
 		var items []billing.SubscriptionItem
 		for _, li := range cs.LineItems {
@@ -379,7 +379,7 @@ type CheckoutOutcome struct {
 // card) and completes the session, with its audit entry and event. A
 // declined first charge leaves the session open with the reason, so the
 // customer can try another card.
-func (a *App) ReturnCheckout(ctx context.Context, id, secret string) (CheckoutOutcome, error) {
+func (a *Checkout) ReturnCheckout(ctx context.Context, id, secret string) (CheckoutOutcome, error) {
 	var cs billing.CheckoutSession
 	var st billing.PaymentMethodSetup
 	var claimed bool
@@ -452,7 +452,7 @@ func (a *App) ReturnCheckout(ctx context.Context, id, secret string) (CheckoutOu
 	for i, li := range cs.LineItems {
 		items[i] = ItemParams{Price: li.PriceID, Quantity: li.Quantity}
 	}
-	sub, err := a.CreateSubscription(ctx, cs.Scope, CreateSubscriptionParams{Customer: cs.CustomerID, Items: items,
+	sub, err := a.subscriptions.CreateSubscription(ctx, cs.Scope, CreateSubscriptionParams{Customer: cs.CustomerID, Items: items,
 		PaymentMethod: st.PaymentMethodID, TrialPeriodDays: cs.TrialPeriodDays, PromotionCode: cs.PromotionCode,
 		Metadata: billing.Metadata{"checkout_session": cs.ID}})
 	if e := billing.AsError(err); e != nil {
@@ -474,8 +474,8 @@ func (a *App) ReturnCheckout(ctx context.Context, id, secret string) (CheckoutOu
 }
 
 // checkoutState reports where a session stands without changing it.
-func (a *App) checkoutState(ctx context.Context, id, secret string) (CheckoutOutcome, error) {
-	cs, err := read(ctx, a, func(tx billing.Tx) (billing.CheckoutSession, error) { return a.loadCheckout(ctx, tx, id, secret) })
+func (a *Checkout) checkoutState(ctx context.Context, id, secret string) (CheckoutOutcome, error) {
+	cs, err := read(ctx, a.core, func(tx billing.Tx) (billing.CheckoutSession, error) { return a.loadCheckout(ctx, tx, id, secret) })
 	if err != nil {
 		return CheckoutOutcome{}, err
 	}
@@ -491,8 +491,8 @@ func outcomeOf(cs billing.CheckoutSession) (CheckoutOutcome, error) {
 }
 
 // firstPayment returns the payment of a subscription's first invoice.
-func (a *App) firstPayment(ctx context.Context, sub billing.Subscription) (billing.Payment, error) {
-	return read(ctx, a, func(tx billing.Tx) (billing.Payment, error) {
+func (a *Checkout) firstPayment(ctx context.Context, sub billing.Subscription) (billing.Payment, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.Payment, error) {
 		invs, _, err := tx.ListInvoices(ctx, sub.Scope, billing.InvoiceFilter{SubscriptionID: sub.ID}, billing.Page{Limit: 1})
 		if err != nil || len(invs) == 0 {
 			return billing.Payment{}, fmt.Errorf("first invoice of %s: %w", sub.ID, errors.Join(err, billing.ErrNotFound))
@@ -506,7 +506,7 @@ func (a *App) firstPayment(ctx context.Context, sub billing.Subscription) (billi
 }
 
 // failCheckout records why an attempt failed on the still-open session.
-func (a *App) failCheckout(ctx context.Context, cs billing.CheckoutSession, out CheckoutOutcome) (CheckoutOutcome, error) {
+func (a *Checkout) failCheckout(ctx context.Context, cs billing.CheckoutSession, out CheckoutOutcome) (CheckoutOutcome, error) {
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		cur, err := tx.GetCheckoutSession(ctx, cs.Scope, cs.ID)
 		if err != nil {
@@ -524,7 +524,7 @@ func (a *App) failCheckout(ctx context.Context, cs billing.CheckoutSession, out 
 
 // completeCheckout ends a session with its card and subscription, its
 // audit entry and its checkout.session.completed event in one transaction.
-func (a *App) completeCheckout(ctx context.Context, cs billing.CheckoutSession, pmID, subID string) (CheckoutOutcome, error) {
+func (a *Checkout) completeCheckout(ctx context.Context, cs billing.CheckoutSession, pmID, subID string) (CheckoutOutcome, error) {
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		cur, err := tx.GetCheckoutSession(ctx, cs.Scope, cs.ID)
 		if err != nil {

@@ -28,7 +28,7 @@ func checkoutInvoiceItems(lines []billing.CheckoutLineItem) []InvoiceItemParams 
 
 // submitPaymentCheckout makes (once) the checkout's invoice and starts
 // paying it on gateway; it returns where to send the browser.
-func (a *App) submitPaymentCheckout(ctx context.Context, cs billing.CheckoutSession, secret, gateway string) (string, error) {
+func (a *Checkout) submitPaymentCheckout(ctx context.Context, cs billing.CheckoutSession, secret, gateway string) (string, error) {
 	var invoiceID string
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		cur, err := tx.GetCheckoutSession(ctx, cs.Scope, cs.ID)
@@ -53,13 +53,13 @@ func (a *App) submitPaymentCheckout(ctx context.Context, cs billing.CheckoutSess
 			return err
 		}
 		dueNow := int64(0)
-		inv, err := a.createOneOff(ctx, tx, cus, CreateInvoiceParams{Items: checkoutInvoiceItems(cur.LineItems),
+		inv, err := a.invoicing.createOneOff(ctx, tx, cus, CreateInvoiceParams{Items: checkoutInvoiceItems(cur.LineItems),
 			Collection: billing.CollectionSendInvoice, DaysUntilDue: &dueNow}, now)
 		if err != nil {
 			return err
 		}
 		// Paid right here, on the pay page: no invoice email.
-		if _, err := a.finalizeOneOff(ctx, tx, &inv, now, false); err != nil {
+		if _, err := a.invoicing.finalizeOneOff(ctx, tx, &inv, now, false); err != nil {
 			return err
 		}
 		before := cur
@@ -70,18 +70,18 @@ func (a *App) submitPaymentCheckout(ctx context.Context, cs billing.CheckoutSess
 	if err != nil {
 		return "", err
 	}
-	ret := a.publicURL + "/checkout/" + cs.ID + "/return?token=" + url.QueryEscape(secret)
-	return a.startPayPage(ctx, cs.Scope, invoiceID, gateway, ret, func(billing.Tx) error { return nil })
+	ret := a.PublicURL() + "/checkout/" + cs.ID + "/return?token=" + url.QueryEscape(secret)
+	return a.payPages.startPayPage(ctx, cs.Scope, invoiceID, gateway, ret, func(billing.Tx) error { return nil })
 }
 
 // returnPaymentCheckout handles the browser's return to a payment-mode
 // checkout: the invoice's latest attempt is asked of the gateway if still
 // open, and the session completes once the invoice is paid.
-func (a *App) returnPaymentCheckout(ctx context.Context, cs billing.CheckoutSession) (CheckoutOutcome, error) {
+func (a *Checkout) returnPaymentCheckout(ctx context.Context, cs billing.CheckoutSession) (CheckoutOutcome, error) {
 	if cs.Status != billing.CheckoutOpen || cs.InvoiceID == "" {
 		return outcomeOf(cs)
 	}
-	latest, err := read(ctx, a, func(tx billing.Tx) ([]billing.Payment, error) {
+	latest, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.Payment, error) {
 		l, _, err := tx.ListPayments(ctx, cs.Scope, billing.PaymentFilter{InvoiceID: cs.InvoiceID}, billing.Page{Limit: 1})
 		return l, err
 	})
@@ -89,7 +89,7 @@ func (a *App) returnPaymentCheckout(ctx context.Context, cs billing.CheckoutSess
 		return CheckoutOutcome{}, fmt.Errorf("list payments of %s: %w", cs.InvoiceID, err)
 	}
 	if p := billing.LatestPayment(latest); p != nil && billing.PaymentStatus(p.Status).Unresolved() {
-		if err := a.lookupAndSettle(ctx, *p); err != nil {
+		if err := a.payPages.lookupAndSettle(ctx, *p); err != nil {
 			a.logger.WarnContext(ctx, "checkout return: gateway lookup failed", "payment", latest[0].ID, "error", err)
 		}
 	}

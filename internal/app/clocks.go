@@ -25,7 +25,7 @@ func testModeOnly(s billing.Scope, what string) error {
 }
 
 // CreateTestClock creates a test clock frozen at t (test mode only).
-func (a *App) CreateTestClock(ctx context.Context, s billing.Scope, name string, t time.Time) (billing.TestClock, error) {
+func (a *Renewals) CreateTestClock(ctx context.Context, s billing.Scope, name string, t time.Time) (billing.TestClock, error) {
 	if err := testModeOnly(s, "test clocks"); err != nil {
 		return billing.TestClock{}, err
 	}
@@ -53,16 +53,16 @@ func (a *App) CreateTestClock(ctx context.Context, s billing.Scope, name string,
 }
 
 // GetTestClock returns a test clock of scope s.
-func (a *App) GetTestClock(ctx context.Context, s billing.Scope, id string) (billing.TestClock, error) {
-	return read(ctx, a, func(tx billing.Tx) (billing.TestClock, error) {
+func (a *Renewals) GetTestClock(ctx context.Context, s billing.Scope, id string) (billing.TestClock, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.TestClock, error) {
 		c, err := tx.GetTestClock(ctx, s, id)
 		return c, notFound(err, "test_clock", id)
 	})
 }
 
 // ListTestClocks lists test clocks, newest first.
-func (a *App) ListTestClocks(ctx context.Context, s billing.Scope, page billing.Page) (List[billing.TestClock], error) {
-	return list(ctx, a, page, billing.PrefixTestClock, func(tx billing.Tx, page billing.Page) ([]billing.TestClock, bool, error) {
+func (a *Renewals) ListTestClocks(ctx context.Context, s billing.Scope, page billing.Page) (List[billing.TestClock], error) {
+	return list(ctx, a.core, page, billing.PrefixTestClock, func(tx billing.Tx, page billing.Page) ([]billing.TestClock, bool, error) {
 		return tx.ListTestClocks(ctx, s, page)
 	})
 }
@@ -84,11 +84,7 @@ type clockDeps struct {
 var errClockLeaseLost = billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
 	"the test clock's advance was taken over by another process")
 
-// SetTestClockLease sets how long an advance's lease on its clock lasts
-// unless renewed (DefaultTestClockLease when d <= 0). Tests shorten it.
-func (a *App) SetTestClockLease(d time.Duration) { a.clocks.lease = d }
-
-func (a *App) clockLease() time.Duration {
+func (a *Renewals) clockLease() time.Duration {
 	if a.clocks.lease <= 0 {
 		return DefaultTestClockLease
 	}
@@ -97,7 +93,7 @@ func (a *App) clockLease() time.Duration {
 
 // leaseClock takes or renews the advance token's lease on clock id in tx,
 // or fails with errClockLeaseLost when another advance holds it.
-func (a *App) leaseClock(ctx context.Context, tx billing.Tx, id, token string) error {
+func (a *Renewals) leaseClock(ctx context.Context, tx billing.Tx, id, token string) error {
 	now := a.Now()
 	held, err := tx.LeaseTestClock(ctx, id, token, now.Add(a.clockLease()), now)
 	if err != nil {
@@ -121,7 +117,7 @@ func (a *App) leaseClock(ctx context.Context, tx billing.Tx, id, token string) e
 // DefaultTestClockLease) and records t as the clock's target, so that if
 // its process dies another one resumes it (RecoverTestClocks) once the
 // lease has ended, and never while this one is alive.
-func (a *App) AdvanceTestClock(ctx context.Context, s billing.Scope, id string, t time.Time) (billing.TestClock, error) {
+func (a *Renewals) AdvanceTestClock(ctx context.Context, s billing.Scope, id string, t time.Time) (billing.TestClock, error) {
 	if err := billing.CheckTime("frozen_time", t); err != nil {
 		return billing.TestClock{}, err
 	}
@@ -165,7 +161,7 @@ func (a *App) AdvanceTestClock(ctx context.Context, s billing.Scope, id string, 
 // the clock ready (at t, or where work that cannot be done stopped it). If
 // another process took the lease meanwhile, it stops without touching the
 // clock again.
-func (a *App) driveClock(ctx context.Context, s billing.Scope, id string, t time.Time, token string) (billing.TestClock, error) {
+func (a *Renewals) driveClock(ctx context.Context, s billing.Scope, id string, t time.Time, token string) (billing.TestClock, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := a.heartbeat(ctx, a.clockLease()/3, func(ctx context.Context) error {
@@ -227,11 +223,11 @@ const recoverBatch = 100
 // runs, so whatever was cut short is still due and the next advance does
 // it). Without this such a clock refuses every advance. serve calls it at
 // start and its leader periodically; it returns how many clocks it took.
-func (a *App) RecoverTestClocks(ctx context.Context) (int, error) {
+func (a *Renewals) RecoverTestClocks(ctx context.Context) (int, error) {
 	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
 	taken := 0
 	for {
-		clocks, err := read(ctx, a, func(tx billing.Tx) ([]billing.TestClock, error) {
+		clocks, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.TestClock, error) {
 			return tx.AbandonedTestClocks(ctx, a.Now(), recoverBatch)
 		})
 		if err != nil {
@@ -256,7 +252,7 @@ func (a *App) RecoverTestClocks(ctx context.Context) (int, error) {
 
 // recoverTestClock takes abandoned clock c's lease and resumes or releases
 // it; it reports false if another process took it first.
-func (a *App) recoverTestClock(ctx context.Context, c billing.TestClock) (bool, error) {
+func (a *Renewals) recoverTestClock(ctx context.Context, c billing.TestClock) (bool, error) {
 	token := rand.Text()
 	s := c.Scope
 	var target *time.Time
@@ -305,17 +301,17 @@ func (a *App) recoverTestClock(ctx context.Context, c billing.TestClock) (bool, 
 
 // WaitResumedAdvances waits until every advance RecoverTestClocks resumed
 // in the background has ended.
-func (a *App) WaitResumedAdvances() { a.clocks.resumed.Wait() }
+func (a *Renewals) WaitResumedAdvances() { a.clocks.resumed.Wait() }
 
 // runClock processes the clock's due work up to t, earliest first, for the
 // advance named token (each step renews its lease, and stops if it lost
 // it).
-func (a *App) runClock(ctx context.Context, s billing.Scope, id string, t time.Time, token string) error {
+func (a *Renewals) runClock(ctx context.Context, s billing.Scope, id string, t time.Time, token string) error {
 	for range maxAdvanceSteps {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		due, err := read(ctx, a, func(tx billing.Tx) ([]billing.Subscription, error) {
+		due, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.Subscription, error) {
 			return tx.DueSubscriptions(ctx, id, t, 1)
 		})
 		if err != nil {

@@ -11,7 +11,7 @@ import (
 // invoiceAction loads an invoice with its subscription for a manual action,
 // refusing while a payment attempt is unresolved (nothing may act on an
 // invoice whose money may be moving).
-func (a *App) invoiceAction(ctx context.Context, tx billing.Tx, s billing.Scope, id string) (billing.Invoice, error) {
+func (a *Collection) invoiceAction(ctx context.Context, tx billing.Tx, s billing.Scope, id string) (billing.Invoice, error) {
 	inv, err := tx.GetInvoice(ctx, s, id)
 	if err != nil {
 		return inv, notFound(err, "invoice", id)
@@ -29,7 +29,7 @@ func (a *App) invoiceAction(ctx context.Context, tx billing.Tx, s billing.Scope,
 
 // PayInvoice tries to collect an open or uncollectible invoice now with
 // the subscription's payment method.
-func (a *App) PayInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
+func (a *Collection) PayInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
 	var paymentID string
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		inv, err := a.invoiceAction(ctx, tx, s, id)
@@ -40,7 +40,7 @@ func (a *App) PayInvoice(ctx context.Context, s billing.Scope, id string) (billi
 			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "cannot pay an invoice that is %s", inv.Status)
 		}
 		if inv.SubscriptionID == "" {
-			paymentID, err = a.payOneOff(ctx, tx, &inv)
+			paymentID, err = a.invoicing.payOneOff(ctx, tx, &inv)
 			return err
 		}
 		sub, err := tx.GetSubscription(ctx, s, inv.SubscriptionID)
@@ -57,14 +57,14 @@ func (a *App) PayInvoice(ctx context.Context, s billing.Scope, id string) (billi
 		if err := billing.ReopenForPayment(&inv); err != nil {
 			return err
 		}
-		pay, err := a.startPayment(ctx, tx, &inv, &sub, now)
+		pay, err := a.invoicing.startPayment(ctx, tx, &inv, &sub, now)
 		if err != nil {
 			return err
 		}
 		if pay != nil {
 			paymentID = pay.ID
 		}
-		return a.touchInvoice(ctx, tx, &sub, &inv, now)
+		return a.renewals.touchInvoice(ctx, tx, &sub, &inv, now)
 	})
 	if err != nil {
 		return billing.Invoice{}, err
@@ -74,24 +74,24 @@ func (a *App) PayInvoice(ctx context.Context, s billing.Scope, id string) (billi
 			return billing.Invoice{}, err
 		}
 	}
-	return a.GetInvoice(ctx, s, id)
+	return a.subscriptions.GetInvoice(ctx, s, id)
 }
 
 // VoidInvoice voids an open or uncollectible invoice: it is no longer owed.
 // A draft (one-off) invoice can be voided too: it was never owed.
-func (a *App) VoidInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
+func (a *Collection) VoidInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
 	return a.closeInvoice(ctx, s, id, billing.InvoiceVoid, EventInvoiceVoided)
 }
 
 // MarkUncollectible marks an open invoice uncollectible: retries stop, and
 // it can still be paid or voided later.
-func (a *App) MarkUncollectible(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
+func (a *Collection) MarkUncollectible(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
 	return a.closeInvoice(ctx, s, id, billing.InvoiceUncollectible, EventInvoiceUncollectible)
 }
 
 // closeInvoice moves an invoice to `to` (void or uncollectible), as the
 // invoice transition rules allow.
-func (a *App) closeInvoice(ctx context.Context, s billing.Scope, id string, to billing.InvoiceStatus, event string) (billing.Invoice, error) {
+func (a *Collection) closeInvoice(ctx context.Context, s billing.Scope, id string, to billing.InvoiceStatus, event string) (billing.Invoice, error) {
 	var inv billing.Invoice
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
@@ -120,7 +120,7 @@ func (a *App) closeInvoice(ctx context.Context, s billing.Scope, id string, to b
 		if err := a.emit(ctx, tx, s, event, "invoice", id, inv, now); err != nil {
 			return err
 		}
-		return a.touchInvoice(ctx, tx, sub, &inv, now)
+		return a.renewals.touchInvoice(ctx, tx, sub, &inv, now)
 	})
 	return inv, err
 }
@@ -136,7 +136,7 @@ type CreateRefundParams struct {
 // gateway, never more than was collected. The amount is reserved on the
 // payment before the gateway is called, so concurrent refunds cannot
 // exceed it; a failed refund gives the reservation back.
-func (a *App) CreateRefund(ctx context.Context, s billing.Scope, p CreateRefundParams) (billing.Refund, error) {
+func (a *Collection) CreateRefund(ctx context.Context, s billing.Scope, p CreateRefundParams) (billing.Refund, error) {
 	var v validator
 	v.required("payment", p.Payment)
 	v.maxLen("reason", p.Reason, maxNameLen)
@@ -218,7 +218,7 @@ func (a *App) CreateRefund(ctx context.Context, s billing.Scope, p CreateRefundP
 
 // recordRefundOutcome writes a gateway's answer on a pending refund: a
 // failure gives the amount back to the payment's refundable balance.
-func (a *App) recordRefundOutcome(ctx context.Context, tx billing.Tx, ref *billing.Refund, res billing.RefundResult) error {
+func (a *Collection) recordRefundOutcome(ctx context.Context, tx billing.Tx, ref *billing.Refund, res billing.RefundResult) error {
 	s := ref.Scope
 	pay, err := tx.GetPayment(ctx, s, ref.PaymentID)
 	if err != nil {
@@ -255,7 +255,7 @@ func (a *App) recordRefundOutcome(ctx context.Context, tx billing.Tx, ref *billi
 // later (Flow's refund callback, verified with a signed status call by
 // the caller). Refunds already settled are left alone, so a repeated
 // notification changes nothing.
-func (a *App) SettleGatewayRefund(ctx context.Context, s billing.Scope, gatewayRef string, res billing.RefundResult) error {
+func (a *Collection) SettleGatewayRefund(ctx context.Context, s billing.Scope, gatewayRef string, res billing.RefundResult) error {
 	if res.Status == billing.RefundPending {
 		return nil
 	}
@@ -273,23 +273,23 @@ func (a *App) SettleGatewayRefund(ctx context.Context, s billing.Scope, gatewayR
 }
 
 // GetRefund returns a refund of scope s.
-func (a *App) GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error) {
-	return read(ctx, a, func(tx billing.Tx) (billing.Refund, error) {
+func (a *Collection) GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.Refund, error) {
 		v, err := tx.GetRefund(ctx, s, id)
 		return v, notFound(err, "refund", id)
 	})
 }
 
 // ListRefunds lists refunds, of one payment when paymentID is set.
-func (a *App) ListRefunds(ctx context.Context, s billing.Scope, paymentID string, page billing.Page) (List[billing.Refund], error) {
-	return list(ctx, a, page, billing.PrefixRefund, func(tx billing.Tx, page billing.Page) ([]billing.Refund, bool, error) {
+func (a *Collection) ListRefunds(ctx context.Context, s billing.Scope, paymentID string, page billing.Page) (List[billing.Refund], error) {
+	return list(ctx, a.core, page, billing.PrefixRefund, func(tx billing.Tx, page billing.Page) ([]billing.Refund, bool, error) {
 		return tx.ListRefunds(ctx, s, paymentID, page)
 	})
 }
 
 // customerNow is the time for a customer's objects: its test clock's, or
 // real time.
-func (a *App) customerNow(ctx context.Context, tx billing.Tx, s billing.Scope, customerID string) (time.Time, error) {
+func (a *Collection) customerNow(ctx context.Context, tx billing.Tx, s billing.Scope, customerID string) (time.Time, error) {
 	cus, err := tx.GetCustomer(ctx, s, customerID)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("read customer %s: %w", customerID, err)
@@ -300,7 +300,7 @@ func (a *App) customerNow(ctx context.Context, tx billing.Tx, s billing.Scope, c
 // invoiceSubscription reads an invoice's subscription (nil for a one-off
 // invoice) and the time its objects live at: the subscription's test
 // clock, or the customer's.
-func (a *App) invoiceSubscription(ctx context.Context, tx billing.Tx, inv billing.Invoice) (*billing.Subscription, time.Time, error) {
+func (a *Collection) invoiceSubscription(ctx context.Context, tx billing.Tx, inv billing.Invoice) (*billing.Subscription, time.Time, error) {
 	if inv.SubscriptionID == "" {
 		now, err := a.customerNow(ctx, tx, inv.Scope, inv.CustomerID)
 		return nil, now, err

@@ -43,7 +43,7 @@ func percentToBP(p float64) (int64, bool) {
 }
 
 // CreateCoupon creates a coupon in scope s.
-func (a *App) CreateCoupon(ctx context.Context, s billing.Scope, p CreateCouponParams) (billing.Coupon, error) {
+func (a *Catalog) CreateCoupon(ctx context.Context, s billing.Scope, p CreateCouponParams) (billing.Coupon, error) {
 	now := a.Now()
 	var v validator
 	v.maxLen("name", p.Name, maxNameLen)
@@ -117,15 +117,15 @@ func (a *App) CreateCoupon(ctx context.Context, s billing.Scope, p CreateCouponP
 }
 
 // GetCoupon returns a coupon of scope s.
-func (a *App) GetCoupon(ctx context.Context, s billing.Scope, id string) (billing.Coupon, error) {
-	return read(ctx, a, func(tx billing.Tx) (billing.Coupon, error) {
+func (a *Catalog) GetCoupon(ctx context.Context, s billing.Scope, id string) (billing.Coupon, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.Coupon, error) {
 		c, err := tx.GetCoupon(ctx, s, id)
 		return c, notFound(err, "coupon", id)
 	})
 }
 
 // UpdateCoupon changes a coupon's name or metadata.
-func (a *App) UpdateCoupon(ctx context.Context, s billing.Scope, id string, p UpdateCouponParams) (billing.Coupon, error) {
+func (a *Catalog) UpdateCoupon(ctx context.Context, s billing.Scope, id string, p UpdateCouponParams) (billing.Coupon, error) {
 	var v validator
 	v.maxLen("name", deref(p.Name), maxNameLen)
 	v.metadata(p.Metadata)
@@ -151,8 +151,8 @@ func (a *App) UpdateCoupon(ctx context.Context, s billing.Scope, id string, p Up
 }
 
 // ListCoupons lists coupons of scope s, newest first.
-func (a *App) ListCoupons(ctx context.Context, s billing.Scope, page billing.Page) (List[billing.Coupon], error) {
-	return list(ctx, a, page, billing.PrefixCoupon, func(tx billing.Tx, page billing.Page) ([]billing.Coupon, bool, error) {
+func (a *Catalog) ListCoupons(ctx context.Context, s billing.Scope, page billing.Page) (List[billing.Coupon], error) {
+	return list(ctx, a.core, page, billing.PrefixCoupon, func(tx billing.Tx, page billing.Page) ([]billing.Coupon, bool, error) {
 		return tx.ListCoupons(ctx, s, page)
 	})
 }
@@ -180,7 +180,7 @@ var codeRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,50}$`)
 func NormalizeCode(code string) string { return strings.ToUpper(strings.TrimSpace(code)) }
 
 // CreatePromotionCode creates a customer-facing code for a coupon.
-func (a *App) CreatePromotionCode(ctx context.Context, s billing.Scope, p CreatePromotionCodeParams) (billing.PromotionCode, error) {
+func (a *Catalog) CreatePromotionCode(ctx context.Context, s billing.Scope, p CreatePromotionCodeParams) (billing.PromotionCode, error) {
 	now := a.Now()
 	var v validator
 	v.required("coupon", p.Coupon)
@@ -224,15 +224,15 @@ func (a *App) CreatePromotionCode(ctx context.Context, s billing.Scope, p Create
 }
 
 // GetPromotionCode returns a promotion code of scope s.
-func (a *App) GetPromotionCode(ctx context.Context, s billing.Scope, id string) (billing.PromotionCode, error) {
-	return read(ctx, a, func(tx billing.Tx) (billing.PromotionCode, error) {
+func (a *Catalog) GetPromotionCode(ctx context.Context, s billing.Scope, id string) (billing.PromotionCode, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.PromotionCode, error) {
 		p, err := tx.GetPromotionCode(ctx, s, id)
 		return p, notFound(err, "promotion_code", id)
 	})
 }
 
 // UpdatePromotionCode activates or deactivates a code or changes its metadata.
-func (a *App) UpdatePromotionCode(ctx context.Context, s billing.Scope, id string, p UpdatePromotionCodeParams) (billing.PromotionCode, error) {
+func (a *Catalog) UpdatePromotionCode(ctx context.Context, s billing.Scope, id string, p UpdatePromotionCodeParams) (billing.PromotionCode, error) {
 	var v validator
 	v.metadata(p.Metadata)
 	if err := v.err(); err != nil {
@@ -257,9 +257,9 @@ func (a *App) UpdatePromotionCode(ctx context.Context, s billing.Scope, id strin
 }
 
 // ListPromotionCodes lists promotion codes of scope s, newest first.
-func (a *App) ListPromotionCodes(ctx context.Context, s billing.Scope, f billing.PromotionCodeFilter, page billing.Page) (List[billing.PromotionCode], error) {
+func (a *Catalog) ListPromotionCodes(ctx context.Context, s billing.Scope, f billing.PromotionCodeFilter, page billing.Page) (List[billing.PromotionCode], error) {
 	f.Code = NormalizeCode(f.Code)
-	return list(ctx, a, page, billing.PrefixPromotionCode, func(tx billing.Tx, page billing.Page) ([]billing.PromotionCode, bool, error) {
+	return list(ctx, a.core, page, billing.PrefixPromotionCode, func(tx billing.Tx, page billing.Page) ([]billing.PromotionCode, bool, error) {
 		return tx.ListPromotionCodes(ctx, s, f, page)
 	})
 }

@@ -36,7 +36,7 @@ func (v *validator) customer(p CustomerParams) {
 }
 
 // CreateCustomer creates a customer in scope s.
-func (a *App) CreateCustomer(ctx context.Context, s billing.Scope, p CustomerParams) (billing.Customer, error) {
+func (a *Customers) CreateCustomer(ctx context.Context, s billing.Scope, p CustomerParams) (billing.Customer, error) {
 	var v validator
 	v.customer(p)
 	if err := v.err(); err != nil {
@@ -77,8 +77,8 @@ func (a *App) CreateCustomer(ctx context.Context, s billing.Scope, p CustomerPar
 
 // GetCustomer returns a customer of scope s that is not deleted: a
 // deleted one is not found.
-func (a *App) GetCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
-	return read(ctx, a, func(tx billing.Tx) (billing.Customer, error) {
+func (a *Customers) GetCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.Customer, error) {
 		v, err := liveCustomer(ctx, tx, s, id)
 		return v, notFound(err, "customer", id)
 	})
@@ -102,7 +102,7 @@ func liveCustomer(ctx context.Context, tx billing.Tx, s billing.Scope, id string
 }
 
 // UpdateCustomer changes the given fields of a customer.
-func (a *App) UpdateCustomer(ctx context.Context, s billing.Scope, id string, p CustomerParams) (billing.Customer, error) {
+func (a *Customers) UpdateCustomer(ctx context.Context, s billing.Scope, id string, p CustomerParams) (billing.Customer, error) {
 	var v validator
 	if p.TestClock != nil {
 		v.fail("test_clock", billing.CodeParameterInvalid, "test_clock is fixed when the customer is created")
@@ -148,14 +148,14 @@ func (a *App) UpdateCustomer(ctx context.Context, s billing.Scope, id string, p 
 // Incomplete subscriptions are left to expire: their way out is expiry,
 // not cancellation (billing.SubscriptionStatus.Live), and with the cards
 // detached nothing charges them.
-func (a *App) DeleteCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
+func (a *Customers) DeleteCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
 	return retryOnConflict(manageAttempts, func() (billing.Customer, error) { return a.deleteCustomerOnce(ctx, s, id) })
 }
 
 // deleteCustomerOnce is one attempt of DeleteCustomer; a subscription
 // written by another process meanwhile (a version conflict) makes
 // DeleteCustomer try again on what is there now, as manage does.
-func (a *App) deleteCustomerOnce(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
+func (a *Customers) deleteCustomerOnce(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
 	var before billing.Customer
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
@@ -170,7 +170,7 @@ func (a *App) deleteCustomerOnce(ctx context.Context, s billing.Scope, id string
 			if !sub.Status.Live() {
 				continue
 			}
-			if _, err := a.manageIn(ctx, tx, s, sub.ID, a.cancelNow(billing.CancelRequestedByMerchant)); err != nil {
+			if _, err := a.subscriptions.manageIn(ctx, tx, s, sub.ID, a.subscriptions.cancelNow(billing.CancelRequestedByMerchant)); err != nil {
 				return fmt.Errorf("cancel subscription %s: %w", sub.ID, err)
 			}
 		}
@@ -194,7 +194,7 @@ func (a *App) deleteCustomerOnce(ctx context.Context, s billing.Scope, id string
 // detachPaymentMethods detaches a deleted customer's active payment
 // methods (each with its audit entry), so that nothing charges them again:
 // charges take only active ones.
-func (a *App) detachPaymentMethods(ctx context.Context, tx billing.Tx, s billing.Scope, customerID string, now time.Time) error {
+func (a *Customers) detachPaymentMethods(ctx context.Context, tx billing.Tx, s billing.Scope, customerID string, now time.Time) error {
 	pms, err := tx.ListPaymentMethods(ctx, s, customerID)
 	if err != nil {
 		return fmt.Errorf("list payment methods of %s: %w", customerID, err)
@@ -217,8 +217,8 @@ func (a *App) detachPaymentMethods(ctx context.Context, tx billing.Tx, s billing
 }
 
 // ListCustomers lists customers of scope s, newest first.
-func (a *App) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, page billing.Page) (List[billing.Customer], error) {
-	return list(ctx, a, page, billing.PrefixCustomer, func(tx billing.Tx, page billing.Page) ([]billing.Customer, bool, error) {
+func (a *Customers) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, page billing.Page) (List[billing.Customer], error) {
+	return list(ctx, a.core, page, billing.PrefixCustomer, func(tx billing.Tx, page billing.Page) ([]billing.Customer, bool, error) {
 		return tx.ListCustomers(ctx, s, f, page)
 	})
 }

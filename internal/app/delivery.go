@@ -59,7 +59,7 @@ func encodePayload(ev billing.Event, render EventRenderer) ([]byte, error) {
 //
 // A delivery that is gone (its endpoint was deleted), already succeeded,
 // or whose endpoint is disabled is not attempted.
-func (a *App) DeliverWebhook(ctx context.Context, args DeliverWebhookArgs, jobAttempt int, render EventRenderer) (DeliveryOutcome, error) {
+func (a *Notifications) DeliverWebhook(ctx context.Context, args DeliverWebhookArgs, jobAttempt int, render EventRenderer) (DeliveryOutcome, error) {
 	s := billing.Scope{MerchantID: args.MerchantID, Mode: args.Mode}
 	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
 	var ep billing.WebhookEndpoint
@@ -126,7 +126,7 @@ func (a *App) DeliverWebhook(ctx context.Context, args DeliverWebhookArgs, jobAt
 
 // recordAttempt writes one attempt's outcome (see DeliverWebhook). The
 // endpoint's row lock orders the records of concurrent attempts.
-func (a *App) recordAttempt(ctx context.Context, tx billing.Tx, s billing.Scope, args DeliverWebhookArgs, jobAttempt int,
+func (a *Notifications) recordAttempt(ctx context.Context, tx billing.Tx, s billing.Scope, args DeliverWebhookArgs, jobAttempt int,
 	start time.Time, res WebhookResult, out *DeliveryOutcome) error {
 	d, err := tx.GetWebhookDelivery(ctx, s, args.DeliveryID)
 	if errors.Is(err, billing.ErrNotFound) {
@@ -214,7 +214,7 @@ type disabledEndpoint struct {
 // disableFailingEndpoint turns off an endpoint that has failed for
 // DisableAfter, with its audit entry and the webhook_endpoint.disabled
 // event (which the dispatcher turns into an email to the merchant).
-func (a *App) disableFailingEndpoint(ctx context.Context, tx billing.Tx, ep *billing.WebhookEndpoint, lastError string, now time.Time) error {
+func (a *Notifications) disableFailingEndpoint(ctx context.Context, tx billing.Tx, ep *billing.WebhookEndpoint, lastError string, now time.Time) error {
 	before := *ep
 	ep.Disabled, ep.DisabledReason = true, billing.DisabledFailing
 	a.logger.WarnContext(ctx, "webhook endpoint disabled after failing for days", "merchant", ep.Scope.MerchantID,
@@ -228,7 +228,7 @@ func (a *App) disableFailingEndpoint(ctx context.Context, tx billing.Tx, ep *bil
 }
 
 // abandonDelivery marks a pending delivery to a disabled endpoint failed.
-func (a *App) abandonDelivery(ctx context.Context, s billing.Scope, id string) error {
+func (a *Notifications) abandonDelivery(ctx context.Context, s billing.Scope, id string) error {
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		d, err := tx.GetWebhookDelivery(ctx, s, id)
 		if err != nil {

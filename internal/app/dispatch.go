@@ -19,9 +19,9 @@ const dispatchBatch = 200
 // event calls for (with their jobs), and moves the cursor. It returns how
 // many events it read. A scope that fails is logged and left for the next
 // run; the others go on.
-func (a *App) DispatchNotifications(ctx context.Context) (int, error) {
+func (a *Notifications) DispatchNotifications(ctx context.Context) (int, error) {
 	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
-	merchants, err := a.ListMerchants(ctx)
+	merchants, err := a.merchants.ListMerchants(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("dispatch notifications: %w", err)
 	}
@@ -48,8 +48,8 @@ func (a *App) DispatchNotifications(ctx context.Context) (int, error) {
 // dispatchScope dispatches a scope's new events, a batch per transaction.
 // A read-only look comes first, so that a scope without new events costs
 // no write (most scopes, most of the time).
-func (a *App) dispatchScope(ctx context.Context, s billing.Scope) (int, error) {
-	idle, err := read(ctx, a, func(tx billing.Tx) (bool, error) {
+func (a *Notifications) dispatchScope(ctx context.Context, s billing.Scope) (int, error) {
+	idle, err := read(ctx, a.core, func(tx billing.Tx) (bool, error) {
 		pos, err := tx.GetNotifyCursor(ctx, s)
 		if err != nil {
 			return false, fmt.Errorf("read notify cursor: %w", err)
@@ -104,7 +104,7 @@ func (a *App) dispatchScope(ctx context.Context, s billing.Scope) (int, error) {
 
 // dispatchEvent creates the deliveries and emails of one event, each with
 // its job, in the dispatcher's transaction.
-func (a *App) dispatchEvent(ctx context.Context, tx billing.Tx, m billing.Merchant, endpoints []billing.WebhookEndpoint, ev billing.Event) error {
+func (a *Notifications) dispatchEvent(ctx context.Context, tx billing.Tx, m billing.Merchant, endpoints []billing.WebhookEndpoint, ev billing.Event) error {
 	now, wall := a.Now(), wallNow()
 	for _, ep := range endpoints {
 		if ep.Disabled || !ep.Receives(ev.Type) || !billing.CreatedAfter(ev.ID, ep.ID) {

@@ -100,18 +100,7 @@ type Mailer struct {
 // failure of an email: 7 tries over about 10 hours.
 var defaultEmailRetryDelays = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 3 * time.Hour, 6 * time.Hour}
 
-// SetMailer configures how emails are sent; call it once at start. Without
-// it (or with a nil Sender) emails are recorded but not sent.
-func (a *App) SetMailer(m Mailer) error {
-	d, err := m.deps()
-	if err != nil {
-		return err
-	}
-	a.notify.email = d
-	return nil
-}
-
-// Validate reports what SetMailer would refuse, so that a process can check
+// Validate reports what New would refuse of a Mailer, so that a process can check
 // its configuration before it opens the database.
 func (m Mailer) Validate() error {
 	_, err := m.deps()
@@ -133,7 +122,7 @@ func (m Mailer) deps() (emailDeps, error) {
 
 // nextEmailAttempt is when to try an email again after attempt number
 // attempt (from 1) failed temporarily at now; false when none is left.
-func (a *App) nextEmailAttempt(attempt int, now time.Time) (time.Time, bool) {
+func (a *Notifications) nextEmailAttempt(attempt int, now time.Time) (time.Time, bool) {
 	delays := a.notify.email.retryDelays
 	if delays == nil {
 		delays = defaultEmailRetryDelays
@@ -146,7 +135,7 @@ func (a *App) nextEmailAttempt(attempt int, now time.Time) (time.Time, bool) {
 
 // NextEmailAttempt is the retry schedule of send jobs: when to try again
 // after attempt number attempt failed at now (zero when none is left).
-func (a *App) NextEmailAttempt(attempt int, now time.Time) time.Time {
+func (a *Notifications) NextEmailAttempt(attempt int, now time.Time) time.Time {
 	t, _ := a.nextEmailAttempt(attempt, now)
 	return t
 }
@@ -161,7 +150,7 @@ func (a *App) NextEmailAttempt(attempt int, now time.Time) time.Time {
 //
 // invoice_to_pay is created by SendInvoiceEmail. A recipient without an
 // address gets a "skipped" email, so the log shows what was not sent.
-func (a *App) emailsFor(ctx context.Context, tx billing.Tx, m billing.Merchant, ev billing.Event) ([]billing.Email, error) {
+func (a *Notifications) emailsFor(ctx context.Context, tx billing.Tx, m billing.Merchant, ev billing.Event) ([]billing.Email, error) {
 	now := a.Now()
 	email := func(template string) billing.Email {
 		return billing.Email{ID: billing.NewID(billing.PrefixEmail, now), Scope: ev.Scope, Template: template, EventID: ev.ID,
@@ -273,7 +262,7 @@ func failureClassOf(ctx context.Context, tx billing.Tx, inv billing.Invoice) (bi
 
 // decodeSnapshot reads an event's object. A snapshot that does not decode
 // is logged and causes no email (the event itself is still delivered).
-func (a *App) decodeSnapshot(ctx context.Context, ev billing.Event, v any) bool {
+func (a *Notifications) decodeSnapshot(ctx context.Context, ev billing.Event, v any) bool {
 	if err := json.Unmarshal(ev.Data, v); err != nil {
 		a.logger.ErrorContext(ctx, "event snapshot does not decode; no email for it", "event", ev.ID, "type", ev.Type, "error", err)
 		return false
@@ -301,7 +290,7 @@ func encodeParams(p emailParams) (json.RawMessage, error) {
 
 // queueEmail stores an email and, when it is to be sent and was not there
 // yet, its send job.
-func (a *App) queueEmail(ctx context.Context, tx billing.Tx, e billing.Email) error {
+func (a *Notifications) queueEmail(ctx context.Context, tx billing.Tx, e billing.Email) error {
 	inserted, err := tx.InsertEmail(ctx, e)
 	if err != nil {
 		return fmt.Errorf("create %s email: %w", e.Template, err)
@@ -329,7 +318,7 @@ type InvoiceEmailParams struct {
 // exactly when the change that sends the invoice commits. It is the hook
 // for one-off invoices with collection by email (send_invoice); at is the
 // event's time (the customer's clock).
-func (a *App) SendInvoiceEmail(ctx context.Context, tx billing.Tx, inv billing.Invoice, p InvoiceEmailParams, at time.Time) error {
+func (a *Notifications) SendInvoiceEmail(ctx context.Context, tx billing.Tx, inv billing.Invoice, p InvoiceEmailParams, at time.Time) error {
 	var v validator
 	v.required("pay_url", p.PayURL)
 	v.link("pay_url", p.PayURL)
@@ -374,20 +363,20 @@ func (v *validator) link(param, s string) {
 }
 
 // GetEmail returns an email of scope s.
-func (a *App) GetEmail(ctx context.Context, s billing.Scope, id string) (billing.Email, error) {
-	return read(ctx, a, func(tx billing.Tx) (billing.Email, error) {
+func (a *Notifications) GetEmail(ctx context.Context, s billing.Scope, id string) (billing.Email, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.Email, error) {
 		v, err := tx.GetEmail(ctx, s, id)
 		return v, notFound(err, "email", id)
 	})
 }
 
 // ListEmails lists the email log of scope s, newest first.
-func (a *App) ListEmails(ctx context.Context, s billing.Scope, f billing.EmailFilter, page billing.Page) (List[billing.Email], error) {
+func (a *Notifications) ListEmails(ctx context.Context, s billing.Scope, f billing.EmailFilter, page billing.Page) (List[billing.Email], error) {
 	if f.Template != "" && !slices.Contains(billing.EmailTemplates(), f.Template) {
 		return List[billing.Email]{}, billing.Invalid("type", billing.CodeParameterInvalid,
 			"type must be one of %s", strings.Join(billing.EmailTemplates(), ", "))
 	}
-	return list(ctx, a, page, billing.PrefixEmail, func(tx billing.Tx, page billing.Page) ([]billing.Email, bool, error) {
+	return list(ctx, a.core, page, billing.PrefixEmail, func(tx billing.Tx, page billing.Page) ([]billing.Email, bool, error) {
 		return tx.ListEmails(ctx, s, f, page)
 	})
 }
@@ -405,7 +394,7 @@ type EmailOutcome struct {
 // an email that cannot be rendered) or the last temporary one; "pending"
 // with Retry for a temporary error with attempts left. jobAttempt is the
 // job's attempt number (from 1). Every try sends the same Message-ID.
-func (a *App) SendEmail(ctx context.Context, args SendEmailArgs, jobAttempt int) (EmailOutcome, error) {
+func (a *Notifications) SendEmail(ctx context.Context, args SendEmailArgs, jobAttempt int) (EmailOutcome, error) {
 	s := billing.Scope{MerchantID: args.MerchantID, Mode: args.Mode}
 	deps := a.notify.email
 	var e billing.Email

@@ -18,7 +18,7 @@ var errEmailData = errors.New("email data")
 // renderEmail gathers an email's data and renders it in the email's
 // locale. withPDF attaches invoice PDFs (they are rendered only to be
 // sent).
-func (a *App) renderEmail(ctx context.Context, tx billing.Tx, e billing.Email, withPDF bool) (EmailMessage, error) {
+func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billing.Email, withPDF bool) (EmailMessage, error) {
 	m, err := tx.GetMerchant(ctx, e.Scope.MerchantID)
 	if err != nil {
 		return EmailMessage{}, fmt.Errorf("read merchant: %w", err)
@@ -54,7 +54,7 @@ func (a *App) renderEmail(ctx context.Context, tx billing.Tx, e billing.Email, w
 		if !withPDF {
 			return nil, nil
 		}
-		return a.renderInvoicePDF(m, c, inv)
+		return a.invoicing.renderInvoicePDF(m, c, inv)
 	}
 	in := EmailContent{Template: e.Template, Locale: e.Locale, Merchant: m, Customer: c}
 	switch e.Template {
@@ -145,21 +145,21 @@ func (a *App) renderEmail(ctx context.Context, tx billing.Tx, e billing.Email, w
 // firstInvoiceAmount is what the first invoice after sub's trial will
 // charge: its items, pending prorations and coupon, priced the way the
 // trial's end will price them.
-func (a *App) firstInvoiceAmount(ctx context.Context, tx billing.Tx, m billing.Merchant, sub billing.Subscription) (money.Amount, error) {
+func (a *Notifications) firstInvoiceAmount(ctx context.Context, tx billing.Tx, m billing.Merchant, sub billing.Subscription) (money.Amount, error) {
 	next := sub
 	next.PendingLines = append([]billing.InvoiceLine(nil), sub.PendingLines...)
 	if err := next.MoveToCycle(1, merchantLocation(m)); err != nil {
 		return money.Amount{}, err
 	}
-	inv, err := a.draftPeriodInvoice(&next, billing.ReasonSubscriptionCycle, next.CurrentPeriodStart)
+	inv, err := a.invoicing.draftPeriodInvoice(&next, billing.ReasonSubscriptionCycle, next.CurrentPeriodStart)
 	if err != nil {
 		return money.Amount{}, err
 	}
-	coupon, err := a.subscriptionCoupon(ctx, tx, &next)
+	coupon, err := a.invoicing.subscriptionCoupon(ctx, tx, &next)
 	if err != nil {
 		return money.Amount{}, err
 	}
-	if err := a.priceInvoice(m, &next, coupon, &inv); err != nil {
+	if err := a.invoicing.priceInvoice(m, &next, coupon, &inv); err != nil {
 		return money.Amount{}, err
 	}
 	return money.Amount{Minor: inv.AmountDue, Currency: inv.Currency}, nil

@@ -48,12 +48,12 @@ func paymentByKey(ctx context.Context, tx billing.Tx, s billing.Scope, key strin
 // (settlePayment); a pending answer changes nothing. A success reported
 // for a payment cuota already recorded as failed cannot be applied: it is
 // audited and logged for the merchant to refund or reconcile by hand.
-func (a *App) SettleGatewayCharge(ctx context.Context, s billing.Scope, gateway, key string, res billing.ChargeResult) error {
+func (a *Collection) SettleGatewayCharge(ctx context.Context, s billing.Scope, gateway, key string, res billing.ChargeResult) error {
 	if res.Status != billing.PaymentSucceeded && res.Status != billing.PaymentFailed {
 		return nil
 	}
 	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
-	pay, err := read(ctx, a, func(tx billing.Tx) (billing.Payment, error) {
+	pay, err := read(ctx, a.core, func(tx billing.Tx) (billing.Payment, error) {
 		return paymentByKey(ctx, tx, s, key)
 	})
 	if err != nil {
@@ -84,8 +84,8 @@ func (a *App) SettleGatewayCharge(ctx context.Context, s billing.Scope, gateway,
 // the gateway (CompleteGatewaySetup → FinishSetup). ref, when not empty,
 // must be the gateway's id of the setup. A setup already finished, or
 // finished concurrently by the browser's return, is left alone.
-func (a *App) FinishGatewaySetup(ctx context.Context, s billing.Scope, gateway, setupID, ref string) error {
-	st, err := read(ctx, a, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
+func (a *Collection) FinishGatewaySetup(ctx context.Context, s billing.Scope, gateway, setupID, ref string) error {
+	st, err := read(ctx, a.core, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
 		v, err := tx.GetSetup(ctx, s, setupID)
 		return v, notFound(err, "payment_method_setup", setupID)
 	})
@@ -98,7 +98,7 @@ func (a *App) FinishGatewaySetup(ctx context.Context, s billing.Scope, gateway, 
 	if st.Status != billing.SetupPending {
 		return nil
 	}
-	_, err = a.CompleteGatewaySetup(ctx, gateway, st.ID, st.GatewayRef)
+	_, err = a.customers.CompleteGatewaySetup(ctx, gateway, st.ID, st.GatewayRef)
 	if e := billing.AsError(err); e != nil && e.Kind == billing.KindConflict {
 		return nil
 	}
@@ -111,7 +111,7 @@ func (a *App) FinishGatewaySetup(ctx context.Context, s billing.Scope, gateway, 
 // notification. cuota does not change the payment: the money is held by
 // the gateway until the dispute is decided, and answering it happens in
 // the gateway's dashboard.
-func (a *App) RecordGatewayDispute(ctx context.Context, s billing.Scope, gateway, notificationID, key string, d GatewayDispute) error {
+func (a *Collection) RecordGatewayDispute(ctx context.Context, s billing.Scope, gateway, notificationID, key string, d GatewayDispute) error {
 	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
 	return a.store.InTx(ctx, func(tx billing.Tx) error {
 		pay, err := paymentByKey(ctx, tx, s, key)
@@ -144,7 +144,7 @@ var errProbe = errors.New("probe")
 
 // GatewayNotificationSeen reports whether a gateway's notification was
 // already handled (MarkGatewayNotification), without recording it.
-func (a *App) GatewayNotificationSeen(ctx context.Context, s billing.Scope, gateway, id string) (bool, error) {
+func (a *Collection) GatewayNotificationSeen(ctx context.Context, s billing.Scope, gateway, id string) (bool, error) {
 	seen := false
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		first, err := tx.RecordGatewayNotification(ctx, gateway, id, s, a.Now())
@@ -169,7 +169,7 @@ func (a *App) GatewayNotificationSeen(ctx context.Context, s billing.Scope, gate
 // MarkGatewayNotification records that a gateway's notification was
 // handled, after its effects committed: a repeat is then acknowledged
 // without acting again (and acting again would change nothing).
-func (a *App) MarkGatewayNotification(ctx context.Context, s billing.Scope, gateway, id string) error {
+func (a *Collection) MarkGatewayNotification(ctx context.Context, s billing.Scope, gateway, id string) error {
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		_, err := tx.RecordGatewayNotification(ctx, gateway, id, s, a.Now())
 		return err
@@ -178,4 +178,20 @@ func (a *App) MarkGatewayNotification(ctx context.Context, s billing.Scope, gate
 		return fmt.Errorf("record %s notification %s: %w", gateway, id, err)
 	}
 	return nil
+}
+
+// SettleGatewayPayment records what a gateway's verified notification
+// says of the payment with an idempotency key (the caller asked the
+// gateway; the notification itself proves nothing). A payment cuota does
+// not know is NotFound; one already settled is left as it is.
+func (a *Collection) SettleGatewayPayment(ctx context.Context, s billing.Scope, key string, res billing.ChargeResult) error {
+	pay, err := read(ctx, a.core, func(tx billing.Tx) (billing.Payment, error) {
+		p, err := tx.GetPaymentByIdempotencyKey(ctx, s, key)
+		return p, notFound(err, "payment", key)
+	})
+	if err != nil {
+		return err
+	}
+	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "gateway:" + pay.Gateway})
+	return a.settlePayment(ctx, s, pay.ID, res, nil)
 }

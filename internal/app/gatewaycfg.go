@@ -44,17 +44,6 @@ func (noSealer) Seal([]byte, string) (string, error) { return "", billing.ErrNoS
 func (noSealer) Open(string, string) ([]byte, error) { return nil, billing.ErrNoSecretKey }
 func (noSealer) IsSealed(string) bool                { return false }
 
-// SetSecretBox installs the box that seals gateway credentials at rest
-// (CUOTA_SECRET_KEY). Without one (or with one without a key), live-mode
-// gateway configuration is refused and test-mode credentials are kept as
-// given.
-func (a *App) SetSecretBox(b Sealer) {
-	if b == nil {
-		b = noSealer{}
-	}
-	a.gw.box = b
-}
-
 // plainPrefix marks test-mode credentials stored without a key.
 const plainPrefix = "plain:"
 
@@ -83,7 +72,7 @@ type GatewayConfigView struct {
 // scope's mode, after the gateway accepts them (when it can tell). Live
 // mode needs CUOTA_SECRET_KEY, talks to the gateway's production address
 // and takes no address override.
-func (a *App) SetGatewayConfig(ctx context.Context, s billing.Scope, gateway string, c billing.GatewayCredentials) (GatewayConfigView, error) {
+func (a *Merchants) SetGatewayConfig(ctx context.Context, s billing.Scope, gateway string, c billing.GatewayCredentials) (GatewayConfigView, error) {
 	c, err := a.validateCredentials(s, gateway, c)
 	if err != nil {
 		return GatewayConfigView{}, err
@@ -126,7 +115,7 @@ func (a *App) SetGatewayConfig(ctx context.Context, s billing.Scope, gateway str
 }
 
 // validateCredentials checks and completes credentials for a gateway.
-func (a *App) validateCredentials(s billing.Scope, gateway string, c billing.GatewayCredentials) (billing.GatewayCredentials, error) {
+func (a *Merchants) validateCredentials(s billing.Scope, gateway string, c billing.GatewayCredentials) (billing.GatewayCredentials, error) {
 	var v validator
 	c.APIKey, c.Secret = strings.TrimSpace(c.APIKey), strings.TrimSpace(c.Secret)
 	c.WebhookSecret, c.BaseURL = strings.TrimSpace(c.WebhookSecret), strings.TrimRight(strings.TrimSpace(c.BaseURL), "/")
@@ -174,7 +163,7 @@ func (a *App) validateCredentials(s billing.Scope, gateway string, c billing.Gat
 }
 
 // sealCredentials turns credentials into what the store keeps.
-func (a *App) sealCredentials(s billing.Scope, gateway string, c billing.GatewayCredentials) (string, error) {
+func (a *Merchants) sealCredentials(s billing.Scope, gateway string, c billing.GatewayCredentials) (string, error) {
 	raw, err := json.Marshal(c)
 	if err != nil {
 		return "", fmt.Errorf("encode %s credentials: %w", gateway, err)
@@ -199,7 +188,7 @@ func sealAD(s billing.Scope, gateway string) string {
 }
 
 // openCredentials reads stored credentials.
-func (a *App) openCredentials(cfg billing.GatewayConfig) (billing.GatewayCredentials, error) {
+func (a *Merchants) openCredentials(cfg billing.GatewayConfig) (billing.GatewayCredentials, error) {
 	var raw []byte
 	if plain, ok := strings.CutPrefix(cfg.Sealed, plainPrefix); ok && cfg.Scope.Mode == billing.ModeTest {
 		raw = []byte(plain)
@@ -223,7 +212,7 @@ func (a *App) openCredentials(cfg billing.GatewayConfig) (billing.GatewayCredent
 // fix, not the caller's and not a bug, so it is a 503 with a stable code
 // (secret_key_missing, secret_key_mismatch) naming the variable, and an
 // error in the log, instead of a 500.
-func (a *App) openSealed(sealed, ad, what string) ([]byte, error) {
+func (a *Merchants) openSealed(sealed, ad, what string) ([]byte, error) {
 	raw, err := a.gw.box.Open(sealed, ad)
 	switch {
 	case err == nil:
@@ -247,15 +236,15 @@ func (a *App) openSealed(sealed, ad, what string) ([]byte, error) {
 // (secret_key_missing or secret_key_mismatch), how many cannot, and one of
 // them by name. serve logs it at start, so that a missing or wrong key is
 // seen before the first request fails.
-func (a *App) SealedSecretsProblem(ctx context.Context) (code string, count int, example string, err error) {
-	merchants, err := read(ctx, a, func(tx billing.Tx) ([]billing.Merchant, error) { return tx.ListMerchants(ctx) })
+func (a *Merchants) SealedSecretsProblem(ctx context.Context) (code string, count int, example string, err error) {
+	merchants, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.Merchant, error) { return tx.ListMerchants(ctx) })
 	if err != nil {
 		return "", 0, "", fmt.Errorf("list merchants: %w", err)
 	}
 	for _, m := range merchants {
 		for _, mode := range []billing.Mode{billing.ModeTest, billing.ModeLive} {
 			s := billing.Scope{MerchantID: m.ID, Mode: mode}
-			cfgs, err := read(ctx, a, func(tx billing.Tx) ([]billing.GatewayConfig, error) { return tx.ListGatewayConfigs(ctx, s) })
+			cfgs, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.GatewayConfig, error) { return tx.ListGatewayConfigs(ctx, s) })
 			if err != nil {
 				return "", 0, "", fmt.Errorf("list gateway configurations: %w", err)
 			}
@@ -285,8 +274,8 @@ func (a *App) SealedSecretsProblem(ctx context.Context) (code string, count int,
 // GatewayCredentials returns a scope's credentials for a gateway, for the
 // adapters. A gateway the merchant has not configured is a 400
 // gateway_not_configured.
-func (a *App) GatewayCredentials(ctx context.Context, s billing.Scope, gateway string) (billing.GatewayCredentials, error) {
-	cfg, err := read(ctx, a, func(tx billing.Tx) (billing.GatewayConfig, error) {
+func (a *Merchants) GatewayCredentials(ctx context.Context, s billing.Scope, gateway string) (billing.GatewayCredentials, error) {
+	cfg, err := read(ctx, a.core, func(tx billing.Tx) (billing.GatewayConfig, error) {
 		return tx.GetGatewayConfig(ctx, s, gateway)
 	})
 	if errors.Is(err, billing.ErrNotFound) {
@@ -300,8 +289,8 @@ func (a *App) GatewayCredentials(ctx context.Context, s billing.Scope, gateway s
 }
 
 // ListGatewayConfigs shows a scope's gateway configurations, redacted.
-func (a *App) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]GatewayConfigView, error) {
-	cfgs, err := read(ctx, a, func(tx billing.Tx) ([]billing.GatewayConfig, error) {
+func (a *Merchants) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]GatewayConfigView, error) {
+	cfgs, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.GatewayConfig, error) {
 		return tx.ListGatewayConfigs(ctx, s)
 	})
 	if err != nil {
@@ -320,7 +309,7 @@ func (a *App) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]Gatewa
 
 // DeleteGatewayConfig removes a gateway's configuration. Saved payment
 // methods on it stay, but cannot be charged until it is configured again.
-func (a *App) DeleteGatewayConfig(ctx context.Context, s billing.Scope, gateway string) error {
+func (a *Merchants) DeleteGatewayConfig(ctx context.Context, s billing.Scope, gateway string) error {
 	return a.store.InTx(ctx, func(tx billing.Tx) error {
 		if err := tx.DeleteGatewayConfig(ctx, s, gateway); err != nil {
 			return notFound(err, "gateway_config", gateway)
@@ -330,7 +319,7 @@ func (a *App) DeleteGatewayConfig(ctx context.Context, s billing.Scope, gateway 
 	})
 }
 
-func (a *App) gatewayView(cfg billing.GatewayConfig) (GatewayConfigView, error) {
+func (a *Merchants) gatewayView(cfg billing.GatewayConfig) (GatewayConfigView, error) {
 	c, err := a.openCredentials(cfg)
 	if err != nil {
 		return GatewayConfigView{}, err
@@ -338,7 +327,7 @@ func (a *App) gatewayView(cfg billing.GatewayConfig) (GatewayConfigView, error) 
 	return a.redactedView(cfg.Scope, cfg.Gateway, c, cfg), nil
 }
 
-func (a *App) redactedView(s billing.Scope, gateway string, c billing.GatewayCredentials, cfg billing.GatewayConfig) GatewayConfigView {
+func (a *Merchants) redactedView(s billing.Scope, gateway string, c billing.GatewayCredentials, cfg billing.GatewayConfig) GatewayConfigView {
 	v := GatewayConfigView{Gateway: gateway, Livemode: s.Mode == billing.ModeLive, APIKey: redactKey(c.APIKey),
 		Environment: c.Environment, BaseURL: c.BaseURL, Encrypted: a.gw.box.IsSealed(cfg.Sealed),
 		Created: cfg.Created, Updated: cfg.Updated}
@@ -364,7 +353,7 @@ func redactKey(k string) string {
 // is a 503 gateway_unavailable naming the merchant's other configured gateways
 // that could take the payment instead (docs/architecture.md, "Gateways": never
 // a fake success).
-func (a *App) gatewayUnavailable(ctx context.Context, s billing.Scope, gateway string, err error) error {
+func (a *Merchants) gatewayUnavailable(ctx context.Context, s billing.Scope, gateway string, err error) error {
 	if e := billing.AsError(err); e != nil {
 		return e
 	}
@@ -380,8 +369,8 @@ func (a *App) gatewayUnavailable(ctx context.Context, s billing.Scope, gateway s
 // configured and that take currency ("" for any), in order of preference.
 // Saved payment methods stay on their own gateway; this is for new
 // checkouts and card setups.
-func (a *App) FallbackGateways(ctx context.Context, s billing.Scope, failed, currency string) []string {
-	cfgs, err := read(ctx, a, func(tx billing.Tx) ([]billing.GatewayConfig, error) {
+func (a *Merchants) FallbackGateways(ctx context.Context, s billing.Scope, failed, currency string) []string {
+	cfgs, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.GatewayConfig, error) {
 		return tx.ListGatewayConfigs(ctx, s)
 	})
 	if err != nil {
@@ -406,7 +395,7 @@ func (a *App) FallbackGateways(ctx context.Context, s billing.Scope, failed, cur
 
 // checkGatewayCurrency refuses to bill currency through a gateway that
 // cannot charge it (Flow: CLP only), before anything is written.
-func (a *App) checkGatewayCurrency(gateway, currency string) error {
+func (a *Merchants) checkGatewayCurrency(gateway, currency string) error {
 	gw, err := a.gateway(gateway)
 	if err != nil {
 		return err

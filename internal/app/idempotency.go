@@ -24,7 +24,7 @@ const MaxIdempotencyKeyLen = 255
 // idempotency_key_in_use (409) while the first request still runs, and
 // idempotency_key_reused (400) when the parameters differ. A record older
 // than IdempotencyTTL is forgotten and the key starts afresh.
-func (a *App) BeginIdempotent(ctx context.Context, s billing.Scope, key, requestHash string, alsoMatches ...string) (*billing.IdempotencyRecord, error) {
+func (a *Merchants) BeginIdempotent(ctx context.Context, s billing.Scope, key, requestHash string, alsoMatches ...string) (*billing.IdempotencyRecord, error) {
 	if key == "" || len(key) > MaxIdempotencyKeyLen {
 		return nil, billing.Invalid("Idempotency-Key", billing.CodeParameterInvalid, "Idempotency-Key must be 1 to %d characters", MaxIdempotencyKeyLen)
 	}
@@ -77,7 +77,7 @@ func idempotencyAD(s billing.Scope, key string) string {
 	return "idempotency_keys/" + s.MerchantID + "/" + string(s.Mode) + "/" + key
 }
 
-func (a *App) sealStoredResponse(s billing.Scope, key string, body []byte) ([]byte, error) {
+func (a *Merchants) sealStoredResponse(s billing.Scope, key string, body []byte) ([]byte, error) {
 	if !a.gw.box.HasKey() {
 		return body, nil
 	}
@@ -88,7 +88,7 @@ func (a *App) sealStoredResponse(s billing.Scope, key string, body []byte) ([]by
 	return []byte(sealed), nil
 }
 
-func (a *App) openStoredResponse(s billing.Scope, key string, body []byte) ([]byte, error) {
+func (a *Merchants) openStoredResponse(s billing.Scope, key string, body []byte) ([]byte, error) {
 	if !a.gw.box.IsSealed(string(body)) {
 		return body, nil
 	}
@@ -100,7 +100,7 @@ func (a *App) openStoredResponse(s billing.Scope, key string, body []byte) ([]by
 }
 
 // FinishIdempotent stores the response of a reserved request for replay.
-func (a *App) FinishIdempotent(ctx context.Context, s billing.Scope, key string, status int, body []byte) error {
+func (a *Merchants) FinishIdempotent(ctx context.Context, s billing.Scope, key string, status int, body []byte) error {
 	body, err := a.sealStoredResponse(s, key, body)
 	if err != nil {
 		return err
@@ -113,7 +113,7 @@ func (a *App) FinishIdempotent(ctx context.Context, s billing.Scope, key string,
 // AbandonIdempotent forgets a reserved key whose request failed. Failed
 // requests roll back everything they wrote, so a retry with the same key
 // may run again.
-func (a *App) AbandonIdempotent(ctx context.Context, s billing.Scope, key string) error {
+func (a *Merchants) AbandonIdempotent(ctx context.Context, s billing.Scope, key string) error {
 	return a.store.InTx(ctx, func(tx billing.Tx) error {
 		return tx.DeleteIdempotencyKey(ctx, s, key)
 	})
@@ -121,8 +121,8 @@ func (a *App) AbandonIdempotent(ctx context.Context, s billing.Scope, key string
 
 // PruneIdempotencyKeys deletes records past IdempotencyTTL; a periodic job
 // calls it.
-func (a *App) PruneIdempotencyKeys(ctx context.Context) (int64, error) {
-	return read(ctx, a, func(tx billing.Tx) (int64, error) {
+func (a *Merchants) PruneIdempotencyKeys(ctx context.Context) (int64, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (int64, error) {
 		return tx.DeleteIdempotencyKeysBefore(ctx, a.Now().Add(-IdempotencyTTL))
 	})
 }

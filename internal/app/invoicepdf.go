@@ -9,7 +9,7 @@ import (
 
 // InvoicePDF renders an invoice of scope s as a PDF (a draft gets a DRAFT
 // stamp) and returns it with the invoice.
-func (a *App) InvoicePDF(ctx context.Context, s billing.Scope, id string) ([]byte, billing.Invoice, error) {
+func (a *Invoicing) InvoicePDF(ctx context.Context, s billing.Scope, id string) ([]byte, billing.Invoice, error) {
 	var m billing.Merchant
 	var c billing.Customer
 	var inv billing.Invoice
@@ -35,7 +35,7 @@ func (a *App) InvoicePDF(ctx context.Context, s billing.Scope, id string) ([]byt
 
 // renderInvoicePDF is the one place an invoice becomes a PDF (the API and
 // the emails' attachments).
-func (a *App) renderInvoicePDF(m billing.Merchant, c billing.Customer, inv billing.Invoice) ([]byte, error) {
+func (a *Invoicing) renderInvoicePDF(m billing.Merchant, c billing.Customer, inv billing.Invoice) ([]byte, error) {
 	pdf, err := a.ports.InvoicePDF.RenderInvoicePDF(InvoiceDocument{Merchant: m, Customer: c, Invoice: inv,
 		MerchantEmail: m.Settings.Notifications.Email})
 	if err != nil {

@@ -19,7 +19,7 @@ var errAlreadyInvoiced = errors.New("period already invoiced")
 // prorations waiting for it, and a discount line when the coupon applies.
 // An invoice that comes to zero is paid at once. A period that is already
 // invoiced returns errAlreadyInvoiced.
-func (a *App) invoicePeriod(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, reason string, now time.Time) (billing.Invoice, error) {
+func (a *Invoicing) invoicePeriod(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, reason string, now time.Time) (billing.Invoice, error) {
 	inv, err := a.draftPeriodInvoice(sub, reason, now)
 	if err != nil {
 		return inv, err
@@ -29,7 +29,7 @@ func (a *App) invoicePeriod(ctx context.Context, tx billing.Tx, m billing.Mercha
 
 // draftPeriodInvoice builds the draft invoice of sub's current period:
 // the items' lines and the prorations waiting for it (which it takes).
-func (a *App) draftPeriodInvoice(sub *billing.Subscription, reason string, now time.Time) (billing.Invoice, error) {
+func (a *Invoicing) draftPeriodInvoice(sub *billing.Subscription, reason string, now time.Time) (billing.Invoice, error) {
 	inv := billing.Invoice{
 		ID: billing.NewID(billing.PrefixInvoice, a.Now()), Scope: sub.Scope, CustomerID: sub.CustomerID,
 		SubscriptionID: sub.ID, Status: billing.InvoiceDraft, BillingReason: reason, Currency: sub.Currency,
@@ -55,7 +55,7 @@ func (a *App) draftPeriodInvoice(sub *billing.Subscription, reason string, now t
 }
 
 // subscriptionCoupon returns sub's coupon, or nil.
-func (a *App) subscriptionCoupon(ctx context.Context, tx billing.Tx, sub *billing.Subscription) (*billing.Coupon, error) {
+func (a *Invoicing) subscriptionCoupon(ctx context.Context, tx billing.Tx, sub *billing.Subscription) (*billing.Coupon, error) {
 	if sub.CouponID == "" {
 		return nil, nil
 	}
@@ -67,7 +67,7 @@ func (a *App) subscriptionCoupon(ctx context.Context, tx billing.Tx, sub *billin
 }
 
 // writeInvoice prices, stores and finalizes inv.
-func (a *App) writeInvoice(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv billing.Invoice, now time.Time) (billing.Invoice, error) {
+func (a *Invoicing) writeInvoice(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv billing.Invoice, now time.Time) (billing.Invoice, error) {
 	s := sub.Scope
 	coupon, err := a.subscriptionCoupon(ctx, tx, sub)
 	if err != nil {
@@ -108,7 +108,7 @@ func (a *App) writeInvoice(ctx context.Context, tx billing.Tx, m billing.Merchan
 // priceInvoice applies the discount, totals inv, and carries a credit
 // larger than what the invoice charges (from proration credits) to the
 // subscription's next invoice, so that it is never lost.
-func (a *App) priceInvoice(m billing.Merchant, sub *billing.Subscription, coupon *billing.Coupon, inv *billing.Invoice) error {
+func (a *Invoicing) priceInvoice(m billing.Merchant, sub *billing.Subscription, coupon *billing.Coupon, inv *billing.Invoice) error {
 	if err := a.applyDiscount(m, sub, coupon, inv); err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func (a *App) priceInvoice(m billing.Merchant, sub *billing.Subscription, coupon
 // that start within N months of the first discounted one) or forever.
 // Percent discounts round once per invoice; amount discounts never exceed
 // the subtotal. Plan-change invoices are not discounted.
-func (a *App) applyDiscount(m billing.Merchant, sub *billing.Subscription, c *billing.Coupon, inv *billing.Invoice) error {
+func (a *Invoicing) applyDiscount(m billing.Merchant, sub *billing.Subscription, c *billing.Coupon, inv *billing.Invoice) error {
 	if c == nil || inv.Subtotal <= 0 || inv.BillingReason == billing.ReasonSubscriptionUpdate {
 		return nil
 	}
@@ -188,7 +188,7 @@ func finalizeInvoice(m billing.Merchant, inv *billing.Invoice, n int64, now time
 // gateway is called (docs/architecture.md, "Charging exactly once"). Its
 // idempotency key is the invoice id and attempt number. It returns nil for an
 // invoice with nothing due.
-func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (*billing.Payment, error) {
+func (a *Invoicing) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (*billing.Payment, error) {
 	if inv.Status != billing.InvoiceOpen || billing.CanCharge(*inv, nil) != billing.ChargeAllowed {
 		return nil, nil // an uncollectible invoice is charged only when asked (PayInvoice reopens it)
 	}
@@ -203,7 +203,7 @@ func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invo
 // counts it) and the payment.created event; a saved card (pm.ID set) must
 // be active. returnURL is where a pay-page attempt's browser ends up (""
 // otherwise).
-func (a *App) recordPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, pm billing.PaymentMethod, now, processing time.Time, returnURL string) (*billing.Payment, error) {
+func (a *Invoicing) recordPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, pm billing.PaymentMethod, now, processing time.Time, returnURL string) (*billing.Payment, error) {
 	if pm.ID != "" && pm.Status != billing.PaymentMethodActive {
 		// Detached (its customer was deleted): every charge of a saved
 		// card is recorded here, so nothing charges it again.
@@ -232,7 +232,7 @@ func (a *App) recordPayment(ctx context.Context, tx billing.Tx, inv *billing.Inv
 // gateway is actually called — so a crash between recording and the
 // gateway's answer is recovered then, and never while the original call
 // may still be in flight.
-func (a *App) newPayment(inv *billing.Invoice, pm billing.PaymentMethod, now, processing time.Time) billing.Payment {
+func (a *Invoicing) newPayment(inv *billing.Invoice, pm billing.PaymentMethod, now, processing time.Time) billing.Payment {
 	inv.AttemptCount++
 	at := processing.Add(billing.ReconcileDelay(0))
 	inv.NextAttemptAt = &at
@@ -251,7 +251,7 @@ func (a *App) newPayment(inv *billing.Invoice, pm billing.PaymentMethod, now, pr
 // processingTime is when work on sub due at `at` really happens: its test
 // clock's time (which is `at` while the clock runs), or — in real time,
 // where a sweep may be catching up on periods that ended earlier — now.
-func (a *App) processingTime(sub *billing.Subscription, at time.Time) time.Time {
+func (a *Invoicing) processingTime(sub *billing.Subscription, at time.Time) time.Time {
 	if sub.TestClockID != "" {
 		return at
 	}

@@ -13,11 +13,7 @@ import (
 // Gateways are the payment gateways an App can use, by name.
 type Gateways map[string]billing.Gateway
 
-// SetGateways installs the payment gateways. It is called once at start,
-// before the App serves requests.
-func (a *App) SetGateways(g Gateways) { a.gateways = g }
-
-func (a *App) gateway(name string) (billing.Gateway, error) {
+func (a *core) gateway(name string) (billing.Gateway, error) {
 	g, ok := a.gateways[name]
 	if !ok {
 		return nil, billing.Invalid("gateway", billing.CodeParameterInvalid, "gateway %q is not configured", name)
@@ -28,7 +24,7 @@ func (a *App) gateway(name string) (billing.Gateway, error) {
 // clockNow is the current time for objects on test clock clockID: its
 // frozen time, or real time when clockID is "". Real time and test clocks
 // never mix (docs/architecture.md, "Money and time").
-func (a *App) clockNow(ctx context.Context, tx billing.Tx, s billing.Scope, clockID string) (time.Time, error) {
+func (a *core) clockNow(ctx context.Context, tx billing.Tx, s billing.Scope, clockID string) (time.Time, error) {
 	if clockID == "" {
 		return a.Now(), nil
 	}
@@ -41,13 +37,13 @@ func (a *App) clockNow(ctx context.Context, tx billing.Tx, s billing.Scope, cloc
 
 // emit writes an event in the caller's transaction, with a snapshot of the
 // object after the change. An update event needs emitChange.
-func (a *App) emit(ctx context.Context, tx billing.Tx, s billing.Scope, typ, objectType, objectID string, data any, at time.Time) error {
+func (a *core) emit(ctx context.Context, tx billing.Tx, s billing.Scope, typ, objectType, objectID string, data any, at time.Time) error {
 	return a.emitChange(ctx, tx, s, typ, objectType, objectID, nil, data, at)
 }
 
 // emitChange is emit with the object before the change, which an update
 // event keeps (newChangeEvent).
-func (a *App) emitChange(ctx context.Context, tx billing.Tx, s billing.Scope, typ, objectType, objectID string, before, data any, at time.Time) error {
+func (a *core) emitChange(ctx context.Context, tx billing.Tx, s billing.Scope, typ, objectType, objectID string, before, data any, at time.Time) error {
 	e, err := a.newChangeEvent(s, typ, objectType, objectID, before, data, at)
 	if err != nil {
 		return err
@@ -60,7 +56,7 @@ func (a *App) emitChange(ctx context.Context, tx billing.Tx, s billing.Scope, ty
 
 // newEvent builds an event with a snapshot of data. An update event needs
 // newChangeEvent.
-func (a *App) newEvent(s billing.Scope, typ, objectType, objectID string, data any, at time.Time) (billing.Event, error) {
+func (a *core) newEvent(s billing.Scope, typ, objectType, objectID string, data any, at time.Time) (billing.Event, error) {
 	return a.newChangeEvent(s, typ, objectType, objectID, nil, data, at)
 }
 
@@ -70,7 +66,7 @@ func (a *App) newEvent(s billing.Scope, typ, objectType, objectID string, data a
 // previous_attributes in one place (httpapi's event rendering); an update
 // event without before is a programming error, refused so that none goes
 // out without what changed.
-func (a *App) newChangeEvent(s billing.Scope, typ, objectType, objectID string, before, data any, at time.Time) (billing.Event, error) {
+func (a *core) newChangeEvent(s billing.Scope, typ, objectType, objectID string, before, data any, at time.Time) (billing.Event, error) {
 	b, err := json.Marshal(data)
 	if err != nil {
 		return billing.Event{}, fmt.Errorf("encode %s event: %w", typ, err)
@@ -113,7 +109,7 @@ const trialNotice = 72 * time.Hour
 
 // transition moves sub through the status machine and writes the
 // subscription event when the status changes.
-func (a *App) transition(sub *billing.Subscription, ev billing.SubscriptionEvent, settings billing.MerchantSettings) error {
+func (a *core) transition(sub *billing.Subscription, ev billing.SubscriptionEvent, settings billing.MerchantSettings) error {
 	p := settings.Transition
 	p.RetriesExhausted = settings.Dunning.FinalAction
 	next, err := billing.NextStatus(sub.Status, ev, p)
@@ -126,7 +122,7 @@ func (a *App) transition(sub *billing.Subscription, ev billing.SubscriptionEvent
 
 // saveSubscription writes sub (optimistic version check), then its audit
 // entry and event. A version conflict means another process handled it.
-func (a *App) saveSubscription(ctx context.Context, tx billing.Tx, before, after *billing.Subscription, eventType string, at time.Time) error {
+func (a *core) saveSubscription(ctx context.Context, tx billing.Tx, before, after *billing.Subscription, eventType string, at time.Time) error {
 	after.Updated = a.Now()
 	if before == nil {
 		after.Version = 1

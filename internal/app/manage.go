@@ -17,7 +17,7 @@ type CancelParams struct {
 
 // CancelSubscription cancels now, or at the end of the current period
 // (which ReactivateSubscription can undo until then).
-func (a *App) CancelSubscription(ctx context.Context, s billing.Scope, id string, p CancelParams) (billing.Subscription, error) {
+func (a *Subscriptions) CancelSubscription(ctx context.Context, s billing.Scope, id string, p CancelParams) (billing.Subscription, error) {
 	reason := billing.CancellationReason(p.Reason)
 	if reason == "" {
 		reason = billing.CancelRequestedByCustomer
@@ -48,7 +48,7 @@ func (a *App) CancelSubscription(ctx context.Context, s billing.Scope, id string
 // cancelNow is the change (for manage) that cancels a subscription at once
 // for reason: CancelSubscription's, and DeleteCustomer's for each live
 // subscription of the customer.
-func (a *App) cancelNow(reason billing.CancellationReason) func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error) {
+func (a *Subscriptions) cancelNow(reason billing.CancellationReason) func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error) {
 	return func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error) {
 		if err := a.transition(sub, billing.SubEventCancelNow, m.Settings); err != nil {
 			return "", err
@@ -60,7 +60,7 @@ func (a *App) cancelNow(reason billing.CancellationReason) func(m billing.Mercha
 
 // ReactivateSubscription clears a scheduled cancellation before the
 // period ends. After it ends, a new subscription is needed.
-func (a *App) ReactivateSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
+func (a *Subscriptions) ReactivateSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
 	return a.manage(ctx, s, id, func(_ billing.Merchant, sub *billing.Subscription, _ time.Time) (string, error) {
 		if !sub.CancelAtPeriodEnd || sub.Status.Terminal() {
 			return "", billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
@@ -79,7 +79,7 @@ func (a *App) ReactivateSubscription(ctx context.Context, s billing.Scope, id st
 // write (a renewal, a payment), the whole change is tried again on the new
 // row, so that fn decides on what is really there (and refuses what is no
 // longer possible) instead of the caller getting a version conflict.
-func (a *App) manage(ctx context.Context, s billing.Scope, id string, fn func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error)) (billing.Subscription, error) {
+func (a *Subscriptions) manage(ctx context.Context, s billing.Scope, id string, fn func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error)) (billing.Subscription, error) {
 	return retryOnConflict(manageAttempts, func() (billing.Subscription, error) { return a.manageOnce(ctx, s, id, fn) })
 }
 
@@ -101,7 +101,7 @@ func retryOnConflict[T any](attempts int, attempt func() (T, error)) (T, error) 
 const manageAttempts = 3
 
 // manageOnce is one attempt of manage.
-func (a *App) manageOnce(ctx context.Context, s billing.Scope, id string, fn func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error)) (billing.Subscription, error) {
+func (a *Subscriptions) manageOnce(ctx context.Context, s billing.Scope, id string, fn func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error)) (billing.Subscription, error) {
 	var sub billing.Subscription
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
@@ -114,7 +114,7 @@ func (a *App) manageOnce(ctx context.Context, s billing.Scope, id string, fn fun
 // manageIn is the body of manageOnce, in the caller's transaction: it
 // reads the subscription, applies fn and saves the result with its audit
 // entry and event.
-func (a *App) manageIn(ctx context.Context, tx billing.Tx, s billing.Scope, id string, fn func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error)) (billing.Subscription, error) {
+func (a *Subscriptions) manageIn(ctx context.Context, tx billing.Tx, s billing.Scope, id string, fn func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error)) (billing.Subscription, error) {
 	sub, m, now, err := a.loadSubscription(ctx, tx, s, id)
 	if err != nil {
 		return sub, err
@@ -124,7 +124,7 @@ func (a *App) manageIn(ctx context.Context, tx billing.Tx, s billing.Scope, id s
 	if err != nil {
 		return sub, err
 	}
-	open, err := a.openInvoices(ctx, tx, &sub)
+	open, err := a.collection.openInvoices(ctx, tx, &sub)
 	if err != nil {
 		return sub, err
 	}
@@ -141,7 +141,7 @@ type AttachPaymentMethodParams struct {
 // AttachPaymentMethod verifies a token with its gateway and saves it as a
 // payment method of the customer. Past-due subscriptions of the customer
 // switch to it and retry at once.
-func (a *App) AttachPaymentMethod(ctx context.Context, s billing.Scope, customerID string, p AttachPaymentMethodParams) (billing.PaymentMethod, error) {
+func (a *Subscriptions) AttachPaymentMethod(ctx context.Context, s billing.Scope, customerID string, p AttachPaymentMethodParams) (billing.PaymentMethod, error) {
 	pm, err := a.verifyToken(ctx, s, customerID, p)
 	if err != nil {
 		return billing.PaymentMethod{}, err
@@ -160,7 +160,7 @@ func (a *App) AttachPaymentMethod(ctx context.Context, s billing.Scope, customer
 
 // verifyToken checks a token with its gateway and returns the payment
 // method it makes for the customer (not yet saved).
-func (a *App) verifyToken(ctx context.Context, s billing.Scope, customerID string, p AttachPaymentMethodParams) (billing.PaymentMethod, error) {
+func (a *Subscriptions) verifyToken(ctx context.Context, s billing.Scope, customerID string, p AttachPaymentMethodParams) (billing.PaymentMethod, error) {
 	var v validator
 	v.required("gateway", p.Gateway)
 	v.required("token", p.Token)
@@ -172,7 +172,7 @@ func (a *App) verifyToken(ctx context.Context, s billing.Scope, customerID strin
 	if err != nil {
 		return billing.PaymentMethod{}, err
 	}
-	if _, err := a.GetCustomer(ctx, s, customerID); err != nil {
+	if _, err := a.customers.GetCustomer(ctx, s, customerID); err != nil {
 		return billing.PaymentMethod{}, err
 	}
 	pm, err := gw.AttachToken(ctx, s, customerID, p.Token)
@@ -184,7 +184,7 @@ func (a *App) verifyToken(ctx context.Context, s billing.Scope, customerID strin
 
 // ownPaymentMethod makes what a gateway verified (token, brand, last4,
 // expiry) a new active payment method of a customer.
-func (a *App) ownPaymentMethod(pm billing.PaymentMethod, s billing.Scope, customerID, gateway string) billing.PaymentMethod {
+func (a *Subscriptions) ownPaymentMethod(pm billing.PaymentMethod, s billing.Scope, customerID, gateway string) billing.PaymentMethod {
 	now := a.Now()
 	pm.ID, pm.Scope, pm.CustomerID, pm.Gateway, pm.Status, pm.Created, pm.Updated =
 		billing.NewID(billing.PrefixPaymentMethod, now), s, customerID, gateway, billing.PaymentMethodActive, now, now
@@ -194,7 +194,7 @@ func (a *App) ownPaymentMethod(pm billing.PaymentMethod, s billing.Scope, custom
 // savePaymentMethod stores pm with its audit entry and event, and makes it
 // the payment method of the customer's live subscriptions; it returns the
 // past-due ones, whose open invoices are now due for a retry.
-func (a *App) savePaymentMethod(ctx context.Context, tx billing.Tx, pm billing.PaymentMethod) ([]string, error) {
+func (a *Subscriptions) savePaymentMethod(ctx context.Context, tx billing.Tx, pm billing.PaymentMethod) ([]string, error) {
 	s, now := pm.Scope, pm.Created
 	if _, err := liveCustomer(ctx, tx, s, pm.CustomerID); err != nil {
 		return nil, notFound(err, "customer", pm.CustomerID) // deleted since the token was verified
@@ -215,7 +215,7 @@ func (a *App) savePaymentMethod(ctx context.Context, tx billing.Tx, pm billing.P
 	}
 	var retry []string
 	for _, sub := range subs {
-		if sub.Status.Terminal() || a.checkGatewayCurrency(pm.Gateway, sub.Currency) != nil {
+		if sub.Status.Terminal() || a.merchants.checkGatewayCurrency(pm.Gateway, sub.Currency) != nil {
 			continue // a card its gateway cannot charge in the subscription's currency is not for it
 		}
 		before := sub
@@ -224,7 +224,7 @@ func (a *App) savePaymentMethod(ctx context.Context, tx billing.Tx, pm billing.P
 			return nil, err
 		}
 		sub.PaymentMethodID = pm.ID
-		open, err := a.openInvoices(ctx, tx, &sub)
+		open, err := a.collection.openInvoices(ctx, tx, &sub)
 		if err != nil {
 			return nil, err
 		}
@@ -247,7 +247,7 @@ func (a *App) savePaymentMethod(ctx context.Context, tx billing.Tx, pm billing.P
 }
 
 // retryWithNewMethod runs the retries a new payment method made due.
-func (a *App) retryWithNewMethod(ctx context.Context, s billing.Scope, subIDs []string) error {
+func (a *Subscriptions) retryWithNewMethod(ctx context.Context, s billing.Scope, subIDs []string) error {
 	for _, id := range subIDs {
 		sub, err := a.GetSubscription(ctx, s, id)
 		if err != nil {
@@ -255,13 +255,13 @@ func (a *App) retryWithNewMethod(ctx context.Context, s billing.Scope, subIDs []
 		}
 		at := a.Now()
 		if sub.TestClockID != "" {
-			c, err := a.GetTestClock(ctx, s, sub.TestClockID)
+			c, err := a.renewals.GetTestClock(ctx, s, sub.TestClockID)
 			if err != nil {
 				return err
 			}
 			at = c.FrozenTime
 		}
-		if err := a.stepSubscription(ctx, s, id, at); err != nil {
+		if err := a.renewals.stepSubscription(ctx, s, id, at); err != nil {
 			return fmt.Errorf("retry %s with the new payment method: %w", id, err)
 		}
 	}
@@ -269,65 +269,65 @@ func (a *App) retryWithNewMethod(ctx context.Context, s billing.Scope, subIDs []
 }
 
 // ListPaymentMethods lists a customer's payment methods, newest first.
-func (a *App) ListPaymentMethods(ctx context.Context, s billing.Scope, customerID string) ([]billing.PaymentMethod, error) {
-	if _, err := a.GetCustomer(ctx, s, customerID); err != nil {
+func (a *Subscriptions) ListPaymentMethods(ctx context.Context, s billing.Scope, customerID string) ([]billing.PaymentMethod, error) {
+	if _, err := a.customers.GetCustomer(ctx, s, customerID); err != nil {
 		return nil, err
 	}
-	return read(ctx, a, func(tx billing.Tx) ([]billing.PaymentMethod, error) {
+	return read(ctx, a.core, func(tx billing.Tx) ([]billing.PaymentMethod, error) {
 		return tx.ListPaymentMethods(ctx, s, customerID)
 	})
 }
 
 // GetInvoice returns an invoice of scope s.
-func (a *App) GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
-	return read(ctx, a, func(tx billing.Tx) (billing.Invoice, error) {
+func (a *Subscriptions) GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.Invoice, error) {
 		v, err := tx.GetInvoice(ctx, s, id)
 		if err != nil {
 			return v, notFound(err, "invoice", id)
 		}
 		one := []billing.Invoice{v}
-		err = a.withHostedURLs(ctx, tx, s, one)
+		err = a.payPages.withHostedURLs(ctx, tx, s, one)
 		return one[0], err
 	})
 }
 
 // ListInvoices lists invoices of scope s, newest first.
-func (a *App) ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) (List[billing.Invoice], error) {
-	return list(ctx, a, page, billing.PrefixInvoice, func(tx billing.Tx, page billing.Page) ([]billing.Invoice, bool, error) {
+func (a *Subscriptions) ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) (List[billing.Invoice], error) {
+	return list(ctx, a.core, page, billing.PrefixInvoice, func(tx billing.Tx, page billing.Page) ([]billing.Invoice, bool, error) {
 		l, more, err := tx.ListInvoices(ctx, s, f, page)
 		if err != nil {
 			return nil, false, err
 		}
-		return l, more, a.withHostedURLs(ctx, tx, s, l)
+		return l, more, a.payPages.withHostedURLs(ctx, tx, s, l)
 	})
 }
 
 // GetPayment returns a payment attempt of scope s.
-func (a *App) GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error) {
-	return read(ctx, a, func(tx billing.Tx) (billing.Payment, error) {
+func (a *Subscriptions) GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.Payment, error) {
 		v, err := tx.GetPayment(ctx, s, id)
 		return v, notFound(err, "payment", id)
 	})
 }
 
 // ListPayments lists payments of scope s, newest first.
-func (a *App) ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, page billing.Page) (List[billing.Payment], error) {
-	return list(ctx, a, page, billing.PrefixPayment, func(tx billing.Tx, page billing.Page) ([]billing.Payment, bool, error) {
+func (a *Subscriptions) ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, page billing.Page) (List[billing.Payment], error) {
+	return list(ctx, a.core, page, billing.PrefixPayment, func(tx billing.Tx, page billing.Page) ([]billing.Payment, bool, error) {
 		return tx.ListPayments(ctx, s, f, page)
 	})
 }
 
 // GetEvent returns an event of scope s.
-func (a *App) GetEvent(ctx context.Context, s billing.Scope, id string) (billing.Event, error) {
-	return read(ctx, a, func(tx billing.Tx) (billing.Event, error) {
+func (a *Subscriptions) GetEvent(ctx context.Context, s billing.Scope, id string) (billing.Event, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.Event, error) {
 		v, err := tx.GetEvent(ctx, s, id)
 		return v, notFound(err, "event", id)
 	})
 }
 
 // ListEvents lists events of scope s, newest first.
-func (a *App) ListEvents(ctx context.Context, s billing.Scope, f billing.EventFilter, page billing.Page) (List[billing.Event], error) {
-	return list(ctx, a, page, billing.PrefixEvent, func(tx billing.Tx, page billing.Page) ([]billing.Event, bool, error) {
+func (a *Subscriptions) ListEvents(ctx context.Context, s billing.Scope, f billing.EventFilter, page billing.Page) (List[billing.Event], error) {
+	return list(ctx, a.core, page, billing.PrefixEvent, func(tx billing.Tx, page billing.Page) ([]billing.Event, bool, error) {
 		return tx.ListEvents(ctx, s, f, page)
 	})
 }
@@ -335,11 +335,11 @@ func (a *App) ListEvents(ctx context.Context, s billing.Scope, f billing.EventFi
 // Entitlements merges the features of the products of a customer's
 // trialing, active and past-due subscriptions (the highest value of each
 // feature wins).
-func (a *App) Entitlements(ctx context.Context, s billing.Scope, customerID string) (map[string]int64, error) {
-	if _, err := a.GetCustomer(ctx, s, customerID); err != nil {
+func (a *Subscriptions) Entitlements(ctx context.Context, s billing.Scope, customerID string) (map[string]int64, error) {
+	if _, err := a.customers.GetCustomer(ctx, s, customerID); err != nil {
 		return nil, err
 	}
-	return read(ctx, a, func(tx billing.Tx) (map[string]int64, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (map[string]int64, error) {
 		subs, _, err := tx.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: customerID}, billing.Page{})
 		if err != nil {
 			return nil, fmt.Errorf("list subscriptions: %w", err)

@@ -21,7 +21,7 @@ type CreateMerchantParams struct {
 }
 
 // CreateMerchant creates a merchant and the head of its audit chain.
-func (a *App) CreateMerchant(ctx context.Context, p CreateMerchantParams) (billing.Merchant, error) {
+func (a *Merchants) CreateMerchant(ctx context.Context, p CreateMerchantParams) (billing.Merchant, error) {
 	m, err := a.newMerchant(billing.NewID(billing.PrefixMerchant, a.Now()), p)
 	if err != nil {
 		return billing.Merchant{}, err
@@ -31,7 +31,7 @@ func (a *App) CreateMerchant(ctx context.Context, p CreateMerchantParams) (billi
 }
 
 // newMerchant validates p and builds the merchant with id.
-func (a *App) newMerchant(id string, p CreateMerchantParams) (billing.Merchant, error) {
+func (a *Merchants) newMerchant(id string, p CreateMerchantParams) (billing.Merchant, error) {
 	if p.Timezone == "" {
 		p.Timezone = "UTC"
 	}
@@ -57,7 +57,7 @@ func (a *App) newMerchant(id string, p CreateMerchantParams) (billing.Merchant, 
 	}, nil
 }
 
-func (a *App) writeMerchant(ctx context.Context, tx billing.Tx, m billing.Merchant) error {
+func (a *Merchants) writeMerchant(ctx context.Context, tx billing.Tx, m billing.Merchant) error {
 	if err := tx.CreateMerchant(ctx, m); err != nil {
 		return fmt.Errorf("create merchant: %w", err)
 	}
@@ -82,16 +82,16 @@ func invoicePrefix(name string) string {
 }
 
 // GetMerchant returns a merchant.
-func (a *App) GetMerchant(ctx context.Context, id string) (billing.Merchant, error) {
-	return read(ctx, a, func(tx billing.Tx) (billing.Merchant, error) {
+func (a *Merchants) GetMerchant(ctx context.Context, id string) (billing.Merchant, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.Merchant, error) {
 		m, err := tx.GetMerchant(ctx, id)
 		return m, notFound(err, "merchant", id)
 	})
 }
 
 // ListMerchants returns every merchant.
-func (a *App) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
-	return read(ctx, a, func(tx billing.Tx) ([]billing.Merchant, error) {
+func (a *Merchants) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
+	return read(ctx, a.core, func(tx billing.Tx) ([]billing.Merchant, error) {
 		return tx.ListMerchants(ctx)
 	})
 }
@@ -104,7 +104,7 @@ func HashAPIKey(secret string) string {
 
 // CreateAPIKey creates a secret key for a merchant and mode. The secret is
 // returned once and only its hash is stored.
-func (a *App) CreateAPIKey(ctx context.Context, merchantID string, mode billing.Mode) (billing.APIKey, string, error) {
+func (a *Merchants) CreateAPIKey(ctx context.Context, merchantID string, mode billing.Mode) (billing.APIKey, string, error) {
 	k, secret, err := a.newAPIKey(merchantID, mode)
 	if err != nil {
 		return billing.APIKey{}, "", err
@@ -122,7 +122,7 @@ func (a *App) CreateAPIKey(ctx context.Context, merchantID string, mode billing.
 }
 
 // newAPIKey makes a key and its secret (shown once; only its hash is kept).
-func (a *App) newAPIKey(merchantID string, mode billing.Mode) (billing.APIKey, string, error) {
+func (a *Merchants) newAPIKey(merchantID string, mode billing.Mode) (billing.APIKey, string, error) {
 	if !mode.Valid() {
 		return billing.APIKey{}, "", billing.Invalid("mode", billing.CodeParameterInvalid, "mode must be test or live")
 	}
@@ -138,7 +138,7 @@ func (a *App) newAPIKey(merchantID string, mode billing.Mode) (billing.APIKey, s
 	}, secret, nil
 }
 
-func (a *App) writeAPIKey(ctx context.Context, tx billing.Tx, k billing.APIKey) error {
+func (a *Merchants) writeAPIKey(ctx context.Context, tx billing.Tx, k billing.APIKey) error {
 	if err := tx.CreateAPIKey(ctx, k); err != nil {
 		return fmt.Errorf("create api key: %w", err)
 	}
@@ -147,8 +147,8 @@ func (a *App) writeAPIKey(ctx context.Context, tx billing.Tx, k billing.APIKey) 
 
 // ListAPIKeys lists a merchant's keys (redacted; revoked ones too), oldest
 // first, with when each was last used.
-func (a *App) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error) {
-	return read(ctx, a, func(tx billing.Tx) ([]billing.APIKey, error) {
+func (a *Merchants) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error) {
+	return read(ctx, a.core, func(tx billing.Tx) ([]billing.APIKey, error) {
 		if _, err := tx.GetMerchant(ctx, merchantID); err != nil {
 			return nil, notFound(err, "merchant", merchantID)
 		}
@@ -161,7 +161,7 @@ func (a *App) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.API
 }
 
 // RevokeAPIKey revokes a key; later requests with it get 401.
-func (a *App) RevokeAPIKey(ctx context.Context, keyID string) (billing.APIKey, error) {
+func (a *Merchants) RevokeAPIKey(ctx context.Context, keyID string) (billing.APIKey, error) {
 	var k billing.APIKey
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		before, err := tx.GetAPIKey(ctx, keyID)
@@ -184,7 +184,7 @@ const lastUsedResolution = time.Minute
 
 // Authenticate returns the key for a secret, or invalid_api_key. It records
 // the key's last use at most once a minute, to keep reads cheap.
-func (a *App) Authenticate(ctx context.Context, secret string) (billing.APIKey, error) {
+func (a *Merchants) Authenticate(ctx context.Context, secret string) (billing.APIKey, error) {
 	invalid := billing.Errorf(billing.KindUnauthorized, billing.CodeInvalidAPIKey, "invalid API key provided")
 	if !strings.HasPrefix(secret, "sk_test_") && !strings.HasPrefix(secret, "sk_live_") {
 		return billing.APIKey{}, invalid
@@ -222,7 +222,7 @@ const BootstrapMerchantID = billing.PrefixMerchant + "default"
 // Bootstrap creates a default merchant with a test-mode key when the
 // database has no merchant yet, so a fresh `cuota serve` is usable at once.
 // It returns the secret, or "" when merchants already existed.
-func (a *App) Bootstrap(ctx context.Context) (billing.Merchant, string, error) {
+func (a *Merchants) Bootstrap(ctx context.Context) (billing.Merchant, string, error) {
 	// One transaction and a fixed id: two processes starting at once on an
 	// empty database cannot both create a merchant (the second one's insert
 	// fails on the id and it finds the first one's merchant).

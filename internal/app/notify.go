@@ -41,13 +41,9 @@ type WebhookOptions struct {
 	DisableAfter time.Duration
 }
 
-// SetWebhookOptions tunes webhook delivery; call it once at start, before
-// the App serves requests or runs jobs.
-func (a *App) SetWebhookOptions(o WebhookOptions) { a.notify.webhooks = o }
-
 // nextWebhookAttempt is when to retry a delivery whose attempt number
 // attempt (counted from 1) failed at now, and false when it was the last.
-func (a *App) nextWebhookAttempt(attempt int, now time.Time) (time.Time, bool) {
+func (a *Notifications) nextWebhookAttempt(attempt int, now time.Time) (time.Time, bool) {
 	delays := a.notify.webhooks.RetryDelays
 	if delays == nil {
 		return a.ports.Webhooks.NextAttempt(attempt, now)
@@ -64,7 +60,7 @@ func (a *App) nextWebhookAttempt(attempt int, now time.Time) (time.Time, bool) {
 // NextWebhookAttempt is the retry schedule of delivery jobs: when to make
 // the attempt after attempt number attempt failed at now (zero when none
 // is left).
-func (a *App) NextWebhookAttempt(attempt int, now time.Time) time.Time {
+func (a *Notifications) NextWebhookAttempt(attempt int, now time.Time) time.Time {
 	t, ok := a.nextWebhookAttempt(attempt, now)
 	if !ok {
 		return time.Time{}
@@ -74,7 +70,7 @@ func (a *App) NextWebhookAttempt(attempt int, now time.Time) time.Time {
 
 // shouldDisable applies the Webhooks port's ShouldDisable (or the test
 // override).
-func (a *App) shouldDisable(failingSince, now time.Time) bool {
+func (a *Notifications) shouldDisable(failingSince, now time.Time) bool {
 	if d := a.notify.webhooks.DisableAfter; d > 0 {
 		return !failingSince.IsZero() && now.Sub(failingSince) >= d
 	}

@@ -52,7 +52,7 @@ type CreateInvoiceParams struct {
 // CreateInvoice makes a one-off invoice for a customer (not part of any
 // subscription). It is a draft, or finalized and collected at once with
 // Finalize.
-func (a *App) CreateInvoice(ctx context.Context, s billing.Scope, p CreateInvoiceParams) (billing.Invoice, error) {
+func (a *Invoicing) CreateInvoice(ctx context.Context, s billing.Scope, p CreateInvoiceParams) (billing.Invoice, error) {
 	v := validator{}
 	v.required("customer", p.Customer)
 	if p.Collection == "" {
@@ -136,7 +136,7 @@ func (a *App) CreateInvoice(ctx context.Context, s billing.Scope, p CreateInvoic
 
 // createOneOff writes a draft one-off invoice of p's items for cus at now
 // (its customer's time), with its audit entry and invoice.created event.
-func (a *App) createOneOff(ctx context.Context, tx billing.Tx, cus billing.Customer, p CreateInvoiceParams, now time.Time) (billing.Invoice, error) {
+func (a *Invoicing) createOneOff(ctx context.Context, tx billing.Tx, cus billing.Customer, p CreateInvoiceParams, now time.Time) (billing.Invoice, error) {
 	s := cus.Scope
 	var inv billing.Invoice
 	lines, currency, err := a.oneOffLines(ctx, tx, s, p, now)
@@ -185,7 +185,7 @@ func (a *App) createOneOff(ctx context.Context, tx billing.Tx, cus billing.Custo
 
 // oneOffLines prices the items of a one-off invoice and returns its lines
 // and currency. Prices must be active and share the currency.
-func (a *App) oneOffLines(ctx context.Context, tx billing.Tx, s billing.Scope, p CreateInvoiceParams, now time.Time) ([]billing.InvoiceLine, string, error) {
+func (a *Invoicing) oneOffLines(ctx context.Context, tx billing.Tx, s billing.Scope, p CreateInvoiceParams, now time.Time) ([]billing.InvoiceLine, string, error) {
 	currency := p.Currency
 	lines := make([]billing.InvoiceLine, 0, len(p.Items))
 	for i, it := range p.Items {
@@ -240,7 +240,7 @@ func (a *App) oneOffLines(ctx context.Context, tx billing.Tx, s billing.Scope, p
 // invoicePaymentMethod returns the card a charge_automatically invoice of
 // a customer is charged to: the one named, or the customer's most recent
 // active one. Its gateway must take the currency.
-func (a *App) invoicePaymentMethod(ctx context.Context, tx billing.Tx, s billing.Scope, customerID, id, currency string) (billing.PaymentMethod, error) {
+func (a *Invoicing) invoicePaymentMethod(ctx context.Context, tx billing.Tx, s billing.Scope, customerID, id, currency string) (billing.PaymentMethod, error) {
 	var pm billing.PaymentMethod
 	if id != "" {
 		var err error
@@ -278,7 +278,7 @@ func (a *App) invoicePaymentMethod(ctx context.Context, tx billing.Tx, s billing
 // FinalizeInvoice numbers a draft one-off invoice and collects it: a
 // charge_automatically invoice is charged to its card; a send_invoice one
 // is emailed to the customer with its pay link.
-func (a *App) FinalizeInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
+func (a *Invoicing) FinalizeInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
 	var paymentID string
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		inv, err := tx.GetInvoice(ctx, s, id)
@@ -288,7 +288,7 @@ func (a *App) FinalizeInvoice(ctx context.Context, s billing.Scope, id string) (
 		if inv.Status != billing.InvoiceDraft {
 			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "cannot finalize an invoice that is %s", inv.Status)
 		}
-		now, err := a.customerNow(ctx, tx, s, inv.CustomerID)
+		now, err := a.collection.customerNow(ctx, tx, s, inv.CustomerID)
 		if err != nil {
 			return err
 		}
@@ -305,7 +305,7 @@ func (a *App) FinalizeInvoice(ctx context.Context, s billing.Scope, id string) (
 // collection in tx: the payment attempt of a charge_automatically invoice
 // (its id is returned, to be executed once tx commits), or, with send,
 // the invoice email of a send_invoice one.
-func (a *App) finalizeOneOff(ctx context.Context, tx billing.Tx, inv *billing.Invoice, now time.Time, send bool) (string, error) {
+func (a *Invoicing) finalizeOneOff(ctx context.Context, tx billing.Tx, inv *billing.Invoice, now time.Time, send bool) (string, error) {
 	s := inv.Scope
 	m, err := tx.GetMerchant(ctx, s.MerchantID)
 	if err != nil {
@@ -339,11 +339,11 @@ func (a *App) finalizeOneOff(ctx context.Context, tx billing.Tx, inv *billing.In
 		if !send {
 			return "", nil
 		}
-		link, err := a.invoiceURL(m, s, inv.ID)
+		link, err := a.payPages.invoiceURL(m, s, inv.ID)
 		if err != nil {
 			return "", err
 		}
-		return "", a.SendInvoiceEmail(ctx, tx, *inv, InvoiceEmailParams{PayURL: link, DueDate: inv.DueDate}, now)
+		return "", a.notifications.SendInvoiceEmail(ctx, tx, *inv, InvoiceEmailParams{PayURL: link, DueDate: inv.DueDate}, now)
 	}
 	pm, err := tx.GetPaymentMethod(ctx, s, inv.PaymentMethodID)
 	if err != nil {
@@ -358,25 +358,25 @@ func (a *App) finalizeOneOff(ctx context.Context, tx billing.Tx, inv *billing.In
 
 // collectOneOff runs the payment attempt a one-off invoice's change
 // recorded (if any) and returns the invoice as it then stands.
-func (a *App) collectOneOff(ctx context.Context, s billing.Scope, id, paymentID string) (billing.Invoice, error) {
+func (a *Invoicing) collectOneOff(ctx context.Context, s billing.Scope, id, paymentID string) (billing.Invoice, error) {
 	if paymentID != "" {
-		if err := a.executePayment(ctx, s, paymentID, false); err != nil {
+		if err := a.collection.executePayment(ctx, s, paymentID, false); err != nil {
 			return billing.Invoice{}, err
 		}
 	}
-	return a.GetInvoice(ctx, s, id)
+	return a.subscriptions.GetInvoice(ctx, s, id)
 }
 
 // payOneOff records a new attempt to charge a one-off invoice to its card
 // (or, for a send_invoice one, the customer's most recent card) in tx and
 // returns its id, to be executed once tx commits.
-func (a *App) payOneOff(ctx context.Context, tx billing.Tx, inv *billing.Invoice) (string, error) {
+func (a *Invoicing) payOneOff(ctx context.Context, tx billing.Tx, inv *billing.Invoice) (string, error) {
 	s := inv.Scope
 	pm, err := a.invoicePaymentMethod(ctx, tx, s, inv.CustomerID, inv.PaymentMethodID, inv.Currency)
 	if err != nil {
 		return "", err
 	}
-	now, err := a.customerNow(ctx, tx, s, inv.CustomerID)
+	now, err := a.collection.customerNow(ctx, tx, s, inv.CustomerID)
 	if err != nil {
 		return "", err
 	}

@@ -15,7 +15,7 @@ import (
 // resolves by asking the gateway (lookup before retry). With recover set,
 // it asks the gateway about the key first and charges only if the gateway
 // has never seen it.
-func (a *App) executePayment(ctx context.Context, s billing.Scope, paymentID string, recover bool) error {
+func (a *Collection) executePayment(ctx context.Context, s billing.Scope, paymentID string, recover bool) error {
 	var pay billing.Payment
 	var pm billing.PaymentMethod
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
@@ -37,7 +37,7 @@ func (a *App) executePayment(ctx context.Context, s billing.Scope, paymentID str
 	if pay.PaymentMethodID == "" {
 		// A pay-page attempt: only the customer can pay it, on the
 		// gateway's page; cuota can only ask what became of it.
-		return a.reconcilePayPage(ctx, pay)
+		return a.payPages.reconcilePayPage(ctx, pay)
 	}
 	gw, err := a.gateway(pay.Gateway)
 	if err != nil {
@@ -66,7 +66,7 @@ func (a *App) executePayment(ctx context.Context, s billing.Scope, paymentID str
 
 // settlePayment records a gateway answer on a payment and carries its
 // consequences to the invoice and subscription, in one transaction.
-func (a *App) settlePayment(ctx context.Context, s billing.Scope, paymentID string, res billing.ChargeResult, callErr error) error {
+func (a *Collection) settlePayment(ctx context.Context, s billing.Scope, paymentID string, res billing.ChargeResult, callErr error) error {
 	// Another process may update the subscription between our read and
 	// write (the version check refuses it): read again and redo.
 	_, err := retryOnConflict(maxSettleAttempts, func() (struct{}, error) {
@@ -78,7 +78,7 @@ func (a *App) settlePayment(ctx context.Context, s billing.Scope, paymentID stri
 // maxSettleAttempts bounds settlePayment's retries after version conflicts.
 const maxSettleAttempts = 5
 
-func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string, res billing.ChargeResult, callErr error) error {
+func (a *Collection) settleOnce(ctx context.Context, s billing.Scope, paymentID string, res billing.ChargeResult, callErr error) error {
 	reversal := false
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		pay, err := tx.GetPayment(ctx, s, paymentID)
@@ -193,7 +193,7 @@ func (a *App) settleOnce(ctx context.Context, s billing.Scope, paymentID string,
 //
 // unknownFor is how long the payment had been unknown at the previous look
 // (0 when it has just become unknown): the next look waits longer each time.
-func (a *App) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time, unknownFor time.Duration) error {
+func (a *Collection) afterPayment(ctx context.Context, tx billing.Tx, m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time, unknownFor time.Duration) error {
 	s := pay.Scope
 	var subBefore billing.Subscription
 	if sub != nil {
@@ -275,7 +275,7 @@ func markPaid(inv *billing.Invoice, pay billing.Payment, now time.Time) error {
 // applySuccess applies a succeeded payment to its invoice (paid) and
 // subscription (active again after incomplete, past_due, unpaid or a
 // trial) and returns the subscription event to write, if any.
-func (a *App) applySuccess(m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (string, error) {
+func (a *Collection) applySuccess(m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (string, error) {
 	if err := markPaid(inv, pay, now); err != nil {
 		return "", err
 	}
@@ -300,7 +300,7 @@ func (a *App) applySuccess(m billing.Merchant, pay billing.Payment, inv *billing
 // It writes invoice.payment_failed once the next attempt is decided (so the
 // event says when it is) and before the invoice is voided or marked
 // uncollectible.
-func (a *App) afterFailure(ctx context.Context, tx billing.Tx, m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (string, error) {
+func (a *Collection) afterFailure(ctx context.Context, tx billing.Tx, m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (string, error) {
 	s := pay.Scope
 	payments, _, err := tx.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
 	if err != nil {
@@ -355,7 +355,7 @@ func (a *App) afterFailure(ctx context.Context, tx billing.Tx, m billing.Merchan
 			return "", err
 		}
 		inv.VoidedAt = &now
-		if err := a.releaseRedemptions(ctx, tx, sub); err != nil {
+		if err := a.subscriptions.releaseRedemptions(ctx, tx, sub); err != nil {
 			return "", err
 		}
 		if err := a.emit(ctx, tx, s, EventInvoiceVoided, "invoice", inv.ID, inv, now); err != nil {
@@ -374,7 +374,7 @@ func (a *App) afterFailure(ctx context.Context, tx billing.Tx, m billing.Merchan
 }
 
 // openInvoices returns a subscription's open invoices.
-func (a *App) openInvoices(ctx context.Context, tx billing.Tx, sub *billing.Subscription) ([]billing.Invoice, error) {
+func (a *Collection) openInvoices(ctx context.Context, tx billing.Tx, sub *billing.Subscription) ([]billing.Invoice, error) {
 	l, _, err := tx.ListInvoices(ctx, sub.Scope, billing.InvoiceFilter{SubscriptionID: sub.ID, Status: billing.InvoiceOpen}, billing.Page{Limit: 100})
 	if err != nil {
 		return nil, fmt.Errorf("list open invoices of %s: %w", sub.ID, err)
@@ -385,15 +385,15 @@ func (a *App) openInvoices(ctx context.Context, tx billing.Tx, sub *billing.Subs
 // askToAuthenticate emails the customer the link to an invoice whose
 // charge waits for them to authenticate it (SCA): on the invoice's page
 // they finish that same charge on the gateway's page.
-func (a *App) askToAuthenticate(ctx context.Context, tx billing.Tx, m billing.Merchant, inv billing.Invoice, now time.Time) error {
-	if a.publicURL == "" {
+func (a *Collection) askToAuthenticate(ctx context.Context, tx billing.Tx, m billing.Merchant, inv billing.Invoice, now time.Time) error {
+	if a.PublicURL() == "" {
 		a.logger.WarnContext(ctx, "a charge waits for the customer to authenticate it, but there is no public URL to link to",
 			"invoice", inv.ID)
 		return nil
 	}
-	link, err := a.invoiceURL(m, inv.Scope, inv.ID)
+	link, err := a.payPages.invoiceURL(m, inv.Scope, inv.ID)
 	if err != nil {
 		return err
 	}
-	return a.SendInvoiceEmail(ctx, tx, inv, InvoiceEmailParams{PayURL: link}, now)
+	return a.notifications.SendInvoiceEmail(ctx, tx, inv, InvoiceEmailParams{PayURL: link}, now)
 }

@@ -62,29 +62,29 @@ func hostedPath(section string, s billing.Scope, id string) string {
 }
 
 // invoiceURL is the customer's link to an invoice's page.
-func (a *App) invoiceURL(m billing.Merchant, s billing.Scope, id string) (string, error) {
+func (a *PayPages) invoiceURL(m billing.Merchant, s billing.Scope, id string) (string, error) {
 	tok, err := linkToken(m, s, "invoice", id)
 	if err != nil {
 		return "", err
 	}
-	return a.publicURL + hostedPath("invoice", s, id) + "?t=" + tok, nil
+	return a.PublicURL() + hostedPath("invoice", s, id) + "?t=" + tok, nil
 }
 
 // payLink is the link of a payment's hosted page in section: where a
 // gateway's pay page sends the customer back ("return/pay"), or the sim's
 // own pay page ("sim/pay").
-func (a *App) payLink(m billing.Merchant, section string, pay billing.Payment) (string, error) {
+func (a *PayPages) payLink(m billing.Merchant, section string, pay billing.Payment) (string, error) {
 	tok, err := linkToken(m, pay.Scope, "payment", pay.ID)
 	if err != nil {
 		return "", err
 	}
-	return a.publicURL + hostedPath(section, pay.Scope, pay.ID) + "?t=" + tok, nil
+	return a.PublicURL() + hostedPath(section, pay.Scope, pay.ID) + "?t=" + tok, nil
 }
 
 // withHostedURLs fills in the hosted_invoice_url of invoices of scope s
 // (finalized ones only: a draft is not the customer's yet), reading the
 // merchant once.
-func (a *App) withHostedURLs(ctx context.Context, tx billing.Tx, s billing.Scope, invs []billing.Invoice) error {
+func (a *PayPages) withHostedURLs(ctx context.Context, tx billing.Tx, s billing.Scope, invs []billing.Invoice) error {
 	var m *billing.Merchant
 	for i := range invs {
 		if invs[i].Status == billing.InvoiceDraft {
@@ -139,8 +139,8 @@ type InvoicePage struct {
 
 // OpenInvoicePage checks an invoice link and returns what its page shows.
 // Unknown invoices and wrong tokens look the same: not found.
-func (a *App) OpenInvoicePage(ctx context.Context, ref HostedRef) (InvoicePage, error) {
-	pg, err := read(ctx, a, func(tx billing.Tx) (InvoicePage, error) {
+func (a *PayPages) OpenInvoicePage(ctx context.Context, ref HostedRef) (InvoicePage, error) {
+	pg, err := read(ctx, a.core, func(tx billing.Tx) (InvoicePage, error) {
 		var pg InvoicePage
 		var err error
 		if pg.Merchant, pg.Invoice, err = a.loadHostedInvoice(ctx, tx, ref); err != nil {
@@ -199,7 +199,7 @@ func needsAuthentication(p billing.Payment) bool {
 }
 
 // loadHostedInvoice reads the merchant and finalized invoice of a link.
-func (a *App) loadHostedInvoice(ctx context.Context, tx billing.Tx, ref HostedRef) (billing.Merchant, billing.Invoice, error) {
+func (a *PayPages) loadHostedInvoice(ctx context.Context, tx billing.Tx, ref HostedRef) (billing.Merchant, billing.Invoice, error) {
 	gone := billing.NotFound("invoice", ref.ID)
 	m, err := tx.GetMerchant(ctx, ref.Scope.MerchantID)
 	if err != nil {
@@ -218,9 +218,9 @@ func (a *App) loadHostedInvoice(ctx context.Context, tx billing.Tx, ref HostedRe
 // PayGateways lists the gateways that can take a pay-page payment in
 // currency now: the merchant's configured pay-page gateways that take the
 // currency and are answering, then the sim in test mode.
-func (a *App) PayGateways(ctx context.Context, s billing.Scope, currency string) []string {
+func (a *PayPages) PayGateways(ctx context.Context, s billing.Scope, currency string) []string {
 	var out []string
-	for _, name := range a.FallbackGateways(ctx, s, "", currency) {
+	for _, name := range a.merchants.FallbackGateways(ctx, s, "", currency) {
 		if gw, err := a.gateway(name); err == nil {
 			if _, ok := gw.(billing.PayPageGateway); ok {
 				out = append(out, name)
@@ -237,7 +237,7 @@ func (a *App) PayGateways(ctx context.Context, s billing.Scope, currency string)
 // page on gateway and returns where to send the browser. returnURL, when
 // not empty, replaces the invoice's page as where the browser ends up once
 // the payment is settled (a payment-mode checkout's return).
-func (a *App) PayInvoiceOnPage(ctx context.Context, ref HostedRef, gateway string) (string, error) {
+func (a *PayPages) PayInvoiceOnPage(ctx context.Context, ref HostedRef, gateway string) (string, error) {
 	return a.startPayPage(ctx, ref.Scope, ref.ID, gateway, "", func(tx billing.Tx) error {
 		_, _, err := a.loadHostedInvoice(ctx, tx, ref)
 		return err
@@ -246,7 +246,7 @@ func (a *App) PayInvoiceOnPage(ctx context.Context, ref HostedRef, gateway strin
 
 // startPayPage is PayInvoiceOnPage after the caller's check of its right
 // to pay the invoice (check runs in the transaction that reads it).
-func (a *App) startPayPage(ctx context.Context, s billing.Scope, invoiceID, gateway, returnURL string, check func(billing.Tx) error) (string, error) {
+func (a *PayPages) startPayPage(ctx context.Context, s billing.Scope, invoiceID, gateway, returnURL string, check func(billing.Tx) error) (string, error) {
 	var pay billing.Payment
 	var cus billing.Customer
 	var inv billing.Invoice
@@ -254,7 +254,7 @@ func (a *App) startPayPage(ctx context.Context, s billing.Scope, invoiceID, gate
 	resume, expired := "", ""
 	// The gateways are read outside the transaction that records the
 	// attempt (they read the store themselves: one SQLite connection).
-	currency, err := read(ctx, a, func(tx billing.Tx) (string, error) {
+	currency, err := read(ctx, a.core, func(tx billing.Tx) (string, error) {
 		inv, err := tx.GetInvoice(ctx, s, invoiceID)
 		return inv.Currency, notFound(err, "invoice", invoiceID)
 	})
@@ -316,7 +316,7 @@ func (a *App) startPayPage(ctx context.Context, s billing.Scope, invoiceID, gate
 				return err
 			}
 		}
-		p, err := a.recordPayment(ctx, tx, &inv, billing.PaymentMethod{Gateway: gateway}, now, a.Now(), returnURL)
+		p, err := a.invoicing.recordPayment(ctx, tx, &inv, billing.PaymentMethod{Gateway: gateway}, now, a.Now(), returnURL)
 		if err != nil {
 			return err
 		}
@@ -340,7 +340,7 @@ func (a *App) startPayPage(ctx context.Context, s billing.Scope, invoiceID, gate
 // openPayPage asks the payment's gateway for its page and records where
 // it is; a gateway that cannot open one fails the attempt (nothing can
 // have been paid on a page nobody was sent to).
-func (a *App) openPayPage(ctx context.Context, m billing.Merchant, pay billing.Payment, cus billing.Customer, inv billing.Invoice) (string, error) {
+func (a *PayPages) openPayPage(ctx context.Context, m billing.Merchant, pay billing.Payment, cus billing.Customer, inv billing.Invoice) (string, error) {
 	var start billing.PayStart
 	var err error
 	if pay.Gateway == billing.GatewaySim {
@@ -352,7 +352,7 @@ func (a *App) openPayPage(ctx context.Context, m billing.Merchant, pay billing.P
 		if pay.PaymentMethodID != "" {
 			return "", err // an authentication that could not start: the charge still waits
 		}
-		if serr := a.settlePayment(ctx, pay.Scope, pay.ID, billing.ChargeResult{Status: billing.PaymentFailed,
+		if serr := a.collection.settlePayment(ctx, pay.Scope, pay.ID, billing.ChargeResult{Status: billing.PaymentFailed,
 			FailureClass: billing.FailureTechnical, FailureCode: FailPayPageStart, FailureMessage: "the gateway's pay page could not be opened"}, nil); serr != nil {
 			return "", errors.Join(err, serr)
 		}
@@ -382,7 +382,7 @@ func (a *App) openPayPage(ctx context.Context, m billing.Merchant, pay billing.P
 }
 
 // startGatewayPayPage calls a pay-page gateway for pay.
-func (a *App) startGatewayPayPage(ctx context.Context, m billing.Merchant, pay billing.Payment, cus billing.Customer, inv billing.Invoice) (billing.PayStart, error) {
+func (a *PayPages) startGatewayPayPage(ctx context.Context, m billing.Merchant, pay billing.Payment, cus billing.Customer, inv billing.Invoice) (billing.PayStart, error) {
 	gw, err := a.gateway(pay.Gateway)
 	if err != nil {
 		return billing.PayStart{}, err
@@ -416,8 +416,8 @@ type SimPayPage struct {
 }
 
 // OpenSimPayPage checks a sim pay link and returns its pending payment.
-func (a *App) OpenSimPayPage(ctx context.Context, ref HostedRef) (SimPayPage, error) {
-	return read(ctx, a, func(tx billing.Tx) (SimPayPage, error) {
+func (a *PayPages) OpenSimPayPage(ctx context.Context, ref HostedRef) (SimPayPage, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (SimPayPage, error) {
 		var pg SimPayPage
 		var err error
 		if pg.Merchant, pg.Payment, err = a.loadHostedPayment(ctx, tx, ref); err != nil {
@@ -443,7 +443,7 @@ func (a *App) OpenSimPayPage(ctx context.Context, ref HostedRef) (SimPayPage, er
 // picked (token "" means they canceled): the sim charges the card under
 // the payment's idempotency key, as a gateway's page would, and the
 // outcome is settled. It returns where to send the browser.
-func (a *App) PaySimPage(ctx context.Context, ref HostedRef, token string) (string, error) {
+func (a *PayPages) PaySimPage(ctx context.Context, ref HostedRef, token string) (string, error) {
 	pg, err := a.OpenSimPayPage(ctx, ref)
 	if err != nil {
 		return "", err
@@ -466,7 +466,7 @@ func (a *App) PaySimPage(ctx context.Context, ref HostedRef, token string) (stri
 		res, callErr = gw.Charge(ctx, billing.ChargeRequest{Scope: pay.Scope, IdempotencyKey: pay.IdempotencyKey,
 			Amount: pay.Amount, Currency: pay.Currency, PaymentMethod: card, Description: "invoice " + pay.InvoiceID})
 	}
-	if err := a.settlePayment(ctx, pay.Scope, pay.ID, res, callErr); err != nil {
+	if err := a.collection.settlePayment(ctx, pay.Scope, pay.ID, res, callErr); err != nil {
 		return "", err
 	}
 	return a.paymentReturnURL(ctx, pay)

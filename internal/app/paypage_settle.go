@@ -23,7 +23,7 @@ func payPageAbandoned(p billing.Payment, now time.Time) bool {
 }
 
 // lookupPayPage asks the gateway what became of a pay-page payment.
-func (a *App) lookupPayPage(ctx context.Context, pay billing.Payment) (billing.ChargeResult, error) {
+func (a *PayPages) lookupPayPage(ctx context.Context, pay billing.Payment) (billing.ChargeResult, error) {
 	gw, err := a.gateway(pay.Gateway)
 	if err != nil {
 		return billing.ChargeResult{}, err
@@ -45,7 +45,7 @@ func (a *App) lookupPayPage(ctx context.Context, pay billing.Payment) (billing.C
 // still pending once its page expired and the grace passed (the gateway
 // may count the expiry from a little later) has failed: only then can no
 // one pay it any more.
-func (a *App) payPageOutcome(ctx context.Context, pay billing.Payment) (billing.ChargeResult, error) {
+func (a *PayPages) payPageOutcome(ctx context.Context, pay billing.Payment) (billing.ChargeResult, error) {
 	res, err := a.lookupPayPage(ctx, pay)
 	if err != nil {
 		return res, fmt.Errorf("look up payment %s: %w", pay.ID, err)
@@ -58,19 +58,19 @@ func (a *App) payPageOutcome(ctx context.Context, pay billing.Payment) (billing.
 }
 
 // reconcilePayPage settles a pay-page payment by payPageOutcome.
-func (a *App) reconcilePayPage(ctx context.Context, pay billing.Payment) error {
+func (a *PayPages) reconcilePayPage(ctx context.Context, pay billing.Payment) error {
 	res, err := a.payPageOutcome(ctx, pay)
 	if err != nil {
 		return err
 	}
-	return a.settlePayment(ctx, pay.Scope, pay.ID, res, nil)
+	return a.collection.settlePayment(ctx, pay.Scope, pay.ID, res, nil)
 }
 
 // settleExpiredPayPage settles a pay-page attempt whose page expired
 // before another is made: paid if the gateway says so, failed once it can
 // no longer be paid, or a conflict until then.
-func (a *App) settleExpiredPayPage(ctx context.Context, s billing.Scope, paymentID string) error {
-	pay, err := read(ctx, a, func(tx billing.Tx) (billing.Payment, error) { return tx.GetPayment(ctx, s, paymentID) })
+func (a *PayPages) settleExpiredPayPage(ctx context.Context, s billing.Scope, paymentID string) error {
+	pay, err := read(ctx, a.core, func(tx billing.Tx) (billing.Payment, error) { return tx.GetPayment(ctx, s, paymentID) })
 	if err != nil {
 		return fmt.Errorf("read payment %s: %w", paymentID, err)
 	}
@@ -83,11 +83,11 @@ func (a *App) settleExpiredPayPage(ctx context.Context, s billing.Scope, payment
 		return billing.Errorf(billing.KindConflict, billing.CodePaymentInProgress,
 			"the previous payment attempt of this invoice is being closed with the gateway; try again in a few minutes")
 	}
-	return a.settlePayment(ctx, s, paymentID, res, nil)
+	return a.collection.settlePayment(ctx, s, paymentID, res, nil)
 }
 
 // loadHostedPayment reads the merchant and payment of a payment link.
-func (a *App) loadHostedPayment(ctx context.Context, tx billing.Tx, ref HostedRef) (billing.Merchant, billing.Payment, error) {
+func (a *PayPages) loadHostedPayment(ctx context.Context, tx billing.Tx, ref HostedRef) (billing.Merchant, billing.Payment, error) {
 	gone := billing.NotFound("payment", ref.ID)
 	m, err := tx.GetMerchant(ctx, ref.Scope.MerchantID)
 	if err != nil || !checkLinkToken(m, ref.Scope, "payment", ref.ID, ref.Token) {
@@ -104,8 +104,8 @@ func (a *App) loadHostedPayment(ctx context.Context, tx billing.Tx, ref HostedRe
 // gateway's pay (or authentication) page: the outcome is asked of the
 // gateway, never taken from the request, and settled; it returns where to
 // send the browser (the invoice's page or a checkout's return).
-func (a *App) ReturnFromPayPage(ctx context.Context, ref HostedRef) (string, error) {
-	pay, err := read(ctx, a, func(tx billing.Tx) (billing.Payment, error) {
+func (a *PayPages) ReturnFromPayPage(ctx context.Context, ref HostedRef) (string, error) {
+	pay, err := read(ctx, a.core, func(tx billing.Tx) (billing.Payment, error) {
 		_, p, err := a.loadHostedPayment(ctx, tx, ref)
 		return p, err
 	})
@@ -125,13 +125,13 @@ func (a *App) ReturnFromPayPage(ctx context.Context, ref HostedRef) (string, err
 // lookupAndSettle asks the gateway about an unsettled payment and records
 // the answer. A charge of a saved card (an authentication) is looked up by
 // its key and settled only when the gateway knows it.
-func (a *App) lookupAndSettle(ctx context.Context, pay billing.Payment) error {
+func (a *PayPages) lookupAndSettle(ctx context.Context, pay billing.Payment) error {
 	if pay.PaymentMethodID == "" {
 		res, err := a.lookupPayPage(ctx, pay)
 		if err != nil {
 			return err
 		}
-		return a.settlePayment(ctx, pay.Scope, pay.ID, res, nil)
+		return a.collection.settlePayment(ctx, pay.Scope, pay.ID, res, nil)
 	}
 	gw, err := a.gateway(pay.Gateway)
 	if err != nil {
@@ -141,15 +141,15 @@ func (a *App) lookupAndSettle(ctx context.Context, pay billing.Payment) error {
 	if err != nil || !found {
 		return err
 	}
-	return a.settlePayment(ctx, pay.Scope, pay.ID, res, nil)
+	return a.collection.settlePayment(ctx, pay.Scope, pay.ID, res, nil)
 }
 
 // paymentReturnURL is where the browser goes once pay is dealt with.
-func (a *App) paymentReturnURL(ctx context.Context, pay billing.Payment) (string, error) {
+func (a *PayPages) paymentReturnURL(ctx context.Context, pay billing.Payment) (string, error) {
 	if pay.ReturnURL != "" {
 		return pay.ReturnURL, nil
 	}
-	return read(ctx, a, func(tx billing.Tx) (string, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (string, error) {
 		m, err := tx.GetMerchant(ctx, pay.Scope.MerchantID)
 		if err != nil {
 			return "", fmt.Errorf("read merchant: %w", err)
@@ -158,31 +158,15 @@ func (a *App) paymentReturnURL(ctx context.Context, pay billing.Payment) (string
 	})
 }
 
-// SettleGatewayPayment records what a gateway's verified notification
-// says of the payment with an idempotency key (the caller asked the
-// gateway; the notification itself proves nothing). A payment cuota does
-// not know is NotFound; one already settled is left as it is.
-func (a *App) SettleGatewayPayment(ctx context.Context, s billing.Scope, key string, res billing.ChargeResult) error {
-	pay, err := read(ctx, a, func(tx billing.Tx) (billing.Payment, error) {
-		p, err := tx.GetPaymentByIdempotencyKey(ctx, s, key)
-		return p, notFound(err, "payment", key)
-	})
-	if err != nil {
-		return err
-	}
-	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "gateway:" + pay.Gateway})
-	return a.settlePayment(ctx, s, pay.ID, res, nil)
-}
-
 // ReconcilePayments asks the gateways about up to limit payments that no
 // subscription sweep looks after (pay-page attempts, one-off invoices'
 // charges) and have been unsettled for a while, and records what they
 // say; it returns how many it looked at. Customers on test clocks are left
 // alone: real time and test clocks never mix.
-func (a *App) ReconcilePayments(ctx context.Context, limit int) (int, error) {
+func (a *PayPages) ReconcilePayments(ctx context.Context, limit int) (int, error) {
 	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
 	now := a.Now()
-	pays, err := read(ctx, a, func(tx billing.Tx) ([]billing.Payment, error) {
+	pays, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.Payment, error) {
 		return tx.ListUnsettledPayments(ctx, billing.PayPageExpiredBefore(now), limit)
 	})
 	if err != nil {
@@ -190,7 +174,7 @@ func (a *App) ReconcilePayments(ctx context.Context, limit int) (int, error) {
 	}
 	n := 0
 	for _, pay := range pays {
-		onClock, err := read(ctx, a, func(tx billing.Tx) (bool, error) {
+		onClock, err := read(ctx, a.core, func(tx billing.Tx) (bool, error) {
 			cus, err := tx.GetCustomer(ctx, pay.Scope, pay.CustomerID)
 			return cus.TestClockID != "", err
 		})
@@ -201,7 +185,7 @@ func (a *App) ReconcilePayments(ctx context.Context, limit int) (int, error) {
 		if pay.PaymentMethodID == "" {
 			err = a.reconcilePayPage(ctx, pay)
 		} else {
-			err = a.executePayment(ctx, pay.Scope, pay.ID, true)
+			err = a.collection.executePayment(ctx, pay.Scope, pay.ID, true)
 		}
 		if err != nil {
 			if ctx.Err() != nil {

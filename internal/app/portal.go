@@ -16,14 +16,14 @@ import (
 // the customer sees their subscriptions, invoices and card and can update
 // the card, cancel, reactivate and change plan. The URL holds the link's
 // secret and is only returned here.
-func (a *App) CreatePortalSession(ctx context.Context, s billing.Scope, customerID, returnURL string) (billing.PortalSession, string, error) {
+func (a *Portal) CreatePortalSession(ctx context.Context, s billing.Scope, customerID, returnURL string) (billing.PortalSession, string, error) {
 	var v validator
 	v.required("customer", customerID)
 	v.redirectURL("return_url", returnURL)
 	if err := v.err(); err != nil {
 		return billing.PortalSession{}, "", err
 	}
-	if a.publicURL == "" {
+	if a.PublicURL() == "" {
 		return billing.PortalSession{}, "", fmt.Errorf("create portal session: the public URL of hosted pages is not configured")
 	}
 	secret := billing.PrefixHostedSecret + rand.Text()
@@ -46,14 +46,14 @@ func (a *App) CreatePortalSession(ctx context.Context, s billing.Scope, customer
 	return p, a.portalURL(p.ID, secret), nil
 }
 
-func (a *App) portalURL(id, secret string) string {
-	return a.publicURL + "/portal/" + id + "?token=" + url.QueryEscape(secret)
+func (a *Portal) portalURL(id, secret string) string {
+	return a.PublicURL() + "/portal/" + id + "?token=" + url.QueryEscape(secret)
 }
 
 // loadPortal reads the portal session a link names, checking its secret
 // and expiry: unknown and wrong-secret links are not found, expired ones a
 // conflict.
-func (a *App) loadPortal(ctx context.Context, tx billing.Tx, id, secret string) (billing.PortalSession, error) {
+func (a *Portal) loadPortal(ctx context.Context, tx billing.Tx, id, secret string) (billing.PortalSession, error) {
 	p, err := tx.GetPortalSessionByID(ctx, id)
 	if errors.Is(err, billing.ErrNotFound) || (err == nil && !openHosted(p.SecretHash, secret)) {
 		return p, billing.NotFound("portal_session", id)
@@ -100,8 +100,8 @@ type PortalView struct {
 }
 
 // OpenPortal checks a portal link and returns what the portal shows.
-func (a *App) OpenPortal(ctx context.Context, id, secret string) (PortalView, error) {
-	v, err := read(ctx, a, func(tx billing.Tx) (PortalView, error) {
+func (a *Portal) OpenPortal(ctx context.Context, id, secret string) (PortalView, error) {
+	v, err := read(ctx, a.core, func(tx billing.Tx) (PortalView, error) {
 		p, err := a.loadPortal(ctx, tx, id, secret)
 		if err != nil {
 			return PortalView{}, err
@@ -118,7 +118,7 @@ func (a *App) OpenPortal(ctx context.Context, id, secret string) (PortalView, er
 // portalGateways lists where the portal can save a new card: the gateways
 // that take the currency of the customer's live subscriptions (any, when
 // they have none or several).
-func (a *App) portalGateways(ctx context.Context, v PortalView) []string {
+func (a *Portal) portalGateways(ctx context.Context, v PortalView) []string {
 	currencies := map[string]bool{}
 	for _, ps := range v.Subscriptions {
 		if !ps.Sub.Status.Terminal() {
@@ -131,10 +131,10 @@ func (a *App) portalGateways(ctx context.Context, v PortalView) []string {
 			currency = c
 		}
 	}
-	return a.CheckoutGateways(ctx, v.Session.Scope, currency, "")
+	return a.checkout.CheckoutGateways(ctx, v.Session.Scope, currency, "")
 }
 
-func (a *App) portalView(ctx context.Context, tx billing.Tx, p billing.PortalSession) (PortalView, error) {
+func (a *Portal) portalView(ctx context.Context, tx billing.Tx, p billing.PortalSession) (PortalView, error) {
 	s := p.Scope
 	v := PortalView{Session: p}
 	var err error
@@ -176,7 +176,7 @@ func (a *App) portalView(ctx context.Context, tx billing.Tx, p billing.PortalSes
 }
 
 // portalSubscription describes one subscription, with its next invoice.
-func (a *App) portalSubscription(ctx context.Context, tx billing.Tx, m billing.Merchant, sub billing.Subscription) (PortalSubscription, error) {
+func (a *Portal) portalSubscription(ctx context.Context, tx billing.Tx, m billing.Merchant, sub billing.Subscription) (PortalSubscription, error) {
 	ps := PortalSubscription{Sub: sub}
 	for _, it := range sub.Items {
 		price, err := tx.GetPrice(ctx, sub.Scope, it.PriceID)
@@ -217,7 +217,7 @@ var errNoRenewal = errors.New("no renewal")
 // next period: the items that will apply then (a scheduled change
 // included), the prorations waiting for it, and the discount, priced by the
 // same functions that will bill it.
-func (a *App) upcomingInvoice(ctx context.Context, tx billing.Tx, m billing.Merchant, sub billing.Subscription) (billing.Invoice, error) {
+func (a *Portal) upcomingInvoice(ctx context.Context, tx billing.Tx, m billing.Merchant, sub billing.Subscription) (billing.Invoice, error) {
 	loc := merchantLocation(m)
 	next := sub
 	next.Items = slices.Clone(sub.Items)
@@ -231,7 +231,7 @@ func (a *App) upcomingInvoice(ctx context.Context, tx billing.Tx, m billing.Merc
 	if sub.EndDate != nil && !next.CurrentPeriodStart.Before(*sub.EndDate) {
 		return billing.Invoice{}, errNoRenewal
 	}
-	if done, err := a.cyclesDone(ctx, tx, &sub); err != nil {
+	if done, err := a.renewals.cyclesDone(ctx, tx, &sub); err != nil {
 		return billing.Invoice{}, err
 	} else if done {
 		return billing.Invoice{}, errNoRenewal
@@ -239,22 +239,22 @@ func (a *App) upcomingInvoice(ctx context.Context, tx billing.Tx, m billing.Merc
 	if next.ApplyDueChange(next.CurrentPeriodStart) {
 		next.Items = slices.Clone(next.Items) // the draft must not share the stored change's items
 	}
-	inv, err := a.draftPeriodInvoice(&next, billing.ReasonSubscriptionCycle, next.CurrentPeriodStart)
+	inv, err := a.invoicing.draftPeriodInvoice(&next, billing.ReasonSubscriptionCycle, next.CurrentPeriodStart)
 	if err != nil {
 		return inv, err
 	}
-	coupon, err := a.subscriptionCoupon(ctx, tx, &next)
+	coupon, err := a.invoicing.subscriptionCoupon(ctx, tx, &next)
 	if err != nil {
 		return inv, err
 	}
-	if err := a.priceInvoice(m, &next, coupon, &inv); err != nil {
+	if err := a.invoicing.priceInvoice(m, &next, coupon, &inv); err != nil {
 		return inv, err
 	}
 	return inv, nil
 }
 
 // portalSubscriptionOf returns one of the portal customer's subscriptions.
-func (a *App) portalSubscriptionOf(ctx context.Context, tx billing.Tx, p billing.PortalSession, subID string) (billing.Subscription, error) {
+func (a *Portal) portalSubscriptionOf(ctx context.Context, tx billing.Tx, p billing.PortalSession, subID string) (billing.Subscription, error) {
 	sub, err := tx.GetSubscription(ctx, p.Scope, subID)
 	if err != nil || sub.CustomerID != p.CustomerID {
 		return sub, billing.NotFound("subscription", subID)
@@ -264,8 +264,8 @@ func (a *App) portalSubscriptionOf(ctx context.Context, tx billing.Tx, p billing
 
 // portalAct checks a portal link and that subID is its customer's, then
 // runs fn as the customer.
-func (a *App) portalAct(ctx context.Context, id, secret, subID string, fn func(ctx context.Context, p billing.PortalSession) error) error {
-	p, err := read(ctx, a, func(tx billing.Tx) (billing.PortalSession, error) {
+func (a *Portal) portalAct(ctx context.Context, id, secret, subID string, fn func(ctx context.Context, p billing.PortalSession) error) error {
+	p, err := read(ctx, a.core, func(tx billing.Tx) (billing.PortalSession, error) {
 		p, err := a.loadPortal(ctx, tx, id, secret)
 		if err != nil {
 			return p, err
@@ -283,11 +283,11 @@ func (a *App) portalAct(ctx context.Context, id, secret, subID string, fn func(c
 
 // PortalCancel schedules a portal customer's subscription to cancel at the
 // end of its period (ReactivateSubscription can undo it until then).
-func (a *App) PortalCancel(ctx context.Context, id, secret, subID string) (billing.Subscription, error) {
+func (a *Portal) PortalCancel(ctx context.Context, id, secret, subID string) (billing.Subscription, error) {
 	var sub billing.Subscription
 	err := a.portalAct(ctx, id, secret, subID, func(ctx context.Context, p billing.PortalSession) error {
 		var err error
-		sub, err = a.CancelSubscription(ctx, p.Scope, subID, CancelParams{AtPeriodEnd: true, Reason: string(billing.CancelRequestedByCustomer)})
+		sub, err = a.subscriptions.CancelSubscription(ctx, p.Scope, subID, CancelParams{AtPeriodEnd: true, Reason: string(billing.CancelRequestedByCustomer)})
 		return err
 	})
 	return sub, err
@@ -295,11 +295,11 @@ func (a *App) PortalCancel(ctx context.Context, id, secret, subID string) (billi
 
 // PortalReactivate clears a scheduled cancellation of a portal customer's
 // subscription.
-func (a *App) PortalReactivate(ctx context.Context, id, secret, subID string) (billing.Subscription, error) {
+func (a *Portal) PortalReactivate(ctx context.Context, id, secret, subID string) (billing.Subscription, error) {
 	var sub billing.Subscription
 	err := a.portalAct(ctx, id, secret, subID, func(ctx context.Context, p billing.PortalSession) error {
 		var err error
-		sub, err = a.ReactivateSubscription(ctx, p.Scope, subID)
+		sub, err = a.subscriptions.ReactivateSubscription(ctx, p.Scope, subID)
 		return err
 	})
 	return sub, err
@@ -328,7 +328,7 @@ type PortalChangeView struct {
 // change to — the other active recurring prices in its currency and cycle —
 // and, when priceID is given, previews that change exactly (the same
 // lines the change will bill).
-func (a *App) PortalChangeOptions(ctx context.Context, id, secret, subID, priceID string) (PortalChangeView, error) {
+func (a *Portal) PortalChangeOptions(ctx context.Context, id, secret, subID, priceID string) (PortalChangeView, error) {
 	var out PortalChangeView
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		p, err := a.loadPortal(ctx, tx, id, secret)
@@ -381,7 +381,7 @@ func (a *App) PortalChangeOptions(ctx context.Context, id, secret, subID, priceI
 		if err != nil {
 			return err
 		}
-		plan, err := a.planChange(ctx, tx, sub, portalChange(sub, priceID), now)
+		plan, err := a.subscriptions.planChange(ctx, tx, sub, portalChange(sub, priceID), now)
 		if err != nil {
 			return err
 		}
@@ -404,17 +404,17 @@ func portalChange(sub billing.Subscription, priceID string) ChangeParams {
 
 // PortalChange changes a portal customer's subscription to priceID, as
 // previewed by PortalChangeOptions.
-func (a *App) PortalChange(ctx context.Context, id, secret, subID, priceID string) (billing.Subscription, error) {
+func (a *Portal) PortalChange(ctx context.Context, id, secret, subID, priceID string) (billing.Subscription, error) {
 	if _, err := a.PortalChangeOptions(ctx, id, secret, subID, priceID); err != nil {
 		return billing.Subscription{}, err
 	}
 	var sub billing.Subscription
 	err := a.portalAct(ctx, id, secret, subID, func(ctx context.Context, p billing.PortalSession) error {
-		cur, err := a.GetSubscription(ctx, p.Scope, subID)
+		cur, err := a.subscriptions.GetSubscription(ctx, p.Scope, subID)
 		if err != nil {
 			return err
 		}
-		sub, err = a.ChangeSubscription(ctx, p.Scope, subID, portalChange(cur, priceID))
+		sub, err = a.subscriptions.ChangeSubscription(ctx, p.Scope, subID, portalChange(cur, priceID))
 		return err
 	})
 	return sub, err
@@ -424,10 +424,10 @@ func (a *App) PortalChange(ctx context.Context, id, secret, subID, priceID strin
 // gateway (one of the view's Gateways; "" = the first) and returns the
 // gateway's card page. Coming back, the portal shows the result; the new
 // card becomes the card of the customer's live subscriptions.
-func (a *App) PortalUpdateCard(ctx context.Context, id, secret, gateway string) (string, error) {
+func (a *Portal) PortalUpdateCard(ctx context.Context, id, secret, gateway string) (string, error) {
 	var dest string
 	err := a.portalAct(ctx, id, secret, "", func(ctx context.Context, p billing.PortalSession) error {
-		v, err := read(ctx, a, func(tx billing.Tx) (PortalView, error) { return a.portalView(ctx, tx, p) })
+		v, err := read(ctx, a.core, func(tx billing.Tx) (PortalView, error) { return a.portalView(ctx, tx, p) })
 		if err != nil {
 			return err
 		}
@@ -438,8 +438,8 @@ func (a *App) PortalUpdateCard(ctx context.Context, id, secret, gateway string) 
 		if !slices.Contains(v.Gateways, gateway) {
 			return billing.Errorf(billing.KindUnavailable, billing.CodeGatewayUnavailable, "no gateway can take this card now")
 		}
-		ret := a.publicURL + "/portal/" + p.ID + "/return?token=" + url.QueryEscape(secret)
-		_, dest, err = a.CreateSetup(ctx, p.Scope, p.CustomerID, CreateSetupParams{Gateway: gateway, ReturnURL: ret})
+		ret := a.PublicURL() + "/portal/" + p.ID + "/return?token=" + url.QueryEscape(secret)
+		_, dest, err = a.customers.CreateSetup(ctx, p.Scope, p.CustomerID, CreateSetupParams{Gateway: gateway, ReturnURL: ret})
 		return err
 	})
 	return dest, err
@@ -447,8 +447,8 @@ func (a *App) PortalUpdateCard(ctx context.Context, id, secret, gateway string) 
 
 // PortalSetupResult reports what became of a card setup the portal started
 // (setupID from the return URL; only the customer's own setups count).
-func (a *App) PortalSetupResult(ctx context.Context, id, secret, setupID string) (billing.PaymentMethodSetup, error) {
-	return read(ctx, a, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
+func (a *Portal) PortalSetupResult(ctx context.Context, id, secret, setupID string) (billing.PaymentMethodSetup, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
 		p, err := a.loadPortal(ctx, tx, id, secret)
 		if err != nil {
 			return billing.PaymentMethodSetup{}, err

@@ -12,7 +12,7 @@ import (
 // small interfaces app needs (docs/architecture.md, ports and adapters;
 // internal/archtest keeps app from importing the adapters themselves).
 // cmd/cuota wires the real ones: invoicepdf.Renderer, mail.Renderer and
-// webhookout.Webhooks. (The email sender is the Mailer's, SetMailer.)
+// webhookout.Webhooks. (The email sender is the Config's Mailer.)
 type Ports struct {
 	// InvoicePDF renders invoices as PDFs (the API and the emails'
 	// attachments).
@@ -23,10 +23,6 @@ type Ports struct {
 	// holds their retry schedule.
 	Webhooks Webhooks
 }
-
-// SetPorts wires the adapters; call it once at start, before the App
-// serves requests or runs jobs.
-func (a *App) SetPorts(p Ports) { a.ports = p }
 
 // ErrInvalidInput is matched (errors.Is) by an adapter's error about input
 // it can never render (an invoice without lines, email data that does not

@@ -48,7 +48,7 @@ func (v *validator) trialDays(days int64, recurring bool) {
 }
 
 // CreatePrice creates a price for a product of the same scope.
-func (a *App) CreatePrice(ctx context.Context, s billing.Scope, p CreatePriceParams) (billing.Price, error) {
+func (a *Catalog) CreatePrice(ctx context.Context, s billing.Scope, p CreatePriceParams) (billing.Price, error) {
 	var v validator
 	v.required("product", p.Product)
 	v.maxLen("nickname", p.Nickname, maxNameLen)
@@ -111,15 +111,15 @@ func (a *App) CreatePrice(ctx context.Context, s billing.Scope, p CreatePricePar
 }
 
 // GetPrice returns a price of scope s.
-func (a *App) GetPrice(ctx context.Context, s billing.Scope, id string) (billing.Price, error) {
-	return read(ctx, a, func(tx billing.Tx) (billing.Price, error) {
+func (a *Catalog) GetPrice(ctx context.Context, s billing.Scope, id string) (billing.Price, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.Price, error) {
 		v, err := tx.GetPrice(ctx, s, id)
 		return v, notFound(err, "price", id)
 	})
 }
 
 // UpdatePrice changes the mutable fields of a price.
-func (a *App) UpdatePrice(ctx context.Context, s billing.Scope, id string, p UpdatePriceParams) (billing.Price, error) {
+func (a *Catalog) UpdatePrice(ctx context.Context, s billing.Scope, id string, p UpdatePriceParams) (billing.Price, error) {
 	var v validator
 	v.maxLen("nickname", deref(p.Nickname), maxNameLen)
 	v.maxLen("lookup_key", deref(p.LookupKey), maxKeyLen)
@@ -154,11 +154,11 @@ func (a *App) UpdatePrice(ctx context.Context, s billing.Scope, id string, p Upd
 }
 
 // ListPrices lists prices of scope s, newest first.
-func (a *App) ListPrices(ctx context.Context, s billing.Scope, f billing.PriceFilter, page billing.Page) (List[billing.Price], error) {
+func (a *Catalog) ListPrices(ctx context.Context, s billing.Scope, f billing.PriceFilter, page billing.Page) (List[billing.Price], error) {
 	if f.Type != "" && f.Type != billing.PriceOneTime && f.Type != billing.PriceRecurring {
 		return List[billing.Price]{}, billing.Invalid("type", billing.CodeParameterInvalid, "type must be one_time or recurring")
 	}
-	return list(ctx, a, page, billing.PrefixPrice, func(tx billing.Tx, page billing.Page) ([]billing.Price, bool, error) {
+	return list(ctx, a.core, page, billing.PrefixPrice, func(tx billing.Tx, page billing.Page) ([]billing.Price, bool, error) {
 		return tx.ListPrices(ctx, s, f, page)
 	})
 }

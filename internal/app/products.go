@@ -40,7 +40,7 @@ func (v *validator) product(p ProductParams, creating bool) {
 }
 
 // CreateProduct creates a product in scope s.
-func (a *App) CreateProduct(ctx context.Context, s billing.Scope, p ProductParams) (billing.Product, error) {
+func (a *Catalog) CreateProduct(ctx context.Context, s billing.Scope, p ProductParams) (billing.Product, error) {
 	var v validator
 	v.product(p, true)
 	if err := v.err(); err != nil {
@@ -71,15 +71,15 @@ func (a *App) CreateProduct(ctx context.Context, s billing.Scope, p ProductParam
 }
 
 // GetProduct returns a product of scope s.
-func (a *App) GetProduct(ctx context.Context, s billing.Scope, id string) (billing.Product, error) {
-	return read(ctx, a, func(tx billing.Tx) (billing.Product, error) {
+func (a *Catalog) GetProduct(ctx context.Context, s billing.Scope, id string) (billing.Product, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.Product, error) {
 		v, err := tx.GetProduct(ctx, s, id)
 		return v, notFound(err, "product", id)
 	})
 }
 
 // UpdateProduct changes the given fields of a product.
-func (a *App) UpdateProduct(ctx context.Context, s billing.Scope, id string, p ProductParams) (billing.Product, error) {
+func (a *Catalog) UpdateProduct(ctx context.Context, s billing.Scope, id string, p ProductParams) (billing.Product, error) {
 	var v validator
 	v.product(p, false)
 	if err := v.err(); err != nil {
@@ -109,8 +109,8 @@ func (a *App) UpdateProduct(ctx context.Context, s billing.Scope, id string, p P
 }
 
 // ListProducts lists products of scope s, newest first.
-func (a *App) ListProducts(ctx context.Context, s billing.Scope, f billing.ProductFilter, page billing.Page) (List[billing.Product], error) {
-	return list(ctx, a, page, billing.PrefixProduct, func(tx billing.Tx, page billing.Page) ([]billing.Product, bool, error) {
+func (a *Catalog) ListProducts(ctx context.Context, s billing.Scope, f billing.ProductFilter, page billing.Page) (List[billing.Product], error) {
+	return list(ctx, a.core, page, billing.PrefixProduct, func(tx billing.Tx, page billing.Page) ([]billing.Product, bool, error) {
 		return tx.ListProducts(ctx, s, f, page)
 	})
 }

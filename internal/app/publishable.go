@@ -29,7 +29,7 @@ type PublishableKeyParams struct {
 // CreatePublishableKey makes a publishable key (pk_test_… / pk_live_…) for
 // the pricing table. It is safe to put in a web page: it shows only active
 // prices and starts checkouts.
-func (a *App) CreatePublishableKey(ctx context.Context, s billing.Scope, p PublishableKeyParams) (billing.PublishableKey, error) {
+func (a *Checkout) CreatePublishableKey(ctx context.Context, s billing.Scope, p PublishableKeyParams) (billing.PublishableKey, error) {
 	var v validator
 	if p.SuccessURL != "" {
 		v.redirectURL("success_url", p.SuccessURL)
@@ -61,14 +61,14 @@ func (a *App) CreatePublishableKey(ctx context.Context, s billing.Scope, p Publi
 }
 
 // ListPublishableKeys lists a scope's publishable keys, newest first.
-func (a *App) ListPublishableKeys(ctx context.Context, s billing.Scope) ([]billing.PublishableKey, error) {
-	return read(ctx, a, func(tx billing.Tx) ([]billing.PublishableKey, error) {
+func (a *Checkout) ListPublishableKeys(ctx context.Context, s billing.Scope) ([]billing.PublishableKey, error) {
+	return read(ctx, a.core, func(tx billing.Tx) ([]billing.PublishableKey, error) {
 		return tx.ListPublishableKeys(ctx, s)
 	})
 }
 
 // RevokePublishableKey stops a publishable key: its pricing table is gone.
-func (a *App) RevokePublishableKey(ctx context.Context, s billing.Scope, id string) (billing.PublishableKey, error) {
+func (a *Checkout) RevokePublishableKey(ctx context.Context, s billing.Scope, id string) (billing.PublishableKey, error) {
 	var k billing.PublishableKey
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		if err := tx.RevokePublishableKey(ctx, s, id, a.Now()); err != nil {
@@ -86,7 +86,7 @@ func (a *App) RevokePublishableKey(ctx context.Context, s billing.Scope, id stri
 
 // openPublishableKey finds a usable publishable key; an unknown, revoked or
 // malformed key is not found.
-func (a *App) openPublishableKey(ctx context.Context, tx billing.Tx, pk string) (billing.PublishableKey, error) {
+func (a *Checkout) openPublishableKey(ctx context.Context, tx billing.Tx, pk string) (billing.PublishableKey, error) {
 	k, err := tx.GetPublishableKey(ctx, pk)
 	if errors.Is(err, billing.ErrNotFound) || (err == nil && (k.Revoked != nil || !strings.HasPrefix(k.ID, billing.PublishableKeyPrefix(k.Scope.Mode)))) {
 		return k, billing.NotFound("publishable_key", pk)
@@ -118,8 +118,8 @@ type PricingView struct {
 // PricingTable returns the active recurring prices of a publishable key's
 // scope as cards, products in order of creation, cheapest price first;
 // productIDs (optional) keeps only those products.
-func (a *App) PricingTable(ctx context.Context, pk string, productIDs []string) (PricingView, error) {
-	return read(ctx, a, func(tx billing.Tx) (PricingView, error) {
+func (a *Checkout) PricingTable(ctx context.Context, pk string, productIDs []string) (PricingView, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (PricingView, error) {
 		k, err := a.openPublishableKey(ctx, tx, pk)
 		if err != nil {
 			return PricingView{}, err
@@ -215,8 +215,8 @@ const CodeFormExpired = billing.CodeFormExpired
 // StartPricingCheckout starts a subscription checkout for one price of a
 // pricing table and returns the checkout page's URL. token is the form's
 // CSRF token; locale is the page's language.
-func (a *App) StartPricingCheckout(ctx context.Context, pk, priceID, token, locale string) (string, error) {
-	k, err := read(ctx, a, func(tx billing.Tx) (billing.PublishableKey, error) { return a.openPublishableKey(ctx, tx, pk) })
+func (a *Checkout) StartPricingCheckout(ctx context.Context, pk, priceID, token, locale string) (string, error) {
+	k, err := read(ctx, a.core, func(tx billing.Tx) (billing.PublishableKey, error) { return a.openPublishableKey(ctx, tx, pk) })
 	if err != nil {
 		return "", err
 	}
@@ -225,13 +225,13 @@ func (a *App) StartPricingCheckout(ctx context.Context, pk, priceID, token, loca
 	}
 	success, cancel := k.SuccessURL, k.CancelURL
 	if success == "" {
-		success = a.publicURL + "/pricing/" + k.ID + "/thanks"
+		success = a.PublicURL() + "/pricing/" + k.ID + "/thanks"
 		if locale != "" {
 			success += "?lang=" + url.QueryEscape(locale)
 		}
 	}
 	if cancel == "" {
-		cancel = a.publicURL + "/pricing/" + k.ID
+		cancel = a.PublicURL() + "/pricing/" + k.ID
 	}
 	info := RequestInfoFrom(ctx)
 	info.Actor = "publishable_key:" + k.ID

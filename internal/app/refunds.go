@@ -17,10 +17,10 @@ const refundRecheck = time.Hour
 // been pending for refundRecheck, and records what they say; it returns
 // how many it settled. Refunds of customers on test clocks are left to
 // their clocks' notifications: real time and test clocks never mix.
-func (a *App) ReconcileRefunds(ctx context.Context, limit int) (int, error) {
+func (a *Collection) ReconcileRefunds(ctx context.Context, limit int) (int, error) {
 	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
 	now := a.Now()
-	refs, err := read(ctx, a, func(tx billing.Tx) ([]billing.Refund, error) {
+	refs, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.Refund, error) {
 		return tx.ListPendingRefunds(ctx, now.Add(-refundRecheck), limit)
 	})
 	if err != nil {
@@ -42,7 +42,7 @@ func (a *App) ReconcileRefunds(ctx context.Context, limit int) (int, error) {
 	return settled, nil
 }
 
-func (a *App) reconcileRefund(ctx context.Context, ref billing.Refund, now time.Time) (bool, error) {
+func (a *Collection) reconcileRefund(ctx context.Context, ref billing.Refund, now time.Time) (bool, error) {
 	s := ref.Scope
 	var gateway string
 	onClock := false

@@ -19,30 +19,32 @@ import (
 // reached cuota is settled by asking Flow, once it has been pending for an
 // hour, and never before.
 func TestReconcileRefunds(t *testing.T) {
-	a, b := setup(t)
 	ctx := t.Context()
 	sim := flowsim.New(flowsim.Options{})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	t.Cleanup(sim.Close)
 	sim.SetBaseURL(srv.URL)
-	// Nobody listens at the public URL: Flow's notifications are lost.
-	a.SetPublicURL("http://127.0.0.1:1")
-	gw := flowgw.New(flowgw.Options{Store: b.store, PublicURL: a.PublicURL, Now: b.clock.Now,
-		Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
-			return a.GatewayCredentials(ctx, s, billing.GatewayFlow)
-		}})
-	a.SetGateways(app.Gateways{billing.GatewayFlow: gw})
-	_, err := a.SetGatewayConfig(ctx, b.scope, billing.GatewayFlow, billing.GatewayCredentials{APIKey: sim.APIKey(),
+	var a *app.App
+	a, b := setupWith(t, func(c *app.Config, b *testBundle) {
+		// Nobody listens at the public URL: Flow's notifications are lost.
+		c.PublicURL = func() string { return "http://127.0.0.1:1" }
+		gw := flowgw.New(flowgw.Options{Store: b.store, PublicURL: c.PublicURL, Now: b.clock.Now,
+			Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
+				return a.Merchants.GatewayCredentials(ctx, s, billing.GatewayFlow)
+			}})
+		c.Gateways = app.Gateways{billing.GatewayFlow: gw}
+	})
+	_, err := a.Merchants.SetGatewayConfig(ctx, b.scope, billing.GatewayFlow, billing.GatewayCredentials{APIKey: sim.APIKey(),
 		Secret: sim.Secret(), BaseURL: srv.URL + "/api"})
 	require.NoError(t, err)
 
 	email, name := "rosa@example.cl", "Rosa"
-	cus, err := a.CreateCustomer(ctx, b.scope, app.CustomerParams{Email: &email, Name: &name})
+	cus, err := a.Customers.CreateCustomer(ctx, b.scope, app.CustomerParams{Email: &email, Name: &name})
 	require.NoError(t, err)
-	st, _, err := a.CreateSetup(ctx, b.scope, cus.ID, app.CreateSetupParams{Gateway: billing.GatewayFlow, ReturnURL: "https://shop.example.cl/ok"})
+	st, _, err := a.Customers.CreateSetup(ctx, b.scope, cus.ID, app.CreateSetupParams{Gateway: billing.GatewayFlow, ReturnURL: "https://shop.example.cl/ok"})
 	require.NoError(t, err)
-	st, err = a.GetSetup(ctx, b.scope, st.ID)
+	st, err = a.Customers.GetSetup(ctx, b.scope, st.ID)
 	require.NoError(t, err)
 	var token string
 	require.NoError(t, b.store.InTx(ctx, func(tx billing.Tx) error {
@@ -52,48 +54,48 @@ func TestReconcileRefunds(t *testing.T) {
 	}))
 	_, err = sim.CompleteRegistration(token, flowsim.CardVisa)
 	require.NoError(t, err)
-	dest, err := a.CompleteGatewaySetup(ctx, billing.GatewayFlow, st.ID, token)
+	dest, err := a.Customers.CompleteGatewaySetup(ctx, billing.GatewayFlow, st.ID, token)
 	require.NoError(t, err)
 	u, err := url.Parse(dest)
 	require.NoError(t, err)
 	require.Equal(t, "succeeded", u.Query().Get("status"))
 
 	prodName := "Plan"
-	prod, err := a.CreateProduct(ctx, b.scope, app.ProductParams{Name: &prodName})
+	prod, err := a.Catalog.CreateProduct(ctx, b.scope, app.ProductParams{Name: &prodName})
 	require.NoError(t, err)
 	amount := int64(9990)
-	price, err := a.CreatePrice(ctx, b.scope, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: "CLP",
+	price, err := a.Catalog.CreatePrice(ctx, b.scope, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: "CLP",
 		Recurring: &billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1}})
 	require.NoError(t, err)
-	pms, err := a.ListPaymentMethods(ctx, b.scope, cus.ID)
+	pms, err := a.Subscriptions.ListPaymentMethods(ctx, b.scope, cus.ID)
 	require.NoError(t, err)
 	require.Len(t, pms, 1)
-	sub, err := a.CreateSubscription(ctx, b.scope, app.CreateSubscriptionParams{Customer: cus.ID,
+	sub, err := a.Subscriptions.CreateSubscription(ctx, b.scope, app.CreateSubscriptionParams{Customer: cus.ID,
 		Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pms[0].ID})
 	require.NoError(t, err)
 	require.Equal(t, billing.SubscriptionActive, sub.Status)
-	pays, err := a.ListPayments(ctx, b.scope, billing.PaymentFilter{CustomerID: cus.ID}, billing.Page{})
+	pays, err := a.Subscriptions.ListPayments(ctx, b.scope, billing.PaymentFilter{CustomerID: cus.ID}, billing.Page{})
 	require.NoError(t, err)
 	require.Len(t, pays.Data, 1)
 
-	ref, err := a.CreateRefund(ctx, b.scope, app.CreateRefundParams{Payment: pays.Data[0].ID})
+	ref, err := a.Collection.CreateRefund(ctx, b.scope, app.CreateRefundParams{Payment: pays.Data[0].ID})
 	require.NoError(t, err)
 	require.Equal(t, billing.RefundPending, ref.Status)
 	n, err := sim.CompleteRefund(ctx, ref.GatewayRef, true)
 	require.NoError(t, err)
 	require.NotEqual(t, 200, n.HTTPStatus, "the notification was lost")
 
-	settled, err := a.ReconcileRefunds(ctx, 10)
+	settled, err := a.Collection.ReconcileRefunds(ctx, 10)
 	require.NoError(t, err)
 	require.Zero(t, settled, "not before an hour")
 	b.clock.Advance(61 * time.Minute)
-	settled, err = a.ReconcileRefunds(ctx, 10)
+	settled, err = a.Collection.ReconcileRefunds(ctx, 10)
 	require.NoError(t, err)
 	require.Equal(t, 1, settled)
-	refs, err := a.ListRefunds(ctx, b.scope, pays.Data[0].ID, billing.Page{})
+	refs, err := a.Collection.ListRefunds(ctx, b.scope, pays.Data[0].ID, billing.Page{})
 	require.NoError(t, err)
 	require.Equal(t, billing.RefundSucceeded, refs.Data[0].Status)
-	settled, err = a.ReconcileRefunds(ctx, 10)
+	settled, err = a.Collection.ReconcileRefunds(ctx, 10)
 	require.NoError(t, err)
 	require.Zero(t, settled, "nothing left")
 }
@@ -108,34 +110,36 @@ func (otherGateway) Name() string { return billing.GatewayStripe }
 // 503 gateway_unavailable naming the merchant's other configured gateway,
 // and the setup ends failed; nothing pretends to have worked.
 func TestSetupFailsOverWhenFlowIsDown(t *testing.T) {
-	a, b := setup(t)
 	ctx := t.Context()
 	sim := flowsim.New(flowsim.Options{})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	t.Cleanup(sim.Close)
 	sim.SetBaseURL(srv.URL)
-	a.SetPublicURL("http://127.0.0.1:1")
-	gw := flowgw.New(flowgw.Options{Store: b.store, PublicURL: a.PublicURL, Now: b.clock.Now,
-		Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
-			return a.GatewayCredentials(ctx, s, billing.GatewayFlow)
-		}})
-	a.SetGateways(app.Gateways{billing.GatewayFlow: gw, billing.GatewayStripe: otherGateway{}})
-	_, err := a.SetGatewayConfig(ctx, b.scope, billing.GatewayFlow, billing.GatewayCredentials{APIKey: sim.APIKey(),
+	var a *app.App
+	a, b := setupWith(t, func(c *app.Config, b *testBundle) {
+		c.PublicURL = func() string { return "http://127.0.0.1:1" }
+		gw := flowgw.New(flowgw.Options{Store: b.store, PublicURL: c.PublicURL, Now: b.clock.Now,
+			Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
+				return a.Merchants.GatewayCredentials(ctx, s, billing.GatewayFlow)
+			}})
+		c.Gateways = app.Gateways{billing.GatewayFlow: gw, billing.GatewayStripe: otherGateway{}}
+	})
+	_, err := a.Merchants.SetGatewayConfig(ctx, b.scope, billing.GatewayFlow, billing.GatewayCredentials{APIKey: sim.APIKey(),
 		Secret: sim.Secret(), BaseURL: srv.URL + "/api"})
 	require.NoError(t, err)
-	_, err = a.SetGatewayConfig(ctx, b.scope, billing.GatewayStripe, billing.GatewayCredentials{APIKey: "sk_test_other"})
+	_, err = a.Merchants.SetGatewayConfig(ctx, b.scope, billing.GatewayStripe, billing.GatewayCredentials{APIKey: "sk_test_other"})
 	require.NoError(t, err)
 
 	email := "rosa@example.cl"
-	cus, err := a.CreateCustomer(ctx, b.scope, app.CustomerParams{Email: &email})
+	cus, err := a.Customers.CreateCustomer(ctx, b.scope, app.CustomerParams{Email: &email})
 	require.NoError(t, err)
 	sim.FailNext(1, 503)
-	_, _, err = a.CreateSetup(ctx, b.scope, cus.ID, app.CreateSetupParams{Gateway: billing.GatewayFlow, ReturnURL: "https://shop.example.cl/ok"})
+	_, _, err = a.Customers.CreateSetup(ctx, b.scope, cus.ID, app.CreateSetupParams{Gateway: billing.GatewayFlow, ReturnURL: "https://shop.example.cl/ok"})
 	requireError(t, err, billing.KindUnavailable, billing.CodeGatewayUnavailable, "")
 	require.Contains(t, err.Error(), `"gateway": "stripe"`)
-	require.Equal(t, []string{billing.GatewayStripe}, a.FallbackGateways(ctx, b.scope, billing.GatewayFlow, "CLP"))
-	entries, err := a.ListAuditEntries(ctx, b.scope, 0, 100)
+	require.Equal(t, []string{billing.GatewayStripe}, a.Merchants.FallbackGateways(ctx, b.scope, billing.GatewayFlow, "CLP"))
+	entries, err := a.Merchants.ListAuditEntries(ctx, b.scope, 0, 100)
 	require.NoError(t, err)
 	var actions []string
 	for _, e := range entries.Data {

@@ -44,7 +44,7 @@ var invoicePrefixRE = regexp.MustCompile(`^[A-Z0-9]{1,12}$`)
 // UpdateMerchant changes a merchant's details and billing policies. A new
 // time zone applies to periods computed from then on; anchors (instants)
 // do not move.
-func (a *App) UpdateMerchant(ctx context.Context, merchantID string, p UpdateMerchantParams) (billing.Merchant, error) {
+func (a *Merchants) UpdateMerchant(ctx context.Context, merchantID string, p UpdateMerchantParams) (billing.Merchant, error) {
 	var after billing.Merchant
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		before, err := tx.GetMerchant(ctx, merchantID)

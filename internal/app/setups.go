@@ -17,13 +17,6 @@ import (
 // SetupTTL is how long a payment-method setup link stays usable.
 const SetupTTL = time.Hour
 
-// SetPublicURL sets the address customers' browsers reach cuota at (for
-// hosted pages), e.g. https://billing.example.cl.
-func (a *App) SetPublicURL(u string) { a.publicURL = u }
-
-// PublicURL is the address customers' browsers and gateways reach cuota at.
-func (a *App) PublicURL() string { return a.publicURL }
-
 // CreateSetupParams start saving a card.
 type CreateSetupParams struct {
 	Gateway   string
@@ -33,7 +26,7 @@ type CreateSetupParams struct {
 // CreateSetup starts a payment-method setup: it returns the setup and the
 // URL to send the customer to. On the sim gateway (test mode) that is
 // cuota's own test-card page; Flow and Stripe will return theirs.
-func (a *App) CreateSetup(ctx context.Context, s billing.Scope, customerID string, p CreateSetupParams) (billing.PaymentMethodSetup, string, error) {
+func (a *Customers) CreateSetup(ctx context.Context, s billing.Scope, customerID string, p CreateSetupParams) (billing.PaymentMethodSetup, string, error) {
 	var v validator
 	v.required("gateway", p.Gateway)
 	v.required("return_url", p.ReturnURL)
@@ -58,7 +51,7 @@ func (a *App) CreateSetup(ctx context.Context, s billing.Scope, customerID strin
 		return billing.PaymentMethodSetup{}, "", billing.Invalid("gateway", billing.CodeParameterInvalid,
 			"card setups through %s are not available", p.Gateway)
 	}
-	if a.publicURL == "" {
+	if a.PublicURL() == "" {
 		return billing.PaymentMethodSetup{}, "", fmt.Errorf("create setup: the public URL of hosted pages is not configured")
 	}
 	secret := billing.PrefixSetupSecret + rand.Text()
@@ -82,12 +75,12 @@ func (a *App) CreateSetup(ctx context.Context, s billing.Scope, customerID strin
 		return billing.PaymentMethodSetup{}, "", err
 	}
 	if !isHosted {
-		return st, a.publicURL + "/sim/setup/" + st.ID + "?secret=" + url.QueryEscape(secret), nil
+		return st, a.PublicURL() + "/sim/setup/" + st.ID + "?secret=" + url.QueryEscape(secret), nil
 	}
 	// The gateway's own page: cuota's return page gets the customer back
 	// and asks the gateway what happened.
 	start, err := hosted.StartSetup(ctx, billing.SetupRequest{Scope: s, Customer: cus, Setup: st,
-		ReturnURL: a.publicURL + "/return/" + p.Gateway + "/setup/" + st.ID})
+		ReturnURL: a.PublicURL() + "/return/" + p.Gateway + "/setup/" + st.ID})
 	if err != nil {
 		msg := "the gateway could not start the card registration"
 		if e := billing.AsError(err); e != nil {
@@ -96,7 +89,7 @@ func (a *App) CreateSetup(ctx context.Context, s billing.Scope, customerID strin
 		if ferr := a.failSetup(ctx, st, msg); ferr != nil {
 			a.logger.ErrorContext(ctx, "fail setup", "setup", st.ID, "error", ferr)
 		}
-		return billing.PaymentMethodSetup{}, "", a.gatewayUnavailable(ctx, s, p.Gateway, err)
+		return billing.PaymentMethodSetup{}, "", a.merchants.gatewayUnavailable(ctx, s, p.Gateway, err)
 	}
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
 		return tx.SetSetupGatewayRef(ctx, s, st.ID, start.GatewayRef)
@@ -109,7 +102,7 @@ func (a *App) CreateSetup(ctx context.Context, s billing.Scope, customerID strin
 }
 
 // failSetup ends a pending setup as failed.
-func (a *App) failSetup(ctx context.Context, st billing.PaymentMethodSetup, msg string) error {
+func (a *Customers) failSetup(ctx context.Context, st billing.PaymentMethodSetup, msg string) error {
 	return a.store.InTx(ctx, func(tx billing.Tx) error {
 		st.Status, st.FailureMessage, st.Updated = billing.SetupFailed, msg, a.Now()
 		if err := tx.UpdateSetup(ctx, st); err != nil {
@@ -124,8 +117,8 @@ func (a *App) failSetup(ctx context.Context, st billing.PaymentMethodSetup, msg 
 // customer (or the gateway's notification) comes back with token: the
 // token must be the setup's, and the outcome is asked of the gateway,
 // never taken from the request. It returns where to send the browser.
-func (a *App) CompleteGatewaySetup(ctx context.Context, gateway, id, token string) (string, error) {
-	st, err := read(ctx, a, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
+func (a *Customers) CompleteGatewaySetup(ctx context.Context, gateway, id, token string) (string, error) {
+	st, err := read(ctx, a.core, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
 		return tx.GetSetupByID(ctx, id)
 	})
 	gone := billing.NotFound("payment_method_setup", id)
@@ -154,7 +147,7 @@ func (a *App) CompleteGatewaySetup(ctx context.Context, gateway, id, token strin
 	var pm *billing.PaymentMethod
 	failure := out.FailureMessage
 	if out.Status == billing.SetupSucceeded {
-		m := a.ownPaymentMethod(out.PaymentMethod, st.Scope, st.CustomerID, gateway)
+		m := a.subscriptions.ownPaymentMethod(out.PaymentMethod, st.Scope, st.CustomerID, gateway)
 		pm = &m
 	}
 	return a.finishSetup(ctx, st, pm, failure)
@@ -166,8 +159,8 @@ func hashSecret(secret string) string {
 }
 
 // GetSetup returns a setup; a pending one past its expiry shows expired.
-func (a *App) GetSetup(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethodSetup, error) {
-	st, err := read(ctx, a, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
+func (a *Customers) GetSetup(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethodSetup, error) {
+	st, err := read(ctx, a.core, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
 		v, err := tx.GetSetup(ctx, s, id)
 		return v, notFound(err, "payment_method_setup", id)
 	})
@@ -180,8 +173,8 @@ func (a *App) GetSetup(ctx context.Context, s billing.Scope, id string) (billing
 // OpenSimSetup checks a sim setup link (id and secret) and returns the
 // setup it belongs to. Unknown ids and wrong secrets look the same: not
 // found; a used or expired link is a conflict.
-func (a *App) OpenSimSetup(ctx context.Context, id, secret string) (billing.PaymentMethodSetup, error) {
-	st, err := read(ctx, a, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
+func (a *Customers) OpenSimSetup(ctx context.Context, id, secret string) (billing.PaymentMethodSetup, error) {
+	st, err := read(ctx, a.core, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
 		return tx.GetSetupByID(ctx, id)
 	})
 	gone := billing.NotFound("payment_method_setup", id)
@@ -200,7 +193,7 @@ func (a *App) OpenSimSetup(ctx context.Context, id, secret string) (billing.Paym
 // browser: the merchant's return_url with setup_id and status added. The
 // setup's check, the saved card and the setup's outcome commit together,
 // so a double submit saves one card and a crash leaves nothing half done.
-func (a *App) CompleteSimSetup(ctx context.Context, id, secret, token string) (string, error) {
+func (a *Customers) CompleteSimSetup(ctx context.Context, id, secret, token string) (string, error) {
 	st, err := a.OpenSimSetup(ctx, id, secret)
 	if err != nil {
 		return "", err
@@ -211,7 +204,7 @@ func (a *App) CompleteSimSetup(ctx context.Context, id, secret, token string) (s
 	var pm *billing.PaymentMethod
 	failure := "the customer canceled"
 	if token != "" {
-		m, err := a.verifyToken(ctx, st.Scope, st.CustomerID, AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: token})
+		m, err := a.subscriptions.verifyToken(ctx, st.Scope, st.CustomerID, AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: token})
 		if e := billing.AsError(err); e != nil {
 			failure = e.Message
 		} else if err != nil {
@@ -226,7 +219,7 @@ func (a *App) CompleteSimSetup(ctx context.Context, id, secret, token string) (s
 // finishSetup records a pending setup's outcome: the saved card (pm) or
 // the failure, committed together, so a double submit saves one card and
 // a crash leaves nothing half done. It returns where to send the browser.
-func (a *App) finishSetup(ctx context.Context, st billing.PaymentMethodSetup, pm *billing.PaymentMethod, failure string) (string, error) {
+func (a *Customers) finishSetup(ctx context.Context, st billing.PaymentMethodSetup, pm *billing.PaymentMethod, failure string) (string, error) {
 	info := RequestInfoFrom(ctx)
 	info.Actor = "customer:" + st.CustomerID
 	ctx = WithRequestInfo(ctx, info)
@@ -248,7 +241,7 @@ func (a *App) finishSetup(ctx context.Context, st billing.PaymentMethodSetup, pm
 			}
 		}
 		if pm != nil {
-			if retry, err = a.savePaymentMethod(ctx, tx, *pm); err != nil {
+			if retry, err = a.subscriptions.savePaymentMethod(ctx, tx, *pm); err != nil {
 				return err
 			}
 			st.Status, st.PaymentMethodID, st.FailureMessage = billing.SetupSucceeded, pm.ID, ""
@@ -266,7 +259,7 @@ func (a *App) finishSetup(ctx context.Context, st billing.PaymentMethodSetup, pm
 	if err != nil {
 		return "", err
 	}
-	if err := a.retryWithNewMethod(ctx, st.Scope, retry); err != nil {
+	if err := a.subscriptions.retryWithNewMethod(ctx, st.Scope, retry); err != nil {
 		a.logger.ErrorContext(ctx, "retry after card setup", "setup", st.ID, "error", err)
 	}
 	return setupReturnURL(st)

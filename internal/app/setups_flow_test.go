@@ -17,38 +17,41 @@ import (
 // email is invalid input naming email (a 400), not "Flow is not
 // answering" (a 503 offering failover): nothing was sent to Flow.
 func TestFlowSetupWithoutEmail(t *testing.T) {
-	a, b := setup(t)
 	ctx := t.Context()
 	sim := flowsim.New(flowsim.Options{})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	t.Cleanup(sim.Close)
 	sim.SetBaseURL(srv.URL)
-	a.SetPublicURL("http://127.0.0.1:1")
-	gw := flowgw.New(flowgw.Options{Store: b.store, PublicURL: a.PublicURL, Now: b.clock.Now,
-		Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
-			return a.GatewayCredentials(ctx, s, billing.GatewayFlow)
-		}})
-	a.SetGateways(app.Gateways{billing.GatewayFlow: gw, billing.GatewayStripe: otherGateway{}})
-	_, err := a.SetGatewayConfig(ctx, b.scope, billing.GatewayFlow, billing.GatewayCredentials{APIKey: sim.APIKey(),
+	var a *app.App
+	var gw *flowgw.Adapter
+	a, b := setupWith(t, func(c *app.Config, b *testBundle) {
+		c.PublicURL = func() string { return "http://127.0.0.1:1" }
+		gw = flowgw.New(flowgw.Options{Store: b.store, PublicURL: c.PublicURL, Now: b.clock.Now,
+			Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
+				return a.Merchants.GatewayCredentials(ctx, s, billing.GatewayFlow)
+			}})
+		c.Gateways = app.Gateways{billing.GatewayFlow: gw, billing.GatewayStripe: otherGateway{}}
+	})
+	_, err := a.Merchants.SetGatewayConfig(ctx, b.scope, billing.GatewayFlow, billing.GatewayCredentials{APIKey: sim.APIKey(),
 		Secret: sim.Secret(), BaseURL: srv.URL + "/api"})
 	require.NoError(t, err)
-	_, err = a.SetGatewayConfig(ctx, b.scope, billing.GatewayStripe, billing.GatewayCredentials{APIKey: "sk_test_other"})
+	_, err = a.Merchants.SetGatewayConfig(ctx, b.scope, billing.GatewayStripe, billing.GatewayCredentials{APIKey: "sk_test_other"})
 	require.NoError(t, err)
 
 	name := "Rosa"
-	cus, err := a.CreateCustomer(ctx, b.scope, app.CustomerParams{Name: &name})
+	cus, err := a.Customers.CreateCustomer(ctx, b.scope, app.CustomerParams{Name: &name})
 	require.NoError(t, err)
-	_, _, err = a.CreateSetup(ctx, b.scope, cus.ID, app.CreateSetupParams{Gateway: billing.GatewayFlow, ReturnURL: "https://shop.example.cl/ok"})
+	_, _, err = a.Customers.CreateSetup(ctx, b.scope, cus.ID, app.CreateSetupParams{Gateway: billing.GatewayFlow, ReturnURL: "https://shop.example.cl/ok"})
 	requireError(t, err, billing.KindInvalid, billing.CodeParameterMissing, "email")
 	require.Empty(t, sim.CustomerIDs(), "nothing was sent to Flow")
 	require.True(t, gw.Available(b.scope))
 
 	// With an email the same customer's setup goes through at once.
 	email := "rosa@example.cl"
-	_, err = a.UpdateCustomer(ctx, b.scope, cus.ID, app.CustomerParams{Email: &email})
+	_, err = a.Customers.UpdateCustomer(ctx, b.scope, cus.ID, app.CustomerParams{Email: &email})
 	require.NoError(t, err)
-	_, dest, err := a.CreateSetup(ctx, b.scope, cus.ID, app.CreateSetupParams{Gateway: billing.GatewayFlow, ReturnURL: "https://shop.example.cl/ok"})
+	_, dest, err := a.Customers.CreateSetup(ctx, b.scope, cus.ID, app.CreateSetupParams{Gateway: billing.GatewayFlow, ReturnURL: "https://shop.example.cl/ok"})
 	require.NoError(t, err)
 	require.NotEmpty(t, dest)
 	require.Len(t, sim.CustomerIDs(), 1)

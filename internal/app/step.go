@@ -24,7 +24,7 @@ type gatewayCall struct {
 // due at or before at, one piece per transaction, in order: trial notice,
 // trial end, renewals, retries and reconciliations. Gateway calls happen
 // between transactions, never inside one.
-func (a *App) stepSubscription(ctx context.Context, s billing.Scope, subID string, at time.Time) error {
+func (a *Renewals) stepSubscription(ctx context.Context, s billing.Scope, subID string, at time.Time) error {
 	for range maxStepsPerCall {
 		var call *gatewayCall
 		done := false
@@ -47,7 +47,7 @@ func (a *App) stepSubscription(ctx context.Context, s billing.Scope, subID strin
 			return err
 		}
 		if call != nil {
-			if err := a.executePayment(ctx, s, call.paymentID, call.recover); err != nil {
+			if err := a.collection.executePayment(ctx, s, call.paymentID, call.recover); err != nil {
 				return err
 			}
 		}
@@ -60,14 +60,14 @@ func (a *App) stepSubscription(ctx context.Context, s billing.Scope, subID strin
 
 // stepOnce does the one piece of work due at `due` (sub.NextActionAt). It
 // returns a gateway call to make after commit, if any.
-func (a *App) stepOnce(ctx context.Context, tx billing.Tx, sub *billing.Subscription, due time.Time) (*gatewayCall, error) {
+func (a *Renewals) stepOnce(ctx context.Context, tx billing.Tx, sub *billing.Subscription, due time.Time) (*gatewayCall, error) {
 	s := sub.Scope
 	m, err := tx.GetMerchant(ctx, s.MerchantID)
 	if err != nil {
 		return nil, fmt.Errorf("read merchant: %w", err)
 	}
 	before := *sub
-	open, err := a.openInvoices(ctx, tx, sub)
+	open, err := a.collection.openInvoices(ctx, tx, sub)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (a *App) stepOnce(ctx context.Context, tx billing.Tx, sub *billing.Subscrip
 }
 
 // collect resolves or retries an open invoice whose next attempt is due.
-func (a *App) collect(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv *billing.Invoice, due time.Time) (*gatewayCall, error) {
+func (a *Renewals) collect(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv *billing.Invoice, due time.Time) (*gatewayCall, error) {
 	l, _, err := tx.ListPayments(ctx, sub.Scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{Limit: 1})
 	if err != nil {
 		return nil, fmt.Errorf("list payments of %s: %w", inv.ID, err)
@@ -108,7 +108,7 @@ func (a *App) collect(ctx context.Context, tx billing.Tx, m billing.Merchant, su
 		// Nothing charges an invoice with an unresolved payment: ask first.
 		// The step moves the invoice's clock on so the loop does not spin
 		// if the gateway cannot answer now.
-		base := a.processingTime(sub, due)
+		base := a.invoicing.processingTime(sub, due)
 		at := base.Add(billing.ReconcileDelay(base.Sub(latest.Updated)))
 		inv.NextAttemptAt = &at
 		if err := a.touchInvoice(ctx, tx, sub, inv, due); err != nil {
@@ -120,7 +120,7 @@ func (a *App) collect(ctx context.Context, tx billing.Tx, m billing.Merchant, su
 		inv.NextAttemptAt = nil
 		return nil, a.touchInvoice(ctx, tx, sub, inv, due)
 	}
-	pay, err := a.startPayment(ctx, tx, inv, sub, due)
+	pay, err := a.invoicing.startPayment(ctx, tx, inv, sub, due)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (a *App) collect(ctx context.Context, tx billing.Tx, m billing.Merchant, su
 }
 
 // touchInvoice saves inv and recomputes the subscription's next action.
-func (a *App) touchInvoice(ctx context.Context, tx billing.Tx, sub *billing.Subscription, inv *billing.Invoice, now time.Time) error {
+func (a *Renewals) touchInvoice(ctx context.Context, tx billing.Tx, sub *billing.Subscription, inv *billing.Invoice, now time.Time) error {
 	inv.Updated = now
 	if err := tx.UpdateInvoice(ctx, *inv); err != nil {
 		return fmt.Errorf("update invoice %s: %w", inv.ID, err)
@@ -143,7 +143,7 @@ func (a *App) touchInvoice(ctx context.Context, tx billing.Tx, sub *billing.Subs
 		return nil // a one-off invoice
 	}
 	before := *sub
-	open, err := a.openInvoices(ctx, tx, sub)
+	open, err := a.collection.openInvoices(ctx, tx, sub)
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func (a *App) touchInvoice(ctx context.Context, tx billing.Tx, sub *billing.Subs
 
 // endTrial ends a trial: without a payment method the merchant's policy
 // cancels or pauses; with one, the first period is invoiced and charged.
-func (a *App) endTrial(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, before billing.Subscription, due time.Time) (*gatewayCall, error) {
+func (a *Renewals) endTrial(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, before billing.Subscription, due time.Time) (*gatewayCall, error) {
 	if sub.CancelAtPeriodEnd {
 		// Canceled during the trial: it ends with the trial, uncharged.
 		if err := a.transition(sub, billing.SubEventCancelNow, m.Settings); err != nil {
@@ -184,7 +184,7 @@ func (a *App) endTrial(ctx context.Context, tx billing.Tx, m billing.Merchant, s
 
 // renew handles the end of the current period: a scheduled cancellation,
 // the last cycle, or the next period's invoice and charge.
-func (a *App) renew(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, before billing.Subscription, due time.Time) (*gatewayCall, error) {
+func (a *Renewals) renew(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, before billing.Subscription, due time.Time) (*gatewayCall, error) {
 	end := sub.CurrentPeriodEnd
 	finish := func(ev billing.SubscriptionEvent, reason billing.CancellationReason) (*gatewayCall, error) {
 		if sub.Status != billing.SubscriptionActive {
@@ -220,8 +220,8 @@ func (a *App) renew(ctx context.Context, tx billing.Tx, m billing.Merchant, sub 
 
 // startCycle invoices the period sub was just moved to and records the
 // charge.
-func (a *App) startCycle(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, before billing.Subscription, at time.Time, reason string) (*gatewayCall, error) {
-	inv, err := a.invoicePeriod(ctx, tx, m, sub, reason, at)
+func (a *Renewals) startCycle(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, before billing.Subscription, at time.Time, reason string) (*gatewayCall, error) {
+	inv, err := a.invoicing.invoicePeriod(ctx, tx, m, sub, reason, at)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +233,7 @@ func (a *App) startCycle(ctx context.Context, tx billing.Tx, m billing.Merchant,
 	}
 	var call *gatewayCall
 	if sub.Status != billing.SubscriptionUnpaid && sub.PaymentMethodID != "" {
-		pay, err := a.startPayment(ctx, tx, &inv, sub, at)
+		pay, err := a.invoicing.startPayment(ctx, tx, &inv, sub, at)
 		if err != nil {
 			return nil, err
 		}
@@ -241,7 +241,7 @@ func (a *App) startCycle(ctx context.Context, tx billing.Tx, m billing.Merchant,
 			call = &gatewayCall{paymentID: pay.ID}
 		}
 	}
-	open, err := a.openInvoices(ctx, tx, sub)
+	open, err := a.collection.openInvoices(ctx, tx, sub)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +263,7 @@ func chargesFullPeriod(inv billing.Invoice) bool {
 // cyclesDone reports whether a subscription with max_cycles has billed all
 // of them. Cycles are counted from its period invoices, not from the cycle
 // index, which a resume restarts.
-func (a *App) cyclesDone(ctx context.Context, tx billing.Tx, sub *billing.Subscription) (bool, error) {
+func (a *Renewals) cyclesDone(ctx context.Context, tx billing.Tx, sub *billing.Subscription) (bool, error) {
 	if sub.MaxCycles == 0 {
 		return false, nil
 	}

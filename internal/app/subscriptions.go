@@ -45,7 +45,7 @@ const CodeTrialAlreadyUsed = billing.CodeTrialAlreadyUsed
 // once: success activates it, failure expires it (incomplete_expired, the
 // invoice voided, trial claims released), an unknown outcome leaves it
 // incomplete until reconciliation.
-func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateSubscriptionParams) (billing.Subscription, error) {
+func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope, p CreateSubscriptionParams) (billing.Subscription, error) {
 	var v validator
 	v.required("customer", p.Customer)
 	if len(p.Items) == 0 {
@@ -122,7 +122,7 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 			if err != nil || pm.CustomerID != cus.ID || pm.Status != billing.PaymentMethodActive {
 				return billing.Invalid("payment_method", billing.CodeResourceMissing, "no such active payment method of this customer: %q", p.PaymentMethod)
 			}
-			if err := a.checkGatewayCurrency(pm.Gateway, currency); err != nil {
+			if err := a.merchants.checkGatewayCurrency(pm.Gateway, currency); err != nil {
 				return err
 			}
 			sub.PaymentMethodID = pm.ID
@@ -184,7 +184,7 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 		if err := a.saveSubscription(ctx, tx, nil, &sub, EventSubscriptionCreated, now); err != nil {
 			return err
 		}
-		inv, err := a.draftPeriodInvoice(&sub, billing.ReasonSubscriptionCreate, now)
+		inv, err := a.invoicing.draftPeriodInvoice(&sub, billing.ReasonSubscriptionCreate, now)
 		if err != nil {
 			return err
 		}
@@ -193,10 +193,10 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 				return err
 			}
 		}
-		if inv, err = a.writeInvoice(ctx, tx, merchant, &sub, inv, now); err != nil {
+		if inv, err = a.invoicing.writeInvoice(ctx, tx, merchant, &sub, inv, now); err != nil {
 			return err
 		}
-		pay, err := a.startPayment(ctx, tx, &inv, &sub, now)
+		pay, err := a.invoicing.startPayment(ctx, tx, &inv, &sub, now)
 		if err != nil {
 			return err
 		}
@@ -218,7 +218,7 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 		return billing.Subscription{}, err
 	}
 	if paymentID != "" {
-		if err := a.executePayment(ctx, s, paymentID, false); err != nil {
+		if err := a.collection.executePayment(ctx, s, paymentID, false); err != nil {
 			return billing.Subscription{}, err
 		}
 	}
@@ -229,7 +229,7 @@ func (a *App) CreateSubscription(ctx context.Context, s billing.Scope, p CreateS
 // anchor) with the prorated part of a full period ending at the anchor
 // (billing.Prorate, the one proration rule), or with nothing when the
 // behaviour is none.
-func (a *App) prorateFirstPeriod(sub *billing.Subscription, inv *billing.Invoice, behavior billing.ProrationBehavior, loc *time.Location, now time.Time) error {
+func (a *Subscriptions) prorateFirstPeriod(sub *billing.Subscription, inv *billing.Invoice, behavior billing.ProrationBehavior, loc *time.Location, now time.Time) error {
 	inv.Lines, inv.Subtotal = nil, 0
 	if behavior == billing.ProrationNone {
 		return nil
@@ -270,7 +270,7 @@ func merchantLocation(m billing.Merchant) *time.Location {
 
 // resolveItems loads the prices of a new subscription: all recurring, all
 // active, one currency and one billing cycle.
-func (a *App) resolveItems(ctx context.Context, tx billing.Tx, s billing.Scope, in []ItemParams) ([]billing.SubscriptionItem, billing.Recurring, string, int64, error) {
+func (a *Subscriptions) resolveItems(ctx context.Context, tx billing.Tx, s billing.Scope, in []ItemParams) ([]billing.SubscriptionItem, billing.Recurring, string, int64, error) {
 	var items []billing.SubscriptionItem
 	var recurring billing.Recurring
 	var currency string
@@ -310,7 +310,7 @@ func (a *App) resolveItems(ctx context.Context, tx billing.Tx, s billing.Scope, 
 }
 
 // claimTrial records the customer's identities as having used a trial.
-func (a *App) claimTrial(ctx context.Context, tx billing.Tx, s billing.Scope, cus billing.Customer, fingerprint, subID string) error {
+func (a *Subscriptions) claimTrial(ctx context.Context, tx billing.Tx, s billing.Scope, cus billing.Customer, fingerprint, subID string) error {
 	ids := map[string]string{"email": strings.ToLower(strings.TrimSpace(cus.Email)), "external_id": cus.ExternalID, "fingerprint": fingerprint}
 	for _, kind := range []string{"email", "external_id", "fingerprint"} {
 		if ids[kind] == "" {
@@ -329,7 +329,7 @@ func (a *App) claimTrial(ctx context.Context, tx billing.Tx, s billing.Scope, cu
 }
 
 // applyCoupon attaches a coupon (directly or through a promotion code).
-func (a *App) applyCoupon(ctx context.Context, tx billing.Tx, s billing.Scope, sub *billing.Subscription, couponID, code string, now time.Time) error {
+func (a *Subscriptions) applyCoupon(ctx context.Context, tx billing.Tx, s billing.Scope, sub *billing.Subscription, couponID, code string, now time.Time) error {
 	param := "coupon"
 	promoID := ""
 	if code != "" {
@@ -379,7 +379,7 @@ func redemptionError(err error, param, what string) error {
 
 // releaseRedemptions gives back the trial and coupon a subscription took,
 // when it expires without ever being paid.
-func (a *App) releaseRedemptions(ctx context.Context, tx billing.Tx, sub *billing.Subscription) error {
+func (a *Subscriptions) releaseRedemptions(ctx context.Context, tx billing.Tx, sub *billing.Subscription) error {
 	s := sub.Scope
 	if err := tx.ReleaseTrials(ctx, s, sub.ID); err != nil {
 		return fmt.Errorf("release trials: %w", err)
@@ -398,19 +398,19 @@ func (a *App) releaseRedemptions(ctx context.Context, tx billing.Tx, sub *billin
 }
 
 // GetSubscription returns a subscription of scope s.
-func (a *App) GetSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
-	return read(ctx, a, func(tx billing.Tx) (billing.Subscription, error) {
+func (a *Subscriptions) GetSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.Subscription, error) {
 		v, err := tx.GetSubscription(ctx, s, id)
 		return v, notFound(err, "subscription", id)
 	})
 }
 
 // ListSubscriptions lists subscriptions of scope s, newest first.
-func (a *App) ListSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter, page billing.Page) (List[billing.Subscription], error) {
+func (a *Subscriptions) ListSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter, page billing.Page) (List[billing.Subscription], error) {
 	if f.Status != "" && !f.Status.Valid() {
 		return List[billing.Subscription]{}, billing.Invalid("status", billing.CodeParameterInvalid, "unknown status %q", f.Status)
 	}
-	return list(ctx, a, page, billing.PrefixSubscription, func(tx billing.Tx, page billing.Page) ([]billing.Subscription, bool, error) {
+	return list(ctx, a.core, page, billing.PrefixSubscription, func(tx billing.Tx, page billing.Page) ([]billing.Subscription, bool, error) {
 		return tx.ListSubscriptions(ctx, s, f, page)
 	})
 }

@@ -31,7 +31,7 @@ const sweepLease = time.Minute
 // until there is nothing due or the deadline passes, and returns how many
 // subscriptions they took. A failing lane stops the others at their next
 // chunk.
-func (a *App) SweepAll(ctx context.Context, chunk, lanes int, deadline time.Time) (int, error) {
+func (a *Renewals) SweepAll(ctx context.Context, chunk, lanes int, deadline time.Time) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var mu sync.Mutex
@@ -84,7 +84,7 @@ type renewal struct {
 // Everything else (trial ends, retries, cancellations, declines, unknown
 // outcomes) takes the one-at-a-time path, which holds every rule; the batch
 // path only repeats its bookkeeping for the common case.
-func (a *App) Sweep(ctx context.Context, limit int) (int, error) {
+func (a *Renewals) Sweep(ctx context.Context, limit int) (int, error) {
 	now := a.Now()
 	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
 	token := rand.Text()
@@ -130,7 +130,7 @@ func (a *App) Sweep(ctx context.Context, limit int) (int, error) {
 	// One subscription's failure must not hold up the others: it is logged
 	// and stays due, so the next sweep tries it again.
 	for _, r := range settleSlow {
-		if err := a.settlePayment(ctx, r.sub.Scope, r.pay.ID, r.res, r.err); err != nil {
+		if err := a.collection.settlePayment(ctx, r.sub.Scope, r.pay.ID, r.res, r.err); err != nil {
 			if ctx.Err() != nil {
 				return 0, err
 			}
@@ -150,7 +150,7 @@ func (a *App) Sweep(ctx context.Context, limit int) (int, error) {
 
 // planRenewals sorts claimed subscriptions into plain renewals, planned
 // here in memory, and the rest.
-func (a *App) planRenewals(ctx context.Context, tx billing.Tx, subs []billing.Subscription, now time.Time) ([]*renewal, []billing.Subscription, error) {
+func (a *Renewals) planRenewals(ctx context.Context, tx billing.Tx, subs []billing.Subscription, now time.Time) ([]*renewal, []billing.Subscription, error) {
 	ids := make([]string, len(subs))
 	for i, sub := range subs {
 		ids[i] = sub.ID
@@ -197,7 +197,7 @@ func (a *App) planRenewals(ctx context.Context, tx billing.Tx, subs []billing.Su
 		}
 		coupon, ok := coupons[sub.Scope.MerchantID+"/"+string(sub.Scope.Mode)+"/"+sub.CouponID]
 		if !ok {
-			if coupon, err = a.subscriptionCoupon(ctx, tx, &sub); err != nil {
+			if coupon, err = a.invoicing.subscriptionCoupon(ctx, tx, &sub); err != nil {
 				return nil, nil, err
 			}
 			coupons[sub.Scope.MerchantID+"/"+string(sub.Scope.Mode)+"/"+sub.CouponID] = coupon
@@ -213,10 +213,10 @@ func (a *App) planRenewals(ctx context.Context, tx billing.Tx, subs []billing.Su
 			slow = append(slow, sub)
 			continue
 		}
-		if r.inv, err = a.draftPeriodInvoice(&r.sub, billing.ReasonSubscriptionCycle, r.at); err != nil {
+		if r.inv, err = a.invoicing.draftPeriodInvoice(&r.sub, billing.ReasonSubscriptionCycle, r.at); err != nil {
 			return nil, nil, err
 		}
-		if err := a.priceInvoice(m, &r.sub, coupon, &r.inv); err != nil {
+		if err := a.invoicing.priceInvoice(m, &r.sub, coupon, &r.inv); err != nil {
 			return nil, nil, err
 		}
 		plans = append(plans, r)
@@ -226,7 +226,7 @@ func (a *App) planRenewals(ctx context.Context, tx billing.Tx, subs []billing.Su
 
 // writeRenewals numbers, finalizes and writes the planned renewals, with
 // their payments, events and audit entries, in one batch.
-func (a *App) writeRenewals(ctx context.Context, tx billing.Tx, plans []*renewal) error {
+func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*renewal) error {
 	if len(plans) == 0 {
 		return nil
 	}
@@ -268,7 +268,7 @@ func (a *App) writeRenewals(ctx context.Context, tx billing.Tx, plans []*renewal
 				}
 				b.Events = append(b.Events, paid)
 			} else {
-				p := a.newPayment(&r.inv, r.pm, r.at, a.processingTime(&r.sub, r.at))
+				p := a.invoicing.newPayment(&r.inv, r.pm, r.at, a.invoicing.processingTime(&r.sub, r.at))
 				r.pay = &p
 				b.Payments = append(b.Payments, p)
 				ev, err := a.newEvent(s, EventPaymentCreated, "payment", p.ID, p, r.at)
@@ -307,7 +307,7 @@ func (a *App) writeRenewals(ctx context.Context, tx billing.Tx, plans []*renewal
 
 // chainAudit seals changes into audit entries that extend their
 // merchants' chains (each head locked once) and adds them to b.
-func (a *App) chainAudit(ctx context.Context, tx billing.Tx, changes []change, b *billing.WriteBatch) error {
+func (a *Renewals) chainAudit(ctx context.Context, tx billing.Tx, changes []change, b *billing.WriteBatch) error {
 	sort.SliceStable(changes, func(i, j int) bool { return changes[i].merchantID < changes[j].merchantID })
 	heads := map[string]struct {
 		seq  int64
@@ -335,7 +335,7 @@ func (a *App) chainAudit(ctx context.Context, tx billing.Tx, changes []change, b
 
 // chargeRenewals calls the gateways for the planned payments, several at a
 // time, outside any transaction.
-func (a *App) chargeRenewals(ctx context.Context, plans []*renewal) {
+func (a *Renewals) chargeRenewals(ctx context.Context, plans []*renewal) {
 	// Gateways that take many charges in one call get them all at once.
 	batches := map[string][]*renewal{}
 	var single []*renewal
@@ -389,7 +389,7 @@ func chargeRequest(r *renewal) billing.ChargeRequest {
 // settleRenewals records the successful charges in one batch; it returns
 // the renewals that need the one-at-a-time settlement (declines, unknown
 // outcomes, and subscriptions changed meanwhile).
-func (a *App) settleRenewals(ctx context.Context, plans []*renewal) ([]*renewal, error) {
+func (a *Renewals) settleRenewals(ctx context.Context, plans []*renewal) ([]*renewal, error) {
 	var ids []string
 	for _, r := range plans {
 		if r.pay != nil {
@@ -424,7 +424,7 @@ func (a *App) settleRenewals(ctx context.Context, plans []*renewal) ([]*renewal,
 			}
 			r.pay.GatewayRef, r.pay.Updated = r.res.GatewayRef, now
 			subBefore := r.sub
-			subEvent, err := a.applySuccess(r.m, *r.pay, &r.inv, &r.sub, now)
+			subEvent, err := a.collection.applySuccess(r.m, *r.pay, &r.inv, &r.sub, now)
 			if err != nil {
 				return err
 			}
@@ -471,7 +471,7 @@ func (a *App) settleRenewals(ctx context.Context, plans []*renewal) ([]*renewal,
 
 // sweepOneByOne is the sweep without batching; it claims what it takes
 // under token, as the batched sweep does.
-func (a *App) sweepOneByOne(ctx context.Context, now time.Time, limit int, token string) (int, error) {
+func (a *Renewals) sweepOneByOne(ctx context.Context, now time.Time, limit int, token string) (int, error) {
 	var due []billing.Subscription
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
@@ -494,7 +494,7 @@ func (a *App) sweepOneByOne(ctx context.Context, now time.Time, limit int, token
 
 // holdClaims renews the claims made under token every sweepLease/3 until
 // the returned stop is called (and has waited for the renewer to end).
-func (a *App) holdClaims(ctx context.Context, token string) (stop func()) {
+func (a *Renewals) holdClaims(ctx context.Context, token string) (stop func()) {
 	return a.heartbeat(ctx, sweepLease/3, func(ctx context.Context) error {
 		until := a.Now().Add(sweepLease)
 		if err := a.store.InTx(ctx, func(tx billing.Tx) error { return tx.ExtendSubscriptionClaims(ctx, token, until) }); err != nil {
@@ -510,7 +510,7 @@ func (a *App) holdClaims(ctx context.Context, token string) (stop func()) {
 // while it runs: a short lease then frees what a dead process held soon,
 // without a live one's expiring under it. A failed renewal is logged and
 // tried again at the next beat.
-func (a *App) heartbeat(ctx context.Context, interval time.Duration, renew func(context.Context) error) (stop func()) {
+func (a *Renewals) heartbeat(ctx context.Context, interval time.Duration, renew func(context.Context) error) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -533,7 +533,7 @@ func (a *App) heartbeat(ctx context.Context, interval time.Duration, renew func(
 
 // releaseClaims ends a sweep's claims, also when the sweep was canceled
 // (a claim left behind would hold its subscriptions for sweepLease).
-func (a *App) releaseClaims(ctx context.Context, token string) {
+func (a *Renewals) releaseClaims(ctx context.Context, token string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := a.store.InTx(ctx, func(tx billing.Tx) error { return tx.ReleaseSubscriptionClaims(ctx, token) }); err != nil {

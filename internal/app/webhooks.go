@@ -36,7 +36,7 @@ type WebhookEndpointParams struct {
 
 // CreateWebhookEndpoint creates an endpoint and returns it with its signing
 // secret ("whsec_…"), which is shown this once.
-func (a *App) CreateWebhookEndpoint(ctx context.Context, s billing.Scope, p WebhookEndpointParams) (billing.WebhookEndpoint, string, error) {
+func (a *Notifications) CreateWebhookEndpoint(ctx context.Context, s billing.Scope, p WebhookEndpointParams) (billing.WebhookEndpoint, string, error) {
 	var v validator
 	if p.URL == nil {
 		v.fail("url", billing.CodeParameterMissing, "url is required")
@@ -85,16 +85,16 @@ func (a *App) CreateWebhookEndpoint(ctx context.Context, s billing.Scope, p Webh
 }
 
 // GetWebhookEndpoint returns an endpoint of scope s (never its secret).
-func (a *App) GetWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
-	return read(ctx, a, func(tx billing.Tx) (billing.WebhookEndpoint, error) {
+func (a *Notifications) GetWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.WebhookEndpoint, error) {
 		v, err := tx.GetWebhookEndpoint(ctx, s, id)
 		return v, notFound(err, "webhook_endpoint", id)
 	})
 }
 
 // ListWebhookEndpoints lists the endpoints of scope s, newest first.
-func (a *App) ListWebhookEndpoints(ctx context.Context, s billing.Scope, page billing.Page) (List[billing.WebhookEndpoint], error) {
-	return list(ctx, a, page, billing.PrefixWebhookEndpoint, func(tx billing.Tx, page billing.Page) ([]billing.WebhookEndpoint, bool, error) {
+func (a *Notifications) ListWebhookEndpoints(ctx context.Context, s billing.Scope, page billing.Page) (List[billing.WebhookEndpoint], error) {
+	return list(ctx, a.core, page, billing.PrefixWebhookEndpoint, func(tx billing.Tx, page billing.Page) ([]billing.WebhookEndpoint, bool, error) {
 		return tx.ListWebhookEndpoints(ctx, s, page)
 	})
 }
@@ -103,7 +103,7 @@ func (a *App) ListWebhookEndpoints(ctx context.Context, s billing.Scope, page bi
 // metadata, or turns it off and on. Turning it on again forgets its run of
 // failures; deliveries missed while it was off are not sent (redeliver
 // them by hand).
-func (a *App) UpdateWebhookEndpoint(ctx context.Context, s billing.Scope, id string, p WebhookEndpointParams) (billing.WebhookEndpoint, error) {
+func (a *Notifications) UpdateWebhookEndpoint(ctx context.Context, s billing.Scope, id string, p WebhookEndpointParams) (billing.WebhookEndpoint, error) {
 	var after billing.WebhookEndpoint
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		before, err := tx.LockWebhookEndpoint(ctx, s, id)
@@ -133,7 +133,7 @@ func (a *App) UpdateWebhookEndpoint(ctx context.Context, s billing.Scope, id str
 
 // DeleteWebhookEndpoint deletes an endpoint with its delivery log; jobs
 // still queued for it find nothing and stop.
-func (a *App) DeleteWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
+func (a *Notifications) DeleteWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
 	var ep billing.WebhookEndpoint
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
@@ -153,7 +153,7 @@ func (a *App) DeleteWebhookEndpoint(ctx context.Context, s billing.Scope, id str
 // The secret it replaces keeps signing alongside the new one (two
 // signatures per delivery) for SecretRotationOverlap; a secret rotated out
 // earlier stops at once.
-func (a *App) RotateWebhookSecret(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, string, error) {
+func (a *Notifications) RotateWebhookSecret(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, string, error) {
 	secret, err := a.ports.Webhooks.NewSecret()
 	if err != nil {
 		return billing.WebhookEndpoint{}, "", fmt.Errorf("new webhook secret: %w", err)
@@ -270,7 +270,7 @@ func webhookSecretAD(ep billing.WebhookEndpoint) string {
 // CUOTA_SECRET_KEY when the server has one. Without a key, test-mode
 // secrets are kept as given (like test-mode gateway credentials) and
 // live-mode endpoints are refused.
-func (a *App) sealWebhookSecret(ep billing.WebhookEndpoint, secret string) (string, error) {
+func (a *Notifications) sealWebhookSecret(ep billing.WebhookEndpoint, secret string) (string, error) {
 	if !a.gw.box.HasKey() {
 		if ep.Scope.Mode == billing.ModeLive {
 			return "", billing.Errorf(billing.KindInvalid, billing.CodeSecretKeyMissing,
@@ -286,11 +286,11 @@ func (a *App) sealWebhookSecret(ep billing.WebhookEndpoint, secret string) (stri
 }
 
 // openWebhookSecret recovers a stored secret.
-func (a *App) openWebhookSecret(ep billing.WebhookEndpoint, stored string) (string, error) {
+func (a *Notifications) openWebhookSecret(ep billing.WebhookEndpoint, stored string) (string, error) {
 	if plain, ok := strings.CutPrefix(stored, plainPrefix); ok && ep.Scope.Mode == billing.ModeTest {
 		return plain, nil
 	}
-	raw, err := a.openSealed(stored, webhookSecretAD(ep), "the signing secret of webhook endpoint "+ep.ID)
+	raw, err := a.merchants.openSealed(stored, webhookSecretAD(ep), "the signing secret of webhook endpoint "+ep.ID)
 	if err != nil {
 		return "", err
 	}
@@ -299,7 +299,7 @@ func (a *App) openWebhookSecret(ep billing.WebhookEndpoint, stored string) (stri
 
 // signingSecrets are the secrets that sign a delivery to ep at now: the
 // current one, then the previous one while its rotation overlap lasts.
-func (a *App) signingSecrets(ep billing.WebhookEndpoint, now time.Time) ([]string, error) {
+func (a *Notifications) signingSecrets(ep billing.WebhookEndpoint, now time.Time) ([]string, error) {
 	cur, err := a.openWebhookSecret(ep, ep.Secret)
 	if err != nil {
 		return nil, err
@@ -323,8 +323,8 @@ type DeliveryView struct {
 
 // ListWebhookDeliveries lists an endpoint's deliveries, newest first, each
 // with every attempt made.
-func (a *App) ListWebhookDeliveries(ctx context.Context, s billing.Scope, endpointID string, f billing.DeliveryFilter, page billing.Page) (List[DeliveryView], error) {
-	return list(ctx, a, page, billing.PrefixWebhookDelivery, func(tx billing.Tx, page billing.Page) ([]DeliveryView, bool, error) {
+func (a *Notifications) ListWebhookDeliveries(ctx context.Context, s billing.Scope, endpointID string, f billing.DeliveryFilter, page billing.Page) (List[DeliveryView], error) {
+	return list(ctx, a.core, page, billing.PrefixWebhookDelivery, func(tx billing.Tx, page billing.Page) ([]DeliveryView, bool, error) {
 		if _, err := tx.GetWebhookEndpoint(ctx, s, endpointID); err != nil {
 			return nil, false, notFound(err, "webhook_endpoint", endpointID)
 		}
@@ -373,7 +373,7 @@ func getDelivery(ctx context.Context, tx billing.Tx, s billing.Scope, endpointID
 // RedeliverWebhook queues one more attempt at a delivery, whatever its
 // status (a manual replay: it is made once, not retried, and does not
 // change the automatic schedule). The endpoint must be enabled.
-func (a *App) RedeliverWebhook(ctx context.Context, s billing.Scope, endpointID, deliveryID string) (DeliveryView, error) {
+func (a *Notifications) RedeliverWebhook(ctx context.Context, s billing.Scope, endpointID, deliveryID string) (DeliveryView, error) {
 	var view DeliveryView
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		ep, err := tx.GetWebhookEndpoint(ctx, s, endpointID)

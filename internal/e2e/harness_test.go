@@ -281,6 +281,12 @@ type stack struct {
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
+	return newStackWith(t, app.Mailer{})
+}
+
+// newStackWith is newStack with emails sent through mailer.
+func newStackWith(t *testing.T, mailer app.Mailer) *stack {
+	t.Helper()
 	ctx := t.Context()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("CUOTA_E2E_LOG") != "" {
@@ -293,26 +299,31 @@ func newStack(t *testing.T) *stack {
 	box, err := secretbox.New("")
 	require.NoError(t, err)
 
-	a := app.New(store, time.Now, logger)
-	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
-	a.SetSecretBox(box)
-	flow := flowgw.New(flowgw.Options{Store: store, PublicURL: a.PublicURL, Logger: logger,
+	// The public URL is the test server's, known once it listens; the Flow
+	// gateway reads credentials through the app it is part of.
+	var publicURL string
+	var a *app.App
+	flow := flowgw.New(flowgw.Options{Store: store, PublicURL: func() string { return publicURL }, Logger: logger,
 		Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
-			return a.GatewayCredentials(ctx, s, billing.GatewayFlow)
+			return a.Merchants.GatewayCredentials(ctx, s, billing.GatewayFlow)
 		}})
-	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(store, time.Now), billing.GatewayFlow: flow})
+	a, err = app.New(app.Config{Store: store, Now: time.Now, Logger: logger, Sealer: box, Mailer: mailer,
+		PublicURL: func() string { return publicURL },
+		Ports:     app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+		Gateways:  app.Gateways{billing.GatewaySim: sim.New(store, time.Now), billing.GatewayFlow: flow}})
+	require.NoError(t, err)
 
 	api := httpapi.New(a, store, httpapi.Config{Version: "e2e"}, logger, prometheus.NewRegistry())
 	pages := web.New(a, logger)
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
-	(&webhookin.Flow{Refunds: flow, Payments: flow, App: a, Logger: logger}).Register(mux)
+	(&webhookin.Flow{Refunds: flow, Payments: flow, App: a.Collection, Logger: logger}).Register(mux)
 	for _, prefix := range []string{"/sim/", "/return/", "/checkout/", "/pricing/", "/portal/", "/invoice/"} {
 		mux.Handle(prefix, pages)
 	}
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	a.SetPublicURL(srv.URL)
+	publicURL = srv.URL
 
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -320,9 +331,9 @@ func newStack(t *testing.T) *stack {
 	}))
 	t.Cleanup(site.Close)
 
-	m, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Corredora Sur"})
+	m, err := a.Merchants.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Corredora Sur"})
 	require.NoError(t, err)
-	_, secret, err := a.CreateAPIKey(ctx, m.ID, billing.ModeTest)
+	_, secret, err := a.Merchants.CreateAPIKey(ctx, m.ID, billing.ModeTest)
 	require.NoError(t, err)
 	return &stack{t: t, app: a, url: srv.URL, key: secret, scope: billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}, merchant: site.URL}
 }

@@ -21,12 +21,11 @@ import (
 // succeeded payment.
 func TestInvoicePayDeclineThenPaid(t *testing.T) {
 	t.Parallel()
-	s := newStack(t)
-	pagesURL := s.url
 	smtp := mailtest.Start(t)
 	sender, err := mail.NewSMTPSender(smtp.Config())
 	require.NoError(t, err)
-	require.NoError(t, s.app.SetMailer(app.Mailer{Sender: sender, From: "cobros@corredora.example"}))
+	s := newStackWith(t, app.Mailer{Sender: sender, From: "cobros@corredora.example"})
+	pagesURL := s.url
 	b := newTab(t)
 
 	prod := s.product("Informe legal", nil)
@@ -49,7 +48,7 @@ func TestInvoicePayDeclineThenPaid(t *testing.T) {
 	email := emails[0].(map[string]any)
 	require.Equal(t, map[string]any{"object": "invoice", "id": id}, email["related_object"])
 	require.Equal(t, []any{"rosa@example.cl"}, email["to"])
-	out, err := s.app.SendEmail(t.Context(), app.SendEmailArgs{MerchantID: s.scope.MerchantID, Mode: s.scope.Mode, EmailID: email["id"].(string)}, 1)
+	out, err := s.app.Notifications.SendEmail(t.Context(), app.SendEmailArgs{MerchantID: s.scope.MerchantID, Mode: s.scope.Mode, EmailID: email["id"].(string)}, 1)
 	require.NoError(t, err)
 	require.False(t, out.Retry, out.Reason)
 	require.Equal(t, "sent", s.ok("GET", "/v1/emails/"+email["id"].(string), nil)["status"])

@@ -66,7 +66,7 @@ func TestAuthentication(t *testing.T) {
 		k := newKey(t, bundle.app, bundle.merchantA, billing.ModeTest)
 		ok[httpapi.ListJSON[apiobj.ProductJSON]](t, bundle.get(t, k, "/v1/products"))
 
-		_, err := bundle.app.RevokeAPIKey(t.Context(), k.ID)
+		_, err := bundle.app.Merchants.RevokeAPIKey(t.Context(), k.ID)
 		require.NoError(t, err)
 		requireProblem(t, bundle.get(t, k, "/v1/products"), http.StatusUnauthorized, "invalid_api_key", "")
 		requireProblem(t, bundle.post(t, k, "/v1/products", map[string]any{"name": "x"}), http.StatusUnauthorized, "invalid_api_key", "")

@@ -31,7 +31,7 @@ func (s *Server) createCheckoutSession(ctx context.Context, in *struct{ Body cre
 	for _, li := range b.LineItems {
 		p.LineItems = append(p.LineItems, app.ItemParams{Price: li.Price, Quantity: li.Quantity})
 	}
-	cs, u, err := s.app.CreateCheckoutSession(ctx, scopeOf(ctx), p)
+	cs, u, err := s.app.Checkout.CreateCheckoutSession(ctx, scopeOf(ctx), p)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func (s *Server) createCheckoutSession(ctx context.Context, in *struct{ Body cre
 }
 
 func (s *Server) getCheckoutSession(ctx context.Context, in *IDPath) (*out[apiobj.CheckoutSessionJSON], error) {
-	cs, err := s.app.GetCheckoutSession(ctx, scopeOf(ctx), in.ID)
+	cs, err := s.app.Checkout.GetCheckoutSession(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (s *Server) getCheckoutSession(ctx context.Context, in *IDPath) (*out[apiob
 }
 
 func (s *Server) expireCheckoutSession(ctx context.Context, in *IDPath) (*out[apiobj.CheckoutSessionJSON], error) {
-	cs, err := s.app.ExpireCheckoutSession(ctx, scopeOf(ctx), in.ID)
+	cs, err := s.app.Checkout.ExpireCheckoutSession(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ type createPortalBody struct {
 }
 
 func (s *Server) createPortalSession(ctx context.Context, in *struct{ Body createPortalBody }) (*out[PortalSessionJSON], error) {
-	p, u, err := s.app.CreatePortalSession(ctx, scopeOf(ctx), in.Body.Customer, in.Body.ReturnURL)
+	p, u, err := s.app.Portal.CreatePortalSession(ctx, scopeOf(ctx), in.Body.Customer, in.Body.ReturnURL)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ type createPublishableKeyBody struct {
 }
 
 func (s *Server) createPublishableKey(ctx context.Context, in *struct{ Body createPublishableKeyBody }) (*out[PublishableKeyJSON], error) {
-	k, err := s.app.CreatePublishableKey(ctx, scopeOf(ctx), app.PublishableKeyParams{SuccessURL: in.Body.SuccessURL, CancelURL: in.Body.CancelURL})
+	k, err := s.app.Checkout.CreatePublishableKey(ctx, scopeOf(ctx), app.PublishableKeyParams{SuccessURL: in.Body.SuccessURL, CancelURL: in.Body.CancelURL})
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ type publishableKeyList struct {
 }
 
 func (s *Server) listPublishableKeys(ctx context.Context, _ *struct{}) (*out[publishableKeyList], error) {
-	keys, err := s.app.ListPublishableKeys(ctx, scopeOf(ctx))
+	keys, err := s.app.Checkout.ListPublishableKeys(ctx, scopeOf(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func (s *Server) listPublishableKeys(ctx context.Context, _ *struct{}) (*out[pub
 }
 
 func (s *Server) revokePublishableKey(ctx context.Context, in *IDPath) (*out[PublishableKeyJSON], error) {
-	k, err := s.app.RevokePublishableKey(ctx, scopeOf(ctx), in.ID)
+	k, err := s.app.Checkout.RevokePublishableKey(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

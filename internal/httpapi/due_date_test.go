@@ -21,7 +21,7 @@ func TestDueDateBeyondCalendar(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
 			_, b := setupOn(t, httpapi.Config{}, kind)
-			b.app.SetPublicURL("https://billing.example.test")
+			b.publicURL = "https://billing.example.test"
 			end := time.Date(9999, time.December, 30, 0, 0, 0, 0, time.UTC).Unix()
 			clock := ok[apiobj.TestClockJSON](t, b.post(t, b.a, "/v1/test_clocks", map[string]any{"frozen_time": end}))
 			cus := b.createCustomer(t, b.a, map[string]any{"email": "ana@example.cl", "test_clock": clock.ID})

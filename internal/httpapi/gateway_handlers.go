@@ -39,7 +39,7 @@ type gatewayConfigList struct {
 }
 
 func (s *Server) listGatewayConfigs(ctx context.Context, _ *struct{}) (*out[gatewayConfigList], error) {
-	views, err := s.app.ListGatewayConfigs(ctx, scopeOf(ctx))
+	views, err := s.app.Merchants.ListGatewayConfigs(ctx, scopeOf(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func (s *Server) putGatewayConfig(ctx context.Context, in *struct {
 	GatewayPath
 	Body gatewayConfigBody
 }) (*out[GatewayConfigJSON], error) {
-	v, err := s.app.SetGatewayConfig(ctx, scopeOf(ctx), in.Gateway, billing.GatewayCredentials{APIKey: in.Body.APIKey,
+	v, err := s.app.Merchants.SetGatewayConfig(ctx, scopeOf(ctx), in.Gateway, billing.GatewayCredentials{APIKey: in.Body.APIKey,
 		Secret: in.Body.Secret, WebhookSecret: in.Body.WebhookSecret, Environment: in.Body.Environment, BaseURL: in.Body.BaseURL})
 	if err != nil {
 		return nil, err
@@ -69,7 +69,7 @@ type deletedJSON struct {
 }
 
 func (s *Server) deleteGatewayConfig(ctx context.Context, in *GatewayPath) (*out[deletedJSON], error) {
-	if err := s.app.DeleteGatewayConfig(ctx, scopeOf(ctx), in.Gateway); err != nil {
+	if err := s.app.Merchants.DeleteGatewayConfig(ctx, scopeOf(ctx), in.Gateway); err != nil {
 		return nil, err
 	}
 	return reply(deletedJSON{Object: "gateway_config", Gateway: in.Gateway, Deleted: true}), nil

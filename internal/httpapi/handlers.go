@@ -58,7 +58,7 @@ func (b productBody) params() app.ProductParams {
 }
 
 func (s *Server) createProduct(ctx context.Context, in *struct{ Body productBody }) (*out[apiobj.ProductJSON], error) {
-	p, err := s.app.CreateProduct(ctx, scopeOf(ctx), in.Body.params())
+	p, err := s.app.Catalog.CreateProduct(ctx, scopeOf(ctx), in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (s *Server) createProduct(ctx context.Context, in *struct{ Body productBody
 }
 
 func (s *Server) getProduct(ctx context.Context, in *IDPath) (*out[apiobj.ProductJSON], error) {
-	p, err := s.app.GetProduct(ctx, scopeOf(ctx), in.ID)
+	p, err := s.app.Catalog.GetProduct(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (s *Server) updateProduct(ctx context.Context, in *struct {
 	IDPath
 	Body productBody
 }) (*out[apiobj.ProductJSON], error) {
-	p, err := s.app.UpdateProduct(ctx, scopeOf(ctx), in.ID, in.Body.params())
+	p, err := s.app.Catalog.UpdateProduct(ctx, scopeOf(ctx), in.ID, in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (s *Server) listProducts(ctx context.Context, in *struct {
 	PageQuery
 	Active string `query:"active" enum:"true,false,"`
 }) (*out[ListJSON[apiobj.ProductJSON]], error) {
-	l, err := s.app.ListProducts(ctx, scopeOf(ctx), billing.ProductFilter{Active: activeQuery(in.Active)}, in.page())
+	l, err := s.app.Catalog.ListProducts(ctx, scopeOf(ctx), billing.ProductFilter{Active: activeQuery(in.Active)}, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (s *Server) createPrice(ctx context.Context, in *struct{ Body createPriceBo
 	if b.Recurring != nil {
 		params.Recurring = &billing.Recurring{Interval: b.Recurring.Interval, IntervalCount: b.Recurring.IntervalCount}
 	}
-	p, err := s.app.CreatePrice(ctx, scopeOf(ctx), params)
+	p, err := s.app.Catalog.CreatePrice(ctx, scopeOf(ctx), params)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func (s *Server) createPrice(ctx context.Context, in *struct{ Body createPriceBo
 }
 
 func (s *Server) getPrice(ctx context.Context, in *IDPath) (*out[apiobj.PriceJSON], error) {
-	p, err := s.app.GetPrice(ctx, scopeOf(ctx), in.ID)
+	p, err := s.app.Catalog.GetPrice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func (s *Server) updatePrice(ctx context.Context, in *struct {
 	Body updatePriceBody
 }) (*out[apiobj.PriceJSON], error) {
 	b := in.Body
-	p, err := s.app.UpdatePrice(ctx, scopeOf(ctx), in.ID, app.UpdatePriceParams{Nickname: b.Nickname,
+	p, err := s.app.Catalog.UpdatePrice(ctx, scopeOf(ctx), in.ID, app.UpdatePriceParams{Nickname: b.Nickname,
 		LookupKey: b.LookupKey, TrialPeriodDays: b.TrialPeriodDays, Active: b.Active, Metadata: b.Metadata})
 	if err != nil {
 		return nil, err
@@ -160,7 +160,7 @@ func (s *Server) listPrices(ctx context.Context, in *struct {
 	Active    string `query:"active" enum:"true,false,"`
 }) (*out[ListJSON[apiobj.PriceJSON]], error) {
 	f := billing.PriceFilter{ProductID: in.Product, LookupKey: in.LookupKey, Type: in.Type, Active: activeQuery(in.Active)}
-	l, err := s.app.ListPrices(ctx, scopeOf(ctx), f, in.page())
+	l, err := s.app.Catalog.ListPrices(ctx, scopeOf(ctx), f, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func (b customerBody) params() app.CustomerParams {
 }
 
 func (s *Server) createCustomer(ctx context.Context, in *struct{ Body customerBody }) (*out[apiobj.CustomerJSON], error) {
-	c, err := s.app.CreateCustomer(ctx, scopeOf(ctx), in.Body.params())
+	c, err := s.app.Customers.CreateCustomer(ctx, scopeOf(ctx), in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func (s *Server) createCustomer(ctx context.Context, in *struct{ Body customerBo
 }
 
 func (s *Server) getCustomer(ctx context.Context, in *IDPath) (*out[apiobj.CustomerJSON], error) {
-	c, err := s.app.GetCustomer(ctx, scopeOf(ctx), in.ID)
+	c, err := s.app.Customers.GetCustomer(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +202,7 @@ func (s *Server) updateCustomer(ctx context.Context, in *struct {
 	IDPath
 	Body customerBody
 }) (*out[apiobj.CustomerJSON], error) {
-	c, err := s.app.UpdateCustomer(ctx, scopeOf(ctx), in.ID, in.Body.params())
+	c, err := s.app.Customers.UpdateCustomer(ctx, scopeOf(ctx), in.ID, in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +217,7 @@ type DeletedCustomerJSON struct {
 }
 
 func (s *Server) deleteCustomer(ctx context.Context, in *IDPath) (*out[DeletedCustomerJSON], error) {
-	c, err := s.app.DeleteCustomer(ctx, scopeOf(ctx), in.ID)
+	c, err := s.app.Customers.DeleteCustomer(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +229,7 @@ func (s *Server) listCustomers(ctx context.Context, in *struct {
 	Email      string `query:"email" maxLength:"512"`
 	ExternalID string `query:"external_id" maxLength:"200"`
 }) (*out[ListJSON[apiobj.CustomerJSON]], error) {
-	l, err := s.app.ListCustomers(ctx, scopeOf(ctx), billing.CustomerFilter{Email: in.Email, ExternalID: in.ExternalID}, in.page())
+	l, err := s.app.Customers.ListCustomers(ctx, scopeOf(ctx), billing.CustomerFilter{Email: in.Email, ExternalID: in.ExternalID}, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +260,7 @@ func unixTime(u int64) *time.Time {
 
 func (s *Server) createCoupon(ctx context.Context, in *struct{ Body createCouponBody }) (*out[apiobj.CouponJSON], error) {
 	b := in.Body
-	c, err := s.app.CreateCoupon(ctx, scopeOf(ctx), app.CreateCouponParams{Name: b.Name, PercentOff: b.PercentOff,
+	c, err := s.app.Catalog.CreateCoupon(ctx, scopeOf(ctx), app.CreateCouponParams{Name: b.Name, PercentOff: b.PercentOff,
 		AmountOff: amountMinor(b.AmountOff), Currency: b.Currency, Duration: b.Duration, DurationInMonths: b.DurationInMonths,
 		MaxRedemptions: b.MaxRedemptions, RedeemBy: unixTime(b.RedeemBy), Metadata: b.Metadata})
 	if err != nil {
@@ -270,7 +270,7 @@ func (s *Server) createCoupon(ctx context.Context, in *struct{ Body createCoupon
 }
 
 func (s *Server) getCoupon(ctx context.Context, in *IDPath) (*out[apiobj.CouponJSON], error) {
-	c, err := s.app.GetCoupon(ctx, scopeOf(ctx), in.ID)
+	c, err := s.app.Catalog.GetCoupon(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +286,7 @@ func (s *Server) updateCoupon(ctx context.Context, in *struct {
 	IDPath
 	Body updateCouponBody
 }) (*out[apiobj.CouponJSON], error) {
-	c, err := s.app.UpdateCoupon(ctx, scopeOf(ctx), in.ID, app.UpdateCouponParams{Name: in.Body.Name, Metadata: in.Body.Metadata})
+	c, err := s.app.Catalog.UpdateCoupon(ctx, scopeOf(ctx), in.ID, app.UpdateCouponParams{Name: in.Body.Name, Metadata: in.Body.Metadata})
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +294,7 @@ func (s *Server) updateCoupon(ctx context.Context, in *struct {
 }
 
 func (s *Server) listCoupons(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[apiobj.CouponJSON]], error) {
-	l, err := s.app.ListCoupons(ctx, scopeOf(ctx), in.page())
+	l, err := s.app.Catalog.ListCoupons(ctx, scopeOf(ctx), in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +315,7 @@ type createPromotionCodeBody struct {
 
 func (s *Server) createPromotionCode(ctx context.Context, in *struct{ Body createPromotionCodeBody }) (*out[apiobj.PromotionCodeJSON], error) {
 	b := in.Body
-	p, err := s.app.CreatePromotionCode(ctx, scopeOf(ctx), app.CreatePromotionCodeParams{Coupon: b.Coupon, Code: b.Code,
+	p, err := s.app.Catalog.CreatePromotionCode(ctx, scopeOf(ctx), app.CreatePromotionCodeParams{Coupon: b.Coupon, Code: b.Code,
 		Active: b.Active, MaxRedemptions: b.MaxRedemptions, ExpiresAt: unixTime(b.ExpiresAt), Metadata: b.Metadata})
 	if err != nil {
 		return nil, err
@@ -324,7 +324,7 @@ func (s *Server) createPromotionCode(ctx context.Context, in *struct{ Body creat
 }
 
 func (s *Server) getPromotionCode(ctx context.Context, in *IDPath) (*out[apiobj.PromotionCodeJSON], error) {
-	p, err := s.app.GetPromotionCode(ctx, scopeOf(ctx), in.ID)
+	p, err := s.app.Catalog.GetPromotionCode(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +340,7 @@ func (s *Server) updatePromotionCode(ctx context.Context, in *struct {
 	IDPath
 	Body updatePromotionCodeBody
 }) (*out[apiobj.PromotionCodeJSON], error) {
-	p, err := s.app.UpdatePromotionCode(ctx, scopeOf(ctx), in.ID, app.UpdatePromotionCodeParams{Active: in.Body.Active, Metadata: in.Body.Metadata})
+	p, err := s.app.Catalog.UpdatePromotionCode(ctx, scopeOf(ctx), in.ID, app.UpdatePromotionCodeParams{Active: in.Body.Active, Metadata: in.Body.Metadata})
 	if err != nil {
 		return nil, err
 	}
@@ -354,7 +354,7 @@ func (s *Server) listPromotionCodes(ctx context.Context, in *struct {
 	Active string `query:"active" enum:"true,false,"`
 }) (*out[ListJSON[apiobj.PromotionCodeJSON]], error) {
 	f := billing.PromotionCodeFilter{CouponID: in.Coupon, Code: in.Code, Active: activeQuery(in.Active)}
-	l, err := s.app.ListPromotionCodes(ctx, scopeOf(ctx), f, in.page())
+	l, err := s.app.Catalog.ListPromotionCodes(ctx, scopeOf(ctx), f, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -367,7 +367,7 @@ func (s *Server) listAuditLog(ctx context.Context, in *struct {
 	Limit    int   `query:"limit" minimum:"1" maximum:"100"`
 	AfterSeq int64 `query:"after_seq" minimum:"0" doc:"Return entries after this sequence number (the seq of the last entry of the previous page)."`
 }) (*out[ListJSON[apiobj.AuditEntryJSON]], error) {
-	l, err := s.app.ListAuditEntries(ctx, scopeOf(ctx), in.AfterSeq, in.Limit)
+	l, err := s.app.Merchants.ListAuditEntries(ctx, scopeOf(ctx), in.AfterSeq, in.Limit)
 	if err != nil {
 		return nil, err
 	}

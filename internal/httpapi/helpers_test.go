@@ -65,12 +65,16 @@ type apiKey struct {
 
 // testBundle holds what a test needs besides the server.
 type testBundle struct {
-	app    *app.App
-	store  testStore
-	clock  *fakeClock
-	reg    *prometheus.Registry
-	url    string
-	client *http.Client
+	app *app.App
+	// gateways and publicURL are the App's, which a test may fill in before
+	// it makes requests (withSim).
+	gateways  app.Gateways
+	publicURL string
+	store     testStore
+	clock     *fakeClock
+	reg       *prometheus.Registry
+	url       string
+	client    *http.Client
 
 	merchantA, merchantB string
 	a                    apiKey // merchant A, test mode
@@ -152,13 +156,16 @@ func newServerOn(tb testing.TB, cfg httpapi.Config, kind string) (*httpapi.Serve
 	store := openStore(tb, kind)
 
 	clock := newFakeClock()
-	a := app.New(store, clock.Now, logger)
-	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
-	bundle := &testBundle{app: a, store: store, clock: clock, reg: prometheus.NewRegistry()}
-
-	ma, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Agente"})
+	bundle := &testBundle{store: store, clock: clock, reg: prometheus.NewRegistry(), gateways: app.Gateways{}}
+	a, err := app.New(app.Config{Store: store, Now: clock.Now, Logger: logger, Gateways: bundle.gateways,
+		PublicURL: func() string { return bundle.publicURL },
+		Ports:     app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}}})
 	require.NoError(tb, err)
-	mb, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Bodega"})
+	bundle.app = a
+
+	ma, err := a.Merchants.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Agente"})
+	require.NoError(tb, err)
+	mb, err := a.Merchants.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Bodega"})
 	require.NoError(tb, err)
 	bundle.merchantA, bundle.merchantB = ma.ID, mb.ID
 	bundle.a = newKey(tb, a, ma.ID, billing.ModeTest)
@@ -171,7 +178,7 @@ func newServerOn(tb testing.TB, cfg httpapi.Config, kind string) (*httpapi.Serve
 
 func newKey(tb testing.TB, a *app.App, merchantID string, mode billing.Mode) apiKey {
 	tb.Helper()
-	k, secret, err := a.CreateAPIKey(tb.Context(), merchantID, mode)
+	k, secret, err := a.Merchants.CreateAPIKey(tb.Context(), merchantID, mode)
 	require.NoError(tb, err)
 	return apiKey{ID: k.ID, MerchantID: merchantID, Secret: secret}
 }

@@ -34,7 +34,7 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		ctx := r.Context()
 		// Records stored before canonical hashing hold the raw hash; it
 		// still matches the very same bytes until those records expire.
-		replay, err := s.app.BeginIdempotent(ctx, scope, key, canonicalRequestHash(r, body), rawRequestHash(r, body))
+		replay, err := s.app.Merchants.BeginIdempotent(ctx, scope, key, canonicalRequestHash(r, body), rawRequestHash(r, body))
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
@@ -56,9 +56,9 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			ctx := context.WithoutCancel(ctx)
 			var err error
 			if finished && rec.status < 400 {
-				err = s.app.FinishIdempotent(ctx, scope, key, rec.status, rec.body.Bytes())
+				err = s.app.Merchants.FinishIdempotent(ctx, scope, key, rec.status, rec.body.Bytes())
 			} else {
-				err = s.app.AbandonIdempotent(ctx, scope, key)
+				err = s.app.Merchants.AbandonIdempotent(ctx, scope, key)
 			}
 			if err != nil {
 				s.logger.ErrorContext(ctx, "record idempotent response", "request_id", requestIDFrom(ctx), "error", err)

@@ -215,7 +215,7 @@ func TestIdempotency(t *testing.T) {
 		body := `{"name":"Slow"}`
 		sum := sha256.Sum256([]byte("POST /v1/products?\n" + body))
 		scope := billing.Scope{MerchantID: bundle.merchantA, Mode: billing.ModeTest}
-		replay, err := bundle.app.BeginIdempotent(t.Context(), scope, "slow", hex.EncodeToString(sum[:]))
+		replay, err := bundle.app.Merchants.BeginIdempotent(t.Context(), scope, "slow", hex.EncodeToString(sum[:]))
 		require.NoError(t, err)
 		require.Nil(t, replay)
 
@@ -227,7 +227,7 @@ func TestIdempotency(t *testing.T) {
 		require.Empty(t, listProducts(t, bundle, bundle.a))
 
 		// Once the first request gives up, the key is free.
-		require.NoError(t, bundle.app.AbandonIdempotent(t.Context(), scope, "slow"))
+		require.NoError(t, bundle.app.Merchants.AbandonIdempotent(t.Context(), scope, "slow"))
 		ok[apiobj.ProductJSON](t, bundle.post(t, bundle.a, "/v1/products", raw(body), "Idempotency-Key", "slow"))
 	})
 

@@ -18,7 +18,7 @@ import (
 func TestOneOffInvoicesAPI(t *testing.T) {
 	t.Parallel()
 	_, b := setup(t)
-	b.app.SetPublicURL("https://billing.example.test")
+	b.publicURL = "https://billing.example.test"
 	prod := b.createProduct(t, b.a, map[string]any{"name": "Instalación"})
 	price := b.createPrice(t, b.a, map[string]any{"product": prod.ID, "unit_amount": 25_000, "currency": "CLP"})
 	cus := b.createCustomer(t, b.a, map[string]any{"email": "ana@example.cl", "locale": "es-CL"})

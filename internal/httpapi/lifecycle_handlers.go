@@ -17,7 +17,7 @@ type createTestClockBody struct {
 }
 
 func (s *Server) createTestClock(ctx context.Context, in *struct{ Body createTestClockBody }) (*out[apiobj.TestClockJSON], error) {
-	c, err := s.app.CreateTestClock(ctx, scopeOf(ctx), in.Body.Name, time.Unix(in.Body.FrozenTime, 0))
+	c, err := s.app.Renewals.CreateTestClock(ctx, scopeOf(ctx), in.Body.Name, time.Unix(in.Body.FrozenTime, 0))
 	if err != nil {
 		return nil, err
 	}
@@ -25,7 +25,7 @@ func (s *Server) createTestClock(ctx context.Context, in *struct{ Body createTes
 }
 
 func (s *Server) getTestClock(ctx context.Context, in *IDPath) (*out[apiobj.TestClockJSON], error) {
-	c, err := s.app.GetTestClock(ctx, scopeOf(ctx), in.ID)
+	c, err := s.app.Renewals.GetTestClock(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func (s *Server) getTestClock(ctx context.Context, in *IDPath) (*out[apiobj.Test
 }
 
 func (s *Server) listTestClocks(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[apiobj.TestClockJSON]], error) {
-	l, err := s.app.ListTestClocks(ctx, scopeOf(ctx), in.page())
+	l, err := s.app.Renewals.ListTestClocks(ctx, scopeOf(ctx), in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (s *Server) advanceTestClock(ctx context.Context, in *struct {
 		FrozenTime int64 `json:"frozen_time" doc:"Unix time to move the clock to; never backwards."`
 	}
 }) (*out[apiobj.TestClockJSON], error) {
-	c, err := s.app.AdvanceTestClock(ctx, scopeOf(ctx), in.ID, time.Unix(in.Body.FrozenTime, 0))
+	c, err := s.app.Renewals.AdvanceTestClock(ctx, scopeOf(ctx), in.ID, time.Unix(in.Body.FrozenTime, 0))
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (s *Server) attachPaymentMethod(ctx context.Context, in *struct {
 	IDPath
 	Body attachPaymentMethodBody
 }) (*out[apiobj.PaymentMethodJSON], error) {
-	pm, err := s.app.AttachPaymentMethod(ctx, scopeOf(ctx), in.ID, app.AttachPaymentMethodParams{Gateway: in.Body.Gateway, Token: in.Body.Token})
+	pm, err := s.app.Subscriptions.AttachPaymentMethod(ctx, scopeOf(ctx), in.ID, app.AttachPaymentMethodParams{Gateway: in.Body.Gateway, Token: in.Body.Token})
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (s *Server) attachPaymentMethod(ctx context.Context, in *struct {
 }
 
 func (s *Server) listPaymentMethods(ctx context.Context, in *IDPath) (*out[ListJSON[apiobj.PaymentMethodJSON]], error) {
-	l, err := s.app.ListPaymentMethods(ctx, scopeOf(ctx), in.ID)
+	l, err := s.app.Subscriptions.ListPaymentMethods(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func (s *Server) listPaymentMethods(ctx context.Context, in *IDPath) (*out[ListJ
 }
 
 func (s *Server) entitlements(ctx context.Context, in *IDPath) (*out[EntitlementsJSON], error) {
-	f, err := s.app.Entitlements(ctx, scopeOf(ctx), in.ID)
+	f, err := s.app.Subscriptions.Entitlements(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (s *Server) createSubscription(ctx context.Context, in *struct{ Body create
 	for _, it := range b.Items {
 		p.Items = append(p.Items, app.ItemParams{Price: it.Price, Quantity: it.Quantity})
 	}
-	sub, err := s.app.CreateSubscription(ctx, scopeOf(ctx), p)
+	sub, err := s.app.Subscriptions.CreateSubscription(ctx, scopeOf(ctx), p)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (s *Server) createSubscription(ctx context.Context, in *struct{ Body create
 }
 
 func (s *Server) getSubscription(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := s.app.GetSubscription(ctx, scopeOf(ctx), in.ID)
+	sub, err := s.app.Subscriptions.GetSubscription(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func (s *Server) listSubscriptions(ctx context.Context, in *struct {
 	Price    string `query:"price" maxLength:"100"`
 }) (*out[ListJSON[apiobj.SubscriptionJSON]], error) {
 	f := billing.SubscriptionFilter{CustomerID: in.Customer, Status: billing.SubscriptionStatus(in.Status), PriceID: in.Price}
-	l, err := s.app.ListSubscriptions(ctx, scopeOf(ctx), f, in.page())
+	l, err := s.app.Subscriptions.ListSubscriptions(ctx, scopeOf(ctx), f, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (s *Server) cancelSubscription(ctx context.Context, in *struct {
 		Reason      string `json:"reason,omitempty" enum:"requested_by_customer,requested_by_merchant"`
 	}
 }) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := s.app.CancelSubscription(ctx, scopeOf(ctx), in.ID, app.CancelParams{AtPeriodEnd: in.Body.AtPeriodEnd, Reason: in.Body.Reason})
+	sub, err := s.app.Subscriptions.CancelSubscription(ctx, scopeOf(ctx), in.ID, app.CancelParams{AtPeriodEnd: in.Body.AtPeriodEnd, Reason: in.Body.Reason})
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (s *Server) cancelSubscription(ctx context.Context, in *struct {
 }
 
 func (s *Server) reactivateSubscription(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := s.app.ReactivateSubscription(ctx, scopeOf(ctx), in.ID)
+	sub, err := s.app.Subscriptions.ReactivateSubscription(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (s *Server) reactivateSubscription(ctx context.Context, in *IDPath) (*out[a
 }
 
 func (s *Server) cancelPendingUpdate(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := s.app.CancelPendingUpdate(ctx, scopeOf(ctx), in.ID)
+	sub, err := s.app.Subscriptions.CancelPendingUpdate(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func (s *Server) cancelPendingUpdate(ctx context.Context, in *IDPath) (*out[apio
 // --- invoices, payments, events
 
 func (s *Server) getInvoice(ctx context.Context, in *IDPath) (*out[apiobj.InvoiceJSON], error) {
-	inv, err := s.app.GetInvoice(ctx, scopeOf(ctx), in.ID)
+	inv, err := s.app.Subscriptions.GetInvoice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +202,7 @@ func (s *Server) listInvoices(ctx context.Context, in *struct {
 	Status       string `query:"status" enum:"draft,open,paid,void,uncollectible,"`
 }) (*out[ListJSON[apiobj.InvoiceJSON]], error) {
 	f := billing.InvoiceFilter{CustomerID: in.Customer, SubscriptionID: in.Subscription, Status: in.Status}
-	l, err := s.app.ListInvoices(ctx, scopeOf(ctx), f, in.page())
+	l, err := s.app.Subscriptions.ListInvoices(ctx, scopeOf(ctx), f, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +215,7 @@ func (s *Server) listPayments(ctx context.Context, in *struct {
 	Customer string `query:"customer" maxLength:"100"`
 	Status   string `query:"status" enum:"pending,succeeded,failed,unknown,"`
 }) (*out[ListJSON[apiobj.PaymentJSON]], error) {
-	l, err := s.app.ListPayments(ctx, scopeOf(ctx), billing.PaymentFilter{InvoiceID: in.Invoice, CustomerID: in.Customer, Status: in.Status}, in.page())
+	l, err := s.app.Subscriptions.ListPayments(ctx, scopeOf(ctx), billing.PaymentFilter{InvoiceID: in.Invoice, CustomerID: in.Customer, Status: in.Status}, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +223,7 @@ func (s *Server) listPayments(ctx context.Context, in *struct {
 }
 
 func (s *Server) getPayment(ctx context.Context, in *IDPath) (*out[apiobj.PaymentJSON], error) {
-	p, err := s.app.GetPayment(ctx, scopeOf(ctx), in.ID)
+	p, err := s.app.Subscriptions.GetPayment(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +231,7 @@ func (s *Server) getPayment(ctx context.Context, in *IDPath) (*out[apiobj.Paymen
 }
 
 func (s *Server) getEvent(ctx context.Context, in *IDPath) (*out[apiobj.EventJSON], error) {
-	e, err := s.app.GetEvent(ctx, scopeOf(ctx), in.ID)
+	e, err := s.app.Subscriptions.GetEvent(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +243,7 @@ func (s *Server) listEvents(ctx context.Context, in *struct {
 	Type   string `query:"type" maxLength:"100"`
 	Object string `query:"object" maxLength:"100" doc:"Only events about this object id."`
 }) (*out[ListJSON[apiobj.EventJSON]], error) {
-	l, err := s.app.ListEvents(ctx, scopeOf(ctx), billing.EventFilter{Type: in.Type, ObjectID: in.Object}, in.page())
+	l, err := s.app.Subscriptions.ListEvents(ctx, scopeOf(ctx), billing.EventFilter{Type: in.Type, ObjectID: in.Object}, in.page())
 	if err != nil {
 		return nil, err
 	}

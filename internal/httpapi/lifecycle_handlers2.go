@@ -67,7 +67,7 @@ func (s *Server) previewChange(ctx context.Context, in *struct {
 	IDPath
 	Body changeBody
 }) (*out[ChangePreviewJSON], error) {
-	p, err := s.app.PreviewChange(ctx, scopeOf(ctx), in.ID, in.Body.params())
+	p, err := s.app.Subscriptions.PreviewChange(ctx, scopeOf(ctx), in.ID, in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (s *Server) changeSubscription(ctx context.Context, in *struct {
 	IDPath
 	Body changeBody
 }) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := s.app.ChangeSubscription(ctx, scopeOf(ctx), in.ID, in.Body.params())
+	sub, err := s.app.Subscriptions.ChangeSubscription(ctx, scopeOf(ctx), in.ID, in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (s *Server) changeSubscription(ctx context.Context, in *struct {
 }
 
 func (s *Server) pauseSubscription(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := s.app.PauseSubscription(ctx, scopeOf(ctx), in.ID)
+	sub, err := s.app.Subscriptions.PauseSubscription(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (s *Server) pauseSubscription(ctx context.Context, in *IDPath) (*out[apiobj
 }
 
 func (s *Server) resumeSubscription(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := s.app.ResumeSubscription(ctx, scopeOf(ctx), in.ID)
+	sub, err := s.app.Subscriptions.ResumeSubscription(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func (s *Server) createInvoice(ctx context.Context, in *struct{ Body createInvoi
 	for _, it := range b.Items {
 		p.Items = append(p.Items, app.InvoiceItemParams{Price: it.Price, Quantity: it.Quantity, Amount: amountMinor(it.Amount), Description: it.Description})
 	}
-	inv, err := s.app.CreateInvoice(ctx, scopeOf(ctx), p)
+	inv, err := s.app.Invoicing.CreateInvoice(ctx, scopeOf(ctx), p)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +136,7 @@ func (s *Server) createInvoice(ctx context.Context, in *struct{ Body createInvoi
 }
 
 func (s *Server) finalizeInvoice(ctx context.Context, in *IDPath) (*out[apiobj.InvoiceJSON], error) {
-	inv, err := s.app.FinalizeInvoice(ctx, scopeOf(ctx), in.ID)
+	inv, err := s.app.Invoicing.FinalizeInvoice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func (s *Server) finalizeInvoice(ctx context.Context, in *IDPath) (*out[apiobj.I
 }
 
 func (s *Server) payInvoice(ctx context.Context, in *IDPath) (*out[apiobj.InvoiceJSON], error) {
-	inv, err := s.app.PayInvoice(ctx, scopeOf(ctx), in.ID)
+	inv, err := s.app.Collection.PayInvoice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +152,7 @@ func (s *Server) payInvoice(ctx context.Context, in *IDPath) (*out[apiobj.Invoic
 }
 
 func (s *Server) voidInvoice(ctx context.Context, in *IDPath) (*out[apiobj.InvoiceJSON], error) {
-	inv, err := s.app.VoidInvoice(ctx, scopeOf(ctx), in.ID)
+	inv, err := s.app.Collection.VoidInvoice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (s *Server) voidInvoice(ctx context.Context, in *IDPath) (*out[apiobj.Invoi
 }
 
 func (s *Server) markUncollectible(ctx context.Context, in *IDPath) (*out[apiobj.InvoiceJSON], error) {
-	inv, err := s.app.MarkUncollectible(ctx, scopeOf(ctx), in.ID)
+	inv, err := s.app.Collection.MarkUncollectible(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (s *Server) createRefund(ctx context.Context, in *struct {
 		Reason  string  `json:"reason,omitempty"`
 	}
 }) (*out[apiobj.RefundJSON], error) {
-	r, err := s.app.CreateRefund(ctx, scopeOf(ctx), app.CreateRefundParams{Payment: in.Body.Payment, Amount: amountMinor(in.Body.Amount), Reason: in.Body.Reason})
+	r, err := s.app.Collection.CreateRefund(ctx, scopeOf(ctx), app.CreateRefundParams{Payment: in.Body.Payment, Amount: amountMinor(in.Body.Amount), Reason: in.Body.Reason})
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func (s *Server) createRefund(ctx context.Context, in *struct {
 }
 
 func (s *Server) getRefund(ctx context.Context, in *IDPath) (*out[apiobj.RefundJSON], error) {
-	r, err := s.app.GetRefund(ctx, scopeOf(ctx), in.ID)
+	r, err := s.app.Collection.GetRefund(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +193,7 @@ func (s *Server) listRefunds(ctx context.Context, in *struct {
 	PageQuery
 	Payment string `query:"payment" maxLength:"100"`
 }) (*out[ListJSON[apiobj.RefundJSON]], error) {
-	l, err := s.app.ListRefunds(ctx, scopeOf(ctx), in.Payment, in.page())
+	l, err := s.app.Collection.ListRefunds(ctx, scopeOf(ctx), in.Payment, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +256,7 @@ func merchantJSON(m billing.Merchant) MerchantJSON {
 }
 
 func (s *Server) getMerchant(ctx context.Context, _ *struct{}) (*out[MerchantJSON], error) {
-	m, err := s.app.GetMerchant(ctx, scopeOf(ctx).MerchantID)
+	m, err := s.app.Merchants.GetMerchant(ctx, scopeOf(ctx).MerchantID)
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +285,7 @@ func (s *Server) updateMerchant(ctx context.Context, in *struct {
 			p.Dunning.Exponential = &app.ExponentialParams{Base: e.Base, Factor: e.Factor, Cap: e.Cap}
 		}
 	}
-	m, err := s.app.UpdateMerchant(ctx, scopeOf(ctx).MerchantID, p)
+	m, err := s.app.Merchants.UpdateMerchant(ctx, scopeOf(ctx).MerchantID, p)
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ func pdfOperation(o huma.Operation) huma.Operation {
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]`)
 
 func (s *Server) invoicePDF(ctx context.Context, in *IDPath) (*pdfOut, error) {
-	pdf, inv, err := s.app.InvoicePDF(ctx, scopeOf(ctx), in.ID)
+	pdf, inv, err := s.app.Invoicing.InvoicePDF(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -174,12 +174,12 @@ func TestAuditLog(t *testing.T) {
 	}
 
 	for _, m := range []string{bundle.merchantA, bundle.merchantB} {
-		brk, n, err := bundle.app.VerifyAuditChain(t.Context(), m)
+		brk, n, err := bundle.app.Merchants.VerifyAuditChain(t.Context(), m)
 		require.NoError(t, err)
 		require.Nil(t, brk, "%+v", brk)
 		require.Positive(t, n)
 	}
-	_, n, err := bundle.app.VerifyAuditChain(t.Context(), bundle.merchantA)
+	_, n, err := bundle.app.Merchants.VerifyAuditChain(t.Context(), bundle.merchantA)
 	require.NoError(t, err)
 	require.EqualValues(t, 7, n, "merchant, two keys, three API changes and the live product")
 }

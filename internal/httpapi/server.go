@@ -183,7 +183,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				"no API key provided: send Authorization: Bearer sk_test_…, or the key as the Basic user name with an empty password"))
 			return
 		}
-		k, err := s.app.Authenticate(r.Context(), secret)
+		k, err := s.app.Merchants.Authenticate(r.Context(), secret)
 		if err != nil {
 			if billing.AsError(err) != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="cuota", error="invalid_token"`)

@@ -18,7 +18,7 @@ func (s *Server) createPaymentMethodSetup(ctx context.Context, in *struct {
 	IDPath
 	Body createSetupBody
 }) (*out[apiobj.PaymentMethodSetupJSON], error) {
-	st, u, err := s.app.CreateSetup(ctx, scopeOf(ctx), in.ID, app.CreateSetupParams{Gateway: in.Body.Gateway, ReturnURL: in.Body.ReturnURL})
+	st, u, err := s.app.Customers.CreateSetup(ctx, scopeOf(ctx), in.ID, app.CreateSetupParams{Gateway: in.Body.Gateway, ReturnURL: in.Body.ReturnURL})
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +28,7 @@ func (s *Server) createPaymentMethodSetup(ctx context.Context, in *struct {
 }
 
 func (s *Server) getPaymentMethodSetup(ctx context.Context, in *IDPath) (*out[apiobj.PaymentMethodSetupJSON], error) {
-	st, err := s.app.GetSetup(ctx, scopeOf(ctx), in.ID)
+	st, err := s.app.Customers.GetSetup(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

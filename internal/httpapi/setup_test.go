@@ -22,8 +22,8 @@ const publicURL = "https://pay.cuota.example"
 
 // withSim installs the sim gateway and the public URL on the bundle's App.
 func (b *testBundle) withSim() *testBundle {
-	b.app.SetGateways(app.Gateways{billing.GatewaySim: sim.New(b.store, b.clock.Now)})
-	b.app.SetPublicURL(publicURL)
+	b.gateways[billing.GatewaySim] = sim.New(b.store, b.clock.Now)
+	b.publicURL = publicURL
 	return b
 }
 
@@ -73,7 +73,7 @@ func TestPaymentMethodSetups(t *testing.T) {
 	require.Equal(t, want, got)
 
 	// The customer saves a card on the page; the API shows the outcome.
-	back, err := bundle.app.CompleteSimSetup(t.Context(), st.ID, secret, billing.SimTokVisa)
+	back, err := bundle.app.Customers.CompleteSimSetup(t.Context(), st.ID, secret, billing.SimTokVisa)
 	require.NoError(t, err)
 	require.Contains(t, back, "status=succeeded")
 	got = ok[apiobj.PaymentMethodSetupJSON](t, bundle.get(t, bundle.a, "/v1/payment_method_setups/"+st.ID))
@@ -90,7 +90,7 @@ func TestPaymentMethodSetups(t *testing.T) {
 	st2 := bundle.createSetup(t, bundle.a, cus.ID, map[string]any{"gateway": "sim", "return_url": ret})
 	page, err = url.Parse(st2.URL)
 	require.NoError(t, err)
-	_, err = bundle.app.CompleteSimSetup(t.Context(), st2.ID, page.Query().Get("secret"), "")
+	_, err = bundle.app.Customers.CompleteSimSetup(t.Context(), st2.ID, page.Query().Get("secret"), "")
 	require.NoError(t, err)
 	got = ok[apiobj.PaymentMethodSetupJSON](t, bundle.get(t, bundle.a, "/v1/payment_method_setups/"+st2.ID))
 	require.Equal(t, billing.SetupFailed, got.Status)

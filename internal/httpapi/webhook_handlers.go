@@ -31,7 +31,7 @@ func (b webhookEndpointBody) params() app.WebhookEndpointParams {
 func (s *Server) createWebhookEndpoint(ctx context.Context, in *struct {
 	Body webhookEndpointBody
 }) (*out[apiobj.WebhookEndpointJSON], error) {
-	ep, secret, err := s.app.CreateWebhookEndpoint(ctx, scopeOf(ctx), in.Body.params())
+	ep, secret, err := s.app.Notifications.CreateWebhookEndpoint(ctx, scopeOf(ctx), in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func (s *Server) createWebhookEndpoint(ctx context.Context, in *struct {
 }
 
 func (s *Server) listWebhookEndpoints(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[apiobj.WebhookEndpointJSON]], error) {
-	l, err := s.app.ListWebhookEndpoints(ctx, scopeOf(ctx), in.page())
+	l, err := s.app.Notifications.ListWebhookEndpoints(ctx, scopeOf(ctx), in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (s *Server) listWebhookEndpoints(ctx context.Context, in *struct{ PageQuery
 }
 
 func (s *Server) getWebhookEndpoint(ctx context.Context, in *IDPath) (*out[apiobj.WebhookEndpointJSON], error) {
-	ep, err := s.app.GetWebhookEndpoint(ctx, scopeOf(ctx), in.ID)
+	ep, err := s.app.Notifications.GetWebhookEndpoint(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (s *Server) updateWebhookEndpoint(ctx context.Context, in *struct {
 	IDPath
 	Body webhookEndpointBody
 }) (*out[apiobj.WebhookEndpointJSON], error) {
-	ep, err := s.app.UpdateWebhookEndpoint(ctx, scopeOf(ctx), in.ID, in.Body.params())
+	ep, err := s.app.Notifications.UpdateWebhookEndpoint(ctx, scopeOf(ctx), in.ID, in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (s *Server) updateWebhookEndpoint(ctx context.Context, in *struct {
 }
 
 func (s *Server) deleteWebhookEndpoint(ctx context.Context, in *IDPath) (*out[DeletedEndpointJSON], error) {
-	ep, err := s.app.DeleteWebhookEndpoint(ctx, scopeOf(ctx), in.ID)
+	ep, err := s.app.Notifications.DeleteWebhookEndpoint(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (s *Server) deleteWebhookEndpoint(ctx context.Context, in *IDPath) (*out[De
 }
 
 func (s *Server) rotateWebhookSecret(ctx context.Context, in *IDPath) (*out[apiobj.WebhookEndpointJSON], error) {
-	ep, secret, err := s.app.RotateWebhookSecret(ctx, scopeOf(ctx), in.ID)
+	ep, secret, err := s.app.Notifications.RotateWebhookSecret(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (s *Server) listWebhookDeliveries(ctx context.Context, in *struct {
 	PageQuery
 	Event string `query:"event" maxLength:"100" doc:"Only the delivery of this event."`
 }) (*out[ListJSON[WebhookDeliveryJSON]], error) {
-	l, err := s.app.ListWebhookDeliveries(ctx, scopeOf(ctx), in.ID, billing.DeliveryFilter{EventID: in.Event}, in.page())
+	l, err := s.app.Notifications.ListWebhookDeliveries(ctx, scopeOf(ctx), in.ID, billing.DeliveryFilter{EventID: in.Event}, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func (s *Server) redeliverWebhook(ctx context.Context, in *struct {
 	IDPath
 	Delivery string `path:"delivery" maxLength:"100"`
 }) (*out[WebhookDeliveryJSON], error) {
-	v, err := s.app.RedeliverWebhook(ctx, scopeOf(ctx), in.ID, in.Delivery)
+	v, err := s.app.Notifications.RedeliverWebhook(ctx, scopeOf(ctx), in.ID, in.Delivery)
 	if err != nil {
 		return nil, err
 	}

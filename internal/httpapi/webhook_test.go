@@ -220,7 +220,7 @@ func TestEmailsAPI(t *testing.T) {
 		ok[apiobj.SubscriptionJSON](t, b.post(t, b.a, "/v1/subscriptions", map[string]any{"customer": cus.ID,
 			"items": []map[string]any{{"price": price.ID}}, "payment_method": pm.ID}))
 	}
-	_, err := b.app.DispatchNotifications(t.Context())
+	_, err := b.app.Notifications.DispatchNotifications(t.Context())
 	require.NoError(t, err)
 
 	all := ok[httpapi.ListJSON[httpapi.EmailJSON]](t, b.get(t, b.a, "/v1/emails"))
@@ -252,7 +252,7 @@ func TestEmailsAPI(t *testing.T) {
 	requireProblem(t, b.get(t, b.a, "/v1/emails?type=receipt"), http.StatusBadRequest, billing.CodeParameterInvalid, "type")
 
 	// Dispatching again creates nothing new.
-	_, err = b.app.DispatchNotifications(t.Context())
+	_, err = b.app.Notifications.DispatchNotifications(t.Context())
 	require.NoError(t, err)
 	again := ok[httpapi.ListJSON[httpapi.EmailJSON]](t, b.get(t, b.a, "/v1/emails"))
 	require.Len(t, again.Data, 2)

@@ -43,14 +43,14 @@ func (w *world) subscribe(email, locale string, amount int64, currency, token st
 	w.t.Helper()
 	c := w.customer(email, locale)
 	name := "Plan Pro"
-	prod, err := w.app.CreateProduct(w.ctx, w.s, app.ProductParams{Name: &name})
+	prod, err := w.app.Catalog.CreateProduct(w.ctx, w.s, app.ProductParams{Name: &name})
 	require.NoError(w.t, err)
-	price, err := w.app.CreatePrice(w.ctx, w.s, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: currency,
+	price, err := w.app.Catalog.CreatePrice(w.ctx, w.s, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: currency,
 		Recurring: &billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1}})
 	require.NoError(w.t, err)
-	pm, err := w.app.AttachPaymentMethod(w.ctx, w.s, c.ID, app.AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: token})
+	pm, err := w.app.Subscriptions.AttachPaymentMethod(w.ctx, w.s, c.ID, app.AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: token})
 	require.NoError(w.t, err)
-	_, err = w.app.CreateSubscription(w.ctx, w.s, app.CreateSubscriptionParams{Customer: c.ID, Items: []app.ItemParams{{Price: price.ID}},
+	_, err = w.app.Subscriptions.CreateSubscription(w.ctx, w.s, app.CreateSubscriptionParams{Customer: c.ID, Items: []app.ItemParams{{Price: price.ID}},
 		PaymentMethod: pm.ID})
 	require.NoError(w.t, err)
 	return c
@@ -288,11 +288,11 @@ func TestInvoiceToPayHook(t *testing.T) {
 			if err := tx.CreateInvoice(w.ctx, inv); err != nil {
 				return err
 			}
-			return w.app.SendInvoiceEmail(w.ctx, tx, inv, app.InvoiceEmailParams{PayURL: "https://cuota.test/pay/" + inv.ID, DueDate: &due}, now)
+			return w.app.Notifications.SendInvoiceEmail(w.ctx, tx, inv, app.InvoiceEmailParams{PayURL: "https://cuota.test/pay/" + inv.ID, DueDate: &due}, now)
 		})
 		require.NoError(t, err)
 		bad := w.store.InTx(w.ctx, func(tx billing.Tx) error {
-			return w.app.SendInvoiceEmail(w.ctx, tx, inv, app.InvoiceEmailParams{PayURL: "javascript:alert(1)"}, now)
+			return w.app.Notifications.SendInvoiceEmail(w.ctx, tx, inv, app.InvoiceEmailParams{PayURL: "javascript:alert(1)"}, now)
 		})
 		require.Equal(t, "pay_url", billing.AsError(bad).Param)
 
@@ -314,7 +314,7 @@ func TestInvoiceToPayHook(t *testing.T) {
 
 		// The dispatcher sees invoice.sent later and adds nothing.
 		eventually(t, func() bool {
-			n, err := w.app.DispatchNotifications(w.ctx)
+			n, err := w.app.Notifications.DispatchNotifications(w.ctx)
 			return err == nil && n == 0
 		}, "the event dispatched")
 		require.Len(t, w.emails(1, ""), 1)

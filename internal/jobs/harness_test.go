@@ -99,32 +99,33 @@ type world struct {
 type worldOptions struct {
 	webhooks app.WebhookOptions
 	mailer   *app.Mailer
-	prepare  func(a *app.App)
+	prepare  func(c *app.Config) // changes the App's configuration
 }
 
 func newWorld(t *testing.T, sk storeKind, o worldOptions) *world {
 	t.Helper()
 	ctx := context.Background()
 	store := sk.open(t)
-	a := app.New(store, time.Now, discard)
-	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
-	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(store, time.Now)})
-	a.SetPublicURL("http://cuota.test")
 	if o.webhooks.RetryDelays == nil {
 		o.webhooks.RetryDelays = fastRetries
 	}
-	a.SetWebhookOptions(o.webhooks)
+	cfg := app.Config{Store: store, Now: time.Now, Logger: discard, Webhooks: o.webhooks,
+		PublicURL: func() string { return "http://cuota.test" },
+		Ports:     app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+		Gateways:  app.Gateways{billing.GatewaySim: sim.New(store, time.Now)}}
 	if o.mailer != nil {
-		require.NoError(t, a.SetMailer(*o.mailer))
+		cfg.Mailer = *o.mailer
 	}
 	if o.prepare != nil {
-		o.prepare(a)
+		o.prepare(&cfg)
 	}
-	m, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Agente"})
+	a, err := app.New(cfg)
 	require.NoError(t, err)
-	_, key, err := a.CreateAPIKey(ctx, m.ID, billing.ModeTest)
+	m, err := a.Merchants.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Agente"})
 	require.NoError(t, err)
-	_, live, err := a.CreateAPIKey(ctx, m.ID, billing.ModeLive)
+	_, key, err := a.Merchants.CreateAPIKey(ctx, m.ID, billing.ModeTest)
+	require.NoError(t, err)
+	_, live, err := a.Merchants.CreateAPIKey(ctx, m.ID, billing.ModeLive)
 	require.NoError(t, err)
 	api := httptest.NewServer(httpapi.New(a, store, httpapi.Config{}, discard, prometheus.NewRegistry()))
 	t.Cleanup(api.Close)
@@ -183,9 +184,9 @@ func (w *world) endpoint(url string, events ...string) apiobj.WebhookEndpointJSO
 // attachCard writes a payment_method.attached event and returns its id.
 func (w *world) attachCard(customerID string) string {
 	w.t.Helper()
-	pm, err := w.app.AttachPaymentMethod(w.ctx, w.s, customerID, app.AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: billing.SimTokVisa})
+	pm, err := w.app.Subscriptions.AttachPaymentMethod(w.ctx, w.s, customerID, app.AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: billing.SimTokVisa})
 	require.NoError(w.t, err)
-	evs, err := w.app.ListEvents(w.ctx, w.s, billing.EventFilter{ObjectID: pm.ID}, billing.Page{Limit: 10})
+	evs, err := w.app.Subscriptions.ListEvents(w.ctx, w.s, billing.EventFilter{ObjectID: pm.ID}, billing.Page{Limit: 10})
 	require.NoError(w.t, err)
 	require.Len(w.t, evs.Data, 1)
 	return evs.Data[0].ID
@@ -193,7 +194,7 @@ func (w *world) attachCard(customerID string) string {
 
 func (w *world) customer(email, locale string) billing.Customer {
 	w.t.Helper()
-	c, err := w.app.CreateCustomer(w.ctx, w.s, app.CustomerParams{Email: &email, Locale: &locale, Name: ptr("Ana Pérez")})
+	c, err := w.app.Customers.CreateCustomer(w.ctx, w.s, app.CustomerParams{Email: &email, Locale: &locale, Name: ptr("Ana Pérez")})
 	require.NoError(w.t, err)
 	return c
 }

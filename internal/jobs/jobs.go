@@ -30,7 +30,7 @@ type PruneIdempotencyWorker struct {
 
 // Work implements river.Worker.
 func (w *PruneIdempotencyWorker) Work(ctx context.Context, _ *river.Job[PruneIdempotencyArgs]) error {
-	if _, err := w.App.PruneIdempotencyKeys(ctx); err != nil {
+	if _, err := w.App.Merchants.PruneIdempotencyKeys(ctx); err != nil {
 		return fmt.Errorf("prune idempotency keys: %w", err)
 	}
 	return nil
@@ -67,7 +67,7 @@ func (w *SweepWorker) Timeout(*river.Job[SweepArgs]) time.Duration { return 5 * 
 
 // Work implements river.Worker.
 func (w *SweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
-	if _, err := w.App.SweepAll(ctx, SweepChunk, app.SweepLanes, time.Now().Add(sweepBudget)); err != nil {
+	if _, err := w.App.Renewals.SweepAll(ctx, SweepChunk, app.SweepLanes, time.Now().Add(sweepBudget)); err != nil {
 		return fmt.Errorf("renewal sweep: %w", err)
 	}
 	return nil
@@ -96,8 +96,8 @@ type ReconcileWorker struct {
 
 // Work implements river.Worker.
 func (w *ReconcileWorker) Work(ctx context.Context, _ *river.Job[ReconcileArgs]) error {
-	_, rerr := w.App.ReconcileRefunds(ctx, ReconcileChunk)
-	_, perr := w.App.ReconcilePayments(ctx, ReconcileChunk)
+	_, rerr := w.App.Collection.ReconcileRefunds(ctx, ReconcileChunk)
+	_, perr := w.App.PayPages.ReconcilePayments(ctx, ReconcileChunk)
 	if err := errors.Join(rerr, perr); err != nil {
 		return fmt.Errorf("reconcile: %w", err)
 	}
@@ -122,7 +122,7 @@ type RecoverClocksWorker struct {
 // Work implements river.Worker. The advances it resumes run in the
 // background, beyond the job.
 func (w *RecoverClocksWorker) Work(ctx context.Context, _ *river.Job[RecoverClocksArgs]) error {
-	if _, err := w.App.RecoverTestClocks(ctx); err != nil {
+	if _, err := w.App.Renewals.RecoverTestClocks(ctx); err != nil {
 		return fmt.Errorf("recover test clocks: %w", err)
 	}
 	return nil

@@ -32,7 +32,7 @@ func (w *DispatchWorker) Timeout(*river.Job[DispatchArgs]) time.Duration { retur
 // Work implements river.Worker. A failed run is not retried: the next
 // periodic run starts from the same cursors.
 func (w *DispatchWorker) Work(ctx context.Context, _ *river.Job[DispatchArgs]) error {
-	if _, err := w.App.DispatchNotifications(ctx); err != nil {
+	if _, err := w.App.Notifications.DispatchNotifications(ctx); err != nil {
 		return river.JobCancel(fmt.Errorf("dispatch notifications: %w", err))
 	}
 	return nil
@@ -55,12 +55,12 @@ func (w *DeliverWebhookWorker) Timeout(*river.Job[app.DeliverWebhookArgs]) time.
 
 // NextRetry follows the delivery schedule.
 func (w *DeliverWebhookWorker) NextRetry(job *river.Job[app.DeliverWebhookArgs]) time.Time {
-	return w.App.NextWebhookAttempt(job.Attempt, time.Now())
+	return w.App.Notifications.NextWebhookAttempt(job.Attempt, time.Now())
 }
 
 // Work implements river.Worker.
 func (w *DeliverWebhookWorker) Work(ctx context.Context, job *river.Job[app.DeliverWebhookArgs]) error {
-	out, err := w.App.DeliverWebhook(ctx, job.Args, job.Attempt, w.Render)
+	out, err := w.App.Notifications.DeliverWebhook(ctx, job.Args, job.Attempt, w.Render)
 	if err != nil {
 		return err
 	}
@@ -85,12 +85,12 @@ func (w *SendEmailWorker) Timeout(*river.Job[app.SendEmailArgs]) time.Duration {
 
 // NextRetry follows the email schedule.
 func (w *SendEmailWorker) NextRetry(job *river.Job[app.SendEmailArgs]) time.Time {
-	return w.App.NextEmailAttempt(job.Attempt, time.Now())
+	return w.App.Notifications.NextEmailAttempt(job.Attempt, time.Now())
 }
 
 // Work implements river.Worker.
 func (w *SendEmailWorker) Work(ctx context.Context, job *river.Job[app.SendEmailArgs]) error {
-	out, err := w.App.SendEmail(ctx, job.Args, job.Attempt)
+	out, err := w.App.Notifications.SendEmail(ctx, job.Args, job.Attempt)
 	if err != nil {
 		return err
 	}

@@ -315,7 +315,7 @@ func TestWebhookRotationRedeliveryAndDisable(t *testing.T) {
 			// Nothing more goes to a disabled endpoint; redelivery is refused.
 			w.attachCard(cus.ID)
 			eventually(t, func() bool {
-				n, err := w.app.DispatchNotifications(w.ctx)
+				n, err := w.app.Notifications.DispatchNotifications(w.ctx)
 				return err == nil && n == 0
 			}, "the new event dispatched")
 			require.Len(t, w.deliveries(ep.ID), 1)
@@ -342,7 +342,7 @@ func TestWebhookSecretsAtRest(t *testing.T) {
 			t.Parallel()
 			box, err := secretbox.New(secretbox.NewKey())
 			require.NoError(t, err)
-			w := newWorld(t, sk, worldOptions{prepare: func(a *app.App) { a.SetSecretBox(box) }})
+			w := newWorld(t, sk, worldOptions{prepare: func(c *app.Config) { c.Sealer = box }})
 			for _, key := range []string{w.key, w.live} {
 				status, body := w.call(http.MethodPost, "/v1/webhook_endpoints", key,
 					map[string]any{"url": "https://hooks.example.cl/cuota", "enabled_events": []string{"*"}})

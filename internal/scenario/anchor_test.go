@@ -82,17 +82,17 @@ func TestBillingCycleAnchor(t *testing.T) {
 			p := app.CreateSubscriptionParams{Customer: cus.ID, Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pm.ID}
 			tooFar := ts("2024-08-01T00:00:00Z")
 			p.BillingCycleAnchor = &tooFar
-			_, err := h.app.CreateSubscription(h.ctx, h.s, p)
+			_, err := h.app.Subscriptions.CreateSubscription(h.ctx, h.s, p)
 			requireAppError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "billing_cycle_anchor")
 			past := ts("2024-06-01T00:00:00Z")
 			p.BillingCycleAnchor = &past
-			_, err = h.app.CreateSubscription(h.ctx, h.s, p)
+			_, err = h.app.Subscriptions.CreateSubscription(h.ctx, h.s, p)
 			requireAppError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "billing_cycle_anchor")
 			p.BillingCycleAnchor, p.ProrationBehavior = nil, "none"
-			_, err = h.app.CreateSubscription(h.ctx, h.s, p)
+			_, err = h.app.Subscriptions.CreateSubscription(h.ctx, h.s, p)
 			requireAppError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "proration_behavior")
 			p.BillingCycleAnchor, p.ProrationBehavior, p.TrialPeriodDays = &anchor, "", ptr(int64(7))
-			_, err = h.app.CreateSubscription(h.ctx, h.s, p)
+			_, err = h.app.Subscriptions.CreateSubscription(h.ctx, h.s, p)
 			requireAppError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "billing_cycle_anchor")
 			require.Empty(t, h.invoices(""), "nothing was written")
 		}},

@@ -59,7 +59,7 @@ func upgradeNow(t *testing.T, h *harness, currency string, from, to int64, s, e,
 	credit, debit = -prorata(from, remaining, total), prorata(to, remaining, total)
 	want := []line{prorationLine(basic.ID, credit, at, e), prorationLine(pro.ID, debit, at, e)}
 
-	pv, err := h.app.PreviewChange(h.ctx, h.s, sub.ID, app.ChangeParams{Items: []app.ItemParams{{Price: pro.ID}}})
+	pv, err := h.app.Subscriptions.PreviewChange(h.ctx, h.s, sub.ID, app.ChangeParams{Items: []app.ItemParams{{Price: pro.ID}}})
 	require.NoError(t, err)
 	require.True(t, pv.Upgrade)
 	require.Equal(t, app.ChangeNow, pv.Timing, "an upgrade applies now by default")
@@ -77,7 +77,7 @@ func upgradeNow(t *testing.T, h *harness, currency string, from, to int64, s, e,
 	h.requireBills(sub.ID, first)
 	require.Equal(t, []string{basic.ID}, itemPrices(h.sub(sub.ID).Items))
 
-	changed, err := h.app.ChangeSubscription(h.ctx, h.s, sub.ID, app.ChangeParams{Items: []app.ItemParams{{Price: pro.ID}}})
+	changed, err := h.app.Subscriptions.ChangeSubscription(h.ctx, h.s, sub.ID, app.ChangeParams{Items: []app.ItemParams{{Price: pro.ID}}})
 	require.NoError(t, err)
 	require.Equal(t, []string{pro.ID}, itemPrices(changed.Items))
 	require.Nil(t, changed.PendingChange)
@@ -158,7 +158,7 @@ func scenarioDowngradePeriodEnd(t *testing.T, h *harness) {
 		Lines: []line{subLine(pro.ID, 25000, t0, t1)}, Subtotal: 25000, Total: 25000, Due: 25000, Paid: 25000, Payments: []pay{paid(t0)}}
 
 	h.advanceTo(ts("2024-06-11T08:00:00Z"))
-	pv, err := h.app.PreviewChange(h.ctx, h.s, sub.ID, app.ChangeParams{Items: []app.ItemParams{{Price: basic.ID}}})
+	pv, err := h.app.Subscriptions.PreviewChange(h.ctx, h.s, sub.ID, app.ChangeParams{Items: []app.ItemParams{{Price: basic.ID}}})
 	require.NoError(t, err)
 	require.False(t, pv.Upgrade)
 	require.Equal(t, app.ChangePeriodEnd, pv.Timing, "a downgrade waits for the period end by default")
@@ -175,7 +175,7 @@ func scenarioDowngradePeriodEnd(t *testing.T, h *harness) {
 	}
 	require.Equal(t, []string{"api", "seats"}, reduced)
 
-	changed, err := h.app.ChangeSubscription(h.ctx, h.s, sub.ID, app.ChangeParams{Items: []app.ItemParams{{Price: basic.ID}}})
+	changed, err := h.app.Subscriptions.ChangeSubscription(h.ctx, h.s, sub.ID, app.ChangeParams{Items: []app.ItemParams{{Price: basic.ID}}})
 	require.NoError(t, err)
 	require.Equal(t, []string{pro.ID}, itemPrices(changed.Items), "the items stay until the period ends")
 	require.NotNil(t, changed.PendingChange)
@@ -208,19 +208,19 @@ func scenarioPendingUpdateCanceled(t *testing.T, h *harness) {
 	first := bill{Number: number(1), Status: billing.InvoicePaid, Reason: billing.ReasonSubscriptionCreate, Start: t0, End: t1,
 		Lines: []line{subLine(pro.ID, 25000, t0, t1)}, Subtotal: 25000, Total: 25000, Due: 25000, Paid: 25000, Payments: []pay{paid(t0)}}
 
-	_, err := h.app.CancelPendingUpdate(h.ctx, h.s, sub.ID)
+	_, err := h.app.Subscriptions.CancelPendingUpdate(h.ctx, h.s, sub.ID)
 	requireAppError(t, err, billing.KindConflict, billing.CodeInvalidStateTransition, "")
 
 	h.advanceTo(ts("2024-06-11T08:00:00Z"))
-	changed, err := h.app.ChangeSubscription(h.ctx, h.s, sub.ID, app.ChangeParams{Items: []app.ItemParams{{Price: basic.ID}}})
+	changed, err := h.app.Subscriptions.ChangeSubscription(h.ctx, h.s, sub.ID, app.ChangeParams{Items: []app.ItemParams{{Price: basic.ID}}})
 	require.NoError(t, err)
 	require.NotNil(t, changed.PendingChange)
-	canceled, err := h.app.CancelPendingUpdate(h.ctx, h.s, sub.ID)
+	canceled, err := h.app.Subscriptions.CancelPendingUpdate(h.ctx, h.s, sub.ID)
 	require.NoError(t, err)
 	require.Nil(t, canceled.PendingChange)
 	require.Equal(t, []string{pro.ID}, itemPrices(canceled.Items))
 	require.Nil(t, h.sub(sub.ID).PendingChange, "the cancellation is saved")
-	_, err = h.app.CancelPendingUpdate(h.ctx, h.s, sub.ID)
+	_, err = h.app.Subscriptions.CancelPendingUpdate(h.ctx, h.s, sub.ID)
 	requireAppError(t, err, billing.KindConflict, billing.CodeInvalidStateTransition, "")
 
 	h.advanceTo(ts("2024-07-01T12:00:01Z"))
@@ -229,7 +229,7 @@ func scenarioPendingUpdateCanceled(t *testing.T, h *harness) {
 	h.requireBills(sub.ID, first, cycleBill(2, pro.ID, 25000, t1, t2))
 
 	h.advanceTo(ts("2024-07-15T00:00:00Z"))
-	changed, err = h.app.ChangeSubscription(h.ctx, h.s, sub.ID, app.ChangeParams{Items: []app.ItemParams{{Price: basic.ID}}})
+	changed, err = h.app.Subscriptions.ChangeSubscription(h.ctx, h.s, sub.ID, app.ChangeParams{Items: []app.ItemParams{{Price: basic.ID}}})
 	require.NoError(t, err)
 	require.NotNil(t, changed.PendingChange)
 	require.Equal(t, t2, changed.PendingChange.EffectiveAt.UTC())
@@ -238,7 +238,7 @@ func scenarioPendingUpdateCanceled(t *testing.T, h *harness) {
 	require.Equal(t, []string{basic.ID}, itemPrices(got.Items), "the downgrade applied at the renewal")
 	require.Nil(t, got.PendingChange)
 	h.requireBills(sub.ID, first, cycleBill(2, pro.ID, 25000, t1, t2), cycleBill(3, basic.ID, 10000, t2, t3))
-	_, err = h.app.CancelPendingUpdate(h.ctx, h.s, sub.ID)
+	_, err = h.app.Subscriptions.CancelPendingUpdate(h.ctx, h.s, sub.ID)
 	requireAppError(t, err, billing.KindConflict, billing.CodeInvalidStateTransition, "")
 	require.Equal(t, []string{basic.ID}, itemPrices(h.sub(sub.ID).Items), "a refused cancel changes nothing")
 	h.requireEvents([]string{evPMAttached}, seqCreatedPaid, []string{evSubUpdated, evSubUpdated}, seqRenewalPaid,
@@ -271,14 +271,14 @@ func scenarioCreateProrations(t *testing.T, h *harness) {
 	want := []line{prorationLine(basic.ID, credit, at, t1), prorationLine(pro.ID, debit, at, t1)}
 
 	p := changeTo(pro.ID, string(billing.ProrationCreateProrations), "")
-	pv, err := h.app.PreviewChange(h.ctx, h.s, sub.ID, p)
+	pv, err := h.app.Subscriptions.PreviewChange(h.ctx, h.s, sub.ID, p)
 	require.NoError(t, err)
 	require.Equal(t, app.ChangeNow, pv.Timing)
 	require.Equal(t, string(billing.ProrationCreateProrations), pv.ProrationBehavior)
 	requireSame(t, want, linesOf(pv.Lines), "preview lines")
 	require.Zero(t, pv.AmountDueNow, "nothing is charged now")
 
-	changed, err := h.app.ChangeSubscription(h.ctx, h.s, sub.ID, p)
+	changed, err := h.app.Subscriptions.ChangeSubscription(h.ctx, h.s, sub.ID, p)
 	require.NoError(t, err)
 	require.Equal(t, []string{pro.ID}, itemPrices(changed.Items))
 	requireSame(t, want, linesOf(changed.PendingLines), "pending lines")
@@ -305,13 +305,13 @@ func scenarioProrationNone(t *testing.T, h *harness) {
 	sub, _, pro, first := prorationSetup(t, h)
 	t1, t2 := ts("2024-07-01T12:00:00Z"), ts("2024-08-01T12:00:00Z")
 	p := changeTo(pro.ID, string(billing.ProrationNone), "")
-	pv, err := h.app.PreviewChange(h.ctx, h.s, sub.ID, p)
+	pv, err := h.app.Subscriptions.PreviewChange(h.ctx, h.s, sub.ID, p)
 	require.NoError(t, err)
 	require.Equal(t, app.ChangeNow, pv.Timing)
 	require.Empty(t, pv.Lines)
 	require.Zero(t, pv.AmountDueNow)
 
-	changed, err := h.app.ChangeSubscription(h.ctx, h.s, sub.ID, p)
+	changed, err := h.app.Subscriptions.ChangeSubscription(h.ctx, h.s, sub.ID, p)
 	require.NoError(t, err)
 	require.Equal(t, []string{pro.ID}, itemPrices(changed.Items))
 	require.Empty(t, changed.PendingLines)
@@ -344,7 +344,7 @@ func scenarioDowngradeNowCredit(t *testing.T, h *harness) {
 	want := []line{prorationLine(pro.ID, credit, at, b[1]), prorationLine(basic.ID, debit, at, b[1])}
 
 	p := changeTo(basic.ID, string(billing.ProrationAlwaysInvoice), app.ChangeNow)
-	pv, err := h.app.PreviewChange(h.ctx, h.s, sub.ID, p)
+	pv, err := h.app.Subscriptions.PreviewChange(h.ctx, h.s, sub.ID, p)
 	require.NoError(t, err)
 	require.False(t, pv.Upgrade)
 	require.Equal(t, app.ChangeNow, pv.Timing)
@@ -352,7 +352,7 @@ func scenarioDowngradeNowCredit(t *testing.T, h *harness) {
 	requireSame(t, want, linesOf(pv.Lines), "preview lines")
 	require.Zero(t, pv.AmountDueNow, "a credit is never charged")
 
-	changed, err := h.app.ChangeSubscription(h.ctx, h.s, sub.ID, p)
+	changed, err := h.app.Subscriptions.ChangeSubscription(h.ctx, h.s, sub.ID, p)
 	require.NoError(t, err)
 	require.Equal(t, []string{basic.ID}, itemPrices(changed.Items))
 	require.Nil(t, changed.PendingChange)
@@ -414,7 +414,7 @@ func scenarioPauseResume(t *testing.T, h *harness) {
 		Lines: []line{subLine(price.ID, 5000, t0, t1)}, Subtotal: 5000, Total: 5000, Due: 5000, Paid: 5000, Payments: []pay{paid(t0)}}
 
 	h.advanceTo(ts("2024-06-10T08:00:00Z"))
-	paused, err := h.app.PauseSubscription(h.ctx, h.s, sub.ID)
+	paused, err := h.app.Subscriptions.PauseSubscription(h.ctx, h.s, sub.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.SubscriptionPaused, paused.Status)
 	pausedState := subState{Status: billing.SubscriptionPaused, Cycle: 1, PeriodStart: t0, PeriodEnd: t1}
@@ -427,7 +427,7 @@ func scenarioPauseResume(t *testing.T, h *harness) {
 	h.requireBills(sub.ID, first)
 
 	r, e := ts("2024-08-20T10:30:00Z"), ts("2024-09-20T10:30:00Z")
-	resumed, err := h.app.ResumeSubscription(h.ctx, h.s, sub.ID)
+	resumed, err := h.app.Subscriptions.ResumeSubscription(h.ctx, h.s, sub.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.SubscriptionActive, resumed.Status)
 	require.True(t, resumed.BillingAnchor.Equal(r), "the anchor moves to the resume time: %s", resumed.BillingAnchor)
@@ -452,11 +452,11 @@ func scenarioPauseMaxCycles(t *testing.T, h *harness) {
 	sub := h.subscribe(app.CreateSubscriptionParams{Customer: cus.ID, Items: []app.ItemParams{{Price: price.ID}},
 		PaymentMethod: h.attach(cus.ID, billing.SimTokVisa).ID, MaxCycles: 2})
 	h.advanceTo(ts("2024-06-10T08:00:00Z"))
-	_, err := h.app.PauseSubscription(h.ctx, h.s, sub.ID)
+	_, err := h.app.Subscriptions.PauseSubscription(h.ctx, h.s, sub.ID)
 	require.NoError(t, err)
 	r, e := ts("2024-06-20T08:00:00Z"), ts("2024-07-20T08:00:00Z")
 	h.advanceTo(r)
-	_, err = h.app.ResumeSubscription(h.ctx, h.s, sub.ID)
+	_, err = h.app.Subscriptions.ResumeSubscription(h.ctx, h.s, sub.ID)
 	require.NoError(t, err)
 
 	h.advanceTo(ts("2024-10-01T00:00:00Z"))

@@ -1,6 +1,7 @@
 package scenario_test
 
 import (
+	"github.com/cuota/cuota/internal/gateway/sim"
 	"testing"
 	"time"
 
@@ -32,9 +33,11 @@ func TestClockRecoveryLeavesALiveAdvance(t *testing.T) {
 	for _, sk := range storeKinds {
 		t.Run(sk.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, sk.open(t))
-			g := &heldGateway{Gateway: h.sim, charges: map[string]int{}}
-			h.app.SetGateways(app.Gateways{billing.GatewaySim: held{g}})
+			var g *heldGateway
+			h := newHarnessWith(t, sk.open(t), func(c *app.Config, gw *sim.Gateway) {
+				g = &heldGateway{Gateway: gw, charges: map[string]int{}}
+				c.Gateways = app.Gateways{billing.GatewaySim: held{g}}
+			})
 			t0 := time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)
 			h.begin("UTC", t0)
 			sub := h.dailySubscription()
@@ -46,20 +49,25 @@ func TestClockRecoveryLeavesALiveAdvance(t *testing.T) {
 			}
 			done := make(chan result, 1)
 			go func() {
-				c, err := h.app.AdvanceTestClock(h.ctx, h.s, h.clock, t0.AddDate(0, 0, 3))
+				c, err := h.app.Renewals.AdvanceTestClock(h.ctx, h.s, h.clock, t0.AddDate(0, 0, 3))
 				done <- result{c, err}
 			}()
 			<-g.entered // the first process is mid-advance
 
-			second := app.New(h.store, wallClock, discard)
-			second.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
-			n, err := second.RecoverTestClocks(h.ctx)
+			second, err := app.New(app.Config{
+				Store:  h.store,
+				Now:    wallClock,
+				Logger: discard,
+				Ports:  app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+			})
+			require.NoError(t, err)
+			n, err := second.Renewals.RecoverTestClocks(h.ctx)
 			require.NoError(t, err)
 			require.Zero(t, n, "a clock a live process is advancing is not recovered")
-			c, err := second.GetTestClock(h.ctx, h.s, h.clock)
+			c, err := second.Renewals.GetTestClock(h.ctx, h.s, h.clock)
 			require.NoError(t, err)
 			require.Equal(t, billing.TestClockAdvancing, c.Status)
-			_, err = second.AdvanceTestClock(h.ctx, h.s, h.clock, t0.AddDate(0, 0, 5))
+			_, err = second.Renewals.AdvanceTestClock(h.ctx, h.s, h.clock, t0.AddDate(0, 0, 5))
 			requireAppError(t, err, billing.KindConflict, billing.CodeInvalidStateTransition, "")
 
 			g.let()
@@ -105,26 +113,36 @@ func TestClockRecoveryResumesAnAbandonedAdvance(t *testing.T) {
 				return err
 			}))
 
-			early := app.New(h.store, func() time.Time { return wallClock().Add(lease - time.Second) }, discard)
-			early.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
-			early.SetTestClockLease(lease)
-			n, err := early.RecoverTestClocks(h.ctx)
+			early, err := app.New(app.Config{
+				Store:          h.store,
+				Now:            func() time.Time { return wallClock().Add(lease - time.Second) },
+				Logger:         discard,
+				Ports:          app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+				TestClockLease: lease,
+			})
+			require.NoError(t, err)
+			n, err := early.Renewals.RecoverTestClocks(h.ctx)
 			require.NoError(t, err)
 			require.Zero(t, n, "the lease has not ended yet")
-			c, err := early.GetTestClock(h.ctx, h.s, h.clock)
+			c, err := early.Renewals.GetTestClock(h.ctx, h.s, h.clock)
 			require.NoError(t, err)
 			require.Equal(t, billing.TestClockAdvancing, c.Status)
 
-			later := app.New(h.store, func() time.Time { return wallClock().Add(lease + time.Second) }, discard)
-			later.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
-			later.SetTestClockLease(lease)
-			later.SetGateways(app.Gateways{billing.GatewaySim: h.sim})
-			n, err = later.RecoverTestClocks(h.ctx)
+			later, err := app.New(app.Config{
+				Store:          h.store,
+				Now:            func() time.Time { return wallClock().Add(lease + time.Second) },
+				Logger:         discard,
+				Ports:          app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+				TestClockLease: lease,
+				Gateways:       app.Gateways{billing.GatewaySim: h.sim},
+			})
+			require.NoError(t, err)
+			n, err = later.Renewals.RecoverTestClocks(h.ctx)
 			require.NoError(t, err)
 			require.Equal(t, 1, n)
-			later.WaitResumedAdvances()
+			later.Renewals.WaitResumedAdvances()
 
-			c, err = later.GetTestClock(h.ctx, h.s, h.clock)
+			c, err = later.Renewals.GetTestClock(h.ctx, h.s, h.clock)
 			require.NoError(t, err)
 			require.Equal(t, billing.TestClockReady, c.Status)
 			require.True(t, c.FrozenTime.Equal(target), "resumed to its target, at %s", c.FrozenTime)
@@ -135,7 +153,7 @@ func TestClockRecoveryResumesAnAbandonedAdvance(t *testing.T) {
 			require.Len(t, h.invoices(sub.ID), 4, "the first and one per day, each once")
 
 			// Nothing is left to recover, and the clock advances again.
-			n, err = later.RecoverTestClocks(h.ctx)
+			n, err = later.Renewals.RecoverTestClocks(h.ctx)
 			require.NoError(t, err)
 			require.Zero(t, n)
 			h.advanceTo(target.AddDate(0, 0, 1))

@@ -106,11 +106,22 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, store billing.Store) *harness {
-	a := app.New(store, wallClock, discard)
-	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
-	a.SetPublicURL("https://billing.example.test")
+	return newHarnessWith(t, store, nil)
+}
+
+// newHarnessWith is newHarness with configure changing the App's
+// configuration, given the harness's sim gateway, before the App is built.
+func newHarnessWith(t *testing.T, store billing.Store, configure func(c *app.Config, gw *sim.Gateway)) *harness {
 	gw := sim.New(store, wallClock)
-	a.SetGateways(app.Gateways{"sim": gw})
+	cfg := app.Config{Store: store, Now: wallClock, Logger: discard,
+		PublicURL: func() string { return "https://billing.example.test" },
+		Ports:     app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+		Gateways:  app.Gateways{"sim": gw}}
+	if configure != nil {
+		configure(&cfg, gw)
+	}
+	a, err := app.New(cfg)
+	require.NoError(t, err)
 	return &harness{t: t, ctx: context.Background(), store: store, app: a, sim: gw}
 }
 
@@ -118,13 +129,13 @@ func newHarness(t *testing.T, store billing.Store) *harness {
 // in time zone tz and a test clock frozen at start.
 func (h *harness) begin(tz string, start time.Time) {
 	h.t.Helper()
-	m, err := h.app.CreateMerchant(h.ctx, app.CreateMerchantParams{Name: "Agente", Timezone: tz})
+	m, err := h.app.Merchants.CreateMerchant(h.ctx, app.CreateMerchantParams{Name: "Agente", Timezone: tz})
 	require.NoError(h.t, err)
 	require.Equal(h.t, "AGEN", m.InvoicePrefix)
 	h.m, h.s = m, billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}
 	h.loc, err = time.LoadLocation(tz)
 	require.NoError(h.t, err)
-	c, err := h.app.CreateTestClock(h.ctx, h.s, "scenario", start)
+	c, err := h.app.Renewals.CreateTestClock(h.ctx, h.s, "scenario", start)
 	require.NoError(h.t, err)
 	require.True(h.t, c.FrozenTime.Equal(start))
 	h.clock = c.ID
@@ -133,7 +144,7 @@ func (h *harness) begin(tz string, start time.Time) {
 // now is the test clock's time.
 func (h *harness) now() time.Time {
 	h.t.Helper()
-	c, err := h.app.GetTestClock(h.ctx, h.s, h.clock)
+	c, err := h.app.Renewals.GetTestClock(h.ctx, h.s, h.clock)
 	require.NoError(h.t, err)
 	return c.FrozenTime.UTC()
 }
@@ -141,7 +152,7 @@ func (h *harness) now() time.Time {
 // advanceTo moves the test clock to at, running everything due on the way.
 func (h *harness) advanceTo(at time.Time) {
 	h.t.Helper()
-	c, err := h.app.AdvanceTestClock(h.ctx, h.s, h.clock, at)
+	c, err := h.app.Renewals.AdvanceTestClock(h.ctx, h.s, h.clock, at)
 	require.NoError(h.t, err)
 	require.True(h.t, c.FrozenTime.Equal(at), "clock at %s, want %s", c.FrozenTime, at)
 	require.Equal(h.t, billing.TestClockReady, c.Status)
@@ -151,7 +162,7 @@ func (h *harness) advance(d time.Duration) { h.t.Helper(); h.advanceTo(h.now().A
 
 func (h *harness) product(name string, features map[string]int64) billing.Product {
 	h.t.Helper()
-	p, err := h.app.CreateProduct(h.ctx, h.s, app.ProductParams{Name: &name, Features: features})
+	p, err := h.app.Catalog.CreateProduct(h.ctx, h.s, app.ProductParams{Name: &name, Features: features})
 	require.NoError(h.t, err)
 	return p
 }
@@ -165,7 +176,7 @@ func (h *harness) price(amount int64, currency, interval string, trialDays int64
 
 func (h *harness) priceOf(productID string, amount int64, currency, interval string, trialDays int64) billing.Price {
 	h.t.Helper()
-	p, err := h.app.CreatePrice(h.ctx, h.s, app.CreatePriceParams{Product: productID, UnitAmount: &amount,
+	p, err := h.app.Catalog.CreatePrice(h.ctx, h.s, app.CreatePriceParams{Product: productID, UnitAmount: &amount,
 		Currency: currency, Recurring: &billing.Recurring{Interval: interval, IntervalCount: 1}, TrialPeriodDays: trialDays})
 	require.NoError(h.t, err)
 	return p
@@ -178,7 +189,7 @@ func (h *harness) customer(email string) billing.Customer {
 	if email != "" {
 		p.Email = &email
 	}
-	c, err := h.app.CreateCustomer(h.ctx, h.s, p)
+	c, err := h.app.Customers.CreateCustomer(h.ctx, h.s, p)
 	require.NoError(h.t, err)
 	require.Equal(h.t, h.clock, c.TestClockID)
 	return c
@@ -186,14 +197,14 @@ func (h *harness) customer(email string) billing.Customer {
 
 func (h *harness) attach(customerID, token string) billing.PaymentMethod {
 	h.t.Helper()
-	pm, err := h.app.AttachPaymentMethod(h.ctx, h.s, customerID, app.AttachPaymentMethodParams{Gateway: "sim", Token: token})
+	pm, err := h.app.Subscriptions.AttachPaymentMethod(h.ctx, h.s, customerID, app.AttachPaymentMethodParams{Gateway: "sim", Token: token})
 	require.NoError(h.t, err)
 	return pm
 }
 
 func (h *harness) subscribe(p app.CreateSubscriptionParams) billing.Subscription {
 	h.t.Helper()
-	sub, err := h.app.CreateSubscription(h.ctx, h.s, p)
+	sub, err := h.app.Subscriptions.CreateSubscription(h.ctx, h.s, p)
 	require.NoError(h.t, err)
 	return sub
 }
@@ -206,7 +217,7 @@ func (h *harness) subscribeTo(customerID, priceID, pmID string) billing.Subscrip
 
 func (h *harness) sub(id string) billing.Subscription {
 	h.t.Helper()
-	sub, err := h.app.GetSubscription(h.ctx, h.s, id)
+	sub, err := h.app.Subscriptions.GetSubscription(h.ctx, h.s, id)
 	require.NoError(h.t, err)
 	return sub
 }
@@ -233,7 +244,7 @@ func listAll[T any](t *testing.T, id func(T) string, fn func(page billing.Page) 
 func (h *harness) invoices(subID string) []billing.Invoice {
 	h.t.Helper()
 	return listAll(h.t, func(v billing.Invoice) string { return v.ID }, func(p billing.Page) (app.List[billing.Invoice], error) {
-		return h.app.ListInvoices(h.ctx, h.s, billing.InvoiceFilter{SubscriptionID: subID}, p)
+		return h.app.Subscriptions.ListInvoices(h.ctx, h.s, billing.InvoiceFilter{SubscriptionID: subID}, p)
 	})
 }
 
@@ -242,7 +253,7 @@ func (h *harness) invoices(subID string) []billing.Invoice {
 func (h *harness) payments(invoiceID string) []billing.Payment {
 	h.t.Helper()
 	return listAll(h.t, func(v billing.Payment) string { return v.ID }, func(p billing.Page) (app.List[billing.Payment], error) {
-		return h.app.ListPayments(h.ctx, h.s, billing.PaymentFilter{InvoiceID: invoiceID}, p)
+		return h.app.Subscriptions.ListPayments(h.ctx, h.s, billing.PaymentFilter{InvoiceID: invoiceID}, p)
 	})
 }
 
@@ -250,7 +261,7 @@ func (h *harness) payments(invoiceID string) []billing.Payment {
 func (h *harness) events() []billing.Event {
 	h.t.Helper()
 	return listAll(h.t, func(v billing.Event) string { return v.ID }, func(p billing.Page) (app.List[billing.Event], error) {
-		return h.app.ListEvents(h.ctx, h.s, billing.EventFilter{}, p)
+		return h.app.Subscriptions.ListEvents(h.ctx, h.s, billing.EventFilter{}, p)
 	})
 }
 
@@ -298,7 +309,7 @@ func (h *harness) eventAt(typ, objectID string) time.Time {
 
 func (h *harness) entitlements(customerID string) map[string]int64 {
 	h.t.Helper()
-	e, err := h.app.Entitlements(h.ctx, h.s, customerID)
+	e, err := h.app.Subscriptions.Entitlements(h.ctx, h.s, customerID)
 	require.NoError(h.t, err)
 	return e
 }

@@ -173,10 +173,10 @@ func scenarioTrialToActive(t *testing.T, h *harness) {
 	// same email (in another case) is refused, and nothing is written.
 	other := h.customer("ana@example.com")
 	otherPM := h.attach(other.ID, billing.SimTokVisa)
-	_, err := h.app.CreateSubscription(h.ctx, h.s, app.CreateSubscriptionParams{Customer: other.ID,
+	_, err := h.app.Subscriptions.CreateSubscription(h.ctx, h.s, app.CreateSubscriptionParams{Customer: other.ID,
 		Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: otherPM.ID})
 	requireAppError(t, err, billing.KindConflict, app.CodeTrialAlreadyUsed, "email")
-	subs, err := h.app.ListSubscriptions(h.ctx, h.s, billing.SubscriptionFilter{CustomerID: other.ID}, billing.Page{})
+	subs, err := h.app.Subscriptions.ListSubscriptions(h.ctx, h.s, billing.SubscriptionFilter{CustomerID: other.ID}, billing.Page{})
 	require.NoError(t, err)
 	require.Empty(t, subs.Data)
 	// Without a trial, the same customer can subscribe (and pays at once).
@@ -194,7 +194,7 @@ func scenarioTrialToActive(t *testing.T, h *harness) {
 	require.Equal(t, billing.SubscriptionTrialing, zoeTrial.Status)
 	yan := h.customer("yan@example.com")
 	fp.Customer = yan.ID
-	_, err = h.app.CreateSubscription(h.ctx, h.s, fp)
+	_, err = h.app.Subscriptions.CreateSubscription(h.ctx, h.s, fp)
 	requireAppError(t, err, billing.KindConflict, app.CodeTrialAlreadyUsed, "fingerprint")
 	fp.Fingerprint = ""
 	yanTrial := h.subscribe(fp)
@@ -563,7 +563,7 @@ func scenarioCancelDuringUnknown(t *testing.T, h *harness) {
 	invs := h.requireInvoices(sub.ID, monthly(1, 5000, 0), inv{Number: number(2), Status: billing.InvoiceOpen,
 		Reason: billing.ReasonSubscriptionCycle, Start: t1, End: t2, Subtotal: 5000, Total: 5000,
 		Payments: []pay{{Status: billing.PaymentUnknown, At: t1}}})
-	_, err := h.app.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{})
+	_, err := h.app.Subscriptions.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{})
 	require.NoError(t, err)
 
 	h.advanceTo(ts("2024-07-02T00:00:00Z"))
@@ -571,7 +571,7 @@ func scenarioCancelDuringUnknown(t *testing.T, h *harness) {
 	require.Len(t, pays, 1, "nothing charges the invoice again")
 	require.Equal(t, billing.PaymentSucceeded, pays[0].Status, "the unknown payment is reconciled after the cancellation")
 	require.Equal(t, int64(5000), pays[0].AmountRefunded, "the reversal path refunds it")
-	refunds, err := h.app.ListRefunds(h.ctx, h.s, pays[0].ID, billing.Page{})
+	refunds, err := h.app.Collection.ListRefunds(h.ctx, h.s, pays[0].ID, billing.Page{})
 	require.NoError(t, err)
 	require.Len(t, refunds.Data, 1)
 	require.Equal(t, billing.RefundSucceeded, refunds.Data[0].Status)
@@ -624,14 +624,14 @@ func scenarioCancelReactivate(t *testing.T, h *harness) {
 	sub, _ := activeSub(t, h)
 	t1, t2 := ts("2024-07-01T12:00:00Z"), ts("2024-08-01T12:00:00Z")
 	h.advanceTo(ts("2024-06-10T08:00:00Z"))
-	s, err := h.app.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{AtPeriodEnd: true})
+	s, err := h.app.Subscriptions.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{AtPeriodEnd: true})
 	require.NoError(t, err)
 	require.Equal(t, billing.SubscriptionActive, s.Status)
 	h.requireSub(sub.ID, subState{Status: billing.SubscriptionActive, Cycle: 1, PeriodStart: ts("2024-06-01T12:00:00Z"), PeriodEnd: t1,
 		CancelAtPeriodEnd: true, CancelAt: &t1, CanceledAt: tp("2024-06-10T08:00:00Z"), Reason: billing.CancelRequestedByCustomer, NextActionAt: &t1})
 
 	h.advanceTo(ts("2024-06-20T08:00:00Z"))
-	_, err = h.app.ReactivateSubscription(h.ctx, h.s, sub.ID)
+	_, err = h.app.Subscriptions.ReactivateSubscription(h.ctx, h.s, sub.ID)
 	require.NoError(t, err)
 	h.requireSub(sub.ID, subState{Status: billing.SubscriptionActive, Cycle: 1, PeriodStart: ts("2024-06-01T12:00:00Z"), PeriodEnd: t1, NextActionAt: &t1})
 
@@ -647,7 +647,7 @@ func scenarioCancelAtPeriodEnd(t *testing.T, h *harness) {
 	sub, cus := activeSub(t, h)
 	t1 := ts("2024-07-01T12:00:00Z")
 	h.advanceTo(ts("2024-06-10T08:00:00Z"))
-	_, err := h.app.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{AtPeriodEnd: true})
+	_, err := h.app.Subscriptions.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{AtPeriodEnd: true})
 	require.NoError(t, err)
 
 	h.advanceTo(ts("2024-09-01T00:00:00Z"))
@@ -657,7 +657,7 @@ func scenarioCancelAtPeriodEnd(t *testing.T, h *harness) {
 	require.Equal(t, t1, h.eventAt(evSubDeleted, sub.ID))
 	require.Equal(t, map[string]int64{}, h.entitlements(cus.ID))
 
-	_, err = h.app.ReactivateSubscription(h.ctx, h.s, sub.ID)
+	_, err = h.app.Subscriptions.ReactivateSubscription(h.ctx, h.s, sub.ID)
 	requireAppError(t, err, billing.KindConflict, billing.CodeInvalidStateTransition, "")
 	h.requireEvents([]string{evPMAttached}, seqCreatedPaid, []string{evSubUpdated, evSubDeleted})
 }
@@ -667,7 +667,7 @@ func scenarioCancelNow(t *testing.T, h *harness) {
 	sub, _ := activeSub(t, h)
 	at := ts("2024-06-10T08:00:00Z")
 	h.advanceTo(at)
-	s, err := h.app.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{Reason: string(billing.CancelRequestedByMerchant)})
+	s, err := h.app.Subscriptions.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{Reason: string(billing.CancelRequestedByMerchant)})
 	require.NoError(t, err)
 	require.Equal(t, billing.SubscriptionCanceled, s.Status)
 	canceled := subState{Status: billing.SubscriptionCanceled, Cycle: 1, PeriodStart: ts("2024-06-01T12:00:00Z"), PeriodEnd: ts("2024-07-01T12:00:00Z"),
@@ -677,7 +677,7 @@ func scenarioCancelNow(t *testing.T, h *harness) {
 	h.advanceTo(ts("2024-09-01T00:00:00Z"))
 	h.requireSub(sub.ID, canceled)
 	h.requireInvoices(sub.ID, monthly(1, 5000, 0))
-	_, err = h.app.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{})
+	_, err = h.app.Subscriptions.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{})
 	requireAppError(t, err, billing.KindConflict, billing.CodeInvalidStateTransition, "")
 	h.requireEvents([]string{evPMAttached}, seqCreatedPaid, []string{evSubDeleted})
 }
@@ -693,7 +693,7 @@ func scenarioTrialCancelAtPeriodEnd(t *testing.T, h *harness) {
 	sub := h.subscribeTo(cus.ID, price.ID, pm.ID)
 	trialEnd := ts("2024-05-15T09:00:00Z")
 	h.advanceTo(ts("2024-05-05T09:00:00Z"))
-	_, err := h.app.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{AtPeriodEnd: true})
+	_, err := h.app.Subscriptions.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{AtPeriodEnd: true})
 	require.NoError(t, err)
 
 	h.advanceTo(ts("2024-07-01T00:00:00Z"))
@@ -719,7 +719,7 @@ func scenarioMaxCycles(t *testing.T, h *harness) {
 
 func (h *harness) coupon(p app.CreateCouponParams) billing.Coupon {
 	h.t.Helper()
-	c, err := h.app.CreateCoupon(h.ctx, h.s, p)
+	c, err := h.app.Catalog.CreateCoupon(h.ctx, h.s, p)
 	require.NoError(h.t, err)
 	return c
 }
@@ -826,14 +826,14 @@ func scenarioCouponMaxRedemptions(t *testing.T, h *harness) {
 		c = h.coupon(app.CreateCouponParams{PercentOff: ptr(10.0), Duration: billing.DurationForever, MaxRedemptions: 1})
 		p.Coupon = c.ID
 	})
-	got, err := h.app.GetCoupon(h.ctx, h.s, c.ID)
+	got, err := h.app.Catalog.GetCoupon(h.ctx, h.s, c.ID)
 	require.NoError(t, err)
 	require.Equal(t, int64(1), got.TimesRedeemed, "times_redeemed after one subscription")
 
 	price := h.price(5000, "CLP", billing.IntervalMonth, 0)
 	cus := h.customer("juan@example.com")
 	pm := h.attach(cus.ID, billing.SimTokVisa)
-	_, err = h.app.CreateSubscription(h.ctx, h.s, app.CreateSubscriptionParams{Customer: cus.ID,
+	_, err = h.app.Subscriptions.CreateSubscription(h.ctx, h.s, app.CreateSubscriptionParams{Customer: cus.ID,
 		Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pm.ID, Coupon: c.ID})
 	requireAppError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "coupon")
 }
@@ -969,7 +969,7 @@ func scenarioEntitlements(t *testing.T, h *harness) {
 	require.Equal(t, billing.SubscriptionActive, subC.Status)
 	require.Equal(t, map[string]int64{"seats": 10, "featured": 1, "api": 1}, h.entitlements(cus.ID))
 
-	_, err := h.app.CancelSubscription(h.ctx, h.s, subC.ID, app.CancelParams{})
+	_, err := h.app.Subscriptions.CancelSubscription(h.ctx, h.s, subC.ID, app.CancelParams{})
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"seats": 10, "featured": 1}, h.entitlements(cus.ID))
 

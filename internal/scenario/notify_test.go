@@ -3,6 +3,7 @@ package scenario_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/cuota/cuota/internal/gateway/sim"
 	"io"
 	"maps"
 	"net/http"
@@ -79,11 +80,12 @@ func TestLifecycleNotifications(t *testing.T) {
 		t.Run(sk.name, func(t *testing.T) {
 			t.Parallel()
 			store := sk.open(t)
-			h := newHarness(t, store)
 			smtp := mailtest.Start(t)
 			sender, err := mail.NewSMTPSender(smtp.Config())
 			require.NoError(t, err)
-			require.NoError(t, h.app.SetMailer(app.Mailer{Sender: sender, From: "cobros@agente.example"}))
+			h := newHarnessWith(t, store, func(c *app.Config, _ *sim.Gateway) {
+				c.Mailer = app.Mailer{Sender: sender, From: "cobros@agente.example"}
+			})
 			ws, ok := store.(workerStore)
 			require.True(t, ok)
 			require.NoError(t, ws.StartWorkers(h.ctx, jobs.Workers(h.app), jobs.PeriodicWith(jobs.Options{DispatchInterval: 50 * time.Millisecond})))
@@ -96,7 +98,7 @@ func TestLifecycleNotifications(t *testing.T) {
 			t0 := ts("2026-01-05T10:00:00Z")
 			h.begin("America/Santiago", t0)
 			// One retry a day after the renewal fails, then cancel.
-			_, err = h.app.UpdateMerchant(h.ctx, h.m.ID, app.UpdateMerchantParams{Locale: ptr("es-CL"),
+			_, err = h.app.Merchants.UpdateMerchant(h.ctx, h.m.ID, app.UpdateMerchantParams{Locale: ptr("es-CL"),
 				Email: ptr("pagos@agente.example"), PortalURL: ptr("https://agente.example/cuenta"),
 				Dunning: &app.DunningParams{Schedule: []string{"1d"}, MaxAttempts: ptr(2), FinalAction: ptr(billing.PolicyCancel)}})
 			require.NoError(t, err)
@@ -104,7 +106,7 @@ func TestLifecycleNotifications(t *testing.T) {
 			recv := &hookReceiver{bodies: map[string][][]byte{}}
 			srv := httptest.NewServer(recv)
 			t.Cleanup(srv.Close)
-			ep, secret, err := h.app.CreateWebhookEndpoint(h.ctx, h.s, app.WebhookEndpointParams{URL: ptr(srv.URL + "/cuota"),
+			ep, secret, err := h.app.Notifications.CreateWebhookEndpoint(h.ctx, h.s, app.WebhookEndpointParams{URL: ptr(srv.URL + "/cuota"),
 				EnabledEvents: []string{billing.AllEvents}})
 			require.NoError(t, err)
 			recv.mu.Lock()
@@ -113,7 +115,7 @@ func TestLifecycleNotifications(t *testing.T) {
 
 			price := h.price(5000, "CLP", billing.IntervalMonth, 14)
 			cus := h.customer("ana@example.com")
-			_, err = h.app.UpdateCustomer(h.ctx, h.s, cus.ID, app.CustomerParams{Name: ptr("Ana Pérez")})
+			_, err = h.app.Customers.UpdateCustomer(h.ctx, h.s, cus.ID, app.CustomerParams{Name: ptr("Ana Pérez")})
 			require.NoError(t, err)
 			pm := h.attach(cus.ID, billing.SimTokVisa)
 			sub := h.subscribeTo(cus.ID, price.ID, pm.ID)
@@ -190,7 +192,7 @@ func TestLifecycleNotifications(t *testing.T) {
 				app.EventSubscriptionUpdated + ` status was "active"`,                     // past_due
 			}, changes, "each update event says what changed")
 			waitFor(t, func() bool { // the attempts are recorded just after the answer
-				deliveries, err := h.app.ListWebhookDeliveries(h.ctx, h.s, ep.ID, billing.DeliveryFilter{}, billing.Page{Limit: 100})
+				deliveries, err := h.app.Notifications.ListWebhookDeliveries(h.ctx, h.s, ep.ID, billing.DeliveryFilter{}, billing.Page{Limit: 100})
 				require.NoError(t, err)
 				require.Len(t, deliveries.Data, len(events))
 				for _, d := range deliveries.Data {
@@ -205,7 +207,7 @@ func TestLifecycleNotifications(t *testing.T) {
 			// The emails, in order.
 			var log []billing.Email
 			waitFor(t, func() bool {
-				l, err := h.app.ListEmails(h.ctx, h.s, billing.EmailFilter{}, billing.Page{Limit: 100})
+				l, err := h.app.Notifications.ListEmails(h.ctx, h.s, billing.EmailFilter{}, billing.Page{Limit: 100})
 				require.NoError(t, err)
 				log = l.Data
 				if len(log) != 6 {

@@ -49,14 +49,14 @@ func refOf(t *testing.T, link string) app.HostedRef {
 // oneTimePrice creates a one-time price for a new product.
 func (h *harness) oneTimePrice(name string, amount int64, currency string) billing.Price {
 	h.t.Helper()
-	p, err := h.app.CreatePrice(h.ctx, h.s, app.CreatePriceParams{Product: h.product(name, nil).ID, UnitAmount: &amount, Currency: currency})
+	p, err := h.app.Catalog.CreatePrice(h.ctx, h.s, app.CreatePriceParams{Product: h.product(name, nil).ID, UnitAmount: &amount, Currency: currency})
 	require.NoError(h.t, err)
 	return p
 }
 
 func (h *harness) oneOff(p app.CreateInvoiceParams) billing.Invoice {
 	h.t.Helper()
-	inv, err := h.app.CreateInvoice(h.ctx, h.s, p)
+	inv, err := h.app.Invoicing.CreateInvoice(h.ctx, h.s, p)
 	require.NoError(h.t, err)
 	return inv
 }
@@ -65,10 +65,10 @@ func (h *harness) oneOff(p app.CreateInvoiceParams) billing.Invoice {
 // and returns where the browser ends up.
 func (h *harness) payOnSimPage(inv billing.Invoice, card string) string {
 	h.t.Helper()
-	dest, err := h.app.PayInvoiceOnPage(h.ctx, refOf(h.t, inv.HostedURL), billing.GatewaySim)
+	dest, err := h.app.PayPages.PayInvoiceOnPage(h.ctx, refOf(h.t, inv.HostedURL), billing.GatewaySim)
 	require.NoError(h.t, err)
 	require.Contains(h.t, dest, "/sim/pay/")
-	back, err := h.app.PaySimPage(h.ctx, refOf(h.t, dest), card)
+	back, err := h.app.PayPages.PaySimPage(h.ctx, refOf(h.t, dest), card)
 	require.NoError(h.t, err)
 	return back
 }
@@ -101,12 +101,12 @@ func scenarioOneOffCharged(t *testing.T, h *harness) {
 	require.Equal(t, inv.Total, pays[0].Amount)
 
 	// A paid invoice has nothing more to pay, on the page or by the API.
-	_, err := h.app.PayInvoiceOnPage(h.ctx, refOf(t, inv.HostedURL), billing.GatewaySim)
+	_, err := h.app.PayPages.PayInvoiceOnPage(h.ctx, refOf(t, inv.HostedURL), billing.GatewaySim)
 	requireCode(t, err, billing.CodeInvalidStateTransition)
-	_, err = h.app.PayInvoice(h.ctx, h.s, inv.ID)
+	_, err = h.app.Collection.PayInvoice(h.ctx, h.s, inv.ID)
 	requireCode(t, err, billing.CodeInvalidStateTransition)
 	// A refund of a one-off payment goes through the gateway.
-	ref, err := h.app.CreateRefund(h.ctx, h.s, app.CreateRefundParams{Payment: pays[0].ID, Amount: amountPtr(4_990)})
+	ref, err := h.app.Collection.CreateRefund(h.ctx, h.s, app.CreateRefundParams{Payment: pays[0].ID, Amount: amountPtr(4_990)})
 	require.NoError(t, err)
 	require.Equal(t, billing.RefundSucceeded, ref.Status)
 	refunds, _ := h.ledgerRefunds(pays[0].IdempotencyKey)
@@ -128,7 +128,7 @@ func scenarioOneOffDeclined(t *testing.T, h *harness) {
 	failed := h.lastInvoiceEvent(app.EventInvoicePaymentFailed, inv.ID)
 	require.Equal(t, billing.InvoiceOpen, failed.Status)
 
-	page, err := h.app.OpenInvoicePage(h.ctx, refOf(t, inv.HostedURL))
+	page, err := h.app.PayPages.OpenInvoicePage(h.ctx, refOf(t, inv.HostedURL))
 	require.NoError(t, err)
 	require.Equal(t, []string{billing.GatewaySim}, page.Gateways)
 	require.NotNil(t, page.LastFailure)
@@ -137,7 +137,7 @@ func scenarioOneOffDeclined(t *testing.T, h *harness) {
 	// The customer pays on the page with another card.
 	back := h.payOnSimPage(inv, billing.SimTokVisa)
 	require.Equal(t, inv.HostedURL, back, "the browser comes back to the invoice's page")
-	got, err := h.app.GetInvoice(h.ctx, h.s, inv.ID)
+	got, err := h.app.Subscriptions.GetInvoice(h.ctx, h.s, inv.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, got.Status)
 	pays = h.payments(inv.ID)
@@ -145,7 +145,7 @@ func scenarioOneOffDeclined(t *testing.T, h *harness) {
 	require.Equal(t, billing.PaymentSucceeded, pays[1].Status)
 	require.Empty(t, pays[1].PaymentMethodID, "a pay-page payment saves no card")
 	require.Empty(t, pays[1].NextActionURL, "nothing waits for the customer any more")
-	page, err = h.app.OpenInvoicePage(h.ctx, refOf(t, inv.HostedURL))
+	page, err = h.app.PayPages.OpenInvoicePage(h.ctx, refOf(t, inv.HostedURL))
 	require.NoError(t, err)
 	require.Empty(t, page.Gateways, "a paid invoice offers no way to pay")
 }
@@ -162,19 +162,19 @@ func scenarioSendInvoice(t *testing.T, h *harness) {
 	require.Empty(t, draft.Number, "a draft has no number yet")
 	require.Empty(t, draft.HostedURL, "a draft is not the customer's yet")
 	require.Equal(t, start.AddDate(0, 0, 14), *draft.DueDate)
-	_, err := h.app.OpenInvoicePage(h.ctx, app.HostedRef{Scope: h.s, ID: draft.ID})
+	_, err := h.app.PayPages.OpenInvoicePage(h.ctx, app.HostedRef{Scope: h.s, ID: draft.ID})
 	requireKind(t, err, billing.KindNotFound)
 
-	inv, err := h.app.FinalizeInvoice(h.ctx, h.s, draft.ID)
+	inv, err := h.app.Invoicing.FinalizeInvoice(h.ctx, h.s, draft.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoiceOpen, inv.Status)
 	require.Equal(t, "AGEN-000001", inv.Number)
 	require.Empty(t, h.payments(inv.ID), "send_invoice charges nothing by itself")
-	_, err = h.app.FinalizeInvoice(h.ctx, h.s, draft.ID)
+	_, err = h.app.Invoicing.FinalizeInvoice(h.ctx, h.s, draft.ID)
 	requireCode(t, err, billing.CodeInvalidStateTransition)
 
 	// The customer is emailed the pay link and the due date.
-	emails, err := h.app.ListEmails(h.ctx, h.s, billing.EmailFilter{}, billing.Page{})
+	emails, err := h.app.Notifications.ListEmails(h.ctx, h.s, billing.EmailFilter{}, billing.Page{})
 	require.NoError(t, err)
 	require.Len(t, emails.Data, 1)
 	email := emails.Data[0]
@@ -185,37 +185,37 @@ func scenarioSendInvoice(t *testing.T, h *harness) {
 	// A wrong token opens nothing.
 	bad := refOf(t, inv.HostedURL)
 	bad.Token = strings.Repeat("A", len(bad.Token))
-	_, err = h.app.OpenInvoicePage(h.ctx, bad)
+	_, err = h.app.PayPages.OpenInvoicePage(h.ctx, bad)
 	requireKind(t, err, billing.KindNotFound)
-	_, err = h.app.PayInvoiceOnPage(h.ctx, bad, billing.GatewaySim)
+	_, err = h.app.PayPages.PayInvoiceOnPage(h.ctx, bad, billing.GatewaySim)
 	requireKind(t, err, billing.KindNotFound)
 
 	// The customer opens the pay page and leaves; coming back continues
 	// the same attempt, and nothing else may act on the invoice meanwhile.
 	ref := refOf(t, inv.HostedURL)
-	dest, err := h.app.PayInvoiceOnPage(h.ctx, ref, billing.GatewaySim)
+	dest, err := h.app.PayPages.PayInvoiceOnPage(h.ctx, ref, billing.GatewaySim)
 	require.NoError(t, err)
-	again, err := h.app.PayInvoiceOnPage(h.ctx, ref, billing.GatewaySim)
+	again, err := h.app.PayPages.PayInvoiceOnPage(h.ctx, ref, billing.GatewaySim)
 	require.NoError(t, err)
 	require.Equal(t, dest, again, "an attempt in progress is continued, not doubled")
-	got, err := h.app.GetInvoice(h.ctx, h.s, inv.ID)
+	got, err := h.app.Subscriptions.GetInvoice(h.ctx, h.s, inv.ID)
 	require.NoError(t, err)
 	require.Nil(t, got.NextAttemptAt, "cuota attempts nothing on a pay-page attempt")
-	page, err := h.app.OpenInvoicePage(h.ctx, ref)
+	page, err := h.app.PayPages.OpenInvoicePage(h.ctx, ref)
 	require.NoError(t, err)
 	require.NotNil(t, page.InProgress)
 	require.Equal(t, dest, page.InProgress.NextActionURL)
-	_, err = h.app.VoidInvoice(h.ctx, h.s, inv.ID)
+	_, err = h.app.Collection.VoidInvoice(h.ctx, h.s, inv.ID)
 	requireCode(t, err, billing.CodeInvalidStateTransition)
-	_, err = h.app.PaySimPage(h.ctx, refOf(t, dest), "tok_notacard")
+	_, err = h.app.PayPages.PaySimPage(h.ctx, refOf(t, dest), "tok_notacard")
 	require.Error(t, err, "not a test card: nothing happens")
-	_, err = h.app.PaySimPage(h.ctx, refOf(t, dest), billing.SimTokInsufficientFunds)
+	_, err = h.app.PayPages.PaySimPage(h.ctx, refOf(t, dest), billing.SimTokInsufficientFunds)
 	require.NoError(t, err)
-	_, err = h.app.PaySimPage(h.ctx, refOf(t, dest), billing.SimTokVisa)
+	_, err = h.app.PayPages.PaySimPage(h.ctx, refOf(t, dest), billing.SimTokVisa)
 	requireCode(t, err, billing.CodeInvalidStateTransition) // a used pay page cannot be paid again
 	h.payOnSimPage(inv, billing.SimTokVisa)
 
-	got, err = h.app.GetInvoice(h.ctx, h.s, inv.ID)
+	got, err = h.app.Subscriptions.GetInvoice(h.ctx, h.s, inv.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, got.Status)
 	require.Equal(t, int64(9_990), got.AmountPaid)
@@ -229,16 +229,16 @@ func scenarioDraftVoid(t *testing.T, h *harness) {
 	cus := h.customer("dan@example.com")
 	draft := h.oneOff(app.CreateInvoiceParams{Customer: cus.ID, Currency: "CLP", Collection: billing.CollectionSendInvoice,
 		Items: []app.InvoiceItemParams{{Amount: amountPtr(1_000), Description: "x"}}})
-	voided, err := h.app.VoidInvoice(h.ctx, h.s, draft.ID)
+	voided, err := h.app.Collection.VoidInvoice(h.ctx, h.s, draft.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoiceVoid, voided.Status)
 	next := h.oneOff(app.CreateInvoiceParams{Customer: cus.ID, Currency: "CLP", Collection: billing.CollectionSendInvoice,
 		Finalize: true, Items: []app.InvoiceItemParams{{Amount: amountPtr(2_000), Description: "y"}}})
 	require.Equal(t, "AGEN-000001", next.Number, "a voided draft used no number")
-	voided, err = h.app.VoidInvoice(h.ctx, h.s, next.ID)
+	voided, err = h.app.Collection.VoidInvoice(h.ctx, h.s, next.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoiceVoid, voided.Status)
-	_, err = h.app.PayInvoiceOnPage(h.ctx, refOf(t, next.HostedURL), billing.GatewaySim)
+	_, err = h.app.PayPages.PayInvoiceOnPage(h.ctx, refOf(t, next.HostedURL), billing.GatewaySim)
 	requireCode(t, err, billing.CodeInvalidStateTransition)
 }
 
@@ -268,17 +268,17 @@ func scenarioOneOffRefused(t *testing.T, h *harness) {
 		{"RecurringPrice", app.CreateInvoiceParams{Customer: cus.ID, Collection: billing.CollectionSendInvoice, Items: []app.InvoiceItemParams{{Price: h.price(990, "USD", billing.IntervalMonth, 0).ID}}}, "items[0].price", billing.CodeParameterInvalid},
 		{"TooMany", app.CreateInvoiceParams{Customer: cus.ID, Collection: billing.CollectionSendInvoice, Items: []app.InvoiceItemParams{{Price: usd.ID, Quantity: 10_001}}}, "items[0].quantity", billing.CodeParameterInvalid},
 	} {
-		_, err := h.app.CreateInvoice(h.ctx, h.s, c.p)
+		_, err := h.app.Invoicing.CreateInvoice(h.ctx, h.s, c.p)
 		e := billing.AsError(err)
 		require.NotNil(t, e, "%s: %v", c.name, err)
 		require.Equal(t, billing.KindInvalid, e.Kind, c.name)
 		require.Equal(t, c.param, e.Param, c.name)
 		require.Equal(t, c.code, e.Code, c.name)
 	}
-	_, err := h.app.CreateInvoice(h.ctx, h.s, app.CreateInvoiceParams{Customer: "cus_nope", Currency: "USD",
+	_, err := h.app.Invoicing.CreateInvoice(h.ctx, h.s, app.CreateInvoiceParams{Customer: "cus_nope", Currency: "USD",
 		Items: []app.InvoiceItemParams{{Amount: amountPtr(100), Description: "x"}}})
 	requireCode(t, err, billing.CodeResourceMissing)
-	invs, err := h.app.ListInvoices(h.ctx, h.s, billing.InvoiceFilter{}, billing.Page{})
+	invs, err := h.app.Subscriptions.ListInvoices(h.ctx, h.s, billing.InvoiceFilter{}, billing.Page{})
 	require.NoError(t, err)
 	require.Empty(t, invs.Data, "nothing is half-written")
 }
@@ -295,13 +295,13 @@ func scenarioPayPageUnknown(t *testing.T, h *harness) {
 	pays := h.payments(inv.ID)
 	require.Len(t, pays, 1)
 	require.Equal(t, billing.PaymentUnknown, pays[0].Status)
-	_, err := h.app.PayInvoiceOnPage(h.ctx, refOf(t, inv.HostedURL), billing.GatewaySim)
+	_, err := h.app.PayPages.PayInvoiceOnPage(h.ctx, refOf(t, inv.HostedURL), billing.GatewaySim)
 	requireCode(t, err, billing.CodePaymentInProgress)
 	// The customer's return asks the gateway, which knows it was paid.
-	back, err := h.app.ReturnFromPayPage(h.ctx, refOf(t, strings.Replace(payLinkOf(t, h, pays[0]), "/sim/pay/", "/return/pay/", 1)))
+	back, err := h.app.PayPages.ReturnFromPayPage(h.ctx, refOf(t, strings.Replace(payLinkOf(t, h, pays[0]), "/sim/pay/", "/return/pay/", 1)))
 	require.NoError(t, err)
 	require.Equal(t, inv.HostedURL, back)
-	got, err := h.app.GetInvoice(h.ctx, h.s, inv.ID)
+	got, err := h.app.Subscriptions.GetInvoice(h.ctx, h.s, inv.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, got.Status)
 }
@@ -350,54 +350,59 @@ func TestPayPageExpiry(t *testing.T) {
 			wall := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 			now := func() time.Time { mu.Lock(); defer mu.Unlock(); return wall }
 			advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); wall = wall.Add(d) }
-			a := app.New(store, now, discard)
-			a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
-			a.SetPublicURL("https://billing.example.test")
 			gw := sim.New(store, now)
-			a.SetGateways(app.Gateways{billing.GatewaySim: gw})
+			a, err := app.New(app.Config{
+				Store:     store,
+				Now:       now,
+				Logger:    discard,
+				Ports:     app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+				PublicURL: func() string { return "https://billing.example.test" },
+				Gateways:  app.Gateways{billing.GatewaySim: gw},
+			})
+			require.NoError(t, err)
 			ctx := t.Context()
-			m, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Agente", Timezone: "UTC"})
+			m, err := a.Merchants.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Agente", Timezone: "UTC"})
 			require.NoError(t, err)
 			s := billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}
 			email := "hal@example.com"
-			cus, err := a.CreateCustomer(ctx, s, app.CustomerParams{Email: &email})
+			cus, err := a.Customers.CreateCustomer(ctx, s, app.CustomerParams{Email: &email})
 			require.NoError(t, err)
-			inv, err := a.CreateInvoice(ctx, s, app.CreateInvoiceParams{Customer: cus.ID, Currency: "CLP",
+			inv, err := a.Invoicing.CreateInvoice(ctx, s, app.CreateInvoiceParams{Customer: cus.ID, Currency: "CLP",
 				Collection: billing.CollectionSendInvoice, Finalize: true,
 				Items: []app.InvoiceItemParams{{Amount: amountPtr(3_000), Description: "w"}}})
 			require.NoError(t, err)
-			first, err := a.PayInvoiceOnPage(ctx, refOf(t, inv.HostedURL), billing.GatewaySim)
+			first, err := a.PayPages.PayInvoiceOnPage(ctx, refOf(t, inv.HostedURL), billing.GatewaySim)
 			require.NoError(t, err)
 
 			advance(59 * time.Minute)
-			n, err := a.ReconcilePayments(ctx, 10)
+			n, err := a.PayPages.ReconcilePayments(ctx, 10)
 			require.NoError(t, err)
 			require.Zero(t, n, "a page that can still be paid is left alone")
-			_, err = a.OpenSimPayPage(ctx, refOf(t, first))
+			_, err = a.PayPages.OpenSimPayPage(ctx, refOf(t, first))
 			require.NoError(t, err)
 
 			advance(2 * time.Minute)
-			_, err = a.OpenSimPayPage(ctx, refOf(t, first))
+			_, err = a.PayPages.OpenSimPayPage(ctx, refOf(t, first))
 			requireCode(t, err, billing.CodeInvalidStateTransition)
 			advance(10 * time.Minute)
-			n, err = a.ReconcilePayments(ctx, 10)
+			n, err = a.PayPages.ReconcilePayments(ctx, 10)
 			require.NoError(t, err)
 			require.Equal(t, 1, n)
-			pays, err := a.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
+			pays, err := a.Subscriptions.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
 			require.NoError(t, err)
 			require.Len(t, pays.Data, 1)
 			require.Equal(t, billing.PaymentFailed, pays.Data[0].Status)
 			require.Equal(t, app.FailPayPageExpired, pays.Data[0].FailureCode)
-			n, err = a.ReconcilePayments(ctx, 10)
+			n, err = a.PayPages.ReconcilePayments(ctx, 10)
 			require.NoError(t, err)
 			require.Zero(t, n, "settled payments are not looked at again")
 
-			second, err := a.PayInvoiceOnPage(ctx, refOf(t, inv.HostedURL), billing.GatewaySim)
+			second, err := a.PayPages.PayInvoiceOnPage(ctx, refOf(t, inv.HostedURL), billing.GatewaySim)
 			require.NoError(t, err)
 			require.NotEqual(t, first, second, "a new attempt after the expired one")
-			_, err = a.PaySimPage(ctx, refOf(t, second), billing.SimTokVisa)
+			_, err = a.PayPages.PaySimPage(ctx, refOf(t, second), billing.SimTokVisa)
 			require.NoError(t, err)
-			got, err := a.GetInvoice(ctx, s, inv.ID)
+			got, err := a.Subscriptions.GetInvoice(ctx, s, inv.ID)
 			require.NoError(t, err)
 			require.Equal(t, billing.InvoicePaid, got.Status)
 		})

@@ -40,7 +40,7 @@ func scenarioRefunds(t *testing.T, h *harness) {
 	h.advanceTo(at)
 	refund := func(amount *int64) billing.Refund {
 		t.Helper()
-		r, err := h.app.CreateRefund(h.ctx, h.s, app.CreateRefundParams{Payment: p.ID, Amount: amount, Reason: "requested_by_customer"})
+		r, err := h.app.Collection.CreateRefund(h.ctx, h.s, app.CreateRefundParams{Payment: p.ID, Amount: amount, Reason: "requested_by_customer"})
 		require.NoError(t, err)
 		require.Equal(t, billing.RefundSucceeded, r.Status)
 		require.Equal(t, p.ID, r.PaymentID)
@@ -50,12 +50,12 @@ func scenarioRefunds(t *testing.T, h *harness) {
 	}
 	refused := func(amount *int64) {
 		t.Helper()
-		_, err := h.app.CreateRefund(h.ctx, h.s, app.CreateRefundParams{Payment: p.ID, Amount: amount})
+		_, err := h.app.Collection.CreateRefund(h.ctx, h.s, app.CreateRefundParams{Payment: p.ID, Amount: amount})
 		requireAppError(t, err, billing.KindInvalid, billing.CodeAmountInvalid, "amount")
 	}
 	refundedSoFar := func() int64 {
 		t.Helper()
-		got, err := h.app.ListPayments(h.ctx, h.s, billing.PaymentFilter{InvoiceID: invs[0].ID}, billing.Page{})
+		got, err := h.app.Subscriptions.ListPayments(h.ctx, h.s, billing.PaymentFilter{InvoiceID: invs[0].ID}, billing.Page{})
 		require.NoError(t, err)
 		require.Len(t, got.Data, 1)
 		return got.Data[0].AmountRefunded
@@ -76,7 +76,7 @@ func scenarioRefunds(t *testing.T, h *harness) {
 	refused(nil) // nothing left
 	refused(ptr(int64(1)))
 
-	list, err := h.app.ListRefunds(h.ctx, h.s, p.ID, billing.Page{})
+	list, err := h.app.Collection.ListRefunds(h.ctx, h.s, p.ID, billing.Page{})
 	require.NoError(t, err)
 	var ids []string
 	var amounts []int64
@@ -116,9 +116,9 @@ func scenarioRefunds(t *testing.T, h *harness) {
 	declinedSub := h.subscribeTo(other.ID, h.price(3000, "CLP", billing.IntervalMonth, 0).ID, h.attach(other.ID, billing.SimTokChargeDeclined).ID)
 	failed := h.payments(h.invoices(declinedSub.ID)[0].ID)
 	require.Len(t, failed, 1)
-	_, err = h.app.CreateRefund(h.ctx, h.s, app.CreateRefundParams{Payment: failed[0].ID})
+	_, err = h.app.Collection.CreateRefund(h.ctx, h.s, app.CreateRefundParams{Payment: failed[0].ID})
 	requireAppError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "payment")
-	_, err = h.app.CreateRefund(h.ctx, h.s, app.CreateRefundParams{Payment: "pay_missing"})
+	_, err = h.app.Collection.CreateRefund(h.ctx, h.s, app.CreateRefundParams{Payment: "pay_missing"})
 	requireAppError(t, err, billing.KindInvalid, billing.CodeResourceMissing, "payment")
 }
 
@@ -144,7 +144,7 @@ func scenarioUncollectibleThenPay(t *testing.T, h *harness) {
 	t1, t2, t3 := ts("2024-07-01T12:00:00Z"), ts("2024-08-01T12:00:00Z"), ts("2024-09-01T12:00:00Z")
 	h.advanceTo(ts("2024-07-01T18:00:00Z"))
 	invs := h.invoices(sub.ID)
-	got, err := h.app.MarkUncollectible(h.ctx, h.s, invs[1].ID)
+	got, err := h.app.Collection.MarkUncollectible(h.ctx, h.s, invs[1].ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoiceUncollectible, got.Status)
 	require.Nil(t, got.NextAttemptAt)
@@ -158,7 +158,7 @@ func scenarioUncollectibleThenPay(t *testing.T, h *harness) {
 	h.advanceTo(ts("2024-07-20T09:00:00Z"))
 	h.requireInvoices(sub.ID, monthly(1, 5000, 0), uncollectible)
 	h.requireSub(sub.ID, pastDue)
-	_, err = h.app.MarkUncollectible(h.ctx, h.s, invs[1].ID)
+	_, err = h.app.Collection.MarkUncollectible(h.ctx, h.s, invs[1].ID)
 	requireRefused(t, err, billing.InvoiceUncollectible)
 
 	// A new card: it becomes the subscription's, but the uncollectible
@@ -167,7 +167,7 @@ func scenarioUncollectibleThenPay(t *testing.T, h *harness) {
 	good := h.attach(cus.ID, billing.SimTokVisa)
 	require.Equal(t, good.ID, h.sub(sub.ID).PaymentMethodID)
 	h.requireInvoices(sub.ID, monthly(1, 5000, 0), uncollectible)
-	payed, err := h.app.PayInvoice(h.ctx, h.s, invs[1].ID)
+	payed, err := h.app.Collection.PayInvoice(h.ctx, h.s, invs[1].ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, payed.Status)
 	second := inv{Number: number(2), Status: billing.InvoicePaid, Reason: billing.ReasonSubscriptionCycle,
@@ -178,11 +178,11 @@ func scenarioUncollectibleThenPay(t *testing.T, h *harness) {
 	h.requireSub(sub.ID, subState{Status: billing.SubscriptionActive, Cycle: 2, PeriodStart: t1, PeriodEnd: t2, NextActionAt: &t2})
 
 	// Paid is final.
-	_, err = h.app.PayInvoice(h.ctx, h.s, invs[1].ID)
+	_, err = h.app.Collection.PayInvoice(h.ctx, h.s, invs[1].ID)
 	requireRefused(t, err, billing.InvoicePaid)
-	_, err = h.app.VoidInvoice(h.ctx, h.s, invs[1].ID)
+	_, err = h.app.Collection.VoidInvoice(h.ctx, h.s, invs[1].ID)
 	requireRefused(t, err, billing.InvoicePaid)
-	_, err = h.app.MarkUncollectible(h.ctx, h.s, invs[1].ID)
+	_, err = h.app.Collection.MarkUncollectible(h.ctx, h.s, invs[1].ID)
 	requireRefused(t, err, billing.InvoicePaid)
 
 	h.advanceTo(t2)
@@ -200,10 +200,10 @@ func scenarioVoidInvoice(t *testing.T, h *harness) {
 	invs := h.invoices(sub.ID)
 	markAt, voidAt := ts("2024-07-01T15:00:00Z"), ts("2024-07-01T18:00:00Z")
 	h.advanceTo(markAt)
-	_, err := h.app.MarkUncollectible(h.ctx, h.s, invs[1].ID)
+	_, err := h.app.Collection.MarkUncollectible(h.ctx, h.s, invs[1].ID)
 	require.NoError(t, err)
 	h.advanceTo(voidAt)
-	got, err := h.app.VoidInvoice(h.ctx, h.s, invs[1].ID)
+	got, err := h.app.Collection.VoidInvoice(h.ctx, h.s, invs[1].ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoiceVoid, got.Status)
 	require.NotNil(t, got.VoidedAt)
@@ -215,11 +215,11 @@ func scenarioVoidInvoice(t *testing.T, h *harness) {
 	h.advanceTo(ts("2024-07-25T00:00:00Z"))
 	h.requireInvoices(sub.ID, monthly(1, 5000, 0), void)
 	h.requireSub(sub.ID, subState{Status: billing.SubscriptionPastDue, Cycle: 2, PeriodStart: t1, PeriodEnd: t2, NextActionAt: &t2})
-	_, err = h.app.PayInvoice(h.ctx, h.s, invs[1].ID)
+	_, err = h.app.Collection.PayInvoice(h.ctx, h.s, invs[1].ID)
 	requireRefused(t, err, billing.InvoiceVoid)
-	_, err = h.app.VoidInvoice(h.ctx, h.s, invs[1].ID)
+	_, err = h.app.Collection.VoidInvoice(h.ctx, h.s, invs[1].ID)
 	requireRefused(t, err, billing.InvoiceVoid)
-	_, err = h.app.MarkUncollectible(h.ctx, h.s, invs[1].ID)
+	_, err = h.app.Collection.MarkUncollectible(h.ctx, h.s, invs[1].ID)
 	requireRefused(t, err, billing.InvoiceVoid)
 	h.requireEvents([]string{evPMAttached}, seqCreatedPaid, seqRenewalDeclined, []string{evInvUncollect, evInvVoided})
 }
@@ -239,9 +239,9 @@ func scenarioActionsWhileUnknown(t *testing.T, h *harness) {
 	base := len(h.events())
 
 	for name, act := range map[string]func(string) (billing.Invoice, error){
-		"pay":           func(id string) (billing.Invoice, error) { return h.app.PayInvoice(h.ctx, h.s, id) },
-		"void":          func(id string) (billing.Invoice, error) { return h.app.VoidInvoice(h.ctx, h.s, id) },
-		"uncollectible": func(id string) (billing.Invoice, error) { return h.app.MarkUncollectible(h.ctx, h.s, id) },
+		"pay":           func(id string) (billing.Invoice, error) { return h.app.Collection.PayInvoice(h.ctx, h.s, id) },
+		"void":          func(id string) (billing.Invoice, error) { return h.app.Collection.VoidInvoice(h.ctx, h.s, id) },
+		"uncollectible": func(id string) (billing.Invoice, error) { return h.app.Collection.MarkUncollectible(h.ctx, h.s, id) },
 	} {
 		_, err := act(invs[1].ID)
 		requireAppError(t, err, billing.KindConflict, billing.CodeInvalidStateTransition, "")
@@ -269,11 +269,11 @@ func scenarioDunningUnpaid(t *testing.T, h *harness) {
 	t0 := ts("2024-06-01T12:00:00Z")
 	h.begin("UTC", t0)
 	// Bad policies are refused, naming the field.
-	_, err := h.app.UpdateMerchant(h.ctx, h.m.ID, app.UpdateMerchantParams{Dunning: &app.DunningParams{Schedule: []string{"1d", "2x"}}})
+	_, err := h.app.Merchants.UpdateMerchant(h.ctx, h.m.ID, app.UpdateMerchantParams{Dunning: &app.DunningParams{Schedule: []string{"1d", "2x"}}})
 	requireAppError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "schedule")
-	_, err = h.app.UpdateMerchant(h.ctx, h.m.ID, app.UpdateMerchantParams{Dunning: &app.DunningParams{FinalAction: ptr("forgive")}})
+	_, err = h.app.Merchants.UpdateMerchant(h.ctx, h.m.ID, app.UpdateMerchantParams{Dunning: &app.DunningParams{FinalAction: ptr("forgive")}})
 	requireAppError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "final_action")
-	m, err := h.app.UpdateMerchant(h.ctx, h.m.ID, app.UpdateMerchantParams{Dunning: &app.DunningParams{
+	m, err := h.app.Merchants.UpdateMerchant(h.ctx, h.m.ID, app.UpdateMerchantParams{Dunning: &app.DunningParams{
 		Schedule: []string{"1d", "2d"}, FinalAction: ptr(billing.PolicyUnpaid)}})
 	require.NoError(t, err)
 	require.Equal(t, []time.Duration{24 * time.Hour, 48 * time.Hour}, m.Settings.Dunning.Schedule)
@@ -319,7 +319,7 @@ func scenarioDunningUnpaid(t *testing.T, h *harness) {
 	require.Equal(t, map[string]int64{"seats": 5}, h.entitlements(cus.ID))
 
 	// PayInvoice collects the uncollectible one with the new card.
-	_, err = h.app.PayInvoice(h.ctx, h.s, invs[1].ID)
+	_, err = h.app.Collection.PayInvoice(h.ctx, h.s, invs[1].ID)
 	require.NoError(t, err)
 	exhausted.Status, exhausted.Paid = billing.InvoicePaid, 5000
 	exhausted.Payments = append(exhausted.Payments, paid(fixAt))
@@ -340,7 +340,7 @@ func scenarioDunningUnpaid(t *testing.T, h *harness) {
 func scenarioDunningExponential(t *testing.T, h *harness) {
 	t0 := ts("2024-06-01T12:00:00Z")
 	h.begin("UTC", t0)
-	m, err := h.app.UpdateMerchant(h.ctx, h.m.ID, app.UpdateMerchantParams{Dunning: &app.DunningParams{
+	m, err := h.app.Merchants.UpdateMerchant(h.ctx, h.m.ID, app.UpdateMerchantParams{Dunning: &app.DunningParams{
 		Exponential: &app.ExponentialParams{Base: "12h", Factor: 2, Cap: "2d"}, MaxAttempts: ptr(5),
 		FinalAction: ptr(billing.PolicyLeavePastDue)}})
 	require.NoError(t, err)
@@ -387,11 +387,11 @@ func scenarioInvalidTransitions(t *testing.T, h *harness) {
 		PaymentMethod: pm.ID, TrialPeriodDays: ptr(int64(14))})
 	active := h.subscribeTo(cus.ID, price.ID, pm.ID)
 	ended := h.subscribeTo(cus.ID, price.ID, pm.ID)
-	_, err := h.app.CancelSubscription(h.ctx, h.s, ended.ID, app.CancelParams{})
+	_, err := h.app.Subscriptions.CancelSubscription(h.ctx, h.s, ended.ID, app.CancelParams{})
 	require.NoError(t, err)
 	h.advanceTo(ts("2024-06-05T00:00:00Z"))
 	paused := h.subscribeTo(cus.ID, price.ID, pm.ID)
-	_, err = h.app.PauseSubscription(h.ctx, h.s, paused.ID)
+	_, err = h.app.Subscriptions.PauseSubscription(h.ctx, h.s, paused.ID)
 	require.NoError(t, err)
 
 	before := map[string]billing.Subscription{}
@@ -401,29 +401,29 @@ func scenarioInvalidTransitions(t *testing.T, h *harness) {
 	base := len(h.events())
 	up := h.price(9000, "CLP", billing.IntervalMonth, 0)
 
-	_, err = h.app.PauseSubscription(h.ctx, h.s, trial.ID)
+	_, err = h.app.Subscriptions.PauseSubscription(h.ctx, h.s, trial.ID)
 	requireRefused(t, err, string(billing.SubscriptionTrialing))
-	_, err = h.app.ResumeSubscription(h.ctx, h.s, active.ID)
+	_, err = h.app.Subscriptions.ResumeSubscription(h.ctx, h.s, active.ID)
 	requireRefused(t, err, string(billing.SubscriptionActive))
-	_, err = h.app.ReactivateSubscription(h.ctx, h.s, ended.ID)
+	_, err = h.app.Subscriptions.ReactivateSubscription(h.ctx, h.s, ended.ID)
 	requireRefused(t, err, string(billing.SubscriptionCanceled))
-	_, err = h.app.CancelSubscription(h.ctx, h.s, ended.ID, app.CancelParams{})
+	_, err = h.app.Subscriptions.CancelSubscription(h.ctx, h.s, ended.ID, app.CancelParams{})
 	requireRefused(t, err, string(billing.SubscriptionCanceled))
-	_, err = h.app.CancelSubscription(h.ctx, h.s, ended.ID, app.CancelParams{AtPeriodEnd: true})
+	_, err = h.app.Subscriptions.CancelSubscription(h.ctx, h.s, ended.ID, app.CancelParams{AtPeriodEnd: true})
 	requireRefused(t, err, string(billing.SubscriptionCanceled))
-	_, err = h.app.PauseSubscription(h.ctx, h.s, ended.ID)
+	_, err = h.app.Subscriptions.PauseSubscription(h.ctx, h.s, ended.ID)
 	requireRefused(t, err, string(billing.SubscriptionCanceled))
-	_, err = h.app.ResumeSubscription(h.ctx, h.s, ended.ID)
+	_, err = h.app.Subscriptions.ResumeSubscription(h.ctx, h.s, ended.ID)
 	requireRefused(t, err, string(billing.SubscriptionCanceled))
-	_, err = h.app.ChangeSubscription(h.ctx, h.s, ended.ID, changeTo(up.ID, "", ""))
+	_, err = h.app.Subscriptions.ChangeSubscription(h.ctx, h.s, ended.ID, changeTo(up.ID, "", ""))
 	requireRefused(t, err, string(billing.SubscriptionCanceled))
-	_, err = h.app.PreviewChange(h.ctx, h.s, ended.ID, changeTo(up.ID, "", ""))
+	_, err = h.app.Subscriptions.PreviewChange(h.ctx, h.s, ended.ID, changeTo(up.ID, "", ""))
 	requireRefused(t, err, string(billing.SubscriptionCanceled))
-	_, err = h.app.PauseSubscription(h.ctx, h.s, paused.ID)
+	_, err = h.app.Subscriptions.PauseSubscription(h.ctx, h.s, paused.ID)
 	requireRefused(t, err, string(billing.SubscriptionPaused))
-	_, err = h.app.ChangeSubscription(h.ctx, h.s, paused.ID, changeTo(up.ID, "", ""))
+	_, err = h.app.Subscriptions.ChangeSubscription(h.ctx, h.s, paused.ID, changeTo(up.ID, "", ""))
 	requireRefused(t, err, string(billing.SubscriptionPaused))
-	_, err = h.app.ReactivateSubscription(h.ctx, h.s, active.ID) // not scheduled to cancel
+	_, err = h.app.Subscriptions.ReactivateSubscription(h.ctx, h.s, active.ID) // not scheduled to cancel
 	requireRefused(t, err, string(billing.SubscriptionActive))
 
 	for id, b := range before {

@@ -124,28 +124,33 @@ func TestSweepLanesNeverShareASubscription(t *testing.T) {
 			store := sk.open(t)
 			clock := &movableClock{t: time.Date(2026, 1, 31, 15, 0, 0, 0, time.UTC)}
 			logs := &errorLog{}
-			a := app.New(store, clock.now, slog.New(logs))
-			a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 			g := &heldGateway{Gateway: sim.New(store, clock.now), charges: map[string]int{}}
-			a.SetGateways(app.Gateways{billing.GatewaySim: held{g}})
-			m, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Lanes", Timezone: "America/Santiago"})
+			a, err := app.New(app.Config{
+				Store:    store,
+				Now:      clock.now,
+				Logger:   slog.New(logs),
+				Ports:    app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+				Gateways: app.Gateways{billing.GatewaySim: held{g}},
+			})
+			require.NoError(t, err)
+			m, err := a.Merchants.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Lanes", Timezone: "America/Santiago"})
 			require.NoError(t, err)
 			s := billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}
-			prod, err := a.CreateProduct(ctx, s, app.ProductParams{Name: new("Plan")})
+			prod, err := a.Catalog.CreateProduct(ctx, s, app.ProductParams{Name: new("Plan")})
 			require.NoError(t, err)
 			amount := int64(10000)
-			price, err := a.CreatePrice(ctx, s, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: "CLP",
+			price, err := a.Catalog.CreatePrice(ctx, s, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: "CLP",
 				Recurring: &billing.Recurring{Interval: billing.IntervalDay, IntervalCount: 1}})
 			require.NoError(t, err)
 			var subs []billing.Subscription
 			for range 3 {
-				cus, err := a.CreateCustomer(ctx, s, app.CustomerParams{})
+				cus, err := a.Customers.CreateCustomer(ctx, s, app.CustomerParams{})
 				require.NoError(t, err)
 				// A card that fails technically every other call; a day's
 				// trial, so the first charge is the sweep's.
-				pm, err := a.AttachPaymentMethod(ctx, s, cus.ID, app.AttachPaymentMethodParams{Gateway: "sim", Token: billing.SimTokGatewayError})
+				pm, err := a.Subscriptions.AttachPaymentMethod(ctx, s, cus.ID, app.AttachPaymentMethodParams{Gateway: "sim", Token: billing.SimTokGatewayError})
 				require.NoError(t, err)
-				sub, err := a.CreateSubscription(ctx, s, app.CreateSubscriptionParams{Customer: cus.ID,
+				sub, err := a.Subscriptions.CreateSubscription(ctx, s, app.CreateSubscriptionParams{Customer: cus.ID,
 					Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pm.ID, TrialPeriodDays: new(int64(1))})
 				require.NoError(t, err)
 				require.Equal(t, billing.SubscriptionTrialing, sub.Status)
@@ -165,12 +170,12 @@ func TestSweepLanesNeverShareASubscription(t *testing.T) {
 				done := make(chan struct{})
 				go func() {
 					defer close(done)
-					n1, err1 = a.Sweep(ctx, 100)
+					n1, err1 = a.Renewals.Sweep(ctx, 100)
 				}()
 				select {
 				case <-g.entered:
 					held++
-					n2, err := a.Sweep(ctx, 100)
+					n2, err := a.Renewals.Sweep(ctx, 100)
 					require.NoError(t, err)
 					require.Zero(t, n2, "step %d: a second lane claimed subscriptions the first is working on", step)
 					g.let()
@@ -183,7 +188,7 @@ func TestSweepLanesNeverShareASubscription(t *testing.T) {
 				require.NoError(t, err1)
 				require.LessOrEqual(t, n1, len(subs))
 				// Two lanes at once over what is left.
-				_, err = a.SweepAll(ctx, 1, app.SweepLanes, time.Now().Add(time.Minute))
+				_, err = a.Renewals.SweepAll(ctx, 1, app.SweepLanes, time.Now().Add(time.Minute))
 				require.NoError(t, err)
 			}
 			require.Positive(t, held, "the first lane was held mid-work at least once")
@@ -194,7 +199,7 @@ func TestSweepLanesNeverShareASubscription(t *testing.T) {
 				require.Equal(t, 1, n, "charges with key %s", key)
 			}
 			for _, sub := range subs {
-				pays, err := a.ListPayments(ctx, s, billing.PaymentFilter{CustomerID: sub.CustomerID}, billing.Page{Limit: 100})
+				pays, err := a.Subscriptions.ListPayments(ctx, s, billing.PaymentFilter{CustomerID: sub.CustomerID}, billing.Page{Limit: 100})
 				require.NoError(t, err)
 				keys := map[string]bool{}
 				for _, p := range pays.Data {

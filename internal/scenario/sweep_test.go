@@ -39,28 +39,33 @@ func TestSweep(t *testing.T) {
 			ctx := context.Background()
 			store := sk.open(t)
 			clock := &movableClock{t: time.Date(2026, 1, 31, 15, 0, 0, 0, time.UTC)}
-			a := app.New(store, clock.now, discard)
-			a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
 			g := sim.New(store, clock.now)
-			a.SetGateways(app.Gateways{billing.GatewaySim: g})
-			m, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Sweep", Timezone: "America/Santiago"})
+			a, err := app.New(app.Config{
+				Store:    store,
+				Now:      clock.now,
+				Logger:   discard,
+				Ports:    app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+				Gateways: app.Gateways{billing.GatewaySim: g},
+			})
+			require.NoError(t, err)
+			m, err := a.Merchants.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Sweep", Timezone: "America/Santiago"})
 			require.NoError(t, err)
 			s := billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}
-			prod, err := a.CreateProduct(ctx, s, app.ProductParams{Name: new("Plan")})
+			prod, err := a.Catalog.CreateProduct(ctx, s, app.ProductParams{Name: new("Plan")})
 			require.NoError(t, err)
 			amount := int64(10000)
-			price, err := a.CreatePrice(ctx, s, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: "CLP",
+			price, err := a.Catalog.CreatePrice(ctx, s, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: "CLP",
 				Recurring: &billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1}})
 			require.NoError(t, err)
-			coupon, err := a.CreateCoupon(ctx, s, app.CreateCouponParams{PercentOff: new(25.0), Duration: billing.DurationRepeating, DurationInMonths: 2})
+			coupon, err := a.Catalog.CreateCoupon(ctx, s, app.CreateCouponParams{PercentOff: new(25.0), Duration: billing.DurationRepeating, DurationInMonths: 2})
 			require.NoError(t, err)
 
 			subscribe := func(token, couponID string) billing.Subscription {
-				cus, err := a.CreateCustomer(ctx, s, app.CustomerParams{})
+				cus, err := a.Customers.CreateCustomer(ctx, s, app.CustomerParams{})
 				require.NoError(t, err)
-				pm, err := a.AttachPaymentMethod(ctx, s, cus.ID, app.AttachPaymentMethodParams{Gateway: "sim", Token: token})
+				pm, err := a.Subscriptions.AttachPaymentMethod(ctx, s, cus.ID, app.AttachPaymentMethodParams{Gateway: "sim", Token: token})
 				require.NoError(t, err)
-				sub, err := a.CreateSubscription(ctx, s, app.CreateSubscriptionParams{Customer: cus.ID,
+				sub, err := a.Subscriptions.CreateSubscription(ctx, s, app.CreateSubscriptionParams{Customer: cus.ID,
 					Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pm.ID, Coupon: couponID})
 				require.NoError(t, err)
 				return sub
@@ -73,7 +78,7 @@ func TestSweep(t *testing.T) {
 			declines := subscribe(billing.SimTokFailAfterFirst, "")
 			unknown := subscribe(billing.SimTokTimeoutAfterCharge, "")
 			require.Equal(t, billing.SubscriptionIncomplete, unknown.Status, "its first charge timed out")
-			canceling, err := a.CancelSubscription(ctx, s, subscribe(billing.SimTokVisa, "").ID, app.CancelParams{AtPeriodEnd: true})
+			canceling, err := a.Subscriptions.CancelSubscription(ctx, s, subscribe(billing.SimTokVisa, "").ID, app.CancelParams{AtPeriodEnd: true})
 			require.NoError(t, err)
 
 			// Feb 28 15:00 UTC is the end of every first period (Jan 31 →
@@ -81,23 +86,23 @@ func TestSweep(t *testing.T) {
 			clock.set(time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC))
 			// Small chunks, two lanes at once: several batches, claimed
 			// concurrently.
-			total, err := a.SweepAll(ctx, 4, app.SweepLanes, time.Now().Add(time.Minute))
+			total, err := a.Renewals.SweepAll(ctx, 4, app.SweepLanes, time.Now().Add(time.Minute))
 			require.NoError(t, err)
 			require.GreaterOrEqual(t, total, 11)
-			left, err := a.Sweep(ctx, 100)
+			left, err := a.Renewals.Sweep(ctx, 100)
 			require.NoError(t, err)
 			require.Zero(t, left, "nothing is left due")
 
 			end := time.Date(2026, 2, 28, 15, 0, 0, 0, time.UTC)
 			for _, sub := range append(plain, discounted) {
-				got, err := a.GetSubscription(ctx, s, sub.ID)
+				got, err := a.Subscriptions.GetSubscription(ctx, s, sub.ID)
 				require.NoError(t, err)
 				require.Equal(t, billing.SubscriptionActive, got.Status)
 				require.EqualValues(t, 2, got.CycleIndex)
 				require.Equal(t, end, got.CurrentPeriodStart)
 				require.Equal(t, time.Date(2026, 3, 31, 15, 0, 0, 0, time.UTC), got.CurrentPeriodEnd)
 				require.Equal(t, got.CurrentPeriodEnd, *got.NextActionAt)
-				invs, err := a.ListInvoices(ctx, s, billing.InvoiceFilter{SubscriptionID: sub.ID}, billing.Page{})
+				invs, err := a.Subscriptions.ListInvoices(ctx, s, billing.InvoiceFilter{SubscriptionID: sub.ID}, billing.Page{})
 				require.NoError(t, err)
 				require.Len(t, invs.Data, 2)
 				inv := invs.Data[0]
@@ -110,7 +115,7 @@ func TestSweep(t *testing.T) {
 				}
 				require.Equal(t, want, inv.Total)
 				require.Equal(t, want, inv.AmountPaid)
-				events, err := a.ListEvents(ctx, s, billing.EventFilter{ObjectID: inv.ID}, billing.Page{})
+				events, err := a.Subscriptions.ListEvents(ctx, s, billing.EventFilter{ObjectID: inv.ID}, billing.Page{})
 				require.NoError(t, err)
 				var types []string
 				for i := len(events.Data) - 1; i >= 0; i-- {
@@ -119,7 +124,7 @@ func TestSweep(t *testing.T) {
 				require.Equal(t, []string{app.EventInvoiceCreated, app.EventInvoiceFinalized, app.EventInvoicePaid}, types)
 				// The batch's update event keeps the subscription before the
 				// renewal, for its previous_attributes.
-				updates, err := a.ListEvents(ctx, s, billing.EventFilter{ObjectID: sub.ID, Type: app.EventSubscriptionUpdated}, billing.Page{Limit: 1})
+				updates, err := a.Subscriptions.ListEvents(ctx, s, billing.EventFilter{ObjectID: sub.ID, Type: app.EventSubscriptionUpdated}, billing.Page{Limit: 1})
 				require.NoError(t, err)
 				require.Len(t, updates.Data, 1)
 				var before, after billing.Subscription
@@ -129,22 +134,22 @@ func TestSweep(t *testing.T) {
 				require.Equal(t, end, after.CurrentPeriodStart.UTC())
 			}
 
-			got, err := a.GetSubscription(ctx, s, declines.ID)
+			got, err := a.Subscriptions.GetSubscription(ctx, s, declines.ID)
 			require.NoError(t, err)
 			require.Equal(t, billing.SubscriptionPastDue, got.Status, "a decline takes the full path: dunning")
-			got, err = a.GetSubscription(ctx, s, unknown.ID)
+			got, err = a.Subscriptions.GetSubscription(ctx, s, unknown.ID)
 			require.NoError(t, err)
 			require.Equal(t, billing.SubscriptionActive, got.Status, "the first charge was reconciled as succeeded")
-			pays, err := a.ListPayments(ctx, s, billing.PaymentFilter{CustomerID: unknown.CustomerID}, billing.Page{})
+			pays, err := a.Subscriptions.ListPayments(ctx, s, billing.PaymentFilter{CustomerID: unknown.CustomerID}, billing.Page{})
 			require.NoError(t, err)
 			require.Len(t, pays.Data, 2)
 			require.Equal(t, billing.PaymentUnknown, pays.Data[0].Status, "the renewal's timeout leaves it unknown for reconciliation")
-			got, err = a.GetSubscription(ctx, s, canceling.ID)
+			got, err = a.Subscriptions.GetSubscription(ctx, s, canceling.ID)
 			require.NoError(t, err)
 			require.Equal(t, billing.SubscriptionCanceled, got.Status)
 
 			// Invoice numbers stay gapless across batches and the full path.
-			all, err := a.ListInvoices(ctx, s, billing.InvoiceFilter{}, billing.Page{Limit: 100})
+			all, err := a.Subscriptions.ListInvoices(ctx, s, billing.InvoiceFilter{}, billing.Page{Limit: 100})
 			require.NoError(t, err)
 			numbers := map[string]bool{}
 			for _, inv := range all.Data {
@@ -157,13 +162,13 @@ func TestSweep(t *testing.T) {
 
 			// A minute later reconciliation finds the unknown charge.
 			clock.set(time.Date(2026, 3, 1, 15, 2, 0, 0, time.UTC))
-			_, err = a.Sweep(ctx, 100)
+			_, err = a.Renewals.Sweep(ctx, 100)
 			require.NoError(t, err)
-			pays, err = a.ListPayments(ctx, s, billing.PaymentFilter{CustomerID: unknown.CustomerID}, billing.Page{})
+			pays, err = a.Subscriptions.ListPayments(ctx, s, billing.PaymentFilter{CustomerID: unknown.CustomerID}, billing.Page{})
 			require.NoError(t, err)
 			require.Equal(t, billing.PaymentSucceeded, pays.Data[0].Status)
 
-			brk, n, err := a.VerifyAuditChain(ctx, m.ID)
+			brk, n, err := a.Merchants.VerifyAuditChain(ctx, m.ID)
 			require.NoError(t, err)
 			require.Nil(t, brk, "the audit chain verifies after batched appends")
 			require.Positive(t, n)
@@ -177,7 +182,7 @@ func TestSweep(t *testing.T) {
 					charged[c.Key]++
 				}
 			}
-			allPays, err := a.ListPayments(ctx, s, billing.PaymentFilter{}, billing.Page{Limit: 100})
+			allPays, err := a.Subscriptions.ListPayments(ctx, s, billing.PaymentFilter{}, billing.Page{Limit: 100})
 			require.NoError(t, err)
 			succeeded := 0
 			for _, p := range allPays.Data {

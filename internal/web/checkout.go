@@ -33,7 +33,7 @@ func checkoutLang(r *http.Request, v app.CheckoutView) *lang {
 // checkoutForm shows a checkout link's page.
 func (h *handler) checkoutForm(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
-	v, err := h.app.OpenCheckout(r.Context(), r.PathValue("id"), token)
+	v, err := h.app.Checkout.OpenCheckout(r.Context(), r.PathValue("id"), token)
 	if err != nil {
 		l := pickLang("", r)
 		h.hostedFail(w, r, l, err, l.H.ExpiredBody)
@@ -81,8 +81,8 @@ func (h *handler) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	in := app.CheckoutSubmit{Email: f.Get("email"), Price: f.Get("price"), PromotionCode: f.Get("promotion_code"),
 		Gateway: f.Get("gateway"), ApplyOnly: op == "apply"}
-	dest, err := h.app.SubmitCheckout(r.Context(), id, token, in)
-	v, verr := h.app.OpenCheckout(r.Context(), id, token)
+	dest, err := h.app.Checkout.SubmitCheckout(r.Context(), id, token, in)
+	v, verr := h.app.Checkout.OpenCheckout(r.Context(), id, token)
 	if verr != nil {
 		l := pickLang("", r)
 		h.hostedFail(w, r, l, verr, l.H.ExpiredBody)
@@ -112,13 +112,13 @@ func (h *handler) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 // a failed card shows the checkout page again with the reason.
 func (h *handler) checkoutReturn(w http.ResponseWriter, r *http.Request) {
 	id, token := r.PathValue("id"), r.URL.Query().Get("token")
-	out, err := h.app.ReturnCheckout(r.Context(), id, token)
+	out, err := h.app.Checkout.ReturnCheckout(r.Context(), id, token)
 	if err != nil {
 		l := pickLang("", r)
 		h.hostedFail(w, r, l, err, l.H.ExpiredBody)
 		return
 	}
-	v, err := h.app.OpenCheckout(r.Context(), id, token)
+	v, err := h.app.Checkout.OpenCheckout(r.Context(), id, token)
 	if err != nil {
 		l := pickLang("", r)
 		h.hostedFail(w, r, l, err, l.H.ExpiredBody)

@@ -17,7 +17,7 @@ func (h *handler) gatewaySetupReturn(w http.ResponseWriter, r *http.Request) {
 		h.message(w, r, http.StatusNotFound, l, l.NotFoundTitle, l.NotFoundBody)
 		return
 	}
-	dest, err := h.app.CompleteGatewaySetup(r.Context(), r.PathValue("gateway"), r.PathValue("id"), token)
+	dest, err := h.app.Customers.CompleteGatewaySetup(r.Context(), r.PathValue("gateway"), r.PathValue("id"), token)
 	if err != nil {
 		h.fail(w, r, pickLang("", r), err)
 		return

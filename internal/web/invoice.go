@@ -83,7 +83,7 @@ func (h *handler) invoicePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pg, err := h.app.OpenInvoicePage(r.Context(), ref)
+	pg, err := h.app.PayPages.OpenInvoicePage(r.Context(), ref)
 	if err != nil {
 		l := pickLang("", r)
 		h.hostedFail(w, r, l, err, l.NotFoundBody)
@@ -148,20 +148,20 @@ func (h *handler) invoicePay(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	dest, err := h.app.PayInvoiceOnPage(r.Context(), ref, r.PostForm.Get("gateway"))
+	dest, err := h.app.PayPages.PayInvoiceOnPage(r.Context(), ref, r.PostForm.Get("gateway"))
 	if err == nil {
 		if h.local(dest) {
 			http.Redirect(w, r, dest, http.StatusSeeOther)
 			return
 		}
 		l := pickLang("", r)
-		if pg, err := h.app.OpenInvoicePage(r.Context(), ref); err == nil {
+		if pg, err := h.app.PayPages.OpenInvoicePage(r.Context(), ref); err == nil {
 			l = pickLang(pg.Customer.Locale, r)
 		}
 		h.redirectPage(w, r, l, ref.Scope, l.H.Redirecting, l.H.RedirectingBody, dest)
 		return
 	}
-	pg, perr := h.app.OpenInvoicePage(r.Context(), ref)
+	pg, perr := h.app.PayPages.OpenInvoicePage(r.Context(), ref)
 	if perr != nil {
 		l := pickLang("", r)
 		h.hostedFail(w, r, l, perr, l.NotFoundBody)
@@ -198,7 +198,7 @@ func (h *handler) payReturn(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	dest, err := h.app.ReturnFromPayPage(r.Context(), ref)
+	dest, err := h.app.PayPages.ReturnFromPayPage(r.Context(), ref)
 	if err != nil {
 		l := pickLang("", r)
 		h.hostedFail(w, r, l, err, l.NotFoundBody)

@@ -39,7 +39,7 @@ func (w *world) parseHosted(t *testing.T, u string) hosted {
 // the world's customer and returns it with its page's link.
 func (w *world) sendInvoice(t *testing.T, amount int64, currency string) (billing.Invoice, hosted) {
 	t.Helper()
-	inv, err := w.app.CreateInvoice(t.Context(), w.scope, app.CreateInvoiceParams{Customer: w.customer.ID, Currency: currency,
+	inv, err := w.app.Invoicing.CreateInvoice(t.Context(), w.scope, app.CreateInvoiceParams{Customer: w.customer.ID, Currency: currency,
 		Items:      []app.InvoiceItemParams{{Amount: ptr(amount - 1000), Description: "Tasación"}, {Amount: ptr(int64(500)), Quantity: 2, Description: "Fotos"}},
 		Collection: billing.CollectionSendInvoice, DaysUntilDue: ptr(int64(15)), Finalize: true})
 	require.NoError(t, err)
@@ -92,14 +92,14 @@ func (w *world) paySim(t *testing.T, p hosted, token string, inv billing.Invoice
 
 func (w *world) payments(t *testing.T, invoiceID string) []billing.Payment {
 	t.Helper()
-	l, err := w.app.ListPayments(t.Context(), w.scope, billing.PaymentFilter{InvoiceID: invoiceID}, billing.Page{Limit: 10})
+	l, err := w.app.Subscriptions.ListPayments(t.Context(), w.scope, billing.PaymentFilter{InvoiceID: invoiceID}, billing.Page{Limit: 10})
 	require.NoError(t, err)
 	return l.Data
 }
 
 func (w *world) invoiceNow(t *testing.T, id string) billing.Invoice {
 	t.Helper()
-	inv, err := w.app.GetInvoice(t.Context(), w.scope, id)
+	inv, err := w.app.Subscriptions.GetInvoice(t.Context(), w.scope, id)
 	require.NoError(t, err)
 	return inv
 }
@@ -169,7 +169,7 @@ func TestInvoicePageEnglish(t *testing.T) {
 // have: drafts get none.
 func linkToken(t *testing.T, w *world, kind, id string) string {
 	t.Helper()
-	m, err := w.app.GetMerchant(t.Context(), w.scope.MerchantID)
+	m, err := w.app.Merchants.GetMerchant(t.Context(), w.scope.MerchantID)
 	require.NoError(t, err)
 	require.NotEmpty(t, m.LinkKey)
 	mac := hmac.New(sha256.New, []byte(m.LinkKey))
@@ -184,7 +184,7 @@ func TestInvoicePageNotFound(t *testing.T) {
 	other, ol := w.sendInvoice(t, 7000, "CLP")
 	require.Equal(t, l.token, linkToken(t, w, "invoice", inv.ID), "the forged links below are signed the app's way")
 
-	draft, err := w.app.CreateInvoice(t.Context(), w.scope, app.CreateInvoiceParams{Customer: w.customer.ID, Currency: "CLP",
+	draft, err := w.app.Invoicing.CreateInvoice(t.Context(), w.scope, app.CreateInvoiceParams{Customer: w.customer.ID, Currency: "CLP",
 		Items: []app.InvoiceItemParams{{Amount: ptr(int64(3000)), Description: "Borrador"}}, Collection: billing.CollectionSendInvoice})
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoiceDraft, draft.Status)

@@ -34,7 +34,7 @@ func portalHome(r *http.Request, id, token, notice string) string {
 // portalPage shows the portal: subscriptions, card, invoices.
 func (h *handler) portalPage(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
-	v, err := h.app.OpenPortal(r.Context(), r.PathValue("id"), token)
+	v, err := h.app.Portal.OpenPortal(r.Context(), r.PathValue("id"), token)
 	if err != nil {
 		l := pickLang("", r)
 		h.hostedFail(w, r, l, err, l.H.PortalExpired)
@@ -54,7 +54,7 @@ func (h *handler) showPortal(w http.ResponseWriter, r *http.Request, status int,
 // portalFail shows the portal again with an error about an action, or
 // fails the page when the error is not the customer's to fix.
 func (h *handler) portalFail(w http.ResponseWriter, r *http.Request, token string, err error) {
-	v, verr := h.app.OpenPortal(r.Context(), r.PathValue("id"), token)
+	v, verr := h.app.Portal.OpenPortal(r.Context(), r.PathValue("id"), token)
 	if verr != nil {
 		l := pickLang("", r)
 		h.hostedFail(w, r, l, verr, l.H.PortalExpired)
@@ -79,7 +79,7 @@ type portalCancelData struct {
 // end, saying until when the subscription stays active.
 func (h *handler) portalCancelForm(w http.ResponseWriter, r *http.Request) {
 	token, subID := r.URL.Query().Get("token"), r.PathValue("sub")
-	v, err := h.app.OpenPortal(r.Context(), r.PathValue("id"), token)
+	v, err := h.app.Portal.OpenPortal(r.Context(), r.PathValue("id"), token)
 	if err != nil {
 		l := pickLang("", r)
 		h.hostedFail(w, r, l, err, l.H.PortalExpired)
@@ -106,7 +106,7 @@ func (h *handler) portalCancelForm(w http.ResponseWriter, r *http.Request) {
 // portalCancel cancels at period end, as confirmed.
 func (h *handler) portalCancel(w http.ResponseWriter, r *http.Request) {
 	h.portalPost(w, r, "canceled", func(id, token string) error {
-		_, err := h.app.PortalCancel(r.Context(), id, token, r.PathValue("sub"))
+		_, err := h.app.Portal.PortalCancel(r.Context(), id, token, r.PathValue("sub"))
 		return err
 	})
 }
@@ -114,7 +114,7 @@ func (h *handler) portalCancel(w http.ResponseWriter, r *http.Request) {
 // portalReactivate undoes a scheduled cancellation.
 func (h *handler) portalReactivate(w http.ResponseWriter, r *http.Request) {
 	h.portalPost(w, r, "reactivated", func(id, token string) error {
-		_, err := h.app.PortalReactivate(r.Context(), id, token, r.PathValue("sub"))
+		_, err := h.app.Portal.PortalReactivate(r.Context(), id, token, r.PathValue("sub"))
 		return err
 	})
 }
@@ -151,11 +151,11 @@ func (h *handler) portalChangeForm(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) showChange(w http.ResponseWriter, r *http.Request, token, price string, actErr error) {
 	id, subID := r.PathValue("id"), r.PathValue("sub")
-	cv, err := h.app.PortalChangeOptions(r.Context(), id, token, subID, price)
+	cv, err := h.app.Portal.PortalChangeOptions(r.Context(), id, token, subID, price)
 	if e := billing.AsError(err); e != nil && price != "" && e.Kind == billing.KindInvalid {
 		// Not a plan this subscription can take: show the plans, with why.
 		actErr = err
-		cv, err = h.app.PortalChangeOptions(r.Context(), id, token, subID, "")
+		cv, err = h.app.Portal.PortalChangeOptions(r.Context(), id, token, subID, "")
 	}
 	if err != nil {
 		l := pickLang("", r)
@@ -182,7 +182,7 @@ func (h *handler) portalChange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, token, price := r.PathValue("id"), r.PostForm.Get("token"), r.PostForm.Get("price")
-	if _, err := h.app.PortalChange(r.Context(), id, token, r.PathValue("sub"), price); err != nil {
+	if _, err := h.app.Portal.PortalChange(r.Context(), id, token, r.PathValue("sub"), price); err != nil {
 		h.showChange(w, r, token, "", err)
 		return
 	}
@@ -195,12 +195,12 @@ func (h *handler) portalCard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, token := r.PathValue("id"), r.PostForm.Get("token")
-	dest, err := h.app.PortalUpdateCard(r.Context(), id, token, r.PostForm.Get("gateway"))
+	dest, err := h.app.Portal.PortalUpdateCard(r.Context(), id, token, r.PostForm.Get("gateway"))
 	if err != nil {
 		h.portalFail(w, r, token, err)
 		return
 	}
-	v, err := h.app.OpenPortal(r.Context(), id, token)
+	v, err := h.app.Portal.OpenPortal(r.Context(), id, token)
 	if err != nil {
 		l := pickLang("", r)
 		h.hostedFail(w, r, l, err, l.H.PortalExpired)
@@ -215,7 +215,7 @@ func (h *handler) portalCard(w http.ResponseWriter, r *http.Request) {
 func (h *handler) portalReturn(w http.ResponseWriter, r *http.Request) {
 	id, q := r.PathValue("id"), r.URL.Query()
 	token := q.Get("token")
-	st, err := h.app.PortalSetupResult(r.Context(), id, token, q.Get("setup_id"))
+	st, err := h.app.Portal.PortalSetupResult(r.Context(), id, token, q.Get("setup_id"))
 	if err != nil {
 		l := pickLang("", r)
 		h.hostedFail(w, r, l, err, l.H.PortalExpired)

@@ -38,7 +38,7 @@ func (h *handler) showPricing(w http.ResponseWriter, r *http.Request, status int
 		}
 	}
 	pk := r.PathValue("pk")
-	v, err := h.app.PricingTable(r.Context(), pk, products)
+	v, err := h.app.Checkout.PricingTable(r.Context(), pk, products)
 	if err != nil {
 		h.hostedFail(w, r, l, err, l.NotFoundBody)
 		return
@@ -60,7 +60,7 @@ func (h *handler) pricingStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := pricingLang(r)
-	dest, err := h.app.StartPricingCheckout(r.Context(), r.PathValue("pk"), r.PostForm.Get("price"), r.PostForm.Get("csrf"), l.HTMLLang)
+	dest, err := h.app.Checkout.StartPricingCheckout(r.Context(), r.PathValue("pk"), r.PostForm.Get("price"), r.PostForm.Get("csrf"), l.HTMLLang)
 	if err != nil {
 		msg, _, status, ok := formError(l, err)
 		if !ok {

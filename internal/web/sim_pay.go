@@ -26,7 +26,7 @@ func (h *handler) simPayPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pg, err := h.app.OpenSimPayPage(r.Context(), ref)
+	pg, err := h.app.PayPages.OpenSimPayPage(r.Context(), ref)
 	if err != nil {
 		h.simPayFail(w, r, ref, pg.Customer.Locale, err)
 		return
@@ -69,7 +69,7 @@ func (h *handler) simPaySubmit(w http.ResponseWriter, r *http.Request) {
 		h.hostedMessage(w, r, http.StatusBadRequest, l, l.BadTitle, l.BadForm)
 		return
 	}
-	dest, err := h.app.PaySimPage(r.Context(), ref, token)
+	dest, err := h.app.PayPages.PaySimPage(r.Context(), ref, token)
 	if e := billing.AsError(err); e != nil && e.Kind == billing.KindInvalid {
 		// Not a test card: nothing was charged; the page again.
 		h.simPayAgain(w, r, ref, token)
@@ -89,7 +89,7 @@ func (h *handler) simPaySubmit(w http.ResponseWriter, r *http.Request) {
 
 // simPayAgain shows the sim pay page again asking for a card.
 func (h *handler) simPayAgain(w http.ResponseWriter, r *http.Request, ref app.HostedRef, selected string) {
-	pg, err := h.app.OpenSimPayPage(r.Context(), ref)
+	pg, err := h.app.PayPages.OpenSimPayPage(r.Context(), ref)
 	if err != nil {
 		h.simPayFail(w, r, ref, pg.Customer.Locale, err)
 		return

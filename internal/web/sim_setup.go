@@ -47,7 +47,7 @@ func cards(l *lang, selected string) []card {
 // simSetupForm shows the test-card page of a sim setup link.
 func (h *handler) simSetupForm(w http.ResponseWriter, r *http.Request) {
 	id, secret := r.PathValue("id"), r.URL.Query().Get("secret")
-	st, err := h.app.OpenSimSetup(r.Context(), id, secret)
+	st, err := h.app.Customers.OpenSimSetup(r.Context(), id, secret)
 	l := h.langFor(r, st)
 	if err != nil {
 		h.fail(w, r, l, err)
@@ -107,7 +107,7 @@ func (h *handler) simSetupSubmit(w http.ResponseWriter, r *http.Request) {
 			// Not a cancel: show the form again instead of ending the
 			// setup (the page preselects a card, so only a hand-made
 			// request gets here).
-			st, err := h.app.OpenSimSetup(r.Context(), id, secret)
+			st, err := h.app.Customers.OpenSimSetup(r.Context(), id, secret)
 			l := h.langFor(r, st)
 			if err != nil {
 				h.fail(w, r, l, err)
@@ -121,9 +121,9 @@ func (h *handler) simSetupSubmit(w http.ResponseWriter, r *http.Request) {
 		h.message(w, r, http.StatusBadRequest, l, l.BadTitle, l.BadForm)
 		return
 	}
-	dest, err := h.app.CompleteSimSetup(r.Context(), id, secret, token)
+	dest, err := h.app.Customers.CompleteSimSetup(r.Context(), id, secret, token)
 	if err != nil {
-		st, _ := h.app.OpenSimSetup(r.Context(), id, secret)
+		st, _ := h.app.Customers.OpenSimSetup(r.Context(), id, secret)
 		h.fail(w, r, h.langFor(r, st), err)
 		return
 	}
@@ -135,7 +135,7 @@ func (h *handler) simSetupSubmit(w http.ResponseWriter, r *http.Request) {
 func (h *handler) langFor(r *http.Request, st billing.PaymentMethodSetup) *lang {
 	locale := ""
 	if st.CustomerID != "" {
-		if c, err := h.app.GetCustomer(r.Context(), st.Scope, st.CustomerID); err == nil {
+		if c, err := h.app.Customers.GetCustomer(r.Context(), st.Scope, st.CustomerID); err == nil {
 			locale = c.Locale
 		}
 	}

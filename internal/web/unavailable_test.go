@@ -37,20 +37,22 @@ func TestPagesHideOperatorMessages(t *testing.T) {
 				t.Cleanup(srv.Close)
 				t.Cleanup(fs.Close)
 				fs.SetBaseURL(srv.URL)
-				flow := flowgw.New(flowgw.Options{Store: w.store, PublicURL: w.app.PublicURL, Now: w.clock.Now,
+				flow := flowgw.New(flowgw.Options{Store: w.store, PublicURL: w.cfg.PublicURL, Now: w.clock.Now,
 					Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
-						return w.app.GatewayCredentials(ctx, s, billing.GatewayFlow)
+						return w.app.Merchants.GatewayCredentials(ctx, s, billing.GatewayFlow)
 					}})
-				w.app.SetGateways(app.Gateways{billing.GatewaySim: sim.New(w.store, w.clock.Now), billing.GatewayFlow: flow})
 				box, err := secretbox.New(secretbox.NewKey())
 				require.NoError(t, err)
-				w.app.SetSecretBox(box)
-				_, err = w.app.SetGatewayConfig(t.Context(), w.scope, billing.GatewayFlow, billing.GatewayCredentials{
+				w.restart(t, func(c *app.Config) {
+					c.Gateways = app.Gateways{billing.GatewaySim: sim.New(w.store, w.clock.Now), billing.GatewayFlow: flow}
+					c.Sealer = box
+				})
+				_, err = w.app.Merchants.SetGatewayConfig(t.Context(), w.scope, billing.GatewayFlow, billing.GatewayCredentials{
 					APIKey: fs.APIKey(), Secret: fs.Secret(), BaseURL: srv.URL + "/api"})
 				require.NoError(t, err)
 				noKey, err := secretbox.New("")
 				require.NoError(t, err)
-				w.app.SetSecretBox(noKey) // restarted without CUOTA_SECRET_KEY
+				w.restart(t, func(c *app.Config) { c.Sealer = noKey }) // without CUOTA_SECRET_KEY
 
 				inv, l := w.sendInvoice(t, 5000, "CLP")
 				res := w.get(t, l.url())

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,6 +60,9 @@ type world struct {
 	client   *http.Client // does not follow redirects
 	scope    billing.Scope
 	customer billing.Customer
+	cfg      app.Config // what app was built from (restart)
+	logger   *slog.Logger
+	pages    *swapHandler
 }
 
 const returnURL = "https://merchant.example/billing/return?plan=start"
@@ -90,26 +94,52 @@ func newWorldOn(t *testing.T, customerLocale, kind string) *world {
 	require.NoError(t, store.Migrate(ctx))
 
 	clk := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	a := app.New(store, clk.Now, logger)
-	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
-	a.SetGateways(app.Gateways{billing.GatewaySim: sim.New(store, clk.Now)})
-	srv := httptest.NewServer(web.New(a, logger))
+	var publicURL string
+	cfg := app.Config{Store: store, Now: clk.Now, Logger: logger,
+		PublicURL: func() string { return publicURL },
+		Ports:     app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+		Gateways:  app.Gateways{billing.GatewaySim: sim.New(store, clk.Now)}}
+	a, err := app.New(cfg)
+	require.NoError(t, err)
+	pages := &swapHandler{}
+	pages.h.Store(web.New(a, logger))
+	srv := httptest.NewServer(pages)
 	t.Cleanup(srv.Close)
-	a.SetPublicURL(srv.URL)
+	publicURL = srv.URL
 
-	m, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Agente"})
+	m, err := a.Merchants.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Agente"})
 	require.NoError(t, err)
 	scope := billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}
 	p := app.CustomerParams{Email: ptr("ana@example.cl")}
 	if customerLocale != "" {
 		p.Locale = &customerLocale
 	}
-	c, err := a.CreateCustomer(ctx, scope, p)
+	c, err := a.Customers.CreateCustomer(ctx, scope, p)
 	require.NoError(t, err)
 
 	client := srv.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &world{app: a, store: store, clock: clk, url: srv.URL, client: client, scope: scope, customer: c}
+	return &world{app: a, store: store, clock: clk, url: srv.URL, client: client, scope: scope, customer: c,
+		cfg: cfg, logger: logger, pages: pages}
+}
+
+// swapHandler serves with the handler it holds, which restart replaces.
+type swapHandler struct{ h atomic.Value }
+
+func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.h.Load().(http.Handler).ServeHTTP(w, r)
+}
+
+// restart builds the world's App again from its configuration as changed
+// by configure, and serves the pages from it at the same address, as a
+// process restarted with other settings would.
+func (w *world) restart(t *testing.T, configure func(*app.Config)) {
+	t.Helper()
+	configure(&w.cfg)
+	a, err := app.New(w.cfg)
+	require.NoError(t, err)
+	w.app = a
+	w.pages.h.Store(web.New(a, w.logger))
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -122,7 +152,7 @@ type link struct {
 // newSetup starts a sim setup for the world's customer and returns its link.
 func (w *world) newSetup(t *testing.T) link {
 	t.Helper()
-	st, u, err := w.app.CreateSetup(t.Context(), w.scope, w.customer.ID, app.CreateSetupParams{Gateway: billing.GatewaySim, ReturnURL: returnURL})
+	st, u, err := w.app.Customers.CreateSetup(t.Context(), w.scope, w.customer.ID, app.CreateSetupParams{Gateway: billing.GatewaySim, ReturnURL: returnURL})
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(u, w.url+"/sim/setup/"+st.ID+"?secret="), u)
 	parsed, err := url.Parse(u)
@@ -188,14 +218,14 @@ func save(l link, token string) url.Values {
 
 func (w *world) setup(t *testing.T, id string) billing.PaymentMethodSetup {
 	t.Helper()
-	st, err := w.app.GetSetup(t.Context(), w.scope, id)
+	st, err := w.app.Customers.GetSetup(t.Context(), w.scope, id)
 	require.NoError(t, err)
 	return st
 }
 
 func (w *world) paymentMethods(t *testing.T) []billing.PaymentMethod {
 	t.Helper()
-	pms, err := w.app.ListPaymentMethods(t.Context(), w.scope, w.customer.ID)
+	pms, err := w.app.Subscriptions.ListPaymentMethods(t.Context(), w.scope, w.customer.ID)
 	require.NoError(t, err)
 	return pms
 }

@@ -28,7 +28,7 @@ type FlowPayments interface {
 	LookupPaymentToken(ctx context.Context, s billing.Scope, token string) (key string, res billing.ChargeResult, err error)
 }
 
-// FlowApp records the verified outcomes (app.App). Both settle only
+// FlowApp records the verified outcomes (app.Collection). Both settle only
 // pending objects, so a repeated notification changes nothing; both say
 // NotFound for an object cuota does not know.
 type FlowApp interface {

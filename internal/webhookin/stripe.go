@@ -31,9 +31,14 @@ type StripeGateway interface {
 	LookupRefund(ctx context.Context, s billing.Scope, id string) (billing.RefundResult, error)
 }
 
-// StripeApp is what the Stripe webhook needs of cuota (app.App).
-type StripeApp interface {
+// StripeCredentials reads a merchant's Stripe credentials, whose webhook
+// secret checks the signature (app.Merchants).
+type StripeCredentials interface {
 	GatewayCredentials(ctx context.Context, s billing.Scope, gateway string) (billing.GatewayCredentials, error)
+}
+
+// StripeApp records what the verified events say (app.Collection).
+type StripeApp interface {
 	GatewayNotificationSeen(ctx context.Context, s billing.Scope, gateway, id string) (bool, error)
 	MarkGatewayNotification(ctx context.Context, s billing.Scope, gateway, id string) error
 	SettleGatewayCharge(ctx context.Context, s billing.Scope, gateway, key string, res billing.ChargeResult) error
@@ -56,9 +61,10 @@ type StripeApp interface {
 // state Stripe does not confirm. Events are deduplicated by id; objects
 // cuota did not create are ignored.
 type Stripe struct {
-	Gateway StripeGateway
-	App     StripeApp
-	Logger  *slog.Logger
+	Gateway     StripeGateway
+	Credentials StripeCredentials
+	App         StripeApp
+	Logger      *slog.Logger
 	// Now is the clock for the signature's timestamp (nil: time.Now).
 	Now func() time.Time
 }
@@ -207,7 +213,7 @@ func (e *expandable) UnmarshalJSON(b []byte) error {
 // verify checks the signature with the scope's endpoint secret and parses
 // the event.
 func (h *Stripe) verify(ctx context.Context, s billing.Scope, body []byte, header string) (*stripeEvent, error) {
-	creds, err := h.App.GatewayCredentials(ctx, s, billing.GatewayStripe)
+	creds, err := h.Credentials.GatewayCredentials(ctx, s, billing.GatewayStripe)
 	if e := unavailable(err); e != nil {
 		return nil, e // configured, but not usable now (e.g. CUOTA_SECRET_KEY): Stripe retries
 	}

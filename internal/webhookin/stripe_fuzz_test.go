@@ -80,7 +80,7 @@ func FuzzStripeWebhook(f *testing.F) {
 
 	ra := &recordingApp{}
 	mux := http.NewServeMux()
-	(&webhookin.Stripe{Gateway: ra, App: ra}).Register(mux)
+	(&webhookin.Stripe{Gateway: ra, Credentials: ra, App: ra}).Register(mux)
 	f.Fuzz(func(t *testing.T, body []byte, header string) {
 		post := func(sig string) int {
 			req := httptest.NewRequest(http.MethodPost, "/webhooks/stripe/mch_f/test", bytes.NewReader(body))

@@ -57,27 +57,29 @@ func newEnv(t *testing.T) *env {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	require.NoError(t, store.Migrate(ctx))
-	a := app.New(store, time.Now, nil)
-	a.SetPorts(app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}})
-	a.SetPublicURL("http://cuota.test")
+	var a *app.App
 	gw := stripegw.New(stripegw.Options{Store: store, NetworkRetries: stripe.Int64(0),
 		Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
-			return a.GatewayCredentials(ctx, s, billing.GatewayStripe)
+			return a.Merchants.GatewayCredentials(ctx, s, billing.GatewayStripe)
 		}})
-	a.SetGateways(app.Gateways{billing.GatewayStripe: gw})
-	m, err := a.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Shop"})
+	a, err = app.New(app.Config{Store: store, Now: time.Now,
+		PublicURL: func() string { return "http://cuota.test" },
+		Ports:     app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+		Gateways:  app.Gateways{billing.GatewayStripe: gw}})
+	require.NoError(t, err)
+	m, err := a.Merchants.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Shop"})
 	require.NoError(t, err)
 	s := billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}
-	_, err = a.SetGatewayConfig(ctx, s, billing.GatewayStripe, billing.GatewayCredentials{APIKey: fakeKey,
+	_, err = a.Merchants.SetGatewayConfig(ctx, s, billing.GatewayStripe, billing.GatewayCredentials{APIKey: fakeKey,
 		WebhookSecret: webhookSecret, BaseURL: fsrv.URL})
 	require.NoError(t, err)
 
 	mux := http.NewServeMux()
-	(&webhookin.Stripe{Gateway: gw, App: a}).Register(mux)
+	(&webhookin.Stripe{Gateway: gw, Credentials: a.Merchants, App: a.Collection}).Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	email, name := "ana@example.com", "Ana"
-	cus, err := a.CreateCustomer(ctx, s, app.CustomerParams{Email: &email, Name: &name})
+	cus, err := a.Customers.CreateCustomer(ctx, s, app.CustomerParams{Email: &email, Name: &name})
 	require.NoError(t, err)
 	return &env{app: a, store: store, fake: fake, scope: s, url: srv.URL + "/webhooks/stripe/" + m.ID + "/test", cus: cus}
 }
@@ -111,7 +113,7 @@ func (e *env) send(t *testing.T, typ, id string) []byte {
 func (e *env) setupRef(t *testing.T) (billing.PaymentMethodSetup, string) {
 	t.Helper()
 	ctx := t.Context()
-	st, redirect, err := e.app.CreateSetup(ctx, e.scope, e.cus.ID, app.CreateSetupParams{Gateway: billing.GatewayStripe,
+	st, redirect, err := e.app.Customers.CreateSetup(ctx, e.scope, e.cus.ID, app.CreateSetupParams{Gateway: billing.GatewayStripe,
 		ReturnURL: "https://shop.example.com/card"})
 	require.NoError(t, err)
 	require.Contains(t, redirect, "/c/pay/cs_test_")
@@ -120,7 +122,7 @@ func (e *env) setupRef(t *testing.T) (billing.PaymentMethodSetup, string) {
 
 func (e *env) events(t *testing.T, typ string) int {
 	t.Helper()
-	l, err := e.app.ListEvents(t.Context(), e.scope, billing.EventFilter{Type: typ}, billing.Page{Limit: 100})
+	l, err := e.app.Subscriptions.ListEvents(t.Context(), e.scope, billing.EventFilter{Type: typ}, billing.Page{Limit: 100})
 	require.NoError(t, err)
 	return len(l.Data)
 }
@@ -133,10 +135,10 @@ func (e *env) savedCard(t *testing.T, card string) billing.PaymentMethod {
 	_, err := e.fake.CompleteCheckout(ref, card)
 	require.NoError(t, err)
 	e.send(t, "checkout.session.completed", ref)
-	got, err := e.app.GetSetup(t.Context(), e.scope, st.ID)
+	got, err := e.app.Customers.GetSetup(t.Context(), e.scope, st.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.SetupSucceeded, got.Status)
-	pms, err := e.app.ListPaymentMethods(t.Context(), e.scope, e.cus.ID)
+	pms, err := e.app.Subscriptions.ListPaymentMethods(t.Context(), e.scope, e.cus.ID)
 	require.NoError(t, err)
 	for _, pm := range pms {
 		if pm.ID == got.PaymentMethodID {
@@ -151,12 +153,12 @@ func (e *env) subscribe(t *testing.T, pm billing.PaymentMethod, amount int64, cu
 	t.Helper()
 	ctx := t.Context()
 	name := "Plan"
-	prod, err := e.app.CreateProduct(ctx, e.scope, app.ProductParams{Name: &name})
+	prod, err := e.app.Catalog.CreateProduct(ctx, e.scope, app.ProductParams{Name: &name})
 	require.NoError(t, err)
-	price, err := e.app.CreatePrice(ctx, e.scope, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: currency,
+	price, err := e.app.Catalog.CreatePrice(ctx, e.scope, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: currency,
 		Recurring: &billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1}})
 	require.NoError(t, err)
-	sub, err := e.app.CreateSubscription(ctx, e.scope, app.CreateSubscriptionParams{Customer: e.cus.ID,
+	sub, err := e.app.Subscriptions.CreateSubscription(ctx, e.scope, app.CreateSubscriptionParams{Customer: e.cus.ID,
 		Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pm.ID})
 	require.NoError(t, err)
 	return sub
@@ -179,12 +181,12 @@ func TestStripeWebhookFinishesSetups(t *testing.T) {
 	require.NoError(t, err)
 	body := e.send(t, "setup_intent.succeeded", mustSetupIntent(t, e, ref))
 	require.Equal(t, http.StatusOK, e.post(t, body, stripefake.Sign(body, webhookSecret, time.Time{})))
-	got, err := e.app.GetSetup(t.Context(), e.scope, st.ID)
+	got, err := e.app.Customers.GetSetup(t.Context(), e.scope, st.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.SetupSucceeded, got.Status)
 	require.Equal(t, 2, e.events(t, "payment_method_setup.succeeded"))
 	// The browser coming back afterwards gets the same answer.
-	dest, err := e.app.CompleteGatewaySetup(t.Context(), billing.GatewayStripe, st.ID, ref)
+	dest, err := e.app.Customers.CompleteGatewaySetup(t.Context(), billing.GatewayStripe, st.ID, ref)
 	require.NoError(t, err)
 	require.Contains(t, dest, "status=succeeded")
 	require.Equal(t, 2, e.events(t, "payment_method_setup.succeeded"))
@@ -197,7 +199,7 @@ func TestStripeWebhookFinishesSetups(t *testing.T) {
 	obj["status"] = "complete"
 	body = e.fake.Event("checkout.session.completed", obj)
 	require.Equal(t, http.StatusOK, e.post(t, body, stripefake.Sign(body, webhookSecret, time.Time{})))
-	got, err = e.app.GetSetup(t.Context(), e.scope, st3.ID)
+	got, err = e.app.Customers.GetSetup(t.Context(), e.scope, st3.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.SetupPending, got.Status)
 }
@@ -218,7 +220,7 @@ func TestStripeWebhookSettlesAsyncPayments(t *testing.T) {
 	pm := e.savedCard(t, stripefake.CardRequiresAction)
 	sub := e.subscribe(t, pm, 1500, "USD")
 	require.Equal(t, billing.SubscriptionIncomplete, sub.Status)
-	pays, err := e.app.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
+	pays, err := e.app.Subscriptions.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
 	require.NoError(t, err)
 	require.Len(t, pays.Data, 1)
 	pay := pays.Data[0]
@@ -230,16 +232,16 @@ func TestStripeWebhookSettlesAsyncPayments(t *testing.T) {
 
 	// A payment_intent event before anything changed at Stripe: nothing.
 	e.send(t, "payment_intent.requires_action", pi)
-	sub, err = e.app.GetSubscription(ctx, e.scope, sub.ID)
+	sub, err = e.app.Subscriptions.GetSubscription(ctx, e.scope, sub.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.SubscriptionIncomplete, sub.Status)
 
 	require.NoError(t, e.fake.Authenticate(pi, true))
 	e.send(t, "payment_intent.succeeded", pi)
-	sub, err = e.app.GetSubscription(ctx, e.scope, sub.ID)
+	sub, err = e.app.Subscriptions.GetSubscription(ctx, e.scope, sub.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.SubscriptionActive, sub.Status)
-	inv, err := e.app.GetInvoice(ctx, e.scope, pay.InvoiceID)
+	inv, err := e.app.Subscriptions.GetInvoice(ctx, e.scope, pay.InvoiceID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, inv.Status)
 	require.Equal(t, 1, e.events(t, app.EventPaymentSucceeded))
@@ -260,7 +262,7 @@ func TestStripeWebhookRefundsAndDisputes(t *testing.T) {
 	pm := e.savedCard(t, stripefake.CardVisa)
 	sub := e.subscribe(t, pm, 5000, "CLP")
 	require.Equal(t, billing.SubscriptionActive, sub.Status)
-	pays, err := e.app.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
+	pays, err := e.app.Subscriptions.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
 	require.NoError(t, err)
 	pay := pays.Data[0]
 	require.Equal(t, billing.PaymentSucceeded, pay.Status)
@@ -268,12 +270,12 @@ func TestStripeWebhookRefundsAndDisputes(t *testing.T) {
 
 	e.fake.RefundsPending(true)
 	amount := int64(2000)
-	ref, err := e.app.CreateRefund(ctx, e.scope, app.CreateRefundParams{Payment: pay.ID, Amount: &amount})
+	ref, err := e.app.Collection.CreateRefund(ctx, e.scope, app.CreateRefundParams{Payment: pay.ID, Amount: &amount})
 	require.NoError(t, err)
 	require.Equal(t, billing.RefundPending, ref.Status)
 	require.NoError(t, e.fake.SettleRefund(ref.GatewayRef, true))
 	e.send(t, "charge.refunded", e.fake.LatestCharge(pay.GatewayRef))
-	refs, err := e.app.ListRefunds(ctx, e.scope, pay.ID, billing.Page{})
+	refs, err := e.app.Collection.ListRefunds(ctx, e.scope, pay.ID, billing.Page{})
 	require.NoError(t, err)
 	require.Equal(t, billing.RefundSucceeded, refs.Data[0].Status)
 
@@ -283,11 +285,11 @@ func TestStripeWebhookRefundsAndDisputes(t *testing.T) {
 		require.Equal(t, http.StatusOK, e.post(t, body, stripefake.Sign(body, webhookSecret, time.Time{})))
 	}
 	require.Equal(t, 1, e.events(t, app.EventChargeDisputeCreated))
-	l, err := e.app.ListEvents(ctx, e.scope, billing.EventFilter{Type: app.EventChargeDisputeCreated}, billing.Page{Limit: 1})
+	l, err := e.app.Subscriptions.ListEvents(ctx, e.scope, billing.EventFilter{Type: app.EventChargeDisputeCreated}, billing.Page{Limit: 1})
 	require.NoError(t, err)
 	require.Contains(t, string(l.Data[0].Data), `"payment_id":"`+pay.ID+`"`)
 	require.Contains(t, string(l.Data[0].Data), `"amount":5000`)
-	audit, err := e.app.ListAuditEntries(ctx, e.scope, 0, 100)
+	audit, err := e.app.Merchants.ListAuditEntries(ctx, e.scope, 0, 100)
 	require.NoError(t, err)
 	found := false
 	for _, a := range audit.Data {
@@ -321,7 +323,7 @@ func TestStripeWebhookRefusesBadSignatures(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
-	got, err := e.app.GetSetup(ctx, e.scope, st.ID)
+	got, err := e.app.Customers.GetSetup(ctx, e.scope, st.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.SetupPending, got.Status, "nothing changed")
 
@@ -330,7 +332,7 @@ func TestStripeWebhookRefusesBadSignatures(t *testing.T) {
 	old := stripefake.Sign(body, "whsec_old_secret", time.Time{})
 	_, v1old, _ := strings.Cut(old, ",v1=")
 	require.Equal(t, http.StatusOK, e.post(t, body, good+",v1="+v1old))
-	got, err = e.app.GetSetup(ctx, e.scope, st.ID)
+	got, err = e.app.Customers.GetSetup(ctx, e.scope, st.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.SetupSucceeded, got.Status)
 }
@@ -348,7 +350,7 @@ func TestStripeWebhookToleratesOtherAPIVersions(t *testing.T) {
 	require.NoError(t, err)
 	body := stripefake.EventJSON("evt_basil_1", "checkout.session.completed", "2025-03-31.basil", obj)
 	require.Equal(t, http.StatusOK, e.post(t, body, stripefake.Sign(body, webhookSecret, time.Time{})))
-	got, err := e.app.GetSetup(t.Context(), e.scope, st.ID)
+	got, err := e.app.Customers.GetSetup(t.Context(), e.scope, st.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.SetupSucceeded, got.Status)
 }
@@ -361,7 +363,7 @@ func TestStripeWebhookIgnoresForeignObjects(t *testing.T) {
 	ctx := t.Context()
 	pm := e.savedCard(t, stripefake.CardRequiresAction)
 	e.subscribe(t, pm, 1500, "USD")
-	pays, err := e.app.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
+	pays, err := e.app.Subscriptions.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
 	require.NoError(t, err)
 	pi := e.fake.IntentByKey(pays.Data[0].IdempotencyKey)
 	require.NoError(t, e.fake.Authenticate(pi, true))
@@ -376,7 +378,7 @@ func TestStripeWebhookIgnoresForeignObjects(t *testing.T) {
 	require.Equal(t, http.StatusOK, e.post(t, body, stripefake.Sign(body, webhookSecret, time.Time{})))
 	body = e.fake.Event("customer.created", map[string]any{"id": "cus_x", "object": "customer"})
 	require.Equal(t, http.StatusOK, e.post(t, body, stripefake.Sign(body, webhookSecret, time.Time{})))
-	pay, err := e.app.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
+	pay, err := e.app.Subscriptions.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
 	require.NoError(t, err)
 	require.Equal(t, billing.PaymentPending, pay.Data[0].Status, "nothing changed")
 
@@ -506,7 +508,7 @@ func TestStripeWebhookSettlesPayPages(t *testing.T) {
 		Credentials: func(context.Context, billing.Scope) (billing.GatewayCredentials, error) { return creds, nil }})
 	pa := &payApp{seen: map[string]bool{}}
 	mux := http.NewServeMux()
-	(&webhookin.Stripe{Gateway: gw, App: credsApp{payApp: pa, creds: creds}}).Register(mux)
+	(&webhookin.Stripe{Gateway: gw, Credentials: credsApp{payApp: pa, creds: creds}, App: credsApp{payApp: pa, creds: creds}}).Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	endpoint := srv.URL + "/webhooks/stripe/" + s.MerchantID + "/test"
@@ -629,7 +631,7 @@ func TestStripeInvoicePayPage(t *testing.T) {
 	ctx := t.Context()
 	invoice := func(amount int64, currency string) billing.Invoice {
 		t.Helper()
-		inv, err := e.app.CreateInvoice(ctx, e.scope, app.CreateInvoiceParams{Customer: e.cus.ID, Currency: currency,
+		inv, err := e.app.Invoicing.CreateInvoice(ctx, e.scope, app.CreateInvoiceParams{Customer: e.cus.ID, Currency: currency,
 			Collection: billing.CollectionSendInvoice, Finalize: true,
 			Items: []app.InvoiceItemParams{{Amount: &amount, Description: "Instalación"}}})
 		require.NoError(t, err)
@@ -638,14 +640,14 @@ func TestStripeInvoicePayPage(t *testing.T) {
 	}
 	openPage := func(inv billing.Invoice) string {
 		t.Helper()
-		dest, err := e.app.PayInvoiceOnPage(ctx, refOf(t, inv.HostedURL), billing.GatewayStripe)
+		dest, err := e.app.PayPages.PayInvoiceOnPage(ctx, refOf(t, inv.HostedURL), billing.GatewayStripe)
 		require.NoError(t, err)
 		require.Contains(t, dest, "/c/pay/cs_test_")
 		return dest[strings.LastIndex(dest, "/")+1:]
 	}
 	payment := func(inv billing.Invoice) billing.Payment {
 		t.Helper()
-		l, err := e.app.ListPayments(ctx, e.scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{Limit: 1})
+		l, err := e.app.Subscriptions.ListPayments(ctx, e.scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{Limit: 1})
 		require.NoError(t, err)
 		require.Len(t, l.Data, 1)
 		return l.Data[0]
@@ -657,7 +659,7 @@ func TestStripeInvoicePayPage(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, back, "/return/pay/")
 	e.send(t, "checkout.session.completed", cs)
-	got, err := e.app.GetInvoice(ctx, e.scope, inv.ID)
+	got, err := e.app.Subscriptions.GetInvoice(ctx, e.scope, inv.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, got.Status)
 	pay := payment(inv)
@@ -667,11 +669,11 @@ func TestStripeInvoicePayPage(t *testing.T) {
 	require.Len(t, led, 1)
 	require.EqualValues(t, 5000, led[0].Amount, "CLP is zero-decimal")
 	// The browser's return afterwards finds it settled.
-	dest, err := e.app.ReturnFromPayPage(ctx, refOf(t, back))
+	dest, err := e.app.PayPages.ReturnFromPayPage(ctx, refOf(t, back))
 	require.NoError(t, err)
 	require.Contains(t, dest, "/invoice/")
 	amount := int64(2000)
-	ref, err := e.app.CreateRefund(ctx, e.scope, app.CreateRefundParams{Payment: pay.ID, Amount: &amount})
+	ref, err := e.app.Collection.CreateRefund(ctx, e.scope, app.CreateRefundParams{Payment: pay.ID, Amount: &amount})
 	require.NoError(t, err)
 	require.Equal(t, billing.RefundSucceeded, ref.Status)
 
@@ -689,7 +691,7 @@ func TestStripeInvoicePayPage(t *testing.T) {
 	_, err = e.fake.PayCheckout(cs3, stripefake.CardVisa)
 	require.NoError(t, err)
 	e.send(t, "checkout.session.completed", cs3)
-	got, err = e.app.GetInvoice(ctx, e.scope, inv2.ID)
+	got, err = e.app.Subscriptions.GetInvoice(ctx, e.scope, inv2.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, got.Status)
 	require.EqualValues(t, 1999, e.fake.Charges(payment(inv2).IdempotencyKey)[0].Amount, "USD in cents")
@@ -706,14 +708,14 @@ func TestStripeInvoicePageAuthenticates(t *testing.T) {
 	pm := e.savedCard(t, stripefake.CardRequiresAction)
 	sub := e.subscribe(t, pm, 1500, "USD")
 	require.Equal(t, billing.SubscriptionIncomplete, sub.Status)
-	pays, err := e.app.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
+	pays, err := e.app.Subscriptions.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
 	require.NoError(t, err)
 	pay := pays.Data[0]
 	require.Equal(t, "authentication_required", pay.FailureCode)
-	inv, err := e.app.GetInvoice(ctx, e.scope, pay.InvoiceID)
+	inv, err := e.app.Subscriptions.GetInvoice(ctx, e.scope, pay.InvoiceID)
 	require.NoError(t, err)
 
-	dest, err := e.app.PayInvoiceOnPage(ctx, refOf(t, inv.HostedURL), billing.GatewayStripe)
+	dest, err := e.app.PayPages.PayInvoiceOnPage(ctx, refOf(t, inv.HostedURL), billing.GatewayStripe)
 	require.NoError(t, err)
 	require.Contains(t, dest, "/3ds/"+pay.GatewayRef)
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -722,18 +724,18 @@ func TestStripeInvoicePageAuthenticates(t *testing.T) {
 	res.Body.Close()
 	back := res.Header.Get("Location")
 	require.Contains(t, back, "http://cuota.test/return/pay/")
-	_, err = e.app.ReturnFromPayPage(ctx, refOf(t, back))
+	_, err = e.app.PayPages.ReturnFromPayPage(ctx, refOf(t, back))
 	require.NoError(t, err)
 
-	sub, err = e.app.GetSubscription(ctx, e.scope, sub.ID)
+	sub, err = e.app.Subscriptions.GetSubscription(ctx, e.scope, sub.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.SubscriptionActive, sub.Status)
-	got, err := e.app.GetInvoice(ctx, e.scope, inv.ID)
+	got, err := e.app.Subscriptions.GetInvoice(ctx, e.scope, inv.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, got.Status)
 	require.Equal(t, []string{pay.GatewayRef}, e.fake.Intents(pay.IdempotencyKey), "one PaymentIntent")
 	require.Len(t, e.fake.Charges(pay.IdempotencyKey), 1, "one charge")
-	all, err := e.app.ListPayments(ctx, e.scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
+	all, err := e.app.Subscriptions.ListPayments(ctx, e.scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
 	require.NoError(t, err)
 	require.Len(t, all.Data, 1, "the same payment, no second attempt")
 	require.Equal(t, 1, e.events(t, app.EventPaymentSucceeded))
