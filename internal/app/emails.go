@@ -92,13 +92,9 @@ type Mailer struct {
 	// merchant). Required with a Sender.
 	From string
 	// RetryDelays replaces the wait after each temporary failure
-	// (defaultEmailRetryDelays). For tests.
+	// (billing.EmailRetryDelays). For tests.
 	RetryDelays []time.Duration
 }
-
-// defaultEmailRetryDelays are the waits after the 1st, 2nd… temporary
-// failure of an email: 7 tries over about 10 hours.
-var defaultEmailRetryDelays = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 3 * time.Hour, 6 * time.Hour}
 
 // Validate reports what New would refuse of a Mailer, so that a process can check
 // its configuration before it opens the database.
@@ -123,14 +119,7 @@ func (m Mailer) deps() (emailDeps, error) {
 // nextEmailAttempt is when to try an email again after attempt number
 // attempt (from 1) failed temporarily at now; false when none is left.
 func (a *Notifications) nextEmailAttempt(attempt int, now time.Time) (time.Time, bool) {
-	delays := a.notify.email.retryDelays
-	if delays == nil {
-		delays = defaultEmailRetryDelays
-	}
-	if attempt < 1 || attempt > len(delays) {
-		return time.Time{}, false
-	}
-	return now.Add(delays[attempt-1]), true
+	return billing.NextEmailAttempt(a.notify.email.retryDelays, attempt, now)
 }
 
 // NextEmailAttempt is the retry schedule of send jobs: when to try again

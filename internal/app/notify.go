@@ -28,33 +28,26 @@ type notifyDeps struct {
 }
 
 // WebhookOptions tune webhook delivery. The zero value is production's:
-// the Webhooks port's (webhookout's 10 s timeout, 12 attempts over about 67
-// hours, endpoints disabled after 5 days of failures).
+// the Webhooks port's 10 s timeout and billing's rules (12 attempts over
+// about 67 hours, endpoints disabled after 5 days of failures).
 type WebhookOptions struct {
 	// Timeout bounds one attempt; 0 means the Webhooks port's default.
 	Timeout time.Duration
-	// RetryDelays replaces the Webhooks port's schedule: element k-1 is the wait
+	// RetryDelays replaces billing.NextWebhookAttempt's schedule: element k-1 is the wait
 	// after failed attempt k, and there are len+1 attempts in all. For
 	// tests, which cannot wait hours.
 	RetryDelays []time.Duration
-	// DisableAfter replaces the Webhooks port's ShouldDisable. For tests.
+	// DisableAfter replaces billing.WebhookDisableAfter. For tests.
 	DisableAfter time.Duration
 }
 
 // nextWebhookAttempt is when to retry a delivery whose attempt number
 // attempt (counted from 1) failed at now, and false when it was the last.
 func (a *Notifications) nextWebhookAttempt(attempt int, now time.Time) (time.Time, bool) {
-	delays := a.notify.webhooks.RetryDelays
-	if delays == nil {
-		return a.ports.Webhooks.NextAttempt(attempt, now)
+	if delays := a.notify.webhooks.RetryDelays; delays != nil {
+		return billing.NextWebhookAttemptOn(delays, attempt, now)
 	}
-	switch {
-	case attempt <= 0:
-		return now, true
-	case attempt > len(delays):
-		return time.Time{}, false
-	}
-	return now.Add(delays[attempt-1]), true
+	return billing.NextWebhookAttempt(attempt, now)
 }
 
 // NextWebhookAttempt is the retry schedule of delivery jobs: when to make
@@ -68,13 +61,13 @@ func (a *Notifications) NextWebhookAttempt(attempt int, now time.Time) time.Time
 	return t
 }
 
-// shouldDisable applies the Webhooks port's ShouldDisable (or the test
+// shouldDisable applies billing.ShouldDisableEndpoint (or the test
 // override).
 func (a *Notifications) shouldDisable(failingSince, now time.Time) bool {
 	if d := a.notify.webhooks.DisableAfter; d > 0 {
-		return !failingSince.IsZero() && now.Sub(failingSince) >= d
+		return billing.ShouldDisableEndpointAfter(failingSince, now, d)
 	}
-	return a.ports.Webhooks.ShouldDisable(failingSince, now)
+	return billing.ShouldDisableEndpoint(failingSince, now)
 }
 
 // DeliverWebhookArgs asks for one attempt at a webhook delivery (and, when

@@ -66,12 +66,6 @@ type Webhooks interface {
 	// Deliver makes one signed attempt (never retried, no redirect
 	// followed) and classifies its outcome.
 	Deliver(ctx context.Context, req WebhookRequest) WebhookResult
-	// NextAttempt says when to make the next attempt after attempt number
-	// attempt (from 1) failed at now, and false when it was the last.
-	NextAttempt(attempt int, now time.Time) (time.Time, bool)
-	// ShouldDisable reports whether an endpoint failing since
-	// failingSince must be disabled at now.
-	ShouldDisable(failingSince, now time.Time) bool
 }
 
 // WebhookRequest is one delivery attempt of one message to one endpoint.

@@ -41,7 +41,7 @@ type WebhookEndpoint struct {
 	PreviousSecretExpires *time.Time `json:"previous_secret_expires"`
 	// FailingSince is the first failed attempt of the current run of
 	// failures (nil when the last attempt succeeded): the input of
-	// webhookout.ShouldDisable.
+	// billing.ShouldDisableEndpoint.
 	FailingSince *time.Time `json:"failing_since"`
 	Metadata     Metadata   `json:"metadata"`
 	Created      time.Time  `json:"created"`

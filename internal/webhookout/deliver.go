@@ -43,7 +43,7 @@ type ErrorKind = app.WebhookErrorKind
 
 // The kinds of failure Deliver reports. Every kind but ErrorInvalidRequest
 // and ErrorCanceled is the endpoint's (or the network's) doing and is
-// worth retrying on the schedule of NextAttempt.
+// worth retrying on the schedule of billing.NextWebhookAttempt.
 const (
 	// ErrorNone: the endpoint answered 2xx.
 	ErrorNone = app.WebhookErrorNone
@@ -128,7 +128,7 @@ var guardedClient = sync.OnceValue(func() *http.Client { return NewClient(Client
 // Webhooks headers, signed with every secret in req.Secrets. A 2xx
 // answer is a success; anything else is a failure, classified in
 // Result.Kind. Deliver never retries and never follows a redirect, even
-// if client would: the schedule of NextAttempt decides about retries.
+// if client would: the schedule of billing.NextWebhookAttempt decides about retries.
 //
 // client nil means a shared client from NewClient(ClientOptions{}), which
 // refuses non-public addresses. The attempt is bounded by req.Timeout

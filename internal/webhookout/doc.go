@@ -14,9 +14,9 @@
 //   - Deliver makes exactly one HTTP attempt and reports what happened,
 //     classified; NewClient builds an HTTP client that refuses private and
 //     loopback addresses (for live mode).
-//   - NextAttempt is the retry schedule (12 attempts over 67 h 35 min 5 s)
-//     and ShouldDisable the rule that turns off an endpoint failing for 5
-//     days.
+//
+// The retry schedule and the rule that turns off a failing endpoint are
+// billing's (billing.NextWebhookAttempt, billing.ShouldDisableEndpoint).
 //
 // The README next to this file shows merchants how to verify a delivery.
 package webhookout

@@ -4,14 +4,13 @@ import (
 	"context"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/cuota/cuota/internal/app"
 )
 
 // Webhooks implements app's Webhooks port with this package: NewSecret,
 // Deliver (over a guarded client, or one that may reach private networks
-// when the request allows it), NextAttempt and ShouldDisable. The zero
+// when the request allows it). The zero
 // value is ready to use and safe for concurrent use.
 type Webhooks struct {
 	once    sync.Once
@@ -36,14 +35,4 @@ func (w *Webhooks) Deliver(ctx context.Context, req app.WebhookRequest) app.Webh
 		client = w.open
 	}
 	return Deliver(ctx, client, req)
-}
-
-// NextAttempt implements app.Webhooks with NextAttempt.
-func (*Webhooks) NextAttempt(attempt int, now time.Time) (time.Time, bool) {
-	return NextAttempt(attempt, now)
-}
-
-// ShouldDisable implements app.Webhooks with ShouldDisable.
-func (*Webhooks) ShouldDisable(failingSince, now time.Time) bool {
-	return ShouldDisable(failingSince, now)
 }
