@@ -8,6 +8,12 @@ import (
 	"github.com/cuota/cuota/internal/billing"
 )
 
+// hostedHandlers serves what opens cuota's hosted pages: checkout sessions,
+// portal sessions and the publishable keys of pricing tables.
+type hostedHandlers struct {
+	app *app.App
+}
+
 // --- checkout sessions, portal sessions, publishable keys (hosted pages)
 
 type createCheckoutBody struct {
@@ -23,7 +29,7 @@ type createCheckoutBody struct {
 	Gateway             string                        `json:"gateway,omitempty" maxLength:"20" doc:"Require this gateway (sim in test mode, flow, stripe). Default: the customer picks among the configured gateways that take the currency."`
 }
 
-func (s *Server) createCheckoutSession(ctx context.Context, in *struct{ Body createCheckoutBody }) (*out[apiobj.CheckoutSessionJSON], error) {
+func (h *hostedHandlers) createCheckoutSession(ctx context.Context, in *struct{ Body createCheckoutBody }) (*out[apiobj.CheckoutSessionJSON], error) {
 	b := in.Body
 	p := app.CreateCheckoutParams{Mode: b.Mode, Customer: b.Customer, CustomerEmail: b.CustomerEmail, SuccessURL: b.SuccessURL,
 		CancelURL: b.CancelURL, AllowPromotionCodes: b.AllowPromotionCodes, TrialPeriodDays: b.TrialPeriodDays,
@@ -31,7 +37,7 @@ func (s *Server) createCheckoutSession(ctx context.Context, in *struct{ Body cre
 	for _, li := range b.LineItems {
 		p.LineItems = append(p.LineItems, app.ItemParams{Price: li.Price, Quantity: li.Quantity})
 	}
-	cs, u, err := s.app.Checkout.CreateCheckoutSession(ctx, scopeOf(ctx), p)
+	cs, u, err := h.app.CreateCheckoutSession(ctx, scopeOf(ctx), p)
 	if err != nil {
 		return nil, err
 	}
@@ -40,16 +46,16 @@ func (s *Server) createCheckoutSession(ctx context.Context, in *struct{ Body cre
 	return reply(j), nil
 }
 
-func (s *Server) getCheckoutSession(ctx context.Context, in *IDPath) (*out[apiobj.CheckoutSessionJSON], error) {
-	cs, err := s.app.Checkout.GetCheckoutSession(ctx, scopeOf(ctx), in.ID)
+func (h *hostedHandlers) getCheckoutSession(ctx context.Context, in *IDPath) (*out[apiobj.CheckoutSessionJSON], error) {
+	cs, err := h.app.GetCheckoutSession(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
 	return reply(apiobj.CheckoutSession(cs)), nil
 }
 
-func (s *Server) expireCheckoutSession(ctx context.Context, in *IDPath) (*out[apiobj.CheckoutSessionJSON], error) {
-	cs, err := s.app.Checkout.ExpireCheckoutSession(ctx, scopeOf(ctx), in.ID)
+func (h *hostedHandlers) expireCheckoutSession(ctx context.Context, in *IDPath) (*out[apiobj.CheckoutSessionJSON], error) {
+	cs, err := h.app.ExpireCheckoutSession(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -73,8 +79,8 @@ type createPortalBody struct {
 	ReturnURL string `json:"return_url" maxLength:"2000" doc:"Where the portal's back link goes."`
 }
 
-func (s *Server) createPortalSession(ctx context.Context, in *struct{ Body createPortalBody }) (*out[PortalSessionJSON], error) {
-	p, u, err := s.app.Portal.CreatePortalSession(ctx, scopeOf(ctx), in.Body.Customer, in.Body.ReturnURL)
+func (h *hostedHandlers) createPortalSession(ctx context.Context, in *struct{ Body createPortalBody }) (*out[PortalSessionJSON], error) {
+	p, u, err := h.app.CreatePortalSession(ctx, scopeOf(ctx), in.Body.Customer, in.Body.ReturnURL)
 	if err != nil {
 		return nil, err
 	}
@@ -94,9 +100,9 @@ type PublishableKeyJSON struct {
 	Created         int64   `json:"created"`
 }
 
-func (s *Server) publishableKeyJSON(k billing.PublishableKey) PublishableKeyJSON {
+func (h *hostedHandlers) publishableKeyJSON(k billing.PublishableKey) PublishableKeyJSON {
 	return PublishableKeyJSON{ID: k.ID, Object: "publishable_key", Livemode: k.Scope.Mode.Livemode(),
-		PricingTableURL: s.app.PublicURL() + "/pricing/" + k.ID, SuccessURL: apiobj.NonEmpty(k.SuccessURL),
+		PricingTableURL: h.app.PublicURL() + "/pricing/" + k.ID, SuccessURL: apiobj.NonEmpty(k.SuccessURL),
 		CancelURL: apiobj.NonEmpty(k.CancelURL), Revoked: apiobj.UnixPtr(k.Revoked), Created: k.Created.Unix()}
 }
 
@@ -105,12 +111,12 @@ type createPublishableKeyBody struct {
 	CancelURL  string `json:"cancel_url,omitempty" maxLength:"2000" doc:"Where the checkout's back link goes. Default: the pricing table."`
 }
 
-func (s *Server) createPublishableKey(ctx context.Context, in *struct{ Body createPublishableKeyBody }) (*out[PublishableKeyJSON], error) {
-	k, err := s.app.Checkout.CreatePublishableKey(ctx, scopeOf(ctx), app.PublishableKeyParams{SuccessURL: in.Body.SuccessURL, CancelURL: in.Body.CancelURL})
+func (h *hostedHandlers) createPublishableKey(ctx context.Context, in *struct{ Body createPublishableKeyBody }) (*out[PublishableKeyJSON], error) {
+	k, err := h.app.CreatePublishableKey(ctx, scopeOf(ctx), app.PublishableKeyParams{SuccessURL: in.Body.SuccessURL, CancelURL: in.Body.CancelURL})
 	if err != nil {
 		return nil, err
 	}
-	return reply(s.publishableKeyJSON(k)), nil
+	return reply(h.publishableKeyJSON(k)), nil
 }
 
 type publishableKeyList struct {
@@ -118,22 +124,22 @@ type publishableKeyList struct {
 	Data   []PublishableKeyJSON `json:"data"`
 }
 
-func (s *Server) listPublishableKeys(ctx context.Context, _ *struct{}) (*out[publishableKeyList], error) {
-	keys, err := s.app.Checkout.ListPublishableKeys(ctx, scopeOf(ctx))
+func (h *hostedHandlers) listPublishableKeys(ctx context.Context, _ *struct{}) (*out[publishableKeyList], error) {
+	keys, err := h.app.ListPublishableKeys(ctx, scopeOf(ctx))
 	if err != nil {
 		return nil, err
 	}
 	l := publishableKeyList{Object: "list", Data: []PublishableKeyJSON{}}
 	for _, k := range keys {
-		l.Data = append(l.Data, s.publishableKeyJSON(k))
+		l.Data = append(l.Data, h.publishableKeyJSON(k))
 	}
 	return reply(l), nil
 }
 
-func (s *Server) revokePublishableKey(ctx context.Context, in *IDPath) (*out[PublishableKeyJSON], error) {
-	k, err := s.app.Checkout.RevokePublishableKey(ctx, scopeOf(ctx), in.ID)
+func (h *hostedHandlers) revokePublishableKey(ctx context.Context, in *IDPath) (*out[PublishableKeyJSON], error) {
+	k, err := h.app.RevokePublishableKey(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return reply(s.publishableKeyJSON(k)), nil
+	return reply(h.publishableKeyJSON(k)), nil
 }

@@ -46,20 +46,20 @@ func emailJSON(e billing.Email) EmailJSON {
 		MessageID: apiobj.NonEmpty(e.MessageID), SentAt: apiobj.UnixPtr(e.SentAt), Created: e.Created.Unix()}
 }
 
-func (s *Server) listEmails(ctx context.Context, in *struct {
+func (h *accountHandlers) listEmails(ctx context.Context, in *struct {
 	PageQuery
 	Customer string `query:"customer" maxLength:"100" doc:"Only emails to this customer."`
 	Type     string `query:"type" maxLength:"100" doc:"Only emails of this template, e.g. payment_receipt."`
 }) (*out[ListJSON[EmailJSON]], error) {
-	l, err := s.app.Notifications.ListEmails(ctx, scopeOf(ctx), billing.EmailFilter{CustomerID: in.Customer, Template: in.Type}, in.page())
+	l, err := h.app.ListEmails(ctx, scopeOf(ctx), billing.EmailFilter{CustomerID: in.Customer, Template: in.Type}, in.page())
 	if err != nil {
 		return nil, err
 	}
 	return reply(listJSON("/v1/emails", l.Data, l.HasMore, emailJSON)), nil
 }
 
-func (s *Server) getEmail(ctx context.Context, in *IDPath) (*out[EmailJSON], error) {
-	e, err := s.app.Notifications.GetEmail(ctx, scopeOf(ctx), in.ID)
+func (h *accountHandlers) getEmail(ctx context.Context, in *IDPath) (*out[EmailJSON], error) {
+	e, err := h.app.GetEmail(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -38,8 +38,8 @@ type gatewayConfigList struct {
 	Data   []GatewayConfigJSON `json:"data"`
 }
 
-func (s *Server) listGatewayConfigs(ctx context.Context, _ *struct{}) (*out[gatewayConfigList], error) {
-	views, err := s.app.Merchants.ListGatewayConfigs(ctx, scopeOf(ctx))
+func (h *accountHandlers) listGatewayConfigs(ctx context.Context, _ *struct{}) (*out[gatewayConfigList], error) {
+	views, err := h.app.ListGatewayConfigs(ctx, scopeOf(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -50,11 +50,11 @@ func (s *Server) listGatewayConfigs(ctx context.Context, _ *struct{}) (*out[gate
 	return reply(l), nil
 }
 
-func (s *Server) putGatewayConfig(ctx context.Context, in *struct {
+func (h *accountHandlers) putGatewayConfig(ctx context.Context, in *struct {
 	GatewayPath
 	Body gatewayConfigBody
 }) (*out[GatewayConfigJSON], error) {
-	v, err := s.app.Merchants.SetGatewayConfig(ctx, scopeOf(ctx), in.Gateway, billing.GatewayCredentials{APIKey: in.Body.APIKey,
+	v, err := h.app.SetGatewayConfig(ctx, scopeOf(ctx), in.Gateway, billing.GatewayCredentials{APIKey: in.Body.APIKey,
 		Secret: in.Body.Secret, WebhookSecret: in.Body.WebhookSecret, Environment: in.Body.Environment, BaseURL: in.Body.BaseURL})
 	if err != nil {
 		return nil, err
@@ -68,8 +68,8 @@ type deletedJSON struct {
 	Deleted bool   `json:"deleted"`
 }
 
-func (s *Server) deleteGatewayConfig(ctx context.Context, in *GatewayPath) (*out[deletedJSON], error) {
-	if err := s.app.Merchants.DeleteGatewayConfig(ctx, scopeOf(ctx), in.Gateway); err != nil {
+func (h *accountHandlers) deleteGatewayConfig(ctx context.Context, in *GatewayPath) (*out[deletedJSON], error) {
+	if err := h.app.DeleteGatewayConfig(ctx, scopeOf(ctx), in.Gateway); err != nil {
 		return nil, err
 	}
 	return reply(deletedJSON{Object: "gateway_config", Gateway: in.Gateway, Deleted: true}), nil

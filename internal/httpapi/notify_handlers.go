@@ -27,8 +27,8 @@ func pdfOperation(o huma.Operation) huma.Operation {
 // unsafeFileChars are replaced in a download's file name.
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]`)
 
-func (s *Server) invoicePDF(ctx context.Context, in *IDPath) (*pdfOut, error) {
-	pdf, inv, err := s.app.Invoicing.InvoicePDF(ctx, scopeOf(ctx), in.ID)
+func (h *invoiceHandlers) invoicePDF(ctx context.Context, in *IDPath) (*pdfOut, error) {
+	pdf, inv, err := h.app.InvoicePDF(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -24,101 +24,134 @@ func (s *Server) routes(root, apiMux *http.ServeMux) {
 	root.Handle("GET /openapi.yaml", apiMux)
 	root.Handle("/v1/", s.limitBody(s.authenticate(s.rateLimit(s.validText(apiMux, s.idempotent(s.knownRoutes(apiMux)))))))
 
-	register(s, op("create-product", http.MethodPost, "/v1/products", "Create a product"), s.createProduct)
-	register(s, op("list-products", http.MethodGet, "/v1/products", "List products"), s.listProducts)
-	register(s, op("get-product", http.MethodGet, "/v1/products/{id}", "Retrieve a product"), s.getProduct)
-	register(s, op("update-product", http.MethodPost, "/v1/products/{id}", "Update a product"), s.updateProduct)
+	r := registrar{api: s.api, problemFor: s.problemFor}
+	(&catalogHandlers{app: s.app}).routes(r)
+	(&customerHandlers{app: s.app}).routes(r)
+	(&subscriptionHandlers{app: s.app}).routes(r)
+	(&invoiceHandlers{app: s.app}).routes(r)
+	(&hostedHandlers{app: s.app}).routes(r)
+	(&accountHandlers{app: s.app}).routes(r)
+}
 
-	register(s, op("create-price", http.MethodPost, "/v1/prices", "Create a price"), s.createPrice)
-	register(s, op("list-prices", http.MethodGet, "/v1/prices", "List prices"), s.listPrices)
-	register(s, op("get-price", http.MethodGet, "/v1/prices/{id}", "Retrieve a price"), s.getPrice)
-	register(s, op("update-price", http.MethodPost, "/v1/prices/{id}", "Update a price"), s.updatePrice)
+// routes registers the operations of the catalog: products, prices, coupons and
+// promotion codes.
+func (h *catalogHandlers) routes(r registrar) {
+	register(r, op("create-product", http.MethodPost, "/v1/products", "Create a product"), h.createProduct)
+	register(r, op("list-products", http.MethodGet, "/v1/products", "List products"), h.listProducts)
+	register(r, op("get-product", http.MethodGet, "/v1/products/{id}", "Retrieve a product"), h.getProduct)
+	register(r, op("update-product", http.MethodPost, "/v1/products/{id}", "Update a product"), h.updateProduct)
 
-	register(s, op("create-customer", http.MethodPost, "/v1/customers", "Create a customer"), s.createCustomer)
-	register(s, op("list-customers", http.MethodGet, "/v1/customers", "List customers"), s.listCustomers)
-	register(s, op("get-customer", http.MethodGet, "/v1/customers/{id}", "Retrieve a customer"), s.getCustomer)
-	register(s, op("update-customer", http.MethodPost, "/v1/customers/{id}", "Update a customer"), s.updateCustomer)
-	register(s, op("delete-customer", http.MethodDelete, "/v1/customers/{id}", "Delete a customer: cancels its live subscriptions at once and detaches its payment methods"), s.deleteCustomer)
+	register(r, op("create-price", http.MethodPost, "/v1/prices", "Create a price"), h.createPrice)
+	register(r, op("list-prices", http.MethodGet, "/v1/prices", "List prices"), h.listPrices)
+	register(r, op("get-price", http.MethodGet, "/v1/prices/{id}", "Retrieve a price"), h.getPrice)
+	register(r, op("update-price", http.MethodPost, "/v1/prices/{id}", "Update a price"), h.updatePrice)
 
-	register(s, op("create-coupon", http.MethodPost, "/v1/coupons", "Create a coupon"), s.createCoupon)
-	register(s, op("list-coupons", http.MethodGet, "/v1/coupons", "List coupons"), s.listCoupons)
-	register(s, op("get-coupon", http.MethodGet, "/v1/coupons/{id}", "Retrieve a coupon"), s.getCoupon)
-	register(s, op("update-coupon", http.MethodPost, "/v1/coupons/{id}", "Update a coupon"), s.updateCoupon)
+	register(r, op("create-coupon", http.MethodPost, "/v1/coupons", "Create a coupon"), h.createCoupon)
+	register(r, op("list-coupons", http.MethodGet, "/v1/coupons", "List coupons"), h.listCoupons)
+	register(r, op("get-coupon", http.MethodGet, "/v1/coupons/{id}", "Retrieve a coupon"), h.getCoupon)
+	register(r, op("update-coupon", http.MethodPost, "/v1/coupons/{id}", "Update a coupon"), h.updateCoupon)
 
-	register(s, op("create-promotion-code", http.MethodPost, "/v1/promotion_codes", "Create a promotion code"), s.createPromotionCode)
-	register(s, op("list-promotion-codes", http.MethodGet, "/v1/promotion_codes", "List promotion codes"), s.listPromotionCodes)
-	register(s, op("get-promotion-code", http.MethodGet, "/v1/promotion_codes/{id}", "Retrieve a promotion code"), s.getPromotionCode)
-	register(s, op("update-promotion-code", http.MethodPost, "/v1/promotion_codes/{id}", "Update a promotion code"), s.updatePromotionCode)
+	register(r, op("create-promotion-code", http.MethodPost, "/v1/promotion_codes", "Create a promotion code"), h.createPromotionCode)
+	register(r, op("list-promotion-codes", http.MethodGet, "/v1/promotion_codes", "List promotion codes"), h.listPromotionCodes)
+	register(r, op("get-promotion-code", http.MethodGet, "/v1/promotion_codes/{id}", "Retrieve a promotion code"), h.getPromotionCode)
+	register(r, op("update-promotion-code", http.MethodPost, "/v1/promotion_codes/{id}", "Update a promotion code"), h.updatePromotionCode)
+}
 
-	register(s, op("create-test-clock", http.MethodPost, "/v1/test_clocks", "Create a test clock (test mode)"), s.createTestClock)
-	register(s, op("list-test-clocks", http.MethodGet, "/v1/test_clocks", "List test clocks"), s.listTestClocks)
-	register(s, op("get-test-clock", http.MethodGet, "/v1/test_clocks/{id}", "Retrieve a test clock"), s.getTestClock)
-	register(s, op("advance-test-clock", http.MethodPost, "/v1/test_clocks/{id}/advance", "Advance a test clock and run the work due"), s.advanceTestClock)
+// routes registers the operations of customers, their payment methods and
+// entitlements, and payment method setups.
+func (h *customerHandlers) routes(r registrar) {
+	register(r, op("create-customer", http.MethodPost, "/v1/customers", "Create a customer"), h.createCustomer)
+	register(r, op("list-customers", http.MethodGet, "/v1/customers", "List customers"), h.listCustomers)
+	register(r, op("get-customer", http.MethodGet, "/v1/customers/{id}", "Retrieve a customer"), h.getCustomer)
+	register(r, op("update-customer", http.MethodPost, "/v1/customers/{id}", "Update a customer"), h.updateCustomer)
+	register(r, op("delete-customer", http.MethodDelete, "/v1/customers/{id}", "Delete a customer: cancels its live subscriptions at once and detaches its payment methods"), h.deleteCustomer)
 
-	register(s, op("attach-payment-method", http.MethodPost, "/v1/customers/{id}/payment_methods", "Attach a payment method by gateway token"), s.attachPaymentMethod)
-	register(s, op("list-payment-methods", http.MethodGet, "/v1/customers/{id}/payment_methods", "List a customer's payment methods"), s.listPaymentMethods)
-	register(s, op("get-entitlements", http.MethodGet, "/v1/customers/{id}/entitlements", "What the customer is entitled to now"), s.entitlements)
+	register(r, op("attach-payment-method", http.MethodPost, "/v1/customers/{id}/payment_methods", "Attach a payment method by gateway token"), h.attachPaymentMethod)
+	register(r, op("list-payment-methods", http.MethodGet, "/v1/customers/{id}/payment_methods", "List a customer's payment methods"), h.listPaymentMethods)
+	register(r, op("get-entitlements", http.MethodGet, "/v1/customers/{id}/entitlements", "What the customer is entitled to now"), h.entitlements)
 
-	register(s, op("create-subscription", http.MethodPost, "/v1/subscriptions", "Create a subscription"), s.createSubscription)
-	register(s, op("list-subscriptions", http.MethodGet, "/v1/subscriptions", "List subscriptions"), s.listSubscriptions)
-	register(s, op("get-subscription", http.MethodGet, "/v1/subscriptions/{id}", "Retrieve a subscription"), s.getSubscription)
-	register(s, op("cancel-subscription", http.MethodPost, "/v1/subscriptions/{id}/cancel", "Cancel a subscription now or at period end"), s.cancelSubscription)
-	register(s, op("reactivate-subscription", http.MethodPost, "/v1/subscriptions/{id}/reactivate", "Undo a cancellation scheduled for period end"), s.reactivateSubscription)
-	register(s, op("cancel-subscription-pending-update", http.MethodPost, "/v1/subscriptions/{id}/pending_update/cancel", "Cancel the change scheduled for period end"), s.cancelPendingUpdate)
+	register(r, op("create-payment-method-setup", http.MethodPost, "/v1/customers/{id}/payment_method_setups", "Start saving a card on a hosted page"), h.createPaymentMethodSetup)
+	register(r, op("get-payment-method-setup", http.MethodGet, "/v1/payment_method_setups/{id}", "Retrieve a payment method setup"), h.getPaymentMethodSetup)
+}
 
-	register(s, op("preview-subscription-change", http.MethodPost, "/v1/subscriptions/{id}/change/preview", "Preview a plan change: exact proration, amount due, features"), s.previewChange)
-	register(s, op("change-subscription", http.MethodPost, "/v1/subscriptions/{id}/change", "Change a subscription's items"), s.changeSubscription)
-	register(s, op("pause-subscription", http.MethodPost, "/v1/subscriptions/{id}/pause", "Pause a subscription"), s.pauseSubscription)
-	register(s, op("resume-subscription", http.MethodPost, "/v1/subscriptions/{id}/resume", "Resume a paused subscription"), s.resumeSubscription)
+// routes registers the operations of test clocks, subscriptions and their plan
+// changes.
+func (h *subscriptionHandlers) routes(r registrar) {
+	register(r, op("create-test-clock", http.MethodPost, "/v1/test_clocks", "Create a test clock (test mode)"), h.createTestClock)
+	register(r, op("list-test-clocks", http.MethodGet, "/v1/test_clocks", "List test clocks"), h.listTestClocks)
+	register(r, op("get-test-clock", http.MethodGet, "/v1/test_clocks/{id}", "Retrieve a test clock"), h.getTestClock)
+	register(r, op("advance-test-clock", http.MethodPost, "/v1/test_clocks/{id}/advance", "Advance a test clock and run the work due"), h.advanceTestClock)
 
-	register(s, op("create-invoice", http.MethodPost, "/v1/invoices", "Create a one-off invoice"), s.createInvoice)
-	register(s, op("finalize-invoice", http.MethodPost, "/v1/invoices/{id}/finalize", "Finalize a draft invoice and collect it"), s.finalizeInvoice)
-	register(s, op("pay-invoice", http.MethodPost, "/v1/invoices/{id}/pay", "Try to collect an invoice now"), s.payInvoice)
-	register(s, op("void-invoice", http.MethodPost, "/v1/invoices/{id}/void", "Void an invoice"), s.voidInvoice)
-	register(s, op("mark-invoice-uncollectible", http.MethodPost, "/v1/invoices/{id}/mark_uncollectible", "Mark an invoice uncollectible"), s.markUncollectible)
-	register(s, op("create-refund", http.MethodPost, "/v1/refunds", "Refund a payment, fully or partly"), s.createRefund)
-	register(s, op("list-refunds", http.MethodGet, "/v1/refunds", "List refunds"), s.listRefunds)
-	register(s, op("get-refund", http.MethodGet, "/v1/refunds/{id}", "Retrieve a refund"), s.getRefund)
+	register(r, op("create-subscription", http.MethodPost, "/v1/subscriptions", "Create a subscription"), h.createSubscription)
+	register(r, op("list-subscriptions", http.MethodGet, "/v1/subscriptions", "List subscriptions"), h.listSubscriptions)
+	register(r, op("get-subscription", http.MethodGet, "/v1/subscriptions/{id}", "Retrieve a subscription"), h.getSubscription)
+	register(r, op("cancel-subscription", http.MethodPost, "/v1/subscriptions/{id}/cancel", "Cancel a subscription now or at period end"), h.cancelSubscription)
+	register(r, op("reactivate-subscription", http.MethodPost, "/v1/subscriptions/{id}/reactivate", "Undo a cancellation scheduled for period end"), h.reactivateSubscription)
+	register(r, op("cancel-subscription-pending-update", http.MethodPost, "/v1/subscriptions/{id}/pending_update/cancel", "Cancel the change scheduled for period end"), h.cancelPendingUpdate)
 
-	register(s, op("get-merchant", http.MethodGet, "/v1/merchant", "Your merchant settings"), s.getMerchant)
-	register(s, op("update-merchant", http.MethodPatch, "/v1/merchant", "Change your merchant settings and policies"), s.updateMerchant)
-	register(s, op("list-gateway-configs", http.MethodGet, "/v1/merchant/gateways", "Your gateway configurations (credentials redacted)"), s.listGatewayConfigs)
-	register(s, op("put-gateway-config", http.MethodPut, "/v1/merchant/gateways/{gateway}", "Configure a gateway for this mode (credentials are checked with the gateway, then encrypted)"), s.putGatewayConfig)
-	register(s, op("delete-gateway-config", http.MethodDelete, "/v1/merchant/gateways/{gateway}", "Remove a gateway's configuration"), s.deleteGatewayConfig)
+	register(r, op("preview-subscription-change", http.MethodPost, "/v1/subscriptions/{id}/change/preview", "Preview a plan change: exact proration, amount due, features"), h.previewChange)
+	register(r, op("change-subscription", http.MethodPost, "/v1/subscriptions/{id}/change", "Change a subscription's items"), h.changeSubscription)
+	register(r, op("pause-subscription", http.MethodPost, "/v1/subscriptions/{id}/pause", "Pause a subscription"), h.pauseSubscription)
+	register(r, op("resume-subscription", http.MethodPost, "/v1/subscriptions/{id}/resume", "Resume a paused subscription"), h.resumeSubscription)
+}
 
-	register(s, op("list-invoices", http.MethodGet, "/v1/invoices", "List invoices"), s.listInvoices)
-	register(s, op("get-invoice", http.MethodGet, "/v1/invoices/{id}", "Retrieve an invoice"), s.getInvoice)
-	register(s, op("list-payments", http.MethodGet, "/v1/payments", "List payments"), s.listPayments)
-	register(s, op("get-payment", http.MethodGet, "/v1/payments/{id}", "Retrieve a payment attempt"), s.getPayment)
-	register(s, op("list-events", http.MethodGet, "/v1/events", "List events"), s.listEvents)
-	register(s, op("get-event", http.MethodGet, "/v1/events/{id}", "Retrieve an event"), s.getEvent)
+// routes registers the operations of invoices, payments and refunds.
+func (h *invoiceHandlers) routes(r registrar) {
+	register(r, op("create-invoice", http.MethodPost, "/v1/invoices", "Create a one-off invoice"), h.createInvoice)
+	register(r, op("list-invoices", http.MethodGet, "/v1/invoices", "List invoices"), h.listInvoices)
+	register(r, op("get-invoice", http.MethodGet, "/v1/invoices/{id}", "Retrieve an invoice"), h.getInvoice)
+	register(r, op("finalize-invoice", http.MethodPost, "/v1/invoices/{id}/finalize", "Finalize a draft invoice and collect it"), h.finalizeInvoice)
+	register(r, op("pay-invoice", http.MethodPost, "/v1/invoices/{id}/pay", "Try to collect an invoice now"), h.payInvoice)
+	register(r, op("void-invoice", http.MethodPost, "/v1/invoices/{id}/void", "Void an invoice"), h.voidInvoice)
+	register(r, op("mark-invoice-uncollectible", http.MethodPost, "/v1/invoices/{id}/mark_uncollectible", "Mark an invoice uncollectible"), h.markUncollectible)
+	register(r, pdfOperation(op("get-invoice-pdf", http.MethodGet, "/v1/invoices/{id}/pdf", "Download an invoice as a PDF (drafts carry a DRAFT stamp)")), h.invoicePDF)
 
-	register(s, op("list-audit-log", http.MethodGet, "/v1/audit_log", "List audit log entries, oldest first"), s.listAuditLog)
+	register(r, op("list-payments", http.MethodGet, "/v1/payments", "List payments"), h.listPayments)
+	register(r, op("get-payment", http.MethodGet, "/v1/payments/{id}", "Retrieve a payment attempt"), h.getPayment)
 
-	register(s, op("create-payment-method-setup", http.MethodPost, "/v1/customers/{id}/payment_method_setups", "Start saving a card on a hosted page"), s.createPaymentMethodSetup)
-	register(s, op("get-payment-method-setup", http.MethodGet, "/v1/payment_method_setups/{id}", "Retrieve a payment method setup"), s.getPaymentMethodSetup)
+	register(r, op("create-refund", http.MethodPost, "/v1/refunds", "Refund a payment, fully or partly"), h.createRefund)
+	register(r, op("list-refunds", http.MethodGet, "/v1/refunds", "List refunds"), h.listRefunds)
+	register(r, op("get-refund", http.MethodGet, "/v1/refunds/{id}", "Retrieve a refund"), h.getRefund)
+}
 
-	register(s, op("create-checkout-session", http.MethodPost, "/v1/checkout_sessions", "Start a hosted checkout (subscription or setup mode)"), s.createCheckoutSession)
-	register(s, op("get-checkout-session", http.MethodGet, "/v1/checkout_sessions/{id}", "Retrieve a checkout session and its result"), s.getCheckoutSession)
-	register(s, op("expire-checkout-session", http.MethodPost, "/v1/checkout_sessions/{id}/expire", "Expire an open checkout session"), s.expireCheckoutSession)
-	register(s, op("create-portal-session", http.MethodPost, "/v1/portal_sessions", "Open the customer portal for one hour"), s.createPortalSession)
-	register(s, op("create-publishable-key", http.MethodPost, "/v1/publishable_keys", "Create a publishable key for the pricing table"), s.createPublishableKey)
-	register(s, op("list-publishable-keys", http.MethodGet, "/v1/publishable_keys", "List publishable keys"), s.listPublishableKeys)
-	register(s, op("revoke-publishable-key", http.MethodPost, "/v1/publishable_keys/{id}/revoke", "Revoke a publishable key"), s.revokePublishableKey)
+// routes registers the operations of checkout sessions, portal sessions and
+// publishable keys.
+func (h *hostedHandlers) routes(r registrar) {
+	register(r, op("create-checkout-session", http.MethodPost, "/v1/checkout_sessions", "Start a hosted checkout (subscription or setup mode)"), h.createCheckoutSession)
+	register(r, op("get-checkout-session", http.MethodGet, "/v1/checkout_sessions/{id}", "Retrieve a checkout session and its result"), h.getCheckoutSession)
+	register(r, op("expire-checkout-session", http.MethodPost, "/v1/checkout_sessions/{id}/expire", "Expire an open checkout session"), h.expireCheckoutSession)
+	register(r, op("create-portal-session", http.MethodPost, "/v1/portal_sessions", "Open the customer portal for one hour"), h.createPortalSession)
 
-	register(s, pdfOperation(op("get-invoice-pdf", http.MethodGet, "/v1/invoices/{id}/pdf", "Download an invoice as a PDF (drafts carry a DRAFT stamp)")), s.invoicePDF)
+	register(r, op("create-publishable-key", http.MethodPost, "/v1/publishable_keys", "Create a publishable key for the pricing table"), h.createPublishableKey)
+	register(r, op("list-publishable-keys", http.MethodGet, "/v1/publishable_keys", "List publishable keys"), h.listPublishableKeys)
+	register(r, op("revoke-publishable-key", http.MethodPost, "/v1/publishable_keys/{id}/revoke", "Revoke a publishable key"), h.revokePublishableKey)
+}
 
-	register(s, op("create-webhook-endpoint", http.MethodPost, "/v1/webhook_endpoints", "Create a webhook endpoint (its secret is shown once)"), s.createWebhookEndpoint)
-	register(s, op("list-webhook-endpoints", http.MethodGet, "/v1/webhook_endpoints", "List webhook endpoints"), s.listWebhookEndpoints)
-	register(s, op("get-webhook-endpoint", http.MethodGet, "/v1/webhook_endpoints/{id}", "Retrieve a webhook endpoint"), s.getWebhookEndpoint)
-	register(s, op("update-webhook-endpoint", http.MethodPost, "/v1/webhook_endpoints/{id}", "Update a webhook endpoint, or disable or enable it"), s.updateWebhookEndpoint)
-	register(s, op("delete-webhook-endpoint", http.MethodDelete, "/v1/webhook_endpoints/{id}", "Delete a webhook endpoint"), s.deleteWebhookEndpoint)
-	register(s, op("rotate-webhook-secret", http.MethodPost, "/v1/webhook_endpoints/{id}/rotate_secret", "Rotate the signing secret (the old one signs too for 24 hours)"), s.rotateWebhookSecret)
-	register(s, op("list-webhook-deliveries", http.MethodGet, "/v1/webhook_endpoints/{id}/deliveries", "List an endpoint's deliveries with every attempt"), s.listWebhookDeliveries)
-	register(s, op("redeliver-webhook", http.MethodPost, "/v1/webhook_endpoints/{id}/deliveries/{delivery}/redeliver", "Send a delivery again now"), s.redeliverWebhook)
+// routes registers the operations of the merchant account: settings, gateways,
+// webhook endpoints, events, the email log and the audit log.
+func (h *accountHandlers) routes(r registrar) {
+	register(r, op("get-merchant", http.MethodGet, "/v1/merchant", "Your merchant settings"), h.getMerchant)
+	register(r, op("update-merchant", http.MethodPatch, "/v1/merchant", "Change your merchant settings and policies"), h.updateMerchant)
+	register(r, op("list-gateway-configs", http.MethodGet, "/v1/merchant/gateways", "Your gateway configurations (credentials redacted)"), h.listGatewayConfigs)
+	register(r, op("put-gateway-config", http.MethodPut, "/v1/merchant/gateways/{gateway}", "Configure a gateway for this mode (credentials are checked with the gateway, then encrypted)"), h.putGatewayConfig)
+	register(r, op("delete-gateway-config", http.MethodDelete, "/v1/merchant/gateways/{gateway}", "Remove a gateway's configuration"), h.deleteGatewayConfig)
 
-	register(s, op("list-emails", http.MethodGet, "/v1/emails", "List the email log, newest first"), s.listEmails)
-	register(s, op("get-email", http.MethodGet, "/v1/emails/{id}", "Retrieve an email of the log"), s.getEmail)
+	register(r, op("create-webhook-endpoint", http.MethodPost, "/v1/webhook_endpoints", "Create a webhook endpoint (its secret is shown once)"), h.createWebhookEndpoint)
+	register(r, op("list-webhook-endpoints", http.MethodGet, "/v1/webhook_endpoints", "List webhook endpoints"), h.listWebhookEndpoints)
+	register(r, op("get-webhook-endpoint", http.MethodGet, "/v1/webhook_endpoints/{id}", "Retrieve a webhook endpoint"), h.getWebhookEndpoint)
+	register(r, op("update-webhook-endpoint", http.MethodPost, "/v1/webhook_endpoints/{id}", "Update a webhook endpoint, or disable or enable it"), h.updateWebhookEndpoint)
+	register(r, op("delete-webhook-endpoint", http.MethodDelete, "/v1/webhook_endpoints/{id}", "Delete a webhook endpoint"), h.deleteWebhookEndpoint)
+	register(r, op("rotate-webhook-secret", http.MethodPost, "/v1/webhook_endpoints/{id}/rotate_secret", "Rotate the signing secret (the old one signs too for 24 hours)"), h.rotateWebhookSecret)
+	register(r, op("list-webhook-deliveries", http.MethodGet, "/v1/webhook_endpoints/{id}/deliveries", "List an endpoint's deliveries with every attempt"), h.listWebhookDeliveries)
+	register(r, op("redeliver-webhook", http.MethodPost, "/v1/webhook_endpoints/{id}/deliveries/{delivery}/redeliver", "Send a delivery again now"), h.redeliverWebhook)
+
+	register(r, op("list-events", http.MethodGet, "/v1/events", "List events"), h.listEvents)
+	register(r, op("get-event", http.MethodGet, "/v1/events/{id}", "Retrieve an event"), h.getEvent)
+
+	register(r, op("list-emails", http.MethodGet, "/v1/emails", "List the email log, newest first"), h.listEmails)
+	register(r, op("get-email", http.MethodGet, "/v1/emails/{id}", "Retrieve an email of the log"), h.getEmail)
+
+	register(r, op("list-audit-log", http.MethodGet, "/v1/audit_log", "List audit log entries, oldest first"), h.listAuditLog)
 }
 
 // MetricsHandler serves Prometheus metrics from g.
@@ -140,18 +173,25 @@ func op(id, method, path, summary string) huma.Operation {
 
 func ptr[T any](v T) *T { return &v }
 
+// registrar is what an area's handlers need of the Server to register their
+// operations: the huma API, and the mapping of errors to Problems.
+type registrar struct {
+	api        huma.API
+	problemFor func(context.Context, error) *Problem
+}
+
 // register adds an operation whose handler errors become Problems.
-func register[I, O any](s *Server, o huma.Operation, h func(context.Context, *I) (*O, error)) {
+func register[I, O any](r registrar, o huma.Operation, h func(context.Context, *I) (*O, error)) {
 	if params := amountParamsOf(reflect.TypeFor[I]()); len(params) > 0 {
 		if o.Metadata == nil {
 			o.Metadata = map[string]any{}
 		}
 		o.Metadata[amountParamsMeta] = params
 	}
-	huma.Register(s.api, o, func(ctx context.Context, in *I) (*O, error) {
+	huma.Register(r.api, o, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		if err != nil {
-			return nil, s.problemFor(ctx, err)
+			return nil, r.problemFor(ctx, err)
 		}
 		return out, nil
 	})

@@ -42,7 +42,10 @@ type Pinger interface {
 	MigrationsCurrent(ctx context.Context) (bool, error)
 }
 
-// Server serves the API. Create it with New.
+// Server serves the API. Create it with New. It holds what every request
+// goes through (authentication, limits, idempotency, problem+json errors,
+// metrics and logs); the operations themselves are served by one handler
+// type per area of the API (see handlers.go), which routes builds.
 type Server struct {
 	app     *app.App
 	store   Pinger

@@ -14,11 +14,11 @@ type createSetupBody struct {
 	ReturnURL string `json:"return_url,omitempty" doc:"Absolute http(s) URL the customer comes back to, with setup_id and status added to its query."`
 }
 
-func (s *Server) createPaymentMethodSetup(ctx context.Context, in *struct {
+func (h *customerHandlers) createPaymentMethodSetup(ctx context.Context, in *struct {
 	IDPath
 	Body createSetupBody
 }) (*out[apiobj.PaymentMethodSetupJSON], error) {
-	st, u, err := s.app.Customers.CreateSetup(ctx, scopeOf(ctx), in.ID, app.CreateSetupParams{Gateway: in.Body.Gateway, ReturnURL: in.Body.ReturnURL})
+	st, u, err := h.app.CreateSetup(ctx, scopeOf(ctx), in.ID, app.CreateSetupParams{Gateway: in.Body.Gateway, ReturnURL: in.Body.ReturnURL})
 	if err != nil {
 		return nil, err
 	}
@@ -27,8 +27,8 @@ func (s *Server) createPaymentMethodSetup(ctx context.Context, in *struct {
 	return reply(j), nil
 }
 
-func (s *Server) getPaymentMethodSetup(ctx context.Context, in *IDPath) (*out[apiobj.PaymentMethodSetupJSON], error) {
-	st, err := s.app.Customers.GetSetup(ctx, scopeOf(ctx), in.ID)
+func (h *customerHandlers) getPaymentMethodSetup(ctx context.Context, in *IDPath) (*out[apiobj.PaymentMethodSetupJSON], error) {
+	st, err := h.app.GetSetup(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -28,10 +28,10 @@ func (b webhookEndpointBody) params() app.WebhookEndpointParams {
 		Disabled: b.Disabled}
 }
 
-func (s *Server) createWebhookEndpoint(ctx context.Context, in *struct {
+func (h *accountHandlers) createWebhookEndpoint(ctx context.Context, in *struct {
 	Body webhookEndpointBody
 }) (*out[apiobj.WebhookEndpointJSON], error) {
-	ep, secret, err := s.app.Notifications.CreateWebhookEndpoint(ctx, scopeOf(ctx), in.Body.params())
+	ep, secret, err := h.app.CreateWebhookEndpoint(ctx, scopeOf(ctx), in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -40,43 +40,43 @@ func (s *Server) createWebhookEndpoint(ctx context.Context, in *struct {
 	return reply(j), nil
 }
 
-func (s *Server) listWebhookEndpoints(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[apiobj.WebhookEndpointJSON]], error) {
-	l, err := s.app.Notifications.ListWebhookEndpoints(ctx, scopeOf(ctx), in.page())
+func (h *accountHandlers) listWebhookEndpoints(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[apiobj.WebhookEndpointJSON]], error) {
+	l, err := h.app.ListWebhookEndpoints(ctx, scopeOf(ctx), in.page())
 	if err != nil {
 		return nil, err
 	}
 	return reply(listJSON("/v1/webhook_endpoints", l.Data, l.HasMore, apiobj.WebhookEndpoint)), nil
 }
 
-func (s *Server) getWebhookEndpoint(ctx context.Context, in *IDPath) (*out[apiobj.WebhookEndpointJSON], error) {
-	ep, err := s.app.Notifications.GetWebhookEndpoint(ctx, scopeOf(ctx), in.ID)
+func (h *accountHandlers) getWebhookEndpoint(ctx context.Context, in *IDPath) (*out[apiobj.WebhookEndpointJSON], error) {
+	ep, err := h.app.GetWebhookEndpoint(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
 	return reply(apiobj.WebhookEndpoint(ep)), nil
 }
 
-func (s *Server) updateWebhookEndpoint(ctx context.Context, in *struct {
+func (h *accountHandlers) updateWebhookEndpoint(ctx context.Context, in *struct {
 	IDPath
 	Body webhookEndpointBody
 }) (*out[apiobj.WebhookEndpointJSON], error) {
-	ep, err := s.app.Notifications.UpdateWebhookEndpoint(ctx, scopeOf(ctx), in.ID, in.Body.params())
+	ep, err := h.app.UpdateWebhookEndpoint(ctx, scopeOf(ctx), in.ID, in.Body.params())
 	if err != nil {
 		return nil, err
 	}
 	return reply(apiobj.WebhookEndpoint(ep)), nil
 }
 
-func (s *Server) deleteWebhookEndpoint(ctx context.Context, in *IDPath) (*out[DeletedEndpointJSON], error) {
-	ep, err := s.app.Notifications.DeleteWebhookEndpoint(ctx, scopeOf(ctx), in.ID)
+func (h *accountHandlers) deleteWebhookEndpoint(ctx context.Context, in *IDPath) (*out[DeletedEndpointJSON], error) {
+	ep, err := h.app.DeleteWebhookEndpoint(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
 	return reply(DeletedEndpointJSON{ID: ep.ID, Object: "webhook_endpoint", Deleted: true}), nil
 }
 
-func (s *Server) rotateWebhookSecret(ctx context.Context, in *IDPath) (*out[apiobj.WebhookEndpointJSON], error) {
-	ep, secret, err := s.app.Notifications.RotateWebhookSecret(ctx, scopeOf(ctx), in.ID)
+func (h *accountHandlers) rotateWebhookSecret(ctx context.Context, in *IDPath) (*out[apiobj.WebhookEndpointJSON], error) {
+	ep, secret, err := h.app.RotateWebhookSecret(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -130,23 +130,23 @@ func webhookDeliveryJSON(v app.DeliveryView) WebhookDeliveryJSON {
 	return out
 }
 
-func (s *Server) listWebhookDeliveries(ctx context.Context, in *struct {
+func (h *accountHandlers) listWebhookDeliveries(ctx context.Context, in *struct {
 	IDPath
 	PageQuery
 	Event string `query:"event" maxLength:"100" doc:"Only the delivery of this event."`
 }) (*out[ListJSON[WebhookDeliveryJSON]], error) {
-	l, err := s.app.Notifications.ListWebhookDeliveries(ctx, scopeOf(ctx), in.ID, billing.DeliveryFilter{EventID: in.Event}, in.page())
+	l, err := h.app.ListWebhookDeliveries(ctx, scopeOf(ctx), in.ID, billing.DeliveryFilter{EventID: in.Event}, in.page())
 	if err != nil {
 		return nil, err
 	}
 	return reply(listJSON("/v1/webhook_endpoints/"+in.ID+"/deliveries", l.Data, l.HasMore, webhookDeliveryJSON)), nil
 }
 
-func (s *Server) redeliverWebhook(ctx context.Context, in *struct {
+func (h *accountHandlers) redeliverWebhook(ctx context.Context, in *struct {
 	IDPath
 	Delivery string `path:"delivery" maxLength:"100"`
 }) (*out[WebhookDeliveryJSON], error) {
-	v, err := s.app.Notifications.RedeliverWebhook(ctx, scopeOf(ctx), in.ID, in.Delivery)
+	v, err := h.app.RedeliverWebhook(ctx, scopeOf(ctx), in.ID, in.Delivery)
 	if err != nil {
 		return nil, err
 	}

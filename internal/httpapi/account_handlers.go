@@ -1,0 +1,144 @@
+package httpapi
+
+import (
+	"context"
+
+	"github.com/cuota/cuota/internal/apiobj"
+	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// accountHandlers serves what concerns the merchant's account rather than
+// its customers: merchant settings, gateway configuration
+// (gateway_handlers.go), webhook endpoints (webhook_handlers.go), events,
+// the email log (email_handlers.go) and the audit log.
+type accountHandlers struct {
+	app *app.App
+}
+
+// --- merchant settings
+
+// DunningJSON is a merchant's retry policy.
+type DunningJSON struct {
+	Schedule    []string         `json:"schedule,omitempty" doc:"Wait after each failed attempt, e.g. [\"1d\",\"3d\",\"5d\",\"7d\"]."`
+	Exponential *ExponentialJSON `json:"exponential,omitempty"`
+	MaxAttempts *int             `json:"max_attempts,omitempty" doc:"Attempts in all, the first charge included."`
+	FinalAction *string          `json:"final_action,omitempty" enum:"cancel,unpaid,leave_past_due"`
+}
+
+// ExponentialJSON is an exponential retry schedule.
+type ExponentialJSON struct {
+	Base   string `json:"base" doc:"e.g. 12h"`
+	Factor int64  `json:"factor"`
+	Cap    string `json:"cap" doc:"e.g. 7d"`
+}
+
+// MerchantJSON is the merchant as the API shows it.
+type MerchantJSON struct {
+	ID               string      `json:"id"`
+	Object           string      `json:"object" enum:"merchant"`
+	Name             string      `json:"name"`
+	Timezone         string      `json:"timezone"`
+	Locale           string      `json:"locale"`
+	InvoicePrefix    string      `json:"invoice_prefix"`
+	Dunning          DunningJSON `json:"dunning"`
+	TrialEndBehavior string      `json:"trial_end_behavior"`
+	SystemFailure    string      `json:"system_failure"`
+	Email            *string     `json:"email" doc:"Where notices to you go (a webhook endpoint disabled)."`
+	PortalURL        *string     `json:"portal_url" doc:"Your page where customers manage billing; emails link to it."`
+	Created          int64       `json:"created"`
+}
+
+func merchantJSON(m billing.Merchant) MerchantJSON {
+	d := m.Settings.Dunning
+	dj := DunningJSON{MaxAttempts: &d.MaxAttempts, FinalAction: &d.FinalAction, Schedule: []string{}}
+	for _, x := range d.Schedule {
+		dj.Schedule = append(dj.Schedule, billing.FormatDelay(x))
+	}
+	if e := d.Exponential; e != nil {
+		dj.Exponential = &ExponentialJSON{Base: billing.FormatDelay(e.Base), Factor: e.Factor, Cap: billing.FormatDelay(e.Cap)}
+	}
+	t := m.Settings.Transition
+	trial, sys := t.TrialEndNoPaymentMethod, t.SystemFailure
+	if trial == "" {
+		trial = billing.PolicyCancel
+	}
+	if sys == "" {
+		sys = billing.PolicyPastDue
+	}
+	return MerchantJSON{ID: m.ID, Object: "merchant", Name: m.Name, Timezone: m.Timezone, Locale: m.Locale,
+		InvoicePrefix: m.InvoicePrefix, Dunning: dj, TrialEndBehavior: trial, SystemFailure: sys,
+		Email: apiobj.NonEmpty(m.Settings.Notifications.Email), PortalURL: apiobj.NonEmpty(m.Settings.Notifications.PortalURL), Created: m.Created.Unix()}
+}
+
+func (h *accountHandlers) getMerchant(ctx context.Context, _ *struct{}) (*out[MerchantJSON], error) {
+	m, err := h.app.GetMerchant(ctx, scopeOf(ctx).MerchantID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(merchantJSON(m)), nil
+}
+
+func (h *accountHandlers) updateMerchant(ctx context.Context, in *struct {
+	Body struct {
+		Name             *string      `json:"name,omitempty"`
+		Timezone         *string      `json:"timezone,omitempty" doc:"IANA zone for billing calendars, e.g. America/Santiago."`
+		Locale           *string      `json:"locale,omitempty"`
+		InvoicePrefix    *string      `json:"invoice_prefix,omitempty"`
+		Dunning          *DunningJSON `json:"dunning,omitempty"`
+		TrialEndBehavior *string      `json:"trial_end_behavior,omitempty" enum:"cancel,pause"`
+		SystemFailure    *string      `json:"system_failure,omitempty" enum:"past_due,cancel"`
+		Email            *string      `json:"email,omitempty" maxLength:"254" doc:"Where notices to you go; \"\" removes it."`
+		PortalURL        *string      `json:"portal_url,omitempty" maxLength:"2048" doc:"Your page where customers update their card and see invoices; \"\" removes it."`
+	}
+}) (*out[MerchantJSON], error) {
+	b := in.Body
+	p := app.UpdateMerchantParams{Name: b.Name, Timezone: b.Timezone, Locale: b.Locale, InvoicePrefix: b.InvoicePrefix,
+		TrialEndBehavior: b.TrialEndBehavior, SystemFailure: b.SystemFailure, Email: b.Email, PortalURL: b.PortalURL}
+	if d := b.Dunning; d != nil {
+		p.Dunning = &app.DunningParams{Schedule: d.Schedule, MaxAttempts: d.MaxAttempts, FinalAction: d.FinalAction}
+		if e := d.Exponential; e != nil {
+			p.Dunning.Exponential = &app.ExponentialParams{Base: e.Base, Factor: e.Factor, Cap: e.Cap}
+		}
+	}
+	m, err := h.app.UpdateMerchant(ctx, scopeOf(ctx).MerchantID, p)
+	if err != nil {
+		return nil, err
+	}
+	return reply(merchantJSON(m)), nil
+}
+
+// --- events
+
+func (h *accountHandlers) getEvent(ctx context.Context, in *IDPath) (*out[apiobj.EventJSON], error) {
+	e, err := h.app.GetEvent(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(apiobj.Event(e)), nil
+}
+
+func (h *accountHandlers) listEvents(ctx context.Context, in *struct {
+	PageQuery
+	Type   string `query:"type" maxLength:"100"`
+	Object string `query:"object" maxLength:"100" doc:"Only events about this object id."`
+}) (*out[ListJSON[apiobj.EventJSON]], error) {
+	l, err := h.app.ListEvents(ctx, scopeOf(ctx), billing.EventFilter{Type: in.Type, ObjectID: in.Object}, in.page())
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/events", l.Data, l.HasMore, apiobj.Event)), nil
+}
+
+// --- audit log
+
+func (h *accountHandlers) listAuditLog(ctx context.Context, in *struct {
+	Limit    int   `query:"limit" minimum:"1" maximum:"100"`
+	AfterSeq int64 `query:"after_seq" minimum:"0" doc:"Return entries after this sequence number (the seq of the last entry of the previous page)."`
+}) (*out[ListJSON[apiobj.AuditEntryJSON]], error) {
+	l, err := h.app.ListAuditEntries(ctx, scopeOf(ctx), in.AfterSeq, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/audit_log", l.Data, l.HasMore, apiobj.AuditEntry)), nil
+}

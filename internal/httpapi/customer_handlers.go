@@ -1,0 +1,125 @@
+package httpapi
+
+import (
+	"context"
+
+	"github.com/cuota/cuota/internal/apiobj"
+	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// customerHandlers serves customers, their payment methods and
+// entitlements, and payment method setups (setup_handlers.go).
+type customerHandlers struct {
+	app *app.App
+}
+
+// --- customers
+
+type customerBody struct {
+	Email      *string          `json:"email,omitempty"`
+	Name       *string          `json:"name,omitempty"`
+	ExternalID *string          `json:"external_id,omitempty" doc:"Your own id for this customer, unique per mode."`
+	Locale     *string          `json:"locale,omitempty" doc:"es-CL or en, for pages and emails."`
+	TestClock  *string          `json:"test_clock,omitempty" doc:"Test mode: the test clock this customer lives on (at creation only)."`
+	Metadata   billing.Metadata `json:"metadata,omitempty"`
+}
+
+func (b customerBody) params() app.CustomerParams {
+	return app.CustomerParams{Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, Locale: b.Locale, TestClock: b.TestClock, Metadata: b.Metadata}
+}
+
+func (h *customerHandlers) createCustomer(ctx context.Context, in *struct{ Body customerBody }) (*out[apiobj.CustomerJSON], error) {
+	c, err := h.app.CreateCustomer(ctx, scopeOf(ctx), in.Body.params())
+	if err != nil {
+		return nil, err
+	}
+	return reply(apiobj.Customer(c)), nil
+}
+
+func (h *customerHandlers) getCustomer(ctx context.Context, in *IDPath) (*out[apiobj.CustomerJSON], error) {
+	c, err := h.app.GetCustomer(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(apiobj.Customer(c)), nil
+}
+
+func (h *customerHandlers) updateCustomer(ctx context.Context, in *struct {
+	IDPath
+	Body customerBody
+}) (*out[apiobj.CustomerJSON], error) {
+	c, err := h.app.UpdateCustomer(ctx, scopeOf(ctx), in.ID, in.Body.params())
+	if err != nil {
+		return nil, err
+	}
+	return reply(apiobj.Customer(c)), nil
+}
+
+// DeletedCustomerJSON answers the deletion of a customer, as Stripe does.
+type DeletedCustomerJSON struct {
+	ID      string `json:"id"`
+	Object  string `json:"object" enum:"customer"`
+	Deleted bool   `json:"deleted"`
+}
+
+func (h *customerHandlers) deleteCustomer(ctx context.Context, in *IDPath) (*out[DeletedCustomerJSON], error) {
+	c, err := h.app.DeleteCustomer(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(DeletedCustomerJSON{ID: c.ID, Object: "customer", Deleted: true}), nil
+}
+
+func (h *customerHandlers) listCustomers(ctx context.Context, in *struct {
+	PageQuery
+	Email      string `query:"email" maxLength:"512"`
+	ExternalID string `query:"external_id" maxLength:"200"`
+}) (*out[ListJSON[apiobj.CustomerJSON]], error) {
+	l, err := h.app.ListCustomers(ctx, scopeOf(ctx), billing.CustomerFilter{Email: in.Email, ExternalID: in.ExternalID}, in.page())
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/customers", l.Data, l.HasMore, apiobj.Customer)), nil
+}
+
+// --- payment methods
+
+type attachPaymentMethodBody struct {
+	Gateway string `json:"gateway" doc:"sim (test mode), flow or stripe."`
+	Token   string `json:"token" doc:"A gateway token, e.g. tok_visa on the sim gateway."`
+}
+
+func (h *customerHandlers) attachPaymentMethod(ctx context.Context, in *struct {
+	IDPath
+	Body attachPaymentMethodBody
+}) (*out[apiobj.PaymentMethodJSON], error) {
+	pm, err := h.app.AttachPaymentMethod(ctx, scopeOf(ctx), in.ID, app.AttachPaymentMethodParams{Gateway: in.Body.Gateway, Token: in.Body.Token})
+	if err != nil {
+		return nil, err
+	}
+	return reply(apiobj.PaymentMethod(pm)), nil
+}
+
+func (h *customerHandlers) listPaymentMethods(ctx context.Context, in *IDPath) (*out[ListJSON[apiobj.PaymentMethodJSON]], error) {
+	l, err := h.app.ListPaymentMethods(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(listJSON("/v1/customers/"+in.ID+"/payment_methods", l, false, apiobj.PaymentMethod)), nil
+}
+
+func (h *customerHandlers) entitlements(ctx context.Context, in *IDPath) (*out[EntitlementsJSON], error) {
+	f, err := h.app.Entitlements(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(EntitlementsJSON{Object: "entitlements", Customer: in.ID, Features: f}), nil
+}
+
+// EntitlementsJSON is what a customer is entitled to now.
+type EntitlementsJSON struct {
+	Object   string           `json:"object" enum:"entitlements"`
+	Customer string           `json:"customer"`
+	Features map[string]int64 `json:"features"`
+}
