@@ -74,7 +74,7 @@ func (a *Collection) PayInvoice(ctx context.Context, s billing.Scope, id string)
 			return billing.Invoice{}, err
 		}
 	}
-	return a.subscriptions.GetInvoice(ctx, s, id)
+	return a.invoicing.GetInvoice(ctx, s, id)
 }
 
 // VoidInvoice voids an open or uncollectible invoice: it is no longer owed.

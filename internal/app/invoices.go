@@ -260,3 +260,27 @@ func (a *Invoicing) processingTime(sub *billing.Subscription, at time.Time) time
 	}
 	return at
 }
+
+// GetInvoice returns an invoice of scope s.
+func (a *Invoicing) GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.Invoice, error) {
+		v, err := tx.GetInvoice(ctx, s, id)
+		if err != nil {
+			return v, notFound(err, "invoice", id)
+		}
+		one := []billing.Invoice{v}
+		err = a.payPages.withHostedURLs(ctx, tx, s, one)
+		return one[0], err
+	})
+}
+
+// ListInvoices lists invoices of scope s, newest first.
+func (a *Invoicing) ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) (List[billing.Invoice], error) {
+	return list(ctx, a.core, page, billing.PrefixInvoice, func(tx billing.Tx, page billing.Page) ([]billing.Invoice, bool, error) {
+		l, more, err := tx.ListInvoices(ctx, s, f, page)
+		if err != nil {
+			return nil, false, err
+		}
+		return l, more, a.payPages.withHostedURLs(ctx, tx, s, l)
+	})
+}

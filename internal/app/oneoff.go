@@ -364,7 +364,7 @@ func (a *Invoicing) collectOneOff(ctx context.Context, s billing.Scope, id, paym
 			return billing.Invoice{}, err
 		}
 	}
-	return a.subscriptions.GetInvoice(ctx, s, id)
+	return a.GetInvoice(ctx, s, id)
 }
 
 // payOneOff records a new attempt to charge a one-off invoice to its card

@@ -397,3 +397,18 @@ func (a *Collection) askToAuthenticate(ctx context.Context, tx billing.Tx, m bil
 	}
 	return a.notifications.SendInvoiceEmail(ctx, tx, inv, InvoiceEmailParams{PayURL: link}, now)
 }
+
+// GetPayment returns a payment attempt of scope s.
+func (a *Collection) GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.Payment, error) {
+		v, err := tx.GetPayment(ctx, s, id)
+		return v, notFound(err, "payment", id)
+	})
+}
+
+// ListPayments lists payments of scope s, newest first.
+func (a *Collection) ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, page billing.Page) (List[billing.Payment], error) {
+	return list(ctx, a.core, page, billing.PrefixPayment, func(tx billing.Tx, page billing.Page) ([]billing.Payment, bool, error) {
+		return tx.ListPayments(ctx, s, f, page)
+	})
+}

@@ -67,14 +67,14 @@ func TestReconcileRefunds(t *testing.T) {
 	price, err := a.Catalog.CreatePrice(ctx, b.scope, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: "CLP",
 		Recurring: &billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1}})
 	require.NoError(t, err)
-	pms, err := a.Subscriptions.ListPaymentMethods(ctx, b.scope, cus.ID)
+	pms, err := a.Customers.ListPaymentMethods(ctx, b.scope, cus.ID)
 	require.NoError(t, err)
 	require.Len(t, pms, 1)
 	sub, err := a.Subscriptions.CreateSubscription(ctx, b.scope, app.CreateSubscriptionParams{Customer: cus.ID,
 		Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pms[0].ID})
 	require.NoError(t, err)
 	require.Equal(t, billing.SubscriptionActive, sub.Status)
-	pays, err := a.Subscriptions.ListPayments(ctx, b.scope, billing.PaymentFilter{CustomerID: cus.ID}, billing.Page{})
+	pays, err := a.Collection.ListPayments(ctx, b.scope, billing.PaymentFilter{CustomerID: cus.ID}, billing.Page{})
 	require.NoError(t, err)
 	require.Len(t, pays.Data, 1)
 

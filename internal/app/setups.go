@@ -147,7 +147,7 @@ func (a *Customers) CompleteGatewaySetup(ctx context.Context, gateway, id, token
 	var pm *billing.PaymentMethod
 	failure := out.FailureMessage
 	if out.Status == billing.SetupSucceeded {
-		m := a.subscriptions.ownPaymentMethod(out.PaymentMethod, st.Scope, st.CustomerID, gateway)
+		m := a.ownPaymentMethod(out.PaymentMethod, st.Scope, st.CustomerID, gateway)
 		pm = &m
 	}
 	return a.finishSetup(ctx, st, pm, failure)
@@ -204,7 +204,7 @@ func (a *Customers) CompleteSimSetup(ctx context.Context, id, secret, token stri
 	var pm *billing.PaymentMethod
 	failure := "the customer canceled"
 	if token != "" {
-		m, err := a.subscriptions.verifyToken(ctx, st.Scope, st.CustomerID, AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: token})
+		m, err := a.verifyToken(ctx, st.Scope, st.CustomerID, AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: token})
 		if e := billing.AsError(err); e != nil {
 			failure = e.Message
 		} else if err != nil {
@@ -241,7 +241,7 @@ func (a *Customers) finishSetup(ctx context.Context, st billing.PaymentMethodSet
 			}
 		}
 		if pm != nil {
-			if retry, err = a.subscriptions.savePaymentMethod(ctx, tx, *pm); err != nil {
+			if retry, err = a.savePaymentMethod(ctx, tx, *pm); err != nil {
 				return err
 			}
 			st.Status, st.PaymentMethodID, st.FailureMessage = billing.SetupSucceeded, pm.ID, ""
@@ -259,7 +259,7 @@ func (a *Customers) finishSetup(ctx context.Context, st billing.PaymentMethodSet
 	if err != nil {
 		return "", err
 	}
-	if err := a.subscriptions.retryWithNewMethod(ctx, st.Scope, retry); err != nil {
+	if err := a.retryWithNewMethod(ctx, st.Scope, retry); err != nil {
 		a.logger.ErrorContext(ctx, "retry after card setup", "setup", st.ID, "error", err)
 	}
 	return setupReturnURL(st)

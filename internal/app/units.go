@@ -73,19 +73,20 @@ type App struct {
 	// Merchants: merchant accounts and settings, gateway credentials,
 	// idempotency records and the audit log.
 	Merchants *Merchants
-	// Customers: customers and payment-method setups.
+	// Customers: customers, their payment methods and payment-method
+	// setups.
 	Customers *Customers
 	// Subscriptions: creating, changing, pausing and cancelling
-	// subscriptions, invoices' reads and payment methods.
+	// subscriptions, and the entitlements they grant.
 	Subscriptions *Subscriptions
 	// Renewals: moving subscriptions through their periods (the sweep, one
 	// subscription's step) and test clocks.
 	Renewals *Renewals
-	// Collection: charging invoices, dunning, refunds, reconciliation and
-	// the gateways' asynchronous outcomes.
+	// Collection: charging invoices, payments, dunning, refunds,
+	// reconciliation and the gateways' asynchronous outcomes.
 	Collection *Collection
-	// Invoicing: drafting, pricing and finalizing invoices, one-off invoices
-	// and their PDFs.
+	// Invoicing: drafting, pricing, finalizing and reading invoices,
+	// one-off invoices and their PDFs.
 	Invoicing *Invoicing
 	// Checkout: hosted checkout sessions, pricing tables and publishable
 	// keys.
@@ -94,7 +95,7 @@ type App struct {
 	PayPages *PayPages
 	// Portal: the customer portal.
 	Portal *Portal
-	// Notifications: webhook endpoints and deliveries, and emails.
+	// Notifications: events, webhook endpoints and deliveries, and emails.
 	Notifications *Notifications
 
 	core *core
@@ -109,7 +110,9 @@ type Merchants struct{ *core }
 // Customers is the use cases of customers and payment-method setups.
 type Customers struct {
 	*core
+	collection    *Collection
 	merchants     *Merchants
+	renewals      *Renewals
 	subscriptions *Subscriptions
 }
 
@@ -217,7 +220,8 @@ func New(cfg Config) (*App, error) {
 // ways (a renewal charges; a charge's outcome moves the subscription), so
 // they are linked after all exist.
 func (a *App) wire() {
-	*a.Customers = Customers{core: a.core, merchants: a.Merchants, subscriptions: a.Subscriptions}
+	*a.Customers = Customers{core: a.core, collection: a.Collection, merchants: a.Merchants, renewals: a.Renewals,
+		subscriptions: a.Subscriptions}
 	*a.Subscriptions = Subscriptions{core: a.core, collection: a.Collection, customers: a.Customers,
 		invoicing: a.Invoicing, merchants: a.Merchants, payPages: a.PayPages, renewals: a.Renewals}
 	*a.Renewals = Renewals{core: a.core, collection: a.Collection, invoicing: a.Invoicing}

@@ -72,7 +72,7 @@ func merchantJSON(m billing.Merchant) MerchantJSON {
 }
 
 func (h *accountHandlers) getMerchant(ctx context.Context, _ *struct{}) (*out[MerchantJSON], error) {
-	m, err := h.app.GetMerchant(ctx, scopeOf(ctx).MerchantID)
+	m, err := h.app.Merchants.GetMerchant(ctx, scopeOf(ctx).MerchantID)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func (h *accountHandlers) updateMerchant(ctx context.Context, in *struct {
 			p.Dunning.Exponential = &app.ExponentialParams{Base: e.Base, Factor: e.Factor, Cap: e.Cap}
 		}
 	}
-	m, err := h.app.UpdateMerchant(ctx, scopeOf(ctx).MerchantID, p)
+	m, err := h.app.Merchants.UpdateMerchant(ctx, scopeOf(ctx).MerchantID, p)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (h *accountHandlers) updateMerchant(ctx context.Context, in *struct {
 // --- events
 
 func (h *accountHandlers) getEvent(ctx context.Context, in *IDPath) (*out[apiobj.EventJSON], error) {
-	e, err := h.app.GetEvent(ctx, scopeOf(ctx), in.ID)
+	e, err := h.app.Notifications.GetEvent(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func (h *accountHandlers) listEvents(ctx context.Context, in *struct {
 	Type   string `query:"type" maxLength:"100"`
 	Object string `query:"object" maxLength:"100" doc:"Only events about this object id."`
 }) (*out[ListJSON[apiobj.EventJSON]], error) {
-	l, err := h.app.ListEvents(ctx, scopeOf(ctx), billing.EventFilter{Type: in.Type, ObjectID: in.Object}, in.page())
+	l, err := h.app.Notifications.ListEvents(ctx, scopeOf(ctx), billing.EventFilter{Type: in.Type, ObjectID: in.Object}, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +136,7 @@ func (h *accountHandlers) listAuditLog(ctx context.Context, in *struct {
 	Limit    int   `query:"limit" minimum:"1" maximum:"100"`
 	AfterSeq int64 `query:"after_seq" minimum:"0" doc:"Return entries after this sequence number (the seq of the last entry of the previous page)."`
 }) (*out[ListJSON[apiobj.AuditEntryJSON]], error) {
-	l, err := h.app.ListAuditEntries(ctx, scopeOf(ctx), in.AfterSeq, in.Limit)
+	l, err := h.app.Merchants.ListAuditEntries(ctx, scopeOf(ctx), in.AfterSeq, in.Limit)
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func (b productBody) params() app.ProductParams {
 }
 
 func (h *catalogHandlers) createProduct(ctx context.Context, in *struct{ Body productBody }) (*out[apiobj.ProductJSON], error) {
-	p, err := h.app.CreateProduct(ctx, scopeOf(ctx), in.Body.params())
+	p, err := h.app.Catalog.CreateProduct(ctx, scopeOf(ctx), in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func (h *catalogHandlers) createProduct(ctx context.Context, in *struct{ Body pr
 }
 
 func (h *catalogHandlers) getProduct(ctx context.Context, in *IDPath) (*out[apiobj.ProductJSON], error) {
-	p, err := h.app.GetProduct(ctx, scopeOf(ctx), in.ID)
+	p, err := h.app.Catalog.GetProduct(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (h *catalogHandlers) updateProduct(ctx context.Context, in *struct {
 	IDPath
 	Body productBody
 }) (*out[apiobj.ProductJSON], error) {
-	p, err := h.app.UpdateProduct(ctx, scopeOf(ctx), in.ID, in.Body.params())
+	p, err := h.app.Catalog.UpdateProduct(ctx, scopeOf(ctx), in.ID, in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (h *catalogHandlers) listProducts(ctx context.Context, in *struct {
 	PageQuery
 	Active string `query:"active" enum:"true,false,"`
 }) (*out[ListJSON[apiobj.ProductJSON]], error) {
-	l, err := h.app.ListProducts(ctx, scopeOf(ctx), billing.ProductFilter{Active: activeQuery(in.Active)}, in.page())
+	l, err := h.app.Catalog.ListProducts(ctx, scopeOf(ctx), billing.ProductFilter{Active: activeQuery(in.Active)}, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func (h *catalogHandlers) createPrice(ctx context.Context, in *struct{ Body crea
 	if b.Recurring != nil {
 		params.Recurring = &billing.Recurring{Interval: b.Recurring.Interval, IntervalCount: b.Recurring.IntervalCount}
 	}
-	p, err := h.app.CreatePrice(ctx, scopeOf(ctx), params)
+	p, err := h.app.Catalog.CreatePrice(ctx, scopeOf(ctx), params)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (h *catalogHandlers) createPrice(ctx context.Context, in *struct{ Body crea
 }
 
 func (h *catalogHandlers) getPrice(ctx context.Context, in *IDPath) (*out[apiobj.PriceJSON], error) {
-	p, err := h.app.GetPrice(ctx, scopeOf(ctx), in.ID)
+	p, err := h.app.Catalog.GetPrice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func (h *catalogHandlers) updatePrice(ctx context.Context, in *struct {
 	Body updatePriceBody
 }) (*out[apiobj.PriceJSON], error) {
 	b := in.Body
-	p, err := h.app.UpdatePrice(ctx, scopeOf(ctx), in.ID, app.UpdatePriceParams{Nickname: b.Nickname,
+	p, err := h.app.Catalog.UpdatePrice(ctx, scopeOf(ctx), in.ID, app.UpdatePriceParams{Nickname: b.Nickname,
 		LookupKey: b.LookupKey, TrialPeriodDays: b.TrialPeriodDays, Active: b.Active, Metadata: b.Metadata})
 	if err != nil {
 		return nil, err
@@ -131,7 +131,7 @@ func (h *catalogHandlers) listPrices(ctx context.Context, in *struct {
 	Active    string `query:"active" enum:"true,false,"`
 }) (*out[ListJSON[apiobj.PriceJSON]], error) {
 	f := billing.PriceFilter{ProductID: in.Product, LookupKey: in.LookupKey, Type: in.Type, Active: activeQuery(in.Active)}
-	l, err := h.app.ListPrices(ctx, scopeOf(ctx), f, in.page())
+	l, err := h.app.Catalog.ListPrices(ctx, scopeOf(ctx), f, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +154,7 @@ type createCouponBody struct {
 
 func (h *catalogHandlers) createCoupon(ctx context.Context, in *struct{ Body createCouponBody }) (*out[apiobj.CouponJSON], error) {
 	b := in.Body
-	c, err := h.app.CreateCoupon(ctx, scopeOf(ctx), app.CreateCouponParams{Name: b.Name, PercentOff: b.PercentOff,
+	c, err := h.app.Catalog.CreateCoupon(ctx, scopeOf(ctx), app.CreateCouponParams{Name: b.Name, PercentOff: b.PercentOff,
 		AmountOff: amountMinor(b.AmountOff), Currency: b.Currency, Duration: b.Duration, DurationInMonths: b.DurationInMonths,
 		MaxRedemptions: b.MaxRedemptions, RedeemBy: unixTime(b.RedeemBy), Metadata: b.Metadata})
 	if err != nil {
@@ -164,7 +164,7 @@ func (h *catalogHandlers) createCoupon(ctx context.Context, in *struct{ Body cre
 }
 
 func (h *catalogHandlers) getCoupon(ctx context.Context, in *IDPath) (*out[apiobj.CouponJSON], error) {
-	c, err := h.app.GetCoupon(ctx, scopeOf(ctx), in.ID)
+	c, err := h.app.Catalog.GetCoupon(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func (h *catalogHandlers) updateCoupon(ctx context.Context, in *struct {
 	IDPath
 	Body updateCouponBody
 }) (*out[apiobj.CouponJSON], error) {
-	c, err := h.app.UpdateCoupon(ctx, scopeOf(ctx), in.ID, app.UpdateCouponParams{Name: in.Body.Name, Metadata: in.Body.Metadata})
+	c, err := h.app.Catalog.UpdateCoupon(ctx, scopeOf(ctx), in.ID, app.UpdateCouponParams{Name: in.Body.Name, Metadata: in.Body.Metadata})
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func (h *catalogHandlers) updateCoupon(ctx context.Context, in *struct {
 }
 
 func (h *catalogHandlers) listCoupons(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[apiobj.CouponJSON]], error) {
-	l, err := h.app.ListCoupons(ctx, scopeOf(ctx), in.page())
+	l, err := h.app.Catalog.ListCoupons(ctx, scopeOf(ctx), in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +209,7 @@ type createPromotionCodeBody struct {
 
 func (h *catalogHandlers) createPromotionCode(ctx context.Context, in *struct{ Body createPromotionCodeBody }) (*out[apiobj.PromotionCodeJSON], error) {
 	b := in.Body
-	p, err := h.app.CreatePromotionCode(ctx, scopeOf(ctx), app.CreatePromotionCodeParams{Coupon: b.Coupon, Code: b.Code,
+	p, err := h.app.Catalog.CreatePromotionCode(ctx, scopeOf(ctx), app.CreatePromotionCodeParams{Coupon: b.Coupon, Code: b.Code,
 		Active: b.Active, MaxRedemptions: b.MaxRedemptions, ExpiresAt: unixTime(b.ExpiresAt), Metadata: b.Metadata})
 	if err != nil {
 		return nil, err
@@ -218,7 +218,7 @@ func (h *catalogHandlers) createPromotionCode(ctx context.Context, in *struct{ B
 }
 
 func (h *catalogHandlers) getPromotionCode(ctx context.Context, in *IDPath) (*out[apiobj.PromotionCodeJSON], error) {
-	p, err := h.app.GetPromotionCode(ctx, scopeOf(ctx), in.ID)
+	p, err := h.app.Catalog.GetPromotionCode(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ func (h *catalogHandlers) updatePromotionCode(ctx context.Context, in *struct {
 	IDPath
 	Body updatePromotionCodeBody
 }) (*out[apiobj.PromotionCodeJSON], error) {
-	p, err := h.app.UpdatePromotionCode(ctx, scopeOf(ctx), in.ID, app.UpdatePromotionCodeParams{Active: in.Body.Active, Metadata: in.Body.Metadata})
+	p, err := h.app.Catalog.UpdatePromotionCode(ctx, scopeOf(ctx), in.ID, app.UpdatePromotionCodeParams{Active: in.Body.Active, Metadata: in.Body.Metadata})
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +248,7 @@ func (h *catalogHandlers) listPromotionCodes(ctx context.Context, in *struct {
 	Active string `query:"active" enum:"true,false,"`
 }) (*out[ListJSON[apiobj.PromotionCodeJSON]], error) {
 	f := billing.PromotionCodeFilter{CouponID: in.Coupon, Code: in.Code, Active: activeQuery(in.Active)}
-	l, err := h.app.ListPromotionCodes(ctx, scopeOf(ctx), f, in.page())
+	l, err := h.app.Catalog.ListPromotionCodes(ctx, scopeOf(ctx), f, in.page())
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ func (h *hostedHandlers) createCheckoutSession(ctx context.Context, in *struct{ 
 	for _, li := range b.LineItems {
 		p.LineItems = append(p.LineItems, app.ItemParams{Price: li.Price, Quantity: li.Quantity})
 	}
-	cs, u, err := h.app.CreateCheckoutSession(ctx, scopeOf(ctx), p)
+	cs, u, err := h.app.Checkout.CreateCheckoutSession(ctx, scopeOf(ctx), p)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (h *hostedHandlers) createCheckoutSession(ctx context.Context, in *struct{ 
 }
 
 func (h *hostedHandlers) getCheckoutSession(ctx context.Context, in *IDPath) (*out[apiobj.CheckoutSessionJSON], error) {
-	cs, err := h.app.GetCheckoutSession(ctx, scopeOf(ctx), in.ID)
+	cs, err := h.app.Checkout.GetCheckoutSession(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (h *hostedHandlers) getCheckoutSession(ctx context.Context, in *IDPath) (*o
 }
 
 func (h *hostedHandlers) expireCheckoutSession(ctx context.Context, in *IDPath) (*out[apiobj.CheckoutSessionJSON], error) {
-	cs, err := h.app.ExpireCheckoutSession(ctx, scopeOf(ctx), in.ID)
+	cs, err := h.app.Checkout.ExpireCheckoutSession(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ type createPortalBody struct {
 }
 
 func (h *hostedHandlers) createPortalSession(ctx context.Context, in *struct{ Body createPortalBody }) (*out[PortalSessionJSON], error) {
-	p, u, err := h.app.CreatePortalSession(ctx, scopeOf(ctx), in.Body.Customer, in.Body.ReturnURL)
+	p, u, err := h.app.Portal.CreatePortalSession(ctx, scopeOf(ctx), in.Body.Customer, in.Body.ReturnURL)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ type createPublishableKeyBody struct {
 }
 
 func (h *hostedHandlers) createPublishableKey(ctx context.Context, in *struct{ Body createPublishableKeyBody }) (*out[PublishableKeyJSON], error) {
-	k, err := h.app.CreatePublishableKey(ctx, scopeOf(ctx), app.PublishableKeyParams{SuccessURL: in.Body.SuccessURL, CancelURL: in.Body.CancelURL})
+	k, err := h.app.Checkout.CreatePublishableKey(ctx, scopeOf(ctx), app.PublishableKeyParams{SuccessURL: in.Body.SuccessURL, CancelURL: in.Body.CancelURL})
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ type publishableKeyList struct {
 }
 
 func (h *hostedHandlers) listPublishableKeys(ctx context.Context, _ *struct{}) (*out[publishableKeyList], error) {
-	keys, err := h.app.ListPublishableKeys(ctx, scopeOf(ctx))
+	keys, err := h.app.Checkout.ListPublishableKeys(ctx, scopeOf(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func (h *hostedHandlers) listPublishableKeys(ctx context.Context, _ *struct{}) (
 }
 
 func (h *hostedHandlers) revokePublishableKey(ctx context.Context, in *IDPath) (*out[PublishableKeyJSON], error) {
-	k, err := h.app.RevokePublishableKey(ctx, scopeOf(ctx), in.ID)
+	k, err := h.app.Checkout.RevokePublishableKey(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ func (b customerBody) params() app.CustomerParams {
 }
 
 func (h *customerHandlers) createCustomer(ctx context.Context, in *struct{ Body customerBody }) (*out[apiobj.CustomerJSON], error) {
-	c, err := h.app.CreateCustomer(ctx, scopeOf(ctx), in.Body.params())
+	c, err := h.app.Customers.CreateCustomer(ctx, scopeOf(ctx), in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func (h *customerHandlers) createCustomer(ctx context.Context, in *struct{ Body 
 }
 
 func (h *customerHandlers) getCustomer(ctx context.Context, in *IDPath) (*out[apiobj.CustomerJSON], error) {
-	c, err := h.app.GetCustomer(ctx, scopeOf(ctx), in.ID)
+	c, err := h.app.Customers.GetCustomer(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (h *customerHandlers) updateCustomer(ctx context.Context, in *struct {
 	IDPath
 	Body customerBody
 }) (*out[apiobj.CustomerJSON], error) {
-	c, err := h.app.UpdateCustomer(ctx, scopeOf(ctx), in.ID, in.Body.params())
+	c, err := h.app.Customers.UpdateCustomer(ctx, scopeOf(ctx), in.ID, in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ type DeletedCustomerJSON struct {
 }
 
 func (h *customerHandlers) deleteCustomer(ctx context.Context, in *IDPath) (*out[DeletedCustomerJSON], error) {
-	c, err := h.app.DeleteCustomer(ctx, scopeOf(ctx), in.ID)
+	c, err := h.app.Customers.DeleteCustomer(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (h *customerHandlers) listCustomers(ctx context.Context, in *struct {
 	Email      string `query:"email" maxLength:"512"`
 	ExternalID string `query:"external_id" maxLength:"200"`
 }) (*out[ListJSON[apiobj.CustomerJSON]], error) {
-	l, err := h.app.ListCustomers(ctx, scopeOf(ctx), billing.CustomerFilter{Email: in.Email, ExternalID: in.ExternalID}, in.page())
+	l, err := h.app.Customers.ListCustomers(ctx, scopeOf(ctx), billing.CustomerFilter{Email: in.Email, ExternalID: in.ExternalID}, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (h *customerHandlers) attachPaymentMethod(ctx context.Context, in *struct {
 	IDPath
 	Body attachPaymentMethodBody
 }) (*out[apiobj.PaymentMethodJSON], error) {
-	pm, err := h.app.AttachPaymentMethod(ctx, scopeOf(ctx), in.ID, app.AttachPaymentMethodParams{Gateway: in.Body.Gateway, Token: in.Body.Token})
+	pm, err := h.app.Customers.AttachPaymentMethod(ctx, scopeOf(ctx), in.ID, app.AttachPaymentMethodParams{Gateway: in.Body.Gateway, Token: in.Body.Token})
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func (h *customerHandlers) attachPaymentMethod(ctx context.Context, in *struct {
 }
 
 func (h *customerHandlers) listPaymentMethods(ctx context.Context, in *IDPath) (*out[ListJSON[apiobj.PaymentMethodJSON]], error) {
-	l, err := h.app.ListPaymentMethods(ctx, scopeOf(ctx), in.ID)
+	l, err := h.app.Customers.ListPaymentMethods(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func (h *customerHandlers) listPaymentMethods(ctx context.Context, in *IDPath) (
 }
 
 func (h *customerHandlers) entitlements(ctx context.Context, in *IDPath) (*out[EntitlementsJSON], error) {
-	f, err := h.app.Entitlements(ctx, scopeOf(ctx), in.ID)
+	f, err := h.app.Subscriptions.Entitlements(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

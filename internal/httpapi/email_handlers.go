@@ -51,7 +51,7 @@ func (h *accountHandlers) listEmails(ctx context.Context, in *struct {
 	Customer string `query:"customer" maxLength:"100" doc:"Only emails to this customer."`
 	Type     string `query:"type" maxLength:"100" doc:"Only emails of this template, e.g. payment_receipt."`
 }) (*out[ListJSON[EmailJSON]], error) {
-	l, err := h.app.ListEmails(ctx, scopeOf(ctx), billing.EmailFilter{CustomerID: in.Customer, Template: in.Type}, in.page())
+	l, err := h.app.Notifications.ListEmails(ctx, scopeOf(ctx), billing.EmailFilter{CustomerID: in.Customer, Template: in.Type}, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (h *accountHandlers) listEmails(ctx context.Context, in *struct {
 }
 
 func (h *accountHandlers) getEmail(ctx context.Context, in *IDPath) (*out[EmailJSON], error) {
-	e, err := h.app.GetEmail(ctx, scopeOf(ctx), in.ID)
+	e, err := h.app.Notifications.GetEmail(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -39,7 +39,7 @@ type gatewayConfigList struct {
 }
 
 func (h *accountHandlers) listGatewayConfigs(ctx context.Context, _ *struct{}) (*out[gatewayConfigList], error) {
-	views, err := h.app.ListGatewayConfigs(ctx, scopeOf(ctx))
+	views, err := h.app.Merchants.ListGatewayConfigs(ctx, scopeOf(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func (h *accountHandlers) putGatewayConfig(ctx context.Context, in *struct {
 	GatewayPath
 	Body gatewayConfigBody
 }) (*out[GatewayConfigJSON], error) {
-	v, err := h.app.SetGatewayConfig(ctx, scopeOf(ctx), in.Gateway, billing.GatewayCredentials{APIKey: in.Body.APIKey,
+	v, err := h.app.Merchants.SetGatewayConfig(ctx, scopeOf(ctx), in.Gateway, billing.GatewayCredentials{APIKey: in.Body.APIKey,
 		Secret: in.Body.Secret, WebhookSecret: in.Body.WebhookSecret, Environment: in.Body.Environment, BaseURL: in.Body.BaseURL})
 	if err != nil {
 		return nil, err
@@ -69,7 +69,7 @@ type deletedJSON struct {
 }
 
 func (h *accountHandlers) deleteGatewayConfig(ctx context.Context, in *GatewayPath) (*out[deletedJSON], error) {
-	if err := h.app.DeleteGatewayConfig(ctx, scopeOf(ctx), in.Gateway); err != nil {
+	if err := h.app.Merchants.DeleteGatewayConfig(ctx, scopeOf(ctx), in.Gateway); err != nil {
 		return nil, err
 	}
 	return reply(deletedJSON{Object: "gateway_config", Gateway: in.Gateway, Deleted: true}), nil

@@ -17,7 +17,7 @@ type invoiceHandlers struct {
 // --- invoices and payments
 
 func (h *invoiceHandlers) getInvoice(ctx context.Context, in *IDPath) (*out[apiobj.InvoiceJSON], error) {
-	inv, err := h.app.GetInvoice(ctx, scopeOf(ctx), in.ID)
+	inv, err := h.app.Invoicing.GetInvoice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -31,7 +31,7 @@ func (h *invoiceHandlers) listInvoices(ctx context.Context, in *struct {
 	Status       string `query:"status" enum:"draft,open,paid,void,uncollectible,"`
 }) (*out[ListJSON[apiobj.InvoiceJSON]], error) {
 	f := billing.InvoiceFilter{CustomerID: in.Customer, SubscriptionID: in.Subscription, Status: in.Status}
-	l, err := h.app.ListInvoices(ctx, scopeOf(ctx), f, in.page())
+	l, err := h.app.Invoicing.ListInvoices(ctx, scopeOf(ctx), f, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func (h *invoiceHandlers) listPayments(ctx context.Context, in *struct {
 	Customer string `query:"customer" maxLength:"100"`
 	Status   string `query:"status" enum:"pending,succeeded,failed,unknown,"`
 }) (*out[ListJSON[apiobj.PaymentJSON]], error) {
-	l, err := h.app.ListPayments(ctx, scopeOf(ctx), billing.PaymentFilter{InvoiceID: in.Invoice, CustomerID: in.Customer, Status: in.Status}, in.page())
+	l, err := h.app.Collection.ListPayments(ctx, scopeOf(ctx), billing.PaymentFilter{InvoiceID: in.Invoice, CustomerID: in.Customer, Status: in.Status}, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func (h *invoiceHandlers) listPayments(ctx context.Context, in *struct {
 }
 
 func (h *invoiceHandlers) getPayment(ctx context.Context, in *IDPath) (*out[apiobj.PaymentJSON], error) {
-	p, err := h.app.GetPayment(ctx, scopeOf(ctx), in.ID)
+	p, err := h.app.Collection.GetPayment(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (h *invoiceHandlers) createInvoice(ctx context.Context, in *struct{ Body cr
 	for _, it := range b.Items {
 		p.Items = append(p.Items, app.InvoiceItemParams{Price: it.Price, Quantity: it.Quantity, Amount: amountMinor(it.Amount), Description: it.Description})
 	}
-	inv, err := h.app.CreateInvoice(ctx, scopeOf(ctx), p)
+	inv, err := h.app.Invoicing.CreateInvoice(ctx, scopeOf(ctx), p)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (h *invoiceHandlers) createInvoice(ctx context.Context, in *struct{ Body cr
 }
 
 func (h *invoiceHandlers) finalizeInvoice(ctx context.Context, in *IDPath) (*out[apiobj.InvoiceJSON], error) {
-	inv, err := h.app.FinalizeInvoice(ctx, scopeOf(ctx), in.ID)
+	inv, err := h.app.Invoicing.FinalizeInvoice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func (h *invoiceHandlers) finalizeInvoice(ctx context.Context, in *IDPath) (*out
 }
 
 func (h *invoiceHandlers) payInvoice(ctx context.Context, in *IDPath) (*out[apiobj.InvoiceJSON], error) {
-	inv, err := h.app.PayInvoice(ctx, scopeOf(ctx), in.ID)
+	inv, err := h.app.Collection.PayInvoice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func (h *invoiceHandlers) payInvoice(ctx context.Context, in *IDPath) (*out[apio
 }
 
 func (h *invoiceHandlers) voidInvoice(ctx context.Context, in *IDPath) (*out[apiobj.InvoiceJSON], error) {
-	inv, err := h.app.VoidInvoice(ctx, scopeOf(ctx), in.ID)
+	inv, err := h.app.Collection.VoidInvoice(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (h *invoiceHandlers) voidInvoice(ctx context.Context, in *IDPath) (*out[api
 }
 
 func (h *invoiceHandlers) markUncollectible(ctx context.Context, in *IDPath) (*out[apiobj.InvoiceJSON], error) {
-	inv, err := h.app.MarkUncollectible(ctx, scopeOf(ctx), in.ID)
+	inv, err := h.app.Collection.MarkUncollectible(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func (h *invoiceHandlers) createRefund(ctx context.Context, in *struct {
 		Reason  string  `json:"reason,omitempty"`
 	}
 }) (*out[apiobj.RefundJSON], error) {
-	r, err := h.app.CreateRefund(ctx, scopeOf(ctx), app.CreateRefundParams{Payment: in.Body.Payment, Amount: amountMinor(in.Body.Amount), Reason: in.Body.Reason})
+	r, err := h.app.Collection.CreateRefund(ctx, scopeOf(ctx), app.CreateRefundParams{Payment: in.Body.Payment, Amount: amountMinor(in.Body.Amount), Reason: in.Body.Reason})
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +140,7 @@ func (h *invoiceHandlers) createRefund(ctx context.Context, in *struct {
 }
 
 func (h *invoiceHandlers) getRefund(ctx context.Context, in *IDPath) (*out[apiobj.RefundJSON], error) {
-	r, err := h.app.GetRefund(ctx, scopeOf(ctx), in.ID)
+	r, err := h.app.Collection.GetRefund(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func (h *invoiceHandlers) listRefunds(ctx context.Context, in *struct {
 	PageQuery
 	Payment string `query:"payment" maxLength:"100"`
 }) (*out[ListJSON[apiobj.RefundJSON]], error) {
-	l, err := h.app.ListRefunds(ctx, scopeOf(ctx), in.Payment, in.page())
+	l, err := h.app.Collection.ListRefunds(ctx, scopeOf(ctx), in.Payment, in.page())
 	if err != nil {
 		return nil, err
 	}

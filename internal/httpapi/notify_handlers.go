@@ -28,7 +28,7 @@ func pdfOperation(o huma.Operation) huma.Operation {
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]`)
 
 func (h *invoiceHandlers) invoicePDF(ctx context.Context, in *IDPath) (*pdfOut, error) {
-	pdf, inv, err := h.app.InvoicePDF(ctx, scopeOf(ctx), in.ID)
+	pdf, inv, err := h.app.Invoicing.InvoicePDF(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

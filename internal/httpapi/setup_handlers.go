@@ -18,7 +18,7 @@ func (h *customerHandlers) createPaymentMethodSetup(ctx context.Context, in *str
 	IDPath
 	Body createSetupBody
 }) (*out[apiobj.PaymentMethodSetupJSON], error) {
-	st, u, err := h.app.CreateSetup(ctx, scopeOf(ctx), in.ID, app.CreateSetupParams{Gateway: in.Body.Gateway, ReturnURL: in.Body.ReturnURL})
+	st, u, err := h.app.Customers.CreateSetup(ctx, scopeOf(ctx), in.ID, app.CreateSetupParams{Gateway: in.Body.Gateway, ReturnURL: in.Body.ReturnURL})
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +28,7 @@ func (h *customerHandlers) createPaymentMethodSetup(ctx context.Context, in *str
 }
 
 func (h *customerHandlers) getPaymentMethodSetup(ctx context.Context, in *IDPath) (*out[apiobj.PaymentMethodSetupJSON], error) {
-	st, err := h.app.GetSetup(ctx, scopeOf(ctx), in.ID)
+	st, err := h.app.Customers.GetSetup(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ type createTestClockBody struct {
 }
 
 func (h *subscriptionHandlers) createTestClock(ctx context.Context, in *struct{ Body createTestClockBody }) (*out[apiobj.TestClockJSON], error) {
-	c, err := h.app.CreateTestClock(ctx, scopeOf(ctx), in.Body.Name, time.Unix(in.Body.FrozenTime, 0))
+	c, err := h.app.Renewals.CreateTestClock(ctx, scopeOf(ctx), in.Body.Name, time.Unix(in.Body.FrozenTime, 0))
 	if err != nil {
 		return nil, err
 	}
@@ -31,7 +31,7 @@ func (h *subscriptionHandlers) createTestClock(ctx context.Context, in *struct{ 
 }
 
 func (h *subscriptionHandlers) getTestClock(ctx context.Context, in *IDPath) (*out[apiobj.TestClockJSON], error) {
-	c, err := h.app.GetTestClock(ctx, scopeOf(ctx), in.ID)
+	c, err := h.app.Renewals.GetTestClock(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func (h *subscriptionHandlers) getTestClock(ctx context.Context, in *IDPath) (*o
 }
 
 func (h *subscriptionHandlers) listTestClocks(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[apiobj.TestClockJSON]], error) {
-	l, err := h.app.ListTestClocks(ctx, scopeOf(ctx), in.page())
+	l, err := h.app.Renewals.ListTestClocks(ctx, scopeOf(ctx), in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func (h *subscriptionHandlers) advanceTestClock(ctx context.Context, in *struct 
 		FrozenTime int64 `json:"frozen_time" doc:"Unix time to move the clock to; never backwards."`
 	}
 }) (*out[apiobj.TestClockJSON], error) {
-	c, err := h.app.AdvanceTestClock(ctx, scopeOf(ctx), in.ID, time.Unix(in.Body.FrozenTime, 0))
+	c, err := h.app.Renewals.AdvanceTestClock(ctx, scopeOf(ctx), in.ID, time.Unix(in.Body.FrozenTime, 0))
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (h *subscriptionHandlers) createSubscription(ctx context.Context, in *struc
 	for _, it := range b.Items {
 		p.Items = append(p.Items, app.ItemParams{Price: it.Price, Quantity: it.Quantity})
 	}
-	sub, err := h.app.CreateSubscription(ctx, scopeOf(ctx), p)
+	sub, err := h.app.Subscriptions.CreateSubscription(ctx, scopeOf(ctx), p)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (h *subscriptionHandlers) createSubscription(ctx context.Context, in *struc
 }
 
 func (h *subscriptionHandlers) getSubscription(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := h.app.GetSubscription(ctx, scopeOf(ctx), in.ID)
+	sub, err := h.app.Subscriptions.GetSubscription(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +113,7 @@ func (h *subscriptionHandlers) listSubscriptions(ctx context.Context, in *struct
 	Price    string `query:"price" maxLength:"100"`
 }) (*out[ListJSON[apiobj.SubscriptionJSON]], error) {
 	f := billing.SubscriptionFilter{CustomerID: in.Customer, Status: billing.SubscriptionStatus(in.Status), PriceID: in.Price}
-	l, err := h.app.ListSubscriptions(ctx, scopeOf(ctx), f, in.page())
+	l, err := h.app.Subscriptions.ListSubscriptions(ctx, scopeOf(ctx), f, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (h *subscriptionHandlers) cancelSubscription(ctx context.Context, in *struc
 		Reason      string `json:"reason,omitempty" enum:"requested_by_customer,requested_by_merchant"`
 	}
 }) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := h.app.CancelSubscription(ctx, scopeOf(ctx), in.ID, app.CancelParams{AtPeriodEnd: in.Body.AtPeriodEnd, Reason: in.Body.Reason})
+	sub, err := h.app.Customers.CancelSubscription(ctx, scopeOf(ctx), in.ID, app.CancelParams{AtPeriodEnd: in.Body.AtPeriodEnd, Reason: in.Body.Reason})
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (h *subscriptionHandlers) cancelSubscription(ctx context.Context, in *struc
 }
 
 func (h *subscriptionHandlers) reactivateSubscription(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := h.app.ReactivateSubscription(ctx, scopeOf(ctx), in.ID)
+	sub, err := h.app.Customers.ReactivateSubscription(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func (h *subscriptionHandlers) reactivateSubscription(ctx context.Context, in *I
 }
 
 func (h *subscriptionHandlers) cancelPendingUpdate(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := h.app.CancelPendingUpdate(ctx, scopeOf(ctx), in.ID)
+	sub, err := h.app.Subscriptions.CancelPendingUpdate(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +209,7 @@ func (h *subscriptionHandlers) previewChange(ctx context.Context, in *struct {
 	IDPath
 	Body changeBody
 }) (*out[ChangePreviewJSON], error) {
-	p, err := h.app.PreviewChange(ctx, scopeOf(ctx), in.ID, in.Body.params())
+	p, err := h.app.Subscriptions.PreviewChange(ctx, scopeOf(ctx), in.ID, in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +220,7 @@ func (h *subscriptionHandlers) changeSubscription(ctx context.Context, in *struc
 	IDPath
 	Body changeBody
 }) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := h.app.ChangeSubscription(ctx, scopeOf(ctx), in.ID, in.Body.params())
+	sub, err := h.app.Subscriptions.ChangeSubscription(ctx, scopeOf(ctx), in.ID, in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +228,7 @@ func (h *subscriptionHandlers) changeSubscription(ctx context.Context, in *struc
 }
 
 func (h *subscriptionHandlers) pauseSubscription(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := h.app.PauseSubscription(ctx, scopeOf(ctx), in.ID)
+	sub, err := h.app.Subscriptions.PauseSubscription(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +236,7 @@ func (h *subscriptionHandlers) pauseSubscription(ctx context.Context, in *IDPath
 }
 
 func (h *subscriptionHandlers) resumeSubscription(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := h.app.ResumeSubscription(ctx, scopeOf(ctx), in.ID)
+	sub, err := h.app.Subscriptions.ResumeSubscription(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

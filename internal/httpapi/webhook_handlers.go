@@ -31,7 +31,7 @@ func (b webhookEndpointBody) params() app.WebhookEndpointParams {
 func (h *accountHandlers) createWebhookEndpoint(ctx context.Context, in *struct {
 	Body webhookEndpointBody
 }) (*out[apiobj.WebhookEndpointJSON], error) {
-	ep, secret, err := h.app.CreateWebhookEndpoint(ctx, scopeOf(ctx), in.Body.params())
+	ep, secret, err := h.app.Notifications.CreateWebhookEndpoint(ctx, scopeOf(ctx), in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func (h *accountHandlers) createWebhookEndpoint(ctx context.Context, in *struct 
 }
 
 func (h *accountHandlers) listWebhookEndpoints(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[apiobj.WebhookEndpointJSON]], error) {
-	l, err := h.app.ListWebhookEndpoints(ctx, scopeOf(ctx), in.page())
+	l, err := h.app.Notifications.ListWebhookEndpoints(ctx, scopeOf(ctx), in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (h *accountHandlers) listWebhookEndpoints(ctx context.Context, in *struct{ 
 }
 
 func (h *accountHandlers) getWebhookEndpoint(ctx context.Context, in *IDPath) (*out[apiobj.WebhookEndpointJSON], error) {
-	ep, err := h.app.GetWebhookEndpoint(ctx, scopeOf(ctx), in.ID)
+	ep, err := h.app.Notifications.GetWebhookEndpoint(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (h *accountHandlers) updateWebhookEndpoint(ctx context.Context, in *struct 
 	IDPath
 	Body webhookEndpointBody
 }) (*out[apiobj.WebhookEndpointJSON], error) {
-	ep, err := h.app.UpdateWebhookEndpoint(ctx, scopeOf(ctx), in.ID, in.Body.params())
+	ep, err := h.app.Notifications.UpdateWebhookEndpoint(ctx, scopeOf(ctx), in.ID, in.Body.params())
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (h *accountHandlers) updateWebhookEndpoint(ctx context.Context, in *struct 
 }
 
 func (h *accountHandlers) deleteWebhookEndpoint(ctx context.Context, in *IDPath) (*out[DeletedEndpointJSON], error) {
-	ep, err := h.app.DeleteWebhookEndpoint(ctx, scopeOf(ctx), in.ID)
+	ep, err := h.app.Notifications.DeleteWebhookEndpoint(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (h *accountHandlers) deleteWebhookEndpoint(ctx context.Context, in *IDPath)
 }
 
 func (h *accountHandlers) rotateWebhookSecret(ctx context.Context, in *IDPath) (*out[apiobj.WebhookEndpointJSON], error) {
-	ep, secret, err := h.app.RotateWebhookSecret(ctx, scopeOf(ctx), in.ID)
+	ep, secret, err := h.app.Notifications.RotateWebhookSecret(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (h *accountHandlers) listWebhookDeliveries(ctx context.Context, in *struct 
 	PageQuery
 	Event string `query:"event" maxLength:"100" doc:"Only the delivery of this event."`
 }) (*out[ListJSON[WebhookDeliveryJSON]], error) {
-	l, err := h.app.ListWebhookDeliveries(ctx, scopeOf(ctx), in.ID, billing.DeliveryFilter{EventID: in.Event}, in.page())
+	l, err := h.app.Notifications.ListWebhookDeliveries(ctx, scopeOf(ctx), in.ID, billing.DeliveryFilter{EventID: in.Event}, in.page())
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func (h *accountHandlers) redeliverWebhook(ctx context.Context, in *struct {
 	IDPath
 	Delivery string `path:"delivery" maxLength:"100"`
 }) (*out[WebhookDeliveryJSON], error) {
-	v, err := h.app.RedeliverWebhook(ctx, scopeOf(ctx), in.ID, in.Delivery)
+	v, err := h.app.Notifications.RedeliverWebhook(ctx, scopeOf(ctx), in.ID, in.Delivery)
 	if err != nil {
 		return nil, err
 	}

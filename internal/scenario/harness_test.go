@@ -197,7 +197,7 @@ func (h *harness) customer(email string) billing.Customer {
 
 func (h *harness) attach(customerID, token string) billing.PaymentMethod {
 	h.t.Helper()
-	pm, err := h.app.Subscriptions.AttachPaymentMethod(h.ctx, h.s, customerID, app.AttachPaymentMethodParams{Gateway: "sim", Token: token})
+	pm, err := h.app.Customers.AttachPaymentMethod(h.ctx, h.s, customerID, app.AttachPaymentMethodParams{Gateway: "sim", Token: token})
 	require.NoError(h.t, err)
 	return pm
 }
@@ -244,7 +244,7 @@ func listAll[T any](t *testing.T, id func(T) string, fn func(page billing.Page) 
 func (h *harness) invoices(subID string) []billing.Invoice {
 	h.t.Helper()
 	return listAll(h.t, func(v billing.Invoice) string { return v.ID }, func(p billing.Page) (app.List[billing.Invoice], error) {
-		return h.app.Subscriptions.ListInvoices(h.ctx, h.s, billing.InvoiceFilter{SubscriptionID: subID}, p)
+		return h.app.Invoicing.ListInvoices(h.ctx, h.s, billing.InvoiceFilter{SubscriptionID: subID}, p)
 	})
 }
 
@@ -253,7 +253,7 @@ func (h *harness) invoices(subID string) []billing.Invoice {
 func (h *harness) payments(invoiceID string) []billing.Payment {
 	h.t.Helper()
 	return listAll(h.t, func(v billing.Payment) string { return v.ID }, func(p billing.Page) (app.List[billing.Payment], error) {
-		return h.app.Subscriptions.ListPayments(h.ctx, h.s, billing.PaymentFilter{InvoiceID: invoiceID}, p)
+		return h.app.Collection.ListPayments(h.ctx, h.s, billing.PaymentFilter{InvoiceID: invoiceID}, p)
 	})
 }
 
@@ -261,7 +261,7 @@ func (h *harness) payments(invoiceID string) []billing.Payment {
 func (h *harness) events() []billing.Event {
 	h.t.Helper()
 	return listAll(h.t, func(v billing.Event) string { return v.ID }, func(p billing.Page) (app.List[billing.Event], error) {
-		return h.app.Subscriptions.ListEvents(h.ctx, h.s, billing.EventFilter{}, p)
+		return h.app.Notifications.ListEvents(h.ctx, h.s, billing.EventFilter{}, p)
 	})
 }
 

@@ -137,7 +137,7 @@ func scenarioOneOffDeclined(t *testing.T, h *harness) {
 	// The customer pays on the page with another card.
 	back := h.payOnSimPage(inv, billing.SimTokVisa)
 	require.Equal(t, inv.HostedURL, back, "the browser comes back to the invoice's page")
-	got, err := h.app.Subscriptions.GetInvoice(h.ctx, h.s, inv.ID)
+	got, err := h.app.Invoicing.GetInvoice(h.ctx, h.s, inv.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, got.Status)
 	pays = h.payments(inv.ID)
@@ -198,7 +198,7 @@ func scenarioSendInvoice(t *testing.T, h *harness) {
 	again, err := h.app.PayPages.PayInvoiceOnPage(h.ctx, ref, billing.GatewaySim)
 	require.NoError(t, err)
 	require.Equal(t, dest, again, "an attempt in progress is continued, not doubled")
-	got, err := h.app.Subscriptions.GetInvoice(h.ctx, h.s, inv.ID)
+	got, err := h.app.Invoicing.GetInvoice(h.ctx, h.s, inv.ID)
 	require.NoError(t, err)
 	require.Nil(t, got.NextAttemptAt, "cuota attempts nothing on a pay-page attempt")
 	page, err := h.app.PayPages.OpenInvoicePage(h.ctx, ref)
@@ -215,7 +215,7 @@ func scenarioSendInvoice(t *testing.T, h *harness) {
 	requireCode(t, err, billing.CodeInvalidStateTransition) // a used pay page cannot be paid again
 	h.payOnSimPage(inv, billing.SimTokVisa)
 
-	got, err = h.app.Subscriptions.GetInvoice(h.ctx, h.s, inv.ID)
+	got, err = h.app.Invoicing.GetInvoice(h.ctx, h.s, inv.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, got.Status)
 	require.Equal(t, int64(9_990), got.AmountPaid)
@@ -278,7 +278,7 @@ func scenarioOneOffRefused(t *testing.T, h *harness) {
 	_, err := h.app.Invoicing.CreateInvoice(h.ctx, h.s, app.CreateInvoiceParams{Customer: "cus_nope", Currency: "USD",
 		Items: []app.InvoiceItemParams{{Amount: amountPtr(100), Description: "x"}}})
 	requireCode(t, err, billing.CodeResourceMissing)
-	invs, err := h.app.Subscriptions.ListInvoices(h.ctx, h.s, billing.InvoiceFilter{}, billing.Page{})
+	invs, err := h.app.Invoicing.ListInvoices(h.ctx, h.s, billing.InvoiceFilter{}, billing.Page{})
 	require.NoError(t, err)
 	require.Empty(t, invs.Data, "nothing is half-written")
 }
@@ -301,7 +301,7 @@ func scenarioPayPageUnknown(t *testing.T, h *harness) {
 	back, err := h.app.PayPages.ReturnFromPayPage(h.ctx, refOf(t, strings.Replace(payLinkOf(t, h, pays[0]), "/sim/pay/", "/return/pay/", 1)))
 	require.NoError(t, err)
 	require.Equal(t, inv.HostedURL, back)
-	got, err := h.app.Subscriptions.GetInvoice(h.ctx, h.s, inv.ID)
+	got, err := h.app.Invoicing.GetInvoice(h.ctx, h.s, inv.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, got.Status)
 }
@@ -388,7 +388,7 @@ func TestPayPageExpiry(t *testing.T) {
 			n, err = a.PayPages.ReconcilePayments(ctx, 10)
 			require.NoError(t, err)
 			require.Equal(t, 1, n)
-			pays, err := a.Subscriptions.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
+			pays, err := a.Collection.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
 			require.NoError(t, err)
 			require.Len(t, pays.Data, 1)
 			require.Equal(t, billing.PaymentFailed, pays.Data[0].Status)
@@ -402,7 +402,7 @@ func TestPayPageExpiry(t *testing.T) {
 			require.NotEqual(t, first, second, "a new attempt after the expired one")
 			_, err = a.PayPages.PaySimPage(ctx, refOf(t, second), billing.SimTokVisa)
 			require.NoError(t, err)
-			got, err := a.Subscriptions.GetInvoice(ctx, s, inv.ID)
+			got, err := a.Invoicing.GetInvoice(ctx, s, inv.ID)
 			require.NoError(t, err)
 			require.Equal(t, billing.InvoicePaid, got.Status)
 		})

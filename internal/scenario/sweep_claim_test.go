@@ -148,7 +148,7 @@ func TestSweepLanesNeverShareASubscription(t *testing.T) {
 				require.NoError(t, err)
 				// A card that fails technically every other call; a day's
 				// trial, so the first charge is the sweep's.
-				pm, err := a.Subscriptions.AttachPaymentMethod(ctx, s, cus.ID, app.AttachPaymentMethodParams{Gateway: "sim", Token: billing.SimTokGatewayError})
+				pm, err := a.Customers.AttachPaymentMethod(ctx, s, cus.ID, app.AttachPaymentMethodParams{Gateway: "sim", Token: billing.SimTokGatewayError})
 				require.NoError(t, err)
 				sub, err := a.Subscriptions.CreateSubscription(ctx, s, app.CreateSubscriptionParams{Customer: cus.ID,
 					Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pm.ID, TrialPeriodDays: new(int64(1))})
@@ -199,7 +199,7 @@ func TestSweepLanesNeverShareASubscription(t *testing.T) {
 				require.Equal(t, 1, n, "charges with key %s", key)
 			}
 			for _, sub := range subs {
-				pays, err := a.Subscriptions.ListPayments(ctx, s, billing.PaymentFilter{CustomerID: sub.CustomerID}, billing.Page{Limit: 100})
+				pays, err := a.Collection.ListPayments(ctx, s, billing.PaymentFilter{CustomerID: sub.CustomerID}, billing.Page{Limit: 100})
 				require.NoError(t, err)
 				keys := map[string]bool{}
 				for _, p := range pays.Data {

@@ -63,7 +63,7 @@ func TestSweep(t *testing.T) {
 			subscribe := func(token, couponID string) billing.Subscription {
 				cus, err := a.Customers.CreateCustomer(ctx, s, app.CustomerParams{})
 				require.NoError(t, err)
-				pm, err := a.Subscriptions.AttachPaymentMethod(ctx, s, cus.ID, app.AttachPaymentMethodParams{Gateway: "sim", Token: token})
+				pm, err := a.Customers.AttachPaymentMethod(ctx, s, cus.ID, app.AttachPaymentMethodParams{Gateway: "sim", Token: token})
 				require.NoError(t, err)
 				sub, err := a.Subscriptions.CreateSubscription(ctx, s, app.CreateSubscriptionParams{Customer: cus.ID,
 					Items: []app.ItemParams{{Price: price.ID}}, PaymentMethod: pm.ID, Coupon: couponID})
@@ -78,7 +78,7 @@ func TestSweep(t *testing.T) {
 			declines := subscribe(billing.SimTokFailAfterFirst, "")
 			unknown := subscribe(billing.SimTokTimeoutAfterCharge, "")
 			require.Equal(t, billing.SubscriptionIncomplete, unknown.Status, "its first charge timed out")
-			canceling, err := a.Subscriptions.CancelSubscription(ctx, s, subscribe(billing.SimTokVisa, "").ID, app.CancelParams{AtPeriodEnd: true})
+			canceling, err := a.Customers.CancelSubscription(ctx, s, subscribe(billing.SimTokVisa, "").ID, app.CancelParams{AtPeriodEnd: true})
 			require.NoError(t, err)
 
 			// Feb 28 15:00 UTC is the end of every first period (Jan 31 →
@@ -102,7 +102,7 @@ func TestSweep(t *testing.T) {
 				require.Equal(t, end, got.CurrentPeriodStart)
 				require.Equal(t, time.Date(2026, 3, 31, 15, 0, 0, 0, time.UTC), got.CurrentPeriodEnd)
 				require.Equal(t, got.CurrentPeriodEnd, *got.NextActionAt)
-				invs, err := a.Subscriptions.ListInvoices(ctx, s, billing.InvoiceFilter{SubscriptionID: sub.ID}, billing.Page{})
+				invs, err := a.Invoicing.ListInvoices(ctx, s, billing.InvoiceFilter{SubscriptionID: sub.ID}, billing.Page{})
 				require.NoError(t, err)
 				require.Len(t, invs.Data, 2)
 				inv := invs.Data[0]
@@ -115,7 +115,7 @@ func TestSweep(t *testing.T) {
 				}
 				require.Equal(t, want, inv.Total)
 				require.Equal(t, want, inv.AmountPaid)
-				events, err := a.Subscriptions.ListEvents(ctx, s, billing.EventFilter{ObjectID: inv.ID}, billing.Page{})
+				events, err := a.Notifications.ListEvents(ctx, s, billing.EventFilter{ObjectID: inv.ID}, billing.Page{})
 				require.NoError(t, err)
 				var types []string
 				for i := len(events.Data) - 1; i >= 0; i-- {
@@ -124,7 +124,7 @@ func TestSweep(t *testing.T) {
 				require.Equal(t, []string{app.EventInvoiceCreated, app.EventInvoiceFinalized, app.EventInvoicePaid}, types)
 				// The batch's update event keeps the subscription before the
 				// renewal, for its previous_attributes.
-				updates, err := a.Subscriptions.ListEvents(ctx, s, billing.EventFilter{ObjectID: sub.ID, Type: app.EventSubscriptionUpdated}, billing.Page{Limit: 1})
+				updates, err := a.Notifications.ListEvents(ctx, s, billing.EventFilter{ObjectID: sub.ID, Type: app.EventSubscriptionUpdated}, billing.Page{Limit: 1})
 				require.NoError(t, err)
 				require.Len(t, updates.Data, 1)
 				var before, after billing.Subscription
@@ -140,7 +140,7 @@ func TestSweep(t *testing.T) {
 			got, err = a.Subscriptions.GetSubscription(ctx, s, unknown.ID)
 			require.NoError(t, err)
 			require.Equal(t, billing.SubscriptionActive, got.Status, "the first charge was reconciled as succeeded")
-			pays, err := a.Subscriptions.ListPayments(ctx, s, billing.PaymentFilter{CustomerID: unknown.CustomerID}, billing.Page{})
+			pays, err := a.Collection.ListPayments(ctx, s, billing.PaymentFilter{CustomerID: unknown.CustomerID}, billing.Page{})
 			require.NoError(t, err)
 			require.Len(t, pays.Data, 2)
 			require.Equal(t, billing.PaymentUnknown, pays.Data[0].Status, "the renewal's timeout leaves it unknown for reconciliation")
@@ -149,7 +149,7 @@ func TestSweep(t *testing.T) {
 			require.Equal(t, billing.SubscriptionCanceled, got.Status)
 
 			// Invoice numbers stay gapless across batches and the full path.
-			all, err := a.Subscriptions.ListInvoices(ctx, s, billing.InvoiceFilter{}, billing.Page{Limit: 100})
+			all, err := a.Invoicing.ListInvoices(ctx, s, billing.InvoiceFilter{}, billing.Page{Limit: 100})
 			require.NoError(t, err)
 			numbers := map[string]bool{}
 			for _, inv := range all.Data {
@@ -164,7 +164,7 @@ func TestSweep(t *testing.T) {
 			clock.set(time.Date(2026, 3, 1, 15, 2, 0, 0, time.UTC))
 			_, err = a.Renewals.Sweep(ctx, 100)
 			require.NoError(t, err)
-			pays, err = a.Subscriptions.ListPayments(ctx, s, billing.PaymentFilter{CustomerID: unknown.CustomerID}, billing.Page{})
+			pays, err = a.Collection.ListPayments(ctx, s, billing.PaymentFilter{CustomerID: unknown.CustomerID}, billing.Page{})
 			require.NoError(t, err)
 			require.Equal(t, billing.PaymentSucceeded, pays.Data[0].Status)
 
@@ -182,7 +182,7 @@ func TestSweep(t *testing.T) {
 					charged[c.Key]++
 				}
 			}
-			allPays, err := a.Subscriptions.ListPayments(ctx, s, billing.PaymentFilter{}, billing.Page{Limit: 100})
+			allPays, err := a.Collection.ListPayments(ctx, s, billing.PaymentFilter{}, billing.Page{Limit: 100})
 			require.NoError(t, err)
 			succeeded := 0
 			for _, p := range allPays.Data {

@@ -92,14 +92,14 @@ func (w *world) paySim(t *testing.T, p hosted, token string, inv billing.Invoice
 
 func (w *world) payments(t *testing.T, invoiceID string) []billing.Payment {
 	t.Helper()
-	l, err := w.app.Subscriptions.ListPayments(t.Context(), w.scope, billing.PaymentFilter{InvoiceID: invoiceID}, billing.Page{Limit: 10})
+	l, err := w.app.Collection.ListPayments(t.Context(), w.scope, billing.PaymentFilter{InvoiceID: invoiceID}, billing.Page{Limit: 10})
 	require.NoError(t, err)
 	return l.Data
 }
 
 func (w *world) invoiceNow(t *testing.T, id string) billing.Invoice {
 	t.Helper()
-	inv, err := w.app.Subscriptions.GetInvoice(t.Context(), w.scope, id)
+	inv, err := w.app.Invoicing.GetInvoice(t.Context(), w.scope, id)
 	require.NoError(t, err)
 	return inv
 }

@@ -225,7 +225,7 @@ func (w *world) setup(t *testing.T, id string) billing.PaymentMethodSetup {
 
 func (w *world) paymentMethods(t *testing.T) []billing.PaymentMethod {
 	t.Helper()
-	pms, err := w.app.Subscriptions.ListPaymentMethods(t.Context(), w.scope, w.customer.ID)
+	pms, err := w.app.Customers.ListPaymentMethods(t.Context(), w.scope, w.customer.ID)
 	require.NoError(t, err)
 	return pms
 }

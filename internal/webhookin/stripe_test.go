@@ -122,7 +122,7 @@ func (e *env) setupRef(t *testing.T) (billing.PaymentMethodSetup, string) {
 
 func (e *env) events(t *testing.T, typ string) int {
 	t.Helper()
-	l, err := e.app.Subscriptions.ListEvents(t.Context(), e.scope, billing.EventFilter{Type: typ}, billing.Page{Limit: 100})
+	l, err := e.app.Notifications.ListEvents(t.Context(), e.scope, billing.EventFilter{Type: typ}, billing.Page{Limit: 100})
 	require.NoError(t, err)
 	return len(l.Data)
 }
@@ -138,7 +138,7 @@ func (e *env) savedCard(t *testing.T, card string) billing.PaymentMethod {
 	got, err := e.app.Customers.GetSetup(t.Context(), e.scope, st.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.SetupSucceeded, got.Status)
-	pms, err := e.app.Subscriptions.ListPaymentMethods(t.Context(), e.scope, e.cus.ID)
+	pms, err := e.app.Customers.ListPaymentMethods(t.Context(), e.scope, e.cus.ID)
 	require.NoError(t, err)
 	for _, pm := range pms {
 		if pm.ID == got.PaymentMethodID {
@@ -220,7 +220,7 @@ func TestStripeWebhookSettlesAsyncPayments(t *testing.T) {
 	pm := e.savedCard(t, stripefake.CardRequiresAction)
 	sub := e.subscribe(t, pm, 1500, "USD")
 	require.Equal(t, billing.SubscriptionIncomplete, sub.Status)
-	pays, err := e.app.Subscriptions.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
+	pays, err := e.app.Collection.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
 	require.NoError(t, err)
 	require.Len(t, pays.Data, 1)
 	pay := pays.Data[0]
@@ -241,7 +241,7 @@ func TestStripeWebhookSettlesAsyncPayments(t *testing.T) {
 	sub, err = e.app.Subscriptions.GetSubscription(ctx, e.scope, sub.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.SubscriptionActive, sub.Status)
-	inv, err := e.app.Subscriptions.GetInvoice(ctx, e.scope, pay.InvoiceID)
+	inv, err := e.app.Invoicing.GetInvoice(ctx, e.scope, pay.InvoiceID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, inv.Status)
 	require.Equal(t, 1, e.events(t, app.EventPaymentSucceeded))
@@ -262,7 +262,7 @@ func TestStripeWebhookRefundsAndDisputes(t *testing.T) {
 	pm := e.savedCard(t, stripefake.CardVisa)
 	sub := e.subscribe(t, pm, 5000, "CLP")
 	require.Equal(t, billing.SubscriptionActive, sub.Status)
-	pays, err := e.app.Subscriptions.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
+	pays, err := e.app.Collection.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
 	require.NoError(t, err)
 	pay := pays.Data[0]
 	require.Equal(t, billing.PaymentSucceeded, pay.Status)
@@ -285,7 +285,7 @@ func TestStripeWebhookRefundsAndDisputes(t *testing.T) {
 		require.Equal(t, http.StatusOK, e.post(t, body, stripefake.Sign(body, webhookSecret, time.Time{})))
 	}
 	require.Equal(t, 1, e.events(t, app.EventChargeDisputeCreated))
-	l, err := e.app.Subscriptions.ListEvents(ctx, e.scope, billing.EventFilter{Type: app.EventChargeDisputeCreated}, billing.Page{Limit: 1})
+	l, err := e.app.Notifications.ListEvents(ctx, e.scope, billing.EventFilter{Type: app.EventChargeDisputeCreated}, billing.Page{Limit: 1})
 	require.NoError(t, err)
 	require.Contains(t, string(l.Data[0].Data), `"payment_id":"`+pay.ID+`"`)
 	require.Contains(t, string(l.Data[0].Data), `"amount":5000`)
@@ -363,7 +363,7 @@ func TestStripeWebhookIgnoresForeignObjects(t *testing.T) {
 	ctx := t.Context()
 	pm := e.savedCard(t, stripefake.CardRequiresAction)
 	e.subscribe(t, pm, 1500, "USD")
-	pays, err := e.app.Subscriptions.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
+	pays, err := e.app.Collection.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
 	require.NoError(t, err)
 	pi := e.fake.IntentByKey(pays.Data[0].IdempotencyKey)
 	require.NoError(t, e.fake.Authenticate(pi, true))
@@ -378,7 +378,7 @@ func TestStripeWebhookIgnoresForeignObjects(t *testing.T) {
 	require.Equal(t, http.StatusOK, e.post(t, body, stripefake.Sign(body, webhookSecret, time.Time{})))
 	body = e.fake.Event("customer.created", map[string]any{"id": "cus_x", "object": "customer"})
 	require.Equal(t, http.StatusOK, e.post(t, body, stripefake.Sign(body, webhookSecret, time.Time{})))
-	pay, err := e.app.Subscriptions.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
+	pay, err := e.app.Collection.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
 	require.NoError(t, err)
 	require.Equal(t, billing.PaymentPending, pay.Data[0].Status, "nothing changed")
 
@@ -647,7 +647,7 @@ func TestStripeInvoicePayPage(t *testing.T) {
 	}
 	payment := func(inv billing.Invoice) billing.Payment {
 		t.Helper()
-		l, err := e.app.Subscriptions.ListPayments(ctx, e.scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{Limit: 1})
+		l, err := e.app.Collection.ListPayments(ctx, e.scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{Limit: 1})
 		require.NoError(t, err)
 		require.Len(t, l.Data, 1)
 		return l.Data[0]
@@ -659,7 +659,7 @@ func TestStripeInvoicePayPage(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, back, "/return/pay/")
 	e.send(t, "checkout.session.completed", cs)
-	got, err := e.app.Subscriptions.GetInvoice(ctx, e.scope, inv.ID)
+	got, err := e.app.Invoicing.GetInvoice(ctx, e.scope, inv.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, got.Status)
 	pay := payment(inv)
@@ -691,7 +691,7 @@ func TestStripeInvoicePayPage(t *testing.T) {
 	_, err = e.fake.PayCheckout(cs3, stripefake.CardVisa)
 	require.NoError(t, err)
 	e.send(t, "checkout.session.completed", cs3)
-	got, err = e.app.Subscriptions.GetInvoice(ctx, e.scope, inv2.ID)
+	got, err = e.app.Invoicing.GetInvoice(ctx, e.scope, inv2.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, got.Status)
 	require.EqualValues(t, 1999, e.fake.Charges(payment(inv2).IdempotencyKey)[0].Amount, "USD in cents")
@@ -708,11 +708,11 @@ func TestStripeInvoicePageAuthenticates(t *testing.T) {
 	pm := e.savedCard(t, stripefake.CardRequiresAction)
 	sub := e.subscribe(t, pm, 1500, "USD")
 	require.Equal(t, billing.SubscriptionIncomplete, sub.Status)
-	pays, err := e.app.Subscriptions.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
+	pays, err := e.app.Collection.ListPayments(ctx, e.scope, billing.PaymentFilter{CustomerID: e.cus.ID}, billing.Page{})
 	require.NoError(t, err)
 	pay := pays.Data[0]
 	require.Equal(t, "authentication_required", pay.FailureCode)
-	inv, err := e.app.Subscriptions.GetInvoice(ctx, e.scope, pay.InvoiceID)
+	inv, err := e.app.Invoicing.GetInvoice(ctx, e.scope, pay.InvoiceID)
 	require.NoError(t, err)
 
 	dest, err := e.app.PayPages.PayInvoiceOnPage(ctx, refOf(t, inv.HostedURL), billing.GatewayStripe)
@@ -730,12 +730,12 @@ func TestStripeInvoicePageAuthenticates(t *testing.T) {
 	sub, err = e.app.Subscriptions.GetSubscription(ctx, e.scope, sub.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.SubscriptionActive, sub.Status)
-	got, err := e.app.Subscriptions.GetInvoice(ctx, e.scope, inv.ID)
+	got, err := e.app.Invoicing.GetInvoice(ctx, e.scope, inv.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, got.Status)
 	require.Equal(t, []string{pay.GatewayRef}, e.fake.Intents(pay.IdempotencyKey), "one PaymentIntent")
 	require.Len(t, e.fake.Charges(pay.IdempotencyKey), 1, "one charge")
-	all, err := e.app.Subscriptions.ListPayments(ctx, e.scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
+	all, err := e.app.Collection.ListPayments(ctx, e.scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
 	require.NoError(t, err)
 	require.Len(t, all.Data, 1, "the same payment, no second attempt")
 	require.Equal(t, 1, e.events(t, app.EventPaymentSucceeded))

@@ -1,0 +1,22 @@
+package app
+
+import (
+	"context"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// GetEvent returns an event of scope s.
+func (a *Notifications) GetEvent(ctx context.Context, s billing.Scope, id string) (billing.Event, error) {
+	return read(ctx, a.core, func(tx billing.Tx) (billing.Event, error) {
+		v, err := tx.GetEvent(ctx, s, id)
+		return v, notFound(err, "event", id)
+	})
+}
+
+// ListEvents lists events of scope s, newest first.
+func (a *Notifications) ListEvents(ctx context.Context, s billing.Scope, f billing.EventFilter, page billing.Page) (List[billing.Event], error) {
+	return list(ctx, a.core, page, billing.PrefixEvent, func(tx billing.Tx, page billing.Page) ([]billing.Event, bool, error) {
+		return tx.ListEvents(ctx, s, f, page)
+	})
+}
