@@ -48,7 +48,7 @@ func (w *world) subscribe(email, locale string, amount int64, currency, token st
 	price, err := w.app.Catalog.CreatePrice(w.ctx, w.s, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: currency,
 		Recurring: &billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1}})
 	require.NoError(w.t, err)
-	pm, err := w.app.Subscriptions.AttachPaymentMethod(w.ctx, w.s, c.ID, app.AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: token})
+	pm, err := w.app.Customers.AttachPaymentMethod(w.ctx, w.s, c.ID, app.AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: token})
 	require.NoError(w.t, err)
 	_, err = w.app.Subscriptions.CreateSubscription(w.ctx, w.s, app.CreateSubscriptionParams{Customer: c.ID, Items: []app.ItemParams{{Price: price.ID}},
 		PaymentMethod: pm.ID})

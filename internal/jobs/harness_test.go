@@ -184,9 +184,9 @@ func (w *world) endpoint(url string, events ...string) apiobj.WebhookEndpointJSO
 // attachCard writes a payment_method.attached event and returns its id.
 func (w *world) attachCard(customerID string) string {
 	w.t.Helper()
-	pm, err := w.app.Subscriptions.AttachPaymentMethod(w.ctx, w.s, customerID, app.AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: billing.SimTokVisa})
+	pm, err := w.app.Customers.AttachPaymentMethod(w.ctx, w.s, customerID, app.AttachPaymentMethodParams{Gateway: billing.GatewaySim, Token: billing.SimTokVisa})
 	require.NoError(w.t, err)
-	evs, err := w.app.Subscriptions.ListEvents(w.ctx, w.s, billing.EventFilter{ObjectID: pm.ID}, billing.Page{Limit: 10})
+	evs, err := w.app.Notifications.ListEvents(w.ctx, w.s, billing.EventFilter{ObjectID: pm.ID}, billing.Page{Limit: 10})
 	require.NoError(w.t, err)
 	require.Len(w.t, evs.Data, 1)
 	return evs.Data[0].ID
