@@ -44,7 +44,7 @@ func (a *App) CreateTestClock(ctx context.Context, s billing.Scope, name string,
 	c := billing.TestClock{ID: billing.NewID(billing.PrefixTestClock, now), Scope: s, Name: name,
 		FrozenTime: t.UTC().Truncate(time.Second), Status: billing.TestClockReady, Created: now, Updated: now}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		if err := tx.CreateTestClock(ctx, c); err != nil {
+		if err := tx.Clocks.CreateTestClock(ctx, c); err != nil {
 			return fmt.Errorf("create test clock: %w", err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "test_clock.create", objectType: "test_clock", objectID: c.ID, after: c})
@@ -55,7 +55,7 @@ func (a *App) CreateTestClock(ctx context.Context, s billing.Scope, name string,
 // GetTestClock returns a test clock of scope s.
 func (a *App) GetTestClock(ctx context.Context, s billing.Scope, id string) (billing.TestClock, error) {
 	return read(ctx, a, func(tx billing.Tx) (billing.TestClock, error) {
-		c, err := tx.GetTestClock(ctx, s, id)
+		c, err := tx.Clocks.GetTestClock(ctx, s, id)
 		return c, notFound(err, "test_clock", id)
 	})
 }
@@ -63,7 +63,7 @@ func (a *App) GetTestClock(ctx context.Context, s billing.Scope, id string) (bil
 // ListTestClocks lists test clocks, newest first.
 func (a *App) ListTestClocks(ctx context.Context, s billing.Scope, page billing.Page) (List[billing.TestClock], error) {
 	return list(ctx, a, page, billing.PrefixTestClock, func(tx billing.Tx, page billing.Page) ([]billing.TestClock, bool, error) {
-		return tx.ListTestClocks(ctx, s, page)
+		return tx.Clocks.ListTestClocks(ctx, s, page)
 	})
 }
 
@@ -99,7 +99,7 @@ func (a *App) clockLease() time.Duration {
 // or fails with errClockLeaseLost when another advance holds it.
 func (a *App) leaseClock(ctx context.Context, tx billing.Tx, id, token string) error {
 	now := a.Now()
-	held, err := tx.LeaseTestClock(ctx, id, token, now.Add(a.clockLease()), now)
+	held, err := tx.Clocks.LeaseTestClock(ctx, id, token, now.Add(a.clockLease()), now)
 	if err != nil {
 		return fmt.Errorf("lease test clock: %w", err)
 	}
@@ -128,7 +128,7 @@ func (a *App) AdvanceTestClock(ctx context.Context, s billing.Scope, id string, 
 	t = t.UTC().Truncate(time.Second)
 	token := rand.Text()
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		clock, err := tx.GetTestClock(ctx, s, id)
+		clock, err := tx.Clocks.GetTestClock(ctx, s, id)
 		if err != nil {
 			return notFound(err, "test_clock", id)
 		}
@@ -141,7 +141,7 @@ func (a *App) AdvanceTestClock(ctx context.Context, s billing.Scope, id string, 
 		}
 		before := clock
 		clock.Status, clock.Updated, clock.AdvanceTarget = billing.TestClockAdvancing, a.Now(), &t
-		if err := tx.UpdateTestClock(ctx, clock); err != nil {
+		if err := tx.Clocks.UpdateTestClock(ctx, clock); err != nil {
 			return fmt.Errorf("update test clock: %w", err)
 		}
 		if err := a.leaseClock(ctx, tx, id, token); err != nil {
@@ -194,7 +194,7 @@ func (a *App) driveClock(ctx context.Context, s billing.Scope, id string, t time
 		if err := a.leaseClock(ctx, tx, id, token); err != nil {
 			return err
 		}
-		c, err := tx.GetTestClock(ctx, s, id)
+		c, err := tx.Clocks.GetTestClock(ctx, s, id)
 		if err != nil {
 			return fmt.Errorf("read test clock: %w", err)
 		}
@@ -203,10 +203,10 @@ func (a *App) driveClock(ctx context.Context, s billing.Scope, id string, t time
 		}
 		c.Status, c.Updated, c.AdvanceTarget = billing.TestClockReady, a.Now(), nil
 		clock = c
-		if err := tx.UpdateTestClock(ctx, c); err != nil {
+		if err := tx.Clocks.UpdateTestClock(ctx, c); err != nil {
 			return err
 		}
-		return tx.EndTestClockLease(ctx, id)
+		return tx.Clocks.EndTestClockLease(ctx, id)
 	})
 	return clock, errors.Join(runErr, err)
 }
@@ -232,7 +232,7 @@ func (a *App) RecoverTestClocks(ctx context.Context) (int, error) {
 	taken := 0
 	for {
 		clocks, err := read(ctx, a, func(tx billing.Tx) ([]billing.TestClock, error) {
-			return tx.AbandonedTestClocks(ctx, a.Now(), recoverBatch)
+			return tx.Clocks.AbandonedTestClocks(ctx, a.Now(), recoverBatch)
 		})
 		if err != nil {
 			return taken, fmt.Errorf("find abandoned test clocks: %w", err)
@@ -264,7 +264,7 @@ func (a *App) recoverTestClock(ctx context.Context, c billing.TestClock) (bool, 
 		if err := a.leaseClock(ctx, tx, c.ID, token); err != nil {
 			return err
 		}
-		cur, err := tx.GetTestClock(ctx, s, c.ID)
+		cur, err := tx.Clocks.GetTestClock(ctx, s, c.ID)
 		if err != nil {
 			return fmt.Errorf("read test clock: %w", err)
 		}
@@ -276,10 +276,10 @@ func (a *App) recoverTestClock(ctx context.Context, c billing.TestClock) (bool, 
 		target = nil
 		before := cur
 		cur.Status, cur.Updated, cur.AdvanceTarget = billing.TestClockReady, a.Now(), nil
-		if err := tx.UpdateTestClock(ctx, cur); err != nil {
+		if err := tx.Clocks.UpdateTestClock(ctx, cur); err != nil {
 			return fmt.Errorf("update test clock: %w", err)
 		}
-		if err := tx.EndTestClockLease(ctx, c.ID); err != nil {
+		if err := tx.Clocks.EndTestClockLease(ctx, c.ID); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "test_clock.recover",
@@ -316,7 +316,7 @@ func (a *App) runClock(ctx context.Context, s billing.Scope, id string, t time.T
 			return err
 		}
 		due, err := read(ctx, a, func(tx billing.Tx) ([]billing.Subscription, error) {
-			return tx.DueSubscriptions(ctx, id, t, 1)
+			return tx.Subscriptions.DueSubscriptions(ctx, id, t, 1)
 		})
 		if err != nil {
 			return fmt.Errorf("find due work: %w", err)
@@ -329,14 +329,14 @@ func (a *App) runClock(ctx context.Context, s billing.Scope, id string, t time.T
 			if err := a.leaseClock(ctx, tx, id, token); err != nil {
 				return err
 			}
-			c, err := tx.GetTestClock(ctx, s, id)
+			c, err := tx.Clocks.GetTestClock(ctx, s, id)
 			if err != nil {
 				return fmt.Errorf("read test clock: %w", err)
 			}
 			if c.FrozenTime.Before(at) {
 				c.FrozenTime = at
 			}
-			return tx.UpdateTestClock(ctx, c)
+			return tx.Clocks.UpdateTestClock(ctx, c)
 		}); err != nil {
 			return err
 		}

@@ -36,7 +36,7 @@ type GatewayDispute struct {
 // paymentByKey finds the payment with an idempotency key; unknown keys
 // are not found.
 func paymentByKey(ctx context.Context, tx billing.Tx, s billing.Scope, key string) (billing.Payment, error) {
-	p, err := tx.GetPaymentByIdempotencyKey(ctx, s, key)
+	p, err := tx.Gateways.GetPaymentByIdempotencyKey(ctx, s, key)
 	return p, notFound(err, "payment", key)
 }
 
@@ -86,7 +86,7 @@ func (a *App) SettleGatewayCharge(ctx context.Context, s billing.Scope, gateway,
 // finished concurrently by the browser's return, is left alone.
 func (a *App) FinishGatewaySetup(ctx context.Context, s billing.Scope, gateway, setupID, ref string) error {
 	st, err := read(ctx, a, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
-		v, err := tx.GetSetup(ctx, s, setupID)
+		v, err := tx.Setups.GetSetup(ctx, s, setupID)
 		return v, notFound(err, "payment_method_setup", setupID)
 	})
 	if err != nil {
@@ -125,7 +125,7 @@ func (a *App) RecordGatewayDispute(ctx context.Context, s billing.Scope, gateway
 		if err != nil {
 			return err
 		}
-		first, err := tx.RecordGatewayNotification(ctx, gateway, notificationID, s, a.Now())
+		first, err := tx.Gateways.RecordGatewayNotification(ctx, gateway, notificationID, s, a.Now())
 		if err != nil || !first {
 			return err
 		}
@@ -147,7 +147,7 @@ var errProbe = errors.New("probe")
 func (a *App) GatewayNotificationSeen(ctx context.Context, s billing.Scope, gateway, id string) (bool, error) {
 	seen := false
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		first, err := tx.RecordGatewayNotification(ctx, gateway, id, s, a.Now())
+		first, err := tx.Gateways.RecordGatewayNotification(ctx, gateway, id, s, a.Now())
 		if err != nil {
 			return err
 		}
@@ -171,7 +171,7 @@ func (a *App) GatewayNotificationSeen(ctx context.Context, s billing.Scope, gate
 // without acting again (and acting again would change nothing).
 func (a *App) MarkGatewayNotification(ctx context.Context, s billing.Scope, gateway, id string) error {
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		_, err := tx.RecordGatewayNotification(ctx, gateway, id, s, a.Now())
+		_, err := tx.Gateways.RecordGatewayNotification(ctx, gateway, id, s, a.Now())
 		return err
 	})
 	if err != nil {

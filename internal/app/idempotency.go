@@ -32,7 +32,7 @@ func (a *App) BeginIdempotent(ctx context.Context, s billing.Scope, key, request
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		now := a.Now()
 		rec := billing.IdempotencyRecord{Scope: s, Key: key, RequestHash: requestHash, Created: now}
-		existing, inserted, err := tx.ReserveIdempotencyKey(ctx, rec)
+		existing, inserted, err := tx.Idempotency.ReserveIdempotencyKey(ctx, rec)
 		if err != nil {
 			return fmt.Errorf("reserve idempotency key: %w", err)
 		}
@@ -40,10 +40,10 @@ func (a *App) BeginIdempotent(ctx context.Context, s billing.Scope, key, request
 			return nil
 		}
 		if now.Sub(existing.Created) >= IdempotencyTTL {
-			if err := tx.DeleteIdempotencyKey(ctx, s, key); err != nil {
+			if err := tx.Idempotency.DeleteIdempotencyKey(ctx, s, key); err != nil {
 				return fmt.Errorf("expire idempotency key: %w", err)
 			}
-			if _, _, err := tx.ReserveIdempotencyKey(ctx, rec); err != nil {
+			if _, _, err := tx.Idempotency.ReserveIdempotencyKey(ctx, rec); err != nil {
 				return fmt.Errorf("reserve idempotency key: %w", err)
 			}
 			return nil
@@ -106,7 +106,7 @@ func (a *App) FinishIdempotent(ctx context.Context, s billing.Scope, key string,
 		return err
 	}
 	return a.store.InTx(ctx, func(tx billing.Tx) error {
-		return tx.CompleteIdempotencyKey(ctx, s, key, status, body)
+		return tx.Idempotency.CompleteIdempotencyKey(ctx, s, key, status, body)
 	})
 }
 
@@ -115,7 +115,7 @@ func (a *App) FinishIdempotent(ctx context.Context, s billing.Scope, key string,
 // may run again.
 func (a *App) AbandonIdempotent(ctx context.Context, s billing.Scope, key string) error {
 	return a.store.InTx(ctx, func(tx billing.Tx) error {
-		return tx.DeleteIdempotencyKey(ctx, s, key)
+		return tx.Idempotency.DeleteIdempotencyKey(ctx, s, key)
 	})
 }
 
@@ -123,6 +123,6 @@ func (a *App) AbandonIdempotent(ctx context.Context, s billing.Scope, key string
 // calls it.
 func (a *App) PruneIdempotencyKeys(ctx context.Context) (int64, error) {
 	return read(ctx, a, func(tx billing.Tx) (int64, error) {
-		return tx.DeleteIdempotencyKeysBefore(ctx, a.Now().Add(-IdempotencyTTL))
+		return tx.Idempotency.DeleteIdempotencyKeysBefore(ctx, a.Now().Add(-IdempotencyTTL))
 	})
 }

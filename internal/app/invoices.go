@@ -59,7 +59,7 @@ func (a *App) subscriptionCoupon(ctx context.Context, tx billing.Tx, sub *billin
 	if sub.CouponID == "" {
 		return nil, nil
 	}
-	c, err := tx.GetCoupon(ctx, sub.Scope, sub.CouponID)
+	c, err := tx.Coupons.GetCoupon(ctx, sub.Scope, sub.CouponID)
 	if err != nil {
 		return nil, fmt.Errorf("read coupon %s: %w", sub.CouponID, err)
 	}
@@ -76,7 +76,7 @@ func (a *App) writeInvoice(ctx context.Context, tx billing.Tx, m billing.Merchan
 	if err := a.priceInvoice(m, sub, coupon, &inv); err != nil {
 		return inv, err
 	}
-	if err := tx.CreateInvoice(ctx, inv); err != nil {
+	if err := tx.Invoices.CreateInvoice(ctx, inv); err != nil {
 		var uv *billing.ErrUniqueViolation
 		if errors.As(err, &uv) && uv.Constraint == "invoices_subscription_period_key" {
 			return inv, errAlreadyInvoiced
@@ -86,14 +86,14 @@ func (a *App) writeInvoice(ctx context.Context, tx billing.Tx, m billing.Merchan
 	if err := a.emit(ctx, tx, s, EventInvoiceCreated, "invoice", inv.ID, inv, now); err != nil {
 		return inv, err
 	}
-	n, err := tx.NextInvoiceNumber(ctx, inv.Scope)
+	n, err := tx.Invoices.NextInvoiceNumber(ctx, inv.Scope)
 	if err != nil {
 		return inv, fmt.Errorf("number invoice: %w", err)
 	}
 	if err := finalizeInvoice(m, &inv, n, now); err != nil {
 		return inv, err
 	}
-	if err := tx.UpdateInvoice(ctx, inv); err != nil {
+	if err := tx.Invoices.UpdateInvoice(ctx, inv); err != nil {
 		return inv, fmt.Errorf("finalize invoice %s: %w", inv.ID, err)
 	}
 	if err := a.emit(ctx, tx, s, EventInvoiceFinalized, "invoice", inv.ID, inv, now); err != nil {
@@ -192,7 +192,7 @@ func (a *App) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invo
 	if inv.Status != billing.InvoiceOpen || billing.CanCharge(*inv, nil) != billing.ChargeAllowed {
 		return nil, nil // an uncollectible invoice is charged only when asked (PayInvoice reopens it)
 	}
-	pm, err := tx.GetPaymentMethod(ctx, inv.Scope, sub.PaymentMethodID)
+	pm, err := tx.PaymentMethods.GetPaymentMethod(ctx, inv.Scope, sub.PaymentMethodID)
 	if err != nil {
 		return nil, fmt.Errorf("read payment method %s: %w", sub.PaymentMethodID, err)
 	}
@@ -214,10 +214,10 @@ func (a *App) recordPayment(ctx context.Context, tx billing.Tx, inv *billing.Inv
 	if pm.ID == "" {
 		inv.NextAttemptAt = nil // a pay-page attempt: only the customer pays it; cuota attempts nothing
 	}
-	if err := tx.CreatePayment(ctx, p); err != nil {
+	if err := tx.Payments.CreatePayment(ctx, p); err != nil {
 		return nil, fmt.Errorf("create payment: %w", err)
 	}
-	if err := tx.UpdateInvoice(ctx, *inv); err != nil {
+	if err := tx.Invoices.UpdateInvoice(ctx, *inv); err != nil {
 		return nil, fmt.Errorf("update invoice %s: %w", inv.ID, err)
 	}
 	if err := a.emit(ctx, tx, inv.Scope, EventPaymentCreated, "payment", p.ID, p, now); err != nil {

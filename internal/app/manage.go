@@ -199,7 +199,7 @@ func (a *App) savePaymentMethod(ctx context.Context, tx billing.Tx, pm billing.P
 	if _, err := liveCustomer(ctx, tx, s, pm.CustomerID); err != nil {
 		return nil, notFound(err, "customer", pm.CustomerID) // deleted since the token was verified
 	}
-	if err := tx.CreatePaymentMethod(ctx, pm); err != nil {
+	if err := tx.PaymentMethods.CreatePaymentMethod(ctx, pm); err != nil {
 		return nil, fmt.Errorf("create payment method: %w", err)
 	}
 	if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment_method.attach",
@@ -209,7 +209,7 @@ func (a *App) savePaymentMethod(ctx context.Context, tx billing.Tx, pm billing.P
 	if err := a.emit(ctx, tx, s, EventPaymentMethodAttached, "payment_method", pm.ID, pm, now); err != nil {
 		return nil, err
 	}
-	subs, _, err := tx.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: pm.CustomerID}, billing.Page{})
+	subs, _, err := tx.Subscriptions.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: pm.CustomerID}, billing.Page{})
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
@@ -232,7 +232,7 @@ func (a *App) savePaymentMethod(ctx context.Context, tx billing.Tx, pm billing.P
 			for i := range open {
 				open[i].NextAttemptAt = &subNow
 				open[i].Updated = subNow
-				if err := tx.UpdateInvoice(ctx, open[i]); err != nil {
+				if err := tx.Invoices.UpdateInvoice(ctx, open[i]); err != nil {
 					return nil, fmt.Errorf("schedule retry of %s: %w", open[i].ID, err)
 				}
 			}
@@ -274,14 +274,14 @@ func (a *App) ListPaymentMethods(ctx context.Context, s billing.Scope, customerI
 		return nil, err
 	}
 	return read(ctx, a, func(tx billing.Tx) ([]billing.PaymentMethod, error) {
-		return tx.ListPaymentMethods(ctx, s, customerID)
+		return tx.PaymentMethods.ListPaymentMethods(ctx, s, customerID)
 	})
 }
 
 // GetInvoice returns an invoice of scope s.
 func (a *App) GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
 	return read(ctx, a, func(tx billing.Tx) (billing.Invoice, error) {
-		v, err := tx.GetInvoice(ctx, s, id)
+		v, err := tx.Invoices.GetInvoice(ctx, s, id)
 		if err != nil {
 			return v, notFound(err, "invoice", id)
 		}
@@ -294,7 +294,7 @@ func (a *App) GetInvoice(ctx context.Context, s billing.Scope, id string) (billi
 // ListInvoices lists invoices of scope s, newest first.
 func (a *App) ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) (List[billing.Invoice], error) {
 	return list(ctx, a, page, billing.PrefixInvoice, func(tx billing.Tx, page billing.Page) ([]billing.Invoice, bool, error) {
-		l, more, err := tx.ListInvoices(ctx, s, f, page)
+		l, more, err := tx.Invoices.ListInvoices(ctx, s, f, page)
 		if err != nil {
 			return nil, false, err
 		}
@@ -305,7 +305,7 @@ func (a *App) ListInvoices(ctx context.Context, s billing.Scope, f billing.Invoi
 // GetPayment returns a payment attempt of scope s.
 func (a *App) GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error) {
 	return read(ctx, a, func(tx billing.Tx) (billing.Payment, error) {
-		v, err := tx.GetPayment(ctx, s, id)
+		v, err := tx.Payments.GetPayment(ctx, s, id)
 		return v, notFound(err, "payment", id)
 	})
 }
@@ -313,14 +313,14 @@ func (a *App) GetPayment(ctx context.Context, s billing.Scope, id string) (billi
 // ListPayments lists payments of scope s, newest first.
 func (a *App) ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, page billing.Page) (List[billing.Payment], error) {
 	return list(ctx, a, page, billing.PrefixPayment, func(tx billing.Tx, page billing.Page) ([]billing.Payment, bool, error) {
-		return tx.ListPayments(ctx, s, f, page)
+		return tx.Payments.ListPayments(ctx, s, f, page)
 	})
 }
 
 // GetEvent returns an event of scope s.
 func (a *App) GetEvent(ctx context.Context, s billing.Scope, id string) (billing.Event, error) {
 	return read(ctx, a, func(tx billing.Tx) (billing.Event, error) {
-		v, err := tx.GetEvent(ctx, s, id)
+		v, err := tx.Events.GetEvent(ctx, s, id)
 		return v, notFound(err, "event", id)
 	})
 }
@@ -328,7 +328,7 @@ func (a *App) GetEvent(ctx context.Context, s billing.Scope, id string) (billing
 // ListEvents lists events of scope s, newest first.
 func (a *App) ListEvents(ctx context.Context, s billing.Scope, f billing.EventFilter, page billing.Page) (List[billing.Event], error) {
 	return list(ctx, a, page, billing.PrefixEvent, func(tx billing.Tx, page billing.Page) ([]billing.Event, bool, error) {
-		return tx.ListEvents(ctx, s, f, page)
+		return tx.Events.ListEvents(ctx, s, f, page)
 	})
 }
 
@@ -340,7 +340,7 @@ func (a *App) Entitlements(ctx context.Context, s billing.Scope, customerID stri
 		return nil, err
 	}
 	return read(ctx, a, func(tx billing.Tx) (map[string]int64, error) {
-		subs, _, err := tx.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: customerID}, billing.Page{})
+		subs, _, err := tx.Subscriptions.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: customerID}, billing.Page{})
 		if err != nil {
 			return nil, fmt.Errorf("list subscriptions: %w", err)
 		}

@@ -72,7 +72,7 @@ func (a *App) CreateSetup(ctx context.Context, s billing.Scope, customerID strin
 		if cus, err = liveCustomer(ctx, tx, s, customerID); err != nil {
 			return notFound(err, "customer", customerID)
 		}
-		if err := tx.CreateSetup(ctx, st); err != nil {
+		if err := tx.Setups.CreateSetup(ctx, st); err != nil {
 			return fmt.Errorf("create setup: %w", err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment_method_setup.create",
@@ -99,7 +99,7 @@ func (a *App) CreateSetup(ctx context.Context, s billing.Scope, customerID strin
 		return billing.PaymentMethodSetup{}, "", a.gatewayUnavailable(ctx, s, p.Gateway, err)
 	}
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
-		return tx.SetSetupGatewayRef(ctx, s, st.ID, start.GatewayRef)
+		return tx.Gateways.SetSetupGatewayRef(ctx, s, st.ID, start.GatewayRef)
 	})
 	if err != nil {
 		return billing.PaymentMethodSetup{}, "", fmt.Errorf("record setup %s at %s: %w", st.ID, p.Gateway, err)
@@ -112,7 +112,7 @@ func (a *App) CreateSetup(ctx context.Context, s billing.Scope, customerID strin
 func (a *App) failSetup(ctx context.Context, st billing.PaymentMethodSetup, msg string) error {
 	return a.store.InTx(ctx, func(tx billing.Tx) error {
 		st.Status, st.FailureMessage, st.Updated = billing.SetupFailed, msg, a.Now()
-		if err := tx.UpdateSetup(ctx, st); err != nil {
+		if err := tx.Setups.UpdateSetup(ctx, st); err != nil {
 			return fmt.Errorf("fail setup %s: %w", st.ID, err)
 		}
 		return a.audit(ctx, tx, change{merchantID: st.Scope.MerchantID, mode: st.Scope.Mode, action: "payment_method_setup." + st.Status,
@@ -126,7 +126,7 @@ func (a *App) failSetup(ctx context.Context, st billing.PaymentMethodSetup, msg 
 // never taken from the request. It returns where to send the browser.
 func (a *App) CompleteGatewaySetup(ctx context.Context, gateway, id, token string) (string, error) {
 	st, err := read(ctx, a, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
-		return tx.GetSetupByID(ctx, id)
+		return tx.Setups.GetSetupByID(ctx, id)
 	})
 	gone := billing.NotFound("payment_method_setup", id)
 	if err != nil || st.Gateway != gateway || st.GatewayRef == "" ||
@@ -168,7 +168,7 @@ func hashSecret(secret string) string {
 // GetSetup returns a setup; a pending one past its expiry shows expired.
 func (a *App) GetSetup(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethodSetup, error) {
 	st, err := read(ctx, a, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
-		v, err := tx.GetSetup(ctx, s, id)
+		v, err := tx.Setups.GetSetup(ctx, s, id)
 		return v, notFound(err, "payment_method_setup", id)
 	})
 	if err == nil && st.Status == billing.SetupPending && !a.Now().Before(st.ExpiresAt) {
@@ -182,7 +182,7 @@ func (a *App) GetSetup(ctx context.Context, s billing.Scope, id string) (billing
 // found; a used or expired link is a conflict.
 func (a *App) OpenSimSetup(ctx context.Context, id, secret string) (billing.PaymentMethodSetup, error) {
 	st, err := read(ctx, a, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
-		return tx.GetSetupByID(ctx, id)
+		return tx.Setups.GetSetupByID(ctx, id)
 	})
 	gone := billing.NotFound("payment_method_setup", id)
 	if err != nil || st.Gateway != billing.GatewaySim ||
@@ -232,7 +232,7 @@ func (a *App) finishSetup(ctx context.Context, st billing.PaymentMethodSetup, pm
 	ctx = WithRequestInfo(ctx, info)
 	var retry []string
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		cur, err := tx.GetSetupByID(ctx, st.ID)
+		cur, err := tx.Setups.GetSetupByID(ctx, st.ID)
 		if err != nil {
 			return fmt.Errorf("read setup %s: %w", st.ID, err)
 		}
@@ -254,7 +254,7 @@ func (a *App) finishSetup(ctx context.Context, st billing.PaymentMethodSetup, pm
 			st.Status, st.PaymentMethodID, st.FailureMessage = billing.SetupSucceeded, pm.ID, ""
 		}
 		st.Updated = a.Now()
-		if err := tx.UpdateSetup(ctx, st); err != nil {
+		if err := tx.Setups.UpdateSetup(ctx, st); err != nil {
 			return fmt.Errorf("finish setup %s: %w", st.ID, err)
 		}
 		if err := a.audit(ctx, tx, change{merchantID: st.Scope.MerchantID, mode: st.Scope.Mode, action: "payment_method_setup." + st.Status,

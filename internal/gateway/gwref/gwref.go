@@ -70,7 +70,7 @@ func (c *Customers) Ensure(ctx context.Context, s billing.Scope, customerID stri
 		err := c.Store.InTx(ctx, func(tx billing.Tx) error {
 			var inserted bool
 			var err error
-			row, inserted, err = tx.ReserveGatewayCustomer(ctx, billing.GatewayCustomer{Scope: s, CustomerID: customerID,
+			row, inserted, err = tx.Gateways.ReserveGatewayCustomer(ctx, billing.GatewayCustomer{Scope: s, CustomerID: customerID,
 				Gateway: c.Gateway, Created: now, Updated: now})
 			if err != nil || row.GatewayCustomerID != "" || inserted {
 				mine = inserted
@@ -82,7 +82,7 @@ func (c *Customers) Ensure(ctx context.Context, s billing.Scope, customerID stri
 			// The reservation's owner is gone: take it over.
 			taken := row
 			taken.Updated = now
-			if mine, err = tx.UpdateGatewayCustomer(ctx, taken, row.Updated); mine {
+			if mine, err = tx.Gateways.UpdateGatewayCustomer(ctx, taken, row.Updated); mine {
 				row = taken
 			}
 			return err
@@ -129,14 +129,14 @@ func (c *Customers) record(ctx context.Context, row billing.GatewayCustomer, cre
 	set.GatewayCustomerID, set.Updated = id, c.now()
 	var got billing.GatewayCustomer
 	err = c.Store.InTx(ctx, func(tx billing.Tx) error {
-		ok, err := tx.UpdateGatewayCustomer(ctx, set, row.Updated)
+		ok, err := tx.Gateways.UpdateGatewayCustomer(ctx, set, row.Updated)
 		if err != nil || ok {
 			got = set
 			return err
 		}
 		// Our reservation was taken over while the gateway was slow: the
 		// other request's customer wins; ours stays unused at the gateway.
-		got, err = tx.GetGatewayCustomer(ctx, row.Scope, row.CustomerID, c.Gateway)
+		got, err = tx.Gateways.GetGatewayCustomer(ctx, row.Scope, row.CustomerID, c.Gateway)
 		return err
 	})
 	if err != nil {
@@ -159,7 +159,7 @@ func (c *Customers) release(ctx context.Context, row billing.GatewayCustomer) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err := c.Store.InTx(ctx, func(tx billing.Tx) error {
-		_, err := tx.ReleaseGatewayCustomer(ctx, row)
+		_, err := tx.Gateways.ReleaseGatewayCustomer(ctx, row)
 		return err
 	})
 	if err != nil {
@@ -173,7 +173,7 @@ func (c *Customers) release(ctx context.Context, row billing.GatewayCustomer) {
 func (c *Customers) Stored(ctx context.Context, s billing.Scope, customerID string) (string, error) {
 	var id string
 	err := c.Store.InTx(ctx, func(tx billing.Tx) error {
-		gc, err := tx.GetGatewayCustomer(ctx, s, customerID, c.Gateway)
+		gc, err := tx.Gateways.GetGatewayCustomer(ctx, s, customerID, c.Gateway)
 		id = gc.GatewayCustomerID
 		return err
 	})

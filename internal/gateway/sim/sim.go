@@ -174,7 +174,7 @@ func (g *Gateway) LookupCharge(ctx context.Context, s billing.Scope, idempotency
 	var c billing.SimCharge
 	err := g.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		c, err = tx.GetSimCharge(ctx, idempotencyKey)
+		c, err = tx.SimLedger.GetSimCharge(ctx, idempotencyKey)
 		return err
 	})
 	if errors.Is(err, billing.ErrNotFound) {
@@ -197,7 +197,7 @@ func (g *Gateway) Ledger(ctx context.Context) ([]billing.SimCharge, error) {
 	var out []billing.SimCharge
 	err := g.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		out, err = tx.ListSimCharges(ctx)
+		out, err = tx.SimLedger.ListSimCharges(ctx)
 		return err
 	})
 	if err != nil {

@@ -86,7 +86,7 @@ func (g *Gateway) ChargeMany(ctx context.Context, rs []billing.ChargeRequest) ([
 			batch = append(batch, c)
 			at = append(at, i)
 		}
-		got, inserted, err := tx.InsertSimCharges(ctx, batch)
+		got, inserted, err := tx.SimLedger.InsertSimCharges(ctx, batch)
 		if err != nil {
 			return fmt.Errorf("sim: write ledger: %w", err)
 		}
@@ -159,7 +159,7 @@ func validateCharge(r billing.ChargeRequest) (string, error) {
 // record finds the ledger entry of r's key or decides and writes a new
 // one; fresh says it was written now.
 func (g *Gateway) record(ctx context.Context, tx billing.Tx, name string, r billing.ChargeRequest) (billing.SimCharge, bool, error) {
-	prev, err := tx.GetSimCharge(ctx, r.IdempotencyKey)
+	prev, err := tx.SimLedger.GetSimCharge(ctx, r.IdempotencyKey)
 	if err == nil {
 		return prev, false, checkChargeReplay(prev, r)
 	}
@@ -170,7 +170,7 @@ func (g *Gateway) record(ctx context.Context, tx billing.Tx, name string, r bill
 	if err != nil {
 		return billing.SimCharge{}, false, err
 	}
-	got, inserted, err := tx.InsertSimCharge(ctx, c)
+	got, inserted, err := tx.SimLedger.InsertSimCharge(ctx, c)
 	if err != nil {
 		return billing.SimCharge{}, false, fmt.Errorf("sim: write ledger: %w", err)
 	}
@@ -214,7 +214,7 @@ func (g *Gateway) decide(ctx context.Context, tx billing.Tx, name string, r bill
 		return c, nil
 	}
 	count := func(outcome string) (int64, error) {
-		n, err := tx.CountSimCharges(ctx, c.Token, outcome)
+		n, err := tx.SimLedger.CountSimCharges(ctx, c.Token, outcome)
 		if err != nil {
 			return 0, fmt.Errorf("sim: count ledger: %w", err)
 		}

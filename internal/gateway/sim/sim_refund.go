@@ -47,7 +47,7 @@ func (g *Gateway) Refund(ctx context.Context, r billing.RefundRequest) (billing.
 	}
 	var rec billing.SimCharge
 	err := g.store.InTx(ctx, func(tx billing.Tx) error {
-		prev, err := tx.GetSimCharge(ctx, key)
+		prev, err := tx.SimLedger.GetSimCharge(ctx, key)
 		if err == nil {
 			rec = prev
 			return checkRefundReplay(prev, key, r)
@@ -72,7 +72,7 @@ func (g *Gateway) Refund(ctx context.Context, r billing.RefundRequest) (billing.
 				"refund of %d exceeds the %d left to refund of charge %q (amount %d, refunded %d)",
 				r.Amount, left, charge.Key, charge.Amount, charge.Refunded)
 		}
-		got, inserted, err := tx.InsertSimCharge(ctx, billing.SimCharge{
+		got, inserted, err := tx.SimLedger.InsertSimCharge(ctx, billing.SimCharge{
 			Key:      key,
 			Token:    charge.Key,
 			Amount:   r.Amount,
@@ -95,7 +95,7 @@ func (g *Gateway) Refund(ctx context.Context, r billing.RefundRequest) (billing.
 		// read committed), so two concurrent refunds cannot together
 		// exceed the charge. (SQLite serializes transactions anyway.)
 		charge.Refunded += r.Amount
-		if err := tx.UpdateSimCharge(ctx, charge); err != nil {
+		if err := tx.SimLedger.UpdateSimCharge(ctx, charge); err != nil {
 			return fmt.Errorf("sim: update ledger: %w", err)
 		}
 		total, err := refundedTotal(ctx, tx, charge.Key)
@@ -109,7 +109,7 @@ func (g *Gateway) Refund(ctx context.Context, r billing.RefundRequest) (billing.
 		}
 		if total != charge.Refunded {
 			charge.Refunded = total
-			if err := tx.UpdateSimCharge(ctx, charge); err != nil {
+			if err := tx.SimLedger.UpdateSimCharge(ctx, charge); err != nil {
 				return fmt.Errorf("sim: update ledger: %w", err)
 			}
 		}
@@ -128,7 +128,7 @@ func findCharge(ctx context.Context, tx billing.Tx, r billing.RefundRequest) (bi
 		err error
 	)
 	if r.ChargeKey != "" {
-		c, err = tx.GetSimCharge(ctx, r.ChargeKey)
+		c, err = tx.SimLedger.GetSimCharge(ctx, r.ChargeKey)
 		if errors.Is(err, billing.ErrNotFound) || (err == nil && c.Outcome == OutcomeRefund) {
 			return c, billing.Invalid("charge_key", CodeChargeNotFound, "no sim charge with key %q", r.ChargeKey)
 		}
@@ -141,7 +141,7 @@ func findCharge(ctx context.Context, tx billing.Tx, r billing.RefundRequest) (bi
 		}
 		return c, nil
 	}
-	all, err := tx.ListSimCharges(ctx)
+	all, err := tx.SimLedger.ListSimCharges(ctx)
 	if err != nil {
 		return c, fmt.Errorf("sim: read ledger: %w", err)
 	}
@@ -156,7 +156,7 @@ func findCharge(ctx context.Context, tx billing.Tx, r billing.RefundRequest) (bi
 // refundedTotal sums the ledger's refunds of the charge with key chargeKey.
 // It reads the whole ledger: refunds are rare and test ledgers small.
 func refundedTotal(ctx context.Context, tx billing.Tx, chargeKey string) (int64, error) {
-	all, err := tx.ListSimCharges(ctx)
+	all, err := tx.SimLedger.ListSimCharges(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("sim: read ledger: %w", err)
 	}
