@@ -76,25 +76,25 @@ type Job interface {
 // more methods than a reader can hold in mind, and so that a function can
 // ask for only the areas it uses (a gateway takes a GatewayTx, not a Tx).
 type Tx struct {
-	Merchants      MerchantTx
-	Catalog        CatalogTx
-	Customers      CustomerTx
-	PaymentMethods PaymentMethodTx
-	Coupons        CouponTx
-	Setups         SetupTx
-	Clocks         ClockTx
-	Subscriptions  SubscriptionTx
-	Invoices       InvoiceTx
-	Payments       PaymentTx
-	Events         EventTx
-	Audit          AuditTx
-	Idempotency    IdempotencyTx
-	Jobs           JobTx
-	Batch          BatchTx
-	Checkout       CheckoutTx
-	Notify         NotifyTx
-	Gateways       GatewayTx
-	SimLedger      SimLedgerTx
+	Merchants      MerchantTx      // merchants, their settings, API keys
+	Catalog        CatalogTx       // products and prices
+	Customers      CustomerTx      // customers
+	PaymentMethods PaymentMethodTx // customers' payment methods
+	Coupons        CouponTx        // coupons, promotion codes, redemptions
+	Setups         SetupTx         // payment method setups
+	Clocks         ClockTx         // test clocks and their advance leases
+	Subscriptions  SubscriptionTx  // subscriptions and trial claims
+	Invoices       InvoiceTx       // invoices and invoice numbers
+	Payments       PaymentTx       // payment attempts and refunds
+	Events         EventTx         // API events
+	Audit          AuditTx         // the audit chains
+	Idempotency    IdempotencyTx   // API idempotency keys
+	Jobs           JobTx           // background jobs enqueued with the change
+	Batch          BatchTx         // the batched renewal sweep
+	Checkout       CheckoutTx      // checkout and portal sessions, publishable keys
+	Notify         NotifyTx        // webhooks, emails and the dispatch cursor
+	Gateways       GatewayTx       // gateway configuration and references
+	SimLedger      SimLedgerTx     // the simulated gateway's ledger (sim only)
 }
 
 // MerchantTx stores merchants, their settings and their API keys.
