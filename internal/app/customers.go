@@ -89,7 +89,8 @@ func (a *App) GetCustomer(ctx context.Context, s billing.Scope, id string) (bill
 // makes something for a customer (subscriptions, invoices, setups,
 // checkout and portal sessions, payment methods) refuses a deleted one
 // the way it refuses an unknown one. Reading what a customer already has
-// (invoices, payments) uses tx.GetCustomer, which returns deleted ones too.
+// (invoices, payments) uses tx.Customers.GetCustomer, which returns deleted
+// ones too.
 func liveCustomer(ctx context.Context, tx billing.Tx, s billing.Scope, id string) (billing.Customer, error) {
 	c, err := tx.Customers.GetCustomer(ctx, s, id)
 	if err != nil {

@@ -13,8 +13,6 @@ type clockTx struct{ *base }
 
 var _ billing.ClockTx = clockTx{}
 
-// The subscription lifecycle (billing.LifecycleTx).
-
 // Test clocks.
 
 // CreateTestClock inserts c.

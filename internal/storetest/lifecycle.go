@@ -8,8 +8,8 @@ import (
 	"github.com/cuota/cuota/internal/billing"
 )
 
-// This file and the lifecycle_*.go files hold the tests of
-// billing.LifecycleTx: merchants' settings, coupon and promotion code
+// This file and the lifecycle_*.go files hold the tests of the lifecycle
+// areas of billing.Tx: merchants' settings, coupon and promotion code
 // redemptions, payment method setups, test clocks, payment methods,
 // subscriptions, trial claims, invoices, payments, refunds, events and the
 // simulated gateway's ledger.
