@@ -180,7 +180,7 @@ func benchSeed(ctx context.Context, a *app.App, s billing.Store, n int) error {
 			for range k {
 				now := a.Now()
 				cus := billing.Customer{ID: billing.NewID(billing.PrefixCustomer, now), Scope: scope, Metadata: billing.Metadata{}, Created: now, Updated: now}
-				if err := tx.CreateCustomer(ctx, cus); err != nil {
+				if err := tx.Customers.CreateCustomer(ctx, cus); err != nil {
 					return err
 				}
 				pm, err := g.AttachToken(ctx, scope, cus.ID, billing.SimTokVisa)
@@ -189,7 +189,7 @@ func benchSeed(ctx context.Context, a *app.App, s billing.Store, n int) error {
 				}
 				pm.ID, pm.Scope, pm.CustomerID, pm.Status, pm.Created, pm.Updated =
 					billing.NewID(billing.PrefixPaymentMethod, now), scope, cus.ID, billing.PaymentMethodActive, now, now
-				if err := tx.CreatePaymentMethod(ctx, pm); err != nil {
+				if err := tx.PaymentMethods.CreatePaymentMethod(ctx, pm); err != nil {
 					return err
 				}
 				due := end
@@ -199,7 +199,7 @@ func benchSeed(ctx context.Context, a *app.App, s billing.Store, n int) error {
 						ProductID: prod.ID, Quantity: 1, UnitAmount: amount}},
 					BillingAnchor: anchor, CycleIndex: 1, CurrentPeriodStart: anchor, CurrentPeriodEnd: end,
 					NextActionAt: &due, Metadata: billing.Metadata{}, Created: now, Updated: now}
-				if err := tx.CreateSubscription(ctx, sub); err != nil {
+				if err := tx.Subscriptions.CreateSubscription(ctx, sub); err != nil {
 					return err
 				}
 			}

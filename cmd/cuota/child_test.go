@@ -251,7 +251,7 @@ func seedDue(t *testing.T, dbURL string, n int) string {
 	t.Logf("seeded %d due subscriptions in %s", n, time.Since(start).Round(time.Millisecond))
 	var merchant string
 	err = s.InTx(ctx, func(tx billing.Tx) error {
-		ms, err := tx.ListMerchants(ctx)
+		ms, err := tx.Merchants.ListMerchants(ctx)
 		if err != nil {
 			return err
 		}

@@ -54,7 +54,7 @@ type change struct {
 
 // audit appends c to its merchant's hash chain inside tx.
 func (a *core) audit(ctx context.Context, tx billing.Tx, c change) error {
-	seq, prev, err := tx.LockAuditHead(ctx, c.merchantID)
+	seq, prev, err := tx.Audit.LockAuditHead(ctx, c.merchantID)
 	if err != nil {
 		return fmt.Errorf("lock audit head of %s: %w", c.merchantID, err)
 	}
@@ -62,7 +62,7 @@ func (a *core) audit(ctx context.Context, tx billing.Tx, c change) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.InsertAuditEntry(ctx, e); err != nil {
+	if err := tx.Audit.InsertAuditEntry(ctx, e); err != nil {
 		return fmt.Errorf("append audit entry %s: %w", c.action, err)
 	}
 	return nil

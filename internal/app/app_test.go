@@ -77,7 +77,7 @@ func (b *testBundle) apiKey(t *testing.T, id string) billing.APIKey {
 	var k billing.APIKey
 	require.NoError(t, b.store.InTx(t.Context(), func(tx billing.Tx) error {
 		var err error
-		k, err = tx.GetAPIKey(t.Context(), id)
+		k, err = tx.Merchants.GetAPIKey(t.Context(), id)
 		return err
 	}))
 	return k
@@ -423,7 +423,7 @@ func TestIdempotencyResponsesSealed(t *testing.T) {
 	var stored billing.IdempotencyRecord
 	require.NoError(t, bundle.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		stored, _, err = tx.ReserveIdempotencyKey(ctx, billing.IdempotencyRecord{Scope: bundle.scope, Key: "k1", RequestHash: "h1"})
+		stored, _, err = tx.Idempotency.ReserveIdempotencyKey(ctx, billing.IdempotencyRecord{Scope: bundle.scope, Key: "k1", RequestHash: "h1"})
 		return err
 	}))
 	require.NotContains(t, string(stored.ResponseBody), "whsec_", "sealed at rest")

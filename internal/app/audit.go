@@ -26,7 +26,7 @@ func (a *Merchants) ListAuditEntries(ctx context.Context, s billing.Scope, after
 	}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		out.Data, err = tx.ListAuditEntries(ctx, s.MerchantID, s.Mode, afterSeq, limit+1)
+		out.Data, err = tx.Audit.ListAuditEntries(ctx, s.MerchantID, s.Mode, afterSeq, limit+1)
 		if err != nil {
 			return fmt.Errorf("list audit entries: %w", err)
 		}
@@ -44,13 +44,13 @@ func (a *Merchants) VerifyAuditChain(ctx context.Context, merchantID string) (*b
 	var v billing.AuditVerifier
 	var brk *billing.AuditBreak
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		headSeq, headHash, err := tx.LockAuditHead(ctx, merchantID)
+		headSeq, headHash, err := tx.Audit.LockAuditHead(ctx, merchantID)
 		if err != nil {
 			return notFound(err, "merchant", merchantID)
 		}
 		after := int64(0)
 		for {
-			batch, err := tx.ListAuditEntries(ctx, merchantID, "", after, auditBatch)
+			batch, err := tx.Audit.ListAuditEntries(ctx, merchantID, "", after, auditBatch)
 			if err != nil {
 				return fmt.Errorf("list audit entries: %w", err)
 			}

@@ -44,7 +44,7 @@ type changePlan struct {
 // PreviewChange returns the exact effect of a change without making it.
 func (a *Subscriptions) PreviewChange(ctx context.Context, s billing.Scope, id string, p ChangeParams) (ChangePreview, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (ChangePreview, error) {
-		sub, err := tx.GetSubscription(ctx, s, id)
+		sub, err := tx.Subscriptions.GetSubscription(ctx, s, id)
 		if err != nil {
 			return ChangePreview{}, notFound(err, "subscription", id)
 		}
@@ -211,7 +211,7 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 				// The partial period before a billing anchor was billed as
 				// a part of the full period ending at the anchor: prorate
 				// on that full period too.
-				m, err := tx.GetMerchant(ctx, sub.Scope.MerchantID)
+				m, err := tx.Merchants.GetMerchant(ctx, sub.Scope.MerchantID)
 				if err != nil {
 					return plan, fmt.Errorf("read merchant: %w", err)
 				}
@@ -334,7 +334,7 @@ func (a *Subscriptions) ResumeSubscription(ctx context.Context, s billing.Scope,
 // entitlements and plan-change previews).
 func mergeFeatures(ctx context.Context, tx billing.Tx, s billing.Scope, items []billing.SubscriptionItem, into map[string]int64) error {
 	for _, it := range items {
-		p, err := tx.GetProduct(ctx, s, it.ProductID)
+		p, err := tx.Catalog.GetProduct(ctx, s, it.ProductID)
 		if err != nil {
 			return fmt.Errorf("read product %s: %w", it.ProductID, err)
 		}
@@ -348,11 +348,11 @@ func mergeFeatures(ctx context.Context, tx billing.Tx, s billing.Scope, items []
 // loadSubscription reads a subscription with its merchant and the time on
 // its clock, for a change made in tx.
 func (a *Subscriptions) loadSubscription(ctx context.Context, tx billing.Tx, s billing.Scope, id string) (billing.Subscription, billing.Merchant, time.Time, error) {
-	sub, err := tx.GetSubscription(ctx, s, id)
+	sub, err := tx.Subscriptions.GetSubscription(ctx, s, id)
 	if err != nil {
 		return sub, billing.Merchant{}, time.Time{}, notFound(err, "subscription", id)
 	}
-	m, err := tx.GetMerchant(ctx, s.MerchantID)
+	m, err := tx.Merchants.GetMerchant(ctx, s.MerchantID)
 	if err != nil {
 		return sub, m, time.Time{}, fmt.Errorf("read merchant: %w", err)
 	}

@@ -163,7 +163,7 @@ func (a *Checkout) CreateCheckoutSession(ctx context.Context, s billing.Scope, p
 				return err
 			}
 		}
-		if err := tx.CreateCheckoutSession(ctx, cs); err != nil {
+		if err := tx.Checkout.CreateCheckoutSession(ctx, cs); err != nil {
 			return fmt.Errorf("create checkout session: %w", err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "checkout_session.create",
@@ -220,7 +220,7 @@ func (a *Checkout) checkCheckoutGateway(ctx context.Context, tx billing.Tx, s bi
 	if (mode == billing.CheckoutModePayment && !pays) || (mode != billing.CheckoutModePayment && !saves) {
 		return billing.Invalid("gateway", billing.CodeParameterInvalid, "%s checkouts through %s are not available", mode, name)
 	}
-	if _, err := tx.GetGatewayConfig(ctx, s, name); errors.Is(err, billing.ErrNotFound) {
+	if _, err := tx.Gateways.GetGatewayConfig(ctx, s, name); errors.Is(err, billing.ErrNotFound) {
 		return billing.Invalid("gateway", billing.CodeGatewayNotConfigured, "%s is not configured in %s mode", name, s.Mode)
 	} else if err != nil {
 		return fmt.Errorf("read %s configuration: %w", name, err)
@@ -273,7 +273,7 @@ func (a *Checkout) checkoutGateways(ctx context.Context, s billing.Scope, curren
 // live subscription to one of the products of items.
 func (a *Checkout) checkNotSubscribed(ctx context.Context, tx billing.Tx, s billing.Scope, customerIDs []string, items []billing.SubscriptionItem) error {
 	for _, cid := range customerIDs {
-		subs, _, err := tx.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: cid}, billing.Page{Limit: 100})
+		subs, _, err := tx.Subscriptions.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: cid}, billing.Page{Limit: 100})
 		if err != nil {
 			return fmt.Errorf("list subscriptions of %s: %w", cid, err)
 		}
@@ -298,7 +298,7 @@ func (a *Checkout) checkNotSubscribed(ctx context.Context, tx billing.Tx, s bill
 // past its expiry shows expired.
 func (a *Checkout) GetCheckoutSession(ctx context.Context, s billing.Scope, id string) (billing.CheckoutSession, error) {
 	cs, err := read(ctx, a.core, func(tx billing.Tx) (billing.CheckoutSession, error) {
-		v, err := tx.GetCheckoutSession(ctx, s, id)
+		v, err := tx.Checkout.GetCheckoutSession(ctx, s, id)
 		return v, notFound(err, "checkout_session", id)
 	})
 	cs.Status = cs.EffectiveStatus(a.Now())
@@ -311,7 +311,7 @@ func (a *Checkout) ExpireCheckoutSession(ctx context.Context, s billing.Scope, i
 	var cs billing.CheckoutSession
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		if cs, err = tx.GetCheckoutSession(ctx, s, id); err != nil {
+		if cs, err = tx.Checkout.GetCheckoutSession(ctx, s, id); err != nil {
 			return notFound(err, "checkout_session", id)
 		}
 		if cs.EffectiveStatus(a.Now()) != billing.CheckoutOpen {
@@ -327,7 +327,7 @@ func (a *Checkout) ExpireCheckoutSession(ctx context.Context, s billing.Scope, i
 // saveCheckout writes a session change with its audit entry and, when
 // event is not empty, its event.
 func (a *Checkout) saveCheckout(ctx context.Context, tx billing.Tx, before billing.CheckoutSession, cs *billing.CheckoutSession, action, event string) error {
-	if err := tx.UpdateCheckoutSession(ctx, *cs); err != nil {
+	if err := tx.Checkout.UpdateCheckoutSession(ctx, *cs); err != nil {
 		return fmt.Errorf("update checkout session %s: %w", cs.ID, err)
 	}
 	cs.Version++
@@ -351,7 +351,7 @@ func openHosted(secretHash, secret string) bool {
 // loadCheckout reads the session a checkout link names, checking its
 // secret; a wrong secret is not found.
 func (a *Checkout) loadCheckout(ctx context.Context, tx billing.Tx, id, secret string) (billing.CheckoutSession, error) {
-	cs, err := tx.GetCheckoutSessionByID(ctx, id)
+	cs, err := tx.Checkout.GetCheckoutSessionByID(ctx, id)
 	if errors.Is(err, billing.ErrNotFound) || (err == nil && !openHosted(cs.SecretHash, secret)) ||
 		(err == nil && !strings.HasPrefix(cs.ID, billing.CheckoutSessionPrefix(cs.Scope.Mode))) {
 		return cs, billing.NotFound("checkout_session", id)

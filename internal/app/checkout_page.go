@@ -63,22 +63,22 @@ func (a *Checkout) checkoutView(ctx context.Context, tx billing.Tx, cs billing.C
 	cs.Status = cs.EffectiveStatus(a.Now())
 	v := CheckoutView{Session: cs}
 	var err error
-	if v.Merchant, err = tx.GetMerchant(ctx, s.MerchantID); err != nil {
+	if v.Merchant, err = tx.Merchants.GetMerchant(ctx, s.MerchantID); err != nil {
 		return v, fmt.Errorf("read merchant: %w", err)
 	}
 	if cs.CustomerID != "" {
-		c, err := tx.GetCustomer(ctx, s, cs.CustomerID)
+		c, err := tx.Customers.GetCustomer(ctx, s, cs.CustomerID)
 		if err != nil {
 			return v, fmt.Errorf("read customer %s: %w", cs.CustomerID, err)
 		}
 		v.Customer = &c
 	}
 	for i, li := range cs.LineItems {
-		price, err := tx.GetPrice(ctx, s, li.PriceID)
+		price, err := tx.Catalog.GetPrice(ctx, s, li.PriceID)
 		if err != nil {
 			return v, fmt.Errorf("read price %s: %w", li.PriceID, err)
 		}
-		prod, err := tx.GetProduct(ctx, s, price.ProductID)
+		prod, err := tx.Catalog.GetProduct(ctx, s, price.ProductID)
 		if err != nil {
 			return v, fmt.Errorf("read product %s: %w", price.ProductID, err)
 		}
@@ -140,7 +140,7 @@ func (v CheckoutView) dueToday(subtotal int64) (int64, error) {
 // is only the one.
 func cycleChoices(ctx context.Context, tx billing.Tx, price billing.Price) ([]billing.Price, error) {
 	active := true
-	prices, _, err := tx.ListPrices(ctx, price.Scope, billing.PriceFilter{ProductID: price.ProductID, Active: &active,
+	prices, _, err := tx.Catalog.ListPrices(ctx, price.Scope, billing.PriceFilter{ProductID: price.ProductID, Active: &active,
 		Type: billing.PriceRecurring}, billing.Page{Limit: 100})
 	if err != nil {
 		return nil, fmt.Errorf("list prices of %s: %w", price.ProductID, err)
@@ -165,7 +165,7 @@ func cycleChoices(ctx context.Context, tx billing.Tx, price billing.Price) ([]bi
 func (a *Checkout) promotionCoupon(ctx context.Context, tx billing.Tx, s billing.Scope, code, currency string) (billing.Coupon, billing.PromotionCode, error) {
 	bad := billing.Invalid("promotion_code", billing.CodeParameterInvalid, "promotion code %q is not valid", code)
 	now := a.Now()
-	l, _, err := tx.ListPromotionCodes(ctx, s, billing.PromotionCodeFilter{Code: NormalizeCode(code)}, billing.Page{Limit: 1})
+	l, _, err := tx.Coupons.ListPromotionCodes(ctx, s, billing.PromotionCodeFilter{Code: NormalizeCode(code)}, billing.Page{Limit: 1})
 	if err != nil {
 		return billing.Coupon{}, billing.PromotionCode{}, fmt.Errorf("find promotion code: %w", err)
 	}
@@ -173,7 +173,7 @@ func (a *Checkout) promotionCoupon(ctx context.Context, tx billing.Tx, s billing
 		(l[0].MaxRedemptions > 0 && l[0].TimesRedeemed >= l[0].MaxRedemptions) {
 		return billing.Coupon{}, billing.PromotionCode{}, bad
 	}
-	c, err := tx.GetCoupon(ctx, s, l[0].CouponID)
+	c, err := tx.Coupons.GetCoupon(ctx, s, l[0].CouponID)
 	if err != nil || !c.Valid(now) || (c.AmountOff > 0 && c.Currency != currency) {
 		return billing.Coupon{}, billing.PromotionCode{}, bad
 	}
@@ -274,7 +274,7 @@ func (a *Checkout) SubmitCheckout(ctx context.Context, id, secret string, in Che
 		return "", err
 	}
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
-		cur, err := tx.GetCheckoutSession(ctx, cs.Scope, cs.ID)
+		cur, err := tx.Checkout.GetCheckoutSession(ctx, cs.Scope, cs.ID)
 		if err != nil {
 			return fmt.Errorf("read checkout session %s: %w", cs.ID, err)
 		}
@@ -298,7 +298,7 @@ func (a *Checkout) checkoutCustomer(ctx context.Context, cs billing.CheckoutSess
 	}
 	locale := cs.Locale
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		cur, err := tx.GetCheckoutSession(ctx, cs.Scope, cs.ID)
+		cur, err := tx.Checkout.GetCheckoutSession(ctx, cs.Scope, cs.ID)
 		if err != nil {
 			return fmt.Errorf("read checkout session %s: %w", cs.ID, err)
 		}
@@ -309,7 +309,7 @@ func (a *Checkout) checkoutCustomer(ctx context.Context, cs billing.CheckoutSess
 		now := a.Now()
 		c := billing.Customer{ID: billing.NewID(billing.PrefixCustomer, now), Scope: cs.Scope, Email: cur.CustomerEmail,
 			Locale: locale, Metadata: billing.Metadata{"checkout_session": cs.ID}, Created: now, Updated: now}
-		if err := tx.CreateCustomer(ctx, c); err != nil {
+		if err := tx.Customers.CreateCustomer(ctx, c); err != nil {
 			return conflict(fmt.Errorf("create customer: %w", err))
 		}
 		if err := a.audit(ctx, tx, change{merchantID: c.Scope.MerchantID, mode: c.Scope.Mode, action: "customer.create",
@@ -334,7 +334,7 @@ func (a *Checkout) checkoutNotSubscribed(ctx context.Context, cs billing.Checkou
 	return a.store.InTx(ctx, func(tx billing.Tx) error {
 		var items []billing.SubscriptionItem
 		for _, li := range cs.LineItems {
-			p, err := tx.GetPrice(ctx, cs.Scope, li.PriceID)
+			p, err := tx.Catalog.GetPrice(ctx, cs.Scope, li.PriceID)
 			if err != nil {
 				return fmt.Errorf("read price %s: %w", li.PriceID, err)
 			}
@@ -345,7 +345,7 @@ func (a *Checkout) checkoutNotSubscribed(ctx context.Context, cs billing.Checkou
 			ids = append(ids, cs.CustomerID)
 		}
 		if cs.CustomerEmail != "" {
-			same, _, err := tx.ListCustomers(ctx, cs.Scope, billing.CustomerFilter{Email: cs.CustomerEmail}, billing.Page{Limit: 100})
+			same, _, err := tx.Customers.ListCustomers(ctx, cs.Scope, billing.CustomerFilter{Email: cs.CustomerEmail}, billing.Page{Limit: 100})
 			if err != nil {
 				return fmt.Errorf("find customers by email: %w", err)
 			}
@@ -397,7 +397,7 @@ func (a *Checkout) ReturnCheckout(ctx context.Context, id, secret string) (Check
 		if cs.Status != billing.CheckoutOpen || cs.SetupID == "" {
 			return nil
 		}
-		if st, err = tx.GetSetup(ctx, cs.Scope, cs.SetupID); err != nil {
+		if st, err = tx.Setups.GetSetup(ctx, cs.Scope, cs.SetupID); err != nil {
 			return fmt.Errorf("read setup %s: %w", cs.SetupID, err)
 		}
 		before := cs
@@ -493,11 +493,11 @@ func outcomeOf(cs billing.CheckoutSession) (CheckoutOutcome, error) {
 // firstPayment returns the payment of a subscription's first invoice.
 func (a *Checkout) firstPayment(ctx context.Context, sub billing.Subscription) (billing.Payment, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (billing.Payment, error) {
-		invs, _, err := tx.ListInvoices(ctx, sub.Scope, billing.InvoiceFilter{SubscriptionID: sub.ID}, billing.Page{Limit: 1})
+		invs, _, err := tx.Invoices.ListInvoices(ctx, sub.Scope, billing.InvoiceFilter{SubscriptionID: sub.ID}, billing.Page{Limit: 1})
 		if err != nil || len(invs) == 0 {
 			return billing.Payment{}, fmt.Errorf("first invoice of %s: %w", sub.ID, errors.Join(err, billing.ErrNotFound))
 		}
-		pays, _, err := tx.ListPayments(ctx, sub.Scope, billing.PaymentFilter{InvoiceID: invs[0].ID}, billing.Page{Limit: 1})
+		pays, _, err := tx.Payments.ListPayments(ctx, sub.Scope, billing.PaymentFilter{InvoiceID: invs[0].ID}, billing.Page{Limit: 1})
 		if err != nil || len(pays) == 0 {
 			return billing.Payment{}, fmt.Errorf("payment of %s: %w", invs[0].ID, errors.Join(err, billing.ErrNotFound))
 		}
@@ -508,7 +508,7 @@ func (a *Checkout) firstPayment(ctx context.Context, sub billing.Subscription) (
 // failCheckout records why an attempt failed on the still-open session.
 func (a *Checkout) failCheckout(ctx context.Context, cs billing.CheckoutSession, out CheckoutOutcome) (CheckoutOutcome, error) {
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		cur, err := tx.GetCheckoutSession(ctx, cs.Scope, cs.ID)
+		cur, err := tx.Checkout.GetCheckoutSession(ctx, cs.Scope, cs.ID)
 		if err != nil {
 			return fmt.Errorf("read checkout session %s: %w", cs.ID, err)
 		}
@@ -526,7 +526,7 @@ func (a *Checkout) failCheckout(ctx context.Context, cs billing.CheckoutSession,
 // audit entry and its checkout.session.completed event in one transaction.
 func (a *Checkout) completeCheckout(ctx context.Context, cs billing.CheckoutSession, pmID, subID string) (CheckoutOutcome, error) {
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		cur, err := tx.GetCheckoutSession(ctx, cs.Scope, cs.ID)
+		cur, err := tx.Checkout.GetCheckoutSession(ctx, cs.Scope, cs.ID)
 		if err != nil {
 			return fmt.Errorf("read checkout session %s: %w", cs.ID, err)
 		}

@@ -31,7 +31,7 @@ func checkoutInvoiceItems(lines []billing.CheckoutLineItem) []InvoiceItemParams 
 func (a *Checkout) submitPaymentCheckout(ctx context.Context, cs billing.CheckoutSession, secret, gateway string) (string, error) {
 	var invoiceID string
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		cur, err := tx.GetCheckoutSession(ctx, cs.Scope, cs.ID)
+		cur, err := tx.Checkout.GetCheckoutSession(ctx, cs.Scope, cs.ID)
 		if err != nil {
 			return fmt.Errorf("read checkout session %s: %w", cs.ID, err)
 		}
@@ -82,7 +82,7 @@ func (a *Checkout) returnPaymentCheckout(ctx context.Context, cs billing.Checkou
 		return outcomeOf(cs)
 	}
 	latest, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.Payment, error) {
-		l, _, err := tx.ListPayments(ctx, cs.Scope, billing.PaymentFilter{InvoiceID: cs.InvoiceID}, billing.Page{Limit: 1})
+		l, _, err := tx.Payments.ListPayments(ctx, cs.Scope, billing.PaymentFilter{InvoiceID: cs.InvoiceID}, billing.Page{Limit: 1})
 		return l, err
 	})
 	if err != nil {
@@ -97,10 +97,10 @@ func (a *Checkout) returnPaymentCheckout(ctx context.Context, cs billing.Checkou
 	var pay *billing.Payment
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		if inv, err = tx.GetInvoice(ctx, cs.Scope, cs.InvoiceID); err != nil {
+		if inv, err = tx.Invoices.GetInvoice(ctx, cs.Scope, cs.InvoiceID); err != nil {
 			return fmt.Errorf("read invoice %s: %w", cs.InvoiceID, err)
 		}
-		l, _, err := tx.ListPayments(ctx, cs.Scope, billing.PaymentFilter{InvoiceID: cs.InvoiceID}, billing.Page{Limit: 1})
+		l, _, err := tx.Payments.ListPayments(ctx, cs.Scope, billing.PaymentFilter{InvoiceID: cs.InvoiceID}, billing.Page{Limit: 1})
 		if err != nil {
 			return fmt.Errorf("list payments of %s: %w", cs.InvoiceID, err)
 		}

@@ -44,7 +44,7 @@ func (a *Renewals) CreateTestClock(ctx context.Context, s billing.Scope, name st
 	c := billing.TestClock{ID: billing.NewID(billing.PrefixTestClock, now), Scope: s, Name: name,
 		FrozenTime: t.UTC().Truncate(time.Second), Status: billing.TestClockReady, Created: now, Updated: now}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		if err := tx.CreateTestClock(ctx, c); err != nil {
+		if err := tx.Clocks.CreateTestClock(ctx, c); err != nil {
 			return fmt.Errorf("create test clock: %w", err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "test_clock.create", objectType: "test_clock", objectID: c.ID, after: c})
@@ -55,7 +55,7 @@ func (a *Renewals) CreateTestClock(ctx context.Context, s billing.Scope, name st
 // GetTestClock returns a test clock of scope s.
 func (a *Renewals) GetTestClock(ctx context.Context, s billing.Scope, id string) (billing.TestClock, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (billing.TestClock, error) {
-		c, err := tx.GetTestClock(ctx, s, id)
+		c, err := tx.Clocks.GetTestClock(ctx, s, id)
 		return c, notFound(err, "test_clock", id)
 	})
 }
@@ -63,7 +63,7 @@ func (a *Renewals) GetTestClock(ctx context.Context, s billing.Scope, id string)
 // ListTestClocks lists test clocks, newest first.
 func (a *Renewals) ListTestClocks(ctx context.Context, s billing.Scope, page billing.Page) (List[billing.TestClock], error) {
 	return list(ctx, a.core, page, billing.PrefixTestClock, func(tx billing.Tx, page billing.Page) ([]billing.TestClock, bool, error) {
-		return tx.ListTestClocks(ctx, s, page)
+		return tx.Clocks.ListTestClocks(ctx, s, page)
 	})
 }
 
@@ -95,7 +95,7 @@ func (a *Renewals) clockLease() time.Duration {
 // or fails with errClockLeaseLost when another advance holds it.
 func (a *Renewals) leaseClock(ctx context.Context, tx billing.Tx, id, token string) error {
 	now := a.Now()
-	held, err := tx.LeaseTestClock(ctx, id, token, now.Add(a.clockLease()), now)
+	held, err := tx.Clocks.LeaseTestClock(ctx, id, token, now.Add(a.clockLease()), now)
 	if err != nil {
 		return fmt.Errorf("lease test clock: %w", err)
 	}
@@ -124,7 +124,7 @@ func (a *Renewals) AdvanceTestClock(ctx context.Context, s billing.Scope, id str
 	t = t.UTC().Truncate(time.Second)
 	token := rand.Text()
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		clock, err := tx.GetTestClock(ctx, s, id)
+		clock, err := tx.Clocks.GetTestClock(ctx, s, id)
 		if err != nil {
 			return notFound(err, "test_clock", id)
 		}
@@ -137,7 +137,7 @@ func (a *Renewals) AdvanceTestClock(ctx context.Context, s billing.Scope, id str
 		}
 		before := clock
 		clock.Status, clock.Updated, clock.AdvanceTarget = billing.TestClockAdvancing, a.Now(), &t
-		if err := tx.UpdateTestClock(ctx, clock); err != nil {
+		if err := tx.Clocks.UpdateTestClock(ctx, clock); err != nil {
 			return fmt.Errorf("update test clock: %w", err)
 		}
 		if err := a.leaseClock(ctx, tx, id, token); err != nil {
@@ -190,7 +190,7 @@ func (a *Renewals) driveClock(ctx context.Context, s billing.Scope, id string, t
 		if err := a.leaseClock(ctx, tx, id, token); err != nil {
 			return err
 		}
-		c, err := tx.GetTestClock(ctx, s, id)
+		c, err := tx.Clocks.GetTestClock(ctx, s, id)
 		if err != nil {
 			return fmt.Errorf("read test clock: %w", err)
 		}
@@ -199,10 +199,10 @@ func (a *Renewals) driveClock(ctx context.Context, s billing.Scope, id string, t
 		}
 		c.Status, c.Updated, c.AdvanceTarget = billing.TestClockReady, a.Now(), nil
 		clock = c
-		if err := tx.UpdateTestClock(ctx, c); err != nil {
+		if err := tx.Clocks.UpdateTestClock(ctx, c); err != nil {
 			return err
 		}
-		return tx.EndTestClockLease(ctx, id)
+		return tx.Clocks.EndTestClockLease(ctx, id)
 	})
 	return clock, errors.Join(runErr, err)
 }
@@ -228,7 +228,7 @@ func (a *Renewals) RecoverTestClocks(ctx context.Context) (int, error) {
 	taken := 0
 	for {
 		clocks, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.TestClock, error) {
-			return tx.AbandonedTestClocks(ctx, a.Now(), recoverBatch)
+			return tx.Clocks.AbandonedTestClocks(ctx, a.Now(), recoverBatch)
 		})
 		if err != nil {
 			return taken, fmt.Errorf("find abandoned test clocks: %w", err)
@@ -260,7 +260,7 @@ func (a *Renewals) recoverTestClock(ctx context.Context, c billing.TestClock) (b
 		if err := a.leaseClock(ctx, tx, c.ID, token); err != nil {
 			return err
 		}
-		cur, err := tx.GetTestClock(ctx, s, c.ID)
+		cur, err := tx.Clocks.GetTestClock(ctx, s, c.ID)
 		if err != nil {
 			return fmt.Errorf("read test clock: %w", err)
 		}
@@ -272,10 +272,10 @@ func (a *Renewals) recoverTestClock(ctx context.Context, c billing.TestClock) (b
 		target = nil
 		before := cur
 		cur.Status, cur.Updated, cur.AdvanceTarget = billing.TestClockReady, a.Now(), nil
-		if err := tx.UpdateTestClock(ctx, cur); err != nil {
+		if err := tx.Clocks.UpdateTestClock(ctx, cur); err != nil {
 			return fmt.Errorf("update test clock: %w", err)
 		}
-		if err := tx.EndTestClockLease(ctx, c.ID); err != nil {
+		if err := tx.Clocks.EndTestClockLease(ctx, c.ID); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "test_clock.recover",
@@ -312,7 +312,7 @@ func (a *Renewals) runClock(ctx context.Context, s billing.Scope, id string, t t
 			return err
 		}
 		due, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.Subscription, error) {
-			return tx.DueSubscriptions(ctx, id, t, 1)
+			return tx.Subscriptions.DueSubscriptions(ctx, id, t, 1)
 		})
 		if err != nil {
 			return fmt.Errorf("find due work: %w", err)
@@ -325,14 +325,14 @@ func (a *Renewals) runClock(ctx context.Context, s billing.Scope, id string, t t
 			if err := a.leaseClock(ctx, tx, id, token); err != nil {
 				return err
 			}
-			c, err := tx.GetTestClock(ctx, s, id)
+			c, err := tx.Clocks.GetTestClock(ctx, s, id)
 			if err != nil {
 				return fmt.Errorf("read test clock: %w", err)
 			}
 			if c.FrozenTime.Before(at) {
 				c.FrozenTime = at
 			}
-			return tx.UpdateTestClock(ctx, c)
+			return tx.Clocks.UpdateTestClock(ctx, c)
 		}); err != nil {
 			return err
 		}

@@ -12,11 +12,11 @@ import (
 // refusing while a payment attempt is unresolved (nothing may act on an
 // invoice whose money may be moving).
 func (a *Collection) invoiceAction(ctx context.Context, tx billing.Tx, s billing.Scope, id string) (billing.Invoice, error) {
-	inv, err := tx.GetInvoice(ctx, s, id)
+	inv, err := tx.Invoices.GetInvoice(ctx, s, id)
 	if err != nil {
 		return inv, notFound(err, "invoice", id)
 	}
-	l, _, err := tx.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: id}, billing.Page{Limit: 1})
+	l, _, err := tx.Payments.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: id}, billing.Page{Limit: 1})
 	if err != nil {
 		return inv, fmt.Errorf("list payments of %s: %w", id, err)
 	}
@@ -43,7 +43,7 @@ func (a *Collection) PayInvoice(ctx context.Context, s billing.Scope, id string)
 			paymentID, err = a.invoicing.payOneOff(ctx, tx, &inv)
 			return err
 		}
-		sub, err := tx.GetSubscription(ctx, s, inv.SubscriptionID)
+		sub, err := tx.Subscriptions.GetSubscription(ctx, s, inv.SubscriptionID)
 		if err != nil {
 			return fmt.Errorf("read subscription %s: %w", inv.SubscriptionID, err)
 		}
@@ -154,7 +154,7 @@ func (a *Collection) CreateRefund(ctx context.Context, s billing.Scope, p Create
 	var email string
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		if pay, err = tx.GetPayment(ctx, s, p.Payment); err != nil {
+		if pay, err = tx.Payments.GetPayment(ctx, s, p.Payment); err != nil {
 			return referenced(err, "payment", p.Payment)
 		}
 		if pay.Status != billing.PaymentSucceeded {
@@ -168,7 +168,7 @@ func (a *Collection) CreateRefund(ctx context.Context, s billing.Scope, p Create
 		if amount > left || left == 0 {
 			return billing.Invalid("amount", billing.CodeAmountInvalid, "at most %d %s of this payment can still be refunded", left, pay.Currency)
 		}
-		cus, err := tx.GetCustomer(ctx, s, pay.CustomerID)
+		cus, err := tx.Customers.GetCustomer(ctx, s, pay.CustomerID)
 		if err != nil {
 			return fmt.Errorf("read customer %s: %w", pay.CustomerID, err)
 		}
@@ -179,12 +179,12 @@ func (a *Collection) CreateRefund(ctx context.Context, s billing.Scope, p Create
 		}
 		ref = billing.Refund{ID: billing.NewID(billing.PrefixRefund, now), Scope: s, PaymentID: pay.ID, Amount: amount,
 			Currency: pay.Currency, Status: billing.RefundPending, Reason: p.Reason, Created: now, Updated: now}
-		if err := tx.CreateRefund(ctx, ref); err != nil {
+		if err := tx.Payments.CreateRefund(ctx, ref); err != nil {
 			return fmt.Errorf("create refund: %w", err)
 		}
 		pay.AmountRefunded += amount
 		pay.Updated = now
-		if err := tx.UpdatePayment(ctx, pay); err != nil {
+		if err := tx.Payments.UpdatePayment(ctx, pay); err != nil {
 			return fmt.Errorf("reserve refund on %s: %w", pay.ID, err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "refund.create", objectType: "refund", objectID: ref.ID, after: ref})
@@ -220,7 +220,7 @@ func (a *Collection) CreateRefund(ctx context.Context, s billing.Scope, p Create
 // failure gives the amount back to the payment's refundable balance.
 func (a *Collection) recordRefundOutcome(ctx context.Context, tx billing.Tx, ref *billing.Refund, res billing.RefundResult) error {
 	s := ref.Scope
-	pay, err := tx.GetPayment(ctx, s, ref.PaymentID)
+	pay, err := tx.Payments.GetPayment(ctx, s, ref.PaymentID)
 	if err != nil {
 		return fmt.Errorf("read payment %s: %w", ref.PaymentID, err)
 	}
@@ -236,12 +236,12 @@ func (a *Collection) recordRefundOutcome(ctx context.Context, tx billing.Tx, ref
 	if ref.Status == billing.RefundFailed {
 		pay.AmountRefunded -= ref.Amount
 		pay.Updated = now
-		if err := tx.UpdatePayment(ctx, pay); err != nil {
+		if err := tx.Payments.UpdatePayment(ctx, pay); err != nil {
 			return fmt.Errorf("release refund on %s: %w", pay.ID, err)
 		}
 	}
 	ref.Updated = now
-	if err := tx.UpdateRefund(ctx, *ref); err != nil {
+	if err := tx.Payments.UpdateRefund(ctx, *ref); err != nil {
 		return fmt.Errorf("update refund %s: %w", ref.ID, err)
 	}
 	if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "refund." + ref.Status,
@@ -261,7 +261,7 @@ func (a *Collection) SettleGatewayRefund(ctx context.Context, s billing.Scope, g
 	}
 	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
 	return a.store.InTx(ctx, func(tx billing.Tx) error {
-		ref, err := tx.GetRefundByGatewayRef(ctx, s, gatewayRef)
+		ref, err := tx.Gateways.GetRefundByGatewayRef(ctx, s, gatewayRef)
 		if err != nil {
 			return notFound(err, "refund", gatewayRef)
 		}
@@ -275,7 +275,7 @@ func (a *Collection) SettleGatewayRefund(ctx context.Context, s billing.Scope, g
 // GetRefund returns a refund of scope s.
 func (a *Collection) GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (billing.Refund, error) {
-		v, err := tx.GetRefund(ctx, s, id)
+		v, err := tx.Payments.GetRefund(ctx, s, id)
 		return v, notFound(err, "refund", id)
 	})
 }
@@ -283,14 +283,14 @@ func (a *Collection) GetRefund(ctx context.Context, s billing.Scope, id string) 
 // ListRefunds lists refunds, of one payment when paymentID is set.
 func (a *Collection) ListRefunds(ctx context.Context, s billing.Scope, paymentID string, page billing.Page) (List[billing.Refund], error) {
 	return list(ctx, a.core, page, billing.PrefixRefund, func(tx billing.Tx, page billing.Page) ([]billing.Refund, bool, error) {
-		return tx.ListRefunds(ctx, s, paymentID, page)
+		return tx.Payments.ListRefunds(ctx, s, paymentID, page)
 	})
 }
 
 // customerNow is the time for a customer's objects: its test clock's, or
 // real time.
 func (a *Collection) customerNow(ctx context.Context, tx billing.Tx, s billing.Scope, customerID string) (time.Time, error) {
-	cus, err := tx.GetCustomer(ctx, s, customerID)
+	cus, err := tx.Customers.GetCustomer(ctx, s, customerID)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("read customer %s: %w", customerID, err)
 	}
@@ -305,7 +305,7 @@ func (a *Collection) invoiceSubscription(ctx context.Context, tx billing.Tx, inv
 		now, err := a.customerNow(ctx, tx, inv.Scope, inv.CustomerID)
 		return nil, now, err
 	}
-	sub, err := tx.GetSubscription(ctx, inv.Scope, inv.SubscriptionID)
+	sub, err := tx.Subscriptions.GetSubscription(ctx, inv.Scope, inv.SubscriptionID)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("read subscription %s: %w", inv.SubscriptionID, err)
 	}

@@ -108,7 +108,7 @@ func (a *Catalog) CreateCoupon(ctx context.Context, s billing.Scope, p CreateCou
 		return billing.Coupon{}, err
 	}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		if err := tx.CreateCoupon(ctx, c); err != nil {
+		if err := tx.Coupons.CreateCoupon(ctx, c); err != nil {
 			return conflict(fmt.Errorf("create coupon: %w", err))
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "coupon.create", objectType: "coupon", objectID: c.ID, after: c})
@@ -119,7 +119,7 @@ func (a *Catalog) CreateCoupon(ctx context.Context, s billing.Scope, p CreateCou
 // GetCoupon returns a coupon of scope s.
 func (a *Catalog) GetCoupon(ctx context.Context, s billing.Scope, id string) (billing.Coupon, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (billing.Coupon, error) {
-		c, err := tx.GetCoupon(ctx, s, id)
+		c, err := tx.Coupons.GetCoupon(ctx, s, id)
 		return c, notFound(err, "coupon", id)
 	})
 }
@@ -134,7 +134,7 @@ func (a *Catalog) UpdateCoupon(ctx context.Context, s billing.Scope, id string, 
 	}
 	var after billing.Coupon
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		before, err := tx.GetCoupon(ctx, s, id)
+		before, err := tx.Coupons.GetCoupon(ctx, s, id)
 		if err != nil {
 			return notFound(err, "coupon", id)
 		}
@@ -142,7 +142,7 @@ func (a *Catalog) UpdateCoupon(ctx context.Context, s billing.Scope, id string, 
 		setIf(&after.Name, p.Name)
 		after.Metadata = mergeMetadata(before.Metadata, p.Metadata)
 		after.Updated = a.Now()
-		if err := tx.UpdateCoupon(ctx, after); err != nil {
+		if err := tx.Coupons.UpdateCoupon(ctx, after); err != nil {
 			return fmt.Errorf("update coupon %s: %w", id, err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "coupon.update", objectType: "coupon", objectID: id, before: before, after: after})
@@ -153,7 +153,7 @@ func (a *Catalog) UpdateCoupon(ctx context.Context, s billing.Scope, id string, 
 // ListCoupons lists coupons of scope s, newest first.
 func (a *Catalog) ListCoupons(ctx context.Context, s billing.Scope, page billing.Page) (List[billing.Coupon], error) {
 	return list(ctx, a.core, page, billing.PrefixCoupon, func(tx billing.Tx, page billing.Page) ([]billing.Coupon, bool, error) {
-		return tx.ListCoupons(ctx, s, page)
+		return tx.Coupons.ListCoupons(ctx, s, page)
 	})
 }
 
@@ -209,13 +209,13 @@ func (a *Catalog) CreatePromotionCode(ctx context.Context, s billing.Scope, p Cr
 		Updated:        now,
 	}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		if _, err := tx.GetCoupon(ctx, s, p.Coupon); err != nil {
+		if _, err := tx.Coupons.GetCoupon(ctx, s, p.Coupon); err != nil {
 			if billing.AsError(notFound(err, "coupon", p.Coupon)) != nil {
 				return billing.Invalid("coupon", billing.CodeResourceMissing, "no such coupon: %q", p.Coupon)
 			}
 			return err
 		}
-		if err := tx.CreatePromotionCode(ctx, pc); err != nil {
+		if err := tx.Coupons.CreatePromotionCode(ctx, pc); err != nil {
 			return conflict(fmt.Errorf("create promotion code: %w", err))
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "promotion_code.create", objectType: "promotion_code", objectID: pc.ID, after: pc})
@@ -226,7 +226,7 @@ func (a *Catalog) CreatePromotionCode(ctx context.Context, s billing.Scope, p Cr
 // GetPromotionCode returns a promotion code of scope s.
 func (a *Catalog) GetPromotionCode(ctx context.Context, s billing.Scope, id string) (billing.PromotionCode, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (billing.PromotionCode, error) {
-		p, err := tx.GetPromotionCode(ctx, s, id)
+		p, err := tx.Coupons.GetPromotionCode(ctx, s, id)
 		return p, notFound(err, "promotion_code", id)
 	})
 }
@@ -240,7 +240,7 @@ func (a *Catalog) UpdatePromotionCode(ctx context.Context, s billing.Scope, id s
 	}
 	var after billing.PromotionCode
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		before, err := tx.GetPromotionCode(ctx, s, id)
+		before, err := tx.Coupons.GetPromotionCode(ctx, s, id)
 		if err != nil {
 			return notFound(err, "promotion_code", id)
 		}
@@ -248,7 +248,7 @@ func (a *Catalog) UpdatePromotionCode(ctx context.Context, s billing.Scope, id s
 		setIf(&after.Active, p.Active)
 		after.Metadata = mergeMetadata(before.Metadata, p.Metadata)
 		after.Updated = a.Now()
-		if err := tx.UpdatePromotionCode(ctx, after); err != nil {
+		if err := tx.Coupons.UpdatePromotionCode(ctx, after); err != nil {
 			return fmt.Errorf("update promotion code %s: %w", id, err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "promotion_code.update", objectType: "promotion_code", objectID: id, before: before, after: after})
@@ -260,6 +260,6 @@ func (a *Catalog) UpdatePromotionCode(ctx context.Context, s billing.Scope, id s
 func (a *Catalog) ListPromotionCodes(ctx context.Context, s billing.Scope, f billing.PromotionCodeFilter, page billing.Page) (List[billing.PromotionCode], error) {
 	f.Code = NormalizeCode(f.Code)
 	return list(ctx, a.core, page, billing.PrefixPromotionCode, func(tx billing.Tx, page billing.Page) ([]billing.PromotionCode, bool, error) {
-		return tx.ListPromotionCodes(ctx, s, f, page)
+		return tx.Coupons.ListPromotionCodes(ctx, s, f, page)
 	})
 }

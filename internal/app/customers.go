@@ -60,11 +60,11 @@ func (a *Customers) CreateCustomer(ctx context.Context, s billing.Scope, p Custo
 			if err := testModeOnly(s, "test clocks"); err != nil {
 				return err
 			}
-			if _, err := tx.GetTestClock(ctx, s, c.TestClockID); err != nil {
+			if _, err := tx.Clocks.GetTestClock(ctx, s, c.TestClockID); err != nil {
 				return referenced(err, "test_clock", c.TestClockID)
 			}
 		}
-		if err := tx.CreateCustomer(ctx, c); err != nil {
+		if err := tx.Customers.CreateCustomer(ctx, c); err != nil {
 			return conflict(fmt.Errorf("create customer: %w", err))
 		}
 		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "customer.create", objectType: "customer", objectID: c.ID, after: c}); err != nil {
@@ -91,7 +91,7 @@ func (a *Customers) GetCustomer(ctx context.Context, s billing.Scope, id string)
 // the way it refuses an unknown one. Reading what a customer already has
 // (invoices, payments) uses tx.GetCustomer, which returns deleted ones too.
 func liveCustomer(ctx context.Context, tx billing.Tx, s billing.Scope, id string) (billing.Customer, error) {
-	c, err := tx.GetCustomer(ctx, s, id)
+	c, err := tx.Customers.GetCustomer(ctx, s, id)
 	if err != nil {
 		return c, err
 	}
@@ -125,7 +125,7 @@ func (a *Customers) UpdateCustomer(ctx context.Context, s billing.Scope, id stri
 		after.Metadata = mergeMetadata(before.Metadata, p.Metadata)
 		now := a.Now()
 		after.Updated = now
-		if err := tx.UpdateCustomer(ctx, after); err != nil {
+		if err := tx.Customers.UpdateCustomer(ctx, after); err != nil {
 			return conflict(fmt.Errorf("update customer %s: %w", id, err))
 		}
 		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "customer.update", objectType: "customer", objectID: id, before: before, after: after}); err != nil {
@@ -162,7 +162,7 @@ func (a *Customers) deleteCustomerOnce(ctx context.Context, s billing.Scope, id 
 		if before, err = liveCustomer(ctx, tx, s, id); err != nil {
 			return notFound(err, "customer", id)
 		}
-		subs, _, err := tx.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: id}, billing.Page{})
+		subs, _, err := tx.Subscriptions.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: id}, billing.Page{})
 		if err != nil {
 			return fmt.Errorf("list subscriptions of %s: %w", id, err)
 		}
@@ -178,7 +178,7 @@ func (a *Customers) deleteCustomerOnce(ctx context.Context, s billing.Scope, id 
 		if err := a.detachPaymentMethods(ctx, tx, s, id, now); err != nil {
 			return err
 		}
-		if err := tx.DeleteCustomer(ctx, s, id, now); err != nil {
+		if err := tx.Customers.DeleteCustomer(ctx, s, id, now); err != nil {
 			return notFound(err, "customer", id)
 		}
 		after := before
@@ -195,7 +195,7 @@ func (a *Customers) deleteCustomerOnce(ctx context.Context, s billing.Scope, id 
 // methods (each with its audit entry), so that nothing charges them again:
 // charges take only active ones.
 func (a *Customers) detachPaymentMethods(ctx context.Context, tx billing.Tx, s billing.Scope, customerID string, now time.Time) error {
-	pms, err := tx.ListPaymentMethods(ctx, s, customerID)
+	pms, err := tx.PaymentMethods.ListPaymentMethods(ctx, s, customerID)
 	if err != nil {
 		return fmt.Errorf("list payment methods of %s: %w", customerID, err)
 	}
@@ -205,7 +205,7 @@ func (a *Customers) detachPaymentMethods(ctx context.Context, tx billing.Tx, s b
 		}
 		before := pm
 		pm.Status, pm.Updated = billing.PaymentMethodDetached, now
-		if err := tx.UpdatePaymentMethod(ctx, pm); err != nil {
+		if err := tx.PaymentMethods.UpdatePaymentMethod(ctx, pm); err != nil {
 			return fmt.Errorf("detach payment method %s: %w", pm.ID, err)
 		}
 		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment_method.detach",
@@ -219,6 +219,6 @@ func (a *Customers) detachPaymentMethods(ctx context.Context, tx billing.Tx, s b
 // ListCustomers lists customers of scope s, newest first.
 func (a *Customers) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, page billing.Page) (List[billing.Customer], error) {
 	return list(ctx, a.core, page, billing.PrefixCustomer, func(tx billing.Tx, page billing.Page) ([]billing.Customer, bool, error) {
-		return tx.ListCustomers(ctx, s, f, page)
+		return tx.Customers.ListCustomers(ctx, s, f, page)
 	})
 }

@@ -67,13 +67,13 @@ func (a *Notifications) DeliverWebhook(ctx context.Context, args DeliverWebhookA
 	var ev billing.Event
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		if d, err = tx.GetWebhookDelivery(ctx, s, args.DeliveryID); err != nil {
+		if d, err = tx.Notify.GetWebhookDelivery(ctx, s, args.DeliveryID); err != nil {
 			return err
 		}
-		if ep, err = tx.GetWebhookEndpoint(ctx, s, d.EndpointID); err != nil {
+		if ep, err = tx.Notify.GetWebhookEndpoint(ctx, s, d.EndpointID); err != nil {
 			return err
 		}
-		ev, err = tx.GetEvent(ctx, s, d.EventID)
+		ev, err = tx.Events.GetEvent(ctx, s, d.EventID)
 		return err
 	})
 	if errors.Is(err, billing.ErrNotFound) {
@@ -128,14 +128,14 @@ func (a *Notifications) DeliverWebhook(ctx context.Context, args DeliverWebhookA
 // endpoint's row lock orders the records of concurrent attempts.
 func (a *Notifications) recordAttempt(ctx context.Context, tx billing.Tx, s billing.Scope, args DeliverWebhookArgs, jobAttempt int,
 	start time.Time, res WebhookResult, out *DeliveryOutcome) error {
-	d, err := tx.GetWebhookDelivery(ctx, s, args.DeliveryID)
+	d, err := tx.Notify.GetWebhookDelivery(ctx, s, args.DeliveryID)
 	if errors.Is(err, billing.ErrNotFound) {
 		return errEndpointGone
 	}
 	if err != nil {
 		return err
 	}
-	ep, err := tx.LockWebhookEndpoint(ctx, s, d.EndpointID)
+	ep, err := tx.Notify.LockWebhookEndpoint(ctx, s, d.EndpointID)
 	if errors.Is(err, billing.ErrNotFound) {
 		return errEndpointGone
 	}
@@ -151,7 +151,7 @@ func (a *Notifications) recordAttempt(ctx context.Context, tx billing.Tx, s bill
 	if res.Err != nil {
 		attempt.Error = res.Err.Error()
 	}
-	if err := tx.CreateWebhookAttempt(ctx, attempt); err != nil {
+	if err := tx.Notify.CreateWebhookAttempt(ctx, attempt); err != nil {
 		return fmt.Errorf("create attempt: %w", err)
 	}
 	d.LastAttemptAt, d.Updated = &start, now
@@ -185,12 +185,12 @@ func (a *Notifications) recordAttempt(ctx context.Context, tx billing.Tx, s bill
 			}
 		}
 	}
-	if err := tx.UpdateWebhookDelivery(ctx, d); err != nil {
+	if err := tx.Notify.UpdateWebhookDelivery(ctx, d); err != nil {
 		return fmt.Errorf("update delivery: %w", err)
 	}
 	if !sameHealth(epBefore, ep) {
 		ep.Updated = now
-		if err := tx.UpdateWebhookEndpoint(ctx, ep); err != nil {
+		if err := tx.Notify.UpdateWebhookEndpoint(ctx, ep); err != nil {
 			return fmt.Errorf("update endpoint %s: %w", ep.ID, err)
 		}
 	}
@@ -230,7 +230,7 @@ func (a *Notifications) disableFailingEndpoint(ctx context.Context, tx billing.T
 // abandonDelivery marks a pending delivery to a disabled endpoint failed.
 func (a *Notifications) abandonDelivery(ctx context.Context, s billing.Scope, id string) error {
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		d, err := tx.GetWebhookDelivery(ctx, s, id)
+		d, err := tx.Notify.GetWebhookDelivery(ctx, s, id)
 		if err != nil {
 			return err
 		}
@@ -238,7 +238,7 @@ func (a *Notifications) abandonDelivery(ctx context.Context, s billing.Scope, id
 			return nil
 		}
 		d.Status, d.NextAttemptAt, d.Updated = billing.DeliveryFailed, nil, a.Now()
-		return tx.UpdateWebhookDelivery(ctx, d)
+		return tx.Notify.UpdateWebhookDelivery(ctx, d)
 	})
 	if err != nil && !errors.Is(err, billing.ErrNotFound) {
 		return fmt.Errorf("abandon delivery %s: %w", id, err)

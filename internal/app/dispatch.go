@@ -50,11 +50,11 @@ func (a *Notifications) DispatchNotifications(ctx context.Context) (int, error) 
 // no write (most scopes, most of the time).
 func (a *Notifications) dispatchScope(ctx context.Context, s billing.Scope) (int, error) {
 	idle, err := read(ctx, a.core, func(tx billing.Tx) (bool, error) {
-		pos, err := tx.GetNotifyCursor(ctx, s)
+		pos, err := tx.Notify.GetNotifyCursor(ctx, s)
 		if err != nil {
 			return false, fmt.Errorf("read notify cursor: %w", err)
 		}
-		events, _, err := tx.EventsAfter(ctx, s, pos, 1)
+		events, _, err := tx.Notify.EventsAfter(ctx, s, pos, 1)
 		if err != nil {
 			return false, fmt.Errorf("read events: %w", err)
 		}
@@ -68,11 +68,11 @@ func (a *Notifications) dispatchScope(ctx context.Context, s billing.Scope) (int
 		n := 0
 		err := a.store.InTx(ctx, func(tx billing.Tx) error {
 			n = 0
-			pos, err := tx.LockNotifyCursor(ctx, s, a.Now())
+			pos, err := tx.Notify.LockNotifyCursor(ctx, s, a.Now())
 			if err != nil {
 				return fmt.Errorf("lock notify cursor: %w", err)
 			}
-			events, next, err := tx.EventsAfter(ctx, s, pos, dispatchBatch)
+			events, next, err := tx.Notify.EventsAfter(ctx, s, pos, dispatchBatch)
 			if err != nil {
 				return fmt.Errorf("read events: %w", err)
 			}
@@ -80,11 +80,11 @@ func (a *Notifications) dispatchScope(ctx context.Context, s billing.Scope) (int
 				return nil
 			}
 			n = len(events)
-			m, err := tx.GetMerchant(ctx, s.MerchantID)
+			m, err := tx.Merchants.GetMerchant(ctx, s.MerchantID)
 			if err != nil {
 				return fmt.Errorf("read merchant: %w", err)
 			}
-			endpoints, _, err := tx.ListWebhookEndpoints(ctx, s, billing.Page{})
+			endpoints, _, err := tx.Notify.ListWebhookEndpoints(ctx, s, billing.Page{})
 			if err != nil {
 				return fmt.Errorf("read webhook endpoints: %w", err)
 			}
@@ -93,7 +93,7 @@ func (a *Notifications) dispatchScope(ctx context.Context, s billing.Scope) (int
 					return fmt.Errorf("dispatch event %s: %w", ev.ID, err)
 				}
 			}
-			return tx.SetNotifyCursor(ctx, s, next, a.Now())
+			return tx.Notify.SetNotifyCursor(ctx, s, next, a.Now())
 		})
 		total += n
 		if err != nil || n < dispatchBatch {
@@ -112,14 +112,14 @@ func (a *Notifications) dispatchEvent(ctx context.Context, tx billing.Tx, m bill
 		}
 		d := billing.WebhookDelivery{ID: billing.NewID(billing.PrefixWebhookDelivery, now), Scope: ev.Scope, EndpointID: ep.ID,
 			EventID: ev.ID, EventType: ev.Type, Status: billing.DeliveryPending, NextAttemptAt: &wall, Created: now, Updated: now}
-		inserted, err := tx.InsertWebhookDelivery(ctx, d)
+		inserted, err := tx.Notify.InsertWebhookDelivery(ctx, d)
 		if err != nil {
 			return fmt.Errorf("create delivery to %s: %w", ep.ID, err)
 		}
 		if !inserted {
 			continue
 		}
-		if err := tx.Enqueue(ctx, DeliverWebhookArgs{MerchantID: ev.Scope.MerchantID, Mode: ev.Scope.Mode, DeliveryID: d.ID}); err != nil {
+		if err := tx.Jobs.Enqueue(ctx, DeliverWebhookArgs{MerchantID: ev.Scope.MerchantID, Mode: ev.Scope.Mode, DeliveryID: d.ID}); err != nil {
 			return fmt.Errorf("enqueue delivery %s: %w", d.ID, err)
 		}
 	}

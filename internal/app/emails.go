@@ -221,7 +221,7 @@ func customerLocale(m billing.Merchant, c billing.Customer) string {
 
 // addCustomer addresses e to a customer, in the customer's language.
 func addCustomer(ctx context.Context, tx billing.Tx, m billing.Merchant, customerID string, e *billing.Email) error {
-	c, err := tx.GetCustomer(ctx, e.Scope, customerID)
+	c, err := tx.Customers.GetCustomer(ctx, e.Scope, customerID)
 	if err != nil {
 		return fmt.Errorf("read customer %s: %w", customerID, err)
 	}
@@ -237,7 +237,7 @@ func addCustomer(ctx context.Context, tx billing.Tx, m billing.Merchant, custome
 // failureClassOf is the failure class of an invoice's latest attempt (the
 // payment whose attempt number is the invoice's attempt count).
 func failureClassOf(ctx context.Context, tx billing.Tx, inv billing.Invoice) (billing.FailureClass, error) {
-	pays, _, err := tx.ListPayments(ctx, inv.Scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
+	pays, _, err := tx.Payments.ListPayments(ctx, inv.Scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
 	if err != nil {
 		return "", fmt.Errorf("read payments of %s: %w", inv.ID, err)
 	}
@@ -280,14 +280,14 @@ func encodeParams(p emailParams) (json.RawMessage, error) {
 // queueEmail stores an email and, when it is to be sent and was not there
 // yet, its send job.
 func (a *Notifications) queueEmail(ctx context.Context, tx billing.Tx, e billing.Email) error {
-	inserted, err := tx.InsertEmail(ctx, e)
+	inserted, err := tx.Notify.InsertEmail(ctx, e)
 	if err != nil {
 		return fmt.Errorf("create %s email: %w", e.Template, err)
 	}
 	if !inserted || e.Status != billing.EmailPending {
 		return nil
 	}
-	if err := tx.Enqueue(ctx, SendEmailArgs{MerchantID: e.Scope.MerchantID, Mode: e.Scope.Mode, EmailID: e.ID}); err != nil {
+	if err := tx.Jobs.Enqueue(ctx, SendEmailArgs{MerchantID: e.Scope.MerchantID, Mode: e.Scope.Mode, EmailID: e.ID}); err != nil {
 		return fmt.Errorf("enqueue email %s: %w", e.ID, err)
 	}
 	return nil
@@ -314,7 +314,7 @@ func (a *Notifications) SendInvoiceEmail(ctx context.Context, tx billing.Tx, inv
 	if err := v.err(); err != nil {
 		return err
 	}
-	m, err := tx.GetMerchant(ctx, inv.Scope.MerchantID)
+	m, err := tx.Merchants.GetMerchant(ctx, inv.Scope.MerchantID)
 	if err != nil {
 		return fmt.Errorf("read merchant: %w", err)
 	}
@@ -322,7 +322,7 @@ func (a *Notifications) SendInvoiceEmail(ctx context.Context, tx billing.Tx, inv
 	if err != nil {
 		return err
 	}
-	if err := tx.CreateEvent(ctx, ev); err != nil {
+	if err := tx.Events.CreateEvent(ctx, ev); err != nil {
 		return fmt.Errorf("write %s event: %w", EventInvoiceSent, err)
 	}
 	params, err := encodeParams(emailParams{PayURL: p.PayURL, DueDate: p.DueDate})
@@ -354,7 +354,7 @@ func (v *validator) link(param, s string) {
 // GetEmail returns an email of scope s.
 func (a *Notifications) GetEmail(ctx context.Context, s billing.Scope, id string) (billing.Email, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (billing.Email, error) {
-		v, err := tx.GetEmail(ctx, s, id)
+		v, err := tx.Notify.GetEmail(ctx, s, id)
 		return v, notFound(err, "email", id)
 	})
 }
@@ -366,7 +366,7 @@ func (a *Notifications) ListEmails(ctx context.Context, s billing.Scope, f billi
 			"type must be one of %s", strings.Join(billing.EmailTemplates(), ", "))
 	}
 	return list(ctx, a.core, page, billing.PrefixEmail, func(tx billing.Tx, page billing.Page) ([]billing.Email, bool, error) {
-		return tx.ListEmails(ctx, s, f, page)
+		return tx.Notify.ListEmails(ctx, s, f, page)
 	})
 }
 
@@ -391,7 +391,7 @@ func (a *Notifications) SendEmail(ctx context.Context, args SendEmailArgs, jobAt
 	var renderErr error
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		if e, err = tx.GetEmail(ctx, s, args.EmailID); err != nil {
+		if e, err = tx.Notify.GetEmail(ctx, s, args.EmailID); err != nil {
 			return err
 		}
 		if e.Status != billing.EmailPending {
@@ -435,7 +435,7 @@ func (a *Notifications) SendEmail(ctx context.Context, args SendEmailArgs, jobAt
 	// The attempt is recorded even when shutdown interrupted it.
 	rctx := context.WithoutCancel(ctx)
 	err = a.store.InTx(rctx, func(tx billing.Tx) error {
-		cur, err := tx.GetEmail(rctx, s, e.ID)
+		cur, err := tx.Notify.GetEmail(rctx, s, e.ID)
 		if err != nil {
 			return err
 		}
@@ -466,7 +466,7 @@ func (a *Notifications) SendEmail(ctx context.Context, args SendEmailArgs, jobAt
 				cur.Status = billing.EmailFailed
 			}
 		}
-		return tx.UpdateEmail(rctx, cur)
+		return tx.Notify.UpdateEmail(rctx, cur)
 	})
 	if err != nil {
 		return EmailOutcome{}, fmt.Errorf("record email %s: %w", e.ID, err)
@@ -484,7 +484,7 @@ func (a *Notifications) SendEmail(ctx context.Context, args SendEmailArgs, jobAt
 // comes from the invoice as it is now: its next attempt if no attempt was
 // made since, else the time the following attempt was made.
 func nextRetryAfter(ctx context.Context, tx billing.Tx, snapshot billing.Invoice) (*time.Time, error) {
-	cur, err := tx.GetInvoice(ctx, snapshot.Scope, snapshot.ID)
+	cur, err := tx.Invoices.GetInvoice(ctx, snapshot.Scope, snapshot.ID)
 	if err != nil {
 		return nil, fmt.Errorf("read invoice %s: %w", snapshot.ID, err)
 	}
@@ -494,7 +494,7 @@ func nextRetryAfter(ctx context.Context, tx billing.Tx, snapshot billing.Invoice
 		}
 		return cur.NextAttemptAt, nil
 	}
-	pays, _, err := tx.ListPayments(ctx, snapshot.Scope, billing.PaymentFilter{InvoiceID: snapshot.ID}, billing.Page{})
+	pays, _, err := tx.Payments.ListPayments(ctx, snapshot.Scope, billing.PaymentFilter{InvoiceID: snapshot.ID}, billing.Page{})
 	if err != nil {
 		return nil, fmt.Errorf("read payments of %s: %w", snapshot.ID, err)
 	}

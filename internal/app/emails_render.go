@@ -19,17 +19,17 @@ var errEmailData = errors.New("email data")
 // locale. withPDF attaches invoice PDFs (they are rendered only to be
 // sent).
 func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billing.Email, withPDF bool) (EmailMessage, error) {
-	m, err := tx.GetMerchant(ctx, e.Scope.MerchantID)
+	m, err := tx.Merchants.GetMerchant(ctx, e.Scope.MerchantID)
 	if err != nil {
 		return EmailMessage{}, fmt.Errorf("read merchant: %w", err)
 	}
 	var c billing.Customer
 	if e.CustomerID != "" {
-		if c, err = tx.GetCustomer(ctx, e.Scope, e.CustomerID); err != nil {
+		if c, err = tx.Customers.GetCustomer(ctx, e.Scope, e.CustomerID); err != nil {
 			return EmailMessage{}, fmt.Errorf("read customer %s: %w", e.CustomerID, err)
 		}
 	}
-	ev, err := tx.GetEvent(ctx, e.Scope, e.EventID)
+	ev, err := tx.Events.GetEvent(ctx, e.Scope, e.EventID)
 	if err != nil {
 		return EmailMessage{}, fmt.Errorf("read event %s: %w", e.EventID, err)
 	}
@@ -171,7 +171,7 @@ func invoicePlanName(ctx context.Context, tx billing.Tx, inv billing.Invoice) (s
 	if inv.SubscriptionID == "" {
 		return "", nil
 	}
-	sub, err := tx.GetSubscription(ctx, inv.Scope, inv.SubscriptionID)
+	sub, err := tx.Subscriptions.GetSubscription(ctx, inv.Scope, inv.SubscriptionID)
 	if err != nil {
 		return "", fmt.Errorf("read subscription %s: %w", inv.SubscriptionID, err)
 	}
@@ -182,7 +182,7 @@ func invoicePlanName(ctx context.Context, tx billing.Tx, inv billing.Invoice) (s
 func planName(ctx context.Context, tx billing.Tx, s billing.Scope, items []billing.SubscriptionItem) (string, error) {
 	var names []string
 	for _, it := range items {
-		p, err := tx.GetProduct(ctx, s, it.ProductID)
+		p, err := tx.Catalog.GetProduct(ctx, s, it.ProductID)
 		if err != nil {
 			return "", fmt.Errorf("read product %s: %w", it.ProductID, err)
 		}

@@ -9,7 +9,7 @@ import (
 // GetEvent returns an event of scope s.
 func (a *Notifications) GetEvent(ctx context.Context, s billing.Scope, id string) (billing.Event, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (billing.Event, error) {
-		v, err := tx.GetEvent(ctx, s, id)
+		v, err := tx.Events.GetEvent(ctx, s, id)
 		return v, notFound(err, "event", id)
 	})
 }
@@ -17,6 +17,6 @@ func (a *Notifications) GetEvent(ctx context.Context, s billing.Scope, id string
 // ListEvents lists events of scope s, newest first.
 func (a *Notifications) ListEvents(ctx context.Context, s billing.Scope, f billing.EventFilter, page billing.Page) (List[billing.Event], error) {
 	return list(ctx, a.core, page, billing.PrefixEvent, func(tx billing.Tx, page billing.Page) ([]billing.Event, bool, error) {
-		return tx.ListEvents(ctx, s, f, page)
+		return tx.Events.ListEvents(ctx, s, f, page)
 	})
 }

@@ -36,7 +36,7 @@ type GatewayDispute struct {
 // paymentByKey finds the payment with an idempotency key; unknown keys
 // are not found.
 func paymentByKey(ctx context.Context, tx billing.Tx, s billing.Scope, key string) (billing.Payment, error) {
-	p, err := tx.GetPaymentByIdempotencyKey(ctx, s, key)
+	p, err := tx.Gateways.GetPaymentByIdempotencyKey(ctx, s, key)
 	return p, notFound(err, "payment", key)
 }
 
@@ -86,7 +86,7 @@ func (a *Collection) SettleGatewayCharge(ctx context.Context, s billing.Scope, g
 // finished concurrently by the browser's return, is left alone.
 func (a *Collection) FinishGatewaySetup(ctx context.Context, s billing.Scope, gateway, setupID, ref string) error {
 	st, err := read(ctx, a.core, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
-		v, err := tx.GetSetup(ctx, s, setupID)
+		v, err := tx.Setups.GetSetup(ctx, s, setupID)
 		return v, notFound(err, "payment_method_setup", setupID)
 	})
 	if err != nil {
@@ -125,7 +125,7 @@ func (a *Collection) RecordGatewayDispute(ctx context.Context, s billing.Scope, 
 		if err != nil {
 			return err
 		}
-		first, err := tx.RecordGatewayNotification(ctx, gateway, notificationID, s, a.Now())
+		first, err := tx.Gateways.RecordGatewayNotification(ctx, gateway, notificationID, s, a.Now())
 		if err != nil || !first {
 			return err
 		}
@@ -147,7 +147,7 @@ var errProbe = errors.New("probe")
 func (a *Collection) GatewayNotificationSeen(ctx context.Context, s billing.Scope, gateway, id string) (bool, error) {
 	seen := false
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		first, err := tx.RecordGatewayNotification(ctx, gateway, id, s, a.Now())
+		first, err := tx.Gateways.RecordGatewayNotification(ctx, gateway, id, s, a.Now())
 		if err != nil {
 			return err
 		}
@@ -171,7 +171,7 @@ func (a *Collection) GatewayNotificationSeen(ctx context.Context, s billing.Scop
 // without acting again (and acting again would change nothing).
 func (a *Collection) MarkGatewayNotification(ctx context.Context, s billing.Scope, gateway, id string) error {
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		_, err := tx.RecordGatewayNotification(ctx, gateway, id, s, a.Now())
+		_, err := tx.Gateways.RecordGatewayNotification(ctx, gateway, id, s, a.Now())
 		return err
 	})
 	if err != nil {
@@ -186,7 +186,7 @@ func (a *Collection) MarkGatewayNotification(ctx context.Context, s billing.Scop
 // not know is NotFound; one already settled is left as it is.
 func (a *Collection) SettleGatewayPayment(ctx context.Context, s billing.Scope, key string, res billing.ChargeResult) error {
 	pay, err := read(ctx, a.core, func(tx billing.Tx) (billing.Payment, error) {
-		p, err := tx.GetPaymentByIdempotencyKey(ctx, s, key)
+		p, err := tx.Gateways.GetPaymentByIdempotencyKey(ctx, s, key)
 		return p, notFound(err, "payment", key)
 	})
 	if err != nil {

@@ -94,7 +94,7 @@ func (a *Merchants) SetGatewayConfig(ctx context.Context, s billing.Scope, gatew
 	cfg := billing.GatewayConfig{Scope: s, Gateway: gateway, Sealed: sealed, Created: now, Updated: now}
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
 		var before any
-		if prev, err := tx.GetGatewayConfig(ctx, s, gateway); err == nil {
+		if prev, err := tx.Gateways.GetGatewayConfig(ctx, s, gateway); err == nil {
 			cfg.Created = prev.Created
 			if v, err := a.gatewayView(prev); err == nil {
 				before = v
@@ -102,7 +102,7 @@ func (a *Merchants) SetGatewayConfig(ctx context.Context, s billing.Scope, gatew
 		} else if !errors.Is(err, billing.ErrNotFound) {
 			return fmt.Errorf("read %s configuration: %w", gateway, err)
 		}
-		if err := tx.PutGatewayConfig(ctx, cfg); err != nil {
+		if err := tx.Gateways.PutGatewayConfig(ctx, cfg); err != nil {
 			return fmt.Errorf("save %s configuration: %w", gateway, err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "gateway_config.put",
@@ -237,14 +237,14 @@ func (a *Merchants) openSealed(sealed, ad, what string) ([]byte, error) {
 // them by name. serve logs it at start, so that a missing or wrong key is
 // seen before the first request fails.
 func (a *Merchants) SealedSecretsProblem(ctx context.Context) (code string, count int, example string, err error) {
-	merchants, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.Merchant, error) { return tx.ListMerchants(ctx) })
+	merchants, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.Merchant, error) { return tx.Merchants.ListMerchants(ctx) })
 	if err != nil {
 		return "", 0, "", fmt.Errorf("list merchants: %w", err)
 	}
 	for _, m := range merchants {
 		for _, mode := range []billing.Mode{billing.ModeTest, billing.ModeLive} {
 			s := billing.Scope{MerchantID: m.ID, Mode: mode}
-			cfgs, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.GatewayConfig, error) { return tx.ListGatewayConfigs(ctx, s) })
+			cfgs, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.GatewayConfig, error) { return tx.Gateways.ListGatewayConfigs(ctx, s) })
 			if err != nil {
 				return "", 0, "", fmt.Errorf("list gateway configurations: %w", err)
 			}
@@ -276,7 +276,7 @@ func (a *Merchants) SealedSecretsProblem(ctx context.Context) (code string, coun
 // gateway_not_configured.
 func (a *Merchants) GatewayCredentials(ctx context.Context, s billing.Scope, gateway string) (billing.GatewayCredentials, error) {
 	cfg, err := read(ctx, a.core, func(tx billing.Tx) (billing.GatewayConfig, error) {
-		return tx.GetGatewayConfig(ctx, s, gateway)
+		return tx.Gateways.GetGatewayConfig(ctx, s, gateway)
 	})
 	if errors.Is(err, billing.ErrNotFound) {
 		return billing.GatewayCredentials{}, billing.Invalid("gateway", billing.CodeGatewayNotConfigured,
@@ -291,7 +291,7 @@ func (a *Merchants) GatewayCredentials(ctx context.Context, s billing.Scope, gat
 // ListGatewayConfigs shows a scope's gateway configurations, redacted.
 func (a *Merchants) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]GatewayConfigView, error) {
 	cfgs, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.GatewayConfig, error) {
-		return tx.ListGatewayConfigs(ctx, s)
+		return tx.Gateways.ListGatewayConfigs(ctx, s)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list gateway configurations: %w", err)
@@ -311,7 +311,7 @@ func (a *Merchants) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]
 // methods on it stay, but cannot be charged until it is configured again.
 func (a *Merchants) DeleteGatewayConfig(ctx context.Context, s billing.Scope, gateway string) error {
 	return a.store.InTx(ctx, func(tx billing.Tx) error {
-		if err := tx.DeleteGatewayConfig(ctx, s, gateway); err != nil {
+		if err := tx.Gateways.DeleteGatewayConfig(ctx, s, gateway); err != nil {
 			return notFound(err, "gateway_config", gateway)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "gateway_config.delete",
@@ -371,7 +371,7 @@ func (a *Merchants) gatewayUnavailable(ctx context.Context, s billing.Scope, gat
 // checkouts and card setups.
 func (a *Merchants) FallbackGateways(ctx context.Context, s billing.Scope, failed, currency string) []string {
 	cfgs, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.GatewayConfig, error) {
-		return tx.ListGatewayConfigs(ctx, s)
+		return tx.Gateways.ListGatewayConfigs(ctx, s)
 	})
 	if err != nil {
 		return nil

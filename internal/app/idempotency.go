@@ -32,7 +32,7 @@ func (a *Merchants) BeginIdempotent(ctx context.Context, s billing.Scope, key, r
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		now := a.Now()
 		rec := billing.IdempotencyRecord{Scope: s, Key: key, RequestHash: requestHash, Created: now}
-		existing, inserted, err := tx.ReserveIdempotencyKey(ctx, rec)
+		existing, inserted, err := tx.Idempotency.ReserveIdempotencyKey(ctx, rec)
 		if err != nil {
 			return fmt.Errorf("reserve idempotency key: %w", err)
 		}
@@ -40,10 +40,10 @@ func (a *Merchants) BeginIdempotent(ctx context.Context, s billing.Scope, key, r
 			return nil
 		}
 		if now.Sub(existing.Created) >= IdempotencyTTL {
-			if err := tx.DeleteIdempotencyKey(ctx, s, key); err != nil {
+			if err := tx.Idempotency.DeleteIdempotencyKey(ctx, s, key); err != nil {
 				return fmt.Errorf("expire idempotency key: %w", err)
 			}
-			if _, _, err := tx.ReserveIdempotencyKey(ctx, rec); err != nil {
+			if _, _, err := tx.Idempotency.ReserveIdempotencyKey(ctx, rec); err != nil {
 				return fmt.Errorf("reserve idempotency key: %w", err)
 			}
 			return nil
@@ -106,7 +106,7 @@ func (a *Merchants) FinishIdempotent(ctx context.Context, s billing.Scope, key s
 		return err
 	}
 	return a.store.InTx(ctx, func(tx billing.Tx) error {
-		return tx.CompleteIdempotencyKey(ctx, s, key, status, body)
+		return tx.Idempotency.CompleteIdempotencyKey(ctx, s, key, status, body)
 	})
 }
 
@@ -115,7 +115,7 @@ func (a *Merchants) FinishIdempotent(ctx context.Context, s billing.Scope, key s
 // may run again.
 func (a *Merchants) AbandonIdempotent(ctx context.Context, s billing.Scope, key string) error {
 	return a.store.InTx(ctx, func(tx billing.Tx) error {
-		return tx.DeleteIdempotencyKey(ctx, s, key)
+		return tx.Idempotency.DeleteIdempotencyKey(ctx, s, key)
 	})
 }
 
@@ -123,6 +123,6 @@ func (a *Merchants) AbandonIdempotent(ctx context.Context, s billing.Scope, key 
 // calls it.
 func (a *Merchants) PruneIdempotencyKeys(ctx context.Context) (int64, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (int64, error) {
-		return tx.DeleteIdempotencyKeysBefore(ctx, a.Now().Add(-IdempotencyTTL))
+		return tx.Idempotency.DeleteIdempotencyKeysBefore(ctx, a.Now().Add(-IdempotencyTTL))
 	})
 }

@@ -15,13 +15,13 @@ func (a *Invoicing) InvoicePDF(ctx context.Context, s billing.Scope, id string) 
 	var inv billing.Invoice
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		if inv, err = tx.GetInvoice(ctx, s, id); err != nil {
+		if inv, err = tx.Invoices.GetInvoice(ctx, s, id); err != nil {
 			return notFound(err, "invoice", id)
 		}
-		if m, err = tx.GetMerchant(ctx, s.MerchantID); err != nil {
+		if m, err = tx.Merchants.GetMerchant(ctx, s.MerchantID); err != nil {
 			return fmt.Errorf("read merchant: %w", err)
 		}
-		if c, err = tx.GetCustomer(ctx, s, inv.CustomerID); err != nil {
+		if c, err = tx.Customers.GetCustomer(ctx, s, inv.CustomerID); err != nil {
 			return fmt.Errorf("read customer %s: %w", inv.CustomerID, err)
 		}
 		return nil

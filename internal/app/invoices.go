@@ -59,7 +59,7 @@ func (a *Invoicing) subscriptionCoupon(ctx context.Context, tx billing.Tx, sub *
 	if sub.CouponID == "" {
 		return nil, nil
 	}
-	c, err := tx.GetCoupon(ctx, sub.Scope, sub.CouponID)
+	c, err := tx.Coupons.GetCoupon(ctx, sub.Scope, sub.CouponID)
 	if err != nil {
 		return nil, fmt.Errorf("read coupon %s: %w", sub.CouponID, err)
 	}
@@ -76,7 +76,7 @@ func (a *Invoicing) writeInvoice(ctx context.Context, tx billing.Tx, m billing.M
 	if err := a.priceInvoice(m, sub, coupon, &inv); err != nil {
 		return inv, err
 	}
-	if err := tx.CreateInvoice(ctx, inv); err != nil {
+	if err := tx.Invoices.CreateInvoice(ctx, inv); err != nil {
 		var uv *billing.ErrUniqueViolation
 		if errors.As(err, &uv) && uv.Constraint == "invoices_subscription_period_key" {
 			return inv, errAlreadyInvoiced
@@ -86,14 +86,14 @@ func (a *Invoicing) writeInvoice(ctx context.Context, tx billing.Tx, m billing.M
 	if err := a.emit(ctx, tx, s, EventInvoiceCreated, "invoice", inv.ID, inv, now); err != nil {
 		return inv, err
 	}
-	n, err := tx.NextInvoiceNumber(ctx, inv.Scope)
+	n, err := tx.Invoices.NextInvoiceNumber(ctx, inv.Scope)
 	if err != nil {
 		return inv, fmt.Errorf("number invoice: %w", err)
 	}
 	if err := finalizeInvoice(m, &inv, n, now); err != nil {
 		return inv, err
 	}
-	if err := tx.UpdateInvoice(ctx, inv); err != nil {
+	if err := tx.Invoices.UpdateInvoice(ctx, inv); err != nil {
 		return inv, fmt.Errorf("finalize invoice %s: %w", inv.ID, err)
 	}
 	if err := a.emit(ctx, tx, s, EventInvoiceFinalized, "invoice", inv.ID, inv, now); err != nil {
@@ -192,7 +192,7 @@ func (a *Invoicing) startPayment(ctx context.Context, tx billing.Tx, inv *billin
 	if inv.Status != billing.InvoiceOpen || billing.CanCharge(*inv, nil) != billing.ChargeAllowed {
 		return nil, nil // an uncollectible invoice is charged only when asked (PayInvoice reopens it)
 	}
-	pm, err := tx.GetPaymentMethod(ctx, inv.Scope, sub.PaymentMethodID)
+	pm, err := tx.PaymentMethods.GetPaymentMethod(ctx, inv.Scope, sub.PaymentMethodID)
 	if err != nil {
 		return nil, fmt.Errorf("read payment method %s: %w", sub.PaymentMethodID, err)
 	}
@@ -214,10 +214,10 @@ func (a *Invoicing) recordPayment(ctx context.Context, tx billing.Tx, inv *billi
 	if pm.ID == "" {
 		inv.NextAttemptAt = nil // a pay-page attempt: only the customer pays it; cuota attempts nothing
 	}
-	if err := tx.CreatePayment(ctx, p); err != nil {
+	if err := tx.Payments.CreatePayment(ctx, p); err != nil {
 		return nil, fmt.Errorf("create payment: %w", err)
 	}
-	if err := tx.UpdateInvoice(ctx, *inv); err != nil {
+	if err := tx.Invoices.UpdateInvoice(ctx, *inv); err != nil {
 		return nil, fmt.Errorf("update invoice %s: %w", inv.ID, err)
 	}
 	if err := a.emit(ctx, tx, inv.Scope, EventPaymentCreated, "payment", p.ID, p, now); err != nil {
@@ -264,7 +264,7 @@ func (a *Invoicing) processingTime(sub *billing.Subscription, at time.Time) time
 // GetInvoice returns an invoice of scope s.
 func (a *Invoicing) GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (billing.Invoice, error) {
-		v, err := tx.GetInvoice(ctx, s, id)
+		v, err := tx.Invoices.GetInvoice(ctx, s, id)
 		if err != nil {
 			return v, notFound(err, "invoice", id)
 		}
@@ -277,7 +277,7 @@ func (a *Invoicing) GetInvoice(ctx context.Context, s billing.Scope, id string) 
 // ListInvoices lists invoices of scope s, newest first.
 func (a *Invoicing) ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) (List[billing.Invoice], error) {
 	return list(ctx, a.core, page, billing.PrefixInvoice, func(tx billing.Tx, page billing.Page) ([]billing.Invoice, bool, error) {
-		l, more, err := tx.ListInvoices(ctx, s, f, page)
+		l, more, err := tx.Invoices.ListInvoices(ctx, s, f, page)
 		if err != nil {
 			return nil, false, err
 		}

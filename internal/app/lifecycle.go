@@ -28,7 +28,7 @@ func (a *core) clockNow(ctx context.Context, tx billing.Tx, s billing.Scope, clo
 	if clockID == "" {
 		return a.Now(), nil
 	}
-	c, err := tx.GetTestClock(ctx, s, clockID)
+	c, err := tx.Clocks.GetTestClock(ctx, s, clockID)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("read test clock %s: %w", clockID, err)
 	}
@@ -48,7 +48,7 @@ func (a *core) emitChange(ctx context.Context, tx billing.Tx, s billing.Scope, t
 	if err != nil {
 		return err
 	}
-	if err := tx.CreateEvent(ctx, e); err != nil {
+	if err := tx.Events.CreateEvent(ctx, e); err != nil {
 		return fmt.Errorf("write %s event: %w", typ, err)
 	}
 	return nil
@@ -126,11 +126,11 @@ func (a *core) saveSubscription(ctx context.Context, tx billing.Tx, before, afte
 	after.Updated = a.Now()
 	if before == nil {
 		after.Version = 1
-		if err := tx.CreateSubscription(ctx, *after); err != nil {
+		if err := tx.Subscriptions.CreateSubscription(ctx, *after); err != nil {
 			return fmt.Errorf("create subscription: %w", err)
 		}
 	} else {
-		if err := tx.UpdateSubscription(ctx, *after); err != nil {
+		if err := tx.Subscriptions.UpdateSubscription(ctx, *after); err != nil {
 			return fmt.Errorf("update subscription %s: %w", after.ID, err)
 		}
 		after.Version++

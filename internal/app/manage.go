@@ -15,7 +15,7 @@ func (a *Subscriptions) Entitlements(ctx context.Context, s billing.Scope, custo
 		return nil, err
 	}
 	return read(ctx, a.core, func(tx billing.Tx) (map[string]int64, error) {
-		subs, _, err := tx.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: customerID}, billing.Page{})
+		subs, _, err := tx.Subscriptions.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: customerID}, billing.Page{})
 		if err != nil {
 			return nil, fmt.Errorf("list subscriptions: %w", err)
 		}

@@ -58,7 +58,7 @@ func (a *Merchants) newMerchant(id string, p CreateMerchantParams) (billing.Merc
 }
 
 func (a *Merchants) writeMerchant(ctx context.Context, tx billing.Tx, m billing.Merchant) error {
-	if err := tx.CreateMerchant(ctx, m); err != nil {
+	if err := tx.Merchants.CreateMerchant(ctx, m); err != nil {
 		return fmt.Errorf("create merchant: %w", err)
 	}
 	return a.audit(ctx, tx, change{merchantID: m.ID, action: "merchant.create", objectType: "merchant", objectID: m.ID, after: m})
@@ -84,7 +84,7 @@ func invoicePrefix(name string) string {
 // GetMerchant returns a merchant.
 func (a *Merchants) GetMerchant(ctx context.Context, id string) (billing.Merchant, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (billing.Merchant, error) {
-		m, err := tx.GetMerchant(ctx, id)
+		m, err := tx.Merchants.GetMerchant(ctx, id)
 		return m, notFound(err, "merchant", id)
 	})
 }
@@ -92,7 +92,7 @@ func (a *Merchants) GetMerchant(ctx context.Context, id string) (billing.Merchan
 // ListMerchants returns every merchant.
 func (a *Merchants) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
 	return read(ctx, a.core, func(tx billing.Tx) ([]billing.Merchant, error) {
-		return tx.ListMerchants(ctx)
+		return tx.Merchants.ListMerchants(ctx)
 	})
 }
 
@@ -110,7 +110,7 @@ func (a *Merchants) CreateAPIKey(ctx context.Context, merchantID string, mode bi
 		return billing.APIKey{}, "", err
 	}
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
-		if _, err := tx.GetMerchant(ctx, merchantID); err != nil {
+		if _, err := tx.Merchants.GetMerchant(ctx, merchantID); err != nil {
 			return notFound(err, "merchant", merchantID)
 		}
 		return a.writeAPIKey(ctx, tx, k)
@@ -139,7 +139,7 @@ func (a *Merchants) newAPIKey(merchantID string, mode billing.Mode) (billing.API
 }
 
 func (a *Merchants) writeAPIKey(ctx context.Context, tx billing.Tx, k billing.APIKey) error {
-	if err := tx.CreateAPIKey(ctx, k); err != nil {
+	if err := tx.Merchants.CreateAPIKey(ctx, k); err != nil {
 		return fmt.Errorf("create api key: %w", err)
 	}
 	return a.audit(ctx, tx, change{merchantID: k.MerchantID, mode: k.Mode, action: "api_key.create", objectType: "api_key", objectID: k.ID, after: k})
@@ -149,10 +149,10 @@ func (a *Merchants) writeAPIKey(ctx context.Context, tx billing.Tx, k billing.AP
 // first, with when each was last used.
 func (a *Merchants) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error) {
 	return read(ctx, a.core, func(tx billing.Tx) ([]billing.APIKey, error) {
-		if _, err := tx.GetMerchant(ctx, merchantID); err != nil {
+		if _, err := tx.Merchants.GetMerchant(ctx, merchantID); err != nil {
 			return nil, notFound(err, "merchant", merchantID)
 		}
-		keys, err := tx.ListAPIKeys(ctx, merchantID)
+		keys, err := tx.Merchants.ListAPIKeys(ctx, merchantID)
 		if err != nil {
 			return nil, fmt.Errorf("list api keys: %w", err)
 		}
@@ -164,14 +164,14 @@ func (a *Merchants) ListAPIKeys(ctx context.Context, merchantID string) ([]billi
 func (a *Merchants) RevokeAPIKey(ctx context.Context, keyID string) (billing.APIKey, error) {
 	var k billing.APIKey
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		before, err := tx.GetAPIKey(ctx, keyID)
+		before, err := tx.Merchants.GetAPIKey(ctx, keyID)
 		if err != nil {
 			return notFound(err, "api_key", keyID)
 		}
-		if err := tx.RevokeAPIKey(ctx, keyID, a.Now()); err != nil {
+		if err := tx.Merchants.RevokeAPIKey(ctx, keyID, a.Now()); err != nil {
 			return fmt.Errorf("revoke api key %s: %w", keyID, err)
 		}
-		if k, err = tx.GetAPIKey(ctx, keyID); err != nil {
+		if k, err = tx.Merchants.GetAPIKey(ctx, keyID); err != nil {
 			return fmt.Errorf("reload api key %s: %w", keyID, err)
 		}
 		return a.audit(ctx, tx, change{merchantID: k.MerchantID, mode: k.Mode, action: "api_key.revoke", objectType: "api_key", objectID: k.ID, before: before, after: k})
@@ -192,7 +192,7 @@ func (a *Merchants) Authenticate(ctx context.Context, secret string) (billing.AP
 	var k billing.APIKey
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		k, err = tx.GetAPIKeyByHash(ctx, HashAPIKey(secret))
+		k, err = tx.Merchants.GetAPIKeyByHash(ctx, HashAPIKey(secret))
 		if err != nil {
 			return err
 		}
@@ -202,7 +202,7 @@ func (a *Merchants) Authenticate(ctx context.Context, secret string) (billing.AP
 		now := a.Now()
 		if k.LastUsed == nil || now.Sub(*k.LastUsed) >= lastUsedResolution {
 			k.LastUsed = &now
-			return tx.TouchAPIKey(ctx, k.ID, now)
+			return tx.Merchants.TouchAPIKey(ctx, k.ID, now)
 		}
 		return nil
 	})
@@ -236,7 +236,7 @@ func (a *Merchants) Bootstrap(ctx context.Context) (billing.Merchant, string, er
 	}
 	created := false
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
-		ms, err := tx.ListMerchants(ctx)
+		ms, err := tx.Merchants.ListMerchants(ctx)
 		if err != nil || len(ms) > 0 {
 			return err
 		}

@@ -173,7 +173,7 @@ func (a *Invoicing) createOneOff(ctx context.Context, tx billing.Tx, cus billing
 		}
 		inv.PaymentMethodID = pm.ID
 	}
-	if err := tx.CreateInvoice(ctx, inv); err != nil {
+	if err := tx.Invoices.CreateInvoice(ctx, inv); err != nil {
 		return inv, fmt.Errorf("create invoice: %w", err)
 	}
 	if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "invoice.create",
@@ -193,7 +193,7 @@ func (a *Invoicing) oneOffLines(ctx context.Context, tx billing.Tx, s billing.Sc
 		line := billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()), Type: billing.LineOneOff,
 			Description: it.Description, Quantity: it.Quantity, PeriodStart: now, PeriodEnd: now}
 		if it.Price != "" {
-			price, err := tx.GetPrice(ctx, s, it.Price)
+			price, err := tx.Catalog.GetPrice(ctx, s, it.Price)
 			if err != nil {
 				return nil, "", referenced(err, param+".price", it.Price)
 			}
@@ -212,7 +212,7 @@ func (a *Invoicing) oneOffLines(ctx context.Context, tx billing.Tx, s billing.Sc
 					"price %s is in %s; this invoice is in %s", price.ID, price.Currency, currency)
 			}
 			if line.Description == "" {
-				prod, err := tx.GetProduct(ctx, s, price.ProductID)
+				prod, err := tx.Catalog.GetProduct(ctx, s, price.ProductID)
 				if err != nil {
 					return nil, "", fmt.Errorf("read product %s: %w", price.ProductID, err)
 				}
@@ -244,14 +244,14 @@ func (a *Invoicing) invoicePaymentMethod(ctx context.Context, tx billing.Tx, s b
 	var pm billing.PaymentMethod
 	if id != "" {
 		var err error
-		if pm, err = tx.GetPaymentMethod(ctx, s, id); err != nil {
+		if pm, err = tx.PaymentMethods.GetPaymentMethod(ctx, s, id); err != nil {
 			return pm, referenced(err, "payment_method", id)
 		}
 		if pm.CustomerID != customerID || pm.Status != billing.PaymentMethodActive {
 			return pm, billing.Invalid("payment_method", billing.CodeParameterInvalid, "payment method %s is not an active card of customer %s", id, customerID)
 		}
 	} else {
-		pms, err := tx.ListPaymentMethods(ctx, s, customerID)
+		pms, err := tx.PaymentMethods.ListPaymentMethods(ctx, s, customerID)
 		if err != nil {
 			return pm, fmt.Errorf("list payment methods of %s: %w", customerID, err)
 		}
@@ -281,7 +281,7 @@ func (a *Invoicing) invoicePaymentMethod(ctx context.Context, tx billing.Tx, s b
 func (a *Invoicing) FinalizeInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
 	var paymentID string
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		inv, err := tx.GetInvoice(ctx, s, id)
+		inv, err := tx.Invoices.GetInvoice(ctx, s, id)
 		if err != nil {
 			return notFound(err, "invoice", id)
 		}
@@ -307,11 +307,11 @@ func (a *Invoicing) FinalizeInvoice(ctx context.Context, s billing.Scope, id str
 // the invoice email of a send_invoice one.
 func (a *Invoicing) finalizeOneOff(ctx context.Context, tx billing.Tx, inv *billing.Invoice, now time.Time, send bool) (string, error) {
 	s := inv.Scope
-	m, err := tx.GetMerchant(ctx, s.MerchantID)
+	m, err := tx.Merchants.GetMerchant(ctx, s.MerchantID)
 	if err != nil {
 		return "", fmt.Errorf("read merchant: %w", err)
 	}
-	n, err := tx.NextInvoiceNumber(ctx, s)
+	n, err := tx.Invoices.NextInvoiceNumber(ctx, s)
 	if err != nil {
 		return "", fmt.Errorf("number invoice %s: %w", inv.ID, err)
 	}
@@ -327,13 +327,13 @@ func (a *Invoicing) finalizeOneOff(ctx context.Context, tx billing.Tx, inv *bill
 		return "", err
 	}
 	if inv.Status == billing.InvoicePaid {
-		if err := tx.UpdateInvoice(ctx, *inv); err != nil {
+		if err := tx.Invoices.UpdateInvoice(ctx, *inv); err != nil {
 			return "", fmt.Errorf("update invoice %s: %w", inv.ID, err)
 		}
 		return "", a.emit(ctx, tx, s, EventInvoicePaid, "invoice", inv.ID, *inv, now)
 	}
 	if billing.CollectionOf(*inv) == billing.CollectionSendInvoice {
-		if err := tx.UpdateInvoice(ctx, *inv); err != nil {
+		if err := tx.Invoices.UpdateInvoice(ctx, *inv); err != nil {
 			return "", fmt.Errorf("update invoice %s: %w", inv.ID, err)
 		}
 		if !send {
@@ -345,7 +345,7 @@ func (a *Invoicing) finalizeOneOff(ctx context.Context, tx billing.Tx, inv *bill
 		}
 		return "", a.notifications.SendInvoiceEmail(ctx, tx, *inv, InvoiceEmailParams{PayURL: link, DueDate: inv.DueDate}, now)
 	}
-	pm, err := tx.GetPaymentMethod(ctx, s, inv.PaymentMethodID)
+	pm, err := tx.PaymentMethods.GetPaymentMethod(ctx, s, inv.PaymentMethodID)
 	if err != nil {
 		return "", fmt.Errorf("read payment method %s: %w", inv.PaymentMethodID, err)
 	}

@@ -202,7 +202,7 @@ func (a *Customers) savePaymentMethod(ctx context.Context, tx billing.Tx, pm bil
 	if _, err := liveCustomer(ctx, tx, s, pm.CustomerID); err != nil {
 		return nil, notFound(err, "customer", pm.CustomerID) // deleted since the token was verified
 	}
-	if err := tx.CreatePaymentMethod(ctx, pm); err != nil {
+	if err := tx.PaymentMethods.CreatePaymentMethod(ctx, pm); err != nil {
 		return nil, fmt.Errorf("create payment method: %w", err)
 	}
 	if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment_method.attach",
@@ -212,7 +212,7 @@ func (a *Customers) savePaymentMethod(ctx context.Context, tx billing.Tx, pm bil
 	if err := a.emit(ctx, tx, s, EventPaymentMethodAttached, "payment_method", pm.ID, pm, now); err != nil {
 		return nil, err
 	}
-	subs, _, err := tx.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: pm.CustomerID}, billing.Page{})
+	subs, _, err := tx.Subscriptions.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: pm.CustomerID}, billing.Page{})
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
@@ -235,7 +235,7 @@ func (a *Customers) savePaymentMethod(ctx context.Context, tx billing.Tx, pm bil
 			for i := range open {
 				open[i].NextAttemptAt = &subNow
 				open[i].Updated = subNow
-				if err := tx.UpdateInvoice(ctx, open[i]); err != nil {
+				if err := tx.Invoices.UpdateInvoice(ctx, open[i]); err != nil {
 					return nil, fmt.Errorf("schedule retry of %s: %w", open[i].ID, err)
 				}
 			}
@@ -277,6 +277,6 @@ func (a *Customers) ListPaymentMethods(ctx context.Context, s billing.Scope, cus
 		return nil, err
 	}
 	return read(ctx, a.core, func(tx billing.Tx) ([]billing.PaymentMethod, error) {
-		return tx.ListPaymentMethods(ctx, s, customerID)
+		return tx.PaymentMethods.ListPaymentMethods(ctx, s, customerID)
 	})
 }

@@ -20,13 +20,13 @@ func (a *Collection) executePayment(ctx context.Context, s billing.Scope, paymen
 	var pm billing.PaymentMethod
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		if pay, err = tx.GetPayment(ctx, s, paymentID); err != nil {
+		if pay, err = tx.Payments.GetPayment(ctx, s, paymentID); err != nil {
 			return fmt.Errorf("read payment %s: %w", paymentID, err)
 		}
 		if !billing.PaymentStatus(pay.Status).Unresolved() || pay.PaymentMethodID == "" {
 			return nil
 		}
-		if pm, err = tx.GetPaymentMethod(ctx, s, pay.PaymentMethodID); err != nil {
+		if pm, err = tx.PaymentMethods.GetPaymentMethod(ctx, s, pay.PaymentMethodID); err != nil {
 			return fmt.Errorf("read payment method %s: %w", pay.PaymentMethodID, err)
 		}
 		return nil
@@ -81,7 +81,7 @@ const maxSettleAttempts = 5
 func (a *Collection) settleOnce(ctx context.Context, s billing.Scope, paymentID string, res billing.ChargeResult, callErr error) error {
 	reversal := false
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		pay, err := tx.GetPayment(ctx, s, paymentID)
+		pay, err := tx.Payments.GetPayment(ctx, s, paymentID)
 		if err != nil {
 			return fmt.Errorf("read payment %s: %w", paymentID, err)
 		}
@@ -96,7 +96,7 @@ func (a *Collection) settleOnce(ctx context.Context, s billing.Scope, paymentID 
 			}
 			return nil // settled by someone else meanwhile
 		}
-		inv, err := tx.GetInvoice(ctx, s, pay.InvoiceID)
+		inv, err := tx.Invoices.GetInvoice(ctx, s, pay.InvoiceID)
 		if err != nil {
 			return fmt.Errorf("read invoice %s: %w", pay.InvoiceID, err)
 		}
@@ -104,7 +104,7 @@ func (a *Collection) settleOnce(ctx context.Context, s billing.Scope, paymentID 
 		if err != nil {
 			return err
 		}
-		merchant, err := tx.GetMerchant(ctx, s.MerchantID)
+		merchant, err := tx.Merchants.GetMerchant(ctx, s.MerchantID)
 		if err != nil {
 			return fmt.Errorf("read merchant: %w", err)
 		}
@@ -143,7 +143,7 @@ func (a *Collection) settleOnce(ctx context.Context, s billing.Scope, paymentID 
 				pay.FailureMessage == before.FailureMessage) {
 				return nil
 			}
-			if err := tx.UpdatePayment(ctx, pay); err != nil {
+			if err := tx.Payments.UpdatePayment(ctx, pay); err != nil {
 				return fmt.Errorf("update payment %s: %w", pay.ID, err)
 			}
 			if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment.pending",
@@ -164,7 +164,7 @@ func (a *Collection) settleOnce(ctx context.Context, s billing.Scope, paymentID 
 		if pay.Status != billing.PaymentUnknown {
 			pay.NextActionURL = "" // settled: nothing waits for the customer any more
 		}
-		if err := tx.UpdatePayment(ctx, pay); err != nil {
+		if err := tx.Payments.UpdatePayment(ctx, pay); err != nil {
 			return fmt.Errorf("update payment %s: %w", pay.ID, err)
 		}
 		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment." + pay.Status,
@@ -249,7 +249,7 @@ func (a *Collection) afterPayment(ctx context.Context, tx billing.Tx, m billing.
 		}
 	}
 	inv.Updated = now
-	if err := tx.UpdateInvoice(ctx, *inv); err != nil {
+	if err := tx.Invoices.UpdateInvoice(ctx, *inv); err != nil {
 		return fmt.Errorf("update invoice %s: %w", inv.ID, err)
 	}
 	if sub == nil {
@@ -302,7 +302,7 @@ func (a *Collection) applySuccess(m billing.Merchant, pay billing.Payment, inv *
 // uncollectible.
 func (a *Collection) afterFailure(ctx context.Context, tx billing.Tx, m billing.Merchant, pay billing.Payment, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (string, error) {
 	s := pay.Scope
-	payments, _, err := tx.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
+	payments, _, err := tx.Payments.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{})
 	if err != nil {
 		return "", fmt.Errorf("list payments of %s: %w", inv.ID, err)
 	}
@@ -375,7 +375,7 @@ func (a *Collection) afterFailure(ctx context.Context, tx billing.Tx, m billing.
 
 // openInvoices returns a subscription's open invoices.
 func (a *Collection) openInvoices(ctx context.Context, tx billing.Tx, sub *billing.Subscription) ([]billing.Invoice, error) {
-	l, _, err := tx.ListInvoices(ctx, sub.Scope, billing.InvoiceFilter{SubscriptionID: sub.ID, Status: billing.InvoiceOpen}, billing.Page{Limit: 100})
+	l, _, err := tx.Invoices.ListInvoices(ctx, sub.Scope, billing.InvoiceFilter{SubscriptionID: sub.ID, Status: billing.InvoiceOpen}, billing.Page{Limit: 100})
 	if err != nil {
 		return nil, fmt.Errorf("list open invoices of %s: %w", sub.ID, err)
 	}
@@ -401,7 +401,7 @@ func (a *Collection) askToAuthenticate(ctx context.Context, tx billing.Tx, m bil
 // GetPayment returns a payment attempt of scope s.
 func (a *Collection) GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (billing.Payment, error) {
-		v, err := tx.GetPayment(ctx, s, id)
+		v, err := tx.Payments.GetPayment(ctx, s, id)
 		return v, notFound(err, "payment", id)
 	})
 }
@@ -409,6 +409,6 @@ func (a *Collection) GetPayment(ctx context.Context, s billing.Scope, id string)
 // ListPayments lists payments of scope s, newest first.
 func (a *Collection) ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, page billing.Page) (List[billing.Payment], error) {
 	return list(ctx, a.core, page, billing.PrefixPayment, func(tx billing.Tx, page billing.Page) ([]billing.Payment, bool, error) {
-		return tx.ListPayments(ctx, s, f, page)
+		return tx.Payments.ListPayments(ctx, s, f, page)
 	})
 }

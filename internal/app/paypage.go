@@ -91,7 +91,7 @@ func (a *PayPages) withHostedURLs(ctx context.Context, tx billing.Tx, s billing.
 			continue
 		}
 		if m == nil {
-			got, err := tx.GetMerchant(ctx, s.MerchantID)
+			got, err := tx.Merchants.GetMerchant(ctx, s.MerchantID)
 			if err != nil {
 				return fmt.Errorf("read merchant: %w", err)
 			}
@@ -146,10 +146,10 @@ func (a *PayPages) OpenInvoicePage(ctx context.Context, ref HostedRef) (InvoiceP
 		if pg.Merchant, pg.Invoice, err = a.loadHostedInvoice(ctx, tx, ref); err != nil {
 			return pg, err
 		}
-		if pg.Customer, err = tx.GetCustomer(ctx, ref.Scope, pg.Invoice.CustomerID); err != nil {
+		if pg.Customer, err = tx.Customers.GetCustomer(ctx, ref.Scope, pg.Invoice.CustomerID); err != nil {
 			return pg, fmt.Errorf("read customer %s: %w", pg.Invoice.CustomerID, err)
 		}
-		latest, _, err := tx.ListPayments(ctx, ref.Scope, billing.PaymentFilter{InvoiceID: ref.ID}, billing.Page{Limit: 1})
+		latest, _, err := tx.Payments.ListPayments(ctx, ref.Scope, billing.PaymentFilter{InvoiceID: ref.ID}, billing.Page{Limit: 1})
 		if err != nil {
 			return pg, fmt.Errorf("list payments of %s: %w", ref.ID, err)
 		}
@@ -201,14 +201,14 @@ func needsAuthentication(p billing.Payment) bool {
 // loadHostedInvoice reads the merchant and finalized invoice of a link.
 func (a *PayPages) loadHostedInvoice(ctx context.Context, tx billing.Tx, ref HostedRef) (billing.Merchant, billing.Invoice, error) {
 	gone := billing.NotFound("invoice", ref.ID)
-	m, err := tx.GetMerchant(ctx, ref.Scope.MerchantID)
+	m, err := tx.Merchants.GetMerchant(ctx, ref.Scope.MerchantID)
 	if err != nil {
 		return m, billing.Invoice{}, gone
 	}
 	if !checkLinkToken(m, ref.Scope, "invoice", ref.ID, ref.Token) {
 		return m, billing.Invoice{}, gone
 	}
-	inv, err := tx.GetInvoice(ctx, ref.Scope, ref.ID)
+	inv, err := tx.Invoices.GetInvoice(ctx, ref.Scope, ref.ID)
 	if err != nil || inv.Status == billing.InvoiceDraft {
 		return m, inv, gone
 	}
@@ -255,7 +255,7 @@ func (a *PayPages) startPayPage(ctx context.Context, s billing.Scope, invoiceID,
 	// The gateways are read outside the transaction that records the
 	// attempt (they read the store themselves: one SQLite connection).
 	currency, err := read(ctx, a.core, func(tx billing.Tx) (string, error) {
-		inv, err := tx.GetInvoice(ctx, s, invoiceID)
+		inv, err := tx.Invoices.GetInvoice(ctx, s, invoiceID)
 		return inv.Currency, notFound(err, "invoice", invoiceID)
 	})
 	if err != nil {
@@ -267,19 +267,19 @@ func (a *PayPages) startPayPage(ctx context.Context, s billing.Scope, invoiceID,
 			return err
 		}
 		var err error
-		if inv, err = tx.GetInvoice(ctx, s, invoiceID); err != nil {
+		if inv, err = tx.Invoices.GetInvoice(ctx, s, invoiceID); err != nil {
 			return notFound(err, "invoice", invoiceID)
 		}
 		if !payable(inv) {
 			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "invoice %s is %s; there is nothing to pay", inv.ID, inv.Status)
 		}
-		if cus, err = tx.GetCustomer(ctx, s, inv.CustomerID); err != nil {
+		if cus, err = tx.Customers.GetCustomer(ctx, s, inv.CustomerID); err != nil {
 			return fmt.Errorf("read customer %s: %w", inv.CustomerID, err)
 		}
-		if m, err = tx.GetMerchant(ctx, s.MerchantID); err != nil {
+		if m, err = tx.Merchants.GetMerchant(ctx, s.MerchantID); err != nil {
 			return fmt.Errorf("read merchant: %w", err)
 		}
-		latest, _, err := tx.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{Limit: 1})
+		latest, _, err := tx.Payments.ListPayments(ctx, s, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{Limit: 1})
 		if err != nil {
 			return fmt.Errorf("list payments of %s: %w", inv.ID, err)
 		}
@@ -359,7 +359,7 @@ func (a *PayPages) openPayPage(ctx context.Context, m billing.Merchant, pay bill
 		return "", err
 	}
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
-		cur, err := tx.GetPayment(ctx, pay.Scope, pay.ID)
+		cur, err := tx.Payments.GetPayment(ctx, pay.Scope, pay.ID)
 		if err != nil {
 			return fmt.Errorf("read payment %s: %w", pay.ID, err)
 		}
@@ -370,7 +370,7 @@ func (a *PayPages) openPayPage(ctx context.Context, m billing.Merchant, pay bill
 			cur.GatewayRef = start.GatewayRef
 		}
 		cur.NextActionURL = start.RedirectURL
-		if err := tx.UpdatePayment(ctx, cur); err != nil {
+		if err := tx.Payments.UpdatePayment(ctx, cur); err != nil {
 			return fmt.Errorf("update payment %s: %w", pay.ID, err)
 		}
 		return nil
@@ -426,10 +426,10 @@ func (a *PayPages) OpenSimPayPage(ctx context.Context, ref HostedRef) (SimPayPag
 		if pg.Payment.Gateway != billing.GatewaySim || pg.Payment.PaymentMethodID != "" {
 			return pg, billing.NotFound("payment", ref.ID)
 		}
-		if pg.Customer, err = tx.GetCustomer(ctx, ref.Scope, pg.Payment.CustomerID); err != nil {
+		if pg.Customer, err = tx.Customers.GetCustomer(ctx, ref.Scope, pg.Payment.CustomerID); err != nil {
 			return pg, fmt.Errorf("read customer %s: %w", pg.Payment.CustomerID, err)
 		}
-		if pg.Invoice, err = tx.GetInvoice(ctx, ref.Scope, pg.Payment.InvoiceID); err != nil {
+		if pg.Invoice, err = tx.Invoices.GetInvoice(ctx, ref.Scope, pg.Payment.InvoiceID); err != nil {
 			return pg, fmt.Errorf("read invoice %s: %w", pg.Payment.InvoiceID, err)
 		}
 		if pg.Payment.Status != billing.PaymentPending || payPageExpired(pg.Payment, a.Now()) {

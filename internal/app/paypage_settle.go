@@ -70,7 +70,7 @@ func (a *PayPages) reconcilePayPage(ctx context.Context, pay billing.Payment) er
 // before another is made: paid if the gateway says so, failed once it can
 // no longer be paid, or a conflict until then.
 func (a *PayPages) settleExpiredPayPage(ctx context.Context, s billing.Scope, paymentID string) error {
-	pay, err := read(ctx, a.core, func(tx billing.Tx) (billing.Payment, error) { return tx.GetPayment(ctx, s, paymentID) })
+	pay, err := read(ctx, a.core, func(tx billing.Tx) (billing.Payment, error) { return tx.Payments.GetPayment(ctx, s, paymentID) })
 	if err != nil {
 		return fmt.Errorf("read payment %s: %w", paymentID, err)
 	}
@@ -89,11 +89,11 @@ func (a *PayPages) settleExpiredPayPage(ctx context.Context, s billing.Scope, pa
 // loadHostedPayment reads the merchant and payment of a payment link.
 func (a *PayPages) loadHostedPayment(ctx context.Context, tx billing.Tx, ref HostedRef) (billing.Merchant, billing.Payment, error) {
 	gone := billing.NotFound("payment", ref.ID)
-	m, err := tx.GetMerchant(ctx, ref.Scope.MerchantID)
+	m, err := tx.Merchants.GetMerchant(ctx, ref.Scope.MerchantID)
 	if err != nil || !checkLinkToken(m, ref.Scope, "payment", ref.ID, ref.Token) {
 		return m, billing.Payment{}, gone
 	}
-	pay, err := tx.GetPayment(ctx, ref.Scope, ref.ID)
+	pay, err := tx.Payments.GetPayment(ctx, ref.Scope, ref.ID)
 	if err != nil {
 		return m, pay, gone
 	}
@@ -150,7 +150,7 @@ func (a *PayPages) paymentReturnURL(ctx context.Context, pay billing.Payment) (s
 		return pay.ReturnURL, nil
 	}
 	return read(ctx, a.core, func(tx billing.Tx) (string, error) {
-		m, err := tx.GetMerchant(ctx, pay.Scope.MerchantID)
+		m, err := tx.Merchants.GetMerchant(ctx, pay.Scope.MerchantID)
 		if err != nil {
 			return "", fmt.Errorf("read merchant: %w", err)
 		}
@@ -167,7 +167,7 @@ func (a *PayPages) ReconcilePayments(ctx context.Context, limit int) (int, error
 	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
 	now := a.Now()
 	pays, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.Payment, error) {
-		return tx.ListUnsettledPayments(ctx, billing.PayPageExpiredBefore(now), limit)
+		return tx.Gateways.ListUnsettledPayments(ctx, billing.PayPageExpiredBefore(now), limit)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("list unsettled payments: %w", err)
@@ -175,7 +175,7 @@ func (a *PayPages) ReconcilePayments(ctx context.Context, limit int) (int, error
 	n := 0
 	for _, pay := range pays {
 		onClock, err := read(ctx, a.core, func(tx billing.Tx) (bool, error) {
-			cus, err := tx.GetCustomer(ctx, pay.Scope, pay.CustomerID)
+			cus, err := tx.Customers.GetCustomer(ctx, pay.Scope, pay.CustomerID)
 			return cus.TestClockID != "", err
 		})
 		if err != nil || onClock {

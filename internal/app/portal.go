@@ -34,7 +34,7 @@ func (a *Portal) CreatePortalSession(ctx context.Context, s billing.Scope, custo
 		if _, err := liveCustomer(ctx, tx, s, customerID); err != nil {
 			return referenced(err, "customer", customerID)
 		}
-		if err := tx.CreatePortalSession(ctx, p); err != nil {
+		if err := tx.Checkout.CreatePortalSession(ctx, p); err != nil {
 			return fmt.Errorf("create portal session: %w", err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "portal_session.create",
@@ -54,7 +54,7 @@ func (a *Portal) portalURL(id, secret string) string {
 // and expiry: unknown and wrong-secret links are not found, expired ones a
 // conflict.
 func (a *Portal) loadPortal(ctx context.Context, tx billing.Tx, id, secret string) (billing.PortalSession, error) {
-	p, err := tx.GetPortalSessionByID(ctx, id)
+	p, err := tx.Checkout.GetPortalSessionByID(ctx, id)
 	if errors.Is(err, billing.ErrNotFound) || (err == nil && !openHosted(p.SecretHash, secret)) {
 		return p, billing.NotFound("portal_session", id)
 	}
@@ -138,13 +138,13 @@ func (a *Portal) portalView(ctx context.Context, tx billing.Tx, p billing.Portal
 	s := p.Scope
 	v := PortalView{Session: p}
 	var err error
-	if v.Merchant, err = tx.GetMerchant(ctx, s.MerchantID); err != nil {
+	if v.Merchant, err = tx.Merchants.GetMerchant(ctx, s.MerchantID); err != nil {
 		return v, fmt.Errorf("read merchant: %w", err)
 	}
-	if v.Customer, err = tx.GetCustomer(ctx, s, p.CustomerID); err != nil {
+	if v.Customer, err = tx.Customers.GetCustomer(ctx, s, p.CustomerID); err != nil {
 		return v, fmt.Errorf("read customer %s: %w", p.CustomerID, err)
 	}
-	subs, _, err := tx.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: p.CustomerID}, billing.Page{Limit: 50})
+	subs, _, err := tx.Subscriptions.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: p.CustomerID}, billing.Page{Limit: 50})
 	if err != nil {
 		return v, fmt.Errorf("list subscriptions: %w", err)
 	}
@@ -158,11 +158,11 @@ func (a *Portal) portalView(ctx context.Context, tx billing.Tx, p billing.Portal
 		}
 		v.Subscriptions = append(v.Subscriptions, ps)
 	}
-	if v.Invoices, _, err = tx.ListInvoices(ctx, s, billing.InvoiceFilter{CustomerID: p.CustomerID}, billing.Page{Limit: 12}); err != nil {
+	if v.Invoices, _, err = tx.Invoices.ListInvoices(ctx, s, billing.InvoiceFilter{CustomerID: p.CustomerID}, billing.Page{Limit: 12}); err != nil {
 		return v, fmt.Errorf("list invoices: %w", err)
 	}
 	v.Invoices = slices.DeleteFunc(v.Invoices, func(inv billing.Invoice) bool { return inv.Status == billing.InvoiceDraft })
-	pms, err := tx.ListPaymentMethods(ctx, s, p.CustomerID)
+	pms, err := tx.PaymentMethods.ListPaymentMethods(ctx, s, p.CustomerID)
 	if err != nil {
 		return v, fmt.Errorf("list payment methods: %w", err)
 	}
@@ -179,18 +179,18 @@ func (a *Portal) portalView(ctx context.Context, tx billing.Tx, p billing.Portal
 func (a *Portal) portalSubscription(ctx context.Context, tx billing.Tx, m billing.Merchant, sub billing.Subscription) (PortalSubscription, error) {
 	ps := PortalSubscription{Sub: sub}
 	for _, it := range sub.Items {
-		price, err := tx.GetPrice(ctx, sub.Scope, it.PriceID)
+		price, err := tx.Catalog.GetPrice(ctx, sub.Scope, it.PriceID)
 		if err != nil {
 			return ps, fmt.Errorf("read price %s: %w", it.PriceID, err)
 		}
-		prod, err := tx.GetProduct(ctx, sub.Scope, it.ProductID)
+		prod, err := tx.Catalog.GetProduct(ctx, sub.Scope, it.ProductID)
 		if err != nil {
 			return ps, fmt.Errorf("read product %s: %w", it.ProductID, err)
 		}
 		ps.Items = append(ps.Items, PortalItem{Product: prod, Price: price, Quantity: it.Quantity})
 	}
 	if sub.PaymentMethodID != "" {
-		if pm, err := tx.GetPaymentMethod(ctx, sub.Scope, sub.PaymentMethodID); err == nil {
+		if pm, err := tx.PaymentMethods.GetPaymentMethod(ctx, sub.Scope, sub.PaymentMethodID); err == nil {
 			ps.PaymentMethod = &pm
 		}
 	}
@@ -255,7 +255,7 @@ func (a *Portal) upcomingInvoice(ctx context.Context, tx billing.Tx, m billing.M
 
 // portalSubscriptionOf returns one of the portal customer's subscriptions.
 func (a *Portal) portalSubscriptionOf(ctx context.Context, tx billing.Tx, p billing.PortalSession, subID string) (billing.Subscription, error) {
-	sub, err := tx.GetSubscription(ctx, p.Scope, subID)
+	sub, err := tx.Subscriptions.GetSubscription(ctx, p.Scope, subID)
 	if err != nil || sub.CustomerID != p.CustomerID {
 		return sub, billing.NotFound("subscription", subID)
 	}
@@ -349,7 +349,7 @@ func (a *Portal) PortalChangeOptions(ctx context.Context, id, secret, subID, pri
 			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "this subscription's plan cannot be changed here")
 		}
 		active := true
-		prices, _, err := tx.ListPrices(ctx, p.Scope, billing.PriceFilter{Active: &active, Type: billing.PriceRecurring}, billing.Page{Limit: 100})
+		prices, _, err := tx.Catalog.ListPrices(ctx, p.Scope, billing.PriceFilter{Active: &active, Type: billing.PriceRecurring}, billing.Page{Limit: 100})
 		if err != nil {
 			return fmt.Errorf("list prices: %w", err)
 		}
@@ -358,7 +358,7 @@ func (a *Portal) PortalChangeOptions(ctx context.Context, id, secret, subID, pri
 			if pr.Currency != sub.Currency || pr.Recurring == nil || *pr.Recurring != sub.Recurring || pr.ID == sub.Items[0].PriceID {
 				continue
 			}
-			prod, err := tx.GetProduct(ctx, p.Scope, pr.ProductID)
+			prod, err := tx.Catalog.GetProduct(ctx, p.Scope, pr.ProductID)
 			if err != nil {
 				return fmt.Errorf("read product %s: %w", pr.ProductID, err)
 			}
@@ -453,7 +453,7 @@ func (a *Portal) PortalSetupResult(ctx context.Context, id, secret, setupID stri
 		if err != nil {
 			return billing.PaymentMethodSetup{}, err
 		}
-		st, err := tx.GetSetup(ctx, p.Scope, setupID)
+		st, err := tx.Setups.GetSetup(ctx, p.Scope, setupID)
 		if err != nil || st.CustomerID != p.CustomerID {
 			return billing.PaymentMethodSetup{}, billing.NotFound("payment_method_setup", setupID)
 		}

@@ -96,13 +96,13 @@ func (a *Catalog) CreatePrice(ctx context.Context, s billing.Scope, p CreatePric
 		price.Type = billing.PriceRecurring
 	}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		if _, err := tx.GetProduct(ctx, s, p.Product); err != nil {
+		if _, err := tx.Catalog.GetProduct(ctx, s, p.Product); err != nil {
 			if err := notFound(err, "product", p.Product); billing.AsError(err) != nil {
 				return billing.Invalid("product", billing.CodeResourceMissing, "no such product: %q", p.Product)
 			}
 			return err
 		}
-		if err := tx.CreatePrice(ctx, price); err != nil {
+		if err := tx.Catalog.CreatePrice(ctx, price); err != nil {
 			return conflict(fmt.Errorf("create price: %w", err))
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "price.create", objectType: "price", objectID: price.ID, after: price})
@@ -113,7 +113,7 @@ func (a *Catalog) CreatePrice(ctx context.Context, s billing.Scope, p CreatePric
 // GetPrice returns a price of scope s.
 func (a *Catalog) GetPrice(ctx context.Context, s billing.Scope, id string) (billing.Price, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (billing.Price, error) {
-		v, err := tx.GetPrice(ctx, s, id)
+		v, err := tx.Catalog.GetPrice(ctx, s, id)
 		return v, notFound(err, "price", id)
 	})
 }
@@ -129,7 +129,7 @@ func (a *Catalog) UpdatePrice(ctx context.Context, s billing.Scope, id string, p
 	}
 	var after billing.Price
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		before, err := tx.GetPrice(ctx, s, id)
+		before, err := tx.Catalog.GetPrice(ctx, s, id)
 		if err != nil {
 			return notFound(err, "price", id)
 		}
@@ -145,7 +145,7 @@ func (a *Catalog) UpdatePrice(ctx context.Context, s billing.Scope, id string, p
 		}
 		after.Metadata = mergeMetadata(before.Metadata, p.Metadata)
 		after.Updated = a.Now()
-		if err := tx.UpdatePrice(ctx, after); err != nil {
+		if err := tx.Catalog.UpdatePrice(ctx, after); err != nil {
 			return conflict(fmt.Errorf("update price %s: %w", id, err))
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "price.update", objectType: "price", objectID: id, before: before, after: after})
@@ -159,6 +159,6 @@ func (a *Catalog) ListPrices(ctx context.Context, s billing.Scope, f billing.Pri
 		return List[billing.Price]{}, billing.Invalid("type", billing.CodeParameterInvalid, "type must be one_time or recurring")
 	}
 	return list(ctx, a.core, page, billing.PrefixPrice, func(tx billing.Tx, page billing.Page) ([]billing.Price, bool, error) {
-		return tx.ListPrices(ctx, s, f, page)
+		return tx.Catalog.ListPrices(ctx, s, f, page)
 	})
 }

@@ -62,7 +62,7 @@ func (a *Catalog) CreateProduct(ctx context.Context, s billing.Scope, p ProductP
 		prod.Features = map[string]int64{}
 	}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		if err := tx.CreateProduct(ctx, prod); err != nil {
+		if err := tx.Catalog.CreateProduct(ctx, prod); err != nil {
 			return conflict(fmt.Errorf("create product: %w", err))
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "product.create", objectType: "product", objectID: prod.ID, after: prod})
@@ -73,7 +73,7 @@ func (a *Catalog) CreateProduct(ctx context.Context, s billing.Scope, p ProductP
 // GetProduct returns a product of scope s.
 func (a *Catalog) GetProduct(ctx context.Context, s billing.Scope, id string) (billing.Product, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (billing.Product, error) {
-		v, err := tx.GetProduct(ctx, s, id)
+		v, err := tx.Catalog.GetProduct(ctx, s, id)
 		return v, notFound(err, "product", id)
 	})
 }
@@ -87,7 +87,7 @@ func (a *Catalog) UpdateProduct(ctx context.Context, s billing.Scope, id string,
 	}
 	var after billing.Product
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		before, err := tx.GetProduct(ctx, s, id)
+		before, err := tx.Catalog.GetProduct(ctx, s, id)
 		if err != nil {
 			return notFound(err, "product", id)
 		}
@@ -100,7 +100,7 @@ func (a *Catalog) UpdateProduct(ctx context.Context, s billing.Scope, id string,
 		}
 		after.Metadata = mergeMetadata(before.Metadata, p.Metadata)
 		after.Updated = a.Now()
-		if err := tx.UpdateProduct(ctx, after); err != nil {
+		if err := tx.Catalog.UpdateProduct(ctx, after); err != nil {
 			return fmt.Errorf("update product %s: %w", id, err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "product.update", objectType: "product", objectID: id, before: before, after: after})
@@ -111,7 +111,7 @@ func (a *Catalog) UpdateProduct(ctx context.Context, s billing.Scope, id string,
 // ListProducts lists products of scope s, newest first.
 func (a *Catalog) ListProducts(ctx context.Context, s billing.Scope, f billing.ProductFilter, page billing.Page) (List[billing.Product], error) {
 	return list(ctx, a.core, page, billing.PrefixProduct, func(tx billing.Tx, page billing.Page) ([]billing.Product, bool, error) {
-		return tx.ListProducts(ctx, s, f, page)
+		return tx.Catalog.ListProducts(ctx, s, f, page)
 	})
 }
 

@@ -44,14 +44,14 @@ func (a *Checkout) CreatePublishableKey(ctx context.Context, s billing.Scope, p 
 	k := billing.PublishableKey{ID: billing.NewID(billing.PublishableKeyPrefix(s.Mode), now), Scope: s,
 		SuccessURL: p.SuccessURL, CancelURL: p.CancelURL, FormSecret: rand.Text(), Created: now}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		keys, err := tx.ListPublishableKeys(ctx, s)
+		keys, err := tx.Checkout.ListPublishableKeys(ctx, s)
 		if err != nil {
 			return fmt.Errorf("list publishable keys: %w", err)
 		}
 		if len(keys) >= 100 {
 			return billing.Errorf(billing.KindConflict, billing.CodeLimitExceeded, "a mode can have at most 100 publishable keys")
 		}
-		if err := tx.CreatePublishableKey(ctx, k); err != nil {
+		if err := tx.Checkout.CreatePublishableKey(ctx, k); err != nil {
 			return fmt.Errorf("create publishable key: %w", err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "publishable_key.create",
@@ -63,7 +63,7 @@ func (a *Checkout) CreatePublishableKey(ctx context.Context, s billing.Scope, p 
 // ListPublishableKeys lists a scope's publishable keys, newest first.
 func (a *Checkout) ListPublishableKeys(ctx context.Context, s billing.Scope) ([]billing.PublishableKey, error) {
 	return read(ctx, a.core, func(tx billing.Tx) ([]billing.PublishableKey, error) {
-		return tx.ListPublishableKeys(ctx, s)
+		return tx.Checkout.ListPublishableKeys(ctx, s)
 	})
 }
 
@@ -71,11 +71,11 @@ func (a *Checkout) ListPublishableKeys(ctx context.Context, s billing.Scope) ([]
 func (a *Checkout) RevokePublishableKey(ctx context.Context, s billing.Scope, id string) (billing.PublishableKey, error) {
 	var k billing.PublishableKey
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		if err := tx.RevokePublishableKey(ctx, s, id, a.Now()); err != nil {
+		if err := tx.Checkout.RevokePublishableKey(ctx, s, id, a.Now()); err != nil {
 			return notFound(err, "publishable_key", id)
 		}
 		var err error
-		if k, err = tx.GetPublishableKey(ctx, id); err != nil {
+		if k, err = tx.Checkout.GetPublishableKey(ctx, id); err != nil {
 			return fmt.Errorf("read publishable key: %w", err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "publishable_key.revoke",
@@ -87,7 +87,7 @@ func (a *Checkout) RevokePublishableKey(ctx context.Context, s billing.Scope, id
 // openPublishableKey finds a usable publishable key; an unknown, revoked or
 // malformed key is not found.
 func (a *Checkout) openPublishableKey(ctx context.Context, tx billing.Tx, pk string) (billing.PublishableKey, error) {
-	k, err := tx.GetPublishableKey(ctx, pk)
+	k, err := tx.Checkout.GetPublishableKey(ctx, pk)
 	if errors.Is(err, billing.ErrNotFound) || (err == nil && (k.Revoked != nil || !strings.HasPrefix(k.ID, billing.PublishableKeyPrefix(k.Scope.Mode)))) {
 		return k, billing.NotFound("publishable_key", pk)
 	}
@@ -125,15 +125,15 @@ func (a *Checkout) PricingTable(ctx context.Context, pk string, productIDs []str
 			return PricingView{}, err
 		}
 		v := PricingView{Key: k, FormToken: pricingFormToken(k, a.Now())}
-		if v.Merchant, err = tx.GetMerchant(ctx, k.Scope.MerchantID); err != nil {
+		if v.Merchant, err = tx.Merchants.GetMerchant(ctx, k.Scope.MerchantID); err != nil {
 			return v, fmt.Errorf("read merchant: %w", err)
 		}
 		active := true
-		products, _, err := tx.ListProducts(ctx, k.Scope, billing.ProductFilter{Active: &active}, billing.Page{Limit: 100})
+		products, _, err := tx.Catalog.ListProducts(ctx, k.Scope, billing.ProductFilter{Active: &active}, billing.Page{Limit: 100})
 		if err != nil {
 			return v, fmt.Errorf("list products: %w", err)
 		}
-		prices, _, err := tx.ListPrices(ctx, k.Scope, billing.PriceFilter{Active: &active, Type: billing.PriceRecurring}, billing.Page{Limit: 100})
+		prices, _, err := tx.Catalog.ListPrices(ctx, k.Scope, billing.PriceFilter{Active: &active, Type: billing.PriceRecurring}, billing.Page{Limit: 100})
 		if err != nil {
 			return v, fmt.Errorf("list prices: %w", err)
 		}

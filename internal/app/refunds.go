@@ -21,7 +21,7 @@ func (a *Collection) ReconcileRefunds(ctx context.Context, limit int) (int, erro
 	ctx = WithRequestInfo(ctx, RequestInfo{Actor: "system"})
 	now := a.Now()
 	refs, err := read(ctx, a.core, func(tx billing.Tx) ([]billing.Refund, error) {
-		return tx.ListPendingRefunds(ctx, now.Add(-refundRecheck), limit)
+		return tx.Gateways.ListPendingRefunds(ctx, now.Add(-refundRecheck), limit)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("list pending refunds: %w", err)
@@ -47,11 +47,11 @@ func (a *Collection) reconcileRefund(ctx context.Context, ref billing.Refund, no
 	var gateway string
 	onClock := false
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		pay, err := tx.GetPayment(ctx, s, ref.PaymentID)
+		pay, err := tx.Payments.GetPayment(ctx, s, ref.PaymentID)
 		if err != nil {
 			return fmt.Errorf("read payment %s: %w", ref.PaymentID, err)
 		}
-		cus, err := tx.GetCustomer(ctx, s, pay.CustomerID)
+		cus, err := tx.Customers.GetCustomer(ctx, s, pay.CustomerID)
 		if err != nil {
 			return fmt.Errorf("read customer %s: %w", pay.CustomerID, err)
 		}
@@ -72,7 +72,7 @@ func (a *Collection) reconcileRefund(ctx context.Context, ref billing.Refund, no
 	}
 	if !ok || err != nil || res.Status == billing.RefundPending {
 		// Ask again after another refundRecheck.
-		if terr := a.store.InTx(ctx, func(tx billing.Tx) error { return tx.TouchRefund(ctx, s, ref.ID, now) }); terr != nil {
+		if terr := a.store.InTx(ctx, func(tx billing.Tx) error { return tx.Gateways.TouchRefund(ctx, s, ref.ID, now) }); terr != nil {
 			return false, fmt.Errorf("touch refund %s: %w", ref.ID, terr)
 		}
 		if err != nil {

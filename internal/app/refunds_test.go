@@ -48,7 +48,7 @@ func TestReconcileRefunds(t *testing.T) {
 	require.NoError(t, err)
 	var token string
 	require.NoError(t, b.store.InTx(ctx, func(tx billing.Tx) error {
-		full, err := tx.GetSetupByID(ctx, st.ID)
+		full, err := tx.Setups.GetSetupByID(ctx, st.ID)
 		token = full.GatewayRef
 		return err
 	}))

@@ -47,7 +47,7 @@ var invoicePrefixRE = regexp.MustCompile(`^[A-Z0-9]{1,12}$`)
 func (a *Merchants) UpdateMerchant(ctx context.Context, merchantID string, p UpdateMerchantParams) (billing.Merchant, error) {
 	var after billing.Merchant
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		before, err := tx.GetMerchant(ctx, merchantID)
+		before, err := tx.Merchants.GetMerchant(ctx, merchantID)
 		if err != nil {
 			return notFound(err, "merchant", merchantID)
 		}
@@ -128,7 +128,7 @@ func (a *Merchants) UpdateMerchant(ctx context.Context, merchantID string, p Upd
 		if err := v.err(); err != nil {
 			return err
 		}
-		if err := tx.UpdateMerchant(ctx, after); err != nil {
+		if err := tx.Merchants.UpdateMerchant(ctx, after); err != nil {
 			return fmt.Errorf("update merchant: %w", err)
 		}
 		return a.audit(ctx, tx, change{merchantID: merchantID, action: "merchant.update", objectType: "merchant",

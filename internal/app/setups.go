@@ -65,7 +65,7 @@ func (a *Customers) CreateSetup(ctx context.Context, s billing.Scope, customerID
 		if cus, err = liveCustomer(ctx, tx, s, customerID); err != nil {
 			return notFound(err, "customer", customerID)
 		}
-		if err := tx.CreateSetup(ctx, st); err != nil {
+		if err := tx.Setups.CreateSetup(ctx, st); err != nil {
 			return fmt.Errorf("create setup: %w", err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment_method_setup.create",
@@ -92,7 +92,7 @@ func (a *Customers) CreateSetup(ctx context.Context, s billing.Scope, customerID
 		return billing.PaymentMethodSetup{}, "", a.merchants.gatewayUnavailable(ctx, s, p.Gateway, err)
 	}
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
-		return tx.SetSetupGatewayRef(ctx, s, st.ID, start.GatewayRef)
+		return tx.Gateways.SetSetupGatewayRef(ctx, s, st.ID, start.GatewayRef)
 	})
 	if err != nil {
 		return billing.PaymentMethodSetup{}, "", fmt.Errorf("record setup %s at %s: %w", st.ID, p.Gateway, err)
@@ -105,7 +105,7 @@ func (a *Customers) CreateSetup(ctx context.Context, s billing.Scope, customerID
 func (a *Customers) failSetup(ctx context.Context, st billing.PaymentMethodSetup, msg string) error {
 	return a.store.InTx(ctx, func(tx billing.Tx) error {
 		st.Status, st.FailureMessage, st.Updated = billing.SetupFailed, msg, a.Now()
-		if err := tx.UpdateSetup(ctx, st); err != nil {
+		if err := tx.Setups.UpdateSetup(ctx, st); err != nil {
 			return fmt.Errorf("fail setup %s: %w", st.ID, err)
 		}
 		return a.audit(ctx, tx, change{merchantID: st.Scope.MerchantID, mode: st.Scope.Mode, action: "payment_method_setup." + st.Status,
@@ -119,7 +119,7 @@ func (a *Customers) failSetup(ctx context.Context, st billing.PaymentMethodSetup
 // never taken from the request. It returns where to send the browser.
 func (a *Customers) CompleteGatewaySetup(ctx context.Context, gateway, id, token string) (string, error) {
 	st, err := read(ctx, a.core, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
-		return tx.GetSetupByID(ctx, id)
+		return tx.Setups.GetSetupByID(ctx, id)
 	})
 	gone := billing.NotFound("payment_method_setup", id)
 	if err != nil || st.Gateway != gateway || st.GatewayRef == "" ||
@@ -161,7 +161,7 @@ func hashSecret(secret string) string {
 // GetSetup returns a setup; a pending one past its expiry shows expired.
 func (a *Customers) GetSetup(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethodSetup, error) {
 	st, err := read(ctx, a.core, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
-		v, err := tx.GetSetup(ctx, s, id)
+		v, err := tx.Setups.GetSetup(ctx, s, id)
 		return v, notFound(err, "payment_method_setup", id)
 	})
 	if err == nil && st.Status == billing.SetupPending && !a.Now().Before(st.ExpiresAt) {
@@ -175,7 +175,7 @@ func (a *Customers) GetSetup(ctx context.Context, s billing.Scope, id string) (b
 // found; a used or expired link is a conflict.
 func (a *Customers) OpenSimSetup(ctx context.Context, id, secret string) (billing.PaymentMethodSetup, error) {
 	st, err := read(ctx, a.core, func(tx billing.Tx) (billing.PaymentMethodSetup, error) {
-		return tx.GetSetupByID(ctx, id)
+		return tx.Setups.GetSetupByID(ctx, id)
 	})
 	gone := billing.NotFound("payment_method_setup", id)
 	if err != nil || st.Gateway != billing.GatewaySim ||
@@ -225,7 +225,7 @@ func (a *Customers) finishSetup(ctx context.Context, st billing.PaymentMethodSet
 	ctx = WithRequestInfo(ctx, info)
 	var retry []string
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		cur, err := tx.GetSetupByID(ctx, st.ID)
+		cur, err := tx.Setups.GetSetupByID(ctx, st.ID)
 		if err != nil {
 			return fmt.Errorf("read setup %s: %w", st.ID, err)
 		}
@@ -247,7 +247,7 @@ func (a *Customers) finishSetup(ctx context.Context, st billing.PaymentMethodSet
 			st.Status, st.PaymentMethodID, st.FailureMessage = billing.SetupSucceeded, pm.ID, ""
 		}
 		st.Updated = a.Now()
-		if err := tx.UpdateSetup(ctx, st); err != nil {
+		if err := tx.Setups.UpdateSetup(ctx, st); err != nil {
 			return fmt.Errorf("finish setup %s: %w", st.ID, err)
 		}
 		if err := a.audit(ctx, tx, change{merchantID: st.Scope.MerchantID, mode: st.Scope.Mode, action: "payment_method_setup." + st.Status,

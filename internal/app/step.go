@@ -29,7 +29,7 @@ func (a *Renewals) stepSubscription(ctx context.Context, s billing.Scope, subID 
 		var call *gatewayCall
 		done := false
 		err := a.store.InTx(ctx, func(tx billing.Tx) error {
-			sub, err := tx.GetSubscription(ctx, s, subID)
+			sub, err := tx.Subscriptions.GetSubscription(ctx, s, subID)
 			if err != nil {
 				return fmt.Errorf("read subscription %s: %w", subID, err)
 			}
@@ -62,7 +62,7 @@ func (a *Renewals) stepSubscription(ctx context.Context, s billing.Scope, subID 
 // returns a gateway call to make after commit, if any.
 func (a *Renewals) stepOnce(ctx context.Context, tx billing.Tx, sub *billing.Subscription, due time.Time) (*gatewayCall, error) {
 	s := sub.Scope
-	m, err := tx.GetMerchant(ctx, s.MerchantID)
+	m, err := tx.Merchants.GetMerchant(ctx, s.MerchantID)
 	if err != nil {
 		return nil, fmt.Errorf("read merchant: %w", err)
 	}
@@ -100,7 +100,7 @@ func (a *Renewals) stepOnce(ctx context.Context, tx billing.Tx, sub *billing.Sub
 
 // collect resolves or retries an open invoice whose next attempt is due.
 func (a *Renewals) collect(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv *billing.Invoice, due time.Time) (*gatewayCall, error) {
-	l, _, err := tx.ListPayments(ctx, sub.Scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{Limit: 1})
+	l, _, err := tx.Payments.ListPayments(ctx, sub.Scope, billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{Limit: 1})
 	if err != nil {
 		return nil, fmt.Errorf("list payments of %s: %w", inv.ID, err)
 	}
@@ -136,7 +136,7 @@ func (a *Renewals) collect(ctx context.Context, tx billing.Tx, m billing.Merchan
 // touchInvoice saves inv and recomputes the subscription's next action.
 func (a *Renewals) touchInvoice(ctx context.Context, tx billing.Tx, sub *billing.Subscription, inv *billing.Invoice, now time.Time) error {
 	inv.Updated = now
-	if err := tx.UpdateInvoice(ctx, *inv); err != nil {
+	if err := tx.Invoices.UpdateInvoice(ctx, *inv); err != nil {
 		return fmt.Errorf("update invoice %s: %w", inv.ID, err)
 	}
 	if sub == nil {
@@ -267,7 +267,7 @@ func (a *Renewals) cyclesDone(ctx context.Context, tx billing.Tx, sub *billing.S
 	if sub.MaxCycles == 0 {
 		return false, nil
 	}
-	invs, _, err := tx.ListInvoices(ctx, sub.Scope, billing.InvoiceFilter{SubscriptionID: sub.ID}, billing.Page{})
+	invs, _, err := tx.Invoices.ListInvoices(ctx, sub.Scope, billing.InvoiceFilter{SubscriptionID: sub.ID}, billing.Page{})
 	if err != nil {
 		return false, fmt.Errorf("count cycles of %s: %w", sub.ID, err)
 	}

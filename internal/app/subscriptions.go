@@ -97,7 +97,7 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 		if err != nil {
 			return referenced(err, "customer", p.Customer)
 		}
-		merchant, err := tx.GetMerchant(ctx, s.MerchantID)
+		merchant, err := tx.Merchants.GetMerchant(ctx, s.MerchantID)
 		if err != nil {
 			return fmt.Errorf("read merchant: %w", err)
 		}
@@ -118,7 +118,7 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 			return billing.Invalid("end_date", billing.CodeParameterInvalid, "end_date must be in the future")
 		}
 		if p.PaymentMethod != "" {
-			pm, err := tx.GetPaymentMethod(ctx, s, p.PaymentMethod)
+			pm, err := tx.PaymentMethods.GetPaymentMethod(ctx, s, p.PaymentMethod)
 			if err != nil || pm.CustomerID != cus.ID || pm.Status != billing.PaymentMethodActive {
 				return billing.Invalid("payment_method", billing.CodeResourceMissing, "no such active payment method of this customer: %q", p.PaymentMethod)
 			}
@@ -278,7 +278,7 @@ func (a *Subscriptions) resolveItems(ctx context.Context, tx billing.Tx, s billi
 	seen := map[string]bool{}
 	for i, it := range in {
 		param := fmt.Sprintf("items[%d].price", i)
-		price, err := tx.GetPrice(ctx, s, it.Price)
+		price, err := tx.Catalog.GetPrice(ctx, s, it.Price)
 		if err != nil {
 			return nil, recurring, "", 0, referenced(err, param, it.Price)
 		}
@@ -316,7 +316,7 @@ func (a *Subscriptions) claimTrial(ctx context.Context, tx billing.Tx, s billing
 		if ids[kind] == "" {
 			continue
 		}
-		if err := tx.ClaimTrial(ctx, s, kind, ids[kind], subID); err != nil {
+		if err := tx.Subscriptions.ClaimTrial(ctx, s, kind, ids[kind], subID); err != nil {
 			var uv *billing.ErrUniqueViolation
 			if errors.As(err, &uv) {
 				return &billing.Error{Kind: billing.KindConflict, Code: CodeTrialAlreadyUsed, Param: kind,
@@ -334,7 +334,7 @@ func (a *Subscriptions) applyCoupon(ctx context.Context, tx billing.Tx, s billin
 	promoID := ""
 	if code != "" {
 		param = "promotion_code"
-		l, _, err := tx.ListPromotionCodes(ctx, s, billing.PromotionCodeFilter{Code: NormalizeCode(code)}, billing.Page{Limit: 1})
+		l, _, err := tx.Coupons.ListPromotionCodes(ctx, s, billing.PromotionCodeFilter{Code: NormalizeCode(code)}, billing.Page{Limit: 1})
 		if err != nil {
 			return fmt.Errorf("find promotion code: %w", err)
 		}
@@ -347,7 +347,7 @@ func (a *Subscriptions) applyCoupon(ctx context.Context, tx billing.Tx, s billin
 	if couponID == "" {
 		return nil
 	}
-	c, err := tx.GetCoupon(ctx, s, couponID)
+	c, err := tx.Coupons.GetCoupon(ctx, s, couponID)
 	if err != nil {
 		return referenced(err, param, couponID)
 	}
@@ -359,11 +359,11 @@ func (a *Subscriptions) applyCoupon(ctx context.Context, tx billing.Tx, s billin
 	}
 	// Count the redemption now; an expired first payment gives it back.
 	if promoID != "" {
-		if err := tx.RedeemPromotionCode(ctx, s, promoID, 1); err != nil {
+		if err := tx.Coupons.RedeemPromotionCode(ctx, s, promoID, 1); err != nil {
 			return redemptionError(err, param, code)
 		}
 	}
-	if err := tx.RedeemCoupon(ctx, s, c.ID, 1); err != nil {
+	if err := tx.Coupons.RedeemCoupon(ctx, s, c.ID, 1); err != nil {
 		return redemptionError(err, param, c.ID)
 	}
 	sub.CouponID, sub.PromotionCodeID = c.ID, promoID
@@ -381,16 +381,16 @@ func redemptionError(err error, param, what string) error {
 // when it expires without ever being paid.
 func (a *Subscriptions) releaseRedemptions(ctx context.Context, tx billing.Tx, sub *billing.Subscription) error {
 	s := sub.Scope
-	if err := tx.ReleaseTrials(ctx, s, sub.ID); err != nil {
+	if err := tx.Subscriptions.ReleaseTrials(ctx, s, sub.ID); err != nil {
 		return fmt.Errorf("release trials: %w", err)
 	}
 	if sub.CouponID != "" {
-		if err := tx.RedeemCoupon(ctx, s, sub.CouponID, -1); err != nil {
+		if err := tx.Coupons.RedeemCoupon(ctx, s, sub.CouponID, -1); err != nil {
 			return fmt.Errorf("release coupon %s: %w", sub.CouponID, err)
 		}
 	}
 	if sub.PromotionCodeID != "" {
-		if err := tx.RedeemPromotionCode(ctx, s, sub.PromotionCodeID, -1); err != nil {
+		if err := tx.Coupons.RedeemPromotionCode(ctx, s, sub.PromotionCodeID, -1); err != nil {
 			return fmt.Errorf("release promotion code %s: %w", sub.PromotionCodeID, err)
 		}
 	}
@@ -400,7 +400,7 @@ func (a *Subscriptions) releaseRedemptions(ctx context.Context, tx billing.Tx, s
 // GetSubscription returns a subscription of scope s.
 func (a *Subscriptions) GetSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (billing.Subscription, error) {
-		v, err := tx.GetSubscription(ctx, s, id)
+		v, err := tx.Subscriptions.GetSubscription(ctx, s, id)
 		return v, notFound(err, "subscription", id)
 	})
 }
@@ -411,6 +411,6 @@ func (a *Subscriptions) ListSubscriptions(ctx context.Context, s billing.Scope, 
 		return List[billing.Subscription]{}, billing.Invalid("status", billing.CodeParameterInvalid, "unknown status %q", f.Status)
 	}
 	return list(ctx, a.core, page, billing.PrefixSubscription, func(tx billing.Tx, page billing.Page) ([]billing.Subscription, bool, error) {
-		return tx.ListSubscriptions(ctx, s, f, page)
+		return tx.Subscriptions.ListSubscriptions(ctx, s, f, page)
 	})
 }

@@ -98,7 +98,7 @@ func (a *Renewals) Sweep(ctx context.Context, limit int) (int, error) {
 	claimed := 0
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		plans, slow = nil, nil
-		subs, err := tx.ClaimDueSubscriptions(ctx, "", now, limit, token, now.Add(sweepLease))
+		subs, err := tx.Batch.ClaimDueSubscriptions(ctx, "", now, limit, token, now.Add(sweepLease))
 		if err != nil {
 			return fmt.Errorf("claim due subscriptions: %w", err)
 		}
@@ -155,7 +155,7 @@ func (a *Renewals) planRenewals(ctx context.Context, tx billing.Tx, subs []billi
 	for i, sub := range subs {
 		ids[i] = sub.ID
 	}
-	open, err := tx.SubscriptionsWithOpenInvoices(ctx, ids)
+	open, err := tx.Batch.SubscriptionsWithOpenInvoices(ctx, ids)
 	if err != nil {
 		return nil, nil, fmt.Errorf("find open invoices: %w", err)
 	}
@@ -170,7 +170,7 @@ func (a *Renewals) planRenewals(ctx context.Context, tx billing.Tx, subs []billi
 	}
 	pms := map[string]billing.PaymentMethod{}
 	for s, ids := range pmIDs {
-		got, err := tx.GetPaymentMethods(ctx, s, ids)
+		got, err := tx.Batch.GetPaymentMethods(ctx, s, ids)
 		if err != nil {
 			return nil, nil, fmt.Errorf("read payment methods: %w", err)
 		}
@@ -190,7 +190,7 @@ func (a *Renewals) planRenewals(ctx context.Context, tx billing.Tx, subs []billi
 		}
 		m, ok := merchants[sub.Scope.MerchantID]
 		if !ok {
-			if m, err = tx.GetMerchant(ctx, sub.Scope.MerchantID); err != nil {
+			if m, err = tx.Merchants.GetMerchant(ctx, sub.Scope.MerchantID); err != nil {
 				return nil, nil, fmt.Errorf("read merchant: %w", err)
 			}
 			merchants[m.ID] = m
@@ -243,7 +243,7 @@ func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*re
 	var changes []change
 	for _, s := range scopes {
 		rs := byScope[s]
-		last, err := tx.ReserveInvoiceNumbers(ctx, s, int64(len(rs)))
+		last, err := tx.Batch.ReserveInvoiceNumbers(ctx, s, int64(len(rs)))
 		if err != nil {
 			return fmt.Errorf("reserve invoice numbers: %w", err)
 		}
@@ -299,7 +299,7 @@ func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*re
 	if err := a.chainAudit(ctx, tx, changes, &b); err != nil {
 		return err
 	}
-	if err := tx.WriteBatch(ctx, b); err != nil {
+	if err := tx.Batch.WriteBatch(ctx, b); err != nil {
 		return fmt.Errorf("write renewals: %w", err)
 	}
 	return nil
@@ -316,7 +316,7 @@ func (a *Renewals) chainAudit(ctx context.Context, tx billing.Tx, changes []chan
 	for _, c := range changes {
 		h, ok := heads[c.merchantID]
 		if !ok {
-			seq, hash, err := tx.LockAuditHead(ctx, c.merchantID)
+			seq, hash, err := tx.Audit.LockAuditHead(ctx, c.merchantID)
 			if err != nil {
 				return fmt.Errorf("lock audit head of %s: %w", c.merchantID, err)
 			}
@@ -402,7 +402,7 @@ func (a *Renewals) settleRenewals(ctx context.Context, plans []*renewal) ([]*ren
 	var slow []*renewal
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		slow = nil
-		versions, err := tx.LockSubscriptions(ctx, ids)
+		versions, err := tx.Batch.LockSubscriptions(ctx, ids)
 		if err != nil {
 			return fmt.Errorf("lock subscriptions: %w", err)
 		}
@@ -461,7 +461,7 @@ func (a *Renewals) settleRenewals(ctx context.Context, plans []*renewal) ([]*ren
 		if err := a.chainAudit(ctx, tx, changes, &b); err != nil {
 			return err
 		}
-		if err := tx.WriteBatch(ctx, b); err != nil {
+		if err := tx.Batch.WriteBatch(ctx, b); err != nil {
 			return fmt.Errorf("settle renewals: %w", err)
 		}
 		return nil
@@ -475,7 +475,7 @@ func (a *Renewals) sweepOneByOne(ctx context.Context, now time.Time, limit int, 
 	var due []billing.Subscription
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		due, err = tx.ClaimDueSubscriptions(ctx, "", now, limit, token, now.Add(sweepLease))
+		due, err = tx.Batch.ClaimDueSubscriptions(ctx, "", now, limit, token, now.Add(sweepLease))
 		return err
 	})
 	if err != nil {
@@ -497,7 +497,7 @@ func (a *Renewals) sweepOneByOne(ctx context.Context, now time.Time, limit int, 
 func (a *Renewals) holdClaims(ctx context.Context, token string) (stop func()) {
 	return a.heartbeat(ctx, sweepLease/3, func(ctx context.Context) error {
 		until := a.Now().Add(sweepLease)
-		if err := a.store.InTx(ctx, func(tx billing.Tx) error { return tx.ExtendSubscriptionClaims(ctx, token, until) }); err != nil {
+		if err := a.store.InTx(ctx, func(tx billing.Tx) error { return tx.Batch.ExtendSubscriptionClaims(ctx, token, until) }); err != nil {
 			return fmt.Errorf("renewing sweep claims failed; they may expire while the sweep works: %w", err)
 		}
 		return nil
@@ -536,7 +536,7 @@ func (a *Renewals) heartbeat(ctx context.Context, interval time.Duration, renew 
 func (a *Renewals) releaseClaims(ctx context.Context, token string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := a.store.InTx(ctx, func(tx billing.Tx) error { return tx.ReleaseSubscriptionClaims(ctx, token) }); err != nil {
+	if err := a.store.InTx(ctx, func(tx billing.Tx) error { return tx.Batch.ReleaseSubscriptionClaims(ctx, token) }); err != nil {
 		a.logger.WarnContext(ctx, "releasing sweep claims failed; they expire on their own", "lease", sweepLease, "error", err)
 	}
 }

@@ -64,7 +64,7 @@ func (a *Notifications) CreateWebhookEndpoint(ctx context.Context, s billing.Sco
 		return billing.WebhookEndpoint{}, "", err
 	}
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
-		n, err := tx.CountWebhookEndpoints(ctx, s)
+		n, err := tx.Notify.CountWebhookEndpoints(ctx, s)
 		if err != nil {
 			return fmt.Errorf("count webhook endpoints: %w", err)
 		}
@@ -72,7 +72,7 @@ func (a *Notifications) CreateWebhookEndpoint(ctx context.Context, s billing.Sco
 			return billing.Errorf(billing.KindConflict, billing.CodeLimitExceeded,
 				"a mode can have at most %d webhook endpoints; delete one first", MaxWebhookEndpoints)
 		}
-		if err := tx.CreateWebhookEndpoint(ctx, ep); err != nil {
+		if err := tx.Notify.CreateWebhookEndpoint(ctx, ep); err != nil {
 			return fmt.Errorf("create webhook endpoint: %w", conflict(err))
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "webhook_endpoint.create",
@@ -87,7 +87,7 @@ func (a *Notifications) CreateWebhookEndpoint(ctx context.Context, s billing.Sco
 // GetWebhookEndpoint returns an endpoint of scope s (never its secret).
 func (a *Notifications) GetWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (billing.WebhookEndpoint, error) {
-		v, err := tx.GetWebhookEndpoint(ctx, s, id)
+		v, err := tx.Notify.GetWebhookEndpoint(ctx, s, id)
 		return v, notFound(err, "webhook_endpoint", id)
 	})
 }
@@ -95,7 +95,7 @@ func (a *Notifications) GetWebhookEndpoint(ctx context.Context, s billing.Scope,
 // ListWebhookEndpoints lists the endpoints of scope s, newest first.
 func (a *Notifications) ListWebhookEndpoints(ctx context.Context, s billing.Scope, page billing.Page) (List[billing.WebhookEndpoint], error) {
 	return list(ctx, a.core, page, billing.PrefixWebhookEndpoint, func(tx billing.Tx, page billing.Page) ([]billing.WebhookEndpoint, bool, error) {
-		return tx.ListWebhookEndpoints(ctx, s, page)
+		return tx.Notify.ListWebhookEndpoints(ctx, s, page)
 	})
 }
 
@@ -106,7 +106,7 @@ func (a *Notifications) ListWebhookEndpoints(ctx context.Context, s billing.Scop
 func (a *Notifications) UpdateWebhookEndpoint(ctx context.Context, s billing.Scope, id string, p WebhookEndpointParams) (billing.WebhookEndpoint, error) {
 	var after billing.WebhookEndpoint
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		before, err := tx.LockWebhookEndpoint(ctx, s, id)
+		before, err := tx.Notify.LockWebhookEndpoint(ctx, s, id)
 		if err != nil {
 			return notFound(err, "webhook_endpoint", id)
 		}
@@ -122,7 +122,7 @@ func (a *Notifications) UpdateWebhookEndpoint(ctx context.Context, s billing.Sco
 			}
 		}
 		after.Updated = a.Now()
-		if err := tx.UpdateWebhookEndpoint(ctx, after); err != nil {
+		if err := tx.Notify.UpdateWebhookEndpoint(ctx, after); err != nil {
 			return fmt.Errorf("update webhook endpoint %s: %w", id, err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "webhook_endpoint.update",
@@ -137,10 +137,10 @@ func (a *Notifications) DeleteWebhookEndpoint(ctx context.Context, s billing.Sco
 	var ep billing.WebhookEndpoint
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		if ep, err = tx.LockWebhookEndpoint(ctx, s, id); err != nil {
+		if ep, err = tx.Notify.LockWebhookEndpoint(ctx, s, id); err != nil {
 			return notFound(err, "webhook_endpoint", id)
 		}
-		if err := tx.DeleteWebhookEndpoint(ctx, s, id); err != nil {
+		if err := tx.Notify.DeleteWebhookEndpoint(ctx, s, id); err != nil {
 			return fmt.Errorf("delete webhook endpoint %s: %w", id, err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "webhook_endpoint.delete",
@@ -160,7 +160,7 @@ func (a *Notifications) RotateWebhookSecret(ctx context.Context, s billing.Scope
 	}
 	var after billing.WebhookEndpoint
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
-		before, err := tx.LockWebhookEndpoint(ctx, s, id)
+		before, err := tx.Notify.LockWebhookEndpoint(ctx, s, id)
 		if err != nil {
 			return notFound(err, "webhook_endpoint", id)
 		}
@@ -171,7 +171,7 @@ func (a *Notifications) RotateWebhookSecret(ctx context.Context, s billing.Scope
 			return err
 		}
 		after.PreviousSecret, after.PreviousSecretExpires, after.Updated = before.Secret, &expires, now
-		if err := tx.UpdateWebhookEndpoint(ctx, after); err != nil {
+		if err := tx.Notify.UpdateWebhookEndpoint(ctx, after); err != nil {
 			return fmt.Errorf("rotate secret of webhook endpoint %s: %w", id, err)
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "webhook_endpoint.rotate_secret",
@@ -325,10 +325,10 @@ type DeliveryView struct {
 // with every attempt made.
 func (a *Notifications) ListWebhookDeliveries(ctx context.Context, s billing.Scope, endpointID string, f billing.DeliveryFilter, page billing.Page) (List[DeliveryView], error) {
 	return list(ctx, a.core, page, billing.PrefixWebhookDelivery, func(tx billing.Tx, page billing.Page) ([]DeliveryView, bool, error) {
-		if _, err := tx.GetWebhookEndpoint(ctx, s, endpointID); err != nil {
+		if _, err := tx.Notify.GetWebhookEndpoint(ctx, s, endpointID); err != nil {
 			return nil, false, notFound(err, "webhook_endpoint", endpointID)
 		}
-		ds, more, err := tx.ListWebhookDeliveries(ctx, s, endpointID, f, page)
+		ds, more, err := tx.Notify.ListWebhookDeliveries(ctx, s, endpointID, f, page)
 		if err != nil {
 			return nil, false, fmt.Errorf("list deliveries of %s: %w", endpointID, err)
 		}
@@ -343,7 +343,7 @@ func withAttempts(ctx context.Context, tx billing.Tx, s billing.Scope, ds []bill
 	for i, d := range ds {
 		ids[i] = d.ID
 	}
-	attempts, err := tx.ListWebhookAttempts(ctx, s, ids)
+	attempts, err := tx.Notify.ListWebhookAttempts(ctx, s, ids)
 	if err != nil {
 		return nil, fmt.Errorf("list webhook attempts: %w", err)
 	}
@@ -360,7 +360,7 @@ func withAttempts(ctx context.Context, tx billing.Tx, s billing.Scope, ds []bill
 
 // getDelivery reads one delivery of an endpoint.
 func getDelivery(ctx context.Context, tx billing.Tx, s billing.Scope, endpointID, deliveryID string) (billing.WebhookDelivery, error) {
-	d, err := tx.GetWebhookDelivery(ctx, s, deliveryID)
+	d, err := tx.Notify.GetWebhookDelivery(ctx, s, deliveryID)
 	if err == nil && d.EndpointID != endpointID {
 		err = billing.ErrNotFound
 	}
@@ -376,7 +376,7 @@ func getDelivery(ctx context.Context, tx billing.Tx, s billing.Scope, endpointID
 func (a *Notifications) RedeliverWebhook(ctx context.Context, s billing.Scope, endpointID, deliveryID string) (DeliveryView, error) {
 	var view DeliveryView
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		ep, err := tx.GetWebhookEndpoint(ctx, s, endpointID)
+		ep, err := tx.Notify.GetWebhookEndpoint(ctx, s, endpointID)
 		if err != nil {
 			return notFound(err, "webhook_endpoint", endpointID)
 		}
@@ -388,7 +388,7 @@ func (a *Notifications) RedeliverWebhook(ctx context.Context, s billing.Scope, e
 			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
 				"webhook endpoint %s is disabled: enable it before redelivering", ep.ID)
 		}
-		if err := tx.Enqueue(ctx, DeliverWebhookArgs{MerchantID: s.MerchantID, Mode: s.Mode, DeliveryID: d.ID, Manual: true}); err != nil {
+		if err := tx.Jobs.Enqueue(ctx, DeliverWebhookArgs{MerchantID: s.MerchantID, Mode: s.Mode, DeliveryID: d.ID, Manual: true}); err != nil {
 			return fmt.Errorf("enqueue redelivery of %s: %w", d.ID, err)
 		}
 		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "webhook_delivery.redeliver",

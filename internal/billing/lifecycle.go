@@ -338,20 +338,6 @@ func DefaultMerchantSettings() MerchantSettings {
 	return MerchantSettings{Dunning: DefaultDunningPolicy(), Transition: DefaultTransitionPolicy()}
 }
 
-// SimCharge is one call the simulated gateway accepted (or refused), kept in
-// its ledger so tests can compare the money that moved with cuota's records.
-type SimCharge struct {
-	Key      string    `json:"key"` // the caller's idempotency key
-	Token    string    `json:"token"`
-	Amount   int64     `json:"amount"`
-	Currency string    `json:"currency"`
-	Outcome  string    `json:"outcome"` // "succeeded", "declined", "error"
-	Code     string    `json:"code"`
-	Ref      string    `json:"ref"`
-	Refunded int64     `json:"refunded"`
-	Created  time.Time `json:"created"`
-}
-
 // CollectionOf is inv's collection method, charge_automatically when it
 // was never set (every subscription invoice).
 func CollectionOf(inv Invoice) string {

@@ -61,20 +61,52 @@ type Job interface {
 	Kind() string
 }
 
-// Tx is a unit of work against the store. Getters return ErrNotFound when no
-// row matches (including rows of another scope); inserts and updates return
-// *ErrUniqueViolation when a unique constraint fails. List methods return at
-// most page.Limit items and whether more exist.
-type Tx interface {
-	LifecycleTx
-	BatchTx
-	GatewayTx
-	NotifyTx
-	CheckoutTx
+// Tx is one transaction of the store, seen through one narrow interface per
+// area of the data. Every field is set by the store and every one of them
+// works on the same transaction: a write through Invoices and one through
+// Audit commit or roll back together. Callers pass Tx by value (it is a few
+// interface values) and must not keep it after InTx's fn returns.
+//
+// The contract every area shares: getters return ErrNotFound when no row
+// matches (including rows of another scope); inserts and updates return
+// *ErrUniqueViolation when a unique constraint fails. List methods return
+// at most page.Limit items and whether more exist, newest first by id.
+//
+// Tx is a struct of areas rather than one interface so that no type has
+// more methods than a reader can hold in mind, and so that a function can
+// ask for only the areas it uses (a gateway takes a GatewayTx, not a Tx).
+type Tx struct {
+	Merchants      MerchantTx      // merchants, their settings, API keys
+	Catalog        CatalogTx       // products and prices
+	Customers      CustomerTx      // customers
+	PaymentMethods PaymentMethodTx // customers' payment methods
+	Coupons        CouponTx        // coupons, promotion codes, redemptions
+	Setups         SetupTx         // payment method setups
+	Clocks         ClockTx         // test clocks and their advance leases
+	Subscriptions  SubscriptionTx  // subscriptions and trial claims
+	Invoices       InvoiceTx       // invoices and invoice numbers
+	Payments       PaymentTx       // payment attempts and refunds
+	Events         EventTx         // API events
+	Audit          AuditTx         // the audit chains
+	Idempotency    IdempotencyTx   // API idempotency keys
+	Jobs           JobTx           // background jobs enqueued with the change
+	Batch          BatchTx         // the batched renewal sweep
+	Checkout       CheckoutTx      // checkout and portal sessions, publishable keys
+	Notify         NotifyTx        // webhooks, emails and the dispatch cursor
+	Gateways       GatewayTx       // gateway configuration and references
+	SimLedger      SimLedgerTx     // the simulated gateway's ledger (sim only)
+}
 
+// MerchantTx stores merchants, their settings and their API keys.
+type MerchantTx interface {
 	CreateMerchant(ctx context.Context, m Merchant) error
 	GetMerchant(ctx context.Context, id string) (Merchant, error)
 	ListMerchants(ctx context.Context) ([]Merchant, error)
+	// UpdateMerchant writes a merchant's name, time zone, locale, invoice
+	// prefix and settings.
+	UpdateMerchant(ctx context.Context, m Merchant) error
+	// UpdateMerchantSettings replaces a merchant's settings.
+	UpdateMerchantSettings(ctx context.Context, merchantID string, s MerchantSettings) error
 
 	CreateAPIKey(ctx context.Context, k APIKey) error
 	GetAPIKey(ctx context.Context, id string) (APIKey, error)
@@ -86,7 +118,10 @@ type Tx interface {
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 	// RevokeAPIKey sets Revoked to at unless it is already set.
 	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+}
 
+// CatalogTx stores what a merchant sells: products and their prices.
+type CatalogTx interface {
 	CreateProduct(ctx context.Context, p Product) error
 	GetProduct(ctx context.Context, s Scope, id string) (Product, error)
 	UpdateProduct(ctx context.Context, p Product) error
@@ -98,7 +133,10 @@ type Tx interface {
 	// period days, active, metadata, updated.
 	UpdatePrice(ctx context.Context, p Price) error
 	ListPrices(ctx context.Context, s Scope, f PriceFilter, page Page) ([]Price, bool, error)
+}
 
+// CustomerTx stores customers.
+type CustomerTx interface {
 	CreateCustomer(ctx context.Context, c Customer) error
 	// GetCustomer returns a customer, deleted ones too (Deleted set): what
 	// refers to one (invoices, payments) still needs its name and email.
@@ -111,7 +149,11 @@ type Tx interface {
 	DeleteCustomer(ctx context.Context, s Scope, id string, at time.Time) error
 	// ListCustomers lists the customers that are not deleted.
 	ListCustomers(ctx context.Context, s Scope, f CustomerFilter, page Page) ([]Customer, bool, error)
+}
 
+// CouponTx stores coupons and promotion codes, and counts their
+// redemptions.
+type CouponTx interface {
 	CreateCoupon(ctx context.Context, c Coupon) error
 	GetCoupon(ctx context.Context, s Scope, id string) (Coupon, error)
 	// UpdateCoupon writes the mutable fields: name, metadata, updated.
@@ -124,6 +166,16 @@ type Tx interface {
 	UpdatePromotionCode(ctx context.Context, p PromotionCode) error
 	ListPromotionCodes(ctx context.Context, s Scope, f PromotionCodeFilter, page Page) ([]PromotionCode, bool, error)
 
+	// RedeemCoupon adds delta (1 or -1) to a coupon's redemptions. Taking
+	// one past MaxRedemptions (or below zero) changes nothing and returns
+	// ErrExhausted.
+	RedeemCoupon(ctx context.Context, s Scope, id string, delta int64) error
+	// RedeemPromotionCode is RedeemCoupon for a promotion code.
+	RedeemPromotionCode(ctx context.Context, s Scope, id string, delta int64) error
+}
+
+// AuditTx stores each merchant's audit chain.
+type AuditTx interface {
 	// LockAuditHead locks the merchant's audit chain until the transaction
 	// ends and returns the sequence number and hash of its last entry (0 and
 	// "" for an empty chain). Concurrent appenders serialise here.
@@ -135,7 +187,10 @@ type Tx interface {
 	// ascending Seq order, at most limit of them. With a mode, only that
 	// mode's entries and the merchant's mode-less ones (mode "" = all).
 	ListAuditEntries(ctx context.Context, merchantID string, mode Mode, afterSeq int64, limit int) ([]AuditEntry, error)
+}
 
+// IdempotencyTx stores the API's idempotency keys and their responses.
+type IdempotencyTx interface {
 	// ReserveIdempotencyKey inserts r (not completed). If the scope already
 	// has the key it inserts nothing and returns the existing record and
 	// false.
@@ -148,7 +203,10 @@ type Tx interface {
 	// DeleteIdempotencyKeysBefore forgets every key created before t and
 	// returns how many it removed.
 	DeleteIdempotencyKeysBefore(ctx context.Context, t time.Time) (int64, error)
+}
 
+// JobTx enqueues background jobs in the transaction.
+type JobTx interface {
 	// Enqueue inserts a job that becomes visible when the transaction commits.
 	Enqueue(ctx context.Context, job Job) error
 }

@@ -6,7 +6,7 @@ import (
 )
 
 // CheckoutTx is the storage of the hosted pages: checkout sessions, portal
-// sessions and publishable keys. The same contract as Tx applies:
+// sessions and publishable keys. The contract of Tx applies:
 // ErrNotFound for missing rows (including other scopes).
 type CheckoutTx interface {
 	// CreateCheckoutSession inserts cs with Version 1.

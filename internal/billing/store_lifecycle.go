@@ -32,24 +32,9 @@ type EventFilter struct {
 	ObjectID string
 }
 
-// LifecycleTx is the part of Tx that stores the subscription lifecycle.
-// The same contract as Tx applies: ErrNotFound for missing rows (including
-// other scopes), *ErrUniqueViolation for broken unique constraints, lists
-// newest first by id.
-type LifecycleTx interface {
-	// UpdateMerchant writes a merchant's name, time zone, locale, invoice
-	// prefix and settings.
-	UpdateMerchant(ctx context.Context, m Merchant) error
-	// UpdateMerchantSettings replaces a merchant's settings.
-	UpdateMerchantSettings(ctx context.Context, merchantID string, s MerchantSettings) error
-
-	// RedeemCoupon adds delta (1 or -1) to a coupon's redemptions. Taking
-	// one past MaxRedemptions (or below zero) changes nothing and returns
-	// ErrExhausted.
-	RedeemCoupon(ctx context.Context, s Scope, id string, delta int64) error
-	// RedeemPromotionCode is RedeemCoupon for a promotion code.
-	RedeemPromotionCode(ctx context.Context, s Scope, id string, delta int64) error
-
+// SetupTx stores payment method setups (a customer saving a method
+// without paying).
+type SetupTx interface {
 	CreateSetup(ctx context.Context, st PaymentMethodSetup) error
 	GetSetup(ctx context.Context, s Scope, id string) (PaymentMethodSetup, error)
 	// GetSetupByID finds a setup in any scope (the hosted page knows only
@@ -58,7 +43,10 @@ type LifecycleTx interface {
 	// UpdateSetup writes status, payment method, failure message and
 	// updated, only while the setup is pending; otherwise ErrNotFound.
 	UpdateSetup(ctx context.Context, st PaymentMethodSetup) error
+}
 
+// ClockTx stores test clocks and the lease of the advance that moves one.
+type ClockTx interface {
 	CreateTestClock(ctx context.Context, c TestClock) error
 	GetTestClock(ctx context.Context, s Scope, id string) (TestClock, error)
 	// UpdateTestClock writes frozen time, status, updated and advance
@@ -75,14 +63,20 @@ type LifecycleTx interface {
 	// AbandonedTestClocks returns up to limit clocks, of any scope, left
 	// advancing with no lease or one that ended before now.
 	AbandonedTestClocks(ctx context.Context, now time.Time, limit int) ([]TestClock, error)
+}
 
+// PaymentMethodTx stores customers' payment methods.
+type PaymentMethodTx interface {
 	CreatePaymentMethod(ctx context.Context, pm PaymentMethod) error
 	GetPaymentMethod(ctx context.Context, s Scope, id string) (PaymentMethod, error)
 	// UpdatePaymentMethod writes status and updated.
 	UpdatePaymentMethod(ctx context.Context, pm PaymentMethod) error
 	// ListPaymentMethods returns a customer's payment methods, newest first.
 	ListPaymentMethods(ctx context.Context, s Scope, customerID string) ([]PaymentMethod, error)
+}
 
+// SubscriptionTx stores subscriptions and the trials they claimed.
+type SubscriptionTx interface {
 	// CreateSubscription inserts sub with Version 1.
 	CreateSubscription(ctx context.Context, sub Subscription) error
 	GetSubscription(ctx context.Context, s Scope, id string) (Subscription, error)
@@ -103,7 +97,10 @@ type LifecycleTx interface {
 	ClaimTrial(ctx context.Context, s Scope, kind, value, subscriptionID string) error
 	// ReleaseTrials forgets the trial claims of a subscription.
 	ReleaseTrials(ctx context.Context, s Scope, subscriptionID string) error
+}
 
+// InvoiceTx stores invoices and each scope's invoice number sequence.
+type InvoiceTx interface {
 	// NextInvoiceNumber returns the next number of the scope's gapless
 	// invoice sequence (1, 2, 3…). It is taken inside the finalizing
 	// transaction, so a rollback gives the number back.
@@ -117,7 +114,10 @@ type LifecycleTx interface {
 	// amounts, attempts, times).
 	UpdateInvoice(ctx context.Context, inv Invoice) error
 	ListInvoices(ctx context.Context, s Scope, f InvoiceFilter, page Page) ([]Invoice, bool, error)
+}
 
+// PaymentTx stores payment attempts and refunds.
+type PaymentTx interface {
 	// CreatePayment inserts p; a duplicate idempotency key in the scope is
 	// *ErrUniqueViolation "payments_idempotency_key_key".
 	CreatePayment(ctx context.Context, p Payment) error
@@ -133,28 +133,13 @@ type LifecycleTx interface {
 	UpdateRefund(ctx context.Context, r Refund) error
 	// ListRefunds lists refunds, of one payment when paymentID is not empty.
 	ListRefunds(ctx context.Context, s Scope, paymentID string, page Page) ([]Refund, bool, error)
+}
 
+// EventTx stores the events of the API (what webhooks and emails report).
+type EventTx interface {
 	CreateEvent(ctx context.Context, e Event) error
 	GetEvent(ctx context.Context, s Scope, id string) (Event, error)
 	ListEvents(ctx context.Context, s Scope, f EventFilter, page Page) ([]Event, bool, error)
-
-	// InsertSimCharge records a call to the simulated gateway unless its
-	// key is already in the ledger, in which case it returns the recorded
-	// one and false (the sim honours idempotency keys, like Stripe).
-	InsertSimCharge(ctx context.Context, c SimCharge) (SimCharge, bool, error)
-	// InsertSimCharges is InsertSimCharge for entries with distinct keys,
-	// in as few statements as the store can: recorded[i] and inserted[i]
-	// answer for cs[i].
-	InsertSimCharges(ctx context.Context, cs []SimCharge) (recorded []SimCharge, inserted []bool, err error)
-	// GetSimCharge returns the ledger entry for a key.
-	GetSimCharge(ctx context.Context, key string) (SimCharge, error)
-	// UpdateSimCharge writes refunded.
-	UpdateSimCharge(ctx context.Context, c SimCharge) error
-	// CountSimCharges counts a token's ledger entries with the given outcome.
-	CountSimCharges(ctx context.Context, token, outcome string) (int64, error)
-	// ListSimCharges returns the whole ledger in insertion order (for tests
-	// and reconciliation reports).
-	ListSimCharges(ctx context.Context) ([]SimCharge, error)
 }
 
 // ErrExhausted is returned by RedeemCoupon and RedeemPromotionCode when no
@@ -193,7 +178,9 @@ type WriteBatch struct {
 	Audit []AuditEntry
 }
 
-// BatchTx is the part of Tx used by the batched renewal pipeline.
+// BatchTx is the storage of the batched renewal pipeline: claims on due
+// subscriptions and the reads and writes of a whole chunk at once, across
+// the areas it touches.
 type BatchTx interface {
 	// ClaimDueSubscriptions is DueSubscriptions that also claims the rows
 	// for token until `until`, leaving out rows another claim holds at t

@@ -187,7 +187,7 @@ func TestInvoicePDF(t *testing.T) {
 		CustomerID: cus.ID, Status: billing.InvoiceDraft, BillingReason: billing.ReasonManual, Currency: "CLP",
 		Lines:    []billing.InvoiceLine{{ID: "il_1", Type: billing.LineOneOff, Description: "Instalación", Quantity: 1, Amount: 2000}},
 		Subtotal: 2000, Total: 2000, AmountDue: 2000, Created: time.Now(), Updated: time.Now()}
-	require.NoError(t, b.store.InTx(t.Context(), func(tx billing.Tx) error { return tx.CreateInvoice(t.Context(), draft) }))
+	require.NoError(t, b.store.InTx(t.Context(), func(tx billing.Tx) error { return tx.Invoices.CreateInvoice(t.Context(), draft) }))
 	res = b.get(t, b.a, "/v1/invoices/"+draft.ID+"/pdf")
 	require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 	require.Equal(t, `inline; filename="`+draft.ID+`.pdf"`, res.Header.Get("Content-Disposition"))

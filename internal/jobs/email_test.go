@@ -285,7 +285,7 @@ func TestInvoiceToPayHook(t *testing.T) {
 			Lines:    []billing.InvoiceLine{{ID: "il_1", Type: billing.LineOneOff, Description: "Instalación", Quantity: 1, Amount: 12000}},
 			Subtotal: 12000, Total: 12000, AmountDue: 12000, FinalizedAt: &now, Created: now, Updated: now}
 		err := w.store.InTx(w.ctx, func(tx billing.Tx) error {
-			if err := tx.CreateInvoice(w.ctx, inv); err != nil {
+			if err := tx.Invoices.CreateInvoice(w.ctx, inv); err != nil {
 				return err
 			}
 			return w.app.Notifications.SendInvoiceEmail(w.ctx, tx, inv, app.InvoiceEmailParams{PayURL: "https://cuota.test/pay/" + inv.ID, DueDate: &due}, now)

@@ -354,7 +354,7 @@ func TestWebhookSecretsAtRest(t *testing.T) {
 					s.Mode = billing.ModeLive
 				}
 				require.NoError(t, w.store.InTx(w.ctx, func(tx billing.Tx) error {
-					stored, err := tx.GetWebhookEndpoint(w.ctx, s, ep.ID)
+					stored, err := tx.Notify.GetWebhookEndpoint(w.ctx, s, ep.ID)
 					require.NoError(t, err)
 					require.True(t, secretbox.IsSealed(stored.Secret), "stored sealed")
 					require.NotContains(t, stored.Secret, strings.TrimPrefix(ep.Secret, "whsec_"))
@@ -371,7 +371,7 @@ func TestWebhookSecretsAtRest(t *testing.T) {
 			require.Contains(t, string(body), billing.CodeSecretKeyMissing)
 			ep := w.endpoint("http://127.0.0.1:9/hooks", "*")
 			require.NoError(t, w.store.InTx(w.ctx, func(tx billing.Tx) error {
-				stored, err := tx.GetWebhookEndpoint(w.ctx, w.s, ep.ID)
+				stored, err := tx.Notify.GetWebhookEndpoint(w.ctx, w.s, ep.ID)
 				require.NoError(t, err)
 				require.False(t, secretbox.IsSealed(stored.Secret))
 				require.Contains(t, stored.Secret, ep.Secret, "test mode without a key keeps it as given")

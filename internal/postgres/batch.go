@@ -14,11 +14,16 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
+// batchTx is the billing.BatchTx of one transaction.
+type batchTx struct{ *base }
+
+var _ billing.BatchTx = batchTx{}
+
 // ClaimDueSubscriptions returns due subscriptions no other claim holds and
 // claims them for token until `until`; rows another transaction is
 // claiming are skipped (FOR UPDATE SKIP LOCKED), and the claim column
 // keeps them from other sweepers after the transaction ends.
-func (t *tx) ClaimDueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int, token string, until time.Time) ([]billing.Subscription, error) {
+func (t batchTx) ClaimDueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int, token string, until time.Time) ([]billing.Subscription, error) {
 	rows, err := t.q.ClaimDueSubscriptions(ctx, pgdb.ClaimDueSubscriptionsParams{
 		TestClockID: clockID, DueBefore: new(ts(at)), RowLimit: maxRows(limit), ClaimToken: token, ClaimedUntil: new(ts(until))})
 	if err != nil {
@@ -39,7 +44,7 @@ func (t *tx) ClaimDueSubscriptions(ctx context.Context, clockID string, at time.
 }
 
 // ExtendSubscriptionClaims moves the end of the claims made under token.
-func (t *tx) ExtendSubscriptionClaims(ctx context.Context, token string, until time.Time) error {
+func (t batchTx) ExtendSubscriptionClaims(ctx context.Context, token string, until time.Time) error {
 	if err := t.q.ExtendSubscriptionClaims(ctx, pgdb.ExtendSubscriptionClaimsParams{ClaimToken: token, ClaimedUntil: new(ts(until))}); err != nil {
 		return dbError("extend subscription claims", err)
 	}
@@ -47,7 +52,7 @@ func (t *tx) ExtendSubscriptionClaims(ctx context.Context, token string, until t
 }
 
 // ReleaseSubscriptionClaims ends the claims made under token.
-func (t *tx) ReleaseSubscriptionClaims(ctx context.Context, token string) error {
+func (t batchTx) ReleaseSubscriptionClaims(ctx context.Context, token string) error {
 	if err := t.q.ReleaseSubscriptionClaims(ctx, token); err != nil {
 		return dbError("release subscription claims", err)
 	}
@@ -56,7 +61,7 @@ func (t *tx) ReleaseSubscriptionClaims(ctx context.Context, token string) error 
 
 // LockSubscriptions locks subscriptions (in id order, so two lockers cannot
 // deadlock) and returns their versions.
-func (t *tx) LockSubscriptions(ctx context.Context, ids []string) (map[string]int64, error) {
+func (t batchTx) LockSubscriptions(ctx context.Context, ids []string) (map[string]int64, error) {
 	rows, err := t.q.LockSubscriptions(ctx, ids)
 	if err != nil {
 		return nil, dbError("lock subscriptions", err)
@@ -70,7 +75,7 @@ func (t *tx) LockSubscriptions(ctx context.Context, ids []string) (map[string]in
 
 // SubscriptionsWithOpenInvoices reports which subscriptions have an open
 // invoice.
-func (t *tx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string) (map[string]bool, error) {
+func (t batchTx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string) (map[string]bool, error) {
 	rows, err := t.q.SubscriptionsWithOpenInvoices(ctx, ids)
 	if err != nil {
 		return nil, dbError("find open invoices", err)
@@ -83,7 +88,7 @@ func (t *tx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string) (m
 }
 
 // GetPaymentMethods returns scope s's payment methods with the given ids.
-func (t *tx) GetPaymentMethods(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.PaymentMethod, error) {
+func (t batchTx) GetPaymentMethods(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.PaymentMethod, error) {
 	rows, err := t.q.GetPaymentMethodsByID(ctx, ids)
 	if err != nil {
 		return nil, dbError("get payment methods", err)
@@ -98,7 +103,7 @@ func (t *tx) GetPaymentMethods(ctx context.Context, s billing.Scope, ids []strin
 }
 
 // ReserveInvoiceNumbers takes k numbers of the scope's sequence.
-func (t *tx) ReserveInvoiceNumbers(ctx context.Context, s billing.Scope, k int64) (int64, error) {
+func (t batchTx) ReserveInvoiceNumbers(ctx context.Context, s billing.Scope, k int64) (int64, error) {
 	var last int64
 	err := t.write(ctx, "reserve invoice numbers", func(_ pgx.Tx, q *pgdb.Queries) error {
 		var err error
@@ -112,7 +117,7 @@ func (t *tx) ReserveInvoiceNumbers(ctx context.Context, s billing.Scope, k int64
 // rows, one UPDATE joined to unnested arrays per table for changed ones. A
 // failure aborts the transaction (there is no savepoint per row); the
 // caller rolls back and falls back to the one-at-a-time path.
-func (t *tx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
+func (t batchTx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
 	if len(b.Invoices) > 0 {
 		rows := make([]pgdb.CopyInvoicesParams, 0, len(b.Invoices))
 		for _, inv := range b.Invoices {
@@ -184,7 +189,7 @@ func optTime(t *time.Time) string {
 	return ts(*t).Format(time.RFC3339Nano)
 }
 
-func (t *tx) bulkUpdateInvoices(ctx context.Context, invs []billing.Invoice) error {
+func (t batchTx) bulkUpdateInvoices(ctx context.Context, invs []billing.Invoice) error {
 	var p pgdb.BulkUpdateInvoicesParams
 	for _, inv := range invs {
 		lines, err := encodeLines(inv.Lines)
@@ -220,7 +225,7 @@ func (t *tx) bulkUpdateInvoices(ctx context.Context, invs []billing.Invoice) err
 	return nil
 }
 
-func (t *tx) bulkUpdatePayments(ctx context.Context, ps []billing.Payment) error {
+func (t batchTx) bulkUpdatePayments(ctx context.Context, ps []billing.Payment) error {
 	var p pgdb.BulkUpdatePaymentsParams
 	for _, pay := range ps {
 		p.Ids = append(p.Ids, pay.ID)
@@ -246,7 +251,7 @@ func (t *tx) bulkUpdatePayments(ctx context.Context, ps []billing.Payment) error
 
 // bulkUpdateSubscriptions writes subscriptions whose stored version is
 // still theirs; any other is a version conflict.
-func (t *tx) bulkUpdateSubscriptions(ctx context.Context, subs []billing.Subscription) error {
+func (t batchTx) bulkUpdateSubscriptions(ctx context.Context, subs []billing.Subscription) error {
 	var p pgdb.BulkUpdateSubscriptionsParams
 	for _, sub := range subs {
 		cols, err := subscriptionJSON(sub)

@@ -77,7 +77,7 @@ var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 func createMerchant(t testing.TB, s *postgres.Store, id string) {
 	t.Helper()
 	require.NoError(t, s.InTx(t.Context(), func(tx billing.Tx) error {
-		return tx.CreateMerchant(t.Context(), billing.Merchant{
+		return tx.Merchants.CreateMerchant(t.Context(), billing.Merchant{
 			ID: id, Name: "Merchant " + id, Timezone: "America/Santiago", Locale: "es-CL",
 			InvoicePrefix: "INV", Created: epoch,
 		})
@@ -188,35 +188,35 @@ func TestTimesRoundTrip(t *testing.T) {
 	wantLater := later.UTC().Truncate(time.Microsecond)
 
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		if err := tx.CreateMerchant(ctx, billing.Merchant{ID: "acct_t", Name: "T", Timezone: "UTC", Locale: "en", Created: at}); err != nil {
+		if err := tx.Merchants.CreateMerchant(ctx, billing.Merchant{ID: "acct_t", Name: "T", Timezone: "UTC", Locale: "en", Created: at}); err != nil {
 			return err
 		}
-		if err := tx.CreateAPIKey(ctx, billing.APIKey{ID: "key_t", MerchantID: "acct_t", Mode: billing.ModeTest, Hash: "h", Redacted: "sk_test_…t", Created: at}); err != nil {
+		if err := tx.Merchants.CreateAPIKey(ctx, billing.APIKey{ID: "key_t", MerchantID: "acct_t", Mode: billing.ModeTest, Hash: "h", Redacted: "sk_test_…t", Created: at}); err != nil {
 			return err
 		}
-		if err := tx.TouchAPIKey(ctx, "key_t", later); err != nil {
+		if err := tx.Merchants.TouchAPIKey(ctx, "key_t", later); err != nil {
 			return err
 		}
-		if err := tx.RevokeAPIKey(ctx, "key_t", later); err != nil {
+		if err := tx.Merchants.RevokeAPIKey(ctx, "key_t", later); err != nil {
 			return err
 		}
 		// A second revoke keeps the first time.
-		if err := tx.RevokeAPIKey(ctx, "key_t", later.Add(time.Hour)); err != nil {
+		if err := tx.Merchants.RevokeAPIKey(ctx, "key_t", later.Add(time.Hour)); err != nil {
 			return err
 		}
-		return tx.CreateCoupon(ctx, billing.Coupon{
+		return tx.Coupons.CreateCoupon(ctx, billing.Coupon{
 			ID: "co_t", Scope: billing.Scope{MerchantID: "acct_t", Mode: billing.ModeTest}, Name: "C",
 			PercentOffBP: 1000, Duration: billing.DurationOnce, RedeemBy: &later, Created: at, Updated: later,
 		})
 	}))
 
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		m, err := tx.GetMerchant(ctx, "acct_t")
+		m, err := tx.Merchants.GetMerchant(ctx, "acct_t")
 		require.NoError(t, err)
 		require.Equal(t, want, m.Created)
 		require.Equal(t, time.UTC, m.Created.Location())
 
-		k, err := tx.GetAPIKey(ctx, "key_t")
+		k, err := tx.Merchants.GetAPIKey(ctx, "key_t")
 		require.NoError(t, err)
 		require.Equal(t, want, k.Created)
 		require.NotNil(t, k.LastUsed)
@@ -224,7 +224,7 @@ func TestTimesRoundTrip(t *testing.T) {
 		require.NotNil(t, k.Revoked)
 		require.Equal(t, wantLater, *k.Revoked)
 
-		c, err := tx.GetCoupon(ctx, billing.Scope{MerchantID: "acct_t", Mode: billing.ModeTest}, "co_t")
+		c, err := tx.Coupons.GetCoupon(ctx, billing.Scope{MerchantID: "acct_t", Mode: billing.ModeTest}, "co_t")
 		require.NoError(t, err)
 		require.Equal(t, want, c.Created)
 		require.Equal(t, wantLater, c.Updated)
@@ -249,39 +249,39 @@ func TestUniqueViolations(t *testing.T) {
 	}
 
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		requireViolation(t, "merchants_pkey", tx.CreateMerchant(ctx, billing.Merchant{ID: "acct_u", Created: epoch}))
+		requireViolation(t, "merchants_pkey", tx.Merchants.CreateMerchant(ctx, billing.Merchant{ID: "acct_u", Created: epoch}))
 
-		require.NoError(t, tx.CreateAPIKey(ctx, billing.APIKey{ID: "key_1", MerchantID: "acct_u", Mode: billing.ModeTest, Hash: "same", Created: epoch}))
+		require.NoError(t, tx.Merchants.CreateAPIKey(ctx, billing.APIKey{ID: "key_1", MerchantID: "acct_u", Mode: billing.ModeTest, Hash: "same", Created: epoch}))
 		requireViolation(t, "api_keys_hash_key",
-			tx.CreateAPIKey(ctx, billing.APIKey{ID: "key_2", MerchantID: "acct_u", Mode: billing.ModeTest, Hash: "same", Created: epoch}))
+			tx.Merchants.CreateAPIKey(ctx, billing.APIKey{ID: "key_2", MerchantID: "acct_u", Mode: billing.ModeTest, Hash: "same", Created: epoch}))
 
-		require.NoError(t, tx.CreateCustomer(ctx, billing.Customer{ID: "cus_1", Scope: scope, ExternalID: "ext", Created: epoch, Updated: epoch}))
+		require.NoError(t, tx.Customers.CreateCustomer(ctx, billing.Customer{ID: "cus_1", Scope: scope, ExternalID: "ext", Created: epoch, Updated: epoch}))
 		requireViolation(t, "customers_external_id_key",
-			tx.CreateCustomer(ctx, billing.Customer{ID: "cus_2", Scope: scope, ExternalID: "ext", Created: epoch, Updated: epoch}))
+			tx.Customers.CreateCustomer(ctx, billing.Customer{ID: "cus_2", Scope: scope, ExternalID: "ext", Created: epoch, Updated: epoch}))
 		// Another mode may reuse the external id; empty ids never clash.
-		require.NoError(t, tx.CreateCustomer(ctx, billing.Customer{ID: "cus_3", Scope: billing.Scope{MerchantID: "acct_u", Mode: billing.ModeLive}, ExternalID: "ext", Created: epoch, Updated: epoch}))
-		require.NoError(t, tx.CreateCustomer(ctx, billing.Customer{ID: "cus_4", Scope: scope, Created: epoch, Updated: epoch}))
-		require.NoError(t, tx.CreateCustomer(ctx, billing.Customer{ID: "cus_5", Scope: scope, Created: epoch, Updated: epoch}))
+		require.NoError(t, tx.Customers.CreateCustomer(ctx, billing.Customer{ID: "cus_3", Scope: billing.Scope{MerchantID: "acct_u", Mode: billing.ModeLive}, ExternalID: "ext", Created: epoch, Updated: epoch}))
+		require.NoError(t, tx.Customers.CreateCustomer(ctx, billing.Customer{ID: "cus_4", Scope: scope, Created: epoch, Updated: epoch}))
+		require.NoError(t, tx.Customers.CreateCustomer(ctx, billing.Customer{ID: "cus_5", Scope: scope, Created: epoch, Updated: epoch}))
 		requireViolation(t, "customers_external_id_key",
-			tx.UpdateCustomer(ctx, billing.Customer{ID: "cus_4", Scope: scope, ExternalID: "ext", Updated: epoch}))
+			tx.Customers.UpdateCustomer(ctx, billing.Customer{ID: "cus_4", Scope: scope, ExternalID: "ext", Updated: epoch}))
 		requireViolation(t, "customers_pkey",
-			tx.CreateCustomer(ctx, billing.Customer{ID: "cus_1", Scope: scope, Created: epoch, Updated: epoch}))
+			tx.Customers.CreateCustomer(ctx, billing.Customer{ID: "cus_1", Scope: scope, Created: epoch, Updated: epoch}))
 
-		require.NoError(t, tx.CreateProduct(ctx, billing.Product{ID: "prod_1", Scope: scope, Name: "P", Active: true, Created: epoch, Updated: epoch}))
+		require.NoError(t, tx.Catalog.CreateProduct(ctx, billing.Product{ID: "prod_1", Scope: scope, Name: "P", Active: true, Created: epoch, Updated: epoch}))
 		price := billing.Price{ID: "price_1", Scope: scope, ProductID: "prod_1", UnitAmount: 5000, Currency: "CLP",
 			Type: billing.PriceRecurring, Recurring: &billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1},
 			LookupKey: "start_monthly", Active: true, Created: epoch, Updated: epoch}
-		require.NoError(t, tx.CreatePrice(ctx, price))
+		require.NoError(t, tx.Catalog.CreatePrice(ctx, price))
 		price.ID = "price_2"
-		requireViolation(t, "prices_lookup_key_key", tx.CreatePrice(ctx, price))
+		requireViolation(t, "prices_lookup_key_key", tx.Catalog.CreatePrice(ctx, price))
 
-		require.NoError(t, tx.CreateCoupon(ctx, billing.Coupon{ID: "co_1", Scope: scope, PercentOffBP: 500, Duration: billing.DurationForever, Created: epoch, Updated: epoch}))
-		require.NoError(t, tx.CreatePromotionCode(ctx, billing.PromotionCode{ID: "promo_1", Scope: scope, CouponID: "co_1", Code: "SUMMER", Active: true, Created: epoch, Updated: epoch}))
+		require.NoError(t, tx.Coupons.CreateCoupon(ctx, billing.Coupon{ID: "co_1", Scope: scope, PercentOffBP: 500, Duration: billing.DurationForever, Created: epoch, Updated: epoch}))
+		require.NoError(t, tx.Coupons.CreatePromotionCode(ctx, billing.PromotionCode{ID: "promo_1", Scope: scope, CouponID: "co_1", Code: "SUMMER", Active: true, Created: epoch, Updated: epoch}))
 		requireViolation(t, "promotion_codes_code_key",
-			tx.CreatePromotionCode(ctx, billing.PromotionCode{ID: "promo_2", Scope: scope, CouponID: "co_1", Code: "SUMMER", Created: epoch, Updated: epoch}))
+			tx.Coupons.CreatePromotionCode(ctx, billing.PromotionCode{ID: "promo_2", Scope: scope, CouponID: "co_1", Code: "SUMMER", Created: epoch, Updated: epoch}))
 
 		// The violations above left the transaction usable.
-		c, err := tx.GetCustomer(ctx, scope, "cus_1")
+		c, err := tx.Customers.GetCustomer(ctx, scope, "cus_1")
 		require.NoError(t, err)
 		require.Equal(t, "ext", c.ExternalID)
 		return nil
@@ -289,11 +289,11 @@ func TestUniqueViolations(t *testing.T) {
 
 	// Everything that succeeded committed.
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		list, more, err := tx.ListCustomers(ctx, scope, billing.CustomerFilter{}, billing.Page{Limit: 10})
+		list, more, err := tx.Customers.ListCustomers(ctx, scope, billing.CustomerFilter{}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.False(t, more)
 		require.Len(t, list, 3)
-		p, err := tx.GetPrice(ctx, scope, "price_1")
+		p, err := tx.Catalog.GetPrice(ctx, scope, "price_1")
 		require.NoError(t, err)
 		require.Equal(t, &billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1}, p.Recurring)
 		return nil
@@ -309,18 +309,18 @@ func TestNotFound(t *testing.T) {
 	live := billing.Scope{MerchantID: "acct_n", Mode: billing.ModeLive}
 
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		require.NoError(t, tx.CreateProduct(ctx, billing.Product{ID: "prod_1", Scope: test, Name: "P", Created: epoch, Updated: epoch}))
-		_, err := tx.GetProduct(ctx, live, "prod_1") // another mode
+		require.NoError(t, tx.Catalog.CreateProduct(ctx, billing.Product{ID: "prod_1", Scope: test, Name: "P", Created: epoch, Updated: epoch}))
+		_, err := tx.Catalog.GetProduct(ctx, live, "prod_1") // another mode
 		require.ErrorIs(t, err, billing.ErrNotFound)
-		require.ErrorIs(t, tx.UpdateProduct(ctx, billing.Product{ID: "prod_1", Scope: live}), billing.ErrNotFound)
-		_, err = tx.GetMerchant(ctx, "acct_missing")
+		require.ErrorIs(t, tx.Catalog.UpdateProduct(ctx, billing.Product{ID: "prod_1", Scope: live}), billing.ErrNotFound)
+		_, err = tx.Merchants.GetMerchant(ctx, "acct_missing")
 		require.ErrorIs(t, err, billing.ErrNotFound)
-		_, _, err = tx.LockAuditHead(ctx, "acct_missing")
+		_, _, err = tx.Audit.LockAuditHead(ctx, "acct_missing")
 		require.ErrorIs(t, err, billing.ErrNotFound)
-		require.ErrorIs(t, tx.TouchAPIKey(ctx, "key_missing", epoch), billing.ErrNotFound)
-		require.ErrorIs(t, tx.RevokeAPIKey(ctx, "key_missing", epoch), billing.ErrNotFound)
-		require.ErrorIs(t, tx.CompleteIdempotencyKey(ctx, test, "missing", 200, nil), billing.ErrNotFound)
-		_, err = tx.GetPrice(ctx, test, "price_missing")
+		require.ErrorIs(t, tx.Merchants.TouchAPIKey(ctx, "key_missing", epoch), billing.ErrNotFound)
+		require.ErrorIs(t, tx.Merchants.RevokeAPIKey(ctx, "key_missing", epoch), billing.ErrNotFound)
+		require.ErrorIs(t, tx.Idempotency.CompleteIdempotencyKey(ctx, test, "missing", 200, nil), billing.ErrNotFound)
+		_, err = tx.Catalog.GetPrice(ctx, test, "price_missing")
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		return nil
 	}))
@@ -335,7 +335,7 @@ func TestListPaging(t *testing.T) {
 
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
 		for i, id := range []string{"prod_a", "prod_b", "prod_c"} {
-			require.NoError(t, tx.CreateProduct(ctx, billing.Product{
+			require.NoError(t, tx.Catalog.CreateProduct(ctx, billing.Product{
 				ID: id, Scope: scope, Name: id, Active: i != 1, Created: epoch, Updated: epoch,
 				Features: map[string]int64{"seats": int64(i)}, Metadata: billing.Metadata{"n": id},
 			}))
@@ -343,33 +343,33 @@ func TestListPaging(t *testing.T) {
 		return nil
 	}))
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		first, more, err := tx.ListProducts(ctx, scope, billing.ProductFilter{}, billing.Page{Limit: 2})
+		first, more, err := tx.Catalog.ListProducts(ctx, scope, billing.ProductFilter{}, billing.Page{Limit: 2})
 		require.NoError(t, err)
 		require.True(t, more)
 		require.Equal(t, []string{"prod_c", "prod_b"}, productIDs(first))
 		require.Equal(t, map[string]int64{"seats": 2}, first[0].Features)
 		require.Equal(t, billing.Metadata{"n": "prod_c"}, first[0].Metadata)
 
-		rest, more, err := tx.ListProducts(ctx, scope, billing.ProductFilter{}, billing.Page{Limit: 2, StartingAfter: "prod_b"})
+		rest, more, err := tx.Catalog.ListProducts(ctx, scope, billing.ProductFilter{}, billing.Page{Limit: 2, StartingAfter: "prod_b"})
 		require.NoError(t, err)
 		require.False(t, more)
 		require.Equal(t, []string{"prod_a"}, productIDs(rest))
 
-		active, more, err := tx.ListProducts(ctx, scope, billing.ProductFilter{Active: new(true)}, billing.Page{Limit: 2})
+		active, more, err := tx.Catalog.ListProducts(ctx, scope, billing.ProductFilter{Active: new(true)}, billing.Page{Limit: 2})
 		require.NoError(t, err)
 		require.False(t, more)
 		require.Equal(t, []string{"prod_c", "prod_a"}, productIDs(active))
 
-		all, more, err := tx.ListProducts(ctx, scope, billing.ProductFilter{}, billing.Page{}) // no limit
+		all, more, err := tx.Catalog.ListProducts(ctx, scope, billing.ProductFilter{}, billing.Page{}) // no limit
 		require.NoError(t, err)
 		require.False(t, more)
 		require.Equal(t, []string{"prod_c", "prod_b", "prod_a"}, productIDs(all))
 
-		inactive, _, err := tx.ListProducts(ctx, scope, billing.ProductFilter{Active: new(false)}, billing.Page{Limit: 10})
+		inactive, _, err := tx.Catalog.ListProducts(ctx, scope, billing.ProductFilter{Active: new(false)}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.Equal(t, []string{"prod_b"}, productIDs(inactive))
 
-		none, more, err := tx.ListProducts(ctx, billing.Scope{MerchantID: "acct_l", Mode: billing.ModeLive}, billing.ProductFilter{}, billing.Page{Limit: 10})
+		none, more, err := tx.Catalog.ListProducts(ctx, billing.Scope{MerchantID: "acct_l", Mode: billing.ModeLive}, billing.ProductFilter{}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.False(t, more)
 		require.NotNil(t, none)
@@ -395,36 +395,36 @@ func TestIdempotencyKeys(t *testing.T) {
 	rec := billing.IdempotencyRecord{Scope: scope, Key: "k1", RequestHash: "rh", Created: epoch}
 
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		got, reserved, err := tx.ReserveIdempotencyKey(ctx, rec)
+		got, reserved, err := tx.Idempotency.ReserveIdempotencyKey(ctx, rec)
 		require.NoError(t, err)
 		require.True(t, reserved)
 		require.False(t, got.Completed)
 		require.Nil(t, got.ResponseBody)
 
-		got, reserved, err = tx.ReserveIdempotencyKey(ctx, billing.IdempotencyRecord{Scope: scope, Key: "k1", RequestHash: "other", Created: epoch.Add(time.Hour)})
+		got, reserved, err = tx.Idempotency.ReserveIdempotencyKey(ctx, billing.IdempotencyRecord{Scope: scope, Key: "k1", RequestHash: "other", Created: epoch.Add(time.Hour)})
 		require.NoError(t, err)
 		require.False(t, reserved)
 		require.Equal(t, "rh", got.RequestHash)
 		require.False(t, got.Completed)
 		require.Equal(t, epoch, got.Created)
 
-		require.NoError(t, tx.CompleteIdempotencyKey(ctx, scope, "k1", 201, []byte(`{"id":"cus_1"}`)))
-		got, reserved, err = tx.ReserveIdempotencyKey(ctx, rec)
+		require.NoError(t, tx.Idempotency.CompleteIdempotencyKey(ctx, scope, "k1", 201, []byte(`{"id":"cus_1"}`)))
+		got, reserved, err = tx.Idempotency.ReserveIdempotencyKey(ctx, rec)
 		require.NoError(t, err)
 		require.False(t, reserved)
 		require.True(t, got.Completed)
 		require.Equal(t, 201, got.ResponseStatus)
 		require.Equal(t, []byte(`{"id":"cus_1"}`), got.ResponseBody)
 
-		_, reserved, err = tx.ReserveIdempotencyKey(ctx, billing.IdempotencyRecord{Scope: scope, Key: "k2", RequestHash: "rh2", Created: epoch.Add(2 * time.Hour)})
+		_, reserved, err = tx.Idempotency.ReserveIdempotencyKey(ctx, billing.IdempotencyRecord{Scope: scope, Key: "k2", RequestHash: "rh2", Created: epoch.Add(2 * time.Hour)})
 		require.NoError(t, err)
 		require.True(t, reserved)
 
-		n, err := tx.DeleteIdempotencyKeysBefore(ctx, epoch.Add(time.Hour))
+		n, err := tx.Idempotency.DeleteIdempotencyKeysBefore(ctx, epoch.Add(time.Hour))
 		require.NoError(t, err)
 		require.EqualValues(t, 1, n)
-		require.NoError(t, tx.DeleteIdempotencyKey(ctx, scope, "k2"))
-		_, reserved, err = tx.ReserveIdempotencyKey(ctx, rec)
+		require.NoError(t, tx.Idempotency.DeleteIdempotencyKey(ctx, scope, "k2"))
+		_, reserved, err = tx.Idempotency.ReserveIdempotencyKey(ctx, rec)
 		require.NoError(t, err)
 		require.True(t, reserved)
 		return nil
@@ -443,29 +443,29 @@ func TestAuditChain(t *testing.T) {
 			After: json.RawMessage(`{"name": "P",  "b":1}`), Created: epoch, PrevHash: prev, Hash: hash}
 	}
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		seq, hash, err := tx.LockAuditHead(ctx, "acct_a")
+		seq, hash, err := tx.Audit.LockAuditHead(ctx, "acct_a")
 		require.NoError(t, err)
 		require.Zero(t, seq)
 		require.Empty(t, hash)
-		require.NoError(t, tx.InsertAuditEntry(ctx, entry(1, "", "h1")))
+		require.NoError(t, tx.Audit.InsertAuditEntry(ctx, entry(1, "", "h1")))
 		// An entry that does not follow the head is refused and leaves nothing.
-		err = tx.InsertAuditEntry(ctx, entry(3, "h1", "h3"))
+		err = tx.Audit.InsertAuditEntry(ctx, entry(3, "h1", "h3"))
 		require.ErrorContains(t, err, "audit chain head moved")
-		require.NoError(t, tx.InsertAuditEntry(ctx, entry(2, "h1", "h2")))
+		require.NoError(t, tx.Audit.InsertAuditEntry(ctx, entry(2, "h1", "h2")))
 		return nil
 	}))
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		seq, hash, err := tx.LockAuditHead(ctx, "acct_a")
+		seq, hash, err := tx.Audit.LockAuditHead(ctx, "acct_a")
 		require.NoError(t, err)
 		require.EqualValues(t, 2, seq)
 		require.Equal(t, "h2", hash)
-		entries, err := tx.ListAuditEntries(ctx, "acct_a", "", 0, 10)
+		entries, err := tx.Audit.ListAuditEntries(ctx, "acct_a", "", 0, 10)
 		require.NoError(t, err)
 		require.Len(t, entries, 2)
 		require.Equal(t, json.RawMessage("null"), entries[0].Before)
 		require.Equal(t, json.RawMessage(`{"name": "P",  "b":1}`), entries[0].After) // verbatim
 		require.Equal(t, entry(1, "", "h1").Created, entries[0].Created)
-		later, err := tx.ListAuditEntries(ctx, "acct_a", "", 1, 10)
+		later, err := tx.Audit.ListAuditEntries(ctx, "acct_a", "", 1, 10)
 		require.NoError(t, err)
 		require.Len(t, later, 1)
 		require.EqualValues(t, 2, later[0].Seq)
@@ -502,7 +502,7 @@ func TestLockAuditHeadSerialises(t *testing.T) {
 	aDone := make(chan error, 1)
 	go func() {
 		aDone <- a.InTx(ctx, func(tx billing.Tx) error {
-			seq, hash, err := tx.LockAuditHead(ctx, "acct_s")
+			seq, hash, err := tx.Audit.LockAuditHead(ctx, "acct_s")
 			if err != nil {
 				return err
 			}
@@ -510,7 +510,7 @@ func TestLockAuditHeadSerialises(t *testing.T) {
 			close(aLocked)
 			<-aRelease
 			record("A appends")
-			return tx.InsertAuditEntry(ctx, billing.AuditEntry{ID: "aud_1", MerchantID: "acct_s", Seq: seq + 1,
+			return tx.Audit.InsertAuditEntry(ctx, billing.AuditEntry{ID: "aud_1", MerchantID: "acct_s", Seq: seq + 1,
 				Mode: billing.ModeTest, Created: epoch, PrevHash: hash, Hash: "hA"})
 		})
 	}()
@@ -524,7 +524,7 @@ func TestLockAuditHeadSerialises(t *testing.T) {
 	bDone := make(chan error, 1)
 	go func() {
 		bDone <- b.InTx(ctx, func(tx billing.Tx) error {
-			seq, hash, err := tx.LockAuditHead(ctx, "acct_s")
+			seq, hash, err := tx.Audit.LockAuditHead(ctx, "acct_s")
 			if err != nil {
 				return err
 			}
@@ -570,7 +570,7 @@ func TestEnqueueAndWork(t *testing.T) {
 	// A rolled-back transaction leaves no job behind.
 	errRollback := errors.New("roll back")
 	require.ErrorIs(t, s.InTx(ctx, func(tx billing.Tx) error {
-		require.NoError(t, tx.Enqueue(ctx, echoArgs{N: 1}))
+		require.NoError(t, tx.Jobs.Enqueue(ctx, echoArgs{N: 1}))
 		return errRollback
 	}), errRollback)
 	var jobs int
@@ -587,7 +587,7 @@ func TestEnqueueAndWork(t *testing.T) {
 	require.Error(t, s.StartWorkers(ctx, workers, nil), "a second start is refused")
 
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		return tx.Enqueue(ctx, echoArgs{N: 7})
+		return tx.Jobs.Enqueue(ctx, echoArgs{N: 7})
 	}))
 	select {
 	case n := <-worked:
@@ -626,7 +626,7 @@ func lifecycleFixture(t testing.TB, s *postgres.Store) billing.Scope {
 	createMerchant(t, s, "acct_x")
 	scope := billing.Scope{MerchantID: "acct_x", Mode: billing.ModeTest}
 	require.NoError(t, s.InTx(t.Context(), func(tx billing.Tx) error {
-		return tx.CreateCustomer(t.Context(), billing.Customer{ID: "cus_1", Scope: scope, Created: epoch, Updated: epoch})
+		return tx.Customers.CreateCustomer(t.Context(), billing.Customer{ID: "cus_1", Scope: scope, Created: epoch, Updated: epoch})
 	}))
 	return scope
 }
@@ -671,48 +671,48 @@ func TestLifecycleUniqueViolations(t *testing.T) {
 	live := billing.Scope{MerchantID: "acct_x", Mode: billing.ModeLive}
 
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		require.NoError(t, tx.CreateSubscription(ctx, buildSubscription(scope, "sub_1")))
+		require.NoError(t, tx.Subscriptions.CreateSubscription(ctx, buildSubscription(scope, "sub_1")))
 
 		// One trial per identity and scope.
-		require.NoError(t, tx.ClaimTrial(ctx, scope, "email", "ana@example.com", "sub_1"))
-		requireUniqueViolation(t, "trial_redemptions_pkey", tx.ClaimTrial(ctx, scope, "email", "ana@example.com", "sub_2"))
-		require.NoError(t, tx.ClaimTrial(ctx, scope, "external_id", "ana@example.com", "sub_2"))
-		require.NoError(t, tx.ClaimTrial(ctx, live, "email", "ana@example.com", "sub_3"))
+		require.NoError(t, tx.Subscriptions.ClaimTrial(ctx, scope, "email", "ana@example.com", "sub_1"))
+		requireUniqueViolation(t, "trial_redemptions_pkey", tx.Subscriptions.ClaimTrial(ctx, scope, "email", "ana@example.com", "sub_2"))
+		require.NoError(t, tx.Subscriptions.ClaimTrial(ctx, scope, "external_id", "ana@example.com", "sub_2"))
+		require.NoError(t, tx.Subscriptions.ClaimTrial(ctx, live, "email", "ana@example.com", "sub_3"))
 
 		// One cycle invoice per subscription period; other reasons may repeat it.
-		require.NoError(t, tx.CreateInvoice(ctx, buildInvoice(scope, "in_1", "sub_1", billing.ReasonSubscriptionCreate)))
+		require.NoError(t, tx.Invoices.CreateInvoice(ctx, buildInvoice(scope, "in_1", "sub_1", billing.ReasonSubscriptionCreate)))
 		requireUniqueViolation(t, "invoices_subscription_period_key",
-			tx.CreateInvoice(ctx, buildInvoice(scope, "in_2", "sub_1", billing.ReasonSubscriptionCycle)))
-		require.NoError(t, tx.CreateInvoice(ctx, buildInvoice(scope, "in_3", "sub_1", billing.ReasonSubscriptionUpdate)))
-		require.NoError(t, tx.CreateInvoice(ctx, buildInvoice(scope, "in_4", "sub_1", billing.ReasonManual)))
+			tx.Invoices.CreateInvoice(ctx, buildInvoice(scope, "in_2", "sub_1", billing.ReasonSubscriptionCycle)))
+		require.NoError(t, tx.Invoices.CreateInvoice(ctx, buildInvoice(scope, "in_3", "sub_1", billing.ReasonSubscriptionUpdate)))
+		require.NoError(t, tx.Invoices.CreateInvoice(ctx, buildInvoice(scope, "in_4", "sub_1", billing.ReasonManual)))
 
 		// Numbers are unique per scope once assigned; drafts have none.
-		in1, err := tx.GetInvoice(ctx, scope, "in_1")
+		in1, err := tx.Invoices.GetInvoice(ctx, scope, "in_1")
 		require.NoError(t, err)
 		in1.Number = "PDS-0001"
-		require.NoError(t, tx.UpdateInvoice(ctx, in1))
-		in3, err := tx.GetInvoice(ctx, scope, "in_3")
+		require.NoError(t, tx.Invoices.UpdateInvoice(ctx, in1))
+		in3, err := tx.Invoices.GetInvoice(ctx, scope, "in_3")
 		require.NoError(t, err)
 		in3.Number = "PDS-0001"
-		requireUniqueViolation(t, "invoices_number_key", tx.UpdateInvoice(ctx, in3))
+		requireUniqueViolation(t, "invoices_number_key", tx.Invoices.UpdateInvoice(ctx, in3))
 		dup := buildInvoice(scope, "in_5", "", billing.ReasonManual)
 		dup.Number = "PDS-0001"
-		requireUniqueViolation(t, "invoices_number_key", tx.CreateInvoice(ctx, dup))
+		requireUniqueViolation(t, "invoices_number_key", tx.Invoices.CreateInvoice(ctx, dup))
 
 		// Payments: one per idempotency key, one success per invoice.
-		require.NoError(t, tx.CreatePayment(ctx, buildPayment(scope, "pay_1", "in_1", 1, billing.PaymentFailed)))
+		require.NoError(t, tx.Payments.CreatePayment(ctx, buildPayment(scope, "pay_1", "in_1", 1, billing.PaymentFailed)))
 		requireUniqueViolation(t, "payments_idempotency_key_key",
-			tx.CreatePayment(ctx, buildPayment(scope, "pay_2", "in_1", 1, billing.PaymentPending)))
-		require.NoError(t, tx.CreatePayment(ctx, buildPayment(scope, "pay_3", "in_1", 2, billing.PaymentSucceeded)))
+			tx.Payments.CreatePayment(ctx, buildPayment(scope, "pay_2", "in_1", 1, billing.PaymentPending)))
+		require.NoError(t, tx.Payments.CreatePayment(ctx, buildPayment(scope, "pay_3", "in_1", 2, billing.PaymentSucceeded)))
 		requireUniqueViolation(t, "payments_one_success_key",
-			tx.CreatePayment(ctx, buildPayment(scope, "pay_4", "in_1", 3, billing.PaymentSucceeded)))
-		pay1, err := tx.GetPayment(ctx, scope, "pay_1")
+			tx.Payments.CreatePayment(ctx, buildPayment(scope, "pay_4", "in_1", 3, billing.PaymentSucceeded)))
+		pay1, err := tx.Payments.GetPayment(ctx, scope, "pay_1")
 		require.NoError(t, err)
 		pay1.Status = billing.PaymentSucceeded
-		requireUniqueViolation(t, "payments_one_success_key", tx.UpdatePayment(ctx, pay1))
+		requireUniqueViolation(t, "payments_one_success_key", tx.Payments.UpdatePayment(ctx, pay1))
 
 		// The violations left the transaction usable.
-		got, err := tx.GetInvoice(ctx, scope, "in_3")
+		got, err := tx.Invoices.GetInvoice(ctx, scope, "in_3")
 		require.NoError(t, err)
 		require.Empty(t, got.Number)
 		return nil
@@ -720,10 +720,10 @@ func TestLifecycleUniqueViolations(t *testing.T) {
 
 	// Everything that succeeded committed; nothing that failed did.
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		invoices, _, err := tx.ListInvoices(ctx, scope, billing.InvoiceFilter{}, billing.Page{})
+		invoices, _, err := tx.Invoices.ListInvoices(ctx, scope, billing.InvoiceFilter{}, billing.Page{})
 		require.NoError(t, err)
 		require.Len(t, invoices, 3)
-		payments, _, err := tx.ListPayments(ctx, scope, billing.PaymentFilter{InvoiceID: "in_1"}, billing.Page{})
+		payments, _, err := tx.Payments.ListPayments(ctx, scope, billing.PaymentFilter{InvoiceID: "in_1"}, billing.Page{})
 		require.NoError(t, err)
 		require.Len(t, payments, 2)
 		require.Equal(t, billing.PaymentFailed, payments[1].Status)
@@ -774,17 +774,17 @@ func TestLifecycleJSONRoundTrip(t *testing.T) {
 	data := json.RawMessage(`{"id": "sub_full",  "object":"subscription"}`)
 
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		require.NoError(t, tx.CreateSubscription(ctx, full))
-		require.NoError(t, tx.CreateSubscription(ctx, bare))
-		require.NoError(t, tx.CreateInvoice(ctx, withLines))
-		require.NoError(t, tx.CreateInvoice(ctx, noLines))
-		require.NoError(t, tx.CreateEvent(ctx, billing.Event{ID: "evt_1", Scope: scope, Type: "customer.subscription.created",
+		require.NoError(t, tx.Subscriptions.CreateSubscription(ctx, full))
+		require.NoError(t, tx.Subscriptions.CreateSubscription(ctx, bare))
+		require.NoError(t, tx.Invoices.CreateInvoice(ctx, withLines))
+		require.NoError(t, tx.Invoices.CreateInvoice(ctx, noLines))
+		require.NoError(t, tx.Events.CreateEvent(ctx, billing.Event{ID: "evt_1", Scope: scope, Type: "customer.subscription.created",
 			ObjectType: "subscription", ObjectID: "sub_full", Data: data, Created: at}))
-		return tx.CreateEvent(ctx, billing.Event{ID: "evt_2", Scope: scope, Type: "ping", Created: at})
+		return tx.Events.CreateEvent(ctx, billing.Event{ID: "evt_2", Scope: scope, Type: "ping", Created: at})
 	}))
 
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		got, err := tx.GetSubscription(ctx, scope, "sub_full")
+		got, err := tx.Subscriptions.GetSubscription(ctx, scope, "sub_full")
 		require.NoError(t, err)
 		want := full
 		want.Version = 1
@@ -796,7 +796,7 @@ func TestLifecycleJSONRoundTrip(t *testing.T) {
 		}
 		require.Equal(t, want, got)
 
-		got, err = tx.GetSubscription(ctx, scope, "sub_bare")
+		got, err = tx.Subscriptions.GetSubscription(ctx, scope, "sub_bare")
 		require.NoError(t, err)
 		require.EqualValues(t, 1, got.Version)
 		require.NotNil(t, got.Items)
@@ -807,7 +807,7 @@ func TestLifecycleJSONRoundTrip(t *testing.T) {
 		require.Nil(t, got.TrialEnd)
 		require.Nil(t, got.NextActionAt)
 
-		inv, err := tx.GetInvoice(ctx, scope, "in_lines")
+		inv, err := tx.Invoices.GetInvoice(ctx, scope, "in_lines")
 		require.NoError(t, err)
 		require.Len(t, inv.Lines, 2)
 		require.Equal(t, atUTC, inv.Lines[0].PeriodStart)
@@ -816,17 +816,17 @@ func TestLifecycleJSONRoundTrip(t *testing.T) {
 		require.Equal(t, "Pro × 2", inv.Lines[0].Description)
 		require.Equal(t, &atUTC, inv.PaidAt)
 
-		inv, err = tx.GetInvoice(ctx, scope, "in_none")
+		inv, err = tx.Invoices.GetInvoice(ctx, scope, "in_none")
 		require.NoError(t, err)
 		require.NotNil(t, inv.Lines)
 		require.Empty(t, inv.Lines)
 		require.Nil(t, inv.PaidAt)
 
-		evt, err := tx.GetEvent(ctx, scope, "evt_1")
+		evt, err := tx.Events.GetEvent(ctx, scope, "evt_1")
 		require.NoError(t, err)
 		require.Equal(t, data, evt.Data) // verbatim, whitespace included
 		require.Equal(t, atUTC, evt.Created)
-		evt, err = tx.GetEvent(ctx, scope, "evt_2")
+		evt, err = tx.Events.GetEvent(ctx, scope, "evt_2")
 		require.NoError(t, err)
 		require.Equal(t, json.RawMessage("null"), evt.Data)
 		return nil
@@ -856,15 +856,15 @@ func TestSubscriptionVersions(t *testing.T) {
 	live := billing.Scope{MerchantID: "acct_x", Mode: billing.ModeLive}
 
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		require.NoError(t, tx.CreateSubscription(ctx, buildSubscription(scope, "sub_1")))
-		sub, err := tx.GetSubscription(ctx, scope, "sub_1")
+		require.NoError(t, tx.Subscriptions.CreateSubscription(ctx, buildSubscription(scope, "sub_1")))
+		sub, err := tx.Subscriptions.GetSubscription(ctx, scope, "sub_1")
 		require.NoError(t, err)
 		require.EqualValues(t, 1, sub.Version)
 
 		sub.Status = billing.SubscriptionPastDue
 		sub.Items = []billing.SubscriptionItem{{ID: "si_1", PriceID: "price_z", Quantity: 1}}
-		require.NoError(t, tx.UpdateSubscription(ctx, sub))
-		got, err := tx.GetSubscription(ctx, scope, "sub_1")
+		require.NoError(t, tx.Subscriptions.UpdateSubscription(ctx, sub))
+		got, err := tx.Subscriptions.GetSubscription(ctx, scope, "sub_1")
 		require.NoError(t, err)
 		require.EqualValues(t, 2, got.Version)
 		require.Equal(t, billing.SubscriptionPastDue, got.Status)
@@ -872,23 +872,23 @@ func TestSubscriptionVersions(t *testing.T) {
 
 		// A stale version conflicts and writes nothing.
 		sub.Status = billing.SubscriptionCanceled
-		err = tx.UpdateSubscription(ctx, sub)
+		err = tx.Subscriptions.UpdateSubscription(ctx, sub)
 		require.ErrorIs(t, err, billing.ErrVersionConflict)
 		require.NotErrorIs(t, err, billing.ErrNotFound)
-		got, err = tx.GetSubscription(ctx, scope, "sub_1")
+		got, err = tx.Subscriptions.GetSubscription(ctx, scope, "sub_1")
 		require.NoError(t, err)
 		require.Equal(t, billing.SubscriptionPastDue, got.Status)
 
 		// Missing rows, also in another scope, are not found.
-		err = tx.UpdateSubscription(ctx, buildSubscription(scope, "sub_missing"))
+		err = tx.Subscriptions.UpdateSubscription(ctx, buildSubscription(scope, "sub_missing"))
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		require.NotErrorIs(t, err, billing.ErrVersionConflict)
 		other := got
 		other.Scope = live
-		require.ErrorIs(t, tx.UpdateSubscription(ctx, other), billing.ErrNotFound)
+		require.ErrorIs(t, tx.Subscriptions.UpdateSubscription(ctx, other), billing.ErrNotFound)
 
 		// The price filter follows the items.
-		list, _, err := tx.ListSubscriptions(ctx, scope, billing.SubscriptionFilter{PriceID: "price_z"}, billing.Page{})
+		list, _, err := tx.Subscriptions.ListSubscriptions(ctx, scope, billing.SubscriptionFilter{PriceID: "price_z"}, billing.Page{})
 		require.NoError(t, err)
 		require.Len(t, list, 1)
 		return nil
@@ -908,7 +908,7 @@ func TestSubscriptionConcurrentUpdate(t *testing.T) {
 	ctx := t.Context()
 	scope := lifecycleFixture(t, a)
 	require.NoError(t, a.InTx(ctx, func(tx billing.Tx) error {
-		return tx.CreateSubscription(ctx, buildSubscription(scope, "sub_1"))
+		return tx.Subscriptions.CreateSubscription(ctx, buildSubscription(scope, "sub_1"))
 	}))
 
 	aUpdated := make(chan struct{})
@@ -916,12 +916,12 @@ func TestSubscriptionConcurrentUpdate(t *testing.T) {
 	aDone := make(chan error, 1)
 	go func() {
 		aDone <- a.InTx(ctx, func(tx billing.Tx) error {
-			sub, err := tx.GetSubscription(ctx, scope, "sub_1")
+			sub, err := tx.Subscriptions.GetSubscription(ctx, scope, "sub_1")
 			if err != nil {
 				return err
 			}
 			sub.Status = billing.SubscriptionPastDue
-			if err := tx.UpdateSubscription(ctx, sub); err != nil {
+			if err := tx.Subscriptions.UpdateSubscription(ctx, sub); err != nil {
 				return err
 			}
 			close(aUpdated)
@@ -934,12 +934,12 @@ func TestSubscriptionConcurrentUpdate(t *testing.T) {
 	bDone := make(chan error, 1)
 	go func() {
 		bDone <- b.InTx(ctx, func(tx billing.Tx) error {
-			sub, err := tx.GetSubscription(ctx, scope, "sub_1") // version 1: A has not committed
+			sub, err := tx.Subscriptions.GetSubscription(ctx, scope, "sub_1") // version 1: A has not committed
 			if err != nil {
 				return err
 			}
 			sub.Status = billing.SubscriptionCanceled
-			return tx.UpdateSubscription(ctx, sub)
+			return tx.Subscriptions.UpdateSubscription(ctx, sub)
 		})
 	}()
 	require.Eventually(t, func() bool {
@@ -954,7 +954,7 @@ func TestSubscriptionConcurrentUpdate(t *testing.T) {
 	require.ErrorIs(t, <-bDone, billing.ErrVersionConflict)
 
 	require.NoError(t, a.InTx(ctx, func(tx billing.Tx) error {
-		sub, err := tx.GetSubscription(ctx, scope, "sub_1")
+		sub, err := tx.Subscriptions.GetSubscription(ctx, scope, "sub_1")
 		require.NoError(t, err)
 		require.EqualValues(t, 2, sub.Version)
 		require.Equal(t, billing.SubscriptionPastDue, sub.Status)
@@ -972,10 +972,10 @@ func TestSubscriptionPriceFilterIsLiteral(t *testing.T) {
 		for id, price := range map[string]string{"sub_1": "price_1", "sub_2": "priceX1", "sub_3": "price_10"} {
 			sub := buildSubscription(scope, id)
 			sub.Items = []billing.SubscriptionItem{{ID: "si_" + id, PriceID: price, Quantity: 1}}
-			require.NoError(t, tx.CreateSubscription(ctx, sub))
+			require.NoError(t, tx.Subscriptions.CreateSubscription(ctx, sub))
 		}
 		ids := func(f billing.SubscriptionFilter) []string {
-			list, _, err := tx.ListSubscriptions(ctx, scope, f, billing.Page{})
+			list, _, err := tx.Subscriptions.ListSubscriptions(ctx, scope, f, billing.Page{})
 			require.NoError(t, err)
 			out := make([]string, 0, len(list))
 			for _, sub := range list {
@@ -1005,7 +1005,7 @@ func TestDueSubscriptions(t *testing.T) {
 			sub := buildSubscription(scope, id)
 			sub.TestClockID = clock
 			sub.NextActionAt = next
-			require.NoError(t, tx.CreateSubscription(ctx, sub))
+			require.NoError(t, tx.Subscriptions.CreateSubscription(ctx, sub))
 		}
 		add("sub_a", "", new(epoch.Add(2*time.Hour)))
 		add("sub_b", "", new(epoch))
@@ -1015,7 +1015,7 @@ func TestDueSubscriptions(t *testing.T) {
 		add("sub_f", "clock_1", new(epoch))           // on a test clock
 
 		due := func(clock string, limit int) []string {
-			subs, err := tx.DueSubscriptions(ctx, clock, epoch.Add(2*time.Hour), limit)
+			subs, err := tx.Subscriptions.DueSubscriptions(ctx, clock, epoch.Add(2*time.Hour), limit)
 			require.NoError(t, err)
 			out := make([]string, 0, len(subs))
 			for _, sub := range subs {
@@ -1048,7 +1048,7 @@ func TestMerchantSettings(t *testing.T) {
 	custom.Transition.RetriesExhausted = billing.PolicyUnpaid
 
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		return tx.CreateMerchant(ctx, billing.Merchant{ID: "acct_custom", Name: "C", Timezone: "UTC", Locale: "en",
+		return tx.Merchants.CreateMerchant(ctx, billing.Merchant{ID: "acct_custom", Name: "C", Timezone: "UTC", Locale: "en",
 			Settings: custom, Created: epoch})
 	}))
 
@@ -1057,24 +1057,24 @@ func TestMerchantSettings(t *testing.T) {
 	require.Equal(t, "{}", stored)
 
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		m, err := tx.GetMerchant(ctx, "acct_default")
+		m, err := tx.Merchants.GetMerchant(ctx, "acct_default")
 		require.NoError(t, err)
 		require.Equal(t, billing.DefaultMerchantSettings(), m.Settings)
-		m, err = tx.GetMerchant(ctx, "acct_custom")
+		m, err = tx.Merchants.GetMerchant(ctx, "acct_custom")
 		require.NoError(t, err)
 		require.Equal(t, custom, m.Settings)
-		all, err := tx.ListMerchants(ctx)
+		all, err := tx.Merchants.ListMerchants(ctx)
 		require.NoError(t, err)
 		require.Len(t, all, 2)
 		require.Equal(t, custom, all[0].Settings) // acct_custom sorts first
 		require.Equal(t, billing.DefaultMerchantSettings(), all[1].Settings)
 
-		require.NoError(t, tx.UpdateMerchantSettings(ctx, "acct_default", custom))
-		require.ErrorIs(t, tx.UpdateMerchantSettings(ctx, "acct_missing", custom), billing.ErrNotFound)
+		require.NoError(t, tx.Merchants.UpdateMerchantSettings(ctx, "acct_default", custom))
+		require.ErrorIs(t, tx.Merchants.UpdateMerchantSettings(ctx, "acct_missing", custom), billing.ErrNotFound)
 		return nil
 	}))
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		m, err := tx.GetMerchant(ctx, "acct_default")
+		m, err := tx.Merchants.GetMerchant(ctx, "acct_default")
 		require.NoError(t, err)
 		require.Equal(t, custom, m.Settings)
 		return nil
@@ -1089,22 +1089,22 @@ func TestCustomerTestClock(t *testing.T) {
 	scope := billing.Scope{MerchantID: "acct_c", Mode: billing.ModeTest}
 
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		require.NoError(t, tx.CreateTestClock(ctx, billing.TestClock{ID: "clock_1", Scope: scope, Name: "Q1",
+		require.NoError(t, tx.Clocks.CreateTestClock(ctx, billing.TestClock{ID: "clock_1", Scope: scope, Name: "Q1",
 			FrozenTime: epoch, Status: billing.TestClockReady, Created: epoch, Updated: epoch}))
-		require.NoError(t, tx.CreateCustomer(ctx, billing.Customer{ID: "cus_1", Scope: scope, TestClockID: "clock_1", Created: epoch, Updated: epoch}))
-		c, err := tx.GetCustomer(ctx, scope, "cus_1")
+		require.NoError(t, tx.Customers.CreateCustomer(ctx, billing.Customer{ID: "cus_1", Scope: scope, TestClockID: "clock_1", Created: epoch, Updated: epoch}))
+		c, err := tx.Customers.GetCustomer(ctx, scope, "cus_1")
 		require.NoError(t, err)
 		require.Equal(t, "clock_1", c.TestClockID)
 
 		c.TestClockID = ""
 		c.Name = "Ana"
-		require.NoError(t, tx.UpdateCustomer(ctx, c))
-		c, err = tx.GetCustomer(ctx, scope, "cus_1")
+		require.NoError(t, tx.Customers.UpdateCustomer(ctx, c))
+		c, err = tx.Customers.GetCustomer(ctx, scope, "cus_1")
 		require.NoError(t, err)
 		require.Equal(t, "Ana", c.Name)
 		require.Equal(t, "clock_1", c.TestClockID, "the clock is fixed at creation")
 
-		list, _, err := tx.ListCustomers(ctx, scope, billing.CustomerFilter{}, billing.Page{})
+		list, _, err := tx.Customers.ListCustomers(ctx, scope, billing.CustomerFilter{}, billing.Page{})
 		require.NoError(t, err)
 		require.Equal(t, "clock_1", list[0].TestClockID)
 		return nil
@@ -1120,7 +1120,7 @@ func TestInvoiceNumbers(t *testing.T) {
 	live := billing.Scope{MerchantID: "acct_n", Mode: billing.ModeLive}
 
 	next := func(tx billing.Tx, s billing.Scope) int64 {
-		n, err := tx.NextInvoiceNumber(ctx, s)
+		n, err := tx.Invoices.NextInvoiceNumber(ctx, s)
 		require.NoError(t, err)
 		return n
 	}
@@ -1153,27 +1153,27 @@ func TestSimCharges(t *testing.T) {
 	}
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
 		// Keys sort the other way round from insertion.
-		got, inserted, err := tx.InsertSimCharge(ctx, charge("k_z", "succeeded"))
+		got, inserted, err := tx.SimLedger.InsertSimCharge(ctx, charge("k_z", "succeeded"))
 		require.NoError(t, err)
 		require.True(t, inserted)
 		require.Equal(t, at.Truncate(time.Microsecond), got.Created)
-		_, inserted, err = tx.InsertSimCharge(ctx, charge("k_a", "declined"))
+		_, inserted, err = tx.SimLedger.InsertSimCharge(ctx, charge("k_a", "declined"))
 		require.NoError(t, err)
 		require.True(t, inserted)
 
 		again := charge("k_z", "declined")
 		again.Amount = 1
-		got, inserted, err = tx.InsertSimCharge(ctx, again)
+		got, inserted, err = tx.SimLedger.InsertSimCharge(ctx, again)
 		require.NoError(t, err)
 		require.False(t, inserted)
 		require.Equal(t, "succeeded", got.Outcome, "the recorded charge, not the new one")
 		require.EqualValues(t, 5000, got.Amount)
 
-		_, _, err = tx.InsertSimCharge(ctx, charge("k_m", "error")) // still usable; a third entry
+		_, _, err = tx.SimLedger.InsertSimCharge(ctx, charge("k_m", "error")) // still usable; a third entry
 		return err
 	}))
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		all, err := tx.ListSimCharges(ctx)
+		all, err := tx.SimLedger.ListSimCharges(ctx)
 		require.NoError(t, err)
 		keys := make([]string, 0, len(all))
 		for _, c := range all {
@@ -1182,25 +1182,25 @@ func TestSimCharges(t *testing.T) {
 		require.Equal(t, []string{"k_z", "k_a", "k_m"}, keys)
 		require.Equal(t, charge("k_a", "declined").Ref, all[1].Ref)
 
-		n, err := tx.CountSimCharges(ctx, "tok_visa", "succeeded")
+		n, err := tx.SimLedger.CountSimCharges(ctx, "tok_visa", "succeeded")
 		require.NoError(t, err)
 		require.EqualValues(t, 1, n)
-		n, err = tx.CountSimCharges(ctx, "tok_other", "succeeded")
+		n, err = tx.SimLedger.CountSimCharges(ctx, "tok_other", "succeeded")
 		require.NoError(t, err)
 		require.Zero(t, n)
 
-		c, err := tx.GetSimCharge(ctx, "k_z")
+		c, err := tx.SimLedger.GetSimCharge(ctx, "k_z")
 		require.NoError(t, err)
 		c.Refunded = 2000
-		require.NoError(t, tx.UpdateSimCharge(ctx, c))
-		c, err = tx.GetSimCharge(ctx, "k_z")
+		require.NoError(t, tx.SimLedger.UpdateSimCharge(ctx, c))
+		c, err = tx.SimLedger.GetSimCharge(ctx, "k_z")
 		require.NoError(t, err)
 		require.EqualValues(t, 2000, c.Refunded)
 		require.Equal(t, time.UTC, c.Created.Location())
 
-		_, err = tx.GetSimCharge(ctx, "k_missing")
+		_, err = tx.SimLedger.GetSimCharge(ctx, "k_missing")
 		require.ErrorIs(t, err, billing.ErrNotFound)
-		require.ErrorIs(t, tx.UpdateSimCharge(ctx, billing.SimCharge{Key: "k_missing"}), billing.ErrNotFound)
+		require.ErrorIs(t, tx.SimLedger.UpdateSimCharge(ctx, billing.SimCharge{Key: "k_missing"}), billing.ErrNotFound)
 		return nil
 	}))
 }

@@ -16,23 +16,52 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
-// tx is a billing.Tx on one pgx transaction.
+// base is what every area of one InTx call shares: the pgx transaction,
+// the generated queries on it and River's inserter. Each area type
+// (auditTx, invoiceTx…, one per tx_*.go file) embeds it, so the areas stay
+// small and still work on the same transaction.
 //
 // Every write runs inside a savepoint: when it fails (a unique violation,
 // say) only that statement is undone and the transaction stays usable, as it
 // does on SQLite. Without the savepoint PostgreSQL would reject every later
 // statement of the transaction.
-type tx struct {
+type base struct {
 	tx       pgx.Tx
 	q        *pgdb.Queries
 	inserter *river.Client[pgx.Tx]
 }
 
-var _ billing.Tx = (*tx)(nil)
-
-func newTx(pgTx pgx.Tx, inserter *river.Client[pgx.Tx]) *tx {
-	return &tx{tx: pgTx, q: pgdb.New(pgTx), inserter: inserter}
+// newTx returns the billing.Tx of a transaction: every area on one base.
+// The area values are one pointer wide, so building them allocates nothing.
+func newTx(pgTx pgx.Tx, inserter *river.Client[pgx.Tx]) billing.Tx {
+	b := &base{tx: pgTx, q: pgdb.New(pgTx), inserter: inserter}
+	return billing.Tx{
+		Merchants:      merchantTx{b},
+		Catalog:        catalogTx{b},
+		Customers:      customerTx{b},
+		PaymentMethods: paymentMethodTx{b},
+		Coupons:        couponTx{b},
+		Setups:         setupTx{b},
+		Clocks:         clockTx{b},
+		Subscriptions:  subscriptionTx{b},
+		Invoices:       invoiceTx{b},
+		Payments:       paymentTx{b},
+		Events:         eventTx{b},
+		Audit:          auditTx{b},
+		Idempotency:    idempotencyTx{b},
+		Jobs:           jobTx{b},
+		Batch:          batchTx{b},
+		Checkout:       checkoutTx{b},
+		Notify:         notifyTx{b},
+		Gateways:       gatewayTx{b},
+		SimLedger:      simLedgerTx{b},
+	}
 }
+
+// jobTx is the billing.JobTx of one transaction.
+type jobTx struct{ *base }
+
+var _ billing.JobTx = jobTx{}
 
 // uniqueViolation is PostgreSQL's SQLSTATE for a unique constraint failure.
 const uniqueViolation = "23505"
@@ -56,7 +85,7 @@ func dbError(op string, err error) error {
 
 // write runs fn in a savepoint, rolling back to it if fn fails, and maps
 // fn's error with dbError.
-func (t *tx) write(ctx context.Context, op string, fn func(sp pgx.Tx, q *pgdb.Queries) error) error {
+func (t *base) write(ctx context.Context, op string, fn func(sp pgx.Tx, q *pgdb.Queries) error) error {
 	sp, err := t.tx.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: %s: savepoint: %w", op, err)
@@ -175,7 +204,7 @@ func convertRows[R, T any](rows []R, f func(R) (T, error)) ([]T, error) {
 
 // Enqueue inserts job with River in this transaction, so it becomes
 // visible to workers when the transaction commits.
-func (t *tx) Enqueue(ctx context.Context, job billing.Job) error {
+func (t jobTx) Enqueue(ctx context.Context, job billing.Job) error {
 	if job == nil {
 		return errors.New("postgres: enqueue: nil job")
 	}

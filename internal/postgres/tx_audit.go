@@ -12,6 +12,11 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
+// auditTx is the billing.AuditTx of one transaction.
+type auditTx struct{ *base }
+
+var _ billing.AuditTx = auditTx{}
+
 // errHeadMoved reports an audit entry that does not follow the chain's head.
 var errHeadMoved = errors.New("audit chain head moved")
 
@@ -19,7 +24,7 @@ var errHeadMoved = errors.New("audit chain head moved")
 // transaction ends (the query is an UPDATE … RETURNING) and returns the
 // sequence number and hash of the last entry. A merchant without a head
 // gives billing.ErrNotFound.
-func (t *tx) LockAuditHead(ctx context.Context, merchantID string) (int64, string, error) {
+func (t auditTx) LockAuditHead(ctx context.Context, merchantID string) (int64, string, error) {
 	row, err := t.q.LockAuditHead(ctx, merchantID)
 	if err != nil {
 		return 0, "", dbError("lock audit head of merchant "+merchantID, err)
@@ -29,7 +34,7 @@ func (t *tx) LockAuditHead(ctx context.Context, merchantID string) (int64, strin
 
 // InsertAuditEntry appends e and moves the head to it. If e.Seq does not
 // follow the head, nothing is written and the error says the head moved.
-func (t *tx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) error {
+func (t auditTx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) error {
 	op := fmt.Sprintf("insert audit entry %d of merchant %s", e.Seq, e.MerchantID)
 	return t.write(ctx, op, func(_ pgx.Tx, q *pgdb.Queries) error {
 		if err := q.InsertAuditEntry(ctx, insertAuditEntryParams(e)); err != nil {
@@ -49,7 +54,7 @@ func (t *tx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) error {
 // ListAuditEntries returns at most limit of the merchant's entries with
 // Seq > afterSeq, in ascending Seq order. A limit of zero or less means no
 // limit, as in the SQLite store.
-func (t *tx) ListAuditEntries(ctx context.Context, merchantID string, mode billing.Mode, afterSeq int64, limit int) ([]billing.AuditEntry, error) {
+func (t auditTx) ListAuditEntries(ctx context.Context, merchantID string, mode billing.Mode, afterSeq int64, limit int) ([]billing.AuditEntry, error) {
 	rows, err := t.q.ListAuditEntries(ctx, pgdb.ListAuditEntriesParams{
 		MerchantID: merchantID,
 		AfterSeq:   afterSeq,

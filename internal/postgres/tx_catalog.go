@@ -10,8 +10,13 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
+// catalogTx is the billing.CatalogTx of one transaction.
+type catalogTx struct{ *base }
+
+var _ billing.CatalogTx = catalogTx{}
+
 // CreateProduct inserts p.
-func (t *tx) CreateProduct(ctx context.Context, p billing.Product) error {
+func (t catalogTx) CreateProduct(ctx context.Context, p billing.Product) error {
 	features, metadata, err := productJSON(p)
 	if err != nil {
 		return fmt.Errorf("postgres: create product %s: %w", p.ID, err)
@@ -33,7 +38,7 @@ func (t *tx) CreateProduct(ctx context.Context, p billing.Product) error {
 }
 
 // GetProduct returns the product with id in scope s.
-func (t *tx) GetProduct(ctx context.Context, s billing.Scope, id string) (billing.Product, error) {
+func (t catalogTx) GetProduct(ctx context.Context, s billing.Scope, id string) (billing.Product, error) {
 	row, err := t.q.GetProduct(ctx, pgdb.GetProductParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Product{}, dbError("get product "+id, err)
@@ -47,7 +52,7 @@ func (t *tx) GetProduct(ctx context.Context, s billing.Scope, id string) (billin
 
 // UpdateProduct writes p's name, description, features, active flag,
 // metadata and updated time.
-func (t *tx) UpdateProduct(ctx context.Context, p billing.Product) error {
+func (t catalogTx) UpdateProduct(ctx context.Context, p billing.Product) error {
 	features, metadata, err := productJSON(p)
 	if err != nil {
 		return fmt.Errorf("postgres: update product %s: %w", p.ID, err)
@@ -68,7 +73,7 @@ func (t *tx) UpdateProduct(ctx context.Context, p billing.Product) error {
 }
 
 // ListProducts returns a page of scope s's products, newest first.
-func (t *tx) ListProducts(ctx context.Context, s billing.Scope, f billing.ProductFilter, pg billing.Page) ([]billing.Product, bool, error) {
+func (t catalogTx) ListProducts(ctx context.Context, s billing.Scope, f billing.ProductFilter, pg billing.Page) ([]billing.Product, bool, error) {
 	rows, err := t.q.ListProducts(ctx, pgdb.ListProductsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
@@ -122,7 +127,7 @@ func productFromRow(r pgdb.Product) (billing.Product, error) {
 
 // CreatePrice inserts p. A nil Recurring is stored as an empty interval
 // and a zero count.
-func (t *tx) CreatePrice(ctx context.Context, p billing.Price) error {
+func (t catalogTx) CreatePrice(ctx context.Context, p billing.Price) error {
 	metadata, err := encodeMap(p.Metadata)
 	if err != nil {
 		return fmt.Errorf("postgres: create price %s: metadata: %w", p.ID, err)
@@ -155,7 +160,7 @@ func (t *tx) CreatePrice(ctx context.Context, p billing.Price) error {
 }
 
 // GetPrice returns the price with id in scope s.
-func (t *tx) GetPrice(ctx context.Context, s billing.Scope, id string) (billing.Price, error) {
+func (t catalogTx) GetPrice(ctx context.Context, s billing.Scope, id string) (billing.Price, error) {
 	row, err := t.q.GetPrice(ctx, pgdb.GetPriceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Price{}, dbError("get price "+id, err)
@@ -169,7 +174,7 @@ func (t *tx) GetPrice(ctx context.Context, s billing.Scope, id string) (billing.
 
 // UpdatePrice writes p's nickname, lookup key, trial period days, active
 // flag, metadata and updated time.
-func (t *tx) UpdatePrice(ctx context.Context, p billing.Price) error {
+func (t catalogTx) UpdatePrice(ctx context.Context, p billing.Price) error {
 	metadata, err := encodeMap(p.Metadata)
 	if err != nil {
 		return fmt.Errorf("postgres: update price %s: metadata: %w", p.ID, err)
@@ -190,7 +195,7 @@ func (t *tx) UpdatePrice(ctx context.Context, p billing.Price) error {
 }
 
 // ListPrices returns a page of scope s's prices, newest first.
-func (t *tx) ListPrices(ctx context.Context, s billing.Scope, f billing.PriceFilter, pg billing.Page) ([]billing.Price, bool, error) {
+func (t catalogTx) ListPrices(ctx context.Context, s billing.Scope, f billing.PriceFilter, pg billing.Page) ([]billing.Price, bool, error) {
 	rows, err := t.q.ListPrices(ctx, pgdb.ListPricesParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),

@@ -12,8 +12,13 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
+// checkoutTx is the billing.CheckoutTx of one transaction.
+type checkoutTx struct{ *base }
+
+var _ billing.CheckoutTx = checkoutTx{}
+
 // CreateCheckoutSession inserts cs with version 1.
-func (t *tx) CreateCheckoutSession(ctx context.Context, cs billing.CheckoutSession) error {
+func (t checkoutTx) CreateCheckoutSession(ctx context.Context, cs billing.CheckoutSession) error {
 	items, err := json.Marshal(cs.LineItems)
 	if err != nil {
 		return fmt.Errorf("postgres: create checkout session %s: %w", cs.ID, err)
@@ -34,7 +39,7 @@ func (t *tx) CreateCheckoutSession(ctx context.Context, cs billing.CheckoutSessi
 }
 
 // GetCheckoutSession returns a checkout session of scope s.
-func (t *tx) GetCheckoutSession(ctx context.Context, s billing.Scope, id string) (billing.CheckoutSession, error) {
+func (t checkoutTx) GetCheckoutSession(ctx context.Context, s billing.Scope, id string) (billing.CheckoutSession, error) {
 	row, err := t.q.GetCheckoutSession(ctx, pgdb.GetCheckoutSessionParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.CheckoutSession{}, dbError("get checkout session "+id, err)
@@ -43,7 +48,7 @@ func (t *tx) GetCheckoutSession(ctx context.Context, s billing.Scope, id string)
 }
 
 // GetCheckoutSessionByID returns a checkout session of any scope.
-func (t *tx) GetCheckoutSessionByID(ctx context.Context, id string) (billing.CheckoutSession, error) {
+func (t checkoutTx) GetCheckoutSessionByID(ctx context.Context, id string) (billing.CheckoutSession, error) {
 	row, err := t.q.GetCheckoutSessionByID(ctx, id)
 	if err != nil {
 		return billing.CheckoutSession{}, dbError("get checkout session "+id, err)
@@ -53,7 +58,7 @@ func (t *tx) GetCheckoutSessionByID(ctx context.Context, id string) (billing.Che
 
 // UpdateCheckoutSession writes cs's mutable fields if its version is
 // still current.
-func (t *tx) UpdateCheckoutSession(ctx context.Context, cs billing.CheckoutSession) error {
+func (t checkoutTx) UpdateCheckoutSession(ctx context.Context, cs billing.CheckoutSession) error {
 	items, err := json.Marshal(cs.LineItems)
 	if err != nil {
 		return fmt.Errorf("postgres: update checkout session %s: %w", cs.ID, err)
@@ -94,7 +99,7 @@ func checkoutSessionFromRow(r pgdb.CheckoutSession) (billing.CheckoutSession, er
 }
 
 // CreatePortalSession inserts a portal session.
-func (t *tx) CreatePortalSession(ctx context.Context, p billing.PortalSession) error {
+func (t checkoutTx) CreatePortalSession(ctx context.Context, p billing.PortalSession) error {
 	return t.write(ctx, "create portal session "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return q.CreatePortalSession(ctx, pgdb.CreatePortalSessionParams{ID: p.ID, MerchantID: p.Scope.MerchantID,
 			Mode: string(p.Scope.Mode), CustomerID: p.CustomerID, ReturnUrl: p.ReturnURL, SecretHash: p.SecretHash,
@@ -103,7 +108,7 @@ func (t *tx) CreatePortalSession(ctx context.Context, p billing.PortalSession) e
 }
 
 // GetPortalSessionByID returns a portal session of any scope.
-func (t *tx) GetPortalSessionByID(ctx context.Context, id string) (billing.PortalSession, error) {
+func (t checkoutTx) GetPortalSessionByID(ctx context.Context, id string) (billing.PortalSession, error) {
 	r, err := t.q.GetPortalSessionByID(ctx, id)
 	if err != nil {
 		return billing.PortalSession{}, dbError("get portal session "+id, err)
@@ -114,7 +119,7 @@ func (t *tx) GetPortalSessionByID(ctx context.Context, id string) (billing.Porta
 }
 
 // CreatePublishableKey inserts a publishable key.
-func (t *tx) CreatePublishableKey(ctx context.Context, k billing.PublishableKey) error {
+func (t checkoutTx) CreatePublishableKey(ctx context.Context, k billing.PublishableKey) error {
 	return t.write(ctx, "create publishable key", func(_ pgx.Tx, q *pgdb.Queries) error {
 		return q.CreatePublishableKey(ctx, pgdb.CreatePublishableKeyParams{ID: k.ID, MerchantID: k.Scope.MerchantID,
 			Mode: string(k.Scope.Mode), SuccessUrl: k.SuccessURL, CancelUrl: k.CancelURL, FormSecret: k.FormSecret,
@@ -123,7 +128,7 @@ func (t *tx) CreatePublishableKey(ctx context.Context, k billing.PublishableKey)
 }
 
 // GetPublishableKey returns a publishable key of any scope.
-func (t *tx) GetPublishableKey(ctx context.Context, id string) (billing.PublishableKey, error) {
+func (t checkoutTx) GetPublishableKey(ctx context.Context, id string) (billing.PublishableKey, error) {
 	r, err := t.q.GetPublishableKey(ctx, id)
 	if err != nil {
 		return billing.PublishableKey{}, dbError("get publishable key", err)
@@ -132,7 +137,7 @@ func (t *tx) GetPublishableKey(ctx context.Context, id string) (billing.Publisha
 }
 
 // ListPublishableKeys returns scope s's publishable keys, newest first.
-func (t *tx) ListPublishableKeys(ctx context.Context, s billing.Scope) ([]billing.PublishableKey, error) {
+func (t checkoutTx) ListPublishableKeys(ctx context.Context, s billing.Scope) ([]billing.PublishableKey, error) {
 	rows, err := t.q.ListPublishableKeys(ctx, pgdb.ListPublishableKeysParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return nil, dbError("list publishable keys", err)
@@ -145,7 +150,7 @@ func (t *tx) ListPublishableKeys(ctx context.Context, s billing.Scope) ([]billin
 }
 
 // RevokePublishableKey sets a key's revocation time unless it is set.
-func (t *tx) RevokePublishableKey(ctx context.Context, s billing.Scope, id string, at time.Time) error {
+func (t checkoutTx) RevokePublishableKey(ctx context.Context, s billing.Scope, id string, at time.Time) error {
 	return t.write(ctx, "revoke publishable key", func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.RevokePublishableKey(ctx, pgdb.RevokePublishableKeyParams{Revoked: tsPtr(&at),
 			MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id}))

@@ -10,8 +10,13 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
+// couponTx is the billing.CouponTx of one transaction.
+type couponTx struct{ *base }
+
+var _ billing.CouponTx = couponTx{}
+
 // CreateCoupon inserts c.
-func (t *tx) CreateCoupon(ctx context.Context, c billing.Coupon) error {
+func (t couponTx) CreateCoupon(ctx context.Context, c billing.Coupon) error {
 	metadata, err := encodeMap(c.Metadata)
 	if err != nil {
 		return fmt.Errorf("postgres: create coupon %s: metadata: %w", c.ID, err)
@@ -38,7 +43,7 @@ func (t *tx) CreateCoupon(ctx context.Context, c billing.Coupon) error {
 }
 
 // GetCoupon returns the coupon with id in scope s.
-func (t *tx) GetCoupon(ctx context.Context, s billing.Scope, id string) (billing.Coupon, error) {
+func (t couponTx) GetCoupon(ctx context.Context, s billing.Scope, id string) (billing.Coupon, error) {
 	row, err := t.q.GetCoupon(ctx, pgdb.GetCouponParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Coupon{}, dbError("get coupon "+id, err)
@@ -51,7 +56,7 @@ func (t *tx) GetCoupon(ctx context.Context, s billing.Scope, id string) (billing
 }
 
 // UpdateCoupon writes c's name, metadata and updated time.
-func (t *tx) UpdateCoupon(ctx context.Context, c billing.Coupon) error {
+func (t couponTx) UpdateCoupon(ctx context.Context, c billing.Coupon) error {
 	metadata, err := encodeMap(c.Metadata)
 	if err != nil {
 		return fmt.Errorf("postgres: update coupon %s: metadata: %w", c.ID, err)
@@ -69,7 +74,7 @@ func (t *tx) UpdateCoupon(ctx context.Context, c billing.Coupon) error {
 }
 
 // ListCoupons returns a page of scope s's coupons, newest first.
-func (t *tx) ListCoupons(ctx context.Context, s billing.Scope, pg billing.Page) ([]billing.Coupon, bool, error) {
+func (t couponTx) ListCoupons(ctx context.Context, s billing.Scope, pg billing.Page) ([]billing.Coupon, bool, error) {
 	rows, err := t.q.ListCoupons(ctx, pgdb.ListCouponsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
@@ -111,7 +116,7 @@ func couponFromRow(r pgdb.Coupon) (billing.Coupon, error) {
 }
 
 // CreatePromotionCode inserts p.
-func (t *tx) CreatePromotionCode(ctx context.Context, p billing.PromotionCode) error {
+func (t couponTx) CreatePromotionCode(ctx context.Context, p billing.PromotionCode) error {
 	metadata, err := encodeMap(p.Metadata)
 	if err != nil {
 		return fmt.Errorf("postgres: create promotion code %s: metadata: %w", p.ID, err)
@@ -135,7 +140,7 @@ func (t *tx) CreatePromotionCode(ctx context.Context, p billing.PromotionCode) e
 }
 
 // GetPromotionCode returns the promotion code with id in scope s.
-func (t *tx) GetPromotionCode(ctx context.Context, s billing.Scope, id string) (billing.PromotionCode, error) {
+func (t couponTx) GetPromotionCode(ctx context.Context, s billing.Scope, id string) (billing.PromotionCode, error) {
 	row, err := t.q.GetPromotionCode(ctx, pgdb.GetPromotionCodeParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.PromotionCode{}, dbError("get promotion code "+id, err)
@@ -148,7 +153,7 @@ func (t *tx) GetPromotionCode(ctx context.Context, s billing.Scope, id string) (
 }
 
 // UpdatePromotionCode writes p's active flag, metadata and updated time.
-func (t *tx) UpdatePromotionCode(ctx context.Context, p billing.PromotionCode) error {
+func (t couponTx) UpdatePromotionCode(ctx context.Context, p billing.PromotionCode) error {
 	metadata, err := encodeMap(p.Metadata)
 	if err != nil {
 		return fmt.Errorf("postgres: update promotion code %s: metadata: %w", p.ID, err)
@@ -167,7 +172,7 @@ func (t *tx) UpdatePromotionCode(ctx context.Context, p billing.PromotionCode) e
 
 // ListPromotionCodes returns a page of scope s's promotion codes, newest
 // first.
-func (t *tx) ListPromotionCodes(ctx context.Context, s billing.Scope, f billing.PromotionCodeFilter, pg billing.Page) ([]billing.PromotionCode, bool, error) {
+func (t couponTx) ListPromotionCodes(ctx context.Context, s billing.Scope, f billing.PromotionCodeFilter, pg billing.Page) ([]billing.PromotionCode, bool, error) {
 	rows, err := t.q.ListPromotionCodes(ctx, pgdb.ListPromotionCodesParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
@@ -207,4 +212,42 @@ func promotionCodeFromRow(r pgdb.PromotionCode) (billing.PromotionCode, error) {
 		Created:        r.Created.UTC(),
 		Updated:        r.Updated.UTC(),
 	}, nil
+}
+
+// RedeemCoupon adds delta to a coupon's redemptions within its limit.
+func (t couponTx) RedeemCoupon(ctx context.Context, s billing.Scope, id string, delta int64) error {
+	var n int64
+	err := t.write(ctx, "redeem coupon "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+		var err error
+		n, err = q.RedeemCoupon(ctx, pgdb.RedeemCouponParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+		return err
+	})
+	return redeemed(err, n, "coupon "+id, func() error { _, err := t.GetCoupon(ctx, s, id); return err })
+}
+
+// RedeemPromotionCode adds delta to a promotion code's redemptions within
+// its limit.
+func (t couponTx) RedeemPromotionCode(ctx context.Context, s billing.Scope, id string, delta int64) error {
+	var n int64
+	err := t.write(ctx, "redeem promotion code "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+		var err error
+		n, err = q.RedeemPromotionCode(ctx, pgdb.RedeemPromotionCodeParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+		return err
+	})
+	return redeemed(err, n, "promotion code "+id, func() error { _, err := t.GetPromotionCode(ctx, s, id); return err })
+}
+
+// redeemed tells "no such object" from "no redemption left" when a
+// redemption update touched no row.
+func redeemed(err error, n int64, what string, exists func() error) error {
+	if err != nil {
+		return err
+	}
+	if n == 1 {
+		return nil
+	}
+	if err := exists(); err != nil {
+		return err
+	}
+	return fmt.Errorf("postgres: redeem %s: %w", what, billing.ErrExhausted)
 }

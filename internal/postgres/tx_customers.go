@@ -11,8 +11,13 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
+// customerTx is the billing.CustomerTx of one transaction.
+type customerTx struct{ *base }
+
+var _ billing.CustomerTx = customerTx{}
+
 // CreateCustomer inserts c, test clock included (it never changes later).
-func (t *tx) CreateCustomer(ctx context.Context, c billing.Customer) error {
+func (t customerTx) CreateCustomer(ctx context.Context, c billing.Customer) error {
 	metadata, err := encodeMap(c.Metadata)
 	if err != nil {
 		return fmt.Errorf("postgres: create customer %s: metadata: %w", c.ID, err)
@@ -35,7 +40,7 @@ func (t *tx) CreateCustomer(ctx context.Context, c billing.Customer) error {
 }
 
 // GetCustomer returns the customer with id in scope s.
-func (t *tx) GetCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
+func (t customerTx) GetCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
 	row, err := t.q.GetCustomer(ctx, pgdb.GetCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Customer{}, dbError("get customer "+id, err)
@@ -49,7 +54,7 @@ func (t *tx) GetCustomer(ctx context.Context, s billing.Scope, id string) (billi
 
 // UpdateCustomer writes c's email, name, external id, locale, metadata and
 // updated time. The test clock is fixed at creation and left alone.
-func (t *tx) UpdateCustomer(ctx context.Context, c billing.Customer) error {
+func (t customerTx) UpdateCustomer(ctx context.Context, c billing.Customer) error {
 	metadata, err := encodeMap(c.Metadata)
 	if err != nil {
 		return fmt.Errorf("postgres: update customer %s: metadata: %w", c.ID, err)
@@ -71,7 +76,7 @@ func (t *tx) UpdateCustomer(ctx context.Context, c billing.Customer) error {
 
 // DeleteCustomer marks the customer deleted at `at`; ErrNotFound when it
 // does not exist or is already deleted.
-func (t *tx) DeleteCustomer(ctx context.Context, s billing.Scope, id string, at time.Time) error {
+func (t customerTx) DeleteCustomer(ctx context.Context, s billing.Scope, id string, at time.Time) error {
 	return t.write(ctx, "delete customer "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.DeleteCustomer(ctx, pgdb.DeleteCustomerParams{
 			Deleted:    tsPtr(&at),
@@ -85,7 +90,7 @@ func (t *tx) DeleteCustomer(ctx context.Context, s billing.Scope, id string, at 
 
 // ListCustomers returns a page of scope s's customers that are not
 // deleted, newest first.
-func (t *tx) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, pg billing.Page) ([]billing.Customer, bool, error) {
+func (t customerTx) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, pg billing.Page) ([]billing.Customer, bool, error) {
 	rows, err := t.q.ListCustomers(ctx, pgdb.ListCustomersParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),

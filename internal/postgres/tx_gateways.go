@@ -10,8 +10,13 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
+// gatewayTx is the billing.GatewayTx of one transaction.
+type gatewayTx struct{ *base }
+
+var _ billing.GatewayTx = gatewayTx{}
+
 // PutGatewayConfig creates or replaces a gateway configuration.
-func (t *tx) PutGatewayConfig(ctx context.Context, c billing.GatewayConfig) error {
+func (t gatewayTx) PutGatewayConfig(ctx context.Context, c billing.GatewayConfig) error {
 	return t.write(ctx, "put "+c.Gateway+" configuration", func(_ pgx.Tx, q *pgdb.Queries) error {
 		return q.PutGatewayConfig(ctx, pgdb.PutGatewayConfigParams{MerchantID: c.Scope.MerchantID, Mode: string(c.Scope.Mode),
 			Gateway: c.Gateway, Sealed: c.Sealed, Created: ts(c.Created), Updated: ts(c.Updated)})
@@ -19,7 +24,7 @@ func (t *tx) PutGatewayConfig(ctx context.Context, c billing.GatewayConfig) erro
 }
 
 // GetGatewayConfig returns scope s's configuration of gateway.
-func (t *tx) GetGatewayConfig(ctx context.Context, s billing.Scope, gateway string) (billing.GatewayConfig, error) {
+func (t gatewayTx) GetGatewayConfig(ctx context.Context, s billing.Scope, gateway string) (billing.GatewayConfig, error) {
 	row, err := t.q.GetGatewayConfig(ctx, pgdb.GetGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway})
 	if err != nil {
 		return billing.GatewayConfig{}, dbError("get "+gateway+" configuration", err)
@@ -28,7 +33,7 @@ func (t *tx) GetGatewayConfig(ctx context.Context, s billing.Scope, gateway stri
 }
 
 // ListGatewayConfigs returns scope s's gateway configurations by name.
-func (t *tx) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]billing.GatewayConfig, error) {
+func (t gatewayTx) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]billing.GatewayConfig, error) {
 	rows, err := t.q.ListGatewayConfigs(ctx, pgdb.ListGatewayConfigsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return nil, dbError("list gateway configurations", err)
@@ -41,7 +46,7 @@ func (t *tx) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]billing
 }
 
 // DeleteGatewayConfig removes scope s's configuration of gateway.
-func (t *tx) DeleteGatewayConfig(ctx context.Context, s billing.Scope, gateway string) error {
+func (t gatewayTx) DeleteGatewayConfig(ctx context.Context, s billing.Scope, gateway string) error {
 	return t.write(ctx, "delete "+gateway+" configuration", func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.DeleteGatewayConfig(ctx, pgdb.DeleteGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway}))
 	})
@@ -55,7 +60,7 @@ func gatewayConfigFromRow(r pgdb.MerchantGateway) billing.GatewayConfig {
 // ReserveGatewayCustomer records c unless the customer has a row for the
 // gateway already, and returns the stored row. A concurrent reservation
 // waits for the other transaction and then sees its row.
-func (t *tx) ReserveGatewayCustomer(ctx context.Context, c billing.GatewayCustomer) (billing.GatewayCustomer, bool, error) {
+func (t gatewayTx) ReserveGatewayCustomer(ctx context.Context, c billing.GatewayCustomer) (billing.GatewayCustomer, bool, error) {
 	var n int64
 	err := t.write(ctx, "reserve "+c.Gateway+" customer of "+c.CustomerID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		var err error
@@ -73,7 +78,7 @@ func (t *tx) ReserveGatewayCustomer(ctx context.Context, c billing.GatewayCustom
 
 // UpdateGatewayCustomer writes the gateway customer id if the row has not
 // moved since prevUpdated.
-func (t *tx) UpdateGatewayCustomer(ctx context.Context, c billing.GatewayCustomer, prevUpdated time.Time) (bool, error) {
+func (t gatewayTx) UpdateGatewayCustomer(ctx context.Context, c billing.GatewayCustomer, prevUpdated time.Time) (bool, error) {
 	var n int64
 	err := t.write(ctx, "update "+c.Gateway+" customer of "+c.CustomerID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		var err error
@@ -87,7 +92,7 @@ func (t *tx) UpdateGatewayCustomer(ctx context.Context, c billing.GatewayCustome
 
 // ReleaseGatewayCustomer deletes c's row if it is still the reservation c
 // describes.
-func (t *tx) ReleaseGatewayCustomer(ctx context.Context, c billing.GatewayCustomer) (bool, error) {
+func (t gatewayTx) ReleaseGatewayCustomer(ctx context.Context, c billing.GatewayCustomer) (bool, error) {
 	var n int64
 	err := t.write(ctx, "release "+c.Gateway+" customer reservation of "+c.CustomerID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		var err error
@@ -99,7 +104,7 @@ func (t *tx) ReleaseGatewayCustomer(ctx context.Context, c billing.GatewayCustom
 }
 
 // GetGatewayCustomer returns the row of a customer and gateway.
-func (t *tx) GetGatewayCustomer(ctx context.Context, s billing.Scope, customerID, gateway string) (billing.GatewayCustomer, error) {
+func (t gatewayTx) GetGatewayCustomer(ctx context.Context, s billing.Scope, customerID, gateway string) (billing.GatewayCustomer, error) {
 	r, err := t.q.GetGatewayCustomer(ctx, pgdb.GetGatewayCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
 		CustomerID: customerID, Gateway: gateway})
 	if err != nil {
@@ -111,7 +116,7 @@ func (t *tx) GetGatewayCustomer(ctx context.Context, s billing.Scope, customerID
 }
 
 // RecordGatewayNotification records an incoming notification once.
-func (t *tx) RecordGatewayNotification(ctx context.Context, gateway, externalID string, s billing.Scope, at time.Time) (bool, error) {
+func (t gatewayTx) RecordGatewayNotification(ctx context.Context, gateway, externalID string, s billing.Scope, at time.Time) (bool, error) {
 	var n int64
 	err := t.write(ctx, "record "+gateway+" notification", func(_ pgx.Tx, q *pgdb.Queries) error {
 		var err error
@@ -123,7 +128,7 @@ func (t *tx) RecordGatewayNotification(ctx context.Context, gateway, externalID 
 }
 
 // SetSetupGatewayRef records the gateway's id of a pending setup.
-func (t *tx) SetSetupGatewayRef(ctx context.Context, s billing.Scope, setupID, ref string) error {
+func (t gatewayTx) SetSetupGatewayRef(ctx context.Context, s billing.Scope, setupID, ref string) error {
 	return t.write(ctx, "set gateway reference of setup "+setupID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.SetSetupGatewayRef(ctx, pgdb.SetSetupGatewayRefParams{GatewayRef: ref, MerchantID: s.MerchantID,
 			Mode: string(s.Mode), ID: setupID}))
@@ -131,7 +136,7 @@ func (t *tx) SetSetupGatewayRef(ctx context.Context, s billing.Scope, setupID, r
 }
 
 // GetRefundByGatewayRef returns the refund the gateway knows as ref.
-func (t *tx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, ref string) (billing.Refund, error) {
+func (t gatewayTx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, ref string) (billing.Refund, error) {
 	row, err := t.q.GetRefundByGatewayRef(ctx, pgdb.GetRefundByGatewayRefParams{MerchantID: s.MerchantID, Mode: string(s.Mode), GatewayRef: ref})
 	if err != nil {
 		return billing.Refund{}, dbError("get refund by gateway reference", err)
@@ -141,7 +146,7 @@ func (t *tx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, ref str
 
 // ListPendingRefunds returns pending refunds a gateway has taken, last
 // updated before a time, oldest first.
-func (t *tx) ListPendingRefunds(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Refund, error) {
+func (t gatewayTx) ListPendingRefunds(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Refund, error) {
 	rows, err := t.q.ListPendingRefunds(ctx, pgdb.ListPendingRefundsParams{UpdatedBefore: ts(updatedBefore), RowLimit: maxRows(limit)})
 	if err != nil {
 		return nil, dbError("list pending refunds", err)
@@ -155,7 +160,7 @@ func (t *tx) ListPendingRefunds(ctx context.Context, updatedBefore time.Time, li
 
 // ListUnsettledPayments returns unsettled payments that no subscription
 // sweep looks after, last updated before a time, oldest first.
-func (t *tx) ListUnsettledPayments(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Payment, error) {
+func (t gatewayTx) ListUnsettledPayments(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Payment, error) {
 	rows, err := t.q.ListUnsettledPayments(ctx, pgdb.ListUnsettledPaymentsParams{UpdatedBefore: ts(updatedBefore), RowLimit: maxRows(limit)})
 	if err != nil {
 		return nil, dbError("list unsettled payments", err)
@@ -168,14 +173,14 @@ func (t *tx) ListUnsettledPayments(ctx context.Context, updatedBefore time.Time,
 }
 
 // TouchRefund sets a pending refund's updated time.
-func (t *tx) TouchRefund(ctx context.Context, s billing.Scope, id string, at time.Time) error {
+func (t gatewayTx) TouchRefund(ctx context.Context, s billing.Scope, id string, at time.Time) error {
 	return t.write(ctx, "touch refund "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.TouchRefund(ctx, pgdb.TouchRefundParams{Updated: ts(at), MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id}))
 	})
 }
 
 // GetPaymentByIdempotencyKey returns the payment with an idempotency key.
-func (t *tx) GetPaymentByIdempotencyKey(ctx context.Context, s billing.Scope, key string) (billing.Payment, error) {
+func (t gatewayTx) GetPaymentByIdempotencyKey(ctx context.Context, s billing.Scope, key string) (billing.Payment, error) {
 	row, err := t.q.GetPaymentByIdempotencyKey(ctx, pgdb.GetPaymentByIdempotencyKeyParams{MerchantID: s.MerchantID,
 		Mode: string(s.Mode), IdempotencyKey: key})
 	if err != nil {

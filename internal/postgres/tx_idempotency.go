@@ -10,11 +10,16 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
+// idempotencyTx is the billing.IdempotencyTx of one transaction.
+type idempotencyTx struct{ *base }
+
+var _ billing.IdempotencyTx = idempotencyTx{}
+
 // ReserveIdempotencyKey inserts r as a record still in progress (not
 // completed, no response). If the scope already has the key it inserts
 // nothing and returns the existing record and false. An empty response
 // body reads back as nil, as in the SQLite store.
-func (t *tx) ReserveIdempotencyKey(ctx context.Context, r billing.IdempotencyRecord) (billing.IdempotencyRecord, bool, error) {
+func (t idempotencyTx) ReserveIdempotencyKey(ctx context.Context, r billing.IdempotencyRecord) (billing.IdempotencyRecord, bool, error) {
 	op := "reserve idempotency key " + r.Key
 	reserved := billing.IdempotencyRecord{
 		Scope:       r.Scope,
@@ -65,7 +70,7 @@ func (t *tx) ReserveIdempotencyKey(ctx context.Context, r billing.IdempotencyRec
 }
 
 // CompleteIdempotencyKey stores the response of a reserved key.
-func (t *tx) CompleteIdempotencyKey(ctx context.Context, s billing.Scope, key string, status int, body []byte) error {
+func (t idempotencyTx) CompleteIdempotencyKey(ctx context.Context, s billing.Scope, key string, status int, body []byte) error {
 	if body == nil {
 		body = []byte{}
 	}
@@ -82,7 +87,7 @@ func (t *tx) CompleteIdempotencyKey(ctx context.Context, s billing.Scope, key st
 
 // DeleteIdempotencyKey forgets a key. Forgetting an unknown key is not an
 // error.
-func (t *tx) DeleteIdempotencyKey(ctx context.Context, s billing.Scope, key string) error {
+func (t idempotencyTx) DeleteIdempotencyKey(ctx context.Context, s billing.Scope, key string) error {
 	return t.write(ctx, "delete idempotency key "+key, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return q.DeleteIdempotencyKey(ctx, pgdb.DeleteIdempotencyKeyParams{
 			MerchantID: s.MerchantID,
@@ -94,7 +99,7 @@ func (t *tx) DeleteIdempotencyKey(ctx context.Context, s billing.Scope, key stri
 
 // DeleteIdempotencyKeysBefore forgets every key created before before and
 // returns how many it removed.
-func (t *tx) DeleteIdempotencyKeysBefore(ctx context.Context, before time.Time) (int64, error) {
+func (t idempotencyTx) DeleteIdempotencyKeysBefore(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := t.write(ctx, "delete idempotency keys", func(_ pgx.Tx, q *pgdb.Queries) error {
 		var err error

@@ -11,11 +11,16 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
+// invoiceTx is the billing.InvoiceTx of one transaction.
+type invoiceTx struct{ *base }
+
+var _ billing.InvoiceTx = invoiceTx{}
+
 // NextInvoiceNumber returns the next number of scope s's invoice sequence.
 // The counter row stays locked until the transaction ends, so concurrent
 // finalizations take their numbers one after the other, and a rollback
 // gives the number back.
-func (t *tx) NextInvoiceNumber(ctx context.Context, s billing.Scope) (int64, error) {
+func (t invoiceTx) NextInvoiceNumber(ctx context.Context, s billing.Scope) (int64, error) {
 	var n int64
 	err := t.write(ctx, "next invoice number", func(_ pgx.Tx, q *pgdb.Queries) error {
 		var err error
@@ -29,7 +34,7 @@ func (t *tx) NextInvoiceNumber(ctx context.Context, s billing.Scope) (int64, err
 // subscription_cycle invoice for one subscription period is a
 // *billing.ErrUniqueViolation "invoices_subscription_period_key"; a
 // duplicate non-empty number in the scope is "invoices_number_key".
-func (t *tx) CreateInvoice(ctx context.Context, inv billing.Invoice) error {
+func (t invoiceTx) CreateInvoice(ctx context.Context, inv billing.Invoice) error {
 	lines, err := encodeLines(inv.Lines)
 	if err != nil {
 		return fmt.Errorf("postgres: create invoice %s: %w", inv.ID, err)
@@ -40,7 +45,7 @@ func (t *tx) CreateInvoice(ctx context.Context, inv billing.Invoice) error {
 }
 
 // GetInvoice returns the invoice with id in scope s.
-func (t *tx) GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
+func (t invoiceTx) GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
 	row, err := t.q.GetInvoice(ctx, pgdb.GetInvoiceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Invoice{}, dbError("get invoice "+id, err)
@@ -54,7 +59,7 @@ func (t *tx) GetInvoice(ctx context.Context, s billing.Scope, id string) (billin
 
 // UpdateInvoice writes inv's number, status, lines, amounts, attempt count
 // and times.
-func (t *tx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error {
+func (t invoiceTx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error {
 	lines, err := encodeLines(inv.Lines)
 	if err != nil {
 		return fmt.Errorf("postgres: update invoice %s: %w", inv.ID, err)
@@ -65,7 +70,7 @@ func (t *tx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error {
 }
 
 // ListInvoices returns a page of scope s's invoices, newest first.
-func (t *tx) ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, pg billing.Page) ([]billing.Invoice, bool, error) {
+func (t invoiceTx) ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, pg billing.Page) ([]billing.Invoice, bool, error) {
 	rows, err := t.q.ListInvoices(ctx, pgdb.ListInvoicesParams{
 		MerchantID:     s.MerchantID,
 		Mode:           string(s.Mode),

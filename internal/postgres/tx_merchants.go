@@ -12,9 +12,14 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
+// merchantTx is the billing.MerchantTx of one transaction.
+type merchantTx struct{ *base }
+
+var _ billing.MerchantTx = merchantTx{}
+
 // CreateMerchant inserts m and the empty head of its audit chain. Zero
 // settings are stored as "{}", which reads back as the defaults.
-func (t *tx) CreateMerchant(ctx context.Context, m billing.Merchant) error {
+func (t merchantTx) CreateMerchant(ctx context.Context, m billing.Merchant) error {
 	settings := "{}"
 	if !reflect.ValueOf(m.Settings).IsZero() {
 		var err error
@@ -40,7 +45,7 @@ func (t *tx) CreateMerchant(ctx context.Context, m billing.Merchant) error {
 }
 
 // GetMerchant returns the merchant with id.
-func (t *tx) GetMerchant(ctx context.Context, id string) (billing.Merchant, error) {
+func (t merchantTx) GetMerchant(ctx context.Context, id string) (billing.Merchant, error) {
 	row, err := t.q.GetMerchant(ctx, id)
 	if err != nil {
 		return billing.Merchant{}, dbError("get merchant "+id, err)
@@ -53,7 +58,7 @@ func (t *tx) GetMerchant(ctx context.Context, id string) (billing.Merchant, erro
 }
 
 // ListMerchants returns every merchant, ordered by id.
-func (t *tx) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
+func (t merchantTx) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
 	rows, err := t.q.ListMerchants(ctx)
 	if err != nil {
 		return nil, dbError("list merchants", err)
@@ -66,7 +71,7 @@ func (t *tx) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
 }
 
 // UpdateMerchantSettings replaces the settings of merchant merchantID.
-func (t *tx) UpdateMerchantSettings(ctx context.Context, merchantID string, s billing.MerchantSettings) error {
+func (t merchantTx) UpdateMerchantSettings(ctx context.Context, merchantID string, s billing.MerchantSettings) error {
 	settings, err := billing.MerchantSettingsJSON(s)
 	if err != nil {
 		return fmt.Errorf("postgres: update settings of merchant %s: %w", merchantID, err)
@@ -78,7 +83,7 @@ func (t *tx) UpdateMerchantSettings(ctx context.Context, merchantID string, s bi
 
 // UpdateMerchant writes a merchant's name, time zone, locale, invoice
 // prefix and settings.
-func (t *tx) UpdateMerchant(ctx context.Context, m billing.Merchant) error {
+func (t merchantTx) UpdateMerchant(ctx context.Context, m billing.Merchant) error {
 	settings, err := billing.MerchantSettingsJSON(m.Settings)
 	if err != nil {
 		return fmt.Errorf("postgres: update merchant %s: %w", m.ID, err)
@@ -107,7 +112,7 @@ func merchantFromRow(r pgdb.Merchant) (billing.Merchant, error) {
 }
 
 // CreateAPIKey inserts k. LastUsed and Revoked start empty.
-func (t *tx) CreateAPIKey(ctx context.Context, k billing.APIKey) error {
+func (t merchantTx) CreateAPIKey(ctx context.Context, k billing.APIKey) error {
 	return t.write(ctx, "create api key "+k.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return q.CreateAPIKey(ctx, pgdb.CreateAPIKeyParams{
 			ID:         k.ID,
@@ -121,7 +126,7 @@ func (t *tx) CreateAPIKey(ctx context.Context, k billing.APIKey) error {
 }
 
 // GetAPIKey returns the API key with id.
-func (t *tx) GetAPIKey(ctx context.Context, id string) (billing.APIKey, error) {
+func (t merchantTx) GetAPIKey(ctx context.Context, id string) (billing.APIKey, error) {
 	row, err := t.q.GetAPIKey(ctx, id)
 	if err != nil {
 		return billing.APIKey{}, dbError("get api key "+id, err)
@@ -130,7 +135,7 @@ func (t *tx) GetAPIKey(ctx context.Context, id string) (billing.APIKey, error) {
 }
 
 // GetAPIKeyByHash returns the API key whose secret hashes to hash.
-func (t *tx) GetAPIKeyByHash(ctx context.Context, hash string) (billing.APIKey, error) {
+func (t merchantTx) GetAPIKeyByHash(ctx context.Context, hash string) (billing.APIKey, error) {
 	row, err := t.q.GetAPIKeyByHash(ctx, hash)
 	if err != nil {
 		return billing.APIKey{}, dbError("get api key by hash", err)
@@ -139,7 +144,7 @@ func (t *tx) GetAPIKeyByHash(ctx context.Context, hash string) (billing.APIKey, 
 }
 
 // ListAPIKeys returns a merchant's keys, oldest first.
-func (t *tx) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error) {
+func (t merchantTx) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error) {
 	rows, err := t.q.ListAPIKeys(ctx, merchantID)
 	if err != nil {
 		return nil, dbError("list api keys of "+merchantID, err)
@@ -152,14 +157,14 @@ func (t *tx) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIK
 }
 
 // TouchAPIKey sets the key's LastUsed to at.
-func (t *tx) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+func (t merchantTx) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
 	return t.write(ctx, "touch api key "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.TouchAPIKey(ctx, pgdb.TouchAPIKeyParams{ID: id, LastUsed: new(ts(at))}))
 	})
 }
 
 // RevokeAPIKey sets the key's Revoked to at unless it is already set.
-func (t *tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
+func (t merchantTx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
 	return t.write(ctx, "revoke api key "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.RevokeAPIKey(ctx, pgdb.RevokeAPIKeyParams{ID: id, Revoked: new(ts(at))}))
 	})

@@ -14,10 +14,15 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
+// notifyTx is the billing.NotifyTx of one transaction.
+type notifyTx struct{ *base }
+
+var _ billing.NotifyTx = notifyTx{}
+
 // Webhook endpoints.
 
 // CreateWebhookEndpoint inserts e.
-func (t *tx) CreateWebhookEndpoint(ctx context.Context, e billing.WebhookEndpoint) error {
+func (t notifyTx) CreateWebhookEndpoint(ctx context.Context, e billing.WebhookEndpoint) error {
 	events, metadata, err := endpointJSON(e)
 	if err != nil {
 		return fmt.Errorf("postgres: create webhook endpoint %s: %w", e.ID, err)
@@ -33,7 +38,7 @@ func (t *tx) CreateWebhookEndpoint(ctx context.Context, e billing.WebhookEndpoin
 }
 
 // GetWebhookEndpoint returns the endpoint with id in scope s.
-func (t *tx) GetWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
+func (t notifyTx) GetWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
 	row, err := t.q.GetWebhookEndpoint(ctx, pgdb.GetWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.WebhookEndpoint{}, dbError("get webhook endpoint "+id, err)
@@ -43,7 +48,7 @@ func (t *tx) GetWebhookEndpoint(ctx context.Context, s billing.Scope, id string)
 
 // LockWebhookEndpoint returns the endpoint with id in scope s, locked
 // (FOR UPDATE) until the transaction ends.
-func (t *tx) LockWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
+func (t notifyTx) LockWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
 	var row pgdb.WebhookEndpoint
 	err := t.write(ctx, "lock webhook endpoint "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
 		var err error
@@ -57,7 +62,7 @@ func (t *tx) LockWebhookEndpoint(ctx context.Context, s billing.Scope, id string
 }
 
 // UpdateWebhookEndpoint writes e's mutable fields.
-func (t *tx) UpdateWebhookEndpoint(ctx context.Context, e billing.WebhookEndpoint) error {
+func (t notifyTx) UpdateWebhookEndpoint(ctx context.Context, e billing.WebhookEndpoint) error {
 	events, metadata, err := endpointJSON(e)
 	if err != nil {
 		return fmt.Errorf("postgres: update webhook endpoint %s: %w", e.ID, err)
@@ -74,14 +79,14 @@ func (t *tx) UpdateWebhookEndpoint(ctx context.Context, e billing.WebhookEndpoin
 
 // DeleteWebhookEndpoint removes an endpoint; its deliveries and attempts
 // go with it (ON DELETE CASCADE).
-func (t *tx) DeleteWebhookEndpoint(ctx context.Context, s billing.Scope, id string) error {
+func (t notifyTx) DeleteWebhookEndpoint(ctx context.Context, s billing.Scope, id string) error {
 	return t.write(ctx, "delete webhook endpoint "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.DeleteWebhookEndpoint(ctx, pgdb.DeleteWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id}))
 	})
 }
 
 // ListWebhookEndpoints returns a page of s's endpoints, newest first.
-func (t *tx) ListWebhookEndpoints(ctx context.Context, s billing.Scope, pg billing.Page) ([]billing.WebhookEndpoint, bool, error) {
+func (t notifyTx) ListWebhookEndpoints(ctx context.Context, s billing.Scope, pg billing.Page) ([]billing.WebhookEndpoint, bool, error) {
 	rows, err := t.q.ListWebhookEndpoints(ctx, pgdb.ListWebhookEndpointsParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
 		StartingAfter: pg.StartingAfter, RowLimit: rowLimit(pg.Limit)})
 	if err != nil {
@@ -93,7 +98,7 @@ func (t *tx) ListWebhookEndpoints(ctx context.Context, s billing.Scope, pg billi
 }
 
 // CountWebhookEndpoints counts s's endpoints.
-func (t *tx) CountWebhookEndpoints(ctx context.Context, s billing.Scope) (int64, error) {
+func (t notifyTx) CountWebhookEndpoints(ctx context.Context, s billing.Scope) (int64, error) {
 	n, err := t.q.CountWebhookEndpoints(ctx, pgdb.CountWebhookEndpointsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return 0, dbError("count webhook endpoints", err)
@@ -137,7 +142,7 @@ func endpointFromRow(r pgdb.WebhookEndpoint) (billing.WebhookEndpoint, error) {
 
 // InsertWebhookDelivery inserts d unless its endpoint already has a
 // delivery of its event.
-func (t *tx) InsertWebhookDelivery(ctx context.Context, d billing.WebhookDelivery) (bool, error) {
+func (t notifyTx) InsertWebhookDelivery(ctx context.Context, d billing.WebhookDelivery) (bool, error) {
 	var n int64
 	err := t.write(ctx, "insert webhook delivery "+d.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		var err error
@@ -152,7 +157,7 @@ func (t *tx) InsertWebhookDelivery(ctx context.Context, d billing.WebhookDeliver
 }
 
 // GetWebhookDelivery returns the delivery with id in scope s.
-func (t *tx) GetWebhookDelivery(ctx context.Context, s billing.Scope, id string) (billing.WebhookDelivery, error) {
+func (t notifyTx) GetWebhookDelivery(ctx context.Context, s billing.Scope, id string) (billing.WebhookDelivery, error) {
 	row, err := t.q.GetWebhookDelivery(ctx, pgdb.GetWebhookDeliveryParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.WebhookDelivery{}, dbError("get webhook delivery "+id, err)
@@ -161,7 +166,7 @@ func (t *tx) GetWebhookDelivery(ctx context.Context, s billing.Scope, id string)
 }
 
 // UpdateWebhookDelivery writes d's status, attempts and attempt times.
-func (t *tx) UpdateWebhookDelivery(ctx context.Context, d billing.WebhookDelivery) error {
+func (t notifyTx) UpdateWebhookDelivery(ctx context.Context, d billing.WebhookDelivery) error {
 	return t.write(ctx, "update webhook delivery "+d.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.UpdateWebhookDelivery(ctx, pgdb.UpdateWebhookDeliveryParams{
 			Status: d.Status, Attempts: d.Attempts, NextAttemptAt: tsPtr(d.NextAttemptAt), LastAttemptAt: tsPtr(d.LastAttemptAt),
@@ -172,7 +177,7 @@ func (t *tx) UpdateWebhookDelivery(ctx context.Context, d billing.WebhookDeliver
 
 // ListWebhookDeliveries returns a page of an endpoint's deliveries, newest
 // first.
-func (t *tx) ListWebhookDeliveries(ctx context.Context, s billing.Scope, endpointID string, f billing.DeliveryFilter, pg billing.Page) ([]billing.WebhookDelivery, bool, error) {
+func (t notifyTx) ListWebhookDeliveries(ctx context.Context, s billing.Scope, endpointID string, f billing.DeliveryFilter, pg billing.Page) ([]billing.WebhookDelivery, bool, error) {
 	rows, err := t.q.ListWebhookDeliveries(ctx, pgdb.ListWebhookDeliveriesParams{EndpointID: endpointID, MerchantID: s.MerchantID,
 		Mode: string(s.Mode), EventID: f.EventID, StartingAfter: pg.StartingAfter, RowLimit: rowLimit(pg.Limit)})
 	if err != nil {
@@ -195,7 +200,7 @@ func deliveryFromRow(r pgdb.WebhookDelivery) billing.WebhookDelivery {
 }
 
 // CreateWebhookAttempt inserts a.
-func (t *tx) CreateWebhookAttempt(ctx context.Context, a billing.WebhookAttempt) error {
+func (t notifyTx) CreateWebhookAttempt(ctx context.Context, a billing.WebhookAttempt) error {
 	return t.write(ctx, "create webhook attempt "+a.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return q.CreateWebhookAttempt(ctx, pgdb.CreateWebhookAttemptParams{
 			ID: a.ID, MerchantID: a.Scope.MerchantID, Mode: string(a.Scope.Mode), DeliveryID: a.DeliveryID, Number: a.Number,
@@ -207,7 +212,7 @@ func (t *tx) CreateWebhookAttempt(ctx context.Context, a billing.WebhookAttempt)
 
 // ListWebhookAttempts returns the attempts of the given deliveries, oldest
 // first (grouped by delivery).
-func (t *tx) ListWebhookAttempts(ctx context.Context, s billing.Scope, deliveryIDs []string) ([]billing.WebhookAttempt, error) {
+func (t notifyTx) ListWebhookAttempts(ctx context.Context, s billing.Scope, deliveryIDs []string) ([]billing.WebhookAttempt, error) {
 	if len(deliveryIDs) == 0 {
 		return []billing.WebhookAttempt{}, nil
 	}
@@ -230,7 +235,7 @@ func (t *tx) ListWebhookAttempts(ctx context.Context, s billing.Scope, deliveryI
 
 // InsertEmail inserts e unless its event already has an email of its
 // template.
-func (t *tx) InsertEmail(ctx context.Context, e billing.Email) (bool, error) {
+func (t notifyTx) InsertEmail(ctx context.Context, e billing.Email) (bool, error) {
 	to, params, err := emailJSON(e)
 	if err != nil {
 		return false, fmt.Errorf("postgres: insert email %s: %w", e.ID, err)
@@ -250,7 +255,7 @@ func (t *tx) InsertEmail(ctx context.Context, e billing.Email) (bool, error) {
 }
 
 // GetEmail returns the email with id in scope s.
-func (t *tx) GetEmail(ctx context.Context, s billing.Scope, id string) (billing.Email, error) {
+func (t notifyTx) GetEmail(ctx context.Context, s billing.Scope, id string) (billing.Email, error) {
 	row, err := t.q.GetEmail(ctx, pgdb.GetEmailParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Email{}, dbError("get email "+id, err)
@@ -259,7 +264,7 @@ func (t *tx) GetEmail(ctx context.Context, s billing.Scope, id string) (billing.
 }
 
 // UpdateEmail writes e's sending state.
-func (t *tx) UpdateEmail(ctx context.Context, e billing.Email) error {
+func (t notifyTx) UpdateEmail(ctx context.Context, e billing.Email) error {
 	to, _, err := emailJSON(e)
 	if err != nil {
 		return fmt.Errorf("postgres: update email %s: %w", e.ID, err)
@@ -274,7 +279,7 @@ func (t *tx) UpdateEmail(ctx context.Context, e billing.Email) error {
 }
 
 // ListEmails returns a page of s's emails, newest first.
-func (t *tx) ListEmails(ctx context.Context, s billing.Scope, f billing.EmailFilter, pg billing.Page) ([]billing.Email, bool, error) {
+func (t notifyTx) ListEmails(ctx context.Context, s billing.Scope, f billing.EmailFilter, pg billing.Page) ([]billing.Email, bool, error) {
 	rows, err := t.q.ListEmails(ctx, pgdb.ListEmailsParams{MerchantID: s.MerchantID, Mode: string(s.Mode), CustomerID: f.CustomerID,
 		Template: f.Template, StartingAfter: pg.StartingAfter, RowLimit: rowLimit(pg.Limit)})
 	if err != nil {
@@ -318,7 +323,7 @@ func emailFromRow(r pgdb.Email) (billing.Email, error) {
 
 // LockNotifyCursor locks (creating at the start, if missing) scope s's
 // cursor and returns its position.
-func (t *tx) LockNotifyCursor(ctx context.Context, s billing.Scope, at time.Time) (string, error) {
+func (t notifyTx) LockNotifyCursor(ctx context.Context, s billing.Scope, at time.Time) (string, error) {
 	var pos string
 	err := t.write(ctx, "lock notify cursor", func(_ pgx.Tx, q *pgdb.Queries) error {
 		var err error
@@ -330,7 +335,7 @@ func (t *tx) LockNotifyCursor(ctx context.Context, s billing.Scope, at time.Time
 
 // GetNotifyCursor returns scope s's cursor position ("" without a
 // cursor), without locking it.
-func (t *tx) GetNotifyCursor(ctx context.Context, s billing.Scope) (string, error) {
+func (t notifyTx) GetNotifyCursor(ctx context.Context, s billing.Scope) (string, error) {
 	rows, err := t.q.GetNotifyCursor(ctx, pgdb.GetNotifyCursorParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil || len(rows) == 0 {
 		return "", dbError("get notify cursor", err)
@@ -339,7 +344,7 @@ func (t *tx) GetNotifyCursor(ctx context.Context, s billing.Scope) (string, erro
 }
 
 // SetNotifyCursor moves scope s's cursor to position.
-func (t *tx) SetNotifyCursor(ctx context.Context, s billing.Scope, position string, at time.Time) error {
+func (t notifyTx) SetNotifyCursor(ctx context.Context, s billing.Scope, position string, at time.Time) error {
 	return t.write(ctx, "set notify cursor", func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.SetNotifyCursor(ctx, pgdb.SetNotifyCursorParams{Position: position, Updated: ts(at),
 			MerchantID: s.MerchantID, Mode: string(s.Mode)}))
@@ -349,7 +354,7 @@ func (t *tx) SetNotifyCursor(ctx context.Context, s billing.Scope, position stri
 // EventsAfter returns scope s's events past position in (transaction id,
 // id) order, reading only transactions older than every one still running
 // (see migration 00008). A position is "<txid>/<event id>".
-func (t *tx) EventsAfter(ctx context.Context, s billing.Scope, position string, limit int) ([]billing.Event, string, error) {
+func (t notifyTx) EventsAfter(ctx context.Context, s billing.Scope, position string, limit int) ([]billing.Event, string, error) {
 	txid, id, err := parsePosition(position)
 	if err != nil {
 		return nil, "", err

@@ -24,7 +24,7 @@ func TestEventsAfterFollowsCommitOrder(t *testing.T) {
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	m := billing.Merchant{ID: billing.NewID(billing.PrefixMerchant, now), Name: "Agente", Timezone: "UTC", Locale: "es-CL",
 		InvoicePrefix: "AGEN", Created: now}
-	require.NoError(t, store.InTx(ctx, func(tx billing.Tx) error { return tx.CreateMerchant(ctx, m) }))
+	require.NoError(t, store.InTx(ctx, func(tx billing.Tx) error { return tx.Merchants.CreateMerchant(ctx, m) }))
 	s := billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}
 	event := func(id string) billing.Event {
 		return billing.Event{ID: id, Scope: s, Type: "invoice.paid", ObjectType: "invoice", ObjectID: "in_1",
@@ -34,13 +34,13 @@ func TestEventsAfterFollowsCommitOrder(t *testing.T) {
 	late := event(billing.NewID(billing.PrefixEvent, now))
 
 	// The transaction that writes the earlier id stays open.
-	release := holdTx(t, store, func(tx billing.Tx) error { return tx.CreateEvent(ctx, early) })
-	require.NoError(t, store.InTx(ctx, func(tx billing.Tx) error { return tx.CreateEvent(ctx, late) }))
+	release := holdTx(t, store, func(tx billing.Tx) error { return tx.Events.CreateEvent(ctx, early) })
+	require.NoError(t, store.InTx(ctx, func(tx billing.Tx) error { return tx.Events.CreateEvent(ctx, late) }))
 
 	var got []billing.Event
 	require.NoError(t, store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		got, _, err = tx.EventsAfter(ctx, s, "", 10)
+		got, _, err = tx.Notify.EventsAfter(ctx, s, "", 10)
 		return err
 	}))
 	require.Empty(t, got, "the later event waits while an older transaction is running")
@@ -50,7 +50,7 @@ func TestEventsAfterFollowsCommitOrder(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for len(got) < 2 && time.Now().Before(deadline) {
 		require.NoError(t, store.InTx(ctx, func(tx billing.Tx) error {
-			evs, p, err := tx.EventsAfter(ctx, s, pos, 10)
+			evs, p, err := tx.Notify.EventsAfter(ctx, s, pos, 10)
 			got, pos = append(got, evs...), p
 			return err
 		}))

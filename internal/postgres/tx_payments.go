@@ -9,17 +9,22 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
+// paymentTx is the billing.PaymentTx of one transaction.
+type paymentTx struct{ *base }
+
+var _ billing.PaymentTx = paymentTx{}
+
 // CreatePayment inserts p. A duplicate idempotency key in the scope is a
 // *billing.ErrUniqueViolation "payments_idempotency_key_key"; a second
 // succeeded payment of one invoice is "payments_one_success_key".
-func (t *tx) CreatePayment(ctx context.Context, p billing.Payment) error {
+func (t paymentTx) CreatePayment(ctx context.Context, p billing.Payment) error {
 	return t.write(ctx, "create payment "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return q.CreatePayment(ctx, createPaymentParams(p))
 	})
 }
 
 // GetPayment returns the payment with id in scope s.
-func (t *tx) GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error) {
+func (t paymentTx) GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error) {
 	row, err := t.q.GetPayment(ctx, pgdb.GetPaymentParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Payment{}, dbError("get payment "+id, err)
@@ -29,14 +34,14 @@ func (t *tx) GetPayment(ctx context.Context, s billing.Scope, id string) (billin
 
 // UpdatePayment writes p's gateway reference, status, failure fields,
 // amount refunded and updated time.
-func (t *tx) UpdatePayment(ctx context.Context, p billing.Payment) error {
+func (t paymentTx) UpdatePayment(ctx context.Context, p billing.Payment) error {
 	return t.write(ctx, "update payment "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.UpdatePayment(ctx, updatePaymentParams(p)))
 	})
 }
 
 // ListPayments returns a page of scope s's payments, newest first.
-func (t *tx) ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, pg billing.Page) ([]billing.Payment, bool, error) {
+func (t paymentTx) ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, pg billing.Page) ([]billing.Payment, bool, error) {
 	rows, err := t.q.ListPayments(ctx, pgdb.ListPaymentsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
@@ -83,7 +88,7 @@ func paymentFromRow(r pgdb.Payment) billing.Payment {
 }
 
 // CreateRefund inserts r.
-func (t *tx) CreateRefund(ctx context.Context, r billing.Refund) error {
+func (t paymentTx) CreateRefund(ctx context.Context, r billing.Refund) error {
 	return t.write(ctx, "create refund "+r.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return q.CreateRefund(ctx, pgdb.CreateRefundParams{
 			ID:         r.ID,
@@ -102,7 +107,7 @@ func (t *tx) CreateRefund(ctx context.Context, r billing.Refund) error {
 }
 
 // GetRefund returns the refund with id in scope s.
-func (t *tx) GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error) {
+func (t paymentTx) GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error) {
 	row, err := t.q.GetRefund(ctx, pgdb.GetRefundParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Refund{}, dbError("get refund "+id, err)
@@ -111,7 +116,7 @@ func (t *tx) GetRefund(ctx context.Context, s billing.Scope, id string) (billing
 }
 
 // UpdateRefund writes r's status, gateway reference and updated time.
-func (t *tx) UpdateRefund(ctx context.Context, r billing.Refund) error {
+func (t paymentTx) UpdateRefund(ctx context.Context, r billing.Refund) error {
 	return t.write(ctx, "update refund "+r.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.UpdateRefund(ctx, pgdb.UpdateRefundParams{
 			Status:     r.Status,
@@ -126,7 +131,7 @@ func (t *tx) UpdateRefund(ctx context.Context, r billing.Refund) error {
 
 // ListRefunds returns a page of scope s's refunds, of one payment when
 // paymentID is not empty, newest first.
-func (t *tx) ListRefunds(ctx context.Context, s billing.Scope, paymentID string, pg billing.Page) ([]billing.Refund, bool, error) {
+func (t paymentTx) ListRefunds(ctx context.Context, s billing.Scope, paymentID string, pg billing.Page) ([]billing.Refund, bool, error) {
 	rows, err := t.q.ListRefunds(ctx, pgdb.ListRefundsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),

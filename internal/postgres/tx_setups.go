@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -10,46 +9,13 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
-// RedeemCoupon adds delta to a coupon's redemptions within its limit.
-func (t *tx) RedeemCoupon(ctx context.Context, s billing.Scope, id string, delta int64) error {
-	var n int64
-	err := t.write(ctx, "redeem coupon "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
-		var err error
-		n, err = q.RedeemCoupon(ctx, pgdb.RedeemCouponParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
-		return err
-	})
-	return redeemed(err, n, "coupon "+id, func() error { _, err := t.GetCoupon(ctx, s, id); return err })
-}
+// setupTx is the billing.SetupTx of one transaction.
+type setupTx struct{ *base }
 
-// RedeemPromotionCode adds delta to a promotion code's redemptions within
-// its limit.
-func (t *tx) RedeemPromotionCode(ctx context.Context, s billing.Scope, id string, delta int64) error {
-	var n int64
-	err := t.write(ctx, "redeem promotion code "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
-		var err error
-		n, err = q.RedeemPromotionCode(ctx, pgdb.RedeemPromotionCodeParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
-		return err
-	})
-	return redeemed(err, n, "promotion code "+id, func() error { _, err := t.GetPromotionCode(ctx, s, id); return err })
-}
-
-// redeemed tells "no such object" from "no redemption left" when a
-// redemption update touched no row.
-func redeemed(err error, n int64, what string, exists func() error) error {
-	if err != nil {
-		return err
-	}
-	if n == 1 {
-		return nil
-	}
-	if err := exists(); err != nil {
-		return err
-	}
-	return fmt.Errorf("postgres: redeem %s: %w", what, billing.ErrExhausted)
-}
+var _ billing.SetupTx = setupTx{}
 
 // CreateSetup inserts a payment-method setup.
-func (t *tx) CreateSetup(ctx context.Context, st billing.PaymentMethodSetup) error {
+func (t setupTx) CreateSetup(ctx context.Context, st billing.PaymentMethodSetup) error {
 	return t.write(ctx, "create setup "+st.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return q.CreateSetup(ctx, pgdb.CreateSetupParams{ID: st.ID, MerchantID: st.Scope.MerchantID, Mode: string(st.Scope.Mode),
 			CustomerID: st.CustomerID, Gateway: st.Gateway, ReturnUrl: st.ReturnURL, SecretHash: st.SecretHash, Status: st.Status,
@@ -59,7 +25,7 @@ func (t *tx) CreateSetup(ctx context.Context, st billing.PaymentMethodSetup) err
 }
 
 // GetSetup returns a setup of scope s.
-func (t *tx) GetSetup(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethodSetup, error) {
+func (t setupTx) GetSetup(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethodSetup, error) {
 	row, err := t.q.GetSetup(ctx, pgdb.GetSetupParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.PaymentMethodSetup{}, dbError("get setup "+id, err)
@@ -68,7 +34,7 @@ func (t *tx) GetSetup(ctx context.Context, s billing.Scope, id string) (billing.
 }
 
 // GetSetupByID returns a setup of any scope.
-func (t *tx) GetSetupByID(ctx context.Context, id string) (billing.PaymentMethodSetup, error) {
+func (t setupTx) GetSetupByID(ctx context.Context, id string) (billing.PaymentMethodSetup, error) {
 	row, err := t.q.GetSetupByID(ctx, id)
 	if err != nil {
 		return billing.PaymentMethodSetup{}, dbError("get setup "+id, err)
@@ -77,7 +43,7 @@ func (t *tx) GetSetupByID(ctx context.Context, id string) (billing.PaymentMethod
 }
 
 // UpdateSetup finishes a pending setup.
-func (t *tx) UpdateSetup(ctx context.Context, st billing.PaymentMethodSetup) error {
+func (t setupTx) UpdateSetup(ctx context.Context, st billing.PaymentMethodSetup) error {
 	return t.write(ctx, "update setup "+st.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.UpdateSetup(ctx, pgdb.UpdateSetupParams{Status: st.Status, PaymentMethodID: st.PaymentMethodID,
 			FailureMessage: st.FailureMessage, Updated: ts(st.Updated), MerchantID: st.Scope.MerchantID, Mode: string(st.Scope.Mode), ID: st.ID}))

@@ -13,8 +13,13 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
+// subscriptionTx is the billing.SubscriptionTx of one transaction.
+type subscriptionTx struct{ *base }
+
+var _ billing.SubscriptionTx = subscriptionTx{}
+
 // CreateSubscription inserts sub with version 1, whatever sub.Version says.
-func (t *tx) CreateSubscription(ctx context.Context, sub billing.Subscription) error {
+func (t subscriptionTx) CreateSubscription(ctx context.Context, sub billing.Subscription) error {
 	cols, err := subscriptionJSON(sub)
 	if err != nil {
 		return fmt.Errorf("postgres: create subscription %s: %w", sub.ID, err)
@@ -63,7 +68,7 @@ func (t *tx) CreateSubscription(ctx context.Context, sub billing.Subscription) e
 
 // GetSubscription returns the subscription with id in scope s, with its
 // stored version.
-func (t *tx) GetSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
+func (t subscriptionTx) GetSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
 	row, err := t.q.GetSubscription(ctx, pgdb.GetSubscriptionParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Subscription{}, dbError("get subscription "+id, err)
@@ -83,7 +88,7 @@ func (t *tx) GetSubscription(ctx context.Context, s billing.Scope, id string) (b
 // Under READ COMMITTED a concurrent update of the same row makes this one
 // wait for the other transaction; if that one commits, the version no
 // longer matches and this one reports the conflict.
-func (t *tx) UpdateSubscription(ctx context.Context, sub billing.Subscription) error {
+func (t subscriptionTx) UpdateSubscription(ctx context.Context, sub billing.Subscription) error {
 	cols, err := subscriptionJSON(sub)
 	if err != nil {
 		return fmt.Errorf("postgres: update subscription %s: %w", sub.ID, err)
@@ -108,7 +113,7 @@ func (t *tx) UpdateSubscription(ctx context.Context, sub billing.Subscription) e
 
 // ListSubscriptions returns a page of scope s's subscriptions, newest
 // first. The price filter matches subscriptions with an item of that price.
-func (t *tx) ListSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter, pg billing.Page) ([]billing.Subscription, bool, error) {
+func (t subscriptionTx) ListSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter, pg billing.Page) ([]billing.Subscription, bool, error) {
 	rows, err := t.q.ListSubscriptions(ctx, pgdb.ListSubscriptionsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
@@ -132,7 +137,7 @@ func (t *tx) ListSubscriptions(ctx context.Context, s billing.Scope, f billing.S
 // DueSubscriptions returns up to limit subscriptions on test clock clockID
 // ("" = real time, in every merchant and mode) whose next action is at or
 // before at, earliest first. A limit of zero or less means no limit.
-func (t *tx) DueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int) ([]billing.Subscription, error) {
+func (t subscriptionTx) DueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int) ([]billing.Subscription, error) {
 	rows, err := t.q.DueSubscriptions(ctx, pgdb.DueSubscriptionsParams{
 		TestClockID: clockID,
 		DueBefore:   new(ts(at)),
@@ -151,7 +156,7 @@ func (t *tx) DueSubscriptions(ctx context.Context, clockID string, at time.Time,
 // ClaimTrial records that an identity used a trial. A second claim of the
 // same identity in scope s is a *billing.ErrUniqueViolation
 // "trial_redemptions_pkey".
-func (t *tx) ClaimTrial(ctx context.Context, s billing.Scope, kind, value, subscriptionID string) error {
+func (t subscriptionTx) ClaimTrial(ctx context.Context, s billing.Scope, kind, value, subscriptionID string) error {
 	return t.write(ctx, "claim trial by "+kind+" for subscription "+subscriptionID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return q.ClaimTrial(ctx, pgdb.ClaimTrialParams{
 			MerchantID:     s.MerchantID,
@@ -165,7 +170,7 @@ func (t *tx) ClaimTrial(ctx context.Context, s billing.Scope, kind, value, subsc
 
 // ReleaseTrials forgets the trial claims of a subscription. Releasing a
 // subscription without claims is not an error.
-func (t *tx) ReleaseTrials(ctx context.Context, s billing.Scope, subscriptionID string) error {
+func (t subscriptionTx) ReleaseTrials(ctx context.Context, s billing.Scope, subscriptionID string) error {
 	return t.write(ctx, "release trials of subscription "+subscriptionID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return q.ReleaseTrials(ctx, pgdb.ReleaseTrialsParams{
 			MerchantID:     s.MerchantID,

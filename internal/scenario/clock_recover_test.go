@@ -100,15 +100,15 @@ func TestClockRecoveryResumesAnAbandonedAdvance(t *testing.T) {
 			// the clock advancing, with a lease of 10s that nobody renews.
 			lease := 10 * time.Second
 			require.NoError(t, h.store.InTx(h.ctx, func(tx billing.Tx) error {
-				c, err := tx.GetTestClock(h.ctx, h.s, h.clock)
+				c, err := tx.Clocks.GetTestClock(h.ctx, h.s, h.clock)
 				if err != nil {
 					return err
 				}
 				c.Status, c.AdvanceTarget = billing.TestClockAdvancing, &target
-				if err := tx.UpdateTestClock(h.ctx, c); err != nil {
+				if err := tx.Clocks.UpdateTestClock(h.ctx, c); err != nil {
 					return err
 				}
-				held, err := tx.LeaseTestClock(h.ctx, h.clock, "dead", wallClock().Add(lease), wallClock())
+				held, err := tx.Clocks.LeaseTestClock(h.ctx, h.clock, "dead", wallClock().Add(lease), wallClock())
 				require.True(t, held)
 				return err
 			}))

@@ -11,11 +11,16 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
+// batchTx is the billing.BatchTx of one transaction.
+type batchTx struct{ *base }
+
+var _ billing.BatchTx = batchTx{}
+
 // ClaimDueSubscriptions returns due subscriptions no other claim holds and
 // claims them for token until `until`. SQLite has one writer and the
 // transaction holds the write lock, so no row locks are needed; the claim
 // column keeps them from other sweepers after the transaction ends.
-func (t *tx) ClaimDueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int, token string, until time.Time) ([]billing.Subscription, error) {
+func (t batchTx) ClaimDueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int, token string, until time.Time) ([]billing.Subscription, error) {
 	n := int64(limit)
 	if limit <= 0 {
 		n = -1
@@ -41,7 +46,7 @@ func sortDue(rows []litedb.Subscription) {
 }
 
 // ExtendSubscriptionClaims moves the end of the claims made under token.
-func (t *tx) ExtendSubscriptionClaims(ctx context.Context, token string, until time.Time) error {
+func (t batchTx) ExtendSubscriptionClaims(ctx context.Context, token string, until time.Time) error {
 	if err := t.q.ExtendSubscriptionClaims(ctx, litedb.ExtendSubscriptionClaimsParams{ClaimToken: token, ClaimedUntil: nullMicros(&until)}); err != nil {
 		return dbError(err, "extend subscription claims")
 	}
@@ -49,7 +54,7 @@ func (t *tx) ExtendSubscriptionClaims(ctx context.Context, token string, until t
 }
 
 // ReleaseSubscriptionClaims ends the claims made under token.
-func (t *tx) ReleaseSubscriptionClaims(ctx context.Context, token string) error {
+func (t batchTx) ReleaseSubscriptionClaims(ctx context.Context, token string) error {
 	if err := t.q.ReleaseSubscriptionClaims(ctx, token); err != nil {
 		return dbError(err, "release subscription claims")
 	}
@@ -58,7 +63,7 @@ func (t *tx) ReleaseSubscriptionClaims(ctx context.Context, token string) error 
 
 // LockSubscriptions returns the subscriptions' versions (the transaction
 // already holds SQLite's write lock).
-func (t *tx) LockSubscriptions(ctx context.Context, ids []string) (map[string]int64, error) {
+func (t batchTx) LockSubscriptions(ctx context.Context, ids []string) (map[string]int64, error) {
 	out := make(map[string]int64, len(ids))
 	for start := 0; start < len(ids); start += maxSliceParams {
 		rows, err := t.q.LockSubscriptions(ctx, ids[start:min(start+maxSliceParams, len(ids))])
@@ -77,7 +82,7 @@ const maxSliceParams = 500
 
 // SubscriptionsWithOpenInvoices reports which subscriptions have an open
 // invoice.
-func (t *tx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string) (map[string]bool, error) {
+func (t batchTx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string) (map[string]bool, error) {
 	out := make(map[string]bool, len(ids))
 	for start := 0; start < len(ids); start += maxSliceParams {
 		rows, err := t.q.SubscriptionsWithOpenInvoices(ctx, ids[start:min(start+maxSliceParams, len(ids))])
@@ -92,7 +97,7 @@ func (t *tx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string) (m
 }
 
 // GetPaymentMethods returns scope s's payment methods with the given ids.
-func (t *tx) GetPaymentMethods(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.PaymentMethod, error) {
+func (t batchTx) GetPaymentMethods(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.PaymentMethod, error) {
 	out := make(map[string]billing.PaymentMethod, len(ids))
 	for start := 0; start < len(ids); start += maxSliceParams {
 		rows, err := t.q.GetPaymentMethodsByID(ctx, ids[start:min(start+maxSliceParams, len(ids))])
@@ -113,7 +118,7 @@ func (t *tx) GetPaymentMethods(ctx context.Context, s billing.Scope, ids []strin
 }
 
 // ReserveInvoiceNumbers takes k numbers of the scope's sequence.
-func (t *tx) ReserveInvoiceNumbers(ctx context.Context, s billing.Scope, k int64) (int64, error) {
+func (t batchTx) ReserveInvoiceNumbers(ctx context.Context, s billing.Scope, k int64) (int64, error) {
 	last, err := t.q.ReserveInvoiceNumbers(ctx, litedb.ReserveInvoiceNumbersParams{MerchantID: s.MerchantID, Mode: string(s.Mode), K: k})
 	if err != nil {
 		return 0, dbError(err, "reserve invoice numbers")
@@ -123,39 +128,39 @@ func (t *tx) ReserveInvoiceNumbers(ctx context.Context, s billing.Scope, k int64
 
 // WriteBatch writes b row by row: SQLite runs in-process, so a statement
 // costs microseconds and there are no round trips to save.
-func (t *tx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
+func (t batchTx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
 	for _, inv := range b.Invoices {
-		if err := t.CreateInvoice(ctx, inv); err != nil {
+		if err := invoiceTx(t).CreateInvoice(ctx, inv); err != nil {
 			return err
 		}
 	}
 	for _, p := range b.Payments {
-		if err := t.CreatePayment(ctx, p); err != nil {
+		if err := paymentTx(t).CreatePayment(ctx, p); err != nil {
 			return err
 		}
 	}
 	for _, inv := range b.InvoiceUpdates {
-		if err := t.UpdateInvoice(ctx, inv); err != nil {
+		if err := invoiceTx(t).UpdateInvoice(ctx, inv); err != nil {
 			return err
 		}
 	}
 	for _, p := range b.PaymentUpdates {
-		if err := t.UpdatePayment(ctx, p); err != nil {
+		if err := paymentTx(t).UpdatePayment(ctx, p); err != nil {
 			return err
 		}
 	}
 	for _, sub := range b.SubscriptionUpdates {
-		if err := t.UpdateSubscription(ctx, sub); err != nil {
+		if err := subscriptionTx(t).UpdateSubscription(ctx, sub); err != nil {
 			return err
 		}
 	}
 	for _, e := range b.Events {
-		if err := t.CreateEvent(ctx, e); err != nil {
+		if err := eventTx(t).CreateEvent(ctx, e); err != nil {
 			return err
 		}
 	}
 	for _, e := range b.Audit {
-		if err := t.InsertAuditEntry(ctx, e); err != nil {
+		if err := auditTx(t).InsertAuditEntry(ctx, e); err != nil {
 			return err
 		}
 	}

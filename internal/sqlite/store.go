@@ -34,7 +34,6 @@ import (
 
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/riverlog"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
 //go:embed migrations/*.sql
@@ -190,7 +189,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx billing.Tx) error) (err err
 			err = errors.Join(err, fmt.Errorf("roll back: %w", rbErr))
 		}
 	}()
-	if err := fn(&tx{q: litedb.New(sqlTx), sqlTx: sqlTx, inserter: s.inserter}); err != nil {
+	if err := fn(newTx(sqlTx, s.inserter)); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

@@ -77,7 +77,7 @@ func seedMerchant(t *testing.T, s *sqlite.Store) billing.Scope {
 	t.Helper()
 	m := billing.Merchant{ID: id(billing.PrefixMerchant), Name: "Agente", Timezone: "America/Santiago",
 		Locale: "es-CL", InvoicePrefix: "AG", Created: t0}
-	inTx(t, s, func(tx billing.Tx) { require.NoError(t, tx.CreateMerchant(t.Context(), m)) })
+	inTx(t, s, func(tx billing.Tx) { require.NoError(t, tx.Merchants.CreateMerchant(t.Context(), m)) })
 	return billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}
 }
 
@@ -100,14 +100,14 @@ func TestTimesRoundTripAndSortAcrossZones(t *testing.T) {
 	c := billing.Coupon{ID: id(billing.PrefixCoupon), Scope: scope, Name: "10%", PercentOffBP: 1000,
 		Duration: billing.DurationOnce, RedeemBy: &redeemBy, Created: local, Updated: local}
 	inTx(t, s, func(tx billing.Tx) {
-		require.NoError(t, tx.CreateProduct(ctx, p))
-		require.NoError(t, tx.CreateCoupon(ctx, c))
-		got, err := tx.GetProduct(ctx, scope, p.ID)
+		require.NoError(t, tx.Catalog.CreateProduct(ctx, p))
+		require.NoError(t, tx.Coupons.CreateCoupon(ctx, c))
+		got, err := tx.Catalog.GetProduct(ctx, scope, p.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got.Created)
 		require.Equal(t, want, got.Updated)
 		require.Equal(t, time.UTC, got.Created.Location())
-		gotC, err := tx.GetCoupon(ctx, scope, c.ID)
+		gotC, err := tx.Coupons.GetCoupon(ctx, scope, c.ID)
 		require.NoError(t, err)
 		require.NotNil(t, gotC.RedeemBy)
 		require.Equal(t, redeemBy.UTC(), *gotC.RedeemBy)
@@ -121,20 +121,20 @@ func TestTimesRoundTripAndSortAcrossZones(t *testing.T) {
 		Created: time.Date(2026, 1, 31, 9, 59, 59, 999999000, time.UTC)}
 	inTx(t, s, func(tx billing.Tx) {
 		for _, r := range []billing.IdempotencyRecord{later, earlier} {
-			_, inserted, err := tx.ReserveIdempotencyKey(ctx, r)
+			_, inserted, err := tx.Idempotency.ReserveIdempotencyKey(ctx, r)
 			require.NoError(t, err)
 			require.True(t, inserted)
 		}
-		n, err := tx.DeleteIdempotencyKeysBefore(ctx, time.Date(2026, 1, 31, 7, 0, 0, 0, santiago))
+		n, err := tx.Idempotency.DeleteIdempotencyKeysBefore(ctx, time.Date(2026, 1, 31, 7, 0, 0, 0, santiago))
 		require.NoError(t, err)
 		require.Equal(t, int64(1), n)
 
-		got, inserted, err := tx.ReserveIdempotencyKey(ctx, later)
+		got, inserted, err := tx.Idempotency.ReserveIdempotencyKey(ctx, later)
 		require.NoError(t, err)
 		require.False(t, inserted, "the later key must survive")
 		require.Equal(t, later.Created.UTC(), got.Created)
 
-		_, inserted, err = tx.ReserveIdempotencyKey(ctx, earlier)
+		_, inserted, err = tx.Idempotency.ReserveIdempotencyKey(ctx, earlier)
 		require.NoError(t, err)
 		require.True(t, inserted, "the earlier key must be gone")
 	})
@@ -170,7 +170,7 @@ func TestMigrateTwiceIsNoOp(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ok)
 	inTx(t, s, func(tx billing.Tx) {
-		_, err := tx.GetMerchant(t.Context(), scope.MerchantID)
+		_, err := tx.Merchants.GetMerchant(t.Context(), scope.MerchantID)
 		require.NoError(t, err)
 	})
 }
@@ -188,12 +188,12 @@ func TestUniqueViolations(t *testing.T) {
 	promo := billing.PromotionCode{ID: id(billing.PrefixPromotionCode), Scope: scope, CouponID: coupon.ID, Code: "SUMMER", Active: true, Created: t0, Updated: t0}
 	key := billing.APIKey{ID: id(billing.PrefixAPIKey), MerchantID: scope.MerchantID, Mode: scope.Mode, Hash: "abc", Redacted: "sk_test_…abc", Created: t0}
 	inTx(t, s, func(tx billing.Tx) {
-		require.NoError(t, tx.CreateProduct(ctx, p))
-		require.NoError(t, tx.CreatePrice(ctx, price))
-		require.NoError(t, tx.CreateCustomer(ctx, cus))
-		require.NoError(t, tx.CreateCoupon(ctx, coupon))
-		require.NoError(t, tx.CreatePromotionCode(ctx, promo))
-		require.NoError(t, tx.CreateAPIKey(ctx, key))
+		require.NoError(t, tx.Catalog.CreateProduct(ctx, p))
+		require.NoError(t, tx.Catalog.CreatePrice(ctx, price))
+		require.NoError(t, tx.Customers.CreateCustomer(ctx, cus))
+		require.NoError(t, tx.Coupons.CreateCoupon(ctx, coupon))
+		require.NoError(t, tx.Coupons.CreatePromotionCode(ctx, promo))
+		require.NoError(t, tx.Merchants.CreateAPIKey(ctx, key))
 	})
 
 	price2, cus2, promo2, key2, p2 := price, cus, promo, key, p
@@ -203,22 +203,22 @@ func TestUniqueViolations(t *testing.T) {
 		want string
 		do   func(tx billing.Tx) error
 	}{
-		{"prices_lookup_key_key", func(tx billing.Tx) error { return tx.CreatePrice(ctx, price2) }},
-		{"customers_external_id_key", func(tx billing.Tx) error { return tx.CreateCustomer(ctx, cus2) }},
-		{"promotion_codes_code_key", func(tx billing.Tx) error { return tx.CreatePromotionCode(ctx, promo2) }},
-		{"api_keys_hash_key", func(tx billing.Tx) error { return tx.CreateAPIKey(ctx, key2) }},
-		{"products_pkey", func(tx billing.Tx) error { return tx.CreateProduct(ctx, p2) }},
+		{"prices_lookup_key_key", func(tx billing.Tx) error { return tx.Catalog.CreatePrice(ctx, price2) }},
+		{"customers_external_id_key", func(tx billing.Tx) error { return tx.Customers.CreateCustomer(ctx, cus2) }},
+		{"promotion_codes_code_key", func(tx billing.Tx) error { return tx.Coupons.CreatePromotionCode(ctx, promo2) }},
+		{"api_keys_hash_key", func(tx billing.Tx) error { return tx.Merchants.CreateAPIKey(ctx, key2) }},
+		{"products_pkey", func(tx billing.Tx) error { return tx.Catalog.CreateProduct(ctx, p2) }},
 		{"merchants_pkey", func(tx billing.Tx) error {
-			return tx.CreateMerchant(ctx, billing.Merchant{ID: scope.MerchantID, Created: t0})
+			return tx.Merchants.CreateMerchant(ctx, billing.Merchant{ID: scope.MerchantID, Created: t0})
 		}},
 		{"customers_external_id_key", func(tx billing.Tx) error {
 			other := cus
 			other.ID, other.ExternalID = id(billing.PrefixCustomer), "u2"
-			if err := tx.CreateCustomer(ctx, other); err != nil {
+			if err := tx.Customers.CreateCustomer(ctx, other); err != nil {
 				return err
 			}
 			other.ExternalID = "u1"
-			return tx.UpdateCustomer(ctx, other)
+			return tx.Customers.UpdateCustomer(ctx, other)
 		}},
 	}
 	for _, tt := range tests {
@@ -234,11 +234,11 @@ func TestUniqueViolations(t *testing.T) {
 		for range 2 {
 			c := cus
 			c.ID, c.ExternalID = id(billing.PrefixCustomer), ""
-			require.NoError(t, tx.CreateCustomer(ctx, c))
+			require.NoError(t, tx.Customers.CreateCustomer(ctx, c))
 		}
 		live := cus
 		live.ID, live.Scope.Mode = id(billing.PrefixCustomer), billing.ModeLive
-		require.NoError(t, tx.CreateCustomer(ctx, live))
+		require.NoError(t, tx.Customers.CreateCustomer(ctx, live))
 	})
 }
 
@@ -248,23 +248,23 @@ func TestNotFoundAndScope(t *testing.T) {
 	other := billing.Scope{MerchantID: scope.MerchantID, Mode: billing.ModeLive}
 	ctx := t.Context()
 	p := newProduct(scope, t0)
-	inTx(t, s, func(tx billing.Tx) { require.NoError(t, tx.CreateProduct(ctx, p)) })
+	inTx(t, s, func(tx billing.Tx) { require.NoError(t, tx.Catalog.CreateProduct(ctx, p)) })
 
 	err := s.InTx(ctx, func(tx billing.Tx) error {
-		_, err := tx.GetProduct(ctx, other, p.ID)
+		_, err := tx.Catalog.GetProduct(ctx, other, p.ID)
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		require.Contains(t, err.Error(), p.ID)
-		_, err = tx.GetMerchant(ctx, "mch_missing")
+		_, err = tx.Merchants.GetMerchant(ctx, "mch_missing")
 		require.ErrorIs(t, err, billing.ErrNotFound)
-		_, err = tx.GetAPIKeyByHash(ctx, "nope")
+		_, err = tx.Merchants.GetAPIKeyByHash(ctx, "nope")
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		moved := p
 		moved.Scope = other
-		require.ErrorIs(t, tx.UpdateProduct(ctx, moved), billing.ErrNotFound)
-		require.ErrorIs(t, tx.TouchAPIKey(ctx, "key_missing", t0), billing.ErrNotFound)
-		require.ErrorIs(t, tx.RevokeAPIKey(ctx, "key_missing", t0), billing.ErrNotFound)
-		require.ErrorIs(t, tx.CompleteIdempotencyKey(ctx, scope, "missing", 200, nil), billing.ErrNotFound)
-		_, _, err = tx.LockAuditHead(ctx, "mch_missing")
+		require.ErrorIs(t, tx.Catalog.UpdateProduct(ctx, moved), billing.ErrNotFound)
+		require.ErrorIs(t, tx.Merchants.TouchAPIKey(ctx, "key_missing", t0), billing.ErrNotFound)
+		require.ErrorIs(t, tx.Merchants.RevokeAPIKey(ctx, "key_missing", t0), billing.ErrNotFound)
+		require.ErrorIs(t, tx.Idempotency.CompleteIdempotencyKey(ctx, scope, "missing", 200, nil), billing.ErrNotFound)
+		_, _, err = tx.Audit.LockAuditHead(ctx, "mch_missing")
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		return nil
 	})
@@ -282,11 +282,11 @@ func TestRoundTripAndMaps(t *testing.T) {
 	key := billing.APIKey{ID: id(billing.PrefixAPIKey), MerchantID: scope.MerchantID, Mode: scope.Mode,
 		Hash: "h", Redacted: "r", Created: t0}
 	inTx(t, s, func(tx billing.Tx) {
-		require.NoError(t, tx.CreateProduct(ctx, p))
-		require.NoError(t, tx.CreatePrice(ctx, price))
-		require.NoError(t, tx.CreateAPIKey(ctx, key))
+		require.NoError(t, tx.Catalog.CreateProduct(ctx, p))
+		require.NoError(t, tx.Catalog.CreatePrice(ctx, price))
+		require.NoError(t, tx.Merchants.CreateAPIKey(ctx, key))
 
-		got, err := tx.GetProduct(ctx, scope, p.ID)
+		got, err := tx.Catalog.GetProduct(ctx, scope, p.ID)
 		require.NoError(t, err)
 		require.NotNil(t, got.Features)
 		require.NotNil(t, got.Metadata)
@@ -295,28 +295,28 @@ func TestRoundTripAndMaps(t *testing.T) {
 		got.Features = map[string]int64{"properties": 5}
 		got.Metadata = billing.Metadata{"plan": "start"}
 		got.Updated = t0.Add(time.Hour)
-		require.NoError(t, tx.UpdateProduct(ctx, got))
-		again, err := tx.GetProduct(ctx, scope, p.ID)
+		require.NoError(t, tx.Catalog.UpdateProduct(ctx, got))
+		again, err := tx.Catalog.GetProduct(ctx, scope, p.ID)
 		require.NoError(t, err)
 		require.Equal(t, got, again)
 
-		gotPrice, err := tx.GetPrice(ctx, scope, price.ID)
+		gotPrice, err := tx.Catalog.GetPrice(ctx, scope, price.ID)
 		require.NoError(t, err)
 		require.Equal(t, price, gotPrice)
 		require.Nil(t, gotPrice.Recurring)
 
-		gotKey, err := tx.GetAPIKeyByHash(ctx, "h")
+		gotKey, err := tx.Merchants.GetAPIKeyByHash(ctx, "h")
 		require.NoError(t, err)
 		require.Equal(t, key, gotKey)
-		require.NoError(t, tx.TouchAPIKey(ctx, key.ID, t0.Add(time.Minute)))
-		require.NoError(t, tx.RevokeAPIKey(ctx, key.ID, t0.Add(2*time.Minute)))
-		require.NoError(t, tx.RevokeAPIKey(ctx, key.ID, t0.Add(3*time.Minute))) // keeps the first
-		gotKey, err = tx.GetAPIKey(ctx, key.ID)
+		require.NoError(t, tx.Merchants.TouchAPIKey(ctx, key.ID, t0.Add(time.Minute)))
+		require.NoError(t, tx.Merchants.RevokeAPIKey(ctx, key.ID, t0.Add(2*time.Minute)))
+		require.NoError(t, tx.Merchants.RevokeAPIKey(ctx, key.ID, t0.Add(3*time.Minute))) // keeps the first
+		gotKey, err = tx.Merchants.GetAPIKey(ctx, key.ID)
 		require.NoError(t, err)
 		require.Equal(t, t0.Add(time.Minute), *gotKey.LastUsed)
 		require.Equal(t, t0.Add(2*time.Minute), *gotKey.Revoked)
 
-		ms, err := tx.ListMerchants(ctx)
+		ms, err := tx.Merchants.ListMerchants(ctx)
 		require.NoError(t, err)
 		require.Len(t, ms, 1)
 		require.Equal(t, scope.MerchantID, ms[0].ID)
@@ -332,17 +332,17 @@ func TestListPagination(t *testing.T) {
 		for i := range 5 {
 			p := newProduct(scope, t0)
 			p.Active = i%2 == 0 // products 0, 2, 4 active
-			require.NoError(t, tx.CreateProduct(ctx, p))
+			require.NoError(t, tx.Catalog.CreateProduct(ctx, p))
 			ids = append(ids, p.ID)
 		}
 		live := newProduct(billing.Scope{MerchantID: scope.MerchantID, Mode: billing.ModeLive}, t0)
-		require.NoError(t, tx.CreateProduct(ctx, live))
+		require.NoError(t, tx.Catalog.CreateProduct(ctx, live))
 	})
 	list := func(f billing.ProductFilter, page billing.Page) ([]string, bool) {
 		var got []string
 		var more bool
 		inTx(t, s, func(tx billing.Tx) {
-			ps, m, err := tx.ListProducts(ctx, scope, f, page)
+			ps, m, err := tx.Catalog.ListProducts(ctx, scope, f, page)
 			require.NoError(t, err)
 			for _, p := range ps {
 				got = append(got, p.ID)
@@ -382,12 +382,12 @@ func TestAuditChain(t *testing.T) {
 		After: json.RawMessage(`{"name": "Start"}`), Created: local}
 	e1.Hash = billing.AuditHash(e1)
 	inTx(t, s, func(tx billing.Tx) {
-		seq, hash, err := tx.LockAuditHead(ctx, scope.MerchantID)
+		seq, hash, err := tx.Audit.LockAuditHead(ctx, scope.MerchantID)
 		require.NoError(t, err)
 		require.Equal(t, int64(0), seq)
 		require.Empty(t, hash)
-		require.NoError(t, tx.InsertAuditEntry(ctx, e1))
-		seq, hash, err = tx.LockAuditHead(ctx, scope.MerchantID)
+		require.NoError(t, tx.Audit.InsertAuditEntry(ctx, e1))
+		seq, hash, err = tx.Audit.LockAuditHead(ctx, scope.MerchantID)
 		require.NoError(t, err)
 		require.Equal(t, int64(1), seq)
 		require.Equal(t, e1.Hash, hash)
@@ -397,18 +397,18 @@ func TestAuditChain(t *testing.T) {
 	// stays.
 	e3 := e1
 	e3.ID, e3.Seq, e3.PrevHash = id(billing.PrefixAuditEntry), 3, e1.Hash
-	err := s.InTx(ctx, func(tx billing.Tx) error { return tx.InsertAuditEntry(ctx, e3) })
+	err := s.InTx(ctx, func(tx billing.Tx) error { return tx.Audit.InsertAuditEntry(ctx, e3) })
 	require.ErrorContains(t, err, "moved")
 	// A second entry with seq 1 breaks the unique (merchant, seq).
 	dup := e1
 	dup.ID = id(billing.PrefixAuditEntry)
-	err = s.InTx(ctx, func(tx billing.Tx) error { return tx.InsertAuditEntry(ctx, dup) })
+	err = s.InTx(ctx, func(tx billing.Tx) error { return tx.Audit.InsertAuditEntry(ctx, dup) })
 	var uv *billing.ErrUniqueViolation
 	require.ErrorAs(t, err, &uv)
 	require.Equal(t, "audit_entries_seq_key", uv.Constraint)
 
 	inTx(t, s, func(tx billing.Tx) {
-		es, err := tx.ListAuditEntries(ctx, scope.MerchantID, "", 0, 10)
+		es, err := tx.Audit.ListAuditEntries(ctx, scope.MerchantID, "", 0, 10)
 		require.NoError(t, err)
 		require.Len(t, es, 1)
 		got := es[0]
@@ -416,7 +416,7 @@ func TestAuditChain(t *testing.T) {
 		require.Equal(t, e1.After, got.After)
 		require.Equal(t, local.UTC(), got.Created)
 		require.Equal(t, e1.Hash, billing.AuditHash(got), "the chain verifies after a round trip")
-		es, err = tx.ListAuditEntries(ctx, scope.MerchantID, "", 1, 10)
+		es, err = tx.Audit.ListAuditEntries(ctx, scope.MerchantID, "", 1, 10)
 		require.NoError(t, err)
 		require.Empty(t, es)
 	})
@@ -428,25 +428,25 @@ func TestIdempotencyKeys(t *testing.T) {
 	ctx := t.Context()
 	r := billing.IdempotencyRecord{Scope: scope, Key: "k", RequestHash: "h", Created: t0}
 	inTx(t, s, func(tx billing.Tx) {
-		got, inserted, err := tx.ReserveIdempotencyKey(ctx, r)
+		got, inserted, err := tx.Idempotency.ReserveIdempotencyKey(ctx, r)
 		require.NoError(t, err)
 		require.True(t, inserted)
 		require.Equal(t, r, got)
 
-		got, inserted, err = tx.ReserveIdempotencyKey(ctx, r)
+		got, inserted, err = tx.Idempotency.ReserveIdempotencyKey(ctx, r)
 		require.NoError(t, err)
 		require.False(t, inserted)
 		require.Equal(t, r, got)
 
-		require.NoError(t, tx.CompleteIdempotencyKey(ctx, scope, "k", 201, []byte(`{"id":"x"}`)))
-		got, inserted, err = tx.ReserveIdempotencyKey(ctx, billing.IdempotencyRecord{Scope: scope, Key: "k", RequestHash: "other", Created: t0.Add(time.Hour)})
+		require.NoError(t, tx.Idempotency.CompleteIdempotencyKey(ctx, scope, "k", 201, []byte(`{"id":"x"}`)))
+		got, inserted, err = tx.Idempotency.ReserveIdempotencyKey(ctx, billing.IdempotencyRecord{Scope: scope, Key: "k", RequestHash: "other", Created: t0.Add(time.Hour)})
 		require.NoError(t, err)
 		require.False(t, inserted)
 		require.Equal(t, billing.IdempotencyRecord{Scope: scope, Key: "k", RequestHash: "h", Completed: true,
 			ResponseStatus: 201, ResponseBody: []byte(`{"id":"x"}`), Created: t0}, got)
 
-		require.NoError(t, tx.DeleteIdempotencyKey(ctx, scope, "k"))
-		_, inserted, err = tx.ReserveIdempotencyKey(ctx, r)
+		require.NoError(t, tx.Idempotency.DeleteIdempotencyKey(ctx, scope, "k"))
+		_, inserted, err = tx.Idempotency.ReserveIdempotencyKey(ctx, r)
 		require.NoError(t, err)
 		require.True(t, inserted)
 	})
@@ -458,19 +458,19 @@ func TestInTxRollsBack(t *testing.T) {
 	boom := errors.New("boom")
 	m := billing.Merchant{ID: id(billing.PrefixMerchant), Created: t0}
 	err := s.InTx(ctx, func(tx billing.Tx) error {
-		require.NoError(t, tx.CreateMerchant(ctx, m))
-		require.NoError(t, tx.Enqueue(ctx, pingArgs{N: 1}))
+		require.NoError(t, tx.Merchants.CreateMerchant(ctx, m))
+		require.NoError(t, tx.Jobs.Enqueue(ctx, pingArgs{N: 1}))
 		return boom
 	})
 	require.ErrorIs(t, err, boom)
 	require.Panics(t, func() {
 		_ = s.InTx(ctx, func(tx billing.Tx) error {
-			require.NoError(t, tx.CreateMerchant(ctx, m))
+			require.NoError(t, tx.Merchants.CreateMerchant(ctx, m))
 			panic("boom")
 		})
 	})
 	inTx(t, s, func(tx billing.Tx) {
-		_, err := tx.GetMerchant(ctx, m.ID)
+		_, err := tx.Merchants.GetMerchant(ctx, m.ID)
 		require.ErrorIs(t, err, billing.ErrNotFound)
 	})
 	require.NoError(t, s.Ping(ctx))
@@ -498,9 +498,9 @@ func TestEnqueueAndWork(t *testing.T) {
 	river.AddWorker(workers, w)
 
 	// Enqueued before the workers start; one of them rolled back.
-	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error { return tx.Enqueue(ctx, pingArgs{N: 1}) }))
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error { return tx.Jobs.Enqueue(ctx, pingArgs{N: 1}) }))
 	require.Error(t, s.InTx(ctx, func(tx billing.Tx) error {
-		require.NoError(t, tx.Enqueue(ctx, pingArgs{N: 99}))
+		require.NoError(t, tx.Jobs.Enqueue(ctx, pingArgs{N: 99}))
 		return errors.New("roll back")
 	}))
 
@@ -509,10 +509,10 @@ func TestEnqueueAndWork(t *testing.T) {
 	// Enqueued while they run, next to a business row.
 	scope := seedMerchant(t, s)
 	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		if err := tx.CreateProduct(ctx, newProduct(scope, t0)); err != nil {
+		if err := tx.Catalog.CreateProduct(ctx, newProduct(scope, t0)); err != nil {
 			return err
 		}
-		return tx.Enqueue(ctx, pingArgs{N: 2})
+		return tx.Jobs.Enqueue(ctx, pingArgs{N: 2})
 	}))
 
 	var got []int
@@ -576,7 +576,7 @@ func seedCustomer(t *testing.T, s *sqlite.Store, scope billing.Scope, clockID st
 	t.Helper()
 	c := billing.Customer{ID: id(billing.PrefixCustomer), Scope: scope, Email: "c@example.com",
 		TestClockID: clockID, Created: t0, Updated: t0}
-	inTx(t, s, func(tx billing.Tx) { require.NoError(t, tx.CreateCustomer(t.Context(), c)) })
+	inTx(t, s, func(tx billing.Tx) { require.NoError(t, tx.Customers.CreateCustomer(t.Context(), c)) })
 	return c
 }
 
@@ -611,11 +611,11 @@ func TestLifecycleUniqueViolations(t *testing.T) {
 	paid := newPayment(scope, cycle, 1, billing.PaymentSucceeded)
 	failed := newPayment(scope, cycle, 2, billing.PaymentFailed)
 	inTx(t, s, func(tx billing.Tx) {
-		require.NoError(t, tx.CreateSubscription(ctx, sub))
-		require.NoError(t, tx.ClaimTrial(ctx, scope, "email", "c@example.com", sub.ID))
-		require.NoError(t, tx.CreateInvoice(ctx, cycle))
-		require.NoError(t, tx.CreatePayment(ctx, paid))
-		require.NoError(t, tx.CreatePayment(ctx, failed))
+		require.NoError(t, tx.Subscriptions.CreateSubscription(ctx, sub))
+		require.NoError(t, tx.Subscriptions.ClaimTrial(ctx, scope, "email", "c@example.com", sub.ID))
+		require.NoError(t, tx.Invoices.CreateInvoice(ctx, cycle))
+		require.NoError(t, tx.Payments.CreatePayment(ctx, paid))
+		require.NoError(t, tx.Payments.CreatePayment(ctx, failed))
 	})
 
 	tests := []struct {
@@ -623,37 +623,37 @@ func TestLifecycleUniqueViolations(t *testing.T) {
 		do   func(tx billing.Tx) error
 	}{
 		{"trial_redemptions_pkey", func(tx billing.Tx) error {
-			return tx.ClaimTrial(ctx, scope, "email", "c@example.com", "sub_other")
+			return tx.Subscriptions.ClaimTrial(ctx, scope, "email", "c@example.com", "sub_other")
 		}},
 		{"invoices_subscription_period_key", func(tx billing.Tx) error {
-			return tx.CreateInvoice(ctx, newInvoice(scope, cus.ID, sub.ID, billing.ReasonSubscriptionCreate, t0))
+			return tx.Invoices.CreateInvoice(ctx, newInvoice(scope, cus.ID, sub.ID, billing.ReasonSubscriptionCreate, t0))
 		}},
 		{"invoices_number_key", func(tx billing.Tx) error {
 			inv := newInvoice(scope, cus.ID, sub.ID, billing.ReasonManual, t0)
 			inv.Number = cycle.Number
-			return tx.CreateInvoice(ctx, inv)
+			return tx.Invoices.CreateInvoice(ctx, inv)
 		}},
 		{"invoices_number_key", func(tx billing.Tx) error {
 			inv := newInvoice(scope, cus.ID, sub.ID, billing.ReasonManual, t0)
-			if err := tx.CreateInvoice(ctx, inv); err != nil {
+			if err := tx.Invoices.CreateInvoice(ctx, inv); err != nil {
 				return err
 			}
 			inv.Number = cycle.Number
-			return tx.UpdateInvoice(ctx, inv)
+			return tx.Invoices.UpdateInvoice(ctx, inv)
 		}},
 		{"payments_idempotency_key_key", func(tx billing.Tx) error {
 			p := newPayment(scope, cycle, 2, billing.PaymentPending)
-			return tx.CreatePayment(ctx, p)
+			return tx.Payments.CreatePayment(ctx, p)
 		}},
 		{"payments_one_success_key", func(tx billing.Tx) error {
-			return tx.CreatePayment(ctx, newPayment(scope, cycle, 3, billing.PaymentSucceeded))
+			return tx.Payments.CreatePayment(ctx, newPayment(scope, cycle, 3, billing.PaymentSucceeded))
 		}},
 		{"payments_one_success_key", func(tx billing.Tx) error {
 			p := failed
 			p.Status = billing.PaymentSucceeded
-			return tx.UpdatePayment(ctx, p)
+			return tx.Payments.UpdatePayment(ctx, p)
 		}},
-		{"subscriptions_pkey", func(tx billing.Tx) error { return tx.CreateSubscription(ctx, sub) }},
+		{"subscriptions_pkey", func(tx billing.Tx) error { return tx.Subscriptions.CreateSubscription(ctx, sub) }},
 	}
 	for _, tt := range tests {
 		err := s.InTx(ctx, tt.do)
@@ -665,20 +665,20 @@ func TestLifecycleUniqueViolations(t *testing.T) {
 	// What the partial indexes and scopes let through.
 	inTx(t, s, func(tx billing.Tx) {
 		for range 2 { // manual and update invoices of a period, and unnumbered drafts
-			require.NoError(t, tx.CreateInvoice(ctx, newInvoice(scope, cus.ID, sub.ID, billing.ReasonManual, t0)))
-			require.NoError(t, tx.CreateInvoice(ctx, newInvoice(scope, cus.ID, sub.ID, billing.ReasonSubscriptionUpdate, t0)))
+			require.NoError(t, tx.Invoices.CreateInvoice(ctx, newInvoice(scope, cus.ID, sub.ID, billing.ReasonManual, t0)))
+			require.NoError(t, tx.Invoices.CreateInvoice(ctx, newInvoice(scope, cus.ID, sub.ID, billing.ReasonSubscriptionUpdate, t0)))
 		}
-		require.NoError(t, tx.CreateInvoice(ctx, newInvoice(scope, cus.ID, sub.ID, billing.ReasonSubscriptionCycle, t0.AddDate(0, 1, 0))))
-		require.NoError(t, tx.CreatePayment(ctx, newPayment(scope, cycle, 3, billing.PaymentFailed)))
-		require.NoError(t, tx.ClaimTrial(ctx, scope, "external_id", "c@example.com", sub.ID))
+		require.NoError(t, tx.Invoices.CreateInvoice(ctx, newInvoice(scope, cus.ID, sub.ID, billing.ReasonSubscriptionCycle, t0.AddDate(0, 1, 0))))
+		require.NoError(t, tx.Payments.CreatePayment(ctx, newPayment(scope, cycle, 3, billing.PaymentFailed)))
+		require.NoError(t, tx.Subscriptions.ClaimTrial(ctx, scope, "external_id", "c@example.com", sub.ID))
 		live := billing.Scope{MerchantID: scope.MerchantID, Mode: billing.ModeLive}
-		require.NoError(t, tx.ClaimTrial(ctx, live, "email", "c@example.com", "sub_live"))
+		require.NoError(t, tx.Subscriptions.ClaimTrial(ctx, live, "email", "c@example.com", "sub_live"))
 	})
 
 	// Released claims can be made again.
 	inTx(t, s, func(tx billing.Tx) {
-		require.NoError(t, tx.ReleaseTrials(ctx, scope, sub.ID))
-		require.NoError(t, tx.ClaimTrial(ctx, scope, "email", "c@example.com", "sub_next"))
+		require.NoError(t, tx.Subscriptions.ReleaseTrials(ctx, scope, sub.ID))
+		require.NoError(t, tx.Subscriptions.ClaimTrial(ctx, scope, "email", "c@example.com", "sub_next"))
 	})
 }
 
@@ -694,13 +694,13 @@ func TestMerchantSettingsAndCustomerClock(t *testing.T) {
 				RetriesExhausted: billing.PolicyUnpaid, SystemFailure: billing.PolicyCancel},
 		}}
 	inTx(t, s, func(tx billing.Tx) {
-		require.NoError(t, tx.CreateMerchant(ctx, plain))
-		require.NoError(t, tx.CreateMerchant(ctx, custom))
+		require.NoError(t, tx.Merchants.CreateMerchant(ctx, plain))
+		require.NoError(t, tx.Merchants.CreateMerchant(ctx, custom))
 
-		got, err := tx.GetMerchant(ctx, plain.ID)
+		got, err := tx.Merchants.GetMerchant(ctx, plain.ID)
 		require.NoError(t, err)
 		require.Equal(t, billing.DefaultMerchantSettings(), got.Settings, "zero settings read back as the defaults")
-		got, err = tx.GetMerchant(ctx, custom.ID)
+		got, err = tx.Merchants.GetMerchant(ctx, custom.ID)
 		require.NoError(t, err)
 		require.Equal(t, custom, got)
 
@@ -708,8 +708,8 @@ func TestMerchantSettingsAndCustomerClock(t *testing.T) {
 		updated.Dunning = billing.DunningPolicy{
 			Exponential: &billing.ExponentialBackoff{Base: time.Hour, Factor: 2, Cap: 72 * time.Hour},
 			MaxAttempts: 6, FinalAction: billing.PolicyCancel}
-		require.NoError(t, tx.UpdateMerchantSettings(ctx, plain.ID, updated))
-		ms, err := tx.ListMerchants(ctx)
+		require.NoError(t, tx.Merchants.UpdateMerchantSettings(ctx, plain.ID, updated))
+		ms, err := tx.Merchants.ListMerchants(ctx)
 		require.NoError(t, err)
 		require.Len(t, ms, 2)
 		for _, m := range ms {
@@ -717,21 +717,21 @@ func TestMerchantSettingsAndCustomerClock(t *testing.T) {
 				require.Equal(t, updated, m.Settings)
 			}
 		}
-		require.ErrorIs(t, tx.UpdateMerchantSettings(ctx, "mch_missing", updated), billing.ErrNotFound)
+		require.ErrorIs(t, tx.Merchants.UpdateMerchantSettings(ctx, "mch_missing", updated), billing.ErrNotFound)
 	})
 
 	scope := billing.Scope{MerchantID: plain.ID, Mode: billing.ModeTest}
 	clock := billing.TestClock{ID: id(billing.PrefixTestClock), Scope: scope, Name: "c", FrozenTime: t0,
 		Status: billing.TestClockReady, Created: t0, Updated: t0}
-	inTx(t, s, func(tx billing.Tx) { require.NoError(t, tx.CreateTestClock(ctx, clock)) })
+	inTx(t, s, func(tx billing.Tx) { require.NoError(t, tx.Clocks.CreateTestClock(ctx, clock)) })
 	cus := seedCustomer(t, s, scope, clock.ID)
 	inTx(t, s, func(tx billing.Tx) {
-		got, err := tx.GetCustomer(ctx, scope, cus.ID)
+		got, err := tx.Customers.GetCustomer(ctx, scope, cus.ID)
 		require.NoError(t, err)
 		require.Equal(t, clock.ID, got.TestClockID)
 		got.TestClockID, got.Name = "", "renamed"
-		require.NoError(t, tx.UpdateCustomer(ctx, got))
-		got, err = tx.GetCustomer(ctx, scope, cus.ID)
+		require.NoError(t, tx.Customers.UpdateCustomer(ctx, got))
+		got, err = tx.Customers.GetCustomer(ctx, scope, cus.ID)
 		require.NoError(t, err)
 		require.Equal(t, "renamed", got.Name)
 		require.Equal(t, clock.ID, got.TestClockID, "the test clock is fixed at creation")
@@ -761,10 +761,10 @@ func TestSubscriptionRoundTripAndVersions(t *testing.T) {
 	}
 	full.Metadata = billing.Metadata{"k": "v"}
 	inTx(t, s, func(tx billing.Tx) {
-		require.NoError(t, tx.CreateSubscription(ctx, bare))
-		require.NoError(t, tx.CreateSubscription(ctx, full))
+		require.NoError(t, tx.Subscriptions.CreateSubscription(ctx, bare))
+		require.NoError(t, tx.Subscriptions.CreateSubscription(ctx, full))
 
-		got, err := tx.GetSubscription(ctx, scope, bare.ID)
+		got, err := tx.Subscriptions.GetSubscription(ctx, scope, bare.ID)
 		require.NoError(t, err)
 		require.Equal(t, int64(1), got.Version)
 		require.NotNil(t, got.Items)
@@ -776,7 +776,7 @@ func TestSubscriptionRoundTripAndVersions(t *testing.T) {
 		want.PendingLines = []billing.InvoiceLine{}
 		require.Equal(t, want, got)
 
-		got, err = tx.GetSubscription(ctx, scope, full.ID)
+		got, err = tx.Subscriptions.GetSubscription(ctx, scope, full.ID)
 		require.NoError(t, err)
 		want = full
 		want.Version = 1
@@ -791,7 +791,7 @@ func TestSubscriptionRoundTripAndVersions(t *testing.T) {
 	list := func(f billing.SubscriptionFilter) []string {
 		var ids []string
 		inTx(t, s, func(tx billing.Tx) {
-			subs, more, err := tx.ListSubscriptions(ctx, scope, f, billing.Page{Limit: 10})
+			subs, more, err := tx.Subscriptions.ListSubscriptions(ctx, scope, f, billing.Page{Limit: 10})
 			require.NoError(t, err)
 			require.False(t, more)
 			for _, sub := range subs {
@@ -809,30 +809,30 @@ func TestSubscriptionRoundTripAndVersions(t *testing.T) {
 
 	// Optimistic updates.
 	inTx(t, s, func(tx billing.Tx) {
-		got, err := tx.GetSubscription(ctx, scope, full.ID)
+		got, err := tx.Subscriptions.GetSubscription(ctx, scope, full.ID)
 		require.NoError(t, err)
 		stale := got
 		got.Items = got.Items[:1]
 		got.PendingChange, got.TrialEnd, got.CancelAt = nil, nil, nil
 		got.Status, got.Updated = "past_due", t0.Add(time.Hour)
-		require.NoError(t, tx.UpdateSubscription(ctx, got))
+		require.NoError(t, tx.Subscriptions.UpdateSubscription(ctx, got))
 
-		again, err := tx.GetSubscription(ctx, scope, full.ID)
+		again, err := tx.Subscriptions.GetSubscription(ctx, scope, full.ID)
 		require.NoError(t, err)
 		want := got
 		want.Version = 2
 		require.Equal(t, want, again)
 
-		err = tx.UpdateSubscription(ctx, stale)
+		err = tx.Subscriptions.UpdateSubscription(ctx, stale)
 		require.ErrorIs(t, err, billing.ErrVersionConflict)
 		require.NotErrorIs(t, err, billing.ErrNotFound)
 
 		missing := stale
 		missing.ID = id(billing.PrefixSubscription)
-		require.ErrorIs(t, tx.UpdateSubscription(ctx, missing), billing.ErrNotFound)
+		require.ErrorIs(t, tx.Subscriptions.UpdateSubscription(ctx, missing), billing.ErrNotFound)
 		otherScope := again
 		otherScope.Scope.Mode = billing.ModeLive
-		require.ErrorIs(t, tx.UpdateSubscription(ctx, otherScope), billing.ErrNotFound)
+		require.ErrorIs(t, tx.Subscriptions.UpdateSubscription(ctx, otherScope), billing.ErrNotFound)
 	})
 	require.Empty(t, list(billing.SubscriptionFilter{PriceID: "price_b"}), "price_ids follow the items")
 	require.Equal(t, []string{full.ID}, list(billing.SubscriptionFilter{PriceID: "price_a", Status: "past_due"}))
@@ -857,13 +857,13 @@ func TestDueSubscriptions(t *testing.T) {
 	onClock := subAt(scopeA, cusA.ID, "clock_1", at(-2*time.Hour))
 	inTx(t, s, func(tx billing.Tx) {
 		for _, sub := range []billing.Subscription{late, early, exact, future, never, onClock} {
-			require.NoError(t, tx.CreateSubscription(ctx, sub))
+			require.NoError(t, tx.Subscriptions.CreateSubscription(ctx, sub))
 		}
 	})
 	due := func(clock string, until time.Time, limit int) []string {
 		var ids []string
 		inTx(t, s, func(tx billing.Tx) {
-			subs, err := tx.DueSubscriptions(ctx, clock, until, limit)
+			subs, err := tx.Subscriptions.DueSubscriptions(ctx, clock, until, limit)
 			require.NoError(t, err)
 			for _, sub := range subs {
 				ids = append(ids, sub.ID)
@@ -897,15 +897,15 @@ func TestInvoicesPaymentsRefundsEvents(t *testing.T) {
 		ObjectID: full.ID, Data: json.RawMessage(`{ "id" : "in_x",  "n": 1.50 }`), Created: t0}
 	empty := billing.Event{ID: id(billing.PrefixEvent), Scope: scope, Type: "ping", Created: t0}
 	inTx(t, s, func(tx billing.Tx) {
-		require.NoError(t, tx.CreateInvoice(ctx, bare))
-		require.NoError(t, tx.CreateInvoice(ctx, full))
+		require.NoError(t, tx.Invoices.CreateInvoice(ctx, bare))
+		require.NoError(t, tx.Invoices.CreateInvoice(ctx, full))
 
-		got, err := tx.GetInvoice(ctx, scope, bare.ID)
+		got, err := tx.Invoices.GetInvoice(ctx, scope, bare.ID)
 		require.NoError(t, err)
 		require.NotNil(t, got.Lines)
 		require.Empty(t, got.Lines)
 
-		got, err = tx.GetInvoice(ctx, scope, full.ID)
+		got, err = tx.Invoices.GetInvoice(ctx, scope, full.ID)
 		require.NoError(t, err)
 		want := full
 		localUTC := time.Date(2026, 1, 31, 10, 0, 0, 0, time.UTC)
@@ -914,31 +914,31 @@ func TestInvoicesPaymentsRefundsEvents(t *testing.T) {
 		want.Lines[0].PeriodStart = localUTC
 		require.Equal(t, want, got)
 
-		n, err := tx.NextInvoiceNumber(ctx, scope)
+		n, err := tx.Invoices.NextInvoiceNumber(ctx, scope)
 		require.NoError(t, err)
 		got.Number, got.Status, got.FinalizedAt = fmt.Sprintf("AG-%04d", n), billing.InvoiceOpen, &t0
 		got.Lines, got.Updated = nil, t0.Add(time.Minute)
-		require.NoError(t, tx.UpdateInvoice(ctx, got))
-		again, err := tx.GetInvoice(ctx, scope, full.ID)
+		require.NoError(t, tx.Invoices.UpdateInvoice(ctx, got))
+		again, err := tx.Invoices.GetInvoice(ctx, scope, full.ID)
 		require.NoError(t, err)
 		got.Lines = []billing.InvoiceLine{}
 		require.Equal(t, got, again)
 
-		invs, more, err := tx.ListInvoices(ctx, scope, billing.InvoiceFilter{SubscriptionID: "sub_1", Status: billing.InvoiceOpen}, billing.Page{Limit: 1})
+		invs, more, err := tx.Invoices.ListInvoices(ctx, scope, billing.InvoiceFilter{SubscriptionID: "sub_1", Status: billing.InvoiceOpen}, billing.Page{Limit: 1})
 		require.NoError(t, err)
 		require.False(t, more)
 		require.Len(t, invs, 1)
 		require.Equal(t, full.ID, invs[0].ID)
 
-		require.NoError(t, tx.CreateEvent(ctx, event))
-		require.NoError(t, tx.CreateEvent(ctx, empty))
-		gotE, err := tx.GetEvent(ctx, scope, event.ID)
+		require.NoError(t, tx.Events.CreateEvent(ctx, event))
+		require.NoError(t, tx.Events.CreateEvent(ctx, empty))
+		gotE, err := tx.Events.GetEvent(ctx, scope, event.ID)
 		require.NoError(t, err)
 		require.Equal(t, event, gotE, "data is kept verbatim")
-		gotE, err = tx.GetEvent(ctx, scope, empty.ID)
+		gotE, err = tx.Events.GetEvent(ctx, scope, empty.ID)
 		require.NoError(t, err)
 		require.Equal(t, json.RawMessage("null"), gotE.Data)
-		es, _, err := tx.ListEvents(ctx, scope, billing.EventFilter{ObjectID: full.ID}, billing.Page{})
+		es, _, err := tx.Events.ListEvents(ctx, scope, billing.EventFilter{ObjectID: full.ID}, billing.Page{})
 		require.NoError(t, err)
 		require.Equal(t, []billing.Event{event}, es)
 	})
@@ -946,30 +946,30 @@ func TestInvoicesPaymentsRefundsEvents(t *testing.T) {
 	// Payments and refunds.
 	p := newPayment(scope, full, 1, billing.PaymentPending)
 	inTx(t, s, func(tx billing.Tx) {
-		require.NoError(t, tx.CreatePayment(ctx, p))
+		require.NoError(t, tx.Payments.CreatePayment(ctx, p))
 		p.Status, p.GatewayRef, p.FailureClass = billing.PaymentFailed, "ch_1", "card_declined"
 		p.FailureCode, p.FailureMessage, p.Updated = "insufficient_funds", "no", t0.Add(time.Second)
-		require.NoError(t, tx.UpdatePayment(ctx, p))
-		got, err := tx.GetPayment(ctx, scope, p.ID)
+		require.NoError(t, tx.Payments.UpdatePayment(ctx, p))
+		got, err := tx.Payments.GetPayment(ctx, scope, p.ID)
 		require.NoError(t, err)
 		require.Equal(t, p, got)
 
 		r := billing.Refund{ID: id(billing.PrefixRefund), Scope: scope, PaymentID: p.ID, Amount: 100, Currency: "CLP",
 			Status: billing.RefundPending, Reason: "requested_by_customer", Created: t0, Updated: t0}
-		require.NoError(t, tx.CreateRefund(ctx, r))
+		require.NoError(t, tx.Payments.CreateRefund(ctx, r))
 		r.Status, r.GatewayRef, r.Updated = billing.RefundSucceeded, "re_gw", t0.Add(time.Second)
-		require.NoError(t, tx.UpdateRefund(ctx, r))
-		rs, more, err := tx.ListRefunds(ctx, scope, p.ID, billing.Page{Limit: 5})
+		require.NoError(t, tx.Payments.UpdateRefund(ctx, r))
+		rs, more, err := tx.Payments.ListRefunds(ctx, scope, p.ID, billing.Page{Limit: 5})
 		require.NoError(t, err)
 		require.False(t, more)
 		require.Equal(t, []billing.Refund{r}, rs)
-		rs, _, err = tx.ListRefunds(ctx, scope, "pay_other", billing.Page{Limit: 5})
+		rs, _, err = tx.Payments.ListRefunds(ctx, scope, "pay_other", billing.Page{Limit: 5})
 		require.NoError(t, err)
 		require.Empty(t, rs)
 
 		// Amounts are checked by the schema.
 		p.AmountRefunded = p.Amount + 1
-		require.Error(t, tx.UpdatePayment(ctx, p))
+		require.Error(t, tx.Payments.UpdatePayment(ctx, p))
 	})
 }
 
@@ -983,7 +983,7 @@ func TestInvoiceNumbersAreGaplessPerScope(t *testing.T) {
 		var n int64
 		inTx(t, s, func(tx billing.Tx) {
 			var err error
-			n, err = tx.NextInvoiceNumber(ctx, sc)
+			n, err = tx.Invoices.NextInvoiceNumber(ctx, sc)
 			require.NoError(t, err)
 		})
 		return n
@@ -993,7 +993,7 @@ func TestInvoiceNumbersAreGaplessPerScope(t *testing.T) {
 	require.Equal(t, int64(1), next(live))
 	require.Equal(t, int64(1), next(other))
 	err := s.InTx(ctx, func(tx billing.Tx) error {
-		n, err := tx.NextInvoiceNumber(ctx, scope)
+		n, err := tx.Invoices.NextInvoiceNumber(ctx, scope)
 		require.NoError(t, err)
 		require.Equal(t, int64(3), n)
 		return errors.New("roll back")
@@ -1014,7 +1014,7 @@ func TestSimChargeLedger(t *testing.T) {
 	third := billing.SimCharge{Key: "m-1", Token: "tok_visa", Amount: 800, Currency: "CLP", Outcome: "succeeded",
 		Ref: "ch_3", Created: t0}
 	inTx(t, s, func(tx billing.Tx) {
-		got, inserted, err := tx.InsertSimCharge(ctx, first)
+		got, inserted, err := tx.SimLedger.InsertSimCharge(ctx, first)
 		require.NoError(t, err)
 		require.True(t, inserted)
 		want := first
@@ -1022,35 +1022,35 @@ func TestSimChargeLedger(t *testing.T) {
 		require.Equal(t, want, got)
 
 		for _, c := range []billing.SimCharge{second, third} {
-			_, inserted, err := tx.InsertSimCharge(ctx, c)
+			_, inserted, err := tx.SimLedger.InsertSimCharge(ctx, c)
 			require.NoError(t, err)
 			require.True(t, inserted)
 		}
 
 		retry := first
 		retry.Amount, retry.Outcome, retry.Created = 1, "error", t0
-		got, inserted, err = tx.InsertSimCharge(ctx, retry)
+		got, inserted, err = tx.SimLedger.InsertSimCharge(ctx, retry)
 		require.NoError(t, err)
 		require.False(t, inserted)
 		require.Equal(t, want, got, "a retried key returns the recorded charge")
 
 		want.Refunded = 2000
-		require.NoError(t, tx.UpdateSimCharge(ctx, want))
-		got, err = tx.GetSimCharge(ctx, first.Key)
+		require.NoError(t, tx.SimLedger.UpdateSimCharge(ctx, want))
+		got, err = tx.SimLedger.GetSimCharge(ctx, first.Key)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
-		require.ErrorIs(t, tx.UpdateSimCharge(ctx, billing.SimCharge{Key: "missing"}), billing.ErrNotFound)
-		_, err = tx.GetSimCharge(ctx, "missing")
+		require.ErrorIs(t, tx.SimLedger.UpdateSimCharge(ctx, billing.SimCharge{Key: "missing"}), billing.ErrNotFound)
+		_, err = tx.SimLedger.GetSimCharge(ctx, "missing")
 		require.ErrorIs(t, err, billing.ErrNotFound)
 
-		n, err := tx.CountSimCharges(ctx, "tok_visa", "succeeded")
+		n, err := tx.SimLedger.CountSimCharges(ctx, "tok_visa", "succeeded")
 		require.NoError(t, err)
 		require.Equal(t, int64(2), n)
-		n, err = tx.CountSimCharges(ctx, "tok_other", "succeeded")
+		n, err = tx.SimLedger.CountSimCharges(ctx, "tok_other", "succeeded")
 		require.NoError(t, err)
 		require.Zero(t, n)
 
-		all, err := tx.ListSimCharges(ctx)
+		all, err := tx.SimLedger.ListSimCharges(ctx)
 		require.NoError(t, err)
 		require.Equal(t, []billing.SimCharge{want, second, third}, all, "insertion order")
 	})
@@ -1075,46 +1075,46 @@ func TestTestClocksAndPaymentMethods(t *testing.T) {
 	}
 	inTx(t, s, func(tx billing.Tx) {
 		for _, c := range clocks {
-			require.NoError(t, tx.CreateTestClock(ctx, c))
+			require.NoError(t, tx.Clocks.CreateTestClock(ctx, c))
 		}
 		for _, pm := range pms {
-			require.NoError(t, tx.CreatePaymentMethod(ctx, pm))
+			require.NoError(t, tx.PaymentMethods.CreatePaymentMethod(ctx, pm))
 		}
 		c := clocks[0]
 		c.FrozenTime, c.Status, c.Updated = t0.AddDate(0, 1, 0), billing.TestClockAdvancing, t0.Add(time.Second)
-		require.NoError(t, tx.UpdateTestClock(ctx, c))
-		got, err := tx.GetTestClock(ctx, scope, c.ID)
+		require.NoError(t, tx.Clocks.UpdateTestClock(ctx, c))
+		got, err := tx.Clocks.GetTestClock(ctx, scope, c.ID)
 		require.NoError(t, err)
 		require.Equal(t, c, got)
 		clocks[0] = c
-		list, more, err := tx.ListTestClocks(ctx, scope, billing.Page{Limit: 1})
+		list, more, err := tx.Clocks.ListTestClocks(ctx, scope, billing.Page{Limit: 1})
 		require.NoError(t, err)
 		require.True(t, more)
 		require.Equal(t, []billing.TestClock{clocks[1]}, list)
-		list, more, err = tx.ListTestClocks(ctx, scope, billing.Page{Limit: 1, StartingAfter: clocks[1].ID})
+		list, more, err = tx.Clocks.ListTestClocks(ctx, scope, billing.Page{Limit: 1, StartingAfter: clocks[1].ID})
 		require.NoError(t, err)
 		require.False(t, more)
 		require.Equal(t, []billing.TestClock{clocks[0]}, list)
 
 		pm := pms[0]
 		pm.Status, pm.Updated = billing.PaymentMethodDetached, t0.Add(time.Second)
-		require.NoError(t, tx.UpdatePaymentMethod(ctx, pm))
-		gotPM, err := tx.GetPaymentMethod(ctx, scope, pm.ID)
+		require.NoError(t, tx.PaymentMethods.UpdatePaymentMethod(ctx, pm))
+		gotPM, err := tx.PaymentMethods.GetPaymentMethod(ctx, scope, pm.ID)
 		require.NoError(t, err)
 		require.Equal(t, pm, gotPM)
-		all, err := tx.ListPaymentMethods(ctx, scope, cus.ID)
+		all, err := tx.PaymentMethods.ListPaymentMethods(ctx, scope, cus.ID)
 		require.NoError(t, err)
 		require.Equal(t, []billing.PaymentMethod{pms[1], pm}, all)
 
 		live := billing.Scope{MerchantID: scope.MerchantID, Mode: billing.ModeLive}
-		_, err = tx.GetTestClock(ctx, live, c.ID)
+		_, err = tx.Clocks.GetTestClock(ctx, live, c.ID)
 		require.ErrorIs(t, err, billing.ErrNotFound)
-		_, err = tx.GetPaymentMethod(ctx, live, pm.ID)
+		_, err = tx.PaymentMethods.GetPaymentMethod(ctx, live, pm.ID)
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		moved := c
 		moved.Scope = live
-		require.ErrorIs(t, tx.UpdateTestClock(ctx, moved), billing.ErrNotFound)
-		all, err = tx.ListPaymentMethods(ctx, live, cus.ID)
+		require.ErrorIs(t, tx.Clocks.UpdateTestClock(ctx, moved), billing.ErrNotFound)
+		all, err = tx.PaymentMethods.ListPaymentMethods(ctx, live, cus.ID)
 		require.NoError(t, err)
 		require.Empty(t, all)
 	})

@@ -11,14 +11,47 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
-// tx is the billing.Tx of one InTx call. Every statement runs on sqlTx.
-type tx struct {
+// base is what every area of one InTx call shares: the transaction, the
+// generated queries on it and River's inserter. Every statement runs on
+// sqlTx. Each area type (auditTx, invoiceTx…, one per tx_*.go file) embeds
+// it, so the areas stay small and still work on the same transaction.
+type base struct {
 	q        *litedb.Queries
 	sqlTx    *sql.Tx
 	inserter *river.Client[*sql.Tx]
 }
 
-var _ billing.Tx = (*tx)(nil)
+// newTx returns the billing.Tx of a transaction: every area on one base.
+// The area values are one pointer wide, so building them allocates nothing.
+func newTx(sqlTx *sql.Tx, inserter *river.Client[*sql.Tx]) billing.Tx {
+	b := &base{q: litedb.New(sqlTx), sqlTx: sqlTx, inserter: inserter}
+	return billing.Tx{
+		Merchants:      merchantTx{b},
+		Catalog:        catalogTx{b},
+		Customers:      customerTx{b},
+		PaymentMethods: paymentMethodTx{b},
+		Coupons:        couponTx{b},
+		Setups:         setupTx{b},
+		Clocks:         clockTx{b},
+		Subscriptions:  subscriptionTx{b},
+		Invoices:       invoiceTx{b},
+		Payments:       paymentTx{b},
+		Events:         eventTx{b},
+		Audit:          auditTx{b},
+		Idempotency:    idempotencyTx{b},
+		Jobs:           jobTx{b},
+		Batch:          batchTx{b},
+		Checkout:       checkoutTx{b},
+		Notify:         notifyTx{b},
+		Gateways:       gatewayTx{b},
+		SimLedger:      simLedgerTx{b},
+	}
+}
+
+// jobTx is the billing.JobTx of one transaction.
+type jobTx struct{ *base }
+
+var _ billing.JobTx = jobTx{}
 
 // notFoundIfNone turns an update that matched no row into ErrNotFound.
 func notFoundIfNone(n int64, err error, format string, args ...any) error {
@@ -34,7 +67,7 @@ func notFoundIfNone(n int64, err error, format string, args ...any) error {
 // Jobs.
 
 // Enqueue inserts job with River in this transaction, so it runs only if the transaction commits.
-func (t *tx) Enqueue(ctx context.Context, job billing.Job) error {
+func (t jobTx) Enqueue(ctx context.Context, job billing.Job) error {
 	if _, err := t.inserter.InsertTx(ctx, t.sqlTx, job, nil); err != nil {
 		return fmt.Errorf("enqueue %s job: %w", job.Kind(), err)
 	}

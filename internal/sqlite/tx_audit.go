@@ -9,10 +9,15 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
+// auditTx is the billing.AuditTx of one transaction.
+type auditTx struct{ *base }
+
+var _ billing.AuditTx = auditTx{}
+
 // Audit chain.
 
 // LockAuditHead returns the head of the merchant's audit chain.
-func (t *tx) LockAuditHead(ctx context.Context, merchantID string) (int64, string, error) {
+func (t auditTx) LockAuditHead(ctx context.Context, merchantID string) (int64, string, error) {
 	// With one connection and BEGIN IMMEDIATE the transaction already holds
 	// SQLite's write lock; the no-op update also checks the head exists.
 	head, err := t.q.LockAuditHead(ctx, merchantID)
@@ -23,7 +28,7 @@ func (t *tx) LockAuditHead(ctx context.Context, merchantID string) (int64, strin
 }
 
 // InsertAuditEntry appends e to its merchant's chain and moves the head to it.
-func (t *tx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) error {
+func (t auditTx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) error {
 	err := t.q.InsertAuditEntry(ctx, litedb.InsertAuditEntryParams{
 		ID:         e.ID,
 		MerchantID: e.MerchantID,
@@ -56,7 +61,7 @@ func (t *tx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) error {
 }
 
 // ListAuditEntries returns the merchant's entries after afterSeq, in order.
-func (t *tx) ListAuditEntries(ctx context.Context, merchantID string, mode billing.Mode, afterSeq int64, limit int) ([]billing.AuditEntry, error) {
+func (t auditTx) ListAuditEntries(ctx context.Context, merchantID string, mode billing.Mode, afterSeq int64, limit int) ([]billing.AuditEntry, error) {
 	rowLimit := int64(limit)
 	if limit <= 0 {
 		rowLimit = -1 // no limit

@@ -8,10 +8,15 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
+// catalogTx is the billing.CatalogTx of one transaction.
+type catalogTx struct{ *base }
+
+var _ billing.CatalogTx = catalogTx{}
+
 // Products.
 
 // CreateProduct inserts p.
-func (t *tx) CreateProduct(ctx context.Context, p billing.Product) error {
+func (t catalogTx) CreateProduct(ctx context.Context, p billing.Product) error {
 	features, metadata, err := productJSON(p)
 	if err != nil {
 		return fmt.Errorf("create product %s: %w", p.ID, err)
@@ -35,7 +40,7 @@ func (t *tx) CreateProduct(ctx context.Context, p billing.Product) error {
 }
 
 // GetProduct returns the product with id in scope s.
-func (t *tx) GetProduct(ctx context.Context, s billing.Scope, id string) (billing.Product, error) {
+func (t catalogTx) GetProduct(ctx context.Context, s billing.Scope, id string) (billing.Product, error) {
 	row, err := t.q.GetProduct(ctx, litedb.GetProductParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Product{}, dbError(err, "get product %s", id)
@@ -44,7 +49,7 @@ func (t *tx) GetProduct(ctx context.Context, s billing.Scope, id string) (billin
 }
 
 // UpdateProduct writes p's mutable fields.
-func (t *tx) UpdateProduct(ctx context.Context, p billing.Product) error {
+func (t catalogTx) UpdateProduct(ctx context.Context, p billing.Product) error {
 	features, metadata, err := productJSON(p)
 	if err != nil {
 		return fmt.Errorf("update product %s: %w", p.ID, err)
@@ -64,7 +69,7 @@ func (t *tx) UpdateProduct(ctx context.Context, p billing.Product) error {
 }
 
 // ListProducts returns a page of s's products, newest first.
-func (t *tx) ListProducts(ctx context.Context, s billing.Scope, f billing.ProductFilter, page billing.Page) ([]billing.Product, bool, error) {
+func (t catalogTx) ListProducts(ctx context.Context, s billing.Scope, f billing.ProductFilter, page billing.Page) ([]billing.Product, bool, error) {
 	rows, err := t.q.ListProducts(ctx, litedb.ListProductsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
@@ -123,7 +128,7 @@ func productFromRow(row litedb.Product) (billing.Product, error) {
 // Prices.
 
 // CreatePrice inserts p.
-func (t *tx) CreatePrice(ctx context.Context, p billing.Price) error {
+func (t catalogTx) CreatePrice(ctx context.Context, p billing.Price) error {
 	metadata, err := encodeMap(p.Metadata)
 	if err != nil {
 		return fmt.Errorf("create price %s: encode metadata: %w", p.ID, err)
@@ -158,7 +163,7 @@ func (t *tx) CreatePrice(ctx context.Context, p billing.Price) error {
 }
 
 // GetPrice returns the price with id in scope s.
-func (t *tx) GetPrice(ctx context.Context, s billing.Scope, id string) (billing.Price, error) {
+func (t catalogTx) GetPrice(ctx context.Context, s billing.Scope, id string) (billing.Price, error) {
 	row, err := t.q.GetPrice(ctx, litedb.GetPriceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Price{}, dbError(err, "get price %s", id)
@@ -167,7 +172,7 @@ func (t *tx) GetPrice(ctx context.Context, s billing.Scope, id string) (billing.
 }
 
 // UpdatePrice writes p's mutable fields.
-func (t *tx) UpdatePrice(ctx context.Context, p billing.Price) error {
+func (t catalogTx) UpdatePrice(ctx context.Context, p billing.Price) error {
 	metadata, err := encodeMap(p.Metadata)
 	if err != nil {
 		return fmt.Errorf("update price %s: encode metadata: %w", p.ID, err)
@@ -187,7 +192,7 @@ func (t *tx) UpdatePrice(ctx context.Context, p billing.Price) error {
 }
 
 // ListPrices returns a page of s's prices, newest first.
-func (t *tx) ListPrices(ctx context.Context, s billing.Scope, f billing.PriceFilter, page billing.Page) ([]billing.Price, bool, error) {
+func (t catalogTx) ListPrices(ctx context.Context, s billing.Scope, f billing.PriceFilter, page billing.Page) ([]billing.Price, bool, error) {
 	rows, err := t.q.ListPrices(ctx, litedb.ListPricesParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),

@@ -10,8 +10,13 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
+// checkoutTx is the billing.CheckoutTx of one transaction.
+type checkoutTx struct{ *base }
+
+var _ billing.CheckoutTx = checkoutTx{}
+
 // CreateCheckoutSession inserts cs with version 1.
-func (t *tx) CreateCheckoutSession(ctx context.Context, cs billing.CheckoutSession) error {
+func (t checkoutTx) CreateCheckoutSession(ctx context.Context, cs billing.CheckoutSession) error {
 	items, err := json.Marshal(cs.LineItems)
 	if err != nil {
 		return fmt.Errorf("create checkout session %s: %w", cs.ID, err)
@@ -34,7 +39,7 @@ func (t *tx) CreateCheckoutSession(ctx context.Context, cs billing.CheckoutSessi
 }
 
 // GetCheckoutSession returns a checkout session of scope s.
-func (t *tx) GetCheckoutSession(ctx context.Context, s billing.Scope, id string) (billing.CheckoutSession, error) {
+func (t checkoutTx) GetCheckoutSession(ctx context.Context, s billing.Scope, id string) (billing.CheckoutSession, error) {
 	row, err := t.q.GetCheckoutSession(ctx, litedb.GetCheckoutSessionParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.CheckoutSession{}, dbError(err, "get checkout session %s", id)
@@ -43,7 +48,7 @@ func (t *tx) GetCheckoutSession(ctx context.Context, s billing.Scope, id string)
 }
 
 // GetCheckoutSessionByID returns a checkout session of any scope.
-func (t *tx) GetCheckoutSessionByID(ctx context.Context, id string) (billing.CheckoutSession, error) {
+func (t checkoutTx) GetCheckoutSessionByID(ctx context.Context, id string) (billing.CheckoutSession, error) {
 	row, err := t.q.GetCheckoutSessionByID(ctx, id)
 	if err != nil {
 		return billing.CheckoutSession{}, dbError(err, "get checkout session %s", id)
@@ -53,7 +58,7 @@ func (t *tx) GetCheckoutSessionByID(ctx context.Context, id string) (billing.Che
 
 // UpdateCheckoutSession writes cs's mutable fields if its version is
 // still current.
-func (t *tx) UpdateCheckoutSession(ctx context.Context, cs billing.CheckoutSession) error {
+func (t checkoutTx) UpdateCheckoutSession(ctx context.Context, cs billing.CheckoutSession) error {
 	items, err := json.Marshal(cs.LineItems)
 	if err != nil {
 		return fmt.Errorf("update checkout session %s: %w", cs.ID, err)
@@ -94,7 +99,7 @@ func checkoutSessionFromRow(r litedb.CheckoutSession) (billing.CheckoutSession, 
 }
 
 // CreatePortalSession inserts a portal session.
-func (t *tx) CreatePortalSession(ctx context.Context, p billing.PortalSession) error {
+func (t checkoutTx) CreatePortalSession(ctx context.Context, p billing.PortalSession) error {
 	err := t.q.CreatePortalSession(ctx, litedb.CreatePortalSessionParams{ID: p.ID, MerchantID: p.Scope.MerchantID,
 		Mode: string(p.Scope.Mode), CustomerID: p.CustomerID, ReturnUrl: p.ReturnURL, SecretHash: p.SecretHash,
 		ExpiresAt: micros(p.ExpiresAt), Created: micros(p.Created)})
@@ -105,7 +110,7 @@ func (t *tx) CreatePortalSession(ctx context.Context, p billing.PortalSession) e
 }
 
 // GetPortalSessionByID returns a portal session of any scope.
-func (t *tx) GetPortalSessionByID(ctx context.Context, id string) (billing.PortalSession, error) {
+func (t checkoutTx) GetPortalSessionByID(ctx context.Context, id string) (billing.PortalSession, error) {
 	r, err := t.q.GetPortalSessionByID(ctx, id)
 	if err != nil {
 		return billing.PortalSession{}, dbError(err, "get portal session %s", id)
@@ -116,7 +121,7 @@ func (t *tx) GetPortalSessionByID(ctx context.Context, id string) (billing.Porta
 }
 
 // CreatePublishableKey inserts a publishable key.
-func (t *tx) CreatePublishableKey(ctx context.Context, k billing.PublishableKey) error {
+func (t checkoutTx) CreatePublishableKey(ctx context.Context, k billing.PublishableKey) error {
 	err := t.q.CreatePublishableKey(ctx, litedb.CreatePublishableKeyParams{ID: k.ID, MerchantID: k.Scope.MerchantID,
 		Mode: string(k.Scope.Mode), SuccessUrl: k.SuccessURL, CancelUrl: k.CancelURL, FormSecret: k.FormSecret,
 		Revoked: nullMicros(k.Revoked), Created: micros(k.Created)})
@@ -127,7 +132,7 @@ func (t *tx) CreatePublishableKey(ctx context.Context, k billing.PublishableKey)
 }
 
 // GetPublishableKey returns a publishable key of any scope.
-func (t *tx) GetPublishableKey(ctx context.Context, id string) (billing.PublishableKey, error) {
+func (t checkoutTx) GetPublishableKey(ctx context.Context, id string) (billing.PublishableKey, error) {
 	r, err := t.q.GetPublishableKey(ctx, id)
 	if err != nil {
 		return billing.PublishableKey{}, dbError(err, "get publishable key")
@@ -136,7 +141,7 @@ func (t *tx) GetPublishableKey(ctx context.Context, id string) (billing.Publisha
 }
 
 // ListPublishableKeys returns scope s's publishable keys, newest first.
-func (t *tx) ListPublishableKeys(ctx context.Context, s billing.Scope) ([]billing.PublishableKey, error) {
+func (t checkoutTx) ListPublishableKeys(ctx context.Context, s billing.Scope) ([]billing.PublishableKey, error) {
 	rows, err := t.q.ListPublishableKeys(ctx, litedb.ListPublishableKeysParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return nil, dbError(err, "list publishable keys")
@@ -149,7 +154,7 @@ func (t *tx) ListPublishableKeys(ctx context.Context, s billing.Scope) ([]billin
 }
 
 // RevokePublishableKey sets a key's revocation time unless it is set.
-func (t *tx) RevokePublishableKey(ctx context.Context, s billing.Scope, id string, at time.Time) error {
+func (t checkoutTx) RevokePublishableKey(ctx context.Context, s billing.Scope, id string, at time.Time) error {
 	n, err := t.q.RevokePublishableKey(ctx, litedb.RevokePublishableKeyParams{Revoked: nullMicros(&at),
 		MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	return notFoundIfNone(n, err, "revoke publishable key")

@@ -8,12 +8,15 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
-// The subscription lifecycle (billing.LifecycleTx).
+// clockTx is the billing.ClockTx of one transaction.
+type clockTx struct{ *base }
+
+var _ billing.ClockTx = clockTx{}
 
 // Test clocks.
 
 // CreateTestClock inserts c.
-func (t *tx) CreateTestClock(ctx context.Context, c billing.TestClock) error {
+func (t clockTx) CreateTestClock(ctx context.Context, c billing.TestClock) error {
 	err := t.q.CreateTestClock(ctx, litedb.CreateTestClockParams{
 		ID:         c.ID,
 		MerchantID: c.Scope.MerchantID,
@@ -31,7 +34,7 @@ func (t *tx) CreateTestClock(ctx context.Context, c billing.TestClock) error {
 }
 
 // GetTestClock returns the test clock with id in scope s.
-func (t *tx) GetTestClock(ctx context.Context, s billing.Scope, id string) (billing.TestClock, error) {
+func (t clockTx) GetTestClock(ctx context.Context, s billing.Scope, id string) (billing.TestClock, error) {
 	row, err := t.q.GetTestClock(ctx, litedb.GetTestClockParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.TestClock{}, dbError(err, "get test clock %s", id)
@@ -40,7 +43,7 @@ func (t *tx) GetTestClock(ctx context.Context, s billing.Scope, id string) (bill
 }
 
 // UpdateTestClock writes c's frozen time, status and updated.
-func (t *tx) UpdateTestClock(ctx context.Context, c billing.TestClock) error {
+func (t clockTx) UpdateTestClock(ctx context.Context, c billing.TestClock) error {
 	n, err := t.q.UpdateTestClock(ctx, litedb.UpdateTestClockParams{
 		FrozenTime:    micros(c.FrozenTime),
 		Status:        c.Status,
@@ -55,7 +58,7 @@ func (t *tx) UpdateTestClock(ctx context.Context, c billing.TestClock) error {
 
 // LeaseTestClock takes or renews an advance's lease on clock id. SQLite
 // has one writer, so the conditional UPDATE cannot race another.
-func (t *tx) LeaseTestClock(ctx context.Context, id, token string, until, now time.Time) (bool, error) {
+func (t clockTx) LeaseTestClock(ctx context.Context, id, token string, until, now time.Time) (bool, error) {
 	n, err := t.q.LeaseTestClock(ctx, litedb.LeaseTestClockParams{AdvanceToken: token, AdvancingUntil: nullMicros(&until),
 		ID: id, Now: nullMicros(&now)})
 	if err != nil {
@@ -65,7 +68,7 @@ func (t *tx) LeaseTestClock(ctx context.Context, id, token string, until, now ti
 }
 
 // EndTestClockLease drops clock id's lease.
-func (t *tx) EndTestClockLease(ctx context.Context, id string) error {
+func (t clockTx) EndTestClockLease(ctx context.Context, id string) error {
 	if err := t.q.EndTestClockLease(ctx, id); err != nil {
 		return dbError(err, "end lease of test clock %s", id)
 	}
@@ -74,7 +77,7 @@ func (t *tx) EndTestClockLease(ctx context.Context, id string) error {
 
 // AbandonedTestClocks returns up to limit advancing clocks whose lease
 // ended before now.
-func (t *tx) AbandonedTestClocks(ctx context.Context, now time.Time, limit int) ([]billing.TestClock, error) {
+func (t clockTx) AbandonedTestClocks(ctx context.Context, now time.Time, limit int) ([]billing.TestClock, error) {
 	n := int64(limit)
 	if limit <= 0 {
 		n = -1
@@ -87,7 +90,7 @@ func (t *tx) AbandonedTestClocks(ctx context.Context, now time.Time, limit int) 
 }
 
 // ListTestClocks returns a page of s's test clocks, newest first.
-func (t *tx) ListTestClocks(ctx context.Context, s billing.Scope, page billing.Page) ([]billing.TestClock, bool, error) {
+func (t clockTx) ListTestClocks(ctx context.Context, s billing.Scope, page billing.Page) ([]billing.TestClock, bool, error) {
 	rows, err := t.q.ListTestClocks(ctx, litedb.ListTestClocksParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
@@ -112,81 +115,5 @@ func testClockFromRow(row litedb.TestClock) (billing.TestClock, error) {
 		Created:       fromMicros(row.Created),
 		Updated:       fromMicros(row.Updated),
 		AdvanceTarget: fromNullMicros(row.AdvanceTarget),
-	}, nil
-}
-
-// Payment methods.
-
-// CreatePaymentMethod inserts pm.
-func (t *tx) CreatePaymentMethod(ctx context.Context, pm billing.PaymentMethod) error {
-	err := t.q.CreatePaymentMethod(ctx, litedb.CreatePaymentMethodParams{
-		ID:         pm.ID,
-		MerchantID: pm.Scope.MerchantID,
-		Mode:       string(pm.Scope.Mode),
-		CustomerID: pm.CustomerID,
-		Gateway:    pm.Gateway,
-		Token:      pm.Token,
-		Brand:      pm.Brand,
-		Last4:      pm.Last4,
-		ExpMonth:   pm.ExpMonth,
-		ExpYear:    pm.ExpYear,
-		Status:     pm.Status,
-		Created:    micros(pm.Created),
-		Updated:    micros(pm.Updated),
-	})
-	if err != nil {
-		return dbError(err, "create payment method %s", pm.ID)
-	}
-	return nil
-}
-
-// GetPaymentMethod returns the payment method with id in scope s.
-func (t *tx) GetPaymentMethod(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethod, error) {
-	row, err := t.q.GetPaymentMethod(ctx, litedb.GetPaymentMethodParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
-	if err != nil {
-		return billing.PaymentMethod{}, dbError(err, "get payment method %s", id)
-	}
-	return paymentMethodFromRow(row)
-}
-
-// UpdatePaymentMethod writes pm's status and updated.
-func (t *tx) UpdatePaymentMethod(ctx context.Context, pm billing.PaymentMethod) error {
-	n, err := t.q.UpdatePaymentMethod(ctx, litedb.UpdatePaymentMethodParams{
-		Status:     pm.Status,
-		Updated:    micros(pm.Updated),
-		MerchantID: pm.Scope.MerchantID,
-		Mode:       string(pm.Scope.Mode),
-		ID:         pm.ID,
-	})
-	return notFoundIfNone(n, err, "update payment method %s", pm.ID)
-}
-
-// ListPaymentMethods returns every payment method of a customer in s, newest first.
-func (t *tx) ListPaymentMethods(ctx context.Context, s billing.Scope, customerID string) ([]billing.PaymentMethod, error) {
-	rows, err := t.q.ListPaymentMethods(ctx, litedb.ListPaymentMethodsParams{
-		MerchantID: s.MerchantID,
-		Mode:       string(s.Mode),
-		CustomerID: customerID,
-	})
-	if err != nil {
-		return nil, dbError(err, "list payment methods of customer %s", customerID)
-	}
-	return convertRows(rows, paymentMethodFromRow)
-}
-
-func paymentMethodFromRow(row litedb.PaymentMethod) (billing.PaymentMethod, error) {
-	return billing.PaymentMethod{
-		ID:         row.ID,
-		Scope:      billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
-		CustomerID: row.CustomerID,
-		Gateway:    row.Gateway,
-		Token:      row.Token,
-		Brand:      row.Brand,
-		Last4:      row.Last4,
-		ExpMonth:   row.ExpMonth,
-		ExpYear:    row.ExpYear,
-		Status:     row.Status,
-		Created:    fromMicros(row.Created),
-		Updated:    fromMicros(row.Updated),
 	}, nil
 }

@@ -8,10 +8,15 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
+// couponTx is the billing.CouponTx of one transaction.
+type couponTx struct{ *base }
+
+var _ billing.CouponTx = couponTx{}
+
 // Coupons and promotion codes.
 
 // CreateCoupon inserts c.
-func (t *tx) CreateCoupon(ctx context.Context, c billing.Coupon) error {
+func (t couponTx) CreateCoupon(ctx context.Context, c billing.Coupon) error {
 	metadata, err := encodeMap(c.Metadata)
 	if err != nil {
 		return fmt.Errorf("create coupon %s: encode metadata: %w", c.ID, err)
@@ -40,7 +45,7 @@ func (t *tx) CreateCoupon(ctx context.Context, c billing.Coupon) error {
 }
 
 // GetCoupon returns the coupon with id in scope s.
-func (t *tx) GetCoupon(ctx context.Context, s billing.Scope, id string) (billing.Coupon, error) {
+func (t couponTx) GetCoupon(ctx context.Context, s billing.Scope, id string) (billing.Coupon, error) {
 	row, err := t.q.GetCoupon(ctx, litedb.GetCouponParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Coupon{}, dbError(err, "get coupon %s", id)
@@ -49,7 +54,7 @@ func (t *tx) GetCoupon(ctx context.Context, s billing.Scope, id string) (billing
 }
 
 // UpdateCoupon writes c's mutable fields.
-func (t *tx) UpdateCoupon(ctx context.Context, c billing.Coupon) error {
+func (t couponTx) UpdateCoupon(ctx context.Context, c billing.Coupon) error {
 	metadata, err := encodeMap(c.Metadata)
 	if err != nil {
 		return fmt.Errorf("update coupon %s: encode metadata: %w", c.ID, err)
@@ -66,7 +71,7 @@ func (t *tx) UpdateCoupon(ctx context.Context, c billing.Coupon) error {
 }
 
 // ListCoupons returns a page of s's coupons, newest first.
-func (t *tx) ListCoupons(ctx context.Context, s billing.Scope, page billing.Page) ([]billing.Coupon, bool, error) {
+func (t couponTx) ListCoupons(ctx context.Context, s billing.Scope, page billing.Page) ([]billing.Coupon, bool, error) {
 	rows, err := t.q.ListCoupons(ctx, litedb.ListCouponsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
@@ -112,7 +117,7 @@ func couponFromRow(row litedb.Coupon) (billing.Coupon, error) {
 }
 
 // CreatePromotionCode inserts p.
-func (t *tx) CreatePromotionCode(ctx context.Context, p billing.PromotionCode) error {
+func (t couponTx) CreatePromotionCode(ctx context.Context, p billing.PromotionCode) error {
 	metadata, err := encodeMap(p.Metadata)
 	if err != nil {
 		return fmt.Errorf("create promotion code %s: encode metadata: %w", p.ID, err)
@@ -138,7 +143,7 @@ func (t *tx) CreatePromotionCode(ctx context.Context, p billing.PromotionCode) e
 }
 
 // GetPromotionCode returns the promotion code with id in scope s.
-func (t *tx) GetPromotionCode(ctx context.Context, s billing.Scope, id string) (billing.PromotionCode, error) {
+func (t couponTx) GetPromotionCode(ctx context.Context, s billing.Scope, id string) (billing.PromotionCode, error) {
 	row, err := t.q.GetPromotionCode(ctx, litedb.GetPromotionCodeParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.PromotionCode{}, dbError(err, "get promotion code %s", id)
@@ -147,7 +152,7 @@ func (t *tx) GetPromotionCode(ctx context.Context, s billing.Scope, id string) (
 }
 
 // UpdatePromotionCode writes p's mutable fields.
-func (t *tx) UpdatePromotionCode(ctx context.Context, p billing.PromotionCode) error {
+func (t couponTx) UpdatePromotionCode(ctx context.Context, p billing.PromotionCode) error {
 	metadata, err := encodeMap(p.Metadata)
 	if err != nil {
 		return fmt.Errorf("update promotion code %s: encode metadata: %w", p.ID, err)
@@ -164,7 +169,7 @@ func (t *tx) UpdatePromotionCode(ctx context.Context, p billing.PromotionCode) e
 }
 
 // ListPromotionCodes returns a page of s's promotion codes, newest first.
-func (t *tx) ListPromotionCodes(ctx context.Context, s billing.Scope, f billing.PromotionCodeFilter, page billing.Page) ([]billing.PromotionCode, bool, error) {
+func (t couponTx) ListPromotionCodes(ctx context.Context, s billing.Scope, f billing.PromotionCodeFilter, page billing.Page) ([]billing.PromotionCode, bool, error) {
 	rows, err := t.q.ListPromotionCodes(ctx, litedb.ListPromotionCodesParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
@@ -208,4 +213,32 @@ func promotionCodeFromRow(row litedb.PromotionCode) (billing.PromotionCode, erro
 		Created:        fromMicros(row.Created),
 		Updated:        fromMicros(row.Updated),
 	}, nil
+}
+
+// RedeemCoupon adds delta to a coupon's redemptions within its limit.
+func (t couponTx) RedeemCoupon(ctx context.Context, s billing.Scope, id string, delta int64) error {
+	n, err := t.q.RedeemCoupon(ctx, litedb.RedeemCouponParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	return redeemed(ctx, n, err, "coupon "+id, func() error { _, err := t.GetCoupon(ctx, s, id); return err })
+}
+
+// RedeemPromotionCode adds delta to a promotion code's redemptions within
+// its limit.
+func (t couponTx) RedeemPromotionCode(ctx context.Context, s billing.Scope, id string, delta int64) error {
+	n, err := t.q.RedeemPromotionCode(ctx, litedb.RedeemPromotionCodeParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	return redeemed(ctx, n, err, "promotion code "+id, func() error { _, err := t.GetPromotionCode(ctx, s, id); return err })
+}
+
+// redeemed tells "no such object" from "no redemption left" when a
+// redemption update touched no row.
+func redeemed(_ context.Context, n int64, err error, what string, exists func() error) error {
+	if err != nil {
+		return dbError(err, "redeem %s", what)
+	}
+	if n == 1 {
+		return nil
+	}
+	if err := exists(); err != nil {
+		return err
+	}
+	return fmt.Errorf("redeem %s: %w", what, billing.ErrExhausted)
 }

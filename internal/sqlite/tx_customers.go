@@ -9,10 +9,15 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
+// customerTx is the billing.CustomerTx of one transaction.
+type customerTx struct{ *base }
+
+var _ billing.CustomerTx = customerTx{}
+
 // Customers.
 
 // CreateCustomer inserts c.
-func (t *tx) CreateCustomer(ctx context.Context, c billing.Customer) error {
+func (t customerTx) CreateCustomer(ctx context.Context, c billing.Customer) error {
 	metadata, err := encodeMap(c.Metadata)
 	if err != nil {
 		return fmt.Errorf("create customer %s: encode metadata: %w", c.ID, err)
@@ -37,7 +42,7 @@ func (t *tx) CreateCustomer(ctx context.Context, c billing.Customer) error {
 }
 
 // GetCustomer returns the customer with id in scope s.
-func (t *tx) GetCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
+func (t customerTx) GetCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
 	row, err := t.q.GetCustomer(ctx, litedb.GetCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Customer{}, dbError(err, "get customer %s", id)
@@ -47,7 +52,7 @@ func (t *tx) GetCustomer(ctx context.Context, s billing.Scope, id string) (billi
 
 // UpdateCustomer writes c's mutable fields (not its test clock, which is
 // fixed at creation).
-func (t *tx) UpdateCustomer(ctx context.Context, c billing.Customer) error {
+func (t customerTx) UpdateCustomer(ctx context.Context, c billing.Customer) error {
 	metadata, err := encodeMap(c.Metadata)
 	if err != nil {
 		return fmt.Errorf("update customer %s: encode metadata: %w", c.ID, err)
@@ -68,7 +73,7 @@ func (t *tx) UpdateCustomer(ctx context.Context, c billing.Customer) error {
 
 // DeleteCustomer marks the customer deleted at `at`; ErrNotFound when it
 // does not exist or is already deleted.
-func (t *tx) DeleteCustomer(ctx context.Context, s billing.Scope, id string, at time.Time) error {
+func (t customerTx) DeleteCustomer(ctx context.Context, s billing.Scope, id string, at time.Time) error {
 	n, err := t.q.DeleteCustomer(ctx, litedb.DeleteCustomerParams{
 		Deleted:    nullMicros(&at),
 		Updated:    micros(at),
@@ -81,7 +86,7 @@ func (t *tx) DeleteCustomer(ctx context.Context, s billing.Scope, id string, at 
 
 // ListCustomers returns a page of s's customers that are not deleted,
 // newest first.
-func (t *tx) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, page billing.Page) ([]billing.Customer, bool, error) {
+func (t customerTx) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, page billing.Page) ([]billing.Customer, bool, error) {
 	rows, err := t.q.ListCustomers(ctx, litedb.ListCustomersParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),

@@ -8,8 +8,13 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
+// gatewayTx is the billing.GatewayTx of one transaction.
+type gatewayTx struct{ *base }
+
+var _ billing.GatewayTx = gatewayTx{}
+
 // PutGatewayConfig creates or replaces a gateway configuration.
-func (t *tx) PutGatewayConfig(ctx context.Context, c billing.GatewayConfig) error {
+func (t gatewayTx) PutGatewayConfig(ctx context.Context, c billing.GatewayConfig) error {
 	err := t.q.PutGatewayConfig(ctx, litedb.PutGatewayConfigParams{MerchantID: c.Scope.MerchantID, Mode: string(c.Scope.Mode),
 		Gateway: c.Gateway, Sealed: c.Sealed, Created: micros(c.Created), Updated: micros(c.Updated)})
 	if err != nil {
@@ -19,7 +24,7 @@ func (t *tx) PutGatewayConfig(ctx context.Context, c billing.GatewayConfig) erro
 }
 
 // GetGatewayConfig returns scope s's configuration of gateway.
-func (t *tx) GetGatewayConfig(ctx context.Context, s billing.Scope, gateway string) (billing.GatewayConfig, error) {
+func (t gatewayTx) GetGatewayConfig(ctx context.Context, s billing.Scope, gateway string) (billing.GatewayConfig, error) {
 	row, err := t.q.GetGatewayConfig(ctx, litedb.GetGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway})
 	if err != nil {
 		return billing.GatewayConfig{}, dbError(err, "get %s configuration", gateway)
@@ -28,7 +33,7 @@ func (t *tx) GetGatewayConfig(ctx context.Context, s billing.Scope, gateway stri
 }
 
 // ListGatewayConfigs returns scope s's gateway configurations by name.
-func (t *tx) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]billing.GatewayConfig, error) {
+func (t gatewayTx) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]billing.GatewayConfig, error) {
 	rows, err := t.q.ListGatewayConfigs(ctx, litedb.ListGatewayConfigsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return nil, dbError(err, "list gateway configurations")
@@ -41,7 +46,7 @@ func (t *tx) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]billing
 }
 
 // DeleteGatewayConfig removes scope s's configuration of gateway.
-func (t *tx) DeleteGatewayConfig(ctx context.Context, s billing.Scope, gateway string) error {
+func (t gatewayTx) DeleteGatewayConfig(ctx context.Context, s billing.Scope, gateway string) error {
 	n, err := t.q.DeleteGatewayConfig(ctx, litedb.DeleteGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway})
 	return notFoundIfNone(n, err, "delete %s configuration", gateway)
 }
@@ -53,7 +58,7 @@ func gatewayConfigFromRow(r litedb.MerchantGateway) billing.GatewayConfig {
 
 // ReserveGatewayCustomer records c unless the customer has a row for the
 // gateway already, and returns the stored row.
-func (t *tx) ReserveGatewayCustomer(ctx context.Context, c billing.GatewayCustomer) (billing.GatewayCustomer, bool, error) {
+func (t gatewayTx) ReserveGatewayCustomer(ctx context.Context, c billing.GatewayCustomer) (billing.GatewayCustomer, bool, error) {
 	n, err := t.q.ReserveGatewayCustomer(ctx, litedb.ReserveGatewayCustomerParams{MerchantID: c.Scope.MerchantID,
 		Mode: string(c.Scope.Mode), CustomerID: c.CustomerID, Gateway: c.Gateway, GatewayCustomerID: c.GatewayCustomerID,
 		Created: micros(c.Created), Updated: micros(c.Updated)})
@@ -66,7 +71,7 @@ func (t *tx) ReserveGatewayCustomer(ctx context.Context, c billing.GatewayCustom
 
 // UpdateGatewayCustomer writes the gateway customer id if the row has not
 // moved since prevUpdated.
-func (t *tx) UpdateGatewayCustomer(ctx context.Context, c billing.GatewayCustomer, prevUpdated time.Time) (bool, error) {
+func (t gatewayTx) UpdateGatewayCustomer(ctx context.Context, c billing.GatewayCustomer, prevUpdated time.Time) (bool, error) {
 	n, err := t.q.UpdateGatewayCustomer(ctx, litedb.UpdateGatewayCustomerParams{GatewayCustomerID: c.GatewayCustomerID,
 		Updated: micros(c.Updated), MerchantID: c.Scope.MerchantID, Mode: string(c.Scope.Mode), CustomerID: c.CustomerID,
 		Gateway: c.Gateway, PrevUpdated: micros(prevUpdated)})
@@ -78,7 +83,7 @@ func (t *tx) UpdateGatewayCustomer(ctx context.Context, c billing.GatewayCustome
 
 // ReleaseGatewayCustomer deletes c's row if it is still the reservation c
 // describes.
-func (t *tx) ReleaseGatewayCustomer(ctx context.Context, c billing.GatewayCustomer) (bool, error) {
+func (t gatewayTx) ReleaseGatewayCustomer(ctx context.Context, c billing.GatewayCustomer) (bool, error) {
 	n, err := t.q.DeleteGatewayCustomerReservation(ctx, litedb.DeleteGatewayCustomerReservationParams{MerchantID: c.Scope.MerchantID,
 		Mode: string(c.Scope.Mode), CustomerID: c.CustomerID, Gateway: c.Gateway, Updated: micros(c.Updated)})
 	if err != nil {
@@ -88,7 +93,7 @@ func (t *tx) ReleaseGatewayCustomer(ctx context.Context, c billing.GatewayCustom
 }
 
 // GetGatewayCustomer returns the row of a customer and gateway.
-func (t *tx) GetGatewayCustomer(ctx context.Context, s billing.Scope, customerID, gateway string) (billing.GatewayCustomer, error) {
+func (t gatewayTx) GetGatewayCustomer(ctx context.Context, s billing.Scope, customerID, gateway string) (billing.GatewayCustomer, error) {
 	r, err := t.q.GetGatewayCustomer(ctx, litedb.GetGatewayCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
 		CustomerID: customerID, Gateway: gateway})
 	if err != nil {
@@ -100,7 +105,7 @@ func (t *tx) GetGatewayCustomer(ctx context.Context, s billing.Scope, customerID
 }
 
 // RecordGatewayNotification records an incoming notification once.
-func (t *tx) RecordGatewayNotification(ctx context.Context, gateway, externalID string, s billing.Scope, at time.Time) (bool, error) {
+func (t gatewayTx) RecordGatewayNotification(ctx context.Context, gateway, externalID string, s billing.Scope, at time.Time) (bool, error) {
 	n, err := t.q.RecordGatewayNotification(ctx, litedb.RecordGatewayNotificationParams{Gateway: gateway, ExternalID: externalID,
 		MerchantID: s.MerchantID, Mode: string(s.Mode), Created: micros(at)})
 	if err != nil {
@@ -110,14 +115,14 @@ func (t *tx) RecordGatewayNotification(ctx context.Context, gateway, externalID 
 }
 
 // SetSetupGatewayRef records the gateway's id of a pending setup.
-func (t *tx) SetSetupGatewayRef(ctx context.Context, s billing.Scope, setupID, ref string) error {
+func (t gatewayTx) SetSetupGatewayRef(ctx context.Context, s billing.Scope, setupID, ref string) error {
 	n, err := t.q.SetSetupGatewayRef(ctx, litedb.SetSetupGatewayRefParams{GatewayRef: ref, MerchantID: s.MerchantID,
 		Mode: string(s.Mode), ID: setupID})
 	return notFoundIfNone(n, err, "set gateway reference of setup %s", setupID)
 }
 
 // GetRefundByGatewayRef returns the refund the gateway knows as ref.
-func (t *tx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, ref string) (billing.Refund, error) {
+func (t gatewayTx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, ref string) (billing.Refund, error) {
 	row, err := t.q.GetRefundByGatewayRef(ctx, litedb.GetRefundByGatewayRefParams{MerchantID: s.MerchantID, Mode: string(s.Mode), GatewayRef: ref})
 	if err != nil {
 		return billing.Refund{}, dbError(err, "get refund by gateway reference")
@@ -127,7 +132,7 @@ func (t *tx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, ref str
 
 // ListPendingRefunds returns pending refunds a gateway has taken, last
 // updated before a time, oldest first.
-func (t *tx) ListPendingRefunds(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Refund, error) {
+func (t gatewayTx) ListPendingRefunds(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Refund, error) {
 	rows, err := t.q.ListPendingRefunds(ctx, litedb.ListPendingRefundsParams{UpdatedBefore: micros(updatedBefore), RowLimit: int64(limit)})
 	if err != nil {
 		return nil, dbError(err, "list pending refunds")
@@ -137,7 +142,7 @@ func (t *tx) ListPendingRefunds(ctx context.Context, updatedBefore time.Time, li
 
 // ListUnsettledPayments returns unsettled payments that no subscription
 // sweep looks after, last updated before a time, oldest first.
-func (t *tx) ListUnsettledPayments(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Payment, error) {
+func (t gatewayTx) ListUnsettledPayments(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Payment, error) {
 	rows, err := t.q.ListUnsettledPayments(ctx, litedb.ListUnsettledPaymentsParams{UpdatedBefore: micros(updatedBefore), RowLimit: int64(limit)})
 	if err != nil {
 		return nil, dbError(err, "list unsettled payments")
@@ -146,13 +151,13 @@ func (t *tx) ListUnsettledPayments(ctx context.Context, updatedBefore time.Time,
 }
 
 // TouchRefund sets a pending refund's updated time.
-func (t *tx) TouchRefund(ctx context.Context, s billing.Scope, id string, at time.Time) error {
+func (t gatewayTx) TouchRefund(ctx context.Context, s billing.Scope, id string, at time.Time) error {
 	n, err := t.q.TouchRefund(ctx, litedb.TouchRefundParams{Updated: micros(at), MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	return notFoundIfNone(n, err, "touch refund %s", id)
 }
 
 // GetPaymentByIdempotencyKey returns the payment with an idempotency key.
-func (t *tx) GetPaymentByIdempotencyKey(ctx context.Context, s billing.Scope, key string) (billing.Payment, error) {
+func (t gatewayTx) GetPaymentByIdempotencyKey(ctx context.Context, s billing.Scope, key string) (billing.Payment, error) {
 	row, err := t.q.GetPaymentByIdempotencyKey(ctx, litedb.GetPaymentByIdempotencyKeyParams{MerchantID: s.MerchantID,
 		Mode: string(s.Mode), IdempotencyKey: key})
 	if err != nil {

@@ -8,10 +8,15 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
+// idempotencyTx is the billing.IdempotencyTx of one transaction.
+type idempotencyTx struct{ *base }
+
+var _ billing.IdempotencyTx = idempotencyTx{}
+
 // Idempotency keys.
 
 // ReserveIdempotencyKey inserts r, or returns the scope's existing record for the key.
-func (t *tx) ReserveIdempotencyKey(ctx context.Context, r billing.IdempotencyRecord) (billing.IdempotencyRecord, bool, error) {
+func (t idempotencyTx) ReserveIdempotencyKey(ctx context.Context, r billing.IdempotencyRecord) (billing.IdempotencyRecord, bool, error) {
 	n, err := t.q.ReserveIdempotencyKey(ctx, litedb.ReserveIdempotencyKeyParams{
 		MerchantID:   r.Scope.MerchantID,
 		Mode:         string(r.Scope.Mode),
@@ -56,7 +61,7 @@ func (t *tx) ReserveIdempotencyKey(ctx context.Context, r billing.IdempotencyRec
 }
 
 // CompleteIdempotencyKey stores the response of a reserved key.
-func (t *tx) CompleteIdempotencyKey(ctx context.Context, s billing.Scope, key string, status int, body []byte) error {
+func (t idempotencyTx) CompleteIdempotencyKey(ctx context.Context, s billing.Scope, key string, status int, body []byte) error {
 	if body == nil {
 		body = []byte{} // NOT NULL
 	}
@@ -71,7 +76,7 @@ func (t *tx) CompleteIdempotencyKey(ctx context.Context, s billing.Scope, key st
 }
 
 // DeleteIdempotencyKey forgets a key; forgetting a missing key is not an error.
-func (t *tx) DeleteIdempotencyKey(ctx context.Context, s billing.Scope, key string) error {
+func (t idempotencyTx) DeleteIdempotencyKey(ctx context.Context, s billing.Scope, key string) error {
 	err := t.q.DeleteIdempotencyKey(ctx, litedb.DeleteIdempotencyKeyParams{
 		MerchantID: s.MerchantID,
 		Mode:       string(s.Mode),
@@ -84,7 +89,7 @@ func (t *tx) DeleteIdempotencyKey(ctx context.Context, s billing.Scope, key stri
 }
 
 // DeleteIdempotencyKeysBefore forgets every key created before the given time.
-func (t *tx) DeleteIdempotencyKeysBefore(ctx context.Context, before time.Time) (int64, error) {
+func (t idempotencyTx) DeleteIdempotencyKeysBefore(ctx context.Context, before time.Time) (int64, error) {
 	n, err := t.q.DeleteIdempotencyKeysBefore(ctx, micros(before))
 	if err != nil {
 		return 0, dbError(err, "delete idempotency keys before %s", before.UTC().Format(time.RFC3339Nano))

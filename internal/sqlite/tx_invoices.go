@@ -8,10 +8,15 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
+// invoiceTx is the billing.InvoiceTx of one transaction.
+type invoiceTx struct{ *base }
+
+var _ billing.InvoiceTx = invoiceTx{}
+
 // Invoices.
 
 // NextInvoiceNumber takes the next number of s's invoice sequence.
-func (t *tx) NextInvoiceNumber(ctx context.Context, s billing.Scope) (int64, error) {
+func (t invoiceTx) NextInvoiceNumber(ctx context.Context, s billing.Scope) (int64, error) {
 	n, err := t.q.NextInvoiceNumber(ctx, litedb.NextInvoiceNumberParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return 0, dbError(err, "next invoice number of merchant %s (%s)", s.MerchantID, s.Mode)
@@ -20,7 +25,7 @@ func (t *tx) NextInvoiceNumber(ctx context.Context, s billing.Scope) (int64, err
 }
 
 // CreateInvoice inserts inv.
-func (t *tx) CreateInvoice(ctx context.Context, inv billing.Invoice) error {
+func (t invoiceTx) CreateInvoice(ctx context.Context, inv billing.Invoice) error {
 	lines, err := encodeLines(inv.Lines)
 	if err != nil {
 		return fmt.Errorf("create invoice %s: %w", inv.ID, err)
@@ -62,7 +67,7 @@ func (t *tx) CreateInvoice(ctx context.Context, inv billing.Invoice) error {
 }
 
 // GetInvoice returns the invoice with id in scope s.
-func (t *tx) GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
+func (t invoiceTx) GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
 	row, err := t.q.GetInvoice(ctx, litedb.GetInvoiceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Invoice{}, dbError(err, "get invoice %s", id)
@@ -71,7 +76,7 @@ func (t *tx) GetInvoice(ctx context.Context, s billing.Scope, id string) (billin
 }
 
 // UpdateInvoice writes inv's mutable fields.
-func (t *tx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error {
+func (t invoiceTx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error {
 	lines, err := encodeLines(inv.Lines)
 	if err != nil {
 		return fmt.Errorf("update invoice %s: %w", inv.ID, err)
@@ -102,7 +107,7 @@ func (t *tx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error {
 }
 
 // ListInvoices returns a page of s's invoices, newest first.
-func (t *tx) ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) ([]billing.Invoice, bool, error) {
+func (t invoiceTx) ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) ([]billing.Invoice, bool, error) {
 	rows, err := t.q.ListInvoices(ctx, litedb.ListInvoicesParams{
 		MerchantID:     s.MerchantID,
 		Mode:           string(s.Mode),

@@ -10,11 +10,16 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
+// merchantTx is the billing.MerchantTx of one transaction.
+type merchantTx struct{ *base }
+
+var _ billing.MerchantTx = merchantTx{}
+
 // Merchants and API keys.
 
 // CreateMerchant inserts m and its empty audit chain head. Zero settings
 // are stored as "{}", which reads back as the default settings.
-func (t *tx) CreateMerchant(ctx context.Context, m billing.Merchant) error {
+func (t merchantTx) CreateMerchant(ctx context.Context, m billing.Merchant) error {
 	settings := "{}"
 	if !reflect.DeepEqual(m.Settings, billing.MerchantSettings{}) {
 		var err error
@@ -42,7 +47,7 @@ func (t *tx) CreateMerchant(ctx context.Context, m billing.Merchant) error {
 }
 
 // GetMerchant returns the merchant with id.
-func (t *tx) GetMerchant(ctx context.Context, id string) (billing.Merchant, error) {
+func (t merchantTx) GetMerchant(ctx context.Context, id string) (billing.Merchant, error) {
 	row, err := t.q.GetMerchant(ctx, id)
 	if err != nil {
 		return billing.Merchant{}, dbError(err, "get merchant %s", id)
@@ -51,7 +56,7 @@ func (t *tx) GetMerchant(ctx context.Context, id string) (billing.Merchant, erro
 }
 
 // ListMerchants returns every merchant, by id.
-func (t *tx) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
+func (t merchantTx) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
 	rows, err := t.q.ListMerchants(ctx)
 	if err != nil {
 		return nil, dbError(err, "list merchants")
@@ -60,7 +65,7 @@ func (t *tx) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
 }
 
 // UpdateMerchantSettings replaces the merchant's settings.
-func (t *tx) UpdateMerchantSettings(ctx context.Context, merchantID string, s billing.MerchantSettings) error {
+func (t merchantTx) UpdateMerchantSettings(ctx context.Context, merchantID string, s billing.MerchantSettings) error {
 	settings, err := billing.MerchantSettingsJSON(s)
 	if err != nil {
 		return fmt.Errorf("update settings of merchant %s: %w", merchantID, err)
@@ -71,7 +76,7 @@ func (t *tx) UpdateMerchantSettings(ctx context.Context, merchantID string, s bi
 
 // UpdateMerchant writes a merchant's name, time zone, locale, invoice
 // prefix and settings.
-func (t *tx) UpdateMerchant(ctx context.Context, m billing.Merchant) error {
+func (t merchantTx) UpdateMerchant(ctx context.Context, m billing.Merchant) error {
 	settings, err := billing.MerchantSettingsJSON(m.Settings)
 	if err != nil {
 		return fmt.Errorf("update merchant %s: %w", m.ID, err)
@@ -99,7 +104,7 @@ func merchantFromRow(row litedb.Merchant) (billing.Merchant, error) {
 }
 
 // CreateAPIKey inserts k, neither used nor revoked.
-func (t *tx) CreateAPIKey(ctx context.Context, k billing.APIKey) error {
+func (t merchantTx) CreateAPIKey(ctx context.Context, k billing.APIKey) error {
 	// The insert query has no last_used or revoked: a new key is neither
 	// used nor revoked, which is what the column defaults (NULL) say.
 	err := t.q.CreateAPIKey(ctx, litedb.CreateAPIKeyParams{
@@ -117,7 +122,7 @@ func (t *tx) CreateAPIKey(ctx context.Context, k billing.APIKey) error {
 }
 
 // GetAPIKey returns the API key with id, of any merchant.
-func (t *tx) GetAPIKey(ctx context.Context, id string) (billing.APIKey, error) {
+func (t merchantTx) GetAPIKey(ctx context.Context, id string) (billing.APIKey, error) {
 	row, err := t.q.GetAPIKey(ctx, id)
 	if err != nil {
 		return billing.APIKey{}, dbError(err, "get api key %s", id)
@@ -126,7 +131,7 @@ func (t *tx) GetAPIKey(ctx context.Context, id string) (billing.APIKey, error) {
 }
 
 // GetAPIKeyByHash returns the API key whose secret hashes to hash.
-func (t *tx) GetAPIKeyByHash(ctx context.Context, hash string) (billing.APIKey, error) {
+func (t merchantTx) GetAPIKeyByHash(ctx context.Context, hash string) (billing.APIKey, error) {
 	row, err := t.q.GetAPIKeyByHash(ctx, hash)
 	if err != nil {
 		return billing.APIKey{}, dbError(err, "get api key by hash")
@@ -135,7 +140,7 @@ func (t *tx) GetAPIKeyByHash(ctx context.Context, hash string) (billing.APIKey, 
 }
 
 // ListAPIKeys returns a merchant's keys, oldest first.
-func (t *tx) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error) {
+func (t merchantTx) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error) {
 	rows, err := t.q.ListAPIKeys(ctx, merchantID)
 	if err != nil {
 		return nil, dbError(err, "list api keys of %s", merchantID)
@@ -148,13 +153,13 @@ func (t *tx) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIK
 }
 
 // TouchAPIKey sets the key's last use to at.
-func (t *tx) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+func (t merchantTx) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
 	n, err := t.q.TouchAPIKey(ctx, litedb.TouchAPIKeyParams{LastUsed: nullMicros(&at), ID: id})
 	return notFoundIfNone(n, err, "touch api key %s", id)
 }
 
 // RevokeAPIKey sets the key's revocation time to at unless already set.
-func (t *tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
+func (t merchantTx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
 	n, err := t.q.RevokeAPIKey(ctx, litedb.RevokeAPIKeyParams{Revoked: nullMicros(&at), ID: id})
 	return notFoundIfNone(n, err, "revoke api key %s", id)
 }

@@ -10,10 +10,15 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
+// notifyTx is the billing.NotifyTx of one transaction.
+type notifyTx struct{ *base }
+
+var _ billing.NotifyTx = notifyTx{}
+
 // Webhook endpoints.
 
 // CreateWebhookEndpoint inserts e.
-func (t *tx) CreateWebhookEndpoint(ctx context.Context, e billing.WebhookEndpoint) error {
+func (t notifyTx) CreateWebhookEndpoint(ctx context.Context, e billing.WebhookEndpoint) error {
 	events, metadata, err := endpointJSON(e)
 	if err != nil {
 		return fmt.Errorf("create webhook endpoint %s: %w", e.ID, err)
@@ -31,7 +36,7 @@ func (t *tx) CreateWebhookEndpoint(ctx context.Context, e billing.WebhookEndpoin
 }
 
 // GetWebhookEndpoint returns the endpoint with id in scope s.
-func (t *tx) GetWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
+func (t notifyTx) GetWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
 	row, err := t.q.GetWebhookEndpoint(ctx, litedb.GetWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.WebhookEndpoint{}, dbError(err, "get webhook endpoint %s", id)
@@ -42,12 +47,12 @@ func (t *tx) GetWebhookEndpoint(ctx context.Context, s billing.Scope, id string)
 // LockWebhookEndpoint returns the endpoint with id in scope s. The
 // transaction already holds SQLite's only write lock (BEGIN IMMEDIATE), so
 // no other transaction can change the row before it ends.
-func (t *tx) LockWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
+func (t notifyTx) LockWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
 	return t.GetWebhookEndpoint(ctx, s, id)
 }
 
 // UpdateWebhookEndpoint writes e's mutable fields.
-func (t *tx) UpdateWebhookEndpoint(ctx context.Context, e billing.WebhookEndpoint) error {
+func (t notifyTx) UpdateWebhookEndpoint(ctx context.Context, e billing.WebhookEndpoint) error {
 	events, metadata, err := endpointJSON(e)
 	if err != nil {
 		return fmt.Errorf("update webhook endpoint %s: %w", e.ID, err)
@@ -63,13 +68,13 @@ func (t *tx) UpdateWebhookEndpoint(ctx context.Context, e billing.WebhookEndpoin
 
 // DeleteWebhookEndpoint removes an endpoint; its deliveries and attempts
 // go with it (ON DELETE CASCADE).
-func (t *tx) DeleteWebhookEndpoint(ctx context.Context, s billing.Scope, id string) error {
+func (t notifyTx) DeleteWebhookEndpoint(ctx context.Context, s billing.Scope, id string) error {
 	n, err := t.q.DeleteWebhookEndpoint(ctx, litedb.DeleteWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	return notFoundIfNone(n, err, "delete webhook endpoint %s", id)
 }
 
 // ListWebhookEndpoints returns a page of s's endpoints, newest first.
-func (t *tx) ListWebhookEndpoints(ctx context.Context, s billing.Scope, page billing.Page) ([]billing.WebhookEndpoint, bool, error) {
+func (t notifyTx) ListWebhookEndpoints(ctx context.Context, s billing.Scope, page billing.Page) ([]billing.WebhookEndpoint, bool, error) {
 	rows, err := t.q.ListWebhookEndpoints(ctx, litedb.ListWebhookEndpointsParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
 		StartingAfter: page.StartingAfter, RowLimit: rowLimit(page.Limit)})
 	if err != nil {
@@ -81,7 +86,7 @@ func (t *tx) ListWebhookEndpoints(ctx context.Context, s billing.Scope, page bil
 }
 
 // CountWebhookEndpoints counts s's endpoints.
-func (t *tx) CountWebhookEndpoints(ctx context.Context, s billing.Scope) (int64, error) {
+func (t notifyTx) CountWebhookEndpoints(ctx context.Context, s billing.Scope) (int64, error) {
 	n, err := t.q.CountWebhookEndpoints(ctx, litedb.CountWebhookEndpointsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return 0, dbError(err, "count webhook endpoints")
@@ -124,7 +129,7 @@ func endpointFromRow(r litedb.WebhookEndpoint) (billing.WebhookEndpoint, error) 
 
 // InsertWebhookDelivery inserts d unless its endpoint already has a
 // delivery of its event.
-func (t *tx) InsertWebhookDelivery(ctx context.Context, d billing.WebhookDelivery) (bool, error) {
+func (t notifyTx) InsertWebhookDelivery(ctx context.Context, d billing.WebhookDelivery) (bool, error) {
 	n, err := t.q.InsertWebhookDelivery(ctx, litedb.InsertWebhookDeliveryParams{
 		ID: d.ID, MerchantID: d.Scope.MerchantID, Mode: string(d.Scope.Mode), EndpointID: d.EndpointID, EventID: d.EventID,
 		EventType: d.EventType, Status: d.Status, Attempts: d.Attempts, NextAttemptAt: nullMicros(d.NextAttemptAt),
@@ -137,7 +142,7 @@ func (t *tx) InsertWebhookDelivery(ctx context.Context, d billing.WebhookDeliver
 }
 
 // GetWebhookDelivery returns the delivery with id in scope s.
-func (t *tx) GetWebhookDelivery(ctx context.Context, s billing.Scope, id string) (billing.WebhookDelivery, error) {
+func (t notifyTx) GetWebhookDelivery(ctx context.Context, s billing.Scope, id string) (billing.WebhookDelivery, error) {
 	row, err := t.q.GetWebhookDelivery(ctx, litedb.GetWebhookDeliveryParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.WebhookDelivery{}, dbError(err, "get webhook delivery %s", id)
@@ -146,7 +151,7 @@ func (t *tx) GetWebhookDelivery(ctx context.Context, s billing.Scope, id string)
 }
 
 // UpdateWebhookDelivery writes d's status, attempts and attempt times.
-func (t *tx) UpdateWebhookDelivery(ctx context.Context, d billing.WebhookDelivery) error {
+func (t notifyTx) UpdateWebhookDelivery(ctx context.Context, d billing.WebhookDelivery) error {
 	n, err := t.q.UpdateWebhookDelivery(ctx, litedb.UpdateWebhookDeliveryParams{
 		Status: d.Status, Attempts: d.Attempts, NextAttemptAt: nullMicros(d.NextAttemptAt), LastAttemptAt: nullMicros(d.LastAttemptAt),
 		Updated: micros(d.Updated), MerchantID: d.Scope.MerchantID, Mode: string(d.Scope.Mode), ID: d.ID,
@@ -156,7 +161,7 @@ func (t *tx) UpdateWebhookDelivery(ctx context.Context, d billing.WebhookDeliver
 
 // ListWebhookDeliveries returns a page of an endpoint's deliveries, newest
 // first.
-func (t *tx) ListWebhookDeliveries(ctx context.Context, s billing.Scope, endpointID string, f billing.DeliveryFilter, page billing.Page) ([]billing.WebhookDelivery, bool, error) {
+func (t notifyTx) ListWebhookDeliveries(ctx context.Context, s billing.Scope, endpointID string, f billing.DeliveryFilter, page billing.Page) ([]billing.WebhookDelivery, bool, error) {
 	rows, err := t.q.ListWebhookDeliveries(ctx, litedb.ListWebhookDeliveriesParams{EndpointID: endpointID, MerchantID: s.MerchantID,
 		Mode: string(s.Mode), EventID: f.EventID, StartingAfter: page.StartingAfter, RowLimit: rowLimit(page.Limit)})
 	if err != nil {
@@ -180,7 +185,7 @@ func deliveryFromRow(r litedb.WebhookDelivery) billing.WebhookDelivery {
 }
 
 // CreateWebhookAttempt inserts a.
-func (t *tx) CreateWebhookAttempt(ctx context.Context, a billing.WebhookAttempt) error {
+func (t notifyTx) CreateWebhookAttempt(ctx context.Context, a billing.WebhookAttempt) error {
 	err := t.q.CreateWebhookAttempt(ctx, litedb.CreateWebhookAttemptParams{
 		ID: a.ID, MerchantID: a.Scope.MerchantID, Mode: string(a.Scope.Mode), DeliveryID: a.DeliveryID, Number: a.Number,
 		Manual: a.Manual, Succeeded: a.Succeeded, StatusCode: a.StatusCode, LatencyMs: a.LatencyMS, ErrorKind: a.ErrorKind,
@@ -194,7 +199,7 @@ func (t *tx) CreateWebhookAttempt(ctx context.Context, a billing.WebhookAttempt)
 
 // ListWebhookAttempts returns the attempts of the given deliveries, oldest
 // first (grouped by delivery).
-func (t *tx) ListWebhookAttempts(ctx context.Context, s billing.Scope, deliveryIDs []string) ([]billing.WebhookAttempt, error) {
+func (t notifyTx) ListWebhookAttempts(ctx context.Context, s billing.Scope, deliveryIDs []string) ([]billing.WebhookAttempt, error) {
 	if len(deliveryIDs) == 0 {
 		return []billing.WebhookAttempt{}, nil
 	}
@@ -217,7 +222,7 @@ func (t *tx) ListWebhookAttempts(ctx context.Context, s billing.Scope, deliveryI
 
 // InsertEmail inserts e unless its event already has an email of its
 // template.
-func (t *tx) InsertEmail(ctx context.Context, e billing.Email) (bool, error) {
+func (t notifyTx) InsertEmail(ctx context.Context, e billing.Email) (bool, error) {
 	to, params, err := emailJSON(e)
 	if err != nil {
 		return false, fmt.Errorf("insert email %s: %w", e.ID, err)
@@ -235,7 +240,7 @@ func (t *tx) InsertEmail(ctx context.Context, e billing.Email) (bool, error) {
 }
 
 // GetEmail returns the email with id in scope s.
-func (t *tx) GetEmail(ctx context.Context, s billing.Scope, id string) (billing.Email, error) {
+func (t notifyTx) GetEmail(ctx context.Context, s billing.Scope, id string) (billing.Email, error) {
 	row, err := t.q.GetEmail(ctx, litedb.GetEmailParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Email{}, dbError(err, "get email %s", id)
@@ -244,7 +249,7 @@ func (t *tx) GetEmail(ctx context.Context, s billing.Scope, id string) (billing.
 }
 
 // UpdateEmail writes e's sending state.
-func (t *tx) UpdateEmail(ctx context.Context, e billing.Email) error {
+func (t notifyTx) UpdateEmail(ctx context.Context, e billing.Email) error {
 	to, _, err := emailJSON(e)
 	if err != nil {
 		return fmt.Errorf("update email %s: %w", e.ID, err)
@@ -258,7 +263,7 @@ func (t *tx) UpdateEmail(ctx context.Context, e billing.Email) error {
 }
 
 // ListEmails returns a page of s's emails, newest first.
-func (t *tx) ListEmails(ctx context.Context, s billing.Scope, f billing.EmailFilter, page billing.Page) ([]billing.Email, bool, error) {
+func (t notifyTx) ListEmails(ctx context.Context, s billing.Scope, f billing.EmailFilter, page billing.Page) ([]billing.Email, bool, error) {
 	rows, err := t.q.ListEmails(ctx, litedb.ListEmailsParams{MerchantID: s.MerchantID, Mode: string(s.Mode), CustomerID: f.CustomerID,
 		Template: f.Template, StartingAfter: page.StartingAfter, RowLimit: rowLimit(page.Limit)})
 	if err != nil {
@@ -302,7 +307,7 @@ func emailFromRow(r litedb.Email) (billing.Email, error) {
 // LockNotifyCursor returns scope s's cursor position, creating the cursor
 // at the start if missing. The transaction already holds SQLite's only
 // write lock (BEGIN IMMEDIATE), so no other dispatcher can interleave.
-func (t *tx) LockNotifyCursor(ctx context.Context, s billing.Scope, at time.Time) (string, error) {
+func (t notifyTx) LockNotifyCursor(ctx context.Context, s billing.Scope, at time.Time) (string, error) {
 	pos, err := t.q.LockNotifyCursor(ctx, litedb.LockNotifyCursorParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Updated: micros(at)})
 	if err != nil {
 		return "", dbError(err, "lock notify cursor")
@@ -312,7 +317,7 @@ func (t *tx) LockNotifyCursor(ctx context.Context, s billing.Scope, at time.Time
 
 // GetNotifyCursor returns scope s's cursor position ("" without a
 // cursor).
-func (t *tx) GetNotifyCursor(ctx context.Context, s billing.Scope) (string, error) {
+func (t notifyTx) GetNotifyCursor(ctx context.Context, s billing.Scope) (string, error) {
 	rows, err := t.q.GetNotifyCursor(ctx, litedb.GetNotifyCursorParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return "", dbError(err, "get notify cursor")
@@ -324,7 +329,7 @@ func (t *tx) GetNotifyCursor(ctx context.Context, s billing.Scope) (string, erro
 }
 
 // SetNotifyCursor moves scope s's cursor to position.
-func (t *tx) SetNotifyCursor(ctx context.Context, s billing.Scope, position string, at time.Time) error {
+func (t notifyTx) SetNotifyCursor(ctx context.Context, s billing.Scope, position string, at time.Time) error {
 	n, err := t.q.SetNotifyCursor(ctx, litedb.SetNotifyCursorParams{Position: position, Updated: micros(at),
 		MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	return notFoundIfNone(n, err, "set notify cursor")
@@ -333,7 +338,7 @@ func (t *tx) SetNotifyCursor(ctx context.Context, s billing.Scope, position stri
 // EventsAfter returns scope s's events past position by id. SQLite has one
 // writer and event ids are made inside write transactions, so id order is
 // commit order and a position is simply the last event id read.
-func (t *tx) EventsAfter(ctx context.Context, s billing.Scope, position string, limit int) ([]billing.Event, string, error) {
+func (t notifyTx) EventsAfter(ctx context.Context, s billing.Scope, position string, limit int) ([]billing.Event, string, error) {
 	rows, err := t.q.EventsToDispatch(ctx, litedb.EventsToDispatchParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
 		AfterID: position, RowLimit: int64(min(max(limit, 1), 10_000))})
 	if err != nil {

@@ -7,10 +7,15 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
+// paymentTx is the billing.PaymentTx of one transaction.
+type paymentTx struct{ *base }
+
+var _ billing.PaymentTx = paymentTx{}
+
 // Payments.
 
 // CreatePayment inserts p.
-func (t *tx) CreatePayment(ctx context.Context, p billing.Payment) error {
+func (t paymentTx) CreatePayment(ctx context.Context, p billing.Payment) error {
 	err := t.q.CreatePayment(ctx, litedb.CreatePaymentParams{
 		ID:              p.ID,
 		MerchantID:      p.Scope.MerchantID,
@@ -41,7 +46,7 @@ func (t *tx) CreatePayment(ctx context.Context, p billing.Payment) error {
 }
 
 // GetPayment returns the payment with id in scope s.
-func (t *tx) GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error) {
+func (t paymentTx) GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error) {
 	row, err := t.q.GetPayment(ctx, litedb.GetPaymentParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Payment{}, dbError(err, "get payment %s", id)
@@ -51,7 +56,7 @@ func (t *tx) GetPayment(ctx context.Context, s billing.Scope, id string) (billin
 
 // UpdatePayment writes p's gateway ref, status, failure fields, amount
 // refunded and updated.
-func (t *tx) UpdatePayment(ctx context.Context, p billing.Payment) error {
+func (t paymentTx) UpdatePayment(ctx context.Context, p billing.Payment) error {
 	n, err := t.q.UpdatePayment(ctx, litedb.UpdatePaymentParams{
 		GatewayRef:     p.GatewayRef,
 		Status:         p.Status,
@@ -69,7 +74,7 @@ func (t *tx) UpdatePayment(ctx context.Context, p billing.Payment) error {
 }
 
 // ListPayments returns a page of s's payments, newest first.
-func (t *tx) ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, page billing.Page) ([]billing.Payment, bool, error) {
+func (t paymentTx) ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, page billing.Page) ([]billing.Payment, bool, error) {
 	rows, err := t.q.ListPayments(ctx, litedb.ListPaymentsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
@@ -115,7 +120,7 @@ func paymentFromRow(row litedb.Payment) (billing.Payment, error) {
 // Refunds.
 
 // CreateRefund inserts r.
-func (t *tx) CreateRefund(ctx context.Context, r billing.Refund) error {
+func (t paymentTx) CreateRefund(ctx context.Context, r billing.Refund) error {
 	err := t.q.CreateRefund(ctx, litedb.CreateRefundParams{
 		ID:         r.ID,
 		MerchantID: r.Scope.MerchantID,
@@ -136,7 +141,7 @@ func (t *tx) CreateRefund(ctx context.Context, r billing.Refund) error {
 }
 
 // GetRefund returns the refund with id in scope s.
-func (t *tx) GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error) {
+func (t paymentTx) GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error) {
 	row, err := t.q.GetRefund(ctx, litedb.GetRefundParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Refund{}, dbError(err, "get refund %s", id)
@@ -145,7 +150,7 @@ func (t *tx) GetRefund(ctx context.Context, s billing.Scope, id string) (billing
 }
 
 // UpdateRefund writes r's status, gateway ref and updated.
-func (t *tx) UpdateRefund(ctx context.Context, r billing.Refund) error {
+func (t paymentTx) UpdateRefund(ctx context.Context, r billing.Refund) error {
 	n, err := t.q.UpdateRefund(ctx, litedb.UpdateRefundParams{
 		Status:     r.Status,
 		GatewayRef: r.GatewayRef,
@@ -159,7 +164,7 @@ func (t *tx) UpdateRefund(ctx context.Context, r billing.Refund) error {
 
 // ListRefunds returns a page of s's refunds (of one payment when paymentID
 // is not empty), newest first.
-func (t *tx) ListRefunds(ctx context.Context, s billing.Scope, paymentID string, page billing.Page) ([]billing.Refund, bool, error) {
+func (t paymentTx) ListRefunds(ctx context.Context, s billing.Scope, paymentID string, page billing.Page) ([]billing.Refund, bool, error) {
 	rows, err := t.q.ListRefunds(ctx, litedb.ListRefundsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),

@@ -2,42 +2,18 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
-// RedeemCoupon adds delta to a coupon's redemptions within its limit.
-func (t *tx) RedeemCoupon(ctx context.Context, s billing.Scope, id string, delta int64) error {
-	n, err := t.q.RedeemCoupon(ctx, litedb.RedeemCouponParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
-	return redeemed(ctx, n, err, "coupon "+id, func() error { _, err := t.GetCoupon(ctx, s, id); return err })
-}
+// setupTx is the billing.SetupTx of one transaction.
+type setupTx struct{ *base }
 
-// RedeemPromotionCode adds delta to a promotion code's redemptions within
-// its limit.
-func (t *tx) RedeemPromotionCode(ctx context.Context, s billing.Scope, id string, delta int64) error {
-	n, err := t.q.RedeemPromotionCode(ctx, litedb.RedeemPromotionCodeParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
-	return redeemed(ctx, n, err, "promotion code "+id, func() error { _, err := t.GetPromotionCode(ctx, s, id); return err })
-}
-
-// redeemed tells "no such object" from "no redemption left" when a
-// redemption update touched no row.
-func redeemed(_ context.Context, n int64, err error, what string, exists func() error) error {
-	if err != nil {
-		return dbError(err, "redeem %s", what)
-	}
-	if n == 1 {
-		return nil
-	}
-	if err := exists(); err != nil {
-		return err
-	}
-	return fmt.Errorf("redeem %s: %w", what, billing.ErrExhausted)
-}
+var _ billing.SetupTx = setupTx{}
 
 // CreateSetup inserts a payment-method setup.
-func (t *tx) CreateSetup(ctx context.Context, st billing.PaymentMethodSetup) error {
+func (t setupTx) CreateSetup(ctx context.Context, st billing.PaymentMethodSetup) error {
 	err := t.q.CreateSetup(ctx, litedb.CreateSetupParams{ID: st.ID, MerchantID: st.Scope.MerchantID, Mode: string(st.Scope.Mode),
 		CustomerID: st.CustomerID, Gateway: st.Gateway, ReturnUrl: st.ReturnURL, SecretHash: st.SecretHash, Status: st.Status,
 		PaymentMethodID: st.PaymentMethodID, FailureMessage: st.FailureMessage, ExpiresAt: micros(st.ExpiresAt),
@@ -49,7 +25,7 @@ func (t *tx) CreateSetup(ctx context.Context, st billing.PaymentMethodSetup) err
 }
 
 // GetSetup returns a setup of scope s.
-func (t *tx) GetSetup(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethodSetup, error) {
+func (t setupTx) GetSetup(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethodSetup, error) {
 	row, err := t.q.GetSetup(ctx, litedb.GetSetupParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.PaymentMethodSetup{}, dbError(err, "get setup %s", id)
@@ -58,7 +34,7 @@ func (t *tx) GetSetup(ctx context.Context, s billing.Scope, id string) (billing.
 }
 
 // GetSetupByID returns a setup of any scope.
-func (t *tx) GetSetupByID(ctx context.Context, id string) (billing.PaymentMethodSetup, error) {
+func (t setupTx) GetSetupByID(ctx context.Context, id string) (billing.PaymentMethodSetup, error) {
 	row, err := t.q.GetSetupByID(ctx, id)
 	if err != nil {
 		return billing.PaymentMethodSetup{}, dbError(err, "get setup %s", id)
@@ -67,7 +43,7 @@ func (t *tx) GetSetupByID(ctx context.Context, id string) (billing.PaymentMethod
 }
 
 // UpdateSetup finishes a pending setup.
-func (t *tx) UpdateSetup(ctx context.Context, st billing.PaymentMethodSetup) error {
+func (t setupTx) UpdateSetup(ctx context.Context, st billing.PaymentMethodSetup) error {
 	n, err := t.q.UpdateSetup(ctx, litedb.UpdateSetupParams{Status: st.Status, PaymentMethodID: st.PaymentMethodID,
 		FailureMessage: st.FailureMessage, Updated: micros(st.Updated), MerchantID: st.Scope.MerchantID, Mode: string(st.Scope.Mode), ID: st.ID})
 	return notFoundIfNone(n, err, "update setup %s", st.ID)

@@ -11,10 +11,15 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
+// subscriptionTx is the billing.SubscriptionTx of one transaction.
+type subscriptionTx struct{ *base }
+
+var _ billing.SubscriptionTx = subscriptionTx{}
+
 // Subscriptions.
 
 // CreateSubscription inserts sub with version 1, whatever sub.Version says.
-func (t *tx) CreateSubscription(ctx context.Context, sub billing.Subscription) error {
+func (t subscriptionTx) CreateSubscription(ctx context.Context, sub billing.Subscription) error {
 	cols, err := subscriptionJSON(sub)
 	if err != nil {
 		return fmt.Errorf("create subscription %s: %w", sub.ID, err)
@@ -64,7 +69,7 @@ func (t *tx) CreateSubscription(ctx context.Context, sub billing.Subscription) e
 }
 
 // GetSubscription returns the subscription with id in scope s.
-func (t *tx) GetSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
+func (t subscriptionTx) GetSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
 	row, err := t.q.GetSubscription(ctx, litedb.GetSubscriptionParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Subscription{}, dbError(err, "get subscription %s", id)
@@ -76,7 +81,7 @@ func (t *tx) GetSubscription(ctx context.Context, s billing.Scope, id string) (b
 // the stored version is still sub.Version; otherwise it returns
 // billing.ErrVersionConflict (or billing.ErrNotFound if there is no such
 // subscription).
-func (t *tx) UpdateSubscription(ctx context.Context, sub billing.Subscription) error {
+func (t subscriptionTx) UpdateSubscription(ctx context.Context, sub billing.Subscription) error {
 	cols, err := subscriptionJSON(sub)
 	if err != nil {
 		return fmt.Errorf("update subscription %s: %w", sub.ID, err)
@@ -131,7 +136,7 @@ func (t *tx) UpdateSubscription(ctx context.Context, sub billing.Subscription) e
 }
 
 // ListSubscriptions returns a page of s's subscriptions, newest first.
-func (t *tx) ListSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter, page billing.Page) ([]billing.Subscription, bool, error) {
+func (t subscriptionTx) ListSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter, page billing.Page) ([]billing.Subscription, bool, error) {
 	rows, err := t.q.ListSubscriptions(ctx, litedb.ListSubscriptionsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
@@ -152,7 +157,7 @@ func (t *tx) ListSubscriptions(ctx context.Context, s billing.Scope, f billing.S
 // DueSubscriptions returns up to limit (all when limit <= 0) subscriptions
 // on test clock clockID ("" = real time) whose next action is due at t,
 // earliest first.
-func (t *tx) DueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int) ([]billing.Subscription, error) {
+func (t subscriptionTx) DueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int) ([]billing.Subscription, error) {
 	n := int64(limit)
 	if limit <= 0 {
 		n = -1 // no limit
@@ -171,7 +176,7 @@ func (t *tx) DueSubscriptions(ctx context.Context, clockID string, at time.Time,
 // Trials.
 
 // ClaimTrial records that an identity used a trial with subscriptionID.
-func (t *tx) ClaimTrial(ctx context.Context, s billing.Scope, kind, value, subscriptionID string) error {
+func (t subscriptionTx) ClaimTrial(ctx context.Context, s billing.Scope, kind, value, subscriptionID string) error {
 	err := t.q.ClaimTrial(ctx, litedb.ClaimTrialParams{
 		MerchantID:     s.MerchantID,
 		Mode:           string(s.Mode),
@@ -186,7 +191,7 @@ func (t *tx) ClaimTrial(ctx context.Context, s billing.Scope, kind, value, subsc
 }
 
 // ReleaseTrials forgets the trial claims of a subscription.
-func (t *tx) ReleaseTrials(ctx context.Context, s billing.Scope, subscriptionID string) error {
+func (t subscriptionTx) ReleaseTrials(ctx context.Context, s billing.Scope, subscriptionID string) error {
 	err := t.q.ReleaseTrials(ctx, litedb.ReleaseTrialsParams{
 		MerchantID:     s.MerchantID,
 		Mode:           string(s.Mode),

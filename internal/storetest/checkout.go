@@ -21,28 +21,28 @@ func exerciseCheckout(t *testing.T, setup setupFunc) {
 
 		tx := begin(t, b.store)
 		cs := buildCheckoutSession(b.scope, b.clock.next())
-		require.NoError(t, tx.CreateCheckoutSession(ctx, cs))
+		require.NoError(t, tx.Checkout.CreateCheckoutSession(ctx, cs))
 		trial := int64(0)
 		setupMode := buildCheckoutSession(b.live, b.clock.next())
 		setupMode.Mode, setupMode.LineItems, setupMode.TrialPeriodDays = billing.CheckoutModeSetup, []billing.CheckoutLineItem{}, &trial
-		require.NoError(t, tx.CreateCheckoutSession(ctx, setupMode))
+		require.NoError(t, tx.Checkout.CreateCheckoutSession(ctx, setupMode))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
 		cs.Version, setupMode.Version = 1, 1
 		for _, want := range []billing.CheckoutSession{cs, setupMode} {
-			got, err := tx.GetCheckoutSession(ctx, want.Scope, want.ID)
+			got, err := tx.Checkout.GetCheckoutSession(ctx, want.Scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got, "every field reads back, the secret hash too")
-			got, err = tx.GetCheckoutSessionByID(ctx, want.ID)
+			got, err = tx.Checkout.GetCheckoutSessionByID(ctx, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got)
 		}
 		for _, s := range []billing.Scope{b.live, b.other} {
-			_, err := tx.GetCheckoutSession(ctx, s, cs.ID)
+			_, err := tx.Checkout.GetCheckoutSession(ctx, s, cs.ID)
 			require.ErrorIs(t, err, billing.ErrNotFound, "another scope's session is not found")
 		}
-		_, err := tx.GetCheckoutSessionByID(ctx, "cs_test_nope")
+		_, err := tx.Checkout.GetCheckoutSessionByID(ctx, "cs_test_nope")
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		tx.commit(t)
 	})
@@ -54,11 +54,11 @@ func exerciseCheckout(t *testing.T, setup setupFunc) {
 
 		tx := begin(t, b.store)
 		cs := buildCheckoutSession(b.scope, b.clock.next())
-		require.NoError(t, tx.CreateCheckoutSession(ctx, cs))
+		require.NoError(t, tx.Checkout.CreateCheckoutSession(ctx, cs))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		cur, err := tx.GetCheckoutSession(ctx, b.scope, cs.ID)
+		cur, err := tx.Checkout.GetCheckoutSession(ctx, b.scope, cs.ID)
 		require.NoError(t, err)
 		done := b.clock.next()
 		next := cur
@@ -67,16 +67,16 @@ func exerciseCheckout(t *testing.T, setup setupFunc) {
 		next.Gateway, next.PromotionCode, next.SetupID = billing.GatewayFlow, "VERANO", ""
 		next.PaymentMethodID, next.SubscriptionID, next.FailureMessage = "pm_x", "sub_x", "tarjeta rechazada"
 		next.CompletedAt, next.Updated = &done, done
-		require.NoError(t, tx.UpdateCheckoutSession(ctx, next))
+		require.NoError(t, tx.Checkout.UpdateCheckoutSession(ctx, next))
 
 		stale := cur
 		stale.FailureMessage = "too late"
-		require.ErrorIs(t, tx.UpdateCheckoutSession(ctx, stale), billing.ErrVersionConflict, "a stale version is refused")
+		require.ErrorIs(t, tx.Checkout.UpdateCheckoutSession(ctx, stale), billing.ErrVersionConflict, "a stale version is refused")
 		other := cur
 		other.Scope = b.other
-		require.ErrorIs(t, tx.UpdateCheckoutSession(ctx, other), billing.ErrNotFound, "another scope's session is not found")
+		require.ErrorIs(t, tx.Checkout.UpdateCheckoutSession(ctx, other), billing.ErrNotFound, "another scope's session is not found")
 
-		got, err := tx.GetCheckoutSession(ctx, b.scope, cs.ID)
+		got, err := tx.Checkout.GetCheckoutSession(ctx, b.scope, cs.ID)
 		require.NoError(t, err)
 		next.Version = 2
 		require.Equal(t, next, got)
@@ -89,18 +89,18 @@ func exerciseCheckout(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		cus := newCustomer(t, tx, b.scope, b.clock.next())
+		cus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
 		at := b.clock.next()
 		p := billing.PortalSession{ID: billing.NewID(billing.PrefixPortalSession, at), Scope: b.scope, CustomerID: cus.ID,
 			ReturnURL: "https://merchant.example/account", SecretHash: "ab12", ExpiresAt: at.Add(time.Hour), Created: at}
-		require.NoError(t, tx.CreatePortalSession(ctx, p))
+		require.NoError(t, tx.Checkout.CreatePortalSession(ctx, p))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetPortalSessionByID(ctx, p.ID)
+		got, err := tx.Checkout.GetPortalSessionByID(ctx, p.ID)
 		require.NoError(t, err)
 		require.Equal(t, p, got)
-		_, err = tx.GetPortalSessionByID(ctx, "bps_nope")
+		_, err = tx.Checkout.GetPortalSessionByID(ctx, "bps_nope")
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		tx.commit(t)
 	})
@@ -119,24 +119,24 @@ func exerciseCheckout(t *testing.T, setup setupFunc) {
 			if i == 1 {
 				k.SuccessURL, k.CancelURL = "https://merchant.example/ok", "https://merchant.example/pricing"
 			}
-			require.NoError(t, tx.CreatePublishableKey(ctx, k))
+			require.NoError(t, tx.Checkout.CreatePublishableKey(ctx, k))
 			keys = append(keys, k)
 		}
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetPublishableKey(ctx, keys[1].ID)
+		got, err := tx.Checkout.GetPublishableKey(ctx, keys[1].ID)
 		require.NoError(t, err)
 		require.Equal(t, keys[1], got)
-		list, err := tx.ListPublishableKeys(ctx, b.scope)
+		list, err := tx.Checkout.ListPublishableKeys(ctx, b.scope)
 		require.NoError(t, err)
 		require.Equal(t, []billing.PublishableKey{keys[1], keys[0]}, list, "the scope's keys, newest first")
 
 		at := b.clock.next()
-		require.NoError(t, tx.RevokePublishableKey(ctx, b.scope, keys[0].ID, at))
-		require.NoError(t, tx.RevokePublishableKey(ctx, b.scope, keys[0].ID, at.Add(time.Hour)), "revoking twice keeps the first time")
-		require.ErrorIs(t, tx.RevokePublishableKey(ctx, b.other, keys[0].ID, at), billing.ErrNotFound)
-		got, err = tx.GetPublishableKey(ctx, keys[0].ID)
+		require.NoError(t, tx.Checkout.RevokePublishableKey(ctx, b.scope, keys[0].ID, at))
+		require.NoError(t, tx.Checkout.RevokePublishableKey(ctx, b.scope, keys[0].ID, at.Add(time.Hour)), "revoking twice keeps the first time")
+		require.ErrorIs(t, tx.Checkout.RevokePublishableKey(ctx, b.other, keys[0].ID, at), billing.ErrNotFound)
+		got, err = tx.Checkout.GetPublishableKey(ctx, keys[0].ID)
 		require.NoError(t, err)
 		require.NotNil(t, got.Revoked)
 		require.Equal(t, at.UTC().Truncate(time.Microsecond), *got.Revoked)

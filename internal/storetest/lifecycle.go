@@ -1,14 +1,15 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
 )
 
-// This file and the lifecycle_*.go files hold the tests of
-// billing.LifecycleTx: merchants' settings, coupon and promotion code
+// This file and the lifecycle_*.go files hold the tests of the lifecycle
+// areas of billing.Tx: merchants' settings, coupon and promotion code
 // redemptions, payment method setups, test clocks, payment methods,
 // subscriptions, trial claims, invoices, payments, refunds, events and the
 // simulated gateway's ledger.
@@ -36,9 +37,13 @@ func exerciseLifecycle(t *testing.T, setup setupFunc) {
 					c.TimesRedeemed = timesRedeemed
 				})
 			},
-			id:       func(v billing.Coupon) string { return v.ID },
-			get:      billing.Tx.GetCoupon,
-			redeem:   billing.Tx.RedeemCoupon,
+			id: func(v billing.Coupon) string { return v.ID },
+			get: func(tx billing.Tx, ctx context.Context, s billing.Scope, id string) (billing.Coupon, error) {
+				return tx.Coupons.GetCoupon(ctx, s, id)
+			},
+			redeem: func(tx billing.Tx, ctx context.Context, s billing.Scope, id string, delta int64) error {
+				return tx.Coupons.RedeemCoupon(ctx, s, id, delta)
+			},
 			setTimes: func(v *billing.Coupon, n int64) { v.TimesRedeemed = n },
 		})
 		exerciseRedemption(t, shared, "PromotionCode", redeemKind[billing.PromotionCode]{
@@ -50,9 +55,13 @@ func exerciseLifecycle(t *testing.T, setup setupFunc) {
 					p.TimesRedeemed = timesRedeemed
 				})
 			},
-			id:       func(v billing.PromotionCode) string { return v.ID },
-			get:      billing.Tx.GetPromotionCode,
-			redeem:   billing.Tx.RedeemPromotionCode,
+			id: func(v billing.PromotionCode) string { return v.ID },
+			get: func(tx billing.Tx, ctx context.Context, s billing.Scope, id string) (billing.PromotionCode, error) {
+				return tx.Coupons.GetPromotionCode(ctx, s, id)
+			},
+			redeem: func(tx billing.Tx, ctx context.Context, s billing.Scope, id string, delta int64) error {
+				return tx.Coupons.RedeemPromotionCode(ctx, s, id, delta)
+			},
 			setTimes: func(v *billing.PromotionCode, n int64) { v.TimesRedeemed = n },
 		})
 	})
@@ -102,8 +111,8 @@ func shareStore(t *testing.T, setup setupFunc) setupFunc {
 
 		b := &testBundle{clock: newTestClock(), store: store}
 		tx := begin(t, store)
-		b.merchantA = newMerchant(t, tx, b.clock.next())
-		b.merchantB = newMerchant(t, tx, b.clock.next())
+		b.merchantA = newMerchant(t, tx.Tx, b.clock.next())
+		b.merchantB = newMerchant(t, tx.Tx, b.clock.next())
 		tx.commit(t)
 
 		b.scope = billing.Scope{MerchantID: b.merchantA.ID, Mode: billing.ModeTest}

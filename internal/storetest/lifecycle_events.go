@@ -20,17 +20,17 @@ func exerciseEvent(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		e := newEvent(t, tx, b.scope, b.clock.next())
-		compact := newEvent(t, tx, b.scope, b.clock.next(), func(e *billing.Event) {
+		e := newEvent(t, tx.Tx, b.scope, b.clock.next())
+		compact := newEvent(t, tx.Tx, b.scope, b.clock.next(), func(e *billing.Event) {
 			e.Type = "invoice.paid"
 			e.ObjectType = "invoice"
 			e.ObjectID = billing.NewID(billing.PrefixInvoice, e.Created)
 			e.Data = json.RawMessage(`{}`)
 		})
-		array := newEvent(t, tx, b.scope, b.clock.next(), func(e *billing.Event) {
+		array := newEvent(t, tx.Tx, b.scope, b.clock.next(), func(e *billing.Event) {
 			e.Data = json.RawMessage("[ 1,\n\t2 ]")
 		})
-		updated := newEvent(t, tx, b.scope, b.clock.next(), func(e *billing.Event) {
+		updated := newEvent(t, tx.Tx, b.scope, b.clock.next(), func(e *billing.Event) {
 			e.Type = "customer.subscription.updated"
 			e.Previous = json.RawMessage(`{ "status" : "trialing" }`)
 		})
@@ -38,19 +38,19 @@ func exerciseEvent(t *testing.T, setup setupFunc) {
 
 		tx = begin(t, b.store)
 		for _, want := range []billing.Event{e, compact, array, updated} {
-			got, err := tx.GetEvent(ctx, b.scope, want.ID)
+			got, err := tx.Events.GetEvent(ctx, b.scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got)
 			require.Equal(t, string(want.Data), string(got.Data), "data is kept byte for byte")
 			require.Equal(t, string(want.Previous), string(got.Previous), "the previous object is kept byte for byte")
 		}
-		listed, _, err := tx.ListEvents(ctx, b.scope, billing.EventFilter{ObjectID: updated.ObjectID, Type: updated.Type}, billing.Page{Limit: 10})
+		listed, _, err := tx.Events.ListEvents(ctx, b.scope, billing.EventFilter{ObjectID: updated.ObjectID, Type: updated.Type}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.Equal(t, []billing.Event{updated}, listed, "listed whole")
-		_, err = tx.GetEvent(ctx, b.scope, buildEvent(b.scope, b.clock.next()).ID)
+		_, err = tx.Events.GetEvent(ctx, b.scope, buildEvent(b.scope, b.clock.next()).ID)
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		for _, s := range []billing.Scope{b.live, b.other} {
-			_, err := tx.GetEvent(ctx, s, e.ID)
+			_, err := tx.Events.GetEvent(ctx, s, e.ID)
 			require.ErrorIs(t, err, billing.ErrNotFound, "get in scope %+v", s)
 		}
 		tx.commit(t)
@@ -59,7 +59,7 @@ func exerciseEvent(t *testing.T, setup setupFunc) {
 			tx = begin(t, b.store)
 			dup := buildEvent(s, b.clock.next())
 			dup.ID = e.ID
-			requireUniqueViolation(t, tx.CreateEvent(ctx, dup), "events_pkey")
+			requireUniqueViolation(t, tx.Events.CreateEvent(ctx, dup), "events_pkey")
 			tx.rollback(t)
 		}
 	})
@@ -100,16 +100,16 @@ func exerciseEvent(t *testing.T, setup setupFunc) {
 
 		tx := begin(t, b.store)
 		requireList(t, []string{}, pageIDs(func(page billing.Page) ([]billing.Event, bool, error) {
-			return tx.ListEvents(ctx, b.scope, billing.EventFilter{}, page)
+			return tx.Events.ListEvents(ctx, b.scope, billing.EventFilter{}, page)
 		}, idOfEvent))
 		for _, e := range []billing.Event{e4, otherE, e2, e6, e1, liveE, e5, e3} {
-			require.NoError(t, tx.CreateEvent(ctx, e))
+			require.NoError(t, tx.Events.CreateEvent(ctx, e))
 		}
 		tx.commit(t)
 
 		list := func(tx billing.Tx, s billing.Scope, f billing.EventFilter) func(billing.Page) ([]string, bool, error) {
 			return pageIDs(func(page billing.Page) ([]billing.Event, bool, error) {
-				return tx.ListEvents(ctx, s, f, page)
+				return tx.Events.ListEvents(ctx, s, f, page)
 			}, idOfEvent)
 		}
 
@@ -135,10 +135,10 @@ func exerciseEvent(t *testing.T, setup setupFunc) {
 			{"BothLiveMode", b.live, billing.EventFilter{Type: "customer.subscription.updated", ObjectID: subA}, []billing.Event{liveE}},
 		} {
 			t.Logf("filter %s", tc.name)
-			requireList(t, idsOf(tc.want, idOfEvent), list(tx, tc.scope, tc.filter))
+			requireList(t, idsOf(tc.want, idOfEvent), list(tx.Tx, tc.scope, tc.filter))
 		}
 
-		items, _, err := tx.ListEvents(ctx, b.scope, billing.EventFilter{ObjectID: invA}, billing.Page{Limit: 10})
+		items, _, err := tx.Events.ListEvents(ctx, b.scope, billing.EventFilter{ObjectID: invA}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.Equal(t, []billing.Event{e4, e2}, items, "listed whole")
 		tx.commit(t)
@@ -167,6 +167,6 @@ func newEvent(t *testing.T, tx billing.Tx, s billing.Scope, at time.Time, mutate
 	for _, m := range mutate {
 		m(&e)
 	}
-	require.NoError(t, tx.CreateEvent(t.Context(), e))
+	require.NoError(t, tx.Events.CreateEvent(t.Context(), e))
 	return e
 }

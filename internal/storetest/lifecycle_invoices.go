@@ -20,11 +20,15 @@ func invoiceKind() kind[billing.Invoice] {
 			c := newCustomer(t, tx, s, at)
 			return buildInvoice(s, c.ID, at)
 		},
-		get:    billing.Tx.GetInvoice,
-		id:     idOfInvoice,
-		insert: billing.Tx.CreateInvoice,
+		get: func(tx billing.Tx, ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
+			return tx.Invoices.GetInvoice(ctx, s, id)
+		},
+		id: idOfInvoice,
+		insert: func(tx billing.Tx, ctx context.Context, inv billing.Invoice) error {
+			return tx.Invoices.CreateInvoice(ctx, inv)
+		},
 		list: func(tx billing.Tx, ctx context.Context, s billing.Scope, page billing.Page) ([]billing.Invoice, bool, error) {
-			return tx.ListInvoices(ctx, s, billing.InvoiceFilter{}, page)
+			return tx.Invoices.ListInvoices(ctx, s, billing.InvoiceFilter{}, page)
 		},
 		setID:    func(v *billing.Invoice, id string) { v.ID = id },
 		setScope: func(v *billing.Invoice, s billing.Scope) { v.Scope = s },
@@ -33,7 +37,9 @@ func invoiceKind() kind[billing.Invoice] {
 			v.NextAttemptAt = nil
 			v.Updated = v.Updated.Add(time.Hour)
 		},
-		update: billing.Tx.UpdateInvoice,
+		update: func(tx billing.Tx, ctx context.Context, inv billing.Invoice) error {
+			return tx.Invoices.UpdateInvoice(ctx, inv)
+		},
 	}
 }
 
@@ -46,9 +52,9 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		cus := newCustomer(t, tx, b.scope, b.clock.next())
-		open := newInvoice(t, tx, b.scope, cus.ID, b.clock.next())
-		draft := newInvoice(t, tx, b.scope, cus.ID, b.clock.next(), func(inv *billing.Invoice) {
+		cus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		open := newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next())
+		draft := newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next(), func(inv *billing.Invoice) {
 			inv.Number = ""
 			inv.Status = billing.InvoiceDraft
 			inv.BillingReason = billing.ReasonSubscriptionCreate
@@ -60,7 +66,7 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 			inv.PaidAt = nil
 			inv.VoidedAt = nil
 		})
-		paid := newInvoice(t, tx, b.scope, cus.ID, b.clock.next(), func(inv *billing.Invoice) {
+		paid := newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next(), func(inv *billing.Invoice) {
 			inv.SubscriptionID = "" // a manual invoice
 			inv.BillingReason = billing.ReasonManual
 			inv.Status = billing.InvoicePaid
@@ -69,7 +75,7 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 			inv.NextAttemptAt = nil
 			inv.PaidAt = ptr(inv.Created.Add(3*time.Minute + 9*time.Microsecond))
 		})
-		void := newInvoice(t, tx, b.scope, cus.ID, b.clock.next(), func(inv *billing.Invoice) {
+		void := newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next(), func(inv *billing.Invoice) {
 			inv.Status = billing.InvoiceVoid
 			inv.BillingReason = billing.ReasonSubscriptionUpdate
 			inv.NextAttemptAt = nil
@@ -80,12 +86,12 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 
 		tx = begin(t, b.store)
 		for _, want := range []billing.Invoice{open, draft, paid, void} {
-			got, err := tx.GetInvoice(ctx, b.scope, want.ID)
+			got, err := tx.Invoices.GetInvoice(ctx, b.scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got)
 			require.NotNil(t, got.Lines)
 		}
-		items, _, err := tx.ListInvoices(ctx, b.scope, billing.InvoiceFilter{}, billing.Page{Limit: 10})
+		items, _, err := tx.Invoices.ListInvoices(ctx, b.scope, billing.InvoiceFilter{}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.Equal(t, []billing.Invoice{void, paid, draft, open}, items, "listed whole")
 		tx.commit(t)
@@ -97,22 +103,22 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		cus := newCustomer(t, tx, b.scope, b.clock.next())
-		otherCus := newCustomer(t, tx, b.scope, b.clock.next())
-		inv := newInvoice(t, tx, b.scope, cus.ID, b.clock.next(), func(inv *billing.Invoice) {
+		cus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		otherCus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		inv := newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next(), func(inv *billing.Invoice) {
 			inv.Number = ""
 			inv.Status = billing.InvoiceDraft
 			inv.AttemptCount = 0
 			inv.NextAttemptAt = nil
 			inv.FinalizedAt = nil
 		})
-		sibling := newInvoice(t, tx, b.scope, cus.ID, b.clock.next())
+		sibling := newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next())
 		tx.commit(t)
 
 		requireInvoice := func(msg string, want billing.Invoice) {
 			t.Helper()
 			tx := begin(t, b.store)
-			got, err := tx.GetInvoice(ctx, want.Scope, want.ID)
+			got, err := tx.Invoices.GetInvoice(ctx, want.Scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got, msg)
 			tx.commit(t)
@@ -146,7 +152,7 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 		u.Created = b.clock.next()
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateInvoice(ctx, u))
+		require.NoError(t, tx.Invoices.UpdateInvoice(ctx, u))
 		tx.commit(t)
 		requireInvoice("finalized", want)
 
@@ -159,7 +165,7 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 		u.PaidAt = ptr(b.clock.next())
 		u.Updated = b.clock.next()
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateInvoice(ctx, u))
+		require.NoError(t, tx.Invoices.UpdateInvoice(ctx, u))
 		tx.commit(t)
 		requireInvoice("paid", u)
 
@@ -170,7 +176,7 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 		u.VoidedAt = ptr(b.clock.next())
 		u.Updated = b.clock.next()
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateInvoice(ctx, u))
+		require.NoError(t, tx.Invoices.UpdateInvoice(ctx, u))
 		tx.commit(t)
 		requireInvoice("uncollectible", u)
 
@@ -183,7 +189,7 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		cus := newCustomer(t, tx, b.scope, b.clock.next())
+		cus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
 		subID := billing.NewID(billing.PrefixSubscription, b.clock.next())
 		periodStart := b.clock.next()
 		forPeriod := func(reason string, start time.Time) func(*billing.Invoice) {
@@ -195,14 +201,14 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 				inv.Status = billing.InvoiceDraft
 			}
 		}
-		newInvoice(t, tx, b.scope, cus.ID, b.clock.next(), forPeriod(billing.ReasonSubscriptionCreate, periodStart))
+		newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next(), forPeriod(billing.ReasonSubscriptionCreate, periodStart))
 		tx.commit(t)
 
 		for _, reason := range []string{billing.ReasonSubscriptionCreate, billing.ReasonSubscriptionCycle} {
 			tx = begin(t, b.store)
 			dup := buildInvoice(b.scope, cus.ID, b.clock.next())
 			forPeriod(reason, periodStart)(&dup)
-			requireUniqueViolation(t, tx.CreateInvoice(ctx, dup), "invoices_subscription_period_key")
+			requireUniqueViolation(t, tx.Invoices.CreateInvoice(ctx, dup), "invoices_subscription_period_key")
 			tx.rollback(t)
 		}
 
@@ -210,10 +216,10 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 		// times; other periods and subscriptions are free.
 		tx = begin(t, b.store)
 		for _, reason := range []string{billing.ReasonSubscriptionUpdate, billing.ReasonSubscriptionUpdate, billing.ReasonManual, billing.ReasonManual} {
-			newInvoice(t, tx, b.scope, cus.ID, b.clock.next(), forPeriod(reason, periodStart))
+			newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next(), forPeriod(reason, periodStart))
 		}
-		next := newInvoice(t, tx, b.scope, cus.ID, b.clock.next(), forPeriod(billing.ReasonSubscriptionCycle, periodStart.Add(time.Microsecond)))
-		newInvoice(t, tx, b.scope, cus.ID, b.clock.next(), forPeriod(billing.ReasonSubscriptionCycle, periodStart), func(inv *billing.Invoice) {
+		next := newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next(), forPeriod(billing.ReasonSubscriptionCycle, periodStart.Add(time.Microsecond)))
+		newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next(), forPeriod(billing.ReasonSubscriptionCycle, periodStart), func(inv *billing.Invoice) {
 			inv.SubscriptionID = billing.NewID(billing.PrefixSubscription, b.clock.next())
 		})
 		tx.commit(t)
@@ -221,7 +227,7 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 		tx = begin(t, b.store)
 		dup := buildInvoice(b.scope, cus.ID, b.clock.next())
 		forPeriod(billing.ReasonSubscriptionCycle, next.PeriodStart)(&dup)
-		requireUniqueViolation(t, tx.CreateInvoice(ctx, dup), "invoices_subscription_period_key")
+		requireUniqueViolation(t, tx.Invoices.CreateInvoice(ctx, dup), "invoices_subscription_period_key")
 		tx.rollback(t)
 	})
 
@@ -235,43 +241,43 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 		}
 
 		tx := begin(t, b.store)
-		cus := newCustomer(t, tx, b.scope, b.clock.next())
-		newInvoice(t, tx, b.scope, cus.ID, b.clock.next(), number("PDS-0001"))
+		cus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next(), number("PDS-0001"))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
 		dup := buildInvoice(b.scope, cus.ID, b.clock.next())
 		number("PDS-0001")(&dup)
-		requireUniqueViolation(t, tx.CreateInvoice(ctx, dup), "invoices_number_key")
+		requireUniqueViolation(t, tx.Invoices.CreateInvoice(ctx, dup), "invoices_number_key")
 		tx.rollback(t)
 
 		// The same number in another mode or merchant is fine; any number
 		// of invoices may have none.
 		tx = begin(t, b.store)
 		for _, s := range []billing.Scope{b.live, b.other} {
-			c := newCustomer(t, tx, s, b.clock.next())
-			newInvoice(t, tx, s, c.ID, b.clock.next(), number("PDS-0001"))
+			c := newCustomer(t, tx.Tx, s, b.clock.next())
+			newInvoice(t, tx.Tx, s, c.ID, b.clock.next(), number("PDS-0001"))
 		}
 		var drafts []billing.Invoice
 		for range 3 {
-			drafts = append(drafts, newInvoice(t, tx, b.scope, cus.ID, b.clock.next(), number("")))
+			drafts = append(drafts, newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next(), number("")))
 		}
 		tx.commit(t)
 
 		tx = begin(t, b.store)
 		taken := drafts[0]
 		taken.Number = "PDS-0001"
-		requireUniqueViolation(t, tx.UpdateInvoice(ctx, taken), "invoices_number_key")
+		requireUniqueViolation(t, tx.Invoices.UpdateInvoice(ctx, taken), "invoices_number_key")
 		tx.rollback(t)
 
 		tx = begin(t, b.store)
 		free := drafts[0]
 		free.Number = "PDS-0002"
-		require.NoError(t, tx.UpdateInvoice(ctx, free))
+		require.NoError(t, tx.Invoices.UpdateInvoice(ctx, free))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetInvoice(ctx, b.scope, free.ID)
+		got, err := tx.Invoices.GetInvoice(ctx, b.scope, free.ID)
 		require.NoError(t, err)
 		require.Equal(t, free, got)
 		tx.commit(t)
@@ -290,26 +296,26 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 		}
 
 		tx := begin(t, b.store)
-		c1 := newCustomer(t, tx, b.scope, b.clock.next())
-		c2 := newCustomer(t, tx, b.scope, b.clock.next())
-		liveCus := newCustomer(t, tx, b.live, b.clock.next())
+		c1 := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		c2 := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		liveCus := newCustomer(t, tx.Tx, b.live, b.clock.next())
 		subA := billing.NewID(billing.PrefixSubscription, b.clock.next())
 		subB := billing.NewID(billing.PrefixSubscription, b.clock.next())
-		i1 := newInvoice(t, tx, b.scope, c1.ID, b.clock.next(), sub(subA), status(billing.InvoiceOpen))
-		i2 := newInvoice(t, tx, b.scope, c1.ID, b.clock.next(), sub(subA), status(billing.InvoicePaid))
-		i3 := newInvoice(t, tx, b.scope, c2.ID, b.clock.next(), sub(subB), status(billing.InvoiceOpen))
-		i4 := newInvoice(t, tx, b.scope, c1.ID, b.clock.next(), sub(""), status(billing.InvoiceDraft), func(inv *billing.Invoice) {
+		i1 := newInvoice(t, tx.Tx, b.scope, c1.ID, b.clock.next(), sub(subA), status(billing.InvoiceOpen))
+		i2 := newInvoice(t, tx.Tx, b.scope, c1.ID, b.clock.next(), sub(subA), status(billing.InvoicePaid))
+		i3 := newInvoice(t, tx.Tx, b.scope, c2.ID, b.clock.next(), sub(subB), status(billing.InvoiceOpen))
+		i4 := newInvoice(t, tx.Tx, b.scope, c1.ID, b.clock.next(), sub(""), status(billing.InvoiceDraft), func(inv *billing.Invoice) {
 			inv.BillingReason = billing.ReasonManual
 			inv.Number = ""
 		})
-		i5 := newInvoice(t, tx, b.scope, c2.ID, b.clock.next(), sub(subB), status(billing.InvoiceVoid))
+		i5 := newInvoice(t, tx.Tx, b.scope, c2.ID, b.clock.next(), sub(subB), status(billing.InvoiceVoid))
 		liveSub := billing.NewID(billing.PrefixSubscription, b.clock.next())
-		newInvoice(t, tx, b.live, liveCus.ID, b.clock.next(), sub(liveSub), status(billing.InvoiceOpen))
+		newInvoice(t, tx.Tx, b.live, liveCus.ID, b.clock.next(), sub(liveSub), status(billing.InvoiceOpen))
 		tx.commit(t)
 
 		list := func(tx billing.Tx, f billing.InvoiceFilter) func(billing.Page) ([]string, bool, error) {
 			return pageIDs(func(page billing.Page) ([]billing.Invoice, bool, error) {
-				return tx.ListInvoices(ctx, b.scope, f, page)
+				return tx.Invoices.ListInvoices(ctx, b.scope, f, page)
 			}, idOfInvoice)
 		}
 
@@ -334,10 +340,10 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 			{"CombinedEmpty", billing.InvoiceFilter{CustomerID: c2.ID, SubscriptionID: subA}, nil},
 		} {
 			t.Logf("filter %s", tc.name)
-			requireList(t, idsOf(tc.want, idOfInvoice), list(tx, tc.filter))
+			requireList(t, idsOf(tc.want, idOfInvoice), list(tx.Tx, tc.filter))
 		}
 
-		items, _, err := tx.ListInvoices(ctx, b.scope, billing.InvoiceFilter{Status: billing.InvoiceDraft}, billing.Page{Limit: 10})
+		items, _, err := tx.Invoices.ListInvoices(ctx, b.scope, billing.InvoiceFilter{Status: billing.InvoiceDraft}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.Equal(t, []billing.Invoice{i4}, items, "filtered items come back whole")
 		tx.commit(t)
@@ -350,37 +356,37 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 
 		next := func(tx billing.Tx, s billing.Scope, want int64) {
 			t.Helper()
-			n, err := tx.NextInvoiceNumber(ctx, s)
+			n, err := tx.Invoices.NextInvoiceNumber(ctx, s)
 			require.NoError(t, err)
 			require.Equal(t, want, n, "next number in %+v", s)
 		}
 
 		tx := begin(t, b.store)
-		next(tx, b.scope, 1)
-		next(tx, b.scope, 2)
+		next(tx.Tx, b.scope, 1)
+		next(tx.Tx, b.scope, 2)
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		next(tx, b.scope, 3)
-		next(tx, b.live, 1)
+		next(tx.Tx, b.scope, 3)
+		next(tx.Tx, b.live, 1)
 		tx.commit(t)
 
 		// A rolled-back transaction gives its numbers back.
 		tx = begin(t, b.store)
-		next(tx, b.scope, 4)
-		next(tx, b.scope, 5)
-		next(tx, b.other, 1)
+		next(tx.Tx, b.scope, 4)
+		next(tx.Tx, b.scope, 5)
+		next(tx.Tx, b.other, 1)
 		tx.rollback(t)
 
 		tx = begin(t, b.store)
-		next(tx, b.scope, 4)
-		next(tx, b.other, 1)
-		next(tx, b.live, 2)
+		next(tx.Tx, b.scope, 4)
+		next(tx.Tx, b.other, 1)
+		next(tx.Tx, b.live, 2)
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		next(tx, b.scope, 5)
-		next(tx, billing.Scope{MerchantID: b.merchantB.ID, Mode: billing.ModeLive}, 1)
+		next(tx.Tx, b.scope, 5)
+		next(tx.Tx, billing.Scope{MerchantID: b.merchantB.ID, Mode: billing.ModeLive}, 1)
 		tx.commit(t)
 	})
 }
@@ -434,6 +440,6 @@ func newInvoice(t *testing.T, tx billing.Tx, s billing.Scope, customerID string,
 	for _, m := range mutate {
 		m(&inv)
 	}
-	require.NoError(t, tx.CreateInvoice(t.Context(), inv))
+	require.NoError(t, tx.Invoices.CreateInvoice(t.Context(), inv))
 	return inv
 }

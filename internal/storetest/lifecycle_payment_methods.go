@@ -22,50 +22,50 @@ func exerciseSetup(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		cus := newCustomer(t, tx, b.scope, b.clock.next())
-		st := newSetup(t, tx, b.scope, cus.ID, b.clock.next())
-		failed := newSetup(t, tx, b.scope, cus.ID, b.clock.next(), func(st *billing.PaymentMethodSetup) {
+		cus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		st := newSetup(t, tx.Tx, b.scope, cus.ID, b.clock.next())
+		failed := newSetup(t, tx.Tx, b.scope, cus.ID, b.clock.next(), func(st *billing.PaymentMethodSetup) {
 			st.Gateway = billing.GatewayFlow
 			st.ReturnURL = ""
 			st.Status = billing.SetupFailed
 			st.FailureMessage = "tarjeta rechazada por el emisor"
 			st.GatewayRef = "7c1f0a9e2b3d4f5a6b7c8d9e0f1a2b3c4d5e6f7a" // Flow's register token
 		})
-		liveCus := newCustomer(t, tx, b.live, b.clock.next())
-		live := newSetup(t, tx, b.live, liveCus.ID, b.clock.next())
-		otherCus := newCustomer(t, tx, b.other, b.clock.next())
-		other := newSetup(t, tx, b.other, otherCus.ID, b.clock.next())
+		liveCus := newCustomer(t, tx.Tx, b.live, b.clock.next())
+		live := newSetup(t, tx.Tx, b.live, liveCus.ID, b.clock.next())
+		otherCus := newCustomer(t, tx.Tx, b.other, b.clock.next())
+		other := newSetup(t, tx.Tx, b.other, otherCus.ID, b.clock.next())
 		tx.commit(t)
 
 		unknown := buildSetup(b.scope, cus.ID, b.clock.next()).ID
 
 		tx = begin(t, b.store)
 		for _, want := range []billing.PaymentMethodSetup{st, failed, live, other} {
-			got, err := tx.GetSetup(ctx, want.Scope, want.ID)
+			got, err := tx.Setups.GetSetup(ctx, want.Scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got, "the secret hash is stored too")
 
-			got, err = tx.GetSetupByID(ctx, want.ID)
+			got, err = tx.Setups.GetSetupByID(ctx, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got, "found by id in any scope")
 		}
 		for _, s := range []billing.Scope{b.live, b.other} {
-			_, err := tx.GetSetup(ctx, s, st.ID)
+			_, err := tx.Setups.GetSetup(ctx, s, st.ID)
 			require.ErrorIs(t, err, billing.ErrNotFound, "get in scope %+v", s)
 		}
-		_, err := tx.GetSetup(ctx, b.scope, unknown)
+		_, err := tx.Setups.GetSetup(ctx, b.scope, unknown)
 		require.ErrorIs(t, err, billing.ErrNotFound)
-		_, err = tx.GetSetupByID(ctx, unknown)
+		_, err = tx.Setups.GetSetupByID(ctx, unknown)
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		tx.commit(t)
 
 		// Ids are unique across scopes.
 		for _, s := range []billing.Scope{b.scope, b.live, b.other} {
 			tx = begin(t, b.store)
-			c := newCustomer(t, tx, s, b.clock.next())
+			c := newCustomer(t, tx.Tx, s, b.clock.next())
 			dup := buildSetup(s, c.ID, b.clock.next())
 			dup.ID = st.ID
-			requireUniqueViolation(t, tx.CreateSetup(ctx, dup), "payment_method_setups_pkey")
+			requireUniqueViolation(t, tx.Setups.CreateSetup(ctx, dup), "payment_method_setups_pkey")
 			tx.rollback(t)
 		}
 	})
@@ -76,19 +76,19 @@ func exerciseSetup(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		cus := newCustomer(t, tx, b.scope, b.clock.next())
-		otherCus := newCustomer(t, tx, b.scope, b.clock.next())
-		pm := newPaymentMethod(t, tx, b.scope, cus.ID, b.clock.next())
-		st := newSetup(t, tx, b.scope, cus.ID, b.clock.next())
-		toFail := newSetup(t, tx, b.scope, cus.ID, b.clock.next())
-		toExpire := newSetup(t, tx, b.scope, cus.ID, b.clock.next())
-		sibling := newSetup(t, tx, b.scope, cus.ID, b.clock.next())
+		cus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		otherCus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		pm := newPaymentMethod(t, tx.Tx, b.scope, cus.ID, b.clock.next())
+		st := newSetup(t, tx.Tx, b.scope, cus.ID, b.clock.next())
+		toFail := newSetup(t, tx.Tx, b.scope, cus.ID, b.clock.next())
+		toExpire := newSetup(t, tx.Tx, b.scope, cus.ID, b.clock.next())
+		sibling := newSetup(t, tx.Tx, b.scope, cus.ID, b.clock.next())
 		tx.commit(t)
 
 		requireSetup := func(msg string, want billing.PaymentMethodSetup) {
 			t.Helper()
 			tx := begin(t, b.store)
-			got, err := tx.GetSetup(ctx, want.Scope, want.ID)
+			got, err := tx.Setups.GetSetup(ctx, want.Scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got, msg)
 			tx.commit(t)
@@ -119,9 +119,9 @@ func exerciseSetup(t *testing.T, setup setupFunc) {
 		e.Updated = b.clock.next()
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateSetup(ctx, u))
-		require.NoError(t, tx.UpdateSetup(ctx, f))
-		require.NoError(t, tx.UpdateSetup(ctx, e))
+		require.NoError(t, tx.Setups.UpdateSetup(ctx, u))
+		require.NoError(t, tx.Setups.UpdateSetup(ctx, f))
+		require.NoError(t, tx.Setups.UpdateSetup(ctx, e))
 		tx.commit(t)
 		requireSetup("succeeded", want)
 		requireSetup("failed", f)
@@ -135,10 +135,10 @@ func exerciseSetup(t *testing.T, setup setupFunc) {
 			again.PaymentMethodID = ""
 			again.FailureMessage = "again"
 			again.Updated = b.clock.next()
-			require.ErrorIs(t, tx.UpdateSetup(ctx, again), billing.ErrNotFound, "update of a %s setup", done.Status)
+			require.ErrorIs(t, tx.Setups.UpdateSetup(ctx, again), billing.ErrNotFound, "update of a %s setup", done.Status)
 			again.Status = billing.SetupSucceeded
 			again.PaymentMethodID = pm.ID
-			require.ErrorIs(t, tx.UpdateSetup(ctx, again), billing.ErrNotFound, "update of a %s setup", done.Status)
+			require.ErrorIs(t, tx.Setups.UpdateSetup(ctx, again), billing.ErrNotFound, "update of a %s setup", done.Status)
 		}
 		tx.commit(t)
 		requireSetup("a succeeded setup is final", want)
@@ -152,9 +152,9 @@ func exerciseSetup(t *testing.T, setup setupFunc) {
 			moved.Scope = s
 			moved.Status = billing.SetupSucceeded
 			moved.PaymentMethodID = pm.ID
-			require.ErrorIs(t, tx.UpdateSetup(ctx, moved), billing.ErrNotFound, "update in scope %+v", s)
+			require.ErrorIs(t, tx.Setups.UpdateSetup(ctx, moved), billing.ErrNotFound, "update in scope %+v", s)
 		}
-		require.ErrorIs(t, tx.UpdateSetup(ctx, buildSetup(b.scope, cus.ID, b.clock.next())), billing.ErrNotFound)
+		require.ErrorIs(t, tx.Setups.UpdateSetup(ctx, buildSetup(b.scope, cus.ID, b.clock.next())), billing.ErrNotFound)
 		tx.commit(t)
 		requireSetup("updating one setup leaves the others alone", sibling)
 	})
@@ -169,10 +169,10 @@ func exercisePaymentMethod(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		cus := newCustomer(t, tx, b.scope, b.clock.next())
-		otherCus := newCustomer(t, tx, b.scope, b.clock.next())
-		pm := newPaymentMethod(t, tx, b.scope, cus.ID, b.clock.next())
-		sibling := newPaymentMethod(t, tx, b.scope, cus.ID, b.clock.next(), func(pm *billing.PaymentMethod) {
+		cus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		otherCus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		pm := newPaymentMethod(t, tx.Tx, b.scope, cus.ID, b.clock.next())
+		sibling := newPaymentMethod(t, tx.Tx, b.scope, cus.ID, b.clock.next(), func(pm *billing.PaymentMethod) {
 			pm.Gateway = billing.GatewayFlow
 			pm.Token = "flow_tok_9f8e7d6c5b4a"
 			pm.Brand = ""
@@ -185,14 +185,14 @@ func exercisePaymentMethod(t *testing.T, setup setupFunc) {
 
 		tx = begin(t, b.store)
 		for _, want := range []billing.PaymentMethod{pm, sibling} {
-			got, err := tx.GetPaymentMethod(ctx, b.scope, want.ID)
+			got, err := tx.PaymentMethods.GetPaymentMethod(ctx, b.scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got, "the token is stored too")
 		}
-		_, err := tx.GetPaymentMethod(ctx, b.scope, buildPaymentMethod(b.scope, cus.ID, b.clock.next()).ID)
+		_, err := tx.PaymentMethods.GetPaymentMethod(ctx, b.scope, buildPaymentMethod(b.scope, cus.ID, b.clock.next()).ID)
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		for _, s := range []billing.Scope{b.live, b.other} {
-			_, err := tx.GetPaymentMethod(ctx, s, pm.ID)
+			_, err := tx.PaymentMethods.GetPaymentMethod(ctx, s, pm.ID)
 			require.ErrorIs(t, err, billing.ErrNotFound, "get in scope %+v", s)
 		}
 		tx.commit(t)
@@ -213,7 +213,7 @@ func exercisePaymentMethod(t *testing.T, setup setupFunc) {
 		u.Created = b.clock.next()
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdatePaymentMethod(ctx, u))
+		require.NoError(t, tx.PaymentMethods.UpdatePaymentMethod(ctx, u))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
@@ -221,17 +221,17 @@ func exercisePaymentMethod(t *testing.T, setup setupFunc) {
 			moved := want
 			moved.Scope = s
 			moved.Status = billing.PaymentMethodActive
-			require.ErrorIs(t, tx.UpdatePaymentMethod(ctx, moved), billing.ErrNotFound, "update in scope %+v", s)
+			require.ErrorIs(t, tx.PaymentMethods.UpdatePaymentMethod(ctx, moved), billing.ErrNotFound, "update in scope %+v", s)
 		}
 		unsaved := buildPaymentMethod(b.scope, cus.ID, b.clock.next())
-		require.ErrorIs(t, tx.UpdatePaymentMethod(ctx, unsaved), billing.ErrNotFound)
+		require.ErrorIs(t, tx.PaymentMethods.UpdatePaymentMethod(ctx, unsaved), billing.ErrNotFound)
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetPaymentMethod(ctx, b.scope, pm.ID)
+		got, err := tx.PaymentMethods.GetPaymentMethod(ctx, b.scope, pm.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
-		got, err = tx.GetPaymentMethod(ctx, b.scope, sibling.ID)
+		got, err = tx.PaymentMethods.GetPaymentMethod(ctx, b.scope, sibling.ID)
 		require.NoError(t, err)
 		require.Equal(t, sibling, got, "updating one payment method leaves the others alone")
 		tx.commit(t)
@@ -239,10 +239,10 @@ func exercisePaymentMethod(t *testing.T, setup setupFunc) {
 		// Ids are unique across scopes.
 		for _, s := range []billing.Scope{b.scope, b.live, b.other} {
 			tx = begin(t, b.store)
-			c := newCustomer(t, tx, s, b.clock.next())
+			c := newCustomer(t, tx.Tx, s, b.clock.next())
 			dup := buildPaymentMethod(s, c.ID, b.clock.next())
 			dup.ID = pm.ID
-			requireUniqueViolation(t, tx.CreatePaymentMethod(ctx, dup), "payment_methods_pkey")
+			requireUniqueViolation(t, tx.PaymentMethods.CreatePaymentMethod(ctx, dup), "payment_methods_pkey")
 			tx.rollback(t)
 		}
 	})
@@ -253,36 +253,36 @@ func exercisePaymentMethod(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		c1 := newCustomer(t, tx, b.scope, b.clock.next())
-		c2 := newCustomer(t, tx, b.scope, b.clock.next())
-		liveCus := newCustomer(t, tx, b.live, b.clock.next())
-		empty := newCustomer(t, tx, b.scope, b.clock.next())
+		c1 := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		c2 := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		liveCus := newCustomer(t, tx.Tx, b.live, b.clock.next())
+		empty := newCustomer(t, tx.Tx, b.scope, b.clock.next())
 		// Made in id order, inserted out of it.
 		mine := make([]billing.PaymentMethod, 4)
 		for i := range mine {
 			mine[i] = buildPaymentMethod(b.scope, c1.ID, b.clock.next())
 		}
 		mine[1].Status = billing.PaymentMethodDetached // detached ones are listed too
-		theirs := newPaymentMethod(t, tx, b.scope, c2.ID, b.clock.next())
+		theirs := newPaymentMethod(t, tx.Tx, b.scope, c2.ID, b.clock.next())
 		for _, i := range []int{2, 0, 3, 1} {
-			require.NoError(t, tx.CreatePaymentMethod(ctx, mine[i]))
+			require.NoError(t, tx.PaymentMethods.CreatePaymentMethod(ctx, mine[i]))
 		}
-		livePM := newPaymentMethod(t, tx, b.live, liveCus.ID, b.clock.next())
+		livePM := newPaymentMethod(t, tx.Tx, b.live, liveCus.ID, b.clock.next())
 		tx.commit(t)
 
 		want := slices.Clone(mine)
 		slices.Reverse(want)
 
 		tx = begin(t, b.store)
-		got, err := tx.ListPaymentMethods(ctx, b.scope, c1.ID)
+		got, err := tx.PaymentMethods.ListPaymentMethods(ctx, b.scope, c1.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got, "newest first, whole")
 
-		got, err = tx.ListPaymentMethods(ctx, b.scope, c2.ID)
+		got, err = tx.PaymentMethods.ListPaymentMethods(ctx, b.scope, c2.ID)
 		require.NoError(t, err)
 		require.Equal(t, []billing.PaymentMethod{theirs}, got)
 
-		got, err = tx.ListPaymentMethods(ctx, b.live, liveCus.ID)
+		got, err = tx.PaymentMethods.ListPaymentMethods(ctx, b.live, liveCus.ID)
 		require.NoError(t, err)
 		require.Equal(t, []billing.PaymentMethod{livePM}, got)
 
@@ -297,7 +297,7 @@ func exercisePaymentMethod(t *testing.T, setup setupFunc) {
 			{"OtherMerchantOfCustomer", b.other, c1.ID},
 			{"CustomerOfLiveMode", b.scope, liveCus.ID},
 		} {
-			got, err := tx.ListPaymentMethods(ctx, tc.scope, tc.customerID)
+			got, err := tx.PaymentMethods.ListPaymentMethods(ctx, tc.scope, tc.customerID)
 			require.NoError(t, err, tc.name)
 			require.Empty(t, got, tc.name)
 		}
@@ -330,7 +330,7 @@ func newSetup(t *testing.T, tx billing.Tx, s billing.Scope, customerID string, a
 	for _, m := range mutate {
 		m(&st)
 	}
-	require.NoError(t, tx.CreateSetup(t.Context(), st))
+	require.NoError(t, tx.Setups.CreateSetup(t.Context(), st))
 	return st
 }
 
@@ -359,6 +359,6 @@ func newPaymentMethod(t *testing.T, tx billing.Tx, s billing.Scope, customerID s
 	for _, m := range mutate {
 		m(&pm)
 	}
-	require.NoError(t, tx.CreatePaymentMethod(t.Context(), pm))
+	require.NoError(t, tx.PaymentMethods.CreatePaymentMethod(t.Context(), pm))
 	return pm
 }

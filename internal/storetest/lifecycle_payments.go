@@ -19,11 +19,15 @@ func paymentKind() kind[billing.Payment] {
 			inv := newInvoice(t, tx, s, c.ID, at)
 			return buildPayment(s, inv, 1, at)
 		},
-		get:    billing.Tx.GetPayment,
-		id:     idOfPayment,
-		insert: billing.Tx.CreatePayment,
+		get: func(tx billing.Tx, ctx context.Context, s billing.Scope, id string) (billing.Payment, error) {
+			return tx.Payments.GetPayment(ctx, s, id)
+		},
+		id: idOfPayment,
+		insert: func(tx billing.Tx, ctx context.Context, p billing.Payment) error {
+			return tx.Payments.CreatePayment(ctx, p)
+		},
 		list: func(tx billing.Tx, ctx context.Context, s billing.Scope, page billing.Page) ([]billing.Payment, bool, error) {
-			return tx.ListPayments(ctx, s, billing.PaymentFilter{}, page)
+			return tx.Payments.ListPayments(ctx, s, billing.PaymentFilter{}, page)
 		},
 		setID:    func(v *billing.Payment, id string) { v.ID = id },
 		setScope: func(v *billing.Payment, s billing.Scope) { v.Scope = s },
@@ -32,7 +36,9 @@ func paymentKind() kind[billing.Payment] {
 			v.FailureMessage = "touched"
 			v.Updated = v.Updated.Add(time.Hour)
 		},
-		update: billing.Tx.UpdatePayment,
+		update: func(tx billing.Tx, ctx context.Context, p billing.Payment) error {
+			return tx.Payments.UpdatePayment(ctx, p)
+		},
 	}
 }
 
@@ -45,10 +51,10 @@ func exercisePayment(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		cus := newCustomer(t, tx, b.scope, b.clock.next())
-		inv := newInvoice(t, tx, b.scope, cus.ID, b.clock.next())
-		failed := newPayment(t, tx, b.scope, inv, 1, b.clock.next())
-		unknown := newPayment(t, tx, b.scope, inv, 2, b.clock.next(), func(p *billing.Payment) {
+		cus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		inv := newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next())
+		failed := newPayment(t, tx.Tx, b.scope, inv, 1, b.clock.next())
+		unknown := newPayment(t, tx.Tx, b.scope, inv, 2, b.clock.next(), func(p *billing.Payment) {
 			p.Gateway = billing.GatewayFlow
 			p.GatewayRef = ""
 			p.Status = billing.PaymentUnknown
@@ -56,14 +62,14 @@ func exercisePayment(t *testing.T, setup setupFunc) {
 			p.FailureCode = "timeout"
 			p.FailureMessage = "sin respuesta del gateway"
 		})
-		pending := newPayment(t, tx, b.scope, inv, 3, b.clock.next(), func(p *billing.Payment) {
+		pending := newPayment(t, tx.Tx, b.scope, inv, 3, b.clock.next(), func(p *billing.Payment) {
 			p.GatewayRef = ""
 			p.Status = billing.PaymentPending
 			p.FailureClass = ""
 			p.FailureCode = ""
 			p.FailureMessage = ""
 		})
-		succeeded := newPayment(t, tx, b.scope, inv, 4, b.clock.next(), func(p *billing.Payment) {
+		succeeded := newPayment(t, tx.Tx, b.scope, inv, 4, b.clock.next(), func(p *billing.Payment) {
 			p.Gateway = billing.GatewayStripe
 			p.Status = billing.PaymentSucceeded
 			p.FailureClass = ""
@@ -76,11 +82,11 @@ func exercisePayment(t *testing.T, setup setupFunc) {
 
 		tx = begin(t, b.store)
 		for _, want := range []billing.Payment{failed, unknown, pending, succeeded} {
-			got, err := tx.GetPayment(ctx, b.scope, want.ID)
+			got, err := tx.Payments.GetPayment(ctx, b.scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got)
 		}
-		items, _, err := tx.ListPayments(ctx, b.scope, billing.PaymentFilter{}, billing.Page{Limit: 10})
+		items, _, err := tx.Payments.ListPayments(ctx, b.scope, billing.PaymentFilter{}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.Equal(t, []billing.Payment{succeeded, pending, unknown, failed}, items, "listed whole")
 		tx.commit(t)
@@ -92,24 +98,24 @@ func exercisePayment(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		cus := newCustomer(t, tx, b.scope, b.clock.next())
-		otherCus := newCustomer(t, tx, b.scope, b.clock.next())
-		inv := newInvoice(t, tx, b.scope, cus.ID, b.clock.next())
-		otherInv := newInvoice(t, tx, b.scope, otherCus.ID, b.clock.next())
-		p := newPayment(t, tx, b.scope, inv, 1, b.clock.next(), func(p *billing.Payment) {
+		cus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		otherCus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		inv := newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next())
+		otherInv := newInvoice(t, tx.Tx, b.scope, otherCus.ID, b.clock.next())
+		p := newPayment(t, tx.Tx, b.scope, inv, 1, b.clock.next(), func(p *billing.Payment) {
 			p.GatewayRef = ""
 			p.Status = billing.PaymentPending
 			p.FailureClass = ""
 			p.FailureCode = ""
 			p.FailureMessage = ""
 		})
-		sibling := newPayment(t, tx, b.scope, inv, 2, b.clock.next())
+		sibling := newPayment(t, tx.Tx, b.scope, inv, 2, b.clock.next())
 		tx.commit(t)
 
 		requirePayment := func(msg string, want billing.Payment) {
 			t.Helper()
 			tx := begin(t, b.store)
-			got, err := tx.GetPayment(ctx, want.Scope, want.ID)
+			got, err := tx.Payments.GetPayment(ctx, want.Scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got, msg)
 			tx.commit(t)
@@ -137,7 +143,7 @@ func exercisePayment(t *testing.T, setup setupFunc) {
 		want := u
 		ignored(&u)
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdatePayment(ctx, u))
+		require.NoError(t, tx.Payments.UpdatePayment(ctx, u))
 		tx.commit(t)
 		requirePayment("unknown", want)
 
@@ -153,7 +159,7 @@ func exercisePayment(t *testing.T, setup setupFunc) {
 		want = u
 		ignored(&u)
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdatePayment(ctx, u))
+		require.NoError(t, tx.Payments.UpdatePayment(ctx, u))
 		tx.commit(t)
 		requirePayment("succeeded and refunded", want)
 
@@ -166,10 +172,10 @@ func exercisePayment(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		cus := newCustomer(t, tx, b.scope, b.clock.next())
-		inv := newInvoice(t, tx, b.scope, cus.ID, b.clock.next())
-		otherInv := newInvoice(t, tx, b.scope, cus.ID, b.clock.next())
-		p := newPayment(t, tx, b.scope, inv, 1, b.clock.next())
+		cus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		inv := newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next())
+		otherInv := newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next())
+		p := newPayment(t, tx.Tx, b.scope, inv, 1, b.clock.next())
 		tx.commit(t)
 
 		// The key is unique in the scope, whichever invoice claims it.
@@ -177,17 +183,17 @@ func exercisePayment(t *testing.T, setup setupFunc) {
 			tx = begin(t, b.store)
 			dup := buildPayment(b.scope, target, 7, b.clock.next())
 			dup.IdempotencyKey = p.IdempotencyKey
-			requireUniqueViolation(t, tx.CreatePayment(ctx, dup), "payments_idempotency_key_key")
+			requireUniqueViolation(t, tx.Payments.CreatePayment(ctx, dup), "payments_idempotency_key_key")
 			tx.rollback(t)
 		}
 
 		tx = begin(t, b.store)
 		for _, s := range []billing.Scope{b.live, b.other} {
-			c := newCustomer(t, tx, s, b.clock.next())
-			i := newInvoice(t, tx, s, c.ID, b.clock.next())
-			newPayment(t, tx, s, i, 1, b.clock.next(), func(q *billing.Payment) { q.IdempotencyKey = p.IdempotencyKey })
+			c := newCustomer(t, tx.Tx, s, b.clock.next())
+			i := newInvoice(t, tx.Tx, s, c.ID, b.clock.next())
+			newPayment(t, tx.Tx, s, i, 1, b.clock.next(), func(q *billing.Payment) { q.IdempotencyKey = p.IdempotencyKey })
 		}
-		newPayment(t, tx, b.scope, inv, 2, b.clock.next())
+		newPayment(t, tx.Tx, b.scope, inv, 2, b.clock.next())
 		tx.commit(t)
 	})
 
@@ -201,26 +207,26 @@ func exercisePayment(t *testing.T, setup setupFunc) {
 		}
 
 		tx := begin(t, b.store)
-		cus := newCustomer(t, tx, b.scope, b.clock.next())
-		inv := newInvoice(t, tx, b.scope, cus.ID, b.clock.next())
-		inv2 := newInvoice(t, tx, b.scope, cus.ID, b.clock.next())
-		newPayment(t, tx, b.scope, inv, 1, b.clock.next(), status(billing.PaymentFailed))
-		pending := newPayment(t, tx, b.scope, inv, 2, b.clock.next(), status(billing.PaymentPending))
-		won := newPayment(t, tx, b.scope, inv, 3, b.clock.next(), status(billing.PaymentSucceeded))
-		pending2 := newPayment(t, tx, b.scope, inv2, 1, b.clock.next(), status(billing.PaymentPending))
+		cus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		inv := newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next())
+		inv2 := newInvoice(t, tx.Tx, b.scope, cus.ID, b.clock.next())
+		newPayment(t, tx.Tx, b.scope, inv, 1, b.clock.next(), status(billing.PaymentFailed))
+		pending := newPayment(t, tx.Tx, b.scope, inv, 2, b.clock.next(), status(billing.PaymentPending))
+		won := newPayment(t, tx.Tx, b.scope, inv, 3, b.clock.next(), status(billing.PaymentSucceeded))
+		pending2 := newPayment(t, tx.Tx, b.scope, inv2, 1, b.clock.next(), status(billing.PaymentPending))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
 		second := buildPayment(b.scope, inv, 4, b.clock.next())
 		second.Status = billing.PaymentSucceeded
-		requireUniqueViolation(t, tx.CreatePayment(ctx, second), "payments_one_success_key")
+		requireUniqueViolation(t, tx.Payments.CreatePayment(ctx, second), "payments_one_success_key")
 		tx.rollback(t)
 
 		tx = begin(t, b.store)
 		u := pending
 		u.Status = billing.PaymentSucceeded
 		u.Updated = b.clock.next()
-		requireUniqueViolation(t, tx.UpdatePayment(ctx, u), "payments_one_success_key")
+		requireUniqueViolation(t, tx.Payments.UpdatePayment(ctx, u), "payments_one_success_key")
 		tx.rollback(t)
 
 		// The succeeded payment itself may be updated; another invoice has
@@ -229,21 +235,21 @@ func exercisePayment(t *testing.T, setup setupFunc) {
 		refunded := won
 		refunded.AmountRefunded = 100
 		refunded.Updated = b.clock.next()
-		require.NoError(t, tx.UpdatePayment(ctx, refunded))
+		require.NoError(t, tx.Payments.UpdatePayment(ctx, refunded))
 		u2 := pending2
 		u2.Status = billing.PaymentSucceeded
 		u2.Updated = b.clock.next()
-		require.NoError(t, tx.UpdatePayment(ctx, u2))
+		require.NoError(t, tx.Payments.UpdatePayment(ctx, u2))
 		failedAgain := buildPayment(b.scope, inv, 5, b.clock.next())
 		failedAgain.Status = billing.PaymentFailed
-		require.NoError(t, tx.CreatePayment(ctx, failedAgain))
+		require.NoError(t, tx.Payments.CreatePayment(ctx, failedAgain))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetPayment(ctx, b.scope, pending.ID)
+		got, err := tx.Payments.GetPayment(ctx, b.scope, pending.ID)
 		require.NoError(t, err)
 		require.Equal(t, pending, got, "the rejected update changed nothing")
-		got, err = tx.GetPayment(ctx, b.scope, u2.ID)
+		got, err = tx.Payments.GetPayment(ctx, b.scope, u2.ID)
 		require.NoError(t, err)
 		require.Equal(t, u2, got)
 		tx.commit(t)
@@ -259,24 +265,24 @@ func exercisePayment(t *testing.T, setup setupFunc) {
 		}
 
 		tx := begin(t, b.store)
-		c1 := newCustomer(t, tx, b.scope, b.clock.next())
-		c2 := newCustomer(t, tx, b.scope, b.clock.next())
-		i1 := newInvoice(t, tx, b.scope, c1.ID, b.clock.next())
-		i2 := newInvoice(t, tx, b.scope, c1.ID, b.clock.next())
-		i3 := newInvoice(t, tx, b.scope, c2.ID, b.clock.next())
-		p1 := newPayment(t, tx, b.scope, i1, 1, b.clock.next(), status(billing.PaymentFailed))
-		p2 := newPayment(t, tx, b.scope, i1, 2, b.clock.next(), status(billing.PaymentSucceeded))
-		p3 := newPayment(t, tx, b.scope, i2, 1, b.clock.next(), status(billing.PaymentPending))
-		p4 := newPayment(t, tx, b.scope, i3, 1, b.clock.next(), status(billing.PaymentFailed))
-		p5 := newPayment(t, tx, b.scope, i3, 2, b.clock.next(), status(billing.PaymentUnknown))
-		liveCus := newCustomer(t, tx, b.live, b.clock.next())
-		liveInv := newInvoice(t, tx, b.live, liveCus.ID, b.clock.next())
-		newPayment(t, tx, b.live, liveInv, 1, b.clock.next(), status(billing.PaymentFailed))
+		c1 := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		c2 := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		i1 := newInvoice(t, tx.Tx, b.scope, c1.ID, b.clock.next())
+		i2 := newInvoice(t, tx.Tx, b.scope, c1.ID, b.clock.next())
+		i3 := newInvoice(t, tx.Tx, b.scope, c2.ID, b.clock.next())
+		p1 := newPayment(t, tx.Tx, b.scope, i1, 1, b.clock.next(), status(billing.PaymentFailed))
+		p2 := newPayment(t, tx.Tx, b.scope, i1, 2, b.clock.next(), status(billing.PaymentSucceeded))
+		p3 := newPayment(t, tx.Tx, b.scope, i2, 1, b.clock.next(), status(billing.PaymentPending))
+		p4 := newPayment(t, tx.Tx, b.scope, i3, 1, b.clock.next(), status(billing.PaymentFailed))
+		p5 := newPayment(t, tx.Tx, b.scope, i3, 2, b.clock.next(), status(billing.PaymentUnknown))
+		liveCus := newCustomer(t, tx.Tx, b.live, b.clock.next())
+		liveInv := newInvoice(t, tx.Tx, b.live, liveCus.ID, b.clock.next())
+		newPayment(t, tx.Tx, b.live, liveInv, 1, b.clock.next(), status(billing.PaymentFailed))
 		tx.commit(t)
 
 		list := func(tx billing.Tx, f billing.PaymentFilter) func(billing.Page) ([]string, bool, error) {
 			return pageIDs(func(page billing.Page) ([]billing.Payment, bool, error) {
-				return tx.ListPayments(ctx, b.scope, f, page)
+				return tx.Payments.ListPayments(ctx, b.scope, f, page)
 			}, idOfPayment)
 		}
 
@@ -302,10 +308,10 @@ func exercisePayment(t *testing.T, setup setupFunc) {
 			{"CombinedMismatch", billing.PaymentFilter{InvoiceID: i1.ID, CustomerID: c2.ID}, nil},
 		} {
 			t.Logf("filter %s", tc.name)
-			requireList(t, idsOf(tc.want, idOfPayment), list(tx, tc.filter))
+			requireList(t, idsOf(tc.want, idOfPayment), list(tx.Tx, tc.filter))
 		}
 
-		items, _, err := tx.ListPayments(ctx, b.scope, billing.PaymentFilter{Status: billing.PaymentUnknown}, billing.Page{Limit: 10})
+		items, _, err := tx.Payments.ListPayments(ctx, b.scope, billing.PaymentFilter{Status: billing.PaymentUnknown}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.Equal(t, []billing.Payment{p5}, items, "filtered items come back whole")
 		tx.commit(t)
@@ -343,7 +349,7 @@ func newPayment(t *testing.T, tx billing.Tx, s billing.Scope, inv billing.Invoic
 	for _, m := range mutate {
 		m(&p)
 	}
-	require.NoError(t, tx.CreatePayment(t.Context(), p))
+	require.NoError(t, tx.Payments.CreatePayment(t.Context(), p))
 	return p
 }
 

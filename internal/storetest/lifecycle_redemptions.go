@@ -31,10 +31,10 @@ func exerciseRedemption[T any](t *testing.T, setup setupFunc, name string, k red
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		limited := k.create(t, tx, b.scope, b.clock.next(), 3, 1)
-		unlimited := k.create(t, tx, b.scope, b.clock.next(), 0, 0)
-		unused := k.create(t, tx, b.scope, b.clock.next(), 5, 0)
-		sibling := k.create(t, tx, b.scope, b.clock.next(), 3, 1)
+		limited := k.create(t, tx.Tx, b.scope, b.clock.next(), 3, 1)
+		unlimited := k.create(t, tx.Tx, b.scope, b.clock.next(), 0, 0)
+		unused := k.create(t, tx.Tx, b.scope, b.clock.next(), 5, 0)
+		sibling := k.create(t, tx.Tx, b.scope, b.clock.next(), 3, 1)
 		tx.commit(t)
 
 		// requireTimes checks that the store holds v redeemed n times and
@@ -42,7 +42,7 @@ func exerciseRedemption[T any](t *testing.T, setup setupFunc, name string, k red
 		requireTimes := func(msg string, v T, n int64) {
 			t.Helper()
 			tx := begin(t, b.store)
-			got, err := k.get(tx, ctx, b.scope, k.id(v))
+			got, err := k.get(tx.Tx, ctx, b.scope, k.id(v))
 			require.NoError(t, err)
 			want := v
 			k.setTimes(&want, n)
@@ -56,31 +56,31 @@ func exerciseRedemption[T any](t *testing.T, setup setupFunc, name string, k red
 		}
 
 		tx = begin(t, b.store)
-		require.NoError(t, k.redeem(tx, ctx, b.scope, k.id(limited), 1))
-		require.NoError(t, k.redeem(tx, ctx, b.scope, k.id(limited), 1))
-		requireExhausted(k.redeem(tx, ctx, b.scope, k.id(limited), 1), "one past MaxRedemptions")
+		require.NoError(t, k.redeem(tx.Tx, ctx, b.scope, k.id(limited), 1))
+		require.NoError(t, k.redeem(tx.Tx, ctx, b.scope, k.id(limited), 1))
+		requireExhausted(k.redeem(tx.Tx, ctx, b.scope, k.id(limited), 1), "one past MaxRedemptions")
 		tx.commit(t)
 		requireTimes("redeemed up to MaxRedemptions, not past it", limited, 3)
 
 		tx = begin(t, b.store)
-		require.NoError(t, k.redeem(tx, ctx, b.scope, k.id(limited), -1))
+		require.NoError(t, k.redeem(tx.Tx, ctx, b.scope, k.id(limited), -1))
 		tx.commit(t)
 		requireTimes("a redemption given back", limited, 2)
 
 		tx = begin(t, b.store)
-		requireExhausted(k.redeem(tx, ctx, b.scope, k.id(unused), -1), "below zero")
+		requireExhausted(k.redeem(tx.Tx, ctx, b.scope, k.id(unused), -1), "below zero")
 		tx.commit(t)
 		requireTimes("never below zero", unused, 0)
 
 		tx = begin(t, b.store)
 		for range 7 {
-			require.NoError(t, k.redeem(tx, ctx, b.scope, k.id(unlimited), 1))
+			require.NoError(t, k.redeem(tx.Tx, ctx, b.scope, k.id(unlimited), 1))
 		}
 		tx.commit(t)
 		requireTimes("MaxRedemptions 0 is unlimited", unlimited, 7)
 
 		tx = begin(t, b.store)
-		require.NoError(t, k.redeem(tx, ctx, b.scope, k.id(limited), 1))
+		require.NoError(t, k.redeem(tx.Tx, ctx, b.scope, k.id(limited), 1))
 		tx.rollback(t)
 		requireTimes("a rolled-back redemption", limited, 2)
 
@@ -88,13 +88,13 @@ func exerciseRedemption[T any](t *testing.T, setup setupFunc, name string, k red
 		tx = begin(t, b.store)
 		for _, s := range []billing.Scope{b.live, b.other} {
 			for _, delta := range []int64{1, -1} {
-				err := k.redeem(tx, ctx, s, k.id(limited), delta)
+				err := k.redeem(tx.Tx, ctx, s, k.id(limited), delta)
 				require.ErrorIs(t, err, billing.ErrNotFound, "redeem %+d in scope %+v", delta, s)
 				require.NotErrorIs(t, err, billing.ErrExhausted)
 			}
 		}
 		for _, delta := range []int64{1, -1} {
-			err := k.redeem(tx, ctx, b.scope, "unknown_0123456789", delta)
+			err := k.redeem(tx.Tx, ctx, b.scope, "unknown_0123456789", delta)
 			require.ErrorIs(t, err, billing.ErrNotFound, "redeem %+d of an unknown id", delta)
 			require.NotErrorIs(t, err, billing.ErrExhausted)
 		}

@@ -18,11 +18,15 @@ func refundKind() kind[billing.Refund] {
 			p := newSucceededPayment(t, tx, s, at)
 			return buildRefund(s, p.ID, at)
 		},
-		get:    billing.Tx.GetRefund,
-		id:     idOfRefund,
-		insert: billing.Tx.CreateRefund,
+		get: func(tx billing.Tx, ctx context.Context, s billing.Scope, id string) (billing.Refund, error) {
+			return tx.Payments.GetRefund(ctx, s, id)
+		},
+		id: idOfRefund,
+		insert: func(tx billing.Tx, ctx context.Context, r billing.Refund) error {
+			return tx.Payments.CreateRefund(ctx, r)
+		},
 		list: func(tx billing.Tx, ctx context.Context, s billing.Scope, page billing.Page) ([]billing.Refund, bool, error) {
-			return tx.ListRefunds(ctx, s, "", page)
+			return tx.Payments.ListRefunds(ctx, s, "", page)
 		},
 		setID:    func(v *billing.Refund, id string) { v.ID = id },
 		setScope: func(v *billing.Refund, s billing.Scope) { v.Scope = s },
@@ -31,7 +35,9 @@ func refundKind() kind[billing.Refund] {
 			v.GatewayRef = "touched"
 			v.Updated = v.Updated.Add(time.Hour)
 		},
-		update: billing.Tx.UpdateRefund,
+		update: func(tx billing.Tx, ctx context.Context, r billing.Refund) error {
+			return tx.Payments.UpdateRefund(ctx, r)
+		},
 	}
 }
 
@@ -44,10 +50,10 @@ func exerciseRefund(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		p := newSucceededPayment(t, tx, b.scope, b.clock.next())
-		otherP := newSucceededPayment(t, tx, b.scope, b.clock.next())
-		r := newRefund(t, tx, b.scope, p.ID, b.clock.next())
-		sibling := newRefund(t, tx, b.scope, p.ID, b.clock.next(), func(r *billing.Refund) {
+		p := newSucceededPayment(t, tx.Tx, b.scope, b.clock.next())
+		otherP := newSucceededPayment(t, tx.Tx, b.scope, b.clock.next())
+		r := newRefund(t, tx.Tx, b.scope, p.ID, b.clock.next())
+		sibling := newRefund(t, tx.Tx, b.scope, p.ID, b.clock.next(), func(r *billing.Refund) {
 			r.Amount = 1
 			r.Status = billing.RefundSucceeded
 			r.Reason = ""
@@ -57,7 +63,7 @@ func exerciseRefund(t *testing.T, setup setupFunc) {
 
 		tx = begin(t, b.store)
 		for _, want := range []billing.Refund{r, sibling} {
-			got, err := tx.GetRefund(ctx, b.scope, want.ID)
+			got, err := tx.Payments.GetRefund(ctx, b.scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got)
 		}
@@ -77,14 +83,14 @@ func exerciseRefund(t *testing.T, setup setupFunc) {
 		u.Created = b.clock.next()
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateRefund(ctx, u))
+		require.NoError(t, tx.Payments.UpdateRefund(ctx, u))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetRefund(ctx, b.scope, r.ID)
+		got, err := tx.Payments.GetRefund(ctx, b.scope, r.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
-		got, err = tx.GetRefund(ctx, b.scope, sibling.ID)
+		got, err = tx.Payments.GetRefund(ctx, b.scope, sibling.ID)
 		require.NoError(t, err)
 		require.Equal(t, sibling, got, "updating one refund leaves the others alone")
 		tx.commit(t)
@@ -96,24 +102,24 @@ func exerciseRefund(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		p1 := newSucceededPayment(t, tx, b.scope, b.clock.next())
-		p2 := newSucceededPayment(t, tx, b.scope, b.clock.next())
-		p3 := newSucceededPayment(t, tx, b.scope, b.clock.next())
-		liveP := newSucceededPayment(t, tx, b.live, b.clock.next())
+		p1 := newSucceededPayment(t, tx.Tx, b.scope, b.clock.next())
+		p2 := newSucceededPayment(t, tx.Tx, b.scope, b.clock.next())
+		p3 := newSucceededPayment(t, tx.Tx, b.scope, b.clock.next())
+		liveP := newSucceededPayment(t, tx.Tx, b.live, b.clock.next())
 		refunds := make([]billing.Refund, 5)
 		for i, paymentID := range []string{p1.ID, p2.ID, p1.ID, p1.ID, p2.ID} {
 			refunds[i] = buildRefund(b.scope, paymentID, b.clock.next())
 		}
 		for _, i := range []int{3, 1, 4, 0, 2} {
-			require.NoError(t, tx.CreateRefund(ctx, refunds[i]))
+			require.NoError(t, tx.Payments.CreateRefund(ctx, refunds[i]))
 		}
-		newRefund(t, tx, b.live, liveP.ID, b.clock.next())
+		newRefund(t, tx.Tx, b.live, liveP.ID, b.clock.next())
 		tx.commit(t)
 
 		r0, r1, r2, r3, r4 := refunds[0], refunds[1], refunds[2], refunds[3], refunds[4]
 		list := func(tx billing.Tx, paymentID string) func(billing.Page) ([]string, bool, error) {
 			return pageIDs(func(page billing.Page) ([]billing.Refund, bool, error) {
-				return tx.ListRefunds(ctx, b.scope, paymentID, page)
+				return tx.Payments.ListRefunds(ctx, b.scope, paymentID, page)
 			}, idOfRefund)
 		}
 
@@ -130,10 +136,10 @@ func exerciseRefund(t *testing.T, setup setupFunc) {
 			{"PaymentOfAnotherScope", liveP.ID, nil},
 		} {
 			t.Logf("payment %s", tc.name)
-			requireList(t, idsOf(tc.want, idOfRefund), list(tx, tc.paymentID))
+			requireList(t, idsOf(tc.want, idOfRefund), list(tx.Tx, tc.paymentID))
 		}
 
-		items, _, err := tx.ListRefunds(ctx, b.scope, p2.ID, billing.Page{Limit: 10})
+		items, _, err := tx.Payments.ListRefunds(ctx, b.scope, p2.ID, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.Equal(t, []billing.Refund{r4, r1}, items, "listed whole")
 		tx.commit(t)
@@ -162,6 +168,6 @@ func newRefund(t *testing.T, tx billing.Tx, s billing.Scope, paymentID string, a
 	for _, m := range mutate {
 		m(&r)
 	}
-	require.NoError(t, tx.CreateRefund(t.Context(), r))
+	require.NoError(t, tx.Payments.CreateRefund(t.Context(), r))
 	return r
 }

@@ -24,25 +24,25 @@ func exerciseMerchantSettings(t *testing.T, setup, shared setupFunc) {
 		// saved settings, so it has the defaults.
 		bare := buildMerchant(b.clock.next())
 		bare.Settings = billing.MerchantSettings{}
-		require.NoError(t, tx.CreateMerchant(ctx, bare))
+		require.NoError(t, tx.Merchants.CreateMerchant(ctx, bare))
 		custom := buildMerchant(b.clock.next())
 		custom.Settings = customMerchantSettings()
-		require.NoError(t, tx.CreateMerchant(ctx, custom))
+		require.NoError(t, tx.Merchants.CreateMerchant(ctx, custom))
 		tx.commit(t)
 
 		wantBare := bare
 		wantBare.Settings = billing.DefaultMerchantSettings()
 
 		tx = begin(t, b.store)
-		got, err := tx.GetMerchant(ctx, bare.ID)
+		got, err := tx.Merchants.GetMerchant(ctx, bare.ID)
 		require.NoError(t, err)
 		require.Equal(t, wantBare, got, "a merchant created without settings has DefaultMerchantSettings()")
 
-		got, err = tx.GetMerchant(ctx, custom.ID)
+		got, err = tx.Merchants.GetMerchant(ctx, custom.ID)
 		require.NoError(t, err)
 		require.Equal(t, custom, got, "settings given at creation are kept")
 
-		all, err := tx.ListMerchants(ctx)
+		all, err := tx.Merchants.ListMerchants(ctx)
 		require.NoError(t, err)
 		require.ElementsMatch(t, []billing.Merchant{b.merchantA, b.merchantB, wantBare, custom}, all)
 		tx.commit(t)
@@ -65,14 +65,14 @@ func exerciseMerchantSettings(t *testing.T, setup, shared setupFunc) {
 		u.Created = b.clock.next()
 
 		tx := begin(t, b.store)
-		require.NoError(t, tx.UpdateMerchant(ctx, u))
+		require.NoError(t, tx.Merchants.UpdateMerchant(ctx, u))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetMerchant(ctx, b.merchantA.ID)
+		got, err := tx.Merchants.GetMerchant(ctx, b.merchantA.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
-		got, err = tx.GetMerchant(ctx, b.merchantB.ID)
+		got, err = tx.Merchants.GetMerchant(ctx, b.merchantB.ID)
 		require.NoError(t, err)
 		require.Equal(t, b.merchantB, got, "updating one merchant leaves the others alone")
 		tx.commit(t)
@@ -81,14 +81,14 @@ func exerciseMerchantSettings(t *testing.T, setup, shared setupFunc) {
 		u = want
 		u.Settings = billing.DefaultMerchantSettings()
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateMerchant(ctx, u))
+		require.NoError(t, tx.Merchants.UpdateMerchant(ctx, u))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err = tx.GetMerchant(ctx, b.merchantA.ID)
+		got, err = tx.Merchants.GetMerchant(ctx, b.merchantA.ID)
 		require.NoError(t, err)
 		require.Equal(t, u, got)
-		require.ErrorIs(t, tx.UpdateMerchant(ctx, buildMerchant(b.clock.next())), billing.ErrNotFound)
+		require.ErrorIs(t, tx.Merchants.UpdateMerchant(ctx, buildMerchant(b.clock.next())), billing.ErrNotFound)
 		tx.commit(t)
 	})
 
@@ -100,12 +100,12 @@ func exerciseMerchantSettings(t *testing.T, setup, shared setupFunc) {
 		requireSettings := func(msg string, wantA, wantB billing.MerchantSettings) {
 			t.Helper()
 			tx := begin(t, b.store)
-			a, err := tx.GetMerchant(ctx, b.merchantA.ID)
+			a, err := tx.Merchants.GetMerchant(ctx, b.merchantA.ID)
 			require.NoError(t, err)
 			want := b.merchantA
 			want.Settings = wantA
 			require.Equal(t, want, a, msg)
-			other, err := tx.GetMerchant(ctx, b.merchantB.ID)
+			other, err := tx.Merchants.GetMerchant(ctx, b.merchantB.ID)
 			require.NoError(t, err)
 			want = b.merchantB
 			want.Settings = wantB
@@ -117,28 +117,28 @@ func exerciseMerchantSettings(t *testing.T, setup, shared setupFunc) {
 		requireSettings("before any update", defaults, defaults)
 
 		tx := begin(t, b.store)
-		require.NoError(t, tx.UpdateMerchantSettings(ctx, b.merchantA.ID, customMerchantSettings()))
+		require.NoError(t, tx.Merchants.UpdateMerchantSettings(ctx, b.merchantA.ID, customMerchantSettings()))
 		tx.commit(t)
 		requireSettings("after the first update", customMerchantSettings(), defaults)
 
 		// Replaced whole: the schedule goes, exponential backoff comes.
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateMerchantSettings(ctx, b.merchantA.ID, exponentialMerchantSettings()))
+		require.NoError(t, tx.Merchants.UpdateMerchantSettings(ctx, b.merchantA.ID, exponentialMerchantSettings()))
 		tx.commit(t)
 		requireSettings("after the second update", exponentialMerchantSettings(), defaults)
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateMerchantSettings(ctx, b.merchantA.ID, customMerchantSettings()))
+		require.NoError(t, tx.Merchants.UpdateMerchantSettings(ctx, b.merchantA.ID, customMerchantSettings()))
 		tx.rollback(t)
 		requireSettings("after a rolled-back update", exponentialMerchantSettings(), defaults)
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateMerchantSettings(ctx, b.merchantA.ID, defaults))
+		require.NoError(t, tx.Merchants.UpdateMerchantSettings(ctx, b.merchantA.ID, defaults))
 		tx.commit(t)
 		requireSettings("after going back to the defaults", defaults, defaults)
 
 		tx = begin(t, b.store)
-		err := tx.UpdateMerchantSettings(ctx, billing.NewID(billing.PrefixMerchant, b.clock.next()), customMerchantSettings())
+		err := tx.Merchants.UpdateMerchantSettings(ctx, billing.NewID(billing.PrefixMerchant, b.clock.next()), customMerchantSettings())
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		tx.rollback(t)
 	})

@@ -26,7 +26,7 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 
 		tx := begin(t, b.store)
 		for _, want := range []billing.SimCharge{c, declined} {
-			got, inserted, err := tx.InsertSimCharge(ctx, want)
+			got, inserted, err := tx.SimLedger.InsertSimCharge(ctx, want)
 			require.NoError(t, err)
 			require.True(t, inserted)
 			require.Equal(t, want, got)
@@ -43,20 +43,20 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 		retry.Ref = "sim_ch_retry"
 		retry.Refunded = 1
 		tx = begin(t, b.store)
-		got, inserted, err := tx.InsertSimCharge(ctx, retry)
+		got, inserted, err := tx.SimLedger.InsertSimCharge(ctx, retry)
 		require.NoError(t, err)
 		require.False(t, inserted)
 		require.Equal(t, c, got)
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err = tx.GetSimCharge(ctx, c.Key)
+		got, err = tx.SimLedger.GetSimCharge(ctx, c.Key)
 		require.NoError(t, err)
 		require.Equal(t, c, got, "the retry changed nothing")
-		got, err = tx.GetSimCharge(ctx, declined.Key)
+		got, err = tx.SimLedger.GetSimCharge(ctx, declined.Key)
 		require.NoError(t, err)
 		require.Equal(t, declined, got)
-		_, err = tx.GetSimCharge(ctx, "in_9999-1")
+		_, err = tx.SimLedger.GetSimCharge(ctx, "in_9999-1")
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		tx.commit(t)
 
@@ -72,16 +72,16 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 		u.Ref = "changed"
 		u.Created = b.clock.next()
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateSimCharge(ctx, u))
+		require.NoError(t, tx.SimLedger.UpdateSimCharge(ctx, u))
 		unknown := buildSimCharge("in_9999-1", "tok_visa", b.clock.next())
-		require.ErrorIs(t, tx.UpdateSimCharge(ctx, unknown), billing.ErrNotFound)
+		require.ErrorIs(t, tx.SimLedger.UpdateSimCharge(ctx, unknown), billing.ErrNotFound)
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err = tx.GetSimCharge(ctx, c.Key)
+		got, err = tx.SimLedger.GetSimCharge(ctx, c.Key)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
-		got, err = tx.GetSimCharge(ctx, declined.Key)
+		got, err = tx.SimLedger.GetSimCharge(ctx, declined.Key)
 		require.NoError(t, err)
 		require.Equal(t, declined, got, "updating one charge leaves the others alone")
 		tx.commit(t)
@@ -94,11 +94,11 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 
 		first := buildSimCharge("in_m-1", "tok_visa", b.clock.next())
 		tx := begin(t, b.store)
-		recorded, inserted, err := tx.InsertSimCharges(ctx, nil)
+		recorded, inserted, err := tx.SimLedger.InsertSimCharges(ctx, nil)
 		require.NoError(t, err)
 		require.Empty(t, recorded)
 		require.Empty(t, inserted)
-		_, ok, err := tx.InsertSimCharge(ctx, first)
+		_, ok, err := tx.SimLedger.InsertSimCharge(ctx, first)
 		require.NoError(t, err)
 		require.True(t, ok)
 		tx.commit(t)
@@ -115,14 +115,14 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 		}
 		batch[2].Outcome, batch[2].Code, batch[2].Ref = "declined", "card_declined", ""
 		tx = begin(t, b.store)
-		recorded, inserted, err = tx.InsertSimCharges(ctx, slices.Clone(batch))
+		recorded, inserted, err = tx.SimLedger.InsertSimCharges(ctx, slices.Clone(batch))
 		require.NoError(t, err)
 		require.Equal(t, []bool{true, false, true, true}, inserted)
 		require.Equal(t, []billing.SimCharge{batch[0], first, batch[2], batch[3]}, recorded)
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		all, err := tx.ListSimCharges(ctx)
+		all, err := tx.SimLedger.ListSimCharges(ctx)
 		require.NoError(t, err)
 		tx.commit(t)
 		require.Len(t, all, 4)
@@ -130,7 +130,7 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 		require.ElementsMatch(t, []billing.SimCharge{batch[0], batch[2], batch[3]}, all[1:])
 		for _, c := range []billing.SimCharge{batch[0], batch[2], batch[3]} {
 			tx = begin(t, b.store)
-			got, err := tx.GetSimCharge(ctx, c.Key)
+			got, err := tx.SimLedger.GetSimCharge(ctx, c.Key)
 			require.NoError(t, err)
 			tx.commit(t)
 			require.Equal(t, c, got)
@@ -143,10 +143,10 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		all, err := tx.ListSimCharges(ctx)
+		all, err := tx.SimLedger.ListSimCharges(ctx)
 		require.NoError(t, err)
 		require.Empty(t, all)
-		n, err := tx.CountSimCharges(ctx, "tok_a", "succeeded")
+		n, err := tx.SimLedger.CountSimCharges(ctx, "tok_a", "succeeded")
 		require.NoError(t, err)
 		require.Equal(t, int64(0), n)
 		tx.commit(t)
@@ -179,41 +179,41 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 
 		insert := func(tx billing.Tx, c billing.SimCharge, wantInserted bool) {
 			t.Helper()
-			_, inserted, err := tx.InsertSimCharge(ctx, c)
+			_, inserted, err := tx.SimLedger.InsertSimCharge(ctx, c)
 			require.NoError(t, err)
 			require.Equal(t, wantInserted, inserted, "insert %s", c.Key)
 		}
 
 		tx = begin(t, b.store)
 		for _, c := range ledger {
-			insert(tx, c, true)
+			insert(tx.Tx, c, true)
 		}
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		insert(tx, later[0], true)
-		insert(tx, ledger[0], false) // a retry does not move the charge
-		insert(tx, later[1], true)
+		insert(tx.Tx, later[0], true)
+		insert(tx.Tx, ledger[0], false) // a retry does not move the charge
+		insert(tx.Tx, later[1], true)
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		insert(tx, rolledBack, true)
+		insert(tx.Tx, rolledBack, true)
 		tx.rollback(t)
 
 		tx = begin(t, b.store)
-		insert(tx, last, true)
+		insert(tx.Tx, last, true)
 		refunded := ledger[2]
 		refunded.Refunded = 500
-		require.NoError(t, tx.UpdateSimCharge(ctx, refunded)) // nor does a refund
+		require.NoError(t, tx.SimLedger.UpdateSimCharge(ctx, refunded)) // nor does a refund
 		tx.commit(t)
 
 		want := []billing.SimCharge{ledger[0], ledger[1], refunded, later[0], later[1], last}
 
 		tx = begin(t, b.store)
-		all, err = tx.ListSimCharges(ctx)
+		all, err = tx.SimLedger.ListSimCharges(ctx)
 		require.NoError(t, err)
 		require.Equal(t, want, all, "the whole ledger in insertion order")
-		_, err = tx.GetSimCharge(ctx, rolledBack.Key)
+		_, err = tx.SimLedger.GetSimCharge(ctx, rolledBack.Key)
 		require.ErrorIs(t, err, billing.ErrNotFound, "the rolled-back charge left nothing")
 
 		for _, tc := range []struct {
@@ -230,7 +230,7 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 			{"tok_a", "", 0},
 			{"", "succeeded", 0},
 		} {
-			n, err := tx.CountSimCharges(ctx, tc.token, tc.outcome)
+			n, err := tx.SimLedger.CountSimCharges(ctx, tc.token, tc.outcome)
 			require.NoError(t, err)
 			require.Equal(t, tc.want, n, "count of %q %q", tc.token, tc.outcome)
 		}

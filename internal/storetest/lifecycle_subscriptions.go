@@ -18,11 +18,15 @@ func subscriptionKind() kind[billing.Subscription] {
 			c := newCustomer(t, tx, s, at)
 			return buildSubscription(s, c.ID, at)
 		},
-		get:    billing.Tx.GetSubscription,
-		id:     idOfSubscription,
-		insert: billing.Tx.CreateSubscription,
+		get: func(tx billing.Tx, ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
+			return tx.Subscriptions.GetSubscription(ctx, s, id)
+		},
+		id: idOfSubscription,
+		insert: func(tx billing.Tx, ctx context.Context, sub billing.Subscription) error {
+			return tx.Subscriptions.CreateSubscription(ctx, sub)
+		},
 		list: func(tx billing.Tx, ctx context.Context, s billing.Scope, page billing.Page) ([]billing.Subscription, bool, error) {
-			return tx.ListSubscriptions(ctx, s, billing.SubscriptionFilter{}, page)
+			return tx.Subscriptions.ListSubscriptions(ctx, s, billing.SubscriptionFilter{}, page)
 		},
 		setID:    func(v *billing.Subscription, id string) { v.ID = id },
 		setScope: func(v *billing.Subscription, s billing.Scope) { v.Scope = s },
@@ -31,7 +35,9 @@ func subscriptionKind() kind[billing.Subscription] {
 			v.Metadata = billing.Metadata{"touched": "yes"}
 			v.Updated = v.Updated.Add(time.Hour)
 		},
-		update: billing.Tx.UpdateSubscription,
+		update: func(tx billing.Tx, ctx context.Context, sub billing.Subscription) error {
+			return tx.Subscriptions.UpdateSubscription(ctx, sub)
+		},
 	}
 }
 
@@ -46,8 +52,8 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		clock := newBillingTestClock(t, tx, b.scope, b.clock.next())
-		cus := newCustomer(t, tx, b.scope, b.clock.next(), func(c *billing.Customer) { c.TestClockID = clock.ID })
+		clock := newBillingTestClock(t, tx.Tx, b.scope, b.clock.next())
+		cus := newCustomer(t, tx.Tx, b.scope, b.clock.next(), func(c *billing.Customer) { c.TestClockID = clock.ID })
 		at := b.clock.next()
 		full := buildSubscription(b.scope, cus.ID, at)
 		full.Version = 0 // CreateSubscription stores 1 whatever it is given
@@ -105,8 +111,8 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 		bare.NextActionAt = nil
 		bare.Metadata = billing.Metadata{}
 
-		require.NoError(t, tx.CreateSubscription(ctx, full))
-		require.NoError(t, tx.CreateSubscription(ctx, bare))
+		require.NoError(t, tx.Subscriptions.CreateSubscription(ctx, full))
+		require.NoError(t, tx.Subscriptions.CreateSubscription(ctx, bare))
 		tx.commit(t)
 
 		full.Version = 1
@@ -115,18 +121,18 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 
 		tx = begin(t, b.store)
 		for _, want := range []billing.Subscription{full, bare} {
-			got, err := tx.GetSubscription(ctx, b.scope, want.ID)
+			got, err := tx.Subscriptions.GetSubscription(ctx, b.scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got)
 			require.NotNil(t, got.Metadata)
 		}
-		got, err := tx.GetSubscription(ctx, b.scope, bare.ID)
+		got, err := tx.Subscriptions.GetSubscription(ctx, b.scope, bare.ID)
 		require.NoError(t, err)
 		require.Nil(t, got.PendingChange)
 		require.NotNil(t, got.PendingLines)
 		require.Nil(t, got.NextActionAt)
 
-		items, more, err := tx.ListSubscriptions(ctx, b.scope, billing.SubscriptionFilter{}, billing.Page{Limit: 10})
+		items, more, err := tx.Subscriptions.ListSubscriptions(ctx, b.scope, billing.SubscriptionFilter{}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.False(t, more)
 		require.Equal(t, []billing.Subscription{bare, full}, items, "listed whole")
@@ -139,20 +145,20 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		cus := newCustomer(t, tx, b.scope, b.clock.next())
-		otherCus := newCustomer(t, tx, b.scope, b.clock.next())
-		sub := newSubscription(t, tx, b.scope, cus.ID, b.clock.next(), func(s *billing.Subscription) {
+		cus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		otherCus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		sub := newSubscription(t, tx.Tx, b.scope, cus.ID, b.clock.next(), func(s *billing.Subscription) {
 			s.Status = billing.SubscriptionTrialing
 			s.CycleIndex = 0
 			s.TrialStart = ptr(s.Created.Add(time.Microsecond))
 			s.TrialEnd = ptr(s.Created.Add(14*24*time.Hour + time.Microsecond))
 			s.NextActionAt = s.TrialEnd
 		})
-		sibling := newSubscription(t, tx, b.scope, cus.ID, b.clock.next())
+		sibling := newSubscription(t, tx.Tx, b.scope, cus.ID, b.clock.next())
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetSubscription(ctx, b.scope, sub.ID)
+		got, err := tx.Subscriptions.GetSubscription(ctx, b.scope, sub.ID)
 		require.NoError(t, err)
 		require.Equal(t, int64(1), got.Version, "a new subscription has version 1")
 		require.Equal(t, sub, got)
@@ -206,13 +212,13 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 		u.Created = b.clock.next()
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateSubscription(ctx, u)) // u.Version is 1
+		require.NoError(t, tx.Subscriptions.UpdateSubscription(ctx, u)) // u.Version is 1
 		tx.commit(t)
 
 		requireSubscription := func(msg string, want billing.Subscription) {
 			t.Helper()
 			tx := begin(t, b.store)
-			got, err := tx.GetSubscription(ctx, want.Scope, want.ID)
+			got, err := tx.Subscriptions.GetSubscription(ctx, want.Scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got, msg)
 			tx.commit(t)
@@ -224,7 +230,7 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 		stale.Status = billing.SubscriptionCanceled
 		stale.Updated = b.clock.next()
 		tx = begin(t, b.store)
-		err = tx.UpdateSubscription(ctx, stale)
+		err = tx.Subscriptions.UpdateSubscription(ctx, stale)
 		require.ErrorIs(t, err, billing.ErrVersionConflict)
 		require.NotErrorIs(t, err, billing.ErrNotFound)
 		tx.rollback(t)
@@ -245,12 +251,12 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 		u3.Metadata = billing.Metadata{}
 		u3.Updated = b.clock.next()
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateSubscription(ctx, u2))
-		got, err = tx.GetSubscription(ctx, b.scope, sub.ID)
+		require.NoError(t, tx.Subscriptions.UpdateSubscription(ctx, u2))
+		got, err = tx.Subscriptions.GetSubscription(ctx, b.scope, sub.ID)
 		require.NoError(t, err)
 		require.Equal(t, int64(3), got.Version, "the new version is visible in the transaction")
-		require.ErrorIs(t, tx.UpdateSubscription(ctx, u2), billing.ErrVersionConflict, "version 2 is already taken")
-		require.NoError(t, tx.UpdateSubscription(ctx, u3))
+		require.ErrorIs(t, tx.Subscriptions.UpdateSubscription(ctx, u2), billing.ErrVersionConflict, "version 2 is already taken")
+		require.NoError(t, tx.Subscriptions.UpdateSubscription(ctx, u3))
 		tx.commit(t)
 
 		want = u3
@@ -260,7 +266,7 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 
 		tx = begin(t, b.store)
 		missing := buildSubscription(b.scope, cus.ID, b.clock.next())
-		err = tx.UpdateSubscription(ctx, missing)
+		err = tx.Subscriptions.UpdateSubscription(ctx, missing)
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		require.NotErrorIs(t, err, billing.ErrVersionConflict)
 		// Another scope's view of the row is not found, whatever the version.
@@ -269,7 +275,7 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 			moved.Scope = s
 			for _, v := range []int64{3, 4} {
 				moved.Version = v
-				err := tx.UpdateSubscription(ctx, moved)
+				err := tx.Subscriptions.UpdateSubscription(ctx, moved)
 				require.ErrorIs(t, err, billing.ErrNotFound, "update in scope %+v at version %d", s, v)
 				require.NotErrorIs(t, err, billing.ErrVersionConflict)
 			}
@@ -300,23 +306,23 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 		}
 
 		tx := begin(t, b.store)
-		c1 := newCustomer(t, tx, b.scope, b.clock.next())
-		c2 := newCustomer(t, tx, b.scope, b.clock.next())
-		liveCus := newCustomer(t, tx, b.live, b.clock.next())
-		s1 := newSubscription(t, tx, b.scope, c1.ID, b.clock.next(), status(billing.SubscriptionActive), prices("price_a"))
-		s2 := newSubscription(t, tx, b.scope, c1.ID, b.clock.next(), status(billing.SubscriptionTrialing), prices("price_ab"))
-		s3 := newSubscription(t, tx, b.scope, c2.ID, b.clock.next(), status(billing.SubscriptionActive), prices("price_b", "price_a"))
+		c1 := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		c2 := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		liveCus := newCustomer(t, tx.Tx, b.live, b.clock.next())
+		s1 := newSubscription(t, tx.Tx, b.scope, c1.ID, b.clock.next(), status(billing.SubscriptionActive), prices("price_a"))
+		s2 := newSubscription(t, tx.Tx, b.scope, c1.ID, b.clock.next(), status(billing.SubscriptionTrialing), prices("price_ab"))
+		s3 := newSubscription(t, tx.Tx, b.scope, c2.ID, b.clock.next(), status(billing.SubscriptionActive), prices("price_b", "price_a"))
 		// Would match "price_a" if "_" were a LIKE wildcard.
-		s4 := newSubscription(t, tx, b.scope, c2.ID, b.clock.next(), status(billing.SubscriptionCanceled), prices("pricexa"))
+		s4 := newSubscription(t, tx.Tx, b.scope, c2.ID, b.clock.next(), status(billing.SubscriptionCanceled), prices("pricexa"))
 		// Would match "price_a" if the comparison ignored case.
-		s5 := newSubscription(t, tx, b.scope, c1.ID, b.clock.next(), status(billing.SubscriptionActive), prices("PRICE_A"))
+		s5 := newSubscription(t, tx.Tx, b.scope, c1.ID, b.clock.next(), status(billing.SubscriptionActive), prices("PRICE_A"))
 		// The same price and status elsewhere: never listed.
-		newSubscription(t, tx, b.live, liveCus.ID, b.clock.next(), status(billing.SubscriptionActive), prices("price_a"))
+		newSubscription(t, tx.Tx, b.live, liveCus.ID, b.clock.next(), status(billing.SubscriptionActive), prices("price_a"))
 		tx.commit(t)
 
 		list := func(tx billing.Tx, f billing.SubscriptionFilter) func(billing.Page) ([]string, bool, error) {
 			return pageIDs(func(page billing.Page) ([]billing.Subscription, bool, error) {
-				return tx.ListSubscriptions(ctx, b.scope, f, page)
+				return tx.Subscriptions.ListSubscriptions(ctx, b.scope, f, page)
 			}, idOfSubscription)
 		}
 
@@ -347,10 +353,10 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 			{"CombinedEmpty", billing.SubscriptionFilter{CustomerID: c2.ID, Status: billing.SubscriptionActive, PriceID: "price_ab"}, nil},
 		} {
 			t.Logf("filter %s", tc.name)
-			requireList(t, idsOf(tc.want, idOfSubscription), list(tx, tc.filter))
+			requireList(t, idsOf(tc.want, idOfSubscription), list(tx.Tx, tc.filter))
 		}
 
-		items, _, err := tx.ListSubscriptions(ctx, b.scope, billing.SubscriptionFilter{PriceID: "price_ab"}, billing.Page{Limit: 10})
+		items, _, err := tx.Subscriptions.ListSubscriptions(ctx, b.scope, billing.SubscriptionFilter{PriceID: "price_ab"}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.Equal(t, []billing.Subscription{s2}, items, "filtered items come back whole")
 		tx.commit(t)
@@ -360,13 +366,13 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 		prices("price_c", "price_a")(&u)
 		u.Updated = b.clock.next()
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateSubscription(ctx, u))
+		require.NoError(t, tx.Subscriptions.UpdateSubscription(ctx, u))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		requireList(t, []string{}, list(tx, billing.SubscriptionFilter{PriceID: "price_ab"}))
-		requireList(t, []string{s2.ID}, list(tx, billing.SubscriptionFilter{PriceID: "price_c"}))
-		requireList(t, []string{s3.ID, s2.ID, s1.ID}, list(tx, billing.SubscriptionFilter{PriceID: "price_a"}))
+		requireList(t, []string{}, list(tx.Tx, billing.SubscriptionFilter{PriceID: "price_ab"}))
+		requireList(t, []string{s2.ID}, list(tx.Tx, billing.SubscriptionFilter{PriceID: "price_c"}))
+		requireList(t, []string{s3.ID, s2.ID, s1.ID}, list(tx.Tx, billing.SubscriptionFilter{PriceID: "price_a"}))
 		tx.commit(t)
 	})
 
@@ -376,11 +382,11 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		clock := newBillingTestClock(t, tx, b.scope, b.clock.next())
-		cus := newCustomer(t, tx, b.scope, b.clock.next())
-		clockCus := newCustomer(t, tx, b.scope, b.clock.next(), func(c *billing.Customer) { c.TestClockID = clock.ID })
-		liveCus := newCustomer(t, tx, b.live, b.clock.next())
-		otherCus := newCustomer(t, tx, b.other, b.clock.next())
+		clock := newBillingTestClock(t, tx.Tx, b.scope, b.clock.next())
+		cus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		clockCus := newCustomer(t, tx.Tx, b.scope, b.clock.next(), func(c *billing.Customer) { c.TestClockID = clock.ID })
+		liveCus := newCustomer(t, tx.Tx, b.live, b.clock.next())
+		otherCus := newCustomer(t, tx.Tx, b.other, b.clock.next())
 		tx.commit(t)
 
 		now := b.clock.next()
@@ -412,51 +418,51 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 
 		tx = begin(t, b.store)
 		for _, sub := range []billing.Subscription{clockIdle, tieSecond, notYet, live, clockLater, late, idle, oldest, clockDue, tieFirst, clockEarly} {
-			require.NoError(t, tx.CreateSubscription(ctx, sub))
+			require.NoError(t, tx.Subscriptions.CreateSubscription(ctx, sub))
 		}
 		tx.commit(t)
 
 		tx = begin(t, b.store)
 		wantReal := []billing.Subscription{oldest, tieFirst, tieSecond, live, late}
-		got, err := tx.DueSubscriptions(ctx, "", now, 100)
+		got, err := tx.Subscriptions.DueSubscriptions(ctx, "", now, 100)
 		require.NoError(t, err)
 		require.Equal(t, wantReal, got, "real time: every merchant and mode, earliest first, then by id, whole")
 
-		got, err = tx.DueSubscriptions(ctx, "", now.In(time.FixedZone("CLT", -3*60*60)), 100)
+		got, err = tx.Subscriptions.DueSubscriptions(ctx, "", now.In(time.FixedZone("CLT", -3*60*60)), 100)
 		require.NoError(t, err)
 		require.Equal(t, wantReal, got, "t is compared as an instant, whatever its zone")
 
 		for _, limit := range []int{1, 3, 5} {
-			got, err = tx.DueSubscriptions(ctx, "", now, limit)
+			got, err = tx.Subscriptions.DueSubscriptions(ctx, "", now, limit)
 			require.NoError(t, err)
 			require.Equal(t, wantReal[:limit], got, "limit %d", limit)
 		}
 
-		got, err = tx.DueSubscriptions(ctx, "", now.Add(-time.Microsecond), 100)
+		got, err = tx.Subscriptions.DueSubscriptions(ctx, "", now.Add(-time.Microsecond), 100)
 		require.NoError(t, err)
 		require.Equal(t, []billing.Subscription{oldest, tieFirst, tieSecond, live}, got, "a microsecond earlier")
 
-		got, err = tx.DueSubscriptions(ctx, "", oldest.NextActionAt.Add(-time.Microsecond), 100)
+		got, err = tx.Subscriptions.DueSubscriptions(ctx, "", oldest.NextActionAt.Add(-time.Microsecond), 100)
 		require.NoError(t, err)
 		require.Empty(t, got, "before anything is due")
 
-		got, err = tx.DueSubscriptions(ctx, "", now.Add(100*365*24*time.Hour), 100)
+		got, err = tx.Subscriptions.DueSubscriptions(ctx, "", now.Add(100*365*24*time.Hour), 100)
 		require.NoError(t, err)
 		require.Equal(t, []billing.Subscription{oldest, tieFirst, tieSecond, live, late, notYet}, got, "far future: never nil NextActionAt, never clock subscriptions")
 
-		got, err = tx.DueSubscriptions(ctx, clock.ID, now, 100)
+		got, err = tx.Subscriptions.DueSubscriptions(ctx, clock.ID, now, 100)
 		require.NoError(t, err)
 		require.Equal(t, []billing.Subscription{clockEarly, clockDue}, got, "on the clock")
 
-		got, err = tx.DueSubscriptions(ctx, clock.ID, now.Add(10*time.Minute), 100)
+		got, err = tx.Subscriptions.DueSubscriptions(ctx, clock.ID, now.Add(10*time.Minute), 100)
 		require.NoError(t, err)
 		require.Equal(t, []billing.Subscription{clockEarly, clockDue, clockLater}, got, "on the clock, later")
 
-		got, err = tx.DueSubscriptions(ctx, clock.ID, now.Add(10*time.Minute), 2)
+		got, err = tx.Subscriptions.DueSubscriptions(ctx, clock.ID, now.Add(10*time.Minute), 2)
 		require.NoError(t, err)
 		require.Equal(t, []billing.Subscription{clockEarly, clockDue}, got, "on the clock, limit 2")
 
-		got, err = tx.DueSubscriptions(ctx, billing.NewID(billing.PrefixTestClock, b.clock.next()), now.Add(100*365*24*time.Hour), 100)
+		got, err = tx.Subscriptions.DueSubscriptions(ctx, billing.NewID(billing.PrefixTestClock, b.clock.next()), now.Add(100*365*24*time.Hour), 100)
 		require.NoError(t, err)
 		require.Empty(t, got, "an unknown clock")
 		tx.commit(t)
@@ -470,13 +476,13 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 		v.NextActionAt = ptr(now.Add(-2 * time.Minute))
 		v.Updated = b.clock.next()
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateSubscription(ctx, u))
-		require.NoError(t, tx.UpdateSubscription(ctx, v))
+		require.NoError(t, tx.Subscriptions.UpdateSubscription(ctx, u))
+		require.NoError(t, tx.Subscriptions.UpdateSubscription(ctx, v))
 		tx.commit(t)
 
 		v.Version = 2
 		tx = begin(t, b.store)
-		got, err = tx.DueSubscriptions(ctx, "", now, 100)
+		got, err = tx.Subscriptions.DueSubscriptions(ctx, "", now, 100)
 		require.NoError(t, err)
 		require.Equal(t, []billing.Subscription{oldest, v, tieSecond, live, late}, got, "after updates")
 		tx.commit(t)
@@ -519,6 +525,6 @@ func newSubscription(t *testing.T, tx billing.Tx, s billing.Scope, customerID st
 	for _, m := range mutate {
 		m(&sub)
 	}
-	require.NoError(t, tx.CreateSubscription(t.Context(), sub))
+	require.NoError(t, tx.Subscriptions.CreateSubscription(t.Context(), sub))
 	return sub
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -15,10 +16,16 @@ func testClockKind() kind[billing.TestClock] {
 		build: func(t *testing.T, tx billing.Tx, s billing.Scope, at time.Time) billing.TestClock {
 			return buildBillingTestClock(s, at)
 		},
-		get:      billing.Tx.GetTestClock,
-		id:       idOfTestClock,
-		insert:   billing.Tx.CreateTestClock,
-		list:     billing.Tx.ListTestClocks,
+		get: func(tx billing.Tx, ctx context.Context, s billing.Scope, id string) (billing.TestClock, error) {
+			return tx.Clocks.GetTestClock(ctx, s, id)
+		},
+		id: idOfTestClock,
+		insert: func(tx billing.Tx, ctx context.Context, c billing.TestClock) error {
+			return tx.Clocks.CreateTestClock(ctx, c)
+		},
+		list: func(tx billing.Tx, ctx context.Context, s billing.Scope, page billing.Page) ([]billing.TestClock, bool, error) {
+			return tx.Clocks.ListTestClocks(ctx, s, page)
+		},
 		setID:    func(v *billing.TestClock, id string) { v.ID = id },
 		setScope: func(v *billing.TestClock, s billing.Scope) { v.Scope = s },
 		touch: func(v *billing.TestClock) {
@@ -26,7 +33,9 @@ func testClockKind() kind[billing.TestClock] {
 			v.Status = billing.TestClockAdvancing
 			v.Updated = v.Updated.Add(time.Hour)
 		},
-		update: billing.Tx.UpdateTestClock,
+		update: func(tx billing.Tx, ctx context.Context, c billing.TestClock) error {
+			return tx.Clocks.UpdateTestClock(ctx, c)
+		},
 	}
 }
 
@@ -39,12 +48,12 @@ func exerciseTestClock(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		c := newBillingTestClock(t, tx, b.scope, b.clock.next())
-		unnamed := newBillingTestClock(t, tx, b.scope, b.clock.next(), func(c *billing.TestClock) { c.Name = "" })
+		c := newBillingTestClock(t, tx.Tx, b.scope, b.clock.next())
+		unnamed := newBillingTestClock(t, tx.Tx, b.scope, b.clock.next(), func(c *billing.TestClock) { c.Name = "" })
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetTestClock(ctx, b.scope, unnamed.ID)
+		got, err := tx.Clocks.GetTestClock(ctx, b.scope, unnamed.ID)
 		require.NoError(t, err)
 		require.Equal(t, unnamed, got)
 		tx.commit(t)
@@ -60,14 +69,14 @@ func exerciseTestClock(t *testing.T, setup setupFunc) {
 		u.Created = b.clock.next()
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateTestClock(ctx, u))
+		require.NoError(t, tx.Clocks.UpdateTestClock(ctx, u))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err = tx.GetTestClock(ctx, b.scope, c.ID)
+		got, err = tx.Clocks.GetTestClock(ctx, b.scope, c.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
-		got, err = tx.GetTestClock(ctx, b.scope, unnamed.ID)
+		got, err = tx.Clocks.GetTestClock(ctx, b.scope, unnamed.ID)
 		require.NoError(t, err)
 		require.Equal(t, unnamed, got, "updating one clock leaves the others alone")
 		tx.commit(t)
@@ -77,11 +86,11 @@ func exerciseTestClock(t *testing.T, setup setupFunc) {
 		want.FrozenTime = want.FrozenTime.Add(time.Microsecond)
 		want.Updated = b.clock.next()
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateTestClock(ctx, want))
+		require.NoError(t, tx.Clocks.UpdateTestClock(ctx, want))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err = tx.GetTestClock(ctx, b.scope, c.ID)
+		got, err = tx.Clocks.GetTestClock(ctx, b.scope, c.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 		tx.commit(t)
@@ -109,6 +118,6 @@ func newBillingTestClock(t *testing.T, tx billing.Tx, s billing.Scope, at time.T
 	for _, m := range mutate {
 		m(&c)
 	}
-	require.NoError(t, tx.CreateTestClock(t.Context(), c))
+	require.NoError(t, tx.Clocks.CreateTestClock(t.Context(), c))
 	return c
 }

@@ -28,7 +28,7 @@ func exerciseTrial(t *testing.T, setup setupFunc) {
 			t.Helper()
 			tx := begin(t, b.store)
 			for _, c := range claims {
-				require.NoError(t, tx.ClaimTrial(ctx, c.scope, c.kind, c.value, c.subscriptionID), "%s: %+v", msg, c)
+				require.NoError(t, tx.Subscriptions.ClaimTrial(ctx, c.scope, c.kind, c.value, c.subscriptionID), "%s: %+v", msg, c)
 			}
 			tx.commit(t)
 		}
@@ -36,7 +36,7 @@ func exerciseTrial(t *testing.T, setup setupFunc) {
 			t.Helper()
 			for _, c := range claims {
 				tx := begin(t, b.store)
-				err := tx.ClaimTrial(ctx, c.scope, c.kind, c.value, c.subscriptionID)
+				err := tx.Subscriptions.ClaimTrial(ctx, c.scope, c.kind, c.value, c.subscriptionID)
 				require.Error(t, err, "%s: %+v", msg, c)
 				requireUniqueViolation(t, err, "trial_redemptions_pkey")
 				tx.rollback(t)
@@ -68,14 +68,14 @@ func exerciseTrial(t *testing.T, setup setupFunc) {
 
 		// Releasing in another scope leaves this scope's claims.
 		tx := begin(t, b.store)
-		require.NoError(t, tx.ReleaseTrials(ctx, b.live, sub1))
-		require.NoError(t, tx.ReleaseTrials(ctx, b.other, sub1))
+		require.NoError(t, tx.Subscriptions.ReleaseTrials(ctx, b.live, sub1))
+		require.NoError(t, tx.Subscriptions.ReleaseTrials(ctx, b.other, sub1))
 		tx.commit(t)
 		requireTaken("after releasing elsewhere", claim{b.scope, "email", "ana@example.cl", sub4})
 
 		// Releasing a subscription frees its claims, and only its.
 		tx = begin(t, b.store)
-		require.NoError(t, tx.ReleaseTrials(ctx, b.scope, sub1))
+		require.NoError(t, tx.Subscriptions.ReleaseTrials(ctx, b.scope, sub1))
 		tx.commit(t)
 		claimAll("after the release",
 			claim{b.scope, "email", "ana@example.cl", sub4},
@@ -92,7 +92,7 @@ func exerciseTrial(t *testing.T, setup setupFunc) {
 		// sub3 holds claims in three scopes; releasing it in live mode
 		// frees only the live one.
 		tx = begin(t, b.store)
-		require.NoError(t, tx.ReleaseTrials(ctx, b.live, sub3))
+		require.NoError(t, tx.Subscriptions.ReleaseTrials(ctx, b.live, sub3))
 		tx.commit(t)
 		claimAll("after releasing in live mode", claim{b.live, "email", "ana@example.cl", sub4})
 		requireTaken("claims of the released subscription in other scopes stay",
@@ -103,10 +103,10 @@ func exerciseTrial(t *testing.T, setup setupFunc) {
 		// Releasing a subscription without claims is fine; a rolled-back
 		// claim leaves nothing behind.
 		tx = begin(t, b.store)
-		require.NoError(t, tx.ReleaseTrials(ctx, b.scope, sub()))
+		require.NoError(t, tx.Subscriptions.ReleaseTrials(ctx, b.scope, sub()))
 		tx.commit(t)
 		tx = begin(t, b.store)
-		require.NoError(t, tx.ClaimTrial(ctx, b.scope, "email", "carla@example.cl", sub()))
+		require.NoError(t, tx.Subscriptions.ClaimTrial(ctx, b.scope, "email", "carla@example.cl", sub()))
 		tx.rollback(t)
 		claimAll("after a rolled-back claim", claim{b.scope, "email", "carla@example.cl", sub()})
 	})

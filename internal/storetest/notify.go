@@ -23,8 +23,8 @@ func exerciseNotify(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		plain := newEndpoint(t, tx, b.scope, b.clock.next())
-		rotated := newEndpoint(t, tx, b.scope, b.clock.next(), func(e *billing.WebhookEndpoint) {
+		plain := newEndpoint(t, tx.Tx, b.scope, b.clock.next())
+		rotated := newEndpoint(t, tx.Tx, b.scope, b.clock.next(), func(e *billing.WebhookEndpoint) {
 			e.EnabledEvents = []string{billing.AllEvents}
 			e.PreviousSecret = "v1:previous"
 			e.PreviousSecretExpires = ptr(b.clock.next().Add(24 * time.Hour))
@@ -36,24 +36,24 @@ func exerciseNotify(t *testing.T, setup setupFunc) {
 
 		tx = begin(t, b.store)
 		for _, want := range []billing.WebhookEndpoint{plain, rotated} {
-			got, err := tx.GetWebhookEndpoint(ctx, b.scope, want.ID)
+			got, err := tx.Notify.GetWebhookEndpoint(ctx, b.scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got)
-			got, err = tx.LockWebhookEndpoint(ctx, b.scope, want.ID)
+			got, err = tx.Notify.LockWebhookEndpoint(ctx, b.scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got, "locked")
 		}
 		for _, s := range []billing.Scope{b.live, b.other} {
-			_, err := tx.GetWebhookEndpoint(ctx, s, plain.ID)
+			_, err := tx.Notify.GetWebhookEndpoint(ctx, s, plain.ID)
 			require.ErrorIs(t, err, billing.ErrNotFound, "another scope's endpoint is not found")
-			_, err = tx.LockWebhookEndpoint(ctx, s, plain.ID)
+			_, err = tx.Notify.LockWebhookEndpoint(ctx, s, plain.ID)
 			require.ErrorIs(t, err, billing.ErrNotFound, "another scope's endpoint is not locked")
-			require.ErrorIs(t, tx.DeleteWebhookEndpoint(ctx, s, plain.ID), billing.ErrNotFound)
-			n, err := tx.CountWebhookEndpoints(ctx, s)
+			require.ErrorIs(t, tx.Notify.DeleteWebhookEndpoint(ctx, s, plain.ID), billing.ErrNotFound)
+			n, err := tx.Notify.CountWebhookEndpoints(ctx, s)
 			require.NoError(t, err)
 			require.Zero(t, n)
 		}
-		n, err := tx.CountWebhookEndpoints(ctx, b.scope)
+		n, err := tx.Notify.CountWebhookEndpoints(ctx, b.scope)
 		require.NoError(t, err)
 		require.EqualValues(t, 2, n)
 		tx.commit(t)
@@ -67,22 +67,22 @@ func exerciseNotify(t *testing.T, setup setupFunc) {
 		changed.Metadata = billing.Metadata{"team": "billing"}
 		changed.Created, changed.Updated = b.clock.next(), b.clock.next() // Created is not mutable
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateWebhookEndpoint(ctx, changed))
-		got, err := tx.GetWebhookEndpoint(ctx, b.scope, plain.ID)
+		require.NoError(t, tx.Notify.UpdateWebhookEndpoint(ctx, changed))
+		got, err := tx.Notify.GetWebhookEndpoint(ctx, b.scope, plain.ID)
 		require.NoError(t, err)
 		want := changed
 		want.Created = plain.Created
 		require.Equal(t, want, got)
 		moved := changed
 		moved.Scope = b.other
-		require.ErrorIs(t, tx.UpdateWebhookEndpoint(ctx, moved), billing.ErrNotFound, "update in another scope")
+		require.ErrorIs(t, tx.Notify.UpdateWebhookEndpoint(ctx, moved), billing.ErrNotFound, "update in another scope")
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.DeleteWebhookEndpoint(ctx, b.scope, plain.ID))
-		_, err = tx.GetWebhookEndpoint(ctx, b.scope, plain.ID)
+		require.NoError(t, tx.Notify.DeleteWebhookEndpoint(ctx, b.scope, plain.ID))
+		_, err = tx.Notify.GetWebhookEndpoint(ctx, b.scope, plain.ID)
 		require.ErrorIs(t, err, billing.ErrNotFound)
-		require.ErrorIs(t, tx.DeleteWebhookEndpoint(ctx, b.scope, plain.ID), billing.ErrNotFound, "deleted twice")
+		require.ErrorIs(t, tx.Notify.DeleteWebhookEndpoint(ctx, b.scope, plain.ID), billing.ErrNotFound, "deleted twice")
 		tx.commit(t)
 	})
 
@@ -94,13 +94,13 @@ func exerciseNotify(t *testing.T, setup setupFunc) {
 		tx := begin(t, b.store)
 		var want []string
 		for range 3 {
-			want = append(want, newEndpoint(t, tx, b.scope, b.clock.next()).ID)
+			want = append(want, newEndpoint(t, tx.Tx, b.scope, b.clock.next()).ID)
 		}
-		newEndpoint(t, tx, b.live, b.clock.next())
-		newEndpoint(t, tx, b.other, b.clock.next())
+		newEndpoint(t, tx.Tx, b.live, b.clock.next())
+		newEndpoint(t, tx.Tx, b.other, b.clock.next())
 		slices.Reverse(want)
 		requireList(t, want, pageIDs(func(p billing.Page) ([]billing.WebhookEndpoint, bool, error) {
-			return tx.ListWebhookEndpoints(ctx, b.scope, p)
+			return tx.Notify.ListWebhookEndpoints(ctx, b.scope, p)
 		}, func(e billing.WebhookEndpoint) string { return e.ID }))
 		tx.commit(t)
 	})
@@ -111,42 +111,42 @@ func exerciseNotify(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		ep := newEndpoint(t, tx, b.scope, b.clock.next())
-		ep2 := newEndpoint(t, tx, b.scope, b.clock.next())
-		ev := newEvent(t, tx, b.scope, b.clock.next())
+		ep := newEndpoint(t, tx.Tx, b.scope, b.clock.next())
+		ep2 := newEndpoint(t, tx.Tx, b.scope, b.clock.next())
+		ev := newEvent(t, tx.Tx, b.scope, b.clock.next())
 		d := buildDelivery(ep, ev, b.clock.next())
-		inserted, err := tx.InsertWebhookDelivery(ctx, d)
+		inserted, err := tx.Notify.InsertWebhookDelivery(ctx, d)
 		require.NoError(t, err)
 		require.True(t, inserted)
 		dup := buildDelivery(ep, ev, b.clock.next())
-		inserted, err = tx.InsertWebhookDelivery(ctx, dup)
+		inserted, err = tx.Notify.InsertWebhookDelivery(ctx, dup)
 		require.NoError(t, err)
 		require.False(t, inserted, "a second delivery of one event to one endpoint is not inserted")
-		_, err = tx.GetWebhookDelivery(ctx, b.scope, dup.ID)
+		_, err = tx.Notify.GetWebhookDelivery(ctx, b.scope, dup.ID)
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		other := buildDelivery(ep2, ev, b.clock.next())
-		inserted, err = tx.InsertWebhookDelivery(ctx, other)
+		inserted, err = tx.Notify.InsertWebhookDelivery(ctx, other)
 		require.NoError(t, err)
 		require.True(t, inserted, "the same event to another endpoint")
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetWebhookDelivery(ctx, b.scope, d.ID)
+		got, err := tx.Notify.GetWebhookDelivery(ctx, b.scope, d.ID)
 		require.NoError(t, err)
 		require.Equal(t, d, got)
-		_, err = tx.GetWebhookDelivery(ctx, b.other, d.ID)
+		_, err = tx.Notify.GetWebhookDelivery(ctx, b.other, d.ID)
 		require.ErrorIs(t, err, billing.ErrNotFound)
-		_, err = tx.GetWebhookDelivery(ctx, b.live, d.ID)
+		_, err = tx.Notify.GetWebhookDelivery(ctx, b.live, d.ID)
 		require.ErrorIs(t, err, billing.ErrNotFound)
 
 		d.Status, d.Attempts, d.NextAttemptAt, d.LastAttemptAt, d.Updated = billing.DeliverySucceeded, 3, nil, ptr(b.clock.next()), b.clock.next()
-		require.NoError(t, tx.UpdateWebhookDelivery(ctx, d))
-		got, err = tx.GetWebhookDelivery(ctx, b.scope, d.ID)
+		require.NoError(t, tx.Notify.UpdateWebhookDelivery(ctx, d))
+		got, err = tx.Notify.GetWebhookDelivery(ctx, b.scope, d.ID)
 		require.NoError(t, err)
 		require.Equal(t, d, got)
 		moved := d
 		moved.Scope = b.other
-		require.ErrorIs(t, tx.UpdateWebhookDelivery(ctx, moved), billing.ErrNotFound)
+		require.ErrorIs(t, tx.Notify.UpdateWebhookDelivery(ctx, moved), billing.ErrNotFound)
 		tx.commit(t)
 	})
 
@@ -156,28 +156,28 @@ func exerciseNotify(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		ep := newEndpoint(t, tx, b.scope, b.clock.next())
-		otherEp := newEndpoint(t, tx, b.scope, b.clock.next())
+		ep := newEndpoint(t, tx.Tx, b.scope, b.clock.next())
+		otherEp := newEndpoint(t, tx.Tx, b.scope, b.clock.next())
 		var deliveries []billing.WebhookDelivery
 		for range 3 {
-			ev := newEvent(t, tx, b.scope, b.clock.next())
+			ev := newEvent(t, tx.Tx, b.scope, b.clock.next())
 			d := buildDelivery(ep, ev, b.clock.next())
-			_, err := tx.InsertWebhookDelivery(ctx, d)
+			_, err := tx.Notify.InsertWebhookDelivery(ctx, d)
 			require.NoError(t, err)
 			deliveries = append(deliveries, d)
-			_, err = tx.InsertWebhookDelivery(ctx, buildDelivery(otherEp, ev, b.clock.next()))
+			_, err = tx.Notify.InsertWebhookDelivery(ctx, buildDelivery(otherEp, ev, b.clock.next()))
 			require.NoError(t, err)
 		}
 		want := idsOf(deliveries, func(d billing.WebhookDelivery) string { return d.ID })
 		slices.Reverse(want)
 		requireList(t, want, pageIDs(func(p billing.Page) ([]billing.WebhookDelivery, bool, error) {
-			return tx.ListWebhookDeliveries(ctx, b.scope, ep.ID, billing.DeliveryFilter{}, p)
+			return tx.Notify.ListWebhookDeliveries(ctx, b.scope, ep.ID, billing.DeliveryFilter{}, p)
 		}, func(d billing.WebhookDelivery) string { return d.ID }))
-		one, more, err := tx.ListWebhookDeliveries(ctx, b.scope, ep.ID, billing.DeliveryFilter{EventID: deliveries[1].EventID}, billing.Page{Limit: 10})
+		one, more, err := tx.Notify.ListWebhookDeliveries(ctx, b.scope, ep.ID, billing.DeliveryFilter{EventID: deliveries[1].EventID}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.False(t, more)
 		require.Equal(t, []billing.WebhookDelivery{deliveries[1]}, one, "filtered by event")
-		none, _, err := tx.ListWebhookDeliveries(ctx, b.other, ep.ID, billing.DeliveryFilter{}, billing.Page{Limit: 10})
+		none, _, err := tx.Notify.ListWebhookDeliveries(ctx, b.other, ep.ID, billing.DeliveryFilter{}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.Empty(t, none, "another scope sees none")
 
@@ -187,29 +187,29 @@ func exerciseNotify(t *testing.T, setup setupFunc) {
 				DeliveryID: d.ID, Number: int64(i + 1), Manual: i == 2, Succeeded: i == 2, StatusCode: []int64{500, 0, 204}[i],
 				LatencyMS: int64(10 * i), ErrorKind: []string{"http_status", "timeout", ""}[i], Error: []string{"HTTP 500", "timed out", ""}[i],
 				ResponseExcerpt: []string{`{"error":"boom ñ"}`, "", ""}[i], Created: b.clock.next()}
-			require.NoError(t, tx.CreateWebhookAttempt(ctx, a))
+			require.NoError(t, tx.Notify.CreateWebhookAttempt(ctx, a))
 			attempts = append(attempts, a)
 		}
-		got, err := tx.ListWebhookAttempts(ctx, b.scope, []string{deliveries[0].ID, deliveries[2].ID})
+		got, err := tx.Notify.ListWebhookAttempts(ctx, b.scope, []string{deliveries[0].ID, deliveries[2].ID})
 		require.NoError(t, err)
 		require.Equal(t, []billing.WebhookAttempt{attempts[0], attempts[2], attempts[1]}, got, "grouped by delivery, oldest first")
-		got, err = tx.ListWebhookAttempts(ctx, b.other, []string{deliveries[0].ID})
+		got, err = tx.Notify.ListWebhookAttempts(ctx, b.other, []string{deliveries[0].ID})
 		require.NoError(t, err)
 		require.Empty(t, got, "another scope's attempts are not listed")
-		got, err = tx.ListWebhookAttempts(ctx, b.scope, nil)
+		got, err = tx.Notify.ListWebhookAttempts(ctx, b.scope, nil)
 		require.NoError(t, err)
 		require.Empty(t, got)
 		tx.commit(t)
 
 		// Deleting the endpoint takes its deliveries and their attempts.
 		tx = begin(t, b.store)
-		require.NoError(t, tx.DeleteWebhookEndpoint(ctx, b.scope, ep.ID))
-		_, err = tx.GetWebhookDelivery(ctx, b.scope, deliveries[0].ID)
+		require.NoError(t, tx.Notify.DeleteWebhookEndpoint(ctx, b.scope, ep.ID))
+		_, err = tx.Notify.GetWebhookDelivery(ctx, b.scope, deliveries[0].ID)
 		require.ErrorIs(t, err, billing.ErrNotFound)
-		got, err = tx.ListWebhookAttempts(ctx, b.scope, []string{deliveries[0].ID, deliveries[2].ID})
+		got, err = tx.Notify.ListWebhookAttempts(ctx, b.scope, []string{deliveries[0].ID, deliveries[2].ID})
 		require.NoError(t, err)
 		require.Empty(t, got)
-		left, _, err := tx.ListWebhookDeliveries(ctx, b.scope, otherEp.ID, billing.DeliveryFilter{}, billing.Page{Limit: 10})
+		left, _, err := tx.Notify.ListWebhookDeliveries(ctx, b.scope, otherEp.ID, billing.DeliveryFilter{}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.Len(t, left, 3, "the other endpoint keeps its deliveries")
 		tx.commit(t)
@@ -221,34 +221,34 @@ func exerciseNotify(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		cus := newCustomer(t, tx, b.scope, b.clock.next())
-		ev := newEvent(t, tx, b.scope, b.clock.next())
+		cus := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		ev := newEvent(t, tx.Tx, b.scope, b.clock.next())
 		e := buildEmail(b.scope, cus.ID, ev.ID, billing.EmailPaymentReceipt, b.clock.next())
-		inserted, err := tx.InsertEmail(ctx, e)
+		inserted, err := tx.Notify.InsertEmail(ctx, e)
 		require.NoError(t, err)
 		require.True(t, inserted)
 		dup := buildEmail(b.scope, cus.ID, ev.ID, billing.EmailPaymentReceipt, b.clock.next())
-		inserted, err = tx.InsertEmail(ctx, dup)
+		inserted, err = tx.Notify.InsertEmail(ctx, dup)
 		require.NoError(t, err)
 		require.False(t, inserted, "an event causes each template once")
-		_, err = tx.GetEmail(ctx, b.scope, dup.ID)
+		_, err = tx.Notify.GetEmail(ctx, b.scope, dup.ID)
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		other := buildEmail(b.scope, cus.ID, ev.ID, billing.EmailPaymentFailed, b.clock.next())
 		other.Params = nil // stored as {}
-		inserted, err = tx.InsertEmail(ctx, other)
+		inserted, err = tx.Notify.InsertEmail(ctx, other)
 		require.NoError(t, err)
 		require.True(t, inserted, "another template of the same event")
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetEmail(ctx, b.scope, e.ID)
+		got, err := tx.Notify.GetEmail(ctx, b.scope, e.ID)
 		require.NoError(t, err)
 		require.Equal(t, e, got)
-		got, err = tx.GetEmail(ctx, b.scope, other.ID)
+		got, err = tx.Notify.GetEmail(ctx, b.scope, other.ID)
 		require.NoError(t, err)
 		require.JSONEq(t, `{}`, string(got.Params))
 		for _, s := range []billing.Scope{b.live, b.other} {
-			_, err = tx.GetEmail(ctx, s, e.ID)
+			_, err = tx.Notify.GetEmail(ctx, s, e.ID)
 			require.ErrorIs(t, err, billing.ErrNotFound)
 		}
 
@@ -258,13 +258,13 @@ func exerciseNotify(t *testing.T, setup setupFunc) {
 		e.HTMLBody = "<!doctype html><p style=\"color:#333\">Hola&nbsp;Ana, <b>$5.000</b> 🎉</p>\n" + strings.Repeat("<br>", 5000)
 		e.Status, e.Attempts, e.LastError, e.MessageID = billing.EmailSent, 2, "451 try later", "<em_1@cuota>"
 		e.SentAt, e.Updated = ptr(b.clock.next()), b.clock.next()
-		require.NoError(t, tx.UpdateEmail(ctx, e))
-		got, err = tx.GetEmail(ctx, b.scope, e.ID)
+		require.NoError(t, tx.Notify.UpdateEmail(ctx, e))
+		got, err = tx.Notify.GetEmail(ctx, b.scope, e.ID)
 		require.NoError(t, err)
 		require.Equal(t, e, got)
 		moved := e
 		moved.Scope = b.live
-		require.ErrorIs(t, tx.UpdateEmail(ctx, moved), billing.ErrNotFound)
+		require.ErrorIs(t, tx.Notify.UpdateEmail(ctx, moved), billing.ErrNotFound)
 		tx.commit(t)
 	})
 
@@ -274,15 +274,15 @@ func exerciseNotify(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		ana := newCustomer(t, tx, b.scope, b.clock.next())
-		ben := newCustomer(t, tx, b.scope, b.clock.next())
+		ana := newCustomer(t, tx.Tx, b.scope, b.clock.next())
+		ben := newCustomer(t, tx.Tx, b.scope, b.clock.next())
 		var all, ofAna, receipts []string
 		for i, c := range []billing.Customer{ana, ben, ana, ben, ana} {
 			tmpl := []string{billing.EmailPaymentReceipt, billing.EmailPaymentFailed, billing.EmailPaymentFailed,
 				billing.EmailPaymentReceipt, billing.EmailPaymentReceipt}[i]
-			ev := newEvent(t, tx, b.scope, b.clock.next())
+			ev := newEvent(t, tx.Tx, b.scope, b.clock.next())
 			e := buildEmail(b.scope, c.ID, ev.ID, tmpl, b.clock.next())
-			_, err := tx.InsertEmail(ctx, e)
+			_, err := tx.Notify.InsertEmail(ctx, e)
 			require.NoError(t, err)
 			all = append(all, e.ID)
 			if c.ID == ana.ID {
@@ -292,15 +292,15 @@ func exerciseNotify(t *testing.T, setup setupFunc) {
 				receipts = append(receipts, e.ID)
 			}
 		}
-		otherEv := newEvent(t, tx, b.other, b.clock.next())
-		_, err := tx.InsertEmail(ctx, buildEmail(b.other, "", otherEv.ID, billing.EmailPaymentReceipt, b.clock.next()))
+		otherEv := newEvent(t, tx.Tx, b.other, b.clock.next())
+		_, err := tx.Notify.InsertEmail(ctx, buildEmail(b.other, "", otherEv.ID, billing.EmailPaymentReceipt, b.clock.next()))
 		require.NoError(t, err)
 		for _, l := range [][]string{all, ofAna, receipts} {
 			slices.Reverse(l)
 		}
 		list := func(f billing.EmailFilter) func(billing.Page) ([]string, bool, error) {
 			return pageIDs(func(p billing.Page) ([]billing.Email, bool, error) {
-				return tx.ListEmails(ctx, b.scope, f, p)
+				return tx.Notify.ListEmails(ctx, b.scope, f, p)
 			}, func(e billing.Email) string { return e.ID })
 		}
 		requireList(t, all, list(billing.EmailFilter{}))
@@ -318,21 +318,21 @@ func exerciseNotify(t *testing.T, setup setupFunc) {
 		tx := begin(t, b.store)
 		var want []billing.Event
 		for range 2 {
-			want = append(want, newEvent(t, tx, b.scope, b.clock.next()))
+			want = append(want, newEvent(t, tx.Tx, b.scope, b.clock.next()))
 		}
 		// An update event's previous object comes out with it.
-		want = append(want, newEvent(t, tx, b.scope, b.clock.next(), func(e *billing.Event) {
+		want = append(want, newEvent(t, tx.Tx, b.scope, b.clock.next(), func(e *billing.Event) {
 			e.Type, e.Previous = "customer.subscription.updated", json.RawMessage(`{"status": "trialing"}`)
 		}))
-		newEvent(t, tx, b.live, b.clock.next())
-		newEvent(t, tx, b.other, b.clock.next())
+		newEvent(t, tx.Tx, b.live, b.clock.next())
+		newEvent(t, tx.Tx, b.other, b.clock.next())
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		pos, err := tx.GetNotifyCursor(ctx, b.scope)
+		pos, err := tx.Notify.GetNotifyCursor(ctx, b.scope)
 		require.NoError(t, err)
 		require.Empty(t, pos, "no cursor: the start")
-		pos, err = tx.LockNotifyCursor(ctx, b.scope, b.clock.next())
+		pos, err = tx.Notify.LockNotifyCursor(ctx, b.scope, b.clock.next())
 		require.NoError(t, err)
 		require.Empty(t, pos, "a new cursor is at the start")
 		tx.commit(t)
@@ -349,35 +349,35 @@ func exerciseNotify(t *testing.T, setup setupFunc) {
 		require.Equal(t, pos, end)
 
 		tx = begin(t, b.store)
-		none, same, err := tx.EventsAfter(ctx, b.scope, pos, 10)
+		none, same, err := tx.Notify.EventsAfter(ctx, b.scope, pos, 10)
 		require.NoError(t, err)
 		require.Empty(t, none, "nothing past the last event")
 		require.Equal(t, pos, same, "the position stays")
-		require.NoError(t, tx.SetNotifyCursor(ctx, b.scope, pos, b.clock.next()))
+		require.NoError(t, tx.Notify.SetNotifyCursor(ctx, b.scope, pos, b.clock.next()))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.SetNotifyCursor(ctx, b.scope, "", b.clock.next()))
+		require.NoError(t, tx.Notify.SetNotifyCursor(ctx, b.scope, "", b.clock.next()))
 		tx.rollback(t)
 
 		tx = begin(t, b.store)
-		got2, err := tx.LockNotifyCursor(ctx, b.scope, b.clock.next())
+		got2, err := tx.Notify.LockNotifyCursor(ctx, b.scope, b.clock.next())
 		require.NoError(t, err)
 		require.Equal(t, pos, got2, "the cursor keeps its committed position")
-		got2, err = tx.GetNotifyCursor(ctx, b.scope)
+		got2, err = tx.Notify.GetNotifyCursor(ctx, b.scope)
 		require.NoError(t, err)
 		require.Equal(t, pos, got2)
-		other, err := tx.LockNotifyCursor(ctx, b.other, b.clock.next())
+		other, err := tx.Notify.LockNotifyCursor(ctx, b.other, b.clock.next())
 		require.NoError(t, err)
 		require.Empty(t, other, "each scope has its own cursor")
 		tx.commit(t)
 
 		// Later events come after the position; rolled back ones never.
 		tx = begin(t, b.store)
-		newEvent(t, tx, b.scope, b.clock.next())
+		newEvent(t, tx.Tx, b.scope, b.clock.next())
 		tx.rollback(t)
 		tx = begin(t, b.store)
-		later := newEvent(t, tx, b.scope, b.clock.next())
+		later := newEvent(t, tx.Tx, b.scope, b.clock.next())
 		tx.commit(t)
 		got, _ = eventsAfter(t, b.store, b.scope, pos, 1)
 		require.Equal(t, []billing.Event{later}, got)
@@ -399,7 +399,7 @@ func eventsAfter(t *testing.T, store Store, s billing.Scope, position string, wa
 	deadline := time.Now().Add(txTimeout)
 	for {
 		tx := begin(t, store)
-		evs, pos, err := tx.EventsAfter(t.Context(), s, position, want-len(got))
+		evs, pos, err := tx.Notify.EventsAfter(t.Context(), s, position, want-len(got))
 		require.NoError(t, err)
 		tx.commit(t)
 		got, position = append(got, evs...), pos
@@ -433,7 +433,7 @@ func newEndpoint(t *testing.T, tx billing.Tx, s billing.Scope, at time.Time, mut
 	for _, m := range mutate {
 		m(&e)
 	}
-	require.NoError(t, tx.CreateWebhookEndpoint(t.Context(), e))
+	require.NoError(t, tx.Notify.CreateWebhookEndpoint(t.Context(), e))
 	return e
 }
 

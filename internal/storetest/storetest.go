@@ -49,8 +49,8 @@ func Exercise(t *testing.T, newStore func(t *testing.T) Store) {
 		b := &testBundle{clock: newTestClock(), store: newStore(t)}
 
 		tx := begin(t, b.store)
-		b.merchantA = newMerchant(t, tx, b.clock.next())
-		b.merchantB = newMerchant(t, tx, b.clock.next())
+		b.merchantA = newMerchant(t, tx.Tx, b.clock.next())
+		b.merchantB = newMerchant(t, tx.Tx, b.clock.next())
 		tx.commit(t)
 
 		b.scope = billing.Scope{MerchantID: b.merchantA.ID, Mode: billing.ModeTest}

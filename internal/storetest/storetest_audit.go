@@ -39,21 +39,21 @@ func exerciseAudit(t *testing.T, setup setupFunc) {
 		}
 
 		tx := begin(t, b.store)
-		appendAudit(t, tx, entries[0])
+		appendAudit(t, tx.Tx, entries[0])
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		seq, hash, err := tx.LockAuditHead(ctx, b.merchantA.ID)
+		seq, hash, err := tx.Audit.LockAuditHead(ctx, b.merchantA.ID)
 		require.NoError(t, err)
 		require.Equal(t, int64(1), seq)
 		require.Equal(t, "h1", hash)
-		require.NoError(t, tx.InsertAuditEntry(ctx, entries[1]))
+		require.NoError(t, tx.Audit.InsertAuditEntry(ctx, entries[1]))
 		tx.commit(t)
 
 		// Several entries in one transaction.
 		tx = begin(t, b.store)
 		for _, e := range entries[2:] {
-			appendAudit(t, tx, e)
+			appendAudit(t, tx.Tx, e)
 		}
 		tx.commit(t)
 
@@ -62,30 +62,30 @@ func exerciseAudit(t *testing.T, setup setupFunc) {
 		want[4].After = json.RawMessage("null")
 
 		tx = begin(t, b.store)
-		seq, hash, err = tx.LockAuditHead(ctx, b.merchantA.ID)
+		seq, hash, err = tx.Audit.LockAuditHead(ctx, b.merchantA.ID)
 		require.NoError(t, err)
 		require.Equal(t, int64(5), seq)
 		require.Equal(t, "h5", hash)
 
-		got, err := tx.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 100)
+		got, err := tx.Audit.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 100)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 		require.Equal(t, `{"b":1,"a":2}`, string(got[1].Before), "JSON bytes are kept as given")
 		require.Equal(t, `{ "name": "Plan  Pro",  "features": {"z": 1, "a": 2} }`, string(got[1].After))
 
-		got, err = tx.ListAuditEntries(ctx, b.merchantA.ID, "", 2, 2)
+		got, err = tx.Audit.ListAuditEntries(ctx, b.merchantA.ID, "", 2, 2)
 		require.NoError(t, err)
 		require.Equal(t, want[2:4], got)
 
-		got, err = tx.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 1)
+		got, err = tx.Audit.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 1)
 		require.NoError(t, err)
 		require.Equal(t, want[:1], got)
 
-		got, err = tx.ListAuditEntries(ctx, b.merchantA.ID, "", 4, 100)
+		got, err = tx.Audit.ListAuditEntries(ctx, b.merchantA.ID, "", 4, 100)
 		require.NoError(t, err)
 		require.Equal(t, want[4:], got)
 
-		got, err = tx.ListAuditEntries(ctx, b.merchantA.ID, "", 5, 100)
+		got, err = tx.Audit.ListAuditEntries(ctx, b.merchantA.ID, "", 5, 100)
 		require.NoError(t, err)
 		require.Empty(t, got)
 		tx.commit(t)
@@ -98,25 +98,25 @@ func exerciseAudit(t *testing.T, setup setupFunc) {
 
 		first := buildAuditEntry(b.merchantA.ID, 1, "", b.clock.next())
 		tx := begin(t, b.store)
-		appendAudit(t, tx, first)
+		appendAudit(t, tx.Tx, first)
 		tx.commit(t)
 
 		for _, seq := range []int64{1, 3, 0} {
 			tx = begin(t, b.store)
-			head, _, err := tx.LockAuditHead(ctx, b.merchantA.ID)
+			head, _, err := tx.Audit.LockAuditHead(ctx, b.merchantA.ID)
 			require.NoError(t, err)
 			require.Equal(t, int64(1), head)
 			e := buildAuditEntry(b.merchantA.ID, seq, first.Hash, b.clock.next())
-			require.Error(t, tx.InsertAuditEntry(ctx, e), "an entry with seq %d after head 1 is rejected", seq)
+			require.Error(t, tx.Audit.InsertAuditEntry(ctx, e), "an entry with seq %d after head 1 is rejected", seq)
 			tx.rollback(t)
 		}
 
 		tx = begin(t, b.store)
-		seq, hash, err := tx.LockAuditHead(ctx, b.merchantA.ID)
+		seq, hash, err := tx.Audit.LockAuditHead(ctx, b.merchantA.ID)
 		require.NoError(t, err)
 		require.Equal(t, int64(1), seq)
 		require.Equal(t, first.Hash, hash)
-		got, err := tx.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 100)
+		got, err := tx.Audit.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 100)
 		require.NoError(t, err)
 		require.Equal(t, []billing.AuditEntry{first}, got)
 		tx.commit(t)
@@ -140,18 +140,18 @@ func exerciseAudit(t *testing.T, setup setupFunc) {
 		}
 		tx := begin(t, b.store)
 		for _, e := range chain {
-			appendAudit(t, tx, e)
+			appendAudit(t, tx.Tx, e)
 		}
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.ListAuditEntries(ctx, b.merchantA.ID, billing.ModeTest, 0, 100)
+		got, err := tx.Audit.ListAuditEntries(ctx, b.merchantA.ID, billing.ModeTest, 0, 100)
 		require.NoError(t, err)
 		require.Equal(t, []billing.AuditEntry{chain[0], chain[1], chain[3]}, got, "test mode sees its entries and the mode-less ones")
-		got, err = tx.ListAuditEntries(ctx, b.merchantA.ID, billing.ModeLive, 1, 1)
+		got, err = tx.Audit.ListAuditEntries(ctx, b.merchantA.ID, billing.ModeLive, 1, 1)
 		require.NoError(t, err)
 		require.Equal(t, []billing.AuditEntry{chain[2]}, got, "after_seq and limit apply after the mode filter")
-		got, err = tx.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 100)
+		got, err = tx.Audit.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 100)
 		require.NoError(t, err)
 		require.Equal(t, chain, got, "no mode: the whole chain")
 		tx.commit(t)
@@ -170,28 +170,28 @@ func exerciseAudit(t *testing.T, setup setupFunc) {
 		b1.Hash = "b1"
 
 		tx := begin(t, b.store)
-		appendAudit(t, tx, a1)
-		appendAudit(t, tx, a2)
+		appendAudit(t, tx.Tx, a1)
+		appendAudit(t, tx.Tx, a2)
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		appendAudit(t, tx, b1) // B's chain starts at 0 whatever A holds
+		appendAudit(t, tx.Tx, b1) // B's chain starts at 0 whatever A holds
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		seq, hash, err := tx.LockAuditHead(ctx, b.merchantA.ID)
+		seq, hash, err := tx.Audit.LockAuditHead(ctx, b.merchantA.ID)
 		require.NoError(t, err)
 		require.Equal(t, int64(2), seq)
 		require.Equal(t, "a2", hash)
-		seq, hash, err = tx.LockAuditHead(ctx, b.merchantB.ID)
+		seq, hash, err = tx.Audit.LockAuditHead(ctx, b.merchantB.ID)
 		require.NoError(t, err)
 		require.Equal(t, int64(1), seq)
 		require.Equal(t, "b1", hash)
 
-		got, err := tx.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 100)
+		got, err := tx.Audit.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 100)
 		require.NoError(t, err)
 		require.Equal(t, []billing.AuditEntry{a1, a2}, got)
-		got, err = tx.ListAuditEntries(ctx, b.merchantB.ID, "", 0, 100)
+		got, err = tx.Audit.ListAuditEntries(ctx, b.merchantB.ID, "", 0, 100)
 		require.NoError(t, err)
 		require.Equal(t, []billing.AuditEntry{b1}, got)
 		tx.commit(t)
@@ -203,11 +203,11 @@ func exerciseAudit(t *testing.T, setup setupFunc) {
 func appendAudit(t *testing.T, tx billing.Tx, e billing.AuditEntry) {
 	t.Helper()
 
-	seq, hash, err := tx.LockAuditHead(t.Context(), e.MerchantID)
+	seq, hash, err := tx.Audit.LockAuditHead(t.Context(), e.MerchantID)
 	require.NoError(t, err)
 	require.Equal(t, e.Seq-1, seq, "audit head seq")
 	require.Equal(t, e.PrevHash, hash, "audit head hash")
-	require.NoError(t, tx.InsertAuditEntry(t.Context(), e))
+	require.NoError(t, tx.Audit.InsertAuditEntry(t.Context(), e))
 }
 
 // buildAuditEntry returns entry seq of merchantID's chain, following

@@ -16,11 +16,15 @@ func productKind() kind[billing.Product] {
 		build: func(t *testing.T, tx billing.Tx, s billing.Scope, at time.Time) billing.Product {
 			return buildProduct(s, at)
 		},
-		get:    billing.Tx.GetProduct,
-		id:     func(v billing.Product) string { return v.ID },
-		insert: billing.Tx.CreateProduct,
+		get: func(tx billing.Tx, ctx context.Context, s billing.Scope, id string) (billing.Product, error) {
+			return tx.Catalog.GetProduct(ctx, s, id)
+		},
+		id: func(v billing.Product) string { return v.ID },
+		insert: func(tx billing.Tx, ctx context.Context, p billing.Product) error {
+			return tx.Catalog.CreateProduct(ctx, p)
+		},
 		list: func(tx billing.Tx, ctx context.Context, s billing.Scope, page billing.Page) ([]billing.Product, bool, error) {
-			return tx.ListProducts(ctx, s, billing.ProductFilter{}, page)
+			return tx.Catalog.ListProducts(ctx, s, billing.ProductFilter{}, page)
 		},
 		setID:    func(v *billing.Product, id string) { v.ID = id },
 		setScope: func(v *billing.Product, s billing.Scope) { v.Scope = s },
@@ -29,7 +33,9 @@ func productKind() kind[billing.Product] {
 			v.Metadata = billing.Metadata{"touched": "yes"}
 			v.Updated = v.Updated.Add(time.Hour)
 		},
-		update: billing.Tx.UpdateProduct,
+		update: func(tx billing.Tx, ctx context.Context, p billing.Product) error {
+			return tx.Catalog.UpdateProduct(ctx, p)
+		},
 	}
 }
 
@@ -41,7 +47,7 @@ func exerciseProduct(t *testing.T, setup setupFunc) {
 		b := setup(t)
 
 		tx := begin(t, b.store)
-		p := newProduct(t, tx, b.scope, b.clock.next(), func(p *billing.Product) {
+		p := newProduct(t, tx.Tx, b.scope, b.clock.next(), func(p *billing.Product) {
 			p.Description = ""
 			p.Features = map[string]int64{}
 			p.Active = false
@@ -50,7 +56,7 @@ func exerciseProduct(t *testing.T, setup setupFunc) {
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetProduct(t.Context(), b.scope, p.ID)
+		got, err := tx.Catalog.GetProduct(t.Context(), b.scope, p.ID)
 		require.NoError(t, err)
 		require.Equal(t, p, got)
 		require.NotNil(t, got.Features)
@@ -64,8 +70,8 @@ func exerciseProduct(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		p := newProduct(t, tx, b.scope, b.clock.next())
-		sibling := newProduct(t, tx, b.scope, b.clock.next())
+		p := newProduct(t, tx.Tx, b.scope, b.clock.next())
+		sibling := newProduct(t, tx.Tx, b.scope, b.clock.next())
 		tx.commit(t)
 
 		u := p
@@ -77,15 +83,15 @@ func exerciseProduct(t *testing.T, setup setupFunc) {
 		u.Updated = b.clock.next()
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateProduct(ctx, u))
+		require.NoError(t, tx.Catalog.UpdateProduct(ctx, u))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetProduct(ctx, b.scope, p.ID)
+		got, err := tx.Catalog.GetProduct(ctx, b.scope, p.ID)
 		require.NoError(t, err)
 		require.Equal(t, u, got)
 
-		got, err = tx.GetProduct(ctx, b.scope, sibling.ID)
+		got, err = tx.Catalog.GetProduct(ctx, b.scope, sibling.ID)
 		require.NoError(t, err)
 		require.Equal(t, sibling, got, "updating one product leaves the others alone")
 		tx.commit(t)
@@ -97,26 +103,26 @@ func exerciseProduct(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		p1 := newProduct(t, tx, b.scope, b.clock.next())
-		p2 := newProduct(t, tx, b.scope, b.clock.next(), func(p *billing.Product) { p.Active = false })
-		p3 := newProduct(t, tx, b.scope, b.clock.next())
-		p4 := newProduct(t, tx, b.scope, b.clock.next(), func(p *billing.Product) { p.Active = false })
-		p5 := newProduct(t, tx, b.scope, b.clock.next())
-		newProduct(t, tx, b.live, b.clock.next())
-		newProduct(t, tx, b.other, b.clock.next(), func(p *billing.Product) { p.Active = false })
+		p1 := newProduct(t, tx.Tx, b.scope, b.clock.next())
+		p2 := newProduct(t, tx.Tx, b.scope, b.clock.next(), func(p *billing.Product) { p.Active = false })
+		p3 := newProduct(t, tx.Tx, b.scope, b.clock.next())
+		p4 := newProduct(t, tx.Tx, b.scope, b.clock.next(), func(p *billing.Product) { p.Active = false })
+		p5 := newProduct(t, tx.Tx, b.scope, b.clock.next())
+		newProduct(t, tx.Tx, b.live, b.clock.next())
+		newProduct(t, tx.Tx, b.other, b.clock.next(), func(p *billing.Product) { p.Active = false })
 		tx.commit(t)
 
 		list := func(tx billing.Tx, f billing.ProductFilter) func(billing.Page) ([]string, bool, error) {
 			return func(page billing.Page) ([]string, bool, error) {
-				items, more, err := tx.ListProducts(ctx, b.scope, f, page)
+				items, more, err := tx.Catalog.ListProducts(ctx, b.scope, f, page)
 				return idsOf(items, func(p billing.Product) string { return p.ID }), more, err
 			}
 		}
 
 		tx = begin(t, b.store)
-		requireList(t, []string{p5.ID, p4.ID, p3.ID, p2.ID, p1.ID}, list(tx, billing.ProductFilter{}))
-		requireList(t, []string{p5.ID, p3.ID, p1.ID}, list(tx, billing.ProductFilter{Active: ptr(true)}))
-		requireList(t, []string{p4.ID, p2.ID}, list(tx, billing.ProductFilter{Active: ptr(false)}))
+		requireList(t, []string{p5.ID, p4.ID, p3.ID, p2.ID, p1.ID}, list(tx.Tx, billing.ProductFilter{}))
+		requireList(t, []string{p5.ID, p3.ID, p1.ID}, list(tx.Tx, billing.ProductFilter{Active: ptr(true)}))
+		requireList(t, []string{p4.ID, p2.ID}, list(tx.Tx, billing.ProductFilter{Active: ptr(false)}))
 		tx.commit(t)
 	})
 }
@@ -129,11 +135,13 @@ func priceKind() kind[billing.Price] {
 			product := newProduct(t, tx, s, at)
 			return buildPrice(s, product.ID, at)
 		},
-		get:    billing.Tx.GetPrice,
+		get: func(tx billing.Tx, ctx context.Context, s billing.Scope, id string) (billing.Price, error) {
+			return tx.Catalog.GetPrice(ctx, s, id)
+		},
 		id:     func(v billing.Price) string { return v.ID },
-		insert: billing.Tx.CreatePrice,
+		insert: func(tx billing.Tx, ctx context.Context, p billing.Price) error { return tx.Catalog.CreatePrice(ctx, p) },
 		list: func(tx billing.Tx, ctx context.Context, s billing.Scope, page billing.Page) ([]billing.Price, bool, error) {
-			return tx.ListPrices(ctx, s, billing.PriceFilter{}, page)
+			return tx.Catalog.ListPrices(ctx, s, billing.PriceFilter{}, page)
 		},
 		setID:    func(v *billing.Price, id string) { v.ID = id },
 		setScope: func(v *billing.Price, s billing.Scope) { v.Scope = s },
@@ -142,7 +150,7 @@ func priceKind() kind[billing.Price] {
 			v.Metadata = billing.Metadata{"touched": "yes"}
 			v.Updated = v.Updated.Add(time.Hour)
 		},
-		update: billing.Tx.UpdatePrice,
+		update: func(tx billing.Tx, ctx context.Context, p billing.Price) error { return tx.Catalog.UpdatePrice(ctx, p) },
 	}
 }
 
@@ -155,8 +163,8 @@ func exercisePrice(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		product := newProduct(t, tx, b.scope, b.clock.next())
-		oneTime := newPrice(t, tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) {
+		product := newProduct(t, tx.Tx, b.scope, b.clock.next())
+		oneTime := newPrice(t, tx.Tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) {
 			p.Nickname = ""
 			p.UnitAmount = 0
 			p.Currency = "USD"
@@ -167,22 +175,22 @@ func exercisePrice(t *testing.T, setup setupFunc) {
 			p.Active = false
 			p.Metadata = billing.Metadata{}
 		})
-		yearly := newPrice(t, tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) {
+		yearly := newPrice(t, tx.Tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) {
 			p.UnitAmount = 9_007_199_254_740_993 // beyond float64's exact integers
 			p.Recurring = &billing.Recurring{Interval: billing.IntervalYear, IntervalCount: 2}
 			p.LookupKey = "pro_biennial"
 		})
-		weekly := newPrice(t, tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) {
+		weekly := newPrice(t, tx.Tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) {
 			p.Recurring = &billing.Recurring{Interval: billing.IntervalWeek, IntervalCount: 1}
 		})
-		daily := newPrice(t, tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) {
+		daily := newPrice(t, tx.Tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) {
 			p.Recurring = &billing.Recurring{Interval: billing.IntervalDay, IntervalCount: 30}
 		})
 		tx.commit(t)
 
 		tx = begin(t, b.store)
 		for _, want := range []billing.Price{oneTime, yearly, weekly, daily} {
-			got, err := tx.GetPrice(ctx, b.scope, want.ID)
+			got, err := tx.Catalog.GetPrice(ctx, b.scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got)
 		}
@@ -195,12 +203,12 @@ func exercisePrice(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		product := newProduct(t, tx, b.scope, b.clock.next())
-		otherProduct := newProduct(t, tx, b.scope, b.clock.next())
-		p := newPrice(t, tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) {
+		product := newProduct(t, tx.Tx, b.scope, b.clock.next())
+		otherProduct := newProduct(t, tx.Tx, b.scope, b.clock.next())
+		p := newPrice(t, tx.Tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) {
 			p.LookupKey = "basic_monthly"
 		})
-		sibling := newPrice(t, tx, b.scope, product.ID, b.clock.next())
+		sibling := newPrice(t, tx.Tx, b.scope, product.ID, b.clock.next())
 		tx.commit(t)
 
 		u := p
@@ -221,15 +229,15 @@ func exercisePrice(t *testing.T, setup setupFunc) {
 		u.Created = b.clock.next()
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdatePrice(ctx, u))
+		require.NoError(t, tx.Catalog.UpdatePrice(ctx, u))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetPrice(ctx, b.scope, p.ID)
+		got, err := tx.Catalog.GetPrice(ctx, b.scope, p.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 
-		got, err = tx.GetPrice(ctx, b.scope, sibling.ID)
+		got, err = tx.Catalog.GetPrice(ctx, b.scope, sibling.ID)
 		require.NoError(t, err)
 		require.Equal(t, sibling, got, "updating one price leaves the others alone")
 		tx.commit(t)
@@ -241,25 +249,25 @@ func exercisePrice(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		product := newProduct(t, tx, b.scope, b.clock.next())
-		newPrice(t, tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) { p.LookupKey = "basic_monthly" })
+		product := newProduct(t, tx.Tx, b.scope, b.clock.next())
+		newPrice(t, tx.Tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) { p.LookupKey = "basic_monthly" })
 		tx.commit(t)
 
 		tx = begin(t, b.store)
 		dup := buildPrice(b.scope, product.ID, b.clock.next())
 		dup.LookupKey = "basic_monthly"
-		requireUniqueViolation(t, tx.CreatePrice(ctx, dup), "prices_lookup_key_key")
+		requireUniqueViolation(t, tx.Catalog.CreatePrice(ctx, dup), "prices_lookup_key_key")
 		tx.rollback(t)
 
 		tx = begin(t, b.store)
 		// The same key in another mode or merchant is fine.
 		for _, s := range []billing.Scope{b.live, b.other} {
-			other := newProduct(t, tx, s, b.clock.next())
-			newPrice(t, tx, s, other.ID, b.clock.next(), func(p *billing.Price) { p.LookupKey = "basic_monthly" })
+			other := newProduct(t, tx.Tx, s, b.clock.next())
+			newPrice(t, tx.Tx, s, other.ID, b.clock.next(), func(p *billing.Price) { p.LookupKey = "basic_monthly" })
 		}
 		// Any number of prices may have no key.
 		for range 3 {
-			newPrice(t, tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) { p.LookupKey = "" })
+			newPrice(t, tx.Tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) { p.LookupKey = "" })
 		}
 		tx.commit(t)
 	})
@@ -269,14 +277,14 @@ func exercisePrice(t *testing.T, setup setupFunc) {
 		b := setup(t)
 
 		tx := begin(t, b.store)
-		product := newProduct(t, tx, b.scope, b.clock.next())
-		newPrice(t, tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) { p.LookupKey = "basic_monthly" })
-		p := newPrice(t, tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) { p.LookupKey = "basic_yearly" })
+		product := newProduct(t, tx.Tx, b.scope, b.clock.next())
+		newPrice(t, tx.Tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) { p.LookupKey = "basic_monthly" })
+		p := newPrice(t, tx.Tx, b.scope, product.ID, b.clock.next(), func(p *billing.Price) { p.LookupKey = "basic_yearly" })
 		tx.commit(t)
 
 		tx = begin(t, b.store)
 		p.LookupKey = "basic_monthly"
-		requireUniqueViolation(t, tx.UpdatePrice(t.Context(), p), "prices_lookup_key_key")
+		requireUniqueViolation(t, tx.Catalog.UpdatePrice(t.Context(), p), "prices_lookup_key_key")
 		tx.rollback(t)
 	})
 
@@ -286,8 +294,8 @@ func exercisePrice(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		basic := newProduct(t, tx, b.scope, b.clock.next())
-		pro := newProduct(t, tx, b.scope, b.clock.next())
+		basic := newProduct(t, tx.Tx, b.scope, b.clock.next())
+		pro := newProduct(t, tx.Tx, b.scope, b.clock.next())
 		monthly := func(p *billing.Price) {
 			p.Type = billing.PriceRecurring
 			p.Recurring = &billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1}
@@ -299,19 +307,19 @@ func exercisePrice(t *testing.T, setup setupFunc) {
 		inactive := func(p *billing.Price) { p.Active = false }
 		key := func(k string) func(*billing.Price) { return func(p *billing.Price) { p.LookupKey = k } }
 
-		p1 := newPrice(t, tx, b.scope, basic.ID, b.clock.next(), monthly, key("basic_monthly"))
-		p2 := newPrice(t, tx, b.scope, basic.ID, b.clock.next(), oneTime)
-		p3 := newPrice(t, tx, b.scope, basic.ID, b.clock.next(), monthly, inactive, key("basic_old"))
-		p4 := newPrice(t, tx, b.scope, pro.ID, b.clock.next(), monthly, key("pro_monthly"))
-		p5 := newPrice(t, tx, b.scope, pro.ID, b.clock.next(), oneTime, inactive)
+		p1 := newPrice(t, tx.Tx, b.scope, basic.ID, b.clock.next(), monthly, key("basic_monthly"))
+		p2 := newPrice(t, tx.Tx, b.scope, basic.ID, b.clock.next(), oneTime)
+		p3 := newPrice(t, tx.Tx, b.scope, basic.ID, b.clock.next(), monthly, inactive, key("basic_old"))
+		p4 := newPrice(t, tx.Tx, b.scope, pro.ID, b.clock.next(), monthly, key("pro_monthly"))
+		p5 := newPrice(t, tx.Tx, b.scope, pro.ID, b.clock.next(), oneTime, inactive)
 		// Same key and product shape elsewhere: never listed.
-		liveProduct := newProduct(t, tx, b.live, b.clock.next())
-		newPrice(t, tx, b.live, liveProduct.ID, b.clock.next(), monthly, key("pro_monthly"))
+		liveProduct := newProduct(t, tx.Tx, b.live, b.clock.next())
+		newPrice(t, tx.Tx, b.live, liveProduct.ID, b.clock.next(), monthly, key("pro_monthly"))
 		tx.commit(t)
 
 		list := func(tx billing.Tx, f billing.PriceFilter) func(billing.Page) ([]string, bool, error) {
 			return func(page billing.Page) ([]string, bool, error) {
-				items, more, err := tx.ListPrices(ctx, b.scope, f, page)
+				items, more, err := tx.Catalog.ListPrices(ctx, b.scope, f, page)
 				return idsOf(items, func(p billing.Price) string { return p.ID }), more, err
 			}
 		}
@@ -336,11 +344,11 @@ func exercisePrice(t *testing.T, setup setupFunc) {
 			{"CombinedEmpty", billing.PriceFilter{ProductID: pro.ID, LookupKey: "basic_monthly"}, nil},
 		} {
 			t.Logf("filter %s", tc.name)
-			requireList(t, idsOf(tc.want, func(p billing.Price) string { return p.ID }), list(tx, tc.filter))
+			requireList(t, idsOf(tc.want, func(p billing.Price) string { return p.ID }), list(tx.Tx, tc.filter))
 		}
 
 		// Filtered items come back whole.
-		items, _, err := tx.ListPrices(ctx, b.scope, billing.PriceFilter{LookupKey: "pro_monthly"}, billing.Page{Limit: 10})
+		items, _, err := tx.Catalog.ListPrices(ctx, b.scope, billing.PriceFilter{LookupKey: "pro_monthly"}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.Equal(t, []billing.Price{p4}, items)
 		tx.commit(t)
@@ -368,7 +376,7 @@ func newProduct(t *testing.T, tx billing.Tx, s billing.Scope, at time.Time, muta
 	for _, m := range mutate {
 		m(&p)
 	}
-	require.NoError(t, tx.CreateProduct(t.Context(), p))
+	require.NoError(t, tx.Catalog.CreateProduct(t.Context(), p))
 	return p
 }
 
@@ -397,6 +405,6 @@ func newPrice(t *testing.T, tx billing.Tx, s billing.Scope, productID string, at
 	for _, m := range mutate {
 		m(&p)
 	}
-	require.NoError(t, tx.CreatePrice(t.Context(), p))
+	require.NoError(t, tx.Catalog.CreatePrice(t.Context(), p))
 	return p
 }

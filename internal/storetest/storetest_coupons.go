@@ -17,10 +17,16 @@ func couponKind() kind[billing.Coupon] {
 		build: func(t *testing.T, tx billing.Tx, s billing.Scope, at time.Time) billing.Coupon {
 			return buildCoupon(s, at)
 		},
-		get:      billing.Tx.GetCoupon,
-		id:       func(v billing.Coupon) string { return v.ID },
-		insert:   billing.Tx.CreateCoupon,
-		list:     billing.Tx.ListCoupons,
+		get: func(tx billing.Tx, ctx context.Context, s billing.Scope, id string) (billing.Coupon, error) {
+			return tx.Coupons.GetCoupon(ctx, s, id)
+		},
+		id: func(v billing.Coupon) string { return v.ID },
+		insert: func(tx billing.Tx, ctx context.Context, c billing.Coupon) error {
+			return tx.Coupons.CreateCoupon(ctx, c)
+		},
+		list: func(tx billing.Tx, ctx context.Context, s billing.Scope, page billing.Page) ([]billing.Coupon, bool, error) {
+			return tx.Coupons.ListCoupons(ctx, s, page)
+		},
 		setID:    func(v *billing.Coupon, id string) { v.ID = id },
 		setScope: func(v *billing.Coupon, s billing.Scope) { v.Scope = s },
 		touch: func(v *billing.Coupon) {
@@ -28,7 +34,9 @@ func couponKind() kind[billing.Coupon] {
 			v.Metadata = billing.Metadata{"touched": "yes"}
 			v.Updated = v.Updated.Add(time.Hour)
 		},
-		update: billing.Tx.UpdateCoupon,
+		update: func(tx billing.Tx, ctx context.Context, c billing.Coupon) error {
+			return tx.Coupons.UpdateCoupon(ctx, c)
+		},
 	}
 }
 
@@ -41,7 +49,7 @@ func exerciseCoupon(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		amountOff := newCoupon(t, tx, b.scope, b.clock.next(), func(c *billing.Coupon) {
+		amountOff := newCoupon(t, tx.Tx, b.scope, b.clock.next(), func(c *billing.Coupon) {
 			c.PercentOffBP = 0
 			c.AmountOff = 5000
 			c.Currency = "CLP"
@@ -52,7 +60,7 @@ func exerciseCoupon(t *testing.T, setup setupFunc) {
 			c.TimesRedeemed = 0
 			c.Metadata = billing.Metadata{}
 		})
-		once := newCoupon(t, tx, b.scope, b.clock.next(), func(c *billing.Coupon) {
+		once := newCoupon(t, tx.Tx, b.scope, b.clock.next(), func(c *billing.Coupon) {
 			c.PercentOffBP = 10000
 			c.Duration = billing.DurationOnce
 			c.DurationInMonths = 0
@@ -61,7 +69,7 @@ func exerciseCoupon(t *testing.T, setup setupFunc) {
 
 		tx = begin(t, b.store)
 		for _, want := range []billing.Coupon{amountOff, once} {
-			got, err := tx.GetCoupon(ctx, b.scope, want.ID)
+			got, err := tx.Coupons.GetCoupon(ctx, b.scope, want.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, got)
 		}
@@ -74,8 +82,8 @@ func exerciseCoupon(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		c := newCoupon(t, tx, b.scope, b.clock.next())
-		sibling := newCoupon(t, tx, b.scope, b.clock.next())
+		c := newCoupon(t, tx.Tx, b.scope, b.clock.next())
+		sibling := newCoupon(t, tx.Tx, b.scope, b.clock.next())
 		tx.commit(t)
 
 		u := c
@@ -96,15 +104,15 @@ func exerciseCoupon(t *testing.T, setup setupFunc) {
 		u.Created = b.clock.next()
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdateCoupon(ctx, u))
+		require.NoError(t, tx.Coupons.UpdateCoupon(ctx, u))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetCoupon(ctx, b.scope, c.ID)
+		got, err := tx.Coupons.GetCoupon(ctx, b.scope, c.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 
-		got, err = tx.GetCoupon(ctx, b.scope, sibling.ID)
+		got, err = tx.Coupons.GetCoupon(ctx, b.scope, sibling.ID)
 		require.NoError(t, err)
 		require.Equal(t, sibling, got, "updating one coupon leaves the others alone")
 		tx.commit(t)
@@ -119,11 +127,15 @@ func promotionCodeKind() kind[billing.PromotionCode] {
 			coupon := newCoupon(t, tx, s, at)
 			return buildPromotionCode(s, coupon.ID, at)
 		},
-		get:    billing.Tx.GetPromotionCode,
-		id:     func(v billing.PromotionCode) string { return v.ID },
-		insert: billing.Tx.CreatePromotionCode,
+		get: func(tx billing.Tx, ctx context.Context, s billing.Scope, id string) (billing.PromotionCode, error) {
+			return tx.Coupons.GetPromotionCode(ctx, s, id)
+		},
+		id: func(v billing.PromotionCode) string { return v.ID },
+		insert: func(tx billing.Tx, ctx context.Context, p billing.PromotionCode) error {
+			return tx.Coupons.CreatePromotionCode(ctx, p)
+		},
 		list: func(tx billing.Tx, ctx context.Context, s billing.Scope, page billing.Page) ([]billing.PromotionCode, bool, error) {
-			return tx.ListPromotionCodes(ctx, s, billing.PromotionCodeFilter{}, page)
+			return tx.Coupons.ListPromotionCodes(ctx, s, billing.PromotionCodeFilter{}, page)
 		},
 		setID:    func(v *billing.PromotionCode, id string) { v.ID = id },
 		setScope: func(v *billing.PromotionCode, s billing.Scope) { v.Scope = s },
@@ -132,7 +144,9 @@ func promotionCodeKind() kind[billing.PromotionCode] {
 			v.Metadata = billing.Metadata{"touched": "yes"}
 			v.Updated = v.Updated.Add(time.Hour)
 		},
-		update: billing.Tx.UpdatePromotionCode,
+		update: func(tx billing.Tx, ctx context.Context, p billing.PromotionCode) error {
+			return tx.Coupons.UpdatePromotionCode(ctx, p)
+		},
 	}
 }
 
@@ -144,8 +158,8 @@ func exercisePromotionCode(t *testing.T, setup setupFunc) {
 		b := setup(t)
 
 		tx := begin(t, b.store)
-		coupon := newCoupon(t, tx, b.scope, b.clock.next())
-		bare := newPromotionCode(t, tx, b.scope, coupon.ID, b.clock.next(), func(p *billing.PromotionCode) {
+		coupon := newCoupon(t, tx.Tx, b.scope, b.clock.next())
+		bare := newPromotionCode(t, tx.Tx, b.scope, coupon.ID, b.clock.next(), func(p *billing.PromotionCode) {
 			p.Active = false
 			p.MaxRedemptions = 0
 			p.ExpiresAt = nil
@@ -155,7 +169,7 @@ func exercisePromotionCode(t *testing.T, setup setupFunc) {
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetPromotionCode(t.Context(), b.scope, bare.ID)
+		got, err := tx.Coupons.GetPromotionCode(t.Context(), b.scope, bare.ID)
 		require.NoError(t, err)
 		require.Equal(t, bare, got)
 		tx.commit(t)
@@ -167,10 +181,10 @@ func exercisePromotionCode(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		coupon := newCoupon(t, tx, b.scope, b.clock.next())
-		otherCoupon := newCoupon(t, tx, b.scope, b.clock.next())
-		p := newPromotionCode(t, tx, b.scope, coupon.ID, b.clock.next())
-		sibling := newPromotionCode(t, tx, b.scope, coupon.ID, b.clock.next())
+		coupon := newCoupon(t, tx.Tx, b.scope, b.clock.next())
+		otherCoupon := newCoupon(t, tx.Tx, b.scope, b.clock.next())
+		p := newPromotionCode(t, tx.Tx, b.scope, coupon.ID, b.clock.next())
+		sibling := newPromotionCode(t, tx.Tx, b.scope, coupon.ID, b.clock.next())
 		tx.commit(t)
 
 		u := p
@@ -188,15 +202,15 @@ func exercisePromotionCode(t *testing.T, setup setupFunc) {
 		u.Created = b.clock.next()
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.UpdatePromotionCode(ctx, u))
+		require.NoError(t, tx.Coupons.UpdatePromotionCode(ctx, u))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetPromotionCode(ctx, b.scope, p.ID)
+		got, err := tx.Coupons.GetPromotionCode(ctx, b.scope, p.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 
-		got, err = tx.GetPromotionCode(ctx, b.scope, sibling.ID)
+		got, err = tx.Coupons.GetPromotionCode(ctx, b.scope, sibling.ID)
 		require.NoError(t, err)
 		require.Equal(t, sibling, got, "updating one promotion code leaves the others alone")
 		tx.commit(t)
@@ -208,9 +222,9 @@ func exercisePromotionCode(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		coupon := newCoupon(t, tx, b.scope, b.clock.next())
-		otherCoupon := newCoupon(t, tx, b.scope, b.clock.next())
-		newPromotionCode(t, tx, b.scope, coupon.ID, b.clock.next(), func(p *billing.PromotionCode) { p.Code = "VERANO" })
+		coupon := newCoupon(t, tx.Tx, b.scope, b.clock.next())
+		otherCoupon := newCoupon(t, tx.Tx, b.scope, b.clock.next())
+		newPromotionCode(t, tx.Tx, b.scope, coupon.ID, b.clock.next(), func(p *billing.PromotionCode) { p.Code = "VERANO" })
 		tx.commit(t)
 
 		// Unique per scope, whichever coupon it points to.
@@ -218,14 +232,14 @@ func exercisePromotionCode(t *testing.T, setup setupFunc) {
 			tx = begin(t, b.store)
 			dup := buildPromotionCode(b.scope, couponID, b.clock.next())
 			dup.Code = "VERANO"
-			requireUniqueViolation(t, tx.CreatePromotionCode(ctx, dup), "promotion_codes_code_key")
+			requireUniqueViolation(t, tx.Coupons.CreatePromotionCode(ctx, dup), "promotion_codes_code_key")
 			tx.rollback(t)
 		}
 
 		tx = begin(t, b.store)
 		for _, s := range []billing.Scope{b.live, b.other} {
-			c := newCoupon(t, tx, s, b.clock.next())
-			newPromotionCode(t, tx, s, c.ID, b.clock.next(), func(p *billing.PromotionCode) { p.Code = "VERANO" })
+			c := newCoupon(t, tx.Tx, s, b.clock.next())
+			newPromotionCode(t, tx.Tx, s, c.ID, b.clock.next(), func(p *billing.PromotionCode) { p.Code = "VERANO" })
 		}
 		tx.commit(t)
 	})
@@ -236,22 +250,22 @@ func exercisePromotionCode(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		k1 := newCoupon(t, tx, b.scope, b.clock.next())
-		k2 := newCoupon(t, tx, b.scope, b.clock.next())
+		k1 := newCoupon(t, tx.Tx, b.scope, b.clock.next())
+		k2 := newCoupon(t, tx.Tx, b.scope, b.clock.next())
 		code := func(c string) func(*billing.PromotionCode) {
 			return func(p *billing.PromotionCode) { p.Code = c }
 		}
 		inactive := func(p *billing.PromotionCode) { p.Active = false }
-		p1 := newPromotionCode(t, tx, b.scope, k1.ID, b.clock.next(), code("VERANO"))
-		p2 := newPromotionCode(t, tx, b.scope, k1.ID, b.clock.next(), code("INVIERNO"), inactive)
-		p3 := newPromotionCode(t, tx, b.scope, k2.ID, b.clock.next(), code("OTONO"))
-		liveCoupon := newCoupon(t, tx, b.live, b.clock.next())
-		newPromotionCode(t, tx, b.live, liveCoupon.ID, b.clock.next(), code("VERANO"))
+		p1 := newPromotionCode(t, tx.Tx, b.scope, k1.ID, b.clock.next(), code("VERANO"))
+		p2 := newPromotionCode(t, tx.Tx, b.scope, k1.ID, b.clock.next(), code("INVIERNO"), inactive)
+		p3 := newPromotionCode(t, tx.Tx, b.scope, k2.ID, b.clock.next(), code("OTONO"))
+		liveCoupon := newCoupon(t, tx.Tx, b.live, b.clock.next())
+		newPromotionCode(t, tx.Tx, b.live, liveCoupon.ID, b.clock.next(), code("VERANO"))
 		tx.commit(t)
 
 		list := func(tx billing.Tx, f billing.PromotionCodeFilter) func(billing.Page) ([]string, bool, error) {
 			return func(page billing.Page) ([]string, bool, error) {
-				items, more, err := tx.ListPromotionCodes(ctx, b.scope, f, page)
+				items, more, err := tx.Coupons.ListPromotionCodes(ctx, b.scope, f, page)
 				return idsOf(items, func(p billing.PromotionCode) string { return p.ID }), more, err
 			}
 		}
@@ -274,10 +288,10 @@ func exercisePromotionCode(t *testing.T, setup setupFunc) {
 			{"CombinedEmpty", billing.PromotionCodeFilter{CouponID: k2.ID, Active: ptr(false)}, nil},
 		} {
 			t.Logf("filter %s", tc.name)
-			requireList(t, idsOf(tc.want, func(p billing.PromotionCode) string { return p.ID }), list(tx, tc.filter))
+			requireList(t, idsOf(tc.want, func(p billing.PromotionCode) string { return p.ID }), list(tx.Tx, tc.filter))
 		}
 
-		items, _, err := tx.ListPromotionCodes(ctx, b.scope, billing.PromotionCodeFilter{Code: "INVIERNO"}, billing.Page{Limit: 10})
+		items, _, err := tx.Coupons.ListPromotionCodes(ctx, b.scope, billing.PromotionCodeFilter{Code: "INVIERNO"}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.Equal(t, []billing.PromotionCode{p2}, items)
 		tx.commit(t)
@@ -308,7 +322,7 @@ func newCoupon(t *testing.T, tx billing.Tx, s billing.Scope, at time.Time, mutat
 	for _, m := range mutate {
 		m(&c)
 	}
-	require.NoError(t, tx.CreateCoupon(t.Context(), c))
+	require.NoError(t, tx.Coupons.CreateCoupon(t.Context(), c))
 	return c
 }
 
@@ -336,6 +350,6 @@ func newPromotionCode(t *testing.T, tx billing.Tx, s billing.Scope, couponID str
 	for _, m := range mutate {
 		m(&p)
 	}
-	require.NoError(t, tx.CreatePromotionCode(t.Context(), p))
+	require.NoError(t, tx.Coupons.CreatePromotionCode(t.Context(), p))
 	return p
 }

@@ -23,7 +23,7 @@ func exerciseIdempotency(t *testing.T, setup setupFunc) {
 		r := buildIdempotencyRecord(b.scope, "8e1f1b1c-key", b.clock.next())
 
 		tx := begin(t, b.store)
-		_, inserted, err := tx.ReserveIdempotencyKey(ctx, r)
+		_, inserted, err := tx.Idempotency.ReserveIdempotencyKey(ctx, r)
 		require.NoError(t, err)
 		require.True(t, inserted)
 		tx.commit(t)
@@ -33,7 +33,7 @@ func exerciseIdempotency(t *testing.T, setup setupFunc) {
 		retry.RequestHash = "different"
 		retry.Created = b.clock.next()
 		tx = begin(t, b.store)
-		got, inserted, err := tx.ReserveIdempotencyKey(ctx, retry)
+		got, inserted, err := tx.Idempotency.ReserveIdempotencyKey(ctx, retry)
 		require.NoError(t, err)
 		require.False(t, inserted)
 		require.Empty(t, got.ResponseBody, "a running request has no response")
@@ -43,7 +43,7 @@ func exerciseIdempotency(t *testing.T, setup setupFunc) {
 
 		body := []byte(`{"id":"prod_1","object":"product", "b":1,"a":2}`)
 		tx = begin(t, b.store)
-		require.NoError(t, tx.CompleteIdempotencyKey(ctx, r.Scope, r.Key, 201, body))
+		require.NoError(t, tx.Idempotency.CompleteIdempotencyKey(ctx, r.Scope, r.Key, 201, body))
 		tx.commit(t)
 
 		want := r
@@ -51,21 +51,21 @@ func exerciseIdempotency(t *testing.T, setup setupFunc) {
 		want.ResponseStatus = 201
 		want.ResponseBody = body
 		tx = begin(t, b.store)
-		got, inserted, err = tx.ReserveIdempotencyKey(ctx, retry)
+		got, inserted, err = tx.Idempotency.ReserveIdempotencyKey(ctx, retry)
 		require.NoError(t, err)
 		require.False(t, inserted)
 		require.Equal(t, want, got)
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.DeleteIdempotencyKey(ctx, r.Scope, r.Key))
+		require.NoError(t, tx.Idempotency.DeleteIdempotencyKey(ctx, r.Scope, r.Key))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		_, inserted, err = tx.ReserveIdempotencyKey(ctx, retry)
+		_, inserted, err = tx.Idempotency.ReserveIdempotencyKey(ctx, retry)
 		require.NoError(t, err)
 		require.True(t, inserted, "a deleted key can be reserved again")
-		got, inserted, err = tx.ReserveIdempotencyKey(ctx, r)
+		got, inserted, err = tx.Idempotency.ReserveIdempotencyKey(ctx, r)
 		require.NoError(t, err)
 		require.False(t, inserted)
 		require.Equal(t, "different", got.RequestHash)
@@ -84,7 +84,7 @@ func exerciseIdempotency(t *testing.T, setup setupFunc) {
 		for i, s := range []billing.Scope{b.scope, b.live, b.other} {
 			r := buildIdempotencyRecord(s, "same-key", at)
 			r.RequestHash = fmt.Sprintf("hash-%d", i)
-			_, inserted, err := tx.ReserveIdempotencyKey(ctx, r)
+			_, inserted, err := tx.Idempotency.ReserveIdempotencyKey(ctx, r)
 			require.NoError(t, err)
 			require.True(t, inserted, "the key is free in scope %+v", s)
 			records[s] = r
@@ -92,24 +92,24 @@ func exerciseIdempotency(t *testing.T, setup setupFunc) {
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.CompleteIdempotencyKey(ctx, b.scope, "same-key", 200, []byte(`{}`)))
-		require.NoError(t, tx.DeleteIdempotencyKey(ctx, b.live, "same-key"))
+		require.NoError(t, tx.Idempotency.CompleteIdempotencyKey(ctx, b.scope, "same-key", 200, []byte(`{}`)))
+		require.NoError(t, tx.Idempotency.DeleteIdempotencyKey(ctx, b.live, "same-key"))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, inserted, err := tx.ReserveIdempotencyKey(ctx, records[b.scope])
+		got, inserted, err := tx.Idempotency.ReserveIdempotencyKey(ctx, records[b.scope])
 		require.NoError(t, err)
 		require.False(t, inserted)
 		require.True(t, got.Completed)
 		require.Equal(t, "hash-0", got.RequestHash)
 
-		got, inserted, err = tx.ReserveIdempotencyKey(ctx, records[b.other])
+		got, inserted, err = tx.Idempotency.ReserveIdempotencyKey(ctx, records[b.other])
 		require.NoError(t, err)
 		require.False(t, inserted, "deleting in one scope leaves the others alone")
 		require.False(t, got.Completed, "completing in one scope leaves the others alone")
 		require.Equal(t, "hash-2", got.RequestHash)
 
-		_, inserted, err = tx.ReserveIdempotencyKey(ctx, records[b.live])
+		_, inserted, err = tx.Idempotency.ReserveIdempotencyKey(ctx, records[b.live])
 		require.NoError(t, err)
 		require.True(t, inserted)
 		tx.commit(t)
@@ -129,32 +129,32 @@ func exerciseIdempotency(t *testing.T, setup setupFunc) {
 		}
 		tx := begin(t, b.store)
 		for _, r := range records {
-			_, inserted, err := tx.ReserveIdempotencyKey(ctx, r)
+			_, inserted, err := tx.Idempotency.ReserveIdempotencyKey(ctx, r)
 			require.NoError(t, err)
 			require.True(t, inserted)
 		}
-		require.NoError(t, tx.CompleteIdempotencyKey(ctx, b.scope, "old", 200, []byte(`{}`)))
+		require.NoError(t, tx.Idempotency.CompleteIdempotencyKey(ctx, b.scope, "old", 200, []byte(`{}`)))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		n, err := tx.DeleteIdempotencyKeysBefore(ctx, t0.Add(time.Hour))
+		n, err := tx.Idempotency.DeleteIdempotencyKeysBefore(ctx, t0.Add(time.Hour))
 		require.NoError(t, err)
 		require.Equal(t, int64(2), n, "keys created strictly before the cutoff")
 		tx.commit(t)
 
 		tx = begin(t, b.store)
 		for i, r := range records {
-			_, inserted, err := tx.ReserveIdempotencyKey(ctx, r)
+			_, inserted, err := tx.Idempotency.ReserveIdempotencyKey(ctx, r)
 			require.NoError(t, err)
 			require.Equal(t, i < 2, inserted, "key %q removed", r.Key)
 		}
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		n, err = tx.DeleteIdempotencyKeysBefore(ctx, t0.Add(-time.Hour))
+		n, err = tx.Idempotency.DeleteIdempotencyKeysBefore(ctx, t0.Add(-time.Hour))
 		require.NoError(t, err)
 		require.Equal(t, int64(0), n)
-		n, err = tx.DeleteIdempotencyKeysBefore(ctx, t0.Add(3*time.Hour))
+		n, err = tx.Idempotency.DeleteIdempotencyKeysBefore(ctx, t0.Add(3*time.Hour))
 		require.NoError(t, err)
 		require.Equal(t, int64(4), n)
 		tx.commit(t)

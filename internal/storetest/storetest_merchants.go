@@ -20,26 +20,26 @@ func exerciseMerchant(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		m := newMerchant(t, tx, b.clock.next())
+		m := newMerchant(t, tx.Tx, b.clock.next())
 		custom := buildMerchant(b.clock.next())
 		custom.Settings = customMerchantSettings()
-		require.NoError(t, tx.CreateMerchant(ctx, custom))
+		require.NoError(t, tx.Merchants.CreateMerchant(ctx, custom))
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := tx.GetMerchant(ctx, m.ID)
+		got, err := tx.Merchants.GetMerchant(ctx, m.ID)
 		require.NoError(t, err)
 		require.Equal(t, m, got)
 
-		got, err = tx.GetMerchant(ctx, custom.ID)
+		got, err = tx.Merchants.GetMerchant(ctx, custom.ID)
 		require.NoError(t, err)
 		require.Equal(t, custom, got)
 
-		gotA, err := tx.GetMerchant(ctx, b.merchantA.ID)
+		gotA, err := tx.Merchants.GetMerchant(ctx, b.merchantA.ID)
 		require.NoError(t, err)
 		require.Equal(t, b.merchantA, gotA)
 
-		all, err := tx.ListMerchants(ctx)
+		all, err := tx.Merchants.ListMerchants(ctx)
 		require.NoError(t, err)
 		require.ElementsMatch(t, []billing.Merchant{b.merchantA, b.merchantB, m, custom}, all)
 		tx.commit(t)
@@ -50,7 +50,7 @@ func exerciseMerchant(t *testing.T, setup setupFunc) {
 		b := setup(t)
 
 		tx := begin(t, b.store)
-		_, err := tx.GetMerchant(t.Context(), billing.NewID(billing.PrefixMerchant, b.clock.next()))
+		_, err := tx.Merchants.GetMerchant(t.Context(), billing.NewID(billing.PrefixMerchant, b.clock.next()))
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		tx.commit(t)
 	})
@@ -61,9 +61,9 @@ func exerciseMerchant(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		m := newMerchant(t, tx, b.clock.next())
+		m := newMerchant(t, tx.Tx, b.clock.next())
 		// Within the creating transaction…
-		seq, hash, err := tx.LockAuditHead(ctx, m.ID)
+		seq, hash, err := tx.Audit.LockAuditHead(ctx, m.ID)
 		require.NoError(t, err)
 		require.Equal(t, int64(0), seq)
 		require.Empty(t, hash)
@@ -71,7 +71,7 @@ func exerciseMerchant(t *testing.T, setup setupFunc) {
 
 		// …and after it.
 		tx = begin(t, b.store)
-		seq, hash, err = tx.LockAuditHead(ctx, m.ID)
+		seq, hash, err = tx.Audit.LockAuditHead(ctx, m.ID)
 		require.NoError(t, err)
 		require.Equal(t, int64(0), seq)
 		require.Empty(t, hash)
@@ -85,7 +85,7 @@ func exerciseMerchant(t *testing.T, setup setupFunc) {
 		tx := begin(t, b.store)
 		dup := buildMerchant(b.clock.next())
 		dup.ID = b.merchantA.ID
-		requireUniqueViolation(t, tx.CreateMerchant(t.Context(), dup), "merchants_pkey")
+		requireUniqueViolation(t, tx.Merchants.CreateMerchant(t.Context(), dup), "merchants_pkey")
 		tx.rollback(t)
 	})
 }
@@ -99,17 +99,17 @@ func exerciseAPIKey(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		testKey := newAPIKey(t, tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
-		liveKey := newAPIKey(t, tx, b.merchantA.ID, billing.ModeLive, b.clock.next())
+		testKey := newAPIKey(t, tx.Tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
+		liveKey := newAPIKey(t, tx.Tx, b.merchantA.ID, billing.ModeLive, b.clock.next())
 		tx.commit(t)
 
 		tx = begin(t, b.store)
 		for _, k := range []billing.APIKey{testKey, liveKey} {
-			got, err := tx.GetAPIKey(ctx, k.ID)
+			got, err := tx.Merchants.GetAPIKey(ctx, k.ID)
 			require.NoError(t, err)
 			require.Equal(t, k, got)
 
-			got, err = tx.GetAPIKeyByHash(ctx, k.Hash)
+			got, err = tx.Merchants.GetAPIKeyByHash(ctx, k.Hash)
 			require.NoError(t, err)
 			require.Equal(t, k, got)
 		}
@@ -122,12 +122,12 @@ func exerciseAPIKey(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		newAPIKey(t, tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
+		newAPIKey(t, tx.Tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
 		unknown := buildAPIKey(b.merchantA.ID, billing.ModeTest, b.clock.next())
 
-		_, err := tx.GetAPIKey(ctx, unknown.ID)
+		_, err := tx.Merchants.GetAPIKey(ctx, unknown.ID)
 		require.ErrorIs(t, err, billing.ErrNotFound)
-		_, err = tx.GetAPIKeyByHash(ctx, unknown.Hash)
+		_, err = tx.Merchants.GetAPIKeyByHash(ctx, unknown.Hash)
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		tx.commit(t)
 	})
@@ -138,20 +138,20 @@ func exerciseAPIKey(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		older := newAPIKey(t, tx, b.merchantA.ID, billing.ModeLive, b.clock.next())
-		newer := newAPIKey(t, tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
-		newAPIKey(t, tx, b.merchantB.ID, billing.ModeTest, b.clock.next())
+		older := newAPIKey(t, tx.Tx, b.merchantA.ID, billing.ModeLive, b.clock.next())
+		newer := newAPIKey(t, tx.Tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
+		newAPIKey(t, tx.Tx, b.merchantB.ID, billing.ModeTest, b.clock.next())
 		used := b.clock.next()
-		require.NoError(t, tx.TouchAPIKey(ctx, newer.ID, used))
-		require.NoError(t, tx.RevokeAPIKey(ctx, older.ID, used))
+		require.NoError(t, tx.Merchants.TouchAPIKey(ctx, newer.ID, used))
+		require.NoError(t, tx.Merchants.RevokeAPIKey(ctx, older.ID, used))
 		tx.commit(t)
 
 		older.Revoked, newer.LastUsed = &used, &used
 		tx = begin(t, b.store)
-		got, err := tx.ListAPIKeys(ctx, b.merchantA.ID)
+		got, err := tx.Merchants.ListAPIKeys(ctx, b.merchantA.ID)
 		require.NoError(t, err)
 		require.Equal(t, []billing.APIKey{older, newer}, got, "both modes, revoked included, oldest first, no other merchant's")
-		none, err := tx.ListAPIKeys(ctx, "mch_unknown")
+		none, err := tx.Merchants.ListAPIKeys(ctx, "mch_unknown")
 		require.NoError(t, err)
 		require.Empty(t, none)
 		tx.commit(t)
@@ -163,13 +163,13 @@ func exerciseAPIKey(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		k := newAPIKey(t, tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
-		sibling := newAPIKey(t, tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
+		k := newAPIKey(t, tx.Tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
+		sibling := newAPIKey(t, tx.Tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
 		tx.commit(t)
 
 		first := b.clock.next()
 		tx = begin(t, b.store)
-		require.NoError(t, tx.TouchAPIKey(ctx, k.ID, first))
+		require.NoError(t, tx.Merchants.TouchAPIKey(ctx, k.ID, first))
 		tx.commit(t)
 
 		want := k
@@ -178,7 +178,7 @@ func exerciseAPIKey(t *testing.T, setup setupFunc) {
 
 		second := b.clock.next()
 		tx = begin(t, b.store)
-		require.NoError(t, tx.TouchAPIKey(ctx, k.ID, second))
+		require.NoError(t, tx.Merchants.TouchAPIKey(ctx, k.ID, second))
 		tx.commit(t)
 
 		want.LastUsed = &second
@@ -192,13 +192,13 @@ func exerciseAPIKey(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		k := newAPIKey(t, tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
-		sibling := newAPIKey(t, tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
+		k := newAPIKey(t, tx.Tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
+		sibling := newAPIKey(t, tx.Tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
 		tx.commit(t)
 
 		first := b.clock.next()
 		tx = begin(t, b.store)
-		require.NoError(t, tx.RevokeAPIKey(ctx, k.ID, first))
+		require.NoError(t, tx.Merchants.RevokeAPIKey(ctx, k.ID, first))
 		tx.commit(t)
 
 		want := k
@@ -206,7 +206,7 @@ func exerciseAPIKey(t *testing.T, setup setupFunc) {
 		requireAPIKey(t, b.store, want)
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.RevokeAPIKey(ctx, k.ID, b.clock.next()))
+		require.NoError(t, tx.Merchants.RevokeAPIKey(ctx, k.ID, b.clock.next()))
 		tx.commit(t)
 
 		requireAPIKey(t, b.store, want) // still the first time
@@ -218,14 +218,14 @@ func exerciseAPIKey(t *testing.T, setup setupFunc) {
 		b := setup(t)
 
 		tx := begin(t, b.store)
-		k := newAPIKey(t, tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
+		k := newAPIKey(t, tx.Tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
 		tx.commit(t)
 
 		// The hash is unique across merchants and modes.
 		tx = begin(t, b.store)
 		dup := buildAPIKey(b.merchantB.ID, billing.ModeLive, b.clock.next())
 		dup.Hash = k.Hash
-		requireUniqueViolation(t, tx.CreateAPIKey(t.Context(), dup), "api_keys_hash_key")
+		requireUniqueViolation(t, tx.Merchants.CreateAPIKey(t.Context(), dup), "api_keys_hash_key")
 		tx.rollback(t)
 	})
 
@@ -234,13 +234,13 @@ func exerciseAPIKey(t *testing.T, setup setupFunc) {
 		b := setup(t)
 
 		tx := begin(t, b.store)
-		k := newAPIKey(t, tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
+		k := newAPIKey(t, tx.Tx, b.merchantA.ID, billing.ModeTest, b.clock.next())
 		tx.commit(t)
 
 		tx = begin(t, b.store)
 		dup := buildAPIKey(b.merchantA.ID, billing.ModeTest, b.clock.next())
 		dup.ID = k.ID
-		requireUniqueViolation(t, tx.CreateAPIKey(t.Context(), dup), "api_keys_pkey")
+		requireUniqueViolation(t, tx.Merchants.CreateAPIKey(t.Context(), dup), "api_keys_pkey")
 		tx.rollback(t)
 	})
 }
@@ -250,7 +250,7 @@ func requireAPIKey(t *testing.T, store Store, want billing.APIKey) {
 	t.Helper()
 
 	tx := begin(t, store)
-	got, err := tx.GetAPIKey(t.Context(), want.ID)
+	got, err := tx.Merchants.GetAPIKey(t.Context(), want.ID)
 	require.NoError(t, err)
 	require.Equal(t, want, got)
 	tx.commit(t)
@@ -273,7 +273,7 @@ func newMerchant(t *testing.T, tx billing.Tx, at time.Time) billing.Merchant {
 	t.Helper()
 
 	m := buildMerchant(at)
-	require.NoError(t, tx.CreateMerchant(t.Context(), m))
+	require.NoError(t, tx.Merchants.CreateMerchant(t.Context(), m))
 	return m
 }
 
@@ -294,6 +294,6 @@ func newAPIKey(t *testing.T, tx billing.Tx, merchantID string, mode billing.Mode
 	t.Helper()
 
 	k := buildAPIKey(merchantID, mode, at)
-	require.NoError(t, tx.CreateAPIKey(t.Context(), k))
+	require.NoError(t, tx.Merchants.CreateAPIKey(t.Context(), k))
 	return k
 }

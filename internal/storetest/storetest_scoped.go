@@ -56,11 +56,11 @@ func exerciseScoped[T any](t *testing.T, setup setupFunc, k kind[T]) {
 		b := setup(t)
 
 		tx := begin(t, b.store)
-		v := k.create(t, tx, b.scope, b.clock.next())
+		v := k.create(t, tx.Tx, b.scope, b.clock.next())
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := k.get(tx, t.Context(), b.scope, k.id(v))
+		got, err := k.get(tx.Tx, t.Context(), b.scope, k.id(v))
 		require.NoError(t, err)
 		require.Equal(t, v, got)
 		tx.commit(t)
@@ -71,9 +71,9 @@ func exerciseScoped[T any](t *testing.T, setup setupFunc, k kind[T]) {
 		b := setup(t)
 
 		tx := begin(t, b.store)
-		k.create(t, tx, b.scope, b.clock.next())
-		unsaved := k.build(t, tx, b.scope, b.clock.next())
-		_, err := k.get(tx, t.Context(), b.scope, k.id(unsaved))
+		k.create(t, tx.Tx, b.scope, b.clock.next())
+		unsaved := k.build(t, tx.Tx, b.scope, b.clock.next())
+		_, err := k.get(tx.Tx, t.Context(), b.scope, k.id(unsaved))
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		tx.commit(t)
 	})
@@ -83,10 +83,10 @@ func exerciseScoped[T any](t *testing.T, setup setupFunc, k kind[T]) {
 		b := setup(t)
 
 		tx := begin(t, b.store)
-		k.create(t, tx, b.scope, b.clock.next())
-		unsaved := k.build(t, tx, b.scope, b.clock.next())
+		k.create(t, tx.Tx, b.scope, b.clock.next())
+		unsaved := k.build(t, tx.Tx, b.scope, b.clock.next())
 		k.touch(&unsaved)
-		require.ErrorIs(t, k.update(tx, t.Context(), unsaved), billing.ErrNotFound)
+		require.ErrorIs(t, k.update(tx.Tx, t.Context(), unsaved), billing.ErrNotFound)
 		tx.commit(t)
 	})
 
@@ -95,15 +95,15 @@ func exerciseScoped[T any](t *testing.T, setup setupFunc, k kind[T]) {
 		b := setup(t)
 
 		tx := begin(t, b.store)
-		v := k.create(t, tx, b.scope, b.clock.next())
+		v := k.create(t, tx.Tx, b.scope, b.clock.next())
 		tx.commit(t)
 
 		// Ids are unique across scopes, not only within one.
 		for _, s := range []billing.Scope{b.scope, b.live, b.other} {
 			tx = begin(t, b.store)
-			dup := k.build(t, tx, s, b.clock.next())
+			dup := k.build(t, tx.Tx, s, b.clock.next())
 			k.setID(&dup, k.id(v))
-			requireUniqueViolation(t, k.insert(tx, t.Context(), dup), k.table+"_pkey")
+			requireUniqueViolation(t, k.insert(tx.Tx, t.Context(), dup), k.table+"_pkey")
 			tx.rollback(t)
 		}
 	})
@@ -114,31 +114,31 @@ func exerciseScoped[T any](t *testing.T, setup setupFunc, k kind[T]) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		v := k.create(t, tx, b.scope, b.clock.next())
-		liveV := k.create(t, tx, b.live, b.clock.next())
-		otherV := k.create(t, tx, b.other, b.clock.next())
+		v := k.create(t, tx.Tx, b.scope, b.clock.next())
+		liveV := k.create(t, tx.Tx, b.live, b.clock.next())
+		otherV := k.create(t, tx.Tx, b.other, b.clock.next())
 		tx.commit(t)
 
 		tx = begin(t, b.store)
 		for _, s := range []billing.Scope{b.live, b.other} {
-			_, err := k.get(tx, ctx, s, k.id(v))
+			_, err := k.get(tx.Tx, ctx, s, k.id(v))
 			require.ErrorIs(t, err, billing.ErrNotFound, "get in scope %+v", s)
 
 			moved := v
 			k.setScope(&moved, s)
 			k.touch(&moved)
-			require.ErrorIs(t, k.update(tx, ctx, moved), billing.ErrNotFound, "update in scope %+v", s)
+			require.ErrorIs(t, k.update(tx.Tx, ctx, moved), billing.ErrNotFound, "update in scope %+v", s)
 		}
 		tx.commit(t)
 
 		tx = begin(t, b.store)
-		got, err := k.get(tx, ctx, b.scope, k.id(v))
+		got, err := k.get(tx.Tx, ctx, b.scope, k.id(v))
 		require.NoError(t, err)
 		require.Equal(t, v, got, "updates through another scope changed nothing")
 
-		requireList(t, []string{k.id(v)}, k.listIDs(tx, ctx, b.scope))
-		requireList(t, []string{k.id(liveV)}, k.listIDs(tx, ctx, b.live))
-		requireList(t, []string{k.id(otherV)}, k.listIDs(tx, ctx, b.other))
+		requireList(t, []string{k.id(v)}, k.listIDs(tx.Tx, ctx, b.scope))
+		requireList(t, []string{k.id(liveV)}, k.listIDs(tx.Tx, ctx, b.live))
+		requireList(t, []string{k.id(otherV)}, k.listIDs(tx.Tx, ctx, b.other))
 		tx.commit(t)
 	})
 
@@ -148,16 +148,16 @@ func exerciseScoped[T any](t *testing.T, setup setupFunc, k kind[T]) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		requireList(t, []string{}, k.listIDs(tx, ctx, b.scope))
+		requireList(t, []string{}, k.listIDs(tx.Tx, ctx, b.scope))
 		// Ids are made in creation order (billing.NewID keeps them
 		// increasing), then inserted out of it: lists order by id, not by
 		// insertion.
 		items := make([]T, 5)
 		for i := range items {
-			items[i] = k.build(t, tx, b.scope, b.clock.next())
+			items[i] = k.build(t, tx.Tx, b.scope, b.clock.next())
 		}
 		for _, i := range []int{2, 0, 4, 1, 3} {
-			require.NoError(t, k.insert(tx, ctx, items[i]))
+			require.NoError(t, k.insert(tx.Tx, ctx, items[i]))
 		}
 		tx.commit(t)
 
@@ -165,7 +165,7 @@ func exerciseScoped[T any](t *testing.T, setup setupFunc, k kind[T]) {
 		slices.Reverse(want)
 
 		tx = begin(t, b.store)
-		requireList(t, want, k.listIDs(tx, ctx, b.scope))
+		requireList(t, want, k.listIDs(tx.Tx, ctx, b.scope))
 		tx.commit(t)
 	})
 }

@@ -24,13 +24,13 @@ func exerciseTx(t *testing.T, setup setupFunc) {
 
 		p := buildProduct(b.scope, b.clock.next())
 		require.NoError(t, b.store.InTx(ctx, func(tx billing.Tx) error {
-			return tx.CreateProduct(ctx, p)
+			return tx.Catalog.CreateProduct(ctx, p)
 		}))
 
 		var got billing.Product
 		require.NoError(t, b.store.InTx(ctx, func(tx billing.Tx) error {
 			var err error
-			got, err = tx.GetProduct(ctx, b.scope, p.ID)
+			got, err = tx.Catalog.GetProduct(ctx, b.scope, p.ID)
 			return err
 		}))
 		require.Equal(t, p, got)
@@ -47,16 +47,16 @@ func exerciseTx(t *testing.T, setup setupFunc) {
 		entry := buildAuditEntry(b.merchantA.ID, 1, "", b.clock.next())
 
 		err := b.store.InTx(ctx, func(tx billing.Tx) error {
-			if err := tx.CreateProduct(ctx, p); err != nil {
+			if err := tx.Catalog.CreateProduct(ctx, p); err != nil {
 				return err
 			}
-			if _, _, err := tx.ReserveIdempotencyKey(ctx, key); err != nil {
+			if _, _, err := tx.Idempotency.ReserveIdempotencyKey(ctx, key); err != nil {
 				return err
 			}
-			if _, _, err := tx.LockAuditHead(ctx, b.merchantA.ID); err != nil {
+			if _, _, err := tx.Audit.LockAuditHead(ctx, b.merchantA.ID); err != nil {
 				return err
 			}
-			if err := tx.InsertAuditEntry(ctx, entry); err != nil {
+			if err := tx.Audit.InsertAuditEntry(ctx, entry); err != nil {
 				return err
 			}
 			return errBoom
@@ -64,22 +64,22 @@ func exerciseTx(t *testing.T, setup setupFunc) {
 		require.ErrorIs(t, err, errBoom, "InTx returns the error fn returned")
 
 		tx := begin(t, b.store)
-		_, err = tx.GetProduct(ctx, b.scope, p.ID)
+		_, err = tx.Catalog.GetProduct(ctx, b.scope, p.ID)
 		require.ErrorIs(t, err, billing.ErrNotFound)
-		products, more, err := tx.ListProducts(ctx, b.scope, billing.ProductFilter{}, billing.Page{Limit: 10})
+		products, more, err := tx.Catalog.ListProducts(ctx, b.scope, billing.ProductFilter{}, billing.Page{Limit: 10})
 		require.NoError(t, err)
 		require.Empty(t, products)
 		require.False(t, more)
 
-		seq, hash, err := tx.LockAuditHead(ctx, b.merchantA.ID)
+		seq, hash, err := tx.Audit.LockAuditHead(ctx, b.merchantA.ID)
 		require.NoError(t, err)
 		require.Equal(t, int64(0), seq)
 		require.Empty(t, hash)
-		entries, err := tx.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 10)
+		entries, err := tx.Audit.ListAuditEntries(ctx, b.merchantA.ID, "", 0, 10)
 		require.NoError(t, err)
 		require.Empty(t, entries)
 
-		_, inserted, err := tx.ReserveIdempotencyKey(ctx, key)
+		_, inserted, err := tx.Idempotency.ReserveIdempotencyKey(ctx, key)
 		require.NoError(t, err)
 		require.True(t, inserted, "the rolled-back reservation left nothing behind")
 		tx.commit(t)
@@ -93,7 +93,7 @@ func exerciseTx(t *testing.T, setup setupFunc) {
 		errBoom := errors.New("boom")
 		m := buildMerchant(b.clock.next())
 		err := b.store.InTx(ctx, func(tx billing.Tx) error {
-			if err := tx.CreateMerchant(ctx, m); err != nil {
+			if err := tx.Merchants.CreateMerchant(ctx, m); err != nil {
 				return err
 			}
 			return errBoom
@@ -101,14 +101,14 @@ func exerciseTx(t *testing.T, setup setupFunc) {
 		require.ErrorIs(t, err, errBoom)
 
 		tx := begin(t, b.store)
-		_, err = tx.GetMerchant(ctx, m.ID)
+		_, err = tx.Merchants.GetMerchant(ctx, m.ID)
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		tx.commit(t)
 
 		// The id is free again, audit head included.
 		tx = begin(t, b.store)
-		require.NoError(t, tx.CreateMerchant(ctx, m))
-		seq, hash, err := tx.LockAuditHead(ctx, m.ID)
+		require.NoError(t, tx.Merchants.CreateMerchant(ctx, m))
+		seq, hash, err := tx.Audit.LockAuditHead(ctx, m.ID)
 		require.NoError(t, err)
 		require.Equal(t, int64(0), seq)
 		require.Empty(t, hash)
@@ -181,8 +181,8 @@ func exerciseEnqueue(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		p := newProduct(t, tx, b.scope, b.clock.next())
-		require.NoError(t, tx.Enqueue(ctx, pingArgs{Msg: "created " + p.ID}))
+		p := newProduct(t, tx.Tx, b.scope, b.clock.next())
+		require.NoError(t, tx.Jobs.Enqueue(ctx, pingArgs{Msg: "created " + p.ID}))
 		tx.commit(t)
 
 		w := newPingWorker()
@@ -195,7 +195,7 @@ func exerciseEnqueue(t *testing.T, setup setupFunc) {
 		require.Equal(t, []string{"created " + p.ID}, w.messages(), "worked exactly once")
 
 		tx = begin(t, b.store)
-		got, err := tx.GetProduct(ctx, b.scope, p.ID)
+		got, err := tx.Catalog.GetProduct(ctx, b.scope, p.ID)
 		require.NoError(t, err)
 		require.Equal(t, p, got)
 		tx.commit(t)
@@ -207,12 +207,12 @@ func exerciseEnqueue(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		tx := begin(t, b.store)
-		newProduct(t, tx, b.scope, b.clock.next())
-		require.NoError(t, tx.Enqueue(ctx, pingArgs{Msg: "X rolled back"}))
+		newProduct(t, tx.Tx, b.scope, b.clock.next())
+		require.NoError(t, tx.Jobs.Enqueue(ctx, pingArgs{Msg: "X rolled back"}))
 		tx.rollback(t)
 
 		tx = begin(t, b.store)
-		require.NoError(t, tx.Enqueue(ctx, pingArgs{Msg: "Y committed"}))
+		require.NoError(t, tx.Jobs.Enqueue(ctx, pingArgs{Msg: "Y committed"}))
 		tx.commit(t)
 
 		w := newPingWorker()

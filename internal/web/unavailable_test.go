@@ -84,7 +84,7 @@ func TestPagesHideOperatorMessages(t *testing.T) {
 				last := pays[len(pays)-1]
 				last.FailureClass, last.FailureCode = billing.FailureTechnical, billing.CodeSecretKeyMissing
 				last.FailureMessage = "flow credentials are encrypted with CUOTA_SECRET_KEY, but cuota was started without it"
-				require.NoError(t, w.store.InTx(t.Context(), func(tx billing.Tx) error { return tx.UpdatePayment(t.Context(), last) }))
+				require.NoError(t, w.store.InTx(t.Context(), func(tx billing.Tx) error { return tx.Payments.UpdatePayment(t.Context(), last) }))
 				res = w.get(t, l.url())
 				require.Equal(t, http.StatusOK, res.status, res.body)
 				require.Contains(t, res.body, `id="error"`)

@@ -484,20 +484,20 @@ func TestStripeWebhookSettlesPayPages(t *testing.T) {
 	}
 	paid, open, expired := pay("in_paid-1", 5000, "CLP"), pay("in_open-1", 1999, "USD"), pay("in_gone-1", 7000, "CLP")
 	require.NoError(t, store.InTx(ctx, func(tx billing.Tx) error {
-		if err := tx.CreateMerchant(ctx, billing.Merchant{ID: s.MerchantID, Name: "Shop", Timezone: "UTC", Locale: "es-CL",
+		if err := tx.Merchants.CreateMerchant(ctx, billing.Merchant{ID: s.MerchantID, Name: "Shop", Timezone: "UTC", Locale: "es-CL",
 			InvoicePrefix: "SHP", Settings: billing.DefaultMerchantSettings(), Created: now}); err != nil {
 			return err
 		}
-		if err := tx.CreateCustomer(ctx, cus); err != nil {
+		if err := tx.Customers.CreateCustomer(ctx, cus); err != nil {
 			return err
 		}
 		for _, p := range []billing.Payment{paid, open, expired} {
-			if err := tx.CreateInvoice(ctx, billing.Invoice{ID: p.InvoiceID, Scope: s, CustomerID: cus.ID, Status: billing.InvoiceOpen,
+			if err := tx.Invoices.CreateInvoice(ctx, billing.Invoice{ID: p.InvoiceID, Scope: s, CustomerID: cus.ID, Status: billing.InvoiceOpen,
 				BillingReason: "manual", Currency: p.Currency, Lines: []billing.InvoiceLine{}, Total: p.Amount, AmountDue: p.Amount,
 				PeriodStart: now, PeriodEnd: now, Created: now, Updated: now}); err != nil {
 				return err
 			}
-			if err := tx.CreatePayment(ctx, p); err != nil {
+			if err := tx.Payments.CreatePayment(ctx, p); err != nil {
 				return err
 			}
 		}

@@ -44,7 +44,7 @@ type CredentialsFunc func(ctx context.Context, s billing.Scope) (billing.Gateway
 
 // Options configure an Adapter.
 type Options struct {
-	Store       billing.Store
+	Store       gwref.Store
 	Credentials CredentialsFunc
 	// PublicURL returns where Flow reaches cuota (refund callbacks); it is
 	// known only once the server listens.

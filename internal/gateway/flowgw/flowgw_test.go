@@ -62,10 +62,10 @@ func newBundle(t *testing.T, store billing.Store, sim *flowsim.Server, srv *http
 	cus := billing.Customer{ID: "cus_flowgw1", Scope: s, Email: "rosa@example.cl", Name: "Rosa", Metadata: billing.Metadata{},
 		Created: now, Updated: now}
 	require.NoError(t, store.InTx(ctx, func(tx billing.Tx) error {
-		if err := tx.CreateMerchant(ctx, m); err != nil {
+		if err := tx.Merchants.CreateMerchant(ctx, m); err != nil {
 			return err
 		}
-		return tx.CreateCustomer(ctx, cus)
+		return tx.Customers.CreateCustomer(ctx, cus)
 	}))
 	b := &bundle{sim: sim, store: store, scope: s, cus: cus,
 		creds: billing.GatewayCredentials{APIKey: sim.APIKey(), Secret: sim.Secret(), Environment: "sandbox", BaseURL: srv.URL + "/api"}}

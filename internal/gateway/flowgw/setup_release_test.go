@@ -54,7 +54,7 @@ func (b *bundle) reservation(t *testing.T) (billing.GatewayCustomer, error) {
 	var gc billing.GatewayCustomer
 	err := b.store.InTx(context.Background(), func(tx billing.Tx) error {
 		var err error
-		gc, err = tx.GetGatewayCustomer(context.Background(), b.scope, b.cus.ID, billing.GatewayFlow)
+		gc, err = tx.Gateways.GetGatewayCustomer(context.Background(), b.scope, b.cus.ID, billing.GatewayFlow)
 		return err
 	})
 	return gc, err

@@ -25,9 +25,16 @@ import (
 // creator before they take it over.
 const DefaultTTL = 45 * time.Second
 
+// Store is what a gateway adapter needs of cuota's store: transactions (a
+// billing.Store is one). A gateway never pings, migrates or closes the
+// store, and gwref itself only touches the Gateways area of a transaction.
+type Store interface {
+	InTx(ctx context.Context, fn func(tx billing.Tx) error) error
+}
+
 // Customers reserves and records one gateway's customers.
 type Customers struct {
-	Store   billing.Store
+	Store   Store
 	Gateway string // billing.GatewayFlow, billing.GatewayStripe…
 	// TTL is DefaultTTL when 0.
 	TTL    time.Duration
@@ -44,6 +51,12 @@ func (c *Customers) now() time.Time {
 		return time.Now().UTC().Truncate(time.Microsecond)
 	}
 	return c.Now().UTC().Truncate(time.Microsecond)
+}
+
+// inTx runs fn in a transaction of its own that sees only the Gateways
+// area: the gateway_customers rows are all gwref reads and writes.
+func (c *Customers) inTx(ctx context.Context, fn func(gw billing.GatewayTx) error) error {
+	return c.Store.InTx(ctx, func(tx billing.Tx) error { return fn(tx.Gateways) })
 }
 
 func (c *Customers) logger() *slog.Logger {
@@ -67,10 +80,10 @@ func (c *Customers) Ensure(ctx context.Context, s billing.Scope, customerID stri
 		now := c.now()
 		var row billing.GatewayCustomer
 		mine := false
-		err := c.Store.InTx(ctx, func(tx billing.Tx) error {
+		err := c.inTx(ctx, func(gw billing.GatewayTx) error {
 			var inserted bool
 			var err error
-			row, inserted, err = tx.ReserveGatewayCustomer(ctx, billing.GatewayCustomer{Scope: s, CustomerID: customerID,
+			row, inserted, err = gw.ReserveGatewayCustomer(ctx, billing.GatewayCustomer{Scope: s, CustomerID: customerID,
 				Gateway: c.Gateway, Created: now, Updated: now})
 			if err != nil || row.GatewayCustomerID != "" || inserted {
 				mine = inserted
@@ -82,7 +95,7 @@ func (c *Customers) Ensure(ctx context.Context, s billing.Scope, customerID stri
 			// The reservation's owner is gone: take it over.
 			taken := row
 			taken.Updated = now
-			if mine, err = tx.UpdateGatewayCustomer(ctx, taken, row.Updated); mine {
+			if mine, err = gw.UpdateGatewayCustomer(ctx, taken, row.Updated); mine {
 				row = taken
 			}
 			return err
@@ -128,15 +141,15 @@ func (c *Customers) record(ctx context.Context, row billing.GatewayCustomer, cre
 	set := row
 	set.GatewayCustomerID, set.Updated = id, c.now()
 	var got billing.GatewayCustomer
-	err = c.Store.InTx(ctx, func(tx billing.Tx) error {
-		ok, err := tx.UpdateGatewayCustomer(ctx, set, row.Updated)
+	err = c.inTx(ctx, func(gw billing.GatewayTx) error {
+		ok, err := gw.UpdateGatewayCustomer(ctx, set, row.Updated)
 		if err != nil || ok {
 			got = set
 			return err
 		}
 		// Our reservation was taken over while the gateway was slow: the
 		// other request's customer wins; ours stays unused at the gateway.
-		got, err = tx.GetGatewayCustomer(ctx, row.Scope, row.CustomerID, c.Gateway)
+		got, err = gw.GetGatewayCustomer(ctx, row.Scope, row.CustomerID, c.Gateway)
 		return err
 	})
 	if err != nil {
@@ -158,8 +171,8 @@ func (c *Customers) record(ctx context.Context, row billing.GatewayCustomer, cre
 func (c *Customers) release(ctx context.Context, row billing.GatewayCustomer) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	err := c.Store.InTx(ctx, func(tx billing.Tx) error {
-		_, err := tx.ReleaseGatewayCustomer(ctx, row)
+	err := c.inTx(ctx, func(gw billing.GatewayTx) error {
+		_, err := gw.ReleaseGatewayCustomer(ctx, row)
 		return err
 	})
 	if err != nil {
@@ -172,8 +185,8 @@ func (c *Customers) release(ctx context.Context, row billing.GatewayCustomer) {
 // it is only reserved). A customer without a row is billing.ErrNotFound.
 func (c *Customers) Stored(ctx context.Context, s billing.Scope, customerID string) (string, error) {
 	var id string
-	err := c.Store.InTx(ctx, func(tx billing.Tx) error {
-		gc, err := tx.GetGatewayCustomer(ctx, s, customerID, c.Gateway)
+	err := c.inTx(ctx, func(gw billing.GatewayTx) error {
+		gc, err := gw.GetGatewayCustomer(ctx, s, customerID, c.Gateway)
 		id = gc.GatewayCustomerID
 		return err
 	})

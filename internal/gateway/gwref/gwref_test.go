@@ -42,11 +42,11 @@ func setup(t *testing.T) (*gwref.Customers, *clock, billing.Scope) {
 	c := &clock{now: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	s := billing.Scope{MerchantID: "mch_gwref", Mode: billing.ModeTest}
 	require.NoError(t, store.InTx(ctx, func(tx billing.Tx) error {
-		if err := tx.CreateMerchant(ctx, billing.Merchant{ID: s.MerchantID, Name: "M", Timezone: "UTC", Locale: "en",
+		if err := tx.Merchants.CreateMerchant(ctx, billing.Merchant{ID: s.MerchantID, Name: "M", Timezone: "UTC", Locale: "en",
 			InvoicePrefix: "M", Settings: billing.DefaultMerchantSettings(), Created: c.now}); err != nil {
 			return err
 		}
-		return tx.CreateCustomer(ctx, billing.Customer{ID: "cus_1", Scope: s, Metadata: billing.Metadata{}, Created: c.now, Updated: c.now})
+		return tx.Customers.CreateCustomer(ctx, billing.Customer{ID: "cus_1", Scope: s, Metadata: billing.Metadata{}, Created: c.now, Updated: c.now})
 	}))
 	return &gwref.Customers{Store: store, Gateway: billing.GatewayStripe, TTL: time.Minute, Now: c.Now}, c, s
 }
@@ -85,7 +85,7 @@ func TestEnsureTakesOverAbandonedReservation(t *testing.T) {
 
 	// A creator that crashed after reserving.
 	require.NoError(t, refs.Store.InTx(ctx, func(tx billing.Tx) error {
-		_, _, err := tx.ReserveGatewayCustomer(ctx, billing.GatewayCustomer{Scope: s, CustomerID: "cus_1", Gateway: refs.Gateway,
+		_, _, err := tx.Gateways.ReserveGatewayCustomer(ctx, billing.GatewayCustomer{Scope: s, CustomerID: "cus_1", Gateway: refs.Gateway,
 			Created: clk.Now(), Updated: clk.Now()})
 		return err
 	}))

@@ -1,11 +1,12 @@
 // Package sim is cuota's simulated payment gateway, for test mode only.
 //
 // It implements billing.Gateway with deterministic test tokens (see
-// billing.SimTokens and README.md) and keeps a ledger of every charge and refund it
-// handled in the database (table sim_charges, through the store's sim
-// methods), so the ledger survives a crash of the cuota process and is
-// shared by every process on the same database — the sim behaves like an
-// external system that tests can compare with cuota's own records.
+// billing.SimTokens and README.md) and keeps a ledger of every charge and
+// refund it handled in the database (table sim_charges, through the
+// SimLedger area of a store transaction, billing.SimLedgerTx), so the
+// ledger survives a crash of the cuota process and is shared by every
+// process on the same database — the sim behaves like an external system
+// that tests can compare with cuota's own records.
 //
 // Every call runs in its own store transaction. Never call the sim from
 // inside a caller's Store.InTx: it is a gateway, and on SQLite (one
@@ -83,11 +84,18 @@ var ErrTimeoutAfterCharge = fmt.Errorf("timeout after the charge was made: %w", 
 // failed with a 502: nothing moved, but the caller cannot know.
 var ErrBadGateway = fmt.Errorf("502 from gateway: %w", billing.ErrOutcomeUnknown)
 
+// LedgerStore is what the sim needs of cuota's store: transactions (a
+// billing.Store is one), of which it touches only the ledger area,
+// billing.SimLedgerTx (see inLedger).
+type LedgerStore interface {
+	InTx(ctx context.Context, fn func(tx billing.Tx) error) error
+}
+
 // Gateway is the simulated gateway. It holds no state of its own: the
 // ledger is in the store, so any number of Gateway values (in one process
 // or several) on the same database behave as one gateway.
 type Gateway struct {
-	store billing.Store
+	store LedgerStore
 	now   func() time.Time
 }
 
@@ -96,11 +104,17 @@ var _ billing.Gateway = (*Gateway)(nil)
 // New returns a simulated gateway keeping its ledger in store. now stamps
 // ledger entries and references (a test clock's time is fine); nil means
 // time.Now.
-func New(store billing.Store, now func() time.Time) *Gateway {
+func New(store LedgerStore, now func() time.Time) *Gateway {
 	if now == nil {
 		now = time.Now
 	}
 	return &Gateway{store: store, now: now}
+}
+
+// inLedger runs fn in a store transaction of its own that sees only the
+// ledger: nothing else of cuota's data is the sim's business.
+func (g *Gateway) inLedger(ctx context.Context, fn func(ledger billing.SimLedgerTx) error) error {
+	return g.store.InTx(ctx, func(tx billing.Tx) error { return fn(tx.SimLedger) })
 }
 
 // Name returns billing.GatewaySim.
@@ -172,9 +186,9 @@ func (g *Gateway) LookupCharge(ctx context.Context, s billing.Scope, idempotency
 			"an idempotency key is required")
 	}
 	var c billing.SimCharge
-	err := g.store.InTx(ctx, func(tx billing.Tx) error {
+	err := g.inLedger(ctx, func(ledger billing.SimLedgerTx) error {
 		var err error
-		c, err = tx.GetSimCharge(ctx, idempotencyKey)
+		c, err = ledger.GetSimCharge(ctx, idempotencyKey)
 		return err
 	})
 	if errors.Is(err, billing.ErrNotFound) {
@@ -195,9 +209,9 @@ func (g *Gateway) LookupCharge(ctx context.Context, s billing.Scope, idempotency
 // cuota's records.
 func (g *Gateway) Ledger(ctx context.Context) ([]billing.SimCharge, error) {
 	var out []billing.SimCharge
-	err := g.store.InTx(ctx, func(tx billing.Tx) error {
+	err := g.inLedger(ctx, func(ledger billing.SimLedgerTx) error {
 		var err error
-		out, err = tx.ListSimCharges(ctx)
+		out, err = ledger.ListSimCharges(ctx)
 		return err
 	})
 	if err != nil {

@@ -38,9 +38,9 @@ func (g *Gateway) Charge(ctx context.Context, r billing.ChargeRequest) (billing.
 	}
 	var rec billing.SimCharge
 	fresh := false
-	err = g.store.InTx(ctx, func(tx billing.Tx) error {
+	err = g.inLedger(ctx, func(ledger billing.SimLedgerTx) error {
 		var err error
-		rec, fresh, err = g.record(ctx, tx, name, r)
+		rec, fresh, err = g.record(ctx, ledger, name, r)
 		return err
 	})
 	if err != nil {
@@ -66,7 +66,7 @@ func (g *Gateway) ChargeMany(ctx context.Context, rs []billing.ChargeRequest) ([
 	for i, r := range rs {
 		names[i], errs[i] = validateCharge(r)
 	}
-	err := g.store.InTx(ctx, func(tx billing.Tx) error {
+	err := g.inLedger(ctx, func(ledger billing.SimLedgerTx) error {
 		var batch []billing.SimCharge
 		var at, slow []int
 		seen := map[string]bool{}
@@ -79,14 +79,14 @@ func (g *Gateway) ChargeMany(ctx context.Context, rs []billing.ChargeRequest) ([
 				continue
 			}
 			seen[r.IdempotencyKey] = true
-			c, err := g.decide(ctx, tx, names[i], r)
+			c, err := g.decide(ctx, ledger, names[i], r)
 			if err != nil {
 				return err
 			}
 			batch = append(batch, c)
 			at = append(at, i)
 		}
-		got, inserted, err := tx.InsertSimCharges(ctx, batch)
+		got, inserted, err := ledger.InsertSimCharges(ctx, batch)
 		if err != nil {
 			return fmt.Errorf("sim: write ledger: %w", err)
 		}
@@ -98,7 +98,7 @@ func (g *Gateway) ChargeMany(ctx context.Context, rs []billing.ChargeRequest) ([
 		}
 		for _, i := range slow {
 			var err error
-			recs[i], fresh[i], err = g.record(ctx, tx, names[i], rs[i])
+			recs[i], fresh[i], err = g.record(ctx, ledger, names[i], rs[i])
 			if e := billing.AsError(err); e != nil {
 				errs[i] = e // a refused replay: this request only
 				continue
@@ -158,19 +158,19 @@ func validateCharge(r billing.ChargeRequest) (string, error) {
 
 // record finds the ledger entry of r's key or decides and writes a new
 // one; fresh says it was written now.
-func (g *Gateway) record(ctx context.Context, tx billing.Tx, name string, r billing.ChargeRequest) (billing.SimCharge, bool, error) {
-	prev, err := tx.GetSimCharge(ctx, r.IdempotencyKey)
+func (g *Gateway) record(ctx context.Context, ledger billing.SimLedgerTx, name string, r billing.ChargeRequest) (billing.SimCharge, bool, error) {
+	prev, err := ledger.GetSimCharge(ctx, r.IdempotencyKey)
 	if err == nil {
 		return prev, false, checkChargeReplay(prev, r)
 	}
 	if !errors.Is(err, billing.ErrNotFound) {
 		return billing.SimCharge{}, false, fmt.Errorf("sim: read ledger: %w", err)
 	}
-	c, err := g.decide(ctx, tx, name, r)
+	c, err := g.decide(ctx, ledger, name, r)
 	if err != nil {
 		return billing.SimCharge{}, false, err
 	}
-	got, inserted, err := tx.InsertSimCharge(ctx, c)
+	got, inserted, err := ledger.InsertSimCharge(ctx, c)
 	if err != nil {
 		return billing.SimCharge{}, false, fmt.Errorf("sim: write ledger: %w", err)
 	}
@@ -196,7 +196,7 @@ func outcome(rec billing.SimCharge, name string, fresh bool, key string) (billin
 
 // decide works out what a new charge does and returns its ledger entry.
 // The per-card counters read the ledger by the payment method's token.
-func (g *Gateway) decide(ctx context.Context, tx billing.Tx, name string, r billing.ChargeRequest) (billing.SimCharge, error) {
+func (g *Gateway) decide(ctx context.Context, ledger billing.SimLedgerTx, name string, r billing.ChargeRequest) (billing.SimCharge, error) {
 	now := g.timeNow()
 	c := billing.SimCharge{
 		Key:      r.IdempotencyKey,
@@ -214,7 +214,7 @@ func (g *Gateway) decide(ctx context.Context, tx billing.Tx, name string, r bill
 		return c, nil
 	}
 	count := func(outcome string) (int64, error) {
-		n, err := tx.CountSimCharges(ctx, c.Token, outcome)
+		n, err := ledger.CountSimCharges(ctx, c.Token, outcome)
 		if err != nil {
 			return 0, fmt.Errorf("sim: count ledger: %w", err)
 		}

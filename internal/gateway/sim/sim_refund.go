@@ -46,8 +46,8 @@ func (g *Gateway) Refund(ctx context.Context, r billing.RefundRequest) (billing.
 		key = billing.NewID(refundKeyPrefix, now)
 	}
 	var rec billing.SimCharge
-	err := g.store.InTx(ctx, func(tx billing.Tx) error {
-		prev, err := tx.GetSimCharge(ctx, key)
+	err := g.inLedger(ctx, func(ledger billing.SimLedgerTx) error {
+		prev, err := ledger.GetSimCharge(ctx, key)
 		if err == nil {
 			rec = prev
 			return checkRefundReplay(prev, key, r)
@@ -55,7 +55,7 @@ func (g *Gateway) Refund(ctx context.Context, r billing.RefundRequest) (billing.
 		if !errors.Is(err, billing.ErrNotFound) {
 			return fmt.Errorf("sim: read ledger: %w", err)
 		}
-		charge, err := findCharge(ctx, tx, r)
+		charge, err := findCharge(ctx, ledger, r)
 		if err != nil {
 			return err
 		}
@@ -72,7 +72,7 @@ func (g *Gateway) Refund(ctx context.Context, r billing.RefundRequest) (billing.
 				"refund of %d exceeds the %d left to refund of charge %q (amount %d, refunded %d)",
 				r.Amount, left, charge.Key, charge.Amount, charge.Refunded)
 		}
-		got, inserted, err := tx.InsertSimCharge(ctx, billing.SimCharge{
+		got, inserted, err := ledger.InsertSimCharge(ctx, billing.SimCharge{
 			Key:      key,
 			Token:    charge.Key,
 			Amount:   r.Amount,
@@ -95,10 +95,10 @@ func (g *Gateway) Refund(ctx context.Context, r billing.RefundRequest) (billing.
 		// read committed), so two concurrent refunds cannot together
 		// exceed the charge. (SQLite serializes transactions anyway.)
 		charge.Refunded += r.Amount
-		if err := tx.UpdateSimCharge(ctx, charge); err != nil {
+		if err := ledger.UpdateSimCharge(ctx, charge); err != nil {
 			return fmt.Errorf("sim: update ledger: %w", err)
 		}
-		total, err := refundedTotal(ctx, tx, charge.Key)
+		total, err := refundedTotal(ctx, ledger, charge.Key)
 		if err != nil {
 			return err
 		}
@@ -109,7 +109,7 @@ func (g *Gateway) Refund(ctx context.Context, r billing.RefundRequest) (billing.
 		}
 		if total != charge.Refunded {
 			charge.Refunded = total
-			if err := tx.UpdateSimCharge(ctx, charge); err != nil {
+			if err := ledger.UpdateSimCharge(ctx, charge); err != nil {
 				return fmt.Errorf("sim: update ledger: %w", err)
 			}
 		}
@@ -122,13 +122,13 @@ func (g *Gateway) Refund(ctx context.Context, r billing.RefundRequest) (billing.
 }
 
 // findCharge returns the ledger entry of the charge a refund names.
-func findCharge(ctx context.Context, tx billing.Tx, r billing.RefundRequest) (billing.SimCharge, error) {
+func findCharge(ctx context.Context, ledger billing.SimLedgerTx, r billing.RefundRequest) (billing.SimCharge, error) {
 	var (
 		c   billing.SimCharge
 		err error
 	)
 	if r.ChargeKey != "" {
-		c, err = tx.GetSimCharge(ctx, r.ChargeKey)
+		c, err = ledger.GetSimCharge(ctx, r.ChargeKey)
 		if errors.Is(err, billing.ErrNotFound) || (err == nil && c.Outcome == OutcomeRefund) {
 			return c, billing.Invalid("charge_key", CodeChargeNotFound, "no sim charge with key %q", r.ChargeKey)
 		}
@@ -141,7 +141,7 @@ func findCharge(ctx context.Context, tx billing.Tx, r billing.RefundRequest) (bi
 		}
 		return c, nil
 	}
-	all, err := tx.ListSimCharges(ctx)
+	all, err := ledger.ListSimCharges(ctx)
 	if err != nil {
 		return c, fmt.Errorf("sim: read ledger: %w", err)
 	}
@@ -155,8 +155,8 @@ func findCharge(ctx context.Context, tx billing.Tx, r billing.RefundRequest) (bi
 
 // refundedTotal sums the ledger's refunds of the charge with key chargeKey.
 // It reads the whole ledger: refunds are rare and test ledgers small.
-func refundedTotal(ctx context.Context, tx billing.Tx, chargeKey string) (int64, error) {
-	all, err := tx.ListSimCharges(ctx)
+func refundedTotal(ctx context.Context, ledger billing.SimLedgerTx, chargeKey string) (int64, error) {
+	all, err := ledger.ListSimCharges(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("sim: read ledger: %w", err)
 	}

@@ -324,7 +324,7 @@ func (a *Adapter) paymentByKey(ctx context.Context, s billing.Scope, key string)
 	var pay billing.Payment
 	err := a.opts.Store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		pay, err = tx.GetPaymentByIdempotencyKey(ctx, s, key)
+		pay, err = tx.Gateways.GetPaymentByIdempotencyKey(ctx, s, key)
 		return err
 	})
 	if err != nil {

@@ -47,12 +47,12 @@ func (b *bundle) payPagePayment(t *testing.T, key string, amount int64, currency
 		Attempt: 1, Gateway: billing.GatewayStripe, Amount: amount, Currency: currency, IdempotencyKey: key,
 		Status: billing.PaymentPending, Created: b.now, Updated: b.now}
 	require.NoError(t, b.store.InTx(context.Background(), func(tx billing.Tx) error {
-		if err := tx.CreateInvoice(context.Background(), billing.Invoice{ID: inv, Scope: b.scope, CustomerID: b.cus.ID,
+		if err := tx.Invoices.CreateInvoice(context.Background(), billing.Invoice{ID: inv, Scope: b.scope, CustomerID: b.cus.ID,
 			Status: billing.InvoiceOpen, BillingReason: "manual", Currency: currency, Lines: []billing.InvoiceLine{}, Total: amount,
 			AmountDue: amount, PeriodStart: b.now, PeriodEnd: b.now, Created: b.now, Updated: b.now}); err != nil {
 			return err
 		}
-		return tx.CreatePayment(context.Background(), pay)
+		return tx.Payments.CreatePayment(context.Background(), pay)
 	}))
 	return pay
 }

@@ -247,7 +247,7 @@ func (a *Adapter) AttachToken(ctx context.Context, s billing.Scope, customerID, 
 	var cus billing.Customer
 	err = a.opts.Store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		cus, err = tx.GetCustomer(ctx, s, customerID)
+		cus, err = tx.Customers.GetCustomer(ctx, s, customerID)
 		return err
 	})
 	if err != nil {

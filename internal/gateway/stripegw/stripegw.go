@@ -91,7 +91,7 @@ const (
 
 // Options configure an Adapter.
 type Options struct {
-	Store       billing.Store
+	Store       gwref.Store
 	Credentials CredentialsFunc
 	// HTTPClient's Transport sends the requests (nil: http.DefaultTransport).
 	// Its Timeout is not used; see Timeout.

@@ -56,10 +56,10 @@ func setup(t *testing.T, opts ...func(*stripegw.Options)) *bundle {
 	cus := billing.Customer{ID: "cus_stripegw1", Scope: s, Email: "ana@example.com", Name: "Ana", Locale: "es-CL",
 		Metadata: billing.Metadata{}, Created: now, Updated: now}
 	require.NoError(t, store.InTx(ctx, func(tx billing.Tx) error {
-		if err := tx.CreateMerchant(ctx, m); err != nil {
+		if err := tx.Merchants.CreateMerchant(ctx, m); err != nil {
 			return err
 		}
-		return tx.CreateCustomer(ctx, cus)
+		return tx.Customers.CreateCustomer(ctx, cus)
 	}))
 	b := &bundle{fake: fake, store: store, scope: s, cus: cus, now: now,
 		creds: billing.GatewayCredentials{APIKey: fakeKey, WebhookSecret: "whsec_test", BaseURL: srv.URL}}
@@ -106,15 +106,15 @@ func (b *bundle) payment(t *testing.T, key string, amount int64, currency string
 	t.Helper()
 	inv := key[:strings.LastIndex(key, "-")]
 	require.NoError(t, b.store.InTx(context.Background(), func(tx billing.Tx) error {
-		if _, err := tx.GetInvoice(context.Background(), b.scope, inv); errors.Is(err, billing.ErrNotFound) {
-			if err := tx.CreateInvoice(context.Background(), billing.Invoice{ID: inv, Scope: b.scope, CustomerID: b.cus.ID,
+		if _, err := tx.Invoices.GetInvoice(context.Background(), b.scope, inv); errors.Is(err, billing.ErrNotFound) {
+			if err := tx.Invoices.CreateInvoice(context.Background(), billing.Invoice{ID: inv, Scope: b.scope, CustomerID: b.cus.ID,
 				SubscriptionID: "sub_x", Status: billing.InvoiceOpen, BillingReason: "manual", Currency: currency,
 				Lines: []billing.InvoiceLine{}, Total: amount, AmountDue: amount, PeriodStart: b.now, PeriodEnd: b.now,
 				Created: b.now, Updated: b.now}); err != nil {
 				return err
 			}
 		}
-		return tx.CreatePayment(context.Background(), billing.Payment{ID: "pay_" + strings.ReplaceAll(key, "-", "_"), Scope: b.scope,
+		return tx.Payments.CreatePayment(context.Background(), billing.Payment{ID: "pay_" + strings.ReplaceAll(key, "-", "_"), Scope: b.scope,
 			InvoiceID: inv, CustomerID: b.cus.ID, Attempt: 1, Gateway: billing.GatewayStripe, PaymentMethodID: "pm_x",
 			Amount: amount, Currency: currency, IdempotencyKey: key, Status: billing.PaymentPending, Created: b.now, Updated: b.now})
 	}))

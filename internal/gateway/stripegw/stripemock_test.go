@@ -185,24 +185,24 @@ func TestRequestsValidAgainstStripeMock(t *testing.T) {
 		Gateway: billing.GatewayStripe, Amount: 5000, Currency: "CLP", IdempotencyKey: "in_mock-2",
 		Status: billing.PaymentPending, Created: now, Updated: now}
 	require.NoError(t, store.InTx(ctx, func(tx billing.Tx) error {
-		if err := tx.CreateMerchant(ctx, billing.Merchant{ID: s.MerchantID, Name: "Mock", Timezone: "UTC", Locale: "en-US",
+		if err := tx.Merchants.CreateMerchant(ctx, billing.Merchant{ID: s.MerchantID, Name: "Mock", Timezone: "UTC", Locale: "en-US",
 			InvoicePrefix: "MCK", Settings: billing.DefaultMerchantSettings(), Created: now}); err != nil {
 			return err
 		}
-		if err := tx.CreateCustomer(ctx, cus); err != nil {
+		if err := tx.Customers.CreateCustomer(ctx, cus); err != nil {
 			return err
 		}
-		if err := tx.CreateInvoice(ctx, billing.Invoice{ID: "in_mock", Scope: s, CustomerID: cus.ID, SubscriptionID: "sub_x",
+		if err := tx.Invoices.CreateInvoice(ctx, billing.Invoice{ID: "in_mock", Scope: s, CustomerID: cus.ID, SubscriptionID: "sub_x",
 			Status: billing.InvoiceOpen, BillingReason: "manual", Currency: "CLP", Lines: []billing.InvoiceLine{}, Total: 5000,
 			AmountDue: 5000, PeriodStart: now, PeriodEnd: now, Created: now, Updated: now}); err != nil {
 			return err
 		}
-		if err := tx.CreatePayment(ctx, billing.Payment{ID: "pay_mock", Scope: s, InvoiceID: "in_mock", CustomerID: cus.ID, Attempt: 1,
+		if err := tx.Payments.CreatePayment(ctx, billing.Payment{ID: "pay_mock", Scope: s, InvoiceID: "in_mock", CustomerID: cus.ID, Attempt: 1,
 			Gateway: billing.GatewayStripe, PaymentMethodID: "pm_cuota", Amount: 5000, Currency: "CLP", IdempotencyKey: "in_mock-1",
 			Status: billing.PaymentPending, Created: now, Updated: now}); err != nil {
 			return err
 		}
-		return tx.CreatePayment(ctx, payPage)
+		return tx.Payments.CreatePayment(ctx, payPage)
 	}))
 
 	adapter := func(base string, rt http.RoundTripper) (*Adapter, *recorder, billing.GatewayCredentials) {
