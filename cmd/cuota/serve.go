@@ -17,6 +17,7 @@ import (
 	"github.com/cuota/cuota/internal/jobs"
 	"github.com/cuota/cuota/internal/web"
 	"github.com/cuota/cuota/internal/webhookin"
+	"github.com/cuota/cuota/internal/wiring"
 )
 
 // shutdownTimeout bounds how long serve waits for requests and jobs in
@@ -84,11 +85,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	api := httpapi.New(e.app, e.store, httpapi.Config{Version: version, RateLimit: e.cfg.RateLimit, RateBurst: e.cfg.RateBurst}, e.logger, reg)
+	api := httpapi.New(wiring.API(e.app), e.store, httpapi.Config{Version: version, RateLimit: e.cfg.RateLimit, RateBurst: e.cfg.RateBurst}, e.logger, reg)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", httpapi.MetricsHandler(reg))
 	mux.Handle("/", api)
-	pages := web.New(e.app, e.logger)
+	pages := web.New(wiring.Pages(e.app), e.logger)
 	mux.Handle("/sim/", pages)      // hosted pages
 	mux.Handle("/return/", pages)   // back from a gateway's hosted page
 	mux.Handle("/checkout/", pages) // hosted checkout
@@ -109,7 +110,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	// The workers' context outlives the signal: cancelling it would abort
 	// jobs mid-charge. StopWorkers below stops them gracefully instead.
-	if err := e.store.StartWorkers(context.WithoutCancel(ctx), jobs.Workers(e.app), jobs.Periodic()); err != nil {
+	if err := e.store.StartWorkers(context.WithoutCancel(ctx), jobs.Workers(wiring.Workers(e.app)), jobs.Periodic()); err != nil {
 		_ = ln.Close()
 		return fmt.Errorf("start workers: %w", err)
 	}

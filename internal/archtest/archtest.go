@@ -14,7 +14,8 @@
 //   - adapters (every other internal package but the neutral helpers):
 //     they may use the core and the neutral helpers, and another adapter
 //     only through an entry of allowedAdapterImports, each with its reason.
-//   - cmd/…: the wiring; it may import anything.
+//   - cmd/… and internal/wiring: the wiring; they may import anything, and
+//     only cmd/… (and tests) import internal/wiring.
 package archtest
 
 import (
@@ -92,8 +93,8 @@ func Check(g Graph) []Violation {
 	var out []Violation
 	for from, imports := range g {
 		fu, ok := unit(from)
-		if !ok {
-			continue // cmd/… wires; the module root has no code
+		if !ok || fu == wiring {
+			continue // cmd/… and wiring wire; the module root has no code
 		}
 		for _, to := range imports {
 			if v, bad := checkImport(fu, to); bad {
@@ -111,8 +112,14 @@ func Check(g Graph) []Violation {
 	return out
 }
 
+// wiring is the part of the composition root cmd/cuota shares with tests.
+const wiring = "internal/wiring"
+
 func checkImport(fu, to string) (Violation, bool) {
 	tu, internal := unit(to)
+	if tu == wiring {
+		return Violation{Rule: "only cmd/… (and tests) use the wiring"}, true
+	}
 	if fu == "internal/app" {
 		for _, f := range appForbidden {
 			name := tu

@@ -36,7 +36,9 @@ func TestCheckCatchesViolations(t *testing.T) {
 		m("internal/gateway/flowgw"): {m("internal/gateway/flow"), m("internal/gateway/stripegw")},
 		m("internal/sqlite"):         {m("internal/sqlite/litedb"), m("internal/riverlog")},
 		m("internal/apiobj"):         {m("internal/billing"), m("internal/httpapi")},
-		m("cmd/cuota"):               {m("internal/sqlite"), m("internal/mail")},
+		m("cmd/cuota"):               {m("internal/sqlite"), m("internal/mail"), m("internal/wiring")},
+		m("internal/wiring"):         {m("internal/httpapi"), m("internal/web")},
+		m("internal/web"):            {m("internal/wiring")},
 	}
 	var got []string
 	for _, v := range Check(g) {
@@ -51,6 +53,7 @@ func TestCheckCatchesViolations(t *testing.T) {
 		"internal/gateway/flowgw → internal/gateway/stripegw",
 		"internal/jobs → internal/httpapi",
 		"internal/money → internal/textcut",
+		"internal/web → internal/wiring",
 	}, got)
 }
 

@@ -35,6 +35,7 @@ import (
 	"github.com/cuota/cuota/internal/web"
 	"github.com/cuota/cuota/internal/webhookin"
 	"github.com/cuota/cuota/internal/webhookout"
+	"github.com/cuota/cuota/internal/wiring"
 )
 
 // chromiumPath is Debian's Chromium (CI installs it); CUOTA_CHROMIUM
@@ -313,8 +314,8 @@ func newStackWith(t *testing.T, mailer app.Mailer) *stack {
 		Gateways:  app.Gateways{billing.GatewaySim: sim.New(store, time.Now), billing.GatewayFlow: flow}})
 	require.NoError(t, err)
 
-	api := httpapi.New(a, store, httpapi.Config{Version: "e2e"}, logger, prometheus.NewRegistry())
-	pages := web.New(a, logger)
+	api := httpapi.New(wiring.API(a), store, httpapi.Config{Version: "e2e"}, logger, prometheus.NewRegistry())
+	pages := web.New(wiring.Pages(a), logger)
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
 	(&webhookin.Flow{Refunds: flow, Payments: flow, App: a.Collection, Logger: logger}).Register(mux)

@@ -13,7 +13,7 @@ import (
 // (gateway_handlers.go), webhook endpoints (webhook_handlers.go), events,
 // the email log (email_handlers.go) and the audit log.
 type accountHandlers struct {
-	app *app.App
+	app UseCases
 }
 
 // --- merchant settings

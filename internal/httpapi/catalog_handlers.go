@@ -11,7 +11,7 @@ import (
 // catalogHandlers serves the catalog: products, prices, coupons and
 // promotion codes.
 type catalogHandlers struct {
-	app *app.App
+	app UseCases
 }
 
 // --- products
@@ -160,7 +160,7 @@ func (h *catalogHandlers) createCoupon(ctx context.Context, in *struct{ Body cre
 	if err != nil {
 		return nil, err
 	}
-	return reply(apiobj.Coupon(c, h.app.Now())), nil
+	return reply(apiobj.Coupon(c, h.app.Catalog.Now())), nil
 }
 
 func (h *catalogHandlers) getCoupon(ctx context.Context, in *IDPath) (*out[apiobj.CouponJSON], error) {
@@ -168,7 +168,7 @@ func (h *catalogHandlers) getCoupon(ctx context.Context, in *IDPath) (*out[apiob
 	if err != nil {
 		return nil, err
 	}
-	return reply(apiobj.Coupon(c, h.app.Now())), nil
+	return reply(apiobj.Coupon(c, h.app.Catalog.Now())), nil
 }
 
 type updateCouponBody struct {
@@ -184,7 +184,7 @@ func (h *catalogHandlers) updateCoupon(ctx context.Context, in *struct {
 	if err != nil {
 		return nil, err
 	}
-	return reply(apiobj.Coupon(c, h.app.Now())), nil
+	return reply(apiobj.Coupon(c, h.app.Catalog.Now())), nil
 }
 
 func (h *catalogHandlers) listCoupons(ctx context.Context, in *struct{ PageQuery }) (*out[ListJSON[apiobj.CouponJSON]], error) {
@@ -192,7 +192,7 @@ func (h *catalogHandlers) listCoupons(ctx context.Context, in *struct{ PageQuery
 	if err != nil {
 		return nil, err
 	}
-	now := h.app.Now()
+	now := h.app.Catalog.Now()
 	return reply(listJSON("/v1/coupons", l.Data, l.HasMore, func(c billing.Coupon) apiobj.CouponJSON { return apiobj.Coupon(c, now) })), nil
 }
 

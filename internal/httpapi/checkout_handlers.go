@@ -11,7 +11,7 @@ import (
 // hostedHandlers serves what opens cuota's hosted pages: checkout sessions,
 // portal sessions and the publishable keys of pricing tables.
 type hostedHandlers struct {
-	app *app.App
+	app UseCases
 }
 
 // --- checkout sessions, portal sessions, publishable keys (hosted pages)
@@ -102,7 +102,7 @@ type PublishableKeyJSON struct {
 
 func (h *hostedHandlers) publishableKeyJSON(k billing.PublishableKey) PublishableKeyJSON {
 	return PublishableKeyJSON{ID: k.ID, Object: "publishable_key", Livemode: k.Scope.Mode.Livemode(),
-		PricingTableURL: h.app.PublicURL() + "/pricing/" + k.ID, SuccessURL: apiobj.NonEmpty(k.SuccessURL),
+		PricingTableURL: h.app.Checkout.PublicURL() + "/pricing/" + k.ID, SuccessURL: apiobj.NonEmpty(k.SuccessURL),
 		CancelURL: apiobj.NonEmpty(k.CancelURL), Revoked: apiobj.UnixPtr(k.Revoked), Created: k.Created.Unix()}
 }
 

@@ -11,7 +11,7 @@ import (
 // customerHandlers serves customers, their payment methods and
 // entitlements, and payment method setups (setup_handlers.go).
 type customerHandlers struct {
-	app *app.App
+	app UseCases
 }
 
 // --- customers

@@ -27,6 +27,7 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgtest"
 	"github.com/cuota/cuota/internal/sqlite"
 	"github.com/cuota/cuota/internal/webhookout"
+	"github.com/cuota/cuota/internal/wiring"
 )
 
 // fakeClock is the App's clock in these tests. Every reading advances it by
@@ -172,7 +173,7 @@ func newServerOn(tb testing.TB, cfg httpapi.Config, kind string) (*httpapi.Serve
 	bundle.aLive = newKey(tb, a, ma.ID, billing.ModeLive)
 	bundle.b = newKey(tb, a, mb.ID, billing.ModeTest)
 
-	srv := httpapi.New(a, store, cfg, logger, bundle.reg)
+	srv := httpapi.New(wiring.API(a), store, cfg, logger, bundle.reg)
 	return srv, bundle
 }
 

@@ -11,7 +11,7 @@ import (
 // invoiceHandlers serves invoices and their PDF (notify_handlers.go),
 // payments and refunds.
 type invoiceHandlers struct {
-	app *app.App
+	app UseCases
 }
 
 // --- invoices and payments

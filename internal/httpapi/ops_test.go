@@ -19,6 +19,7 @@ import (
 	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/httpapi"
 	"github.com/cuota/cuota/internal/sqlite"
+	"github.com/cuota/cuota/internal/wiring"
 )
 
 func TestRateLimit(t *testing.T) {
@@ -352,7 +353,7 @@ func TestReadyzMigrationsPending(t *testing.T) {
 	fresh, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "fresh.db"), nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, fresh.Close()) })
-	srv := httpapi.New(bundle.app, fresh, httpapi.Config{}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	srv := httpapi.New(wiring.API(bundle.app), fresh, httpapi.Config{}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/readyz", nil))
@@ -363,7 +364,7 @@ func TestReadyzMigrationsPending(t *testing.T) {
 	closed, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "closed.db"), nil)
 	require.NoError(t, err)
 	require.NoError(t, closed.Close())
-	srv = httpapi.New(bundle.app, closed, httpapi.Config{}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	srv = httpapi.New(wiring.API(bundle.app), closed, httpapi.Config{}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	rec = httptest.NewRecorder()
 	srv.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/readyz", nil))
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code)

@@ -47,7 +47,7 @@ type Pinger interface {
 // metrics and logs); the operations themselves are served by one handler
 // type per area of the API (see handlers.go), which routes builds.
 type Server struct {
-	app     *app.App
+	app     UseCases
 	store   Pinger
 	cfg     Config
 	logger  *slog.Logger
@@ -58,7 +58,7 @@ type Server struct {
 }
 
 // New builds the API handler. Metrics are registered on reg.
-func New(a *app.App, store Pinger, cfg Config, logger *slog.Logger, reg prometheus.Registerer) *Server {
+func New(a UseCases, store Pinger, cfg Config, logger *slog.Logger, reg prometheus.Registerer) *Server {
 	if cfg.BodyLimit == 0 {
 		cfg.BodyLimit = 1 << 20
 	}

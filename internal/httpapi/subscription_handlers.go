@@ -12,7 +12,7 @@ import (
 // subscriptionHandlers serves subscriptions, their plan changes, and test
 // clocks.
 type subscriptionHandlers struct {
-	app *app.App
+	app UseCases
 }
 
 // --- test clocks

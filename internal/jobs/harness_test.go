@@ -31,6 +31,7 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgtest"
 	"github.com/cuota/cuota/internal/sqlite"
 	"github.com/cuota/cuota/internal/webhookout"
+	"github.com/cuota/cuota/internal/wiring"
 )
 
 var discard = slog.New(slog.DiscardHandler)
@@ -127,9 +128,9 @@ func newWorld(t *testing.T, sk storeKind, o worldOptions) *world {
 	require.NoError(t, err)
 	_, live, err := a.Merchants.CreateAPIKey(ctx, m.ID, billing.ModeLive)
 	require.NoError(t, err)
-	api := httptest.NewServer(httpapi.New(a, store, httpapi.Config{}, discard, prometheus.NewRegistry()))
+	api := httptest.NewServer(httpapi.New(wiring.API(a), store, httpapi.Config{}, discard, prometheus.NewRegistry()))
 	t.Cleanup(api.Close)
-	require.NoError(t, store.StartWorkers(ctx, jobs.Workers(a), jobs.PeriodicWith(jobs.Options{DispatchInterval: 50 * time.Millisecond})))
+	require.NoError(t, store.StartWorkers(ctx, jobs.Workers(wiring.Workers(a)), jobs.PeriodicWith(jobs.Options{DispatchInterval: 50 * time.Millisecond})))
 	t.Cleanup(func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

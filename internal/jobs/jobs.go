@@ -25,7 +25,7 @@ func (PruneIdempotencyArgs) Kind() string { return "prune_idempotency_keys" }
 // PruneIdempotencyWorker deletes expired idempotency records.
 type PruneIdempotencyWorker struct {
 	river.WorkerDefaults[PruneIdempotencyArgs]
-	App *app.App
+	App UseCases
 }
 
 // Work implements river.Worker.
@@ -52,7 +52,7 @@ const SweepChunk = 500
 // subscription update is also guarded by its version.
 type SweepWorker struct {
 	river.WorkerDefaults[SweepArgs]
-	App *app.App
+	App UseCases
 }
 
 // sweepBudget bounds one sweep job; what is left waits for the next run
@@ -91,7 +91,7 @@ const reconcileInterval = 5 * time.Minute
 // one-off invoices' charges) and records what they say.
 type ReconcileWorker struct {
 	river.WorkerDefaults[ReconcileArgs]
-	App *app.App
+	App UseCases
 }
 
 // Work implements river.Worker.
@@ -116,7 +116,7 @@ func (RecoverClocksArgs) Kind() string { return "test_clock_recover" }
 // (several processes sharing one PostgreSQL database).
 type RecoverClocksWorker struct {
 	river.WorkerDefaults[RecoverClocksArgs]
-	App *app.App
+	App UseCases
 }
 
 // Work implements river.Worker. The advances it resumes run in the
@@ -129,7 +129,7 @@ func (w *RecoverClocksWorker) Work(ctx context.Context, _ *river.Job[RecoverCloc
 }
 
 // Workers returns every worker cuota runs.
-func Workers(a *app.App) *river.Workers {
+func Workers(a UseCases) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &PruneIdempotencyWorker{App: a})
 	river.AddWorker(w, &SweepWorker{App: a})

@@ -23,7 +23,7 @@ func (DispatchArgs) Kind() string { return "dispatch_notifications" }
 // DispatchWorker runs the outbox dispatcher.
 type DispatchWorker struct {
 	river.WorkerDefaults[DispatchArgs]
-	App *app.App
+	App UseCases
 }
 
 // Timeout bounds one dispatch run.
@@ -44,7 +44,7 @@ func (w *DispatchWorker) Work(ctx context.Context, _ *river.Job[DispatchArgs]) e
 // delivery already done and a manual redelivery end it.
 type DeliverWebhookWorker struct {
 	river.WorkerDefaults[app.DeliverWebhookArgs]
-	App    *app.App
+	App    UseCases
 	Render app.EventRenderer
 }
 
@@ -75,7 +75,7 @@ func (w *DeliverWebhookWorker) Work(ctx context.Context, job *river.Job[app.Deli
 // permanent one ends it with the email marked failed.
 type SendEmailWorker struct {
 	river.WorkerDefaults[app.SendEmailArgs]
-	App *app.App
+	App UseCases
 }
 
 // Timeout bounds rendering (with the invoice PDF) and the SMTP session.

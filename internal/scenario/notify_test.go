@@ -3,7 +3,6 @@ package scenario_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/cuota/cuota/internal/gateway/sim"
 	"io"
 	"maps"
 	"net/http"
@@ -13,6 +12,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cuota/cuota/internal/gateway/sim"
+	"github.com/cuota/cuota/internal/wiring"
 
 	"github.com/riverqueue/river"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -88,7 +90,7 @@ func TestLifecycleNotifications(t *testing.T) {
 			})
 			ws, ok := store.(workerStore)
 			require.True(t, ok)
-			require.NoError(t, ws.StartWorkers(h.ctx, jobs.Workers(h.app), jobs.PeriodicWith(jobs.Options{DispatchInterval: 50 * time.Millisecond})))
+			require.NoError(t, ws.StartWorkers(h.ctx, jobs.Workers(wiring.Workers(h.app)), jobs.PeriodicWith(jobs.Options{DispatchInterval: 50 * time.Millisecond})))
 			t.Cleanup(func() {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				defer cancel()

@@ -51,7 +51,7 @@ func (h *handler) notFoundPage(w http.ResponseWriter, r *http.Request) {
 // whole redirect chain is checked against form-action 'self'). Another
 // origin's page is reached through the redirect page instead.
 func (h *handler) local(dest string) bool {
-	base := h.app.PublicURL()
+	base := h.app.PayPages.PublicURL()
 	return base != "" && strings.HasPrefix(dest, base+"/")
 }
 

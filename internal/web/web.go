@@ -35,7 +35,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 )
 
@@ -50,7 +49,7 @@ const csp = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 
 const maxForm = 16 << 10
 
 type handler struct {
-	app    *app.App
+	app    UseCases
 	logger *slog.Logger
 
 	setupPage   *template.Template
@@ -63,7 +62,7 @@ type handler struct {
 // New returns the hosted pages' handler. Mount it at the root of the
 // public URL for the paths /sim/, /return/, /checkout/, /pricing/,
 // /portal/ and /invoice/.
-func New(a *app.App, logger *slog.Logger) http.Handler {
+func New(a UseCases, logger *slog.Logger) http.Handler {
 	css, err := fs.ReadFile(files, "static/style.css")
 	if err != nil {
 		panic(err) // embedded at build time: a missing file is a broken build, not input

@@ -27,6 +27,7 @@ import (
 	"github.com/cuota/cuota/internal/sqlite"
 	"github.com/cuota/cuota/internal/web"
 	"github.com/cuota/cuota/internal/webhookout"
+	"github.com/cuota/cuota/internal/wiring"
 )
 
 // clock is the App's clock: every reading moves it forward a millisecond
@@ -102,7 +103,7 @@ func newWorldOn(t *testing.T, customerLocale, kind string) *world {
 	a, err := app.New(cfg)
 	require.NoError(t, err)
 	pages := &swapHandler{}
-	pages.h.Store(web.New(a, logger))
+	pages.h.Store(web.New(wiring.Pages(a), logger))
 	srv := httptest.NewServer(pages)
 	t.Cleanup(srv.Close)
 	publicURL = srv.URL
@@ -139,7 +140,7 @@ func (w *world) restart(t *testing.T, configure func(*app.Config)) {
 	a, err := app.New(w.cfg)
 	require.NoError(t, err)
 	w.app = a
-	w.pages.h.Store(web.New(a, w.logger))
+	w.pages.h.Store(web.New(wiring.Pages(a), w.logger))
 }
 
 func ptr[T any](v T) *T { return &v }
