@@ -71,9 +71,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	// Time is real, but the seeded periods ended 40 days ago: every
 	// subscription is due once.
-	a, err := app.New(app.Config{Store: s, Now: time.Now, Logger: logger,
-		Ports:    app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
-		Gateways: app.Gateways{billing.GatewaySim: sim.New(s, time.Now)}})
+	a, err := simApp(s, time.Now, logger)
 	if err != nil {
 		return err
 	}
@@ -210,4 +208,12 @@ func benchSeed(ctx context.Context, a *app.App, s billing.Store, n int) error {
 		}
 	}
 	return nil
+}
+
+// simApp is an App over s with only the simulated gateway, as the bench
+// (and the tests that seed and sweep like it) runs one.
+func simApp(s billing.Store, now func() time.Time, logger *slog.Logger) (*app.App, error) {
+	return app.New(app.Config{Store: s, Now: now, Logger: logger,
+		Ports:    app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+		Gateways: app.Gateways{billing.GatewaySim: sim.New(s, now)}})
 }

@@ -25,10 +25,6 @@ import (
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/gateway/sim"
-	"github.com/cuota/cuota/internal/invoicepdf"
-	"github.com/cuota/cuota/internal/mail"
-	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // This file runs the real cuota binary as child processes: the program is
@@ -238,13 +234,7 @@ func seedDue(t *testing.T, dbURL string, n int) string {
 	require.NoError(t, err)
 	defer s.Close()
 	require.NoError(t, s.Migrate(ctx))
-	a, err := app.New(app.Config{
-		Store:    s,
-		Now:      time.Now,
-		Logger:   logger,
-		Ports:    app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
-		Gateways: app.Gateways{billing.GatewaySim: sim.New(s, time.Now)},
-	})
+	a, err := simApp(s, time.Now, logger)
 	require.NoError(t, err)
 	start := time.Now()
 	require.NoError(t, benchSeed(ctx, a, s, n))
@@ -404,13 +394,7 @@ func reconcileAt(t *testing.T, dbURL string, at time.Time) {
 	s, err := openStore(ctx, dbURL, logger)
 	require.NoError(t, err)
 	defer s.Close()
-	a, err := app.New(app.Config{
-		Store:    s,
-		Now:      clock,
-		Logger:   logger,
-		Ports:    app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
-		Gateways: app.Gateways{billing.GatewaySim: sim.New(s, clock)},
-	})
+	a, err := simApp(s, clock, logger)
 	require.NoError(t, err)
 	handled, errs := sweepUntilIdle(ctx, a, 500)
 	require.Empty(t, errs, "reconciliation sweeps")
@@ -642,7 +626,7 @@ func (r *renewalDB) checkRenewals() {
 	}
 }
 
-// sweepUntilIdle runs app.Sweep in this process until it finds nothing due,
+// sweepUntilIdle runs app.Renewals.Sweep in this process until it finds nothing due,
 // the way another sweeper would, and returns how many subscriptions it
 // handled and the errors of failed calls (it goes on after a failure, and
 // gives up after 20).

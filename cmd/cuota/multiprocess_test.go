@@ -13,13 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cuota/cuota/internal/app"
-	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/gateway/sim"
-	"github.com/cuota/cuota/internal/invoicepdf"
-	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/postgres/pgtest"
-	"github.com/cuota/cuota/internal/webhookout"
 )
 
 // TestTwoProcesses runs two `cuota serve` processes on one PostgreSQL
@@ -54,13 +48,7 @@ func TestTwoProcesses(t *testing.T) {
 	s, err := openStore(ctx, url, logger)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
-	ap, err := app.New(app.Config{
-		Store:    s,
-		Now:      time.Now,
-		Logger:   logger,
-		Ports:    app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
-		Gateways: app.Gateways{billing.GatewaySim: sim.New(s, time.Now)},
-	})
+	ap, err := simApp(s, time.Now, logger)
 	require.NoError(t, err)
 
 	first := r.waitFor(nil, deadline, "a child to start renewing", func(p progress) bool { return p.invoiced > 0 })

@@ -20,24 +20,7 @@ import (
 // hour, and never before.
 func TestReconcileRefunds(t *testing.T) {
 	ctx := t.Context()
-	sim := flowsim.New(flowsim.Options{})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	t.Cleanup(sim.Close)
-	sim.SetBaseURL(srv.URL)
-	var a *app.App
-	a, b := setupWith(t, func(c *app.Config, b *testBundle) {
-		// Nobody listens at the public URL: Flow's notifications are lost.
-		c.PublicURL = func() string { return "http://127.0.0.1:1" }
-		gw := flowgw.New(flowgw.Options{Store: b.store, PublicURL: c.PublicURL, Now: b.clock.Now,
-			Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
-				return a.Merchants.GatewayCredentials(ctx, s, billing.GatewayFlow)
-			}})
-		c.Gateways = app.Gateways{billing.GatewayFlow: gw}
-	})
-	_, err := a.Merchants.SetGatewayConfig(ctx, b.scope, billing.GatewayFlow, billing.GatewayCredentials{APIKey: sim.APIKey(),
-		Secret: sim.Secret(), BaseURL: srv.URL + "/api"})
-	require.NoError(t, err)
+	a, b, sim, _ := setupWithFlow(t, nil)
 
 	email, name := "rosa@example.cl", "Rosa"
 	cus, err := a.Customers.CreateCustomer(ctx, b.scope, app.CustomerParams{Email: &email, Name: &name})
@@ -111,24 +94,8 @@ func (otherGateway) Name() string { return billing.GatewayStripe }
 // and the setup ends failed; nothing pretends to have worked.
 func TestSetupFailsOverWhenFlowIsDown(t *testing.T) {
 	ctx := t.Context()
-	sim := flowsim.New(flowsim.Options{})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	t.Cleanup(sim.Close)
-	sim.SetBaseURL(srv.URL)
-	var a *app.App
-	a, b := setupWith(t, func(c *app.Config, b *testBundle) {
-		c.PublicURL = func() string { return "http://127.0.0.1:1" }
-		gw := flowgw.New(flowgw.Options{Store: b.store, PublicURL: c.PublicURL, Now: b.clock.Now,
-			Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
-				return a.Merchants.GatewayCredentials(ctx, s, billing.GatewayFlow)
-			}})
-		c.Gateways = app.Gateways{billing.GatewayFlow: gw, billing.GatewayStripe: otherGateway{}}
-	})
-	_, err := a.Merchants.SetGatewayConfig(ctx, b.scope, billing.GatewayFlow, billing.GatewayCredentials{APIKey: sim.APIKey(),
-		Secret: sim.Secret(), BaseURL: srv.URL + "/api"})
-	require.NoError(t, err)
-	_, err = a.Merchants.SetGatewayConfig(ctx, b.scope, billing.GatewayStripe, billing.GatewayCredentials{APIKey: "sk_test_other"})
+	a, b, sim, _ := setupWithFlow(t, app.Gateways{billing.GatewayStripe: otherGateway{}})
+	_, err := a.Merchants.SetGatewayConfig(ctx, b.scope, billing.GatewayStripe, billing.GatewayCredentials{APIKey: "sk_test_other"})
 	require.NoError(t, err)
 
 	email := "rosa@example.cl"
@@ -148,4 +115,33 @@ func TestSetupFailsOverWhenFlowIsDown(t *testing.T) {
 		}
 	}
 	require.Equal(t, []string{"payment_method_setup.create", "payment_method_setup.failed"}, actions, "the setup ended failed")
+}
+
+// setupWithFlow is setup with the Flow gateway over a running Flow
+// simulator (configured for the bundle's merchant) next to others. Nobody
+// listens at the public URL: Flow's notifications are lost.
+func setupWithFlow(t *testing.T, others app.Gateways) (*app.App, *testBundle, *flowsim.Server, *flowgw.Adapter) {
+	t.Helper()
+	sim := flowsim.New(flowsim.Options{})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	t.Cleanup(sim.Close)
+	sim.SetBaseURL(srv.URL)
+	var a *app.App
+	var gw *flowgw.Adapter
+	a, b := setupWith(t, func(c *app.Config, b *testBundle) {
+		c.PublicURL = func() string { return "http://127.0.0.1:1" }
+		gw = flowgw.New(flowgw.Options{Store: b.store, PublicURL: c.PublicURL, Now: b.clock.Now,
+			Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
+				return a.Merchants.GatewayCredentials(ctx, s, billing.GatewayFlow)
+			}})
+		c.Gateways = app.Gateways{billing.GatewayFlow: gw}
+		for name, g := range others {
+			c.Gateways[name] = g
+		}
+	})
+	_, err := a.Merchants.SetGatewayConfig(t.Context(), b.scope, billing.GatewayFlow, billing.GatewayCredentials{APIKey: sim.APIKey(),
+		Secret: sim.Secret(), BaseURL: srv.URL + "/api"})
+	require.NoError(t, err)
+	return a, b, sim, gw
 }

@@ -1,16 +1,12 @@
 package app_test
 
 import (
-	"context"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/flowsim"
-	"github.com/cuota/cuota/internal/gateway/flowgw"
 )
 
 // TestFlowSetupWithoutEmail: a Flow card setup for a customer without an
@@ -18,25 +14,8 @@ import (
 // answering" (a 503 offering failover): nothing was sent to Flow.
 func TestFlowSetupWithoutEmail(t *testing.T) {
 	ctx := t.Context()
-	sim := flowsim.New(flowsim.Options{})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	t.Cleanup(sim.Close)
-	sim.SetBaseURL(srv.URL)
-	var a *app.App
-	var gw *flowgw.Adapter
-	a, b := setupWith(t, func(c *app.Config, b *testBundle) {
-		c.PublicURL = func() string { return "http://127.0.0.1:1" }
-		gw = flowgw.New(flowgw.Options{Store: b.store, PublicURL: c.PublicURL, Now: b.clock.Now,
-			Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
-				return a.Merchants.GatewayCredentials(ctx, s, billing.GatewayFlow)
-			}})
-		c.Gateways = app.Gateways{billing.GatewayFlow: gw, billing.GatewayStripe: otherGateway{}}
-	})
-	_, err := a.Merchants.SetGatewayConfig(ctx, b.scope, billing.GatewayFlow, billing.GatewayCredentials{APIKey: sim.APIKey(),
-		Secret: sim.Secret(), BaseURL: srv.URL + "/api"})
-	require.NoError(t, err)
-	_, err = a.Merchants.SetGatewayConfig(ctx, b.scope, billing.GatewayStripe, billing.GatewayCredentials{APIKey: "sk_test_other"})
+	a, b, sim, gw := setupWithFlow(t, app.Gateways{billing.GatewayStripe: otherGateway{}})
+	_, err := a.Merchants.SetGatewayConfig(ctx, b.scope, billing.GatewayStripe, billing.GatewayCredentials{APIKey: "sk_test_other"})
 	require.NoError(t, err)
 
 	name := "Rosa"

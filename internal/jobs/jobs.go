@@ -111,7 +111,7 @@ type RecoverClocksArgs struct{}
 // Kind implements river.JobArgs.
 func (RecoverClocksArgs) Kind() string { return "test_clock_recover" }
 
-// RecoverClocksWorker runs app.RecoverTestClocks. serve runs it once at
+// RecoverClocksWorker runs app.Renewals.RecoverTestClocks. serve runs it once at
 // start too; this catches a process that dies while the others live on
 // (several processes sharing one PostgreSQL database).
 type RecoverClocksWorker struct {

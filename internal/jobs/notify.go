@@ -14,7 +14,7 @@ import (
 // webhook deliveries and emails.
 const DefaultDispatchInterval = 2 * time.Second
 
-// DispatchArgs asks for new events to be dispatched (app.DispatchNotifications).
+// DispatchArgs asks for new events to be dispatched (app.Notifications.DispatchNotifications).
 type DispatchArgs struct{}
 
 // Kind implements river.JobArgs.
@@ -40,7 +40,7 @@ func (w *DispatchWorker) Work(ctx context.Context, _ *river.Job[DispatchArgs]) e
 
 // DeliverWebhookWorker makes webhook delivery attempts. A failed attempt
 // fails the job, and River runs it again when the delivery schedule
-// (app.NextWebhookAttempt, webhookout's by default) says; the last one, a
+// (app.Notifications.NextWebhookAttempt, billing.NextWebhookAttempt by default) says; the last one, a
 // delivery already done and a manual redelivery end it.
 type DeliverWebhookWorker struct {
 	river.WorkerDefaults[app.DeliverWebhookArgs]
@@ -71,7 +71,7 @@ func (w *DeliverWebhookWorker) Work(ctx context.Context, job *river.Job[app.Deli
 }
 
 // SendEmailWorker sends emails. A temporary SMTP failure fails the job and
-// River runs it again on the email schedule (app.NextEmailAttempt); a
+// River runs it again on the email schedule (app.Notifications.NextEmailAttempt); a
 // permanent one ends it with the email marked failed.
 type SendEmailWorker struct {
 	river.WorkerDefaults[app.SendEmailArgs]

@@ -38,7 +38,7 @@ import (
 	"github.com/cuota/cuota/internal/textcut"
 )
 
-// CredentialsFunc returns a scope's Flow credentials (app.GatewayCredentials
+// CredentialsFunc returns a scope's Flow credentials (app.Merchants.GatewayCredentials
 // for "flow").
 type CredentialsFunc func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error)
 

@@ -76,7 +76,7 @@ func Owned(meta map[string]string, s billing.Scope) bool {
 	return meta != nil && meta[MetaMerchant] == s.MerchantID && meta[MetaMode] == string(s.Mode)
 }
 
-// CredentialsFunc returns a scope's Stripe credentials (app.GatewayCredentials
+// CredentialsFunc returns a scope's Stripe credentials (app.Merchants.GatewayCredentials
 // for "stripe").
 type CredentialsFunc func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error)
 
