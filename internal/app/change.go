@@ -119,7 +119,7 @@ func (a *Subscriptions) ChangeSubscription(ctx context.Context, s billing.Scope,
 // renewal that would apply the change cannot both win: once the renewal
 // has applied it there is nothing left to cancel (a conflict).
 func (a *Subscriptions) CancelPendingUpdate(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
-	return a.customers.manage(ctx, s, id, func(_ billing.Merchant, sub *billing.Subscription, _ time.Time) (string, error) {
+	return a.manage(ctx, s, id, func(_ billing.Merchant, sub *billing.Subscription, _ time.Time) (string, error) {
 		if sub.PendingChange == nil {
 			return "", billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
 				"subscription %s has no pending update: none was scheduled, or it was already applied or canceled", sub.ID)
@@ -277,7 +277,7 @@ func (a *Subscriptions) featureChanges(ctx context.Context, tx billing.Tx, s bil
 
 // PauseSubscription pauses an active subscription: no invoices while paused.
 func (a *Subscriptions) PauseSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
-	return a.customers.manage(ctx, s, id, func(m billing.Merchant, sub *billing.Subscription, _ time.Time) (string, error) {
+	return a.manage(ctx, s, id, func(m billing.Merchant, sub *billing.Subscription, _ time.Time) (string, error) {
 		if err := a.transition(sub, billing.SubEventPause, m.Settings); err != nil {
 			return "", err
 		}

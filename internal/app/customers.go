@@ -170,7 +170,7 @@ func (a *Customers) deleteCustomerOnce(ctx context.Context, s billing.Scope, id 
 			if !sub.Status.Live() {
 				continue
 			}
-			if _, err := a.manageIn(ctx, tx, s, sub.ID, a.cancelNow(billing.CancelRequestedByMerchant)); err != nil {
+			if _, err := a.subscriptions.manageIn(ctx, tx, s, sub.ID, a.subscriptions.cancelNow(billing.CancelRequestedByMerchant)); err != nil {
 				return fmt.Errorf("cancel subscription %s: %w", sub.ID, err)
 			}
 		}

@@ -287,7 +287,7 @@ func (a *Portal) PortalCancel(ctx context.Context, id, secret, subID string) (bi
 	var sub billing.Subscription
 	err := a.portalAct(ctx, id, secret, subID, func(ctx context.Context, p billing.PortalSession) error {
 		var err error
-		sub, err = a.customers.CancelSubscription(ctx, p.Scope, subID, CancelParams{AtPeriodEnd: true, Reason: string(billing.CancelRequestedByCustomer)})
+		sub, err = a.subscriptions.CancelSubscription(ctx, p.Scope, subID, CancelParams{AtPeriodEnd: true, Reason: string(billing.CancelRequestedByCustomer)})
 		return err
 	})
 	return sub, err
@@ -299,7 +299,7 @@ func (a *Portal) PortalReactivate(ctx context.Context, id, secret, subID string)
 	var sub billing.Subscription
 	err := a.portalAct(ctx, id, secret, subID, func(ctx context.Context, p billing.PortalSession) error {
 		var err error
-		sub, err = a.customers.ReactivateSubscription(ctx, p.Scope, subID)
+		sub, err = a.subscriptions.ReactivateSubscription(ctx, p.Scope, subID)
 		return err
 	})
 	return sub, err

@@ -127,7 +127,7 @@ func (h *subscriptionHandlers) cancelSubscription(ctx context.Context, in *struc
 		Reason      string `json:"reason,omitempty" enum:"requested_by_customer,requested_by_merchant"`
 	}
 }) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := h.app.Customers.CancelSubscription(ctx, scopeOf(ctx), in.ID, app.CancelParams{AtPeriodEnd: in.Body.AtPeriodEnd, Reason: in.Body.Reason})
+	sub, err := h.app.Subscriptions.CancelSubscription(ctx, scopeOf(ctx), in.ID, app.CancelParams{AtPeriodEnd: in.Body.AtPeriodEnd, Reason: in.Body.Reason})
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (h *subscriptionHandlers) cancelSubscription(ctx context.Context, in *struc
 }
 
 func (h *subscriptionHandlers) reactivateSubscription(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := h.app.Customers.ReactivateSubscription(ctx, scopeOf(ctx), in.ID)
+	sub, err := h.app.Subscriptions.ReactivateSubscription(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

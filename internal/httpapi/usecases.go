@@ -71,7 +71,6 @@ type CollectionUseCases interface {
 // CustomersUseCases is what the REST API calls of app.Customers.
 type CustomersUseCases interface {
 	AttachPaymentMethod(ctx context.Context, s billing.Scope, customerID string, p app.AttachPaymentMethodParams) (billing.PaymentMethod, error)
-	CancelSubscription(ctx context.Context, s billing.Scope, id string, p app.CancelParams) (billing.Subscription, error)
 	CreateCustomer(ctx context.Context, s billing.Scope, p app.CustomerParams) (billing.Customer, error)
 	CreateSetup(ctx context.Context, s billing.Scope, customerID string, p app.CreateSetupParams) (billing.PaymentMethodSetup, string, error)
 	DeleteCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error)
@@ -79,7 +78,6 @@ type CustomersUseCases interface {
 	GetSetup(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethodSetup, error)
 	ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, page billing.Page) (app.List[billing.Customer], error)
 	ListPaymentMethods(ctx context.Context, s billing.Scope, customerID string) ([]billing.PaymentMethod, error)
-	ReactivateSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error)
 	UpdateCustomer(ctx context.Context, s billing.Scope, id string, p app.CustomerParams) (billing.Customer, error)
 }
 
@@ -138,6 +136,7 @@ type RenewalsUseCases interface {
 // SubscriptionsUseCases is what the REST API calls of app.Subscriptions.
 type SubscriptionsUseCases interface {
 	CancelPendingUpdate(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error)
+	CancelSubscription(ctx context.Context, s billing.Scope, id string, p app.CancelParams) (billing.Subscription, error)
 	ChangeSubscription(ctx context.Context, s billing.Scope, id string, p app.ChangeParams) (billing.Subscription, error)
 	CreateSubscription(ctx context.Context, s billing.Scope, p app.CreateSubscriptionParams) (billing.Subscription, error)
 	Entitlements(ctx context.Context, s billing.Scope, customerID string) (map[string]int64, error)
@@ -145,5 +144,6 @@ type SubscriptionsUseCases interface {
 	ListSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter, page billing.Page) (app.List[billing.Subscription], error)
 	PauseSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error)
 	PreviewChange(ctx context.Context, s billing.Scope, id string, p app.ChangeParams) (app.ChangePreview, error)
+	ReactivateSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error)
 	ResumeSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error)
 }

@@ -563,7 +563,7 @@ func scenarioCancelDuringUnknown(t *testing.T, h *harness) {
 	invs := h.requireInvoices(sub.ID, monthly(1, 5000, 0), inv{Number: number(2), Status: billing.InvoiceOpen,
 		Reason: billing.ReasonSubscriptionCycle, Start: t1, End: t2, Subtotal: 5000, Total: 5000,
 		Payments: []pay{{Status: billing.PaymentUnknown, At: t1}}})
-	_, err := h.app.Customers.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{})
+	_, err := h.app.Subscriptions.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{})
 	require.NoError(t, err)
 
 	h.advanceTo(ts("2024-07-02T00:00:00Z"))
@@ -624,14 +624,14 @@ func scenarioCancelReactivate(t *testing.T, h *harness) {
 	sub, _ := activeSub(t, h)
 	t1, t2 := ts("2024-07-01T12:00:00Z"), ts("2024-08-01T12:00:00Z")
 	h.advanceTo(ts("2024-06-10T08:00:00Z"))
-	s, err := h.app.Customers.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{AtPeriodEnd: true})
+	s, err := h.app.Subscriptions.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{AtPeriodEnd: true})
 	require.NoError(t, err)
 	require.Equal(t, billing.SubscriptionActive, s.Status)
 	h.requireSub(sub.ID, subState{Status: billing.SubscriptionActive, Cycle: 1, PeriodStart: ts("2024-06-01T12:00:00Z"), PeriodEnd: t1,
 		CancelAtPeriodEnd: true, CancelAt: &t1, CanceledAt: tp("2024-06-10T08:00:00Z"), Reason: billing.CancelRequestedByCustomer, NextActionAt: &t1})
 
 	h.advanceTo(ts("2024-06-20T08:00:00Z"))
-	_, err = h.app.Customers.ReactivateSubscription(h.ctx, h.s, sub.ID)
+	_, err = h.app.Subscriptions.ReactivateSubscription(h.ctx, h.s, sub.ID)
 	require.NoError(t, err)
 	h.requireSub(sub.ID, subState{Status: billing.SubscriptionActive, Cycle: 1, PeriodStart: ts("2024-06-01T12:00:00Z"), PeriodEnd: t1, NextActionAt: &t1})
 
@@ -647,7 +647,7 @@ func scenarioCancelAtPeriodEnd(t *testing.T, h *harness) {
 	sub, cus := activeSub(t, h)
 	t1 := ts("2024-07-01T12:00:00Z")
 	h.advanceTo(ts("2024-06-10T08:00:00Z"))
-	_, err := h.app.Customers.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{AtPeriodEnd: true})
+	_, err := h.app.Subscriptions.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{AtPeriodEnd: true})
 	require.NoError(t, err)
 
 	h.advanceTo(ts("2024-09-01T00:00:00Z"))
@@ -657,7 +657,7 @@ func scenarioCancelAtPeriodEnd(t *testing.T, h *harness) {
 	require.Equal(t, t1, h.eventAt(evSubDeleted, sub.ID))
 	require.Equal(t, map[string]int64{}, h.entitlements(cus.ID))
 
-	_, err = h.app.Customers.ReactivateSubscription(h.ctx, h.s, sub.ID)
+	_, err = h.app.Subscriptions.ReactivateSubscription(h.ctx, h.s, sub.ID)
 	requireAppError(t, err, billing.KindConflict, billing.CodeInvalidStateTransition, "")
 	h.requireEvents([]string{evPMAttached}, seqCreatedPaid, []string{evSubUpdated, evSubDeleted})
 }
@@ -667,7 +667,7 @@ func scenarioCancelNow(t *testing.T, h *harness) {
 	sub, _ := activeSub(t, h)
 	at := ts("2024-06-10T08:00:00Z")
 	h.advanceTo(at)
-	s, err := h.app.Customers.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{Reason: string(billing.CancelRequestedByMerchant)})
+	s, err := h.app.Subscriptions.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{Reason: string(billing.CancelRequestedByMerchant)})
 	require.NoError(t, err)
 	require.Equal(t, billing.SubscriptionCanceled, s.Status)
 	canceled := subState{Status: billing.SubscriptionCanceled, Cycle: 1, PeriodStart: ts("2024-06-01T12:00:00Z"), PeriodEnd: ts("2024-07-01T12:00:00Z"),
@@ -677,7 +677,7 @@ func scenarioCancelNow(t *testing.T, h *harness) {
 	h.advanceTo(ts("2024-09-01T00:00:00Z"))
 	h.requireSub(sub.ID, canceled)
 	h.requireInvoices(sub.ID, monthly(1, 5000, 0))
-	_, err = h.app.Customers.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{})
+	_, err = h.app.Subscriptions.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{})
 	requireAppError(t, err, billing.KindConflict, billing.CodeInvalidStateTransition, "")
 	h.requireEvents([]string{evPMAttached}, seqCreatedPaid, []string{evSubDeleted})
 }
@@ -693,7 +693,7 @@ func scenarioTrialCancelAtPeriodEnd(t *testing.T, h *harness) {
 	sub := h.subscribeTo(cus.ID, price.ID, pm.ID)
 	trialEnd := ts("2024-05-15T09:00:00Z")
 	h.advanceTo(ts("2024-05-05T09:00:00Z"))
-	_, err := h.app.Customers.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{AtPeriodEnd: true})
+	_, err := h.app.Subscriptions.CancelSubscription(h.ctx, h.s, sub.ID, app.CancelParams{AtPeriodEnd: true})
 	require.NoError(t, err)
 
 	h.advanceTo(ts("2024-07-01T00:00:00Z"))
@@ -969,7 +969,7 @@ func scenarioEntitlements(t *testing.T, h *harness) {
 	require.Equal(t, billing.SubscriptionActive, subC.Status)
 	require.Equal(t, map[string]int64{"seats": 10, "featured": 1, "api": 1}, h.entitlements(cus.ID))
 
-	_, err := h.app.Customers.CancelSubscription(h.ctx, h.s, subC.ID, app.CancelParams{})
+	_, err := h.app.Subscriptions.CancelSubscription(h.ctx, h.s, subC.ID, app.CancelParams{})
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"seats": 10, "featured": 1}, h.entitlements(cus.ID))
 

@@ -387,7 +387,7 @@ func scenarioInvalidTransitions(t *testing.T, h *harness) {
 		PaymentMethod: pm.ID, TrialPeriodDays: ptr(int64(14))})
 	active := h.subscribeTo(cus.ID, price.ID, pm.ID)
 	ended := h.subscribeTo(cus.ID, price.ID, pm.ID)
-	_, err := h.app.Customers.CancelSubscription(h.ctx, h.s, ended.ID, app.CancelParams{})
+	_, err := h.app.Subscriptions.CancelSubscription(h.ctx, h.s, ended.ID, app.CancelParams{})
 	require.NoError(t, err)
 	h.advanceTo(ts("2024-06-05T00:00:00Z"))
 	paused := h.subscribeTo(cus.ID, price.ID, pm.ID)
@@ -405,11 +405,11 @@ func scenarioInvalidTransitions(t *testing.T, h *harness) {
 	requireRefused(t, err, string(billing.SubscriptionTrialing))
 	_, err = h.app.Subscriptions.ResumeSubscription(h.ctx, h.s, active.ID)
 	requireRefused(t, err, string(billing.SubscriptionActive))
-	_, err = h.app.Customers.ReactivateSubscription(h.ctx, h.s, ended.ID)
+	_, err = h.app.Subscriptions.ReactivateSubscription(h.ctx, h.s, ended.ID)
 	requireRefused(t, err, string(billing.SubscriptionCanceled))
-	_, err = h.app.Customers.CancelSubscription(h.ctx, h.s, ended.ID, app.CancelParams{})
+	_, err = h.app.Subscriptions.CancelSubscription(h.ctx, h.s, ended.ID, app.CancelParams{})
 	requireRefused(t, err, string(billing.SubscriptionCanceled))
-	_, err = h.app.Customers.CancelSubscription(h.ctx, h.s, ended.ID, app.CancelParams{AtPeriodEnd: true})
+	_, err = h.app.Subscriptions.CancelSubscription(h.ctx, h.s, ended.ID, app.CancelParams{AtPeriodEnd: true})
 	requireRefused(t, err, string(billing.SubscriptionCanceled))
 	_, err = h.app.Subscriptions.PauseSubscription(h.ctx, h.s, ended.ID)
 	requireRefused(t, err, string(billing.SubscriptionCanceled))
@@ -423,7 +423,7 @@ func scenarioInvalidTransitions(t *testing.T, h *harness) {
 	requireRefused(t, err, string(billing.SubscriptionPaused))
 	_, err = h.app.Subscriptions.ChangeSubscription(h.ctx, h.s, paused.ID, changeTo(up.ID, "", ""))
 	requireRefused(t, err, string(billing.SubscriptionPaused))
-	_, err = h.app.Customers.ReactivateSubscription(h.ctx, h.s, active.ID) // not scheduled to cancel
+	_, err = h.app.Subscriptions.ReactivateSubscription(h.ctx, h.s, active.ID) // not scheduled to cancel
 	requireRefused(t, err, string(billing.SubscriptionActive))
 
 	for id, b := range before {

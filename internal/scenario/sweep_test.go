@@ -78,7 +78,7 @@ func TestSweep(t *testing.T) {
 			declines := subscribe(billing.SimTokFailAfterFirst, "")
 			unknown := subscribe(billing.SimTokTimeoutAfterCharge, "")
 			require.Equal(t, billing.SubscriptionIncomplete, unknown.Status, "its first charge timed out")
-			canceling, err := a.Customers.CancelSubscription(ctx, s, subscribe(billing.SimTokVisa, "").ID, app.CancelParams{AtPeriodEnd: true})
+			canceling, err := a.Subscriptions.CancelSubscription(ctx, s, subscribe(billing.SimTokVisa, "").ID, app.CancelParams{AtPeriodEnd: true})
 			require.NoError(t, err)
 
 			// Feb 28 15:00 UTC is the end of every first period (Jan 31 →
