@@ -648,7 +648,7 @@ func buildInvoice(scope billing.Scope, id, subID string, reason string) billing.
 	}
 }
 
-func buildPayment(scope billing.Scope, id, invoiceID string, attempt int64, status string) billing.Payment {
+func buildPayment(scope billing.Scope, id, invoiceID string, attempt int64, status billing.PaymentStatus) billing.Payment {
 	return billing.Payment{
 		ID: id, Scope: scope, InvoiceID: invoiceID, CustomerID: "cus_1", Attempt: attempt, Gateway: billing.GatewaySim,
 		Amount: 5000, Currency: "CLP", IdempotencyKey: billing.PaymentIdempotencyKey(invoiceID, attempt),

@@ -77,7 +77,7 @@ func withoutIDs(ls []billing.InvoiceLine) []billing.InvoiceLine {
 // negative invoice, whose credit is carried) and its payments.
 type bill struct {
 	Number   string
-	Status   string
+	Status   billing.InvoiceStatus
 	Reason   string
 	Start    time.Time
 	End      time.Time

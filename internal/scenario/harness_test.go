@@ -319,7 +319,7 @@ func (h *harness) entitlements(customerID string) map[string]int64 {
 // pay is an expected payment attempt: status, failure class and code, and
 // when it was made (test-clock time).
 type pay struct {
-	Status string
+	Status billing.PaymentStatus
 	Class  billing.FailureClass
 	Code   string
 	At     time.Time
@@ -333,7 +333,7 @@ func declined(at time.Time) pay {
 // inv is an expected invoice with its payments in attempt order.
 type inv struct {
 	Number   string
-	Status   string
+	Status   billing.InvoiceStatus
 	Reason   string
 	Start    time.Time
 	End      time.Time

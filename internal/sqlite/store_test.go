@@ -594,7 +594,7 @@ func newInvoice(scope billing.Scope, customerID, subscriptionID, reason string, 
 		PeriodStart: periodStart, PeriodEnd: periodStart.AddDate(0, 1, 0), Created: t0, Updated: t0}
 }
 
-func newPayment(scope billing.Scope, inv billing.Invoice, attempt int64, status string) billing.Payment {
+func newPayment(scope billing.Scope, inv billing.Invoice, attempt int64, status billing.PaymentStatus) billing.Payment {
 	return billing.Payment{ID: id(billing.PrefixPayment), Scope: scope, InvoiceID: inv.ID, CustomerID: inv.CustomerID,
 		Attempt: attempt, Gateway: billing.GatewaySim, Amount: 5000, Currency: "CLP",
 		IdempotencyKey: billing.PaymentIdempotencyKey(inv.ID, attempt), Status: status, Created: t0, Updated: t0}
