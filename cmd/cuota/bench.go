@@ -149,7 +149,7 @@ func benchDatabase(ctx context.Context, dbURL string) (string, func(), error) {
 
 // benchSeed writes n active monthly subscriptions whose first period ended
 // 10 days ago, each with its own customer and tok_visa card, in chunks.
-func benchSeed(ctx context.Context, a *app.App, s billing.Store, n int) error {
+func benchSeed(ctx context.Context, a *app.App, s store, n int) error {
 	m, err := a.Merchants.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Bench", Timezone: "America/Santiago"})
 	if err != nil {
 		return err

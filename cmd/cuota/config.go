@@ -135,6 +135,7 @@ func (c config) logger(w io.Writer) *slog.Logger {
 // store is what the commands need of a database.
 type store interface {
 	billing.Store
+	sim.LedgerStore // the simulated gateway keeps its ledger in cuota's database
 	Migrate(ctx context.Context) error
 	StartWorkers(ctx context.Context, workers *river.Workers, periodic []*river.PeriodicJob) error
 	StopWorkers(ctx context.Context) error

@@ -43,7 +43,7 @@ type PaymentMethodJSON struct {
 // PaymentMethod renders a payment method (without its gateway token).
 func PaymentMethod(p billing.PaymentMethod) PaymentMethodJSON {
 	return PaymentMethodJSON{ID: p.ID, Object: "payment_method", Livemode: p.Scope.Mode.Livemode(), Customer: p.CustomerID,
-		Gateway: p.Gateway, Brand: p.Brand, Last4: p.Last4, ExpMonth: p.ExpMonth, ExpYear: p.ExpYear, Status: p.Status,
+		Gateway: p.Gateway, Brand: p.Brand, Last4: p.Last4, ExpMonth: p.ExpMonth, ExpYear: p.ExpYear, Status: string(p.Status),
 		Created: p.Created.Unix()}
 }
 
@@ -171,7 +171,7 @@ type InvoiceJSON struct {
 // Invoice renders an invoice; next_payment_attempt shows only while it is open.
 func Invoice(i billing.Invoice) InvoiceJSON {
 	out := InvoiceJSON{ID: i.ID, Object: "invoice", Livemode: i.Scope.Mode.Livemode(), Customer: i.CustomerID,
-		Subscription: NonEmpty(i.SubscriptionID), Number: NonEmpty(i.Number), Status: i.Status, BillingReason: i.BillingReason,
+		Subscription: NonEmpty(i.SubscriptionID), Number: NonEmpty(i.Number), Status: string(i.Status), BillingReason: i.BillingReason,
 		Currency: i.Currency, PeriodStart: i.PeriodStart.Unix(), PeriodEnd: i.PeriodEnd.Unix(), Subtotal: i.Subtotal,
 		Discount: i.Discount, Tax: i.Tax, Total: i.Total, AmountDue: i.AmountDue, AmountPaid: i.AmountPaid,
 		AttemptCount: i.AttemptCount, FinalizedAt: UnixPtr(i.FinalizedAt), PaidAt: UnixPtr(i.PaidAt),
@@ -213,7 +213,7 @@ type PaymentJSON struct {
 func Payment(p billing.Payment) PaymentJSON {
 	return PaymentJSON{ID: p.ID, Object: "payment", Livemode: p.Scope.Mode.Livemode(), Invoice: p.InvoiceID,
 		Customer: p.CustomerID, Attempt: p.Attempt, Gateway: p.Gateway, PaymentMethod: p.PaymentMethodID, Amount: p.Amount,
-		Currency: p.Currency, Status: p.Status, FailureClass: NonEmpty(string(p.FailureClass)), FailureCode: NonEmpty(p.FailureCode),
+		Currency: p.Currency, Status: string(p.Status), FailureClass: NonEmpty(string(p.FailureClass)), FailureCode: NonEmpty(p.FailureCode),
 		FailureMessage: NonEmpty(p.FailureMessage), AmountRefunded: p.AmountRefunded, NextActionURL: NonEmpty(p.NextActionURL),
 		Created: p.Created.Unix()}
 }

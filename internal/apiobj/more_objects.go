@@ -66,7 +66,7 @@ type RefundJSON struct {
 // Refund renders a refund.
 func Refund(r billing.Refund) RefundJSON {
 	return RefundJSON{ID: r.ID, Object: "refund", Livemode: r.Scope.Mode.Livemode(), Payment: r.PaymentID, Amount: r.Amount,
-		Currency: r.Currency, Status: r.Status, Reason: NonEmpty(r.Reason), Created: r.Created.Unix()}
+		Currency: r.Currency, Status: string(r.Status), Reason: NonEmpty(r.Reason), Created: r.Created.Unix()}
 }
 
 // PaymentMethodSetupJSON is a payment-method setup as the API shows it: a

@@ -88,7 +88,7 @@ func (a *Checkout) returnPaymentCheckout(ctx context.Context, cs billing.Checkou
 	if err != nil {
 		return CheckoutOutcome{}, fmt.Errorf("list payments of %s: %w", cs.InvoiceID, err)
 	}
-	if p := billing.LatestPayment(latest); p != nil && billing.PaymentStatus(p.Status).Unresolved() {
+	if p := billing.LatestPayment(latest); p != nil && p.Status.Unresolved() {
 		if err := a.payPages.lookupAndSettle(ctx, *p); err != nil {
 			a.logger.WarnContext(ctx, "checkout return: gateway lookup failed", "payment", latest[0].ID, "error", err)
 		}
@@ -115,7 +115,7 @@ func (a *Checkout) returnPaymentCheckout(ctx context.Context, cs billing.Checkou
 	switch {
 	case inv.Status == billing.InvoicePaid:
 		return a.completeCheckout(ctx, cs, "", "")
-	case pay == nil || billing.PaymentStatus(pay.Status).Unresolved():
+	case pay == nil || pay.Status.Unresolved():
 		return CheckoutOutcome{Failure: CheckoutFailUnfinished}, nil
 	case pay.FailureCode == FailPayPageCanceled:
 		return CheckoutOutcome{Failure: CheckoutFailCanceled}, nil

@@ -98,7 +98,7 @@ func (a *Collection) closeInvoice(ctx context.Context, s billing.Scope, id strin
 		if inv, err = a.invoiceAction(ctx, tx, s, id); err != nil {
 			return err
 		}
-		if !billing.InvoiceTransitionAllowed(billing.InvoiceStatus(inv.Status), to) || inv.Status == string(to) {
+		if !billing.InvoiceTransitionAllowed(inv.Status, to) || inv.Status == to {
 			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "cannot make an invoice that is %s %s", inv.Status, to)
 		}
 		sub, now, err := a.invoiceSubscription(ctx, tx, inv)
@@ -244,11 +244,11 @@ func (a *Collection) recordRefundOutcome(ctx context.Context, tx billing.Tx, ref
 	if err := tx.Payments.UpdateRefund(ctx, *ref); err != nil {
 		return fmt.Errorf("update refund %s: %w", ref.ID, err)
 	}
-	if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "refund." + ref.Status,
+	if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "refund." + string(ref.Status),
 		objectType: "refund", objectID: ref.ID, before: before, after: *ref}); err != nil {
 		return err
 	}
-	return a.emit(ctx, tx, s, "refund."+ref.Status, "refund", ref.ID, *ref, now)
+	return a.emit(ctx, tx, s, "refund."+string(ref.Status), "refund", ref.ID, *ref, now)
 }
 
 // SettleGatewayRefund records what a gateway says of a refund it settled

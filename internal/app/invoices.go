@@ -165,7 +165,7 @@ func (a *Invoicing) applyDiscount(m billing.Merchant, sub *billing.Subscription,
 // sequence of its merchant and mode) and opens it; a zero invoice is paid
 // at once. An invoice that is not a draft is a conflict, left unchanged.
 func finalizeInvoice(m billing.Merchant, inv *billing.Invoice, n int64, now time.Time) error {
-	to := billing.InvoiceStatus(billing.InvoiceOpen)
+	to := billing.InvoiceOpen
 	if inv.AmountDue == 0 {
 		to = billing.InvoicePaid
 	}

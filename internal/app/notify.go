@@ -116,7 +116,7 @@ var webhookEventTypes = []string{
 	EventPaymentCreated, EventPaymentSucceeded, EventPaymentFailed, EventPaymentUnknown,
 	EventPaymentMethodAttached,
 	"payment_method_setup." + billing.SetupSucceeded, "payment_method_setup." + billing.SetupFailed,
-	"refund." + billing.RefundPending, "refund." + billing.RefundSucceeded, "refund." + billing.RefundFailed,
+	"refund." + string(billing.RefundPending), "refund." + string(billing.RefundSucceeded), "refund." + string(billing.RefundFailed),
 	EventWebhookEndpointDisabled, EventCheckoutSessionCompleted, EventChargeDisputeCreated,
 }
 

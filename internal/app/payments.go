@@ -23,7 +23,7 @@ func (a *Collection) executePayment(ctx context.Context, s billing.Scope, paymen
 		if pay, err = tx.Payments.GetPayment(ctx, s, paymentID); err != nil {
 			return fmt.Errorf("read payment %s: %w", paymentID, err)
 		}
-		if !billing.PaymentStatus(pay.Status).Unresolved() || pay.PaymentMethodID == "" {
+		if !pay.Status.Unresolved() || pay.PaymentMethodID == "" {
 			return nil
 		}
 		if pm, err = tx.PaymentMethods.GetPaymentMethod(ctx, s, pay.PaymentMethodID); err != nil {
@@ -31,7 +31,7 @@ func (a *Collection) executePayment(ctx context.Context, s billing.Scope, paymen
 		}
 		return nil
 	})
-	if err != nil || !billing.PaymentStatus(pay.Status).Unresolved() {
+	if err != nil || !pay.Status.Unresolved() {
 		return err
 	}
 	if pay.PaymentMethodID == "" {
@@ -85,7 +85,7 @@ func (a *Collection) settleOnce(ctx context.Context, s billing.Scope, paymentID 
 		if err != nil {
 			return fmt.Errorf("read payment %s: %w", paymentID, err)
 		}
-		if !billing.PaymentStatus(pay.Status).Unresolved() {
+		if !pay.Status.Unresolved() {
 			if pay.Status == billing.PaymentFailed && callErr == nil && res.Status == billing.PaymentSucceeded {
 				// The gateway says money moved for an attempt cuota already
 				// failed (a pay page paid after its expiry): nothing here
@@ -110,7 +110,7 @@ func (a *Collection) settleOnce(ctx context.Context, s billing.Scope, paymentID 
 		}
 		before := pay
 		reconciledAt := now
-		to := billing.PaymentStatus(res.Status)
+		to := res.Status
 		switch {
 		case errors.Is(callErr, billing.ErrOutcomeUnknown):
 			to = billing.PaymentUnknown
@@ -167,7 +167,7 @@ func (a *Collection) settleOnce(ctx context.Context, s billing.Scope, paymentID 
 		if err := tx.Payments.UpdatePayment(ctx, pay); err != nil {
 			return fmt.Errorf("update payment %s: %w", pay.ID, err)
 		}
-		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment." + pay.Status,
+		if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment." + string(pay.Status),
 			objectType: "payment", objectID: pay.ID, before: before, after: pay}); err != nil {
 			return err
 		}

@@ -161,7 +161,7 @@ func (a *PayPages) OpenInvoicePage(ctx context.Context, ref HostedRef) (InvoiceP
 				pg.Authenticate = &p
 			case payPageAbandoned(p, a.Now()):
 				// Paying again settles it first (PayInvoiceOnPage).
-			case billing.PaymentStatus(p.Status).Unresolved():
+			case p.Status.Unresolved():
 				pg.Confirming = &p
 			case p.Status == billing.PaymentFailed:
 				pg.LastFailure = &p
@@ -296,7 +296,7 @@ func (a *PayPages) startPayPage(ctx context.Context, s billing.Scope, invoiceID,
 			case p.Status == billing.PaymentPending && p.PaymentMethodID == "":
 				expired = p.ID // settled below, before a new attempt
 				return nil
-			case billing.PaymentStatus(p.Status).Unresolved():
+			case p.Status.Unresolved():
 				return billing.Errorf(billing.KindConflict, billing.CodePaymentInProgress,
 					"a payment of invoice %s is being confirmed with the gateway; try again in a few minutes", inv.ID)
 			}

@@ -112,7 +112,7 @@ func (a *PayPages) ReturnFromPayPage(ctx context.Context, ref HostedRef) (string
 	if err != nil {
 		return "", err
 	}
-	if billing.PaymentStatus(pay.Status).Unresolved() {
+	if pay.Status.Unresolved() {
 		if err := a.lookupAndSettle(ctx, pay); err != nil {
 			// The gateway did not answer: the notification or the
 			// reconciler settles it; the page shows it in progress.

@@ -453,7 +453,7 @@ func (a *Renewals) settleRenewals(ctx context.Context, plans []*renewal) ([]*ren
 				b.Events = append(b.Events, ev)
 			}
 			changes = append(changes,
-				change{merchantID: s.MerchantID, mode: s.Mode, action: "payment." + r.pay.Status, objectType: "payment",
+				change{merchantID: s.MerchantID, mode: s.Mode, action: "payment." + string(r.pay.Status), objectType: "payment",
 					objectID: r.pay.ID, before: before, after: *r.pay},
 				change{merchantID: s.MerchantID, mode: s.Mode, action: "subscription.update", objectType: "subscription",
 					objectID: r.sub.ID, before: subBefore, after: r.sub})

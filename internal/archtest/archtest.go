@@ -70,6 +70,9 @@ var allowedAdapterImports = map[string]string{
 	"internal/webhookin → internal/gateway/flow":           "Flow's notifications are verified and read with Flow's own client",
 	"internal/webhookin → internal/gateway/stripegw":       "Stripe's events are verified and read with the Stripe gateway's own code",
 	"internal/flowsim → internal/gateway/flow":             "the Flow simulator answers in Flow's wire types, defined once by its client",
+	"internal/sqlite → internal/gateway/sim":               "the stores keep the simulated gateway's ledger in cuota's database",
+	"internal/postgres → internal/gateway/sim":             "the stores keep the simulated gateway's ledger in cuota's database",
+	"internal/storetest → internal/gateway/sim":            "the conformance suite checks the ledger both stores keep for the simulated gateway",
 }
 
 // unit is the architectural unit of an internal package: internal/<name>,

@@ -28,7 +28,7 @@ type ChargeRequest struct {
 // ChargeResult is what a gateway answered. Status is PaymentSucceeded,
 // PaymentFailed or PaymentPending; failures carry a class and code.
 type ChargeResult struct {
-	Status         string
+	Status         PaymentStatus
 	GatewayRef     string
 	FailureClass   FailureClass
 	FailureCode    string
@@ -49,7 +49,7 @@ type RefundRequest struct {
 
 // RefundResult is a gateway's answer to a refund.
 type RefundResult struct {
-	Status     string // RefundSucceeded, RefundPending or RefundFailed
+	Status     RefundStatus // RefundSucceeded, RefundPending or RefundFailed
 	GatewayRef string
 }
 

@@ -155,11 +155,11 @@ type Subscription struct {
 
 // Invoice statuses (docs/architecture.md, "Status machines").
 const (
-	InvoiceDraft         = "draft"
-	InvoiceOpen          = "open"
-	InvoicePaid          = "paid"
-	InvoiceVoid          = "void"
-	InvoiceUncollectible = "uncollectible"
+	InvoiceDraft         InvoiceStatus = "draft"
+	InvoiceOpen          InvoiceStatus = "open"
+	InvoicePaid          InvoiceStatus = "paid"
+	InvoiceVoid          InvoiceStatus = "void"
+	InvoiceUncollectible InvoiceStatus = "uncollectible"
 )
 
 // Invoice billing reasons.
@@ -202,7 +202,7 @@ type Invoice struct {
 	CustomerID     string        `json:"customer_id"`
 	SubscriptionID string        `json:"subscription_id"`
 	Number         string        `json:"number"`
-	Status         string        `json:"status"`
+	Status         InvoiceStatus `json:"status"`
 	BillingReason  string        `json:"billing_reason"`
 	Currency       string        `json:"currency"`
 	PeriodStart    time.Time     `json:"period_start"`
@@ -245,31 +245,31 @@ const (
 // succeeded | failed | unknown; unknown → succeeded | failed only by
 // reconciliation with the gateway.
 const (
-	PaymentPending   = "pending"
-	PaymentSucceeded = "succeeded"
-	PaymentFailed    = "failed"
-	PaymentUnknown   = "unknown"
+	PaymentPending   PaymentStatus = "pending"
+	PaymentSucceeded PaymentStatus = "succeeded"
+	PaymentFailed    PaymentStatus = "failed"
+	PaymentUnknown   PaymentStatus = "unknown"
 )
 
 // Payment is one attempt to collect an invoice. It is written, with its
 // deterministic IdempotencyKey, before the gateway is called.
 type Payment struct {
-	ID              string       `json:"id"`
-	Scope           Scope        `json:"scope"`
-	InvoiceID       string       `json:"invoice_id"`
-	CustomerID      string       `json:"customer_id"`
-	Attempt         int64        `json:"attempt"`
-	Gateway         string       `json:"gateway"`
-	PaymentMethodID string       `json:"payment_method_id"`
-	Amount          int64        `json:"amount"`
-	Currency        string       `json:"currency"`
-	IdempotencyKey  string       `json:"idempotency_key"`
-	GatewayRef      string       `json:"gateway_ref"`
-	Status          string       `json:"status"`
-	FailureClass    FailureClass `json:"failure_class"`
-	FailureCode     string       `json:"failure_code"`
-	FailureMessage  string       `json:"failure_message"`
-	AmountRefunded  int64        `json:"amount_refunded"`
+	ID              string        `json:"id"`
+	Scope           Scope         `json:"scope"`
+	InvoiceID       string        `json:"invoice_id"`
+	CustomerID      string        `json:"customer_id"`
+	Attempt         int64         `json:"attempt"`
+	Gateway         string        `json:"gateway"`
+	PaymentMethodID string        `json:"payment_method_id"`
+	Amount          int64         `json:"amount"`
+	Currency        string        `json:"currency"`
+	IdempotencyKey  string        `json:"idempotency_key"`
+	GatewayRef      string        `json:"gateway_ref"`
+	Status          PaymentStatus `json:"status"`
+	FailureClass    FailureClass  `json:"failure_class"`
+	FailureCode     string        `json:"failure_code"`
+	FailureMessage  string        `json:"failure_message"`
+	AmountRefunded  int64         `json:"amount_refunded"`
 	// NextActionURL is where the customer's browser completes the payment:
 	// a gateway's pay page, or its authentication page for a charge that
 	// needs the customer (SCA). Empty when nothing waits for the customer.
@@ -290,24 +290,24 @@ func PaymentIdempotencyKey(invoiceID string, attempt int64) string {
 
 // Refund statuses.
 const (
-	RefundPending   = "pending"
-	RefundSucceeded = "succeeded"
-	RefundFailed    = "failed"
+	RefundPending   RefundStatus = "pending"
+	RefundSucceeded RefundStatus = "succeeded"
+	RefundFailed    RefundStatus = "failed"
 )
 
 // Refund returns money of a payment. The sum of a payment's refunds never
 // exceeds what it collected.
 type Refund struct {
-	ID         string    `json:"id"`
-	Scope      Scope     `json:"scope"`
-	PaymentID  string    `json:"payment_id"`
-	Amount     int64     `json:"amount"`
-	Currency   string    `json:"currency"`
-	Status     string    `json:"status"`
-	Reason     string    `json:"reason"`
-	GatewayRef string    `json:"gateway_ref"`
-	Created    time.Time `json:"created"`
-	Updated    time.Time `json:"updated"`
+	ID         string       `json:"id"`
+	Scope      Scope        `json:"scope"`
+	PaymentID  string       `json:"payment_id"`
+	Amount     int64        `json:"amount"`
+	Currency   string       `json:"currency"`
+	Status     RefundStatus `json:"status"`
+	Reason     string       `json:"reason"`
+	GatewayRef string       `json:"gateway_ref"`
+	Created    time.Time    `json:"created"`
+	Updated    time.Time    `json:"updated"`
 }
 
 // Event records a state change, written in the same transaction as the

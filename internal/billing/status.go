@@ -2,16 +2,20 @@ package billing
 
 // InvoiceStatus is where an invoice is in its life (docs/architecture.md, "Status machines"): draft →
 // open → paid | void | uncollectible, and an uncollectible invoice can
-// still be paid or voided. The Invoice.Status field and the Invoice*
-// constants stay plain strings, so that the stores read and write them
-// unchanged; the rules below take this type.
+// still be paid or voided. Invoice.Status and the Invoice* constants have
+// this type; the stores convert it to and from their text column.
 type InvoiceStatus string
 
 // PaymentStatus is where a payment attempt is (docs/architecture.md, "Status machines"): pending →
 // succeeded | failed | unknown; an unknown payment is resolved only by
-// asking the gateway. The Payment.Status field and the Payment* constants
-// stay plain strings (see InvoiceStatus).
+// asking the gateway. Payment.Status and the Payment* constants have this
+// type (see InvoiceStatus).
 type PaymentStatus string
+
+// RefundStatus is where a refund is: pending until the gateway settles
+// it, then succeeded or failed. Refund.Status and the Refund* constants
+// have this type (see InvoiceStatus).
+type RefundStatus string
 
 // invoiceTransitions lists, for each invoice status, the statuses it may
 // move to. paid and void are final: money received or an invoice no
@@ -56,10 +60,10 @@ func (s InvoiceStatus) Payable() bool {
 // (invalid_state_transition) naming the current status when the move is
 // not allowed; inv is then unchanged.
 func MoveInvoice(inv *Invoice, to InvoiceStatus) error {
-	if !InvoiceTransitionAllowed(InvoiceStatus(inv.Status), to) {
+	if !InvoiceTransitionAllowed(inv.Status, to) {
 		return Errorf(KindConflict, CodeInvalidStateTransition, "invoice %s cannot go from %s to %s", inv.ID, inv.Status, to)
 	}
-	inv.Status = string(to)
+	inv.Status = to
 	return nil
 }
 
@@ -68,7 +72,7 @@ func MoveInvoice(inv *Invoice, to InvoiceStatus) error {
 // invoice that is not payable (draft, paid, void) is a conflict naming its
 // status.
 func ReopenForPayment(inv *Invoice) error {
-	if !InvoiceStatus(inv.Status).Payable() {
+	if !inv.Status.Payable() {
 		return Errorf(KindConflict, CodeInvalidStateTransition, "cannot pay an invoice that is %s", inv.Status)
 	}
 	return MoveInvoice(inv, InvoiceOpen)
@@ -110,10 +114,10 @@ func (s PaymentStatus) Unresolved() bool {
 // (invalid_state_transition) naming the current status when the move is
 // not allowed; pay is then unchanged.
 func MovePayment(pay *Payment, to PaymentStatus) error {
-	if !PaymentTransitionAllowed(PaymentStatus(pay.Status), to) {
+	if !PaymentTransitionAllowed(pay.Status, to) {
 		return Errorf(KindConflict, CodeInvalidStateTransition, "payment %s cannot go from %s to %s", pay.ID, pay.Status, to)
 	}
-	pay.Status = string(to)
+	pay.Status = to
 	return nil
 }
 
@@ -142,9 +146,9 @@ const (
 // only a charge.
 func CanCharge(inv Invoice, latest *Payment) ChargeVerdict {
 	switch {
-	case latest != nil && PaymentStatus(latest.Status).Unresolved():
+	case latest != nil && latest.Status.Unresolved():
 		return ChargeUnresolved
-	case !InvoiceStatus(inv.Status).Payable():
+	case !inv.Status.Payable():
 		return ChargeNotPayable
 	case inv.AmountDue <= 0:
 		return ChargeNothingDue

@@ -50,7 +50,7 @@ func TestReopenForPayment(t *testing.T) {
 		{InvoicePaid, InvoicePaid, false},
 		{InvoiceVoid, InvoiceVoid, false},
 	} {
-		inv := Invoice{ID: "in_1", Status: string(tc.from)}
+		inv := Invoice{ID: "in_1", Status: tc.from}
 		err := ReopenForPayment(&inv)
 		if tc.ok {
 			require.NoError(t, err, tc.from)
@@ -58,7 +58,7 @@ func TestReopenForPayment(t *testing.T) {
 			require.Equal(t, CodeInvalidStateTransition, AsError(err).Code, tc.from)
 			require.Equal(t, "cannot pay an invoice that is "+string(tc.from), AsError(err).Message)
 		}
-		require.Equal(t, string(tc.want), inv.Status, tc.from)
+		require.Equal(t, tc.want, inv.Status, tc.from)
 	}
 }
 
@@ -89,7 +89,7 @@ func TestPaymentTransitionAllowed(t *testing.T) {
 
 func TestCanCharge(t *testing.T) {
 	t.Parallel()
-	pay := func(s PaymentStatus) *Payment { return &Payment{Status: string(s)} }
+	pay := func(s PaymentStatus) *Payment { return &Payment{Status: s} }
 	for _, tc := range []struct {
 		name   string
 		status InvoiceStatus
@@ -109,7 +109,7 @@ func TestCanCharge(t *testing.T) {
 		{"nothing due", InvoiceOpen, 0, nil, ChargeNothingDue},
 		{"credit", InvoiceOpen, -100, pay(PaymentFailed), ChargeNothingDue},
 	} {
-		inv := Invoice{Status: string(tc.status), AmountDue: tc.due}
+		inv := Invoice{Status: tc.status, AmountDue: tc.due}
 		require.Equal(t, tc.want, CanCharge(inv, tc.latest), tc.name)
 	}
 }

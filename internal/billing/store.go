@@ -94,7 +94,6 @@ type Tx struct {
 	Checkout       CheckoutTx      // checkout and portal sessions, publishable keys
 	Notify         NotifyTx        // webhooks, emails and the dispatch cursor
 	Gateways       GatewayTx       // gateway configuration and references
-	SimLedger      SimLedgerTx     // the simulated gateway's ledger (sim only)
 }
 
 // MerchantTx stores merchants, their settings and their API keys.

@@ -16,14 +16,14 @@ type SubscriptionFilter struct {
 type InvoiceFilter struct {
 	CustomerID     string
 	SubscriptionID string
-	Status         string
+	Status         InvoiceStatus
 }
 
 // PaymentFilter narrows ListPayments. Zero fields do not filter.
 type PaymentFilter struct {
 	InvoiceID  string
 	CustomerID string
-	Status     string
+	Status     PaymentStatus
 }
 
 // EventFilter narrows ListEvents. Zero fields do not filter.

@@ -20,6 +20,7 @@ import (
 	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/httpapi"
 	"github.com/cuota/cuota/internal/invoicepdf"
 	"github.com/cuota/cuota/internal/mail"
@@ -111,6 +112,7 @@ func setupOn(t *testing.T, cfg httpapi.Config, kind string) (*httpapi.Server, *t
 type testStore interface {
 	billing.Store
 	httpapi.Pinger
+	sim.LedgerStore
 }
 
 // storeKinds are the stores tests that reach a store run on.

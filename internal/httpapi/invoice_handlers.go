@@ -30,7 +30,7 @@ func (h *invoiceHandlers) listInvoices(ctx context.Context, in *struct {
 	Subscription string `query:"subscription" maxLength:"100"`
 	Status       string `query:"status" enum:"draft,open,paid,void,uncollectible,"`
 }) (*out[ListJSON[apiobj.InvoiceJSON]], error) {
-	f := billing.InvoiceFilter{CustomerID: in.Customer, SubscriptionID: in.Subscription, Status: in.Status}
+	f := billing.InvoiceFilter{CustomerID: in.Customer, SubscriptionID: in.Subscription, Status: billing.InvoiceStatus(in.Status)}
 	l, err := h.app.Invoicing.ListInvoices(ctx, scopeOf(ctx), f, in.page())
 	if err != nil {
 		return nil, err
@@ -44,7 +44,7 @@ func (h *invoiceHandlers) listPayments(ctx context.Context, in *struct {
 	Customer string `query:"customer" maxLength:"100"`
 	Status   string `query:"status" enum:"pending,succeeded,failed,unknown,"`
 }) (*out[ListJSON[apiobj.PaymentJSON]], error) {
-	l, err := h.app.Collection.ListPayments(ctx, scopeOf(ctx), billing.PaymentFilter{InvoiceID: in.Invoice, CustomerID: in.Customer, Status: in.Status}, in.page())
+	l, err := h.app.Collection.ListPayments(ctx, scopeOf(ctx), billing.PaymentFilter{InvoiceID: in.Invoice, CustomerID: in.Customer, Status: billing.PaymentStatus(in.Status)}, in.page())
 	if err != nil {
 		return nil, err
 	}

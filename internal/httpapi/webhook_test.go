@@ -169,7 +169,7 @@ func TestInvoicePDF(t *testing.T) {
 	invs := ok[httpapi.ListJSON[apiobj.InvoiceJSON]](t, b.get(t, b.a, "/v1/invoices?subscription="+sub.ID))
 	require.Len(t, invs.Data, 1)
 	inv := invs.Data[0]
-	require.Equal(t, billing.InvoicePaid, inv.Status)
+	require.Equal(t, string(billing.InvoicePaid), inv.Status)
 
 	res := b.get(t, b.a, "/v1/invoices/"+inv.ID+"/pdf")
 	require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)

@@ -253,7 +253,7 @@ func (l *lang) lineKind(line billing.InvoiceLine) (kind string, ok bool) {
 
 // stamp returns the status stamp of an invoice status ("" for open); ok is
 // false for a status billing does not define.
-func (l *lang) stamp(status string) (text string, ok bool) {
+func (l *lang) stamp(status billing.InvoiceStatus) (text string, ok bool) {
 	switch status {
 	case billing.InvoiceOpen:
 		return "", true

@@ -288,7 +288,7 @@ func compose(in Input) (*content, error) {
 }
 
 // stampColors colours each status stamp.
-var stampColors = map[string]rgb{
+var stampColors = map[billing.InvoiceStatus]rgb{
 	billing.InvoiceDraft:         {108, 117, 125},
 	billing.InvoicePaid:          {25, 135, 84},
 	billing.InvoiceVoid:          {200, 35, 51},

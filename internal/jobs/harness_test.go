@@ -39,6 +39,7 @@ var discard = slog.New(slog.DiscardHandler)
 // workerStore is a store that runs River workers (both stores do).
 type workerStore interface {
 	billing.Store
+	sim.LedgerStore
 	StartWorkers(ctx context.Context, workers *river.Workers, periodic []*river.PeriodicJob) error
 	StopWorkers(ctx context.Context) error
 }

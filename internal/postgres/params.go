@@ -16,7 +16,7 @@ func createInvoiceParams(inv billing.Invoice, lines string) pgdb.CreateInvoicePa
 		CustomerID:      inv.CustomerID,
 		SubscriptionID:  inv.SubscriptionID,
 		Number:          inv.Number,
-		Status:          inv.Status,
+		Status:          string(inv.Status),
 		BillingReason:   inv.BillingReason,
 		Currency:        inv.Currency,
 		PeriodStart:     ts(inv.PeriodStart),
@@ -44,7 +44,7 @@ func createInvoiceParams(inv billing.Invoice, lines string) pgdb.CreateInvoicePa
 func updateInvoiceParams(inv billing.Invoice, lines string) pgdb.UpdateInvoiceParams {
 	return pgdb.UpdateInvoiceParams{
 		Number:          inv.Number,
-		Status:          inv.Status,
+		Status:          string(inv.Status),
 		Lines:           lines,
 		Subtotal:        inv.Subtotal,
 		Discount:        inv.Discount,
@@ -80,7 +80,7 @@ func createPaymentParams(p billing.Payment) pgdb.CreatePaymentParams {
 		Currency:        p.Currency,
 		IdempotencyKey:  p.IdempotencyKey,
 		GatewayRef:      p.GatewayRef,
-		Status:          p.Status,
+		Status:          string(p.Status),
 		FailureClass:    string(p.FailureClass),
 		FailureCode:     p.FailureCode,
 		FailureMessage:  p.FailureMessage,
@@ -95,7 +95,7 @@ func createPaymentParams(p billing.Payment) pgdb.CreatePaymentParams {
 func updatePaymentParams(p billing.Payment) pgdb.UpdatePaymentParams {
 	return pgdb.UpdatePaymentParams{
 		GatewayRef:     p.GatewayRef,
-		Status:         p.Status,
+		Status:         string(p.Status),
 		FailureClass:   string(p.FailureClass),
 		FailureCode:    p.FailureCode,
 		FailureMessage: p.FailureMessage,

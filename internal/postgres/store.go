@@ -95,6 +95,13 @@ func (s *Store) Ping(ctx context.Context) error {
 // have no effects outside the transaction, which cuota's use cases
 // guarantee by never calling a gateway inside one.
 func (s *Store) InTx(ctx context.Context, fn func(tx billing.Tx) error) error {
+	return s.inTx(ctx, func(b *base) error { return fn(newTx(b)) })
+}
+
+// inTx runs fn on the base of a new transaction, as InTx describes
+// (retries included): InTx and InSimLedger differ only in what they hand
+// fn.
+func (s *Store) inTx(ctx context.Context, fn func(b *base) error) error {
 	for attempt := 1; ; attempt++ {
 		err := s.inTxOnce(ctx, fn)
 		if err == nil || attempt == maxTxAttempts || ctx.Err() != nil || !retryable(err) {
@@ -114,7 +121,7 @@ func retryable(err error) bool {
 	return ok && (pgErr.Code == "40P01" || pgErr.Code == "40001")
 }
 
-func (s *Store) inTxOnce(ctx context.Context, fn func(tx billing.Tx) error) error {
+func (s *Store) inTxOnce(ctx context.Context, fn func(b *base) error) error {
 	pgTx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
@@ -126,7 +133,7 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(tx billing.Tx) error) erro
 			_ = pgTx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	if err := fn(newTx(pgTx, s.inserter)); err != nil {
+	if err := fn(newBase(pgTx, s.inserter)); err != nil {
 		return err
 	}
 	committed = true

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/postgres"
 	"github.com/cuota/cuota/internal/postgres/pgtest"
 	"github.com/cuota/cuota/internal/storetest"
@@ -648,7 +649,7 @@ func buildInvoice(scope billing.Scope, id, subID string, reason string) billing.
 	}
 }
 
-func buildPayment(scope billing.Scope, id, invoiceID string, attempt int64, status string) billing.Payment {
+func buildPayment(scope billing.Scope, id, invoiceID string, attempt int64, status billing.PaymentStatus) billing.Payment {
 	return billing.Payment{
 		ID: id, Scope: scope, InvoiceID: invoiceID, CustomerID: "cus_1", Attempt: attempt, Gateway: billing.GatewaySim,
 		Amount: 5000, Currency: "CLP", IdempotencyKey: billing.PaymentIdempotencyKey(invoiceID, attempt),
@@ -1147,33 +1148,33 @@ func TestSimCharges(t *testing.T) {
 	ctx := t.Context()
 	at := epoch.Add(123456789) // nanoseconds
 
-	charge := func(key, outcome string) billing.SimCharge {
-		return billing.SimCharge{Key: key, Token: "tok_visa", Amount: 5000, Currency: "CLP", Outcome: outcome,
+	charge := func(key, outcome string) sim.Charge {
+		return sim.Charge{Key: key, Token: "tok_visa", Amount: 5000, Currency: "CLP", Outcome: outcome,
 			Ref: "ch_" + key, Created: at}
 	}
-	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+	require.NoError(t, s.InSimLedger(ctx, func(ledger sim.Ledger) error {
 		// Keys sort the other way round from insertion.
-		got, inserted, err := tx.SimLedger.InsertSimCharge(ctx, charge("k_z", "succeeded"))
+		got, inserted, err := ledger.InsertCharge(ctx, charge("k_z", "succeeded"))
 		require.NoError(t, err)
 		require.True(t, inserted)
 		require.Equal(t, at.Truncate(time.Microsecond), got.Created)
-		_, inserted, err = tx.SimLedger.InsertSimCharge(ctx, charge("k_a", "declined"))
+		_, inserted, err = ledger.InsertCharge(ctx, charge("k_a", "declined"))
 		require.NoError(t, err)
 		require.True(t, inserted)
 
 		again := charge("k_z", "declined")
 		again.Amount = 1
-		got, inserted, err = tx.SimLedger.InsertSimCharge(ctx, again)
+		got, inserted, err = ledger.InsertCharge(ctx, again)
 		require.NoError(t, err)
 		require.False(t, inserted)
 		require.Equal(t, "succeeded", got.Outcome, "the recorded charge, not the new one")
 		require.EqualValues(t, 5000, got.Amount)
 
-		_, _, err = tx.SimLedger.InsertSimCharge(ctx, charge("k_m", "error")) // still usable; a third entry
+		_, _, err = ledger.InsertCharge(ctx, charge("k_m", "error")) // still usable; a third entry
 		return err
 	}))
-	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
-		all, err := tx.SimLedger.ListSimCharges(ctx)
+	require.NoError(t, s.InSimLedger(ctx, func(ledger sim.Ledger) error {
+		all, err := ledger.ListCharges(ctx)
 		require.NoError(t, err)
 		keys := make([]string, 0, len(all))
 		for _, c := range all {
@@ -1182,25 +1183,25 @@ func TestSimCharges(t *testing.T) {
 		require.Equal(t, []string{"k_z", "k_a", "k_m"}, keys)
 		require.Equal(t, charge("k_a", "declined").Ref, all[1].Ref)
 
-		n, err := tx.SimLedger.CountSimCharges(ctx, "tok_visa", "succeeded")
+		n, err := ledger.CountCharges(ctx, "tok_visa", "succeeded")
 		require.NoError(t, err)
 		require.EqualValues(t, 1, n)
-		n, err = tx.SimLedger.CountSimCharges(ctx, "tok_other", "succeeded")
+		n, err = ledger.CountCharges(ctx, "tok_other", "succeeded")
 		require.NoError(t, err)
 		require.Zero(t, n)
 
-		c, err := tx.SimLedger.GetSimCharge(ctx, "k_z")
+		c, err := ledger.GetCharge(ctx, "k_z")
 		require.NoError(t, err)
 		c.Refunded = 2000
-		require.NoError(t, tx.SimLedger.UpdateSimCharge(ctx, c))
-		c, err = tx.SimLedger.GetSimCharge(ctx, "k_z")
+		require.NoError(t, ledger.UpdateCharge(ctx, c))
+		c, err = ledger.GetCharge(ctx, "k_z")
 		require.NoError(t, err)
 		require.EqualValues(t, 2000, c.Refunded)
 		require.Equal(t, time.UTC, c.Created.Location())
 
-		_, err = tx.SimLedger.GetSimCharge(ctx, "k_missing")
+		_, err = ledger.GetCharge(ctx, "k_missing")
 		require.ErrorIs(t, err, billing.ErrNotFound)
-		require.ErrorIs(t, tx.SimLedger.UpdateSimCharge(ctx, billing.SimCharge{Key: "k_missing"}), billing.ErrNotFound)
+		require.ErrorIs(t, ledger.UpdateCharge(ctx, sim.Charge{Key: "k_missing"}), billing.ErrNotFound)
 		return nil
 	}))
 }

@@ -31,10 +31,14 @@ type base struct {
 	inserter *river.Client[pgx.Tx]
 }
 
+// newBase returns the base of a transaction.
+func newBase(pgTx pgx.Tx, inserter *river.Client[pgx.Tx]) *base {
+	return &base{tx: pgTx, q: pgdb.New(pgTx), inserter: inserter}
+}
+
 // newTx returns the billing.Tx of a transaction: every area on one base.
 // The area values are one pointer wide, so building them allocates nothing.
-func newTx(pgTx pgx.Tx, inserter *river.Client[pgx.Tx]) billing.Tx {
-	b := &base{tx: pgTx, q: pgdb.New(pgTx), inserter: inserter}
+func newTx(b *base) billing.Tx {
 	return billing.Tx{
 		Merchants:      merchantTx{b},
 		Catalog:        catalogTx{b},
@@ -54,7 +58,6 @@ func newTx(pgTx pgx.Tx, inserter *river.Client[pgx.Tx]) billing.Tx {
 		Checkout:       checkoutTx{b},
 		Notify:         notifyTx{b},
 		Gateways:       gatewayTx{b},
-		SimLedger:      simLedgerTx{b},
 	}
 }
 

@@ -76,7 +76,7 @@ func (t invoiceTx) ListInvoices(ctx context.Context, s billing.Scope, f billing.
 		Mode:           string(s.Mode),
 		CustomerID:     f.CustomerID,
 		SubscriptionID: f.SubscriptionID,
-		Status:         f.Status,
+		Status:         string(f.Status),
 		StartingAfter:  pg.StartingAfter,
 		RowLimit:       rowLimit(pg.Limit),
 	})
@@ -124,7 +124,7 @@ func invoiceFromRow(r pgdb.Invoice) (billing.Invoice, error) {
 		CustomerID:      r.CustomerID,
 		SubscriptionID:  r.SubscriptionID,
 		Number:          r.Number,
-		Status:          r.Status,
+		Status:          billing.InvoiceStatus(r.Status),
 		BillingReason:   r.BillingReason,
 		Currency:        r.Currency,
 		PeriodStart:     r.PeriodStart.UTC(),

@@ -47,7 +47,7 @@ func (t paymentTx) ListPayments(ctx context.Context, s billing.Scope, f billing.
 		Mode:          string(s.Mode),
 		InvoiceID:     f.InvoiceID,
 		CustomerID:    f.CustomerID,
-		Status:        f.Status,
+		Status:        string(f.Status),
 		StartingAfter: pg.StartingAfter,
 		RowLimit:      rowLimit(pg.Limit),
 	})
@@ -75,7 +75,7 @@ func paymentFromRow(r pgdb.Payment) billing.Payment {
 		Currency:        r.Currency,
 		IdempotencyKey:  r.IdempotencyKey,
 		GatewayRef:      r.GatewayRef,
-		Status:          r.Status,
+		Status:          billing.PaymentStatus(r.Status),
 		FailureClass:    billing.FailureClass(r.FailureClass),
 		FailureCode:     r.FailureCode,
 		FailureMessage:  r.FailureMessage,
@@ -97,7 +97,7 @@ func (t paymentTx) CreateRefund(ctx context.Context, r billing.Refund) error {
 			PaymentID:  r.PaymentID,
 			Amount:     r.Amount,
 			Currency:   r.Currency,
-			Status:     r.Status,
+			Status:     string(r.Status),
 			Reason:     r.Reason,
 			GatewayRef: r.GatewayRef,
 			Created:    ts(r.Created),
@@ -119,7 +119,7 @@ func (t paymentTx) GetRefund(ctx context.Context, s billing.Scope, id string) (b
 func (t paymentTx) UpdateRefund(ctx context.Context, r billing.Refund) error {
 	return t.write(ctx, "update refund "+r.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.UpdateRefund(ctx, pgdb.UpdateRefundParams{
-			Status:     r.Status,
+			Status:     string(r.Status),
 			GatewayRef: r.GatewayRef,
 			Updated:    ts(r.Updated),
 			MerchantID: r.Scope.MerchantID,
@@ -157,7 +157,7 @@ func refundFromRow(r pgdb.Refund) billing.Refund {
 		PaymentID:  r.PaymentID,
 		Amount:     r.Amount,
 		Currency:   r.Currency,
-		Status:     r.Status,
+		Status:     billing.RefundStatus(r.Status),
 		Reason:     r.Reason,
 		GatewayRef: r.GatewayRef,
 		Created:    r.Created.UTC(),

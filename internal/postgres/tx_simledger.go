@@ -6,20 +6,32 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/postgres/pgdb"
 )
 
-// simLedgerTx is the billing.SimLedgerTx of one transaction.
+// simLedgerTx is the sim.Ledger of one transaction: the simulated
+// gateway keeps its ledger in cuota's database (table sim_charges), so it
+// survives a crash and every process on the database shares it.
 type simLedgerTx struct{ *base }
 
-var _ billing.SimLedgerTx = simLedgerTx{}
+var (
+	_ sim.Ledger      = simLedgerTx{}
+	_ sim.LedgerStore = (*Store)(nil)
+)
 
-// InsertSimCharge records c in the simulated gateway's ledger unless its
+// InSimLedger runs fn in a transaction of its own that sees only the
+// simulated gateway's ledger, committing if fn returns nil and rolling
+// back otherwise (run again, like InTx, when PostgreSQL aborts it).
+func (s *Store) InSimLedger(ctx context.Context, fn func(sim.Ledger) error) error {
+	return s.inTx(ctx, func(b *base) error { return fn(simLedgerTx{b}) })
+}
+
+// InsertCharge records c in the simulated gateway's ledger unless its
 // key is already there; then it returns the recorded charge and false.
 // A concurrent insert of the same key waits for the other transaction and
 // then sees its row (or inserts, if that one rolled back).
-func (t simLedgerTx) InsertSimCharge(ctx context.Context, c billing.SimCharge) (billing.SimCharge, bool, error) {
+func (t simLedgerTx) InsertCharge(ctx context.Context, c sim.Charge) (sim.Charge, bool, error) {
 	op := "insert sim charge " + c.Key
 	c.Created = ts(c.Created)
 	var inserted bool
@@ -39,21 +51,21 @@ func (t simLedgerTx) InsertSimCharge(ctx context.Context, c billing.SimCharge) (
 		return err
 	})
 	if err != nil {
-		return billing.SimCharge{}, false, err
+		return sim.Charge{}, false, err
 	}
 	if inserted {
 		return c, true, nil
 	}
 	row, err := t.q.GetSimCharge(ctx, c.Key)
 	if err != nil {
-		return billing.SimCharge{}, false, dbError(op+": read recorded charge", err)
+		return sim.Charge{}, false, dbError(op+": read recorded charge", err)
 	}
 	return simChargeFromRow(row), false, nil
 }
 
-// InsertSimCharges records entries with distinct keys in one statement and
+// InsertCharges records entries with distinct keys in one statement and
 // reads back, in a second one, those whose keys were already there.
-func (t simLedgerTx) InsertSimCharges(ctx context.Context, cs []billing.SimCharge) ([]billing.SimCharge, []bool, error) {
+func (t simLedgerTx) InsertCharges(ctx context.Context, cs []sim.Charge) ([]sim.Charge, []bool, error) {
 	if len(cs) == 0 {
 		return nil, nil, nil
 	}
@@ -84,7 +96,7 @@ func (t simLedgerTx) InsertSimCharges(ctx context.Context, cs []billing.SimCharg
 	for _, k := range keys {
 		fresh[k] = true
 	}
-	recorded := make([]billing.SimCharge, len(cs))
+	recorded := make([]sim.Charge, len(cs))
 	inserted := make([]bool, len(cs))
 	var others []string
 	for i, c := range cs {
@@ -99,7 +111,7 @@ func (t simLedgerTx) InsertSimCharges(ctx context.Context, cs []billing.SimCharg
 	if err != nil {
 		return nil, nil, dbError("insert sim charges: read recorded charges", err)
 	}
-	byKey := make(map[string]billing.SimCharge, len(rows))
+	byKey := make(map[string]sim.Charge, len(rows))
 	for _, r := range rows {
 		byKey[r.Key] = simChargeFromRow(r)
 	}
@@ -115,24 +127,24 @@ func (t simLedgerTx) InsertSimCharges(ctx context.Context, cs []billing.SimCharg
 	return recorded, inserted, nil
 }
 
-// GetSimCharge returns the ledger entry for key.
-func (t simLedgerTx) GetSimCharge(ctx context.Context, key string) (billing.SimCharge, error) {
+// GetCharge returns the ledger entry for key.
+func (t simLedgerTx) GetCharge(ctx context.Context, key string) (sim.Charge, error) {
 	row, err := t.q.GetSimCharge(ctx, key)
 	if err != nil {
-		return billing.SimCharge{}, dbError("get sim charge "+key, err)
+		return sim.Charge{}, dbError("get sim charge "+key, err)
 	}
 	return simChargeFromRow(row), nil
 }
 
-// UpdateSimCharge writes c's refunded amount.
-func (t simLedgerTx) UpdateSimCharge(ctx context.Context, c billing.SimCharge) error {
+// UpdateCharge writes c's refunded amount.
+func (t simLedgerTx) UpdateCharge(ctx context.Context, c sim.Charge) error {
 	return t.write(ctx, "update sim charge "+c.Key, func(_ pgx.Tx, q *pgdb.Queries) error {
 		return updated(q.UpdateSimCharge(ctx, pgdb.UpdateSimChargeParams{Refunded: c.Refunded, Key: c.Key}))
 	})
 }
 
-// CountSimCharges counts the ledger entries of token with outcome.
-func (t simLedgerTx) CountSimCharges(ctx context.Context, token, outcome string) (int64, error) {
+// CountCharges counts the ledger entries of token with outcome.
+func (t simLedgerTx) CountCharges(ctx context.Context, token, outcome string) (int64, error) {
 	n, err := t.q.CountSimCharges(ctx, pgdb.CountSimChargesParams{Token: token, Outcome: outcome})
 	if err != nil {
 		return 0, dbError("count sim charges", err)
@@ -140,21 +152,21 @@ func (t simLedgerTx) CountSimCharges(ctx context.Context, token, outcome string)
 	return n, nil
 }
 
-// ListSimCharges returns the whole ledger in insertion order.
-func (t simLedgerTx) ListSimCharges(ctx context.Context) ([]billing.SimCharge, error) {
+// ListCharges returns the whole ledger in insertion order.
+func (t simLedgerTx) ListCharges(ctx context.Context) ([]sim.Charge, error) {
 	rows, err := t.q.ListSimCharges(ctx)
 	if err != nil {
 		return nil, dbError("list sim charges", err)
 	}
-	out := make([]billing.SimCharge, 0, len(rows))
+	out := make([]sim.Charge, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, simChargeFromRow(r))
 	}
 	return out, nil
 }
 
-func simChargeFromRow(r pgdb.SimCharge) billing.SimCharge {
-	return billing.SimCharge{
+func simChargeFromRow(r pgdb.SimCharge) sim.Charge {
+	return sim.Charge{
 		Key:      r.Key,
 		Token:    r.Token,
 		Amount:   r.Amount,

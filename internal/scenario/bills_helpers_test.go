@@ -77,7 +77,7 @@ func withoutIDs(ls []billing.InvoiceLine) []billing.InvoiceLine {
 // negative invoice, whose credit is carried) and its payments.
 type bill struct {
 	Number   string
-	Status   string
+	Status   billing.InvoiceStatus
 	Reason   string
 	Start    time.Time
 	End      time.Time
@@ -177,7 +177,7 @@ func changeTo(priceID, behavior, effective string) app.ChangeParams {
 
 // ledgerRefunds returns the sim ledger's refund entries of a charge (by the
 // charge's idempotency key) and the charge's own entry.
-func (h *harness) ledgerRefunds(chargeKey string) (refunds []billing.SimCharge, charge billing.SimCharge) {
+func (h *harness) ledgerRefunds(chargeKey string) (refunds []sim.Charge, charge sim.Charge) {
 	h.t.Helper()
 	ledger, err := h.sim.Ledger(h.ctx)
 	require.NoError(h.t, err)

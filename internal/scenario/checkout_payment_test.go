@@ -115,7 +115,7 @@ func scenarioPaymentCheckout(t *testing.T, h *harness) {
 	require.NoError(t, err)
 	require.Len(t, invs.Data, 1, "one invoice however many attempts")
 	pays := h.payments(inv.ID)
-	require.Equal(t, []string{billing.PaymentFailed, billing.PaymentSucceeded}, []string{pays[0].Status, pays[1].Status})
+	require.Equal(t, []billing.PaymentStatus{billing.PaymentFailed, billing.PaymentSucceeded}, []billing.PaymentStatus{pays[0].Status, pays[1].Status})
 	emails, err := h.app.Notifications.ListEmails(h.ctx, h.s, billing.EmailFilter{Template: "invoice_to_pay"}, billing.Page{})
 	require.NoError(t, err)
 	require.Empty(t, emails.Data, "a checkout's invoice is paid on the spot, not emailed")

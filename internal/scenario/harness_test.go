@@ -25,17 +25,24 @@ import (
 	"github.com/cuota/cuota/internal/webhookout"
 )
 
+// testStore is a store that also keeps the simulated gateway's ledger
+// (both stores do).
+type testStore interface {
+	billing.Store
+	sim.LedgerStore
+}
+
 // storeKind opens a fresh, migrated store for one test and closes it when
 // the test ends.
 type storeKind struct {
 	name string
-	open func(t *testing.T) billing.Store
+	open func(t *testing.T) testStore
 }
 
 var discard = slog.New(slog.DiscardHandler)
 
 var storeKinds = []storeKind{
-	{"sqlite", func(t *testing.T) billing.Store {
+	{"sqlite", func(t *testing.T) testStore {
 		ctx := context.Background()
 		st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "cuota.db"), discard)
 		require.NoError(t, err)
@@ -43,7 +50,7 @@ var storeKinds = []storeKind{
 		require.NoError(t, st.Migrate(ctx))
 		return st
 	}},
-	{"postgres", func(t *testing.T) billing.Store {
+	{"postgres", func(t *testing.T) testStore {
 		ctx := context.Background()
 		url := pgtest.URL(t)
 		st, err := postgres.Open(ctx, url, discard)
@@ -96,7 +103,7 @@ func wallClock() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) 
 type harness struct {
 	t     *testing.T
 	ctx   context.Context
-	store billing.Store
+	store testStore
 	app   *app.App
 	sim   *sim.Gateway
 	m     billing.Merchant
@@ -105,13 +112,13 @@ type harness struct {
 	loc   *time.Location
 }
 
-func newHarness(t *testing.T, store billing.Store) *harness {
+func newHarness(t *testing.T, store testStore) *harness {
 	return newHarnessWith(t, store, nil)
 }
 
 // newHarnessWith is newHarness with configure changing the App's
 // configuration, given the harness's sim gateway, before the App is built.
-func newHarnessWith(t *testing.T, store billing.Store, configure func(c *app.Config, gw *sim.Gateway)) *harness {
+func newHarnessWith(t *testing.T, store testStore, configure func(c *app.Config, gw *sim.Gateway)) *harness {
 	gw := sim.New(store, wallClock)
 	cfg := app.Config{Store: store, Now: wallClock, Logger: discard,
 		PublicURL: func() string { return "https://billing.example.test" },
@@ -319,7 +326,7 @@ func (h *harness) entitlements(customerID string) map[string]int64 {
 // pay is an expected payment attempt: status, failure class and code, and
 // when it was made (test-clock time).
 type pay struct {
-	Status string
+	Status billing.PaymentStatus
 	Class  billing.FailureClass
 	Code   string
 	At     time.Time
@@ -333,7 +340,7 @@ func declined(at time.Time) pay {
 // inv is an expected invoice with its payments in attempt order.
 type inv struct {
 	Number   string
-	Status   string
+	Status   billing.InvoiceStatus
 	Reason   string
 	Start    time.Time
 	End      time.Time
@@ -463,7 +470,7 @@ func (h *harness) requireLedgerMatchesPayments() {
 	for id, n := range succeededPerInvoice {
 		require.Equal(h.t, 1, n, "succeeded payments of invoice %s", id)
 	}
-	successes := map[string][]billing.SimCharge{}
+	successes := map[string][]sim.Charge{}
 	for _, c := range ledger {
 		if c.Outcome == sim.OutcomeRefund {
 			continue

@@ -29,7 +29,7 @@ import (
 
 // workerStore is a store that runs River workers (both stores do).
 type workerStore interface {
-	billing.Store
+	testStore
 	StartWorkers(ctx context.Context, workers *river.Workers, periodic []*river.PeriodicJob) error
 	StopWorkers(ctx context.Context) error
 }

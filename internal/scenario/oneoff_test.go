@@ -220,7 +220,7 @@ func scenarioSendInvoice(t *testing.T, h *harness) {
 	require.Equal(t, billing.InvoicePaid, got.Status)
 	require.Equal(t, int64(9_990), got.AmountPaid)
 	pays := h.payments(inv.ID)
-	require.Equal(t, []string{billing.PaymentFailed, billing.PaymentSucceeded}, []string{pays[0].Status, pays[1].Status})
+	require.Equal(t, []billing.PaymentStatus{billing.PaymentFailed, billing.PaymentSucceeded}, []billing.PaymentStatus{pays[0].Status, pays[1].Status})
 	require.Equal(t, sim.FailInsufficientFunds, pays[0].FailureCode)
 }
 

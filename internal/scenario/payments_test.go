@@ -159,7 +159,7 @@ func scenarioUncollectibleThenPay(t *testing.T, h *harness) {
 	h.requireInvoices(sub.ID, monthly(1, 5000, 0), uncollectible)
 	h.requireSub(sub.ID, pastDue)
 	_, err = h.app.Collection.MarkUncollectible(h.ctx, h.s, invs[1].ID)
-	requireRefused(t, err, billing.InvoiceUncollectible)
+	requireRefused(t, err, string(billing.InvoiceUncollectible))
 
 	// A new card: it becomes the subscription's, but the uncollectible
 	// invoice is not retried on its own; PayInvoice collects it.
@@ -179,11 +179,11 @@ func scenarioUncollectibleThenPay(t *testing.T, h *harness) {
 
 	// Paid is final.
 	_, err = h.app.Collection.PayInvoice(h.ctx, h.s, invs[1].ID)
-	requireRefused(t, err, billing.InvoicePaid)
+	requireRefused(t, err, string(billing.InvoicePaid))
 	_, err = h.app.Collection.VoidInvoice(h.ctx, h.s, invs[1].ID)
-	requireRefused(t, err, billing.InvoicePaid)
+	requireRefused(t, err, string(billing.InvoicePaid))
 	_, err = h.app.Collection.MarkUncollectible(h.ctx, h.s, invs[1].ID)
-	requireRefused(t, err, billing.InvoicePaid)
+	requireRefused(t, err, string(billing.InvoicePaid))
 
 	h.advanceTo(t2)
 	h.requireInvoices(sub.ID, monthly(1, 5000, 0), second, monthly(3, 5000, 0))
@@ -216,11 +216,11 @@ func scenarioVoidInvoice(t *testing.T, h *harness) {
 	h.requireInvoices(sub.ID, monthly(1, 5000, 0), void)
 	h.requireSub(sub.ID, subState{Status: billing.SubscriptionPastDue, Cycle: 2, PeriodStart: t1, PeriodEnd: t2, NextActionAt: &t2})
 	_, err = h.app.Collection.PayInvoice(h.ctx, h.s, invs[1].ID)
-	requireRefused(t, err, billing.InvoiceVoid)
+	requireRefused(t, err, string(billing.InvoiceVoid))
 	_, err = h.app.Collection.VoidInvoice(h.ctx, h.s, invs[1].ID)
-	requireRefused(t, err, billing.InvoiceVoid)
+	requireRefused(t, err, string(billing.InvoiceVoid))
 	_, err = h.app.Collection.MarkUncollectible(h.ctx, h.s, invs[1].ID)
-	requireRefused(t, err, billing.InvoiceVoid)
+	requireRefused(t, err, string(billing.InvoiceVoid))
 	h.requireEvents([]string{evPMAttached}, seqCreatedPaid, seqRenewalDeclined, []string{evInvUncollect, evInvVoided})
 }
 

@@ -173,7 +173,14 @@ func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
 // nil and rolling back otherwise; fn's error is returned unchanged. fn must
 // not retain tx, nor call InTx or anything else that needs a connection of
 // its own: the store has only one.
-func (s *Store) InTx(ctx context.Context, fn func(tx billing.Tx) error) (err error) {
+func (s *Store) InTx(ctx context.Context, fn func(tx billing.Tx) error) error {
+	return s.inTx(ctx, func(b *base) error { return fn(newTx(b)) })
+}
+
+// inTx runs fn on the base of a new transaction, committing if fn returns
+// nil and rolling back otherwise: InTx and InSimLedger differ only in what
+// they hand fn.
+func (s *Store) inTx(ctx context.Context, fn func(b *base) error) (err error) {
 	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -189,7 +196,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx billing.Tx) error) (err err
 			err = errors.Join(err, fmt.Errorf("roll back: %w", rbErr))
 		}
 	}()
-	if err := fn(newTx(sqlTx, s.inserter)); err != nil {
+	if err := fn(newBase(sqlTx, s.inserter)); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

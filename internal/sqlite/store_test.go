@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/sqlite"
 	"github.com/cuota/cuota/internal/storetest"
 )
@@ -594,7 +595,7 @@ func newInvoice(scope billing.Scope, customerID, subscriptionID, reason string, 
 		PeriodStart: periodStart, PeriodEnd: periodStart.AddDate(0, 1, 0), Created: t0, Updated: t0}
 }
 
-func newPayment(scope billing.Scope, inv billing.Invoice, attempt int64, status string) billing.Payment {
+func newPayment(scope billing.Scope, inv billing.Invoice, attempt int64, status billing.PaymentStatus) billing.Payment {
 	return billing.Payment{ID: id(billing.PrefixPayment), Scope: scope, InvoiceID: inv.ID, CustomerID: inv.CustomerID,
 		Attempt: attempt, Gateway: billing.GatewaySim, Amount: 5000, Currency: "CLP",
 		IdempotencyKey: billing.PaymentIdempotencyKey(inv.ID, attempt), Status: status, Created: t0, Updated: t0}
@@ -1007,53 +1008,54 @@ func TestSimChargeLedger(t *testing.T) {
 	ctx := t.Context()
 	local := time.Date(2026, 1, 31, 7, 0, 0, 1999, santiago)
 	// Keys that sort against insertion order.
-	first := billing.SimCharge{Key: "z-1", Token: "tok_visa", Amount: 5000, Currency: "CLP", Outcome: "succeeded",
+	first := sim.Charge{Key: "z-1", Token: "tok_visa", Amount: 5000, Currency: "CLP", Outcome: "succeeded",
 		Ref: "ch_1", Created: local}
-	second := billing.SimCharge{Key: "a-1", Token: "tok_visa", Amount: 700, Currency: "CLP", Outcome: "declined",
+	second := sim.Charge{Key: "a-1", Token: "tok_visa", Amount: 700, Currency: "CLP", Outcome: "declined",
 		Code: "card_declined", Created: t0}
-	third := billing.SimCharge{Key: "m-1", Token: "tok_visa", Amount: 800, Currency: "CLP", Outcome: "succeeded",
+	third := sim.Charge{Key: "m-1", Token: "tok_visa", Amount: 800, Currency: "CLP", Outcome: "succeeded",
 		Ref: "ch_3", Created: t0}
-	inTx(t, s, func(tx billing.Tx) {
-		got, inserted, err := tx.SimLedger.InsertSimCharge(ctx, first)
+	require.NoError(t, s.InSimLedger(ctx, func(ledger sim.Ledger) error {
+		got, inserted, err := ledger.InsertCharge(ctx, first)
 		require.NoError(t, err)
 		require.True(t, inserted)
 		want := first
 		want.Created = time.Date(2026, 1, 31, 10, 0, 0, 1000, time.UTC)
 		require.Equal(t, want, got)
 
-		for _, c := range []billing.SimCharge{second, third} {
-			_, inserted, err := tx.SimLedger.InsertSimCharge(ctx, c)
+		for _, c := range []sim.Charge{second, third} {
+			_, inserted, err := ledger.InsertCharge(ctx, c)
 			require.NoError(t, err)
 			require.True(t, inserted)
 		}
 
 		retry := first
 		retry.Amount, retry.Outcome, retry.Created = 1, "error", t0
-		got, inserted, err = tx.SimLedger.InsertSimCharge(ctx, retry)
+		got, inserted, err = ledger.InsertCharge(ctx, retry)
 		require.NoError(t, err)
 		require.False(t, inserted)
 		require.Equal(t, want, got, "a retried key returns the recorded charge")
 
 		want.Refunded = 2000
-		require.NoError(t, tx.SimLedger.UpdateSimCharge(ctx, want))
-		got, err = tx.SimLedger.GetSimCharge(ctx, first.Key)
+		require.NoError(t, ledger.UpdateCharge(ctx, want))
+		got, err = ledger.GetCharge(ctx, first.Key)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
-		require.ErrorIs(t, tx.SimLedger.UpdateSimCharge(ctx, billing.SimCharge{Key: "missing"}), billing.ErrNotFound)
-		_, err = tx.SimLedger.GetSimCharge(ctx, "missing")
+		require.ErrorIs(t, ledger.UpdateCharge(ctx, sim.Charge{Key: "missing"}), billing.ErrNotFound)
+		_, err = ledger.GetCharge(ctx, "missing")
 		require.ErrorIs(t, err, billing.ErrNotFound)
 
-		n, err := tx.SimLedger.CountSimCharges(ctx, "tok_visa", "succeeded")
+		n, err := ledger.CountCharges(ctx, "tok_visa", "succeeded")
 		require.NoError(t, err)
 		require.Equal(t, int64(2), n)
-		n, err = tx.SimLedger.CountSimCharges(ctx, "tok_other", "succeeded")
+		n, err = ledger.CountCharges(ctx, "tok_other", "succeeded")
 		require.NoError(t, err)
 		require.Zero(t, n)
 
-		all, err := tx.SimLedger.ListSimCharges(ctx)
+		all, err := ledger.ListCharges(ctx)
 		require.NoError(t, err)
-		require.Equal(t, []billing.SimCharge{want, second, third}, all, "insertion order")
-	})
+		require.Equal(t, []sim.Charge{want, second, third}, all, "insertion order")
+		return nil
+	}))
 }
 
 func TestTestClocksAndPaymentMethods(t *testing.T) {

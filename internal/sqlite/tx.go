@@ -21,10 +21,14 @@ type base struct {
 	inserter *river.Client[*sql.Tx]
 }
 
+// newBase returns the base of a transaction.
+func newBase(sqlTx *sql.Tx, inserter *river.Client[*sql.Tx]) *base {
+	return &base{q: litedb.New(sqlTx), sqlTx: sqlTx, inserter: inserter}
+}
+
 // newTx returns the billing.Tx of a transaction: every area on one base.
 // The area values are one pointer wide, so building them allocates nothing.
-func newTx(sqlTx *sql.Tx, inserter *river.Client[*sql.Tx]) billing.Tx {
-	b := &base{q: litedb.New(sqlTx), sqlTx: sqlTx, inserter: inserter}
+func newTx(b *base) billing.Tx {
 	return billing.Tx{
 		Merchants:      merchantTx{b},
 		Catalog:        catalogTx{b},
@@ -44,7 +48,6 @@ func newTx(sqlTx *sql.Tx, inserter *river.Client[*sql.Tx]) billing.Tx {
 		Checkout:       checkoutTx{b},
 		Notify:         notifyTx{b},
 		Gateways:       gatewayTx{b},
-		SimLedger:      simLedgerTx{b},
 	}
 }
 

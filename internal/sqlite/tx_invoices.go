@@ -37,7 +37,7 @@ func (t invoiceTx) CreateInvoice(ctx context.Context, inv billing.Invoice) error
 		CustomerID:      inv.CustomerID,
 		SubscriptionID:  inv.SubscriptionID,
 		Number:          inv.Number,
-		Status:          inv.Status,
+		Status:          string(inv.Status),
 		BillingReason:   inv.BillingReason,
 		Currency:        inv.Currency,
 		PeriodStart:     micros(inv.PeriodStart),
@@ -83,7 +83,7 @@ func (t invoiceTx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error
 	}
 	n, err := t.q.UpdateInvoice(ctx, litedb.UpdateInvoiceParams{
 		Number:          inv.Number,
-		Status:          inv.Status,
+		Status:          string(inv.Status),
 		Lines:           lines,
 		Subtotal:        inv.Subtotal,
 		Discount:        inv.Discount,
@@ -113,7 +113,7 @@ func (t invoiceTx) ListInvoices(ctx context.Context, s billing.Scope, f billing.
 		Mode:           string(s.Mode),
 		CustomerID:     f.CustomerID,
 		SubscriptionID: f.SubscriptionID,
-		Status:         f.Status,
+		Status:         string(f.Status),
 		StartingAfter:  page.StartingAfter,
 		RowLimit:       rowLimit(page.Limit),
 	})
@@ -151,7 +151,7 @@ func invoiceFromRow(row litedb.Invoice) (billing.Invoice, error) {
 		CustomerID:      row.CustomerID,
 		SubscriptionID:  row.SubscriptionID,
 		Number:          row.Number,
-		Status:          row.Status,
+		Status:          billing.InvoiceStatus(row.Status),
 		BillingReason:   row.BillingReason,
 		Currency:        row.Currency,
 		PeriodStart:     fromMicros(row.PeriodStart),

@@ -29,7 +29,7 @@ func (t paymentTx) CreatePayment(ctx context.Context, p billing.Payment) error {
 		Currency:        p.Currency,
 		IdempotencyKey:  p.IdempotencyKey,
 		GatewayRef:      p.GatewayRef,
-		Status:          p.Status,
+		Status:          string(p.Status),
 		FailureClass:    string(p.FailureClass),
 		FailureCode:     p.FailureCode,
 		FailureMessage:  p.FailureMessage,
@@ -59,7 +59,7 @@ func (t paymentTx) GetPayment(ctx context.Context, s billing.Scope, id string) (
 func (t paymentTx) UpdatePayment(ctx context.Context, p billing.Payment) error {
 	n, err := t.q.UpdatePayment(ctx, litedb.UpdatePaymentParams{
 		GatewayRef:     p.GatewayRef,
-		Status:         p.Status,
+		Status:         string(p.Status),
 		FailureClass:   string(p.FailureClass),
 		FailureCode:    p.FailureCode,
 		FailureMessage: p.FailureMessage,
@@ -80,7 +80,7 @@ func (t paymentTx) ListPayments(ctx context.Context, s billing.Scope, f billing.
 		Mode:          string(s.Mode),
 		InvoiceID:     f.InvoiceID,
 		CustomerID:    f.CustomerID,
-		Status:        f.Status,
+		Status:        string(f.Status),
 		StartingAfter: page.StartingAfter,
 		RowLimit:      rowLimit(page.Limit),
 	})
@@ -105,7 +105,7 @@ func paymentFromRow(row litedb.Payment) (billing.Payment, error) {
 		Currency:        row.Currency,
 		IdempotencyKey:  row.IdempotencyKey,
 		GatewayRef:      row.GatewayRef,
-		Status:          row.Status,
+		Status:          billing.PaymentStatus(row.Status),
 		FailureClass:    billing.FailureClass(row.FailureClass),
 		FailureCode:     row.FailureCode,
 		FailureMessage:  row.FailureMessage,
@@ -128,7 +128,7 @@ func (t paymentTx) CreateRefund(ctx context.Context, r billing.Refund) error {
 		PaymentID:  r.PaymentID,
 		Amount:     r.Amount,
 		Currency:   r.Currency,
-		Status:     r.Status,
+		Status:     string(r.Status),
 		Reason:     r.Reason,
 		GatewayRef: r.GatewayRef,
 		Created:    micros(r.Created),
@@ -152,7 +152,7 @@ func (t paymentTx) GetRefund(ctx context.Context, s billing.Scope, id string) (b
 // UpdateRefund writes r's status, gateway ref and updated.
 func (t paymentTx) UpdateRefund(ctx context.Context, r billing.Refund) error {
 	n, err := t.q.UpdateRefund(ctx, litedb.UpdateRefundParams{
-		Status:     r.Status,
+		Status:     string(r.Status),
 		GatewayRef: r.GatewayRef,
 		Updated:    micros(r.Updated),
 		MerchantID: r.Scope.MerchantID,
@@ -187,7 +187,7 @@ func refundFromRow(row litedb.Refund) (billing.Refund, error) {
 		PaymentID:  row.PaymentID,
 		Amount:     row.Amount,
 		Currency:   row.Currency,
-		Status:     row.Status,
+		Status:     billing.RefundStatus(row.Status),
 		Reason:     row.Reason,
 		GatewayRef: row.GatewayRef,
 		Created:    fromMicros(row.Created),

@@ -3,18 +3,30 @@ package sqlite
 import (
 	"context"
 
-	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/sqlite/litedb"
 )
 
-// simLedgerTx is the billing.SimLedgerTx of one transaction.
+// simLedgerTx is the sim.Ledger of one transaction: the simulated
+// gateway keeps its ledger in cuota's database (table sim_charges), so it
+// survives a crash and every process on the database shares it.
 type simLedgerTx struct{ *base }
 
-var _ billing.SimLedgerTx = simLedgerTx{}
+var (
+	_ sim.Ledger      = simLedgerTx{}
+	_ sim.LedgerStore = (*Store)(nil)
+)
 
-// InsertSimCharge records c unless its key is already in the ledger, in
+// InSimLedger runs fn in a transaction of its own that sees only the
+// simulated gateway's ledger, committing if fn returns nil and rolling
+// back otherwise.
+func (s *Store) InSimLedger(ctx context.Context, fn func(sim.Ledger) error) error {
+	return s.inTx(ctx, func(b *base) error { return fn(simLedgerTx{b}) })
+}
+
+// InsertCharge records c unless its key is already in the ledger, in
 // which case it returns the recorded charge and false.
-func (t simLedgerTx) InsertSimCharge(ctx context.Context, c billing.SimCharge) (billing.SimCharge, bool, error) {
+func (t simLedgerTx) InsertCharge(ctx context.Context, c sim.Charge) (sim.Charge, bool, error) {
 	n, err := t.q.InsertSimCharge(ctx, litedb.InsertSimChargeParams{
 		Key:      c.Key,
 		Token:    c.Token,
@@ -27,50 +39,50 @@ func (t simLedgerTx) InsertSimCharge(ctx context.Context, c billing.SimCharge) (
 		Created:  micros(c.Created),
 	})
 	if err != nil {
-		return billing.SimCharge{}, false, dbError(err, "insert sim charge %q", c.Key)
+		return sim.Charge{}, false, dbError(err, "insert sim charge %q", c.Key)
 	}
 	if n == 1 {
 		c.Created = storedTime(c.Created) // what a read would now return
 		return c, true, nil
 	}
-	got, err := t.GetSimCharge(ctx, c.Key)
+	got, err := t.GetCharge(ctx, c.Key)
 	if err != nil {
-		return billing.SimCharge{}, false, err
+		return sim.Charge{}, false, err
 	}
 	return got, false, nil
 }
 
-// InsertSimCharges records entries with distinct keys one by one: in
+// InsertCharges records entries with distinct keys one by one: in
 // process, a statement costs no round trip.
-func (t simLedgerTx) InsertSimCharges(ctx context.Context, cs []billing.SimCharge) ([]billing.SimCharge, []bool, error) {
-	recorded := make([]billing.SimCharge, len(cs))
+func (t simLedgerTx) InsertCharges(ctx context.Context, cs []sim.Charge) ([]sim.Charge, []bool, error) {
+	recorded := make([]sim.Charge, len(cs))
 	inserted := make([]bool, len(cs))
 	for i, c := range cs {
 		var err error
-		if recorded[i], inserted[i], err = t.InsertSimCharge(ctx, c); err != nil {
+		if recorded[i], inserted[i], err = t.InsertCharge(ctx, c); err != nil {
 			return nil, nil, err
 		}
 	}
 	return recorded, inserted, nil
 }
 
-// GetSimCharge returns the ledger entry for key.
-func (t simLedgerTx) GetSimCharge(ctx context.Context, key string) (billing.SimCharge, error) {
+// GetCharge returns the ledger entry for key.
+func (t simLedgerTx) GetCharge(ctx context.Context, key string) (sim.Charge, error) {
 	row, err := t.q.GetSimCharge(ctx, key)
 	if err != nil {
-		return billing.SimCharge{}, dbError(err, "get sim charge %q", key)
+		return sim.Charge{}, dbError(err, "get sim charge %q", key)
 	}
 	return simChargeFromRow(row)
 }
 
-// UpdateSimCharge writes c's refunded amount.
-func (t simLedgerTx) UpdateSimCharge(ctx context.Context, c billing.SimCharge) error {
+// UpdateCharge writes c's refunded amount.
+func (t simLedgerTx) UpdateCharge(ctx context.Context, c sim.Charge) error {
 	n, err := t.q.UpdateSimCharge(ctx, litedb.UpdateSimChargeParams{Refunded: c.Refunded, Key: c.Key})
 	return notFoundIfNone(n, err, "update sim charge %q", c.Key)
 }
 
-// CountSimCharges counts a token's ledger entries with the given outcome.
-func (t simLedgerTx) CountSimCharges(ctx context.Context, token, outcome string) (int64, error) {
+// CountCharges counts a token's ledger entries with the given outcome.
+func (t simLedgerTx) CountCharges(ctx context.Context, token, outcome string) (int64, error) {
 	n, err := t.q.CountSimCharges(ctx, litedb.CountSimChargesParams{Token: token, Outcome: outcome})
 	if err != nil {
 		return 0, dbError(err, "count sim charges")
@@ -78,8 +90,8 @@ func (t simLedgerTx) CountSimCharges(ctx context.Context, token, outcome string)
 	return n, nil
 }
 
-// ListSimCharges returns the whole ledger in insertion order.
-func (t simLedgerTx) ListSimCharges(ctx context.Context) ([]billing.SimCharge, error) {
+// ListCharges returns the whole ledger in insertion order.
+func (t simLedgerTx) ListCharges(ctx context.Context) ([]sim.Charge, error) {
 	rows, err := t.q.ListSimCharges(ctx)
 	if err != nil {
 		return nil, dbError(err, "list sim charges")
@@ -87,8 +99,8 @@ func (t simLedgerTx) ListSimCharges(ctx context.Context) ([]billing.SimCharge, e
 	return convertRows(rows, simChargeFromRow)
 }
 
-func simChargeFromRow(row litedb.SimCharge) (billing.SimCharge, error) {
-	return billing.SimCharge{
+func simChargeFromRow(row litedb.SimCharge) (sim.Charge, error) {
+	return sim.Charge{
 		Key:      row.Key,
 		Token:    row.Token,
 		Amount:   row.Amount,

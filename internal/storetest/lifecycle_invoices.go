@@ -291,7 +291,7 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 		sub := func(id string) func(*billing.Invoice) {
 			return func(inv *billing.Invoice) { inv.SubscriptionID = id }
 		}
-		status := func(st string) func(*billing.Invoice) {
+		status := func(st billing.InvoiceStatus) func(*billing.Invoice) {
 			return func(inv *billing.Invoice) { inv.Status = st }
 		}
 

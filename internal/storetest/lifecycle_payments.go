@@ -202,7 +202,7 @@ func exercisePayment(t *testing.T, setup setupFunc) {
 		b := setup(t)
 		ctx := t.Context()
 
-		status := func(st string) func(*billing.Payment) {
+		status := func(st billing.PaymentStatus) func(*billing.Payment) {
 			return func(p *billing.Payment) { p.Status = st }
 		}
 
@@ -260,7 +260,7 @@ func exercisePayment(t *testing.T, setup setupFunc) {
 		b := setup(t)
 		ctx := t.Context()
 
-		status := func(st string) func(*billing.Payment) {
+		status := func(st billing.PaymentStatus) func(*billing.Payment) {
 			return func(p *billing.Payment) { p.Status = st }
 		}
 

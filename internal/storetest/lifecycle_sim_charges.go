@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/gateway/sim"
 )
 
 func exerciseSimCharge(t *testing.T, setup setupFunc) {
@@ -24,9 +25,9 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 		declined.Code = "card_declined"
 		declined.Ref = ""
 
-		tx := begin(t, b.store)
-		for _, want := range []billing.SimCharge{c, declined} {
-			got, inserted, err := tx.SimLedger.InsertSimCharge(ctx, want)
+		tx := beginLedger(t, b.store)
+		for _, want := range []sim.Charge{c, declined} {
+			got, inserted, err := tx.InsertCharge(ctx, want)
 			require.NoError(t, err)
 			require.True(t, inserted)
 			require.Equal(t, want, got)
@@ -42,21 +43,21 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 		retry.Code = "processing_error"
 		retry.Ref = "sim_ch_retry"
 		retry.Refunded = 1
-		tx = begin(t, b.store)
-		got, inserted, err := tx.SimLedger.InsertSimCharge(ctx, retry)
+		tx = beginLedger(t, b.store)
+		got, inserted, err := tx.InsertCharge(ctx, retry)
 		require.NoError(t, err)
 		require.False(t, inserted)
 		require.Equal(t, c, got)
 		tx.commit(t)
 
-		tx = begin(t, b.store)
-		got, err = tx.SimLedger.GetSimCharge(ctx, c.Key)
+		tx = beginLedger(t, b.store)
+		got, err = tx.GetCharge(ctx, c.Key)
 		require.NoError(t, err)
 		require.Equal(t, c, got, "the retry changed nothing")
-		got, err = tx.SimLedger.GetSimCharge(ctx, declined.Key)
+		got, err = tx.GetCharge(ctx, declined.Key)
 		require.NoError(t, err)
 		require.Equal(t, declined, got)
-		_, err = tx.SimLedger.GetSimCharge(ctx, "in_9999-1")
+		_, err = tx.GetCharge(ctx, "in_9999-1")
 		require.ErrorIs(t, err, billing.ErrNotFound)
 		tx.commit(t)
 
@@ -71,17 +72,17 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 		u.Code = "changed"
 		u.Ref = "changed"
 		u.Created = b.clock.next()
-		tx = begin(t, b.store)
-		require.NoError(t, tx.SimLedger.UpdateSimCharge(ctx, u))
+		tx = beginLedger(t, b.store)
+		require.NoError(t, tx.UpdateCharge(ctx, u))
 		unknown := buildSimCharge("in_9999-1", "tok_visa", b.clock.next())
-		require.ErrorIs(t, tx.SimLedger.UpdateSimCharge(ctx, unknown), billing.ErrNotFound)
+		require.ErrorIs(t, tx.UpdateCharge(ctx, unknown), billing.ErrNotFound)
 		tx.commit(t)
 
-		tx = begin(t, b.store)
-		got, err = tx.SimLedger.GetSimCharge(ctx, c.Key)
+		tx = beginLedger(t, b.store)
+		got, err = tx.GetCharge(ctx, c.Key)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
-		got, err = tx.SimLedger.GetSimCharge(ctx, declined.Key)
+		got, err = tx.GetCharge(ctx, declined.Key)
 		require.NoError(t, err)
 		require.Equal(t, declined, got, "updating one charge leaves the others alone")
 		tx.commit(t)
@@ -93,12 +94,12 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 		ctx := t.Context()
 
 		first := buildSimCharge("in_m-1", "tok_visa", b.clock.next())
-		tx := begin(t, b.store)
-		recorded, inserted, err := tx.SimLedger.InsertSimCharges(ctx, nil)
+		tx := beginLedger(t, b.store)
+		recorded, inserted, err := tx.InsertCharges(ctx, nil)
 		require.NoError(t, err)
 		require.Empty(t, recorded)
 		require.Empty(t, inserted)
-		_, ok, err := tx.SimLedger.InsertSimCharge(ctx, first)
+		_, ok, err := tx.InsertCharge(ctx, first)
 		require.NoError(t, err)
 		require.True(t, ok)
 		tx.commit(t)
@@ -107,30 +108,30 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 		// entry wins over what the batch says about it.
 		again := buildSimCharge(first.Key, "tok_other", b.clock.next())
 		again.Amount = 1
-		batch := []billing.SimCharge{
+		batch := []sim.Charge{
 			buildSimCharge("in_z-1", "tok_visa", b.clock.next()),
 			again,
 			buildSimCharge("in_a-1", "tok_chargeDeclined", b.clock.next()),
 			buildSimCharge("in_q-1", "tok_visa", b.clock.next()),
 		}
 		batch[2].Outcome, batch[2].Code, batch[2].Ref = "declined", "card_declined", ""
-		tx = begin(t, b.store)
-		recorded, inserted, err = tx.SimLedger.InsertSimCharges(ctx, slices.Clone(batch))
+		tx = beginLedger(t, b.store)
+		recorded, inserted, err = tx.InsertCharges(ctx, slices.Clone(batch))
 		require.NoError(t, err)
 		require.Equal(t, []bool{true, false, true, true}, inserted)
-		require.Equal(t, []billing.SimCharge{batch[0], first, batch[2], batch[3]}, recorded)
+		require.Equal(t, []sim.Charge{batch[0], first, batch[2], batch[3]}, recorded)
 		tx.commit(t)
 
-		tx = begin(t, b.store)
-		all, err := tx.SimLedger.ListSimCharges(ctx)
+		tx = beginLedger(t, b.store)
+		all, err := tx.ListCharges(ctx)
 		require.NoError(t, err)
 		tx.commit(t)
 		require.Len(t, all, 4)
 		require.Equal(t, first, all[0], "a batch lists after what was there before it")
-		require.ElementsMatch(t, []billing.SimCharge{batch[0], batch[2], batch[3]}, all[1:])
-		for _, c := range []billing.SimCharge{batch[0], batch[2], batch[3]} {
-			tx = begin(t, b.store)
-			got, err := tx.SimLedger.GetSimCharge(ctx, c.Key)
+		require.ElementsMatch(t, []sim.Charge{batch[0], batch[2], batch[3]}, all[1:])
+		for _, c := range []sim.Charge{batch[0], batch[2], batch[3]} {
+			tx = beginLedger(t, b.store)
+			got, err := tx.GetCharge(ctx, c.Key)
 			require.NoError(t, err)
 			tx.commit(t)
 			require.Equal(t, c, got)
@@ -142,11 +143,11 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 		b := setup(t)
 		ctx := t.Context()
 
-		tx := begin(t, b.store)
-		all, err := tx.SimLedger.ListSimCharges(ctx)
+		tx := beginLedger(t, b.store)
+		all, err := tx.ListCharges(ctx)
 		require.NoError(t, err)
 		require.Empty(t, all)
-		n, err := tx.SimLedger.CountSimCharges(ctx, "tok_a", "succeeded")
+		n, err := tx.CountCharges(ctx, "tok_a", "succeeded")
 		require.NoError(t, err)
 		require.Equal(t, int64(0), n)
 		tx.commit(t)
@@ -156,7 +157,7 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 		for i := range times {
 			times[len(times)-1-i] = b.clock.next()
 		}
-		charge := func(i int, key, token, outcome string) billing.SimCharge {
+		charge := func(i int, key, token, outcome string) sim.Charge {
 			c := buildSimCharge(key, token, times[i])
 			c.Outcome = outcome
 			if outcome != "succeeded" {
@@ -165,55 +166,55 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 			}
 			return c
 		}
-		ledger := []billing.SimCharge{
+		ledger := []sim.Charge{
 			charge(0, "in_c-1", "tok_a", "succeeded"),
 			charge(1, "in_a-1", "tok_a", "declined"),
 			charge(2, "in_e-1", "tok_b", "succeeded"),
 		}
-		later := []billing.SimCharge{
+		later := []sim.Charge{
 			charge(3, "in_a-2", "tok_a", "succeeded"),
 			charge(4, "in_0-1", "tok_a", "error"),
 		}
 		rolledBack := charge(5, "in_b-1", "tok_a", "succeeded")
 		last := charge(6, "in_d-1", "tok_b", "declined")
 
-		insert := func(tx billing.Tx, c billing.SimCharge, wantInserted bool) {
+		insert := func(tx sim.Ledger, c sim.Charge, wantInserted bool) {
 			t.Helper()
-			_, inserted, err := tx.SimLedger.InsertSimCharge(ctx, c)
+			_, inserted, err := tx.InsertCharge(ctx, c)
 			require.NoError(t, err)
 			require.Equal(t, wantInserted, inserted, "insert %s", c.Key)
 		}
 
-		tx = begin(t, b.store)
+		tx = beginLedger(t, b.store)
 		for _, c := range ledger {
-			insert(tx.Tx, c, true)
+			insert(tx.Ledger, c, true)
 		}
 		tx.commit(t)
 
-		tx = begin(t, b.store)
-		insert(tx.Tx, later[0], true)
-		insert(tx.Tx, ledger[0], false) // a retry does not move the charge
-		insert(tx.Tx, later[1], true)
+		tx = beginLedger(t, b.store)
+		insert(tx.Ledger, later[0], true)
+		insert(tx.Ledger, ledger[0], false) // a retry does not move the charge
+		insert(tx.Ledger, later[1], true)
 		tx.commit(t)
 
-		tx = begin(t, b.store)
-		insert(tx.Tx, rolledBack, true)
+		tx = beginLedger(t, b.store)
+		insert(tx.Ledger, rolledBack, true)
 		tx.rollback(t)
 
-		tx = begin(t, b.store)
-		insert(tx.Tx, last, true)
+		tx = beginLedger(t, b.store)
+		insert(tx.Ledger, last, true)
 		refunded := ledger[2]
 		refunded.Refunded = 500
-		require.NoError(t, tx.SimLedger.UpdateSimCharge(ctx, refunded)) // nor does a refund
+		require.NoError(t, tx.UpdateCharge(ctx, refunded)) // nor does a refund
 		tx.commit(t)
 
-		want := []billing.SimCharge{ledger[0], ledger[1], refunded, later[0], later[1], last}
+		want := []sim.Charge{ledger[0], ledger[1], refunded, later[0], later[1], last}
 
-		tx = begin(t, b.store)
-		all, err = tx.SimLedger.ListSimCharges(ctx)
+		tx = beginLedger(t, b.store)
+		all, err = tx.ListCharges(ctx)
 		require.NoError(t, err)
 		require.Equal(t, want, all, "the whole ledger in insertion order")
-		_, err = tx.SimLedger.GetSimCharge(ctx, rolledBack.Key)
+		_, err = tx.GetCharge(ctx, rolledBack.Key)
 		require.ErrorIs(t, err, billing.ErrNotFound, "the rolled-back charge left nothing")
 
 		for _, tc := range []struct {
@@ -230,7 +231,7 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 			{"tok_a", "", 0},
 			{"", "succeeded", 0},
 		} {
-			n, err := tx.SimLedger.CountSimCharges(ctx, tc.token, tc.outcome)
+			n, err := tx.CountCharges(ctx, tc.token, tc.outcome)
 			require.NoError(t, err)
 			require.Equal(t, tc.want, n, "count of %q %q", tc.token, tc.outcome)
 		}
@@ -238,8 +239,8 @@ func exerciseSimCharge(t *testing.T, setup setupFunc) {
 	})
 }
 
-func buildSimCharge(key, token string, at time.Time) billing.SimCharge {
-	return billing.SimCharge{
+func buildSimCharge(key, token string, at time.Time) sim.Charge {
+	return sim.Charge{
 		Key:      key,
 		Token:    token,
 		Amount:   9900,

@@ -18,12 +18,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/gateway/sim"
 )
 
-// Store is what the suite exercises: a billing.Store that can also run
-// River workers.
+// Store is what the suite exercises: a billing.Store that also keeps the
+// simulated gateway's ledger and can run River workers.
 type Store interface {
 	billing.Store
+	sim.LedgerStore
 	// StartWorkers starts a River client working the given workers and
 	// periodic jobs on the store's database.
 	StartWorkers(ctx context.Context, workers *river.Workers, periodic []*river.PeriodicJob) error
@@ -198,62 +200,88 @@ var errRollback = errors.New("storetest: rolled back")
 // with a single connection (SQLite) would wait for it forever.
 type testTx struct {
 	billing.Tx
+	*txControl
+}
 
+// ledgerTx is a testTx of the simulated gateway's ledger (InSimLedger).
+type ledgerTx struct {
+	sim.Ledger
+	*txControl
+}
+
+// txControl ends a transaction held open by hold.
+type txControl struct {
 	ended  bool
 	finish chan error // nil commits, anything else rolls back
-	result chan error // what InTx returned
+	result chan error // what the store's transaction method returned
 }
 
 // begin opens a transaction on store. It is rolled back at cleanup unless
 // the test commits or rolls it back first.
 func begin(t *testing.T, store Store) *testTx {
 	t.Helper()
+	inner, c := hold(t, store.InTx)
+	return &testTx{Tx: inner, txControl: c}
+}
 
-	tx := &testTx{finish: make(chan error), result: make(chan error, 1)}
-	handOver := make(chan billing.Tx)
+// beginLedger is begin for a transaction of the simulated gateway's ledger.
+func beginLedger(t *testing.T, store Store) *ledgerTx {
+	t.Helper()
+	inner, c := hold(t, store.InSimLedger)
+	return &ledgerTx{Ledger: inner, txControl: c}
+}
+
+// hold runs inTx (a store's InTx or InSimLedger) in a goroutine whose fn
+// hands over what it is given and waits to be told to end. The transaction
+// is rolled back at cleanup unless the test ends it first.
+func hold[T any](t *testing.T, inTx func(ctx context.Context, fn func(T) error) error) (T, *txControl) {
+	t.Helper()
+
+	c := &txControl{finish: make(chan error), result: make(chan error, 1)}
+	handOver := make(chan T)
 	var calls atomic.Int32
 	go func() {
-		tx.result <- store.InTx(context.Background(), func(inner billing.Tx) error {
+		c.result <- inTx(context.Background(), func(inner T) error {
 			if calls.Add(1) > 1 {
 				return errors.New("storetest: InTx called fn a second time")
 			}
 			handOver <- inner
-			return <-tx.finish
+			return <-c.finish
 		})
 	}()
 
+	var inner T
 	select {
-	case inner := <-handOver:
-		tx.Tx = inner
-	case err := <-tx.result:
+	case inner = <-handOver:
+	case err := <-c.result:
 		require.FailNow(t, "InTx returned without calling fn", "error: %v", err)
 	case <-time.After(txTimeout):
 		require.FailNow(t, "InTx did not call fn in time")
 	}
 
 	t.Cleanup(func() {
-		if !tx.ended {
-			_ = tx.end(t, errRollback)
+		if !c.ended {
+			_ = c.end(t, errRollback)
 		}
 	})
-	return tx
+	return inner, c
 }
 
 // commit ends the transaction with fn returning nil and requires InTx to
 // succeed.
-func (tx *testTx) commit(t *testing.T) {
+func (tx *txControl) commit(t *testing.T) {
 	t.Helper()
 	require.NoError(t, tx.end(t, nil), "commit")
 }
 
 // rollback ends the transaction with fn returning an error.
-func (tx *testTx) rollback(t *testing.T) {
+func (tx *txControl) rollback(t *testing.T) {
 	t.Helper()
 	_ = tx.end(t, errRollback)
 }
 
 // end makes fn return err and returns what InTx returned.
-func (tx *testTx) end(t *testing.T, err error) error {
+func (tx *txControl) end(t *testing.T, err error) error {
 	t.Helper()
 
 	require.False(t, tx.ended, "transaction already ended")

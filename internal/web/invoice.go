@@ -60,8 +60,8 @@ type invoiceData struct {
 	Page     app.InvoicePage
 	Inv      billing.Invoice
 	Loc      *time.Location
-	Action   string // where the forms post (relative)
-	Status   string // the status badge's class suffix
+	Action   string                // where the forms post (relative)
+	Status   billing.InvoiceStatus // the status badge's class suffix
 	IssuedAt time.Time
 	// Confirming: a payment is being confirmed with the gateway; nothing
 	// can be paid meanwhile.

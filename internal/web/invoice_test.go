@@ -293,8 +293,8 @@ func TestInvoicePayDeclineThenPaid(t *testing.T) {
 	require.EqualValues(t, 5000, got.AmountPaid)
 	pays = w.payments(t, inv.ID)
 	require.Len(t, pays, 2)
-	statuses := []string{pays[0].Status, pays[1].Status}
-	require.ElementsMatch(t, []string{billing.PaymentFailed, billing.PaymentSucceeded}, statuses)
+	statuses := []billing.PaymentStatus{pays[0].Status, pays[1].Status}
+	require.ElementsMatch(t, []billing.PaymentStatus{billing.PaymentFailed, billing.PaymentSucceeded}, statuses)
 
 	// A stale page's form cannot pay twice: back to the paid page.
 	res = w.post(t, l.path, url.Values{"t": {l.token}, "gateway": {billing.GatewaySim}})

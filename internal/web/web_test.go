@@ -54,8 +54,11 @@ func (c *clock) Advance(d time.Duration) {
 // world is an App on a fresh SQLite store with the sim gateway, serving the
 // hosted pages over real HTTP, with one test-mode merchant and customer.
 type world struct {
-	app      *app.App
-	store    billing.Store
+	app   *app.App
+	store interface {
+		billing.Store
+		sim.LedgerStore
+	}
 	clock    *clock
 	url      string
 	client   *http.Client // does not follow redirects
@@ -81,6 +84,7 @@ func newWorldOn(t *testing.T, customerLocale, kind string) *world {
 	logger := slog.New(slog.DiscardHandler)
 	var store interface {
 		billing.Store
+		sim.LedgerStore
 		Migrate(context.Context) error
 		Close() error
 	}

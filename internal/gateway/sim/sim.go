@@ -2,8 +2,8 @@
 //
 // It implements billing.Gateway with deterministic test tokens (see
 // billing.SimTokens and README.md) and keeps a ledger of every charge and
-// refund it handled in the database (table sim_charges, through the
-// SimLedger area of a store transaction, billing.SimLedgerTx), so the
+// refund it handled in the database (table sim_charges, through a
+// LedgerStore: both stores are one; see ledger.go), so the
 // ledger survives a crash of the cuota process and is shared by every
 // process on the same database — the sim behaves like an external system
 // that tests can compare with cuota's own records.
@@ -53,7 +53,7 @@ const (
 	FailProcessingError   = "processing_error"
 )
 
-// Ledger outcomes (billing.SimCharge.Outcome).
+// Ledger outcomes (Charge.Outcome).
 const (
 	// OutcomeSucceeded: the charge moved money. Refunded tracks how much of
 	// it was returned.
@@ -84,13 +84,6 @@ var ErrTimeoutAfterCharge = fmt.Errorf("timeout after the charge was made: %w", 
 // failed with a 502: nothing moved, but the caller cannot know.
 var ErrBadGateway = fmt.Errorf("502 from gateway: %w", billing.ErrOutcomeUnknown)
 
-// LedgerStore is what the sim needs of cuota's store: transactions (a
-// billing.Store is one), of which it touches only the ledger area,
-// billing.SimLedgerTx (see inLedger).
-type LedgerStore interface {
-	InTx(ctx context.Context, fn func(tx billing.Tx) error) error
-}
-
 // Gateway is the simulated gateway. It holds no state of its own: the
 // ledger is in the store, so any number of Gateway values (in one process
 // or several) on the same database behave as one gateway.
@@ -113,8 +106,8 @@ func New(store LedgerStore, now func() time.Time) *Gateway {
 
 // inLedger runs fn in a store transaction of its own that sees only the
 // ledger: nothing else of cuota's data is the sim's business.
-func (g *Gateway) inLedger(ctx context.Context, fn func(ledger billing.SimLedgerTx) error) error {
-	return g.store.InTx(ctx, func(tx billing.Tx) error { return fn(tx.SimLedger) })
+func (g *Gateway) inLedger(ctx context.Context, fn func(ledger Ledger) error) error {
+	return g.store.InSimLedger(ctx, fn)
 }
 
 // Name returns billing.GatewaySim.
@@ -185,10 +178,10 @@ func (g *Gateway) LookupCharge(ctx context.Context, s billing.Scope, idempotency
 		return billing.ChargeResult{}, false, billing.Invalid("idempotency_key", billing.CodeParameterMissing,
 			"an idempotency key is required")
 	}
-	var c billing.SimCharge
-	err := g.inLedger(ctx, func(ledger billing.SimLedgerTx) error {
+	var c Charge
+	err := g.inLedger(ctx, func(ledger Ledger) error {
 		var err error
-		c, err = ledger.GetSimCharge(ctx, idempotencyKey)
+		c, err = ledger.GetCharge(ctx, idempotencyKey)
 		return err
 	})
 	if errors.Is(err, billing.ErrNotFound) {
@@ -207,11 +200,11 @@ func (g *Gateway) LookupCharge(ctx context.Context, s billing.Scope, idempotency
 // Ledger returns every entry of the sim's ledger (charges, declines, errors
 // and refunds) in the order they were recorded, for tests to compare with
 // cuota's records.
-func (g *Gateway) Ledger(ctx context.Context) ([]billing.SimCharge, error) {
-	var out []billing.SimCharge
-	err := g.inLedger(ctx, func(ledger billing.SimLedgerTx) error {
+func (g *Gateway) Ledger(ctx context.Context) ([]Charge, error) {
+	var out []Charge
+	err := g.inLedger(ctx, func(ledger Ledger) error {
 		var err error
-		out, err = ledger.ListSimCharges(ctx)
+		out, err = ledger.ListCharges(ctx)
 		return err
 	})
 	if err != nil {

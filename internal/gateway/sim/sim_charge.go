@@ -36,9 +36,9 @@ func (g *Gateway) Charge(ctx context.Context, r billing.ChargeRequest) (billing.
 	if err != nil {
 		return billing.ChargeResult{}, err
 	}
-	var rec billing.SimCharge
+	var rec Charge
 	fresh := false
-	err = g.inLedger(ctx, func(ledger billing.SimLedgerTx) error {
+	err = g.inLedger(ctx, func(ledger Ledger) error {
 		var err error
 		rec, fresh, err = g.record(ctx, ledger, name, r)
 		return err
@@ -61,13 +61,13 @@ func (g *Gateway) ChargeMany(ctx context.Context, rs []billing.ChargeRequest) ([
 	results := make([]billing.ChargeResult, len(rs))
 	errs := make([]error, len(rs))
 	names := make([]string, len(rs))
-	recs := make([]billing.SimCharge, len(rs))
+	recs := make([]Charge, len(rs))
 	fresh := make([]bool, len(rs))
 	for i, r := range rs {
 		names[i], errs[i] = validateCharge(r)
 	}
-	err := g.inLedger(ctx, func(ledger billing.SimLedgerTx) error {
-		var batch []billing.SimCharge
+	err := g.inLedger(ctx, func(ledger Ledger) error {
+		var batch []Charge
 		var at, slow []int
 		seen := map[string]bool{}
 		for i, r := range rs {
@@ -86,7 +86,7 @@ func (g *Gateway) ChargeMany(ctx context.Context, rs []billing.ChargeRequest) ([
 			batch = append(batch, c)
 			at = append(at, i)
 		}
-		got, inserted, err := ledger.InsertSimCharges(ctx, batch)
+		got, inserted, err := ledger.InsertCharges(ctx, batch)
 		if err != nil {
 			return fmt.Errorf("sim: write ledger: %w", err)
 		}
@@ -158,21 +158,21 @@ func validateCharge(r billing.ChargeRequest) (string, error) {
 
 // record finds the ledger entry of r's key or decides and writes a new
 // one; fresh says it was written now.
-func (g *Gateway) record(ctx context.Context, ledger billing.SimLedgerTx, name string, r billing.ChargeRequest) (billing.SimCharge, bool, error) {
-	prev, err := ledger.GetSimCharge(ctx, r.IdempotencyKey)
+func (g *Gateway) record(ctx context.Context, ledger Ledger, name string, r billing.ChargeRequest) (Charge, bool, error) {
+	prev, err := ledger.GetCharge(ctx, r.IdempotencyKey)
 	if err == nil {
 		return prev, false, checkChargeReplay(prev, r)
 	}
 	if !errors.Is(err, billing.ErrNotFound) {
-		return billing.SimCharge{}, false, fmt.Errorf("sim: read ledger: %w", err)
+		return Charge{}, false, fmt.Errorf("sim: read ledger: %w", err)
 	}
 	c, err := g.decide(ctx, ledger, name, r)
 	if err != nil {
-		return billing.SimCharge{}, false, err
+		return Charge{}, false, err
 	}
-	got, inserted, err := ledger.InsertSimCharge(ctx, c)
+	got, inserted, err := ledger.InsertCharge(ctx, c)
 	if err != nil {
-		return billing.SimCharge{}, false, fmt.Errorf("sim: write ledger: %w", err)
+		return Charge{}, false, fmt.Errorf("sim: write ledger: %w", err)
 	}
 	if !inserted { // a concurrent call with the same key got there first
 		return got, false, checkChargeReplay(got, r)
@@ -182,7 +182,7 @@ func (g *Gateway) record(ctx context.Context, ledger billing.SimLedgerTx, name s
 
 // outcome is what the caller of a charge hears: the recorded result, or —
 // only on the call that did the work — a timeout or a 502.
-func outcome(rec billing.SimCharge, name string, fresh bool, key string) (billing.ChargeResult, error) {
+func outcome(rec Charge, name string, fresh bool, key string) (billing.ChargeResult, error) {
 	if fresh {
 		switch {
 		case name == billing.SimTokTimeoutAfterCharge:
@@ -196,25 +196,25 @@ func outcome(rec billing.SimCharge, name string, fresh bool, key string) (billin
 
 // decide works out what a new charge does and returns its ledger entry.
 // The per-card counters read the ledger by the payment method's token.
-func (g *Gateway) decide(ctx context.Context, ledger billing.SimLedgerTx, name string, r billing.ChargeRequest) (billing.SimCharge, error) {
+func (g *Gateway) decide(ctx context.Context, ledger Ledger, name string, r billing.ChargeRequest) (Charge, error) {
 	now := g.timeNow()
-	c := billing.SimCharge{
+	c := Charge{
 		Key:      r.IdempotencyKey,
 		Token:    r.PaymentMethod.Token,
 		Amount:   r.Amount,
 		Currency: r.Currency,
 		Created:  now,
 	}
-	succeed := func() (billing.SimCharge, error) {
+	succeed := func() (Charge, error) {
 		c.Outcome, c.Ref = OutcomeSucceeded, billing.NewID(chargeRefPrefix, now)
 		return c, nil
 	}
-	decline := func(code string) (billing.SimCharge, error) {
+	decline := func(code string) (Charge, error) {
 		c.Outcome, c.Code, c.Ref = OutcomeDeclined, code, billing.NewID(chargeRefPrefix, now)
 		return c, nil
 	}
 	count := func(outcome string) (int64, error) {
-		n, err := ledger.CountSimCharges(ctx, c.Token, outcome)
+		n, err := ledger.CountCharges(ctx, c.Token, outcome)
 		if err != nil {
 			return 0, fmt.Errorf("sim: count ledger: %w", err)
 		}
@@ -260,7 +260,7 @@ func (g *Gateway) decide(ctx context.Context, ledger billing.SimLedgerTx, name s
 
 // checkChargeReplay refuses a repeated key whose recorded entry is not the
 // same charge.
-func checkChargeReplay(prev billing.SimCharge, r billing.ChargeRequest) error {
+func checkChargeReplay(prev Charge, r billing.ChargeRequest) error {
 	if prev.Outcome == OutcomeRefund {
 		return billing.Invalid("idempotency_key", billing.CodeIdempotencyKeyReused,
 			"idempotency key %q was used for a refund", r.IdempotencyKey)
@@ -294,7 +294,7 @@ func failureClass(code string) billing.FailureClass {
 
 // chargeResult turns a ledger entry of a charge into what the gateway
 // reports about it.
-func chargeResult(c billing.SimCharge) (billing.ChargeResult, error) {
+func chargeResult(c Charge) (billing.ChargeResult, error) {
 	switch c.Outcome {
 	case OutcomeSucceeded:
 		return billing.ChargeResult{Status: billing.PaymentSucceeded, GatewayRef: c.Ref}, nil

@@ -45,9 +45,9 @@ func (g *Gateway) Refund(ctx context.Context, r billing.RefundRequest) (billing.
 	if key == "" {
 		key = billing.NewID(refundKeyPrefix, now)
 	}
-	var rec billing.SimCharge
-	err := g.inLedger(ctx, func(ledger billing.SimLedgerTx) error {
-		prev, err := ledger.GetSimCharge(ctx, key)
+	var rec Charge
+	err := g.inLedger(ctx, func(ledger Ledger) error {
+		prev, err := ledger.GetCharge(ctx, key)
 		if err == nil {
 			rec = prev
 			return checkRefundReplay(prev, key, r)
@@ -72,7 +72,7 @@ func (g *Gateway) Refund(ctx context.Context, r billing.RefundRequest) (billing.
 				"refund of %d exceeds the %d left to refund of charge %q (amount %d, refunded %d)",
 				r.Amount, left, charge.Key, charge.Amount, charge.Refunded)
 		}
-		got, inserted, err := ledger.InsertSimCharge(ctx, billing.SimCharge{
+		got, inserted, err := ledger.InsertCharge(ctx, Charge{
 			Key:      key,
 			Token:    charge.Key,
 			Amount:   r.Amount,
@@ -95,7 +95,7 @@ func (g *Gateway) Refund(ctx context.Context, r billing.RefundRequest) (billing.
 		// read committed), so two concurrent refunds cannot together
 		// exceed the charge. (SQLite serializes transactions anyway.)
 		charge.Refunded += r.Amount
-		if err := ledger.UpdateSimCharge(ctx, charge); err != nil {
+		if err := ledger.UpdateCharge(ctx, charge); err != nil {
 			return fmt.Errorf("sim: update ledger: %w", err)
 		}
 		total, err := refundedTotal(ctx, ledger, charge.Key)
@@ -109,7 +109,7 @@ func (g *Gateway) Refund(ctx context.Context, r billing.RefundRequest) (billing.
 		}
 		if total != charge.Refunded {
 			charge.Refunded = total
-			if err := ledger.UpdateSimCharge(ctx, charge); err != nil {
+			if err := ledger.UpdateCharge(ctx, charge); err != nil {
 				return fmt.Errorf("sim: update ledger: %w", err)
 			}
 		}
@@ -122,13 +122,13 @@ func (g *Gateway) Refund(ctx context.Context, r billing.RefundRequest) (billing.
 }
 
 // findCharge returns the ledger entry of the charge a refund names.
-func findCharge(ctx context.Context, ledger billing.SimLedgerTx, r billing.RefundRequest) (billing.SimCharge, error) {
+func findCharge(ctx context.Context, ledger Ledger, r billing.RefundRequest) (Charge, error) {
 	var (
-		c   billing.SimCharge
+		c   Charge
 		err error
 	)
 	if r.ChargeKey != "" {
-		c, err = ledger.GetSimCharge(ctx, r.ChargeKey)
+		c, err = ledger.GetCharge(ctx, r.ChargeKey)
 		if errors.Is(err, billing.ErrNotFound) || (err == nil && c.Outcome == OutcomeRefund) {
 			return c, billing.Invalid("charge_key", CodeChargeNotFound, "no sim charge with key %q", r.ChargeKey)
 		}
@@ -141,7 +141,7 @@ func findCharge(ctx context.Context, ledger billing.SimLedgerTx, r billing.Refun
 		}
 		return c, nil
 	}
-	all, err := ledger.ListSimCharges(ctx)
+	all, err := ledger.ListCharges(ctx)
 	if err != nil {
 		return c, fmt.Errorf("sim: read ledger: %w", err)
 	}
@@ -155,8 +155,8 @@ func findCharge(ctx context.Context, ledger billing.SimLedgerTx, r billing.Refun
 
 // refundedTotal sums the ledger's refunds of the charge with key chargeKey.
 // It reads the whole ledger: refunds are rare and test ledgers small.
-func refundedTotal(ctx context.Context, ledger billing.SimLedgerTx, chargeKey string) (int64, error) {
-	all, err := ledger.ListSimCharges(ctx)
+func refundedTotal(ctx context.Context, ledger Ledger, chargeKey string) (int64, error) {
+	all, err := ledger.ListCharges(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("sim: read ledger: %w", err)
 	}
@@ -171,7 +171,7 @@ func refundedTotal(ctx context.Context, ledger billing.SimLedgerTx, chargeKey st
 
 // checkRefundReplay refuses a repeated refund key whose recorded entry is
 // not the same refund.
-func checkRefundReplay(prev billing.SimCharge, key string, r billing.RefundRequest) error {
+func checkRefundReplay(prev Charge, key string, r billing.RefundRequest) error {
 	if prev.Outcome != OutcomeRefund || prev.Amount != r.Amount ||
 		(r.ChargeKey != "" && prev.Token != r.ChargeKey) {
 		return billing.Invalid("idempotency_key", billing.CodeIdempotencyKeyReused,

@@ -25,6 +25,13 @@ var (
 	fixedNow = time.Date(2030, 1, 2, 3, 4, 5, 123456789, time.UTC)
 )
 
+// ledgerStore is what the suite opens: a store (to close) that keeps the
+// sim's ledger.
+type ledgerStore interface {
+	billing.Store
+	sim.LedgerStore
+}
+
 // backend is a store the suite runs on. The sim is an external system that
 // several cuota processes share through the database, so it must behave
 // the same on both stores.
@@ -33,14 +40,14 @@ type backend struct {
 	// location returns a new, empty database for t (a file path or URL).
 	location func(t *testing.T) string
 	// open opens (without migrating) the store at a location.
-	open func(ctx context.Context, location string) (billing.Store, error)
+	open func(ctx context.Context, location string) (ledgerStore, error)
 }
 
 var backends = []backend{
 	{
 		name:     "sqlite",
 		location: func(t *testing.T) string { return filepath.Join(t.TempDir(), "c.db") },
-		open: func(ctx context.Context, path string) (billing.Store, error) {
+		open: func(ctx context.Context, path string) (ledgerStore, error) {
 			return sqlite.Open(ctx, path, nil)
 		},
 	},
@@ -49,7 +56,7 @@ var backends = []backend{
 		// one fails the test, never skips it (docs/architecture.md, "Testing").
 		name:     "postgres",
 		location: func(t *testing.T) string { return pgtest.URL(t) },
-		open: func(ctx context.Context, url string) (billing.Store, error) {
+		open: func(ctx context.Context, url string) (ledgerStore, error) {
 			return postgres.Open(ctx, url, slog.New(slog.DiscardHandler))
 		},
 	},
@@ -103,7 +110,7 @@ func TestSim(t *testing.T) {
 }
 
 // openStore opens and migrates the store at location; the caller closes it.
-func (b backend) openStore(t *testing.T, location string) billing.Store {
+func (b backend) openStore(t *testing.T, location string) ledgerStore {
 	t.Helper()
 	ctx := context.Background()
 	store, err := b.open(ctx, location)
@@ -165,7 +172,7 @@ func mustCharge(t *testing.T, g *sim.Gateway, pm billing.PaymentMethod, key stri
 	return res
 }
 
-func ledger(t *testing.T, g *sim.Gateway) []billing.SimCharge {
+func ledger(t *testing.T, g *sim.Gateway) []sim.Charge {
 	t.Helper()
 	l, err := g.Ledger(context.Background())
 	if err != nil {
@@ -201,7 +208,7 @@ func wantError(t *testing.T, err error, code string) {
 	}
 }
 
-func outcomes(l []billing.SimCharge) string {
+func outcomes(l []sim.Charge) string {
 	var parts []string
 	for _, c := range l {
 		parts = append(parts, c.Outcome)
@@ -282,7 +289,7 @@ func testVisaSucceeds(t *testing.T, b backend) {
 		t.Fatalf("result = %+v", res)
 	}
 	l := ledger(t, g)
-	want := billing.SimCharge{Key: "in_1-1", Token: pm.Token, Amount: 5000, Currency: "CLP",
+	want := sim.Charge{Key: "in_1-1", Token: pm.Token, Amount: 5000, Currency: "CLP",
 		Outcome: sim.OutcomeSucceeded, Ref: res.GatewayRef, Created: fixedNow.Truncate(time.Microsecond)}
 	if len(l) != 1 || !sameEntry(l[0], want) {
 		t.Fatalf("ledger = %+v, want [%+v]", l, want)
@@ -298,7 +305,7 @@ func testVisaSucceeds(t *testing.T, b backend) {
 	}
 }
 
-func sameEntry(a, b billing.SimCharge) bool {
+func sameEntry(a, b sim.Charge) bool {
 	return a.Key == b.Key && a.Token == b.Token && a.Amount == b.Amount && a.Currency == b.Currency &&
 		a.Outcome == b.Outcome && a.Code == b.Code && a.Ref == b.Ref && a.Refunded == b.Refunded &&
 		a.Created.Equal(b.Created)
@@ -547,7 +554,7 @@ func refund(g *sim.Gateway, key, chargeKey string, amount int64) (billing.Refund
 	})
 }
 
-func entry(t *testing.T, g *sim.Gateway, key string) billing.SimCharge {
+func entry(t *testing.T, g *sim.Gateway, key string) sim.Charge {
 	t.Helper()
 	for _, c := range ledger(t, g) {
 		if c.Key == key {
@@ -555,7 +562,7 @@ func entry(t *testing.T, g *sim.Gateway, key string) billing.SimCharge {
 		}
 	}
 	t.Fatalf("no ledger entry %q", key)
-	return billing.SimCharge{}
+	return sim.Charge{}
 }
 
 func testRefundFull(t *testing.T, b backend) {
@@ -948,7 +955,7 @@ func testChargeManyMatchesCharge(t *testing.T, b backend) {
 	if len(l1) != len(l2) {
 		t.Fatalf("ledgers have %d and %d entries", len(l1), len(l2))
 	}
-	byKey := map[string]billing.SimCharge{}
+	byKey := map[string]sim.Charge{}
 	for _, c := range l2 {
 		byKey[c.Key] = c
 	}
