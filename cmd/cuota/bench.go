@@ -212,7 +212,7 @@ func benchSeed(ctx context.Context, a *app.App, s store, n int) error {
 
 // simApp is an App over s with only the simulated gateway, as the bench
 // (and the tests that seed and sweep like it) runs one.
-func simApp(s billing.Store, now func() time.Time, logger *slog.Logger) (*app.App, error) {
+func simApp(s store, now func() time.Time, logger *slog.Logger) (*app.App, error) {
 	return app.New(app.Config{Store: s, Now: now, Logger: logger,
 		Ports:    app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
 		Gateways: app.Gateways{billing.GatewaySim: sim.New(s, now)}})
