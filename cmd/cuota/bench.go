@@ -141,7 +141,7 @@ func benchDatabase(ctx context.Context, dbURL string) (string, func(), error) {
 		return "sqlite:" + filepath.Join(dir, "bench.db"), func() { _ = os.RemoveAll(dir) }, nil
 	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
 		schema := "bench_" + strings.ToLower(rand.Text()[:10])
-		conn, err := pgx.Connect(ctx, dbURL)
+		conn, err := pgx.Connect(ctx, withoutPoolParams(dbURL))
 		if err != nil {
 			return "", nil, fmt.Errorf("connect to %s: %w", redactURL(dbURL), err)
 		}
@@ -157,7 +157,7 @@ func benchDatabase(ctx context.Context, dbURL string) (string, func(), error) {
 		q.Set("search_path", schema)
 		u.RawQuery = q.Encode()
 		return u.String(), func() {
-			c, err := pgx.Connect(context.Background(), dbURL)
+			c, err := pgx.Connect(context.Background(), withoutPoolParams(dbURL))
 			if err == nil {
 				_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 				_ = c.Close(context.Background())
@@ -166,6 +166,24 @@ func benchDatabase(ctx context.Context, dbURL string) (string, func(), error) {
 	default:
 		return dbURL, func() {}, nil
 	}
+}
+
+// withoutPoolParams drops the pool_… settings of a database URL (such as
+// pool_max_conns), which the store's pool reads and a single connection
+// would send to the server as unknown parameters.
+func withoutPoolParams(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return dbURL
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.HasPrefix(k, "pool_") {
+			q.Del(k)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // benchSeed writes n active monthly subscriptions whose first period ended

@@ -43,7 +43,7 @@ func newBenchObserver(ctx context.Context, kind, dbURL string) *benchObserver {
 	if kind != "postgres" {
 		return o
 	}
-	u, err := url.Parse(dbURL)
+	u, err := url.Parse(withoutPoolParams(dbURL))
 	if err != nil {
 		return o
 	}
@@ -232,7 +232,7 @@ type benchCountsJSON struct {
 // benchCounts reads the counts straight from the tables, past the API.
 func benchCounts(ctx context.Context, kind, dbURL string) (benchCountsJSON, error) {
 	var c benchCountsJSON
-	driver, dsn := "pgx", dbURL
+	driver, dsn := "pgx", withoutPoolParams(dbURL)
 	if kind == "sqlite" {
 		driver, dsn = "sqlite", strings.TrimPrefix(dbURL, "sqlite:")
 	}
@@ -279,6 +279,7 @@ var (
 // runPgbench runs `pgbench -N` against the PostgreSQL server of serverURL
 // in a database of its own, created and dropped here.
 func runPgbench(ctx context.Context, serverURL string, seconds int) benchPgbench {
+	serverURL = withoutPoolParams(serverURL)
 	bin, err := exec.LookPath("pgbench")
 	if err != nil {
 		return benchPgbench{note: "pgbench is not on PATH"}
