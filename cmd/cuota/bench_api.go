@@ -350,8 +350,8 @@ func runBenchAPI(ctx context.Context, o benchAPIOptions, cfg config, serverURL s
 	r.signupWall = runLoad(o.clients, o.signups, func(i int) {
 		id, err := c.signup(ctx, i, price.ID)
 		var inactive errInactive
-		if errors.As(err, &inactive) {
-			r.inactive.Add(1)
+		if errors.As(err, &inactive) && r.inactive.Add(1) == 1 {
+			r.inactiveErr = inactive.Error()
 		}
 		if err == nil {
 			subs[i] = id

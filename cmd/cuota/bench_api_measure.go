@@ -342,19 +342,20 @@ func tail(s string, n int) string {
 
 // benchResult is everything a run measured.
 type benchResult struct {
-	opts       benchAPIOptions
-	server     string
-	setup      time.Duration
-	signupWall time.Duration
-	getWall    time.Duration
-	endpoints  [epCount]*benchEndpoint
-	inactive   atomic.Int64 // signups whose subscription was not active
-	signupCPU  benchCPU
-	getCPU     benchCPU
-	loadStart  [3]float64
-	loadEnd    [3]float64
-	counts     benchCountsJSON
-	pgbench    benchPgbench
+	opts        benchAPIOptions
+	server      string
+	setup       time.Duration
+	signupWall  time.Duration
+	getWall     time.Duration
+	endpoints   [epCount]*benchEndpoint
+	inactive    atomic.Int64 // signups whose subscription was not active
+	inactiveErr string       // the first of them, set by the client that counted it first
+	signupCPU   benchCPU
+	getCPU      benchCPU
+	loadStart   [3]float64
+	loadEnd     [3]float64
+	counts      benchCountsJSON
+	pgbench     benchPgbench
 }
 
 // benchEndpointJSON is one endpoint's line of the machine-readable result.
@@ -479,6 +480,9 @@ func (r *benchResult) report(stdout io.Writer) error {
 		if e.firstErr != "" {
 			fmt.Fprintf(stdout, "  first error: %s\n", e.firstErr)
 		}
+	}
+	if r.inactiveErr != "" {
+		fmt.Fprintf(stdout, "  first inactive subscription: %s\n", r.inactiveErr)
 	}
 	fmt.Fprintln(stdout)
 	w = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
