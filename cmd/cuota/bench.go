@@ -31,23 +31,44 @@ const benchChunk = jobs.SweepChunk
 // benchSeedChunk is how many subscriptions one seeding transaction writes.
 const benchSeedChunk = 1000
 
-// bench measures the renewal pipeline: it seeds N subscriptions on the sim
-// gateway whose periods have ended, runs the real-time sweep until nothing
-// is due, and prints renewals per second, wall time and peak memory.
+// benchUsage lists the benchmarks; `cuota bench` alone prints it.
+const benchUsage = `Usage:
+  cuota bench renewals --subscriptions N [--database URL] [--sweepers K] [--cpuprofile FILE]
+      the renewal pipeline: seeds N due subscriptions, sweeps them, prints renewals/s
+  cuota bench api [--db sqlite|postgres] [--database URL] [--clients C] [--signups N] [--gets M]
+                  [--pgbench-seconds S] [--cpuprofile FILE]
+      the HTTP API: serves on loopback, drives N signups (customer, card, subscription
+      with its first charge) and M GETs from C clients, prints rates, latencies, CPU
+      and, on PostgreSQL with pgbench installed, the ratio to pgbench -N
+`
+
+// bench runs one of the benchmarks named by its first argument.
 func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "renewals" {
-		fmt.Fprintln(stderr, "Usage: cuota bench renewals --subscriptions N [--database URL]")
-		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
-			return nil
+	if len(args) > 0 {
+		switch args[0] {
+		case "renewals":
+			return benchRenewals(ctx, args[1:], stdout, stderr)
+		case "api":
+			return benchAPI(ctx, args[1:], getenv, stdout, stderr)
 		}
-		return exitError(2)
 	}
+	fmt.Fprint(stderr, benchUsage)
+	if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
+		return nil
+	}
+	return exitError(2)
+}
+
+// benchRenewals measures the renewal pipeline: it seeds N subscriptions on
+// the sim gateway whose periods have ended, runs the real-time sweep until
+// nothing is due, and prints renewals per second, wall time and peak memory.
+func benchRenewals(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench renewals", "cuota bench renewals --subscriptions N [--database URL]", stderr)
 	n := fs.Int("subscriptions", 10000, "how many subscriptions to seed and renew")
 	dbURL := fs.String("database", "", "postgres://… (a fresh schema is created and dropped) or sqlite:PATH; default: a temporary SQLite file")
 	sweepers := fs.Int("sweepers", app.SweepLanes, "how many sweeps run at once (the renewal job runs app.SweepLanes)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the renewal phase to this file")
-	if done, err := parseFlags(fs, args[1:]); done {
+	if done, err := parseFlags(fs, args); done {
 		return err
 	}
 	if *n < 1 || *sweepers < 1 {
@@ -120,7 +141,7 @@ func benchDatabase(ctx context.Context, dbURL string) (string, func(), error) {
 		return "sqlite:" + filepath.Join(dir, "bench.db"), func() { _ = os.RemoveAll(dir) }, nil
 	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
 		schema := "bench_" + strings.ToLower(rand.Text()[:10])
-		conn, err := pgx.Connect(ctx, dbURL)
+		conn, err := pgx.Connect(ctx, withoutPoolParams(dbURL))
 		if err != nil {
 			return "", nil, fmt.Errorf("connect to %s: %w", redactURL(dbURL), err)
 		}
@@ -136,7 +157,7 @@ func benchDatabase(ctx context.Context, dbURL string) (string, func(), error) {
 		q.Set("search_path", schema)
 		u.RawQuery = q.Encode()
 		return u.String(), func() {
-			c, err := pgx.Connect(context.Background(), dbURL)
+			c, err := pgx.Connect(context.Background(), withoutPoolParams(dbURL))
 			if err == nil {
 				_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 				_ = c.Close(context.Background())
@@ -145,6 +166,24 @@ func benchDatabase(ctx context.Context, dbURL string) (string, func(), error) {
 	default:
 		return dbURL, func() {}, nil
 	}
+}
+
+// withoutPoolParams drops the pool_… settings of a database URL (such as
+// pool_max_conns), which the store's pool reads and a single connection
+// would send to the server as unknown parameters.
+func withoutPoolParams(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return dbURL
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.HasPrefix(k, "pool_") {
+			q.Del(k)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // benchSeed writes n active monthly subscriptions whose first period ended

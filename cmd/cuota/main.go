@@ -48,6 +48,8 @@ Usage:
   cuota audit verify [--merchant ID]      check the audit hash chains
   cuota bench renewals --subscriptions N [--database URL]
                                           measure the renewal pipeline
+  cuota bench api [--db sqlite|postgres] [--clients C] [--signups N] [--gets M]
+                                          measure the HTTP API (signups, GETs, pgbench ratio)
   cuota flowsim [--addr 127.0.0.1:9090]   run a fake Flow.cl server for local development
   cuota version
 

@@ -83,36 +83,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		e.logger.Warn("recovered test clocks left advancing by a process that is gone", "count", n)
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	api := httpapi.New(wiring.API(e.app), e.store, httpapi.Config{Version: version, RateLimit: e.cfg.RateLimit, RateBurst: e.cfg.RateBurst}, e.logger, reg)
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", httpapi.MetricsHandler(reg))
-	mux.Handle("/", api)
-	pages := web.New(wiring.Pages(e.app), e.logger)
-	mux.Handle("/sim/", pages)      // hosted pages
-	mux.Handle("/return/", pages)   // back from a gateway's hosted page
-	mux.Handle("/checkout/", pages) // hosted checkout
-	mux.Handle("/pricing/", pages)  // pricing tables (publishable keys)
-	mux.Handle("/portal/", pages)   // customer portal
-	mux.Handle("/invoice/", pages)  // an invoice's page (hosted_invoice_url)
-	(&webhookin.Flow{Refunds: e.flow, Payments: e.flow, App: e.app.Collection, Logger: e.logger}).Register(mux)
-	(&webhookin.Stripe{Gateway: e.stripe, Credentials: e.app.Merchants, App: e.app.Collection, Logger: e.logger}).Register(mux)
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
-	}
-
-	// The workers' context outlives the signal: cancelling it would abort
-	// jobs mid-charge. StopWorkers below stops them gracefully instead.
-	if err := e.store.StartWorkers(context.WithoutCancel(ctx), jobs.Workers(wiring.Workers(e.app)), jobs.Periodic()); err != nil {
+	srv := newHTTPServer(serverHandler(e))
+	if err := startWorkers(ctx, e); err != nil {
 		_ = ln.Close()
-		return fmt.Errorf("start workers: %w", err)
+		return err
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -136,6 +110,50 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("shutdown: %w", shutdownErr)
 	}
 	e.logger.Info("stopped")
+	return nil
+}
+
+// serverHandler is everything serve mounts: the API with its metrics, the
+// hosted pages and the gateways' webhooks. The API bench mounts the same.
+func serverHandler(e *env) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	api := httpapi.New(wiring.API(e.app), e.store, httpapi.Config{Version: version, RateLimit: e.cfg.RateLimit, RateBurst: e.cfg.RateBurst}, e.logger, reg)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", httpapi.MetricsHandler(reg))
+	mux.Handle("/", api)
+	pages := web.New(wiring.Pages(e.app), e.logger)
+	mux.Handle("/sim/", pages)      // hosted pages
+	mux.Handle("/return/", pages)   // back from a gateway's hosted page
+	mux.Handle("/checkout/", pages) // hosted checkout
+	mux.Handle("/pricing/", pages)  // pricing tables (publishable keys)
+	mux.Handle("/portal/", pages)   // customer portal
+	mux.Handle("/invoice/", pages)  // an invoice's page (hosted_invoice_url)
+	(&webhookin.Flow{Refunds: e.flow, Payments: e.flow, App: e.app.Collection, Logger: e.logger}).Register(mux)
+	(&webhookin.Stripe{Gateway: e.stripe, Credentials: e.app.Merchants, App: e.app.Collection, Logger: e.logger}).Register(mux)
+	return mux
+}
+
+// newHTTPServer wraps h in serve's limits and timeouts.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+}
+
+// startWorkers starts the job queue's workers and periodic jobs on e's
+// store. Their context outlives the signal: cancelling it would abort jobs
+// mid-charge. StopWorkers stops them gracefully instead.
+func startWorkers(ctx context.Context, e *env) error {
+	if err := e.store.StartWorkers(context.WithoutCancel(ctx), jobs.Workers(wiring.Workers(e.app)), jobs.Periodic()); err != nil {
+		return fmt.Errorf("start workers: %w", err)
+	}
 	return nil
 }
 
