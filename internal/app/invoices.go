@@ -189,6 +189,22 @@ func finalizeInvoice(m billing.Merchant, inv *billing.Invoice, n int64, now time
 // idempotency key is the invoice id and attempt number. It returns nil for an
 // invoice with nothing due.
 func (a *Invoicing) startPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (*billing.Payment, error) {
+	c, err := a.startCharge(ctx, tx, inv, sub, now)
+	if c == nil || err != nil {
+		return nil, err
+	}
+	return &c.pay, nil
+}
+
+// newCharge is a payment just written, with the card it charges: what the
+// gateway call after the commit needs, so that it need not read them again.
+type newCharge struct {
+	pay billing.Payment
+	pm  billing.PaymentMethod
+}
+
+// startCharge is startPayment returning the card too.
+func (a *Invoicing) startCharge(ctx context.Context, tx billing.Tx, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (*newCharge, error) {
 	if inv.Status != billing.InvoiceOpen || billing.CanCharge(*inv, nil) != billing.ChargeAllowed {
 		return nil, nil // an uncollectible invoice is charged only when asked (PayInvoice reopens it)
 	}
@@ -196,7 +212,11 @@ func (a *Invoicing) startPayment(ctx context.Context, tx billing.Tx, inv *billin
 	if err != nil {
 		return nil, fmt.Errorf("read payment method %s: %w", sub.PaymentMethodID, err)
 	}
-	return a.recordPayment(ctx, tx, inv, pm, now, a.processingTime(sub, now), "")
+	pay, err := a.recordPayment(ctx, tx, inv, pm, now, a.processingTime(sub, now), "")
+	if pay == nil || err != nil {
+		return nil, err
+	}
+	return &newCharge{pay: *pay, pm: pm}, nil
 }
 
 // recordPayment writes inv's next payment attempt with pm (its invoice

@@ -34,6 +34,19 @@ func (a *Collection) executePayment(ctx context.Context, s billing.Scope, paymen
 	if err != nil || !pay.Status.Unresolved() {
 		return err
 	}
+	return a.chargeOrAsk(ctx, s, pay, pm, recover)
+}
+
+// chargeNew charges a payment its caller has just written (still pending,
+// with its card), without reading them again.
+func (a *Collection) chargeNew(ctx context.Context, s billing.Scope, c newCharge) error {
+	return a.chargeOrAsk(ctx, s, c.pay, c.pm, false)
+}
+
+// chargeOrAsk calls the gateway for an unresolved payment: it charges it,
+// or, when its outcome is unknown (or recover is set), first asks the
+// gateway what became of it; then it settles the payment.
+func (a *Collection) chargeOrAsk(ctx context.Context, s billing.Scope, pay billing.Payment, pm billing.PaymentMethod, recover bool) error {
 	if pay.PaymentMethodID == "" {
 		// A pay-page attempt: only the customer can pay it, on the
 		// gateway's page; cuota can only ask what became of it.

@@ -90,7 +90,7 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 	}
 
 	var sub billing.Subscription
-	var paymentID string
+	var charge *newCharge // the first charge, made after the commit
 	var stubProration billing.ProrationBehavior // set for a partial first period
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		cus, err := liveCustomer(ctx, tx, s, p.Customer)
@@ -196,20 +196,18 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 		if inv, err = a.invoicing.writeInvoice(ctx, tx, merchant, &sub, inv, now); err != nil {
 			return err
 		}
-		pay, err := a.invoicing.startPayment(ctx, tx, &inv, &sub, now)
+		charge, err = a.invoicing.startCharge(ctx, tx, &inv, &sub, now)
 		if err != nil {
 			return err
 		}
 		before := sub
 		event := ""
-		if pay == nil {
+		if charge == nil {
 			// Nothing to charge (a coupon covered it): paid at finalization.
 			if err := a.transition(&sub, billing.SubEventPaymentSucceeded, merchant.Settings); err != nil {
 				return err
 			}
 			event = EventSubscriptionUpdated
-		} else {
-			paymentID = pay.ID
 		}
 		sub.NextActionAt = nextAction(sub, []billing.Invoice{inv})
 		return a.saveSubscription(ctx, tx, &before, &sub, event, now)
@@ -217,8 +215,8 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 	if err != nil {
 		return billing.Subscription{}, err
 	}
-	if paymentID != "" {
-		if err := a.collection.executePayment(ctx, s, paymentID, false); err != nil {
+	if charge != nil {
+		if err := a.collection.chargeNew(ctx, s, *charge); err != nil {
 			return billing.Subscription{}, err
 		}
 	}
