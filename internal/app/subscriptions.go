@@ -90,7 +90,7 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 	}
 
 	var sub billing.Subscription
-	var charge *newCharge // the first charge, made after the commit
+	var charge *newCharge                       // the first charge, made after the commit
 	var stubProration billing.ProrationBehavior // set for a partial first period
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		cus, err := liveCustomer(ctx, tx, s, p.Customer)
