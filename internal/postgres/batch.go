@@ -8,10 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/auditdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
 )
 
 // batchTx is the billing.BatchTx of one transaction.
@@ -24,13 +23,13 @@ var _ billing.BatchTx = batchTx{}
 // claiming are skipped (FOR UPDATE SKIP LOCKED), and the claim column
 // keeps them from other sweepers after the transaction ends.
 func (t batchTx) ClaimDueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int, token string, until time.Time) ([]billing.Subscription, error) {
-	rows, err := t.q.ClaimDueSubscriptions(ctx, pgdb.ClaimDueSubscriptionsParams{
+	rows, err := t.lifecycle.ClaimDueSubscriptions(ctx, lifecycledb.ClaimDueSubscriptionsParams{
 		TestClockID: clockID, DueBefore: new(ts(at)), RowLimit: maxRows(limit), ClaimToken: token, ClaimedUntil: new(ts(until))})
 	if err != nil {
 		return nil, dbError("claim due subscriptions", err)
 	}
 	// UPDATE … RETURNING has no order; the sweep takes them oldest due first.
-	slices.SortFunc(rows, func(a, b pgdb.Subscription) int {
+	slices.SortFunc(rows, func(a, b lifecycledb.Subscription) int {
 		if c := a.NextActionAt.Compare(*b.NextActionAt); c != 0 {
 			return c
 		}
@@ -45,7 +44,7 @@ func (t batchTx) ClaimDueSubscriptions(ctx context.Context, clockID string, at t
 
 // ExtendSubscriptionClaims moves the end of the claims made under token.
 func (t batchTx) ExtendSubscriptionClaims(ctx context.Context, token string, until time.Time) error {
-	if err := t.q.ExtendSubscriptionClaims(ctx, pgdb.ExtendSubscriptionClaimsParams{ClaimToken: token, ClaimedUntil: new(ts(until))}); err != nil {
+	if err := t.lifecycle.ExtendSubscriptionClaims(ctx, lifecycledb.ExtendSubscriptionClaimsParams{ClaimToken: token, ClaimedUntil: new(ts(until))}); err != nil {
 		return dbError("extend subscription claims", err)
 	}
 	return nil
@@ -53,7 +52,7 @@ func (t batchTx) ExtendSubscriptionClaims(ctx context.Context, token string, unt
 
 // ReleaseSubscriptionClaims ends the claims made under token.
 func (t batchTx) ReleaseSubscriptionClaims(ctx context.Context, token string) error {
-	if err := t.q.ReleaseSubscriptionClaims(ctx, token); err != nil {
+	if err := t.lifecycle.ReleaseSubscriptionClaims(ctx, token); err != nil {
 		return dbError("release subscription claims", err)
 	}
 	return nil
@@ -62,7 +61,7 @@ func (t batchTx) ReleaseSubscriptionClaims(ctx context.Context, token string) er
 // LockSubscriptions locks subscriptions (in id order, so two lockers cannot
 // deadlock) and returns their versions.
 func (t batchTx) LockSubscriptions(ctx context.Context, ids []string) (map[string]int64, error) {
-	rows, err := t.q.LockSubscriptions(ctx, ids)
+	rows, err := t.lifecycle.LockSubscriptions(ctx, ids)
 	if err != nil {
 		return nil, dbError("lock subscriptions", err)
 	}
@@ -76,7 +75,7 @@ func (t batchTx) LockSubscriptions(ctx context.Context, ids []string) (map[strin
 // SubscriptionsWithOpenInvoices reports which subscriptions have an open
 // invoice.
 func (t batchTx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string) (map[string]bool, error) {
-	rows, err := t.q.SubscriptionsWithOpenInvoices(ctx, ids)
+	rows, err := t.lifecycle.SubscriptionsWithOpenInvoices(ctx, ids)
 	if err != nil {
 		return nil, dbError("find open invoices", err)
 	}
@@ -89,7 +88,7 @@ func (t batchTx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string
 
 // GetPaymentMethods returns scope s's payment methods with the given ids.
 func (t batchTx) GetPaymentMethods(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.PaymentMethod, error) {
-	rows, err := t.q.GetPaymentMethodsByID(ctx, ids)
+	rows, err := t.lifecycle.GetPaymentMethodsByID(ctx, ids)
 	if err != nil {
 		return nil, dbError("get payment methods", err)
 	}
@@ -105,9 +104,9 @@ func (t batchTx) GetPaymentMethods(ctx context.Context, s billing.Scope, ids []s
 // ReserveInvoiceNumbers takes k numbers of the scope's sequence.
 func (t batchTx) ReserveInvoiceNumbers(ctx context.Context, s billing.Scope, k int64) (int64, error) {
 	var last int64
-	err := t.write(ctx, "reserve invoice numbers", func(_ pgx.Tx, q *pgdb.Queries) error {
+	err := t.writeLifecycle(ctx, "reserve invoice numbers", func(q *lifecycledb.Queries) error {
 		var err error
-		last, err = q.ReserveInvoiceNumbers(ctx, pgdb.ReserveInvoiceNumbersParams{MerchantID: s.MerchantID, Mode: string(s.Mode), K: k})
+		last, err = q.ReserveInvoiceNumbers(ctx, lifecycledb.ReserveInvoiceNumbersParams{MerchantID: s.MerchantID, Mode: string(s.Mode), K: k})
 		return err
 	})
 	return last, err
@@ -119,24 +118,24 @@ func (t batchTx) ReserveInvoiceNumbers(ctx context.Context, s billing.Scope, k i
 // caller rolls back and falls back to the one-at-a-time path.
 func (t batchTx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
 	if len(b.Invoices) > 0 {
-		rows := make([]pgdb.CopyInvoicesParams, 0, len(b.Invoices))
+		rows := make([]lifecycledb.CopyInvoicesParams, 0, len(b.Invoices))
 		for _, inv := range b.Invoices {
 			lines, err := encodeLines(inv.Lines)
 			if err != nil {
 				return fmt.Errorf("postgres: batch invoice %s: %w", inv.ID, err)
 			}
-			rows = append(rows, pgdb.CopyInvoicesParams(createInvoiceParams(inv, lines)))
+			rows = append(rows, lifecycledb.CopyInvoicesParams(createInvoiceParams(inv, lines)))
 		}
-		if _, err := t.q.CopyInvoices(ctx, rows); err != nil {
+		if _, err := t.lifecycle.CopyInvoices(ctx, rows); err != nil {
 			return dbError("copy invoices", err)
 		}
 	}
 	if len(b.Payments) > 0 {
-		rows := make([]pgdb.CopyPaymentsParams, 0, len(b.Payments))
+		rows := make([]lifecycledb.CopyPaymentsParams, 0, len(b.Payments))
 		for _, p := range b.Payments {
-			rows = append(rows, pgdb.CopyPaymentsParams(createPaymentParams(p)))
+			rows = append(rows, lifecycledb.CopyPaymentsParams(createPaymentParams(p)))
 		}
-		if _, err := t.q.CopyPayments(ctx, rows); err != nil {
+		if _, err := t.lifecycle.CopyPayments(ctx, rows); err != nil {
 			return dbError("copy payments", err)
 		}
 	}
@@ -156,24 +155,24 @@ func (t batchTx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
 		}
 	}
 	if len(b.Events) > 0 {
-		rows := make([]pgdb.CopyEventsParams, 0, len(b.Events))
+		rows := make([]lifecycledb.CopyEventsParams, 0, len(b.Events))
 		for _, e := range b.Events {
-			rows = append(rows, pgdb.CopyEventsParams(createEventParams(e)))
+			rows = append(rows, lifecycledb.CopyEventsParams(createEventParams(e)))
 		}
-		if _, err := t.q.CopyEvents(ctx, rows); err != nil {
+		if _, err := t.lifecycle.CopyEvents(ctx, rows); err != nil {
 			return dbError("copy events", err)
 		}
 	}
 	if len(b.Audit) > 0 {
-		rows := make([]pgdb.CopyAuditEntriesParams, 0, len(b.Audit))
+		rows := make([]auditdb.CopyAuditEntriesParams, 0, len(b.Audit))
 		for _, e := range b.Audit {
-			rows = append(rows, pgdb.CopyAuditEntriesParams(insertAuditEntryParams(e)))
+			rows = append(rows, auditdb.CopyAuditEntriesParams(insertAuditEntryParams(e)))
 		}
-		if _, err := t.q.CopyAuditEntries(ctx, rows); err != nil {
+		if _, err := t.audit.CopyAuditEntries(ctx, rows); err != nil {
 			return dbError("copy audit entries", err)
 		}
 		if err := moveAuditHeads(b.Audit, func(m string, oldSeq int64, last billing.AuditEntry) (int64, error) {
-			return t.q.MoveAuditHeadTo(ctx, pgdb.MoveAuditHeadToParams{NewSeq: last.Seq, Hash: last.Hash, MerchantID: m, OldSeq: oldSeq})
+			return t.audit.MoveAuditHeadTo(ctx, auditdb.MoveAuditHeadToParams{NewSeq: last.Seq, Hash: last.Hash, MerchantID: m, OldSeq: oldSeq})
 		}); err != nil {
 			return fmt.Errorf("postgres: %w", err)
 		}
@@ -190,7 +189,7 @@ func optTime(t *time.Time) string {
 }
 
 func (t batchTx) bulkUpdateInvoices(ctx context.Context, invs []billing.Invoice) error {
-	var p pgdb.BulkUpdateInvoicesParams
+	var p lifecycledb.BulkUpdateInvoicesParams
 	for _, inv := range invs {
 		lines, err := encodeLines(inv.Lines)
 		if err != nil {
@@ -215,7 +214,7 @@ func (t batchTx) bulkUpdateInvoices(ctx context.Context, invs []billing.Invoice)
 		p.VoidedAts = append(p.VoidedAts, optTime(inv.VoidedAt))
 		p.Updateds = append(p.Updateds, ts(inv.Updated))
 	}
-	n, err := t.q.BulkUpdateInvoices(ctx, p)
+	n, err := t.lifecycle.BulkUpdateInvoices(ctx, p)
 	if err != nil {
 		return dbError("bulk update invoices", err)
 	}
@@ -226,7 +225,7 @@ func (t batchTx) bulkUpdateInvoices(ctx context.Context, invs []billing.Invoice)
 }
 
 func (t batchTx) bulkUpdatePayments(ctx context.Context, ps []billing.Payment) error {
-	var p pgdb.BulkUpdatePaymentsParams
+	var p lifecycledb.BulkUpdatePaymentsParams
 	for _, pay := range ps {
 		p.Ids = append(p.Ids, pay.ID)
 		p.MerchantIds = append(p.MerchantIds, pay.Scope.MerchantID)
@@ -239,7 +238,7 @@ func (t batchTx) bulkUpdatePayments(ctx context.Context, ps []billing.Payment) e
 		p.AmountsRefunded = append(p.AmountsRefunded, pay.AmountRefunded)
 		p.Updateds = append(p.Updateds, ts(pay.Updated))
 	}
-	n, err := t.q.BulkUpdatePayments(ctx, p)
+	n, err := t.lifecycle.BulkUpdatePayments(ctx, p)
 	if err != nil {
 		return dbError("bulk update payments", err)
 	}
@@ -252,7 +251,7 @@ func (t batchTx) bulkUpdatePayments(ctx context.Context, ps []billing.Payment) e
 // bulkUpdateSubscriptions writes subscriptions whose stored version is
 // still theirs; any other is a version conflict.
 func (t batchTx) bulkUpdateSubscriptions(ctx context.Context, subs []billing.Subscription) error {
-	var p pgdb.BulkUpdateSubscriptionsParams
+	var p lifecycledb.BulkUpdateSubscriptionsParams
 	for _, sub := range subs {
 		cols, err := subscriptionJSON(sub)
 		if err != nil {
@@ -293,7 +292,7 @@ func (t batchTx) bulkUpdateSubscriptions(ctx context.Context, subs []billing.Sub
 		p.Metadatas = append(p.Metadatas, cols.metadata)
 		p.Updateds = append(p.Updateds, ts(sub.Updated))
 	}
-	ids, err := t.q.BulkUpdateSubscriptions(ctx, p)
+	ids, err := t.lifecycle.BulkUpdateSubscriptions(ctx, p)
 	if err != nil {
 		return dbError("bulk update subscriptions", err)
 	}

@@ -2,14 +2,15 @@ package postgres
 
 import (
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/auditdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
 )
 
 // Query parameters built in one place, shared by the single-row writes and
 // the pipelined batch writes (WriteBatch).
 
-func createInvoiceParams(inv billing.Invoice, lines string) pgdb.CreateInvoiceParams {
-	return pgdb.CreateInvoiceParams{
+func createInvoiceParams(inv billing.Invoice, lines string) lifecycledb.CreateInvoiceParams {
+	return lifecycledb.CreateInvoiceParams{
 		ID:              inv.ID,
 		MerchantID:      inv.Scope.MerchantID,
 		Mode:            string(inv.Scope.Mode),
@@ -41,8 +42,8 @@ func createInvoiceParams(inv billing.Invoice, lines string) pgdb.CreateInvoicePa
 	}
 }
 
-func updateInvoiceParams(inv billing.Invoice, lines string) pgdb.UpdateInvoiceParams {
-	return pgdb.UpdateInvoiceParams{
+func updateInvoiceParams(inv billing.Invoice, lines string) lifecycledb.UpdateInvoiceParams {
+	return lifecycledb.UpdateInvoiceParams{
 		Number:          inv.Number,
 		Status:          string(inv.Status),
 		Lines:           lines,
@@ -66,8 +67,8 @@ func updateInvoiceParams(inv billing.Invoice, lines string) pgdb.UpdateInvoicePa
 	}
 }
 
-func createPaymentParams(p billing.Payment) pgdb.CreatePaymentParams {
-	return pgdb.CreatePaymentParams{
+func createPaymentParams(p billing.Payment) lifecycledb.CreatePaymentParams {
+	return lifecycledb.CreatePaymentParams{
 		ID:              p.ID,
 		MerchantID:      p.Scope.MerchantID,
 		Mode:            string(p.Scope.Mode),
@@ -92,8 +93,8 @@ func createPaymentParams(p billing.Payment) pgdb.CreatePaymentParams {
 	}
 }
 
-func updatePaymentParams(p billing.Payment) pgdb.UpdatePaymentParams {
-	return pgdb.UpdatePaymentParams{
+func updatePaymentParams(p billing.Payment) lifecycledb.UpdatePaymentParams {
+	return lifecycledb.UpdatePaymentParams{
 		GatewayRef:     p.GatewayRef,
 		Status:         string(p.Status),
 		FailureClass:   string(p.FailureClass),
@@ -108,8 +109,8 @@ func updatePaymentParams(p billing.Payment) pgdb.UpdatePaymentParams {
 	}
 }
 
-func updateSubscriptionParams(sub billing.Subscription, cols subscriptionColumns) pgdb.UpdateSubscriptionParams {
-	return pgdb.UpdateSubscriptionParams{
+func updateSubscriptionParams(sub billing.Subscription, cols subscriptionColumns) lifecycledb.UpdateSubscriptionParams {
+	return lifecycledb.UpdateSubscriptionParams{
 		Status:             string(sub.Status),
 		Items:              cols.items,
 		PriceIds:           cols.priceIDs,
@@ -147,8 +148,8 @@ func updateSubscriptionParams(sub billing.Subscription, cols subscriptionColumns
 	}
 }
 
-func createEventParams(e billing.Event) pgdb.CreateEventParams {
-	return pgdb.CreateEventParams{
+func createEventParams(e billing.Event) lifecycledb.CreateEventParams {
+	return lifecycledb.CreateEventParams{
 		ID:         e.ID,
 		MerchantID: e.Scope.MerchantID,
 		Mode:       string(e.Scope.Mode),
@@ -161,8 +162,8 @@ func createEventParams(e billing.Event) pgdb.CreateEventParams {
 	}
 }
 
-func insertAuditEntryParams(e billing.AuditEntry) pgdb.InsertAuditEntryParams {
-	return pgdb.InsertAuditEntryParams{
+func insertAuditEntryParams(e billing.AuditEntry) auditdb.InsertAuditEntryParams {
+	return auditdb.InsertAuditEntryParams{
 		ID:         e.ID,
 		MerchantID: e.MerchantID,
 		Seq:        e.Seq,

@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/auditdb"
 )
 
 // auditTx is the billing.AuditTx of one transaction.
@@ -25,7 +23,7 @@ var errHeadMoved = errors.New("audit chain head moved")
 // sequence number and hash of the last entry. A merchant without a head
 // gives billing.ErrNotFound.
 func (t auditTx) LockAuditHead(ctx context.Context, merchantID string) (int64, string, error) {
-	row, err := t.q.LockAuditHead(ctx, merchantID)
+	row, err := t.audit.LockAuditHead(ctx, merchantID)
 	if err != nil {
 		return 0, "", dbError("lock audit head of merchant "+merchantID, err)
 	}
@@ -36,11 +34,11 @@ func (t auditTx) LockAuditHead(ctx context.Context, merchantID string) (int64, s
 // follow the head, nothing is written and the error says the head moved.
 func (t auditTx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) error {
 	op := fmt.Sprintf("insert audit entry %d of merchant %s", e.Seq, e.MerchantID)
-	return t.write(ctx, op, func(_ pgx.Tx, q *pgdb.Queries) error {
+	return t.writeAudit(ctx, op, func(q *auditdb.Queries) error {
 		if err := q.InsertAuditEntry(ctx, insertAuditEntryParams(e)); err != nil {
 			return err
 		}
-		n, err := q.MoveAuditHead(ctx, pgdb.MoveAuditHeadParams{Seq: e.Seq, Hash: e.Hash, MerchantID: e.MerchantID})
+		n, err := q.MoveAuditHead(ctx, auditdb.MoveAuditHeadParams{Seq: e.Seq, Hash: e.Hash, MerchantID: e.MerchantID})
 		if err != nil {
 			return err
 		}
@@ -55,7 +53,7 @@ func (t auditTx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) err
 // Seq > afterSeq, in ascending Seq order. A limit of zero or less means no
 // limit, as in the SQLite store.
 func (t auditTx) ListAuditEntries(ctx context.Context, merchantID string, mode billing.Mode, afterSeq int64, limit int) ([]billing.AuditEntry, error) {
-	rows, err := t.q.ListAuditEntries(ctx, pgdb.ListAuditEntriesParams{
+	rows, err := t.audit.ListAuditEntries(ctx, auditdb.ListAuditEntriesParams{
 		MerchantID: merchantID,
 		AfterSeq:   afterSeq,
 		Mode:       string(mode),

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/accountsdb"
 )
 
 // catalogTx is the billing.CatalogTx of one transaction.
@@ -21,8 +19,8 @@ func (t catalogTx) CreateProduct(ctx context.Context, p billing.Product) error {
 	if err != nil {
 		return fmt.Errorf("postgres: create product %s: %w", p.ID, err)
 	}
-	return t.write(ctx, "create product "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.CreateProduct(ctx, pgdb.CreateProductParams{
+	return t.writeAccounts(ctx, "create product "+p.ID, func(q *accountsdb.Queries) error {
+		return q.CreateProduct(ctx, accountsdb.CreateProductParams{
 			ID:          p.ID,
 			MerchantID:  p.Scope.MerchantID,
 			Mode:        string(p.Scope.Mode),
@@ -39,7 +37,7 @@ func (t catalogTx) CreateProduct(ctx context.Context, p billing.Product) error {
 
 // GetProduct returns the product with id in scope s.
 func (t catalogTx) GetProduct(ctx context.Context, s billing.Scope, id string) (billing.Product, error) {
-	row, err := t.q.GetProduct(ctx, pgdb.GetProductParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.accounts.GetProduct(ctx, accountsdb.GetProductParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Product{}, dbError("get product "+id, err)
 	}
@@ -57,8 +55,8 @@ func (t catalogTx) UpdateProduct(ctx context.Context, p billing.Product) error {
 	if err != nil {
 		return fmt.Errorf("postgres: update product %s: %w", p.ID, err)
 	}
-	return t.write(ctx, "update product "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.UpdateProduct(ctx, pgdb.UpdateProductParams{
+	return t.writeAccounts(ctx, "update product "+p.ID, func(q *accountsdb.Queries) error {
+		return updated(q.UpdateProduct(ctx, accountsdb.UpdateProductParams{
 			Name:        p.Name,
 			Description: p.Description,
 			Features:    features,
@@ -74,7 +72,7 @@ func (t catalogTx) UpdateProduct(ctx context.Context, p billing.Product) error {
 
 // ListProducts returns a page of scope s's products, newest first.
 func (t catalogTx) ListProducts(ctx context.Context, s billing.Scope, f billing.ProductFilter, pg billing.Page) ([]billing.Product, bool, error) {
-	rows, err := t.q.ListProducts(ctx, pgdb.ListProductsParams{
+	rows, err := t.accounts.ListProducts(ctx, accountsdb.ListProductsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		FilterActive:  f.Active != nil,
@@ -103,7 +101,7 @@ func productJSON(p billing.Product) (features, metadata string, err error) {
 	return features, metadata, nil
 }
 
-func productFromRow(r pgdb.Product) (billing.Product, error) {
+func productFromRow(r accountsdb.Product) (billing.Product, error) {
 	features, err := decodeMap[map[string]int64](r.Features)
 	if err != nil {
 		return billing.Product{}, fmt.Errorf("product %s features: %w", r.ID, err)
@@ -137,8 +135,8 @@ func (t catalogTx) CreatePrice(ctx context.Context, p billing.Price) error {
 	if p.Recurring != nil {
 		interval, count = p.Recurring.Interval, p.Recurring.IntervalCount
 	}
-	return t.write(ctx, "create price "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.CreatePrice(ctx, pgdb.CreatePriceParams{
+	return t.writeAccounts(ctx, "create price "+p.ID, func(q *accountsdb.Queries) error {
+		return q.CreatePrice(ctx, accountsdb.CreatePriceParams{
 			ID:                     p.ID,
 			MerchantID:             p.Scope.MerchantID,
 			Mode:                   string(p.Scope.Mode),
@@ -161,7 +159,7 @@ func (t catalogTx) CreatePrice(ctx context.Context, p billing.Price) error {
 
 // GetPrice returns the price with id in scope s.
 func (t catalogTx) GetPrice(ctx context.Context, s billing.Scope, id string) (billing.Price, error) {
-	row, err := t.q.GetPrice(ctx, pgdb.GetPriceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.accounts.GetPrice(ctx, accountsdb.GetPriceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Price{}, dbError("get price "+id, err)
 	}
@@ -179,8 +177,8 @@ func (t catalogTx) UpdatePrice(ctx context.Context, p billing.Price) error {
 	if err != nil {
 		return fmt.Errorf("postgres: update price %s: metadata: %w", p.ID, err)
 	}
-	return t.write(ctx, "update price "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.UpdatePrice(ctx, pgdb.UpdatePriceParams{
+	return t.writeAccounts(ctx, "update price "+p.ID, func(q *accountsdb.Queries) error {
+		return updated(q.UpdatePrice(ctx, accountsdb.UpdatePriceParams{
 			Nickname:        p.Nickname,
 			LookupKey:       p.LookupKey,
 			TrialPeriodDays: p.TrialPeriodDays,
@@ -196,7 +194,7 @@ func (t catalogTx) UpdatePrice(ctx context.Context, p billing.Price) error {
 
 // ListPrices returns a page of scope s's prices, newest first.
 func (t catalogTx) ListPrices(ctx context.Context, s billing.Scope, f billing.PriceFilter, pg billing.Page) ([]billing.Price, bool, error) {
-	rows, err := t.q.ListPrices(ctx, pgdb.ListPricesParams{
+	rows, err := t.accounts.ListPrices(ctx, accountsdb.ListPricesParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		ProductID:     f.ProductID,
@@ -218,7 +216,7 @@ func (t catalogTx) ListPrices(ctx context.Context, s billing.Scope, f billing.Pr
 	return out, more, nil
 }
 
-func priceFromRow(r pgdb.Price) (billing.Price, error) {
+func priceFromRow(r accountsdb.Price) (billing.Price, error) {
 	metadata, err := decodeMap[billing.Metadata](r.Metadata)
 	if err != nil {
 		return billing.Price{}, fmt.Errorf("price %s metadata: %w", r.ID, err)

@@ -4,10 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
 )
 
 // clockTx is the billing.ClockTx of one transaction.
@@ -17,8 +15,8 @@ var _ billing.ClockTx = clockTx{}
 
 // CreateTestClock inserts c.
 func (t clockTx) CreateTestClock(ctx context.Context, c billing.TestClock) error {
-	return t.write(ctx, "create test clock "+c.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.CreateTestClock(ctx, pgdb.CreateTestClockParams{
+	return t.writeLifecycle(ctx, "create test clock "+c.ID, func(q *lifecycledb.Queries) error {
+		return q.CreateTestClock(ctx, lifecycledb.CreateTestClockParams{
 			ID:         c.ID,
 			MerchantID: c.Scope.MerchantID,
 			Mode:       string(c.Scope.Mode),
@@ -33,7 +31,7 @@ func (t clockTx) CreateTestClock(ctx context.Context, c billing.TestClock) error
 
 // GetTestClock returns the test clock with id in scope s.
 func (t clockTx) GetTestClock(ctx context.Context, s billing.Scope, id string) (billing.TestClock, error) {
-	row, err := t.q.GetTestClock(ctx, pgdb.GetTestClockParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.lifecycle.GetTestClock(ctx, lifecycledb.GetTestClockParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.TestClock{}, dbError("get test clock "+id, err)
 	}
@@ -42,8 +40,8 @@ func (t clockTx) GetTestClock(ctx context.Context, s billing.Scope, id string) (
 
 // UpdateTestClock writes c's frozen time, status and updated time.
 func (t clockTx) UpdateTestClock(ctx context.Context, c billing.TestClock) error {
-	return t.write(ctx, "update test clock "+c.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.UpdateTestClock(ctx, pgdb.UpdateTestClockParams{
+	return t.writeLifecycle(ctx, "update test clock "+c.ID, func(q *lifecycledb.Queries) error {
+		return updated(q.UpdateTestClock(ctx, lifecycledb.UpdateTestClockParams{
 			FrozenTime:    ts(c.FrozenTime),
 			Status:        c.Status,
 			Updated:       ts(c.Updated),
@@ -60,9 +58,9 @@ func (t clockTx) UpdateTestClock(ctx context.Context, c billing.TestClock) error
 // version, so two processes never both take the lease.
 func (t clockTx) LeaseTestClock(ctx context.Context, id, token string, until, now time.Time) (bool, error) {
 	var n int64
-	err := t.write(ctx, "lease test clock "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+	err := t.writeLifecycle(ctx, "lease test clock "+id, func(q *lifecycledb.Queries) error {
 		var err error
-		n, err = q.LeaseTestClock(ctx, pgdb.LeaseTestClockParams{AdvanceToken: token, AdvancingUntil: new(ts(until)),
+		n, err = q.LeaseTestClock(ctx, lifecycledb.LeaseTestClockParams{AdvanceToken: token, AdvancingUntil: new(ts(until)),
 			ID: id, Now: new(ts(now))})
 		return err
 	})
@@ -71,7 +69,7 @@ func (t clockTx) LeaseTestClock(ctx context.Context, id, token string, until, no
 
 // EndTestClockLease drops clock id's lease.
 func (t clockTx) EndTestClockLease(ctx context.Context, id string) error {
-	return t.write(ctx, "end lease of test clock "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+	return t.writeLifecycle(ctx, "end lease of test clock "+id, func(q *lifecycledb.Queries) error {
 		return q.EndTestClockLease(ctx, id)
 	})
 }
@@ -79,7 +77,7 @@ func (t clockTx) EndTestClockLease(ctx context.Context, id string) error {
 // AbandonedTestClocks returns up to limit advancing clocks whose lease
 // ended before now.
 func (t clockTx) AbandonedTestClocks(ctx context.Context, now time.Time, limit int) ([]billing.TestClock, error) {
-	rows, err := t.q.AbandonedTestClocks(ctx, pgdb.AbandonedTestClocksParams{Now: new(ts(now)), RowLimit: maxRows(limit)})
+	rows, err := t.lifecycle.AbandonedTestClocks(ctx, lifecycledb.AbandonedTestClocksParams{Now: new(ts(now)), RowLimit: maxRows(limit)})
 	if err != nil {
 		return nil, dbError("list abandoned test clocks", err)
 	}
@@ -92,7 +90,7 @@ func (t clockTx) AbandonedTestClocks(ctx context.Context, now time.Time, limit i
 
 // ListTestClocks returns a page of scope s's test clocks, newest first.
 func (t clockTx) ListTestClocks(ctx context.Context, s billing.Scope, pg billing.Page) ([]billing.TestClock, bool, error) {
-	rows, err := t.q.ListTestClocks(ctx, pgdb.ListTestClocksParams{
+	rows, err := t.lifecycle.ListTestClocks(ctx, lifecycledb.ListTestClocksParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		StartingAfter: pg.StartingAfter,
@@ -109,7 +107,7 @@ func (t clockTx) ListTestClocks(ctx context.Context, s billing.Scope, pg billing
 	return out, more, nil
 }
 
-func testClockFromRow(r pgdb.TestClock) billing.TestClock {
+func testClockFromRow(r lifecycledb.TestClock) billing.TestClock {
 	return billing.TestClock{
 		ID:            r.ID,
 		Scope:         billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},

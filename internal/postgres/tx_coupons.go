@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/accountsdb"
 )
 
 // couponTx is the billing.CouponTx of one transaction.
@@ -21,8 +19,8 @@ func (t couponTx) CreateCoupon(ctx context.Context, c billing.Coupon) error {
 	if err != nil {
 		return fmt.Errorf("postgres: create coupon %s: metadata: %w", c.ID, err)
 	}
-	return t.write(ctx, "create coupon "+c.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.CreateCoupon(ctx, pgdb.CreateCouponParams{
+	return t.writeAccounts(ctx, "create coupon "+c.ID, func(q *accountsdb.Queries) error {
+		return q.CreateCoupon(ctx, accountsdb.CreateCouponParams{
 			ID:               c.ID,
 			MerchantID:       c.Scope.MerchantID,
 			Mode:             string(c.Scope.Mode),
@@ -44,7 +42,7 @@ func (t couponTx) CreateCoupon(ctx context.Context, c billing.Coupon) error {
 
 // GetCoupon returns the coupon with id in scope s.
 func (t couponTx) GetCoupon(ctx context.Context, s billing.Scope, id string) (billing.Coupon, error) {
-	row, err := t.q.GetCoupon(ctx, pgdb.GetCouponParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.accounts.GetCoupon(ctx, accountsdb.GetCouponParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Coupon{}, dbError("get coupon "+id, err)
 	}
@@ -61,8 +59,8 @@ func (t couponTx) UpdateCoupon(ctx context.Context, c billing.Coupon) error {
 	if err != nil {
 		return fmt.Errorf("postgres: update coupon %s: metadata: %w", c.ID, err)
 	}
-	return t.write(ctx, "update coupon "+c.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.UpdateCoupon(ctx, pgdb.UpdateCouponParams{
+	return t.writeAccounts(ctx, "update coupon "+c.ID, func(q *accountsdb.Queries) error {
+		return updated(q.UpdateCoupon(ctx, accountsdb.UpdateCouponParams{
 			Name:       c.Name,
 			Metadata:   metadata,
 			Updated:    ts(c.Updated),
@@ -75,7 +73,7 @@ func (t couponTx) UpdateCoupon(ctx context.Context, c billing.Coupon) error {
 
 // ListCoupons returns a page of scope s's coupons, newest first.
 func (t couponTx) ListCoupons(ctx context.Context, s billing.Scope, pg billing.Page) ([]billing.Coupon, bool, error) {
-	rows, err := t.q.ListCoupons(ctx, pgdb.ListCouponsParams{
+	rows, err := t.accounts.ListCoupons(ctx, accountsdb.ListCouponsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		StartingAfter: pg.StartingAfter,
@@ -92,7 +90,7 @@ func (t couponTx) ListCoupons(ctx context.Context, s billing.Scope, pg billing.P
 	return out, more, nil
 }
 
-func couponFromRow(r pgdb.Coupon) (billing.Coupon, error) {
+func couponFromRow(r accountsdb.Coupon) (billing.Coupon, error) {
 	metadata, err := decodeMap[billing.Metadata](r.Metadata)
 	if err != nil {
 		return billing.Coupon{}, fmt.Errorf("coupon %s metadata: %w", r.ID, err)
@@ -121,8 +119,8 @@ func (t couponTx) CreatePromotionCode(ctx context.Context, p billing.PromotionCo
 	if err != nil {
 		return fmt.Errorf("postgres: create promotion code %s: metadata: %w", p.ID, err)
 	}
-	return t.write(ctx, "create promotion code "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.CreatePromotionCode(ctx, pgdb.CreatePromotionCodeParams{
+	return t.writeAccounts(ctx, "create promotion code "+p.ID, func(q *accountsdb.Queries) error {
+		return q.CreatePromotionCode(ctx, accountsdb.CreatePromotionCodeParams{
 			ID:             p.ID,
 			MerchantID:     p.Scope.MerchantID,
 			Mode:           string(p.Scope.Mode),
@@ -141,7 +139,7 @@ func (t couponTx) CreatePromotionCode(ctx context.Context, p billing.PromotionCo
 
 // GetPromotionCode returns the promotion code with id in scope s.
 func (t couponTx) GetPromotionCode(ctx context.Context, s billing.Scope, id string) (billing.PromotionCode, error) {
-	row, err := t.q.GetPromotionCode(ctx, pgdb.GetPromotionCodeParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.accounts.GetPromotionCode(ctx, accountsdb.GetPromotionCodeParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.PromotionCode{}, dbError("get promotion code "+id, err)
 	}
@@ -158,8 +156,8 @@ func (t couponTx) UpdatePromotionCode(ctx context.Context, p billing.PromotionCo
 	if err != nil {
 		return fmt.Errorf("postgres: update promotion code %s: metadata: %w", p.ID, err)
 	}
-	return t.write(ctx, "update promotion code "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.UpdatePromotionCode(ctx, pgdb.UpdatePromotionCodeParams{
+	return t.writeAccounts(ctx, "update promotion code "+p.ID, func(q *accountsdb.Queries) error {
+		return updated(q.UpdatePromotionCode(ctx, accountsdb.UpdatePromotionCodeParams{
 			Active:     p.Active,
 			Metadata:   metadata,
 			Updated:    ts(p.Updated),
@@ -173,7 +171,7 @@ func (t couponTx) UpdatePromotionCode(ctx context.Context, p billing.PromotionCo
 // ListPromotionCodes returns a page of scope s's promotion codes, newest
 // first.
 func (t couponTx) ListPromotionCodes(ctx context.Context, s billing.Scope, f billing.PromotionCodeFilter, pg billing.Page) ([]billing.PromotionCode, bool, error) {
-	rows, err := t.q.ListPromotionCodes(ctx, pgdb.ListPromotionCodesParams{
+	rows, err := t.accounts.ListPromotionCodes(ctx, accountsdb.ListPromotionCodesParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		CouponID:      f.CouponID,
@@ -194,7 +192,7 @@ func (t couponTx) ListPromotionCodes(ctx context.Context, s billing.Scope, f bil
 	return out, more, nil
 }
 
-func promotionCodeFromRow(r pgdb.PromotionCode) (billing.PromotionCode, error) {
+func promotionCodeFromRow(r accountsdb.PromotionCode) (billing.PromotionCode, error) {
 	metadata, err := decodeMap[billing.Metadata](r.Metadata)
 	if err != nil {
 		return billing.PromotionCode{}, fmt.Errorf("promotion code %s metadata: %w", r.ID, err)
@@ -217,9 +215,9 @@ func promotionCodeFromRow(r pgdb.PromotionCode) (billing.PromotionCode, error) {
 // RedeemCoupon adds delta to a coupon's redemptions within its limit.
 func (t couponTx) RedeemCoupon(ctx context.Context, s billing.Scope, id string, delta int64) error {
 	var n int64
-	err := t.write(ctx, "redeem coupon "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+	err := t.writeAccounts(ctx, "redeem coupon "+id, func(q *accountsdb.Queries) error {
 		var err error
-		n, err = q.RedeemCoupon(ctx, pgdb.RedeemCouponParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+		n, err = q.RedeemCoupon(ctx, accountsdb.RedeemCouponParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 		return err
 	})
 	return redeemed(err, n, "coupon "+id, func() error { _, err := t.GetCoupon(ctx, s, id); return err })
@@ -229,9 +227,9 @@ func (t couponTx) RedeemCoupon(ctx context.Context, s billing.Scope, id string, 
 // its limit.
 func (t couponTx) RedeemPromotionCode(ctx context.Context, s billing.Scope, id string, delta int64) error {
 	var n int64
-	err := t.write(ctx, "redeem promotion code "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+	err := t.writeAccounts(ctx, "redeem promotion code "+id, func(q *accountsdb.Queries) error {
 		var err error
-		n, err = q.RedeemPromotionCode(ctx, pgdb.RedeemPromotionCodeParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+		n, err = q.RedeemPromotionCode(ctx, accountsdb.RedeemPromotionCodeParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 		return err
 	})
 	return redeemed(err, n, "promotion code "+id, func() error { _, err := t.GetPromotionCode(ctx, s, id); return err })

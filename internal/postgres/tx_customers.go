@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/accountsdb"
 )
 
 // customerTx is the billing.CustomerTx of one transaction.
@@ -22,8 +20,8 @@ func (t customerTx) CreateCustomer(ctx context.Context, c billing.Customer) erro
 	if err != nil {
 		return fmt.Errorf("postgres: create customer %s: metadata: %w", c.ID, err)
 	}
-	return t.write(ctx, "create customer "+c.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.CreateCustomer(ctx, pgdb.CreateCustomerParams{
+	return t.writeAccounts(ctx, "create customer "+c.ID, func(q *accountsdb.Queries) error {
+		return q.CreateCustomer(ctx, accountsdb.CreateCustomerParams{
 			ID:          c.ID,
 			MerchantID:  c.Scope.MerchantID,
 			Mode:        string(c.Scope.Mode),
@@ -41,7 +39,7 @@ func (t customerTx) CreateCustomer(ctx context.Context, c billing.Customer) erro
 
 // GetCustomer returns the customer with id in scope s.
 func (t customerTx) GetCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
-	row, err := t.q.GetCustomer(ctx, pgdb.GetCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.accounts.GetCustomer(ctx, accountsdb.GetCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Customer{}, dbError("get customer "+id, err)
 	}
@@ -59,8 +57,8 @@ func (t customerTx) UpdateCustomer(ctx context.Context, c billing.Customer) erro
 	if err != nil {
 		return fmt.Errorf("postgres: update customer %s: metadata: %w", c.ID, err)
 	}
-	return t.write(ctx, "update customer "+c.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.UpdateCustomer(ctx, pgdb.UpdateCustomerParams{
+	return t.writeAccounts(ctx, "update customer "+c.ID, func(q *accountsdb.Queries) error {
+		return updated(q.UpdateCustomer(ctx, accountsdb.UpdateCustomerParams{
 			Email:      c.Email,
 			Name:       c.Name,
 			ExternalID: c.ExternalID,
@@ -77,8 +75,8 @@ func (t customerTx) UpdateCustomer(ctx context.Context, c billing.Customer) erro
 // DeleteCustomer marks the customer deleted at `at`; ErrNotFound when it
 // does not exist or is already deleted.
 func (t customerTx) DeleteCustomer(ctx context.Context, s billing.Scope, id string, at time.Time) error {
-	return t.write(ctx, "delete customer "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.DeleteCustomer(ctx, pgdb.DeleteCustomerParams{
+	return t.writeAccounts(ctx, "delete customer "+id, func(q *accountsdb.Queries) error {
+		return updated(q.DeleteCustomer(ctx, accountsdb.DeleteCustomerParams{
 			Deleted:    tsPtr(&at),
 			Updated:    ts(at),
 			MerchantID: s.MerchantID,
@@ -91,7 +89,7 @@ func (t customerTx) DeleteCustomer(ctx context.Context, s billing.Scope, id stri
 // ListCustomers returns a page of scope s's customers that are not
 // deleted, newest first.
 func (t customerTx) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, pg billing.Page) ([]billing.Customer, bool, error) {
-	rows, err := t.q.ListCustomers(ctx, pgdb.ListCustomersParams{
+	rows, err := t.accounts.ListCustomers(ctx, accountsdb.ListCustomersParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		Email:         f.Email,
@@ -110,7 +108,7 @@ func (t customerTx) ListCustomers(ctx context.Context, s billing.Scope, f billin
 	return out, more, nil
 }
 
-func customerFromRow(r pgdb.Customer) (billing.Customer, error) {
+func customerFromRow(r accountsdb.Customer) (billing.Customer, error) {
 	metadata, err := decodeMap[billing.Metadata](r.Metadata)
 	if err != nil {
 		return billing.Customer{}, fmt.Errorf("customer %s metadata: %w", r.ID, err)

@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
 )
 
 // eventTx is the billing.EventTx of one transaction.
@@ -17,14 +15,14 @@ var _ billing.EventTx = eventTx{}
 
 // CreateEvent inserts e. Its data is stored verbatim ("null" when empty).
 func (t eventTx) CreateEvent(ctx context.Context, e billing.Event) error {
-	return t.write(ctx, "create event "+e.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+	return t.writeLifecycle(ctx, "create event "+e.ID, func(q *lifecycledb.Queries) error {
 		return q.CreateEvent(ctx, createEventParams(e))
 	})
 }
 
 // GetEvent returns the event with id in scope s.
 func (t eventTx) GetEvent(ctx context.Context, s billing.Scope, id string) (billing.Event, error) {
-	row, err := t.q.GetEvent(ctx, pgdb.GetEventParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.lifecycle.GetEvent(ctx, lifecycledb.GetEventParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Event{}, dbError("get event "+id, err)
 	}
@@ -33,7 +31,7 @@ func (t eventTx) GetEvent(ctx context.Context, s billing.Scope, id string) (bill
 
 // ListEvents returns a page of scope s's events, newest first.
 func (t eventTx) ListEvents(ctx context.Context, s billing.Scope, f billing.EventFilter, pg billing.Page) ([]billing.Event, bool, error) {
-	rows, err := t.q.ListEvents(ctx, pgdb.ListEventsParams{
+	rows, err := t.lifecycle.ListEvents(ctx, lifecycledb.ListEventsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		Type:          f.Type,
@@ -52,7 +50,7 @@ func (t eventTx) ListEvents(ctx context.Context, s billing.Scope, f billing.Even
 	return out, more, nil
 }
 
-func eventFromRow(r pgdb.Event) billing.Event {
+func eventFromRow(r lifecycledb.Event) billing.Event {
 	return billing.Event{
 		ID:         r.ID,
 		Scope:      billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},

@@ -4,10 +4,9 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/opsdb"
 )
 
 // gatewayTx is the billing.GatewayTx of one transaction.
@@ -17,15 +16,15 @@ var _ billing.GatewayTx = gatewayTx{}
 
 // PutGatewayConfig creates or replaces a gateway configuration.
 func (t gatewayTx) PutGatewayConfig(ctx context.Context, c billing.GatewayConfig) error {
-	return t.write(ctx, "put "+c.Gateway+" configuration", func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.PutGatewayConfig(ctx, pgdb.PutGatewayConfigParams{MerchantID: c.Scope.MerchantID, Mode: string(c.Scope.Mode),
+	return t.writeOps(ctx, "put "+c.Gateway+" configuration", func(q *opsdb.Queries) error {
+		return q.PutGatewayConfig(ctx, opsdb.PutGatewayConfigParams{MerchantID: c.Scope.MerchantID, Mode: string(c.Scope.Mode),
 			Gateway: c.Gateway, Sealed: c.Sealed, Created: ts(c.Created), Updated: ts(c.Updated)})
 	})
 }
 
 // GetGatewayConfig returns scope s's configuration of gateway.
 func (t gatewayTx) GetGatewayConfig(ctx context.Context, s billing.Scope, gateway string) (billing.GatewayConfig, error) {
-	row, err := t.q.GetGatewayConfig(ctx, pgdb.GetGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway})
+	row, err := t.ops.GetGatewayConfig(ctx, opsdb.GetGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway})
 	if err != nil {
 		return billing.GatewayConfig{}, dbError("get "+gateway+" configuration", err)
 	}
@@ -34,7 +33,7 @@ func (t gatewayTx) GetGatewayConfig(ctx context.Context, s billing.Scope, gatewa
 
 // ListGatewayConfigs returns scope s's gateway configurations by name.
 func (t gatewayTx) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]billing.GatewayConfig, error) {
-	rows, err := t.q.ListGatewayConfigs(ctx, pgdb.ListGatewayConfigsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	rows, err := t.ops.ListGatewayConfigs(ctx, opsdb.ListGatewayConfigsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return nil, dbError("list gateway configurations", err)
 	}
@@ -47,12 +46,12 @@ func (t gatewayTx) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]b
 
 // DeleteGatewayConfig removes scope s's configuration of gateway.
 func (t gatewayTx) DeleteGatewayConfig(ctx context.Context, s billing.Scope, gateway string) error {
-	return t.write(ctx, "delete "+gateway+" configuration", func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.DeleteGatewayConfig(ctx, pgdb.DeleteGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway}))
+	return t.writeOps(ctx, "delete "+gateway+" configuration", func(q *opsdb.Queries) error {
+		return updated(q.DeleteGatewayConfig(ctx, opsdb.DeleteGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway}))
 	})
 }
 
-func gatewayConfigFromRow(r pgdb.MerchantGateway) billing.GatewayConfig {
+func gatewayConfigFromRow(r opsdb.MerchantGateway) billing.GatewayConfig {
 	return billing.GatewayConfig{Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)}, Gateway: r.Gateway,
 		Sealed: r.Sealed, Created: r.Created.UTC(), Updated: r.Updated.UTC()}
 }
@@ -62,9 +61,9 @@ func gatewayConfigFromRow(r pgdb.MerchantGateway) billing.GatewayConfig {
 // waits for the other transaction and then sees its row.
 func (t gatewayTx) ReserveGatewayCustomer(ctx context.Context, c billing.GatewayCustomer) (billing.GatewayCustomer, bool, error) {
 	var n int64
-	err := t.write(ctx, "reserve "+c.Gateway+" customer of "+c.CustomerID, func(_ pgx.Tx, q *pgdb.Queries) error {
+	err := t.writeOps(ctx, "reserve "+c.Gateway+" customer of "+c.CustomerID, func(q *opsdb.Queries) error {
 		var err error
-		n, err = q.ReserveGatewayCustomer(ctx, pgdb.ReserveGatewayCustomerParams{MerchantID: c.Scope.MerchantID,
+		n, err = q.ReserveGatewayCustomer(ctx, opsdb.ReserveGatewayCustomerParams{MerchantID: c.Scope.MerchantID,
 			Mode: string(c.Scope.Mode), CustomerID: c.CustomerID, Gateway: c.Gateway, GatewayCustomerID: c.GatewayCustomerID,
 			Created: ts(c.Created), Updated: ts(c.Updated)})
 		return err
@@ -80,9 +79,9 @@ func (t gatewayTx) ReserveGatewayCustomer(ctx context.Context, c billing.Gateway
 // moved since prevUpdated.
 func (t gatewayTx) UpdateGatewayCustomer(ctx context.Context, c billing.GatewayCustomer, prevUpdated time.Time) (bool, error) {
 	var n int64
-	err := t.write(ctx, "update "+c.Gateway+" customer of "+c.CustomerID, func(_ pgx.Tx, q *pgdb.Queries) error {
+	err := t.writeOps(ctx, "update "+c.Gateway+" customer of "+c.CustomerID, func(q *opsdb.Queries) error {
 		var err error
-		n, err = q.UpdateGatewayCustomer(ctx, pgdb.UpdateGatewayCustomerParams{GatewayCustomerID: c.GatewayCustomerID,
+		n, err = q.UpdateGatewayCustomer(ctx, opsdb.UpdateGatewayCustomerParams{GatewayCustomerID: c.GatewayCustomerID,
 			Updated: ts(c.Updated), MerchantID: c.Scope.MerchantID, Mode: string(c.Scope.Mode), CustomerID: c.CustomerID,
 			Gateway: c.Gateway, PrevUpdated: ts(prevUpdated)})
 		return err
@@ -94,9 +93,9 @@ func (t gatewayTx) UpdateGatewayCustomer(ctx context.Context, c billing.GatewayC
 // describes.
 func (t gatewayTx) ReleaseGatewayCustomer(ctx context.Context, c billing.GatewayCustomer) (bool, error) {
 	var n int64
-	err := t.write(ctx, "release "+c.Gateway+" customer reservation of "+c.CustomerID, func(_ pgx.Tx, q *pgdb.Queries) error {
+	err := t.writeOps(ctx, "release "+c.Gateway+" customer reservation of "+c.CustomerID, func(q *opsdb.Queries) error {
 		var err error
-		n, err = q.DeleteGatewayCustomerReservation(ctx, pgdb.DeleteGatewayCustomerReservationParams{MerchantID: c.Scope.MerchantID,
+		n, err = q.DeleteGatewayCustomerReservation(ctx, opsdb.DeleteGatewayCustomerReservationParams{MerchantID: c.Scope.MerchantID,
 			Mode: string(c.Scope.Mode), CustomerID: c.CustomerID, Gateway: c.Gateway, Updated: ts(c.Updated)})
 		return err
 	})
@@ -105,7 +104,7 @@ func (t gatewayTx) ReleaseGatewayCustomer(ctx context.Context, c billing.Gateway
 
 // GetGatewayCustomer returns the row of a customer and gateway.
 func (t gatewayTx) GetGatewayCustomer(ctx context.Context, s billing.Scope, customerID, gateway string) (billing.GatewayCustomer, error) {
-	r, err := t.q.GetGatewayCustomer(ctx, pgdb.GetGatewayCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
+	r, err := t.ops.GetGatewayCustomer(ctx, opsdb.GetGatewayCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
 		CustomerID: customerID, Gateway: gateway})
 	if err != nil {
 		return billing.GatewayCustomer{}, dbError("get "+gateway+" customer of "+customerID, err)
@@ -118,9 +117,9 @@ func (t gatewayTx) GetGatewayCustomer(ctx context.Context, s billing.Scope, cust
 // RecordGatewayNotification records an incoming notification once.
 func (t gatewayTx) RecordGatewayNotification(ctx context.Context, gateway, externalID string, s billing.Scope, at time.Time) (bool, error) {
 	var n int64
-	err := t.write(ctx, "record "+gateway+" notification", func(_ pgx.Tx, q *pgdb.Queries) error {
+	err := t.writeOps(ctx, "record "+gateway+" notification", func(q *opsdb.Queries) error {
 		var err error
-		n, err = q.RecordGatewayNotification(ctx, pgdb.RecordGatewayNotificationParams{Gateway: gateway, ExternalID: externalID,
+		n, err = q.RecordGatewayNotification(ctx, opsdb.RecordGatewayNotificationParams{Gateway: gateway, ExternalID: externalID,
 			MerchantID: s.MerchantID, Mode: string(s.Mode), Created: ts(at)})
 		return err
 	})
@@ -129,15 +128,15 @@ func (t gatewayTx) RecordGatewayNotification(ctx context.Context, gateway, exter
 
 // SetSetupGatewayRef records the gateway's id of a pending setup.
 func (t gatewayTx) SetSetupGatewayRef(ctx context.Context, s billing.Scope, setupID, ref string) error {
-	return t.write(ctx, "set gateway reference of setup "+setupID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.SetSetupGatewayRef(ctx, pgdb.SetSetupGatewayRefParams{GatewayRef: ref, MerchantID: s.MerchantID,
+	return t.writeOps(ctx, "set gateway reference of setup "+setupID, func(q *opsdb.Queries) error {
+		return updated(q.SetSetupGatewayRef(ctx, opsdb.SetSetupGatewayRefParams{GatewayRef: ref, MerchantID: s.MerchantID,
 			Mode: string(s.Mode), ID: setupID}))
 	})
 }
 
 // GetRefundByGatewayRef returns the refund the gateway knows as ref.
 func (t gatewayTx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, ref string) (billing.Refund, error) {
-	row, err := t.q.GetRefundByGatewayRef(ctx, pgdb.GetRefundByGatewayRefParams{MerchantID: s.MerchantID, Mode: string(s.Mode), GatewayRef: ref})
+	row, err := t.lifecycle.GetRefundByGatewayRef(ctx, lifecycledb.GetRefundByGatewayRefParams{MerchantID: s.MerchantID, Mode: string(s.Mode), GatewayRef: ref})
 	if err != nil {
 		return billing.Refund{}, dbError("get refund by gateway reference", err)
 	}
@@ -147,7 +146,7 @@ func (t gatewayTx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, r
 // ListPendingRefunds returns pending refunds a gateway has taken, last
 // updated before a time, oldest first.
 func (t gatewayTx) ListPendingRefunds(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Refund, error) {
-	rows, err := t.q.ListPendingRefunds(ctx, pgdb.ListPendingRefundsParams{UpdatedBefore: ts(updatedBefore), RowLimit: maxRows(limit)})
+	rows, err := t.lifecycle.ListPendingRefunds(ctx, lifecycledb.ListPendingRefundsParams{UpdatedBefore: ts(updatedBefore), RowLimit: maxRows(limit)})
 	if err != nil {
 		return nil, dbError("list pending refunds", err)
 	}
@@ -161,7 +160,7 @@ func (t gatewayTx) ListPendingRefunds(ctx context.Context, updatedBefore time.Ti
 // ListUnsettledPayments returns unsettled payments that no subscription
 // sweep looks after, last updated before a time, oldest first.
 func (t gatewayTx) ListUnsettledPayments(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Payment, error) {
-	rows, err := t.q.ListUnsettledPayments(ctx, pgdb.ListUnsettledPaymentsParams{UpdatedBefore: ts(updatedBefore), RowLimit: maxRows(limit)})
+	rows, err := t.lifecycle.ListUnsettledPayments(ctx, lifecycledb.ListUnsettledPaymentsParams{UpdatedBefore: ts(updatedBefore), RowLimit: maxRows(limit)})
 	if err != nil {
 		return nil, dbError("list unsettled payments", err)
 	}
@@ -174,14 +173,14 @@ func (t gatewayTx) ListUnsettledPayments(ctx context.Context, updatedBefore time
 
 // TouchRefund sets a pending refund's updated time.
 func (t gatewayTx) TouchRefund(ctx context.Context, s billing.Scope, id string, at time.Time) error {
-	return t.write(ctx, "touch refund "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.TouchRefund(ctx, pgdb.TouchRefundParams{Updated: ts(at), MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id}))
+	return t.writeLifecycle(ctx, "touch refund "+id, func(q *lifecycledb.Queries) error {
+		return updated(q.TouchRefund(ctx, lifecycledb.TouchRefundParams{Updated: ts(at), MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id}))
 	})
 }
 
 // GetPaymentByIdempotencyKey returns the payment with an idempotency key.
 func (t gatewayTx) GetPaymentByIdempotencyKey(ctx context.Context, s billing.Scope, key string) (billing.Payment, error) {
-	row, err := t.q.GetPaymentByIdempotencyKey(ctx, pgdb.GetPaymentByIdempotencyKeyParams{MerchantID: s.MerchantID,
+	row, err := t.lifecycle.GetPaymentByIdempotencyKey(ctx, lifecycledb.GetPaymentByIdempotencyKeyParams{MerchantID: s.MerchantID,
 		Mode: string(s.Mode), IdempotencyKey: key})
 	if err != nil {
 		return billing.Payment{}, dbError("get payment by idempotency key "+key, err)

@@ -4,10 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/accountsdb"
 )
 
 // idempotencyTx is the billing.IdempotencyTx of one transaction.
@@ -28,8 +26,8 @@ func (t idempotencyTx) ReserveIdempotencyKey(ctx context.Context, r billing.Idem
 		Created:     ts(r.Created),
 	}
 	var inserted bool
-	err := t.write(ctx, op, func(_ pgx.Tx, q *pgdb.Queries) error {
-		n, err := q.ReserveIdempotencyKey(ctx, pgdb.ReserveIdempotencyKeyParams{
+	err := t.writeAccounts(ctx, op, func(q *accountsdb.Queries) error {
+		n, err := q.ReserveIdempotencyKey(ctx, accountsdb.ReserveIdempotencyKeyParams{
 			MerchantID:   r.Scope.MerchantID,
 			Mode:         string(r.Scope.Mode),
 			Key:          r.Key,
@@ -46,7 +44,7 @@ func (t idempotencyTx) ReserveIdempotencyKey(ctx context.Context, r billing.Idem
 	if inserted {
 		return reserved, true, nil
 	}
-	row, err := t.q.GetIdempotencyKey(ctx, pgdb.GetIdempotencyKeyParams{
+	row, err := t.accounts.GetIdempotencyKey(ctx, accountsdb.GetIdempotencyKeyParams{
 		MerchantID: r.Scope.MerchantID,
 		Mode:       string(r.Scope.Mode),
 		Key:        r.Key,
@@ -74,8 +72,8 @@ func (t idempotencyTx) CompleteIdempotencyKey(ctx context.Context, s billing.Sco
 	if body == nil {
 		body = []byte{}
 	}
-	return t.write(ctx, "complete idempotency key "+key, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.CompleteIdempotencyKey(ctx, pgdb.CompleteIdempotencyKeyParams{
+	return t.writeAccounts(ctx, "complete idempotency key "+key, func(q *accountsdb.Queries) error {
+		return updated(q.CompleteIdempotencyKey(ctx, accountsdb.CompleteIdempotencyKeyParams{
 			ResponseStatus: int64(status),
 			ResponseBody:   body,
 			MerchantID:     s.MerchantID,
@@ -88,8 +86,8 @@ func (t idempotencyTx) CompleteIdempotencyKey(ctx context.Context, s billing.Sco
 // DeleteIdempotencyKey forgets a key. Forgetting an unknown key is not an
 // error.
 func (t idempotencyTx) DeleteIdempotencyKey(ctx context.Context, s billing.Scope, key string) error {
-	return t.write(ctx, "delete idempotency key "+key, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.DeleteIdempotencyKey(ctx, pgdb.DeleteIdempotencyKeyParams{
+	return t.writeAccounts(ctx, "delete idempotency key "+key, func(q *accountsdb.Queries) error {
+		return q.DeleteIdempotencyKey(ctx, accountsdb.DeleteIdempotencyKeyParams{
 			MerchantID: s.MerchantID,
 			Mode:       string(s.Mode),
 			Key:        key,
@@ -101,7 +99,7 @@ func (t idempotencyTx) DeleteIdempotencyKey(ctx context.Context, s billing.Scope
 // returns how many it removed.
 func (t idempotencyTx) DeleteIdempotencyKeysBefore(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
-	err := t.write(ctx, "delete idempotency keys", func(_ pgx.Tx, q *pgdb.Queries) error {
+	err := t.writeAccounts(ctx, "delete idempotency keys", func(q *accountsdb.Queries) error {
 		var err error
 		n, err = q.DeleteIdempotencyKeysBefore(ctx, ts(before))
 		return err

@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
 )
 
 // invoiceTx is the billing.InvoiceTx of one transaction.
@@ -22,9 +20,9 @@ var _ billing.InvoiceTx = invoiceTx{}
 // gives the number back.
 func (t invoiceTx) NextInvoiceNumber(ctx context.Context, s billing.Scope) (int64, error) {
 	var n int64
-	err := t.write(ctx, "next invoice number", func(_ pgx.Tx, q *pgdb.Queries) error {
+	err := t.writeLifecycle(ctx, "next invoice number", func(q *lifecycledb.Queries) error {
 		var err error
-		n, err = q.NextInvoiceNumber(ctx, pgdb.NextInvoiceNumberParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
+		n, err = q.NextInvoiceNumber(ctx, lifecycledb.NextInvoiceNumberParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 		return err
 	})
 	return n, err
@@ -39,14 +37,14 @@ func (t invoiceTx) CreateInvoice(ctx context.Context, inv billing.Invoice) error
 	if err != nil {
 		return fmt.Errorf("postgres: create invoice %s: %w", inv.ID, err)
 	}
-	return t.write(ctx, "create invoice "+inv.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+	return t.writeLifecycle(ctx, "create invoice "+inv.ID, func(q *lifecycledb.Queries) error {
 		return q.CreateInvoice(ctx, createInvoiceParams(inv, lines))
 	})
 }
 
 // GetInvoice returns the invoice with id in scope s.
 func (t invoiceTx) GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
-	row, err := t.q.GetInvoice(ctx, pgdb.GetInvoiceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.lifecycle.GetInvoice(ctx, lifecycledb.GetInvoiceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Invoice{}, dbError("get invoice "+id, err)
 	}
@@ -64,14 +62,14 @@ func (t invoiceTx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error
 	if err != nil {
 		return fmt.Errorf("postgres: update invoice %s: %w", inv.ID, err)
 	}
-	return t.write(ctx, "update invoice "+inv.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+	return t.writeLifecycle(ctx, "update invoice "+inv.ID, func(q *lifecycledb.Queries) error {
 		return updated(q.UpdateInvoice(ctx, updateInvoiceParams(inv, lines)))
 	})
 }
 
 // ListInvoices returns a page of scope s's invoices, newest first.
 func (t invoiceTx) ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, pg billing.Page) ([]billing.Invoice, bool, error) {
-	rows, err := t.q.ListInvoices(ctx, pgdb.ListInvoicesParams{
+	rows, err := t.lifecycle.ListInvoices(ctx, lifecycledb.ListInvoicesParams{
 		MerchantID:     s.MerchantID,
 		Mode:           string(s.Mode),
 		CustomerID:     f.CustomerID,
@@ -106,7 +104,7 @@ func encodeLines(lines []billing.InvoiceLine) (string, error) {
 	return string(b), nil
 }
 
-func invoiceFromRow(r pgdb.Invoice) (billing.Invoice, error) {
+func invoiceFromRow(r lifecycledb.Invoice) (billing.Invoice, error) {
 	var lines []billing.InvoiceLine
 	if err := json.Unmarshal([]byte(r.Lines), &lines); err != nil {
 		return billing.Invoice{}, fmt.Errorf("invoice %s lines: %w", r.ID, err)

@@ -6,10 +6,8 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/accountsdb"
 )
 
 // merchantTx is the billing.MerchantTx of one transaction.
@@ -27,8 +25,8 @@ func (t merchantTx) CreateMerchant(ctx context.Context, m billing.Merchant) erro
 			return fmt.Errorf("postgres: create merchant %s: %w", m.ID, err)
 		}
 	}
-	return t.write(ctx, "create merchant "+m.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		if err := q.CreateMerchant(ctx, pgdb.CreateMerchantParams{
+	return t.writeAccounts(ctx, "create merchant "+m.ID, func(q *accountsdb.Queries) error {
+		if err := q.CreateMerchant(ctx, accountsdb.CreateMerchantParams{
 			ID:            m.ID,
 			Name:          m.Name,
 			Timezone:      m.Timezone,
@@ -46,7 +44,7 @@ func (t merchantTx) CreateMerchant(ctx context.Context, m billing.Merchant) erro
 
 // GetMerchant returns the merchant with id.
 func (t merchantTx) GetMerchant(ctx context.Context, id string) (billing.Merchant, error) {
-	row, err := t.q.GetMerchant(ctx, id)
+	row, err := t.accounts.GetMerchant(ctx, id)
 	if err != nil {
 		return billing.Merchant{}, dbError("get merchant "+id, err)
 	}
@@ -59,7 +57,7 @@ func (t merchantTx) GetMerchant(ctx context.Context, id string) (billing.Merchan
 
 // ListMerchants returns every merchant, ordered by id.
 func (t merchantTx) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
-	rows, err := t.q.ListMerchants(ctx)
+	rows, err := t.accounts.ListMerchants(ctx)
 	if err != nil {
 		return nil, dbError("list merchants", err)
 	}
@@ -76,8 +74,8 @@ func (t merchantTx) UpdateMerchantSettings(ctx context.Context, merchantID strin
 	if err != nil {
 		return fmt.Errorf("postgres: update settings of merchant %s: %w", merchantID, err)
 	}
-	return t.write(ctx, "update settings of merchant "+merchantID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.UpdateMerchantSettings(ctx, pgdb.UpdateMerchantSettingsParams{Settings: settings, ID: merchantID}))
+	return t.writeAccounts(ctx, "update settings of merchant "+merchantID, func(q *accountsdb.Queries) error {
+		return updated(q.UpdateMerchantSettings(ctx, accountsdb.UpdateMerchantSettingsParams{Settings: settings, ID: merchantID}))
 	})
 }
 
@@ -88,13 +86,13 @@ func (t merchantTx) UpdateMerchant(ctx context.Context, m billing.Merchant) erro
 	if err != nil {
 		return fmt.Errorf("postgres: update merchant %s: %w", m.ID, err)
 	}
-	return t.write(ctx, "update merchant "+m.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.UpdateMerchant(ctx, pgdb.UpdateMerchantParams{Name: m.Name, Timezone: m.Timezone, Locale: m.Locale,
+	return t.writeAccounts(ctx, "update merchant "+m.ID, func(q *accountsdb.Queries) error {
+		return updated(q.UpdateMerchant(ctx, accountsdb.UpdateMerchantParams{Name: m.Name, Timezone: m.Timezone, Locale: m.Locale,
 			InvoicePrefix: m.InvoicePrefix, Settings: settings, ID: m.ID}))
 	})
 }
 
-func merchantFromRow(r pgdb.Merchant) (billing.Merchant, error) {
+func merchantFromRow(r accountsdb.Merchant) (billing.Merchant, error) {
 	settings, err := billing.ParseMerchantSettings(r.Settings)
 	if err != nil {
 		return billing.Merchant{}, fmt.Errorf("merchant %s: %w", r.ID, err)
@@ -113,8 +111,8 @@ func merchantFromRow(r pgdb.Merchant) (billing.Merchant, error) {
 
 // CreateAPIKey inserts k. LastUsed and Revoked start empty.
 func (t merchantTx) CreateAPIKey(ctx context.Context, k billing.APIKey) error {
-	return t.write(ctx, "create api key "+k.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.CreateAPIKey(ctx, pgdb.CreateAPIKeyParams{
+	return t.writeAccounts(ctx, "create api key "+k.ID, func(q *accountsdb.Queries) error {
+		return q.CreateAPIKey(ctx, accountsdb.CreateAPIKeyParams{
 			ID:         k.ID,
 			MerchantID: k.MerchantID,
 			Mode:       string(k.Mode),
@@ -127,7 +125,7 @@ func (t merchantTx) CreateAPIKey(ctx context.Context, k billing.APIKey) error {
 
 // GetAPIKey returns the API key with id.
 func (t merchantTx) GetAPIKey(ctx context.Context, id string) (billing.APIKey, error) {
-	row, err := t.q.GetAPIKey(ctx, id)
+	row, err := t.accounts.GetAPIKey(ctx, id)
 	if err != nil {
 		return billing.APIKey{}, dbError("get api key "+id, err)
 	}
@@ -136,7 +134,7 @@ func (t merchantTx) GetAPIKey(ctx context.Context, id string) (billing.APIKey, e
 
 // GetAPIKeyByHash returns the API key whose secret hashes to hash.
 func (t merchantTx) GetAPIKeyByHash(ctx context.Context, hash string) (billing.APIKey, error) {
-	row, err := t.q.GetAPIKeyByHash(ctx, hash)
+	row, err := t.accounts.GetAPIKeyByHash(ctx, hash)
 	if err != nil {
 		return billing.APIKey{}, dbError("get api key by hash", err)
 	}
@@ -145,7 +143,7 @@ func (t merchantTx) GetAPIKeyByHash(ctx context.Context, hash string) (billing.A
 
 // ListAPIKeys returns a merchant's keys, oldest first.
 func (t merchantTx) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error) {
-	rows, err := t.q.ListAPIKeys(ctx, merchantID)
+	rows, err := t.accounts.ListAPIKeys(ctx, merchantID)
 	if err != nil {
 		return nil, dbError("list api keys of "+merchantID, err)
 	}
@@ -158,19 +156,19 @@ func (t merchantTx) ListAPIKeys(ctx context.Context, merchantID string) ([]billi
 
 // TouchAPIKey sets the key's LastUsed to at.
 func (t merchantTx) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
-	return t.write(ctx, "touch api key "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.TouchAPIKey(ctx, pgdb.TouchAPIKeyParams{ID: id, LastUsed: new(ts(at))}))
+	return t.writeAccounts(ctx, "touch api key "+id, func(q *accountsdb.Queries) error {
+		return updated(q.TouchAPIKey(ctx, accountsdb.TouchAPIKeyParams{ID: id, LastUsed: new(ts(at))}))
 	})
 }
 
 // RevokeAPIKey sets the key's Revoked to at unless it is already set.
 func (t merchantTx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
-	return t.write(ctx, "revoke api key "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.RevokeAPIKey(ctx, pgdb.RevokeAPIKeyParams{ID: id, Revoked: new(ts(at))}))
+	return t.writeAccounts(ctx, "revoke api key "+id, func(q *accountsdb.Queries) error {
+		return updated(q.RevokeAPIKey(ctx, accountsdb.RevokeAPIKeyParams{ID: id, Revoked: new(ts(at))}))
 	})
 }
 
-func apiKeyFromRow(r pgdb.ApiKey) billing.APIKey {
+func apiKeyFromRow(r accountsdb.ApiKey) billing.APIKey {
 	return billing.APIKey{
 		ID:         r.ID,
 		MerchantID: r.MerchantID,

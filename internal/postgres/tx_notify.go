@@ -8,10 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/opsdb"
 )
 
 // notifyTx is the billing.NotifyTx of one transaction.
@@ -27,8 +26,8 @@ func (t notifyTx) CreateWebhookEndpoint(ctx context.Context, e billing.WebhookEn
 	if err != nil {
 		return fmt.Errorf("postgres: create webhook endpoint %s: %w", e.ID, err)
 	}
-	return t.write(ctx, "create webhook endpoint "+e.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.CreateWebhookEndpoint(ctx, pgdb.CreateWebhookEndpointParams{
+	return t.writeOps(ctx, "create webhook endpoint "+e.ID, func(q *opsdb.Queries) error {
+		return q.CreateWebhookEndpoint(ctx, opsdb.CreateWebhookEndpointParams{
 			ID: e.ID, MerchantID: e.Scope.MerchantID, Mode: string(e.Scope.Mode), Url: e.URL, Description: e.Description,
 			EnabledEvents: events, Disabled: e.Disabled, DisabledReason: e.DisabledReason, Secret: e.Secret,
 			PreviousSecret: e.PreviousSecret, PreviousSecretExpires: tsPtr(e.PreviousSecretExpires),
@@ -39,7 +38,7 @@ func (t notifyTx) CreateWebhookEndpoint(ctx context.Context, e billing.WebhookEn
 
 // GetWebhookEndpoint returns the endpoint with id in scope s.
 func (t notifyTx) GetWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
-	row, err := t.q.GetWebhookEndpoint(ctx, pgdb.GetWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.ops.GetWebhookEndpoint(ctx, opsdb.GetWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.WebhookEndpoint{}, dbError("get webhook endpoint "+id, err)
 	}
@@ -49,10 +48,10 @@ func (t notifyTx) GetWebhookEndpoint(ctx context.Context, s billing.Scope, id st
 // LockWebhookEndpoint returns the endpoint with id in scope s, locked
 // (FOR UPDATE) until the transaction ends.
 func (t notifyTx) LockWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
-	var row pgdb.WebhookEndpoint
-	err := t.write(ctx, "lock webhook endpoint "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
+	var row opsdb.WebhookEndpoint
+	err := t.writeOps(ctx, "lock webhook endpoint "+id, func(q *opsdb.Queries) error {
 		var err error
-		row, err = q.LockWebhookEndpoint(ctx, pgdb.LockWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+		row, err = q.LockWebhookEndpoint(ctx, opsdb.LockWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 		return err
 	})
 	if err != nil {
@@ -67,8 +66,8 @@ func (t notifyTx) UpdateWebhookEndpoint(ctx context.Context, e billing.WebhookEn
 	if err != nil {
 		return fmt.Errorf("postgres: update webhook endpoint %s: %w", e.ID, err)
 	}
-	return t.write(ctx, "update webhook endpoint "+e.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.UpdateWebhookEndpoint(ctx, pgdb.UpdateWebhookEndpointParams{
+	return t.writeOps(ctx, "update webhook endpoint "+e.ID, func(q *opsdb.Queries) error {
+		return updated(q.UpdateWebhookEndpoint(ctx, opsdb.UpdateWebhookEndpointParams{
 			Url: e.URL, Description: e.Description, EnabledEvents: events, Disabled: e.Disabled,
 			DisabledReason: e.DisabledReason, Secret: e.Secret, PreviousSecret: e.PreviousSecret,
 			PreviousSecretExpires: tsPtr(e.PreviousSecretExpires), FailingSince: tsPtr(e.FailingSince),
@@ -80,14 +79,14 @@ func (t notifyTx) UpdateWebhookEndpoint(ctx context.Context, e billing.WebhookEn
 // DeleteWebhookEndpoint removes an endpoint; its deliveries and attempts
 // go with it (ON DELETE CASCADE).
 func (t notifyTx) DeleteWebhookEndpoint(ctx context.Context, s billing.Scope, id string) error {
-	return t.write(ctx, "delete webhook endpoint "+id, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.DeleteWebhookEndpoint(ctx, pgdb.DeleteWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id}))
+	return t.writeOps(ctx, "delete webhook endpoint "+id, func(q *opsdb.Queries) error {
+		return updated(q.DeleteWebhookEndpoint(ctx, opsdb.DeleteWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id}))
 	})
 }
 
 // ListWebhookEndpoints returns a page of s's endpoints, newest first.
 func (t notifyTx) ListWebhookEndpoints(ctx context.Context, s billing.Scope, pg billing.Page) ([]billing.WebhookEndpoint, bool, error) {
-	rows, err := t.q.ListWebhookEndpoints(ctx, pgdb.ListWebhookEndpointsParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
+	rows, err := t.ops.ListWebhookEndpoints(ctx, opsdb.ListWebhookEndpointsParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
 		StartingAfter: pg.StartingAfter, RowLimit: rowLimit(pg.Limit)})
 	if err != nil {
 		return nil, false, dbError("list webhook endpoints", err)
@@ -99,7 +98,7 @@ func (t notifyTx) ListWebhookEndpoints(ctx context.Context, s billing.Scope, pg 
 
 // CountWebhookEndpoints counts s's endpoints.
 func (t notifyTx) CountWebhookEndpoints(ctx context.Context, s billing.Scope) (int64, error) {
-	n, err := t.q.CountWebhookEndpoints(ctx, pgdb.CountWebhookEndpointsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	n, err := t.ops.CountWebhookEndpoints(ctx, opsdb.CountWebhookEndpointsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return 0, dbError("count webhook endpoints", err)
 	}
@@ -121,7 +120,7 @@ func endpointJSON(e billing.WebhookEndpoint) (events, metadata string, err error
 	return string(b), metadata, nil
 }
 
-func endpointFromRow(r pgdb.WebhookEndpoint) (billing.WebhookEndpoint, error) {
+func endpointFromRow(r opsdb.WebhookEndpoint) (billing.WebhookEndpoint, error) {
 	var events []string
 	if err := json.Unmarshal([]byte(r.EnabledEvents), &events); err != nil {
 		return billing.WebhookEndpoint{}, fmt.Errorf("postgres: webhook endpoint %s: decode enabled events: %w", r.ID, err)
@@ -144,9 +143,9 @@ func endpointFromRow(r pgdb.WebhookEndpoint) (billing.WebhookEndpoint, error) {
 // delivery of its event.
 func (t notifyTx) InsertWebhookDelivery(ctx context.Context, d billing.WebhookDelivery) (bool, error) {
 	var n int64
-	err := t.write(ctx, "insert webhook delivery "+d.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+	err := t.writeOps(ctx, "insert webhook delivery "+d.ID, func(q *opsdb.Queries) error {
 		var err error
-		n, err = q.InsertWebhookDelivery(ctx, pgdb.InsertWebhookDeliveryParams{
+		n, err = q.InsertWebhookDelivery(ctx, opsdb.InsertWebhookDeliveryParams{
 			ID: d.ID, MerchantID: d.Scope.MerchantID, Mode: string(d.Scope.Mode), EndpointID: d.EndpointID, EventID: d.EventID,
 			EventType: d.EventType, Status: d.Status, Attempts: d.Attempts, NextAttemptAt: tsPtr(d.NextAttemptAt),
 			LastAttemptAt: tsPtr(d.LastAttemptAt), Created: ts(d.Created), Updated: ts(d.Updated),
@@ -158,7 +157,7 @@ func (t notifyTx) InsertWebhookDelivery(ctx context.Context, d billing.WebhookDe
 
 // GetWebhookDelivery returns the delivery with id in scope s.
 func (t notifyTx) GetWebhookDelivery(ctx context.Context, s billing.Scope, id string) (billing.WebhookDelivery, error) {
-	row, err := t.q.GetWebhookDelivery(ctx, pgdb.GetWebhookDeliveryParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.ops.GetWebhookDelivery(ctx, opsdb.GetWebhookDeliveryParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.WebhookDelivery{}, dbError("get webhook delivery "+id, err)
 	}
@@ -167,8 +166,8 @@ func (t notifyTx) GetWebhookDelivery(ctx context.Context, s billing.Scope, id st
 
 // UpdateWebhookDelivery writes d's status, attempts and attempt times.
 func (t notifyTx) UpdateWebhookDelivery(ctx context.Context, d billing.WebhookDelivery) error {
-	return t.write(ctx, "update webhook delivery "+d.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.UpdateWebhookDelivery(ctx, pgdb.UpdateWebhookDeliveryParams{
+	return t.writeOps(ctx, "update webhook delivery "+d.ID, func(q *opsdb.Queries) error {
+		return updated(q.UpdateWebhookDelivery(ctx, opsdb.UpdateWebhookDeliveryParams{
 			Status: d.Status, Attempts: d.Attempts, NextAttemptAt: tsPtr(d.NextAttemptAt), LastAttemptAt: tsPtr(d.LastAttemptAt),
 			Updated: ts(d.Updated), MerchantID: d.Scope.MerchantID, Mode: string(d.Scope.Mode), ID: d.ID,
 		}))
@@ -178,7 +177,7 @@ func (t notifyTx) UpdateWebhookDelivery(ctx context.Context, d billing.WebhookDe
 // ListWebhookDeliveries returns a page of an endpoint's deliveries, newest
 // first.
 func (t notifyTx) ListWebhookDeliveries(ctx context.Context, s billing.Scope, endpointID string, f billing.DeliveryFilter, pg billing.Page) ([]billing.WebhookDelivery, bool, error) {
-	rows, err := t.q.ListWebhookDeliveries(ctx, pgdb.ListWebhookDeliveriesParams{EndpointID: endpointID, MerchantID: s.MerchantID,
+	rows, err := t.ops.ListWebhookDeliveries(ctx, opsdb.ListWebhookDeliveriesParams{EndpointID: endpointID, MerchantID: s.MerchantID,
 		Mode: string(s.Mode), EventID: f.EventID, StartingAfter: pg.StartingAfter, RowLimit: rowLimit(pg.Limit)})
 	if err != nil {
 		return nil, false, dbError("list webhook deliveries", err)
@@ -191,7 +190,7 @@ func (t notifyTx) ListWebhookDeliveries(ctx context.Context, s billing.Scope, en
 	return out, more, nil
 }
 
-func deliveryFromRow(r pgdb.WebhookDelivery) billing.WebhookDelivery {
+func deliveryFromRow(r opsdb.WebhookDelivery) billing.WebhookDelivery {
 	return billing.WebhookDelivery{
 		ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)}, EndpointID: r.EndpointID,
 		EventID: r.EventID, EventType: r.EventType, Status: r.Status, Attempts: r.Attempts,
@@ -201,8 +200,8 @@ func deliveryFromRow(r pgdb.WebhookDelivery) billing.WebhookDelivery {
 
 // CreateWebhookAttempt inserts a.
 func (t notifyTx) CreateWebhookAttempt(ctx context.Context, a billing.WebhookAttempt) error {
-	return t.write(ctx, "create webhook attempt "+a.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.CreateWebhookAttempt(ctx, pgdb.CreateWebhookAttemptParams{
+	return t.writeOps(ctx, "create webhook attempt "+a.ID, func(q *opsdb.Queries) error {
+		return q.CreateWebhookAttempt(ctx, opsdb.CreateWebhookAttemptParams{
 			ID: a.ID, MerchantID: a.Scope.MerchantID, Mode: string(a.Scope.Mode), DeliveryID: a.DeliveryID, Number: a.Number,
 			Manual: a.Manual, Succeeded: a.Succeeded, StatusCode: a.StatusCode, LatencyMs: a.LatencyMS, ErrorKind: a.ErrorKind,
 			Error: a.Error, ResponseExcerpt: a.ResponseExcerpt, Created: ts(a.Created),
@@ -216,7 +215,7 @@ func (t notifyTx) ListWebhookAttempts(ctx context.Context, s billing.Scope, deli
 	if len(deliveryIDs) == 0 {
 		return []billing.WebhookAttempt{}, nil
 	}
-	rows, err := t.q.ListWebhookAttempts(ctx, pgdb.ListWebhookAttemptsParams{DeliveryIds: deliveryIDs, MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	rows, err := t.ops.ListWebhookAttempts(ctx, opsdb.ListWebhookAttemptsParams{DeliveryIds: deliveryIDs, MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return nil, dbError("list webhook attempts", err)
 	}
@@ -241,9 +240,9 @@ func (t notifyTx) InsertEmail(ctx context.Context, e billing.Email) (bool, error
 		return false, fmt.Errorf("postgres: insert email %s: %w", e.ID, err)
 	}
 	var n int64
-	err = t.write(ctx, "insert email "+e.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+	err = t.writeOps(ctx, "insert email "+e.ID, func(q *opsdb.Queries) error {
 		var err error
-		n, err = q.InsertEmail(ctx, pgdb.InsertEmailParams{
+		n, err = q.InsertEmail(ctx, opsdb.InsertEmailParams{
 			ID: e.ID, MerchantID: e.Scope.MerchantID, Mode: string(e.Scope.Mode), Template: e.Template, Locale: e.Locale,
 			Recipients: to, Subject: e.Subject, TextBody: e.TextBody, HtmlBody: e.HTMLBody, CustomerID: e.CustomerID, EventID: e.EventID, ObjectType: e.ObjectType,
 			ObjectID: e.ObjectID, Params: params, Status: e.Status, Attempts: e.Attempts, LastError: e.LastError,
@@ -256,7 +255,7 @@ func (t notifyTx) InsertEmail(ctx context.Context, e billing.Email) (bool, error
 
 // GetEmail returns the email with id in scope s.
 func (t notifyTx) GetEmail(ctx context.Context, s billing.Scope, id string) (billing.Email, error) {
-	row, err := t.q.GetEmail(ctx, pgdb.GetEmailParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.ops.GetEmail(ctx, opsdb.GetEmailParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Email{}, dbError("get email "+id, err)
 	}
@@ -269,8 +268,8 @@ func (t notifyTx) UpdateEmail(ctx context.Context, e billing.Email) error {
 	if err != nil {
 		return fmt.Errorf("postgres: update email %s: %w", e.ID, err)
 	}
-	return t.write(ctx, "update email "+e.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.UpdateEmail(ctx, pgdb.UpdateEmailParams{
+	return t.writeOps(ctx, "update email "+e.ID, func(q *opsdb.Queries) error {
+		return updated(q.UpdateEmail(ctx, opsdb.UpdateEmailParams{
 			Locale: e.Locale, Recipients: to, Subject: e.Subject, TextBody: e.TextBody, HtmlBody: e.HTMLBody, Status: e.Status, Attempts: e.Attempts, LastError: e.LastError,
 			MessageID: e.MessageID, SentAt: tsPtr(e.SentAt), Updated: ts(e.Updated), MerchantID: e.Scope.MerchantID,
 			Mode: string(e.Scope.Mode), ID: e.ID,
@@ -280,7 +279,7 @@ func (t notifyTx) UpdateEmail(ctx context.Context, e billing.Email) error {
 
 // ListEmails returns a page of s's emails, newest first.
 func (t notifyTx) ListEmails(ctx context.Context, s billing.Scope, f billing.EmailFilter, pg billing.Page) ([]billing.Email, bool, error) {
-	rows, err := t.q.ListEmails(ctx, pgdb.ListEmailsParams{MerchantID: s.MerchantID, Mode: string(s.Mode), CustomerID: f.CustomerID,
+	rows, err := t.ops.ListEmails(ctx, opsdb.ListEmailsParams{MerchantID: s.MerchantID, Mode: string(s.Mode), CustomerID: f.CustomerID,
 		Template: f.Template, StartingAfter: pg.StartingAfter, RowLimit: rowLimit(pg.Limit)})
 	if err != nil {
 		return nil, false, dbError("list emails", err)
@@ -306,7 +305,7 @@ func emailJSON(e billing.Email) (to, params string, err error) {
 	return string(b), params, nil
 }
 
-func emailFromRow(r pgdb.Email) (billing.Email, error) {
+func emailFromRow(r opsdb.Email) (billing.Email, error) {
 	var to []string
 	if err := json.Unmarshal([]byte(r.Recipients), &to); err != nil {
 		return billing.Email{}, fmt.Errorf("postgres: email %s: decode recipients: %w", r.ID, err)
@@ -325,9 +324,9 @@ func emailFromRow(r pgdb.Email) (billing.Email, error) {
 // cursor and returns its position.
 func (t notifyTx) LockNotifyCursor(ctx context.Context, s billing.Scope, at time.Time) (string, error) {
 	var pos string
-	err := t.write(ctx, "lock notify cursor", func(_ pgx.Tx, q *pgdb.Queries) error {
+	err := t.writeOps(ctx, "lock notify cursor", func(q *opsdb.Queries) error {
 		var err error
-		pos, err = q.LockNotifyCursor(ctx, pgdb.LockNotifyCursorParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Updated: ts(at)})
+		pos, err = q.LockNotifyCursor(ctx, opsdb.LockNotifyCursorParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Updated: ts(at)})
 		return err
 	})
 	return pos, err
@@ -336,7 +335,7 @@ func (t notifyTx) LockNotifyCursor(ctx context.Context, s billing.Scope, at time
 // GetNotifyCursor returns scope s's cursor position ("" without a
 // cursor), without locking it.
 func (t notifyTx) GetNotifyCursor(ctx context.Context, s billing.Scope) (string, error) {
-	rows, err := t.q.GetNotifyCursor(ctx, pgdb.GetNotifyCursorParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	rows, err := t.ops.GetNotifyCursor(ctx, opsdb.GetNotifyCursorParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil || len(rows) == 0 {
 		return "", dbError("get notify cursor", err)
 	}
@@ -345,8 +344,8 @@ func (t notifyTx) GetNotifyCursor(ctx context.Context, s billing.Scope) (string,
 
 // SetNotifyCursor moves scope s's cursor to position.
 func (t notifyTx) SetNotifyCursor(ctx context.Context, s billing.Scope, position string, at time.Time) error {
-	return t.write(ctx, "set notify cursor", func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.SetNotifyCursor(ctx, pgdb.SetNotifyCursorParams{Position: position, Updated: ts(at),
+	return t.writeOps(ctx, "set notify cursor", func(q *opsdb.Queries) error {
+		return updated(q.SetNotifyCursor(ctx, opsdb.SetNotifyCursorParams{Position: position, Updated: ts(at),
 			MerchantID: s.MerchantID, Mode: string(s.Mode)}))
 	})
 }
@@ -359,7 +358,7 @@ func (t notifyTx) EventsAfter(ctx context.Context, s billing.Scope, position str
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := t.q.EventsToDispatch(ctx, pgdb.EventsToDispatchParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
+	rows, err := t.lifecycle.EventsToDispatch(ctx, lifecycledb.EventsToDispatchParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
 		AfterTxid: txid, AfterID: id, RowLimit: int32(min(max(limit, 1), 10_000))})
 	if err != nil {
 		return nil, "", dbError("read events to dispatch", err)

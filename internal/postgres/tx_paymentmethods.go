@@ -3,10 +3,8 @@ package postgres
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
 )
 
 // paymentMethodTx is the billing.PaymentMethodTx of one transaction.
@@ -16,8 +14,8 @@ var _ billing.PaymentMethodTx = paymentMethodTx{}
 
 // CreatePaymentMethod inserts pm.
 func (t paymentMethodTx) CreatePaymentMethod(ctx context.Context, pm billing.PaymentMethod) error {
-	return t.write(ctx, "create payment method "+pm.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.CreatePaymentMethod(ctx, pgdb.CreatePaymentMethodParams{
+	return t.writeLifecycle(ctx, "create payment method "+pm.ID, func(q *lifecycledb.Queries) error {
+		return q.CreatePaymentMethod(ctx, lifecycledb.CreatePaymentMethodParams{
 			ID:         pm.ID,
 			MerchantID: pm.Scope.MerchantID,
 			Mode:       string(pm.Scope.Mode),
@@ -37,7 +35,7 @@ func (t paymentMethodTx) CreatePaymentMethod(ctx context.Context, pm billing.Pay
 
 // GetPaymentMethod returns the payment method with id in scope s.
 func (t paymentMethodTx) GetPaymentMethod(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethod, error) {
-	row, err := t.q.GetPaymentMethod(ctx, pgdb.GetPaymentMethodParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.lifecycle.GetPaymentMethod(ctx, lifecycledb.GetPaymentMethodParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.PaymentMethod{}, dbError("get payment method "+id, err)
 	}
@@ -46,8 +44,8 @@ func (t paymentMethodTx) GetPaymentMethod(ctx context.Context, s billing.Scope, 
 
 // UpdatePaymentMethod writes pm's status and updated time.
 func (t paymentMethodTx) UpdatePaymentMethod(ctx context.Context, pm billing.PaymentMethod) error {
-	return t.write(ctx, "update payment method "+pm.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.UpdatePaymentMethod(ctx, pgdb.UpdatePaymentMethodParams{
+	return t.writeLifecycle(ctx, "update payment method "+pm.ID, func(q *lifecycledb.Queries) error {
+		return updated(q.UpdatePaymentMethod(ctx, lifecycledb.UpdatePaymentMethodParams{
 			Status:     pm.Status,
 			Updated:    ts(pm.Updated),
 			MerchantID: pm.Scope.MerchantID,
@@ -60,7 +58,7 @@ func (t paymentMethodTx) UpdatePaymentMethod(ctx context.Context, pm billing.Pay
 // ListPaymentMethods returns every payment method of a customer in scope
 // s, newest first.
 func (t paymentMethodTx) ListPaymentMethods(ctx context.Context, s billing.Scope, customerID string) ([]billing.PaymentMethod, error) {
-	rows, err := t.q.ListPaymentMethods(ctx, pgdb.ListPaymentMethodsParams{
+	rows, err := t.lifecycle.ListPaymentMethods(ctx, lifecycledb.ListPaymentMethodsParams{
 		MerchantID: s.MerchantID,
 		Mode:       string(s.Mode),
 		CustomerID: customerID,
@@ -75,7 +73,7 @@ func (t paymentMethodTx) ListPaymentMethods(ctx context.Context, s billing.Scope
 	return out, nil
 }
 
-func paymentMethodFromRow(r pgdb.PaymentMethod) billing.PaymentMethod {
+func paymentMethodFromRow(r lifecycledb.PaymentMethod) billing.PaymentMethod {
 	return billing.PaymentMethod{
 		ID:         r.ID,
 		Scope:      billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},

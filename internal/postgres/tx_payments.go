@@ -3,10 +3,8 @@ package postgres
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
 )
 
 // paymentTx is the billing.PaymentTx of one transaction.
@@ -18,14 +16,14 @@ var _ billing.PaymentTx = paymentTx{}
 // *billing.ErrUniqueViolation "payments_idempotency_key_key"; a second
 // succeeded payment of one invoice is "payments_one_success_key".
 func (t paymentTx) CreatePayment(ctx context.Context, p billing.Payment) error {
-	return t.write(ctx, "create payment "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+	return t.writeLifecycle(ctx, "create payment "+p.ID, func(q *lifecycledb.Queries) error {
 		return q.CreatePayment(ctx, createPaymentParams(p))
 	})
 }
 
 // GetPayment returns the payment with id in scope s.
 func (t paymentTx) GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error) {
-	row, err := t.q.GetPayment(ctx, pgdb.GetPaymentParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.lifecycle.GetPayment(ctx, lifecycledb.GetPaymentParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Payment{}, dbError("get payment "+id, err)
 	}
@@ -35,14 +33,14 @@ func (t paymentTx) GetPayment(ctx context.Context, s billing.Scope, id string) (
 // UpdatePayment writes p's gateway reference, status, failure fields,
 // amount refunded and updated time.
 func (t paymentTx) UpdatePayment(ctx context.Context, p billing.Payment) error {
-	return t.write(ctx, "update payment "+p.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+	return t.writeLifecycle(ctx, "update payment "+p.ID, func(q *lifecycledb.Queries) error {
 		return updated(q.UpdatePayment(ctx, updatePaymentParams(p)))
 	})
 }
 
 // ListPayments returns a page of scope s's payments, newest first.
 func (t paymentTx) ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, pg billing.Page) ([]billing.Payment, bool, error) {
-	rows, err := t.q.ListPayments(ctx, pgdb.ListPaymentsParams{
+	rows, err := t.lifecycle.ListPayments(ctx, lifecycledb.ListPaymentsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		InvoiceID:     f.InvoiceID,
@@ -62,7 +60,7 @@ func (t paymentTx) ListPayments(ctx context.Context, s billing.Scope, f billing.
 	return out, more, nil
 }
 
-func paymentFromRow(r pgdb.Payment) billing.Payment {
+func paymentFromRow(r lifecycledb.Payment) billing.Payment {
 	return billing.Payment{
 		ID:              r.ID,
 		Scope:           billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
@@ -89,8 +87,8 @@ func paymentFromRow(r pgdb.Payment) billing.Payment {
 
 // CreateRefund inserts r.
 func (t paymentTx) CreateRefund(ctx context.Context, r billing.Refund) error {
-	return t.write(ctx, "create refund "+r.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.CreateRefund(ctx, pgdb.CreateRefundParams{
+	return t.writeLifecycle(ctx, "create refund "+r.ID, func(q *lifecycledb.Queries) error {
+		return q.CreateRefund(ctx, lifecycledb.CreateRefundParams{
 			ID:         r.ID,
 			MerchantID: r.Scope.MerchantID,
 			Mode:       string(r.Scope.Mode),
@@ -108,7 +106,7 @@ func (t paymentTx) CreateRefund(ctx context.Context, r billing.Refund) error {
 
 // GetRefund returns the refund with id in scope s.
 func (t paymentTx) GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error) {
-	row, err := t.q.GetRefund(ctx, pgdb.GetRefundParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.lifecycle.GetRefund(ctx, lifecycledb.GetRefundParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Refund{}, dbError("get refund "+id, err)
 	}
@@ -117,8 +115,8 @@ func (t paymentTx) GetRefund(ctx context.Context, s billing.Scope, id string) (b
 
 // UpdateRefund writes r's status, gateway reference and updated time.
 func (t paymentTx) UpdateRefund(ctx context.Context, r billing.Refund) error {
-	return t.write(ctx, "update refund "+r.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.UpdateRefund(ctx, pgdb.UpdateRefundParams{
+	return t.writeLifecycle(ctx, "update refund "+r.ID, func(q *lifecycledb.Queries) error {
+		return updated(q.UpdateRefund(ctx, lifecycledb.UpdateRefundParams{
 			Status:     string(r.Status),
 			GatewayRef: r.GatewayRef,
 			Updated:    ts(r.Updated),
@@ -132,7 +130,7 @@ func (t paymentTx) UpdateRefund(ctx context.Context, r billing.Refund) error {
 // ListRefunds returns a page of scope s's refunds, of one payment when
 // paymentID is not empty, newest first.
 func (t paymentTx) ListRefunds(ctx context.Context, s billing.Scope, paymentID string, pg billing.Page) ([]billing.Refund, bool, error) {
-	rows, err := t.q.ListRefunds(ctx, pgdb.ListRefundsParams{
+	rows, err := t.lifecycle.ListRefunds(ctx, lifecycledb.ListRefundsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		PaymentID:     paymentID,
@@ -150,7 +148,7 @@ func (t paymentTx) ListRefunds(ctx context.Context, s billing.Scope, paymentID s
 	return out, more, nil
 }
 
-func refundFromRow(r pgdb.Refund) billing.Refund {
+func refundFromRow(r lifecycledb.Refund) billing.Refund {
 	return billing.Refund{
 		ID:         r.ID,
 		Scope:      billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},

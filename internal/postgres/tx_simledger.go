@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cuota/cuota/internal/gateway/sim"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/opsdb"
 )
 
 // simLedgerTx is the sim.Ledger of one transaction: the simulated
@@ -35,8 +33,8 @@ func (t simLedgerTx) InsertCharge(ctx context.Context, c sim.Charge) (sim.Charge
 	op := "insert sim charge " + c.Key
 	c.Created = ts(c.Created)
 	var inserted bool
-	err := t.write(ctx, op, func(_ pgx.Tx, q *pgdb.Queries) error {
-		n, err := q.InsertSimCharge(ctx, pgdb.InsertSimChargeParams{
+	err := t.writeOps(ctx, op, func(q *opsdb.Queries) error {
+		n, err := q.InsertSimCharge(ctx, opsdb.InsertSimChargeParams{
 			Key:      c.Key,
 			Token:    c.Token,
 			Amount:   c.Amount,
@@ -56,7 +54,7 @@ func (t simLedgerTx) InsertCharge(ctx context.Context, c sim.Charge) (sim.Charge
 	if inserted {
 		return c, true, nil
 	}
-	row, err := t.q.GetSimCharge(ctx, c.Key)
+	row, err := t.ops.GetSimCharge(ctx, c.Key)
 	if err != nil {
 		return sim.Charge{}, false, dbError(op+": read recorded charge", err)
 	}
@@ -69,7 +67,7 @@ func (t simLedgerTx) InsertCharges(ctx context.Context, cs []sim.Charge) ([]sim.
 	if len(cs) == 0 {
 		return nil, nil, nil
 	}
-	p := pgdb.InsertSimChargesParams{}
+	p := opsdb.InsertSimChargesParams{}
 	for i := range cs {
 		cs[i].Created = ts(cs[i].Created)
 		c := cs[i]
@@ -84,7 +82,7 @@ func (t simLedgerTx) InsertCharges(ctx context.Context, cs []sim.Charge) ([]sim.
 		p.Createds = append(p.Createds, c.Created)
 	}
 	var keys []string
-	err := t.write(ctx, "insert sim charges", func(_ pgx.Tx, q *pgdb.Queries) error {
+	err := t.writeOps(ctx, "insert sim charges", func(q *opsdb.Queries) error {
 		var err error
 		keys, err = q.InsertSimCharges(ctx, p)
 		return err
@@ -107,7 +105,7 @@ func (t simLedgerTx) InsertCharges(ctx context.Context, cs []sim.Charge) ([]sim.
 	if len(others) == 0 {
 		return recorded, inserted, nil
 	}
-	rows, err := t.q.GetSimChargesByKey(ctx, others)
+	rows, err := t.ops.GetSimChargesByKey(ctx, others)
 	if err != nil {
 		return nil, nil, dbError("insert sim charges: read recorded charges", err)
 	}
@@ -129,7 +127,7 @@ func (t simLedgerTx) InsertCharges(ctx context.Context, cs []sim.Charge) ([]sim.
 
 // GetCharge returns the ledger entry for key.
 func (t simLedgerTx) GetCharge(ctx context.Context, key string) (sim.Charge, error) {
-	row, err := t.q.GetSimCharge(ctx, key)
+	row, err := t.ops.GetSimCharge(ctx, key)
 	if err != nil {
 		return sim.Charge{}, dbError("get sim charge "+key, err)
 	}
@@ -138,14 +136,14 @@ func (t simLedgerTx) GetCharge(ctx context.Context, key string) (sim.Charge, err
 
 // UpdateCharge writes c's refunded amount.
 func (t simLedgerTx) UpdateCharge(ctx context.Context, c sim.Charge) error {
-	return t.write(ctx, "update sim charge "+c.Key, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return updated(q.UpdateSimCharge(ctx, pgdb.UpdateSimChargeParams{Refunded: c.Refunded, Key: c.Key}))
+	return t.writeOps(ctx, "update sim charge "+c.Key, func(q *opsdb.Queries) error {
+		return updated(q.UpdateSimCharge(ctx, opsdb.UpdateSimChargeParams{Refunded: c.Refunded, Key: c.Key}))
 	})
 }
 
 // CountCharges counts the ledger entries of token with outcome.
 func (t simLedgerTx) CountCharges(ctx context.Context, token, outcome string) (int64, error) {
-	n, err := t.q.CountSimCharges(ctx, pgdb.CountSimChargesParams{Token: token, Outcome: outcome})
+	n, err := t.ops.CountSimCharges(ctx, opsdb.CountSimChargesParams{Token: token, Outcome: outcome})
 	if err != nil {
 		return 0, dbError("count sim charges", err)
 	}
@@ -154,7 +152,7 @@ func (t simLedgerTx) CountCharges(ctx context.Context, token, outcome string) (i
 
 // ListCharges returns the whole ledger in insertion order.
 func (t simLedgerTx) ListCharges(ctx context.Context) ([]sim.Charge, error) {
-	rows, err := t.q.ListSimCharges(ctx)
+	rows, err := t.ops.ListSimCharges(ctx)
 	if err != nil {
 		return nil, dbError("list sim charges", err)
 	}
@@ -165,7 +163,7 @@ func (t simLedgerTx) ListCharges(ctx context.Context) ([]sim.Charge, error) {
 	return out, nil
 }
 
-func simChargeFromRow(r pgdb.SimCharge) sim.Charge {
+func simChargeFromRow(r opsdb.SimCharge) sim.Charge {
 	return sim.Charge{
 		Key:      r.Key,
 		Token:    r.Token,

@@ -7,10 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
 )
 
 // subscriptionTx is the billing.SubscriptionTx of one transaction.
@@ -24,8 +22,8 @@ func (t subscriptionTx) CreateSubscription(ctx context.Context, sub billing.Subs
 	if err != nil {
 		return fmt.Errorf("postgres: create subscription %s: %w", sub.ID, err)
 	}
-	return t.write(ctx, "create subscription "+sub.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.CreateSubscription(ctx, pgdb.CreateSubscriptionParams{
+	return t.writeLifecycle(ctx, "create subscription "+sub.ID, func(q *lifecycledb.Queries) error {
+		return q.CreateSubscription(ctx, lifecycledb.CreateSubscriptionParams{
 			ID:                 sub.ID,
 			MerchantID:         sub.Scope.MerchantID,
 			Mode:               string(sub.Scope.Mode),
@@ -69,7 +67,7 @@ func (t subscriptionTx) CreateSubscription(ctx context.Context, sub billing.Subs
 // GetSubscription returns the subscription with id in scope s, with its
 // stored version.
 func (t subscriptionTx) GetSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
-	row, err := t.q.GetSubscription(ctx, pgdb.GetSubscriptionParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.lifecycle.GetSubscription(ctx, lifecycledb.GetSubscriptionParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Subscription{}, dbError("get subscription "+id, err)
 	}
@@ -93,14 +91,14 @@ func (t subscriptionTx) UpdateSubscription(ctx context.Context, sub billing.Subs
 	if err != nil {
 		return fmt.Errorf("postgres: update subscription %s: %w", sub.ID, err)
 	}
-	return t.write(ctx, "update subscription "+sub.ID, func(_ pgx.Tx, q *pgdb.Queries) error {
+	return t.writeLifecycle(ctx, "update subscription "+sub.ID, func(q *lifecycledb.Queries) error {
 		n, err := q.UpdateSubscription(ctx, updateSubscriptionParams(sub, cols))
 		if err != nil || n > 0 {
 			return err
 		}
 		// Nothing matched: a missing row (ErrNoRows, mapped to
 		// ErrNotFound) or a stale version.
-		if _, err := q.GetSubscription(ctx, pgdb.GetSubscriptionParams{
+		if _, err := q.GetSubscription(ctx, lifecycledb.GetSubscriptionParams{
 			MerchantID: sub.Scope.MerchantID,
 			Mode:       string(sub.Scope.Mode),
 			ID:         sub.ID,
@@ -114,7 +112,7 @@ func (t subscriptionTx) UpdateSubscription(ctx context.Context, sub billing.Subs
 // ListSubscriptions returns a page of scope s's subscriptions, newest
 // first. The price filter matches subscriptions with an item of that price.
 func (t subscriptionTx) ListSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter, pg billing.Page) ([]billing.Subscription, bool, error) {
-	rows, err := t.q.ListSubscriptions(ctx, pgdb.ListSubscriptionsParams{
+	rows, err := t.lifecycle.ListSubscriptions(ctx, lifecycledb.ListSubscriptionsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		CustomerID:    f.CustomerID,
@@ -138,7 +136,7 @@ func (t subscriptionTx) ListSubscriptions(ctx context.Context, s billing.Scope, 
 // ("" = real time, in every merchant and mode) whose next action is at or
 // before at, earliest first. A limit of zero or less means no limit.
 func (t subscriptionTx) DueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int) ([]billing.Subscription, error) {
-	rows, err := t.q.DueSubscriptions(ctx, pgdb.DueSubscriptionsParams{
+	rows, err := t.lifecycle.DueSubscriptions(ctx, lifecycledb.DueSubscriptionsParams{
 		TestClockID: clockID,
 		DueBefore:   new(ts(at)),
 		RowLimit:    maxRows(limit),
@@ -157,8 +155,8 @@ func (t subscriptionTx) DueSubscriptions(ctx context.Context, clockID string, at
 // same identity in scope s is a *billing.ErrUniqueViolation
 // "trial_redemptions_pkey".
 func (t subscriptionTx) ClaimTrial(ctx context.Context, s billing.Scope, kind, value, subscriptionID string) error {
-	return t.write(ctx, "claim trial by "+kind+" for subscription "+subscriptionID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.ClaimTrial(ctx, pgdb.ClaimTrialParams{
+	return t.writeLifecycle(ctx, "claim trial by "+kind+" for subscription "+subscriptionID, func(q *lifecycledb.Queries) error {
+		return q.ClaimTrial(ctx, lifecycledb.ClaimTrialParams{
 			MerchantID:     s.MerchantID,
 			Mode:           string(s.Mode),
 			Kind:           kind,
@@ -171,8 +169,8 @@ func (t subscriptionTx) ClaimTrial(ctx context.Context, s billing.Scope, kind, v
 // ReleaseTrials forgets the trial claims of a subscription. Releasing a
 // subscription without claims is not an error.
 func (t subscriptionTx) ReleaseTrials(ctx context.Context, s billing.Scope, subscriptionID string) error {
-	return t.write(ctx, "release trials of subscription "+subscriptionID, func(_ pgx.Tx, q *pgdb.Queries) error {
-		return q.ReleaseTrials(ctx, pgdb.ReleaseTrialsParams{
+	return t.writeLifecycle(ctx, "release trials of subscription "+subscriptionID, func(q *lifecycledb.Queries) error {
+		return q.ReleaseTrials(ctx, lifecycledb.ReleaseTrialsParams{
 			MerchantID:     s.MerchantID,
 			Mode:           string(s.Mode),
 			SubscriptionID: subscriptionID,
@@ -234,7 +232,7 @@ func priceIDs(items []billing.SubscriptionItem) string {
 	return b.String()
 }
 
-func subscriptionFromRow(r pgdb.Subscription) (billing.Subscription, error) {
+func subscriptionFromRow(r lifecycledb.Subscription) (billing.Subscription, error) {
 	var items []billing.SubscriptionItem
 	if err := json.Unmarshal([]byte(r.Items), &items); err != nil {
 		return billing.Subscription{}, fmt.Errorf("subscription %s items: %w", r.ID, err)

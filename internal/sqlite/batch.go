@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
 )
 
 // batchTx is the billing.BatchTx of one transaction.
@@ -25,7 +25,7 @@ func (t batchTx) ClaimDueSubscriptions(ctx context.Context, clockID string, at t
 	if limit <= 0 {
 		n = -1
 	}
-	rows, err := t.q.ClaimDueSubscriptions(ctx, litedb.ClaimDueSubscriptionsParams{TestClockID: clockID, DueBefore: nullMicros(&at),
+	rows, err := t.lifecycle.ClaimDueSubscriptions(ctx, lifecycledb.ClaimDueSubscriptionsParams{TestClockID: clockID, DueBefore: nullMicros(&at),
 		RowLimit: n, ClaimToken: token, ClaimedUntil: nullMicros(&until)})
 	if err != nil {
 		return nil, dbError(err, "claim due subscriptions of clock %q", clockID)
@@ -36,8 +36,8 @@ func (t batchTx) ClaimDueSubscriptions(ctx context.Context, clockID string, at t
 }
 
 // sortDue orders claimed rows by due time, then id.
-func sortDue(rows []litedb.Subscription) {
-	slices.SortFunc(rows, func(a, b litedb.Subscription) int {
+func sortDue(rows []lifecycledb.Subscription) {
+	slices.SortFunc(rows, func(a, b lifecycledb.Subscription) int {
 		if c := cmp.Compare(a.NextActionAt.Int64, b.NextActionAt.Int64); c != 0 {
 			return c
 		}
@@ -47,7 +47,7 @@ func sortDue(rows []litedb.Subscription) {
 
 // ExtendSubscriptionClaims moves the end of the claims made under token.
 func (t batchTx) ExtendSubscriptionClaims(ctx context.Context, token string, until time.Time) error {
-	if err := t.q.ExtendSubscriptionClaims(ctx, litedb.ExtendSubscriptionClaimsParams{ClaimToken: token, ClaimedUntil: nullMicros(&until)}); err != nil {
+	if err := t.lifecycle.ExtendSubscriptionClaims(ctx, lifecycledb.ExtendSubscriptionClaimsParams{ClaimToken: token, ClaimedUntil: nullMicros(&until)}); err != nil {
 		return dbError(err, "extend subscription claims")
 	}
 	return nil
@@ -55,7 +55,7 @@ func (t batchTx) ExtendSubscriptionClaims(ctx context.Context, token string, unt
 
 // ReleaseSubscriptionClaims ends the claims made under token.
 func (t batchTx) ReleaseSubscriptionClaims(ctx context.Context, token string) error {
-	if err := t.q.ReleaseSubscriptionClaims(ctx, token); err != nil {
+	if err := t.lifecycle.ReleaseSubscriptionClaims(ctx, token); err != nil {
 		return dbError(err, "release subscription claims")
 	}
 	return nil
@@ -66,7 +66,7 @@ func (t batchTx) ReleaseSubscriptionClaims(ctx context.Context, token string) er
 func (t batchTx) LockSubscriptions(ctx context.Context, ids []string) (map[string]int64, error) {
 	out := make(map[string]int64, len(ids))
 	for start := 0; start < len(ids); start += maxSliceParams {
-		rows, err := t.q.LockSubscriptions(ctx, ids[start:min(start+maxSliceParams, len(ids))])
+		rows, err := t.lifecycle.LockSubscriptions(ctx, ids[start:min(start+maxSliceParams, len(ids))])
 		if err != nil {
 			return nil, dbError(err, "lock subscriptions")
 		}
@@ -85,7 +85,7 @@ const maxSliceParams = 500
 func (t batchTx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string) (map[string]bool, error) {
 	out := make(map[string]bool, len(ids))
 	for start := 0; start < len(ids); start += maxSliceParams {
-		rows, err := t.q.SubscriptionsWithOpenInvoices(ctx, ids[start:min(start+maxSliceParams, len(ids))])
+		rows, err := t.lifecycle.SubscriptionsWithOpenInvoices(ctx, ids[start:min(start+maxSliceParams, len(ids))])
 		if err != nil {
 			return nil, dbError(err, "find open invoices")
 		}
@@ -100,7 +100,7 @@ func (t batchTx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string
 func (t batchTx) GetPaymentMethods(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.PaymentMethod, error) {
 	out := make(map[string]billing.PaymentMethod, len(ids))
 	for start := 0; start < len(ids); start += maxSliceParams {
-		rows, err := t.q.GetPaymentMethodsByID(ctx, ids[start:min(start+maxSliceParams, len(ids))])
+		rows, err := t.lifecycle.GetPaymentMethodsByID(ctx, ids[start:min(start+maxSliceParams, len(ids))])
 		if err != nil {
 			return nil, dbError(err, "get payment methods")
 		}
@@ -119,7 +119,7 @@ func (t batchTx) GetPaymentMethods(ctx context.Context, s billing.Scope, ids []s
 
 // ReserveInvoiceNumbers takes k numbers of the scope's sequence.
 func (t batchTx) ReserveInvoiceNumbers(ctx context.Context, s billing.Scope, k int64) (int64, error) {
-	last, err := t.q.ReserveInvoiceNumbers(ctx, litedb.ReserveInvoiceNumbersParams{MerchantID: s.MerchantID, Mode: string(s.Mode), K: k})
+	last, err := t.lifecycle.ReserveInvoiceNumbers(ctx, lifecycledb.ReserveInvoiceNumbersParams{MerchantID: s.MerchantID, Mode: string(s.Mode), K: k})
 	if err != nil {
 		return 0, dbError(err, "reserve invoice numbers")
 	}

@@ -1,7 +1,7 @@
 // Package sqlite is a billing.Store on SQLite, for cuota's embedded,
 // single-process mode. It uses modernc.org/sqlite (pure Go, no cgo), the
-// sqlc-generated queries in litedb, goose migrations embedded from
-// migrations/, and River's SQLite driver (riversqlite) for jobs.
+// sqlc-generated queries in the packages under litedb/, goose migrations
+// embedded from migrations/, and River's SQLite driver (riversqlite) for jobs.
 //
 // The database is used through one connection: SQLite allows one writer at a
 // time, and River's SQLite driver recommends a pool of one to avoid

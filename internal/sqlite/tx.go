@@ -8,22 +8,32 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/accountsdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/auditdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/opsdb"
 )
 
 // base is what every area of one InTx call shares: the transaction, the
-// generated queries on it and River's inserter. Every statement runs on
-// sqlTx. Each area type (auditTx, invoiceTx…, one per tx_*.go file) embeds
-// it, so the areas stay small and still work on the same transaction.
+// generated queries on it (one Queries per query group, see sqlc.yaml) and
+// River's inserter. Every statement runs on sqlTx. Each area type (auditTx,
+// invoiceTx…, one per tx_*.go file) embeds it, so the areas stay small and
+// still work on the same transaction. An area mostly uses its own group's
+// queries, and another group's for the rows that group owns (gatewayTx
+// reads refunds through lifecycle, say).
 type base struct {
-	q        *litedb.Queries
-	sqlTx    *sql.Tx
-	inserter *river.Client[*sql.Tx]
+	accounts  *accountsdb.Queries
+	audit     *auditdb.Queries
+	lifecycle *lifecycledb.Queries
+	ops       *opsdb.Queries
+	sqlTx     *sql.Tx
+	inserter  *river.Client[*sql.Tx]
 }
 
 // newBase returns the base of a transaction.
 func newBase(sqlTx *sql.Tx, inserter *river.Client[*sql.Tx]) *base {
-	return &base{q: litedb.New(sqlTx), sqlTx: sqlTx, inserter: inserter}
+	return &base{accounts: accountsdb.New(sqlTx), audit: auditdb.New(sqlTx), lifecycle: lifecycledb.New(sqlTx),
+		ops: opsdb.New(sqlTx), sqlTx: sqlTx, inserter: inserter}
 }
 
 // newTx returns the billing.Tx of a transaction: every area on one base.

@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/auditdb"
 )
 
 // auditTx is the billing.AuditTx of one transaction.
@@ -20,7 +20,7 @@ var _ billing.AuditTx = auditTx{}
 func (t auditTx) LockAuditHead(ctx context.Context, merchantID string) (int64, string, error) {
 	// With one connection and BEGIN IMMEDIATE the transaction already holds
 	// SQLite's write lock; the no-op update also checks the head exists.
-	head, err := t.q.LockAuditHead(ctx, merchantID)
+	head, err := t.audit.LockAuditHead(ctx, merchantID)
 	if err != nil {
 		return 0, "", dbError(err, "lock audit head of merchant %s", merchantID)
 	}
@@ -29,7 +29,7 @@ func (t auditTx) LockAuditHead(ctx context.Context, merchantID string) (int64, s
 
 // InsertAuditEntry appends e to its merchant's chain and moves the head to it.
 func (t auditTx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) error {
-	err := t.q.InsertAuditEntry(ctx, litedb.InsertAuditEntryParams{
+	err := t.audit.InsertAuditEntry(ctx, auditdb.InsertAuditEntryParams{
 		ID:         e.ID,
 		MerchantID: e.MerchantID,
 		Seq:        e.Seq,
@@ -49,7 +49,7 @@ func (t auditTx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) err
 	if err != nil {
 		return dbError(err, "insert audit entry %s", e.ID)
 	}
-	n, err := t.q.MoveAuditHead(ctx, litedb.MoveAuditHeadParams{Seq: e.Seq, Hash: e.Hash, MerchantID: e.MerchantID})
+	n, err := t.audit.MoveAuditHead(ctx, auditdb.MoveAuditHeadParams{Seq: e.Seq, Hash: e.Hash, MerchantID: e.MerchantID})
 	if err != nil {
 		return dbError(err, "move audit head of merchant %s", e.MerchantID)
 	}
@@ -66,7 +66,7 @@ func (t auditTx) ListAuditEntries(ctx context.Context, merchantID string, mode b
 	if limit <= 0 {
 		rowLimit = -1 // no limit
 	}
-	rows, err := t.q.ListAuditEntries(ctx, litedb.ListAuditEntriesParams{
+	rows, err := t.audit.ListAuditEntries(ctx, auditdb.ListAuditEntriesParams{
 		MerchantID: merchantID,
 		AfterSeq:   afterSeq,
 		Mode:       string(mode),

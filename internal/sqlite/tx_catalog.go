@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/accountsdb"
 )
 
 // catalogTx is the billing.CatalogTx of one transaction.
@@ -21,7 +21,7 @@ func (t catalogTx) CreateProduct(ctx context.Context, p billing.Product) error {
 	if err != nil {
 		return fmt.Errorf("create product %s: %w", p.ID, err)
 	}
-	err = t.q.CreateProduct(ctx, litedb.CreateProductParams{
+	err = t.accounts.CreateProduct(ctx, accountsdb.CreateProductParams{
 		ID:          p.ID,
 		MerchantID:  p.Scope.MerchantID,
 		Mode:        string(p.Scope.Mode),
@@ -41,7 +41,7 @@ func (t catalogTx) CreateProduct(ctx context.Context, p billing.Product) error {
 
 // GetProduct returns the product with id in scope s.
 func (t catalogTx) GetProduct(ctx context.Context, s billing.Scope, id string) (billing.Product, error) {
-	row, err := t.q.GetProduct(ctx, litedb.GetProductParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.accounts.GetProduct(ctx, accountsdb.GetProductParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Product{}, dbError(err, "get product %s", id)
 	}
@@ -54,7 +54,7 @@ func (t catalogTx) UpdateProduct(ctx context.Context, p billing.Product) error {
 	if err != nil {
 		return fmt.Errorf("update product %s: %w", p.ID, err)
 	}
-	n, err := t.q.UpdateProduct(ctx, litedb.UpdateProductParams{
+	n, err := t.accounts.UpdateProduct(ctx, accountsdb.UpdateProductParams{
 		Name:        p.Name,
 		Description: p.Description,
 		Features:    features,
@@ -70,7 +70,7 @@ func (t catalogTx) UpdateProduct(ctx context.Context, p billing.Product) error {
 
 // ListProducts returns a page of s's products, newest first.
 func (t catalogTx) ListProducts(ctx context.Context, s billing.Scope, f billing.ProductFilter, page billing.Page) ([]billing.Product, bool, error) {
-	rows, err := t.q.ListProducts(ctx, litedb.ListProductsParams{
+	rows, err := t.accounts.ListProducts(ctx, accountsdb.ListProductsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		FilterActive:  f.Active != nil,
@@ -103,7 +103,7 @@ func productJSON(p billing.Product) (features, metadata string, err error) {
 	return features, metadata, nil
 }
 
-func productFromRow(row litedb.Product) (billing.Product, error) {
+func productFromRow(row accountsdb.Product) (billing.Product, error) {
 	features, err := decodeMap[int64](row.Features)
 	if err != nil {
 		return billing.Product{}, fmt.Errorf("decode features of product %s: %w", row.ID, err)
@@ -138,7 +138,7 @@ func (t catalogTx) CreatePrice(ctx context.Context, p billing.Price) error {
 	if p.Recurring != nil {
 		interval, count = p.Recurring.Interval, p.Recurring.IntervalCount
 	}
-	err = t.q.CreatePrice(ctx, litedb.CreatePriceParams{
+	err = t.accounts.CreatePrice(ctx, accountsdb.CreatePriceParams{
 		ID:                     p.ID,
 		MerchantID:             p.Scope.MerchantID,
 		Mode:                   string(p.Scope.Mode),
@@ -164,7 +164,7 @@ func (t catalogTx) CreatePrice(ctx context.Context, p billing.Price) error {
 
 // GetPrice returns the price with id in scope s.
 func (t catalogTx) GetPrice(ctx context.Context, s billing.Scope, id string) (billing.Price, error) {
-	row, err := t.q.GetPrice(ctx, litedb.GetPriceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.accounts.GetPrice(ctx, accountsdb.GetPriceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Price{}, dbError(err, "get price %s", id)
 	}
@@ -177,7 +177,7 @@ func (t catalogTx) UpdatePrice(ctx context.Context, p billing.Price) error {
 	if err != nil {
 		return fmt.Errorf("update price %s: encode metadata: %w", p.ID, err)
 	}
-	n, err := t.q.UpdatePrice(ctx, litedb.UpdatePriceParams{
+	n, err := t.accounts.UpdatePrice(ctx, accountsdb.UpdatePriceParams{
 		Nickname:        p.Nickname,
 		LookupKey:       p.LookupKey,
 		TrialPeriodDays: p.TrialPeriodDays,
@@ -193,7 +193,7 @@ func (t catalogTx) UpdatePrice(ctx context.Context, p billing.Price) error {
 
 // ListPrices returns a page of s's prices, newest first.
 func (t catalogTx) ListPrices(ctx context.Context, s billing.Scope, f billing.PriceFilter, page billing.Page) ([]billing.Price, bool, error) {
-	rows, err := t.q.ListPrices(ctx, litedb.ListPricesParams{
+	rows, err := t.accounts.ListPrices(ctx, accountsdb.ListPricesParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		ProductID:     f.ProductID,
@@ -219,7 +219,7 @@ func (t catalogTx) ListPrices(ctx context.Context, s billing.Scope, f billing.Pr
 	return out, more, nil
 }
 
-func priceFromRow(row litedb.Price) (billing.Price, error) {
+func priceFromRow(row accountsdb.Price) (billing.Price, error) {
 	metadata, err := decodeMap[string](row.Metadata)
 	if err != nil {
 		return billing.Price{}, fmt.Errorf("decode metadata of price %s: %w", row.ID, err)

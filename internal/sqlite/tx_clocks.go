@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
 )
 
 // clockTx is the billing.ClockTx of one transaction.
@@ -17,7 +17,7 @@ var _ billing.ClockTx = clockTx{}
 
 // CreateTestClock inserts c.
 func (t clockTx) CreateTestClock(ctx context.Context, c billing.TestClock) error {
-	err := t.q.CreateTestClock(ctx, litedb.CreateTestClockParams{
+	err := t.lifecycle.CreateTestClock(ctx, lifecycledb.CreateTestClockParams{
 		ID:         c.ID,
 		MerchantID: c.Scope.MerchantID,
 		Mode:       string(c.Scope.Mode),
@@ -35,7 +35,7 @@ func (t clockTx) CreateTestClock(ctx context.Context, c billing.TestClock) error
 
 // GetTestClock returns the test clock with id in scope s.
 func (t clockTx) GetTestClock(ctx context.Context, s billing.Scope, id string) (billing.TestClock, error) {
-	row, err := t.q.GetTestClock(ctx, litedb.GetTestClockParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.lifecycle.GetTestClock(ctx, lifecycledb.GetTestClockParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.TestClock{}, dbError(err, "get test clock %s", id)
 	}
@@ -44,7 +44,7 @@ func (t clockTx) GetTestClock(ctx context.Context, s billing.Scope, id string) (
 
 // UpdateTestClock writes c's frozen time, status and updated.
 func (t clockTx) UpdateTestClock(ctx context.Context, c billing.TestClock) error {
-	n, err := t.q.UpdateTestClock(ctx, litedb.UpdateTestClockParams{
+	n, err := t.lifecycle.UpdateTestClock(ctx, lifecycledb.UpdateTestClockParams{
 		FrozenTime:    micros(c.FrozenTime),
 		Status:        c.Status,
 		Updated:       micros(c.Updated),
@@ -59,7 +59,7 @@ func (t clockTx) UpdateTestClock(ctx context.Context, c billing.TestClock) error
 // LeaseTestClock takes or renews an advance's lease on clock id. SQLite
 // has one writer, so the conditional UPDATE cannot race another.
 func (t clockTx) LeaseTestClock(ctx context.Context, id, token string, until, now time.Time) (bool, error) {
-	n, err := t.q.LeaseTestClock(ctx, litedb.LeaseTestClockParams{AdvanceToken: token, AdvancingUntil: nullMicros(&until),
+	n, err := t.lifecycle.LeaseTestClock(ctx, lifecycledb.LeaseTestClockParams{AdvanceToken: token, AdvancingUntil: nullMicros(&until),
 		ID: id, Now: nullMicros(&now)})
 	if err != nil {
 		return false, dbError(err, "lease test clock %s", id)
@@ -69,7 +69,7 @@ func (t clockTx) LeaseTestClock(ctx context.Context, id, token string, until, no
 
 // EndTestClockLease drops clock id's lease.
 func (t clockTx) EndTestClockLease(ctx context.Context, id string) error {
-	if err := t.q.EndTestClockLease(ctx, id); err != nil {
+	if err := t.lifecycle.EndTestClockLease(ctx, id); err != nil {
 		return dbError(err, "end lease of test clock %s", id)
 	}
 	return nil
@@ -82,7 +82,7 @@ func (t clockTx) AbandonedTestClocks(ctx context.Context, now time.Time, limit i
 	if limit <= 0 {
 		n = -1
 	}
-	rows, err := t.q.AbandonedTestClocks(ctx, litedb.AbandonedTestClocksParams{Now: nullMicros(&now), RowLimit: n})
+	rows, err := t.lifecycle.AbandonedTestClocks(ctx, lifecycledb.AbandonedTestClocksParams{Now: nullMicros(&now), RowLimit: n})
 	if err != nil {
 		return nil, dbError(err, "list abandoned test clocks")
 	}
@@ -91,7 +91,7 @@ func (t clockTx) AbandonedTestClocks(ctx context.Context, now time.Time, limit i
 
 // ListTestClocks returns a page of s's test clocks, newest first.
 func (t clockTx) ListTestClocks(ctx context.Context, s billing.Scope, page billing.Page) ([]billing.TestClock, bool, error) {
-	rows, err := t.q.ListTestClocks(ctx, litedb.ListTestClocksParams{
+	rows, err := t.lifecycle.ListTestClocks(ctx, lifecycledb.ListTestClocksParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		StartingAfter: page.StartingAfter,
@@ -105,7 +105,7 @@ func (t clockTx) ListTestClocks(ctx context.Context, s billing.Scope, page billi
 	return out, more, err
 }
 
-func testClockFromRow(row litedb.TestClock) (billing.TestClock, error) {
+func testClockFromRow(row lifecycledb.TestClock) (billing.TestClock, error) {
 	return billing.TestClock{
 		ID:            row.ID,
 		Scope:         billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/accountsdb"
 )
 
 // couponTx is the billing.CouponTx of one transaction.
@@ -21,7 +21,7 @@ func (t couponTx) CreateCoupon(ctx context.Context, c billing.Coupon) error {
 	if err != nil {
 		return fmt.Errorf("create coupon %s: encode metadata: %w", c.ID, err)
 	}
-	err = t.q.CreateCoupon(ctx, litedb.CreateCouponParams{
+	err = t.accounts.CreateCoupon(ctx, accountsdb.CreateCouponParams{
 		ID:               c.ID,
 		MerchantID:       c.Scope.MerchantID,
 		Mode:             string(c.Scope.Mode),
@@ -46,7 +46,7 @@ func (t couponTx) CreateCoupon(ctx context.Context, c billing.Coupon) error {
 
 // GetCoupon returns the coupon with id in scope s.
 func (t couponTx) GetCoupon(ctx context.Context, s billing.Scope, id string) (billing.Coupon, error) {
-	row, err := t.q.GetCoupon(ctx, litedb.GetCouponParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.accounts.GetCoupon(ctx, accountsdb.GetCouponParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Coupon{}, dbError(err, "get coupon %s", id)
 	}
@@ -59,7 +59,7 @@ func (t couponTx) UpdateCoupon(ctx context.Context, c billing.Coupon) error {
 	if err != nil {
 		return fmt.Errorf("update coupon %s: encode metadata: %w", c.ID, err)
 	}
-	n, err := t.q.UpdateCoupon(ctx, litedb.UpdateCouponParams{
+	n, err := t.accounts.UpdateCoupon(ctx, accountsdb.UpdateCouponParams{
 		Name:       c.Name,
 		Metadata:   metadata,
 		Updated:    micros(c.Updated),
@@ -72,7 +72,7 @@ func (t couponTx) UpdateCoupon(ctx context.Context, c billing.Coupon) error {
 
 // ListCoupons returns a page of s's coupons, newest first.
 func (t couponTx) ListCoupons(ctx context.Context, s billing.Scope, page billing.Page) ([]billing.Coupon, bool, error) {
-	rows, err := t.q.ListCoupons(ctx, litedb.ListCouponsParams{
+	rows, err := t.accounts.ListCoupons(ctx, accountsdb.ListCouponsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		StartingAfter: page.StartingAfter,
@@ -93,7 +93,7 @@ func (t couponTx) ListCoupons(ctx context.Context, s billing.Scope, page billing
 	return out, more, nil
 }
 
-func couponFromRow(row litedb.Coupon) (billing.Coupon, error) {
+func couponFromRow(row accountsdb.Coupon) (billing.Coupon, error) {
 	metadata, err := decodeMap[string](row.Metadata)
 	if err != nil {
 		return billing.Coupon{}, fmt.Errorf("decode metadata of coupon %s: %w", row.ID, err)
@@ -122,7 +122,7 @@ func (t couponTx) CreatePromotionCode(ctx context.Context, p billing.PromotionCo
 	if err != nil {
 		return fmt.Errorf("create promotion code %s: encode metadata: %w", p.ID, err)
 	}
-	err = t.q.CreatePromotionCode(ctx, litedb.CreatePromotionCodeParams{
+	err = t.accounts.CreatePromotionCode(ctx, accountsdb.CreatePromotionCodeParams{
 		ID:             p.ID,
 		MerchantID:     p.Scope.MerchantID,
 		Mode:           string(p.Scope.Mode),
@@ -144,7 +144,7 @@ func (t couponTx) CreatePromotionCode(ctx context.Context, p billing.PromotionCo
 
 // GetPromotionCode returns the promotion code with id in scope s.
 func (t couponTx) GetPromotionCode(ctx context.Context, s billing.Scope, id string) (billing.PromotionCode, error) {
-	row, err := t.q.GetPromotionCode(ctx, litedb.GetPromotionCodeParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.accounts.GetPromotionCode(ctx, accountsdb.GetPromotionCodeParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.PromotionCode{}, dbError(err, "get promotion code %s", id)
 	}
@@ -157,7 +157,7 @@ func (t couponTx) UpdatePromotionCode(ctx context.Context, p billing.PromotionCo
 	if err != nil {
 		return fmt.Errorf("update promotion code %s: encode metadata: %w", p.ID, err)
 	}
-	n, err := t.q.UpdatePromotionCode(ctx, litedb.UpdatePromotionCodeParams{
+	n, err := t.accounts.UpdatePromotionCode(ctx, accountsdb.UpdatePromotionCodeParams{
 		Active:     p.Active,
 		Metadata:   metadata,
 		Updated:    micros(p.Updated),
@@ -170,7 +170,7 @@ func (t couponTx) UpdatePromotionCode(ctx context.Context, p billing.PromotionCo
 
 // ListPromotionCodes returns a page of s's promotion codes, newest first.
 func (t couponTx) ListPromotionCodes(ctx context.Context, s billing.Scope, f billing.PromotionCodeFilter, page billing.Page) ([]billing.PromotionCode, bool, error) {
-	rows, err := t.q.ListPromotionCodes(ctx, litedb.ListPromotionCodesParams{
+	rows, err := t.accounts.ListPromotionCodes(ctx, accountsdb.ListPromotionCodesParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		CouponID:      f.CouponID,
@@ -195,7 +195,7 @@ func (t couponTx) ListPromotionCodes(ctx context.Context, s billing.Scope, f bil
 	return out, more, nil
 }
 
-func promotionCodeFromRow(row litedb.PromotionCode) (billing.PromotionCode, error) {
+func promotionCodeFromRow(row accountsdb.PromotionCode) (billing.PromotionCode, error) {
 	metadata, err := decodeMap[string](row.Metadata)
 	if err != nil {
 		return billing.PromotionCode{}, fmt.Errorf("decode metadata of promotion code %s: %w", row.ID, err)
@@ -217,14 +217,14 @@ func promotionCodeFromRow(row litedb.PromotionCode) (billing.PromotionCode, erro
 
 // RedeemCoupon adds delta to a coupon's redemptions within its limit.
 func (t couponTx) RedeemCoupon(ctx context.Context, s billing.Scope, id string, delta int64) error {
-	n, err := t.q.RedeemCoupon(ctx, litedb.RedeemCouponParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	n, err := t.accounts.RedeemCoupon(ctx, accountsdb.RedeemCouponParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	return redeemed(ctx, n, err, "coupon "+id, func() error { _, err := t.GetCoupon(ctx, s, id); return err })
 }
 
 // RedeemPromotionCode adds delta to a promotion code's redemptions within
 // its limit.
 func (t couponTx) RedeemPromotionCode(ctx context.Context, s billing.Scope, id string, delta int64) error {
-	n, err := t.q.RedeemPromotionCode(ctx, litedb.RedeemPromotionCodeParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	n, err := t.accounts.RedeemPromotionCode(ctx, accountsdb.RedeemPromotionCodeParams{Delta: delta, MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	return redeemed(ctx, n, err, "promotion code "+id, func() error { _, err := t.GetPromotionCode(ctx, s, id); return err })
 }
 

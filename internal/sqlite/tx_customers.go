@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/accountsdb"
 )
 
 // customerTx is the billing.CustomerTx of one transaction.
@@ -22,7 +22,7 @@ func (t customerTx) CreateCustomer(ctx context.Context, c billing.Customer) erro
 	if err != nil {
 		return fmt.Errorf("create customer %s: encode metadata: %w", c.ID, err)
 	}
-	err = t.q.CreateCustomer(ctx, litedb.CreateCustomerParams{
+	err = t.accounts.CreateCustomer(ctx, accountsdb.CreateCustomerParams{
 		ID:          c.ID,
 		MerchantID:  c.Scope.MerchantID,
 		Mode:        string(c.Scope.Mode),
@@ -43,7 +43,7 @@ func (t customerTx) CreateCustomer(ctx context.Context, c billing.Customer) erro
 
 // GetCustomer returns the customer with id in scope s.
 func (t customerTx) GetCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
-	row, err := t.q.GetCustomer(ctx, litedb.GetCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.accounts.GetCustomer(ctx, accountsdb.GetCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Customer{}, dbError(err, "get customer %s", id)
 	}
@@ -57,7 +57,7 @@ func (t customerTx) UpdateCustomer(ctx context.Context, c billing.Customer) erro
 	if err != nil {
 		return fmt.Errorf("update customer %s: encode metadata: %w", c.ID, err)
 	}
-	n, err := t.q.UpdateCustomer(ctx, litedb.UpdateCustomerParams{
+	n, err := t.accounts.UpdateCustomer(ctx, accountsdb.UpdateCustomerParams{
 		Email:      c.Email,
 		Name:       c.Name,
 		ExternalID: c.ExternalID,
@@ -74,7 +74,7 @@ func (t customerTx) UpdateCustomer(ctx context.Context, c billing.Customer) erro
 // DeleteCustomer marks the customer deleted at `at`; ErrNotFound when it
 // does not exist or is already deleted.
 func (t customerTx) DeleteCustomer(ctx context.Context, s billing.Scope, id string, at time.Time) error {
-	n, err := t.q.DeleteCustomer(ctx, litedb.DeleteCustomerParams{
+	n, err := t.accounts.DeleteCustomer(ctx, accountsdb.DeleteCustomerParams{
 		Deleted:    nullMicros(&at),
 		Updated:    micros(at),
 		MerchantID: s.MerchantID,
@@ -87,7 +87,7 @@ func (t customerTx) DeleteCustomer(ctx context.Context, s billing.Scope, id stri
 // ListCustomers returns a page of s's customers that are not deleted,
 // newest first.
 func (t customerTx) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, page billing.Page) ([]billing.Customer, bool, error) {
-	rows, err := t.q.ListCustomers(ctx, litedb.ListCustomersParams{
+	rows, err := t.accounts.ListCustomers(ctx, accountsdb.ListCustomersParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		Email:         f.Email,
@@ -110,7 +110,7 @@ func (t customerTx) ListCustomers(ctx context.Context, s billing.Scope, f billin
 	return out, more, nil
 }
 
-func customerFromRow(row litedb.Customer) (billing.Customer, error) {
+func customerFromRow(row accountsdb.Customer) (billing.Customer, error) {
 	metadata, err := decodeMap[string](row.Metadata)
 	if err != nil {
 		return billing.Customer{}, fmt.Errorf("decode metadata of customer %s: %w", row.ID, err)

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
 )
 
 // eventTx is the billing.EventTx of one transaction.
@@ -17,7 +17,7 @@ var _ billing.EventTx = eventTx{}
 
 // CreateEvent inserts e; its data is stored verbatim ("null" when empty).
 func (t eventTx) CreateEvent(ctx context.Context, e billing.Event) error {
-	err := t.q.CreateEvent(ctx, litedb.CreateEventParams{
+	err := t.lifecycle.CreateEvent(ctx, lifecycledb.CreateEventParams{
 		ID:         e.ID,
 		MerchantID: e.Scope.MerchantID,
 		Mode:       string(e.Scope.Mode),
@@ -36,7 +36,7 @@ func (t eventTx) CreateEvent(ctx context.Context, e billing.Event) error {
 
 // GetEvent returns the event with id in scope s.
 func (t eventTx) GetEvent(ctx context.Context, s billing.Scope, id string) (billing.Event, error) {
-	row, err := t.q.GetEvent(ctx, litedb.GetEventParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.lifecycle.GetEvent(ctx, lifecycledb.GetEventParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Event{}, dbError(err, "get event %s", id)
 	}
@@ -45,7 +45,7 @@ func (t eventTx) GetEvent(ctx context.Context, s billing.Scope, id string) (bill
 
 // ListEvents returns a page of s's events, newest first.
 func (t eventTx) ListEvents(ctx context.Context, s billing.Scope, f billing.EventFilter, page billing.Page) ([]billing.Event, bool, error) {
-	rows, err := t.q.ListEvents(ctx, litedb.ListEventsParams{
+	rows, err := t.lifecycle.ListEvents(ctx, lifecycledb.ListEventsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		Type:          f.Type,
@@ -61,7 +61,7 @@ func (t eventTx) ListEvents(ctx context.Context, s billing.Scope, f billing.Even
 	return out, more, err
 }
 
-func eventFromRow(row litedb.Event) (billing.Event, error) {
+func eventFromRow(row lifecycledb.Event) (billing.Event, error) {
 	return billing.Event{
 		ID:         row.ID,
 		Scope:      billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},

@@ -5,7 +5,8 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/opsdb"
 )
 
 // gatewayTx is the billing.GatewayTx of one transaction.
@@ -15,7 +16,7 @@ var _ billing.GatewayTx = gatewayTx{}
 
 // PutGatewayConfig creates or replaces a gateway configuration.
 func (t gatewayTx) PutGatewayConfig(ctx context.Context, c billing.GatewayConfig) error {
-	err := t.q.PutGatewayConfig(ctx, litedb.PutGatewayConfigParams{MerchantID: c.Scope.MerchantID, Mode: string(c.Scope.Mode),
+	err := t.ops.PutGatewayConfig(ctx, opsdb.PutGatewayConfigParams{MerchantID: c.Scope.MerchantID, Mode: string(c.Scope.Mode),
 		Gateway: c.Gateway, Sealed: c.Sealed, Created: micros(c.Created), Updated: micros(c.Updated)})
 	if err != nil {
 		return dbError(err, "put %s configuration", c.Gateway)
@@ -25,7 +26,7 @@ func (t gatewayTx) PutGatewayConfig(ctx context.Context, c billing.GatewayConfig
 
 // GetGatewayConfig returns scope s's configuration of gateway.
 func (t gatewayTx) GetGatewayConfig(ctx context.Context, s billing.Scope, gateway string) (billing.GatewayConfig, error) {
-	row, err := t.q.GetGatewayConfig(ctx, litedb.GetGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway})
+	row, err := t.ops.GetGatewayConfig(ctx, opsdb.GetGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway})
 	if err != nil {
 		return billing.GatewayConfig{}, dbError(err, "get %s configuration", gateway)
 	}
@@ -34,7 +35,7 @@ func (t gatewayTx) GetGatewayConfig(ctx context.Context, s billing.Scope, gatewa
 
 // ListGatewayConfigs returns scope s's gateway configurations by name.
 func (t gatewayTx) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]billing.GatewayConfig, error) {
-	rows, err := t.q.ListGatewayConfigs(ctx, litedb.ListGatewayConfigsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	rows, err := t.ops.ListGatewayConfigs(ctx, opsdb.ListGatewayConfigsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return nil, dbError(err, "list gateway configurations")
 	}
@@ -47,11 +48,11 @@ func (t gatewayTx) ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]b
 
 // DeleteGatewayConfig removes scope s's configuration of gateway.
 func (t gatewayTx) DeleteGatewayConfig(ctx context.Context, s billing.Scope, gateway string) error {
-	n, err := t.q.DeleteGatewayConfig(ctx, litedb.DeleteGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway})
+	n, err := t.ops.DeleteGatewayConfig(ctx, opsdb.DeleteGatewayConfigParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Gateway: gateway})
 	return notFoundIfNone(n, err, "delete %s configuration", gateway)
 }
 
-func gatewayConfigFromRow(r litedb.MerchantGateway) billing.GatewayConfig {
+func gatewayConfigFromRow(r opsdb.MerchantGateway) billing.GatewayConfig {
 	return billing.GatewayConfig{Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)}, Gateway: r.Gateway,
 		Sealed: r.Sealed, Created: fromMicros(r.Created), Updated: fromMicros(r.Updated)}
 }
@@ -59,7 +60,7 @@ func gatewayConfigFromRow(r litedb.MerchantGateway) billing.GatewayConfig {
 // ReserveGatewayCustomer records c unless the customer has a row for the
 // gateway already, and returns the stored row.
 func (t gatewayTx) ReserveGatewayCustomer(ctx context.Context, c billing.GatewayCustomer) (billing.GatewayCustomer, bool, error) {
-	n, err := t.q.ReserveGatewayCustomer(ctx, litedb.ReserveGatewayCustomerParams{MerchantID: c.Scope.MerchantID,
+	n, err := t.ops.ReserveGatewayCustomer(ctx, opsdb.ReserveGatewayCustomerParams{MerchantID: c.Scope.MerchantID,
 		Mode: string(c.Scope.Mode), CustomerID: c.CustomerID, Gateway: c.Gateway, GatewayCustomerID: c.GatewayCustomerID,
 		Created: micros(c.Created), Updated: micros(c.Updated)})
 	if err != nil {
@@ -72,7 +73,7 @@ func (t gatewayTx) ReserveGatewayCustomer(ctx context.Context, c billing.Gateway
 // UpdateGatewayCustomer writes the gateway customer id if the row has not
 // moved since prevUpdated.
 func (t gatewayTx) UpdateGatewayCustomer(ctx context.Context, c billing.GatewayCustomer, prevUpdated time.Time) (bool, error) {
-	n, err := t.q.UpdateGatewayCustomer(ctx, litedb.UpdateGatewayCustomerParams{GatewayCustomerID: c.GatewayCustomerID,
+	n, err := t.ops.UpdateGatewayCustomer(ctx, opsdb.UpdateGatewayCustomerParams{GatewayCustomerID: c.GatewayCustomerID,
 		Updated: micros(c.Updated), MerchantID: c.Scope.MerchantID, Mode: string(c.Scope.Mode), CustomerID: c.CustomerID,
 		Gateway: c.Gateway, PrevUpdated: micros(prevUpdated)})
 	if err != nil {
@@ -84,7 +85,7 @@ func (t gatewayTx) UpdateGatewayCustomer(ctx context.Context, c billing.GatewayC
 // ReleaseGatewayCustomer deletes c's row if it is still the reservation c
 // describes.
 func (t gatewayTx) ReleaseGatewayCustomer(ctx context.Context, c billing.GatewayCustomer) (bool, error) {
-	n, err := t.q.DeleteGatewayCustomerReservation(ctx, litedb.DeleteGatewayCustomerReservationParams{MerchantID: c.Scope.MerchantID,
+	n, err := t.ops.DeleteGatewayCustomerReservation(ctx, opsdb.DeleteGatewayCustomerReservationParams{MerchantID: c.Scope.MerchantID,
 		Mode: string(c.Scope.Mode), CustomerID: c.CustomerID, Gateway: c.Gateway, Updated: micros(c.Updated)})
 	if err != nil {
 		return false, dbError(err, "release %s customer reservation of %s", c.Gateway, c.CustomerID)
@@ -94,7 +95,7 @@ func (t gatewayTx) ReleaseGatewayCustomer(ctx context.Context, c billing.Gateway
 
 // GetGatewayCustomer returns the row of a customer and gateway.
 func (t gatewayTx) GetGatewayCustomer(ctx context.Context, s billing.Scope, customerID, gateway string) (billing.GatewayCustomer, error) {
-	r, err := t.q.GetGatewayCustomer(ctx, litedb.GetGatewayCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
+	r, err := t.ops.GetGatewayCustomer(ctx, opsdb.GetGatewayCustomerParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
 		CustomerID: customerID, Gateway: gateway})
 	if err != nil {
 		return billing.GatewayCustomer{}, dbError(err, "get %s customer of %s", gateway, customerID)
@@ -106,7 +107,7 @@ func (t gatewayTx) GetGatewayCustomer(ctx context.Context, s billing.Scope, cust
 
 // RecordGatewayNotification records an incoming notification once.
 func (t gatewayTx) RecordGatewayNotification(ctx context.Context, gateway, externalID string, s billing.Scope, at time.Time) (bool, error) {
-	n, err := t.q.RecordGatewayNotification(ctx, litedb.RecordGatewayNotificationParams{Gateway: gateway, ExternalID: externalID,
+	n, err := t.ops.RecordGatewayNotification(ctx, opsdb.RecordGatewayNotificationParams{Gateway: gateway, ExternalID: externalID,
 		MerchantID: s.MerchantID, Mode: string(s.Mode), Created: micros(at)})
 	if err != nil {
 		return false, dbError(err, "record %s notification", gateway)
@@ -116,14 +117,14 @@ func (t gatewayTx) RecordGatewayNotification(ctx context.Context, gateway, exter
 
 // SetSetupGatewayRef records the gateway's id of a pending setup.
 func (t gatewayTx) SetSetupGatewayRef(ctx context.Context, s billing.Scope, setupID, ref string) error {
-	n, err := t.q.SetSetupGatewayRef(ctx, litedb.SetSetupGatewayRefParams{GatewayRef: ref, MerchantID: s.MerchantID,
+	n, err := t.ops.SetSetupGatewayRef(ctx, opsdb.SetSetupGatewayRefParams{GatewayRef: ref, MerchantID: s.MerchantID,
 		Mode: string(s.Mode), ID: setupID})
 	return notFoundIfNone(n, err, "set gateway reference of setup %s", setupID)
 }
 
 // GetRefundByGatewayRef returns the refund the gateway knows as ref.
 func (t gatewayTx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, ref string) (billing.Refund, error) {
-	row, err := t.q.GetRefundByGatewayRef(ctx, litedb.GetRefundByGatewayRefParams{MerchantID: s.MerchantID, Mode: string(s.Mode), GatewayRef: ref})
+	row, err := t.lifecycle.GetRefundByGatewayRef(ctx, lifecycledb.GetRefundByGatewayRefParams{MerchantID: s.MerchantID, Mode: string(s.Mode), GatewayRef: ref})
 	if err != nil {
 		return billing.Refund{}, dbError(err, "get refund by gateway reference")
 	}
@@ -133,7 +134,7 @@ func (t gatewayTx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, r
 // ListPendingRefunds returns pending refunds a gateway has taken, last
 // updated before a time, oldest first.
 func (t gatewayTx) ListPendingRefunds(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Refund, error) {
-	rows, err := t.q.ListPendingRefunds(ctx, litedb.ListPendingRefundsParams{UpdatedBefore: micros(updatedBefore), RowLimit: int64(limit)})
+	rows, err := t.lifecycle.ListPendingRefunds(ctx, lifecycledb.ListPendingRefundsParams{UpdatedBefore: micros(updatedBefore), RowLimit: int64(limit)})
 	if err != nil {
 		return nil, dbError(err, "list pending refunds")
 	}
@@ -143,7 +144,7 @@ func (t gatewayTx) ListPendingRefunds(ctx context.Context, updatedBefore time.Ti
 // ListUnsettledPayments returns unsettled payments that no subscription
 // sweep looks after, last updated before a time, oldest first.
 func (t gatewayTx) ListUnsettledPayments(ctx context.Context, updatedBefore time.Time, limit int) ([]billing.Payment, error) {
-	rows, err := t.q.ListUnsettledPayments(ctx, litedb.ListUnsettledPaymentsParams{UpdatedBefore: micros(updatedBefore), RowLimit: int64(limit)})
+	rows, err := t.lifecycle.ListUnsettledPayments(ctx, lifecycledb.ListUnsettledPaymentsParams{UpdatedBefore: micros(updatedBefore), RowLimit: int64(limit)})
 	if err != nil {
 		return nil, dbError(err, "list unsettled payments")
 	}
@@ -152,13 +153,13 @@ func (t gatewayTx) ListUnsettledPayments(ctx context.Context, updatedBefore time
 
 // TouchRefund sets a pending refund's updated time.
 func (t gatewayTx) TouchRefund(ctx context.Context, s billing.Scope, id string, at time.Time) error {
-	n, err := t.q.TouchRefund(ctx, litedb.TouchRefundParams{Updated: micros(at), MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	n, err := t.lifecycle.TouchRefund(ctx, lifecycledb.TouchRefundParams{Updated: micros(at), MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	return notFoundIfNone(n, err, "touch refund %s", id)
 }
 
 // GetPaymentByIdempotencyKey returns the payment with an idempotency key.
 func (t gatewayTx) GetPaymentByIdempotencyKey(ctx context.Context, s billing.Scope, key string) (billing.Payment, error) {
-	row, err := t.q.GetPaymentByIdempotencyKey(ctx, litedb.GetPaymentByIdempotencyKeyParams{MerchantID: s.MerchantID,
+	row, err := t.lifecycle.GetPaymentByIdempotencyKey(ctx, lifecycledb.GetPaymentByIdempotencyKeyParams{MerchantID: s.MerchantID,
 		Mode: string(s.Mode), IdempotencyKey: key})
 	if err != nil {
 		return billing.Payment{}, dbError(err, "get payment by idempotency key %q", key)

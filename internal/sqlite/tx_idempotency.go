@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/accountsdb"
 )
 
 // idempotencyTx is the billing.IdempotencyTx of one transaction.
@@ -17,7 +17,7 @@ var _ billing.IdempotencyTx = idempotencyTx{}
 
 // ReserveIdempotencyKey inserts r, or returns the scope's existing record for the key.
 func (t idempotencyTx) ReserveIdempotencyKey(ctx context.Context, r billing.IdempotencyRecord) (billing.IdempotencyRecord, bool, error) {
-	n, err := t.q.ReserveIdempotencyKey(ctx, litedb.ReserveIdempotencyKeyParams{
+	n, err := t.accounts.ReserveIdempotencyKey(ctx, accountsdb.ReserveIdempotencyKeyParams{
 		MerchantID:   r.Scope.MerchantID,
 		Mode:         string(r.Scope.Mode),
 		Key:          r.Key,
@@ -37,7 +37,7 @@ func (t idempotencyTx) ReserveIdempotencyKey(ctx context.Context, r billing.Idem
 			Created:     fromMicros(micros(r.Created)),
 		}, true, nil
 	}
-	row, err := t.q.GetIdempotencyKey(ctx, litedb.GetIdempotencyKeyParams{
+	row, err := t.accounts.GetIdempotencyKey(ctx, accountsdb.GetIdempotencyKeyParams{
 		MerchantID: r.Scope.MerchantID,
 		Mode:       string(r.Scope.Mode),
 		Key:        r.Key,
@@ -65,7 +65,7 @@ func (t idempotencyTx) CompleteIdempotencyKey(ctx context.Context, s billing.Sco
 	if body == nil {
 		body = []byte{} // NOT NULL
 	}
-	n, err := t.q.CompleteIdempotencyKey(ctx, litedb.CompleteIdempotencyKeyParams{
+	n, err := t.accounts.CompleteIdempotencyKey(ctx, accountsdb.CompleteIdempotencyKeyParams{
 		ResponseStatus: int64(status),
 		ResponseBody:   body,
 		MerchantID:     s.MerchantID,
@@ -77,7 +77,7 @@ func (t idempotencyTx) CompleteIdempotencyKey(ctx context.Context, s billing.Sco
 
 // DeleteIdempotencyKey forgets a key; forgetting a missing key is not an error.
 func (t idempotencyTx) DeleteIdempotencyKey(ctx context.Context, s billing.Scope, key string) error {
-	err := t.q.DeleteIdempotencyKey(ctx, litedb.DeleteIdempotencyKeyParams{
+	err := t.accounts.DeleteIdempotencyKey(ctx, accountsdb.DeleteIdempotencyKeyParams{
 		MerchantID: s.MerchantID,
 		Mode:       string(s.Mode),
 		Key:        key,
@@ -90,7 +90,7 @@ func (t idempotencyTx) DeleteIdempotencyKey(ctx context.Context, s billing.Scope
 
 // DeleteIdempotencyKeysBefore forgets every key created before the given time.
 func (t idempotencyTx) DeleteIdempotencyKeysBefore(ctx context.Context, before time.Time) (int64, error) {
-	n, err := t.q.DeleteIdempotencyKeysBefore(ctx, micros(before))
+	n, err := t.accounts.DeleteIdempotencyKeysBefore(ctx, micros(before))
 	if err != nil {
 		return 0, dbError(err, "delete idempotency keys before %s", before.UTC().Format(time.RFC3339Nano))
 	}

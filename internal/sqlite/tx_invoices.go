@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
 )
 
 // invoiceTx is the billing.InvoiceTx of one transaction.
@@ -17,7 +17,7 @@ var _ billing.InvoiceTx = invoiceTx{}
 
 // NextInvoiceNumber takes the next number of s's invoice sequence.
 func (t invoiceTx) NextInvoiceNumber(ctx context.Context, s billing.Scope) (int64, error) {
-	n, err := t.q.NextInvoiceNumber(ctx, litedb.NextInvoiceNumberParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	n, err := t.lifecycle.NextInvoiceNumber(ctx, lifecycledb.NextInvoiceNumberParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return 0, dbError(err, "next invoice number of merchant %s (%s)", s.MerchantID, s.Mode)
 	}
@@ -30,7 +30,7 @@ func (t invoiceTx) CreateInvoice(ctx context.Context, inv billing.Invoice) error
 	if err != nil {
 		return fmt.Errorf("create invoice %s: %w", inv.ID, err)
 	}
-	err = t.q.CreateInvoice(ctx, litedb.CreateInvoiceParams{
+	err = t.lifecycle.CreateInvoice(ctx, lifecycledb.CreateInvoiceParams{
 		ID:              inv.ID,
 		MerchantID:      inv.Scope.MerchantID,
 		Mode:            string(inv.Scope.Mode),
@@ -68,7 +68,7 @@ func (t invoiceTx) CreateInvoice(ctx context.Context, inv billing.Invoice) error
 
 // GetInvoice returns the invoice with id in scope s.
 func (t invoiceTx) GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
-	row, err := t.q.GetInvoice(ctx, litedb.GetInvoiceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.lifecycle.GetInvoice(ctx, lifecycledb.GetInvoiceParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Invoice{}, dbError(err, "get invoice %s", id)
 	}
@@ -81,7 +81,7 @@ func (t invoiceTx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error
 	if err != nil {
 		return fmt.Errorf("update invoice %s: %w", inv.ID, err)
 	}
-	n, err := t.q.UpdateInvoice(ctx, litedb.UpdateInvoiceParams{
+	n, err := t.lifecycle.UpdateInvoice(ctx, lifecycledb.UpdateInvoiceParams{
 		Number:          inv.Number,
 		Status:          string(inv.Status),
 		Lines:           lines,
@@ -108,7 +108,7 @@ func (t invoiceTx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error
 
 // ListInvoices returns a page of s's invoices, newest first.
 func (t invoiceTx) ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) ([]billing.Invoice, bool, error) {
-	rows, err := t.q.ListInvoices(ctx, litedb.ListInvoicesParams{
+	rows, err := t.lifecycle.ListInvoices(ctx, lifecycledb.ListInvoicesParams{
 		MerchantID:     s.MerchantID,
 		Mode:           string(s.Mode),
 		CustomerID:     f.CustomerID,
@@ -140,7 +140,7 @@ func encodeLines(lines []billing.InvoiceLine) (string, error) {
 	return s, nil
 }
 
-func invoiceFromRow(row litedb.Invoice) (billing.Invoice, error) {
+func invoiceFromRow(row lifecycledb.Invoice) (billing.Invoice, error) {
 	lines, err := decodeList[billing.InvoiceLine](row.Lines)
 	if err != nil {
 		return billing.Invoice{}, fmt.Errorf("decode lines of invoice %s: %w", row.ID, err)

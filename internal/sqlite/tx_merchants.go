@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/accountsdb"
 )
 
 // merchantTx is the billing.MerchantTx of one transaction.
@@ -27,7 +27,7 @@ func (t merchantTx) CreateMerchant(ctx context.Context, m billing.Merchant) erro
 			return fmt.Errorf("create merchant %s: %w", m.ID, err)
 		}
 	}
-	err := t.q.CreateMerchant(ctx, litedb.CreateMerchantParams{
+	err := t.accounts.CreateMerchant(ctx, accountsdb.CreateMerchantParams{
 		ID:            m.ID,
 		Name:          m.Name,
 		Timezone:      m.Timezone,
@@ -40,7 +40,7 @@ func (t merchantTx) CreateMerchant(ctx context.Context, m billing.Merchant) erro
 	if err != nil {
 		return dbError(err, "create merchant %s", m.ID)
 	}
-	if err := t.q.CreateAuditHead(ctx, m.ID); err != nil {
+	if err := t.accounts.CreateAuditHead(ctx, m.ID); err != nil {
 		return dbError(err, "create audit head of merchant %s", m.ID)
 	}
 	return nil
@@ -48,7 +48,7 @@ func (t merchantTx) CreateMerchant(ctx context.Context, m billing.Merchant) erro
 
 // GetMerchant returns the merchant with id.
 func (t merchantTx) GetMerchant(ctx context.Context, id string) (billing.Merchant, error) {
-	row, err := t.q.GetMerchant(ctx, id)
+	row, err := t.accounts.GetMerchant(ctx, id)
 	if err != nil {
 		return billing.Merchant{}, dbError(err, "get merchant %s", id)
 	}
@@ -57,7 +57,7 @@ func (t merchantTx) GetMerchant(ctx context.Context, id string) (billing.Merchan
 
 // ListMerchants returns every merchant, by id.
 func (t merchantTx) ListMerchants(ctx context.Context) ([]billing.Merchant, error) {
-	rows, err := t.q.ListMerchants(ctx)
+	rows, err := t.accounts.ListMerchants(ctx)
 	if err != nil {
 		return nil, dbError(err, "list merchants")
 	}
@@ -70,7 +70,7 @@ func (t merchantTx) UpdateMerchantSettings(ctx context.Context, merchantID strin
 	if err != nil {
 		return fmt.Errorf("update settings of merchant %s: %w", merchantID, err)
 	}
-	n, err := t.q.UpdateMerchantSettings(ctx, litedb.UpdateMerchantSettingsParams{Settings: settings, ID: merchantID})
+	n, err := t.accounts.UpdateMerchantSettings(ctx, accountsdb.UpdateMerchantSettingsParams{Settings: settings, ID: merchantID})
 	return notFoundIfNone(n, err, "update settings of merchant %s", merchantID)
 }
 
@@ -81,12 +81,12 @@ func (t merchantTx) UpdateMerchant(ctx context.Context, m billing.Merchant) erro
 	if err != nil {
 		return fmt.Errorf("update merchant %s: %w", m.ID, err)
 	}
-	n, err := t.q.UpdateMerchant(ctx, litedb.UpdateMerchantParams{Name: m.Name, Timezone: m.Timezone, Locale: m.Locale,
+	n, err := t.accounts.UpdateMerchant(ctx, accountsdb.UpdateMerchantParams{Name: m.Name, Timezone: m.Timezone, Locale: m.Locale,
 		InvoicePrefix: m.InvoicePrefix, Settings: settings, ID: m.ID})
 	return notFoundIfNone(n, err, "update merchant %s", m.ID)
 }
 
-func merchantFromRow(row litedb.Merchant) (billing.Merchant, error) {
+func merchantFromRow(row accountsdb.Merchant) (billing.Merchant, error) {
 	settings, err := billing.ParseMerchantSettings(row.Settings)
 	if err != nil {
 		return billing.Merchant{}, fmt.Errorf("merchant %s: %w", row.ID, err)
@@ -107,7 +107,7 @@ func merchantFromRow(row litedb.Merchant) (billing.Merchant, error) {
 func (t merchantTx) CreateAPIKey(ctx context.Context, k billing.APIKey) error {
 	// The insert query has no last_used or revoked: a new key is neither
 	// used nor revoked, which is what the column defaults (NULL) say.
-	err := t.q.CreateAPIKey(ctx, litedb.CreateAPIKeyParams{
+	err := t.accounts.CreateAPIKey(ctx, accountsdb.CreateAPIKeyParams{
 		ID:         k.ID,
 		MerchantID: k.MerchantID,
 		Mode:       string(k.Mode),
@@ -123,7 +123,7 @@ func (t merchantTx) CreateAPIKey(ctx context.Context, k billing.APIKey) error {
 
 // GetAPIKey returns the API key with id, of any merchant.
 func (t merchantTx) GetAPIKey(ctx context.Context, id string) (billing.APIKey, error) {
-	row, err := t.q.GetAPIKey(ctx, id)
+	row, err := t.accounts.GetAPIKey(ctx, id)
 	if err != nil {
 		return billing.APIKey{}, dbError(err, "get api key %s", id)
 	}
@@ -132,7 +132,7 @@ func (t merchantTx) GetAPIKey(ctx context.Context, id string) (billing.APIKey, e
 
 // GetAPIKeyByHash returns the API key whose secret hashes to hash.
 func (t merchantTx) GetAPIKeyByHash(ctx context.Context, hash string) (billing.APIKey, error) {
-	row, err := t.q.GetAPIKeyByHash(ctx, hash)
+	row, err := t.accounts.GetAPIKeyByHash(ctx, hash)
 	if err != nil {
 		return billing.APIKey{}, dbError(err, "get api key by hash")
 	}
@@ -141,7 +141,7 @@ func (t merchantTx) GetAPIKeyByHash(ctx context.Context, hash string) (billing.A
 
 // ListAPIKeys returns a merchant's keys, oldest first.
 func (t merchantTx) ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error) {
-	rows, err := t.q.ListAPIKeys(ctx, merchantID)
+	rows, err := t.accounts.ListAPIKeys(ctx, merchantID)
 	if err != nil {
 		return nil, dbError(err, "list api keys of %s", merchantID)
 	}
@@ -154,17 +154,17 @@ func (t merchantTx) ListAPIKeys(ctx context.Context, merchantID string) ([]billi
 
 // TouchAPIKey sets the key's last use to at.
 func (t merchantTx) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
-	n, err := t.q.TouchAPIKey(ctx, litedb.TouchAPIKeyParams{LastUsed: nullMicros(&at), ID: id})
+	n, err := t.accounts.TouchAPIKey(ctx, accountsdb.TouchAPIKeyParams{LastUsed: nullMicros(&at), ID: id})
 	return notFoundIfNone(n, err, "touch api key %s", id)
 }
 
 // RevokeAPIKey sets the key's revocation time to at unless already set.
 func (t merchantTx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
-	n, err := t.q.RevokeAPIKey(ctx, litedb.RevokeAPIKeyParams{Revoked: nullMicros(&at), ID: id})
+	n, err := t.accounts.RevokeAPIKey(ctx, accountsdb.RevokeAPIKeyParams{Revoked: nullMicros(&at), ID: id})
 	return notFoundIfNone(n, err, "revoke api key %s", id)
 }
 
-func apiKeyFromRow(row litedb.ApiKey) billing.APIKey {
+func apiKeyFromRow(row accountsdb.ApiKey) billing.APIKey {
 	return billing.APIKey{
 		ID:         row.ID,
 		MerchantID: row.MerchantID,

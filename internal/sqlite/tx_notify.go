@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/opsdb"
 )
 
 // notifyTx is the billing.NotifyTx of one transaction.
@@ -23,7 +24,7 @@ func (t notifyTx) CreateWebhookEndpoint(ctx context.Context, e billing.WebhookEn
 	if err != nil {
 		return fmt.Errorf("create webhook endpoint %s: %w", e.ID, err)
 	}
-	err = t.q.CreateWebhookEndpoint(ctx, litedb.CreateWebhookEndpointParams{
+	err = t.ops.CreateWebhookEndpoint(ctx, opsdb.CreateWebhookEndpointParams{
 		ID: e.ID, MerchantID: e.Scope.MerchantID, Mode: string(e.Scope.Mode), Url: e.URL, Description: e.Description,
 		EnabledEvents: events, Disabled: e.Disabled, DisabledReason: e.DisabledReason, Secret: e.Secret,
 		PreviousSecret: e.PreviousSecret, PreviousSecretExpires: nullMicros(e.PreviousSecretExpires),
@@ -37,7 +38,7 @@ func (t notifyTx) CreateWebhookEndpoint(ctx context.Context, e billing.WebhookEn
 
 // GetWebhookEndpoint returns the endpoint with id in scope s.
 func (t notifyTx) GetWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error) {
-	row, err := t.q.GetWebhookEndpoint(ctx, litedb.GetWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.ops.GetWebhookEndpoint(ctx, opsdb.GetWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.WebhookEndpoint{}, dbError(err, "get webhook endpoint %s", id)
 	}
@@ -57,7 +58,7 @@ func (t notifyTx) UpdateWebhookEndpoint(ctx context.Context, e billing.WebhookEn
 	if err != nil {
 		return fmt.Errorf("update webhook endpoint %s: %w", e.ID, err)
 	}
-	n, err := t.q.UpdateWebhookEndpoint(ctx, litedb.UpdateWebhookEndpointParams{
+	n, err := t.ops.UpdateWebhookEndpoint(ctx, opsdb.UpdateWebhookEndpointParams{
 		Url: e.URL, Description: e.Description, EnabledEvents: events, Disabled: e.Disabled,
 		DisabledReason: e.DisabledReason, Secret: e.Secret, PreviousSecret: e.PreviousSecret,
 		PreviousSecretExpires: nullMicros(e.PreviousSecretExpires), FailingSince: nullMicros(e.FailingSince),
@@ -69,13 +70,13 @@ func (t notifyTx) UpdateWebhookEndpoint(ctx context.Context, e billing.WebhookEn
 // DeleteWebhookEndpoint removes an endpoint; its deliveries and attempts
 // go with it (ON DELETE CASCADE).
 func (t notifyTx) DeleteWebhookEndpoint(ctx context.Context, s billing.Scope, id string) error {
-	n, err := t.q.DeleteWebhookEndpoint(ctx, litedb.DeleteWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	n, err := t.ops.DeleteWebhookEndpoint(ctx, opsdb.DeleteWebhookEndpointParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	return notFoundIfNone(n, err, "delete webhook endpoint %s", id)
 }
 
 // ListWebhookEndpoints returns a page of s's endpoints, newest first.
 func (t notifyTx) ListWebhookEndpoints(ctx context.Context, s billing.Scope, page billing.Page) ([]billing.WebhookEndpoint, bool, error) {
-	rows, err := t.q.ListWebhookEndpoints(ctx, litedb.ListWebhookEndpointsParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
+	rows, err := t.ops.ListWebhookEndpoints(ctx, opsdb.ListWebhookEndpointsParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
 		StartingAfter: page.StartingAfter, RowLimit: rowLimit(page.Limit)})
 	if err != nil {
 		return nil, false, dbError(err, "list webhook endpoints")
@@ -87,7 +88,7 @@ func (t notifyTx) ListWebhookEndpoints(ctx context.Context, s billing.Scope, pag
 
 // CountWebhookEndpoints counts s's endpoints.
 func (t notifyTx) CountWebhookEndpoints(ctx context.Context, s billing.Scope) (int64, error) {
-	n, err := t.q.CountWebhookEndpoints(ctx, litedb.CountWebhookEndpointsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	n, err := t.ops.CountWebhookEndpoints(ctx, opsdb.CountWebhookEndpointsParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return 0, dbError(err, "count webhook endpoints")
 	}
@@ -108,7 +109,7 @@ func endpointJSON(e billing.WebhookEndpoint) (events, metadata string, err error
 	return events, metadata, nil
 }
 
-func endpointFromRow(r litedb.WebhookEndpoint) (billing.WebhookEndpoint, error) {
+func endpointFromRow(r opsdb.WebhookEndpoint) (billing.WebhookEndpoint, error) {
 	var events []string
 	if err := json.Unmarshal([]byte(r.EnabledEvents), &events); err != nil {
 		return billing.WebhookEndpoint{}, fmt.Errorf("webhook endpoint %s: decode enabled events: %w", r.ID, err)
@@ -130,7 +131,7 @@ func endpointFromRow(r litedb.WebhookEndpoint) (billing.WebhookEndpoint, error) 
 // InsertWebhookDelivery inserts d unless its endpoint already has a
 // delivery of its event.
 func (t notifyTx) InsertWebhookDelivery(ctx context.Context, d billing.WebhookDelivery) (bool, error) {
-	n, err := t.q.InsertWebhookDelivery(ctx, litedb.InsertWebhookDeliveryParams{
+	n, err := t.ops.InsertWebhookDelivery(ctx, opsdb.InsertWebhookDeliveryParams{
 		ID: d.ID, MerchantID: d.Scope.MerchantID, Mode: string(d.Scope.Mode), EndpointID: d.EndpointID, EventID: d.EventID,
 		EventType: d.EventType, Status: d.Status, Attempts: d.Attempts, NextAttemptAt: nullMicros(d.NextAttemptAt),
 		LastAttemptAt: nullMicros(d.LastAttemptAt), Created: micros(d.Created), Updated: micros(d.Updated),
@@ -143,7 +144,7 @@ func (t notifyTx) InsertWebhookDelivery(ctx context.Context, d billing.WebhookDe
 
 // GetWebhookDelivery returns the delivery with id in scope s.
 func (t notifyTx) GetWebhookDelivery(ctx context.Context, s billing.Scope, id string) (billing.WebhookDelivery, error) {
-	row, err := t.q.GetWebhookDelivery(ctx, litedb.GetWebhookDeliveryParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.ops.GetWebhookDelivery(ctx, opsdb.GetWebhookDeliveryParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.WebhookDelivery{}, dbError(err, "get webhook delivery %s", id)
 	}
@@ -152,7 +153,7 @@ func (t notifyTx) GetWebhookDelivery(ctx context.Context, s billing.Scope, id st
 
 // UpdateWebhookDelivery writes d's status, attempts and attempt times.
 func (t notifyTx) UpdateWebhookDelivery(ctx context.Context, d billing.WebhookDelivery) error {
-	n, err := t.q.UpdateWebhookDelivery(ctx, litedb.UpdateWebhookDeliveryParams{
+	n, err := t.ops.UpdateWebhookDelivery(ctx, opsdb.UpdateWebhookDeliveryParams{
 		Status: d.Status, Attempts: d.Attempts, NextAttemptAt: nullMicros(d.NextAttemptAt), LastAttemptAt: nullMicros(d.LastAttemptAt),
 		Updated: micros(d.Updated), MerchantID: d.Scope.MerchantID, Mode: string(d.Scope.Mode), ID: d.ID,
 	})
@@ -162,7 +163,7 @@ func (t notifyTx) UpdateWebhookDelivery(ctx context.Context, d billing.WebhookDe
 // ListWebhookDeliveries returns a page of an endpoint's deliveries, newest
 // first.
 func (t notifyTx) ListWebhookDeliveries(ctx context.Context, s billing.Scope, endpointID string, f billing.DeliveryFilter, page billing.Page) ([]billing.WebhookDelivery, bool, error) {
-	rows, err := t.q.ListWebhookDeliveries(ctx, litedb.ListWebhookDeliveriesParams{EndpointID: endpointID, MerchantID: s.MerchantID,
+	rows, err := t.ops.ListWebhookDeliveries(ctx, opsdb.ListWebhookDeliveriesParams{EndpointID: endpointID, MerchantID: s.MerchantID,
 		Mode: string(s.Mode), EventID: f.EventID, StartingAfter: page.StartingAfter, RowLimit: rowLimit(page.Limit)})
 	if err != nil {
 		return nil, false, dbError(err, "list webhook deliveries")
@@ -175,7 +176,7 @@ func (t notifyTx) ListWebhookDeliveries(ctx context.Context, s billing.Scope, en
 	return out, more, nil
 }
 
-func deliveryFromRow(r litedb.WebhookDelivery) billing.WebhookDelivery {
+func deliveryFromRow(r opsdb.WebhookDelivery) billing.WebhookDelivery {
 	return billing.WebhookDelivery{
 		ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)}, EndpointID: r.EndpointID,
 		EventID: r.EventID, EventType: r.EventType, Status: r.Status, Attempts: r.Attempts,
@@ -186,7 +187,7 @@ func deliveryFromRow(r litedb.WebhookDelivery) billing.WebhookDelivery {
 
 // CreateWebhookAttempt inserts a.
 func (t notifyTx) CreateWebhookAttempt(ctx context.Context, a billing.WebhookAttempt) error {
-	err := t.q.CreateWebhookAttempt(ctx, litedb.CreateWebhookAttemptParams{
+	err := t.ops.CreateWebhookAttempt(ctx, opsdb.CreateWebhookAttemptParams{
 		ID: a.ID, MerchantID: a.Scope.MerchantID, Mode: string(a.Scope.Mode), DeliveryID: a.DeliveryID, Number: a.Number,
 		Manual: a.Manual, Succeeded: a.Succeeded, StatusCode: a.StatusCode, LatencyMs: a.LatencyMS, ErrorKind: a.ErrorKind,
 		Error: a.Error, ResponseExcerpt: a.ResponseExcerpt, Created: micros(a.Created),
@@ -203,7 +204,7 @@ func (t notifyTx) ListWebhookAttempts(ctx context.Context, s billing.Scope, deli
 	if len(deliveryIDs) == 0 {
 		return []billing.WebhookAttempt{}, nil
 	}
-	rows, err := t.q.ListWebhookAttempts(ctx, litedb.ListWebhookAttemptsParams{DeliveryIds: deliveryIDs, MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	rows, err := t.ops.ListWebhookAttempts(ctx, opsdb.ListWebhookAttemptsParams{DeliveryIds: deliveryIDs, MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return nil, dbError(err, "list webhook attempts")
 	}
@@ -227,7 +228,7 @@ func (t notifyTx) InsertEmail(ctx context.Context, e billing.Email) (bool, error
 	if err != nil {
 		return false, fmt.Errorf("insert email %s: %w", e.ID, err)
 	}
-	n, err := t.q.InsertEmail(ctx, litedb.InsertEmailParams{
+	n, err := t.ops.InsertEmail(ctx, opsdb.InsertEmailParams{
 		ID: e.ID, MerchantID: e.Scope.MerchantID, Mode: string(e.Scope.Mode), Template: e.Template, Locale: e.Locale,
 		Recipients: to, Subject: e.Subject, TextBody: e.TextBody, HtmlBody: e.HTMLBody, CustomerID: e.CustomerID, EventID: e.EventID, ObjectType: e.ObjectType,
 		ObjectID: e.ObjectID, Params: params, Status: e.Status, Attempts: e.Attempts, LastError: e.LastError,
@@ -241,7 +242,7 @@ func (t notifyTx) InsertEmail(ctx context.Context, e billing.Email) (bool, error
 
 // GetEmail returns the email with id in scope s.
 func (t notifyTx) GetEmail(ctx context.Context, s billing.Scope, id string) (billing.Email, error) {
-	row, err := t.q.GetEmail(ctx, litedb.GetEmailParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.ops.GetEmail(ctx, opsdb.GetEmailParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Email{}, dbError(err, "get email %s", id)
 	}
@@ -254,7 +255,7 @@ func (t notifyTx) UpdateEmail(ctx context.Context, e billing.Email) error {
 	if err != nil {
 		return fmt.Errorf("update email %s: %w", e.ID, err)
 	}
-	n, err := t.q.UpdateEmail(ctx, litedb.UpdateEmailParams{
+	n, err := t.ops.UpdateEmail(ctx, opsdb.UpdateEmailParams{
 		Locale: e.Locale, Recipients: to, Subject: e.Subject, TextBody: e.TextBody, HtmlBody: e.HTMLBody, Status: e.Status, Attempts: e.Attempts, LastError: e.LastError,
 		MessageID: e.MessageID, SentAt: nullMicros(e.SentAt), Updated: micros(e.Updated), MerchantID: e.Scope.MerchantID,
 		Mode: string(e.Scope.Mode), ID: e.ID,
@@ -264,7 +265,7 @@ func (t notifyTx) UpdateEmail(ctx context.Context, e billing.Email) error {
 
 // ListEmails returns a page of s's emails, newest first.
 func (t notifyTx) ListEmails(ctx context.Context, s billing.Scope, f billing.EmailFilter, page billing.Page) ([]billing.Email, bool, error) {
-	rows, err := t.q.ListEmails(ctx, litedb.ListEmailsParams{MerchantID: s.MerchantID, Mode: string(s.Mode), CustomerID: f.CustomerID,
+	rows, err := t.ops.ListEmails(ctx, opsdb.ListEmailsParams{MerchantID: s.MerchantID, Mode: string(s.Mode), CustomerID: f.CustomerID,
 		Template: f.Template, StartingAfter: page.StartingAfter, RowLimit: rowLimit(page.Limit)})
 	if err != nil {
 		return nil, false, dbError(err, "list emails")
@@ -289,7 +290,7 @@ func emailJSON(e billing.Email) (to, params string, err error) {
 	return to, params, nil
 }
 
-func emailFromRow(r litedb.Email) (billing.Email, error) {
+func emailFromRow(r opsdb.Email) (billing.Email, error) {
 	var to []string
 	if err := json.Unmarshal([]byte(r.Recipients), &to); err != nil {
 		return billing.Email{}, fmt.Errorf("email %s: decode recipients: %w", r.ID, err)
@@ -308,7 +309,7 @@ func emailFromRow(r litedb.Email) (billing.Email, error) {
 // at the start if missing. The transaction already holds SQLite's only
 // write lock (BEGIN IMMEDIATE), so no other dispatcher can interleave.
 func (t notifyTx) LockNotifyCursor(ctx context.Context, s billing.Scope, at time.Time) (string, error) {
-	pos, err := t.q.LockNotifyCursor(ctx, litedb.LockNotifyCursorParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Updated: micros(at)})
+	pos, err := t.ops.LockNotifyCursor(ctx, opsdb.LockNotifyCursorParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Updated: micros(at)})
 	if err != nil {
 		return "", dbError(err, "lock notify cursor")
 	}
@@ -318,7 +319,7 @@ func (t notifyTx) LockNotifyCursor(ctx context.Context, s billing.Scope, at time
 // GetNotifyCursor returns scope s's cursor position ("" without a
 // cursor).
 func (t notifyTx) GetNotifyCursor(ctx context.Context, s billing.Scope) (string, error) {
-	rows, err := t.q.GetNotifyCursor(ctx, litedb.GetNotifyCursorParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	rows, err := t.ops.GetNotifyCursor(ctx, opsdb.GetNotifyCursorParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return "", dbError(err, "get notify cursor")
 	}
@@ -330,7 +331,7 @@ func (t notifyTx) GetNotifyCursor(ctx context.Context, s billing.Scope) (string,
 
 // SetNotifyCursor moves scope s's cursor to position.
 func (t notifyTx) SetNotifyCursor(ctx context.Context, s billing.Scope, position string, at time.Time) error {
-	n, err := t.q.SetNotifyCursor(ctx, litedb.SetNotifyCursorParams{Position: position, Updated: micros(at),
+	n, err := t.ops.SetNotifyCursor(ctx, opsdb.SetNotifyCursorParams{Position: position, Updated: micros(at),
 		MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	return notFoundIfNone(n, err, "set notify cursor")
 }
@@ -339,7 +340,7 @@ func (t notifyTx) SetNotifyCursor(ctx context.Context, s billing.Scope, position
 // writer and event ids are made inside write transactions, so id order is
 // commit order and a position is simply the last event id read.
 func (t notifyTx) EventsAfter(ctx context.Context, s billing.Scope, position string, limit int) ([]billing.Event, string, error) {
-	rows, err := t.q.EventsToDispatch(ctx, litedb.EventsToDispatchParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
+	rows, err := t.lifecycle.EventsToDispatch(ctx, lifecycledb.EventsToDispatchParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
 		AfterID: position, RowLimit: int64(min(max(limit, 1), 10_000))})
 	if err != nil {
 		return nil, "", dbError(err, "read events to dispatch")

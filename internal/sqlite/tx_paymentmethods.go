@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
 )
 
 // paymentMethodTx is the billing.PaymentMethodTx of one transaction.
@@ -14,7 +14,7 @@ var _ billing.PaymentMethodTx = paymentMethodTx{}
 
 // CreatePaymentMethod inserts pm.
 func (t paymentMethodTx) CreatePaymentMethod(ctx context.Context, pm billing.PaymentMethod) error {
-	err := t.q.CreatePaymentMethod(ctx, litedb.CreatePaymentMethodParams{
+	err := t.lifecycle.CreatePaymentMethod(ctx, lifecycledb.CreatePaymentMethodParams{
 		ID:         pm.ID,
 		MerchantID: pm.Scope.MerchantID,
 		Mode:       string(pm.Scope.Mode),
@@ -37,7 +37,7 @@ func (t paymentMethodTx) CreatePaymentMethod(ctx context.Context, pm billing.Pay
 
 // GetPaymentMethod returns the payment method with id in scope s.
 func (t paymentMethodTx) GetPaymentMethod(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethod, error) {
-	row, err := t.q.GetPaymentMethod(ctx, litedb.GetPaymentMethodParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.lifecycle.GetPaymentMethod(ctx, lifecycledb.GetPaymentMethodParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.PaymentMethod{}, dbError(err, "get payment method %s", id)
 	}
@@ -46,7 +46,7 @@ func (t paymentMethodTx) GetPaymentMethod(ctx context.Context, s billing.Scope, 
 
 // UpdatePaymentMethod writes pm's status and updated.
 func (t paymentMethodTx) UpdatePaymentMethod(ctx context.Context, pm billing.PaymentMethod) error {
-	n, err := t.q.UpdatePaymentMethod(ctx, litedb.UpdatePaymentMethodParams{
+	n, err := t.lifecycle.UpdatePaymentMethod(ctx, lifecycledb.UpdatePaymentMethodParams{
 		Status:     pm.Status,
 		Updated:    micros(pm.Updated),
 		MerchantID: pm.Scope.MerchantID,
@@ -58,7 +58,7 @@ func (t paymentMethodTx) UpdatePaymentMethod(ctx context.Context, pm billing.Pay
 
 // ListPaymentMethods returns every payment method of a customer in s, newest first.
 func (t paymentMethodTx) ListPaymentMethods(ctx context.Context, s billing.Scope, customerID string) ([]billing.PaymentMethod, error) {
-	rows, err := t.q.ListPaymentMethods(ctx, litedb.ListPaymentMethodsParams{
+	rows, err := t.lifecycle.ListPaymentMethods(ctx, lifecycledb.ListPaymentMethodsParams{
 		MerchantID: s.MerchantID,
 		Mode:       string(s.Mode),
 		CustomerID: customerID,
@@ -69,7 +69,7 @@ func (t paymentMethodTx) ListPaymentMethods(ctx context.Context, s billing.Scope
 	return convertRows(rows, paymentMethodFromRow)
 }
 
-func paymentMethodFromRow(row litedb.PaymentMethod) (billing.PaymentMethod, error) {
+func paymentMethodFromRow(row lifecycledb.PaymentMethod) (billing.PaymentMethod, error) {
 	return billing.PaymentMethod{
 		ID:         row.ID,
 		Scope:      billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},

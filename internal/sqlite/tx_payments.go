@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
 )
 
 // paymentTx is the billing.PaymentTx of one transaction.
@@ -16,7 +16,7 @@ var _ billing.PaymentTx = paymentTx{}
 
 // CreatePayment inserts p.
 func (t paymentTx) CreatePayment(ctx context.Context, p billing.Payment) error {
-	err := t.q.CreatePayment(ctx, litedb.CreatePaymentParams{
+	err := t.lifecycle.CreatePayment(ctx, lifecycledb.CreatePaymentParams{
 		ID:              p.ID,
 		MerchantID:      p.Scope.MerchantID,
 		Mode:            string(p.Scope.Mode),
@@ -47,7 +47,7 @@ func (t paymentTx) CreatePayment(ctx context.Context, p billing.Payment) error {
 
 // GetPayment returns the payment with id in scope s.
 func (t paymentTx) GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error) {
-	row, err := t.q.GetPayment(ctx, litedb.GetPaymentParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.lifecycle.GetPayment(ctx, lifecycledb.GetPaymentParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Payment{}, dbError(err, "get payment %s", id)
 	}
@@ -57,7 +57,7 @@ func (t paymentTx) GetPayment(ctx context.Context, s billing.Scope, id string) (
 // UpdatePayment writes p's gateway ref, status, failure fields, amount
 // refunded and updated.
 func (t paymentTx) UpdatePayment(ctx context.Context, p billing.Payment) error {
-	n, err := t.q.UpdatePayment(ctx, litedb.UpdatePaymentParams{
+	n, err := t.lifecycle.UpdatePayment(ctx, lifecycledb.UpdatePaymentParams{
 		GatewayRef:     p.GatewayRef,
 		Status:         string(p.Status),
 		FailureClass:   string(p.FailureClass),
@@ -75,7 +75,7 @@ func (t paymentTx) UpdatePayment(ctx context.Context, p billing.Payment) error {
 
 // ListPayments returns a page of s's payments, newest first.
 func (t paymentTx) ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, page billing.Page) ([]billing.Payment, bool, error) {
-	rows, err := t.q.ListPayments(ctx, litedb.ListPaymentsParams{
+	rows, err := t.lifecycle.ListPayments(ctx, lifecycledb.ListPaymentsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		InvoiceID:     f.InvoiceID,
@@ -92,7 +92,7 @@ func (t paymentTx) ListPayments(ctx context.Context, s billing.Scope, f billing.
 	return out, more, err
 }
 
-func paymentFromRow(row litedb.Payment) (billing.Payment, error) {
+func paymentFromRow(row lifecycledb.Payment) (billing.Payment, error) {
 	return billing.Payment{
 		ID:              row.ID,
 		Scope:           billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
@@ -121,7 +121,7 @@ func paymentFromRow(row litedb.Payment) (billing.Payment, error) {
 
 // CreateRefund inserts r.
 func (t paymentTx) CreateRefund(ctx context.Context, r billing.Refund) error {
-	err := t.q.CreateRefund(ctx, litedb.CreateRefundParams{
+	err := t.lifecycle.CreateRefund(ctx, lifecycledb.CreateRefundParams{
 		ID:         r.ID,
 		MerchantID: r.Scope.MerchantID,
 		Mode:       string(r.Scope.Mode),
@@ -142,7 +142,7 @@ func (t paymentTx) CreateRefund(ctx context.Context, r billing.Refund) error {
 
 // GetRefund returns the refund with id in scope s.
 func (t paymentTx) GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error) {
-	row, err := t.q.GetRefund(ctx, litedb.GetRefundParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.lifecycle.GetRefund(ctx, lifecycledb.GetRefundParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Refund{}, dbError(err, "get refund %s", id)
 	}
@@ -151,7 +151,7 @@ func (t paymentTx) GetRefund(ctx context.Context, s billing.Scope, id string) (b
 
 // UpdateRefund writes r's status, gateway ref and updated.
 func (t paymentTx) UpdateRefund(ctx context.Context, r billing.Refund) error {
-	n, err := t.q.UpdateRefund(ctx, litedb.UpdateRefundParams{
+	n, err := t.lifecycle.UpdateRefund(ctx, lifecycledb.UpdateRefundParams{
 		Status:     string(r.Status),
 		GatewayRef: r.GatewayRef,
 		Updated:    micros(r.Updated),
@@ -165,7 +165,7 @@ func (t paymentTx) UpdateRefund(ctx context.Context, r billing.Refund) error {
 // ListRefunds returns a page of s's refunds (of one payment when paymentID
 // is not empty), newest first.
 func (t paymentTx) ListRefunds(ctx context.Context, s billing.Scope, paymentID string, page billing.Page) ([]billing.Refund, bool, error) {
-	rows, err := t.q.ListRefunds(ctx, litedb.ListRefundsParams{
+	rows, err := t.lifecycle.ListRefunds(ctx, lifecycledb.ListRefundsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		PaymentID:     paymentID,
@@ -180,7 +180,7 @@ func (t paymentTx) ListRefunds(ctx context.Context, s billing.Scope, paymentID s
 	return out, more, err
 }
 
-func refundFromRow(row litedb.Refund) (billing.Refund, error) {
+func refundFromRow(row lifecycledb.Refund) (billing.Refund, error) {
 	return billing.Refund{
 		ID:         row.ID,
 		Scope:      billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},

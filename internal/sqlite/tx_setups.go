@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/opsdb"
 )
 
 // setupTx is the billing.SetupTx of one transaction.
@@ -14,7 +14,7 @@ var _ billing.SetupTx = setupTx{}
 
 // CreateSetup inserts a payment-method setup.
 func (t setupTx) CreateSetup(ctx context.Context, st billing.PaymentMethodSetup) error {
-	err := t.q.CreateSetup(ctx, litedb.CreateSetupParams{ID: st.ID, MerchantID: st.Scope.MerchantID, Mode: string(st.Scope.Mode),
+	err := t.ops.CreateSetup(ctx, opsdb.CreateSetupParams{ID: st.ID, MerchantID: st.Scope.MerchantID, Mode: string(st.Scope.Mode),
 		CustomerID: st.CustomerID, Gateway: st.Gateway, ReturnUrl: st.ReturnURL, SecretHash: st.SecretHash, Status: st.Status,
 		PaymentMethodID: st.PaymentMethodID, FailureMessage: st.FailureMessage, ExpiresAt: micros(st.ExpiresAt),
 		Created: micros(st.Created), Updated: micros(st.Updated), GatewayRef: st.GatewayRef})
@@ -26,7 +26,7 @@ func (t setupTx) CreateSetup(ctx context.Context, st billing.PaymentMethodSetup)
 
 // GetSetup returns a setup of scope s.
 func (t setupTx) GetSetup(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethodSetup, error) {
-	row, err := t.q.GetSetup(ctx, litedb.GetSetupParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.ops.GetSetup(ctx, opsdb.GetSetupParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.PaymentMethodSetup{}, dbError(err, "get setup %s", id)
 	}
@@ -35,7 +35,7 @@ func (t setupTx) GetSetup(ctx context.Context, s billing.Scope, id string) (bill
 
 // GetSetupByID returns a setup of any scope.
 func (t setupTx) GetSetupByID(ctx context.Context, id string) (billing.PaymentMethodSetup, error) {
-	row, err := t.q.GetSetupByID(ctx, id)
+	row, err := t.ops.GetSetupByID(ctx, id)
 	if err != nil {
 		return billing.PaymentMethodSetup{}, dbError(err, "get setup %s", id)
 	}
@@ -44,12 +44,12 @@ func (t setupTx) GetSetupByID(ctx context.Context, id string) (billing.PaymentMe
 
 // UpdateSetup finishes a pending setup.
 func (t setupTx) UpdateSetup(ctx context.Context, st billing.PaymentMethodSetup) error {
-	n, err := t.q.UpdateSetup(ctx, litedb.UpdateSetupParams{Status: st.Status, PaymentMethodID: st.PaymentMethodID,
+	n, err := t.ops.UpdateSetup(ctx, opsdb.UpdateSetupParams{Status: st.Status, PaymentMethodID: st.PaymentMethodID,
 		FailureMessage: st.FailureMessage, Updated: micros(st.Updated), MerchantID: st.Scope.MerchantID, Mode: string(st.Scope.Mode), ID: st.ID})
 	return notFoundIfNone(n, err, "update setup %s", st.ID)
 }
 
-func setupFromRow(r litedb.PaymentMethodSetup) billing.PaymentMethodSetup {
+func setupFromRow(r opsdb.PaymentMethodSetup) billing.PaymentMethodSetup {
 	return billing.PaymentMethodSetup{ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
 		CustomerID: r.CustomerID, Gateway: r.Gateway, ReturnURL: r.ReturnUrl, SecretHash: r.SecretHash, Status: r.Status,
 		PaymentMethodID: r.PaymentMethodID, FailureMessage: r.FailureMessage, GatewayRef: r.GatewayRef, ExpiresAt: fromMicros(r.ExpiresAt),

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/cuota/cuota/internal/gateway/sim"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/opsdb"
 )
 
 // simLedgerTx is the sim.Ledger of one transaction: the simulated
@@ -27,7 +27,7 @@ func (s *Store) InSimLedger(ctx context.Context, fn func(sim.Ledger) error) erro
 // InsertCharge records c unless its key is already in the ledger, in
 // which case it returns the recorded charge and false.
 func (t simLedgerTx) InsertCharge(ctx context.Context, c sim.Charge) (sim.Charge, bool, error) {
-	n, err := t.q.InsertSimCharge(ctx, litedb.InsertSimChargeParams{
+	n, err := t.ops.InsertSimCharge(ctx, opsdb.InsertSimChargeParams{
 		Key:      c.Key,
 		Token:    c.Token,
 		Amount:   c.Amount,
@@ -68,7 +68,7 @@ func (t simLedgerTx) InsertCharges(ctx context.Context, cs []sim.Charge) ([]sim.
 
 // GetCharge returns the ledger entry for key.
 func (t simLedgerTx) GetCharge(ctx context.Context, key string) (sim.Charge, error) {
-	row, err := t.q.GetSimCharge(ctx, key)
+	row, err := t.ops.GetSimCharge(ctx, key)
 	if err != nil {
 		return sim.Charge{}, dbError(err, "get sim charge %q", key)
 	}
@@ -77,13 +77,13 @@ func (t simLedgerTx) GetCharge(ctx context.Context, key string) (sim.Charge, err
 
 // UpdateCharge writes c's refunded amount.
 func (t simLedgerTx) UpdateCharge(ctx context.Context, c sim.Charge) error {
-	n, err := t.q.UpdateSimCharge(ctx, litedb.UpdateSimChargeParams{Refunded: c.Refunded, Key: c.Key})
+	n, err := t.ops.UpdateSimCharge(ctx, opsdb.UpdateSimChargeParams{Refunded: c.Refunded, Key: c.Key})
 	return notFoundIfNone(n, err, "update sim charge %q", c.Key)
 }
 
 // CountCharges counts a token's ledger entries with the given outcome.
 func (t simLedgerTx) CountCharges(ctx context.Context, token, outcome string) (int64, error) {
-	n, err := t.q.CountSimCharges(ctx, litedb.CountSimChargesParams{Token: token, Outcome: outcome})
+	n, err := t.ops.CountSimCharges(ctx, opsdb.CountSimChargesParams{Token: token, Outcome: outcome})
 	if err != nil {
 		return 0, dbError(err, "count sim charges")
 	}
@@ -92,14 +92,14 @@ func (t simLedgerTx) CountCharges(ctx context.Context, token, outcome string) (i
 
 // ListCharges returns the whole ledger in insertion order.
 func (t simLedgerTx) ListCharges(ctx context.Context) ([]sim.Charge, error) {
-	rows, err := t.q.ListSimCharges(ctx)
+	rows, err := t.ops.ListSimCharges(ctx)
 	if err != nil {
 		return nil, dbError(err, "list sim charges")
 	}
 	return convertRows(rows, simChargeFromRow)
 }
 
-func simChargeFromRow(row litedb.SimCharge) (sim.Charge, error) {
+func simChargeFromRow(row opsdb.SimCharge) (sim.Charge, error) {
 	return sim.Charge{
 		Key:      row.Key,
 		Token:    row.Token,

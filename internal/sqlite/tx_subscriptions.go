@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
 )
 
 // subscriptionTx is the billing.SubscriptionTx of one transaction.
@@ -24,7 +24,7 @@ func (t subscriptionTx) CreateSubscription(ctx context.Context, sub billing.Subs
 	if err != nil {
 		return fmt.Errorf("create subscription %s: %w", sub.ID, err)
 	}
-	err = t.q.CreateSubscription(ctx, litedb.CreateSubscriptionParams{
+	err = t.lifecycle.CreateSubscription(ctx, lifecycledb.CreateSubscriptionParams{
 		ID:                 sub.ID,
 		MerchantID:         sub.Scope.MerchantID,
 		Mode:               string(sub.Scope.Mode),
@@ -70,7 +70,7 @@ func (t subscriptionTx) CreateSubscription(ctx context.Context, sub billing.Subs
 
 // GetSubscription returns the subscription with id in scope s.
 func (t subscriptionTx) GetSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
-	row, err := t.q.GetSubscription(ctx, litedb.GetSubscriptionParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.lifecycle.GetSubscription(ctx, lifecycledb.GetSubscriptionParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Subscription{}, dbError(err, "get subscription %s", id)
 	}
@@ -86,7 +86,7 @@ func (t subscriptionTx) UpdateSubscription(ctx context.Context, sub billing.Subs
 	if err != nil {
 		return fmt.Errorf("update subscription %s: %w", sub.ID, err)
 	}
-	n, err := t.q.UpdateSubscription(ctx, litedb.UpdateSubscriptionParams{
+	n, err := t.lifecycle.UpdateSubscription(ctx, lifecycledb.UpdateSubscriptionParams{
 		Status:             string(sub.Status),
 		Items:              cols.items,
 		PriceIds:           cols.priceIDs,
@@ -137,7 +137,7 @@ func (t subscriptionTx) UpdateSubscription(ctx context.Context, sub billing.Subs
 
 // ListSubscriptions returns a page of s's subscriptions, newest first.
 func (t subscriptionTx) ListSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter, page billing.Page) ([]billing.Subscription, bool, error) {
-	rows, err := t.q.ListSubscriptions(ctx, litedb.ListSubscriptionsParams{
+	rows, err := t.lifecycle.ListSubscriptions(ctx, lifecycledb.ListSubscriptionsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		CustomerID:    f.CustomerID,
@@ -162,7 +162,7 @@ func (t subscriptionTx) DueSubscriptions(ctx context.Context, clockID string, at
 	if limit <= 0 {
 		n = -1 // no limit
 	}
-	rows, err := t.q.DueSubscriptions(ctx, litedb.DueSubscriptionsParams{
+	rows, err := t.lifecycle.DueSubscriptions(ctx, lifecycledb.DueSubscriptionsParams{
 		TestClockID: clockID,
 		DueBefore:   nullMicros(&at),
 		RowLimit:    n,
@@ -177,7 +177,7 @@ func (t subscriptionTx) DueSubscriptions(ctx context.Context, clockID string, at
 
 // ClaimTrial records that an identity used a trial with subscriptionID.
 func (t subscriptionTx) ClaimTrial(ctx context.Context, s billing.Scope, kind, value, subscriptionID string) error {
-	err := t.q.ClaimTrial(ctx, litedb.ClaimTrialParams{
+	err := t.lifecycle.ClaimTrial(ctx, lifecycledb.ClaimTrialParams{
 		MerchantID:     s.MerchantID,
 		Mode:           string(s.Mode),
 		Kind:           kind,
@@ -192,7 +192,7 @@ func (t subscriptionTx) ClaimTrial(ctx context.Context, s billing.Scope, kind, v
 
 // ReleaseTrials forgets the trial claims of a subscription.
 func (t subscriptionTx) ReleaseTrials(ctx context.Context, s billing.Scope, subscriptionID string) error {
-	err := t.q.ReleaseTrials(ctx, litedb.ReleaseTrialsParams{
+	err := t.lifecycle.ReleaseTrials(ctx, lifecycledb.ReleaseTrialsParams{
 		MerchantID:     s.MerchantID,
 		Mode:           string(s.Mode),
 		SubscriptionID: subscriptionID,
@@ -247,7 +247,7 @@ func priceIDs(items []billing.SubscriptionItem) string {
 	return b.String()
 }
 
-func subscriptionFromRow(row litedb.Subscription) (billing.Subscription, error) {
+func subscriptionFromRow(row lifecycledb.Subscription) (billing.Subscription, error) {
 	items, err := decodeList[billing.SubscriptionItem](row.Items)
 	if err != nil {
 		return billing.Subscription{}, fmt.Errorf("decode items of subscription %s: %w", row.ID, err)
