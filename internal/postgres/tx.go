@@ -2,14 +2,10 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -76,26 +72,6 @@ type jobTx struct{ *base }
 
 var _ billing.JobTx = jobTx{}
 
-// uniqueViolation is PostgreSQL's SQLSTATE for a unique constraint failure.
-const uniqueViolation = "23505"
-
-// dbError turns a driver error into the store contract's errors: no rows
-// becomes billing.ErrNotFound (wrapped, so errors.Is works), a unique
-// violation a *billing.ErrUniqueViolation naming the constraint (also
-// wrapped: use errors.As). Anything else is wrapped with op.
-func dbError(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("postgres: %s: %w", op, billing.ErrNotFound)
-	}
-	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == uniqueViolation {
-		return fmt.Errorf("postgres: %s: %w", op, &billing.ErrUniqueViolation{Constraint: pgErr.ConstraintName})
-	}
-	return fmt.Errorf("postgres: %s: %w", op, err)
-}
-
 // write runs fn in a savepoint, rolling back to it if fn fails, and maps
 // fn's error with dbError. writeAccounts, writeAudit, writeLifecycle and
 // writeOps hand fn one query group's Queries on the savepoint instead.
@@ -134,106 +110,6 @@ func (t *base) writeLifecycle(ctx context.Context, op string, fn func(q *lifecyc
 // writeOps is write with the ops group's queries on the savepoint.
 func (t *base) writeOps(ctx context.Context, op string, fn func(q *opsdb.Queries) error) error {
 	return t.write(ctx, op, func(sp pgx.Tx) error { return fn(t.ops.WithTx(sp)) })
-}
-
-// updated checks an UPDATE's affected row count: none means not found.
-func updated(n int64, err error) error {
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return billing.ErrNotFound
-	}
-	return nil
-}
-
-// ts prepares a time for writing: UTC, truncated to the microsecond that
-// PostgreSQL keeps, so that it reads back equal.
-func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-// tsPtr is ts for an optional time.
-func tsPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	v := ts(*t)
-	return &v
-}
-
-// utcPtr returns a copy of an optional time read back, in UTC.
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	v := t.UTC()
-	return &v
-}
-
-// encodeMap renders a map as JSON text; nil and empty maps give "{}".
-func encodeMap[M ~map[string]V, V any](m M) (string, error) {
-	if len(m) == 0 {
-		return "{}", nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return "", fmt.Errorf("encode map as JSON: %w", err)
-	}
-	return string(b), nil
-}
-
-// decodeMap parses JSON text written by encodeMap; the result is never nil.
-func decodeMap[M ~map[string]V, V any](s string) (M, error) {
-	var m M
-	if err := json.Unmarshal([]byte(s), &m); err != nil {
-		return nil, fmt.Errorf("decode JSON map: %w", err)
-	}
-	if m == nil {
-		m = M{}
-	}
-	return m, nil
-}
-
-// rowLimit is the LIMIT for a page of limit items: one more row than asked
-// for, to learn whether more exist. A limit of zero or less means no limit,
-// as in the SQLite store.
-func rowLimit(limit int) int32 {
-	if limit <= 0 || limit >= math.MaxInt32 {
-		return math.MaxInt32
-	}
-	return int32(limit) + 1
-}
-
-// maxRows is the LIMIT for a query that returns at most limit rows, with no
-// look-ahead row. A limit of zero or less means no limit (PostgreSQL
-// rejects a negative LIMIT), as in the SQLite store.
-func maxRows(limit int) int32 {
-	if limit <= 0 || limit >= math.MaxInt32 {
-		return math.MaxInt32
-	}
-	return int32(limit)
-}
-
-// trimPage trims rows fetched with rowLimit(limit) to limit and reports whether
-// any were left over.
-func trimPage[T any](rows []T, limit int) ([]T, bool) {
-	if limit > 0 && len(rows) > limit {
-		return rows[:limit], true
-	}
-	return rows, false
-}
-
-// convertRows converts rows one by one, stopping at the first error. It returns
-// a non-nil slice.
-func convertRows[R, T any](rows []R, f func(R) (T, error)) ([]T, error) {
-	out := make([]T, 0, len(rows))
-	for _, r := range rows {
-		v, err := f(r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
 }
 
 // Enqueue inserts job with River in this transaction, so it becomes

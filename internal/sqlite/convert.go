@@ -225,3 +225,14 @@ func constraintName(primaryKey bool, msg string) string {
 	}
 	return table + "_" + strings.Join(cols, "_") + "_key"
 }
+
+// notFoundIfNone turns an update that matched no row into ErrNotFound.
+func notFoundIfNone(n int64, err error, format string, args ...any) error {
+	if err != nil {
+		return dbError(err, format, args...)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), billing.ErrNotFound)
+	}
+	return nil
+}

@@ -1,17 +1,3 @@
-// Package sqlite is a billing.Store on SQLite, for cuota's embedded,
-// single-process mode. It uses modernc.org/sqlite (pure Go, no cgo), the
-// sqlc-generated queries in the packages under litedb/, goose migrations
-// embedded from migrations/, and River's SQLite driver (riversqlite) for jobs.
-//
-// The database is used through one connection: SQLite allows one writer at a
-// time, and River's SQLite driver recommends a pool of one to avoid
-// SQLITE_BUSY. Transactions begin IMMEDIATE, so a transaction holds the write
-// lock from its first statement. Nothing running inside InTx may ask for
-// another connection (for example by calling InTx again): it would wait for
-// itself forever.
-//
-// Times are stored as INTEGER unix microseconds in UTC, so they sort
-// chronologically and round-trip exactly to the microsecond.
 package sqlite
 
 import (
@@ -125,48 +111,6 @@ func newStore(db *sql.DB, logger *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("river insert client: %w", err)
 	}
 	return &Store{db: db, logger: logger, goose: provider, migrator: migrator, inserter: inserter}, nil
-}
-
-// Migrate applies every pending migration: cuota's own schema (goose) first,
-// then River's tables. Running it again when nothing is pending does nothing.
-func (s *Store) Migrate(ctx context.Context) error {
-	results, err := s.goose.Up(ctx)
-	if err != nil {
-		return fmt.Errorf("migrate schema: %w", err)
-	}
-	for _, r := range results {
-		s.logger.InfoContext(ctx, "applied migration",
-			slog.Int64("version", r.Source.Version), slog.String("path", r.Source.Path),
-			slog.Duration("duration", r.Duration))
-	}
-	res, err := s.migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	if err != nil {
-		return fmt.Errorf("migrate river: %w", err)
-	}
-	for _, v := range res.Versions {
-		s.logger.InfoContext(ctx, "applied river migration",
-			slog.Int("version", v.Version), slog.String("name", v.Name),
-			slog.Duration("duration", v.Duration))
-	}
-	return nil
-}
-
-// MigrationsCurrent reports whether every migration, cuota's and River's,
-// has been applied. On a database goose has never seen it creates goose's
-// (empty) version table.
-func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
-	pending, err := s.goose.HasPending(ctx)
-	if err != nil {
-		return false, fmt.Errorf("check schema migrations: %w", err)
-	}
-	if pending {
-		return false, nil
-	}
-	res, err := s.migrator.Validate(ctx, nil)
-	if err != nil {
-		return false, fmt.Errorf("check river migrations: %w", err)
-	}
-	return res.OK, nil
 }
 
 // InTx runs fn in a transaction (BEGIN IMMEDIATE), committing if fn returns

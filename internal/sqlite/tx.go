@@ -66,17 +66,6 @@ type jobTx struct{ *base }
 
 var _ billing.JobTx = jobTx{}
 
-// notFoundIfNone turns an update that matched no row into ErrNotFound.
-func notFoundIfNone(n int64, err error, format string, args ...any) error {
-	if err != nil {
-		return dbError(err, format, args...)
-	}
-	if n == 0 {
-		return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), billing.ErrNotFound)
-	}
-	return nil
-}
-
 // Jobs.
 
 // Enqueue inserts job with River in this transaction, so it runs only if the transaction commits.
