@@ -165,7 +165,7 @@ func insertAuditEntryParams(e billing.AuditEntry) pgdb.InsertAuditEntryParams {
 	return pgdb.InsertAuditEntryParams{
 		ID:         e.ID,
 		MerchantID: e.MerchantID,
-		Seq:        e.Seq,
+		Seq:        auditSeq(e),
 		Mode:       string(e.Mode),
 		Actor:      e.Actor,
 		Action:     e.Action,

@@ -8,6 +8,8 @@ package pgdb
 import (
 	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const bulkUpdateInvoices = `-- name: BulkUpdateInvoices :execrows
@@ -267,7 +269,7 @@ func (q *Queries) BulkUpdateSubscriptions(ctx context.Context, arg BulkUpdateSub
 type CopyAuditEntriesParams struct {
 	ID         string
 	MerchantID string
-	Seq        int64
+	Seq        pgtype.Int8
 	Mode       string
 	Actor      string
 	Action     string
