@@ -135,8 +135,8 @@ func TestAuditVerifierKeyed(t *testing.T) {
 		entryID  string
 		reason   string
 	}{
-		"Valid":       {entries: entries, key: testAuditKey, cps: []billing.AuditCheckpoint{cp4}, headSeq: 6, headHash: head.Hash},
-		"Edited":      {entries: edited, key: testAuditKey, headSeq: 6, headHash: head.Hash, seq: 3, entryID: entries[2].ID, reason: "HMAC"},
+		"Valid":  {entries: entries, key: testAuditKey, cps: []billing.AuditCheckpoint{cp4}, headSeq: 6, headHash: head.Hash},
+		"Edited": {entries: edited, key: testAuditKey, headSeq: 6, headHash: head.Hash, seq: 3, entryID: entries[2].ID, reason: "HMAC"},
 		"RecomputedKeepingTheSeal": {entries: func() []billing.AuditEntry {
 			r := recompute(edited, 2, billing.SealUnkeyed)
 			for j := 2; j < len(r); j++ {
