@@ -196,11 +196,11 @@ type AuditTx interface {
 	// PendingAuditMerchants lists the merchants with unsealed entries.
 	PendingAuditMerchants(ctx context.Context) ([]string, error)
 	// PendingAuditEntries returns up to limit of the merchant's unsealed
-	// entries in commit order, the order the event dispatcher reads events
-	// in (NotifyTx.EventsAfter): an entry of a transaction still running
-	// when they are read is left for a later call, together with every
-	// entry that must follow it, so an entry never appears before one that
-	// was returned earlier.
+	// entries in commit order, read as the event dispatcher reads events
+	// (NotifyTx.EventsAfter), below a horizon of running transactions: an
+	// entry of a transaction that commits later than another's is never
+	// returned before it, so sealing them in the order returned (batch after
+	// batch) chains them in commit order.
 	PendingAuditEntries(ctx context.Context, merchantID string, limit int) ([]AuditEntry, error)
 	// CountPendingAuditEntries counts the merchant's unsealed entries
 	// (those of running transactions are not visible).

@@ -110,8 +110,9 @@ func (t auditTx) PendingAuditMerchants(ctx context.Context) ([]string, error) {
 }
 
 // PendingAuditEntries returns the merchant's unsealed entries by (txid,
-// id), of transactions older than every one still running (see
-// migrations 00008 and 00017).
+// id), of transactions older than every audit-writing transaction still
+// running (audit_seal_horizon, migration 00017; the dispatcher's technique
+// of 00008 narrowed to the transactions that write the audit log).
 func (t auditTx) PendingAuditEntries(ctx context.Context, merchantID string, limit int) ([]billing.AuditEntry, error) {
 	rows, err := t.q.PendingAuditEntries(ctx, pgdb.PendingAuditEntriesParams{MerchantID: merchantID, RowLimit: maxRows(limit)})
 	if err != nil {
