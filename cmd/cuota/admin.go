@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -180,16 +183,116 @@ func apikeyList(ctx context.Context, args []string, getenv func(string) string, 
 }
 
 func auditCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(stderr, "Usage: cuota audit verify [--merchant ID]")
+	const usage = "Usage: cuota audit verify [--merchant ID] [--checkpoint FILE]\n       cuota audit checkpoint [--merchant ID]"
+	if len(args) == 0 || (args[0] != "verify" && args[0] != "checkpoint") {
+		fmt.Fprintln(stderr, usage)
 		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
 			return nil
 		}
 		return exitError(2)
 	}
-	fs := newFlagSet("audit verify", "cuota audit verify [--merchant ID]", stderr)
+	if args[0] == "checkpoint" {
+		return auditCheckpointCmd(ctx, args[1:], getenv, stdout, stderr)
+	}
+	fs := newFlagSet("audit verify", "cuota audit verify [--merchant ID] [--checkpoint FILE]", stderr)
 	merchant := fs.String("merchant", "", "check only this merchant's chain (default: every merchant)")
+	cpFile := fs.String("checkpoint", "", "also check the chains against checkpoints kept outside the database (the output of cuota audit checkpoint)")
 	if done, err := parseFlags(fs, args[1:]); done {
+		return err
+	}
+	var extra []billing.AuditCheckpoint
+	if *cpFile != "" {
+		var err error
+		if extra, err = readCheckpoints(*cpFile); err != nil {
+			fmt.Fprintf(stderr, "cuota: --checkpoint: %v\n", err)
+			return exitError(2)
+		}
+	}
+	e, err := openEnv(ctx, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer e.store.Close()
+	ids, err := auditMerchants(ctx, e, *merchant)
+	if err != nil {
+		return err
+	}
+	broken := false
+	for i, id := range ids {
+		r, err := e.app.Merchants.VerifyAudit(ctx, id, extra)
+		if err != nil {
+			return userError(stderr, err)
+		}
+		if i == 0 {
+			if r.Keyed {
+				fmt.Fprintf(stdout, "audit key %s (from CUOTA_SECRET_KEY)\n", r.KeyID)
+			} else {
+				fmt.Fprintln(stdout, "UNKEYED: no CUOTA_SECRET_KEY, so new entries are sealed with plain SHA-256; "+
+					"this catches naive edits only, not a rewrite that recomputes the chain")
+			}
+		}
+		if r.Break != nil {
+			broken = true
+			entry := r.Break.EntryID
+			if entry == "" {
+				entry = "(missing)"
+			}
+			fmt.Fprintf(stdout, "%s: BROKEN at entry %s (seq %d): %s; %d entries before it verify\n", id, entry, r.Break.Seq, r.Break.Reason, r.Verified)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok, %d entries%s; %d pending (not sealed yet); %d checkpoints\n",
+			id, r.Verified, sealCounts(r.Sealed), r.Pending, r.Checkpoints)
+	}
+	if broken {
+		return exitError(1)
+	}
+	return nil
+}
+
+// auditMerchants is the given merchant, or every merchant.
+func auditMerchants(ctx context.Context, e *env, merchant string) ([]string, error) {
+	if merchant != "" {
+		return []string{merchant}, nil
+	}
+	ms, err := e.app.Merchants.ListMerchants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(ms))
+	for _, m := range ms {
+		ids = append(ids, m.ID)
+	}
+	return ids, nil
+}
+
+// sealCounts says how the verified entries are sealed, e.g.
+// " (12 hmac-sha256, 3 sha256 before keyed sealing)".
+func sealCounts(m map[string]int64) string {
+	var parts []string
+	for _, seal := range []string{billing.SealHMAC, billing.SealUnkeyed, ""} {
+		if n := m[seal]; n > 0 {
+			name := seal
+			switch seal {
+			case "":
+				name = "sha256 before keyed sealing"
+			case billing.SealUnkeyed:
+				name = "sha256 UNKEYED"
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", n, name))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// auditCheckpointCmd seals, checkpoints and prints each chain's latest
+// checkpoint, one JSON object a line, for `audit verify --checkpoint`.
+func auditCheckpointCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("audit checkpoint", "cuota audit checkpoint [--merchant ID]", stderr)
+	merchant := fs.String("merchant", "", "only this merchant's chain (default: every merchant)")
+	if done, err := parseFlags(fs, args); done {
 		return err
 	}
 	e, err := openEnv(ctx, getenv, stderr)
@@ -197,38 +300,48 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer e.store.Close()
-	ids := []string{*merchant}
-	if *merchant == "" {
-		ms, err := e.app.Merchants.ListMerchants(ctx)
-		if err != nil {
-			return err
-		}
-		ids = ids[:0]
-		for _, m := range ms {
-			ids = append(ids, m.ID)
-		}
+	ids, err := auditMerchants(ctx, e, *merchant)
+	if err != nil {
+		return err
 	}
-	broken := false
+	enc := json.NewEncoder(stdout)
 	for _, id := range ids {
-		brk, n, err := e.app.Merchants.VerifyAuditChain(ctx, id)
+		c, ok, err := e.app.Merchants.CheckpointAudit(ctx, id)
 		if err != nil {
 			return userError(stderr, err)
 		}
-		if brk != nil {
-			broken = true
-			entry := brk.EntryID
-			if entry == "" {
-				entry = "(missing)"
-			}
-			fmt.Fprintf(stdout, "%s: BROKEN at entry %s (seq %d): %s; %d entries before it verify\n", id, entry, brk.Seq, brk.Reason, n)
+		if !ok {
+			fmt.Fprintf(stderr, "%s: no sealed entries, no checkpoint\n", id)
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: ok, %d entries\n", id, n)
-	}
-	if broken {
-		return exitError(1)
+		if c.Seal != billing.SealHMAC {
+			fmt.Fprintf(stderr, "%s: UNKEYED checkpoint (no CUOTA_SECRET_KEY): it catches naive edits only\n", id)
+		}
+		if err := enc.Encode(c); err != nil {
+			return fmt.Errorf("print checkpoint: %w", err)
+		}
 	}
 	return nil
+}
+
+// readCheckpoints reads the JSON lines `cuota audit checkpoint` prints.
+func readCheckpoints(path string) ([]billing.AuditCheckpoint, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []billing.AuditCheckpoint
+	dec := json.NewDecoder(f)
+	for {
+		var c billing.AuditCheckpoint
+		if err := dec.Decode(&c); err == io.EOF {
+			return out, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, c)
+	}
 }
 
 // requireFlag refuses a command whose required flag name was left empty,

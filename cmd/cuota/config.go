@@ -238,8 +238,8 @@ func openEnvWith(ctx context.Context, cfg config, stderr io.Writer) (*env, error
 	e.flow = flowgw.New(flowgw.Options{Store: s, PublicURL: e.PublicURL, Logger: logger, Credentials: credentials(billing.GatewayFlow)})
 	e.stripe = stripegw.New(stripegw.Options{Store: s, Logger: logger, Credentials: credentials(billing.GatewayStripe)})
 	a, err := app.New(app.Config{Store: s, Now: time.Now, Logger: logger, Sealer: cfg.Box, Mailer: cfg.Mailer,
-		PublicURL: e.PublicURL,
-		Ports:     app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+		PublicURL: e.PublicURL, AuditKey: cfg.Box.AuditKey(),
+		Ports: app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
 		// The sim gateway refuses live mode itself.
 		Gateways: app.Gateways{billing.GatewaySim: sim.New(s, time.Now), billing.GatewayFlow: e.flow, billing.GatewayStripe: e.stripe}})
 	if err != nil { // the mailer was checked by loadConfig

@@ -45,7 +45,9 @@ Usage:
   cuota apikey create --merchant ID --mode test|live
   cuota apikey list --merchant ID          the merchant's keys: id, mode, key, created, last used
   cuota apikey revoke KEY_ID
-  cuota audit verify [--merchant ID]      check the audit hash chains
+  cuota audit verify [--merchant ID] [--checkpoint FILE]
+                                         check the keyed audit chains and their checkpoints
+  cuota audit checkpoint [--merchant ID] print signed checkpoints to keep outside the database
   cuota bench renewals --subscriptions N [--database URL]
                                           measure the renewal pipeline
   cuota bench api [--db sqlite|postgres] [--clients C] [--signups N] [--gets M]

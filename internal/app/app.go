@@ -52,13 +52,11 @@ type change struct {
 	after      any
 }
 
-// audit appends c to its merchant's hash chain inside tx.
+// audit appends c's entry to its merchant's audit log inside tx,
+// unsealed: it takes no lock, so a merchant's writes do not wait for each
+// other. The sealer (SealAuditLog) chains it once tx has committed.
 func (a *core) audit(ctx context.Context, tx billing.Tx, c change) error {
-	seq, prev, err := tx.Audit.LockAuditHead(ctx, c.merchantID)
-	if err != nil {
-		return fmt.Errorf("lock audit head of %s: %w", c.merchantID, err)
-	}
-	e, err := a.newAuditEntry(ctx, c, seq+1, prev)
+	e, err := a.newAuditEntry(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -68,9 +66,8 @@ func (a *core) audit(ctx context.Context, tx billing.Tx, c change) error {
 	return nil
 }
 
-// newAuditEntry builds the audit entry for c at position seq of its
-// merchant's chain, after the entry whose hash is prev, and seals it.
-func (a *core) newAuditEntry(ctx context.Context, c change, seq int64, prev string) (billing.AuditEntry, error) {
+// newAuditEntry builds the unsealed audit entry for c.
+func (a *core) newAuditEntry(ctx context.Context, c change) (billing.AuditEntry, error) {
 	before, err := marshalSnapshot(c.before)
 	if err != nil {
 		return billing.AuditEntry{}, err
@@ -81,10 +78,9 @@ func (a *core) newAuditEntry(ctx context.Context, c change, seq int64, prev stri
 	}
 	info := RequestInfoFrom(ctx)
 	now := a.Now()
-	e := billing.AuditEntry{
+	return billing.AuditEntry{
 		ID:         billing.NewID(billing.PrefixAuditEntry, now),
 		MerchantID: c.merchantID,
-		Seq:        seq,
 		Mode:       c.mode,
 		Actor:      info.Actor,
 		Action:     c.action,
@@ -95,10 +91,7 @@ func (a *core) newAuditEntry(ctx context.Context, c change, seq int64, prev stri
 		RequestID:  info.RequestID,
 		ClientIP:   info.ClientIP,
 		Created:    now,
-		PrevHash:   prev,
-	}
-	e.Hash = billing.AuditHash(e)
-	return e, nil
+	}, nil
 }
 
 func marshalSnapshot(v any) (json.RawMessage, error) {

@@ -305,30 +305,18 @@ func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*re
 	return nil
 }
 
-// chainAudit seals changes into audit entries that extend their
-// merchants' chains (each head locked once) and adds them to b.
-func (a *Renewals) chainAudit(ctx context.Context, tx billing.Tx, changes []change, b *billing.WriteBatch) error {
+// chainAudit adds changes' audit entries to b, unsealed and grouped by
+// merchant as before: no head is locked, so the sweep's lanes and a
+// merchant's requests do not wait for each other; the sealer chains them
+// once the batch has committed.
+func (a *Renewals) chainAudit(ctx context.Context, _ billing.Tx, changes []change, b *billing.WriteBatch) error {
 	sort.SliceStable(changes, func(i, j int) bool { return changes[i].merchantID < changes[j].merchantID })
-	heads := map[string]struct {
-		seq  int64
-		hash string
-	}{}
 	for _, c := range changes {
-		h, ok := heads[c.merchantID]
-		if !ok {
-			seq, hash, err := tx.Audit.LockAuditHead(ctx, c.merchantID)
-			if err != nil {
-				return fmt.Errorf("lock audit head of %s: %w", c.merchantID, err)
-			}
-			h.seq, h.hash = seq, hash
-		}
-		e, err := a.newAuditEntry(ctx, c, h.seq+1, h.hash)
+		e, err := a.newAuditEntry(ctx, c)
 		if err != nil {
 			return err
 		}
 		b.Audit = append(b.Audit, e)
-		h.seq, h.hash = e.Seq, e.Hash
-		heads[c.merchantID] = h
 	}
 	return nil
 }

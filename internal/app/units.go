@@ -35,6 +35,11 @@ type Config struct {
 	PublicURL func() string
 	// Webhooks tune webhook delivery; the zero value is production's.
 	Webhooks WebhookOptions
+	// AuditKey seals the audit chain and signs its checkpoints with
+	// HMAC-SHA256 (cmd/cuota derives it from CUOTA_SECRET_KEY). Without one
+	// the chain is sealed unkeyed (plain SHA-256), which catches naive
+	// edits only; `cuota audit verify` says so.
+	AuditKey billing.AuditKey
 	// TestClockLease is how long an advance's lease on its clock lasts unless
 	// renewed (DefaultTestClockLease when <= 0). Tests shorten it.
 	TestClockLease time.Duration
@@ -53,6 +58,7 @@ type core struct {
 	notify    notifyDeps  // webhooks and email (notify.go)
 	clocks    clockDeps   // test clock leases and resumed advances (clocks.go)
 	ports     Ports       // the adapters (ports.go)
+	auditKey  billing.AuditKey
 }
 
 // PublicURL is the address customers' browsers and gateways reach cuota at
@@ -199,6 +205,7 @@ func New(cfg Config) (*App, error) {
 		publicURL: cfg.PublicURL, ports: cfg.Ports, gw: gatewayDeps{box: cfg.Sealer},
 		notify: notifyDeps{webhooks: cfg.Webhooks, email: email}}
 	c.clocks.lease = cfg.TestClockLease
+	c.auditKey = cfg.AuditKey
 	if c.now == nil {
 		c.now = time.Now
 	}

@@ -180,13 +180,15 @@ type PromotionCode struct {
 	Updated        time.Time  `json:"updated"`
 }
 
-// AuditEntry records one mutation. Entries of a merchant form a hash chain:
-// Hash covers PrevHash and every other field (see AuditHash), so editing or
-// deleting an entry breaks the chain from that entry on.
+// AuditEntry records one mutation. A request's transaction writes it
+// unsealed (Seq 0, no hashes); the sealer then chains a merchant's committed
+// entries in commit order: Hash covers PrevHash and every other field (see
+// AuditSealHash), so editing or deleting an entry breaks the chain from
+// that entry on.
 type AuditEntry struct {
 	ID         string          `json:"id"`
 	MerchantID string          `json:"merchant_id"`
-	Seq        int64           `json:"seq"` // 1, 2, 3… per merchant
+	Seq        int64           `json:"seq"` // 1, 2, 3… per merchant; 0 until sealed
 	Mode       Mode            `json:"mode"`
 	Actor      string          `json:"actor"`  // e.g. "api_key:key_…", "cli", "system"
 	Action     string          `json:"action"` // e.g. "product.create"
@@ -199,6 +201,10 @@ type AuditEntry struct {
 	Created    time.Time       `json:"created"`
 	PrevHash   string          `json:"prev_hash"`
 	Hash       string          `json:"hash"`
+	// Seal says how Hash was made: SealHMAC, SealUnkeyed, or "" for an
+	// entry sealed before migration 00017 (plain AuditHash) or not sealed
+	// yet (Seq 0).
+	Seal string `json:"seal"`
 }
 
 // IdempotencyRecord remembers the response to a POST made with an

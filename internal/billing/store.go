@@ -173,19 +173,47 @@ type CouponTx interface {
 	RedeemPromotionCode(ctx context.Context, s Scope, id string, delta int64) error
 }
 
-// AuditTx stores each merchant's audit chain.
+// AuditTx stores each merchant's audit chain. Requests append entries
+// unsealed, taking no lock; the sealer (app's SealAuditLog) chains them in
+// commit order under the merchant's head and writes signed checkpoints.
 type AuditTx interface {
 	// LockAuditHead locks the merchant's audit chain until the transaction
-	// ends and returns the sequence number and hash of its last entry (0 and
-	// "" for an empty chain). Concurrent appenders serialise here.
+	// ends and returns the sequence number and hash of its last sealed
+	// entry (0 and "" for an empty chain). Concurrent sealers serialise
+	// here; appenders of unsealed entries never take it.
 	LockAuditHead(ctx context.Context, merchantID string) (seq int64, hash string, err error)
-	// InsertAuditEntry appends e, which must follow the locked head, and
-	// moves the head to it.
+	// InsertAuditEntry appends e. With e.Seq 0 (the request path) e is
+	// appended unsealed, with no lock and no head to move. With e.Seq > 0 e
+	// is a sealed entry that must follow the locked head, and the head
+	// moves to it.
 	InsertAuditEntry(ctx context.Context, e AuditEntry) error
-	// ListAuditEntries returns a merchant's entries with Seq > afterSeq in
-	// ascending Seq order, at most limit of them. With a mode, only that
-	// mode's entries and the merchant's mode-less ones (mode "" = all).
+	// ListAuditEntries returns a merchant's sealed entries with Seq >
+	// afterSeq in ascending Seq order, at most limit of them. With a mode,
+	// only that mode's entries and the merchant's mode-less ones (mode "" =
+	// all).
 	ListAuditEntries(ctx context.Context, merchantID string, mode Mode, afterSeq int64, limit int) ([]AuditEntry, error)
+	// PendingAuditMerchants lists the merchants with unsealed entries.
+	PendingAuditMerchants(ctx context.Context) ([]string, error)
+	// PendingAuditEntries returns up to limit of the merchant's unsealed
+	// entries in commit order, read as the event dispatcher reads events
+	// (NotifyTx.EventsAfter), below a horizon of running transactions: an
+	// entry of a transaction that commits later than another's is never
+	// returned before it, so sealing them in the order returned (batch after
+	// batch) chains them in commit order.
+	PendingAuditEntries(ctx context.Context, merchantID string, limit int) ([]AuditEntry, error)
+	// CountPendingAuditEntries counts the merchant's unsealed entries
+	// (those of running transactions are not visible).
+	CountPendingAuditEntries(ctx context.Context, merchantID string) (int64, error)
+	// SealAuditEntries writes the seals (Seq, PrevHash, Hash, Seal) of
+	// entries, unsealed entries of one merchant that follow its locked
+	// head in order, and moves the head to the last of them. An entry that
+	// is already sealed fails the call.
+	SealAuditEntries(ctx context.Context, entries []AuditEntry) error
+	// InsertAuditCheckpoint stores c unless the merchant has a checkpoint
+	// at c.Seq already.
+	InsertAuditCheckpoint(ctx context.Context, c AuditCheckpoint) error
+	// ListAuditCheckpoints returns a merchant's checkpoints by Seq.
+	ListAuditCheckpoints(ctx context.Context, merchantID string) ([]AuditCheckpoint, error)
 }
 
 // IdempotencyTx stores the API's idempotency keys and their responses.

@@ -172,9 +172,10 @@ type WriteBatch struct {
 	PaymentUpdates      []Payment
 	SubscriptionUpdates []Subscription // version-checked like UpdateSubscription
 	Events              []Event
-	// Audit entries follow their merchants' locked heads (LockAuditHead),
-	// each merchant's entries consecutive; the store moves each head to its
-	// merchant's last entry.
+	// Audit entries are appended as InsertAuditEntry appends them:
+	// unsealed (Seq 0) from the sweep, for the sealer to chain; sealed ones
+	// (Seq > 0) must follow their merchants' locked heads, each merchant's
+	// consecutive, and the store moves each head to its last entry.
 	Audit []AuditEntry
 }
 

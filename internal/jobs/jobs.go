@@ -136,6 +136,7 @@ func Workers(a UseCases) *river.Workers {
 	river.AddWorker(w, &ReconcileWorker{App: a})
 	river.AddWorker(w, &RecoverClocksWorker{App: a})
 	river.AddWorker(w, &DispatchWorker{App: a})
+	river.AddWorker(w, &SealAuditWorker{App: a})
 	river.AddWorker(w, &DeliverWebhookWorker{App: a, Render: apiobj.EventObject})
 	river.AddWorker(w, &SendEmailWorker{App: a})
 	return w
@@ -151,6 +152,9 @@ type Options struct {
 	// are looked for (default app.DefaultTestClockLease: a dead process's
 	// clock then waits at most about two leases).
 	ClockRecoveryInterval time.Duration
+	// AuditSealInterval is how often committed audit entries are sealed
+	// (default DefaultAuditSealInterval).
+	AuditSealInterval time.Duration
 }
 
 // Periodic returns the periodic jobs with the default options; River runs
@@ -161,6 +165,9 @@ func Periodic() []*river.PeriodicJob { return PeriodicWith(Options{}) }
 func PeriodicWith(o Options) []*river.PeriodicJob {
 	if o.DispatchInterval <= 0 {
 		o.DispatchInterval = DefaultDispatchInterval
+	}
+	if o.AuditSealInterval <= 0 {
+		o.AuditSealInterval = DefaultAuditSealInterval
 	}
 	if o.ClockRecoveryInterval <= 0 {
 		o.ClockRecoveryInterval = app.DefaultTestClockLease
@@ -187,6 +194,12 @@ func PeriodicWith(o Options) []*river.PeriodicJob {
 		// take turns on each scope's cursor.
 		river.NewPeriodicJob(river.PeriodicInterval(o.DispatchInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return DispatchArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		// Not unique either: concurrent sealers take turns on each
+		// merchant's chain head. On start, so that entries committed
+		// before a crash are sealed at once.
+		river.NewPeriodicJob(river.PeriodicInterval(o.AuditSealInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return SealAuditArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

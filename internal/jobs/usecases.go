@@ -26,6 +26,7 @@ type CollectionUseCases interface {
 // MerchantsUseCases is what the workers call of app.Merchants.
 type MerchantsUseCases interface {
 	PruneIdempotencyKeys(ctx context.Context) (int64, error)
+	SealAuditLog(ctx context.Context) (int, error)
 }
 
 // NotificationsUseCases is what the workers call of app.Notifications.

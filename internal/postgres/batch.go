@@ -171,7 +171,9 @@ func (t batchTx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
 		if _, err := t.audit.CopyAuditEntries(ctx, rows); err != nil {
 			return dbError("copy audit entries", err)
 		}
-		if err := moveAuditHeads(b.Audit, func(m string, oldSeq int64, last billing.AuditEntry) (int64, error) {
+		// Entries come unsealed from the request path (Seq 0): the sealer
+		// chains them later and no head moves here.
+		if err := moveAuditHeads(sealedOnly(b.Audit), func(m string, oldSeq int64, last billing.AuditEntry) (int64, error) {
 			return t.audit.MoveAuditHeadTo(ctx, auditdb.MoveAuditHeadToParams{NewSeq: last.Seq, Hash: last.Hash, MerchantID: m, OldSeq: oldSeq})
 		}); err != nil {
 			return fmt.Errorf("postgres: %w", err)
@@ -310,6 +312,17 @@ func (t batchTx) bulkUpdateSubscriptions(ctx context.Context, subs []billing.Sub
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// sealedOnly returns the entries that are sealed already (Seq > 0).
+func sealedOnly(entries []billing.AuditEntry) []billing.AuditEntry {
+	var out []billing.AuditEntry
+	for _, e := range entries {
+		if e.Seq > 0 {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // moveAuditHeads moves each merchant's audit head from just before its

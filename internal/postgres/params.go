@@ -166,7 +166,7 @@ func insertAuditEntryParams(e billing.AuditEntry) auditdb.InsertAuditEntryParams
 	return auditdb.InsertAuditEntryParams{
 		ID:         e.ID,
 		MerchantID: e.MerchantID,
-		Seq:        e.Seq,
+		Seq:        auditSeq(e),
 		Mode:       string(e.Mode),
 		Actor:      e.Actor,
 		Action:     e.Action,

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/postgres/pgdb/auditdb"
 )
@@ -20,8 +22,8 @@ var errHeadMoved = errors.New("audit chain head moved")
 
 // LockAuditHead locks the merchant's audit chain head row until the
 // transaction ends (the query is an UPDATE … RETURNING) and returns the
-// sequence number and hash of the last entry. A merchant without a head
-// gives billing.ErrNotFound.
+// sequence number and hash of the last sealed entry. Only sealers take it.
+// A merchant without a head gives billing.ErrNotFound.
 func (t auditTx) LockAuditHead(ctx context.Context, merchantID string) (int64, string, error) {
 	row, err := t.audit.LockAuditHead(ctx, merchantID)
 	if err != nil {
@@ -30,9 +32,20 @@ func (t auditTx) LockAuditHead(ctx context.Context, merchantID string) (int64, s
 	return row.Seq, row.Hash, nil
 }
 
-// InsertAuditEntry appends e and moves the head to it. If e.Seq does not
-// follow the head, nothing is written and the error says the head moved.
+// InsertAuditEntry appends e: unsealed when e.Seq is 0 (no lock, no head;
+// the row's txid column records the transaction for the sealer), else
+// sealed, moving the head to it. If a sealed e does not follow the head,
+// nothing is written and the error says the head moved.
 func (t auditTx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) error {
+	if e.Seq == 0 {
+		return t.writeAudit(ctx, "append audit entry "+e.ID, func(q *auditdb.Queries) error {
+			return q.InsertPendingAuditEntry(ctx, auditdb.InsertPendingAuditEntryParams{
+				ID: e.ID, MerchantID: e.MerchantID, Mode: string(e.Mode), Actor: e.Actor, Action: e.Action,
+				ObjectType: e.ObjectType, ObjectID: e.ObjectID, Before: rawJSON(e.Before), After: rawJSON(e.After),
+				RequestID: e.RequestID, ClientIp: e.ClientIP, Created: ts(e.Created),
+			})
+		})
+	}
 	op := fmt.Sprintf("insert audit entry %d of merchant %s", e.Seq, e.MerchantID)
 	return t.writeAudit(ctx, op, func(q *auditdb.Queries) error {
 		if err := q.InsertAuditEntry(ctx, insertAuditEntryParams(e)); err != nil {
@@ -49,9 +62,9 @@ func (t auditTx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) err
 	})
 }
 
-// ListAuditEntries returns at most limit of the merchant's entries with
-// Seq > afterSeq, in ascending Seq order. A limit of zero or less means no
-// limit, as in the SQLite store.
+// ListAuditEntries returns at most limit of the merchant's sealed entries
+// with Seq > afterSeq, in ascending Seq order. A limit of zero or less
+// means no limit, as in the SQLite store.
 func (t auditTx) ListAuditEntries(ctx context.Context, merchantID string, mode billing.Mode, afterSeq int64, limit int) ([]billing.AuditEntry, error) {
 	rows, err := t.audit.ListAuditEntries(ctx, auditdb.ListAuditEntriesParams{
 		MerchantID: merchantID,
@@ -67,7 +80,7 @@ func (t auditTx) ListAuditEntries(ctx context.Context, merchantID string, mode b
 		out = append(out, billing.AuditEntry{
 			ID:         r.ID,
 			MerchantID: r.MerchantID,
-			Seq:        r.Seq,
+			Seq:        r.Seq.Int64,
 			Mode:       billing.Mode(r.Mode),
 			Actor:      r.Actor,
 			Action:     r.Action,
@@ -80,10 +93,104 @@ func (t auditTx) ListAuditEntries(ctx context.Context, merchantID string, mode b
 			Created:    r.Created.UTC(),
 			PrevHash:   r.PrevHash,
 			Hash:       r.Hash,
+			Seal:       r.Seal,
 		})
 	}
 	return out, nil
 }
+
+// PendingAuditMerchants lists the merchants with unsealed entries.
+func (t auditTx) PendingAuditMerchants(ctx context.Context) ([]string, error) {
+	ids, err := t.audit.PendingAuditMerchants(ctx)
+	if err != nil {
+		return nil, dbError("list merchants with unsealed audit entries", err)
+	}
+	return ids, nil
+}
+
+// PendingAuditEntries returns the merchant's unsealed entries by (txid,
+// id), of transactions older than every audit-writing transaction still
+// running (audit_seal_horizon, migration 00017; the dispatcher's technique
+// of 00008 narrowed to the transactions that write the audit log).
+func (t auditTx) PendingAuditEntries(ctx context.Context, merchantID string, limit int) ([]billing.AuditEntry, error) {
+	rows, err := t.audit.PendingAuditEntries(ctx, auditdb.PendingAuditEntriesParams{MerchantID: merchantID, RowLimit: maxRows(limit)})
+	if err != nil {
+		return nil, dbError("read unsealed audit entries of merchant "+merchantID, err)
+	}
+	out := make([]billing.AuditEntry, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, billing.AuditEntry{
+			ID: r.ID, MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode), Actor: r.Actor, Action: r.Action,
+			ObjectType: r.ObjectType, ObjectID: r.ObjectID, Before: json.RawMessage(r.Before), After: json.RawMessage(r.After),
+			RequestID: r.RequestID, ClientIP: r.ClientIp, Created: r.Created.UTC(),
+		})
+	}
+	return out, nil
+}
+
+// CountPendingAuditEntries counts the merchant's visible unsealed entries.
+func (t auditTx) CountPendingAuditEntries(ctx context.Context, merchantID string) (int64, error) {
+	n, err := t.audit.CountPendingAuditEntries(ctx, merchantID)
+	if err != nil {
+		return 0, dbError("count unsealed audit entries of merchant "+merchantID, err)
+	}
+	return n, nil
+}
+
+// SealAuditEntries writes each entry's seal and moves the head from just
+// before the first to the last.
+func (t auditTx) SealAuditEntries(ctx context.Context, entries []billing.AuditEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	first, last := entries[0], entries[len(entries)-1]
+	return t.writeAudit(ctx, "seal audit entries of merchant "+first.MerchantID, func(q *auditdb.Queries) error {
+		for _, e := range entries {
+			n, err := q.SealAuditEntry(ctx, auditdb.SealAuditEntryParams{Seq: pgtype.Int8{Int64: e.Seq, Valid: true},
+				PrevHash: e.PrevHash, Hash: e.Hash, Seal: e.Seal, ID: e.ID, MerchantID: e.MerchantID})
+			if err != nil {
+				return err
+			}
+			if n != 1 {
+				return fmt.Errorf("audit entry %s is sealed already or missing", e.ID)
+			}
+		}
+		n, err := q.MoveAuditHeadTo(ctx, auditdb.MoveAuditHeadToParams{NewSeq: last.Seq, Hash: last.Hash,
+			MerchantID: first.MerchantID, OldSeq: first.Seq - 1})
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			return errHeadMoved
+		}
+		return nil
+	})
+}
+
+// InsertAuditCheckpoint stores c unless its merchant has one at c.Seq.
+func (t auditTx) InsertAuditCheckpoint(ctx context.Context, c billing.AuditCheckpoint) error {
+	return t.writeAudit(ctx, "insert audit checkpoint of merchant "+c.MerchantID, func(q *auditdb.Queries) error {
+		return q.InsertAuditCheckpoint(ctx, auditdb.InsertAuditCheckpointParams{MerchantID: c.MerchantID, Seq: c.Seq,
+			Head: c.Head, Created: ts(c.Created), Seal: c.Seal, KeyID: c.KeyID, Signature: c.Signature})
+	})
+}
+
+// ListAuditCheckpoints returns the merchant's checkpoints by Seq.
+func (t auditTx) ListAuditCheckpoints(ctx context.Context, merchantID string) ([]billing.AuditCheckpoint, error) {
+	rows, err := t.audit.ListAuditCheckpoints(ctx, merchantID)
+	if err != nil {
+		return nil, dbError("list audit checkpoints of merchant "+merchantID, err)
+	}
+	out := make([]billing.AuditCheckpoint, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, billing.AuditCheckpoint{MerchantID: r.MerchantID, Seq: r.Seq, Head: r.Head,
+			Created: r.Created.UTC(), Seal: r.Seal, KeyID: r.KeyID, Signature: r.Signature})
+	}
+	return out, nil
+}
+
+// auditSeq is the stored seq of e: NULL while unsealed.
+func auditSeq(e billing.AuditEntry) pgtype.Int8 { return pgtype.Int8{Int64: e.Seq, Valid: e.Seq > 0} }
 
 // rawJSON is the text stored for an audit snapshot: its bytes verbatim, or
 // "null" when there is none.

@@ -168,6 +168,8 @@ func TestSweep(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, billing.PaymentSucceeded, pays.Data[0].Status)
 
+			_, err = a.Merchants.SealAuditLog(ctx) // the leader's sealer, inline
+			require.NoError(t, err)
 			brk, n, err := a.Merchants.VerifyAuditChain(ctx, m.ID)
 			require.NoError(t, err)
 			require.Nil(t, brk, "the audit chain verifies after batched appends")

@@ -9,7 +9,9 @@ package secretbox
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -35,6 +37,7 @@ var ErrOpen = billing.ErrSecretNotOpen
 // Box seals and opens values. The zero Box has no key.
 type Box struct {
 	aead cipher.AEAD
+	raw  []byte // the key, for deriving other keys (AuditKey)
 }
 
 // New returns a Box for a key given as 64 hex characters or as the
@@ -57,7 +60,26 @@ func New(key string) (*Box, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secretbox: %w", err)
 	}
-	return &Box{aead: aead}, nil
+	return &Box{aead: aead, raw: raw}, nil
+}
+
+// auditKeyInfo labels the audit key's derivation, so that it is
+// independent of the sealing key and of any other key derived later.
+const auditKeyInfo = "cuota audit chain v1"
+
+// AuditKey returns the key that seals the audit chain: HKDF-SHA256 of the
+// box's key with its own label, so that the audit MACs never use the
+// encryption key itself. A box without a key gives nil (the chain is then
+// sealed unkeyed).
+func (b *Box) AuditKey() billing.AuditKey {
+	if b == nil || len(b.raw) == 0 {
+		return nil
+	}
+	k, err := hkdf.Key(sha256.New, b.raw, nil, auditKeyInfo, KeySize)
+	if err != nil {
+		panic("secretbox: derive audit key: " + err.Error()) // cannot happen: 32 bytes of SHA-256
+	}
+	return k
 }
 
 // NewKey returns a new random key in the hex form New accepts.

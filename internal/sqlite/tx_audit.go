@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -27,12 +28,24 @@ func (t auditTx) LockAuditHead(ctx context.Context, merchantID string) (int64, s
 	return head.Seq, head.Hash, nil
 }
 
-// InsertAuditEntry appends e to its merchant's chain and moves the head to it.
+// InsertAuditEntry appends e: unsealed when e.Seq is 0 (no head to move),
+// else sealed, moving the head to it.
 func (t auditTx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) error {
+	if e.Seq == 0 {
+		err := t.audit.InsertPendingAuditEntry(ctx, auditdb.InsertPendingAuditEntryParams{
+			ID: e.ID, MerchantID: e.MerchantID, Mode: string(e.Mode), Actor: e.Actor, Action: e.Action,
+			ObjectType: e.ObjectType, ObjectID: e.ObjectID, Before: encodeRaw(e.Before), After: encodeRaw(e.After),
+			RequestID: e.RequestID, ClientIp: e.ClientIP, Created: micros(e.Created),
+		})
+		if err != nil {
+			return dbError(err, "append audit entry %s", e.ID)
+		}
+		return nil
+	}
 	err := t.audit.InsertAuditEntry(ctx, auditdb.InsertAuditEntryParams{
 		ID:         e.ID,
 		MerchantID: e.MerchantID,
-		Seq:        e.Seq,
+		Seq:        sql.NullInt64{Int64: e.Seq, Valid: true},
 		Mode:       string(e.Mode),
 		Actor:      e.Actor,
 		Action:     e.Action,
@@ -60,7 +73,8 @@ func (t auditTx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) err
 	return nil
 }
 
-// ListAuditEntries returns the merchant's entries after afterSeq, in order.
+// ListAuditEntries returns the merchant's sealed entries after afterSeq, in
+// order.
 func (t auditTx) ListAuditEntries(ctx context.Context, merchantID string, mode billing.Mode, afterSeq int64, limit int) ([]billing.AuditEntry, error) {
 	rowLimit := int64(limit)
 	if limit <= 0 {
@@ -80,7 +94,7 @@ func (t auditTx) ListAuditEntries(ctx context.Context, merchantID string, mode b
 		out = append(out, billing.AuditEntry{
 			ID:         row.ID,
 			MerchantID: row.MerchantID,
-			Seq:        row.Seq,
+			Seq:        row.Seq.Int64,
 			Mode:       billing.Mode(row.Mode),
 			Actor:      row.Actor,
 			Action:     row.Action,
@@ -93,7 +107,101 @@ func (t auditTx) ListAuditEntries(ctx context.Context, merchantID string, mode b
 			Created:    fromMicros(row.Created),
 			PrevHash:   row.PrevHash,
 			Hash:       row.Hash,
+			Seal:       row.Seal,
 		})
+	}
+	return out, nil
+}
+
+// PendingAuditMerchants lists the merchants with unsealed entries.
+func (t auditTx) PendingAuditMerchants(ctx context.Context) ([]string, error) {
+	ids, err := t.audit.PendingAuditMerchants(ctx)
+	if err != nil {
+		return nil, dbError(err, "list merchants with unsealed audit entries")
+	}
+	return ids, nil
+}
+
+// PendingAuditEntries returns the merchant's unsealed entries by id. SQLite
+// has one writer and entry ids are made inside write transactions, so id
+// order is commit order and nothing committed later sorts before them.
+func (t auditTx) PendingAuditEntries(ctx context.Context, merchantID string, limit int) ([]billing.AuditEntry, error) {
+	rowLimit := int64(limit)
+	if limit <= 0 {
+		rowLimit = -1 // no limit
+	}
+	rows, err := t.audit.PendingAuditEntries(ctx, auditdb.PendingAuditEntriesParams{MerchantID: merchantID, RowLimit: rowLimit})
+	if err != nil {
+		return nil, dbError(err, "read unsealed audit entries of merchant %s", merchantID)
+	}
+	out := make([]billing.AuditEntry, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, billing.AuditEntry{
+			ID: r.ID, MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode), Actor: r.Actor, Action: r.Action,
+			ObjectType: r.ObjectType, ObjectID: r.ObjectID, Before: json.RawMessage(r.Before), After: json.RawMessage(r.After),
+			RequestID: r.RequestID, ClientIP: r.ClientIp, Created: fromMicros(r.Created),
+		})
+	}
+	return out, nil
+}
+
+// CountPendingAuditEntries counts the merchant's unsealed entries.
+func (t auditTx) CountPendingAuditEntries(ctx context.Context, merchantID string) (int64, error) {
+	n, err := t.audit.CountPendingAuditEntries(ctx, merchantID)
+	if err != nil {
+		return 0, dbError(err, "count unsealed audit entries of merchant %s", merchantID)
+	}
+	return n, nil
+}
+
+// SealAuditEntries writes each entry's seal and moves the head from just
+// before the first to the last.
+func (t auditTx) SealAuditEntries(ctx context.Context, entries []billing.AuditEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	first, last := entries[0], entries[len(entries)-1]
+	for _, e := range entries {
+		n, err := t.audit.SealAuditEntry(ctx, auditdb.SealAuditEntryParams{Seq: sql.NullInt64{Int64: e.Seq, Valid: true},
+			PrevHash: e.PrevHash, Hash: e.Hash, Seal: e.Seal, ID: e.ID, MerchantID: e.MerchantID})
+		if err != nil {
+			return dbError(err, "seal audit entry %s", e.ID)
+		}
+		if n != 1 {
+			return fmt.Errorf("sqlite: seal audit entry %s: sealed already or missing", e.ID)
+		}
+	}
+	n, err := t.audit.MoveAuditHeadTo(ctx, auditdb.MoveAuditHeadToParams{NewSeq: last.Seq, Hash: last.Hash,
+		MerchantID: first.MerchantID, OldSeq: first.Seq - 1})
+	if err != nil {
+		return dbError(err, "move audit head of merchant %s", first.MerchantID)
+	}
+	if n != 1 {
+		return fmt.Errorf("sqlite: seal audit entries: the audit chain head of merchant %s moved", first.MerchantID)
+	}
+	return nil
+}
+
+// InsertAuditCheckpoint stores c unless its merchant has one at c.Seq.
+func (t auditTx) InsertAuditCheckpoint(ctx context.Context, c billing.AuditCheckpoint) error {
+	err := t.audit.InsertAuditCheckpoint(ctx, auditdb.InsertAuditCheckpointParams{MerchantID: c.MerchantID, Seq: c.Seq,
+		Head: c.Head, Created: micros(c.Created), Seal: c.Seal, KeyID: c.KeyID, Signature: c.Signature})
+	if err != nil {
+		return dbError(err, "insert audit checkpoint of merchant %s", c.MerchantID)
+	}
+	return nil
+}
+
+// ListAuditCheckpoints returns the merchant's checkpoints by Seq.
+func (t auditTx) ListAuditCheckpoints(ctx context.Context, merchantID string) ([]billing.AuditCheckpoint, error) {
+	rows, err := t.audit.ListAuditCheckpoints(ctx, merchantID)
+	if err != nil {
+		return nil, dbError(err, "list audit checkpoints of merchant %s", merchantID)
+	}
+	out := make([]billing.AuditCheckpoint, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, billing.AuditCheckpoint{MerchantID: r.MerchantID, Seq: r.Seq, Head: r.Head,
+			Created: fromMicros(r.Created), Seal: r.Seal, KeyID: r.KeyID, Signature: r.Signature})
 	}
 	return out, nil
 }

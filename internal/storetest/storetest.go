@@ -88,6 +88,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) Store) {
 		exercisePromotionCode(t, setup)
 	})
 	t.Run("Audit", func(t *testing.T) { exerciseAudit(t, setup) })
+	t.Run("AuditSealing", func(t *testing.T) { exerciseAuditSealing(t, setup) })
 	t.Run("Idempotency", func(t *testing.T) { exerciseIdempotency(t, setup) })
 	t.Run("Enqueue", func(t *testing.T) { exerciseEnqueue(t, setup) })
 	t.Run("Gateway", func(t *testing.T) { exerciseGateway(t, setup) })

@@ -6,6 +6,8 @@ package accountsdb
 
 import (
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type ApiKey struct {
@@ -19,10 +21,20 @@ type ApiKey struct {
 	Revoked    *time.Time
 }
 
+type AuditCheckpoint struct {
+	MerchantID string
+	Seq        int64
+	Head       string
+	Created    time.Time
+	Seal       string
+	KeyID      string
+	Signature  string
+}
+
 type AuditEntry struct {
 	ID         string
 	MerchantID string
-	Seq        int64
+	Seq        pgtype.Int8
 	Mode       string
 	Actor      string
 	Action     string
@@ -35,6 +47,8 @@ type AuditEntry struct {
 	Created    time.Time
 	PrevHash   string
 	Hash       string
+	Seal       string
+	Txid       int64
 }
 
 type AuditHead struct {

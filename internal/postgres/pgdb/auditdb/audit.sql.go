@@ -8,12 +8,14 @@ package auditdb
 import (
 	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type CopyAuditEntriesParams struct {
 	ID         string
 	MerchantID string
-	Seq        int64
+	Seq        pgtype.Int8
 	Mode       string
 	Actor      string
 	Action     string
@@ -28,6 +30,46 @@ type CopyAuditEntriesParams struct {
 	Hash       string
 }
 
+const countPendingAuditEntries = `-- name: CountPendingAuditEntries :one
+SELECT count(*) FROM audit_entries WHERE merchant_id = $1 AND seq IS NULL
+`
+
+func (q *Queries) CountPendingAuditEntries(ctx context.Context, merchantID string) (int64, error) {
+	row := q.db.QueryRow(ctx, countPendingAuditEntries, merchantID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const insertAuditCheckpoint = `-- name: InsertAuditCheckpoint :exec
+INSERT INTO audit_checkpoints (merchant_id, seq, head, created, seal, key_id, signature)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (merchant_id, seq) DO NOTHING
+`
+
+type InsertAuditCheckpointParams struct {
+	MerchantID string
+	Seq        int64
+	Head       string
+	Created    time.Time
+	Seal       string
+	KeyID      string
+	Signature  string
+}
+
+func (q *Queries) InsertAuditCheckpoint(ctx context.Context, arg InsertAuditCheckpointParams) error {
+	_, err := q.db.Exec(ctx, insertAuditCheckpoint,
+		arg.MerchantID,
+		arg.Seq,
+		arg.Head,
+		arg.Created,
+		arg.Seal,
+		arg.KeyID,
+		arg.Signature,
+	)
+	return err
+}
+
 const insertAuditEntry = `-- name: InsertAuditEntry :exec
 INSERT INTO audit_entries (id, merchant_id, seq, mode, actor, action, object_type, object_id, before, after,
                            request_id, client_ip, created, prev_hash, hash)
@@ -39,7 +81,7 @@ VALUES ($1, $2, $3, $4, $5, $6,
 type InsertAuditEntryParams struct {
 	ID         string
 	MerchantID string
-	Seq        int64
+	Seq        pgtype.Int8
 	Mode       string
 	Actor      string
 	Action     string
@@ -75,9 +117,84 @@ func (q *Queries) InsertAuditEntry(ctx context.Context, arg InsertAuditEntryPara
 	return err
 }
 
+const insertPendingAuditEntry = `-- name: InsertPendingAuditEntry :exec
+INSERT INTO audit_entries (id, merchant_id, mode, actor, action, object_type, object_id, before, after,
+                           request_id, client_ip, created, prev_hash, hash, seal)
+VALUES ($1, $2, $3, $4, $5,
+        $6, $7, $8, $9, $10,
+        $11, $12, '', '', '')
+`
+
+type InsertPendingAuditEntryParams struct {
+	ID         string
+	MerchantID string
+	Mode       string
+	Actor      string
+	Action     string
+	ObjectType string
+	ObjectID   string
+	Before     string
+	After      string
+	RequestID  string
+	ClientIp   string
+	Created    time.Time
+}
+
+// An unsealed entry: no seq, no hashes. It takes no lock: the sealer
+// chains it once it has committed.
+func (q *Queries) InsertPendingAuditEntry(ctx context.Context, arg InsertPendingAuditEntryParams) error {
+	_, err := q.db.Exec(ctx, insertPendingAuditEntry,
+		arg.ID,
+		arg.MerchantID,
+		arg.Mode,
+		arg.Actor,
+		arg.Action,
+		arg.ObjectType,
+		arg.ObjectID,
+		arg.Before,
+		arg.After,
+		arg.RequestID,
+		arg.ClientIp,
+		arg.Created,
+	)
+	return err
+}
+
+const listAuditCheckpoints = `-- name: ListAuditCheckpoints :many
+SELECT merchant_id, seq, head, created, seal, key_id, signature FROM audit_checkpoints WHERE merchant_id = $1 ORDER BY seq
+`
+
+func (q *Queries) ListAuditCheckpoints(ctx context.Context, merchantID string) ([]AuditCheckpoint, error) {
+	rows, err := q.db.Query(ctx, listAuditCheckpoints, merchantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditCheckpoint
+	for rows.Next() {
+		var i AuditCheckpoint
+		if err := rows.Scan(
+			&i.MerchantID,
+			&i.Seq,
+			&i.Head,
+			&i.Created,
+			&i.Seal,
+			&i.KeyID,
+			&i.Signature,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listAuditEntries = `-- name: ListAuditEntries :many
-SELECT id, merchant_id, seq, mode, actor, action, object_type, object_id, before, after, request_id, client_ip, created, prev_hash, hash FROM audit_entries
-WHERE merchant_id = $1 AND seq > $2
+SELECT id, merchant_id, seq, mode, actor, action, object_type, object_id, before, after, request_id, client_ip, created, prev_hash, hash, seal, txid FROM audit_entries
+WHERE merchant_id = $1 AND seq > CAST($2 AS bigint)
   AND (CAST($3 AS text) = '' OR mode = $3 OR mode = '')
 ORDER BY seq
 LIMIT $4
@@ -90,7 +207,7 @@ type ListAuditEntriesParams struct {
 	RowLimit   int32
 }
 
-// With a mode: that mode's entries and the merchant's mode-less ones.
+// Sealed entries only (an unsealed entry's seq is NULL). With a mode: that mode's entries and the merchant's mode-less ones.
 func (q *Queries) ListAuditEntries(ctx context.Context, arg ListAuditEntriesParams) ([]AuditEntry, error) {
 	rows, err := q.db.Query(ctx, listAuditEntries,
 		arg.MerchantID,
@@ -121,6 +238,8 @@ func (q *Queries) ListAuditEntries(ctx context.Context, arg ListAuditEntriesPara
 			&i.Created,
 			&i.PrevHash,
 			&i.Hash,
+			&i.Seal,
+			&i.Txid,
 		); err != nil {
 			return nil, err
 		}
@@ -142,7 +261,8 @@ type LockAuditHeadRow struct {
 }
 
 // The no-op UPDATE takes the row lock (Postgres) or the write lock (SQLite)
-// until the transaction ends, so appenders of one merchant serialise.
+// until the transaction ends, so sealers of one merchant serialise
+// (requests append unsealed entries and never take it).
 func (q *Queries) LockAuditHead(ctx context.Context, merchantID string) (LockAuditHeadRow, error) {
 	row := q.db.QueryRow(ctx, lockAuditHead, merchantID)
 	var i LockAuditHeadRow
@@ -188,6 +308,125 @@ func (q *Queries) MoveAuditHeadTo(ctx context.Context, arg MoveAuditHeadToParams
 		arg.Hash,
 		arg.MerchantID,
 		arg.OldSeq,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const pendingAuditEntries = `-- name: PendingAuditEntries :many
+SELECT id, merchant_id, mode, actor, action, object_type, object_id, before, after, request_id, client_ip, created
+FROM audit_entries
+WHERE merchant_id = $1 AND seq IS NULL AND txid < audit_seal_horizon()
+ORDER BY txid, id
+LIMIT $2
+`
+
+type PendingAuditEntriesParams struct {
+	MerchantID string
+	RowLimit   int32
+}
+
+type PendingAuditEntriesRow struct {
+	ID         string
+	MerchantID string
+	Mode       string
+	Actor      string
+	Action     string
+	ObjectType string
+	ObjectID   string
+	Before     string
+	After      string
+	RequestID  string
+	ClientIp   string
+	Created    time.Time
+}
+
+// A merchant's unsealed entries by (txid, id), as EventsToDispatch reads
+// events, of transactions older than every audit-writing transaction still
+// running (audit_seal_horizon, migration 00017): an entry visible now
+// committed before every entry still invisible, so entries sealed now never
+// follow one committed later.
+func (q *Queries) PendingAuditEntries(ctx context.Context, arg PendingAuditEntriesParams) ([]PendingAuditEntriesRow, error) {
+	rows, err := q.db.Query(ctx, pendingAuditEntries, arg.MerchantID, arg.RowLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PendingAuditEntriesRow
+	for rows.Next() {
+		var i PendingAuditEntriesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.Actor,
+			&i.Action,
+			&i.ObjectType,
+			&i.ObjectID,
+			&i.Before,
+			&i.After,
+			&i.RequestID,
+			&i.ClientIp,
+			&i.Created,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const pendingAuditMerchants = `-- name: PendingAuditMerchants :many
+SELECT DISTINCT merchant_id FROM audit_entries WHERE seq IS NULL ORDER BY merchant_id
+`
+
+func (q *Queries) PendingAuditMerchants(ctx context.Context) ([]string, error) {
+	rows, err := q.db.Query(ctx, pendingAuditMerchants)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var merchant_id string
+		if err := rows.Scan(&merchant_id); err != nil {
+			return nil, err
+		}
+		items = append(items, merchant_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const sealAuditEntry = `-- name: SealAuditEntry :execrows
+UPDATE audit_entries SET seq = $1, prev_hash = $2, hash = $3, seal = $4
+WHERE id = $5 AND merchant_id = $6 AND seq IS NULL
+`
+
+type SealAuditEntryParams struct {
+	Seq        pgtype.Int8
+	PrevHash   string
+	Hash       string
+	Seal       string
+	ID         string
+	MerchantID string
+}
+
+func (q *Queries) SealAuditEntry(ctx context.Context, arg SealAuditEntryParams) (int64, error) {
+	result, err := q.db.Exec(ctx, sealAuditEntry,
+		arg.Seq,
+		arg.PrevHash,
+		arg.Hash,
+		arg.Seal,
+		arg.ID,
+		arg.MerchantID,
 	)
 	if err != nil {
 		return 0, err

@@ -52,7 +52,8 @@ func (r iteratorForCopyAuditEntries) Err() error {
 }
 
 // Postgres-only audit queries: the batched renewal pipeline appends audit
-// entries with COPY (see sql/postgres/lifecycle/bulk.sql).
+// entries with COPY (see sql/postgres/lifecycle/bulk.sql), and the sealer reads
+// committed entries in commit order.
 func (q *Queries) CopyAuditEntries(ctx context.Context, arg []CopyAuditEntriesParams) (int64, error) {
 	return q.db.CopyFrom(ctx, []string{"audit_entries"}, []string{"id", "merchant_id", "seq", "mode", "actor", "action", "object_type", "object_id", "before", "after", "request_id", "client_ip", "created", "prev_hash", "hash"}, &iteratorForCopyAuditEntries{rows: arg})
 }

@@ -19,10 +19,20 @@ type ApiKey struct {
 	Revoked    sql.NullInt64
 }
 
+type AuditCheckpoint struct {
+	MerchantID string
+	Seq        int64
+	Head       string
+	Created    int64
+	Seal       string
+	KeyID      string
+	Signature  string
+}
+
 type AuditEntry struct {
 	ID         string
 	MerchantID string
-	Seq        int64
+	Seq        sql.NullInt64
 	Mode       string
 	Actor      string
 	Action     string
@@ -35,6 +45,7 @@ type AuditEntry struct {
 	Created    int64
 	PrevHash   string
 	Hash       string
+	Seal       string
 }
 
 type AuditHead struct {
