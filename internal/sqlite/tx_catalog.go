@@ -82,15 +82,8 @@ func (t catalogTx) ListProducts(ctx context.Context, s billing.Scope, f billing.
 		return nil, false, dbError(err, "list products")
 	}
 	rows, more := trimPage(rows, page.Limit)
-	out := make([]billing.Product, 0, len(rows))
-	for _, row := range rows {
-		p, err := productFromRow(row)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, p)
-	}
-	return out, more, nil
+	out, err := convertRows(rows, productFromRow)
+	return out, more, err
 }
 
 func productJSON(p billing.Product) (features, metadata string, err error) {
@@ -208,15 +201,8 @@ func (t catalogTx) ListPrices(ctx context.Context, s billing.Scope, f billing.Pr
 		return nil, false, dbError(err, "list prices")
 	}
 	rows, more := trimPage(rows, page.Limit)
-	out := make([]billing.Price, 0, len(rows))
-	for _, row := range rows {
-		p, err := priceFromRow(row)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, p)
-	}
-	return out, more, nil
+	out, err := convertRows(rows, priceFromRow)
+	return out, more, err
 }
 
 func priceFromRow(row accountsdb.Price) (billing.Price, error) {

@@ -82,15 +82,8 @@ func (t couponTx) ListCoupons(ctx context.Context, s billing.Scope, page billing
 		return nil, false, dbError(err, "list coupons")
 	}
 	rows, more := trimPage(rows, page.Limit)
-	out := make([]billing.Coupon, 0, len(rows))
-	for _, row := range rows {
-		c, err := couponFromRow(row)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, c)
-	}
-	return out, more, nil
+	out, err := convertRows(rows, couponFromRow)
+	return out, more, err
 }
 
 func couponFromRow(row accountsdb.Coupon) (billing.Coupon, error) {
@@ -184,15 +177,8 @@ func (t couponTx) ListPromotionCodes(ctx context.Context, s billing.Scope, f bil
 		return nil, false, dbError(err, "list promotion codes")
 	}
 	rows, more := trimPage(rows, page.Limit)
-	out := make([]billing.PromotionCode, 0, len(rows))
-	for _, row := range rows {
-		p, err := promotionCodeFromRow(row)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, p)
-	}
-	return out, more, nil
+	out, err := convertRows(rows, promotionCodeFromRow)
+	return out, more, err
 }
 
 func promotionCodeFromRow(row accountsdb.PromotionCode) (billing.PromotionCode, error) {

@@ -99,15 +99,8 @@ func (t customerTx) ListCustomers(ctx context.Context, s billing.Scope, f billin
 		return nil, false, dbError(err, "list customers")
 	}
 	rows, more := trimPage(rows, page.Limit)
-	out := make([]billing.Customer, 0, len(rows))
-	for _, row := range rows {
-		c, err := customerFromRow(row)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, c)
-	}
-	return out, more, nil
+	out, err := convertRows(rows, customerFromRow)
+	return out, more, err
 }
 
 func customerFromRow(row accountsdb.Customer) (billing.Customer, error) {
