@@ -1205,3 +1205,41 @@ func TestSimCharges(t *testing.T) {
 		return nil
 	}))
 }
+
+// TestWriteSavepoints runs writes that succeed and fail in every order in
+// one transaction (write keeps the last write's savepoint open until the
+// next write): each failure undoes only its own write, the transaction
+// stays usable, and everything that succeeded commits exactly once.
+func TestWriteSavepoints(t *testing.T) {
+	t.Parallel()
+	s, dsn := newStoreDSN(t)
+	inspect := rawPool(t, dsn)
+	ctx := t.Context()
+	createMerchant(t, s, "acct_sp")
+	scope := billing.Scope{MerchantID: "acct_sp", Mode: billing.ModeTest}
+	product := func(id string) billing.Product {
+		return billing.Product{ID: id, Scope: scope, Name: id, Active: true, Created: epoch, Updated: epoch}
+	}
+	isViolation := func(err error) bool { _, ok := errors.AsType[*billing.ErrUniqueViolation](err); return ok }
+
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		require.NoError(t, tx.Catalog.CreateProduct(ctx, product("prod_a")))
+		require.True(t, isViolation(tx.Catalog.CreateProduct(ctx, product("prod_a"))), "failure right after a success")
+		require.True(t, isViolation(tx.Catalog.CreateProduct(ctx, product("prod_a"))), "failure right after a failure")
+		require.NoError(t, tx.Jobs.Enqueue(ctx, echoArgs{N: 1}), "River's insert after a failure")
+		require.True(t, isViolation(tx.Catalog.CreateProduct(ctx, product("prod_a"))), "failure right after River's insert")
+		require.ErrorIs(t, tx.Catalog.UpdateProduct(ctx, product("prod_missing")), billing.ErrNotFound)
+		require.NoError(t, tx.Catalog.CreateProduct(ctx, product("prod_b")), "success after a not-found")
+		_, err := tx.Catalog.GetProduct(ctx, scope, "prod_b")
+		require.NoError(t, err, "a read between writes")
+		require.NoError(t, tx.Jobs.Enqueue(ctx, echoArgs{N: 2}))
+		require.NoError(t, tx.Catalog.CreateProduct(ctx, product("prod_c")))
+		return nil
+	}))
+
+	var products, jobs int
+	require.NoError(t, inspect.QueryRow(ctx, "SELECT count(*) FROM products WHERE merchant_id = 'acct_sp'").Scan(&products))
+	require.Equal(t, 3, products, "prod_a, prod_b and prod_c, once each")
+	require.NoError(t, inspect.QueryRow(ctx, "SELECT count(*) FROM river_job").Scan(&jobs))
+	require.Equal(t, 2, jobs)
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -24,9 +25,10 @@ import (
 // lifecycle, say).
 //
 // Every write runs inside a savepoint: when it fails (a unique violation,
-// say) only that statement is undone and the transaction stays usable, as it
+// say) only that write is undone and the transaction stays usable, as it
 // does on SQLite. Without the savepoint PostgreSQL would reject every later
-// statement of the transaction.
+// statement of the transaction. write (below) sends the savepoint in the
+// same pipeline as the write's first statement.
 type base struct {
 	tx        pgx.Tx
 	accounts  *accountsdb.Queries
@@ -34,6 +36,10 @@ type base struct {
 	lifecycle *lifecycledb.Queries
 	ops       *opsdb.Queries
 	inserter  *river.Client[pgx.Tx]
+
+	// spOpen: the savepoint cuota_write is open (the last write's, kept
+	// until the next write releases it). writing: a write's fn is running.
+	spOpen, writing bool
 }
 
 // newBase returns the base of a transaction.
@@ -72,10 +78,58 @@ type jobTx struct{ *base }
 
 var _ billing.JobTx = jobTx{}
 
+// The savepoint of a write. One name serves every write: a write releases
+// the previous write's savepoint before making its own, so at most one is
+// open (a nested write uses pgx's numbered savepoints instead).
+const (
+	savepointSQL  = "SAVEPOINT cuota_write"
+	releaseSQL    = "RELEASE SAVEPOINT cuota_write"
+	rollbackToSQL = "ROLLBACK TO SAVEPOINT cuota_write"
+)
+
+// dbtx is what the generated queries run on (each group's DBTX): a
+// *writeDB, or a pgx savepoint for a nested write.
+type dbtx interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, rows pgx.CopyFromSource) (int64, error)
+}
+
 // write runs fn in a savepoint, rolling back to it if fn fails, and maps
 // fn's error with dbError. writeAccounts, writeAudit, writeLifecycle and
 // writeOps hand fn one query group's Queries on the savepoint instead.
-func (t *base) write(ctx context.Context, op string, fn func(sp pgx.Tx) error) error {
+//
+// The savepoint costs no round trip of its own: fn's first statement goes
+// to the server in one pipeline with SAVEPOINT and, before it, the RELEASE
+// of the previous write's savepoint, which stays open until then (a
+// released savepoint and one still open are the same to every later
+// statement, and COMMIT commits it). A write of one statement is one round
+// trip, as without a savepoint; a failed write adds one, the ROLLBACK TO
+// SAVEPOINT that undoes it and keeps the transaction usable.
+func (t *base) write(ctx context.Context, op string, fn func(db dbtx) error) error {
+	if t.writing {
+		return t.nestedWrite(ctx, op, fn)
+	}
+	t.writing = true
+	defer func() { t.writing = false }()
+	db := &writeDB{base: t}
+	err := fn(db)
+	if err == nil || !db.opened {
+		// Without its savepoint fn ran no statement: nothing to undo.
+		return dbError(op, err)
+	}
+	if _, rbErr := t.tx.Exec(context.WithoutCancel(ctx), rollbackToSQL); rbErr != nil {
+		return errors.Join(dbError(op, err), fmt.Errorf("postgres: %s: rollback to savepoint: %w", op, rbErr))
+	}
+	// The savepoint stays open, empty; the next write releases it.
+	return dbError(op, err)
+}
+
+// nestedWrite is write for a write that runs inside another's fn: it must
+// not release the outer write's savepoint, so it takes a pgx savepoint of
+// its own and releases it before returning, three round trips.
+func (t *base) nestedWrite(ctx context.Context, op string, fn func(db dbtx) error) error {
 	sp, err := t.tx.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: %s: savepoint: %w", op, err)
@@ -92,24 +146,203 @@ func (t *base) write(ctx context.Context, op string, fn func(sp pgx.Tx) error) e
 	return nil
 }
 
+// writeTx is write for a callback that needs the pgx.Tx itself (River's
+// InsertTx): the savepoint is made first, on a round trip of its own.
+func (t *base) writeTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
+	return t.write(ctx, op, func(db dbtx) error {
+		switch db := db.(type) {
+		case *writeDB:
+			if err := db.open(ctx); err != nil {
+				return err
+			}
+			return fn(t.tx)
+		case pgx.Tx:
+			return fn(db)
+		default:
+			return fmt.Errorf("unexpected %T", db)
+		}
+	})
+}
+
 // writeAccounts is write with the accounts group's queries on the savepoint.
 func (t *base) writeAccounts(ctx context.Context, op string, fn func(q *accountsdb.Queries) error) error {
-	return t.write(ctx, op, func(sp pgx.Tx) error { return fn(t.accounts.WithTx(sp)) })
+	return t.write(ctx, op, func(db dbtx) error { return fn(accountsdb.New(db)) })
 }
 
 // writeAudit is write with the audit group's queries on the savepoint.
 func (t *base) writeAudit(ctx context.Context, op string, fn func(q *auditdb.Queries) error) error {
-	return t.write(ctx, op, func(sp pgx.Tx) error { return fn(t.audit.WithTx(sp)) })
+	return t.write(ctx, op, func(db dbtx) error { return fn(auditdb.New(db)) })
 }
 
 // writeLifecycle is write with the lifecycle group's queries on the savepoint.
 func (t *base) writeLifecycle(ctx context.Context, op string, fn func(q *lifecycledb.Queries) error) error {
-	return t.write(ctx, op, func(sp pgx.Tx) error { return fn(t.lifecycle.WithTx(sp)) })
+	return t.write(ctx, op, func(db dbtx) error { return fn(lifecycledb.New(db)) })
 }
 
 // writeOps is write with the ops group's queries on the savepoint.
 func (t *base) writeOps(ctx context.Context, op string, fn func(q *opsdb.Queries) error) error {
-	return t.write(ctx, op, func(sp pgx.Tx) error { return fn(t.ops.WithTx(sp)) })
+	return t.write(ctx, op, func(db dbtx) error { return fn(opsdb.New(db)) })
+}
+
+// writeDB is the dbtx of one write. Its first statement makes the write's
+// savepoint in the same pipeline (see write); later ones go straight to the
+// transaction, inside the savepoint.
+type writeDB struct {
+	base   *base
+	opened bool // this write's savepoint is open
+}
+
+// send sends [RELEASE,] SAVEPOINT and then sql in one pipeline and reads
+// the savepoint's results. The caller reads sql's result and closes br.
+func (d *writeDB) send(ctx context.Context, sql string, args []any) (br pgx.BatchResults, err error) {
+	b := &pgx.Batch{}
+	release := d.base.spOpen
+	if release {
+		b.Queue(releaseSQL)
+	}
+	b.Queue(savepointSQL)
+	if sql != "" {
+		b.Queue(sql, args...)
+	}
+	br = d.base.tx.SendBatch(ctx, b)
+	if release {
+		// Released or not, the transaction no longer has it: on an error
+		// the transaction is aborted and only its end remains.
+		d.base.spOpen = false
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close() // it repeats err
+			return nil, fmt.Errorf("release previous savepoint: %w", err)
+		}
+	}
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close() // it repeats err
+		return nil, fmt.Errorf("savepoint: %w", err)
+	}
+	d.opened, d.base.spOpen = true, true
+	return br, nil
+}
+
+// open makes the write's savepoint (a round trip) unless it is open.
+func (d *writeDB) open(ctx context.Context) error {
+	if d.opened {
+		return nil
+	}
+	br, err := d.send(ctx, "", nil)
+	if err != nil {
+		return err
+	}
+	return br.Close()
+}
+
+// Exec runs sql, in the savepoint.
+func (d *writeDB) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if d.opened {
+		return d.base.tx.Exec(ctx, sql, args...)
+	}
+	br, err := d.send(ctx, sql, args)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	if closeErr := br.Close(); err == nil {
+		err = closeErr
+	}
+	return tag, err
+}
+
+// Query runs sql, in the savepoint.
+func (d *writeDB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if d.opened {
+		return d.base.tx.Query(ctx, sql, args...)
+	}
+	br, err := d.send(ctx, sql, args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		rows.Close()
+		_ = br.Close() // it repeats err
+		return nil, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+// QueryRow runs sql, in the savepoint, when the row is scanned.
+func (d *writeDB) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if d.opened {
+		return d.base.tx.QueryRow(ctx, sql, args...)
+	}
+	return &batchRow{ctx: ctx, db: d, sql: sql, args: args}
+}
+
+// CopyFrom copies rows into table, in the savepoint, which it makes on a
+// round trip of its own (COPY cannot join a pipeline).
+func (d *writeDB) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, rows pgx.CopyFromSource) (int64, error) {
+	if err := d.open(ctx); err != nil {
+		return 0, err
+	}
+	return d.base.tx.CopyFrom(ctx, table, columns, rows)
+}
+
+// batchRow is QueryRow's pgx.Row: Scan sends the pipeline.
+type batchRow struct {
+	ctx  context.Context
+	db   *writeDB
+	sql  string
+	args []any
+}
+
+// Scan runs the query and scans its one row into dest.
+func (r *batchRow) Scan(dest ...any) error {
+	br, err := r.db.send(r.ctx, r.sql, r.args)
+	if err != nil {
+		return err
+	}
+	err = br.QueryRow().Scan(dest...)
+	if closeErr := br.Close(); err == nil {
+		err = closeErr
+	}
+	return err
+}
+
+// batchRows is Query's pgx.Rows: it closes the pipeline once the rows are
+// read, so that the transaction can run the next statement.
+type batchRows struct {
+	pgx.Rows
+	br       pgx.BatchResults // nil once closed
+	closeErr error
+}
+
+// Next advances to the next row; after the last it closes the pipeline.
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.finish()
+	return false
+}
+
+// Close closes the rows and the pipeline.
+func (r *batchRows) Close() {
+	r.Rows.Close()
+	r.finish()
+}
+
+// Err returns the query's error, or closing the pipeline's.
+func (r *batchRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	return r.closeErr
+}
+
+// finish closes the pipeline once; the rows must be closed.
+func (r *batchRows) finish() {
+	if r.br != nil {
+		r.closeErr = r.br.Close()
+		r.br = nil
+	}
 }
 
 // Enqueue inserts job with River in this transaction, so it becomes
@@ -118,8 +351,8 @@ func (t jobTx) Enqueue(ctx context.Context, job billing.Job) error {
 	if job == nil {
 		return errors.New("postgres: enqueue: nil job")
 	}
-	return t.write(ctx, "enqueue "+job.Kind()+" job", func(sp pgx.Tx) error {
-		_, err := t.inserter.InsertTx(ctx, sp, job, nil)
+	return t.writeTx(ctx, "enqueue "+job.Kind()+" job", func(tx pgx.Tx) error {
+		_, err := t.inserter.InsertTx(ctx, tx, job, nil)
 		return err
 	})
 }
