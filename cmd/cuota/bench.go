@@ -139,7 +139,7 @@ func benchDatabase(ctx context.Context, dbURL string) (string, func(), error) {
 			return "", nil, err
 		}
 		return "sqlite:" + filepath.Join(dir, "bench.db"), func() { _ = os.RemoveAll(dir) }, nil
-	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
+	case isPostgresURL(dbURL):
 		schema := "bench_" + strings.ToLower(rand.Text()[:10])
 		conn, err := pgx.Connect(ctx, withoutPoolParams(dbURL))
 		if err != nil {

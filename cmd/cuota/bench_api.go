@@ -234,13 +234,10 @@ func benchAPI(ctx context.Context, args []string, getenv func(string) string, st
 // a PostgreSQL server's database, a sqlite: file, or "" for a temporary
 // SQLite file.
 func (o *benchAPIOptions) databaseURL(getenv func(string) string) (string, error) {
-	isPG := func(u string) bool {
-		return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
-	}
 	switch o.db {
 	case "":
 		o.db = "sqlite"
-		if isPG(o.database) {
+		if isPostgresURL(o.database) {
 			o.db = "postgres"
 		}
 		return o.databaseURL(getenv)
@@ -249,7 +246,7 @@ func (o *benchAPIOptions) databaseURL(getenv func(string) string) (string, error
 		if u == "" {
 			u = getenv("CUOTA_DATABASE_URL")
 		}
-		if !isPG(u) {
+		if !isPostgresURL(u) {
 			return "", errors.New("--db postgres needs --database postgres://… or CUOTA_DATABASE_URL set to one")
 		}
 		return u, nil

@@ -234,7 +234,11 @@ func benchCounts(ctx context.Context, kind, dbURL string) (benchCountsJSON, erro
 	var c benchCountsJSON
 	driver, dsn := "pgx", withoutPoolParams(dbURL)
 	if kind == "sqlite" {
-		driver, dsn = "sqlite", strings.TrimPrefix(dbURL, "sqlite:")
+		path, err := sqlitePath(dbURL)
+		if err != nil {
+			return c, err
+		}
+		driver, dsn = "sqlite", path
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {

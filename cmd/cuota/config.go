@@ -141,10 +141,16 @@ type store interface {
 	StopWorkers(ctx context.Context) error
 }
 
+// isPostgresURL reports whether a database URL names PostgreSQL (else it
+// must be sqlite:PATH).
+func isPostgresURL(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
 // openStore opens the database CUOTA_DATABASE_URL names, without migrating.
 func openStore(ctx context.Context, url string, logger *slog.Logger) (store, error) {
 	switch {
-	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+	case isPostgresURL(url):
 		s, err := postgres.Open(ctx, url, logger)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres database: %w", err)
