@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 
@@ -296,29 +295,29 @@ func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*re
 				objectType: "subscription", objectID: r.sub.ID, before: &before, after: r.sub})
 		}
 	}
-	if err := a.chainAudit(ctx, tx, changes, &b); err != nil {
+	audit, err := a.auditEntries(ctx, changes)
+	if err != nil {
 		return err
 	}
+	b.Audit = audit
 	if err := tx.Batch.WriteBatch(ctx, b); err != nil {
 		return fmt.Errorf("write renewals: %w", err)
 	}
 	return nil
 }
 
-// chainAudit adds changes' audit entries to b, unsealed and grouped by
-// merchant as before: no head is locked, so the sweep's lanes and a
-// merchant's requests do not wait for each other; the sealer chains them
-// once the batch has committed.
-func (a *Renewals) chainAudit(ctx context.Context, _ billing.Tx, changes []change, b *billing.WriteBatch) error {
-	sort.SliceStable(changes, func(i, j int) bool { return changes[i].merchantID < changes[j].merchantID })
+// auditEntries are the unsealed audit entries of changes, for the batch:
+// the sealer chains them after the commit, as it does every use case's.
+func (a *Renewals) auditEntries(ctx context.Context, changes []change) ([]billing.AuditEntry, error) {
+	entries := make([]billing.AuditEntry, 0, len(changes))
 	for _, c := range changes {
 		e, err := a.newAuditEntry(ctx, c)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		b.Audit = append(b.Audit, e)
+		entries = append(entries, e)
 	}
-	return nil
+	return entries, nil
 }
 
 // chargeRenewals calls the gateways for the planned payments, several at a
@@ -446,9 +445,11 @@ func (a *Renewals) settleRenewals(ctx context.Context, plans []*renewal) ([]*ren
 				change{merchantID: s.MerchantID, mode: s.Mode, action: "subscription.update", objectType: "subscription",
 					objectID: r.sub.ID, before: subBefore, after: r.sub})
 		}
-		if err := a.chainAudit(ctx, tx, changes, &b); err != nil {
+		audit, err := a.auditEntries(ctx, changes)
+		if err != nil {
 			return err
 		}
+		b.Audit = audit
 		if err := tx.Batch.WriteBatch(ctx, b); err != nil {
 			return fmt.Errorf("settle renewals: %w", err)
 		}

@@ -172,10 +172,8 @@ type WriteBatch struct {
 	PaymentUpdates      []Payment
 	SubscriptionUpdates []Subscription // version-checked like UpdateSubscription
 	Events              []Event
-	// Audit entries are appended as InsertAuditEntry appends them:
-	// unsealed (Seq 0) from the sweep, for the sealer to chain; sealed ones
-	// (Seq > 0) must follow their merchants' locked heads, each merchant's
-	// consecutive, and the store moves each head to its last entry.
+	// Audit entries are appended unsealed (Seq 0), for the sealer to chain
+	// after the commit; no head moves.
 	Audit []AuditEntry
 }
 

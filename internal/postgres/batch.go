@@ -171,13 +171,6 @@ func (t batchTx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
 		if _, err := t.audit.CopyAuditEntries(ctx, rows); err != nil {
 			return dbError("copy audit entries", err)
 		}
-		// Entries come unsealed from the request path (Seq 0): the sealer
-		// chains them later and no head moves here.
-		if err := moveAuditHeads(sealedOnly(b.Audit), func(m string, oldSeq int64, last billing.AuditEntry) (int64, error) {
-			return t.audit.MoveAuditHeadTo(ctx, auditdb.MoveAuditHeadToParams{NewSeq: last.Seq, Hash: last.Hash, MerchantID: m, OldSeq: oldSeq})
-		}); err != nil {
-			return fmt.Errorf("postgres: %w", err)
-		}
 	}
 	return nil
 }
@@ -312,40 +305,4 @@ func (t batchTx) bulkUpdateSubscriptions(ctx context.Context, subs []billing.Sub
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// sealedOnly returns the entries that are sealed already (Seq > 0).
-func sealedOnly(entries []billing.AuditEntry) []billing.AuditEntry {
-	var out []billing.AuditEntry
-	for _, e := range entries {
-		if e.Seq > 0 {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// moveAuditHeads moves each merchant's audit head from just before its
-// first entry in entries to its last one; move reports how many heads moved.
-func moveAuditHeads(entries []billing.AuditEntry, move func(merchantID string, oldSeq int64, last billing.AuditEntry) (int64, error)) error {
-	first := map[string]int64{}
-	last := map[string]billing.AuditEntry{}
-	var order []string
-	for _, e := range entries {
-		if _, ok := first[e.MerchantID]; !ok {
-			first[e.MerchantID] = e.Seq
-			order = append(order, e.MerchantID)
-		}
-		last[e.MerchantID] = e
-	}
-	for _, m := range order {
-		n, err := move(m, first[m]-1, last[m])
-		if err != nil {
-			return fmt.Errorf("move audit head of %s: %w", m, err)
-		}
-		if n != 1 {
-			return fmt.Errorf("move audit head of %s: the chain head moved", m)
-		}
-	}
-	return nil
 }
