@@ -89,17 +89,14 @@ func (a *Merchants) SealMerchantAudit(ctx context.Context, merchantID string) (i
 		n := 0
 		err := a.store.InTx(ctx, func(tx billing.Tx) error {
 			n = 0
-			pending, err := tx.Audit.PendingAuditEntries(ctx, merchantID, auditBatch)
-			if err != nil || len(pending) == 0 {
-				return err
-			}
+			// The head first: under its lock no other sealer can seal
+			// what this one reads.
 			seq, head, err := tx.Audit.LockAuditHead(ctx, merchantID)
 			if err != nil {
-				return fmt.Errorf("lock audit head: %w", err)
+				return notFound(err, "merchant", merchantID)
 			}
-			// Read again under the lock: another sealer may have sealed
-			// some of them meanwhile.
-			if pending, err = tx.Audit.PendingAuditEntries(ctx, merchantID, auditBatch); err != nil || len(pending) == 0 {
+			pending, err := tx.Audit.PendingAuditEntries(ctx, merchantID, auditBatch)
+			if err != nil || len(pending) == 0 {
 				return err
 			}
 			sealed := billing.SealAuditEntries(a.auditKey, seq, head, pending)
