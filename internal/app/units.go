@@ -215,18 +215,20 @@ func New(cfg Config) (*App, error) {
 	if c.gw.box == nil {
 		c.gw.box = noSealer{}
 	}
-	a := &App{core: c, Catalog: &Catalog{c}, Merchants: &Merchants{c}, Customers: &Customers{core: c},
-		Subscriptions: &Subscriptions{core: c}, Renewals: &Renewals{core: c}, Collection: &Collection{core: c},
-		Invoicing: &Invoicing{core: c}, Checkout: &Checkout{core: c}, PayPages: &PayPages{core: c},
-		Portal: &Portal{core: c}, Notifications: &Notifications{core: c}}
+	a := &App{core: c, Catalog: new(Catalog), Merchants: new(Merchants), Customers: new(Customers),
+		Subscriptions: new(Subscriptions), Renewals: new(Renewals), Collection: new(Collection),
+		Invoicing: new(Invoicing), Checkout: new(Checkout), PayPages: new(PayPages), Portal: new(Portal),
+		Notifications: new(Notifications)}
 	a.wire()
 	return a, nil
 }
 
-// wire hands each area the others it calls. The areas call one another both
-// ways (a renewal charges; a charge's outcome moves the subscription), so
-// they are linked after all exist.
+// wire fills each area: the shared core and the others it calls. The areas
+// call one another both ways (a renewal charges; a charge's outcome moves
+// the subscription), so they are linked after all exist.
 func (a *App) wire() {
+	*a.Catalog = Catalog{a.core}
+	*a.Merchants = Merchants{a.core}
 	*a.Customers = Customers{core: a.core, collection: a.Collection, merchants: a.Merchants, renewals: a.Renewals,
 		subscriptions: a.Subscriptions}
 	*a.Subscriptions = Subscriptions{core: a.core, collection: a.Collection, customers: a.Customers,
@@ -246,6 +248,3 @@ func (a *App) wire() {
 
 // Now returns the current time at microsecond precision, in UTC.
 func (a *App) Now() time.Time { return a.core.Now() }
-
-// PublicURL is the address customers' browsers and gateways reach cuota at.
-func (a *App) PublicURL() string { return a.core.PublicURL() }
