@@ -80,7 +80,7 @@ var _ billing.JobTx = jobTx{}
 
 // The savepoint of a write. One name serves every write: a write releases
 // the previous write's savepoint before making its own, so at most one is
-// open (a nested write uses pgx's numbered savepoints instead).
+// open.
 const (
 	savepointSQL  = "SAVEPOINT cuota_write"
 	releaseSQL    = "RELEASE SAVEPOINT cuota_write"
@@ -88,7 +88,7 @@ const (
 )
 
 // dbtx is what the generated queries run on (each group's DBTX): a
-// *writeDB, or a pgx savepoint for a nested write.
+// *writeDB.
 type dbtx interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
@@ -109,7 +109,9 @@ type dbtx interface {
 // SAVEPOINT that undoes it and keeps the transaction usable.
 func (t *base) write(ctx context.Context, op string, fn func(db dbtx) error) error {
 	if t.writing {
-		return t.nestedWrite(ctx, op, fn)
+		// A write inside another's fn would release the outer write's
+		// savepoint. No store method does that; this says so if one starts.
+		return fmt.Errorf("postgres: %s: a write started inside another write", op)
 	}
 	t.writing = true
 	defer func() { t.writing = false }()
@@ -126,41 +128,14 @@ func (t *base) write(ctx context.Context, op string, fn func(db dbtx) error) err
 	return dbError(op, err)
 }
 
-// nestedWrite is write for a write that runs inside another's fn: it must
-// not release the outer write's savepoint, so it takes a pgx savepoint of
-// its own and releases it before returning, three round trips.
-func (t *base) nestedWrite(ctx context.Context, op string, fn func(db dbtx) error) error {
-	sp, err := t.tx.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("postgres: %s: savepoint: %w", op, err)
-	}
-	if err := fn(sp); err != nil {
-		if rbErr := sp.Rollback(context.WithoutCancel(ctx)); rbErr != nil {
-			return errors.Join(dbError(op, err), fmt.Errorf("postgres: %s: rollback to savepoint: %w", op, rbErr))
-		}
-		return dbError(op, err)
-	}
-	if err := sp.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: %s: release savepoint: %w", op, err)
-	}
-	return nil
-}
-
 // writeTx is write for a callback that needs the pgx.Tx itself (River's
 // InsertTx): the savepoint is made first, on a round trip of its own.
 func (t *base) writeTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
 	return t.write(ctx, op, func(db dbtx) error {
-		switch db := db.(type) {
-		case *writeDB:
-			if err := db.open(ctx); err != nil {
-				return err
-			}
-			return fn(t.tx)
-		case pgx.Tx:
-			return fn(db)
-		default:
-			return fmt.Errorf("unexpected %T", db)
+		if err := db.(*writeDB).open(ctx); err != nil {
+			return err
 		}
+		return fn(t.tx)
 	})
 }
 
