@@ -137,25 +137,27 @@ func (t auditTx) CountPendingAuditEntries(ctx context.Context, merchantID string
 	return n, nil
 }
 
-// SealAuditEntries writes each entry's seal and moves the head from just
-// before the first to the last.
+// SealAuditEntries writes the entries' seals in one statement and moves the
+// head from just before the first to the last.
 func (t auditTx) SealAuditEntries(ctx context.Context, entries []billing.AuditEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
 	first, last := entries[0], entries[len(entries)-1]
 	return t.writeAudit(ctx, "seal audit entries of merchant "+first.MerchantID, func(q *auditdb.Queries) error {
+		p := auditdb.SealAuditEntriesParams{MerchantID: first.MerchantID}
 		for _, e := range entries {
-			n, err := q.SealAuditEntry(ctx, auditdb.SealAuditEntryParams{Seq: pgtype.Int8{Int64: e.Seq, Valid: true},
-				PrevHash: e.PrevHash, Hash: e.Hash, Seal: e.Seal, ID: e.ID, MerchantID: e.MerchantID})
-			if err != nil {
-				return err
-			}
-			if n != 1 {
-				return fmt.Errorf("audit entry %s is sealed already or missing", e.ID)
-			}
+			p.Ids, p.Seqs = append(p.Ids, e.ID), append(p.Seqs, e.Seq)
+			p.PrevHashes, p.Hashes, p.Seals = append(p.PrevHashes, e.PrevHash), append(p.Hashes, e.Hash), append(p.Seals, e.Seal)
 		}
-		n, err := q.MoveAuditHeadTo(ctx, auditdb.MoveAuditHeadToParams{NewSeq: last.Seq, Hash: last.Hash,
+		n, err := q.SealAuditEntries(ctx, p)
+		if err != nil {
+			return err
+		}
+		if n != int64(len(entries)) {
+			return fmt.Errorf("%d of %d audit entries were sealed already or missing", int64(len(entries))-n, len(entries))
+		}
+		n, err = q.MoveAuditHeadTo(ctx, auditdb.MoveAuditHeadToParams{NewSeq: last.Seq, Hash: last.Hash,
 			MerchantID: first.MerchantID, OldSeq: first.Seq - 1})
 		if err != nil {
 			return err

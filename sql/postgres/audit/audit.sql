@@ -21,3 +21,15 @@ FROM audit_entries
 WHERE merchant_id = sqlc.arg(merchant_id) AND seq IS NULL AND txid < audit_seal_horizon()
 ORDER BY txid, id
 LIMIT sqlc.arg(row_limit);
+
+-- name: SealAuditEntries :execrows
+-- Seals one merchant's batch of entries in one statement, as the bulk
+-- updates of the renewal pipeline do; only entries still unsealed change,
+-- so the caller compares the count with the batch's length.
+UPDATE audit_entries AS a SET seq = u.seq, prev_hash = u.prev_hash, hash = u.hash, seal = u.seal
+FROM (
+    SELECT unnest(sqlc.arg(ids)::text[]) AS id, unnest(sqlc.arg(seqs)::bigint[]) AS seq,
+        unnest(sqlc.arg(prev_hashes)::text[]) AS prev_hash, unnest(sqlc.arg(hashes)::text[]) AS hash,
+        unnest(sqlc.arg(seals)::text[]) AS seal
+) AS u
+WHERE a.id = u.id AND a.merchant_id = sqlc.arg(merchant_id) AND a.seq IS NULL;

@@ -405,6 +405,43 @@ func (q *Queries) PendingAuditMerchants(ctx context.Context) ([]string, error) {
 	return items, nil
 }
 
+const sealAuditEntries = `-- name: SealAuditEntries :execrows
+UPDATE audit_entries AS a SET seq = u.seq, prev_hash = u.prev_hash, hash = u.hash, seal = u.seal
+FROM (
+    SELECT unnest($2::text[]) AS id, unnest($3::bigint[]) AS seq,
+        unnest($4::text[]) AS prev_hash, unnest($5::text[]) AS hash,
+        unnest($6::text[]) AS seal
+) AS u
+WHERE a.id = u.id AND a.merchant_id = $1 AND a.seq IS NULL
+`
+
+type SealAuditEntriesParams struct {
+	MerchantID string
+	Ids        []string
+	Seqs       []int64
+	PrevHashes []string
+	Hashes     []string
+	Seals      []string
+}
+
+// Seals one merchant's batch of entries in one statement, as the bulk
+// updates of the renewal pipeline do; only entries still unsealed change,
+// so the caller compares the count with the batch's length.
+func (q *Queries) SealAuditEntries(ctx context.Context, arg SealAuditEntriesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, sealAuditEntries,
+		arg.MerchantID,
+		arg.Ids,
+		arg.Seqs,
+		arg.PrevHashes,
+		arg.Hashes,
+		arg.Seals,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const sealAuditEntry = `-- name: SealAuditEntry :execrows
 UPDATE audit_entries SET seq = $1, prev_hash = $2, hash = $3, seal = $4
 WHERE id = $5 AND merchant_id = $6 AND seq IS NULL
