@@ -67,7 +67,9 @@ func (a *Analytics) reportClock(ctx context.Context, tx billing.Tx, s billing.Sc
 		}
 		c, err := tx.Clocks.GetTestClock(ctx, s, p.TestClock)
 		if errors.Is(err, billing.ErrNotFound) {
-			return time.Time{}, m, billing.NotFound("test_clock", p.TestClock)
+			e := billing.NotFound("test_clock", p.TestClock)
+			e.Param = "test_clock" // the query parameter that named it
+			return time.Time{}, m, e
 		}
 		if err != nil {
 			return time.Time{}, m, fmt.Errorf("read test clock: %w", err)

@@ -4,5 +4,7 @@
 SELECT customer_id, CAST(SUM(delta) AS bigint) AS amount, CAST(MAX(amount) AS bigint) AS max_amount
 FROM mrr_changes
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND currency = sqlc.arg(currency)
-  AND customer_id IN (sqlc.slice(customer_ids)) AND at < sqlc.arg(at)
+  AND at < sqlc.arg(at)
+  -- The slice goes last: sqlc numbers the parameters after it wrongly.
+  AND customer_id IN (sqlc.slice(customer_ids))
 GROUP BY customer_id;

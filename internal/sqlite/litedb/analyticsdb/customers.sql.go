@@ -14,7 +14,9 @@ const customerMRRBefore = `-- name: CustomerMRRBefore :many
 SELECT customer_id, CAST(SUM(delta) AS bigint) AS amount, CAST(MAX(amount) AS bigint) AS max_amount
 FROM mrr_changes
 WHERE merchant_id = ?1 AND mode = ?2 AND currency = ?3
-  AND customer_id IN (/*SLICE:customer_ids*/?) AND at < ?5
+  AND at < ?4
+  -- The slice goes last: sqlc numbers the parameters after it wrongly.
+  AND customer_id IN (/*SLICE:customer_ids*/?)
 GROUP BY customer_id
 `
 
@@ -22,8 +24,8 @@ type CustomerMRRBeforeParams struct {
 	MerchantID  string
 	Mode        string
 	Currency    string
-	CustomerIds []string
 	At          int64
+	CustomerIds []string
 }
 
 type CustomerMRRBeforeRow struct {
@@ -40,6 +42,7 @@ func (q *Queries) CustomerMRRBefore(ctx context.Context, arg CustomerMRRBeforePa
 	queryParams = append(queryParams, arg.MerchantID)
 	queryParams = append(queryParams, arg.Mode)
 	queryParams = append(queryParams, arg.Currency)
+	queryParams = append(queryParams, arg.At)
 	if len(arg.CustomerIds) > 0 {
 		for _, v := range arg.CustomerIds {
 			queryParams = append(queryParams, v)
@@ -48,7 +51,6 @@ func (q *Queries) CustomerMRRBefore(ctx context.Context, arg CustomerMRRBeforePa
 	} else {
 		query = strings.Replace(query, "/*SLICE:customer_ids*/?", "NULL", 1)
 	}
-	queryParams = append(queryParams, arg.At)
 	rows, err := q.db.QueryContext(ctx, query, queryParams...)
 	if err != nil {
 		return nil, err
