@@ -14,6 +14,7 @@ import (
 func TestAnalytics(t *testing.T) {
 	runScenarios(t, []scenario{
 		{"mrr_movements_and_summary", scenarioAnalytics},
+		{"trials_and_repeating_coupons_santiago", scenarioAnalyticsTrials},
 	})
 }
 
@@ -152,4 +153,67 @@ func scenarioAnalytics(t *testing.T, h *harness) {
 	requireAppError(t, err, billing.KindInvalid, billing.CodeParameterInvalid, "as_of")
 	_, err = h.app.Analytics.MRR(h.ctx, h.s, app.MRRParams{Currency: "CLP", AsOfParams: app.AsOfParams{TestClock: "clock_missing"}})
 	requireAppError(t, err, billing.KindNotFound, billing.CodeResourceMissing, "test_clock")
+}
+
+// scenarioAnalyticsTrials runs a merchant in America/Santiago (UTC−3 until
+// April 7, 2024) from 2024-01-10 15:00 UTC to 2024-03-31:
+//
+//	T1 monthly CLP 9000 with a 14-day trial and a card: no MRR while
+//	   trialing, 9000 from the trial's end on Jan 24
+//	T2 the same trial without a payment method: cancelled at its end,
+//	   never any MRR
+//	R  monthly CLP 10000 with 50 % off for 2 months (repeating): 5000 until
+//	   the period starting Mar 10 15:00 UTC, 10000 from then on
+//	Y  annual CLP 120000 with 50 % off for 3 months: its first (yearly)
+//	   invoice is discounted whole, so 60000 / 12 = 5000 all year
+func scenarioAnalyticsTrials(t *testing.T, h *harness) {
+	h.begin("America/Santiago", ts("2024-01-10T15:00:00Z"))
+	half := 50.0
+	two := h.coupon(app.CreateCouponParams{Name: "Dos meses", PercentOff: &half, Duration: billing.DurationRepeating, DurationInMonths: 2})
+	three := h.coupon(app.CreateCouponParams{Name: "Tres meses", PercentOff: &half, Duration: billing.DurationRepeating, DurationInMonths: 3})
+	trial := h.price(9000, "CLP", billing.IntervalMonth, 14)
+	monthly := h.price(10000, "CLP", billing.IntervalMonth, 0)
+	annual := h.price(120000, "CLP", billing.IntervalYear, 0)
+
+	t1 := h.customer("t1@example.cl")
+	h.subscribeTo(t1.ID, trial.ID, h.attach(t1.ID, billing.SimTokVisa).ID)
+	t2 := h.customer("t2@example.cl")
+	h.subscribe(app.CreateSubscriptionParams{Customer: t2.ID, Items: []app.ItemParams{{Price: trial.ID}}})
+	r := h.customer("r@example.cl")
+	h.subscribe(app.CreateSubscriptionParams{Customer: r.ID, Items: []app.ItemParams{{Price: monthly.ID}},
+		PaymentMethod: h.attach(r.ID, billing.SimTokVisa).ID, Coupon: two.ID})
+	y := h.customer("y@example.cl")
+	h.subscribe(app.CreateSubscriptionParams{Customer: y.ID, Items: []app.ItemParams{{Price: annual.ID}},
+		PaymentMethod: h.attach(y.ID, billing.SimTokVisa).ID, Coupon: three.ID})
+	h.advanceTo(ts("2024-03-31T12:00:00Z"))
+
+	asOf := app.AsOfParams{TestClock: h.clock}
+	rep, err := h.app.Analytics.MRR(h.ctx, h.s, app.MRRParams{Currency: "CLP", Months: 3, AsOfParams: asOf})
+	require.NoError(t, err)
+	require.Equal(t, "America/Santiago", rep.Timezone)
+	require.Len(t, rep.Months, 3)
+	// January starts at local midnight: 03:00 UTC.
+	require.Equal(t, ts("2024-01-01T03:00:00Z"), rep.Months[0].Start)
+	// January: T1 9000 (after its trial) + R 5000 + Y 5000, all new.
+	require.Equal(t, "2024-01", rep.Months[0].Month)
+	require.Equal(t, billing.MRRMovements{New: 19000, NewCustomers: 3}, rep.Months[0].Movements)
+	require.Equal(t, int64(19000), rep.Months[1].EndMRR, "February: no change")
+	// March: R's discount ends (+5000); Y's lasts its whole first year.
+	require.Equal(t, billing.MRRMovements{Expansion: 5000, ExpansionCustomers: 1}, rep.Months[2].Movements)
+	require.Equal(t, int64(24000), rep.Months[2].EndMRR)
+
+	jan, err := h.app.Analytics.Summary(h.ctx, h.s, app.SummaryParams{Currency: "CLP", From: ts("2024-01-01T03:00:00Z"),
+		To: ts("2024-02-01T03:00:00Z"), AsOfParams: asOf})
+	require.NoError(t, err)
+	require.Equal(t, billing.TrialTotals{Ended: 2, Converted: 1}, jan.Trials, "T1 converted, T2 did not")
+	require.Equal(t, ptr(int64(5000)), jan.TrialConversionBP)
+
+	mar, err := h.app.Analytics.Summary(h.ctx, h.s, app.SummaryParams{Currency: "CLP", From: ts("2024-03-01T03:00:00Z"), AsOfParams: asOf})
+	require.NoError(t, err)
+	require.Equal(t, ts("2024-03-31T12:00:00Z"), mar.To, "to defaults to the clock's time")
+	require.Equal(t, ptr(int64(0)), mar.RevenueChurnBP)
+	require.Equal(t, ptr(int64(-2632)), mar.NetRevenueChurnBP, "−5000 / 19000 = −26.32 %")
+	require.Equal(t, ptr(int64(8000)), mar.ARPA, "24000 / 3")
+	// Mar 10: R's renewal at the full price; T1's on Mar 24 at 9000.
+	require.Equal(t, billing.PaymentTotals{Succeeded: 2, Collected: 19000}, mar.Payments)
 }
