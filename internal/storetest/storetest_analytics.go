@@ -26,7 +26,9 @@ func exerciseAnalytics(t *testing.T, setup setupFunc) {
 		t.Parallel()
 		b := setup(t)
 		ctx := t.Context()
-		clp := func(d0, d1 int) billing.ReportRange { return billing.ReportRange{Currency: "CLP", From: day(d0), To: day(d1)} }
+		clp := func(d0, d1 int) billing.ReportRange {
+			return billing.ReportRange{Currency: "CLP", From: day(d0), To: day(d1)}
+		}
 
 		tx := begin(t, b.store)
 		records := []billing.MRRChange{
