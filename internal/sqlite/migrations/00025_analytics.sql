@@ -26,8 +26,8 @@ CREATE INDEX mrr_changes_subscription_idx ON mrr_changes (subscription_id, at);
 
 CREATE INDEX payments_analytics_idx ON payments (merchant_id, mode, currency, created, status, amount);
 CREATE INDEX refunds_analytics_idx ON refunds (merchant_id, mode, currency, created, status, amount);
-CREATE INDEX invoices_paid_analytics_idx ON invoices (merchant_id, mode, currency, paid_at)
-    WHERE paid_at IS NOT NULL AND billing_reason = 'subscription_cycle';
+CREATE INDEX invoices_recovered_analytics_idx ON invoices (merchant_id, mode, currency, paid_at, amount_paid)
+    WHERE paid_at IS NOT NULL AND billing_reason = 'subscription_cycle' AND attempt_count > 1;
 CREATE INDEX checkout_sessions_analytics_idx ON checkout_sessions (merchant_id, mode, created, status);
 CREATE INDEX subscriptions_trial_end_idx ON subscriptions (merchant_id, mode, currency, trial_end)
     WHERE trial_end IS NOT NULL;
@@ -35,7 +35,7 @@ CREATE INDEX subscriptions_trial_end_idx ON subscriptions (merchant_id, mode, cu
 -- +goose Down
 DROP INDEX subscriptions_trial_end_idx;
 DROP INDEX checkout_sessions_analytics_idx;
-DROP INDEX invoices_paid_analytics_idx;
+DROP INDEX invoices_recovered_analytics_idx;
 DROP INDEX refunds_analytics_idx;
 DROP INDEX payments_analytics_idx;
 DROP TABLE mrr_changes;
