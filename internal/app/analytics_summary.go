@@ -8,8 +8,9 @@ import (
 )
 
 // SummaryParams ask for a period's figures in one currency over [From,
-// To). A zero From is the start of the as-of time's month in the
-// merchant's time zone; a zero To is the as-of time (To may not be later).
+// To). A zero To is the as-of time (To may not be later); a zero From is
+// the start, in the merchant's time zone, of the month of To's last
+// instant.
 type SummaryParams struct {
 	AsOfParams
 	Currency string
@@ -70,7 +71,9 @@ func (a *Analytics) Summary(ctx context.Context, s billing.Scope, p SummaryParam
 			to = asOf
 		}
 		if p.From.IsZero() {
-			l := to.In(loc)
+			// The month of the period's last instant: a to at midnight on
+			// the 1st reports the month before it.
+			l := to.Add(-time.Microsecond).In(loc)
 			from = time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, loc).UTC()
 		}
 		if err := checkSummaryRange(from, to, asOf); err != nil {

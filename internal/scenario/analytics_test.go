@@ -207,6 +207,11 @@ func scenarioAnalyticsTrials(t *testing.T, h *harness) {
 	require.NoError(t, err)
 	require.Equal(t, billing.TrialTotals{Ended: 2, Converted: 1}, jan.Trials, "T1 converted, T2 did not")
 	require.Equal(t, ptr(int64(5000)), jan.TrialConversionBP)
+	// Without from, a to at local midnight on Feb 1 reports January.
+	jan2, err := h.app.Analytics.Summary(h.ctx, h.s, app.SummaryParams{Currency: "CLP", To: ts("2024-02-01T03:00:00Z"), AsOfParams: asOf})
+	require.NoError(t, err)
+	require.Equal(t, ts("2024-01-01T03:00:00Z"), jan2.From)
+	require.Equal(t, jan.Trials, jan2.Trials)
 
 	mar, err := h.app.Analytics.Summary(h.ctx, h.s, app.SummaryParams{Currency: "CLP", From: ts("2024-03-01T03:00:00Z"), AsOfParams: asOf})
 	require.NoError(t, err)
