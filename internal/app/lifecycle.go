@@ -135,6 +135,9 @@ func (a *core) saveSubscription(ctx context.Context, tx billing.Tx, before, afte
 		}
 		after.Version++
 	}
+	if err := a.recordMRR(ctx, tx, before, after, at); err != nil {
+		return err
+	}
 	action := "subscription.update"
 	if before == nil {
 		action = "subscription.create"

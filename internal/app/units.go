@@ -103,6 +103,8 @@ type App struct {
 	Portal *Portal
 	// Notifications: events, webhook endpoints and deliveries, and emails.
 	Notifications *Notifications
+	// Analytics: MRR, its movements and the period's figures.
+	Analytics *Analytics
 
 	core *core
 }
@@ -218,7 +220,7 @@ func New(cfg Config) (*App, error) {
 	a := &App{core: c, Catalog: new(Catalog), Merchants: new(Merchants), Customers: new(Customers),
 		Subscriptions: new(Subscriptions), Renewals: new(Renewals), Collection: new(Collection),
 		Invoicing: new(Invoicing), Checkout: new(Checkout), PayPages: new(PayPages), Portal: new(Portal),
-		Notifications: new(Notifications)}
+		Notifications: new(Notifications), Analytics: new(Analytics)}
 	a.wire()
 	return a, nil
 }
@@ -244,6 +246,7 @@ func (a *App) wire() {
 	*a.Portal = Portal{core: a.core, checkout: a.Checkout, customers: a.Customers, invoicing: a.Invoicing,
 		renewals: a.Renewals, subscriptions: a.Subscriptions}
 	*a.Notifications = Notifications{core: a.core, invoicing: a.Invoicing, merchants: a.Merchants}
+	*a.Analytics = Analytics{a.core}
 }
 
 // Now returns the current time at microsecond precision, in UTC.

@@ -31,6 +31,7 @@ func (s *Server) routes(root, apiMux *http.ServeMux) {
 	(&invoiceHandlers{app: s.app}).routes(r)
 	(&hostedHandlers{app: s.app}).routes(r)
 	(&accountHandlers{app: s.app}).routes(r)
+	(&analyticsHandlers{app: s.app}).routes(r)
 }
 
 // routes registers the operations of the catalog: products, prices, coupons and

@@ -12,6 +12,7 @@ import (
 // app.App, listing only the methods used here. The fields of an *app.App
 // fill it.
 type UseCases struct {
+	Analytics     AnalyticsUseCases
 	Catalog       CatalogUseCases
 	Checkout      CheckoutUseCases
 	Collection    CollectionUseCases
@@ -22,6 +23,12 @@ type UseCases struct {
 	Portal        PortalUseCases
 	Renewals      RenewalsUseCases
 	Subscriptions SubscriptionsUseCases
+}
+
+// AnalyticsUseCases is what the REST API calls of app.Analytics.
+type AnalyticsUseCases interface {
+	MRR(ctx context.Context, s billing.Scope, p app.MRRParams) (app.MRRReport, error)
+	Summary(ctx context.Context, s billing.Scope, p app.SummaryParams) (app.Summary, error)
 }
 
 // CatalogUseCases is what the REST API calls of app.Catalog.

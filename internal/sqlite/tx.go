@@ -58,6 +58,7 @@ func newTx(b *base) billing.Tx {
 		Checkout:       checkoutTx{b},
 		Notify:         notifyTx{b},
 		Gateways:       gatewayTx{b},
+		Analytics:      analyticsTx{b},
 	}
 }
 

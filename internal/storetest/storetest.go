@@ -95,6 +95,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("Notify", func(t *testing.T) { exerciseNotify(t, setup) })
 	t.Run("Checkout", func(t *testing.T) { exerciseCheckout(t, setup) })
 	t.Run("PayPages", func(t *testing.T) { exercisePayPages(t, setup) })
+	t.Run("Analytics", func(t *testing.T) { exerciseAnalytics(t, setup) })
 	exerciseLifecycle(t, setup)
 }
 

@@ -13,7 +13,7 @@ import (
 
 // API returns the areas the REST API calls.
 func API(a *app.App) httpapi.UseCases {
-	return httpapi.UseCases{Catalog: a.Catalog, Checkout: a.Checkout, Collection: a.Collection, Customers: a.Customers,
+	return httpapi.UseCases{Analytics: a.Analytics, Catalog: a.Catalog, Checkout: a.Checkout, Collection: a.Collection, Customers: a.Customers,
 		Invoicing: a.Invoicing, Merchants: a.Merchants, Notifications: a.Notifications, Portal: a.Portal,
 		Renewals: a.Renewals, Subscriptions: a.Subscriptions}
 }

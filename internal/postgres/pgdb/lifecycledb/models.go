@@ -243,6 +243,20 @@ type MerchantGateway struct {
 	Updated    time.Time
 }
 
+type MrrChange struct {
+	ID             string
+	MerchantID     string
+	Mode           string
+	SubscriptionID string
+	CustomerID     string
+	Currency       string
+	At             time.Time
+	Amount         int64
+	Delta          int64
+	ActiveDelta    int64
+	Created        time.Time
+}
+
 type NotifyCursor struct {
 	MerchantID string
 	Mode       string

@@ -239,6 +239,20 @@ type MerchantGateway struct {
 	Updated    int64
 }
 
+type MrrChange struct {
+	ID             string
+	MerchantID     string
+	Mode           string
+	SubscriptionID string
+	CustomerID     string
+	Currency       string
+	At             int64
+	Amount         int64
+	Delta          int64
+	ActiveDelta    int64
+	Created        int64
+}
+
 type NotifyCursor struct {
 	MerchantID string
 	Mode       string
