@@ -205,12 +205,27 @@ type newCharge struct {
 
 // startCharge is startPayment returning the card too.
 func (a *Invoicing) startCharge(ctx context.Context, tx billing.Tx, inv *billing.Invoice, sub *billing.Subscription, now time.Time) (*newCharge, error) {
-	if inv.Status != billing.InvoiceOpen || billing.CanCharge(*inv, nil) != billing.ChargeAllowed {
-		return nil, nil // an uncollectible invoice is charged only when asked (PayInvoice reopens it)
+	if !chargesAtOnce(*inv) {
+		return nil, nil
 	}
 	pm, err := tx.PaymentMethods.GetPaymentMethod(ctx, inv.Scope, sub.PaymentMethodID)
 	if err != nil {
 		return nil, fmt.Errorf("read payment method %s: %w", sub.PaymentMethodID, err)
+	}
+	return a.startChargeWith(ctx, tx, inv, sub, pm, now)
+}
+
+// chargesAtOnce reports whether a just-invoiced period is charged now: an
+// uncollectible invoice is charged only when asked (PayInvoice reopens it).
+func chargesAtOnce(inv billing.Invoice) bool {
+	return inv.Status == billing.InvoiceOpen && billing.CanCharge(inv, nil) == billing.ChargeAllowed
+}
+
+// startChargeWith is startCharge for a caller that has read the
+// subscription's payment method pm in the same transaction.
+func (a *Invoicing) startChargeWith(ctx context.Context, tx billing.Tx, inv *billing.Invoice, sub *billing.Subscription, pm billing.PaymentMethod, now time.Time) (*newCharge, error) {
+	if !chargesAtOnce(*inv) {
+		return nil, nil
 	}
 	pay, err := a.recordPayment(ctx, tx, inv, pm, now, a.processingTime(sub, now), "")
 	if pay == nil || err != nil {

@@ -185,7 +185,7 @@ const lastUsedResolution = time.Minute
 // Authenticate returns the key for a secret, or invalid_api_key. It records
 // the key's last use at most once a minute, to keep reads cheap.
 func (a *Merchants) Authenticate(ctx context.Context, secret string) (billing.APIKey, error) {
-	invalid := billing.Errorf(billing.KindUnauthorized, billing.CodeInvalidAPIKey, "invalid API key provided")
+	invalid := invalidAPIKey()
 	if !strings.HasPrefix(secret, "sk_test_") && !strings.HasPrefix(secret, "sk_live_") {
 		return billing.APIKey{}, invalid
 	}

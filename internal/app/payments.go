@@ -38,62 +38,80 @@ func (a *Collection) executePayment(ctx context.Context, s billing.Scope, paymen
 }
 
 // chargeNew charges a payment its caller has just written (still pending,
-// with its card), without reading them again.
-func (a *Collection) chargeNew(ctx context.Context, s billing.Scope, c newCharge) error {
-	return a.chargeOrAsk(ctx, s, c.pay, c.pm, false)
+// with its card), without reading them again. It returns the payment's
+// subscription as the settlement saved it, so that the caller need not
+// read it again (nil when the settlement did not leave one: see settle).
+func (a *Collection) chargeNew(ctx context.Context, s billing.Scope, c newCharge) (*billing.Subscription, error) {
+	return a.charge(ctx, s, c.pay, c.pm, false)
 }
 
 // chargeOrAsk calls the gateway for an unresolved payment: it charges it,
 // or, when its outcome is unknown (or recover is set), first asks the
 // gateway what became of it; then it settles the payment.
 func (a *Collection) chargeOrAsk(ctx context.Context, s billing.Scope, pay billing.Payment, pm billing.PaymentMethod, recover bool) error {
+	_, err := a.charge(ctx, s, pay, pm, recover)
+	return err
+}
+
+// charge is chargeOrAsk returning what settle returns.
+func (a *Collection) charge(ctx context.Context, s billing.Scope, pay billing.Payment, pm billing.PaymentMethod, recover bool) (*billing.Subscription, error) {
 	if pay.PaymentMethodID == "" {
 		// A pay-page attempt: only the customer can pay it, on the
 		// gateway's page; cuota can only ask what became of it.
-		return a.payPages.reconcilePayPage(ctx, pay)
+		return nil, a.payPages.reconcilePayPage(ctx, pay)
 	}
 	gw, err := a.gateway(pay.Gateway)
 	if err != nil {
-		return fmt.Errorf("payment %s: %w", pay.ID, err)
+		return nil, fmt.Errorf("payment %s: %w", pay.ID, err)
 	}
 	if pay.Status == billing.PaymentUnknown || recover {
 		res, found, err := gw.LookupCharge(ctx, s, pay.IdempotencyKey)
 		switch {
 		case err != nil:
 			a.logger.WarnContext(ctx, "reconcile payment: lookup failed", "payment", pay.ID, "error", err)
-			return a.settlePayment(ctx, s, pay.ID, billing.ChargeResult{}, fmt.Errorf("lookup: %w: %w", billing.ErrOutcomeUnknown, err))
+			return a.settle(ctx, s, pay.ID, billing.ChargeResult{}, fmt.Errorf("lookup: %w: %w", billing.ErrOutcomeUnknown, err))
 		case found:
-			return a.settlePayment(ctx, s, pay.ID, res, nil)
+			return a.settle(ctx, s, pay.ID, res, nil)
 		case pay.Status == billing.PaymentUnknown:
 			// The gateway never saw it: it did not happen. Fail the attempt
 			// as technical; the engine retries with a new attempt.
-			return a.settlePayment(ctx, s, pay.ID, billing.ChargeResult{Status: billing.PaymentFailed,
+			return a.settle(ctx, s, pay.ID, billing.ChargeResult{Status: billing.PaymentFailed,
 				FailureClass: billing.FailureTechnical, FailureCode: "not_found_at_gateway",
 				FailureMessage: "the gateway has no record of this charge"}, nil)
 		}
 	}
 	res, err := gw.Charge(ctx, billing.ChargeRequest{Scope: s, IdempotencyKey: pay.IdempotencyKey, Amount: pay.Amount,
 		Currency: pay.Currency, PaymentMethod: pm, Description: "invoice " + pay.InvoiceID})
-	return a.settlePayment(ctx, s, pay.ID, res, err)
+	return a.settle(ctx, s, pay.ID, res, err)
 }
 
 // settlePayment records a gateway answer on a payment and carries its
 // consequences to the invoice and subscription, in one transaction.
 func (a *Collection) settlePayment(ctx context.Context, s billing.Scope, paymentID string, res billing.ChargeResult, callErr error) error {
+	_, err := a.settle(ctx, s, paymentID, res, callErr)
+	return err
+}
+
+// settle is settlePayment returning the payment's subscription as the
+// settling transaction left it: nil for a one-off invoice, when someone
+// else settled the payment first, when it stays pending, and when money
+// that arrived for an ended subscription was given back.
+func (a *Collection) settle(ctx context.Context, s billing.Scope, paymentID string, res billing.ChargeResult, callErr error) (*billing.Subscription, error) {
 	// Another process may update the subscription between our read and
 	// write (the version check refuses it): read again and redo.
-	_, err := retryOnConflict(maxSettleAttempts, func() (struct{}, error) {
-		return struct{}{}, a.settleOnce(ctx, s, paymentID, res, callErr)
+	return retryOnConflict(maxSettleAttempts, func() (*billing.Subscription, error) {
+		return a.settleOnce(ctx, s, paymentID, res, callErr)
 	})
-	return err
 }
 
 // maxSettleAttempts bounds settlePayment's retries after version conflicts.
 const maxSettleAttempts = 5
 
-func (a *Collection) settleOnce(ctx context.Context, s billing.Scope, paymentID string, res billing.ChargeResult, callErr error) error {
+func (a *Collection) settleOnce(ctx context.Context, s billing.Scope, paymentID string, res billing.ChargeResult, callErr error) (*billing.Subscription, error) {
 	reversal := false
+	var settled *billing.Subscription
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		settled = nil // a run the database aborted and ran again settled nothing
 		pay, err := tx.Payments.GetPayment(ctx, s, paymentID)
 		if err != nil {
 			return fmt.Errorf("read payment %s: %w", paymentID, err)
@@ -185,18 +203,25 @@ func (a *Collection) settleOnce(ctx context.Context, s billing.Scope, paymentID 
 			return err
 		}
 		reversal = pay.Status == billing.PaymentSucceeded && sub != nil && sub.Status.Terminal()
-		return a.afterPayment(ctx, tx, merchant, pay, &inv, sub, now, now.Sub(reconciledAt))
+		if err := a.afterPayment(ctx, tx, merchant, pay, &inv, sub, now, now.Sub(reconciledAt)); err != nil {
+			return err
+		}
+		settled = sub
+		return nil
 	})
-	if err != nil || !reversal {
-		return err
+	if err != nil {
+		return nil, err
+	}
+	if !reversal {
+		return settled, nil
 	}
 	// Money arrived for a subscription that can no longer take it (it ended
 	// while the payment was unresolved): give it back (docs/architecture.md,
 	// "Charging exactly once").
 	if _, err := a.CreateRefund(ctx, s, CreateRefundParams{Payment: paymentID, Reason: "subscription_ended"}); err != nil {
-		return fmt.Errorf("reverse payment %s: %w", paymentID, err)
+		return nil, fmt.Errorf("reverse payment %s: %w", paymentID, err)
 	}
-	return nil
+	return nil, nil
 }
 
 // afterPayment applies a settled payment to its invoice and subscription

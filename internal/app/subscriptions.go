@@ -117,8 +117,9 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 		if p.EndDate != nil && !p.EndDate.After(now) {
 			return billing.Invalid("end_date", billing.CodeParameterInvalid, "end_date must be in the future")
 		}
+		var pm billing.PaymentMethod // read once: the first charge uses it too
 		if p.PaymentMethod != "" {
-			pm, err := tx.PaymentMethods.GetPaymentMethod(ctx, s, p.PaymentMethod)
+			pm, err = tx.PaymentMethods.GetPaymentMethod(ctx, s, p.PaymentMethod)
 			if err != nil || pm.CustomerID != cus.ID || pm.Status != billing.PaymentMethodActive {
 				return billing.Invalid("payment_method", billing.CodeResourceMissing, "no such active payment method of this customer: %q", p.PaymentMethod)
 			}
@@ -196,7 +197,7 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 		if inv, err = a.invoicing.writeInvoice(ctx, tx, merchant, &sub, inv, now); err != nil {
 			return err
 		}
-		charge, err = a.invoicing.startCharge(ctx, tx, &inv, &sub, now)
+		charge, err = a.invoicing.startChargeWith(ctx, tx, &inv, &sub, pm, now)
 		if err != nil {
 			return err
 		}
@@ -215,11 +216,18 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 	if err != nil {
 		return billing.Subscription{}, err
 	}
-	if charge != nil {
-		if err := a.collection.chargeNew(ctx, s, *charge); err != nil {
-			return billing.Subscription{}, err
-		}
+	if charge == nil {
+		return sub, nil // as saved: nothing changed it since
 	}
+	settled, err := a.collection.chargeNew(ctx, s, *charge)
+	if err != nil {
+		return billing.Subscription{}, err
+	}
+	if settled != nil {
+		return *settled, nil // as the settlement saved it
+	}
+	// Settled elsewhere meanwhile, still pending, or reversed: read what
+	// is stored now.
 	return a.GetSubscription(ctx, s, sub.ID)
 }
 

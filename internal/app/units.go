@@ -59,6 +59,7 @@ type core struct {
 	clocks    clockDeps   // test clock leases and resumed advances (clocks.go)
 	ports     Ports       // the adapters (ports.go)
 	auditKey  billing.AuditKey
+	keys      keyCache // valid API keys by hash (apikeys.go)
 }
 
 // PublicURL is the address customers' browsers and gateways reach cuota at
@@ -217,6 +218,7 @@ func New(cfg Config) (*App, error) {
 	if c.gw.box == nil {
 		c.gw.box = noSealer{}
 	}
+	c.store = checkedStore{Store: cfg.Store, core: c}
 	a := &App{core: c, Catalog: new(Catalog), Merchants: new(Merchants), Customers: new(Customers),
 		Subscriptions: new(Subscriptions), Renewals: new(Renewals), Collection: new(Collection),
 		Invoicing: new(Invoicing), Checkout: new(Checkout), PayPages: new(PayPages), Portal: new(Portal),

@@ -186,7 +186,9 @@ type AuditTx interface {
 	// InsertAuditEntry appends e. With e.Seq 0 (the request path) e is
 	// appended unsealed, with no lock and no head to move. With e.Seq > 0 e
 	// is a sealed entry that must follow the locked head, and the head
-	// moves to it.
+	// moves to it. An unsealed entry's id is new, so its insert cannot fail
+	// in a way a caller recovers from: a failure may end the transaction
+	// (the PostgreSQL store spares it the savepoint every other write has).
 	InsertAuditEntry(ctx context.Context, e AuditEntry) error
 	// ListAuditEntries returns a merchant's sealed entries with Seq >
 	// afterSeq in ascending Seq order, at most limit of them. With a mode,

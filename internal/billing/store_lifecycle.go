@@ -137,6 +137,9 @@ type PaymentTx interface {
 
 // EventTx stores the events of the API (what webhooks and emails report).
 type EventTx interface {
+	// CreateEvent appends e. Its id is new, so the insert cannot fail in a
+	// way a caller recovers from: a failure may end the transaction (the
+	// PostgreSQL store spares it the savepoint every other write has).
 	CreateEvent(ctx context.Context, e Event) error
 	GetEvent(ctx context.Context, s Scope, id string) (Event, error)
 	ListEvents(ctx context.Context, s Scope, f EventFilter, page Page) ([]Event, bool, error)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cuota/cuota/internal/apiobj"
+	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/httpapi"
 )
@@ -73,6 +74,57 @@ func TestAuthentication(t *testing.T) {
 		// The other keys still work.
 		ok[httpapi.ListJSON[apiobj.ProductJSON]](t, bundle.get(t, bundle.a, "/v1/products"))
 	})
+
+	// A server that has seen a key valid refuses it as soon as another
+	// process (here another App on the same database) has revoked it, on
+	// every path: reads, writes, an Idempotency-Key replay, and a request
+	// answered before any transaction (a parameter error). Each path gets
+	// its own key, used once before the revocation, so that each is the
+	// first request the server sees with the revoked key.
+	for _, kind := range storeKinds {
+		t.Run("RevokedByAnotherProcess/"+kind, func(t *testing.T) {
+			t.Parallel()
+			_, bundle := setupOn(t, httpapi.Config{}, kind)
+			prod := bundle.createProduct(t, bundle.a, nil)
+			paths := map[string]func(k apiKey) result{
+				"get":    func(k apiKey) result { return bundle.get(t, k, "/v1/products/"+prod.ID) },
+				"list":   func(k apiKey) result { return bundle.get(t, k, "/v1/products") },
+				"create": func(k apiKey) result { return bundle.post(t, k, "/v1/products", map[string]any{"name": "Dos"}) },
+				"replay": func(k apiKey) result {
+					return bundle.post(t, k, "/v1/products", map[string]any{"name": "Uno"}, "Idempotency-Key", "k-"+k.ID)
+				},
+				"invalid body": func(k apiKey) result { return bundle.post(t, k, "/v1/products", map[string]any{"name": ""}) },
+			}
+			keys := map[string]apiKey{}
+			for name, send := range paths {
+				k := newKey(t, bundle.app, bundle.merchantA, billing.ModeTest)
+				keys[name] = k
+				res := send(k)
+				if name == "invalid body" {
+					requireProblem(t, res, http.StatusBadRequest, "parameter_missing", "name")
+				} else {
+					require.Equal(t, http.StatusOK, res.Status, "%s: %s", name, res.Body)
+				}
+			}
+
+			other, err := app.New(app.Config{Store: bundle.store, Now: bundle.clock.Now})
+			require.NoError(t, err)
+			for _, k := range keys {
+				_, err = other.Merchants.RevokeAPIKey(t.Context(), k.ID)
+				require.NoError(t, err)
+			}
+
+			for name, send := range paths {
+				res := send(keys[name])
+				p := requireProblem(t, res, http.StatusUnauthorized, "invalid_api_key", "")
+				require.Contains(t, res.Header.Get("WWW-Authenticate"), "invalid_token", name)
+				require.Empty(t, res.Header.Get("Idempotent-Replayed"), name)
+				require.Equal(t, "invalid API key provided", p.Detail, name)
+			}
+			list := ok[httpapi.ListJSON[apiobj.ProductJSON]](t, bundle.get(t, bundle.a, "/v1/products"))
+			require.Len(t, list.Data, 3, "the refused create wrote nothing")
+		})
+	}
 }
 
 func TestScopeIsolation(t *testing.T) {

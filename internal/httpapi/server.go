@@ -186,22 +186,77 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				"no API key provided: send Authorization: Bearer sk_test_…, or the key as the Basic user name with an empty password"))
 			return
 		}
-		k, err := s.app.Merchants.Authenticate(r.Context(), secret)
+		ctx, k, err := s.app.Merchants.AuthenticateRequest(r.Context(), secret)
 		if err != nil {
-			if billing.AsError(err) != nil {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="cuota", error="invalid_token"`)
-			}
-			s.writeProblem(w, r, err)
+			s.refuseKey(w, r, err)
 			return
 		}
 		if rt, ok := r.Context().Value(keyRoute).(*route); ok {
 			rt.keyID = k.ID
 		}
-		ctx := context.WithValue(r.Context(), keyAPIKey, k)
+		ctx = context.WithValue(ctx, keyAPIKey, k)
 		ctx = app.WithRequestInfo(ctx, app.RequestInfo{Actor: "api_key:" + k.ID, RequestID: requestIDFrom(ctx), ClientIP: clientIP(r)})
-		next.ServeHTTP(w, r.WithContext(ctx))
+		r = r.WithContext(ctx)
+		next.ServeHTTP(&keyGuard{ResponseWriter: w, s: s, r: r}, r)
 	})
 }
+
+// refuseKey answers a request whose key was refused.
+func (s *Server) refuseKey(w http.ResponseWriter, r *http.Request, err error) {
+	if billing.AsError(err) != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="cuota", error="invalid_token"`)
+	}
+	s.writeProblem(w, r, err)
+}
+
+// keyGuard holds back a response until the request's key is known to be
+// valid. The key is usually verified inside the request's first
+// transaction (app.Merchants.AuthenticateRequest); a request that answers
+// without one (a parameter error, say) has it verified here, before the
+// first byte of its answer leaves. If the key turns out revoked, the
+// handler's answer is dropped and 401 invalid_api_key sent instead, so
+// that the holder of a revoked key learns nothing else.
+type keyGuard struct {
+	http.ResponseWriter
+	s       *Server
+	r       *http.Request
+	decided bool // the key's verdict is in
+	refused bool // the key was refused: the handler's output is dropped
+}
+
+// decide verifies the key once, before the response starts.
+func (g *keyGuard) decide() {
+	if g.decided {
+		return
+	}
+	g.decided = true
+	if err := g.s.app.Merchants.CheckRequestKey(g.r.Context()); err != nil {
+		g.refused = true
+		h := g.ResponseWriter.Header()
+		for name := range h {
+			if name != "Request-Id" {
+				delete(h, name)
+			}
+		}
+		g.s.refuseKey(g.ResponseWriter, g.r, err)
+	}
+}
+
+func (g *keyGuard) WriteHeader(code int) {
+	if g.decide(); !g.refused {
+		g.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (g *keyGuard) Write(b []byte) (int, error) {
+	if g.decide(); g.refused {
+		return len(b), nil
+	}
+	return g.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (g *keyGuard) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 
 // apiKeyFromHeader reads the secret key from an Authorization header in
 // either form Stripe's clients send: "Bearer <key>", or HTTP Basic with the

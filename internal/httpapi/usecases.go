@@ -100,7 +100,8 @@ type InvoicingUseCases interface {
 // MerchantsUseCases is what the REST API calls of app.Merchants.
 type MerchantsUseCases interface {
 	AbandonIdempotent(ctx context.Context, s billing.Scope, key string) error
-	Authenticate(ctx context.Context, secret string) (billing.APIKey, error)
+	AuthenticateRequest(ctx context.Context, secret string) (context.Context, billing.APIKey, error)
+	CheckRequestKey(ctx context.Context) error
 	BeginIdempotent(ctx context.Context, s billing.Scope, key, requestHash string, alsoMatches ...string) (*billing.IdempotencyRecord, error)
 	DeleteGatewayConfig(ctx context.Context, s billing.Scope, gateway string) error
 	FinishIdempotent(ctx context.Context, s billing.Scope, key string, status int, body []byte) error

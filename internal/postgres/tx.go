@@ -129,6 +129,21 @@ func (t *base) write(ctx context.Context, op string, fn func(db dbtx) error) err
 	return dbError(op, err)
 }
 
+// appendRow runs fn, the insert of a row under a new unique id (an event,
+// an unsealed audit entry), without a savepoint: no caller goes on with a
+// transaction in which such an insert failed, so there is nothing to keep
+// usable, and a savepoint would cost PostgreSQL a subtransaction and two
+// statements for each of the several such rows a request writes. If the
+// insert fails, the transaction is aborted and only its end remains. It
+// cannot be undone by a later write's failure: every write makes its own
+// savepoint after it (see write).
+func (t *base) appendRow(op string, fn func(db dbtx) error) error {
+	if t.writing {
+		return fmt.Errorf("postgres: %s: a write started inside another write", op)
+	}
+	return dbError(op, fn(t.tx))
+}
+
 // writeTx is write for a callback that needs the pgx.Tx itself (River's
 // InsertTx): the savepoint is made first, on a round trip of its own.
 func (t *base) writeTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {

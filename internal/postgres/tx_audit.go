@@ -38,8 +38,8 @@ func (t auditTx) LockAuditHead(ctx context.Context, merchantID string) (int64, s
 // nothing is written and the error says the head moved.
 func (t auditTx) InsertAuditEntry(ctx context.Context, e billing.AuditEntry) error {
 	if e.Seq == 0 {
-		return t.writeAudit(ctx, "append audit entry "+e.ID, func(q *auditdb.Queries) error {
-			return q.InsertPendingAuditEntry(ctx, auditdb.InsertPendingAuditEntryParams{
+		return t.appendRow("append audit entry "+e.ID, func(db dbtx) error {
+			return auditdb.New(db).InsertPendingAuditEntry(ctx, auditdb.InsertPendingAuditEntryParams{
 				ID: e.ID, MerchantID: e.MerchantID, Mode: string(e.Mode), Actor: e.Actor, Action: e.Action,
 				ObjectType: e.ObjectType, ObjectID: e.ObjectID, Before: rawJSON(e.Before), After: rawJSON(e.After),
 				RequestID: e.RequestID, ClientIp: e.ClientIP, Created: ts(e.Created),

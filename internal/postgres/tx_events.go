@@ -15,8 +15,8 @@ var _ billing.EventTx = eventTx{}
 
 // CreateEvent inserts e. Its data is stored verbatim ("null" when empty).
 func (t eventTx) CreateEvent(ctx context.Context, e billing.Event) error {
-	return t.writeLifecycle(ctx, "create event "+e.ID, func(q *lifecycledb.Queries) error {
-		return q.CreateEvent(ctx, createEventParams(e))
+	return t.appendRow("create event "+e.ID, func(db dbtx) error {
+		return lifecycledb.New(db).CreateEvent(ctx, createEventParams(e))
 	})
 }
 
