@@ -95,11 +95,14 @@ func (a *Renewals) Sweep(ctx context.Context, limit int) (int, error) {
 	var plans []*renewal
 	var slow []billing.Subscription
 	claimed := 0
+	claim := billing.ClaimChange{Token: token, Until: now.Add(sweepLease)}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		plans, slow = nil, nil
-		subs, err := tx.Batch.ClaimDueSubscriptions(ctx, "", now, limit, token, now.Add(sweepLease))
+		// Locked, not claimed yet: each subscription is claimed by the
+		// write that renews it, or below if it takes the slow path.
+		subs, err := tx.Batch.LockDueSubscriptions(ctx, "", now, limit)
 		if err != nil {
-			return fmt.Errorf("claim due subscriptions: %w", err)
+			return fmt.Errorf("lock due subscriptions: %w", err)
 		}
 		claimed = len(subs)
 		if len(subs) == 0 {
@@ -109,7 +112,14 @@ func (a *Renewals) Sweep(ctx context.Context, limit int) (int, error) {
 		if err != nil {
 			return err
 		}
-		return a.writeRenewals(ctx, tx, plans)
+		ids := make([]string, len(slow))
+		for i, sub := range slow {
+			ids[i] = sub.ID
+		}
+		if err := tx.Batch.ClaimSubscriptions(ctx, ids, claim.Token, claim.Until); err != nil {
+			return fmt.Errorf("claim subscriptions: %w", err)
+		}
+		return a.writeRenewals(ctx, tx, plans, claim)
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -122,7 +132,7 @@ func (a *Renewals) Sweep(ctx context.Context, limit int) (int, error) {
 		return a.sweepOneByOne(ctx, now, limit, token)
 	}
 	a.chargeRenewals(ctx, plans)
-	settleSlow, err := a.settleRenewals(ctx, plans)
+	settleSlow, err := a.settleRenewals(ctx, plans, token)
 	if err != nil {
 		return 0, err
 	}
@@ -224,8 +234,9 @@ func (a *Renewals) planRenewals(ctx context.Context, tx billing.Tx, subs []billi
 }
 
 // writeRenewals numbers, finalizes and writes the planned renewals, with
-// their payments, events and audit entries, in one batch.
-func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*renewal) error {
+// their payments, events and audit entries, in one batch; the subscriptions
+// are claimed as claim says in the same write.
+func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*renewal, claim billing.ClaimChange) error {
 	if len(plans) == 0 {
 		return nil
 	}
@@ -239,6 +250,7 @@ func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*re
 		byScope[r.sub.Scope] = append(byScope[r.sub.Scope], r)
 	}
 	var b billing.WriteBatch
+	var subs []billing.Subscription
 	var changes []change
 	for _, s := range scopes {
 		rs := byScope[s]
@@ -283,7 +295,7 @@ func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*re
 			}
 			r.sub.NextActionAt = nextAction(r.sub, open)
 			r.sub.Updated = a.Now()
-			b.SubscriptionUpdates = append(b.SubscriptionUpdates, r.sub)
+			subs = append(subs, r.sub)
 			r.sub.Version++
 			ev, err := a.newChangeEvent(s, EventSubscriptionUpdated, "subscription", r.sub.ID, r.before, r.sub, r.at)
 			if err != nil {
@@ -300,6 +312,13 @@ func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*re
 		return err
 	}
 	b.Audit = audit
+	// The rows are locked by this transaction since they were read: none
+	// can be stale.
+	if stale, err := tx.Batch.UpdateSubscriptions(ctx, subs, claim); err != nil {
+		return fmt.Errorf("write renewed subscriptions: %w", err)
+	} else if len(stale) > 0 {
+		return fmt.Errorf("write renewed subscriptions %v: %w", stale, billing.ErrVersionConflict)
+	}
 	if err := tx.Batch.WriteBatch(ctx, b); err != nil {
 		return fmt.Errorf("write renewals: %w", err)
 	}
@@ -373,62 +392,82 @@ func chargeRequest(r *renewal) billing.ChargeRequest {
 		Currency: r.pay.Currency, PaymentMethod: r.pm, Description: "invoice " + r.inv.ID}
 }
 
-// settleRenewals records the successful charges in one batch; it returns
-// the renewals that need the one-at-a-time settlement (declines, unknown
+// settleRenewals records the successful charges in one batch, releasing
+// their subscriptions' claims (token's) in the same write; it returns the
+// renewals that need the one-at-a-time settlement (declines, unknown
 // outcomes, and subscriptions changed meanwhile).
-func (a *Renewals) settleRenewals(ctx context.Context, plans []*renewal) ([]*renewal, error) {
-	var ids []string
-	for _, r := range plans {
-		if r.pay != nil {
-			ids = append(ids, r.sub.ID)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
+func (a *Renewals) settleRenewals(ctx context.Context, plans []*renewal, token string) ([]*renewal, error) {
+	// settled is one renewal's rows after its success, computed before the
+	// transaction writes anything (it may run more than once).
+	type settled struct {
+		r        *renewal
+		pay      billing.Payment
+		inv      billing.Invoice
+		sub      billing.Subscription // at the version read: UpdateSubscriptions checks it
+		subEvent string
 	}
 	var slow []*renewal
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		slow = nil
-		versions, err := tx.Batch.LockSubscriptions(ctx, ids)
-		if err != nil {
-			return fmt.Errorf("lock subscriptions: %w", err)
-		}
-		var b billing.WriteBatch
-		var changes []change
+		now := a.Now()
+		var done []settled
+		var subs []billing.Subscription
 		for _, r := range plans {
 			if r.pay == nil {
 				continue
 			}
-			if r.err != nil || r.res.Status != billing.PaymentSucceeded || versions[r.sub.ID] != r.sub.Version {
+			if r.err != nil || r.res.Status != billing.PaymentSucceeded {
+				slow = append(slow, r)
+				continue
+			}
+			st := settled{r: r, pay: *r.pay, inv: r.inv, sub: r.sub}
+			if err := billing.MovePayment(&st.pay, billing.PaymentSucceeded); err != nil {
+				return err
+			}
+			st.pay.GatewayRef, st.pay.Updated = r.res.GatewayRef, now
+			var err error
+			if st.subEvent, err = a.collection.applySuccess(r.m, st.pay, &st.inv, &st.sub, now); err != nil {
+				return err
+			}
+			st.inv.Updated = now
+			st.sub.NextActionAt = nextAction(st.sub, nil)
+			st.sub.Updated = now
+			done = append(done, st)
+			subs = append(subs, st.sub)
+		}
+		if len(subs) == 0 {
+			return nil
+		}
+		// The version check is the lock: a subscription changed since the
+		// renewal wrote it is left alone and settled one at a time.
+		staleIDs, err := tx.Batch.UpdateSubscriptions(ctx, subs, billing.ClaimChange{Release: token})
+		if err != nil {
+			return fmt.Errorf("settle renewed subscriptions: %w", err)
+		}
+		stale := make(map[string]bool, len(staleIDs))
+		for _, id := range staleIDs {
+			stale[id] = true
+		}
+		var b billing.WriteBatch
+		var changes []change
+		for _, st := range done {
+			r := st.r
+			if stale[r.sub.ID] {
 				slow = append(slow, r)
 				continue
 			}
 			s := r.sub.Scope
-			now := a.Now()
-			before := *r.pay
-			if err := billing.MovePayment(r.pay, billing.PaymentSucceeded); err != nil {
-				return err
-			}
-			r.pay.GatewayRef, r.pay.Updated = r.res.GatewayRef, now
-			subBefore := r.sub
-			subEvent, err := a.collection.applySuccess(r.m, *r.pay, &r.inv, &r.sub, now)
-			if err != nil {
-				return err
-			}
-			r.inv.Updated = now
-			r.sub.NextActionAt = nextAction(r.sub, nil)
-			r.sub.Updated = now
-			b.PaymentUpdates = append(b.PaymentUpdates, *r.pay)
-			b.InvoiceUpdates = append(b.InvoiceUpdates, r.inv)
-			b.SubscriptionUpdates = append(b.SubscriptionUpdates, r.sub)
-			r.sub.Version++
+			after := st.sub
+			after.Version++
+			b.PaymentUpdates = append(b.PaymentUpdates, st.pay)
+			b.InvoiceUpdates = append(b.InvoiceUpdates, st.inv)
 			for _, e := range []struct {
 				typ, objType, id string
 				before, data     any
 			}{
-				{EventPaymentSucceeded, "payment", r.pay.ID, nil, *r.pay},
-				{EventInvoicePaid, "invoice", r.inv.ID, nil, r.inv},
-				{subEvent, "subscription", r.sub.ID, subBefore, r.sub},
+				{EventPaymentSucceeded, "payment", st.pay.ID, nil, st.pay},
+				{EventInvoicePaid, "invoice", st.inv.ID, nil, st.inv},
+				{st.subEvent, "subscription", after.ID, r.sub, after},
 			} {
 				if e.typ == "" {
 					continue
@@ -440,10 +479,10 @@ func (a *Renewals) settleRenewals(ctx context.Context, plans []*renewal) ([]*ren
 				b.Events = append(b.Events, ev)
 			}
 			changes = append(changes,
-				change{merchantID: s.MerchantID, mode: s.Mode, action: "payment." + string(r.pay.Status), objectType: "payment",
-					objectID: r.pay.ID, before: before, after: *r.pay},
+				change{merchantID: s.MerchantID, mode: s.Mode, action: "payment." + string(st.pay.Status), objectType: "payment",
+					objectID: st.pay.ID, before: *r.pay, after: st.pay},
 				change{merchantID: s.MerchantID, mode: s.Mode, action: "subscription.update", objectType: "subscription",
-					objectID: r.sub.ID, before: subBefore, after: r.sub})
+					objectID: after.ID, before: r.sub, after: after})
 		}
 		audit, err := a.auditEntries(ctx, changes)
 		if err != nil {
