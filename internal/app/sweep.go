@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -69,6 +70,9 @@ type renewal struct {
 	at     time.Time // the period boundary the renewal happened at
 	res    billing.ChargeResult
 	err    error
+	// The encodings of sub and pay as written, from their events: the
+	// settlement's audit entries start from them.
+	subJSON, payJSON json.RawMessage
 }
 
 // Sweep runs the real-time work due now for up to limit subscriptions on no
@@ -287,6 +291,7 @@ func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*re
 					return err
 				}
 				b.Events = append(b.Events, ev)
+				r.payJSON = ev.Data
 			}
 			b.Invoices = append(b.Invoices, r.inv)
 			var open []billing.Invoice
@@ -302,9 +307,9 @@ func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*re
 				return err
 			}
 			b.Events = append(b.Events, ev)
-			before := r.before
+			r.subJSON = ev.Data
 			changes = append(changes, change{merchantID: s.MerchantID, mode: s.Mode, action: "subscription.update",
-				objectType: "subscription", objectID: r.sub.ID, before: &before, after: r.sub})
+				objectType: "subscription", objectID: r.sub.ID, before: ev.Previous, after: ev.Data})
 		}
 	}
 	audit, err := a.auditEntries(ctx, changes)
@@ -461,13 +466,15 @@ func (a *Renewals) settleRenewals(ctx context.Context, plans []*renewal, token s
 			after.Version++
 			b.PaymentUpdates = append(b.PaymentUpdates, st.pay)
 			b.InvoiceUpdates = append(b.InvoiceUpdates, st.inv)
+			var payAfter, subAfter any = st.pay, after
 			for _, e := range []struct {
 				typ, objType, id string
 				before, data     any
+				encoded          *any
 			}{
-				{EventPaymentSucceeded, "payment", st.pay.ID, nil, st.pay},
-				{EventInvoicePaid, "invoice", st.inv.ID, nil, st.inv},
-				{st.subEvent, "subscription", after.ID, r.sub, after},
+				{EventPaymentSucceeded, "payment", st.pay.ID, nil, st.pay, &payAfter},
+				{EventInvoicePaid, "invoice", st.inv.ID, nil, st.inv, nil},
+				{st.subEvent, "subscription", after.ID, r.subJSON, after, &subAfter},
 			} {
 				if e.typ == "" {
 					continue
@@ -477,12 +484,15 @@ func (a *Renewals) settleRenewals(ctx context.Context, plans []*renewal, token s
 					return err
 				}
 				b.Events = append(b.Events, ev)
+				if e.encoded != nil {
+					*e.encoded = ev.Data
+				}
 			}
 			changes = append(changes,
 				change{merchantID: s.MerchantID, mode: s.Mode, action: "payment." + string(st.pay.Status), objectType: "payment",
-					objectID: st.pay.ID, before: *r.pay, after: st.pay},
+					objectID: st.pay.ID, before: r.payJSON, after: payAfter},
 				change{merchantID: s.MerchantID, mode: s.Mode, action: "subscription.update", objectType: "subscription",
-					objectID: after.ID, before: r.sub, after: after})
+					objectID: after.ID, before: r.subJSON, after: subAfter})
 		}
 		audit, err := a.auditEntries(ctx, changes)
 		if err != nil {
