@@ -237,9 +237,14 @@ func (a *Renewals) planRenewals(ctx context.Context, tx billing.Tx, subs []billi
 	return plans, slow, nil
 }
 
-// writeRenewals numbers, finalizes and writes the planned renewals, with
-// their payments, events and audit entries, in one batch; the subscriptions
-// are claimed as claim says in the same write.
+// writeRenewals finalizes and writes the planned renewals, with their
+// payments, events and audit entries, in two batches; the subscriptions
+// are claimed as claim says in the same write. Invoice numbers are
+// reserved last, between the two: the counter row of a merchant and mode
+// stays locked until the transaction commits and another lane's renewals
+// of the same merchant wait for it, so it is held only for the rows that
+// carry a number (the invoices, their payments, the events that show the
+// number) and the commit.
 func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*renewal, claim billing.ClaimChange) error {
 	if len(plans) == 0 {
 		return nil
@@ -253,47 +258,42 @@ func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*re
 		}
 		byScope[r.sub.Scope] = append(byScope[r.sub.Scope], r)
 	}
-	var b billing.WriteBatch
+	// numbered is an event whose invoice snapshot shows the invoice's
+	// number: its id is taken in order with the others, its snapshot
+	// made once the number is known.
+	type numbered struct {
+		r       *renewal
+		id, typ string
+		inv     billing.Invoice // as the event shows it, but for the number
+	}
+	var early, late billing.WriteBatch
+	var pending []numbered
 	var subs []billing.Subscription
 	var changes []change
 	for _, s := range scopes {
-		rs := byScope[s]
-		last, err := tx.Batch.ReserveInvoiceNumbers(ctx, s, int64(len(rs)))
-		if err != nil {
-			return fmt.Errorf("reserve invoice numbers: %w", err)
-		}
-		for i, r := range rs {
-			draft := r.inv
-			created, err := a.newEvent(s, EventInvoiceCreated, "invoice", draft.ID, draft, r.at)
+		for _, r := range byScope[s] {
+			created, err := a.newEvent(s, EventInvoiceCreated, "invoice", r.inv.ID, r.inv, r.at)
 			if err != nil {
 				return err
 			}
-			if err := finalizeInvoice(r.m, &r.inv, last-int64(len(rs))+int64(i)+1, r.at); err != nil {
+			early.Events = append(early.Events, created)
+			if err := finalizeInvoice(r.m, &r.inv, 0, r.at); err != nil { // numbered below
 				return err
 			}
-			finalized, err := a.newEvent(s, EventInvoiceFinalized, "invoice", r.inv.ID, r.inv, r.at)
-			if err != nil {
-				return err
-			}
-			b.Events = append(b.Events, created, finalized)
+			pending = append(pending, numbered{r: r, id: billing.NewID(billing.PrefixEvent, a.Now()), typ: EventInvoiceFinalized, inv: r.inv})
 			if r.inv.Status == billing.InvoicePaid {
-				paid, err := a.newEvent(s, EventInvoicePaid, "invoice", r.inv.ID, r.inv, r.at)
-				if err != nil {
-					return err
-				}
-				b.Events = append(b.Events, paid)
+				pending = append(pending, numbered{r: r, id: billing.NewID(billing.PrefixEvent, a.Now()), typ: EventInvoicePaid, inv: r.inv})
 			} else {
 				p := a.invoicing.newPayment(&r.inv, r.pm, r.at, a.invoicing.processingTime(&r.sub, r.at))
 				r.pay = &p
-				b.Payments = append(b.Payments, p)
+				late.Payments = append(late.Payments, p) // after its invoice
 				ev, err := a.newEvent(s, EventPaymentCreated, "payment", p.ID, p, r.at)
 				if err != nil {
 					return err
 				}
-				b.Events = append(b.Events, ev)
+				early.Events = append(early.Events, ev)
 				r.payJSON = ev.Data
 			}
-			b.Invoices = append(b.Invoices, r.inv)
 			var open []billing.Invoice
 			if r.inv.Status == billing.InvoiceOpen {
 				open = []billing.Invoice{r.inv}
@@ -306,7 +306,7 @@ func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*re
 			if err != nil {
 				return err
 			}
-			b.Events = append(b.Events, ev)
+			early.Events = append(early.Events, ev)
 			r.subJSON = ev.Data
 			changes = append(changes, change{merchantID: s.MerchantID, mode: s.Mode, action: "subscription.update",
 				objectType: "subscription", objectID: r.sub.ID, before: ev.Previous, after: ev.Data})
@@ -316,7 +316,7 @@ func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*re
 	if err != nil {
 		return err
 	}
-	b.Audit = audit
+	early.Audit = audit
 	// The rows are locked by this transaction since they were read: none
 	// can be stale.
 	if stale, err := tx.Batch.UpdateSubscriptions(ctx, subs, claim); err != nil {
@@ -324,7 +324,30 @@ func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*re
 	} else if len(stale) > 0 {
 		return fmt.Errorf("write renewed subscriptions %v: %w", stale, billing.ErrVersionConflict)
 	}
-	if err := tx.Batch.WriteBatch(ctx, b); err != nil {
+	if err := tx.Batch.WriteBatch(ctx, early); err != nil {
+		return fmt.Errorf("write renewals: %w", err)
+	}
+	for _, s := range scopes {
+		rs := byScope[s]
+		last, err := tx.Batch.ReserveInvoiceNumbers(ctx, s, int64(len(rs)))
+		if err != nil {
+			return fmt.Errorf("reserve invoice numbers: %w", err)
+		}
+		for i, r := range rs {
+			r.inv.Number = invoiceNumber(r.m, last-int64(len(rs))+int64(i)+1)
+			late.Invoices = append(late.Invoices, r.inv)
+		}
+	}
+	for _, n := range pending {
+		n.inv.Number = n.r.inv.Number
+		ev, err := a.newEvent(n.r.sub.Scope, n.typ, "invoice", n.inv.ID, n.inv, n.r.at)
+		if err != nil {
+			return err
+		}
+		ev.ID = n.id
+		late.Events = append(late.Events, ev)
+	}
+	if err := tx.Batch.WriteBatch(ctx, late); err != nil {
 		return fmt.Errorf("write renewals: %w", err)
 	}
 	return nil
