@@ -81,6 +81,10 @@ func benchRenewals(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer cleanup()
+	kind := "sqlite"
+	if isPostgresURL(url) {
+		kind, url = "postgres", withApplicationName(url)
+	}
 	s, err := openStore(ctx, url, logger)
 	if err != nil {
 		return err
@@ -113,20 +117,44 @@ func benchRenewals(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		defer pprof.StopCPUProfile()
 	}
-	start := time.Now()
+	obs := newBenchObserver(ctx, kind, url)
+	defer obs.close()
+	fmt.Fprintln(stdout, obs.serverInfo(ctx))
+	before := obs.snapshot(ctx)
 	renewed, err := a.Renewals.SweepAll(ctx, benchChunk, *sweepers, time.Now().Add(24*time.Hour))
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
-	wall := time.Since(start)
+	used := obs.snapshot(ctx).since(before)
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	fmt.Fprintf(stdout, "renewed %d subscriptions in %s: %.0f renewals/s, peak memory %d MiB (%s)\n",
-		renewed, wall.Round(time.Millisecond), float64(renewed)/wall.Seconds(), ru.Maxrss/1024, strings.SplitN(url, ":", 2)[0])
+		renewed, used.wall.Round(time.Millisecond), float64(renewed)/used.wall.Seconds(), ru.Maxrss/1024, kind)
+	benchRenewalsCPU(stdout, used, renewed, before.load, loadAverage())
 	if renewed != *n {
 		return fmt.Errorf("renewed %d subscriptions, expected %d", renewed, *n)
 	}
 	return nil
+}
+
+// benchRenewalsCPU prints the CPU time the renewals took, in total and per
+// renewal, of cuota and of PostgreSQL (the bench's backends, and every
+// postgres process): on a machine shared with other work, CPU per renewal
+// is steadier than renewals/s.
+func benchRenewalsCPU(w io.Writer, c benchCPU, renewed int, loadStart, loadEnd [3]float64) {
+	per := func(d time.Duration) string {
+		if d < 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("%s (%.0f µs/renewal)", cores(d, c.wall), float64(d.Microseconds())/float64(max(renewed, 1)))
+	}
+	if c.ours < 0 && c.pgAll < 0 { // SQLite, or PostgreSQL on another host
+		fmt.Fprintf(w, "CPU seconds: cuota %s\n", per(c.self))
+	} else {
+		fmt.Fprintf(w, "CPU seconds: cuota %s, PostgreSQL backends %s, all postgres processes %s\n", per(c.self), per(c.ours), per(c.pgAll))
+	}
+	fmt.Fprintf(w, "load average %.2f %.2f %.2f at start, %.2f %.2f %.2f at end\n",
+		loadStart[0], loadStart[1], loadStart[2], loadEnd[0], loadEnd[1], loadEnd[2])
 }
 
 // benchDatabase picks the database: a temporary SQLite file by default, or

@@ -48,7 +48,7 @@ type change struct {
 	action     string // e.g. "product.create"
 	objectType string
 	objectID   string
-	before     any // nil on create
+	before     any // nil on create; an object, or its encoding (json.RawMessage)
 	after      any
 }
 
@@ -66,7 +66,10 @@ func (a *core) audit(ctx context.Context, tx billing.Tx, c change) error {
 	return nil
 }
 
-// newAuditEntry builds the unsealed audit entry for c.
+// newAuditEntry builds the unsealed audit entry for c. An update's entry
+// keeps the object after whole and, of the object before, only what the
+// change altered (billing.ChangedFields), from which the whole object
+// before is rebuilt (docs/operations.md, "Audit log").
 func (a *core) newAuditEntry(ctx context.Context, c change) (billing.AuditEntry, error) {
 	before, err := marshalSnapshot(c.before)
 	if err != nil {
@@ -75,6 +78,11 @@ func (a *core) newAuditEntry(ctx context.Context, c change) (billing.AuditEntry,
 	after, err := marshalSnapshot(c.after)
 	if err != nil {
 		return billing.AuditEntry{}, err
+	}
+	if c.before != nil && c.after != nil {
+		if changed, ok := billing.ChangedFields(before, after); ok {
+			before = changed
+		}
 	}
 	info := RequestInfoFrom(ctx)
 	now := a.Now()
@@ -94,9 +102,14 @@ func (a *core) newAuditEntry(ctx context.Context, c change) (billing.AuditEntry,
 	}, nil
 }
 
+// marshalSnapshot encodes an audit snapshot; one already encoded (such as
+// an event's) is taken as it is.
 func marshalSnapshot(v any) (json.RawMessage, error) {
 	if v == nil {
 		return json.RawMessage("null"), nil
+	}
+	if raw, ok := v.(json.RawMessage); ok {
+		return raw, nil
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -161,6 +161,11 @@ func (a *Invoicing) applyDiscount(m billing.Merchant, sub *billing.Subscription,
 	return nil
 }
 
+// invoiceNumber is how the n-th invoice of m's sequence is numbered.
+func invoiceNumber(m billing.Merchant, n int64) string {
+	return fmt.Sprintf("%s-%06d", m.InvoicePrefix, n)
+}
+
 // finalizeInvoice numbers a draft invoice (n is its place in the gapless
 // sequence of its merchant and mode) and opens it; a zero invoice is paid
 // at once. An invoice that is not a draft is a conflict, left unchanged.
@@ -175,7 +180,7 @@ func finalizeInvoice(m billing.Merchant, inv *billing.Invoice, n int64, now time
 	if err := billing.MoveInvoice(inv, to); err != nil {
 		return err
 	}
-	inv.Number = fmt.Sprintf("%s-%06d", m.InvoicePrefix, n)
+	inv.Number = invoiceNumber(m, n)
 	inv.FinalizedAt = &now
 	if to == billing.InvoicePaid {
 		inv.PaidAt = &now

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -69,6 +70,9 @@ type renewal struct {
 	at     time.Time // the period boundary the renewal happened at
 	res    billing.ChargeResult
 	err    error
+	// The encodings of sub and pay as written, from their events: the
+	// settlement's audit entries start from them.
+	subJSON, payJSON json.RawMessage
 }
 
 // Sweep runs the real-time work due now for up to limit subscriptions on no
@@ -95,11 +99,14 @@ func (a *Renewals) Sweep(ctx context.Context, limit int) (int, error) {
 	var plans []*renewal
 	var slow []billing.Subscription
 	claimed := 0
+	claim := billing.ClaimChange{Token: token, Until: now.Add(sweepLease)}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		plans, slow = nil, nil
-		subs, err := tx.Batch.ClaimDueSubscriptions(ctx, "", now, limit, token, now.Add(sweepLease))
+		// Locked, not claimed yet: each subscription is claimed by the
+		// write that renews it, or below if it takes the slow path.
+		subs, err := tx.Batch.LockDueSubscriptions(ctx, "", now, limit)
 		if err != nil {
-			return fmt.Errorf("claim due subscriptions: %w", err)
+			return fmt.Errorf("lock due subscriptions: %w", err)
 		}
 		claimed = len(subs)
 		if len(subs) == 0 {
@@ -109,7 +116,14 @@ func (a *Renewals) Sweep(ctx context.Context, limit int) (int, error) {
 		if err != nil {
 			return err
 		}
-		return a.writeRenewals(ctx, tx, plans)
+		ids := make([]string, len(slow))
+		for i, sub := range slow {
+			ids[i] = sub.ID
+		}
+		if err := tx.Batch.ClaimSubscriptions(ctx, ids, claim.Token, claim.Until); err != nil {
+			return fmt.Errorf("claim subscriptions: %w", err)
+		}
+		return a.writeRenewals(ctx, tx, plans, claim)
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -122,7 +136,7 @@ func (a *Renewals) Sweep(ctx context.Context, limit int) (int, error) {
 		return a.sweepOneByOne(ctx, now, limit, token)
 	}
 	a.chargeRenewals(ctx, plans)
-	settleSlow, err := a.settleRenewals(ctx, plans)
+	settleSlow, err := a.settleRenewals(ctx, plans, token)
 	if err != nil {
 		return 0, err
 	}
@@ -223,9 +237,15 @@ func (a *Renewals) planRenewals(ctx context.Context, tx billing.Tx, subs []billi
 	return plans, slow, nil
 }
 
-// writeRenewals numbers, finalizes and writes the planned renewals, with
-// their payments, events and audit entries, in one batch.
-func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*renewal) error {
+// writeRenewals finalizes and writes the planned renewals, with their
+// payments, events and audit entries, in two batches; the subscriptions
+// are claimed as claim says in the same write. Invoice numbers are
+// reserved last, between the two: the counter row of a merchant and mode
+// stays locked until the transaction commits and another lane's renewals
+// of the same merchant wait for it, so it is held only for the rows that
+// carry a number (the invoices, their payments, the events that show the
+// number) and the commit.
+func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*renewal, claim billing.ClaimChange) error {
 	if len(plans) == 0 {
 		return nil
 	}
@@ -238,8 +258,75 @@ func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*re
 		}
 		byScope[r.sub.Scope] = append(byScope[r.sub.Scope], r)
 	}
-	var b billing.WriteBatch
+	// numbered is an event whose invoice snapshot shows the invoice's
+	// number: its id is taken in order with the others, its snapshot
+	// made once the number is known.
+	type numbered struct {
+		r       *renewal
+		id, typ string
+		inv     billing.Invoice // as the event shows it, but for the number
+	}
+	var early, late billing.WriteBatch
+	var pending []numbered
+	var subs []billing.Subscription
 	var changes []change
+	for _, s := range scopes {
+		for _, r := range byScope[s] {
+			created, err := a.newEvent(s, EventInvoiceCreated, "invoice", r.inv.ID, r.inv, r.at)
+			if err != nil {
+				return err
+			}
+			early.Events = append(early.Events, created)
+			if err := finalizeInvoice(r.m, &r.inv, 0, r.at); err != nil { // numbered below
+				return err
+			}
+			pending = append(pending, numbered{r: r, id: billing.NewID(billing.PrefixEvent, a.Now()), typ: EventInvoiceFinalized, inv: r.inv})
+			if r.inv.Status == billing.InvoicePaid {
+				pending = append(pending, numbered{r: r, id: billing.NewID(billing.PrefixEvent, a.Now()), typ: EventInvoicePaid, inv: r.inv})
+			} else {
+				p := a.invoicing.newPayment(&r.inv, r.pm, r.at, a.invoicing.processingTime(&r.sub, r.at))
+				r.pay = &p
+				late.Payments = append(late.Payments, p) // after its invoice
+				ev, err := a.newEvent(s, EventPaymentCreated, "payment", p.ID, p, r.at)
+				if err != nil {
+					return err
+				}
+				early.Events = append(early.Events, ev)
+				r.payJSON = ev.Data
+			}
+			var open []billing.Invoice
+			if r.inv.Status == billing.InvoiceOpen {
+				open = []billing.Invoice{r.inv}
+			}
+			r.sub.NextActionAt = nextAction(r.sub, open)
+			r.sub.Updated = a.Now()
+			subs = append(subs, r.sub)
+			r.sub.Version++
+			ev, err := a.newChangeEvent(s, EventSubscriptionUpdated, "subscription", r.sub.ID, r.before, r.sub, r.at)
+			if err != nil {
+				return err
+			}
+			early.Events = append(early.Events, ev)
+			r.subJSON = ev.Data
+			changes = append(changes, change{merchantID: s.MerchantID, mode: s.Mode, action: "subscription.update",
+				objectType: "subscription", objectID: r.sub.ID, before: ev.Previous, after: ev.Data})
+		}
+	}
+	audit, err := a.auditEntries(ctx, changes)
+	if err != nil {
+		return err
+	}
+	early.Audit = audit
+	// The rows are locked by this transaction since they were read: none
+	// can be stale.
+	if stale, err := tx.Batch.UpdateSubscriptions(ctx, subs, claim); err != nil {
+		return fmt.Errorf("write renewed subscriptions: %w", err)
+	} else if len(stale) > 0 {
+		return fmt.Errorf("write renewed subscriptions %v: %w", stale, billing.ErrVersionConflict)
+	}
+	if err := tx.Batch.WriteBatch(ctx, early); err != nil {
+		return fmt.Errorf("write renewals: %w", err)
+	}
 	for _, s := range scopes {
 		rs := byScope[s]
 		last, err := tx.Batch.ReserveInvoiceNumbers(ctx, s, int64(len(rs)))
@@ -247,60 +334,20 @@ func (a *Renewals) writeRenewals(ctx context.Context, tx billing.Tx, plans []*re
 			return fmt.Errorf("reserve invoice numbers: %w", err)
 		}
 		for i, r := range rs {
-			draft := r.inv
-			created, err := a.newEvent(s, EventInvoiceCreated, "invoice", draft.ID, draft, r.at)
-			if err != nil {
-				return err
-			}
-			if err := finalizeInvoice(r.m, &r.inv, last-int64(len(rs))+int64(i)+1, r.at); err != nil {
-				return err
-			}
-			finalized, err := a.newEvent(s, EventInvoiceFinalized, "invoice", r.inv.ID, r.inv, r.at)
-			if err != nil {
-				return err
-			}
-			b.Events = append(b.Events, created, finalized)
-			if r.inv.Status == billing.InvoicePaid {
-				paid, err := a.newEvent(s, EventInvoicePaid, "invoice", r.inv.ID, r.inv, r.at)
-				if err != nil {
-					return err
-				}
-				b.Events = append(b.Events, paid)
-			} else {
-				p := a.invoicing.newPayment(&r.inv, r.pm, r.at, a.invoicing.processingTime(&r.sub, r.at))
-				r.pay = &p
-				b.Payments = append(b.Payments, p)
-				ev, err := a.newEvent(s, EventPaymentCreated, "payment", p.ID, p, r.at)
-				if err != nil {
-					return err
-				}
-				b.Events = append(b.Events, ev)
-			}
-			b.Invoices = append(b.Invoices, r.inv)
-			var open []billing.Invoice
-			if r.inv.Status == billing.InvoiceOpen {
-				open = []billing.Invoice{r.inv}
-			}
-			r.sub.NextActionAt = nextAction(r.sub, open)
-			r.sub.Updated = a.Now()
-			b.SubscriptionUpdates = append(b.SubscriptionUpdates, r.sub)
-			r.sub.Version++
-			ev, err := a.newChangeEvent(s, EventSubscriptionUpdated, "subscription", r.sub.ID, r.before, r.sub, r.at)
-			if err != nil {
-				return err
-			}
-			b.Events = append(b.Events, ev)
-			before := r.before
-			changes = append(changes, change{merchantID: s.MerchantID, mode: s.Mode, action: "subscription.update",
-				objectType: "subscription", objectID: r.sub.ID, before: &before, after: r.sub})
+			r.inv.Number = invoiceNumber(r.m, last-int64(len(rs))+int64(i)+1)
+			late.Invoices = append(late.Invoices, r.inv)
 		}
 	}
-	audit, err := a.auditEntries(ctx, changes)
-	if err != nil {
-		return err
+	for _, n := range pending {
+		n.inv.Number = n.r.inv.Number
+		ev, err := a.newEvent(n.r.sub.Scope, n.typ, "invoice", n.inv.ID, n.inv, n.r.at)
+		if err != nil {
+			return err
+		}
+		ev.ID = n.id
+		late.Events = append(late.Events, ev)
 	}
-	b.Audit = audit
-	if err := tx.Batch.WriteBatch(ctx, b); err != nil {
+	if err := tx.Batch.WriteBatch(ctx, late); err != nil {
 		return fmt.Errorf("write renewals: %w", err)
 	}
 	return nil
@@ -373,62 +420,84 @@ func chargeRequest(r *renewal) billing.ChargeRequest {
 		Currency: r.pay.Currency, PaymentMethod: r.pm, Description: "invoice " + r.inv.ID}
 }
 
-// settleRenewals records the successful charges in one batch; it returns
-// the renewals that need the one-at-a-time settlement (declines, unknown
+// settleRenewals records the successful charges in one batch, releasing
+// their subscriptions' claims (token's) in the same write; it returns the
+// renewals that need the one-at-a-time settlement (declines, unknown
 // outcomes, and subscriptions changed meanwhile).
-func (a *Renewals) settleRenewals(ctx context.Context, plans []*renewal) ([]*renewal, error) {
-	var ids []string
-	for _, r := range plans {
-		if r.pay != nil {
-			ids = append(ids, r.sub.ID)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
+func (a *Renewals) settleRenewals(ctx context.Context, plans []*renewal, token string) ([]*renewal, error) {
+	// settled is one renewal's rows after its success, computed before the
+	// transaction writes anything (it may run more than once).
+	type settled struct {
+		r        *renewal
+		pay      billing.Payment
+		inv      billing.Invoice
+		sub      billing.Subscription // at the version read: UpdateSubscriptions checks it
+		subEvent string
 	}
 	var slow []*renewal
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		slow = nil
-		versions, err := tx.Batch.LockSubscriptions(ctx, ids)
-		if err != nil {
-			return fmt.Errorf("lock subscriptions: %w", err)
-		}
-		var b billing.WriteBatch
-		var changes []change
+		now := a.Now()
+		var done []settled
+		var subs []billing.Subscription
 		for _, r := range plans {
 			if r.pay == nil {
 				continue
 			}
-			if r.err != nil || r.res.Status != billing.PaymentSucceeded || versions[r.sub.ID] != r.sub.Version {
+			if r.err != nil || r.res.Status != billing.PaymentSucceeded {
+				slow = append(slow, r)
+				continue
+			}
+			st := settled{r: r, pay: *r.pay, inv: r.inv, sub: r.sub}
+			if err := billing.MovePayment(&st.pay, billing.PaymentSucceeded); err != nil {
+				return err
+			}
+			st.pay.GatewayRef, st.pay.Updated = r.res.GatewayRef, now
+			var err error
+			if st.subEvent, err = a.collection.applySuccess(r.m, st.pay, &st.inv, &st.sub, now); err != nil {
+				return err
+			}
+			st.inv.Updated = now
+			st.sub.NextActionAt = nextAction(st.sub, nil)
+			st.sub.Updated = now
+			done = append(done, st)
+			subs = append(subs, st.sub)
+		}
+		if len(subs) == 0 {
+			return nil
+		}
+		// The version check is the lock: a subscription changed since the
+		// renewal wrote it is left alone and settled one at a time.
+		staleIDs, err := tx.Batch.UpdateSubscriptions(ctx, subs, billing.ClaimChange{Release: token})
+		if err != nil {
+			return fmt.Errorf("settle renewed subscriptions: %w", err)
+		}
+		stale := make(map[string]bool, len(staleIDs))
+		for _, id := range staleIDs {
+			stale[id] = true
+		}
+		var b billing.WriteBatch
+		var changes []change
+		for _, st := range done {
+			r := st.r
+			if stale[r.sub.ID] {
 				slow = append(slow, r)
 				continue
 			}
 			s := r.sub.Scope
-			now := a.Now()
-			before := *r.pay
-			if err := billing.MovePayment(r.pay, billing.PaymentSucceeded); err != nil {
-				return err
-			}
-			r.pay.GatewayRef, r.pay.Updated = r.res.GatewayRef, now
-			subBefore := r.sub
-			subEvent, err := a.collection.applySuccess(r.m, *r.pay, &r.inv, &r.sub, now)
-			if err != nil {
-				return err
-			}
-			r.inv.Updated = now
-			r.sub.NextActionAt = nextAction(r.sub, nil)
-			r.sub.Updated = now
-			b.PaymentUpdates = append(b.PaymentUpdates, *r.pay)
-			b.InvoiceUpdates = append(b.InvoiceUpdates, r.inv)
-			b.SubscriptionUpdates = append(b.SubscriptionUpdates, r.sub)
-			r.sub.Version++
+			after := st.sub
+			after.Version++
+			b.PaymentUpdates = append(b.PaymentUpdates, st.pay)
+			b.InvoiceUpdates = append(b.InvoiceUpdates, st.inv)
+			var payAfter, subAfter any = st.pay, after
 			for _, e := range []struct {
 				typ, objType, id string
 				before, data     any
+				encoded          *any
 			}{
-				{EventPaymentSucceeded, "payment", r.pay.ID, nil, *r.pay},
-				{EventInvoicePaid, "invoice", r.inv.ID, nil, r.inv},
-				{subEvent, "subscription", r.sub.ID, subBefore, r.sub},
+				{EventPaymentSucceeded, "payment", st.pay.ID, nil, st.pay, &payAfter},
+				{EventInvoicePaid, "invoice", st.inv.ID, nil, st.inv, nil},
+				{st.subEvent, "subscription", after.ID, r.subJSON, after, &subAfter},
 			} {
 				if e.typ == "" {
 					continue
@@ -438,12 +507,15 @@ func (a *Renewals) settleRenewals(ctx context.Context, plans []*renewal) ([]*ren
 					return err
 				}
 				b.Events = append(b.Events, ev)
+				if e.encoded != nil {
+					*e.encoded = ev.Data
+				}
 			}
 			changes = append(changes,
-				change{merchantID: s.MerchantID, mode: s.Mode, action: "payment." + string(r.pay.Status), objectType: "payment",
-					objectID: r.pay.ID, before: before, after: *r.pay},
+				change{merchantID: s.MerchantID, mode: s.Mode, action: "payment." + string(st.pay.Status), objectType: "payment",
+					objectID: st.pay.ID, before: r.payJSON, after: payAfter},
 				change{merchantID: s.MerchantID, mode: s.Mode, action: "subscription.update", objectType: "subscription",
-					objectID: r.sub.ID, before: subBefore, after: r.sub})
+					objectID: after.ID, before: r.subJSON, after: subAfter})
 		}
 		audit, err := a.auditEntries(ctx, changes)
 		if err != nil {

@@ -163,21 +163,35 @@ func (errVersionConflict) Error() string {
 	return "version conflict: the row changed since it was read"
 }
 
-// WriteBatch is many writes made at once by the batched renewal pipeline
-// (docs/architecture.md, "Scale"). The store writes them in this order —
-// invoices, payments, invoice updates, payment updates, subscription updates,
-// events, audit entries — pipelined where the database allows (Postgres), so a
-// chunk of hundreds of renewals costs a handful of round trips.
+// WriteBatch is many new and changed rows written at once by the batched
+// renewal pipeline (docs/architecture.md, "Scale"). The store writes them
+// in this order — invoices, payments, invoice updates, payment updates,
+// events, audit entries — with one statement per kind of row where the
+// database allows (Postgres), so a chunk of hundreds of renewals costs a
+// handful of round trips. Subscriptions are written apart
+// (BatchTx.UpdateSubscriptions): their writes are version-checked.
 type WriteBatch struct {
-	Invoices            []Invoice
-	Payments            []Payment
-	InvoiceUpdates      []Invoice
-	PaymentUpdates      []Payment
-	SubscriptionUpdates []Subscription // version-checked like UpdateSubscription
-	Events              []Event
+	Invoices       []Invoice
+	Payments       []Payment
+	InvoiceUpdates []Invoice
+	PaymentUpdates []Payment
+	Events         []Event
 	// Audit entries are appended unsealed (Seq 0), for the sealer to chain
 	// after the commit; no head moves.
 	Audit []AuditEntry
+}
+
+// ClaimChange is what BatchTx.UpdateSubscriptions does to the sweep claims
+// of the rows it writes, in the same statement: a sweep claims what it
+// renews in the write that renews it, and releases it in the write that
+// settles it, instead of writing each row twice more.
+type ClaimChange struct {
+	// Token, when not empty, claims the rows for it until Until.
+	Token string
+	Until time.Time
+	// Release, when not empty, ends the rows' claims made under it (a
+	// claim another sweeper holds is left alone).
+	Release string
 }
 
 // BatchTx is the storage of the batched renewal pipeline: claims on due
@@ -191,14 +205,26 @@ type BatchTx interface {
 	// subscription while it calls the gateway and settles outside it, and
 	// concurrent sweepers never take the same subscription.
 	ClaimDueSubscriptions(ctx context.Context, clockID string, t time.Time, limit int, token string, until time.Time) ([]Subscription, error)
+	// LockDueSubscriptions returns up to limit subscriptions due at t that
+	// no claim holds, oldest due first, locked until the transaction ends
+	// (Postgres: FOR UPDATE SKIP LOCKED, passing over rows another
+	// transaction holds; SQLite: its write lock). It claims nothing: the
+	// caller claims, in the same transaction, what it keeps
+	// (ClaimSubscriptions, or UpdateSubscriptions with a ClaimChange).
+	LockDueSubscriptions(ctx context.Context, clockID string, t time.Time, limit int) ([]Subscription, error)
+	// ClaimSubscriptions claims the given subscriptions for token until
+	// `until`, as ClaimDueSubscriptions does.
+	ClaimSubscriptions(ctx context.Context, ids []string, token string, until time.Time) error
 	// ExtendSubscriptionClaims moves the end of the claims made under
 	// token to until (the claimer's heartbeat).
 	ExtendSubscriptionClaims(ctx context.Context, token string, until time.Time) error
 	// ReleaseSubscriptionClaims ends the claims made under token.
 	ReleaseSubscriptionClaims(ctx context.Context, token string) error
-	// LockSubscriptions locks the given subscriptions until the transaction
-	// ends and returns their current versions (missing ids are absent).
-	LockSubscriptions(ctx context.Context, ids []string) (map[string]int64, error)
+	// UpdateSubscriptions writes each subscription whose stored version is
+	// still its Version, as UpdateSubscription does, and changes its claim
+	// as c says. It returns the ids of the others (changed since they were
+	// read, or gone), which it leaves alone, in the order given.
+	UpdateSubscriptions(ctx context.Context, subs []Subscription, c ClaimChange) (stale []string, err error)
 	// SubscriptionsWithOpenInvoices returns which of the given
 	// subscriptions have an open invoice.
 	SubscriptionsWithOpenInvoices(ctx context.Context, ids []string) (map[string]bool, error)
@@ -207,8 +233,10 @@ type BatchTx interface {
 	GetPaymentMethods(ctx context.Context, s Scope, ids []string) (map[string]PaymentMethod, error)
 	// ReserveInvoiceNumbers takes the next k numbers of the scope's
 	// gapless sequence and returns the last one (the first is last−k+1).
+	// The counter row stays locked until the transaction ends: take it as
+	// late in the transaction as possible.
 	ReserveInvoiceNumbers(ctx context.Context, s Scope, k int64) (int64, error)
-	// WriteBatch writes b. Any failure (a version conflict included, as
-	// ErrVersionConflict) fails the whole batch: the caller rolls back.
+	// WriteBatch writes b. Any failure fails the whole batch: the caller
+	// rolls back.
 	WriteBatch(ctx context.Context, b WriteBatch) error
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -58,18 +57,30 @@ func (t batchTx) ReleaseSubscriptionClaims(ctx context.Context, token string) er
 	return nil
 }
 
-// LockSubscriptions locks subscriptions (in id order, so two lockers cannot
-// deadlock) and returns their versions.
-func (t batchTx) LockSubscriptions(ctx context.Context, ids []string) (map[string]int64, error) {
-	rows, err := t.lifecycle.LockSubscriptions(ctx, ids)
+// LockDueSubscriptions returns due unclaimed subscriptions, oldest due
+// first, locked (FOR UPDATE SKIP LOCKED) but not claimed.
+func (t batchTx) LockDueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int) ([]billing.Subscription, error) {
+	rows, err := t.lifecycle.LockDueSubscriptions(ctx, lifecycledb.LockDueSubscriptionsParams{
+		TestClockID: clockID, DueBefore: new(ts(at)), RowLimit: maxRows(limit)})
 	if err != nil {
-		return nil, dbError("lock subscriptions", err)
+		return nil, dbError("lock due subscriptions", err)
 	}
-	out := make(map[string]int64, len(rows))
-	for _, r := range rows {
-		out[r.ID] = r.Version
+	out, err := convertRows(rows, subscriptionFromRow)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: lock due subscriptions: %w", err)
 	}
 	return out, nil
+}
+
+// ClaimSubscriptions claims the given subscriptions for token until `until`.
+func (t batchTx) ClaimSubscriptions(ctx context.Context, ids []string, token string, until time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := t.lifecycle.ClaimSubscriptions(ctx, lifecycledb.ClaimSubscriptionsParams{Ids: ids, ClaimToken: token, ClaimedUntil: new(ts(until))}); err != nil {
+		return dbError("claim subscriptions", err)
+	}
+	return nil
 }
 
 // SubscriptionsWithOpenInvoices reports which subscriptions have an open
@@ -146,11 +157,6 @@ func (t batchTx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
 	}
 	if len(b.PaymentUpdates) > 0 {
 		if err := t.bulkUpdatePayments(ctx, b.PaymentUpdates); err != nil {
-			return err
-		}
-	}
-	if len(b.SubscriptionUpdates) > 0 {
-		if err := t.bulkUpdateSubscriptions(ctx, b.SubscriptionUpdates); err != nil {
 			return err
 		}
 	}
@@ -243,14 +249,18 @@ func (t batchTx) bulkUpdatePayments(ctx context.Context, ps []billing.Payment) e
 	return nil
 }
 
-// bulkUpdateSubscriptions writes subscriptions whose stored version is
-// still theirs; any other is a version conflict.
-func (t batchTx) bulkUpdateSubscriptions(ctx context.Context, subs []billing.Subscription) error {
+// UpdateSubscriptions writes, in one UPDATE … FROM unnest, the
+// subscriptions whose stored version is still theirs, changes their claims
+// as c says, and returns the ids of the others.
+func (t batchTx) UpdateSubscriptions(ctx context.Context, subs []billing.Subscription, c billing.ClaimChange) ([]string, error) {
+	if len(subs) == 0 {
+		return nil, nil
+	}
 	var p lifecycledb.BulkUpdateSubscriptionsParams
 	for _, sub := range subs {
 		cols, err := subscriptionJSON(sub)
 		if err != nil {
-			return fmt.Errorf("postgres: batch subscription %s: %w", sub.ID, err)
+			return nil, fmt.Errorf("postgres: batch subscription %s: %w", sub.ID, err)
 		}
 		p.Ids = append(p.Ids, sub.ID)
 		p.MerchantIds = append(p.MerchantIds, sub.Scope.MerchantID)
@@ -287,22 +297,26 @@ func (t batchTx) bulkUpdateSubscriptions(ctx context.Context, subs []billing.Sub
 		p.Metadatas = append(p.Metadatas, cols.metadata)
 		p.Updateds = append(p.Updateds, ts(sub.Updated))
 	}
+	p.ClaimToken, p.ReleaseClaim = c.Token, c.Release
+	if c.Token != "" {
+		p.ClaimedUntil = new(ts(c.Until))
+	}
 	ids, err := t.lifecycle.BulkUpdateSubscriptions(ctx, p)
 	if err != nil {
-		return dbError("bulk update subscriptions", err)
+		return nil, dbError("bulk update subscriptions", err)
 	}
 	if len(ids) == len(subs) {
-		return nil
+		return nil, nil
 	}
 	done := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		done[id] = true
 	}
-	var errs []error
+	var stale []string
 	for _, sub := range subs {
 		if !done[sub.ID] {
-			errs = append(errs, fmt.Errorf("postgres: batch update subscription %s: %w", sub.ID, billing.ErrVersionConflict))
+			stale = append(stale, sub.ID)
 		}
 	}
-	return errors.Join(errs...)
+	return stale, nil
 }

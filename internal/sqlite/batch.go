@@ -3,6 +3,7 @@ package sqlite
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -61,20 +62,60 @@ func (t batchTx) ReleaseSubscriptionClaims(ctx context.Context, token string) er
 	return nil
 }
 
-// LockSubscriptions returns the subscriptions' versions (the transaction
-// already holds SQLite's write lock).
-func (t batchTx) LockSubscriptions(ctx context.Context, ids []string) (map[string]int64, error) {
-	out := make(map[string]int64, len(ids))
+// LockDueSubscriptions returns due unclaimed subscriptions, oldest due
+// first; the transaction's write lock keeps them (no claim is made).
+func (t batchTx) LockDueSubscriptions(ctx context.Context, clockID string, at time.Time, limit int) ([]billing.Subscription, error) {
+	n := int64(limit)
+	if limit <= 0 {
+		n = -1
+	}
+	rows, err := t.lifecycle.LockDueSubscriptions(ctx, lifecycledb.LockDueSubscriptionsParams{TestClockID: clockID, DueBefore: nullMicros(&at), RowLimit: n})
+	if err != nil {
+		return nil, dbError(err, "lock due subscriptions of clock %q", clockID)
+	}
+	return convertRows(rows, subscriptionFromRow)
+}
+
+// ClaimSubscriptions claims the given subscriptions for token until `until`.
+func (t batchTx) ClaimSubscriptions(ctx context.Context, ids []string, token string, until time.Time) error {
 	for start := 0; start < len(ids); start += maxSliceParams {
-		rows, err := t.lifecycle.LockSubscriptions(ctx, ids[start:min(start+maxSliceParams, len(ids))])
+		err := t.lifecycle.ClaimSubscriptions(ctx, lifecycledb.ClaimSubscriptionsParams{
+			Ids: ids[start:min(start+maxSliceParams, len(ids))], ClaimToken: token, ClaimedUntil: nullMicros(&until)})
 		if err != nil {
-			return nil, dbError(err, "lock subscriptions")
-		}
-		for _, r := range rows {
-			out[r.ID] = r.Version
+			return dbError(err, "claim subscriptions")
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// UpdateSubscriptions writes the subscriptions row by row (SQLite runs
+// in-process: a statement costs microseconds), skipping those whose
+// version moved, then changes the written rows' claims as c says.
+func (t batchTx) UpdateSubscriptions(ctx context.Context, subs []billing.Subscription, c billing.ClaimChange) ([]string, error) {
+	var stale, done []string
+	for _, sub := range subs {
+		err := subscriptionTx(t).UpdateSubscription(ctx, sub)
+		switch {
+		case errors.Is(err, billing.ErrVersionConflict) || errors.Is(err, billing.ErrNotFound):
+			stale = append(stale, sub.ID)
+		case err != nil:
+			return nil, err
+		default:
+			done = append(done, sub.ID)
+		}
+	}
+	if c.Token != "" {
+		return stale, t.ClaimSubscriptions(ctx, done, c.Token, c.Until)
+	}
+	if c.Release != "" {
+		for start := 0; start < len(done); start += maxSliceParams {
+			err := t.lifecycle.ReleaseClaimsOf(ctx, lifecycledb.ReleaseClaimsOfParams{Ids: done[start:min(start+maxSliceParams, len(done))], ClaimToken: c.Release})
+			if err != nil {
+				return nil, dbError(err, "release subscription claims")
+			}
+		}
+	}
+	return stale, nil
 }
 
 // maxSliceParams keeps IN (…) lists under SQLite's parameter limit.
@@ -146,11 +187,6 @@ func (t batchTx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
 	}
 	for _, p := range b.PaymentUpdates {
 		if err := paymentTx(t).UpdatePayment(ctx, p); err != nil {
-			return err
-		}
-	}
-	for _, sub := range b.SubscriptionUpdates {
-		if err := subscriptionTx(t).UpdateSubscription(ctx, sub); err != nil {
 			return err
 		}
 	}

@@ -18,8 +18,22 @@ WHERE id IN (
     FOR UPDATE SKIP LOCKED)
 RETURNING *;
 
--- name: LockSubscriptions :many
-SELECT id, version FROM subscriptions WHERE id = ANY(sqlc.arg(ids)::text[]) ORDER BY id FOR UPDATE;
+-- name: LockDueSubscriptions :many
+-- The batched sweep's first statement: it locks what it will renew and
+-- claims it in the write that renews it (BulkUpdateSubscriptions), so a
+-- renewed row is written once, not claimed first. SKIP LOCKED passes over
+-- rows another lane is taking right now; a row another lane claimed and
+-- committed meanwhile is re-checked and left out.
+SELECT * FROM subscriptions
+WHERE test_clock_id = sqlc.arg(test_clock_id) AND next_action_at IS NOT NULL AND next_action_at <= sqlc.arg(due_before)
+  AND (claimed_until IS NULL OR claimed_until <= sqlc.arg(due_before))
+ORDER BY next_action_at, id
+LIMIT sqlc.arg(row_limit)
+FOR UPDATE SKIP LOCKED;
+
+-- name: ClaimSubscriptions :exec
+UPDATE subscriptions SET claim_token = sqlc.arg(claim_token), claimed_until = sqlc.arg(claimed_until)
+WHERE id = ANY(sqlc.arg(ids)::text[]);
 
 -- name: SubscriptionsWithOpenInvoices :many
 SELECT DISTINCT subscription_id FROM invoices WHERE subscription_id = ANY(sqlc.arg(ids)::text[]) AND status = 'open';

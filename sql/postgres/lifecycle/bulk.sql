@@ -67,8 +67,14 @@ WHERE p.id = u.id AND p.merchant_id = u.merchant_id AND p.mode = u.mode;
 
 -- name: BulkUpdateSubscriptions :many
 -- Optimistic: a row whose version moved is left alone and missing from the
--- returned ids.
+-- returned ids. claim_token, when not empty, claims the rows until
+-- claimed_until; otherwise release_claim, when it is the row's claim,
+-- ends it (billing.ClaimChange).
 UPDATE subscriptions AS s SET
+    claim_token = CASE WHEN sqlc.arg(claim_token)::text <> '' THEN sqlc.arg(claim_token)::text
+        WHEN s.claim_token = sqlc.arg(release_claim)::text THEN '' ELSE s.claim_token END,
+    claimed_until = CASE WHEN sqlc.arg(claim_token)::text <> '' THEN sqlc.narg(claimed_until)::timestamptz
+        WHEN s.claim_token = sqlc.arg(release_claim)::text THEN NULL ELSE s.claimed_until END,
     version = s.version + 1, status = u.status, items = u.items, price_ids = u.price_ids, currency = u.currency,
     interval = u.interval, interval_count = u.interval_count, payment_method_id = u.payment_method_id,
     billing_anchor = u.billing_anchor, cycle_index = u.cycle_index, current_period_start = u.current_period_start,

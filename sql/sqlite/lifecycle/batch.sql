@@ -16,8 +16,23 @@ WHERE id IN (
     LIMIT sqlc.arg(row_limit))
 RETURNING *;
 
--- name: LockSubscriptions :many
-SELECT id, version FROM subscriptions WHERE id IN (sqlc.slice(ids)) ORDER BY id;
+-- name: LockDueSubscriptions :many
+-- The batched sweep's first statement: the transaction's write lock keeps
+-- what it reads; it claims what it renews in the write that renews it.
+SELECT * FROM subscriptions
+WHERE test_clock_id = sqlc.arg(test_clock_id) AND next_action_at IS NOT NULL AND next_action_at <= sqlc.arg(due_before)
+  AND (claimed_until IS NULL OR claimed_until <= sqlc.arg(due_before))
+ORDER BY next_action_at, id
+LIMIT sqlc.arg(row_limit);
+
+-- name: ClaimSubscriptions :exec
+UPDATE subscriptions SET claim_token = sqlc.arg(claim_token), claimed_until = sqlc.arg(claimed_until)
+WHERE id IN (sqlc.slice(ids));
+
+-- name: ReleaseClaimsOf :exec
+-- Ends the claims made under claim_token of the given subscriptions only.
+UPDATE subscriptions SET claim_token = '', claimed_until = NULL
+WHERE claim_token = sqlc.arg(claim_token) AND id IN (sqlc.slice(ids));
 
 -- name: SubscriptionsWithOpenInvoices :many
 SELECT DISTINCT subscription_id FROM invoices WHERE subscription_id IN (sqlc.slice(ids)) AND status = 'open';

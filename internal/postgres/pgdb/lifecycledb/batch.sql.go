@@ -105,6 +105,22 @@ func (q *Queries) ClaimDueSubscriptions(ctx context.Context, arg ClaimDueSubscri
 	return items, nil
 }
 
+const claimSubscriptions = `-- name: ClaimSubscriptions :exec
+UPDATE subscriptions SET claim_token = $1, claimed_until = $2
+WHERE id = ANY($3::text[])
+`
+
+type ClaimSubscriptionsParams struct {
+	ClaimToken   string
+	ClaimedUntil *time.Time
+	Ids          []string
+}
+
+func (q *Queries) ClaimSubscriptions(ctx context.Context, arg ClaimSubscriptionsParams) error {
+	_, err := q.db.Exec(ctx, claimSubscriptions, arg.ClaimToken, arg.ClaimedUntil, arg.Ids)
+	return err
+}
+
 const getPaymentMethodsByID = `-- name: GetPaymentMethodsByID :many
 SELECT id, merchant_id, mode, customer_id, gateway, token, brand, last4, exp_month, exp_year, status, created, updated FROM payment_methods WHERE id = ANY($1::text[])
 `
@@ -143,25 +159,76 @@ func (q *Queries) GetPaymentMethodsByID(ctx context.Context, ids []string) ([]Pa
 	return items, nil
 }
 
-const lockSubscriptions = `-- name: LockSubscriptions :many
-SELECT id, version FROM subscriptions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
+const lockDueSubscriptions = `-- name: LockDueSubscriptions :many
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until FROM subscriptions
+WHERE test_clock_id = $1 AND next_action_at IS NOT NULL AND next_action_at <= $2
+  AND (claimed_until IS NULL OR claimed_until <= $2)
+ORDER BY next_action_at, id
+LIMIT $3
+FOR UPDATE SKIP LOCKED
 `
 
-type LockSubscriptionsRow struct {
-	ID      string
-	Version int64
+type LockDueSubscriptionsParams struct {
+	TestClockID string
+	DueBefore   *time.Time
+	RowLimit    int32
 }
 
-func (q *Queries) LockSubscriptions(ctx context.Context, ids []string) ([]LockSubscriptionsRow, error) {
-	rows, err := q.db.Query(ctx, lockSubscriptions, ids)
+// The batched sweep's first statement: it locks what it will renew and
+// claims it in the write that renews it (BulkUpdateSubscriptions), so a
+// renewed row is written once, not claimed first. SKIP LOCKED passes over
+// rows another lane is taking right now; a row another lane claimed and
+// committed meanwhile is re-checked and left out.
+func (q *Queries) LockDueSubscriptions(ctx context.Context, arg LockDueSubscriptionsParams) ([]Subscription, error) {
+	rows, err := q.db.Query(ctx, lockDueSubscriptions, arg.TestClockID, arg.DueBefore, arg.RowLimit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []LockSubscriptionsRow
+	var items []Subscription
 	for rows.Next() {
-		var i LockSubscriptionsRow
-		if err := rows.Scan(&i.ID, &i.Version); err != nil {
+		var i Subscription
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.Version,
+			&i.CustomerID,
+			&i.TestClockID,
+			&i.Status,
+			&i.Items,
+			&i.PriceIds,
+			&i.Currency,
+			&i.Interval,
+			&i.IntervalCount,
+			&i.PaymentMethodID,
+			&i.BillingAnchor,
+			&i.CycleIndex,
+			&i.CurrentPeriodStart,
+			&i.CurrentPeriodEnd,
+			&i.TrialStart,
+			&i.TrialEnd,
+			&i.TrialWillEndSent,
+			&i.CancelAtPeriodEnd,
+			&i.CancelAt,
+			&i.CanceledAt,
+			&i.CancellationReason,
+			&i.EndedAt,
+			&i.MaxCycles,
+			&i.EndDate,
+			&i.PendingChange,
+			&i.CouponID,
+			&i.DiscountEnd,
+			&i.DiscountUsed,
+			&i.NextActionAt,
+			&i.Metadata,
+			&i.Created,
+			&i.Updated,
+			&i.PendingLines,
+			&i.PromotionCodeID,
+			&i.ClaimToken,
+			&i.ClaimedUntil,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

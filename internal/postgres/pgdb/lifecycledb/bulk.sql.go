@@ -129,6 +129,10 @@ func (q *Queries) BulkUpdatePayments(ctx context.Context, arg BulkUpdatePayments
 
 const bulkUpdateSubscriptions = `-- name: BulkUpdateSubscriptions :many
 UPDATE subscriptions AS s SET
+    claim_token = CASE WHEN $1::text <> '' THEN $1::text
+        WHEN s.claim_token = $2::text THEN '' ELSE s.claim_token END,
+    claimed_until = CASE WHEN $1::text <> '' THEN $3::timestamptz
+        WHEN s.claim_token = $2::text THEN NULL ELSE s.claimed_until END,
     version = s.version + 1, status = u.status, items = u.items, price_ids = u.price_ids, currency = u.currency,
     interval = u.interval, interval_count = u.interval_count, payment_method_id = u.payment_method_id,
     billing_anchor = u.billing_anchor, cycle_index = u.cycle_index, current_period_start = u.current_period_start,
@@ -142,35 +146,38 @@ UPDATE subscriptions AS s SET
     next_action_at = NULLIF(u.next_action_at, '')::timestamptz, pending_lines = u.pending_lines,
     promotion_code_id = u.promotion_code_id, metadata = u.metadata, updated = u.updated
 FROM (
-    SELECT unnest($1::text[]) AS id, unnest($2::text[]) AS merchant_id,
-        unnest($3::text[]) AS mode, unnest($4::bigint[]) AS version,
-        unnest($5::text[]) AS status, unnest($6::text[]) AS items,
-        unnest($7::text[]) AS price_ids, unnest($8::text[]) AS currency,
-        unnest($9::text[]) AS interval, unnest($10::bigint[]) AS interval_count,
-        unnest($11::text[]) AS payment_method_id,
-        unnest($12::timestamptz[]) AS billing_anchor,
-        unnest($13::bigint[]) AS cycle_index,
-        unnest($14::timestamptz[]) AS current_period_start,
-        unnest($15::timestamptz[]) AS current_period_end,
-        unnest($16::text[]) AS trial_start, unnest($17::text[]) AS trial_end,
-        unnest($18::boolean[]) AS trial_will_end_sent,
-        unnest($19::boolean[]) AS cancel_at_period_end,
-        unnest($20::text[]) AS cancel_at, unnest($21::text[]) AS canceled_at,
-        unnest($22::text[]) AS cancellation_reason,
-        unnest($23::text[]) AS ended_at, unnest($24::bigint[]) AS max_cycles,
-        unnest($25::text[]) AS end_date, unnest($26::text[]) AS pending_change,
-        unnest($27::text[]) AS coupon_id, unnest($28::text[]) AS discount_end,
-        unnest($29::boolean[]) AS discount_used,
-        unnest($30::text[]) AS next_action_at,
-        unnest($31::text[]) AS pending_lines,
-        unnest($32::text[]) AS promotion_code_id,
-        unnest($33::text[]) AS metadata, unnest($34::timestamptz[]) AS updated
+    SELECT unnest($4::text[]) AS id, unnest($5::text[]) AS merchant_id,
+        unnest($6::text[]) AS mode, unnest($7::bigint[]) AS version,
+        unnest($8::text[]) AS status, unnest($9::text[]) AS items,
+        unnest($10::text[]) AS price_ids, unnest($11::text[]) AS currency,
+        unnest($12::text[]) AS interval, unnest($13::bigint[]) AS interval_count,
+        unnest($14::text[]) AS payment_method_id,
+        unnest($15::timestamptz[]) AS billing_anchor,
+        unnest($16::bigint[]) AS cycle_index,
+        unnest($17::timestamptz[]) AS current_period_start,
+        unnest($18::timestamptz[]) AS current_period_end,
+        unnest($19::text[]) AS trial_start, unnest($20::text[]) AS trial_end,
+        unnest($21::boolean[]) AS trial_will_end_sent,
+        unnest($22::boolean[]) AS cancel_at_period_end,
+        unnest($23::text[]) AS cancel_at, unnest($24::text[]) AS canceled_at,
+        unnest($25::text[]) AS cancellation_reason,
+        unnest($26::text[]) AS ended_at, unnest($27::bigint[]) AS max_cycles,
+        unnest($28::text[]) AS end_date, unnest($29::text[]) AS pending_change,
+        unnest($30::text[]) AS coupon_id, unnest($31::text[]) AS discount_end,
+        unnest($32::boolean[]) AS discount_used,
+        unnest($33::text[]) AS next_action_at,
+        unnest($34::text[]) AS pending_lines,
+        unnest($35::text[]) AS promotion_code_id,
+        unnest($36::text[]) AS metadata, unnest($37::timestamptz[]) AS updated
 ) AS u
 WHERE s.id = u.id AND s.merchant_id = u.merchant_id AND s.mode = u.mode AND s.version = u.version
 RETURNING s.id
 `
 
 type BulkUpdateSubscriptionsParams struct {
+	ClaimToken          string
+	ReleaseClaim        string
+	ClaimedUntil        *time.Time
 	Ids                 []string
 	MerchantIds         []string
 	Modes               []string
@@ -208,9 +215,14 @@ type BulkUpdateSubscriptionsParams struct {
 }
 
 // Optimistic: a row whose version moved is left alone and missing from the
-// returned ids.
+// returned ids. claim_token, when not empty, claims the rows until
+// claimed_until; otherwise release_claim, when it is the row's claim,
+// ends it (billing.ClaimChange).
 func (q *Queries) BulkUpdateSubscriptions(ctx context.Context, arg BulkUpdateSubscriptionsParams) ([]string, error) {
 	rows, err := q.db.Query(ctx, bulkUpdateSubscriptions,
+		arg.ClaimToken,
+		arg.ReleaseClaim,
+		arg.ClaimedUntil,
 		arg.Ids,
 		arg.MerchantIds,
 		arg.Modes,

@@ -107,6 +107,34 @@ func (q *Queries) ClaimDueSubscriptions(ctx context.Context, arg ClaimDueSubscri
 	return items, nil
 }
 
+const claimSubscriptions = `-- name: ClaimSubscriptions :exec
+UPDATE subscriptions SET claim_token = ?1, claimed_until = ?2
+WHERE id IN (/*SLICE:ids*/?)
+`
+
+type ClaimSubscriptionsParams struct {
+	ClaimToken   string
+	ClaimedUntil sql.NullInt64
+	Ids          []string
+}
+
+func (q *Queries) ClaimSubscriptions(ctx context.Context, arg ClaimSubscriptionsParams) error {
+	query := claimSubscriptions
+	var queryParams []interface{}
+	queryParams = append(queryParams, arg.ClaimToken)
+	queryParams = append(queryParams, arg.ClaimedUntil)
+	if len(arg.Ids) > 0 {
+		for _, v := range arg.Ids {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(arg.Ids))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
+	}
+	_, err := q.db.ExecContext(ctx, query, queryParams...)
+	return err
+}
+
 const getPaymentMethodsByID = `-- name: GetPaymentMethodsByID :many
 SELECT id, merchant_id, mode, customer_id, gateway, token, brand, last4, exp_month, exp_year, status, created, updated FROM payment_methods WHERE id IN (/*SLICE:ids*/?)
 `
@@ -158,35 +186,72 @@ func (q *Queries) GetPaymentMethodsByID(ctx context.Context, ids []string) ([]Pa
 	return items, nil
 }
 
-const lockSubscriptions = `-- name: LockSubscriptions :many
-SELECT id, version FROM subscriptions WHERE id IN (/*SLICE:ids*/?) ORDER BY id
+const lockDueSubscriptions = `-- name: LockDueSubscriptions :many
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until FROM subscriptions
+WHERE test_clock_id = ?1 AND next_action_at IS NOT NULL AND next_action_at <= ?2
+  AND (claimed_until IS NULL OR claimed_until <= ?2)
+ORDER BY next_action_at, id
+LIMIT ?3
 `
 
-type LockSubscriptionsRow struct {
-	ID      string
-	Version int64
+type LockDueSubscriptionsParams struct {
+	TestClockID string
+	DueBefore   sql.NullInt64
+	RowLimit    int64
 }
 
-func (q *Queries) LockSubscriptions(ctx context.Context, ids []string) ([]LockSubscriptionsRow, error) {
-	query := lockSubscriptions
-	var queryParams []interface{}
-	if len(ids) > 0 {
-		for _, v := range ids {
-			queryParams = append(queryParams, v)
-		}
-		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(ids))[1:], 1)
-	} else {
-		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
-	}
-	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+// The batched sweep's first statement: the transaction's write lock keeps
+// what it reads; it claims what it renews in the write that renews it.
+func (q *Queries) LockDueSubscriptions(ctx context.Context, arg LockDueSubscriptionsParams) ([]Subscription, error) {
+	rows, err := q.db.QueryContext(ctx, lockDueSubscriptions, arg.TestClockID, arg.DueBefore, arg.RowLimit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []LockSubscriptionsRow
+	var items []Subscription
 	for rows.Next() {
-		var i LockSubscriptionsRow
-		if err := rows.Scan(&i.ID, &i.Version); err != nil {
+		var i Subscription
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.Version,
+			&i.CustomerID,
+			&i.TestClockID,
+			&i.Status,
+			&i.Items,
+			&i.PriceIds,
+			&i.Currency,
+			&i.Interval,
+			&i.IntervalCount,
+			&i.PaymentMethodID,
+			&i.BillingAnchor,
+			&i.CycleIndex,
+			&i.CurrentPeriodStart,
+			&i.CurrentPeriodEnd,
+			&i.TrialStart,
+			&i.TrialEnd,
+			&i.TrialWillEndSent,
+			&i.CancelAtPeriodEnd,
+			&i.CancelAt,
+			&i.CanceledAt,
+			&i.CancellationReason,
+			&i.EndedAt,
+			&i.MaxCycles,
+			&i.EndDate,
+			&i.PendingChange,
+			&i.CouponID,
+			&i.DiscountEnd,
+			&i.DiscountUsed,
+			&i.NextActionAt,
+			&i.Metadata,
+			&i.Created,
+			&i.Updated,
+			&i.PendingLines,
+			&i.PromotionCodeID,
+			&i.ClaimToken,
+			&i.ClaimedUntil,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -198,6 +263,33 @@ func (q *Queries) LockSubscriptions(ctx context.Context, ids []string) ([]LockSu
 		return nil, err
 	}
 	return items, nil
+}
+
+const releaseClaimsOf = `-- name: ReleaseClaimsOf :exec
+UPDATE subscriptions SET claim_token = '', claimed_until = NULL
+WHERE claim_token = ?1 AND id IN (/*SLICE:ids*/?)
+`
+
+type ReleaseClaimsOfParams struct {
+	ClaimToken string
+	Ids        []string
+}
+
+// Ends the claims made under claim_token of the given subscriptions only.
+func (q *Queries) ReleaseClaimsOf(ctx context.Context, arg ReleaseClaimsOfParams) error {
+	query := releaseClaimsOf
+	var queryParams []interface{}
+	queryParams = append(queryParams, arg.ClaimToken)
+	if len(arg.Ids) > 0 {
+		for _, v := range arg.Ids {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(arg.Ids))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
+	}
+	_, err := q.db.ExecContext(ctx, query, queryParams...)
+	return err
 }
 
 const reserveInvoiceNumbers = `-- name: ReserveInvoiceNumbers :one
