@@ -303,6 +303,7 @@ type CopyInvoicesParams struct {
 	Collection      string
 	DueDate         *time.Time
 	PaymentMethodID string
+	TaxAmounts      string
 	Created         time.Time
 	Updated         time.Time
 }
