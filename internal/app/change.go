@@ -152,7 +152,11 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 	if p.EffectiveAt != "" && p.EffectiveAt != ChangeNow && p.EffectiveAt != ChangePeriodEnd {
 		return plan, billing.Invalid("effective_at", billing.CodeParameterInvalid, "effective_at must be now or period_end")
 	}
-	items, recurring, currency, _, err := a.resolveItems(ctx, tx, sub.Scope, p.Items)
+	taxes, err := subscriptionTaxes(ctx, tx, sub)
+	if err != nil {
+		return plan, err
+	}
+	items, recurring, currency, _, err := a.resolveItems(ctx, tx, sub.Scope, p.Items, taxes)
 	if err != nil {
 		return plan, err
 	}
@@ -228,9 +232,15 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 				if l.Amount >= 0 {
 					desc = "remaining time on " + l.PriceID
 				}
+				// A credit returns tax at the rates the old item was
+				// charged; a charge is taxed at the new item's.
+				rates := itemTaxRates(items, l.PriceID)
+				if l.Amount < 0 {
+					rates = itemTaxRates(sub.Items, l.PriceID)
+				}
 				plan.preview.Lines = append(plan.preview.Lines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
 					Type: billing.LineProration, Description: desc, PriceID: l.PriceID, Quantity: l.Quantity, Amount: l.Amount,
-					PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd})
+					PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd, TaxRates: rates})
 			}
 		}
 		var due int64

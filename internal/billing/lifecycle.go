@@ -349,9 +349,10 @@ type MerchantSettings struct {
 	Dunning       DunningPolicy        `json:"dunning"`
 	Transition    TransitionPolicy     `json:"transition"`
 	Notifications NotificationSettings `json:"notifications"`
-	// DefaultTaxRates are the ids of the tax rates of subscription items
-	// whose subscription and price set none (ResolveTaxRates).
-	DefaultTaxRates []string `json:"default_tax_rates,omitempty"`
+	// DefaultTaxRates are, per mode (a rate belongs to one mode), the ids
+	// of the tax rates of subscription items whose subscription and price
+	// set none (ResolveTaxRates).
+	DefaultTaxRates map[Mode][]string `json:"default_tax_rates,omitempty"`
 }
 
 // DefaultMerchantSettings are the policies of a new merchant.
