@@ -29,7 +29,8 @@ type ChangePreview struct {
 	Timing            string
 	ProrationBehavior string
 	Lines             []billing.InvoiceLine // the proration lines (credits negative)
-	AmountDueNow      int64                 // what would be charged at once
+	AmountDueNow      int64                 // what would be charged at once, tax included
+	Tax               int64                 // the tax of the proration lines (billing.ComputeInvoiceTax)
 	Currency          string
 	FeatureChanges    []billing.FeatureChange
 	Items             []billing.SubscriptionItem
@@ -247,6 +248,16 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 		for _, l := range plan.preview.Lines {
 			due += l.Amount
 		}
+		exempt, err := a.invoicing.customerExempt(ctx, tx, &sub)
+		if err != nil {
+			return plan, err
+		}
+		tax, err := billing.ComputeInvoiceTax(plan.preview.Lines, 0, exempt)
+		if err != nil {
+			return plan, err
+		}
+		plan.preview.Tax = tax.Tax
+		due += tax.Exclusive
 		switch behavior {
 		case billing.ProrationAlwaysInvoice:
 			plan.preview.AmountDueNow = max(due, 0)
