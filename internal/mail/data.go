@@ -26,10 +26,19 @@ type PaymentReceipt struct {
 	PeriodEnd     string `json:"period_end,omitempty"`    // its end
 	PlanName      string `json:"plan_name,omitempty"`     // e.g. "Plan Pro"; may be empty
 	PortalURL     string `json:"portal_url,omitempty"`    // where to see invoices; may be empty
+	Taxes         []TaxRow `json:"taxes,omitempty"`       // the invoice's tax per rate ("IVA 19 %"); may be empty
 	// InvoicePDF is attached when not empty, as PDFFilename or, by
 	// default, "cobro-<number>.pdf" (Spanish) / "invoice-<number>.pdf".
 	InvoicePDF  []byte `json:"invoice_pdf,omitempty"`
 	PDFFilename string `json:"pdf_filename,omitempty"` // overrides the default name
+}
+
+// TaxRow is one tax rate's line of an email: "IVA 19 %" and its amount,
+// with Included set when the prices already include it.
+type TaxRow struct {
+	Label    string `json:"label"`
+	Amount   string `json:"amount"`
+	Included bool   `json:"included,omitempty"`
 }
 
 // PaymentFailed is the data of KindPaymentFailed, sent to a customer when a
@@ -88,6 +97,7 @@ type InvoiceToPay struct {
 	Amount        string `json:"amount"`                  // required: amount due
 	DueDate       string `json:"due_date,omitempty"`      // may be empty
 	PayURL        string `json:"pay_url"`                 // required: where to pay
+	Taxes         []TaxRow `json:"taxes,omitempty"`       // the invoice's tax per rate; may be empty
 	// InvoicePDF is attached when not empty, named as in PaymentReceipt.
 	InvoicePDF  []byte `json:"invoice_pdf,omitempty"`
 	PDFFilename string `json:"pdf_filename,omitempty"` // overrides the default name
