@@ -54,6 +54,8 @@ type SubscriptionItemJSON struct {
 	Product    string `json:"product"`
 	Quantity   int64  `json:"quantity"`
 	UnitAmount int64  `json:"unit_amount"`
+	// TaxRates are the rates fixed on the item when it was set.
+	TaxRates []string `json:"tax_rates"`
 }
 
 // SubscriptionJSON is a subscription as the API shows it.
@@ -80,6 +82,7 @@ type SubscriptionJSON struct {
 	MaxCycles          *int64                 `json:"max_cycles"`
 	EndDate            *int64                 `json:"end_date"`
 	Coupon             *string                `json:"coupon"`
+	DefaultTaxRates    []string               `json:"default_tax_rates" doc:"Tax rates of every item, before the prices' and the merchant's."`
 	TestClock          *string                `json:"test_clock"`
 	Metadata           billing.Metadata       `json:"metadata"`
 	PendingUpdate      *PendingUpdateJSON     `json:"pending_update" doc:"A change scheduled for the end of the period (a downgrade, by default), or null. Cancel it with POST /v1/subscriptions/{id}/pending_update/cancel."`
@@ -100,7 +103,7 @@ func SubscriptionItems(items []billing.SubscriptionItem) []SubscriptionItemJSON 
 	out := make([]SubscriptionItemJSON, 0, len(items))
 	for _, it := range items {
 		out = append(out, SubscriptionItemJSON{ID: it.ID, Price: it.PriceID, Product: it.ProductID,
-			Quantity: it.Quantity, UnitAmount: it.UnitAmount})
+			Quantity: it.Quantity, UnitAmount: it.UnitAmount, TaxRates: TaxRateIDs(it.TaxRates)})
 	}
 	return out
 }
@@ -115,7 +118,7 @@ func Subscription(s billing.Subscription) SubscriptionJSON {
 		TrialStart: UnixPtr(s.TrialStart), TrialEnd: UnixPtr(s.TrialEnd), CancelAtPeriodEnd: s.CancelAtPeriodEnd,
 		CancelAt: UnixPtr(s.CancelAt), CanceledAt: UnixPtr(s.CanceledAt), CancellationReason: NonEmpty(string(s.CancellationReason)),
 		EndedAt: UnixPtr(s.EndedAt), MaxCycles: Positive(s.MaxCycles), EndDate: UnixPtr(s.EndDate), Coupon: NonEmpty(s.CouponID),
-		TestClock: NonEmpty(s.TestClockID), Metadata: s.Metadata, Created: s.Created.Unix()}
+		TestClock: NonEmpty(s.TestClockID), DefaultTaxRates: IDs(s.DefaultTaxRates), Metadata: s.Metadata, Created: s.Created.Unix()}
 	out.Items = SubscriptionItems(s.Items)
 	if pc := s.PendingChange; pc != nil {
 		out.PendingUpdate = &PendingUpdateJSON{Items: SubscriptionItems(pc.Items), EffectiveAt: pc.EffectiveAt.Unix(),
@@ -126,46 +129,49 @@ func Subscription(s billing.Subscription) SubscriptionJSON {
 
 // InvoiceLineJSON is one line of an invoice.
 type InvoiceLineJSON struct {
-	ID          string  `json:"id"`
-	Type        string  `json:"type"`
-	Description string  `json:"description"`
-	Price       *string `json:"price"`
-	Quantity    int64   `json:"quantity"`
-	Amount      int64   `json:"amount"`
-	PeriodStart int64   `json:"period_start"`
-	PeriodEnd   int64   `json:"period_end"`
+	ID          string   `json:"id"`
+	Type        string   `json:"type"`
+	Description string   `json:"description"`
+	Price       *string  `json:"price"`
+	Quantity    int64    `json:"quantity"`
+	Amount      int64    `json:"amount"`
+	PeriodStart int64    `json:"period_start"`
+	PeriodEnd   int64    `json:"period_end"`
+	TaxRates    []string `json:"tax_rates" doc:"The rates that tax the line."`
 }
 
 // InvoiceJSON is an invoice as the API shows it.
 type InvoiceJSON struct {
-	ID            string            `json:"id"`
-	Object        string            `json:"object" enum:"invoice"`
-	Livemode      bool              `json:"livemode"`
-	Customer      string            `json:"customer"`
-	Subscription  *string           `json:"subscription"`
-	Number        *string           `json:"number"`
-	Status        string            `json:"status"`
-	BillingReason string            `json:"billing_reason"`
-	Currency      string            `json:"currency"`
-	PeriodStart   int64             `json:"period_start"`
-	PeriodEnd     int64             `json:"period_end"`
-	Lines         []InvoiceLineJSON `json:"lines"`
-	Subtotal      int64             `json:"subtotal"`
-	Discount      int64             `json:"discount"`
-	Tax           int64             `json:"tax"`
-	Total         int64             `json:"total"`
-	AmountDue     int64             `json:"amount_due"`
-	AmountPaid    int64             `json:"amount_paid"`
-	AttemptCount  int64             `json:"attempt_count"`
-	NextAttempt   *int64            `json:"next_payment_attempt"`
-	FinalizedAt   *int64            `json:"finalized_at"`
-	PaidAt        *int64            `json:"paid_at"`
-	VoidedAt      *int64            `json:"voided_at"`
-	Collection    string            `json:"collection" enum:"charge_automatically,send_invoice"`
-	DueDate       *int64            `json:"due_date"`
-	PaymentMethod *string           `json:"payment_method" doc:"The saved card a one-off charge_automatically invoice is charged to."`
-	HostedURL     *string           `json:"hosted_invoice_url" doc:"The customer's page to see and pay the invoice (finalized invoices)."`
-	Created       int64             `json:"created"`
+	ID                string            `json:"id"`
+	Object            string            `json:"object" enum:"invoice"`
+	Livemode          bool              `json:"livemode"`
+	Customer          string            `json:"customer"`
+	Subscription      *string           `json:"subscription"`
+	Number            *string           `json:"number"`
+	Status            string            `json:"status"`
+	BillingReason     string            `json:"billing_reason"`
+	Currency          string            `json:"currency"`
+	PeriodStart       int64             `json:"period_start"`
+	PeriodEnd         int64             `json:"period_end"`
+	Lines             []InvoiceLineJSON `json:"lines"`
+	Subtotal          int64             `json:"subtotal"`
+	Discount          int64             `json:"discount"`
+	Tax               int64             `json:"tax" doc:"Every rate's tax, inclusive and exclusive."`
+	Total             int64             `json:"total"`
+	TotalExcludingTax int64             `json:"total_excluding_tax" doc:"total less tax."`
+	TotalTaxAmounts   []TaxAmountJSON   `json:"total_tax_amounts" doc:"The tax per rate, each rounded once per invoice (docs/taxes.md)."`
+	AmountDue         int64             `json:"amount_due"`
+	AmountPaid        int64             `json:"amount_paid"`
+	AttemptCount      int64             `json:"attempt_count"`
+	NextAttempt       *int64            `json:"next_payment_attempt"`
+	FinalizedAt       *int64            `json:"finalized_at"`
+	PaidAt            *int64            `json:"paid_at"`
+	VoidedAt          *int64            `json:"voided_at"`
+	Collection        string            `json:"collection" enum:"charge_automatically,send_invoice"`
+	DueDate           *int64            `json:"due_date"`
+	PaymentMethod     *string           `json:"payment_method" doc:"The saved card a one-off charge_automatically invoice is charged to."`
+	HostedURL         *string           `json:"hosted_invoice_url" doc:"The customer's page to see and pay the invoice (finalized invoices)."`
+	Created           int64             `json:"created"`
 }
 
 // Invoice renders an invoice; next_payment_attempt shows only while it is open.
@@ -177,13 +183,15 @@ func Invoice(i billing.Invoice) InvoiceJSON {
 		AttemptCount: i.AttemptCount, FinalizedAt: UnixPtr(i.FinalizedAt), PaidAt: UnixPtr(i.PaidAt),
 		VoidedAt: UnixPtr(i.VoidedAt), Collection: billing.CollectionOf(i), DueDate: UnixPtr(i.DueDate),
 		PaymentMethod: NonEmpty(i.PaymentMethodID), HostedURL: NonEmpty(i.HostedURL), Created: i.Created.Unix()}
+	out.TotalExcludingTax, out.TotalTaxAmounts = i.TotalExcludingTax(), TaxAmounts(i.TaxAmounts)
 	if i.Status == billing.InvoiceOpen {
 		out.NextAttempt = UnixPtr(i.NextAttemptAt)
 	}
 	out.Lines = make([]InvoiceLineJSON, 0, len(i.Lines))
 	for _, l := range i.Lines {
 		out.Lines = append(out.Lines, InvoiceLineJSON{ID: l.ID, Type: l.Type, Description: l.Description, Price: NonEmpty(l.PriceID),
-			Quantity: l.Quantity, Amount: l.Amount, PeriodStart: l.PeriodStart.Unix(), PeriodEnd: l.PeriodEnd.Unix()})
+			Quantity: l.Quantity, Amount: l.Amount, PeriodStart: l.PeriodStart.Unix(), PeriodEnd: l.PeriodEnd.Unix(),
+			TaxRates: TaxRateIDs(l.TaxRates)})
 	}
 	return out
 }

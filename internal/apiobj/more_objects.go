@@ -60,13 +60,17 @@ type RefundJSON struct {
 	Currency string  `json:"currency"`
 	Status   string  `json:"status"`
 	Reason   *string `json:"reason"`
-	Created  int64   `json:"created"`
+	// Tax is the part of Amount that returns tax (docs/taxes.md).
+	Tax        int64           `json:"tax"`
+	TaxAmounts []TaxAmountJSON `json:"tax_amounts"`
+	Created    int64           `json:"created"`
 }
 
 // Refund renders a refund.
 func Refund(r billing.Refund) RefundJSON {
 	return RefundJSON{ID: r.ID, Object: "refund", Livemode: r.Scope.Mode.Livemode(), Payment: r.PaymentID, Amount: r.Amount,
-		Currency: r.Currency, Status: string(r.Status), Reason: NonEmpty(r.Reason), Created: r.Created.Unix()}
+		Currency: r.Currency, Status: string(r.Status), Reason: NonEmpty(r.Reason), Tax: r.Tax,
+		TaxAmounts: TaxAmounts(r.TaxAmounts), Created: r.Created.Unix()}
 }
 
 // PaymentMethodSetupJSON is a payment-method setup as the API shows it: a

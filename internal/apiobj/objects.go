@@ -51,6 +51,7 @@ type PriceJSON struct {
 	LookupKey       *string          `json:"lookup_key"`
 	TrialPeriodDays int64            `json:"trial_period_days"`
 	Active          bool             `json:"active"`
+	TaxRates        []string         `json:"tax_rates" doc:"Tax rates of subscriptions to the price that set no default_tax_rates."`
 	Metadata        billing.Metadata `json:"metadata"`
 	Created         int64            `json:"created"`
 	Updated         int64            `json:"updated"`
@@ -60,7 +61,7 @@ type PriceJSON struct {
 func Price(p billing.Price) PriceJSON {
 	out := PriceJSON{ID: p.ID, Object: "price", Livemode: p.Scope.Mode.Livemode(), Product: p.ProductID,
 		Nickname: p.Nickname, UnitAmount: p.UnitAmount, Currency: p.Currency, Type: p.Type,
-		TrialPeriodDays: p.TrialPeriodDays, Active: p.Active, Metadata: p.Metadata,
+		TrialPeriodDays: p.TrialPeriodDays, Active: p.Active, TaxRates: IDs(p.TaxRates), Metadata: p.Metadata,
 		Created: p.Created.Unix(), Updated: p.Updated.Unix()}
 	if p.Recurring != nil {
 		out.Recurring = &RecurringJSON{Interval: p.Recurring.Interval, IntervalCount: p.Recurring.IntervalCount}
@@ -81,6 +82,7 @@ type CustomerJSON struct {
 	ExternalID *string          `json:"external_id"`
 	Locale     string           `json:"locale"`
 	TestClock  *string          `json:"test_clock"`
+	TaxExempt  string           `json:"tax_exempt" enum:"none,exempt" doc:"An exempt customer's invoices carry no tax."`
 	Metadata   billing.Metadata `json:"metadata"`
 	Created    int64            `json:"created"`
 	Updated    int64            `json:"updated"`
@@ -89,7 +91,7 @@ type CustomerJSON struct {
 // Customer renders a customer.
 func Customer(c billing.Customer) CustomerJSON {
 	out := CustomerJSON{ID: c.ID, Object: "customer", Livemode: c.Scope.Mode.Livemode(), Email: c.Email,
-		Name: c.Name, Locale: c.Locale, Metadata: c.Metadata, Created: c.Created.Unix(), Updated: c.Updated.Unix()}
+		Name: c.Name, Locale: c.Locale, TaxExempt: billing.TaxExemptOf(c), Metadata: c.Metadata, Created: c.Created.Unix(), Updated: c.Updated.Unix()}
 	if c.ExternalID != "" {
 		out.ExternalID = &c.ExternalID
 	}

@@ -29,7 +29,8 @@ type ChangePreview struct {
 	Timing            string
 	ProrationBehavior string
 	Lines             []billing.InvoiceLine // the proration lines (credits negative)
-	AmountDueNow      int64                 // what would be charged at once
+	AmountDueNow      int64                 // what would be charged at once, tax included
+	Tax               int64                 // the tax of the proration lines (billing.ComputeInvoiceTax)
 	Currency          string
 	FeatureChanges    []billing.FeatureChange
 	Items             []billing.SubscriptionItem
@@ -152,7 +153,11 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 	if p.EffectiveAt != "" && p.EffectiveAt != ChangeNow && p.EffectiveAt != ChangePeriodEnd {
 		return plan, billing.Invalid("effective_at", billing.CodeParameterInvalid, "effective_at must be now or period_end")
 	}
-	items, recurring, currency, _, err := a.resolveItems(ctx, tx, sub.Scope, p.Items)
+	taxes, err := subscriptionTaxes(ctx, tx, sub)
+	if err != nil {
+		return plan, err
+	}
+	items, recurring, currency, _, err := a.resolveItems(ctx, tx, sub.Scope, p.Items, taxes)
 	if err != nil {
 		return plan, err
 	}
@@ -228,15 +233,31 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 				if l.Amount >= 0 {
 					desc = "remaining time on " + l.PriceID
 				}
+				// A credit returns tax at the rates the old item was
+				// charged; a charge is taxed at the new item's.
+				rates := itemTaxRates(items, l.PriceID)
+				if l.Amount < 0 {
+					rates = itemTaxRates(sub.Items, l.PriceID)
+				}
 				plan.preview.Lines = append(plan.preview.Lines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
 					Type: billing.LineProration, Description: desc, PriceID: l.PriceID, Quantity: l.Quantity, Amount: l.Amount,
-					PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd})
+					PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd, TaxRates: rates})
 			}
 		}
 		var due int64
 		for _, l := range plan.preview.Lines {
 			due += l.Amount
 		}
+		exempt, err := a.invoicing.customerExempt(ctx, tx, &sub)
+		if err != nil {
+			return plan, err
+		}
+		tax, err := billing.ComputeInvoiceTax(plan.preview.Lines, 0, exempt)
+		if err != nil {
+			return plan, err
+		}
+		plan.preview.Tax = tax.Tax
+		due += tax.Exclusive
 		switch behavior {
 		case billing.ProrationAlwaysInvoice:
 			plan.preview.AmountDueNow = max(due, 0)

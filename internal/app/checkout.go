@@ -142,7 +142,7 @@ func (a *Checkout) CreateCheckoutSession(ctx context.Context, s billing.Scope, p
 			}
 			currency = cur
 		} else if len(p.LineItems) > 0 {
-			items, _, cur, _, err := a.subscriptions.resolveItems(ctx, tx, s, p.LineItems)
+			items, _, cur, _, err := a.subscriptions.resolveItems(ctx, tx, s, p.LineItems, itemTaxes{})
 			if err != nil {
 				return lineItemsError(err)
 			}

@@ -177,8 +177,19 @@ func (a *Collection) CreateRefund(ctx context.Context, s billing.Scope, p Create
 		if err != nil {
 			return err
 		}
+		inv, err := tx.Invoices.GetInvoice(ctx, s, pay.InvoiceID)
+		if err != nil {
+			return fmt.Errorf("read invoice %s: %w", pay.InvoiceID, err)
+		}
+		// The tax this refund returns (billing.RefundTax), counted after
+		// what earlier refunds of the payment returned.
+		tax, taxAmounts, err := billing.RefundTax(inv, pay.AmountRefunded, amount)
+		if err != nil {
+			return err
+		}
 		ref = billing.Refund{ID: billing.NewID(billing.PrefixRefund, now), Scope: s, PaymentID: pay.ID, Amount: amount,
-			Currency: pay.Currency, Status: billing.RefundPending, Reason: p.Reason, Created: now, Updated: now}
+			Currency: pay.Currency, Status: billing.RefundPending, Reason: p.Reason, Tax: tax, TaxAmounts: taxAmounts,
+			Created: now, Updated: now}
 		if err := tx.Payments.CreateRefund(ctx, ref); err != nil {
 			return fmt.Errorf("create refund: %w", err)
 		}

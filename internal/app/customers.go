@@ -23,7 +23,10 @@ type CustomerParams struct {
 	ExternalID *string
 	Locale     *string
 	TestClock  *string // create only: the test clock the customer lives on
-	Metadata   billing.Metadata
+	// TaxExempt is none or exempt: an exempt customer's invoices carry no
+	// tax (billing.ComputeInvoiceTax).
+	TaxExempt *string
+	Metadata  billing.Metadata
 }
 
 func (v *validator) customer(p CustomerParams) {
@@ -32,7 +35,21 @@ func (v *validator) customer(p CustomerParams) {
 	v.maxLen("name", deref(p.Name), maxNameLen)
 	v.maxLen("external_id", deref(p.ExternalID), maxKeyLen)
 	v.locale("locale", deref(p.Locale))
+	if p.TaxExempt != nil && *p.TaxExempt != billing.TaxExemptNone && *p.TaxExempt != billing.TaxExemptExempt {
+		v.fail("tax_exempt", billing.CodeParameterInvalid, "tax_exempt must be none or exempt")
+	}
 	v.metadata(p.Metadata)
+}
+
+// taxExemptParam is the stored form of a tax_exempt parameter: none is
+// kept as "" (billing.TaxExemptFromStore), so a customer reads back as it
+// was written.
+func taxExemptParam(p *string) *string {
+	if p == nil {
+		return nil
+	}
+	v := billing.TaxExemptFromStore(*p)
+	return &v
 }
 
 // CreateCustomer creates a customer in scope s.
@@ -50,6 +67,7 @@ func (a *Customers) CreateCustomer(ctx context.Context, s billing.Scope, p Custo
 		Name:       deref(p.Name),
 		ExternalID: deref(p.ExternalID),
 		Locale:     deref(p.Locale),
+		TaxExempt:  deref(taxExemptParam(p.TaxExempt)),
 		Metadata:   orEmpty(p.Metadata),
 		Created:    now,
 		Updated:    now,
@@ -122,6 +140,7 @@ func (a *Customers) UpdateCustomer(ctx context.Context, s billing.Scope, id stri
 		setIf(&after.Name, p.Name)
 		setIf(&after.ExternalID, p.ExternalID)
 		setIf(&after.Locale, p.Locale)
+		setIf(&after.TaxExempt, taxExemptParam(p.TaxExempt))
 		after.Metadata = mergeMetadata(before.Metadata, p.Metadata)
 		now := a.Now()
 		after.Updated = now

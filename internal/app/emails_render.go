@@ -159,7 +159,11 @@ func (a *Notifications) firstInvoiceAmount(ctx context.Context, tx billing.Tx, m
 	if err != nil {
 		return money.Amount{}, err
 	}
-	if err := a.invoicing.priceInvoice(m, &next, coupon, &inv); err != nil {
+	exempt, err := a.invoicing.customerExempt(ctx, tx, &next)
+	if err != nil {
+		return money.Amount{}, err
+	}
+	if err := a.invoicing.priceInvoice(m, &next, coupon, exempt, &inv); err != nil {
 		return money.Amount{}, err
 	}
 	return money.Amount{Minor: inv.AmountDue, Currency: inv.Currency}, nil

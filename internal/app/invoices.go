@@ -42,7 +42,8 @@ func (a *Invoicing) draftPeriodInvoice(sub *billing.Subscription, reason string,
 		}
 		inv.Lines = append(inv.Lines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
 			Type: billing.LineSubscription, Description: fmt.Sprintf("%d × %s", it.Quantity, it.PriceID),
-			PriceID: it.PriceID, Quantity: it.Quantity, Amount: amount, PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd})
+			PriceID: it.PriceID, Quantity: it.Quantity, Amount: amount, PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd,
+			TaxRates: it.TaxRates})
 		inv.Subtotal += amount
 	}
 	// Prorations waiting for this invoice (create_prorations) join it.
@@ -66,6 +67,15 @@ func (a *Invoicing) subscriptionCoupon(ctx context.Context, tx billing.Tx, sub *
 	return &c, nil
 }
 
+// customerExempt reports whether sub's customer is tax exempt.
+func (a *Invoicing) customerExempt(ctx context.Context, tx billing.Tx, sub *billing.Subscription) (bool, error) {
+	cus, err := tx.Customers.GetCustomer(ctx, sub.Scope, sub.CustomerID)
+	if err != nil {
+		return false, fmt.Errorf("read customer %s: %w", sub.CustomerID, err)
+	}
+	return cus.IsTaxExempt(), nil
+}
+
 // writeInvoice prices, stores and finalizes inv.
 func (a *Invoicing) writeInvoice(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv billing.Invoice, now time.Time) (billing.Invoice, error) {
 	s := sub.Scope
@@ -73,7 +83,11 @@ func (a *Invoicing) writeInvoice(ctx context.Context, tx billing.Tx, m billing.M
 	if err != nil {
 		return inv, err
 	}
-	if err := a.priceInvoice(m, sub, coupon, &inv); err != nil {
+	exempt, err := a.customerExempt(ctx, tx, sub)
+	if err != nil {
+		return inv, err
+	}
+	if err := a.priceInvoice(m, sub, coupon, exempt, &inv); err != nil {
 		return inv, err
 	}
 	if err := tx.Invoices.CreateInvoice(ctx, inv); err != nil {
@@ -105,14 +119,22 @@ func (a *Invoicing) writeInvoice(ctx context.Context, tx billing.Tx, m billing.M
 	return inv, nil
 }
 
-// priceInvoice applies the discount, totals inv, and carries a credit
-// larger than what the invoice charges (from proration credits) to the
-// subscription's next invoice, so that it is never lost.
-func (a *Invoicing) priceInvoice(m billing.Merchant, sub *billing.Subscription, coupon *billing.Coupon, inv *billing.Invoice) error {
+// priceInvoice applies the discount, taxes the lines (billing.
+// ComputeInvoiceTax: each line by the rates it carries, none for an exempt
+// customer), totals inv, and carries a credit larger than what the invoice
+// charges (from proration credits) to the subscription's next invoice, so
+// that it is never lost. Every path that makes or previews a subscription
+// invoice prices it here, so all of them tax alike.
+func (a *Invoicing) priceInvoice(m billing.Merchant, sub *billing.Subscription, coupon *billing.Coupon, exempt bool, inv *billing.Invoice) error {
 	if err := a.applyDiscount(m, sub, coupon, inv); err != nil {
 		return err
 	}
-	inv.Total = inv.Subtotal - inv.Discount + inv.Tax
+	tax, err := billing.ComputeInvoiceTax(inv.Lines, inv.Discount, exempt)
+	if err != nil {
+		return err
+	}
+	inv.Tax, inv.TaxAmounts = tax.Tax, tax.Amounts
+	inv.Total = inv.Subtotal - inv.Discount + tax.Exclusive
 	inv.AmountDue = inv.Total
 	if inv.Total < 0 {
 		inv.AmountDue = 0

@@ -247,7 +247,11 @@ func (a *Portal) upcomingInvoice(ctx context.Context, tx billing.Tx, m billing.M
 	if err != nil {
 		return inv, err
 	}
-	if err := a.invoicing.priceInvoice(m, &next, coupon, &inv); err != nil {
+	exempt, err := a.invoicing.customerExempt(ctx, tx, &next)
+	if err != nil {
+		return inv, err
+	}
+	if err := a.invoicing.priceInvoice(m, &next, coupon, exempt, &inv); err != nil {
 		return inv, err
 	}
 	return inv, nil

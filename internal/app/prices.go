@@ -17,7 +17,10 @@ type CreatePriceParams struct {
 	LookupKey       string
 	TrialPeriodDays int64
 	Active          *bool
-	Metadata        billing.Metadata
+	// TaxRates are tax rate ids that tax subscriptions to the price that
+	// set no default_tax_rates (billing.ResolveTaxRates).
+	TaxRates []string
+	Metadata billing.Metadata
 }
 
 // UpdatePriceParams are the mutable fields of a price; nil leaves a field
@@ -27,7 +30,10 @@ type UpdatePriceParams struct {
 	LookupKey       *string
 	TrialPeriodDays *int64
 	Active          *bool
-	Metadata        billing.Metadata
+	// TaxRates replaces the price's tax rates (an empty list removes
+	// them); subscriptions already made keep the rates they were made with.
+	TaxRates *[]string
+	Metadata billing.Metadata
 }
 
 // maxIntervalCount caps a billing cycle at three years.
@@ -88,6 +94,7 @@ func (a *Catalog) CreatePrice(ctx context.Context, s billing.Scope, p CreatePric
 		LookupKey:       p.LookupKey,
 		TrialPeriodDays: p.TrialPeriodDays,
 		Active:          p.Active == nil || *p.Active,
+		TaxRates:        nilIfEmpty(p.TaxRates),
 		Metadata:        orEmpty(p.Metadata),
 		Created:         now,
 		Updated:         now,
@@ -100,6 +107,9 @@ func (a *Catalog) CreatePrice(ctx context.Context, s billing.Scope, p CreatePric
 			if err := notFound(err, "product", p.Product); billing.AsError(err) != nil {
 				return billing.Invalid("product", billing.CodeResourceMissing, "no such product: %q", p.Product)
 			}
+			return err
+		}
+		if _, err := newTaxRateUse(ctx, tx, s, "tax_rates", price.TaxRates); err != nil {
 			return err
 		}
 		if err := tx.Catalog.CreatePrice(ctx, price); err != nil {
@@ -138,6 +148,12 @@ func (a *Catalog) UpdatePrice(ctx context.Context, s billing.Scope, id string, p
 		setIf(&after.LookupKey, p.LookupKey)
 		setIf(&after.TrialPeriodDays, p.TrialPeriodDays)
 		setIf(&after.Active, p.Active)
+		if p.TaxRates != nil {
+			if _, err := newTaxRateUse(ctx, tx, s, "tax_rates", *p.TaxRates); err != nil {
+				return err
+			}
+			after.TaxRates = nilIfEmpty(*p.TaxRates)
+		}
 		var v validator
 		v.trialDays(after.TrialPeriodDays, after.Recurring != nil)
 		if err := v.err(); err != nil {

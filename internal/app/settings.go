@@ -37,6 +37,10 @@ type UpdateMerchantParams struct {
 	SystemFailure    *string // past_due or cancel
 	Email            *string // where notices to the merchant go; "" removes it
 	PortalURL        *string // the merchant's billing page emails link to; "" removes it
+	// DefaultTaxRates, with Mode, sets the merchant's default tax rates of
+	// that mode (billing.ResolveTaxRates); an empty list removes them.
+	DefaultTaxRates *[]string
+	Mode            billing.Mode
 }
 
 var invoicePrefixRE = regexp.MustCompile(`^[A-Z0-9]{1,12}$`)
@@ -119,6 +123,11 @@ func (a *Merchants) UpdateMerchant(ctx context.Context, merchantID string, p Upd
 		if p.PortalURL != nil {
 			v.link("portal_url", *p.PortalURL)
 			after.Settings.Notifications.PortalURL = *p.PortalURL
+		}
+		if p.DefaultTaxRates != nil {
+			if err := setDefaultTaxRates(ctx, tx, &after, p.Mode, *p.DefaultTaxRates); err != nil {
+				return err
+			}
 		}
 		check := after.Settings.Transition
 		check.RetriesExhausted = after.Settings.Dunning.FinalAction

@@ -35,6 +35,9 @@ type CreateSubscriptionParams struct {
 	// part now, none charges nothing until the anchor.
 	BillingCycleAnchor *time.Time
 	ProrationBehavior  string
+	// DefaultTaxRates are tax rate ids that tax every item, before the
+	// prices' and the merchant's rates (billing.ResolveTaxRates).
+	DefaultTaxRates []string
 }
 
 // CodeTrialAlreadyUsed reports a second trial for one customer identity.
@@ -105,7 +108,15 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 		if err != nil {
 			return err
 		}
-		items, recurring, currency, priceTrial, err := a.resolveItems(ctx, tx, s, p.Items)
+		subRates, err := newTaxRateUse(ctx, tx, s, "default_tax_rates", p.DefaultTaxRates)
+		if err != nil {
+			return err
+		}
+		taxes, err := taxesFor(ctx, tx, s, merchant, subRates)
+		if err != nil {
+			return err
+		}
+		items, recurring, currency, priceTrial, err := a.resolveItems(ctx, tx, s, p.Items, taxes)
 		if err != nil {
 			return err
 		}
@@ -113,6 +124,7 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 			ID: billing.NewID(billing.PrefixSubscription, a.Now()), Scope: s, CustomerID: cus.ID,
 			TestClockID: cus.TestClockID, Items: items, Currency: currency, Recurring: recurring,
 			MaxCycles: p.MaxCycles, EndDate: p.EndDate, Metadata: orEmpty(p.Metadata), Created: now,
+			DefaultTaxRates: nilIfEmpty(p.DefaultTaxRates),
 		}
 		if p.EndDate != nil && !p.EndDate.After(now) {
 			return billing.Invalid("end_date", billing.CodeParameterInvalid, "end_date must be in the future")
@@ -251,7 +263,8 @@ func (a *Subscriptions) prorateFirstPeriod(sub *billing.Subscription, inv *billi
 	for _, l := range lines {
 		inv.Lines = append(inv.Lines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
 			Type: billing.LineProration, Description: fmt.Sprintf("%d × %s, partial period until the billing anchor", l.Quantity, l.PriceID),
-			PriceID: l.PriceID, Quantity: l.Quantity, Amount: l.Amount, PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd})
+			PriceID: l.PriceID, Quantity: l.Quantity, Amount: l.Amount, PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd,
+			TaxRates: itemTaxRates(sub.Items, l.PriceID)})
 		inv.Subtotal += l.Amount
 	}
 	return nil
@@ -275,8 +288,10 @@ func merchantLocation(m billing.Merchant) *time.Location {
 }
 
 // resolveItems loads the prices of a new subscription: all recurring, all
-// active, one currency and one billing cycle.
-func (a *Subscriptions) resolveItems(ctx context.Context, tx billing.Tx, s billing.Scope, in []ItemParams) ([]billing.SubscriptionItem, billing.Recurring, string, int64, error) {
+// active, one currency and one billing cycle. Each item gets its tax
+// rates by billing.ResolveTaxRates from taxes (the zero value when only
+// the prices matter).
+func (a *Subscriptions) resolveItems(ctx context.Context, tx billing.Tx, s billing.Scope, in []ItemParams, taxes itemTaxes) ([]billing.SubscriptionItem, billing.Recurring, string, int64, error) {
 	var items []billing.SubscriptionItem
 	var recurring billing.Recurring
 	var currency string
@@ -309,8 +324,12 @@ func (a *Subscriptions) resolveItems(ctx context.Context, tx billing.Tx, s billi
 		if qty == 0 {
 			qty = 1
 		}
+		rates, err := taxes.forPrice(ctx, tx, price)
+		if err != nil {
+			return nil, recurring, "", 0, err
+		}
 		items = append(items, billing.SubscriptionItem{ID: billing.NewID(billing.PrefixSubItem, a.Now()),
-			PriceID: price.ID, ProductID: price.ProductID, Quantity: qty, UnitAmount: price.UnitAmount})
+			PriceID: price.ID, ProductID: price.ProductID, Quantity: qty, UnitAmount: price.UnitAmount, TaxRates: rates})
 	}
 	return items, recurring, currency, trial, nil
 }

@@ -181,6 +181,15 @@ func (a *Renewals) planRenewals(ctx context.Context, tx billing.Tx, subs []billi
 			pmIDs[sub.Scope] = append(pmIDs[sub.Scope], sub.PaymentMethodID)
 		}
 	}
+	// Tax-exempt customers in one query, not one read per renewal.
+	cusIDs := make([]string, len(subs))
+	for i, sub := range subs {
+		cusIDs[i] = sub.CustomerID
+	}
+	exempt, err := tx.Batch.TaxExemptCustomers(ctx, cusIDs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read tax exempt customers: %w", err)
+	}
 	pms := map[string]billing.PaymentMethod{}
 	for s, ids := range pmIDs {
 		got, err := tx.Batch.GetPaymentMethods(ctx, s, ids)
@@ -229,7 +238,7 @@ func (a *Renewals) planRenewals(ctx context.Context, tx billing.Tx, subs []billi
 		if r.inv, err = a.invoicing.draftPeriodInvoice(&r.sub, billing.ReasonSubscriptionCycle, r.at); err != nil {
 			return nil, nil, err
 		}
-		if err := a.invoicing.priceInvoice(m, &r.sub, coupon, &r.inv); err != nil {
+		if err := a.invoicing.priceInvoice(m, &r.sub, coupon, exempt[sub.CustomerID], &r.inv); err != nil {
 			return nil, nil, err
 		}
 		plans = append(plans, r)

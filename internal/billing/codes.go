@@ -74,6 +74,18 @@ const (
 	// CodeRefundExceedsCharge refuses a refund that would return more than
 	// the charge collected (counting earlier refunds).
 	CodeRefundExceedsCharge = "refund_exceeds_charge"
+
+	// Tax rate codes (docs/taxes.md).
+
+	// CodeTaxPercentageInvalid refuses a percentage outside 0–100 or with
+	// more than four decimals.
+	CodeTaxPercentageInvalid = "tax_percentage_invalid"
+	// CodeTaxRateInactive refuses an inactive tax rate where a new use is
+	// being set (a price, a subscription, the merchant default).
+	CodeTaxRateInactive = "tax_rate_inactive"
+	// CodeTaxRatesIncompatible refuses rates that cannot apply to one line
+	// together (an inclusive rate beside another).
+	CodeTaxRatesIncompatible = "tax_rates_incompatible"
 )
 
 // CodeInfo documents one registered error code.
@@ -158,6 +170,9 @@ var registry = []CodeInfo{
 	{CodeChargeNotFound, kinds(KindInvalid), 0, "the sim has no such charge to refund"},
 	{CodeChargeNotRefundable, kinds(KindInvalid), 0, "the sim charge did not succeed, so there is nothing to refund"},
 	{CodeRefundExceedsCharge, kinds(KindInvalid), 0, "the refund would return more than the charge collected"},
+	{CodeTaxPercentageInvalid, kinds(KindInvalid), 0, "a tax rate `percentage` outside 0–100 or with more than 4 decimals"},
+	{CodeTaxRateInactive, kinds(KindInvalid), 0, "the tax rate is inactive and cannot be given to new prices, subscriptions or the merchant default"},
+	{CodeTaxRatesIncompatible, kinds(KindInvalid), 0, "an inclusive tax rate was combined with another rate on the same line"},
 	{CodeInternal, kinds(KindInternal), 0, "our fault; the details are in the server log under the request id"},
 }
 

@@ -16,6 +16,7 @@ const (
 	PrefixCustomer      = "cus_"
 	PrefixCoupon        = "coupon_"
 	PrefixPromotionCode = "promo_"
+	PrefixTaxRate       = "txr_"
 	PrefixAuditEntry    = "audit_"
 )
 

@@ -103,6 +103,10 @@ type SubscriptionItem struct {
 	ProductID  string `json:"product_id"`
 	Quantity   int64  `json:"quantity"`
 	UnitAmount int64  `json:"unit_amount"`
+	// TaxRates tax the item's lines: fixed when the item is set, from the
+	// subscription's default rates, else the price's, else the merchant's
+	// default (ResolveTaxRates).
+	TaxRates []AppliedTaxRate `json:"tax_rates,omitempty"`
 }
 
 // PendingChange is a change of items scheduled for the end of the current
@@ -143,14 +147,18 @@ type Subscription struct {
 	EndDate            *time.Time         `json:"end_date"`
 	PendingChange      *PendingChange     `json:"pending_change"`
 	PendingLines       []InvoiceLine      `json:"pending_lines"` // prorations for the next invoice
-	CouponID           string             `json:"coupon_id"`
-	PromotionCodeID    string             `json:"promotion_code_id"` // the code that brought the coupon, if any
-	DiscountEnd        *time.Time         `json:"discount_end"`      // repeating coupons stop applying at this time
-	DiscountUsed       bool               `json:"discount_used"`     // a once coupon was applied
-	NextActionAt       *time.Time         `json:"next_action_at"`
-	Metadata           Metadata           `json:"metadata"`
-	Created            time.Time          `json:"created"`
-	Updated            time.Time          `json:"updated"`
+	// DefaultTaxRates are the ids of the tax rates that take precedence
+	// over the prices' and the merchant's for every item
+	// (ResolveTaxRates).
+	DefaultTaxRates []string   `json:"default_tax_rates"`
+	CouponID        string     `json:"coupon_id"`
+	PromotionCodeID string     `json:"promotion_code_id"` // the code that brought the coupon, if any
+	DiscountEnd     *time.Time `json:"discount_end"`      // repeating coupons stop applying at this time
+	DiscountUsed    bool       `json:"discount_used"`     // a once coupon was applied
+	NextActionAt    *time.Time `json:"next_action_at"`
+	Metadata        Metadata   `json:"metadata"`
+	Created         time.Time  `json:"created"`
+	Updated         time.Time  `json:"updated"`
 }
 
 // Invoice statuses (docs/architecture.md, "Status machines").
@@ -190,6 +198,9 @@ type InvoiceLine struct {
 	Amount      int64     `json:"amount"`
 	PeriodStart time.Time `json:"period_start"`
 	PeriodEnd   time.Time `json:"period_end"`
+	// TaxRates are the rates that tax the line (ComputeInvoiceTax), as
+	// they were when the line was made.
+	TaxRates []AppliedTaxRate `json:"tax_rates,omitempty"`
 }
 
 // Invoice is what a customer owes. Its Number is assigned, gapless per
@@ -210,15 +221,18 @@ type Invoice struct {
 	Lines          []InvoiceLine `json:"lines"`
 	Subtotal       int64         `json:"subtotal"`
 	Discount       int64         `json:"discount"` // positive: how much the discount took off
-	Tax            int64         `json:"tax"`
-	Total          int64         `json:"total"`
-	AmountDue      int64         `json:"amount_due"`
-	AmountPaid     int64         `json:"amount_paid"`
-	AttemptCount   int64         `json:"attempt_count"`
-	NextAttemptAt  *time.Time    `json:"next_attempt_at"`
-	FinalizedAt    *time.Time    `json:"finalized_at"`
-	PaidAt         *time.Time    `json:"paid_at"`
-	VoidedAt       *time.Time    `json:"voided_at"`
+	Tax            int64         `json:"tax"`      // every rate's tax, inclusive and exclusive
+	// TaxAmounts is the tax per rate (ComputeInvoiceTax), written when
+	// the invoice is priced.
+	TaxAmounts    []TaxAmount `json:"tax_amounts"`
+	Total         int64       `json:"total"`
+	AmountDue     int64       `json:"amount_due"`
+	AmountPaid    int64       `json:"amount_paid"`
+	AttemptCount  int64       `json:"attempt_count"`
+	NextAttemptAt *time.Time  `json:"next_attempt_at"`
+	FinalizedAt   *time.Time  `json:"finalized_at"`
+	PaidAt        *time.Time  `json:"paid_at"`
+	VoidedAt      *time.Time  `json:"voided_at"`
 	// Collection is how an invoice without a subscription is collected:
 	// CollectionChargeAutomatically (its PaymentMethodID is charged when it
 	// is finalized) or CollectionSendInvoice (the customer is sent a link to
@@ -306,8 +320,12 @@ type Refund struct {
 	Status     RefundStatus `json:"status"`
 	Reason     string       `json:"reason"`
 	GatewayRef string       `json:"gateway_ref"`
-	Created    time.Time    `json:"created"`
-	Updated    time.Time    `json:"updated"`
+	// Tax is the part of Amount that returns tax, and TaxAmounts its
+	// split per rate (RefundTax), fixed when the refund is made.
+	Tax        int64       `json:"tax"`
+	TaxAmounts []TaxAmount `json:"tax_amounts"`
+	Created    time.Time   `json:"created"`
+	Updated    time.Time   `json:"updated"`
 }
 
 // Event records a state change, written in the same transaction as the
@@ -331,6 +349,10 @@ type MerchantSettings struct {
 	Dunning       DunningPolicy        `json:"dunning"`
 	Transition    TransitionPolicy     `json:"transition"`
 	Notifications NotificationSettings `json:"notifications"`
+	// DefaultTaxRates are, per mode (a rate belongs to one mode), the ids
+	// of the tax rates of subscription items whose subscription and price
+	// set none (ResolveTaxRates).
+	DefaultTaxRates map[Mode][]string `json:"default_tax_rates,omitempty"`
 }
 
 // DefaultMerchantSettings are the policies of a new merchant.

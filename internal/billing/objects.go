@@ -106,24 +106,30 @@ type Price struct {
 	LookupKey       string     `json:"lookup_key"` // unique per scope when not empty
 	TrialPeriodDays int64      `json:"trial_period_days"`
 	Active          bool       `json:"active"`
-	Metadata        Metadata   `json:"metadata"`
-	Created         time.Time  `json:"created"`
-	Updated         time.Time  `json:"updated"`
+	// TaxRates are the ids of the tax rates of subscriptions to the price
+	// that set none of their own (ResolveTaxRates).
+	TaxRates []string  `json:"tax_rates"`
+	Metadata Metadata  `json:"metadata"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
 }
 
 // Customer is a merchant's customer. ExternalID (the merchant's own id) is
 // unique per scope among customers that are not deleted, when not empty.
 type Customer struct {
-	ID          string    `json:"id"`
-	Scope       Scope     `json:"scope"`
-	Email       string    `json:"email"`
-	Name        string    `json:"name"`
-	ExternalID  string    `json:"external_id"`
-	Locale      string    `json:"locale"`
-	TestClockID string    `json:"test_clock_id"` // test mode only; fixed at creation
-	Metadata    Metadata  `json:"metadata"`
-	Created     time.Time `json:"created"`
-	Updated     time.Time `json:"updated"`
+	ID          string `json:"id"`
+	Scope       Scope  `json:"scope"`
+	Email       string `json:"email"`
+	Name        string `json:"name"`
+	ExternalID  string `json:"external_id"`
+	Locale      string `json:"locale"`
+	TestClockID string `json:"test_clock_id"` // test mode only; fixed at creation
+	// TaxExempt is TaxExemptNone or TaxExemptExempt; an exempt customer's
+	// invoices carry no tax (ComputeInvoiceTax). "" reads as none.
+	TaxExempt string    `json:"tax_exempt"`
+	Metadata  Metadata  `json:"metadata"`
+	Created   time.Time `json:"created"`
+	Updated   time.Time `json:"updated"`
 	// Deleted is when the customer was deleted (nil while it is not). A
 	// deleted customer is kept for what refers to it but is gone from the
 	// API: nothing new can be made for it.

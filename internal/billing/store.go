@@ -78,6 +78,7 @@ type Job interface {
 type Tx struct {
 	Merchants      MerchantTx      // merchants, their settings, API keys
 	Catalog        CatalogTx       // products and prices
+	TaxRates       TaxRateTx       // tax rates
 	Customers      CustomerTx      // customers
 	PaymentMethods PaymentMethodTx // customers' payment methods
 	Coupons        CouponTx        // coupons, promotion codes, redemptions
@@ -130,9 +131,21 @@ type CatalogTx interface {
 	CreatePrice(ctx context.Context, p Price) error
 	GetPrice(ctx context.Context, s Scope, id string) (Price, error)
 	// UpdatePrice writes the mutable fields: nickname, lookup key, trial
-	// period days, active, metadata, updated.
+	// period days, active, tax rates, metadata, updated.
 	UpdatePrice(ctx context.Context, p Price) error
 	ListPrices(ctx context.Context, s Scope, f PriceFilter, page Page) ([]Price, bool, error)
+}
+
+// TaxRateTx stores tax rates.
+type TaxRateTx interface {
+	CreateTaxRate(ctx context.Context, r TaxRate) error
+	GetTaxRate(ctx context.Context, s Scope, id string) (TaxRate, error)
+	// UpdateTaxRate writes the mutable fields: display name, description,
+	// country, active, metadata, updated (never percentage or inclusive).
+	UpdateTaxRate(ctx context.Context, r TaxRate) error
+	// ListTaxRates returns a page of the scope's rates, newest first;
+	// active filters on Active when not nil.
+	ListTaxRates(ctx context.Context, s Scope, active *bool, page Page) ([]TaxRate, bool, error)
 }
 
 // CustomerTx stores customers.

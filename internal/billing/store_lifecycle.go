@@ -231,6 +231,9 @@ type BatchTx interface {
 	// GetPaymentMethods returns the payment methods with the given ids in
 	// scope s, by id (missing ids and other scopes' methods are absent).
 	GetPaymentMethods(ctx context.Context, s Scope, ids []string) (map[string]PaymentMethod, error)
+	// TaxExemptCustomers returns which of the given customers are tax
+	// exempt (the batched renewals' one read of the flag).
+	TaxExemptCustomers(ctx context.Context, ids []string) (map[string]bool, error)
 	// ReserveInvoiceNumbers takes the next k numbers of the scope's
 	// gapless sequence and returns the last one (the first is last−k+1).
 	// The counter row stays locked until the transaction ends: take it as

@@ -46,6 +46,7 @@ type MerchantJSON struct {
 	SystemFailure    string      `json:"system_failure"`
 	Email            *string     `json:"email" doc:"Where notices to you go (a webhook endpoint disabled)."`
 	PortalURL        *string     `json:"portal_url" doc:"Your page where customers manage billing; emails link to it."`
+	DefaultTaxRates  []string    `json:"default_tax_rates" doc:"This mode's tax rates of subscription items whose subscription and price set none (docs/taxes.md)."`
 	Created          int64       `json:"created"`
 }
 
@@ -76,7 +77,7 @@ func (h *accountHandlers) getMerchant(ctx context.Context, _ *struct{}) (*out[Me
 	if err != nil {
 		return nil, err
 	}
-	return reply(merchantJSON(m)), nil
+	return reply(withTaxDefaults(ctx, merchantJSON(m), m)), nil
 }
 
 func (h *accountHandlers) updateMerchant(ctx context.Context, in *struct {
@@ -90,11 +91,13 @@ func (h *accountHandlers) updateMerchant(ctx context.Context, in *struct {
 		SystemFailure    *string      `json:"system_failure,omitempty" enum:"past_due,cancel"`
 		Email            *string      `json:"email,omitempty" maxLength:"254" doc:"Where notices to you go; \"\" removes it."`
 		PortalURL        *string      `json:"portal_url,omitempty" maxLength:"2048" doc:"Your page where customers update their card and see invoices; \"\" removes it."`
+		DefaultTaxRates  *[]string    `json:"default_tax_rates,omitempty" maxItems:"5" doc:"This mode's default tax rates; [] removes them (docs/taxes.md)."`
 	}
 }) (*out[MerchantJSON], error) {
 	b := in.Body
 	p := app.UpdateMerchantParams{Name: b.Name, Timezone: b.Timezone, Locale: b.Locale, InvoicePrefix: b.InvoicePrefix,
-		TrialEndBehavior: b.TrialEndBehavior, SystemFailure: b.SystemFailure, Email: b.Email, PortalURL: b.PortalURL}
+		TrialEndBehavior: b.TrialEndBehavior, SystemFailure: b.SystemFailure, Email: b.Email, PortalURL: b.PortalURL,
+		DefaultTaxRates: b.DefaultTaxRates, Mode: scopeOf(ctx).Mode}
 	if d := b.Dunning; d != nil {
 		p.Dunning = &app.DunningParams{Schedule: d.Schedule, MaxAttempts: d.MaxAttempts, FinalAction: d.FinalAction}
 		if e := d.Exponential; e != nil {
@@ -105,7 +108,7 @@ func (h *accountHandlers) updateMerchant(ctx context.Context, in *struct {
 	if err != nil {
 		return nil, err
 	}
-	return reply(merchantJSON(m)), nil
+	return reply(withTaxDefaults(ctx, merchantJSON(m), m)), nil
 }
 
 // --- events
@@ -141,4 +144,11 @@ func (h *accountHandlers) listAuditLog(ctx context.Context, in *struct {
 		return nil, err
 	}
 	return reply(listJSON("/v1/audit_log", l.Data, l.HasMore, apiobj.AuditEntry)), nil
+}
+
+// withTaxDefaults adds to j the merchant's default tax rates of the
+// caller's mode (a rate belongs to one mode).
+func withTaxDefaults(ctx context.Context, j MerchantJSON, m billing.Merchant) MerchantJSON {
+	j.DefaultTaxRates = apiobj.IDs(m.Settings.DefaultTaxRates[scopeOf(ctx).Mode])
+	return j
 }

@@ -77,13 +77,15 @@ type createPriceBody struct {
 	LookupKey       string                `json:"lookup_key,omitempty" maxLength:"200"`
 	TrialPeriodDays int64                 `json:"trial_period_days,omitempty"`
 	Active          *bool                 `json:"active,omitempty"`
+	TaxRates        []string              `json:"tax_rates,omitempty" maxItems:"5" doc:"Tax rates of subscriptions to the price that set no default_tax_rates (docs/taxes.md)."`
 	Metadata        billing.Metadata      `json:"metadata,omitempty"`
 }
 
 func (h *catalogHandlers) createPrice(ctx context.Context, in *struct{ Body createPriceBody }) (*out[apiobj.PriceJSON], error) {
 	b := in.Body
 	params := app.CreatePriceParams{Product: b.Product, Nickname: b.Nickname, UnitAmount: amountMinor(b.UnitAmount),
-		Currency: b.Currency, LookupKey: b.LookupKey, TrialPeriodDays: b.TrialPeriodDays, Active: b.Active, Metadata: b.Metadata}
+		Currency: b.Currency, LookupKey: b.LookupKey, TrialPeriodDays: b.TrialPeriodDays, Active: b.Active,
+		TaxRates: b.TaxRates, Metadata: b.Metadata}
 	if b.Recurring != nil {
 		params.Recurring = &billing.Recurring{Interval: b.Recurring.Interval, IntervalCount: b.Recurring.IntervalCount}
 	}
@@ -107,6 +109,7 @@ type updatePriceBody struct {
 	LookupKey       *string          `json:"lookup_key,omitempty" maxLength:"200"`
 	TrialPeriodDays *int64           `json:"trial_period_days,omitempty"`
 	Active          *bool            `json:"active,omitempty"`
+	TaxRates        *[]string        `json:"tax_rates,omitempty" maxItems:"5" doc:"Replaces the price's tax rates ([] removes them); subscriptions already made keep theirs."`
 	Metadata        billing.Metadata `json:"metadata,omitempty"`
 }
 
@@ -116,7 +119,7 @@ func (h *catalogHandlers) updatePrice(ctx context.Context, in *struct {
 }) (*out[apiobj.PriceJSON], error) {
 	b := in.Body
 	p, err := h.app.Catalog.UpdatePrice(ctx, scopeOf(ctx), in.ID, app.UpdatePriceParams{Nickname: b.Nickname,
-		LookupKey: b.LookupKey, TrialPeriodDays: b.TrialPeriodDays, Active: b.Active, Metadata: b.Metadata})
+		LookupKey: b.LookupKey, TrialPeriodDays: b.TrialPeriodDays, Active: b.Active, TaxRates: b.TaxRates, Metadata: b.Metadata})
 	if err != nil {
 		return nil, err
 	}

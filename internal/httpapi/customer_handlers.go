@@ -22,11 +22,13 @@ type customerBody struct {
 	ExternalID *string          `json:"external_id,omitempty" doc:"Your own id for this customer, unique per mode."`
 	Locale     *string          `json:"locale,omitempty" doc:"es-CL or en, for pages and emails."`
 	TestClock  *string          `json:"test_clock,omitempty" doc:"Test mode: the test clock this customer lives on (at creation only)."`
+	TaxExempt  *string          `json:"tax_exempt,omitempty" enum:"none,exempt" doc:"exempt: the customer's invoices carry no tax."`
 	Metadata   billing.Metadata `json:"metadata,omitempty"`
 }
 
 func (b customerBody) params() app.CustomerParams {
-	return app.CustomerParams{Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, Locale: b.Locale, TestClock: b.TestClock, Metadata: b.Metadata}
+	return app.CustomerParams{Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, Locale: b.Locale, TestClock: b.TestClock,
+		TaxExempt: b.TaxExempt, Metadata: b.Metadata}
 }
 
 func (h *customerHandlers) createCustomer(ctx context.Context, in *struct{ Body customerBody }) (*out[apiobj.CustomerJSON], error) {

@@ -56,6 +56,11 @@ func (h *catalogHandlers) routes(r registrar) {
 	register(r, op("list-promotion-codes", http.MethodGet, "/v1/promotion_codes", "List promotion codes"), h.listPromotionCodes)
 	register(r, op("get-promotion-code", http.MethodGet, "/v1/promotion_codes/{id}", "Retrieve a promotion code"), h.getPromotionCode)
 	register(r, op("update-promotion-code", http.MethodPost, "/v1/promotion_codes/{id}", "Update a promotion code"), h.updatePromotionCode)
+
+	register(r, op("create-tax-rate", http.MethodPost, "/v1/tax_rates", "Create a tax rate"), h.createTaxRate)
+	register(r, op("list-tax-rates", http.MethodGet, "/v1/tax_rates", "List tax rates"), h.listTaxRates)
+	register(r, op("get-tax-rate", http.MethodGet, "/v1/tax_rates/{id}", "Retrieve a tax rate"), h.getTaxRate)
+	register(r, op("update-tax-rate", http.MethodPost, "/v1/tax_rates/{id}", "Update a tax rate (percentage and inclusive never change)"), h.updateTaxRate)
 }
 
 // routes registers the operations of customers, their payment methods and

@@ -76,6 +76,7 @@ type createSubscriptionBody struct {
 	MaxCycles       int64                  `json:"max_cycles,omitempty" doc:"End after this many paid periods."`
 	EndDate         int64                  `json:"end_date,omitempty" doc:"Unix time: no period starts at or after it; the subscription completes at the end of the period it falls in."`
 	Fingerprint     string                 `json:"fingerprint,omitempty" doc:"Your identity for one-trial-per-customer, e.g. a device hash."`
+	DefaultTaxRates []string               `json:"default_tax_rates,omitempty" maxItems:"5" doc:"Tax rates of every item, before the prices' and your default (docs/taxes.md)."`
 	Metadata        billing.Metadata       `json:"metadata,omitempty"`
 	// Anchor and proration of a partial first period.
 	BillingCycleAnchor int64  `json:"billing_cycle_anchor,omitempty" doc:"Unix time of the first renewal (at most one period away); periods repeat from it, e.g. on the 1st of each month."`
@@ -87,7 +88,7 @@ func (h *subscriptionHandlers) createSubscription(ctx context.Context, in *struc
 	p := app.CreateSubscriptionParams{Customer: b.Customer, PaymentMethod: b.PaymentMethod, TrialPeriodDays: b.TrialPeriodDays,
 		Coupon: b.Coupon, PromotionCode: b.PromotionCode, MaxCycles: b.MaxCycles, EndDate: unixTime(b.EndDate),
 		Fingerprint: b.Fingerprint, Metadata: b.Metadata, BillingCycleAnchor: unixTime(b.BillingCycleAnchor),
-		ProrationBehavior: b.ProrationBehavior}
+		ProrationBehavior: b.ProrationBehavior, DefaultTaxRates: b.DefaultTaxRates}
 	for _, it := range b.Items {
 		p.Items = append(p.Items, app.ItemParams{Price: it.Price, Quantity: it.Quantity})
 	}
@@ -182,7 +183,8 @@ type ChangePreviewJSON struct {
 	Timing            string                        `json:"timing" enum:"now,period_end"`
 	ProrationBehavior string                        `json:"proration_behavior"`
 	Lines             []apiobj.InvoiceLineJSON      `json:"lines"`
-	AmountDueNow      int64                         `json:"amount_due_now"`
+	AmountDueNow      int64                         `json:"amount_due_now" doc:"Tax included."`
+	Tax               int64                         `json:"tax" doc:"The tax of the lines (docs/taxes.md)."`
 	Currency          string                        `json:"currency"`
 	FeatureChanges    []FeatureChangeJSON           `json:"feature_changes"`
 	Items             []apiobj.SubscriptionItemJSON `json:"items"`
@@ -190,17 +192,19 @@ type ChangePreviewJSON struct {
 
 func changePreviewJSON(p app.ChangePreview) ChangePreviewJSON {
 	out := ChangePreviewJSON{Object: "subscription_change_preview", Upgrade: p.Upgrade, EffectiveAt: p.EffectiveAt.Unix(),
-		Timing: p.Timing, ProrationBehavior: p.ProrationBehavior, AmountDueNow: p.AmountDueNow, Currency: p.Currency,
+		Timing: p.Timing, ProrationBehavior: p.ProrationBehavior, AmountDueNow: p.AmountDueNow, Tax: p.Tax, Currency: p.Currency,
 		Lines: []apiobj.InvoiceLineJSON{}, FeatureChanges: []FeatureChangeJSON{}, Items: []apiobj.SubscriptionItemJSON{}}
 	for _, l := range p.Lines {
 		out.Lines = append(out.Lines, apiobj.InvoiceLineJSON{ID: l.ID, Type: l.Type, Description: l.Description, Price: apiobj.NonEmpty(l.PriceID),
-			Quantity: l.Quantity, Amount: l.Amount, PeriodStart: l.PeriodStart.Unix(), PeriodEnd: l.PeriodEnd.Unix()})
+			Quantity: l.Quantity, Amount: l.Amount, PeriodStart: l.PeriodStart.Unix(), PeriodEnd: l.PeriodEnd.Unix(),
+			TaxRates: apiobj.TaxRateIDs(l.TaxRates)})
 	}
 	for _, f := range p.FeatureChanges {
 		out.FeatureChanges = append(out.FeatureChanges, FeatureChangeJSON{Feature: f.Name, Old: f.Old, New: f.New, Reduced: f.Reduced()})
 	}
 	for _, it := range p.Items {
-		out.Items = append(out.Items, apiobj.SubscriptionItemJSON{ID: it.ID, Price: it.PriceID, Product: it.ProductID, Quantity: it.Quantity, UnitAmount: it.UnitAmount})
+		out.Items = append(out.Items, apiobj.SubscriptionItemJSON{ID: it.ID, Price: it.PriceID, Product: it.ProductID, Quantity: it.Quantity,
+			UnitAmount: it.UnitAmount, TaxRates: apiobj.TaxRateIDs(it.TaxRates)})
 	}
 	return out
 }

@@ -36,20 +36,24 @@ type CatalogUseCases interface {
 	CreateCoupon(ctx context.Context, s billing.Scope, p app.CreateCouponParams) (billing.Coupon, error)
 	CreatePrice(ctx context.Context, s billing.Scope, p app.CreatePriceParams) (billing.Price, error)
 	CreateProduct(ctx context.Context, s billing.Scope, p app.ProductParams) (billing.Product, error)
+	CreateTaxRate(ctx context.Context, s billing.Scope, p app.CreateTaxRateParams) (billing.TaxRate, error)
 	CreatePromotionCode(ctx context.Context, s billing.Scope, p app.CreatePromotionCodeParams) (billing.PromotionCode, error)
 	GetCoupon(ctx context.Context, s billing.Scope, id string) (billing.Coupon, error)
 	GetPrice(ctx context.Context, s billing.Scope, id string) (billing.Price, error)
 	GetProduct(ctx context.Context, s billing.Scope, id string) (billing.Product, error)
 	GetPromotionCode(ctx context.Context, s billing.Scope, id string) (billing.PromotionCode, error)
+	GetTaxRate(ctx context.Context, s billing.Scope, id string) (billing.TaxRate, error)
 	ListCoupons(ctx context.Context, s billing.Scope, page billing.Page) (app.List[billing.Coupon], error)
 	ListPrices(ctx context.Context, s billing.Scope, f billing.PriceFilter, page billing.Page) (app.List[billing.Price], error)
 	ListProducts(ctx context.Context, s billing.Scope, f billing.ProductFilter, page billing.Page) (app.List[billing.Product], error)
 	ListPromotionCodes(ctx context.Context, s billing.Scope, f billing.PromotionCodeFilter, page billing.Page) (app.List[billing.PromotionCode], error)
+	ListTaxRates(ctx context.Context, s billing.Scope, active *bool, page billing.Page) (app.List[billing.TaxRate], error)
 	Now() time.Time
 	UpdateCoupon(ctx context.Context, s billing.Scope, id string, p app.UpdateCouponParams) (billing.Coupon, error)
 	UpdatePrice(ctx context.Context, s billing.Scope, id string, p app.UpdatePriceParams) (billing.Price, error)
 	UpdateProduct(ctx context.Context, s billing.Scope, id string, p app.ProductParams) (billing.Product, error)
 	UpdatePromotionCode(ctx context.Context, s billing.Scope, id string, p app.UpdatePromotionCodeParams) (billing.PromotionCode, error)
+	UpdateTaxRate(ctx context.Context, s billing.Scope, id string, p app.UpdateTaxRateParams) (billing.TaxRate, error)
 }
 
 // CheckoutUseCases is what the REST API calls of app.Checkout.

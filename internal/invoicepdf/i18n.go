@@ -33,12 +33,14 @@ type lang struct {
 	colQuantity    string
 	colAmount      string
 
-	subtotal   string
-	discount   string
-	tax        string
-	total      string
-	amountPaid string
-	amountDue  string
+	subtotal string
+	discount string
+	tax      string
+	// taxIncluded follows a tax row whose tax is already in the prices.
+	taxIncluded string
+	total       string
+	amountPaid  string
+	amountDue   string
 
 	// Line kinds, printed under each line's description.
 	kindPeriod          string
@@ -79,12 +81,13 @@ var spanish = &lang{
 	colQuantity:    "Cant.",
 	colAmount:      "Monto",
 
-	subtotal:   "Subtotal",
-	discount:   "Descuento",
-	tax:        "Impuesto",
-	total:      "Total",
-	amountPaid: "Monto pagado",
-	amountDue:  "Monto adeudado",
+	subtotal:    "Subtotal",
+	discount:    "Descuento",
+	tax:         "Impuesto",
+	taxIncluded: "(incluido)",
+	total:       "Total",
+	amountPaid:  "Monto pagado",
+	amountDue:   "Monto adeudado",
 
 	kindPeriod:          "Cargo del período",
 	kindProrationCredit: "Crédito por prorrateo",
@@ -125,12 +128,13 @@ var english = &lang{
 	colQuantity:    "Qty",
 	colAmount:      "Amount",
 
-	subtotal:   "Subtotal",
-	discount:   "Discount",
-	tax:        "Tax",
-	total:      "Total",
-	amountPaid: "Amount paid",
-	amountDue:  "Amount due",
+	subtotal:    "Subtotal",
+	discount:    "Discount",
+	tax:         "Tax",
+	taxIncluded: "(included)",
+	total:       "Total",
+	amountPaid:  "Amount paid",
+	amountDue:   "Amount due",
 
 	kindPeriod:          "Period charge",
 	kindProrationCredit: "Proration credit",

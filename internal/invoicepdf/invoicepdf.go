@@ -247,18 +247,30 @@ func compose(in Input) (*content, error) {
 	if inv.Status == billing.InvoiceVoid {
 		remaining = 0
 	}
-	rows := []struct {
+	type amountRow struct {
 		label        string
 		minor        int64
 		show, strong bool
-	}{
+	}
+	rows := []amountRow{
 		{l.subtotal, inv.Subtotal, true, false},
 		{l.discount, -inv.Discount, inv.Discount != 0, false},
-		{l.tax, inv.Tax, inv.Tax != 0, false},
+		{l.tax, inv.Tax, inv.Tax != 0 && len(inv.TaxAmounts) == 0, false},
+	}
+	// One row per tax rate, named as the rate is ("IVA 19 %"); a tax the
+	// prices include says so, as it is not added to the total.
+	for _, a := range inv.TaxAmounts {
+		label := a.TaxRate.Label(l.code)
+		if a.TaxRate.Inclusive {
+			label += " " + l.taxIncluded
+		}
+		rows = append(rows, amountRow{label, a.Amount, true, false})
+	}
+	rows = append(rows, []amountRow{
 		{l.total, inv.Total, true, true},
 		{l.amountPaid, inv.AmountPaid, true, false},
 		{l.amountDue, remaining, true, true},
-	}
+	}...)
 	for _, r := range rows {
 		if !r.show {
 			continue

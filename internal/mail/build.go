@@ -55,6 +55,9 @@ func NewPaymentReceipt(m billing.Merchant, c billing.Customer, inv billing.Invoi
 		PaidOn:        f.Date(*inv.PaidAt),
 		InvoicePDF:    pdf,
 	}
+	if d.Taxes, err = taxRows(f, inv); err != nil {
+		return PaymentReceipt{}, fmt.Errorf("payment receipt for %s: %w", inv.ID, err)
+	}
 	if !inv.PeriodStart.IsZero() && !inv.PeriodEnd.IsZero() && inv.PeriodEnd.After(inv.PeriodStart) {
 		d.PeriodStart, d.PeriodEnd = f.Date(inv.PeriodStart), f.Date(inv.PeriodEnd)
 	}
@@ -158,6 +161,9 @@ func NewInvoiceToPay(m billing.Merchant, c billing.Customer, inv billing.Invoice
 		PayURL:        payURL,
 		InvoicePDF:    pdf,
 	}
+	if d.Taxes, err = taxRows(f, inv); err != nil {
+		return InvoiceToPay{}, fmt.Errorf("invoice to pay %s: %w", inv.ID, err)
+	}
 	if !due.IsZero() {
 		d.DueDate = f.Date(due)
 	}
@@ -181,4 +187,17 @@ func NewWebhookEndpointDisabled(m billing.Merchant, mode billing.Mode, endpointU
 		Mode:         mode,
 		ManageURL:    manageURL,
 	}, nil
+}
+
+// taxRows are inv's tax amounts as an email shows them, in f's language.
+func taxRows(f Formatter, inv billing.Invoice) ([]TaxRow, error) {
+	var out []TaxRow
+	for _, a := range inv.TaxAmounts {
+		amount, err := f.Amount(money.Amount{Minor: a.Amount, Currency: inv.Currency})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, TaxRow{Label: a.TaxRate.Label(f.Locale), Amount: amount, Included: a.TaxRate.Inclusive})
+	}
+	return out, nil
 }

@@ -17,19 +17,28 @@ import (
 // PaymentReceipt is the data of KindPaymentReceipt, sent to a customer when
 // an invoice is paid.
 type PaymentReceipt struct {
-	MerchantName  string `json:"merchant_name"`           // required; also the From display name
-	CustomerName  string `json:"customer_name,omitempty"` // for the greeting; may be empty
-	Amount        string `json:"amount"`                  // required: amount paid, e.g. "$5.000"
-	InvoiceNumber string `json:"invoice_number"`          // required
-	PaidOn        string `json:"paid_on"`                 // required: date of payment
-	PeriodStart   string `json:"period_start,omitempty"`  // the period paid for: both or neither
-	PeriodEnd     string `json:"period_end,omitempty"`    // its end
-	PlanName      string `json:"plan_name,omitempty"`     // e.g. "Plan Pro"; may be empty
-	PortalURL     string `json:"portal_url,omitempty"`    // where to see invoices; may be empty
+	MerchantName  string   `json:"merchant_name"`           // required; also the From display name
+	CustomerName  string   `json:"customer_name,omitempty"` // for the greeting; may be empty
+	Amount        string   `json:"amount"`                  // required: amount paid, e.g. "$5.000"
+	InvoiceNumber string   `json:"invoice_number"`          // required
+	PaidOn        string   `json:"paid_on"`                 // required: date of payment
+	PeriodStart   string   `json:"period_start,omitempty"`  // the period paid for: both or neither
+	PeriodEnd     string   `json:"period_end,omitempty"`    // its end
+	PlanName      string   `json:"plan_name,omitempty"`     // e.g. "Plan Pro"; may be empty
+	PortalURL     string   `json:"portal_url,omitempty"`    // where to see invoices; may be empty
+	Taxes         []TaxRow `json:"taxes,omitempty"`         // the invoice's tax per rate ("IVA 19 %"); may be empty
 	// InvoicePDF is attached when not empty, as PDFFilename or, by
 	// default, "cobro-<number>.pdf" (Spanish) / "invoice-<number>.pdf".
 	InvoicePDF  []byte `json:"invoice_pdf,omitempty"`
 	PDFFilename string `json:"pdf_filename,omitempty"` // overrides the default name
+}
+
+// TaxRow is one tax rate's line of an email: "IVA 19 %" and its amount,
+// with Included set when the prices already include it.
+type TaxRow struct {
+	Label    string `json:"label"`
+	Amount   string `json:"amount"`
+	Included bool   `json:"included,omitempty"`
 }
 
 // PaymentFailed is the data of KindPaymentFailed, sent to a customer when a
@@ -82,12 +91,13 @@ type SubscriptionCanceled struct {
 // InvoiceToPay is the data of KindInvoiceToPay, sent to a customer who has
 // to pay an invoice by hand (no saved payment method, or a one-off).
 type InvoiceToPay struct {
-	MerchantName  string `json:"merchant_name"`           // required
-	CustomerName  string `json:"customer_name,omitempty"` // may be empty
-	InvoiceNumber string `json:"invoice_number"`          // required
-	Amount        string `json:"amount"`                  // required: amount due
-	DueDate       string `json:"due_date,omitempty"`      // may be empty
-	PayURL        string `json:"pay_url"`                 // required: where to pay
+	MerchantName  string   `json:"merchant_name"`           // required
+	CustomerName  string   `json:"customer_name,omitempty"` // may be empty
+	InvoiceNumber string   `json:"invoice_number"`          // required
+	Amount        string   `json:"amount"`                  // required: amount due
+	DueDate       string   `json:"due_date,omitempty"`      // may be empty
+	PayURL        string   `json:"pay_url"`                 // required: where to pay
+	Taxes         []TaxRow `json:"taxes,omitempty"`         // the invoice's tax per rate; may be empty
 	// InvoicePDF is attached when not empty, named as in PaymentReceipt.
 	InvoicePDF  []byte `json:"invoice_pdf,omitempty"`
 	PDFFilename string `json:"pdf_filename,omitempty"` // overrides the default name

@@ -97,6 +97,19 @@ func (t batchTx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string
 	return out, nil
 }
 
+// TaxExemptCustomers returns which of the given customers are tax exempt.
+func (t batchTx) TaxExemptCustomers(ctx context.Context, ids []string) (map[string]bool, error) {
+	rows, err := t.lifecycle.TaxExemptCustomers(ctx, ids)
+	if err != nil {
+		return nil, dbError("find tax exempt customers", err)
+	}
+	out := make(map[string]bool, len(rows))
+	for _, id := range rows {
+		out[id] = true
+	}
+	return out, nil
+}
+
 // GetPaymentMethods returns scope s's payment methods with the given ids.
 func (t batchTx) GetPaymentMethods(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.PaymentMethod, error) {
 	rows, err := t.lifecycle.GetPaymentMethodsByID(ctx, ids)
@@ -131,11 +144,11 @@ func (t batchTx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
 	if len(b.Invoices) > 0 {
 		rows := make([]lifecycledb.CopyInvoicesParams, 0, len(b.Invoices))
 		for _, inv := range b.Invoices {
-			lines, err := encodeLines(inv.Lines)
+			cols, err := encodeInvoice(inv)
 			if err != nil {
 				return fmt.Errorf("postgres: batch invoice %s: %w", inv.ID, err)
 			}
-			rows = append(rows, lifecycledb.CopyInvoicesParams(createInvoiceParams(inv, lines)))
+			rows = append(rows, lifecycledb.CopyInvoicesParams(createInvoiceParams(inv, cols)))
 		}
 		if _, err := t.lifecycle.CopyInvoices(ctx, rows); err != nil {
 			return dbError("copy invoices", err)

@@ -135,3 +135,28 @@ func convertRows[R, T any](rows []R, f func(R) (T, error)) ([]T, error) {
 	}
 	return out, nil
 }
+
+// encodeList renders a slice as a JSON array; nil and empty give "[]".
+func encodeList[T any](list []T) (string, error) {
+	if len(list) == 0 {
+		return "[]", nil
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return "", fmt.Errorf("encode list as JSON: %w", err)
+	}
+	return string(b), nil
+}
+
+// decodeList parses JSON text written by encodeList; an empty list reads
+// back as nil, as the domain types leave an unset list.
+func decodeList[T any](s string) ([]T, error) {
+	var list []T
+	if err := json.Unmarshal([]byte(s), &list); err != nil {
+		return nil, fmt.Errorf("decode JSON list: %w", err)
+	}
+	if len(list) == 0 {
+		return nil, nil
+	}
+	return list, nil
+}

@@ -9,7 +9,7 @@ import (
 // Query parameters built in one place, shared by the single-row writes and
 // the pipelined batch writes (WriteBatch).
 
-func createInvoiceParams(inv billing.Invoice, lines string) lifecycledb.CreateInvoiceParams {
+func createInvoiceParams(inv billing.Invoice, cols invoiceColumns) lifecycledb.CreateInvoiceParams {
 	return lifecycledb.CreateInvoiceParams{
 		ID:              inv.ID,
 		MerchantID:      inv.Scope.MerchantID,
@@ -22,10 +22,11 @@ func createInvoiceParams(inv billing.Invoice, lines string) lifecycledb.CreateIn
 		Currency:        inv.Currency,
 		PeriodStart:     ts(inv.PeriodStart),
 		PeriodEnd:       ts(inv.PeriodEnd),
-		Lines:           lines,
+		Lines:           cols.lines,
 		Subtotal:        inv.Subtotal,
 		Discount:        inv.Discount,
 		Tax:             inv.Tax,
+		TaxAmounts:      cols.taxAmounts,
 		Total:           inv.Total,
 		AmountDue:       inv.AmountDue,
 		AmountPaid:      inv.AmountPaid,
@@ -42,14 +43,15 @@ func createInvoiceParams(inv billing.Invoice, lines string) lifecycledb.CreateIn
 	}
 }
 
-func updateInvoiceParams(inv billing.Invoice, lines string) lifecycledb.UpdateInvoiceParams {
+func updateInvoiceParams(inv billing.Invoice, cols invoiceColumns) lifecycledb.UpdateInvoiceParams {
 	return lifecycledb.UpdateInvoiceParams{
 		Number:          inv.Number,
 		Status:          string(inv.Status),
-		Lines:           lines,
+		Lines:           cols.lines,
 		Subtotal:        inv.Subtotal,
 		Discount:        inv.Discount,
 		Tax:             inv.Tax,
+		TaxAmounts:      cols.taxAmounts,
 		Total:           inv.Total,
 		AmountDue:       inv.AmountDue,
 		AmountPaid:      inv.AmountPaid,
@@ -136,6 +138,7 @@ func updateSubscriptionParams(sub billing.Subscription, cols subscriptionColumns
 		PendingLines:       cols.pendingLines,
 		CouponID:           sub.CouponID,
 		PromotionCodeID:    sub.PromotionCodeID,
+		DefaultTaxRates:    cols.defaultTaxRates,
 		DiscountEnd:        tsPtr(sub.DiscountEnd),
 		DiscountUsed:       sub.DiscountUsed,
 		NextActionAt:       tsPtr(sub.NextActionAt),

@@ -130,6 +130,10 @@ func (t catalogTx) CreatePrice(ctx context.Context, p billing.Price) error {
 	if err != nil {
 		return fmt.Errorf("postgres: create price %s: metadata: %w", p.ID, err)
 	}
+	taxRates, err := encodeList(p.TaxRates)
+	if err != nil {
+		return fmt.Errorf("postgres: create price %s: tax rates: %w", p.ID, err)
+	}
 	var interval string
 	var count int64
 	if p.Recurring != nil {
@@ -150,6 +154,7 @@ func (t catalogTx) CreatePrice(ctx context.Context, p billing.Price) error {
 			LookupKey:              p.LookupKey,
 			TrialPeriodDays:        p.TrialPeriodDays,
 			Active:                 p.Active,
+			TaxRates:               taxRates,
 			Metadata:               metadata,
 			Created:                ts(p.Created),
 			Updated:                ts(p.Updated),
@@ -177,12 +182,17 @@ func (t catalogTx) UpdatePrice(ctx context.Context, p billing.Price) error {
 	if err != nil {
 		return fmt.Errorf("postgres: update price %s: metadata: %w", p.ID, err)
 	}
+	taxRates, err := encodeList(p.TaxRates)
+	if err != nil {
+		return fmt.Errorf("postgres: update price %s: tax rates: %w", p.ID, err)
+	}
 	return t.writeAccounts(ctx, "update price "+p.ID, func(q *accountsdb.Queries) error {
 		return updated(q.UpdatePrice(ctx, accountsdb.UpdatePriceParams{
 			Nickname:        p.Nickname,
 			LookupKey:       p.LookupKey,
 			TrialPeriodDays: p.TrialPeriodDays,
 			Active:          p.Active,
+			TaxRates:        taxRates,
 			Metadata:        metadata,
 			Updated:         ts(p.Updated),
 			MerchantID:      p.Scope.MerchantID,
@@ -221,6 +231,10 @@ func priceFromRow(r accountsdb.Price) (billing.Price, error) {
 	if err != nil {
 		return billing.Price{}, fmt.Errorf("price %s metadata: %w", r.ID, err)
 	}
+	taxRates, err := decodeList[string](r.TaxRates)
+	if err != nil {
+		return billing.Price{}, fmt.Errorf("price %s tax rates: %w", r.ID, err)
+	}
 	var recurring *billing.Recurring
 	if r.RecurringInterval != "" {
 		recurring = &billing.Recurring{Interval: r.RecurringInterval, IntervalCount: r.RecurringIntervalCount}
@@ -237,6 +251,7 @@ func priceFromRow(r accountsdb.Price) (billing.Price, error) {
 		LookupKey:       r.LookupKey,
 		TrialPeriodDays: r.TrialPeriodDays,
 		Active:          r.Active,
+		TaxRates:        taxRates,
 		Metadata:        metadata,
 		Created:         r.Created.UTC(),
 		Updated:         r.Updated.UTC(),

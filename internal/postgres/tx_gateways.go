@@ -140,7 +140,7 @@ func (t gatewayTx) GetRefundByGatewayRef(ctx context.Context, s billing.Scope, r
 	if err != nil {
 		return billing.Refund{}, dbError("get refund by gateway reference", err)
 	}
-	return refundFromRow(row), nil
+	return refundFromRow(row)
 }
 
 // ListPendingRefunds returns pending refunds a gateway has taken, last
@@ -150,11 +150,7 @@ func (t gatewayTx) ListPendingRefunds(ctx context.Context, updatedBefore time.Ti
 	if err != nil {
 		return nil, dbError("list pending refunds", err)
 	}
-	out := make([]billing.Refund, len(rows))
-	for i, r := range rows {
-		out[i] = refundFromRow(r)
-	}
-	return out, nil
+	return convertRows(rows, refundFromRow)
 }
 
 // ListUnsettledPayments returns unsettled payments that no subscription

@@ -33,12 +33,12 @@ func (t invoiceTx) NextInvoiceNumber(ctx context.Context, s billing.Scope) (int6
 // *billing.ErrUniqueViolation "invoices_subscription_period_key"; a
 // duplicate non-empty number in the scope is "invoices_number_key".
 func (t invoiceTx) CreateInvoice(ctx context.Context, inv billing.Invoice) error {
-	lines, err := encodeLines(inv.Lines)
+	cols, err := encodeInvoice(inv)
 	if err != nil {
 		return fmt.Errorf("postgres: create invoice %s: %w", inv.ID, err)
 	}
 	return t.writeLifecycle(ctx, "create invoice "+inv.ID, func(q *lifecycledb.Queries) error {
-		return q.CreateInvoice(ctx, createInvoiceParams(inv, lines))
+		return q.CreateInvoice(ctx, createInvoiceParams(inv, cols))
 	})
 }
 
@@ -58,12 +58,12 @@ func (t invoiceTx) GetInvoice(ctx context.Context, s billing.Scope, id string) (
 // UpdateInvoice writes inv's number, status, lines, amounts, attempt count
 // and times.
 func (t invoiceTx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error {
-	lines, err := encodeLines(inv.Lines)
+	cols, err := encodeInvoice(inv)
 	if err != nil {
 		return fmt.Errorf("postgres: update invoice %s: %w", inv.ID, err)
 	}
 	return t.writeLifecycle(ctx, "update invoice "+inv.ID, func(q *lifecycledb.Queries) error {
-		return updated(q.UpdateInvoice(ctx, updateInvoiceParams(inv, lines)))
+		return updated(q.UpdateInvoice(ctx, updateInvoiceParams(inv, cols)))
 	})
 }
 
@@ -89,6 +89,25 @@ func (t invoiceTx) ListInvoices(ctx context.Context, s billing.Scope, f billing.
 	return out, more, nil
 }
 
+// invoiceColumns are an invoice's fields stored as JSON text.
+type invoiceColumns struct {
+	lines      string // JSON array, "[]" when empty
+	taxAmounts string // JSON array, "[]" when empty
+}
+
+// encodeInvoice renders inv's JSON columns.
+func encodeInvoice(inv billing.Invoice) (invoiceColumns, error) {
+	var cols invoiceColumns
+	var err error
+	if cols.lines, err = encodeLines(inv.Lines); err != nil {
+		return cols, err
+	}
+	if cols.taxAmounts, err = encodeList(inv.TaxAmounts); err != nil {
+		return cols, fmt.Errorf("encode tax amounts: %w", err)
+	}
+	return cols, nil
+}
+
 // encodeLines renders invoice lines as a JSON array ("[]" when there are
 // none), their periods at the precision of the time columns.
 func encodeLines(lines []billing.InvoiceLine) (string, error) {
@@ -112,6 +131,10 @@ func invoiceFromRow(r lifecycledb.Invoice) (billing.Invoice, error) {
 	if lines == nil {
 		lines = []billing.InvoiceLine{}
 	}
+	taxAmounts, err := decodeList[billing.TaxAmount](r.TaxAmounts)
+	if err != nil {
+		return billing.Invoice{}, fmt.Errorf("invoice %s tax amounts: %w", r.ID, err)
+	}
 	for i := range lines {
 		lines[i].PeriodStart = lines[i].PeriodStart.UTC()
 		lines[i].PeriodEnd = lines[i].PeriodEnd.UTC()
@@ -131,6 +154,7 @@ func invoiceFromRow(r lifecycledb.Invoice) (billing.Invoice, error) {
 		Subtotal:        r.Subtotal,
 		Discount:        r.Discount,
 		Tax:             r.Tax,
+		TaxAmounts:      taxAmounts,
 		Total:           r.Total,
 		AmountDue:       r.AmountDue,
 		AmountPaid:      r.AmountPaid,

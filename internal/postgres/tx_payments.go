@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
@@ -87,6 +88,10 @@ func paymentFromRow(r lifecycledb.Payment) billing.Payment {
 
 // CreateRefund inserts r.
 func (t paymentTx) CreateRefund(ctx context.Context, r billing.Refund) error {
+	taxAmounts, err := encodeList(r.TaxAmounts)
+	if err != nil {
+		return fmt.Errorf("postgres: create refund %s: tax amounts: %w", r.ID, err)
+	}
 	return t.writeLifecycle(ctx, "create refund "+r.ID, func(q *lifecycledb.Queries) error {
 		return q.CreateRefund(ctx, lifecycledb.CreateRefundParams{
 			ID:         r.ID,
@@ -98,6 +103,8 @@ func (t paymentTx) CreateRefund(ctx context.Context, r billing.Refund) error {
 			Status:     string(r.Status),
 			Reason:     r.Reason,
 			GatewayRef: r.GatewayRef,
+			Tax:        r.Tax,
+			TaxAmounts: taxAmounts,
 			Created:    ts(r.Created),
 			Updated:    ts(r.Updated),
 		})
@@ -110,7 +117,7 @@ func (t paymentTx) GetRefund(ctx context.Context, s billing.Scope, id string) (b
 	if err != nil {
 		return billing.Refund{}, dbError("get refund "+id, err)
 	}
-	return refundFromRow(row), nil
+	return refundFromRow(row)
 }
 
 // UpdateRefund writes r's status, gateway reference and updated time.
@@ -141,14 +148,18 @@ func (t paymentTx) ListRefunds(ctx context.Context, s billing.Scope, paymentID s
 		return nil, false, dbError("list refunds", err)
 	}
 	rows, more := trimPage(rows, pg.Limit)
-	out := make([]billing.Refund, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, refundFromRow(r))
+	out, err := convertRows(rows, refundFromRow)
+	if err != nil {
+		return nil, false, fmt.Errorf("postgres: list refunds: %w", err)
 	}
 	return out, more, nil
 }
 
-func refundFromRow(r lifecycledb.Refund) billing.Refund {
+func refundFromRow(r lifecycledb.Refund) (billing.Refund, error) {
+	taxAmounts, err := decodeList[billing.TaxAmount](r.TaxAmounts)
+	if err != nil {
+		return billing.Refund{}, fmt.Errorf("refund %s tax amounts: %w", r.ID, err)
+	}
 	return billing.Refund{
 		ID:         r.ID,
 		Scope:      billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
@@ -158,7 +169,9 @@ func refundFromRow(r lifecycledb.Refund) billing.Refund {
 		Status:     billing.RefundStatus(r.Status),
 		Reason:     r.Reason,
 		GatewayRef: r.GatewayRef,
+		Tax:        r.Tax,
+		TaxAmounts: taxAmounts,
 		Created:    r.Created.UTC(),
 		Updated:    r.Updated.UTC(),
-	}
+	}, nil
 }

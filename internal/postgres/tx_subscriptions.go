@@ -54,6 +54,7 @@ func (t subscriptionTx) CreateSubscription(ctx context.Context, sub billing.Subs
 			PendingLines:       cols.pendingLines,
 			CouponID:           sub.CouponID,
 			PromotionCodeID:    sub.PromotionCodeID,
+			DefaultTaxRates:    cols.defaultTaxRates,
 			DiscountEnd:        tsPtr(sub.DiscountEnd),
 			DiscountUsed:       sub.DiscountUsed,
 			NextActionAt:       tsPtr(sub.NextActionAt),
@@ -185,6 +186,8 @@ type subscriptionColumns struct {
 	pendingChange string // JSON object, "null" when none
 	pendingLines  string // JSON array, "[]" when empty
 	metadata      string // JSON object
+	// defaultTaxRates is a JSON array of tax rate ids, "[]" when empty.
+	defaultTaxRates string
 }
 
 func subscriptionJSON(sub billing.Subscription) (subscriptionColumns, error) {
@@ -216,6 +219,9 @@ func subscriptionJSON(sub billing.Subscription) (subscriptionColumns, error) {
 	}
 	if cols.metadata, err = encodeMap(sub.Metadata); err != nil {
 		return cols, fmt.Errorf("metadata: %w", err)
+	}
+	if cols.defaultTaxRates, err = encodeList(sub.DefaultTaxRates); err != nil {
+		return cols, fmt.Errorf("default tax rates: %w", err)
 	}
 	return cols, nil
 }
@@ -255,6 +261,10 @@ func subscriptionFromRow(r lifecycledb.Subscription) (billing.Subscription, erro
 	if err != nil {
 		return billing.Subscription{}, fmt.Errorf("subscription %s metadata: %w", r.ID, err)
 	}
+	defaultTaxRates, err := decodeList[string](r.DefaultTaxRates)
+	if err != nil {
+		return billing.Subscription{}, fmt.Errorf("subscription %s default tax rates: %w", r.ID, err)
+	}
 	return billing.Subscription{
 		ID:                 r.ID,
 		Scope:              billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
@@ -284,6 +294,7 @@ func subscriptionFromRow(r lifecycledb.Subscription) (billing.Subscription, erro
 		PendingLines:       pendingLines,
 		CouponID:           r.CouponID,
 		PromotionCodeID:    r.PromotionCodeID,
+		DefaultTaxRates:    defaultTaxRates,
 		DiscountEnd:        utcPtr(r.DiscountEnd),
 		DiscountUsed:       r.DiscountUsed,
 		NextActionAt:       utcPtr(r.NextActionAt),

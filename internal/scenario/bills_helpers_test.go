@@ -124,12 +124,22 @@ func (h *harness) requireBills(subID string, want ...bill) []billing.Invoice {
 		require.Equal(h.t, sub.Currency, in.Currency)
 		require.Equal(h.t, sub.CustomerID, in.CustomerID)
 		require.Equal(h.t, max(in.Total, 0), in.AmountDue, "amount due of %s", in.Number)
-		require.Equal(h.t, in.Subtotal-in.Discount+in.Tax, in.Total, "total of %s", in.Number)
+		// Exclusive tax is added on top of the lines; inclusive tax is in
+		// them (docs/taxes.md).
+		var exclusive, tax int64
+		for _, a := range in.TaxAmounts {
+			tax += a.Amount
+			if !a.TaxRate.Inclusive {
+				exclusive += a.Amount
+			}
+		}
+		require.Equal(h.t, tax, in.Tax, "tax of %s", in.Number)
+		require.Equal(h.t, in.Subtotal-in.Discount+exclusive, in.Total, "total of %s", in.Number)
 		var sum int64
 		for _, l := range in.Lines {
 			sum += l.Amount
 		}
-		require.Equal(h.t, in.Total, sum, "lines of %s", in.Number)
+		require.Equal(h.t, in.Total, sum+exclusive, "lines of %s", in.Number)
 		require.True(h.t, in.Created.Equal(in.PeriodStart), "%s created at %s, its period starts at %s", in.Number, in.Created, in.PeriodStart)
 		require.NotNil(h.t, in.FinalizedAt, "%s finalized", in.Number)
 		switch in.Status {

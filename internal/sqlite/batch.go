@@ -137,6 +137,21 @@ func (t batchTx) SubscriptionsWithOpenInvoices(ctx context.Context, ids []string
 	return out, nil
 }
 
+// TaxExemptCustomers returns which of the given customers are tax exempt.
+func (t batchTx) TaxExemptCustomers(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	for start := 0; start < len(ids); start += maxSliceParams {
+		rows, err := t.lifecycle.TaxExemptCustomers(ctx, ids[start:min(start+maxSliceParams, len(ids))])
+		if err != nil {
+			return nil, dbError(err, "find tax exempt customers")
+		}
+		for _, id := range rows {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
 // GetPaymentMethods returns scope s's payment methods with the given ids.
 func (t batchTx) GetPaymentMethods(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.PaymentMethod, error) {
 	out := make(map[string]billing.PaymentMethod, len(ids))

@@ -236,3 +236,13 @@ func notFoundIfNone(n int64, err error, format string, args ...any) error {
 	}
 	return nil
 }
+
+// decodeOptList is decodeList for a list the domain leaves nil when
+// empty (tax rates, tax amounts): an empty list reads back as nil.
+func decodeOptList[T any](s string) ([]T, error) {
+	list, err := decodeList[T](s)
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	return list, nil
+}

@@ -42,6 +42,7 @@ func newTx(b *base) billing.Tx {
 	return billing.Tx{
 		Merchants:      merchantTx{b},
 		Catalog:        catalogTx{b},
+		TaxRates:       taxRateTx{b},
 		Customers:      customerTx{b},
 		PaymentMethods: paymentMethodTx{b},
 		Coupons:        couponTx{b},

@@ -126,6 +126,10 @@ func (t catalogTx) CreatePrice(ctx context.Context, p billing.Price) error {
 	if err != nil {
 		return fmt.Errorf("create price %s: encode metadata: %w", p.ID, err)
 	}
+	taxRates, err := encodeList(p.TaxRates)
+	if err != nil {
+		return fmt.Errorf("create price %s: encode tax rates: %w", p.ID, err)
+	}
 	var interval string
 	var count int64
 	if p.Recurring != nil {
@@ -145,6 +149,7 @@ func (t catalogTx) CreatePrice(ctx context.Context, p billing.Price) error {
 		LookupKey:              p.LookupKey,
 		TrialPeriodDays:        p.TrialPeriodDays,
 		Active:                 p.Active,
+		TaxRates:               taxRates,
 		Metadata:               metadata,
 		Created:                micros(p.Created),
 		Updated:                micros(p.Updated),
@@ -170,11 +175,16 @@ func (t catalogTx) UpdatePrice(ctx context.Context, p billing.Price) error {
 	if err != nil {
 		return fmt.Errorf("update price %s: encode metadata: %w", p.ID, err)
 	}
+	taxRates, err := encodeList(p.TaxRates)
+	if err != nil {
+		return fmt.Errorf("update price %s: encode tax rates: %w", p.ID, err)
+	}
 	n, err := t.accounts.UpdatePrice(ctx, accountsdb.UpdatePriceParams{
 		Nickname:        p.Nickname,
 		LookupKey:       p.LookupKey,
 		TrialPeriodDays: p.TrialPeriodDays,
 		Active:          p.Active,
+		TaxRates:        taxRates,
 		Metadata:        metadata,
 		Updated:         micros(p.Updated),
 		MerchantID:      p.Scope.MerchantID,
@@ -210,6 +220,10 @@ func priceFromRow(row accountsdb.Price) (billing.Price, error) {
 	if err != nil {
 		return billing.Price{}, fmt.Errorf("decode metadata of price %s: %w", row.ID, err)
 	}
+	taxRates, err := decodeOptList[string](row.TaxRates)
+	if err != nil {
+		return billing.Price{}, fmt.Errorf("decode tax rates of price %s: %w", row.ID, err)
+	}
 	var recurring *billing.Recurring
 	if row.RecurringInterval != "" {
 		recurring = &billing.Recurring{Interval: row.RecurringInterval, IntervalCount: row.RecurringIntervalCount}
@@ -226,6 +240,7 @@ func priceFromRow(row accountsdb.Price) (billing.Price, error) {
 		LookupKey:       row.LookupKey,
 		TrialPeriodDays: row.TrialPeriodDays,
 		Active:          row.Active,
+		TaxRates:        taxRates,
 		Metadata:        metadata,
 		Created:         fromMicros(row.Created),
 		Updated:         fromMicros(row.Updated),

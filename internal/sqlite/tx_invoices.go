@@ -30,6 +30,10 @@ func (t invoiceTx) CreateInvoice(ctx context.Context, inv billing.Invoice) error
 	if err != nil {
 		return fmt.Errorf("create invoice %s: %w", inv.ID, err)
 	}
+	taxAmounts, err := encodeList(inv.TaxAmounts)
+	if err != nil {
+		return fmt.Errorf("create invoice %s: encode tax amounts: %w", inv.ID, err)
+	}
 	err = t.lifecycle.CreateInvoice(ctx, lifecycledb.CreateInvoiceParams{
 		ID:              inv.ID,
 		MerchantID:      inv.Scope.MerchantID,
@@ -46,6 +50,7 @@ func (t invoiceTx) CreateInvoice(ctx context.Context, inv billing.Invoice) error
 		Subtotal:        inv.Subtotal,
 		Discount:        inv.Discount,
 		Tax:             inv.Tax,
+		TaxAmounts:      taxAmounts,
 		Total:           inv.Total,
 		AmountDue:       inv.AmountDue,
 		AmountPaid:      inv.AmountPaid,
@@ -81,6 +86,10 @@ func (t invoiceTx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error
 	if err != nil {
 		return fmt.Errorf("update invoice %s: %w", inv.ID, err)
 	}
+	taxAmounts, err := encodeList(inv.TaxAmounts)
+	if err != nil {
+		return fmt.Errorf("update invoice %s: encode tax amounts: %w", inv.ID, err)
+	}
 	n, err := t.lifecycle.UpdateInvoice(ctx, lifecycledb.UpdateInvoiceParams{
 		Number:          inv.Number,
 		Status:          string(inv.Status),
@@ -88,6 +97,7 @@ func (t invoiceTx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error
 		Subtotal:        inv.Subtotal,
 		Discount:        inv.Discount,
 		Tax:             inv.Tax,
+		TaxAmounts:      taxAmounts,
 		Total:           inv.Total,
 		AmountDue:       inv.AmountDue,
 		AmountPaid:      inv.AmountPaid,
@@ -145,6 +155,10 @@ func invoiceFromRow(row lifecycledb.Invoice) (billing.Invoice, error) {
 	if err != nil {
 		return billing.Invoice{}, fmt.Errorf("decode lines of invoice %s: %w", row.ID, err)
 	}
+	taxAmounts, err := decodeOptList[billing.TaxAmount](row.TaxAmounts)
+	if err != nil {
+		return billing.Invoice{}, fmt.Errorf("decode tax amounts of invoice %s: %w", row.ID, err)
+	}
 	return billing.Invoice{
 		ID:              row.ID,
 		Scope:           billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
@@ -160,6 +174,7 @@ func invoiceFromRow(row lifecycledb.Invoice) (billing.Invoice, error) {
 		Subtotal:        row.Subtotal,
 		Discount:        row.Discount,
 		Tax:             row.Tax,
+		TaxAmounts:      taxAmounts,
 		Total:           row.Total,
 		AmountDue:       row.AmountDue,
 		AmountPaid:      row.AmountPaid,

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
@@ -121,7 +122,11 @@ func paymentFromRow(row lifecycledb.Payment) (billing.Payment, error) {
 
 // CreateRefund inserts r.
 func (t paymentTx) CreateRefund(ctx context.Context, r billing.Refund) error {
-	err := t.lifecycle.CreateRefund(ctx, lifecycledb.CreateRefundParams{
+	taxAmounts, err := encodeList(r.TaxAmounts)
+	if err != nil {
+		return fmt.Errorf("create refund %s: encode tax amounts: %w", r.ID, err)
+	}
+	err = t.lifecycle.CreateRefund(ctx, lifecycledb.CreateRefundParams{
 		ID:         r.ID,
 		MerchantID: r.Scope.MerchantID,
 		Mode:       string(r.Scope.Mode),
@@ -131,6 +136,8 @@ func (t paymentTx) CreateRefund(ctx context.Context, r billing.Refund) error {
 		Status:     string(r.Status),
 		Reason:     r.Reason,
 		GatewayRef: r.GatewayRef,
+		Tax:        r.Tax,
+		TaxAmounts: taxAmounts,
 		Created:    micros(r.Created),
 		Updated:    micros(r.Updated),
 	})
@@ -181,6 +188,10 @@ func (t paymentTx) ListRefunds(ctx context.Context, s billing.Scope, paymentID s
 }
 
 func refundFromRow(row lifecycledb.Refund) (billing.Refund, error) {
+	taxAmounts, err := decodeOptList[billing.TaxAmount](row.TaxAmounts)
+	if err != nil {
+		return billing.Refund{}, fmt.Errorf("decode tax amounts of refund %s: %w", row.ID, err)
+	}
 	return billing.Refund{
 		ID:         row.ID,
 		Scope:      billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
@@ -190,6 +201,8 @@ func refundFromRow(row lifecycledb.Refund) (billing.Refund, error) {
 		Status:     billing.RefundStatus(row.Status),
 		Reason:     row.Reason,
 		GatewayRef: row.GatewayRef,
+		Tax:        row.Tax,
+		TaxAmounts: taxAmounts,
 		Created:    fromMicros(row.Created),
 		Updated:    fromMicros(row.Updated),
 	}, nil

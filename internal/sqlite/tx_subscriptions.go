@@ -55,6 +55,7 @@ func (t subscriptionTx) CreateSubscription(ctx context.Context, sub billing.Subs
 		PendingLines:       cols.pendingLines,
 		CouponID:           sub.CouponID,
 		PromotionCodeID:    sub.PromotionCodeID,
+		DefaultTaxRates:    cols.defaultTaxRates,
 		DiscountEnd:        nullMicros(sub.DiscountEnd),
 		DiscountUsed:       sub.DiscountUsed,
 		NextActionAt:       nullMicros(sub.NextActionAt),
@@ -112,6 +113,7 @@ func (t subscriptionTx) UpdateSubscription(ctx context.Context, sub billing.Subs
 		PendingLines:       cols.pendingLines,
 		CouponID:           sub.CouponID,
 		PromotionCodeID:    sub.PromotionCodeID,
+		DefaultTaxRates:    cols.defaultTaxRates,
 		DiscountEnd:        nullMicros(sub.DiscountEnd),
 		DiscountUsed:       sub.DiscountUsed,
 		NextActionAt:       nullMicros(sub.NextActionAt),
@@ -207,6 +209,7 @@ func (t subscriptionTx) ReleaseTrials(ctx context.Context, s billing.Scope, subs
 // derived columns.
 type subscriptionColumns struct {
 	items, priceIDs, pendingChange, pendingLines, metadata string
+	defaultTaxRates                                        string // JSON array of tax rate ids
 }
 
 func subscriptionJSON(sub billing.Subscription) (subscriptionColumns, error) {
@@ -230,6 +233,9 @@ func subscriptionJSON(sub billing.Subscription) (subscriptionColumns, error) {
 	}
 	if c.metadata, err = encodeMap(sub.Metadata); err != nil {
 		return c, fmt.Errorf("encode metadata: %w", err)
+	}
+	if c.defaultTaxRates, err = encodeList(sub.DefaultTaxRates); err != nil {
+		return c, fmt.Errorf("encode default tax rates: %w", err)
 	}
 	return c, nil
 }
@@ -265,6 +271,10 @@ func subscriptionFromRow(row lifecycledb.Subscription) (billing.Subscription, er
 	if err != nil {
 		return billing.Subscription{}, fmt.Errorf("decode metadata of subscription %s: %w", row.ID, err)
 	}
+	defaultTaxRates, err := decodeOptList[string](row.DefaultTaxRates)
+	if err != nil {
+		return billing.Subscription{}, fmt.Errorf("decode default tax rates of subscription %s: %w", row.ID, err)
+	}
 	return billing.Subscription{
 		ID:                 row.ID,
 		Scope:              billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
@@ -294,6 +304,7 @@ func subscriptionFromRow(row lifecycledb.Subscription) (billing.Subscription, er
 		PendingLines:       pendingLines,
 		CouponID:           row.CouponID,
 		PromotionCodeID:    row.PromotionCodeID,
+		DefaultTaxRates:    defaultTaxRates,
 		DiscountEnd:        fromNullMicros(row.DiscountEnd),
 		DiscountUsed:       row.DiscountUsed,
 		NextActionAt:       fromNullMicros(row.NextActionAt),

@@ -13,6 +13,7 @@ import (
 // takes the page's language first.
 var funcs = template.FuncMap{
 	"money":   fmtMoney,
+	"taxrate": fmtTaxRate,
 	"price":   fmtPrice,
 	"date":    fmtDate,
 	"cycle":   cycleName,
@@ -97,4 +98,10 @@ func location(m billing.Merchant) *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// fmtTaxRate names a tax rate in the page's language, as documents name
+// it: "IVA 19 %" (billing.AppliedTaxRate.Label).
+func fmtTaxRate(l *lang, r billing.AppliedTaxRate) string {
+	return r.Label(l.H.MoneyLocale)
 }

@@ -12,6 +12,7 @@ type invoiceLang struct {
 	Subtotal     string
 	Discount     string
 	Tax          string
+	TaxIncluded  string // after a tax rate the prices include
 	Total        string
 	AmountDue    string
 	AmountPaid   string
@@ -50,6 +51,7 @@ var invoiceES = &invoiceLang{
 	Subtotal:     "Subtotal",
 	Discount:     "Descuento",
 	Tax:          "Impuestos",
+	TaxIncluded:  "(incluido)",
 	Total:        "Total",
 	AmountDue:    "Monto a pagar",
 	AmountPaid:   "Monto pagado",
@@ -97,6 +99,7 @@ var invoiceEN = &invoiceLang{
 	Subtotal:     "Subtotal",
 	Discount:     "Discount",
 	Tax:          "Tax",
+	TaxIncluded:  "(included)",
 	Total:        "Total",
 	AmountDue:    "Amount due",
 	AmountPaid:   "Amount paid",

@@ -45,3 +45,6 @@ RETURNING last;
 
 -- name: GetPaymentMethodsByID :many
 SELECT * FROM payment_methods WHERE id = ANY(sqlc.arg(ids)::text[]);
+
+-- name: TaxExemptCustomers :many
+SELECT id FROM customers WHERE id = ANY(sqlc.arg(ids)::text[]) AND tax_exempt = 'exempt';

@@ -23,11 +23,11 @@ LIMIT sqlc.arg(row_limit);
 -- name: CreatePrice :exec
 INSERT INTO prices (id, merchant_id, mode, product_id, nickname, unit_amount, currency, type,
                     recurring_interval, recurring_interval_count, lookup_key, trial_period_days,
-                    active, metadata, created, updated)
+                    active, tax_rates, metadata, created, updated)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(product_id), sqlc.arg(nickname),
         sqlc.arg(unit_amount), sqlc.arg(currency), sqlc.arg(type), sqlc.arg(recurring_interval),
         sqlc.arg(recurring_interval_count), sqlc.arg(lookup_key), sqlc.arg(trial_period_days),
-        sqlc.arg(active), sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated));
+        sqlc.arg(active), sqlc.arg(tax_rates), sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated));
 
 -- name: GetPrice :one
 SELECT * FROM prices WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
@@ -35,7 +35,7 @@ SELECT * FROM prices WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.a
 -- name: UpdatePrice :execrows
 UPDATE prices
 SET nickname = sqlc.arg(nickname), lookup_key = sqlc.arg(lookup_key),
-    trial_period_days = sqlc.arg(trial_period_days), active = sqlc.arg(active),
+    trial_period_days = sqlc.arg(trial_period_days), active = sqlc.arg(active), tax_rates = sqlc.arg(tax_rates),
     metadata = sqlc.arg(metadata), updated = sqlc.arg(updated)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
 

@@ -60,7 +60,7 @@ INSERT INTO subscriptions (id, merchant_id, mode, version, customer_id, test_clo
     currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start,
     current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at,
     cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used,
-    next_action_at, pending_lines, promotion_code_id, metadata, created, updated)
+    next_action_at, pending_lines, promotion_code_id, default_tax_rates, metadata, created, updated)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), 1, sqlc.arg(customer_id), sqlc.arg(test_clock_id),
     sqlc.arg(status), sqlc.arg(items), sqlc.arg(price_ids), sqlc.arg(currency), sqlc.arg(interval),
     sqlc.arg(interval_count), sqlc.arg(payment_method_id), sqlc.arg(billing_anchor), sqlc.arg(cycle_index),
@@ -68,7 +68,8 @@ VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), 1, sqlc.arg(custome
     sqlc.arg(trial_will_end_sent), sqlc.arg(cancel_at_period_end), sqlc.narg(cancel_at), sqlc.narg(canceled_at),
     sqlc.arg(cancellation_reason), sqlc.narg(ended_at), sqlc.arg(max_cycles), sqlc.narg(end_date),
     sqlc.arg(pending_change), sqlc.arg(coupon_id), sqlc.narg(discount_end), sqlc.arg(discount_used),
-    sqlc.narg(next_action_at), sqlc.arg(pending_lines), sqlc.arg(promotion_code_id), sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated));
+    sqlc.narg(next_action_at), sqlc.arg(pending_lines), sqlc.arg(promotion_code_id), sqlc.arg(default_tax_rates),
+    sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated));
 
 -- name: GetSubscription :one
 SELECT * FROM subscriptions WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
@@ -86,8 +87,8 @@ UPDATE subscriptions SET
     ended_at = sqlc.narg(ended_at), max_cycles = sqlc.arg(max_cycles), end_date = sqlc.narg(end_date),
     pending_change = sqlc.arg(pending_change), coupon_id = sqlc.arg(coupon_id), discount_end = sqlc.narg(discount_end),
     discount_used = sqlc.arg(discount_used), next_action_at = sqlc.narg(next_action_at),
-    pending_lines = sqlc.arg(pending_lines), promotion_code_id = sqlc.arg(promotion_code_id), metadata = sqlc.arg(metadata),
-    updated = sqlc.arg(updated)
+    pending_lines = sqlc.arg(pending_lines), promotion_code_id = sqlc.arg(promotion_code_id),
+    default_tax_rates = sqlc.arg(default_tax_rates), metadata = sqlc.arg(metadata), updated = sqlc.arg(updated)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id) AND version = sqlc.arg(version);
 
 -- name: ListSubscriptions :many
@@ -126,13 +127,14 @@ RETURNING last;
 -- name: CreateInvoice :exec
 INSERT INTO invoices (id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency,
     period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count,
-    next_attempt_at, finalized_at, paid_at, voided_at, collection, due_date, payment_method_id, created, updated)
+    next_attempt_at, finalized_at, paid_at, voided_at, collection, due_date, payment_method_id, tax_amounts,
+    created, updated)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(customer_id), sqlc.arg(subscription_id),
     sqlc.arg(number), sqlc.arg(status), sqlc.arg(billing_reason), sqlc.arg(currency), sqlc.arg(period_start),
     sqlc.arg(period_end), sqlc.arg(lines), sqlc.arg(subtotal), sqlc.arg(discount), sqlc.arg(tax), sqlc.arg(total),
     sqlc.arg(amount_due), sqlc.arg(amount_paid), sqlc.arg(attempt_count), sqlc.narg(next_attempt_at),
     sqlc.narg(finalized_at), sqlc.narg(paid_at), sqlc.narg(voided_at), sqlc.arg(collection), sqlc.narg(due_date),
-    sqlc.arg(payment_method_id), sqlc.arg(created), sqlc.arg(updated));
+    sqlc.arg(payment_method_id), sqlc.arg(tax_amounts), sqlc.arg(created), sqlc.arg(updated));
 
 -- name: GetInvoice :one
 SELECT * FROM invoices WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
@@ -140,7 +142,7 @@ SELECT * FROM invoices WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc
 -- name: UpdateInvoice :execrows
 UPDATE invoices SET
     number = sqlc.arg(number), status = sqlc.arg(status), lines = sqlc.arg(lines), subtotal = sqlc.arg(subtotal),
-    discount = sqlc.arg(discount), tax = sqlc.arg(tax), total = sqlc.arg(total), amount_due = sqlc.arg(amount_due),
+    discount = sqlc.arg(discount), tax = sqlc.arg(tax), tax_amounts = sqlc.arg(tax_amounts), total = sqlc.arg(total), amount_due = sqlc.arg(amount_due),
     amount_paid = sqlc.arg(amount_paid), attempt_count = sqlc.arg(attempt_count),
     next_attempt_at = sqlc.narg(next_attempt_at), finalized_at = sqlc.narg(finalized_at), paid_at = sqlc.narg(paid_at),
     voided_at = sqlc.narg(voided_at), due_date = sqlc.narg(due_date), payment_method_id = sqlc.arg(payment_method_id),
@@ -203,9 +205,11 @@ ORDER BY id DESC
 LIMIT sqlc.arg(row_limit);
 
 -- name: CreateRefund :exec
-INSERT INTO refunds (id, merchant_id, mode, payment_id, amount, currency, status, reason, gateway_ref, created, updated)
+INSERT INTO refunds (id, merchant_id, mode, payment_id, amount, currency, status, reason, gateway_ref, tax, tax_amounts,
+    created, updated)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(payment_id), sqlc.arg(amount), sqlc.arg(currency),
-    sqlc.arg(status), sqlc.arg(reason), sqlc.arg(gateway_ref), sqlc.arg(created), sqlc.arg(updated));
+    sqlc.arg(status), sqlc.arg(reason), sqlc.arg(gateway_ref), sqlc.arg(tax), sqlc.arg(tax_amounts),
+    sqlc.arg(created), sqlc.arg(updated));
 
 -- name: GetRefund :one
 SELECT * FROM refunds WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);

@@ -44,3 +44,6 @@ RETURNING last;
 
 -- name: GetPaymentMethodsByID :many
 SELECT * FROM payment_methods WHERE id IN (sqlc.slice(ids));
+
+-- name: TaxExemptCustomers :many
+SELECT id FROM customers WHERE id IN (sqlc.slice(ids)) AND tax_exempt = 'exempt';

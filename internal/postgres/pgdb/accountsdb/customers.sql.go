@@ -11,9 +11,9 @@ import (
 )
 
 const createCustomer = `-- name: CreateCustomer :exec
-INSERT INTO customers (id, merchant_id, mode, email, name, external_id, locale, test_clock_id, metadata, created, updated)
+INSERT INTO customers (id, merchant_id, mode, email, name, external_id, locale, test_clock_id, tax_exempt, metadata, created, updated)
 VALUES ($1, $2, $3, $4, $5,
-        $6, $7, $8, $9, $10, $11)
+        $6, $7, $8, $9, $10, $11, $12)
 `
 
 type CreateCustomerParams struct {
@@ -25,6 +25,7 @@ type CreateCustomerParams struct {
 	ExternalID  string
 	Locale      string
 	TestClockID string
+	TaxExempt   string
 	Metadata    string
 	Created     time.Time
 	Updated     time.Time
@@ -40,6 +41,7 @@ func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) 
 		arg.ExternalID,
 		arg.Locale,
 		arg.TestClockID,
+		arg.TaxExempt,
 		arg.Metadata,
 		arg.Created,
 		arg.Updated,
@@ -77,7 +79,7 @@ func (q *Queries) DeleteCustomer(ctx context.Context, arg DeleteCustomerParams) 
 }
 
 const getCustomer = `-- name: GetCustomer :one
-SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted FROM customers WHERE merchant_id = $1 AND mode = $2 AND id = $3
+SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted, tax_exempt FROM customers WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
 
 type GetCustomerParams struct {
@@ -102,12 +104,13 @@ func (q *Queries) GetCustomer(ctx context.Context, arg GetCustomerParams) (Custo
 		&i.Updated,
 		&i.TestClockID,
 		&i.Deleted,
+		&i.TaxExempt,
 	)
 	return i, err
 }
 
 const listCustomers = `-- name: ListCustomers :many
-SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted FROM customers
+SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted, tax_exempt FROM customers
 WHERE merchant_id = $1 AND mode = $2 AND deleted IS NULL
   AND (CAST($3 AS text) = '' OR email = $3)
   AND (CAST($4 AS text) = '' OR external_id = $4)
@@ -154,6 +157,7 @@ func (q *Queries) ListCustomers(ctx context.Context, arg ListCustomersParams) ([
 			&i.Updated,
 			&i.TestClockID,
 			&i.Deleted,
+			&i.TaxExempt,
 		); err != nil {
 			return nil, err
 		}
@@ -168,8 +172,8 @@ func (q *Queries) ListCustomers(ctx context.Context, arg ListCustomersParams) ([
 const updateCustomer = `-- name: UpdateCustomer :execrows
 UPDATE customers
 SET email = $1, name = $2, external_id = $3,
-    locale = $4, metadata = $5, updated = $6
-WHERE merchant_id = $7 AND mode = $8 AND id = $9 AND deleted IS NULL
+    locale = $4, tax_exempt = $5, metadata = $6, updated = $7
+WHERE merchant_id = $8 AND mode = $9 AND id = $10 AND deleted IS NULL
 `
 
 type UpdateCustomerParams struct {
@@ -177,6 +181,7 @@ type UpdateCustomerParams struct {
 	Name       string
 	ExternalID string
 	Locale     string
+	TaxExempt  string
 	Metadata   string
 	Updated    time.Time
 	MerchantID string
@@ -190,6 +195,7 @@ func (q *Queries) UpdateCustomer(ctx context.Context, arg UpdateCustomerParams) 
 		arg.Name,
 		arg.ExternalID,
 		arg.Locale,
+		arg.TaxExempt,
 		arg.Metadata,
 		arg.Updated,
 		arg.MerchantID,

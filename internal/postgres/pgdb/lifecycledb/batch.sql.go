@@ -20,7 +20,7 @@ WHERE id IN (
     ORDER BY d.next_action_at, d.id
     LIMIT $5
     FOR UPDATE SKIP LOCKED)
-RETURNING id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until
+RETURNING id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates
 `
 
 type ClaimDueSubscriptionsParams struct {
@@ -94,6 +94,7 @@ func (q *Queries) ClaimDueSubscriptions(ctx context.Context, arg ClaimDueSubscri
 			&i.PromotionCodeID,
 			&i.ClaimToken,
 			&i.ClaimedUntil,
+			&i.DefaultTaxRates,
 		); err != nil {
 			return nil, err
 		}
@@ -275,6 +276,30 @@ func (q *Queries) SubscriptionsWithOpenInvoices(ctx context.Context, ids []strin
 			return nil, err
 		}
 		items = append(items, subscription_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const taxExemptCustomers = `-- name: TaxExemptCustomers :many
+SELECT id FROM customers WHERE id = ANY($1::text[]) AND tax_exempt = 'exempt'
+`
+
+func (q *Queries) TaxExemptCustomers(ctx context.Context, ids []string) ([]string, error) {
+	rows, err := q.db.Query(ctx, taxExemptCustomers, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

@@ -315,6 +315,7 @@ type CopyInvoicesParams struct {
 	Collection      string
 	DueDate         *time.Time
 	PaymentMethodID string
+	TaxAmounts      string
 	Created         time.Time
 	Updated         time.Time
 }

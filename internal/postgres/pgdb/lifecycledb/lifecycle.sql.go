@@ -115,13 +115,14 @@ func (q *Queries) CreateEvent(ctx context.Context, arg CreateEventParams) error 
 const createInvoice = `-- name: CreateInvoice :exec
 INSERT INTO invoices (id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency,
     period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count,
-    next_attempt_at, finalized_at, paid_at, voided_at, collection, due_date, payment_method_id, created, updated)
+    next_attempt_at, finalized_at, paid_at, voided_at, collection, due_date, payment_method_id, tax_amounts,
+    created, updated)
 VALUES ($1, $2, $3, $4, $5,
     $6, $7, $8, $9, $10,
     $11, $12, $13, $14, $15, $16,
     $17, $18, $19, $20,
     $21, $22, $23, $24, $25,
-    $26, $27, $28)
+    $26, $27, $28, $29)
 `
 
 type CreateInvoiceParams struct {
@@ -151,6 +152,7 @@ type CreateInvoiceParams struct {
 	Collection      string
 	DueDate         *time.Time
 	PaymentMethodID string
+	TaxAmounts      string
 	Created         time.Time
 	Updated         time.Time
 }
@@ -183,6 +185,7 @@ func (q *Queries) CreateInvoice(ctx context.Context, arg CreateInvoiceParams) er
 		arg.Collection,
 		arg.DueDate,
 		arg.PaymentMethodID,
+		arg.TaxAmounts,
 		arg.Created,
 		arg.Updated,
 	)
@@ -295,9 +298,11 @@ func (q *Queries) CreatePaymentMethod(ctx context.Context, arg CreatePaymentMeth
 }
 
 const createRefund = `-- name: CreateRefund :exec
-INSERT INTO refunds (id, merchant_id, mode, payment_id, amount, currency, status, reason, gateway_ref, created, updated)
+INSERT INTO refunds (id, merchant_id, mode, payment_id, amount, currency, status, reason, gateway_ref, tax, tax_amounts,
+    created, updated)
 VALUES ($1, $2, $3, $4, $5, $6,
-    $7, $8, $9, $10, $11)
+    $7, $8, $9, $10, $11,
+    $12, $13)
 `
 
 type CreateRefundParams struct {
@@ -310,6 +315,8 @@ type CreateRefundParams struct {
 	Status     string
 	Reason     string
 	GatewayRef string
+	Tax        int64
+	TaxAmounts string
 	Created    time.Time
 	Updated    time.Time
 }
@@ -325,6 +332,8 @@ func (q *Queries) CreateRefund(ctx context.Context, arg CreateRefundParams) erro
 		arg.Status,
 		arg.Reason,
 		arg.GatewayRef,
+		arg.Tax,
+		arg.TaxAmounts,
 		arg.Created,
 		arg.Updated,
 	)
@@ -336,7 +345,7 @@ INSERT INTO subscriptions (id, merchant_id, mode, version, customer_id, test_clo
     currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start,
     current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at,
     cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used,
-    next_action_at, pending_lines, promotion_code_id, metadata, created, updated)
+    next_action_at, pending_lines, promotion_code_id, default_tax_rates, metadata, created, updated)
 VALUES ($1, $2, $3, 1, $4, $5,
     $6, $7, $8, $9, $10,
     $11, $12, $13, $14,
@@ -344,7 +353,8 @@ VALUES ($1, $2, $3, 1, $4, $5,
     $19, $20, $21, $22,
     $23, $24, $25, $26,
     $27, $28, $29, $30,
-    $31, $32, $33, $34, $35, $36)
+    $31, $32, $33, $34,
+    $35, $36, $37)
 `
 
 type CreateSubscriptionParams struct {
@@ -381,6 +391,7 @@ type CreateSubscriptionParams struct {
 	NextActionAt       *time.Time
 	PendingLines       string
 	PromotionCodeID    string
+	DefaultTaxRates    string
 	Metadata           string
 	Created            time.Time
 	Updated            time.Time
@@ -421,6 +432,7 @@ func (q *Queries) CreateSubscription(ctx context.Context, arg CreateSubscription
 		arg.NextActionAt,
 		arg.PendingLines,
 		arg.PromotionCodeID,
+		arg.DefaultTaxRates,
 		arg.Metadata,
 		arg.Created,
 		arg.Updated,
@@ -460,7 +472,7 @@ func (q *Queries) CreateTestClock(ctx context.Context, arg CreateTestClockParams
 }
 
 const dueSubscriptions = `-- name: DueSubscriptions :many
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until FROM subscriptions
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates FROM subscriptions
 WHERE test_clock_id = $1 AND next_action_at IS NOT NULL AND next_action_at <= $2
 ORDER BY next_action_at, id
 LIMIT $3
@@ -521,6 +533,7 @@ func (q *Queries) DueSubscriptions(ctx context.Context, arg DueSubscriptionsPara
 			&i.PromotionCodeID,
 			&i.ClaimToken,
 			&i.ClaimedUntil,
+			&i.DefaultTaxRates,
 		); err != nil {
 			return nil, err
 		}
@@ -587,7 +600,7 @@ func (q *Queries) GetEvent(ctx context.Context, arg GetEventParams) (Event, erro
 }
 
 const getInvoice = `-- name: GetInvoice :one
-SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id FROM invoices WHERE merchant_id = $1 AND mode = $2 AND id = $3
+SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id, tax_amounts FROM invoices WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
 
 type GetInvoiceParams struct {
@@ -628,6 +641,7 @@ func (q *Queries) GetInvoice(ctx context.Context, arg GetInvoiceParams) (Invoice
 		&i.Collection,
 		&i.DueDate,
 		&i.PaymentMethodID,
+		&i.TaxAmounts,
 	)
 	return i, err
 }
@@ -743,7 +757,7 @@ func (q *Queries) GetPaymentMethod(ctx context.Context, arg GetPaymentMethodPara
 }
 
 const getRefund = `-- name: GetRefund :one
-SELECT id, merchant_id, mode, payment_id, amount, currency, status, reason, gateway_ref, created, updated FROM refunds WHERE merchant_id = $1 AND mode = $2 AND id = $3
+SELECT id, merchant_id, mode, payment_id, amount, currency, status, reason, gateway_ref, created, updated, tax, tax_amounts FROM refunds WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
 
 type GetRefundParams struct {
@@ -767,12 +781,14 @@ func (q *Queries) GetRefund(ctx context.Context, arg GetRefundParams) (Refund, e
 		&i.GatewayRef,
 		&i.Created,
 		&i.Updated,
+		&i.Tax,
+		&i.TaxAmounts,
 	)
 	return i, err
 }
 
 const getRefundByGatewayRef = `-- name: GetRefundByGatewayRef :one
-SELECT id, merchant_id, mode, payment_id, amount, currency, status, reason, gateway_ref, created, updated FROM refunds WHERE merchant_id = $1 AND mode = $2 AND gateway_ref = $3
+SELECT id, merchant_id, mode, payment_id, amount, currency, status, reason, gateway_ref, created, updated, tax, tax_amounts FROM refunds WHERE merchant_id = $1 AND mode = $2 AND gateway_ref = $3
 ORDER BY id LIMIT 1
 `
 
@@ -797,12 +813,14 @@ func (q *Queries) GetRefundByGatewayRef(ctx context.Context, arg GetRefundByGate
 		&i.GatewayRef,
 		&i.Created,
 		&i.Updated,
+		&i.Tax,
+		&i.TaxAmounts,
 	)
 	return i, err
 }
 
 const getSubscription = `-- name: GetSubscription :one
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until FROM subscriptions WHERE merchant_id = $1 AND mode = $2 AND id = $3
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates FROM subscriptions WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
 
 type GetSubscriptionParams struct {
@@ -854,6 +872,7 @@ func (q *Queries) GetSubscription(ctx context.Context, arg GetSubscriptionParams
 		&i.PromotionCodeID,
 		&i.ClaimToken,
 		&i.ClaimedUntil,
+		&i.DefaultTaxRates,
 	)
 	return i, err
 }
@@ -974,7 +993,7 @@ func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event
 }
 
 const listInvoices = `-- name: ListInvoices :many
-SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id FROM invoices
+SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id, tax_amounts FROM invoices
 WHERE merchant_id = $1 AND mode = $2
   AND (CAST($3 AS text) = '' OR customer_id = $3)
   AND (CAST($4 AS text) = '' OR subscription_id = $4)
@@ -1040,6 +1059,7 @@ func (q *Queries) ListInvoices(ctx context.Context, arg ListInvoicesParams) ([]I
 			&i.Collection,
 			&i.DueDate,
 			&i.PaymentMethodID,
+			&i.TaxAmounts,
 		); err != nil {
 			return nil, err
 		}
@@ -1169,7 +1189,7 @@ func (q *Queries) ListPayments(ctx context.Context, arg ListPaymentsParams) ([]P
 }
 
 const listPendingRefunds = `-- name: ListPendingRefunds :many
-SELECT id, merchant_id, mode, payment_id, amount, currency, status, reason, gateway_ref, created, updated FROM refunds WHERE status = 'pending' AND gateway_ref <> '' AND updated < $1
+SELECT id, merchant_id, mode, payment_id, amount, currency, status, reason, gateway_ref, created, updated, tax, tax_amounts FROM refunds WHERE status = 'pending' AND gateway_ref <> '' AND updated < $1
 ORDER BY updated, id
 LIMIT $2
 `
@@ -1202,6 +1222,8 @@ func (q *Queries) ListPendingRefunds(ctx context.Context, arg ListPendingRefunds
 			&i.GatewayRef,
 			&i.Created,
 			&i.Updated,
+			&i.Tax,
+			&i.TaxAmounts,
 		); err != nil {
 			return nil, err
 		}
@@ -1214,7 +1236,7 @@ func (q *Queries) ListPendingRefunds(ctx context.Context, arg ListPendingRefunds
 }
 
 const listRefunds = `-- name: ListRefunds :many
-SELECT id, merchant_id, mode, payment_id, amount, currency, status, reason, gateway_ref, created, updated FROM refunds
+SELECT id, merchant_id, mode, payment_id, amount, currency, status, reason, gateway_ref, created, updated, tax, tax_amounts FROM refunds
 WHERE merchant_id = $1 AND mode = $2
   AND (CAST($3 AS text) = '' OR payment_id = $3)
   AND (CAST($4 AS text) = '' OR id < $4)
@@ -1257,6 +1279,8 @@ func (q *Queries) ListRefunds(ctx context.Context, arg ListRefundsParams) ([]Ref
 			&i.GatewayRef,
 			&i.Created,
 			&i.Updated,
+			&i.Tax,
+			&i.TaxAmounts,
 		); err != nil {
 			return nil, err
 		}
@@ -1269,7 +1293,7 @@ func (q *Queries) ListRefunds(ctx context.Context, arg ListRefundsParams) ([]Ref
 }
 
 const listSubscriptions = `-- name: ListSubscriptions :many
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until FROM subscriptions
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates FROM subscriptions
 WHERE merchant_id = $1 AND mode = $2
   AND (CAST($3 AS text) = '' OR customer_id = $3)
   AND (CAST($4 AS text) = '' OR status = $4)
@@ -1350,6 +1374,7 @@ func (q *Queries) ListSubscriptions(ctx context.Context, arg ListSubscriptionsPa
 			&i.PromotionCodeID,
 			&i.ClaimToken,
 			&i.ClaimedUntil,
+			&i.DefaultTaxRates,
 		); err != nil {
 			return nil, err
 		}
@@ -1545,12 +1570,12 @@ func (q *Queries) TouchRefund(ctx context.Context, arg TouchRefundParams) (int64
 const updateInvoice = `-- name: UpdateInvoice :execrows
 UPDATE invoices SET
     number = $1, status = $2, lines = $3, subtotal = $4,
-    discount = $5, tax = $6, total = $7, amount_due = $8,
-    amount_paid = $9, attempt_count = $10,
-    next_attempt_at = $11, finalized_at = $12, paid_at = $13,
-    voided_at = $14, due_date = $15, payment_method_id = $16,
-    updated = $17
-WHERE merchant_id = $18 AND mode = $19 AND id = $20
+    discount = $5, tax = $6, tax_amounts = $7, total = $8, amount_due = $9,
+    amount_paid = $10, attempt_count = $11,
+    next_attempt_at = $12, finalized_at = $13, paid_at = $14,
+    voided_at = $15, due_date = $16, payment_method_id = $17,
+    updated = $18
+WHERE merchant_id = $19 AND mode = $20 AND id = $21
 `
 
 type UpdateInvoiceParams struct {
@@ -1560,6 +1585,7 @@ type UpdateInvoiceParams struct {
 	Subtotal        int64
 	Discount        int64
 	Tax             int64
+	TaxAmounts      string
 	Total           int64
 	AmountDue       int64
 	AmountPaid      int64
@@ -1584,6 +1610,7 @@ func (q *Queries) UpdateInvoice(ctx context.Context, arg UpdateInvoiceParams) (i
 		arg.Subtotal,
 		arg.Discount,
 		arg.Tax,
+		arg.TaxAmounts,
 		arg.Total,
 		arg.AmountDue,
 		arg.AmountPaid,
@@ -1715,9 +1742,9 @@ UPDATE subscriptions SET
     ended_at = $19, max_cycles = $20, end_date = $21,
     pending_change = $22, coupon_id = $23, discount_end = $24,
     discount_used = $25, next_action_at = $26,
-    pending_lines = $27, promotion_code_id = $28, metadata = $29,
-    updated = $30
-WHERE merchant_id = $31 AND mode = $32 AND id = $33 AND version = $34
+    pending_lines = $27, promotion_code_id = $28,
+    default_tax_rates = $29, metadata = $30, updated = $31
+WHERE merchant_id = $32 AND mode = $33 AND id = $34 AND version = $35
 `
 
 type UpdateSubscriptionParams struct {
@@ -1749,6 +1776,7 @@ type UpdateSubscriptionParams struct {
 	NextActionAt       *time.Time
 	PendingLines       string
 	PromotionCodeID    string
+	DefaultTaxRates    string
 	Metadata           string
 	Updated            time.Time
 	MerchantID         string
@@ -1787,6 +1815,7 @@ func (q *Queries) UpdateSubscription(ctx context.Context, arg UpdateSubscription
 		arg.NextActionAt,
 		arg.PendingLines,
 		arg.PromotionCodeID,
+		arg.DefaultTaxRates,
 		arg.Metadata,
 		arg.Updated,
 		arg.MerchantID,

@@ -118,6 +118,7 @@ type Customer struct {
 	Updated     time.Time
 	TestClockID string
 	Deleted     *time.Time
+	TaxExempt   string
 }
 
 type Email struct {
@@ -215,6 +216,7 @@ type Invoice struct {
 	Collection      string
 	DueDate         *time.Time
 	PaymentMethodID string
+	TaxAmounts      string
 }
 
 type InvoiceCounter struct {
@@ -349,6 +351,7 @@ type Price struct {
 	Metadata               string
 	Created                time.Time
 	Updated                time.Time
+	TaxRates               string
 }
 
 type Product struct {
@@ -402,6 +405,8 @@ type Refund struct {
 	GatewayRef string
 	Created    time.Time
 	Updated    time.Time
+	Tax        int64
+	TaxAmounts string
 }
 
 type SimCharge struct {
@@ -457,6 +462,22 @@ type Subscription struct {
 	PromotionCodeID    string
 	ClaimToken         string
 	ClaimedUntil       *time.Time
+	DefaultTaxRates    string
+}
+
+type TaxRate struct {
+	ID          string
+	MerchantID  string
+	Mode        string
+	DisplayName string
+	Description string
+	Country     string
+	Percentage  int64
+	Inclusive   bool
+	Active      bool
+	Metadata    string
+	Created     time.Time
+	Updated     time.Time
 }
 
 type TestClock struct {

@@ -12,11 +12,11 @@ import (
 const createPrice = `-- name: CreatePrice :exec
 INSERT INTO prices (id, merchant_id, mode, product_id, nickname, unit_amount, currency, type,
                     recurring_interval, recurring_interval_count, lookup_key, trial_period_days,
-                    active, metadata, created, updated)
+                    active, tax_rates, metadata, created, updated)
 VALUES (?1, ?2, ?3, ?4, ?5,
         ?6, ?7, ?8, ?9,
         ?10, ?11, ?12,
-        ?13, ?14, ?15, ?16)
+        ?13, ?14, ?15, ?16, ?17)
 `
 
 type CreatePriceParams struct {
@@ -33,6 +33,7 @@ type CreatePriceParams struct {
 	LookupKey              string
 	TrialPeriodDays        int64
 	Active                 bool
+	TaxRates               string
 	Metadata               string
 	Created                int64
 	Updated                int64
@@ -53,6 +54,7 @@ func (q *Queries) CreatePrice(ctx context.Context, arg CreatePriceParams) error 
 		arg.LookupKey,
 		arg.TrialPeriodDays,
 		arg.Active,
+		arg.TaxRates,
 		arg.Metadata,
 		arg.Created,
 		arg.Updated,
@@ -96,7 +98,7 @@ func (q *Queries) CreateProduct(ctx context.Context, arg CreateProductParams) er
 }
 
 const getPrice = `-- name: GetPrice :one
-SELECT id, merchant_id, mode, product_id, nickname, unit_amount, currency, type, recurring_interval, recurring_interval_count, lookup_key, trial_period_days, active, metadata, created, updated FROM prices WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
+SELECT id, merchant_id, mode, product_id, nickname, unit_amount, currency, type, recurring_interval, recurring_interval_count, lookup_key, trial_period_days, active, metadata, created, updated, tax_rates FROM prices WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
 `
 
 type GetPriceParams struct {
@@ -125,6 +127,7 @@ func (q *Queries) GetPrice(ctx context.Context, arg GetPriceParams) (Price, erro
 		&i.Metadata,
 		&i.Created,
 		&i.Updated,
+		&i.TaxRates,
 	)
 	return i, err
 }
@@ -158,7 +161,7 @@ func (q *Queries) GetProduct(ctx context.Context, arg GetProductParams) (Product
 }
 
 const listPrices = `-- name: ListPrices :many
-SELECT id, merchant_id, mode, product_id, nickname, unit_amount, currency, type, recurring_interval, recurring_interval_count, lookup_key, trial_period_days, active, metadata, created, updated FROM prices
+SELECT id, merchant_id, mode, product_id, nickname, unit_amount, currency, type, recurring_interval, recurring_interval_count, lookup_key, trial_period_days, active, metadata, created, updated, tax_rates FROM prices
 WHERE merchant_id = ?1 AND mode = ?2
   AND (CAST(?3 AS text) = '' OR product_id = ?3)
   AND (CAST(?4 AS text) = '' OR lookup_key = ?4)
@@ -217,6 +220,7 @@ func (q *Queries) ListPrices(ctx context.Context, arg ListPricesParams) ([]Price
 			&i.Metadata,
 			&i.Created,
 			&i.Updated,
+			&i.TaxRates,
 		); err != nil {
 			return nil, err
 		}
@@ -293,9 +297,9 @@ func (q *Queries) ListProducts(ctx context.Context, arg ListProductsParams) ([]P
 const updatePrice = `-- name: UpdatePrice :execrows
 UPDATE prices
 SET nickname = ?1, lookup_key = ?2,
-    trial_period_days = ?3, active = ?4,
-    metadata = ?5, updated = ?6
-WHERE merchant_id = ?7 AND mode = ?8 AND id = ?9
+    trial_period_days = ?3, active = ?4, tax_rates = ?5,
+    metadata = ?6, updated = ?7
+WHERE merchant_id = ?8 AND mode = ?9 AND id = ?10
 `
 
 type UpdatePriceParams struct {
@@ -303,6 +307,7 @@ type UpdatePriceParams struct {
 	LookupKey       string
 	TrialPeriodDays int64
 	Active          bool
+	TaxRates        string
 	Metadata        string
 	Updated         int64
 	MerchantID      string
@@ -316,6 +321,7 @@ func (q *Queries) UpdatePrice(ctx context.Context, arg UpdatePriceParams) (int64
 		arg.LookupKey,
 		arg.TrialPeriodDays,
 		arg.Active,
+		arg.TaxRates,
 		arg.Metadata,
 		arg.Updated,
 		arg.MerchantID,

@@ -115,6 +115,7 @@ type Customer struct {
 	Updated     int64
 	TestClockID string
 	Deleted     sql.NullInt64
+	TaxExempt   string
 }
 
 type Email struct {
@@ -211,6 +212,7 @@ type Invoice struct {
 	Collection      string
 	DueDate         sql.NullInt64
 	PaymentMethodID string
+	TaxAmounts      string
 }
 
 type InvoiceCounter struct {
@@ -345,6 +347,7 @@ type Price struct {
 	Metadata               string
 	Created                int64
 	Updated                int64
+	TaxRates               string
 }
 
 type Product struct {
@@ -398,6 +401,8 @@ type Refund struct {
 	GatewayRef string
 	Created    int64
 	Updated    int64
+	Tax        int64
+	TaxAmounts string
 }
 
 type SimCharge struct {
@@ -453,6 +458,22 @@ type Subscription struct {
 	PromotionCodeID    string
 	ClaimToken         string
 	ClaimedUntil       sql.NullInt64
+	DefaultTaxRates    string
+}
+
+type TaxRate struct {
+	ID          string
+	MerchantID  string
+	Mode        string
+	DisplayName string
+	Description string
+	Country     string
+	Percentage  int64
+	Inclusive   bool
+	Active      bool
+	Metadata    string
+	Created     int64
+	Updated     int64
 }
 
 type TestClock struct {
