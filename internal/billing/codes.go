@@ -74,6 +74,19 @@ const (
 	// CodeRefundExceedsCharge refuses a refund that would return more than
 	// the charge collected (counting earlier refunds).
 	CodeRefundExceedsCharge = "refund_exceeds_charge"
+
+	// Credit note and customer balance codes.
+
+	// CodeCreditNoteExceedsInvoice refuses a credit note (or a refund of
+	// an invoice's payment) that would credit more than is left of the
+	// invoice, or refund more than its payment can give back.
+	CodeCreditNoteExceedsInvoice = "credit_note_exceeds_invoice"
+	// CodeCreditNoteSplitMismatch refuses refund, credit and out-of-band
+	// amounts that do not add up to the credit note's amount.
+	CodeCreditNoteSplitMismatch = "credit_note_split_mismatch"
+	// CodeBalanceCurrencyMismatch refuses a balance change in another
+	// currency than the customer's balance.
+	CodeBalanceCurrencyMismatch = "balance_currency_mismatch"
 )
 
 // CodeInfo documents one registered error code.
@@ -158,6 +171,9 @@ var registry = []CodeInfo{
 	{CodeChargeNotFound, kinds(KindInvalid), 0, "the sim has no such charge to refund"},
 	{CodeChargeNotRefundable, kinds(KindInvalid), 0, "the sim charge did not succeed, so there is nothing to refund"},
 	{CodeRefundExceedsCharge, kinds(KindInvalid), 0, "the refund would return more than the charge collected"},
+	{CodeCreditNoteExceedsInvoice, kinds(KindInvalid), 0, "the credit note or refund would credit more than is left of the invoice or of its payment"},
+	{CodeCreditNoteSplitMismatch, kinds(KindInvalid), 0, "`refund_amount`, `credit_amount` and `out_of_band_amount` do not add up to the credit note's amount"},
+	{CodeBalanceCurrencyMismatch, kinds(KindInvalid), 0, "the customer's balance is in another currency"},
 	{CodeInternal, kinds(KindInternal), 0, "our fault; the details are in the server log under the request id"},
 }
 
