@@ -94,6 +94,7 @@ type Tx struct {
 	Checkout       CheckoutTx      // checkout and portal sessions, publishable keys
 	Notify         NotifyTx        // webhooks, emails and the dispatch cursor
 	Gateways       GatewayTx       // gateway configuration and references
+	Credits        CreditTx        // credit notes and customer balances
 }
 
 // MerchantTx stores merchants, their settings and their API keys.

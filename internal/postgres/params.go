@@ -37,6 +37,8 @@ func createInvoiceParams(inv billing.Invoice, lines string) lifecycledb.CreateIn
 		Collection:      billing.CollectionOf(inv),
 		DueDate:         tsPtr(inv.DueDate),
 		PaymentMethodID: inv.PaymentMethodID,
+		StartingBalance: inv.StartingBalance,
+		EndingBalance:   inv.EndingBalance,
 		Created:         ts(inv.Created),
 		Updated:         ts(inv.Updated),
 	}
@@ -60,6 +62,8 @@ func updateInvoiceParams(inv billing.Invoice, lines string) lifecycledb.UpdateIn
 		VoidedAt:        tsPtr(inv.VoidedAt),
 		DueDate:         tsPtr(inv.DueDate),
 		PaymentMethodID: inv.PaymentMethodID,
+		StartingBalance: inv.StartingBalance,
+		EndingBalance:   inv.EndingBalance,
 		Updated:         ts(inv.Updated),
 		MerchantID:      inv.Scope.MerchantID,
 		Mode:            string(inv.Scope.Mode),

@@ -303,6 +303,8 @@ type CopyInvoicesParams struct {
 	Collection      string
 	DueDate         *time.Time
 	PaymentMethodID string
+	StartingBalance int64
+	EndingBalance   int64
 	Created         time.Time
 	Updated         time.Time
 }

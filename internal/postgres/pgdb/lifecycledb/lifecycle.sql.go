@@ -115,13 +115,15 @@ func (q *Queries) CreateEvent(ctx context.Context, arg CreateEventParams) error 
 const createInvoice = `-- name: CreateInvoice :exec
 INSERT INTO invoices (id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency,
     period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count,
-    next_attempt_at, finalized_at, paid_at, voided_at, collection, due_date, payment_method_id, created, updated)
+    next_attempt_at, finalized_at, paid_at, voided_at, collection, due_date, payment_method_id, starting_balance,
+    ending_balance, created, updated)
 VALUES ($1, $2, $3, $4, $5,
     $6, $7, $8, $9, $10,
     $11, $12, $13, $14, $15, $16,
     $17, $18, $19, $20,
     $21, $22, $23, $24, $25,
-    $26, $27, $28)
+    $26, $27, $28, $29,
+    $30)
 `
 
 type CreateInvoiceParams struct {
@@ -151,6 +153,8 @@ type CreateInvoiceParams struct {
 	Collection      string
 	DueDate         *time.Time
 	PaymentMethodID string
+	StartingBalance int64
+	EndingBalance   int64
 	Created         time.Time
 	Updated         time.Time
 }
@@ -183,6 +187,8 @@ func (q *Queries) CreateInvoice(ctx context.Context, arg CreateInvoiceParams) er
 		arg.Collection,
 		arg.DueDate,
 		arg.PaymentMethodID,
+		arg.StartingBalance,
+		arg.EndingBalance,
 		arg.Created,
 		arg.Updated,
 	)
@@ -587,7 +593,7 @@ func (q *Queries) GetEvent(ctx context.Context, arg GetEventParams) (Event, erro
 }
 
 const getInvoice = `-- name: GetInvoice :one
-SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id FROM invoices WHERE merchant_id = $1 AND mode = $2 AND id = $3
+SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id, starting_balance, ending_balance FROM invoices WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
 
 type GetInvoiceParams struct {
@@ -628,6 +634,8 @@ func (q *Queries) GetInvoice(ctx context.Context, arg GetInvoiceParams) (Invoice
 		&i.Collection,
 		&i.DueDate,
 		&i.PaymentMethodID,
+		&i.StartingBalance,
+		&i.EndingBalance,
 	)
 	return i, err
 }
@@ -974,7 +982,7 @@ func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event
 }
 
 const listInvoices = `-- name: ListInvoices :many
-SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id FROM invoices
+SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id, starting_balance, ending_balance FROM invoices
 WHERE merchant_id = $1 AND mode = $2
   AND (CAST($3 AS text) = '' OR customer_id = $3)
   AND (CAST($4 AS text) = '' OR subscription_id = $4)
@@ -1040,6 +1048,8 @@ func (q *Queries) ListInvoices(ctx context.Context, arg ListInvoicesParams) ([]I
 			&i.Collection,
 			&i.DueDate,
 			&i.PaymentMethodID,
+			&i.StartingBalance,
+			&i.EndingBalance,
 		); err != nil {
 			return nil, err
 		}
@@ -1549,8 +1559,8 @@ UPDATE invoices SET
     amount_paid = $9, attempt_count = $10,
     next_attempt_at = $11, finalized_at = $12, paid_at = $13,
     voided_at = $14, due_date = $15, payment_method_id = $16,
-    updated = $17
-WHERE merchant_id = $18 AND mode = $19 AND id = $20
+    starting_balance = $17, ending_balance = $18, updated = $19
+WHERE merchant_id = $20 AND mode = $21 AND id = $22
 `
 
 type UpdateInvoiceParams struct {
@@ -1570,6 +1580,8 @@ type UpdateInvoiceParams struct {
 	VoidedAt        *time.Time
 	DueDate         *time.Time
 	PaymentMethodID string
+	StartingBalance int64
+	EndingBalance   int64
 	Updated         time.Time
 	MerchantID      string
 	Mode            string
@@ -1594,6 +1606,8 @@ func (q *Queries) UpdateInvoice(ctx context.Context, arg UpdateInvoiceParams) (i
 		arg.VoidedAt,
 		arg.DueDate,
 		arg.PaymentMethodID,
+		arg.StartingBalance,
+		arg.EndingBalance,
 		arg.Updated,
 		arg.MerchantID,
 		arg.Mode,
