@@ -247,7 +247,11 @@ func (a *Portal) upcomingInvoice(ctx context.Context, tx billing.Tx, m billing.M
 	if err != nil {
 		return inv, err
 	}
-	if err := a.invoicing.priceInvoice(m, &next, coupon, &inv); err != nil {
+	bal, err := customerBalance(ctx, tx, next.Scope, next.CustomerID)
+	if err != nil {
+		return inv, err
+	}
+	if _, err := a.invoicing.priceInvoice(m, &next, coupon, &inv, bal); err != nil {
 		return inv, err
 	}
 	return inv, nil

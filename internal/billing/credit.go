@@ -11,6 +11,9 @@ import (
 const (
 	PrefixCreditNote         = "cn_"
 	PrefixBalanceTransaction = "cbtxn_"
+	// PrefixCreditNoteLine starts the ids of a credit note's lines, which
+	// are numbered within their note (cnli_1, cnli_2…).
+	PrefixCreditNoteLine = "cnli_"
 )
 
 // Credit note statuses: issued, and void once voided (final).

@@ -114,16 +114,21 @@ type Price struct {
 // Customer is a merchant's customer. ExternalID (the merchant's own id) is
 // unique per scope among customers that are not deleted, when not empty.
 type Customer struct {
-	ID          string    `json:"id"`
-	Scope       Scope     `json:"scope"`
-	Email       string    `json:"email"`
-	Name        string    `json:"name"`
-	ExternalID  string    `json:"external_id"`
-	Locale      string    `json:"locale"`
-	TestClockID string    `json:"test_clock_id"` // test mode only; fixed at creation
-	Metadata    Metadata  `json:"metadata"`
-	Created     time.Time `json:"created"`
-	Updated     time.Time `json:"updated"`
+	ID          string `json:"id"`
+	Scope       Scope  `json:"scope"`
+	Email       string `json:"email"`
+	Name        string `json:"name"`
+	ExternalID  string `json:"external_id"`
+	Locale      string `json:"locale"`
+	TestClockID string `json:"test_clock_id"` // test mode only; fixed at creation
+	// Balance is what the customer holds (negative = credit its next
+	// invoices use) in Currency ("" until it first moves). It lives in
+	// the customer's balance transactions; the app fills it in on reads.
+	Balance  int64     `json:"balance"`
+	Currency string    `json:"currency"`
+	Metadata Metadata  `json:"metadata"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
 	// Deleted is when the customer was deleted (nil while it is not). A
 	// deleted customer is kept for what refers to it but is gone from the
 	// API: nothing new can be made for it.
