@@ -94,7 +94,7 @@ func scenarioCreditNotes(t *testing.T, h *harness) {
 
 	// #2: the rest, in two lines, to the balance.
 	cn2, err := h.app.Collection.CreateCreditNote(h.ctx, h.s, app.CreditNoteParams{Invoice: inv.ID,
-		Lines: []app.CreditNoteLineParams{{InvoiceLine: inv.Lines[0].ID, Amount: 2000}, {Description: "Ajuste de junio", Amount: 950}},
+		Lines:        []app.CreditNoteLineParams{{InvoiceLine: inv.Lines[0].ID, Amount: 2000}, {Description: "Ajuste de junio", Amount: 950}},
 		CreditAmount: ptr(int64(2950))})
 	require.NoError(t, err)
 	require.Equal(t, "AGEN-CN-000002", cn2.Number)
