@@ -138,34 +138,36 @@ type InvoiceLineJSON struct {
 
 // InvoiceJSON is an invoice as the API shows it.
 type InvoiceJSON struct {
-	ID            string            `json:"id"`
-	Object        string            `json:"object" enum:"invoice"`
-	Livemode      bool              `json:"livemode"`
-	Customer      string            `json:"customer"`
-	Subscription  *string           `json:"subscription"`
-	Number        *string           `json:"number"`
-	Status        string            `json:"status"`
-	BillingReason string            `json:"billing_reason"`
-	Currency      string            `json:"currency"`
-	PeriodStart   int64             `json:"period_start"`
-	PeriodEnd     int64             `json:"period_end"`
-	Lines         []InvoiceLineJSON `json:"lines"`
-	Subtotal      int64             `json:"subtotal"`
-	Discount      int64             `json:"discount"`
-	Tax           int64             `json:"tax"`
-	Total         int64             `json:"total"`
-	AmountDue     int64             `json:"amount_due"`
-	AmountPaid    int64             `json:"amount_paid"`
-	AttemptCount  int64             `json:"attempt_count"`
-	NextAttempt   *int64            `json:"next_payment_attempt"`
-	FinalizedAt   *int64            `json:"finalized_at"`
-	PaidAt        *int64            `json:"paid_at"`
-	VoidedAt      *int64            `json:"voided_at"`
-	Collection    string            `json:"collection" enum:"charge_automatically,send_invoice"`
-	DueDate       *int64            `json:"due_date"`
-	PaymentMethod *string           `json:"payment_method" doc:"The saved card a one-off charge_automatically invoice is charged to."`
-	HostedURL     *string           `json:"hosted_invoice_url" doc:"The customer's page to see and pay the invoice (finalized invoices)."`
-	Created       int64             `json:"created"`
+	ID              string            `json:"id"`
+	Object          string            `json:"object" enum:"invoice"`
+	Livemode        bool              `json:"livemode"`
+	Customer        string            `json:"customer"`
+	Subscription    *string           `json:"subscription"`
+	Number          *string           `json:"number"`
+	Status          string            `json:"status"`
+	BillingReason   string            `json:"billing_reason"`
+	Currency        string            `json:"currency"`
+	PeriodStart     int64             `json:"period_start"`
+	PeriodEnd       int64             `json:"period_end"`
+	Lines           []InvoiceLineJSON `json:"lines"`
+	Subtotal        int64             `json:"subtotal"`
+	Discount        int64             `json:"discount"`
+	Tax             int64             `json:"tax"`
+	Total           int64             `json:"total"`
+	AmountDue       int64             `json:"amount_due" doc:"total − the customer's credit the invoice used (+ a balance owed)."`
+	AmountPaid      int64             `json:"amount_paid"`
+	StartingBalance int64             `json:"starting_balance" doc:"The customer's balance when the invoice was finalized (negative = credit); 0 when it used none."`
+	EndingBalance   int64             `json:"ending_balance" doc:"The customer's balance the invoice left."`
+	AttemptCount    int64             `json:"attempt_count"`
+	NextAttempt     *int64            `json:"next_payment_attempt"`
+	FinalizedAt     *int64            `json:"finalized_at"`
+	PaidAt          *int64            `json:"paid_at"`
+	VoidedAt        *int64            `json:"voided_at"`
+	Collection      string            `json:"collection" enum:"charge_automatically,send_invoice"`
+	DueDate         *int64            `json:"due_date"`
+	PaymentMethod   *string           `json:"payment_method" doc:"The saved card a one-off charge_automatically invoice is charged to."`
+	HostedURL       *string           `json:"hosted_invoice_url" doc:"The customer's page to see and pay the invoice (finalized invoices)."`
+	Created         int64             `json:"created"`
 }
 
 // Invoice renders an invoice; next_payment_attempt shows only while it is open.
@@ -174,6 +176,7 @@ func Invoice(i billing.Invoice) InvoiceJSON {
 		Subscription: NonEmpty(i.SubscriptionID), Number: NonEmpty(i.Number), Status: string(i.Status), BillingReason: i.BillingReason,
 		Currency: i.Currency, PeriodStart: i.PeriodStart.Unix(), PeriodEnd: i.PeriodEnd.Unix(), Subtotal: i.Subtotal,
 		Discount: i.Discount, Tax: i.Tax, Total: i.Total, AmountDue: i.AmountDue, AmountPaid: i.AmountPaid,
+		StartingBalance: i.StartingBalance, EndingBalance: i.EndingBalance,
 		AttemptCount: i.AttemptCount, FinalizedAt: UnixPtr(i.FinalizedAt), PaidAt: UnixPtr(i.PaidAt),
 		VoidedAt: UnixPtr(i.VoidedAt), Collection: billing.CollectionOf(i), DueDate: UnixPtr(i.DueDate),
 		PaymentMethod: NonEmpty(i.PaymentMethodID), HostedURL: NonEmpty(i.HostedURL), Created: i.Created.Unix()}
@@ -319,6 +322,9 @@ func apiSnapshot(objectType string, data json.RawMessage) json.RawMessage {
 	case "refund":
 		var v billing.Refund
 		return convert(&v, func() any { return Refund(v) })
+	case "credit_note":
+		var v billing.CreditNote
+		return convert(&v, func() any { return CreditNote(v) })
 	case "payment_method_setup":
 		var v billing.PaymentMethodSetup
 		return convert(&v, func() any { return PaymentMethodSetup(v) })
