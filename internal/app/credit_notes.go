@@ -387,3 +387,38 @@ func (a *Collection) ListCreditNotes(ctx context.Context, s billing.Scope, f bil
 		return tx.Credits.ListCreditNotes(ctx, s, f, page)
 	})
 }
+
+// CreditNotePDF renders a credit note of scope s as a PDF and returns it
+// with the note.
+func (a *Collection) CreditNotePDF(ctx context.Context, s billing.Scope, id string) ([]byte, billing.CreditNote, error) {
+	var doc CreditNoteDocument
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		if doc.CreditNote, err = tx.Credits.GetCreditNote(ctx, s, id); err != nil {
+			return notFound(err, "credit_note", id)
+		}
+		if doc.Invoice, err = tx.Invoices.GetInvoice(ctx, s, doc.CreditNote.InvoiceID); err != nil {
+			return fmt.Errorf("read invoice %s: %w", doc.CreditNote.InvoiceID, err)
+		}
+		if doc.Merchant, err = tx.Merchants.GetMerchant(ctx, s.MerchantID); err != nil {
+			return fmt.Errorf("read merchant: %w", err)
+		}
+		if doc.Customer, err = tx.Customers.GetCustomer(ctx, s, doc.CreditNote.CustomerID); err != nil {
+			return fmt.Errorf("read customer %s: %w", doc.CreditNote.CustomerID, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, billing.CreditNote{}, err
+	}
+	doc.MerchantEmail = doc.Merchant.Settings.Notifications.Email
+	r, ok := a.ports.InvoicePDF.(CreditNotePDFRenderer)
+	if !ok {
+		return nil, doc.CreditNote, fmt.Errorf("render credit note %s: the PDF adapter renders no credit notes", id)
+	}
+	pdf, err := r.RenderCreditNotePDF(doc)
+	if err != nil {
+		return nil, doc.CreditNote, fmt.Errorf("render credit note %s as PDF: %w", id, err)
+	}
+	return pdf, doc.CreditNote, nil
+}

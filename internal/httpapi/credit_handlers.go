@@ -109,3 +109,12 @@ func (h *customerHandlers) listBalanceTransactions(ctx context.Context, in *stru
 	}
 	return reply(listJSON("/v1/customers/"+in.ID+"/balance_transactions", l.Data, l.HasMore, apiobj.BalanceTransaction)), nil
 }
+
+func (h *invoiceHandlers) creditNotePDF(ctx context.Context, in *IDPath) (*pdfOut, error) {
+	pdf, n, err := h.app.Collection.CreditNotePDF(ctx, scopeOf(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &pdfOut{ContentType: "application/pdf", Body: pdf,
+		ContentDisposition: `inline; filename="` + unsafeFileChars.ReplaceAllString(n.Number, "-") + `.pdf"`}, nil
+}

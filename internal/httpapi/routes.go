@@ -120,6 +120,7 @@ func (h *invoiceHandlers) routes(r registrar) {
 	register(r, op("preview-credit-note", http.MethodPost, "/v1/credit_notes/preview", "Preview a credit note without issuing it"), h.previewCreditNote)
 	register(r, op("list-credit-notes", http.MethodGet, "/v1/credit_notes", "List credit notes"), h.listCreditNotes)
 	register(r, op("get-credit-note", http.MethodGet, "/v1/credit_notes/{id}", "Retrieve a credit note"), h.getCreditNote)
+	register(r, pdfOperation(op("get-credit-note-pdf", http.MethodGet, "/v1/credit_notes/{id}/pdf", "Download a credit note as a PDF")), h.creditNotePDF)
 	register(r, op("void-credit-note", http.MethodPost, "/v1/credit_notes/{id}/void", "Void a credit note (not one refunded to the card)"), h.voidCreditNote)
 }
 

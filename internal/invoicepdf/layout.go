@@ -265,7 +265,7 @@ func (d *layout) header() float64 {
 		half := d.contentW / 2
 		d.font("B", 8)
 		d.color(colMuted)
-		d.text(marginX, y, half, 4.5, strings.ToUpper(c.lang.billTo), "L")
+		d.text(marginX, y, half, 4.5, strings.ToUpper(c.billTo), "L")
 		y += 5
 		d.font("B", 10)
 		d.color(colText)
