@@ -19,7 +19,7 @@ func creditInput(t *testing.T) CreditNoteInput {
 	return CreditNoteInput{Merchant: in.Merchant, Customer: in.Customer, Invoice: in.Invoice, MerchantEmail: in.MerchantEmail,
 		CreditNote: billing.CreditNote{ID: "cn_1", Number: "AGT-CN-000007", InvoiceID: in.Invoice.ID, CustomerID: "cus_1",
 			Currency: "CLP", Status: billing.CreditNoteIssued, Reason: billing.CreditReasonProductUnsatisfactory,
-			Lines: []billing.CreditNoteLine{{ID: "cnli_1", InvoiceLineID: "il_1", Description: "Plan Pro (mensual)", Amount: 3000}},
+			Lines:    []billing.CreditNoteLine{{ID: "cnli_1", InvoiceLineID: "il_1", Description: "Plan Pro (mensual)", Amount: 3000}},
 			Subtotal: 2521, Tax: 479, Total: 3000, RefundAmount: 1000, CreditAmount: 2000, Created: at, Updated: at}}
 }
 
