@@ -160,8 +160,10 @@ type InvoiceJSON struct {
 	Total             int64             `json:"total"`
 	TotalExcludingTax int64             `json:"total_excluding_tax" doc:"total less tax."`
 	TotalTaxAmounts   []TaxAmountJSON   `json:"total_tax_amounts" doc:"The tax per rate, each rounded once per invoice (docs/taxes.md)."`
-	AmountDue         int64             `json:"amount_due"`
+	AmountDue         int64             `json:"amount_due" doc:"total − the customer's credit the invoice used (+ a balance owed)."`
 	AmountPaid        int64             `json:"amount_paid"`
+	StartingBalance   int64             `json:"starting_balance" doc:"The customer's balance when the invoice was finalized (negative = credit); 0 when it used none."`
+	EndingBalance     int64             `json:"ending_balance" doc:"The customer's balance the invoice left."`
 	AttemptCount      int64             `json:"attempt_count"`
 	NextAttempt       *int64            `json:"next_payment_attempt"`
 	FinalizedAt       *int64            `json:"finalized_at"`
@@ -180,6 +182,7 @@ func Invoice(i billing.Invoice) InvoiceJSON {
 		Subscription: NonEmpty(i.SubscriptionID), Number: NonEmpty(i.Number), Status: string(i.Status), BillingReason: i.BillingReason,
 		Currency: i.Currency, PeriodStart: i.PeriodStart.Unix(), PeriodEnd: i.PeriodEnd.Unix(), Subtotal: i.Subtotal,
 		Discount: i.Discount, Tax: i.Tax, Total: i.Total, AmountDue: i.AmountDue, AmountPaid: i.AmountPaid,
+		StartingBalance: i.StartingBalance, EndingBalance: i.EndingBalance,
 		AttemptCount: i.AttemptCount, FinalizedAt: UnixPtr(i.FinalizedAt), PaidAt: UnixPtr(i.PaidAt),
 		VoidedAt: UnixPtr(i.VoidedAt), Collection: billing.CollectionOf(i), DueDate: UnixPtr(i.DueDate),
 		PaymentMethod: NonEmpty(i.PaymentMethodID), HostedURL: NonEmpty(i.HostedURL), Created: i.Created.Unix()}
@@ -327,6 +330,9 @@ func apiSnapshot(objectType string, data json.RawMessage) json.RawMessage {
 	case "refund":
 		var v billing.Refund
 		return convert(&v, func() any { return Refund(v) })
+	case "credit_note":
+		var v billing.CreditNote
+		return convert(&v, func() any { return CreditNote(v) })
 	case "payment_method_setup":
 		var v billing.PaymentMethodSetup
 		return convert(&v, func() any { return PaymentMethodSetup(v) })

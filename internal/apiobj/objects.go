@@ -83,6 +83,8 @@ type CustomerJSON struct {
 	Locale     string           `json:"locale"`
 	TestClock  *string          `json:"test_clock"`
 	TaxExempt  string           `json:"tax_exempt" enum:"none,exempt" doc:"An exempt customer's invoices carry no tax."`
+	Balance    int64            `json:"balance" doc:"Negative: credit the customer's next invoices use; positive: owed, added to the next invoice."`
+	Currency   *string          `json:"currency" doc:"The balance's currency; null until it first moves."`
 	Metadata   billing.Metadata `json:"metadata"`
 	Created    int64            `json:"created"`
 	Updated    int64            `json:"updated"`
@@ -91,7 +93,8 @@ type CustomerJSON struct {
 // Customer renders a customer.
 func Customer(c billing.Customer) CustomerJSON {
 	out := CustomerJSON{ID: c.ID, Object: "customer", Livemode: c.Scope.Mode.Livemode(), Email: c.Email,
-		Name: c.Name, Locale: c.Locale, TaxExempt: billing.TaxExemptOf(c), Metadata: c.Metadata, Created: c.Created.Unix(), Updated: c.Updated.Unix()}
+		Name: c.Name, Locale: c.Locale, TaxExempt: billing.TaxExemptOf(c), Balance: c.Balance, Currency: NonEmpty(c.Currency),
+		Metadata: c.Metadata, Created: c.Created.Unix(), Updated: c.Updated.Unix()}
 	if c.ExternalID != "" {
 		out.ExternalID = &c.ExternalID
 	}

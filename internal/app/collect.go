@@ -168,41 +168,79 @@ func (a *Collection) CreateRefund(ctx context.Context, s billing.Scope, p Create
 		if amount > left || left == 0 {
 			return billing.Invalid("amount", billing.CodeAmountInvalid, "at most %d %s of this payment can still be refunded", left, pay.Currency)
 		}
-		cus, err := tx.Customers.GetCustomer(ctx, s, pay.CustomerID)
-		if err != nil {
-			return fmt.Errorf("read customer %s: %w", pay.CustomerID, err)
+		if email, err = a.customerEmail(ctx, tx, s, pay.CustomerID); err != nil {
+			return err
 		}
-		email = cus.Email
 		now, err := a.customerNow(ctx, tx, s, pay.CustomerID)
 		if err != nil {
 			return err
 		}
-		inv, err := tx.Invoices.GetInvoice(ctx, s, pay.InvoiceID)
-		if err != nil {
-			return fmt.Errorf("read invoice %s: %w", pay.InvoiceID, err)
-		}
-		// The tax this refund returns (billing.RefundTax), counted after
-		// what earlier refunds of the payment returned.
-		tax, taxAmounts, err := billing.RefundTax(inv, pay.AmountRefunded, amount)
-		if err != nil {
+		if ref, err = a.reserveRefund(ctx, tx, &pay, amount, p.Reason, now); err != nil {
 			return err
 		}
-		ref = billing.Refund{ID: billing.NewID(billing.PrefixRefund, now), Scope: s, PaymentID: pay.ID, Amount: amount,
-			Currency: pay.Currency, Status: billing.RefundPending, Reason: p.Reason, Tax: tax, TaxAmounts: taxAmounts,
-			Created: now, Updated: now}
-		if err := tx.Payments.CreateRefund(ctx, ref); err != nil {
-			return fmt.Errorf("create refund: %w", err)
-		}
-		pay.AmountRefunded += amount
-		pay.Updated = now
-		if err := tx.Payments.UpdatePayment(ctx, pay); err != nil {
-			return fmt.Errorf("reserve refund on %s: %w", pay.ID, err)
-		}
-		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "refund.create", objectType: "refund", objectID: ref.ID, after: ref})
+		return a.creditRefundedInvoice(ctx, tx, pay, ref)
 	})
 	if err != nil {
 		return billing.Refund{}, err
 	}
+	return a.sendRefund(ctx, s, pay, ref, email)
+}
+
+// customerEmail is the email address of a customer (deleted ones too).
+func (a *Collection) customerEmail(ctx context.Context, tx billing.Tx, s billing.Scope, customerID string) (string, error) {
+	cus, err := tx.Customers.GetCustomer(ctx, s, customerID)
+	if err != nil {
+		return "", fmt.Errorf("read customer %s: %w", customerID, err)
+	}
+	return cus.Email, nil
+}
+
+// reserveRefund writes a pending refund of amount of pay and reserves it
+// on the payment (pay is updated), so concurrent refunds cannot exceed
+// what it collected.
+func (a *Collection) reserveRefund(ctx context.Context, tx billing.Tx, pay *billing.Payment, amount int64, reason string, now time.Time) (billing.Refund, error) {
+	s := pay.Scope
+	tax, taxAmounts, err := a.refundTax(ctx, tx, *pay, amount)
+	if err != nil {
+		return billing.Refund{}, err
+	}
+	ref := billing.Refund{ID: billing.NewID(billing.PrefixRefund, now), Scope: s, PaymentID: pay.ID, Amount: amount,
+		Currency: pay.Currency, Status: billing.RefundPending, Reason: reason, Tax: tax, TaxAmounts: taxAmounts,
+		Created: now, Updated: now}
+	if err := tx.Payments.CreateRefund(ctx, ref); err != nil {
+		return ref, fmt.Errorf("create refund: %w", err)
+	}
+	pay.AmountRefunded += amount
+	pay.Updated = now
+	if err := tx.Payments.UpdatePayment(ctx, *pay); err != nil {
+		return ref, fmt.Errorf("reserve refund on %s: %w", pay.ID, err)
+	}
+	return ref, a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "refund.create", objectType: "refund", objectID: ref.ID, after: ref})
+}
+
+// refundTax is the tax part of a refund of amount of pay (billing.
+// RefundTax), counted after what the invoice's earlier credit notes (its
+// refunds among them) already returned, so that refunds and credit notes
+// adding up to the whole invoice return exactly its tax. A payment without
+// an invoice returns none.
+func (a *Collection) refundTax(ctx context.Context, tx billing.Tx, pay billing.Payment, amount int64) (int64, []billing.TaxAmount, error) {
+	if pay.InvoiceID == "" {
+		return 0, nil, nil
+	}
+	inv, err := tx.Invoices.GetInvoice(ctx, pay.Scope, pay.InvoiceID)
+	if err != nil {
+		return 0, nil, fmt.Errorf("read invoice %s: %w", pay.InvoiceID, err)
+	}
+	credited, err := tx.Credits.CreditedAmount(ctx, inv.Scope, inv.ID)
+	if err != nil {
+		return 0, nil, fmt.Errorf("read credited amount of %s: %w", inv.ID, err)
+	}
+	return billing.RefundTax(inv, credited, amount)
+}
+
+// sendRefund asks pay's gateway for a refund reserved by reserveRefund,
+// outside any transaction, and records its answer.
+func (a *Collection) sendRefund(ctx context.Context, s billing.Scope, pay billing.Payment, ref billing.Refund, email string) (billing.Refund, error) {
 	gw, err := a.gateway(pay.Gateway)
 	if err != nil {
 		return billing.Refund{}, err
@@ -249,6 +287,9 @@ func (a *Collection) recordRefundOutcome(ctx context.Context, tx billing.Tx, ref
 		pay.Updated = now
 		if err := tx.Payments.UpdatePayment(ctx, pay); err != nil {
 			return fmt.Errorf("release refund on %s: %w", pay.ID, err)
+		}
+		if err := a.voidRefundedCreditNote(ctx, tx, *ref, now); err != nil {
+			return err
 		}
 	}
 	ref.Updated = now

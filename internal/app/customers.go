@@ -98,7 +98,12 @@ func (a *Customers) CreateCustomer(ctx context.Context, s billing.Scope, p Custo
 func (a *Customers) GetCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (billing.Customer, error) {
 		v, err := liveCustomer(ctx, tx, s, id)
-		return v, notFound(err, "customer", id)
+		if err != nil {
+			return v, notFound(err, "customer", id)
+		}
+		one := []billing.Customer{v}
+		err = withBalances(ctx, tx, s, one)
+		return one[0], err
 	})
 }
 
@@ -238,6 +243,10 @@ func (a *Customers) detachPaymentMethods(ctx context.Context, tx billing.Tx, s b
 // ListCustomers lists customers of scope s, newest first.
 func (a *Customers) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, page billing.Page) (List[billing.Customer], error) {
 	return list(ctx, a.core, page, billing.PrefixCustomer, func(tx billing.Tx, page billing.Page) ([]billing.Customer, bool, error) {
-		return tx.Customers.ListCustomers(ctx, s, f, page)
+		l, more, err := tx.Customers.ListCustomers(ctx, s, f, page)
+		if err != nil {
+			return nil, false, err
+		}
+		return l, more, withBalances(ctx, tx, s, l)
 	})
 }

@@ -163,7 +163,11 @@ func (a *Notifications) firstInvoiceAmount(ctx context.Context, tx billing.Tx, m
 	if err != nil {
 		return money.Amount{}, err
 	}
-	if err := a.invoicing.priceInvoice(m, &next, coupon, exempt, &inv); err != nil {
+	bal, err := customerBalance(ctx, tx, next.Scope, next.CustomerID)
+	if err != nil {
+		return money.Amount{}, err
+	}
+	if _, err := a.invoicing.priceInvoice(m, &next, coupon, exempt, &inv, bal); err != nil {
 		return money.Amount{}, err
 	}
 	return money.Amount{Minor: inv.AmountDue, Currency: inv.Currency}, nil

@@ -87,7 +87,12 @@ func (a *Invoicing) writeInvoice(ctx context.Context, tx billing.Tx, m billing.M
 	if err != nil {
 		return inv, err
 	}
-	if err := a.priceInvoice(m, sub, coupon, exempt, &inv); err != nil {
+	bal, err := customerBalance(ctx, tx, s, inv.CustomerID)
+	if err != nil {
+		return inv, err
+	}
+	change, err := a.priceInvoice(m, sub, coupon, exempt, &inv, bal)
+	if err != nil {
 		return inv, err
 	}
 	if err := tx.Invoices.CreateInvoice(ctx, inv); err != nil {
@@ -110,6 +115,9 @@ func (a *Invoicing) writeInvoice(ctx context.Context, tx billing.Tx, m billing.M
 	if err := tx.Invoices.UpdateInvoice(ctx, inv); err != nil {
 		return inv, fmt.Errorf("finalize invoice %s: %w", inv.ID, err)
 	}
+	if err := a.recordBalanceUse(ctx, tx, inv, change, now); err != nil {
+		return inv, err
+	}
 	if err := a.emit(ctx, tx, s, EventInvoiceFinalized, "invoice", inv.ID, inv, now); err != nil {
 		return inv, err
 	}
@@ -121,26 +129,64 @@ func (a *Invoicing) writeInvoice(ctx context.Context, tx billing.Tx, m billing.M
 
 // priceInvoice applies the discount, taxes the lines (billing.
 // ComputeInvoiceTax: each line by the rates it carries, none for an exempt
-// customer), totals inv, and carries a credit larger than what the invoice
-// charges (from proration credits) to the subscription's next invoice, so
-// that it is never lost. Every path that makes or previews a subscription
-// invoice prices it here, so all of them tax alike.
-func (a *Invoicing) priceInvoice(m billing.Merchant, sub *billing.Subscription, coupon *billing.Coupon, exempt bool, inv *billing.Invoice) error {
+// customer), totals inv and uses bal, the customer's balance
+// (billing.ApplyBalance): its credit pays what it covers, what it owes is
+// added, and a negative total (a downgrade's proration credit) goes to it.
+// It returns the balance change the caller records (recordBalanceUse). A
+// balance in another currency is left alone; a negative total then waits,
+// as a pending line, for the subscription's next invoice, so that it is
+// never lost. Every path that makes or previews a subscription invoice
+// prices it here, so all of them tax alike.
+func (a *Invoicing) priceInvoice(m billing.Merchant, sub *billing.Subscription, coupon *billing.Coupon, exempt bool, inv *billing.Invoice, bal billing.CustomerBalance) (int64, error) {
 	if err := a.applyDiscount(m, sub, coupon, inv); err != nil {
-		return err
+		return 0, err
 	}
 	tax, err := billing.ComputeInvoiceTax(inv.Lines, inv.Discount, exempt)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	inv.Tax, inv.TaxAmounts = tax.Tax, tax.Amounts
 	inv.Total = inv.Subtotal - inv.Discount + tax.Exclusive
 	inv.AmountDue = inv.Total
-	if inv.Total < 0 {
-		inv.AmountDue = 0
-		sub.PendingLines = append(sub.PendingLines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
-			Type: billing.LineProration, Description: "credit carried from invoice " + inv.ID, Quantity: 1,
-			Amount: inv.Total, PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd})
+	if bal.Currency != "" && bal.Currency != inv.Currency {
+		if inv.Total < 0 {
+			inv.AmountDue = 0
+			sub.PendingLines = append(sub.PendingLines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
+				Type: billing.LineProration, Description: "credit carried from invoice " + inv.ID, Quantity: 1,
+				Amount: inv.Total, PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd})
+		}
+		return 0, nil
+	}
+	use := billing.ApplyBalance(inv.Total, bal.Balance)
+	inv.AmountDue = use.AmountDue
+	inv.StartingBalance = bal.Balance
+	inv.EndingBalance = bal.Balance + use.Change
+	if use.Change == 0 {
+		inv.StartingBalance, inv.EndingBalance = 0, 0
+	}
+	return use.Change, nil
+}
+
+// customerBalance reads the balance of inv's customer, for pricing it.
+func customerBalance(ctx context.Context, tx billing.Tx, s billing.Scope, customerID string) (billing.CustomerBalance, error) {
+	bal, err := tx.Credits.GetCustomerBalance(ctx, s, customerID)
+	if err != nil {
+		return bal, fmt.Errorf("read balance of customer %s: %w", customerID, err)
+	}
+	return bal, nil
+}
+
+// recordBalanceUse writes the balance transaction of what a finalized
+// invoice did with its customer's balance (change, from priceInvoice).
+func (a *Invoicing) recordBalanceUse(ctx context.Context, tx billing.Tx, inv billing.Invoice, change int64, now time.Time) error {
+	if change == 0 {
+		return nil
+	}
+	bt := billing.BalanceTransaction{ID: billing.NewID(billing.PrefixBalanceTransaction, a.Now()), Scope: inv.Scope,
+		CustomerID: inv.CustomerID, Type: billing.BalanceAppliedToInvoice, Amount: change, Currency: inv.Currency,
+		EndingBalance: inv.EndingBalance, InvoiceID: inv.ID, Created: now}
+	if err := tx.Credits.AddBalanceTransaction(ctx, bt); err != nil {
+		return fmt.Errorf("apply balance to invoice %s: %w", inv.ID, err)
 	}
 	return nil
 }

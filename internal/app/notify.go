@@ -118,6 +118,7 @@ var webhookEventTypes = []string{
 	"payment_method_setup." + billing.SetupSucceeded, "payment_method_setup." + billing.SetupFailed,
 	"refund." + string(billing.RefundPending), "refund." + string(billing.RefundSucceeded), "refund." + string(billing.RefundFailed),
 	EventWebhookEndpointDisabled, EventCheckoutSessionCompleted, EventChargeDisputeCreated,
+	EventCreditNoteCreated, EventCreditNoteVoided,
 }
 
 // WebhookEventTypes returns every event type an endpoint can subscribe to.

@@ -80,7 +80,8 @@ type PortalSubscription struct {
 	Items []PortalItem
 	// Renews is false when no renewal is coming (canceled, scheduled to
 	// cancel, or ending). NextAt and NextAmount are the next invoice's date
-	// and total, discount included.
+	// and what it will ask for: its total, discount included, less the
+	// customer's credit it will use.
 	Renews        bool
 	NextAt        time.Time
 	NextAmount    int64
@@ -97,6 +98,9 @@ type PortalView struct {
 	Invoices      []billing.Invoice
 	PaymentMethod *billing.PaymentMethod // the customer's newest active card
 	Gateways      []string               // where a new card can be saved (OpenPortal fills it)
+	// Credit is the customer's credit balance (in Customer.Currency),
+	// which its next invoices use; 0 when it has none.
+	Credit int64
 }
 
 // OpenPortal checks a portal link and returns what the portal shows.
@@ -144,6 +148,12 @@ func (a *Portal) portalView(ctx context.Context, tx billing.Tx, p billing.Portal
 	if v.Customer, err = tx.Customers.GetCustomer(ctx, s, p.CustomerID); err != nil {
 		return v, fmt.Errorf("read customer %s: %w", p.CustomerID, err)
 	}
+	one := []billing.Customer{v.Customer}
+	if err := withBalances(ctx, tx, s, one); err != nil {
+		return v, err
+	}
+	v.Customer = one[0]
+	v.Credit = max(-v.Customer.Balance, 0)
 	subs, _, err := tx.Subscriptions.ListSubscriptions(ctx, s, billing.SubscriptionFilter{CustomerID: p.CustomerID}, billing.Page{Limit: 50})
 	if err != nil {
 		return v, fmt.Errorf("list subscriptions: %w", err)
@@ -206,7 +216,7 @@ func (a *Portal) portalSubscription(ctx context.Context, tx billing.Tx, m billin
 	if err != nil {
 		return ps, err
 	}
-	ps.Renews, ps.NextAt, ps.NextAmount = true, next.PeriodStart, next.Total
+	ps.Renews, ps.NextAt, ps.NextAmount = true, next.PeriodStart, next.AmountDue
 	return ps, nil
 }
 
@@ -251,7 +261,11 @@ func (a *Portal) upcomingInvoice(ctx context.Context, tx billing.Tx, m billing.M
 	if err != nil {
 		return inv, err
 	}
-	if err := a.invoicing.priceInvoice(m, &next, coupon, exempt, &inv); err != nil {
+	bal, err := customerBalance(ctx, tx, next.Scope, next.CustomerID)
+	if err != nil {
+		return inv, err
+	}
+	if _, err := a.invoicing.priceInvoice(m, &next, coupon, exempt, &inv, bal); err != nil {
 		return inv, err
 	}
 	return inv, nil

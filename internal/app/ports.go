@@ -59,6 +59,23 @@ type InvoicePDFRenderer interface {
 	RenderInvoicePDF(InvoiceDocument) ([]byte, error)
 }
 
+// CreditNoteDocument is what a credit note PDF shows.
+type CreditNoteDocument struct {
+	Merchant   billing.Merchant
+	Customer   billing.Customer
+	Invoice    billing.Invoice // the invoice it corrects
+	CreditNote billing.CreditNote
+	// MerchantEmail is the merchant's contact address.
+	MerchantEmail string
+}
+
+// CreditNotePDFRenderer renders a credit note as a PDF. The InvoicePDF
+// port renders credit notes when it implements it too (invoicepdf's
+// Renderer does), so that one adapter lays out every document.
+type CreditNotePDFRenderer interface {
+	RenderCreditNotePDF(CreditNoteDocument) ([]byte, error)
+}
+
 // Webhooks is webhook delivery (adapter: webhookout.Webhooks).
 type Webhooks interface {
 	// NewSecret returns a new random signing secret for an endpoint.

@@ -200,6 +200,10 @@ func (a *Renewals) planRenewals(ctx context.Context, tx billing.Tx, subs []billi
 			pms[id] = pm
 		}
 	}
+	balances, err := a.customerBalances(ctx, tx, subs)
+	if err != nil {
+		return nil, nil, err
+	}
 	var plans []*renewal
 	var slow []billing.Subscription
 	for _, sub := range subs {
@@ -238,12 +242,37 @@ func (a *Renewals) planRenewals(ctx context.Context, tx billing.Tx, subs []billi
 		if r.inv, err = a.invoicing.draftPeriodInvoice(&r.sub, billing.ReasonSubscriptionCycle, r.at); err != nil {
 			return nil, nil, err
 		}
-		if err := a.invoicing.priceInvoice(m, &r.sub, coupon, exempt[sub.CustomerID], &r.inv); err != nil {
+		if _, err := a.invoicing.priceInvoice(m, &r.sub, coupon, exempt[sub.CustomerID], &r.inv, billing.CustomerBalance{}); err != nil {
 			return nil, nil, err
+		}
+		if balances[sub.CustomerID].Balance != 0 || r.inv.Total < 0 {
+			// The balance moves: the one-at-a-time path records it.
+			slow = append(slow, sub)
+			continue
 		}
 		plans = append(plans, r)
 	}
 	return plans, slow, nil
+}
+
+// customerBalances reads the balances of subs' customers, one query per
+// scope: a renewal whose customer has one takes the one-at-a-time path.
+func (a *Renewals) customerBalances(ctx context.Context, tx billing.Tx, subs []billing.Subscription) (map[string]billing.CustomerBalance, error) {
+	ids := map[billing.Scope][]string{}
+	for _, sub := range subs {
+		ids[sub.Scope] = append(ids[sub.Scope], sub.CustomerID)
+	}
+	out := map[string]billing.CustomerBalance{}
+	for s, l := range ids {
+		got, err := tx.Credits.CustomerBalances(ctx, s, l)
+		if err != nil {
+			return nil, fmt.Errorf("read customer balances: %w", err)
+		}
+		for id, b := range got {
+			out[id] = b
+		}
+	}
+	return out, nil
 }
 
 // writeRenewals finalizes and writes the planned renewals, with their

@@ -86,6 +86,18 @@ const (
 	// CodeTaxRatesIncompatible refuses rates that cannot apply to one line
 	// together (an inclusive rate beside another).
 	CodeTaxRatesIncompatible = "tax_rates_incompatible"
+	// Credit note and customer balance codes.
+
+	// CodeCreditNoteExceedsInvoice refuses a credit note (or a refund of
+	// an invoice's payment) that would credit more than is left of the
+	// invoice, or refund more than its payment can give back.
+	CodeCreditNoteExceedsInvoice = "credit_note_exceeds_invoice"
+	// CodeCreditNoteSplitMismatch refuses refund, credit and out-of-band
+	// amounts that do not add up to the credit note's amount.
+	CodeCreditNoteSplitMismatch = "credit_note_split_mismatch"
+	// CodeBalanceCurrencyMismatch refuses a balance change in another
+	// currency than the customer's balance.
+	CodeBalanceCurrencyMismatch = "balance_currency_mismatch"
 )
 
 // CodeInfo documents one registered error code.
@@ -173,6 +185,9 @@ var registry = []CodeInfo{
 	{CodeTaxPercentageInvalid, kinds(KindInvalid), 0, "a tax rate `percentage` outside 0–100 or with more than 4 decimals"},
 	{CodeTaxRateInactive, kinds(KindInvalid), 0, "the tax rate is inactive and cannot be given to new prices, subscriptions or the merchant default"},
 	{CodeTaxRatesIncompatible, kinds(KindInvalid), 0, "an inclusive tax rate was combined with another rate on the same line"},
+	{CodeCreditNoteExceedsInvoice, kinds(KindInvalid), 0, "the credit note or refund would credit more than is left of the invoice or of its payment"},
+	{CodeCreditNoteSplitMismatch, kinds(KindInvalid), 0, "`refund_amount`, `credit_amount` and `out_of_band_amount` do not add up to the credit note's amount"},
+	{CodeBalanceCurrencyMismatch, kinds(KindInvalid), 0, "the customer's balance is in another currency"},
 	{CodeInternal, kinds(KindInternal), 0, "our fault; the details are in the server log under the request id"},
 }
 

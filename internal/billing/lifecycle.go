@@ -224,15 +224,20 @@ type Invoice struct {
 	Tax            int64         `json:"tax"`      // every rate's tax, inclusive and exclusive
 	// TaxAmounts is the tax per rate (ComputeInvoiceTax), written when
 	// the invoice is priced.
-	TaxAmounts    []TaxAmount `json:"tax_amounts"`
-	Total         int64       `json:"total"`
-	AmountDue     int64       `json:"amount_due"`
-	AmountPaid    int64       `json:"amount_paid"`
-	AttemptCount  int64       `json:"attempt_count"`
-	NextAttemptAt *time.Time  `json:"next_attempt_at"`
-	FinalizedAt   *time.Time  `json:"finalized_at"`
-	PaidAt        *time.Time  `json:"paid_at"`
-	VoidedAt      *time.Time  `json:"voided_at"`
+	TaxAmounts []TaxAmount `json:"tax_amounts"`
+	Total      int64       `json:"total"`
+	AmountDue  int64       `json:"amount_due"`
+	// StartingBalance is the customer's balance when the invoice was
+	// finalized (negative = credit) and EndingBalance what it left
+	// (ApplyBalance); both 0 when it used none.
+	StartingBalance int64      `json:"starting_balance"`
+	EndingBalance   int64      `json:"ending_balance"`
+	AmountPaid      int64      `json:"amount_paid"`
+	AttemptCount    int64      `json:"attempt_count"`
+	NextAttemptAt   *time.Time `json:"next_attempt_at"`
+	FinalizedAt     *time.Time `json:"finalized_at"`
+	PaidAt          *time.Time `json:"paid_at"`
+	VoidedAt        *time.Time `json:"voided_at"`
 	// Collection is how an invoice without a subscription is collected:
 	// CollectionChargeAutomatically (its PaymentMethodID is charged when it
 	// is finalized) or CollectionSendInvoice (the customer is sent a link to

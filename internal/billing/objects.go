@@ -126,10 +126,15 @@ type Customer struct {
 	TestClockID string `json:"test_clock_id"` // test mode only; fixed at creation
 	// TaxExempt is TaxExemptNone or TaxExemptExempt; an exempt customer's
 	// invoices carry no tax (ComputeInvoiceTax). "" reads as none.
-	TaxExempt string    `json:"tax_exempt"`
-	Metadata  Metadata  `json:"metadata"`
-	Created   time.Time `json:"created"`
-	Updated   time.Time `json:"updated"`
+	TaxExempt string `json:"tax_exempt"`
+	// Balance is what the customer holds (negative = credit its next
+	// invoices use) in Currency ("" until it first moves). It lives in
+	// the customer's balance transactions; the app fills it in on reads.
+	Balance  int64     `json:"balance"`
+	Currency string    `json:"currency"`
+	Metadata Metadata  `json:"metadata"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
 	// Deleted is when the customer was deleted (nil while it is not). A
 	// deleted customer is kept for what refers to it but is gone from the
 	// API: nothing new can be made for it.

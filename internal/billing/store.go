@@ -96,6 +96,7 @@ type Tx struct {
 	Notify         NotifyTx        // webhooks, emails and the dispatch cursor
 	Gateways       GatewayTx       // gateway configuration and references
 	Analytics      AnalyticsTx     // MRR records and the reports' aggregates
+	Credits        CreditTx        // credit notes and customer balances
 }
 
 // MerchantTx stores merchants, their settings and their API keys.

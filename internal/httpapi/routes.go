@@ -75,6 +75,8 @@ func (h *customerHandlers) routes(r registrar) {
 	register(r, op("attach-payment-method", http.MethodPost, "/v1/customers/{id}/payment_methods", "Attach a payment method by gateway token"), h.attachPaymentMethod)
 	register(r, op("list-payment-methods", http.MethodGet, "/v1/customers/{id}/payment_methods", "List a customer's payment methods"), h.listPaymentMethods)
 	register(r, op("get-entitlements", http.MethodGet, "/v1/customers/{id}/entitlements", "What the customer is entitled to now"), h.entitlements)
+	register(r, op("create-customer-balance-transaction", http.MethodPost, "/v1/customers/{id}/balance_transactions", "Adjust a customer's balance"), h.createBalanceTransaction)
+	register(r, op("list-customer-balance-transactions", http.MethodGet, "/v1/customers/{id}/balance_transactions", "List the changes of a customer's balance"), h.listBalanceTransactions)
 
 	register(r, op("create-payment-method-setup", http.MethodPost, "/v1/customers/{id}/payment_method_setups", "Start saving a card on a hosted page"), h.createPaymentMethodSetup)
 	register(r, op("get-payment-method-setup", http.MethodGet, "/v1/payment_method_setups/{id}", "Retrieve a payment method setup"), h.getPaymentMethodSetup)
@@ -101,7 +103,8 @@ func (h *subscriptionHandlers) routes(r registrar) {
 	register(r, op("resume-subscription", http.MethodPost, "/v1/subscriptions/{id}/resume", "Resume a paused subscription"), h.resumeSubscription)
 }
 
-// routes registers the operations of invoices, payments and refunds.
+// routes registers the operations of invoices, payments, refunds and
+// credit notes.
 func (h *invoiceHandlers) routes(r registrar) {
 	register(r, op("create-invoice", http.MethodPost, "/v1/invoices", "Create a one-off invoice"), h.createInvoice)
 	register(r, op("list-invoices", http.MethodGet, "/v1/invoices", "List invoices"), h.listInvoices)
@@ -118,6 +121,13 @@ func (h *invoiceHandlers) routes(r registrar) {
 	register(r, op("create-refund", http.MethodPost, "/v1/refunds", "Refund a payment, fully or partly"), h.createRefund)
 	register(r, op("list-refunds", http.MethodGet, "/v1/refunds", "List refunds"), h.listRefunds)
 	register(r, op("get-refund", http.MethodGet, "/v1/refunds/{id}", "Retrieve a refund"), h.getRefund)
+
+	register(r, op("create-credit-note", http.MethodPost, "/v1/credit_notes", "Credit a paid invoice: refund, customer balance or out of band"), h.createCreditNote)
+	register(r, op("preview-credit-note", http.MethodPost, "/v1/credit_notes/preview", "Preview a credit note without issuing it"), h.previewCreditNote)
+	register(r, op("list-credit-notes", http.MethodGet, "/v1/credit_notes", "List credit notes"), h.listCreditNotes)
+	register(r, op("get-credit-note", http.MethodGet, "/v1/credit_notes/{id}", "Retrieve a credit note"), h.getCreditNote)
+	register(r, pdfOperation(op("get-credit-note-pdf", http.MethodGet, "/v1/credit_notes/{id}/pdf", "Download a credit note as a PDF")), h.creditNotePDF)
+	register(r, op("void-credit-note", http.MethodPost, "/v1/credit_notes/{id}/void", "Void a credit note (not one refunded to the card)"), h.voidCreditNote)
 }
 
 // routes registers the operations of checkout sessions, portal sessions and

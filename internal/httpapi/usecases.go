@@ -69,7 +69,13 @@ type CheckoutUseCases interface {
 
 // CollectionUseCases is what the REST API calls of app.Collection.
 type CollectionUseCases interface {
+	CreateCreditNote(ctx context.Context, s billing.Scope, p app.CreditNoteParams) (billing.CreditNote, error)
 	CreateRefund(ctx context.Context, s billing.Scope, p app.CreateRefundParams) (billing.Refund, error)
+	CreditNotePDF(ctx context.Context, s billing.Scope, id string) ([]byte, billing.CreditNote, error)
+	GetCreditNote(ctx context.Context, s billing.Scope, id string) (billing.CreditNote, error)
+	ListCreditNotes(ctx context.Context, s billing.Scope, f billing.CreditNoteFilter, page billing.Page) (app.List[billing.CreditNote], error)
+	PreviewCreditNote(ctx context.Context, s billing.Scope, p app.CreditNoteParams) (billing.CreditNote, error)
+	VoidCreditNote(ctx context.Context, s billing.Scope, id string) (billing.CreditNote, error)
 	GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error)
 	GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error)
 	ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, page billing.Page) (app.List[billing.Payment], error)
@@ -81,12 +87,14 @@ type CollectionUseCases interface {
 
 // CustomersUseCases is what the REST API calls of app.Customers.
 type CustomersUseCases interface {
+	AdjustBalance(ctx context.Context, s billing.Scope, customerID string, p app.BalanceParams) (billing.BalanceTransaction, error)
 	AttachPaymentMethod(ctx context.Context, s billing.Scope, customerID string, p app.AttachPaymentMethodParams) (billing.PaymentMethod, error)
 	CreateCustomer(ctx context.Context, s billing.Scope, p app.CustomerParams) (billing.Customer, error)
 	CreateSetup(ctx context.Context, s billing.Scope, customerID string, p app.CreateSetupParams) (billing.PaymentMethodSetup, string, error)
 	DeleteCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error)
 	GetCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error)
 	GetSetup(ctx context.Context, s billing.Scope, id string) (billing.PaymentMethodSetup, error)
+	ListBalanceTransactions(ctx context.Context, s billing.Scope, customerID string, page billing.Page) (app.List[billing.BalanceTransaction], error)
 	ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, page billing.Page) (app.List[billing.Customer], error)
 	ListPaymentMethods(ctx context.Context, s billing.Scope, customerID string) ([]billing.PaymentMethod, error)
 	UpdateCustomer(ctx context.Context, s billing.Scope, id string, p app.CustomerParams) (billing.Customer, error)

@@ -56,6 +56,20 @@ type lang struct {
 	stampVoid          string
 	stampUncollectible string
 
+	// A credit note's words (creditnote.go). creditTitle is the one place
+	// its name lives: a receipt-like document, since no electronic tax
+	// document is issued for it.
+	creditTitle     string
+	creditNumber    string
+	creditCustomer  string
+	creditInvoice   string
+	creditReason    string
+	creditOf        string // followed by the invoice's number
+	creditRefund    string
+	creditBalance   string
+	creditOutOfBand string
+	creditReasons   map[string]string
+
 	months      [12]string
 	monthsShort [12]string
 }
@@ -100,6 +114,18 @@ var spanish = &lang{
 	stampPaid:          "PAGADA",
 	stampVoid:          "ANULADA",
 	stampUncollectible: "INCOBRABLE",
+
+	creditTitle:     "Comprobante de crédito",
+	creditNumber:    "Número",
+	creditCustomer:  "Cliente",
+	creditInvoice:   "Documento corregido",
+	creditReason:    "Motivo",
+	creditOf:        "Crédito sobre el documento",
+	creditRefund:    "Devuelto a la tarjeta",
+	creditBalance:   "Abonado a su saldo a favor",
+	creditOutOfBand: "Devuelto por otro medio",
+	creditReasons: map[string]string{billing.CreditReasonDuplicate: "Cobro duplicado", billing.CreditReasonFraudulent: "Cobro fraudulento",
+		billing.CreditReasonOrderChange: "Cambio en el pedido", billing.CreditReasonProductUnsatisfactory: "Producto no satisfactorio"},
 
 	months: [12]string{"enero", "febrero", "marzo", "abril", "mayo", "junio",
 		"julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"},
@@ -147,6 +173,18 @@ var english = &lang{
 	stampPaid:          "PAID",
 	stampVoid:          "VOID",
 	stampUncollectible: "UNCOLLECTIBLE",
+
+	creditTitle:     "Credit note",
+	creditNumber:    "Credit note number",
+	creditCustomer:  "Customer",
+	creditInvoice:   "Corrects",
+	creditReason:    "Reason",
+	creditOf:        "Credit on",
+	creditRefund:    "Refunded to the card",
+	creditBalance:   "Credited to your balance",
+	creditOutOfBand: "Refunded by other means",
+	creditReasons: map[string]string{billing.CreditReasonDuplicate: "Duplicate charge", billing.CreditReasonFraudulent: "Fraudulent charge",
+		billing.CreditReasonOrderChange: "Order change", billing.CreditReasonProductUnsatisfactory: "Product unsatisfactory"},
 
 	months: [12]string{"January", "February", "March", "April", "May", "June",
 		"July", "August", "September", "October", "November", "December"},

@@ -94,6 +94,7 @@ type content struct {
 	paper  Paper
 
 	title      string // "Factura" or "Invoice"
+	billTo     string // heads the customer block
 	number     string
 	stamp      string // "" for none
 	stampColor rgb
@@ -163,7 +164,7 @@ func compose(in Input) (*content, error) {
 	}
 
 	l, locale := chooseLanguage(in.Customer.Locale, in.Merchant.Locale)
-	c := &content{lang: l, locale: locale, paper: paper, title: l.title, merchantName: name}
+	c := &content{lang: l, locale: locale, paper: paper, title: l.title, billTo: l.billTo, merchantName: name}
 
 	stamp, ok := l.stamp(inv.Status)
 	if !ok {

@@ -232,9 +232,16 @@ func (d *layout) header() float64 {
 
 	// Title, status, number and dates, top right.
 	y = marginTop
-	d.font("B", 20)
+	// A long title (a credit note's) shrinks to its column rather than
+	// run into the merchant's name.
+	title, size := strings.ToUpper(c.title), 20.0
+	d.font("B", size)
+	for size > 12 && d.pdf.GetStringWidth(title) > metaWidth-2*cellMargin {
+		size--
+		d.font("B", size)
+	}
 	d.color(colText)
-	d.text(metaX, y, metaWidth, 9, strings.ToUpper(c.title), "R")
+	d.text(metaX, y, metaWidth, 9, title, "R")
 	y += 10
 	if c.stamp != "" {
 		d.font("B", 10)
@@ -265,7 +272,7 @@ func (d *layout) header() float64 {
 		half := d.contentW / 2
 		d.font("B", 8)
 		d.color(colMuted)
-		d.text(marginX, y, half, 4.5, strings.ToUpper(c.lang.billTo), "L")
+		d.text(marginX, y, half, 4.5, strings.ToUpper(c.billTo), "L")
 		y += 5
 		d.font("B", 10)
 		d.color(colText)

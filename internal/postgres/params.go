@@ -38,6 +38,8 @@ func createInvoiceParams(inv billing.Invoice, cols invoiceColumns) lifecycledb.C
 		Collection:      billing.CollectionOf(inv),
 		DueDate:         tsPtr(inv.DueDate),
 		PaymentMethodID: inv.PaymentMethodID,
+		StartingBalance: inv.StartingBalance,
+		EndingBalance:   inv.EndingBalance,
 		Created:         ts(inv.Created),
 		Updated:         ts(inv.Updated),
 	}
@@ -62,6 +64,8 @@ func updateInvoiceParams(inv billing.Invoice, cols invoiceColumns) lifecycledb.U
 		VoidedAt:        tsPtr(inv.VoidedAt),
 		DueDate:         tsPtr(inv.DueDate),
 		PaymentMethodID: inv.PaymentMethodID,
+		StartingBalance: inv.StartingBalance,
+		EndingBalance:   inv.EndingBalance,
 		Updated:         ts(inv.Updated),
 		MerchantID:      inv.Scope.MerchantID,
 		Mode:            string(inv.Scope.Mode),

@@ -12,6 +12,7 @@ import (
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/postgres/pgdb/accountsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/auditdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/creditsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/opsdb"
 )
@@ -35,6 +36,7 @@ type base struct {
 	audit     *auditdb.Queries
 	lifecycle *lifecycledb.Queries
 	ops       *opsdb.Queries
+	credits   *creditsdb.Queries
 	inserter  *river.Client[pgx.Tx]
 
 	// spOpen: the savepoint cuota_write is open (the last write's, kept
@@ -45,7 +47,7 @@ type base struct {
 // newBase returns the base of a transaction.
 func newBase(pgTx pgx.Tx, inserter *river.Client[pgx.Tx]) *base {
 	return &base{tx: pgTx, accounts: accountsdb.New(pgTx), audit: auditdb.New(pgTx),
-		lifecycle: lifecycledb.New(pgTx), ops: opsdb.New(pgTx), inserter: inserter}
+		lifecycle: lifecycledb.New(pgTx), ops: opsdb.New(pgTx), credits: creditsdb.New(pgTx), inserter: inserter}
 }
 
 // newTx returns the billing.Tx of a transaction: every area on one base.
@@ -72,6 +74,7 @@ func newTx(b *base) billing.Tx {
 		Notify:         notifyTx{b},
 		Gateways:       gatewayTx{b},
 		Analytics:      analyticsTx{b},
+		Credits:        creditTx{b},
 	}
 }
 
@@ -174,6 +177,11 @@ func (t *base) writeLifecycle(ctx context.Context, op string, fn func(q *lifecyc
 // writeOps is write with the ops group's queries on the savepoint.
 func (t *base) writeOps(ctx context.Context, op string, fn func(q *opsdb.Queries) error) error {
 	return t.write(ctx, op, func(db dbtx) error { return fn(opsdb.New(db)) })
+}
+
+// writeCredits is write with the credits group's queries on the savepoint.
+func (t *base) writeCredits(ctx context.Context, op string, fn func(q *creditsdb.Queries) error) error {
+	return t.write(ctx, op, func(db dbtx) error { return fn(creditsdb.New(db)) })
 }
 
 // writeDB is the dbtx of one write. Its first statement makes the write's

@@ -166,6 +166,8 @@ func invoiceFromRow(r lifecycledb.Invoice) (billing.Invoice, error) {
 		Collection:      billing.CollectionFromStore(r.Collection),
 		DueDate:         utcPtr(r.DueDate),
 		PaymentMethodID: r.PaymentMethodID,
+		StartingBalance: r.StartingBalance,
+		EndingBalance:   r.EndingBalance,
 		Created:         r.Created.UTC(),
 		Updated:         r.Updated.UTC(),
 	}, nil

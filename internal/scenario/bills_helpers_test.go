@@ -19,6 +19,9 @@ import (
 // evRefundSucceeded is the event of a refund the gateway accepted.
 const evRefundSucceeded = "refund.succeeded"
 
+// evCreditNoteCreated is the event of a credit note issued.
+const evCreditNoteCreated = "credit_note.created"
+
 // prorata is the proration rule of docs/architecture.md ("Money and time")
 // computed here, independently of billing.Prorate: amount × remaining / total,
 // rounded half away from zero (amount, remaining and total are non-negative).
@@ -55,12 +58,6 @@ func prorationLine(priceID string, amount int64, start, end time.Time) line {
 	return line{Type: billing.LineProration, PriceID: priceID, Qty: 1, Amount: amount, Start: start, End: end}
 }
 
-// carriedLine is a credit carried from a negative invoice of period
-// [start, end).
-func carriedLine(amount int64, start, end time.Time) line {
-	return line{Type: billing.LineProration, Qty: 1, Amount: amount, Start: start, End: end}
-}
-
 // withoutIDs returns lines with their ids cleared and times in UTC, to
 // compare a preview's lines with an invoice's.
 func withoutIDs(ls []billing.InvoiceLine) []billing.InvoiceLine {
@@ -74,7 +71,8 @@ func withoutIDs(ls []billing.InvoiceLine) []billing.InvoiceLine {
 }
 
 // bill is an expected invoice with its lines, the amount due (0 for a
-// negative invoice, whose credit is carried) and its payments.
+// negative invoice, whose credit goes to the customer's balance) and its
+// payments.
 type bill struct {
 	Number   string
 	Status   billing.InvoiceStatus
@@ -85,6 +83,10 @@ type bill struct {
 	Subtotal int64
 	Discount int64
 	Total    int64
+	// StartBal and EndBal are the customer's balance before and after
+	// the invoice (negative = credit; both 0 when it used none).
+	StartBal int64
+	EndBal   int64
 	Due      int64
 	Paid     int64
 	Payments []pay
@@ -109,7 +111,8 @@ func (h *harness) requireBills(subID string, want ...bill) []billing.Invoice {
 	got := []bill{}
 	for _, in := range invoices {
 		g := bill{Number: in.Number, Status: in.Status, Reason: in.BillingReason, Start: in.PeriodStart.UTC(), End: in.PeriodEnd.UTC(),
-			Lines: linesOf(in.Lines), Subtotal: in.Subtotal, Discount: in.Discount, Total: in.Total, Due: in.AmountDue, Paid: in.AmountPaid}
+			Lines: linesOf(in.Lines), Subtotal: in.Subtotal, Discount: in.Discount, Total: in.Total,
+			StartBal: in.StartingBalance, EndBal: in.EndingBalance, Due: in.AmountDue, Paid: in.AmountPaid}
 		pays := h.payments(in.ID)
 		for i, p := range pays {
 			g.Payments = append(g.Payments, pay{Status: p.Status, Class: p.FailureClass, Code: p.FailureCode, At: p.Created.UTC()})
@@ -123,7 +126,8 @@ func (h *harness) requireBills(subID string, want ...bill) []billing.Invoice {
 		require.Equal(h.t, int64(len(pays)), in.AttemptCount, "attempt count of %s", in.Number)
 		require.Equal(h.t, sub.Currency, in.Currency)
 		require.Equal(h.t, sub.CustomerID, in.CustomerID)
-		require.Equal(h.t, max(in.Total, 0), in.AmountDue, "amount due of %s", in.Number)
+		// What the balance lost the invoice did not ask for.
+		require.Equal(h.t, in.Total+in.StartingBalance-in.EndingBalance, in.AmountDue, "amount due of %s", in.Number)
 		// Exclusive tax is added on top of the lines; inclusive tax is in
 		// them (docs/taxes.md).
 		var exclusive, tax int64

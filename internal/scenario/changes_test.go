@@ -21,7 +21,7 @@ func TestChanges(t *testing.T) {
 		{"downgrade_pending_update_canceled", scenarioPendingUpdateCanceled},
 		{"upgrade_create_prorations", scenarioCreateProrations},
 		{"upgrade_proration_none", scenarioProrationNone},
-		{"downgrade_now_credit_carried", scenarioDowngradeNowCredit},
+		{"downgrade_now_credit_to_balance", scenarioDowngradeNowCredit},
 		{"pause_then_resume", scenarioPauseResume},
 		{"pause_resume_keeps_max_cycles", scenarioPauseMaxCycles},
 	})
@@ -323,8 +323,9 @@ func scenarioProrationNone(t *testing.T, h *harness) {
 }
 
 // 4c. A downgrade made effective now with always_invoice: the invoice is a
-// credit (negative total, nothing due), carried to the next invoices until
-// it is used up; nothing is lost and nothing is charged twice.
+// credit (negative total, nothing due) that goes to the customer's balance,
+// which the next invoices use until it is used up; nothing is lost and
+// nothing is charged twice.
 func scenarioDowngradeNowCredit(t *testing.T, h *harness) {
 	t0 := ts("2024-06-01T12:00:00Z")
 	b := []time.Time{t0, ts("2024-07-01T12:00:00Z"), ts("2024-08-01T12:00:00Z"), ts("2024-09-01T12:00:00Z"),
@@ -357,36 +358,41 @@ func scenarioDowngradeNowCredit(t *testing.T, h *harness) {
 	require.Equal(t, []string{basic.ID}, itemPrices(changed.Items))
 	require.Nil(t, changed.PendingChange)
 	credited := bill{Number: number(2), Status: billing.InvoicePaid, Reason: billing.ReasonSubscriptionUpdate, Start: at, End: b[1],
-		Lines: want, Subtotal: net, Total: net}
+		Lines: want, Subtotal: net, Total: net, EndBal: net}
 	invs := h.requireBills(sub.ID, first, credited)
 	requireSame(t, withoutIDs(pv.Lines), withoutIDs(invs[1].Lines), "the invoice's lines are the preview's")
-	requireSame(t, []line{carriedLine(net, at, b[1])}, linesOf(h.sub(sub.ID).PendingLines), "the credit waits for the next invoice")
+	require.Empty(t, h.sub(sub.ID).PendingLines, "no credit line waits: the credit is the customer's balance")
+	require.Equal(t, net, h.balance(cus.ID), "the credit is on the customer's balance")
 	require.Equal(t, map[string]int64{"seats": 3}, h.entitlements(cus.ID), "the downgrade applies now")
 
-	// Each renewal uses the credit: 5000 − 15334, 5000 − 10334, 5000 − 5334,
-	// then 5000 − 334 is charged, then 5000.
+	// Each renewal uses the balance: 5000 of 15334, of 10334, of 5334,
+	// then the last 334 (4666 charged), then nothing is left.
 	h.advanceTo(b[6].Add(-time.Second))
-	renewal := func(n int, carried, carriedFrom int) bill {
-		c := int64(carried)
-		tot := 5000 + c
+	renewal := func(n int, startBal int64) bill {
+		used := min(-startBal, 5000)
 		out := bill{Number: number(n), Status: billing.InvoicePaid, Reason: billing.ReasonSubscriptionCycle, Start: b[n-2], End: b[n-1],
-			Lines:    []line{subLine(basic.ID, 5000, b[n-2], b[n-1])},
-			Subtotal: tot, Total: tot, Due: max(tot, 0), Paid: max(tot, 0)}
-		if carried != 0 {
-			start, end := b[carriedFrom-2], b[carriedFrom-1]
-			if carriedFrom == 2 {
-				start = at
-			}
-			out.Lines = append(out.Lines, carriedLine(c, start, end))
+			Lines: []line{subLine(basic.ID, 5000, b[n-2], b[n-1])}, Subtotal: 5000, Total: 5000,
+			StartBal: startBal, EndBal: startBal + used, Due: 5000 - used, Paid: 5000 - used}
+		if used == 0 {
+			out.StartBal = 0
 		}
-		if tot > 0 {
+		if out.Due > 0 {
 			out.Payments = []pay{paid(b[n-2])}
 		}
 		return out
 	}
 	h.requireBills(sub.ID, first, credited,
-		renewal(3, -15334, 2), renewal(4, -10334, 3), renewal(5, -5334, 4), renewal(6, -334, 5), renewal(7, 0, 0))
-	require.Empty(t, h.sub(sub.ID).PendingLines, "the credit is used up")
+		renewal(3, -15334), renewal(4, -10334), renewal(5, -5334), renewal(6, -334), renewal(7, 0))
+	require.Zero(t, h.balance(cus.ID), "the credit is used up")
+	txns, err := h.app.Customers.ListBalanceTransactions(h.ctx, h.s, cus.ID, billing.Page{})
+	require.NoError(t, err)
+	var moves, endings []int64
+	for _, bt := range txns.Data {
+		require.Equal(t, billing.BalanceAppliedToInvoice, bt.Type)
+		moves, endings = append(moves, bt.Amount), append(endings, bt.EndingBalance)
+	}
+	require.Equal(t, []int64{334, 5000, 5000, 5000, net}, moves, "newest first")
+	require.Equal(t, []int64{0, -334, -5334, -10334, net}, endings)
 	// Charged in all: 25000 + 4666 + 5000 = the five months of Basic and the
 	// seven days of Pro, prorated.
 	var charged int64

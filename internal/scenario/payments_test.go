@@ -99,16 +99,29 @@ func scenarioRefunds(t *testing.T, h *harness) {
 	require.Equal(t, int64(5000), charge.Refunded)
 	require.Equal(t, int64(5000), charge.Amount)
 
-	// The invoice stays paid; the refunds are events of their own, at the
-	// customer's (test-clock) time like every other event of its life.
+	// The invoice stays paid; each refund issued a credit note of the
+	// invoice (numbered in their own sequence) and the refunds are events
+	// of their own, at the customer's (test-clock) time like every other
+	// event of its life.
 	h.requireInvoices(sub.ID, monthly(1, 5000, 0))
-	require.Equal(t, []string{evRefundSucceeded, evRefundSucceeded, evRefundSucceeded}, h.eventsSince(base))
+	require.Equal(t, []string{evCreditNoteCreated, evRefundSucceeded, evCreditNoteCreated, evRefundSucceeded,
+		evCreditNoteCreated, evRefundSucceeded}, h.eventsSince(base))
 	events := h.events()[base:]
+	notes, err := h.app.Collection.ListCreditNotes(h.ctx, h.s, billing.CreditNoteFilter{InvoiceID: invs[0].ID}, billing.Page{})
+	require.NoError(t, err)
+	require.Len(t, notes.Data, 3)
 	for i, r := range []billing.Refund{r1, r2, r3} {
-		require.Equal(t, r.ID, events[i].ObjectID)
-		require.Equal(t, "refund", events[i].ObjectType)
-		require.Equal(t, at, events[i].Created.UTC(), "refund event %d is dated by the test clock", i+1)
+		require.Equal(t, r.ID, events[2*i+1].ObjectID)
+		require.Equal(t, "refund", events[2*i+1].ObjectType)
+		require.Equal(t, at, events[2*i+1].Created.UTC(), "refund event %d is dated by the test clock", i+1)
 		require.Equal(t, at, r.Created.UTC(), "refund %d is created at the test clock's time", i+1)
+		note := notes.Data[2-i]
+		require.Equal(t, note.ID, events[2*i].ObjectID)
+		require.Equal(t, []string{"AGEN-CN-000001", "AGEN-CN-000002", "AGEN-CN-000003"}[i], note.Number)
+		require.Equal(t, r.ID, note.RefundID)
+		require.Equal(t, r.Amount, note.Total)
+		require.Equal(t, r.Amount, note.RefundAmount)
+		require.Zero(t, note.Tax, "the invoice has no tax")
 	}
 
 	// A payment that did not succeed cannot be refunded.

@@ -10,6 +10,7 @@ import (
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/sqlite/litedb/accountsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/auditdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/creditsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/opsdb"
 )
@@ -26,6 +27,7 @@ type base struct {
 	audit     *auditdb.Queries
 	lifecycle *lifecycledb.Queries
 	ops       *opsdb.Queries
+	credits   *creditsdb.Queries
 	sqlTx     *sql.Tx
 	inserter  *river.Client[*sql.Tx]
 }
@@ -33,7 +35,7 @@ type base struct {
 // newBase returns the base of a transaction.
 func newBase(sqlTx *sql.Tx, inserter *river.Client[*sql.Tx]) *base {
 	return &base{accounts: accountsdb.New(sqlTx), audit: auditdb.New(sqlTx), lifecycle: lifecycledb.New(sqlTx),
-		ops: opsdb.New(sqlTx), sqlTx: sqlTx, inserter: inserter}
+		ops: opsdb.New(sqlTx), credits: creditsdb.New(sqlTx), sqlTx: sqlTx, inserter: inserter}
 }
 
 // newTx returns the billing.Tx of a transaction: every area on one base.
@@ -60,6 +62,7 @@ func newTx(b *base) billing.Tx {
 		Notify:         notifyTx{b},
 		Gateways:       gatewayTx{b},
 		Analytics:      analyticsTx{b},
+		Credits:        creditTx{b},
 	}
 }
 

@@ -62,6 +62,8 @@ func (t invoiceTx) CreateInvoice(ctx context.Context, inv billing.Invoice) error
 		Collection:      billing.CollectionOf(inv),
 		DueDate:         nullMicros(inv.DueDate),
 		PaymentMethodID: inv.PaymentMethodID,
+		StartingBalance: inv.StartingBalance,
+		EndingBalance:   inv.EndingBalance,
 		Created:         micros(inv.Created),
 		Updated:         micros(inv.Updated),
 	})
@@ -108,6 +110,8 @@ func (t invoiceTx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error
 		VoidedAt:        nullMicros(inv.VoidedAt),
 		DueDate:         nullMicros(inv.DueDate),
 		PaymentMethodID: inv.PaymentMethodID,
+		StartingBalance: inv.StartingBalance,
+		EndingBalance:   inv.EndingBalance,
 		Updated:         micros(inv.Updated),
 		MerchantID:      inv.Scope.MerchantID,
 		Mode:            string(inv.Scope.Mode),
@@ -186,6 +190,8 @@ func invoiceFromRow(row lifecycledb.Invoice) (billing.Invoice, error) {
 		Collection:      billing.CollectionFromStore(row.Collection),
 		DueDate:         fromNullMicros(row.DueDate),
 		PaymentMethodID: row.PaymentMethodID,
+		StartingBalance: row.StartingBalance,
+		EndingBalance:   row.EndingBalance,
 		Created:         fromMicros(row.Created),
 		Updated:         fromMicros(row.Updated),
 	}, nil

@@ -94,6 +94,7 @@ func exerciseLifecycle(t *testing.T, setup setupFunc) {
 		exerciseRefund(t, shared)
 	})
 	t.Run("Event", func(t *testing.T) { exerciseEvent(t, shareStore(t, setup)) })
+	t.Run("Credits", func(t *testing.T) { exerciseCredits(t, shareStore(t, setup)) })
 	t.Run("SimCharge", func(t *testing.T) { exerciseSimCharge(t, setup) })
 }
 

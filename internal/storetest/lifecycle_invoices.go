@@ -136,6 +136,8 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 		u.Subtotal = 24900
 		u.Discount = 2490
 		u.Tax = 4258
+		u.StartingBalance = 250
+		u.EndingBalance = -20
 		u.Total = 26668
 		u.AmountDue = 26668
 		u.AmountPaid = 0
@@ -419,17 +421,19 @@ func buildInvoice(s billing.Scope, customerID string, at time.Time) billing.Invo
 			{ID: billing.NewID(billing.PrefixInvoiceLine, at), Type: billing.LineTax, Description: "IVA 19 %",
 				Quantity: 0, Amount: 1239, PeriodStart: start, PeriodEnd: end},
 		},
-		Subtotal:      7450,
-		Discount:      931,
-		Tax:           1239,
-		Total:         7758,
-		AmountDue:     7758,
-		AmountPaid:    0,
-		AttemptCount:  1,
-		NextAttemptAt: ptr(at.Add(24*time.Hour + time.Microsecond)),
-		FinalizedAt:   ptr(at.Add(2 * time.Microsecond)),
-		Created:       at,
-		Updated:       at.Add(90*time.Second + 7*time.Microsecond),
+		Subtotal:        7450,
+		Discount:        931,
+		Tax:             1239,
+		Total:           7758,
+		StartingBalance: -1000,
+		EndingBalance:   0,
+		AmountDue:       6758,
+		AmountPaid:      0,
+		AttemptCount:    1,
+		NextAttemptAt:   ptr(at.Add(24*time.Hour + time.Microsecond)),
+		FinalizedAt:     ptr(at.Add(2 * time.Microsecond)),
+		Created:         at,
+		Updated:         at.Add(90*time.Second + 7*time.Microsecond),
 	}
 }
 

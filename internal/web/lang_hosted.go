@@ -77,6 +77,7 @@ type hosted struct {
 	UpdateCard      string
 	Invoices        string
 	NoInvoices      string
+	CreditBalance   string // the customer's credit, followed by its amount
 	InvoiceNumber   string
 	InvoiceDate     string
 	InvoiceTotal    string
@@ -199,6 +200,7 @@ var hostedES = &hosted{
 	UpdateCard:      "Actualizar tarjeta",
 	Invoices:        "Facturas",
 	NoInvoices:      "Aún no hay facturas.",
+	CreditBalance:   "Saldo a favor",
 	InvoiceNumber:   "Número",
 	InvoiceDate:     "Fecha",
 	InvoiceTotal:    "Total",
@@ -326,6 +328,7 @@ var hostedEN = &hosted{
 	UpdateCard:      "Update card",
 	Invoices:        "Invoices",
 	NoInvoices:      "No invoices yet.",
+	CreditBalance:   "Account credit",
 	InvoiceNumber:   "Number",
 	InvoiceDate:     "Date",
 	InvoiceTotal:    "Total",

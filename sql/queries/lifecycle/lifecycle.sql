@@ -128,13 +128,14 @@ RETURNING last;
 INSERT INTO invoices (id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency,
     period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count,
     next_attempt_at, finalized_at, paid_at, voided_at, collection, due_date, payment_method_id, tax_amounts,
-    created, updated)
+    starting_balance, ending_balance, created, updated)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(customer_id), sqlc.arg(subscription_id),
     sqlc.arg(number), sqlc.arg(status), sqlc.arg(billing_reason), sqlc.arg(currency), sqlc.arg(period_start),
     sqlc.arg(period_end), sqlc.arg(lines), sqlc.arg(subtotal), sqlc.arg(discount), sqlc.arg(tax), sqlc.arg(total),
     sqlc.arg(amount_due), sqlc.arg(amount_paid), sqlc.arg(attempt_count), sqlc.narg(next_attempt_at),
     sqlc.narg(finalized_at), sqlc.narg(paid_at), sqlc.narg(voided_at), sqlc.arg(collection), sqlc.narg(due_date),
-    sqlc.arg(payment_method_id), sqlc.arg(tax_amounts), sqlc.arg(created), sqlc.arg(updated));
+    sqlc.arg(payment_method_id), sqlc.arg(tax_amounts), sqlc.arg(starting_balance), sqlc.arg(ending_balance),
+    sqlc.arg(created), sqlc.arg(updated));
 
 -- name: GetInvoice :one
 SELECT * FROM invoices WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
@@ -146,7 +147,7 @@ UPDATE invoices SET
     amount_paid = sqlc.arg(amount_paid), attempt_count = sqlc.arg(attempt_count),
     next_attempt_at = sqlc.narg(next_attempt_at), finalized_at = sqlc.narg(finalized_at), paid_at = sqlc.narg(paid_at),
     voided_at = sqlc.narg(voided_at), due_date = sqlc.narg(due_date), payment_method_id = sqlc.arg(payment_method_id),
-    updated = sqlc.arg(updated)
+    starting_balance = sqlc.arg(starting_balance), ending_balance = sqlc.arg(ending_balance), updated = sqlc.arg(updated)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
 
 -- name: ListInvoices :many

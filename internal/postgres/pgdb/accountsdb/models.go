@@ -105,6 +105,37 @@ type Coupon struct {
 	Updated          time.Time
 }
 
+type CreditNote struct {
+	ID                   string
+	MerchantID           string
+	Mode                 string
+	Number               string
+	InvoiceID            string
+	CustomerID           string
+	Currency             string
+	Status               string
+	Reason               string
+	Memo                 string
+	Lines                string
+	Subtotal             int64
+	Tax                  int64
+	Total                int64
+	RefundAmount         int64
+	CreditAmount         int64
+	OutOfBandAmount      int64
+	RefundID             string
+	BalanceTransactionID string
+	VoidedAt             *time.Time
+	Created              time.Time
+	Updated              time.Time
+}
+
+type CreditNoteCounter struct {
+	MerchantID string
+	Mode       string
+	Last       int64
+}
+
 type Customer struct {
 	ID          string
 	MerchantID  string
@@ -119,6 +150,30 @@ type Customer struct {
 	TestClockID string
 	Deleted     *time.Time
 	TaxExempt   string
+}
+
+type CustomerBalance struct {
+	MerchantID string
+	Mode       string
+	CustomerID string
+	Currency   string
+	Balance    int64
+	Updated    time.Time
+}
+
+type CustomerBalanceTransaction struct {
+	ID            string
+	MerchantID    string
+	Mode          string
+	CustomerID    string
+	Type          string
+	Amount        int64
+	Currency      string
+	EndingBalance int64
+	InvoiceID     string
+	CreditNoteID  string
+	Description   string
+	Created       time.Time
 }
 
 type Email struct {
@@ -217,6 +272,8 @@ type Invoice struct {
 	DueDate         *time.Time
 	PaymentMethodID string
 	TaxAmounts      string
+	StartingBalance int64
+	EndingBalance   int64
 }
 
 type InvoiceCounter struct {

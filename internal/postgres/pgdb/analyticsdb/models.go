@@ -105,6 +105,37 @@ type Coupon struct {
 	Updated          time.Time
 }
 
+type CreditNote struct {
+	ID                   string
+	MerchantID           string
+	Mode                 string
+	Number               string
+	InvoiceID            string
+	CustomerID           string
+	Currency             string
+	Status               string
+	Reason               string
+	Memo                 string
+	Lines                string
+	Subtotal             int64
+	Tax                  int64
+	Total                int64
+	RefundAmount         int64
+	CreditAmount         int64
+	OutOfBandAmount      int64
+	RefundID             string
+	BalanceTransactionID string
+	VoidedAt             *time.Time
+	Created              time.Time
+	Updated              time.Time
+}
+
+type CreditNoteCounter struct {
+	MerchantID string
+	Mode       string
+	Last       int64
+}
+
 type Customer struct {
 	ID          string
 	MerchantID  string
@@ -118,6 +149,31 @@ type Customer struct {
 	Updated     time.Time
 	TestClockID string
 	Deleted     *time.Time
+	TaxExempt   string
+}
+
+type CustomerBalance struct {
+	MerchantID string
+	Mode       string
+	CustomerID string
+	Currency   string
+	Balance    int64
+	Updated    time.Time
+}
+
+type CustomerBalanceTransaction struct {
+	ID            string
+	MerchantID    string
+	Mode          string
+	CustomerID    string
+	Type          string
+	Amount        int64
+	Currency      string
+	EndingBalance int64
+	InvoiceID     string
+	CreditNoteID  string
+	Description   string
+	Created       time.Time
 }
 
 type Email struct {
@@ -215,6 +271,9 @@ type Invoice struct {
 	Collection      string
 	DueDate         *time.Time
 	PaymentMethodID string
+	TaxAmounts      string
+	StartingBalance int64
+	EndingBalance   int64
 }
 
 type InvoiceCounter struct {
@@ -349,6 +408,7 @@ type Price struct {
 	Metadata               string
 	Created                time.Time
 	Updated                time.Time
+	TaxRates               string
 }
 
 type Product struct {
@@ -402,6 +462,8 @@ type Refund struct {
 	GatewayRef string
 	Created    time.Time
 	Updated    time.Time
+	Tax        int64
+	TaxAmounts string
 }
 
 type SimCharge struct {
@@ -457,6 +519,22 @@ type Subscription struct {
 	PromotionCodeID    string
 	ClaimToken         string
 	ClaimedUntil       *time.Time
+	DefaultTaxRates    string
+}
+
+type TaxRate struct {
+	ID          string
+	MerchantID  string
+	Mode        string
+	DisplayName string
+	Description string
+	Country     string
+	Percentage  int64
+	Inclusive   bool
+	Active      bool
+	Metadata    string
+	Created     time.Time
+	Updated     time.Time
 }
 
 type TestClock struct {

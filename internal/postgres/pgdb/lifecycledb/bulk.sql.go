@@ -316,6 +316,8 @@ type CopyInvoicesParams struct {
 	DueDate         *time.Time
 	PaymentMethodID string
 	TaxAmounts      string
+	StartingBalance int64
+	EndingBalance   int64
 	Created         time.Time
 	Updated         time.Time
 }

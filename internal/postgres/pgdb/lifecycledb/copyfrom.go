@@ -96,6 +96,8 @@ func (r iteratorForCopyInvoices) Values() ([]interface{}, error) {
 		r.rows[0].DueDate,
 		r.rows[0].PaymentMethodID,
 		r.rows[0].TaxAmounts,
+		r.rows[0].StartingBalance,
+		r.rows[0].EndingBalance,
 		r.rows[0].Created,
 		r.rows[0].Updated,
 	}, nil
@@ -111,7 +113,7 @@ func (r iteratorForCopyInvoices) Err() error {
 // per table, not one per row. Optional times travel as text (” = NULL) because
 // array parameters cannot carry NULL elements through sqlc's time.Time mapping.
 func (q *Queries) CopyInvoices(ctx context.Context, arg []CopyInvoicesParams) (int64, error) {
-	return q.db.CopyFrom(ctx, []string{"invoices"}, []string{"id", "merchant_id", "mode", "customer_id", "subscription_id", "number", "status", "billing_reason", "currency", "period_start", "period_end", "lines", "subtotal", "discount", "tax", "total", "amount_due", "amount_paid", "attempt_count", "next_attempt_at", "finalized_at", "paid_at", "voided_at", "collection", "due_date", "payment_method_id", "tax_amounts", "created", "updated"}, &iteratorForCopyInvoices{rows: arg})
+	return q.db.CopyFrom(ctx, []string{"invoices"}, []string{"id", "merchant_id", "mode", "customer_id", "subscription_id", "number", "status", "billing_reason", "currency", "period_start", "period_end", "lines", "subtotal", "discount", "tax", "total", "amount_due", "amount_paid", "attempt_count", "next_attempt_at", "finalized_at", "paid_at", "voided_at", "collection", "due_date", "payment_method_id", "tax_amounts", "starting_balance", "ending_balance", "created", "updated"}, &iteratorForCopyInvoices{rows: arg})
 }
 
 // iteratorForCopyPayments implements pgx.CopyFromSource.

@@ -102,6 +102,37 @@ type Coupon struct {
 	Updated          int64
 }
 
+type CreditNote struct {
+	ID                   string
+	MerchantID           string
+	Mode                 string
+	Number               string
+	InvoiceID            string
+	CustomerID           string
+	Currency             string
+	Status               string
+	Reason               string
+	Memo                 string
+	Lines                string
+	Subtotal             int64
+	Tax                  int64
+	Total                int64
+	RefundAmount         int64
+	CreditAmount         int64
+	OutOfBandAmount      int64
+	RefundID             string
+	BalanceTransactionID string
+	VoidedAt             sql.NullInt64
+	Created              int64
+	Updated              int64
+}
+
+type CreditNoteCounter struct {
+	MerchantID string
+	Mode       string
+	Last       int64
+}
+
 type Customer struct {
 	ID          string
 	MerchantID  string
@@ -116,6 +147,30 @@ type Customer struct {
 	TestClockID string
 	Deleted     sql.NullInt64
 	TaxExempt   string
+}
+
+type CustomerBalance struct {
+	MerchantID string
+	Mode       string
+	CustomerID string
+	Currency   string
+	Balance    int64
+	Updated    int64
+}
+
+type CustomerBalanceTransaction struct {
+	ID            string
+	MerchantID    string
+	Mode          string
+	CustomerID    string
+	Type          string
+	Amount        int64
+	Currency      string
+	EndingBalance int64
+	InvoiceID     string
+	CreditNoteID  string
+	Description   string
+	Created       int64
 }
 
 type Email struct {
@@ -213,6 +268,8 @@ type Invoice struct {
 	DueDate         sql.NullInt64
 	PaymentMethodID string
 	TaxAmounts      string
+	StartingBalance int64
+	EndingBalance   int64
 }
 
 type InvoiceCounter struct {

@@ -102,6 +102,37 @@ type Coupon struct {
 	Updated          int64
 }
 
+type CreditNote struct {
+	ID                   string
+	MerchantID           string
+	Mode                 string
+	Number               string
+	InvoiceID            string
+	CustomerID           string
+	Currency             string
+	Status               string
+	Reason               string
+	Memo                 string
+	Lines                string
+	Subtotal             int64
+	Tax                  int64
+	Total                int64
+	RefundAmount         int64
+	CreditAmount         int64
+	OutOfBandAmount      int64
+	RefundID             string
+	BalanceTransactionID string
+	VoidedAt             sql.NullInt64
+	Created              int64
+	Updated              int64
+}
+
+type CreditNoteCounter struct {
+	MerchantID string
+	Mode       string
+	Last       int64
+}
+
 type Customer struct {
 	ID          string
 	MerchantID  string
@@ -115,6 +146,31 @@ type Customer struct {
 	Updated     int64
 	TestClockID string
 	Deleted     sql.NullInt64
+	TaxExempt   string
+}
+
+type CustomerBalance struct {
+	MerchantID string
+	Mode       string
+	CustomerID string
+	Currency   string
+	Balance    int64
+	Updated    int64
+}
+
+type CustomerBalanceTransaction struct {
+	ID            string
+	MerchantID    string
+	Mode          string
+	CustomerID    string
+	Type          string
+	Amount        int64
+	Currency      string
+	EndingBalance int64
+	InvoiceID     string
+	CreditNoteID  string
+	Description   string
+	Created       int64
 }
 
 type Email struct {
@@ -211,6 +267,9 @@ type Invoice struct {
 	Collection      string
 	DueDate         sql.NullInt64
 	PaymentMethodID string
+	TaxAmounts      string
+	StartingBalance int64
+	EndingBalance   int64
 }
 
 type InvoiceCounter struct {
@@ -345,6 +404,7 @@ type Price struct {
 	Metadata               string
 	Created                int64
 	Updated                int64
+	TaxRates               string
 }
 
 type Product struct {
@@ -398,6 +458,8 @@ type Refund struct {
 	GatewayRef string
 	Created    int64
 	Updated    int64
+	Tax        int64
+	TaxAmounts string
 }
 
 type SimCharge struct {
@@ -453,6 +515,22 @@ type Subscription struct {
 	PromotionCodeID    string
 	ClaimToken         string
 	ClaimedUntil       sql.NullInt64
+	DefaultTaxRates    string
+}
+
+type TaxRate struct {
+	ID          string
+	MerchantID  string
+	Mode        string
+	DisplayName string
+	Description string
+	Country     string
+	Percentage  int64
+	Inclusive   bool
+	Active      bool
+	Metadata    string
+	Created     int64
+	Updated     int64
 }
 
 type TestClock struct {

@@ -119,13 +119,14 @@ const createInvoice = `-- name: CreateInvoice :exec
 INSERT INTO invoices (id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency,
     period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count,
     next_attempt_at, finalized_at, paid_at, voided_at, collection, due_date, payment_method_id, tax_amounts,
-    created, updated)
+    starting_balance, ending_balance, created, updated)
 VALUES (?1, ?2, ?3, ?4, ?5,
     ?6, ?7, ?8, ?9, ?10,
     ?11, ?12, ?13, ?14, ?15, ?16,
     ?17, ?18, ?19, ?20,
     ?21, ?22, ?23, ?24, ?25,
-    ?26, ?27, ?28, ?29)
+    ?26, ?27, ?28, ?29,
+    ?30, ?31)
 `
 
 type CreateInvoiceParams struct {
@@ -156,6 +157,8 @@ type CreateInvoiceParams struct {
 	DueDate         sql.NullInt64
 	PaymentMethodID string
 	TaxAmounts      string
+	StartingBalance int64
+	EndingBalance   int64
 	Created         int64
 	Updated         int64
 }
@@ -189,6 +192,8 @@ func (q *Queries) CreateInvoice(ctx context.Context, arg CreateInvoiceParams) er
 		arg.DueDate,
 		arg.PaymentMethodID,
 		arg.TaxAmounts,
+		arg.StartingBalance,
+		arg.EndingBalance,
 		arg.Created,
 		arg.Updated,
 	)
@@ -605,7 +610,7 @@ func (q *Queries) GetEvent(ctx context.Context, arg GetEventParams) (Event, erro
 }
 
 const getInvoice = `-- name: GetInvoice :one
-SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id, tax_amounts FROM invoices WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
+SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id, tax_amounts, starting_balance, ending_balance FROM invoices WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
 `
 
 type GetInvoiceParams struct {
@@ -647,6 +652,8 @@ func (q *Queries) GetInvoice(ctx context.Context, arg GetInvoiceParams) (Invoice
 		&i.DueDate,
 		&i.PaymentMethodID,
 		&i.TaxAmounts,
+		&i.StartingBalance,
+		&i.EndingBalance,
 	)
 	return i, err
 }
@@ -1000,7 +1007,7 @@ func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event
 }
 
 const listInvoices = `-- name: ListInvoices :many
-SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id, tax_amounts FROM invoices
+SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id, tax_amounts, starting_balance, ending_balance FROM invoices
 WHERE merchant_id = ?1 AND mode = ?2
   AND (CAST(?3 AS text) = '' OR customer_id = ?3)
   AND (CAST(?4 AS text) = '' OR subscription_id = ?4)
@@ -1067,6 +1074,8 @@ func (q *Queries) ListInvoices(ctx context.Context, arg ListInvoicesParams) ([]I
 			&i.DueDate,
 			&i.PaymentMethodID,
 			&i.TaxAmounts,
+			&i.StartingBalance,
+			&i.EndingBalance,
 		); err != nil {
 			return nil, err
 		}
@@ -1605,8 +1614,8 @@ UPDATE invoices SET
     amount_paid = ?10, attempt_count = ?11,
     next_attempt_at = ?12, finalized_at = ?13, paid_at = ?14,
     voided_at = ?15, due_date = ?16, payment_method_id = ?17,
-    updated = ?18
-WHERE merchant_id = ?19 AND mode = ?20 AND id = ?21
+    starting_balance = ?18, ending_balance = ?19, updated = ?20
+WHERE merchant_id = ?21 AND mode = ?22 AND id = ?23
 `
 
 type UpdateInvoiceParams struct {
@@ -1627,6 +1636,8 @@ type UpdateInvoiceParams struct {
 	VoidedAt        sql.NullInt64
 	DueDate         sql.NullInt64
 	PaymentMethodID string
+	StartingBalance int64
+	EndingBalance   int64
 	Updated         int64
 	MerchantID      string
 	Mode            string
@@ -1652,6 +1663,8 @@ func (q *Queries) UpdateInvoice(ctx context.Context, arg UpdateInvoiceParams) (i
 		arg.VoidedAt,
 		arg.DueDate,
 		arg.PaymentMethodID,
+		arg.StartingBalance,
+		arg.EndingBalance,
 		arg.Updated,
 		arg.MerchantID,
 		arg.Mode,
