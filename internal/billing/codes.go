@@ -74,6 +74,14 @@ const (
 	// CodeRefundExceedsCharge refuses a refund that would return more than
 	// the charge collected (counting earlier refunds).
 	CodeRefundExceedsCharge = "refund_exceeds_charge"
+
+	// CodeTaxIDInvalid: a tax id of an unknown type, or a RUT whose check
+	// digit does not match.
+	CodeTaxIDInvalid = "tax_id_invalid"
+	// CodeLogoInvalid: an uploaded logo is not a PNG or SVG image.
+	CodeLogoInvalid = "logo_invalid"
+	// CodeLogoTooLarge: an uploaded logo is over billing.MaxLogoBytes.
+	CodeLogoTooLarge = "logo_too_large"
 )
 
 // CodeInfo documents one registered error code.
@@ -158,6 +166,9 @@ var registry = []CodeInfo{
 	{CodeChargeNotFound, kinds(KindInvalid), 0, "the sim has no such charge to refund"},
 	{CodeChargeNotRefundable, kinds(KindInvalid), 0, "the sim charge did not succeed, so there is nothing to refund"},
 	{CodeRefundExceedsCharge, kinds(KindInvalid), 0, "the refund would return more than the charge collected"},
+	{CodeTaxIDInvalid, kinds(KindInvalid), 0, "a tax id of an unknown type, or a RUT whose check digit does not match (`param` names it)"},
+	{CodeLogoInvalid, kinds(KindInvalid), 0, "the logo is not a PNG or SVG image (its content decides, not its declared type)"},
+	{CodeLogoTooLarge, kinds(KindTooLarge), 0, "the logo is over 256 KiB"},
 	{CodeInternal, kinds(KindInternal), 0, "our fault; the details are in the server log under the request id"},
 }
 
