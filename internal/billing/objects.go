@@ -39,6 +39,9 @@ type Merchant struct {
 	Locale        string           `json:"locale"`   // BCP 47, e.g. es-CL
 	InvoicePrefix string           `json:"invoice_prefix"`
 	Settings      MerchantSettings `json:"settings"`
+	// Profile is the merchant's legal identity and brand, shown to its
+	// customers.
+	Profile MerchantProfile `json:"profile"`
 	// LinkKey signs the merchant's long-lived hosted links (an invoice's
 	// pay page); never shown.
 	LinkKey string    `json:"-"`
@@ -114,16 +117,18 @@ type Price struct {
 // Customer is a merchant's customer. ExternalID (the merchant's own id) is
 // unique per scope among customers that are not deleted, when not empty.
 type Customer struct {
-	ID          string    `json:"id"`
-	Scope       Scope     `json:"scope"`
-	Email       string    `json:"email"`
-	Name        string    `json:"name"`
-	ExternalID  string    `json:"external_id"`
-	Locale      string    `json:"locale"`
-	TestClockID string    `json:"test_clock_id"` // test mode only; fixed at creation
-	Metadata    Metadata  `json:"metadata"`
-	Created     time.Time `json:"created"`
-	Updated     time.Time `json:"updated"`
+	ID          string `json:"id"`
+	Scope       Scope  `json:"scope"`
+	Email       string `json:"email"`
+	Name        string `json:"name"`
+	ExternalID  string `json:"external_id"`
+	Locale      string `json:"locale"`
+	TestClockID string `json:"test_clock_id"` // test mode only; fixed at creation
+	// TaxProfile is who the customer's documents are made out to.
+	TaxProfile CustomerTaxProfile `json:"tax_profile"`
+	Metadata   Metadata           `json:"metadata"`
+	Created    time.Time          `json:"created"`
+	Updated    time.Time          `json:"updated"`
 	// Deleted is when the customer was deleted (nil while it is not). A
 	// deleted customer is kept for what refers to it but is gone from the
 	// API: nothing new can be made for it.

@@ -2,8 +2,10 @@ package billing
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"image/png"
 	"io"
 	"math"
@@ -25,6 +27,17 @@ type MerchantProfile struct {
 	// Logo describes the stored logo; nil when there is none.
 	Logo *LogoRef `json:"logo,omitempty"`
 }
+
+// CustomerTaxProfile is the legal identity of a customer that documents
+// print in their bill-to block.
+type CustomerTaxProfile struct {
+	LegalName string  `json:"legal_name,omitempty"`
+	Address   Address `json:"address"`
+	TaxIDs    []TaxID `json:"tax_ids,omitempty"` // each normalised by NormalizeTaxID
+}
+
+// MaxTaxIDs bounds a customer's tax ids.
+const MaxTaxIDs = 5
 
 // LogoRef names a merchant's stored logo: its content's SHA-256 (hex),
 // which is also its public address, and its media type.
@@ -295,4 +308,23 @@ func wellFormed(d *xml.Decoder) bool {
 			return false
 		}
 	}
+}
+
+// ProfileJSON is the stored form of a MerchantProfile or a
+// CustomerTaxProfile: a JSON object both stores keep as text.
+func ProfileJSON[P MerchantProfile | CustomerTaxProfile](p P) (string, error) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return "", fmt.Errorf("encode profile: %w", err)
+	}
+	return string(b), nil
+}
+
+// ParseProfile reads what ProfileJSON wrote ("{}" is the empty profile).
+func ParseProfile[P MerchantProfile | CustomerTaxProfile](s string) (P, error) {
+	var p P
+	if err := json.Unmarshal([]byte(s), &p); err != nil {
+		return p, fmt.Errorf("decode profile: %w", err)
+	}
+	return p, nil
 }

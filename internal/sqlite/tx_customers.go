@@ -22,6 +22,10 @@ func (t customerTx) CreateCustomer(ctx context.Context, c billing.Customer) erro
 	if err != nil {
 		return fmt.Errorf("create customer %s: encode metadata: %w", c.ID, err)
 	}
+	taxProfile, err := billing.ProfileJSON(c.TaxProfile)
+	if err != nil {
+		return fmt.Errorf("create customer %s: %w", c.ID, err)
+	}
 	err = t.accounts.CreateCustomer(ctx, accountsdb.CreateCustomerParams{
 		ID:          c.ID,
 		MerchantID:  c.Scope.MerchantID,
@@ -32,6 +36,7 @@ func (t customerTx) CreateCustomer(ctx context.Context, c billing.Customer) erro
 		Locale:      c.Locale,
 		TestClockID: c.TestClockID,
 		Metadata:    metadata,
+		TaxProfile:  taxProfile,
 		Created:     micros(c.Created),
 		Updated:     micros(c.Updated),
 	})
@@ -57,12 +62,17 @@ func (t customerTx) UpdateCustomer(ctx context.Context, c billing.Customer) erro
 	if err != nil {
 		return fmt.Errorf("update customer %s: encode metadata: %w", c.ID, err)
 	}
+	taxProfile, err := billing.ProfileJSON(c.TaxProfile)
+	if err != nil {
+		return fmt.Errorf("update customer %s: %w", c.ID, err)
+	}
 	n, err := t.accounts.UpdateCustomer(ctx, accountsdb.UpdateCustomerParams{
 		Email:      c.Email,
 		Name:       c.Name,
 		ExternalID: c.ExternalID,
 		Locale:     c.Locale,
 		Metadata:   metadata,
+		TaxProfile: taxProfile,
 		Updated:    micros(c.Updated),
 		MerchantID: c.Scope.MerchantID,
 		Mode:       string(c.Scope.Mode),
@@ -108,6 +118,10 @@ func customerFromRow(row accountsdb.Customer) (billing.Customer, error) {
 	if err != nil {
 		return billing.Customer{}, fmt.Errorf("decode metadata of customer %s: %w", row.ID, err)
 	}
+	taxProfile, err := billing.ParseProfile[billing.CustomerTaxProfile](row.TaxProfile)
+	if err != nil {
+		return billing.Customer{}, fmt.Errorf("customer %s: %w", row.ID, err)
+	}
 	return billing.Customer{
 		ID:          row.ID,
 		Scope:       billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
@@ -117,6 +131,7 @@ func customerFromRow(row accountsdb.Customer) (billing.Customer, error) {
 		Locale:      row.Locale,
 		TestClockID: row.TestClockID,
 		Metadata:    metadata,
+		TaxProfile:  taxProfile,
 		Created:     fromMicros(row.Created),
 		Updated:     fromMicros(row.Updated),
 		Deleted:     fromNullMicros(row.Deleted),

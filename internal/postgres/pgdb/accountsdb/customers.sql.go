@@ -11,9 +11,10 @@ import (
 )
 
 const createCustomer = `-- name: CreateCustomer :exec
-INSERT INTO customers (id, merchant_id, mode, email, name, external_id, locale, test_clock_id, metadata, created, updated)
+INSERT INTO customers (id, merchant_id, mode, email, name, external_id, locale, test_clock_id, metadata, tax_profile, created, updated)
 VALUES ($1, $2, $3, $4, $5,
-        $6, $7, $8, $9, $10, $11)
+        $6, $7, $8, $9, $10,
+        $11, $12)
 `
 
 type CreateCustomerParams struct {
@@ -26,6 +27,7 @@ type CreateCustomerParams struct {
 	Locale      string
 	TestClockID string
 	Metadata    string
+	TaxProfile  string
 	Created     time.Time
 	Updated     time.Time
 }
@@ -41,6 +43,7 @@ func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) 
 		arg.Locale,
 		arg.TestClockID,
 		arg.Metadata,
+		arg.TaxProfile,
 		arg.Created,
 		arg.Updated,
 	)
@@ -77,7 +80,7 @@ func (q *Queries) DeleteCustomer(ctx context.Context, arg DeleteCustomerParams) 
 }
 
 const getCustomer = `-- name: GetCustomer :one
-SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted FROM customers WHERE merchant_id = $1 AND mode = $2 AND id = $3
+SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted, tax_profile FROM customers WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
 
 type GetCustomerParams struct {
@@ -102,12 +105,13 @@ func (q *Queries) GetCustomer(ctx context.Context, arg GetCustomerParams) (Custo
 		&i.Updated,
 		&i.TestClockID,
 		&i.Deleted,
+		&i.TaxProfile,
 	)
 	return i, err
 }
 
 const listCustomers = `-- name: ListCustomers :many
-SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted FROM customers
+SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted, tax_profile FROM customers
 WHERE merchant_id = $1 AND mode = $2 AND deleted IS NULL
   AND (CAST($3 AS text) = '' OR email = $3)
   AND (CAST($4 AS text) = '' OR external_id = $4)
@@ -154,6 +158,7 @@ func (q *Queries) ListCustomers(ctx context.Context, arg ListCustomersParams) ([
 			&i.Updated,
 			&i.TestClockID,
 			&i.Deleted,
+			&i.TaxProfile,
 		); err != nil {
 			return nil, err
 		}
@@ -168,8 +173,9 @@ func (q *Queries) ListCustomers(ctx context.Context, arg ListCustomersParams) ([
 const updateCustomer = `-- name: UpdateCustomer :execrows
 UPDATE customers
 SET email = $1, name = $2, external_id = $3,
-    locale = $4, metadata = $5, updated = $6
-WHERE merchant_id = $7 AND mode = $8 AND id = $9 AND deleted IS NULL
+    locale = $4, metadata = $5, tax_profile = $6,
+    updated = $7
+WHERE merchant_id = $8 AND mode = $9 AND id = $10 AND deleted IS NULL
 `
 
 type UpdateCustomerParams struct {
@@ -178,6 +184,7 @@ type UpdateCustomerParams struct {
 	ExternalID string
 	Locale     string
 	Metadata   string
+	TaxProfile string
 	Updated    time.Time
 	MerchantID string
 	Mode       string
@@ -191,6 +198,7 @@ func (q *Queries) UpdateCustomer(ctx context.Context, arg UpdateCustomerParams) 
 		arg.ExternalID,
 		arg.Locale,
 		arg.Metadata,
+		arg.TaxProfile,
 		arg.Updated,
 		arg.MerchantID,
 		arg.Mode,

@@ -118,6 +118,7 @@ type Customer struct {
 	Updated     time.Time
 	TestClockID string
 	Deleted     *time.Time
+	TaxProfile  string
 }
 
 type Email struct {
@@ -232,6 +233,7 @@ type Merchant struct {
 	Created       time.Time
 	Settings      string
 	LinkKey       string
+	Profile       string
 }
 
 type MerchantGateway struct {
@@ -241,6 +243,14 @@ type MerchantGateway struct {
 	Sealed     string
 	Created    time.Time
 	Updated    time.Time
+}
+
+type MerchantLogo struct {
+	MerchantID  string
+	Sha256      string
+	ContentType string
+	Data        []byte
+	Created     time.Time
 }
 
 type NotifyCursor struct {

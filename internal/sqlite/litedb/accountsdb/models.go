@@ -115,6 +115,7 @@ type Customer struct {
 	Updated     int64
 	TestClockID string
 	Deleted     sql.NullInt64
+	TaxProfile  string
 }
 
 type Email struct {
@@ -228,6 +229,7 @@ type Merchant struct {
 	Created       int64
 	Settings      string
 	LinkKey       string
+	Profile       string
 }
 
 type MerchantGateway struct {
@@ -237,6 +239,14 @@ type MerchantGateway struct {
 	Sealed     string
 	Created    int64
 	Updated    int64
+}
+
+type MerchantLogo struct {
+	MerchantID  string
+	Sha256      string
+	ContentType string
+	Data        []byte
+	Created     int64
 }
 
 type NotifyCursor struct {
