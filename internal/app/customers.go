@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -24,6 +25,10 @@ type CustomerParams struct {
 	Locale     *string
 	TestClock  *string // create only: the test clock the customer lives on
 	Metadata   billing.Metadata
+	// PreferredLocales, when given, sets Locale to its first entry (Stripe's
+	// preferred_locales; "" when empty).
+	PreferredLocales *[]string
+	TaxProfile       TaxProfileParams
 }
 
 func (v *validator) customer(p CustomerParams) {
@@ -33,6 +38,14 @@ func (v *validator) customer(p CustomerParams) {
 	v.maxLen("external_id", deref(p.ExternalID), maxKeyLen)
 	v.locale("locale", deref(p.Locale))
 	v.metadata(p.Metadata)
+	if p.PreferredLocales != nil {
+		if len(*p.PreferredLocales) > maxPreferredLocales {
+			v.fail("preferred_locales", billing.CodeParameterInvalid, "preferred_locales can have at most %d entries", maxPreferredLocales)
+		}
+		for _, l := range *p.PreferredLocales {
+			v.locale("preferred_locales", l)
+		}
+	}
 }
 
 // CreateCustomer creates a customer in scope s.
@@ -55,6 +68,10 @@ func (a *Customers) CreateCustomer(ctx context.Context, s billing.Scope, p Custo
 		Updated:    now,
 	}
 	c.TestClockID = deref(p.TestClock)
+	preferredLocale(&c, p)
+	if err := applyTaxProfile(&c.TaxProfile, p.TaxProfile); err != nil {
+		return billing.Customer{}, err
+	}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		if c.TestClockID != "" {
 			if err := testModeOnly(s, "test clocks"); err != nil {
@@ -122,7 +139,12 @@ func (a *Customers) UpdateCustomer(ctx context.Context, s billing.Scope, id stri
 		setIf(&after.Name, p.Name)
 		setIf(&after.ExternalID, p.ExternalID)
 		setIf(&after.Locale, p.Locale)
+		preferredLocale(&after, p)
 		after.Metadata = mergeMetadata(before.Metadata, p.Metadata)
+		after.TaxProfile.TaxIDs = slices.Clone(before.TaxProfile.TaxIDs)
+		if err := applyTaxProfile(&after.TaxProfile, p.TaxProfile); err != nil {
+			return err
+		}
 		now := a.Now()
 		after.Updated = now
 		if err := tx.Customers.UpdateCustomer(ctx, after); err != nil {

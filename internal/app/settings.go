@@ -37,6 +37,7 @@ type UpdateMerchantParams struct {
 	SystemFailure    *string // past_due or cancel
 	Email            *string // where notices to the merchant go; "" removes it
 	PortalURL        *string // the merchant's billing page emails link to; "" removes it
+	Profile          ProfileParams
 }
 
 var invoicePrefixRE = regexp.MustCompile(`^[A-Z0-9]{1,12}$`)
@@ -63,9 +64,10 @@ func (a *Merchants) UpdateMerchant(ctx context.Context, merchantID string, p Upd
 			after.Timezone = *p.Timezone
 		}
 		if p.Locale != nil {
-			v.locale("locale", *p.Locale)
+			v.supportedLocale("locale", *p.Locale)
 			after.Locale = *p.Locale
 		}
+		applyProfile(&v, &after.Profile, p.Profile)
 		if p.InvoicePrefix != nil {
 			if !invoicePrefixRE.MatchString(*p.InvoicePrefix) {
 				v.fail("invoice_prefix", billing.CodeParameterInvalid, "invoice_prefix must be 1 to 12 upper-case letters or digits")
