@@ -136,4 +136,3 @@ func sampleLogo(seed string) billing.Logo {
 	sum := sha256.Sum256(data)
 	return billing.Logo{LogoRef: billing.LogoRef{SHA256: hex.EncodeToString(sum[:]), ContentType: billing.LogoPNG}, Data: data}
 }
-
