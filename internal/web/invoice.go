@@ -42,7 +42,7 @@ func (h *handler) hostedRef(w http.ResponseWriter, r *http.Request, token string
 }
 
 func (h *handler) notFoundPage(w http.ResponseWriter, r *http.Request) {
-	l := pickLang("", r)
+	l := pickLang(r)
 	h.hostedMessage(w, r, http.StatusNotFound, l, l.NotFoundTitle, l.NotFoundBody)
 }
 
@@ -85,7 +85,7 @@ func (h *handler) invoicePage(w http.ResponseWriter, r *http.Request) {
 	}
 	pg, err := h.app.PayPages.OpenInvoicePage(r.Context(), ref)
 	if err != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedFail(w, r, l, err, l.NotFoundBody)
 		return
 	}
@@ -95,7 +95,7 @@ func (h *handler) invoicePage(w http.ResponseWriter, r *http.Request) {
 // showInvoice renders an invoice's page, with msg about the form just
 // sent.
 func (h *handler) showInvoice(w http.ResponseWriter, r *http.Request, status int, ref app.HostedRef, pg app.InvoicePage, msg string) {
-	l := pickLang(pg.Customer.Locale, r)
+	l := pickLang(r, pg.Customer.Locale, pg.Merchant.Locale)
 	inv := pg.Invoice
 	d := invoiceData{Page: pg, Inv: inv, Loc: location(pg.Merchant), Action: url.PathEscape(inv.ID),
 		Status: inv.Status, IssuedAt: inv.Created, Error: msg}
@@ -154,20 +154,20 @@ func (h *handler) invoicePay(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, dest, http.StatusSeeOther)
 			return
 		}
-		l := pickLang("", r)
+		l := pickLang(r)
 		if pg, err := h.app.PayPages.OpenInvoicePage(r.Context(), ref); err == nil {
-			l = pickLang(pg.Customer.Locale, r)
+			l = pickLang(r, pg.Customer.Locale, pg.Merchant.Locale)
 		}
 		h.redirectPage(w, r, l, ref.Scope, l.H.Redirecting, l.H.RedirectingBody, dest)
 		return
 	}
 	pg, perr := h.app.PayPages.OpenInvoicePage(r.Context(), ref)
 	if perr != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedFail(w, r, l, perr, l.NotFoundBody)
 		return
 	}
-	l := pickLang(pg.Customer.Locale, r)
+	l := pickLang(r, pg.Customer.Locale, pg.Merchant.Locale)
 	e := billing.AsError(err)
 	switch {
 	case e != nil && e.Code == billing.CodeInvalidStateTransition:
@@ -200,7 +200,7 @@ func (h *handler) payReturn(w http.ResponseWriter, r *http.Request) {
 	}
 	dest, err := h.app.PayPages.ReturnFromPayPage(r.Context(), ref)
 	if err != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedFail(w, r, l, err, l.NotFoundBody)
 		return
 	}

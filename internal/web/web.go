@@ -43,7 +43,7 @@ var files embed.FS
 
 // csp is the Content-Security-Policy of every response. Pages with a form
 // that redirects to the merchant extend form-action (see setupCSP).
-const csp = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+const csp = "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // maxForm caps a form body; the setup form is well under 1 KiB.
 const maxForm = 16 << 10
@@ -99,7 +99,7 @@ func New(a UseCases, logger *slog.Logger) http.Handler {
 	cop.AddInsecureBypassPattern("POST /return/{gateway}/setup/{id}")
 	cop.AddInsecureBypassPattern("POST /return/pay/{merchant}/{mode}/{id}")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.message(w, r, http.StatusForbidden, l, l.ForbiddenTitle, l.ForbiddenBody)
 	}))
 	return securityHeaders(cop.Handler(h.validText(mux)))
@@ -130,7 +130,7 @@ func (h *handler) style(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
-	l := pickLang("", r)
+	l := pickLang(r)
 	h.message(w, r, http.StatusNotFound, l, l.NotFoundTitle, l.NotFoundBody)
 }
 
