@@ -131,3 +131,14 @@ func FormatTaxID(id TaxID) string {
 	}
 	return id.Value
 }
+
+// TaxIDLabel names a tax id's type on a document: "RUT" for a Chilean
+// one, else the kind part of the type in capitals ("ar_cuit" → "CUIT",
+// "eu_vat" → "VAT").
+func TaxIDLabel(typ string) string {
+	if typ == TaxIDChileRUT {
+		return "RUT"
+	}
+	_, kind, _ := strings.Cut(typ, "_")
+	return strings.ToUpper(kind)
+}

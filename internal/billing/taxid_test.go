@@ -87,3 +87,9 @@ func TestNormalizeTaxID(t *testing.T) {
 		require.Equal(t, billing.KindInvalid, e.Kind)
 	}
 }
+
+func TestTaxIDLabel(t *testing.T) {
+	require.Equal(t, "RUT", billing.TaxIDLabel("cl_rut"))
+	require.Equal(t, "CUIT", billing.TaxIDLabel("ar_cuit"))
+	require.Equal(t, "VAT", billing.TaxIDLabel("eu_vat"))
+}

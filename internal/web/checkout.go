@@ -60,7 +60,7 @@ func (h *handler) showCheckout(w http.ResponseWriter, r *http.Request, status in
 	if v.Session.Mode == billing.CheckoutModeSetup {
 		title = l.H.SaveCardTitle
 	}
-	h.render(w, r, h.pages["checkout"], status, page(r, l, title+" · "+v.Merchant.Name, v.Session.Scope, token, d))
+	h.render(w, r, h.pages["checkout"], status, h.branded(page(r, l, title+" · "+v.Merchant.Name, v.Session.Scope, token, d), v.Merchant))
 }
 
 // checkoutSubmit takes the checkout form: op=apply applies the promotion

@@ -69,6 +69,11 @@ type invoiceData struct {
 	Failure    string // why the latest attempt failed
 	Detail     string // the gateway's own words about it, when no better
 	Error      string // why the form just sent did not go through
+	// Doc names the document (billing.InvoiceDocument): a receipt once
+	// paid, a request for payment before.
+	Doc billing.DocumentName
+	// BillTo is who the document is made out to.
+	BillTo billToView
 }
 
 // Payable reports whether the page offers a way to pay: billing's charge
@@ -98,7 +103,8 @@ func (h *handler) showInvoice(w http.ResponseWriter, r *http.Request, status int
 	l := pickLang(r, pg.Customer.Locale, pg.Merchant.Locale)
 	inv := pg.Invoice
 	d := invoiceData{Page: pg, Inv: inv, Loc: location(pg.Merchant), Action: url.PathEscape(inv.ID),
-		Status: inv.Status, IssuedAt: inv.Created, Error: msg}
+		Status: inv.Status, IssuedAt: inv.Created, Error: msg,
+		Doc: billing.InvoiceDocument(inv.Status).Name(l.HTMLLang), BillTo: billTo(pg.Customer, l.HTMLLang)}
 	if inv.FinalizedAt != nil {
 		d.IssuedAt = *inv.FinalizedAt
 	}
@@ -114,11 +120,11 @@ func (h *handler) showInvoice(w http.ResponseWriter, r *http.Request, status int
 	if d.Confirming && msg == l.I.Confirming {
 		d.Error = "" // the page says it already
 	}
-	title := l.I.Title
+	title := d.Doc.Title
 	if inv.Number != "" {
 		title += " " + inv.Number
 	}
-	h.render(w, r, h.pages["invoice"], status, page(r, l, title+" · "+pg.Merchant.Name, ref.Scope, ref.Token, d))
+	h.render(w, r, h.pages["invoice"], status, h.branded(page(r, l, title+" · "+pg.Merchant.Name, ref.Scope, ref.Token, d), pg.Merchant))
 }
 
 // failureText says why a payment failed, in l's language: the decline's

@@ -43,6 +43,8 @@ type lang struct {
 	// the sim package's English description.
 	Tokens map[string]string
 
+	// B labels the merchant's details at the foot of every page.
+	B *brandLang
 	// H holds the strings of the checkout, pricing and portal pages.
 	H *hosted
 	// I holds the strings of the invoice and sim pay pages.
@@ -51,6 +53,7 @@ type lang struct {
 
 var spanish = &lang{
 	HTMLLang:     "es-CL",
+	B:            brandES,
 	H:            hostedES,
 	I:            invoiceES,
 	SetupTitle:   "Tarjeta de prueba (modo test)",
@@ -89,6 +92,7 @@ var spanish = &lang{
 
 var english = &lang{
 	HTMLLang:     "en",
+	B:            brandEN,
 	H:            hostedEN,
 	I:            invoiceEN,
 	SetupTitle:   "Test card (test mode)",

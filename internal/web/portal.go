@@ -50,7 +50,7 @@ func (h *handler) showPortal(w http.ResponseWriter, r *http.Request, status int,
 	d := page(r, l, l.H.PortalTitle+" · "+v.Merchant.Name, v.Session.Scope, token,
 		portalData{View: v, Loc: location(v.Merchant), Root: root(r), Notice: notice, Error: msg})
 	d.Wide = true
-	h.render(w, r, h.pages["portal"], status, d)
+	h.render(w, r, h.pages["portal"], status, h.branded(d, v.Merchant))
 }
 
 // portalFail shows the portal again with an error about an action, or
@@ -99,7 +99,7 @@ func (h *handler) portalCancelForm(w http.ResponseWriter, r *http.Request) {
 		d := portalCancelData{Merchant: v.Merchant.Name, Product: ps.Items[0].Product.Name,
 			Until: fmtDate(l, location(v.Merchant), until), Action: url.PathEscape(subID),
 			Back: portalHome(r, v.Session.ID, token, "")}
-		h.render(w, r, h.pages["portal_cancel"], http.StatusOK, page(r, l, l.H.CancelSub+" · "+v.Merchant.Name, v.Session.Scope, token, d))
+		h.render(w, r, h.pages["portal_cancel"], http.StatusOK, h.branded(page(r, l, l.H.CancelSub+" · "+v.Merchant.Name, v.Session.Scope, token, d), v.Merchant))
 		return
 	}
 	h.hostedMessage(w, r, http.StatusNotFound, l, l.NotFoundTitle, l.NotFoundBody)
@@ -175,7 +175,7 @@ func (h *handler) showChange(w http.ResponseWriter, r *http.Request, token, pric
 	}
 	d := portalChangeData{View: cv, Loc: location(cv.Portal.Merchant), Currency: cv.Current.Sub.Currency,
 		Action: url.PathEscape(subID), Back: portalHome(r, id, token, ""), Error: msg}
-	h.render(w, r, h.pages["portal_change"], status, page(r, l, l.H.ChangeTitle+" · "+cv.Portal.Merchant.Name, cv.Portal.Session.Scope, token, d))
+	h.render(w, r, h.pages["portal_change"], status, h.branded(page(r, l, l.H.ChangeTitle+" · "+cv.Portal.Merchant.Name, cv.Portal.Session.Scope, token, d), cv.Portal.Merchant))
 }
 
 // portalChange makes the previewed change.

@@ -52,7 +52,7 @@ func (h *handler) showPricing(w http.ResponseWriter, r *http.Request, status int
 	frameable(w)
 	d := page(r, l, l.H.PricingTitle+" · "+v.Merchant.Name, v.Key.Scope, "", pricingData{View: v, Action: action, Error: msg})
 	d.Wide = true
-	h.render(w, r, h.pages["pricing"], status, d)
+	h.render(w, r, h.pages["pricing"], status, h.branded(d, v.Merchant))
 }
 
 // pricingStart starts a checkout for the price whose button was pressed

@@ -39,7 +39,7 @@ func (h *handler) showSimPay(w http.ResponseWriter, r *http.Request, status int,
 	d := simPayData{Page: pg, Number: pg.Invoice.Number, Action: url.PathEscape(ref.ID), Cards: cards(l, selected), Error: msg}
 	pd := page(r, l, l.I.SimTitle+" · "+pg.Merchant.Name, ref.Scope, ref.Token, d)
 	pd.Test = false // the page's own banner says more
-	h.render(w, r, h.pages["sim_pay"], status, pd)
+	h.render(w, r, h.pages["sim_pay"], status, h.branded(pd, pg.Merchant))
 }
 
 // simPaySubmit takes the sim pay page's form: action=pay charges the test
