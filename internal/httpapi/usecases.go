@@ -86,7 +86,7 @@ type InvoicingUseCases interface {
 	CreateInvoice(ctx context.Context, s billing.Scope, p app.CreateInvoiceParams) (billing.Invoice, error)
 	FinalizeInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error)
 	GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error)
-	InvoicePDF(ctx context.Context, s billing.Scope, id string) ([]byte, billing.Invoice, error)
+	InvoicePDF(ctx context.Context, s billing.Scope, id string) ([]byte, billing.Invoice, string, error)
 	ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) (app.List[billing.Invoice], error)
 }
 

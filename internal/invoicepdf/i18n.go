@@ -62,7 +62,7 @@ var spanish = &lang{
 	code:          "es",
 	defaultLocale: "es",
 
-	title:        "Factura",
+	title:        "Documento de cobro",
 	continued:    "(continuación)",
 	number:       "Número",
 	issued:       "Fecha de emisión",
@@ -70,7 +70,7 @@ var spanish = &lang{
 	paid:         "Fecha de pago",
 	voided:       "Fecha de anulación",
 	period:       "Período",
-	billTo:       "Facturar a",
+	billTo:       "Cliente",
 	taxIDDefault: "RUT",
 	page:         "Página",
 
@@ -94,8 +94,8 @@ var spanish = &lang{
 	kindTax:             "Impuesto",
 
 	stampDraft:         "BORRADOR",
-	stampPaid:          "PAGADA",
-	stampVoid:          "ANULADA",
+	stampPaid:          "PAGADO",
+	stampVoid:          "ANULADO",
 	stampUncollectible: "INCOBRABLE",
 
 	months: [12]string{"enero", "febrero", "marzo", "abril", "mayo", "junio",
@@ -108,15 +108,15 @@ var english = &lang{
 	code:          "en",
 	defaultLocale: "en",
 
-	title:        "Invoice",
+	title:        "Payment request",
 	continued:    "(continued)",
-	number:       "Invoice number",
+	number:       "Number",
 	issued:       "Date of issue",
 	due:          "Date due",
 	paid:         "Date paid",
 	voided:       "Date voided",
 	period:       "Service period",
-	billTo:       "Bill to",
+	billTo:       "Billed to",
 	taxIDDefault: "Tax ID",
 	page:         "Page",
 
