@@ -60,7 +60,7 @@ func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billin
 		}
 		return a.invoicing.renderInvoicePDF(m, c, inv, logo)
 	}
-	in := EmailContent{Template: e.Template, Locale: e.Locale, Merchant: m, Customer: c}
+	in := EmailContent{Template: e.Template, Locale: e.Locale, Merchant: m, Customer: c, LogoURL: a.LogoURL(m)}
 	switch e.Template {
 	case billing.EmailPaymentReceipt:
 		if err := snapshot(&in.Invoice); err != nil {

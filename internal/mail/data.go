@@ -30,6 +30,9 @@ type PaymentReceipt struct {
 	// default, "cobro-<number>.pdf" (Spanish) / "invoice-<number>.pdf".
 	InvoicePDF  []byte `json:"invoice_pdf,omitempty"`
 	PDFFilename string `json:"pdf_filename,omitempty"` // overrides the default name
+	// DocumentTitle names the attached document (billing.DocumentName),
+	// e.g. "Comprobante de pago"; the subject leads with it when set.
+	DocumentTitle string `json:"document_title,omitempty"`
 }
 
 // PaymentFailed is the data of KindPaymentFailed, sent to a customer when a
@@ -91,6 +94,8 @@ type InvoiceToPay struct {
 	// InvoicePDF is attached when not empty, named as in PaymentReceipt.
 	InvoicePDF  []byte `json:"invoice_pdf,omitempty"`
 	PDFFilename string `json:"pdf_filename,omitempty"` // overrides the default name
+	// DocumentTitle names the document, as in PaymentReceipt.
+	DocumentTitle string `json:"document_title,omitempty"`
 }
 
 // WebhookEndpointDisabled is the data of KindWebhookEndpointDisabled, sent
