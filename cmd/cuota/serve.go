@@ -129,6 +129,7 @@ func serverHandler(e *env) http.Handler {
 	mux.Handle("/pricing/", pages)  // pricing tables (publishable keys)
 	mux.Handle("/portal/", pages)   // customer portal
 	mux.Handle("/invoice/", pages)  // an invoice's page (hosted_invoice_url)
+	mux.Handle("/logos/", pages)    // merchants' logos, by content hash
 	(&webhookin.Flow{Refunds: e.flow, Payments: e.flow, App: e.app.Collection, Logger: e.logger}).Register(mux)
 	(&webhookin.Stripe{Gateway: e.stripe, Credentials: e.app.Merchants, App: e.app.Collection, Logger: e.logger}).Register(mux)
 	return mux

@@ -74,27 +74,42 @@ func Price(p billing.Price) PriceJSON {
 
 // CustomerJSON is a customer as the API shows it.
 type CustomerJSON struct {
-	ID         string           `json:"id"`
-	Object     string           `json:"object" enum:"customer"`
-	Livemode   bool             `json:"livemode"`
-	Email      string           `json:"email"`
-	Name       string           `json:"name"`
-	ExternalID *string          `json:"external_id"`
-	Locale     string           `json:"locale"`
-	TestClock  *string          `json:"test_clock"`
-	TaxExempt  string           `json:"tax_exempt" enum:"none,exempt" doc:"An exempt customer's invoices carry no tax."`
-	Balance    int64            `json:"balance" doc:"Negative: credit the customer's next invoices use; positive: owed, added to the next invoice."`
-	Currency   *string          `json:"currency" doc:"The balance's currency; null until it first moves."`
-	Metadata   billing.Metadata `json:"metadata"`
-	Created    int64            `json:"created"`
-	Updated    int64            `json:"updated"`
+	ID         string  `json:"id"`
+	Object     string  `json:"object" enum:"customer"`
+	Livemode   bool    `json:"livemode"`
+	Email      string  `json:"email"`
+	Name       string  `json:"name"`
+	ExternalID *string `json:"external_id"`
+	Locale     string  `json:"locale"`
+	// PreferredLocales is Locale as Stripe's list ([] when none).
+	PreferredLocales []string         `json:"preferred_locales"`
+	LegalName        *string          `json:"legal_name"`
+	Address          *billing.Address `json:"address"`
+	TaxIDs           []billing.TaxID  `json:"tax_ids"`
+	TestClock        *string          `json:"test_clock"`
+	TaxExempt        string           `json:"tax_exempt" enum:"none,exempt" doc:"An exempt customer's invoices carry no tax."`
+	Balance          int64            `json:"balance" doc:"Negative: credit the customer's next invoices use; positive: owed, added to the next invoice."`
+	Currency         *string          `json:"currency" doc:"The balance's currency; null until it first moves."`
+	Metadata         billing.Metadata `json:"metadata"`
+	Created          int64            `json:"created"`
+	Updated          int64            `json:"updated"`
 }
 
 // Customer renders a customer.
 func Customer(c billing.Customer) CustomerJSON {
 	out := CustomerJSON{ID: c.ID, Object: "customer", Livemode: c.Scope.Mode.Livemode(), Email: c.Email,
 		Name: c.Name, Locale: c.Locale, TaxExempt: billing.TaxExemptOf(c), Balance: c.Balance, Currency: NonEmpty(c.Currency),
-		Metadata: c.Metadata, Created: c.Created.Unix(), Updated: c.Updated.Unix()}
+		Metadata: c.Metadata, Created: c.Created.Unix(), Updated: c.Updated.Unix(),
+		PreferredLocales: []string{}, LegalName: NonEmpty(c.TaxProfile.LegalName), TaxIDs: c.TaxProfile.TaxIDs}
+	if c.Locale != "" {
+		out.PreferredLocales = []string{c.Locale}
+	}
+	if !c.TaxProfile.Address.IsZero() {
+		out.Address = &c.TaxProfile.Address
+	}
+	if out.TaxIDs == nil {
+		out.TaxIDs = []billing.TaxID{}
+	}
 	if c.ExternalID != "" {
 		out.ExternalID = &c.ExternalID
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -27,6 +28,10 @@ type CustomerParams struct {
 	// tax (billing.ComputeInvoiceTax).
 	TaxExempt *string
 	Metadata  billing.Metadata
+	// PreferredLocales, when given, sets Locale to its first entry (Stripe's
+	// preferred_locales; "" when empty).
+	PreferredLocales *[]string
+	TaxProfile       TaxProfileParams
 }
 
 func (v *validator) customer(p CustomerParams) {
@@ -39,6 +44,14 @@ func (v *validator) customer(p CustomerParams) {
 		v.fail("tax_exempt", billing.CodeParameterInvalid, "tax_exempt must be none or exempt")
 	}
 	v.metadata(p.Metadata)
+	if p.PreferredLocales != nil {
+		if len(*p.PreferredLocales) > maxPreferredLocales {
+			v.fail("preferred_locales", billing.CodeParameterInvalid, "preferred_locales can have at most %d entries", maxPreferredLocales)
+		}
+		for _, l := range *p.PreferredLocales {
+			v.locale("preferred_locales", l)
+		}
+	}
 }
 
 // taxExemptParam is the stored form of a tax_exempt parameter: none is
@@ -73,6 +86,10 @@ func (a *Customers) CreateCustomer(ctx context.Context, s billing.Scope, p Custo
 		Updated:    now,
 	}
 	c.TestClockID = deref(p.TestClock)
+	preferredLocale(&c, p)
+	if err := applyTaxProfile(&c.TaxProfile, p.TaxProfile); err != nil {
+		return billing.Customer{}, err
+	}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		if c.TestClockID != "" {
 			if err := testModeOnly(s, "test clocks"); err != nil {
@@ -146,7 +163,12 @@ func (a *Customers) UpdateCustomer(ctx context.Context, s billing.Scope, id stri
 		setIf(&after.ExternalID, p.ExternalID)
 		setIf(&after.Locale, p.Locale)
 		setIf(&after.TaxExempt, taxExemptParam(p.TaxExempt))
+		preferredLocale(&after, p)
 		after.Metadata = mergeMetadata(before.Metadata, p.Metadata)
+		after.TaxProfile.TaxIDs = slices.Clone(before.TaxProfile.TaxIDs)
+		if err := applyTaxProfile(&after.TaxProfile, p.TaxProfile); err != nil {
+			return err
+		}
 		now := a.Now()
 		after.Updated = now
 		if err := tx.Customers.UpdateCustomer(ctx, after); err != nil {

@@ -44,6 +44,8 @@ type EmailContent struct {
 	// Customer is the recipient of customer emails (zero for notices to
 	// the merchant).
 	Customer billing.Customer
+	// LogoURL is the merchant's logo's public address ("" for none).
+	LogoURL string
 	// Invoice: payment_receipt, payment_failed, invoice_to_pay.
 	Invoice billing.Invoice
 	// Subscription: trial_ending, subscription_canceled.

@@ -54,9 +54,13 @@ func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billin
 		if !withPDF {
 			return nil, nil
 		}
-		return a.invoicing.renderInvoicePDF(m, c, inv)
+		logo, err := pngLogo(ctx, tx, m)
+		if err != nil {
+			return nil, err
+		}
+		return a.invoicing.renderInvoicePDF(m, c, inv, logo)
 	}
-	in := EmailContent{Template: e.Template, Locale: e.Locale, Merchant: m, Customer: c}
+	in := EmailContent{Template: e.Template, Locale: e.Locale, Merchant: m, Customer: c, LogoURL: a.LogoURL(m)}
 	switch e.Template {
 	case billing.EmailPaymentReceipt:
 		if err := snapshot(&in.Invoice); err != nil {

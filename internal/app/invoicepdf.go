@@ -2,17 +2,20 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/cuota/cuota/internal/billing"
 )
 
 // InvoicePDF renders an invoice of scope s as a PDF (a draft gets a DRAFT
-// stamp) and returns it with the invoice.
-func (a *Invoicing) InvoicePDF(ctx context.Context, s billing.Scope, id string) ([]byte, billing.Invoice, error) {
+// stamp) and returns it with the invoice and its file name
+// (billing.DocumentFilename).
+func (a *Invoicing) InvoicePDF(ctx context.Context, s billing.Scope, id string) ([]byte, billing.Invoice, string, error) {
 	var m billing.Merchant
 	var c billing.Customer
 	var inv billing.Invoice
+	var logo []byte
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
 		if inv, err = tx.Invoices.GetInvoice(ctx, s, id); err != nil {
@@ -24,20 +27,56 @@ func (a *Invoicing) InvoicePDF(ctx context.Context, s billing.Scope, id string) 
 		if c, err = tx.Customers.GetCustomer(ctx, s, inv.CustomerID); err != nil {
 			return fmt.Errorf("read customer %s: %w", inv.CustomerID, err)
 		}
-		return nil
+		logo, err = pngLogo(ctx, tx, m)
+		return err
 	})
 	if err != nil {
-		return nil, billing.Invoice{}, err
+		return nil, billing.Invoice{}, "", err
 	}
-	pdf, err := a.renderInvoicePDF(m, c, inv)
-	return pdf, inv, err
+	pdf, err := a.renderInvoicePDF(m, c, inv, logo)
+	return pdf, inv, InvoiceFilename(m, c, inv), err
+}
+
+// documentLocale is the language of the documents and emails c receives:
+// c's, else the merchant's (billing.PickLocale).
+func documentLocale(m billing.Merchant, c billing.Customer) string {
+	return billing.PickLocale(c.Locale, m.Locale)
+}
+
+// InvoiceFilename is the file name of an invoice's PDF, in the language
+// of the customer's documents.
+func InvoiceFilename(m billing.Merchant, c billing.Customer, inv billing.Invoice) string {
+	return billing.DocumentFilename(billing.InvoiceDocument(inv.Status), documentLocale(m, c), inv.Number, inv.Scope.Mode)
+}
+
+// pngLogo reads the merchant's logo when it is a PNG, the one kind a PDF
+// embeds; nil otherwise. A logo gone missing is left out.
+func pngLogo(ctx context.Context, tx billing.Tx, m billing.Merchant) ([]byte, error) {
+	ref := m.Profile.Logo
+	if ref == nil || ref.ContentType != billing.LogoPNG {
+		return nil, nil
+	}
+	l, err := tx.Merchants.GetLogo(ctx, ref.SHA256)
+	if errors.Is(err, billing.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read logo: %w", err)
+	}
+	return l.Data, nil
 }
 
 // renderInvoicePDF is the one place an invoice becomes a PDF (the API and
 // the emails' attachments).
-func (a *Invoicing) renderInvoicePDF(m billing.Merchant, c billing.Customer, inv billing.Invoice) ([]byte, error) {
+func (a *Invoicing) renderInvoicePDF(m billing.Merchant, c billing.Customer, inv billing.Invoice, logo []byte) ([]byte, error) {
+	locale := documentLocale(m, c)
+	email := m.Profile.SupportEmail
+	if email == "" {
+		email = m.Settings.Notifications.Email
+	}
 	pdf, err := a.ports.InvoicePDF.RenderInvoicePDF(InvoiceDocument{Merchant: m, Customer: c, Invoice: inv,
-		MerchantEmail: m.Settings.Notifications.Email})
+		MerchantEmail: email, Locale: locale, Name: billing.InvoiceDocument(inv.Status).Name(locale),
+		Test: inv.Scope.Mode == billing.ModeTest, Logo: logo})
 	if err != nil {
 		return nil, fmt.Errorf("render invoice %s as PDF: %w", inv.ID, err)
 	}

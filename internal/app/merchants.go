@@ -42,7 +42,7 @@ func (a *Merchants) newMerchant(id string, p CreateMerchantParams) (billing.Merc
 	v.required("name", p.Name)
 	v.maxLen("name", p.Name, maxNameLen)
 	v.timezone("timezone", p.Timezone)
-	v.locale("locale", p.Locale)
+	v.supportedLocale("locale", p.Locale)
 	if err := v.err(); err != nil {
 		return billing.Merchant{}, err
 	}

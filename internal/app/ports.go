@@ -50,6 +50,14 @@ type InvoiceDocument struct {
 	Invoice  billing.Invoice // lines included
 	// MerchantEmail is the merchant's contact address.
 	MerchantEmail string
+	// Locale is the document's language (billing.PickLocale of the
+	// customer's and the merchant's), Name what the document is called in
+	// it and Test whether it is a test-mode document (marked as such).
+	Locale string
+	Name   billing.DocumentName
+	Test   bool
+	// Logo is the merchant's logo when it is a PNG (nil otherwise).
+	Logo []byte
 }
 
 // InvoicePDFRenderer renders an invoice as a PDF (adapter:

@@ -41,6 +41,7 @@ type UpdateMerchantParams struct {
 	// that mode (billing.ResolveTaxRates); an empty list removes them.
 	DefaultTaxRates *[]string
 	Mode            billing.Mode
+	Profile          ProfileParams
 }
 
 var invoicePrefixRE = regexp.MustCompile(`^[A-Z0-9]{1,12}$`)
@@ -67,9 +68,10 @@ func (a *Merchants) UpdateMerchant(ctx context.Context, merchantID string, p Upd
 			after.Timezone = *p.Timezone
 		}
 		if p.Locale != nil {
-			v.locale("locale", *p.Locale)
+			v.supportedLocale("locale", *p.Locale)
 			after.Locale = *p.Locale
 		}
+		applyProfile(&v, &after.Profile, p.Profile)
 		if p.InvoicePrefix != nil {
 			if !invoicePrefixRE.MatchString(*p.InvoicePrefix) {
 				v.fail("invoice_prefix", billing.CodeParameterInvalid, "invoice_prefix must be 1 to 12 upper-case letters or digits")

@@ -62,6 +62,14 @@ type core struct {
 	keys      keyCache // valid API keys by hash (apikeys.go)
 }
 
+// LogoURL is the public address of m's logo, "" when it has none.
+func (a *core) LogoURL(m billing.Merchant) string {
+	if m.Profile.Logo == nil {
+		return ""
+	}
+	return a.PublicURL() + LogoPath(m.Profile.Logo)
+}
+
 // PublicURL is the address customers' browsers and gateways reach cuota at
 // ("" before it is known).
 func (a *core) PublicURL() string {

@@ -98,6 +98,13 @@ const (
 	// CodeBalanceCurrencyMismatch refuses a balance change in another
 	// currency than the customer's balance.
 	CodeBalanceCurrencyMismatch = "balance_currency_mismatch"
+	// CodeTaxIDInvalid: a tax id of an unknown type, or a RUT whose check
+	// digit does not match.
+	CodeTaxIDInvalid = "tax_id_invalid"
+	// CodeLogoInvalid: an uploaded logo is not a PNG or SVG image.
+	CodeLogoInvalid = "logo_invalid"
+	// CodeLogoTooLarge: an uploaded logo is over billing.MaxLogoBytes.
+	CodeLogoTooLarge = "logo_too_large"
 )
 
 // CodeInfo documents one registered error code.
@@ -188,6 +195,9 @@ var registry = []CodeInfo{
 	{CodeCreditNoteExceedsInvoice, kinds(KindInvalid), 0, "the credit note or refund would credit more than is left of the invoice or of its payment"},
 	{CodeCreditNoteSplitMismatch, kinds(KindInvalid), 0, "`refund_amount`, `credit_amount` and `out_of_band_amount` do not add up to the credit note's amount"},
 	{CodeBalanceCurrencyMismatch, kinds(KindInvalid), 0, "the customer's balance is in another currency"},
+	{CodeTaxIDInvalid, kinds(KindInvalid), 0, "a tax id of an unknown type, or a RUT whose check digit does not match (`param` names it)"},
+	{CodeLogoInvalid, kinds(KindInvalid), 0, "the logo is not a PNG or SVG image (its content decides, not its declared type)"},
+	{CodeLogoTooLarge, kinds(KindTooLarge), 0, "the logo is over 256 KiB"},
 	{CodeInternal, kinds(KindInternal), 0, "our fault; the details are in the server log under the request id"},
 }
 

@@ -39,6 +39,9 @@ type Merchant struct {
 	Locale        string           `json:"locale"`   // BCP 47, e.g. es-CL
 	InvoicePrefix string           `json:"invoice_prefix"`
 	Settings      MerchantSettings `json:"settings"`
+	// Profile is the merchant's legal identity and brand, shown to its
+	// customers.
+	Profile MerchantProfile `json:"profile"`
 	// LinkKey signs the merchant's long-lived hosted links (an invoice's
 	// pay page); never shown.
 	LinkKey string    `json:"-"`
@@ -130,11 +133,13 @@ type Customer struct {
 	// Balance is what the customer holds (negative = credit its next
 	// invoices use) in Currency ("" until it first moves). It lives in
 	// the customer's balance transactions; the app fills it in on reads.
-	Balance  int64     `json:"balance"`
-	Currency string    `json:"currency"`
-	Metadata Metadata  `json:"metadata"`
-	Created  time.Time `json:"created"`
-	Updated  time.Time `json:"updated"`
+	Balance  int64  `json:"balance"`
+	Currency string `json:"currency"`
+	// TaxProfile is who the customer's documents are made out to.
+	TaxProfile CustomerTaxProfile `json:"tax_profile"`
+	Metadata   Metadata           `json:"metadata"`
+	Created    time.Time          `json:"created"`
+	Updated    time.Time          `json:"updated"`
 	// Deleted is when the customer was deleted (nil while it is not). A
 	// deleted customer is kept for what refers to it but is gone from the
 	// API: nothing new can be made for it.

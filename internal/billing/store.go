@@ -105,10 +105,17 @@ type MerchantTx interface {
 	GetMerchant(ctx context.Context, id string) (Merchant, error)
 	ListMerchants(ctx context.Context) ([]Merchant, error)
 	// UpdateMerchant writes a merchant's name, time zone, locale, invoice
-	// prefix and settings.
+	// prefix, settings and profile.
 	UpdateMerchant(ctx context.Context, m Merchant) error
 	// UpdateMerchantSettings replaces a merchant's settings.
 	UpdateMerchantSettings(ctx context.Context, merchantID string, s MerchantSettings) error
+	// PutMerchantLogo stores a merchant's logo, replacing the one it had.
+	PutMerchantLogo(ctx context.Context, merchantID string, l Logo, at time.Time) error
+	// DeleteMerchantLogo removes a merchant's logo; none is no error.
+	DeleteMerchantLogo(ctx context.Context, merchantID string) error
+	// GetLogo returns a stored logo by its content's SHA-256 (hex), of any
+	// merchant: the same bytes are the same logo.
+	GetLogo(ctx context.Context, sha256 string) (Logo, error)
 
 	CreateAPIKey(ctx context.Context, k APIKey) error
 	GetAPIKey(ctx context.Context, id string) (APIKey, error)

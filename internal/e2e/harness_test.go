@@ -319,7 +319,7 @@ func newStackWith(t *testing.T, mailer app.Mailer) *stack {
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
 	(&webhookin.Flow{Refunds: flow, Payments: flow, App: a.Collection, Logger: logger}).Register(mux)
-	for _, prefix := range []string{"/sim/", "/return/", "/checkout/", "/pricing/", "/portal/", "/invoice/"} {
+	for _, prefix := range []string{"/sim/", "/return/", "/checkout/", "/pricing/", "/portal/", "/invoice/", "/logos/"} {
 		mux.Handle(prefix, pages)
 	}
 	srv := httptest.NewServer(mux)
@@ -360,6 +360,22 @@ func (s *stack) do(method, path string, body any) (int, map[string]any) {
 	out := map[string]any{}
 	require.NoError(s.t, json.NewDecoder(res.Body).Decode(&out))
 	return res.StatusCode, out
+}
+
+// putLogo uploads the merchant's logo as the raw body.
+func (s *stack) putLogo(data []byte, contentType string) map[string]any {
+	s.t.Helper()
+	req, err := http.NewRequestWithContext(s.t.Context(), http.MethodPut, s.url+"/v1/merchant/logo", bytes.NewReader(data))
+	require.NoError(s.t, err)
+	req.Header.Set("Authorization", "Bearer "+s.key)
+	req.Header.Set("Content-Type", contentType)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(s.t, err)
+	defer res.Body.Close()
+	out := map[string]any{}
+	require.NoError(s.t, json.NewDecoder(res.Body).Decode(&out))
+	require.Equal(s.t, http.StatusOK, res.StatusCode, "%v", out)
+	return out
 }
 
 // ok calls the API and requires a 200.

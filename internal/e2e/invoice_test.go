@@ -60,7 +60,7 @@ func TestInvoicePayDeclineThenPaid(t *testing.T) {
 	b.visit(link, "#pay")
 	require.Equal(t, "es-CL", evaluate[string](b, `document.documentElement.lang`))
 	require.Equal(t, "Corredora Sur", b.text("#merchant"))
-	require.Equal(t, "Factura "+number, b.text("#invoice-title"))
+	require.Equal(t, "Documento de cobro "+number+"PRUEBA", b.text("#invoice-title")+b.text("#test-mark"))
 	require.Equal(t, "Por pagar", b.text("#status"))
 	require.Contains(t, b.text("#lines"), "Tasación de departamento $3.500")
 	require.Contains(t, b.text("#lines"), "2 × Informe legal $1.500")
@@ -73,7 +73,7 @@ func TestInvoicePayDeclineThenPaid(t *testing.T) {
 	// A declined card: back on the invoice, the reason, and the form again.
 	b.click("#pay", "#card-"+billing.SimTokInsufficientFunds)
 	require.Equal(t, "$5.000", b.text("#amount"))
-	require.Equal(t, "Factura "+number, b.text("#invoice-number"))
+	require.Equal(t, "Cobro "+number, b.text("#invoice-number"))
 	require.Equal(t, "Corredora Sur", b.text("#merchant"))
 	b.checkPage()
 	b.choose("#card-" + billing.SimTokInsufficientFunds)
@@ -90,8 +90,9 @@ func TestInvoicePayDeclineThenPaid(t *testing.T) {
 	b.choose("#card-" + billing.SimTokVisa)
 	b.click("#pay", "#paid")
 	require.Equal(t, link, b.location())
-	require.Equal(t, "Pagada", b.text("#status"))
-	require.Contains(t, b.text("#paid"), "Esta factura se pagó el")
+	require.Equal(t, "Pagado", b.text("#status"))
+	require.Contains(t, b.text("#paid"), "Pagado el")
+	require.Equal(t, "Comprobante de pago "+number, b.text("#invoice-title"), "a paid document is a receipt")
 	require.Equal(t, "$5.000", b.text("#amount-paid"))
 	b.absent("#pay")
 	b.absent("#error")
@@ -145,7 +146,7 @@ func TestInvoicePayEnglish(t *testing.T) {
 
 	// Back to the invoice without paying: it continues that attempt.
 	b.visit(link, "#continue-payment")
-	require.Contains(t, b.text("#in-progress"), "You already started paying this invoice.")
+	require.Contains(t, b.text("#in-progress"), "You already started paying this payment request.")
 	b.absent("#pay")
 	b.checkPage()
 	b.click("#continue-payment", "#cancel")
@@ -160,7 +161,7 @@ func TestInvoicePayEnglish(t *testing.T) {
 	require.NotEqual(t, simPage, b.location(), "a new attempt")
 	b.click("#pay", "#paid")
 	require.Equal(t, "Paid", b.text("#status"))
-	require.Contains(t, b.text("#paid"), "This invoice was paid on")
+	require.Contains(t, b.text("#paid"), "Paid on")
 	b.checkPage()
 
 	require.Equal(t, "paid", s.ok("GET", "/v1/invoices/"+id, nil)["status"])
@@ -201,7 +202,7 @@ func TestInvoicePayFlowsim(t *testing.T) {
 	b.choose("#card-" + flowsim.CardVisa)
 	b.click("#pay", "#paid")
 	require.Equal(t, link, b.location())
-	require.Equal(t, "Pagada", b.text("#status"))
+	require.Equal(t, "Pagado", b.text("#status"))
 	b.checkPage()
 
 	got := s.ok("GET", "/v1/invoices/"+id, nil)

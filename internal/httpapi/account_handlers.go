@@ -47,10 +47,60 @@ type MerchantJSON struct {
 	Email            *string     `json:"email" doc:"Where notices to you go (a webhook endpoint disabled)."`
 	PortalURL        *string     `json:"portal_url" doc:"Your page where customers manage billing; emails link to it."`
 	DefaultTaxRates  []string    `json:"default_tax_rates" doc:"This mode's tax rates of subscription items whose subscription and price set none (docs/taxes.md)."`
-	Created          int64       `json:"created"`
+	ProfileJSON
+	LogoURL *string `json:"logo_url" doc:"Where cuota serves your logo (PUT /v1/merchant/logo sets it)."`
+	Created int64   `json:"created"`
 }
 
-func merchantJSON(m billing.Merchant) MerchantJSON {
+// ProfileJSON is the merchant's legal identity and brand, shown on every
+// hosted page, document and email.
+type ProfileJSON struct {
+	LegalName    *string      `json:"legal_name" doc:"Razón social."`
+	TaxID        *string      `json:"tax_id" doc:"RUT, stored without dots: 76086428-5."`
+	Activity     *string      `json:"activity" doc:"Giro: the business activity."`
+	Address      *AddressJSON `json:"address"`
+	SupportEmail *string      `json:"support_email"`
+	SupportPhone *string      `json:"support_phone"`
+	BrandColor   *string      `json:"brand_color" doc:"#rrggbb for buttons and headings."`
+}
+
+// AddressJSON is a postal address (Stripe's shape, plus district: the
+// comuna of a Chilean address).
+type AddressJSON struct {
+	Line1      string `json:"line1,omitempty" maxLength:"200"`
+	Line2      string `json:"line2,omitempty" maxLength:"200"`
+	District   string `json:"district,omitempty" maxLength:"200" doc:"Comuna."`
+	City       string `json:"city,omitempty" maxLength:"200"`
+	State      string `json:"state,omitempty" maxLength:"200" doc:"Región."`
+	PostalCode string `json:"postal_code,omitempty" maxLength:"200"`
+	Country    string `json:"country,omitempty" maxLength:"2" doc:"ISO 3166-1 alpha-2, e.g. CL."`
+}
+
+// addressJSON shows an address, nil when it is empty.
+func addressJSON(a billing.Address) *AddressJSON {
+	if a.IsZero() {
+		return nil
+	}
+	return &AddressJSON{Line1: a.Line1, Line2: a.Line2, District: a.District, City: a.City, State: a.State,
+		PostalCode: a.PostalCode, Country: a.Country}
+}
+
+// address reads an address from the API.
+func (a *AddressJSON) address() *billing.Address {
+	if a == nil {
+		return nil
+	}
+	return &billing.Address{Line1: a.Line1, Line2: a.Line2, District: a.District, City: a.City, State: a.State,
+		PostalCode: a.PostalCode, Country: a.Country}
+}
+
+func profileJSON(p billing.MerchantProfile) ProfileJSON {
+	return ProfileJSON{LegalName: apiobj.NonEmpty(p.LegalName), TaxID: apiobj.NonEmpty(p.TaxID), Activity: apiobj.NonEmpty(p.Activity),
+		Address: addressJSON(p.Address), SupportEmail: apiobj.NonEmpty(p.SupportEmail), SupportPhone: apiobj.NonEmpty(p.SupportPhone),
+		BrandColor: apiobj.NonEmpty(p.BrandColor)}
+}
+
+func merchantJSON(m billing.Merchant, logoURL string) MerchantJSON {
 	d := m.Settings.Dunning
 	dj := DunningJSON{MaxAttempts: &d.MaxAttempts, FinalAction: &d.FinalAction, Schedule: []string{}}
 	for _, x := range d.Schedule {
@@ -69,7 +119,8 @@ func merchantJSON(m billing.Merchant) MerchantJSON {
 	}
 	return MerchantJSON{ID: m.ID, Object: "merchant", Name: m.Name, Timezone: m.Timezone, Locale: m.Locale,
 		InvoicePrefix: m.InvoicePrefix, Dunning: dj, TrialEndBehavior: trial, SystemFailure: sys,
-		Email: apiobj.NonEmpty(m.Settings.Notifications.Email), PortalURL: apiobj.NonEmpty(m.Settings.Notifications.PortalURL), Created: m.Created.Unix()}
+		Email: apiobj.NonEmpty(m.Settings.Notifications.Email), PortalURL: apiobj.NonEmpty(m.Settings.Notifications.PortalURL),
+		ProfileJSON: profileJSON(m.Profile), LogoURL: apiobj.NonEmpty(logoURL), Created: m.Created.Unix()}
 }
 
 func (h *accountHandlers) getMerchant(ctx context.Context, _ *struct{}) (*out[MerchantJSON], error) {
@@ -77,7 +128,7 @@ func (h *accountHandlers) getMerchant(ctx context.Context, _ *struct{}) (*out[Me
 	if err != nil {
 		return nil, err
 	}
-	return reply(withTaxDefaults(ctx, merchantJSON(m), m)), nil
+	return reply(withTaxDefaults(ctx, merchantJSON(m, h.app.Merchants.LogoURL(m)), m)), nil
 }
 
 func (h *accountHandlers) updateMerchant(ctx context.Context, in *struct {
@@ -92,11 +143,20 @@ func (h *accountHandlers) updateMerchant(ctx context.Context, in *struct {
 		Email            *string      `json:"email,omitempty" maxLength:"254" doc:"Where notices to you go; \"\" removes it."`
 		PortalURL        *string      `json:"portal_url,omitempty" maxLength:"2048" doc:"Your page where customers update their card and see invoices; \"\" removes it."`
 		DefaultTaxRates  *[]string    `json:"default_tax_rates,omitempty" maxItems:"5" doc:"This mode's default tax rates; [] removes them (docs/taxes.md)."`
+		LegalName        *string      `json:"legal_name,omitempty" maxLength:"250" doc:"Razón social; \"\" removes it."`
+		TaxID            *string      `json:"tax_id,omitempty" maxLength:"20" doc:"RUT with its check digit, with or without dots; \"\" removes it."`
+		Activity         *string      `json:"activity,omitempty" maxLength:"250" doc:"Giro; \"\" removes it."`
+		Address          *AddressJSON `json:"address,omitempty" doc:"Replaces the whole address."`
+		SupportEmail     *string      `json:"support_email,omitempty" maxLength:"254"`
+		SupportPhone     *string      `json:"support_phone,omitempty" maxLength:"30"`
+		BrandColor       *string      `json:"brand_color,omitempty" maxLength:"7" doc:"#RRGGBB; \"\" removes it."`
 	}
 }) (*out[MerchantJSON], error) {
 	b := in.Body
 	p := app.UpdateMerchantParams{Name: b.Name, Timezone: b.Timezone, Locale: b.Locale, InvoicePrefix: b.InvoicePrefix,
 		TrialEndBehavior: b.TrialEndBehavior, SystemFailure: b.SystemFailure, Email: b.Email, PortalURL: b.PortalURL,
+		Profile: app.ProfileParams{LegalName: b.LegalName, TaxID: b.TaxID, Activity: b.Activity, Address: b.Address.address(),
+			SupportEmail: b.SupportEmail, SupportPhone: b.SupportPhone, BrandColor: b.BrandColor},
 		DefaultTaxRates: b.DefaultTaxRates, Mode: scopeOf(ctx).Mode}
 	if d := b.Dunning; d != nil {
 		p.Dunning = &app.DunningParams{Schedule: d.Schedule, MaxAttempts: d.MaxAttempts, FinalAction: d.FinalAction}
@@ -108,7 +168,27 @@ func (h *accountHandlers) updateMerchant(ctx context.Context, in *struct {
 	if err != nil {
 		return nil, err
 	}
-	return reply(withTaxDefaults(ctx, merchantJSON(m), m)), nil
+	return reply(withTaxDefaults(ctx, merchantJSON(m, h.app.Merchants.LogoURL(m)), m)), nil
+}
+
+// putLogo stores the merchant's logo from the raw request body; its
+// content decides whether it is a PNG or an SVG.
+func (h *accountHandlers) putLogo(ctx context.Context, in *struct {
+	RawBody []byte `contentType:"image/png"`
+}) (*out[MerchantJSON], error) {
+	m, err := h.app.Merchants.SetMerchantLogo(ctx, scopeOf(ctx).MerchantID, in.RawBody)
+	if err != nil {
+		return nil, err
+	}
+	return reply(withTaxDefaults(ctx, merchantJSON(m, h.app.Merchants.LogoURL(m)), m)), nil
+}
+
+func (h *accountHandlers) deleteLogo(ctx context.Context, _ *struct{}) (*out[MerchantJSON], error) {
+	m, err := h.app.Merchants.DeleteMerchantLogo(ctx, scopeOf(ctx).MerchantID)
+	if err != nil {
+		return nil, err
+	}
+	return reply(withTaxDefaults(ctx, merchantJSON(m, h.app.Merchants.LogoURL(m)), m)), nil
 }
 
 // --- events

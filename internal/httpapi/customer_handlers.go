@@ -24,11 +24,33 @@ type customerBody struct {
 	TestClock  *string          `json:"test_clock,omitempty" doc:"Test mode: the test clock this customer lives on (at creation only)."`
 	TaxExempt  *string          `json:"tax_exempt,omitempty" enum:"none,exempt" doc:"exempt: the customer's invoices carry no tax."`
 	Metadata   billing.Metadata `json:"metadata,omitempty"`
+	// PreferredLocales is Stripe's list of the customer's languages; the
+	// first one is kept (the same as locale).
+	PreferredLocales *[]string    `json:"preferred_locales,omitempty" maxItems:"10" doc:"The customer's languages, best first; the first one (es-CL or en) writes its pages, documents and emails."`
+	LegalName        *string      `json:"legal_name,omitempty" maxLength:"250" doc:"The name documents are made out to (razón social)."`
+	Address          *AddressJSON `json:"address,omitempty" doc:"The billing address; replaces the whole address."`
+	TaxIDData        *[]TaxIDJSON `json:"tax_id_data,omitempty" maxItems:"5" doc:"The customer's tax ids; replaces them all ([] removes them). A cl_rut must have a correct check digit."`
+}
+
+// TaxIDJSON is one tax id of a customer.
+type TaxIDJSON struct {
+	Type  string `json:"type" maxLength:"20" doc:"cl_rut (checked; Stripe's cl_tin is accepted for it), or another country's type such as ar_cuit, kept as given."`
+	Value string `json:"value" maxLength:"64"`
 }
 
 func (b customerBody) params() app.CustomerParams {
-	return app.CustomerParams{Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, Locale: b.Locale, TestClock: b.TestClock,
-		TaxExempt: b.TaxExempt, Metadata: b.Metadata}
+	p := app.CustomerParams{Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, Locale: b.Locale, TestClock: b.TestClock, Metadata: b.Metadata,
+		TaxExempt: b.TaxExempt,
+		PreferredLocales: b.PreferredLocales,
+		TaxProfile:       app.TaxProfileParams{LegalName: b.LegalName, Address: b.Address.address()}}
+	if b.TaxIDData != nil {
+		ids := make([]app.TaxIDParams, 0, len(*b.TaxIDData))
+		for _, id := range *b.TaxIDData {
+			ids = append(ids, app.TaxIDParams{Type: id.Type, Value: id.Value})
+		}
+		p.TaxProfile.TaxIDs = &ids
+	}
+	return p
 }
 
 func (h *customerHandlers) createCustomer(ctx context.Context, in *struct{ Body customerBody }) (*out[apiobj.CustomerJSON], error) {

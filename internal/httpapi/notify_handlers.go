@@ -28,14 +28,10 @@ func pdfOperation(o huma.Operation) huma.Operation {
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]`)
 
 func (h *invoiceHandlers) invoicePDF(ctx context.Context, in *IDPath) (*pdfOut, error) {
-	pdf, inv, err := h.app.Invoicing.InvoicePDF(ctx, scopeOf(ctx), in.ID)
+	pdf, _, filename, err := h.app.Invoicing.InvoicePDF(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	name := inv.Number
-	if name == "" {
-		name = inv.ID
-	}
 	return &pdfOut{ContentType: "application/pdf", Body: pdf,
-		ContentDisposition: `inline; filename="` + unsafeFileChars.ReplaceAllString(name, "-") + `.pdf"`}, nil
+		ContentDisposition: `inline; filename="` + unsafeFileChars.ReplaceAllString(filename, "-") + `"`}, nil
 }

@@ -147,7 +147,9 @@ func (h *hostedHandlers) routes(r registrar) {
 // webhook endpoints, events, the email log and the audit log.
 func (h *accountHandlers) routes(r registrar) {
 	register(r, op("get-merchant", http.MethodGet, "/v1/merchant", "Your merchant settings"), h.getMerchant)
-	register(r, op("update-merchant", http.MethodPatch, "/v1/merchant", "Change your merchant settings and policies"), h.updateMerchant)
+	register(r, op("update-merchant", http.MethodPatch, "/v1/merchant", "Change your merchant settings, policies and profile"), h.updateMerchant)
+	register(r, op("put-merchant-logo", http.MethodPut, "/v1/merchant/logo", "Upload your logo: a PNG or SVG of at most 256 KiB, sent as the raw body"), h.putLogo)
+	register(r, op("delete-merchant-logo", http.MethodDelete, "/v1/merchant/logo", "Remove your logo"), h.deleteLogo)
 	register(r, op("list-gateway-configs", http.MethodGet, "/v1/merchant/gateways", "Your gateway configurations (credentials redacted)"), h.listGatewayConfigs)
 	register(r, op("put-gateway-config", http.MethodPut, "/v1/merchant/gateways/{gateway}", "Configure a gateway for this mode (credentials are checked with the gateway, then encrypted)"), h.putGatewayConfig)
 	register(r, op("delete-gateway-config", http.MethodDelete, "/v1/merchant/gateways/{gateway}", "Remove a gateway's configuration"), h.deleteGatewayConfig)

@@ -105,7 +105,7 @@ type InvoicingUseCases interface {
 	CreateInvoice(ctx context.Context, s billing.Scope, p app.CreateInvoiceParams) (billing.Invoice, error)
 	FinalizeInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error)
 	GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error)
-	InvoicePDF(ctx context.Context, s billing.Scope, id string) ([]byte, billing.Invoice, error)
+	InvoicePDF(ctx context.Context, s billing.Scope, id string) ([]byte, billing.Invoice, string, error)
 	ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) (app.List[billing.Invoice], error)
 }
 
@@ -117,7 +117,10 @@ type MerchantsUseCases interface {
 	BeginIdempotent(ctx context.Context, s billing.Scope, key, requestHash string, alsoMatches ...string) (*billing.IdempotencyRecord, error)
 	DeleteGatewayConfig(ctx context.Context, s billing.Scope, gateway string) error
 	FinishIdempotent(ctx context.Context, s billing.Scope, key string, status int, body []byte) error
+	DeleteMerchantLogo(ctx context.Context, merchantID string) (billing.Merchant, error)
 	GetMerchant(ctx context.Context, id string) (billing.Merchant, error)
+	LogoURL(m billing.Merchant) string
+	SetMerchantLogo(ctx context.Context, merchantID string, data []byte) (billing.Merchant, error)
 	ListAuditEntries(ctx context.Context, s billing.Scope, afterSeq int64, limit int) (app.List[billing.AuditEntry], error)
 	ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]app.GatewayConfigView, error)
 	SetGatewayConfig(ctx context.Context, s billing.Scope, gateway string, c billing.GatewayCredentials) (app.GatewayConfigView, error)

@@ -174,11 +174,13 @@ func TestInvoicePDF(t *testing.T) {
 	res := b.get(t, b.a, "/v1/invoices/"+inv.ID+"/pdf")
 	require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 	require.Equal(t, "application/pdf", res.Header.Get("Content-Type"))
-	require.Equal(t, `inline; filename="`+*inv.Number+`.pdf"`, res.Header.Get("Content-Disposition"))
+	require.Equal(t, `inline; filename="comprobante-`+*inv.Number+`-prueba.pdf"`, res.Header.Get("Content-Disposition"), "a paid test-mode document is a receipt marked PRUEBA")
 	require.True(t, strings.HasPrefix(string(res.Body), "%PDF-"))
 	text := pdfText(t, res.Body)
 	require.Contains(t, text, *inv.Number)
-	require.Contains(t, text, "PAGADA", "Spanish for a customer in es-CL")
+	require.Contains(t, text, "PAGADO", "Spanish for a customer in es-CL")
+	require.Contains(t, text, "COMPROBANTE DE PAGO")
+	require.Contains(t, text, "PRUEBA")
 	require.Contains(t, text, "Ana Pérez")
 	require.Contains(t, text, "$5.000")
 
@@ -190,7 +192,7 @@ func TestInvoicePDF(t *testing.T) {
 	require.NoError(t, b.store.InTx(t.Context(), func(tx billing.Tx) error { return tx.Invoices.CreateInvoice(t.Context(), draft) }))
 	res = b.get(t, b.a, "/v1/invoices/"+draft.ID+"/pdf")
 	require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
-	require.Equal(t, `inline; filename="`+draft.ID+`.pdf"`, res.Header.Get("Content-Disposition"))
+	require.Equal(t, `inline; filename="cobro-borrador-prueba.pdf"`, res.Header.Get("Content-Disposition"))
 	require.Contains(t, pdfText(t, res.Body), "BORRADOR")
 
 	for _, key := range []apiKey{b.b, b.aLive} {

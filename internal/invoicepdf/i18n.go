@@ -78,7 +78,7 @@ var spanish = &lang{
 	code:          "es",
 	defaultLocale: "es",
 
-	title:        "Factura",
+	title:        "Documento de cobro",
 	continued:    "(continuación)",
 	number:       "Número",
 	issued:       "Fecha de emisión",
@@ -86,7 +86,7 @@ var spanish = &lang{
 	paid:         "Fecha de pago",
 	voided:       "Fecha de anulación",
 	period:       "Período",
-	billTo:       "Facturar a",
+	billTo:       "Cliente",
 	taxIDDefault: "RUT",
 	page:         "Página",
 
@@ -111,8 +111,8 @@ var spanish = &lang{
 	kindTax:             "Impuesto",
 
 	stampDraft:         "BORRADOR",
-	stampPaid:          "PAGADA",
-	stampVoid:          "ANULADA",
+	stampPaid:          "PAGADO",
+	stampVoid:          "ANULADO",
 	stampUncollectible: "INCOBRABLE",
 
 	creditTitle:     "Comprobante de crédito",
@@ -137,15 +137,15 @@ var english = &lang{
 	code:          "en",
 	defaultLocale: "en",
 
-	title:        "Invoice",
+	title:        "Payment request",
 	continued:    "(continued)",
-	number:       "Invoice number",
+	number:       "Number",
 	issued:       "Date of issue",
 	due:          "Date due",
 	paid:         "Date paid",
 	voided:       "Date voided",
 	period:       "Service period",
-	billTo:       "Bill to",
+	billTo:       "Billed to",
 	taxIDDefault: "Tax ID",
 	page:         "Page",
 

@@ -53,6 +53,21 @@ type Input struct {
 	MerchantTaxIDLabel string
 	// MerchantEmail is the merchant's contact address.
 	MerchantEmail string
+	// MerchantDetails are further lines under the merchant's name, e.g. its
+	// legal name and business activity (giro).
+	MerchantDetails []string
+	// Title names the document (billing.DocumentName.Title); empty means
+	// the language's request-for-payment title.
+	Title string
+	// TestMark, when not empty, is stamped on the document ("PRUEBA"): a
+	// test-mode document must never pass for a real one.
+	TestMark string
+	// Logo is the merchant's logo as PNG bytes, drawn above its name;
+	// nil for none.
+	Logo []byte
+	// CustomerDetails are further lines of the bill-to block: tax ids and
+	// address.
+	CustomerDetails []string
 	// DueDate is when the invoice must be paid, if it has such a date.
 	DueDate *time.Time
 	// Paper is the page size; empty means PaperLetter.
@@ -100,6 +115,9 @@ type content struct {
 	stampColor rgb
 
 	merchantName    string
+	logo            []byte // PNG, or nil
+	testMark        string
+	customerDetails []string
 	merchantAddress string   // may hold "\n"
 	merchantDetails []string // tax id and email, when given
 	meta            []pair   // number and dates, shown at the top right
@@ -164,7 +182,16 @@ func compose(in Input) (*content, error) {
 	}
 
 	l, locale := chooseLanguage(in.Customer.Locale, in.Merchant.Locale)
-	c := &content{lang: l, locale: locale, paper: paper, title: l.title, billTo: l.billTo, merchantName: name}
+	c := &content{lang: l, locale: locale, paper: paper, title: l.title, billTo: l.billTo, merchantName: name, logo: in.Logo,
+		testMark: strings.TrimSpace(singleLine(in.TestMark))}
+	if t := strings.TrimSpace(singleLine(in.Title)); t != "" {
+		c.title = t
+	}
+	for _, s := range in.CustomerDetails {
+		if s = strings.TrimSpace(singleLine(s)); s != "" {
+			c.customerDetails = append(c.customerDetails, s)
+		}
+	}
 
 	stamp, ok := l.stamp(inv.Status)
 	if !ok {
@@ -177,6 +204,11 @@ func compose(in Input) (*content, error) {
 	}
 
 	// Merchant details.
+	for _, s := range in.MerchantDetails {
+		if s = strings.TrimSpace(singleLine(s)); s != "" {
+			c.merchantDetails = append(c.merchantDetails, s)
+		}
+	}
 	c.merchantAddress = strings.TrimSpace(multiLine(in.MerchantAddress))
 	if id := strings.TrimSpace(singleLine(in.MerchantTaxID)); id != "" {
 		label := strings.TrimSpace(singleLine(in.MerchantTaxIDLabel))

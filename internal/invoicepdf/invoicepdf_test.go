@@ -262,10 +262,10 @@ func TestTextSpanish(t *testing.T) {
 	for _, want := range []string{
 		"Agente Propiedades SpA", "Av. Providencia 1234, oficina 56", "Providencia, Santiago",
 		"RUT: 76.543.210-K", "facturacion@agente.cl",
-		"FACTURA", "PAGADA", "Número", "AGT-000042",
+		"DOCUMENTO DE COBRO", "PAGADO", "Número", "AGT-000042",
 		"Fecha de emisión", "21 de noviembre de 2026", // finalized 21:30 in Santiago, already the 22nd in UTC
 		"Fecha de pago", "Período", "21 nov 2026 – 21 dic 2026",
-		"FACTURAR A", "Łucja Muñoz Ñúñez", "lucja@example.cl",
+		"CLIENTE", "Łucja Muñoz Ñúñez", "lucja@example.cl",
 		"Descripción", "Cant.", "Monto",
 		"Cargo del período", "Crédito por prorrateo", "Cargo por prorrateo", "Cargo único", "Descuento", "Impuesto",
 		"5 dic 2026 – 21 dic 2026",
@@ -305,10 +305,10 @@ func TestTextEnglish(t *testing.T) {
 
 	for _, want := range []string{
 		"Cuota Labs Inc.", "EIN: 12-3456789", "billing@cuotalabs.example",
-		"INVOICE", "Invoice number", "CL-000007",
+		"PAYMENT REQUEST", "Number", "CL-000007",
 		"Date of issue", "November 21, 2026", "Date due", "December 5, 2026",
 		"Service period", "Nov 21, 2026 – Dec 21, 2026",
-		"BILL TO", "Zoë Ångström", "zoe@example.com",
+		"BILLED TO", "Zoë Ångström", "zoe@example.com",
 		"Description", "Period", "Qty", "Amount",
 		"Period charge", "One-off charge", "Tax",
 		"$40.00", "$5.00",
@@ -335,6 +335,7 @@ func TestTextEnglish(t *testing.T) {
 	require.NotContains(t, text, "PAID")
 	require.NotContains(t, text, "Discount")
 	require.NotContains(t, text, "Factura")
+	require.NotContains(t, text, "INVOICE", "never named an invoice")
 }
 
 func TestStatusStamps(t *testing.T) {
@@ -347,7 +348,7 @@ func TestStatusStamps(t *testing.T) {
 	}{
 		{"void es", func(in *Input) {
 			in.Invoice.Status, in.Invoice.PaidAt, in.Invoice.AmountPaid, in.Invoice.VoidedAt = billing.InvoiceVoid, nil, 0, &voided
-		}, []string{"ANULADA", "Fecha de anulación", "23 de noviembre de 2026"}, []string{"PAGADA"}},
+		}, []string{"ANULADO", "Fecha de anulación", "23 de noviembre de 2026"}, []string{"PAGADO"}},
 		{"draft es", func(in *Input) {
 			in.Invoice.Status, in.Invoice.Number, in.Invoice.FinalizedAt, in.Invoice.PaidAt, in.Invoice.AmountPaid = billing.InvoiceDraft, "", nil, nil, 0
 		}, []string{"BORRADOR"}, []string{"Fecha de emisión", "Número"}},
@@ -357,7 +358,7 @@ func TestStatusStamps(t *testing.T) {
 		{"paid en", func(in *Input) {
 			in.Customer.Locale = "en-US"
 			in.Invoice.Status, in.Invoice.Number = billing.InvoicePaid, "AGT-000042"
-		}, []string{"PAID", "INVOICE", "Date paid", "November 21, 2026"}, []string{"PAGADA"}},
+		}, []string{"PAID", "PAYMENT REQUEST", "Date paid", "November 21, 2026"}, []string{"PAGADO"}},
 		{"void en", func(in *Input) {
 			in.Customer.Locale = "en"
 			in.Invoice.Status, in.Invoice.PaidAt, in.Invoice.AmountPaid, in.Invoice.VoidedAt = billing.InvoiceVoid, nil, 0, &voided
@@ -403,7 +404,7 @@ func TestManyLinesFlowOntoPages(t *testing.T) {
 			require.Regexp(t, `Description\s+Period\s+Qty\s+Amount`, p, "page %d", i+1)
 		}
 		if i > 0 {
-			require.Contains(t, p, "Invoice CL-000007 (continued)", "page %d", i+1)
+			require.Contains(t, p, "Payment request CL-000007 (continued)", "page %d", i+1)
 		}
 	}
 	// Every line appears exactly once, in order, and the totals come last.
@@ -492,14 +493,14 @@ func TestLanguageFallsBackToMerchant(t *testing.T) {
 	pdf, err := Render(in)
 	require.NoError(t, err)
 	text := pdftotext(t, pdf)
-	require.Contains(t, text, "FACTURA")
+	require.Contains(t, text, "DOCUMENTO DE COBRO")
 	require.Regexp(t, `Total\s+\$5\.000`, text)
 
 	in.Merchant.Locale = "en"
 	pdf, err = Render(in)
 	require.NoError(t, err)
 	text = pdftotext(t, pdf)
-	require.Contains(t, text, "INVOICE")
+	require.Contains(t, text, "PAYMENT REQUEST")
 	require.Regexp(t, `Total\s+CLP\s5,000`, text) // CLP in English
 }
 

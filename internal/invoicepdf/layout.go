@@ -1,6 +1,7 @@
 package invoicepdf
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -75,6 +76,12 @@ type row struct {
 }
 
 // draw lays c out and writes the PDF to w.
+// logoHeight is the logo's height on the first page, in mm.
+const logoHeight = 14.0
+
+// testMarkColor draws the test-mode mark.
+var testMarkColor = rgb{179, 38, 30}
+
 func draw(c *content, w io.Writer) error {
 	pdf := fpdf.New("P", "mm", string(c.paper), "")
 	pdf.SetCatalogSort(true)
@@ -207,8 +214,23 @@ func (d *layout) header() float64 {
 	metaX := d.pageW - marginX - metaWidth
 	leftW := metaX - marginX - gutter
 
-	// Merchant, top left.
+	// Logo and merchant, top left.
 	y := marginTop
+	if len(c.logo) > 0 {
+		opt := fpdf.ImageOptions{ImageType: "PNG", ReadDpi: false}
+		info := d.pdf.RegisterImageOptionsReader("logo", opt, bytes.NewReader(c.logo))
+		if info != nil && d.pdf.Ok() {
+			h := logoHeight
+			w := h * info.Width() / info.Height()
+			if w > leftW {
+				w, h = leftW, leftW*info.Height()/info.Width()
+			}
+			d.pdf.ImageOptions("logo", marginX+cellMargin, y, w, h, false, opt, 0, "")
+			y += h + 3
+		} else {
+			d.pdf.ClearError() // a logo that cannot be drawn is left out, not fatal
+		}
+	}
 	d.font("B", 14)
 	d.color(colText)
 	for _, s := range d.fit(c.merchantName, leftW, 2) {
@@ -243,6 +265,17 @@ func (d *layout) header() float64 {
 	d.color(colText)
 	d.text(metaX, y, metaWidth, 9, title, "R")
 	y += 10
+	if c.testMark != "" {
+		d.font("B", 12)
+		w := d.pdf.GetStringWidth(c.testMark) + 10
+		x := metaX + metaWidth - w - cellMargin
+		d.pdf.SetDrawColor(testMarkColor.r, testMarkColor.g, testMarkColor.b)
+		d.pdf.SetLineWidth(0.8)
+		d.pdf.Rect(x, y, w, 8, "D")
+		d.color(testMarkColor)
+		d.text(x, y, w, 8, c.testMark, "C")
+		y += 11
+	}
 	if c.stamp != "" {
 		d.font("B", 10)
 		w := d.pdf.GetStringWidth(c.stamp) + 8
@@ -281,6 +314,12 @@ func (d *layout) header() float64 {
 			y += 5.2
 		}
 		d.font("", 9)
+		for _, detail := range c.customerDetails {
+			for _, s := range d.fit(detail, half, 1) {
+				d.text(marginX, y, half, 4.6, s, "L")
+				y += 4.6
+			}
+		}
 		for _, s := range d.fit(c.customerEmail, half, 1) {
 			d.text(marginX, y, half, 4.6, s, "L")
 			y += 4.6
@@ -469,6 +508,9 @@ func (d *layout) footer(page int) {
 	pageText := c.lang.page + " " + strconv.Itoa(page) + "/" + strconv.Itoa(d.pages)
 	pageW := d.pdf.GetStringWidth(pageText) + 2*cellMargin
 	left := c.merchantName + " · " + strings.TrimSpace(c.title+" "+c.number)
+	if c.testMark != "" {
+		left += " · " + c.testMark
+	}
 	for _, s := range d.fit(left, d.contentW-pageW-gutter, 1) {
 		d.text(marginX, y+1.5, d.contentW-pageW-gutter, 5, s, "L")
 	}

@@ -31,6 +31,9 @@ type PaymentReceipt struct {
 	// default, "cobro-<number>.pdf" (Spanish) / "invoice-<number>.pdf".
 	InvoicePDF  []byte `json:"invoice_pdf,omitempty"`
 	PDFFilename string `json:"pdf_filename,omitempty"` // overrides the default name
+	// DocumentTitle names the attached document (billing.DocumentName),
+	// e.g. "Comprobante de pago"; the subject leads with it when set.
+	DocumentTitle string `json:"document_title,omitempty"`
 }
 
 // TaxRow is one tax rate's line of an email: "IVA 19 %" and its amount,
@@ -101,6 +104,8 @@ type InvoiceToPay struct {
 	// InvoicePDF is attached when not empty, named as in PaymentReceipt.
 	InvoicePDF  []byte `json:"invoice_pdf,omitempty"`
 	PDFFilename string `json:"pdf_filename,omitempty"` // overrides the default name
+	// DocumentTitle names the document, as in PaymentReceipt.
+	DocumentTitle string `json:"document_title,omitempty"`
 }
 
 // WebhookEndpointDisabled is the data of KindWebhookEndpointDisabled, sent

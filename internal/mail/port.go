@@ -3,8 +3,10 @@ package mail
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
 )
 
 // Renderer implements app's EmailRenderer port: it builds the template's
@@ -37,6 +39,7 @@ func renderContent(in app.EmailContent) (Message, error) {
 			return Message{}, err
 		}
 		d.PortalURL, d.PlanName = in.PortalURL, in.PlanName
+		d.DocumentTitle, d.PDFFilename = documentName(in)
 		data = d
 	case KindPaymentFailed:
 		d, err := NewPaymentFailed(m, c, in.Invoice, in.FailureClass, in.PortalURL)
@@ -64,6 +67,7 @@ func renderContent(in app.EmailContent) (Message, error) {
 		if err != nil {
 			return Message{}, err
 		}
+		d.DocumentTitle, d.PDFFilename = documentName(in)
 		data = d
 	case KindWebhookEndpointDisabled:
 		d, err := NewWebhookEndpointDisabled(m, in.EndpointMode, in.EndpointURL, in.FailingSince, in.LastError, "")
@@ -74,7 +78,64 @@ func renderContent(in app.EmailContent) (Message, error) {
 	default:
 		return Message{}, fmt.Errorf("%w: %q", ErrUnknownKind, in.Template)
 	}
-	return Render(Kind(in.Template), in.Locale, data)
+	return RenderWith(Kind(in.Template), in.Locale, data, extras(in))
+}
+
+// documentName is the title and file name of the invoice's document
+// (billing.DocumentName, app.InvoiceFilename): the same as its page and
+// PDF say.
+func documentName(in app.EmailContent) (title, filename string) {
+	title = billing.InvoiceDocument(in.Invoice.Status).Name(in.Locale).Title
+	return title, app.InvoiceFilename(in.Merchant, in.Customer, in.Invoice)
+}
+
+// extras are the merchant's identity and, for test-mode data, the mark of
+// a customer email; notices to the merchant carry neither.
+func extras(in app.EmailContent) Extras {
+	if Kind(in.Template) == KindWebhookEndpointDisabled {
+		return Extras{}
+	}
+	ex := Extras{LogoURL: in.LogoURL, Legal: legalLines(in.Merchant, in.Locale)}
+	if in.Customer.Scope.Mode == billing.ModeTest || in.Invoice.Scope.Mode == billing.ModeTest {
+		ex.TestMark = billing.DocumentReceipt.Name(in.Locale).TestMark
+	}
+	return ex
+}
+
+// legalLines writes the merchant's legal details for an email's foot.
+func legalLines(m billing.Merchant, locale string) []string {
+	p := m.Profile
+	activity, support := "Giro", "Soporte"
+	if Language(locale) != LangSpanish {
+		activity, support = "Business activity", "Support"
+	}
+	var out []string
+	first := p.LegalName
+	if p.TaxID != "" {
+		if first != "" {
+			first += " · "
+		}
+		first += "RUT " + billing.FormatRUT(p.TaxID)
+	}
+	if first != "" {
+		out = append(out, first)
+	}
+	if p.Activity != "" {
+		out = append(out, activity+": "+p.Activity)
+	}
+	if lines := p.Address.Lines(locale); len(lines) > 0 {
+		out = append(out, strings.Join(lines, ", "))
+	}
+	var contact []string
+	for _, s := range []string{p.SupportEmail, p.SupportPhone} {
+		if s != "" {
+			contact = append(contact, s)
+		}
+	}
+	if len(contact) > 0 {
+		out = append(out, support+": "+strings.Join(contact, " · "))
+	}
+	return out
 }
 
 // IsPermanent implements app.EmailSender with IsPermanent.

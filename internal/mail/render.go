@@ -152,6 +152,24 @@ func NewData(kind Kind) (any, error) {
 // and MessageID. Errors wrap ErrUnknownKind, ErrWrongData or
 // ErrInvalidData.
 func Render(kind Kind, locale string, data any) (Message, error) {
+	return RenderWith(kind, locale, data, Extras{})
+}
+
+// Extras are what every customer email carries besides its kind's data:
+// the merchant's identity and the test-mode mark.
+type Extras struct {
+	// TestMark ("PRUEBA", "TEST"), when not empty, heads the subject in
+	// brackets and the message: the email is about test-mode data.
+	TestMark string
+	// LogoURL is the merchant's logo, shown at the top of the HTML part.
+	LogoURL string
+	// Legal are the merchant's legal details (razón social and RUT, giro,
+	// address, support contact), one per line, at the foot.
+	Legal []string
+}
+
+// RenderWith is Render with the merchant's identity and the test mark.
+func RenderWith(kind Kind, locale string, data any, ex Extras) (Message, error) {
 	s, ok := specs[kind]
 	if !ok {
 		return Message{}, fmt.Errorf("%w: %q", ErrUnknownKind, kind)
@@ -180,15 +198,25 @@ func Render(kind Kind, locale string, data any) (Message, error) {
 	if subject == "" {
 		return Message{}, fmt.Errorf("render %s (%s): empty subject", kind, lang)
 	}
+	if ex.TestMark != "" {
+		subject = "[" + ex.TestMark + "] " + subject
+	}
 
 	buf.Reset()
 	if err := t.text.ExecuteTemplate(&buf, "text", p.data); err != nil {
 		return Message{}, fmt.Errorf("render %s text (%s): %w", kind, lang, err)
 	}
-	text := tidyText(buf.String())
+	body := buf.String()
+	if ex.TestMark != "" {
+		body = ex.TestMark + "\n\n" + body
+	}
+	if len(ex.Legal) > 0 {
+		body += "\n--\n" + strings.Join(ex.Legal, "\n") + "\n"
+	}
+	text := tidyText(body)
 
 	buf.Reset()
-	page := htmlPage{Lang: lang, Subject: subject, ToMerchant: p.toMerchant, Data: p.data}
+	page := htmlPage{Lang: lang, Subject: subject, ToMerchant: p.toMerchant, Data: p.data, Extras: ex}
 	if err := t.html.ExecuteTemplate(&buf, "layout", page); err != nil {
 		return Message{}, fmt.Errorf("render %s HTML (%s): %w", kind, lang, err)
 	}
@@ -210,6 +238,7 @@ type htmlPage struct {
 	Subject    string
 	ToMerchant bool
 	Data       any
+	Extras     Extras
 }
 
 // tidyText trims trailing spaces from every line, keeps at most one blank

@@ -93,7 +93,7 @@ func renderCases() []renderCase {
 			[]string{"December 1, 2026", "We could not collect payment after several attempts", "https://agente.example.cl/planes"}},
 		{mail.KindInvoiceToPay, "es-CL", toPay, "Agente Inmobiliario", "Tienes un pago pendiente de $5.000",
 			[]string{"$5.000", "AGE-0044", "5 de diciembre de 2026", "https://pay.example.cl/i/in_123"}},
-		{mail.KindInvoiceToPay, "en", toPayEN, "Agente Inmobiliario", "Payment due: $50.00 for invoice AGE-0044",
+		{mail.KindInvoiceToPay, "en", toPayEN, "Agente Inmobiliario", "Payment due: $50.00 for AGE-0044",
 			[]string{"$50.00", "AGE-0044", "December 5, 2026", "https://pay.example.cl/i/in_123"}},
 		{mail.KindWebhookEndpointDisabled, "es-CL", hook, "cuota", "Desactivamos un endpoint de webhooks de Agente Inmobiliario",
 			[]string{"https://agente.example.cl/hooks/cuota", "21 de noviembre de 2026, 14:05 (America/Santiago)", "HTTP 502", "live", "https://dashboard.example.cl/webhooks"}},
@@ -181,7 +181,7 @@ func TestRenderSubjectIsOneLine(t *testing.T) {
 		MerchantName: "M", InvoiceNumber: "N-1\r\nBcc: victim@example.com", Amount: "$1\n", PayURL: "https://x.example/p",
 	})
 	require.NoError(t, err)
-	require.Equal(t, "Payment due: $1 for invoice N-1 Bcc: victim@example.com", m.Subject)
+	require.Equal(t, "Payment due: $1 for N-1 Bcc: victim@example.com", m.Subject)
 }
 
 func TestRenderRefusesLinksThatAreNotHTTP(t *testing.T) {

@@ -20,6 +20,10 @@ func (t customerTx) CreateCustomer(ctx context.Context, c billing.Customer) erro
 	if err != nil {
 		return fmt.Errorf("postgres: create customer %s: metadata: %w", c.ID, err)
 	}
+	taxProfile, err := billing.ProfileJSON(c.TaxProfile)
+	if err != nil {
+		return fmt.Errorf("postgres: create customer %s: %w", c.ID, err)
+	}
 	return t.writeAccounts(ctx, "create customer "+c.ID, func(q *accountsdb.Queries) error {
 		return q.CreateCustomer(ctx, accountsdb.CreateCustomerParams{
 			ID:          c.ID,
@@ -32,6 +36,7 @@ func (t customerTx) CreateCustomer(ctx context.Context, c billing.Customer) erro
 			TestClockID: c.TestClockID,
 			TaxExempt:   billing.TaxExemptOf(c),
 			Metadata:    metadata,
+			TaxProfile:  taxProfile,
 			Created:     ts(c.Created),
 			Updated:     ts(c.Updated),
 		})
@@ -58,6 +63,10 @@ func (t customerTx) UpdateCustomer(ctx context.Context, c billing.Customer) erro
 	if err != nil {
 		return fmt.Errorf("postgres: update customer %s: metadata: %w", c.ID, err)
 	}
+	taxProfile, err := billing.ProfileJSON(c.TaxProfile)
+	if err != nil {
+		return fmt.Errorf("postgres: update customer %s: %w", c.ID, err)
+	}
 	return t.writeAccounts(ctx, "update customer "+c.ID, func(q *accountsdb.Queries) error {
 		return updated(q.UpdateCustomer(ctx, accountsdb.UpdateCustomerParams{
 			Email:      c.Email,
@@ -66,6 +75,7 @@ func (t customerTx) UpdateCustomer(ctx context.Context, c billing.Customer) erro
 			Locale:     c.Locale,
 			TaxExempt:  billing.TaxExemptOf(c),
 			Metadata:   metadata,
+			TaxProfile: taxProfile,
 			Updated:    ts(c.Updated),
 			MerchantID: c.Scope.MerchantID,
 			Mode:       string(c.Scope.Mode),
@@ -115,6 +125,10 @@ func customerFromRow(r accountsdb.Customer) (billing.Customer, error) {
 	if err != nil {
 		return billing.Customer{}, fmt.Errorf("customer %s metadata: %w", r.ID, err)
 	}
+	taxProfile, err := billing.ParseProfile[billing.CustomerTaxProfile](r.TaxProfile)
+	if err != nil {
+		return billing.Customer{}, fmt.Errorf("customer %s: %w", r.ID, err)
+	}
 	return billing.Customer{
 		ID:          r.ID,
 		Scope:       billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
@@ -125,6 +139,7 @@ func customerFromRow(r accountsdb.Customer) (billing.Customer, error) {
 		TestClockID: r.TestClockID,
 		TaxExempt:   billing.TaxExemptFromStore(r.TaxExempt),
 		Metadata:    metadata,
+		TaxProfile:  taxProfile,
 		Created:     r.Created.UTC(),
 		Updated:     r.Updated.UTC(),
 		Deleted:     utcPtr(r.Deleted),

@@ -25,8 +25,13 @@ func (t merchantTx) CreateMerchant(ctx context.Context, m billing.Merchant) erro
 			return fmt.Errorf("postgres: create merchant %s: %w", m.ID, err)
 		}
 	}
+	profile, err := billing.ProfileJSON(m.Profile)
+	if err != nil {
+		return fmt.Errorf("postgres: create merchant %s: %w", m.ID, err)
+	}
 	return t.writeAccounts(ctx, "create merchant "+m.ID, func(q *accountsdb.Queries) error {
 		if err := q.CreateMerchant(ctx, accountsdb.CreateMerchantParams{
+			Profile:       profile,
 			ID:            m.ID,
 			Name:          m.Name,
 			Timezone:      m.Timezone,
@@ -86,9 +91,13 @@ func (t merchantTx) UpdateMerchant(ctx context.Context, m billing.Merchant) erro
 	if err != nil {
 		return fmt.Errorf("postgres: update merchant %s: %w", m.ID, err)
 	}
+	profile, err := billing.ProfileJSON(m.Profile)
+	if err != nil {
+		return fmt.Errorf("postgres: update merchant %s: %w", m.ID, err)
+	}
 	return t.writeAccounts(ctx, "update merchant "+m.ID, func(q *accountsdb.Queries) error {
 		return updated(q.UpdateMerchant(ctx, accountsdb.UpdateMerchantParams{Name: m.Name, Timezone: m.Timezone, Locale: m.Locale,
-			InvoicePrefix: m.InvoicePrefix, Settings: settings, ID: m.ID}))
+			InvoicePrefix: m.InvoicePrefix, Settings: settings, Profile: profile, ID: m.ID}))
 	})
 }
 
@@ -97,7 +106,12 @@ func merchantFromRow(r accountsdb.Merchant) (billing.Merchant, error) {
 	if err != nil {
 		return billing.Merchant{}, fmt.Errorf("merchant %s: %w", r.ID, err)
 	}
+	profile, err := billing.ParseProfile[billing.MerchantProfile](r.Profile)
+	if err != nil {
+		return billing.Merchant{}, fmt.Errorf("merchant %s: %w", r.ID, err)
+	}
 	return billing.Merchant{
+		Profile:       profile,
 		ID:            r.ID,
 		Name:          r.Name,
 		Timezone:      r.Timezone,
@@ -107,6 +121,30 @@ func merchantFromRow(r accountsdb.Merchant) (billing.Merchant, error) {
 		LinkKey:       r.LinkKey,
 		Created:       r.Created.UTC(),
 	}, nil
+}
+
+// PutMerchantLogo stores a merchant's logo, replacing the one it had.
+func (t merchantTx) PutMerchantLogo(ctx context.Context, merchantID string, l billing.Logo, at time.Time) error {
+	return t.writeAccounts(ctx, "put logo of merchant "+merchantID, func(q *accountsdb.Queries) error {
+		return q.PutMerchantLogo(ctx, accountsdb.PutMerchantLogoParams{MerchantID: merchantID, Sha256: l.SHA256,
+			ContentType: l.ContentType, Data: l.Data, Created: ts(at)})
+	})
+}
+
+// DeleteMerchantLogo removes a merchant's logo.
+func (t merchantTx) DeleteMerchantLogo(ctx context.Context, merchantID string) error {
+	return t.writeAccounts(ctx, "delete logo of merchant "+merchantID, func(q *accountsdb.Queries) error {
+		return q.DeleteMerchantLogo(ctx, merchantID)
+	})
+}
+
+// GetLogo returns the logo whose content hashes to sha256.
+func (t merchantTx) GetLogo(ctx context.Context, sha256 string) (billing.Logo, error) {
+	row, err := t.accounts.GetLogo(ctx, sha256)
+	if err != nil {
+		return billing.Logo{}, dbError("get logo", err)
+	}
+	return billing.Logo{LogoRef: billing.LogoRef{SHA256: row.Sha256, ContentType: row.ContentType}, Data: row.Data}, nil
 }
 
 // CreateAPIKey inserts k. LastUsed and Revoked start empty.

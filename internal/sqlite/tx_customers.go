@@ -22,6 +22,10 @@ func (t customerTx) CreateCustomer(ctx context.Context, c billing.Customer) erro
 	if err != nil {
 		return fmt.Errorf("create customer %s: encode metadata: %w", c.ID, err)
 	}
+	taxProfile, err := billing.ProfileJSON(c.TaxProfile)
+	if err != nil {
+		return fmt.Errorf("create customer %s: %w", c.ID, err)
+	}
 	err = t.accounts.CreateCustomer(ctx, accountsdb.CreateCustomerParams{
 		ID:          c.ID,
 		MerchantID:  c.Scope.MerchantID,
@@ -33,6 +37,7 @@ func (t customerTx) CreateCustomer(ctx context.Context, c billing.Customer) erro
 		TestClockID: c.TestClockID,
 		TaxExempt:   billing.TaxExemptOf(c),
 		Metadata:    metadata,
+		TaxProfile:  taxProfile,
 		Created:     micros(c.Created),
 		Updated:     micros(c.Updated),
 	})
@@ -58,6 +63,10 @@ func (t customerTx) UpdateCustomer(ctx context.Context, c billing.Customer) erro
 	if err != nil {
 		return fmt.Errorf("update customer %s: encode metadata: %w", c.ID, err)
 	}
+	taxProfile, err := billing.ProfileJSON(c.TaxProfile)
+	if err != nil {
+		return fmt.Errorf("update customer %s: %w", c.ID, err)
+	}
 	n, err := t.accounts.UpdateCustomer(ctx, accountsdb.UpdateCustomerParams{
 		Email:      c.Email,
 		Name:       c.Name,
@@ -65,6 +74,7 @@ func (t customerTx) UpdateCustomer(ctx context.Context, c billing.Customer) erro
 		Locale:     c.Locale,
 		TaxExempt:  billing.TaxExemptOf(c),
 		Metadata:   metadata,
+		TaxProfile: taxProfile,
 		Updated:    micros(c.Updated),
 		MerchantID: c.Scope.MerchantID,
 		Mode:       string(c.Scope.Mode),
@@ -110,6 +120,10 @@ func customerFromRow(row accountsdb.Customer) (billing.Customer, error) {
 	if err != nil {
 		return billing.Customer{}, fmt.Errorf("decode metadata of customer %s: %w", row.ID, err)
 	}
+	taxProfile, err := billing.ParseProfile[billing.CustomerTaxProfile](row.TaxProfile)
+	if err != nil {
+		return billing.Customer{}, fmt.Errorf("customer %s: %w", row.ID, err)
+	}
 	return billing.Customer{
 		ID:          row.ID,
 		Scope:       billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
@@ -120,6 +134,7 @@ func customerFromRow(row accountsdb.Customer) (billing.Customer, error) {
 		TestClockID: row.TestClockID,
 		TaxExempt:   billing.TaxExemptFromStore(row.TaxExempt),
 		Metadata:    metadata,
+		TaxProfile:  taxProfile,
 		Created:     fromMicros(row.Created),
 		Updated:     fromMicros(row.Updated),
 		Deleted:     fromNullMicros(row.Deleted),

@@ -27,7 +27,12 @@ func (t merchantTx) CreateMerchant(ctx context.Context, m billing.Merchant) erro
 			return fmt.Errorf("create merchant %s: %w", m.ID, err)
 		}
 	}
-	err := t.accounts.CreateMerchant(ctx, accountsdb.CreateMerchantParams{
+	profile, err := billing.ProfileJSON(m.Profile)
+	if err != nil {
+		return fmt.Errorf("create merchant %s: %w", m.ID, err)
+	}
+	err = t.accounts.CreateMerchant(ctx, accountsdb.CreateMerchantParams{
+		Profile:       profile,
 		ID:            m.ID,
 		Name:          m.Name,
 		Timezone:      m.Timezone,
@@ -81,8 +86,12 @@ func (t merchantTx) UpdateMerchant(ctx context.Context, m billing.Merchant) erro
 	if err != nil {
 		return fmt.Errorf("update merchant %s: %w", m.ID, err)
 	}
+	profile, err := billing.ProfileJSON(m.Profile)
+	if err != nil {
+		return fmt.Errorf("update merchant %s: %w", m.ID, err)
+	}
 	n, err := t.accounts.UpdateMerchant(ctx, accountsdb.UpdateMerchantParams{Name: m.Name, Timezone: m.Timezone, Locale: m.Locale,
-		InvoicePrefix: m.InvoicePrefix, Settings: settings, ID: m.ID})
+		InvoicePrefix: m.InvoicePrefix, Settings: settings, Profile: profile, ID: m.ID})
 	return notFoundIfNone(n, err, "update merchant %s", m.ID)
 }
 
@@ -91,7 +100,12 @@ func merchantFromRow(row accountsdb.Merchant) (billing.Merchant, error) {
 	if err != nil {
 		return billing.Merchant{}, fmt.Errorf("merchant %s: %w", row.ID, err)
 	}
+	profile, err := billing.ParseProfile[billing.MerchantProfile](row.Profile)
+	if err != nil {
+		return billing.Merchant{}, fmt.Errorf("merchant %s: %w", row.ID, err)
+	}
 	return billing.Merchant{
+		Profile:       profile,
 		ID:            row.ID,
 		Name:          row.Name,
 		Timezone:      row.Timezone,
@@ -101,6 +115,33 @@ func merchantFromRow(row accountsdb.Merchant) (billing.Merchant, error) {
 		LinkKey:       row.LinkKey,
 		Created:       fromMicros(row.Created),
 	}, nil
+}
+
+// PutMerchantLogo stores a merchant's logo, replacing the one it had.
+func (t merchantTx) PutMerchantLogo(ctx context.Context, merchantID string, l billing.Logo, at time.Time) error {
+	err := t.accounts.PutMerchantLogo(ctx, accountsdb.PutMerchantLogoParams{MerchantID: merchantID, Sha256: l.SHA256,
+		ContentType: l.ContentType, Data: l.Data, Created: micros(at)})
+	if err != nil {
+		return dbError(err, "put logo of merchant %s", merchantID)
+	}
+	return nil
+}
+
+// DeleteMerchantLogo removes a merchant's logo.
+func (t merchantTx) DeleteMerchantLogo(ctx context.Context, merchantID string) error {
+	if err := t.accounts.DeleteMerchantLogo(ctx, merchantID); err != nil {
+		return dbError(err, "delete logo of merchant %s", merchantID)
+	}
+	return nil
+}
+
+// GetLogo returns the logo whose content hashes to sha256.
+func (t merchantTx) GetLogo(ctx context.Context, sha256 string) (billing.Logo, error) {
+	row, err := t.accounts.GetLogo(ctx, sha256)
+	if err != nil {
+		return billing.Logo{}, dbError(err, "get logo")
+	}
+	return billing.Logo{LogoRef: billing.LogoRef{SHA256: row.Sha256, ContentType: row.ContentType}, Data: row.Data}, nil
 }
 
 // CreateAPIKey inserts k, neither used nor revoked.

@@ -67,6 +67,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("Tx", func(t *testing.T) { exerciseTx(t, setup) })
 	t.Run("Merchant", func(t *testing.T) { exerciseMerchant(t, setup) })
 	t.Run("APIKey", func(t *testing.T) { exerciseAPIKey(t, setup) })
+	t.Run("Profiles", func(t *testing.T) { exerciseProfiles(t, setup) })
 	t.Run("Product", func(t *testing.T) {
 		exerciseScoped(t, setup, productKind())
 		exerciseProduct(t, setup)

@@ -17,17 +17,15 @@ type checkoutData struct {
 	ErrorField string
 }
 
-// checkoutLang picks the checkout page's language: the session's locale,
-// else the customer's, else the browser's.
+// checkoutLang picks the checkout page's language: ?lang=, else the
+// session's locale (the merchant chose it for this checkout), else the
+// customer's, else the merchant's.
 func checkoutLang(r *http.Request, v app.CheckoutView) *lang {
-	if l := langOf(v.Session.Locale); l != nil {
-		return l
-	}
 	locale := ""
 	if v.Customer != nil {
 		locale = v.Customer.Locale
 	}
-	return pickLang(locale, r)
+	return pickLang(r, v.Session.Locale, locale, v.Merchant.Locale)
 }
 
 // checkoutForm shows a checkout link's page.
@@ -35,7 +33,7 @@ func (h *handler) checkoutForm(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
 	v, err := h.app.Checkout.OpenCheckout(r.Context(), r.PathValue("id"), token)
 	if err != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedFail(w, r, l, err, l.H.ExpiredBody)
 		return
 	}
@@ -62,7 +60,7 @@ func (h *handler) showCheckout(w http.ResponseWriter, r *http.Request, status in
 	if v.Session.Mode == billing.CheckoutModeSetup {
 		title = l.H.SaveCardTitle
 	}
-	h.render(w, r, h.pages["checkout"], status, page(r, l, title+" · "+v.Merchant.Name, v.Session.Scope, token, d))
+	h.render(w, r, h.pages["checkout"], status, h.branded(page(r, l, title+" · "+v.Merchant.Name, v.Session.Scope, token, d), v.Merchant))
 }
 
 // checkoutSubmit takes the checkout form: op=apply applies the promotion
@@ -75,7 +73,7 @@ func (h *handler) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 	id, f := r.PathValue("id"), r.PostForm
 	token, op := f.Get("token"), f.Get("op")
 	if op != "apply" && op != "pay" {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedMessage(w, r, http.StatusBadRequest, l, l.BadTitle, l.BadForm)
 		return
 	}
@@ -84,7 +82,7 @@ func (h *handler) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 	dest, err := h.app.Checkout.SubmitCheckout(r.Context(), id, token, in)
 	v, verr := h.app.Checkout.OpenCheckout(r.Context(), id, token)
 	if verr != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedFail(w, r, l, verr, l.H.ExpiredBody)
 		return
 	}
@@ -114,13 +112,13 @@ func (h *handler) checkoutReturn(w http.ResponseWriter, r *http.Request) {
 	id, token := r.PathValue("id"), r.URL.Query().Get("token")
 	out, err := h.app.Checkout.ReturnCheckout(r.Context(), id, token)
 	if err != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedFail(w, r, l, err, l.H.ExpiredBody)
 		return
 	}
 	v, err := h.app.Checkout.OpenCheckout(r.Context(), id, token)
 	if err != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedFail(w, r, l, err, l.H.ExpiredBody)
 		return
 	}

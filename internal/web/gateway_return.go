@@ -13,13 +13,13 @@ func (h *handler) gatewaySetupReturn(w http.ResponseWriter, r *http.Request) {
 	}
 	token := r.Form.Get("token")
 	if token == "" {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.message(w, r, http.StatusNotFound, l, l.NotFoundTitle, l.NotFoundBody)
 		return
 	}
 	dest, err := h.app.Customers.CompleteGatewaySetup(r.Context(), r.PathValue("gateway"), r.PathValue("id"), token)
 	if err != nil {
-		h.fail(w, r, pickLang("", r), err)
+		h.fail(w, r, pickLang(r), err)
 		return
 	}
 	http.Redirect(w, r, dest, http.StatusSeeOther)

@@ -53,7 +53,7 @@ func page(r *http.Request, l *lang, title string, s billing.Scope, token string,
 func (h *handler) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		status := http.StatusBadRequest
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

@@ -17,7 +17,7 @@ import (
 // larger than maxForm is passed on whole: its handler answers 413.
 func (h *handler) validText(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l := pickLang("", r)
+		l := pickLang(r)
 		query, _ := url.ParseQuery(r.URL.RawQuery) // pairs it cannot decode, no handler reads either
 		if !billing.ValidText(r.URL.Path) || !validValues(query) {
 			h.hostedMessage(w, r, http.StatusBadRequest, l, l.BadTitle, l.NotFoundBody)

@@ -42,7 +42,7 @@ func (h *handler) hostedRef(w http.ResponseWriter, r *http.Request, token string
 }
 
 func (h *handler) notFoundPage(w http.ResponseWriter, r *http.Request) {
-	l := pickLang("", r)
+	l := pickLang(r)
 	h.hostedMessage(w, r, http.StatusNotFound, l, l.NotFoundTitle, l.NotFoundBody)
 }
 
@@ -69,6 +69,11 @@ type invoiceData struct {
 	Failure    string // why the latest attempt failed
 	Detail     string // the gateway's own words about it, when no better
 	Error      string // why the form just sent did not go through
+	// Doc names the document (billing.InvoiceDocument): a receipt once
+	// paid, a request for payment before.
+	Doc billing.DocumentName
+	// BillTo is who the document is made out to.
+	BillTo billToView
 }
 
 // Payable reports whether the page offers a way to pay: billing's charge
@@ -85,7 +90,7 @@ func (h *handler) invoicePage(w http.ResponseWriter, r *http.Request) {
 	}
 	pg, err := h.app.PayPages.OpenInvoicePage(r.Context(), ref)
 	if err != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedFail(w, r, l, err, l.NotFoundBody)
 		return
 	}
@@ -95,10 +100,11 @@ func (h *handler) invoicePage(w http.ResponseWriter, r *http.Request) {
 // showInvoice renders an invoice's page, with msg about the form just
 // sent.
 func (h *handler) showInvoice(w http.ResponseWriter, r *http.Request, status int, ref app.HostedRef, pg app.InvoicePage, msg string) {
-	l := pickLang(pg.Customer.Locale, r)
+	l := pickLang(r, pg.Customer.Locale, pg.Merchant.Locale)
 	inv := pg.Invoice
 	d := invoiceData{Page: pg, Inv: inv, Loc: location(pg.Merchant), Action: url.PathEscape(inv.ID),
-		Status: inv.Status, IssuedAt: inv.Created, Error: msg}
+		Status: inv.Status, IssuedAt: inv.Created, Error: msg,
+		Doc: billing.InvoiceDocument(inv.Status).Name(l.HTMLLang), BillTo: billTo(pg.Customer, l.HTMLLang)}
 	if inv.FinalizedAt != nil {
 		d.IssuedAt = *inv.FinalizedAt
 	}
@@ -114,11 +120,11 @@ func (h *handler) showInvoice(w http.ResponseWriter, r *http.Request, status int
 	if d.Confirming && msg == l.I.Confirming {
 		d.Error = "" // the page says it already
 	}
-	title := l.I.Title
+	title := d.Doc.Title
 	if inv.Number != "" {
 		title += " " + inv.Number
 	}
-	h.render(w, r, h.pages["invoice"], status, page(r, l, title+" · "+pg.Merchant.Name, ref.Scope, ref.Token, d))
+	h.render(w, r, h.pages["invoice"], status, h.branded(page(r, l, title+" · "+pg.Merchant.Name, ref.Scope, ref.Token, d), pg.Merchant))
 }
 
 // failureText says why a payment failed, in l's language: the decline's
@@ -154,20 +160,20 @@ func (h *handler) invoicePay(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, dest, http.StatusSeeOther)
 			return
 		}
-		l := pickLang("", r)
+		l := pickLang(r)
 		if pg, err := h.app.PayPages.OpenInvoicePage(r.Context(), ref); err == nil {
-			l = pickLang(pg.Customer.Locale, r)
+			l = pickLang(r, pg.Customer.Locale, pg.Merchant.Locale)
 		}
 		h.redirectPage(w, r, l, ref.Scope, l.H.Redirecting, l.H.RedirectingBody, dest)
 		return
 	}
 	pg, perr := h.app.PayPages.OpenInvoicePage(r.Context(), ref)
 	if perr != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedFail(w, r, l, perr, l.NotFoundBody)
 		return
 	}
-	l := pickLang(pg.Customer.Locale, r)
+	l := pickLang(r, pg.Customer.Locale, pg.Merchant.Locale)
 	e := billing.AsError(err)
 	switch {
 	case e != nil && e.Code == billing.CodeInvalidStateTransition:
@@ -200,7 +206,7 @@ func (h *handler) payReturn(w http.ResponseWriter, r *http.Request) {
 	}
 	dest, err := h.app.PayPages.ReturnFromPayPage(r.Context(), ref)
 	if err != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedFail(w, r, l, err, l.NotFoundBody)
 		return
 	}

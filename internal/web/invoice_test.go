@@ -116,7 +116,7 @@ func TestInvoicePage(t *testing.T) {
 	body := res.body
 	require.Contains(t, body, `<html lang="es-CL">`)
 	require.Contains(t, body, `<p class="merchant" id="merchant">Agente</p>`)
-	require.Contains(t, body, `Factura <span id="invoice-number">`+inv.Number+`</span>`)
+	require.Contains(t, body, `Documento de cobro <span id="invoice-number">`+inv.Number+`</span>`)
 	require.Contains(t, body, `id="status">Por pagar</span>`)
 	require.Contains(t, body, `id="issued">1 de marzo de 2026</dd>`)
 	require.Contains(t, body, `id="due-date">16 de marzo de 2026</dd>`)
@@ -158,7 +158,7 @@ func TestInvoicePageEnglish(t *testing.T) {
 	inv, l := w.sendInvoice(t, 5000, "USD")
 	res := w.get(t, l.url(), "Accept-Language", "es-CL")
 	require.Equal(t, http.StatusOK, res.status, res.body)
-	for _, s := range []string{`<html lang="en">`, `Invoice <span id="invoice-number">` + inv.Number, `id="status">Due</span>`,
+	for _, s := range []string{`<html lang="en">`, `Payment request <span id="invoice-number">` + inv.Number, `id="status">Due</span>`,
 		`id="issued">March 1, 2026</dd>`, `id="due-date">March 16, 2026</dd>`, `id="total">$50.00</strong>`, `id="pay">Pay $50.00</button>`} {
 		require.Contains(t, res.body, s)
 	}
@@ -235,7 +235,7 @@ func TestInvoicePayDeclineThenPaid(t *testing.T) {
 	res := w.get(t, p.url())
 	require.Equal(t, http.StatusOK, res.status, res.body)
 	requireSecure(t, res)
-	for _, s := range []string{`<html lang="es-CL">`, `id="merchant">Agente</p>`, `id="invoice-number">Factura ` + inv.Number + `</span>`,
+	for _, s := range []string{`<html lang="es-CL">`, `id="merchant">Agente</p>`, `id="invoice-number">Cobro ` + inv.Number + `</span>`,
 		`id="amount">$5.000</strong>`, `id="pay">Pagar $5.000</button>`, `id="cancel" formnovalidate>Cancelar</button>`,
 		`<input type="hidden" name="t" value="` + p.token + `">`, `value="tok_visa" required checked>`, "no se mueve dinero real"} {
 		require.Contains(t, res.body, s)
@@ -280,8 +280,8 @@ func TestInvoicePayDeclineThenPaid(t *testing.T) {
 
 	res = w.get(t, l.url())
 	require.Equal(t, http.StatusOK, res.status, res.body)
-	require.Contains(t, res.body, `id="status">Pagada</span>`)
-	require.Contains(t, res.body, `id="paid">Esta factura se pagó el 1 de marzo de 2026. ¡Gracias!</p>`)
+	require.Contains(t, res.body, `id="status">Pagado</span>`)
+	require.Contains(t, res.body, `id="paid">Pagado el 1 de marzo de 2026. ¡Gracias!</p>`)
 	require.Contains(t, res.body, `id="paid-on">1 de marzo de 2026</dd>`)
 	require.Contains(t, res.body, `id="amount-paid">$5.000</strong>`)
 	require.NotContains(t, res.body, `id="pay"`)
@@ -313,7 +313,7 @@ func TestInvoicePayCanceledAndContinued(t *testing.T) {
 	p := w.payOnPage(t, l)
 	res := w.get(t, l.url())
 	require.Equal(t, http.StatusOK, res.status)
-	require.Contains(t, res.body, `id="in-progress">You already started paying this invoice.`)
+	require.Contains(t, res.body, `id="in-progress">You already started paying this payment request.`)
 	require.Contains(t, res.body, `id="continue-payment">Continue payment</button>`)
 	require.NotContains(t, res.body, `id="pay"`)
 	require.Equal(t, p, w.payOnPage(t, l), "continuing resumes the same page")
@@ -492,7 +492,7 @@ func TestInvoicePayOutcomeUnknown(t *testing.T) {
 
 	res := w.get(t, l.url())
 	require.Equal(t, http.StatusOK, res.status, res.body)
-	require.Contains(t, res.body, `id="confirming">Estamos confirmando un pago de esta factura`)
+	require.Contains(t, res.body, `id="confirming">Estamos confirmando un pago de este cobro`)
 	require.NotContains(t, res.body, `id="pay"`)
 	require.NotContains(t, res.body, `id="error"`)
 

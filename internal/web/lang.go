@@ -2,8 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/textcut"
@@ -45,6 +43,8 @@ type lang struct {
 	// the sim package's English description.
 	Tokens map[string]string
 
+	// B labels the merchant's details at the foot of every page.
+	B *brandLang
 	// H holds the strings of the checkout, pricing and portal pages.
 	H *hosted
 	// I holds the strings of the invoice and sim pay pages.
@@ -53,6 +53,7 @@ type lang struct {
 
 var spanish = &lang{
 	HTMLLang:     "es-CL",
+	B:            brandES,
 	H:            hostedES,
 	I:            invoiceES,
 	SetupTitle:   "Tarjeta de prueba (modo test)",
@@ -91,6 +92,7 @@ var spanish = &lang{
 
 var english = &lang{
 	HTMLLang:     "en",
+	B:            brandEN,
 	H:            hostedEN,
 	I:            invoiceEN,
 	SetupTitle:   "Test card (test mode)",
@@ -125,53 +127,20 @@ func (l *lang) describe(t billing.SimCard) string {
 	return t.Description
 }
 
-// pickLang chooses the page language: the customer's locale when it names
-// Spanish or English, else the browser's Accept-Language, else Spanish.
-func pickLang(customerLocale string, r *http.Request) *lang {
-	if l := langOf(customerLocale); l != nil {
-		return l
-	}
-	if l := langOf(acceptLanguage(r.Header.Get("Accept-Language"))); l != nil {
-		return l
-	}
-	return spanish
+// pickLang chooses a hosted page's language by billing.PickLocale: the
+// page's ?lang=, else the locales given (the customer's, then the
+// merchant's), else Spanish (Chile). The browser's Accept-Language does not
+// count: a customer sees the language the merchant and they chose, on any
+// device.
+func pickLang(r *http.Request, locales ...string) *lang {
+	return langOf(billing.PickLocale(append([]string{textcut.Bytes(r.URL.Query().Get("lang"), 35)}, locales...)...))
 }
 
-// langOf maps a BCP 47 tag to a page language, or nil.
+// langOf maps a BCP 47 tag to a page language: English for an English
+// tag, else Spanish.
 func langOf(tag string) *lang {
-	primary, _, _ := strings.Cut(tag, "-")
-	primary, _, _ = strings.Cut(primary, "_")
-	switch strings.ToLower(strings.TrimSpace(primary)) {
-	case "es":
-		return spanish
-	case "en":
+	if billing.LocaleLanguage(tag) == "en" {
 		return english
 	}
-	return nil
-}
-
-// acceptLanguage returns the tag of an Accept-Language header that we can
-// serve (Spanish or English) with the highest weight; ties go to the one
-// listed first. It returns "" when none fits.
-func acceptLanguage(header string) string {
-	header = textcut.Bytes(header, 1000)
-	best, bestQ := "", 0.0
-	for part := range strings.SplitSeq(header, ",") {
-		tag, params, _ := strings.Cut(part, ";")
-		tag = strings.TrimSpace(tag)
-		q := 1.0
-		for p := range strings.SplitSeq(params, ";") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
-				f, err := strconv.ParseFloat(v, 64)
-				if err != nil || f < 0 || f > 1 {
-					f = 0
-				}
-				q = f
-			}
-		}
-		if langOf(tag) != nil && q > bestQ {
-			best, bestQ = tag, q
-		}
-	}
-	return best
+	return spanish
 }

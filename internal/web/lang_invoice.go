@@ -3,7 +3,7 @@ package web
 // invoiceLang holds the strings of an invoice's pay page and of the sim's
 // pay page in one language.
 type invoiceLang struct {
-	Title        string // "Factura" + number
+	Title        string // the document name when its status is unknown; see billing.DocumentName
 	Statuses     map[string]string
 	Issued       string
 	DueDate      string
@@ -42,11 +42,11 @@ type invoiceLang struct {
 }
 
 var invoiceES = &invoiceLang{
-	Title:        "Factura",
-	Statuses:     map[string]string{"open": "Por pagar", "uncollectible": "Por pagar", "paid": "Pagada", "void": "Anulada"},
+	Title:        "Documento de cobro",
+	Statuses:     map[string]string{"open": "Por pagar", "uncollectible": "Por pagar", "paid": "Pagado", "void": "Anulado"},
 	Issued:       "Fecha de emisión",
 	DueDate:      "Fecha de vencimiento",
-	PaidOn:       "Pagada el",
+	PaidOn:       "Pagado el",
 	Lines:        "Detalle",
 	Subtotal:     "Subtotal",
 	Discount:     "Descuento",
@@ -55,17 +55,17 @@ var invoiceES = &invoiceLang{
 	Total:        "Total",
 	AmountDue:    "Monto a pagar",
 	AmountPaid:   "Monto pagado",
-	PaidNotice:   "Esta factura se pagó el %s. ¡Gracias!",
-	Paid:         "Esta factura está pagada. ¡Gracias!",
-	VoidNotice:   "Esta factura fue anulada: no hay nada que pagar.",
+	PaidNotice:   "Pagado el %s. ¡Gracias!",
+	Paid:         "Este cobro está pagado. ¡Gracias!",
+	VoidNotice:   "Este cobro fue anulado: no hay nada que pagar.",
 	PayWith:      "Pagar con",
 	Pay:          "Pagar %s",
-	InProgress:   "Ya empezaste a pagar esta factura. Continúa el pago donde lo dejaste.",
+	InProgress:   "Ya empezaste a pagar este cobro. Continúa el pago donde lo dejaste.",
 	Authenticate: "Tu banco pide que confirmes este pago. Al pagar irás a la página de tu banco para autorizarlo; no se hará un cargo adicional.",
 
 	ContinuePay: "Continuar el pago",
-	Confirming:  "Estamos confirmando un pago de esta factura con la pasarela de pago. Vuelve a cargar esta página en unos minutos; no lo pagues de nuevo mientras tanto.",
-	NoGateways:  "En este momento no hay un medio de pago disponible para esta factura. Inténtalo de nuevo en unos minutos.",
+	Confirming:  "Estamos confirmando un pago de este cobro con la pasarela de pago. Vuelve a cargar esta página en unos minutos; no lo pagues de nuevo mientras tanto.",
+	NoGateways:  "En este momento no hay un medio de pago disponible para este cobro. Inténtalo de nuevo en unos minutos.",
 	PayNote:     "Pagarás en la página segura de la pasarela de pago; este sitio nunca ve los datos de tu tarjeta.",
 	Failures: map[string]string{
 		"card_declined":            "Pago rechazado: el banco rechazó el cobro.",
@@ -78,19 +78,19 @@ var invoiceES = &invoiceLang{
 	FailedAgain: "No se cobró nada. Puedes intentarlo de nuevo, con otra tarjeta si quieres.",
 	FailedOther: "El último intento de pago no se completó.",
 	GatewaySaid: "La pasarela informó: %s",
-	ToInvoice:   "Volver a la factura",
+	ToInvoice:   "Volver al cobro",
 
 	SimTitle:     "Pagar con una tarjeta de prueba",
 	SimIntro:     "Elige la tarjeta de prueba con la que pagar. Cada una se comporta siempre igual.",
 	SimAmount:    "Monto",
-	SimInvoice:   "Factura %s",
+	SimInvoice:   "Cobro %s",
 	SimNoCard:    "Elige una de las tarjetas de prueba para pagar.",
 	SimGoneTitle: "Página de pago vencida",
-	SimGoneBody:  "Esta página de pago ya se usó o venció. Vuelve a la factura para ver su estado o pagarla de nuevo.",
+	SimGoneBody:  "Esta página de pago ya se usó o venció. Vuelve al cobro para ver su estado o pagarla de nuevo.",
 }
 
 var invoiceEN = &invoiceLang{
-	Title:        "Invoice",
+	Title:        "Payment request",
 	Statuses:     map[string]string{"open": "Due", "uncollectible": "Due", "paid": "Paid", "void": "Void"},
 	Issued:       "Issued",
 	DueDate:      "Due date",
@@ -103,17 +103,17 @@ var invoiceEN = &invoiceLang{
 	Total:        "Total",
 	AmountDue:    "Amount due",
 	AmountPaid:   "Amount paid",
-	PaidNotice:   "This invoice was paid on %s. Thank you!",
-	Paid:         "This invoice is paid. Thank you!",
-	VoidNotice:   "This invoice was voided: there is nothing to pay.",
+	PaidNotice:   "Paid on %s. Thank you!",
+	Paid:         "This payment request is paid. Thank you!",
+	VoidNotice:   "This payment request was voided: there is nothing to pay.",
 	PayWith:      "Pay with",
 	Pay:          "Pay %s",
-	InProgress:   "You already started paying this invoice. Continue the payment where you left off.",
+	InProgress:   "You already started paying this payment request. Continue the payment where you left off.",
 	Authenticate: "Your bank asks you to confirm this payment. Paying takes you to your bank's page to authorize it; you will not be charged twice.",
 
 	ContinuePay: "Continue payment",
-	Confirming:  "We are confirming a payment of this invoice with the payment gateway. Reload this page in a few minutes; please do not pay again meanwhile.",
-	NoGateways:  "No payment method is available for this invoice right now. Please try again in a few minutes.",
+	Confirming:  "We are confirming a payment of this request with the payment gateway. Reload this page in a few minutes; please do not pay again meanwhile.",
+	NoGateways:  "No payment method is available for this payment request right now. Please try again in a few minutes.",
 	PayNote:     "You will pay on the payment gateway's secure page; this site never sees your card's details.",
 	Failures: map[string]string{
 		"card_declined":            "Payment declined: the bank declined the charge.",
@@ -126,13 +126,13 @@ var invoiceEN = &invoiceLang{
 	FailedAgain: "Nothing was charged. You can try again, with another card if you like.",
 	FailedOther: "The last payment attempt did not go through.",
 	GatewaySaid: "The gateway said: %s",
-	ToInvoice:   "Back to the invoice",
+	ToInvoice:   "Back to the payment request",
 
 	SimTitle:     "Pay with a test card",
 	SimIntro:     "Pick the test card to pay with. Each one always behaves the same way.",
 	SimAmount:    "Amount",
-	SimInvoice:   "Invoice %s",
+	SimInvoice:   "Payment request %s",
 	SimNoCard:    "Pick one of the test cards to pay.",
 	SimGoneTitle: "Payment page expired",
-	SimGoneBody:  "This payment page was already used or has expired. Go back to the invoice to see where it stands or to pay it again.",
+	SimGoneBody:  "This payment page was already used or has expired. Go back to the payment request to see where it stands or to pay it again.",
 }

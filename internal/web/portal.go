@@ -18,9 +18,11 @@ type portalData struct {
 	Error  string
 }
 
-// portalLang picks the portal's language: the customer's, else the
-// browser's.
-func portalLang(r *http.Request, c billing.Customer) *lang { return pickLang(c.Locale, r) }
+// portalLang picks the portal's language: ?lang=, else the customer's,
+// else the merchant's.
+func portalLang(r *http.Request, c billing.Customer, m billing.Merchant) *lang {
+	return pickLang(r, c.Locale, m.Locale)
+}
 
 // portalHome is the relative URL of the portal's main page, with a notice.
 func portalHome(r *http.Request, id, token, notice string) string {
@@ -36,11 +38,11 @@ func (h *handler) portalPage(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
 	v, err := h.app.Portal.OpenPortal(r.Context(), r.PathValue("id"), token)
 	if err != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedFail(w, r, l, err, l.H.PortalExpired)
 		return
 	}
-	l := portalLang(r, v.Customer)
+	l := portalLang(r, v.Customer, v.Merchant)
 	h.showPortal(w, r, http.StatusOK, l, v, token, l.H.Notices[r.URL.Query().Get("notice")], "")
 }
 
@@ -48,7 +50,7 @@ func (h *handler) showPortal(w http.ResponseWriter, r *http.Request, status int,
 	d := page(r, l, l.H.PortalTitle+" · "+v.Merchant.Name, v.Session.Scope, token,
 		portalData{View: v, Loc: location(v.Merchant), Root: root(r), Notice: notice, Error: msg})
 	d.Wide = true
-	h.render(w, r, h.pages["portal"], status, d)
+	h.render(w, r, h.pages["portal"], status, h.branded(d, v.Merchant))
 }
 
 // portalFail shows the portal again with an error about an action, or
@@ -56,11 +58,11 @@ func (h *handler) showPortal(w http.ResponseWriter, r *http.Request, status int,
 func (h *handler) portalFail(w http.ResponseWriter, r *http.Request, token string, err error) {
 	v, verr := h.app.Portal.OpenPortal(r.Context(), r.PathValue("id"), token)
 	if verr != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedFail(w, r, l, verr, l.H.PortalExpired)
 		return
 	}
-	l := portalLang(r, v.Customer)
+	l := portalLang(r, v.Customer, v.Merchant)
 	msg, _, status, ok := formError(l, err)
 	if !ok {
 		h.hostedFail(w, r, l, err, l.H.PortalExpired)
@@ -81,11 +83,11 @@ func (h *handler) portalCancelForm(w http.ResponseWriter, r *http.Request) {
 	token, subID := r.URL.Query().Get("token"), r.PathValue("sub")
 	v, err := h.app.Portal.OpenPortal(r.Context(), r.PathValue("id"), token)
 	if err != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedFail(w, r, l, err, l.H.PortalExpired)
 		return
 	}
-	l := portalLang(r, v.Customer)
+	l := portalLang(r, v.Customer, v.Merchant)
 	for _, ps := range v.Subscriptions {
 		if ps.Sub.ID != subID || !ps.CanChange {
 			continue
@@ -97,7 +99,7 @@ func (h *handler) portalCancelForm(w http.ResponseWriter, r *http.Request) {
 		d := portalCancelData{Merchant: v.Merchant.Name, Product: ps.Items[0].Product.Name,
 			Until: fmtDate(l, location(v.Merchant), until), Action: url.PathEscape(subID),
 			Back: portalHome(r, v.Session.ID, token, "")}
-		h.render(w, r, h.pages["portal_cancel"], http.StatusOK, page(r, l, l.H.CancelSub+" · "+v.Merchant.Name, v.Session.Scope, token, d))
+		h.render(w, r, h.pages["portal_cancel"], http.StatusOK, h.branded(page(r, l, l.H.CancelSub+" · "+v.Merchant.Name, v.Session.Scope, token, d), v.Merchant))
 		return
 	}
 	h.hostedMessage(w, r, http.StatusNotFound, l, l.NotFoundTitle, l.NotFoundBody)
@@ -158,11 +160,11 @@ func (h *handler) showChange(w http.ResponseWriter, r *http.Request, token, pric
 		cv, err = h.app.Portal.PortalChangeOptions(r.Context(), id, token, subID, "")
 	}
 	if err != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedFail(w, r, l, err, l.H.PortalExpired)
 		return
 	}
-	l := portalLang(r, cv.Portal.Customer)
+	l := portalLang(r, cv.Portal.Customer, cv.Portal.Merchant)
 	status, msg := http.StatusOK, ""
 	if actErr != nil {
 		var ok bool
@@ -173,7 +175,7 @@ func (h *handler) showChange(w http.ResponseWriter, r *http.Request, token, pric
 	}
 	d := portalChangeData{View: cv, Loc: location(cv.Portal.Merchant), Currency: cv.Current.Sub.Currency,
 		Action: url.PathEscape(subID), Back: portalHome(r, id, token, ""), Error: msg}
-	h.render(w, r, h.pages["portal_change"], status, page(r, l, l.H.ChangeTitle+" · "+cv.Portal.Merchant.Name, cv.Portal.Session.Scope, token, d))
+	h.render(w, r, h.pages["portal_change"], status, h.branded(page(r, l, l.H.ChangeTitle+" · "+cv.Portal.Merchant.Name, cv.Portal.Session.Scope, token, d), cv.Portal.Merchant))
 }
 
 // portalChange makes the previewed change.
@@ -202,11 +204,11 @@ func (h *handler) portalCard(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := h.app.Portal.OpenPortal(r.Context(), id, token)
 	if err != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedFail(w, r, l, err, l.H.PortalExpired)
 		return
 	}
-	l := portalLang(r, v.Customer)
+	l := portalLang(r, v.Customer, v.Merchant)
 	h.redirectPage(w, r, l, v.Session.Scope, l.H.Redirecting, l.H.RedirectingBody, dest)
 }
 
@@ -217,7 +219,7 @@ func (h *handler) portalReturn(w http.ResponseWriter, r *http.Request) {
 	token := q.Get("token")
 	st, err := h.app.Portal.PortalSetupResult(r.Context(), id, token, q.Get("setup_id"))
 	if err != nil {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedFail(w, r, l, err, l.H.PortalExpired)
 		return
 	}

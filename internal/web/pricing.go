@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
 )
 
 // pricingData is what the pricing template shows.
@@ -16,9 +17,9 @@ type pricingData struct {
 }
 
 // pricingLang picks the pricing table's language: ?lang= (the merchant
-// embedding it chooses), else the browser's.
-func pricingLang(r *http.Request) *lang {
-	return pickLang(r.URL.Query().Get("lang"), r)
+// embedding it chooses), else the merchant's default locale.
+func pricingLang(r *http.Request, m billing.Merchant) *lang {
+	return pickLang(r, m.Locale)
 }
 
 // pricingPage shows a publishable key's pricing table; ?product= (repeated
@@ -28,7 +29,6 @@ func (h *handler) pricingPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) showPricing(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	l := pricingLang(r)
 	var products []string
 	for _, p := range r.URL.Query()["product"] {
 		for id := range strings.SplitSeq(p, ",") {
@@ -40,9 +40,11 @@ func (h *handler) showPricing(w http.ResponseWriter, r *http.Request, status int
 	pk := r.PathValue("pk")
 	v, err := h.app.Checkout.PricingTable(r.Context(), pk, products)
 	if err != nil {
+		l := pickLang(r)
 		h.hostedFail(w, r, l, err, l.NotFoundBody)
 		return
 	}
+	l := pricingLang(r, v.Merchant)
 	action := url.PathEscape(pk)
 	if q := r.URL.RawQuery; q != "" {
 		action += "?" + q // keep the language and product filter
@@ -50,7 +52,7 @@ func (h *handler) showPricing(w http.ResponseWriter, r *http.Request, status int
 	frameable(w)
 	d := page(r, l, l.H.PricingTitle+" · "+v.Merchant.Name, v.Key.Scope, "", pricingData{View: v, Action: action, Error: msg})
 	d.Wide = true
-	h.render(w, r, h.pages["pricing"], status, d)
+	h.render(w, r, h.pages["pricing"], status, h.branded(d, v.Merchant))
 }
 
 // pricingStart starts a checkout for the price whose button was pressed
@@ -59,8 +61,13 @@ func (h *handler) pricingStart(w http.ResponseWriter, r *http.Request) {
 	if !h.parseForm(w, r) {
 		return
 	}
-	l := pricingLang(r)
-	dest, err := h.app.Checkout.StartPricingCheckout(r.Context(), r.PathValue("pk"), r.PostForm.Get("price"), r.PostForm.Get("csrf"), l.HTMLLang)
+	// The checkout takes the table's ?lang= when it has one; else it
+	// follows the customer's and the merchant's locales itself.
+	l, chosen := pickLang(r), ""
+	if q := r.URL.Query().Get("lang"); billing.LocaleLanguage(q) != "" {
+		chosen = l.HTMLLang
+	}
+	dest, err := h.app.Checkout.StartPricingCheckout(r.Context(), r.PathValue("pk"), r.PostForm.Get("price"), r.PostForm.Get("csrf"), chosen)
 	if err != nil {
 		msg, _, status, ok := formError(l, err)
 		if !ok {
@@ -76,6 +83,6 @@ func (h *handler) pricingStart(w http.ResponseWriter, r *http.Request) {
 // pricingThanks is where pricing-table checkouts end when the merchant
 // gave no success_url.
 func (h *handler) pricingThanks(w http.ResponseWriter, r *http.Request) {
-	l := pricingLang(r)
+	l := pickLang(r)
 	h.hostedMessage(w, r, http.StatusOK, l, l.H.ThanksTitle, l.H.ThanksBody)
 }

@@ -35,11 +35,11 @@ func (h *handler) simPayPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) showSimPay(w http.ResponseWriter, r *http.Request, status int, ref app.HostedRef, pg app.SimPayPage, selected, msg string) {
-	l := pickLang(pg.Customer.Locale, r)
+	l := pickLang(r, pg.Customer.Locale, pg.Merchant.Locale)
 	d := simPayData{Page: pg, Number: pg.Invoice.Number, Action: url.PathEscape(ref.ID), Cards: cards(l, selected), Error: msg}
 	pd := page(r, l, l.I.SimTitle+" · "+pg.Merchant.Name, ref.Scope, ref.Token, d)
 	pd.Test = false // the page's own banner says more
-	h.render(w, r, h.pages["sim_pay"], status, pd)
+	h.render(w, r, h.pages["sim_pay"], status, h.branded(pd, pg.Merchant))
 }
 
 // simPaySubmit takes the sim pay page's form: action=pay charges the test
@@ -65,7 +65,7 @@ func (h *handler) simPaySubmit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	default:
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.hostedMessage(w, r, http.StatusBadRequest, l, l.BadTitle, l.BadForm)
 		return
 	}
@@ -83,7 +83,7 @@ func (h *handler) simPaySubmit(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, dest, http.StatusSeeOther)
 		return
 	}
-	l := pickLang("", r)
+	l := pickLang(r)
 	h.redirectPage(w, r, l, ref.Scope, l.H.Redirecting, l.H.RedirectingBody, dest)
 }
 
@@ -94,7 +94,7 @@ func (h *handler) simPayAgain(w http.ResponseWriter, r *http.Request, ref app.Ho
 		h.simPayFail(w, r, ref, pg.Customer.Locale, err)
 		return
 	}
-	h.showSimPay(w, r, http.StatusBadRequest, ref, pg, selected, pickLang(pg.Customer.Locale, r).I.SimNoCard)
+	h.showSimPay(w, r, http.StatusBadRequest, ref, pg, selected, pickLang(r, pg.Customer.Locale, pg.Merchant.Locale).I.SimNoCard)
 }
 
 // simPayFail answers a sim pay link that cannot be paid: unknown (404), or
@@ -102,7 +102,7 @@ func (h *handler) simPayAgain(w http.ResponseWriter, r *http.Request, ref app.Ho
 // return, which settles the payment with the gateway and shows the
 // invoice). locale is the customer's, when known.
 func (h *handler) simPayFail(w http.ResponseWriter, r *http.Request, ref app.HostedRef, locale string, err error) {
-	l := pickLang(locale, r)
+	l := pickLang(r, locale)
 	if e := billing.AsError(err); e == nil || e.Code != billing.CodeInvalidStateTransition {
 		h.hostedFail(w, r, l, err, l.I.SimGoneBody)
 		return

@@ -117,7 +117,7 @@ func (h *handler) simSetupSubmit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	default:
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.message(w, r, http.StatusBadRequest, l, l.BadTitle, l.BadForm)
 		return
 	}
@@ -139,5 +139,5 @@ func (h *handler) langFor(r *http.Request, st billing.PaymentMethodSetup) *lang 
 			locale = c.Locale
 		}
 	}
-	return pickLang(locale, r)
+	return pickLang(r, locale)
 }

@@ -13,6 +13,7 @@ import (
 type UseCases struct {
 	Checkout  CheckoutUseCases
 	Customers CustomersUseCases
+	Merchants MerchantsUseCases
 	PayPages  PayPagesUseCases
 	Portal    PortalUseCases
 }
@@ -32,6 +33,11 @@ type CustomersUseCases interface {
 	CompleteSimSetup(ctx context.Context, id, secret, token string) (string, error)
 	GetCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error)
 	OpenSimSetup(ctx context.Context, id, secret string) (billing.PaymentMethodSetup, error)
+}
+
+// MerchantsUseCases is what the hosted pages call of app.Merchants.
+type MerchantsUseCases interface {
+	GetLogo(ctx context.Context, sha256 string) (billing.Logo, error)
 }
 
 // PayPagesUseCases is what the hosted pages call of app.PayPages.

@@ -33,6 +33,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -43,7 +44,7 @@ var files embed.FS
 
 // csp is the Content-Security-Policy of every response. Pages with a form
 // that redirects to the merchant extend form-action (see setupCSP).
-const csp = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+const csp = "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // maxForm caps a form body; the setup form is well under 1 KiB.
 const maxForm = 16 << 10
@@ -88,6 +89,7 @@ func New(a UseCases, logger *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /return/{gateway}/assets/style.css", h.style)
 	mux.HandleFunc("GET /return/{gateway}/setup/{id}", h.gatewaySetupReturn)
 	mux.HandleFunc("POST /return/{gateway}/setup/{id}", h.gatewaySetupReturn)
+	mux.HandleFunc("GET /logos/{file}", h.logo)
 	h.routes(mux)
 	h.invoiceRoutes(mux)
 	mux.HandleFunc("GET /", h.notFound)
@@ -99,7 +101,7 @@ func New(a UseCases, logger *slog.Logger) http.Handler {
 	cop.AddInsecureBypassPattern("POST /return/{gateway}/setup/{id}")
 	cop.AddInsecureBypassPattern("POST /return/pay/{merchant}/{mode}/{id}")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l := pickLang("", r)
+		l := pickLang(r)
 		h.message(w, r, http.StatusForbidden, l, l.ForbiddenTitle, l.ForbiddenBody)
 	}))
 	return securityHeaders(cop.Handler(h.validText(mux)))
@@ -123,14 +125,21 @@ func securityHeaders(next http.Handler) http.Handler {
 // style serves the one stylesheet. It holds nothing secret, so unlike the
 // pages it may be cached (revalidated by ETag).
 func (h *handler) style(w http.ResponseWriter, r *http.Request) {
+	// ?brand=rrggbb appends the merchant's colours (brandCSS): a
+	// stylesheet, because the pages' policy allows no inline style.
+	css, etag := h.css, h.cssETag
+	if tail := brandCSS(r.URL.Query().Get("brand")); tail != nil {
+		css = append(bytes.Clone(h.css), tail...)
+		etag = strings.TrimSuffix(h.cssETag, `"`) + "-" + r.URL.Query().Get("brand") + `"`
+	}
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
-	w.Header().Set("ETag", h.cssETag)
-	http.ServeContent(w, r, "style.css", time.Time{}, bytes.NewReader(h.css))
+	w.Header().Set("ETag", etag)
+	http.ServeContent(w, r, "style.css", time.Time{}, bytes.NewReader(css))
 }
 
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
-	l := pickLang("", r)
+	l := pickLang(r)
 	h.message(w, r, http.StatusNotFound, l, l.NotFoundTitle, l.NotFoundBody)
 }
 
@@ -156,6 +165,9 @@ type pageData struct {
 	Test    bool   // show the test-mode banner
 	Token   string // the link's secret, carried by forms and links
 	D       any    // the page's own data
+	// Brand is the merchant whose page it is (nil on pages of no
+	// merchant, such as an unknown link's).
+	Brand *brandView
 }
 
 // assetsFor returns the assets folder relative to r's path when r is a

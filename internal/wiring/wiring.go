@@ -20,7 +20,7 @@ func API(a *app.App) httpapi.UseCases {
 
 // Pages returns the areas the hosted pages call.
 func Pages(a *app.App) web.UseCases {
-	return web.UseCases{Checkout: a.Checkout, Customers: a.Customers, PayPages: a.PayPages, Portal: a.Portal}
+	return web.UseCases{Checkout: a.Checkout, Customers: a.Customers, Merchants: a.Merchants, PayPages: a.PayPages, Portal: a.Portal}
 }
 
 // Workers returns the areas the background jobs call.

@@ -1,7 +1,8 @@
 -- name: CreateCustomer :exec
-INSERT INTO customers (id, merchant_id, mode, email, name, external_id, locale, test_clock_id, tax_exempt, metadata, created, updated)
+INSERT INTO customers (id, merchant_id, mode, email, name, external_id, locale, test_clock_id, tax_exempt, metadata, tax_profile, created, updated)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(email), sqlc.arg(name),
-        sqlc.arg(external_id), sqlc.arg(locale), sqlc.arg(test_clock_id), sqlc.arg(tax_exempt), sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated));
+        sqlc.arg(external_id), sqlc.arg(locale), sqlc.arg(test_clock_id), sqlc.arg(tax_exempt), sqlc.arg(metadata), sqlc.arg(tax_profile),
+        sqlc.arg(created), sqlc.arg(updated));
 
 -- name: GetCustomer :one
 SELECT * FROM customers WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
@@ -9,7 +10,8 @@ SELECT * FROM customers WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sql
 -- name: UpdateCustomer :execrows
 UPDATE customers
 SET email = sqlc.arg(email), name = sqlc.arg(name), external_id = sqlc.arg(external_id),
-    locale = sqlc.arg(locale), tax_exempt = sqlc.arg(tax_exempt), metadata = sqlc.arg(metadata), updated = sqlc.arg(updated)
+    locale = sqlc.arg(locale), tax_exempt = sqlc.arg(tax_exempt), metadata = sqlc.arg(metadata), tax_profile = sqlc.arg(tax_profile),
+    updated = sqlc.arg(updated)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id) AND deleted IS NULL;
 
 -- name: DeleteCustomer :execrows

@@ -1,7 +1,7 @@
 -- name: CreateMerchant :exec
-INSERT INTO merchants (id, name, timezone, locale, invoice_prefix, settings, link_key, created)
+INSERT INTO merchants (id, name, timezone, locale, invoice_prefix, settings, profile, link_key, created)
 VALUES (sqlc.arg(id), sqlc.arg(name), sqlc.arg(timezone), sqlc.arg(locale), sqlc.arg(invoice_prefix), sqlc.arg(settings),
-    sqlc.arg(link_key), sqlc.arg(created));
+    sqlc.arg(profile), sqlc.arg(link_key), sqlc.arg(created));
 
 -- name: UpdateMerchantSettings :execrows
 UPDATE merchants SET settings = sqlc.arg(settings) WHERE id = sqlc.arg(id);
@@ -36,5 +36,17 @@ UPDATE api_keys SET revoked = COALESCE(revoked, sqlc.arg(revoked)) WHERE id = sq
 
 -- name: UpdateMerchant :execrows
 UPDATE merchants SET name = sqlc.arg(name), timezone = sqlc.arg(timezone), locale = sqlc.arg(locale),
-    invoice_prefix = sqlc.arg(invoice_prefix), settings = sqlc.arg(settings)
+    invoice_prefix = sqlc.arg(invoice_prefix), settings = sqlc.arg(settings), profile = sqlc.arg(profile)
 WHERE id = sqlc.arg(id);
+
+-- name: PutMerchantLogo :exec
+INSERT INTO merchant_logos (merchant_id, sha256, content_type, data, created)
+VALUES (sqlc.arg(merchant_id), sqlc.arg(sha256), sqlc.arg(content_type), sqlc.arg(data), sqlc.arg(created))
+ON CONFLICT (merchant_id) DO UPDATE
+SET sha256 = excluded.sha256, content_type = excluded.content_type, data = excluded.data, created = excluded.created;
+
+-- name: DeleteMerchantLogo :exec
+DELETE FROM merchant_logos WHERE merchant_id = sqlc.arg(merchant_id);
+
+-- name: GetLogo :one
+SELECT * FROM merchant_logos WHERE sha256 = sqlc.arg(sha256) ORDER BY merchant_id LIMIT 1;

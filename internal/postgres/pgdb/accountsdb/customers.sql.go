@@ -11,9 +11,10 @@ import (
 )
 
 const createCustomer = `-- name: CreateCustomer :exec
-INSERT INTO customers (id, merchant_id, mode, email, name, external_id, locale, test_clock_id, tax_exempt, metadata, created, updated)
+INSERT INTO customers (id, merchant_id, mode, email, name, external_id, locale, test_clock_id, tax_exempt, metadata, tax_profile, created, updated)
 VALUES ($1, $2, $3, $4, $5,
-        $6, $7, $8, $9, $10, $11, $12)
+        $6, $7, $8, $9, $10, $11,
+        $12, $13)
 `
 
 type CreateCustomerParams struct {
@@ -27,6 +28,7 @@ type CreateCustomerParams struct {
 	TestClockID string
 	TaxExempt   string
 	Metadata    string
+	TaxProfile  string
 	Created     time.Time
 	Updated     time.Time
 }
@@ -43,6 +45,7 @@ func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) 
 		arg.TestClockID,
 		arg.TaxExempt,
 		arg.Metadata,
+		arg.TaxProfile,
 		arg.Created,
 		arg.Updated,
 	)
@@ -79,7 +82,7 @@ func (q *Queries) DeleteCustomer(ctx context.Context, arg DeleteCustomerParams) 
 }
 
 const getCustomer = `-- name: GetCustomer :one
-SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted, tax_exempt FROM customers WHERE merchant_id = $1 AND mode = $2 AND id = $3
+SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted, tax_exempt, tax_profile FROM customers WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
 
 type GetCustomerParams struct {
@@ -105,12 +108,13 @@ func (q *Queries) GetCustomer(ctx context.Context, arg GetCustomerParams) (Custo
 		&i.TestClockID,
 		&i.Deleted,
 		&i.TaxExempt,
+		&i.TaxProfile,
 	)
 	return i, err
 }
 
 const listCustomers = `-- name: ListCustomers :many
-SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted, tax_exempt FROM customers
+SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted, tax_exempt, tax_profile FROM customers
 WHERE merchant_id = $1 AND mode = $2 AND deleted IS NULL
   AND (CAST($3 AS text) = '' OR email = $3)
   AND (CAST($4 AS text) = '' OR external_id = $4)
@@ -158,6 +162,7 @@ func (q *Queries) ListCustomers(ctx context.Context, arg ListCustomersParams) ([
 			&i.TestClockID,
 			&i.Deleted,
 			&i.TaxExempt,
+			&i.TaxProfile,
 		); err != nil {
 			return nil, err
 		}
@@ -172,8 +177,9 @@ func (q *Queries) ListCustomers(ctx context.Context, arg ListCustomersParams) ([
 const updateCustomer = `-- name: UpdateCustomer :execrows
 UPDATE customers
 SET email = $1, name = $2, external_id = $3,
-    locale = $4, tax_exempt = $5, metadata = $6, updated = $7
-WHERE merchant_id = $8 AND mode = $9 AND id = $10 AND deleted IS NULL
+    locale = $4, tax_exempt = $5, metadata = $6, tax_profile = $7,
+    updated = $8
+WHERE merchant_id = $9 AND mode = $10 AND id = $11 AND deleted IS NULL
 `
 
 type UpdateCustomerParams struct {
@@ -183,6 +189,7 @@ type UpdateCustomerParams struct {
 	Locale     string
 	TaxExempt  string
 	Metadata   string
+	TaxProfile string
 	Updated    time.Time
 	MerchantID string
 	Mode       string
@@ -197,6 +204,7 @@ func (q *Queries) UpdateCustomer(ctx context.Context, arg UpdateCustomerParams) 
 		arg.Locale,
 		arg.TaxExempt,
 		arg.Metadata,
+		arg.TaxProfile,
 		arg.Updated,
 		arg.MerchantID,
 		arg.Mode,

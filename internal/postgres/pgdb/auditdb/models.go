@@ -150,6 +150,7 @@ type Customer struct {
 	TestClockID string
 	Deleted     *time.Time
 	TaxExempt   string
+	TaxProfile  string
 }
 
 type CustomerBalance struct {
@@ -291,6 +292,7 @@ type Merchant struct {
 	Created       time.Time
 	Settings      string
 	LinkKey       string
+	Profile       string
 }
 
 type MerchantGateway struct {
@@ -300,6 +302,14 @@ type MerchantGateway struct {
 	Sealed     string
 	Created    time.Time
 	Updated    time.Time
+}
+
+type MerchantLogo struct {
+	MerchantID  string
+	Sha256      string
+	ContentType string
+	Data        []byte
+	Created     time.Time
 }
 
 type MrrChange struct {

@@ -46,9 +46,9 @@ func (q *Queries) CreateAuditHead(ctx context.Context, merchantID string) error 
 }
 
 const createMerchant = `-- name: CreateMerchant :exec
-INSERT INTO merchants (id, name, timezone, locale, invoice_prefix, settings, link_key, created)
+INSERT INTO merchants (id, name, timezone, locale, invoice_prefix, settings, profile, link_key, created)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6,
-    ?7, ?8)
+    ?7, ?8, ?9)
 `
 
 type CreateMerchantParams struct {
@@ -58,6 +58,7 @@ type CreateMerchantParams struct {
 	Locale        string
 	InvoicePrefix string
 	Settings      string
+	Profile       string
 	LinkKey       string
 	Created       int64
 }
@@ -70,9 +71,19 @@ func (q *Queries) CreateMerchant(ctx context.Context, arg CreateMerchantParams) 
 		arg.Locale,
 		arg.InvoicePrefix,
 		arg.Settings,
+		arg.Profile,
 		arg.LinkKey,
 		arg.Created,
 	)
+	return err
+}
+
+const deleteMerchantLogo = `-- name: DeleteMerchantLogo :exec
+DELETE FROM merchant_logos WHERE merchant_id = ?1
+`
+
+func (q *Queries) DeleteMerchantLogo(ctx context.Context, merchantID string) error {
+	_, err := q.db.ExecContext(ctx, deleteMerchantLogo, merchantID)
 	return err
 }
 
@@ -116,8 +127,25 @@ func (q *Queries) GetAPIKeyByHash(ctx context.Context, hash string) (ApiKey, err
 	return i, err
 }
 
+const getLogo = `-- name: GetLogo :one
+SELECT merchant_id, sha256, content_type, data, created FROM merchant_logos WHERE sha256 = ?1 ORDER BY merchant_id LIMIT 1
+`
+
+func (q *Queries) GetLogo(ctx context.Context, sha256 string) (MerchantLogo, error) {
+	row := q.db.QueryRowContext(ctx, getLogo, sha256)
+	var i MerchantLogo
+	err := row.Scan(
+		&i.MerchantID,
+		&i.Sha256,
+		&i.ContentType,
+		&i.Data,
+		&i.Created,
+	)
+	return i, err
+}
+
 const getMerchant = `-- name: GetMerchant :one
-SELECT id, name, timezone, locale, invoice_prefix, created, settings, link_key FROM merchants WHERE id = ?1
+SELECT id, name, timezone, locale, invoice_prefix, created, settings, link_key, profile FROM merchants WHERE id = ?1
 `
 
 func (q *Queries) GetMerchant(ctx context.Context, id string) (Merchant, error) {
@@ -132,6 +160,7 @@ func (q *Queries) GetMerchant(ctx context.Context, id string) (Merchant, error) 
 		&i.Created,
 		&i.Settings,
 		&i.LinkKey,
+		&i.Profile,
 	)
 	return i, err
 }
@@ -173,7 +202,7 @@ func (q *Queries) ListAPIKeys(ctx context.Context, merchantID string) ([]ApiKey,
 }
 
 const listMerchants = `-- name: ListMerchants :many
-SELECT id, name, timezone, locale, invoice_prefix, created, settings, link_key FROM merchants ORDER BY id
+SELECT id, name, timezone, locale, invoice_prefix, created, settings, link_key, profile FROM merchants ORDER BY id
 `
 
 func (q *Queries) ListMerchants(ctx context.Context) ([]Merchant, error) {
@@ -194,6 +223,7 @@ func (q *Queries) ListMerchants(ctx context.Context) ([]Merchant, error) {
 			&i.Created,
 			&i.Settings,
 			&i.LinkKey,
+			&i.Profile,
 		); err != nil {
 			return nil, err
 		}
@@ -206,6 +236,32 @@ func (q *Queries) ListMerchants(ctx context.Context) ([]Merchant, error) {
 		return nil, err
 	}
 	return items, nil
+}
+
+const putMerchantLogo = `-- name: PutMerchantLogo :exec
+INSERT INTO merchant_logos (merchant_id, sha256, content_type, data, created)
+VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT (merchant_id) DO UPDATE
+SET sha256 = excluded.sha256, content_type = excluded.content_type, data = excluded.data, created = excluded.created
+`
+
+type PutMerchantLogoParams struct {
+	MerchantID  string
+	Sha256      string
+	ContentType string
+	Data        []byte
+	Created     int64
+}
+
+func (q *Queries) PutMerchantLogo(ctx context.Context, arg PutMerchantLogoParams) error {
+	_, err := q.db.ExecContext(ctx, putMerchantLogo,
+		arg.MerchantID,
+		arg.Sha256,
+		arg.ContentType,
+		arg.Data,
+		arg.Created,
+	)
+	return err
 }
 
 const revokeAPIKey = `-- name: RevokeAPIKey :execrows
@@ -244,8 +300,8 @@ func (q *Queries) TouchAPIKey(ctx context.Context, arg TouchAPIKeyParams) (int64
 
 const updateMerchant = `-- name: UpdateMerchant :execrows
 UPDATE merchants SET name = ?1, timezone = ?2, locale = ?3,
-    invoice_prefix = ?4, settings = ?5
-WHERE id = ?6
+    invoice_prefix = ?4, settings = ?5, profile = ?6
+WHERE id = ?7
 `
 
 type UpdateMerchantParams struct {
@@ -254,6 +310,7 @@ type UpdateMerchantParams struct {
 	Locale        string
 	InvoicePrefix string
 	Settings      string
+	Profile       string
 	ID            string
 }
 
@@ -264,6 +321,7 @@ func (q *Queries) UpdateMerchant(ctx context.Context, arg UpdateMerchantParams) 
 		arg.Locale,
 		arg.InvoicePrefix,
 		arg.Settings,
+		arg.Profile,
 		arg.ID,
 	)
 	if err != nil {

@@ -147,6 +147,7 @@ type Customer struct {
 	TestClockID string
 	Deleted     sql.NullInt64
 	TaxExempt   string
+	TaxProfile  string
 }
 
 type CustomerBalance struct {
@@ -287,6 +288,7 @@ type Merchant struct {
 	Created       int64
 	Settings      string
 	LinkKey       string
+	Profile       string
 }
 
 type MerchantGateway struct {
@@ -296,6 +298,14 @@ type MerchantGateway struct {
 	Sealed     string
 	Created    int64
 	Updated    int64
+}
+
+type MerchantLogo struct {
+	MerchantID  string
+	Sha256      string
+	ContentType string
+	Data        []byte
+	Created     int64
 }
 
 type MrrChange struct {
