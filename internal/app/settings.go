@@ -41,7 +41,7 @@ type UpdateMerchantParams struct {
 	// that mode (billing.ResolveTaxRates); an empty list removes them.
 	DefaultTaxRates *[]string
 	Mode            billing.Mode
-	Profile          ProfileParams
+	Profile         ProfileParams
 }
 
 var invoicePrefixRE = regexp.MustCompile(`^[A-Z0-9]{1,12}$`)

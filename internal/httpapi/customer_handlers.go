@@ -40,7 +40,7 @@ type TaxIDJSON struct {
 
 func (b customerBody) params() app.CustomerParams {
 	p := app.CustomerParams{Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, Locale: b.Locale, TestClock: b.TestClock, Metadata: b.Metadata,
-		TaxExempt: b.TaxExempt,
+		TaxExempt:        b.TaxExempt,
 		PreferredLocales: b.PreferredLocales,
 		TaxProfile:       app.TaxProfileParams{LegalName: b.LegalName, Address: b.Address.address()}}
 	if b.TaxIDData != nil {
