@@ -152,7 +152,7 @@ func TestCheckoutPromotionCode(t *testing.T) {
 	require.Contains(t, b.text("#error"), "not valid")
 	b.typeInto("#promotion_code", "spring20")
 	b.click("#apply", "#promo-applied")
-	require.Equal(t, "Code SPRING20 applied: −$10.00.", b.text("#promo-applied"))
+	require.Equal(t, "Code SPRING20 applied: -$10.00.", b.text("#promo-applied"))
 	require.Equal(t, "$40.00", b.text("#total"))
 	require.Equal(t, "sam@example.com", b.value("#email"), "the email survives applying the code")
 	b.checkPage()
