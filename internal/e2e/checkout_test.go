@@ -23,6 +23,8 @@ func TestCheckoutSimDeclineThenSuccess(t *testing.T) {
 	s := newStack(t)
 	b := newTab(t)
 	prod := s.product("Plan Propiedades", map[string]int64{"properties": 10})
+	s.ok("POST", "/v1/products/"+prod, map[string]any{"feature_labels": map[string]any{
+		"es-CL": map[string]string{"properties": "Propiedades"}, "en": map[string]string{"properties": "Listings"}}})
 	monthly := s.price(prod, 5000, "CLP", "month")
 	annual := s.price(prod, 50000, "CLP", "year")
 	id, u := s.checkout(map[string]any{"mode": "subscription", "line_items": []map[string]any{{"price": monthly}}, "locale": "es-CL"})
@@ -31,7 +33,7 @@ func TestCheckoutSimDeclineThenSuccess(t *testing.T) {
 	require.Equal(t, "Suscribirse a Plan Propiedades", b.text("h1"))
 	require.Contains(t, b.text(`label[for="price-`+monthly+`"]`), "Mensual $5.000 al mes")
 	require.Contains(t, b.text(`label[for="price-`+annual+`"]`), "Anual $50.000 al año", "the annual choice is offered")
-	require.Contains(t, b.text(".features"), "properties: 10")
+	require.Equal(t, "Propiedades: 10", b.text(".features"), "the feature's Spanish label, not its key")
 	require.Equal(t, "$5.000", b.text("#total-"+monthly))
 	b.hidden("#total-" + annual)
 	b.checkPage()
