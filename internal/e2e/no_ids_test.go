@@ -140,7 +140,7 @@ func TestNoInternalIDsShown(t *testing.T) {
 			}
 			b.visit(urls[1], "main")
 			require.Contains(t, b.text("#lines"), tc.period)
-			require.Contains(t, b.text("#lines"), strings.Join(strings.Fields(tc.discount), " "), "b.text folds the no-break space")
+			require.Equal(t, strings.Join(strings.Fields(tc.discount), " "), b.text("#discount-name"), "the discount row is named by its line (b.text folds the no-break space)")
 			b.visit(urls[0], "main")
 			require.Contains(t, b.text("#lines"), tc.credit)
 			require.Contains(t, b.text("#lines"), tc.debit)
