@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -261,12 +262,21 @@ func referenced(err error, param, id string) error {
 }
 
 func merchantLocation(m billing.Merchant) *time.Location {
+	if loc, ok := locations.Load(m.Timezone); ok {
+		return loc.(*time.Location)
+	}
 	loc, err := time.LoadLocation(m.Timezone)
 	if err != nil {
 		return time.UTC
 	}
+	locations.Store(m.Timezone, loc)
 	return loc
 }
+
+// locations caches the time zones merchantLocation loaded, by IANA name:
+// time.LoadLocation reads and parses the zone's file on every call, and a
+// renewal needs its merchant's zone more than once.
+var locations sync.Map
 
 // resolveItems loads the prices of a new subscription: all recurring, all
 // active, one currency and one billing cycle.
