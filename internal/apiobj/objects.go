@@ -18,16 +18,18 @@ type ProductJSON struct {
 	Name        string           `json:"name"`
 	Description string           `json:"description"`
 	Features    map[string]int64 `json:"features"`
-	Active      bool             `json:"active"`
-	Metadata    billing.Metadata `json:"metadata"`
-	Created     int64            `json:"created"`
-	Updated     int64            `json:"updated"`
+	// FeatureLabels are the features' display names per locale.
+	FeatureLabels billing.FeatureLabels `json:"feature_labels" doc:"Display names of the features per locale: {\"es-CL\": {\"properties\": \"Propiedades\"}}."`
+	Active        bool                  `json:"active"`
+	Metadata      billing.Metadata      `json:"metadata"`
+	Created       int64                 `json:"created"`
+	Updated       int64                 `json:"updated"`
 }
 
 // Product renders a product.
 func Product(p billing.Product) ProductJSON {
 	return ProductJSON{ID: p.ID, Object: "product", Livemode: p.Scope.Mode.Livemode(), Name: p.Name,
-		Description: p.Description, Features: p.Features, Active: p.Active, Metadata: p.Metadata,
+		Description: p.Description, Features: p.Features, FeatureLabels: p.FeatureLabels, Active: p.Active, Metadata: p.Metadata,
 		Created: p.Created.Unix(), Updated: p.Updated.Unix()}
 }
 

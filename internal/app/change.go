@@ -211,15 +211,15 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 		plan.preview.EffectiveAt = now
 		plan.sub.Items, plan.sub.PendingChange = items, nil
 		if behavior != billing.ProrationNone {
+			m, err := tx.Merchants.GetMerchant(ctx, sub.Scope.MerchantID)
+			if err != nil {
+				return plan, fmt.Errorf("read merchant: %w", err)
+			}
 			start := sub.CurrentPeriodStart
 			if sub.CycleIndex == 0 {
 				// The partial period before a billing anchor was billed as
 				// a part of the full period ending at the anchor: prorate
 				// on that full period too.
-				m, err := tx.Merchants.GetMerchant(ctx, sub.Scope.MerchantID)
-				if err != nil {
-					return plan, fmt.Errorf("read merchant: %w", err)
-				}
 				if start, err = periodBoundary("", sub.BillingAnchor, sub.Recurring, -1, merchantLocation(m)); err != nil {
 					return plan, err
 				}
@@ -228,11 +228,9 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 			if err != nil {
 				return plan, err
 			}
+			names, text := productNames(sub.Items, items), lineText(m)
 			for _, l := range lines {
-				desc := "unused time on " + l.PriceID
-				if l.Amount >= 0 {
-					desc = "remaining time on " + l.PriceID
-				}
+				desc := text.Proration(names[l.PriceID], l.Quantity, l.Amount < 0)
 				// A credit returns tax at the rates the old item was
 				// charged; a charge is taxed at the new item's.
 				rates := itemTaxRates(items, l.PriceID)

@@ -134,9 +134,9 @@ func (a *Checkout) CreateCheckoutSession(ctx context.Context, s billing.Scope, p
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		currency := ""
 		if p.Mode == billing.CheckoutModePayment {
-			// Priced now only to check the items; the invoice is made when
-			// the customer pays.
-			_, cur, err := a.invoicing.oneOffLines(ctx, tx, s, CreateInvoiceParams{Items: checkoutInvoiceItems(cs.LineItems)}, now)
+			// Priced now only to check the items (their texts are not
+			// kept); the invoice is made when the customer pays.
+			_, cur, err := a.invoicing.oneOffLines(ctx, tx, s, billing.LineText{}, CreateInvoiceParams{Items: checkoutInvoiceItems(cs.LineItems)}, now)
 			if err != nil {
 				return lineItemsError(err)
 			}

@@ -155,7 +155,7 @@ func (a *Notifications) firstInvoiceAmount(ctx context.Context, tx billing.Tx, m
 	if err := next.MoveToCycle(1, merchantLocation(m)); err != nil {
 		return money.Amount{}, err
 	}
-	inv, err := a.invoicing.draftPeriodInvoice(&next, billing.ReasonSubscriptionCycle, next.CurrentPeriodStart)
+	inv, err := a.invoicing.draftPeriodInvoice(m, &next, billing.ReasonSubscriptionCycle, next.CurrentPeriodStart)
 	if err != nil {
 		return money.Amount{}, err
 	}

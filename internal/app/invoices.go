@@ -20,7 +20,7 @@ var errAlreadyInvoiced = errors.New("period already invoiced")
 // An invoice that comes to zero is paid at once. A period that is already
 // invoiced returns errAlreadyInvoiced.
 func (a *Invoicing) invoicePeriod(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, reason string, now time.Time) (billing.Invoice, error) {
-	inv, err := a.draftPeriodInvoice(sub, reason, now)
+	inv, err := a.draftPeriodInvoice(m, sub, reason, now)
 	if err != nil {
 		return inv, err
 	}
@@ -28,8 +28,11 @@ func (a *Invoicing) invoicePeriod(ctx context.Context, tx billing.Tx, m billing.
 }
 
 // draftPeriodInvoice builds the draft invoice of sub's current period:
-// the items' lines and the prorations waiting for it (which it takes).
-func (a *Invoicing) draftPeriodInvoice(sub *billing.Subscription, reason string, now time.Time) (billing.Invoice, error) {
+// the items' lines, named in m's line language (lineText) from the product
+// names the items carry, and the prorations waiting for it (which it
+// takes).
+func (a *Invoicing) draftPeriodInvoice(m billing.Merchant, sub *billing.Subscription, reason string, now time.Time) (billing.Invoice, error) {
+	text := lineText(m)
 	inv := billing.Invoice{
 		ID: billing.NewID(billing.PrefixInvoice, a.Now()), Scope: sub.Scope, CustomerID: sub.CustomerID,
 		SubscriptionID: sub.ID, Status: billing.InvoiceDraft, BillingReason: reason, Currency: sub.Currency,
@@ -41,7 +44,7 @@ func (a *Invoicing) draftPeriodInvoice(sub *billing.Subscription, reason string,
 			return inv, err
 		}
 		inv.Lines = append(inv.Lines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
-			Type: billing.LineSubscription, Description: fmt.Sprintf("%d × %s", it.Quantity, it.PriceID),
+			Type: billing.LineSubscription, Description: text.Subscription(it.ProductName, it.Quantity, inv.PeriodStart, inv.PeriodEnd),
 			PriceID: it.PriceID, Quantity: it.Quantity, Amount: amount, PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd,
 			TaxRates: it.TaxRates})
 		inv.Subtotal += amount
@@ -55,7 +58,8 @@ func (a *Invoicing) draftPeriodInvoice(sub *billing.Subscription, reason string,
 	return inv, nil
 }
 
-// subscriptionCoupon returns sub's coupon, or nil.
+// subscriptionCoupon returns sub's coupon, or nil. Its Name is what the
+// customer knows it by (couponLabel): the discount line is called so.
 func (a *Invoicing) subscriptionCoupon(ctx context.Context, tx billing.Tx, sub *billing.Subscription) (*billing.Coupon, error) {
 	if sub.CouponID == "" {
 		return nil, nil
@@ -63,6 +67,9 @@ func (a *Invoicing) subscriptionCoupon(ctx context.Context, tx billing.Tx, sub *
 	c, err := tx.Coupons.GetCoupon(ctx, sub.Scope, sub.CouponID)
 	if err != nil {
 		return nil, fmt.Errorf("read coupon %s: %w", sub.CouponID, err)
+	}
+	if c.Name, err = couponLabel(ctx, tx, sub, c); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }
@@ -152,7 +159,7 @@ func (a *Invoicing) priceInvoice(m billing.Merchant, sub *billing.Subscription, 
 		if inv.Total < 0 {
 			inv.AmountDue = 0
 			sub.PendingLines = append(sub.PendingLines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
-				Type: billing.LineProration, Description: "credit carried from invoice " + inv.ID, Quantity: 1,
+				Type: billing.LineProration, Description: lineText(m).CarriedCredit(), Quantity: 1,
 				Amount: inv.Total, PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd})
 		}
 		return 0, nil
@@ -224,7 +231,7 @@ func (a *Invoicing) applyDiscount(m billing.Merchant, sub *billing.Subscription,
 	sub.DiscountUsed = true
 	inv.Discount = off
 	inv.Lines = append(inv.Lines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
-		Type: billing.LineDiscount, Description: "discount " + c.ID, Quantity: 1, Amount: -off,
+		Type: billing.LineDiscount, Description: lineText(m).Discount(c.Name, *c), Quantity: 1, Amount: -off,
 		PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd})
 	return nil
 }

@@ -139,7 +139,11 @@ func (a *Invoicing) CreateInvoice(ctx context.Context, s billing.Scope, p Create
 func (a *Invoicing) createOneOff(ctx context.Context, tx billing.Tx, cus billing.Customer, p CreateInvoiceParams, now time.Time) (billing.Invoice, error) {
 	s := cus.Scope
 	var inv billing.Invoice
-	lines, currency, err := a.oneOffLines(ctx, tx, s, p, now)
+	m, err := tx.Merchants.GetMerchant(ctx, s.MerchantID)
+	if err != nil {
+		return inv, fmt.Errorf("read merchant: %w", err)
+	}
+	lines, currency, err := a.oneOffLines(ctx, tx, s, lineText(m), p, now)
 	if err != nil {
 		return inv, err
 	}
@@ -184,8 +188,9 @@ func (a *Invoicing) createOneOff(ctx context.Context, tx billing.Tx, cus billing
 }
 
 // oneOffLines prices the items of a one-off invoice and returns its lines
-// and currency. Prices must be active and share the currency.
-func (a *Invoicing) oneOffLines(ctx context.Context, tx billing.Tx, s billing.Scope, p CreateInvoiceParams, now time.Time) ([]billing.InvoiceLine, string, error) {
+// (described by text) and currency. Prices must be active and share the
+// currency.
+func (a *Invoicing) oneOffLines(ctx context.Context, tx billing.Tx, s billing.Scope, text billing.LineText, p CreateInvoiceParams, now time.Time) ([]billing.InvoiceLine, string, error) {
 	currency := p.Currency
 	lines := make([]billing.InvoiceLine, 0, len(p.Items))
 	for i, it := range p.Items {
@@ -229,6 +234,7 @@ func (a *Invoicing) oneOffLines(ctx context.Context, tx billing.Tx, s billing.Sc
 			}
 			line.Amount = *it.Amount * it.Quantity
 		}
+		line.Description = text.OneOff(line.Description, it.Quantity)
 		lines = append(lines, line)
 	}
 	if currency == "" {

@@ -249,7 +249,7 @@ func (a *Portal) upcomingInvoice(ctx context.Context, tx billing.Tx, m billing.M
 	if next.ApplyDueChange(next.CurrentPeriodStart) {
 		next.Items = slices.Clone(next.Items) // the draft must not share the stored change's items
 	}
-	inv, err := a.invoicing.draftPeriodInvoice(&next, billing.ReasonSubscriptionCycle, next.CurrentPeriodStart)
+	inv, err := a.invoicing.draftPeriodInvoice(m, &next, billing.ReasonSubscriptionCycle, next.CurrentPeriodStart)
 	if err != nil {
 		return inv, err
 	}

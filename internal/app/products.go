@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -14,8 +16,12 @@ type ProductParams struct {
 	Name        *string
 	Description *string
 	Features    map[string]int64 // on update, replaces all features when non-nil
-	Active      *bool
-	Metadata    billing.Metadata // on update, merged (empty value removes a key)
+	// FeatureLabels names features for customers per locale; on update it
+	// replaces all labels when non-nil (an empty map removes them). Labels
+	// of features a product no longer has are dropped.
+	FeatureLabels billing.FeatureLabels
+	Active        *bool
+	Metadata      billing.Metadata // on update, merged (empty value removes a key)
 }
 
 func (v *validator) product(p ProductParams, creating bool) {
@@ -36,30 +42,75 @@ func (v *validator) product(p ProductParams, creating bool) {
 			v.fail("features["+k+"]", billing.CodeParameterInvalid, "feature values must not be negative")
 		}
 	}
+	v.featureLabels(p.FeatureLabels)
 	v.metadata(p.Metadata)
+}
+
+// Limits on feature labels.
+const (
+	maxLabelLocales = 20
+	maxLabelLen     = 100
+)
+
+// featureLabels checks the shape of feature labels: known-looking locales
+// and short, non-empty labels. That each names one of the product's
+// features is checked by labelsMatch, once the features are known.
+func (v *validator) featureLabels(l billing.FeatureLabels) {
+	if len(l) > maxLabelLocales {
+		v.fail("feature_labels", billing.CodeParameterInvalid, "feature_labels can have at most %d locales", maxLabelLocales)
+	}
+	for _, loc := range slices.Sorted(maps.Keys(l)) {
+		param := "feature_labels[" + billing.PrintableParam(loc) + "]"
+		if !localeRE.MatchString(loc) {
+			v.fail(param, billing.CodeParameterInvalid, "%s: locales are BCP 47 tags such as es-CL or en", param)
+		}
+		for _, k := range slices.Sorted(maps.Keys(l[loc])) {
+			param := param + "[" + billing.PrintableParam(k) + "]"
+			label := l[loc][k]
+			v.required(param, label)
+			v.maxLen(param, label, maxLabelLen)
+		}
+	}
+}
+
+// labelsMatch checks that every label names one of features.
+func (v *validator) labelsMatch(l billing.FeatureLabels, features map[string]int64) {
+	for _, loc := range slices.Sorted(maps.Keys(l)) {
+		for _, k := range slices.Sorted(maps.Keys(l[loc])) {
+			if _, ok := features[k]; !ok {
+				param := "feature_labels[" + billing.PrintableParam(loc) + "][" + billing.PrintableParam(k) + "]"
+				v.fail(param, billing.CodeParameterInvalid, "%s labels a feature the product does not have", param)
+			}
+		}
+	}
 }
 
 // CreateProduct creates a product in scope s.
 func (a *Catalog) CreateProduct(ctx context.Context, s billing.Scope, p ProductParams) (billing.Product, error) {
 	var v validator
 	v.product(p, true)
+	v.labelsMatch(p.FeatureLabels, p.Features)
 	if err := v.err(); err != nil {
 		return billing.Product{}, err
 	}
 	now := a.Now()
 	prod := billing.Product{
-		ID:          billing.NewID(billing.PrefixProduct, now),
-		Scope:       s,
-		Name:        deref(p.Name),
-		Description: deref(p.Description),
-		Features:    p.Features,
-		Active:      p.Active == nil || *p.Active,
-		Metadata:    orEmpty(p.Metadata),
-		Created:     now,
-		Updated:     now,
+		ID:            billing.NewID(billing.PrefixProduct, now),
+		Scope:         s,
+		Name:          deref(p.Name),
+		Description:   deref(p.Description),
+		Features:      p.Features,
+		FeatureLabels: p.FeatureLabels,
+		Active:        p.Active == nil || *p.Active,
+		Metadata:      orEmpty(p.Metadata),
+		Created:       now,
+		Updated:       now,
 	}
 	if prod.Features == nil {
 		prod.Features = map[string]int64{}
+	}
+	if prod.FeatureLabels == nil {
+		prod.FeatureLabels = billing.FeatureLabels{}
 	}
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		if err := tx.Catalog.CreateProduct(ctx, prod); err != nil {
@@ -98,6 +149,14 @@ func (a *Catalog) UpdateProduct(ctx context.Context, s billing.Scope, id string,
 		if p.Features != nil {
 			after.Features = p.Features
 		}
+		if p.FeatureLabels != nil {
+			var v validator
+			if v.labelsMatch(p.FeatureLabels, after.Features); v.err() != nil {
+				return v.err()
+			}
+			after.FeatureLabels = p.FeatureLabels
+		}
+		after.FeatureLabels = after.FeatureLabels.Prune(after.Features)
 		after.Metadata = mergeMetadata(before.Metadata, p.Metadata)
 		after.Updated = a.Now()
 		if err := tx.Catalog.UpdateProduct(ctx, after); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -197,12 +198,12 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 		if err := a.saveSubscription(ctx, tx, nil, &sub, EventSubscriptionCreated, now); err != nil {
 			return err
 		}
-		inv, err := a.invoicing.draftPeriodInvoice(&sub, billing.ReasonSubscriptionCreate, now)
+		inv, err := a.invoicing.draftPeriodInvoice(merchant, &sub, billing.ReasonSubscriptionCreate, now)
 		if err != nil {
 			return err
 		}
 		if stubProration != "" {
-			if err := a.prorateFirstPeriod(&sub, &inv, stubProration, loc, now); err != nil {
+			if err := a.prorateFirstPeriod(&sub, &inv, stubProration, merchant, now); err != nil {
 				return err
 			}
 		}
@@ -247,8 +248,9 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 // anchor) with the prorated part of a full period ending at the anchor
 // (billing.Prorate, the one proration rule), or with nothing when the
 // behaviour is none.
-func (a *Subscriptions) prorateFirstPeriod(sub *billing.Subscription, inv *billing.Invoice, behavior billing.ProrationBehavior, loc *time.Location, now time.Time) error {
+func (a *Subscriptions) prorateFirstPeriod(sub *billing.Subscription, inv *billing.Invoice, behavior billing.ProrationBehavior, m billing.Merchant, now time.Time) error {
 	inv.Lines, inv.Subtotal = nil, 0
+	loc, text := merchantLocation(m), lineText(m)
 	if behavior == billing.ProrationNone {
 		return nil
 	}
@@ -260,9 +262,10 @@ func (a *Subscriptions) prorateFirstPeriod(sub *billing.Subscription, inv *billi
 	if err != nil {
 		return err
 	}
+	names := productNames(sub.Items)
 	for _, l := range lines {
 		inv.Lines = append(inv.Lines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
-			Type: billing.LineProration, Description: fmt.Sprintf("%d × %s, partial period until the billing anchor", l.Quantity, l.PriceID),
+			Type: billing.LineProration, Description: text.PartialPeriod(names[l.PriceID], l.Quantity, l.PeriodStart, l.PeriodEnd),
 			PriceID: l.PriceID, Quantity: l.Quantity, Amount: l.Amount, PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd,
 			TaxRates: itemTaxRates(sub.Items, l.PriceID)})
 		inv.Subtotal += l.Amount
@@ -280,12 +283,21 @@ func referenced(err error, param, id string) error {
 }
 
 func merchantLocation(m billing.Merchant) *time.Location {
+	if loc, ok := locations.Load(m.Timezone); ok {
+		return loc.(*time.Location)
+	}
 	loc, err := time.LoadLocation(m.Timezone)
 	if err != nil {
 		return time.UTC
 	}
+	locations.Store(m.Timezone, loc)
 	return loc
 }
+
+// locations caches the time zones merchantLocation loaded, by IANA name:
+// time.LoadLocation reads and parses the zone's file on every call, and a
+// renewal needs its merchant's zone more than once.
+var locations sync.Map
 
 // resolveItems loads the prices of a new subscription: all recurring, all
 // active, one currency and one billing cycle. Each item gets its tax
@@ -328,8 +340,13 @@ func (a *Subscriptions) resolveItems(ctx context.Context, tx billing.Tx, s billi
 		if err != nil {
 			return nil, recurring, "", 0, err
 		}
+		prod, err := tx.Catalog.GetProduct(ctx, s, price.ProductID)
+		if err != nil {
+			return nil, recurring, "", 0, fmt.Errorf("read product %s: %w", price.ProductID, err)
+		}
 		items = append(items, billing.SubscriptionItem{ID: billing.NewID(billing.PrefixSubItem, a.Now()),
-			PriceID: price.ID, ProductID: price.ProductID, Quantity: qty, UnitAmount: price.UnitAmount, TaxRates: rates})
+			PriceID: price.ID, ProductID: price.ProductID, ProductName: prod.Name, Quantity: qty, UnitAmount: price.UnitAmount,
+			TaxRates: rates})
 	}
 	return items, recurring, currency, trial, nil
 }

@@ -221,12 +221,12 @@ func (a *Renewals) planRenewals(ctx context.Context, tx billing.Tx, subs []billi
 			}
 			merchants[m.ID] = m
 		}
-		coupon, ok := coupons[sub.Scope.MerchantID+"/"+string(sub.Scope.Mode)+"/"+sub.CouponID]
+		coupon, ok := coupons[sub.Scope.MerchantID+"/"+string(sub.Scope.Mode)+"/"+sub.CouponID+"/"+sub.PromotionCodeID]
 		if !ok {
 			if coupon, err = a.invoicing.subscriptionCoupon(ctx, tx, &sub); err != nil {
 				return nil, nil, err
 			}
-			coupons[sub.Scope.MerchantID+"/"+string(sub.Scope.Mode)+"/"+sub.CouponID] = coupon
+			coupons[sub.Scope.MerchantID+"/"+string(sub.Scope.Mode)+"/"+sub.CouponID+"/"+sub.PromotionCodeID] = coupon
 		}
 		pm, ok := pms[sub.PaymentMethodID]
 		if !ok {
@@ -239,7 +239,7 @@ func (a *Renewals) planRenewals(ctx context.Context, tx billing.Tx, subs []billi
 			slow = append(slow, sub)
 			continue
 		}
-		if r.inv, err = a.invoicing.draftPeriodInvoice(&r.sub, billing.ReasonSubscriptionCycle, r.at); err != nil {
+		if r.inv, err = a.invoicing.draftPeriodInvoice(m, &r.sub, billing.ReasonSubscriptionCycle, r.at); err != nil {
 			return nil, nil, err
 		}
 		if _, err := a.invoicing.priceInvoice(m, &r.sub, coupon, exempt[sub.CustomerID], &r.inv, billing.CustomerBalance{}); err != nil {

@@ -98,11 +98,15 @@ const (
 // from the price when the item was added (prices are immutable, but the copy
 // keeps an invoice computable from the subscription alone).
 type SubscriptionItem struct {
-	ID         string `json:"id"`
-	PriceID    string `json:"price_id"`
-	ProductID  string `json:"product_id"`
-	Quantity   int64  `json:"quantity"`
-	UnitAmount int64  `json:"unit_amount"`
+	ID        string `json:"id"`
+	PriceID   string `json:"price_id"`
+	ProductID string `json:"product_id"`
+	// ProductName is the product's name when the item was set: what the
+	// item's invoice lines are called (LineText), carried here so that a
+	// renewal names it without reading the catalog.
+	ProductName string `json:"product_name,omitempty"`
+	Quantity    int64  `json:"quantity"`
+	UnitAmount  int64  `json:"unit_amount"`
 	// TaxRates tax the item's lines: fixed when the item is set, from the
 	// subscription's default rates, else the price's, else the merchant's
 	// default (ResolveTaxRates).

@@ -69,10 +69,14 @@ type Product struct {
 	Name        string           `json:"name"`
 	Description string           `json:"description"`
 	Features    map[string]int64 `json:"features"`
-	Active      bool             `json:"active"`
-	Metadata    Metadata         `json:"metadata"`
-	Created     time.Time        `json:"created"`
-	Updated     time.Time        `json:"updated"`
+	// FeatureLabels names the features for customers, per locale:
+	// {"es-CL": {"properties": "Propiedades"}, "en": {...}}. Features keep
+	// their keys for entitlements; pages show FeatureLabel instead.
+	FeatureLabels FeatureLabels `json:"feature_labels"`
+	Active        bool          `json:"active"`
+	Metadata      Metadata      `json:"metadata"`
+	Created       time.Time     `json:"created"`
+	Updated       time.Time     `json:"updated"`
 }
 
 // Price types.

@@ -63,7 +63,7 @@ func TestInvoicePayDeclineThenPaid(t *testing.T) {
 	require.Equal(t, "Documento de cobro "+number+"PRUEBA", b.text("#invoice-title")+b.text("#test-mark"))
 	require.Equal(t, "Por pagar", b.text("#status"))
 	require.Contains(t, b.text("#lines"), "Tasación de departamento $3.500")
-	require.Contains(t, b.text("#lines"), "2 × Informe legal $1.500")
+	require.Contains(t, b.text("#lines"), "Informe legal × 2 $1.500")
 	require.Equal(t, "$5.000", b.text("#total"))
 	require.Equal(t, "$5.000", b.text("#amount-due"))
 	require.NotEmpty(t, b.text("#due-date"))

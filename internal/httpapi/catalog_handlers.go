@@ -20,12 +20,14 @@ type productBody struct {
 	Name        *string          `json:"name,omitempty" maxLength:"250"`
 	Description *string          `json:"description,omitempty"`
 	Features    map[string]int64 `json:"features,omitempty" doc:"Entitlements, e.g. {\"properties\": 5}."`
-	Active      *bool            `json:"active,omitempty"`
-	Metadata    billing.Metadata `json:"metadata,omitempty"`
+	// FeatureLabels replaces all labels when given; {} removes them.
+	FeatureLabels billing.FeatureLabels `json:"feature_labels,omitempty" doc:"Display names of the features per locale, e.g. {\"es-CL\": {\"properties\": \"Propiedades\"}, \"en\": {\"properties\": \"Properties\"}}. Shown on the pricing table and checkout instead of the keys; replaces all labels when given ({} removes them)."`
+	Active        *bool                 `json:"active,omitempty"`
+	Metadata      billing.Metadata      `json:"metadata,omitempty"`
 }
 
 func (b productBody) params() app.ProductParams {
-	return app.ProductParams{Name: b.Name, Description: b.Description, Features: b.Features, Active: b.Active, Metadata: b.Metadata}
+	return app.ProductParams{Name: b.Name, Description: b.Description, Features: b.Features, FeatureLabels: b.FeatureLabels, Active: b.Active, Metadata: b.Metadata}
 }
 
 func (h *catalogHandlers) createProduct(ctx context.Context, in *struct{ Body productBody }) (*out[apiobj.ProductJSON], error) {

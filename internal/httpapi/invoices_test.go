@@ -34,7 +34,7 @@ func TestOneOffInvoicesAPI(t *testing.T) {
 	require.Equal(t, "send_invoice", draft.Collection)
 	require.Equal(t, "manual", draft.BillingReason)
 	require.Equal(t, int64(51_990), draft.Total)
-	require.Equal(t, []string{"Instalación", "Despacho"}, []string{draft.Lines[0].Description, draft.Lines[1].Description})
+	require.Equal(t, []string{"Instalación × 2", "Despacho"}, []string{draft.Lines[0].Description, draft.Lines[1].Description})
 	require.Equal(t, draft.Created+int64((10*24*time.Hour).Seconds()), *draft.DueDate)
 
 	final := ok[apiobj.InvoiceJSON](t, b.post(t, b.a, "/v1/invoices/"+draft.ID+"/finalize", nil))

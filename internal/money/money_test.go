@@ -95,7 +95,11 @@ func TestFormat(t *testing.T) {
 		{"USD cents", Amount{5, "USD"}, "en", "$0.05"},
 		{"zero", Amount{0, "USD"}, "en", "$0.00"},
 		{"negative USD", Amount{-1999, "USD"}, "en", "-$19.99"},
+		// Negatives follow each locale's CLDR pattern: es-CL puts the
+		// sign after the symbol (¤-#,##0), en before it (-¤#,##0).
 		{"negative CLP", Amount{-5000, "CLP"}, "es-CL", "$-5.000"},
+		{"negative USD in es-CL", Amount{-123456, "USD"}, "es-CL", "US$-1.234,56"},
+		{"negative CLP in en", Amount{-5000, "CLP"}, "en", "-CLP\u00a05,000"},
 		{"USD in es-CL", Amount{1999, "USD"}, "es-CL", "US$19,99"},
 		{"underscore locale", Amount{1999, "USD"}, "es_cl", "US$19,99"},
 		{"CLP in en", Amount{5000, "CLP"}, "en", "CLP\u00a05,000"},

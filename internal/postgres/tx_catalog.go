@@ -15,22 +15,23 @@ var _ billing.CatalogTx = catalogTx{}
 
 // CreateProduct inserts p.
 func (t catalogTx) CreateProduct(ctx context.Context, p billing.Product) error {
-	features, metadata, err := productJSON(p)
+	features, labels, metadata, err := productJSON(p)
 	if err != nil {
 		return fmt.Errorf("postgres: create product %s: %w", p.ID, err)
 	}
 	return t.writeAccounts(ctx, "create product "+p.ID, func(q *accountsdb.Queries) error {
 		return q.CreateProduct(ctx, accountsdb.CreateProductParams{
-			ID:          p.ID,
-			MerchantID:  p.Scope.MerchantID,
-			Mode:        string(p.Scope.Mode),
-			Name:        p.Name,
-			Description: p.Description,
-			Features:    features,
-			Active:      p.Active,
-			Metadata:    metadata,
-			Created:     ts(p.Created),
-			Updated:     ts(p.Updated),
+			ID:            p.ID,
+			MerchantID:    p.Scope.MerchantID,
+			Mode:          string(p.Scope.Mode),
+			Name:          p.Name,
+			Description:   p.Description,
+			Features:      features,
+			FeatureLabels: labels,
+			Active:        p.Active,
+			Metadata:      metadata,
+			Created:       ts(p.Created),
+			Updated:       ts(p.Updated),
 		})
 	})
 }
@@ -51,21 +52,22 @@ func (t catalogTx) GetProduct(ctx context.Context, s billing.Scope, id string) (
 // UpdateProduct writes p's name, description, features, active flag,
 // metadata and updated time.
 func (t catalogTx) UpdateProduct(ctx context.Context, p billing.Product) error {
-	features, metadata, err := productJSON(p)
+	features, labels, metadata, err := productJSON(p)
 	if err != nil {
 		return fmt.Errorf("postgres: update product %s: %w", p.ID, err)
 	}
 	return t.writeAccounts(ctx, "update product "+p.ID, func(q *accountsdb.Queries) error {
 		return updated(q.UpdateProduct(ctx, accountsdb.UpdateProductParams{
-			Name:        p.Name,
-			Description: p.Description,
-			Features:    features,
-			Active:      p.Active,
-			Metadata:    metadata,
-			Updated:     ts(p.Updated),
-			MerchantID:  p.Scope.MerchantID,
-			Mode:        string(p.Scope.Mode),
-			ID:          p.ID,
+			Name:          p.Name,
+			Description:   p.Description,
+			Features:      features,
+			FeatureLabels: labels,
+			Active:        p.Active,
+			Metadata:      metadata,
+			Updated:       ts(p.Updated),
+			MerchantID:    p.Scope.MerchantID,
+			Mode:          string(p.Scope.Mode),
+			ID:            p.ID,
 		}))
 	})
 }
@@ -91,14 +93,17 @@ func (t catalogTx) ListProducts(ctx context.Context, s billing.Scope, f billing.
 	return out, more, nil
 }
 
-func productJSON(p billing.Product) (features, metadata string, err error) {
+func productJSON(p billing.Product) (features, labels, metadata string, err error) {
 	if features, err = encodeMap(p.Features); err != nil {
-		return "", "", fmt.Errorf("features: %w", err)
+		return "", "", "", fmt.Errorf("features: %w", err)
+	}
+	if labels, err = encodeMap(p.FeatureLabels); err != nil {
+		return "", "", "", fmt.Errorf("feature labels: %w", err)
 	}
 	if metadata, err = encodeMap(p.Metadata); err != nil {
-		return "", "", fmt.Errorf("metadata: %w", err)
+		return "", "", "", fmt.Errorf("metadata: %w", err)
 	}
-	return features, metadata, nil
+	return features, labels, metadata, nil
 }
 
 func productFromRow(r accountsdb.Product) (billing.Product, error) {
@@ -106,20 +111,25 @@ func productFromRow(r accountsdb.Product) (billing.Product, error) {
 	if err != nil {
 		return billing.Product{}, fmt.Errorf("product %s features: %w", r.ID, err)
 	}
+	labels, err := decodeMap[billing.FeatureLabels](r.FeatureLabels)
+	if err != nil {
+		return billing.Product{}, fmt.Errorf("product %s feature labels: %w", r.ID, err)
+	}
 	metadata, err := decodeMap[billing.Metadata](r.Metadata)
 	if err != nil {
 		return billing.Product{}, fmt.Errorf("product %s metadata: %w", r.ID, err)
 	}
 	return billing.Product{
-		ID:          r.ID,
-		Scope:       billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
-		Name:        r.Name,
-		Description: r.Description,
-		Features:    features,
-		Active:      r.Active,
-		Metadata:    metadata,
-		Created:     r.Created.UTC(),
-		Updated:     r.Updated.UTC(),
+		ID:            r.ID,
+		Scope:         billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
+		Name:          r.Name,
+		Description:   r.Description,
+		Features:      features,
+		FeatureLabels: labels,
+		Active:        r.Active,
+		Metadata:      metadata,
+		Created:       r.Created.UTC(),
+		Updated:       r.Updated.UTC(),
 	}, nil
 }
 

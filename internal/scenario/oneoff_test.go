@@ -90,7 +90,7 @@ func scenarioOneOffCharged(t *testing.T, h *harness) {
 	require.Equal(t, int64(104_990), inv.Total)
 	require.Equal(t, int64(104_990), inv.AmountPaid)
 	require.Equal(t, "CLP", inv.Currency)
-	require.Equal(t, []string{"Instalación", "Visita técnica"}, []string{inv.Lines[0].Description, inv.Lines[1].Description})
+	require.Equal(t, []string{"Instalación × 2", "Visita técnica"}, []string{inv.Lines[0].Description, inv.Lines[1].Description})
 	require.Equal(t, []int64{100_000, 4_990}, []int64{inv.Lines[0].Amount, inv.Lines[1].Amount})
 	require.Contains(t, inv.HostedURL, "/invoice/"+h.m.ID+"/test/"+inv.ID+"?t=")
 	require.Equal(t, []string{app.EventInvoiceCreated, app.EventInvoiceFinalized, app.EventPaymentCreated,

@@ -17,21 +17,22 @@ var _ billing.CatalogTx = catalogTx{}
 
 // CreateProduct inserts p.
 func (t catalogTx) CreateProduct(ctx context.Context, p billing.Product) error {
-	features, metadata, err := productJSON(p)
+	features, labels, metadata, err := productJSON(p)
 	if err != nil {
 		return fmt.Errorf("create product %s: %w", p.ID, err)
 	}
 	err = t.accounts.CreateProduct(ctx, accountsdb.CreateProductParams{
-		ID:          p.ID,
-		MerchantID:  p.Scope.MerchantID,
-		Mode:        string(p.Scope.Mode),
-		Name:        p.Name,
-		Description: p.Description,
-		Features:    features,
-		Active:      p.Active,
-		Metadata:    metadata,
-		Created:     micros(p.Created),
-		Updated:     micros(p.Updated),
+		ID:            p.ID,
+		MerchantID:    p.Scope.MerchantID,
+		Mode:          string(p.Scope.Mode),
+		Name:          p.Name,
+		Description:   p.Description,
+		Features:      features,
+		FeatureLabels: labels,
+		Active:        p.Active,
+		Metadata:      metadata,
+		Created:       micros(p.Created),
+		Updated:       micros(p.Updated),
 	})
 	if err != nil {
 		return dbError(err, "create product %s", p.ID)
@@ -50,20 +51,21 @@ func (t catalogTx) GetProduct(ctx context.Context, s billing.Scope, id string) (
 
 // UpdateProduct writes p's mutable fields.
 func (t catalogTx) UpdateProduct(ctx context.Context, p billing.Product) error {
-	features, metadata, err := productJSON(p)
+	features, labels, metadata, err := productJSON(p)
 	if err != nil {
 		return fmt.Errorf("update product %s: %w", p.ID, err)
 	}
 	n, err := t.accounts.UpdateProduct(ctx, accountsdb.UpdateProductParams{
-		Name:        p.Name,
-		Description: p.Description,
-		Features:    features,
-		Active:      p.Active,
-		Metadata:    metadata,
-		Updated:     micros(p.Updated),
-		MerchantID:  p.Scope.MerchantID,
-		Mode:        string(p.Scope.Mode),
-		ID:          p.ID,
+		Name:          p.Name,
+		Description:   p.Description,
+		Features:      features,
+		FeatureLabels: labels,
+		Active:        p.Active,
+		Metadata:      metadata,
+		Updated:       micros(p.Updated),
+		MerchantID:    p.Scope.MerchantID,
+		Mode:          string(p.Scope.Mode),
+		ID:            p.ID,
 	})
 	return notFoundIfNone(n, err, "update product %s", p.ID)
 }
@@ -86,14 +88,17 @@ func (t catalogTx) ListProducts(ctx context.Context, s billing.Scope, f billing.
 	return out, more, err
 }
 
-func productJSON(p billing.Product) (features, metadata string, err error) {
+func productJSON(p billing.Product) (features, labels, metadata string, err error) {
 	if features, err = encodeMap(p.Features); err != nil {
-		return "", "", fmt.Errorf("encode features: %w", err)
+		return "", "", "", fmt.Errorf("encode features: %w", err)
+	}
+	if labels, err = encodeMap(p.FeatureLabels); err != nil {
+		return "", "", "", fmt.Errorf("encode feature labels: %w", err)
 	}
 	if metadata, err = encodeMap(p.Metadata); err != nil {
-		return "", "", fmt.Errorf("encode metadata: %w", err)
+		return "", "", "", fmt.Errorf("encode metadata: %w", err)
 	}
-	return features, metadata, nil
+	return features, labels, metadata, nil
 }
 
 func productFromRow(row accountsdb.Product) (billing.Product, error) {
@@ -101,20 +106,25 @@ func productFromRow(row accountsdb.Product) (billing.Product, error) {
 	if err != nil {
 		return billing.Product{}, fmt.Errorf("decode features of product %s: %w", row.ID, err)
 	}
+	labels, err := decodeMap[map[string]string](row.FeatureLabels)
+	if err != nil {
+		return billing.Product{}, fmt.Errorf("decode feature labels of product %s: %w", row.ID, err)
+	}
 	metadata, err := decodeMap[string](row.Metadata)
 	if err != nil {
 		return billing.Product{}, fmt.Errorf("decode metadata of product %s: %w", row.ID, err)
 	}
 	return billing.Product{
-		ID:          row.ID,
-		Scope:       billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
-		Name:        row.Name,
-		Description: row.Description,
-		Features:    features,
-		Active:      row.Active,
-		Metadata:    metadata,
-		Created:     fromMicros(row.Created),
-		Updated:     fromMicros(row.Updated),
+		ID:            row.ID,
+		Scope:         billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},
+		Name:          row.Name,
+		Description:   row.Description,
+		Features:      features,
+		FeatureLabels: labels,
+		Active:        row.Active,
+		Metadata:      metadata,
+		Created:       fromMicros(row.Created),
+		Updated:       fromMicros(row.Updated),
 	}, nil
 }
 

@@ -60,7 +60,7 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 		full.TestClockID = clock.ID
 		full.Status = billing.SubscriptionTrialing
 		full.Items = []billing.SubscriptionItem{
-			{ID: billing.NewID(billing.PrefixSubItem, at), PriceID: "price_pro", ProductID: "prod_pro", Quantity: 3, UnitAmount: 9_007_199_254_740_993},
+			{ID: billing.NewID(billing.PrefixSubItem, at), PriceID: "price_pro", ProductID: "prod_pro", ProductName: "Agente Pro «ñ»", Quantity: 3, UnitAmount: 9_007_199_254_740_993},
 			{ID: billing.NewID(billing.PrefixSubItem, at), PriceID: "price_addon", ProductID: "prod_addon", Quantity: 0, UnitAmount: 0},
 		}
 		full.Currency = "USD"

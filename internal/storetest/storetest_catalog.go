@@ -50,6 +50,7 @@ func exerciseProduct(t *testing.T, setup setupFunc) {
 		p := newProduct(t, tx.Tx, b.scope, b.clock.next(), func(p *billing.Product) {
 			p.Description = ""
 			p.Features = map[string]int64{}
+			p.FeatureLabels = billing.FeatureLabels{}
 			p.Active = false
 			p.Metadata = billing.Metadata{}
 		})
@@ -60,6 +61,7 @@ func exerciseProduct(t *testing.T, setup setupFunc) {
 		require.NoError(t, err)
 		require.Equal(t, p, got)
 		require.NotNil(t, got.Features)
+		require.NotNil(t, got.FeatureLabels)
 		require.NotNil(t, got.Metadata)
 		tx.commit(t)
 	})
@@ -78,6 +80,7 @@ func exerciseProduct(t *testing.T, setup setupFunc) {
 		u.Name = "Plan Pro Plus"
 		u.Description = "Hasta 10 propiedades"
 		u.Features = map[string]int64{"properties": 10}
+		u.FeatureLabels = billing.FeatureLabels{"es-CL": {"properties": "Propiedades en venta"}, "en": {"properties": "Listings"}}
 		u.Active = false
 		u.Metadata = billing.Metadata{"plan": "pro_plus"}
 		u.Updated = b.clock.next()
@@ -362,10 +365,14 @@ func buildProduct(s billing.Scope, at time.Time) billing.Product {
 		Name:        "Plan Pro",
 		Description: "Hasta 5 propiedades, 1 destacada",
 		Features:    map[string]int64{"properties": 5, "featured": 1},
-		Active:      true,
-		Metadata:    billing.Metadata{"plan": "pro", "tier": "2"},
-		Created:     at,
-		Updated:     at.Add(90*time.Second + 7*time.Microsecond),
+		FeatureLabels: billing.FeatureLabels{
+			"es-CL": {"properties": "Propiedades", "featured": "Destacadas"},
+			"en":    {"properties": "Properties"},
+		},
+		Active:   true,
+		Metadata: billing.Metadata{"plan": "pro", "tier": "2"},
+		Created:  at,
+		Updated:  at.Add(90*time.Second + 7*time.Microsecond),
 	}
 }
 

@@ -21,6 +21,7 @@ var funcs = template.FuncMap{
 	"neg":     func(v int64) int64 { return -v },
 	"sub":     func(a, b int64) int64 { return a - b },
 	"tr":      func(m map[string]string, k string) string { return m[k] },
+	"feature": featureLabel,
 	"modyear": func(y int64) int64 { return y % 100 },
 	"brand": func(b string) string {
 		if n, ok := brandNames[b]; ok {
@@ -38,6 +39,12 @@ func fmtMoney(l *lang, amount int64, currency string) string {
 		return money.Amount{Minor: amount, Currency: currency}.String()
 	}
 	return s
+}
+
+// featureLabel is what the page's reader calls product p's feature key
+// (billing.Product.FeatureLabel in the page's language).
+func featureLabel(l *lang, p billing.Product, key string) string {
+	return p.FeatureLabel(l.HTMLLang, key)
 }
 
 // fmtPrice is a price with its cycle: "$5.000 al mes", "$50.00 per month",

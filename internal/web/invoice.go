@@ -82,6 +82,18 @@ func (d invoiceData) Payable() bool {
 	return billing.CanCharge(d.Inv, nil) == billing.ChargeAllowed
 }
 
+// DiscountName is the text of the invoice's discount line ("Descuento
+// VERANO (20 %)"), shown once as the discount row of the totals rather
+// than again among the lines; "" when the invoice has none.
+func (d invoiceData) DiscountName() string {
+	for _, l := range d.Inv.Lines {
+		if l.Type == billing.LineDiscount {
+			return l.Description
+		}
+	}
+	return ""
+}
+
 // invoicePage shows an invoice's page.
 func (h *handler) invoicePage(w http.ResponseWriter, r *http.Request) {
 	ref, ok := h.hostedRef(w, r, r.URL.Query().Get("t"))

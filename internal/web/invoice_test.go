@@ -121,7 +121,7 @@ func TestInvoicePage(t *testing.T) {
 	require.Contains(t, body, `id="issued">1 de marzo de 2026</dd>`)
 	require.Contains(t, body, `id="due-date">16 de marzo de 2026</dd>`)
 	require.Contains(t, body, `Tasación</span> <span class="amount">$4.000</span>`)
-	require.Contains(t, body, `2 × Fotos</span> <span class="amount">$1.000</span>`)
+	require.Contains(t, body, `Fotos × 2</span> <span class="amount">$1.000</span>`)
 	require.Contains(t, body, `id="total">$5.000</strong>`)
 	require.Contains(t, body, `id="amount-due">$5.000</strong>`)
 	require.Contains(t, body, "Modo de prueba")

@@ -26,7 +26,7 @@ type hosted struct {
 	EmailHelp       string
 	PromoCode       string
 	Apply           string
-	PromoApplied    string // %s code, %s amount
+	PromoApplied    string // %s code, %s the discount as a negative amount
 	Subtotal        string
 	Discount        string
 	DueToday        string
@@ -131,7 +131,7 @@ var hostedES = &hosted{
 	EmailHelp:       "Te enviaremos los comprobantes a este correo.",
 	PromoCode:       "Código de promoción",
 	Apply:           "Aplicar",
-	PromoApplied:    "Código %s aplicado: −%s.",
+	PromoApplied:    "Código %s aplicado: %s.",
 	Subtotal:        "Subtotal",
 	Discount:        "Descuento",
 	DueToday:        "Total a pagar hoy",
@@ -259,7 +259,7 @@ var hostedEN = &hosted{
 	EmailHelp:       "Receipts are sent to this address.",
 	PromoCode:       "Promotion code",
 	Apply:           "Apply",
-	PromoApplied:    "Code %s applied: −%s.",
+	PromoApplied:    "Code %s applied: %s.",
 	Subtotal:        "Subtotal",
 	Discount:        "Discount",
 	DueToday:        "Total due today",

@@ -1,7 +1,7 @@
 -- name: CreateProduct :exec
-INSERT INTO products (id, merchant_id, mode, name, description, features, active, metadata, created, updated)
+INSERT INTO products (id, merchant_id, mode, name, description, features, feature_labels, active, metadata, created, updated)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(name), sqlc.arg(description),
-        sqlc.arg(features), sqlc.arg(active), sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated));
+        sqlc.arg(features), sqlc.arg(feature_labels), sqlc.arg(active), sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated));
 
 -- name: GetProduct :one
 SELECT * FROM products WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
@@ -9,7 +9,7 @@ SELECT * FROM products WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc
 -- name: UpdateProduct :execrows
 UPDATE products
 SET name = sqlc.arg(name), description = sqlc.arg(description), features = sqlc.arg(features),
-    active = sqlc.arg(active), metadata = sqlc.arg(metadata), updated = sqlc.arg(updated)
+    feature_labels = sqlc.arg(feature_labels), active = sqlc.arg(active), metadata = sqlc.arg(metadata), updated = sqlc.arg(updated)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
 
 -- name: ListProducts :many

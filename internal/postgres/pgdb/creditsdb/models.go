@@ -422,16 +422,17 @@ type Price struct {
 }
 
 type Product struct {
-	ID          string
-	MerchantID  string
-	Mode        string
-	Name        string
-	Description string
-	Features    string
-	Active      bool
-	Metadata    string
-	Created     time.Time
-	Updated     time.Time
+	ID            string
+	MerchantID    string
+	Mode          string
+	Name          string
+	Description   string
+	Features      string
+	Active        bool
+	Metadata      string
+	Created       time.Time
+	Updated       time.Time
+	FeatureLabels string
 }
 
 type PromotionCode struct {

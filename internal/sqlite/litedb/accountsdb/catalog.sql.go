@@ -63,22 +63,23 @@ func (q *Queries) CreatePrice(ctx context.Context, arg CreatePriceParams) error 
 }
 
 const createProduct = `-- name: CreateProduct :exec
-INSERT INTO products (id, merchant_id, mode, name, description, features, active, metadata, created, updated)
+INSERT INTO products (id, merchant_id, mode, name, description, features, feature_labels, active, metadata, created, updated)
 VALUES (?1, ?2, ?3, ?4, ?5,
-        ?6, ?7, ?8, ?9, ?10)
+        ?6, ?7, ?8, ?9, ?10, ?11)
 `
 
 type CreateProductParams struct {
-	ID          string
-	MerchantID  string
-	Mode        string
-	Name        string
-	Description string
-	Features    string
-	Active      bool
-	Metadata    string
-	Created     int64
-	Updated     int64
+	ID            string
+	MerchantID    string
+	Mode          string
+	Name          string
+	Description   string
+	Features      string
+	FeatureLabels string
+	Active        bool
+	Metadata      string
+	Created       int64
+	Updated       int64
 }
 
 func (q *Queries) CreateProduct(ctx context.Context, arg CreateProductParams) error {
@@ -89,6 +90,7 @@ func (q *Queries) CreateProduct(ctx context.Context, arg CreateProductParams) er
 		arg.Name,
 		arg.Description,
 		arg.Features,
+		arg.FeatureLabels,
 		arg.Active,
 		arg.Metadata,
 		arg.Created,
@@ -133,7 +135,7 @@ func (q *Queries) GetPrice(ctx context.Context, arg GetPriceParams) (Price, erro
 }
 
 const getProduct = `-- name: GetProduct :one
-SELECT id, merchant_id, mode, name, description, features, active, metadata, created, updated FROM products WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
+SELECT id, merchant_id, mode, name, description, features, active, metadata, created, updated, feature_labels FROM products WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
 `
 
 type GetProductParams struct {
@@ -156,6 +158,7 @@ func (q *Queries) GetProduct(ctx context.Context, arg GetProductParams) (Product
 		&i.Metadata,
 		&i.Created,
 		&i.Updated,
+		&i.FeatureLabels,
 	)
 	return i, err
 }
@@ -236,7 +239,7 @@ func (q *Queries) ListPrices(ctx context.Context, arg ListPricesParams) ([]Price
 }
 
 const listProducts = `-- name: ListProducts :many
-SELECT id, merchant_id, mode, name, description, features, active, metadata, created, updated FROM products
+SELECT id, merchant_id, mode, name, description, features, active, metadata, created, updated, feature_labels FROM products
 WHERE merchant_id = ?1 AND mode = ?2
   AND (NOT CAST(?3 AS boolean) OR active = ?4)
   AND (CAST(?5 AS text) = '' OR id < ?5)
@@ -280,6 +283,7 @@ func (q *Queries) ListProducts(ctx context.Context, arg ListProductsParams) ([]P
 			&i.Metadata,
 			&i.Created,
 			&i.Updated,
+			&i.FeatureLabels,
 		); err != nil {
 			return nil, err
 		}
@@ -337,20 +341,21 @@ func (q *Queries) UpdatePrice(ctx context.Context, arg UpdatePriceParams) (int64
 const updateProduct = `-- name: UpdateProduct :execrows
 UPDATE products
 SET name = ?1, description = ?2, features = ?3,
-    active = ?4, metadata = ?5, updated = ?6
-WHERE merchant_id = ?7 AND mode = ?8 AND id = ?9
+    feature_labels = ?4, active = ?5, metadata = ?6, updated = ?7
+WHERE merchant_id = ?8 AND mode = ?9 AND id = ?10
 `
 
 type UpdateProductParams struct {
-	Name        string
-	Description string
-	Features    string
-	Active      bool
-	Metadata    string
-	Updated     int64
-	MerchantID  string
-	Mode        string
-	ID          string
+	Name          string
+	Description   string
+	Features      string
+	FeatureLabels string
+	Active        bool
+	Metadata      string
+	Updated       int64
+	MerchantID    string
+	Mode          string
+	ID            string
 }
 
 func (q *Queries) UpdateProduct(ctx context.Context, arg UpdateProductParams) (int64, error) {
@@ -358,6 +363,7 @@ func (q *Queries) UpdateProduct(ctx context.Context, arg UpdateProductParams) (i
 		arg.Name,
 		arg.Description,
 		arg.Features,
+		arg.FeatureLabels,
 		arg.Active,
 		arg.Metadata,
 		arg.Updated,

@@ -418,16 +418,17 @@ type Price struct {
 }
 
 type Product struct {
-	ID          string
-	MerchantID  string
-	Mode        string
-	Name        string
-	Description string
-	Features    string
-	Active      bool
-	Metadata    string
-	Created     int64
-	Updated     int64
+	ID            string
+	MerchantID    string
+	Mode          string
+	Name          string
+	Description   string
+	Features      string
+	Active        bool
+	Metadata      string
+	Created       int64
+	Updated       int64
+	FeatureLabels string
 }
 
 type PromotionCode struct {
