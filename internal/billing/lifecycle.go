@@ -138,19 +138,23 @@ type Subscription struct {
 	CancelAt           *time.Time         `json:"cancel_at"`
 	CanceledAt         *time.Time         `json:"canceled_at"`
 	CancellationReason CancellationReason `json:"cancellation_reason"`
-	EndedAt            *time.Time         `json:"ended_at"`
-	MaxCycles          int64              `json:"max_cycles"` // 0 = unlimited
-	EndDate            *time.Time         `json:"end_date"`
-	PendingChange      *PendingChange     `json:"pending_change"`
-	PendingLines       []InvoiceLine      `json:"pending_lines"` // prorations for the next invoice
-	CouponID           string             `json:"coupon_id"`
-	PromotionCodeID    string             `json:"promotion_code_id"` // the code that brought the coupon, if any
-	DiscountEnd        *time.Time         `json:"discount_end"`      // repeating coupons stop applying at this time
-	DiscountUsed       bool               `json:"discount_used"`     // a once coupon was applied
-	NextActionAt       *time.Time         `json:"next_action_at"`
-	Metadata           Metadata           `json:"metadata"`
-	Created            time.Time          `json:"created"`
-	Updated            time.Time          `json:"updated"`
+	// CancellationFeedback and CancellationComment are what the customer
+	// said when canceling (cancellation_details); cleared on reactivation.
+	CancellationFeedback CancellationFeedback `json:"cancellation_feedback"`
+	CancellationComment  string               `json:"cancellation_comment"`
+	EndedAt              *time.Time           `json:"ended_at"`
+	MaxCycles            int64                `json:"max_cycles"` // 0 = unlimited
+	EndDate              *time.Time           `json:"end_date"`
+	PendingChange        *PendingChange       `json:"pending_change"`
+	PendingLines         []InvoiceLine        `json:"pending_lines"` // prorations for the next invoice
+	CouponID             string               `json:"coupon_id"`
+	PromotionCodeID      string               `json:"promotion_code_id"` // the code that brought the coupon, if any
+	DiscountEnd          *time.Time           `json:"discount_end"`      // repeating coupons stop applying at this time
+	DiscountUsed         bool                 `json:"discount_used"`     // a once coupon was applied
+	NextActionAt         *time.Time           `json:"next_action_at"`
+	Metadata             Metadata             `json:"metadata"`
+	Created              time.Time            `json:"created"`
+	Updated              time.Time            `json:"updated"`
 }
 
 // Invoice statuses (docs/architecture.md, "Status machines").

@@ -20,7 +20,7 @@ WHERE id IN (
     ORDER BY d.next_action_at, d.id
     LIMIT $5
     FOR UPDATE SKIP LOCKED)
-RETURNING id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until
+RETURNING id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, cancellation_feedback, cancellation_comment
 `
 
 type ClaimDueSubscriptionsParams struct {
@@ -94,6 +94,8 @@ func (q *Queries) ClaimDueSubscriptions(ctx context.Context, arg ClaimDueSubscri
 			&i.PromotionCodeID,
 			&i.ClaimToken,
 			&i.ClaimedUntil,
+			&i.CancellationFeedback,
+			&i.CancellationComment,
 		); err != nil {
 			return nil, err
 		}

@@ -336,7 +336,8 @@ INSERT INTO subscriptions (id, merchant_id, mode, version, customer_id, test_clo
     currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start,
     current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at,
     cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used,
-    next_action_at, pending_lines, promotion_code_id, metadata, created, updated)
+    next_action_at, pending_lines, promotion_code_id, metadata, created, updated, cancellation_feedback,
+    cancellation_comment)
 VALUES ($1, $2, $3, 1, $4, $5,
     $6, $7, $8, $9, $10,
     $11, $12, $13, $14,
@@ -344,46 +345,49 @@ VALUES ($1, $2, $3, 1, $4, $5,
     $19, $20, $21, $22,
     $23, $24, $25, $26,
     $27, $28, $29, $30,
-    $31, $32, $33, $34, $35, $36)
+    $31, $32, $33, $34, $35, $36,
+    $37, $38)
 `
 
 type CreateSubscriptionParams struct {
-	ID                 string
-	MerchantID         string
-	Mode               string
-	CustomerID         string
-	TestClockID        string
-	Status             string
-	Items              string
-	PriceIds           string
-	Currency           string
-	Interval           string
-	IntervalCount      int64
-	PaymentMethodID    string
-	BillingAnchor      time.Time
-	CycleIndex         int64
-	CurrentPeriodStart time.Time
-	CurrentPeriodEnd   time.Time
-	TrialStart         *time.Time
-	TrialEnd           *time.Time
-	TrialWillEndSent   bool
-	CancelAtPeriodEnd  bool
-	CancelAt           *time.Time
-	CanceledAt         *time.Time
-	CancellationReason string
-	EndedAt            *time.Time
-	MaxCycles          int64
-	EndDate            *time.Time
-	PendingChange      string
-	CouponID           string
-	DiscountEnd        *time.Time
-	DiscountUsed       bool
-	NextActionAt       *time.Time
-	PendingLines       string
-	PromotionCodeID    string
-	Metadata           string
-	Created            time.Time
-	Updated            time.Time
+	ID                   string
+	MerchantID           string
+	Mode                 string
+	CustomerID           string
+	TestClockID          string
+	Status               string
+	Items                string
+	PriceIds             string
+	Currency             string
+	Interval             string
+	IntervalCount        int64
+	PaymentMethodID      string
+	BillingAnchor        time.Time
+	CycleIndex           int64
+	CurrentPeriodStart   time.Time
+	CurrentPeriodEnd     time.Time
+	TrialStart           *time.Time
+	TrialEnd             *time.Time
+	TrialWillEndSent     bool
+	CancelAtPeriodEnd    bool
+	CancelAt             *time.Time
+	CanceledAt           *time.Time
+	CancellationReason   string
+	EndedAt              *time.Time
+	MaxCycles            int64
+	EndDate              *time.Time
+	PendingChange        string
+	CouponID             string
+	DiscountEnd          *time.Time
+	DiscountUsed         bool
+	NextActionAt         *time.Time
+	PendingLines         string
+	PromotionCodeID      string
+	Metadata             string
+	Created              time.Time
+	Updated              time.Time
+	CancellationFeedback string
+	CancellationComment  string
 }
 
 func (q *Queries) CreateSubscription(ctx context.Context, arg CreateSubscriptionParams) error {
@@ -424,6 +428,8 @@ func (q *Queries) CreateSubscription(ctx context.Context, arg CreateSubscription
 		arg.Metadata,
 		arg.Created,
 		arg.Updated,
+		arg.CancellationFeedback,
+		arg.CancellationComment,
 	)
 	return err
 }
@@ -460,7 +466,7 @@ func (q *Queries) CreateTestClock(ctx context.Context, arg CreateTestClockParams
 }
 
 const dueSubscriptions = `-- name: DueSubscriptions :many
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until FROM subscriptions
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, cancellation_feedback, cancellation_comment FROM subscriptions
 WHERE test_clock_id = $1 AND next_action_at IS NOT NULL AND next_action_at <= $2
 ORDER BY next_action_at, id
 LIMIT $3
@@ -521,6 +527,8 @@ func (q *Queries) DueSubscriptions(ctx context.Context, arg DueSubscriptionsPara
 			&i.PromotionCodeID,
 			&i.ClaimToken,
 			&i.ClaimedUntil,
+			&i.CancellationFeedback,
+			&i.CancellationComment,
 		); err != nil {
 			return nil, err
 		}
@@ -802,7 +810,7 @@ func (q *Queries) GetRefundByGatewayRef(ctx context.Context, arg GetRefundByGate
 }
 
 const getSubscription = `-- name: GetSubscription :one
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until FROM subscriptions WHERE merchant_id = $1 AND mode = $2 AND id = $3
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, cancellation_feedback, cancellation_comment FROM subscriptions WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
 
 type GetSubscriptionParams struct {
@@ -854,6 +862,8 @@ func (q *Queries) GetSubscription(ctx context.Context, arg GetSubscriptionParams
 		&i.PromotionCodeID,
 		&i.ClaimToken,
 		&i.ClaimedUntil,
+		&i.CancellationFeedback,
+		&i.CancellationComment,
 	)
 	return i, err
 }
@@ -1269,7 +1279,7 @@ func (q *Queries) ListRefunds(ctx context.Context, arg ListRefundsParams) ([]Ref
 }
 
 const listSubscriptions = `-- name: ListSubscriptions :many
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until FROM subscriptions
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, cancellation_feedback, cancellation_comment FROM subscriptions
 WHERE merchant_id = $1 AND mode = $2
   AND (CAST($3 AS text) = '' OR customer_id = $3)
   AND (CAST($4 AS text) = '' OR status = $4)
@@ -1350,6 +1360,8 @@ func (q *Queries) ListSubscriptions(ctx context.Context, arg ListSubscriptionsPa
 			&i.PromotionCodeID,
 			&i.ClaimToken,
 			&i.ClaimedUntil,
+			&i.CancellationFeedback,
+			&i.CancellationComment,
 		); err != nil {
 			return nil, err
 		}
@@ -1716,45 +1728,48 @@ UPDATE subscriptions SET
     pending_change = $22, coupon_id = $23, discount_end = $24,
     discount_used = $25, next_action_at = $26,
     pending_lines = $27, promotion_code_id = $28, metadata = $29,
-    updated = $30
-WHERE merchant_id = $31 AND mode = $32 AND id = $33 AND version = $34
+    updated = $30, cancellation_feedback = $31,
+    cancellation_comment = $32
+WHERE merchant_id = $33 AND mode = $34 AND id = $35 AND version = $36
 `
 
 type UpdateSubscriptionParams struct {
-	Status             string
-	Items              string
-	PriceIds           string
-	Currency           string
-	Interval           string
-	IntervalCount      int64
-	PaymentMethodID    string
-	BillingAnchor      time.Time
-	CycleIndex         int64
-	CurrentPeriodStart time.Time
-	CurrentPeriodEnd   time.Time
-	TrialStart         *time.Time
-	TrialEnd           *time.Time
-	TrialWillEndSent   bool
-	CancelAtPeriodEnd  bool
-	CancelAt           *time.Time
-	CanceledAt         *time.Time
-	CancellationReason string
-	EndedAt            *time.Time
-	MaxCycles          int64
-	EndDate            *time.Time
-	PendingChange      string
-	CouponID           string
-	DiscountEnd        *time.Time
-	DiscountUsed       bool
-	NextActionAt       *time.Time
-	PendingLines       string
-	PromotionCodeID    string
-	Metadata           string
-	Updated            time.Time
-	MerchantID         string
-	Mode               string
-	ID                 string
-	Version            int64
+	Status               string
+	Items                string
+	PriceIds             string
+	Currency             string
+	Interval             string
+	IntervalCount        int64
+	PaymentMethodID      string
+	BillingAnchor        time.Time
+	CycleIndex           int64
+	CurrentPeriodStart   time.Time
+	CurrentPeriodEnd     time.Time
+	TrialStart           *time.Time
+	TrialEnd             *time.Time
+	TrialWillEndSent     bool
+	CancelAtPeriodEnd    bool
+	CancelAt             *time.Time
+	CanceledAt           *time.Time
+	CancellationReason   string
+	EndedAt              *time.Time
+	MaxCycles            int64
+	EndDate              *time.Time
+	PendingChange        string
+	CouponID             string
+	DiscountEnd          *time.Time
+	DiscountUsed         bool
+	NextActionAt         *time.Time
+	PendingLines         string
+	PromotionCodeID      string
+	Metadata             string
+	Updated              time.Time
+	CancellationFeedback string
+	CancellationComment  string
+	MerchantID           string
+	Mode                 string
+	ID                   string
+	Version              int64
 }
 
 func (q *Queries) UpdateSubscription(ctx context.Context, arg UpdateSubscriptionParams) (int64, error) {
@@ -1789,6 +1804,8 @@ func (q *Queries) UpdateSubscription(ctx context.Context, arg UpdateSubscription
 		arg.PromotionCodeID,
 		arg.Metadata,
 		arg.Updated,
+		arg.CancellationFeedback,
+		arg.CancellationComment,
 		arg.MerchantID,
 		arg.Mode,
 		arg.ID,
