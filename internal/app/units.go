@@ -184,6 +184,7 @@ type Portal struct {
 	checkout      *Checkout
 	customers     *Customers
 	invoicing     *Invoicing
+	payPages      *PayPages
 	renewals      *Renewals
 	subscriptions *Subscriptions
 }
@@ -242,7 +243,7 @@ func (a *App) wire() {
 		merchants: a.Merchants, payPages: a.PayPages, subscriptions: a.Subscriptions}
 	*a.PayPages = PayPages{core: a.core, collection: a.Collection, invoicing: a.Invoicing, merchants: a.Merchants}
 	*a.Portal = Portal{core: a.core, checkout: a.Checkout, customers: a.Customers, invoicing: a.Invoicing,
-		renewals: a.Renewals, subscriptions: a.Subscriptions}
+		payPages: a.PayPages, renewals: a.Renewals, subscriptions: a.Subscriptions}
 	*a.Notifications = Notifications{core: a.core, invoicing: a.Invoicing, merchants: a.Merchants}
 }
 

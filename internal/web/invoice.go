@@ -23,6 +23,7 @@ func (h *handler) invoiceRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /return/assets/style.css", h.style)
 	mux.HandleFunc("GET /invoice/{merchant}/{mode}/{id}", h.invoicePage)
 	mux.HandleFunc("POST /invoice/{merchant}/{mode}/{id}", h.invoicePay)
+	mux.HandleFunc("GET /invoice/{merchant}/{mode}/{id}/pdf", h.invoicePDF)
 	mux.HandleFunc("GET /return/pay/{merchant}/{mode}/{id}", h.payReturn)
 	mux.HandleFunc("POST /return/pay/{merchant}/{mode}/{id}", h.payReturn)
 	mux.HandleFunc("GET /sim/pay/{merchant}/{mode}/{id}", h.simPayPage)
@@ -61,6 +62,7 @@ type invoiceData struct {
 	Inv      billing.Invoice
 	Loc      *time.Location
 	Action   string                // where the forms post (relative)
+	PDF      string                // the invoice's PDF (relative, with the token)
 	Status   billing.InvoiceStatus // the status badge's class suffix
 	IssuedAt time.Time
 	// Confirming: a payment is being confirmed with the gateway; nothing
@@ -98,6 +100,7 @@ func (h *handler) showInvoice(w http.ResponseWriter, r *http.Request, status int
 	l := pickLang(pg.Customer.Locale, r)
 	inv := pg.Invoice
 	d := invoiceData{Page: pg, Inv: inv, Loc: location(pg.Merchant), Action: url.PathEscape(inv.ID),
+		PDF: withQuery(url.PathEscape(inv.ID)+"/pdf", "t", ref.Token),
 		Status: inv.Status, IssuedAt: inv.Created, Error: msg}
 	if inv.FinalizedAt != nil {
 		d.IssuedAt = *inv.FinalizedAt
@@ -119,6 +122,39 @@ func (h *handler) showInvoice(w http.ResponseWriter, r *http.Request, status int
 		title += " " + inv.Number
 	}
 	h.render(w, r, h.pages["invoice"], status, page(r, l, title+" · "+pg.Merchant.Name, ref.Scope, ref.Token, d))
+}
+
+// invoicePDF sends an invoice's PDF to whoever holds its page's link, as
+// a download named after the invoice's number.
+func (h *handler) invoicePDF(w http.ResponseWriter, r *http.Request) {
+	ref, ok := h.hostedRef(w, r, r.URL.Query().Get("t"))
+	if !ok {
+		return
+	}
+	pdf, inv, err := h.app.PayPages.InvoicePagePDF(r.Context(), ref)
+	if err != nil {
+		l := pickLang("", r)
+		h.hostedFail(w, r, l, err, l.NotFoundBody)
+		return
+	}
+	name := inv.Number
+	if name == "" {
+		name = inv.ID
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+pdfFileName(name)+`.pdf"`)
+	_, _ = w.Write(pdf)
+}
+
+// pdfFileName keeps the letters, digits, dashes and dots of name, so a
+// number can be a file name in a header.
+func pdfFileName(name string) string {
+	return strings.Map(func(c rune) rune {
+		if c == '-' || c == '.' || c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') {
+			return c
+		}
+		return '-'
+	}, name)
 }
 
 // failureText says why a payment failed, in l's language: the decline's

@@ -36,6 +36,7 @@ type CustomersUseCases interface {
 
 // PayPagesUseCases is what the hosted pages call of app.PayPages.
 type PayPagesUseCases interface {
+	InvoicePagePDF(ctx context.Context, ref app.HostedRef) ([]byte, billing.Invoice, error)
 	OpenInvoicePage(ctx context.Context, ref app.HostedRef) (app.InvoicePage, error)
 	OpenSimPayPage(ctx context.Context, ref app.HostedRef) (app.SimPayPage, error)
 	PayInvoiceOnPage(ctx context.Context, ref app.HostedRef, gateway string) (string, error)
@@ -47,7 +48,7 @@ type PayPagesUseCases interface {
 // PortalUseCases is what the hosted pages call of app.Portal.
 type PortalUseCases interface {
 	OpenPortal(ctx context.Context, id, secret string) (app.PortalView, error)
-	PortalCancel(ctx context.Context, id, secret, subID string) (billing.Subscription, error)
+	PortalCancel(ctx context.Context, id, secret, subID string, feedback billing.CancellationFeedback, comment string) (billing.Subscription, error)
 	PortalChange(ctx context.Context, id, secret, subID, priceID string) (billing.Subscription, error)
 	PortalChangeOptions(ctx context.Context, id, secret, subID, priceID string) (app.PortalChangeView, error)
 	PortalReactivate(ctx context.Context, id, secret, subID string) (billing.Subscription, error)

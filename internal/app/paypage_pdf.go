@@ -1,0 +1,43 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// InvoicePagePDF renders the PDF of the invoice an invoice link names: the
+// invoice page's own link with "/pdf" added, opened by the same token, so
+// whoever can see the page can download its document and nobody else can.
+// Unknown invoices, drafts and wrong tokens are not found, as for the page.
+func (a *PayPages) InvoicePagePDF(ctx context.Context, ref HostedRef) ([]byte, billing.Invoice, error) {
+	var m billing.Merchant
+	var c billing.Customer
+	var inv billing.Invoice
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		if m, inv, err = a.loadHostedInvoice(ctx, tx, ref); err != nil {
+			return err
+		}
+		if c, err = tx.Customers.GetCustomer(ctx, ref.Scope, inv.CustomerID); err != nil {
+			return fmt.Errorf("read customer %s: %w", inv.CustomerID, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, billing.Invoice{}, err
+	}
+	pdf, err := a.invoicing.renderInvoicePDF(m, c, inv)
+	return pdf, inv, err
+}
+
+// invoicePDFURL is the customer's link to an invoice's PDF: its page's
+// link with "/pdf" before the token.
+func (a *PayPages) invoicePDFURL(m billing.Merchant, s billing.Scope, id string) (string, error) {
+	tok, err := linkToken(m, s, "invoice", id)
+	if err != nil {
+		return "", err
+	}
+	return a.PublicURL() + hostedPath("invoice", s, id) + "/pdf?t=" + tok, nil
+}
