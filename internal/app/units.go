@@ -167,6 +167,7 @@ type Checkout struct {
 	invoicing     *Invoicing
 	merchants     *Merchants
 	payPages      *PayPages
+	portal        *Portal
 	subscriptions *Subscriptions
 }
 
@@ -240,7 +241,7 @@ func (a *App) wire() {
 	*a.Invoicing = Invoicing{core: a.core, collection: a.Collection, notifications: a.Notifications,
 		payPages: a.PayPages, subscriptions: a.Subscriptions}
 	*a.Checkout = Checkout{core: a.core, customers: a.Customers, invoicing: a.Invoicing,
-		merchants: a.Merchants, payPages: a.PayPages, subscriptions: a.Subscriptions}
+		merchants: a.Merchants, payPages: a.PayPages, portal: a.Portal, subscriptions: a.Subscriptions}
 	*a.PayPages = PayPages{core: a.core, collection: a.Collection, invoicing: a.Invoicing, merchants: a.Merchants}
 	*a.Portal = Portal{core: a.core, checkout: a.Checkout, customers: a.Customers, invoicing: a.Invoicing,
 		payPages: a.PayPages, renewals: a.Renewals, subscriptions: a.Subscriptions}

@@ -100,7 +100,7 @@ func (h *handler) showInvoice(w http.ResponseWriter, r *http.Request, status int
 	l := pickLang(pg.Customer.Locale, r)
 	inv := pg.Invoice
 	d := invoiceData{Page: pg, Inv: inv, Loc: location(pg.Merchant), Action: url.PathEscape(inv.ID),
-		PDF: withQuery(url.PathEscape(inv.ID)+"/pdf", "t", ref.Token),
+		PDF:    withQuery(url.PathEscape(inv.ID)+"/pdf", "t", ref.Token),
 		Status: inv.Status, IssuedAt: inv.Created, Error: msg}
 	if inv.FinalizedAt != nil {
 		d.IssuedAt = *inv.FinalizedAt

@@ -20,7 +20,8 @@ type pagesLang struct {
 	DownloadPDF  string
 
 	Pay          string // a one-time checkout's heading and button
-	ToPortal     string
+	ToPortal     string // from a subscription's thank-you page
+	ToPortalPaid string // from a one-time purchase's
 	ToPortalNote string
 
 	ThanksTitle      string
@@ -61,6 +62,7 @@ var pagesES = &pagesLang{
 
 	Pay:          "Pagar",
 	ToPortal:     "Administrar mi suscripción",
+	ToPortalPaid: "Ver mis compras y documentos",
 	ToPortalNote: "Desde el portal puedes ver tus documentos, cambiar tu tarjeta o cancelar.",
 
 	ThanksTitle:      "¡Gracias por tu compra!",
@@ -101,6 +103,7 @@ var pagesEN = &pagesLang{
 
 	Pay:          "Pay",
 	ToPortal:     "Manage my subscription",
+	ToPortalPaid: "See my purchases and documents",
 	ToPortalNote: "In the portal you can see your documents, change your card or cancel.",
 
 	ThanksTitle:      "Thank you for your purchase!",

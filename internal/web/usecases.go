@@ -19,6 +19,8 @@ type UseCases struct {
 
 // CheckoutUseCases is what the hosted pages call of app.Checkout.
 type CheckoutUseCases interface {
+	CheckoutPortal(ctx context.Context, id, secret string) (string, error)
+	CheckoutThanks(ctx context.Context, id, secret string) (app.CheckoutThanksView, error)
 	OpenCheckout(ctx context.Context, id, secret string) (app.CheckoutView, error)
 	PricingTable(ctx context.Context, pk string, productIDs []string) (app.PricingView, error)
 	ReturnCheckout(ctx context.Context, id, secret string) (app.CheckoutOutcome, error)
