@@ -13,11 +13,11 @@ type pagesLang struct {
 	CancelOptional string // after the comment's label
 	CancelFailures map[string]string
 
-	InvoiceOpen  string // the portal's link to an invoice's page
-	InvoicePDF   string // the portal's link to an invoice's PDF
-	InvoiceLinks string // the links' column, for screen readers
-	OpenInvoice  string // %s number: the page link's accessible name
-	DownloadPDF  string
+	InvoicePDF      string // the portal's link to an invoice's PDF
+	InvoiceLinks    string // the links' column, for screen readers
+	OpenInvoice     string // %s number: the page link's accessible name
+	DownloadInvoice string // %s number: the PDF link's accessible name
+	DownloadPDF     string
 
 	Pay          string // a one-time checkout's heading and button
 	ToPortal     string // from a subscription's thank-you page
@@ -54,11 +54,11 @@ var pagesES = &pagesLang{
 		"cancellation_details.comment":  "El comentario puede tener hasta 500 caracteres.",
 	},
 
-	InvoiceOpen:  "Ver",
-	InvoicePDF:   "PDF",
-	InvoiceLinks: "Documentos",
-	OpenInvoice:  "Ver documento %s",
-	DownloadPDF:  "Descargar PDF",
+	InvoicePDF:      "PDF",
+	InvoiceLinks:    "Documentos",
+	OpenInvoice:     "Ver documento %s",
+	DownloadInvoice: "Descargar el PDF del documento %s",
+	DownloadPDF:     "Descargar PDF",
 
 	Pay:          "Pagar",
 	ToPortal:     "Administrar mi suscripción",
@@ -95,11 +95,11 @@ var pagesEN = &pagesLang{
 		"cancellation_details.comment":  "The comment can have up to 500 characters.",
 	},
 
-	InvoiceOpen:  "View",
-	InvoicePDF:   "PDF",
-	InvoiceLinks: "Documents",
-	OpenInvoice:  "View document %s",
-	DownloadPDF:  "Download PDF",
+	InvoicePDF:      "PDF",
+	InvoiceLinks:    "Documents",
+	OpenInvoice:     "View document %s",
+	DownloadInvoice: "Download the PDF of document %s",
+	DownloadPDF:     "Download PDF",
 
 	Pay:          "Pay",
 	ToPortal:     "Manage my subscription",
