@@ -60,33 +60,43 @@ type SubscriptionItemJSON struct {
 
 // SubscriptionJSON is a subscription as the API shows it.
 type SubscriptionJSON struct {
-	ID                 string                 `json:"id"`
-	Object             string                 `json:"object" enum:"subscription"`
-	Livemode           bool                   `json:"livemode"`
-	Customer           string                 `json:"customer"`
-	Status             string                 `json:"status"`
-	Items              []SubscriptionItemJSON `json:"items"`
-	Currency           string                 `json:"currency"`
-	Recurring          RecurringJSON          `json:"recurring"`
-	PaymentMethod      *string                `json:"payment_method"`
-	BillingCycleAnchor int64                  `json:"billing_cycle_anchor"`
-	CurrentPeriodStart int64                  `json:"current_period_start"`
-	CurrentPeriodEnd   int64                  `json:"current_period_end"`
-	TrialStart         *int64                 `json:"trial_start"`
-	TrialEnd           *int64                 `json:"trial_end"`
-	CancelAtPeriodEnd  bool                   `json:"cancel_at_period_end"`
-	CancelAt           *int64                 `json:"cancel_at"`
-	CanceledAt         *int64                 `json:"canceled_at"`
-	CancellationReason *string                `json:"cancellation_reason"`
-	EndedAt            *int64                 `json:"ended_at"`
-	MaxCycles          *int64                 `json:"max_cycles"`
-	EndDate            *int64                 `json:"end_date"`
-	Coupon             *string                `json:"coupon"`
-	DefaultTaxRates    []string               `json:"default_tax_rates" doc:"Tax rates of every item, before the prices' and the merchant's."`
-	TestClock          *string                `json:"test_clock"`
-	Metadata           billing.Metadata       `json:"metadata"`
-	PendingUpdate      *PendingUpdateJSON     `json:"pending_update" doc:"A change scheduled for the end of the period (a downgrade, by default), or null. Cancel it with POST /v1/subscriptions/{id}/pending_update/cancel."`
-	Created            int64                  `json:"created"`
+	ID                  string                  `json:"id"`
+	Object              string                  `json:"object" enum:"subscription"`
+	Livemode            bool                    `json:"livemode"`
+	Customer            string                  `json:"customer"`
+	Status              string                  `json:"status"`
+	Items               []SubscriptionItemJSON  `json:"items"`
+	Currency            string                  `json:"currency"`
+	Recurring           RecurringJSON           `json:"recurring"`
+	PaymentMethod       *string                 `json:"payment_method"`
+	BillingCycleAnchor  int64                   `json:"billing_cycle_anchor"`
+	CurrentPeriodStart  int64                   `json:"current_period_start"`
+	CurrentPeriodEnd    int64                   `json:"current_period_end"`
+	TrialStart          *int64                  `json:"trial_start"`
+	TrialEnd            *int64                  `json:"trial_end"`
+	CancelAtPeriodEnd   bool                    `json:"cancel_at_period_end"`
+	CancelAt            *int64                  `json:"cancel_at"`
+	CanceledAt          *int64                  `json:"canceled_at"`
+	CancellationReason  *string                 `json:"cancellation_reason"`
+	CancellationDetails CancellationDetailsJSON `json:"cancellation_details" doc:"Why the subscription was canceled: who or what ended it (reason) and what the customer said (feedback, comment)."`
+	EndedAt             *int64                  `json:"ended_at"`
+	MaxCycles           *int64                  `json:"max_cycles"`
+	EndDate             *int64                  `json:"end_date"`
+	Coupon              *string                 `json:"coupon"`
+	DefaultTaxRates     []string                `json:"default_tax_rates" doc:"Tax rates of every item, before the prices' and the merchant's."`
+	TestClock           *string                 `json:"test_clock"`
+	Metadata            billing.Metadata        `json:"metadata"`
+	PendingUpdate       *PendingUpdateJSON      `json:"pending_update" doc:"A change scheduled for the end of the period (a downgrade, by default), or null. Cancel it with POST /v1/subscriptions/{id}/pending_update/cancel."`
+	Created             int64                   `json:"created"`
+}
+
+// CancellationDetailsJSON is Stripe's cancellation_details: the reason
+// cuota recorded and the customer's own feedback and comment, each null
+// when unknown.
+type CancellationDetailsJSON struct {
+	Reason   *string `json:"reason" doc:"requested_by_customer, requested_by_merchant, payment_failed, system_error or completed; the same as cancellation_reason."`
+	Feedback *string `json:"feedback" enum:"too_expensive,missing_features,switched_service,unused,customer_service,too_complex,low_quality,other" doc:"The customer's reason, from a fixed list."`
+	Comment  *string `json:"comment" doc:"The customer's own words."`
 }
 
 // PendingUpdateJSON is the change a subscription will make when its period
@@ -119,6 +129,8 @@ func Subscription(s billing.Subscription) SubscriptionJSON {
 		CancelAt: UnixPtr(s.CancelAt), CanceledAt: UnixPtr(s.CanceledAt), CancellationReason: NonEmpty(string(s.CancellationReason)),
 		EndedAt: UnixPtr(s.EndedAt), MaxCycles: Positive(s.MaxCycles), EndDate: UnixPtr(s.EndDate), Coupon: NonEmpty(s.CouponID),
 		TestClock: NonEmpty(s.TestClockID), DefaultTaxRates: IDs(s.DefaultTaxRates), Metadata: s.Metadata, Created: s.Created.Unix()}
+	out.CancellationDetails = CancellationDetailsJSON{Reason: out.CancellationReason,
+		Feedback: NonEmpty(string(s.CancellationFeedback)), Comment: NonEmpty(s.CancellationComment)}
 	out.Items = SubscriptionItems(s.Items)
 	if pc := s.PendingChange; pc != nil {
 		out.PendingUpdate = &PendingUpdateJSON{Items: SubscriptionItems(pc.Items), EffectiveAt: pc.EffectiveAt.Unix(),

@@ -97,7 +97,12 @@ func (a *Checkout) CreateCheckoutSession(ctx context.Context, s billing.Scope, p
 			v.fail(fmt.Sprintf("line_items[%d].quantity", i), billing.CodeParameterInvalid, "quantity must be between 1 and 10000")
 		}
 	}
-	v.redirectURL("success_url", p.SuccessURL)
+	// Without a success_url, a purchase ends on cuota's thank-you page; a
+	// setup checkout has nothing to thank for and needs one.
+	hostedThanks := p.SuccessURL == "" && p.Mode != billing.CheckoutModeSetup
+	if !hostedThanks {
+		v.redirectURL("success_url", p.SuccessURL)
+	}
 	v.redirectURL("cancel_url", p.CancelURL)
 	if p.Customer != "" && p.CustomerEmail != "" {
 		v.fail("customer_email", billing.CodeParameterInvalid, "give customer or customer_email, not both")
@@ -124,6 +129,9 @@ func (a *Checkout) CreateCheckoutSession(ctx context.Context, s billing.Scope, p
 		SuccessURL: p.SuccessURL, CancelURL: p.CancelURL, AllowPromotionCodes: p.AllowPromotionCodes,
 		TrialPeriodDays: p.TrialPeriodDays, Locale: p.Locale, Gateway: p.Gateway, SecretHash: hashSecret(secret),
 		PublishableKey: p.publishableKey, ExpiresAt: now.Add(CheckoutTTL), Created: now, Updated: now}
+	if hostedThanks {
+		cs.SuccessURL = a.thanksURL(cs.ID)
+	}
 	for _, it := range p.LineItems {
 		q := it.Quantity
 		if q == 0 {

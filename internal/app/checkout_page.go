@@ -380,6 +380,16 @@ type CheckoutOutcome struct {
 // declined first charge leaves the session open with the reason, so the
 // customer can try another card.
 func (a *Checkout) ReturnCheckout(ctx context.Context, id, secret string) (CheckoutOutcome, error) {
+	out, err := a.returnCheckout(ctx, id, secret)
+	if err == nil && out.Done {
+		out.RedirectURL = a.withThanksToken(out.RedirectURL, id, secret)
+	}
+	return out, err
+}
+
+// returnCheckout is ReturnCheckout before the thank-you page's token is
+// added to where the browser goes.
+func (a *Checkout) returnCheckout(ctx context.Context, id, secret string) (CheckoutOutcome, error) {
 	var cs billing.CheckoutSession
 	var st billing.PaymentMethodSetup
 	var claimed bool

@@ -13,6 +13,10 @@ import (
 type CancelParams struct {
 	AtPeriodEnd bool
 	Reason      string // requested_by_customer (default) or requested_by_merchant
+	// Feedback and Comment are what the customer said about why
+	// (cancellation_details; both optional, billing.CheckCancellationDetails).
+	Feedback billing.CancellationFeedback
+	Comment  string
 }
 
 // CancelSubscription cancels now, or at the end of the current period
@@ -25,8 +29,18 @@ func (a *Subscriptions) CancelSubscription(ctx context.Context, s billing.Scope,
 	if reason != billing.CancelRequestedByCustomer && reason != billing.CancelRequestedByMerchant {
 		return billing.Subscription{}, billing.Invalid("reason", billing.CodeParameterInvalid, "reason must be requested_by_customer or requested_by_merchant")
 	}
+	if err := billing.CheckCancellationDetails(p.Feedback, p.Comment); err != nil {
+		return billing.Subscription{}, err
+	}
 	if !p.AtPeriodEnd {
-		return a.manage(ctx, s, id, a.cancelNow(reason))
+		cancel := a.cancelNow(reason)
+		return a.manage(ctx, s, id, func(m billing.Merchant, sub *billing.Subscription, now time.Time) (string, error) {
+			ev, err := cancel(m, sub, now)
+			if err == nil {
+				sub.CancellationFeedback, sub.CancellationComment = p.Feedback, p.Comment
+			}
+			return ev, err
+		})
 	}
 	return a.manage(ctx, s, id, func(_ billing.Merchant, sub *billing.Subscription, now time.Time) (string, error) {
 		if sub.Status != billing.SubscriptionActive && sub.Status != billing.SubscriptionTrialing && sub.Status != billing.SubscriptionPastDue {
@@ -34,6 +48,7 @@ func (a *Subscriptions) CancelSubscription(ctx context.Context, s billing.Scope,
 				"cannot cancel at period end a subscription that is %s", sub.Status)
 		}
 		sub.CancelAtPeriodEnd, sub.CancellationReason, sub.CanceledAt = true, reason, &now
+		sub.CancellationFeedback, sub.CancellationComment = p.Feedback, p.Comment
 		if sub.Status == billing.SubscriptionTrialing {
 			end := *sub.TrialEnd
 			sub.CancelAt = &end
@@ -67,6 +82,7 @@ func (a *Subscriptions) ReactivateSubscription(ctx context.Context, s billing.Sc
 				"only a subscription scheduled to cancel at period end can be reactivated; this one is %s", sub.Status)
 		}
 		sub.CancelAtPeriodEnd, sub.CancelAt, sub.CanceledAt, sub.CancellationReason = false, nil, nil, ""
+		sub.CancellationFeedback, sub.CancellationComment = "", ""
 		return EventSubscriptionUpdated, nil
 	})
 }

@@ -89,13 +89,21 @@ type PortalSubscription struct {
 	CanChange     bool // one item, live: the plan can be changed
 }
 
+// PortalInvoice is an invoice as the portal lists it, with the customer's
+// links to its page and its PDF (the same capability the invoice email
+// carries).
+type PortalInvoice struct {
+	billing.Invoice
+	PageURL, PDFURL string
+}
+
 // PortalView is what the portal's main page shows.
 type PortalView struct {
 	Session       billing.PortalSession
 	Merchant      billing.Merchant
 	Customer      billing.Customer
 	Subscriptions []PortalSubscription
-	Invoices      []billing.Invoice
+	Invoices      []PortalInvoice
 	PaymentMethod *billing.PaymentMethod // the customer's newest active card
 	Gateways      []string               // where a new card can be saved (OpenPortal fills it)
 	// Credit is the customer's credit balance (in Customer.Currency),
@@ -168,10 +176,23 @@ func (a *Portal) portalView(ctx context.Context, tx billing.Tx, p billing.Portal
 		}
 		v.Subscriptions = append(v.Subscriptions, ps)
 	}
-	if v.Invoices, _, err = tx.Invoices.ListInvoices(ctx, s, billing.InvoiceFilter{CustomerID: p.CustomerID}, billing.Page{Limit: 12}); err != nil {
+	invs, _, err := tx.Invoices.ListInvoices(ctx, s, billing.InvoiceFilter{CustomerID: p.CustomerID}, billing.Page{Limit: 12})
+	if err != nil {
 		return v, fmt.Errorf("list invoices: %w", err)
 	}
-	v.Invoices = slices.DeleteFunc(v.Invoices, func(inv billing.Invoice) bool { return inv.Status == billing.InvoiceDraft })
+	for _, inv := range invs {
+		if inv.Status == billing.InvoiceDraft {
+			continue // not the customer's yet
+		}
+		pi := PortalInvoice{Invoice: inv}
+		if pi.PageURL, err = a.payPages.invoiceURL(v.Merchant, s, inv.ID); err != nil {
+			return v, err
+		}
+		if pi.PDFURL, err = a.payPages.invoicePDFURL(v.Merchant, s, inv.ID); err != nil {
+			return v, err
+		}
+		v.Invoices = append(v.Invoices, pi)
+	}
 	pms, err := tx.PaymentMethods.ListPaymentMethods(ctx, s, p.CustomerID)
 	if err != nil {
 		return v, fmt.Errorf("list payment methods: %w", err)
@@ -300,12 +321,17 @@ func (a *Portal) portalAct(ctx context.Context, id, secret, subID string, fn fun
 }
 
 // PortalCancel schedules a portal customer's subscription to cancel at the
-// end of its period (ReactivateSubscription can undo it until then).
-func (a *Portal) PortalCancel(ctx context.Context, id, secret, subID string) (billing.Subscription, error) {
+// end of its period (ReactivateSubscription can undo it until then). The
+// portal asks why: feedback is required there, the comment optional.
+func (a *Portal) PortalCancel(ctx context.Context, id, secret, subID string, feedback billing.CancellationFeedback, comment string) (billing.Subscription, error) {
+	if feedback == "" {
+		return billing.Subscription{}, billing.Invalid("cancellation_details.feedback", billing.CodeParameterMissing, "say why you cancel")
+	}
 	var sub billing.Subscription
 	err := a.portalAct(ctx, id, secret, subID, func(ctx context.Context, p billing.PortalSession) error {
 		var err error
-		sub, err = a.subscriptions.CancelSubscription(ctx, p.Scope, subID, CancelParams{AtPeriodEnd: true, Reason: string(billing.CancelRequestedByCustomer)})
+		sub, err = a.subscriptions.CancelSubscription(ctx, p.Scope, subID, CancelParams{AtPeriodEnd: true,
+			Reason: string(billing.CancelRequestedByCustomer), Feedback: feedback, Comment: comment})
 		return err
 	})
 	return sub, err

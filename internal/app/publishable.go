@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -224,12 +223,6 @@ func (a *Checkout) StartPricingCheckout(ctx context.Context, pk, priceID, token,
 		return "", billing.Errorf(billing.KindInvalid, CodeFormExpired, "the pricing page is out of date: reload it")
 	}
 	success, cancel := k.SuccessURL, k.CancelURL
-	if success == "" {
-		success = a.PublicURL() + "/pricing/" + k.ID + "/thanks"
-		if locale != "" {
-			success += "?lang=" + url.QueryEscape(locale)
-		}
-	}
 	if cancel == "" {
 		cancel = a.PublicURL() + "/pricing/" + k.ID
 	}

@@ -178,6 +178,7 @@ type Checkout struct {
 	invoicing     *Invoicing
 	merchants     *Merchants
 	payPages      *PayPages
+	portal        *Portal
 	subscriptions *Subscriptions
 }
 
@@ -195,6 +196,7 @@ type Portal struct {
 	checkout      *Checkout
 	customers     *Customers
 	invoicing     *Invoicing
+	payPages      *PayPages
 	renewals      *Renewals
 	subscriptions *Subscriptions
 }
@@ -251,10 +253,10 @@ func (a *App) wire() {
 	*a.Invoicing = Invoicing{core: a.core, collection: a.Collection, notifications: a.Notifications,
 		payPages: a.PayPages, subscriptions: a.Subscriptions}
 	*a.Checkout = Checkout{core: a.core, customers: a.Customers, invoicing: a.Invoicing,
-		merchants: a.Merchants, payPages: a.PayPages, subscriptions: a.Subscriptions}
+		merchants: a.Merchants, payPages: a.PayPages, portal: a.Portal, subscriptions: a.Subscriptions}
 	*a.PayPages = PayPages{core: a.core, collection: a.Collection, invoicing: a.Invoicing, merchants: a.Merchants}
 	*a.Portal = Portal{core: a.core, checkout: a.Checkout, customers: a.Customers, invoicing: a.Invoicing,
-		renewals: a.Renewals, subscriptions: a.Subscriptions}
+		payPages: a.PayPages, renewals: a.Renewals, subscriptions: a.Subscriptions}
 	*a.Notifications = Notifications{core: a.core, invoicing: a.Invoicing, merchants: a.Merchants}
 	*a.Analytics = Analytics{a.core}
 }

@@ -163,6 +163,10 @@ type Subscription struct {
 	Metadata        Metadata   `json:"metadata"`
 	Created         time.Time  `json:"created"`
 	Updated         time.Time  `json:"updated"`
+	// CancellationFeedback and CancellationComment are what the customer
+	// said when canceling (cancellation_details); cleared on reactivation.
+	CancellationFeedback CancellationFeedback `json:"cancellation_feedback"`
+	CancellationComment  string               `json:"cancellation_comment"`
 }
 
 // Invoice statuses (docs/architecture.md, "Status machines").

@@ -236,6 +236,8 @@ func TestCheckoutPaymentMode(t *testing.T) {
 
 	b.visit(u, "#pay")
 	require.Equal(t, "$15.000", b.text("#line-"+price))
+	require.Equal(t, "Pagar", b.text("#title"), "a one-time purchase is paid, not subscribed to")
+	require.Equal(t, "Pagar", b.text("#pay"))
 	b.checkPage()
 	b.typeInto("#email", "ines@example.cl")
 	b.click("#pay", "#card-"+billing.SimTokChargeDeclined)

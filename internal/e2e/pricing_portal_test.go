@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -59,13 +60,28 @@ func TestPricingTableToggleToSubscription(t *testing.T) {
 	require.Contains(t, b.text(`label[for="price-`+proYear+`"]`), "$100.000 al año")
 	b.typeInto("#email", "rosa@example.cl")
 	b.click("#pay", "#card-"+billing.SimTokVisa)
-	b.simCard(billing.SimTokVisa, "#message-title")
-	require.Equal(t, "¡Gracias!", b.text("#message-title"))
-	require.Contains(t, b.location(), "/pricing/"+pk["id"].(string)+"/thanks?lang=es-CL&session_id=cs_test_")
+	b.simCard(billing.SimTokVisa, "#thanks-title")
+	require.Contains(t, b.location(), "/thanks?session_id=cs_test_")
 
 	subs := s.ok("GET", "/v1/subscriptions?price="+proYear, nil)["data"].([]any)
 	require.Len(t, subs, 1)
-	require.Equal(t, "active", subs[0].(map[string]any)["status"])
+	sub := subs[0].(map[string]any)
+	require.Equal(t, "active", sub["status"])
+
+	// The thank-you page names the merchant, what was bought, what was
+	// paid and the next charge, and opens the customer's portal.
+	require.Equal(t, "¡Gracias por tu compra!", b.text("#thanks-title"))
+	require.Equal(t, "Corredora Sur", b.text("#merchant"))
+	require.Equal(t, "Tu suscripción con Corredora Sur está activa.", b.text("#thanks-body"))
+	require.Equal(t, "Pro $100.000 al año", b.text("#bought"))
+	require.Equal(t, "$100.000", b.text("#paid-today"))
+	end := time.Unix(int64(sub["current_period_end"].(float64)), 0).UTC()
+	months := []string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"}
+	require.Equal(t, fmt.Sprintf("Próximo cobro: %d de %s de %d por $100.000.", end.Day(), months[end.Month()-1], end.Year()), b.text("#next-charge"))
+	b.checkPage()
+	b.click("#to-portal", "#sub-"+sub["id"].(string))
+	require.Contains(t, b.location(), "/portal/bps_")
+	require.Equal(t, "Activa", b.text("#status-"+sub["id"].(string)))
 
 	// A revoked key's table is gone.
 	s.ok("POST", "/v1/publishable_keys/"+pk["id"].(string)+"/revoke", nil)
@@ -109,6 +125,7 @@ func TestPortalCancelReactivateChange(t *testing.T) {
 	b.click("#cancel-"+subID, "#confirm-cancel")
 	require.Contains(t, b.text("#cancel-body"), "Seguirá activa hasta el 1 de abril de 2026")
 	b.checkPage()
+	b.choose("#feedback-unused")
 	b.click("#confirm-cancel", "#notice")
 	require.Contains(t, b.text("#cancels-"+subID), "Se cancela el 1 de abril de 2026")
 	require.Equal(t, true, s.ok("GET", "/v1/subscriptions/"+subID, nil)["cancel_at_period_end"])

@@ -21,7 +21,7 @@ type createCheckoutBody struct {
 	Customer            string                        `json:"customer,omitempty" maxLength:"100" doc:"An existing customer. Without it (and without customer_email) the page asks for an email and makes a new customer."`
 	CustomerEmail       string                        `json:"customer_email,omitempty" maxLength:"512" doc:"Prefills the email of a new customer."`
 	LineItems           []apiobj.CheckoutLineItemJSON `json:"line_items,omitempty" maxItems:"20" doc:"Subscription mode: recurring prices (a plan and add-ons) in one currency and cycle. Payment mode: one-time prices in one currency."`
-	SuccessURL          string                        `json:"success_url" maxLength:"2000" doc:"Where the customer goes once done, with session_id added to its query."`
+	SuccessURL          string                        `json:"success_url,omitempty" maxLength:"2000" doc:"Where the customer goes once done, with session_id added to its query. Omit it (subscription and payment modes) to end on cuota's thank-you page."`
 	CancelURL           string                        `json:"cancel_url" maxLength:"2000" doc:"Where the page's back link goes."`
 	AllowPromotionCodes bool                          `json:"allow_promotion_codes,omitempty" doc:"Show a promotion code field."`
 	TrialPeriodDays     *int64                        `json:"trial_period_days,omitempty" minimum:"0" maximum:"730" doc:"Overrides the prices' trial; 0 for none."`

@@ -126,13 +126,26 @@ func (h *subscriptionHandlers) cancelSubscription(ctx context.Context, in *struc
 	Body struct {
 		AtPeriodEnd bool   `json:"at_period_end,omitempty"`
 		Reason      string `json:"reason,omitempty" enum:"requested_by_customer,requested_by_merchant"`
+		// CancellationDetails is what the customer said about why.
+		CancellationDetails *cancellationDetailsBody `json:"cancellation_details,omitempty"`
 	}
 }) (*out[apiobj.SubscriptionJSON], error) {
-	sub, err := h.app.Subscriptions.CancelSubscription(ctx, scopeOf(ctx), in.ID, app.CancelParams{AtPeriodEnd: in.Body.AtPeriodEnd, Reason: in.Body.Reason})
+	p := app.CancelParams{AtPeriodEnd: in.Body.AtPeriodEnd, Reason: in.Body.Reason}
+	if d := in.Body.CancellationDetails; d != nil {
+		p.Feedback, p.Comment = billing.CancellationFeedback(d.Feedback), d.Comment
+	}
+	sub, err := h.app.Subscriptions.CancelSubscription(ctx, scopeOf(ctx), in.ID, p)
 	if err != nil {
 		return nil, err
 	}
 	return reply(apiobj.Subscription(sub)), nil
+}
+
+// cancellationDetailsBody is the customer's feedback given with a
+// cancellation (Stripe's cancellation_details on cancel).
+type cancellationDetailsBody struct {
+	Feedback string `json:"feedback,omitempty" enum:"too_expensive,missing_features,switched_service,unused,customer_service,too_complex,low_quality,other" doc:"The customer's reason, from a fixed list."`
+	Comment  string `json:"comment,omitempty" maxLength:"500" doc:"The customer's own words (at most 500 characters)."`
 }
 
 func (h *subscriptionHandlers) reactivateSubscription(ctx context.Context, in *IDPath) (*out[apiobj.SubscriptionJSON], error) {

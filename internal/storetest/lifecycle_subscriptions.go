@@ -73,6 +73,7 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 		full.CancelAt = ptr(at.Add(40*24*time.Hour + 3*time.Microsecond))
 		full.CanceledAt = ptr(at.Add(4 * time.Microsecond))
 		full.CancellationReason = billing.CancelRequestedByCustomer
+		full.CancellationFeedback, full.CancellationComment = billing.FeedbackTooExpensive, "Demasiado caro para nosotros"
 		full.EndedAt = ptr(at.Add(41*24*time.Hour + 5*time.Microsecond))
 		full.MaxCycles = 12
 		full.EndDate = ptr(at.Add(365*24*time.Hour + 6*time.Microsecond))
@@ -187,6 +188,7 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 		u.CancelAt = ptr(at.Add(30*24*time.Hour + 14*time.Microsecond))
 		u.CanceledAt = ptr(at.Add(15 * time.Microsecond))
 		u.CancellationReason = billing.CancelRequestedByMerchant
+		u.CancellationFeedback, u.CancellationComment = billing.FeedbackSwitchedService, "Nos cambiamos a otro servicio"
 		u.EndedAt = ptr(at.Add(30*24*time.Hour + 16*time.Microsecond))
 		u.MaxCycles = 24
 		u.EndDate = ptr(at.Add(700*24*time.Hour + 17*time.Microsecond))

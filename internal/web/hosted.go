@@ -20,6 +20,8 @@ func (h *handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /checkout/{id}", h.checkoutForm)
 	mux.HandleFunc("POST /checkout/{id}", h.checkoutSubmit)
 	mux.HandleFunc("GET /checkout/{id}/return", h.checkoutReturn)
+	mux.HandleFunc("GET /checkout/{id}/thanks", h.checkoutThanks)
+	mux.HandleFunc("POST /checkout/{id}/portal", h.checkoutPortal)
 
 	mux.HandleFunc("GET /pricing/{pk}", h.pricingPage)
 	mux.HandleFunc("POST /pricing/{pk}", h.pricingStart)

@@ -23,6 +23,7 @@ func (h *handler) invoiceRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /return/assets/style.css", h.style)
 	mux.HandleFunc("GET /invoice/{merchant}/{mode}/{id}", h.invoicePage)
 	mux.HandleFunc("POST /invoice/{merchant}/{mode}/{id}", h.invoicePay)
+	mux.HandleFunc("GET /invoice/{merchant}/{mode}/{id}/pdf", h.invoicePDF)
 	mux.HandleFunc("GET /return/pay/{merchant}/{mode}/{id}", h.payReturn)
 	mux.HandleFunc("POST /return/pay/{merchant}/{mode}/{id}", h.payReturn)
 	mux.HandleFunc("GET /sim/pay/{merchant}/{mode}/{id}", h.simPayPage)
@@ -61,6 +62,7 @@ type invoiceData struct {
 	Inv      billing.Invoice
 	Loc      *time.Location
 	Action   string                // where the forms post (relative)
+	PDF      string                // the invoice's PDF (relative, with the token)
 	Status   billing.InvoiceStatus // the status badge's class suffix
 	IssuedAt time.Time
 	// Confirming: a payment is being confirmed with the gateway; nothing
@@ -115,6 +117,7 @@ func (h *handler) showInvoice(w http.ResponseWriter, r *http.Request, status int
 	l := pickLang(r, pg.Customer.Locale, pg.Merchant.Locale)
 	inv := pg.Invoice
 	d := invoiceData{Page: pg, Inv: inv, Loc: location(pg.Merchant), Action: url.PathEscape(inv.ID),
+		PDF:    withQuery(url.PathEscape(inv.ID)+"/pdf", "t", ref.Token),
 		Status: inv.Status, IssuedAt: inv.Created, Error: msg,
 		Doc: billing.InvoiceDocument(inv.Status).Name(l.HTMLLang), BillTo: billTo(pg.Customer, l.HTMLLang)}
 	if inv.FinalizedAt != nil {
@@ -138,6 +141,26 @@ func (h *handler) showInvoice(w http.ResponseWriter, r *http.Request, status int
 	}
 	h.render(w, r, h.pages["invoice"], status, h.branded(page(r, l, title+" · "+pg.Merchant.Name, ref.Scope, ref.Token, d), pg.Merchant))
 }
+
+// invoicePDF sends an invoice's PDF to whoever holds its page's link, as
+// a download named after the invoice's number.
+func (h *handler) invoicePDF(w http.ResponseWriter, r *http.Request) {
+	ref, ok := h.hostedRef(w, r, r.URL.Query().Get("t"))
+	if !ok {
+		return
+	}
+	pdf, name, err := h.app.PayPages.InvoicePagePDF(r.Context(), ref)
+	if err != nil {
+		l := pickLang(r)
+		h.hostedFail(w, r, l, err, l.NotFoundBody)
+		return
+	}
+	// The name is billing.DocumentFilename's: letters, digits and hyphens.
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	_, _ = w.Write(pdf)
+}
+
 
 // failureText says why a payment failed, in l's language: the decline's
 // reason when known (detail empty), else a general sentence and, for a

@@ -49,6 +49,8 @@ type lang struct {
 	H *hosted
 	// I holds the strings of the invoice and sim pay pages.
 	I *invoiceLang
+	// P holds the strings of the customer pages' later parts (lang_pages.go).
+	P *pagesLang
 }
 
 var spanish = &lang{
@@ -56,6 +58,7 @@ var spanish = &lang{
 	B:            brandES,
 	H:            hostedES,
 	I:            invoiceES,
+	P:            pagesES,
 	SetupTitle:   "Tarjeta de prueba (modo test)",
 	BannerStrong: "Modo de prueba.",
 	Banner:       "Esta es la pasarela simulada de cuota: no se mueve dinero real y ninguna tarjeta de verdad se guarda ni se cobra.",
@@ -95,6 +98,7 @@ var english = &lang{
 	B:            brandEN,
 	H:            hostedEN,
 	I:            invoiceEN,
+	P:            pagesEN,
 	SetupTitle:   "Test card (test mode)",
 	BannerStrong: "Test mode.",
 	Banner:       "This is cuota's simulated gateway: no real money moves and no real card is saved or charged.",

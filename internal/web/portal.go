@@ -75,12 +75,30 @@ func (h *handler) portalFail(w http.ResponseWriter, r *http.Request, token strin
 type portalCancelData struct {
 	Merchant, Product, Until string
 	Action, Back             string
+	Reasons                  []cancelReason
+	Comment                  string
+	MaxComment               int
+	Error, ErrorField        string
 }
 
-// portalCancelForm asks the customer to confirm a cancellation at period
-// end, saying until when the subscription stays active.
+// cancelReason is one choice of the cancel form's reasons.
+type cancelReason struct {
+	Value   billing.CancellationFeedback
+	Label   string
+	Checked bool
+}
+
+// portalCancelForm asks the customer why they cancel and to confirm a
+// cancellation at period end, saying until when the subscription stays
+// active.
 func (h *handler) portalCancelForm(w http.ResponseWriter, r *http.Request) {
-	token, subID := r.URL.Query().Get("token"), r.PathValue("sub")
+	h.showCancel(w, r, http.StatusOK, r.URL.Query().Get("token"), "", "", nil)
+}
+
+// showCancel renders the cancel form, with what was sent and why it was
+// refused when actErr is set.
+func (h *handler) showCancel(w http.ResponseWriter, r *http.Request, status int, token string, picked billing.CancellationFeedback, comment string, actErr error) {
+	subID := r.PathValue("sub")
 	v, err := h.app.Portal.OpenPortal(r.Context(), r.PathValue("id"), token)
 	if err != nil {
 		l := pickLang(r)
@@ -98,19 +116,41 @@ func (h *handler) portalCancelForm(w http.ResponseWriter, r *http.Request) {
 		}
 		d := portalCancelData{Merchant: v.Merchant.Name, Product: ps.Items[0].Product.Name,
 			Until: fmtDate(l, location(v.Merchant), until), Action: url.PathEscape(subID),
-			Back: portalHome(r, v.Session.ID, token, "")}
-		h.render(w, r, h.pages["portal_cancel"], http.StatusOK, h.branded(page(r, l, l.H.CancelSub+" · "+v.Merchant.Name, v.Session.Scope, token, d), v.Merchant))
+			Back: portalHome(r, v.Session.ID, token, ""), Comment: comment, MaxComment: billing.MaxCancellationComment}
+		for _, f := range billing.CancellationFeedbacks {
+			d.Reasons = append(d.Reasons, cancelReason{Value: f, Label: l.P.Feedback[f], Checked: f == picked})
+		}
+		if actErr != nil {
+			e := billing.AsError(actErr)
+			if e == nil || l.P.CancelFailures[e.Param] == "" {
+				h.portalFail(w, r, token, actErr)
+				return
+			}
+			d.Error, d.ErrorField = l.P.CancelFailures[e.Param], e.Param
+		}
+		h.render(w, r, h.pages["portal_cancel"], status, h.branded(page(r, l, l.H.CancelSub+" · "+v.Merchant.Name, v.Session.Scope, token, d), v.Merchant))
+		return
+	}
+	if actErr != nil {
+		h.portalFail(w, r, token, actErr)
 		return
 	}
 	h.hostedMessage(w, r, http.StatusNotFound, l, l.NotFoundTitle, l.NotFoundBody)
 }
 
-// portalCancel cancels at period end, as confirmed.
+// portalCancel cancels at period end, as confirmed, with the reason
+// given; a missing reason or a comment too long shows the form again.
 func (h *handler) portalCancel(w http.ResponseWriter, r *http.Request) {
-	h.portalPost(w, r, "canceled", func(id, token string) error {
-		_, err := h.app.Portal.PortalCancel(r.Context(), id, token, r.PathValue("sub"))
-		return err
-	})
+	if !h.parseForm(w, r) {
+		return
+	}
+	id, f := r.PathValue("id"), r.PostForm
+	token, feedback, comment := f.Get("token"), billing.CancellationFeedback(f.Get("feedback")), f.Get("comment")
+	if _, err := h.app.Portal.PortalCancel(r.Context(), id, token, r.PathValue("sub"), feedback, comment); err != nil {
+		h.showCancel(w, r, http.StatusBadRequest, token, feedback, comment, err)
+		return
+	}
+	http.Redirect(w, r, portalHome(r, id, token, "canceled"), http.StatusSeeOther)
 }
 
 // portalReactivate undoes a scheduled cancellation.

@@ -20,6 +20,8 @@ type UseCases struct {
 
 // CheckoutUseCases is what the hosted pages call of app.Checkout.
 type CheckoutUseCases interface {
+	CheckoutPortal(ctx context.Context, id, secret string) (string, error)
+	CheckoutThanks(ctx context.Context, id, secret string) (app.CheckoutThanksView, error)
 	OpenCheckout(ctx context.Context, id, secret string) (app.CheckoutView, error)
 	PricingTable(ctx context.Context, pk string, productIDs []string) (app.PricingView, error)
 	ReturnCheckout(ctx context.Context, id, secret string) (app.CheckoutOutcome, error)
@@ -42,6 +44,7 @@ type MerchantsUseCases interface {
 
 // PayPagesUseCases is what the hosted pages call of app.PayPages.
 type PayPagesUseCases interface {
+	InvoicePagePDF(ctx context.Context, ref app.HostedRef) ([]byte, string, error)
 	OpenInvoicePage(ctx context.Context, ref app.HostedRef) (app.InvoicePage, error)
 	OpenSimPayPage(ctx context.Context, ref app.HostedRef) (app.SimPayPage, error)
 	PayInvoiceOnPage(ctx context.Context, ref app.HostedRef, gateway string) (string, error)
@@ -53,7 +56,7 @@ type PayPagesUseCases interface {
 // PortalUseCases is what the hosted pages call of app.Portal.
 type PortalUseCases interface {
 	OpenPortal(ctx context.Context, id, secret string) (app.PortalView, error)
-	PortalCancel(ctx context.Context, id, secret, subID string) (billing.Subscription, error)
+	PortalCancel(ctx context.Context, id, secret, subID string, feedback billing.CancellationFeedback, comment string) (billing.Subscription, error)
 	PortalChange(ctx context.Context, id, secret, subID, priceID string) (billing.Subscription, error)
 	PortalChangeOptions(ctx context.Context, id, secret, subID, priceID string) (app.PortalChangeView, error)
 	PortalReactivate(ctx context.Context, id, secret, subID string) (billing.Subscription, error)

@@ -78,7 +78,7 @@ func New(a UseCases, logger *slog.Logger) http.Handler {
 		cssETag:     `"` + hex.EncodeToString(sum[:8]) + `"`,
 		pages:       map[string]*template.Template{},
 	}
-	for _, name := range []string{"checkout", "redirect", "pricing", "portal", "portal_cancel", "portal_change", "message", "invoice", "sim_pay"} {
+	for _, name := range []string{"checkout", "redirect", "pricing", "portal", "portal_cancel", "portal_change", "message", "invoice", "sim_pay", "checkout_thanks"} {
 		h.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(files, "templates/base.html", "templates/"+name+".html"))
 	}
 	mux := http.NewServeMux()

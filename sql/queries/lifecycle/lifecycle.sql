@@ -60,7 +60,8 @@ INSERT INTO subscriptions (id, merchant_id, mode, version, customer_id, test_clo
     currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start,
     current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at,
     cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used,
-    next_action_at, pending_lines, promotion_code_id, default_tax_rates, metadata, created, updated)
+    next_action_at, pending_lines, promotion_code_id, default_tax_rates, metadata, created, updated,
+    cancellation_feedback, cancellation_comment)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), 1, sqlc.arg(customer_id), sqlc.arg(test_clock_id),
     sqlc.arg(status), sqlc.arg(items), sqlc.arg(price_ids), sqlc.arg(currency), sqlc.arg(interval),
     sqlc.arg(interval_count), sqlc.arg(payment_method_id), sqlc.arg(billing_anchor), sqlc.arg(cycle_index),
@@ -69,7 +70,7 @@ VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), 1, sqlc.arg(custome
     sqlc.arg(cancellation_reason), sqlc.narg(ended_at), sqlc.arg(max_cycles), sqlc.narg(end_date),
     sqlc.arg(pending_change), sqlc.arg(coupon_id), sqlc.narg(discount_end), sqlc.arg(discount_used),
     sqlc.narg(next_action_at), sqlc.arg(pending_lines), sqlc.arg(promotion_code_id), sqlc.arg(default_tax_rates),
-    sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated));
+    sqlc.arg(metadata), sqlc.arg(created), sqlc.arg(updated), sqlc.arg(cancellation_feedback), sqlc.arg(cancellation_comment));
 
 -- name: GetSubscription :one
 SELECT * FROM subscriptions WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id);
@@ -88,7 +89,8 @@ UPDATE subscriptions SET
     pending_change = sqlc.arg(pending_change), coupon_id = sqlc.arg(coupon_id), discount_end = sqlc.narg(discount_end),
     discount_used = sqlc.arg(discount_used), next_action_at = sqlc.narg(next_action_at),
     pending_lines = sqlc.arg(pending_lines), promotion_code_id = sqlc.arg(promotion_code_id),
-    default_tax_rates = sqlc.arg(default_tax_rates), metadata = sqlc.arg(metadata), updated = sqlc.arg(updated)
+    default_tax_rates = sqlc.arg(default_tax_rates), metadata = sqlc.arg(metadata), updated = sqlc.arg(updated),
+    cancellation_feedback = sqlc.arg(cancellation_feedback), cancellation_comment = sqlc.arg(cancellation_comment)
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = sqlc.arg(id) AND version = sqlc.arg(version);
 
 -- name: ListSubscriptions :many

@@ -350,7 +350,8 @@ INSERT INTO subscriptions (id, merchant_id, mode, version, customer_id, test_clo
     currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start,
     current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at,
     cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used,
-    next_action_at, pending_lines, promotion_code_id, default_tax_rates, metadata, created, updated)
+    next_action_at, pending_lines, promotion_code_id, default_tax_rates, metadata, created, updated,
+    cancellation_feedback, cancellation_comment)
 VALUES ($1, $2, $3, 1, $4, $5,
     $6, $7, $8, $9, $10,
     $11, $12, $13, $14,
@@ -359,47 +360,49 @@ VALUES ($1, $2, $3, 1, $4, $5,
     $23, $24, $25, $26,
     $27, $28, $29, $30,
     $31, $32, $33, $34,
-    $35, $36, $37)
+    $35, $36, $37, $38, $39)
 `
 
 type CreateSubscriptionParams struct {
-	ID                 string
-	MerchantID         string
-	Mode               string
-	CustomerID         string
-	TestClockID        string
-	Status             string
-	Items              string
-	PriceIds           string
-	Currency           string
-	Interval           string
-	IntervalCount      int64
-	PaymentMethodID    string
-	BillingAnchor      time.Time
-	CycleIndex         int64
-	CurrentPeriodStart time.Time
-	CurrentPeriodEnd   time.Time
-	TrialStart         *time.Time
-	TrialEnd           *time.Time
-	TrialWillEndSent   bool
-	CancelAtPeriodEnd  bool
-	CancelAt           *time.Time
-	CanceledAt         *time.Time
-	CancellationReason string
-	EndedAt            *time.Time
-	MaxCycles          int64
-	EndDate            *time.Time
-	PendingChange      string
-	CouponID           string
-	DiscountEnd        *time.Time
-	DiscountUsed       bool
-	NextActionAt       *time.Time
-	PendingLines       string
-	PromotionCodeID    string
-	DefaultTaxRates    string
-	Metadata           string
-	Created            time.Time
-	Updated            time.Time
+	ID                   string
+	MerchantID           string
+	Mode                 string
+	CustomerID           string
+	TestClockID          string
+	Status               string
+	Items                string
+	PriceIds             string
+	Currency             string
+	Interval             string
+	IntervalCount        int64
+	PaymentMethodID      string
+	BillingAnchor        time.Time
+	CycleIndex           int64
+	CurrentPeriodStart   time.Time
+	CurrentPeriodEnd     time.Time
+	TrialStart           *time.Time
+	TrialEnd             *time.Time
+	TrialWillEndSent     bool
+	CancelAtPeriodEnd    bool
+	CancelAt             *time.Time
+	CanceledAt           *time.Time
+	CancellationReason   string
+	EndedAt              *time.Time
+	MaxCycles            int64
+	EndDate              *time.Time
+	PendingChange        string
+	CouponID             string
+	DiscountEnd          *time.Time
+	DiscountUsed         bool
+	NextActionAt         *time.Time
+	PendingLines         string
+	PromotionCodeID      string
+	DefaultTaxRates      string
+	Metadata             string
+	Created              time.Time
+	Updated              time.Time
+	CancellationFeedback string
+	CancellationComment  string
 }
 
 func (q *Queries) CreateSubscription(ctx context.Context, arg CreateSubscriptionParams) error {
@@ -441,6 +444,8 @@ func (q *Queries) CreateSubscription(ctx context.Context, arg CreateSubscription
 		arg.Metadata,
 		arg.Created,
 		arg.Updated,
+		arg.CancellationFeedback,
+		arg.CancellationComment,
 	)
 	return err
 }
@@ -477,7 +482,7 @@ func (q *Queries) CreateTestClock(ctx context.Context, arg CreateTestClockParams
 }
 
 const dueSubscriptions = `-- name: DueSubscriptions :many
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates FROM subscriptions
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates, cancellation_feedback, cancellation_comment FROM subscriptions
 WHERE test_clock_id = $1 AND next_action_at IS NOT NULL AND next_action_at <= $2
 ORDER BY next_action_at, id
 LIMIT $3
@@ -539,6 +544,8 @@ func (q *Queries) DueSubscriptions(ctx context.Context, arg DueSubscriptionsPara
 			&i.ClaimToken,
 			&i.ClaimedUntil,
 			&i.DefaultTaxRates,
+			&i.CancellationFeedback,
+			&i.CancellationComment,
 		); err != nil {
 			return nil, err
 		}
@@ -827,7 +834,7 @@ func (q *Queries) GetRefundByGatewayRef(ctx context.Context, arg GetRefundByGate
 }
 
 const getSubscription = `-- name: GetSubscription :one
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates FROM subscriptions WHERE merchant_id = $1 AND mode = $2 AND id = $3
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates, cancellation_feedback, cancellation_comment FROM subscriptions WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
 
 type GetSubscriptionParams struct {
@@ -880,6 +887,8 @@ func (q *Queries) GetSubscription(ctx context.Context, arg GetSubscriptionParams
 		&i.ClaimToken,
 		&i.ClaimedUntil,
 		&i.DefaultTaxRates,
+		&i.CancellationFeedback,
+		&i.CancellationComment,
 	)
 	return i, err
 }
@@ -1302,7 +1311,7 @@ func (q *Queries) ListRefunds(ctx context.Context, arg ListRefundsParams) ([]Ref
 }
 
 const listSubscriptions = `-- name: ListSubscriptions :many
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates FROM subscriptions
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates, cancellation_feedback, cancellation_comment FROM subscriptions
 WHERE merchant_id = $1 AND mode = $2
   AND (CAST($3 AS text) = '' OR customer_id = $3)
   AND (CAST($4 AS text) = '' OR status = $4)
@@ -1384,6 +1393,8 @@ func (q *Queries) ListSubscriptions(ctx context.Context, arg ListSubscriptionsPa
 			&i.ClaimToken,
 			&i.ClaimedUntil,
 			&i.DefaultTaxRates,
+			&i.CancellationFeedback,
+			&i.CancellationComment,
 		); err != nil {
 			return nil, err
 		}
@@ -1756,46 +1767,49 @@ UPDATE subscriptions SET
     pending_change = $22, coupon_id = $23, discount_end = $24,
     discount_used = $25, next_action_at = $26,
     pending_lines = $27, promotion_code_id = $28,
-    default_tax_rates = $29, metadata = $30, updated = $31
-WHERE merchant_id = $32 AND mode = $33 AND id = $34 AND version = $35
+    default_tax_rates = $29, metadata = $30, updated = $31,
+    cancellation_feedback = $32, cancellation_comment = $33
+WHERE merchant_id = $34 AND mode = $35 AND id = $36 AND version = $37
 `
 
 type UpdateSubscriptionParams struct {
-	Status             string
-	Items              string
-	PriceIds           string
-	Currency           string
-	Interval           string
-	IntervalCount      int64
-	PaymentMethodID    string
-	BillingAnchor      time.Time
-	CycleIndex         int64
-	CurrentPeriodStart time.Time
-	CurrentPeriodEnd   time.Time
-	TrialStart         *time.Time
-	TrialEnd           *time.Time
-	TrialWillEndSent   bool
-	CancelAtPeriodEnd  bool
-	CancelAt           *time.Time
-	CanceledAt         *time.Time
-	CancellationReason string
-	EndedAt            *time.Time
-	MaxCycles          int64
-	EndDate            *time.Time
-	PendingChange      string
-	CouponID           string
-	DiscountEnd        *time.Time
-	DiscountUsed       bool
-	NextActionAt       *time.Time
-	PendingLines       string
-	PromotionCodeID    string
-	DefaultTaxRates    string
-	Metadata           string
-	Updated            time.Time
-	MerchantID         string
-	Mode               string
-	ID                 string
-	Version            int64
+	Status               string
+	Items                string
+	PriceIds             string
+	Currency             string
+	Interval             string
+	IntervalCount        int64
+	PaymentMethodID      string
+	BillingAnchor        time.Time
+	CycleIndex           int64
+	CurrentPeriodStart   time.Time
+	CurrentPeriodEnd     time.Time
+	TrialStart           *time.Time
+	TrialEnd             *time.Time
+	TrialWillEndSent     bool
+	CancelAtPeriodEnd    bool
+	CancelAt             *time.Time
+	CanceledAt           *time.Time
+	CancellationReason   string
+	EndedAt              *time.Time
+	MaxCycles            int64
+	EndDate              *time.Time
+	PendingChange        string
+	CouponID             string
+	DiscountEnd          *time.Time
+	DiscountUsed         bool
+	NextActionAt         *time.Time
+	PendingLines         string
+	PromotionCodeID      string
+	DefaultTaxRates      string
+	Metadata             string
+	Updated              time.Time
+	CancellationFeedback string
+	CancellationComment  string
+	MerchantID           string
+	Mode                 string
+	ID                   string
+	Version              int64
 }
 
 func (q *Queries) UpdateSubscription(ctx context.Context, arg UpdateSubscriptionParams) (int64, error) {
@@ -1831,6 +1845,8 @@ func (q *Queries) UpdateSubscription(ctx context.Context, arg UpdateSubscription
 		arg.DefaultTaxRates,
 		arg.Metadata,
 		arg.Updated,
+		arg.CancellationFeedback,
+		arg.CancellationComment,
 		arg.MerchantID,
 		arg.Mode,
 		arg.ID,

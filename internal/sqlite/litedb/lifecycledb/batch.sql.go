@@ -20,7 +20,7 @@ WHERE id IN (
       AND (d.claimed_until IS NULL OR d.claimed_until <= ?4)
     ORDER BY d.next_action_at, d.id
     LIMIT ?5)
-RETURNING id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates
+RETURNING id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates, cancellation_feedback, cancellation_comment
 `
 
 type ClaimDueSubscriptionsParams struct {
@@ -94,6 +94,8 @@ func (q *Queries) ClaimDueSubscriptions(ctx context.Context, arg ClaimDueSubscri
 			&i.ClaimToken,
 			&i.ClaimedUntil,
 			&i.DefaultTaxRates,
+			&i.CancellationFeedback,
+			&i.CancellationComment,
 		); err != nil {
 			return nil, err
 		}
@@ -188,7 +190,7 @@ func (q *Queries) GetPaymentMethodsByID(ctx context.Context, ids []string) ([]Pa
 }
 
 const lockDueSubscriptions = `-- name: LockDueSubscriptions :many
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates FROM subscriptions
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates, cancellation_feedback, cancellation_comment FROM subscriptions
 WHERE test_clock_id = ?1 AND next_action_at IS NOT NULL AND next_action_at <= ?2
   AND (claimed_until IS NULL OR claimed_until <= ?2)
 ORDER BY next_action_at, id
@@ -253,6 +255,8 @@ func (q *Queries) LockDueSubscriptions(ctx context.Context, arg LockDueSubscript
 			&i.ClaimToken,
 			&i.ClaimedUntil,
 			&i.DefaultTaxRates,
+			&i.CancellationFeedback,
+			&i.CancellationComment,
 		); err != nil {
 			return nil, err
 		}

@@ -353,7 +353,8 @@ INSERT INTO subscriptions (id, merchant_id, mode, version, customer_id, test_clo
     currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start,
     current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at,
     cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used,
-    next_action_at, pending_lines, promotion_code_id, default_tax_rates, metadata, created, updated)
+    next_action_at, pending_lines, promotion_code_id, default_tax_rates, metadata, created, updated,
+    cancellation_feedback, cancellation_comment)
 VALUES (?1, ?2, ?3, 1, ?4, ?5,
     ?6, ?7, ?8, ?9, ?10,
     ?11, ?12, ?13, ?14,
@@ -362,47 +363,49 @@ VALUES (?1, ?2, ?3, 1, ?4, ?5,
     ?23, ?24, ?25, ?26,
     ?27, ?28, ?29, ?30,
     ?31, ?32, ?33, ?34,
-    ?35, ?36, ?37)
+    ?35, ?36, ?37, ?38, ?39)
 `
 
 type CreateSubscriptionParams struct {
-	ID                 string
-	MerchantID         string
-	Mode               string
-	CustomerID         string
-	TestClockID        string
-	Status             string
-	Items              string
-	PriceIds           string
-	Currency           string
-	Interval           string
-	IntervalCount      int64
-	PaymentMethodID    string
-	BillingAnchor      int64
-	CycleIndex         int64
-	CurrentPeriodStart int64
-	CurrentPeriodEnd   int64
-	TrialStart         sql.NullInt64
-	TrialEnd           sql.NullInt64
-	TrialWillEndSent   bool
-	CancelAtPeriodEnd  bool
-	CancelAt           sql.NullInt64
-	CanceledAt         sql.NullInt64
-	CancellationReason string
-	EndedAt            sql.NullInt64
-	MaxCycles          int64
-	EndDate            sql.NullInt64
-	PendingChange      string
-	CouponID           string
-	DiscountEnd        sql.NullInt64
-	DiscountUsed       bool
-	NextActionAt       sql.NullInt64
-	PendingLines       string
-	PromotionCodeID    string
-	DefaultTaxRates    string
-	Metadata           string
-	Created            int64
-	Updated            int64
+	ID                   string
+	MerchantID           string
+	Mode                 string
+	CustomerID           string
+	TestClockID          string
+	Status               string
+	Items                string
+	PriceIds             string
+	Currency             string
+	Interval             string
+	IntervalCount        int64
+	PaymentMethodID      string
+	BillingAnchor        int64
+	CycleIndex           int64
+	CurrentPeriodStart   int64
+	CurrentPeriodEnd     int64
+	TrialStart           sql.NullInt64
+	TrialEnd             sql.NullInt64
+	TrialWillEndSent     bool
+	CancelAtPeriodEnd    bool
+	CancelAt             sql.NullInt64
+	CanceledAt           sql.NullInt64
+	CancellationReason   string
+	EndedAt              sql.NullInt64
+	MaxCycles            int64
+	EndDate              sql.NullInt64
+	PendingChange        string
+	CouponID             string
+	DiscountEnd          sql.NullInt64
+	DiscountUsed         bool
+	NextActionAt         sql.NullInt64
+	PendingLines         string
+	PromotionCodeID      string
+	DefaultTaxRates      string
+	Metadata             string
+	Created              int64
+	Updated              int64
+	CancellationFeedback string
+	CancellationComment  string
 }
 
 func (q *Queries) CreateSubscription(ctx context.Context, arg CreateSubscriptionParams) error {
@@ -444,6 +447,8 @@ func (q *Queries) CreateSubscription(ctx context.Context, arg CreateSubscription
 		arg.Metadata,
 		arg.Created,
 		arg.Updated,
+		arg.CancellationFeedback,
+		arg.CancellationComment,
 	)
 	return err
 }
@@ -480,7 +485,7 @@ func (q *Queries) CreateTestClock(ctx context.Context, arg CreateTestClockParams
 }
 
 const dueSubscriptions = `-- name: DueSubscriptions :many
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates FROM subscriptions
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates, cancellation_feedback, cancellation_comment FROM subscriptions
 WHERE test_clock_id = ?1 AND next_action_at IS NOT NULL AND next_action_at <= ?2
 ORDER BY next_action_at, id
 LIMIT ?3
@@ -542,6 +547,8 @@ func (q *Queries) DueSubscriptions(ctx context.Context, arg DueSubscriptionsPara
 			&i.ClaimToken,
 			&i.ClaimedUntil,
 			&i.DefaultTaxRates,
+			&i.CancellationFeedback,
+			&i.CancellationComment,
 		); err != nil {
 			return nil, err
 		}
@@ -832,7 +839,7 @@ func (q *Queries) GetRefundByGatewayRef(ctx context.Context, arg GetRefundByGate
 }
 
 const getSubscription = `-- name: GetSubscription :one
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates FROM subscriptions WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates, cancellation_feedback, cancellation_comment FROM subscriptions WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
 `
 
 type GetSubscriptionParams struct {
@@ -885,6 +892,8 @@ func (q *Queries) GetSubscription(ctx context.Context, arg GetSubscriptionParams
 		&i.ClaimToken,
 		&i.ClaimedUntil,
 		&i.DefaultTaxRates,
+		&i.CancellationFeedback,
+		&i.CancellationComment,
 	)
 	return i, err
 }
@@ -1324,7 +1333,7 @@ func (q *Queries) ListRefunds(ctx context.Context, arg ListRefundsParams) ([]Ref
 }
 
 const listSubscriptions = `-- name: ListSubscriptions :many
-SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates FROM subscriptions
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates, cancellation_feedback, cancellation_comment FROM subscriptions
 WHERE merchant_id = ?1 AND mode = ?2
   AND (CAST(?3 AS text) = '' OR customer_id = ?3)
   AND (CAST(?4 AS text) = '' OR status = ?4)
@@ -1406,6 +1415,8 @@ func (q *Queries) ListSubscriptions(ctx context.Context, arg ListSubscriptionsPa
 			&i.ClaimToken,
 			&i.ClaimedUntil,
 			&i.DefaultTaxRates,
+			&i.CancellationFeedback,
+			&i.CancellationComment,
 		); err != nil {
 			return nil, err
 		}
@@ -1787,46 +1798,49 @@ UPDATE subscriptions SET
     pending_change = ?22, coupon_id = ?23, discount_end = ?24,
     discount_used = ?25, next_action_at = ?26,
     pending_lines = ?27, promotion_code_id = ?28,
-    default_tax_rates = ?29, metadata = ?30, updated = ?31
-WHERE merchant_id = ?32 AND mode = ?33 AND id = ?34 AND version = ?35
+    default_tax_rates = ?29, metadata = ?30, updated = ?31,
+    cancellation_feedback = ?32, cancellation_comment = ?33
+WHERE merchant_id = ?34 AND mode = ?35 AND id = ?36 AND version = ?37
 `
 
 type UpdateSubscriptionParams struct {
-	Status             string
-	Items              string
-	PriceIds           string
-	Currency           string
-	Interval           string
-	IntervalCount      int64
-	PaymentMethodID    string
-	BillingAnchor      int64
-	CycleIndex         int64
-	CurrentPeriodStart int64
-	CurrentPeriodEnd   int64
-	TrialStart         sql.NullInt64
-	TrialEnd           sql.NullInt64
-	TrialWillEndSent   bool
-	CancelAtPeriodEnd  bool
-	CancelAt           sql.NullInt64
-	CanceledAt         sql.NullInt64
-	CancellationReason string
-	EndedAt            sql.NullInt64
-	MaxCycles          int64
-	EndDate            sql.NullInt64
-	PendingChange      string
-	CouponID           string
-	DiscountEnd        sql.NullInt64
-	DiscountUsed       bool
-	NextActionAt       sql.NullInt64
-	PendingLines       string
-	PromotionCodeID    string
-	DefaultTaxRates    string
-	Metadata           string
-	Updated            int64
-	MerchantID         string
-	Mode               string
-	ID                 string
-	Version            int64
+	Status               string
+	Items                string
+	PriceIds             string
+	Currency             string
+	Interval             string
+	IntervalCount        int64
+	PaymentMethodID      string
+	BillingAnchor        int64
+	CycleIndex           int64
+	CurrentPeriodStart   int64
+	CurrentPeriodEnd     int64
+	TrialStart           sql.NullInt64
+	TrialEnd             sql.NullInt64
+	TrialWillEndSent     bool
+	CancelAtPeriodEnd    bool
+	CancelAt             sql.NullInt64
+	CanceledAt           sql.NullInt64
+	CancellationReason   string
+	EndedAt              sql.NullInt64
+	MaxCycles            int64
+	EndDate              sql.NullInt64
+	PendingChange        string
+	CouponID             string
+	DiscountEnd          sql.NullInt64
+	DiscountUsed         bool
+	NextActionAt         sql.NullInt64
+	PendingLines         string
+	PromotionCodeID      string
+	DefaultTaxRates      string
+	Metadata             string
+	Updated              int64
+	CancellationFeedback string
+	CancellationComment  string
+	MerchantID           string
+	Mode                 string
+	ID                   string
+	Version              int64
 }
 
 func (q *Queries) UpdateSubscription(ctx context.Context, arg UpdateSubscriptionParams) (int64, error) {
@@ -1862,6 +1876,8 @@ func (q *Queries) UpdateSubscription(ctx context.Context, arg UpdateSubscription
 		arg.DefaultTaxRates,
 		arg.Metadata,
 		arg.Updated,
+		arg.CancellationFeedback,
+		arg.CancellationComment,
 		arg.MerchantID,
 		arg.Mode,
 		arg.ID,
