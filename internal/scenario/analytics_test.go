@@ -74,6 +74,13 @@ func scenarioAnalytics(t *testing.T, h *harness) {
 	require.NotNil(t, changed.PendingChange, "a downgrade waits for the period's end")
 
 	h.advanceTo(ts("2024-03-10T12:00:00Z"))
+	// A part of A's Mar 1 payment goes back.
+	aMar := h.invoices(subA.ID)
+	last := aMar[len(aMar)-1]
+	require.Equal(t, int64(25000), last.AmountPaid)
+	refund, err := h.app.Collection.CreateRefund(h.ctx, h.s, app.CreateRefundParams{Payment: h.payments(last.ID)[0].ID, Amount: ptr(int64(2000))})
+	require.NoError(t, err)
+	require.Equal(t, billing.RefundSucceeded, refund.Status)
 	_, err = h.app.Subscriptions.CancelSubscription(h.ctx, h.s, subD.ID, app.CancelParams{})
 	require.NoError(t, err)
 	h.advanceTo(ts("2024-04-05T12:00:00Z"))
@@ -126,7 +133,8 @@ func scenarioAnalytics(t *testing.T, h *harness) {
 	require.Equal(t, billing.PaymentTotals{Succeeded: 4, Collected: 43000}, sum.Payments)
 	require.Equal(t, ptr(int64(10000)), sum.PaymentSuccessBP)
 	require.Equal(t, billing.RecoveredRenewals{}, sum.Recovered)
-	require.Equal(t, int64(43000), sum.NetRevenue)
+	require.Equal(t, billing.RefundTotals{Count: 1, Amount: 2000}, sum.Refunds)
+	require.Equal(t, int64(41000), sum.NetRevenue, "43000 collected less 2000 refunded")
 	require.Nil(t, sum.TrialConversionBP, "no trial ended")
 
 	// February: F's renewal recovered; 7 attempts, 2 declined (Feb 1 and

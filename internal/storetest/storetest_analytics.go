@@ -129,4 +129,33 @@ func exerciseAnalytics(t *testing.T, setup setupFunc) {
 		require.Zero(t, total)
 		require.Zero(t, subs)
 	})
+
+	t.Run("CheckoutTotals", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+		tx := begin(t, b.store)
+		for i, c := range []struct {
+			s      billing.Scope
+			at     time.Time
+			status string
+		}{
+			{b.scope, day(2), billing.CheckoutOpen},
+			{b.scope, day(3), billing.CheckoutComplete},
+			{b.scope, day(4), billing.CheckoutExpired},
+			{b.scope, day(20), billing.CheckoutComplete}, // after the range
+			{b.live, day(3), billing.CheckoutComplete},   // another mode
+			{b.other, day(3), billing.CheckoutComplete},  // another merchant
+		} {
+			cs := buildCheckoutSession(c.s, b.clock.next())
+			cs.Status, cs.Created = c.status, c.at
+			require.NoError(t, tx.Checkout.CreateCheckoutSession(ctx, cs), "session %d", i)
+		}
+		tx.commit(t)
+		tx = begin(t, b.store)
+		defer tx.rollback(t)
+		got, err := tx.Analytics.CheckoutTotals(ctx, b.scope, billing.ReportRange{Currency: "CLP", From: day(1), To: day(10)})
+		require.NoError(t, err)
+		require.Equal(t, billing.CheckoutTotals{Started: 3, Completed: 1}, got)
+	})
 }
