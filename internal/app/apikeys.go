@@ -147,8 +147,7 @@ func (a *Merchants) CheckRequestKey(ctx context.Context) error {
 
 // checkedStore is the store as the use cases see it: a transaction run for
 // a request whose key is still to be verified reads the key first (one
-// primary-key read, in the same round trip as BEGIN on PostgreSQL) and
-// fails with invalid_api_key instead of running fn when the key is
+// primary-key read) and fails with invalid_api_key instead of running fn when the key is
 // revoked.
 type checkedStore struct {
 	billing.Store

@@ -85,7 +85,20 @@ func (a *Invoicing) customerExempt(ctx context.Context, tx billing.Tx, sub *bill
 
 // writeInvoice prices, stores and finalizes inv.
 func (a *Invoicing) writeInvoice(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv billing.Invoice, now time.Time) (billing.Invoice, error) {
-	s := sub.Scope
+	inv, err := a.insertDraft(ctx, tx, m, sub, inv, now)
+	if err != nil {
+		return inv, err
+	}
+	if err := openInvoice(&inv, now); err != nil {
+		return inv, err
+	}
+	return inv, a.numberInvoice(ctx, tx, m, &inv, nil, now)
+}
+
+// insertDraft prices inv and writes it as a draft, with its
+// invoice.created event. A period that is already invoiced returns
+// errAlreadyInvoiced.
+func (a *Invoicing) insertDraft(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv billing.Invoice, now time.Time) (billing.Invoice, error) {
 	coupon, err := a.subscriptionCoupon(ctx, tx, sub)
 	if err != nil {
 		return inv, err
@@ -94,7 +107,7 @@ func (a *Invoicing) writeInvoice(ctx context.Context, tx billing.Tx, m billing.M
 	if err != nil {
 		return inv, err
 	}
-	bal, err := customerBalance(ctx, tx, s, inv.CustomerID)
+	bal, err := customerBalance(ctx, tx, sub.Scope, inv.CustomerID)
 	if err != nil {
 		return inv, err
 	}
@@ -109,29 +122,44 @@ func (a *Invoicing) writeInvoice(ctx context.Context, tx billing.Tx, m billing.M
 		}
 		return inv, fmt.Errorf("create invoice: %w", err)
 	}
-	if err := a.emit(ctx, tx, s, EventInvoiceCreated, "invoice", inv.ID, inv, now); err != nil {
+	if err := a.emit(ctx, tx, sub.Scope, EventInvoiceCreated, "invoice", inv.ID, inv, now); err != nil {
 		return inv, err
 	}
-	n, err := tx.Invoices.NextInvoiceNumber(ctx, inv.Scope)
-	if err != nil {
-		return inv, fmt.Errorf("number invoice: %w", err)
-	}
-	if err := finalizeInvoice(m, &inv, n, now); err != nil {
-		return inv, err
-	}
-	if err := tx.Invoices.UpdateInvoice(ctx, inv); err != nil {
-		return inv, fmt.Errorf("finalize invoice %s: %w", inv.ID, err)
-	}
+	// The balance the invoice uses is recorded with it (its finalization
+	// follows in this transaction).
 	if err := a.recordBalanceUse(ctx, tx, inv, change, now); err != nil {
 		return inv, err
 	}
-	if err := a.emit(ctx, tx, s, EventInvoiceFinalized, "invoice", inv.ID, inv, now); err != nil {
-		return inv, err
-	}
-	if inv.Status == billing.InvoicePaid {
-		return inv, a.emit(ctx, tx, s, EventInvoicePaid, "invoice", inv.ID, inv, now)
-	}
 	return inv, nil
+}
+
+// numberInvoice gives inv, finalized in memory (openInvoice), its number
+// from the merchant's gapless counter, writes it and emits
+// invoice.finalized (and invoice.paid when nothing was due). The counter's
+// row stays locked until the transaction ends, and every invoice of the
+// merchant waits for it: callers take it as late in their transaction as
+// they can. The events report finalized, the invoice as finalization left
+// it (inv itself when nil), which gets the number too.
+func (a *Invoicing) numberInvoice(ctx context.Context, tx billing.Tx, m billing.Merchant, inv, finalized *billing.Invoice, now time.Time) error {
+	n, err := tx.Invoices.NextInvoiceNumber(ctx, inv.Scope)
+	if err != nil {
+		return fmt.Errorf("number invoice: %w", err)
+	}
+	inv.Number = invoiceNumber(m, n)
+	if err := tx.Invoices.UpdateInvoice(ctx, *inv); err != nil {
+		return fmt.Errorf("finalize invoice %s: %w", inv.ID, err)
+	}
+	if finalized == nil {
+		finalized = inv
+	}
+	finalized.Number = inv.Number
+	if err := a.emit(ctx, tx, inv.Scope, EventInvoiceFinalized, "invoice", inv.ID, *finalized, now); err != nil {
+		return err
+	}
+	if finalized.Status == billing.InvoicePaid {
+		return a.emit(ctx, tx, inv.Scope, EventInvoicePaid, "invoice", inv.ID, *finalized, now)
+	}
+	return nil
 }
 
 // priceInvoice applies the discount, taxes the lines (billing.
@@ -236,15 +264,25 @@ func (a *Invoicing) applyDiscount(m billing.Merchant, sub *billing.Subscription,
 	return nil
 }
 
-// invoiceNumber is how the n-th invoice of m's sequence is numbered.
-func invoiceNumber(m billing.Merchant, n int64) string {
-	return fmt.Sprintf("%s-%06d", m.InvoicePrefix, n)
-}
-
 // finalizeInvoice numbers a draft invoice (n is its place in the gapless
 // sequence of its merchant and mode) and opens it; a zero invoice is paid
 // at once. An invoice that is not a draft is a conflict, left unchanged.
 func finalizeInvoice(m billing.Merchant, inv *billing.Invoice, n int64, now time.Time) error {
+	if err := openInvoice(inv, now); err != nil {
+		return err
+	}
+	inv.Number = invoiceNumber(m, n)
+	return nil
+}
+
+// invoiceNumber is the number of a merchant's n-th invoice.
+func invoiceNumber(m billing.Merchant, n int64) string {
+	return fmt.Sprintf("%s-%06d", m.InvoicePrefix, n)
+}
+
+// openInvoice is finalizeInvoice without the number, for a caller that
+// takes the number last in its transaction (numberInvoice).
+func openInvoice(inv *billing.Invoice, now time.Time) error {
 	to := billing.InvoiceOpen
 	if inv.AmountDue == 0 {
 		to = billing.InvoicePaid
@@ -255,7 +293,6 @@ func finalizeInvoice(m billing.Merchant, inv *billing.Invoice, n int64, now time
 	if err := billing.MoveInvoice(inv, to); err != nil {
 		return err
 	}
-	inv.Number = invoiceNumber(m, n)
 	inv.FinalizedAt = &now
 	if to == billing.InvoicePaid {
 		inv.PaidAt = &now
@@ -292,7 +329,11 @@ func (a *Invoicing) startCharge(ctx context.Context, tx billing.Tx, inv *billing
 	if err != nil {
 		return nil, fmt.Errorf("read payment method %s: %w", sub.PaymentMethodID, err)
 	}
-	return a.startChargeWith(ctx, tx, inv, sub, pm, now)
+	pay, err := a.recordPayment(ctx, tx, inv, pm, now, a.processingTime(sub, now), "")
+	if pay == nil || err != nil {
+		return nil, err
+	}
+	return &newCharge{pay: *pay, pm: pm}, nil
 }
 
 // chargesAtOnce reports whether a just-invoiced period is charged now: an
@@ -301,36 +342,14 @@ func chargesAtOnce(inv billing.Invoice) bool {
 	return inv.Status == billing.InvoiceOpen && billing.CanCharge(inv, nil) == billing.ChargeAllowed
 }
 
-// startChargeWith is startCharge for a caller that has read the
-// subscription's payment method pm in the same transaction.
-func (a *Invoicing) startChargeWith(ctx context.Context, tx billing.Tx, inv *billing.Invoice, sub *billing.Subscription, pm billing.PaymentMethod, now time.Time) (*newCharge, error) {
-	if !chargesAtOnce(*inv) {
-		return nil, nil
-	}
-	pay, err := a.recordPayment(ctx, tx, inv, pm, now, a.processingTime(sub, now), "")
-	if pay == nil || err != nil {
-		return nil, err
-	}
-	return &newCharge{pay: *pay, pm: pm}, nil
-}
-
 // recordPayment writes inv's next payment attempt with pm (its invoice
 // counts it) and the payment.created event; a saved card (pm.ID set) must
 // be active. returnURL is where a pay-page attempt's browser ends up (""
 // otherwise).
 func (a *Invoicing) recordPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, pm billing.PaymentMethod, now, processing time.Time, returnURL string) (*billing.Payment, error) {
-	if pm.ID != "" && pm.Status != billing.PaymentMethodActive {
-		// Detached (its customer was deleted): every charge of a saved
-		// card is recorded here, so nothing charges it again.
-		return nil, billing.Invalid("payment_method", billing.CodeParameterInvalid, "payment method %s is detached and cannot be charged", pm.ID)
-	}
-	p := a.newPayment(inv, pm, now, processing)
-	p.ReturnURL = returnURL
-	if pm.ID == "" {
-		inv.NextAttemptAt = nil // a pay-page attempt: only the customer pays it; cuota attempts nothing
-	}
-	if err := tx.Payments.CreatePayment(ctx, p); err != nil {
-		return nil, fmt.Errorf("create payment: %w", err)
+	p, err := a.insertPayment(ctx, tx, inv, pm, now, processing, returnURL)
+	if err != nil {
+		return nil, err
 	}
 	if err := tx.Invoices.UpdateInvoice(ctx, *inv); err != nil {
 		return nil, fmt.Errorf("update invoice %s: %w", inv.ID, err)
@@ -339,6 +358,26 @@ func (a *Invoicing) recordPayment(ctx context.Context, tx billing.Tx, inv *billi
 		return nil, err
 	}
 	return &p, nil
+}
+
+// insertPayment is recordPayment's first half: it writes the payment row
+// and counts the attempt on inv in memory; the caller writes inv and
+// emits payment.created.
+func (a *Invoicing) insertPayment(ctx context.Context, tx billing.Tx, inv *billing.Invoice, pm billing.PaymentMethod, now, processing time.Time, returnURL string) (billing.Payment, error) {
+	if pm.ID != "" && pm.Status != billing.PaymentMethodActive {
+		// Detached (its customer was deleted): every charge of a saved
+		// card is recorded here, so nothing charges it again.
+		return billing.Payment{}, billing.Invalid("payment_method", billing.CodeParameterInvalid, "payment method %s is detached and cannot be charged", pm.ID)
+	}
+	p := a.newPayment(inv, pm, now, processing)
+	p.ReturnURL = returnURL
+	if pm.ID == "" {
+		inv.NextAttemptAt = nil // a pay-page attempt: only the customer pays it; cuota attempts nothing
+	}
+	if err := tx.Payments.CreatePayment(ctx, p); err != nil {
+		return billing.Payment{}, fmt.Errorf("create payment: %w", err)
+	}
+	return p, nil
 }
 
 // newPayment builds the next payment attempt of inv with pm at now (the

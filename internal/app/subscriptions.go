@@ -207,24 +207,7 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 				return err
 			}
 		}
-		if inv, err = a.invoicing.writeInvoice(ctx, tx, merchant, &sub, inv, now); err != nil {
-			return err
-		}
-		charge, err = a.invoicing.startChargeWith(ctx, tx, &inv, &sub, pm, now)
-		if err != nil {
-			return err
-		}
-		before := sub
-		event := ""
-		if charge == nil {
-			// Nothing to charge (a coupon covered it): paid at finalization.
-			if err := a.transition(&sub, billing.SubEventPaymentSucceeded, merchant.Settings); err != nil {
-				return err
-			}
-			event = EventSubscriptionUpdated
-		}
-		sub.NextActionAt = nextAction(sub, []billing.Invoice{inv})
-		return a.saveSubscription(ctx, tx, &before, &sub, event, now)
+		return a.invoiceFirstPeriod(ctx, tx, merchant, &sub, pm, inv, now, &charge)
 	})
 	if err != nil {
 		return billing.Subscription{}, err
@@ -242,6 +225,61 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 	// Settled elsewhere meanwhile, still pending, or reversed: read what
 	// is stored now.
 	return a.GetSubscription(ctx, s, sub.ID)
+}
+
+// invoiceFirstPeriod writes a new subscription's first invoice and the
+// payment of its first charge (in *charge, made after the commit), and
+// saves the subscription's state after them. The invoice number is taken
+// last: the merchant's gapless counter row stays locked from then until
+// the commit, and every invoice of the merchant waits for it, so only the
+// number, the invoice's row and the events that report them follow it.
+// The events keep their order: invoice.created, invoice.finalized
+// (invoice.paid), payment.created, customer.subscription.updated.
+func (a *Subscriptions) invoiceFirstPeriod(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, pm billing.PaymentMethod, inv billing.Invoice, now time.Time, charge **newCharge) error {
+	*charge = nil // a run the database aborted and ran again made none
+	inv, err := a.invoicing.insertDraft(ctx, tx, m, sub, inv, now)
+	if err != nil {
+		return err
+	}
+	if err := openInvoice(&inv, now); err != nil {
+		return err
+	}
+	finalized := inv // as invoice.finalized reports it, before the attempt counts
+	var pay *billing.Payment
+	if chargesAtOnce(inv) {
+		// Written with its idempotency key before any gateway call
+		// (docs/architecture.md, "Charging exactly once").
+		p, err := a.invoicing.insertPayment(ctx, tx, &inv, pm, now, a.invoicing.processingTime(sub, now), "")
+		if err != nil {
+			return err
+		}
+		pay, *charge = &p, &newCharge{pay: p, pm: pm}
+	}
+	before := *sub
+	event := ""
+	if pay == nil {
+		// Nothing to charge (a coupon covered it): paid at finalization.
+		if err := a.transition(sub, billing.SubEventPaymentSucceeded, m.Settings); err != nil {
+			return err
+		}
+		event = EventSubscriptionUpdated
+	}
+	sub.NextActionAt = nextAction(*sub, []billing.Invoice{inv})
+	if err := a.saveSubscription(ctx, tx, &before, sub, "", now); err != nil {
+		return err
+	}
+	if err := a.invoicing.numberInvoice(ctx, tx, m, &inv, &finalized, now); err != nil {
+		return err
+	}
+	if pay != nil {
+		if err := a.emit(ctx, tx, sub.Scope, EventPaymentCreated, "payment", pay.ID, *pay, now); err != nil {
+			return err
+		}
+	}
+	if event != "" {
+		return a.emitChange(ctx, tx, sub.Scope, event, "subscription", sub.ID, before, sub, now)
+	}
+	return nil
 }
 
 // prorateFirstPeriod replaces the lines of a partial first period [now,

@@ -161,7 +161,6 @@ func (h *handler) invoicePDF(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(pdf)
 }
 
-
 // failureText says why a payment failed, in l's language: the decline's
 // reason when known (detail empty), else a general sentence and, for a
 // decline, the gateway's own message as detail. A technical failure's
