@@ -26,6 +26,11 @@ func TestChangedFields(t *testing.T) {
 		{"null", `null`, `{"a":1}`, ``, false},
 		{"invalid JSON", `{"a":1`, `{"a":1}`, ``, false},
 		{"after invalid", `{"a":1}`, `{"a":}`, ``, false},
+		{"unterminated string", `{"a":"x}`, `{"a":1}`, ``, false},
+		{"unclosed array", `{"a":[1,2}`, `{"a":1}`, ``, false},
+		{"trailing garbage", `{"a":1}x`, `{"a":1}`, ``, false},
+		{"missing colon", `{"a" 1}`, `{"a":1}`, ``, false},
+		{"fields in another order", `{"a":1,"b":2,"c":3}`, `{"c":3,"a":9,"d":4}`, `{"a":1,"b":2,"d":null}`, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,4 +64,19 @@ func TestChangedFieldsRebuildsBefore(t *testing.T) {
 		rebuilt[k] = v
 	}
 	require.Equal(t, before, rebuilt)
+}
+
+// Whatever the input, ChangedFields does not panic, and what it returns
+// is a JSON object.
+func FuzzChangedFields(f *testing.F) {
+	f.Add(`{"a":1,"b":"x"}`, `{"a":2,"b":"x"}`)
+	f.Add(`{"s":"a\"},{b"}`, `{"t":[{"u":null}]}`)
+	f.Add(`{"a":[1,2}`, `{}`)
+	f.Fuzz(func(t *testing.T, before, after string) {
+		got, ok := ChangedFields(json.RawMessage(before), json.RawMessage(after))
+		if ok && json.Valid([]byte(before)) && json.Valid([]byte(after)) {
+			var m map[string]json.RawMessage
+			require.NoError(t, json.Unmarshal(got, &m), "%s", got)
+		}
+	})
 }
