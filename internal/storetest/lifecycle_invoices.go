@@ -136,6 +136,7 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 		u.Subtotal = 24900
 		u.Discount = 2490
 		u.Tax = 4258
+		u.TaxAmounts = []billing.TaxAmount{{TaxRate: billing.AppliedTaxRate{ID: "txr_iva", DisplayName: "IVA", Percentage: 190000, Inclusive: true}, Amount: 4258, TaxableAmount: 22410}}
 		u.Total = 26668
 		u.AmountDue = 26668
 		u.AmountPaid = 0
@@ -422,6 +423,7 @@ func buildInvoice(s billing.Scope, customerID string, at time.Time) billing.Invo
 		Subtotal:      7450,
 		Discount:      931,
 		Tax:           1239,
+		TaxAmounts:    []billing.TaxAmount{{TaxRate: billing.AppliedTaxRate{ID: "txr_iva", DisplayName: "IVA", Percentage: 190000}, Amount: 1239, TaxableAmount: 6519}},
 		Total:         7758,
 		AmountDue:     7758,
 		AmountPaid:    0,
