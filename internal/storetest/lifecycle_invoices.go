@@ -138,6 +138,7 @@ func exerciseInvoice(t *testing.T, setup setupFunc) {
 		u.Tax = 4258
 		u.StartingBalance = 250
 		u.EndingBalance = -20
+		u.TaxAmounts = []billing.TaxAmount{{TaxRate: billing.AppliedTaxRate{ID: "txr_iva", DisplayName: "IVA", Percentage: 190000, Inclusive: true}, Amount: 4258, TaxableAmount: 22410}}
 		u.Total = 26668
 		u.AmountDue = 26668
 		u.AmountPaid = 0
@@ -434,6 +435,7 @@ func buildInvoice(s billing.Scope, customerID string, at time.Time) billing.Invo
 		FinalizedAt:     ptr(at.Add(2 * time.Microsecond)),
 		Created:         at,
 		Updated:         at.Add(90*time.Second + 7*time.Microsecond),
+		TaxAmounts:      []billing.TaxAmount{{TaxRate: billing.AppliedTaxRate{ID: "txr_iva", DisplayName: "IVA", Percentage: 190000}, Amount: 1239, TaxableAmount: 6519}},
 	}
 }
 

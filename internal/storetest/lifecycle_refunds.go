@@ -156,6 +156,8 @@ func buildRefund(s billing.Scope, paymentID string, at time.Time) billing.Refund
 		Status:     billing.RefundPending,
 		Reason:     "requested_by_customer",
 		GatewayRef: "",
+		Tax:        399,
+		TaxAmounts: []billing.TaxAmount{{TaxRate: billing.AppliedTaxRate{ID: "txr_iva", DisplayName: "IVA", Percentage: 190000}, Amount: 399, TaxableAmount: 2101}},
 		Created:    at,
 		Updated:    at.Add(90*time.Second + 7*time.Microsecond),
 	}

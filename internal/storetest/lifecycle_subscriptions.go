@@ -503,8 +503,10 @@ func buildSubscription(s billing.Scope, customerID string, at time.Time) billing
 		CustomerID: customerID,
 		Status:     billing.SubscriptionActive,
 		Items: []billing.SubscriptionItem{
-			{ID: billing.NewID(billing.PrefixSubItem, at), PriceID: "price_basic", ProductID: "prod_basic", Quantity: 1, UnitAmount: 9900},
+			{ID: billing.NewID(billing.PrefixSubItem, at), PriceID: "price_basic", ProductID: "prod_basic", Quantity: 1, UnitAmount: 9900,
+				TaxRates: []billing.AppliedTaxRate{billing.AppliedTaxRate{ID: "txr_iva", DisplayName: "IVA", Percentage: 190000}}},
 		},
+		DefaultTaxRates:    []string{"txr_iva"},
 		Currency:           "CLP",
 		Recurring:          billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1},
 		PaymentMethodID:    billing.NewID(billing.PrefixPaymentMethod, at),

@@ -84,6 +84,10 @@ func Exercise(t *testing.T, newStore func(t *testing.T) Store) {
 		exerciseScoped(t, setup, couponKind())
 		exerciseCoupon(t, setup)
 	})
+	t.Run("TaxRate", func(t *testing.T) {
+		exerciseScoped(t, setup, taxRateKind())
+		exerciseTaxRate(t, setup)
+	})
 	t.Run("PromotionCode", func(t *testing.T) {
 		exerciseScoped(t, setup, promotionCodeKind())
 		exercisePromotionCode(t, setup)

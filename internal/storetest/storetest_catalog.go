@@ -399,6 +399,7 @@ func buildPrice(s billing.Scope, productID string, at time.Time) billing.Price {
 		Recurring:       &billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 1},
 		TrialPeriodDays: 14,
 		Active:          true,
+		TaxRates:        []string{"txr_iva"},
 		Metadata:        billing.Metadata{"segment": "pyme"},
 		Created:         at,
 		Updated:         at.Add(90*time.Second + 7*time.Microsecond),

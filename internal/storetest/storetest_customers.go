@@ -264,14 +264,15 @@ func exerciseCustomer(t *testing.T, setup setupFunc) {
 
 func buildCustomer(s billing.Scope, at time.Time) billing.Customer {
 	return billing.Customer{
-		ID:       billing.NewID(billing.PrefixCustomer, at),
-		Scope:    s,
-		Email:    "maria.jose@example.cl",
-		Name:     "María José Pérez",
-		Locale:   "es-CL",
-		Metadata: billing.Metadata{"crm_id": "0012"},
-		Created:  at,
-		Updated:  at.Add(90*time.Second + 7*time.Microsecond),
+		ID:        billing.NewID(billing.PrefixCustomer, at),
+		Scope:     s,
+		Email:     "maria.jose@example.cl",
+		Name:      "María José Pérez",
+		Locale:    "es-CL",
+		TaxExempt: billing.TaxExemptExempt,
+		Metadata:  billing.Metadata{"crm_id": "0012"},
+		Created:   at,
+		Updated:   at.Add(90*time.Second + 7*time.Microsecond),
 	}
 }
 
