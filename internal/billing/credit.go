@@ -62,7 +62,7 @@ type CreditNoteLine struct {
 
 // CreditNote reduces what a finalized (paid) invoice charged. Total is
 // what it credits against the invoice's total, tax included; Tax is the
-// part of it that is tax (CreditNoteTax) and Subtotal the rest. Total is
+// part of it that is tax (RefundTax) and Subtotal the rest. Total is
 // split, as Stripe splits it, into RefundAmount (money back to the card,
 // through RefundID), CreditAmount (to the customer's balance) and
 // OutOfBandAmount (settled outside cuota). Number is gapless per merchant
