@@ -131,7 +131,7 @@ func TestInvoicePayEnglish(t *testing.T) {
 
 	b.visit(link, "#pay")
 	require.Equal(t, "en", evaluate[string](b, `document.documentElement.lang`))
-	require.Equal(t, "Invoice "+inv["number"].(string), b.text("#invoice-title"))
+	require.Equal(t, "Payment request "+inv["number"].(string), b.text("#invoice-title"))
 	require.Equal(t, "Due", b.text("#status"))
 	require.Contains(t, b.text("#lines"), "Property appraisal $50.00")
 	require.Equal(t, "$50.00", b.text("#total"))
