@@ -53,7 +53,7 @@ func TestPortalInvoiceLinksAndCancelReason(t *testing.T) {
 	res, body := fetch(t, pdfURL)
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	require.Equal(t, "application/pdf", res.Header.Get("Content-Type"))
-	require.Equal(t, `attachment; filename="`+number+`.pdf"`, res.Header.Get("Content-Disposition"))
+	require.Equal(t, `attachment; filename="comprobante-`+number+`-prueba.pdf"`, res.Header.Get("Content-Disposition"), "named as the document it is (billing.DocumentFilename)")
 	require.True(t, strings.HasPrefix(string(body), "%PDF-"))
 	// The token is the page's capability: a wrong one finds nothing.
 	u, err := url.Parse(pdfURL)

@@ -46,7 +46,7 @@ func TestCreditNoteText(t *testing.T) {
 	pdf, err = RenderCreditNote(void)
 	require.NoError(t, err)
 	text = flatText(t, pdf)
-	require.Contains(t, text, "ANULADA")
+	require.Contains(t, text, "ANULADO", "a comprobante de crédito is masculine")
 	require.Contains(t, text, "Crédito sobre el documento AGT-000042", "a note without lines credits the invoice in one line")
 
 	en := creditInput(t)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -97,8 +98,8 @@ func TestReceiptEmails(t *testing.T) {
 			stamp    string
 			greeting string
 		}{
-			{ana, "es-CL", "Recibimos tu pago de $5.000", "cobro-AGEN-000001.pdf", "$5.000", "PAGADA", "Ana"},
-			{bob, "en", "Receipt for your payment of $19.99", "invoice-AGEN-000002.pdf", "$19.99", "PAID", "Ana"},
+			{ana, "es-CL", "[PRUEBA] Comprobante de pago AGEN-000001 · Recibimos tu pago de $5.000", "comprobante-AGEN-000001-prueba.pdf", "$5.000", "PAGADO", "Ana"},
+			{bob, "en", "[TEST] Payment receipt AGEN-000002 · Receipt for your payment of $19.99", "receipt-AGEN-000002-test.pdf", "$19.99", "PAID", "Ana"},
 		} {
 			var entry httpapi.EmailJSON
 			for _, e := range log {
@@ -152,7 +153,9 @@ func TestReceiptEmails(t *testing.T) {
 			require.True(t, strings.HasPrefix(string(pdf.Data), "%PDF-"))
 			text := pdfText(t, pdf.Data)
 			require.Contains(t, text, c.stamp)
-			require.Contains(t, text, strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(c.file, "cobro-"), "invoice-"), ".pdf"))
+			number := regexp.MustCompile(`AGEN-[0-9]{6}`).FindString(c.file)
+			require.NotEmpty(t, number, "the attachment is named after the invoice's number")
+			require.Contains(t, text, number)
 			require.Contains(t, text, c.amount)
 
 			// The attachment shows what GET /v1/invoices/{id}/pdf shows (its
@@ -213,7 +216,7 @@ func TestEmailFailures(t *testing.T) {
 			e := w.emails(1, "")[0]
 			require.Equal(t, billing.EmailSkipped, e.Status)
 			require.NotNil(t, e.Subject)
-			require.Equal(t, "Recibimos tu pago de $5.000", *e.Subject, "rendered, so the log shows it")
+			require.Equal(t, "[PRUEBA] Comprobante de pago AGEN-000001 · Recibimos tu pago de $5.000", *e.Subject, "rendered, so the log shows it")
 			require.Zero(t, e.Attempts)
 			require.Contains(t, *e.LastError, "CUOTA_SMTP_URL")
 		})
@@ -309,7 +312,7 @@ func TestInvoiceToPayHook(t *testing.T) {
 		require.Contains(t, msg.Subject, "$12.000")
 		require.Contains(t, msg.Text, "https://cuota.test/pay/"+inv.ID)
 		require.Len(t, msg.Attachments, 1)
-		require.Equal(t, "cobro-AGEN-000042.pdf", msg.Attachments[0].Filename)
+		require.Equal(t, "cobro-AGEN-000042-prueba.pdf", msg.Attachments[0].Filename)
 		require.Contains(t, pdfText(t, msg.Attachments[0].Data), "Instalación")
 
 		// The dispatcher sees invoice.sent later and adds nothing.

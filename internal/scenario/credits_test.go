@@ -53,7 +53,10 @@ func scenarioCreditNotes(t *testing.T, h *harness) {
 	inv := h.invoices(sub.ID)[0]
 	require.Equal(t, billing.InvoicePaid, inv.Status)
 	require.NoError(t, h.store.InTx(h.ctx, func(tx billing.Tx) error {
+		// As if its price carried IVA 19 % included: 5000 + 950.
 		inv.Subtotal, inv.Tax = 5000, 950
+		inv.TaxAmounts = []billing.TaxAmount{{TaxRate: billing.AppliedTaxRate{ID: "txr_iva", DisplayName: "IVA",
+			Percentage: 190000, Inclusive: true}, Amount: 950, TaxableAmount: 5000}}
 		return tx.Invoices.UpdateInvoice(h.ctx, inv)
 	}))
 	pay := h.payments(inv.ID)[0]

@@ -248,24 +248,24 @@ func TestLifecycleNotifications(t *testing.T) {
 				return m
 			}
 			trial := got(0)
-			require.Equal(t, "Tu período de prueba termina el 19 de enero de 2026", trial.Subject)
+			require.Equal(t, "[PRUEBA] Tu período de prueba termina el 19 de enero de 2026", trial.Subject, "a test-mode email says so")
 			require.Contains(t, trial.Text, "$5.000")
 			require.Contains(t, trial.Text, "https://agente.example/cuenta")
 			for i, number := range map[int]string{1: number(1), 2: number(2)} {
 				receipt := got(i)
-				require.Equal(t, "Recibimos tu pago de $5.000", receipt.Subject)
+				require.Equal(t, "[PRUEBA] Comprobante de pago "+number+" · Recibimos tu pago de $5.000", receipt.Subject)
 				require.Len(t, receipt.Attachments, 1)
-				require.Equal(t, "cobro-"+number+".pdf", receipt.Attachments[0].Filename)
+				require.Equal(t, "comprobante-"+number+"-prueba.pdf", receipt.Attachments[0].Filename)
 				require.Equal(t, "application/pdf", receipt.Attachments[0].ContentType)
 			}
 			failed := got(3)
-			require.Equal(t, "No pudimos procesar tu pago de $5.000", failed.Subject)
+			require.Equal(t, "[PRUEBA] No pudimos procesar tu pago de $5.000", failed.Subject)
 			require.Contains(t, failed.Text, "https://agente.example/cuenta", "a link to update the card")
 			require.Contains(t, failed.Text, "20 de marzo de 2026", "the next retry")
 			last := got(4)
 			require.NotContains(t, last.Text, "20 de marzo de 2026", "no retry is left")
 			canceled := got(5)
-			require.Equal(t, "Tu suscripción a Plan month fue cancelada", canceled.Subject)
+			require.Equal(t, "[PRUEBA] Tu suscripción a Plan month fue cancelada", canceled.Subject)
 		})
 	}
 }
