@@ -46,6 +46,13 @@ func TestPortalMonthlyToAnnual(t *testing.T) {
 	require.Contains(t, lines, "$100.000")
 	shown := b.text("#due-now")
 	require.Equal(t, "$95.000", shown)
+	// The API previews the same switch alike, and refuses to schedule it.
+	preview := s.ok("POST", "/v1/subscriptions/"+subID+"/change/preview", map[string]any{"items": []map[string]any{{"price": year}}})
+	require.EqualValues(t, 95000, preview["amount_due_now"])
+	require.Len(t, preview["lines"], 2)
+	code, body := s.do("POST", "/v1/subscriptions/"+subID+"/change/preview", map[string]any{"items": []map[string]any{{"price": year}}, "effective_at": "period_end"})
+	require.Equal(t, 400, code)
+	require.Equal(t, "effective_at", body["param"], "%v", body)
 
 	b.click("#confirm-change", "#notice")
 	got := s.ok("GET", "/v1/subscriptions/"+subID, nil)
