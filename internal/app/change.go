@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -40,6 +41,10 @@ type ChangePreview struct {
 type changePlan struct {
 	preview ChangePreview
 	sub     billing.Subscription
+	// invoiceNow says the change is invoiced and charged at once: an
+	// always_invoice change now with lines, or any change of billing
+	// cycle (its new period starts, and is billed, at the change).
+	invoiceNow bool
 }
 
 // PreviewChange returns the exact effect of a change without making it.
@@ -74,15 +79,18 @@ func (a *Subscriptions) ChangeSubscription(ctx context.Context, s billing.Scope,
 			return err
 		}
 		before, after := sub, plan.sub
-		if plan.preview.Timing == ChangeNow && plan.preview.ProrationBehavior == string(billing.ProrationAlwaysInvoice) && len(plan.preview.Lines) > 0 {
+		if plan.invoiceNow {
 			inv := billing.Invoice{ID: billing.NewID(billing.PrefixInvoice, a.Now()), Scope: s, CustomerID: sub.CustomerID,
 				SubscriptionID: sub.ID, Status: billing.InvoiceDraft, BillingReason: billing.ReasonSubscriptionUpdate,
-				Currency: sub.Currency, PeriodStart: now, PeriodEnd: sub.CurrentPeriodEnd, Lines: plan.preview.Lines,
+				Currency: sub.Currency, PeriodStart: now, PeriodEnd: after.CurrentPeriodEnd, Lines: plan.preview.Lines,
 				Created: now, Updated: now}
 			for _, l := range inv.Lines {
 				inv.Subtotal += l.Amount
 			}
-			if inv, err = a.invoicing.writeInvoice(ctx, tx, m, &after, inv, now); err != nil {
+			if inv, err = a.invoicing.writeInvoice(ctx, tx, m, &after, inv, now); errors.Is(err, errAlreadyInvoiced) {
+				return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
+					"subscription %s already has an invoice for a period starting now; change it a moment later", sub.ID)
+			} else if err != nil {
 				return err
 			}
 			if after.PaymentMethodID != "" {
@@ -164,9 +172,6 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 	if currency != sub.Currency {
 		return plan, billing.Invalid("items", billing.CodeParameterInvalid, "the new prices are in %s, the subscription in %s", currency, sub.Currency)
 	}
-	if recurring != sub.Recurring {
-		return plan, billing.Invalid("items", billing.CodeParameterInvalid, "the new prices must bill every %d %s, like the subscription", sub.Recurring.IntervalCount, sub.Recurring.Interval)
-	}
 	// Keep item ids for prices the subscription already has.
 	for i := range items {
 		for _, old := range sub.Items {
@@ -198,6 +203,9 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 	plan.preview = ChangePreview{Upgrade: upgrade, Timing: timing, ProrationBehavior: string(behavior),
 		Currency: sub.Currency, FeatureChanges: features, Items: items, Lines: []billing.InvoiceLine{}}
 	plan.sub = sub
+	if recurring != sub.Recurring {
+		return a.planCycleChange(ctx, tx, plan, p, recurring, now)
+	}
 	switch {
 	case sub.Status == billing.SubscriptionTrialing && sub.CycleIndex == 0:
 		// Nothing has been charged during a trial: the new items simply
@@ -215,14 +223,9 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 			if err != nil {
 				return plan, fmt.Errorf("read merchant: %w", err)
 			}
-			start := sub.CurrentPeriodStart
-			if sub.CycleIndex == 0 {
-				// The partial period before a billing anchor was billed as
-				// a part of the full period ending at the anchor: prorate
-				// on that full period too.
-				if start, err = periodBoundary("", sub.BillingAnchor, sub.Recurring, -1, merchantLocation(m)); err != nil {
-					return plan, err
-				}
+			start, err := prorationStart(sub, m)
+			if err != nil {
+				return plan, err
 			}
 			lines, err := billing.Prorate(prorationItems(sub.Items), prorationItems(items), start, sub.CurrentPeriodEnd, now)
 			if err != nil {
@@ -242,28 +245,50 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 					PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd, TaxRates: rates})
 			}
 		}
-		var due int64
-		for _, l := range plan.preview.Lines {
-			due += l.Amount
-		}
-		exempt, err := a.invoicing.customerExempt(ctx, tx, &sub)
+		due, err := a.previewDue(ctx, tx, sub, &plan.preview)
 		if err != nil {
 			return plan, err
 		}
-		tax, err := billing.ComputeInvoiceTax(plan.preview.Lines, 0, exempt)
-		if err != nil {
-			return plan, err
-		}
-		plan.preview.Tax = tax.Tax
-		due += tax.Exclusive
 		switch behavior {
 		case billing.ProrationAlwaysInvoice:
 			plan.preview.AmountDueNow = max(due, 0)
+			plan.invoiceNow = len(plan.preview.Lines) > 0
 		case billing.ProrationCreateProrations:
 			plan.sub.PendingLines = append(plan.sub.PendingLines, plan.preview.Lines...)
 		}
 	}
 	return plan, nil
+}
+
+// prorationStart is where the period a change prorates on starts: the
+// current period's start, except in a first period that ends at a billing
+// anchor, which was billed as a part of the full period ending at the
+// anchor, so it prorates on that full period too.
+func prorationStart(sub billing.Subscription, m billing.Merchant) (time.Time, error) {
+	if sub.CycleIndex != 0 {
+		return sub.CurrentPeriodStart, nil
+	}
+	return periodBoundary("", sub.BillingAnchor, sub.Recurring, -1, merchantLocation(m))
+}
+
+// previewDue sets p.Tax to the tax of p's lines (billing.ComputeInvoiceTax,
+// none for an exempt customer) and returns the lines' total with the tax
+// added to prices that exclude it: what the change's invoice totals.
+func (a *Subscriptions) previewDue(ctx context.Context, tx billing.Tx, sub billing.Subscription, p *ChangePreview) (int64, error) {
+	var due int64
+	for _, l := range p.Lines {
+		due += l.Amount
+	}
+	exempt, err := a.invoicing.customerExempt(ctx, tx, &sub)
+	if err != nil {
+		return 0, err
+	}
+	tax, err := billing.ComputeInvoiceTax(p.Lines, 0, exempt)
+	if err != nil {
+		return 0, err
+	}
+	p.Tax = tax.Tax
+	return due + tax.Exclusive, nil
 }
 
 func prorationItems(items []billing.SubscriptionItem) []billing.ProrationItem {

@@ -369,7 +369,8 @@ type PortalChangeView struct {
 }
 
 // PortalChangeOptions lists what a portal customer's subscription can
-// change to — the other active recurring prices in its currency and cycle —
+// change to — the other active recurring prices in its currency and cycle,
+// and its product's prices on other cycles —
 // and, when priceID is given, previews that change exactly (the same
 // lines the change will bill).
 func (a *Portal) PortalChangeOptions(ctx context.Context, id, secret, subID, priceID string) (PortalChangeView, error) {
@@ -399,7 +400,10 @@ func (a *Portal) PortalChangeOptions(ctx context.Context, id, secret, subID, pri
 		}
 		slices.SortStableFunc(prices, func(x, y billing.Price) int { return cmpInt(x.UnitAmount, y.UnitAmount) })
 		for _, pr := range prices {
-			if pr.Currency != sub.Currency || pr.Recurring == nil || *pr.Recurring != sub.Recurring || pr.ID == sub.Items[0].PriceID {
+			// Another plan on the same cycle, or the same product on
+			// another cycle (monthly ↔ annual, planCycleChange).
+			if pr.Currency != sub.Currency || pr.Recurring == nil || pr.ID == sub.Items[0].PriceID ||
+				(*pr.Recurring != sub.Recurring && pr.ProductID != sub.Items[0].ProductID) {
 				continue
 			}
 			prod, err := tx.Catalog.GetProduct(ctx, p.Scope, pr.ProductID)

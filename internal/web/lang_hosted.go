@@ -99,6 +99,7 @@ type hosted struct {
 	PreviewTitle     string
 	ProrationCredit  string
 	ProrationCharge  string
+	PeriodCharge     string // a change of billing interval's new period: product, end date
 	ChargedNow       string
 	AppliesAt        string // %s date
 	NothingNow       string
@@ -228,6 +229,7 @@ var hostedES = &hosted{
 	PreviewTitle:     "Así queda el cambio",
 	ProrationCredit:  "Crédito por el tiempo no usado de %s",
 	ProrationCharge:  "Tiempo restante de %s",
+	PeriodCharge:     "%s hasta el %s",
 	ChargedNow:       "Se cobra hoy",
 	AppliesAt:        "El cambio se aplica el %s.",
 	NothingNow:       "Hoy no se cobra nada.",
@@ -356,6 +358,7 @@ var hostedEN = &hosted{
 	PreviewTitle:     "What the change does",
 	ProrationCredit:  "Credit for unused time on %s",
 	ProrationCharge:  "Remaining time on %s",
+	PeriodCharge:     "%s until %s",
 	ChargedNow:       "Charged today",
 	AppliesAt:        "The change applies on %s.",
 	NothingNow:       "Nothing is charged today.",
