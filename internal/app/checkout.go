@@ -144,7 +144,7 @@ func (a *Checkout) CreateCheckoutSession(ctx context.Context, s billing.Scope, p
 		if p.Mode == billing.CheckoutModePayment {
 			// Priced now only to check the items (their texts are not
 			// kept); the invoice is made when the customer pays.
-			_, cur, err := a.invoicing.oneOffLines(ctx, tx, s, billing.LineText{}, CreateInvoiceParams{Items: checkoutInvoiceItems(cs.LineItems)}, now)
+			_, cur, err := a.invoicing.oneOffLines(ctx, tx, s, billing.LineText{}, itemTaxes{}, CreateInvoiceParams{Items: checkoutInvoiceItems(cs.LineItems)}, now)
 			if err != nil {
 				return lineItemsError(err)
 			}

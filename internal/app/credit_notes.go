@@ -412,13 +412,20 @@ func (a *Collection) CreditNotePDF(ctx context.Context, s billing.Scope, id stri
 		return nil, billing.CreditNote{}, err
 	}
 	doc.MerchantEmail = doc.Merchant.Settings.Notifications.Email
+	pdf, err := a.renderCreditNotePDF(doc)
+	return pdf, doc.CreditNote, err
+}
+
+// renderCreditNotePDF is the one place a credit note becomes a PDF (the
+// API and its email).
+func (a *core) renderCreditNotePDF(doc CreditNoteDocument) ([]byte, error) {
 	r, ok := a.ports.InvoicePDF.(CreditNotePDFRenderer)
 	if !ok {
-		return nil, doc.CreditNote, fmt.Errorf("render credit note %s: the PDF adapter renders no credit notes", id)
+		return nil, fmt.Errorf("render credit note %s: the PDF adapter renders no credit notes", doc.CreditNote.ID)
 	}
 	pdf, err := r.RenderCreditNotePDF(doc)
 	if err != nil {
-		return nil, doc.CreditNote, fmt.Errorf("render credit note %s as PDF: %w", id, err)
+		return nil, fmt.Errorf("render credit note %s as PDF: %w", doc.CreditNote.ID, err)
 	}
-	return pdf, doc.CreditNote, nil
+	return pdf, nil
 }

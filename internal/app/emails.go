@@ -46,8 +46,11 @@ type EmailContent struct {
 	Customer billing.Customer
 	// LogoURL is the merchant's logo's public address ("" for none).
 	LogoURL string
-	// Invoice: payment_receipt, payment_failed, invoice_to_pay.
+	// Invoice: payment_receipt, payment_failed, invoice_to_pay; for
+	// credit_note, the invoice the note corrects.
 	Invoice billing.Invoice
+	// CreditNote: credit_note.
+	CreditNote billing.CreditNote
 	// Subscription: trial_ending, subscription_canceled.
 	Subscription billing.Subscription
 	// PlanName names what is bought: payment_receipt, trial_ending,
@@ -57,7 +60,8 @@ type EmailContent struct {
 	// payment_failed, trial_ending, subscription_canceled.
 	PortalURL string
 	// PDF is the invoice's PDF attachment (nil when the email is only
-	// recorded): payment_receipt, invoice_to_pay.
+	// recorded): payment_receipt, invoice_to_pay; the credit note's PDF:
+	// credit_note.
 	PDF []byte
 	// FailureClass: payment_failed.
 	FailureClass billing.FailureClass
@@ -137,6 +141,7 @@ func (a *Notifications) NextEmailAttempt(attempt int, now time.Time) time.Time {
 //	invoice.payment_failed (a decline, not ours)   → payment_failed
 //	customer.subscription.trial_will_end           → trial_ending
 //	customer.subscription.deleted (canceled)       → subscription_canceled
+//	credit_note.created                            → credit_note, its PDF attached
 //	webhook_endpoint.disabled                      → webhook_endpoint_disabled, to the merchant
 //
 // invoice_to_pay is created by SendInvoiceEmail. A recipient without an
@@ -189,6 +194,12 @@ func (a *Notifications) emailsFor(ctx context.Context, tx billing.Tx, m billing.
 			return nil, nil
 		}
 		e, customerID = email(billing.EmailSubscriptionCanceled), sub.CustomerID
+	case EventCreditNoteCreated:
+		var note billing.CreditNote
+		if !a.decodeSnapshot(ctx, ev, &note) {
+			return nil, nil
+		}
+		e, customerID = email(billing.EmailCreditNote), note.CustomerID
 	case EventWebhookEndpointDisabled:
 		e = email(billing.EmailWebhookEndpointDisabled)
 		e.Locale = m.Locale

@@ -117,6 +117,19 @@ func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billin
 			in.DueDate = *params.DueDate
 		}
 		in.PayURL = params.PayURL
+	case billing.EmailCreditNote:
+		if err := snapshot(&in.CreditNote); err != nil {
+			return EmailMessage{}, err
+		}
+		if in.Invoice, err = tx.Invoices.GetInvoice(ctx, e.Scope, in.CreditNote.InvoiceID); err != nil {
+			return EmailMessage{}, fmt.Errorf("read invoice %s: %w", in.CreditNote.InvoiceID, err)
+		}
+		if withPDF {
+			if in.PDF, err = a.renderCreditNotePDF(CreditNoteDocument{Merchant: m, Customer: c,
+				Invoice: in.Invoice, CreditNote: in.CreditNote, MerchantEmail: m.Settings.Notifications.Email}); err != nil {
+				return EmailMessage{}, err
+			}
+		}
 	case billing.EmailWebhookEndpointDisabled:
 		var ep disabledEndpoint
 		if err := snapshot(&ep); err != nil {

@@ -49,6 +49,12 @@ func InvoiceFilename(m billing.Merchant, c billing.Customer, inv billing.Invoice
 	return billing.DocumentFilename(billing.InvoiceDocument(inv.Status), documentLocale(m, c), inv.Number, inv.Scope.Mode)
 }
 
+// CreditNoteFilename is the file name of a credit note's PDF, in the
+// language of the customer's documents ("credito-AGEN-CN-000001.pdf").
+func CreditNoteFilename(m billing.Merchant, c billing.Customer, note billing.CreditNote) string {
+	return billing.DocumentFilename(billing.DocumentCreditNote, documentLocale(m, c), note.Number, note.Scope.Mode)
+}
+
 // pngLogo reads the merchant's logo when it is a PNG, the one kind a PDF
 // embeds; nil otherwise. A logo gone missing is left out.
 func pngLogo(ctx context.Context, tx billing.Tx, m billing.Merchant) ([]byte, error) {

@@ -25,6 +25,10 @@ type InvoiceItemParams struct {
 	Quantity    int64 // default 1
 	Amount      *int64
 	Description string
+	// TaxRates are tax rate ids that tax the line; without them the
+	// price's tax_rates, else the merchant's default, apply
+	// (billing.ResolveTaxRates, as for subscription items).
+	TaxRates []string
 }
 
 // CreateInvoiceParams are the inputs of CreateInvoice.
@@ -143,7 +147,11 @@ func (a *Invoicing) createOneOff(ctx context.Context, tx billing.Tx, cus billing
 	if err != nil {
 		return inv, fmt.Errorf("read merchant: %w", err)
 	}
-	lines, currency, err := a.oneOffLines(ctx, tx, s, lineText(m), p, now)
+	taxes, err := taxesFor(ctx, tx, s, m, nil)
+	if err != nil {
+		return inv, err
+	}
+	lines, currency, err := a.oneOffLines(ctx, tx, s, lineText(m), taxes, p, now)
 	if err != nil {
 		return inv, err
 	}
@@ -156,7 +164,18 @@ func (a *Invoicing) createOneOff(ctx context.Context, tx billing.Tx, cus billing
 		}
 		inv.Subtotal += l.Amount
 	}
-	inv.Total, inv.AmountDue = inv.Subtotal, inv.Subtotal
+	// Taxed like subscription invoices: per line by its rates, none for an
+	// exempt customer (billing.ComputeInvoiceTax).
+	tax, err := billing.ComputeInvoiceTax(lines, 0, cus.IsTaxExempt())
+	if err != nil {
+		return inv, err
+	}
+	if inv.Subtotal > math.MaxInt64-tax.Exclusive {
+		return inv, billing.Invalid("items", billing.CodeAmountInvalid, "the invoice's total is too large")
+	}
+	inv.Tax, inv.TaxAmounts = tax.Tax, tax.Amounts
+	inv.Total = inv.Subtotal + tax.Exclusive
+	inv.AmountDue = inv.Total
 	if p.Collection == billing.CollectionSendInvoice {
 		days := int64(defaultDaysUntilDue)
 		if p.DaysUntilDue != nil {
@@ -188,9 +207,9 @@ func (a *Invoicing) createOneOff(ctx context.Context, tx billing.Tx, cus billing
 }
 
 // oneOffLines prices the items of a one-off invoice and returns its lines
-// (described by text) and currency. Prices must be active and share the
-// currency.
-func (a *Invoicing) oneOffLines(ctx context.Context, tx billing.Tx, s billing.Scope, text billing.LineText, p CreateInvoiceParams, now time.Time) ([]billing.InvoiceLine, string, error) {
+// (described by text, taxed by the item's rates or as taxes resolve) and
+// currency. Prices must be active and share the currency.
+func (a *Invoicing) oneOffLines(ctx context.Context, tx billing.Tx, s billing.Scope, text billing.LineText, taxes itemTaxes, p CreateInvoiceParams, now time.Time) ([]billing.InvoiceLine, string, error) {
 	currency := p.Currency
 	lines := make([]billing.InvoiceLine, 0, len(p.Items))
 	for i, it := range p.Items {
@@ -228,11 +247,24 @@ func (a *Invoicing) oneOffLines(ctx context.Context, tx billing.Tx, s billing.Sc
 				return nil, "", billing.Invalid(param+".quantity", billing.CodeAmountInvalid, "the line's amount is too large")
 			}
 			line.Amount = price.UnitAmount * it.Quantity
+			if len(it.TaxRates) == 0 {
+				if line.TaxRates, err = taxes.forPrice(ctx, tx, price); err != nil {
+					return nil, "", err
+				}
+			}
 		} else {
 			if *it.Amount > math.MaxInt64/it.Quantity {
 				return nil, "", billing.Invalid(param+".quantity", billing.CodeAmountInvalid, "the line's amount is too large")
 			}
 			line.Amount = *it.Amount * it.Quantity
+			line.TaxRates = taxes.merchant
+		}
+		if len(it.TaxRates) > 0 {
+			rates, err := newTaxRateUse(ctx, tx, s, param+".tax_rates", it.TaxRates)
+			if err != nil {
+				return nil, "", err
+			}
+			line.TaxRates = rates
 		}
 		line.Description = text.OneOff(line.Description, it.Quantity)
 		lines = append(lines, line)

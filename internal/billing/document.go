@@ -48,6 +48,7 @@ type DocumentKind string
 const (
 	DocumentReceipt        DocumentKind = "receipt"         // comprobante de pago
 	DocumentPaymentRequest DocumentKind = "payment_request" // documento de cobro
+	DocumentCreditNote     DocumentKind = "credit_note"     // comprobante de crédito
 )
 
 // InvoiceDocument returns the kind of an invoice's document. When
@@ -78,10 +79,12 @@ var documentNames = map[string]map[DocumentKind]DocumentName{
 	"es": {
 		DocumentReceipt:        {Title: "Comprobante de pago", FileStem: "comprobante", TestMark: "PRUEBA"},
 		DocumentPaymentRequest: {Title: "Documento de cobro", FileStem: "cobro", TestMark: "PRUEBA"},
+		DocumentCreditNote:     {Title: "Comprobante de crédito", FileStem: "credito", TestMark: "PRUEBA"},
 	},
 	"en": {
 		DocumentReceipt:        {Title: "Payment receipt", FileStem: "receipt", TestMark: "TEST"},
 		DocumentPaymentRequest: {Title: "Payment request", FileStem: "payment-request", TestMark: "TEST"},
+		DocumentCreditNote:     {Title: "Credit note", FileStem: "credit-note", TestMark: "TEST"},
 	},
 }
 

@@ -53,6 +53,8 @@ func TestDocumentNames(t *testing.T) {
 		{billing.DocumentReceipt, "es-CL", "PYA-000005", billing.ModeTest, "comprobante-PYA-000005-prueba.pdf"},
 		{billing.DocumentPaymentRequest, "es", "PYA-000006", billing.ModeLive, "cobro-PYA-000006.pdf"},
 		{billing.DocumentPaymentRequest, "en", "PYA-000006", billing.ModeTest, "payment-request-PYA-000006-test.pdf"},
+		{billing.DocumentCreditNote, "es-CL", "AGEN-CN-000001", billing.ModeTest, "credito-AGEN-CN-000001-prueba.pdf"},
+		{billing.DocumentCreditNote, "en", "AGEN-CN-000001", billing.ModeLive, "credit-note-AGEN-CN-000001.pdf"},
 		{billing.DocumentReceipt, "en", "../x\"y", billing.ModeLive, "receipt-xy.pdf"},
 		{billing.DocumentPaymentRequest, "es", "", billing.ModeLive, "cobro-borrador.pdf"},
 	} {

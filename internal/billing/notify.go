@@ -108,12 +108,13 @@ const (
 	EmailSubscriptionCanceled    = "subscription_canceled"
 	EmailInvoiceToPay            = "invoice_to_pay"
 	EmailWebhookEndpointDisabled = "webhook_endpoint_disabled"
+	EmailCreditNote              = "credit_note"
 )
 
 // EmailTemplates lists every email template.
 func EmailTemplates() []string {
 	return []string{EmailPaymentReceipt, EmailPaymentFailed, EmailTrialEnding, EmailSubscriptionCanceled,
-		EmailInvoiceToPay, EmailWebhookEndpointDisabled}
+		EmailInvoiceToPay, EmailWebhookEndpointDisabled, EmailCreditNote}
 }
 
 // Email statuses.

@@ -63,10 +63,11 @@ func (h *invoiceHandlers) getPayment(ctx context.Context, in *IDPath) (*out[apio
 
 // invoiceItemBody is one item of a one-off invoice.
 type invoiceItemBody struct {
-	Price       string  `json:"price,omitempty" maxLength:"100" doc:"A price; its product names the line."`
-	Quantity    int64   `json:"quantity,omitempty" doc:"Default 1."`
-	Amount      *Amount `json:"amount,omitempty" doc:"Instead of a price: an amount in minor units (CLP 5000 is $5.000), with a description."`
-	Description string  `json:"description,omitempty" maxLength:"250"`
+	Price       string   `json:"price,omitempty" maxLength:"100" doc:"A price; its product names the line."`
+	Quantity    int64    `json:"quantity,omitempty" doc:"Default 1."`
+	Amount      *Amount  `json:"amount,omitempty" doc:"Instead of a price: an amount in minor units (CLP 5000 is $5.000), with a description."`
+	Description string   `json:"description,omitempty" maxLength:"250"`
+	TaxRates    []string `json:"tax_rates,omitempty" maxItems:"5" doc:"Tax rates of the line; default the price's tax_rates, else the merchant's default (docs/taxes.md)."`
 }
 
 type createInvoiceBody struct {
@@ -84,7 +85,8 @@ func (h *invoiceHandlers) createInvoice(ctx context.Context, in *struct{ Body cr
 	p := app.CreateInvoiceParams{Customer: b.Customer, Currency: b.Currency, Collection: b.Collection, DaysUntilDue: b.DaysUntilDue,
 		PaymentMethod: b.PaymentMethod, Finalize: b.AutoFinalize}
 	for _, it := range b.Items {
-		p.Items = append(p.Items, app.InvoiceItemParams{Price: it.Price, Quantity: it.Quantity, Amount: amountMinor(it.Amount), Description: it.Description})
+		p.Items = append(p.Items, app.InvoiceItemParams{Price: it.Price, Quantity: it.Quantity, Amount: amountMinor(it.Amount), Description: it.Description,
+			TaxRates: it.TaxRates})
 	}
 	inv, err := h.app.Invoicing.CreateInvoice(ctx, scopeOf(ctx), p)
 	if err != nil {

@@ -201,3 +201,31 @@ func taxRows(f Formatter, inv billing.Invoice) ([]TaxRow, error) {
 	}
 	return out, nil
 }
+
+// NewCreditNote returns the notice of credit note note, which corrects
+// inv, with pdf (the note's PDF; may be nil) to attach. Amounts the note
+// sends nowhere stay empty.
+func NewCreditNote(m billing.Merchant, c billing.Customer, note billing.CreditNote, inv billing.Invoice, pdf []byte) (CreditNote, error) {
+	f, err := customerFormatter(m, c)
+	if err != nil {
+		return CreditNote{}, fmt.Errorf("credit note %s: %w", note.ID, err)
+	}
+	amount := func(minor int64) (string, error) {
+		if minor == 0 {
+			return "", nil
+		}
+		return f.Amount(money.Amount{Minor: minor, Currency: note.Currency})
+	}
+	d := CreditNote{MerchantName: m.Name, CustomerName: c.Name, CreditNoteNumber: note.Number,
+		InvoiceNumber: inv.Number, IssuedOn: f.Date(note.Created), PDF: pdf}
+	for _, v := range []struct {
+		dst   *string
+		minor int64
+	}{{&d.Amount, note.Total}, {&d.Tax, note.Tax}, {&d.Refunded, note.RefundAmount},
+		{&d.Credited, note.CreditAmount}, {&d.OutOfBand, note.OutOfBandAmount}} {
+		if *v.dst, err = amount(v.minor); err != nil {
+			return CreditNote{}, fmt.Errorf("credit note %s: %w", note.ID, err)
+		}
+	}
+	return d, nil
+}

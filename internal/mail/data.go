@@ -108,6 +108,29 @@ type InvoiceToPay struct {
 	DocumentTitle string `json:"document_title,omitempty"`
 }
 
+// CreditNote is the data of KindCreditNote, sent to a customer when a
+// credit note corrects one of their invoices.
+type CreditNote struct {
+	MerchantName     string `json:"merchant_name"`           // required
+	CustomerName     string `json:"customer_name,omitempty"` // may be empty
+	CreditNoteNumber string `json:"credit_note_number"`      // required
+	InvoiceNumber    string `json:"invoice_number"`          // required: the invoice it corrects
+	Amount           string `json:"amount"`                  // required: the note's total
+	Tax              string `json:"tax,omitempty"`           // the tax it returns; empty for none
+	// Refunded, Credited and OutOfBand say where the money went: back to
+	// the card, to the customer's balance for the next invoices, or
+	// settled outside cuota; each is empty when nothing went there.
+	Refunded  string `json:"refunded,omitempty"`
+	Credited  string `json:"credited,omitempty"`
+	OutOfBand string `json:"out_of_band,omitempty"`
+	IssuedOn  string `json:"issued_on"` // required
+	// PDF is the credit note's PDF, attached when not empty as
+	// PDFFilename (app.CreditNoteFilename).
+	PDF           []byte `json:"pdf,omitempty"`
+	PDFFilename   string `json:"pdf_filename,omitempty"`
+	DocumentTitle string `json:"document_title"` // required: "Comprobante de crédito"
+}
+
 // WebhookEndpointDisabled is the data of KindWebhookEndpointDisabled, sent
 // to the merchant (From's display name is "cuota", not the merchant's)
 // when cuota stops delivering to an endpoint that kept failing.
@@ -210,6 +233,17 @@ func (d InvoiceToPay) validate() error {
 		field{name: "invoice_number", value: d.InvoiceNumber, required: true},
 		field{name: "amount", value: d.Amount, required: true},
 		field{name: "pay_url", value: d.PayURL, required: true, link: true},
+	)
+}
+
+func (d CreditNote) validate() error {
+	return checkFields(
+		field{name: "merchant_name", value: d.MerchantName, required: true},
+		field{name: "credit_note_number", value: d.CreditNoteNumber, required: true},
+		field{name: "invoice_number", value: d.InvoiceNumber, required: true},
+		field{name: "amount", value: d.Amount, required: true},
+		field{name: "issued_on", value: d.IssuedOn, required: true},
+		field{name: "document_title", value: d.DocumentTitle, required: true},
 	)
 }
 

@@ -69,6 +69,14 @@ func renderContent(in app.EmailContent) (Message, error) {
 		}
 		d.DocumentTitle, d.PDFFilename = documentName(in)
 		data = d
+	case KindCreditNote:
+		d, err := NewCreditNote(m, c, in.CreditNote, in.Invoice, in.PDF)
+		if err != nil {
+			return Message{}, err
+		}
+		d.DocumentTitle = billing.DocumentCreditNote.Name(in.Locale).Title
+		d.PDFFilename = app.CreditNoteFilename(m, c, in.CreditNote)
+		data = d
 	case KindWebhookEndpointDisabled:
 		d, err := NewWebhookEndpointDisabled(m, in.EndpointMode, in.EndpointURL, in.FailingSince, in.LastError, "")
 		if err != nil {
@@ -96,7 +104,8 @@ func extras(in app.EmailContent) Extras {
 		return Extras{}
 	}
 	ex := Extras{LogoURL: in.LogoURL, Legal: legalLines(in.Merchant, in.Locale)}
-	if in.Customer.Scope.Mode == billing.ModeTest || in.Invoice.Scope.Mode == billing.ModeTest {
+	if in.Customer.Scope.Mode == billing.ModeTest || in.Invoice.Scope.Mode == billing.ModeTest ||
+		in.CreditNote.Scope.Mode == billing.ModeTest {
 		ex.TestMark = billing.DocumentReceipt.Name(in.Locale).TestMark
 	}
 	return ex

@@ -30,6 +30,9 @@ const (
 	// KindWebhookEndpointDisabled tells a merchant that cuota stopped
 	// delivering to a failing webhook endpoint; data WebhookEndpointDisabled.
 	KindWebhookEndpointDisabled Kind = "webhook_endpoint_disabled"
+	// KindCreditNote tells a customer a credit note corrected an invoice;
+	// data CreditNote.
+	KindCreditNote Kind = "credit_note"
 )
 
 // Errors of Render, each wrapped with the details.
@@ -114,6 +117,11 @@ var specs = map[Kind]spec{
 		func(d InvoiceToPay, lang string) []Attachment {
 			return pdfAttachment(d.InvoicePDF, d.PDFFilename, d.InvoiceNumber, lang)
 		}),
+	KindCreditNote: define(false,
+		func(d CreditNote) string { return d.MerchantName },
+		func(d CreditNote, lang string) []Attachment {
+			return pdfAttachment(d.PDF, d.PDFFilename, d.CreditNoteNumber, lang)
+		}),
 	KindWebhookEndpointDisabled: define(true,
 		func(WebhookEndpointDisabled) string { return cuotaName }, nil),
 }
@@ -121,7 +129,7 @@ var specs = map[Kind]spec{
 // kinds lists the templates in a stable order.
 var kinds = []Kind{
 	KindPaymentReceipt, KindPaymentFailed, KindTrialEnding,
-	KindSubscriptionCanceled, KindInvoiceToPay, KindWebhookEndpointDisabled,
+	KindSubscriptionCanceled, KindInvoiceToPay, KindWebhookEndpointDisabled, KindCreditNote,
 }
 
 // Kinds returns every template's name.

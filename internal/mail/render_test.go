@@ -35,6 +35,15 @@ func renderCases() []renderCase {
 	receiptEN.Amount, receiptEN.PaidOn = "$50.00", "November 21, 2026"
 	receiptEN.PeriodStart, receiptEN.PeriodEnd = "October 21, 2026", "November 21, 2026"
 
+	credit := mail.CreditNote{
+		MerchantName: "Agente Inmobiliario", CustomerName: "Ana", CreditNoteNumber: "AGE-CN-000001",
+		InvoiceNumber: "AGE-0042", Amount: "$1.190", Tax: "$190", Refunded: "$1.190",
+		IssuedOn: "6 de diciembre de 2026", DocumentTitle: "Comprobante de crédito", PDF: []byte("%PDF-1.4 test"),
+	}
+	creditEN := credit
+	creditEN.Amount, creditEN.Tax, creditEN.Refunded, creditEN.Credited = "$11.90", "$1.90", "", "$11.90"
+	creditEN.IssuedOn, creditEN.DocumentTitle, creditEN.PDF = "December 6, 2026", "Credit note", nil
+
 	failed := mail.PaymentFailed{
 		MerchantName: "Agente Inmobiliario", CustomerName: "Ana", Amount: "$19.990",
 		InvoiceNumber: "AGE-0043", Reason: billing.FailureCustomer,
@@ -95,6 +104,10 @@ func renderCases() []renderCase {
 			[]string{"$5.000", "AGE-0044", "5 de diciembre de 2026", "https://pay.example.cl/i/in_123"}},
 		{mail.KindInvoiceToPay, "en", toPayEN, "Agente Inmobiliario", "Payment due: $50.00 for AGE-0044",
 			[]string{"$50.00", "AGE-0044", "December 5, 2026", "https://pay.example.cl/i/in_123"}},
+		{mail.KindCreditNote, "es-CL", credit, "Agente Inmobiliario", "Comprobante de crédito AGE-CN-000001 · Corrección de AGE-0042 por $1.190",
+			[]string{"AGE-CN-000001", "AGE-0042", "$1.190", "Impuesto devuelto", "$190", "Devuelto a tu tarjeta", "Adjuntamos el comprobante de crédito en PDF."}},
+		{mail.KindCreditNote, "en", creditEN, "Agente Inmobiliario", "Credit note AGE-CN-000001 · Correction of AGE-0042 for $11.90",
+			[]string{"AGE-CN-000001", "AGE-0042", "$11.90", "Tax returned", "$1.90", "Added to your balance for your next invoices"}},
 		{mail.KindWebhookEndpointDisabled, "es-CL", hook, "cuota", "Desactivamos un endpoint de webhooks de Agente Inmobiliario",
 			[]string{"https://agente.example.cl/hooks/cuota", "21 de noviembre de 2026, 14:05 (America/Santiago)", "HTTP 502", "live", "https://dashboard.example.cl/webhooks"}},
 		{mail.KindWebhookEndpointDisabled, "en", hookEN, "cuota", "A webhook endpoint of Agente Inmobiliario was disabled",
@@ -364,7 +377,7 @@ func TestKinds(t *testing.T) {
 	got := mail.Kinds()
 	require.Equal(t, []mail.Kind{
 		"payment_receipt", "payment_failed", "trial_ending",
-		"subscription_canceled", "invoice_to_pay", "webhook_endpoint_disabled",
+		"subscription_canceled", "invoice_to_pay", "webhook_endpoint_disabled", "credit_note",
 	}, got)
 	got[0] = "changed"
 	require.Equal(t, mail.KindPaymentReceipt, mail.Kinds()[0], "Kinds returns a copy")
