@@ -172,19 +172,7 @@ func (a *Notifications) firstInvoiceAmount(ctx context.Context, tx billing.Tx, m
 	if err != nil {
 		return money.Amount{}, err
 	}
-	coupon, err := a.invoicing.subscriptionCoupon(ctx, tx, &next)
-	if err != nil {
-		return money.Amount{}, err
-	}
-	exempt, err := a.invoicing.customerExempt(ctx, tx, &next)
-	if err != nil {
-		return money.Amount{}, err
-	}
-	bal, err := customerBalance(ctx, tx, next.Scope, next.CustomerID)
-	if err != nil {
-		return money.Amount{}, err
-	}
-	if _, err := a.invoicing.priceInvoice(m, &next, coupon, exempt, &inv, bal); err != nil {
+	if _, err := a.invoicing.priceForCustomer(ctx, tx, m, &next, &inv); err != nil {
 		return money.Amount{}, err
 	}
 	return money.Amount{Minor: inv.AmountDue, Currency: inv.Currency}, nil

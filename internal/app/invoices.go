@@ -95,23 +95,31 @@ func (a *Invoicing) writeInvoice(ctx context.Context, tx billing.Tx, m billing.M
 	return inv, a.numberInvoice(ctx, tx, m, &inv, nil, now)
 }
 
+// priceForCustomer prices inv (priceInvoice) with what it reads of the
+// subscription's coupon and customer: the exempt flag and the balance.
+// Every path that prices one subscription invoice at a time reads them
+// here; the batched sweep reads them per batch instead.
+func (a *Invoicing) priceForCustomer(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv *billing.Invoice) (int64, error) {
+	coupon, err := a.subscriptionCoupon(ctx, tx, sub)
+	if err != nil {
+		return 0, err
+	}
+	exempt, err := a.customerExempt(ctx, tx, sub)
+	if err != nil {
+		return 0, err
+	}
+	bal, err := customerBalance(ctx, tx, sub.Scope, sub.CustomerID)
+	if err != nil {
+		return 0, err
+	}
+	return a.priceInvoice(m, sub, coupon, exempt, inv, bal)
+}
+
 // insertDraft prices inv and writes it as a draft, with its
 // invoice.created event. A period that is already invoiced returns
 // errAlreadyInvoiced.
 func (a *Invoicing) insertDraft(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv billing.Invoice, now time.Time) (billing.Invoice, error) {
-	coupon, err := a.subscriptionCoupon(ctx, tx, sub)
-	if err != nil {
-		return inv, err
-	}
-	exempt, err := a.customerExempt(ctx, tx, sub)
-	if err != nil {
-		return inv, err
-	}
-	bal, err := customerBalance(ctx, tx, sub.Scope, inv.CustomerID)
-	if err != nil {
-		return inv, err
-	}
-	change, err := a.priceInvoice(m, sub, coupon, exempt, &inv, bal)
+	change, err := a.priceForCustomer(ctx, tx, m, sub, &inv)
 	if err != nil {
 		return inv, err
 	}

@@ -274,19 +274,7 @@ func (a *Portal) upcomingInvoice(ctx context.Context, tx billing.Tx, m billing.M
 	if err != nil {
 		return inv, err
 	}
-	coupon, err := a.invoicing.subscriptionCoupon(ctx, tx, &next)
-	if err != nil {
-		return inv, err
-	}
-	exempt, err := a.invoicing.customerExempt(ctx, tx, &next)
-	if err != nil {
-		return inv, err
-	}
-	bal, err := customerBalance(ctx, tx, next.Scope, next.CustomerID)
-	if err != nil {
-		return inv, err
-	}
-	if _, err := a.invoicing.priceInvoice(m, &next, coupon, exempt, &inv, bal); err != nil {
+	if _, err := a.invoicing.priceForCustomer(ctx, tx, m, &next, &inv); err != nil {
 		return inv, err
 	}
 	return inv, nil
