@@ -190,10 +190,12 @@ func MRRPeriods(bounds []time.Time, start MRRStart, changes []MRRChange) ([]MRRP
 // never counts what is only scheduled after its as-of time).
 func MonthBounds(asOf time.Time, loc *time.Location, months int) []time.Time {
 	l := asOf.In(loc)
-	first := time.Date(l.Year(), l.Month()-time.Month(months-1), 1, 0, 0, 0, 0, loc)
+	first := l.Month() - time.Month(months-1)
 	out := make([]time.Time, 0, months+1)
 	for m := range months {
-		out = append(out, first.AddDate(0, m, 0).UTC())
+		// time.Date normalises the month (and the year) itself; day 1
+		// exists in every month.
+		out = append(out, time.Date(l.Year(), first+time.Month(m), 1, 0, 0, 0, 0, loc).UTC())
 	}
 	return append(out, asOf.Add(time.Microsecond).UTC())
 }
