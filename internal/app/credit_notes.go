@@ -390,7 +390,7 @@ func (a *Collection) ListCreditNotes(ctx context.Context, s billing.Scope, f bil
 
 // CreditNotePDF renders a credit note of scope s as a PDF and returns it
 // with the note.
-func (a *Collection) CreditNotePDF(ctx context.Context, s billing.Scope, id string) ([]byte, billing.CreditNote, error) {
+func (a *Collection) CreditNotePDF(ctx context.Context, s billing.Scope, id string) ([]byte, string, error) {
 	var doc CreditNoteDocument
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
@@ -409,11 +409,11 @@ func (a *Collection) CreditNotePDF(ctx context.Context, s billing.Scope, id stri
 		return nil
 	})
 	if err != nil {
-		return nil, billing.CreditNote{}, err
+		return nil, "", err
 	}
 	doc.MerchantEmail = doc.Merchant.Settings.Notifications.Email
 	pdf, err := a.renderCreditNotePDF(doc)
-	return pdf, doc.CreditNote, err
+	return pdf, CreditNoteFilename(doc.Merchant, doc.Customer, doc.CreditNote), err
 }
 
 // renderCreditNotePDF is the one place a credit note becomes a PDF (the

@@ -111,10 +111,10 @@ func (h *customerHandlers) listBalanceTransactions(ctx context.Context, in *stru
 }
 
 func (h *invoiceHandlers) creditNotePDF(ctx context.Context, in *IDPath) (*pdfOut, error) {
-	pdf, n, err := h.app.Collection.CreditNotePDF(ctx, scopeOf(ctx), in.ID)
+	pdf, filename, err := h.app.Collection.CreditNotePDF(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return &pdfOut{ContentType: "application/pdf", Body: pdf,
-		ContentDisposition: `inline; filename="` + unsafeFileChars.ReplaceAllString(n.Number, "-") + `.pdf"`}, nil
+	// The name is billing.DocumentFilename's: letters, digits and hyphens.
+	return &pdfOut{ContentType: "application/pdf", Body: pdf, ContentDisposition: `inline; filename="` + filename + `"`}, nil
 }

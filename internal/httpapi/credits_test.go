@@ -39,6 +39,7 @@ func TestCreditNotesAPI(t *testing.T) {
 	res := b.get(t, b.a, "/v1/credit_notes/"+cn.ID+"/pdf")
 	require.Equal(t, http.StatusOK, res.Status)
 	require.Equal(t, "application/pdf", res.Header.Get("Content-Type"))
+	require.Equal(t, `inline; filename="credito-`+*cn.Number+`-prueba.pdf"`, res.Header.Get("Content-Disposition"), "named as its email attachment is")
 	require.True(t, len(res.Body) > 4 && string(res.Body[:4]) == "%PDF")
 
 	requireProblem(t, b.post(t, b.a, "/v1/credit_notes", map[string]any{"invoice": inv.ID, "amount": 6001}), http.StatusBadRequest, "credit_note_exceeds_invoice", "amount")

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"regexp"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -24,14 +23,11 @@ func pdfOperation(o huma.Operation) huma.Operation {
 	return o
 }
 
-// unsafeFileChars are replaced in a download's file name.
-var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]`)
-
 func (h *invoiceHandlers) invoicePDF(ctx context.Context, in *IDPath) (*pdfOut, error) {
 	pdf, _, filename, err := h.app.Invoicing.InvoicePDF(ctx, scopeOf(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return &pdfOut{ContentType: "application/pdf", Body: pdf,
-		ContentDisposition: `inline; filename="` + unsafeFileChars.ReplaceAllString(filename, "-") + `"`}, nil
+	// The name is billing.DocumentFilename's: letters, digits and hyphens.
+	return &pdfOut{ContentType: "application/pdf", Body: pdf, ContentDisposition: `inline; filename="` + filename + `"`}, nil
 }

@@ -71,7 +71,7 @@ type CheckoutUseCases interface {
 type CollectionUseCases interface {
 	CreateCreditNote(ctx context.Context, s billing.Scope, p app.CreditNoteParams) (billing.CreditNote, error)
 	CreateRefund(ctx context.Context, s billing.Scope, p app.CreateRefundParams) (billing.Refund, error)
-	CreditNotePDF(ctx context.Context, s billing.Scope, id string) ([]byte, billing.CreditNote, error)
+	CreditNotePDF(ctx context.Context, s billing.Scope, id string) ([]byte, string, error)
 	GetCreditNote(ctx context.Context, s billing.Scope, id string) (billing.CreditNote, error)
 	ListCreditNotes(ctx context.Context, s billing.Scope, f billing.CreditNoteFilter, page billing.Page) (app.List[billing.CreditNote], error)
 	PreviewCreditNote(ctx context.Context, s billing.Scope, p app.CreditNoteParams) (billing.CreditNote, error)
