@@ -391,41 +391,46 @@ func (a *Collection) ListCreditNotes(ctx context.Context, s billing.Scope, f bil
 // CreditNotePDF renders a credit note of scope s as a PDF and returns it
 // with the note.
 func (a *Collection) CreditNotePDF(ctx context.Context, s billing.Scope, id string) ([]byte, string, error) {
-	var doc CreditNoteDocument
+	var m billing.Merchant
+	var c billing.Customer
+	var inv billing.Invoice
+	var note billing.CreditNote
+	var logo []byte
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
-		if doc.CreditNote, err = tx.Credits.GetCreditNote(ctx, s, id); err != nil {
+		if note, err = tx.Credits.GetCreditNote(ctx, s, id); err != nil {
 			return notFound(err, "credit_note", id)
 		}
-		if doc.Invoice, err = tx.Invoices.GetInvoice(ctx, s, doc.CreditNote.InvoiceID); err != nil {
-			return fmt.Errorf("read invoice %s: %w", doc.CreditNote.InvoiceID, err)
+		if inv, err = tx.Invoices.GetInvoice(ctx, s, note.InvoiceID); err != nil {
+			return fmt.Errorf("read invoice %s: %w", note.InvoiceID, err)
 		}
-		if doc.Merchant, err = tx.Merchants.GetMerchant(ctx, s.MerchantID); err != nil {
+		if m, err = tx.Merchants.GetMerchant(ctx, s.MerchantID); err != nil {
 			return fmt.Errorf("read merchant: %w", err)
 		}
-		if doc.Customer, err = tx.Customers.GetCustomer(ctx, s, doc.CreditNote.CustomerID); err != nil {
-			return fmt.Errorf("read customer %s: %w", doc.CreditNote.CustomerID, err)
+		if c, err = tx.Customers.GetCustomer(ctx, s, note.CustomerID); err != nil {
+			return fmt.Errorf("read customer %s: %w", note.CustomerID, err)
 		}
-		return nil
+		logo, err = pngLogo(ctx, tx, m)
+		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	doc.MerchantEmail = doc.Merchant.Settings.Notifications.Email
-	pdf, err := a.renderCreditNotePDF(doc)
-	return pdf, CreditNoteFilename(doc.Merchant, doc.Customer, doc.CreditNote), err
+	pdf, err := a.renderCreditNotePDF(m, c, inv, note, logo)
+	return pdf, CreditNoteFilename(m, c, note), err
 }
 
 // renderCreditNotePDF is the one place a credit note becomes a PDF (the
 // API and its email).
-func (a *core) renderCreditNotePDF(doc CreditNoteDocument) ([]byte, error) {
+func (a *core) renderCreditNotePDF(m billing.Merchant, c billing.Customer, inv billing.Invoice, note billing.CreditNote, logo []byte) ([]byte, error) {
 	r, ok := a.ports.InvoicePDF.(CreditNotePDFRenderer)
 	if !ok {
-		return nil, fmt.Errorf("render credit note %s: the PDF adapter renders no credit notes", doc.CreditNote.ID)
+		return nil, fmt.Errorf("render credit note %s: the PDF adapter renders no credit notes", note.ID)
 	}
-	pdf, err := r.RenderCreditNotePDF(doc)
+	h := documentHeader(m, c, billing.DocumentCreditNote, note.Scope.Mode, logo)
+	pdf, err := r.RenderCreditNotePDF(CreditNoteDocument{DocumentHeader: h, Invoice: inv, CreditNote: note})
 	if err != nil {
-		return nil, fmt.Errorf("render credit note %s as PDF: %w", doc.CreditNote.ID, err)
+		return nil, fmt.Errorf("render credit note %s as PDF: %w", note.ID, err)
 	}
 	return pdf, nil
 }

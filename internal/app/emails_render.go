@@ -125,8 +125,11 @@ func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billin
 			return EmailMessage{}, fmt.Errorf("read invoice %s: %w", in.CreditNote.InvoiceID, err)
 		}
 		if withPDF {
-			if in.PDF, err = a.renderCreditNotePDF(CreditNoteDocument{Merchant: m, Customer: c,
-				Invoice: in.Invoice, CreditNote: in.CreditNote, MerchantEmail: m.Settings.Notifications.Email}); err != nil {
+			logo, err := pngLogo(ctx, tx, m)
+			if err != nil {
+				return EmailMessage{}, err
+			}
+			if in.PDF, err = a.renderCreditNotePDF(m, c, in.Invoice, in.CreditNote, logo); err != nil {
 				return EmailMessage{}, err
 			}
 		}

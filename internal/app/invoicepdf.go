@@ -75,16 +75,23 @@ func pngLogo(ctx context.Context, tx billing.Tx, m billing.Merchant) ([]byte, er
 // renderInvoicePDF is the one place an invoice becomes a PDF (the API and
 // the emails' attachments).
 func (a *Invoicing) renderInvoicePDF(m billing.Merchant, c billing.Customer, inv billing.Invoice, logo []byte) ([]byte, error) {
+	h := documentHeader(m, c, billing.InvoiceDocument(inv.Status), inv.Scope.Mode, logo)
+	pdf, err := a.ports.InvoicePDF.RenderInvoicePDF(InvoiceDocument{DocumentHeader: h, Invoice: inv})
+	if err != nil {
+		return nil, fmt.Errorf("render invoice %s as PDF: %w", inv.ID, err)
+	}
+	return pdf, nil
+}
+
+// documentHeader is who a document of kind is from and to: the merchant's
+// support address (else its notification address), the customer's
+// language, the document's name in it, the test mark and the PNG logo.
+func documentHeader(m billing.Merchant, c billing.Customer, kind billing.DocumentKind, mode billing.Mode, logo []byte) DocumentHeader {
 	locale := documentLocale(m, c)
 	email := m.Profile.SupportEmail
 	if email == "" {
 		email = m.Settings.Notifications.Email
 	}
-	pdf, err := a.ports.InvoicePDF.RenderInvoicePDF(InvoiceDocument{Merchant: m, Customer: c, Invoice: inv,
-		MerchantEmail: email, Locale: locale, Name: billing.InvoiceDocument(inv.Status).Name(locale),
-		Test: inv.Scope.Mode == billing.ModeTest, Logo: logo})
-	if err != nil {
-		return nil, fmt.Errorf("render invoice %s as PDF: %w", inv.ID, err)
-	}
-	return pdf, nil
+	return DocumentHeader{Merchant: m, Customer: c, MerchantEmail: email, Locale: locale, Name: kind.Name(locale),
+		Test: mode == billing.ModeTest, Logo: logo}
 }

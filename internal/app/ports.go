@@ -45,9 +45,15 @@ func (invalidInput) Is(target error) bool { return target == ErrInvalidInput }
 
 // InvoiceDocument is what an invoice PDF shows.
 type InvoiceDocument struct {
+	DocumentHeader
+	Invoice billing.Invoice // lines included
+}
+
+// DocumentHeader is who a customer document is from and to, and what it
+// is called: the same on every document (documentHeader fills it).
+type DocumentHeader struct {
 	Merchant billing.Merchant
 	Customer billing.Customer
-	Invoice  billing.Invoice // lines included
 	// MerchantEmail is the merchant's contact address.
 	MerchantEmail string
 	// Locale is the document's language (billing.PickLocale of the
@@ -69,12 +75,9 @@ type InvoicePDFRenderer interface {
 
 // CreditNoteDocument is what a credit note PDF shows.
 type CreditNoteDocument struct {
-	Merchant   billing.Merchant
-	Customer   billing.Customer
+	DocumentHeader
 	Invoice    billing.Invoice // the invoice it corrects
 	CreditNote billing.CreditNote
-	// MerchantEmail is the merchant's contact address.
-	MerchantEmail string
 }
 
 // CreditNotePDFRenderer renders a credit note as a PDF. The InvoicePDF

@@ -17,8 +17,9 @@ type CreditNoteInput struct {
 	Customer   billing.Customer
 	Invoice    billing.Invoice
 	CreditNote billing.CreditNote
-	// MerchantEmail is the merchant's contact address.
-	MerchantEmail string
+	// Parties are printed as on the invoice: the merchant's identity, the
+	// customer's tax details, the logo and the test mark.
+	Parties
 }
 
 // RenderCreditNote draws a credit note as a PDF with the invoice's layout:
@@ -68,9 +69,7 @@ func composeCreditNote(in CreditNoteInput) (*content, error) {
 	if n.Status == billing.CreditNoteVoid {
 		c.stamp, c.stampColor = l.stampVoid, stampColors[billing.InvoiceVoid]
 	}
-	if s := strings.TrimSpace(singleLine(in.MerchantEmail)); s != "" {
-		c.merchantDetails = append(c.merchantDetails, s)
-	}
+	c.addParties(in.Parties)
 	invNumber := strings.TrimSpace(singleLine(in.Invoice.Number))
 	c.meta = append(c.meta, pair{l.creditNumber, number}, pair{l.issued, l.longDate(n.Created.In(loc))})
 	if invNumber != "" {

@@ -16,7 +16,7 @@ func creditInput(t *testing.T) CreditNoteInput {
 	t.Helper()
 	in := clpInput(t)
 	at := santiago(t, 2026, 12, 2, 10, 0)
-	return CreditNoteInput{Merchant: in.Merchant, Customer: in.Customer, Invoice: in.Invoice, MerchantEmail: in.MerchantEmail,
+	return CreditNoteInput{Merchant: in.Merchant, Customer: in.Customer, Invoice: in.Invoice, Parties: Parties{MerchantEmail: in.MerchantEmail},
 		CreditNote: billing.CreditNote{ID: "cn_1", Number: "AGT-CN-000007", InvoiceID: in.Invoice.ID, CustomerID: "cus_1",
 			Currency: "CLP", Status: billing.CreditNoteIssued, Reason: billing.CreditReasonProductUnsatisfactory,
 			Lines:    []billing.CreditNoteLine{{ID: "cnli_1", InvoiceLineID: "il_1", Description: "Plan Pro (mensual)", Amount: 3000}},

@@ -42,6 +42,21 @@ type Input struct {
 	// Invoice is the invoice shown, lines included.
 	Invoice billing.Invoice
 
+	// Parties are the merchant's and customer's details printed beside
+	// their names, the logo and the test mark.
+	Parties
+	// Title names the document (billing.DocumentName.Title); empty means
+	// the language's request-for-payment title.
+	Title string
+	// DueDate is when the invoice must be paid, if it has such a date.
+	DueDate *time.Time
+	// Paper is the page size; empty means PaperLetter.
+	Paper Paper
+}
+
+// Parties is what a document prints of who it is from and to beyond the
+// merchant's and customer's names, the same on invoices and credit notes.
+type Parties struct {
 	// MerchantAddress is printed under the merchant's name; it may hold
 	// several lines separated by "\n".
 	MerchantAddress string
@@ -56,9 +71,6 @@ type Input struct {
 	// MerchantDetails are further lines under the merchant's name, e.g. its
 	// legal name and business activity (giro).
 	MerchantDetails []string
-	// Title names the document (billing.DocumentName.Title); empty means
-	// the language's request-for-payment title.
-	Title string
 	// TestMark, when not empty, is stamped on the document ("PRUEBA"): a
 	// test-mode document must never pass for a real one.
 	TestMark string
@@ -68,10 +80,34 @@ type Input struct {
 	// CustomerDetails are further lines of the bill-to block: tax ids and
 	// address.
 	CustomerDetails []string
-	// DueDate is when the invoice must be paid, if it has such a date.
-	DueDate *time.Time
-	// Paper is the page size; empty means PaperLetter.
-	Paper Paper
+}
+
+// addParties prints p: the logo and test mark, the merchant's address,
+// details, tax id and email under its name, the customer's details in the
+// bill-to block.
+func (c *content) addParties(p Parties) {
+	c.logo, c.testMark = p.Logo, strings.TrimSpace(singleLine(p.TestMark))
+	for _, s := range p.CustomerDetails {
+		if s = strings.TrimSpace(singleLine(s)); s != "" {
+			c.customerDetails = append(c.customerDetails, s)
+		}
+	}
+	for _, s := range p.MerchantDetails {
+		if s = strings.TrimSpace(singleLine(s)); s != "" {
+			c.merchantDetails = append(c.merchantDetails, s)
+		}
+	}
+	c.merchantAddress = strings.TrimSpace(multiLine(p.MerchantAddress))
+	if id := strings.TrimSpace(singleLine(p.MerchantTaxID)); id != "" {
+		label := strings.TrimSpace(singleLine(p.MerchantTaxIDLabel))
+		if label == "" {
+			label = c.lang.taxIDDefault
+		}
+		c.merchantDetails = append(c.merchantDetails, label+": "+id)
+	}
+	if s := strings.TrimSpace(singleLine(p.MerchantEmail)); s != "" {
+		c.merchantDetails = append(c.merchantDetails, s)
+	}
 }
 
 // Render draws the invoice in in as a PDF and returns its bytes. The same
@@ -182,16 +218,11 @@ func compose(in Input) (*content, error) {
 	}
 
 	l, locale := chooseLanguage(in.Customer.Locale, in.Merchant.Locale)
-	c := &content{lang: l, locale: locale, paper: paper, title: l.title, billTo: l.billTo, merchantName: name, logo: in.Logo,
-		testMark: strings.TrimSpace(singleLine(in.TestMark))}
+	c := &content{lang: l, locale: locale, paper: paper, title: l.title, billTo: l.billTo, merchantName: name}
 	if t := strings.TrimSpace(singleLine(in.Title)); t != "" {
 		c.title = t
 	}
-	for _, s := range in.CustomerDetails {
-		if s = strings.TrimSpace(singleLine(s)); s != "" {
-			c.customerDetails = append(c.customerDetails, s)
-		}
-	}
+	c.addParties(in.Parties)
 
 	stamp, ok := l.stamp(inv.Status)
 	if !ok {
@@ -201,24 +232,6 @@ func compose(in Input) (*content, error) {
 	c.number = strings.TrimSpace(singleLine(inv.Number))
 	if c.number == "" && inv.Status != billing.InvoiceDraft {
 		return nil, bad("%s invoice has no number", inv.Status)
-	}
-
-	// Merchant details.
-	for _, s := range in.MerchantDetails {
-		if s = strings.TrimSpace(singleLine(s)); s != "" {
-			c.merchantDetails = append(c.merchantDetails, s)
-		}
-	}
-	c.merchantAddress = strings.TrimSpace(multiLine(in.MerchantAddress))
-	if id := strings.TrimSpace(singleLine(in.MerchantTaxID)); id != "" {
-		label := strings.TrimSpace(singleLine(in.MerchantTaxIDLabel))
-		if label == "" {
-			label = l.taxIDDefault
-		}
-		c.merchantDetails = append(c.merchantDetails, label+": "+id)
-	}
-	if s := strings.TrimSpace(singleLine(in.MerchantEmail)); s != "" {
-		c.merchantDetails = append(c.merchantDetails, s)
 	}
 
 	// Number and dates.

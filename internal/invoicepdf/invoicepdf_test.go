@@ -63,9 +63,11 @@ func clpInput(t testing.TB) Input {
 			Subtotal: 4669, Discount: 467, Tax: 798, Total: 5000, AmountDue: 5000, AmountPaid: 5000, AttemptCount: 1,
 			FinalizedAt: &finalized, PaidAt: &paid, Created: finalized, Updated: paid,
 		},
-		MerchantAddress: "Av. Providencia 1234, oficina 56\nProvidencia, Santiago",
-		MerchantTaxID:   "76.543.210-K",
-		MerchantEmail:   "facturacion@agente.cl",
+		Parties: Parties{
+			MerchantAddress: "Av. Providencia 1234, oficina 56\nProvidencia, Santiago",
+			MerchantTaxID:   "76.543.210-K",
+			MerchantEmail:   "facturacion@agente.cl",
+		},
 	}
 }
 
@@ -94,11 +96,13 @@ func usdInput(t testing.TB) Input {
 			Subtotal: 4500, Tax: 500, Total: 5000, AmountDue: 5000,
 			FinalizedAt: &finalized, Created: finalized, Updated: finalized,
 		},
-		MerchantAddress:    "100 Main Street, Suite 200\nBrooklyn, NY 11201",
-		MerchantTaxID:      "12-3456789",
-		MerchantTaxIDLabel: "EIN",
-		MerchantEmail:      "billing@cuotalabs.example",
-		DueDate:            &due,
+		Parties: Parties{
+			MerchantAddress:    "100 Main Street, Suite 200\nBrooklyn, NY 11201",
+			MerchantTaxID:      "12-3456789",
+			MerchantTaxIDLabel: "EIN",
+			MerchantEmail:      "billing@cuotalabs.example",
+		},
+		DueDate: &due,
 	}
 }
 

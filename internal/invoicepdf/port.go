@@ -29,43 +29,50 @@ func (Renderer) RenderInvoicePDF(d app.InvoiceDocument) ([]byte, error) {
 
 // RenderCreditNotePDF renders d with RenderCreditNote.
 func (Renderer) RenderCreditNotePDF(d app.CreditNoteDocument) ([]byte, error) {
-	pdf, err := RenderCreditNote(CreditNoteInput{Merchant: d.Merchant, Customer: d.Customer, Invoice: d.Invoice,
-		CreditNote: d.CreditNote, MerchantEmail: d.MerchantEmail})
+	p, c := parties(d.DocumentHeader)
+	pdf, err := RenderCreditNote(CreditNoteInput{Merchant: d.Merchant, Customer: c, Invoice: d.Invoice,
+		CreditNote: d.CreditNote, Parties: p})
 	if errors.Is(err, ErrInvalidInput) {
 		return nil, app.InvalidInput(err)
 	}
 	return pdf, err
 }
 
-// input lays an app.InvoiceDocument out as Render's Input: the merchant's
-// profile above, the customer's tax profile in the bill-to block.
+// input lays an app.InvoiceDocument out as Render's Input.
 func input(d app.InvoiceDocument) Input {
-	m, c := d.Merchant, d.Customer
-	p := m.Profile
-	in := Input{Merchant: m, Customer: c, Invoice: d.Invoice, MerchantEmail: d.MerchantEmail,
-		MerchantAddress: strings.Join(p.Address.Lines(d.Locale), "\n"), Title: d.Name.Title, Logo: d.Logo}
-	if d.Test {
-		in.TestMark = d.Name.TestMark
+	p, c := parties(d.DocumentHeader)
+	return Input{Merchant: d.Merchant, Customer: c, Invoice: d.Invoice, Parties: p, Title: d.Name.Title}
+}
+
+// parties lays a document's header out: the merchant's profile above, the
+// customer's tax profile in the bill-to block (its legal name replacing
+// its name), the logo and, in test mode, the test mark.
+func parties(h app.DocumentHeader) (Parties, billing.Customer) {
+	m, c := h.Merchant, h.Customer
+	prof := m.Profile
+	p := Parties{MerchantEmail: h.MerchantEmail, MerchantAddress: strings.Join(prof.Address.Lines(h.Locale), "\n"), Logo: h.Logo}
+	if h.Test {
+		p.TestMark = h.Name.TestMark
 	}
-	if p.TaxID != "" {
-		in.MerchantTaxID = billing.FormatRUT(p.TaxID)
-		in.MerchantTaxIDLabel = "RUT"
+	if prof.TaxID != "" {
+		p.MerchantTaxID = billing.FormatRUT(prof.TaxID)
+		p.MerchantTaxIDLabel = "RUT"
 	}
-	if p.LegalName != "" && p.LegalName != m.Name {
-		in.MerchantDetails = append(in.MerchantDetails, p.LegalName)
+	if prof.LegalName != "" && prof.LegalName != m.Name {
+		p.MerchantDetails = append(p.MerchantDetails, prof.LegalName)
 	}
-	if p.Activity != "" {
-		in.MerchantDetails = append(in.MerchantDetails, p.Activity)
+	if prof.Activity != "" {
+		p.MerchantDetails = append(p.MerchantDetails, prof.Activity)
 	}
-	if p.SupportPhone != "" {
-		in.MerchantDetails = append(in.MerchantDetails, p.SupportPhone)
+	if prof.SupportPhone != "" {
+		p.MerchantDetails = append(p.MerchantDetails, prof.SupportPhone)
 	}
 	if c.TaxProfile.LegalName != "" {
-		in.Customer.Name = c.TaxProfile.LegalName
+		c.Name = c.TaxProfile.LegalName
 	}
 	for _, id := range c.TaxProfile.TaxIDs {
-		in.CustomerDetails = append(in.CustomerDetails, billing.TaxIDLabel(id.Type)+" "+billing.FormatTaxID(id))
+		p.CustomerDetails = append(p.CustomerDetails, billing.TaxIDLabel(id.Type)+" "+billing.FormatTaxID(id))
 	}
-	in.CustomerDetails = append(in.CustomerDetails, c.TaxProfile.Address.Lines(d.Locale)...)
-	return in
+	p.CustomerDetails = append(p.CustomerDetails, c.TaxProfile.Address.Lines(h.Locale)...)
+	return p, c
 }

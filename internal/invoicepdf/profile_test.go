@@ -37,8 +37,9 @@ func profileDocument(t *testing.T) app.InvoiceDocument {
 	var logo bytes.Buffer
 	require.NoError(t, png.Encode(&logo, img))
 	locale := billing.PickLocale(c.Locale, m.Locale)
-	return app.InvoiceDocument{Merchant: m, Customer: c, Invoice: inv, MerchantEmail: m.Profile.SupportEmail, Locale: locale,
-		Name: billing.InvoiceDocument(inv.Status).Name(locale), Test: true, Logo: logo.Bytes()}
+	return app.InvoiceDocument{Invoice: inv, DocumentHeader: app.DocumentHeader{Merchant: m, Customer: c,
+		MerchantEmail: m.Profile.SupportEmail, Locale: locale, Name: billing.InvoiceDocument(inv.Status).Name(locale), Test: true,
+		Logo: logo.Bytes()}}
 }
 
 // TestMerchantAndCustomerProfiles reads the document app hands over: the
@@ -78,4 +79,32 @@ func TestMerchantAndCustomerProfiles(t *testing.T) {
 	d.Logo = []byte("not a png")
 	_, err = Renderer{}.RenderInvoicePDF(d)
 	require.NoError(t, err)
+}
+
+// TestCreditNoteProfiles: a credit note carries the same identity as the
+// invoice it corrects — the merchant's legal details and logo, the
+// customer's tax details and, in test mode, the test mark.
+func TestCreditNoteProfiles(t *testing.T) {
+	d := profileDocument(t)
+	d.Name = billing.DocumentCreditNote.Name(d.Locale)
+	note := creditInput(t).CreditNote
+	note.Scope = d.Invoice.Scope
+	pdf, err := Renderer{}.RenderCreditNotePDF(app.CreditNoteDocument{DocumentHeader: d.DocumentHeader, Invoice: d.Invoice, CreditNote: note})
+	require.NoError(t, err)
+	if dir := os.Getenv("INVOICEPDF_KEEP"); dir != "" {
+		require.NoError(t, os.WriteFile(dir+"/credit-note.pdf", pdf, 0o644))
+	}
+	text := pdftotext(t, pdf)
+	for _, want := range []string{
+		"COMPROBANTE DE CRÉDITO", "PRUEBA", "Agente Propiedades Limitada", "Servicios de software", "RUT: 76.086.428-5",
+		"Av. Providencia 1234", "soporte@agente.cl", "Inmobiliaria Los Aromos SpA", "RUT 10.000.013-K", "Los Aromos 55",
+	} {
+		require.Contains(t, text, want)
+	}
+	require.Contains(t, string(pdf), "/Subtype /Image", "the PNG logo is embedded")
+
+	d.Test = false
+	pdf, err = Renderer{}.RenderCreditNotePDF(app.CreditNoteDocument{DocumentHeader: d.DocumentHeader, Invoice: d.Invoice, CreditNote: note})
+	require.NoError(t, err)
+	require.NotContains(t, pdftotext(t, pdf), "PRUEBA", "a live credit note has no test mark")
 }
