@@ -85,7 +85,11 @@ func (a *Invoicing) customerExempt(ctx context.Context, tx billing.Tx, sub *bill
 
 // writeInvoice prices, stores and finalizes inv.
 func (a *Invoicing) writeInvoice(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv billing.Invoice, now time.Time) (billing.Invoice, error) {
-	inv, err := a.insertDraft(ctx, tx, m, sub, inv, now)
+	exempt, err := a.customerExempt(ctx, tx, sub)
+	if err != nil {
+		return inv, err
+	}
+	inv, err = a.insertDraft(ctx, tx, m, sub, exempt, inv, now)
 	if err != nil {
 		return inv, err
 	}
@@ -100,11 +104,17 @@ func (a *Invoicing) writeInvoice(ctx context.Context, tx billing.Tx, m billing.M
 // Every path that prices one subscription invoice at a time reads them
 // here; the batched sweep reads them per batch instead.
 func (a *Invoicing) priceForCustomer(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv *billing.Invoice) (int64, error) {
-	coupon, err := a.subscriptionCoupon(ctx, tx, sub)
+	exempt, err := a.customerExempt(ctx, tx, sub)
 	if err != nil {
 		return 0, err
 	}
-	exempt, err := a.customerExempt(ctx, tx, sub)
+	return a.priceWithExempt(ctx, tx, m, sub, exempt, inv)
+}
+
+// priceWithExempt is priceForCustomer for a caller that has read the
+// customer already and knows whether it is exempt.
+func (a *Invoicing) priceWithExempt(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, exempt bool, inv *billing.Invoice) (int64, error) {
+	coupon, err := a.subscriptionCoupon(ctx, tx, sub)
 	if err != nil {
 		return 0, err
 	}
@@ -115,11 +125,11 @@ func (a *Invoicing) priceForCustomer(ctx context.Context, tx billing.Tx, m billi
 	return a.priceInvoice(m, sub, coupon, exempt, inv, bal)
 }
 
-// insertDraft prices inv and writes it as a draft, with its
-// invoice.created event. A period that is already invoiced returns
-// errAlreadyInvoiced.
-func (a *Invoicing) insertDraft(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, inv billing.Invoice, now time.Time) (billing.Invoice, error) {
-	change, err := a.priceForCustomer(ctx, tx, m, sub, &inv)
+// insertDraft prices inv (exempt: whether sub's customer is tax exempt)
+// and writes it as a draft, with its invoice.created event. A period that
+// is already invoiced returns errAlreadyInvoiced.
+func (a *Invoicing) insertDraft(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, exempt bool, inv billing.Invoice, now time.Time) (billing.Invoice, error) {
+	change, err := a.priceWithExempt(ctx, tx, m, sub, exempt, &inv)
 	if err != nil {
 		return inv, err
 	}

@@ -207,7 +207,7 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 				return err
 			}
 		}
-		return a.invoiceFirstPeriod(ctx, tx, merchant, &sub, pm, inv, now, &charge)
+		return a.invoiceFirstPeriod(ctx, tx, merchant, &sub, cus.IsTaxExempt(), pm, inv, now, &charge)
 	})
 	if err != nil {
 		return billing.Subscription{}, err
@@ -235,9 +235,9 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 // number, the invoice's row and the events that report them follow it.
 // The events keep their order: invoice.created, invoice.finalized
 // (invoice.paid), payment.created, customer.subscription.updated.
-func (a *Subscriptions) invoiceFirstPeriod(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, pm billing.PaymentMethod, inv billing.Invoice, now time.Time, charge **newCharge) error {
+func (a *Subscriptions) invoiceFirstPeriod(ctx context.Context, tx billing.Tx, m billing.Merchant, sub *billing.Subscription, exempt bool, pm billing.PaymentMethod, inv billing.Invoice, now time.Time, charge **newCharge) error {
 	*charge = nil // a run the database aborted and ran again made none
-	inv, err := a.invoicing.insertDraft(ctx, tx, m, sub, inv, now)
+	inv, err := a.invoicing.insertDraft(ctx, tx, m, sub, exempt, inv, now)
 	if err != nil {
 		return err
 	}
