@@ -75,10 +75,21 @@ func (t creditTx) UpdateCreditNote(ctx context.Context, cn billing.CreditNote) e
 
 // ListCreditNotes returns a page of scope s's credit notes, newest first.
 func (t creditTx) ListCreditNotes(ctx context.Context, s billing.Scope, f billing.CreditNoteFilter, pg billing.Page) ([]billing.CreditNote, bool, error) {
-	rows, err := t.credits.ListCreditNotes(ctx, creditsdb.ListCreditNotesParams{
+	// A filter on a key with its own index reads by that index (see the
+	// query's comment); the list with every filter optional would scan
+	// the merchant's whole scope.
+	p := creditsdb.ListCreditNotesParams{
 		MerchantID: s.MerchantID, Mode: string(s.Mode), InvoiceID: f.InvoiceID, CustomerID: f.CustomerID,
 		StartingAfter: pg.StartingAfter, RowLimit: rowLimit(pg.Limit),
-	})
+	}
+	var rows []creditsdb.CreditNote
+	var err error
+	switch {
+	case f.InvoiceID != "":
+		rows, err = t.credits.ListCreditNotesOfInvoice(ctx, creditsdb.ListCreditNotesOfInvoiceParams(p))
+	default:
+		rows, err = t.credits.ListCreditNotes(ctx, p)
+	}
 	if err != nil {
 		return nil, false, dbError("list credit notes", err)
 	}

@@ -101,14 +101,27 @@ func (t customerTx) DeleteCustomer(ctx context.Context, s billing.Scope, id stri
 // ListCustomers returns a page of scope s's customers that are not
 // deleted, newest first.
 func (t customerTx) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, pg billing.Page) ([]billing.Customer, bool, error) {
-	rows, err := t.accounts.ListCustomers(ctx, accountsdb.ListCustomersParams{
+	// A filter on a key with its own index reads by that index (see the
+	// query's comment); the list with every filter optional would scan
+	// the merchant's whole scope.
+	p := accountsdb.ListCustomersParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		Email:         f.Email,
 		ExternalID:    f.ExternalID,
 		StartingAfter: pg.StartingAfter,
 		RowLimit:      rowLimit(pg.Limit),
-	})
+	}
+	var rows []accountsdb.Customer
+	var err error
+	switch {
+	case f.ExternalID != "":
+		rows, err = t.accounts.ListCustomersByExternalID(ctx, accountsdb.ListCustomersByExternalIDParams(p))
+	case f.Email != "":
+		rows, err = t.accounts.ListCustomersByEmail(ctx, accountsdb.ListCustomersByEmailParams(p))
+	default:
+		rows, err = t.accounts.ListCustomers(ctx, p)
+	}
 	if err != nil {
 		return nil, false, dbError("list customers", err)
 	}

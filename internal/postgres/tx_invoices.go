@@ -69,7 +69,10 @@ func (t invoiceTx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error
 
 // ListInvoices returns a page of scope s's invoices, newest first.
 func (t invoiceTx) ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, pg billing.Page) ([]billing.Invoice, bool, error) {
-	rows, err := t.lifecycle.ListInvoices(ctx, lifecycledb.ListInvoicesParams{
+	// A filter on a key with its own index reads by that index (see the
+	// query's comment); the list with every filter optional would scan
+	// the merchant's whole scope.
+	p := lifecycledb.ListInvoicesParams{
 		MerchantID:     s.MerchantID,
 		Mode:           string(s.Mode),
 		CustomerID:     f.CustomerID,
@@ -77,7 +80,17 @@ func (t invoiceTx) ListInvoices(ctx context.Context, s billing.Scope, f billing.
 		Status:         string(f.Status),
 		StartingAfter:  pg.StartingAfter,
 		RowLimit:       rowLimit(pg.Limit),
-	})
+	}
+	var rows []lifecycledb.Invoice
+	var err error
+	switch {
+	case f.SubscriptionID != "":
+		rows, err = t.lifecycle.ListInvoicesOfSubscription(ctx, lifecycledb.ListInvoicesOfSubscriptionParams(p))
+	case f.CustomerID != "":
+		rows, err = t.lifecycle.ListInvoicesOfCustomer(ctx, lifecycledb.ListInvoicesOfCustomerParams(p))
+	default:
+		rows, err = t.lifecycle.ListInvoices(ctx, p)
+	}
 	if err != nil {
 		return nil, false, dbError("list invoices", err)
 	}

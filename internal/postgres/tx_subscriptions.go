@@ -115,7 +115,10 @@ func (t subscriptionTx) UpdateSubscription(ctx context.Context, sub billing.Subs
 // ListSubscriptions returns a page of scope s's subscriptions, newest
 // first. The price filter matches subscriptions with an item of that price.
 func (t subscriptionTx) ListSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter, pg billing.Page) ([]billing.Subscription, bool, error) {
-	rows, err := t.lifecycle.ListSubscriptions(ctx, lifecycledb.ListSubscriptionsParams{
+	// A filter on a key with its own index reads by that index (see the
+	// query's comment); the list with every filter optional would scan
+	// the merchant's whole scope.
+	p := lifecycledb.ListSubscriptionsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		CustomerID:    f.CustomerID,
@@ -123,7 +126,15 @@ func (t subscriptionTx) ListSubscriptions(ctx context.Context, s billing.Scope, 
 		PriceID:       f.PriceID,
 		StartingAfter: pg.StartingAfter,
 		RowLimit:      rowLimit(pg.Limit),
-	})
+	}
+	var rows []lifecycledb.Subscription
+	var err error
+	switch {
+	case f.CustomerID != "":
+		rows, err = t.lifecycle.ListSubscriptionsOfCustomer(ctx, lifecycledb.ListSubscriptionsOfCustomerParams(p))
+	default:
+		rows, err = t.lifecycle.ListSubscriptions(ctx, p)
+	}
 	if err != nil {
 		return nil, false, dbError("list subscriptions", err)
 	}

@@ -99,14 +99,27 @@ func (t customerTx) DeleteCustomer(ctx context.Context, s billing.Scope, id stri
 // ListCustomers returns a page of s's customers that are not deleted,
 // newest first.
 func (t customerTx) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, page billing.Page) ([]billing.Customer, bool, error) {
-	rows, err := t.accounts.ListCustomers(ctx, accountsdb.ListCustomersParams{
+	// A filter on a key with its own index reads by that index (see the
+	// query's comment); the list with every filter optional would scan
+	// the merchant's whole scope.
+	p := accountsdb.ListCustomersParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		Email:         f.Email,
 		ExternalID:    f.ExternalID,
 		StartingAfter: page.StartingAfter,
 		RowLimit:      rowLimit(page.Limit),
-	})
+	}
+	var rows []accountsdb.Customer
+	var err error
+	switch {
+	case f.ExternalID != "":
+		rows, err = t.accounts.ListCustomersByExternalID(ctx, accountsdb.ListCustomersByExternalIDParams(p))
+	case f.Email != "":
+		rows, err = t.accounts.ListCustomersByEmail(ctx, accountsdb.ListCustomersByEmailParams(p))
+	default:
+		rows, err = t.accounts.ListCustomers(ctx, p)
+	}
 	if err != nil {
 		return nil, false, dbError(err, "list customers")
 	}

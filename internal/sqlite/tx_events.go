@@ -45,14 +45,25 @@ func (t eventTx) GetEvent(ctx context.Context, s billing.Scope, id string) (bill
 
 // ListEvents returns a page of s's events, newest first.
 func (t eventTx) ListEvents(ctx context.Context, s billing.Scope, f billing.EventFilter, page billing.Page) ([]billing.Event, bool, error) {
-	rows, err := t.lifecycle.ListEvents(ctx, lifecycledb.ListEventsParams{
+	// A filter on a key with its own index reads by that index (see the
+	// query's comment); the list with every filter optional would scan
+	// the merchant's whole scope.
+	p := lifecycledb.ListEventsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		Type:          f.Type,
 		ObjectID:      f.ObjectID,
 		StartingAfter: page.StartingAfter,
 		RowLimit:      rowLimit(page.Limit),
-	})
+	}
+	var rows []lifecycledb.Event
+	var err error
+	switch {
+	case f.ObjectID != "":
+		rows, err = t.lifecycle.ListEventsOfObject(ctx, lifecycledb.ListEventsOfObjectParams(p))
+	default:
+		rows, err = t.lifecycle.ListEvents(ctx, p)
+	}
 	if err != nil {
 		return nil, false, dbError(err, "list events")
 	}

@@ -76,7 +76,10 @@ func (t paymentTx) UpdatePayment(ctx context.Context, p billing.Payment) error {
 
 // ListPayments returns a page of s's payments, newest first.
 func (t paymentTx) ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, page billing.Page) ([]billing.Payment, bool, error) {
-	rows, err := t.lifecycle.ListPayments(ctx, lifecycledb.ListPaymentsParams{
+	// A filter on a key with its own index reads by that index (see the
+	// query's comment); the list with every filter optional would scan
+	// the merchant's whole scope.
+	p := lifecycledb.ListPaymentsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		InvoiceID:     f.InvoiceID,
@@ -84,7 +87,17 @@ func (t paymentTx) ListPayments(ctx context.Context, s billing.Scope, f billing.
 		Status:        string(f.Status),
 		StartingAfter: page.StartingAfter,
 		RowLimit:      rowLimit(page.Limit),
-	})
+	}
+	var rows []lifecycledb.Payment
+	var err error
+	switch {
+	case f.InvoiceID != "":
+		rows, err = t.lifecycle.ListPaymentsOfInvoice(ctx, lifecycledb.ListPaymentsOfInvoiceParams(p))
+	case f.CustomerID != "":
+		rows, err = t.lifecycle.ListPaymentsOfCustomer(ctx, lifecycledb.ListPaymentsOfCustomerParams(p))
+	default:
+		rows, err = t.lifecycle.ListPayments(ctx, p)
+	}
 	if err != nil {
 		return nil, false, dbError(err, "list payments")
 	}

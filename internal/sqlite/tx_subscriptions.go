@@ -143,7 +143,10 @@ func (t subscriptionTx) UpdateSubscription(ctx context.Context, sub billing.Subs
 
 // ListSubscriptions returns a page of s's subscriptions, newest first.
 func (t subscriptionTx) ListSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter, page billing.Page) ([]billing.Subscription, bool, error) {
-	rows, err := t.lifecycle.ListSubscriptions(ctx, lifecycledb.ListSubscriptionsParams{
+	// A filter on a key with its own index reads by that index (see the
+	// query's comment); the list with every filter optional would scan
+	// the merchant's whole scope.
+	p := lifecycledb.ListSubscriptionsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		CustomerID:    f.CustomerID,
@@ -151,7 +154,15 @@ func (t subscriptionTx) ListSubscriptions(ctx context.Context, s billing.Scope, 
 		PriceID:       f.PriceID,
 		StartingAfter: page.StartingAfter,
 		RowLimit:      rowLimit(page.Limit),
-	})
+	}
+	var rows []lifecycledb.Subscription
+	var err error
+	switch {
+	case f.CustomerID != "":
+		rows, err = t.lifecycle.ListSubscriptionsOfCustomer(ctx, lifecycledb.ListSubscriptionsOfCustomerParams(p))
+	default:
+		rows, err = t.lifecycle.ListSubscriptions(ctx, p)
+	}
 	if err != nil {
 		return nil, false, dbError(err, "list subscriptions")
 	}

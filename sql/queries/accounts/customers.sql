@@ -28,3 +28,29 @@ WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND deleted 
   AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
 ORDER BY id DESC
 LIMIT sqlc.arg(row_limit);
+
+-- name: ListCustomersByExternalID :many
+-- An external id's row by its partial unique index (customers_external_id_key): the optional-filter form of
+-- the list above makes the planners scan the merchant's whole scope.
+-- Ordering by id || '' (the same order) keeps SQLite from preferring the
+-- scope's index, which would spare it the sort of these few rows.
+SELECT * FROM customers
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND deleted IS NULL
+  AND (CAST(sqlc.arg(email) AS text) = '' OR email = sqlc.arg(email))
+  AND external_id = sqlc.arg(external_id) AND external_id <> '' -- implies the partial index's predicate
+  AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
+ORDER BY id || '' DESC
+LIMIT sqlc.arg(row_limit);
+
+-- name: ListCustomersByEmail :many
+-- An email address's rows by their own index (customers_email_idx): the optional-filter form of
+-- the list above makes the planners scan the merchant's whole scope.
+-- Ordering by id || '' (the same order) keeps SQLite from preferring the
+-- scope's index, which would spare it the sort of these few rows.
+SELECT * FROM customers
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND deleted IS NULL
+  AND email = sqlc.arg(email)
+  AND (CAST(sqlc.arg(external_id) AS text) = '' OR external_id = sqlc.arg(external_id))
+  AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
+ORDER BY id || '' DESC
+LIMIT sqlc.arg(row_limit);

@@ -107,6 +107,24 @@ WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
 ORDER BY id DESC
 LIMIT sqlc.arg(row_limit);
 
+-- name: ListSubscriptionsOfCustomer :many
+-- A customer's rows by their own index (subscriptions_customer_idx): the optional-filter form of
+-- the list above makes the planners scan the merchant's whole scope.
+-- merchant_id || '' keeps the scope's index out of reach: without
+-- statistics SQLite would otherwise prefer it for its two equalities.
+SELECT * FROM subscriptions
+WHERE merchant_id || '' = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
+  AND customer_id = sqlc.arg(customer_id)
+  AND (CAST(sqlc.arg(status) AS text) = '' OR status = sqlc.arg(status))
+  -- replace() finds the exact ",id," substring on both engines (LIKE would
+  -- treat _ and % as wildcards and ignore case on SQLite).
+  -- A filter holding a comma (the separator) matches nothing.
+  AND (CAST(sqlc.arg(price_id) AS text) = '' OR (replace(price_ids, ',' || sqlc.arg(price_id) || ',', '') <> price_ids
+       AND replace(sqlc.arg(price_id), ',', '') = sqlc.arg(price_id)))
+  AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);
+
 -- name: DueSubscriptions :many
 SELECT * FROM subscriptions
 WHERE test_clock_id = sqlc.arg(test_clock_id) AND next_action_at IS NOT NULL AND next_action_at <= sqlc.arg(due_before)
@@ -162,6 +180,34 @@ WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
 ORDER BY id DESC
 LIMIT sqlc.arg(row_limit);
 
+-- name: ListInvoicesOfSubscription :many
+-- A subscription's rows by their own index (invoices_subscription_idx): the optional-filter form of
+-- the list above makes the planners scan the merchant's whole scope.
+-- merchant_id || '' keeps the scope's index out of reach: without
+-- statistics SQLite would otherwise prefer it for its two equalities.
+SELECT * FROM invoices
+WHERE merchant_id || '' = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
+  AND (CAST(sqlc.arg(customer_id) AS text) = '' OR customer_id = sqlc.arg(customer_id))
+  AND subscription_id = sqlc.arg(subscription_id)
+  AND (CAST(sqlc.arg(status) AS text) = '' OR status = sqlc.arg(status))
+  AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);
+
+-- name: ListInvoicesOfCustomer :many
+-- A customer's rows by their own index (invoices_customer_idx): the optional-filter form of
+-- the list above makes the planners scan the merchant's whole scope.
+-- merchant_id || '' keeps the scope's index out of reach: without
+-- statistics SQLite would otherwise prefer it for its two equalities.
+SELECT * FROM invoices
+WHERE merchant_id || '' = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
+  AND customer_id = sqlc.arg(customer_id)
+  AND (CAST(sqlc.arg(subscription_id) AS text) = '' OR subscription_id = sqlc.arg(subscription_id))
+  AND (CAST(sqlc.arg(status) AS text) = '' OR status = sqlc.arg(status))
+  AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);
+
 -- name: CreatePayment :exec
 INSERT INTO payments (id, merchant_id, mode, invoice_id, customer_id, attempt, gateway, payment_method_id, amount,
     currency, idempotency_key, gateway_ref, status, failure_class, failure_code, failure_message, amount_refunded,
@@ -202,6 +248,34 @@ SELECT * FROM payments
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
   AND (CAST(sqlc.arg(invoice_id) AS text) = '' OR invoice_id = sqlc.arg(invoice_id))
   AND (CAST(sqlc.arg(customer_id) AS text) = '' OR customer_id = sqlc.arg(customer_id))
+  AND (CAST(sqlc.arg(status) AS text) = '' OR status = sqlc.arg(status))
+  AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);
+
+-- name: ListPaymentsOfInvoice :many
+-- An invoice's rows by their own index (payments_invoice_idx): the optional-filter form of
+-- the list above makes the planners scan the merchant's whole scope.
+-- merchant_id || '' keeps the scope's index out of reach: without
+-- statistics SQLite would otherwise prefer it for its two equalities.
+SELECT * FROM payments
+WHERE merchant_id || '' = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
+  AND invoice_id = sqlc.arg(invoice_id)
+  AND (CAST(sqlc.arg(customer_id) AS text) = '' OR customer_id = sqlc.arg(customer_id))
+  AND (CAST(sqlc.arg(status) AS text) = '' OR status = sqlc.arg(status))
+  AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);
+
+-- name: ListPaymentsOfCustomer :many
+-- A customer's rows by their own index (payments_customer_idx): the optional-filter form of
+-- the list above makes the planners scan the merchant's whole scope.
+-- merchant_id || '' keeps the scope's index out of reach: without
+-- statistics SQLite would otherwise prefer it for its two equalities.
+SELECT * FROM payments
+WHERE merchant_id || '' = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
+  AND (CAST(sqlc.arg(invoice_id) AS text) = '' OR invoice_id = sqlc.arg(invoice_id))
+  AND customer_id = sqlc.arg(customer_id)
   AND (CAST(sqlc.arg(status) AS text) = '' OR status = sqlc.arg(status))
   AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
 ORDER BY id DESC
@@ -257,6 +331,19 @@ SELECT * FROM events
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
   AND (CAST(sqlc.arg(type) AS text) = '' OR type = sqlc.arg(type))
   AND (CAST(sqlc.arg(object_id) AS text) = '' OR object_id = sqlc.arg(object_id))
+  AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);
+
+-- name: ListEventsOfObject :many
+-- An object's rows by their own index (events_object_idx): the optional-filter form of
+-- the list above makes the planners scan the merchant's whole scope.
+-- merchant_id || '' keeps the scope's index out of reach: without
+-- statistics SQLite would otherwise prefer it for its two equalities.
+SELECT * FROM events
+WHERE merchant_id || '' = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
+  AND (CAST(sqlc.arg(type) AS text) = '' OR type = sqlc.arg(type))
+  AND object_id = sqlc.arg(object_id)
   AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
 ORDER BY id DESC
 LIMIT sqlc.arg(row_limit);

@@ -1008,6 +1008,67 @@ func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event
 	return items, nil
 }
 
+const listEventsOfObject = `-- name: ListEventsOfObject :many
+SELECT id, merchant_id, mode, type, object_type, object_id, data, created, txid, previous FROM events
+WHERE merchant_id || '' = $1 AND mode = $2
+  AND (CAST($3 AS text) = '' OR type = $3)
+  AND object_id = $4
+  AND (CAST($5 AS text) = '' OR id < $5)
+ORDER BY id DESC
+LIMIT $6
+`
+
+type ListEventsOfObjectParams struct {
+	MerchantID    string
+	Mode          string
+	Type          string
+	ObjectID      string
+	StartingAfter string
+	RowLimit      int32
+}
+
+// An object's rows by their own index (events_object_idx): the optional-filter form of
+// the list above makes the planners scan the merchant's whole scope.
+// merchant_id || ” keeps the scope's index out of reach: without
+// statistics SQLite would otherwise prefer it for its two equalities.
+func (q *Queries) ListEventsOfObject(ctx context.Context, arg ListEventsOfObjectParams) ([]Event, error) {
+	rows, err := q.db.Query(ctx, listEventsOfObject,
+		arg.MerchantID,
+		arg.Mode,
+		arg.Type,
+		arg.ObjectID,
+		arg.StartingAfter,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Event
+	for rows.Next() {
+		var i Event
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.Type,
+			&i.ObjectType,
+			&i.ObjectID,
+			&i.Data,
+			&i.Created,
+			&i.Txid,
+			&i.Previous,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listInvoices = `-- name: ListInvoices :many
 SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id, tax_amounts, starting_balance, ending_balance FROM invoices
 WHERE merchant_id = $1 AND mode = $2
@@ -1031,6 +1092,176 @@ type ListInvoicesParams struct {
 
 func (q *Queries) ListInvoices(ctx context.Context, arg ListInvoicesParams) ([]Invoice, error) {
 	rows, err := q.db.Query(ctx, listInvoices,
+		arg.MerchantID,
+		arg.Mode,
+		arg.CustomerID,
+		arg.SubscriptionID,
+		arg.Status,
+		arg.StartingAfter,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Invoice
+	for rows.Next() {
+		var i Invoice
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.CustomerID,
+			&i.SubscriptionID,
+			&i.Number,
+			&i.Status,
+			&i.BillingReason,
+			&i.Currency,
+			&i.PeriodStart,
+			&i.PeriodEnd,
+			&i.Lines,
+			&i.Subtotal,
+			&i.Discount,
+			&i.Tax,
+			&i.Total,
+			&i.AmountDue,
+			&i.AmountPaid,
+			&i.AttemptCount,
+			&i.NextAttemptAt,
+			&i.FinalizedAt,
+			&i.PaidAt,
+			&i.VoidedAt,
+			&i.Created,
+			&i.Updated,
+			&i.Collection,
+			&i.DueDate,
+			&i.PaymentMethodID,
+			&i.TaxAmounts,
+			&i.StartingBalance,
+			&i.EndingBalance,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listInvoicesOfCustomer = `-- name: ListInvoicesOfCustomer :many
+SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id, tax_amounts, starting_balance, ending_balance FROM invoices
+WHERE merchant_id || '' = $1 AND mode = $2
+  AND customer_id = $3
+  AND (CAST($4 AS text) = '' OR subscription_id = $4)
+  AND (CAST($5 AS text) = '' OR status = $5)
+  AND (CAST($6 AS text) = '' OR id < $6)
+ORDER BY id DESC
+LIMIT $7
+`
+
+type ListInvoicesOfCustomerParams struct {
+	MerchantID     string
+	Mode           string
+	CustomerID     string
+	SubscriptionID string
+	Status         string
+	StartingAfter  string
+	RowLimit       int32
+}
+
+// A customer's rows by their own index (invoices_customer_idx): the optional-filter form of
+// the list above makes the planners scan the merchant's whole scope.
+// merchant_id || ” keeps the scope's index out of reach: without
+// statistics SQLite would otherwise prefer it for its two equalities.
+func (q *Queries) ListInvoicesOfCustomer(ctx context.Context, arg ListInvoicesOfCustomerParams) ([]Invoice, error) {
+	rows, err := q.db.Query(ctx, listInvoicesOfCustomer,
+		arg.MerchantID,
+		arg.Mode,
+		arg.CustomerID,
+		arg.SubscriptionID,
+		arg.Status,
+		arg.StartingAfter,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Invoice
+	for rows.Next() {
+		var i Invoice
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.CustomerID,
+			&i.SubscriptionID,
+			&i.Number,
+			&i.Status,
+			&i.BillingReason,
+			&i.Currency,
+			&i.PeriodStart,
+			&i.PeriodEnd,
+			&i.Lines,
+			&i.Subtotal,
+			&i.Discount,
+			&i.Tax,
+			&i.Total,
+			&i.AmountDue,
+			&i.AmountPaid,
+			&i.AttemptCount,
+			&i.NextAttemptAt,
+			&i.FinalizedAt,
+			&i.PaidAt,
+			&i.VoidedAt,
+			&i.Created,
+			&i.Updated,
+			&i.Collection,
+			&i.DueDate,
+			&i.PaymentMethodID,
+			&i.TaxAmounts,
+			&i.StartingBalance,
+			&i.EndingBalance,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listInvoicesOfSubscription = `-- name: ListInvoicesOfSubscription :many
+SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id, tax_amounts, starting_balance, ending_balance FROM invoices
+WHERE merchant_id || '' = $1 AND mode = $2
+  AND (CAST($3 AS text) = '' OR customer_id = $3)
+  AND subscription_id = $4
+  AND (CAST($5 AS text) = '' OR status = $5)
+  AND (CAST($6 AS text) = '' OR id < $6)
+ORDER BY id DESC
+LIMIT $7
+`
+
+type ListInvoicesOfSubscriptionParams struct {
+	MerchantID     string
+	Mode           string
+	CustomerID     string
+	SubscriptionID string
+	Status         string
+	StartingAfter  string
+	RowLimit       int32
+}
+
+// A subscription's rows by their own index (invoices_subscription_idx): the optional-filter form of
+// the list above makes the planners scan the merchant's whole scope.
+// merchant_id || ” keeps the scope's index out of reach: without
+// statistics SQLite would otherwise prefer it for its two equalities.
+func (q *Queries) ListInvoicesOfSubscription(ctx context.Context, arg ListInvoicesOfSubscriptionParams) ([]Invoice, error) {
+	rows, err := q.db.Query(ctx, listInvoicesOfSubscription,
 		arg.MerchantID,
 		arg.Mode,
 		arg.CustomerID,
@@ -1158,6 +1389,156 @@ type ListPaymentsParams struct {
 
 func (q *Queries) ListPayments(ctx context.Context, arg ListPaymentsParams) ([]Payment, error) {
 	rows, err := q.db.Query(ctx, listPayments,
+		arg.MerchantID,
+		arg.Mode,
+		arg.InvoiceID,
+		arg.CustomerID,
+		arg.Status,
+		arg.StartingAfter,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Payment
+	for rows.Next() {
+		var i Payment
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.InvoiceID,
+			&i.CustomerID,
+			&i.Attempt,
+			&i.Gateway,
+			&i.PaymentMethodID,
+			&i.Amount,
+			&i.Currency,
+			&i.IdempotencyKey,
+			&i.GatewayRef,
+			&i.Status,
+			&i.FailureClass,
+			&i.FailureCode,
+			&i.FailureMessage,
+			&i.AmountRefunded,
+			&i.Created,
+			&i.Updated,
+			&i.NextActionUrl,
+			&i.ReturnUrl,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listPaymentsOfCustomer = `-- name: ListPaymentsOfCustomer :many
+SELECT id, merchant_id, mode, invoice_id, customer_id, attempt, gateway, payment_method_id, amount, currency, idempotency_key, gateway_ref, status, failure_class, failure_code, failure_message, amount_refunded, created, updated, next_action_url, return_url FROM payments
+WHERE merchant_id || '' = $1 AND mode = $2
+  AND (CAST($3 AS text) = '' OR invoice_id = $3)
+  AND customer_id = $4
+  AND (CAST($5 AS text) = '' OR status = $5)
+  AND (CAST($6 AS text) = '' OR id < $6)
+ORDER BY id DESC
+LIMIT $7
+`
+
+type ListPaymentsOfCustomerParams struct {
+	MerchantID    string
+	Mode          string
+	InvoiceID     string
+	CustomerID    string
+	Status        string
+	StartingAfter string
+	RowLimit      int32
+}
+
+// A customer's rows by their own index (payments_customer_idx): the optional-filter form of
+// the list above makes the planners scan the merchant's whole scope.
+// merchant_id || ” keeps the scope's index out of reach: without
+// statistics SQLite would otherwise prefer it for its two equalities.
+func (q *Queries) ListPaymentsOfCustomer(ctx context.Context, arg ListPaymentsOfCustomerParams) ([]Payment, error) {
+	rows, err := q.db.Query(ctx, listPaymentsOfCustomer,
+		arg.MerchantID,
+		arg.Mode,
+		arg.InvoiceID,
+		arg.CustomerID,
+		arg.Status,
+		arg.StartingAfter,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Payment
+	for rows.Next() {
+		var i Payment
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.InvoiceID,
+			&i.CustomerID,
+			&i.Attempt,
+			&i.Gateway,
+			&i.PaymentMethodID,
+			&i.Amount,
+			&i.Currency,
+			&i.IdempotencyKey,
+			&i.GatewayRef,
+			&i.Status,
+			&i.FailureClass,
+			&i.FailureCode,
+			&i.FailureMessage,
+			&i.AmountRefunded,
+			&i.Created,
+			&i.Updated,
+			&i.NextActionUrl,
+			&i.ReturnUrl,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listPaymentsOfInvoice = `-- name: ListPaymentsOfInvoice :many
+SELECT id, merchant_id, mode, invoice_id, customer_id, attempt, gateway, payment_method_id, amount, currency, idempotency_key, gateway_ref, status, failure_class, failure_code, failure_message, amount_refunded, created, updated, next_action_url, return_url FROM payments
+WHERE merchant_id || '' = $1 AND mode = $2
+  AND invoice_id = $3
+  AND (CAST($4 AS text) = '' OR customer_id = $4)
+  AND (CAST($5 AS text) = '' OR status = $5)
+  AND (CAST($6 AS text) = '' OR id < $6)
+ORDER BY id DESC
+LIMIT $7
+`
+
+type ListPaymentsOfInvoiceParams struct {
+	MerchantID    string
+	Mode          string
+	InvoiceID     string
+	CustomerID    string
+	Status        string
+	StartingAfter string
+	RowLimit      int32
+}
+
+// An invoice's rows by their own index (payments_invoice_idx): the optional-filter form of
+// the list above makes the planners scan the merchant's whole scope.
+// merchant_id || ” keeps the scope's index out of reach: without
+// statistics SQLite would otherwise prefer it for its two equalities.
+func (q *Queries) ListPaymentsOfInvoice(ctx context.Context, arg ListPaymentsOfInvoiceParams) ([]Payment, error) {
+	rows, err := q.db.Query(ctx, listPaymentsOfInvoice,
 		arg.MerchantID,
 		arg.Mode,
 		arg.InvoiceID,
@@ -1337,6 +1718,106 @@ type ListSubscriptionsParams struct {
 
 func (q *Queries) ListSubscriptions(ctx context.Context, arg ListSubscriptionsParams) ([]Subscription, error) {
 	rows, err := q.db.Query(ctx, listSubscriptions,
+		arg.MerchantID,
+		arg.Mode,
+		arg.CustomerID,
+		arg.Status,
+		arg.PriceID,
+		arg.StartingAfter,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Subscription
+	for rows.Next() {
+		var i Subscription
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.Version,
+			&i.CustomerID,
+			&i.TestClockID,
+			&i.Status,
+			&i.Items,
+			&i.PriceIds,
+			&i.Currency,
+			&i.Interval,
+			&i.IntervalCount,
+			&i.PaymentMethodID,
+			&i.BillingAnchor,
+			&i.CycleIndex,
+			&i.CurrentPeriodStart,
+			&i.CurrentPeriodEnd,
+			&i.TrialStart,
+			&i.TrialEnd,
+			&i.TrialWillEndSent,
+			&i.CancelAtPeriodEnd,
+			&i.CancelAt,
+			&i.CanceledAt,
+			&i.CancellationReason,
+			&i.EndedAt,
+			&i.MaxCycles,
+			&i.EndDate,
+			&i.PendingChange,
+			&i.CouponID,
+			&i.DiscountEnd,
+			&i.DiscountUsed,
+			&i.NextActionAt,
+			&i.Metadata,
+			&i.Created,
+			&i.Updated,
+			&i.PendingLines,
+			&i.PromotionCodeID,
+			&i.ClaimToken,
+			&i.ClaimedUntil,
+			&i.DefaultTaxRates,
+			&i.CancellationFeedback,
+			&i.CancellationComment,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listSubscriptionsOfCustomer = `-- name: ListSubscriptionsOfCustomer :many
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates, cancellation_feedback, cancellation_comment FROM subscriptions
+WHERE merchant_id || '' = $1 AND mode = $2
+  AND customer_id = $3
+  AND (CAST($4 AS text) = '' OR status = $4)
+  -- replace() finds the exact ",id," substring on both engines (LIKE would
+  -- treat _ and % as wildcards and ignore case on SQLite).
+  -- A filter holding a comma (the separator) matches nothing.
+  AND (CAST($5 AS text) = '' OR (replace(price_ids, ',' || $5 || ',', '') <> price_ids
+       AND replace($5, ',', '') = $5))
+  AND (CAST($6 AS text) = '' OR id < $6)
+ORDER BY id DESC
+LIMIT $7
+`
+
+type ListSubscriptionsOfCustomerParams struct {
+	MerchantID    string
+	Mode          string
+	CustomerID    string
+	Status        string
+	PriceID       string
+	StartingAfter string
+	RowLimit      int32
+}
+
+// A customer's rows by their own index (subscriptions_customer_idx): the optional-filter form of
+// the list above makes the planners scan the merchant's whole scope.
+// merchant_id || ” keeps the scope's index out of reach: without
+// statistics SQLite would otherwise prefer it for its two equalities.
+func (q *Queries) ListSubscriptionsOfCustomer(ctx context.Context, arg ListSubscriptionsOfCustomerParams) ([]Subscription, error) {
+	rows, err := q.db.Query(ctx, listSubscriptionsOfCustomer,
 		arg.MerchantID,
 		arg.Mode,
 		arg.CustomerID,

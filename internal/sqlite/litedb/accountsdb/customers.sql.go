@@ -177,6 +177,142 @@ func (q *Queries) ListCustomers(ctx context.Context, arg ListCustomersParams) ([
 	return items, nil
 }
 
+const listCustomersByEmail = `-- name: ListCustomersByEmail :many
+SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted, tax_exempt, tax_profile FROM customers
+WHERE merchant_id = ?1 AND mode = ?2 AND deleted IS NULL
+  AND email = ?3
+  AND (CAST(?4 AS text) = '' OR external_id = ?4)
+  AND (CAST(?5 AS text) = '' OR id < ?5)
+ORDER BY id || '' DESC
+LIMIT ?6
+`
+
+type ListCustomersByEmailParams struct {
+	MerchantID    string
+	Mode          string
+	Email         string
+	ExternalID    string
+	StartingAfter string
+	RowLimit      int64
+}
+
+// An email address's rows by their own index (customers_email_idx): the optional-filter form of
+// the list above makes the planners scan the merchant's whole scope.
+// Ordering by id || ” (the same order) keeps SQLite from preferring the
+// scope's index, which would spare it the sort of these few rows.
+func (q *Queries) ListCustomersByEmail(ctx context.Context, arg ListCustomersByEmailParams) ([]Customer, error) {
+	rows, err := q.db.QueryContext(ctx, listCustomersByEmail,
+		arg.MerchantID,
+		arg.Mode,
+		arg.Email,
+		arg.ExternalID,
+		arg.StartingAfter,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Customer
+	for rows.Next() {
+		var i Customer
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.Email,
+			&i.Name,
+			&i.ExternalID,
+			&i.Locale,
+			&i.Metadata,
+			&i.Created,
+			&i.Updated,
+			&i.TestClockID,
+			&i.Deleted,
+			&i.TaxExempt,
+			&i.TaxProfile,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listCustomersByExternalID = `-- name: ListCustomersByExternalID :many
+SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted, tax_exempt, tax_profile FROM customers
+WHERE merchant_id = ?1 AND mode = ?2 AND deleted IS NULL
+  AND (CAST(?3 AS text) = '' OR email = ?3)
+  AND external_id = ?4 AND external_id <> '' -- implies the partial index's predicate
+  AND (CAST(?5 AS text) = '' OR id < ?5)
+ORDER BY id || '' DESC
+LIMIT ?6
+`
+
+type ListCustomersByExternalIDParams struct {
+	MerchantID    string
+	Mode          string
+	Email         string
+	ExternalID    string
+	StartingAfter string
+	RowLimit      int64
+}
+
+// An external id's row by its partial unique index (customers_external_id_key): the optional-filter form of
+// the list above makes the planners scan the merchant's whole scope.
+// Ordering by id || ” (the same order) keeps SQLite from preferring the
+// scope's index, which would spare it the sort of these few rows.
+func (q *Queries) ListCustomersByExternalID(ctx context.Context, arg ListCustomersByExternalIDParams) ([]Customer, error) {
+	rows, err := q.db.QueryContext(ctx, listCustomersByExternalID,
+		arg.MerchantID,
+		arg.Mode,
+		arg.Email,
+		arg.ExternalID,
+		arg.StartingAfter,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Customer
+	for rows.Next() {
+		var i Customer
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.Email,
+			&i.Name,
+			&i.ExternalID,
+			&i.Locale,
+			&i.Metadata,
+			&i.Created,
+			&i.Updated,
+			&i.TestClockID,
+			&i.Deleted,
+			&i.TaxExempt,
+			&i.TaxProfile,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const updateCustomer = `-- name: UpdateCustomer :execrows
 UPDATE customers
 SET email = ?1, name = ?2, external_id = ?3,
