@@ -1243,3 +1243,26 @@ func TestWriteSavepoints(t *testing.T) {
 	require.NoError(t, inspect.QueryRow(ctx, "SELECT count(*) FROM river_job").Scan(&jobs))
 	require.Equal(t, 2, jobs)
 }
+
+// TestLargeColumnsCompressWithLZ4: on a server built with lz4, the columns
+// every write appends large values to are compressed with it (migration
+// 00036); elsewhere they keep the server's default.
+func TestLargeColumnsCompressWithLZ4(t *testing.T) {
+	t.Parallel()
+	_, dsn := newStoreDSN(t)
+	pool := rawPool(t, dsn)
+	var lz4 bool
+	require.NoError(t, pool.QueryRow(t.Context(),
+		`SELECT EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals))`).Scan(&lz4))
+	want := ""
+	if lz4 {
+		want = "l"
+	}
+	for _, col := range [][2]string{{"events", "data"}, {"events", "previous"}, {"audit_entries", "before"},
+		{"audit_entries", "after"}, {"emails", "text_body"}, {"emails", "html_body"}} {
+		var got string
+		require.NoError(t, pool.QueryRow(t.Context(),
+			`SELECT attcompression::text FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2`, col[0], col[1]).Scan(&got))
+		require.Equal(t, want, got, "%s.%s", col[0], col[1])
+	}
+}
