@@ -29,6 +29,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 			slog.Int("version", v.Version), slog.String("name", v.Name),
 			slog.Duration("duration", v.Duration))
 	}
+	// Statements prepared before are for the old schema.
+	if err := s.stmts.reset(); err != nil {
+		return fmt.Errorf("migrate: close prepared statements: %w", err)
+	}
 	return nil
 }
 

@@ -44,6 +44,8 @@ type Store struct {
 
 	mu      sync.Mutex
 	workers *river.Client[*sql.Tx] // set between StartWorkers and StopWorkers
+
+	stmts statementCache
 }
 
 var _ billing.Store = (*Store)(nil)
@@ -125,6 +127,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx billing.Tx) error) error {
 // nil and rolling back otherwise: InTx and InSimLedger differ only in what
 // they hand fn.
 func (s *Store) inTx(ctx context.Context, fn func(b *base) error) (err error) {
+	st := s.stmts.get(ctx, s.db) // before BEGIN: preparing needs the one connection
 	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -140,7 +143,7 @@ func (s *Store) inTx(ctx context.Context, fn func(b *base) error) (err error) {
 			err = errors.Join(err, fmt.Errorf("roll back: %w", rbErr))
 		}
 	}()
-	if err := fn(newBase(sqlTx, s.inserter)); err != nil {
+	if err := fn(newBase(sqlTx, s.inserter, st)); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -217,6 +220,9 @@ func (s *Store) Close() error {
 		s.workers = nil
 	}
 	s.mu.Unlock()
+	if err := s.stmts.reset(); err != nil {
+		errs = append(errs, fmt.Errorf("close prepared statements: %w", err))
+	}
 	if err := s.db.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close sqlite: %w", err))
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/sqlite/litedb/accountsdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/analyticsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/auditdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/creditsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
@@ -24,6 +25,7 @@ import (
 // reads refunds through lifecycle, say).
 type base struct {
 	accounts  *accountsdb.Queries
+	analytics *analyticsdb.Queries
 	audit     *auditdb.Queries
 	lifecycle *lifecycledb.Queries
 	ops       *opsdb.Queries
@@ -33,9 +35,16 @@ type base struct {
 }
 
 // newBase returns the base of a transaction.
-func newBase(sqlTx *sql.Tx, inserter *river.Client[*sql.Tx]) *base {
-	return &base{accounts: accountsdb.New(sqlTx), audit: auditdb.New(sqlTx), lifecycle: lifecycledb.New(sqlTx),
-		ops: opsdb.New(sqlTx), credits: creditsdb.New(sqlTx), sqlTx: sqlTx, inserter: inserter}
+// With st (the store's prepared statements) its queries run prepared;
+// with nil (a schema not migrated yet) they are compiled on each call.
+func newBase(sqlTx *sql.Tx, inserter *river.Client[*sql.Tx], st *statements) *base {
+	if st == nil {
+		return &base{accounts: accountsdb.New(sqlTx), analytics: analyticsdb.New(sqlTx), audit: auditdb.New(sqlTx),
+			lifecycle: lifecycledb.New(sqlTx), ops: opsdb.New(sqlTx), credits: creditsdb.New(sqlTx), sqlTx: sqlTx, inserter: inserter}
+	}
+	return &base{accounts: st.accounts.WithTx(sqlTx), analytics: st.analytics.WithTx(sqlTx), audit: st.audit.WithTx(sqlTx),
+		lifecycle: st.lifecycle.WithTx(sqlTx), ops: st.ops.WithTx(sqlTx), credits: st.credits.WithTx(sqlTx),
+		sqlTx: sqlTx, inserter: inserter}
 }
 
 // newTx returns the billing.Tx of a transaction: every area on one base.

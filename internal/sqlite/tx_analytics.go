@@ -15,7 +15,7 @@ type analyticsTx struct{ *base }
 
 var _ billing.AnalyticsTx = analyticsTx{}
 
-func (t analyticsTx) q() *analyticsdb.Queries { return analyticsdb.New(t.sqlTx) }
+func (t analyticsTx) q() *analyticsdb.Queries { return t.analytics }
 
 // writeAnalytics runs a write and wraps its error.
 func (t analyticsTx) writeAnalytics(ctx context.Context, op string, fn func(q *analyticsdb.Queries) error) error {

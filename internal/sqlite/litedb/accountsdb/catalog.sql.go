@@ -40,7 +40,7 @@ type CreatePriceParams struct {
 }
 
 func (q *Queries) CreatePrice(ctx context.Context, arg CreatePriceParams) error {
-	_, err := q.db.ExecContext(ctx, createPrice,
+	_, err := q.exec(ctx, q.createPriceStmt, createPrice,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -83,7 +83,7 @@ type CreateProductParams struct {
 }
 
 func (q *Queries) CreateProduct(ctx context.Context, arg CreateProductParams) error {
-	_, err := q.db.ExecContext(ctx, createProduct,
+	_, err := q.exec(ctx, q.createProductStmt, createProduct,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -110,7 +110,7 @@ type GetPriceParams struct {
 }
 
 func (q *Queries) GetPrice(ctx context.Context, arg GetPriceParams) (Price, error) {
-	row := q.db.QueryRowContext(ctx, getPrice, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getPriceStmt, getPrice, arg.MerchantID, arg.Mode, arg.ID)
 	var i Price
 	err := row.Scan(
 		&i.ID,
@@ -145,7 +145,7 @@ type GetProductParams struct {
 }
 
 func (q *Queries) GetProduct(ctx context.Context, arg GetProductParams) (Product, error) {
-	row := q.db.QueryRowContext(ctx, getProduct, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getProductStmt, getProduct, arg.MerchantID, arg.Mode, arg.ID)
 	var i Product
 	err := row.Scan(
 		&i.ID,
@@ -188,7 +188,7 @@ type ListPricesParams struct {
 }
 
 func (q *Queries) ListPrices(ctx context.Context, arg ListPricesParams) ([]Price, error) {
-	rows, err := q.db.QueryContext(ctx, listPrices,
+	rows, err := q.query(ctx, q.listPricesStmt, listPrices,
 		arg.MerchantID,
 		arg.Mode,
 		arg.ProductID,
@@ -257,7 +257,7 @@ type ListProductsParams struct {
 }
 
 func (q *Queries) ListProducts(ctx context.Context, arg ListProductsParams) ([]Product, error) {
-	rows, err := q.db.QueryContext(ctx, listProducts,
+	rows, err := q.query(ctx, q.listProductsStmt, listProducts,
 		arg.MerchantID,
 		arg.Mode,
 		arg.FilterActive,
@@ -320,7 +320,7 @@ type UpdatePriceParams struct {
 }
 
 func (q *Queries) UpdatePrice(ctx context.Context, arg UpdatePriceParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updatePrice,
+	result, err := q.exec(ctx, q.updatePriceStmt, updatePrice,
 		arg.Nickname,
 		arg.LookupKey,
 		arg.TrialPeriodDays,
@@ -359,7 +359,7 @@ type UpdateProductParams struct {
 }
 
 func (q *Queries) UpdateProduct(ctx context.Context, arg UpdateProductParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateProduct,
+	result, err := q.exec(ctx, q.updateProductStmt, updateProduct,
 		arg.Name,
 		arg.Description,
 		arg.Features,

@@ -55,7 +55,7 @@ type CreateCheckoutSessionParams struct {
 
 // Hosted pages: checkout sessions, portal sessions, publishable keys.
 func (q *Queries) CreateCheckoutSession(ctx context.Context, arg CreateCheckoutSessionParams) error {
-	_, err := q.db.ExecContext(ctx, createCheckoutSession,
+	_, err := q.exec(ctx, q.createCheckoutSessionStmt, createCheckoutSession,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -104,7 +104,7 @@ type CreatePortalSessionParams struct {
 }
 
 func (q *Queries) CreatePortalSession(ctx context.Context, arg CreatePortalSessionParams) error {
-	_, err := q.db.ExecContext(ctx, createPortalSession,
+	_, err := q.exec(ctx, q.createPortalSessionStmt, createPortalSession,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -135,7 +135,7 @@ type CreatePublishableKeyParams struct {
 }
 
 func (q *Queries) CreatePublishableKey(ctx context.Context, arg CreatePublishableKeyParams) error {
-	_, err := q.db.ExecContext(ctx, createPublishableKey,
+	_, err := q.exec(ctx, q.createPublishableKeyStmt, createPublishableKey,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -159,7 +159,7 @@ type GetCheckoutSessionParams struct {
 }
 
 func (q *Queries) GetCheckoutSession(ctx context.Context, arg GetCheckoutSessionParams) (CheckoutSession, error) {
-	row := q.db.QueryRowContext(ctx, getCheckoutSession, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getCheckoutSessionStmt, getCheckoutSession, arg.MerchantID, arg.Mode, arg.ID)
 	var i CheckoutSession
 	err := row.Scan(
 		&i.ID,
@@ -198,7 +198,7 @@ SELECT id, merchant_id, mode, version, session_mode, status, customer_id, custom
 `
 
 func (q *Queries) GetCheckoutSessionByID(ctx context.Context, id string) (CheckoutSession, error) {
-	row := q.db.QueryRowContext(ctx, getCheckoutSessionByID, id)
+	row := q.queryRow(ctx, q.getCheckoutSessionByIDStmt, getCheckoutSessionByID, id)
 	var i CheckoutSession
 	err := row.Scan(
 		&i.ID,
@@ -237,7 +237,7 @@ SELECT id, merchant_id, mode, customer_id, return_url, secret_hash, expires_at, 
 `
 
 func (q *Queries) GetPortalSessionByID(ctx context.Context, id string) (PortalSession, error) {
-	row := q.db.QueryRowContext(ctx, getPortalSessionByID, id)
+	row := q.queryRow(ctx, q.getPortalSessionByIDStmt, getPortalSessionByID, id)
 	var i PortalSession
 	err := row.Scan(
 		&i.ID,
@@ -257,7 +257,7 @@ SELECT id, merchant_id, mode, success_url, cancel_url, form_secret, revoked, cre
 `
 
 func (q *Queries) GetPublishableKey(ctx context.Context, id string) (PublishableKey, error) {
-	row := q.db.QueryRowContext(ctx, getPublishableKey, id)
+	row := q.queryRow(ctx, q.getPublishableKeyStmt, getPublishableKey, id)
 	var i PublishableKey
 	err := row.Scan(
 		&i.ID,
@@ -282,7 +282,7 @@ type ListPublishableKeysParams struct {
 }
 
 func (q *Queries) ListPublishableKeys(ctx context.Context, arg ListPublishableKeysParams) ([]PublishableKey, error) {
-	rows, err := q.db.QueryContext(ctx, listPublishableKeys, arg.MerchantID, arg.Mode)
+	rows, err := q.query(ctx, q.listPublishableKeysStmt, listPublishableKeys, arg.MerchantID, arg.Mode)
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +326,7 @@ type RevokePublishableKeyParams struct {
 }
 
 func (q *Queries) RevokePublishableKey(ctx context.Context, arg RevokePublishableKeyParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, revokePublishableKey,
+	result, err := q.exec(ctx, q.revokePublishableKeyStmt, revokePublishableKey,
 		arg.Revoked,
 		arg.MerchantID,
 		arg.Mode,
@@ -369,7 +369,7 @@ type UpdateCheckoutSessionParams struct {
 }
 
 func (q *Queries) UpdateCheckoutSession(ctx context.Context, arg UpdateCheckoutSessionParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateCheckoutSession,
+	result, err := q.exec(ctx, q.updateCheckoutSessionStmt, updateCheckoutSession,
 		arg.Status,
 		arg.CustomerID,
 		arg.CustomerEmail,

@@ -38,7 +38,7 @@ type CreateCouponParams struct {
 }
 
 func (q *Queries) CreateCoupon(ctx context.Context, arg CreateCouponParams) error {
-	_, err := q.db.ExecContext(ctx, createCoupon,
+	_, err := q.exec(ctx, q.createCouponStmt, createCoupon,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -82,7 +82,7 @@ type CreatePromotionCodeParams struct {
 }
 
 func (q *Queries) CreatePromotionCode(ctx context.Context, arg CreatePromotionCodeParams) error {
-	_, err := q.db.ExecContext(ctx, createPromotionCode,
+	_, err := q.exec(ctx, q.createPromotionCodeStmt, createPromotionCode,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -110,7 +110,7 @@ type GetCouponParams struct {
 }
 
 func (q *Queries) GetCoupon(ctx context.Context, arg GetCouponParams) (Coupon, error) {
-	row := q.db.QueryRowContext(ctx, getCoupon, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getCouponStmt, getCoupon, arg.MerchantID, arg.Mode, arg.ID)
 	var i Coupon
 	err := row.Scan(
 		&i.ID,
@@ -143,7 +143,7 @@ type GetPromotionCodeParams struct {
 }
 
 func (q *Queries) GetPromotionCode(ctx context.Context, arg GetPromotionCodeParams) (PromotionCode, error) {
-	row := q.db.QueryRowContext(ctx, getPromotionCode, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getPromotionCodeStmt, getPromotionCode, arg.MerchantID, arg.Mode, arg.ID)
 	var i PromotionCode
 	err := row.Scan(
 		&i.ID,
@@ -178,7 +178,7 @@ type ListCouponsParams struct {
 }
 
 func (q *Queries) ListCoupons(ctx context.Context, arg ListCouponsParams) ([]Coupon, error) {
-	rows, err := q.db.QueryContext(ctx, listCoupons,
+	rows, err := q.query(ctx, q.listCouponsStmt, listCoupons,
 		arg.MerchantID,
 		arg.Mode,
 		arg.StartingAfter,
@@ -244,7 +244,7 @@ type ListPromotionCodesParams struct {
 }
 
 func (q *Queries) ListPromotionCodes(ctx context.Context, arg ListPromotionCodesParams) ([]PromotionCode, error) {
-	rows, err := q.db.QueryContext(ctx, listPromotionCodes,
+	rows, err := q.query(ctx, q.listPromotionCodesStmt, listPromotionCodes,
 		arg.MerchantID,
 		arg.Mode,
 		arg.CouponID,
@@ -305,7 +305,7 @@ type RedeemCouponParams struct {
 // Counts one redemption (delta 1) unless that would pass max_redemptions,
 // or gives one back (delta -1).
 func (q *Queries) RedeemCoupon(ctx context.Context, arg RedeemCouponParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, redeemCoupon,
+	result, err := q.exec(ctx, q.redeemCouponStmt, redeemCoupon,
 		arg.Delta,
 		arg.MerchantID,
 		arg.Mode,
@@ -332,7 +332,7 @@ type RedeemPromotionCodeParams struct {
 }
 
 func (q *Queries) RedeemPromotionCode(ctx context.Context, arg RedeemPromotionCodeParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, redeemPromotionCode,
+	result, err := q.exec(ctx, q.redeemPromotionCodeStmt, redeemPromotionCode,
 		arg.Delta,
 		arg.MerchantID,
 		arg.Mode,
@@ -359,7 +359,7 @@ type UpdateCouponParams struct {
 }
 
 func (q *Queries) UpdateCoupon(ctx context.Context, arg UpdateCouponParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateCoupon,
+	result, err := q.exec(ctx, q.updateCouponStmt, updateCoupon,
 		arg.Name,
 		arg.Metadata,
 		arg.Updated,
@@ -388,7 +388,7 @@ type UpdatePromotionCodeParams struct {
 }
 
 func (q *Queries) UpdatePromotionCode(ctx context.Context, arg UpdatePromotionCodeParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updatePromotionCode,
+	result, err := q.exec(ctx, q.updatePromotionCodeStmt, updatePromotionCode,
 		arg.Active,
 		arg.Metadata,
 		arg.Updated,

@@ -34,7 +34,7 @@ type CreateCustomerParams struct {
 }
 
 func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) error {
-	_, err := q.db.ExecContext(ctx, createCustomer,
+	_, err := q.exec(ctx, q.createCustomerStmt, createCustomer,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -68,7 +68,7 @@ type DeleteCustomerParams struct {
 // A soft delete: the row stays for what refers to it (invoices, payments,
 // audit entries); a customer already deleted is not touched.
 func (q *Queries) DeleteCustomer(ctx context.Context, arg DeleteCustomerParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteCustomer,
+	result, err := q.exec(ctx, q.deleteCustomerStmt, deleteCustomer,
 		arg.Deleted,
 		arg.Updated,
 		arg.MerchantID,
@@ -92,7 +92,7 @@ type GetCustomerParams struct {
 }
 
 func (q *Queries) GetCustomer(ctx context.Context, arg GetCustomerParams) (Customer, error) {
-	row := q.db.QueryRowContext(ctx, getCustomer, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getCustomerStmt, getCustomer, arg.MerchantID, arg.Mode, arg.ID)
 	var i Customer
 	err := row.Scan(
 		&i.ID,
@@ -133,7 +133,7 @@ type ListCustomersParams struct {
 }
 
 func (q *Queries) ListCustomers(ctx context.Context, arg ListCustomersParams) ([]Customer, error) {
-	rows, err := q.db.QueryContext(ctx, listCustomers,
+	rows, err := q.query(ctx, q.listCustomersStmt, listCustomers,
 		arg.MerchantID,
 		arg.Mode,
 		arg.Email,
@@ -201,7 +201,7 @@ type ListCustomersByEmailParams struct {
 // Ordering by id || ” (the same order) keeps SQLite from preferring the
 // scope's index, which would spare it the sort of these few rows.
 func (q *Queries) ListCustomersByEmail(ctx context.Context, arg ListCustomersByEmailParams) ([]Customer, error) {
-	rows, err := q.db.QueryContext(ctx, listCustomersByEmail,
+	rows, err := q.query(ctx, q.listCustomersByEmailStmt, listCustomersByEmail,
 		arg.MerchantID,
 		arg.Mode,
 		arg.Email,
@@ -269,7 +269,7 @@ type ListCustomersByExternalIDParams struct {
 // Ordering by id || ” (the same order) keeps SQLite from preferring the
 // scope's index, which would spare it the sort of these few rows.
 func (q *Queries) ListCustomersByExternalID(ctx context.Context, arg ListCustomersByExternalIDParams) ([]Customer, error) {
-	rows, err := q.db.QueryContext(ctx, listCustomersByExternalID,
+	rows, err := q.query(ctx, q.listCustomersByExternalIDStmt, listCustomersByExternalID,
 		arg.MerchantID,
 		arg.Mode,
 		arg.Email,
@@ -336,7 +336,7 @@ type UpdateCustomerParams struct {
 }
 
 func (q *Queries) UpdateCustomer(ctx context.Context, arg UpdateCustomerParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateCustomer,
+	result, err := q.exec(ctx, q.updateCustomerStmt, updateCustomer,
 		arg.Email,
 		arg.Name,
 		arg.ExternalID,

@@ -7,6 +7,7 @@ package accountsdb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 type DBTX interface {
@@ -20,12 +21,648 @@ func New(db DBTX) *Queries {
 	return &Queries{db: db}
 }
 
+func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
+	q := Queries{db: db}
+	var err error
+	if q.completeIdempotencyKeyStmt, err = db.PrepareContext(ctx, completeIdempotencyKey); err != nil {
+		return nil, fmt.Errorf("error preparing query CompleteIdempotencyKey: %w", err)
+	}
+	if q.createAPIKeyStmt, err = db.PrepareContext(ctx, createAPIKey); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateAPIKey: %w", err)
+	}
+	if q.createAuditHeadStmt, err = db.PrepareContext(ctx, createAuditHead); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateAuditHead: %w", err)
+	}
+	if q.createCheckoutSessionStmt, err = db.PrepareContext(ctx, createCheckoutSession); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateCheckoutSession: %w", err)
+	}
+	if q.createCouponStmt, err = db.PrepareContext(ctx, createCoupon); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateCoupon: %w", err)
+	}
+	if q.createCustomerStmt, err = db.PrepareContext(ctx, createCustomer); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateCustomer: %w", err)
+	}
+	if q.createMerchantStmt, err = db.PrepareContext(ctx, createMerchant); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateMerchant: %w", err)
+	}
+	if q.createPortalSessionStmt, err = db.PrepareContext(ctx, createPortalSession); err != nil {
+		return nil, fmt.Errorf("error preparing query CreatePortalSession: %w", err)
+	}
+	if q.createPriceStmt, err = db.PrepareContext(ctx, createPrice); err != nil {
+		return nil, fmt.Errorf("error preparing query CreatePrice: %w", err)
+	}
+	if q.createProductStmt, err = db.PrepareContext(ctx, createProduct); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateProduct: %w", err)
+	}
+	if q.createPromotionCodeStmt, err = db.PrepareContext(ctx, createPromotionCode); err != nil {
+		return nil, fmt.Errorf("error preparing query CreatePromotionCode: %w", err)
+	}
+	if q.createPublishableKeyStmt, err = db.PrepareContext(ctx, createPublishableKey); err != nil {
+		return nil, fmt.Errorf("error preparing query CreatePublishableKey: %w", err)
+	}
+	if q.createTaxRateStmt, err = db.PrepareContext(ctx, createTaxRate); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateTaxRate: %w", err)
+	}
+	if q.deleteCustomerStmt, err = db.PrepareContext(ctx, deleteCustomer); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteCustomer: %w", err)
+	}
+	if q.deleteIdempotencyKeyStmt, err = db.PrepareContext(ctx, deleteIdempotencyKey); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteIdempotencyKey: %w", err)
+	}
+	if q.deleteIdempotencyKeysBeforeStmt, err = db.PrepareContext(ctx, deleteIdempotencyKeysBefore); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteIdempotencyKeysBefore: %w", err)
+	}
+	if q.deleteMerchantLogoStmt, err = db.PrepareContext(ctx, deleteMerchantLogo); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteMerchantLogo: %w", err)
+	}
+	if q.getAPIKeyStmt, err = db.PrepareContext(ctx, getAPIKey); err != nil {
+		return nil, fmt.Errorf("error preparing query GetAPIKey: %w", err)
+	}
+	if q.getAPIKeyByHashStmt, err = db.PrepareContext(ctx, getAPIKeyByHash); err != nil {
+		return nil, fmt.Errorf("error preparing query GetAPIKeyByHash: %w", err)
+	}
+	if q.getCheckoutSessionStmt, err = db.PrepareContext(ctx, getCheckoutSession); err != nil {
+		return nil, fmt.Errorf("error preparing query GetCheckoutSession: %w", err)
+	}
+	if q.getCheckoutSessionByIDStmt, err = db.PrepareContext(ctx, getCheckoutSessionByID); err != nil {
+		return nil, fmt.Errorf("error preparing query GetCheckoutSessionByID: %w", err)
+	}
+	if q.getCouponStmt, err = db.PrepareContext(ctx, getCoupon); err != nil {
+		return nil, fmt.Errorf("error preparing query GetCoupon: %w", err)
+	}
+	if q.getCustomerStmt, err = db.PrepareContext(ctx, getCustomer); err != nil {
+		return nil, fmt.Errorf("error preparing query GetCustomer: %w", err)
+	}
+	if q.getIdempotencyKeyStmt, err = db.PrepareContext(ctx, getIdempotencyKey); err != nil {
+		return nil, fmt.Errorf("error preparing query GetIdempotencyKey: %w", err)
+	}
+	if q.getLogoStmt, err = db.PrepareContext(ctx, getLogo); err != nil {
+		return nil, fmt.Errorf("error preparing query GetLogo: %w", err)
+	}
+	if q.getMerchantStmt, err = db.PrepareContext(ctx, getMerchant); err != nil {
+		return nil, fmt.Errorf("error preparing query GetMerchant: %w", err)
+	}
+	if q.getPortalSessionByIDStmt, err = db.PrepareContext(ctx, getPortalSessionByID); err != nil {
+		return nil, fmt.Errorf("error preparing query GetPortalSessionByID: %w", err)
+	}
+	if q.getPriceStmt, err = db.PrepareContext(ctx, getPrice); err != nil {
+		return nil, fmt.Errorf("error preparing query GetPrice: %w", err)
+	}
+	if q.getProductStmt, err = db.PrepareContext(ctx, getProduct); err != nil {
+		return nil, fmt.Errorf("error preparing query GetProduct: %w", err)
+	}
+	if q.getPromotionCodeStmt, err = db.PrepareContext(ctx, getPromotionCode); err != nil {
+		return nil, fmt.Errorf("error preparing query GetPromotionCode: %w", err)
+	}
+	if q.getPublishableKeyStmt, err = db.PrepareContext(ctx, getPublishableKey); err != nil {
+		return nil, fmt.Errorf("error preparing query GetPublishableKey: %w", err)
+	}
+	if q.getTaxRateStmt, err = db.PrepareContext(ctx, getTaxRate); err != nil {
+		return nil, fmt.Errorf("error preparing query GetTaxRate: %w", err)
+	}
+	if q.listAPIKeysStmt, err = db.PrepareContext(ctx, listAPIKeys); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAPIKeys: %w", err)
+	}
+	if q.listCouponsStmt, err = db.PrepareContext(ctx, listCoupons); err != nil {
+		return nil, fmt.Errorf("error preparing query ListCoupons: %w", err)
+	}
+	if q.listCustomersStmt, err = db.PrepareContext(ctx, listCustomers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListCustomers: %w", err)
+	}
+	if q.listCustomersByEmailStmt, err = db.PrepareContext(ctx, listCustomersByEmail); err != nil {
+		return nil, fmt.Errorf("error preparing query ListCustomersByEmail: %w", err)
+	}
+	if q.listCustomersByExternalIDStmt, err = db.PrepareContext(ctx, listCustomersByExternalID); err != nil {
+		return nil, fmt.Errorf("error preparing query ListCustomersByExternalID: %w", err)
+	}
+	if q.listMerchantsStmt, err = db.PrepareContext(ctx, listMerchants); err != nil {
+		return nil, fmt.Errorf("error preparing query ListMerchants: %w", err)
+	}
+	if q.listPricesStmt, err = db.PrepareContext(ctx, listPrices); err != nil {
+		return nil, fmt.Errorf("error preparing query ListPrices: %w", err)
+	}
+	if q.listProductsStmt, err = db.PrepareContext(ctx, listProducts); err != nil {
+		return nil, fmt.Errorf("error preparing query ListProducts: %w", err)
+	}
+	if q.listPromotionCodesStmt, err = db.PrepareContext(ctx, listPromotionCodes); err != nil {
+		return nil, fmt.Errorf("error preparing query ListPromotionCodes: %w", err)
+	}
+	if q.listPublishableKeysStmt, err = db.PrepareContext(ctx, listPublishableKeys); err != nil {
+		return nil, fmt.Errorf("error preparing query ListPublishableKeys: %w", err)
+	}
+	if q.listTaxRatesStmt, err = db.PrepareContext(ctx, listTaxRates); err != nil {
+		return nil, fmt.Errorf("error preparing query ListTaxRates: %w", err)
+	}
+	if q.putMerchantLogoStmt, err = db.PrepareContext(ctx, putMerchantLogo); err != nil {
+		return nil, fmt.Errorf("error preparing query PutMerchantLogo: %w", err)
+	}
+	if q.redeemCouponStmt, err = db.PrepareContext(ctx, redeemCoupon); err != nil {
+		return nil, fmt.Errorf("error preparing query RedeemCoupon: %w", err)
+	}
+	if q.redeemPromotionCodeStmt, err = db.PrepareContext(ctx, redeemPromotionCode); err != nil {
+		return nil, fmt.Errorf("error preparing query RedeemPromotionCode: %w", err)
+	}
+	if q.reserveIdempotencyKeyStmt, err = db.PrepareContext(ctx, reserveIdempotencyKey); err != nil {
+		return nil, fmt.Errorf("error preparing query ReserveIdempotencyKey: %w", err)
+	}
+	if q.revokeAPIKeyStmt, err = db.PrepareContext(ctx, revokeAPIKey); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeAPIKey: %w", err)
+	}
+	if q.revokePublishableKeyStmt, err = db.PrepareContext(ctx, revokePublishableKey); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokePublishableKey: %w", err)
+	}
+	if q.touchAPIKeyStmt, err = db.PrepareContext(ctx, touchAPIKey); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchAPIKey: %w", err)
+	}
+	if q.updateCheckoutSessionStmt, err = db.PrepareContext(ctx, updateCheckoutSession); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateCheckoutSession: %w", err)
+	}
+	if q.updateCouponStmt, err = db.PrepareContext(ctx, updateCoupon); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateCoupon: %w", err)
+	}
+	if q.updateCustomerStmt, err = db.PrepareContext(ctx, updateCustomer); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateCustomer: %w", err)
+	}
+	if q.updateMerchantStmt, err = db.PrepareContext(ctx, updateMerchant); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateMerchant: %w", err)
+	}
+	if q.updateMerchantSettingsStmt, err = db.PrepareContext(ctx, updateMerchantSettings); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateMerchantSettings: %w", err)
+	}
+	if q.updatePriceStmt, err = db.PrepareContext(ctx, updatePrice); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdatePrice: %w", err)
+	}
+	if q.updateProductStmt, err = db.PrepareContext(ctx, updateProduct); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateProduct: %w", err)
+	}
+	if q.updatePromotionCodeStmt, err = db.PrepareContext(ctx, updatePromotionCode); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdatePromotionCode: %w", err)
+	}
+	if q.updateTaxRateStmt, err = db.PrepareContext(ctx, updateTaxRate); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateTaxRate: %w", err)
+	}
+	return &q, nil
+}
+
+func (q *Queries) Close() error {
+	var err error
+	if q.completeIdempotencyKeyStmt != nil {
+		if cerr := q.completeIdempotencyKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing completeIdempotencyKeyStmt: %w", cerr)
+		}
+	}
+	if q.createAPIKeyStmt != nil {
+		if cerr := q.createAPIKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createAPIKeyStmt: %w", cerr)
+		}
+	}
+	if q.createAuditHeadStmt != nil {
+		if cerr := q.createAuditHeadStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createAuditHeadStmt: %w", cerr)
+		}
+	}
+	if q.createCheckoutSessionStmt != nil {
+		if cerr := q.createCheckoutSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createCheckoutSessionStmt: %w", cerr)
+		}
+	}
+	if q.createCouponStmt != nil {
+		if cerr := q.createCouponStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createCouponStmt: %w", cerr)
+		}
+	}
+	if q.createCustomerStmt != nil {
+		if cerr := q.createCustomerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createCustomerStmt: %w", cerr)
+		}
+	}
+	if q.createMerchantStmt != nil {
+		if cerr := q.createMerchantStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createMerchantStmt: %w", cerr)
+		}
+	}
+	if q.createPortalSessionStmt != nil {
+		if cerr := q.createPortalSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createPortalSessionStmt: %w", cerr)
+		}
+	}
+	if q.createPriceStmt != nil {
+		if cerr := q.createPriceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createPriceStmt: %w", cerr)
+		}
+	}
+	if q.createProductStmt != nil {
+		if cerr := q.createProductStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createProductStmt: %w", cerr)
+		}
+	}
+	if q.createPromotionCodeStmt != nil {
+		if cerr := q.createPromotionCodeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createPromotionCodeStmt: %w", cerr)
+		}
+	}
+	if q.createPublishableKeyStmt != nil {
+		if cerr := q.createPublishableKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createPublishableKeyStmt: %w", cerr)
+		}
+	}
+	if q.createTaxRateStmt != nil {
+		if cerr := q.createTaxRateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createTaxRateStmt: %w", cerr)
+		}
+	}
+	if q.deleteCustomerStmt != nil {
+		if cerr := q.deleteCustomerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteCustomerStmt: %w", cerr)
+		}
+	}
+	if q.deleteIdempotencyKeyStmt != nil {
+		if cerr := q.deleteIdempotencyKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteIdempotencyKeyStmt: %w", cerr)
+		}
+	}
+	if q.deleteIdempotencyKeysBeforeStmt != nil {
+		if cerr := q.deleteIdempotencyKeysBeforeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteIdempotencyKeysBeforeStmt: %w", cerr)
+		}
+	}
+	if q.deleteMerchantLogoStmt != nil {
+		if cerr := q.deleteMerchantLogoStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteMerchantLogoStmt: %w", cerr)
+		}
+	}
+	if q.getAPIKeyStmt != nil {
+		if cerr := q.getAPIKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getAPIKeyStmt: %w", cerr)
+		}
+	}
+	if q.getAPIKeyByHashStmt != nil {
+		if cerr := q.getAPIKeyByHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getAPIKeyByHashStmt: %w", cerr)
+		}
+	}
+	if q.getCheckoutSessionStmt != nil {
+		if cerr := q.getCheckoutSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getCheckoutSessionStmt: %w", cerr)
+		}
+	}
+	if q.getCheckoutSessionByIDStmt != nil {
+		if cerr := q.getCheckoutSessionByIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getCheckoutSessionByIDStmt: %w", cerr)
+		}
+	}
+	if q.getCouponStmt != nil {
+		if cerr := q.getCouponStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getCouponStmt: %w", cerr)
+		}
+	}
+	if q.getCustomerStmt != nil {
+		if cerr := q.getCustomerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getCustomerStmt: %w", cerr)
+		}
+	}
+	if q.getIdempotencyKeyStmt != nil {
+		if cerr := q.getIdempotencyKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getIdempotencyKeyStmt: %w", cerr)
+		}
+	}
+	if q.getLogoStmt != nil {
+		if cerr := q.getLogoStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getLogoStmt: %w", cerr)
+		}
+	}
+	if q.getMerchantStmt != nil {
+		if cerr := q.getMerchantStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getMerchantStmt: %w", cerr)
+		}
+	}
+	if q.getPortalSessionByIDStmt != nil {
+		if cerr := q.getPortalSessionByIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getPortalSessionByIDStmt: %w", cerr)
+		}
+	}
+	if q.getPriceStmt != nil {
+		if cerr := q.getPriceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getPriceStmt: %w", cerr)
+		}
+	}
+	if q.getProductStmt != nil {
+		if cerr := q.getProductStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getProductStmt: %w", cerr)
+		}
+	}
+	if q.getPromotionCodeStmt != nil {
+		if cerr := q.getPromotionCodeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getPromotionCodeStmt: %w", cerr)
+		}
+	}
+	if q.getPublishableKeyStmt != nil {
+		if cerr := q.getPublishableKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getPublishableKeyStmt: %w", cerr)
+		}
+	}
+	if q.getTaxRateStmt != nil {
+		if cerr := q.getTaxRateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getTaxRateStmt: %w", cerr)
+		}
+	}
+	if q.listAPIKeysStmt != nil {
+		if cerr := q.listAPIKeysStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAPIKeysStmt: %w", cerr)
+		}
+	}
+	if q.listCouponsStmt != nil {
+		if cerr := q.listCouponsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listCouponsStmt: %w", cerr)
+		}
+	}
+	if q.listCustomersStmt != nil {
+		if cerr := q.listCustomersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listCustomersStmt: %w", cerr)
+		}
+	}
+	if q.listCustomersByEmailStmt != nil {
+		if cerr := q.listCustomersByEmailStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listCustomersByEmailStmt: %w", cerr)
+		}
+	}
+	if q.listCustomersByExternalIDStmt != nil {
+		if cerr := q.listCustomersByExternalIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listCustomersByExternalIDStmt: %w", cerr)
+		}
+	}
+	if q.listMerchantsStmt != nil {
+		if cerr := q.listMerchantsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listMerchantsStmt: %w", cerr)
+		}
+	}
+	if q.listPricesStmt != nil {
+		if cerr := q.listPricesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listPricesStmt: %w", cerr)
+		}
+	}
+	if q.listProductsStmt != nil {
+		if cerr := q.listProductsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listProductsStmt: %w", cerr)
+		}
+	}
+	if q.listPromotionCodesStmt != nil {
+		if cerr := q.listPromotionCodesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listPromotionCodesStmt: %w", cerr)
+		}
+	}
+	if q.listPublishableKeysStmt != nil {
+		if cerr := q.listPublishableKeysStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listPublishableKeysStmt: %w", cerr)
+		}
+	}
+	if q.listTaxRatesStmt != nil {
+		if cerr := q.listTaxRatesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listTaxRatesStmt: %w", cerr)
+		}
+	}
+	if q.putMerchantLogoStmt != nil {
+		if cerr := q.putMerchantLogoStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing putMerchantLogoStmt: %w", cerr)
+		}
+	}
+	if q.redeemCouponStmt != nil {
+		if cerr := q.redeemCouponStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing redeemCouponStmt: %w", cerr)
+		}
+	}
+	if q.redeemPromotionCodeStmt != nil {
+		if cerr := q.redeemPromotionCodeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing redeemPromotionCodeStmt: %w", cerr)
+		}
+	}
+	if q.reserveIdempotencyKeyStmt != nil {
+		if cerr := q.reserveIdempotencyKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing reserveIdempotencyKeyStmt: %w", cerr)
+		}
+	}
+	if q.revokeAPIKeyStmt != nil {
+		if cerr := q.revokeAPIKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeAPIKeyStmt: %w", cerr)
+		}
+	}
+	if q.revokePublishableKeyStmt != nil {
+		if cerr := q.revokePublishableKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokePublishableKeyStmt: %w", cerr)
+		}
+	}
+	if q.touchAPIKeyStmt != nil {
+		if cerr := q.touchAPIKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchAPIKeyStmt: %w", cerr)
+		}
+	}
+	if q.updateCheckoutSessionStmt != nil {
+		if cerr := q.updateCheckoutSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateCheckoutSessionStmt: %w", cerr)
+		}
+	}
+	if q.updateCouponStmt != nil {
+		if cerr := q.updateCouponStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateCouponStmt: %w", cerr)
+		}
+	}
+	if q.updateCustomerStmt != nil {
+		if cerr := q.updateCustomerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateCustomerStmt: %w", cerr)
+		}
+	}
+	if q.updateMerchantStmt != nil {
+		if cerr := q.updateMerchantStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateMerchantStmt: %w", cerr)
+		}
+	}
+	if q.updateMerchantSettingsStmt != nil {
+		if cerr := q.updateMerchantSettingsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateMerchantSettingsStmt: %w", cerr)
+		}
+	}
+	if q.updatePriceStmt != nil {
+		if cerr := q.updatePriceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updatePriceStmt: %w", cerr)
+		}
+	}
+	if q.updateProductStmt != nil {
+		if cerr := q.updateProductStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateProductStmt: %w", cerr)
+		}
+	}
+	if q.updatePromotionCodeStmt != nil {
+		if cerr := q.updatePromotionCodeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updatePromotionCodeStmt: %w", cerr)
+		}
+	}
+	if q.updateTaxRateStmt != nil {
+		if cerr := q.updateTaxRateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateTaxRateStmt: %w", cerr)
+		}
+	}
+	return err
+}
+
+func (q *Queries) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (sql.Result, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	case stmt != nil:
+		return stmt.ExecContext(ctx, args...)
+	default:
+		return q.db.ExecContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) query(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (*sql.Rows, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryContext(ctx, args...)
+	default:
+		return q.db.QueryContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) *sql.Row {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryRowContext(ctx, args...)
+	default:
+		return q.db.QueryRowContext(ctx, query, args...)
+	}
+}
+
 type Queries struct {
-	db DBTX
+	db                              DBTX
+	tx                              *sql.Tx
+	completeIdempotencyKeyStmt      *sql.Stmt
+	createAPIKeyStmt                *sql.Stmt
+	createAuditHeadStmt             *sql.Stmt
+	createCheckoutSessionStmt       *sql.Stmt
+	createCouponStmt                *sql.Stmt
+	createCustomerStmt              *sql.Stmt
+	createMerchantStmt              *sql.Stmt
+	createPortalSessionStmt         *sql.Stmt
+	createPriceStmt                 *sql.Stmt
+	createProductStmt               *sql.Stmt
+	createPromotionCodeStmt         *sql.Stmt
+	createPublishableKeyStmt        *sql.Stmt
+	createTaxRateStmt               *sql.Stmt
+	deleteCustomerStmt              *sql.Stmt
+	deleteIdempotencyKeyStmt        *sql.Stmt
+	deleteIdempotencyKeysBeforeStmt *sql.Stmt
+	deleteMerchantLogoStmt          *sql.Stmt
+	getAPIKeyStmt                   *sql.Stmt
+	getAPIKeyByHashStmt             *sql.Stmt
+	getCheckoutSessionStmt          *sql.Stmt
+	getCheckoutSessionByIDStmt      *sql.Stmt
+	getCouponStmt                   *sql.Stmt
+	getCustomerStmt                 *sql.Stmt
+	getIdempotencyKeyStmt           *sql.Stmt
+	getLogoStmt                     *sql.Stmt
+	getMerchantStmt                 *sql.Stmt
+	getPortalSessionByIDStmt        *sql.Stmt
+	getPriceStmt                    *sql.Stmt
+	getProductStmt                  *sql.Stmt
+	getPromotionCodeStmt            *sql.Stmt
+	getPublishableKeyStmt           *sql.Stmt
+	getTaxRateStmt                  *sql.Stmt
+	listAPIKeysStmt                 *sql.Stmt
+	listCouponsStmt                 *sql.Stmt
+	listCustomersStmt               *sql.Stmt
+	listCustomersByEmailStmt        *sql.Stmt
+	listCustomersByExternalIDStmt   *sql.Stmt
+	listMerchantsStmt               *sql.Stmt
+	listPricesStmt                  *sql.Stmt
+	listProductsStmt                *sql.Stmt
+	listPromotionCodesStmt          *sql.Stmt
+	listPublishableKeysStmt         *sql.Stmt
+	listTaxRatesStmt                *sql.Stmt
+	putMerchantLogoStmt             *sql.Stmt
+	redeemCouponStmt                *sql.Stmt
+	redeemPromotionCodeStmt         *sql.Stmt
+	reserveIdempotencyKeyStmt       *sql.Stmt
+	revokeAPIKeyStmt                *sql.Stmt
+	revokePublishableKeyStmt        *sql.Stmt
+	touchAPIKeyStmt                 *sql.Stmt
+	updateCheckoutSessionStmt       *sql.Stmt
+	updateCouponStmt                *sql.Stmt
+	updateCustomerStmt              *sql.Stmt
+	updateMerchantStmt              *sql.Stmt
+	updateMerchantSettingsStmt      *sql.Stmt
+	updatePriceStmt                 *sql.Stmt
+	updateProductStmt               *sql.Stmt
+	updatePromotionCodeStmt         *sql.Stmt
+	updateTaxRateStmt               *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db: tx,
+		db:                              tx,
+		tx:                              tx,
+		completeIdempotencyKeyStmt:      q.completeIdempotencyKeyStmt,
+		createAPIKeyStmt:                q.createAPIKeyStmt,
+		createAuditHeadStmt:             q.createAuditHeadStmt,
+		createCheckoutSessionStmt:       q.createCheckoutSessionStmt,
+		createCouponStmt:                q.createCouponStmt,
+		createCustomerStmt:              q.createCustomerStmt,
+		createMerchantStmt:              q.createMerchantStmt,
+		createPortalSessionStmt:         q.createPortalSessionStmt,
+		createPriceStmt:                 q.createPriceStmt,
+		createProductStmt:               q.createProductStmt,
+		createPromotionCodeStmt:         q.createPromotionCodeStmt,
+		createPublishableKeyStmt:        q.createPublishableKeyStmt,
+		createTaxRateStmt:               q.createTaxRateStmt,
+		deleteCustomerStmt:              q.deleteCustomerStmt,
+		deleteIdempotencyKeyStmt:        q.deleteIdempotencyKeyStmt,
+		deleteIdempotencyKeysBeforeStmt: q.deleteIdempotencyKeysBeforeStmt,
+		deleteMerchantLogoStmt:          q.deleteMerchantLogoStmt,
+		getAPIKeyStmt:                   q.getAPIKeyStmt,
+		getAPIKeyByHashStmt:             q.getAPIKeyByHashStmt,
+		getCheckoutSessionStmt:          q.getCheckoutSessionStmt,
+		getCheckoutSessionByIDStmt:      q.getCheckoutSessionByIDStmt,
+		getCouponStmt:                   q.getCouponStmt,
+		getCustomerStmt:                 q.getCustomerStmt,
+		getIdempotencyKeyStmt:           q.getIdempotencyKeyStmt,
+		getLogoStmt:                     q.getLogoStmt,
+		getMerchantStmt:                 q.getMerchantStmt,
+		getPortalSessionByIDStmt:        q.getPortalSessionByIDStmt,
+		getPriceStmt:                    q.getPriceStmt,
+		getProductStmt:                  q.getProductStmt,
+		getPromotionCodeStmt:            q.getPromotionCodeStmt,
+		getPublishableKeyStmt:           q.getPublishableKeyStmt,
+		getTaxRateStmt:                  q.getTaxRateStmt,
+		listAPIKeysStmt:                 q.listAPIKeysStmt,
+		listCouponsStmt:                 q.listCouponsStmt,
+		listCustomersStmt:               q.listCustomersStmt,
+		listCustomersByEmailStmt:        q.listCustomersByEmailStmt,
+		listCustomersByExternalIDStmt:   q.listCustomersByExternalIDStmt,
+		listMerchantsStmt:               q.listMerchantsStmt,
+		listPricesStmt:                  q.listPricesStmt,
+		listProductsStmt:                q.listProductsStmt,
+		listPromotionCodesStmt:          q.listPromotionCodesStmt,
+		listPublishableKeysStmt:         q.listPublishableKeysStmt,
+		listTaxRatesStmt:                q.listTaxRatesStmt,
+		putMerchantLogoStmt:             q.putMerchantLogoStmt,
+		redeemCouponStmt:                q.redeemCouponStmt,
+		redeemPromotionCodeStmt:         q.redeemPromotionCodeStmt,
+		reserveIdempotencyKeyStmt:       q.reserveIdempotencyKeyStmt,
+		revokeAPIKeyStmt:                q.revokeAPIKeyStmt,
+		revokePublishableKeyStmt:        q.revokePublishableKeyStmt,
+		touchAPIKeyStmt:                 q.touchAPIKeyStmt,
+		updateCheckoutSessionStmt:       q.updateCheckoutSessionStmt,
+		updateCouponStmt:                q.updateCouponStmt,
+		updateCustomerStmt:              q.updateCustomerStmt,
+		updateMerchantStmt:              q.updateMerchantStmt,
+		updateMerchantSettingsStmt:      q.updateMerchantSettingsStmt,
+		updatePriceStmt:                 q.updatePriceStmt,
+		updateProductStmt:               q.updateProductStmt,
+		updatePromotionCodeStmt:         q.updatePromotionCodeStmt,
+		updateTaxRateStmt:               q.updateTaxRateStmt,
 	}
 }

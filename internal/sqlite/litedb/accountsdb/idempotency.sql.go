@@ -23,7 +23,7 @@ type CompleteIdempotencyKeyParams struct {
 }
 
 func (q *Queries) CompleteIdempotencyKey(ctx context.Context, arg CompleteIdempotencyKeyParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, completeIdempotencyKey,
+	result, err := q.exec(ctx, q.completeIdempotencyKeyStmt, completeIdempotencyKey,
 		arg.ResponseStatus,
 		arg.ResponseBody,
 		arg.MerchantID,
@@ -47,7 +47,7 @@ type DeleteIdempotencyKeyParams struct {
 }
 
 func (q *Queries) DeleteIdempotencyKey(ctx context.Context, arg DeleteIdempotencyKeyParams) error {
-	_, err := q.db.ExecContext(ctx, deleteIdempotencyKey, arg.MerchantID, arg.Mode, arg.Key)
+	_, err := q.exec(ctx, q.deleteIdempotencyKeyStmt, deleteIdempotencyKey, arg.MerchantID, arg.Mode, arg.Key)
 	return err
 }
 
@@ -56,7 +56,7 @@ DELETE FROM idempotency_keys WHERE created < ?1
 `
 
 func (q *Queries) DeleteIdempotencyKeysBefore(ctx context.Context, created int64) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteIdempotencyKeysBefore, created)
+	result, err := q.exec(ctx, q.deleteIdempotencyKeysBeforeStmt, deleteIdempotencyKeysBefore, created)
 	if err != nil {
 		return 0, err
 	}
@@ -74,7 +74,7 @@ type GetIdempotencyKeyParams struct {
 }
 
 func (q *Queries) GetIdempotencyKey(ctx context.Context, arg GetIdempotencyKeyParams) (IdempotencyKey, error) {
-	row := q.db.QueryRowContext(ctx, getIdempotencyKey, arg.MerchantID, arg.Mode, arg.Key)
+	row := q.queryRow(ctx, q.getIdempotencyKeyStmt, getIdempotencyKey, arg.MerchantID, arg.Mode, arg.Key)
 	var i IdempotencyKey
 	err := row.Scan(
 		&i.MerchantID,
@@ -105,7 +105,7 @@ type ReserveIdempotencyKeyParams struct {
 }
 
 func (q *Queries) ReserveIdempotencyKey(ctx context.Context, arg ReserveIdempotencyKeyParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, reserveIdempotencyKey,
+	result, err := q.exec(ctx, q.reserveIdempotencyKeyStmt, reserveIdempotencyKey,
 		arg.MerchantID,
 		arg.Mode,
 		arg.Key,

@@ -25,7 +25,7 @@ type CreateAPIKeyParams struct {
 }
 
 func (q *Queries) CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) error {
-	_, err := q.db.ExecContext(ctx, createAPIKey,
+	_, err := q.exec(ctx, q.createAPIKeyStmt, createAPIKey,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -41,7 +41,7 @@ INSERT INTO audit_heads (merchant_id, seq, hash) VALUES (?1, 0, '')
 `
 
 func (q *Queries) CreateAuditHead(ctx context.Context, merchantID string) error {
-	_, err := q.db.ExecContext(ctx, createAuditHead, merchantID)
+	_, err := q.exec(ctx, q.createAuditHeadStmt, createAuditHead, merchantID)
 	return err
 }
 
@@ -64,7 +64,7 @@ type CreateMerchantParams struct {
 }
 
 func (q *Queries) CreateMerchant(ctx context.Context, arg CreateMerchantParams) error {
-	_, err := q.db.ExecContext(ctx, createMerchant,
+	_, err := q.exec(ctx, q.createMerchantStmt, createMerchant,
 		arg.ID,
 		arg.Name,
 		arg.Timezone,
@@ -83,7 +83,7 @@ DELETE FROM merchant_logos WHERE merchant_id = ?1
 `
 
 func (q *Queries) DeleteMerchantLogo(ctx context.Context, merchantID string) error {
-	_, err := q.db.ExecContext(ctx, deleteMerchantLogo, merchantID)
+	_, err := q.exec(ctx, q.deleteMerchantLogoStmt, deleteMerchantLogo, merchantID)
 	return err
 }
 
@@ -92,7 +92,7 @@ SELECT id, merchant_id, mode, hash, redacted, created, last_used, revoked FROM a
 `
 
 func (q *Queries) GetAPIKey(ctx context.Context, id string) (ApiKey, error) {
-	row := q.db.QueryRowContext(ctx, getAPIKey, id)
+	row := q.queryRow(ctx, q.getAPIKeyStmt, getAPIKey, id)
 	var i ApiKey
 	err := row.Scan(
 		&i.ID,
@@ -112,7 +112,7 @@ SELECT id, merchant_id, mode, hash, redacted, created, last_used, revoked FROM a
 `
 
 func (q *Queries) GetAPIKeyByHash(ctx context.Context, hash string) (ApiKey, error) {
-	row := q.db.QueryRowContext(ctx, getAPIKeyByHash, hash)
+	row := q.queryRow(ctx, q.getAPIKeyByHashStmt, getAPIKeyByHash, hash)
 	var i ApiKey
 	err := row.Scan(
 		&i.ID,
@@ -132,7 +132,7 @@ SELECT merchant_id, sha256, content_type, data, created FROM merchant_logos WHER
 `
 
 func (q *Queries) GetLogo(ctx context.Context, sha256 string) (MerchantLogo, error) {
-	row := q.db.QueryRowContext(ctx, getLogo, sha256)
+	row := q.queryRow(ctx, q.getLogoStmt, getLogo, sha256)
 	var i MerchantLogo
 	err := row.Scan(
 		&i.MerchantID,
@@ -149,7 +149,7 @@ SELECT id, name, timezone, locale, invoice_prefix, created, settings, link_key, 
 `
 
 func (q *Queries) GetMerchant(ctx context.Context, id string) (Merchant, error) {
-	row := q.db.QueryRowContext(ctx, getMerchant, id)
+	row := q.queryRow(ctx, q.getMerchantStmt, getMerchant, id)
 	var i Merchant
 	err := row.Scan(
 		&i.ID,
@@ -170,7 +170,7 @@ SELECT id, merchant_id, mode, hash, redacted, created, last_used, revoked FROM a
 `
 
 func (q *Queries) ListAPIKeys(ctx context.Context, merchantID string) ([]ApiKey, error) {
-	rows, err := q.db.QueryContext(ctx, listAPIKeys, merchantID)
+	rows, err := q.query(ctx, q.listAPIKeysStmt, listAPIKeys, merchantID)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ SELECT id, name, timezone, locale, invoice_prefix, created, settings, link_key, 
 `
 
 func (q *Queries) ListMerchants(ctx context.Context) ([]Merchant, error) {
-	rows, err := q.db.QueryContext(ctx, listMerchants)
+	rows, err := q.query(ctx, q.listMerchantsStmt, listMerchants)
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +254,7 @@ type PutMerchantLogoParams struct {
 }
 
 func (q *Queries) PutMerchantLogo(ctx context.Context, arg PutMerchantLogoParams) error {
-	_, err := q.db.ExecContext(ctx, putMerchantLogo,
+	_, err := q.exec(ctx, q.putMerchantLogoStmt, putMerchantLogo,
 		arg.MerchantID,
 		arg.Sha256,
 		arg.ContentType,
@@ -274,7 +274,7 @@ type RevokeAPIKeyParams struct {
 }
 
 func (q *Queries) RevokeAPIKey(ctx context.Context, arg RevokeAPIKeyParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, revokeAPIKey, arg.Revoked, arg.ID)
+	result, err := q.exec(ctx, q.revokeAPIKeyStmt, revokeAPIKey, arg.Revoked, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -291,7 +291,7 @@ type TouchAPIKeyParams struct {
 }
 
 func (q *Queries) TouchAPIKey(ctx context.Context, arg TouchAPIKeyParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, touchAPIKey, arg.LastUsed, arg.ID)
+	result, err := q.exec(ctx, q.touchAPIKeyStmt, touchAPIKey, arg.LastUsed, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -315,7 +315,7 @@ type UpdateMerchantParams struct {
 }
 
 func (q *Queries) UpdateMerchant(ctx context.Context, arg UpdateMerchantParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateMerchant,
+	result, err := q.exec(ctx, q.updateMerchantStmt, updateMerchant,
 		arg.Name,
 		arg.Timezone,
 		arg.Locale,
@@ -340,7 +340,7 @@ type UpdateMerchantSettingsParams struct {
 }
 
 func (q *Queries) UpdateMerchantSettings(ctx context.Context, arg UpdateMerchantSettingsParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateMerchantSettings, arg.Settings, arg.ID)
+	result, err := q.exec(ctx, q.updateMerchantSettingsStmt, updateMerchantSettings, arg.Settings, arg.ID)
 	if err != nil {
 		return 0, err
 	}

@@ -33,7 +33,7 @@ type CreateTaxRateParams struct {
 }
 
 func (q *Queries) CreateTaxRate(ctx context.Context, arg CreateTaxRateParams) error {
-	_, err := q.db.ExecContext(ctx, createTaxRate,
+	_, err := q.exec(ctx, q.createTaxRateStmt, createTaxRate,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -61,7 +61,7 @@ type GetTaxRateParams struct {
 }
 
 func (q *Queries) GetTaxRate(ctx context.Context, arg GetTaxRateParams) (TaxRate, error) {
-	row := q.db.QueryRowContext(ctx, getTaxRate, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getTaxRateStmt, getTaxRate, arg.MerchantID, arg.Mode, arg.ID)
 	var i TaxRate
 	err := row.Scan(
 		&i.ID,
@@ -99,7 +99,7 @@ type ListTaxRatesParams struct {
 }
 
 func (q *Queries) ListTaxRates(ctx context.Context, arg ListTaxRatesParams) ([]TaxRate, error) {
-	rows, err := q.db.QueryContext(ctx, listTaxRates,
+	rows, err := q.query(ctx, q.listTaxRatesStmt, listTaxRates,
 		arg.MerchantID,
 		arg.Mode,
 		arg.FilterActive,
@@ -162,7 +162,7 @@ type UpdateTaxRateParams struct {
 
 // percentage and inclusive are not here: they never change.
 func (q *Queries) UpdateTaxRate(ctx context.Context, arg UpdateTaxRateParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateTaxRate,
+	result, err := q.exec(ctx, q.updateTaxRateStmt, updateTaxRate,
 		arg.DisplayName,
 		arg.Description,
 		arg.Country,

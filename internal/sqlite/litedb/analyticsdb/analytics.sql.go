@@ -31,7 +31,7 @@ type CheckoutTotalsRow struct {
 }
 
 func (q *Queries) CheckoutTotals(ctx context.Context, arg CheckoutTotalsParams) (CheckoutTotalsRow, error) {
-	row := q.db.QueryRowContext(ctx, checkoutTotals,
+	row := q.queryRow(ctx, q.checkoutTotalsStmt, checkoutTotals,
 		arg.MerchantID,
 		arg.Mode,
 		arg.FromAt,
@@ -59,7 +59,7 @@ type CountCustomersWithMRRParams struct {
 }
 
 func (q *Queries) CountCustomersWithMRR(ctx context.Context, arg CountCustomersWithMRRParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countCustomersWithMRR,
+	row := q.queryRow(ctx, q.countCustomersWithMRRStmt, countCustomersWithMRR,
 		arg.MerchantID,
 		arg.Mode,
 		arg.Currency,
@@ -85,7 +85,7 @@ type DeleteMRRChangesFromParams struct {
 
 // Forgets the subscription's schedule from at on, which a save replaces.
 func (q *Queries) DeleteMRRChangesFrom(ctx context.Context, arg DeleteMRRChangesFromParams) error {
-	_, err := q.db.ExecContext(ctx, deleteMRRChangesFrom,
+	_, err := q.exec(ctx, q.deleteMRRChangesFromStmt, deleteMRRChangesFrom,
 		arg.SubscriptionID,
 		arg.MerchantID,
 		arg.Mode,
@@ -119,7 +119,7 @@ type InsertMRRChangeParams struct {
 // reads from invoices, payments, refunds, checkout sessions and
 // subscriptions. Every query is served by an index of migration 00025.
 func (q *Queries) InsertMRRChange(ctx context.Context, arg InsertMRRChangeParams) error {
-	_, err := q.db.ExecContext(ctx, insertMRRChange,
+	_, err := q.exec(ctx, q.insertMRRChangeStmt, insertMRRChange,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -152,7 +152,7 @@ type LastMRRBeforeParams struct {
 
 // The subscription's last recorded MRR before at (none: zero).
 func (q *Queries) LastMRRBefore(ctx context.Context, arg LastMRRBeforeParams) ([]int64, error) {
-	rows, err := q.db.QueryContext(ctx, lastMRRBefore,
+	rows, err := q.query(ctx, q.lastMRRBeforeStmt, lastMRRBefore,
 		arg.SubscriptionID,
 		arg.MerchantID,
 		arg.Mode,
@@ -195,7 +195,7 @@ type MRRChangesBetweenParams struct {
 }
 
 func (q *Queries) MRRChangesBetween(ctx context.Context, arg MRRChangesBetweenParams) ([]MrrChange, error) {
-	rows, err := q.db.QueryContext(ctx, mRRChangesBetween,
+	rows, err := q.query(ctx, q.mRRChangesBetweenStmt, mRRChangesBetween,
 		arg.MerchantID,
 		arg.Mode,
 		arg.Currency,
@@ -254,7 +254,7 @@ type MRRTotalsBeforeRow struct {
 }
 
 func (q *Queries) MRRTotalsBefore(ctx context.Context, arg MRRTotalsBeforeParams) (MRRTotalsBeforeRow, error) {
-	row := q.db.QueryRowContext(ctx, mRRTotalsBefore,
+	row := q.queryRow(ctx, q.mRRTotalsBeforeStmt, mRRTotalsBefore,
 		arg.MerchantID,
 		arg.Mode,
 		arg.Currency,
@@ -289,7 +289,7 @@ type PaymentTotalsRow struct {
 }
 
 func (q *Queries) PaymentTotals(ctx context.Context, arg PaymentTotalsParams) (PaymentTotalsRow, error) {
-	row := q.db.QueryRowContext(ctx, paymentTotals,
+	row := q.queryRow(ctx, q.paymentTotalsStmt, paymentTotals,
 		arg.MerchantID,
 		arg.Mode,
 		arg.Currency,
@@ -325,7 +325,7 @@ type RecoveredRenewalsRow struct {
 // Renewal invoices paid in the range after a declined attempt (a later
 // attempt number means an earlier one failed: technical retries reuse it).
 func (q *Queries) RecoveredRenewals(ctx context.Context, arg RecoveredRenewalsParams) (RecoveredRenewalsRow, error) {
-	row := q.db.QueryRowContext(ctx, recoveredRenewals,
+	row := q.queryRow(ctx, q.recoveredRenewalsStmt, recoveredRenewals,
 		arg.MerchantID,
 		arg.Mode,
 		arg.Currency,
@@ -358,7 +358,7 @@ type RefundTotalsRow struct {
 }
 
 func (q *Queries) RefundTotals(ctx context.Context, arg RefundTotalsParams) (RefundTotalsRow, error) {
-	row := q.db.QueryRowContext(ctx, refundTotals,
+	row := q.queryRow(ctx, q.refundTotalsStmt, refundTotals,
 		arg.MerchantID,
 		arg.Mode,
 		arg.Currency,
@@ -396,7 +396,7 @@ type TrialTotalsRow struct {
 // Trials that ended in the range, and those after which the subscription
 // brought MRR.
 func (q *Queries) TrialTotals(ctx context.Context, arg TrialTotalsParams) (TrialTotalsRow, error) {
-	row := q.db.QueryRowContext(ctx, trialTotals,
+	row := q.queryRow(ctx, q.trialTotalsStmt, trialTotals,
 		arg.MerchantID,
 		arg.Mode,
 		arg.Currency,

@@ -51,7 +51,7 @@ func (q *Queries) CustomerMRRBefore(ctx context.Context, arg CustomerMRRBeforePa
 	} else {
 		query = strings.Replace(query, "/*SLICE:customer_ids*/?", "NULL", 1)
 	}
-	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+	rows, err := q.query(ctx, nil, query, queryParams...)
 	if err != nil {
 		return nil, err
 	}

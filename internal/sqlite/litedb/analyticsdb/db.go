@@ -7,6 +7,7 @@ package analyticsdb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 type DBTX interface {
@@ -20,12 +21,178 @@ func New(db DBTX) *Queries {
 	return &Queries{db: db}
 }
 
+func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
+	q := Queries{db: db}
+	var err error
+	if q.checkoutTotalsStmt, err = db.PrepareContext(ctx, checkoutTotals); err != nil {
+		return nil, fmt.Errorf("error preparing query CheckoutTotals: %w", err)
+	}
+	if q.countCustomersWithMRRStmt, err = db.PrepareContext(ctx, countCustomersWithMRR); err != nil {
+		return nil, fmt.Errorf("error preparing query CountCustomersWithMRR: %w", err)
+	}
+	if q.customerMRRBeforeStmt, err = db.PrepareContext(ctx, customerMRRBefore); err != nil {
+		return nil, fmt.Errorf("error preparing query CustomerMRRBefore: %w", err)
+	}
+	if q.deleteMRRChangesFromStmt, err = db.PrepareContext(ctx, deleteMRRChangesFrom); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteMRRChangesFrom: %w", err)
+	}
+	if q.insertMRRChangeStmt, err = db.PrepareContext(ctx, insertMRRChange); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertMRRChange: %w", err)
+	}
+	if q.lastMRRBeforeStmt, err = db.PrepareContext(ctx, lastMRRBefore); err != nil {
+		return nil, fmt.Errorf("error preparing query LastMRRBefore: %w", err)
+	}
+	if q.mRRChangesBetweenStmt, err = db.PrepareContext(ctx, mRRChangesBetween); err != nil {
+		return nil, fmt.Errorf("error preparing query MRRChangesBetween: %w", err)
+	}
+	if q.mRRTotalsBeforeStmt, err = db.PrepareContext(ctx, mRRTotalsBefore); err != nil {
+		return nil, fmt.Errorf("error preparing query MRRTotalsBefore: %w", err)
+	}
+	if q.paymentTotalsStmt, err = db.PrepareContext(ctx, paymentTotals); err != nil {
+		return nil, fmt.Errorf("error preparing query PaymentTotals: %w", err)
+	}
+	if q.recoveredRenewalsStmt, err = db.PrepareContext(ctx, recoveredRenewals); err != nil {
+		return nil, fmt.Errorf("error preparing query RecoveredRenewals: %w", err)
+	}
+	if q.refundTotalsStmt, err = db.PrepareContext(ctx, refundTotals); err != nil {
+		return nil, fmt.Errorf("error preparing query RefundTotals: %w", err)
+	}
+	if q.trialTotalsStmt, err = db.PrepareContext(ctx, trialTotals); err != nil {
+		return nil, fmt.Errorf("error preparing query TrialTotals: %w", err)
+	}
+	return &q, nil
+}
+
+func (q *Queries) Close() error {
+	var err error
+	if q.checkoutTotalsStmt != nil {
+		if cerr := q.checkoutTotalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing checkoutTotalsStmt: %w", cerr)
+		}
+	}
+	if q.countCustomersWithMRRStmt != nil {
+		if cerr := q.countCustomersWithMRRStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countCustomersWithMRRStmt: %w", cerr)
+		}
+	}
+	if q.customerMRRBeforeStmt != nil {
+		if cerr := q.customerMRRBeforeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing customerMRRBeforeStmt: %w", cerr)
+		}
+	}
+	if q.deleteMRRChangesFromStmt != nil {
+		if cerr := q.deleteMRRChangesFromStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteMRRChangesFromStmt: %w", cerr)
+		}
+	}
+	if q.insertMRRChangeStmt != nil {
+		if cerr := q.insertMRRChangeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertMRRChangeStmt: %w", cerr)
+		}
+	}
+	if q.lastMRRBeforeStmt != nil {
+		if cerr := q.lastMRRBeforeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lastMRRBeforeStmt: %w", cerr)
+		}
+	}
+	if q.mRRChangesBetweenStmt != nil {
+		if cerr := q.mRRChangesBetweenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing mRRChangesBetweenStmt: %w", cerr)
+		}
+	}
+	if q.mRRTotalsBeforeStmt != nil {
+		if cerr := q.mRRTotalsBeforeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing mRRTotalsBeforeStmt: %w", cerr)
+		}
+	}
+	if q.paymentTotalsStmt != nil {
+		if cerr := q.paymentTotalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing paymentTotalsStmt: %w", cerr)
+		}
+	}
+	if q.recoveredRenewalsStmt != nil {
+		if cerr := q.recoveredRenewalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recoveredRenewalsStmt: %w", cerr)
+		}
+	}
+	if q.refundTotalsStmt != nil {
+		if cerr := q.refundTotalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing refundTotalsStmt: %w", cerr)
+		}
+	}
+	if q.trialTotalsStmt != nil {
+		if cerr := q.trialTotalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing trialTotalsStmt: %w", cerr)
+		}
+	}
+	return err
+}
+
+func (q *Queries) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (sql.Result, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	case stmt != nil:
+		return stmt.ExecContext(ctx, args...)
+	default:
+		return q.db.ExecContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) query(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (*sql.Rows, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryContext(ctx, args...)
+	default:
+		return q.db.QueryContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) *sql.Row {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryRowContext(ctx, args...)
+	default:
+		return q.db.QueryRowContext(ctx, query, args...)
+	}
+}
+
 type Queries struct {
-	db DBTX
+	db                        DBTX
+	tx                        *sql.Tx
+	checkoutTotalsStmt        *sql.Stmt
+	countCustomersWithMRRStmt *sql.Stmt
+	customerMRRBeforeStmt     *sql.Stmt
+	deleteMRRChangesFromStmt  *sql.Stmt
+	insertMRRChangeStmt       *sql.Stmt
+	lastMRRBeforeStmt         *sql.Stmt
+	mRRChangesBetweenStmt     *sql.Stmt
+	mRRTotalsBeforeStmt       *sql.Stmt
+	paymentTotalsStmt         *sql.Stmt
+	recoveredRenewalsStmt     *sql.Stmt
+	refundTotalsStmt          *sql.Stmt
+	trialTotalsStmt           *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db: tx,
+		db:                        tx,
+		tx:                        tx,
+		checkoutTotalsStmt:        q.checkoutTotalsStmt,
+		countCustomersWithMRRStmt: q.countCustomersWithMRRStmt,
+		customerMRRBeforeStmt:     q.customerMRRBeforeStmt,
+		deleteMRRChangesFromStmt:  q.deleteMRRChangesFromStmt,
+		insertMRRChangeStmt:       q.insertMRRChangeStmt,
+		lastMRRBeforeStmt:         q.lastMRRBeforeStmt,
+		mRRChangesBetweenStmt:     q.mRRChangesBetweenStmt,
+		mRRTotalsBeforeStmt:       q.mRRTotalsBeforeStmt,
+		paymentTotalsStmt:         q.paymentTotalsStmt,
+		recoveredRenewalsStmt:     q.recoveredRenewalsStmt,
+		refundTotalsStmt:          q.refundTotalsStmt,
+		trialTotalsStmt:           q.trialTotalsStmt,
 	}
 }

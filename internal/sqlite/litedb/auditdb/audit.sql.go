@@ -15,7 +15,7 @@ SELECT count(*) FROM audit_entries WHERE merchant_id = ?1 AND seq IS NULL
 `
 
 func (q *Queries) CountPendingAuditEntries(ctx context.Context, merchantID string) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countPendingAuditEntries, merchantID)
+	row := q.queryRow(ctx, q.countPendingAuditEntriesStmt, countPendingAuditEntries, merchantID)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -38,7 +38,7 @@ type InsertAuditCheckpointParams struct {
 }
 
 func (q *Queries) InsertAuditCheckpoint(ctx context.Context, arg InsertAuditCheckpointParams) error {
-	_, err := q.db.ExecContext(ctx, insertAuditCheckpoint,
+	_, err := q.exec(ctx, q.insertAuditCheckpointStmt, insertAuditCheckpoint,
 		arg.MerchantID,
 		arg.Seq,
 		arg.Head,
@@ -77,7 +77,7 @@ type InsertAuditEntryParams struct {
 }
 
 func (q *Queries) InsertAuditEntry(ctx context.Context, arg InsertAuditEntryParams) error {
-	_, err := q.db.ExecContext(ctx, insertAuditEntry,
+	_, err := q.exec(ctx, q.insertAuditEntryStmt, insertAuditEntry,
 		arg.ID,
 		arg.MerchantID,
 		arg.Seq,
@@ -123,7 +123,7 @@ type InsertPendingAuditEntryParams struct {
 // An unsealed entry: no seq, no hashes. It takes no lock: the sealer
 // chains it once it has committed.
 func (q *Queries) InsertPendingAuditEntry(ctx context.Context, arg InsertPendingAuditEntryParams) error {
-	_, err := q.db.ExecContext(ctx, insertPendingAuditEntry,
+	_, err := q.exec(ctx, q.insertPendingAuditEntryStmt, insertPendingAuditEntry,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -145,7 +145,7 @@ SELECT merchant_id, seq, head, created, seal, key_id, signature FROM audit_check
 `
 
 func (q *Queries) ListAuditCheckpoints(ctx context.Context, merchantID string) ([]AuditCheckpoint, error) {
-	rows, err := q.db.QueryContext(ctx, listAuditCheckpoints, merchantID)
+	rows, err := q.query(ctx, q.listAuditCheckpointsStmt, listAuditCheckpoints, merchantID)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +192,7 @@ type ListAuditEntriesParams struct {
 
 // Sealed entries only (an unsealed entry's seq is NULL). With a mode: that mode's entries and the merchant's mode-less ones.
 func (q *Queries) ListAuditEntries(ctx context.Context, arg ListAuditEntriesParams) ([]AuditEntry, error) {
-	rows, err := q.db.QueryContext(ctx, listAuditEntries,
+	rows, err := q.query(ctx, q.listAuditEntriesStmt, listAuditEntries,
 		arg.MerchantID,
 		arg.AfterSeq,
 		arg.Mode,
@@ -249,7 +249,7 @@ type LockAuditHeadRow struct {
 // until the transaction ends, so sealers of one merchant serialise
 // (requests append unsealed entries and never take it).
 func (q *Queries) LockAuditHead(ctx context.Context, merchantID string) (LockAuditHeadRow, error) {
-	row := q.db.QueryRowContext(ctx, lockAuditHead, merchantID)
+	row := q.queryRow(ctx, q.lockAuditHeadStmt, lockAuditHead, merchantID)
 	var i LockAuditHeadRow
 	err := row.Scan(&i.Seq, &i.Hash)
 	return i, err
@@ -267,7 +267,7 @@ type MoveAuditHeadParams struct {
 }
 
 func (q *Queries) MoveAuditHead(ctx context.Context, arg MoveAuditHeadParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, moveAuditHead, arg.Seq, arg.Hash, arg.MerchantID)
+	result, err := q.exec(ctx, q.moveAuditHeadStmt, moveAuditHead, arg.Seq, arg.Hash, arg.MerchantID)
 	if err != nil {
 		return 0, err
 	}
@@ -288,7 +288,7 @@ type MoveAuditHeadToParams struct {
 
 // Moves the head over several entries appended at once.
 func (q *Queries) MoveAuditHeadTo(ctx context.Context, arg MoveAuditHeadToParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, moveAuditHeadTo,
+	result, err := q.exec(ctx, q.moveAuditHeadToStmt, moveAuditHeadTo,
 		arg.NewSeq,
 		arg.Hash,
 		arg.MerchantID,
@@ -334,7 +334,7 @@ type PendingAuditEntriesRow struct {
 // made inside write transactions, so ids follow commit order (as for
 // EventsToDispatch).
 func (q *Queries) PendingAuditEntries(ctx context.Context, arg PendingAuditEntriesParams) ([]PendingAuditEntriesRow, error) {
-	rows, err := q.db.QueryContext(ctx, pendingAuditEntries, arg.MerchantID, arg.RowLimit)
+	rows, err := q.query(ctx, q.pendingAuditEntriesStmt, pendingAuditEntries, arg.MerchantID, arg.RowLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -374,7 +374,7 @@ SELECT DISTINCT merchant_id FROM audit_entries WHERE seq IS NULL ORDER BY mercha
 `
 
 func (q *Queries) PendingAuditMerchants(ctx context.Context) ([]string, error) {
-	rows, err := q.db.QueryContext(ctx, pendingAuditMerchants)
+	rows, err := q.query(ctx, q.pendingAuditMerchantsStmt, pendingAuditMerchants)
 	if err != nil {
 		return nil, err
 	}
@@ -411,7 +411,7 @@ type SealAuditEntryParams struct {
 }
 
 func (q *Queries) SealAuditEntry(ctx context.Context, arg SealAuditEntryParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, sealAuditEntry,
+	result, err := q.exec(ctx, q.sealAuditEntryStmt, sealAuditEntry,
 		arg.Seq,
 		arg.PrevHash,
 		arg.Hash,

@@ -7,6 +7,7 @@ package auditdb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 type DBTX interface {
@@ -20,12 +21,178 @@ func New(db DBTX) *Queries {
 	return &Queries{db: db}
 }
 
+func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
+	q := Queries{db: db}
+	var err error
+	if q.countPendingAuditEntriesStmt, err = db.PrepareContext(ctx, countPendingAuditEntries); err != nil {
+		return nil, fmt.Errorf("error preparing query CountPendingAuditEntries: %w", err)
+	}
+	if q.insertAuditCheckpointStmt, err = db.PrepareContext(ctx, insertAuditCheckpoint); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertAuditCheckpoint: %w", err)
+	}
+	if q.insertAuditEntryStmt, err = db.PrepareContext(ctx, insertAuditEntry); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertAuditEntry: %w", err)
+	}
+	if q.insertPendingAuditEntryStmt, err = db.PrepareContext(ctx, insertPendingAuditEntry); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertPendingAuditEntry: %w", err)
+	}
+	if q.listAuditCheckpointsStmt, err = db.PrepareContext(ctx, listAuditCheckpoints); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAuditCheckpoints: %w", err)
+	}
+	if q.listAuditEntriesStmt, err = db.PrepareContext(ctx, listAuditEntries); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAuditEntries: %w", err)
+	}
+	if q.lockAuditHeadStmt, err = db.PrepareContext(ctx, lockAuditHead); err != nil {
+		return nil, fmt.Errorf("error preparing query LockAuditHead: %w", err)
+	}
+	if q.moveAuditHeadStmt, err = db.PrepareContext(ctx, moveAuditHead); err != nil {
+		return nil, fmt.Errorf("error preparing query MoveAuditHead: %w", err)
+	}
+	if q.moveAuditHeadToStmt, err = db.PrepareContext(ctx, moveAuditHeadTo); err != nil {
+		return nil, fmt.Errorf("error preparing query MoveAuditHeadTo: %w", err)
+	}
+	if q.pendingAuditEntriesStmt, err = db.PrepareContext(ctx, pendingAuditEntries); err != nil {
+		return nil, fmt.Errorf("error preparing query PendingAuditEntries: %w", err)
+	}
+	if q.pendingAuditMerchantsStmt, err = db.PrepareContext(ctx, pendingAuditMerchants); err != nil {
+		return nil, fmt.Errorf("error preparing query PendingAuditMerchants: %w", err)
+	}
+	if q.sealAuditEntryStmt, err = db.PrepareContext(ctx, sealAuditEntry); err != nil {
+		return nil, fmt.Errorf("error preparing query SealAuditEntry: %w", err)
+	}
+	return &q, nil
+}
+
+func (q *Queries) Close() error {
+	var err error
+	if q.countPendingAuditEntriesStmt != nil {
+		if cerr := q.countPendingAuditEntriesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countPendingAuditEntriesStmt: %w", cerr)
+		}
+	}
+	if q.insertAuditCheckpointStmt != nil {
+		if cerr := q.insertAuditCheckpointStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertAuditCheckpointStmt: %w", cerr)
+		}
+	}
+	if q.insertAuditEntryStmt != nil {
+		if cerr := q.insertAuditEntryStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertAuditEntryStmt: %w", cerr)
+		}
+	}
+	if q.insertPendingAuditEntryStmt != nil {
+		if cerr := q.insertPendingAuditEntryStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertPendingAuditEntryStmt: %w", cerr)
+		}
+	}
+	if q.listAuditCheckpointsStmt != nil {
+		if cerr := q.listAuditCheckpointsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAuditCheckpointsStmt: %w", cerr)
+		}
+	}
+	if q.listAuditEntriesStmt != nil {
+		if cerr := q.listAuditEntriesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAuditEntriesStmt: %w", cerr)
+		}
+	}
+	if q.lockAuditHeadStmt != nil {
+		if cerr := q.lockAuditHeadStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lockAuditHeadStmt: %w", cerr)
+		}
+	}
+	if q.moveAuditHeadStmt != nil {
+		if cerr := q.moveAuditHeadStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing moveAuditHeadStmt: %w", cerr)
+		}
+	}
+	if q.moveAuditHeadToStmt != nil {
+		if cerr := q.moveAuditHeadToStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing moveAuditHeadToStmt: %w", cerr)
+		}
+	}
+	if q.pendingAuditEntriesStmt != nil {
+		if cerr := q.pendingAuditEntriesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing pendingAuditEntriesStmt: %w", cerr)
+		}
+	}
+	if q.pendingAuditMerchantsStmt != nil {
+		if cerr := q.pendingAuditMerchantsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing pendingAuditMerchantsStmt: %w", cerr)
+		}
+	}
+	if q.sealAuditEntryStmt != nil {
+		if cerr := q.sealAuditEntryStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing sealAuditEntryStmt: %w", cerr)
+		}
+	}
+	return err
+}
+
+func (q *Queries) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (sql.Result, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	case stmt != nil:
+		return stmt.ExecContext(ctx, args...)
+	default:
+		return q.db.ExecContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) query(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (*sql.Rows, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryContext(ctx, args...)
+	default:
+		return q.db.QueryContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) *sql.Row {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryRowContext(ctx, args...)
+	default:
+		return q.db.QueryRowContext(ctx, query, args...)
+	}
+}
+
 type Queries struct {
-	db DBTX
+	db                           DBTX
+	tx                           *sql.Tx
+	countPendingAuditEntriesStmt *sql.Stmt
+	insertAuditCheckpointStmt    *sql.Stmt
+	insertAuditEntryStmt         *sql.Stmt
+	insertPendingAuditEntryStmt  *sql.Stmt
+	listAuditCheckpointsStmt     *sql.Stmt
+	listAuditEntriesStmt         *sql.Stmt
+	lockAuditHeadStmt            *sql.Stmt
+	moveAuditHeadStmt            *sql.Stmt
+	moveAuditHeadToStmt          *sql.Stmt
+	pendingAuditEntriesStmt      *sql.Stmt
+	pendingAuditMerchantsStmt    *sql.Stmt
+	sealAuditEntryStmt           *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db: tx,
+		db:                           tx,
+		tx:                           tx,
+		countPendingAuditEntriesStmt: q.countPendingAuditEntriesStmt,
+		insertAuditCheckpointStmt:    q.insertAuditCheckpointStmt,
+		insertAuditEntryStmt:         q.insertAuditEntryStmt,
+		insertPendingAuditEntryStmt:  q.insertPendingAuditEntryStmt,
+		listAuditCheckpointsStmt:     q.listAuditCheckpointsStmt,
+		listAuditEntriesStmt:         q.listAuditEntriesStmt,
+		lockAuditHeadStmt:            q.lockAuditHeadStmt,
+		moveAuditHeadStmt:            q.moveAuditHeadStmt,
+		moveAuditHeadToStmt:          q.moveAuditHeadToStmt,
+		pendingAuditEntriesStmt:      q.pendingAuditEntriesStmt,
+		pendingAuditMerchantsStmt:    q.pendingAuditMerchantsStmt,
+		sealAuditEntryStmt:           q.sealAuditEntryStmt,
 	}
 }

@@ -34,7 +34,7 @@ type CreateBalanceTransactionParams struct {
 }
 
 func (q *Queries) CreateBalanceTransaction(ctx context.Context, arg CreateBalanceTransactionParams) error {
-	_, err := q.db.ExecContext(ctx, createBalanceTransaction,
+	_, err := q.exec(ctx, q.createBalanceTransactionStmt, createBalanceTransaction,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -88,7 +88,7 @@ type CreateCreditNoteParams struct {
 }
 
 func (q *Queries) CreateCreditNote(ctx context.Context, arg CreateCreditNoteParams) error {
-	_, err := q.db.ExecContext(ctx, createCreditNote,
+	_, err := q.exec(ctx, q.createCreditNoteStmt, createCreditNote,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -128,7 +128,7 @@ type CreditedAmountParams struct {
 }
 
 func (q *Queries) CreditedAmount(ctx context.Context, arg CreditedAmountParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, creditedAmount, arg.MerchantID, arg.Mode, arg.InvoiceID)
+	row := q.queryRow(ctx, q.creditedAmountStmt, creditedAmount, arg.MerchantID, arg.Mode, arg.InvoiceID)
 	var credited int64
 	err := row.Scan(&credited)
 	return credited, err
@@ -151,7 +151,7 @@ type EnsureCustomerBalanceParams struct {
 // A customer's first balance row starts at 0 in the currency of the first
 // transaction.
 func (q *Queries) EnsureCustomerBalance(ctx context.Context, arg EnsureCustomerBalanceParams) error {
-	_, err := q.db.ExecContext(ctx, ensureCustomerBalance,
+	_, err := q.exec(ctx, q.ensureCustomerBalanceStmt, ensureCustomerBalance,
 		arg.MerchantID,
 		arg.Mode,
 		arg.CustomerID,
@@ -172,7 +172,7 @@ type GetCreditNoteParams struct {
 }
 
 func (q *Queries) GetCreditNote(ctx context.Context, arg GetCreditNoteParams) (CreditNote, error) {
-	row := q.db.QueryRowContext(ctx, getCreditNote, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getCreditNoteStmt, getCreditNote, arg.MerchantID, arg.Mode, arg.ID)
 	var i CreditNote
 	err := row.Scan(
 		&i.ID,
@@ -212,7 +212,7 @@ type GetCreditNoteByRefundParams struct {
 }
 
 func (q *Queries) GetCreditNoteByRefund(ctx context.Context, arg GetCreditNoteByRefundParams) (CreditNote, error) {
-	row := q.db.QueryRowContext(ctx, getCreditNoteByRefund, arg.MerchantID, arg.Mode, arg.RefundID)
+	row := q.queryRow(ctx, q.getCreditNoteByRefundStmt, getCreditNoteByRefund, arg.MerchantID, arg.Mode, arg.RefundID)
 	var i CreditNote
 	err := row.Scan(
 		&i.ID,
@@ -253,7 +253,7 @@ type GetCustomerBalanceParams struct {
 }
 
 func (q *Queries) GetCustomerBalance(ctx context.Context, arg GetCustomerBalanceParams) (CustomerBalance, error) {
-	row := q.db.QueryRowContext(ctx, getCustomerBalance, arg.MerchantID, arg.Mode, arg.CustomerID)
+	row := q.queryRow(ctx, q.getCustomerBalanceStmt, getCustomerBalance, arg.MerchantID, arg.Mode, arg.CustomerID)
 	var i CustomerBalance
 	err := row.Scan(
 		&i.MerchantID,
@@ -283,7 +283,7 @@ type ListBalanceTransactionsParams struct {
 }
 
 func (q *Queries) ListBalanceTransactions(ctx context.Context, arg ListBalanceTransactionsParams) ([]CustomerBalanceTransaction, error) {
-	rows, err := q.db.QueryContext(ctx, listBalanceTransactions,
+	rows, err := q.query(ctx, q.listBalanceTransactionsStmt, listBalanceTransactions,
 		arg.MerchantID,
 		arg.Mode,
 		arg.CustomerID,
@@ -344,7 +344,7 @@ type ListCreditNotesParams struct {
 }
 
 func (q *Queries) ListCreditNotes(ctx context.Context, arg ListCreditNotesParams) ([]CreditNote, error) {
-	rows, err := q.db.QueryContext(ctx, listCreditNotes,
+	rows, err := q.query(ctx, q.listCreditNotesStmt, listCreditNotes,
 		arg.MerchantID,
 		arg.Mode,
 		arg.InvoiceID,
@@ -420,7 +420,7 @@ type ListCreditNotesOfInvoiceParams struct {
 // merchant_id || ” keeps the scope's index out of reach: without
 // statistics SQLite would otherwise prefer it for its two equalities.
 func (q *Queries) ListCreditNotesOfInvoice(ctx context.Context, arg ListCreditNotesOfInvoiceParams) ([]CreditNote, error) {
-	rows, err := q.db.QueryContext(ctx, listCreditNotesOfInvoice,
+	rows, err := q.query(ctx, q.listCreditNotesOfInvoiceStmt, listCreditNotesOfInvoice,
 		arg.MerchantID,
 		arg.Mode,
 		arg.InvoiceID,
@@ -491,7 +491,7 @@ type MoveCustomerBalanceParams struct {
 // Sets the balance to ending only if it still is starting, so two
 // transactions that read the same balance never both move it.
 func (q *Queries) MoveCustomerBalance(ctx context.Context, arg MoveCustomerBalanceParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, moveCustomerBalance,
+	result, err := q.exec(ctx, q.moveCustomerBalanceStmt, moveCustomerBalance,
 		arg.Ending,
 		arg.Updated,
 		arg.MerchantID,
@@ -520,7 +520,7 @@ type NextCreditNoteNumberParams struct {
 
 // Credit notes and customer balances (portable).
 func (q *Queries) NextCreditNoteNumber(ctx context.Context, arg NextCreditNoteNumberParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, nextCreditNoteNumber, arg.MerchantID, arg.Mode)
+	row := q.queryRow(ctx, q.nextCreditNoteNumberStmt, nextCreditNoteNumber, arg.MerchantID, arg.Mode)
 	var last int64
 	err := row.Scan(&last)
 	return last, err
@@ -543,7 +543,7 @@ type UpdateCreditNoteParams struct {
 }
 
 func (q *Queries) UpdateCreditNote(ctx context.Context, arg UpdateCreditNoteParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateCreditNote,
+	result, err := q.exec(ctx, q.updateCreditNoteStmt, updateCreditNote,
 		arg.Status,
 		arg.BalanceTransactionID,
 		arg.VoidedAt,

@@ -7,6 +7,7 @@ package creditsdb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 type DBTX interface {
@@ -20,12 +21,198 @@ func New(db DBTX) *Queries {
 	return &Queries{db: db}
 }
 
+func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
+	q := Queries{db: db}
+	var err error
+	if q.createBalanceTransactionStmt, err = db.PrepareContext(ctx, createBalanceTransaction); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateBalanceTransaction: %w", err)
+	}
+	if q.createCreditNoteStmt, err = db.PrepareContext(ctx, createCreditNote); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateCreditNote: %w", err)
+	}
+	if q.creditedAmountStmt, err = db.PrepareContext(ctx, creditedAmount); err != nil {
+		return nil, fmt.Errorf("error preparing query CreditedAmount: %w", err)
+	}
+	if q.customerBalancesStmt, err = db.PrepareContext(ctx, customerBalances); err != nil {
+		return nil, fmt.Errorf("error preparing query CustomerBalances: %w", err)
+	}
+	if q.ensureCustomerBalanceStmt, err = db.PrepareContext(ctx, ensureCustomerBalance); err != nil {
+		return nil, fmt.Errorf("error preparing query EnsureCustomerBalance: %w", err)
+	}
+	if q.getCreditNoteStmt, err = db.PrepareContext(ctx, getCreditNote); err != nil {
+		return nil, fmt.Errorf("error preparing query GetCreditNote: %w", err)
+	}
+	if q.getCreditNoteByRefundStmt, err = db.PrepareContext(ctx, getCreditNoteByRefund); err != nil {
+		return nil, fmt.Errorf("error preparing query GetCreditNoteByRefund: %w", err)
+	}
+	if q.getCustomerBalanceStmt, err = db.PrepareContext(ctx, getCustomerBalance); err != nil {
+		return nil, fmt.Errorf("error preparing query GetCustomerBalance: %w", err)
+	}
+	if q.listBalanceTransactionsStmt, err = db.PrepareContext(ctx, listBalanceTransactions); err != nil {
+		return nil, fmt.Errorf("error preparing query ListBalanceTransactions: %w", err)
+	}
+	if q.listCreditNotesStmt, err = db.PrepareContext(ctx, listCreditNotes); err != nil {
+		return nil, fmt.Errorf("error preparing query ListCreditNotes: %w", err)
+	}
+	if q.listCreditNotesOfInvoiceStmt, err = db.PrepareContext(ctx, listCreditNotesOfInvoice); err != nil {
+		return nil, fmt.Errorf("error preparing query ListCreditNotesOfInvoice: %w", err)
+	}
+	if q.moveCustomerBalanceStmt, err = db.PrepareContext(ctx, moveCustomerBalance); err != nil {
+		return nil, fmt.Errorf("error preparing query MoveCustomerBalance: %w", err)
+	}
+	if q.nextCreditNoteNumberStmt, err = db.PrepareContext(ctx, nextCreditNoteNumber); err != nil {
+		return nil, fmt.Errorf("error preparing query NextCreditNoteNumber: %w", err)
+	}
+	if q.updateCreditNoteStmt, err = db.PrepareContext(ctx, updateCreditNote); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateCreditNote: %w", err)
+	}
+	return &q, nil
+}
+
+func (q *Queries) Close() error {
+	var err error
+	if q.createBalanceTransactionStmt != nil {
+		if cerr := q.createBalanceTransactionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createBalanceTransactionStmt: %w", cerr)
+		}
+	}
+	if q.createCreditNoteStmt != nil {
+		if cerr := q.createCreditNoteStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createCreditNoteStmt: %w", cerr)
+		}
+	}
+	if q.creditedAmountStmt != nil {
+		if cerr := q.creditedAmountStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing creditedAmountStmt: %w", cerr)
+		}
+	}
+	if q.customerBalancesStmt != nil {
+		if cerr := q.customerBalancesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing customerBalancesStmt: %w", cerr)
+		}
+	}
+	if q.ensureCustomerBalanceStmt != nil {
+		if cerr := q.ensureCustomerBalanceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing ensureCustomerBalanceStmt: %w", cerr)
+		}
+	}
+	if q.getCreditNoteStmt != nil {
+		if cerr := q.getCreditNoteStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getCreditNoteStmt: %w", cerr)
+		}
+	}
+	if q.getCreditNoteByRefundStmt != nil {
+		if cerr := q.getCreditNoteByRefundStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getCreditNoteByRefundStmt: %w", cerr)
+		}
+	}
+	if q.getCustomerBalanceStmt != nil {
+		if cerr := q.getCustomerBalanceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getCustomerBalanceStmt: %w", cerr)
+		}
+	}
+	if q.listBalanceTransactionsStmt != nil {
+		if cerr := q.listBalanceTransactionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listBalanceTransactionsStmt: %w", cerr)
+		}
+	}
+	if q.listCreditNotesStmt != nil {
+		if cerr := q.listCreditNotesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listCreditNotesStmt: %w", cerr)
+		}
+	}
+	if q.listCreditNotesOfInvoiceStmt != nil {
+		if cerr := q.listCreditNotesOfInvoiceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listCreditNotesOfInvoiceStmt: %w", cerr)
+		}
+	}
+	if q.moveCustomerBalanceStmt != nil {
+		if cerr := q.moveCustomerBalanceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing moveCustomerBalanceStmt: %w", cerr)
+		}
+	}
+	if q.nextCreditNoteNumberStmt != nil {
+		if cerr := q.nextCreditNoteNumberStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing nextCreditNoteNumberStmt: %w", cerr)
+		}
+	}
+	if q.updateCreditNoteStmt != nil {
+		if cerr := q.updateCreditNoteStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateCreditNoteStmt: %w", cerr)
+		}
+	}
+	return err
+}
+
+func (q *Queries) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (sql.Result, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	case stmt != nil:
+		return stmt.ExecContext(ctx, args...)
+	default:
+		return q.db.ExecContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) query(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (*sql.Rows, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryContext(ctx, args...)
+	default:
+		return q.db.QueryContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) *sql.Row {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryRowContext(ctx, args...)
+	default:
+		return q.db.QueryRowContext(ctx, query, args...)
+	}
+}
+
 type Queries struct {
-	db DBTX
+	db                           DBTX
+	tx                           *sql.Tx
+	createBalanceTransactionStmt *sql.Stmt
+	createCreditNoteStmt         *sql.Stmt
+	creditedAmountStmt           *sql.Stmt
+	customerBalancesStmt         *sql.Stmt
+	ensureCustomerBalanceStmt    *sql.Stmt
+	getCreditNoteStmt            *sql.Stmt
+	getCreditNoteByRefundStmt    *sql.Stmt
+	getCustomerBalanceStmt       *sql.Stmt
+	listBalanceTransactionsStmt  *sql.Stmt
+	listCreditNotesStmt          *sql.Stmt
+	listCreditNotesOfInvoiceStmt *sql.Stmt
+	moveCustomerBalanceStmt      *sql.Stmt
+	nextCreditNoteNumberStmt     *sql.Stmt
+	updateCreditNoteStmt         *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db: tx,
+		db:                           tx,
+		tx:                           tx,
+		createBalanceTransactionStmt: q.createBalanceTransactionStmt,
+		createCreditNoteStmt:         q.createCreditNoteStmt,
+		creditedAmountStmt:           q.creditedAmountStmt,
+		customerBalancesStmt:         q.customerBalancesStmt,
+		ensureCustomerBalanceStmt:    q.ensureCustomerBalanceStmt,
+		getCreditNoteStmt:            q.getCreditNoteStmt,
+		getCreditNoteByRefundStmt:    q.getCreditNoteByRefundStmt,
+		getCustomerBalanceStmt:       q.getCustomerBalanceStmt,
+		listBalanceTransactionsStmt:  q.listBalanceTransactionsStmt,
+		listCreditNotesStmt:          q.listCreditNotesStmt,
+		listCreditNotesOfInvoiceStmt: q.listCreditNotesOfInvoiceStmt,
+		moveCustomerBalanceStmt:      q.moveCustomerBalanceStmt,
+		nextCreditNoteNumberStmt:     q.nextCreditNoteNumberStmt,
+		updateCreditNoteStmt:         q.updateCreditNoteStmt,
 	}
 }

@@ -39,7 +39,7 @@ type ClaimDueSubscriptionsParams struct {
 // releases it, so a lane still working on a subscription (its gateway
 // call, a retry) keeps it.
 func (q *Queries) ClaimDueSubscriptions(ctx context.Context, arg ClaimDueSubscriptionsParams) ([]Subscription, error) {
-	rows, err := q.db.QueryContext(ctx, claimDueSubscriptions,
+	rows, err := q.query(ctx, q.claimDueSubscriptionsStmt, claimDueSubscriptions,
 		arg.ClaimToken,
 		arg.ClaimedUntil,
 		arg.TestClockID,
@@ -134,7 +134,7 @@ func (q *Queries) ClaimSubscriptions(ctx context.Context, arg ClaimSubscriptions
 	} else {
 		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
 	}
-	_, err := q.db.ExecContext(ctx, query, queryParams...)
+	_, err := q.exec(ctx, nil, query, queryParams...)
 	return err
 }
 
@@ -153,7 +153,7 @@ func (q *Queries) GetPaymentMethodsByID(ctx context.Context, ids []string) ([]Pa
 	} else {
 		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
 	}
-	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+	rows, err := q.query(ctx, nil, query, queryParams...)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ type LockDueSubscriptionsParams struct {
 // The batched sweep's first statement: the transaction's write lock keeps
 // what it reads; it claims what it renews in the write that renews it.
 func (q *Queries) LockDueSubscriptions(ctx context.Context, arg LockDueSubscriptionsParams) ([]Subscription, error) {
-	rows, err := q.db.QueryContext(ctx, lockDueSubscriptions, arg.TestClockID, arg.DueBefore, arg.RowLimit)
+	rows, err := q.query(ctx, q.lockDueSubscriptionsStmt, lockDueSubscriptions, arg.TestClockID, arg.DueBefore, arg.RowLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +294,7 @@ func (q *Queries) ReleaseClaimsOf(ctx context.Context, arg ReleaseClaimsOfParams
 	} else {
 		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
 	}
-	_, err := q.db.ExecContext(ctx, query, queryParams...)
+	_, err := q.exec(ctx, nil, query, queryParams...)
 	return err
 }
 
@@ -311,7 +311,7 @@ type ReserveInvoiceNumbersParams struct {
 }
 
 func (q *Queries) ReserveInvoiceNumbers(ctx context.Context, arg ReserveInvoiceNumbersParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, reserveInvoiceNumbers, arg.MerchantID, arg.Mode, arg.K)
+	row := q.queryRow(ctx, q.reserveInvoiceNumbersStmt, reserveInvoiceNumbers, arg.MerchantID, arg.Mode, arg.K)
 	var last int64
 	err := row.Scan(&last)
 	return last, err
@@ -332,7 +332,7 @@ func (q *Queries) SubscriptionsWithOpenInvoices(ctx context.Context, ids []strin
 	} else {
 		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
 	}
-	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+	rows, err := q.query(ctx, nil, query, queryParams...)
 	if err != nil {
 		return nil, err
 	}
@@ -369,7 +369,7 @@ func (q *Queries) TaxExemptCustomers(ctx context.Context, ids []string) ([]strin
 	} else {
 		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
 	}
-	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+	rows, err := q.query(ctx, nil, query, queryParams...)
 	if err != nil {
 		return nil, err
 	}

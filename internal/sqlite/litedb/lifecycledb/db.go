@@ -7,6 +7,7 @@ package lifecycledb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 type DBTX interface {
@@ -20,12 +21,618 @@ func New(db DBTX) *Queries {
 	return &Queries{db: db}
 }
 
+func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
+	q := Queries{db: db}
+	var err error
+	if q.abandonedTestClocksStmt, err = db.PrepareContext(ctx, abandonedTestClocks); err != nil {
+		return nil, fmt.Errorf("error preparing query AbandonedTestClocks: %w", err)
+	}
+	if q.claimDueSubscriptionsStmt, err = db.PrepareContext(ctx, claimDueSubscriptions); err != nil {
+		return nil, fmt.Errorf("error preparing query ClaimDueSubscriptions: %w", err)
+	}
+	if q.claimSubscriptionsStmt, err = db.PrepareContext(ctx, claimSubscriptions); err != nil {
+		return nil, fmt.Errorf("error preparing query ClaimSubscriptions: %w", err)
+	}
+	if q.claimTrialStmt, err = db.PrepareContext(ctx, claimTrial); err != nil {
+		return nil, fmt.Errorf("error preparing query ClaimTrial: %w", err)
+	}
+	if q.createEventStmt, err = db.PrepareContext(ctx, createEvent); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateEvent: %w", err)
+	}
+	if q.createInvoiceStmt, err = db.PrepareContext(ctx, createInvoice); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateInvoice: %w", err)
+	}
+	if q.createPaymentStmt, err = db.PrepareContext(ctx, createPayment); err != nil {
+		return nil, fmt.Errorf("error preparing query CreatePayment: %w", err)
+	}
+	if q.createPaymentMethodStmt, err = db.PrepareContext(ctx, createPaymentMethod); err != nil {
+		return nil, fmt.Errorf("error preparing query CreatePaymentMethod: %w", err)
+	}
+	if q.createRefundStmt, err = db.PrepareContext(ctx, createRefund); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateRefund: %w", err)
+	}
+	if q.createSubscriptionStmt, err = db.PrepareContext(ctx, createSubscription); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateSubscription: %w", err)
+	}
+	if q.createTestClockStmt, err = db.PrepareContext(ctx, createTestClock); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateTestClock: %w", err)
+	}
+	if q.dueSubscriptionsStmt, err = db.PrepareContext(ctx, dueSubscriptions); err != nil {
+		return nil, fmt.Errorf("error preparing query DueSubscriptions: %w", err)
+	}
+	if q.endTestClockLeaseStmt, err = db.PrepareContext(ctx, endTestClockLease); err != nil {
+		return nil, fmt.Errorf("error preparing query EndTestClockLease: %w", err)
+	}
+	if q.eventsToDispatchStmt, err = db.PrepareContext(ctx, eventsToDispatch); err != nil {
+		return nil, fmt.Errorf("error preparing query EventsToDispatch: %w", err)
+	}
+	if q.extendSubscriptionClaimsStmt, err = db.PrepareContext(ctx, extendSubscriptionClaims); err != nil {
+		return nil, fmt.Errorf("error preparing query ExtendSubscriptionClaims: %w", err)
+	}
+	if q.getEventStmt, err = db.PrepareContext(ctx, getEvent); err != nil {
+		return nil, fmt.Errorf("error preparing query GetEvent: %w", err)
+	}
+	if q.getInvoiceStmt, err = db.PrepareContext(ctx, getInvoice); err != nil {
+		return nil, fmt.Errorf("error preparing query GetInvoice: %w", err)
+	}
+	if q.getPaymentStmt, err = db.PrepareContext(ctx, getPayment); err != nil {
+		return nil, fmt.Errorf("error preparing query GetPayment: %w", err)
+	}
+	if q.getPaymentByIdempotencyKeyStmt, err = db.PrepareContext(ctx, getPaymentByIdempotencyKey); err != nil {
+		return nil, fmt.Errorf("error preparing query GetPaymentByIdempotencyKey: %w", err)
+	}
+	if q.getPaymentMethodStmt, err = db.PrepareContext(ctx, getPaymentMethod); err != nil {
+		return nil, fmt.Errorf("error preparing query GetPaymentMethod: %w", err)
+	}
+	if q.getPaymentMethodsByIDStmt, err = db.PrepareContext(ctx, getPaymentMethodsByID); err != nil {
+		return nil, fmt.Errorf("error preparing query GetPaymentMethodsByID: %w", err)
+	}
+	if q.getRefundStmt, err = db.PrepareContext(ctx, getRefund); err != nil {
+		return nil, fmt.Errorf("error preparing query GetRefund: %w", err)
+	}
+	if q.getRefundByGatewayRefStmt, err = db.PrepareContext(ctx, getRefundByGatewayRef); err != nil {
+		return nil, fmt.Errorf("error preparing query GetRefundByGatewayRef: %w", err)
+	}
+	if q.getSubscriptionStmt, err = db.PrepareContext(ctx, getSubscription); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSubscription: %w", err)
+	}
+	if q.getTestClockStmt, err = db.PrepareContext(ctx, getTestClock); err != nil {
+		return nil, fmt.Errorf("error preparing query GetTestClock: %w", err)
+	}
+	if q.leaseTestClockStmt, err = db.PrepareContext(ctx, leaseTestClock); err != nil {
+		return nil, fmt.Errorf("error preparing query LeaseTestClock: %w", err)
+	}
+	if q.listEventsStmt, err = db.PrepareContext(ctx, listEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query ListEvents: %w", err)
+	}
+	if q.listEventsOfObjectStmt, err = db.PrepareContext(ctx, listEventsOfObject); err != nil {
+		return nil, fmt.Errorf("error preparing query ListEventsOfObject: %w", err)
+	}
+	if q.listInvoicesStmt, err = db.PrepareContext(ctx, listInvoices); err != nil {
+		return nil, fmt.Errorf("error preparing query ListInvoices: %w", err)
+	}
+	if q.listInvoicesOfCustomerStmt, err = db.PrepareContext(ctx, listInvoicesOfCustomer); err != nil {
+		return nil, fmt.Errorf("error preparing query ListInvoicesOfCustomer: %w", err)
+	}
+	if q.listInvoicesOfSubscriptionStmt, err = db.PrepareContext(ctx, listInvoicesOfSubscription); err != nil {
+		return nil, fmt.Errorf("error preparing query ListInvoicesOfSubscription: %w", err)
+	}
+	if q.listPaymentMethodsStmt, err = db.PrepareContext(ctx, listPaymentMethods); err != nil {
+		return nil, fmt.Errorf("error preparing query ListPaymentMethods: %w", err)
+	}
+	if q.listPaymentsStmt, err = db.PrepareContext(ctx, listPayments); err != nil {
+		return nil, fmt.Errorf("error preparing query ListPayments: %w", err)
+	}
+	if q.listPaymentsOfCustomerStmt, err = db.PrepareContext(ctx, listPaymentsOfCustomer); err != nil {
+		return nil, fmt.Errorf("error preparing query ListPaymentsOfCustomer: %w", err)
+	}
+	if q.listPaymentsOfInvoiceStmt, err = db.PrepareContext(ctx, listPaymentsOfInvoice); err != nil {
+		return nil, fmt.Errorf("error preparing query ListPaymentsOfInvoice: %w", err)
+	}
+	if q.listPendingRefundsStmt, err = db.PrepareContext(ctx, listPendingRefunds); err != nil {
+		return nil, fmt.Errorf("error preparing query ListPendingRefunds: %w", err)
+	}
+	if q.listRefundsStmt, err = db.PrepareContext(ctx, listRefunds); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRefunds: %w", err)
+	}
+	if q.listSubscriptionsStmt, err = db.PrepareContext(ctx, listSubscriptions); err != nil {
+		return nil, fmt.Errorf("error preparing query ListSubscriptions: %w", err)
+	}
+	if q.listSubscriptionsOfCustomerStmt, err = db.PrepareContext(ctx, listSubscriptionsOfCustomer); err != nil {
+		return nil, fmt.Errorf("error preparing query ListSubscriptionsOfCustomer: %w", err)
+	}
+	if q.listTestClocksStmt, err = db.PrepareContext(ctx, listTestClocks); err != nil {
+		return nil, fmt.Errorf("error preparing query ListTestClocks: %w", err)
+	}
+	if q.listUnsettledPaymentsStmt, err = db.PrepareContext(ctx, listUnsettledPayments); err != nil {
+		return nil, fmt.Errorf("error preparing query ListUnsettledPayments: %w", err)
+	}
+	if q.lockDueSubscriptionsStmt, err = db.PrepareContext(ctx, lockDueSubscriptions); err != nil {
+		return nil, fmt.Errorf("error preparing query LockDueSubscriptions: %w", err)
+	}
+	if q.nextInvoiceNumberStmt, err = db.PrepareContext(ctx, nextInvoiceNumber); err != nil {
+		return nil, fmt.Errorf("error preparing query NextInvoiceNumber: %w", err)
+	}
+	if q.releaseClaimsOfStmt, err = db.PrepareContext(ctx, releaseClaimsOf); err != nil {
+		return nil, fmt.Errorf("error preparing query ReleaseClaimsOf: %w", err)
+	}
+	if q.releaseSubscriptionClaimsStmt, err = db.PrepareContext(ctx, releaseSubscriptionClaims); err != nil {
+		return nil, fmt.Errorf("error preparing query ReleaseSubscriptionClaims: %w", err)
+	}
+	if q.releaseTrialsStmt, err = db.PrepareContext(ctx, releaseTrials); err != nil {
+		return nil, fmt.Errorf("error preparing query ReleaseTrials: %w", err)
+	}
+	if q.reserveInvoiceNumbersStmt, err = db.PrepareContext(ctx, reserveInvoiceNumbers); err != nil {
+		return nil, fmt.Errorf("error preparing query ReserveInvoiceNumbers: %w", err)
+	}
+	if q.subscriptionsWithOpenInvoicesStmt, err = db.PrepareContext(ctx, subscriptionsWithOpenInvoices); err != nil {
+		return nil, fmt.Errorf("error preparing query SubscriptionsWithOpenInvoices: %w", err)
+	}
+	if q.taxExemptCustomersStmt, err = db.PrepareContext(ctx, taxExemptCustomers); err != nil {
+		return nil, fmt.Errorf("error preparing query TaxExemptCustomers: %w", err)
+	}
+	if q.touchRefundStmt, err = db.PrepareContext(ctx, touchRefund); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchRefund: %w", err)
+	}
+	if q.updateInvoiceStmt, err = db.PrepareContext(ctx, updateInvoice); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateInvoice: %w", err)
+	}
+	if q.updatePaymentStmt, err = db.PrepareContext(ctx, updatePayment); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdatePayment: %w", err)
+	}
+	if q.updatePaymentMethodStmt, err = db.PrepareContext(ctx, updatePaymentMethod); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdatePaymentMethod: %w", err)
+	}
+	if q.updateRefundStmt, err = db.PrepareContext(ctx, updateRefund); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateRefund: %w", err)
+	}
+	if q.updateSubscriptionStmt, err = db.PrepareContext(ctx, updateSubscription); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateSubscription: %w", err)
+	}
+	if q.updateTestClockStmt, err = db.PrepareContext(ctx, updateTestClock); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateTestClock: %w", err)
+	}
+	return &q, nil
+}
+
+func (q *Queries) Close() error {
+	var err error
+	if q.abandonedTestClocksStmt != nil {
+		if cerr := q.abandonedTestClocksStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing abandonedTestClocksStmt: %w", cerr)
+		}
+	}
+	if q.claimDueSubscriptionsStmt != nil {
+		if cerr := q.claimDueSubscriptionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing claimDueSubscriptionsStmt: %w", cerr)
+		}
+	}
+	if q.claimSubscriptionsStmt != nil {
+		if cerr := q.claimSubscriptionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing claimSubscriptionsStmt: %w", cerr)
+		}
+	}
+	if q.claimTrialStmt != nil {
+		if cerr := q.claimTrialStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing claimTrialStmt: %w", cerr)
+		}
+	}
+	if q.createEventStmt != nil {
+		if cerr := q.createEventStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createEventStmt: %w", cerr)
+		}
+	}
+	if q.createInvoiceStmt != nil {
+		if cerr := q.createInvoiceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createInvoiceStmt: %w", cerr)
+		}
+	}
+	if q.createPaymentStmt != nil {
+		if cerr := q.createPaymentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createPaymentStmt: %w", cerr)
+		}
+	}
+	if q.createPaymentMethodStmt != nil {
+		if cerr := q.createPaymentMethodStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createPaymentMethodStmt: %w", cerr)
+		}
+	}
+	if q.createRefundStmt != nil {
+		if cerr := q.createRefundStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createRefundStmt: %w", cerr)
+		}
+	}
+	if q.createSubscriptionStmt != nil {
+		if cerr := q.createSubscriptionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createSubscriptionStmt: %w", cerr)
+		}
+	}
+	if q.createTestClockStmt != nil {
+		if cerr := q.createTestClockStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createTestClockStmt: %w", cerr)
+		}
+	}
+	if q.dueSubscriptionsStmt != nil {
+		if cerr := q.dueSubscriptionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing dueSubscriptionsStmt: %w", cerr)
+		}
+	}
+	if q.endTestClockLeaseStmt != nil {
+		if cerr := q.endTestClockLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing endTestClockLeaseStmt: %w", cerr)
+		}
+	}
+	if q.eventsToDispatchStmt != nil {
+		if cerr := q.eventsToDispatchStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing eventsToDispatchStmt: %w", cerr)
+		}
+	}
+	if q.extendSubscriptionClaimsStmt != nil {
+		if cerr := q.extendSubscriptionClaimsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing extendSubscriptionClaimsStmt: %w", cerr)
+		}
+	}
+	if q.getEventStmt != nil {
+		if cerr := q.getEventStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getEventStmt: %w", cerr)
+		}
+	}
+	if q.getInvoiceStmt != nil {
+		if cerr := q.getInvoiceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getInvoiceStmt: %w", cerr)
+		}
+	}
+	if q.getPaymentStmt != nil {
+		if cerr := q.getPaymentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getPaymentStmt: %w", cerr)
+		}
+	}
+	if q.getPaymentByIdempotencyKeyStmt != nil {
+		if cerr := q.getPaymentByIdempotencyKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getPaymentByIdempotencyKeyStmt: %w", cerr)
+		}
+	}
+	if q.getPaymentMethodStmt != nil {
+		if cerr := q.getPaymentMethodStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getPaymentMethodStmt: %w", cerr)
+		}
+	}
+	if q.getPaymentMethodsByIDStmt != nil {
+		if cerr := q.getPaymentMethodsByIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getPaymentMethodsByIDStmt: %w", cerr)
+		}
+	}
+	if q.getRefundStmt != nil {
+		if cerr := q.getRefundStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getRefundStmt: %w", cerr)
+		}
+	}
+	if q.getRefundByGatewayRefStmt != nil {
+		if cerr := q.getRefundByGatewayRefStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getRefundByGatewayRefStmt: %w", cerr)
+		}
+	}
+	if q.getSubscriptionStmt != nil {
+		if cerr := q.getSubscriptionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSubscriptionStmt: %w", cerr)
+		}
+	}
+	if q.getTestClockStmt != nil {
+		if cerr := q.getTestClockStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getTestClockStmt: %w", cerr)
+		}
+	}
+	if q.leaseTestClockStmt != nil {
+		if cerr := q.leaseTestClockStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing leaseTestClockStmt: %w", cerr)
+		}
+	}
+	if q.listEventsStmt != nil {
+		if cerr := q.listEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listEventsStmt: %w", cerr)
+		}
+	}
+	if q.listEventsOfObjectStmt != nil {
+		if cerr := q.listEventsOfObjectStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listEventsOfObjectStmt: %w", cerr)
+		}
+	}
+	if q.listInvoicesStmt != nil {
+		if cerr := q.listInvoicesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listInvoicesStmt: %w", cerr)
+		}
+	}
+	if q.listInvoicesOfCustomerStmt != nil {
+		if cerr := q.listInvoicesOfCustomerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listInvoicesOfCustomerStmt: %w", cerr)
+		}
+	}
+	if q.listInvoicesOfSubscriptionStmt != nil {
+		if cerr := q.listInvoicesOfSubscriptionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listInvoicesOfSubscriptionStmt: %w", cerr)
+		}
+	}
+	if q.listPaymentMethodsStmt != nil {
+		if cerr := q.listPaymentMethodsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listPaymentMethodsStmt: %w", cerr)
+		}
+	}
+	if q.listPaymentsStmt != nil {
+		if cerr := q.listPaymentsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listPaymentsStmt: %w", cerr)
+		}
+	}
+	if q.listPaymentsOfCustomerStmt != nil {
+		if cerr := q.listPaymentsOfCustomerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listPaymentsOfCustomerStmt: %w", cerr)
+		}
+	}
+	if q.listPaymentsOfInvoiceStmt != nil {
+		if cerr := q.listPaymentsOfInvoiceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listPaymentsOfInvoiceStmt: %w", cerr)
+		}
+	}
+	if q.listPendingRefundsStmt != nil {
+		if cerr := q.listPendingRefundsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listPendingRefundsStmt: %w", cerr)
+		}
+	}
+	if q.listRefundsStmt != nil {
+		if cerr := q.listRefundsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRefundsStmt: %w", cerr)
+		}
+	}
+	if q.listSubscriptionsStmt != nil {
+		if cerr := q.listSubscriptionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listSubscriptionsStmt: %w", cerr)
+		}
+	}
+	if q.listSubscriptionsOfCustomerStmt != nil {
+		if cerr := q.listSubscriptionsOfCustomerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listSubscriptionsOfCustomerStmt: %w", cerr)
+		}
+	}
+	if q.listTestClocksStmt != nil {
+		if cerr := q.listTestClocksStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listTestClocksStmt: %w", cerr)
+		}
+	}
+	if q.listUnsettledPaymentsStmt != nil {
+		if cerr := q.listUnsettledPaymentsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listUnsettledPaymentsStmt: %w", cerr)
+		}
+	}
+	if q.lockDueSubscriptionsStmt != nil {
+		if cerr := q.lockDueSubscriptionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lockDueSubscriptionsStmt: %w", cerr)
+		}
+	}
+	if q.nextInvoiceNumberStmt != nil {
+		if cerr := q.nextInvoiceNumberStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing nextInvoiceNumberStmt: %w", cerr)
+		}
+	}
+	if q.releaseClaimsOfStmt != nil {
+		if cerr := q.releaseClaimsOfStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing releaseClaimsOfStmt: %w", cerr)
+		}
+	}
+	if q.releaseSubscriptionClaimsStmt != nil {
+		if cerr := q.releaseSubscriptionClaimsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing releaseSubscriptionClaimsStmt: %w", cerr)
+		}
+	}
+	if q.releaseTrialsStmt != nil {
+		if cerr := q.releaseTrialsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing releaseTrialsStmt: %w", cerr)
+		}
+	}
+	if q.reserveInvoiceNumbersStmt != nil {
+		if cerr := q.reserveInvoiceNumbersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing reserveInvoiceNumbersStmt: %w", cerr)
+		}
+	}
+	if q.subscriptionsWithOpenInvoicesStmt != nil {
+		if cerr := q.subscriptionsWithOpenInvoicesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing subscriptionsWithOpenInvoicesStmt: %w", cerr)
+		}
+	}
+	if q.taxExemptCustomersStmt != nil {
+		if cerr := q.taxExemptCustomersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing taxExemptCustomersStmt: %w", cerr)
+		}
+	}
+	if q.touchRefundStmt != nil {
+		if cerr := q.touchRefundStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchRefundStmt: %w", cerr)
+		}
+	}
+	if q.updateInvoiceStmt != nil {
+		if cerr := q.updateInvoiceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateInvoiceStmt: %w", cerr)
+		}
+	}
+	if q.updatePaymentStmt != nil {
+		if cerr := q.updatePaymentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updatePaymentStmt: %w", cerr)
+		}
+	}
+	if q.updatePaymentMethodStmt != nil {
+		if cerr := q.updatePaymentMethodStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updatePaymentMethodStmt: %w", cerr)
+		}
+	}
+	if q.updateRefundStmt != nil {
+		if cerr := q.updateRefundStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateRefundStmt: %w", cerr)
+		}
+	}
+	if q.updateSubscriptionStmt != nil {
+		if cerr := q.updateSubscriptionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateSubscriptionStmt: %w", cerr)
+		}
+	}
+	if q.updateTestClockStmt != nil {
+		if cerr := q.updateTestClockStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateTestClockStmt: %w", cerr)
+		}
+	}
+	return err
+}
+
+func (q *Queries) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (sql.Result, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	case stmt != nil:
+		return stmt.ExecContext(ctx, args...)
+	default:
+		return q.db.ExecContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) query(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (*sql.Rows, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryContext(ctx, args...)
+	default:
+		return q.db.QueryContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) *sql.Row {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryRowContext(ctx, args...)
+	default:
+		return q.db.QueryRowContext(ctx, query, args...)
+	}
+}
+
 type Queries struct {
-	db DBTX
+	db                                DBTX
+	tx                                *sql.Tx
+	abandonedTestClocksStmt           *sql.Stmt
+	claimDueSubscriptionsStmt         *sql.Stmt
+	claimSubscriptionsStmt            *sql.Stmt
+	claimTrialStmt                    *sql.Stmt
+	createEventStmt                   *sql.Stmt
+	createInvoiceStmt                 *sql.Stmt
+	createPaymentStmt                 *sql.Stmt
+	createPaymentMethodStmt           *sql.Stmt
+	createRefundStmt                  *sql.Stmt
+	createSubscriptionStmt            *sql.Stmt
+	createTestClockStmt               *sql.Stmt
+	dueSubscriptionsStmt              *sql.Stmt
+	endTestClockLeaseStmt             *sql.Stmt
+	eventsToDispatchStmt              *sql.Stmt
+	extendSubscriptionClaimsStmt      *sql.Stmt
+	getEventStmt                      *sql.Stmt
+	getInvoiceStmt                    *sql.Stmt
+	getPaymentStmt                    *sql.Stmt
+	getPaymentByIdempotencyKeyStmt    *sql.Stmt
+	getPaymentMethodStmt              *sql.Stmt
+	getPaymentMethodsByIDStmt         *sql.Stmt
+	getRefundStmt                     *sql.Stmt
+	getRefundByGatewayRefStmt         *sql.Stmt
+	getSubscriptionStmt               *sql.Stmt
+	getTestClockStmt                  *sql.Stmt
+	leaseTestClockStmt                *sql.Stmt
+	listEventsStmt                    *sql.Stmt
+	listEventsOfObjectStmt            *sql.Stmt
+	listInvoicesStmt                  *sql.Stmt
+	listInvoicesOfCustomerStmt        *sql.Stmt
+	listInvoicesOfSubscriptionStmt    *sql.Stmt
+	listPaymentMethodsStmt            *sql.Stmt
+	listPaymentsStmt                  *sql.Stmt
+	listPaymentsOfCustomerStmt        *sql.Stmt
+	listPaymentsOfInvoiceStmt         *sql.Stmt
+	listPendingRefundsStmt            *sql.Stmt
+	listRefundsStmt                   *sql.Stmt
+	listSubscriptionsStmt             *sql.Stmt
+	listSubscriptionsOfCustomerStmt   *sql.Stmt
+	listTestClocksStmt                *sql.Stmt
+	listUnsettledPaymentsStmt         *sql.Stmt
+	lockDueSubscriptionsStmt          *sql.Stmt
+	nextInvoiceNumberStmt             *sql.Stmt
+	releaseClaimsOfStmt               *sql.Stmt
+	releaseSubscriptionClaimsStmt     *sql.Stmt
+	releaseTrialsStmt                 *sql.Stmt
+	reserveInvoiceNumbersStmt         *sql.Stmt
+	subscriptionsWithOpenInvoicesStmt *sql.Stmt
+	taxExemptCustomersStmt            *sql.Stmt
+	touchRefundStmt                   *sql.Stmt
+	updateInvoiceStmt                 *sql.Stmt
+	updatePaymentStmt                 *sql.Stmt
+	updatePaymentMethodStmt           *sql.Stmt
+	updateRefundStmt                  *sql.Stmt
+	updateSubscriptionStmt            *sql.Stmt
+	updateTestClockStmt               *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db: tx,
+		db:                                tx,
+		tx:                                tx,
+		abandonedTestClocksStmt:           q.abandonedTestClocksStmt,
+		claimDueSubscriptionsStmt:         q.claimDueSubscriptionsStmt,
+		claimSubscriptionsStmt:            q.claimSubscriptionsStmt,
+		claimTrialStmt:                    q.claimTrialStmt,
+		createEventStmt:                   q.createEventStmt,
+		createInvoiceStmt:                 q.createInvoiceStmt,
+		createPaymentStmt:                 q.createPaymentStmt,
+		createPaymentMethodStmt:           q.createPaymentMethodStmt,
+		createRefundStmt:                  q.createRefundStmt,
+		createSubscriptionStmt:            q.createSubscriptionStmt,
+		createTestClockStmt:               q.createTestClockStmt,
+		dueSubscriptionsStmt:              q.dueSubscriptionsStmt,
+		endTestClockLeaseStmt:             q.endTestClockLeaseStmt,
+		eventsToDispatchStmt:              q.eventsToDispatchStmt,
+		extendSubscriptionClaimsStmt:      q.extendSubscriptionClaimsStmt,
+		getEventStmt:                      q.getEventStmt,
+		getInvoiceStmt:                    q.getInvoiceStmt,
+		getPaymentStmt:                    q.getPaymentStmt,
+		getPaymentByIdempotencyKeyStmt:    q.getPaymentByIdempotencyKeyStmt,
+		getPaymentMethodStmt:              q.getPaymentMethodStmt,
+		getPaymentMethodsByIDStmt:         q.getPaymentMethodsByIDStmt,
+		getRefundStmt:                     q.getRefundStmt,
+		getRefundByGatewayRefStmt:         q.getRefundByGatewayRefStmt,
+		getSubscriptionStmt:               q.getSubscriptionStmt,
+		getTestClockStmt:                  q.getTestClockStmt,
+		leaseTestClockStmt:                q.leaseTestClockStmt,
+		listEventsStmt:                    q.listEventsStmt,
+		listEventsOfObjectStmt:            q.listEventsOfObjectStmt,
+		listInvoicesStmt:                  q.listInvoicesStmt,
+		listInvoicesOfCustomerStmt:        q.listInvoicesOfCustomerStmt,
+		listInvoicesOfSubscriptionStmt:    q.listInvoicesOfSubscriptionStmt,
+		listPaymentMethodsStmt:            q.listPaymentMethodsStmt,
+		listPaymentsStmt:                  q.listPaymentsStmt,
+		listPaymentsOfCustomerStmt:        q.listPaymentsOfCustomerStmt,
+		listPaymentsOfInvoiceStmt:         q.listPaymentsOfInvoiceStmt,
+		listPendingRefundsStmt:            q.listPendingRefundsStmt,
+		listRefundsStmt:                   q.listRefundsStmt,
+		listSubscriptionsStmt:             q.listSubscriptionsStmt,
+		listSubscriptionsOfCustomerStmt:   q.listSubscriptionsOfCustomerStmt,
+		listTestClocksStmt:                q.listTestClocksStmt,
+		listUnsettledPaymentsStmt:         q.listUnsettledPaymentsStmt,
+		lockDueSubscriptionsStmt:          q.lockDueSubscriptionsStmt,
+		nextInvoiceNumberStmt:             q.nextInvoiceNumberStmt,
+		releaseClaimsOfStmt:               q.releaseClaimsOfStmt,
+		releaseSubscriptionClaimsStmt:     q.releaseSubscriptionClaimsStmt,
+		releaseTrialsStmt:                 q.releaseTrialsStmt,
+		reserveInvoiceNumbersStmt:         q.reserveInvoiceNumbersStmt,
+		subscriptionsWithOpenInvoicesStmt: q.subscriptionsWithOpenInvoicesStmt,
+		taxExemptCustomersStmt:            q.taxExemptCustomersStmt,
+		touchRefundStmt:                   q.touchRefundStmt,
+		updateInvoiceStmt:                 q.updateInvoiceStmt,
+		updatePaymentStmt:                 q.updatePaymentStmt,
+		updatePaymentMethodStmt:           q.updatePaymentMethodStmt,
+		updateRefundStmt:                  q.updateRefundStmt,
+		updateSubscriptionStmt:            q.updateSubscriptionStmt,
+		updateTestClockStmt:               q.updateTestClockStmt,
 	}
 }

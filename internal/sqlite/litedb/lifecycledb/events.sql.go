@@ -29,7 +29,7 @@ type EventsToDispatchParams struct {
 // A scope's events past the cursor, by id: SQLite has one writer and ids
 // are made inside write transactions, so ids follow commit order.
 func (q *Queries) EventsToDispatch(ctx context.Context, arg EventsToDispatchParams) ([]Event, error) {
-	rows, err := q.db.QueryContext(ctx, eventsToDispatch,
+	rows, err := q.query(ctx, q.eventsToDispatchStmt, eventsToDispatch,
 		arg.MerchantID,
 		arg.Mode,
 		arg.AfterID,

@@ -24,7 +24,7 @@ type AbandonedTestClocksParams struct {
 
 // Clocks left advancing whose lease ended: their advancing process is gone.
 func (q *Queries) AbandonedTestClocks(ctx context.Context, arg AbandonedTestClocksParams) ([]TestClock, error) {
-	rows, err := q.db.QueryContext(ctx, abandonedTestClocks, arg.Now, arg.RowLimit)
+	rows, err := q.query(ctx, q.abandonedTestClocksStmt, abandonedTestClocks, arg.Now, arg.RowLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ type ClaimTrialParams struct {
 }
 
 func (q *Queries) ClaimTrial(ctx context.Context, arg ClaimTrialParams) error {
-	_, err := q.db.ExecContext(ctx, claimTrial,
+	_, err := q.exec(ctx, q.claimTrialStmt, claimTrial,
 		arg.MerchantID,
 		arg.Mode,
 		arg.Kind,
@@ -101,7 +101,7 @@ type CreateEventParams struct {
 }
 
 func (q *Queries) CreateEvent(ctx context.Context, arg CreateEventParams) error {
-	_, err := q.db.ExecContext(ctx, createEvent,
+	_, err := q.exec(ctx, q.createEventStmt, createEvent,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -164,7 +164,7 @@ type CreateInvoiceParams struct {
 }
 
 func (q *Queries) CreateInvoice(ctx context.Context, arg CreateInvoiceParams) error {
-	_, err := q.db.ExecContext(ctx, createInvoice,
+	_, err := q.exec(ctx, q.createInvoiceStmt, createInvoice,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -236,7 +236,7 @@ type CreatePaymentParams struct {
 }
 
 func (q *Queries) CreatePayment(ctx context.Context, arg CreatePaymentParams) error {
-	_, err := q.db.ExecContext(ctx, createPayment,
+	_, err := q.exec(ctx, q.createPaymentStmt, createPayment,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -287,7 +287,7 @@ type CreatePaymentMethodParams struct {
 }
 
 func (q *Queries) CreatePaymentMethod(ctx context.Context, arg CreatePaymentMethodParams) error {
-	_, err := q.db.ExecContext(ctx, createPaymentMethod,
+	_, err := q.exec(ctx, q.createPaymentMethodStmt, createPaymentMethod,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -330,7 +330,7 @@ type CreateRefundParams struct {
 }
 
 func (q *Queries) CreateRefund(ctx context.Context, arg CreateRefundParams) error {
-	_, err := q.db.ExecContext(ctx, createRefund,
+	_, err := q.exec(ctx, q.createRefundStmt, createRefund,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -409,7 +409,7 @@ type CreateSubscriptionParams struct {
 }
 
 func (q *Queries) CreateSubscription(ctx context.Context, arg CreateSubscriptionParams) error {
-	_, err := q.db.ExecContext(ctx, createSubscription,
+	_, err := q.exec(ctx, q.createSubscriptionStmt, createSubscription,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -471,7 +471,7 @@ type CreateTestClockParams struct {
 }
 
 func (q *Queries) CreateTestClock(ctx context.Context, arg CreateTestClockParams) error {
-	_, err := q.db.ExecContext(ctx, createTestClock,
+	_, err := q.exec(ctx, q.createTestClockStmt, createTestClock,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -498,7 +498,7 @@ type DueSubscriptionsParams struct {
 }
 
 func (q *Queries) DueSubscriptions(ctx context.Context, arg DueSubscriptionsParams) ([]Subscription, error) {
-	rows, err := q.db.QueryContext(ctx, dueSubscriptions, arg.TestClockID, arg.DueBefore, arg.RowLimit)
+	rows, err := q.query(ctx, q.dueSubscriptionsStmt, dueSubscriptions, arg.TestClockID, arg.DueBefore, arg.RowLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -568,7 +568,7 @@ UPDATE test_clocks SET advance_token = '', advancing_until = NULL WHERE id = ?1
 `
 
 func (q *Queries) EndTestClockLease(ctx context.Context, id string) error {
-	_, err := q.db.ExecContext(ctx, endTestClockLease, id)
+	_, err := q.exec(ctx, q.endTestClockLeaseStmt, endTestClockLease, id)
 	return err
 }
 
@@ -585,7 +585,7 @@ type ExtendSubscriptionClaimsParams struct {
 // lease frees a dead sweeper's subscriptions soon without a live one's
 // expiring under it.
 func (q *Queries) ExtendSubscriptionClaims(ctx context.Context, arg ExtendSubscriptionClaimsParams) error {
-	_, err := q.db.ExecContext(ctx, extendSubscriptionClaims, arg.ClaimedUntil, arg.ClaimToken)
+	_, err := q.exec(ctx, q.extendSubscriptionClaimsStmt, extendSubscriptionClaims, arg.ClaimedUntil, arg.ClaimToken)
 	return err
 }
 
@@ -600,7 +600,7 @@ type GetEventParams struct {
 }
 
 func (q *Queries) GetEvent(ctx context.Context, arg GetEventParams) (Event, error) {
-	row := q.db.QueryRowContext(ctx, getEvent, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getEventStmt, getEvent, arg.MerchantID, arg.Mode, arg.ID)
 	var i Event
 	err := row.Scan(
 		&i.ID,
@@ -627,7 +627,7 @@ type GetInvoiceParams struct {
 }
 
 func (q *Queries) GetInvoice(ctx context.Context, arg GetInvoiceParams) (Invoice, error) {
-	row := q.db.QueryRowContext(ctx, getInvoice, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getInvoiceStmt, getInvoice, arg.MerchantID, arg.Mode, arg.ID)
 	var i Invoice
 	err := row.Scan(
 		&i.ID,
@@ -676,7 +676,7 @@ type GetPaymentParams struct {
 }
 
 func (q *Queries) GetPayment(ctx context.Context, arg GetPaymentParams) (Payment, error) {
-	row := q.db.QueryRowContext(ctx, getPayment, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getPaymentStmt, getPayment, arg.MerchantID, arg.Mode, arg.ID)
 	var i Payment
 	err := row.Scan(
 		&i.ID,
@@ -716,7 +716,7 @@ type GetPaymentByIdempotencyKeyParams struct {
 }
 
 func (q *Queries) GetPaymentByIdempotencyKey(ctx context.Context, arg GetPaymentByIdempotencyKeyParams) (Payment, error) {
-	row := q.db.QueryRowContext(ctx, getPaymentByIdempotencyKey, arg.MerchantID, arg.Mode, arg.IdempotencyKey)
+	row := q.queryRow(ctx, q.getPaymentByIdempotencyKeyStmt, getPaymentByIdempotencyKey, arg.MerchantID, arg.Mode, arg.IdempotencyKey)
 	var i Payment
 	err := row.Scan(
 		&i.ID,
@@ -755,7 +755,7 @@ type GetPaymentMethodParams struct {
 }
 
 func (q *Queries) GetPaymentMethod(ctx context.Context, arg GetPaymentMethodParams) (PaymentMethod, error) {
-	row := q.db.QueryRowContext(ctx, getPaymentMethod, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getPaymentMethodStmt, getPaymentMethod, arg.MerchantID, arg.Mode, arg.ID)
 	var i PaymentMethod
 	err := row.Scan(
 		&i.ID,
@@ -786,7 +786,7 @@ type GetRefundParams struct {
 }
 
 func (q *Queries) GetRefund(ctx context.Context, arg GetRefundParams) (Refund, error) {
-	row := q.db.QueryRowContext(ctx, getRefund, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getRefundStmt, getRefund, arg.MerchantID, arg.Mode, arg.ID)
 	var i Refund
 	err := row.Scan(
 		&i.ID,
@@ -818,7 +818,7 @@ type GetRefundByGatewayRefParams struct {
 }
 
 func (q *Queries) GetRefundByGatewayRef(ctx context.Context, arg GetRefundByGatewayRefParams) (Refund, error) {
-	row := q.db.QueryRowContext(ctx, getRefundByGatewayRef, arg.MerchantID, arg.Mode, arg.GatewayRef)
+	row := q.queryRow(ctx, q.getRefundByGatewayRefStmt, getRefundByGatewayRef, arg.MerchantID, arg.Mode, arg.GatewayRef)
 	var i Refund
 	err := row.Scan(
 		&i.ID,
@@ -849,7 +849,7 @@ type GetSubscriptionParams struct {
 }
 
 func (q *Queries) GetSubscription(ctx context.Context, arg GetSubscriptionParams) (Subscription, error) {
-	row := q.db.QueryRowContext(ctx, getSubscription, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getSubscriptionStmt, getSubscription, arg.MerchantID, arg.Mode, arg.ID)
 	var i Subscription
 	err := row.Scan(
 		&i.ID,
@@ -909,7 +909,7 @@ type GetTestClockParams struct {
 }
 
 func (q *Queries) GetTestClock(ctx context.Context, arg GetTestClockParams) (TestClock, error) {
-	row := q.db.QueryRowContext(ctx, getTestClock, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getTestClockStmt, getTestClock, arg.MerchantID, arg.Mode, arg.ID)
 	var i TestClock
 	err := row.Scan(
 		&i.ID,
@@ -944,7 +944,7 @@ type LeaseTestClockParams struct {
 // lease already (same token), or nobody does (no lease, or it ended before
 // now). The UPDATE locks the row, so two processes cannot both take it.
 func (q *Queries) LeaseTestClock(ctx context.Context, arg LeaseTestClockParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, leaseTestClock,
+	result, err := q.exec(ctx, q.leaseTestClockStmt, leaseTestClock,
 		arg.AdvanceToken,
 		arg.AdvancingUntil,
 		arg.ID,
@@ -976,7 +976,7 @@ type ListEventsParams struct {
 }
 
 func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event, error) {
-	rows, err := q.db.QueryContext(ctx, listEvents,
+	rows, err := q.query(ctx, q.listEventsStmt, listEvents,
 		arg.MerchantID,
 		arg.Mode,
 		arg.Type,
@@ -1039,7 +1039,7 @@ type ListEventsOfObjectParams struct {
 // merchant_id || ” keeps the scope's index out of reach: without
 // statistics SQLite would otherwise prefer it for its two equalities.
 func (q *Queries) ListEventsOfObject(ctx context.Context, arg ListEventsOfObjectParams) ([]Event, error) {
-	rows, err := q.db.QueryContext(ctx, listEventsOfObject,
+	rows, err := q.query(ctx, q.listEventsOfObjectStmt, listEventsOfObject,
 		arg.MerchantID,
 		arg.Mode,
 		arg.Type,
@@ -1100,7 +1100,7 @@ type ListInvoicesParams struct {
 }
 
 func (q *Queries) ListInvoices(ctx context.Context, arg ListInvoicesParams) ([]Invoice, error) {
-	rows, err := q.db.QueryContext(ctx, listInvoices,
+	rows, err := q.query(ctx, q.listInvoicesStmt, listInvoices,
 		arg.MerchantID,
 		arg.Mode,
 		arg.CustomerID,
@@ -1188,7 +1188,7 @@ type ListInvoicesOfCustomerParams struct {
 // merchant_id || ” keeps the scope's index out of reach: without
 // statistics SQLite would otherwise prefer it for its two equalities.
 func (q *Queries) ListInvoicesOfCustomer(ctx context.Context, arg ListInvoicesOfCustomerParams) ([]Invoice, error) {
-	rows, err := q.db.QueryContext(ctx, listInvoicesOfCustomer,
+	rows, err := q.query(ctx, q.listInvoicesOfCustomerStmt, listInvoicesOfCustomer,
 		arg.MerchantID,
 		arg.Mode,
 		arg.CustomerID,
@@ -1276,7 +1276,7 @@ type ListInvoicesOfSubscriptionParams struct {
 // merchant_id || ” keeps the scope's index out of reach: without
 // statistics SQLite would otherwise prefer it for its two equalities.
 func (q *Queries) ListInvoicesOfSubscription(ctx context.Context, arg ListInvoicesOfSubscriptionParams) ([]Invoice, error) {
-	rows, err := q.db.QueryContext(ctx, listInvoicesOfSubscription,
+	rows, err := q.query(ctx, q.listInvoicesOfSubscriptionStmt, listInvoicesOfSubscription,
 		arg.MerchantID,
 		arg.Mode,
 		arg.CustomerID,
@@ -1351,7 +1351,7 @@ type ListPaymentMethodsParams struct {
 }
 
 func (q *Queries) ListPaymentMethods(ctx context.Context, arg ListPaymentMethodsParams) ([]PaymentMethod, error) {
-	rows, err := q.db.QueryContext(ctx, listPaymentMethods, arg.MerchantID, arg.Mode, arg.CustomerID)
+	rows, err := q.query(ctx, q.listPaymentMethodsStmt, listPaymentMethods, arg.MerchantID, arg.Mode, arg.CustomerID)
 	if err != nil {
 		return nil, err
 	}
@@ -1409,7 +1409,7 @@ type ListPaymentsParams struct {
 }
 
 func (q *Queries) ListPayments(ctx context.Context, arg ListPaymentsParams) ([]Payment, error) {
-	rows, err := q.db.QueryContext(ctx, listPayments,
+	rows, err := q.query(ctx, q.listPaymentsStmt, listPayments,
 		arg.MerchantID,
 		arg.Mode,
 		arg.InvoiceID,
@@ -1487,7 +1487,7 @@ type ListPaymentsOfCustomerParams struct {
 // merchant_id || ” keeps the scope's index out of reach: without
 // statistics SQLite would otherwise prefer it for its two equalities.
 func (q *Queries) ListPaymentsOfCustomer(ctx context.Context, arg ListPaymentsOfCustomerParams) ([]Payment, error) {
-	rows, err := q.db.QueryContext(ctx, listPaymentsOfCustomer,
+	rows, err := q.query(ctx, q.listPaymentsOfCustomerStmt, listPaymentsOfCustomer,
 		arg.MerchantID,
 		arg.Mode,
 		arg.InvoiceID,
@@ -1565,7 +1565,7 @@ type ListPaymentsOfInvoiceParams struct {
 // merchant_id || ” keeps the scope's index out of reach: without
 // statistics SQLite would otherwise prefer it for its two equalities.
 func (q *Queries) ListPaymentsOfInvoice(ctx context.Context, arg ListPaymentsOfInvoiceParams) ([]Payment, error) {
-	rows, err := q.db.QueryContext(ctx, listPaymentsOfInvoice,
+	rows, err := q.query(ctx, q.listPaymentsOfInvoiceStmt, listPaymentsOfInvoice,
 		arg.MerchantID,
 		arg.Mode,
 		arg.InvoiceID,
@@ -1631,7 +1631,7 @@ type ListPendingRefundsParams struct {
 // Refunds a gateway has taken but not settled, last touched before a time
 // (all merchants: the reconciler is a system job).
 func (q *Queries) ListPendingRefunds(ctx context.Context, arg ListPendingRefundsParams) ([]Refund, error) {
-	rows, err := q.db.QueryContext(ctx, listPendingRefunds, arg.UpdatedBefore, arg.RowLimit)
+	rows, err := q.query(ctx, q.listPendingRefundsStmt, listPendingRefunds, arg.UpdatedBefore, arg.RowLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -1685,7 +1685,7 @@ type ListRefundsParams struct {
 }
 
 func (q *Queries) ListRefunds(ctx context.Context, arg ListRefundsParams) ([]Refund, error) {
-	rows, err := q.db.QueryContext(ctx, listRefunds,
+	rows, err := q.query(ctx, q.listRefundsStmt, listRefunds,
 		arg.MerchantID,
 		arg.Mode,
 		arg.PaymentID,
@@ -1753,7 +1753,7 @@ type ListSubscriptionsParams struct {
 }
 
 func (q *Queries) ListSubscriptions(ctx context.Context, arg ListSubscriptionsParams) ([]Subscription, error) {
-	rows, err := q.db.QueryContext(ctx, listSubscriptions,
+	rows, err := q.query(ctx, q.listSubscriptionsStmt, listSubscriptions,
 		arg.MerchantID,
 		arg.Mode,
 		arg.CustomerID,
@@ -1856,7 +1856,7 @@ type ListSubscriptionsOfCustomerParams struct {
 // merchant_id || ” keeps the scope's index out of reach: without
 // statistics SQLite would otherwise prefer it for its two equalities.
 func (q *Queries) ListSubscriptionsOfCustomer(ctx context.Context, arg ListSubscriptionsOfCustomerParams) ([]Subscription, error) {
-	rows, err := q.db.QueryContext(ctx, listSubscriptionsOfCustomer,
+	rows, err := q.query(ctx, q.listSubscriptionsOfCustomerStmt, listSubscriptionsOfCustomer,
 		arg.MerchantID,
 		arg.Mode,
 		arg.CustomerID,
@@ -1945,7 +1945,7 @@ type ListTestClocksParams struct {
 }
 
 func (q *Queries) ListTestClocks(ctx context.Context, arg ListTestClocksParams) ([]TestClock, error) {
-	rows, err := q.db.QueryContext(ctx, listTestClocks,
+	rows, err := q.query(ctx, q.listTestClocksStmt, listTestClocks,
 		arg.MerchantID,
 		arg.Mode,
 		arg.StartingAfter,
@@ -2003,7 +2003,7 @@ type ListUnsettledPaymentsParams struct {
 // and attempts on invoices without a subscription (all merchants: the
 // reconciler is a system job).
 func (q *Queries) ListUnsettledPayments(ctx context.Context, arg ListUnsettledPaymentsParams) ([]Payment, error) {
-	rows, err := q.db.QueryContext(ctx, listUnsettledPayments, arg.UpdatedBefore, arg.RowLimit)
+	rows, err := q.query(ctx, q.listUnsettledPaymentsStmt, listUnsettledPayments, arg.UpdatedBefore, arg.RowLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -2059,7 +2059,7 @@ type NextInvoiceNumberParams struct {
 }
 
 func (q *Queries) NextInvoiceNumber(ctx context.Context, arg NextInvoiceNumberParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, nextInvoiceNumber, arg.MerchantID, arg.Mode)
+	row := q.queryRow(ctx, q.nextInvoiceNumberStmt, nextInvoiceNumber, arg.MerchantID, arg.Mode)
 	var last int64
 	err := row.Scan(&last)
 	return last, err
@@ -2071,7 +2071,7 @@ UPDATE subscriptions SET claim_token = '', claimed_until = NULL WHERE claim_toke
 
 // A sweep lane is done with what it claimed under claim_token.
 func (q *Queries) ReleaseSubscriptionClaims(ctx context.Context, claimToken string) error {
-	_, err := q.db.ExecContext(ctx, releaseSubscriptionClaims, claimToken)
+	_, err := q.exec(ctx, q.releaseSubscriptionClaimsStmt, releaseSubscriptionClaims, claimToken)
 	return err
 }
 
@@ -2087,7 +2087,7 @@ type ReleaseTrialsParams struct {
 }
 
 func (q *Queries) ReleaseTrials(ctx context.Context, arg ReleaseTrialsParams) error {
-	_, err := q.db.ExecContext(ctx, releaseTrials, arg.MerchantID, arg.Mode, arg.SubscriptionID)
+	_, err := q.exec(ctx, q.releaseTrialsStmt, releaseTrials, arg.MerchantID, arg.Mode, arg.SubscriptionID)
 	return err
 }
 
@@ -2104,7 +2104,7 @@ type TouchRefundParams struct {
 }
 
 func (q *Queries) TouchRefund(ctx context.Context, arg TouchRefundParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, touchRefund,
+	result, err := q.exec(ctx, q.touchRefundStmt, touchRefund,
 		arg.Updated,
 		arg.MerchantID,
 		arg.Mode,
@@ -2154,7 +2154,7 @@ type UpdateInvoiceParams struct {
 }
 
 func (q *Queries) UpdateInvoice(ctx context.Context, arg UpdateInvoiceParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateInvoice,
+	result, err := q.exec(ctx, q.updateInvoiceStmt, updateInvoice,
 		arg.Number,
 		arg.Status,
 		arg.Lines,
@@ -2207,7 +2207,7 @@ type UpdatePaymentParams struct {
 }
 
 func (q *Queries) UpdatePayment(ctx context.Context, arg UpdatePaymentParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updatePayment,
+	result, err := q.exec(ctx, q.updatePaymentStmt, updatePayment,
 		arg.GatewayRef,
 		arg.Status,
 		arg.FailureClass,
@@ -2240,7 +2240,7 @@ type UpdatePaymentMethodParams struct {
 }
 
 func (q *Queries) UpdatePaymentMethod(ctx context.Context, arg UpdatePaymentMethodParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updatePaymentMethod,
+	result, err := q.exec(ctx, q.updatePaymentMethodStmt, updatePaymentMethod,
 		arg.Status,
 		arg.Updated,
 		arg.MerchantID,
@@ -2268,7 +2268,7 @@ type UpdateRefundParams struct {
 }
 
 func (q *Queries) UpdateRefund(ctx context.Context, arg UpdateRefundParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateRefund,
+	result, err := q.exec(ctx, q.updateRefundStmt, updateRefund,
 		arg.Status,
 		arg.GatewayRef,
 		arg.Updated,
@@ -2342,7 +2342,7 @@ type UpdateSubscriptionParams struct {
 }
 
 func (q *Queries) UpdateSubscription(ctx context.Context, arg UpdateSubscriptionParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateSubscription,
+	result, err := q.exec(ctx, q.updateSubscriptionStmt, updateSubscription,
 		arg.Status,
 		arg.Items,
 		arg.PriceIds,
@@ -2404,7 +2404,7 @@ type UpdateTestClockParams struct {
 }
 
 func (q *Queries) UpdateTestClock(ctx context.Context, arg UpdateTestClockParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateTestClock,
+	result, err := q.exec(ctx, q.updateTestClockStmt, updateTestClock,
 		arg.FrozenTime,
 		arg.Status,
 		arg.Updated,

@@ -7,6 +7,7 @@ package opsdb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 type DBTX interface {
@@ -20,12 +21,438 @@ func New(db DBTX) *Queries {
 	return &Queries{db: db}
 }
 
+func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
+	q := Queries{db: db}
+	var err error
+	if q.countSimChargesStmt, err = db.PrepareContext(ctx, countSimCharges); err != nil {
+		return nil, fmt.Errorf("error preparing query CountSimCharges: %w", err)
+	}
+	if q.countWebhookEndpointsStmt, err = db.PrepareContext(ctx, countWebhookEndpoints); err != nil {
+		return nil, fmt.Errorf("error preparing query CountWebhookEndpoints: %w", err)
+	}
+	if q.createSetupStmt, err = db.PrepareContext(ctx, createSetup); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateSetup: %w", err)
+	}
+	if q.createWebhookAttemptStmt, err = db.PrepareContext(ctx, createWebhookAttempt); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateWebhookAttempt: %w", err)
+	}
+	if q.createWebhookEndpointStmt, err = db.PrepareContext(ctx, createWebhookEndpoint); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateWebhookEndpoint: %w", err)
+	}
+	if q.deleteGatewayConfigStmt, err = db.PrepareContext(ctx, deleteGatewayConfig); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteGatewayConfig: %w", err)
+	}
+	if q.deleteGatewayCustomerReservationStmt, err = db.PrepareContext(ctx, deleteGatewayCustomerReservation); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteGatewayCustomerReservation: %w", err)
+	}
+	if q.deleteWebhookEndpointStmt, err = db.PrepareContext(ctx, deleteWebhookEndpoint); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteWebhookEndpoint: %w", err)
+	}
+	if q.getEmailStmt, err = db.PrepareContext(ctx, getEmail); err != nil {
+		return nil, fmt.Errorf("error preparing query GetEmail: %w", err)
+	}
+	if q.getGatewayConfigStmt, err = db.PrepareContext(ctx, getGatewayConfig); err != nil {
+		return nil, fmt.Errorf("error preparing query GetGatewayConfig: %w", err)
+	}
+	if q.getGatewayCustomerStmt, err = db.PrepareContext(ctx, getGatewayCustomer); err != nil {
+		return nil, fmt.Errorf("error preparing query GetGatewayCustomer: %w", err)
+	}
+	if q.getNotifyCursorStmt, err = db.PrepareContext(ctx, getNotifyCursor); err != nil {
+		return nil, fmt.Errorf("error preparing query GetNotifyCursor: %w", err)
+	}
+	if q.getSetupStmt, err = db.PrepareContext(ctx, getSetup); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSetup: %w", err)
+	}
+	if q.getSetupByIDStmt, err = db.PrepareContext(ctx, getSetupByID); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSetupByID: %w", err)
+	}
+	if q.getSimChargeStmt, err = db.PrepareContext(ctx, getSimCharge); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSimCharge: %w", err)
+	}
+	if q.getWebhookDeliveryStmt, err = db.PrepareContext(ctx, getWebhookDelivery); err != nil {
+		return nil, fmt.Errorf("error preparing query GetWebhookDelivery: %w", err)
+	}
+	if q.getWebhookEndpointStmt, err = db.PrepareContext(ctx, getWebhookEndpoint); err != nil {
+		return nil, fmt.Errorf("error preparing query GetWebhookEndpoint: %w", err)
+	}
+	if q.insertEmailStmt, err = db.PrepareContext(ctx, insertEmail); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertEmail: %w", err)
+	}
+	if q.insertSimChargeStmt, err = db.PrepareContext(ctx, insertSimCharge); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertSimCharge: %w", err)
+	}
+	if q.insertWebhookDeliveryStmt, err = db.PrepareContext(ctx, insertWebhookDelivery); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertWebhookDelivery: %w", err)
+	}
+	if q.listEmailsStmt, err = db.PrepareContext(ctx, listEmails); err != nil {
+		return nil, fmt.Errorf("error preparing query ListEmails: %w", err)
+	}
+	if q.listGatewayConfigsStmt, err = db.PrepareContext(ctx, listGatewayConfigs); err != nil {
+		return nil, fmt.Errorf("error preparing query ListGatewayConfigs: %w", err)
+	}
+	if q.listSimChargesStmt, err = db.PrepareContext(ctx, listSimCharges); err != nil {
+		return nil, fmt.Errorf("error preparing query ListSimCharges: %w", err)
+	}
+	if q.listWebhookAttemptsStmt, err = db.PrepareContext(ctx, listWebhookAttempts); err != nil {
+		return nil, fmt.Errorf("error preparing query ListWebhookAttempts: %w", err)
+	}
+	if q.listWebhookDeliveriesStmt, err = db.PrepareContext(ctx, listWebhookDeliveries); err != nil {
+		return nil, fmt.Errorf("error preparing query ListWebhookDeliveries: %w", err)
+	}
+	if q.listWebhookEndpointsStmt, err = db.PrepareContext(ctx, listWebhookEndpoints); err != nil {
+		return nil, fmt.Errorf("error preparing query ListWebhookEndpoints: %w", err)
+	}
+	if q.lockNotifyCursorStmt, err = db.PrepareContext(ctx, lockNotifyCursor); err != nil {
+		return nil, fmt.Errorf("error preparing query LockNotifyCursor: %w", err)
+	}
+	if q.putGatewayConfigStmt, err = db.PrepareContext(ctx, putGatewayConfig); err != nil {
+		return nil, fmt.Errorf("error preparing query PutGatewayConfig: %w", err)
+	}
+	if q.recordGatewayNotificationStmt, err = db.PrepareContext(ctx, recordGatewayNotification); err != nil {
+		return nil, fmt.Errorf("error preparing query RecordGatewayNotification: %w", err)
+	}
+	if q.reserveGatewayCustomerStmt, err = db.PrepareContext(ctx, reserveGatewayCustomer); err != nil {
+		return nil, fmt.Errorf("error preparing query ReserveGatewayCustomer: %w", err)
+	}
+	if q.setNotifyCursorStmt, err = db.PrepareContext(ctx, setNotifyCursor); err != nil {
+		return nil, fmt.Errorf("error preparing query SetNotifyCursor: %w", err)
+	}
+	if q.setSetupGatewayRefStmt, err = db.PrepareContext(ctx, setSetupGatewayRef); err != nil {
+		return nil, fmt.Errorf("error preparing query SetSetupGatewayRef: %w", err)
+	}
+	if q.updateEmailStmt, err = db.PrepareContext(ctx, updateEmail); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateEmail: %w", err)
+	}
+	if q.updateGatewayCustomerStmt, err = db.PrepareContext(ctx, updateGatewayCustomer); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateGatewayCustomer: %w", err)
+	}
+	if q.updateSetupStmt, err = db.PrepareContext(ctx, updateSetup); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateSetup: %w", err)
+	}
+	if q.updateSimChargeStmt, err = db.PrepareContext(ctx, updateSimCharge); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateSimCharge: %w", err)
+	}
+	if q.updateWebhookDeliveryStmt, err = db.PrepareContext(ctx, updateWebhookDelivery); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateWebhookDelivery: %w", err)
+	}
+	if q.updateWebhookEndpointStmt, err = db.PrepareContext(ctx, updateWebhookEndpoint); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateWebhookEndpoint: %w", err)
+	}
+	return &q, nil
+}
+
+func (q *Queries) Close() error {
+	var err error
+	if q.countSimChargesStmt != nil {
+		if cerr := q.countSimChargesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countSimChargesStmt: %w", cerr)
+		}
+	}
+	if q.countWebhookEndpointsStmt != nil {
+		if cerr := q.countWebhookEndpointsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countWebhookEndpointsStmt: %w", cerr)
+		}
+	}
+	if q.createSetupStmt != nil {
+		if cerr := q.createSetupStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createSetupStmt: %w", cerr)
+		}
+	}
+	if q.createWebhookAttemptStmt != nil {
+		if cerr := q.createWebhookAttemptStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createWebhookAttemptStmt: %w", cerr)
+		}
+	}
+	if q.createWebhookEndpointStmt != nil {
+		if cerr := q.createWebhookEndpointStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createWebhookEndpointStmt: %w", cerr)
+		}
+	}
+	if q.deleteGatewayConfigStmt != nil {
+		if cerr := q.deleteGatewayConfigStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteGatewayConfigStmt: %w", cerr)
+		}
+	}
+	if q.deleteGatewayCustomerReservationStmt != nil {
+		if cerr := q.deleteGatewayCustomerReservationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteGatewayCustomerReservationStmt: %w", cerr)
+		}
+	}
+	if q.deleteWebhookEndpointStmt != nil {
+		if cerr := q.deleteWebhookEndpointStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteWebhookEndpointStmt: %w", cerr)
+		}
+	}
+	if q.getEmailStmt != nil {
+		if cerr := q.getEmailStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getEmailStmt: %w", cerr)
+		}
+	}
+	if q.getGatewayConfigStmt != nil {
+		if cerr := q.getGatewayConfigStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getGatewayConfigStmt: %w", cerr)
+		}
+	}
+	if q.getGatewayCustomerStmt != nil {
+		if cerr := q.getGatewayCustomerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getGatewayCustomerStmt: %w", cerr)
+		}
+	}
+	if q.getNotifyCursorStmt != nil {
+		if cerr := q.getNotifyCursorStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getNotifyCursorStmt: %w", cerr)
+		}
+	}
+	if q.getSetupStmt != nil {
+		if cerr := q.getSetupStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSetupStmt: %w", cerr)
+		}
+	}
+	if q.getSetupByIDStmt != nil {
+		if cerr := q.getSetupByIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSetupByIDStmt: %w", cerr)
+		}
+	}
+	if q.getSimChargeStmt != nil {
+		if cerr := q.getSimChargeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSimChargeStmt: %w", cerr)
+		}
+	}
+	if q.getWebhookDeliveryStmt != nil {
+		if cerr := q.getWebhookDeliveryStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getWebhookDeliveryStmt: %w", cerr)
+		}
+	}
+	if q.getWebhookEndpointStmt != nil {
+		if cerr := q.getWebhookEndpointStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getWebhookEndpointStmt: %w", cerr)
+		}
+	}
+	if q.insertEmailStmt != nil {
+		if cerr := q.insertEmailStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertEmailStmt: %w", cerr)
+		}
+	}
+	if q.insertSimChargeStmt != nil {
+		if cerr := q.insertSimChargeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertSimChargeStmt: %w", cerr)
+		}
+	}
+	if q.insertWebhookDeliveryStmt != nil {
+		if cerr := q.insertWebhookDeliveryStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertWebhookDeliveryStmt: %w", cerr)
+		}
+	}
+	if q.listEmailsStmt != nil {
+		if cerr := q.listEmailsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listEmailsStmt: %w", cerr)
+		}
+	}
+	if q.listGatewayConfigsStmt != nil {
+		if cerr := q.listGatewayConfigsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listGatewayConfigsStmt: %w", cerr)
+		}
+	}
+	if q.listSimChargesStmt != nil {
+		if cerr := q.listSimChargesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listSimChargesStmt: %w", cerr)
+		}
+	}
+	if q.listWebhookAttemptsStmt != nil {
+		if cerr := q.listWebhookAttemptsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listWebhookAttemptsStmt: %w", cerr)
+		}
+	}
+	if q.listWebhookDeliveriesStmt != nil {
+		if cerr := q.listWebhookDeliveriesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listWebhookDeliveriesStmt: %w", cerr)
+		}
+	}
+	if q.listWebhookEndpointsStmt != nil {
+		if cerr := q.listWebhookEndpointsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listWebhookEndpointsStmt: %w", cerr)
+		}
+	}
+	if q.lockNotifyCursorStmt != nil {
+		if cerr := q.lockNotifyCursorStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lockNotifyCursorStmt: %w", cerr)
+		}
+	}
+	if q.putGatewayConfigStmt != nil {
+		if cerr := q.putGatewayConfigStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing putGatewayConfigStmt: %w", cerr)
+		}
+	}
+	if q.recordGatewayNotificationStmt != nil {
+		if cerr := q.recordGatewayNotificationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recordGatewayNotificationStmt: %w", cerr)
+		}
+	}
+	if q.reserveGatewayCustomerStmt != nil {
+		if cerr := q.reserveGatewayCustomerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing reserveGatewayCustomerStmt: %w", cerr)
+		}
+	}
+	if q.setNotifyCursorStmt != nil {
+		if cerr := q.setNotifyCursorStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setNotifyCursorStmt: %w", cerr)
+		}
+	}
+	if q.setSetupGatewayRefStmt != nil {
+		if cerr := q.setSetupGatewayRefStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setSetupGatewayRefStmt: %w", cerr)
+		}
+	}
+	if q.updateEmailStmt != nil {
+		if cerr := q.updateEmailStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateEmailStmt: %w", cerr)
+		}
+	}
+	if q.updateGatewayCustomerStmt != nil {
+		if cerr := q.updateGatewayCustomerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateGatewayCustomerStmt: %w", cerr)
+		}
+	}
+	if q.updateSetupStmt != nil {
+		if cerr := q.updateSetupStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateSetupStmt: %w", cerr)
+		}
+	}
+	if q.updateSimChargeStmt != nil {
+		if cerr := q.updateSimChargeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateSimChargeStmt: %w", cerr)
+		}
+	}
+	if q.updateWebhookDeliveryStmt != nil {
+		if cerr := q.updateWebhookDeliveryStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateWebhookDeliveryStmt: %w", cerr)
+		}
+	}
+	if q.updateWebhookEndpointStmt != nil {
+		if cerr := q.updateWebhookEndpointStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateWebhookEndpointStmt: %w", cerr)
+		}
+	}
+	return err
+}
+
+func (q *Queries) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (sql.Result, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	case stmt != nil:
+		return stmt.ExecContext(ctx, args...)
+	default:
+		return q.db.ExecContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) query(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (*sql.Rows, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryContext(ctx, args...)
+	default:
+		return q.db.QueryContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) *sql.Row {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryRowContext(ctx, args...)
+	default:
+		return q.db.QueryRowContext(ctx, query, args...)
+	}
+}
+
 type Queries struct {
-	db DBTX
+	db                                   DBTX
+	tx                                   *sql.Tx
+	countSimChargesStmt                  *sql.Stmt
+	countWebhookEndpointsStmt            *sql.Stmt
+	createSetupStmt                      *sql.Stmt
+	createWebhookAttemptStmt             *sql.Stmt
+	createWebhookEndpointStmt            *sql.Stmt
+	deleteGatewayConfigStmt              *sql.Stmt
+	deleteGatewayCustomerReservationStmt *sql.Stmt
+	deleteWebhookEndpointStmt            *sql.Stmt
+	getEmailStmt                         *sql.Stmt
+	getGatewayConfigStmt                 *sql.Stmt
+	getGatewayCustomerStmt               *sql.Stmt
+	getNotifyCursorStmt                  *sql.Stmt
+	getSetupStmt                         *sql.Stmt
+	getSetupByIDStmt                     *sql.Stmt
+	getSimChargeStmt                     *sql.Stmt
+	getWebhookDeliveryStmt               *sql.Stmt
+	getWebhookEndpointStmt               *sql.Stmt
+	insertEmailStmt                      *sql.Stmt
+	insertSimChargeStmt                  *sql.Stmt
+	insertWebhookDeliveryStmt            *sql.Stmt
+	listEmailsStmt                       *sql.Stmt
+	listGatewayConfigsStmt               *sql.Stmt
+	listSimChargesStmt                   *sql.Stmt
+	listWebhookAttemptsStmt              *sql.Stmt
+	listWebhookDeliveriesStmt            *sql.Stmt
+	listWebhookEndpointsStmt             *sql.Stmt
+	lockNotifyCursorStmt                 *sql.Stmt
+	putGatewayConfigStmt                 *sql.Stmt
+	recordGatewayNotificationStmt        *sql.Stmt
+	reserveGatewayCustomerStmt           *sql.Stmt
+	setNotifyCursorStmt                  *sql.Stmt
+	setSetupGatewayRefStmt               *sql.Stmt
+	updateEmailStmt                      *sql.Stmt
+	updateGatewayCustomerStmt            *sql.Stmt
+	updateSetupStmt                      *sql.Stmt
+	updateSimChargeStmt                  *sql.Stmt
+	updateWebhookDeliveryStmt            *sql.Stmt
+	updateWebhookEndpointStmt            *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db: tx,
+		db:                                   tx,
+		tx:                                   tx,
+		countSimChargesStmt:                  q.countSimChargesStmt,
+		countWebhookEndpointsStmt:            q.countWebhookEndpointsStmt,
+		createSetupStmt:                      q.createSetupStmt,
+		createWebhookAttemptStmt:             q.createWebhookAttemptStmt,
+		createWebhookEndpointStmt:            q.createWebhookEndpointStmt,
+		deleteGatewayConfigStmt:              q.deleteGatewayConfigStmt,
+		deleteGatewayCustomerReservationStmt: q.deleteGatewayCustomerReservationStmt,
+		deleteWebhookEndpointStmt:            q.deleteWebhookEndpointStmt,
+		getEmailStmt:                         q.getEmailStmt,
+		getGatewayConfigStmt:                 q.getGatewayConfigStmt,
+		getGatewayCustomerStmt:               q.getGatewayCustomerStmt,
+		getNotifyCursorStmt:                  q.getNotifyCursorStmt,
+		getSetupStmt:                         q.getSetupStmt,
+		getSetupByIDStmt:                     q.getSetupByIDStmt,
+		getSimChargeStmt:                     q.getSimChargeStmt,
+		getWebhookDeliveryStmt:               q.getWebhookDeliveryStmt,
+		getWebhookEndpointStmt:               q.getWebhookEndpointStmt,
+		insertEmailStmt:                      q.insertEmailStmt,
+		insertSimChargeStmt:                  q.insertSimChargeStmt,
+		insertWebhookDeliveryStmt:            q.insertWebhookDeliveryStmt,
+		listEmailsStmt:                       q.listEmailsStmt,
+		listGatewayConfigsStmt:               q.listGatewayConfigsStmt,
+		listSimChargesStmt:                   q.listSimChargesStmt,
+		listWebhookAttemptsStmt:              q.listWebhookAttemptsStmt,
+		listWebhookDeliveriesStmt:            q.listWebhookDeliveriesStmt,
+		listWebhookEndpointsStmt:             q.listWebhookEndpointsStmt,
+		lockNotifyCursorStmt:                 q.lockNotifyCursorStmt,
+		putGatewayConfigStmt:                 q.putGatewayConfigStmt,
+		recordGatewayNotificationStmt:        q.recordGatewayNotificationStmt,
+		reserveGatewayCustomerStmt:           q.reserveGatewayCustomerStmt,
+		setNotifyCursorStmt:                  q.setNotifyCursorStmt,
+		setSetupGatewayRefStmt:               q.setSetupGatewayRefStmt,
+		updateEmailStmt:                      q.updateEmailStmt,
+		updateGatewayCustomerStmt:            q.updateGatewayCustomerStmt,
+		updateSetupStmt:                      q.updateSetupStmt,
+		updateSimChargeStmt:                  q.updateSimChargeStmt,
+		updateWebhookDeliveryStmt:            q.updateWebhookDeliveryStmt,
+		updateWebhookEndpointStmt:            q.updateWebhookEndpointStmt,
 	}
 }

@@ -20,7 +20,7 @@ type DeleteGatewayConfigParams struct {
 }
 
 func (q *Queries) DeleteGatewayConfig(ctx context.Context, arg DeleteGatewayConfigParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteGatewayConfig, arg.MerchantID, arg.Mode, arg.Gateway)
+	result, err := q.exec(ctx, q.deleteGatewayConfigStmt, deleteGatewayConfig, arg.MerchantID, arg.Mode, arg.Gateway)
 	if err != nil {
 		return 0, err
 	}
@@ -44,7 +44,7 @@ type DeleteGatewayCustomerReservationParams struct {
 // Only a reservation (no gateway id yet) that is still the caller's (its
 // updated unchanged since the caller reserved it or took it over).
 func (q *Queries) DeleteGatewayCustomerReservation(ctx context.Context, arg DeleteGatewayCustomerReservationParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteGatewayCustomerReservation,
+	result, err := q.exec(ctx, q.deleteGatewayCustomerReservationStmt, deleteGatewayCustomerReservation,
 		arg.MerchantID,
 		arg.Mode,
 		arg.CustomerID,
@@ -68,7 +68,7 @@ type GetGatewayConfigParams struct {
 }
 
 func (q *Queries) GetGatewayConfig(ctx context.Context, arg GetGatewayConfigParams) (MerchantGateway, error) {
-	row := q.db.QueryRowContext(ctx, getGatewayConfig, arg.MerchantID, arg.Mode, arg.Gateway)
+	row := q.queryRow(ctx, q.getGatewayConfigStmt, getGatewayConfig, arg.MerchantID, arg.Mode, arg.Gateway)
 	var i MerchantGateway
 	err := row.Scan(
 		&i.MerchantID,
@@ -94,7 +94,7 @@ type GetGatewayCustomerParams struct {
 }
 
 func (q *Queries) GetGatewayCustomer(ctx context.Context, arg GetGatewayCustomerParams) (GatewayCustomer, error) {
-	row := q.db.QueryRowContext(ctx, getGatewayCustomer,
+	row := q.queryRow(ctx, q.getGatewayCustomerStmt, getGatewayCustomer,
 		arg.MerchantID,
 		arg.Mode,
 		arg.CustomerID,
@@ -123,7 +123,7 @@ type ListGatewayConfigsParams struct {
 }
 
 func (q *Queries) ListGatewayConfigs(ctx context.Context, arg ListGatewayConfigsParams) ([]MerchantGateway, error) {
-	rows, err := q.db.QueryContext(ctx, listGatewayConfigs, arg.MerchantID, arg.Mode)
+	rows, err := q.query(ctx, q.listGatewayConfigsStmt, listGatewayConfigs, arg.MerchantID, arg.Mode)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +172,7 @@ type PutGatewayConfigParams struct {
 // Reads of payments and refunds by their gateway references are with
 // their tables in sql/queries/lifecycle; setups in setups.sql.
 func (q *Queries) PutGatewayConfig(ctx context.Context, arg PutGatewayConfigParams) error {
-	_, err := q.db.ExecContext(ctx, putGatewayConfig,
+	_, err := q.exec(ctx, q.putGatewayConfigStmt, putGatewayConfig,
 		arg.MerchantID,
 		arg.Mode,
 		arg.Gateway,
@@ -198,7 +198,7 @@ type RecordGatewayNotificationParams struct {
 }
 
 func (q *Queries) RecordGatewayNotification(ctx context.Context, arg RecordGatewayNotificationParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, recordGatewayNotification,
+	result, err := q.exec(ctx, q.recordGatewayNotificationStmt, recordGatewayNotification,
 		arg.Gateway,
 		arg.ExternalID,
 		arg.MerchantID,
@@ -229,7 +229,7 @@ type ReserveGatewayCustomerParams struct {
 }
 
 func (q *Queries) ReserveGatewayCustomer(ctx context.Context, arg ReserveGatewayCustomerParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, reserveGatewayCustomer,
+	result, err := q.exec(ctx, q.reserveGatewayCustomerStmt, reserveGatewayCustomer,
 		arg.MerchantID,
 		arg.Mode,
 		arg.CustomerID,
@@ -261,7 +261,7 @@ type UpdateGatewayCustomerParams struct {
 }
 
 func (q *Queries) UpdateGatewayCustomer(ctx context.Context, arg UpdateGatewayCustomerParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateGatewayCustomer,
+	result, err := q.exec(ctx, q.updateGatewayCustomerStmt, updateGatewayCustomer,
 		arg.GatewayCustomerID,
 		arg.Updated,
 		arg.MerchantID,

@@ -21,7 +21,7 @@ type CountWebhookEndpointsParams struct {
 }
 
 func (q *Queries) CountWebhookEndpoints(ctx context.Context, arg CountWebhookEndpointsParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countWebhookEndpoints, arg.MerchantID, arg.Mode)
+	row := q.queryRow(ctx, q.countWebhookEndpointsStmt, countWebhookEndpoints, arg.MerchantID, arg.Mode)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -52,7 +52,7 @@ type CreateWebhookAttemptParams struct {
 }
 
 func (q *Queries) CreateWebhookAttempt(ctx context.Context, arg CreateWebhookAttemptParams) error {
-	_, err := q.db.ExecContext(ctx, createWebhookAttempt,
+	_, err := q.exec(ctx, q.createWebhookAttemptStmt, createWebhookAttempt,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -103,7 +103,7 @@ type CreateWebhookEndpointParams struct {
 // locks) are in sql/postgres/ops and sql/sqlite/ops; reading events in
 // dispatch order is with the events, in sql/{postgres,sqlite}/lifecycle.
 func (q *Queries) CreateWebhookEndpoint(ctx context.Context, arg CreateWebhookEndpointParams) error {
-	_, err := q.db.ExecContext(ctx, createWebhookEndpoint,
+	_, err := q.exec(ctx, q.createWebhookEndpointStmt, createWebhookEndpoint,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -134,7 +134,7 @@ type DeleteWebhookEndpointParams struct {
 }
 
 func (q *Queries) DeleteWebhookEndpoint(ctx context.Context, arg DeleteWebhookEndpointParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteWebhookEndpoint, arg.MerchantID, arg.Mode, arg.ID)
+	result, err := q.exec(ctx, q.deleteWebhookEndpointStmt, deleteWebhookEndpoint, arg.MerchantID, arg.Mode, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -152,7 +152,7 @@ type GetEmailParams struct {
 }
 
 func (q *Queries) GetEmail(ctx context.Context, arg GetEmailParams) (Email, error) {
-	row := q.db.QueryRowContext(ctx, getEmail, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getEmailStmt, getEmail, arg.MerchantID, arg.Mode, arg.ID)
 	var i Email
 	err := row.Scan(
 		&i.ID,
@@ -190,7 +190,7 @@ type GetNotifyCursorParams struct {
 }
 
 func (q *Queries) GetNotifyCursor(ctx context.Context, arg GetNotifyCursorParams) ([]string, error) {
-	rows, err := q.db.QueryContext(ctx, getNotifyCursor, arg.MerchantID, arg.Mode)
+	rows, err := q.query(ctx, q.getNotifyCursorStmt, getNotifyCursor, arg.MerchantID, arg.Mode)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +223,7 @@ type GetWebhookDeliveryParams struct {
 }
 
 func (q *Queries) GetWebhookDelivery(ctx context.Context, arg GetWebhookDeliveryParams) (WebhookDelivery, error) {
-	row := q.db.QueryRowContext(ctx, getWebhookDelivery, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getWebhookDeliveryStmt, getWebhookDelivery, arg.MerchantID, arg.Mode, arg.ID)
 	var i WebhookDelivery
 	err := row.Scan(
 		&i.ID,
@@ -253,7 +253,7 @@ type GetWebhookEndpointParams struct {
 }
 
 func (q *Queries) GetWebhookEndpoint(ctx context.Context, arg GetWebhookEndpointParams) (WebhookEndpoint, error) {
-	row := q.db.QueryRowContext(ctx, getWebhookEndpoint, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getWebhookEndpointStmt, getWebhookEndpoint, arg.MerchantID, arg.Mode, arg.ID)
 	var i WebhookEndpoint
 	err := row.Scan(
 		&i.ID,
@@ -310,7 +310,7 @@ type InsertEmailParams struct {
 }
 
 func (q *Queries) InsertEmail(ctx context.Context, arg InsertEmailParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, insertEmail,
+	result, err := q.exec(ctx, q.insertEmailStmt, insertEmail,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -364,7 +364,7 @@ type InsertWebhookDeliveryParams struct {
 }
 
 func (q *Queries) InsertWebhookDelivery(ctx context.Context, arg InsertWebhookDeliveryParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, insertWebhookDelivery,
+	result, err := q.exec(ctx, q.insertWebhookDeliveryStmt, insertWebhookDelivery,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -404,7 +404,7 @@ type ListEmailsParams struct {
 }
 
 func (q *Queries) ListEmails(ctx context.Context, arg ListEmailsParams) ([]Email, error) {
-	rows, err := q.db.QueryContext(ctx, listEmails,
+	rows, err := q.query(ctx, q.listEmailsStmt, listEmails,
 		arg.MerchantID,
 		arg.Mode,
 		arg.CustomerID,
@@ -483,7 +483,7 @@ func (q *Queries) ListWebhookAttempts(ctx context.Context, arg ListWebhookAttemp
 	} else {
 		query = strings.Replace(query, "/*SLICE:delivery_ids*/?", "NULL", 1)
 	}
-	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+	rows, err := q.query(ctx, nil, query, queryParams...)
 	if err != nil {
 		return nil, err
 	}
@@ -538,7 +538,7 @@ type ListWebhookDeliveriesParams struct {
 }
 
 func (q *Queries) ListWebhookDeliveries(ctx context.Context, arg ListWebhookDeliveriesParams) ([]WebhookDelivery, error) {
-	rows, err := q.db.QueryContext(ctx, listWebhookDeliveries,
+	rows, err := q.query(ctx, q.listWebhookDeliveriesStmt, listWebhookDeliveries,
 		arg.EndpointID,
 		arg.MerchantID,
 		arg.Mode,
@@ -596,7 +596,7 @@ type ListWebhookEndpointsParams struct {
 }
 
 func (q *Queries) ListWebhookEndpoints(ctx context.Context, arg ListWebhookEndpointsParams) ([]WebhookEndpoint, error) {
-	rows, err := q.db.QueryContext(ctx, listWebhookEndpoints,
+	rows, err := q.query(ctx, q.listWebhookEndpointsStmt, listWebhookEndpoints,
 		arg.MerchantID,
 		arg.Mode,
 		arg.StartingAfter,
@@ -655,7 +655,7 @@ type LockNotifyCursorParams struct {
 // The upsert takes the row lock (Postgres), so concurrent dispatchers of
 // one scope take turns.
 func (q *Queries) LockNotifyCursor(ctx context.Context, arg LockNotifyCursorParams) (string, error) {
-	row := q.db.QueryRowContext(ctx, lockNotifyCursor, arg.MerchantID, arg.Mode, arg.Updated)
+	row := q.queryRow(ctx, q.lockNotifyCursorStmt, lockNotifyCursor, arg.MerchantID, arg.Mode, arg.Updated)
 	var position string
 	err := row.Scan(&position)
 	return position, err
@@ -674,7 +674,7 @@ type SetNotifyCursorParams struct {
 }
 
 func (q *Queries) SetNotifyCursor(ctx context.Context, arg SetNotifyCursorParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, setNotifyCursor,
+	result, err := q.exec(ctx, q.setNotifyCursorStmt, setNotifyCursor,
 		arg.Position,
 		arg.Updated,
 		arg.MerchantID,
@@ -711,7 +711,7 @@ type UpdateEmailParams struct {
 }
 
 func (q *Queries) UpdateEmail(ctx context.Context, arg UpdateEmailParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateEmail,
+	result, err := q.exec(ctx, q.updateEmailStmt, updateEmail,
 		arg.Locale,
 		arg.Recipients,
 		arg.Subject,
@@ -751,7 +751,7 @@ type UpdateWebhookDeliveryParams struct {
 }
 
 func (q *Queries) UpdateWebhookDelivery(ctx context.Context, arg UpdateWebhookDeliveryParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateWebhookDelivery,
+	result, err := q.exec(ctx, q.updateWebhookDeliveryStmt, updateWebhookDelivery,
 		arg.Status,
 		arg.Attempts,
 		arg.NextAttemptAt,
@@ -794,7 +794,7 @@ type UpdateWebhookEndpointParams struct {
 }
 
 func (q *Queries) UpdateWebhookEndpoint(ctx context.Context, arg UpdateWebhookEndpointParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateWebhookEndpoint,
+	result, err := q.exec(ctx, q.updateWebhookEndpointStmt, updateWebhookEndpoint,
 		arg.Url,
 		arg.Description,
 		arg.EnabledEvents,

@@ -38,7 +38,7 @@ type CreateSetupParams struct {
 // Payment method setups: a customer saving a payment method through a
 // gateway's hosted flow, and the gateway's reference to it.
 func (q *Queries) CreateSetup(ctx context.Context, arg CreateSetupParams) error {
-	_, err := q.db.ExecContext(ctx, createSetup,
+	_, err := q.exec(ctx, q.createSetupStmt, createSetup,
 		arg.ID,
 		arg.MerchantID,
 		arg.Mode,
@@ -68,7 +68,7 @@ type GetSetupParams struct {
 }
 
 func (q *Queries) GetSetup(ctx context.Context, arg GetSetupParams) (PaymentMethodSetup, error) {
-	row := q.db.QueryRowContext(ctx, getSetup, arg.MerchantID, arg.Mode, arg.ID)
+	row := q.queryRow(ctx, q.getSetupStmt, getSetup, arg.MerchantID, arg.Mode, arg.ID)
 	var i PaymentMethodSetup
 	err := row.Scan(
 		&i.ID,
@@ -94,7 +94,7 @@ SELECT id, merchant_id, mode, customer_id, gateway, return_url, secret_hash, sta
 `
 
 func (q *Queries) GetSetupByID(ctx context.Context, id string) (PaymentMethodSetup, error) {
-	row := q.db.QueryRowContext(ctx, getSetupByID, id)
+	row := q.queryRow(ctx, q.getSetupByIDStmt, getSetupByID, id)
 	var i PaymentMethodSetup
 	err := row.Scan(
 		&i.ID,
@@ -128,7 +128,7 @@ type SetSetupGatewayRefParams struct {
 }
 
 func (q *Queries) SetSetupGatewayRef(ctx context.Context, arg SetSetupGatewayRefParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, setSetupGatewayRef,
+	result, err := q.exec(ctx, q.setSetupGatewayRefStmt, setSetupGatewayRef,
 		arg.GatewayRef,
 		arg.MerchantID,
 		arg.Mode,
@@ -157,7 +157,7 @@ type UpdateSetupParams struct {
 }
 
 func (q *Queries) UpdateSetup(ctx context.Context, arg UpdateSetupParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateSetup,
+	result, err := q.exec(ctx, q.updateSetupStmt, updateSetup,
 		arg.Status,
 		arg.PaymentMethodID,
 		arg.FailureMessage,

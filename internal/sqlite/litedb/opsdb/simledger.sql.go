@@ -19,7 +19,7 @@ type CountSimChargesParams struct {
 }
 
 func (q *Queries) CountSimCharges(ctx context.Context, arg CountSimChargesParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countSimCharges, arg.Token, arg.Outcome)
+	row := q.queryRow(ctx, q.countSimChargesStmt, countSimCharges, arg.Token, arg.Outcome)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -30,7 +30,7 @@ SELECT "key", token, amount, currency, outcome, code, ref, refunded, seq, create
 `
 
 func (q *Queries) GetSimCharge(ctx context.Context, key string) (SimCharge, error) {
-	row := q.db.QueryRowContext(ctx, getSimCharge, key)
+	row := q.queryRow(ctx, q.getSimChargeStmt, getSimCharge, key)
 	var i SimCharge
 	err := row.Scan(
 		&i.Key,
@@ -71,7 +71,7 @@ type InsertSimChargeParams struct {
 // charged and refunded, kept in cuota's database (internal/gateway/sim).
 // Postgres also writes and reads it in bulk (sql/postgres/ops/simledger.sql).
 func (q *Queries) InsertSimCharge(ctx context.Context, arg InsertSimChargeParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, insertSimCharge,
+	result, err := q.exec(ctx, q.insertSimChargeStmt, insertSimCharge,
 		arg.Key,
 		arg.Token,
 		arg.Amount,
@@ -93,7 +93,7 @@ SELECT "key", token, amount, currency, outcome, code, ref, refunded, seq, create
 `
 
 func (q *Queries) ListSimCharges(ctx context.Context) ([]SimCharge, error) {
-	rows, err := q.db.QueryContext(ctx, listSimCharges)
+	rows, err := q.query(ctx, q.listSimChargesStmt, listSimCharges)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +136,7 @@ type UpdateSimChargeParams struct {
 }
 
 func (q *Queries) UpdateSimCharge(ctx context.Context, arg UpdateSimChargeParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateSimCharge, arg.Refunded, arg.Key)
+	result, err := q.exec(ctx, q.updateSimChargeStmt, updateSimCharge, arg.Refunded, arg.Key)
 	if err != nil {
 		return 0, err
 	}
