@@ -156,18 +156,30 @@ type checkedStore struct {
 
 // InTx implements billing.Store.
 func (s checkedStore) InTx(ctx context.Context, fn func(tx billing.Tx) error) error {
+	return s.checked(ctx, s.Store.InTx, fn)
+}
+
+// Read implements billing.Store: the key is read by the read's first
+// statement, as InTx's.
+func (s checkedStore) Read(ctx context.Context, fn func(tx billing.Tx) error) error {
+	return s.checked(ctx, s.Store.Read, fn)
+}
+
+// checked runs fn through run (the store's InTx or Read), first reading the
+// request's key if it is still to be verified.
+func (s checkedStore) checked(ctx context.Context, run func(context.Context, func(billing.Tx) error) error, fn func(tx billing.Tx) error) error {
 	kc, _ := ctx.Value(keyCheckKey{}).(*keyCheck)
 	if kc == nil {
-		return s.Store.InTx(ctx, fn)
+		return run(ctx, fn)
 	}
 	if checked, err := kc.result(); checked {
 		if err != nil {
 			return err
 		}
-		return s.Store.InTx(ctx, fn)
+		return run(ctx, fn)
 	}
 	stale := false
-	err := s.Store.InTx(ctx, func(tx billing.Tx) error {
+	err := run(ctx, func(tx billing.Tx) error {
 		var err error
 		if stale, err = s.core.verifyKey(ctx, tx, kc.key); err != nil {
 			return err

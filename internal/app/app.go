@@ -164,10 +164,11 @@ type List[T any] struct {
 	HasMore bool
 }
 
-// read runs a read-only use case in a transaction and returns its result.
+// read runs a read-only use case (Store.Read: no transaction on
+// PostgreSQL) and returns its result.
 func read[T any](ctx context.Context, a *core, fn func(tx billing.Tx) (T, error)) (T, error) {
 	var out T
-	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+	err := a.store.Read(ctx, func(tx billing.Tx) error {
 		var err error
 		out, err = fn(tx)
 		return err
@@ -188,7 +189,7 @@ func list[T any](ctx context.Context, a *core, page billing.Page, prefix string,
 	if err := v.err(); err != nil {
 		return out, err
 	}
-	err = a.store.InTx(ctx, func(tx billing.Tx) error {
+	err = a.store.Read(ctx, func(tx billing.Tx) error {
 		var err error
 		out.Data, out.HasMore, err = fn(tx, page)
 		return err

@@ -13,6 +13,13 @@ type Store interface {
 	// InTx runs fn in a transaction, committing if fn returns nil and rolling
 	// back otherwise. fn must not retain tx.
 	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// Read runs fn, which only reads. fn sees, statement by statement,
+	// what was committed when each statement began (as in InTx on
+	// PostgreSQL, whose transactions are READ COMMITTED), so a store may
+	// run it without a transaction to save the round trips of BEGIN and
+	// COMMIT; PostgreSQL does, and refuses a write in fn. fn must not
+	// retain tx.
+	Read(ctx context.Context, fn func(tx Tx) error) error
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// MigrationsCurrent reports whether every migration has been applied.

@@ -98,6 +98,20 @@ func (s *Store) InTx(ctx context.Context, fn func(tx billing.Tx) error) error {
 	return s.inTx(ctx, func(b *base) error { return fn(newTx(b)) })
 }
 
+// Read runs fn, which only reads, on a pooled connection without a
+// transaction: each statement sees what was committed when it started,
+// exactly as in the READ COMMITTED transactions of InTx, and the BEGIN and
+// COMMIT round trips are saved (a GET is its key check and its read). A
+// write in fn fails.
+func (s *Store) Read(ctx context.Context, fn func(tx billing.Tx) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: acquire a connection: %w", err)
+	}
+	defer conn.Release()
+	return fn(newTx(newReadBase(conn)))
+}
+
 // inTx runs fn on the base of a new transaction, as InTx describes
 // (retries included): InTx and InSimLedger differ only in what they hand
 // fn.

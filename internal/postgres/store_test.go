@@ -1266,3 +1266,22 @@ func TestLargeColumnsCompressWithLZ4(t *testing.T) {
 		require.Equal(t, want, got, "%s.%s", col[0], col[1])
 	}
 }
+
+// TestReadRefusesWrites: Store.Read runs no transaction, so a write in it
+// would commit on its own; the store refuses it instead, and nothing is
+// written.
+func TestReadRefusesWrites(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	store := newStore(t)
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	m := billing.Merchant{ID: billing.NewID(billing.PrefixMerchant, now), Name: "Agente", Timezone: "UTC", Locale: "es-CL",
+		InvoicePrefix: "AGEN", Created: now}
+	err := store.Read(ctx, func(tx billing.Tx) error { return tx.Merchants.CreateMerchant(ctx, m) })
+	require.ErrorContains(t, err, "a write in a read")
+	require.NoError(t, store.InTx(ctx, func(tx billing.Tx) error {
+		_, err := tx.Merchants.GetMerchant(ctx, m.ID)
+		require.ErrorIs(t, err, billing.ErrNotFound)
+		return nil
+	}))
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/postgres/pgdb/accountsdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/analyticsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/auditdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/creditsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
@@ -31,8 +32,9 @@ import (
 // statement of the transaction. write (below) sends the savepoint in the
 // same pipeline as the write's first statement.
 type base struct {
-	tx        pgx.Tx
+	tx        pgx.Tx // nil in a Store.Read: every write refuses
 	accounts  *accountsdb.Queries
+	analytics *analyticsdb.Queries
 	audit     *auditdb.Queries
 	lifecycle *lifecycledb.Queries
 	ops       *opsdb.Queries
@@ -46,8 +48,24 @@ type base struct {
 
 // newBase returns the base of a transaction.
 func newBase(pgTx pgx.Tx, inserter *river.Client[pgx.Tx]) *base {
-	return &base{tx: pgTx, accounts: accountsdb.New(pgTx), audit: auditdb.New(pgTx),
-		lifecycle: lifecycledb.New(pgTx), ops: opsdb.New(pgTx), credits: creditsdb.New(pgTx), inserter: inserter}
+	b := newQueries(pgTx)
+	b.tx, b.inserter = pgTx, inserter
+	return b
+}
+
+// newReadBase returns the base of a Store.Read: its queries run on conn
+// outside any transaction, and it has no transaction to write in.
+func newReadBase(conn dbtx) *base { return newQueries(conn) }
+
+// newQueries returns a base whose generated queries run on db.
+func newQueries(db dbtx) *base {
+	return &base{accounts: accountsdb.New(db), analytics: analyticsdb.New(db), audit: auditdb.New(db),
+		lifecycle: lifecycledb.New(db), ops: opsdb.New(db), credits: creditsdb.New(db)}
+}
+
+// errWriteInRead is the error of a write attempted in a Store.Read.
+func errWriteInRead(op string) error {
+	return fmt.Errorf("postgres: %s: a write in a read (Store.Read runs no transaction)", op)
 }
 
 // newTx returns the billing.Tx of a transaction: every area on one base.
@@ -113,6 +131,9 @@ type dbtx interface {
 // trip, as without a savepoint; a failed write adds one, the ROLLBACK TO
 // SAVEPOINT that undoes it and keeps the transaction usable.
 func (t *base) write(ctx context.Context, op string, fn func(db dbtx) error) error {
+	if t.tx == nil {
+		return errWriteInRead(op)
+	}
 	if t.writing {
 		// A write inside another's fn would release the outer write's
 		// savepoint. No store method does that; this says so if one starts.
@@ -142,6 +163,9 @@ func (t *base) write(ctx context.Context, op string, fn func(db dbtx) error) err
 // cannot be undone by a later write's failure: every write makes its own
 // savepoint after it (see write).
 func (t *base) appendRow(op string, fn func(db dbtx) error) error {
+	if t.tx == nil {
+		return errWriteInRead(op)
+	}
 	if t.writing {
 		return fmt.Errorf("postgres: %s: a write started inside another write", op)
 	}

@@ -9,13 +9,12 @@ import (
 )
 
 // analyticsTx is the billing.AnalyticsTx of one transaction. Its queries
-// (the analytics group of sqlc.yaml) are made on the transaction as they
-// are needed; writes go through base.write's savepoint like every other.
+// (the analytics group of sqlc.yaml) run on the base's transaction; writes go through base.write's savepoint like every other.
 type analyticsTx struct{ *base }
 
 var _ billing.AnalyticsTx = analyticsTx{}
 
-func (t analyticsTx) q() *analyticsdb.Queries { return analyticsdb.New(t.tx) }
+func (t analyticsTx) q() *analyticsdb.Queries { return t.analytics }
 
 // writeAnalytics is write with the analytics group's queries on the
 // savepoint.

@@ -123,6 +123,15 @@ func (s *Store) InTx(ctx context.Context, fn func(tx billing.Tx) error) error {
 	return s.inTx(ctx, func(b *base) error { return fn(newTx(b)) })
 }
 
+// Read runs fn in a transaction, as InTx does: SQLite's one connection
+// serves reads and writes alike, so a read costs nothing more as a
+// transaction. (Unlike PostgreSQL's Read it does not refuse a write:
+// SQLite cannot begin the store's IMMEDIATE transactions on a query-only
+// connection.)
+func (s *Store) Read(ctx context.Context, fn func(tx billing.Tx) error) error {
+	return s.InTx(ctx, fn)
+}
+
 // inTx runs fn on the base of a new transaction, committing if fn returns
 // nil and rolling back otherwise: InTx and InSimLedger differ only in what
 // they hand fn.

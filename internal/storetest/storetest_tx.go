@@ -36,6 +36,37 @@ func exerciseTx(t *testing.T, setup setupFunc) {
 		require.Equal(t, p, got)
 	})
 
+	t.Run("ReadSeesWhatWasCommitted", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		p := buildProduct(b.scope, b.clock.next())
+		require.NoError(t, b.store.InTx(ctx, func(tx billing.Tx) error {
+			return tx.Catalog.CreateProduct(ctx, p)
+		}))
+		var got billing.Product
+		var listed []billing.Product
+		require.NoError(t, b.store.Read(ctx, func(tx billing.Tx) error {
+			var err error
+			if got, err = tx.Catalog.GetProduct(ctx, b.scope, p.ID); err != nil {
+				return err
+			}
+			listed, _, err = tx.Catalog.ListProducts(ctx, b.scope, billing.ProductFilter{}, billing.Page{Limit: 10})
+			return err
+		}))
+		require.Equal(t, p, got)
+		require.Equal(t, []billing.Product{p}, listed)
+
+		sentinel := errors.New("fn failed")
+		err := b.store.Read(ctx, func(tx billing.Tx) error {
+			_, err := tx.Catalog.GetProduct(ctx, b.scope, "prod_missing")
+			require.ErrorIs(t, err, billing.ErrNotFound)
+			return sentinel
+		})
+		require.ErrorIs(t, err, sentinel, "Read returns fn's error")
+	})
+
 	t.Run("RollsBackWhenFnReturnsError", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
