@@ -147,7 +147,11 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(b *base) error) error {
 			_ = pgTx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	if err := fn(newBase(pgTx, s.inserter)); err != nil {
+	b := newBase(pgTx, s.inserter)
+	if err := fn(b); err != nil {
+		return err
+	}
+	if err := b.flush(ctx); err != nil {
 		return err
 	}
 	committed = true

@@ -1285,3 +1285,46 @@ func TestReadRefusesWrites(t *testing.T) {
 		return nil
 	}))
 }
+
+// TestAppendedRows: an appended row (an event) is sent with the
+// transaction's next statement, so a read after it sees it; and one that
+// fails makes the whole transaction fail at its end, leaving nothing
+// written.
+func TestAppendedRows(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := newStore(t)
+	createMerchant(t, s, "acct_a")
+	scope := billing.Scope{MerchantID: "acct_a", Mode: billing.ModeTest}
+	epoch := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	event := func(id, merchant string) billing.Event {
+		return billing.Event{ID: id, Scope: billing.Scope{MerchantID: merchant, Mode: billing.ModeTest}, Type: "product.created",
+			ObjectType: "product", ObjectID: "prod_1", Data: json.RawMessage(`{"id":"prod_1"}`), Created: epoch}
+	}
+
+	require.NoError(t, s.InTx(ctx, func(tx billing.Tx) error {
+		require.NoError(t, tx.Events.CreateEvent(ctx, event("evt_1", "acct_a")))
+		got, err := tx.Events.GetEvent(ctx, scope, "evt_1")
+		require.NoError(t, err)
+		require.Equal(t, "product.created", got.Type)
+		require.NoError(t, tx.Events.CreateEvent(ctx, event("evt_2", "acct_a")))
+		return nil // evt_2 goes with COMMIT's flush
+	}))
+	require.NoError(t, s.Read(ctx, func(tx billing.Tx) error {
+		_, err := tx.Events.GetEvent(ctx, scope, "evt_2")
+		return err
+	}))
+
+	err := s.InTx(ctx, func(tx billing.Tx) error {
+		require.NoError(t, tx.Catalog.CreateProduct(ctx, billing.Product{ID: "prod_9", Scope: scope, Name: "P", Active: true, Created: epoch, Updated: epoch}))
+		// No such merchant: the foreign key fails when the row is sent.
+		require.NoError(t, tx.Events.CreateEvent(ctx, event("evt_3", "acct_missing")))
+		return nil
+	})
+	require.ErrorContains(t, err, "create event evt_3")
+	require.NoError(t, s.Read(ctx, func(tx billing.Tx) error {
+		_, err := tx.Catalog.GetProduct(ctx, scope, "prod_9")
+		require.ErrorIs(t, err, billing.ErrNotFound, "the failed transaction left nothing")
+		return nil
+	}))
+}

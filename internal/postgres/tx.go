@@ -44,23 +44,29 @@ type base struct {
 	// spOpen: the savepoint cuota_write is open (the last write's, kept
 	// until the next write releases it). writing: a write's fn is running.
 	spOpen, writing bool
+	// appended: rows appended and not yet sent (pipeline.go).
+	appended []queued
 }
 
 // newBase returns the base of a transaction.
 func newBase(pgTx pgx.Tx, inserter *river.Client[pgx.Tx]) *base {
-	b := newQueries(pgTx)
-	b.tx, b.inserter = pgTx, inserter
+	b := &base{tx: pgTx, inserter: inserter}
+	b.setQueries(pipeDB{b})
 	return b
 }
 
 // newReadBase returns the base of a Store.Read: its queries run on conn
 // outside any transaction, and it has no transaction to write in.
-func newReadBase(conn dbtx) *base { return newQueries(conn) }
+func newReadBase(conn dbtx) *base {
+	b := &base{}
+	b.setQueries(conn)
+	return b
+}
 
-// newQueries returns a base whose generated queries run on db.
-func newQueries(db dbtx) *base {
-	return &base{accounts: accountsdb.New(db), analytics: analyticsdb.New(db), audit: auditdb.New(db),
-		lifecycle: lifecycledb.New(db), ops: opsdb.New(db), credits: creditsdb.New(db)}
+// setQueries makes the base's generated queries run on db.
+func (t *base) setQueries(db dbtx) {
+	t.accounts, t.analytics, t.audit = accountsdb.New(db), analyticsdb.New(db), auditdb.New(db)
+	t.lifecycle, t.ops, t.credits = lifecycledb.New(db), opsdb.New(db), creditsdb.New(db)
 }
 
 // errWriteInRead is the error of a write attempted in a Store.Read.
@@ -161,7 +167,8 @@ func (t *base) write(ctx context.Context, op string, fn func(db dbtx) error) err
 // statements for each of the several such rows a request writes. If the
 // insert fails, the transaction is aborted and only its end remains. It
 // cannot be undone by a later write's failure: every write makes its own
-// savepoint after it (see write).
+// savepoint after it (see write). The insert is queued and rides in the
+// transaction's next pipeline (pipeline.go).
 func (t *base) appendRow(op string, fn func(db dbtx) error) error {
 	if t.tx == nil {
 		return errWriteInRead(op)
@@ -169,7 +176,7 @@ func (t *base) appendRow(op string, fn func(db dbtx) error) error {
 	if t.writing {
 		return fmt.Errorf("postgres: %s: a write started inside another write", op)
 	}
-	return dbError(op, fn(t.tx))
+	return dbError(op, fn(appender{base: t, op: op}))
 }
 
 // writeTx is write for a callback that needs the pgx.Tx itself (River's
@@ -216,31 +223,20 @@ type writeDB struct {
 	opened bool // this write's savepoint is open
 }
 
-// send sends [RELEASE,] SAVEPOINT and then sql in one pipeline and reads
-// the savepoint's results. The caller reads sql's result and closes br.
+// send sends the appended rows, [RELEASE,] SAVEPOINT and then sql in one
+// pipeline and reads all but sql's results. The caller reads sql's result
+// and closes br.
 func (d *writeDB) send(ctx context.Context, sql string, args []any) (br pgx.BatchResults, err error) {
-	b := &pgx.Batch{}
-	release := d.base.spOpen
-	if release {
-		b.Queue(releaseSQL)
-	}
-	b.Queue(savepointSQL)
-	if sql != "" {
-		b.Queue(sql, args...)
-	}
-	br = d.base.tx.SendBatch(ctx, b)
-	if release {
+	var extra []queued
+	if d.base.spOpen {
+		extra = append(extra, queued{op: "release previous savepoint", sql: releaseSQL})
 		// Released or not, the transaction no longer has it: on an error
 		// the transaction is aborted and only its end remains.
 		d.base.spOpen = false
-		if _, err := br.Exec(); err != nil {
-			_ = br.Close() // it repeats err
-			return nil, fmt.Errorf("release previous savepoint: %w", err)
-		}
 	}
-	if _, err := br.Exec(); err != nil {
-		_ = br.Close() // it repeats err
-		return nil, fmt.Errorf("savepoint: %w", err)
+	extra = append(extra, queued{op: "savepoint", sql: savepointSQL})
+	if br, err = d.base.pipeline(ctx, extra, sql, args); err != nil {
+		return nil, err
 	}
 	d.opened, d.base.spOpen = true, true
 	return br, nil
@@ -279,17 +275,7 @@ func (d *writeDB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows,
 	if d.opened {
 		return d.base.tx.Query(ctx, sql, args...)
 	}
-	br, err := d.send(ctx, sql, args)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := br.Query()
-	if err != nil {
-		rows.Close()
-		_ = br.Close() // it repeats err
-		return nil, err
-	}
-	return &batchRows{Rows: rows, br: br}, nil
+	return queryIn(func() (pgx.BatchResults, error) { return d.send(ctx, sql, args) })
 }
 
 // QueryRow runs sql, in the savepoint, when the row is scanned.
@@ -297,7 +283,7 @@ func (d *writeDB) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 	if d.opened {
 		return d.base.tx.QueryRow(ctx, sql, args...)
 	}
-	return &batchRow{ctx: ctx, db: d, sql: sql, args: args}
+	return &batchRow{send: func() (pgx.BatchResults, error) { return d.send(ctx, sql, args) }}
 }
 
 // CopyFrom copies rows into table, in the savepoint, which it makes on a
@@ -307,27 +293,6 @@ func (d *writeDB) CopyFrom(ctx context.Context, table pgx.Identifier, columns []
 		return 0, err
 	}
 	return d.base.tx.CopyFrom(ctx, table, columns, rows)
-}
-
-// batchRow is QueryRow's pgx.Row: Scan sends the pipeline.
-type batchRow struct {
-	ctx  context.Context
-	db   *writeDB
-	sql  string
-	args []any
-}
-
-// Scan runs the query and scans its one row into dest.
-func (r *batchRow) Scan(dest ...any) error {
-	br, err := r.db.send(r.ctx, r.sql, r.args)
-	if err != nil {
-		return err
-	}
-	err = br.QueryRow().Scan(dest...)
-	if closeErr := br.Close(); err == nil {
-		err = closeErr
-	}
-	return err
 }
 
 // batchRows is Query's pgx.Rows: it closes the pipeline once the rows are
