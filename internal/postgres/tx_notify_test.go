@@ -33,8 +33,16 @@ func TestEventsAfterFollowsCommitOrder(t *testing.T) {
 	early := event(billing.NewID(billing.PrefixEvent, now))
 	late := event(billing.NewID(billing.PrefixEvent, now))
 
-	// The transaction that writes the earlier id stays open.
-	release := holdTx(t, store, func(tx billing.Tx) error { return tx.Events.CreateEvent(ctx, early) })
+	// The transaction that writes the earlier id stays open. Its event is
+	// sent with its next statement (appended rows wait for one), which the
+	// read is.
+	release := holdTx(t, store, func(tx billing.Tx) error {
+		if err := tx.Events.CreateEvent(ctx, early); err != nil {
+			return err
+		}
+		_, err := tx.Events.GetEvent(ctx, s, early.ID)
+		return err
+	})
 	require.NoError(t, store.InTx(ctx, func(tx billing.Tx) error { return tx.Events.CreateEvent(ctx, late) }))
 
 	var got []billing.Event

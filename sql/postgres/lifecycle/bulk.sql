@@ -50,7 +50,10 @@ FROM (
         unnest(sqlc.arg(finalized_ats)::text[]) AS finalized_at, unnest(sqlc.arg(paid_ats)::text[]) AS paid_at,
         unnest(sqlc.arg(voided_ats)::text[]) AS voided_at, unnest(sqlc.arg(updateds)::timestamptz[]) AS updated
 ) AS u
-WHERE i.id = u.id AND i.merchant_id = u.merchant_id AND i.mode = u.mode;
+-- The row is found by its primary key; its scope is checked, not searched
+-- (as an index condition it drew the planner to a (merchant_id, mode, …)
+-- index and a scan of the merchant's rows for each one).
+WHERE i.id = u.id AND (i.merchant_id, i.mode) IS NOT DISTINCT FROM (u.merchant_id, u.mode);
 
 -- name: BulkUpdatePayments :execrows
 UPDATE payments AS p SET
@@ -65,7 +68,10 @@ FROM (
         unnest(sqlc.arg(amounts_refunded)::bigint[]) AS amount_refunded,
         unnest(sqlc.arg(updateds)::timestamptz[]) AS updated
 ) AS u
-WHERE p.id = u.id AND p.merchant_id = u.merchant_id AND p.mode = u.mode;
+-- The row is found by its primary key; its scope is checked, not searched
+-- (as an index condition it drew the planner to a (merchant_id, mode, …)
+-- index and a scan of the merchant's rows for each one).
+WHERE p.id = u.id AND (p.merchant_id, p.mode) IS NOT DISTINCT FROM (u.merchant_id, u.mode);
 
 -- name: BulkUpdateSubscriptions :many
 -- Optimistic: a row whose version moved is left alone and missing from the
@@ -114,5 +120,8 @@ FROM (
         unnest(sqlc.arg(promotion_code_ids)::text[]) AS promotion_code_id,
         unnest(sqlc.arg(metadatas)::text[]) AS metadata, unnest(sqlc.arg(updateds)::timestamptz[]) AS updated
 ) AS u
-WHERE s.id = u.id AND s.merchant_id = u.merchant_id AND s.mode = u.mode AND s.version = u.version
+-- The row is found by its primary key; its scope is checked, not searched
+-- (as an index condition it drew the planner to a (merchant_id, mode, …)
+-- index and a scan of the merchant's rows for each one).
+WHERE s.id = u.id AND (s.merchant_id, s.mode) IS NOT DISTINCT FROM (u.merchant_id, u.mode) AND s.version = u.version
 RETURNING s.id;

@@ -350,10 +350,14 @@ LIMIT sqlc.arg(row_limit);
 
 -- name: ReleaseSubscriptionClaims :exec
 -- A sweep lane is done with what it claimed under claim_token.
-UPDATE subscriptions SET claim_token = '', claimed_until = NULL WHERE claim_token = sqlc.arg(claim_token);
+-- claim_token <> '' lets a generic plan use the partial subscriptions_claim_idx
+-- (without it PostgreSQL scanned every subscription on each call).
+UPDATE subscriptions SET claim_token = '', claimed_until = NULL
+WHERE claim_token = sqlc.arg(claim_token) AND claim_token <> '';
 
 -- name: ExtendSubscriptionClaims :exec
 -- A sweep lane still working renews its claims (a heartbeat), so a short
 -- lease frees a dead sweeper's subscriptions soon without a live one's
--- expiring under it.
-UPDATE subscriptions SET claimed_until = sqlc.arg(claimed_until) WHERE claim_token = sqlc.arg(claim_token);
+-- expiring under it. claim_token <> '': see ReleaseSubscriptionClaims.
+UPDATE subscriptions SET claimed_until = sqlc.arg(claimed_until)
+WHERE claim_token = sqlc.arg(claim_token) AND claim_token <> '';

@@ -28,7 +28,7 @@ FROM (
         unnest($15::text[]) AS finalized_at, unnest($16::text[]) AS paid_at,
         unnest($17::text[]) AS voided_at, unnest($18::timestamptz[]) AS updated
 ) AS u
-WHERE i.id = u.id AND i.merchant_id = u.merchant_id AND i.mode = u.mode
+WHERE i.id = u.id AND (i.merchant_id, i.mode) IS NOT DISTINCT FROM (u.merchant_id, u.mode)
 `
 
 type BulkUpdateInvoicesParams struct {
@@ -52,6 +52,9 @@ type BulkUpdateInvoicesParams struct {
 	Updateds       []time.Time
 }
 
+// The row is found by its primary key; its scope is checked, not searched
+// (as an index condition it drew the planner to a (merchant_id, mode, …)
+// index and a scan of the merchant's rows for each one).
 func (q *Queries) BulkUpdateInvoices(ctx context.Context, arg BulkUpdateInvoicesParams) (int64, error) {
 	result, err := q.db.Exec(ctx, bulkUpdateInvoices,
 		arg.Ids,
@@ -92,7 +95,7 @@ FROM (
         unnest($9::bigint[]) AS amount_refunded,
         unnest($10::timestamptz[]) AS updated
 ) AS u
-WHERE p.id = u.id AND p.merchant_id = u.merchant_id AND p.mode = u.mode
+WHERE p.id = u.id AND (p.merchant_id, p.mode) IS NOT DISTINCT FROM (u.merchant_id, u.mode)
 `
 
 type BulkUpdatePaymentsParams struct {
@@ -108,6 +111,9 @@ type BulkUpdatePaymentsParams struct {
 	Updateds        []time.Time
 }
 
+// The row is found by its primary key; its scope is checked, not searched
+// (as an index condition it drew the planner to a (merchant_id, mode, …)
+// index and a scan of the merchant's rows for each one).
 func (q *Queries) BulkUpdatePayments(ctx context.Context, arg BulkUpdatePaymentsParams) (int64, error) {
 	result, err := q.db.Exec(ctx, bulkUpdatePayments,
 		arg.Ids,
@@ -170,7 +176,7 @@ FROM (
         unnest($35::text[]) AS promotion_code_id,
         unnest($36::text[]) AS metadata, unnest($37::timestamptz[]) AS updated
 ) AS u
-WHERE s.id = u.id AND s.merchant_id = u.merchant_id AND s.mode = u.mode AND s.version = u.version
+WHERE s.id = u.id AND (s.merchant_id, s.mode) IS NOT DISTINCT FROM (u.merchant_id, u.mode) AND s.version = u.version
 RETURNING s.id
 `
 
@@ -218,6 +224,9 @@ type BulkUpdateSubscriptionsParams struct {
 // returned ids. claim_token, when not empty, claims the rows until
 // claimed_until; otherwise release_claim, when it is the row's claim,
 // ends it (billing.ClaimChange).
+// The row is found by its primary key; its scope is checked, not searched
+// (as an index condition it drew the planner to a (merchant_id, mode, …)
+// index and a scan of the merchant's rows for each one).
 func (q *Queries) BulkUpdateSubscriptions(ctx context.Context, arg BulkUpdateSubscriptionsParams) ([]string, error) {
 	rows, err := q.db.Query(ctx, bulkUpdateSubscriptions,
 		arg.ClaimToken,

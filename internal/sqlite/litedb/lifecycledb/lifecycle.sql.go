@@ -573,7 +573,8 @@ func (q *Queries) EndTestClockLease(ctx context.Context, id string) error {
 }
 
 const extendSubscriptionClaims = `-- name: ExtendSubscriptionClaims :exec
-UPDATE subscriptions SET claimed_until = ?1 WHERE claim_token = ?2
+UPDATE subscriptions SET claimed_until = ?1
+WHERE claim_token = ?2 AND claim_token <> ''
 `
 
 type ExtendSubscriptionClaimsParams struct {
@@ -583,7 +584,7 @@ type ExtendSubscriptionClaimsParams struct {
 
 // A sweep lane still working renews its claims (a heartbeat), so a short
 // lease frees a dead sweeper's subscriptions soon without a live one's
-// expiring under it.
+// expiring under it. claim_token <> ”: see ReleaseSubscriptionClaims.
 func (q *Queries) ExtendSubscriptionClaims(ctx context.Context, arg ExtendSubscriptionClaimsParams) error {
 	_, err := q.exec(ctx, q.extendSubscriptionClaimsStmt, extendSubscriptionClaims, arg.ClaimedUntil, arg.ClaimToken)
 	return err
@@ -2066,10 +2067,13 @@ func (q *Queries) NextInvoiceNumber(ctx context.Context, arg NextInvoiceNumberPa
 }
 
 const releaseSubscriptionClaims = `-- name: ReleaseSubscriptionClaims :exec
-UPDATE subscriptions SET claim_token = '', claimed_until = NULL WHERE claim_token = ?1
+UPDATE subscriptions SET claim_token = '', claimed_until = NULL
+WHERE claim_token = ?1 AND claim_token <> ''
 `
 
 // A sweep lane is done with what it claimed under claim_token.
+// claim_token <> ” lets a generic plan use the partial subscriptions_claim_idx
+// (without it PostgreSQL scanned every subscription on each call).
 func (q *Queries) ReleaseSubscriptionClaims(ctx context.Context, claimToken string) error {
 	_, err := q.exec(ctx, q.releaseSubscriptionClaimsStmt, releaseSubscriptionClaims, claimToken)
 	return err
