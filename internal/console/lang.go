@@ -56,17 +56,17 @@ type lang struct {
 	CancelTitle, CancelConfirm                                    string
 
 	KeysTitle, KeysIntro, Key, Mode, LastUsed, Revoked, Never, Revoke, CreateKey string
-	KeyCreated, KeyOnce, Active, TestMode, LiveMode, KeyRevoked                 string
+	KeyCreated, KeyOnce, Active, TestMode, LiveMode, KeyRevoked                  string
 
-	UsersTitle, Role, Invite, InviteTitle, InviteLink, InviteOnce, Pending     string
-	ChangeRole, Remove, You, Roles, RoleWhat, Expires2, Removed, RoleChanged   string
-	RoleNames                                                                  map[billing.Role]string
-	RoleDescriptions                                                           map[billing.Role]string
-	AcceptTitle, AcceptIntro, ChoosePassword, Accept, InvitationGone           string
-	PasswordRule                                                               string
-	Errors                                                                     map[string]string
+	UsersTitle, Role, Invite, InviteTitle, InviteLink, InviteOnce, Pending      string
+	ChangeRole, Remove, You, Roles, RoleWhat, Expires2, Removed, RoleChanged    string
+	RoleNames                                                                   map[billing.Role]string
+	RoleDescriptions                                                            map[billing.Role]string
+	AcceptTitle, AcceptIntro, ChoosePassword, Accept, InvitationGone            string
+	PasswordRule                                                                string
+	Errors                                                                      map[string]string
 	SecurityTitle, TOTPOn, TOTPOff, TOTPSetup, TOTPSecret, TOTPEnable, TOTPOff2 string
-	TOTPIntro                                                                  string
+	TOTPIntro                                                                   string
 }
 
 var spanish = &lang{
@@ -138,7 +138,7 @@ var spanish = &lang{
 	SubsTitle: "Suscripciones", AllStatuses: "Todos los estados", Filter: "Filtrar", Customer: "Cliente",
 	Renews: "Renueva", CancelAtEnd: "Cancelar al final del período", CancelReason: "Motivo",
 	ReasonCustomer: "Lo pidió el cliente", ReasonMerchant: "Decisión del comercio",
-	Canceled: "La suscripción se cancelará al final del período.",
+	Canceled:    "La suscripción se cancelará al final del período.",
 	CancelTitle: "Cancelar al final del período", CancelConfirm: "Confirmar",
 
 	KeysTitle: "Claves de API", KeysIntro: "Las claves secretas dan acceso completo a la API en su modo. Guárdalas en tu servidor, nunca en el navegador.",
@@ -150,7 +150,7 @@ var spanish = &lang{
 	UsersTitle: "Usuarios", Role: "Rol", Invite: "Invitar", InviteTitle: "Invitar a una persona",
 	InviteLink: "Invitación creada. Envía este enlace a la persona invitada:",
 	InviteOnce: "El enlace sirve una sola vez y vence en 72 horas. No lo volveremos a mostrar.",
-	Pending: "Invitaciones pendientes", ChangeRole: "Cambiar rol", Remove: "Quitar", You: "(tú)",
+	Pending:    "Invitaciones pendientes", ChangeRole: "Cambiar rol", Remove: "Quitar", You: "(tú)",
 	Roles: "Qué puede hacer cada rol", RoleWhat: "Puede", Expires2: "Vence", Removed: "Usuario quitado.",
 	RoleChanged: "Rol cambiado.",
 	RoleNames: map[billing.Role]string{billing.RoleViewer: "Lectura", billing.RoleSupport: "Soporte",
@@ -248,7 +248,7 @@ var english = &lang{
 	SubsTitle: "Subscriptions", AllStatuses: "All statuses", Filter: "Filter", Customer: "Customer",
 	Renews: "Renews", CancelAtEnd: "Cancel at period end", CancelReason: "Reason",
 	ReasonCustomer: "The customer asked", ReasonMerchant: "The merchant's decision",
-	Canceled: "The subscription will be canceled at the end of its period.",
+	Canceled:    "The subscription will be canceled at the end of its period.",
 	CancelTitle: "Cancel at period end", CancelConfirm: "Confirm",
 
 	KeysTitle: "API keys", KeysIntro: "Secret keys give full access to the API in their mode. Keep them on your server, never in a browser.",
@@ -260,7 +260,7 @@ var english = &lang{
 	UsersTitle: "Users", Role: "Role", Invite: "Invite", InviteTitle: "Invite someone",
 	InviteLink: "Invitation created. Send this link to the person invited:",
 	InviteOnce: "The link works once and expires in 72 hours. It will not be shown again.",
-	Pending: "Pending invitations", ChangeRole: "Change role", Remove: "Remove", You: "(you)",
+	Pending:    "Pending invitations", ChangeRole: "Change role", Remove: "Remove", You: "(you)",
 	Roles: "What each role may do", RoleWhat: "May", Expires2: "Expires", Removed: "User removed.",
 	RoleChanged: "Role changed.",
 	RoleNames: map[billing.Role]string{billing.RoleViewer: "Viewer", billing.RoleSupport: "Support",
