@@ -3,6 +3,7 @@ package console
 import (
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -66,6 +67,7 @@ type customerView struct {
 
 // timelineItem is one event of the customer's activity.
 type timelineItem struct {
+	ID    string // the event's id: of two events at one time, the later one's is larger
 	At    time.Time
 	Label string
 	Type  string // the event type, when the console has no name for it
@@ -129,14 +131,19 @@ func (h *handler) customer(q *req) {
 			return
 		}
 		for _, e := range events.Data {
-			item := timelineItem{At: e.Created, Label: q.l.Events[e.Type]}
+			item := timelineItem{ID: e.ID, At: e.Created, Label: q.l.Events[e.Type]}
 			if item.Label == "" {
 				item.Type = e.Type
 			}
 			view.Timeline = append(view.Timeline, item)
 		}
 	}
-	slices.SortStableFunc(view.Timeline, func(a, b timelineItem) int { return b.At.Compare(a.At) })
+	slices.SortFunc(view.Timeline, func(a, b timelineItem) int {
+		if c := b.At.Compare(a.At); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
 	if len(view.Timeline) > timelineItemsAtMost {
 		view.Timeline = view.Timeline[:timelineItemsAtMost]
 	}

@@ -3,6 +3,7 @@ package console
 import (
 	"fmt"
 	"html/template"
+	"strings"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -19,6 +20,7 @@ var funcs = template.FuncMap{
 	"subst":    func(l *lang, s billing.SubscriptionStatus) string { return orRaw(l.SubStatus[s], string(s)) },
 	"invst":    func(l *lang, s billing.InvoiceStatus) string { return orRaw(l.InvStatus[s], string(s)) },
 	"payst":    func(l *lang, s billing.PaymentStatus) string { return orRaw(l.PayStatus[s], string(s)) },
+	"brand":    brandName,
 	"rolename": func(l *lang, r billing.Role) string { return orRaw(l.RoleNames[r], string(r)) },
 	"roles":    billing.Roles,
 	"modename": func(l *lang, m billing.Mode) string {
@@ -87,4 +89,19 @@ func fmtBP(l *lang, bp int64) string {
 		return sign + s + "%"
 	}
 	return sign + s[:len(s)-2] + "," + s[len(s)-1:] + " %"
+}
+
+// brandName is a card brand as printed on cards ("visa" is "Visa").
+func brandName(b string) string {
+	switch b {
+	case "visa":
+		return "Visa"
+	case "mastercard":
+		return "Mastercard"
+	case "amex":
+		return "American Express"
+	case "":
+		return ""
+	}
+	return strings.ToUpper(b[:1]) + b[1:]
 }

@@ -40,6 +40,7 @@ type lang struct {
 	FigMRR, FigSubs, FigCustomers, FigNetRevenue, FigPayments      string
 	FigLogoChurn, FigRevenueChurn, FigARPA, FigTrialConv, FigRecov string
 	NoValue, PeriodNote                                            string
+	LegendMRR, LegendGain, LegendLoss                              string
 
 	CustomersTitle, Search, SearchLabel, SearchButton, NoCustomers string
 	Name, ExternalID, Created, Next, First                         string
@@ -103,6 +104,8 @@ var spanish = &lang{
 	FigPayments: "Pagos exitosos", FigLogoChurn: "Bajas de clientes", FigRevenueChurn: "Pérdida de ingresos",
 	FigARPA: "Ingreso promedio por cliente", FigTrialConv: "Conversión de pruebas", FigRecov: "Cobros recuperados",
 	NoValue: "—", PeriodNote: "Este mes va desde el día 1 hasta ahora, en la zona horaria del comercio (%s).",
+	LegendMRR: "MRR al cierre del mes", LegendGain: "Ganado: nuevos, expansión y reactivación",
+	LegendLoss: "Perdido: contracción y bajas",
 
 	CustomersTitle: "Clientes", Search: "Buscar", SearchLabel: "Correo, nombre o ID externo", SearchButton: "Buscar",
 	NoCustomers: "No hay clientes que coincidan.", Name: "Nombre", ExternalID: "ID externo", Created: "Creado",
@@ -213,6 +216,8 @@ var english = &lang{
 	FigPayments: "Payment success", FigLogoChurn: "Customer churn", FigRevenueChurn: "Revenue churn",
 	FigARPA: "Average revenue per customer", FigTrialConv: "Trial conversion", FigRecov: "Recovered payments",
 	NoValue: "—", PeriodNote: "This month runs from the 1st until now, in the merchant's time zone (%s).",
+	LegendMRR: "MRR at the month's end", LegendGain: "Gained: new, expansion and reactivation",
+	LegendLoss: "Lost: contraction and churn",
 
 	CustomersTitle: "Customers", Search: "Search", SearchLabel: "Email, name or external id", SearchButton: "Search",
 	NoCustomers: "No customers match.", Name: "Name", ExternalID: "External id", Created: "Created",

@@ -31,12 +31,11 @@ type monthRow struct {
 
 // figure is one key figure, this month and last.
 type figure struct {
-	ID, Label   string
-	This, Prev  string
-	Value       int64 // this month's, as a number, for tests and tools
-	Up, Down    bool  // this month is above / below last month
-	Comparable  bool
-	HasThisPrev bool
+	ID, Label  string
+	This, Prev string
+	Value      int64 // this month's, as a number, for tests and tools
+	Up, Down   bool  // this month is above / below last month
+	Comparable bool  // both months have a value
 }
 
 // currencies returns the currencies the merchant's active prices are in,
@@ -118,43 +117,33 @@ func (h *handler) overview(q *req) {
 	count := func(id, label string, a, b int64) figure {
 		return figure{ID: id, Label: label, This: fmt.Sprint(a), Prev: fmt.Sprint(b), Value: a, Up: a > b, Down: a < b, Comparable: true}
 	}
-	rate := func(id, label string, a, b *int64) figure {
+	// optional is a figure that may have no value (a rate of nothing).
+	optional := func(id, label string, a, b *int64, format func(int64) string) figure {
 		f := figure{ID: id, Label: label, This: l.NoValue, Prev: l.NoValue}
 		if a != nil {
-			f.This, f.Value = fmtBP(l, *a), *a
+			f.This, f.Value = format(*a), *a
 		}
 		if b != nil {
-			f.Prev = fmtBP(l, *b)
+			f.Prev = format(*b)
 		}
 		if a != nil && b != nil {
 			f.Up, f.Down, f.Comparable = *a > *b, *a < *b, true
 		}
 		return f
 	}
-	arpa := func(s app.Summary) *int64 { return s.ARPA }
+	pct := func(v int64) string { return fmtBP(l, v) }
+	last := report.Months[len(report.Months)-1]
 	view.Figures = []figure{
-		money("fig-mrr", l.FigMRR, report.Months[len(report.Months)-1].EndMRR, prev.MRR.EndMRR),
-		count("fig-subscriptions", l.FigSubs, report.Months[len(report.Months)-1].EndSubscriptions, prev.MRR.EndSubscriptions),
-		count("fig-customers", l.FigCustomers, report.Months[len(report.Months)-1].EndCustomers, prev.MRR.EndCustomers),
+		money("fig-mrr", l.FigMRR, last.EndMRR, prev.MRR.EndMRR),
+		count("fig-subscriptions", l.FigSubs, last.EndSubscriptions, prev.MRR.EndSubscriptions),
+		count("fig-customers", l.FigCustomers, last.EndCustomers, prev.MRR.EndCustomers),
+		optional("fig-arpa", l.FigARPA, this.ARPA, prev.ARPA, m),
 		money("fig-net-revenue", l.FigNetRevenue, this.NetRevenue, prev.NetRevenue),
-		rate("fig-payment-success", l.FigPayments, this.PaymentSuccessBP, prev.PaymentSuccessBP),
-		rate("fig-logo-churn", l.FigLogoChurn, this.LogoChurnBP, prev.LogoChurnBP),
-		rate("fig-revenue-churn", l.FigRevenueChurn, this.RevenueChurnBP, prev.RevenueChurnBP),
-		rate("fig-trial-conversion", l.FigTrialConv, this.TrialConversionBP, prev.TrialConversionBP),
+		optional("fig-payment-success", l.FigPayments, this.PaymentSuccessBP, prev.PaymentSuccessBP, pct),
+		optional("fig-logo-churn", l.FigLogoChurn, this.LogoChurnBP, prev.LogoChurnBP, pct),
+		optional("fig-revenue-churn", l.FigRevenueChurn, this.RevenueChurnBP, prev.RevenueChurnBP, pct),
+		optional("fig-trial-conversion", l.FigTrialConv, this.TrialConversionBP, prev.TrialConversionBP, pct),
 		money("fig-recovered", l.FigRecov, this.Recovered.Amount, prev.Recovered.Amount),
-	}
-	if a, b := arpa(this), arpa(prev); a != nil || b != nil {
-		f := figure{ID: "fig-arpa", Label: l.FigARPA, This: l.NoValue, Prev: l.NoValue}
-		if a != nil {
-			f.This, f.Value = m(*a), *a
-		}
-		if b != nil {
-			f.Prev = m(*b)
-		}
-		if a != nil && b != nil {
-			f.Up, f.Down, f.Comparable = *a > *b, *a < *b, true
-		}
-		view.Figures = append(view.Figures, f)
 	}
 	d := q.data(l.OverviewTitle, "overview")
 	d.D = view
@@ -166,38 +155,62 @@ func monthLabel(l *lang, t time.Time) string {
 	return fmt.Sprintf("%s %d", l.MonthsShort[t.Month()-1], t.Year())
 }
 
-// mrrChart draws the MRR series as an SVG bar chart on the server: a bar
-// per month of its end MRR, with the month under it and the largest value
-// on the axis. It scales to its container (viewBox), so it fits 375 px.
-// The movements are in the table under it.
+// mrrChart draws the MRR series as an SVG chart on the server: above, a
+// bar per month of its end MRR, with the largest value on the axis; below,
+// each month's movements, what it gained (new, expansion, reactivation)
+// up in green and what it lost (contraction, churn) down in red, on a
+// scale of their own. It scales to its container (viewBox), so it fits
+// 375 px; the table under it has the exact figures.
 func mrrChart(l *lang, report app.MRRReport, loc *time.Location, currency string) template.HTML {
-	const w, hgt, left, bottom, top = 640.0, 260.0, 8.0, 28.0, 24.0
+	const w, hgt, left, top, base, mid, half, labelY = 640.0, 330.0, 8.0, 30.0, 190.0, 255.0, 42.0, 322.0
 	n := len(report.Months)
 	if n == 0 {
 		return ""
 	}
-	var maxV int64
+	var maxV, maxMove int64
 	for _, m := range report.Months {
 		maxV = max(maxV, m.EndMRR)
+		gain, loss := movementSums(m.Movements)
+		maxMove = max(maxMove, gain, -loss)
 	}
+	esc := template.HTMLEscapeString
 	slot := (w - left*2) / float64(n)
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" id="mrr-chart" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="mrr-chart-title">`, w, hgt)
-	fmt.Fprintf(&b, `<title id="mrr-chart-title">%s</title>`, template.HTMLEscapeString(l.MRRChart))
-	fmt.Fprintf(&b, `<line class="axis" x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f"/>`, left, hgt-bottom, w-left, hgt-bottom)
-	fmt.Fprintf(&b, `<text class="label" x="%.0f" y="14">%s</text>`, left, template.HTMLEscapeString(fmtMoney(l, maxV, currency)))
-	for i, m := range report.Months {
-		bh := 0.0
-		if maxV > 0 {
-			bh = float64(m.EndMRR) / float64(maxV) * (hgt - bottom - top)
+	fmt.Fprintf(&b, `<title id="mrr-chart-title">%s</title>`, esc(l.MRRChart))
+	fmt.Fprintf(&b, `<line class="axis" x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f"/>`, left, base, w-left, base)
+	fmt.Fprintf(&b, `<line class="axis" x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f"/>`, left, mid, w-left, mid)
+	fmt.Fprintf(&b, `<text class="label" x="%.0f" y="20">%s</text>`, left, esc(fmtMoney(l, maxV, currency)))
+	scale := func(v, of int64, room float64) float64 {
+		if of <= 0 {
+			return 0
 		}
+		return float64(v) / float64(of) * room
+	}
+	for i, m := range report.Months {
 		x := left + float64(i)*slot + slot*0.15
 		label := monthLabel(l, m.Start.In(loc))
+		bh := scale(m.EndMRR, maxV, base-top)
 		fmt.Fprintf(&b, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s: %s</title></rect>`,
-			x, hgt-bottom-bh, slot*0.7, bh, template.HTMLEscapeString(label), template.HTMLEscapeString(fmtMoney(l, m.EndMRR, currency)))
-		fmt.Fprintf(&b, `<text class="label" x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, x+slot*0.35, hgt-bottom+16,
-			template.HTMLEscapeString(l.MonthsShort[m.Start.In(loc).Month()-1]))
+			x, base-bh, slot*0.7, bh, esc(label), esc(fmtMoney(l, m.EndMRR, currency)))
+		gain, loss := movementSums(m.Movements)
+		if gh := scale(gain, maxMove, half); gh > 0 {
+			fmt.Fprintf(&b, `<rect class="gain" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s: +%s</title></rect>`,
+				x, mid-gh, slot*0.7, gh, esc(label), esc(fmtMoney(l, gain, currency)))
+		}
+		if lh := scale(-loss, maxMove, half); lh > 0 {
+			fmt.Fprintf(&b, `<rect class="loss" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s: %s</title></rect>`,
+				x, mid, slot*0.7, lh, esc(label), esc(fmtMoney(l, loss, currency)))
+		}
+		fmt.Fprintf(&b, `<text class="label" x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, x+slot*0.35, labelY,
+			esc(l.MonthsShort[m.Start.In(loc).Month()-1]))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // every text in it is escaped above
+}
+
+// movementSums are a month's gains (new, expansion, reactivation) and its
+// losses (contraction and churn, negative).
+func movementSums(m billing.MRRMovements) (gain, loss int64) {
+	return m.New + m.Expansion + m.Reactivation, m.Contraction + m.Churn
 }

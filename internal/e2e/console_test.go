@@ -33,7 +33,7 @@ func (b *tab) consolePage(name string) {
 	require.NoError(b.t, os.MkdirAll(dir, 0o755))
 	for _, w := range []int64{375, 1280} {
 		b.run(chromedp.EmulateViewport(w, 900))
-		png := get(b, chromedp.FullScreenshot(90))
+		png := get(b, chromedp.FullScreenshot(100))
 		require.NoError(b.t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, w)), png, 0o644))
 	}
 	b.run(chromedp.EmulateViewport(375, 812))
@@ -133,7 +133,7 @@ func TestConsole(t *testing.T) {
 	b.click(`nav.main a[href="/console/customers"]`, "#q")
 	b.consolePage("customers")
 	b.typeInto("#q", "rojas")
-	b.click("#search-button", "#customers")
+	require.Equal(t, http.StatusOK, b.status(chromedp.Click(chromedp.CSS("#search-button"), chromedp.NodeVisible)))
 	require.Equal(t, 1, evaluate[int](b, `document.querySelectorAll('#customers tbody tr').length`))
 	b.click("#customers tbody a", "#customer-email")
 	require.Equal(t, "ana@example.cl", b.text("#customer-email"))
@@ -150,6 +150,15 @@ func TestConsole(t *testing.T) {
 	// Subscriptions, and the user's pages.
 	b.visit(s.url+"/console/subscriptions", "#subscriptions")
 	b.consolePage("subscriptions")
+	// Cancel Ana's subscription at the end of its period, with a reason.
+	anaSub := s.ok("GET", "/v1/subscriptions?price="+price, nil)["data"].([]any)[0].(map[string]any)["id"].(string)
+	b.run(chromedp.SetValue(chromedp.CSS("#sub-"+anaSub+" select"), "requested_by_merchant"))
+	require.Equal(t, http.StatusOK, b.status(chromedp.Click(chromedp.CSS("#sub-"+anaSub+" button.cancel"), chromedp.NodeVisible)))
+	require.Equal(t, "La suscripción se cancelará al final del período.", b.text("#notice"))
+	require.Contains(t, b.text("#sub-"+anaSub+" .status"), "se cancela al final del período")
+	got := s.ok("GET", "/v1/subscriptions/"+anaSub, nil)
+	require.Equal(t, true, got["cancel_at_period_end"])
+	require.Equal(t, "active", got["status"])
 	b.visit(s.url+"/console/settings/users", "#users")
 	b.consolePage("users")
 	b.visit(s.url+"/console/settings/security", "#totp-state")
@@ -174,7 +183,7 @@ func TestConsole(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, keyID)
-	b.click("#key-"+keyID+" button.revoke", "#notice")
+	require.Equal(t, http.StatusOK, b.status(chromedp.Click(chromedp.CSS("#key-"+keyID+" button.revoke"), chromedp.NodeVisible)))
 	status, _ := other.do("GET", "/v1/customers", nil)
 	require.Equal(t, http.StatusUnauthorized, status, "the revoked key is refused")
 	require.Contains(t, b.text("#key-"+keyID), "Revocada")
@@ -188,6 +197,7 @@ func TestConsole(t *testing.T) {
 	}
 	require.Equal(t, "user:"+owner.ID, actors["api_key.create"])
 	require.Equal(t, "user:"+owner.ID, actors["api_key.revoke"])
+	require.Equal(t, "user:"+owner.ID, actors["subscription.update"], "the cancellation is the last update")
 
 	// A POST without the CSRF token is refused with 403 and changes
 	// nothing.
@@ -226,7 +236,7 @@ func TestConsole(t *testing.T) {
 
 	// The language switch: the viewer reads the console in English.
 	b.visit(s.url+"/console/", "#lang-switch")
-	b.click("#lang-switch", "#figures")
+	require.Equal(t, http.StatusOK, b.status(chromedp.Click(chromedp.CSS("#lang-switch"), chromedp.NodeVisible)))
 	require.Equal(t, "en", evaluate[string](b, `document.documentElement.lang`))
 	require.Equal(t, "Test mode: you are looking at test data.", b.text("#mode-banner"))
 	b.consolePage("overview-en")
