@@ -33,6 +33,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -128,7 +129,50 @@ func New(a UseCases, publicURL func() string, logger *slog.Logger) http.Handler 
 		l := requestLang(r)
 		h.message(w, r, http.StatusForbidden, l, nil, l.ForbiddenTitle, l.CSRFBody)
 	}))
-	return securityHeaders(cop.Handler(mux))
+	return securityHeaders(cop.Handler(h.validInput(mux)))
+}
+
+// validInput reads a POST's form (at most maxForm bytes: 413 beyond) and
+// refuses, with a 400 page, a request whose path, query or form holds text
+// no store can hold (billing.ValidText: NUL characters or invalid UTF-8).
+// PostgreSQL fails on such text where SQLite stores it, so the check runs
+// before any handler and both stores answer alike.
+func (h *handler) validInput(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := requestLang(r)
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+			if err := r.ParseForm(); err != nil {
+				status := http.StatusBadRequest
+				if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+					status = http.StatusRequestEntityTooLarge
+				}
+				h.message(w, r, status, l, nil, l.BadForm, l.BadForm)
+				return
+			}
+		}
+		query, _ := url.ParseQuery(r.URL.RawQuery) // pairs it cannot decode, no handler reads either
+		if !billing.ValidText(r.URL.Path) || !validValues(query) || !validValues(r.PostForm) {
+			h.message(w, r, http.StatusBadRequest, l, nil, l.BadForm, l.BadForm)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// validValues reports whether every name and value of v is ValidText.
+func validValues(v url.Values) bool {
+	for name, values := range v {
+		if !billing.ValidText(name) {
+			return false
+		}
+		for _, s := range values {
+			if !billing.ValidText(s) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // securityHeaders sets the headers every console response carries.
@@ -263,7 +307,6 @@ func (h *handler) page(fn func(q *req)) http.HandlerFunc {
 // (else 403). Only then does fn run, with the user as the actor.
 func (h *handler) action(perm billing.Permission, fn func(q *req)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		q, ok, err := h.session(w, r)
 		if err != nil {
 			h.internal(w, r, requestLang(r), err)
@@ -273,10 +316,7 @@ func (h *handler) action(perm billing.Permission, fn func(q *req)) http.HandlerF
 			toSignIn(w, r, true)
 			return
 		}
-		if err := r.ParseForm(); err != nil {
-			h.message(w, r, http.StatusBadRequest, q.l, q, q.l.BadForm, q.l.BadForm)
-			return
-		}
+		// validInput has read the form.
 		if !sameToken(r.PostForm.Get("csrf"), csrfFor(q.token)) {
 			h.message(w, r, http.StatusForbidden, q.l, q, q.l.ForbiddenTitle, q.l.CSRFBody)
 			return

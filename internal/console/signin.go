@@ -44,13 +44,8 @@ func (h *handler) signInForm(w http.ResponseWriter, r *http.Request) {
 // page with one message: wrong email, password or code alike, or the wait
 // and lock of billing's sign-in throttle.
 func (h *handler) signIn(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	l := requestLang(r)
-	if err := r.ParseForm(); err != nil {
-		h.message(w, r, http.StatusBadRequest, l, nil, l.BadForm, l.BadForm)
-		return
-	}
-	if !checkPre(r) {
+	if !checkPre(r) { // validInput has read the form
 		h.message(w, r, http.StatusForbidden, l, nil, l.ForbiddenTitle, l.CSRFBody)
 		return
 	}
@@ -158,13 +153,8 @@ func (h *handler) invitationForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) acceptInvitation(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	l := requestLang(r)
-	if err := r.ParseForm(); err != nil {
-		h.message(w, r, http.StatusBadRequest, l, nil, l.BadForm, l.BadForm)
-		return
-	}
-	if !checkPre(r) {
+	if !checkPre(r) { // validInput has read the form
 		h.message(w, r, http.StatusForbidden, l, nil, l.ForbiddenTitle, l.CSRFBody)
 		return
 	}
