@@ -546,3 +546,18 @@ func (a *Users) SetSessionMode(ctx context.Context, sessionID string, mode billi
 	}
 	return a.store.InTx(ctx, func(tx billing.Tx) error { return tx.Console.SetSessionMode(ctx, sessionID, mode) })
 }
+
+// SignOutEverywhere revokes every session of a user, the one in use
+// included: a lost phone or a shared computer is signed out.
+func (a *Users) SignOutEverywhere(ctx context.Context, merchantID, userID string) error {
+	return a.store.InTx(ctx, func(tx billing.Tx) error {
+		u, err := tx.Console.GetUser(ctx, merchantID, userID)
+		if err != nil {
+			return notFound(err, "user", userID)
+		}
+		if err := tx.Console.RevokeUserSessions(ctx, u.ID, a.Now()); err != nil {
+			return fmt.Errorf("revoke sessions of %s: %w", u.ID, err)
+		}
+		return a.audit(ctx, tx, change{merchantID: merchantID, action: "user.sessions_revoke", objectType: "user", objectID: u.ID, after: u})
+	})
+}

@@ -122,6 +122,7 @@ func New(a UseCases, publicURL func() string, logger *slog.Logger) http.Handler 
 	mux.HandleFunc("POST /console/settings/users/{id}/remove", h.action(billing.PermManageUsers, h.removeUser))
 	mux.HandleFunc("POST /console/settings/security/totp", h.action(billing.PermOwnSecurity, h.enableTOTP))
 	mux.HandleFunc("POST /console/settings/security/totp/off", h.action(billing.PermOwnSecurity, h.disableTOTP))
+	mux.HandleFunc("POST /console/settings/security/sign-out-everywhere", h.action(billing.PermRead, h.signOutEverywhere))
 	mux.HandleFunc("/console/", h.notFound)
 
 	cop := http.NewCrossOriginProtection()

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"encoding/base32"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -9,7 +10,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -22,6 +25,7 @@ import (
 
 type bundle struct {
 	t        *testing.T
+	now      *atomic.Int64 // the app's clock, Unix nanoseconds: moved by advance, never by sleeping
 	app      *app.App
 	srv      *httptest.Server
 	merchant string
@@ -36,7 +40,9 @@ func setup(t *testing.T, publicURL string) *bundle {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	require.NoError(t, store.Migrate(t.Context()))
-	a, err := app.New(app.Config{Store: store})
+	now := new(atomic.Int64)
+	now.Store(time.Now().UnixNano())
+	a, err := app.New(app.Config{Store: store, Now: func() time.Time { return time.Unix(0, now.Load()) }})
 	require.NoError(t, err)
 	m, err := a.Merchants.CreateMerchant(t.Context(), app.CreateMerchantParams{Name: "Corredora Sur"})
 	require.NoError(t, err)
@@ -47,8 +53,11 @@ func setup(t *testing.T, publicURL string) *bundle {
 	mux.Handle(console.Prefix, console.New(wiring.Console(a), func() string { return publicURL }, nil))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &bundle{t: t, app: a, srv: srv, merchant: m.ID, client: newClient(t)}
+	return &bundle{t: t, now: now, app: a, srv: srv, merchant: m.ID, client: newClient(t)}
 }
+
+// clock is the app's time.
+func (b *bundle) clock() time.Time { return time.Unix(0, b.now.Load()) }
 
 // newClient is a browser of its own: a cookie jar, redirects not followed.
 func newClient(t *testing.T) *http.Client {
@@ -161,7 +170,7 @@ func TestFormsRefusedWithoutTheirToken(t *testing.T) {
 	require.NotNil(t, link, body)
 
 	// The invitation: a new browser accepts it once.
-	other := &bundle{t: t, app: b.app, srv: b.srv, merchant: b.merchant, client: newClient(t)}
+	other := &bundle{t: t, now: b.now, app: b.app, srv: b.srv, merchant: b.merchant, client: newClient(t)}
 	res, body = other.get(link[1])
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	require.Contains(t, body, "nuevo@example.cl")
@@ -223,4 +232,46 @@ func TestNoServerErrors(t *testing.T) {
 	}
 	res, _ := b.post("/console/settings/api-keys", url.Values{"csrf": {token}, "pad": {strings.Repeat("x", 20<<10)}})
 	require.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode)
+}
+
+// TestTwoStepSignIn turns on the owner's second factor from the security
+// page; signing in then needs the code. Signing out everywhere ends every
+// session.
+func TestTwoStepSignIn(t *testing.T) {
+	b := setup(t, "http://127.0.0.1")
+	b.signIn()
+	_, body := b.get("/console/settings/security")
+	secret := regexp.MustCompile(`name="secret" value="([A-Z2-7]+)"`).FindStringSubmatch(body)
+	require.NotNil(t, secret)
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret[1])
+	require.NoError(t, err)
+	token := csrf(t, body)
+	res, body := b.post("/console/settings/security/totp", url.Values{"csrf": {token}, "secret": {secret[1]}, "code": {"12345"}})
+	require.Equal(t, http.StatusBadRequest, res.StatusCode)
+	require.Contains(t, body, "El código no coincide")
+	code := billing.TOTPCode(raw, b.clock(), billing.TOTPDigits)
+	res, _ = b.post("/console/settings/security/totp", url.Values{"csrf": {token}, "secret": {secret[1]}, "code": {code}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	_, body = b.get("/console/settings/security")
+	require.Contains(t, body, "La verificación en dos pasos está activada.")
+
+	// A second browser: the password alone is refused like a wrong one.
+	other := &bundle{t: t, now: b.now, app: b.app, srv: b.srv, merchant: b.merchant, client: newClient(t)}
+	_, page := other.get("/console/sign-in")
+	res, page = other.post("/console/sign-in", url.Values{"csrf": {csrf(t, page)}, "email": {"duena@example.cl"}, "password": {"una clave bien larga"}})
+	require.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	require.Contains(t, page, "no son correctos")
+	// Its wait over (one wrong try waits a second), the code lets it in.
+	b.now.Add(int64(billing.SignInDelay(1)))
+	res, _ = other.post("/console/sign-in", url.Values{"csrf": {csrf(t, page)}, "email": {"duena@example.cl"},
+		"password": {"una clave bien larga"}, "code": {billing.TOTPCode(raw, b.clock(), billing.TOTPDigits)}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+
+	// Signing out everywhere from the first browser ends the second's.
+	res, _ = b.post("/console/settings/security/sign-out-everywhere", url.Values{"csrf": {token}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	res, _ = other.get("/console/customers")
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	res, _ = b.get("/console/customers")
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
 }

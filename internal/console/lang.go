@@ -68,6 +68,7 @@ type lang struct {
 	Errors                                                                      map[string]string
 	SecurityTitle, TOTPOn, TOTPOff, TOTPSetup, TOTPSecret, TOTPEnable, TOTPOff2 string
 	TOTPIntro                                                                   string
+	Sessions, SessionsIntro, SignOutAll                                         string
 }
 
 var spanish = &lang{
@@ -179,7 +180,9 @@ var spanish = &lang{
 	SecurityTitle: "Seguridad", TOTPOn: "La verificación en dos pasos está activada.",
 	TOTPOff: "La verificación en dos pasos está desactivada.", TOTPSetup: "Activar la verificación en dos pasos",
 	TOTPSecret: "Clave para tu app de autenticación", TOTPEnable: "Activar", TOTPOff2: "Desactivar",
-	TOTPIntro: "Agrega esta clave a una app de autenticación (por ejemplo, la de tu teléfono) y escribe el código de 6 dígitos que muestra.",
+	Sessions: "Sesiones", SessionsIntro: "Si usaste la consola en un equipo ajeno o perdiste un dispositivo, cierra todas tus sesiones, también esta.",
+	SignOutAll: "Cerrar sesión en todos los dispositivos",
+	TOTPIntro:  "Agrega esta clave a una app de autenticación (por ejemplo, la de tu teléfono) y escribe el código de 6 dígitos que muestra.",
 }
 
 var english = &lang{
@@ -291,7 +294,9 @@ var english = &lang{
 	SecurityTitle: "Security", TOTPOn: "Two-step verification is on.",
 	TOTPOff: "Two-step verification is off.", TOTPSetup: "Turn on two-step verification",
 	TOTPSecret: "Key for your authenticator app", TOTPEnable: "Turn on", TOTPOff2: "Turn off",
-	TOTPIntro: "Add this key to an authenticator app (such as the one on your phone) and type the 6-digit code it shows.",
+	Sessions: "Sessions", SessionsIntro: "If you used the console on someone else's computer or lost a device, end all your sessions, this one included.",
+	SignOutAll: "Sign out on every device",
+	TOTPIntro:  "Add this key to an authenticator app (such as the one on your phone) and type the 6-digit code it shows.",
 }
 
 // langFor returns the language of a locale tag: English for en…, Spanish

@@ -93,6 +93,16 @@ func (h *handler) signOut(q *req) {
 	http.Redirect(q.w, q.r, "/console/sign-in", http.StatusSeeOther)
 }
 
+// signOutEverywhere ends every session of the user, this one included.
+func (h *handler) signOutEverywhere(q *req) {
+	if err := h.app.Users.SignOutEverywhere(q.ctx, q.cs.Merchant.ID, q.cs.User.ID); err != nil {
+		h.fail(q, err)
+		return
+	}
+	h.clearCookie(q.w, sessionCookie)
+	http.Redirect(q.w, q.r, "/console/sign-in", http.StatusSeeOther)
+}
+
 // back sends the browser back to the console page the form was on.
 func back(q *req) {
 	http.Redirect(q.w, q.r, safeNext(q.r.PostForm.Get("back")), http.StatusSeeOther)

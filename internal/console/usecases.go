@@ -88,4 +88,5 @@ type UsersUseCases interface {
 	SetUserLocale(ctx context.Context, merchantID, userID, locale string) (billing.User, error)
 	SignIn(ctx context.Context, p app.SignInParams) (app.SignedIn, error)
 	SignOut(ctx context.Context, token string) error
+	SignOutEverywhere(ctx context.Context, merchantID, userID string) error
 }
