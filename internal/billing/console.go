@@ -56,7 +56,7 @@ const (
 	PermWebhooks     Permission = "webhooks"      // webhook endpoints
 	PermAPIKeys      Permission = "api_keys"      // create and revoke API keys
 	PermManageUsers  Permission = "manage_users"  // invite, change roles, remove users
-	PermSwitchLive   Permission = "switch_mode"   // switch between test and live data
+	PermSwitchMode   Permission = "switch_mode"   // switch between test and live data
 	PermOwnSecurity  Permission = "own_security"  // the user's own second factor
 )
 
@@ -65,11 +65,11 @@ const (
 // links; admin also configures the catalog, dunning, gateways, webhooks and
 // API keys; owner also manages users.
 var rolePermissions = map[Role][]Permission{
-	RoleViewer:  {PermRead, PermSwitchLive, PermOwnSecurity},
-	RoleSupport: {PermRead, PermSwitchLive, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink},
-	RoleAdmin: {PermRead, PermSwitchLive, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink,
+	RoleViewer:  {PermRead, PermSwitchMode, PermOwnSecurity},
+	RoleSupport: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink},
+	RoleAdmin: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink,
 		PermCatalog, PermDunning, PermGateways, PermWebhooks, PermAPIKeys},
-	RoleOwner: {PermRead, PermSwitchLive, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink,
+	RoleOwner: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink,
 		PermCatalog, PermDunning, PermGateways, PermWebhooks, PermAPIKeys, PermManageUsers},
 }
 

@@ -11,7 +11,7 @@ import (
 
 // TestRoleAllows is the roles table of docs/console.md, line by line.
 func TestRoleAllows(t *testing.T) {
-	all := []billing.Permission{billing.PermRead, billing.PermSwitchLive, billing.PermOwnSecurity,
+	all := []billing.Permission{billing.PermRead, billing.PermSwitchMode, billing.PermOwnSecurity,
 		billing.PermRefund, billing.PermCancel, billing.PermPause, billing.PermRetryPayment, billing.PermPortalLink,
 		billing.PermCatalog, billing.PermDunning, billing.PermGateways, billing.PermWebhooks, billing.PermAPIKeys,
 		billing.PermManageUsers}

@@ -112,7 +112,7 @@ func New(a UseCases, publicURL func() string, logger *slog.Logger) http.Handler 
 
 	// Every POST of a signed-in user names the permission it needs.
 	mux.HandleFunc("POST /console/sign-out", h.action(billing.PermRead, h.signOut))
-	mux.HandleFunc("POST /console/mode", h.action(billing.PermSwitchLive, h.switchMode))
+	mux.HandleFunc("POST /console/mode", h.action(billing.PermSwitchMode, h.switchMode))
 	mux.HandleFunc("POST /console/lang", h.action(billing.PermRead, h.switchLang))
 	mux.HandleFunc("POST /console/subscriptions/{id}/cancel", h.action(billing.PermCancel, h.cancelSubscription))
 	mux.HandleFunc("POST /console/settings/api-keys", h.action(billing.PermAPIKeys, h.createAPIKey))
