@@ -413,6 +413,11 @@ func (a *Users) SignIn(ctx context.Context, p SignInParams) (SignedIn, error) {
 			if err := tx.Console.PutSignInThrottle(ctx, failed); err != nil {
 				return fmt.Errorf("record sign-in failure: %w", err)
 			}
+			// Tries with ever new addresses must not pile up: forget
+			// the throttles nothing is left of.
+			if err := tx.Console.DeleteStaleSignInThrottles(ctx, now.Add(-billing.SignInLockFor)); err != nil {
+				return fmt.Errorf("forget old sign-in failures: %w", err)
+			}
 			return nil
 		}
 		if th.Failures > 0 || !th.LockedUntil.IsZero() {

@@ -56,4 +56,8 @@ type ConsoleTx interface {
 	PutSignInThrottle(ctx context.Context, t SignInThrottle) error
 	// DeleteSignInThrottle forgets email's throttle.
 	DeleteSignInThrottle(ctx context.Context, email string) error
+	// DeleteStaleSignInThrottles forgets the throttles whose last failure
+	// is before before (no wait nor lock can be left of them), so that
+	// tries with ever new addresses do not pile up.
+	DeleteStaleSignInThrottles(ctx context.Context, before time.Time) error
 }

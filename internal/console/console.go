@@ -295,8 +295,9 @@ func (h *handler) page(fn func(q *req)) http.HandlerFunc {
 			return
 		}
 		if !ok {
-			_, had := r.Cookie(sessionCookie)
-			toSignIn(w, r, had == nil)
+			// A cookie that opens no session any more: it ended.
+			_, noCookie := r.Cookie(sessionCookie)
+			toSignIn(w, r, noCookie == nil)
 			return
 		}
 		fn(q)

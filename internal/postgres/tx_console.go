@@ -208,6 +208,14 @@ func (t consoleTx) DeleteSignInThrottle(ctx context.Context, email string) error
 	})
 }
 
+// DeleteStaleSignInThrottles forgets the throttles last failed before
+// before.
+func (t consoleTx) DeleteStaleSignInThrottles(ctx context.Context, before time.Time) error {
+	return t.writeConsole(ctx, "delete stale sign-in throttles", func(q *consoledb.Queries) error {
+		return q.DeleteStaleSignInThrottles(ctx, ts(before))
+	})
+}
+
 // zeroTime reads back a stored time in UTC, the zero time as Go's zero
 // time.
 func zeroTime(t time.Time) time.Time {

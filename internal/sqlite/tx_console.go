@@ -208,6 +208,15 @@ func (t consoleTx) DeleteSignInThrottle(ctx context.Context, email string) error
 	return nil
 }
 
+// DeleteStaleSignInThrottles forgets the throttles last failed before
+// before.
+func (t consoleTx) DeleteStaleSignInThrottles(ctx context.Context, before time.Time) error {
+	if err := t.q().DeleteStaleSignInThrottles(ctx, micros(before)); err != nil {
+		return dbError(err, "delete stale sign-in throttles")
+	}
+	return nil
+}
+
 // zeroMicros is fromMicros that gives back the zero time stored by micros
 // of a zero time.
 func zeroMicros(v int64) time.Time {

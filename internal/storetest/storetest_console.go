@@ -196,6 +196,18 @@ func exerciseConsole(t *testing.T, setup setupFunc) {
 		got, err = tx.Console.GetSignInThrottle(ctx, "x@example.cl")
 		require.NoError(t, err)
 		require.Zero(t, got.Failures)
+
+		old := billing.SignInThrottle{Email: "old@example.cl", Failures: 2, LastFailure: b.clock.next()}
+		recent := billing.SignInThrottle{Email: "recent@example.cl", Failures: 1, LastFailure: b.clock.next()}
+		require.NoError(t, tx.Console.PutSignInThrottle(ctx, old))
+		require.NoError(t, tx.Console.PutSignInThrottle(ctx, recent))
+		require.NoError(t, tx.Console.DeleteStaleSignInThrottles(ctx, recent.LastFailure))
+		got, err = tx.Console.GetSignInThrottle(ctx, "old@example.cl")
+		require.NoError(t, err)
+		require.Zero(t, got.Failures, "last failed before: forgotten")
+		got, err = tx.Console.GetSignInThrottle(ctx, "recent@example.cl")
+		require.NoError(t, err)
+		require.Equal(t, recent, got, "last failed at the bound: kept")
 		tx.commit(t)
 	})
 

@@ -50,6 +50,9 @@ CREATE TABLE sign_in_throttles (
     last_failure timestamptz NOT NULL,
     locked_until timestamptz NOT NULL
 );
+-- A row matters for billing.SignInLockFor after its last failure (a lock
+-- lasts as long): older ones are deleted by this index.
+CREATE INDEX sign_in_throttles_last_failure_idx ON sign_in_throttles (last_failure);
 
 -- +goose Down
 DROP TABLE sign_in_throttles;

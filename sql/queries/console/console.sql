@@ -71,3 +71,6 @@ SET failures = excluded.failures, last_failure = excluded.last_failure, locked_u
 
 -- name: DeleteSignInThrottle :exec
 DELETE FROM sign_in_throttles WHERE email = sqlc.arg(email);
+
+-- name: DeleteStaleSignInThrottles :exec
+DELETE FROM sign_in_throttles WHERE last_failure < sqlc.arg(before);

@@ -116,6 +116,15 @@ func (q *Queries) DeleteSignInThrottle(ctx context.Context, email string) error 
 	return err
 }
 
+const deleteStaleSignInThrottles = `-- name: DeleteStaleSignInThrottles :exec
+DELETE FROM sign_in_throttles WHERE last_failure < $1
+`
+
+func (q *Queries) DeleteStaleSignInThrottles(ctx context.Context, before time.Time) error {
+	_, err := q.db.Exec(ctx, deleteStaleSignInThrottles, before)
+	return err
+}
+
 const deleteUser = `-- name: DeleteUser :execrows
 DELETE FROM users WHERE merchant_id = $1 AND id = $2
 `
