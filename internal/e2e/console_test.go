@@ -161,6 +161,17 @@ func TestConsole(t *testing.T) {
 	require.Equal(t, "active", got["status"])
 	b.visit(s.url+"/console/settings/users", "#users")
 	b.consolePage("users")
+	// An invitation's link, shown once; its page asks for a password.
+	b.typeInto("#invite-email", "soporte@example.cl")
+	b.run(chromedp.SetValue(chromedp.CSS("#invite-role"), "support"))
+	require.Equal(t, http.StatusOK, b.status(chromedp.Click(chromedp.CSS("#invite-button"), chromedp.NodeVisible)))
+	invite := b.text("#invite-url")
+	require.Contains(t, invite, s.url+"/console/invitation/")
+	require.Contains(t, b.text("#invitations"), "soporte@example.cl")
+	b.consolePage("users-invited")
+	b.visit(invite, "#accept")
+	require.Contains(t, b.text("#intro"), "Corredora Sur te invitó a su consola de cobros con el rol Soporte")
+	b.consolePage("invitation")
 	b.visit(s.url+"/console/settings/security", "#totp-state")
 	b.consolePage("security")
 
@@ -230,9 +241,19 @@ func TestConsole(t *testing.T) {
 	})()`, live)))
 	require.Equal(t, http.StatusForbidden, b.status(chromedp.Click(chromedp.CSS("#forged"), chromedp.NodeVisible)))
 	require.Equal(t, "Acción no permitida", b.text("#title"))
+	b.consolePage("forbidden")
 	s.ok("GET", "/v1/customers", nil) // the key still works
 	b.visit(s.url+"/console/subscriptions", "#subscriptions")
 	b.absent("#subscriptions button.danger")
+
+	// The mode switch: live data, said so under the header.
+	b.visit(s.url+"/console/", "#mode-switch")
+	require.Equal(t, http.StatusOK, b.status(chromedp.Click(chromedp.CSS("#mode-switch"), chromedp.NodeVisible)))
+	require.Equal(t, "Modo en vivo: datos reales.", b.text("#mode-banner"))
+	require.Equal(t, "0", evaluate[string](b, `document.getElementById('fig-mrr').dataset.value`), "no live subscriptions")
+	b.consolePage("overview-live")
+	require.Equal(t, http.StatusOK, b.status(chromedp.Click(chromedp.CSS("#mode-switch"), chromedp.NodeVisible)))
+	require.Equal(t, "Modo de prueba: estás viendo datos de prueba.", b.text("#mode-banner"))
 
 	// The language switch: the viewer reads the console in English.
 	b.visit(s.url+"/console/", "#lang-switch")
