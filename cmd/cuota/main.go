@@ -45,6 +45,8 @@ Usage:
   cuota apikey create --merchant ID --mode test|live
   cuota apikey list --merchant ID          the merchant's keys: id, mode, key, created, last used
   cuota apikey revoke KEY_ID
+  cuota user create --merchant ID --email E --role owner|admin|support|viewer < password
+                                          a user of the merchant's console (/console/)
   cuota audit verify [--merchant ID] [--checkpoint FILE]
                                          check the keyed audit chains and their checkpoints
   cuota audit checkpoint [--merchant ID] print signed checkpoints to keep outside the database
@@ -90,6 +92,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return merchantCmd(ctx, rest, getenv, stdout, stderr)
 	case "apikey":
 		return apikeyCmd(ctx, rest, getenv, stdout, stderr)
+	case "user":
+		return userCmd(ctx, rest, getenv, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, rest, getenv, stdout, stderr)
 	case "bench":

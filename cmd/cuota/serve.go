@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/console"
 	"github.com/cuota/cuota/internal/httpapi"
 	"github.com/cuota/cuota/internal/jobs"
 	"github.com/cuota/cuota/internal/web"
@@ -123,13 +124,16 @@ func serverHandler(e *env) http.Handler {
 	mux.Handle("GET /metrics", httpapi.MetricsHandler(reg))
 	mux.Handle("/", api)
 	pages := web.New(wiring.Pages(e.app), e.logger)
-	mux.Handle("/sim/", pages)      // hosted pages
-	mux.Handle("/return/", pages)   // back from a gateway's hosted page
-	mux.Handle("/checkout/", pages) // hosted checkout
-	mux.Handle("/pricing/", pages)  // pricing tables (publishable keys)
-	mux.Handle("/portal/", pages)   // customer portal
-	mux.Handle("/invoice/", pages)  // an invoice's page (hosted_invoice_url)
-	mux.Handle("/logos/", pages)    // merchants' logos, by content hash
+	mux.Handle("/sim/", pages)                                                            // hosted pages
+	mux.Handle("/return/", pages)                                                         // back from a gateway's hosted page
+	mux.Handle("/checkout/", pages)                                                       // hosted checkout
+	mux.Handle("/pricing/", pages)                                                        // pricing tables (publishable keys)
+	mux.Handle("/portal/", pages)                                                         // customer portal
+	mux.Handle("/invoice/", pages)                                                        // an invoice's page (hosted_invoice_url)
+	mux.Handle("/logos/", pages)                                                          // merchants' logos, by content hash
+	mux.Handle(console.Prefix, console.New(wiring.Console(e.app), e.PublicURL, e.logger)) // the merchant's console
+	// The root is the console's door; the API answers everything else.
+	mux.Handle("GET /{$}", http.RedirectHandler(console.Prefix, http.StatusFound))
 	(&webhookin.Flow{Refunds: e.flow, Payments: e.flow, App: e.app.Collection, Logger: e.logger}).Register(mux)
 	(&webhookin.Stripe{Gateway: e.stripe, Credentials: e.app.Merchants, App: e.app.Collection, Logger: e.logger}).Register(mux)
 	return mux

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -266,6 +267,26 @@ func (a *Customers) detachPaymentMethods(ctx context.Context, tx billing.Tx, s b
 func (a *Customers) ListCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter, page billing.Page) (List[billing.Customer], error) {
 	return list(ctx, a.core, page, billing.PrefixCustomer, func(tx billing.Tx, page billing.Page) ([]billing.Customer, bool, error) {
 		l, more, err := tx.Customers.ListCustomers(ctx, s, f, page)
+		if err != nil {
+			return nil, false, err
+		}
+		return l, more, withBalances(ctx, tx, s, l)
+	})
+}
+
+// SearchCustomers lists the customers of scope s whose email or external
+// id is query, or whose name contains it, ignoring case; newest first.
+// An empty query lists them all.
+func (a *Customers) SearchCustomers(ctx context.Context, s billing.Scope, query string, page billing.Page) (List[billing.Customer], error) {
+	query = strings.ToLower(strings.TrimSpace(query))
+	if query == "" {
+		return a.ListCustomers(ctx, s, billing.CustomerFilter{}, page)
+	}
+	if len(query) > maxEmailLen {
+		return List[billing.Customer]{}, billing.Invalid("query", billing.CodeParameterInvalid, "the search may have at most %d bytes", maxEmailLen)
+	}
+	return list(ctx, a.core, page, billing.PrefixCustomer, func(tx billing.Tx, page billing.Page) ([]billing.Customer, bool, error) {
+		l, more, err := tx.Customers.SearchCustomers(ctx, s, query, page)
 		if err != nil {
 			return nil, false, err
 		}

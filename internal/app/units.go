@@ -114,6 +114,8 @@ type App struct {
 	Notifications *Notifications
 	// Analytics: MRR, its movements and the period's figures.
 	Analytics *Analytics
+	// Users: the console's users, invitations, sign-in and sessions.
+	Users *Users
 
 	core *core
 }
@@ -232,7 +234,7 @@ func New(cfg Config) (*App, error) {
 	a := &App{core: c, Catalog: new(Catalog), Merchants: new(Merchants), Customers: new(Customers),
 		Subscriptions: new(Subscriptions), Renewals: new(Renewals), Collection: new(Collection),
 		Invoicing: new(Invoicing), Checkout: new(Checkout), PayPages: new(PayPages), Portal: new(Portal),
-		Notifications: new(Notifications), Analytics: new(Analytics)}
+		Notifications: new(Notifications), Analytics: new(Analytics), Users: new(Users)}
 	a.wire()
 	return a, nil
 }
@@ -259,6 +261,7 @@ func (a *App) wire() {
 		payPages: a.PayPages, renewals: a.Renewals, subscriptions: a.Subscriptions}
 	*a.Notifications = Notifications{core: a.core, invoicing: a.Invoicing, merchants: a.Merchants}
 	*a.Analytics = Analytics{a.core}
+	*a.Users = Users{core: a.core, merchants: a.Merchants}
 }
 
 // Now returns the current time at microsecond precision, in UTC.

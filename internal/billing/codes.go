@@ -105,6 +105,19 @@ const (
 	CodeLogoInvalid = "logo_invalid"
 	// CodeLogoTooLarge: an uploaded logo is over billing.MaxLogoBytes.
 	CodeLogoTooLarge = "logo_too_large"
+	// CodeSignInFailed: the console's sign-in was refused (the email,
+	// password or verification code is wrong), the same answer whether or
+	// not the email is a user's.
+	CodeSignInFailed = "sign_in_failed"
+	// CodeSignInThrottled: too many wrong passwords for the email; wait.
+	CodeSignInThrottled = "sign_in_throttled"
+	// CodeConsoleSessionInvalid: no console session, or one that expired
+	// or was revoked.
+	CodeConsoleSessionInvalid = "console_session_invalid"
+	// CodeLastOwner: the change would leave a merchant without an owner.
+	CodeLastOwner = "last_owner"
+	// CodeInvitationUnusable: the invitation was already used or expired.
+	CodeInvitationUnusable = "invitation_unusable"
 )
 
 // CodeInfo documents one registered error code.
@@ -198,6 +211,11 @@ var registry = []CodeInfo{
 	{CodeTaxIDInvalid, kinds(KindInvalid), 0, "a tax id of an unknown type, or a RUT whose check digit does not match (`param` names it)"},
 	{CodeLogoInvalid, kinds(KindInvalid), 0, "the logo is not a PNG or SVG image (its content decides, not its declared type)"},
 	{CodeLogoTooLarge, kinds(KindTooLarge), 0, "the logo is over 256 KiB"},
+	{CodeSignInFailed, kinds(KindUnauthorized), 0, "console sign-in: the email, password or verification code is wrong (the same answer for an unknown email)"},
+	{CodeSignInThrottled, kinds(KindRateLimited), 0, "console sign-in: too many wrong passwords for this email; wait, or up to 15 minutes when locked"},
+	{CodeConsoleSessionInvalid, kinds(KindUnauthorized), 0, "console: not signed in, or the session expired or was revoked"},
+	{CodeLastOwner, kinds(KindConflict), 0, "console: a merchant keeps at least one owner"},
+	{CodeInvitationUnusable, kinds(KindConflict), 0, "console: the invitation was already used or has expired"},
 	{CodeInternal, kinds(KindInternal), 0, "our fault; the details are in the server log under the request id"},
 }
 

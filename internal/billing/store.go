@@ -104,6 +104,7 @@ type Tx struct {
 	Gateways       GatewayTx       // gateway configuration and references
 	Analytics      AnalyticsTx     // MRR records and the reports' aggregates
 	Credits        CreditTx        // credit notes and customer balances
+	Console        ConsoleTx       // the console's users, sessions and invitations
 }
 
 // MerchantTx stores merchants, their settings and their API keys.
@@ -177,6 +178,10 @@ type CustomerTx interface {
 	DeleteCustomer(ctx context.Context, s Scope, id string, at time.Time) error
 	// ListCustomers lists the customers that are not deleted.
 	ListCustomers(ctx context.Context, s Scope, f CustomerFilter, page Page) ([]Customer, bool, error)
+	// SearchCustomers lists the customers that are not deleted whose
+	// email or external id is query (ignoring case) or whose name
+	// contains it (ignoring case).
+	SearchCustomers(ctx context.Context, s Scope, query string, page Page) ([]Customer, bool, error)
 }
 
 // CouponTx stores coupons and promotion codes, and counts their

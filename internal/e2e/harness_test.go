@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/console"
 	"github.com/cuota/cuota/internal/gateway/flowgw"
 	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/httpapi"
@@ -278,6 +280,19 @@ type stack struct {
 	key      string // a test-mode secret API key
 	scope    billing.Scope
 	merchant string // the merchant site's base URL
+	// frozen, when not zero, is the app's time (Unix nanoseconds) instead
+	// of the real one: the console's sign-in waits and locks are tested
+	// by moving it (freeze, advance) rather than by sleeping.
+	frozen *atomic.Int64
+}
+
+// freeze stops the app's clock at the real time now.
+func (s *stack) freeze() { s.frozen.Store(time.Now().UnixNano()) }
+
+// advance moves the frozen app clock d ahead.
+func (s *stack) advance(d time.Duration) {
+	require.NotZero(s.t, s.frozen.Load(), "freeze the clock first")
+	s.frozen.Add(int64(d))
 }
 
 func newStack(t *testing.T) *stack {
@@ -304,11 +319,18 @@ func newStackWith(t *testing.T, mailer app.Mailer) *stack {
 	// gateway reads credentials through the app it is part of.
 	var publicURL string
 	var a *app.App
+	frozen := new(atomic.Int64)
+	now := func() time.Time {
+		if f := frozen.Load(); f != 0 {
+			return time.Unix(0, f)
+		}
+		return time.Now()
+	}
 	flow := flowgw.New(flowgw.Options{Store: store, PublicURL: func() string { return publicURL }, Logger: logger,
 		Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
 			return a.Merchants.GatewayCredentials(ctx, s, billing.GatewayFlow)
 		}})
-	a, err = app.New(app.Config{Store: store, Now: time.Now, Logger: logger, Sealer: box, Mailer: mailer,
+	a, err = app.New(app.Config{Store: store, Now: now, Logger: logger, Sealer: box, Mailer: mailer,
 		PublicURL: func() string { return publicURL },
 		Ports:     app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
 		Gateways:  app.Gateways{billing.GatewaySim: sim.New(store, time.Now), billing.GatewayFlow: flow}})
@@ -322,6 +344,8 @@ func newStackWith(t *testing.T, mailer app.Mailer) *stack {
 	for _, prefix := range []string{"/sim/", "/return/", "/checkout/", "/pricing/", "/portal/", "/invoice/", "/logos/"} {
 		mux.Handle(prefix, pages)
 	}
+	mux.Handle(console.Prefix, console.New(wiring.Console(a), func() string { return publicURL }, logger))
+	mux.Handle("GET /{$}", http.RedirectHandler(console.Prefix, http.StatusFound))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	publicURL = srv.URL
@@ -336,7 +360,8 @@ func newStackWith(t *testing.T, mailer app.Mailer) *stack {
 	require.NoError(t, err)
 	_, secret, err := a.Merchants.CreateAPIKey(ctx, m.ID, billing.ModeTest)
 	require.NoError(t, err)
-	return &stack{t: t, app: a, url: srv.URL, key: secret, scope: billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}, merchant: site.URL}
+	return &stack{t: t, app: a, url: srv.URL, key: secret, scope: billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}, merchant: site.URL,
+		frozen: frozen}
 }
 
 // do calls the merchant API and returns the status and decoded body.

@@ -99,6 +99,7 @@ func newTx(b *base) billing.Tx {
 		Gateways:       gatewayTx{b},
 		Analytics:      analyticsTx{b},
 		Credits:        creditTx{b},
+		Console:        consoleTx{b},
 	}
 }
 

@@ -158,3 +158,25 @@ func customerFromRow(r accountsdb.Customer) (billing.Customer, error) {
 		Deleted:     utcPtr(r.Deleted),
 	}, nil
 }
+
+// SearchCustomers returns a page of scope s's customers that are not
+// deleted and match query (SearchCustomers in sql/queries/accounts),
+// newest first.
+func (t customerTx) SearchCustomers(ctx context.Context, s billing.Scope, query string, pg billing.Page) ([]billing.Customer, bool, error) {
+	rows, err := t.accounts.SearchCustomers(ctx, accountsdb.SearchCustomersParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		Query:         query,
+		StartingAfter: pg.StartingAfter,
+		RowLimit:      rowLimit(pg.Limit),
+	})
+	if err != nil {
+		return nil, false, dbError("search customers", err)
+	}
+	rows, more := trimPage(rows, pg.Limit)
+	out, err := convertRows(rows, customerFromRow)
+	if err != nil {
+		return nil, false, fmt.Errorf("postgres: search customers: %w", err)
+	}
+	return out, more, nil
+}

@@ -153,3 +153,21 @@ func customerFromRow(row accountsdb.Customer) (billing.Customer, error) {
 		Deleted:     fromNullMicros(row.Deleted),
 	}, nil
 }
+
+// SearchCustomers returns a page of s's customers that are not deleted and
+// match query (SearchCustomers in sql/queries/accounts), newest first.
+func (t customerTx) SearchCustomers(ctx context.Context, s billing.Scope, query string, page billing.Page) ([]billing.Customer, bool, error) {
+	rows, err := t.accounts.SearchCustomers(ctx, accountsdb.SearchCustomersParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		Query:         query,
+		StartingAfter: page.StartingAfter,
+		RowLimit:      rowLimit(page.Limit),
+	})
+	if err != nil {
+		return nil, false, dbError(err, "search customers")
+	}
+	rows, more := trimPage(rows, page.Limit)
+	out, err := convertRows(rows, customerFromRow)
+	return out, more, err
+}

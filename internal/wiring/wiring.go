@@ -6,6 +6,7 @@ package wiring
 
 import (
 	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/console"
 	"github.com/cuota/cuota/internal/httpapi"
 	"github.com/cuota/cuota/internal/jobs"
 	"github.com/cuota/cuota/internal/web"
@@ -27,4 +28,11 @@ func Pages(a *app.App) web.UseCases {
 func Workers(a *app.App) jobs.UseCases {
 	return jobs.UseCases{Collection: a.Collection, Merchants: a.Merchants, Notifications: a.Notifications,
 		PayPages: a.PayPages, Renewals: a.Renewals}
+}
+
+// Console returns the areas the merchant's console calls.
+func Console(a *app.App) console.UseCases {
+	return console.UseCases{Analytics: a.Analytics, Catalog: a.Catalog, Collection: a.Collection, Customers: a.Customers,
+		Invoicing: a.Invoicing, Merchants: a.Merchants, Notifications: a.Notifications, Subscriptions: a.Subscriptions,
+		Users: a.Users}
 }

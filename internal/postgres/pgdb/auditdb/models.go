@@ -87,6 +87,17 @@ type CheckoutSession struct {
 	InvoiceID           string
 }
 
+type ConsoleSession struct {
+	ID         string
+	UserID     string
+	MerchantID string
+	Hash       string
+	Mode       string
+	Created    time.Time
+	LastSeen   time.Time
+	Revoked    *time.Time
+}
+
 type Coupon struct {
 	ID               string
 	MerchantID       string
@@ -477,6 +488,13 @@ type Refund struct {
 	TaxAmounts string
 }
 
+type SignInThrottle struct {
+	Email       string
+	Failures    int64
+	LastFailure time.Time
+	LockedUntil time.Time
+}
+
 type SimCharge struct {
 	Key      string
 	Token    string
@@ -570,6 +588,30 @@ type TrialRedemption struct {
 	Kind           string
 	Value          string
 	SubscriptionID string
+}
+
+type User struct {
+	ID           string
+	MerchantID   string
+	Email        string
+	Role         string
+	PasswordHash string
+	Locale       string
+	TotpSecret   []byte
+	Created      time.Time
+	Updated      time.Time
+}
+
+type UserInvitation struct {
+	ID         string
+	MerchantID string
+	Email      string
+	Role       string
+	Hash       string
+	InvitedBy  string
+	Created    time.Time
+	Expires    time.Time
+	Used       *time.Time
 }
 
 type WebhookAttempt struct {

@@ -171,6 +171,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.revokePublishableKeyStmt, err = db.PrepareContext(ctx, revokePublishableKey); err != nil {
 		return nil, fmt.Errorf("error preparing query RevokePublishableKey: %w", err)
 	}
+	if q.searchCustomersStmt, err = db.PrepareContext(ctx, searchCustomers); err != nil {
+		return nil, fmt.Errorf("error preparing query SearchCustomers: %w", err)
+	}
 	if q.touchAPIKeyStmt, err = db.PrepareContext(ctx, touchAPIKey); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchAPIKey: %w", err)
 	}
@@ -451,6 +454,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing revokePublishableKeyStmt: %w", cerr)
 		}
 	}
+	if q.searchCustomersStmt != nil {
+		if cerr := q.searchCustomersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing searchCustomersStmt: %w", cerr)
+		}
+	}
 	if q.touchAPIKeyStmt != nil {
 		if cerr := q.touchAPIKeyStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchAPIKeyStmt: %w", cerr)
@@ -589,6 +597,7 @@ type Queries struct {
 	reserveIdempotencyKeyStmt       *sql.Stmt
 	revokeAPIKeyStmt                *sql.Stmt
 	revokePublishableKeyStmt        *sql.Stmt
+	searchCustomersStmt             *sql.Stmt
 	touchAPIKeyStmt                 *sql.Stmt
 	updateCheckoutSessionStmt       *sql.Stmt
 	updateCouponStmt                *sql.Stmt
@@ -654,6 +663,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		reserveIdempotencyKeyStmt:       q.reserveIdempotencyKeyStmt,
 		revokeAPIKeyStmt:                q.revokeAPIKeyStmt,
 		revokePublishableKeyStmt:        q.revokePublishableKeyStmt,
+		searchCustomersStmt:             q.searchCustomersStmt,
 		touchAPIKeyStmt:                 q.touchAPIKeyStmt,
 		updateCheckoutSessionStmt:       q.updateCheckoutSessionStmt,
 		updateCouponStmt:                q.updateCouponStmt,

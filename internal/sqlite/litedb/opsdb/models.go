@@ -84,6 +84,17 @@ type CheckoutSession struct {
 	InvoiceID           string
 }
 
+type ConsoleSession struct {
+	ID         string
+	UserID     string
+	MerchantID string
+	Hash       string
+	Mode       string
+	Created    int64
+	LastSeen   int64
+	Revoked    sql.NullInt64
+}
+
 type Coupon struct {
 	ID               string
 	MerchantID       string
@@ -473,6 +484,13 @@ type Refund struct {
 	TaxAmounts string
 }
 
+type SignInThrottle struct {
+	Email       string
+	Failures    int64
+	LastFailure int64
+	LockedUntil int64
+}
+
 type SimCharge struct {
 	Key      string
 	Token    string
@@ -566,6 +584,30 @@ type TrialRedemption struct {
 	Kind           string
 	Value          string
 	SubscriptionID string
+}
+
+type User struct {
+	ID           string
+	MerchantID   string
+	Email        string
+	Role         string
+	PasswordHash string
+	Locale       string
+	TotpSecret   []byte
+	Created      int64
+	Updated      int64
+}
+
+type UserInvitation struct {
+	ID         string
+	MerchantID string
+	Email      string
+	Role       string
+	Hash       string
+	InvitedBy  string
+	Created    int64
+	Expires    int64
+	Used       sql.NullInt64
 }
 
 type WebhookAttempt struct {

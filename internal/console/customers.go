@@ -1,0 +1,157 @@
+package console
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// customersView is the customer list: a search and one page of results.
+type customersView struct {
+	Query     string
+	Customers []billing.Customer
+	// NextURL is the next page's address ("" on the last page).
+	NextURL string
+	// Paged is set on a page after the first.
+	Paged bool
+	Loc   *time.Location
+}
+
+// customersPage is how many customers a page lists.
+const customersPage = 25
+
+func (h *handler) customers(q *req) {
+	query := q.r.URL.Query().Get("q")
+	after := q.r.URL.Query().Get("after")
+	list, err := h.app.Customers.SearchCustomers(q.ctx, q.scope(), query, billing.Page{Limit: customersPage, StartingAfter: after})
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	view := customersView{Query: query, Customers: list.Data, Paged: after != "", Loc: merchantLoc(q)}
+	if list.HasMore && len(list.Data) > 0 {
+		v := url.Values{"after": {list.Data[len(list.Data)-1].ID}}
+		if query != "" {
+			v.Set("q", query)
+		}
+		view.NextURL = "/console/customers?" + v.Encode()
+	}
+	d := q.data(q.l.CustomersTitle, "customers")
+	d.D = view
+	h.show(q, "customers", d)
+}
+
+// merchantLoc is the merchant's time zone, in which the console shows
+// dates.
+func merchantLoc(q *req) *time.Location {
+	loc, err := time.LoadLocation(q.cs.Merchant.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// customerView is one customer's page.
+type customerView struct {
+	Customer      billing.Customer
+	Subscriptions []billing.Subscription
+	Invoices      []billing.Invoice
+	Payments      []billing.Payment
+	Methods       []billing.PaymentMethod
+	Timeline      []timelineItem
+	Loc           *time.Location
+}
+
+// timelineItem is one event of the customer's activity.
+type timelineItem struct {
+	ID    string // the event's id: of two events at one time, the later one's is larger
+	At    time.Time
+	Label string
+	Type  string // the event type, when the console has no name for it
+}
+
+// How much of a customer's history its page shows.
+const (
+	customerListLimit   = 10
+	timelineObjects     = 5  // subscriptions and invoices whose events are read
+	timelinePerObject   = 10 // events read per object
+	timelineItemsAtMost = 30
+)
+
+func (h *handler) customer(q *req) {
+	id, s := q.r.PathValue("id"), q.scope()
+	c, err := h.app.Customers.GetCustomer(q.ctx, s, id)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	view := customerView{Customer: c, Loc: merchantLoc(q)}
+	page := billing.Page{Limit: customerListLimit}
+	subs, err := h.app.Subscriptions.ListSubscriptions(q.ctx, s, billing.SubscriptionFilter{CustomerID: id}, page)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	invoices, err := h.app.Invoicing.ListInvoices(q.ctx, s, billing.InvoiceFilter{CustomerID: id}, page)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	payments, err := h.app.Collection.ListPayments(q.ctx, s, billing.PaymentFilter{CustomerID: id}, page)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	if view.Methods, err = h.app.Customers.ListPaymentMethods(q.ctx, s, id); err != nil {
+		h.fail(q, err)
+		return
+	}
+	view.Subscriptions, view.Invoices, view.Payments = subs.Data, invoices.Data, payments.Data
+
+	// The timeline: the events of the customer, of its latest
+	// subscriptions and of its latest invoices, newest first.
+	objects := []string{id}
+	for i, sub := range subs.Data {
+		if i < timelineObjects {
+			objects = append(objects, sub.ID)
+		}
+	}
+	for i, inv := range invoices.Data {
+		if i < timelineObjects {
+			objects = append(objects, inv.ID)
+		}
+	}
+	for _, obj := range objects {
+		events, err := h.app.Notifications.ListEvents(q.ctx, s, billing.EventFilter{ObjectID: obj}, billing.Page{Limit: timelinePerObject})
+		if err != nil {
+			h.fail(q, err)
+			return
+		}
+		for _, e := range events.Data {
+			item := timelineItem{ID: e.ID, At: e.Created, Label: q.l.Events[e.Type]}
+			if item.Label == "" {
+				item.Type = e.Type
+			}
+			view.Timeline = append(view.Timeline, item)
+		}
+	}
+	slices.SortFunc(view.Timeline, func(a, b timelineItem) int {
+		if c := b.At.Compare(a.At); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	if len(view.Timeline) > timelineItemsAtMost {
+		view.Timeline = view.Timeline[:timelineItemsAtMost]
+	}
+	title := c.Name
+	if title == "" {
+		title = c.Email
+	}
+	d := q.data(title, "customers")
+	d.D = view
+	h.show(q, "customer", d)
+}

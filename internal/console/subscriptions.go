@@ -1,0 +1,99 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// subscriptionsView is the subscriptions list: a status filter and one
+// page.
+type subscriptionsView struct {
+	Status   string
+	Statuses []billing.SubscriptionStatus
+	Rows     []subscriptionRow
+	NextURL  string
+	Paged    bool
+	Loc      *time.Location
+}
+
+// subscriptionRow is one subscription with its customer's name.
+type subscriptionRow struct {
+	Sub      billing.Subscription
+	Customer billing.Customer
+	Amount   int64 // one period's price before discounts and taxes
+}
+
+// subscriptionStatuses are the filter's choices.
+var subscriptionStatuses = []billing.SubscriptionStatus{billing.SubscriptionActive, billing.SubscriptionTrialing,
+	billing.SubscriptionPastDue, billing.SubscriptionUnpaid, billing.SubscriptionPaused, billing.SubscriptionIncomplete,
+	billing.SubscriptionCanceled, billing.SubscriptionIncompleteExpired}
+
+const subscriptionsPage = 25
+
+func (h *handler) subscriptions(q *req) {
+	status := billing.SubscriptionStatus(q.r.URL.Query().Get("status"))
+	valid := status == ""
+	for _, s := range subscriptionStatuses {
+		valid = valid || s == status
+	}
+	if !valid {
+		status = ""
+	}
+	after := q.r.URL.Query().Get("after")
+	list, err := h.app.Subscriptions.ListSubscriptions(q.ctx, q.scope(), billing.SubscriptionFilter{Status: status},
+		billing.Page{Limit: subscriptionsPage, StartingAfter: after})
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	view := subscriptionsView{Status: string(status), Statuses: subscriptionStatuses, Paged: after != "", Loc: merchantLoc(q)}
+	customers := map[string]billing.Customer{}
+	for _, sub := range list.Data {
+		c, ok := customers[sub.CustomerID]
+		if !ok {
+			if c, err = h.app.Customers.GetCustomer(q.ctx, q.scope(), sub.CustomerID); err != nil {
+				h.fail(q, err)
+				return
+			}
+			customers[sub.CustomerID] = c
+		}
+		var amount int64
+		for _, it := range sub.Items {
+			amount += it.UnitAmount * it.Quantity
+		}
+		view.Rows = append(view.Rows, subscriptionRow{Sub: sub, Customer: c, Amount: amount})
+	}
+	if list.HasMore && len(list.Data) > 0 {
+		v := url.Values{"after": {list.Data[len(list.Data)-1].ID}}
+		if status != "" {
+			v.Set("status", string(status))
+		}
+		view.NextURL = "/console/subscriptions?" + v.Encode()
+	}
+	d := q.data(q.l.SubsTitle, "subscriptions")
+	if q.r.URL.Query().Get("done") == "canceled" {
+		d.Notice = q.l.Canceled
+	}
+	d.D = view
+	h.show(q, "subscriptions", d)
+}
+
+// cancelSubscription cancels at the end of the period with the reason
+// chosen: the API's cancel with at_period_end.
+func (h *handler) cancelSubscription(q *req) {
+	reason := q.r.PostForm.Get("reason")
+	if reason != "requested_by_customer" && reason != "requested_by_merchant" {
+		h.message(q.w, q.r, http.StatusBadRequest, q.l, q, q.l.BadForm, q.l.BadForm)
+		return
+	}
+	_, err := h.app.Subscriptions.CancelSubscription(q.ctx, q.scope(), q.r.PathValue("id"), app.CancelParams{AtPeriodEnd: true, Reason: reason})
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	http.Redirect(q.w, q.r, "/console/subscriptions?done=canceled", http.StatusSeeOther)
+}
