@@ -9,6 +9,7 @@ import (
 
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/postgres/pgdb/auditdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/eventsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
 )
 
@@ -174,11 +175,11 @@ func (t batchTx) WriteBatch(ctx context.Context, b billing.WriteBatch) error {
 		}
 	}
 	if len(b.Events) > 0 {
-		rows := make([]lifecycledb.CopyEventsParams, 0, len(b.Events))
+		rows := make([]eventsdb.CopyEventsParams, 0, len(b.Events))
 		for _, e := range b.Events {
-			rows = append(rows, lifecycledb.CopyEventsParams(createEventParams(e)))
+			rows = append(rows, eventsdb.CopyEventsParams(createEventParams(e)))
 		}
-		if _, err := t.lifecycle.CopyEvents(ctx, rows); err != nil {
+		if _, err := t.events.CopyEvents(ctx, rows); err != nil {
 			return dbError("copy events", err)
 		}
 	}

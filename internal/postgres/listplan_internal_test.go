@@ -12,9 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cuota/cuota/internal/postgres/pgdb/accountsdb"
-	"github.com/cuota/cuota/internal/postgres/pgdb/creditsdb"
-	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
 	"github.com/cuota/cuota/internal/postgres/pgtest"
 	"github.com/cuota/cuota/internal/storetest"
 )
@@ -110,7 +107,8 @@ func TestListsFilteredByAKeyUseItsIndex(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = pgTx.Rollback(context.Background()) })
 	rec := &queryRecorder{Tx: pgTx}
-	b := &base{tx: pgTx, accounts: accountsdb.New(rec), lifecycle: lifecycledb.New(rec), credits: creditsdb.New(rec)}
+	b := &base{tx: pgTx}
+	b.setQueries(rec)
 	tx := newTx(b)
 	_, err = pgTx.Exec(ctx, "SET LOCAL plan_cache_mode = force_generic_plan")
 	require.NoError(t, err)

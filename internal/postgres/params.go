@@ -3,6 +3,7 @@ package postgres
 import (
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/postgres/pgdb/auditdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/eventsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
 )
 
@@ -157,8 +158,8 @@ func updateSubscriptionParams(sub billing.Subscription, cols subscriptionColumns
 	}
 }
 
-func createEventParams(e billing.Event) lifecycledb.CreateEventParams {
-	return lifecycledb.CreateEventParams{
+func createEventParams(e billing.Event) eventsdb.CreateEventParams {
+	return eventsdb.CreateEventParams{
 		ID:         e.ID,
 		MerchantID: e.Scope.MerchantID,
 		Mode:       string(e.Scope.Mode),

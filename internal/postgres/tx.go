@@ -13,7 +13,9 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb/accountsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/analyticsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/auditdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/checkoutdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/creditsdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/eventsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/opsdb"
 )
@@ -39,6 +41,8 @@ type base struct {
 	lifecycle *lifecycledb.Queries
 	ops       *opsdb.Queries
 	credits   *creditsdb.Queries
+	events    *eventsdb.Queries
+	checkout  *checkoutdb.Queries
 	inserter  *river.Client[pgx.Tx]
 
 	// spOpen: the savepoint cuota_write is open (the last write's, kept
@@ -67,6 +71,7 @@ func newReadBase(conn dbtx) *base {
 func (t *base) setQueries(db dbtx) {
 	t.accounts, t.analytics, t.audit = accountsdb.New(db), analyticsdb.New(db), auditdb.New(db)
 	t.lifecycle, t.ops, t.credits = lifecycledb.New(db), opsdb.New(db), creditsdb.New(db)
+	t.events, t.checkout = eventsdb.New(db), checkoutdb.New(db)
 }
 
 // errWriteInRead is the error of a write attempted in a Store.Read.

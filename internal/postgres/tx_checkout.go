@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb/accountsdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/checkoutdb"
 )
 
 // checkoutTx is the billing.CheckoutTx of one transaction.
@@ -25,8 +25,8 @@ func (t checkoutTx) CreateCheckoutSession(ctx context.Context, cs billing.Checko
 	if cs.TrialPeriodDays != nil {
 		trial = *cs.TrialPeriodDays
 	}
-	return t.writeAccounts(ctx, "create checkout session "+cs.ID, func(q *accountsdb.Queries) error {
-		return q.CreateCheckoutSession(ctx, accountsdb.CreateCheckoutSessionParams{ID: cs.ID, MerchantID: cs.Scope.MerchantID,
+	return t.writeCheckout(ctx, "create checkout session "+cs.ID, func(q *checkoutdb.Queries) error {
+		return q.CreateCheckoutSession(ctx, checkoutdb.CreateCheckoutSessionParams{ID: cs.ID, MerchantID: cs.Scope.MerchantID,
 			Mode: string(cs.Scope.Mode), SessionMode: cs.Mode, Status: cs.Status, CustomerID: cs.CustomerID,
 			CustomerEmail: cs.CustomerEmail, LineItems: string(items), SuccessUrl: cs.SuccessURL, CancelUrl: cs.CancelURL,
 			AllowPromotionCodes: cs.AllowPromotionCodes, TrialPeriodDays: trial, Locale: cs.Locale, Gateway: cs.Gateway,
@@ -38,7 +38,7 @@ func (t checkoutTx) CreateCheckoutSession(ctx context.Context, cs billing.Checko
 
 // GetCheckoutSession returns a checkout session of scope s.
 func (t checkoutTx) GetCheckoutSession(ctx context.Context, s billing.Scope, id string) (billing.CheckoutSession, error) {
-	row, err := t.accounts.GetCheckoutSession(ctx, accountsdb.GetCheckoutSessionParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.checkout.GetCheckoutSession(ctx, checkoutdb.GetCheckoutSessionParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.CheckoutSession{}, dbError("get checkout session "+id, err)
 	}
@@ -47,7 +47,7 @@ func (t checkoutTx) GetCheckoutSession(ctx context.Context, s billing.Scope, id 
 
 // GetCheckoutSessionByID returns a checkout session of any scope.
 func (t checkoutTx) GetCheckoutSessionByID(ctx context.Context, id string) (billing.CheckoutSession, error) {
-	row, err := t.accounts.GetCheckoutSessionByID(ctx, id)
+	row, err := t.checkout.GetCheckoutSessionByID(ctx, id)
 	if err != nil {
 		return billing.CheckoutSession{}, dbError("get checkout session "+id, err)
 	}
@@ -61,8 +61,8 @@ func (t checkoutTx) UpdateCheckoutSession(ctx context.Context, cs billing.Checko
 	if err != nil {
 		return fmt.Errorf("postgres: update checkout session %s: %w", cs.ID, err)
 	}
-	return t.writeAccounts(ctx, "update checkout session "+cs.ID, func(q *accountsdb.Queries) error {
-		n, err := q.UpdateCheckoutSession(ctx, accountsdb.UpdateCheckoutSessionParams{Status: cs.Status, CustomerID: cs.CustomerID,
+	return t.writeCheckout(ctx, "update checkout session "+cs.ID, func(q *checkoutdb.Queries) error {
+		n, err := q.UpdateCheckoutSession(ctx, checkoutdb.UpdateCheckoutSessionParams{Status: cs.Status, CustomerID: cs.CustomerID,
 			CustomerEmail: cs.CustomerEmail, LineItems: string(items), Gateway: cs.Gateway, PromotionCode: cs.PromotionCode,
 			SetupID: cs.SetupID, PaymentMethodID: cs.PaymentMethodID, SubscriptionID: cs.SubscriptionID, InvoiceID: cs.InvoiceID,
 			FailureMessage: cs.FailureMessage, CompletedAt: tsPtr(cs.CompletedAt), Updated: ts(cs.Updated),
@@ -70,7 +70,7 @@ func (t checkoutTx) UpdateCheckoutSession(ctx context.Context, cs billing.Checko
 		if err != nil || n > 0 {
 			return err
 		}
-		if _, err := q.GetCheckoutSession(ctx, accountsdb.GetCheckoutSessionParams{MerchantID: cs.Scope.MerchantID,
+		if _, err := q.GetCheckoutSession(ctx, checkoutdb.GetCheckoutSessionParams{MerchantID: cs.Scope.MerchantID,
 			Mode: string(cs.Scope.Mode), ID: cs.ID}); err != nil {
 			return err
 		}
@@ -78,7 +78,7 @@ func (t checkoutTx) UpdateCheckoutSession(ctx context.Context, cs billing.Checko
 	})
 }
 
-func checkoutSessionFromRow(r accountsdb.CheckoutSession) (billing.CheckoutSession, error) {
+func checkoutSessionFromRow(r checkoutdb.CheckoutSession) (billing.CheckoutSession, error) {
 	cs := billing.CheckoutSession{ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
 		Version: r.Version, Mode: r.SessionMode, Status: r.Status, CustomerID: r.CustomerID, CustomerEmail: r.CustomerEmail,
 		SuccessURL: r.SuccessUrl, CancelURL: r.CancelUrl, AllowPromotionCodes: r.AllowPromotionCodes, Locale: r.Locale,
@@ -98,8 +98,8 @@ func checkoutSessionFromRow(r accountsdb.CheckoutSession) (billing.CheckoutSessi
 
 // CreatePortalSession inserts a portal session.
 func (t checkoutTx) CreatePortalSession(ctx context.Context, p billing.PortalSession) error {
-	return t.writeAccounts(ctx, "create portal session "+p.ID, func(q *accountsdb.Queries) error {
-		return q.CreatePortalSession(ctx, accountsdb.CreatePortalSessionParams{ID: p.ID, MerchantID: p.Scope.MerchantID,
+	return t.writeCheckout(ctx, "create portal session "+p.ID, func(q *checkoutdb.Queries) error {
+		return q.CreatePortalSession(ctx, checkoutdb.CreatePortalSessionParams{ID: p.ID, MerchantID: p.Scope.MerchantID,
 			Mode: string(p.Scope.Mode), CustomerID: p.CustomerID, ReturnUrl: p.ReturnURL, SecretHash: p.SecretHash,
 			ExpiresAt: ts(p.ExpiresAt), Created: ts(p.Created)})
 	})
@@ -107,7 +107,7 @@ func (t checkoutTx) CreatePortalSession(ctx context.Context, p billing.PortalSes
 
 // GetPortalSessionByID returns a portal session of any scope.
 func (t checkoutTx) GetPortalSessionByID(ctx context.Context, id string) (billing.PortalSession, error) {
-	r, err := t.accounts.GetPortalSessionByID(ctx, id)
+	r, err := t.checkout.GetPortalSessionByID(ctx, id)
 	if err != nil {
 		return billing.PortalSession{}, dbError("get portal session "+id, err)
 	}
@@ -118,8 +118,8 @@ func (t checkoutTx) GetPortalSessionByID(ctx context.Context, id string) (billin
 
 // CreatePublishableKey inserts a publishable key.
 func (t checkoutTx) CreatePublishableKey(ctx context.Context, k billing.PublishableKey) error {
-	return t.writeAccounts(ctx, "create publishable key", func(q *accountsdb.Queries) error {
-		return q.CreatePublishableKey(ctx, accountsdb.CreatePublishableKeyParams{ID: k.ID, MerchantID: k.Scope.MerchantID,
+	return t.writeCheckout(ctx, "create publishable key", func(q *checkoutdb.Queries) error {
+		return q.CreatePublishableKey(ctx, checkoutdb.CreatePublishableKeyParams{ID: k.ID, MerchantID: k.Scope.MerchantID,
 			Mode: string(k.Scope.Mode), SuccessUrl: k.SuccessURL, CancelUrl: k.CancelURL, FormSecret: k.FormSecret,
 			Revoked: tsPtr(k.Revoked), Created: ts(k.Created)})
 	})
@@ -127,7 +127,7 @@ func (t checkoutTx) CreatePublishableKey(ctx context.Context, k billing.Publisha
 
 // GetPublishableKey returns a publishable key of any scope.
 func (t checkoutTx) GetPublishableKey(ctx context.Context, id string) (billing.PublishableKey, error) {
-	r, err := t.accounts.GetPublishableKey(ctx, id)
+	r, err := t.checkout.GetPublishableKey(ctx, id)
 	if err != nil {
 		return billing.PublishableKey{}, dbError("get publishable key", err)
 	}
@@ -136,7 +136,7 @@ func (t checkoutTx) GetPublishableKey(ctx context.Context, id string) (billing.P
 
 // ListPublishableKeys returns scope s's publishable keys, newest first.
 func (t checkoutTx) ListPublishableKeys(ctx context.Context, s billing.Scope) ([]billing.PublishableKey, error) {
-	rows, err := t.accounts.ListPublishableKeys(ctx, accountsdb.ListPublishableKeysParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	rows, err := t.checkout.ListPublishableKeys(ctx, checkoutdb.ListPublishableKeysParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return nil, dbError("list publishable keys", err)
 	}
@@ -149,14 +149,20 @@ func (t checkoutTx) ListPublishableKeys(ctx context.Context, s billing.Scope) ([
 
 // RevokePublishableKey sets a key's revocation time unless it is set.
 func (t checkoutTx) RevokePublishableKey(ctx context.Context, s billing.Scope, id string, at time.Time) error {
-	return t.writeAccounts(ctx, "revoke publishable key", func(q *accountsdb.Queries) error {
-		return updated(q.RevokePublishableKey(ctx, accountsdb.RevokePublishableKeyParams{Revoked: tsPtr(&at),
+	return t.writeCheckout(ctx, "revoke publishable key", func(q *checkoutdb.Queries) error {
+		return updated(q.RevokePublishableKey(ctx, checkoutdb.RevokePublishableKeyParams{Revoked: tsPtr(&at),
 			MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id}))
 	})
 }
 
-func publishableKeyFromRow(r accountsdb.PublishableKey) billing.PublishableKey {
+func publishableKeyFromRow(r checkoutdb.PublishableKey) billing.PublishableKey {
 	return billing.PublishableKey{ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
 		SuccessURL: r.SuccessUrl, CancelURL: r.CancelUrl, FormSecret: r.FormSecret, Revoked: utcPtr(r.Revoked),
 		Created: r.Created.UTC()}
+}
+
+// writeCheckout is write with the checkout group's queries on the
+// savepoint.
+func (t checkoutTx) writeCheckout(ctx context.Context, op string, fn func(q *checkoutdb.Queries) error) error {
+	return t.write(ctx, op, func(db dbtx) error { return fn(checkoutdb.New(db)) })
 }

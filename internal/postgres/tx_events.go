@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/eventsdb"
 )
 
 // eventTx is the billing.EventTx of one transaction.
@@ -16,13 +16,13 @@ var _ billing.EventTx = eventTx{}
 // CreateEvent inserts e. Its data is stored verbatim ("null" when empty).
 func (t eventTx) CreateEvent(ctx context.Context, e billing.Event) error {
 	return t.appendRow("create event "+e.ID, func(db dbtx) error {
-		return lifecycledb.New(db).CreateEvent(ctx, createEventParams(e))
+		return eventsdb.New(db).CreateEvent(ctx, createEventParams(e))
 	})
 }
 
 // GetEvent returns the event with id in scope s.
 func (t eventTx) GetEvent(ctx context.Context, s billing.Scope, id string) (billing.Event, error) {
-	row, err := t.lifecycle.GetEvent(ctx, lifecycledb.GetEventParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.events.GetEvent(ctx, eventsdb.GetEventParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Event{}, dbError("get event "+id, err)
 	}
@@ -34,7 +34,7 @@ func (t eventTx) ListEvents(ctx context.Context, s billing.Scope, f billing.Even
 	// A filter on a key with its own index reads by that index (see the
 	// query's comment); the list with every filter optional would scan
 	// the merchant's whole scope.
-	p := lifecycledb.ListEventsParams{
+	p := eventsdb.ListEventsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		Type:          f.Type,
@@ -42,13 +42,13 @@ func (t eventTx) ListEvents(ctx context.Context, s billing.Scope, f billing.Even
 		StartingAfter: pg.StartingAfter,
 		RowLimit:      rowLimit(pg.Limit),
 	}
-	var rows []lifecycledb.Event
+	var rows []eventsdb.Event
 	var err error
 	switch {
 	case f.ObjectID != "":
-		rows, err = t.lifecycle.ListEventsOfObject(ctx, lifecycledb.ListEventsOfObjectParams(p))
+		rows, err = t.events.ListEventsOfObject(ctx, eventsdb.ListEventsOfObjectParams(p))
 	default:
-		rows, err = t.lifecycle.ListEvents(ctx, p)
+		rows, err = t.events.ListEvents(ctx, p)
 	}
 	if err != nil {
 		return nil, false, dbError("list events", err)
@@ -61,7 +61,7 @@ func (t eventTx) ListEvents(ctx context.Context, s billing.Scope, f billing.Even
 	return out, more, nil
 }
 
-func eventFromRow(r lifecycledb.Event) billing.Event {
+func eventFromRow(r eventsdb.Event) billing.Event {
 	return billing.Event{
 		ID:         r.ID,
 		Scope:      billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},

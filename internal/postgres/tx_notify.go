@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/eventsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/opsdb"
 )
 
@@ -358,7 +358,7 @@ func (t notifyTx) EventsAfter(ctx context.Context, s billing.Scope, position str
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := t.lifecycle.EventsToDispatch(ctx, lifecycledb.EventsToDispatchParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
+	rows, err := t.events.EventsToDispatch(ctx, eventsdb.EventsToDispatchParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
 		AfterTxid: txid, AfterID: id, RowLimit: int32(min(max(limit, 1), 10_000))})
 	if err != nil {
 		return nil, "", dbError("read events to dispatch", err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cuota/cuota/internal/sqlite/litedb/accountsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/creditsdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/eventsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
 	"github.com/cuota/cuota/internal/storetest"
 )
@@ -69,7 +70,8 @@ func TestListsFilteredByAKeyUseItsIndex(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sqlTx.Rollback() })
 	rec := &planRecorder{tx: sqlTx}
-	b := &base{accounts: accountsdb.New(rec), lifecycle: lifecycledb.New(rec), credits: creditsdb.New(rec), sqlTx: sqlTx}
+	b := &base{accounts: accountsdb.New(rec), lifecycle: lifecycledb.New(rec), credits: creditsdb.New(rec),
+		events: eventsdb.New(rec), sqlTx: sqlTx}
 	tx := newTx(b)
 	for _, c := range storetest.KeyedLists() {
 		rec.plans = nil

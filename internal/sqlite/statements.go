@@ -10,7 +10,10 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb/accountsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/analyticsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/auditdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/checkoutdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/consoledb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/creditsdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/eventsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/opsdb"
 )
@@ -27,6 +30,9 @@ type statements struct {
 	lifecycle *lifecycledb.Queries
 	ops       *opsdb.Queries
 	credits   *creditsdb.Queries
+	events    *eventsdb.Queries
+	checkout  *checkoutdb.Queries
+	console   *consoledb.Queries
 }
 
 // prepareStatements prepares every group's statements on db.
@@ -55,6 +61,15 @@ func prepareStatements(ctx context.Context, db *sql.DB) (_ *statements, err erro
 	if st.credits, err = creditsdb.Prepare(ctx, db); err != nil {
 		return nil, fmt.Errorf("credits: %w", err)
 	}
+	if st.events, err = eventsdb.Prepare(ctx, db); err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	if st.checkout, err = checkoutdb.Prepare(ctx, db); err != nil {
+		return nil, fmt.Errorf("checkout: %w", err)
+	}
+	if st.console, err = consoledb.Prepare(ctx, db); err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
 	return st, nil
 }
 
@@ -78,6 +93,15 @@ func (st *statements) close() error {
 	}
 	if st.credits != nil {
 		errs = append(errs, st.credits.Close())
+	}
+	if st.events != nil {
+		errs = append(errs, st.events.Close())
+	}
+	if st.checkout != nil {
+		errs = append(errs, st.checkout.Close())
+	}
+	if st.console != nil {
+		errs = append(errs, st.console.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -11,7 +11,10 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb/accountsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/analyticsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/auditdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/checkoutdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/consoledb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/creditsdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/eventsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/opsdb"
 )
@@ -30,6 +33,9 @@ type base struct {
 	lifecycle *lifecycledb.Queries
 	ops       *opsdb.Queries
 	credits   *creditsdb.Queries
+	events    *eventsdb.Queries
+	checkout  *checkoutdb.Queries
+	console   *consoledb.Queries
 	sqlTx     *sql.Tx
 	inserter  *river.Client[*sql.Tx]
 }
@@ -40,10 +46,13 @@ type base struct {
 func newBase(sqlTx *sql.Tx, inserter *river.Client[*sql.Tx], st *statements) *base {
 	if st == nil {
 		return &base{accounts: accountsdb.New(sqlTx), analytics: analyticsdb.New(sqlTx), audit: auditdb.New(sqlTx),
-			lifecycle: lifecycledb.New(sqlTx), ops: opsdb.New(sqlTx), credits: creditsdb.New(sqlTx), sqlTx: sqlTx, inserter: inserter}
+			checkout: checkoutdb.New(sqlTx), console: consoledb.New(sqlTx), credits: creditsdb.New(sqlTx),
+			events: eventsdb.New(sqlTx), lifecycle: lifecycledb.New(sqlTx), ops: opsdb.New(sqlTx),
+			sqlTx: sqlTx, inserter: inserter}
 	}
 	return &base{accounts: st.accounts.WithTx(sqlTx), analytics: st.analytics.WithTx(sqlTx), audit: st.audit.WithTx(sqlTx),
-		lifecycle: st.lifecycle.WithTx(sqlTx), ops: st.ops.WithTx(sqlTx), credits: st.credits.WithTx(sqlTx),
+		checkout: st.checkout.WithTx(sqlTx), console: st.console.WithTx(sqlTx), credits: st.credits.WithTx(sqlTx),
+		events: st.events.WithTx(sqlTx), lifecycle: st.lifecycle.WithTx(sqlTx), ops: st.ops.WithTx(sqlTx),
 		sqlTx: sqlTx, inserter: inserter}
 }
 

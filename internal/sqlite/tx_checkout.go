@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb/accountsdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/checkoutdb"
 )
 
 // checkoutTx is the billing.CheckoutTx of one transaction.
@@ -25,7 +25,7 @@ func (t checkoutTx) CreateCheckoutSession(ctx context.Context, cs billing.Checko
 	if cs.TrialPeriodDays != nil {
 		trial = *cs.TrialPeriodDays
 	}
-	err = t.accounts.CreateCheckoutSession(ctx, accountsdb.CreateCheckoutSessionParams{ID: cs.ID, MerchantID: cs.Scope.MerchantID,
+	err = t.checkout.CreateCheckoutSession(ctx, checkoutdb.CreateCheckoutSessionParams{ID: cs.ID, MerchantID: cs.Scope.MerchantID,
 		Mode: string(cs.Scope.Mode), SessionMode: cs.Mode, Status: cs.Status, CustomerID: cs.CustomerID,
 		CustomerEmail: cs.CustomerEmail, LineItems: string(items), SuccessUrl: cs.SuccessURL, CancelUrl: cs.CancelURL,
 		AllowPromotionCodes: cs.AllowPromotionCodes, TrialPeriodDays: trial, Locale: cs.Locale, Gateway: cs.Gateway,
@@ -40,7 +40,7 @@ func (t checkoutTx) CreateCheckoutSession(ctx context.Context, cs billing.Checko
 
 // GetCheckoutSession returns a checkout session of scope s.
 func (t checkoutTx) GetCheckoutSession(ctx context.Context, s billing.Scope, id string) (billing.CheckoutSession, error) {
-	row, err := t.accounts.GetCheckoutSession(ctx, accountsdb.GetCheckoutSessionParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.checkout.GetCheckoutSession(ctx, checkoutdb.GetCheckoutSessionParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.CheckoutSession{}, dbError(err, "get checkout session %s", id)
 	}
@@ -49,7 +49,7 @@ func (t checkoutTx) GetCheckoutSession(ctx context.Context, s billing.Scope, id 
 
 // GetCheckoutSessionByID returns a checkout session of any scope.
 func (t checkoutTx) GetCheckoutSessionByID(ctx context.Context, id string) (billing.CheckoutSession, error) {
-	row, err := t.accounts.GetCheckoutSessionByID(ctx, id)
+	row, err := t.checkout.GetCheckoutSessionByID(ctx, id)
 	if err != nil {
 		return billing.CheckoutSession{}, dbError(err, "get checkout session %s", id)
 	}
@@ -63,7 +63,7 @@ func (t checkoutTx) UpdateCheckoutSession(ctx context.Context, cs billing.Checko
 	if err != nil {
 		return fmt.Errorf("update checkout session %s: %w", cs.ID, err)
 	}
-	n, err := t.accounts.UpdateCheckoutSession(ctx, accountsdb.UpdateCheckoutSessionParams{Status: cs.Status, CustomerID: cs.CustomerID,
+	n, err := t.checkout.UpdateCheckoutSession(ctx, checkoutdb.UpdateCheckoutSessionParams{Status: cs.Status, CustomerID: cs.CustomerID,
 		CustomerEmail: cs.CustomerEmail, LineItems: string(items), Gateway: cs.Gateway, PromotionCode: cs.PromotionCode,
 		SetupID: cs.SetupID, PaymentMethodID: cs.PaymentMethodID, SubscriptionID: cs.SubscriptionID, InvoiceID: cs.InvoiceID,
 		FailureMessage: cs.FailureMessage, CompletedAt: nullMicros(cs.CompletedAt), Updated: micros(cs.Updated),
@@ -80,7 +80,7 @@ func (t checkoutTx) UpdateCheckoutSession(ctx context.Context, cs billing.Checko
 	return fmt.Errorf("update checkout session %s at version %d: %w", cs.ID, cs.Version, billing.ErrVersionConflict)
 }
 
-func checkoutSessionFromRow(r accountsdb.CheckoutSession) (billing.CheckoutSession, error) {
+func checkoutSessionFromRow(r checkoutdb.CheckoutSession) (billing.CheckoutSession, error) {
 	cs := billing.CheckoutSession{ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
 		Version: r.Version, Mode: r.SessionMode, Status: r.Status, CustomerID: r.CustomerID, CustomerEmail: r.CustomerEmail,
 		SuccessURL: r.SuccessUrl, CancelURL: r.CancelUrl, AllowPromotionCodes: r.AllowPromotionCodes, Locale: r.Locale,
@@ -100,7 +100,7 @@ func checkoutSessionFromRow(r accountsdb.CheckoutSession) (billing.CheckoutSessi
 
 // CreatePortalSession inserts a portal session.
 func (t checkoutTx) CreatePortalSession(ctx context.Context, p billing.PortalSession) error {
-	err := t.accounts.CreatePortalSession(ctx, accountsdb.CreatePortalSessionParams{ID: p.ID, MerchantID: p.Scope.MerchantID,
+	err := t.checkout.CreatePortalSession(ctx, checkoutdb.CreatePortalSessionParams{ID: p.ID, MerchantID: p.Scope.MerchantID,
 		Mode: string(p.Scope.Mode), CustomerID: p.CustomerID, ReturnUrl: p.ReturnURL, SecretHash: p.SecretHash,
 		ExpiresAt: micros(p.ExpiresAt), Created: micros(p.Created)})
 	if err != nil {
@@ -111,7 +111,7 @@ func (t checkoutTx) CreatePortalSession(ctx context.Context, p billing.PortalSes
 
 // GetPortalSessionByID returns a portal session of any scope.
 func (t checkoutTx) GetPortalSessionByID(ctx context.Context, id string) (billing.PortalSession, error) {
-	r, err := t.accounts.GetPortalSessionByID(ctx, id)
+	r, err := t.checkout.GetPortalSessionByID(ctx, id)
 	if err != nil {
 		return billing.PortalSession{}, dbError(err, "get portal session %s", id)
 	}
@@ -122,7 +122,7 @@ func (t checkoutTx) GetPortalSessionByID(ctx context.Context, id string) (billin
 
 // CreatePublishableKey inserts a publishable key.
 func (t checkoutTx) CreatePublishableKey(ctx context.Context, k billing.PublishableKey) error {
-	err := t.accounts.CreatePublishableKey(ctx, accountsdb.CreatePublishableKeyParams{ID: k.ID, MerchantID: k.Scope.MerchantID,
+	err := t.checkout.CreatePublishableKey(ctx, checkoutdb.CreatePublishableKeyParams{ID: k.ID, MerchantID: k.Scope.MerchantID,
 		Mode: string(k.Scope.Mode), SuccessUrl: k.SuccessURL, CancelUrl: k.CancelURL, FormSecret: k.FormSecret,
 		Revoked: nullMicros(k.Revoked), Created: micros(k.Created)})
 	if err != nil {
@@ -133,7 +133,7 @@ func (t checkoutTx) CreatePublishableKey(ctx context.Context, k billing.Publisha
 
 // GetPublishableKey returns a publishable key of any scope.
 func (t checkoutTx) GetPublishableKey(ctx context.Context, id string) (billing.PublishableKey, error) {
-	r, err := t.accounts.GetPublishableKey(ctx, id)
+	r, err := t.checkout.GetPublishableKey(ctx, id)
 	if err != nil {
 		return billing.PublishableKey{}, dbError(err, "get publishable key")
 	}
@@ -142,7 +142,7 @@ func (t checkoutTx) GetPublishableKey(ctx context.Context, id string) (billing.P
 
 // ListPublishableKeys returns scope s's publishable keys, newest first.
 func (t checkoutTx) ListPublishableKeys(ctx context.Context, s billing.Scope) ([]billing.PublishableKey, error) {
-	rows, err := t.accounts.ListPublishableKeys(ctx, accountsdb.ListPublishableKeysParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	rows, err := t.checkout.ListPublishableKeys(ctx, checkoutdb.ListPublishableKeysParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
 	if err != nil {
 		return nil, dbError(err, "list publishable keys")
 	}
@@ -155,12 +155,12 @@ func (t checkoutTx) ListPublishableKeys(ctx context.Context, s billing.Scope) ([
 
 // RevokePublishableKey sets a key's revocation time unless it is set.
 func (t checkoutTx) RevokePublishableKey(ctx context.Context, s billing.Scope, id string, at time.Time) error {
-	n, err := t.accounts.RevokePublishableKey(ctx, accountsdb.RevokePublishableKeyParams{Revoked: nullMicros(&at),
+	n, err := t.checkout.RevokePublishableKey(ctx, checkoutdb.RevokePublishableKeyParams{Revoked: nullMicros(&at),
 		MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	return notFoundIfNone(n, err, "revoke publishable key")
 }
 
-func publishableKeyFromRow(r accountsdb.PublishableKey) billing.PublishableKey {
+func publishableKeyFromRow(r checkoutdb.PublishableKey) billing.PublishableKey {
 	return billing.PublishableKey{ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
 		SuccessURL: r.SuccessUrl, CancelURL: r.CancelUrl, FormSecret: r.FormSecret, Revoked: fromNullMicros(r.Revoked),
 		Created: fromMicros(r.Created)}

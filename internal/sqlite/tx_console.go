@@ -15,7 +15,7 @@ type consoleTx struct{ *base }
 
 var _ billing.ConsoleTx = consoleTx{}
 
-func (t consoleTx) q() *consoledb.Queries { return consoledb.New(t.sqlTx) }
+func (t consoleTx) q() *consoledb.Queries { return t.console }
 
 // CreateUser stores u.
 func (t consoleTx) CreateUser(ctx context.Context, u billing.User) error {

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/eventsdb"
 )
 
 // eventTx is the billing.EventTx of one transaction.
@@ -17,7 +17,7 @@ var _ billing.EventTx = eventTx{}
 
 // CreateEvent inserts e; its data is stored verbatim ("null" when empty).
 func (t eventTx) CreateEvent(ctx context.Context, e billing.Event) error {
-	err := t.lifecycle.CreateEvent(ctx, lifecycledb.CreateEventParams{
+	err := t.events.CreateEvent(ctx, eventsdb.CreateEventParams{
 		ID:         e.ID,
 		MerchantID: e.Scope.MerchantID,
 		Mode:       string(e.Scope.Mode),
@@ -36,7 +36,7 @@ func (t eventTx) CreateEvent(ctx context.Context, e billing.Event) error {
 
 // GetEvent returns the event with id in scope s.
 func (t eventTx) GetEvent(ctx context.Context, s billing.Scope, id string) (billing.Event, error) {
-	row, err := t.lifecycle.GetEvent(ctx, lifecycledb.GetEventParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
+	row, err := t.events.GetEvent(ctx, eventsdb.GetEventParams{MerchantID: s.MerchantID, Mode: string(s.Mode), ID: id})
 	if err != nil {
 		return billing.Event{}, dbError(err, "get event %s", id)
 	}
@@ -48,7 +48,7 @@ func (t eventTx) ListEvents(ctx context.Context, s billing.Scope, f billing.Even
 	// A filter on a key with its own index reads by that index (see the
 	// query's comment); the list with every filter optional would scan
 	// the merchant's whole scope.
-	p := lifecycledb.ListEventsParams{
+	p := eventsdb.ListEventsParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		Type:          f.Type,
@@ -56,13 +56,13 @@ func (t eventTx) ListEvents(ctx context.Context, s billing.Scope, f billing.Even
 		StartingAfter: page.StartingAfter,
 		RowLimit:      rowLimit(page.Limit),
 	}
-	var rows []lifecycledb.Event
+	var rows []eventsdb.Event
 	var err error
 	switch {
 	case f.ObjectID != "":
-		rows, err = t.lifecycle.ListEventsOfObject(ctx, lifecycledb.ListEventsOfObjectParams(p))
+		rows, err = t.events.ListEventsOfObject(ctx, eventsdb.ListEventsOfObjectParams(p))
 	default:
-		rows, err = t.lifecycle.ListEvents(ctx, p)
+		rows, err = t.events.ListEvents(ctx, p)
 	}
 	if err != nil {
 		return nil, false, dbError(err, "list events")
@@ -72,7 +72,7 @@ func (t eventTx) ListEvents(ctx context.Context, s billing.Scope, f billing.Even
 	return out, more, err
 }
 
-func eventFromRow(row lifecycledb.Event) (billing.Event, error) {
+func eventFromRow(row eventsdb.Event) (billing.Event, error) {
 	return billing.Event{
 		ID:         row.ID,
 		Scope:      billing.Scope{MerchantID: row.MerchantID, Mode: billing.Mode(row.Mode)},

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
-	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/eventsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/opsdb"
 )
 
@@ -340,7 +340,7 @@ func (t notifyTx) SetNotifyCursor(ctx context.Context, s billing.Scope, position
 // writer and event ids are made inside write transactions, so id order is
 // commit order and a position is simply the last event id read.
 func (t notifyTx) EventsAfter(ctx context.Context, s billing.Scope, position string, limit int) ([]billing.Event, string, error) {
-	rows, err := t.lifecycle.EventsToDispatch(ctx, lifecycledb.EventsToDispatchParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
+	rows, err := t.events.EventsToDispatch(ctx, eventsdb.EventsToDispatchParams{MerchantID: s.MerchantID, Mode: string(s.Mode),
 		AfterID: position, RowLimit: int64(min(max(limit, 1), 10_000))})
 	if err != nil {
 		return nil, "", dbError(err, "read events to dispatch")

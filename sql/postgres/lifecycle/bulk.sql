@@ -27,11 +27,6 @@ VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(invoice_id
     sqlc.arg(failure_code), sqlc.arg(failure_message), sqlc.arg(amount_refunded), sqlc.arg(next_action_url),
     sqlc.arg(return_url), sqlc.arg(created), sqlc.arg(updated));
 
--- name: CopyEvents :copyfrom
-INSERT INTO events (id, merchant_id, mode, type, object_type, object_id, data, previous, created)
-VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(type), sqlc.arg(object_type),
-        sqlc.arg(object_id), sqlc.arg(data), sqlc.arg(previous), sqlc.arg(created));
-
 -- name: BulkUpdateInvoices :execrows
 UPDATE invoices AS i SET
     number = u.number, status = u.status, lines = u.lines, subtotal = u.subtotal, discount = u.discount, tax = u.tax,

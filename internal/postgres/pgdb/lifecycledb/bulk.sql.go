@@ -285,18 +285,6 @@ func (q *Queries) BulkUpdateSubscriptions(ctx context.Context, arg BulkUpdateSub
 	return items, nil
 }
 
-type CopyEventsParams struct {
-	ID         string
-	MerchantID string
-	Mode       string
-	Type       string
-	ObjectType string
-	ObjectID   string
-	Data       string
-	Previous   string
-	Created    time.Time
-}
-
 type CopyInvoicesParams struct {
 	ID              string
 	MerchantID      string

@@ -9,46 +9,6 @@ import (
 	"context"
 )
 
-// iteratorForCopyEvents implements pgx.CopyFromSource.
-type iteratorForCopyEvents struct {
-	rows                 []CopyEventsParams
-	skippedFirstNextCall bool
-}
-
-func (r *iteratorForCopyEvents) Next() bool {
-	if len(r.rows) == 0 {
-		return false
-	}
-	if !r.skippedFirstNextCall {
-		r.skippedFirstNextCall = true
-		return true
-	}
-	r.rows = r.rows[1:]
-	return len(r.rows) > 0
-}
-
-func (r iteratorForCopyEvents) Values() ([]interface{}, error) {
-	return []interface{}{
-		r.rows[0].ID,
-		r.rows[0].MerchantID,
-		r.rows[0].Mode,
-		r.rows[0].Type,
-		r.rows[0].ObjectType,
-		r.rows[0].ObjectID,
-		r.rows[0].Data,
-		r.rows[0].Previous,
-		r.rows[0].Created,
-	}, nil
-}
-
-func (r iteratorForCopyEvents) Err() error {
-	return nil
-}
-
-func (q *Queries) CopyEvents(ctx context.Context, arg []CopyEventsParams) (int64, error) {
-	return q.db.CopyFrom(ctx, []string{"events"}, []string{"id", "merchant_id", "mode", "type", "object_type", "object_id", "data", "previous", "created"}, &iteratorForCopyEvents{rows: arg})
-}
-
 // iteratorForCopyInvoices implements pgx.CopyFromSource.
 type iteratorForCopyInvoices struct {
 	rows                 []CopyInvoicesParams

@@ -79,39 +79,6 @@ func (q *Queries) ClaimTrial(ctx context.Context, arg ClaimTrialParams) error {
 	return err
 }
 
-const createEvent = `-- name: CreateEvent :exec
-INSERT INTO events (id, merchant_id, mode, type, object_type, object_id, data, previous, created)
-VALUES ($1, $2, $3, $4, $5,
-        $6, $7, $8, $9)
-`
-
-type CreateEventParams struct {
-	ID         string
-	MerchantID string
-	Mode       string
-	Type       string
-	ObjectType string
-	ObjectID   string
-	Data       string
-	Previous   string
-	Created    time.Time
-}
-
-func (q *Queries) CreateEvent(ctx context.Context, arg CreateEventParams) error {
-	_, err := q.db.Exec(ctx, createEvent,
-		arg.ID,
-		arg.MerchantID,
-		arg.Mode,
-		arg.Type,
-		arg.ObjectType,
-		arg.ObjectID,
-		arg.Data,
-		arg.Previous,
-		arg.Created,
-	)
-	return err
-}
-
 const createInvoice = `-- name: CreateInvoice :exec
 INSERT INTO invoices (id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency,
     period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count,
@@ -584,34 +551,6 @@ func (q *Queries) ExtendSubscriptionClaims(ctx context.Context, arg ExtendSubscr
 	return err
 }
 
-const getEvent = `-- name: GetEvent :one
-SELECT id, merchant_id, mode, type, object_type, object_id, data, created, txid, previous FROM events WHERE merchant_id = $1 AND mode = $2 AND id = $3
-`
-
-type GetEventParams struct {
-	MerchantID string
-	Mode       string
-	ID         string
-}
-
-func (q *Queries) GetEvent(ctx context.Context, arg GetEventParams) (Event, error) {
-	row := q.db.QueryRow(ctx, getEvent, arg.MerchantID, arg.Mode, arg.ID)
-	var i Event
-	err := row.Scan(
-		&i.ID,
-		&i.MerchantID,
-		&i.Mode,
-		&i.Type,
-		&i.ObjectType,
-		&i.ObjectID,
-		&i.Data,
-		&i.Created,
-		&i.Txid,
-		&i.Previous,
-	)
-	return i, err
-}
-
 const getInvoice = `-- name: GetInvoice :one
 SELECT id, merchant_id, mode, customer_id, subscription_id, number, status, billing_reason, currency, period_start, period_end, lines, subtotal, discount, tax, total, amount_due, amount_paid, attempt_count, next_attempt_at, finalized_at, paid_at, voided_at, created, updated, collection, due_date, payment_method_id, tax_amounts, starting_balance, ending_balance FROM invoices WHERE merchant_id = $1 AND mode = $2 AND id = $3
 `
@@ -950,124 +889,6 @@ func (q *Queries) LeaseTestClock(ctx context.Context, arg LeaseTestClockParams) 
 		return 0, err
 	}
 	return result.RowsAffected(), nil
-}
-
-const listEvents = `-- name: ListEvents :many
-SELECT id, merchant_id, mode, type, object_type, object_id, data, created, txid, previous FROM events
-WHERE merchant_id = $1 AND mode = $2
-  AND (CAST($3 AS text) = '' OR type = $3)
-  AND (CAST($4 AS text) = '' OR object_id = $4)
-  AND (CAST($5 AS text) = '' OR id < $5)
-ORDER BY id DESC
-LIMIT $6
-`
-
-type ListEventsParams struct {
-	MerchantID    string
-	Mode          string
-	Type          string
-	ObjectID      string
-	StartingAfter string
-	RowLimit      int32
-}
-
-func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event, error) {
-	rows, err := q.db.Query(ctx, listEvents,
-		arg.MerchantID,
-		arg.Mode,
-		arg.Type,
-		arg.ObjectID,
-		arg.StartingAfter,
-		arg.RowLimit,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []Event
-	for rows.Next() {
-		var i Event
-		if err := rows.Scan(
-			&i.ID,
-			&i.MerchantID,
-			&i.Mode,
-			&i.Type,
-			&i.ObjectType,
-			&i.ObjectID,
-			&i.Data,
-			&i.Created,
-			&i.Txid,
-			&i.Previous,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const listEventsOfObject = `-- name: ListEventsOfObject :many
-SELECT id, merchant_id, mode, type, object_type, object_id, data, created, txid, previous FROM events
-WHERE merchant_id || '' = $1 AND mode = $2
-  AND (CAST($3 AS text) = '' OR type = $3)
-  AND object_id = $4
-  AND (CAST($5 AS text) = '' OR id < $5)
-ORDER BY id DESC
-LIMIT $6
-`
-
-type ListEventsOfObjectParams struct {
-	MerchantID    string
-	Mode          string
-	Type          string
-	ObjectID      string
-	StartingAfter string
-	RowLimit      int32
-}
-
-// An object's rows by their own index (events_object_idx): the optional-filter form of
-// the list above makes the planners scan the merchant's whole scope.
-// merchant_id || ” keeps the scope's index out of reach: without
-// statistics SQLite would otherwise prefer it for its two equalities.
-func (q *Queries) ListEventsOfObject(ctx context.Context, arg ListEventsOfObjectParams) ([]Event, error) {
-	rows, err := q.db.Query(ctx, listEventsOfObject,
-		arg.MerchantID,
-		arg.Mode,
-		arg.Type,
-		arg.ObjectID,
-		arg.StartingAfter,
-		arg.RowLimit,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []Event
-	for rows.Next() {
-		var i Event
-		if err := rows.Scan(
-			&i.ID,
-			&i.MerchantID,
-			&i.Mode,
-			&i.Type,
-			&i.ObjectType,
-			&i.ObjectID,
-			&i.Data,
-			&i.Created,
-			&i.Txid,
-			&i.Previous,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 const listInvoices = `-- name: ListInvoices :many

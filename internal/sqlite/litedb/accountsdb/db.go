@@ -33,9 +33,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.createAuditHeadStmt, err = db.PrepareContext(ctx, createAuditHead); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateAuditHead: %w", err)
 	}
-	if q.createCheckoutSessionStmt, err = db.PrepareContext(ctx, createCheckoutSession); err != nil {
-		return nil, fmt.Errorf("error preparing query CreateCheckoutSession: %w", err)
-	}
 	if q.createCouponStmt, err = db.PrepareContext(ctx, createCoupon); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateCoupon: %w", err)
 	}
@@ -45,9 +42,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.createMerchantStmt, err = db.PrepareContext(ctx, createMerchant); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateMerchant: %w", err)
 	}
-	if q.createPortalSessionStmt, err = db.PrepareContext(ctx, createPortalSession); err != nil {
-		return nil, fmt.Errorf("error preparing query CreatePortalSession: %w", err)
-	}
 	if q.createPriceStmt, err = db.PrepareContext(ctx, createPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query CreatePrice: %w", err)
 	}
@@ -56,9 +50,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.createPromotionCodeStmt, err = db.PrepareContext(ctx, createPromotionCode); err != nil {
 		return nil, fmt.Errorf("error preparing query CreatePromotionCode: %w", err)
-	}
-	if q.createPublishableKeyStmt, err = db.PrepareContext(ctx, createPublishableKey); err != nil {
-		return nil, fmt.Errorf("error preparing query CreatePublishableKey: %w", err)
 	}
 	if q.createTaxRateStmt, err = db.PrepareContext(ctx, createTaxRate); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateTaxRate: %w", err)
@@ -81,12 +72,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getAPIKeyByHashStmt, err = db.PrepareContext(ctx, getAPIKeyByHash); err != nil {
 		return nil, fmt.Errorf("error preparing query GetAPIKeyByHash: %w", err)
 	}
-	if q.getCheckoutSessionStmt, err = db.PrepareContext(ctx, getCheckoutSession); err != nil {
-		return nil, fmt.Errorf("error preparing query GetCheckoutSession: %w", err)
-	}
-	if q.getCheckoutSessionByIDStmt, err = db.PrepareContext(ctx, getCheckoutSessionByID); err != nil {
-		return nil, fmt.Errorf("error preparing query GetCheckoutSessionByID: %w", err)
-	}
 	if q.getCouponStmt, err = db.PrepareContext(ctx, getCoupon); err != nil {
 		return nil, fmt.Errorf("error preparing query GetCoupon: %w", err)
 	}
@@ -102,9 +87,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getMerchantStmt, err = db.PrepareContext(ctx, getMerchant); err != nil {
 		return nil, fmt.Errorf("error preparing query GetMerchant: %w", err)
 	}
-	if q.getPortalSessionByIDStmt, err = db.PrepareContext(ctx, getPortalSessionByID); err != nil {
-		return nil, fmt.Errorf("error preparing query GetPortalSessionByID: %w", err)
-	}
 	if q.getPriceStmt, err = db.PrepareContext(ctx, getPrice); err != nil {
 		return nil, fmt.Errorf("error preparing query GetPrice: %w", err)
 	}
@@ -113,9 +95,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getPromotionCodeStmt, err = db.PrepareContext(ctx, getPromotionCode); err != nil {
 		return nil, fmt.Errorf("error preparing query GetPromotionCode: %w", err)
-	}
-	if q.getPublishableKeyStmt, err = db.PrepareContext(ctx, getPublishableKey); err != nil {
-		return nil, fmt.Errorf("error preparing query GetPublishableKey: %w", err)
 	}
 	if q.getTaxRateStmt, err = db.PrepareContext(ctx, getTaxRate); err != nil {
 		return nil, fmt.Errorf("error preparing query GetTaxRate: %w", err)
@@ -147,9 +126,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listPromotionCodesStmt, err = db.PrepareContext(ctx, listPromotionCodes); err != nil {
 		return nil, fmt.Errorf("error preparing query ListPromotionCodes: %w", err)
 	}
-	if q.listPublishableKeysStmt, err = db.PrepareContext(ctx, listPublishableKeys); err != nil {
-		return nil, fmt.Errorf("error preparing query ListPublishableKeys: %w", err)
-	}
 	if q.listTaxRatesStmt, err = db.PrepareContext(ctx, listTaxRates); err != nil {
 		return nil, fmt.Errorf("error preparing query ListTaxRates: %w", err)
 	}
@@ -168,17 +144,11 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.revokeAPIKeyStmt, err = db.PrepareContext(ctx, revokeAPIKey); err != nil {
 		return nil, fmt.Errorf("error preparing query RevokeAPIKey: %w", err)
 	}
-	if q.revokePublishableKeyStmt, err = db.PrepareContext(ctx, revokePublishableKey); err != nil {
-		return nil, fmt.Errorf("error preparing query RevokePublishableKey: %w", err)
-	}
 	if q.searchCustomersStmt, err = db.PrepareContext(ctx, searchCustomers); err != nil {
 		return nil, fmt.Errorf("error preparing query SearchCustomers: %w", err)
 	}
 	if q.touchAPIKeyStmt, err = db.PrepareContext(ctx, touchAPIKey); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchAPIKey: %w", err)
-	}
-	if q.updateCheckoutSessionStmt, err = db.PrepareContext(ctx, updateCheckoutSession); err != nil {
-		return nil, fmt.Errorf("error preparing query UpdateCheckoutSession: %w", err)
 	}
 	if q.updateCouponStmt, err = db.PrepareContext(ctx, updateCoupon); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateCoupon: %w", err)
@@ -224,11 +194,6 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing createAuditHeadStmt: %w", cerr)
 		}
 	}
-	if q.createCheckoutSessionStmt != nil {
-		if cerr := q.createCheckoutSessionStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing createCheckoutSessionStmt: %w", cerr)
-		}
-	}
 	if q.createCouponStmt != nil {
 		if cerr := q.createCouponStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createCouponStmt: %w", cerr)
@@ -244,11 +209,6 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing createMerchantStmt: %w", cerr)
 		}
 	}
-	if q.createPortalSessionStmt != nil {
-		if cerr := q.createPortalSessionStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing createPortalSessionStmt: %w", cerr)
-		}
-	}
 	if q.createPriceStmt != nil {
 		if cerr := q.createPriceStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createPriceStmt: %w", cerr)
@@ -262,11 +222,6 @@ func (q *Queries) Close() error {
 	if q.createPromotionCodeStmt != nil {
 		if cerr := q.createPromotionCodeStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createPromotionCodeStmt: %w", cerr)
-		}
-	}
-	if q.createPublishableKeyStmt != nil {
-		if cerr := q.createPublishableKeyStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing createPublishableKeyStmt: %w", cerr)
 		}
 	}
 	if q.createTaxRateStmt != nil {
@@ -304,16 +259,6 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getAPIKeyByHashStmt: %w", cerr)
 		}
 	}
-	if q.getCheckoutSessionStmt != nil {
-		if cerr := q.getCheckoutSessionStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing getCheckoutSessionStmt: %w", cerr)
-		}
-	}
-	if q.getCheckoutSessionByIDStmt != nil {
-		if cerr := q.getCheckoutSessionByIDStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing getCheckoutSessionByIDStmt: %w", cerr)
-		}
-	}
 	if q.getCouponStmt != nil {
 		if cerr := q.getCouponStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getCouponStmt: %w", cerr)
@@ -339,11 +284,6 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getMerchantStmt: %w", cerr)
 		}
 	}
-	if q.getPortalSessionByIDStmt != nil {
-		if cerr := q.getPortalSessionByIDStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing getPortalSessionByIDStmt: %w", cerr)
-		}
-	}
 	if q.getPriceStmt != nil {
 		if cerr := q.getPriceStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getPriceStmt: %w", cerr)
@@ -357,11 +297,6 @@ func (q *Queries) Close() error {
 	if q.getPromotionCodeStmt != nil {
 		if cerr := q.getPromotionCodeStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getPromotionCodeStmt: %w", cerr)
-		}
-	}
-	if q.getPublishableKeyStmt != nil {
-		if cerr := q.getPublishableKeyStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing getPublishableKeyStmt: %w", cerr)
 		}
 	}
 	if q.getTaxRateStmt != nil {
@@ -414,11 +349,6 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listPromotionCodesStmt: %w", cerr)
 		}
 	}
-	if q.listPublishableKeysStmt != nil {
-		if cerr := q.listPublishableKeysStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing listPublishableKeysStmt: %w", cerr)
-		}
-	}
 	if q.listTaxRatesStmt != nil {
 		if cerr := q.listTaxRatesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listTaxRatesStmt: %w", cerr)
@@ -449,11 +379,6 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing revokeAPIKeyStmt: %w", cerr)
 		}
 	}
-	if q.revokePublishableKeyStmt != nil {
-		if cerr := q.revokePublishableKeyStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing revokePublishableKeyStmt: %w", cerr)
-		}
-	}
 	if q.searchCustomersStmt != nil {
 		if cerr := q.searchCustomersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing searchCustomersStmt: %w", cerr)
@@ -462,11 +387,6 @@ func (q *Queries) Close() error {
 	if q.touchAPIKeyStmt != nil {
 		if cerr := q.touchAPIKeyStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchAPIKeyStmt: %w", cerr)
-		}
-	}
-	if q.updateCheckoutSessionStmt != nil {
-		if cerr := q.updateCheckoutSessionStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing updateCheckoutSessionStmt: %w", cerr)
 		}
 	}
 	if q.updateCouponStmt != nil {
@@ -551,15 +471,12 @@ type Queries struct {
 	completeIdempotencyKeyStmt      *sql.Stmt
 	createAPIKeyStmt                *sql.Stmt
 	createAuditHeadStmt             *sql.Stmt
-	createCheckoutSessionStmt       *sql.Stmt
 	createCouponStmt                *sql.Stmt
 	createCustomerStmt              *sql.Stmt
 	createMerchantStmt              *sql.Stmt
-	createPortalSessionStmt         *sql.Stmt
 	createPriceStmt                 *sql.Stmt
 	createProductStmt               *sql.Stmt
 	createPromotionCodeStmt         *sql.Stmt
-	createPublishableKeyStmt        *sql.Stmt
 	createTaxRateStmt               *sql.Stmt
 	deleteCustomerStmt              *sql.Stmt
 	deleteIdempotencyKeyStmt        *sql.Stmt
@@ -567,18 +484,14 @@ type Queries struct {
 	deleteMerchantLogoStmt          *sql.Stmt
 	getAPIKeyStmt                   *sql.Stmt
 	getAPIKeyByHashStmt             *sql.Stmt
-	getCheckoutSessionStmt          *sql.Stmt
-	getCheckoutSessionByIDStmt      *sql.Stmt
 	getCouponStmt                   *sql.Stmt
 	getCustomerStmt                 *sql.Stmt
 	getIdempotencyKeyStmt           *sql.Stmt
 	getLogoStmt                     *sql.Stmt
 	getMerchantStmt                 *sql.Stmt
-	getPortalSessionByIDStmt        *sql.Stmt
 	getPriceStmt                    *sql.Stmt
 	getProductStmt                  *sql.Stmt
 	getPromotionCodeStmt            *sql.Stmt
-	getPublishableKeyStmt           *sql.Stmt
 	getTaxRateStmt                  *sql.Stmt
 	listAPIKeysStmt                 *sql.Stmt
 	listCouponsStmt                 *sql.Stmt
@@ -589,17 +502,14 @@ type Queries struct {
 	listPricesStmt                  *sql.Stmt
 	listProductsStmt                *sql.Stmt
 	listPromotionCodesStmt          *sql.Stmt
-	listPublishableKeysStmt         *sql.Stmt
 	listTaxRatesStmt                *sql.Stmt
 	putMerchantLogoStmt             *sql.Stmt
 	redeemCouponStmt                *sql.Stmt
 	redeemPromotionCodeStmt         *sql.Stmt
 	reserveIdempotencyKeyStmt       *sql.Stmt
 	revokeAPIKeyStmt                *sql.Stmt
-	revokePublishableKeyStmt        *sql.Stmt
 	searchCustomersStmt             *sql.Stmt
 	touchAPIKeyStmt                 *sql.Stmt
-	updateCheckoutSessionStmt       *sql.Stmt
 	updateCouponStmt                *sql.Stmt
 	updateCustomerStmt              *sql.Stmt
 	updateMerchantStmt              *sql.Stmt
@@ -617,15 +527,12 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		completeIdempotencyKeyStmt:      q.completeIdempotencyKeyStmt,
 		createAPIKeyStmt:                q.createAPIKeyStmt,
 		createAuditHeadStmt:             q.createAuditHeadStmt,
-		createCheckoutSessionStmt:       q.createCheckoutSessionStmt,
 		createCouponStmt:                q.createCouponStmt,
 		createCustomerStmt:              q.createCustomerStmt,
 		createMerchantStmt:              q.createMerchantStmt,
-		createPortalSessionStmt:         q.createPortalSessionStmt,
 		createPriceStmt:                 q.createPriceStmt,
 		createProductStmt:               q.createProductStmt,
 		createPromotionCodeStmt:         q.createPromotionCodeStmt,
-		createPublishableKeyStmt:        q.createPublishableKeyStmt,
 		createTaxRateStmt:               q.createTaxRateStmt,
 		deleteCustomerStmt:              q.deleteCustomerStmt,
 		deleteIdempotencyKeyStmt:        q.deleteIdempotencyKeyStmt,
@@ -633,18 +540,14 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteMerchantLogoStmt:          q.deleteMerchantLogoStmt,
 		getAPIKeyStmt:                   q.getAPIKeyStmt,
 		getAPIKeyByHashStmt:             q.getAPIKeyByHashStmt,
-		getCheckoutSessionStmt:          q.getCheckoutSessionStmt,
-		getCheckoutSessionByIDStmt:      q.getCheckoutSessionByIDStmt,
 		getCouponStmt:                   q.getCouponStmt,
 		getCustomerStmt:                 q.getCustomerStmt,
 		getIdempotencyKeyStmt:           q.getIdempotencyKeyStmt,
 		getLogoStmt:                     q.getLogoStmt,
 		getMerchantStmt:                 q.getMerchantStmt,
-		getPortalSessionByIDStmt:        q.getPortalSessionByIDStmt,
 		getPriceStmt:                    q.getPriceStmt,
 		getProductStmt:                  q.getProductStmt,
 		getPromotionCodeStmt:            q.getPromotionCodeStmt,
-		getPublishableKeyStmt:           q.getPublishableKeyStmt,
 		getTaxRateStmt:                  q.getTaxRateStmt,
 		listAPIKeysStmt:                 q.listAPIKeysStmt,
 		listCouponsStmt:                 q.listCouponsStmt,
@@ -655,17 +558,14 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listPricesStmt:                  q.listPricesStmt,
 		listProductsStmt:                q.listProductsStmt,
 		listPromotionCodesStmt:          q.listPromotionCodesStmt,
-		listPublishableKeysStmt:         q.listPublishableKeysStmt,
 		listTaxRatesStmt:                q.listTaxRatesStmt,
 		putMerchantLogoStmt:             q.putMerchantLogoStmt,
 		redeemCouponStmt:                q.redeemCouponStmt,
 		redeemPromotionCodeStmt:         q.redeemPromotionCodeStmt,
 		reserveIdempotencyKeyStmt:       q.reserveIdempotencyKeyStmt,
 		revokeAPIKeyStmt:                q.revokeAPIKeyStmt,
-		revokePublishableKeyStmt:        q.revokePublishableKeyStmt,
 		searchCustomersStmt:             q.searchCustomersStmt,
 		touchAPIKeyStmt:                 q.touchAPIKeyStmt,
-		updateCheckoutSessionStmt:       q.updateCheckoutSessionStmt,
 		updateCouponStmt:                q.updateCouponStmt,
 		updateCustomerStmt:              q.updateCustomerStmt,
 		updateMerchantStmt:              q.updateMerchantStmt,

@@ -29,7 +29,7 @@ type CreateInvitationParams struct {
 }
 
 func (q *Queries) CreateInvitation(ctx context.Context, arg CreateInvitationParams) error {
-	_, err := q.db.ExecContext(ctx, createInvitation,
+	_, err := q.exec(ctx, q.createInvitationStmt, createInvitation,
 		arg.ID,
 		arg.MerchantID,
 		arg.Email,
@@ -61,7 +61,7 @@ type CreateSessionParams struct {
 }
 
 func (q *Queries) CreateSession(ctx context.Context, arg CreateSessionParams) error {
-	_, err := q.db.ExecContext(ctx, createSession,
+	_, err := q.exec(ctx, q.createSessionStmt, createSession,
 		arg.ID,
 		arg.UserID,
 		arg.MerchantID,
@@ -93,7 +93,7 @@ type CreateUserParams struct {
 }
 
 func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) error {
-	_, err := q.db.ExecContext(ctx, createUser,
+	_, err := q.exec(ctx, q.createUserStmt, createUser,
 		arg.ID,
 		arg.MerchantID,
 		arg.Email,
@@ -112,7 +112,7 @@ DELETE FROM sign_in_throttles WHERE email = ?1
 `
 
 func (q *Queries) DeleteSignInThrottle(ctx context.Context, email string) error {
-	_, err := q.db.ExecContext(ctx, deleteSignInThrottle, email)
+	_, err := q.exec(ctx, q.deleteSignInThrottleStmt, deleteSignInThrottle, email)
 	return err
 }
 
@@ -121,7 +121,7 @@ DELETE FROM sign_in_throttles WHERE last_failure < ?1
 `
 
 func (q *Queries) DeleteStaleSignInThrottles(ctx context.Context, before int64) error {
-	_, err := q.db.ExecContext(ctx, deleteStaleSignInThrottles, before)
+	_, err := q.exec(ctx, q.deleteStaleSignInThrottlesStmt, deleteStaleSignInThrottles, before)
 	return err
 }
 
@@ -135,7 +135,7 @@ type DeleteUserParams struct {
 }
 
 func (q *Queries) DeleteUser(ctx context.Context, arg DeleteUserParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteUser, arg.MerchantID, arg.ID)
+	result, err := q.exec(ctx, q.deleteUserStmt, deleteUser, arg.MerchantID, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -147,7 +147,7 @@ DELETE FROM console_sessions WHERE user_id = ?1
 `
 
 func (q *Queries) DeleteUserSessions(ctx context.Context, userID string) error {
-	_, err := q.db.ExecContext(ctx, deleteUserSessions, userID)
+	_, err := q.exec(ctx, q.deleteUserSessionsStmt, deleteUserSessions, userID)
 	return err
 }
 
@@ -156,7 +156,7 @@ SELECT id, merchant_id, email, role, hash, invited_by, created, expires, used FR
 `
 
 func (q *Queries) GetInvitationByHash(ctx context.Context, hash string) (UserInvitation, error) {
-	row := q.db.QueryRowContext(ctx, getInvitationByHash, hash)
+	row := q.queryRow(ctx, q.getInvitationByHashStmt, getInvitationByHash, hash)
 	var i UserInvitation
 	err := row.Scan(
 		&i.ID,
@@ -177,7 +177,7 @@ SELECT id, user_id, merchant_id, hash, mode, created, last_seen, revoked FROM co
 `
 
 func (q *Queries) GetSessionByHash(ctx context.Context, hash string) (ConsoleSession, error) {
-	row := q.db.QueryRowContext(ctx, getSessionByHash, hash)
+	row := q.queryRow(ctx, q.getSessionByHashStmt, getSessionByHash, hash)
 	var i ConsoleSession
 	err := row.Scan(
 		&i.ID,
@@ -197,7 +197,7 @@ SELECT email, failures, last_failure, locked_until FROM sign_in_throttles WHERE 
 `
 
 func (q *Queries) GetSignInThrottle(ctx context.Context, email string) ([]SignInThrottle, error) {
-	rows, err := q.db.QueryContext(ctx, getSignInThrottle, email)
+	rows, err := q.query(ctx, q.getSignInThrottleStmt, getSignInThrottle, email)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ type GetUserParams struct {
 }
 
 func (q *Queries) GetUser(ctx context.Context, arg GetUserParams) (User, error) {
-	row := q.db.QueryRowContext(ctx, getUser, arg.MerchantID, arg.ID)
+	row := q.queryRow(ctx, q.getUserStmt, getUser, arg.MerchantID, arg.ID)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -255,7 +255,7 @@ SELECT id, merchant_id, email, role, password_hash, locale, totp_secret, created
 `
 
 func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error) {
-	row := q.db.QueryRowContext(ctx, getUserByEmail, email)
+	row := q.queryRow(ctx, q.getUserByEmailStmt, getUserByEmail, email)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -283,7 +283,7 @@ type ListInvitationsParams struct {
 }
 
 func (q *Queries) ListInvitations(ctx context.Context, arg ListInvitationsParams) ([]UserInvitation, error) {
-	rows, err := q.db.QueryContext(ctx, listInvitations, arg.MerchantID, arg.Now)
+	rows, err := q.query(ctx, q.listInvitationsStmt, listInvitations, arg.MerchantID, arg.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -320,7 +320,7 @@ SELECT id, merchant_id, email, role, password_hash, locale, totp_secret, created
 `
 
 func (q *Queries) ListUsers(ctx context.Context, merchantID string) ([]User, error) {
-	rows, err := q.db.QueryContext(ctx, listUsers, merchantID)
+	rows, err := q.query(ctx, q.listUsersStmt, listUsers, merchantID)
 	if err != nil {
 		return nil, err
 	}
@@ -367,7 +367,7 @@ type PutSignInThrottleParams struct {
 }
 
 func (q *Queries) PutSignInThrottle(ctx context.Context, arg PutSignInThrottleParams) error {
-	_, err := q.db.ExecContext(ctx, putSignInThrottle,
+	_, err := q.exec(ctx, q.putSignInThrottleStmt, putSignInThrottle,
 		arg.Email,
 		arg.Failures,
 		arg.LastFailure,
@@ -386,7 +386,7 @@ type RevokeSessionParams struct {
 }
 
 func (q *Queries) RevokeSession(ctx context.Context, arg RevokeSessionParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, revokeSession, arg.Revoked, arg.ID)
+	result, err := q.exec(ctx, q.revokeSessionStmt, revokeSession, arg.Revoked, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -403,7 +403,7 @@ type RevokeUserSessionsParams struct {
 }
 
 func (q *Queries) RevokeUserSessions(ctx context.Context, arg RevokeUserSessionsParams) error {
-	_, err := q.db.ExecContext(ctx, revokeUserSessions, arg.Revoked, arg.UserID)
+	_, err := q.exec(ctx, q.revokeUserSessionsStmt, revokeUserSessions, arg.Revoked, arg.UserID)
 	return err
 }
 
@@ -417,7 +417,7 @@ type SetSessionModeParams struct {
 }
 
 func (q *Queries) SetSessionMode(ctx context.Context, arg SetSessionModeParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, setSessionMode, arg.Mode, arg.ID)
+	result, err := q.exec(ctx, q.setSessionModeStmt, setSessionMode, arg.Mode, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -434,7 +434,7 @@ type TouchSessionParams struct {
 }
 
 func (q *Queries) TouchSession(ctx context.Context, arg TouchSessionParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, touchSession, arg.LastSeen, arg.ID)
+	result, err := q.exec(ctx, q.touchSessionStmt, touchSession, arg.LastSeen, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -459,7 +459,7 @@ type UpdateUserParams struct {
 }
 
 func (q *Queries) UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateUser,
+	result, err := q.exec(ctx, q.updateUserStmt, updateUser,
 		arg.Role,
 		arg.PasswordHash,
 		arg.Locale,
@@ -484,7 +484,7 @@ type UseInvitationParams struct {
 }
 
 func (q *Queries) UseInvitation(ctx context.Context, arg UseInvitationParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, useInvitation, arg.Used, arg.ID)
+	result, err := q.exec(ctx, q.useInvitationStmt, useInvitation, arg.Used, arg.ID)
 	if err != nil {
 		return 0, err
 	}

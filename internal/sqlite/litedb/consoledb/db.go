@@ -7,6 +7,7 @@ package consoledb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 type DBTX interface {
@@ -20,12 +21,268 @@ func New(db DBTX) *Queries {
 	return &Queries{db: db}
 }
 
+func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
+	q := Queries{db: db}
+	var err error
+	if q.createInvitationStmt, err = db.PrepareContext(ctx, createInvitation); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateInvitation: %w", err)
+	}
+	if q.createSessionStmt, err = db.PrepareContext(ctx, createSession); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateSession: %w", err)
+	}
+	if q.createUserStmt, err = db.PrepareContext(ctx, createUser); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateUser: %w", err)
+	}
+	if q.deleteSignInThrottleStmt, err = db.PrepareContext(ctx, deleteSignInThrottle); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteSignInThrottle: %w", err)
+	}
+	if q.deleteStaleSignInThrottlesStmt, err = db.PrepareContext(ctx, deleteStaleSignInThrottles); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteStaleSignInThrottles: %w", err)
+	}
+	if q.deleteUserStmt, err = db.PrepareContext(ctx, deleteUser); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteUser: %w", err)
+	}
+	if q.deleteUserSessionsStmt, err = db.PrepareContext(ctx, deleteUserSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteUserSessions: %w", err)
+	}
+	if q.getInvitationByHashStmt, err = db.PrepareContext(ctx, getInvitationByHash); err != nil {
+		return nil, fmt.Errorf("error preparing query GetInvitationByHash: %w", err)
+	}
+	if q.getSessionByHashStmt, err = db.PrepareContext(ctx, getSessionByHash); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSessionByHash: %w", err)
+	}
+	if q.getSignInThrottleStmt, err = db.PrepareContext(ctx, getSignInThrottle); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSignInThrottle: %w", err)
+	}
+	if q.getUserStmt, err = db.PrepareContext(ctx, getUser); err != nil {
+		return nil, fmt.Errorf("error preparing query GetUser: %w", err)
+	}
+	if q.getUserByEmailStmt, err = db.PrepareContext(ctx, getUserByEmail); err != nil {
+		return nil, fmt.Errorf("error preparing query GetUserByEmail: %w", err)
+	}
+	if q.listInvitationsStmt, err = db.PrepareContext(ctx, listInvitations); err != nil {
+		return nil, fmt.Errorf("error preparing query ListInvitations: %w", err)
+	}
+	if q.listUsersStmt, err = db.PrepareContext(ctx, listUsers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListUsers: %w", err)
+	}
+	if q.putSignInThrottleStmt, err = db.PrepareContext(ctx, putSignInThrottle); err != nil {
+		return nil, fmt.Errorf("error preparing query PutSignInThrottle: %w", err)
+	}
+	if q.revokeSessionStmt, err = db.PrepareContext(ctx, revokeSession); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeSession: %w", err)
+	}
+	if q.revokeUserSessionsStmt, err = db.PrepareContext(ctx, revokeUserSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeUserSessions: %w", err)
+	}
+	if q.setSessionModeStmt, err = db.PrepareContext(ctx, setSessionMode); err != nil {
+		return nil, fmt.Errorf("error preparing query SetSessionMode: %w", err)
+	}
+	if q.touchSessionStmt, err = db.PrepareContext(ctx, touchSession); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchSession: %w", err)
+	}
+	if q.updateUserStmt, err = db.PrepareContext(ctx, updateUser); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateUser: %w", err)
+	}
+	if q.useInvitationStmt, err = db.PrepareContext(ctx, useInvitation); err != nil {
+		return nil, fmt.Errorf("error preparing query UseInvitation: %w", err)
+	}
+	return &q, nil
+}
+
+func (q *Queries) Close() error {
+	var err error
+	if q.createInvitationStmt != nil {
+		if cerr := q.createInvitationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createInvitationStmt: %w", cerr)
+		}
+	}
+	if q.createSessionStmt != nil {
+		if cerr := q.createSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createSessionStmt: %w", cerr)
+		}
+	}
+	if q.createUserStmt != nil {
+		if cerr := q.createUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createUserStmt: %w", cerr)
+		}
+	}
+	if q.deleteSignInThrottleStmt != nil {
+		if cerr := q.deleteSignInThrottleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteSignInThrottleStmt: %w", cerr)
+		}
+	}
+	if q.deleteStaleSignInThrottlesStmt != nil {
+		if cerr := q.deleteStaleSignInThrottlesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteStaleSignInThrottlesStmt: %w", cerr)
+		}
+	}
+	if q.deleteUserStmt != nil {
+		if cerr := q.deleteUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteUserStmt: %w", cerr)
+		}
+	}
+	if q.deleteUserSessionsStmt != nil {
+		if cerr := q.deleteUserSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteUserSessionsStmt: %w", cerr)
+		}
+	}
+	if q.getInvitationByHashStmt != nil {
+		if cerr := q.getInvitationByHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getInvitationByHashStmt: %w", cerr)
+		}
+	}
+	if q.getSessionByHashStmt != nil {
+		if cerr := q.getSessionByHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSessionByHashStmt: %w", cerr)
+		}
+	}
+	if q.getSignInThrottleStmt != nil {
+		if cerr := q.getSignInThrottleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSignInThrottleStmt: %w", cerr)
+		}
+	}
+	if q.getUserStmt != nil {
+		if cerr := q.getUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getUserStmt: %w", cerr)
+		}
+	}
+	if q.getUserByEmailStmt != nil {
+		if cerr := q.getUserByEmailStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getUserByEmailStmt: %w", cerr)
+		}
+	}
+	if q.listInvitationsStmt != nil {
+		if cerr := q.listInvitationsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listInvitationsStmt: %w", cerr)
+		}
+	}
+	if q.listUsersStmt != nil {
+		if cerr := q.listUsersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listUsersStmt: %w", cerr)
+		}
+	}
+	if q.putSignInThrottleStmt != nil {
+		if cerr := q.putSignInThrottleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing putSignInThrottleStmt: %w", cerr)
+		}
+	}
+	if q.revokeSessionStmt != nil {
+		if cerr := q.revokeSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeSessionStmt: %w", cerr)
+		}
+	}
+	if q.revokeUserSessionsStmt != nil {
+		if cerr := q.revokeUserSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeUserSessionsStmt: %w", cerr)
+		}
+	}
+	if q.setSessionModeStmt != nil {
+		if cerr := q.setSessionModeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setSessionModeStmt: %w", cerr)
+		}
+	}
+	if q.touchSessionStmt != nil {
+		if cerr := q.touchSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchSessionStmt: %w", cerr)
+		}
+	}
+	if q.updateUserStmt != nil {
+		if cerr := q.updateUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateUserStmt: %w", cerr)
+		}
+	}
+	if q.useInvitationStmt != nil {
+		if cerr := q.useInvitationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing useInvitationStmt: %w", cerr)
+		}
+	}
+	return err
+}
+
+func (q *Queries) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (sql.Result, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	case stmt != nil:
+		return stmt.ExecContext(ctx, args...)
+	default:
+		return q.db.ExecContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) query(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (*sql.Rows, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryContext(ctx, args...)
+	default:
+		return q.db.QueryContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) *sql.Row {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryRowContext(ctx, args...)
+	default:
+		return q.db.QueryRowContext(ctx, query, args...)
+	}
+}
+
 type Queries struct {
-	db DBTX
+	db                             DBTX
+	tx                             *sql.Tx
+	createInvitationStmt           *sql.Stmt
+	createSessionStmt              *sql.Stmt
+	createUserStmt                 *sql.Stmt
+	deleteSignInThrottleStmt       *sql.Stmt
+	deleteStaleSignInThrottlesStmt *sql.Stmt
+	deleteUserStmt                 *sql.Stmt
+	deleteUserSessionsStmt         *sql.Stmt
+	getInvitationByHashStmt        *sql.Stmt
+	getSessionByHashStmt           *sql.Stmt
+	getSignInThrottleStmt          *sql.Stmt
+	getUserStmt                    *sql.Stmt
+	getUserByEmailStmt             *sql.Stmt
+	listInvitationsStmt            *sql.Stmt
+	listUsersStmt                  *sql.Stmt
+	putSignInThrottleStmt          *sql.Stmt
+	revokeSessionStmt              *sql.Stmt
+	revokeUserSessionsStmt         *sql.Stmt
+	setSessionModeStmt             *sql.Stmt
+	touchSessionStmt               *sql.Stmt
+	updateUserStmt                 *sql.Stmt
+	useInvitationStmt              *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db: tx,
+		db:                             tx,
+		tx:                             tx,
+		createInvitationStmt:           q.createInvitationStmt,
+		createSessionStmt:              q.createSessionStmt,
+		createUserStmt:                 q.createUserStmt,
+		deleteSignInThrottleStmt:       q.deleteSignInThrottleStmt,
+		deleteStaleSignInThrottlesStmt: q.deleteStaleSignInThrottlesStmt,
+		deleteUserStmt:                 q.deleteUserStmt,
+		deleteUserSessionsStmt:         q.deleteUserSessionsStmt,
+		getInvitationByHashStmt:        q.getInvitationByHashStmt,
+		getSessionByHashStmt:           q.getSessionByHashStmt,
+		getSignInThrottleStmt:          q.getSignInThrottleStmt,
+		getUserStmt:                    q.getUserStmt,
+		getUserByEmailStmt:             q.getUserByEmailStmt,
+		listInvitationsStmt:            q.listInvitationsStmt,
+		listUsersStmt:                  q.listUsersStmt,
+		putSignInThrottleStmt:          q.putSignInThrottleStmt,
+		revokeSessionStmt:              q.revokeSessionStmt,
+		revokeUserSessionsStmt:         q.revokeUserSessionsStmt,
+		setSessionModeStmt:             q.setSessionModeStmt,
+		touchSessionStmt:               q.touchSessionStmt,
+		updateUserStmt:                 q.updateUserStmt,
+		useInvitationStmt:              q.useInvitationStmt,
 	}
 }

@@ -36,9 +36,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.claimTrialStmt, err = db.PrepareContext(ctx, claimTrial); err != nil {
 		return nil, fmt.Errorf("error preparing query ClaimTrial: %w", err)
 	}
-	if q.createEventStmt, err = db.PrepareContext(ctx, createEvent); err != nil {
-		return nil, fmt.Errorf("error preparing query CreateEvent: %w", err)
-	}
 	if q.createInvoiceStmt, err = db.PrepareContext(ctx, createInvoice); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateInvoice: %w", err)
 	}
@@ -63,14 +60,8 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.endTestClockLeaseStmt, err = db.PrepareContext(ctx, endTestClockLease); err != nil {
 		return nil, fmt.Errorf("error preparing query EndTestClockLease: %w", err)
 	}
-	if q.eventsToDispatchStmt, err = db.PrepareContext(ctx, eventsToDispatch); err != nil {
-		return nil, fmt.Errorf("error preparing query EventsToDispatch: %w", err)
-	}
 	if q.extendSubscriptionClaimsStmt, err = db.PrepareContext(ctx, extendSubscriptionClaims); err != nil {
 		return nil, fmt.Errorf("error preparing query ExtendSubscriptionClaims: %w", err)
-	}
-	if q.getEventStmt, err = db.PrepareContext(ctx, getEvent); err != nil {
-		return nil, fmt.Errorf("error preparing query GetEvent: %w", err)
 	}
 	if q.getInvoiceStmt, err = db.PrepareContext(ctx, getInvoice); err != nil {
 		return nil, fmt.Errorf("error preparing query GetInvoice: %w", err)
@@ -101,12 +92,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.leaseTestClockStmt, err = db.PrepareContext(ctx, leaseTestClock); err != nil {
 		return nil, fmt.Errorf("error preparing query LeaseTestClock: %w", err)
-	}
-	if q.listEventsStmt, err = db.PrepareContext(ctx, listEvents); err != nil {
-		return nil, fmt.Errorf("error preparing query ListEvents: %w", err)
-	}
-	if q.listEventsOfObjectStmt, err = db.PrepareContext(ctx, listEventsOfObject); err != nil {
-		return nil, fmt.Errorf("error preparing query ListEventsOfObject: %w", err)
 	}
 	if q.listInvoicesStmt, err = db.PrepareContext(ctx, listInvoices); err != nil {
 		return nil, fmt.Errorf("error preparing query ListInvoices: %w", err)
@@ -217,11 +202,6 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing claimTrialStmt: %w", cerr)
 		}
 	}
-	if q.createEventStmt != nil {
-		if cerr := q.createEventStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing createEventStmt: %w", cerr)
-		}
-	}
 	if q.createInvoiceStmt != nil {
 		if cerr := q.createInvoiceStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createInvoiceStmt: %w", cerr)
@@ -262,19 +242,9 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing endTestClockLeaseStmt: %w", cerr)
 		}
 	}
-	if q.eventsToDispatchStmt != nil {
-		if cerr := q.eventsToDispatchStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing eventsToDispatchStmt: %w", cerr)
-		}
-	}
 	if q.extendSubscriptionClaimsStmt != nil {
 		if cerr := q.extendSubscriptionClaimsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing extendSubscriptionClaimsStmt: %w", cerr)
-		}
-	}
-	if q.getEventStmt != nil {
-		if cerr := q.getEventStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing getEventStmt: %w", cerr)
 		}
 	}
 	if q.getInvoiceStmt != nil {
@@ -325,16 +295,6 @@ func (q *Queries) Close() error {
 	if q.leaseTestClockStmt != nil {
 		if cerr := q.leaseTestClockStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing leaseTestClockStmt: %w", cerr)
-		}
-	}
-	if q.listEventsStmt != nil {
-		if cerr := q.listEventsStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing listEventsStmt: %w", cerr)
-		}
-	}
-	if q.listEventsOfObjectStmt != nil {
-		if cerr := q.listEventsOfObjectStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing listEventsOfObjectStmt: %w", cerr)
 		}
 	}
 	if q.listInvoicesStmt != nil {
@@ -520,7 +480,6 @@ type Queries struct {
 	claimDueSubscriptionsStmt         *sql.Stmt
 	claimSubscriptionsStmt            *sql.Stmt
 	claimTrialStmt                    *sql.Stmt
-	createEventStmt                   *sql.Stmt
 	createInvoiceStmt                 *sql.Stmt
 	createPaymentStmt                 *sql.Stmt
 	createPaymentMethodStmt           *sql.Stmt
@@ -529,9 +488,7 @@ type Queries struct {
 	createTestClockStmt               *sql.Stmt
 	dueSubscriptionsStmt              *sql.Stmt
 	endTestClockLeaseStmt             *sql.Stmt
-	eventsToDispatchStmt              *sql.Stmt
 	extendSubscriptionClaimsStmt      *sql.Stmt
-	getEventStmt                      *sql.Stmt
 	getInvoiceStmt                    *sql.Stmt
 	getPaymentStmt                    *sql.Stmt
 	getPaymentByIdempotencyKeyStmt    *sql.Stmt
@@ -542,8 +499,6 @@ type Queries struct {
 	getSubscriptionStmt               *sql.Stmt
 	getTestClockStmt                  *sql.Stmt
 	leaseTestClockStmt                *sql.Stmt
-	listEventsStmt                    *sql.Stmt
-	listEventsOfObjectStmt            *sql.Stmt
 	listInvoicesStmt                  *sql.Stmt
 	listInvoicesOfCustomerStmt        *sql.Stmt
 	listInvoicesOfSubscriptionStmt    *sql.Stmt
@@ -582,7 +537,6 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		claimDueSubscriptionsStmt:         q.claimDueSubscriptionsStmt,
 		claimSubscriptionsStmt:            q.claimSubscriptionsStmt,
 		claimTrialStmt:                    q.claimTrialStmt,
-		createEventStmt:                   q.createEventStmt,
 		createInvoiceStmt:                 q.createInvoiceStmt,
 		createPaymentStmt:                 q.createPaymentStmt,
 		createPaymentMethodStmt:           q.createPaymentMethodStmt,
@@ -591,9 +545,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		createTestClockStmt:               q.createTestClockStmt,
 		dueSubscriptionsStmt:              q.dueSubscriptionsStmt,
 		endTestClockLeaseStmt:             q.endTestClockLeaseStmt,
-		eventsToDispatchStmt:              q.eventsToDispatchStmt,
 		extendSubscriptionClaimsStmt:      q.extendSubscriptionClaimsStmt,
-		getEventStmt:                      q.getEventStmt,
 		getInvoiceStmt:                    q.getInvoiceStmt,
 		getPaymentStmt:                    q.getPaymentStmt,
 		getPaymentByIdempotencyKeyStmt:    q.getPaymentByIdempotencyKeyStmt,
@@ -604,8 +556,6 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getSubscriptionStmt:               q.getSubscriptionStmt,
 		getTestClockStmt:                  q.getTestClockStmt,
 		leaseTestClockStmt:                q.leaseTestClockStmt,
-		listEventsStmt:                    q.listEventsStmt,
-		listEventsOfObjectStmt:            q.listEventsOfObjectStmt,
 		listInvoicesStmt:                  q.listInvoicesStmt,
 		listInvoicesOfCustomerStmt:        q.listInvoicesOfCustomerStmt,
 		listInvoicesOfSubscriptionStmt:    q.listInvoicesOfSubscriptionStmt,

@@ -3,7 +3,7 @@
 //   sqlc v1.31.1
 // source: checkout.sql
 
-package accountsdb
+package checkoutdb
 
 import (
 	"context"

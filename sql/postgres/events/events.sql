@@ -11,3 +11,9 @@ WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
   AND txid < CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS text) AS bigint)
 ORDER BY txid, id
 LIMIT sqlc.arg(row_limit);
+
+-- The renewal pipeline's events of a whole chunk at once.
+-- name: CopyEvents :copyfrom
+INSERT INTO events (id, merchant_id, mode, type, object_type, object_id, data, previous, created)
+VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(type), sqlc.arg(object_type),
+        sqlc.arg(object_id), sqlc.arg(data), sqlc.arg(previous), sqlc.arg(created));
