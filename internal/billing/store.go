@@ -97,6 +97,7 @@ type Tx struct {
 	Gateways       GatewayTx       // gateway configuration and references
 	Analytics      AnalyticsTx     // MRR records and the reports' aggregates
 	Credits        CreditTx        // credit notes and customer balances
+	Alerts         AlertTx         // alerts and the reads of their periodic check
 }
 
 // MerchantTx stores merchants, their settings and their API keys.

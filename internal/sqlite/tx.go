@@ -63,6 +63,7 @@ func newTx(b *base) billing.Tx {
 		Gateways:       gatewayTx{b},
 		Analytics:      analyticsTx{b},
 		Credits:        creditTx{b},
+		Alerts:         alertTx{b},
 	}
 }
 
