@@ -37,4 +37,7 @@ type AlertTx interface {
 	// EmailFailures returns the scope's emails that failed for good since
 	// a time (counted by their last update) and its latest sent email.
 	EmailFailures(ctx context.Context, s Scope, since time.Time) (EmailFailureStats, error)
+	// GatewaySucceededSince reports whether a payment of the scope at
+	// gateway succeeded (was last updated as succeeded) after a time.
+	GatewaySucceededSince(ctx context.Context, s Scope, gateway string, since time.Time) (bool, error)
 }

@@ -156,6 +156,17 @@ func (t alertTx) EmailFailures(ctx context.Context, s billing.Scope, since time.
 	return st, nil
 }
 
+// GatewaySucceededSince reports whether a payment at gateway succeeded
+// after since.
+func (t alertTx) GatewaySucceededSince(ctx context.Context, s billing.Scope, gateway string, since time.Time) (bool, error) {
+	ids, err := t.q().GatewaySucceededSince(ctx, alertsdb.GatewaySucceededSinceParams{MerchantID: s.MerchantID,
+		Mode: string(s.Mode), Gateway: gateway, Since: micros(since)})
+	if err != nil {
+		return false, dbError(err, "gateway succeeded since")
+	}
+	return len(ids) > 0, nil
+}
+
 func alertFromRow(r alertsdb.Alert) billing.Alert {
 	return billing.Alert{ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)},
 		Kind: billing.AlertKind(r.Kind), Severity: billing.AlertSeverity(r.Severity), ObjectType: r.ObjectType,

@@ -35,8 +35,10 @@ CREATE INDEX subscriptions_scope_due_idx ON subscriptions (merchant_id, mode, ne
     WHERE next_action_at IS NOT NULL AND test_clock_id = '';
 CREATE INDEX emails_failed_scope_idx ON emails (merchant_id, mode, updated) WHERE status = 'failed';
 CREATE INDEX emails_sent_scope_idx ON emails (merchant_id, mode, sent_at) WHERE status = 'sent';
+CREATE INDEX payments_gateway_succeeded_idx ON payments (merchant_id, mode, gateway, updated) WHERE status = 'succeeded';
 
 -- +goose Down
+DROP INDEX payments_gateway_succeeded_idx;
 DROP INDEX emails_sent_scope_idx;
 DROP INDEX emails_failed_scope_idx;
 DROP INDEX subscriptions_scope_due_idx;

@@ -76,3 +76,11 @@ SELECT sent_at FROM emails
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND status = 'sent' AND sent_at IS NOT NULL
 ORDER BY sent_at DESC
 LIMIT 1;
+
+-- name: GatewaySucceededSince :many
+-- Whether a payment at the gateway succeeded after a time: what clears
+-- the gateway's alerts.
+SELECT id FROM payments
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND gateway = sqlc.arg(gateway)
+  AND status = 'succeeded' AND updated > sqlc.arg(since)
+LIMIT 1;

@@ -100,6 +100,50 @@ func (q *Queries) FailedEmailTimes(ctx context.Context, arg FailedEmailTimesPara
 	return items, nil
 }
 
+const gatewaySucceededSince = `-- name: GatewaySucceededSince :many
+SELECT id FROM payments
+WHERE merchant_id = ?1 AND mode = ?2 AND gateway = ?3
+  AND status = 'succeeded' AND updated > ?4
+LIMIT 1
+`
+
+type GatewaySucceededSinceParams struct {
+	MerchantID string
+	Mode       string
+	Gateway    string
+	Since      int64
+}
+
+// Whether a payment at the gateway succeeded after a time: what clears
+// the gateway's alerts.
+func (q *Queries) GatewaySucceededSince(ctx context.Context, arg GatewaySucceededSinceParams) ([]string, error) {
+	rows, err := q.db.QueryContext(ctx, gatewaySucceededSince,
+		arg.MerchantID,
+		arg.Mode,
+		arg.Gateway,
+		arg.Since,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const getAlert = `-- name: GetAlert :one
 SELECT id, merchant_id, mode, kind, severity, object_type, object_id, status, message_es, message_en, count, first_seen, last_seen, acknowledged_at, resolved_at, created, updated FROM alerts WHERE id = ?1 AND merchant_id = ?2 AND mode = ?3
 `
