@@ -225,4 +225,3 @@ func alertIDs(list []billing.Alert) []string {
 	}
 	return out
 }
-
