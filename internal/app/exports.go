@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -71,7 +70,7 @@ func newExport[T any](a *core, spec exportSpec[T]) Export {
 				return fmt.Errorf("export %s: %w", spec.filename, err)
 			}
 			for _, it := range items {
-				if err := cw.Write(safeCells(spec.row(it))); err != nil {
+				if err := cw.Write(spec.row(it)); err != nil {
 					return fmt.Errorf("export %s: %w", spec.filename, err)
 				}
 			}
@@ -87,17 +86,14 @@ func newExport[T any](a *core, spec exportSpec[T]) Export {
 	}}
 }
 
-// plainNumber matches the numbers an export writes itself (amounts in
-// minor units and as decimals, counts): a spreadsheet reads them as
-// numbers, never as formulas, so they are left as they are.
-var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
-
-// safeCell guards a cell against formula injection: text that starts with
-// = + - @, a tab or a carriage return would be run as a formula by a
+// safeCell guards a text cell against formula injection: text that starts
+// with = + - @, a tab or a carriage return would be run as a formula by a
 // spreadsheet, so it is prefixed with an apostrophe, which spreadsheets
-// show as text. Plain numbers are left alone.
+// show as text. Every cell that can hold what someone typed is text; the
+// numbers an export writes itself are num and left alone (a negative
+// balance stays a number).
 func safeCell(s string) string {
-	if s == "" || plainNumber.MatchString(s) {
+	if s == "" {
 		return s
 	}
 	switch s[0] {
@@ -107,23 +103,23 @@ func safeCell(s string) string {
 	return s
 }
 
-func safeCells(row []string) []string {
-	for i, c := range row {
-		row[i] = safeCell(c)
-	}
-	return row
-}
+// num is a cell the export computed as a number (an amount, a count): it
+// is written as it is, never guarded.
+type num string
+
+// csvInt is an integer cell.
+func csvInt(n int64) num { return num(strconv.FormatInt(n, 10)) }
 
 // csvTime is a time in RFC 3339, UTC ("" for none).
-func csvTime(t time.Time) string {
+func csvTime(t time.Time) num {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339)
+	return num(t.UTC().Format(time.RFC3339))
 }
 
 // csvTimePtr is csvTime of an optional time.
-func csvTimePtr(t *time.Time) string {
+func csvTimePtr(t *time.Time) num {
 	if t == nil {
 		return ""
 	}
@@ -131,22 +127,31 @@ func csvTimePtr(t *time.Time) string {
 }
 
 // csvAmount is an amount's two cells: minor units and the decimal.
-func csvAmount(minor int64, currency string) []string {
-	return []string{strconv.FormatInt(minor, 10), money.Amount{Minor: minor, Currency: strings.ToUpper(currency)}.Decimal()}
+func csvAmount(minor int64, currency string) []num {
+	return []num{csvInt(minor), num(money.Amount{Minor: minor, Currency: strings.ToUpper(currency)}.Decimal())}
 }
 
 // amountColumns are the two header cells of an amount column.
 func amountColumns(name string) []string { return []string{name, name + "_decimal"} }
 
-// row joins a row's cells and cell groups.
+// row joins a row's cells and cell groups: strings are text (guarded by
+// safeCell), nums are written as they are.
 func row(parts ...any) []string {
 	var out []string
 	for _, p := range parts {
 		switch v := p.(type) {
 		case string:
-			out = append(out, v)
+			out = append(out, safeCell(v))
 		case []string:
-			out = append(out, v...)
+			for _, c := range v {
+				out = append(out, safeCell(c))
+			}
+		case num:
+			out = append(out, string(v))
+		case []num:
+			for _, c := range v {
+				out = append(out, string(c))
+			}
 		}
 	}
 	return out
@@ -203,9 +208,9 @@ func (a *Exports) ExportSubscriptions(ctx context.Context, s billing.Scope, f bi
 				items[i] = it.PriceID + "*" + strconv.FormatInt(it.Quantity, 10)
 			}
 			return row(sub.ID, sub.CustomerID, string(sub.Status), strings.ToUpper(sub.Currency), strings.Join(items, " "),
-				sub.Recurring.Interval, strconv.FormatInt(sub.Recurring.IntervalCount, 10),
+				sub.Recurring.Interval, csvInt(sub.Recurring.IntervalCount),
 				csvTime(sub.CurrentPeriodStart), csvTime(sub.CurrentPeriodEnd), csvTimePtr(sub.TrialEnd),
-				strconv.FormatBool(sub.CancelAtPeriodEnd), csvTimePtr(sub.CancelAt), csvTimePtr(sub.CanceledAt),
+				num(strconv.FormatBool(sub.CancelAtPeriodEnd)), csvTimePtr(sub.CancelAt), csvTimePtr(sub.CanceledAt),
 				string(sub.CancellationReason), csvTimePtr(sub.EndedAt), sub.CouponID, csvTime(sub.Created))
 		},
 	}), nil
@@ -232,7 +237,7 @@ func (a *Exports) ExportInvoices(ctx context.Context, s billing.Scope, f billing
 			return row(inv.ID, inv.Number, inv.CustomerID, inv.SubscriptionID, string(inv.Status), inv.BillingReason,
 				strings.ToUpper(c), csvAmount(inv.Subtotal, c), csvAmount(inv.Discount, c), csvAmount(inv.Tax, c),
 				csvAmount(inv.Total, c), csvAmount(inv.AmountDue, c), csvAmount(inv.AmountPaid, c),
-				strconv.FormatInt(inv.AttemptCount, 10), csvTime(inv.PeriodStart), csvTime(inv.PeriodEnd),
+				csvInt(inv.AttemptCount), csvTime(inv.PeriodStart), csvTime(inv.PeriodEnd),
 				csvTimePtr(inv.FinalizedAt), csvTimePtr(inv.PaidAt), csvTimePtr(inv.VoidedAt), csvTimePtr(inv.DueDate),
 				csvTime(inv.Created))
 		},
@@ -256,7 +261,7 @@ func (a *Exports) ExportPayments(ctx context.Context, s billing.Scope, f billing
 		id: func(p billing.Payment) string { return p.ID },
 		row: func(p billing.Payment) []string {
 			c := p.Currency
-			return row(p.ID, p.InvoiceID, p.CustomerID, strconv.FormatInt(p.Attempt, 10), p.Gateway, string(p.Status),
+			return row(p.ID, p.InvoiceID, p.CustomerID, csvInt(p.Attempt), p.Gateway, string(p.Status),
 				strings.ToUpper(c), csvAmount(p.Amount, c), csvAmount(p.AmountRefunded, c), string(p.FailureClass),
 				p.FailureCode, p.FailureMessage, p.GatewayRef, csvTime(p.Created), csvTime(p.Updated))
 		},
