@@ -1,6 +1,7 @@
 package scenario_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -349,6 +350,90 @@ func TestAlertWebhookEndpoint(t *testing.T) {
 			require.Equal(t, billing.AlertResolved, h.alertOf(billing.AlertWebhookEndpointFailing).Status)
 			require.Equal(t, 1, h.countEvents(app.EventAlertResolved, al.ID))
 			require.Equal(t, app.AlertCheckResult{}, h.check())
+		})
+	}
+}
+
+// troubledGateway is the sim with a circuit breaker and credentials the
+// test controls: while open, charges fail before anything is sent
+// (billing.ErrCircuitOpen); while refused, the gateway answers that it
+// does not accept the credentials.
+type troubledGateway struct {
+	*sim.Gateway
+	open, refused atomic.Bool
+}
+
+func (g *troubledGateway) Charge(ctx context.Context, r billing.ChargeRequest) (billing.ChargeResult, error) {
+	switch {
+	case g.open.Load():
+		return billing.ChargeResult{}, billing.ErrCircuitOpen
+	case g.refused.Load():
+		return billing.ChargeResult{Status: billing.PaymentFailed, FailureClass: billing.FailureTechnical,
+			FailureCode: billing.CodeGatewayCredentialsInvalid, FailureMessage: "the gateway does not accept the key"}, nil
+	}
+	return g.Gateway.Charge(ctx, r)
+}
+
+// Available is the breaker's state, as the real adapters report it.
+func (g *troubledGateway) Available(billing.Scope) bool { return !g.open.Load() }
+
+// TestAlertGateway: a charge that meets an open circuit raises
+// gateway_unavailable, one whose credentials are refused raises
+// gateway_credentials_refused; a later success at the gateway resolves
+// both, and an open circuit alone clears once the breaker lets calls
+// through and nobody saw it open for a quarter of an hour.
+func TestAlertGateway(t *testing.T) {
+	t.Parallel()
+	for _, sk := range storeKinds {
+		t.Run(sk.name, func(t *testing.T) {
+			t.Parallel()
+			var gw *troubledGateway
+			h, clock := alertHarness(t, sk, func(c *app.Config) {
+				gw = &troubledGateway{Gateway: c.Gateways["sim"].(*sim.Gateway)}
+				c.Gateways = app.Gateways{"sim": gw}
+			})
+			price := h.price(5000, "CLP", billing.IntervalMonth, 0)
+			// Customers on real time: a success counts at its payment's
+			// time, and a test clock's time is not the alerts' clock.
+			charge := func() billing.Payment {
+				cus, err := h.app.Customers.CreateCustomer(h.ctx, h.s, app.CustomerParams{})
+				require.NoError(t, err)
+				sub := h.subscribeTo(cus.ID, price.ID, h.attach(cus.ID, billing.SimTokVisa).ID)
+				return h.payments(h.invoices(sub.ID)[0].ID)[0]
+			}
+
+			gw.open.Store(true)
+			p := charge()
+			require.Equal(t, billing.PaymentFailed, p.Status)
+			un := h.alertOf(billing.AlertGatewayUnavailable)
+			require.Equal(t, billing.AlertOpen, un.Status)
+			require.Equal(t, billing.AlertObjectGateway, un.ObjectType)
+			require.Equal(t, "sim", un.ObjectID)
+			require.Equal(t, billing.SeverityCritical, un.Severity)
+			charge()
+			require.Equal(t, int64(2), h.alertOf(billing.AlertGatewayUnavailable).Count)
+
+			// Still open: the check keeps it; closed but seen minutes ago:
+			// still kept; after a quiet quarter of an hour: resolved.
+			require.Zero(t, h.check().Resolved)
+			gw.open.Store(false)
+			clock.advance(time.Minute)
+			require.Zero(t, h.check().Resolved)
+			clock.advance(billing.GatewayCircuitQuiet)
+			require.Equal(t, 1, h.check().Resolved)
+			require.Equal(t, billing.AlertResolved, h.alertOf(billing.AlertGatewayUnavailable).Status)
+
+			gw.refused.Store(true)
+			require.Equal(t, billing.PaymentFailed, charge().Status)
+			cr := h.alertOf(billing.AlertGatewayCredentialsRefused)
+			require.Equal(t, billing.AlertOpen, cr.Status)
+			require.Contains(t, cr.Message.ES, "rechazó las credenciales")
+			require.Zero(t, h.check().Resolved, "no success since")
+			gw.refused.Store(false)
+			clock.advance(time.Minute)
+			require.Equal(t, billing.PaymentSucceeded, charge().Status)
+			require.Equal(t, 1, h.check().Resolved, "a success at the gateway")
+			require.Equal(t, billing.AlertResolved, h.alertOf(billing.AlertGatewayCredentialsRefused).Status)
 		})
 	}
 }
