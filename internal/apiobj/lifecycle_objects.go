@@ -354,6 +354,9 @@ func apiSnapshot(objectType string, data json.RawMessage) json.RawMessage {
 	case "checkout_session":
 		var v billing.CheckoutSession
 		return convert(&v, func() any { return CheckoutSession(v) })
+	case "alert":
+		var v billing.Alert
+		return convert(&v, func() any { return Alert(v) })
 	}
 	return data
 }

@@ -194,6 +194,32 @@ func (a *Notifications) recordAttempt(ctx context.Context, tx billing.Tx, s bill
 			return fmt.Errorf("update endpoint %s: %w", ep.ID, err)
 		}
 	}
+	if ep.FailingSince != nil || epBefore.FailingSince != nil {
+		// Failing, or just recovered: the endpoint's alerts follow now
+		// (a healthy endpoint's attempts read nothing more).
+		return a.endpointAlerts(ctx, tx, ep, end)
+	}
+	return nil
+}
+
+// endpointAlerts raises the alerts of the conditions endpoint ep is in at
+// now (billing.WebhookEndpointAlerts) and resolves the others.
+func (a *Notifications) endpointAlerts(ctx context.Context, tx billing.Tx, ep billing.WebhookEndpoint, now time.Time) error {
+	held := map[billing.AlertKind]bool{}
+	for _, c := range billing.WebhookEndpointAlerts(ep, now, a.notify.webhooks.AlertAfter) {
+		held[c.Kind] = true
+		if _, err := a.raiseAlert(ctx, tx, ep.Scope, c); err != nil {
+			return err
+		}
+	}
+	for _, kind := range []billing.AlertKind{billing.AlertWebhookEndpointFailing, billing.AlertWebhookEndpointDisabled} {
+		if held[kind] {
+			continue
+		}
+		if err := a.resolveAlert(ctx, tx, ep.Scope, kind, "webhook_endpoint", ep.ID); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

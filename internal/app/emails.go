@@ -71,6 +71,8 @@ type EmailContent struct {
 	// DueDate (zero: none) and PayURL: invoice_to_pay.
 	DueDate time.Time
 	PayURL  string
+	// Alert: alert_opened.
+	Alert billing.Alert
 	// EndpointMode, EndpointURL, FailingSince and LastError:
 	// webhook_endpoint_disabled.
 	EndpointMode billing.Mode
@@ -143,6 +145,7 @@ func (a *Notifications) NextEmailAttempt(attempt int, now time.Time) time.Time {
 //	customer.subscription.deleted (canceled)       → subscription_canceled
 //	credit_note.created                            → credit_note, its PDF attached
 //	webhook_endpoint.disabled                      → webhook_endpoint_disabled, to the merchant
+//	alert.opened (not a disabled endpoint's)       → alert_opened, to the merchant's alert address
 //
 // invoice_to_pay is created by SendInvoiceEmail. A recipient without an
 // address gets a "skipped" email, so the log shows what was not sent.
@@ -200,6 +203,21 @@ func (a *Notifications) emailsFor(ctx context.Context, tx billing.Tx, m billing.
 			return nil, nil
 		}
 		e, customerID = email(billing.EmailCreditNote), note.CustomerID
+	case EventAlertOpened:
+		var al billing.Alert
+		// A disabled endpoint has its own email (webhook_endpoint_disabled):
+		// its alert does not send a second one.
+		if !a.decodeSnapshot(ctx, ev, &al) || al.Kind == billing.AlertWebhookEndpointDisabled {
+			return nil, nil
+		}
+		e = email(billing.EmailAlertOpened)
+		e.Locale = m.Locale
+		if to := billing.AlertAddress(m); to != "" {
+			e.To = []string{to}
+		} else {
+			e.Status, e.LastError = billing.EmailSkipped, "the merchant has no alert email (set alert_email or support_email with PATCH /v1/merchant)"
+		}
+		return []billing.Email{e}, nil
 	case EventWebhookEndpointDisabled:
 		e = email(billing.EmailWebhookEndpointDisabled)
 		e.Locale = m.Locale

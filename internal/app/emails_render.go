@@ -133,6 +133,10 @@ func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billin
 				return EmailMessage{}, err
 			}
 		}
+	case billing.EmailAlertOpened:
+		if err := snapshot(&in.Alert); err != nil {
+			return EmailMessage{}, err
+		}
 	case billing.EmailWebhookEndpointDisabled:
 		var ep disabledEndpoint
 		if err := snapshot(&ep); err != nil {

@@ -47,7 +47,8 @@ func paymentByKey(ctx context.Context, tx billing.Tx, s billing.Scope, key strin
 // payments move, through the same rule as every other answer
 // (settlePayment); a pending answer changes nothing. A success reported
 // for a payment cuota already recorded as failed cannot be applied: it is
-// audited and logged for the merchant to refund or reconcile by hand.
+// audited and raised as a payment_late_success alert for the merchant to
+// refund or reconcile by hand.
 func (a *Collection) SettleGatewayCharge(ctx context.Context, s billing.Scope, gateway, key string, res billing.ChargeResult) error {
 	if res.Status != billing.PaymentSucceeded && res.Status != billing.PaymentFailed {
 		return nil
@@ -69,11 +70,15 @@ func (a *Collection) SettleGatewayCharge(ctx context.Context, s billing.Scope, g
 		if res.Status != billing.PaymentSucceeded {
 			return nil
 		}
-		a.logger.ErrorContext(ctx, "merchant alert: the gateway reports money taken for a payment cuota recorded as failed",
+		a.logger.ErrorContext(ctx, "the gateway reports money taken for a payment cuota recorded as failed",
 			"merchant", s.MerchantID, "payment", pay.ID, "gateway", gateway, "gateway_ref", res.GatewayRef)
 		return a.store.InTx(ctx, func(tx billing.Tx) error {
-			return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment.late_success",
-				objectType: "payment", objectID: pay.ID, before: pay, after: res})
+			if err := a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "payment.late_success",
+				objectType: "payment", objectID: pay.ID, before: pay, after: res}); err != nil {
+				return err
+			}
+			_, err := a.raiseAlert(ctx, tx, s, billing.LateSuccessAlert(pay))
+			return err
 		})
 	}
 	return nil

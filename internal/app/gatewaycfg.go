@@ -105,6 +105,11 @@ func (a *Merchants) SetGatewayConfig(ctx context.Context, s billing.Scope, gatew
 		if err := tx.Gateways.PutGatewayConfig(ctx, cfg); err != nil {
 			return fmt.Errorf("save %s configuration: %w", gateway, err)
 		}
+		// The new credentials were checked with the gateway above: a
+		// refusal of the old ones no longer holds.
+		if err := a.resolveAlert(ctx, tx, s, billing.AlertGatewayCredentialsRefused, billing.AlertObjectGateway, gateway); err != nil {
+			return err
+		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "gateway_config.put",
 			objectType: "gateway_config", objectID: gateway, before: before, after: a.redactedView(s, gateway, c, cfg)})
 	})

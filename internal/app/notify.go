@@ -39,6 +39,9 @@ type WebhookOptions struct {
 	RetryDelays []time.Duration
 	// DisableAfter replaces billing.WebhookDisableAfter. For tests.
 	DisableAfter time.Duration
+	// AlertAfter replaces billing.WebhookFailingAlertAfter, how long an
+	// endpoint fails before its alert opens. For tests.
+	AlertAfter time.Duration
 }
 
 // nextWebhookAttempt is when to retry a delivery whose attempt number
@@ -119,6 +122,7 @@ var webhookEventTypes = []string{
 	"refund." + string(billing.RefundPending), "refund." + string(billing.RefundSucceeded), "refund." + string(billing.RefundFailed),
 	EventWebhookEndpointDisabled, EventCheckoutSessionCompleted, EventChargeDisputeCreated,
 	EventCreditNoteCreated, EventCreditNoteVoided,
+	EventAlertOpened, EventAlertResolved,
 }
 
 // WebhookEventTypes returns every event type an endpoint can subscribe to.

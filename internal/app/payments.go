@@ -122,8 +122,10 @@ func (a *Collection) settleOnce(ctx context.Context, s billing.Scope, paymentID 
 				// failed (a pay page paid after its expiry): nothing here
 				// may turn a failed payment into a paid one, so a person
 				// must refund it at the gateway.
-				a.logger.ErrorContext(ctx, "merchant alert: the gateway reports a failed payment as paid; refund it at the gateway",
+				a.logger.ErrorContext(ctx, "the gateway reports a failed payment as paid; refund it at the gateway",
 					"merchant", s.MerchantID, "payment", pay.ID, "gateway", pay.Gateway, "gateway_ref", res.GatewayRef)
+				_, err := a.raiseAlert(ctx, tx, s, billing.LateSuccessAlert(pay))
+				return err
 			}
 			return nil // settled by someone else meanwhile
 		}
@@ -163,6 +165,9 @@ func (a *Collection) settleOnce(ctx context.Context, s billing.Scope, paymentID 
 			pay.FailureClass, pay.FailureCode, pay.FailureMessage = res.FailureClass, res.FailureCode, res.FailureMessage
 		}
 		if err := billing.MovePayment(&pay, to); err != nil {
+			return err
+		}
+		if err := a.gatewayAlerts(ctx, tx, s, chargeFacts(pay.Gateway, res, callErr)); err != nil {
 			return err
 		}
 		if pay.Status == billing.PaymentPending {
@@ -385,8 +390,11 @@ func (a *Collection) afterFailure(ctx context.Context, tx billing.Tx, m billing.
 		// The gateway keeps failing for reasons that are not the
 		// customer's: a system failure, handled by the merchant's policy
 		// (past_due and an alert by default), never as a decline.
-		a.logger.ErrorContext(ctx, "merchant alert: payments keep failing at the gateway",
+		a.logger.ErrorContext(ctx, "payments keep failing at the gateway",
 			"merchant", s.MerchantID, "invoice", inv.ID, "subscription", sub.ID, "failures", facts.TechnicalFailures)
+		if _, err := a.raiseAlert(ctx, tx, s, billing.GatewayPaymentsFailingAlert(pay.Gateway, facts.TechnicalFailures)); err != nil {
+			return "", err
+		}
 	}
 	if d.VoidInvoice {
 		if err := billing.MoveInvoice(inv, billing.InvoiceVoid); err != nil {

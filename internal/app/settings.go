@@ -37,6 +37,7 @@ type UpdateMerchantParams struct {
 	SystemFailure    *string // past_due or cancel
 	Email            *string // where notices to the merchant go; "" removes it
 	PortalURL        *string // the merchant's billing page emails link to; "" removes it
+	AlertEmail       *string // where alert emails go ("" removes it: the support email is used)
 	// DefaultTaxRates, with Mode, sets the merchant's default tax rates of
 	// that mode (billing.ResolveTaxRates); an empty list removes them.
 	DefaultTaxRates *[]string
@@ -125,6 +126,10 @@ func (a *Merchants) UpdateMerchant(ctx context.Context, merchantID string, p Upd
 		if p.PortalURL != nil {
 			v.link("portal_url", *p.PortalURL)
 			after.Settings.Notifications.PortalURL = *p.PortalURL
+		}
+		if p.AlertEmail != nil {
+			v.email("alert_email", *p.AlertEmail)
+			after.Settings.Notifications.AlertEmail = *p.AlertEmail
 		}
 		if p.DefaultTaxRates != nil {
 			if err := setDefaultTaxRates(ctx, tx, &after, p.Mode, *p.DefaultTaxRates); err != nil {

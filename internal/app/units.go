@@ -116,6 +116,11 @@ type App struct {
 	Analytics *Analytics
 	// Users: the console's users, invitations, sign-in and sessions.
 	Users *Users
+	// Alerts: the merchant's alerts and their periodic check.
+	Alerts *Alerts
+	// Exports: the CSV exports of customers, subscriptions, invoices and
+	// payments.
+	Exports *Exports
 
 	core *core
 }
@@ -210,6 +215,17 @@ type Notifications struct {
 	merchants *Merchants
 }
 
+// Alerts is the use cases of the merchant's alerts (alerts.go,
+// alerts_check.go). Raising and resolving are on core: every area raises
+// where the fact happens.
+type Alerts struct {
+	*core
+	merchants *Merchants
+}
+
+// Exports is the use cases of the CSV exports (exports.go).
+type Exports struct{ *core }
+
 // New builds an App from cfg. It fails only on a Mailer that cannot send.
 func New(cfg Config) (*App, error) {
 	email, err := cfg.Mailer.deps()
@@ -234,7 +250,8 @@ func New(cfg Config) (*App, error) {
 	a := &App{core: c, Catalog: new(Catalog), Merchants: new(Merchants), Customers: new(Customers),
 		Subscriptions: new(Subscriptions), Renewals: new(Renewals), Collection: new(Collection),
 		Invoicing: new(Invoicing), Checkout: new(Checkout), PayPages: new(PayPages), Portal: new(Portal),
-		Notifications: new(Notifications), Analytics: new(Analytics), Users: new(Users)}
+		Notifications: new(Notifications), Analytics: new(Analytics), Users: new(Users), Alerts: new(Alerts),
+		Exports: new(Exports)}
 	a.wire()
 	return a, nil
 }
@@ -262,6 +279,8 @@ func (a *App) wire() {
 	*a.Notifications = Notifications{core: a.core, invoicing: a.Invoicing, merchants: a.Merchants}
 	*a.Analytics = Analytics{a.core}
 	*a.Users = Users{core: a.core, merchants: a.Merchants}
+	*a.Alerts = Alerts{core: a.core, merchants: a.Merchants}
+	*a.Exports = Exports{a.core}
 }
 
 // Now returns the current time at microsecond precision, in UTC.

@@ -125,6 +125,12 @@ func (a *Notifications) UpdateWebhookEndpoint(ctx context.Context, s billing.Sco
 		if err := tx.Notify.UpdateWebhookEndpoint(ctx, after); err != nil {
 			return fmt.Errorf("update webhook endpoint %s: %w", id, err)
 		}
+		if !sameHealth(before, after) {
+			// Turned on again (or off by the merchant): its alerts clear.
+			if err := a.endpointAlerts(ctx, tx, after, wallNow()); err != nil {
+				return err
+			}
+		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "webhook_endpoint.update",
 			objectType: "webhook_endpoint", objectID: id, before: before, after: after})
 	})
@@ -142,6 +148,11 @@ func (a *Notifications) DeleteWebhookEndpoint(ctx context.Context, s billing.Sco
 		}
 		if err := tx.Notify.DeleteWebhookEndpoint(ctx, s, id); err != nil {
 			return fmt.Errorf("delete webhook endpoint %s: %w", id, err)
+		}
+		for _, kind := range []billing.AlertKind{billing.AlertWebhookEndpointFailing, billing.AlertWebhookEndpointDisabled} {
+			if err := a.resolveAlert(ctx, tx, s, kind, "webhook_endpoint", id); err != nil {
+				return err
+			}
 		}
 		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "webhook_endpoint.delete",
 			objectType: "webhook_endpoint", objectID: id, before: ep})

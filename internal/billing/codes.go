@@ -58,6 +58,9 @@ const (
 	// CodeLivemodeNotAllowed reports a test-only feature used with a live
 	// key.
 	CodeLivemodeNotAllowed = "livemode_not_allowed"
+	// CodeAlertResolved refuses acknowledging an alert whose condition
+	// already cleared.
+	CodeAlertResolved = "alert_resolved"
 
 	// Codes of the sim gateway (the test-mode card simulator).
 
@@ -191,6 +194,7 @@ var registry = []CodeInfo{
 	{CodeTrialAlreadyUsed, kinds(KindConflict), 0, "the customer already had a trial"},
 	{CodeFormExpired, kinds(KindInvalid), 0, "a hosted form was sent without a valid, recent form token; reload the page"},
 	{CodeLivemodeNotAllowed, kinds(KindInvalid), 0, "a test-mode-only feature was used with a live key"},
+	{CodeAlertResolved, kinds(KindConflict), 0, "the alert is resolved (its condition cleared): there is nothing to acknowledge"},
 	{CodeGatewayNotConfigured, kinds(KindInvalid), 0, "the gateway is not configured in this mode"},
 	{CodeGatewayCredentialsInvalid, kinds(KindInvalid), 0, "the gateway does not accept the credentials"},
 	{CodeCurrencyNotSupported, kinds(KindInvalid), 0, "the gateway cannot charge this currency"},

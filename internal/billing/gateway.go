@@ -59,6 +59,12 @@ type RefundResult struct {
 // again is forbidden until then (docs/architecture.md, "Charging exactly once").
 var ErrOutcomeUnknown = errors.New("gateway outcome unknown")
 
+// ErrCircuitOpen is returned by a gateway adapter, before anything is
+// sent, while its circuit breaker for the scope is open (its calls got no
+// answer several times in a row). Nothing was charged; app raises the
+// gateway_unavailable alert (docs/alerts.md).
+var ErrCircuitOpen = errors.New("gateway unavailable (circuit open after repeated failures)")
+
 // Gateway is a payment gateway adapter: it stores tokens and moves money;
 // every schedule, retry and state rule stays in cuota.
 type Gateway interface {

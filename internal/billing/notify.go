@@ -109,12 +109,13 @@ const (
 	EmailInvoiceToPay            = "invoice_to_pay"
 	EmailWebhookEndpointDisabled = "webhook_endpoint_disabled"
 	EmailCreditNote              = "credit_note"
+	EmailAlertOpened             = "alert_opened"
 )
 
 // EmailTemplates lists every email template.
 func EmailTemplates() []string {
 	return []string{EmailPaymentReceipt, EmailPaymentFailed, EmailTrialEnding, EmailSubscriptionCanceled,
-		EmailInvoiceToPay, EmailWebhookEndpointDisabled, EmailCreditNote}
+		EmailInvoiceToPay, EmailWebhookEndpointDisabled, EmailCreditNote, EmailAlertOpened}
 }
 
 // Email statuses.
@@ -162,6 +163,18 @@ type NotificationSettings struct {
 	// PortalURL is the merchant's page where customers manage billing
 	// (update a card, see invoices); emails link to it.
 	PortalURL string `json:"portal_url,omitempty"`
+	// AlertEmail receives the email of each alert that opens
+	// (docs/alerts.md); "" means the profile's support email.
+	AlertEmail string `json:"alert_email,omitempty"`
+}
+
+// AlertAddress is where merchant m's alert emails go: its alert_email,
+// else its profile's support email ("" when it has neither).
+func AlertAddress(m Merchant) string {
+	if e := m.Settings.Notifications.AlertEmail; e != "" {
+		return e
+	}
+	return m.Profile.SupportEmail
 }
 
 // CreatedAfter reports whether the object with id a was made after the one

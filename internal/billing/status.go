@@ -164,3 +164,12 @@ func LatestPayment(newestFirst []Payment) *Payment {
 	}
 	return &newestFirst[0]
 }
+
+// Valid reports whether s is a payment status.
+func (s PaymentStatus) Valid() bool {
+	switch s {
+	case PaymentPending, PaymentSucceeded, PaymentFailed, PaymentUnknown:
+		return true
+	}
+	return false
+}

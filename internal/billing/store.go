@@ -105,6 +105,7 @@ type Tx struct {
 	Analytics      AnalyticsTx     // MRR records and the reports' aggregates
 	Credits        CreditTx        // credit notes and customer balances
 	Console        ConsoleTx       // the console's users, sessions and invitations
+	Alerts         AlertTx         // alerts and the reads of their periodic check
 }
 
 // MerchantTx stores merchants, their settings and their API keys.

@@ -46,6 +46,7 @@ type MerchantJSON struct {
 	SystemFailure    string      `json:"system_failure"`
 	Email            *string     `json:"email" doc:"Where notices to you go (a webhook endpoint disabled)."`
 	PortalURL        *string     `json:"portal_url" doc:"Your page where customers manage billing; emails link to it."`
+	AlertEmail       *string     `json:"alert_email" doc:"Where alert emails go (docs/alerts.md); null: the support_email."`
 	DefaultTaxRates  []string    `json:"default_tax_rates" doc:"This mode's tax rates of subscription items whose subscription and price set none (docs/taxes.md)."`
 	ProfileJSON
 	LogoURL *string `json:"logo_url" doc:"Where cuota serves your logo (PUT /v1/merchant/logo sets it)."`
@@ -120,6 +121,7 @@ func merchantJSON(m billing.Merchant, logoURL string) MerchantJSON {
 	return MerchantJSON{ID: m.ID, Object: "merchant", Name: m.Name, Timezone: m.Timezone, Locale: m.Locale,
 		InvoicePrefix: m.InvoicePrefix, Dunning: dj, TrialEndBehavior: trial, SystemFailure: sys,
 		Email: apiobj.NonEmpty(m.Settings.Notifications.Email), PortalURL: apiobj.NonEmpty(m.Settings.Notifications.PortalURL),
+		AlertEmail:  apiobj.NonEmpty(m.Settings.Notifications.AlertEmail),
 		ProfileJSON: profileJSON(m.Profile), LogoURL: apiobj.NonEmpty(logoURL), Created: m.Created.Unix()}
 }
 
@@ -142,6 +144,7 @@ func (h *accountHandlers) updateMerchant(ctx context.Context, in *struct {
 		SystemFailure    *string      `json:"system_failure,omitempty" enum:"past_due,cancel"`
 		Email            *string      `json:"email,omitempty" maxLength:"254" doc:"Where notices to you go; \"\" removes it."`
 		PortalURL        *string      `json:"portal_url,omitempty" maxLength:"2048" doc:"Your page where customers update their card and see invoices; \"\" removes it."`
+		AlertEmail       *string      `json:"alert_email,omitempty" maxLength:"254" doc:"Where alert emails go; \"\" removes it (the support_email is used)."`
 		DefaultTaxRates  *[]string    `json:"default_tax_rates,omitempty" maxItems:"5" doc:"This mode's default tax rates; [] removes them (docs/taxes.md)."`
 		LegalName        *string      `json:"legal_name,omitempty" maxLength:"250" doc:"Razón social; \"\" removes it."`
 		TaxID            *string      `json:"tax_id,omitempty" maxLength:"20" doc:"RUT with its check digit, with or without dots; \"\" removes it."`
@@ -154,7 +157,7 @@ func (h *accountHandlers) updateMerchant(ctx context.Context, in *struct {
 }) (*out[MerchantJSON], error) {
 	b := in.Body
 	p := app.UpdateMerchantParams{Name: b.Name, Timezone: b.Timezone, Locale: b.Locale, InvoicePrefix: b.InvoicePrefix,
-		TrialEndBehavior: b.TrialEndBehavior, SystemFailure: b.SystemFailure, Email: b.Email, PortalURL: b.PortalURL,
+		TrialEndBehavior: b.TrialEndBehavior, SystemFailure: b.SystemFailure, Email: b.Email, PortalURL: b.PortalURL, AlertEmail: b.AlertEmail,
 		Profile: app.ProfileParams{LegalName: b.LegalName, TaxID: b.TaxID, Activity: b.Activity, Address: b.Address.address(),
 			SupportEmail: b.SupportEmail, SupportPhone: b.SupportPhone, BrandColor: b.BrandColor},
 		DefaultTaxRates: b.DefaultTaxRates, Mode: scopeOf(ctx).Mode}

@@ -32,6 +32,8 @@ func (s *Server) routes(root, apiMux *http.ServeMux) {
 	(&hostedHandlers{app: s.app}).routes(r)
 	(&accountHandlers{app: s.app}).routes(r)
 	(&analyticsHandlers{app: s.app}).routes(r)
+	(&alertHandlers{app: s.app}).routes(r)
+	(&exportHandlers{app: s.app, logger: s.logger}).routes(r)
 }
 
 // routes registers the operations of the catalog: products, prices, coupons and

@@ -12,17 +12,34 @@ import (
 // app.App, listing only the methods used here. The fields of an *app.App
 // fill it.
 type UseCases struct {
+	Alerts        AlertsUseCases
 	Analytics     AnalyticsUseCases
 	Catalog       CatalogUseCases
 	Checkout      CheckoutUseCases
 	Collection    CollectionUseCases
 	Customers     CustomersUseCases
+	Exports       ExportsUseCases
 	Invoicing     InvoicingUseCases
 	Merchants     MerchantsUseCases
 	Notifications NotificationsUseCases
 	Portal        PortalUseCases
 	Renewals      RenewalsUseCases
 	Subscriptions SubscriptionsUseCases
+}
+
+// AlertsUseCases is what the REST API calls of app.Alerts.
+type AlertsUseCases interface {
+	AcknowledgeAlert(ctx context.Context, s billing.Scope, id string) (billing.Alert, error)
+	GetAlert(ctx context.Context, s billing.Scope, id string) (billing.Alert, error)
+	ListAlerts(ctx context.Context, s billing.Scope, f billing.AlertFilter, page billing.Page) (app.List[billing.Alert], error)
+}
+
+// ExportsUseCases is what the REST API calls of app.Exports.
+type ExportsUseCases interface {
+	ExportCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter) (app.Export, error)
+	ExportInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter) (app.Export, error)
+	ExportPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter) (app.Export, error)
+	ExportSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter) (app.Export, error)
 }
 
 // AnalyticsUseCases is what the REST API calls of app.Analytics.

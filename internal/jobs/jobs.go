@@ -139,6 +139,7 @@ func Workers(a UseCases) *river.Workers {
 	river.AddWorker(w, &SealAuditWorker{App: a})
 	river.AddWorker(w, &DeliverWebhookWorker{App: a, Render: apiobj.EventObject})
 	river.AddWorker(w, &SendEmailWorker{App: a})
+	river.AddWorker(w, &CheckAlertsWorker{App: a})
 	return w
 }
 
@@ -155,6 +156,9 @@ type Options struct {
 	// AuditSealInterval is how often committed audit entries are sealed
 	// (default DefaultAuditSealInterval).
 	AuditSealInterval time.Duration
+	// AlertCheckInterval is how often the alert conditions are checked
+	// (default DefaultAlertCheckInterval).
+	AlertCheckInterval time.Duration
 }
 
 // Periodic returns the periodic jobs with the default options; River runs
@@ -168,6 +172,9 @@ func PeriodicWith(o Options) []*river.PeriodicJob {
 	}
 	if o.AuditSealInterval <= 0 {
 		o.AuditSealInterval = DefaultAuditSealInterval
+	}
+	if o.AlertCheckInterval <= 0 {
+		o.AlertCheckInterval = DefaultAlertCheckInterval
 	}
 	if o.ClockRecoveryInterval <= 0 {
 		o.ClockRecoveryInterval = app.DefaultTestClockLease
@@ -200,6 +207,12 @@ func PeriodicWith(o Options) []*river.PeriodicJob {
 		// before a crash are sealed at once.
 		river.NewPeriodicJob(river.PeriodicInterval(o.AuditSealInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return SealAuditArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		// Not unique either: two concurrent checks raise the same
+		// conditions, and the store keeps one unresolved alert per
+		// condition (the second bumps it).
+		river.NewPeriodicJob(river.PeriodicInterval(o.AlertCheckInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return CheckAlertsArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

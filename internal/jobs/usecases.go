@@ -11,11 +11,17 @@ import (
 // app.App, listing only the methods used here. The fields of an *app.App
 // fill it.
 type UseCases struct {
+	Alerts        AlertsUseCases
 	Collection    CollectionUseCases
 	Merchants     MerchantsUseCases
 	Notifications NotificationsUseCases
 	PayPages      PayPagesUseCases
 	Renewals      RenewalsUseCases
+}
+
+// AlertsUseCases is what the workers call of app.Alerts.
+type AlertsUseCases interface {
+	CheckAlerts(ctx context.Context) (app.AlertCheckResult, error)
 }
 
 // CollectionUseCases is what the workers call of app.Collection.

@@ -189,6 +189,24 @@ func NewWebhookEndpointDisabled(m billing.Merchant, mode billing.Mode, endpointU
 	}, nil
 }
 
+// NewAlertOpened returns the notice to merchant m that alert al opened,
+// in m's locale and time zone.
+func NewAlertOpened(m billing.Merchant, al billing.Alert) (AlertOpened, error) {
+	f, err := NewFormatter(m.Locale, m.Timezone)
+	if err != nil {
+		return AlertOpened{}, fmt.Errorf("alert opened for %s: %w", m.ID, err)
+	}
+	return AlertOpened{
+		MerchantName: m.Name,
+		Critical:     al.Severity == billing.SeverityCritical,
+		Message:      al.Message.In(m.Locale),
+		Object:       al.ObjectType + " " + al.ObjectID,
+		FirstSeen:    f.DateTime(al.FirstSeen),
+		Mode:         al.Scope.Mode,
+		AlertID:      al.ID,
+	}, nil
+}
+
 // taxRows are inv's tax amounts as an email shows them, in f's language.
 func taxRows(f Formatter, inv billing.Invoice) ([]TaxRow, error) {
 	var out []TaxRow

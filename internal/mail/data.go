@@ -143,6 +143,18 @@ type WebhookEndpointDisabled struct {
 	ManageURL    string       `json:"manage_url,omitempty"` // where to re-enable it; may be empty
 }
 
+// AlertOpened is the data of KindAlertOpened, sent to the merchant's
+// alert address once when an alert opens.
+type AlertOpened struct {
+	MerchantName string       `json:"merchant_name"`  // required
+	Critical     bool         `json:"critical"`       // the alert's severity is critical (else warning)
+	Message      string       `json:"message"`        // required: the alert's message in the email's language
+	Object       string       `json:"object"`         // required: the object's type and id, e.g. "payment pay_…"
+	FirstSeen    string       `json:"first_seen"`     // required: date and time it opened
+	Mode         billing.Mode `json:"mode,omitempty"` // test or live; may be empty
+	AlertID      string       `json:"alert_id"`       // required: what GET /v1/alerts/{id} takes
+}
+
 // field is one field check: its JSON name, its value, whether it is
 // required and whether it is a link.
 type field struct {
@@ -286,4 +298,17 @@ func safeFilePart(s string) string {
 		}
 	}
 	return string(b)
+}
+
+func (d AlertOpened) validate() error {
+	if d.Mode != "" && !d.Mode.Valid() {
+		return fmt.Errorf("%w: mode %q is not test or live", ErrInvalidData, d.Mode)
+	}
+	return checkFields(
+		field{name: "merchant_name", value: d.MerchantName, required: true},
+		field{name: "message", value: d.Message, required: true},
+		field{name: "object", value: d.Object, required: true},
+		field{name: "first_seen", value: d.FirstSeen, required: true},
+		field{name: "alert_id", value: d.AlertID, required: true},
+	)
 }

@@ -83,6 +83,12 @@ func renderContent(in app.EmailContent) (Message, error) {
 			return Message{}, err
 		}
 		data = d
+	case KindAlertOpened:
+		d, err := NewAlertOpened(m, in.Alert)
+		if err != nil {
+			return Message{}, err
+		}
+		data = d
 	default:
 		return Message{}, fmt.Errorf("%w: %q", ErrUnknownKind, in.Template)
 	}
@@ -100,7 +106,7 @@ func documentName(in app.EmailContent) (title, filename string) {
 // extras are the merchant's identity and, for test-mode data, the mark of
 // a customer email; notices to the merchant carry neither.
 func extras(in app.EmailContent) Extras {
-	if Kind(in.Template) == KindWebhookEndpointDisabled {
+	if Kind(in.Template) == KindWebhookEndpointDisabled || Kind(in.Template) == KindAlertOpened {
 		return Extras{}
 	}
 	ex := Extras{LogoURL: in.LogoURL, Legal: legalLines(in.Merchant, in.Locale)}

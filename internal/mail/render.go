@@ -33,6 +33,9 @@ const (
 	// KindCreditNote tells a customer a credit note corrected an invoice;
 	// data CreditNote.
 	KindCreditNote Kind = "credit_note"
+	// KindAlertOpened tells a merchant that an alert opened (docs/alerts.md);
+	// data AlertOpened.
+	KindAlertOpened Kind = "alert_opened"
 )
 
 // Errors of Render, each wrapped with the details.
@@ -124,12 +127,14 @@ var specs = map[Kind]spec{
 		}),
 	KindWebhookEndpointDisabled: define(true,
 		func(WebhookEndpointDisabled) string { return cuotaName }, nil),
+	KindAlertOpened: define(true,
+		func(AlertOpened) string { return cuotaName }, nil),
 }
 
 // kinds lists the templates in a stable order.
 var kinds = []Kind{
 	KindPaymentReceipt, KindPaymentFailed, KindTrialEnding,
-	KindSubscriptionCanceled, KindInvoiceToPay, KindWebhookEndpointDisabled, KindCreditNote,
+	KindSubscriptionCanceled, KindInvoiceToPay, KindWebhookEndpointDisabled, KindCreditNote, KindAlertOpened,
 }
 
 // Kinds returns every template's name.

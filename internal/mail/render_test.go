@@ -83,6 +83,17 @@ func renderCases() []renderCase {
 	hookEN := hook
 	hookEN.FailingSince = "November 21, 2026, 2:05 PM (America/Santiago)"
 
+	alert := mail.AlertOpened{
+		MerchantName: "Agente Inmobiliario", Critical: true,
+		Message: "La pasarela flow rechazó las credenciales guardadas; ningún cobro pasa por ella hasta que las actualices.",
+		Object:  "gateway flow", FirstSeen: "21 de noviembre de 2026, 14:05 (America/Santiago)", Mode: billing.ModeLive,
+		AlertID: "alrt_01",
+	}
+	alertEN := alert
+	alertEN.Critical = false
+	alertEN.Message = "Deliveries to the webhook endpoint https://agente.example.cl/hooks have failed without a success since 2026-11-21 17:05 UTC."
+	alertEN.Object, alertEN.FirstSeen = "webhook_endpoint we_01", "November 21, 2026, 2:05 PM (America/Santiago)"
+
 	return []renderCase{
 		{mail.KindPaymentReceipt, "es-CL", receipt, "Agente Inmobiliario", "Recibimos tu pago de $5.000",
 			[]string{"Ana Pérez", "$5.000", "AGE-0042", "21 de noviembre de 2026", "21 de octubre de 2026", "Plan Start", "https://pay.example.cl/portal/abc", "PDF"}},
@@ -112,6 +123,10 @@ func renderCases() []renderCase {
 			[]string{"https://agente.example.cl/hooks/cuota", "21 de noviembre de 2026, 14:05 (America/Santiago)", "HTTP 502", "live", "https://dashboard.example.cl/webhooks"}},
 		{mail.KindWebhookEndpointDisabled, "en", hookEN, "cuota", "A webhook endpoint of Agente Inmobiliario was disabled",
 			[]string{"https://agente.example.cl/hooks/cuota", "November 21, 2026, 2:05 PM (America/Santiago)", "HTTP 502", "live", "https://dashboard.example.cl/webhooks"}},
+		{mail.KindAlertOpened, "es-CL", alert, "cuota", "Alerta crítica en Agente Inmobiliario (modo live)",
+			[]string{"rechazó las credenciales", "crítica", "gateway flow", "21 de noviembre de 2026, 14:05 (America/Santiago)", "alrt_01", "una sola vez"}},
+		{mail.KindAlertOpened, "en", alertEN, "cuota", "Alert for Agente Inmobiliario (live mode)",
+			[]string{"have failed without a success", "warning", "webhook_endpoint we_01", "November 21, 2026, 2:05 PM (America/Santiago)", "alrt_01", "We tell you once"}},
 	}
 }
 
@@ -377,7 +392,7 @@ func TestKinds(t *testing.T) {
 	got := mail.Kinds()
 	require.Equal(t, []mail.Kind{
 		"payment_receipt", "payment_failed", "trial_ending",
-		"subscription_canceled", "invoice_to_pay", "webhook_endpoint_disabled", "credit_note",
+		"subscription_canceled", "invoice_to_pay", "webhook_endpoint_disabled", "credit_note", "alert_opened",
 	}, got)
 	got[0] = "changed"
 	require.Equal(t, mail.KindPaymentReceipt, mail.Kinds()[0], "Kinds returns a copy")

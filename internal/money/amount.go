@@ -30,6 +30,19 @@ func (a Amount) String() string {
 	return decimalString(a.Minor, digits) + " " + a.Currency
 }
 
+// Decimal returns the amount in major units as a plain decimal without the
+// currency, computed with integer arithmetic: "50.00" for USD 5000, "5000"
+// for CLP 5000, "-0.05" for USD -5. It is what machine-readable outputs
+// (CSV exports) write beside the currency code. For a currency that is not
+// valid it returns the minor units.
+func (a Amount) Decimal() string {
+	digits, ok := Digits(a.Currency)
+	if !ok {
+		return strconv.FormatInt(a.Minor, 10)
+	}
+	return decimalString(a.Minor, digits)
+}
+
 // Format renders a for display in the given CLDR locale (e.g. "es-CL", "en",
 // "en-US") using github.com/bojanz/currency: CLP 5000 in "es-CL" is "$5.000"
 // and USD 5000 in "en" is "$50.00". The minor units are handed to the

@@ -313,3 +313,11 @@ func TestAllocateErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestDecimal(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "50.00", Amount{Minor: 5000, Currency: "USD"}.Decimal())
+	require.Equal(t, "5000", Amount{Minor: 5000, Currency: "CLP"}.Decimal())
+	require.Equal(t, "-0.05", Amount{Minor: -5, Currency: "USD"}.Decimal())
+	require.Equal(t, "12", Amount{Minor: 12, Currency: "ZZZ"}.Decimal())
+}

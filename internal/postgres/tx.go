@@ -11,9 +11,11 @@ import (
 
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/postgres/pgdb/accountsdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/alertsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/analyticsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/auditdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/checkoutdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/consoledb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/creditsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/eventsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
@@ -43,6 +45,8 @@ type base struct {
 	credits   *creditsdb.Queries
 	events    *eventsdb.Queries
 	checkout  *checkoutdb.Queries
+	console   *consoledb.Queries
+	alerts    *alertsdb.Queries
 	inserter  *river.Client[pgx.Tx]
 
 	// spOpen: the savepoint cuota_write is open (the last write's, kept
@@ -71,7 +75,7 @@ func newReadBase(conn dbtx) *base {
 func (t *base) setQueries(db dbtx) {
 	t.accounts, t.analytics, t.audit = accountsdb.New(db), analyticsdb.New(db), auditdb.New(db)
 	t.lifecycle, t.ops, t.credits = lifecycledb.New(db), opsdb.New(db), creditsdb.New(db)
-	t.events, t.checkout = eventsdb.New(db), checkoutdb.New(db)
+	t.events, t.checkout, t.console, t.alerts = eventsdb.New(db), checkoutdb.New(db), consoledb.New(db), alertsdb.New(db)
 }
 
 // errWriteInRead is the error of a write attempted in a Store.Read.
@@ -105,6 +109,7 @@ func newTx(b *base) billing.Tx {
 		Analytics:      analyticsTx{b},
 		Credits:        creditTx{b},
 		Console:        consoleTx{b},
+		Alerts:         alertTx{b},
 	}
 }
 

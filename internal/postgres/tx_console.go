@@ -15,7 +15,7 @@ type consoleTx struct{ *base }
 
 var _ billing.ConsoleTx = consoleTx{}
 
-func (t consoleTx) q() *consoledb.Queries { return consoledb.New(t.tx) }
+func (t consoleTx) q() *consoledb.Queries { return t.console }
 
 // writeConsole is write with the console group's queries on the savepoint.
 func (t consoleTx) writeConsole(ctx context.Context, op string, fn func(q *consoledb.Queries) error) error {

@@ -115,6 +115,16 @@ func rowLimit(limit int) int64 {
 	return int64(limit) + 1
 }
 
+// maxRows is the LIMIT for a query that returns at most limit rows, with no
+// look-ahead row. A limit of zero or less means no limit, as in the
+// PostgreSQL store.
+func maxRows(limit int) int64 {
+	if limit <= 0 {
+		return -1
+	}
+	return int64(limit)
+}
+
 // convertRows converts every row with convert, stopping at the first error.
 func convertRows[R, T any](rows []R, convert func(R) (T, error)) ([]T, error) {
 	out := make([]T, 0, len(rows))
@@ -173,10 +183,11 @@ func uniqueViolation(err error) *billing.ErrUniqueViolation {
 // index column order, as SQLite lists them. The ones that do follow the
 // rule are listed too, so that every lifecycle index is spelled out here.
 var indexNames = map[string]string{
-	"invoices.subscription_id,period_start":     "invoices_subscription_period_key",
-	"invoices.merchant_id,mode,number":          "invoices_number_key",
-	"payments.invoice_id":                       "payments_one_success_key",
-	"payments.merchant_id,mode,idempotency_key": "payments_idempotency_key_key",
+	"invoices.subscription_id,period_start":              "invoices_subscription_period_key",
+	"invoices.merchant_id,mode,number":                   "invoices_number_key",
+	"payments.invoice_id":                                "payments_one_success_key",
+	"payments.merchant_id,mode,idempotency_key":          "payments_idempotency_key_key",
+	"alerts.merchant_id,mode,kind,object_type,object_id": "alerts_unresolved_key",
 }
 
 // constraintName derives, from SQLite's message for a failed unique or

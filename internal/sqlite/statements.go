@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/cuota/cuota/internal/sqlite/litedb/accountsdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/alertsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/analyticsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/auditdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/checkoutdb"
@@ -33,6 +34,7 @@ type statements struct {
 	events    *eventsdb.Queries
 	checkout  *checkoutdb.Queries
 	console   *consoledb.Queries
+	alerts    *alertsdb.Queries
 }
 
 // prepareStatements prepares every group's statements on db.
@@ -70,6 +72,9 @@ func prepareStatements(ctx context.Context, db *sql.DB) (_ *statements, err erro
 	if st.console, err = consoledb.Prepare(ctx, db); err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
+	if st.alerts, err = alertsdb.Prepare(ctx, db); err != nil {
+		return nil, fmt.Errorf("alerts: %w", err)
+	}
 	return st, nil
 }
 
@@ -102,6 +107,9 @@ func (st *statements) close() error {
 	}
 	if st.console != nil {
 		errs = append(errs, st.console.Close())
+	}
+	if st.alerts != nil {
+		errs = append(errs, st.alerts.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/sqlite/litedb/accountsdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/alertsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/analyticsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/auditdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/checkoutdb"
@@ -36,6 +37,7 @@ type base struct {
 	events    *eventsdb.Queries
 	checkout  *checkoutdb.Queries
 	console   *consoledb.Queries
+	alerts    *alertsdb.Queries
 	sqlTx     *sql.Tx
 	inserter  *river.Client[*sql.Tx]
 }
@@ -46,12 +48,12 @@ type base struct {
 func newBase(sqlTx *sql.Tx, inserter *river.Client[*sql.Tx], st *statements) *base {
 	if st == nil {
 		return &base{accounts: accountsdb.New(sqlTx), analytics: analyticsdb.New(sqlTx), audit: auditdb.New(sqlTx),
-			checkout: checkoutdb.New(sqlTx), console: consoledb.New(sqlTx), credits: creditsdb.New(sqlTx),
+			alerts: alertsdb.New(sqlTx), checkout: checkoutdb.New(sqlTx), console: consoledb.New(sqlTx), credits: creditsdb.New(sqlTx),
 			events: eventsdb.New(sqlTx), lifecycle: lifecycledb.New(sqlTx), ops: opsdb.New(sqlTx),
 			sqlTx: sqlTx, inserter: inserter}
 	}
 	return &base{accounts: st.accounts.WithTx(sqlTx), analytics: st.analytics.WithTx(sqlTx), audit: st.audit.WithTx(sqlTx),
-		checkout: st.checkout.WithTx(sqlTx), console: st.console.WithTx(sqlTx), credits: st.credits.WithTx(sqlTx),
+		alerts: st.alerts.WithTx(sqlTx), checkout: st.checkout.WithTx(sqlTx), console: st.console.WithTx(sqlTx), credits: st.credits.WithTx(sqlTx),
 		events: st.events.WithTx(sqlTx), lifecycle: st.lifecycle.WithTx(sqlTx), ops: st.ops.WithTx(sqlTx),
 		sqlTx: sqlTx, inserter: inserter}
 }
@@ -82,6 +84,7 @@ func newTx(b *base) billing.Tx {
 		Analytics:      analyticsTx{b},
 		Credits:        creditTx{b},
 		Console:        consoleTx{b},
+		Alerts:         alertTx{b},
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 
 // API returns the areas the REST API calls.
 func API(a *app.App) httpapi.UseCases {
-	return httpapi.UseCases{Analytics: a.Analytics, Catalog: a.Catalog, Checkout: a.Checkout, Collection: a.Collection, Customers: a.Customers,
+	return httpapi.UseCases{Alerts: a.Alerts, Analytics: a.Analytics, Exports: a.Exports, Catalog: a.Catalog, Checkout: a.Checkout, Collection: a.Collection, Customers: a.Customers,
 		Invoicing: a.Invoicing, Merchants: a.Merchants, Notifications: a.Notifications, Portal: a.Portal,
 		Renewals: a.Renewals, Subscriptions: a.Subscriptions}
 }
@@ -26,7 +26,7 @@ func Pages(a *app.App) web.UseCases {
 
 // Workers returns the areas the background jobs call.
 func Workers(a *app.App) jobs.UseCases {
-	return jobs.UseCases{Collection: a.Collection, Merchants: a.Merchants, Notifications: a.Notifications,
+	return jobs.UseCases{Alerts: a.Alerts, Collection: a.Collection, Merchants: a.Merchants, Notifications: a.Notifications,
 		PayPages: a.PayPages, Renewals: a.Renewals}
 }
 

@@ -6,7 +6,6 @@
 package breaker
 
 import (
-	"errors"
 	"sync"
 	"time"
 
@@ -14,7 +13,9 @@ import (
 )
 
 // ErrOpen is returned, before anything is sent, while a breaker is open.
-var ErrOpen = errors.New("gateway unavailable (circuit open after repeated failures)")
+// It is billing's sentinel, so that app can raise the gateway's alert
+// without knowing this package.
+var ErrOpen = billing.ErrCircuitOpen
 
 // Default settings: after Threshold calls in a row without an answer,
 // calls fail at once for Cooldown; then one call is let through to test

@@ -10,6 +10,26 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type Alert struct {
+	ID             string
+	MerchantID     string
+	Mode           string
+	Kind           string
+	Severity       string
+	ObjectType     string
+	ObjectID       string
+	Status         string
+	MessageEs      string
+	MessageEn      string
+	Count          int64
+	FirstSeen      time.Time
+	LastSeen       time.Time
+	AcknowledgedAt *time.Time
+	ResolvedAt     *time.Time
+	Created        time.Time
+	Updated        time.Time
+}
+
 type ApiKey struct {
 	ID         string
 	MerchantID string

@@ -8,6 +8,26 @@ import (
 	"database/sql"
 )
 
+type Alert struct {
+	ID             string
+	MerchantID     string
+	Mode           string
+	Kind           string
+	Severity       string
+	ObjectType     string
+	ObjectID       string
+	Status         string
+	MessageEs      string
+	MessageEn      string
+	Count          int64
+	FirstSeen      int64
+	LastSeen       int64
+	AcknowledgedAt sql.NullInt64
+	ResolvedAt     sql.NullInt64
+	Created        int64
+	Updated        int64
+}
+
 type ApiKey struct {
 	ID         string
 	MerchantID string

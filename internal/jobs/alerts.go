@@ -1,0 +1,35 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// DefaultAlertCheckInterval is how often the leader checks the alert
+// conditions that are states (app.Alerts.CheckAlerts): a condition is
+// alerted, and a cleared one resolved, within about this long.
+const DefaultAlertCheckInterval = time.Minute
+
+// CheckAlertsArgs asks for the periodic check of alert conditions.
+type CheckAlertsArgs struct{}
+
+// Kind implements river.JobArgs.
+func (CheckAlertsArgs) Kind() string { return "check_alerts" }
+
+// CheckAlertsWorker runs app.Alerts.CheckAlerts.
+type CheckAlertsWorker struct {
+	river.WorkerDefaults[CheckAlertsArgs]
+	App UseCases
+}
+
+// Work implements river.Worker. A failed run is not retried: the next
+// periodic run checks everything again.
+func (w *CheckAlertsWorker) Work(ctx context.Context, _ *river.Job[CheckAlertsArgs]) error {
+	if _, err := w.App.Alerts.CheckAlerts(ctx); err != nil {
+		return river.JobCancel(fmt.Errorf("check alerts: %w", err))
+	}
+	return nil
+}
