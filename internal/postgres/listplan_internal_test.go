@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -142,4 +144,23 @@ func TestListsFilteredByAKeyUseItsIndex(t *testing.T) {
 		plan := genericPlan(t, pgTx, fmt.Sprintf("sweepplan_%d", i), rec.queries[len(rec.queries)-1])
 		require.Contains(t, plan, " "+c.index+" ", "%s: plan\n%s", c.name, plan)
 	}
+}
+
+// TestReadBaseHasEveryQueryGroup: a Store.Read hands the areas a base with
+// no transaction, so every group's queries must be on the base (an area
+// that made its queries on base.tx would find nil there).
+func TestReadBaseHasEveryQueryGroup(t *testing.T) {
+	b := newReadBase(&queryRecorder{})
+	v := reflect.ValueOf(b).Elem()
+	groups := 0
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if f.Kind() == reflect.Pointer && strings.HasSuffix(f.Type().Elem().PkgPath(), "db") && f.Type().Elem().Name() == "Queries" {
+			groups++
+			require.False(t, f.IsNil(), "base.%s", v.Type().Field(i).Name)
+		}
+	}
+	entries, err := os.ReadDir("pgdb")
+	require.NoError(t, err)
+	require.Equal(t, len(entries), groups, "one Queries on the base per generated group in pgdb/")
 }
