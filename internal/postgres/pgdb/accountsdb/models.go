@@ -128,6 +128,7 @@ type CreditNote struct {
 	VoidedAt             *time.Time
 	Created              time.Time
 	Updated              time.Time
+	TaxAmounts           string
 }
 
 type CreditNoteCounter struct {

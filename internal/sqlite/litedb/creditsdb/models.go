@@ -125,6 +125,7 @@ type CreditNote struct {
 	VoidedAt             sql.NullInt64
 	Created              int64
 	Updated              int64
+	TaxAmounts           string
 }
 
 type CreditNoteCounter struct {
