@@ -303,14 +303,8 @@ func compose(in Input) (*content, error) {
 		{l.discount, -inv.Discount, inv.Discount != 0, false},
 		{l.tax, inv.Tax, inv.Tax != 0 && len(inv.TaxAmounts) == 0, false},
 	}
-	// One row per tax rate, named as the rate is ("IVA 19 %"); a tax the
-	// prices include says so, as it is not added to the total.
 	for _, a := range inv.TaxAmounts {
-		label := a.TaxRate.Label(l.code)
-		if a.TaxRate.Inclusive {
-			label += " " + l.taxIncluded
-		}
-		rows = append(rows, amountRow{label, a.Amount, true, false})
+		rows = append(rows, amountRow{l.taxRow(a.TaxRate), a.Amount, true, false})
 	}
 	rows = append(rows, []amountRow{
 		{l.total, inv.Total, true, true},
@@ -378,4 +372,15 @@ func multiLine(s string) string {
 // singleLine is multiLine with line breaks turned into spaces.
 func singleLine(s string) string {
 	return strings.ReplaceAll(multiLine(s), "\n", " ")
+}
+
+// taxRow names the row of one tax rate's amount, as the rate is named
+// ("IVA 19 %"); a tax the prices include says so, as it is not added to
+// the total. Invoices and credit notes print one such row per rate.
+func (l *lang) taxRow(r billing.AppliedTaxRate) string {
+	label := r.Label(l.code)
+	if r.Inclusive {
+		label += " " + l.taxIncluded
+	}
+	return label
 }
