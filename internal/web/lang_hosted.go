@@ -75,8 +75,6 @@ type hosted struct {
 	NoPaymentMethod string
 	CardExpires     string // brand, last4 then this and MM/YY
 	UpdateCard      string
-	Invoices        string
-	NoInvoices      string
 	CreditBalance   string // the customer's credit, followed by its amount
 	InvoiceNumber   string
 	InvoiceDate     string
@@ -199,14 +197,12 @@ var hostedES = &hosted{
 	NoPaymentMethod: "No hay una tarjeta guardada.",
 	CardExpires:     "vence",
 	UpdateCard:      "Actualizar tarjeta",
-	Invoices:        "Facturas",
-	NoInvoices:      "Aún no hay facturas.",
 	CreditBalance:   "Saldo a favor",
 	InvoiceNumber:   "Número",
 	InvoiceDate:     "Fecha",
 	InvoiceTotal:    "Total",
 	InvoiceStatus:   "Estado",
-	InvoiceStatuses: map[string]string{"open": "Por pagar", "paid": "Pagada", "void": "Anulada", "uncollectible": "Incobrable"},
+	InvoiceStatuses: map[string]string{"open": "Por pagar", "paid": "Pagado", "void": "Anulado", "uncollectible": "Incobrable"},
 	ReturnTo:        "Volver a %s",
 	Notices: map[string]string{
 		"canceled":     "Listo: tu suscripción se cancelará al final del periodo.",
@@ -328,8 +324,6 @@ var hostedEN = &hosted{
 	NoPaymentMethod: "No card is saved.",
 	CardExpires:     "expires",
 	UpdateCard:      "Update card",
-	Invoices:        "Invoices",
-	NoInvoices:      "No invoices yet.",
 	CreditBalance:   "Account credit",
 	InvoiceNumber:   "Number",
 	InvoiceDate:     "Date",
