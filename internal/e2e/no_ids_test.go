@@ -71,12 +71,12 @@ func TestNoInternalIDsShown(t *testing.T) {
 	for _, tc := range []struct {
 		locale                          string
 		credit, debit, discount, period string
-		feature                         string
+		feature, mark, iva              string
 	}{
 		{"es-CL", "Crédito por tiempo no usado de Agente Start × 3", "Tiempo restante de Agente Pro × 3",
-			"Descuento VERANO (20\u00a0%)", "Agente Start × 3 · ", "Propiedades: 5"},
+			"Descuento VERANO (20\u00a0%)", "Agente Start × 3 · ", "Propiedades: 5", "PRUEBA", "IVA 19 %"},
 		{"en", "Credit for unused time on Agente Start × 3", "Remaining time on Agente Pro × 3",
-			"Discount VERANO (20%)", "Agente Start × 3 · ", "Listings: 5"},
+			"Discount VERANO (20%)", "Agente Start × 3 · ", "Listings: 5", "TEST", "IVA 19%"},
 	} {
 		t.Run(tc.locale, func(t *testing.T) {
 			t.Parallel()
@@ -174,7 +174,10 @@ func TestNoInternalIDsShown(t *testing.T) {
 			for _, inv := range invoices {
 				text := pdfText(t, s, inv.(map[string]any)["id"].(string))
 				requireNoIDs(t, "the PDF of "+inv.(map[string]any)["number"].(string), text)
-				require.Contains(t, strings.Join(strings.Fields(text), " "), "Agente", "the PDF names the products")
+				flat := strings.Join(strings.Fields(text), " ")
+				require.Contains(t, flat, "Agente", "the PDF names the products")
+				require.Contains(t, flat, tc.mark, "a test-mode document carries the test mark")
+				require.Contains(t, flat, tc.iva, "the PDF's IVA row")
 			}
 
 			// Every email the customer was sent, with its attachments.
