@@ -32,9 +32,15 @@ type ChangePreview struct {
 	Lines             []billing.InvoiceLine // the proration lines (credits negative)
 	AmountDueNow      int64                 // what would be charged at once, tax included
 	Tax               int64                 // the tax of the proration lines (billing.ComputeInvoiceTax)
-	Currency          string
-	FeatureChanges    []billing.FeatureChange
-	Items             []billing.SubscriptionItem
+	TaxAmounts        []billing.TaxAmount   // Tax per rate
+	// Total is the change's invoice total, tax included, and
+	// BalanceApplied what the customer's balance adds to it to make
+	// AmountDueNow (negative: credit used; billing.ApplyBalance).
+	Total          int64
+	BalanceApplied int64
+	Currency       string
+	FeatureChanges []billing.FeatureChange
+	Items          []billing.SubscriptionItem
 }
 
 // changePlan is a computed change and the subscription it would produce.
@@ -297,7 +303,8 @@ func (a *Subscriptions) previewDue(ctx context.Context, tx billing.Tx, m billing
 	if _, err := a.invoicing.priceForCustomer(ctx, tx, m, &after, &inv); err != nil {
 		return 0, err
 	}
-	p.Tax = inv.Tax
+	p.Tax, p.TaxAmounts, p.Total = inv.Tax, inv.TaxAmounts, inv.Total
+	p.BalanceApplied = inv.StartingBalance - inv.EndingBalance
 	return inv.AmountDue, nil
 }
 

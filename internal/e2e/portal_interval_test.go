@@ -47,6 +47,7 @@ func TestPortalMonthlyToAnnual(t *testing.T) {
 	require.Contains(t, lines, credit)
 	require.Contains(t, lines, "Agente hasta el 14 de febrero de 2027")
 	require.Contains(t, lines, "$100.000")
+	require.Equal(t, "$-20.000", b.text("#balance-applied"), "the credit the switch uses")
 	shown := b.text("#due-now")
 	require.Equal(t, "$75.000", shown, "95.000 less the 20.000 of credit")
 	// The API previews the same switch alike, and refuses to schedule it.

@@ -99,6 +99,8 @@ type hosted struct {
 	ProrationCharge  string
 	PeriodCharge     string // a change of billing interval's new period: product, end date
 	ChargedNow       string
+	CreditUsed       string // the customer's credit a change's invoice uses
+	BalanceOwed      string // what the customer owes, added to a change's invoice
 	AppliesAt        string // %s date
 	NothingNow       string
 	NextAfterChange  string // %s amount
@@ -227,6 +229,8 @@ var hostedES = &hosted{
 	ProrationCharge:  "Tiempo restante de %s",
 	PeriodCharge:     "%s hasta el %s",
 	ChargedNow:       "Se cobra hoy",
+	CreditUsed:       "Saldo a favor usado",
+	BalanceOwed:      "Saldo pendiente",
 	AppliesAt:        "El cambio se aplica el %s.",
 	NothingNow:       "Hoy no se cobra nada.",
 	NextAfterChange:  "Desde entonces pagarás %s.",
@@ -354,6 +358,8 @@ var hostedEN = &hosted{
 	ProrationCharge:  "Remaining time on %s",
 	PeriodCharge:     "%s until %s",
 	ChargedNow:       "Charged today",
+	CreditUsed:       "Account credit used",
+	BalanceOwed:      "Balance owed",
 	AppliesAt:        "The change applies on %s.",
 	NothingNow:       "Nothing is charged today.",
 	NextAfterChange:  "From then on you will pay %s.",
