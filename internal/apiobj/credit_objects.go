@@ -25,6 +25,7 @@ type CreditNoteJSON struct {
 	Lines                      []CreditNoteLineJSON `json:"lines"`
 	Subtotal                   int64                `json:"subtotal" doc:"Total without its tax."`
 	Tax                        int64                `json:"tax" doc:"The invoice's tax in proportion: total × invoice tax / invoice total, rounded once."`
+	TaxAmounts                 []TaxAmountJSON      `json:"tax_amounts" doc:"tax split over the invoice's rates in proportion to their tax, each with the part of its taxable amount returned; [] when the invoice had no tax."`
 	Total                      int64                `json:"total" doc:"What it credits against the invoice's total, tax included."`
 	RefundAmount               int64                `json:"refund_amount"`
 	CreditAmount               int64                `json:"credit_amount" doc:"Credited to the customer's balance."`
@@ -41,7 +42,8 @@ func CreditNote(n billing.CreditNote) CreditNoteJSON {
 		Invoice: n.InvoiceID, Customer: n.CustomerID, Currency: n.Currency, Status: n.Status, Reason: NonEmpty(n.Reason),
 		Memo: NonEmpty(n.Memo), Subtotal: n.Subtotal, Tax: n.Tax, Total: n.Total, RefundAmount: n.RefundAmount,
 		CreditAmount: n.CreditAmount, OutOfBandAmount: n.OutOfBandAmount, Refund: NonEmpty(n.RefundID),
-		CustomerBalanceTransaction: NonEmpty(n.BalanceTransactionID), VoidedAt: UnixPtr(n.VoidedAt), Created: n.Created.Unix()}
+		CustomerBalanceTransaction: NonEmpty(n.BalanceTransactionID), VoidedAt: UnixPtr(n.VoidedAt), Created: n.Created.Unix(),
+		TaxAmounts: TaxAmounts(n.TaxAmounts)}
 	out.Lines = make([]CreditNoteLineJSON, 0, len(n.Lines))
 	for _, l := range n.Lines {
 		out.Lines = append(out.Lines, CreditNoteLineJSON{ID: l.ID, InvoiceLine: NonEmpty(l.InvoiceLineID), Description: l.Description, Amount: l.Amount})

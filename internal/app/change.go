@@ -32,9 +32,15 @@ type ChangePreview struct {
 	Lines             []billing.InvoiceLine // the proration lines (credits negative)
 	AmountDueNow      int64                 // what would be charged at once, tax included
 	Tax               int64                 // the tax of the proration lines (billing.ComputeInvoiceTax)
-	Currency          string
-	FeatureChanges    []billing.FeatureChange
-	Items             []billing.SubscriptionItem
+	TaxAmounts        []billing.TaxAmount   // Tax per rate
+	// Total is the change's invoice total, tax included, and
+	// BalanceApplied what the customer's balance adds to it to make
+	// AmountDueNow (negative: credit used; billing.ApplyBalance).
+	Total          int64
+	BalanceApplied int64
+	Currency       string
+	FeatureChanges []billing.FeatureChange
+	Items          []billing.SubscriptionItem
 }
 
 // changePlan is a computed change and the subscription it would produce.
@@ -45,6 +51,8 @@ type changePlan struct {
 	// always_invoice change now with lines, or any change of billing
 	// cycle (its new period starts, and is billed, at the change).
 	invoiceNow bool
+	// merchant is the subscription's merchant, read once for the change.
+	merchant billing.Merchant
 }
 
 // PreviewChange returns the exact effect of a change without making it.
@@ -80,13 +88,7 @@ func (a *Subscriptions) ChangeSubscription(ctx context.Context, s billing.Scope,
 		}
 		before, after := sub, plan.sub
 		if plan.invoiceNow {
-			inv := billing.Invoice{ID: billing.NewID(billing.PrefixInvoice, a.Now()), Scope: s, CustomerID: sub.CustomerID,
-				SubscriptionID: sub.ID, Status: billing.InvoiceDraft, BillingReason: billing.ReasonSubscriptionUpdate,
-				Currency: sub.Currency, PeriodStart: now, PeriodEnd: after.CurrentPeriodEnd, Lines: plan.preview.Lines,
-				Created: now, Updated: now}
-			for _, l := range inv.Lines {
-				inv.Subtotal += l.Amount
-			}
+			inv := a.changeInvoice(after, plan.preview.Lines, now)
 			if inv, err = a.invoicing.writeInvoice(ctx, tx, m, &after, inv, now); errors.Is(err, errAlreadyInvoiced) {
 				return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
 					"subscription %s already has an invoice for a period starting now; change it a moment later", sub.ID)
@@ -161,6 +163,11 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 	if p.EffectiveAt != "" && p.EffectiveAt != ChangeNow && p.EffectiveAt != ChangePeriodEnd {
 		return plan, billing.Invalid("effective_at", billing.CodeParameterInvalid, "effective_at must be now or period_end")
 	}
+	m, err := tx.Merchants.GetMerchant(ctx, sub.Scope.MerchantID)
+	if err != nil {
+		return plan, fmt.Errorf("read merchant: %w", err)
+	}
+	plan.merchant = m
 	taxes, err := subscriptionTaxes(ctx, tx, sub)
 	if err != nil {
 		return plan, err
@@ -219,10 +226,6 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 		plan.preview.EffectiveAt = now
 		plan.sub.Items, plan.sub.PendingChange = items, nil
 		if behavior != billing.ProrationNone {
-			m, err := tx.Merchants.GetMerchant(ctx, sub.Scope.MerchantID)
-			if err != nil {
-				return plan, fmt.Errorf("read merchant: %w", err)
-			}
 			start, err := prorationStart(sub, m)
 			if err != nil {
 				return plan, err
@@ -245,13 +248,13 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 					PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd, TaxRates: rates})
 			}
 		}
-		due, err := a.previewDue(ctx, tx, sub, &plan.preview)
+		due, err := a.previewDue(ctx, tx, plan.merchant, plan.sub, &plan.preview, now)
 		if err != nil {
 			return plan, err
 		}
 		switch behavior {
 		case billing.ProrationAlwaysInvoice:
-			plan.preview.AmountDueNow = max(due, 0)
+			plan.preview.AmountDueNow = due
 			plan.invoiceNow = len(plan.preview.Lines) > 0
 		case billing.ProrationCreateProrations:
 			plan.sub.PendingLines = append(plan.sub.PendingLines, plan.preview.Lines...)
@@ -271,24 +274,38 @@ func prorationStart(sub billing.Subscription, m billing.Merchant) (time.Time, er
 	return periodBoundary("", sub.BillingAnchor, sub.Recurring, -1, merchantLocation(m))
 }
 
-// previewDue sets p.Tax to the tax of p's lines (billing.ComputeInvoiceTax,
-// none for an exempt customer) and returns the lines' total with the tax
-// added to prices that exclude it: what the change's invoice totals.
-func (a *Subscriptions) previewDue(ctx context.Context, tx billing.Tx, sub billing.Subscription, p *ChangePreview) (int64, error) {
-	var due int64
-	for _, l := range p.Lines {
-		due += l.Amount
+// changeInvoice is the draft of the invoice a change invoiced at once
+// makes for after, the subscription as the change leaves it: the change's
+// lines, from now to the end of after's period. ChangeSubscription writes
+// it and previewDue prices it, so the preview is that invoice.
+func (a *Subscriptions) changeInvoice(after billing.Subscription, lines []billing.InvoiceLine, now time.Time) billing.Invoice {
+	inv := billing.Invoice{ID: billing.NewID(billing.PrefixInvoice, a.Now()), Scope: after.Scope, CustomerID: after.CustomerID,
+		SubscriptionID: after.ID, Status: billing.InvoiceDraft, BillingReason: billing.ReasonSubscriptionUpdate,
+		Currency: after.Currency, PeriodStart: now, PeriodEnd: after.CurrentPeriodEnd, Lines: lines,
+		Created: now, Updated: now}
+	for _, l := range inv.Lines {
+		inv.Subtotal += l.Amount
 	}
-	exempt, err := a.invoicing.customerExempt(ctx, tx, &sub)
-	if err != nil {
+	return inv
+}
+
+// previewDue prices the invoice the change would make (changeInvoice)
+// exactly as the change prices it (priceForCustomer: tax by
+// billing.ComputeInvoiceTax, none for an exempt customer, and the
+// customer's balance by billing.ApplyBalance), sets p.Tax to its tax and
+// returns its amount due: what the change charges at once. after is the
+// subscription as the change leaves it; pricing notes on it what the
+// invoice used (a coupon, a carried credit), which a preview must not
+// keep, so it works on a copy.
+func (a *Subscriptions) previewDue(ctx context.Context, tx billing.Tx, m billing.Merchant, after billing.Subscription, p *ChangePreview, now time.Time) (int64, error) {
+	inv := a.changeInvoice(after, p.Lines, now)
+	after.PendingLines = append([]billing.InvoiceLine(nil), after.PendingLines...)
+	if _, err := a.invoicing.priceForCustomer(ctx, tx, m, &after, &inv); err != nil {
 		return 0, err
 	}
-	tax, err := billing.ComputeInvoiceTax(p.Lines, 0, exempt)
-	if err != nil {
-		return 0, err
-	}
-	p.Tax = tax.Tax
-	return due + tax.Exclusive, nil
+	p.Tax, p.TaxAmounts, p.Total = inv.Tax, inv.TaxAmounts, inv.Total
+	p.BalanceApplied = inv.StartingBalance - inv.EndingBalance
+	return inv.AmountDue, nil
 }
 
 func prorationItems(items []billing.SubscriptionItem) []billing.ProrationItem {

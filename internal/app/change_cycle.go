@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -31,10 +30,7 @@ func (a *Subscriptions) planCycleChange(ctx context.Context, tx billing.Tx, plan
 		return plan, billing.Invalid("proration_behavior", billing.CodeParameterInvalid,
 			"a change of billing interval is invoiced at once: proration_behavior must be always_invoice or none")
 	}
-	m, err := tx.Merchants.GetMerchant(ctx, sub.Scope.MerchantID)
-	if err != nil {
-		return plan, fmt.Errorf("read merchant: %w", err)
-	}
+	m := plan.merchant
 	start, err := prorationStart(sub, m)
 	if err != nil {
 		return plan, err
@@ -65,11 +61,11 @@ func (a *Subscriptions) planCycleChange(ctx context.Context, tx billing.Tx, plan
 			PriceID: l.PriceID, Quantity: l.Quantity, Amount: l.Amount, PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd,
 			TaxRates: itemTaxRates(next.Items, l.PriceID)})
 	}
-	due, err := a.previewDue(ctx, tx, sub, &plan.preview)
+	due, err := a.previewDue(ctx, tx, m, next, &plan.preview, now)
 	if err != nil {
 		return plan, err
 	}
-	plan.preview.Timing, plan.preview.EffectiveAt, plan.preview.AmountDueNow = ChangeNow, now, max(due, 0)
+	plan.preview.Timing, plan.preview.EffectiveAt, plan.preview.AmountDueNow = ChangeNow, now, due
 	plan.sub, plan.invoiceNow = next, true
 	return plan, nil
 }

@@ -37,8 +37,14 @@ type CheckoutView struct {
 	Subtotal  int64
 	Coupon    *billing.Coupon // the promotion code's coupon, when one is applied
 	Discount  int64           // what the coupon takes off the first invoice
-	TrialDays int64           // the trial the subscription will start with
-	Gateways  []string        // where the card can be saved, in order of preference (OpenCheckout fills it)
+	// Tax is the first invoice's tax per rate, as the invoice will carry
+	// it (billing.ComputeInvoiceTax: the prices' rates, else the
+	// merchant's default; none for an exempt customer), and Total what it
+	// charges: Subtotal − Discount + the exclusive tax.
+	Tax       billing.InvoiceTax
+	Total     int64
+	TrialDays int64    // the trial the subscription will start with
+	Gateways  []string // where the card can be saved, in order of preference (OpenCheckout fills it)
 }
 
 // OpenCheckout checks a checkout link (id and secret) and returns what the
@@ -66,6 +72,16 @@ func (a *Checkout) checkoutView(ctx context.Context, tx billing.Tx, cs billing.C
 	if v.Merchant, err = tx.Merchants.GetMerchant(ctx, s.MerchantID); err != nil {
 		return v, fmt.Errorf("read merchant: %w", err)
 	}
+	taxes, err := taxesFor(ctx, tx, s, v.Merchant, nil)
+	if err != nil {
+		return v, err
+	}
+	// The lines the first invoice will have, with their tax rates.
+	var lines []billing.InvoiceLine
+	lineOf := func(price billing.Price, amount int64) (billing.InvoiceLine, error) {
+		rates, err := taxes.forPrice(ctx, tx, price)
+		return billing.InvoiceLine{Type: billing.LineSubscription, PriceID: price.ID, Amount: amount, TaxRates: rates}, err
+	}
 	if cs.CustomerID != "" {
 		c, err := tx.Customers.GetCustomer(ctx, s, cs.CustomerID)
 		if err != nil {
@@ -87,6 +103,11 @@ func (a *Checkout) checkoutView(ctx context.Context, tx billing.Tx, cs billing.C
 			return v, err
 		}
 		v.Lines = append(v.Lines, CheckoutLine{Price: price, Product: prod, Quantity: li.Quantity, Amount: amount})
+		l, err := lineOf(price, amount)
+		if err != nil {
+			return v, err
+		}
+		lines = append(lines, l)
 		v.Subtotal += amount
 		v.Currency = price.Currency
 		if price.TrialPeriodDays > v.TrialDays {
@@ -106,17 +127,20 @@ func (a *Checkout) checkoutView(ctx context.Context, tx billing.Tx, cs billing.C
 			v.Coupon = &c
 		}
 	}
-	due, err := v.dueToday(v.Subtotal)
-	if err != nil {
+	exempt := v.Customer != nil && v.Customer.IsTaxExempt()
+	if v.Discount, v.Tax, v.Total, err = v.firstInvoice(lines, v.Subtotal, exempt); err != nil {
 		return v, err
 	}
-	v.Discount = v.Subtotal - due
 	for _, p := range v.Choices {
 		amount, err := billing.ItemTotal(billing.ProrationItem{PriceID: p.ID, UnitAmount: p.UnitAmount, Quantity: cs.LineItems[0].Quantity})
 		if err != nil {
 			return v, err
 		}
-		due, err := v.dueToday(amount)
+		l, err := lineOf(p, amount)
+		if err != nil {
+			return v, err
+		}
+		_, _, due, err := v.firstInvoice([]billing.InvoiceLine{l}, amount, exempt)
 		if err != nil {
 			return v, err
 		}
@@ -125,14 +149,23 @@ func (a *Checkout) checkoutView(ctx context.Context, tx billing.Tx, cs billing.C
 	return v, nil
 }
 
-// dueToday is what the first invoice of subtotal charges after the
-// coupon; the trial is applied by the caller's template (nothing today).
-func (v CheckoutView) dueToday(subtotal int64) (int64, error) {
-	if v.Coupon == nil {
-		return subtotal, nil
+// firstInvoice prices the first invoice of lines (subtotal their sum) as
+// the invoice itself will be priced: the coupon's discount, then the tax
+// by billing.ComputeInvoiceTax. It returns the discount, the tax and the
+// total; the trial is applied by the caller's template (nothing today).
+func (v CheckoutView) firstInvoice(lines []billing.InvoiceLine, subtotal int64, exempt bool) (int64, billing.InvoiceTax, int64, error) {
+	var off int64
+	if v.Coupon != nil {
+		var err error
+		if off, err = billing.DiscountAmount(*v.Coupon, subtotal); err != nil {
+			return 0, billing.InvoiceTax{}, 0, err
+		}
 	}
-	off, err := billing.DiscountAmount(*v.Coupon, subtotal)
-	return subtotal - off, err
+	tax, err := billing.ComputeInvoiceTax(lines, off, exempt)
+	if err != nil {
+		return 0, billing.InvoiceTax{}, 0, err
+	}
+	return off, tax, subtotal - off + tax.Exclusive, nil
 }
 
 // cycleChoices lists the active recurring prices of price's product in its

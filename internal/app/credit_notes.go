@@ -202,7 +202,7 @@ func (a *Collection) planCreditNote(ctx context.Context, tx billing.Tx, s billin
 	note.RefundAmount, note.CreditAmount, note.OutOfBandAmount = split.Refund, split.Credit, split.OutOfBand
 	// The tax it returns: the invoice's rule for refunds, counted after
 	// what earlier credit notes returned (billing.RefundTax).
-	if note.Tax, _, err = billing.RefundTax(inv, credited, note.Total); err != nil {
+	if note.Tax, note.TaxAmounts, err = billing.RefundTax(inv, credited, note.Total); err != nil {
 		return creditPlan{}, err
 	}
 	note.Subtotal = note.Total - note.Tax
@@ -305,7 +305,7 @@ func (a *Collection) creditRefundedInvoice(ctx context.Context, tx billing.Tx, p
 	if billing.ValidCreditReason(ref.Reason) {
 		note.Reason = ref.Reason
 	}
-	note.Tax = ref.Tax // the refund's tax part is the note's (refundTax)
+	note.Tax, note.TaxAmounts = ref.Tax, ref.TaxAmounts // the refund's tax part is the note's (refundTax)
 	note.Subtotal = note.Total - note.Tax
 	return a.issueCreditNote(ctx, tx, &note)
 }

@@ -62,7 +62,9 @@ type CreditNoteLine struct {
 
 // CreditNote reduces what a finalized (paid) invoice charged. Total is
 // what it credits against the invoice's total, tax included; Tax is the
-// part of it that is tax (RefundTax) and Subtotal the rest. Total is
+// part of it that is tax (RefundTax) and Subtotal the rest; TaxAmounts
+// splits Tax per rate of the invoice (RefundTax again: each rate's share,
+// with the part of its taxable amount the note returns). Total is
 // split, as Stripe splits it, into RefundAmount (money back to the card,
 // through RefundID), CreditAmount (to the customer's balance) and
 // OutOfBandAmount (settled outside cuota). Number is gapless per merchant
@@ -80,6 +82,7 @@ type CreditNote struct {
 	Lines           []CreditNoteLine `json:"lines"`
 	Subtotal        int64            `json:"subtotal"`
 	Tax             int64            `json:"tax"`
+	TaxAmounts      []TaxAmount      `json:"tax_amounts,omitempty"`
 	Total           int64            `json:"total"`
 	RefundAmount    int64            `json:"refund_amount"`
 	CreditAmount    int64            `json:"credit_amount"`

@@ -101,6 +101,30 @@ func (k DocumentKind) Name(locale string) DocumentName {
 	return documentNames[lang][DocumentPaymentRequest]
 }
 
+// DocumentList is how a list of a customer's documents (the portal's) is
+// named: its Heading and what it says when it is Empty. A list holds
+// receipts and requests for payment alike, so it is named by neither kind,
+// and never "facturas".
+type DocumentList struct {
+	Heading string // "Documentos"
+	Empty   string // "Aún no hay documentos."
+}
+
+// documentLists holds the list names, beside the documents' own.
+var documentLists = map[string]DocumentList{
+	"es": {Heading: "Documentos", Empty: "Aún no hay documentos."},
+	"en": {Heading: "Documents", Empty: "No documents yet."},
+}
+
+// DocumentListName returns the name of a list of documents in locale's
+// language (Spanish when the locale is in neither).
+func DocumentListName(locale string) DocumentList {
+	if LocaleLanguage(locale) == "en" {
+		return documentLists["en"]
+	}
+	return documentLists["es"]
+}
+
 // DocumentFilename is the file name of an invoice's PDF:
 // "comprobante-PYA-000005.pdf", with "-prueba" / "-test" before the
 // extension in test mode. number is the invoice's number ("" for a draft,

@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -59,5 +60,23 @@ func TestDocumentNames(t *testing.T) {
 		{billing.DocumentPaymentRequest, "es", "", billing.ModeLive, "cobro-borrador.pdf"},
 	} {
 		require.Equal(t, tc.want, billing.DocumentFilename(tc.kind, tc.locale, tc.number, tc.mode))
+	}
+}
+
+// A list of documents holds receipts and payment requests alike: it is
+// named by neither, and never "facturas".
+func TestDocumentListName(t *testing.T) {
+	for _, tc := range []struct {
+		locale string
+		want   billing.DocumentList
+	}{
+		{"es-CL", billing.DocumentList{Heading: "Documentos", Empty: "Aún no hay documentos."}},
+		{"es", billing.DocumentList{Heading: "Documentos", Empty: "Aún no hay documentos."}},
+		{"en-US", billing.DocumentList{Heading: "Documents", Empty: "No documents yet."}},
+		{"fr", billing.DocumentList{Heading: "Documentos", Empty: "Aún no hay documentos."}},
+	} {
+		got := billing.DocumentListName(tc.locale)
+		require.Equal(t, tc.want, got, tc.locale)
+		require.NotContains(t, strings.ToLower(got.Heading+got.Empty), "factura")
 	}
 }

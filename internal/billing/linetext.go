@@ -53,7 +53,7 @@ var spanishLines = lineWords{
 	credit:       "Crédito por tiempo no usado de %s",
 	debit:        "Tiempo restante de %s",
 	discount:     "Descuento",
-	carried:      "Saldo a favor de la factura anterior",
+	carried:      "Saldo a favor del cobro anterior",
 }
 
 var englishLines = lineWords{

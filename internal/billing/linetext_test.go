@@ -50,7 +50,7 @@ func TestLineText(t *testing.T) {
 		{"en credit", en.Proration("Agente Start", 1, true), "Credit for unused time on Agente Start"},
 		{"es debit", es.Proration("Agente Pro", 3, false), "Tiempo restante de Agente Pro × 3"},
 		{"en debit", en.Proration("Agente Pro", 1, false), "Remaining time on Agente Pro"},
-		{"es carried", es.CarriedCredit(), "Saldo a favor de la factura anterior"},
+		{"es carried", es.CarriedCredit(), "Saldo a favor del cobro anterior"},
 		{"en carried", en.CarriedCredit(), "Credit carried from the previous invoice"},
 		{"es one-off", es.OneOff("Instalación", 1), "Instalación"},
 		{"en one-off quantity", en.OneOff("Setup", 4), "Setup × 4"},

@@ -102,12 +102,16 @@ func TestPortalInvoiceLinksAndCancelReason(t *testing.T) {
 }
 
 // TestOneTimeCheckoutThanks: a one-time checkout without success_url says
-// "Pagar" and ends on cuota's thank-you page, which says what was bought
-// and paid and opens the customer's portal, where the invoice is listed.
+// "Pagar", shows the merchant's IVA 19 % (exclusive) on top of the price,
+// and ends on cuota's thank-you page, which says what was bought, the IVA
+// and what was paid, and opens the customer's portal, where the invoice
+// is listed.
 func TestOneTimeCheckoutThanks(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
 	b := newTab(t)
+	iva := s.ok("POST", "/v1/tax_rates", map[string]any{"display_name": "IVA", "percentage": 19, "inclusive": false, "country": "CL"})
+	s.ok("PATCH", "/v1/merchant", map[string]any{"default_tax_rates": []string{iva["id"].(string)}})
 	prod := s.product("Kit de bienvenida", nil)
 	price := s.ok("POST", "/v1/prices", map[string]any{"product": prod, "unit_amount": 15000, "currency": "CLP"})["id"].(string)
 	cs := s.ok("POST", "/v1/checkout_sessions", map[string]any{"mode": "payment", "locale": "es-CL",
@@ -116,6 +120,10 @@ func TestOneTimeCheckoutThanks(t *testing.T) {
 
 	b.visit(cs["url"].(string), "#pay")
 	require.Equal(t, "Pagar", b.text("#title"))
+	require.Equal(t, "$30.000", b.text("#subtotal"))
+	require.Equal(t, "IVA 19 % $5.700", b.text(".tax"))
+	require.Equal(t, "$35.700", b.text("#total"))
+	b.checkPage()
 	b.typeInto("#email", "ines@example.cl")
 	b.click("#pay", "#card-"+billing.SimTokVisa)
 	b.choose("#card-" + billing.SimTokVisa)
@@ -123,7 +131,8 @@ func TestOneTimeCheckoutThanks(t *testing.T) {
 	require.Contains(t, b.location(), "/checkout/"+id+"/thanks?session_id="+id+"&token=")
 	require.Equal(t, "Tu pago a Corredora Sur fue recibido.", b.text("#thanks-body"))
 	require.Equal(t, "2 × Kit de bienvenida $15.000", b.text("#bought"))
-	require.Equal(t, "$30.000", b.text("#paid-today"))
+	require.Equal(t, "IVA 19 % $5.700", b.text(".tax"))
+	require.Equal(t, "$35.700", b.text("#paid-today"))
 	b.absent("#next-charge")
 	require.Equal(t, "Ver mis compras y documentos", b.text("#to-portal"))
 	b.checkPage()

@@ -19,10 +19,12 @@ import (
 	"github.com/cuota/cuota/internal/mail/mailtest"
 )
 
-// internalID matches an id cuota makes: a known prefix (billing's Prefix…
-// constants) followed by the id's base32 body. Invoice numbers
-// ("CORR-000001") are a document's identity and never match.
-var internalID = regexp.MustCompile(`\b(mch|key|prod|price|cus|coupon|promo|audit|clock|pm|pmsetup|pmss|sub|si|in|il|pay|re|evt|we|wd|wa|em|bps|hps|cs_test|cs_live|pk_test|pk_live)_[0-9a-z]{10,}`)
+// internalID matches an id cuota makes: a known prefix (every one of
+// billing's Prefix… constants) followed by the id's base32 body, or a
+// credit note line's number within its note (cnli_1). Invoice and credit
+// note numbers ("CORR-000001", "CORR-CN-000001") are a document's identity
+// and never match.
+var internalID = regexp.MustCompile(`\b(mch|key|prod|price|cus|coupon|promo|txr|audit|clock|pm|pmsetup|pmss|sub|si|in|il|pay|re|evt|we|wd|wa|em|bps|hps|cs_test|cs_live|pk_test|pk_live|cn|cbtxn|mrrc)_[0-9a-z]{10,}|\bcnli_[0-9]+`)
 
 // link matches a URL written out as text.
 var link = regexp.MustCompile(`https?://\S+`)
@@ -55,10 +57,12 @@ func pageText(b *tab) string {
 var tagText = regexp.MustCompile(`(?s)<style.*?</style>|<[^>]+>`)
 
 // TestNoInternalIDsShown runs a customer's story in Spanish and in English
-// — a subscription to three seats with a promotion code, then an upgrade
-// charged at once with its proration — and reads every page, PDF and email
-// the customer gets: none shows an internal id, and the lines read as the
-// language's texts.
+// — under the merchant's default IVA 19 %, a subscription to three seats
+// with a promotion code, an upgrade charged at once with its proration, a
+// partial refund of the first invoice with its credit note, and a one-time
+// purchase ending on the thank-you page — and reads every page, PDF and
+// email the customer gets: none shows an internal id, and the lines read
+// as the language's texts.
 func TestNoInternalIDsShown(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("pdftotext"); err != nil {
@@ -67,12 +71,12 @@ func TestNoInternalIDsShown(t *testing.T) {
 	for _, tc := range []struct {
 		locale                          string
 		credit, debit, discount, period string
-		feature                         string
+		feature, mark, iva              string
 	}{
 		{"es-CL", "Crédito por tiempo no usado de Agente Start × 3", "Tiempo restante de Agente Pro × 3",
-			"Descuento VERANO (20\u00a0%)", "Agente Start × 3 · ", "Propiedades: 5"},
+			"Descuento VERANO (20\u00a0%)", "Agente Start × 3 · ", "Propiedades: 5", "PRUEBA", "IVA 19 %"},
 		{"en", "Credit for unused time on Agente Start × 3", "Remaining time on Agente Pro × 3",
-			"Discount VERANO (20%)", "Agente Start × 3 · ", "Listings: 5"},
+			"Discount VERANO (20%)", "Agente Start × 3 · ", "Listings: 5", "TEST", "IVA 19%"},
 	} {
 		t.Run(tc.locale, func(t *testing.T) {
 			t.Parallel()
@@ -82,6 +86,8 @@ func TestNoInternalIDsShown(t *testing.T) {
 			s := newStackWith(t, app.Mailer{Sender: sender, From: "cobros@corredora.example"}).asMerchant("Agente IA", tc.locale)
 			b := newTab(t)
 
+			iva := s.ok("POST", "/v1/tax_rates", map[string]any{"display_name": "IVA", "percentage": 19, "country": "CL"})
+			s.ok("PATCH", "/v1/merchant", map[string]any{"default_tax_rates": []string{iva["id"].(string)}})
 			start := s.product("Agente Start", map[string]int64{"properties": 5})
 			s.ok("POST", "/v1/products/"+start, map[string]any{"feature_labels": map[string]any{
 				"es-CL": map[string]string{"properties": "Propiedades"}, "en": map[string]string{"properties": "Listings"}}})
@@ -129,6 +135,25 @@ func TestNoInternalIDsShown(t *testing.T) {
 			urls = append(urls, checkoutURL)
 			portal := s.ok("POST", "/v1/portal_sessions", map[string]any{"customer": cus["id"], "return_url": s.merchant + "/cuenta"})
 			urls = append(urls, portal["url"].(string))
+
+			// A partial refund of the first invoice, with its credit note.
+			note := s.ok("POST", "/v1/credit_notes", map[string]any{"invoice": first["id"], "refund_amount": 1190,
+				"reason": "product_unsatisfactory", "lines": []map[string]any{{"invoice_line": first["lines"].([]any)[0].(map[string]any)["id"], "amount": 1190}}})
+			require.NotEmpty(t, note["tax_amounts"])
+			cnPDF := fetchAPI(t, s, "/v1/credit_notes/"+note["id"].(string)+"/pdf")
+			requireNoIDs(t, "the credit note's PDF", pdfToText(t, cnPDF))
+
+			// A one-time purchase, to its thank-you page.
+			kit := s.product("Kit de bienvenida", nil)
+			oneTime := s.ok("POST", "/v1/prices", map[string]any{"product": kit, "unit_amount": 15000, "currency": "CLP"})["id"].(string)
+			cs := s.ok("POST", "/v1/checkout_sessions", map[string]any{"mode": "payment", "customer": cus["id"], "locale": tc.locale,
+				"line_items": []map[string]any{{"price": oneTime}}, "cancel_url": s.merchant + "/tienda"})
+			b.visit(cs["url"].(string), "#pay")
+			requireNoIDs(t, "the one-time checkout", pageText(b))
+			b.click("#pay", "#card-"+billing.SimTokVisa)
+			b.choose("#card-" + billing.SimTokVisa)
+			b.click("#pay", "#thanks-title")
+			requireNoIDs(t, "the thank-you page", pageText(b))
 			for _, u := range urls {
 				b.visit(u, "main")
 				text := pageText(b)
@@ -149,7 +174,10 @@ func TestNoInternalIDsShown(t *testing.T) {
 			for _, inv := range invoices {
 				text := pdfText(t, s, inv.(map[string]any)["id"].(string))
 				requireNoIDs(t, "the PDF of "+inv.(map[string]any)["number"].(string), text)
-				require.Contains(t, strings.Join(strings.Fields(text), " "), "Agente", "the PDF names the products")
+				flat := strings.Join(strings.Fields(text), " ")
+				require.Contains(t, flat, "Agente", "the PDF names the products")
+				require.Contains(t, flat, tc.mark, "a test-mode document carries the test mark")
+				require.Contains(t, flat, tc.iva, "the PDF's IVA row")
 			}
 
 			// Every email the customer was sent, with its attachments.
@@ -165,6 +193,11 @@ func TestNoInternalIDsShown(t *testing.T) {
 			}
 			msgs := smtp.Messages()
 			require.Len(t, msgs, len(emails))
+			var subjects []string
+			for _, m := range msgs {
+				subjects = append(subjects, m.Subject)
+			}
+			require.Contains(t, strings.Join(subjects, "\n"), note["number"].(string), "the credit note's email is among them")
 			for _, m := range msgs {
 				requireNoIDs(t, "the subject of "+m.Subject, m.Subject)
 				requireNoIDs(t, "the text of "+m.Subject, m.Text)
@@ -195,16 +228,23 @@ func (s *stack) asMerchant(name, locale string) *stack {
 // pdfText downloads an invoice's PDF from the API and returns its text.
 func pdfText(t *testing.T, s *stack, invoiceID string) string {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.url+"/v1/invoices/"+invoiceID+"/pdf", nil)
+	return pdfToText(t, fetchAPI(t, s, "/v1/invoices/"+invoiceID+"/pdf"))
+}
+
+// fetchAPI GETs path of the merchant API (a PDF) and returns its body,
+// requiring a 200.
+func fetchAPI(t *testing.T, s *stack, path string) []byte {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.url+path, nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+s.key)
 	res, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer res.Body.Close()
-	require.Equal(t, http.StatusOK, res.StatusCode)
 	data, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
-	return pdfToText(t, data)
+	require.Equal(t, http.StatusOK, res.StatusCode, "%s", data)
+	return data
 }
 
 // pdfToText is pdftotext's reading of a PDF.

@@ -12,7 +12,8 @@ import (
 
 // TestPortalMonthlyToAnnual: in the portal the customer switches a monthly
 // plan to the same product's annual price; the preview's amount is what
-// the switch's invoice then asks for.
+// the switch's invoice then asks for, the customer's credit balance
+// (20.000) counted in both.
 func TestPortalMonthlyToAnnual(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
@@ -30,6 +31,8 @@ func TestPortalMonthlyToAnnual(t *testing.T) {
 	// Halfway through the 28-day February period.
 	s.ok("POST", "/v1/test_clocks/"+clock["id"].(string)+"/advance", map[string]any{"frozen_time": t0.AddDate(0, 0, 14).Unix()})
 
+	s.ok("POST", "/v1/customers/"+cusID+"/balance_transactions", map[string]any{"amount": -20000, "currency": "CLP"})
+
 	portal := s.ok("POST", "/v1/portal_sessions", map[string]any{"customer": cusID, "return_url": s.merchant + "/account"})
 	b.visit(portal["url"].(string), "#sub-"+subID)
 	b.click("#change-"+subID, "#plan-"+year)
@@ -44,11 +47,12 @@ func TestPortalMonthlyToAnnual(t *testing.T) {
 	require.Contains(t, lines, credit)
 	require.Contains(t, lines, "Agente hasta el 14 de febrero de 2027")
 	require.Contains(t, lines, "$100.000")
+	require.Equal(t, "$-20.000", b.text("#balance-applied"), "the credit the switch uses")
 	shown := b.text("#due-now")
-	require.Equal(t, "$95.000", shown)
+	require.Equal(t, "$75.000", shown, "95.000 less the 20.000 of credit")
 	// The API previews the same switch alike, and refuses to schedule it.
 	preview := s.ok("POST", "/v1/subscriptions/"+subID+"/change/preview", map[string]any{"items": []map[string]any{{"price": year}}})
-	require.EqualValues(t, 95000, preview["amount_due_now"])
+	require.EqualValues(t, 75000, preview["amount_due_now"])
 	require.Len(t, preview["lines"], 2)
 	code, body := s.do("POST", "/v1/subscriptions/"+subID+"/change/preview", map[string]any{"items": []map[string]any{{"price": year}}, "effective_at": "period_end"})
 	require.Equal(t, 400, code)

@@ -76,3 +76,24 @@ func TestCreditNotesAPI(t *testing.T) {
 	notes := ok[httpapi.ListJSON[apiobj.CreditNoteJSON]](t, b.get(t, b.a, "/v1/credit_notes?invoice="+inv.ID))
 	require.Len(t, notes.Data, 2)
 }
+
+// TestCreditNoteTaxAmountsAPI: a credit note of half an invoice taxed at
+// IVA 19 % exclusive (10.000 + 1.900) shows the tax it returns per rate,
+// as the invoice shows its own: 950 of IVA on 5.000.
+func TestCreditNoteTaxAmountsAPI(t *testing.T) {
+	t.Parallel()
+	_, b := setup(t)
+	b.withSim()
+	iva := ok[apiobj.TaxRateJSON](t, b.post(t, b.a, "/v1/tax_rates", map[string]any{"display_name": "IVA", "percentage": 19, "country": "CL"}))
+	cus := b.createCustomer(t, b.a, map[string]any{"email": "ana@example.cl", "locale": "es-CL"})
+	pm := ok[apiobj.PaymentMethodJSON](t, b.post(t, b.a, "/v1/customers/"+cus.ID+"/payment_methods", map[string]any{"gateway": "sim", "token": "tok_visa"}))
+	inv := ok[apiobj.InvoiceJSON](t, b.post(t, b.a, "/v1/invoices", map[string]any{"customer": cus.ID, "payment_method": pm.ID, "currency": "CLP",
+		"auto_finalize": true, "items": []map[string]any{{"amount": 10_000, "description": "Asesoría", "tax_rates": []string{iva.ID}}}}))
+	require.Equal(t, "paid", inv.Status)
+	require.Equal(t, int64(11_900), inv.Total)
+
+	cn := ok[apiobj.CreditNoteJSON](t, b.post(t, b.a, "/v1/credit_notes", map[string]any{"invoice": inv.ID, "amount": 5950}))
+	require.Equal(t, []int64{5950, 5000, 950}, []int64{cn.Total, cn.Subtotal, cn.Tax})
+	require.Equal(t, []apiobj.TaxAmountJSON{{TaxRate: iva.ID, DisplayName: "IVA", Percentage: 19, Amount: 950, TaxableAmount: 5000}}, cn.TaxAmounts)
+	require.Equal(t, cn, ok[apiobj.CreditNoteJSON](t, b.get(t, b.a, "/v1/credit_notes/"+cn.ID)))
+}

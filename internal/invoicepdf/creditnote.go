@@ -102,18 +102,26 @@ func composeCreditNote(in CreditNoteInput) (*content, error) {
 		}
 		c.lines = append(c.lines, lineText{description: strings.TrimSpace(multiLine(ln.Description)), amount: amount})
 	}
-	rows := []struct {
+	type amountRow struct {
 		label        string
 		minor        int64
 		show, strong bool
-	}{
+	}
+	rows := []amountRow{
 		{l.subtotal, n.Subtotal, n.Tax != 0, false},
-		{l.tax, n.Tax, n.Tax != 0, false},
+		// One row per rate of the invoice (a note from before per-rate
+		// amounts were kept shows its single figure).
+		{l.tax, n.Tax, n.Tax != 0 && len(n.TaxAmounts) == 0, false},
+	}
+	for _, a := range n.TaxAmounts {
+		rows = append(rows, amountRow{l.taxRow(a.TaxRate), a.Amount, true, false})
+	}
+	rows = append(rows, []amountRow{
 		{l.creditRefund, n.RefundAmount, n.RefundAmount != 0, false},
 		{l.creditBalance, n.CreditAmount, n.CreditAmount != 0, false},
 		{l.creditOutOfBand, n.OutOfBandAmount, n.OutOfBandAmount != 0, false},
 		{l.total, n.Total, true, true}, // last: the row that stands out
-	}
+	}...)
 	for _, r := range rows {
 		if !r.show {
 			continue

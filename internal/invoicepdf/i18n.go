@@ -16,7 +16,7 @@ type lang struct {
 	// merchant's locale is in this language.
 	defaultLocale string
 
-	title        string // document title, e.g. "Factura"
+	title        string // document title, e.g. "Documento de cobro"
 	continued    string // appended to the title on later pages
 	number       string
 	issued       string

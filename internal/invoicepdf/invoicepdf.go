@@ -144,7 +144,7 @@ type content struct {
 	locale string // BCP 47 tag for money.Format and the PDF's /Lang
 	paper  Paper
 
-	title      string // "Factura" or "Invoice"
+	title      string // "Documento de cobro", "Comprobante de pago"…
 	billTo     string // heads the customer block
 	number     string
 	stamp      string // "" for none
@@ -262,7 +262,11 @@ func compose(in Input) (*content, error) {
 		return s, nil
 	}
 
-	// Lines.
+	// Lines. The discount is not a line of the table but the totals' row
+	// named by its line ("Descuento VERANO (20 %)"), as on the invoice's
+	// page, so that it is never read as taken off twice; a line whose text
+	// already says its period (a subscription's) does not repeat it.
+	discountName := l.discount
 	for i, line := range inv.Lines {
 		kind, ok := l.lineKind(line)
 		if !ok {
@@ -272,11 +276,21 @@ func compose(in Input) (*content, error) {
 		if err != nil {
 			return nil, err
 		}
+		description := strings.TrimSpace(multiLine(line.Description))
+		if line.Type == billing.LineDiscount {
+			if name := singleLine(description); name != "" {
+				discountName = name
+			}
+			continue
+		}
 		lt := lineText{
-			description: strings.TrimSpace(multiLine(line.Description)),
+			description: description,
 			kind:        kind,
 			period:      l.dateRange(line.PeriodStart, line.PeriodEnd, loc),
 			amount:      amount,
+		}
+		if lt.period != "" && strings.Contains(description, lt.period) {
+			lt.period = ""
 		}
 		switch line.Type {
 		case billing.LineSubscription, billing.LineProration, billing.LineOneOff:
@@ -300,17 +314,11 @@ func compose(in Input) (*content, error) {
 	}
 	rows := []amountRow{
 		{l.subtotal, inv.Subtotal, true, false},
-		{l.discount, -inv.Discount, inv.Discount != 0, false},
+		{discountName, -inv.Discount, inv.Discount != 0, false},
 		{l.tax, inv.Tax, inv.Tax != 0 && len(inv.TaxAmounts) == 0, false},
 	}
-	// One row per tax rate, named as the rate is ("IVA 19 %"); a tax the
-	// prices include says so, as it is not added to the total.
 	for _, a := range inv.TaxAmounts {
-		label := a.TaxRate.Label(l.code)
-		if a.TaxRate.Inclusive {
-			label += " " + l.taxIncluded
-		}
-		rows = append(rows, amountRow{label, a.Amount, true, false})
+		rows = append(rows, amountRow{l.taxRow(a.TaxRate), a.Amount, true, false})
 	}
 	rows = append(rows, []amountRow{
 		{l.total, inv.Total, true, true},
@@ -378,4 +386,15 @@ func multiLine(s string) string {
 // singleLine is multiLine with line breaks turned into spaces.
 func singleLine(s string) string {
 	return strings.ReplaceAll(multiLine(s), "\n", " ")
+}
+
+// taxRow names the row of one tax rate's amount, as the rate is named
+// ("IVA 19 %"); a tax the prices include says so, as it is not added to
+// the total. Invoices and credit notes print one such row per rate.
+func (l *lang) taxRow(r billing.AppliedTaxRate) string {
+	label := r.Label(l.code)
+	if r.Inclusive {
+		label += " " + l.taxIncluded
+	}
+	return label
 }

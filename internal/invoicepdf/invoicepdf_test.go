@@ -271,7 +271,7 @@ func TestTextSpanish(t *testing.T) {
 		"Fecha de pago", "Período", "21 nov 2026 – 21 dic 2026",
 		"CLIENTE", "Łucja Muñoz Ñúñez", "lucja@example.cl",
 		"Descripción", "Cant.", "Monto",
-		"Cargo del período", "Crédito por prorrateo", "Cargo por prorrateo", "Cargo único", "Descuento", "Impuesto",
+		"Cargo del período", "Crédito por prorrateo", "Cargo por prorrateo", "Cargo único", "Impuesto",
 		"5 dic 2026 – 21 dic 2026",
 		"$3.990", "$-1.321", "$1.500", "$500", "$-467", "$798",
 		"Página 1/1",
@@ -282,13 +282,17 @@ func TestTextSpanish(t *testing.T) {
 	for _, l := range in.Invoice.Lines {
 		require.Contains(t, flat, l.Description)
 	}
+	// The discount is one row of the totals, named by its line, not also
+	// a line of the table; a line that says its period does not repeat it.
+	require.Equal(t, 1, strings.Count(flat, "Cupón BIENVENIDA (10 %)"))
+	require.Equal(t, 1, strings.Count(text, "$-467"))
 	// Non-Latin-1 characters survive: the font is embedded with them.
 	require.Contains(t, text, "Łódź")
 	require.Contains(t, text, "€")
 
 	for _, re := range []string{
 		`Subtotal\s+\$4\.669`,
-		`Descuento\s+\$-467\n`,
+		`Cupón BIENVENIDA \(10 %\)\s+\$-467\n`,
 		`Impuesto\s+\$798\n`,
 		`Total\s+\$5\.000`,
 		`Monto pagado\s+\$5\.000`,

@@ -209,9 +209,15 @@ func NewAlertOpened(m billing.Merchant, al billing.Alert) (AlertOpened, error) {
 
 // taxRows are inv's tax amounts as an email shows them, in f's language.
 func taxRows(f Formatter, inv billing.Invoice) ([]TaxRow, error) {
+	return taxAmountRows(f, inv.Currency, inv.TaxAmounts)
+}
+
+// taxAmountRows are tax amounts in currency (an invoice's or a credit
+// note's) as an email shows them, one row per rate, in f's language.
+func taxAmountRows(f Formatter, currency string, amounts []billing.TaxAmount) ([]TaxRow, error) {
 	var out []TaxRow
-	for _, a := range inv.TaxAmounts {
-		amount, err := f.Amount(money.Amount{Minor: a.Amount, Currency: inv.Currency})
+	for _, a := range amounts {
+		amount, err := f.Amount(money.Amount{Minor: a.Amount, Currency: currency})
 		if err != nil {
 			return nil, err
 		}
@@ -244,6 +250,9 @@ func NewCreditNote(m billing.Merchant, c billing.Customer, note billing.CreditNo
 		if *v.dst, err = amount(v.minor); err != nil {
 			return CreditNote{}, fmt.Errorf("credit note %s: %w", note.ID, err)
 		}
+	}
+	if d.Taxes, err = taxAmountRows(f, note.Currency, note.TaxAmounts); err != nil {
+		return CreditNote{}, fmt.Errorf("credit note %s: %w", note.ID, err)
 	}
 	return d, nil
 }

@@ -117,6 +117,9 @@ type CreditNote struct {
 	InvoiceNumber    string `json:"invoice_number"`          // required: the invoice it corrects
 	Amount           string `json:"amount"`                  // required: the note's total
 	Tax              string `json:"tax,omitempty"`           // the tax it returns; empty for none
+	// Taxes splits Tax per rate ("IVA 19 %"), as the note's tax_amounts
+	// do; empty for a note that kept only its one figure.
+	Taxes []TaxRow `json:"taxes,omitempty"`
 	// Refunded, Credited and OutOfBand say where the money went: back to
 	// the card, to the customer's balance for the next invoices, or
 	// settled outside cuota; each is empty when nothing went there.

@@ -33,12 +33,16 @@ func (t creditTx) CreateCreditNote(ctx context.Context, cn billing.CreditNote) e
 	if err != nil {
 		return fmt.Errorf("postgres: create credit note %s: %w", cn.ID, err)
 	}
+	taxAmounts, err := encodeList(cn.TaxAmounts)
+	if err != nil {
+		return fmt.Errorf("postgres: create credit note %s: %w", cn.ID, err)
+	}
 	return t.writeCredits(ctx, "create credit note "+cn.ID, func(q *creditsdb.Queries) error {
 		return q.CreateCreditNote(ctx, creditsdb.CreateCreditNoteParams{
 			ID: cn.ID, MerchantID: cn.Scope.MerchantID, Mode: string(cn.Scope.Mode), Number: cn.Number,
 			InvoiceID: cn.InvoiceID, CustomerID: cn.CustomerID, Currency: cn.Currency, Status: cn.Status,
-			Reason: cn.Reason, Memo: cn.Memo, Lines: lines, Subtotal: cn.Subtotal, Tax: cn.Tax, Total: cn.Total,
-			RefundAmount: cn.RefundAmount, CreditAmount: cn.CreditAmount, OutOfBandAmount: cn.OutOfBandAmount,
+			Reason: cn.Reason, Memo: cn.Memo, Lines: lines, Subtotal: cn.Subtotal, Tax: cn.Tax, TaxAmounts: taxAmounts,
+			Total: cn.Total, RefundAmount: cn.RefundAmount, CreditAmount: cn.CreditAmount, OutOfBandAmount: cn.OutOfBandAmount,
 			RefundID: cn.RefundID, BalanceTransactionID: cn.BalanceTransactionID, VoidedAt: tsPtr(cn.VoidedAt),
 			Created: ts(cn.Created), Updated: ts(cn.Updated),
 		})
@@ -205,10 +209,14 @@ func creditNoteFromRow(r creditsdb.CreditNote) (billing.CreditNote, error) {
 	if lines == nil {
 		lines = []billing.CreditNoteLine{}
 	}
+	taxAmounts, err := decodeList[billing.TaxAmount](r.TaxAmounts)
+	if err != nil {
+		return billing.CreditNote{}, fmt.Errorf("credit note %s tax amounts: %w", r.ID, err)
+	}
 	return billing.CreditNote{
 		ID: r.ID, Scope: billing.Scope{MerchantID: r.MerchantID, Mode: billing.Mode(r.Mode)}, Number: r.Number,
 		InvoiceID: r.InvoiceID, CustomerID: r.CustomerID, Currency: r.Currency, Status: r.Status, Reason: r.Reason,
-		Memo: r.Memo, Lines: lines, Subtotal: r.Subtotal, Tax: r.Tax, Total: r.Total, RefundAmount: r.RefundAmount,
+		Memo: r.Memo, Lines: lines, Subtotal: r.Subtotal, Tax: r.Tax, TaxAmounts: taxAmounts, Total: r.Total, RefundAmount: r.RefundAmount,
 		CreditAmount: r.CreditAmount, OutOfBandAmount: r.OutOfBandAmount, RefundID: r.RefundID,
 		BalanceTransactionID: r.BalanceTransactionID, VoidedAt: utcPtr(r.VoidedAt), Created: r.Created.UTC(),
 		Updated: r.Updated.UTC(),

@@ -22,6 +22,7 @@ func TestChanges(t *testing.T) {
 		{"upgrade_create_prorations", scenarioCreateProrations},
 		{"upgrade_proration_none", scenarioProrationNone},
 		{"downgrade_now_credit_to_balance", scenarioDowngradeNowCredit},
+		{"upgrade_preview_uses_balance", scenarioUpgradePreviewBalance},
 		{"pause_then_resume", scenarioPauseResume},
 		{"pause_resume_keeps_max_cycles", scenarioPauseMaxCycles},
 	})
@@ -404,6 +405,58 @@ func scenarioDowngradeNowCredit(t *testing.T, h *harness) {
 	require.Equal(t, int64(25000+4666+5000), charged)
 	zero := []string{evInvCreated, evInvFinalized, evInvPaid, evSubUpdated}
 	h.requireEvents([]string{evPMAttached}, seqCreatedPaid, zero, repeat(zero, 3), repeat(seqRenewalPaid, 2))
+}
+
+// 4d. The preview of a change counts the customer's balance as the
+// change's invoice does (billing.ApplyBalance). IVA 19 % exclusive, CLP
+// Basic 10.000 → Pro 40.000 a third into a 30-day period: −6.667 + 26.667
+// = 20.000, IVA 3.800, total 23.800. With 5.000 of credit the preview and
+// the invoice ask 18.800 and the balance ends at 0; a second upgrade
+// (Pro → Max 100.000, 40.000 more: −26.667 + 66.667 = 40.000, IVA 7.600,
+// total 47.600) with 60.000 of credit asks nothing, and 12.400 of credit
+// is left.
+func scenarioUpgradePreviewBalance(t *testing.T, h *harness) {
+	t0, at := ts("2026-06-01T00:00:00Z"), ts("2026-06-11T00:00:00Z")
+	h.begin("UTC", t0)
+	iva := h.taxRate("IVA", "19", false)
+	basic, pro, max := h.priceTaxed(10000, "CLP", iva), h.priceTaxed(40000, "CLP", iva), h.priceTaxed(100000, "CLP", iva)
+	cus := h.customer("saldo@example.com")
+	sub := h.subscribeTo(cus.ID, basic.ID, h.attach(cus.ID, billing.SimTokVisa).ID)
+	credit := func(amount int64) {
+		_, err := h.app.Customers.AdjustBalance(h.ctx, h.s, cus.ID, app.BalanceParams{Amount: -amount, Currency: "CLP"})
+		require.NoError(t, err)
+	}
+
+	h.advanceTo(at)
+	credit(5000)
+	up := app.ChangeParams{Items: []app.ItemParams{{Price: pro.ID}}}
+	pv, err := h.app.Subscriptions.PreviewChange(h.ctx, h.s, sub.ID, up)
+	require.NoError(t, err)
+	require.Equal(t, int64(3800), pv.Tax)
+	require.Equal(t, int64(18800), pv.AmountDueNow, "23.800 less the 5.000 of credit")
+	require.Equal(t, []int64{23800, -5000}, []int64{pv.Total, pv.BalanceApplied})
+	_, err = h.app.Subscriptions.ChangeSubscription(h.ctx, h.s, sub.ID, up)
+	require.NoError(t, err)
+	invs := h.invoices(sub.ID)
+	require.Len(t, invs, 2)
+	require.Equal(t, []int64{23800, -5000, 0, 18800}, []int64{invs[1].Total, invs[1].StartingBalance, invs[1].EndingBalance, invs[1].AmountDue})
+	require.Equal(t, pv.AmountDueNow, invs[1].AmountDue, "the preview asks what the invoice asks")
+	require.Zero(t, h.balance(cus.ID))
+
+	credit(60000)
+	up = app.ChangeParams{Items: []app.ItemParams{{Price: max.ID}}}
+	pv, err = h.app.Subscriptions.PreviewChange(h.ctx, h.s, sub.ID, up)
+	require.NoError(t, err)
+	require.Equal(t, int64(7600), pv.Tax)
+	require.Zero(t, pv.AmountDueNow, "the credit covers the whole 47.600")
+	require.Equal(t, []int64{47600, -47600}, []int64{pv.Total, pv.BalanceApplied})
+	_, err = h.app.Subscriptions.ChangeSubscription(h.ctx, h.s, sub.ID, up)
+	require.NoError(t, err)
+	invs = h.invoices(sub.ID)
+	require.Len(t, invs, 3)
+	require.Equal(t, []int64{47600, -60000, -12400, 0}, []int64{invs[2].Total, invs[2].StartingBalance, invs[2].EndingBalance, invs[2].AmountDue})
+	require.Equal(t, billing.InvoicePaid, invs[2].Status)
+	require.Equal(t, int64(-12400), h.balance(cus.ID))
 }
 
 // 5. Pause, then resume: nothing is invoiced while paused, across the

@@ -19,7 +19,8 @@ import (
 // once the gateway says the invoice is paid — with one invoice however
 // many attempts.
 func TestPaymentCheckout(t *testing.T) {
-	runScenarios(t, []scenario{{"DeclineThenPay", scenarioPaymentCheckout}, {"CustomerDeletedMeanwhile", scenarioPaymentCheckoutDeletedCustomer}})
+	runScenarios(t, []scenario{{"DeclineThenPay", scenarioPaymentCheckout}, {"CustomerDeletedMeanwhile", scenarioPaymentCheckoutDeletedCustomer},
+		{"IVAExclusiveInclusiveExempt", scenarioPaymentCheckoutTax}})
 }
 
 // scenarioPaymentCheckoutDeletedCustomer: a checkout session opened for a
@@ -120,4 +121,67 @@ func scenarioPaymentCheckout(t *testing.T, h *harness) {
 	require.NoError(t, err)
 	require.Empty(t, emails.Data, "a checkout's invoice is paid on the spot, not emailed")
 	require.Contains(t, h.eventTypes(), app.EventCheckoutSessionCompleted)
+}
+
+// A one-time checkout is taxed as every invoice is (billing.
+// ComputeInvoiceTax), and its page says so before the customer pays:
+//
+//   - the merchant's default IVA 19 % exclusive, 2 × CLP 15.000: subtotal
+//     30.000, IVA 5.700, total 35.700 on the page and on the invoice paid;
+//   - a price carrying its own IVA 19 % inclusive, CLP 11.900: IVA
+//     round(11.900 × 19 / 119) = 1.900 included, total 11.900;
+//   - a tax-exempt customer pays 30.000 for the first purchase, no tax.
+func scenarioPaymentCheckoutTax(t *testing.T, h *harness) {
+	h.begin("America/Santiago", time.Date(2026, 4, 2, 10, 0, 0, 0, time.UTC))
+	exclusive, inclusive := h.taxRate("IVA", "19", false), h.taxRate("IVA", "19", true)
+	_, err := h.app.Merchants.UpdateMerchant(h.ctx, h.m.ID, app.UpdateMerchantParams{DefaultTaxRates: &[]string{exclusive.ID}, Mode: h.s.Mode})
+	require.NoError(t, err)
+	kit := h.oneTimePrice("Kit de bienvenida", 15_000, "CLP")
+	amount := int64(11_900)
+	course, err := h.app.Catalog.CreatePrice(h.ctx, h.s, app.CreatePriceParams{Product: h.product("Curso", nil).ID, UnitAmount: &amount,
+		Currency: "CLP", TaxRates: []string{inclusive.ID}})
+	require.NoError(t, err)
+	exempt := h.customer("exenta@example.cl")
+	_, err = h.app.Customers.UpdateCustomer(h.ctx, h.s, exempt.ID, app.CustomerParams{TaxExempt: ptr(billing.TaxExemptExempt)})
+	require.NoError(t, err)
+
+	buy := func(item app.ItemParams, customer string, subtotal, total int64, want ...billing.TaxAmount) {
+		t.Helper()
+		cs, link, err := h.app.Checkout.CreateCheckoutSession(h.ctx, h.s, app.CreateCheckoutParams{Mode: billing.CheckoutModePayment,
+			LineItems: []app.ItemParams{item}, Customer: customer,
+			SuccessURL: "https://shop.example.cl/ok", CancelURL: "https://shop.example.cl/back"})
+		require.NoError(t, err)
+		u, err := url.Parse(link)
+		require.NoError(t, err)
+		secret := u.Query().Get("token")
+		view, err := h.app.Checkout.OpenCheckout(h.ctx, cs.ID, secret)
+		require.NoError(t, err)
+		require.Equal(t, []int64{subtotal, total}, []int64{view.Subtotal, view.Total}, "the page's subtotal and total")
+		require.Equal(t, want, view.Tax.Amounts, "the page's tax")
+
+		in := app.CheckoutSubmit{Gateway: billing.GatewaySim}
+		if customer == "" {
+			in.Email = "ines@example.cl"
+		}
+		dest, err := h.app.Checkout.SubmitCheckout(h.ctx, cs.ID, secret, in)
+		require.NoError(t, err)
+		_, err = h.app.PayPages.PaySimPage(h.ctx, refOf(t, dest), billing.SimTokVisa)
+		require.NoError(t, err)
+		out, err := h.app.Checkout.ReturnCheckout(h.ctx, cs.ID, secret)
+		require.NoError(t, err)
+		require.True(t, out.Done)
+		got, err := h.app.Checkout.GetCheckoutSession(h.ctx, h.s, cs.ID)
+		require.NoError(t, err)
+		inv, err := h.app.Invoicing.GetInvoice(h.ctx, h.s, got.InvoiceID)
+		require.NoError(t, err)
+		require.Equal(t, billing.InvoicePaid, inv.Status)
+		require.Equal(t, []int64{subtotal, total, total}, []int64{inv.Subtotal, inv.Total, inv.AmountPaid}, "the invoice's subtotal, total and amount paid")
+		if len(want) == 0 {
+			want = nil
+		}
+		require.Equal(t, want, inv.TaxAmounts, "the invoice's tax is the page's")
+	}
+	buy(app.ItemParams{Price: kit.ID, Quantity: 2}, "", 30_000, 35_700, taxOf(exclusive, 5_700, 30_000))
+	buy(app.ItemParams{Price: course.ID}, "", 11_900, 11_900, taxOf(inclusive, 1_900, 10_000))
+	buy(app.ItemParams{Price: kit.ID, Quantity: 2}, exempt.ID, 30_000, 30_000)
 }

@@ -106,6 +106,13 @@ func scenarioIVAExclusiveCoupon(t *testing.T, h *harness) {
 	ref, err = h.app.Collection.CreateRefund(h.ctx, h.s, app.CreateRefundParams{Payment: pays[0].ID})
 	require.NoError(t, err)
 	require.Equal(t, int64(950), ref.Tax, "the rest returns the rest: the refunds return exactly the invoice's IVA")
+	// Each refund's credit note carries its tax per rate, as the refund.
+	notes := h.creditNotes(invs[1].ID)
+	require.Len(t, notes, 2)
+	for _, n := range notes {
+		require.Equal(t, []int64{5950, 5000, 950}, []int64{n.Total, n.Subtotal, n.Tax})
+		require.Equal(t, []billing.TaxAmount{taxOf(iva, 950, 5000)}, n.TaxAmounts)
+	}
 }
 
 // IVA 19 % inclusive on the prices, CLP: Basic 11.900 (IVA 1.900), Pro

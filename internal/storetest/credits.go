@@ -189,6 +189,8 @@ func buildCreditNote(s billing.Scope, inv billing.Invoice, number string, at tim
 			{ID: "cnli_2", Description: "Ajuste", Amount: 570},
 		},
 		Subtotal: 3000, Tax: 570, Total: 3570, CreditAmount: 3570, BalanceTransactionID: "cbtxn_1",
+		TaxAmounts: []billing.TaxAmount{{TaxRate: billing.AppliedTaxRate{ID: "txr_iva", DisplayName: "IVA", Percentage: 190000},
+			Amount: 570, TaxableAmount: 3000}},
 		Created: at, Updated: at.Add(time.Microsecond),
 	}
 }

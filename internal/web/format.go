@@ -22,6 +22,8 @@ var funcs = template.FuncMap{
 	"sub":     func(a, b int64) int64 { return a - b },
 	"tr":      func(m map[string]string, k string) string { return m[k] },
 	"feature": featureLabel,
+	// doclist names a list of documents (billing.DocumentListName).
+	"doclist": func(l *lang) billing.DocumentList { return billing.DocumentListName(l.HTMLLang) },
 	"modyear": func(y int64) int64 { return y % 100 },
 	"brand": func(b string) string {
 		if n, ok := brandNames[b]; ok {

@@ -116,7 +116,7 @@ func TestInvoicePage(t *testing.T) {
 	body := res.body
 	require.Contains(t, body, `<html lang="es-CL">`)
 	require.Contains(t, body, `<p class="merchant" id="merchant">Agente</p>`)
-	require.Contains(t, body, `Documento de cobro <span id="invoice-number">`+inv.Number+`</span>`)
+	require.Contains(t, body, `Documento de cobro <span class="doc-number" id="invoice-number">`+inv.Number+`</span>`)
 	require.Contains(t, body, `id="status">Por pagar</span>`)
 	require.Contains(t, body, `id="issued">1 de marzo de 2026</dd>`)
 	require.Contains(t, body, `id="due-date">16 de marzo de 2026</dd>`)
@@ -158,7 +158,7 @@ func TestInvoicePageEnglish(t *testing.T) {
 	inv, l := w.sendInvoice(t, 5000, "USD")
 	res := w.get(t, l.url(), "Accept-Language", "es-CL")
 	require.Equal(t, http.StatusOK, res.status, res.body)
-	for _, s := range []string{`<html lang="en">`, `Payment request <span id="invoice-number">` + inv.Number, `id="status">Due</span>`,
+	for _, s := range []string{`<html lang="en">`, `Payment request <span class="doc-number" id="invoice-number">` + inv.Number, `id="status">Due</span>`,
 		`id="issued">March 1, 2026</dd>`, `id="due-date">March 16, 2026</dd>`, `id="total">$50.00</strong>`, `id="pay">Pay $50.00</button>`} {
 		require.Contains(t, res.body, s)
 	}

@@ -75,8 +75,6 @@ type hosted struct {
 	NoPaymentMethod string
 	CardExpires     string // brand, last4 then this and MM/YY
 	UpdateCard      string
-	Invoices        string
-	NoInvoices      string
 	CreditBalance   string // the customer's credit, followed by its amount
 	InvoiceNumber   string
 	InvoiceDate     string
@@ -101,6 +99,8 @@ type hosted struct {
 	ProrationCharge  string
 	PeriodCharge     string // a change of billing interval's new period: product, end date
 	ChargedNow       string
+	CreditUsed       string // the customer's credit a change's invoice uses
+	BalanceOwed      string // what the customer owes, added to a change's invoice
 	AppliesAt        string // %s date
 	NothingNow       string
 	NextAfterChange  string // %s amount
@@ -199,14 +199,12 @@ var hostedES = &hosted{
 	NoPaymentMethod: "No hay una tarjeta guardada.",
 	CardExpires:     "vence",
 	UpdateCard:      "Actualizar tarjeta",
-	Invoices:        "Facturas",
-	NoInvoices:      "Aún no hay facturas.",
 	CreditBalance:   "Saldo a favor",
 	InvoiceNumber:   "Número",
 	InvoiceDate:     "Fecha",
 	InvoiceTotal:    "Total",
 	InvoiceStatus:   "Estado",
-	InvoiceStatuses: map[string]string{"open": "Por pagar", "paid": "Pagada", "void": "Anulada", "uncollectible": "Incobrable"},
+	InvoiceStatuses: map[string]string{"open": "Por pagar", "paid": "Pagado", "void": "Anulado", "uncollectible": "Incobrable"},
 	ReturnTo:        "Volver a %s",
 	Notices: map[string]string{
 		"canceled":     "Listo: tu suscripción se cancelará al final del periodo.",
@@ -231,6 +229,8 @@ var hostedES = &hosted{
 	ProrationCharge:  "Tiempo restante de %s",
 	PeriodCharge:     "%s hasta el %s",
 	ChargedNow:       "Se cobra hoy",
+	CreditUsed:       "Saldo a favor usado",
+	BalanceOwed:      "Saldo pendiente",
 	AppliesAt:        "El cambio se aplica el %s.",
 	NothingNow:       "Hoy no se cobra nada.",
 	NextAfterChange:  "Desde entonces pagarás %s.",
@@ -328,8 +328,6 @@ var hostedEN = &hosted{
 	NoPaymentMethod: "No card is saved.",
 	CardExpires:     "expires",
 	UpdateCard:      "Update card",
-	Invoices:        "Invoices",
-	NoInvoices:      "No invoices yet.",
 	CreditBalance:   "Account credit",
 	InvoiceNumber:   "Number",
 	InvoiceDate:     "Date",
@@ -360,6 +358,8 @@ var hostedEN = &hosted{
 	ProrationCharge:  "Remaining time on %s",
 	PeriodCharge:     "%s until %s",
 	ChargedNow:       "Charged today",
+	CreditUsed:       "Account credit used",
+	BalanceOwed:      "Balance owed",
 	AppliesAt:        "The change applies on %s.",
 	NothingNow:       "Nothing is charged today.",
 	NextAfterChange:  "From then on you will pay %s.",

@@ -29,6 +29,7 @@ type pagesLang struct {
 	ThanksPaid       string // %s merchant
 	Bought           string
 	PaidToday        string
+	Includes         string // before the tax rates a checkout's totals include: "Incluye IVA 19 %"
 	NextCharge       string // %s date, %s amount
 	TrialEnds        string // %s date
 	NoNextCharge     string
@@ -70,6 +71,7 @@ var pagesES = &pagesLang{
 	ThanksPaid:       "Tu pago a %s fue recibido.",
 	Bought:           "Tu compra",
 	PaidToday:        "Pagado hoy",
+	Includes:         "Incluye",
 	NextCharge:       "Próximo cobro: %s por %s.",
 	TrialEnds:        "Tu prueba gratis termina el %s.",
 	NoNextCharge:     "No hay más cobros programados.",
@@ -111,6 +113,7 @@ var pagesEN = &pagesLang{
 	ThanksPaid:       "Your payment to %s was received.",
 	Bought:           "Your purchase",
 	PaidToday:        "Paid today",
+	Includes:         "Includes",
 	NextCharge:       "Next charge: %s for %s.",
 	TrialEnds:        "Your free trial ends on %s.",
 	NoNextCharge:     "No further charges are scheduled.",

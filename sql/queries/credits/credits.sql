@@ -7,11 +7,11 @@ RETURNING last;
 
 -- name: CreateCreditNote :exec
 INSERT INTO credit_notes (id, merchant_id, mode, number, invoice_id, customer_id, currency, status, reason, memo,
-    lines, subtotal, tax, total, refund_amount, credit_amount, out_of_band_amount, refund_id,
+    lines, subtotal, tax, tax_amounts, total, refund_amount, credit_amount, out_of_band_amount, refund_id,
     balance_transaction_id, voided_at, created, updated)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(number), sqlc.arg(invoice_id),
     sqlc.arg(customer_id), sqlc.arg(currency), sqlc.arg(status), sqlc.arg(reason), sqlc.arg(memo), sqlc.arg(lines),
-    sqlc.arg(subtotal), sqlc.arg(tax), sqlc.arg(total), sqlc.arg(refund_amount), sqlc.arg(credit_amount),
+    sqlc.arg(subtotal), sqlc.arg(tax), sqlc.arg(tax_amounts), sqlc.arg(total), sqlc.arg(refund_amount), sqlc.arg(credit_amount),
     sqlc.arg(out_of_band_amount), sqlc.arg(refund_id), sqlc.arg(balance_transaction_id), sqlc.narg(voided_at),
     sqlc.arg(created), sqlc.arg(updated));
 

@@ -53,13 +53,13 @@ func (q *Queries) CreateBalanceTransaction(ctx context.Context, arg CreateBalanc
 
 const createCreditNote = `-- name: CreateCreditNote :exec
 INSERT INTO credit_notes (id, merchant_id, mode, number, invoice_id, customer_id, currency, status, reason, memo,
-    lines, subtotal, tax, total, refund_amount, credit_amount, out_of_band_amount, refund_id,
+    lines, subtotal, tax, tax_amounts, total, refund_amount, credit_amount, out_of_band_amount, refund_id,
     balance_transaction_id, voided_at, created, updated)
 VALUES (?1, ?2, ?3, ?4, ?5,
     ?6, ?7, ?8, ?9, ?10, ?11,
-    ?12, ?13, ?14, ?15, ?16,
-    ?17, ?18, ?19, ?20,
-    ?21, ?22)
+    ?12, ?13, ?14, ?15, ?16, ?17,
+    ?18, ?19, ?20, ?21,
+    ?22, ?23)
 `
 
 type CreateCreditNoteParams struct {
@@ -76,6 +76,7 @@ type CreateCreditNoteParams struct {
 	Lines                string
 	Subtotal             int64
 	Tax                  int64
+	TaxAmounts           string
 	Total                int64
 	RefundAmount         int64
 	CreditAmount         int64
@@ -102,6 +103,7 @@ func (q *Queries) CreateCreditNote(ctx context.Context, arg CreateCreditNotePara
 		arg.Lines,
 		arg.Subtotal,
 		arg.Tax,
+		arg.TaxAmounts,
 		arg.Total,
 		arg.RefundAmount,
 		arg.CreditAmount,
@@ -162,7 +164,7 @@ func (q *Queries) EnsureCustomerBalance(ctx context.Context, arg EnsureCustomerB
 }
 
 const getCreditNote = `-- name: GetCreditNote :one
-SELECT id, merchant_id, mode, number, invoice_id, customer_id, currency, status, reason, memo, lines, subtotal, tax, total, refund_amount, credit_amount, out_of_band_amount, refund_id, balance_transaction_id, voided_at, created, updated FROM credit_notes WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
+SELECT id, merchant_id, mode, number, invoice_id, customer_id, currency, status, reason, memo, lines, subtotal, tax, total, refund_amount, credit_amount, out_of_band_amount, refund_id, balance_transaction_id, voided_at, created, updated, tax_amounts FROM credit_notes WHERE merchant_id = ?1 AND mode = ?2 AND id = ?3
 `
 
 type GetCreditNoteParams struct {
@@ -197,12 +199,13 @@ func (q *Queries) GetCreditNote(ctx context.Context, arg GetCreditNoteParams) (C
 		&i.VoidedAt,
 		&i.Created,
 		&i.Updated,
+		&i.TaxAmounts,
 	)
 	return i, err
 }
 
 const getCreditNoteByRefund = `-- name: GetCreditNoteByRefund :one
-SELECT id, merchant_id, mode, number, invoice_id, customer_id, currency, status, reason, memo, lines, subtotal, tax, total, refund_amount, credit_amount, out_of_band_amount, refund_id, balance_transaction_id, voided_at, created, updated FROM credit_notes WHERE merchant_id = ?1 AND mode = ?2 AND refund_id = ?3
+SELECT id, merchant_id, mode, number, invoice_id, customer_id, currency, status, reason, memo, lines, subtotal, tax, total, refund_amount, credit_amount, out_of_band_amount, refund_id, balance_transaction_id, voided_at, created, updated, tax_amounts FROM credit_notes WHERE merchant_id = ?1 AND mode = ?2 AND refund_id = ?3
 `
 
 type GetCreditNoteByRefundParams struct {
@@ -237,6 +240,7 @@ func (q *Queries) GetCreditNoteByRefund(ctx context.Context, arg GetCreditNoteBy
 		&i.VoidedAt,
 		&i.Created,
 		&i.Updated,
+		&i.TaxAmounts,
 	)
 	return i, err
 }
@@ -325,7 +329,7 @@ func (q *Queries) ListBalanceTransactions(ctx context.Context, arg ListBalanceTr
 }
 
 const listCreditNotes = `-- name: ListCreditNotes :many
-SELECT id, merchant_id, mode, number, invoice_id, customer_id, currency, status, reason, memo, lines, subtotal, tax, total, refund_amount, credit_amount, out_of_band_amount, refund_id, balance_transaction_id, voided_at, created, updated FROM credit_notes
+SELECT id, merchant_id, mode, number, invoice_id, customer_id, currency, status, reason, memo, lines, subtotal, tax, total, refund_amount, credit_amount, out_of_band_amount, refund_id, balance_transaction_id, voided_at, created, updated, tax_amounts FROM credit_notes
 WHERE merchant_id = ?1 AND mode = ?2
   AND (CAST(?3 AS text) = '' OR invoice_id = ?3)
   AND (CAST(?4 AS text) = '' OR customer_id = ?4)
@@ -458,6 +462,7 @@ func (q *Queries) ListCreditNotesOfInvoice(ctx context.Context, arg ListCreditNo
 			&i.VoidedAt,
 			&i.Created,
 			&i.Updated,
+			&i.TaxAmounts,
 		); err != nil {
 			return nil, err
 		}
