@@ -159,6 +159,7 @@ type CreditNote struct {
 	VoidedAt             *time.Time
 	Created              time.Time
 	Updated              time.Time
+	TaxAmounts           string
 }
 
 type CreditNoteCounter struct {

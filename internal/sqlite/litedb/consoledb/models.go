@@ -156,6 +156,7 @@ type CreditNote struct {
 	VoidedAt             sql.NullInt64
 	Created              int64
 	Updated              int64
+	TaxAmounts           string
 }
 
 type CreditNoteCounter struct {

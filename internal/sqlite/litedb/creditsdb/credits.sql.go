@@ -386,6 +386,7 @@ func (q *Queries) ListCreditNotes(ctx context.Context, arg ListCreditNotesParams
 			&i.VoidedAt,
 			&i.Created,
 			&i.Updated,
+			&i.TaxAmounts,
 		); err != nil {
 			return nil, err
 		}
@@ -401,7 +402,7 @@ func (q *Queries) ListCreditNotes(ctx context.Context, arg ListCreditNotesParams
 }
 
 const listCreditNotesOfInvoice = `-- name: ListCreditNotesOfInvoice :many
-SELECT id, merchant_id, mode, number, invoice_id, customer_id, currency, status, reason, memo, lines, subtotal, tax, total, refund_amount, credit_amount, out_of_band_amount, refund_id, balance_transaction_id, voided_at, created, updated FROM credit_notes
+SELECT id, merchant_id, mode, number, invoice_id, customer_id, currency, status, reason, memo, lines, subtotal, tax, total, refund_amount, credit_amount, out_of_band_amount, refund_id, balance_transaction_id, voided_at, created, updated, tax_amounts FROM credit_notes
 WHERE merchant_id || '' = ?1 AND mode = ?2
   AND invoice_id = ?3
   AND (CAST(?4 AS text) = '' OR customer_id = ?4)
