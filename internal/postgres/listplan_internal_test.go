@@ -123,8 +123,9 @@ func TestListsFilteredByAKeyUseItsIndex(t *testing.T) {
 		require.Contains(t, plan, " "+c.Index+" ", "%s: plan\n%s", c.Name, plan)
 	}
 
-	// A sweep lane's claims are found by the partial claim index, not by
-	// reading every subscription on each heartbeat and release. (The
+	// A sweep lane's due rows come in the due index's order, and its
+	// claims are found by the partial claim index, not by reading every
+	// subscription on each heartbeat and release. (The
 	// chunk's bulk updates find rows by primary key with their scope as a
 	// filter; on an empty table the planner rightly prefers a scan, so
 	// only a large table shows it.)
@@ -136,6 +137,10 @@ func TestListsFilteredByAKeyUseItsIndex(t *testing.T) {
 	}{
 		{"extend claims", func() error { return tx.Batch.ExtendSubscriptionClaims(ctx, "tok_1", at) }, "subscriptions_claim_idx"},
 		{"release claims", func() error { return tx.Batch.ReleaseSubscriptionClaims(ctx, "tok_1") }, "subscriptions_claim_idx"},
+		{"due subscriptions", func() error {
+			_, err := tx.Batch.LockDueSubscriptions(ctx, "", at, 500)
+			return err
+		}, "subscriptions_due_idx"},
 	}
 	for i, c := range sweep {
 		rec.queries = nil
@@ -143,6 +148,9 @@ func TestListsFilteredByAKeyUseItsIndex(t *testing.T) {
 		require.NotEmpty(t, rec.queries, c.name)
 		plan := genericPlan(t, pgTx, fmt.Sprintf("sweepplan_%d", i), rec.queries[len(rec.queries)-1])
 		require.Contains(t, plan, " "+c.index+" ", "%s: plan\n%s", c.name, plan)
+		// The due index gives the sweep's order whole: subscriptions sharing
+		// a due time are not read and sorted for each chunk.
+		require.NotContains(t, plan, "Sort", "%s: plan\n%s", c.name, plan)
 	}
 }
 
