@@ -105,6 +105,16 @@ const (
 	CodeLogoInvalid = "logo_invalid"
 	// CodeLogoTooLarge: an uploaded logo is over billing.MaxLogoBytes.
 	CodeLogoTooLarge = "logo_too_large"
+
+	// Electronic tax document codes (docs/dte.md).
+
+	// CodeDTENotApplicable: an invoice no SII document can carry (not in
+	// CLP, taxed by a rate other than 19 % IVA), or an action on a tax
+	// document in a state that does not allow it.
+	CodeDTENotApplicable = "dte_not_applicable"
+	// CodeDTENotConfigured: tax documents are not enabled for the
+	// merchant in this mode.
+	CodeDTENotConfigured = "dte_not_configured"
 )
 
 // CodeInfo documents one registered error code.
@@ -198,6 +208,8 @@ var registry = []CodeInfo{
 	{CodeTaxIDInvalid, kinds(KindInvalid), 0, "a tax id of an unknown type, or a RUT whose check digit does not match (`param` names it)"},
 	{CodeLogoInvalid, kinds(KindInvalid), 0, "the logo is not a PNG or SVG image (its content decides, not its declared type)"},
 	{CodeLogoTooLarge, kinds(KindTooLarge), 0, "the logo is over 256 KiB"},
+	{CodeDTENotApplicable, kinds(KindConflict), 0, "no electronic tax document can be issued for this invoice, or not in its document's state"},
+	{CodeDTENotConfigured, kinds(KindConflict), 0, "electronic tax documents are not enabled in this mode"},
 	{CodeInternal, kinds(KindInternal), 0, "our fault; the details are in the server log under the request id"},
 }
 
