@@ -162,7 +162,7 @@ func TestRequestValues(t *testing.T) {
 	require.Equal(t, openfactura.Totales{MntTotal: 11900, TotalPeriodo: 11900, VlrPagar: 11900}, r.DTE.Encabezado.Totales)
 
 	f := openfactura.Request(docs()[billing.DTEFactura])
-	require.Equal(t, 1, f.DTE.Encabezado.IdDoc.FmaPago)
+	require.Equal(t, openfactura.FlexInt(1), f.DTE.Encabezado.IdDoc.FmaPago)
 	require.Equal(t, "EMPRESAS DE SERVICIOS INTEGRALES DE INF", f.DTE.Encabezado.Receptor.GiroRecep[:39])
 	require.LessOrEqual(t, len([]rune(f.DTE.Encabezado.Receptor.GiroRecep)), 40, "OpenFactura keeps 40 characters of GiroRecep")
 	require.Equal(t, openfactura.Totales{MntNeto: 10000, MntExe: 500, TasaIVA: "19", IVA: 1900, MntTotal: 12400}, f.DTE.Encabezado.Totales)

@@ -62,8 +62,9 @@ type IdDoc struct {
 	// IndServicio is required on boletas ("3": sales and services); the
 	// published boleta example sends it as a string.
 	IndServicio string `json:"IndServicio,omitempty"`
-	// FmaPago is the payment form on facturas (1 contado).
-	FmaPago int `json:"FmaPago,omitempty"`
+	// FmaPago is the payment form on facturas (1 contado); published
+	// examples write it as a number or a string, so it reads both.
+	FmaPago FlexInt `json:"FmaPago,omitempty"`
 }
 
 // Emisor is the issuer. Facturas and notas de crédito name it with
