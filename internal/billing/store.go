@@ -97,6 +97,7 @@ type Tx struct {
 	Gateways       GatewayTx       // gateway configuration and references
 	Analytics      AnalyticsTx     // MRR records and the reports' aggregates
 	Credits        CreditTx        // credit notes and customer balances
+	DTE            DTETx           // Chilean electronic tax documents
 }
 
 // MerchantTx stores merchants, their settings and their API keys.

@@ -13,6 +13,7 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb/accountsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/auditdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/creditsdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/dtedb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/opsdb"
 )
@@ -37,6 +38,7 @@ type base struct {
 	lifecycle *lifecycledb.Queries
 	ops       *opsdb.Queries
 	credits   *creditsdb.Queries
+	dte       *dtedb.Queries
 	inserter  *river.Client[pgx.Tx]
 
 	// spOpen: the savepoint cuota_write is open (the last write's, kept
@@ -47,7 +49,7 @@ type base struct {
 // newBase returns the base of a transaction.
 func newBase(pgTx pgx.Tx, inserter *river.Client[pgx.Tx]) *base {
 	return &base{tx: pgTx, accounts: accountsdb.New(pgTx), audit: auditdb.New(pgTx),
-		lifecycle: lifecycledb.New(pgTx), ops: opsdb.New(pgTx), credits: creditsdb.New(pgTx), inserter: inserter}
+		lifecycle: lifecycledb.New(pgTx), ops: opsdb.New(pgTx), credits: creditsdb.New(pgTx), dte: dtedb.New(pgTx), inserter: inserter}
 }
 
 // newTx returns the billing.Tx of a transaction: every area on one base.
@@ -75,6 +77,7 @@ func newTx(b *base) billing.Tx {
 		Gateways:       gatewayTx{b},
 		Analytics:      analyticsTx{b},
 		Credits:        creditTx{b},
+		DTE:            dteTx{b},
 	}
 }
 
@@ -182,6 +185,11 @@ func (t *base) writeOps(ctx context.Context, op string, fn func(q *opsdb.Queries
 // writeCredits is write with the credits group's queries on the savepoint.
 func (t *base) writeCredits(ctx context.Context, op string, fn func(q *creditsdb.Queries) error) error {
 	return t.write(ctx, op, func(db dbtx) error { return fn(creditsdb.New(db)) })
+}
+
+// writeDTE is write with the dte group's queries on the savepoint.
+func (t *base) writeDTE(ctx context.Context, op string, fn func(q *dtedb.Queries) error) error {
+	return t.write(ctx, op, func(db dbtx) error { return fn(dtedb.New(db)) })
 }
 
 // writeDB is the dbtx of one write. Its first statement makes the write's

@@ -11,6 +11,7 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb/accountsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/auditdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/creditsdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/dtedb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/opsdb"
 )
@@ -28,6 +29,7 @@ type base struct {
 	lifecycle *lifecycledb.Queries
 	ops       *opsdb.Queries
 	credits   *creditsdb.Queries
+	dte       *dtedb.Queries
 	sqlTx     *sql.Tx
 	inserter  *river.Client[*sql.Tx]
 }
@@ -35,7 +37,7 @@ type base struct {
 // newBase returns the base of a transaction.
 func newBase(sqlTx *sql.Tx, inserter *river.Client[*sql.Tx]) *base {
 	return &base{accounts: accountsdb.New(sqlTx), audit: auditdb.New(sqlTx), lifecycle: lifecycledb.New(sqlTx),
-		ops: opsdb.New(sqlTx), credits: creditsdb.New(sqlTx), sqlTx: sqlTx, inserter: inserter}
+		ops: opsdb.New(sqlTx), credits: creditsdb.New(sqlTx), dte: dtedb.New(sqlTx), sqlTx: sqlTx, inserter: inserter}
 }
 
 // newTx returns the billing.Tx of a transaction: every area on one base.
@@ -63,6 +65,7 @@ func newTx(b *base) billing.Tx {
 		Gateways:       gatewayTx{b},
 		Analytics:      analyticsTx{b},
 		Credits:        creditTx{b},
+		DTE:            dteTx{b},
 	}
 }
 
