@@ -14,6 +14,9 @@ import (
 // call TipoDTE (docs/dte.md).
 type DTEType int
 
+// PrefixTaxDocument starts the id of a tax document emission.
+const PrefixTaxDocument = "dte_"
+
 // The document types cuota issues.
 const (
 	DTEFactura       DTEType = 33 // factura electrónica

@@ -139,6 +139,7 @@ func Workers(a UseCases) *river.Workers {
 	river.AddWorker(w, &SealAuditWorker{App: a})
 	river.AddWorker(w, &DeliverWebhookWorker{App: a, Render: apiobj.EventObject})
 	river.AddWorker(w, &SendEmailWorker{App: a})
+	river.AddWorker(w, &EmitTaxDocumentWorker{App: a})
 	return w
 }
 

@@ -12,6 +12,7 @@ import (
 // fill it.
 type UseCases struct {
 	Collection    CollectionUseCases
+	Invoicing     InvoicingUseCases
 	Merchants     MerchantsUseCases
 	Notifications NotificationsUseCases
 	PayPages      PayPagesUseCases
@@ -21,6 +22,11 @@ type UseCases struct {
 // CollectionUseCases is what the workers call of app.Collection.
 type CollectionUseCases interface {
 	ReconcileRefunds(ctx context.Context, limit int) (int, error)
+}
+
+// InvoicingUseCases is what the workers call of app.Invoicing.
+type InvoicingUseCases interface {
+	EmitTaxDocument(ctx context.Context, args app.EmitTaxDocumentArgs) (app.TaxDocumentStep, error)
 }
 
 // MerchantsUseCases is what the workers call of app.Merchants.
