@@ -16,10 +16,10 @@ import (
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/dte/openfactura"
 	"github.com/cuota/cuota/internal/gateway/flowgw"
 	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/gateway/stripegw"
-	"github.com/cuota/cuota/internal/dte/openfactura"
 	"github.com/cuota/cuota/internal/invoicepdf"
 	"github.com/cuota/cuota/internal/mail"
 	"github.com/cuota/cuota/internal/postgres"
