@@ -398,3 +398,61 @@ func (a *Invoicing) TaxDocumentFile(ctx context.Context, s billing.Scope, invoic
 	}
 	return b, nil
 }
+
+// IssueTaxDocument starts (or starts again) the emission of a paid
+// invoice's tax document on the merchant's request, and returns the
+// emission that stands. An emission still open or accepted is returned
+// as it is — one invoice never gets two documents; after a rejection a
+// new attempt is recorded (attempt + 1, a new key), with the document
+// type chosen again from the customer's current data, so fixing a
+// customer's giro and issuing again turns a rejected factura into an
+// accepted one.
+func (a *Invoicing) IssueTaxDocument(ctx context.Context, s billing.Scope, invoiceID string) (billing.TaxDocument, error) {
+	var out billing.TaxDocument
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		inv, err := tx.Invoices.GetInvoice(ctx, s, invoiceID)
+		if err != nil {
+			return notFound(err, "invoice", invoiceID)
+		}
+		if inv.Status != billing.InvoicePaid {
+			return billing.Errorf(billing.KindConflict, billing.CodeDTENotApplicable, "only a paid invoice gets a tax document")
+		}
+		if !billing.DTEApplies(inv) {
+			return billing.Errorf(billing.KindConflict, billing.CodeDTENotApplicable, "only CLP invoices with a positive total get a tax document")
+		}
+		settings, err := tx.DTE.GetDTESettings(ctx, s)
+		if errors.Is(err, billing.ErrNotFound) || (err == nil && !settings.Enabled) {
+			return billing.Errorf(billing.KindConflict, billing.CodeDTENotConfigured, "tax documents are not enabled in this mode")
+		}
+		if err != nil {
+			return fmt.Errorf("read dte settings: %w", err)
+		}
+		docs, err := tx.DTE.ListInvoiceTaxDocuments(ctx, s, inv.ID)
+		if err != nil {
+			return fmt.Errorf("read tax documents: %w", err)
+		}
+		attempt := 1
+		for i := len(docs) - 1; i >= 0; i-- {
+			if docs[i].CreditNoteID != "" {
+				continue
+			}
+			if docs[i].Status != billing.DTERejected {
+				out = docs[i]
+				return nil
+			}
+			attempt = docs[i].Attempt + 1
+			break
+		}
+		c, err := tx.Customers.GetCustomer(ctx, s, inv.CustomerID)
+		if err != nil {
+			return fmt.Errorf("read customer: %w", err)
+		}
+		t := billing.ChooseDTE(inv, c)
+		if err := a.createEmission(ctx, tx, settings, inv, t, attempt); err != nil {
+			return err
+		}
+		out, err = tx.DTE.GetTaxDocumentByKey(ctx, s, billing.DTEEmissionKey(inv.ID, t, attempt))
+		return err
+	})
+	return out, err
+}
