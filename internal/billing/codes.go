@@ -209,7 +209,7 @@ var registry = []CodeInfo{
 	{CodeLogoInvalid, kinds(KindInvalid), 0, "the logo is not a PNG or SVG image (its content decides, not its declared type)"},
 	{CodeLogoTooLarge, kinds(KindTooLarge), 0, "the logo is over 256 KiB"},
 	{CodeDTENotApplicable, kinds(KindConflict), 0, "no electronic tax document can be issued for this invoice, or not in its document's state"},
-	{CodeDTENotConfigured, kinds(KindConflict), 0, "electronic tax documents are not enabled in this mode"},
+	{CodeDTENotConfigured, kinds(KindInvalid, KindConflict), 0, "electronic tax documents are not enabled in this mode, or cannot be yet (the merchant's legal profile is incomplete)"},
 	{CodeInternal, kinds(KindInternal), 0, "our fault; the details are in the server log under the request id"},
 }
 

@@ -255,3 +255,26 @@ func TestDTEReceptorOf(t *testing.T) {
 	require.Equal(t, billing.DTERefVoid, billing.CreditNoteReferenceCode(1000, 1000))
 	require.Equal(t, billing.DTERefCorrectAmount, billing.CreditNoteReferenceCode(400, 1000))
 }
+
+func TestInvoiceDocumentName(t *testing.T) {
+	t.Parallel()
+	paid := billing.Invoice{Status: billing.InvoicePaid}
+	require.Equal(t, "Comprobante de pago", billing.InvoiceDocumentName(paid, "es-CL").Title)
+	for _, c := range []struct {
+		status billing.DTEStatus
+		folio  int64
+		es, en string
+	}{
+		{billing.DTEPending, 0, "Comprobante de pago", "Payment receipt"},
+		{billing.DTEUnknown, 0, "Comprobante de pago", "Payment receipt"},
+		{billing.DTEIssued, 1021, "Boleta electrónica N° 1021", "Electronic receipt (boleta) No. 1021"},
+		{billing.DTEAccepted, 1021, "Boleta electrónica N° 1021", "Electronic receipt (boleta) No. 1021"},
+		{billing.DTERejected, 1021, "Comprobante de pago", "Payment receipt"},
+	} {
+		inv := paid
+		inv.TaxDocument = &billing.TaxDocument{Type: billing.DTEBoleta, Status: c.status, Folio: c.folio}
+		require.Equal(t, c.es, billing.InvoiceDocumentName(inv, "es-CL").Title, c.status)
+		require.Equal(t, c.en, billing.InvoiceDocumentName(inv, "en").Title, c.status)
+		require.Equal(t, "comprobante", billing.InvoiceDocumentName(inv, "es-CL").FileStem, "the file keeps its name")
+	}
+}
