@@ -137,8 +137,20 @@ func (a *Notifications) dispatchEvent(ctx context.Context, tx billing.Tx, m bill
 
 // taxDocumentFor starts the emission of a paid invoice's tax document
 // (queueTaxDocument), from the invoice as stored: every path that pays an
-// invoice writes invoice.paid, and the dispatcher reads each event once.
+// invoice writes invoice.paid, and the dispatcher reads each event once;
+// and that of a credit note's nota de crédito (queueCreditNoteDocument)
+// on credit_note.created.
 func (a *Notifications) taxDocumentFor(ctx context.Context, tx billing.Tx, ev billing.Event) error {
+	if ev.Type == EventCreditNoteCreated {
+		note, err := tx.Credits.GetCreditNote(ctx, ev.Scope, ev.ObjectID)
+		if errors.Is(err, billing.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read credit note %s: %w", ev.ObjectID, err)
+		}
+		return a.queueCreditNoteDocument(ctx, tx, note)
+	}
 	if ev.Type != EventInvoicePaid {
 		return nil
 	}

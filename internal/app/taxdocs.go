@@ -61,14 +61,45 @@ func (a *core) queueTaxDocument(ctx context.Context, tx billing.Tx, inv billing.
 	if err != nil {
 		return fmt.Errorf("read customer: %w", err)
 	}
-	return a.createEmission(ctx, tx, settings, inv, billing.ChooseDTE(inv, c), 1)
+	return a.createEmission(ctx, tx, settings, inv, "", billing.ChooseDTE(inv, c), 1)
 }
 
-// createEmission writes a pending emission and enqueues its job.
-func (a *core) createEmission(ctx context.Context, tx billing.Tx, settings billing.DTESettings, inv billing.Invoice, t billing.DTEType, attempt int) error {
+// queueCreditNoteDocument records the nota de crédito of a credit note
+// on an invoice whose document was issued, and enqueues its job, in the
+// caller's transaction (the dispatcher's, on credit_note.created).
+func (a *core) queueCreditNoteDocument(ctx context.Context, tx billing.Tx, note billing.CreditNote) error {
+	settings, err := tx.DTE.GetDTESettings(ctx, note.Scope)
+	if errors.Is(err, billing.ErrNotFound) || (err == nil && !settings.Enabled) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read dte settings: %w", err)
+	}
+	inv, err := tx.Invoices.GetInvoice(ctx, note.Scope, note.InvoiceID)
+	if err != nil {
+		return fmt.Errorf("read invoice: %w", err)
+	}
+	one := []billing.Invoice{inv}
+	if err := withTaxDocuments(ctx, tx, note.Scope, one); err != nil {
+		return err
+	}
+	orig := one[0].TaxDocument
+	if orig == nil || orig.Status == billing.DTERejected {
+		return nil // no document to correct
+	}
+	return a.createEmission(ctx, tx, settings, inv, note.ID, billing.DTENotaDeCredito, 1)
+}
+
+// createEmission writes a pending emission (of the invoice, or of one of
+// its credit notes) and enqueues its job.
+func (a *core) createEmission(ctx context.Context, tx billing.Tx, settings billing.DTESettings, inv billing.Invoice, creditNoteID string, t billing.DTEType, attempt int) error {
 	now := a.Now()
-	d := billing.TaxDocument{ID: billing.NewID(billing.PrefixTaxDocument, now), Scope: inv.Scope, InvoiceID: inv.ID, Type: t,
-		Attempt: attempt, Key: billing.DTEEmissionKey(inv.ID, t, attempt), Provider: settings.Provider,
+	source := inv.ID
+	if creditNoteID != "" {
+		source = creditNoteID
+	}
+	d := billing.TaxDocument{ID: billing.NewID(billing.PrefixTaxDocument, now), Scope: inv.Scope, InvoiceID: inv.ID, CreditNoteID: creditNoteID,
+		Type: t, Attempt: attempt, Key: billing.DTEEmissionKey(source, t, attempt), Provider: settings.Provider,
 		Status: billing.DTEPending, NextTry: &now, Created: now, Updated: now}
 	inserted, err := tx.DTE.CreateTaxDocument(ctx, d)
 	if err != nil {
@@ -100,6 +131,9 @@ type emissionInput struct {
 	// refused is set when billing cannot lay the invoice out as a
 	// document: the emission is rejected without calling anyone.
 	refused error
+	// waiting is set for a nota de crédito whose original document has
+	// no folio yet.
+	waiting bool
 }
 
 // EmitTaxDocument runs one step of an emission (the job's work): a
@@ -133,6 +167,8 @@ func (a *Invoicing) EmitTaxDocument(ctx context.Context, args EmitTaxDocumentArg
 		outcome, callErr = billing.DTEProviderRefused, in.refused
 	case provider == nil:
 		outcome, callErr = billing.DTENotSent, errors.New("no DTE provider configured")
+	case in.waiting:
+		outcome, callErr = billing.DTENotSent, errors.New("waiting for the original document's folio")
 	case d.Status == billing.DTEIssued:
 		report, callErr = provider.Status(ctx, in.creds, d.ProviderID)
 		outcome = report.Outcome
@@ -149,9 +185,12 @@ func (a *Invoicing) EmitTaxDocument(ctx context.Context, args EmitTaxDocumentArg
 				return TaxDocumentStep{}, err
 			}
 		}
-		if d.Status == billing.DTEUnknown {
+		switch {
+		case d.Status == billing.DTEUnknown:
 			issue, callErr = provider.LookUp(ctx, in.creds, in.built)
-		} else {
+		case d.Type == billing.DTENotaDeCredito:
+			issue, callErr = provider.IssueCreditNote(ctx, in.creds, in.built)
+		default:
 			issue, callErr = provider.Issue(ctx, in.creds, in.built)
 		}
 		outcome = billing.DTEProviderIssued
@@ -159,7 +198,7 @@ func (a *Invoicing) EmitTaxDocument(ctx context.Context, args EmitTaxDocumentArg
 			outcome, callErr = billing.DTENotSent, errors.New("the provider holds nothing under the key")
 		}
 	}
-	if callErr != nil && in.refused == nil {
+	if callErr != nil && in.refused == nil && !in.waiting {
 		outcome = DTEOutcomeOf(callErr)
 	}
 	return a.finishEmission(ctx, in, outcome, issue, report, callErr, now, false)
@@ -204,7 +243,27 @@ func (a *Invoicing) readEmission(ctx context.Context, s billing.Scope, id string
 		}
 		issuer := billing.DTEIssuer{RUT: m.Profile.TaxID, LegalName: m.Profile.LegalName, Activity: m.Profile.Activity,
 			ActivityCode: int(settings.ActivityCode), Address: m.Profile.Address}
-		in.built, in.refused = billing.BuildDTE(d.Type, d.Key, inv, issuer, billing.DTEReceptorOf(c), dteDate(inv, m, d.Created))
+		if d.CreditNoteID == "" {
+			in.built, in.refused = billing.BuildDTE(d.Type, d.Key, inv, issuer, billing.DTEReceptorOf(c), dteDate(inv, m, d.Created))
+			return nil
+		}
+		note, err := tx.Credits.GetCreditNote(ctx, s, d.CreditNoteID)
+		if err != nil {
+			return fmt.Errorf("read credit note: %w", err)
+		}
+		one := []billing.Invoice{inv}
+		if err := withTaxDocuments(ctx, tx, s, one); err != nil {
+			return err
+		}
+		orig := one[0].TaxDocument
+		if orig == nil || orig.Folio == 0 || (orig.Status != billing.DTEIssued && orig.Status != billing.DTEAccepted) {
+			// The original has no folio yet: wait for it (or for the
+			// merchant, if it was rejected).
+			in.waiting = true
+			return nil
+		}
+		in.built, in.refused = billing.BuildCreditNoteDTE(d.Key, *orig, dteDate(inv, m, orig.Created), inv, note, issuer,
+			billing.DTEReceptorOf(c), dteDate(billing.Invoice{}, m, note.Created))
 		return nil
 	})
 	return in, err
@@ -448,11 +507,32 @@ func (a *Invoicing) IssueTaxDocument(ctx context.Context, s billing.Scope, invoi
 			return fmt.Errorf("read customer: %w", err)
 		}
 		t := billing.ChooseDTE(inv, c)
-		if err := a.createEmission(ctx, tx, settings, inv, t, attempt); err != nil {
+		if err := a.createEmission(ctx, tx, settings, inv, "", t, attempt); err != nil {
 			return err
 		}
 		out, err = tx.DTE.GetTaxDocumentByKey(ctx, s, billing.DTEEmissionKey(inv.ID, t, attempt))
 		return err
 	})
 	return out, err
+}
+
+// CreditNoteTaxDocuments returns the notas de crédito issued (or being
+// issued) for an invoice's credit notes, oldest first.
+func (a *Invoicing) CreditNoteTaxDocuments(ctx context.Context, s billing.Scope, invoiceID string) ([]billing.TaxDocument, error) {
+	return read(ctx, a.core, func(tx billing.Tx) ([]billing.TaxDocument, error) {
+		if _, err := tx.Invoices.GetInvoice(ctx, s, invoiceID); err != nil {
+			return nil, notFound(err, "invoice", invoiceID)
+		}
+		docs, err := tx.DTE.ListInvoiceTaxDocuments(ctx, s, invoiceID)
+		if err != nil {
+			return nil, err
+		}
+		out := []billing.TaxDocument{}
+		for _, d := range docs {
+			if d.CreditNoteID != "" {
+				out = append(out, d)
+			}
+		}
+		return out, nil
+	})
 }

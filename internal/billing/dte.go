@@ -495,3 +495,62 @@ func CreditNoteReferenceCode(amount, total int64) int {
 func dteNotApplicable(format string, args ...any) *Error {
 	return Errorf(KindConflict, CodeDTENotApplicable, format, args...)
 }
+
+// BuildCreditNoteDTE lays a credit note of an invoice out as a nota de
+// crédito (61) referencing orig, the invoice's issued document: one line
+// for what the note returns, net of IVA (and one exempt line for the
+// exempt part of a mixed invoice, in the invoice's proportion), the
+// note's own tax as IVA, and the reference code that voids the original
+// when the note returns all of it and corrects its amounts otherwise.
+func BuildCreditNoteDTE(key string, orig TaxDocument, origDate time.Time, inv Invoice, note CreditNote,
+	issuer DTEIssuer, receptor DTEReceptor, date time.Time) (DTEDocument, error) {
+	doc := DTEDocument{Type: DTENotaDeCredito, Key: key, Date: date, Issuer: issuer, Receptor: receptor}
+	if orig.Folio <= 0 || (orig.Status != DTEIssued && orig.Status != DTEAccepted) || orig.Type == DTENotaDeCredito {
+		return doc, dteNotApplicable("a nota de crédito needs the invoice's issued document")
+	}
+	if !strings.EqualFold(note.Currency, "CLP") || note.Total <= 0 || inv.Total <= 0 {
+		return doc, dteNotApplicable("only CLP credit notes with a positive total get a nota de crédito")
+	}
+	var exempt int64
+	switch {
+	case orig.Type.Exempt():
+		if note.Tax != 0 {
+			return doc, dteNotApplicable("a credit note of an exempt document cannot return IVA")
+		}
+		exempt = note.Total
+	default:
+		var invNet int64
+		for _, a := range inv.TaxAmounts {
+			invNet += a.TaxableAmount
+		}
+		invExempt := inv.Total - invNet - inv.Tax
+		if invExempt > 0 {
+			var err error
+			if exempt, err = money.ProRata(invExempt, note.Total, inv.Total); err != nil {
+				return doc, err
+			}
+		}
+	}
+	net := note.Total - note.Tax - exempt
+	if net < 0 {
+		return doc, dteNotApplicable("the credit note's taxed and exempt amounts do not add up")
+	}
+	doc.Totals = DTETotals{Net: net, IVA: note.Tax, Exempt: exempt, Total: note.Total}
+	if net > 0 || note.Tax > 0 {
+		doc.Totals.IVAPercent = dteIVAPercentage / PercentageScale
+	}
+	name := strings.TrimSpace("Nota de crédito " + note.Number)
+	if net > 0 {
+		doc.Lines = append(doc.Lines, dteLine(name, 1, net, false))
+	}
+	if exempt > 0 {
+		doc.Lines = append(doc.Lines, dteLine(name, 1, exempt, true))
+	}
+	reason := "Corrige montos"
+	code := CreditNoteReferenceCode(note.Total, inv.Total)
+	if code == DTERefVoid {
+		reason = "Anula documento"
+	}
+	doc.Reference = &DTEReference{Type: orig.Type, Folio: orig.Folio, Date: origDate, Code: code, Reason: reason}
+	return doc, nil
+}

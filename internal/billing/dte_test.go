@@ -278,3 +278,38 @@ func TestInvoiceDocumentName(t *testing.T) {
 		require.Equal(t, "comprobante", billing.InvoiceDocumentName(inv, "es-CL").FileStem, "the file keeps its name")
 	}
 }
+
+func TestBuildCreditNoteDTE(t *testing.T) {
+	t.Parallel()
+	day := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	inv := priced(t, "CLP", 0, false, line("Plan", 1, 10000, iva)) // 11.900
+	orig := billing.TaxDocument{Type: billing.DTEFactura, Status: billing.DTEAccepted, Folio: 106}
+	partial := billing.CreditNote{Number: "AGEN-CN-000001", Currency: "CLP", Total: 4000, Tax: 639}
+	doc, err := billing.BuildCreditNoteDTE("k", orig, day, inv, partial, billing.DTEIssuer{}, billing.DTEReceptor{}, day)
+	require.NoError(t, err)
+	require.Equal(t, billing.DTENotaDeCredito, doc.Type)
+	require.Equal(t, billing.DTETotals{Net: 3361, IVA: 639, IVAPercent: 19, Total: 4000}, doc.Totals)
+	require.Equal(t, []billing.DTELine{{Name: "Nota de crédito AGEN-CN-000001", Quantity: 1, UnitPrice: 3361, Amount: 3361}}, doc.Lines)
+	require.Equal(t, &billing.DTEReference{Type: billing.DTEFactura, Folio: 106, Date: day, Code: billing.DTERefCorrectAmount, Reason: "Corrige montos"}, doc.Reference)
+
+	whole := billing.CreditNote{Currency: "CLP", Total: 11900, Tax: 1900}
+	doc, err = billing.BuildCreditNoteDTE("k", orig, day, inv, whole, billing.DTEIssuer{}, billing.DTEReceptor{}, day)
+	require.NoError(t, err)
+	require.Equal(t, billing.DTERefVoid, doc.Reference.Code, "returning everything voids the original")
+
+	exemptInv := priced(t, "CLP", 0, false, line("Curso", 1, 5000))
+	exemptOrig := billing.TaxDocument{Type: billing.DTEBoletaExenta, Status: billing.DTEIssued, Folio: 7}
+	doc, err = billing.BuildCreditNoteDTE("k", exemptOrig, day, exemptInv, billing.CreditNote{Currency: "CLP", Total: 1000}, billing.DTEIssuer{}, billing.DTEReceptor{}, day)
+	require.NoError(t, err)
+	require.Equal(t, billing.DTETotals{Exempt: 1000, Total: 1000}, doc.Totals)
+	require.True(t, doc.Lines[0].Exempt)
+
+	for name, o := range map[string]billing.TaxDocument{
+		"no folio yet": {Type: billing.DTEFactura, Status: billing.DTEPending},
+		"rejected":     {Type: billing.DTEFactura, Status: billing.DTERejected, Folio: 3},
+		"a note":       {Type: billing.DTENotaDeCredito, Status: billing.DTEAccepted, Folio: 3},
+	} {
+		_, err := billing.BuildCreditNoteDTE("k", o, day, inv, partial, billing.DTEIssuer{}, billing.DTEReceptor{}, day)
+		require.Equal(t, billing.CodeDTENotApplicable, billing.AsError(err).Code, name)
+	}
+}

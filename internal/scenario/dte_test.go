@@ -33,6 +33,7 @@ func TestTaxDocuments(t *testing.T) {
 				{"timeout_after_accept_one_document", scenarioDTETimeout},
 				{"provider_down_money_not_blocked", scenarioDTEProviderDown},
 				{"sii_rejection_then_reissue", scenarioDTERejected},
+				{"refund_nota_de_credito_references_folio", scenarioNotaDeCredito},
 			} {
 				t.Run(sc.name, func(t *testing.T) {
 					t.Parallel()
@@ -289,4 +290,61 @@ func scenarioDTERejected(t *testing.T, d *dteWorld) {
 	got := d.runToAcceptance(second, billing.DTEFactura)
 	require.Equal(t, int64(2), got.Folio)
 	require.Equal(t, fixed, d.dsim.Documents()[1].Request.Encabezado.Receptor.GiroRecep)
+}
+
+// A credit note refunding part of an accepted factura issues a nota de
+// crédito (61) referencing the factura's type and folio, through the
+// dispatcher on credit_note.created, exactly once.
+func scenarioNotaDeCredito(t *testing.T, d *dteWorld) {
+	iva := d.taxRate("IVA", "19", false)
+	legal, giro := "Hosty SpA", "Servicios informáticos"
+	profile := &app.TaxProfileParams{LegalName: &legal, Activity: &giro,
+		TaxIDs: &[]app.TaxIDParams{{Type: billing.TaxIDChileRUT, Value: "76430498-5"}}}
+	inv := d.paidInvoice(profile, 10000, iva) // 11.900
+	orig := d.issueAndAccept(inv.ID, billing.DTEFactura)
+
+	note, err := d.app.Collection.CreateCreditNote(d.ctx, d.s, app.CreditNoteParams{Invoice: inv.ID, Amount: ptr(int64(4000)),
+		RefundAmount: ptr(int64(4000)), Reason: "product_unsatisfactory"})
+	require.NoError(t, err)
+	require.Equal(t, int64(639), note.Tax, "4.000 of 11.900 returns 639 of its 1.900 IVA")
+
+	var nc billing.TaxDocument
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, err := d.app.Notifications.DispatchNotifications(d.ctx)
+		require.NoError(t, err)
+		docs, err := d.app.Invoicing.CreditNoteTaxDocuments(d.ctx, d.s, inv.ID)
+		require.NoError(t, err)
+		if len(docs) > 0 {
+			require.Len(t, docs, 1)
+			nc = docs[0]
+			break
+		}
+		require.False(t, time.Now().After(deadline), "the dispatcher never recorded the nota de crédito")
+		time.Sleep(20 * time.Millisecond) // polling the dispatcher, not synchronising
+	}
+	require.Equal(t, billing.DTENotaDeCredito, nc.Type)
+	require.Equal(t, note.ID, nc.CreditNoteID)
+	require.Equal(t, billing.DTEEmissionKey(note.ID, billing.DTENotaDeCredito, 1), nc.Key)
+	st := d.step(nc)
+	require.Equal(t, billing.DTEIssued, st.Document.Status)
+	require.Equal(t, int64(1), st.Document.Folio, "the first 61")
+	d.dsim.Settle()
+	st = d.step(nc)
+	require.Equal(t, billing.DTEAccepted, st.Document.Status)
+
+	docs := d.dsim.Documents()
+	require.Len(t, docs, 2)
+	sent := docs[1].Request
+	require.Equal(t, 61, docs[1].Type)
+	require.Equal(t, "33", sent.Referencia[0].TpoDocRef)
+	require.Equal(t, "1", sent.Referencia[0].FolioRef)
+	require.Equal(t, "3", sent.Referencia[0].CodRef, "a partial refund corrects amounts")
+	require.Equal(t, openfactura.Totales{MntNeto: 3361, TasaIVA: "19", IVA: 639, MntTotal: 4000}, sent.Encabezado.Totales)
+	require.Equal(t, orig.Folio, int64(1))
+
+	// The invoice still shows its factura.
+	got, err := d.app.Invoicing.GetInvoice(d.ctx, d.s, inv.ID)
+	require.NoError(t, err)
+	require.Equal(t, orig.ID, got.TaxDocument.ID)
 }
