@@ -536,3 +536,43 @@ func (a *Invoicing) CreditNoteTaxDocuments(ctx context.Context, s billing.Scope,
 		return out, nil
 	})
 }
+
+// taxDocumentStall is how late an open emission must be before the
+// resume sweep starts a job for it again: far more than a snoozed job
+// is ever late, so only an emission whose job is gone (discarded after
+// repeated errors, say) is picked up.
+const taxDocumentStall = 15 * time.Minute
+
+// ResumeTaxDocuments starts a new job for each open emission whose next
+// try is overdue by taxDocumentStall, at most limit of them, across
+// merchants, and returns how many. Running a step twice is harmless
+// (each outcome is written compare-and-set), so a job started beside a
+// live one costs a provider call at most.
+func (a *Invoicing) ResumeTaxDocuments(ctx context.Context, limit int) (int, error) {
+	now := a.Now()
+	n := 0
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		docs, err := tx.DTE.ListDueTaxDocuments(ctx, now.Add(-taxDocumentStall), limit)
+		if err != nil {
+			return fmt.Errorf("list stalled tax documents: %w", err)
+		}
+		for _, d := range docs {
+			prev := d.Updated
+			next := now.Add(taxDocumentStall)
+			d.NextTry, d.Updated = &next, now
+			ok, err := tx.DTE.UpdateTaxDocument(ctx, d, prev)
+			if err != nil {
+				return fmt.Errorf("reschedule tax document %s: %w", d.ID, err)
+			}
+			if !ok {
+				continue
+			}
+			if err := tx.Jobs.Enqueue(ctx, EmitTaxDocumentArgs{MerchantID: d.Scope.MerchantID, Mode: d.Scope.Mode, TaxDocumentID: d.ID}); err != nil {
+				return fmt.Errorf("enqueue tax document %s: %w", d.ID, err)
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}

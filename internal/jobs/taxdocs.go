@@ -35,3 +35,28 @@ func (w *EmitTaxDocumentWorker) Work(ctx context.Context, job *river.Job[app.Emi
 	}
 	return river.JobSnooze(step.Retry)
 }
+
+// ResumeTaxDocumentsArgs asks for emissions whose job is gone.
+type ResumeTaxDocumentsArgs struct{}
+
+// Kind implements river.JobArgs.
+func (ResumeTaxDocumentsArgs) Kind() string { return "resume_tax_documents" }
+
+// resumeTaxDocumentsInterval is how often stalled emissions are looked
+// for; resumeTaxDocumentsBatch bounds one run.
+const (
+	resumeTaxDocumentsInterval = 15 * time.Minute
+	resumeTaxDocumentsBatch    = 500
+)
+
+// ResumeTaxDocumentsWorker runs app.Invoicing.ResumeTaxDocuments.
+type ResumeTaxDocumentsWorker struct {
+	river.WorkerDefaults[ResumeTaxDocumentsArgs]
+	App UseCases
+}
+
+// Work implements river.Worker.
+func (w *ResumeTaxDocumentsWorker) Work(ctx context.Context, _ *river.Job[ResumeTaxDocumentsArgs]) error {
+	_, err := w.App.Invoicing.ResumeTaxDocuments(ctx, resumeTaxDocumentsBatch)
+	return err
+}

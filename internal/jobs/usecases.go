@@ -27,6 +27,7 @@ type CollectionUseCases interface {
 // InvoicingUseCases is what the workers call of app.Invoicing.
 type InvoicingUseCases interface {
 	EmitTaxDocument(ctx context.Context, args app.EmitTaxDocumentArgs) (app.TaxDocumentStep, error)
+	ResumeTaxDocuments(ctx context.Context, limit int) (int, error)
 }
 
 // MerchantsUseCases is what the workers call of app.Merchants.

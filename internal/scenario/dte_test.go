@@ -49,6 +49,8 @@ type dteWorld struct {
 	*harness
 	dsim *dtesim.Server
 	url  string
+	// later moves the App's own clock (not the test clock) forward.
+	later *time.Duration
 }
 
 func newDTEWorld(t *testing.T, store testStore) *dteWorld {
@@ -56,8 +58,10 @@ func newDTEWorld(t *testing.T, store testStore) *dteWorld {
 	ts := httptest.NewServer(dsim)
 	t.Cleanup(ts.Close)
 	t.Cleanup(dsim.Close)
+	later := new(time.Duration)
 	h := newHarnessWith(t, store, func(c *app.Config, _ *sim.Gateway) {
 		c.Ports.DTE = &openfactura.Provider{Timeout: 2 * time.Second}
+		c.Now = func() time.Time { return wallClock().Add(*later) }
 	})
 	h.begin("America/Santiago", ts0)
 	legal, rut, giro := "Agente SpA", "76.086.428-5", "Desarrollo de software"
@@ -70,7 +74,7 @@ func newDTEWorld(t *testing.T, store testStore) *dteWorld {
 	require.NoError(t, err)
 	require.True(t, v.Enabled)
 	require.Equal(t, "…"+key[len(key)-4:], v.APIKey)
-	return &dteWorld{harness: h, dsim: dsim, url: ts.URL}
+	return &dteWorld{harness: h, dsim: dsim, url: ts.URL, later: later}
 }
 
 var ts0 = time.Date(2026, 12, 7, 13, 0, 0, 0, time.UTC)
@@ -255,6 +259,19 @@ func scenarioDTEProviderDown(t *testing.T, d *dteWorld) {
 	got, err := d.app.Invoicing.GetInvoice(d.ctx, d.s, inv.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, got.Status, "money is never blocked")
+	// A job lost while the provider was down: the resume sweep starts
+	// another once the emission is overdue by 15 minutes, and only then.
+	n, err := d.app.Invoicing.ResumeTaxDocuments(d.ctx, 10)
+	require.NoError(t, err)
+	require.Zero(t, n, "not stalled yet")
+	*d.later = time.Hour
+	n, err = d.app.Invoicing.ResumeTaxDocuments(d.ctx, 10)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	n, err = d.app.Invoicing.ResumeTaxDocuments(d.ctx, 10)
+	require.NoError(t, err)
+	require.Zero(t, n, "rescheduled: one new job, not one per sweep")
+
 	st = d.step(doc) // back up: the lookup issues it once
 	require.Equal(t, billing.DTEIssued, st.Document.Status)
 	require.Len(t, d.dsim.Documents(), 1)
