@@ -531,11 +531,14 @@ func BuildCreditNoteDTE(key string, orig TaxDocument, origDate time.Time, inv In
 			}
 		}
 	}
-	net := note.Total - note.Tax - exempt
+	net, tax := note.Total-note.Tax-exempt, note.Tax
 	if net < 0 {
 		return doc, dteNotApplicable("the credit note's taxed and exempt amounts do not add up")
 	}
-	doc.Totals = DTETotals{Net: net, IVA: note.Tax, Exempt: exempt, Total: note.Total}
+	if tax > 0 {
+		net, tax = dteSplitGross(net+tax, net, tax)
+	}
+	doc.Totals = DTETotals{Net: net, IVA: tax, Exempt: exempt, Total: note.Total}
 	if net > 0 || note.Tax > 0 {
 		doc.Totals.IVAPercent = dteIVAPercentage / PercentageScale
 	}
@@ -553,4 +556,24 @@ func BuildCreditNoteDTE(key string, orig TaxDocument, origDate time.Time, inv In
 	}
 	doc.Reference = &DTEReference{Type: orig.Type, Folio: orig.Folio, Date: origDate, Code: code, Reason: reason}
 	return doc, nil
+}
+
+// dteSplitGross splits a taxed amount gross (IVA included) the way the
+// SII checks a document: a net whose IVA, 19 % rounded half up, adds up
+// to gross. A credit note's own tax is rounded on the refunds so far
+// (RefundTax), so that a later partial refund's tax can be a peso off the
+// document's rule, which OpenFactura refuses; the document then carries
+// the rule's split of the same total. When no net adds up exactly (19 %
+// rounding skips a few totals), the note's own split (net, tax) stands.
+func dteSplitGross(gross, net, tax int64) (int64, int64) {
+	if net+(net*19+50)/100 == gross {
+		return net, tax
+	}
+	guess := (gross*100 + 59) / 119
+	for _, n := range []int64{guess, guess - 1, guess + 1} {
+		if n >= 0 && n+(n*19+50)/100 == gross {
+			return n, gross - n
+		}
+	}
+	return net, tax
 }

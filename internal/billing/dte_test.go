@@ -292,6 +292,14 @@ func TestBuildCreditNoteDTE(t *testing.T) {
 	require.Equal(t, []billing.DTELine{{Name: "Nota de crédito AGEN-CN-000001", Quantity: 1, UnitPrice: 3361, Amount: 3361}}, doc.Lines)
 	require.Equal(t, &billing.DTEReference{Type: billing.DTEFactura, Folio: 106, Date: day, Code: billing.DTERefCorrectAmount, Reason: "Corrige montos"}, doc.Reference)
 
+	// A second refund of 4.000 returns 638 of IVA (1.277 so far, rounded
+	// on the refunds' sum); the document carries the SII's split of the
+	// same 4.000: 3.361 + 639.
+	second := billing.CreditNote{Number: "AGEN-CN-000002", Currency: "CLP", Total: 4000, Tax: 638}
+	doc, err = billing.BuildCreditNoteDTE("k", orig, day, inv, second, billing.DTEIssuer{}, billing.DTEReceptor{}, day)
+	require.NoError(t, err)
+	require.Equal(t, billing.DTETotals{Net: 3361, IVA: 639, IVAPercent: 19, Total: 4000}, doc.Totals)
+
 	whole := billing.CreditNote{Currency: "CLP", Total: 11900, Tax: 1900}
 	doc, err = billing.BuildCreditNoteDTE("k", orig, day, inv, whole, billing.DTEIssuer{}, billing.DTEReceptor{}, day)
 	require.NoError(t, err)
@@ -311,5 +319,26 @@ func TestBuildCreditNoteDTE(t *testing.T) {
 	} {
 		_, err := billing.BuildCreditNoteDTE("k", o, day, inv, partial, billing.DTEIssuer{}, billing.DTEReceptor{}, day)
 		require.Equal(t, billing.CodeDTENotApplicable, billing.AsError(err).Code, name)
+	}
+}
+
+// TestDTESplitGrossMatchesTheSIIRule checks, for every taxed total up to
+// 50.000, that a nota de crédito keeps its total and carries the split
+// the SII's rule gives whenever one exists.
+func TestDTESplitGrossMatchesTheSIIRule(t *testing.T) {
+	t.Parallel()
+	for gross := int64(1); gross <= 50000; gross++ {
+		note := billing.CreditNote{Currency: "CLP", Total: gross, Tax: gross - (gross*100+59)/119}
+		orig := billing.TaxDocument{Type: billing.DTEFactura, Status: billing.DTEAccepted, Folio: 1}
+		inv := billing.Invoice{Currency: "CLP", Total: 1000000, Tax: 159664, TaxAmounts: []billing.TaxAmount{{TaxRate: iva, Amount: 159664, TaxableAmount: 840336}}}
+		doc, err := billing.BuildCreditNoteDTE("k", orig, time.Time{}, inv, note, billing.DTEIssuer{}, billing.DTEReceptor{}, time.Time{})
+		require.NoError(t, err)
+		require.Equal(t, gross, doc.Totals.Net+doc.Totals.IVA, "gross %d keeps its total", gross)
+		ruled := doc.Totals.IVA == (doc.Totals.Net*19+50)/100
+		exists := false
+		for n := gross*100/119 - 2; n <= gross*100/119+2; n++ {
+			exists = exists || n+(n*19+50)/100 == gross
+		}
+		require.Equal(t, exists, ruled, "gross %d: the rule's split is used whenever one exists", gross)
 	}
 }
