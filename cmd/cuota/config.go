@@ -16,6 +16,7 @@ import (
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/dte/openfactura"
 	"github.com/cuota/cuota/internal/gateway/flowgw"
 	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/gateway/stripegw"
@@ -245,7 +246,8 @@ func openEnvWith(ctx context.Context, cfg config, stderr io.Writer) (*env, error
 	e.stripe = stripegw.New(stripegw.Options{Store: s, Logger: logger, Credentials: credentials(billing.GatewayStripe)})
 	a, err := app.New(app.Config{Store: s, Now: time.Now, Logger: logger, Sealer: cfg.Box, Mailer: cfg.Mailer,
 		PublicURL: e.PublicURL, AuditKey: cfg.Box.AuditKey(),
-		Ports: app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
+		Ports: app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{},
+			DTE: &openfactura.Provider{}},
 		// The sim gateway refuses live mode itself.
 		Gateways: app.Gateways{billing.GatewaySim: sim.New(s, time.Now), billing.GatewayFlow: e.flow, billing.GatewayStripe: e.stripe}})
 	if err != nil { // the mailer was checked by loadConfig

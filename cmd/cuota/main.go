@@ -55,6 +55,7 @@ Usage:
   cuota bench api [--db sqlite|postgres] [--clients C] [--signups N] [--gets M]
                                           measure the HTTP API (signups, GETs, pgbench ratio)
   cuota flowsim [--addr 127.0.0.1:9090]   run a fake Flow.cl server for local development
+  cuota dtesim [--addr 127.0.0.1:9191]    run a fake OpenFactura (Chilean tax documents) for local development
   cuota version
 
 Run "cuota COMMAND --help" for a command's flags.
@@ -100,6 +101,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return bench(ctx, rest, getenv, stdout, stderr)
 	case "flowsim":
 		return flowsimCmd(ctx, rest, getenv, stdout, stderr)
+	case "dtesim":
+		return dtesimCmd(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "cuota", version)
 		return nil

@@ -185,7 +185,45 @@ type InvoiceJSON struct {
 	DueDate           *int64            `json:"due_date"`
 	PaymentMethod     *string           `json:"payment_method" doc:"The saved card a one-off charge_automatically invoice is charged to."`
 	HostedURL         *string           `json:"hosted_invoice_url" doc:"The customer's page to see and pay the invoice (finalized invoices)."`
+	TaxDocument       *TaxDocumentJSON  `json:"tax_document" doc:"The invoice's Chilean electronic tax document (boleta, factura), when tax documents are enabled (docs/dte.md); null otherwise."`
 	Created           int64             `json:"created"`
+}
+
+// TaxDocumentJSON is an invoice's electronic tax document as the API
+// shows it.
+type TaxDocumentJSON struct {
+	ID         string  `json:"id"`
+	Object     string  `json:"object" enum:"tax_document"`
+	Type       int     `json:"type" doc:"The SII's document type: 33 factura, 34 factura exenta, 39 boleta, 41 boleta exenta, 61 nota de crédito."`
+	Name       string  `json:"name" doc:"The document's legal name in Spanish (\"Boleta electrónica\")."`
+	Status     string  `json:"status" enum:"pending,unknown,issued,accepted,rejected" doc:"pending: recorded, not yet taken by the provider; unknown: the provider's answer was lost, resolved by looking the key up; issued: folio assigned, the SII has not decided; accepted or rejected by the SII (or refused by the provider)."`
+	Folio      *int64  `json:"folio" doc:"The document's number, assigned by the provider per type."`
+	Provider   string  `json:"provider"`
+	ProviderID *string `json:"provider_id" doc:"The provider's id of the document (OpenFactura's token)."`
+	TrackID    *string `json:"track_id" doc:"The SII's envelope id, when the provider reports it."`
+	SIIStatus  *string `json:"sii_status" doc:"The SII's status in the provider's words (\"Aceptado con Reparo\")."`
+	Reason     *string `json:"reason" doc:"Why the document was rejected, or the provider's last error."`
+	Attempt    int     `json:"attempt" doc:"1, then one more for each emission after a rejection."`
+	Key        string  `json:"emission_key" doc:"The deterministic key the provider deduplicates on."`
+	PDFURL     *string `json:"pdf_url" doc:"The document's PDF from the provider, once issued (this API, with your key)."`
+	XMLURL     *string `json:"xml_url" doc:"The document's signed XML, once issued."`
+	Created    int64   `json:"created"`
+	Updated    int64   `json:"updated"`
+}
+
+// TaxDocument renders a tax document emission.
+func TaxDocument(d billing.TaxDocument) TaxDocumentJSON {
+	out := TaxDocumentJSON{ID: d.ID, Object: "tax_document", Type: int(d.Type), Name: d.Type.Name("es"), Status: string(d.Status),
+		Provider: d.Provider, ProviderID: NonEmpty(d.ProviderID), TrackID: NonEmpty(d.TrackID), SIIStatus: NonEmpty(d.SIIStatus),
+		Reason: NonEmpty(d.Reason), Attempt: d.Attempt, Key: d.Key, Created: d.Created.Unix(), Updated: d.Updated.Unix()}
+	if d.Folio > 0 {
+		out.Folio = &d.Folio
+	}
+	if d.ProviderID != "" {
+		pdf, xml := "/v1/invoices/"+d.InvoiceID+"/tax_document/pdf", "/v1/invoices/"+d.InvoiceID+"/tax_document/xml"
+		out.PDFURL, out.XMLURL = &pdf, &xml
+	}
+	return out
 }
 
 // Invoice renders an invoice; next_payment_attempt shows only while it is open.
@@ -199,6 +237,10 @@ func Invoice(i billing.Invoice) InvoiceJSON {
 		VoidedAt: UnixPtr(i.VoidedAt), Collection: billing.CollectionOf(i), DueDate: UnixPtr(i.DueDate),
 		PaymentMethod: NonEmpty(i.PaymentMethodID), HostedURL: NonEmpty(i.HostedURL), Created: i.Created.Unix()}
 	out.TotalExcludingTax, out.TotalTaxAmounts = i.TotalExcludingTax(), TaxAmounts(i.TaxAmounts)
+	if i.TaxDocument != nil {
+		td := TaxDocument(*i.TaxDocument)
+		out.TaxDocument = &td
+	}
 	if i.Status == billing.InvoiceOpen {
 		out.NextAttempt = UnixPtr(i.NextAttemptAt)
 	}

@@ -86,6 +86,7 @@ type CustomerJSON struct {
 	// PreferredLocales is Locale as Stripe's list ([] when none).
 	PreferredLocales []string         `json:"preferred_locales"`
 	LegalName        *string          `json:"legal_name"`
+	Activity         *string          `json:"activity" doc:"The customer's business activity (giro); with a cl_rut tax id and a legal name it makes the customer's Chilean tax documents facturas."`
 	Address          *billing.Address `json:"address"`
 	TaxIDs           []billing.TaxID  `json:"tax_ids"`
 	TestClock        *string          `json:"test_clock"`
@@ -102,7 +103,8 @@ func Customer(c billing.Customer) CustomerJSON {
 	out := CustomerJSON{ID: c.ID, Object: "customer", Livemode: c.Scope.Mode.Livemode(), Email: c.Email,
 		Name: c.Name, Locale: c.Locale, TaxExempt: billing.TaxExemptOf(c), Balance: c.Balance, Currency: NonEmpty(c.Currency),
 		Metadata: c.Metadata, Created: c.Created.Unix(), Updated: c.Updated.Unix(),
-		PreferredLocales: []string{}, LegalName: NonEmpty(c.TaxProfile.LegalName), TaxIDs: c.TaxProfile.TaxIDs}
+		PreferredLocales: []string{}, LegalName: NonEmpty(c.TaxProfile.LegalName),
+		Activity: NonEmpty(c.TaxProfile.Activity), TaxIDs: c.TaxProfile.TaxIDs}
 	if c.Locale != "" {
 		out.PreferredLocales = []string{c.Locale}
 	}

@@ -15,6 +15,7 @@ const maxPreferredLocales = 10
 // customer's tax ids (an empty list removes them).
 type TaxProfileParams struct {
 	LegalName *string
+	Activity  *string // giro
 	Address   *billing.Address
 	TaxIDs    *[]TaxIDParams
 }
@@ -33,6 +34,11 @@ func applyTaxProfile(prof *billing.CustomerTaxProfile, p TaxProfileParams) error
 		s := strings.TrimSpace(*p.LegalName)
 		v.maxLen("legal_name", s, maxNameLen)
 		prof.LegalName = s
+	}
+	if p.Activity != nil {
+		s := strings.TrimSpace(*p.Activity)
+		v.maxLen("activity", s, maxNameLen)
+		prof.Activity = s
 	}
 	if p.Address != nil {
 		a, err := billing.NormalizeAddress("address", *p.Address)

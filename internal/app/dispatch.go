@@ -132,7 +132,39 @@ func (a *Notifications) dispatchEvent(ctx context.Context, tx billing.Tx, m bill
 			return err
 		}
 	}
-	return nil
+	return a.taxDocumentFor(ctx, tx, ev)
+}
+
+// taxDocumentFor starts the emission of a paid invoice's tax document
+// (queueTaxDocument), from the invoice as stored: every path that pays an
+// invoice writes invoice.paid, and the dispatcher reads each event once;
+// and that of a credit note's nota de crédito (queueCreditNoteDocument)
+// on credit_note.created.
+func (a *Notifications) taxDocumentFor(ctx context.Context, tx billing.Tx, ev billing.Event) error {
+	if ev.Type == EventCreditNoteCreated {
+		note, err := tx.Credits.GetCreditNote(ctx, ev.Scope, ev.ObjectID)
+		if errors.Is(err, billing.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read credit note %s: %w", ev.ObjectID, err)
+		}
+		return a.queueCreditNoteDocument(ctx, tx, note)
+	}
+	if ev.Type != EventInvoicePaid {
+		return nil
+	}
+	inv, err := tx.Invoices.GetInvoice(ctx, ev.Scope, ev.ObjectID)
+	if errors.Is(err, billing.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read invoice %s: %w", ev.ObjectID, err)
+	}
+	if inv.Status != billing.InvoicePaid {
+		return nil
+	}
+	return a.queueTaxDocument(ctx, tx, inv)
 }
 
 // wallNow is the real time, for what happens on the network (delivery

@@ -217,7 +217,7 @@ func (a *Merchants) openCredentials(cfg billing.GatewayConfig) (billing.GatewayC
 // fix, not the caller's and not a bug, so it is a 503 with a stable code
 // (secret_key_missing, secret_key_mismatch) naming the variable, and an
 // error in the log, instead of a 500.
-func (a *Merchants) openSealed(sealed, ad, what string) ([]byte, error) {
+func (a *core) openSealed(sealed, ad, what string) ([]byte, error) {
 	raw, err := a.gw.box.Open(sealed, ad)
 	switch {
 	case err == nil:

@@ -441,6 +441,9 @@ func (a *Invoicing) GetInvoice(ctx context.Context, s billing.Scope, id string) 
 			return v, notFound(err, "invoice", id)
 		}
 		one := []billing.Invoice{v}
+		if err := withTaxDocuments(ctx, tx, s, one); err != nil {
+			return v, err
+		}
 		err = a.payPages.withHostedURLs(ctx, tx, s, one)
 		return one[0], err
 	})
@@ -451,6 +454,9 @@ func (a *Invoicing) ListInvoices(ctx context.Context, s billing.Scope, f billing
 	return list(ctx, a.core, page, billing.PrefixInvoice, func(tx billing.Tx, page billing.Page) ([]billing.Invoice, bool, error) {
 		l, more, err := tx.Invoices.ListInvoices(ctx, s, f, page)
 		if err != nil {
+			return nil, false, err
+		}
+		if err := withTaxDocuments(ctx, tx, s, l); err != nil {
 			return nil, false, err
 		}
 		return l, more, a.payPages.withHostedURLs(ctx, tx, s, l)

@@ -115,7 +115,7 @@ var webhookEventTypes = []string{
 	EventCustomerCreated, EventCustomerUpdated, EventCustomerDeleted,
 	EventSubscriptionCreated, EventSubscriptionUpdated, EventSubscriptionDeleted, EventSubscriptionTrialWillEnd,
 	EventInvoiceCreated, EventInvoiceFinalized, EventInvoicePaid, EventInvoicePaymentFailed, EventInvoiceVoided,
-	EventInvoiceUncollectible, EventInvoiceSent,
+	EventInvoiceUncollectible, EventInvoiceSent, EventInvoiceTaxDocumentIssued, EventInvoiceTaxDocumentRejected,
 	EventPaymentCreated, EventPaymentSucceeded, EventPaymentFailed, EventPaymentUnknown,
 	EventPaymentMethodAttached,
 	"payment_method_setup." + billing.SetupSucceeded, "payment_method_setup." + billing.SetupFailed,

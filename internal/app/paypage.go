@@ -212,7 +212,11 @@ func (a *PayPages) loadHostedInvoice(ctx context.Context, tx billing.Tx, ref Hos
 	if err != nil || inv.Status == billing.InvoiceDraft {
 		return m, inv, gone
 	}
-	return m, inv, nil
+	one := []billing.Invoice{inv}
+	if err := withTaxDocuments(ctx, tx, ref.Scope, one); err != nil {
+		return m, inv, err
+	}
+	return m, one[0], nil
 }
 
 // PayGateways lists the gateways that can take a pay-page payment in

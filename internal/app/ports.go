@@ -22,6 +22,9 @@ type Ports struct {
 	// Webhooks creates endpoint secrets, delivers signed webhooks and
 	// holds their retry schedule.
 	Webhooks Webhooks
+	// DTE issues Chilean electronic tax documents (dte_port.go); nil
+	// leaves them off.
+	DTE DTEProvider
 }
 
 // ErrInvalidInput is matched (errors.Is) by an adapter's error about input

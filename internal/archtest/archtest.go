@@ -55,7 +55,7 @@ var neutral = map[string]string{
 var appForbidden = []string{
 	"internal/mail", "internal/invoicepdf", "internal/webhookout", "internal/secretbox",
 	"internal/httpapi", "internal/web", "internal/gateway", "internal/sqlite", "internal/postgres",
-	"internal/jobs", "internal/webhookin", "internal/flowsim", "net/http",
+	"internal/jobs", "internal/webhookin", "internal/flowsim", "internal/dte", "internal/dtesim", "net/http",
 }
 
 // allowedAdapterImports lists the adapter-to-adapter imports that are by
@@ -70,6 +70,7 @@ var allowedAdapterImports = map[string]string{
 	"internal/webhookin → internal/gateway/flow":           "Flow's notifications are verified and read with Flow's own client",
 	"internal/webhookin → internal/gateway/stripegw":       "Stripe's events are verified and read with the Stripe gateway's own code",
 	"internal/flowsim → internal/gateway/flow":             "the Flow simulator answers in Flow's wire types, defined once by its client",
+	"internal/dtesim → internal/dte":                       "the OpenFactura simulator answers in OpenFactura's wire types, defined once by its adapter",
 	"internal/sqlite → internal/gateway/sim":               "the stores keep the simulated gateway's ledger in cuota's database",
 	"internal/postgres → internal/gateway/sim":             "the stores keep the simulated gateway's ledger in cuota's database",
 	"internal/storetest → internal/gateway/sim":            "the conformance suite checks the ledger both stores keep for the simulated gateway",

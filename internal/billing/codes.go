@@ -121,6 +121,16 @@ const (
 	CodeLastOwner = "last_owner"
 	// CodeInvitationUnusable: the invitation was already used or expired.
 	CodeInvitationUnusable = "invitation_unusable"
+
+	// Electronic tax document codes (docs/dte.md).
+
+	// CodeDTENotApplicable: an invoice no SII document can carry (not in
+	// CLP, taxed by a rate other than 19 % IVA), or an action on a tax
+	// document in a state that does not allow it.
+	CodeDTENotApplicable = "dte_not_applicable"
+	// CodeDTENotConfigured: tax documents are not enabled for the
+	// merchant in this mode.
+	CodeDTENotConfigured = "dte_not_configured"
 )
 
 // CodeInfo documents one registered error code.
@@ -220,6 +230,8 @@ var registry = []CodeInfo{
 	{CodeConsoleSessionInvalid, kinds(KindUnauthorized), 0, "console: not signed in, or the session expired or was revoked"},
 	{CodeLastOwner, kinds(KindConflict), 0, "console: a merchant keeps at least one owner"},
 	{CodeInvitationUnusable, kinds(KindConflict), 0, "console: the invitation was already used or has expired"},
+	{CodeDTENotApplicable, kinds(KindConflict), 0, "no electronic tax document can be issued for this invoice, or not in its document's state"},
+	{CodeDTENotConfigured, kinds(KindInvalid, KindConflict), 0, "electronic tax documents are not enabled in this mode, or cannot be yet (the merchant's legal profile is incomplete)"},
 	{CodeInternal, kinds(KindInternal), 0, "our fault; the details are in the server log under the request id"},
 }
 

@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -39,9 +40,10 @@ func PickLocale(candidates ...string) string {
 
 // DocumentKind is what a document handed to a customer is, which decides
 // its name. A Chilean "factura" or "boleta" is a tax document only the
-// Servicio de Impuestos Internos' electronic system issues; cuota issues
-// none yet, so it never calls a document one: a paid invoice's document is
-// a receipt and an unpaid one's is a request for payment.
+// Servicio de Impuestos Internos' electronic system issues, so cuota calls
+// an invoice's document one only once its provider issued it
+// (InvoiceDocumentName); until then a paid invoice's document is a
+// receipt and an unpaid one's is a request for payment.
 type DocumentKind string
 
 // The kinds of customer documents.
@@ -51,15 +53,30 @@ const (
 	DocumentCreditNote     DocumentKind = "credit_note"     // comprobante de crédito
 )
 
-// InvoiceDocument returns the kind of an invoice's document. When
-// electronic tax documents exist, an invoice for which one was issued gets
-// that document's kind here (and its folio beside the number), and
-// nowhere else.
+// InvoiceDocument returns the kind of an invoice's document; an invoice
+// whose tax document was issued is named after it by InvoiceDocumentName.
 func InvoiceDocument(status InvoiceStatus) DocumentKind {
 	if status == InvoicePaid {
 		return DocumentReceipt
 	}
 	return DocumentPaymentRequest
+}
+
+// InvoiceDocumentName is how an invoice's document is named in locale's
+// language: a receipt or a request for payment (InvoiceDocument), or,
+// once the invoice's Chilean tax document is issued, that document's
+// legal name and folio — "Boleta electrónica N° 1021" — since the page
+// and its PDF then stand for it.
+func InvoiceDocumentName(inv Invoice, locale string) DocumentName {
+	n := InvoiceDocument(inv.Status).Name(locale)
+	if d := inv.TaxDocument; d != nil && d.Folio > 0 && (d.Status == DTEIssued || d.Status == DTEAccepted) {
+		number := "N° "
+		if LocaleLanguage(locale) == "en" {
+			number = "No. "
+		}
+		n.Title = d.Type.Name(locale) + " " + number + strconv.FormatInt(d.Folio, 10)
+	}
+	return n
 }
 
 // DocumentName is how a document is named in one language: its Title

@@ -257,9 +257,13 @@ type Invoice struct {
 	PaymentMethodID string     `json:"payment_method_id"`
 	// HostedURL is the customer's page to see and pay the invoice (filled
 	// in when read through the app; never stored).
-	HostedURL string    `json:"hosted_invoice_url,omitempty"`
-	Created   time.Time `json:"created"`
-	Updated   time.Time `json:"updated"`
+	HostedURL string `json:"hosted_invoice_url,omitempty"`
+	// TaxDocument is the invoice's Chilean electronic tax document, the
+	// emission that stands (filled in when read through the app; never
+	// stored with the invoice).
+	TaxDocument *TaxDocument `json:"tax_document,omitempty"`
+	Created     time.Time    `json:"created"`
+	Updated     time.Time    `json:"updated"`
 }
 
 // Invoice collection methods.

@@ -31,9 +31,13 @@ type MerchantProfile struct {
 // CustomerTaxProfile is the legal identity of a customer that documents
 // print in their bill-to block.
 type CustomerTaxProfile struct {
-	LegalName string  `json:"legal_name,omitempty"`
-	Address   Address `json:"address"`
-	TaxIDs    []TaxID `json:"tax_ids,omitempty"` // each normalised by NormalizeTaxID
+	LegalName string `json:"legal_name,omitempty"`
+	// Activity is the customer's business activity (giro), which a
+	// Chilean factura names; a customer without one gets a boleta
+	// (ChooseDTE).
+	Activity string  `json:"activity,omitempty"`
+	Address  Address `json:"address"`
+	TaxIDs   []TaxID `json:"tax_ids,omitempty"` // each normalised by NormalizeTaxID
 }
 
 // MaxTaxIDs bounds a customer's tax ids.

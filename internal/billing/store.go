@@ -106,6 +106,7 @@ type Tx struct {
 	Credits        CreditTx        // credit notes and customer balances
 	Console        ConsoleTx       // the console's users, sessions and invitations
 	Alerts         AlertTx         // alerts and the reads of their periodic check
+	DTE            DTETx           // Chilean electronic tax documents
 }
 
 // MerchantTx stores merchants, their settings and their API keys.

@@ -28,6 +28,7 @@ type customerBody struct {
 	// first one is kept (the same as locale).
 	PreferredLocales *[]string    `json:"preferred_locales,omitempty" maxItems:"10" doc:"The customer's languages, best first; the first one (es-CL or en) writes its pages, documents and emails."`
 	LegalName        *string      `json:"legal_name,omitempty" maxLength:"250" doc:"The name documents are made out to (razón social)."`
+	Activity         *string      `json:"activity,omitempty" maxLength:"250" doc:"The customer's business activity (giro), which a factura names; \"\" removes it."`
 	Address          *AddressJSON `json:"address,omitempty" doc:"The billing address; replaces the whole address."`
 	TaxIDData        *[]TaxIDJSON `json:"tax_id_data,omitempty" maxItems:"5" doc:"The customer's tax ids; replaces them all ([] removes them). A cl_rut must have a correct check digit."`
 }
@@ -42,7 +43,7 @@ func (b customerBody) params() app.CustomerParams {
 	p := app.CustomerParams{Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, Locale: b.Locale, TestClock: b.TestClock, Metadata: b.Metadata,
 		TaxExempt:        b.TaxExempt,
 		PreferredLocales: b.PreferredLocales,
-		TaxProfile:       app.TaxProfileParams{LegalName: b.LegalName, Address: b.Address.address()}}
+		TaxProfile:       app.TaxProfileParams{LegalName: b.LegalName, Activity: b.Activity, Address: b.Address.address()}}
 	if b.TaxIDData != nil {
 		ids := make([]app.TaxIDParams, 0, len(*b.TaxIDData))
 		for _, id := range *b.TaxIDData {

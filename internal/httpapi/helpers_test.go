@@ -20,6 +20,7 @@ import (
 	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/dte/openfactura"
 	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/httpapi"
 	"github.com/cuota/cuota/internal/invoicepdf"
@@ -162,7 +163,8 @@ func newServerOn(tb testing.TB, cfg httpapi.Config, kind string) (*httpapi.Serve
 	bundle := &testBundle{store: store, clock: clock, reg: prometheus.NewRegistry(), gateways: app.Gateways{}}
 	a, err := app.New(app.Config{Store: store, Now: clock.Now, Logger: logger, Gateways: bundle.gateways,
 		PublicURL: func() string { return bundle.publicURL },
-		Ports:     app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}}})
+		Ports: app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{},
+			DTE: &openfactura.Provider{Timeout: 5 * time.Second}}})
 	require.NoError(tb, err)
 	bundle.app = a
 

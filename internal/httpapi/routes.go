@@ -116,6 +116,8 @@ func (h *invoiceHandlers) routes(r registrar) {
 	register(r, op("void-invoice", http.MethodPost, "/v1/invoices/{id}/void", "Void an invoice"), h.voidInvoice)
 	register(r, op("mark-invoice-uncollectible", http.MethodPost, "/v1/invoices/{id}/mark_uncollectible", "Mark an invoice uncollectible"), h.markUncollectible)
 	register(r, pdfOperation(op("get-invoice-pdf", http.MethodGet, "/v1/invoices/{id}/pdf", "Download an invoice as a PDF (drafts carry a DRAFT stamp)")), h.invoicePDF)
+	register(r, op("issue-invoice-tax-document", http.MethodPost, "/v1/invoices/{id}/tax_document", "Issue a paid invoice's Chilean tax document, or issue it again after a rejection (docs/dte.md)"), h.issueTaxDocument)
+	register(r, taxDocumentFileOperation(op("get-invoice-tax-document-file", http.MethodGet, "/v1/invoices/{id}/tax_document/{format}", "Download an invoice's tax document as the provider issued it (pdf or xml)")), h.taxDocumentFile)
 
 	register(r, op("list-payments", http.MethodGet, "/v1/payments", "List payments"), h.listPayments)
 	register(r, op("get-payment", http.MethodGet, "/v1/payments/{id}", "Retrieve a payment attempt"), h.getPayment)
@@ -152,6 +154,8 @@ func (h *accountHandlers) routes(r registrar) {
 	register(r, op("update-merchant", http.MethodPatch, "/v1/merchant", "Change your merchant settings, policies and profile"), h.updateMerchant)
 	register(r, op("put-merchant-logo", http.MethodPut, "/v1/merchant/logo", "Upload your logo: a PNG or SVG of at most 256 KiB, sent as the raw body"), h.putLogo)
 	register(r, op("delete-merchant-logo", http.MethodDelete, "/v1/merchant/logo", "Remove your logo"), h.deleteLogo)
+	register(r, op("get-dte-settings", http.MethodGet, "/v1/merchant/dte", "Your Chilean tax document setup for this mode (provider key redacted)"), h.getDTESettings)
+	register(r, op("put-dte-settings", http.MethodPut, "/v1/merchant/dte", "Set up Chilean tax documents for this mode: provider, key (encrypted), SII activity code"), h.putDTESettings)
 	register(r, op("list-gateway-configs", http.MethodGet, "/v1/merchant/gateways", "Your gateway configurations (credentials redacted)"), h.listGatewayConfigs)
 	register(r, op("put-gateway-config", http.MethodPut, "/v1/merchant/gateways/{gateway}", "Configure a gateway for this mode (credentials are checked with the gateway, then encrypted)"), h.putGatewayConfig)
 	register(r, op("delete-gateway-config", http.MethodDelete, "/v1/merchant/gateways/{gateway}", "Remove a gateway's configuration"), h.deleteGatewayConfig)

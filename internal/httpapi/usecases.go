@@ -123,6 +123,8 @@ type InvoicingUseCases interface {
 	FinalizeInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error)
 	GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error)
 	InvoicePDF(ctx context.Context, s billing.Scope, id string) ([]byte, billing.Invoice, string, error)
+	IssueTaxDocument(ctx context.Context, s billing.Scope, invoiceID string) (billing.TaxDocument, error)
+	TaxDocumentFile(ctx context.Context, s billing.Scope, invoiceID string, format app.DTEFormat) ([]byte, error)
 	ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) (app.List[billing.Invoice], error)
 }
 
@@ -139,6 +141,8 @@ type MerchantsUseCases interface {
 	LogoURL(m billing.Merchant) string
 	SetMerchantLogo(ctx context.Context, merchantID string, data []byte) (billing.Merchant, error)
 	ListAuditEntries(ctx context.Context, s billing.Scope, afterSeq int64, limit int) (app.List[billing.AuditEntry], error)
+	GetDTESettings(ctx context.Context, s billing.Scope) (app.DTESettingsView, error)
+	SetDTESettings(ctx context.Context, s billing.Scope, p app.DTESettingsParams) (app.DTESettingsView, error)
 	ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]app.GatewayConfigView, error)
 	SetGatewayConfig(ctx context.Context, s billing.Scope, gateway string, c billing.GatewayCredentials) (app.GatewayConfigView, error)
 	UpdateMerchant(ctx context.Context, merchantID string, p app.UpdateMerchantParams) (billing.Merchant, error)

@@ -140,6 +140,8 @@ func Workers(a UseCases) *river.Workers {
 	river.AddWorker(w, &DeliverWebhookWorker{App: a, Render: apiobj.EventObject})
 	river.AddWorker(w, &SendEmailWorker{App: a})
 	river.AddWorker(w, &CheckAlertsWorker{App: a})
+	river.AddWorker(w, &EmitTaxDocumentWorker{App: a})
+	river.AddWorker(w, &ResumeTaxDocumentsWorker{App: a})
 	return w
 }
 
@@ -214,5 +216,8 @@ func PeriodicWith(o Options) []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(o.AlertCheckInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CheckAlertsArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
+		// Tax document emissions whose job is gone (docs/dte.md).
+		river.NewPeriodicJob(river.PeriodicInterval(resumeTaxDocumentsInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return ResumeTaxDocumentsArgs{}, nil }, nil),
 	}
 }

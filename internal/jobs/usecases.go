@@ -13,6 +13,7 @@ import (
 type UseCases struct {
 	Alerts        AlertsUseCases
 	Collection    CollectionUseCases
+	Invoicing     InvoicingUseCases
 	Merchants     MerchantsUseCases
 	Notifications NotificationsUseCases
 	PayPages      PayPagesUseCases
@@ -27,6 +28,12 @@ type AlertsUseCases interface {
 // CollectionUseCases is what the workers call of app.Collection.
 type CollectionUseCases interface {
 	ReconcileRefunds(ctx context.Context, limit int) (int, error)
+}
+
+// InvoicingUseCases is what the workers call of app.Invoicing.
+type InvoicingUseCases interface {
+	EmitTaxDocument(ctx context.Context, args app.EmitTaxDocumentArgs) (app.TaxDocumentStep, error)
+	ResumeTaxDocuments(ctx context.Context, limit int) (int, error)
 }
 
 // MerchantsUseCases is what the workers call of app.Merchants.

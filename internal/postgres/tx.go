@@ -17,6 +17,7 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb/checkoutdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/consoledb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/creditsdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/dtedb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/eventsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/opsdb"
@@ -47,6 +48,7 @@ type base struct {
 	checkout  *checkoutdb.Queries
 	console   *consoledb.Queries
 	alerts    *alertsdb.Queries
+	dte       *dtedb.Queries
 	inserter  *river.Client[pgx.Tx]
 
 	// spOpen: the savepoint cuota_write is open (the last write's, kept
@@ -76,6 +78,7 @@ func (t *base) setQueries(db dbtx) {
 	t.accounts, t.analytics, t.audit = accountsdb.New(db), analyticsdb.New(db), auditdb.New(db)
 	t.lifecycle, t.ops, t.credits = lifecycledb.New(db), opsdb.New(db), creditsdb.New(db)
 	t.events, t.checkout, t.console, t.alerts = eventsdb.New(db), checkoutdb.New(db), consoledb.New(db), alertsdb.New(db)
+	t.dte = dtedb.New(db)
 }
 
 // errWriteInRead is the error of a write attempted in a Store.Read.
@@ -110,6 +113,7 @@ func newTx(b *base) billing.Tx {
 		Credits:        creditTx{b},
 		Console:        consoleTx{b},
 		Alerts:         alertTx{b},
+		DTE:            dteTx{b},
 	}
 }
 
@@ -219,6 +223,11 @@ func (t *base) writeLifecycle(ctx context.Context, op string, fn func(q *lifecyc
 // writeOps is write with the ops group's queries on the savepoint.
 func (t *base) writeOps(ctx context.Context, op string, fn func(q *opsdb.Queries) error) error {
 	return t.write(ctx, op, func(db dbtx) error { return fn(opsdb.New(db)) })
+}
+
+// writeDTE is write with the dte group's queries on the savepoint.
+func (t *base) writeDTE(ctx context.Context, op string, fn func(q *dtedb.Queries) error) error {
+	return t.write(ctx, op, func(db dbtx) error { return fn(dtedb.New(db)) })
 }
 
 // writeCredits is write with the credits group's queries on the savepoint.

@@ -14,6 +14,7 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb/checkoutdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/consoledb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/creditsdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/dtedb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/eventsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/opsdb"
@@ -35,6 +36,7 @@ type statements struct {
 	checkout  *checkoutdb.Queries
 	console   *consoledb.Queries
 	alerts    *alertsdb.Queries
+	dte       *dtedb.Queries
 }
 
 // prepareStatements prepares every group's statements on db.
@@ -75,6 +77,9 @@ func prepareStatements(ctx context.Context, db *sql.DB) (_ *statements, err erro
 	if st.alerts, err = alertsdb.Prepare(ctx, db); err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
 	}
+	if st.dte, err = dtedb.Prepare(ctx, db); err != nil {
+		return nil, fmt.Errorf("dte: %w", err)
+	}
 	return st, nil
 }
 
@@ -110,6 +115,9 @@ func (st *statements) close() error {
 	}
 	if st.alerts != nil {
 		errs = append(errs, st.alerts.Close())
+	}
+	if st.dte != nil {
+		errs = append(errs, st.dte.Close())
 	}
 	return errors.Join(errs...)
 }

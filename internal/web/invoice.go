@@ -119,7 +119,7 @@ func (h *handler) showInvoice(w http.ResponseWriter, r *http.Request, status int
 	d := invoiceData{Page: pg, Inv: inv, Loc: location(pg.Merchant), Action: url.PathEscape(inv.ID),
 		PDF:    withQuery(url.PathEscape(inv.ID)+"/pdf", "t", ref.Token),
 		Status: inv.Status, IssuedAt: inv.Created, Error: msg,
-		Doc: billing.InvoiceDocument(inv.Status).Name(l.HTMLLang), BillTo: billTo(pg.Customer, l.HTMLLang)}
+		Doc: billing.InvoiceDocumentName(inv, l.HTMLLang), BillTo: billTo(pg.Customer, l.HTMLLang)}
 	if inv.FinalizedAt != nil {
 		d.IssuedAt = *inv.FinalizedAt
 	}

@@ -209,6 +209,18 @@ type CustomerBalanceTransaction struct {
 	Created       time.Time
 }
 
+type DteSetting struct {
+	MerchantID   string
+	Mode         string
+	Enabled      bool
+	Provider     string
+	Sealed       string
+	ActivityCode int64
+	IssueOn      string
+	Created      time.Time
+	Updated      time.Time
+}
+
 type Email struct {
 	ID         string
 	MerchantID string
@@ -572,6 +584,29 @@ type Subscription struct {
 	DefaultTaxRates      string
 	CancellationFeedback string
 	CancellationComment  string
+}
+
+type TaxDocument struct {
+	ID           string
+	MerchantID   string
+	Mode         string
+	InvoiceID    string
+	CreditNoteID string
+	Type         int32
+	Attempt      int32
+	Key          string
+	Provider     string
+	Status       string
+	Folio        int64
+	ProviderID   string
+	TrackID      string
+	SiiStatus    string
+	Reason       string
+	Tries        int32
+	NextTry      *time.Time
+	FirstSent    *time.Time
+	Created      time.Time
+	Updated      time.Time
 }
 
 type TaxRate struct {

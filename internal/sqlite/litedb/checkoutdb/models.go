@@ -206,6 +206,18 @@ type CustomerBalanceTransaction struct {
 	Created       int64
 }
 
+type DteSetting struct {
+	MerchantID   string
+	Mode         string
+	Enabled      bool
+	Provider     string
+	Sealed       string
+	ActivityCode int64
+	IssueOn      string
+	Created      int64
+	Updated      int64
+}
+
 type Email struct {
 	ID         string
 	MerchantID string
@@ -568,6 +580,29 @@ type Subscription struct {
 	DefaultTaxRates      string
 	CancellationFeedback string
 	CancellationComment  string
+}
+
+type TaxDocument struct {
+	ID           string
+	MerchantID   string
+	Mode         string
+	InvoiceID    string
+	CreditNoteID string
+	Type         int64
+	Attempt      int64
+	Key          string
+	Provider     string
+	Status       string
+	Folio        int64
+	ProviderID   string
+	TrackID      string
+	SiiStatus    string
+	Reason       string
+	Tries        int64
+	NextTry      sql.NullInt64
+	FirstSent    sql.NullInt64
+	Created      int64
+	Updated      int64
 }
 
 type TaxRate struct {

@@ -1,0 +1,61 @@
+package billing
+
+import (
+	"context"
+	"time"
+)
+
+// DTESettings is a merchant's electronic tax document setup in one mode
+// (docs/dte.md). Sealed holds the provider credentials as the app sealed
+// them (CUOTA_SECRET_KEY); the store never sees them in the clear, except
+// test-mode values on a server without a key.
+type DTESettings struct {
+	Scope   Scope
+	Enabled bool
+	// Provider names the adapter ("openfactura").
+	Provider string
+	Sealed   string
+	// ActivityCode is the merchant's SII economic activity code (Acteco),
+	// which facturas carry.
+	ActivityCode int64
+	// IssueOn is when a document is issued: DTEIssueOnPaid.
+	IssueOn string
+	Created time.Time
+	Updated time.Time
+}
+
+// When a tax document is issued.
+const (
+	// DTEIssueOnPaid: when the invoice is paid, the moment a Chilean sale
+	// happens for a subscription charged by card.
+	DTEIssueOnPaid = "paid"
+)
+
+// DTEProviderOpenFactura is the provider cuota speaks to.
+const DTEProviderOpenFactura = "openfactura"
+
+// DTETx stores DTE settings and emissions.
+type DTETx interface {
+	// PutDTESettings creates or replaces a scope's settings (Created is
+	// kept on replace).
+	PutDTESettings(ctx context.Context, s DTESettings) error
+	// GetDTESettings returns a scope's settings (ErrNotFound when none).
+	GetDTESettings(ctx context.Context, s Scope) (DTESettings, error)
+	// CreateTaxDocument inserts d unless an emission with d.Key exists in
+	// its scope; it reports whether it inserted. The key's uniqueness is
+	// what makes an emission exactly once.
+	CreateTaxDocument(ctx context.Context, d TaxDocument) (bool, error)
+	// GetTaxDocument returns the emission with id in scope s.
+	GetTaxDocument(ctx context.Context, s Scope, id string) (TaxDocument, error)
+	// GetTaxDocumentByKey returns the emission with key in scope s.
+	GetTaxDocumentByKey(ctx context.Context, s Scope, key string) (TaxDocument, error)
+	// ListInvoiceTaxDocuments returns an invoice's emissions, oldest
+	// first (rejected attempts, the one that stands, notas de crédito).
+	ListInvoiceTaxDocuments(ctx context.Context, s Scope, invoiceID string) ([]TaxDocument, error)
+	// UpdateTaxDocument writes d's outcome fields if the row's Updated is
+	// still prevUpdated (compare and set); it reports whether it wrote.
+	UpdateTaxDocument(ctx context.Context, d TaxDocument, prevUpdated time.Time) (bool, error)
+	// ListDueTaxDocuments returns, across merchants, open emissions whose
+	// NextTry is at or before due, soonest first.
+	ListDueTaxDocuments(ctx context.Context, due time.Time, limit int) ([]TaxDocument, error)
+}
