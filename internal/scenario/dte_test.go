@@ -117,20 +117,18 @@ func (d *dteWorld) emission(invoiceID string) billing.TaxDocument {
 // included): it is polled, as the jobs' tests do.
 func (d *dteWorld) dispatched(invoiceID string) billing.TaxDocument {
 	d.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	var doc billing.TaxDocument
+	waitFor(d.t, func() bool {
 		_, err := d.app.Notifications.DispatchNotifications(d.ctx)
 		require.NoError(d.t, err)
 		inv, err := d.app.Invoicing.GetInvoice(d.ctx, d.s, invoiceID)
 		require.NoError(d.t, err)
 		if inv.TaxDocument != nil {
-			return *inv.TaxDocument
+			doc = *inv.TaxDocument
 		}
-		if time.Now().After(deadline) {
-			require.FailNow(d.t, "the dispatcher never recorded the paid invoice's emission")
-		}
-		time.Sleep(20 * time.Millisecond) // polling the dispatcher, not synchronising
-	}
+		return inv.TaxDocument != nil
+	}, "the dispatcher to record the paid invoice's emission")
+	return doc
 }
 
 // step runs one step of the emission job.
@@ -325,21 +323,16 @@ func scenarioNotaDeCredito(t *testing.T, d *dteWorld) {
 	require.NoError(t, err)
 	require.Equal(t, int64(639), note.Tax, "4.000 of 11.900 returns 639 of its 1.900 IVA")
 
-	var nc billing.TaxDocument
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	var noteDocs []billing.TaxDocument
+	waitFor(t, func() bool {
 		_, err := d.app.Notifications.DispatchNotifications(d.ctx)
 		require.NoError(t, err)
-		docs, err := d.app.Invoicing.CreditNoteTaxDocuments(d.ctx, d.s, inv.ID)
+		noteDocs, err = d.app.Invoicing.CreditNoteTaxDocuments(d.ctx, d.s, inv.ID)
 		require.NoError(t, err)
-		if len(docs) > 0 {
-			require.Len(t, docs, 1)
-			nc = docs[0]
-			break
-		}
-		require.False(t, time.Now().After(deadline), "the dispatcher never recorded the nota de crédito")
-		time.Sleep(20 * time.Millisecond) // polling the dispatcher, not synchronising
-	}
+		return len(noteDocs) > 0
+	}, "the dispatcher to record the nota de crédito")
+	require.Len(t, noteDocs, 1)
+	nc := noteDocs[0]
 	require.Equal(t, billing.DTENotaDeCredito, nc.Type)
 	require.Equal(t, note.ID, nc.CreditNoteID)
 	require.Equal(t, billing.DTEEmissionKey(note.ID, billing.DTENotaDeCredito, 1), nc.Key)
