@@ -37,87 +37,52 @@ type statements struct {
 	console   *consoledb.Queries
 	alerts    *alertsdb.Queries
 	dte       *dtedb.Queries
+
+	closers []func() error // of the groups prepared so far
+	err     error          // the first group that failed to prepare
 }
 
 // prepareStatements prepares every group's statements on db.
-func prepareStatements(ctx context.Context, db *sql.DB) (_ *statements, err error) {
+func prepareStatements(ctx context.Context, db *sql.DB) (*statements, error) {
 	st := &statements{}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, st.close())
-		}
-	}()
-	if st.accounts, err = accountsdb.Prepare(ctx, db); err != nil {
-		return nil, fmt.Errorf("accounts: %w", err)
-	}
-	if st.analytics, err = analyticsdb.Prepare(ctx, db); err != nil {
-		return nil, fmt.Errorf("analytics: %w", err)
-	}
-	if st.audit, err = auditdb.Prepare(ctx, db); err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
-	}
-	if st.lifecycle, err = lifecycledb.Prepare(ctx, db); err != nil {
-		return nil, fmt.Errorf("lifecycle: %w", err)
-	}
-	if st.ops, err = opsdb.Prepare(ctx, db); err != nil {
-		return nil, fmt.Errorf("ops: %w", err)
-	}
-	if st.credits, err = creditsdb.Prepare(ctx, db); err != nil {
-		return nil, fmt.Errorf("credits: %w", err)
-	}
-	if st.events, err = eventsdb.Prepare(ctx, db); err != nil {
-		return nil, fmt.Errorf("events: %w", err)
-	}
-	if st.checkout, err = checkoutdb.Prepare(ctx, db); err != nil {
-		return nil, fmt.Errorf("checkout: %w", err)
-	}
-	if st.console, err = consoledb.Prepare(ctx, db); err != nil {
-		return nil, fmt.Errorf("console: %w", err)
-	}
-	if st.alerts, err = alertsdb.Prepare(ctx, db); err != nil {
-		return nil, fmt.Errorf("alerts: %w", err)
-	}
-	if st.dte, err = dtedb.Prepare(ctx, db); err != nil {
-		return nil, fmt.Errorf("dte: %w", err)
+	st.accounts = prepareGroup(st, "accounts", func() (*accountsdb.Queries, error) { return accountsdb.Prepare(ctx, db) })
+	st.analytics = prepareGroup(st, "analytics", func() (*analyticsdb.Queries, error) { return analyticsdb.Prepare(ctx, db) })
+	st.audit = prepareGroup(st, "audit", func() (*auditdb.Queries, error) { return auditdb.Prepare(ctx, db) })
+	st.lifecycle = prepareGroup(st, "lifecycle", func() (*lifecycledb.Queries, error) { return lifecycledb.Prepare(ctx, db) })
+	st.ops = prepareGroup(st, "ops", func() (*opsdb.Queries, error) { return opsdb.Prepare(ctx, db) })
+	st.credits = prepareGroup(st, "credits", func() (*creditsdb.Queries, error) { return creditsdb.Prepare(ctx, db) })
+	st.events = prepareGroup(st, "events", func() (*eventsdb.Queries, error) { return eventsdb.Prepare(ctx, db) })
+	st.checkout = prepareGroup(st, "checkout", func() (*checkoutdb.Queries, error) { return checkoutdb.Prepare(ctx, db) })
+	st.console = prepareGroup(st, "console", func() (*consoledb.Queries, error) { return consoledb.Prepare(ctx, db) })
+	st.alerts = prepareGroup(st, "alerts", func() (*alertsdb.Queries, error) { return alertsdb.Prepare(ctx, db) })
+	st.dte = prepareGroup(st, "dte", func() (*dtedb.Queries, error) { return dtedb.Prepare(ctx, db) })
+	if st.err != nil {
+		return nil, errors.Join(st.err, st.close())
 	}
 	return st, nil
+}
+
+// prepareGroup prepares one group's statements with prepare, unless an
+// earlier group failed, and keeps what closes them.
+func prepareGroup[Q interface{ Close() error }](st *statements, name string, prepare func() (Q, error)) Q {
+	var q Q
+	if st.err != nil {
+		return q
+	}
+	q, err := prepare()
+	if err != nil {
+		st.err = fmt.Errorf("%s: %w", name, err)
+		return q
+	}
+	st.closers = append(st.closers, q.Close)
+	return q
 }
 
 // close closes the prepared statements of every group prepared so far.
 func (st *statements) close() error {
 	var errs []error
-	if st.accounts != nil {
-		errs = append(errs, st.accounts.Close())
-	}
-	if st.analytics != nil {
-		errs = append(errs, st.analytics.Close())
-	}
-	if st.audit != nil {
-		errs = append(errs, st.audit.Close())
-	}
-	if st.lifecycle != nil {
-		errs = append(errs, st.lifecycle.Close())
-	}
-	if st.ops != nil {
-		errs = append(errs, st.ops.Close())
-	}
-	if st.credits != nil {
-		errs = append(errs, st.credits.Close())
-	}
-	if st.events != nil {
-		errs = append(errs, st.events.Close())
-	}
-	if st.checkout != nil {
-		errs = append(errs, st.checkout.Close())
-	}
-	if st.console != nil {
-		errs = append(errs, st.console.Close())
-	}
-	if st.alerts != nil {
-		errs = append(errs, st.alerts.Close())
-	}
-	if st.dte != nil {
-		errs = append(errs, st.dte.Close())
+	for _, c := range st.closers {
+		errs = append(errs, c())
 	}
 	return errors.Join(errs...)
 }
