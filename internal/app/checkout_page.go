@@ -165,7 +165,7 @@ func (v CheckoutView) firstInvoice(lines []billing.InvoiceLine, subtotal int64, 
 	if err != nil {
 		return 0, billing.InvoiceTax{}, 0, err
 	}
-	return off, tax, subtotal - off + tax.Exclusive, nil
+	return off, tax, tax.Total(subtotal, off), nil
 }
 
 // cycleChoices lists the active recurring prices of price's product in its

@@ -199,7 +199,7 @@ func (a *Invoicing) priceInvoice(m billing.Merchant, sub *billing.Subscription, 
 		return 0, err
 	}
 	inv.Tax, inv.TaxAmounts = tax.Tax, tax.Amounts
-	inv.Total = inv.Subtotal - inv.Discount + tax.Exclusive
+	inv.Total = tax.Total(inv.Subtotal, inv.Discount)
 	inv.AmountDue = inv.Total
 	if bal.Currency != "" && bal.Currency != inv.Currency {
 		if inv.Total < 0 {

@@ -174,7 +174,7 @@ func (a *Invoicing) createOneOff(ctx context.Context, tx billing.Tx, cus billing
 		return inv, billing.Invalid("items", billing.CodeAmountInvalid, "the invoice's total is too large")
 	}
 	inv.Tax, inv.TaxAmounts = tax.Tax, tax.Amounts
-	inv.Total = inv.Subtotal + tax.Exclusive
+	inv.Total = tax.Total(inv.Subtotal, 0)
 	inv.AmountDue = inv.Total
 	if p.Collection == billing.CollectionSendInvoice {
 		days := int64(defaultDaysUntilDue)

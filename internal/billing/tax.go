@@ -127,6 +127,14 @@ type InvoiceTax struct {
 	Exclusive int64
 }
 
+// Total is an invoice's total under t: what its lines charge (subtotal),
+// less the discount, plus the tax added on top (an inclusive rate's tax is
+// already inside the lines). Invoices, one-off invoices and the checkout's
+// first invoice are all totalled here.
+func (t InvoiceTax) Total(subtotal, discount int64) int64 {
+	return subtotal - discount + t.Exclusive
+}
+
 // CheckTaxRates refuses a set of rates that cannot apply to one line
 // together: the same rate twice, or an inclusive rate beside any other
 // (the tax a price includes is extracted from it once; adding a second

@@ -171,3 +171,19 @@ func TestTotalExcludingTax(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, int64(10000), Invoice{Total: 11900, Tax: 1900}.TotalExcludingTax())
 }
+
+func TestInvoiceTaxTotal(t *testing.T) {
+	for _, c := range []struct {
+		name               string
+		tax                InvoiceTax
+		subtotal, discount int64
+		want               int64
+	}{
+		{"exclusive tax on top of the discounted lines", InvoiceTax{Tax: 3040, Exclusive: 3040}, 20000, 4000, 19040},
+		{"inclusive tax already in the lines", InvoiceTax{Tax: 1597}, 10000, 0, 10000},
+		{"no tax", InvoiceTax{}, 5000, 1000, 4000},
+		{"a proration credit", InvoiceTax{Tax: -190, Exclusive: -190}, -1000, 0, -1190},
+	} {
+		require.Equal(t, c.want, c.tax.Total(c.subtotal, c.discount), c.name)
+	}
+}
