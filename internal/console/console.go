@@ -40,6 +40,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -78,6 +79,7 @@ type handler struct {
 }
 
 // pageNames are the console's templates, each rendered inside base.html.
+// Each area's file adds its own list (moneyPages, configPages, opsPages).
 var pageNames = []string{"message", "signin", "overview", "customers", "customer", "subscriptions",
 	"apikeys", "users", "invitation", "security"}
 
@@ -92,7 +94,7 @@ func New(a UseCases, publicURL func() string, logger *slog.Logger) http.Handler 
 	sum := sha256.Sum256(css)
 	h := &handler{app: a, logger: logger, publicURL: publicURL, css: css, cssETag: `"` + hex.EncodeToString(sum[:8]) + `"`,
 		pages: map[string]*template.Template{}}
-	for _, name := range pageNames {
+	for _, name := range slices.Concat(pageNames, moneyPages, configPages, opsPages) {
 		h.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(files, "templates/base.html", "templates/"+name+".html"))
 	}
 	mux := http.NewServeMux()
@@ -123,6 +125,10 @@ func New(a UseCases, publicURL func() string, logger *slog.Logger) http.Handler 
 	mux.HandleFunc("POST /console/settings/security/totp", h.action(billing.PermOwnSecurity, h.enableTOTP))
 	mux.HandleFunc("POST /console/settings/security/totp/off", h.action(billing.PermOwnSecurity, h.disableTOTP))
 	mux.HandleFunc("POST /console/settings/security/sign-out-everywhere", h.action(billing.PermRead, h.signOutEverywhere))
+	// Each area registers its pages and actions in its own file.
+	h.moneyRoutes(mux)
+	h.configRoutes(mux)
+	h.opsRoutes(mux)
 	mux.HandleFunc("/console/", h.notFound)
 
 	cop := http.NewCrossOriginProtection()
@@ -354,6 +360,11 @@ type pageData struct {
 	L     *lang
 	Title string
 	Nav   string // the section the page belongs to, marked in the menu
+	// Path is the page's own address (path and query), where the header's
+	// language and mode switches come back to.
+	Path string
+	// Sub marks the page in the settings menu ("api-keys", "users", …).
+	Sub string
 	CSRF  string
 	// Session is the signed-in user's (nil on the pages before sign-in).
 	Session *sessionView
@@ -389,7 +400,7 @@ func (p pageData) Can(perm string) bool {
 
 // data starts a signed-in page's data.
 func (q *req) data(title, nav string) pageData {
-	return pageData{L: q.l, Title: title, Nav: nav, CSRF: csrfFor(q.token), Session: &sessionView{
+	return pageData{L: q.l, Title: title, Nav: nav, Path: q.r.URL.RequestURI(), CSRF: csrfFor(q.token), Session: &sessionView{
 		Merchant: q.cs.Merchant.Name, Email: q.cs.User.Email, Role: q.cs.User.Role, Test: q.cs.Session.Mode == billing.ModeTest}}
 }
 

@@ -10,6 +10,11 @@ import (
 // lang holds the console's strings in one language: Spanish (Chile), the
 // default, or English.
 type lang struct {
+	// Each area's strings live in its own file.
+	moneyLang
+	configLang
+	opsLang
+
 	Tag         string // the HTML lang attribute and the locale of numbers
 	Other       string // the other language's tag, for the switch
 	OtherName   string // the other language, named in itself
@@ -19,6 +24,8 @@ type lang struct {
 	Console, Skip, Menu                        string
 	NavOverview, NavCustomers, NavSubs, NavSet string
 	NavKeys, NavUsers, NavSecurity             string
+	NavInvoices, NavPayments, NavCatalog       string
+	NavWebhooks, NavEmails, NavAlerts          string
 	SignOut, SignedInAs                        string
 	TestBanner, LiveBanner                     string
 	ToLive, ToTest                             string
@@ -79,6 +86,9 @@ var spanish = &lang{
 	Console: "Consola", Skip: "Ir al contenido", Menu: "Menú",
 	NavOverview: "Resumen", NavCustomers: "Clientes", NavSubs: "Suscripciones", NavSet: "Ajustes",
 	NavKeys: "Claves de API", NavUsers: "Usuarios", NavSecurity: "Seguridad",
+	NavInvoices: billing.DocumentListName("es-CL").Heading, NavPayments: "Pagos", NavCatalog: "Catálogo",
+	NavWebhooks: "Webhooks", NavEmails: "Correos", NavAlerts: "Alertas",
+	moneyLang: spanishMoney, configLang: spanishConfig, opsLang: spanishOps,
 	SignOut: "Cerrar sesión", SignedInAs: "Sesión de",
 	TestBanner: "Modo de prueba: estás viendo datos de prueba.", LiveBanner: "Modo en vivo: datos reales.",
 	ToLive: "Ver datos en vivo", ToTest: "Ver datos de prueba", Language: "Idioma",
@@ -193,6 +203,9 @@ var english = &lang{
 	Console: "Console", Skip: "Skip to content", Menu: "Menu",
 	NavOverview: "Overview", NavCustomers: "Customers", NavSubs: "Subscriptions", NavSet: "Settings",
 	NavKeys: "API keys", NavUsers: "Users", NavSecurity: "Security",
+	NavInvoices: billing.DocumentListName("en").Heading, NavPayments: "Payments", NavCatalog: "Catalog",
+	NavWebhooks: "Webhooks", NavEmails: "Emails", NavAlerts: "Alerts",
+	moneyLang: englishMoney, configLang: englishConfig, opsLang: englishOps,
 	SignOut: "Sign out", SignedInAs: "Signed in as",
 	TestBanner: "Test mode: you are looking at test data.", LiveBanner: "Live mode: real data.",
 	ToLive: "View live data", ToTest: "View test data", Language: "Language",

@@ -40,6 +40,7 @@ func (h *handler) showAPIKeys(q *req, secret, notice string) {
 	d := q.data(q.l.KeysTitle, "settings")
 	d.Notice = notice
 	d.D = apiKeysView{Keys: keys, Secret: secret, Loc: merchantLoc(q)}
+	d.Sub = "api-keys"
 	h.show(q, "apikeys", d)
 }
 
@@ -109,6 +110,7 @@ func (h *handler) showUsers(q *req, status int, d pageData, view usersView) {
 	}
 	view.Users, view.Invitations, view.Me, view.Loc = users, invitations, q.cs.User.ID, merchantLoc(q)
 	d.D = view
+	d.Sub = "users"
 	h.render(q.w, q.r, "users", status, d)
 }
 
@@ -178,6 +180,7 @@ func (h *handler) showSecurity(q *req, status int, errMsg, secret string) {
 		view.Secret, view.URI = secret, app.TOTPURI(secret, q.cs.User.Email)
 	}
 	d.D = view
+	d.Sub = "security"
 	h.render(q.w, q.r, "security", status, d)
 }
 
