@@ -364,8 +364,8 @@ type pageData struct {
 	// language and mode switches come back to.
 	Path string
 	// Sub marks the page in the settings menu ("api-keys", "users", …).
-	Sub string
-	CSRF  string
+	Sub  string
+	CSRF string
 	// Session is the signed-in user's (nil on the pages before sign-in).
 	Session *sessionView
 	// Alerts are shown as a banner above every signed-in page. Nothing
