@@ -162,6 +162,7 @@ func (a *Invoicing) EmitTaxDocument(ctx context.Context, args EmitTaxDocumentArg
 	var issue DTEIssue
 	var report DTEStatusReport
 	var callErr error
+	var answered bool
 	switch {
 	case in.refused != nil:
 		outcome, callErr = billing.DTEProviderRefused, in.refused
@@ -171,12 +172,12 @@ func (a *Invoicing) EmitTaxDocument(ctx context.Context, args EmitTaxDocumentArg
 		outcome, callErr = billing.DTENotSent, errors.New("waiting for the original document's folio")
 	case d.Status == billing.DTEIssued:
 		report, callErr = provider.Status(ctx, in.creds, d.ProviderID)
-		outcome = report.Outcome
+		outcome, answered = report.Outcome, callErr == nil
 	case d.Status == billing.DTEUnknown && (d.FirstSent == nil || !billing.CanLookUpDTE(*d.FirstSent, now)):
 		// Past the provider's memory of the key a replay could issue a
 		// second document: the merchant checks the provider's portal.
 		return a.finishEmission(ctx, in, "", DTEIssue{}, DTEStatusReport{},
-			errors.New("the provider's answer was lost and can no longer be looked up by key: check the provider's portal"), now, true)
+			errors.New("the provider's answer was lost and can no longer be looked up by key: check the provider's portal"), now, stepCall{stuck: true})
 	default:
 		if d.FirstSent == nil {
 			// Record the first sending before it happens: the lookup
@@ -194,14 +195,17 @@ func (a *Invoicing) EmitTaxDocument(ctx context.Context, args EmitTaxDocumentArg
 			issue, callErr = provider.Issue(ctx, in.creds, in.built)
 		}
 		outcome = billing.DTEProviderIssued
+		answered = callErr == nil // a lookup that finds nothing is an answer too
 		if callErr == nil && !issue.Found {
 			outcome, callErr = billing.DTENotSent, errors.New("the provider holds nothing under the key")
 		}
 	}
+	call := stepCall{called: in.refused == nil && !in.waiting && provider != nil}
 	if callErr != nil && in.refused == nil && !in.waiting {
 		outcome = DTEOutcomeOf(callErr)
 	}
-	return a.finishEmission(ctx, in, outcome, issue, report, callErr, now, false)
+	call.answered = call.called && (answered || outcome == billing.DTEProviderRefused)
+	return a.finishEmission(ctx, in, outcome, issue, report, callErr, now, call)
 }
 
 // readEmission reads the emission, its settings' credentials and, for a
@@ -310,7 +314,8 @@ var errEmissionMoved = errors.New("the tax document changed meanwhile")
 // issued or rejected. stuck ends an unknown emission that can no longer
 // be looked up, for the merchant to settle.
 func (a *Invoicing) finishEmission(ctx context.Context, in emissionInput, outcome billing.DTEOutcome, issue DTEIssue,
-	report DTEStatusReport, callErr error, now time.Time, stuck bool) (TaxDocumentStep, error) {
+	report DTEStatusReport, callErr error, now time.Time, call stepCall) (TaxDocumentStep, error) {
+	stuck := call.stuck
 	d := in.doc
 	from := d.Status
 	if !stuck {
@@ -349,6 +354,13 @@ func (a *Invoicing) finishEmission(ctx context.Context, in emissionInput, outcom
 		if !ok {
 			return errEmissionMoved
 		}
+		inv, err := tx.Invoices.GetInvoice(ctx, d.Scope, d.InvoiceID)
+		if err != nil {
+			return fmt.Errorf("read invoice: %w", err)
+		}
+		if err := a.taxDocumentAlerts(ctx, tx, d, inv, call, now); err != nil {
+			return err
+		}
 		var typ string
 		switch {
 		case d.Status == billing.DTEIssued && from != billing.DTEIssued:
@@ -357,10 +369,6 @@ func (a *Invoicing) finishEmission(ctx context.Context, in emissionInput, outcom
 			typ = EventInvoiceTaxDocumentRejected
 		default:
 			return nil
-		}
-		inv, err := tx.Invoices.GetInvoice(ctx, d.Scope, d.InvoiceID)
-		if err != nil {
-			return fmt.Errorf("read invoice: %w", err)
 		}
 		inv.TaxDocument = &d
 		return a.emit(ctx, tx, d.Scope, typ, "invoice", inv.ID, inv, now)

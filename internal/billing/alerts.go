@@ -55,7 +55,8 @@ const (
 func AlertKinds() []AlertKind {
 	return []AlertKind{AlertWebhookEndpointFailing, AlertWebhookEndpointDisabled, AlertGatewayUnavailable,
 		AlertGatewayCredentialsRefused, AlertGatewayPaymentsFailing, AlertPaymentUnknown, AlertPaymentLateSuccess,
-		AlertRefundStuck, AlertRenewalsBehind, AlertEmailsFailing}
+		AlertRefundStuck, AlertRenewalsBehind, AlertEmailsFailing, AlertTaxDocumentRejected, AlertTaxDocumentStuck,
+		AlertTaxDocumentsDelayed}
 }
 
 // AlertSeverity says how urgent an alert is.

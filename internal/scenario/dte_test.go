@@ -31,6 +31,7 @@ func TestTaxDocuments(t *testing.T) {
 				{"factura_for_a_business_customer", scenarioFactura},
 				{"exempt_product_boleta_exenta", scenarioBoletaExenta},
 				{"timeout_after_accept_one_document", scenarioDTETimeout},
+				{"answer_lost_past_lookup_window_alert", scenarioDTEStuck},
 				{"provider_down_money_not_blocked", scenarioDTEProviderDown},
 				{"sii_rejection_then_reissue", scenarioDTERejected},
 				{"refund_nota_de_credito_references_folio", scenarioNotaDeCredito},
@@ -240,6 +241,29 @@ func scenarioDTETimeout(t *testing.T, d *dteWorld) {
 	require.Len(t, d.dsim.Documents(), 1)
 }
 
+// The provider's answer is lost and the emission cannot be looked up
+// for 23 hours: it is never issued blindly again; the merchant is alerted
+// (critical) to check the provider's portal.
+func scenarioDTEStuck(t *testing.T, d *dteWorld) {
+	iva := d.taxRate("IVA", "19", false)
+	inv := d.paidInvoice(nil, 10000, iva)
+	doc := d.emission(inv.ID)
+	d.dsim.FaultNext(1, dtesim.FaultTimeoutAfterAccept)
+	st := d.step(doc)
+	require.Equal(t, billing.DTEUnknown, st.Document.Status)
+	*d.later = billing.DTELookupWindow
+	st = d.step(doc)
+	require.True(t, st.Done, "left for the merchant")
+	require.Equal(t, billing.DTEUnknown, st.Document.Status)
+	require.Len(t, d.dsim.Documents(), 1, "never issued blindly again")
+	open := d.alerts(billing.AlertOpen)
+	require.Len(t, open, 1)
+	require.Equal(t, billing.AlertTaxDocumentStuck, open[0].Kind)
+	require.Equal(t, billing.SeverityCritical, open[0].Severity)
+	require.Equal(t, inv.ID, open[0].ObjectID)
+	require.Contains(t, open[0].Message.ES, "Revisa el portal del proveedor")
+}
+
 // The provider answers 500 before doing anything: the emission waits as
 // unknown and is resolved by lookup; the invoice stays paid throughout.
 func scenarioDTEProviderDown(t *testing.T, d *dteWorld) {
@@ -269,10 +293,27 @@ func scenarioDTEProviderDown(t *testing.T, d *dteWorld) {
 	n, err = d.app.Invoicing.ResumeTaxDocuments(d.ctx, 10)
 	require.NoError(t, err)
 	require.Zero(t, n, "rescheduled: one new job, not one per sweep")
+	require.Empty(t, d.alerts(billing.AlertOpen), "an hour of silence is not yet seen by a step")
+
+	// A step an hour after the emission was recorded that still gets no
+	// answer tells the merchant, once, on the provider.
+	d.dsim.FaultNext(2, dtesim.FaultServerError)
+	d.step(doc)
+	d.step(doc)
+	open := d.alerts(billing.AlertOpen)
+	require.Len(t, open, 1)
+	require.Equal(t, billing.AlertTaxDocumentsDelayed, open[0].Kind)
+	require.Equal(t, billing.AlertObjectDTEProvider, open[0].ObjectType)
+	require.Equal(t, int64(2), open[0].Count)
+	require.Contains(t, open[0].Message.ES, "sigue cobrando")
 
 	st = d.step(doc) // back up: the lookup issues it once
 	require.Equal(t, billing.DTEIssued, st.Document.Status)
 	require.Len(t, d.dsim.Documents(), 1)
+	require.Empty(t, d.alerts(billing.AlertOpen), "the provider answered: resolved")
+	resolved := d.alerts(billing.AlertResolved)
+	require.Len(t, resolved, 1)
+	require.Equal(t, billing.AlertTaxDocumentsDelayed, resolved[0].Kind)
 }
 
 // The SII rejects a factura: the emission ends rejected, with its event.
@@ -294,6 +335,13 @@ func scenarioDTERejected(t *testing.T, d *dteWorld) {
 	require.Equal(t, billing.DTERejected, st.Document.Status)
 	require.Equal(t, "Rechazado", st.Document.SIIStatus)
 	require.Contains(t, d.eventTypes(), app.EventInvoiceTaxDocumentRejected)
+	open := d.alerts(billing.AlertOpen)
+	require.Len(t, open, 1, "the rejection needs the merchant")
+	require.Equal(t, billing.AlertTaxDocumentRejected, open[0].Kind)
+	require.Equal(t, "invoice", open[0].ObjectType)
+	require.Equal(t, inv.ID, open[0].ObjectID)
+	require.Contains(t, open[0].Message.ES, "La factura electrónica del documento "+inv.Number+" fue rechazada (Rechazado)")
+	require.Contains(t, d.eventTypes(), app.EventAlertOpened)
 
 	// The merchant fixes the customer's data and issues again.
 	fixed := "Consultoría informática"
@@ -305,6 +353,8 @@ func scenarioDTERejected(t *testing.T, d *dteWorld) {
 	got := d.runToAcceptance(second, billing.DTEFactura)
 	require.Equal(t, int64(2), got.Folio)
 	require.Equal(t, fixed, d.dsim.Documents()[1].Request.Encabezado.Receptor.GiroRecep)
+	require.Empty(t, d.alerts(billing.AlertOpen), "the second document stands: the alert resolved itself")
+	require.Contains(t, d.eventTypes(), app.EventAlertResolved)
 }
 
 // A credit note refunding part of an accepted factura issues a nota de
