@@ -33,6 +33,7 @@ type CreditNoteJSON struct {
 	Refund                     *string              `json:"refund"`
 	CustomerBalanceTransaction *string              `json:"customer_balance_transaction"`
 	VoidedAt                   *int64               `json:"voided_at"`
+	TaxDocument                *TaxDocumentJSON     `json:"tax_document" doc:"The note's Chilean nota de crédito (61), when the invoice had a tax document (docs/dte.md); null otherwise."`
 	Created                    int64                `json:"created"`
 }
 
@@ -44,6 +45,10 @@ func CreditNote(n billing.CreditNote) CreditNoteJSON {
 		CreditAmount: n.CreditAmount, OutOfBandAmount: n.OutOfBandAmount, Refund: NonEmpty(n.RefundID),
 		CustomerBalanceTransaction: NonEmpty(n.BalanceTransactionID), VoidedAt: UnixPtr(n.VoidedAt), Created: n.Created.Unix(),
 		TaxAmounts: TaxAmounts(n.TaxAmounts)}
+	if n.TaxDocument != nil {
+		td := TaxDocument(*n.TaxDocument)
+		out.TaxDocument = &td
+	}
 	out.Lines = make([]CreditNoteLineJSON, 0, len(n.Lines))
 	for _, l := range n.Lines {
 		out.Lines = append(out.Lines, CreditNoteLineJSON{ID: l.ID, InvoiceLine: NonEmpty(l.InvoiceLineID), Description: l.Description, Amount: l.Amount})

@@ -220,7 +220,11 @@ func TaxDocument(d billing.TaxDocument) TaxDocumentJSON {
 		out.Folio = &d.Folio
 	}
 	if d.ProviderID != "" {
-		pdf, xml := "/v1/invoices/"+d.InvoiceID+"/tax_document/pdf", "/v1/invoices/"+d.InvoiceID+"/tax_document/xml"
+		base := "/v1/invoices/" + d.InvoiceID
+		if d.CreditNoteID != "" {
+			base = "/v1/credit_notes/" + d.CreditNoteID
+		}
+		pdf, xml := base+"/tax_document/pdf", base+"/tax_document/xml"
 		out.PDFURL, out.XMLURL = &pdf, &xml
 	}
 	return out

@@ -377,14 +377,23 @@ func (a *Collection) voidRefundedCreditNote(ctx context.Context, tx billing.Tx, 
 func (a *Collection) GetCreditNote(ctx context.Context, s billing.Scope, id string) (billing.CreditNote, error) {
 	return read(ctx, a.core, func(tx billing.Tx) (billing.CreditNote, error) {
 		v, err := tx.Credits.GetCreditNote(ctx, s, id)
-		return v, notFound(err, "credit_note", id)
+		if err != nil {
+			return v, notFound(err, "credit_note", id)
+		}
+		one := []billing.CreditNote{v}
+		err = withCreditNoteDocuments(ctx, tx, s, one)
+		return one[0], err
 	})
 }
 
 // ListCreditNotes lists credit notes of scope s, newest first.
 func (a *Collection) ListCreditNotes(ctx context.Context, s billing.Scope, f billing.CreditNoteFilter, page billing.Page) (List[billing.CreditNote], error) {
 	return list(ctx, a.core, page, billing.PrefixCreditNote, func(tx billing.Tx, page billing.Page) ([]billing.CreditNote, bool, error) {
-		return tx.Credits.ListCreditNotes(ctx, s, f, page)
+		notes, more, err := tx.Credits.ListCreditNotes(ctx, s, f, page)
+		if err != nil {
+			return nil, false, err
+		}
+		return notes, more, withCreditNoteDocuments(ctx, tx, s, notes)
 	})
 }
 

@@ -422,50 +422,6 @@ func withTaxDocuments(ctx context.Context, tx billing.Tx, s billing.Scope, invs 
 	return nil
 }
 
-// TaxDocumentFile fetches the PDF or XML of an invoice's tax document
-// from its provider (resource_missing when the invoice has none issued).
-func (a *Invoicing) TaxDocumentFile(ctx context.Context, s billing.Scope, invoiceID string, format DTEFormat) ([]byte, error) {
-	type found struct {
-		doc   billing.TaxDocument
-		creds DTECredentials
-	}
-	f, err := read(ctx, a.core, func(tx billing.Tx) (found, error) {
-		inv, err := tx.Invoices.GetInvoice(ctx, s, invoiceID)
-		if err != nil {
-			return found{}, notFound(err, "invoice", invoiceID)
-		}
-		one := []billing.Invoice{inv}
-		if err := withTaxDocuments(ctx, tx, s, one); err != nil {
-			return found{}, err
-		}
-		d := one[0].TaxDocument
-		if d == nil || d.ProviderID == "" {
-			return found{}, billing.NotFound("tax_document", invoiceID)
-		}
-		settings, err := tx.DTE.GetDTESettings(ctx, s)
-		if err != nil {
-			return found{}, fmt.Errorf("read dte settings: %w", err)
-		}
-		creds, err := a.openDTECredentials(settings)
-		if err != nil {
-			return found{}, err
-		}
-		return found{doc: *d, creds: DTECredentials{APIKey: creds.APIKey, BaseURL: creds.BaseURL, Mode: s.Mode}}, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if a.ports.DTE == nil {
-		return nil, billing.Errorf(billing.KindUnavailable, billing.CodeGatewayUnavailable, "no DTE provider is configured")
-	}
-	b, err := a.ports.DTE.File(ctx, f.creds, f.doc.ProviderID, format)
-	if err != nil {
-		a.logger.Warn("tax document file unavailable", "invoice", invoiceID, "error", err)
-		return nil, billing.Errorf(billing.KindUnavailable, billing.CodeGatewayUnavailable, "the tax document provider did not answer; try again")
-	}
-	return b, nil
-}
-
 // IssueTaxDocument starts (or starts again) the emission of a paid
 // invoice's tax document on the merchant's request, and returns the
 // emission that stands. An emission still open or accepted is returned

@@ -91,8 +91,11 @@ type CreditNote struct {
 	// BalanceTransactionID is the balance transaction of CreditAmount.
 	BalanceTransactionID string     `json:"balance_transaction_id"`
 	VoidedAt             *time.Time `json:"voided_at"`
-	Created              time.Time  `json:"created"`
-	Updated              time.Time  `json:"updated"`
+	// TaxDocument is the note's nota de crédito (docs/dte.md), read with
+	// the note; nil when none was recorded. It is not stored on the note.
+	TaxDocument *TaxDocument `json:"tax_document,omitempty"`
+	Created     time.Time    `json:"created"`
+	Updated     time.Time    `json:"updated"`
 }
 
 // CreditNoteFilter narrows ListCreditNotes. Zero fields do not filter.

@@ -65,11 +65,27 @@ func (h *invoiceHandlers) taxDocumentFile(ctx context.Context, in *TaxDocumentFi
 	if err != nil {
 		return nil, err
 	}
+	return taxDocumentFileOut(b, f, in.ID), nil
+}
+
+func (h *invoiceHandlers) creditNoteTaxDocumentFile(ctx context.Context, in *TaxDocumentFilePath) (*pdfOut, error) {
+	f := app.DTEFormat(in.Format)
+	b, err := h.app.Invoicing.CreditNoteTaxDocumentFile(ctx, scopeOf(ctx), in.ID, f)
+	if err != nil {
+		return nil, err
+	}
+	return taxDocumentFileOut(b, f, in.ID), nil
+}
+
+// taxDocumentFileOut answers a tax document's file, named after the
+// object it belongs to.
+func taxDocumentFileOut(b []byte, f app.DTEFormat, id string) *pdfOut {
+	in := struct{ ID string }{id}
 	if f == app.DTEFormatXML {
 		// The provider's XML is ISO-8859-1, as the SII's schema declares.
-		return &pdfOut{ContentType: "application/xml", Body: b, ContentDisposition: `inline; filename="dte-` + in.ID + `.xml"`}, nil
+		return &pdfOut{ContentType: "application/xml", Body: b, ContentDisposition: `inline; filename="dte-` + in.ID + `.xml"`}
 	}
-	return &pdfOut{ContentType: "application/pdf", Body: b, ContentDisposition: `inline; filename="dte-` + in.ID + `.pdf"`}, nil
+	return &pdfOut{ContentType: "application/pdf", Body: b, ContentDisposition: `inline; filename="dte-` + in.ID + `.pdf"`}
 }
 
 // taxDocumentFileOperation declares the file answers.

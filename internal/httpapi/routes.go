@@ -118,6 +118,7 @@ func (h *invoiceHandlers) routes(r registrar) {
 	register(r, pdfOperation(op("get-invoice-pdf", http.MethodGet, "/v1/invoices/{id}/pdf", "Download an invoice as a PDF (drafts carry a DRAFT stamp)")), h.invoicePDF)
 	register(r, op("issue-invoice-tax-document", http.MethodPost, "/v1/invoices/{id}/tax_document", "Issue a paid invoice's Chilean tax document, or issue it again after a rejection (docs/dte.md)"), h.issueTaxDocument)
 	register(r, taxDocumentFileOperation(op("get-invoice-tax-document-file", http.MethodGet, "/v1/invoices/{id}/tax_document/{format}", "Download an invoice's tax document as the provider issued it (pdf or xml)")), h.taxDocumentFile)
+	register(r, taxDocumentFileOperation(op("get-credit-note-tax-document-file", http.MethodGet, "/v1/credit_notes/{id}/tax_document/{format}", "Download a credit note's nota de crédito as the provider issued it (pdf or xml)")), h.creditNoteTaxDocumentFile)
 
 	register(r, op("list-payments", http.MethodGet, "/v1/payments", "List payments"), h.listPayments)
 	register(r, op("get-payment", http.MethodGet, "/v1/payments/{id}", "Retrieve a payment attempt"), h.getPayment)

@@ -125,6 +125,7 @@ type InvoicingUseCases interface {
 	InvoicePDF(ctx context.Context, s billing.Scope, id string) ([]byte, billing.Invoice, string, error)
 	IssueTaxDocument(ctx context.Context, s billing.Scope, invoiceID string) (billing.TaxDocument, error)
 	TaxDocumentFile(ctx context.Context, s billing.Scope, invoiceID string, format app.DTEFormat) ([]byte, error)
+	CreditNoteTaxDocumentFile(ctx context.Context, s billing.Scope, noteID string, format app.DTEFormat) ([]byte, error)
 	ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) (app.List[billing.Invoice], error)
 }
 

@@ -407,4 +407,20 @@ func scenarioNotaDeCredito(t *testing.T, d *dteWorld) {
 	got, err := d.app.Invoicing.GetInvoice(d.ctx, d.s, inv.ID)
 	require.NoError(t, err)
 	require.Equal(t, orig.ID, got.TaxDocument.ID)
+
+	// The credit note shows its nota de crédito, in one and in a list,
+	// and its PDF is the provider's 61.
+	gotNote, err := d.app.Collection.GetCreditNote(d.ctx, d.s, note.ID)
+	require.NoError(t, err)
+	require.NotNil(t, gotNote.TaxDocument)
+	require.Equal(t, nc.ID, gotNote.TaxDocument.ID)
+	require.Equal(t, billing.DTEAccepted, gotNote.TaxDocument.Status)
+	require.Equal(t, int64(1), gotNote.TaxDocument.Folio)
+	notes, err := d.app.Collection.ListCreditNotes(d.ctx, d.s, billing.CreditNoteFilter{}, billing.Page{Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, notes.Data, 1)
+	require.Equal(t, nc.ID, notes.Data[0].TaxDocument.ID)
+	pdf, err := d.app.Invoicing.CreditNoteTaxDocumentFile(d.ctx, d.s, note.ID, app.DTEFormatPDF)
+	require.NoError(t, err)
+	require.Contains(t, string(pdf), "NOTA DE CREDITO ELECTRONICA N. 1")
 }
