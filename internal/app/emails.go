@@ -63,6 +63,11 @@ type EmailContent struct {
 	// recorded): payment_receipt, invoice_to_pay; the credit note's PDF:
 	// credit_note.
 	PDF []byte
+	// TaxDocument is the Chilean tax document issued for the invoice
+	// (payment_receipt; nil: none), and TaxDocumentPDF its PDF as the
+	// provider issued it (nil when the email is only recorded).
+	TaxDocument    *billing.TaxDocument
+	TaxDocumentPDF []byte
 	// FailureClass: payment_failed.
 	FailureClass billing.FailureClass
 	// TrialAmount is what the first invoice after the trial charges:
@@ -407,6 +412,9 @@ type EmailOutcome struct {
 	Retry bool
 	// Reason says why the attempt failed.
 	Reason string
+	// Wait asks to look again after it without counting an attempt: a
+	// receipt waiting for its tax document (billing.ReceiptTaxDocument).
+	Wait time.Duration
 }
 
 // SendEmail renders and sends one email, then records the outcome:
@@ -417,10 +425,17 @@ type EmailOutcome struct {
 func (a *Notifications) SendEmail(ctx context.Context, args SendEmailArgs, jobAttempt int) (EmailOutcome, error) {
 	s := billing.Scope{MerchantID: args.MerchantID, Mode: args.Mode}
 	deps := a.notify.email
+	taxDoc, wait, err := a.receiptTaxDocument(ctx, s, args.EmailID, deps.sender != nil)
+	if err != nil {
+		return EmailOutcome{}, err
+	}
+	if wait {
+		return EmailOutcome{Wait: billing.ReceiptTaxDocumentWait}, nil
+	}
 	var e billing.Email
 	var msg EmailMessage
 	var renderErr error
-	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+	err = a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
 		if e, err = tx.Notify.GetEmail(ctx, s, args.EmailID); err != nil {
 			return err
@@ -428,7 +443,7 @@ func (a *Notifications) SendEmail(ctx context.Context, args SendEmailArgs, jobAt
 		if e.Status != billing.EmailPending {
 			return nil
 		}
-		msg, renderErr = a.renderEmail(ctx, tx, e, deps.sender != nil)
+		msg, renderErr = a.renderEmail(ctx, tx, e, deps.sender != nil, taxDoc)
 		return nil
 	})
 	if errors.Is(err, billing.ErrNotFound) {

@@ -17,8 +17,8 @@ var errEmailData = errors.New("email data")
 
 // renderEmail gathers an email's data and renders it in the email's
 // locale. withPDF attaches invoice PDFs (they are rendered only to be
-// sent).
-func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billing.Email, withPDF bool) (EmailMessage, error) {
+// sent); taxDoc is a receipt's tax document (receiptTaxDocument).
+func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billing.Email, withPDF bool, taxDoc receiptDocument) (EmailMessage, error) {
 	m, err := tx.Merchants.GetMerchant(ctx, e.Scope.MerchantID)
 	if err != nil {
 		return EmailMessage{}, fmt.Errorf("read merchant: %w", err)
@@ -69,6 +69,7 @@ func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billin
 		if in.PDF, err = pdf(in.Invoice); err != nil {
 			return EmailMessage{}, err
 		}
+		in.TaxDocument, in.TaxDocumentPDF = taxDoc.doc, taxDoc.pdf
 		in.PortalURL = portal
 		if in.PlanName, err = invoicePlanName(ctx, tx, in.Invoice); err != nil {
 			return EmailMessage{}, err

@@ -94,6 +94,10 @@ func (w *SendEmailWorker) Work(ctx context.Context, job *river.Job[app.SendEmail
 	if err != nil {
 		return err
 	}
+	if out.Wait > 0 {
+		// A receipt waiting for its tax document: not an attempt.
+		return river.JobSnooze(out.Wait)
+	}
 	if out.Retry {
 		return fmt.Errorf("email %s attempt %d failed (%s); will retry", job.Args.EmailID, job.Attempt, out.Reason)
 	}

@@ -34,6 +34,13 @@ type PaymentReceipt struct {
 	// DocumentTitle names the attached document (billing.DocumentName),
 	// e.g. "Comprobante de pago"; the subject leads with it when set.
 	DocumentTitle string `json:"document_title,omitempty"`
+	// TaxDocument names the Chilean tax document issued for the payment
+	// (billing.TaxDocumentTitle: "Boleta electrónica N.º 12"); may be empty.
+	TaxDocument string `json:"tax_document,omitempty"`
+	// TaxDocumentPDF is that document as the provider issued it, attached
+	// when not empty as TaxDocumentFilename.
+	TaxDocumentPDF      []byte `json:"tax_document_pdf,omitempty"`
+	TaxDocumentFilename string `json:"tax_document_filename,omitempty"`
 }
 
 // TaxRow is one tax rate's line of an email: "IVA 19 %" and its amount,

@@ -40,6 +40,12 @@ func renderContent(in app.EmailContent) (Message, error) {
 		}
 		d.PortalURL, d.PlanName = in.PortalURL, in.PlanName
 		d.DocumentTitle, d.PDFFilename = documentName(in)
+		if td := in.TaxDocument; td != nil {
+			d.TaxDocument = billing.TaxDocumentTitle(*td, in.Locale)
+			if len(in.TaxDocumentPDF) > 0 {
+				d.TaxDocumentPDF, d.TaxDocumentFilename = in.TaxDocumentPDF, billing.TaxDocumentFilename(*td)
+			}
+		}
 		data = d
 	case KindPaymentFailed:
 		d, err := NewPaymentFailed(m, c, in.Invoice, in.FailureClass, in.PortalURL)

@@ -107,7 +107,11 @@ var specs = map[Kind]spec{
 	KindPaymentReceipt: define(false,
 		func(d PaymentReceipt) string { return d.MerchantName },
 		func(d PaymentReceipt, lang string) []Attachment {
-			return pdfAttachment(d.InvoicePDF, d.PDFFilename, d.InvoiceNumber, lang)
+			out := pdfAttachment(d.InvoicePDF, d.PDFFilename, d.InvoiceNumber, lang)
+			if len(d.TaxDocumentPDF) > 0 {
+				out = append(out, Attachment{Filename: safeFilePart(d.TaxDocumentFilename), ContentType: "application/pdf", Data: d.TaxDocumentPDF})
+			}
+			return out
 		}),
 	KindPaymentFailed: define(false,
 		func(d PaymentFailed) string { return d.MerchantName }, nil),

@@ -55,6 +55,11 @@ type dteWorld struct {
 }
 
 func newDTEWorld(t *testing.T, store testStore) *dteWorld {
+	return newDTEWorldWith(t, store, nil)
+}
+
+// newDTEWorldWith is newDTEWorld with more configuration (a mailer).
+func newDTEWorldWith(t *testing.T, store testStore, configure func(c *app.Config)) *dteWorld {
 	dsim := dtesim.New(dtesim.Options{})
 	ts := httptest.NewServer(dsim)
 	t.Cleanup(ts.Close)
@@ -63,6 +68,9 @@ func newDTEWorld(t *testing.T, store testStore) *dteWorld {
 	h := newHarnessWith(t, store, func(c *app.Config, _ *sim.Gateway) {
 		c.Ports.DTE = &openfactura.Provider{Timeout: 2 * time.Second}
 		c.Now = func() time.Time { return wallClock().Add(*later) }
+		if configure != nil {
+			configure(c)
+		}
 	})
 	h.begin("America/Santiago", ts0)
 	legal, rut, giro := "Agente SpA", "76.086.428-5", "Desarrollo de software"
