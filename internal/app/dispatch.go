@@ -135,11 +135,13 @@ func (a *Notifications) dispatchEvent(ctx context.Context, tx billing.Tx, m bill
 	return a.taxDocumentFor(ctx, tx, ev)
 }
 
-// taxDocumentFor starts the emission of a paid invoice's tax document
-// (queueTaxDocument), from the invoice as stored: every path that pays an
-// invoice writes invoice.paid, and the dispatcher reads each event once;
-// and that of a credit note's nota de crédito (queueCreditNoteDocument)
-// on credit_note.created.
+// taxDocumentFor starts the emission of an invoice's tax document
+// (queueTaxDocument), from the invoice as stored, on invoice.paid (every
+// path that pays an invoice writes it, and the dispatcher reads each event
+// once) or, for send_invoice invoices, invoice.finalized; that of a credit
+// note's nota de crédito (queueCreditNoteDocument) on credit_note.created;
+// and the nota de crédito that voids the document of a voided invoice
+// (queueVoidDocument) on invoice.voided.
 func (a *Notifications) taxDocumentFor(ctx context.Context, tx billing.Tx, ev billing.Event) error {
 	if ev.Type == EventCreditNoteCreated {
 		note, err := tx.Credits.GetCreditNote(ctx, ev.Scope, ev.ObjectID)
@@ -151,7 +153,8 @@ func (a *Notifications) taxDocumentFor(ctx context.Context, tx billing.Tx, ev bi
 		}
 		return a.queueCreditNoteDocument(ctx, tx, note)
 	}
-	if ev.Type != EventInvoicePaid {
+	at := map[string]billing.DTEMoment{EventInvoicePaid: billing.DTEAtPaid, EventInvoiceFinalized: billing.DTEAtFinalized}[ev.Type]
+	if at == "" && ev.Type != EventInvoiceVoided {
 		return nil
 	}
 	inv, err := tx.Invoices.GetInvoice(ctx, ev.Scope, ev.ObjectID)
@@ -161,10 +164,10 @@ func (a *Notifications) taxDocumentFor(ctx context.Context, tx billing.Tx, ev bi
 	if err != nil {
 		return fmt.Errorf("read invoice %s: %w", ev.ObjectID, err)
 	}
-	if inv.Status != billing.InvoicePaid {
-		return nil
+	if ev.Type == EventInvoiceVoided {
+		return a.queueVoidDocument(ctx, tx, inv)
 	}
-	return a.queueTaxDocument(ctx, tx, inv)
+	return a.queueTaxDocument(ctx, tx, inv, at)
 }
 
 // wallNow is the real time, for what happens on the network (delivery

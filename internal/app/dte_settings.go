@@ -136,10 +136,11 @@ func applyDTESettings(s billing.Scope, m billing.Merchant, cur *billing.DTESetti
 		cur.ActivityCode = *p.ActivityCode
 	}
 	if p.IssueOn != nil {
-		if *p.IssueOn != billing.DTEIssueOnPaid {
-			v.fail("issue_on", billing.CodeParameterInvalid, "issue_on must be %s", billing.DTEIssueOnPaid)
+		if !billing.ValidDTEIssueOn(*p.IssueOn) {
+			v.fail("issue_on", billing.CodeParameterInvalid, "issue_on must be %s or %s", billing.DTEIssueOnPaid, billing.DTEIssueOnFinalized)
+		} else {
+			cur.IssueOn = *p.IssueOn
 		}
-		cur.IssueOn = billing.DTEIssueOnPaid
 	}
 	if p.Enabled != nil {
 		cur.Enabled = *p.Enabled

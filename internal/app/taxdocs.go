@@ -31,18 +31,19 @@ type EmitTaxDocumentArgs struct {
 // Kind implements billing.Job (and River's JobArgs).
 func (EmitTaxDocumentArgs) Kind() string { return "emit_tax_document" }
 
-// queueTaxDocument records the emission of a paid invoice's tax document
-// and enqueues its job, in the caller's transaction (the dispatcher's, on
-// invoice.paid). The record is written before the provider is ever
+// queueTaxDocument records the emission of an invoice's tax document at
+// moment at (billing.DTEIssuesAt: when paid, or a send_invoice invoice
+// when finalized) and enqueues its job, in the caller's transaction (the
+// dispatcher's, on invoice.paid or invoice.finalized). The record is written before the provider is ever
 // called, under the deterministic key, so however often this runs the
 // invoice gets one emission. Merchants without DTE enabled, and invoices
 // no SII document can carry, get none.
-func (a *core) queueTaxDocument(ctx context.Context, tx billing.Tx, inv billing.Invoice) error {
+func (a *core) queueTaxDocument(ctx context.Context, tx billing.Tx, inv billing.Invoice, at billing.DTEMoment) error {
 	if !billing.DTEApplies(inv) {
 		return nil
 	}
 	settings, err := tx.DTE.GetDTESettings(ctx, inv.Scope)
-	if errors.Is(err, billing.ErrNotFound) || (err == nil && (!settings.Enabled || settings.IssueOn != billing.DTEIssueOnPaid)) {
+	if errors.Is(err, billing.ErrNotFound) || (err == nil && (!settings.Enabled || !billing.DTEIssuesAt(settings.IssueOn, inv, at))) {
 		return nil
 	}
 	if err != nil {
@@ -53,7 +54,7 @@ func (a *core) queueTaxDocument(ctx context.Context, tx billing.Tx, inv billing.
 		return fmt.Errorf("read tax documents: %w", err)
 	}
 	for _, d := range existing {
-		if d.CreditNoteID == "" {
+		if d.Type != billing.DTENotaDeCredito {
 			return nil // the invoice has its emission
 		}
 	}
@@ -247,13 +248,15 @@ func (a *Invoicing) readEmission(ctx context.Context, s billing.Scope, id string
 		}
 		issuer := billing.DTEIssuer{RUT: m.Profile.TaxID, LegalName: m.Profile.LegalName, Activity: m.Profile.Activity,
 			ActivityCode: int(settings.ActivityCode), Address: m.Profile.Address}
-		if d.CreditNoteID == "" {
+		if d.Type != billing.DTENotaDeCredito {
 			in.built, in.refused = billing.BuildDTE(d.Type, d.Key, inv, issuer, billing.DTEReceptorOf(c), dteDate(inv, m, d.Created))
 			return nil
 		}
-		note, err := tx.Credits.GetCreditNote(ctx, s, d.CreditNoteID)
-		if err != nil {
-			return fmt.Errorf("read credit note: %w", err)
+		note := voidingNote(inv)
+		if d.CreditNoteID != "" {
+			if note, err = tx.Credits.GetCreditNote(ctx, s, d.CreditNoteID); err != nil {
+				return fmt.Errorf("read credit note: %w", err)
+			}
 		}
 		one := []billing.Invoice{inv}
 		if err := withTaxDocuments(ctx, tx, s, one); err != nil {
@@ -404,15 +407,15 @@ func dteReason(err error) string {
 // stands (the latest of the invoice's own, not a nota de crédito).
 func withTaxDocuments(ctx context.Context, tx billing.Tx, s billing.Scope, invs []billing.Invoice) error {
 	for i := range invs {
-		if invs[i].Status != billing.InvoicePaid {
-			continue
+		if invs[i].Status == billing.InvoiceDraft {
+			continue // never issued before it is finalized
 		}
 		docs, err := tx.DTE.ListInvoiceTaxDocuments(ctx, s, invs[i].ID)
 		if err != nil {
 			return fmt.Errorf("read tax documents of %s: %w", invs[i].ID, err)
 		}
 		for j := len(docs) - 1; j >= 0; j-- {
-			if docs[j].CreditNoteID == "" {
+			if docs[j].Type != billing.DTENotaDeCredito {
 				d := docs[j]
 				invs[i].TaxDocument = &d
 				break
@@ -437,9 +440,6 @@ func (a *Invoicing) IssueTaxDocument(ctx context.Context, s billing.Scope, invoi
 		if err != nil {
 			return notFound(err, "invoice", invoiceID)
 		}
-		if inv.Status != billing.InvoicePaid {
-			return billing.Errorf(billing.KindConflict, billing.CodeDTENotApplicable, "only a paid invoice gets a tax document")
-		}
 		if !billing.DTEApplies(inv) {
 			return billing.Errorf(billing.KindConflict, billing.CodeDTENotApplicable, "only CLP invoices with a positive total get a tax document")
 		}
@@ -450,13 +450,17 @@ func (a *Invoicing) IssueTaxDocument(ctx context.Context, s billing.Scope, invoi
 		if err != nil {
 			return fmt.Errorf("read dte settings: %w", err)
 		}
+		if !billing.DTEIssuesAt(settings.IssueOn, inv, billing.DTEAtPaid) && !billing.DTEIssuesAt(settings.IssueOn, inv, billing.DTEAtFinalized) {
+			return billing.Errorf(billing.KindConflict, billing.CodeDTENotApplicable,
+				"only a paid invoice (or, when issue_on is finalized, an open send_invoice one) gets a tax document")
+		}
 		docs, err := tx.DTE.ListInvoiceTaxDocuments(ctx, s, inv.ID)
 		if err != nil {
 			return fmt.Errorf("read tax documents: %w", err)
 		}
 		attempt := 1
 		for i := len(docs) - 1; i >= 0; i-- {
-			if docs[i].CreditNoteID != "" {
+			if docs[i].Type == billing.DTENotaDeCredito {
 				continue
 			}
 			if docs[i].Status != billing.DTERejected {
@@ -493,7 +497,7 @@ func (a *Invoicing) CreditNoteTaxDocuments(ctx context.Context, s billing.Scope,
 		}
 		out := []billing.TaxDocument{}
 		for _, d := range docs {
-			if d.CreditNoteID != "" {
+			if d.Type == billing.DTENotaDeCredito {
 				out = append(out, d)
 			}
 		}

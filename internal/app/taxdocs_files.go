@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cuota/cuota/internal/billing"
 )
@@ -101,4 +103,46 @@ func withCreditNoteDocuments(ctx context.Context, tx billing.Tx, s billing.Scope
 		}
 	}
 	return nil
+}
+
+// queueVoidDocument records, on invoice.voided, the nota de crédito that
+// voids the invoice's tax document — one issued before payment (issue_on
+// finalized) of an invoice that will now never be paid — and enqueues
+// its job, in the dispatcher's transaction. An invoice without a
+// standing document (none, or a rejected one) gets none.
+func (a *core) queueVoidDocument(ctx context.Context, tx billing.Tx, inv billing.Invoice) error {
+	if inv.Status != billing.InvoiceVoid {
+		return nil
+	}
+	settings, err := tx.DTE.GetDTESettings(ctx, inv.Scope)
+	if errors.Is(err, billing.ErrNotFound) || (err == nil && !settings.Enabled) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read dte settings: %w", err)
+	}
+	one := []billing.Invoice{inv}
+	if err := withTaxDocuments(ctx, tx, inv.Scope, one); err != nil {
+		return err
+	}
+	if orig := one[0].TaxDocument; orig == nil || orig.Status == billing.DTERejected {
+		return nil
+	}
+	return a.createEmission(ctx, tx, settings, inv, "", billing.DTENotaDeCredito, 1)
+}
+
+// voidingNote is the credit note a voided invoice's nota de crédito is
+// laid out from: the invoice's whole total and tax, so that it voids the
+// original (billing.CreditNoteReferenceCode).
+func voidingNote(inv billing.Invoice) billing.CreditNote {
+	return billing.CreditNote{Scope: inv.Scope, InvoiceID: inv.ID, CustomerID: inv.CustomerID, Number: inv.Number,
+		Currency: inv.Currency, Total: inv.Total, Tax: inv.Tax, Created: derefTime(inv.VoidedAt, inv.Created)}
+}
+
+// derefTime is *t, or def when t is nil.
+func derefTime(t *time.Time, def time.Time) time.Time {
+	if t == nil {
+		return def
+	}
+	return *t
 }

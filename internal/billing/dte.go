@@ -348,6 +348,9 @@ type DTEDocument struct {
 	Lines     []DTELine
 	Totals    DTETotals
 	Reference *DTEReference
+	// OnCredit: the sale is not paid yet (a send_invoice invoice issued
+	// when finalized); a factura then says so (forma de pago crédito).
+	OnCredit bool
 }
 
 // BuildDTE lays an invoice out as document t: its lines, after their
@@ -357,7 +360,7 @@ type DTEDocument struct {
 // taxed, if at all, by one 19 % rate (IVA); anything else is an error
 // with code dte_not_applicable, since no SII document can carry it.
 func BuildDTE(t DTEType, key string, inv Invoice, issuer DTEIssuer, receptor DTEReceptor, date time.Time) (DTEDocument, error) {
-	doc := DTEDocument{Type: t, Key: key, Date: date, Issuer: issuer, Receptor: receptor}
+	doc := DTEDocument{Type: t, Key: key, Date: date, Issuer: issuer, Receptor: receptor, OnCredit: inv.Status != InvoicePaid}
 	if !t.Valid() || t == DTENotaDeCredito {
 		return doc, dteNotApplicable("document type %d cannot be built from an invoice", int(t))
 	}

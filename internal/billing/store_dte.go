@@ -18,7 +18,8 @@ type DTESettings struct {
 	// ActivityCode is the merchant's SII economic activity code (Acteco),
 	// which facturas carry.
 	ActivityCode int64
-	// IssueOn is when a document is issued: DTEIssueOnPaid.
+	// IssueOn is when a document is issued: DTEIssueOnPaid or
+	// DTEIssueOnFinalized.
 	IssueOn string
 	Created time.Time
 	Updated time.Time
@@ -29,7 +30,40 @@ const (
 	// DTEIssueOnPaid: when the invoice is paid, the moment a Chilean sale
 	// happens for a subscription charged by card.
 	DTEIssueOnPaid = "paid"
+	// DTEIssueOnFinalized: an invoice sent to be paid by hand
+	// (send_invoice) is issued when it is finalized — a sale on credit,
+	// whose factura the customer needs in order to pay it; invoices
+	// charged automatically are still issued when paid.
+	DTEIssueOnFinalized = "finalized"
 )
+
+// ValidDTEIssueOn reports whether s is a setting of when to issue.
+func ValidDTEIssueOn(s string) bool { return s == DTEIssueOnPaid || s == DTEIssueOnFinalized }
+
+// DTEMoment is a point in an invoice's life at which its tax document
+// may be issued.
+type DTEMoment string
+
+// The moments.
+const (
+	DTEAtFinalized DTEMoment = "finalized"
+	DTEAtPaid      DTEMoment = "paid"
+)
+
+// DTEIssuesAt reports whether an invoice's document is issued at moment,
+// under the merchant's issueOn setting: every invoice when it is paid
+// (unless issued before); a send_invoice invoice already when it is
+// finalized, if the merchant issues on finalization.
+func DTEIssuesAt(issueOn string, inv Invoice, at DTEMoment) bool {
+	switch at {
+	case DTEAtPaid:
+		return inv.Status == InvoicePaid
+	case DTEAtFinalized:
+		return issueOn == DTEIssueOnFinalized && CollectionOf(inv) == CollectionSendInvoice &&
+			(inv.Status == InvoiceOpen || inv.Status == InvoicePaid)
+	}
+	return false
+}
 
 // DTEProviderOpenFactura is the provider cuota speaks to.
 const DTEProviderOpenFactura = "openfactura"

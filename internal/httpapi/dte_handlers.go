@@ -24,7 +24,7 @@ type dteSettingsBody struct {
 	APIKey       *string `json:"api_key,omitempty" maxLength:"500" doc:"The provider's API key (OpenFactura's apikey). Encrypted at rest; never shown again."`
 	BaseURL      *string `json:"base_url,omitempty" maxLength:"500" doc:"Test mode only: talk to another address (cuota dtesim). Default: the provider's development address in test mode, production in live mode."`
 	ActivityCode *int64  `json:"activity_code,omitempty" doc:"Your SII economic activity code (Acteco), which facturas carry."`
-	IssueOn      *string `json:"issue_on,omitempty" enum:"paid" doc:"When a document is issued: when the invoice is paid."`
+	IssueOn      *string `json:"issue_on,omitempty" enum:"paid,finalized" doc:"When a document is issued: paid (every invoice when it is paid; the default) or finalized (invoices sent to be paid by hand, send_invoice, already when finalized, on credit; the others when paid)."`
 }
 
 func (h *accountHandlers) getDTESettings(ctx context.Context, _ *struct{}) (*out[DTESettingsJSON], error) {

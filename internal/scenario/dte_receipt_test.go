@@ -78,6 +78,20 @@ func receiptCarriesBoleta(t *testing.T, store testStore) {
 	require.NotContains(t, msgs[1].Text, "Documento tributario")
 }
 
+// receiptOfOK reports whether a payment receipt was recorded for an
+// invoice (the dispatcher has read its invoice.paid).
+func (d *dteWorld) receiptOfOK(invoiceID string) bool {
+	d.t.Helper()
+	l, err := d.app.Notifications.ListEmails(d.ctx, d.s, billing.EmailFilter{Template: billing.EmailPaymentReceipt}, billing.Page{Limit: 100})
+	require.NoError(d.t, err)
+	for _, e := range l.Data {
+		if e.ObjectID == invoiceID {
+			return true
+		}
+	}
+	return false
+}
+
 // receiptOf returns the payment receipt email recorded for an invoice.
 func (d *dteWorld) receiptOf(invoiceID string) billing.Email {
 	d.t.Helper()

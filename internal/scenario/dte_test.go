@@ -35,6 +35,7 @@ func TestTaxDocuments(t *testing.T) {
 				{"provider_down_money_not_blocked", scenarioDTEProviderDown},
 				{"sii_rejection_then_reissue", scenarioDTERejected},
 				{"refund_nota_de_credito_references_folio", scenarioNotaDeCredito},
+				{"send_invoice_issued_when_finalized_then_voided", scenarioDTEOnFinalize},
 			} {
 				t.Run(sc.name, func(t *testing.T) {
 					t.Parallel()

@@ -29,11 +29,15 @@ func Request(doc billing.DTEDocument) IssueRequest {
 		id.IndServicio = indServicioVenta
 		em.RznSocEmisor, em.GiroEmisor = cut(doc.Issuer.LegalName, maxText), cut(doc.Issuer.Activity, maxText)
 	} else {
-		// Paid: cuota issues on payment. Only the factura's published
+		// Contado when paid, crédito for an invoice issued when
+		// finalized, before its payment (the SII's FmaPago 1 and 2). Only the factura's published
 		// example sends FmaPago as a number (the 34's and the 61's send a
 		// string), so it is sent where its type is known.
 		if t == billing.DTEFactura {
 			id.FmaPago = fmaPagoContado
+			if doc.OnCredit {
+				id.FmaPago = fmaPagoCredito
+			}
 		}
 		em.RznSoc, em.GiroEmis, em.Acteco = cut(doc.Issuer.LegalName, maxText), cut(doc.Issuer.Activity, maxText), doc.Issuer.ActivityCode
 	}

@@ -160,6 +160,7 @@ const (
 	responseFolio    = "FOLIO"
 	indServicioVenta = "3"
 	fmaPagoContado   = 1
+	fmaPagoCredito   = 2
 )
 
 // JSONResponse is GET /document/{token}/json: the document as issued,
