@@ -16,11 +16,11 @@ type moneyLang struct {
 	// The documents list.
 	InvTitle, InvCustomerLabel, InvNoMatch, InvManyMatch, NoInvoices, DraftNumber string
 	// An invoice's page.
-	InvLines, Description, Quantity, Subtotal, Discount, Tax, Total  string
+	InvLines, Description, Quantity, Subtotal, Discount, Tax, Total string
 	BalanceApplied, AmountDue, AmountPaid, Remaining, Issued, DueOn string
-	PaidOn, VoidedOn, NextAttempt, Attempts, AttemptN, Failure       string
-	Refunded, CreditNotes, Refunds, RefundOf, Open, DownloadPDF      string
-	DownloadXML, Document, MethodL, GatewayRef, NoPayments           string
+	PaidOn, VoidedOn, NextAttempt, Attempts, AttemptN, Failure      string
+	Refunded, CreditNotes, Refunds, RefundOf, Open, DownloadPDF     string
+	DownloadXML, Document, MethodL, GatewayRef, NoPayments          string
 	// The Chilean tax document.
 	TaxDoc, Folio, DocType, SIIStatus, DTEState, DTEReason, NoTaxDoc string
 	DTEStatus                                                        map[billing.DTEStatus]string
@@ -81,19 +81,19 @@ var (
 			billing.CreditReasonOrderChange: "Cambio en el pedido", billing.CreditReasonProductUnsatisfactory: "El cliente no quedó conforme",
 		},
 		DonePaid: "Cobro realizado: el documento quedó pagado.", DonePayFailed: "El cobro no se realizó: %s",
-		DonePayPending:    "El cobro está en proceso con la pasarela; esta página mostrará su resultado.",
-		DoneVoided:        "El documento quedó anulado.", DoneUncoll: "El documento quedó marcado como incobrable.",
-		DoneRefunded:      "Se reembolsaron %s.", DoneRefundPending: "El reembolso de %s quedó en proceso con la pasarela.",
-		AmountEmpty:       "Escribe el monto a reembolsar.",
-		AmountBad:         "No entendimos el monto «%s». Escríbelo así: %s.",
-		AmountZero:        "El monto a reembolsar debe ser mayor que cero.",
-		AmountTooMuch:     "Se puede reembolsar como máximo %s.",
-		NothingToRefd:     "Este documento no tiene un pago con tarjeta que reembolsar.",
-		NoMethodToCharge:  "El cliente no tiene un medio de pago con el que cobrar.",
-		ChargeWaiting:     "Ya hay un cobro de este documento en proceso; espera su resultado.",
-		GatewayDown:       "La pasarela de pago no respondió. Inténtalo de nuevo en unos minutos.",
-		PayTitle:          "Pagos", PaymentTitle: "Pago", NoPaymentsFilter: "No hay pagos con este estado.",
-		RefundsTitle:      "Reembolsos", NoRefunds: "Todavía no hay reembolsos.",
+		DonePayPending: "El cobro está en proceso con la pasarela; esta página mostrará su resultado.",
+		DoneVoided:     "El documento quedó anulado.", DoneUncoll: "El documento quedó marcado como incobrable.",
+		DoneRefunded: "Se reembolsaron %s.", DoneRefundPending: "El reembolso de %s quedó en proceso con la pasarela.",
+		AmountEmpty:      "Escribe el monto a reembolsar.",
+		AmountBad:        "No entendimos el monto «%s». Escríbelo así: %s.",
+		AmountZero:       "El monto a reembolsar debe ser mayor que cero.",
+		AmountTooMuch:    "Se puede reembolsar como máximo %s.",
+		NothingToRefd:    "Este documento no tiene un pago con tarjeta que reembolsar.",
+		NoMethodToCharge: "El cliente no tiene un medio de pago con el que cobrar.",
+		ChargeWaiting:    "Ya hay un cobro de este documento en proceso; espera su resultado.",
+		GatewayDown:      "La pasarela de pago no respondió. Inténtalo de nuevo en unos minutos.",
+		PayTitle:         "Pagos", PaymentTitle: "Pago", NoPaymentsFilter: "No hay pagos con este estado.",
+		RefundsTitle: "Reembolsos", NoRefunds: "Todavía no hay reembolsos.",
 		RefundStatus: map[billing.RefundStatus]string{
 			billing.RefundPending: "En proceso", billing.RefundSucceeded: "Reembolsado", billing.RefundFailed: "Fallido",
 		},
@@ -158,19 +158,19 @@ var (
 			billing.CreditReasonOrderChange: "Order changed", billing.CreditReasonProductUnsatisfactory: "Customer not satisfied",
 		},
 		DonePaid: "Charged: the document is paid.", DonePayFailed: "The charge did not go through: %s",
-		DonePayPending:    "The charge is in progress with the gateway; this page will show its outcome.",
-		DoneVoided:        "The document was voided.", DoneUncoll: "The document was marked uncollectible.",
-		DoneRefunded:      "Refunded %s.", DoneRefundPending: "The refund of %s is in progress with the gateway.",
-		AmountEmpty:       "Type the amount to refund.",
-		AmountBad:         "We could not read the amount “%s”. Write it like this: %s.",
-		AmountZero:        "The amount to refund must be more than zero.",
-		AmountTooMuch:     "At most %s can be refunded.",
-		NothingToRefd:     "This document has no card payment to refund.",
-		NoMethodToCharge:  "The customer has no payment method to charge.",
-		ChargeWaiting:     "A charge of this document is already in progress; wait for its outcome.",
-		GatewayDown:       "The payment gateway did not answer. Try again in a few minutes.",
-		PayTitle:          "Payments", PaymentTitle: "Payment", NoPaymentsFilter: "No payments with this status.",
-		RefundsTitle:      "Refunds", NoRefunds: "No refunds yet.",
+		DonePayPending: "The charge is in progress with the gateway; this page will show its outcome.",
+		DoneVoided:     "The document was voided.", DoneUncoll: "The document was marked uncollectible.",
+		DoneRefunded: "Refunded %s.", DoneRefundPending: "The refund of %s is in progress with the gateway.",
+		AmountEmpty:      "Type the amount to refund.",
+		AmountBad:        "We could not read the amount “%s”. Write it like this: %s.",
+		AmountZero:       "The amount to refund must be more than zero.",
+		AmountTooMuch:    "At most %s can be refunded.",
+		NothingToRefd:    "This document has no card payment to refund.",
+		NoMethodToCharge: "The customer has no payment method to charge.",
+		ChargeWaiting:    "A charge of this document is already in progress; wait for its outcome.",
+		GatewayDown:      "The payment gateway did not answer. Try again in a few minutes.",
+		PayTitle:         "Payments", PaymentTitle: "Payment", NoPaymentsFilter: "No payments with this status.",
+		RefundsTitle: "Refunds", NoRefunds: "No refunds yet.",
 		RefundStatus: map[billing.RefundStatus]string{
 			billing.RefundPending: "In progress", billing.RefundSucceeded: "Refunded", billing.RefundFailed: "Failed",
 		},
