@@ -163,7 +163,7 @@ func (h *handler) invoiceErrorForm(q *req, err error, form refundForm) {
 // page cannot say more than fail does.
 func (h *handler) moneyMessage(q *req, err error) string {
 	e := billing.AsError(err)
-	if e == nil || e.Kind == billing.KindNotFound && e.Param == "" || e.Param == "id" {
+	if e == nil || e.Kind == billing.KindNotFound {
 		return ""
 	}
 	switch {
