@@ -27,7 +27,7 @@ func invoiceURL(id, done string) string {
 
 // payInvoice charges what is due now to the customer's payment method,
 // then shows the invoice with the outcome.
-func (h *handler) payInvoice(q *req) {
+func (h moneyArea) payInvoice(q *req) {
 	id := q.r.PathValue("id")
 	inv, err := h.app.Collection.PayInvoice(q.ctx, q.scope(), id)
 	if err != nil {
@@ -54,7 +54,7 @@ func (h *handler) payInvoice(q *req) {
 }
 
 // voidInvoice voids an open or uncollectible invoice.
-func (h *handler) voidInvoice(q *req) {
+func (h moneyArea) voidInvoice(q *req) {
 	id := q.r.PathValue("id")
 	if _, err := h.app.Collection.VoidInvoice(q.ctx, q.scope(), id); err != nil {
 		h.invoiceError(q, err)
@@ -64,7 +64,7 @@ func (h *handler) voidInvoice(q *req) {
 }
 
 // markUncollectible marks an open invoice uncollectible.
-func (h *handler) markUncollectible(q *req) {
+func (h moneyArea) markUncollectible(q *req) {
 	id := q.r.PathValue("id")
 	if _, err := h.app.Collection.MarkUncollectible(q.ctx, q.scope(), id); err != nil {
 		h.invoiceError(q, err)
@@ -76,7 +76,7 @@ func (h *handler) markUncollectible(q *req) {
 // refundInvoice refunds all or part of a paid invoice to the card it was
 // paid with: a credit note of the amount typed, all of it refunded — the
 // API's POST /v1/credit_notes with refund_amount equal to amount.
-func (h *handler) refundInvoice(q *req) {
+func (h moneyArea) refundInvoice(q *req) {
 	id, s := q.r.PathValue("id"), q.scope()
 	form := refundForm{Amount: q.r.PostForm.Get("amount"), Reason: q.r.PostForm.Get("reason")}
 	inv, err := h.app.Invoicing.GetInvoice(q.ctx, s, id)
@@ -129,7 +129,7 @@ func (h *handler) refundInvoice(q *req) {
 }
 
 // refundOf is the refund a credit note made (zero when it made none).
-func (h *handler) refundOf(q *req, note billing.CreditNote) (billing.Refund, error) {
+func (h moneyArea) refundOf(q *req, note billing.CreditNote) (billing.Refund, error) {
 	if note.RefundID == "" {
 		return billing.Refund{}, nil
 	}
@@ -137,14 +137,14 @@ func (h *handler) refundOf(q *req, note billing.CreditNote) (billing.Refund, err
 }
 
 // invoiceError answers an action's error on an invoice.
-func (h *handler) invoiceError(q *req, err error) { h.invoiceErrorForm(q, err, refundForm{}) }
+func (h moneyArea) invoiceError(q *req, err error) { h.invoiceErrorForm(q, err, refundForm{}) }
 
 // invoiceErrorForm answers an action's error: a missing invoice is the
 // 404 page; what the user can fix (a state that no longer allows it, an
 // amount over what is left, no card to charge) is the invoice's page
 // again with the error in words and the form as it was sent; anything
 // else goes to fail.
-func (h *handler) invoiceErrorForm(q *req, err error, form refundForm) {
+func (h moneyArea) invoiceErrorForm(q *req, err error, form refundForm) {
 	msg := h.moneyMessage(q, err)
 	if msg == "" {
 		h.fail(q, err)
@@ -161,7 +161,7 @@ func (h *handler) invoiceErrorForm(q *req, err error, form refundForm) {
 
 // moneyMessage is an action's error in the user's words, or "" when the
 // page cannot say more than fail does.
-func (h *handler) moneyMessage(q *req, err error) string {
+func (h moneyArea) moneyMessage(q *req, err error) string {
 	e := billing.AsError(err)
 	if e == nil || e.Kind == billing.KindNotFound {
 		return ""

@@ -38,7 +38,7 @@ var invoiceStatuses = []billing.InvoiceStatus{billing.InvoiceOpen, billing.Invoi
 
 const invoicesPage = 25
 
-func (h *handler) invoices(q *req) {
+func (h moneyArea) invoices(q *req) {
 	query := q.r.URL.Query()
 	status := billing.InvoiceStatus(query.Get("status"))
 	if !status.Valid() {
@@ -75,7 +75,7 @@ func (h *handler) invoices(q *req) {
 		h.fail(q, err)
 		return
 	}
-	customers := customerCache{h: h, q: q}
+	customers := customerCache{h: h.handler, q: q}
 	for _, inv := range list.Data {
 		c, err := customers.get(inv.CustomerID)
 		if err != nil {
@@ -186,7 +186,7 @@ type refundForm struct {
 var creditReasons = []string{billing.CreditReasonProductUnsatisfactory, billing.CreditReasonDuplicate,
 	billing.CreditReasonOrderChange, billing.CreditReasonFraudulent}
 
-func (h *handler) invoice(q *req) {
+func (h moneyArea) invoice(q *req) {
 	d := q.data("", "invoices")
 	switch q.r.URL.Query().Get("done") {
 	case "voided":
@@ -199,7 +199,7 @@ func (h *handler) invoice(q *req) {
 
 // showInvoice renders an invoice's page with status: d may carry a
 // notice or an error, form what the refund form was sent with.
-func (h *handler) showInvoice(q *req, status int, d pageData, form refundForm) {
+func (h moneyArea) showInvoice(q *req, status int, d pageData, form refundForm) {
 	id, s := q.r.PathValue("id"), q.scope()
 	inv, err := h.app.Invoicing.GetInvoice(q.ctx, s, id)
 	if err != nil {
@@ -297,7 +297,7 @@ func refundable(inv billing.Invoice, pays []billing.Payment, notes []billing.Cre
 
 // paymentWithRefunds is a payment as the pages show it: its failure in
 // words, its card and its refunds.
-func (h *handler) paymentWithRefunds(q *req, p billing.Payment, methods []billing.PaymentMethod) (paymentView, error) {
+func (h moneyArea) paymentWithRefunds(q *req, p billing.Payment, methods []billing.PaymentMethod) (paymentView, error) {
 	pv := paymentView{Pay: p, Failure: failureWords(q.l, p)}
 	for i := range methods {
 		if methods[i].ID == p.PaymentMethodID {

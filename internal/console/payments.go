@@ -36,7 +36,7 @@ var paymentStatuses = []billing.PaymentStatus{billing.PaymentSucceeded, billing.
 
 const paymentsPage = 25
 
-func (h *handler) payments(q *req) {
+func (h moneyArea) payments(q *req) {
 	status := billing.PaymentStatus(q.r.URL.Query().Get("status"))
 	if !status.Valid() {
 		status = ""
@@ -50,7 +50,7 @@ func (h *handler) payments(q *req) {
 	}
 	view := paymentsView{Status: string(status), Statuses: paymentStatuses, Paged: after != "", Loc: merchantLoc(q),
 		FirstURL: "/console/payments"}
-	customers := customerCache{h: h, q: q}
+	customers := customerCache{h: h.handler, q: q}
 	numbers := map[string]string{}
 	for _, p := range list.Data {
 		c, err := customers.get(p.CustomerID)
@@ -96,7 +96,7 @@ type paymentPageView struct {
 	Loc      *time.Location
 }
 
-func (h *handler) payment(q *req) {
+func (h moneyArea) payment(q *req) {
 	s := q.scope()
 	p, err := h.app.Collection.GetPayment(q.ctx, s, q.r.PathValue("id"))
 	if err != nil {
@@ -158,7 +158,7 @@ type refundRow struct {
 	Customer billing.Customer
 }
 
-func (h *handler) refunds(q *req) {
+func (h moneyArea) refunds(q *req) {
 	after := q.r.URL.Query().Get("after")
 	list, err := h.app.Collection.ListRefunds(q.ctx, q.scope(), "", billing.Page{Limit: paymentsPage, StartingAfter: after})
 	if err != nil {
@@ -166,7 +166,7 @@ func (h *handler) refunds(q *req) {
 		return
 	}
 	view := refundsView{Paged: after != "", Loc: merchantLoc(q)}
-	customers := customerCache{h: h, q: q}
+	customers := customerCache{h: h.handler, q: q}
 	for _, r := range list.Data {
 		row := refundRow{Ref: r}
 		if row.Pay, err = h.app.Collection.GetPayment(q.ctx, q.scope(), r.PaymentID); err != nil {
@@ -198,7 +198,7 @@ func (h *handler) refunds(q *req) {
 // the API's GET /v1/invoices/{id}/pdf, /v1/credit_notes/{id}/pdf and
 // /v1/invoices/{id}/tax_document/{format}.
 
-func (h *handler) invoicePDF(q *req) {
+func (h moneyArea) invoicePDF(q *req) {
 	pdf, _, name, err := h.app.Invoicing.InvoicePDF(q.ctx, q.scope(), q.r.PathValue("id"))
 	if err != nil {
 		h.fail(q, err)
@@ -207,7 +207,7 @@ func (h *handler) invoicePDF(q *req) {
 	sendFile(q.w, "application/pdf", name, pdf)
 }
 
-func (h *handler) creditNotePDF(q *req) {
+func (h moneyArea) creditNotePDF(q *req) {
 	pdf, name, err := h.app.Collection.CreditNotePDF(q.ctx, q.scope(), q.r.PathValue("id"))
 	if err != nil {
 		h.fail(q, err)
@@ -216,7 +216,7 @@ func (h *handler) creditNotePDF(q *req) {
 	sendFile(q.w, "application/pdf", name, pdf)
 }
 
-func (h *handler) taxDocumentFile(q *req) {
+func (h moneyArea) taxDocumentFile(q *req) {
 	format := app.DTEFormat(q.r.PathValue("format"))
 	contentType := map[app.DTEFormat]string{app.DTEFormatPDF: "application/pdf", app.DTEFormatXML: "application/xml"}[format]
 	if contentType == "" {
