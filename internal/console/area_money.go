@@ -16,17 +16,17 @@ type moneyLang struct {
 	// The documents list.
 	InvTitle, InvCustomerLabel, InvNoMatch, InvManyMatch, NoInvoices, DraftNumber string
 	// An invoice's page.
-	InvLines, Description, Quantity, Subtotal, Discount, Tax, Total string
-	BalanceApplied, AmountDue, AmountPaid, Remaining, Issued, DueOn string
-	PaidOn, VoidedOn, NextAttempt, Attempts, AttemptN, Failure      string
-	Refunded, CreditNotes, Refunds, RefundOf, Open, DownloadPDF     string
-	DownloadXML, Document, MethodL, GatewayRef, NoPayments          string
+	InvLines, Description, Quantity, Subtotal, Discount, Tax, Total   string
+	BalanceApplied, AmountDue, AmountPaid, Remaining, Issued, DueOn   string
+	PaidOn, VoidedOn, NextAttempt, Attempts, AttemptN, Failure        string
+	Refunded, CreditNotes, Refunds, RefundOf, DownloadPDF             string
+	DownloadXML, Document, MethodL, GatewayRef, NoPayments, InvPeriod string
 	// The Chilean tax document.
 	TaxDoc, Folio, DocType, SIIStatus, DTEState, DTEReason, NoTaxDoc string
 	DTEStatus                                                        map[billing.DTEStatus]string
 	// Actions on an invoice.
 	Actions, PayNow, PayNowHint, Void, VoidHint, MarkUncollectible   string
-	UncollectibleHint, RefundTitle, RefundAmount, RefundHint         string
+	UncollectibleHint, RefundAmount, RefundHint                      string
 	RefundReason, RefundButton, NoReason                             string
 	CreditReasons                                                    map[string]string
 	DonePaid, DonePayFailed, DonePayPending, DoneVoided, DoneUncoll  string
@@ -53,13 +53,14 @@ var (
 		DraftNumber:      "Borrador",
 
 		InvLines: "Detalle", Description: "Descripción", Quantity: "Cantidad", Subtotal: "Subtotal",
-		Discount: "Descuento", Tax: "Impuestos", Total: "Total", BalanceApplied: "Saldo del cliente aplicado",
+		Discount: "Descuento", Total: "Total", BalanceApplied: "Saldo del cliente aplicado",
 		AmountDue: "Monto a cobrar", AmountPaid: "Pagado", Remaining: "Por pagar", Issued: "Emitido",
 		DueOn: "Vence", PaidOn: "Pagado el", VoidedOn: "Anulado el", NextAttempt: "Próximo intento de cobro",
 		Attempts: "Pagos e intentos de cobro", AttemptN: "Intento %d", Failure: "Motivo", Refunded: "Reembolsado",
-		CreditNotes: "Comprobantes de crédito", Refunds: "Reembolsos", RefundOf: "Reembolso de", Open: "Ver",
+		CreditNotes: "Comprobantes de crédito", Refunds: "Reembolsos", RefundOf: "Reembolso de",
 		DownloadPDF: "Descargar PDF", DownloadXML: "Descargar XML", Document: "Documento", MethodL: "Medio de pago",
 		GatewayRef: "Referencia en la pasarela", NoPayments: "Todavía no hay intentos de cobro.",
+		InvPeriod: "Período cobrado",
 
 		TaxDoc: "Documento tributario (SII)", Folio: "Folio", DocType: "Tipo", SIIStatus: "Respuesta del SII",
 		DTEState: "Estado", DTEReason: "Motivo del rechazo", NoTaxDoc: "Este documento no tiene documento tributario.",
@@ -73,7 +74,7 @@ var (
 		PayNowHint: "Cobra lo pendiente al medio de pago del cliente, como un reintento de la cobranza.",
 		Void:       "Anular", VoidHint: "El documento deja de cobrarse y no se puede deshacer.",
 		MarkUncollectible: "Marcar incobrable", UncollectibleHint: "Se dejan de hacer reintentos; todavía se puede cobrar o anular.",
-		RefundTitle: "Reembolsar", RefundAmount: "Monto a reembolsar",
+		RefundAmount: "Monto a reembolsar",
 		RefundHint:   "Se puede reembolsar hasta %s a la tarjeta con que se pagó. Escribe el monto, por ejemplo %s.",
 		RefundReason: "Motivo", RefundButton: "Reembolsar", NoReason: "Sin motivo",
 		CreditReasons: map[string]string{
@@ -130,13 +131,14 @@ var (
 		DraftNumber:      "Draft",
 
 		InvLines: "Lines", Description: "Description", Quantity: "Quantity", Subtotal: "Subtotal",
-		Discount: "Discount", Tax: "Taxes", Total: "Total", BalanceApplied: "Customer balance applied",
+		Discount: "Discount", Total: "Total", BalanceApplied: "Customer balance applied",
 		AmountDue: "Amount due", AmountPaid: "Paid", Remaining: "Left to pay", Issued: "Issued",
 		DueOn: "Due", PaidOn: "Paid on", VoidedOn: "Voided on", NextAttempt: "Next collection attempt",
 		Attempts: "Payments and collection attempts", AttemptN: "Attempt %d", Failure: "Reason", Refunded: "Refunded",
-		CreditNotes: "Credit notes", Refunds: "Refunds", RefundOf: "Refund of", Open: "View",
+		CreditNotes: "Credit notes", Refunds: "Refunds", RefundOf: "Refund of",
 		DownloadPDF: "Download PDF", DownloadXML: "Download XML", Document: "Document", MethodL: "Payment method",
 		GatewayRef: "Gateway reference", NoPayments: "No collection attempts yet.",
+		InvPeriod: "Period billed",
 
 		TaxDoc: "Tax document (SII)", Folio: "Folio", DocType: "Type", SIIStatus: "SII's answer",
 		DTEState: "Status", DTEReason: "Why it was rejected", NoTaxDoc: "This document has no tax document.",
@@ -150,7 +152,7 @@ var (
 		PayNowHint: "Charges what is due to the customer's payment method, like a dunning retry.",
 		Void:       "Void", VoidHint: "The document is no longer owed; this cannot be undone.",
 		MarkUncollectible: "Mark uncollectible", UncollectibleHint: "Retries stop; it can still be paid or voided.",
-		RefundTitle: "Refund", RefundAmount: "Amount to refund",
+		RefundAmount: "Amount to refund",
 		RefundHint:   "Up to %s can be refunded to the card it was paid with. Type the amount, for example %s.",
 		RefundReason: "Reason", RefundButton: "Refund", NoReason: "No reason",
 		CreditReasons: map[string]string{
