@@ -289,6 +289,22 @@ func TestMoneyActions(t *testing.T) {
 		res, _ = w.post("/console/invoices/"+w.paid.ID+"/pay", url.Values{"csrf": {token}})
 		require.Equal(t, http.StatusConflict, res.StatusCode)
 
+		// A declined card: charging again says why, in words.
+		luisEmail := "luis@example.cl"
+		luis, err := w.app.Customers.CreateCustomer(t.Context(), w.scope, app.CustomerParams{Email: &luisEmail})
+		require.NoError(t, err)
+		card, err := w.app.Customers.AttachPaymentMethod(t.Context(), w.scope, luis.ID, app.AttachPaymentMethodParams{Gateway: billing.GatewaySim,
+			Token: billing.SimTokChargeDeclined})
+		require.NoError(t, err)
+		declined, err := w.app.Invoicing.CreateInvoice(t.Context(), w.scope, app.CreateInvoiceParams{Customer: luis.ID, Currency: "CLP",
+			PaymentMethod: card.ID, Finalize: true, Items: []app.InvoiceItemParams{{Amount: &amount, Description: "Asesoría"}}})
+		require.NoError(t, err)
+		require.Equal(t, billing.InvoiceOpen, declined.Status)
+		res, body = w.post("/console/invoices/"+declined.ID+"/pay", url.Values{"csrf": {token}})
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, "El cobro no se realizó: el banco rechazó el cobro.")
+		require.Contains(t, visible(body), "Intento 2")
+
 		for _, path := range []string{"/console/invoices/in_none", "/console/payments/pay_none", "/console/invoices/in_none/pdf",
 			"/console/credit-notes/cn_none/pdf", "/console/invoices/" + w.paid.ID + "/tax-document/pdf",
 			"/console/invoices/" + w.paid.ID + "/tax-document/doc"} {
