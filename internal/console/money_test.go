@@ -17,6 +17,8 @@ import (
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/console"
+	"github.com/cuota/cuota/internal/dte/openfactura"
+	"github.com/cuota/cuota/internal/dtesim"
 	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/invoicepdf"
 	"github.com/cuota/cuota/internal/postgres"
@@ -66,7 +68,7 @@ func setupMoney(t *testing.T, open func(t *testing.T) moneyStore) *moneyWorld {
 	now.Store(time.Now().UnixNano())
 	a, err := app.New(app.Config{Store: store, Now: func() time.Time { return time.Unix(0, now.Load()) },
 		PublicURL: func() string { return "http://127.0.0.1" },
-		Ports:     app.Ports{InvoicePDF: invoicepdf.Renderer{}},
+		Ports:     app.Ports{InvoicePDF: invoicepdf.Renderer{}, DTE: &openfactura.Provider{Timeout: 5 * time.Second}},
 		Gateways:  app.Gateways{billing.GatewaySim: sim.New(store, time.Now)}})
 	require.NoError(t, err)
 	m, err := a.Merchants.CreateMerchant(ctx, app.CreateMerchantParams{Name: "Corredora Sur"})
@@ -333,5 +335,50 @@ func TestMoneyActions(t *testing.T) {
 		notes, err := w.app.Collection.ListCreditNotes(t.Context(), w.scope, billing.CreditNoteFilter{InvoiceID: w.paid.ID}, billing.Page{Limit: 5})
 		require.NoError(t, err)
 		require.Empty(t, notes.Data)
+	})
+}
+
+// TestMoneyTaxDocument shows a paid invoice's Chilean tax document on its
+// page (type, folio, status) and serves its PDF and XML through the
+// session, as the API does.
+func TestMoneyTaxDocument(t *testing.T) {
+	forEachMoneyStore(t, func(t *testing.T, w *moneyWorld) {
+		ctx := t.Context()
+		dsim := dtesim.New(dtesim.Options{})
+		ts := httptest.NewServer(dsim)
+		t.Cleanup(ts.Close)
+		t.Cleanup(dsim.Close)
+		legal, rut, activity := "Corredora Sur SpA", "76.086.428-5", "Corretaje de seguros"
+		_, err := w.app.Merchants.UpdateMerchant(ctx, w.merchant, app.UpdateMerchantParams{Profile: app.ProfileParams{LegalName: &legal,
+			TaxID: &rut, Activity: &activity, Address: &billing.Address{Line1: "Av. Providencia 1234", District: "Providencia", Country: "CL"}}})
+		require.NoError(t, err)
+		enabled, key, base, code := true, dsim.APIKey(), ts.URL+"/v2/dte", int64(662000)
+		_, err = w.app.Merchants.SetDTESettings(ctx, w.scope, app.DTESettingsParams{Enabled: &enabled, APIKey: &key, BaseURL: &base, ActivityCode: &code})
+		require.NoError(t, err)
+		amount := int64(15000)
+		inv, err := w.app.Invoicing.CreateInvoice(ctx, w.scope, app.CreateInvoiceParams{Customer: w.paid.CustomerID, Currency: "CLP", Finalize: true,
+			Items: []app.InvoiceItemParams{{Amount: &amount, Description: "Asesoría de abril"}}})
+		require.NoError(t, err)
+		require.Equal(t, billing.InvoicePaid, inv.Status)
+		td, err := w.app.Invoicing.IssueTaxDocument(ctx, w.scope, inv.ID)
+		require.NoError(t, err)
+		_, err = w.app.Invoicing.EmitTaxDocument(ctx, app.EmitTaxDocumentArgs{MerchantID: w.merchant, Mode: billing.ModeTest, TaxDocumentID: td.ID})
+		require.NoError(t, err)
+
+		w.signIn()
+		res, body := w.get("/console/invoices/" + inv.ID)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		text := strings.Join(strings.Fields(visible(body)), " ")
+		require.Contains(t, text, "Boleta exenta electrónica N° 1 · "+inv.Number)
+		require.Contains(t, text, "Folio 1")
+		require.Contains(t, text, "Emitido; el SII aún no responde")
+		require.NotRegexp(t, rawIDRE, text)
+		res, pdf := w.get("/console/invoices/" + inv.ID + "/tax-document/pdf")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.True(t, strings.HasPrefix(pdf, "%PDF"))
+		require.Equal(t, `inline; filename="dte-41-1.pdf"`, res.Header.Get("Content-Disposition"))
+		res, xml := w.get("/console/invoices/" + inv.ID + "/tax-document/xml")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, xml, "<TipoDTE>41</TipoDTE><Folio>1</Folio>")
 	})
 }
