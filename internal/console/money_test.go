@@ -244,6 +244,13 @@ func TestMoneyRefundInput(t *testing.T) {
 		_, body = w.get("/console/refunds")
 		require.Contains(t, visible(body), "$12.345")
 		require.Contains(t, visible(body), "El cliente no quedó conforme")
+
+		// In English, amounts are read and said the English way.
+		res, _ = w.post("/console/lang", url.Values{"csrf": {token}, "back": {"/console/invoices"}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		res, body = w.post(path, url.Values{"csrf": {token}, "amount": {"twelve"}})
+		require.Equal(t, http.StatusBadRequest, res.StatusCode)
+		require.Contains(t, body, "We could not read the amount “twelve”. Write it like this: CLP\u00a012,345.")
 	})
 }
 
