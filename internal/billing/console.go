@@ -50,6 +50,7 @@ const (
 	PermPause        Permission = "pause"         // pause and resume subscriptions
 	PermRetryPayment Permission = "retry_payment" // retry an invoice's payment now
 	PermPortalLink   Permission = "portal_link"   // make a customer portal link
+	PermVoidInvoice  Permission = "void_invoice"  // void an invoice or mark it uncollectible
 	PermCatalog      Permission = "catalog"       // products, prices, coupons
 	PermDunning      Permission = "dunning"       // the dunning policy
 	PermGateways     Permission = "gateways"      // gateway credentials
@@ -61,15 +62,16 @@ const (
 )
 
 // rolePermissions is the one table of what each role may do: viewer reads;
-// support also refunds, cancels, pauses, retries payments and makes portal
-// links; admin also configures the catalog, dunning, gateways, webhooks and
-// API keys; owner also manages users.
+// support also refunds, cancels, pauses, retries payments, makes portal
+// links and voids invoices or marks them uncollectible; admin also
+// configures the catalog, dunning, gateways, webhooks and API keys; owner
+// also manages users.
 var rolePermissions = map[Role][]Permission{
 	RoleViewer:  {PermRead, PermSwitchMode, PermOwnSecurity},
-	RoleSupport: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink},
-	RoleAdmin: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink,
+	RoleSupport: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink, PermVoidInvoice},
+	RoleAdmin: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink, PermVoidInvoice,
 		PermCatalog, PermDunning, PermGateways, PermWebhooks, PermAPIKeys},
-	RoleOwner: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink,
+	RoleOwner: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink, PermVoidInvoice,
 		PermCatalog, PermDunning, PermGateways, PermWebhooks, PermAPIKeys, PermManageUsers},
 }
 

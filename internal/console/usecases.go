@@ -38,6 +38,16 @@ type CatalogUseCases interface {
 // CollectionUseCases is what the console calls of app.Collection.
 type CollectionUseCases interface {
 	ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, page billing.Page) (app.List[billing.Payment], error)
+	// The money area's (area_money.go).
+	CreateCreditNote(ctx context.Context, s billing.Scope, p app.CreditNoteParams) (billing.CreditNote, error)
+	CreditNotePDF(ctx context.Context, s billing.Scope, id string) ([]byte, string, error)
+	GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error)
+	GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error)
+	ListCreditNotes(ctx context.Context, s billing.Scope, f billing.CreditNoteFilter, page billing.Page) (app.List[billing.CreditNote], error)
+	ListRefunds(ctx context.Context, s billing.Scope, paymentID string, page billing.Page) (app.List[billing.Refund], error)
+	MarkUncollectible(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error)
+	PayInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error)
+	VoidInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error)
 }
 
 // CustomersUseCases is what the console calls of app.Customers.
@@ -50,6 +60,11 @@ type CustomersUseCases interface {
 // InvoicingUseCases is what the console calls of app.Invoicing.
 type InvoicingUseCases interface {
 	ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) (app.List[billing.Invoice], error)
+	// The money area's (area_money.go).
+	CreditNoteTaxDocuments(ctx context.Context, s billing.Scope, invoiceID string) ([]billing.TaxDocument, error)
+	GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error)
+	InvoicePDF(ctx context.Context, s billing.Scope, id string) ([]byte, billing.Invoice, string, error)
+	TaxDocumentFile(ctx context.Context, s billing.Scope, invoiceID string, format app.DTEFormat) ([]byte, error)
 }
 
 // MerchantsUseCases is what the console calls of app.Merchants.

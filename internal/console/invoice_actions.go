@@ -1,0 +1,198 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// The actions on an invoice. Each calls the use case of the matching API
+// request (POST /v1/invoices/{id}/pay, /void, /mark_uncollectible, POST
+// /v1/credit_notes with a refund) with the user as the audit log's actor.
+// What the user can fix comes back as the invoice's page with the error
+// in their language; a missing invoice is the 404 page.
+
+// invoiceURL is an invoice's page, with what was just done.
+func invoiceURL(id, done string) string {
+	u := "/console/invoices/" + url.PathEscape(id)
+	if done != "" {
+		u += "?done=" + done
+	}
+	return u
+}
+
+// payInvoice charges what is due now to the customer's payment method,
+// then shows the invoice with the outcome.
+func (h moneyArea) payInvoice(q *req) {
+	id := q.r.PathValue("id")
+	inv, err := h.app.Collection.PayInvoice(q.ctx, q.scope(), id)
+	if err != nil {
+		h.invoiceError(q, err)
+		return
+	}
+	d := q.data("", "invoices")
+	switch {
+	case inv.Status == billing.InvoicePaid:
+		d.Notice = q.l.DonePaid
+	default:
+		pays, err := h.app.Collection.ListPayments(q.ctx, q.scope(), billing.PaymentFilter{InvoiceID: id}, billing.Page{Limit: 1})
+		if err != nil {
+			h.fail(q, err)
+			return
+		}
+		if p := billing.LatestPayment(pays.Data); p != nil && p.Status == billing.PaymentFailed {
+			d.Error = fmt.Sprintf(q.l.DonePayFailed, failureWords(q.l, *p))
+		} else {
+			d.Notice = q.l.DonePayPending
+		}
+	}
+	h.showInvoice(q, http.StatusOK, d, refundForm{})
+}
+
+// voidInvoice voids an open or uncollectible invoice.
+func (h moneyArea) voidInvoice(q *req) {
+	id := q.r.PathValue("id")
+	if _, err := h.app.Collection.VoidInvoice(q.ctx, q.scope(), id); err != nil {
+		h.invoiceError(q, err)
+		return
+	}
+	http.Redirect(q.w, q.r, invoiceURL(id, "voided"), http.StatusSeeOther)
+}
+
+// markUncollectible marks an open invoice uncollectible.
+func (h moneyArea) markUncollectible(q *req) {
+	id := q.r.PathValue("id")
+	if _, err := h.app.Collection.MarkUncollectible(q.ctx, q.scope(), id); err != nil {
+		h.invoiceError(q, err)
+		return
+	}
+	http.Redirect(q.w, q.r, invoiceURL(id, "uncollectible"), http.StatusSeeOther)
+}
+
+// refundInvoice refunds all or part of a paid invoice to the card it was
+// paid with: a credit note of the amount typed, all of it refunded — the
+// API's POST /v1/credit_notes with refund_amount equal to amount.
+func (h moneyArea) refundInvoice(q *req) {
+	id, s := q.r.PathValue("id"), q.scope()
+	form := refundForm{Amount: q.r.PostForm.Get("amount"), Reason: q.r.PostForm.Get("reason")}
+	inv, err := h.app.Invoicing.GetInvoice(q.ctx, s, id)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	again := func(msg string) {
+		d := q.data("", "invoices")
+		d.Error = msg
+		h.showInvoice(q, http.StatusBadRequest, d, form)
+	}
+	if form.Reason != "" && !slices.Contains(creditReasons, form.Reason) {
+		again(q.l.BadForm)
+		return
+	}
+	if form.Amount == "" {
+		again(q.l.AmountEmpty)
+		return
+	}
+	amount, ok := parseAmount(q.l, form.Amount, inv.Currency)
+	if !ok {
+		again(fmt.Sprintf(q.l.AmountBad, form.Amount, amountExample(q.l, inv.Currency)))
+		return
+	}
+	if amount == 0 {
+		again(q.l.AmountZero)
+		return
+	}
+	note, err := h.app.Collection.CreateCreditNote(q.ctx, s, app.CreditNoteParams{Invoice: id, Amount: &amount,
+		RefundAmount: &amount, Reason: form.Reason})
+	if err != nil {
+		h.invoiceErrorForm(q, err, form)
+		return
+	}
+	d := q.data("", "invoices")
+	refund, err := h.refundOf(q, note)
+	switch {
+	case err != nil:
+		h.fail(q, err)
+		return
+	case refund.Status == billing.RefundSucceeded:
+		d.Notice = fmt.Sprintf(q.l.DoneRefunded, fmtMoney(q.l, refund.Amount, refund.Currency))
+	case refund.Status == billing.RefundFailed || note.Status == billing.CreditNoteVoid:
+		d.Error = q.l.GatewayDown
+	default:
+		d.Notice = fmt.Sprintf(q.l.DoneRefundPending, fmtMoney(q.l, amount, inv.Currency))
+	}
+	h.showInvoice(q, http.StatusOK, d, refundForm{})
+}
+
+// refundOf is the refund a credit note made (zero when it made none).
+func (h moneyArea) refundOf(q *req, note billing.CreditNote) (billing.Refund, error) {
+	if note.RefundID == "" {
+		return billing.Refund{}, nil
+	}
+	return h.app.Collection.GetRefund(q.ctx, q.scope(), note.RefundID)
+}
+
+// invoiceError answers an action's error on an invoice.
+func (h moneyArea) invoiceError(q *req, err error) { h.invoiceErrorForm(q, err, refundForm{}) }
+
+// invoiceErrorForm answers an action's error: a missing invoice is the
+// 404 page; what the user can fix (a state that no longer allows it, an
+// amount over what is left, no card to charge) is the invoice's page
+// again with the error in words and the form as it was sent; anything
+// else goes to fail.
+func (h moneyArea) invoiceErrorForm(q *req, err error, form refundForm) {
+	msg := h.moneyMessage(q, err)
+	if msg == "" {
+		h.fail(q, err)
+		return
+	}
+	status := http.StatusBadRequest
+	if e := billing.AsError(err); e != nil {
+		status = e.Kind.HTTPStatus()
+	}
+	d := q.data("", "invoices")
+	d.Error = msg
+	h.showInvoice(q, status, d, form)
+}
+
+// moneyMessage is an action's error in the user's words, or "" when the
+// page cannot say more than fail does.
+func (h moneyArea) moneyMessage(q *req, err error) string {
+	e := billing.AsError(err)
+	if e == nil || e.Kind == billing.KindNotFound {
+		return ""
+	}
+	switch {
+	case e.Code == billing.CodeInvalidStateTransition:
+		return q.l.Errors["state"]
+	case e.Code == billing.CodeCreditNoteExceedsInvoice || e.Code == billing.CodeRefundExceedsCharge ||
+		e.Code == billing.CodeAmountInvalid:
+		// Zero never gets here (refundInvoice says so first): the amount
+		// is more than can be refunded, or more than any amount can be.
+		inv, gerr := h.app.Invoicing.GetInvoice(q.ctx, q.scope(), q.r.PathValue("id"))
+		if gerr != nil {
+			return q.l.ErrorBody
+		}
+		pays, perr := h.app.Collection.ListPayments(q.ctx, q.scope(), billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{Limit: 100})
+		notes, nerr := h.app.Collection.ListCreditNotes(q.ctx, q.scope(), billing.CreditNoteFilter{InvoiceID: inv.ID}, billing.Page{Limit: 100})
+		if perr != nil || nerr != nil {
+			return q.l.ErrorBody
+		}
+		left := refundable(inv, pays.Data, notes.Data)
+		if left == 0 {
+			return q.l.NothingToRefd
+		}
+		return fmt.Sprintf(q.l.AmountTooMuch, fmtMoney(q.l, left, inv.Currency))
+	case e.Param == "payment_method":
+		return q.l.NoMethodToCharge
+	case e.Kind == billing.KindUnavailable:
+		return q.l.GatewayDown
+	case e.Kind == billing.KindConflict:
+		return q.l.ChargeWaiting
+	}
+	return ""
+}
