@@ -1,19 +1,68 @@
 package console
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+
+	"github.com/cuota/cuota/internal/billing"
+)
 
 // The console's catalog, webhooks, emails and the merchant's settings: its templates, strings and routes.
 
 // configPages are this area's templates (templates/<name>.html).
-var configPages = []string{}
+var configPages = []string{"catalog", "product", "coupons", "webhooks", "webhook", "emails", "email",
+	"profile", "dunning", "gateways"}
 
-// configLang holds this area's strings in one language.
-type configLang struct{}
+// configRoutes registers this area's pages and actions. Every action names
+// the permission it needs: catalog, webhooks, dunning, gateways, and
+// profile (the merchant's profile, locale and time zone: admins and
+// owners, docs/console.md).
+func (h *handler) configRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /console/catalog", h.page(h.catalog))
+	mux.HandleFunc("GET /console/catalog/products/{id}", h.page(h.product))
+	mux.HandleFunc("GET /console/catalog/coupons", h.page(h.coupons))
+	mux.HandleFunc("POST /console/catalog/products", h.action(billing.PermCatalog, h.createProduct))
+	mux.HandleFunc("POST /console/catalog/products/{id}", h.action(billing.PermCatalog, h.updateProduct))
+	mux.HandleFunc("POST /console/catalog/products/{id}/active", h.action(billing.PermCatalog, h.setProductActive))
+	mux.HandleFunc("POST /console/catalog/products/{id}/prices", h.action(billing.PermCatalog, h.createPrice))
+	mux.HandleFunc("POST /console/catalog/prices/{id}", h.action(billing.PermCatalog, h.updatePrice))
+	mux.HandleFunc("POST /console/catalog/prices/{id}/active", h.action(billing.PermCatalog, h.setPriceActive))
+	mux.HandleFunc("POST /console/catalog/coupons", h.action(billing.PermCatalog, h.createCoupon))
+	mux.HandleFunc("POST /console/catalog/coupons/{id}", h.action(billing.PermCatalog, h.renameCoupon))
+	mux.HandleFunc("POST /console/catalog/promotion-codes", h.action(billing.PermCatalog, h.createPromotionCode))
+	mux.HandleFunc("POST /console/catalog/promotion-codes/{id}/active", h.action(billing.PermCatalog, h.setPromotionCodeActive))
 
-var (
-	spanishConfig = configLang{}
-	englishConfig = configLang{}
-)
+	mux.HandleFunc("GET /console/webhooks", h.page(h.webhooks))
+	mux.HandleFunc("GET /console/webhooks/{id}", h.page(h.webhook))
+	mux.HandleFunc("POST /console/webhooks", h.action(billing.PermWebhooks, h.createWebhook))
+	mux.HandleFunc("POST /console/webhooks/{id}/rotate", h.action(billing.PermWebhooks, h.rotateWebhookSecret))
+	mux.HandleFunc("POST /console/webhooks/{id}/enabled", h.action(billing.PermWebhooks, h.setWebhookEnabled))
+	mux.HandleFunc("POST /console/webhooks/{id}/deliveries/{delivery}/redeliver", h.action(billing.PermWebhooks, h.redeliver))
 
-// configRoutes registers this area's pages and actions.
-func (h *handler) configRoutes(mux *http.ServeMux) {}
+	mux.HandleFunc("GET /console/emails", h.page(h.emails))
+	mux.HandleFunc("GET /console/emails/{id}", h.page(h.email))
+	mux.HandleFunc("GET /console/emails/{id}/html", h.page(h.emailHTML))
+
+	mux.HandleFunc("GET /console/settings/profile", h.page(h.profile))
+	mux.HandleFunc("POST /console/settings/profile", h.action(billing.PermProfile, h.saveProfile))
+	mux.HandleFunc("GET /console/settings/dunning", h.page(h.dunning))
+	mux.HandleFunc("POST /console/settings/dunning", h.action(billing.PermDunning, h.saveDunning))
+	mux.HandleFunc("GET /console/settings/gateways", h.page(h.gateways))
+	mux.HandleFunc("POST /console/settings/gateways/{gateway}", h.action(billing.PermGateways, h.saveGateway))
+	mux.HandleFunc("POST /console/settings/gateways/{gateway}/delete", h.action(billing.PermGateways, h.deleteGateway))
+}
+
+// formFailed answers an action whose use case refused the input: the
+// page again (redo) with the reason in the user's language and the
+// error's status; a missing object or an internal error goes to fail.
+func (h *handler) formFailed(q *req, err error, redo func(status int, msg string)) {
+	e := billing.AsError(err)
+	if e == nil || e.Kind == billing.KindNotFound {
+		h.fail(q, err)
+		return
+	}
+	redo(e.Kind.HTTPStatus(), configMessage(q.l, err))
+}
+
+// formValue is a field of the posted form, trimmed of surrounding spaces.
+func formValue(q *req, name string) string { return strings.TrimSpace(q.r.PostForm.Get(name)) }

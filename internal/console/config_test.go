@@ -1,0 +1,135 @@
+package console_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cuota/cuota/internal/app"
+	"github.com/cuota/cuota/internal/billing"
+)
+
+// TestConfigPagesRefuseJunk sends junk to every page and form of the
+// catalog, webhooks, emails and settings: a 4xx page (or the form again
+// with its error), never a 5xx, and nothing half-written.
+func TestConfigPagesRefuseJunk(t *testing.T) {
+	b := setup(t, "http://127.0.0.1")
+	token := b.signIn()
+	s := billing.Scope{MerchantID: b.merchant, Mode: billing.ModeTest}
+	name := "Plan Base"
+	prod, err := b.app.Catalog.CreateProduct(t.Context(), s, app.ProductParams{Name: &name})
+	require.NoError(t, err)
+
+	for _, path := range []string{"/console/catalog", "/console/catalog?after=nope", "/console/catalog/products/prod_none",
+		"/console/catalog/products/%ff", "/console/catalog/products/" + prod.ID, "/console/catalog/coupons",
+		"/console/webhooks", "/console/webhooks/we_none", "/console/webhooks/we_none?after=x", "/console/emails",
+		"/console/emails?template=nope&after=x", "/console/emails/em_none", "/console/emails/em_none/html",
+		"/console/settings/profile", "/console/settings/dunning", "/console/settings/gateways"} {
+		res, _ := b.get(path)
+		require.Less(t, res.StatusCode, 500, path)
+	}
+	long := strings.Repeat("x", 3000)
+	for _, c := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/console/catalog/products", url.Values{"name": {""}}},
+		{"/console/catalog/products", url.Values{"name": {long}}},
+		{"/console/catalog/products/prod_none", url.Values{"name": {"x"}}},
+		{"/console/catalog/products/" + prod.ID + "/active", url.Values{"active": {"maybe"}}},
+		{"/console/catalog/products/prod_none/prices", url.Values{"amount": {"10"}, "currency": {"CLP"}}},
+		{"/console/catalog/products/" + prod.ID + "/prices", url.Values{"amount": {"9,5"}, "currency": {"CLP"}}},
+		{"/console/catalog/products/" + prod.ID + "/prices", url.Values{"amount": {"10"}, "currency": {"ZZZ"}}},
+		{"/console/catalog/products/" + prod.ID + "/prices", url.Values{"amount": {"99999999999999999999"}, "currency": {"USD"}}},
+		{"/console/catalog/products/" + prod.ID + "/prices", url.Values{"amount": {"10"}, "currency": {"CLP"}, "interval": {"century"}}},
+		{"/console/catalog/products/" + prod.ID + "/prices", url.Values{"amount": {"10"}, "currency": {"CLP"}, "interval_count": {"-1"}}},
+		{"/console/catalog/products/" + prod.ID + "/prices", url.Values{"amount": {"10"}, "currency": {"CLP"}, "type": {"one_time"}, "trial_period_days": {"5"}}},
+		{"/console/catalog/prices/price_none", url.Values{"nickname": {"x"}}},
+		{"/console/catalog/prices/price_none/active", url.Values{"active": {"false"}}},
+		{"/console/catalog/coupons", url.Values{"kind": {"percent"}, "value": {"NaN"}}},
+		{"/console/catalog/coupons", url.Values{"kind": {"percent"}, "value": {"150"}}},
+		{"/console/catalog/coupons", url.Values{"kind": {"amount"}, "value": {"abc"}, "currency": {"USD"}}},
+		{"/console/catalog/coupons", url.Values{"kind": {"percent"}, "value": {"10"}, "duration": {"repeating"}, "months": {"x"}}},
+		{"/console/catalog/coupons", url.Values{"kind": {"percent"}, "value": {"10"}, "duration": {"sometimes"}}},
+		{"/console/catalog/coupons/co_none", url.Values{"name": {"x"}}},
+		{"/console/catalog/promotion-codes", url.Values{"coupon": {"co_none"}, "code": {"HOLA"}}},
+		{"/console/catalog/promotion-codes", url.Values{"coupon": {"co_none"}, "code": {"no vale!"}}},
+		{"/console/catalog/promotion-codes/promo_none/active", url.Values{"active": {"false"}}},
+		{"/console/webhooks", url.Values{"url": {"not a url"}}},
+		{"/console/webhooks", url.Values{"url": {"https://example.cl/hooks"}, "events": {"nope.event"}}},
+		{"/console/webhooks/we_none/enabled", url.Values{"enabled": {"false"}}},
+		{"/console/webhooks/we_none/enabled", url.Values{"enabled": {"x"}}},
+		{"/console/webhooks/we_none/deliveries/wd_none/redeliver", nil},
+		{"/console/settings/profile", url.Values{"name": {"Corredora Sur"}, "timezone": {"Mars/Olympus"}, "locale": {"es-CL"}}},
+		{"/console/settings/profile", url.Values{"name": {"Corredora Sur"}, "timezone": {"UTC"}, "locale": {"fr"}}},
+		{"/console/settings/profile", url.Values{"name": {"Corredora Sur"}, "timezone": {"UTC"}, "locale": {"es-CL"}, "tax_id": {"12.345.678-0"}}},
+		{"/console/settings/profile", url.Values{"name": {""}}},
+		{"/console/settings/profile", url.Values{"name": {"x"}, "timezone": {"UTC"}, "locale": {"es-CL"}, "country": {"Chile"}}},
+		{"/console/settings/dunning", url.Values{"kind": {"schedule"}, "schedule": {"1d, mañana"}}},
+		{"/console/settings/dunning", url.Values{"kind": {"schedule"}, "schedule": {"1d"}, "final_action": {"explode"}}},
+		{"/console/settings/dunning", url.Values{"kind": {"exponential"}, "base": {"x"}, "factor": {"2"}, "cap": {"7d"}, "max_attempts": {"3"}}},
+		{"/console/settings/dunning", url.Values{"kind": {"exponential"}, "base": {"12h"}, "factor": {"-2"}, "cap": {"7d"}}},
+		{"/console/settings/dunning", url.Values{"kind": {"schedule"}, "schedule": {"1d"}, "max_attempts": {"1000"}}},
+		{"/console/settings/gateways/flow", url.Values{"api_key": {""}}},
+		{"/console/settings/gateways/stripe", url.Values{"api_key": {"sk_test_x"}, "environment": {"sandbox"}}},
+		{"/console/settings/gateways/sim", url.Values{"api_key": {"x"}}},
+		{"/console/settings/gateways/paypal", url.Values{"api_key": {"x"}}},
+		{"/console/settings/gateways/flow/delete", nil},
+	} {
+		form := url.Values{"csrf": {token}}
+		for k, v := range c.form {
+			form[k] = v
+		}
+		res, body := b.post(c.path, form)
+		require.GreaterOrEqual(t, res.StatusCode, 400, "%s %v", c.path, c.form)
+		require.Less(t, res.StatusCode, 500, "%s %v: %s", c.path, c.form, body)
+	}
+	prices, err := b.app.Catalog.ListPrices(t.Context(), s, billing.PriceFilter{}, billing.Page{})
+	require.NoError(t, err)
+	require.Empty(t, prices.Data, "no junk price was written")
+	m, err := b.app.Merchants.GetMerchant(t.Context(), b.merchant)
+	require.NoError(t, err)
+	require.Equal(t, "Corredora Sur", m.Name)
+	require.NotEqual(t, "Mars/Olympus", m.Timezone)
+}
+
+// TestCatalogForms creates a price from an amount typed in major units,
+// and shows a refused form again with the reason in Spanish.
+func TestCatalogForms(t *testing.T) {
+	b := setup(t, "http://127.0.0.1")
+	token := b.signIn()
+	res, _ := b.post("/console/catalog/products", url.Values{"csrf": {token}, "name": {"Plan Pro"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	page := res.Header.Get("Location")
+	id := regexp.MustCompile(`/products/([^?]+)`).FindStringSubmatch(page)[1]
+	for _, c := range []struct {
+		amount, currency string
+		want             int64
+	}{{"$9.990", "CLP", 9990}, {"12,50", "USD", 1250}} {
+		res, body := b.post("/console/catalog/products/"+id+"/prices", url.Values{"csrf": {token}, "amount": {c.amount},
+			"currency": {c.currency}, "type": {"recurring"}, "interval": {"month"}, "interval_count": {"1"}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode, body)
+	}
+	s := billing.Scope{MerchantID: b.merchant, Mode: billing.ModeTest}
+	prices, err := b.app.Catalog.ListPrices(t.Context(), s, billing.PriceFilter{ProductID: id}, billing.Page{})
+	require.NoError(t, err)
+	require.Len(t, prices.Data, 2)
+	require.Equal(t, int64(1250), prices.Data[0].UnitAmount)
+	require.Equal(t, int64(9990), prices.Data[1].UnitAmount)
+	_, body := b.get("/console/catalog/products/" + id)
+	require.Contains(t, body, "$9.990")
+	require.Contains(t, body, "cada mes")
+
+	res, body = b.post("/console/catalog/products/"+id+"/prices", url.Values{"csrf": {token}, "amount": {"9,5"}, "currency": {"CLP"}})
+	require.Equal(t, http.StatusBadRequest, res.StatusCode)
+	require.Contains(t, body, "El monto no es válido para esa moneda")
+	require.Contains(t, body, `value="9,5"`, "the form comes back as typed")
+	res, body = b.post("/console/settings/profile", url.Values{"csrf": {token}, "name": {"Corredora Sur"}, "timezone": {"Mars/Olympus"},
+		"locale": {"es-CL"}})
+	require.Equal(t, http.StatusBadRequest, res.StatusCode)
+	require.Contains(t, body, "Elige una zona horaria válida")
+}
