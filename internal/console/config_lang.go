@@ -45,6 +45,9 @@ type configStrings struct {
 	DisableEndpoint, EndpointOff, Deliveries, NoDeliveries, NextAttempt, Answer      string
 	ErrorCol, Manual, NoAttempts, Redeliver, Redelivered                             string
 	DeliveryStatus, ErrorKinds                                                       map[string]string
+	// MoreEvents name the event types the console's shared list (lang's
+	// Events) does not.
+	MoreEvents map[string]string
 
 	EmailsTitle, EmailTitle, AllTemplates, NoEmails, Tries, SentAt, NoBody, OpenHTML string
 	HTMLNote, NoHTMLBody                                                             string
@@ -84,7 +87,7 @@ func init() {
 		}
 		return l.Cfg.ErrorKinds["other"]
 	}
-	funcs["eventname"] = func(l *lang, t string) string { return orRaw(l.Events[t], t) }
+	funcs["eventname"] = eventName
 }
 
 // configMessage is a use case's refusal as this area's forms say it: the
@@ -112,4 +115,13 @@ func configMessage(l *lang, err error) string {
 		return strings.ReplaceAll(l.Cfg.Codes[billing.CodeParameterInvalid], "%s", field)
 	}
 	return userMessage(l, err)
+}
+
+// eventName is an event type as people read it in l; a type the console
+// has no words for shows as it is.
+func eventName(l *lang, t string) string {
+	if s, ok := l.Events[t]; ok {
+		return s
+	}
+	return orRaw(l.Cfg.MoreEvents[t], t)
 }

@@ -133,3 +133,50 @@ func TestCatalogForms(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
 	require.Contains(t, body, "Elige una zona horaria válida")
 }
+
+// TestConfigViewer signs a viewer in: the config pages show no button
+// that changes anything, and a forged POST of each action is 403 with
+// nothing changed.
+func TestConfigViewer(t *testing.T) {
+	b := setup(t, "http://127.0.0.1")
+	_, err := b.app.Users.CreateUser(t.Context(), app.CreateUserParams{MerchantID: b.merchant, Email: "mira@example.cl",
+		Role: billing.RoleViewer, Password: "otra clave bien larga"})
+	require.NoError(t, err)
+	s := billing.Scope{MerchantID: b.merchant, Mode: billing.ModeTest}
+	name := "Plan Base"
+	prod, err := b.app.Catalog.CreateProduct(t.Context(), s, app.ProductParams{Name: &name})
+	require.NoError(t, err)
+	_, body := b.get("/console/sign-in")
+	res, _ := b.post("/console/sign-in", url.Values{"csrf": {csrf(t, body)}, "email": {"mira@example.cl"}, "password": {"otra clave bien larga"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	var token string
+	for _, path := range []string{"/console/catalog", "/console/catalog/products/" + prod.ID, "/console/catalog/coupons",
+		"/console/webhooks", "/console/settings/profile", "/console/settings/dunning", "/console/settings/gateways"} {
+		res, body := b.get(path)
+		require.Equal(t, http.StatusOK, res.StatusCode, path)
+		require.NotRegexp(t, `<button type="submit"[^>]*id="(create|save)-`, body, path)
+		require.NotContains(t, body, `class="danger`, path)
+		token = csrf(t, body)
+	}
+	for _, c := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/console/catalog/products", url.Values{"name": {"Otro"}}},
+		{"/console/catalog/products/" + prod.ID + "/active", url.Values{"active": {"false"}}},
+		{"/console/webhooks", url.Values{"url": {"https://example.cl/hooks"}}},
+		{"/console/settings/profile", url.Values{"name": {"Otro nombre"}, "timezone": {"UTC"}, "locale": {"en"}}},
+		{"/console/settings/dunning", url.Values{"kind": {"schedule"}, "schedule": {"1d"}, "final_action": {"unpaid"}}},
+		{"/console/settings/gateways/stripe", url.Values{"api_key": {"sk_test_x"}}},
+	} {
+		c.form.Set("csrf", token)
+		res, _ := b.post(c.path, c.form)
+		require.Equal(t, http.StatusForbidden, res.StatusCode, c.path)
+	}
+	m, err := b.app.Merchants.GetMerchant(t.Context(), b.merchant)
+	require.NoError(t, err)
+	require.Equal(t, "Corredora Sur", m.Name)
+	got, err := b.app.Catalog.GetProduct(t.Context(), s, prod.ID)
+	require.NoError(t, err)
+	require.True(t, got.Active)
+}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cuota/cuota/internal/app"
@@ -48,7 +49,7 @@ func (h *handler) health(q *req, ep billing.WebhookEndpoint) (endpointHealth, []
 // webhooksView is the list of endpoints with the form of a new one.
 type webhooksView struct {
 	Endpoints []endpointHealth
-	Events    []string // the event types the form offers
+	Events    []eventChoice // the event types the form offers
 	Loc       *time.Location
 	Form      url.Values
 }
@@ -75,13 +76,17 @@ func (h *handler) showWebhooks(q *req, status int, errMsg string, form url.Value
 	h.render(q.w, q.r, "webhooks", status, d)
 }
 
-// eventChoices are the event types the console has names for, in order.
-func eventChoices(l *lang) []string {
-	out := make([]string, 0, len(l.Events))
-	for t := range l.Events {
-		out = append(out, t)
+// eventChoice is an event type an endpoint may subscribe to, named.
+type eventChoice struct{ Type, Name string }
+
+// eventChoices are the event types an endpoint may subscribe to, by name.
+func eventChoices(l *lang) []eventChoice {
+	types := app.WebhookEventTypes()
+	out := make([]eventChoice, len(types))
+	for i, t := range types {
+		out[i] = eventChoice{Type: t, Name: eventName(l, t)}
 	}
-	slices.Sort(out)
+	slices.SortFunc(out, func(a, b eventChoice) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 

@@ -168,6 +168,7 @@ func TestConsoleConfig(t *testing.T) {
 	b.consolePage("email")
 	b.click("#email-html", "body")
 	require.Contains(t, evaluate[string](b, `document.body.innerText`), "15.000")
+	require.Equal(t, "null", evaluate[string](b, `window.origin`), "the message is sandboxed: an origin of its own, not the console's")
 
 	// The merchant's time zone.
 	b.visit(s.url+"/console/settings/profile", "#profile")
