@@ -34,17 +34,17 @@ func TestConsoleConfig(t *testing.T) {
 	// The catalog: a product, then a price typed in pesos with a thousands
 	// dot; a price the currency cannot hold is refused with the reason.
 	b.visit(s.url+"/console/catalog", "#new-product")
-	b.consolePage("catalog")
+	b.configPage("catalog")
 	b.typeInto("#product-name", "Plan Oficina")
 	b.typeInto("#product-description", "Hasta tres usuarios")
 	b.click("#create-product", "#new-price")
 	require.Equal(t, "Plan Oficina", b.text("#title"))
-	b.consolePage("product")
+	b.configPage("product")
 	b.typeInto("#price-amount", "9,5")
 	require.Equal(t, http.StatusBadRequest, b.status(chromedp.Click(chromedp.CSS("#create-price"), chromedp.NodeVisible)))
 	require.Contains(t, b.text("#error"), "El monto no es válido para esa moneda")
 	require.Equal(t, "9,5", b.value("#price-amount"), "the form comes back as typed")
-	b.consolePage("product-error")
+	b.configPage("product-error")
 	b.typeInto("#price-amount", "$9.990")
 	b.typeInto("#price-nickname", "Mensual")
 	require.Equal(t, http.StatusOK, b.status(chromedp.Click(chromedp.CSS("#create-price"), chromedp.NodeVisible)))
@@ -56,7 +56,7 @@ func TestConsoleConfig(t *testing.T) {
 	require.Equal(t, float64(9990), price["unit_amount"])
 	require.Equal(t, "CLP", price["currency"])
 	priceID := price["id"].(string)
-	b.consolePage("product-price")
+	b.configPage("product-price")
 	require.Equal(t, http.StatusOK, b.status(chromedp.Click(chromedp.CSS("#price-"+priceID+" button.archive"), chromedp.NodeVisible)))
 	require.Contains(t, b.text("#notice"), "Archivado")
 	require.Contains(t, b.text("#price-"+priceID+" .status"), "Archivado")
@@ -71,7 +71,7 @@ func TestConsoleConfig(t *testing.T) {
 	b.typeInto("#code-code", "hola2026")
 	b.click("#create-code", "#codes")
 	require.Contains(t, b.text("#codes"), "HOLA2026")
-	b.consolePage("coupons")
+	b.configPage("coupons")
 
 	// A webhook endpoint: its secret is shown once, then rotated.
 	var failing atomic.Bool
@@ -85,13 +85,13 @@ func TestConsoleConfig(t *testing.T) {
 	}))
 	t.Cleanup(receiver.Close)
 	b.visit(s.url+"/console/webhooks", "#new-endpoint")
-	b.consolePage("webhooks-empty")
+	b.configPage("webhooks-empty")
 	b.typeInto("#endpoint-url", receiver.URL+"/hooks")
 	b.typeInto("#endpoint-description", "Servidor de la oficina")
 	b.click("#create-endpoint", "#new-secret")
 	first := b.text("#new-secret")
 	require.True(t, strings.HasPrefix(first, "whsec_"), first)
-	b.consolePage("webhook-created")
+	b.configPage("webhook-created")
 	eps, err := s.app.Notifications.ListWebhookEndpoints(ctx, s.scope, billing.Page{})
 	require.NoError(t, err)
 	require.Len(t, eps.Data, 1)
@@ -102,7 +102,7 @@ func TestConsoleConfig(t *testing.T) {
 	second := b.text("#new-secret")
 	require.True(t, strings.HasPrefix(second, "whsec_"), second)
 	require.NotEqual(t, first, second)
-	b.consolePage("webhook-rotated")
+	b.configPage("webhook-rotated")
 
 	// A subscription: events for the endpoint and a receipt to email. The
 	// dispatcher and the jobs are run here, as the workers would.
@@ -137,7 +137,7 @@ func TestConsoleConfig(t *testing.T) {
 	require.Contains(t, b.text(row+" tr.attempt:nth-child(1)"), "HTTP 500")
 	require.Contains(t, b.text(row+" tr.attempt:nth-child(1)"), "Respondió con un error")
 	require.Contains(t, b.text(row+" tr.attempt:nth-child(2)"), "HTTP 204")
-	b.consolePage("webhook-deliveries")
+	b.configPage("webhook-deliveries")
 	require.Equal(t, http.StatusOK, b.status(chromedp.Click(chromedp.CSS(row+" button.redeliver"), chromedp.NodeVisible)))
 	require.Contains(t, b.text("#notice"), "Reenvío en cola")
 	args.Manual = true
@@ -148,7 +148,7 @@ func TestConsoleConfig(t *testing.T) {
 	require.Contains(t, b.text(row+" tr.attempt:nth-child(3)"), "a mano")
 	b.visit(s.url+"/console/webhooks", "#endpoints")
 	require.Contains(t, b.text("#endpoints"), "Activo")
-	b.consolePage("webhooks")
+	b.configPage("webhooks")
 
 	// The email log, and one email's message.
 	emails, err := s.app.Notifications.ListEmails(ctx, s.scope, billing.EmailFilter{}, billing.Page{Limit: 100})
@@ -161,18 +161,18 @@ func TestConsoleConfig(t *testing.T) {
 	b.visit(s.url+"/console/emails", "#emails")
 	require.Contains(t, b.text("#emails"), "ana@example.cl")
 	require.Contains(t, b.text("#emails"), "Comprobante de pago")
-	b.consolePage("emails")
+	b.configPage("emails")
 	b.click("#emails a.email-link", "#email-text")
 	require.Contains(t, b.text("#email-to"), "ana@example.cl")
 	require.Contains(t, b.text("#email-text"), "15.000")
-	b.consolePage("email")
+	b.configPage("email")
 	b.click("#email-html", "body")
 	require.Contains(t, evaluate[string](b, `document.body.innerText`), "15.000")
 	require.Equal(t, "null", evaluate[string](b, `window.origin`), "the message is sandboxed: an origin of its own, not the console's")
 
 	// The merchant's time zone.
 	b.visit(s.url+"/console/settings/profile", "#profile")
-	b.consolePage("profile")
+	b.configPage("profile")
 	b.typeInto("#p-tz", "America/Punta_Arenas")
 	b.typeInto("#p-legal", "Corredora Sur SpA")
 	b.typeInto("#p-rut", "76.086.428-5")
@@ -181,12 +181,12 @@ func TestConsoleConfig(t *testing.T) {
 	require.Equal(t, "America/Punta_Arenas", b.value("#p-tz"))
 	m := s.ok("GET", "/v1/merchant", nil)
 	require.Equal(t, "America/Punta_Arenas", m["timezone"])
-	b.consolePage("profile-saved")
+	b.configPage("profile-saved")
 	b.visit(s.url+"/console/settings/dunning", "#dunning")
 	require.Equal(t, "1d, 3d, 5d, 7d", b.value("#d-schedule"))
-	b.consolePage("dunning")
+	b.configPage("dunning")
 	b.visit(s.url+"/console/settings/gateways", "#gateway-flow")
-	b.consolePage("gateways")
+	b.configPage("gateways")
 
 	// The audit log names the user.
 	audit, err := s.app.Merchants.ListAuditEntries(ctx, s.scope, 0, 100)
@@ -199,4 +199,12 @@ func TestConsoleConfig(t *testing.T) {
 		"webhook_endpoint.create", "webhook_endpoint.rotate_secret", "webhook_delivery.redeliver"} {
 		require.True(t, byUser[action], action)
 	}
+}
+
+// configPage checks a page of the config area as consolePage does, and
+// that no internal id is part of what it shows.
+func (b *tab) configPage(name string) {
+	b.t.Helper()
+	b.consolePage(name)
+	requireNoIDs(b.t, name, evaluate[string](b, `document.body.innerText`))
 }
