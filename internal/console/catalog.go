@@ -23,9 +23,9 @@ type catalogView struct {
 	Form     url.Values // the new product's form after an error
 }
 
-func (h *handler) catalog(q *req) { h.showCatalog(q, http.StatusOK, "", nil) }
+func (h configArea) catalog(q *req) { h.showCatalog(q, http.StatusOK, "", nil) }
 
-func (h *handler) showCatalog(q *req, status int, errMsg string, form url.Values) {
+func (h configArea) showCatalog(q *req, status int, errMsg string, form url.Values) {
 	after := q.r.URL.Query().Get("after")
 	list, err := h.app.Catalog.ListProducts(q.ctx, q.scope(), billing.ProductFilter{}, billing.Page{Limit: catalogPage, StartingAfter: after})
 	if err != nil {
@@ -41,7 +41,7 @@ func (h *handler) showCatalog(q *req, status int, errMsg string, form url.Values
 	h.render(q.w, q.r, "catalog", status, d)
 }
 
-func (h *handler) createProduct(q *req) {
+func (h configArea) createProduct(q *req) {
 	name, desc := formValue(q, "name"), formValue(q, "description")
 	p, err := h.app.Catalog.CreateProduct(q.ctx, q.scope(), app.ProductParams{Name: &name, Description: &desc})
 	if err != nil {
@@ -65,9 +65,9 @@ type productView struct {
 // field takes any ISO 4217 code.
 var priceCurrencies = []string{"CLP", "USD", "EUR", "CLF"}
 
-func (h *handler) product(q *req) { h.showProduct(q, http.StatusOK, "", nil) }
+func (h configArea) product(q *req) { h.showProduct(q, http.StatusOK, "", nil) }
 
-func (h *handler) showProduct(q *req, status int, errMsg string, form url.Values) {
+func (h configArea) showProduct(q *req, status int, errMsg string, form url.Values) {
 	id := q.r.PathValue("id")
 	p, err := h.app.Catalog.GetProduct(q.ctx, q.scope(), id)
 	if err != nil {
@@ -98,7 +98,7 @@ func (h *handler) showProduct(q *req, status int, errMsg string, form url.Values
 	h.render(q.w, q.r, "product", status, d)
 }
 
-func (h *handler) updateProduct(q *req) {
+func (h configArea) updateProduct(q *req) {
 	name, desc := formValue(q, "name"), formValue(q, "description")
 	_, err := h.app.Catalog.UpdateProduct(q.ctx, q.scope(), q.r.PathValue("id"), app.ProductParams{Name: &name, Description: &desc})
 	if err != nil {
@@ -120,7 +120,7 @@ func activeParam(q *req) (bool, string, bool) {
 	return false, "", false
 }
 
-func (h *handler) setProductActive(q *req) {
+func (h configArea) setProductActive(q *req) {
 	active, done, ok := activeParam(q)
 	if !ok {
 		h.message(q.w, q.r, http.StatusBadRequest, q.l, q, q.l.BadForm, q.l.BadForm)
@@ -136,7 +136,7 @@ func (h *handler) setProductActive(q *req) {
 
 // createPrice makes a price of the product from the form: the amount is
 // typed in major units and read exactly in the currency's decimals.
-func (h *handler) createPrice(q *req) {
+func (h configArea) createPrice(q *req) {
 	productID := q.r.PathValue("id")
 	redo := func(status int, msg string) { h.showProduct(q, status, msg, q.r.PostForm) }
 	currency, ok := money.NormalizeCurrency(formValue(q, "currency"))
@@ -185,7 +185,7 @@ func smallNumber(s string, def int64) (int64, bool) {
 
 // priceProduct returns the product a price belongs to, for the page to go
 // back to.
-func (h *handler) priceProduct(q *req) (billing.Price, bool) {
+func (h configArea) priceProduct(q *req) (billing.Price, bool) {
 	p, err := h.app.Catalog.GetPrice(q.ctx, q.scope(), q.r.PathValue("id"))
 	if err != nil {
 		h.fail(q, err)
@@ -197,7 +197,7 @@ func (h *handler) priceProduct(q *req) (billing.Price, bool) {
 
 // updatePrice changes what may change of a price: its nickname, lookup
 // key and trial days (amount, currency and recurrence never change).
-func (h *handler) updatePrice(q *req) {
+func (h configArea) updatePrice(q *req) {
 	price, ok := h.priceProduct(q)
 	if !ok {
 		return
@@ -222,7 +222,7 @@ func (h *handler) updatePrice(q *req) {
 
 // setPriceActive archives a price (no new subscriptions to it; the ones it
 // has go on) or restores it.
-func (h *handler) setPriceActive(q *req) {
+func (h configArea) setPriceActive(q *req) {
 	active, done, ok := activeParam(q)
 	if !ok {
 		h.message(q.w, q.r, http.StatusBadRequest, q.l, q, q.l.BadForm, q.l.BadForm)

@@ -29,9 +29,9 @@ type promoRow struct {
 	Coupon string
 }
 
-func (h *handler) coupons(q *req) { h.showCoupons(q, http.StatusOK, "", "", nil) }
+func (h configArea) coupons(q *req) { h.showCoupons(q, http.StatusOK, "", "", nil) }
 
-func (h *handler) showCoupons(q *req, status int, errMsg, formOf string, form url.Values) {
+func (h configArea) showCoupons(q *req, status int, errMsg, formOf string, form url.Values) {
 	coupons, err := h.app.Catalog.ListCoupons(q.ctx, q.scope(), billing.Page{Limit: 100})
 	if err != nil {
 		h.fail(q, err)
@@ -117,7 +117,7 @@ func couponDuration(l *lang, c billing.Coupon) string {
 
 // createCoupon makes a coupon: a percentage (up to two decimals, "12,5")
 // or an amount typed in major units of its currency.
-func (h *handler) createCoupon(q *req) {
+func (h configArea) createCoupon(q *req) {
 	redo := func(status int, msg string) { h.showCoupons(q, status, msg, "coupon", q.r.PostForm) }
 	p := app.CreateCouponParams{Name: formValue(q, "name"), Duration: formValue(q, "duration")}
 	value := formValue(q, "value")
@@ -164,7 +164,7 @@ func (h *handler) createCoupon(q *req) {
 
 // renameCoupon changes a coupon's name, the one thing of it that may
 // change.
-func (h *handler) renameCoupon(q *req) {
+func (h configArea) renameCoupon(q *req) {
 	name := formValue(q, "name")
 	if _, err := h.app.Catalog.UpdateCoupon(q.ctx, q.scope(), q.r.PathValue("id"), app.UpdateCouponParams{Name: &name}); err != nil {
 		h.formFailed(q, err, func(status int, msg string) { h.showCoupons(q, status, msg, "", nil) })
@@ -173,7 +173,7 @@ func (h *handler) renameCoupon(q *req) {
 	http.Redirect(q.w, q.r, "/console/catalog/coupons?done=saved", http.StatusSeeOther)
 }
 
-func (h *handler) createPromotionCode(q *req) {
+func (h configArea) createPromotionCode(q *req) {
 	redo := func(status int, msg string) { h.showCoupons(q, status, msg, "code", q.r.PostForm) }
 	limit, ok := smallNumber(formValue(q, "max_redemptions"), 0)
 	if !ok {
@@ -190,7 +190,7 @@ func (h *handler) createPromotionCode(q *req) {
 
 // setPromotionCodeActive turns a promotion code off (customers can no
 // longer type it) or on again.
-func (h *handler) setPromotionCodeActive(q *req) {
+func (h configArea) setPromotionCodeActive(q *req) {
 	active, done, ok := activeParam(q)
 	if !ok {
 		h.message(q.w, q.r, http.StatusBadRequest, q.l, q, q.l.BadForm, q.l.BadForm)

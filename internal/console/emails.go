@@ -22,7 +22,7 @@ type emailsView struct {
 	Loc       *time.Location
 }
 
-func (h *handler) emails(q *req) {
+func (h configArea) emails(q *req) {
 	tmpl := q.r.URL.Query().Get("template")
 	if !slices.Contains(billing.EmailTemplates(), tmpl) {
 		tmpl = ""
@@ -53,7 +53,7 @@ type emailView struct {
 	Loc   *time.Location
 }
 
-func (h *handler) email(q *req) {
+func (h configArea) email(q *req) {
 	e, err := h.app.Notifications.GetEmail(q.ctx, q.scope(), q.r.PathValue("id"))
 	if err != nil {
 		h.fail(q, err)
@@ -77,7 +77,7 @@ const emailCSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-sr
 
 // emailHTML serves an email's HTML body exactly as it was sent, under
 // emailCSP instead of the console's policy.
-func (h *handler) emailHTML(q *req) {
+func (h configArea) emailHTML(q *req) {
 	e, err := h.app.Notifications.GetEmail(q.ctx, q.scope(), q.r.PathValue("id"))
 	if err != nil {
 		h.fail(q, err)

@@ -35,7 +35,7 @@ func (v profileView) Value(name, saved string) string {
 	return saved
 }
 
-func (h *handler) profile(q *req) {
+func (h configArea) profile(q *req) {
 	notice := ""
 	if q.r.URL.Query().Get("done") == "saved" {
 		notice = q.l.Cfg.Saved
@@ -43,7 +43,7 @@ func (h *handler) profile(q *req) {
 	h.showProfile(q, http.StatusOK, "", notice, nil)
 }
 
-func (h *handler) showProfile(q *req, status int, errMsg, notice string, form url.Values) {
+func (h configArea) showProfile(q *req, status int, errMsg, notice string, form url.Values) {
 	d := q.data(q.l.Cfg.ProfileTitle, "settings")
 	d.Sub, d.Error, d.Notice = "profile", errMsg, notice
 	d.D = profileView{M: q.cs.Merchant, Form: form, Zones: timeZones, Locales: []string{"es-CL", "en"}}
@@ -52,7 +52,7 @@ func (h *handler) showProfile(q *req, status int, errMsg, notice string, form ur
 
 // saveProfile is the API's PATCH /v1/merchant with the profile's fields:
 // a new time zone applies to periods computed from then on.
-func (h *handler) saveProfile(q *req) {
+func (h configArea) saveProfile(q *req) {
 	f := func(name string) *string { s := formValue(q, name); return &s }
 	addr := billing.Address{Line1: formValue(q, "line1"), Line2: formValue(q, "line2"), District: formValue(q, "district"),
 		City: formValue(q, "city"), State: formValue(q, "state"), Country: strings.ToUpper(formValue(q, "country"))}
@@ -94,7 +94,7 @@ func dunningForm(p billing.DunningPolicy) dunningView {
 	return v
 }
 
-func (h *handler) dunning(q *req) {
+func (h configArea) dunning(q *req) {
 	notice := ""
 	if q.r.URL.Query().Get("done") == "saved" {
 		notice = q.l.Cfg.Saved
@@ -102,7 +102,7 @@ func (h *handler) dunning(q *req) {
 	h.showDunning(q, http.StatusOK, "", notice, dunningForm(q.cs.Merchant.Settings.Dunning))
 }
 
-func (h *handler) showDunning(q *req, status int, errMsg, notice string, v dunningView) {
+func (h configArea) showDunning(q *req, status int, errMsg, notice string, v dunningView) {
 	d := q.data(q.l.Cfg.DunningTitle, "settings")
 	d.Sub, d.Error, d.Notice, d.D = "dunning", errMsg, notice, v
 	h.render(q.w, q.r, "dunning", status, d)
@@ -111,7 +111,7 @@ func (h *handler) showDunning(q *req, status int, errMsg, notice string, v dunni
 // saveDunning is the API's PATCH /v1/merchant with a dunning policy: a
 // list of waits or an exponential backoff, the most attempts, and what
 // happens when they run out.
-func (h *handler) saveDunning(q *req) {
+func (h configArea) saveDunning(q *req) {
 	sent := dunningView{Exponential: formValue(q, "kind") == "exponential", Schedule: formValue(q, "schedule"),
 		Base: formValue(q, "base"), Cap: formValue(q, "cap"), Factor: formValue(q, "factor"),
 		MaxAttempts: formValue(q, "max_attempts"), FinalAction: formValue(q, "final_action"),
@@ -157,7 +157,7 @@ type gatewaysView struct {
 	Loc      *time.Location
 }
 
-func (h *handler) gateways(q *req) {
+func (h configArea) gateways(q *req) {
 	notice := ""
 	switch q.r.URL.Query().Get("done") {
 	case "saved":
@@ -168,7 +168,7 @@ func (h *handler) gateways(q *req) {
 	h.showGateways(q, http.StatusOK, "", notice)
 }
 
-func (h *handler) showGateways(q *req, status int, errMsg, notice string) {
+func (h configArea) showGateways(q *req, status int, errMsg, notice string) {
 	cfgs, err := h.app.Merchants.ListGatewayConfigs(q.ctx, q.scope())
 	if err != nil {
 		h.fail(q, err)
@@ -186,7 +186,7 @@ func (h *handler) showGateways(q *req, status int, errMsg, notice string) {
 // saveGateway is the API's PUT /v1/merchant/gateways/{gateway} in the
 // session's mode: the gateway checks the credentials, then they are sealed
 // at rest; the page shows them masked from then on.
-func (h *handler) saveGateway(q *req) {
+func (h configArea) saveGateway(q *req) {
 	gw := q.r.PathValue("gateway")
 	if gw != billing.GatewayFlow && gw != billing.GatewayStripe {
 		h.fail(q, billing.NotFound("gateway", gw))
@@ -201,7 +201,7 @@ func (h *handler) saveGateway(q *req) {
 	http.Redirect(q.w, q.r, "/console/settings/gateways?done=saved", http.StatusSeeOther)
 }
 
-func (h *handler) deleteGateway(q *req) {
+func (h configArea) deleteGateway(q *req) {
 	gw := q.r.PathValue("gateway")
 	if gw != billing.GatewayFlow && gw != billing.GatewayStripe {
 		h.fail(q, billing.NotFound("gateway", gw))

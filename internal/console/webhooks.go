@@ -28,7 +28,7 @@ type endpointHealth struct {
 }
 
 // health reads an endpoint's latest deliveries and sums them up.
-func (h *handler) health(q *req, ep billing.WebhookEndpoint) (endpointHealth, []app.DeliveryView, bool, error) {
+func (h configArea) health(q *req, ep billing.WebhookEndpoint) (endpointHealth, []app.DeliveryView, bool, error) {
 	list, err := h.app.Notifications.ListWebhookDeliveries(q.ctx, q.scope(), ep.ID, billing.DeliveryFilter{},
 		billing.Page{Limit: healthWindow, StartingAfter: q.r.URL.Query().Get("after")})
 	if err != nil {
@@ -54,9 +54,9 @@ type webhooksView struct {
 	Form      url.Values
 }
 
-func (h *handler) webhooks(q *req) { h.showWebhooks(q, http.StatusOK, "", nil) }
+func (h configArea) webhooks(q *req) { h.showWebhooks(q, http.StatusOK, "", nil) }
 
-func (h *handler) showWebhooks(q *req, status int, errMsg string, form url.Values) {
+func (h configArea) showWebhooks(q *req, status int, errMsg string, form url.Values) {
 	list, err := h.app.Notifications.ListWebhookEndpoints(q.ctx, q.scope(), billing.Page{Limit: app.MaxWebhookEndpoints})
 	if err != nil {
 		h.fail(q, err)
@@ -92,7 +92,7 @@ func eventChoices(l *lang) []eventChoice {
 
 // createWebhook makes an endpoint for every event or the ones ticked, and
 // shows its signing secret on the endpoint's page this once.
-func (h *handler) createWebhook(q *req) {
+func (h configArea) createWebhook(q *req) {
 	u, desc := formValue(q, "url"), formValue(q, "description")
 	events := q.r.PostForm["events"]
 	if len(events) == 0 || formValue(q, "all") == "1" {
@@ -119,7 +119,7 @@ type webhookView struct {
 	Loc        *time.Location
 }
 
-func (h *handler) webhook(q *req) {
+func (h configArea) webhook(q *req) {
 	notice := ""
 	switch q.r.URL.Query().Get("done") {
 	case "redeliver":
@@ -132,7 +132,7 @@ func (h *handler) webhook(q *req) {
 	h.showWebhook(q, http.StatusOK, "", "", notice)
 }
 
-func (h *handler) showWebhook(q *req, status int, errMsg, secret, notice string) {
+func (h configArea) showWebhook(q *req, status int, errMsg, secret, notice string) {
 	id := q.r.PathValue("id")
 	ep, err := h.app.Notifications.GetWebhookEndpoint(q.ctx, q.scope(), id)
 	if err != nil {
@@ -157,7 +157,7 @@ func (h *handler) showWebhook(q *req, status int, errMsg, secret, notice string)
 
 // rotateWebhookSecret gives the endpoint a new secret and shows it this
 // once; the old one keeps signing for a day (app.SecretRotationOverlap).
-func (h *handler) rotateWebhookSecret(q *req) {
+func (h configArea) rotateWebhookSecret(q *req) {
 	_, secret, err := h.app.Notifications.RotateWebhookSecret(q.ctx, q.scope(), q.r.PathValue("id"))
 	if err != nil {
 		h.formFailed(q, err, func(status int, msg string) { h.showWebhook(q, status, msg, "", "") })
@@ -167,7 +167,7 @@ func (h *handler) rotateWebhookSecret(q *req) {
 }
 
 // setWebhookEnabled turns an endpoint off or on again.
-func (h *handler) setWebhookEnabled(q *req) {
+func (h configArea) setWebhookEnabled(q *req) {
 	var disabled bool
 	switch q.r.PostForm.Get("enabled") {
 	case "true":
@@ -190,7 +190,7 @@ func (h *handler) setWebhookEnabled(q *req) {
 }
 
 // redeliver queues one more attempt at a delivery.
-func (h *handler) redeliver(q *req) {
+func (h configArea) redeliver(q *req) {
 	id := q.r.PathValue("id")
 	if _, err := h.app.Notifications.RedeliverWebhook(q.ctx, q.scope(), id, q.r.PathValue("delivery")); err != nil {
 		h.formFailed(q, err, func(status int, msg string) { h.showWebhook(q, status, msg, "", "") })
