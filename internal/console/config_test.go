@@ -1,23 +1,59 @@
 package console_test
 
 import (
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/console"
+	"github.com/cuota/cuota/internal/postgres"
+	"github.com/cuota/cuota/internal/postgres/pgtest"
+	"github.com/cuota/cuota/internal/wiring"
 )
 
 // TestConfigPagesRefuseJunk sends junk to every page and form of the
 // catalog, webhooks, emails and settings: a 4xx page (or the form again
 // with its error), never a 5xx, and nothing half-written.
 func TestConfigPagesRefuseJunk(t *testing.T) {
-	b := setup(t, "http://127.0.0.1")
+	t.Run("sqlite", func(t *testing.T) { testConfigJunk(t, setup(t, "http://127.0.0.1")) })
+	t.Run("postgres", func(t *testing.T) { testConfigJunk(t, setupPostgres(t)) })
+}
+
+// setupPostgres is setup on a fresh PostgreSQL schema (TEST_DATABASE_URL):
+// PostgreSQL refuses text SQLite stores, so junk is tried on both.
+func setupPostgres(t *testing.T) *bundle {
+	t.Helper()
+	store, err := postgres.Open(t.Context(), pgtest.URL(t), slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	require.NoError(t, store.Migrate(t.Context()))
+	now := new(atomic.Int64)
+	now.Store(time.Now().UnixNano())
+	a, err := app.New(app.Config{Store: store, Now: func() time.Time { return time.Unix(0, now.Load()) }})
+	require.NoError(t, err)
+	m, err := a.Merchants.CreateMerchant(t.Context(), app.CreateMerchantParams{Name: "Corredora Sur"})
+	require.NoError(t, err)
+	_, err = a.Users.CreateUser(t.Context(), app.CreateUserParams{MerchantID: m.ID, Email: "duena@example.cl",
+		Role: billing.RoleOwner, Password: "una clave bien larga"})
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.Handle(console.Prefix, console.New(wiring.Console(a), func() string { return "http://127.0.0.1" }, slog.New(slog.DiscardHandler)))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return &bundle{t: t, now: now, app: a, srv: srv, merchant: m.ID, client: newClient(t)}
+}
+
+func testConfigJunk(t *testing.T, b *bundle) {
 	token := b.signIn()
 	s := billing.Scope{MerchantID: b.merchant, Mode: billing.ModeTest}
 	name := "Plan Base"
