@@ -216,3 +216,37 @@ func TestConfigViewer(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, got.Active)
 }
+
+// TestSettingsForms saves the dunning policy and the profile from their
+// forms: the merchant's settings are the API's.
+func TestSettingsForms(t *testing.T) {
+	b := setup(t, "http://127.0.0.1")
+	token := b.signIn()
+	res, body := b.post("/console/settings/dunning", url.Values{"csrf": {token}, "kind": {"exponential"}, "base": {"12h"},
+		"factor": {"2"}, "cap": {"3d"}, "max_attempts": {"6"}, "final_action": {"unpaid"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, body)
+	m, err := b.app.Merchants.GetMerchant(t.Context(), b.merchant)
+	require.NoError(t, err)
+	pol := m.Settings.Dunning
+	require.NotNil(t, pol.Exponential)
+	require.Equal(t, 6, pol.MaxAttempts)
+	require.Equal(t, billing.PolicyUnpaid, pol.FinalAction)
+	_, body = b.get("/console/settings/dunning")
+	require.Contains(t, body, `value="12h"`)
+	require.Contains(t, body, `value="3d"`)
+
+	res, body = b.post("/console/settings/profile", url.Values{"csrf": {token}, "name": {"Corredora Sur"}, "legal_name": {"Corredora Sur SpA"},
+		"tax_id": {"76.086.428-5"}, "district": {"Providencia"}, "city": {"Santiago"}, "country": {"cl"},
+		"support_email": {"ayuda@corredora.cl"}, "locale": {"en"}, "timezone": {"America/Punta_Arenas"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, body)
+	m, err = b.app.Merchants.GetMerchant(t.Context(), b.merchant)
+	require.NoError(t, err)
+	require.Equal(t, "America/Punta_Arenas", m.Timezone)
+	require.Equal(t, "en", m.Locale)
+	require.Equal(t, "Corredora Sur SpA", m.Profile.LegalName)
+	require.Equal(t, "CL", m.Profile.Address.Country)
+	require.Equal(t, "ayuda@corredora.cl", m.Profile.SupportEmail)
+	_, body = b.get("/console/settings/profile?done=saved")
+	require.Contains(t, body, "Cambios guardados.")
+	require.Contains(t, body, `<option value="en" selected>Inglés</option>`, "the customers' locale, named in the user's language")
+}

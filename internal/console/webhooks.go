@@ -20,7 +20,7 @@ const healthWindow = 20
 // failing.
 type endpointHealth struct {
 	Endpoint billing.WebhookEndpoint
-	Last     *billing.WebhookDelivery
+	Last     *billing.WebhookDelivery // the delivery attempted last, nil before any attempt
 	Failures int // of the latest healthWindow deliveries, those not delivered whose last attempt failed
 	Window   int
 	L        *lang          // the page's language, for the "health" template
@@ -36,8 +36,10 @@ func (h configArea) health(q *req, ep billing.WebhookEndpoint) (endpointHealth, 
 	}
 	out := endpointHealth{Endpoint: ep, Window: len(list.Data), L: q.l, Loc: merchantLoc(q)}
 	for i, d := range list.Data {
-		if i == 0 {
-			out.Last = &list.Data[0].Delivery
+		// The last delivery is the one last attempted: newer ones may
+		// still wait for their first attempt.
+		if at := d.Delivery.LastAttemptAt; at != nil && (out.Last == nil || at.After(*out.Last.LastAttemptAt)) {
+			out.Last = &list.Data[i].Delivery
 		}
 		if n := len(d.Attempts); d.Delivery.Status != billing.DeliverySucceeded && n > 0 && !d.Attempts[n-1].Succeeded {
 			out.Failures++
