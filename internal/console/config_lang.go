@@ -2,6 +2,7 @@ package console
 
 import (
 	"strings"
+	"time"
 
 	"github.com/cuota/cuota/internal/billing"
 )
@@ -36,7 +37,7 @@ type configStrings struct {
 	RedeemBy, DiscountKind, KindPercent, KindAmount, DiscountValue, CurrencyIfAmount  string
 	Duration, DurOnce, DurRepeating, DurForever, DurMonths, Months2, MaxRedemptions   string
 	PromoCodes, NoCodes, NewCode, CreateCode, CodeCreated, CodeOff, CodeOn, Coupon    string
-	CodeLabel, CodeHint2                                                              string
+	CodeLabel, CodeHint2, UntilDate                                                   string
 
 	WebhooksTitle, WebhooksIntro, NoEndpoints, NewEndpoint, EndpointURL, URLHint     string
 	EventsToSend, AllEventsLabel, SomeEvents, CreateEndpoint, EndpointCreated        string
@@ -88,6 +89,9 @@ func init() {
 		return l.Cfg.ErrorKinds["other"]
 	}
 	funcs["eventname"] = eventName
+	// untilday is the last day an instant-limited thing may be used: an
+	// end at midnight belongs to the day before (lastDay writes those).
+	funcs["untilday"] = func(l *lang, loc *time.Location, t time.Time) string { return fmtDate(l, loc, t.Add(-time.Nanosecond)) }
 }
 
 // configMessage is a use case's refusal as this area's forms say it: the

@@ -155,6 +155,10 @@ func (h configArea) createCoupon(q *req) {
 		return
 	}
 	p.MaxRedemptions = limit
+	if p.RedeemBy, ok = lastDay(formValue(q, "redeem_by"), merchantLoc(q)); !ok {
+		redo(http.StatusBadRequest, configMessage(q.l, billing.Invalid("redeem_by", billing.CodeParameterInvalid, "")))
+		return
+	}
 	if _, err := h.app.Catalog.CreateCoupon(q.ctx, q.scope(), p); err != nil {
 		h.formFailed(q, err, redo)
 		return
@@ -181,6 +185,10 @@ func (h configArea) createPromotionCode(q *req) {
 		return
 	}
 	p := app.CreatePromotionCodeParams{Coupon: formValue(q, "coupon"), Code: formValue(q, "code"), MaxRedemptions: limit}
+	if p.ExpiresAt, ok = lastDay(formValue(q, "expires_at"), merchantLoc(q)); !ok {
+		redo(http.StatusBadRequest, configMessage(q.l, billing.Invalid("expires_at", billing.CodeParameterInvalid, "")))
+		return
+	}
 	if _, err := h.app.Catalog.CreatePromotionCode(q.ctx, q.scope(), p); err != nil {
 		h.formFailed(q, err, redo)
 		return
@@ -201,4 +209,19 @@ func (h configArea) setPromotionCodeActive(q *req) {
 		return
 	}
 	http.Redirect(q.w, q.r, "/console/catalog/coupons?done="+done, http.StatusSeeOther)
+}
+
+// lastDay reads a date typed in a form ("2026-12-31", as date inputs send
+// it) as the last day something may be used: the instant that day ends in
+// the merchant's time zone (the next day's start). "" is no date.
+func lastDay(s string, loc *time.Location) (*time.Time, bool) {
+	if s == "" {
+		return nil, true
+	}
+	d, err := time.ParseInLocation(time.DateOnly, s, loc)
+	if err != nil {
+		return nil, false
+	}
+	end := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
+	return &end, true
 }

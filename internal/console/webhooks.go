@@ -21,7 +21,7 @@ const healthWindow = 20
 type endpointHealth struct {
 	Endpoint billing.WebhookEndpoint
 	Last     *billing.WebhookDelivery // the delivery attempted last, nil before any attempt
-	Failures int // of the latest healthWindow deliveries, those not delivered whose last attempt failed
+	Failures int                      // of the latest healthWindow deliveries, those not delivered whose last attempt failed
 	Window   int
 	L        *lang          // the page's language, for the "health" template
 	Loc      *time.Location // the merchant's time zone
