@@ -11,7 +11,7 @@ import (
 
 // configPages are this area's templates (templates/<name>.html).
 var configPages = []string{"catalog", "product", "coupons", "webhooks", "webhook", "emails", "email",
-	"profile", "dunning", "gateways"}
+	"profile", "dunning", "gateways", "taxdocs"}
 
 // configRoutes registers this area's pages and actions. Every action names
 // the permission it needs: catalog, webhooks, dunning, gateways, and
@@ -51,6 +51,9 @@ func (h *handler) configRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /console/settings/gateways", h.page(c.gateways))
 	mux.HandleFunc("POST /console/settings/gateways/{gateway}", h.action(billing.PermGateways, c.saveGateway))
 	mux.HandleFunc("POST /console/settings/gateways/{gateway}/delete", h.action(billing.PermGateways, c.deleteGateway))
+	// Tax documents: the provider's key is a credential like a gateway's.
+	mux.HandleFunc("GET /console/settings/tax-documents", h.page(c.taxDocs))
+	mux.HandleFunc("POST /console/settings/tax-documents", h.action(billing.PermGateways, c.saveTaxDocs))
 }
 
 // configArea is the handler of this area's pages and actions: their

@@ -68,6 +68,8 @@ type configStrings struct {
 	EnterCredentials, SaveCredentials, RemoveGateway, GatewaySaved, GatewayDeleted, SimNote string
 	Environments                                                                            map[string]string
 
+	TaxDocsTitle, TaxDocsIntro, DTEOn, DTEOff, Provider, ActivityCode, DTEIssue, KeepKey, DTENeeds, NavTaxDocs string
+
 	// Fields name the API's parameters in a form's words, for errors.
 	Fields map[string]string
 	// Codes are the API's error codes as the forms say them; %s is the

@@ -119,6 +119,12 @@ var spanishCfg = configStrings{
 	SimNote:        "En modo de prueba también está la pasarela simulada, que no necesita credenciales.",
 	Environments:   map[string]string{"sandbox": "Pruebas", "production": "Producción"},
 
+	TaxDocsTitle: "Documentos tributarios", NavTaxDocs: "Documentos tributarios",
+	TaxDocsIntro: "Boletas y facturas electrónicas del SII, emitidas por tu proveedor cuando se paga cada documento, en el modo que estás viendo.",
+	DTEOn:        "Se emiten", DTEOff: "No se emiten", Provider: "Proveedor", ActivityCode: "Código de actividad económica del SII",
+	DTEIssue: "Emitir documentos tributarios", KeepKey: "Vacío: se mantiene la clave guardada.",
+	DTENeeds: "Para emitirlos hacen falta la clave del proveedor, el código de actividad y, en el perfil, el RUT, la razón social, el giro y la dirección con comuna.",
+
 	Fields: map[string]string{"": "un campo", "name": "Nombre", "description": "Descripción", "unit_amount": "Monto",
 		"currency": "Moneda", "recurring.interval": "Frecuencia", "recurring.interval_count": "Cada cuántos períodos",
 		"lookup_key": "Clave de búsqueda", "trial_period_days": "Días de prueba", "nickname": "Nombre interno",
@@ -133,7 +139,7 @@ var spanishCfg = configStrings{
 		"exponential.factor": "Multiplicador", "dunning.exponential.factor": "Multiplicador", "exponential.cap": "Espera máxima",
 		"dunning.exponential.cap": "Espera máxima", "max_attempts": "Máximo de intentos", "dunning.max_attempts": "Máximo de intentos",
 		"final_action": "Si todos fallan", "api_key": "Clave de la pasarela", "secret": "Clave secreta",
-		"webhook_secret": "Clave de firma de avisos", "environment": "Ambiente", "gateway": "Pasarela"},
+		"webhook_secret": "Clave de firma de avisos", "environment": "Ambiente", "gateway": "Pasarela", "activity_code": "Código de actividad", "enabled": "Emitir documentos tributarios"},
 	Codes: map[string]string{
 		billing.CodeParameterMissing:                               "Falta completar «%s».",
 		billing.CodeParameterInvalid:                               "Revisa «%s»: el valor no es válido.",
@@ -274,6 +280,12 @@ var englishCfg = configStrings{
 	SimNote:        "In test mode there is also the simulated gateway, which needs no credentials.",
 	Environments:   map[string]string{"sandbox": "Sandbox", "production": "Production"},
 
+	TaxDocsTitle: "Tax documents", NavTaxDocs: "Tax documents",
+	TaxDocsIntro: "Chilean electronic receipts and invoices (SII), issued by your provider when each invoice is paid, in the mode shown.",
+	DTEOn:        "Issued", DTEOff: "Not issued", Provider: "Provider", ActivityCode: "SII economic activity code",
+	DTEIssue: "Issue tax documents", KeepKey: "Empty: the stored key is kept.",
+	DTENeeds: "Issuing needs the provider's key, the activity code and, in the profile, the RUT, legal name, business activity and address with district.",
+
 	Fields: map[string]string{"": "a field", "name": "Name", "description": "Description", "unit_amount": "Amount",
 		"currency": "Currency", "recurring.interval": "Frequency", "recurring.interval_count": "Every how many periods",
 		"lookup_key": "Lookup key", "trial_period_days": "Trial days", "nickname": "Internal name",
@@ -288,7 +300,7 @@ var englishCfg = configStrings{
 		"exponential.factor": "Factor", "dunning.exponential.factor": "Factor", "exponential.cap": "Longest wait",
 		"dunning.exponential.cap": "Longest wait", "max_attempts": "Most attempts", "dunning.max_attempts": "Most attempts",
 		"final_action": "If every try fails", "api_key": "Gateway key", "secret": "Secret key",
-		"webhook_secret": "Notification signing secret", "environment": "Environment", "gateway": "Gateway"},
+		"webhook_secret": "Notification signing secret", "environment": "Environment", "gateway": "Gateway", "activity_code": "Activity code", "enabled": "Issue tax documents"},
 	Codes: map[string]string{
 		billing.CodeParameterMissing:                               "“%s” is required.",
 		billing.CodeParameterInvalid:                               "Check “%s”: the value is not valid.",

@@ -64,7 +64,8 @@ func testConfigJunk(t *testing.T, b *bundle) {
 		"/console/catalog/products/%ff", "/console/catalog/products/" + prod.ID, "/console/catalog/coupons",
 		"/console/webhooks", "/console/webhooks/we_none", "/console/webhooks/we_none?after=x", "/console/emails",
 		"/console/emails?template=nope&after=x", "/console/emails/em_none", "/console/emails/em_none/html",
-		"/console/settings/profile", "/console/settings/dunning", "/console/settings/gateways"} {
+		"/console/settings/profile", "/console/settings/dunning", "/console/settings/gateways",
+		"/console/settings/tax-documents"} {
 		res, _ := b.get(path)
 		require.Less(t, res.StatusCode, 500, path)
 	}
@@ -119,6 +120,9 @@ func testConfigJunk(t *testing.T, b *bundle) {
 		{"/console/settings/gateways/sim", url.Values{"api_key": {"x"}}},
 		{"/console/settings/gateways/paypal", url.Values{"api_key": {"x"}}},
 		{"/console/settings/gateways/flow/delete", nil},
+		{"/console/settings/tax-documents", url.Values{"enabled": {"1"}, "activity_code": {"x"}}},
+		{"/console/settings/tax-documents", url.Values{"enabled": {"1"}, "activity_code": {"9999999"}}},
+		{"/console/settings/tax-documents", url.Values{"enabled": {"1"}, "api_key": {"k"}, "activity_code": {"620200"}}},
 	} {
 		form := url.Values{"csrf": {token}}
 		for k, v := range c.form {
@@ -191,7 +195,8 @@ func TestConfigViewer(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, res.StatusCode)
 	var token string
 	for _, path := range []string{"/console/catalog", "/console/catalog/products/" + prod.ID, "/console/catalog/coupons",
-		"/console/webhooks", "/console/settings/profile", "/console/settings/dunning", "/console/settings/gateways"} {
+		"/console/webhooks", "/console/settings/profile", "/console/settings/dunning", "/console/settings/gateways",
+		"/console/settings/tax-documents"} {
 		res, body := b.get(path)
 		require.Equal(t, http.StatusOK, res.StatusCode, path)
 		require.NotRegexp(t, `<button type="submit"[^>]*id="(create|save)-`, body, path)
@@ -208,6 +213,7 @@ func TestConfigViewer(t *testing.T) {
 		{"/console/settings/profile", url.Values{"name": {"Otro nombre"}, "timezone": {"UTC"}, "locale": {"en"}}},
 		{"/console/settings/dunning", url.Values{"kind": {"schedule"}, "schedule": {"1d"}, "final_action": {"unpaid"}}},
 		{"/console/settings/gateways/stripe", url.Values{"api_key": {"sk_test_x"}}},
+		{"/console/settings/tax-documents", url.Values{"activity_code": {"620200"}}},
 	} {
 		c.form.Set("csrf", token)
 		res, _ := b.post(c.path, c.form)

@@ -77,6 +77,8 @@ type MerchantsUseCases interface {
 	ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]app.GatewayConfigView, error)
 	SetGatewayConfig(ctx context.Context, s billing.Scope, gateway string, c billing.GatewayCredentials) (app.GatewayConfigView, error)
 	DeleteGatewayConfig(ctx context.Context, s billing.Scope, gateway string) error
+	GetDTESettings(ctx context.Context, s billing.Scope) (app.DTESettingsView, error)
+	SetDTESettings(ctx context.Context, s billing.Scope, p app.DTESettingsParams) (app.DTESettingsView, error)
 }
 
 // NotificationsUseCases is what the console calls of app.Notifications.

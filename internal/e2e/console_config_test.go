@@ -189,6 +189,8 @@ func TestConsoleConfig(t *testing.T) {
 	b.configPage("dunning")
 	b.visit(s.url+"/console/settings/gateways", "#gateway-flow")
 	b.configPage("gateways")
+	b.visit(s.url+"/console/settings/tax-documents", "#dte")
+	b.configPage("tax-documents")
 
 	// The audit log names the user.
 	audit, err := s.app.Merchants.ListAuditEntries(ctx, s.scope, 0, 100)
