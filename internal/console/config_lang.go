@@ -68,7 +68,7 @@ type configStrings struct {
 	EnterCredentials, SaveCredentials, RemoveGateway, GatewaySaved, GatewayDeleted, SimNote string
 	Environments                                                                            map[string]string
 
-	TaxDocsTitle, TaxDocsIntro, DTEOn, DTEOff, Provider, ActivityCode, DTEIssue, KeepKey, DTENeeds, NavTaxDocs string
+	TaxDocsTitle, TaxDocsIntro, DTEOn, DTEOff, Provider, ActivityCode, DTEIssue, KeepKey, DTENeeds, NavTaxDocs, ProviderKey string
 
 	// Fields name the API's parameters in a form's words, for errors.
 	Fields map[string]string

@@ -119,7 +119,7 @@ var spanishCfg = configStrings{
 	SimNote:        "En modo de prueba también está la pasarela simulada, que no necesita credenciales.",
 	Environments:   map[string]string{"sandbox": "Pruebas", "production": "Producción"},
 
-	TaxDocsTitle: "Documentos tributarios", NavTaxDocs: "Documentos tributarios",
+	TaxDocsTitle: "Documentos tributarios", NavTaxDocs: "Documentos tributarios", ProviderKey: "Clave del proveedor",
 	TaxDocsIntro: "Boletas y facturas electrónicas del SII, emitidas por tu proveedor cuando se paga cada documento, en el modo que estás viendo.",
 	DTEOn:        "Se emiten", DTEOff: "No se emiten", Provider: "Proveedor", ActivityCode: "Código de actividad económica del SII",
 	DTEIssue: "Emitir documentos tributarios", KeepKey: "Vacío: se mantiene la clave guardada.",
@@ -280,7 +280,7 @@ var englishCfg = configStrings{
 	SimNote:        "In test mode there is also the simulated gateway, which needs no credentials.",
 	Environments:   map[string]string{"sandbox": "Sandbox", "production": "Production"},
 
-	TaxDocsTitle: "Tax documents", NavTaxDocs: "Tax documents",
+	TaxDocsTitle: "Tax documents", NavTaxDocs: "Tax documents", ProviderKey: "Provider key",
 	TaxDocsIntro: "Chilean electronic receipts and invoices (SII), issued by your provider when each invoice is paid, in the mode shown.",
 	DTEOn:        "Issued", DTEOff: "Not issued", Provider: "Provider", ActivityCode: "SII economic activity code",
 	DTEIssue: "Issue tax documents", KeepKey: "Empty: the stored key is kept.",
