@@ -1,10 +1,12 @@
 package console_test
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -16,8 +18,10 @@ import (
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/console"
+	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/postgres"
 	"github.com/cuota/cuota/internal/postgres/pgtest"
+	"github.com/cuota/cuota/internal/sqlite"
 	"github.com/cuota/cuota/internal/wiring"
 )
 
@@ -36,10 +40,24 @@ func setupPostgres(t *testing.T) *bundle {
 	store, err := postgres.Open(t.Context(), pgtest.URL(t), slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
+	return setupStore(t, store, nil)
+}
+
+// setupStore serves the console alone on store, migrated, with the app's
+// configuration changed by edit (when not nil), like setup.
+func setupStore(t *testing.T, store interface {
+	billing.Store
+	Migrate(context.Context) error
+}, edit func(*app.Config)) *bundle {
+	t.Helper()
 	require.NoError(t, store.Migrate(t.Context()))
 	now := new(atomic.Int64)
 	now.Store(time.Now().UnixNano())
-	a, err := app.New(app.Config{Store: store, Now: func() time.Time { return time.Unix(0, now.Load()) }})
+	cfg := app.Config{Store: store, Now: func() time.Time { return time.Unix(0, now.Load()) }}
+	if edit != nil {
+		edit(&cfg)
+	}
+	a, err := app.New(cfg)
 	require.NoError(t, err)
 	m, err := a.Merchants.CreateMerchant(t.Context(), app.CreateMerchantParams{Name: "Corredora Sur"})
 	require.NoError(t, err)
@@ -259,4 +277,63 @@ func TestSettingsForms(t *testing.T) {
 	_, body = b.get("/console/settings/profile?done=saved")
 	require.Contains(t, body, "Cambios guardados.")
 	require.Contains(t, body, `<option value="en" selected>Inglés</option>`, "the customers' locale, named in the user's language")
+}
+
+// TestGatewayCredentials saves a gateway's credentials from the page: the
+// key is shown masked from then on, test-mode credentials are kept
+// unsealed without a secret key (as the API keeps them), and removing them
+// works. (The sim stands in for Stripe: it checks no credentials.)
+func TestGatewayCredentials(t *testing.T) {
+	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "cuota.db"), nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	b := setupStore(t, store, func(c *app.Config) {
+		c.Gateways = app.Gateways{billing.GatewayStripe: sim.New(store, time.Now)}
+	})
+	token := b.signIn()
+	res, body := b.post("/console/settings/gateways/stripe", url.Values{"csrf": {token}, "api_key": {"sk_test_abcdefgh1234"},
+		"webhook_secret": {"whsec_secreto"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, body)
+	_, body = b.get("/console/settings/gateways?done=saved")
+	require.Contains(t, body, "Credenciales comprobadas y guardadas.")
+	require.Contains(t, body, "…1234")
+	require.NotContains(t, body, "sk_test_abcdefgh1234", "the key is never shown again")
+	require.NotContains(t, body, "whsec_secreto")
+	require.Contains(t, body, "Sin cifrar (solo en pruebas)")
+	s := billing.Scope{MerchantID: b.merchant, Mode: billing.ModeTest}
+	creds, err := b.app.Merchants.GatewayCredentials(t.Context(), s, billing.GatewayStripe)
+	require.NoError(t, err)
+	require.Equal(t, "sk_test_abcdefgh1234", creds.APIKey)
+	res, _ = b.post("/console/settings/gateways/stripe/delete", url.Values{"csrf": {token}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	cfgs, err := b.app.Merchants.ListGatewayConfigs(t.Context(), s)
+	require.NoError(t, err)
+	require.Empty(t, cfgs)
+}
+
+// TestConfigPagesInEnglish renders every page of the area in English.
+func TestConfigPagesInEnglish(t *testing.T) {
+	b := setup(t, "http://127.0.0.1")
+	token := b.signIn()
+	res, _ := b.post("/console/lang", url.Values{"csrf": {token}, "back": {"/console/catalog"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	s := billing.Scope{MerchantID: b.merchant, Mode: billing.ModeTest}
+	name := "Office plan"
+	prod, err := b.app.Catalog.CreateProduct(t.Context(), s, app.ProductParams{Name: &name})
+	require.NoError(t, err)
+	amount := int64(1250)
+	_, err = b.app.Catalog.CreatePrice(t.Context(), s, app.CreatePriceParams{Product: prod.ID, UnitAmount: &amount, Currency: "USD",
+		Recurring: &billing.Recurring{Interval: billing.IntervalMonth, IntervalCount: 3}})
+	require.NoError(t, err)
+	for path, want := range map[string]string{"/console/catalog": "New product", "/console/catalog/products/" + prod.ID: "every 3 months",
+		"/console/catalog/coupons": "New coupon", "/console/webhooks": "New endpoint", "/console/emails": "No emails yet.",
+		"/console/settings/profile": "Time zone", "/console/settings/dunning": "Waits after each decline",
+		"/console/settings/gateways": "Payment gateways", "/console/settings/tax-documents": "Tax documents"} {
+		res, body := b.get(path)
+		require.Equal(t, http.StatusOK, res.StatusCode, path)
+		require.Contains(t, body, `<html lang="en">`, path)
+		require.Contains(t, body, want, path)
+	}
+	_, body := b.get("/console/catalog/products/" + prod.ID)
+	require.Contains(t, body, "$12.50")
 }
