@@ -54,6 +54,7 @@ const (
 	PermCatalog      Permission = "catalog"       // products, prices, coupons
 	PermDunning      Permission = "dunning"       // the dunning policy
 	PermGateways     Permission = "gateways"      // gateway credentials
+	PermProfile      Permission = "profile"       // the merchant's profile, locale and time zone
 	PermWebhooks     Permission = "webhooks"      // webhook endpoints
 	PermAPIKeys      Permission = "api_keys"      // create and revoke API keys
 	PermManageUsers  Permission = "manage_users"  // invite, change roles, remove users
@@ -70,9 +71,9 @@ var rolePermissions = map[Role][]Permission{
 	RoleViewer:  {PermRead, PermSwitchMode, PermOwnSecurity},
 	RoleSupport: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink, PermVoidInvoice},
 	RoleAdmin: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink, PermVoidInvoice,
-		PermCatalog, PermDunning, PermGateways, PermWebhooks, PermAPIKeys},
+		PermCatalog, PermDunning, PermGateways, PermWebhooks, PermAPIKeys, PermProfile},
 	RoleOwner: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink, PermVoidInvoice,
-		PermCatalog, PermDunning, PermGateways, PermWebhooks, PermAPIKeys, PermManageUsers},
+		PermCatalog, PermDunning, PermGateways, PermWebhooks, PermAPIKeys, PermProfile, PermManageUsers},
 }
 
 // Allows reports whether role r may do p. An unknown role may do nothing.

@@ -33,6 +33,21 @@ type AnalyticsUseCases interface {
 // CatalogUseCases is what the console calls of app.Catalog.
 type CatalogUseCases interface {
 	ListPrices(ctx context.Context, s billing.Scope, f billing.PriceFilter, page billing.Page) (app.List[billing.Price], error)
+	// The catalog's pages (catalog.go, coupons.go).
+	CreateProduct(ctx context.Context, s billing.Scope, p app.ProductParams) (billing.Product, error)
+	GetProduct(ctx context.Context, s billing.Scope, id string) (billing.Product, error)
+	UpdateProduct(ctx context.Context, s billing.Scope, id string, p app.ProductParams) (billing.Product, error)
+	ListProducts(ctx context.Context, s billing.Scope, f billing.ProductFilter, page billing.Page) (app.List[billing.Product], error)
+	CreatePrice(ctx context.Context, s billing.Scope, p app.CreatePriceParams) (billing.Price, error)
+	GetPrice(ctx context.Context, s billing.Scope, id string) (billing.Price, error)
+	UpdatePrice(ctx context.Context, s billing.Scope, id string, p app.UpdatePriceParams) (billing.Price, error)
+	CreateCoupon(ctx context.Context, s billing.Scope, p app.CreateCouponParams) (billing.Coupon, error)
+	GetCoupon(ctx context.Context, s billing.Scope, id string) (billing.Coupon, error)
+	UpdateCoupon(ctx context.Context, s billing.Scope, id string, p app.UpdateCouponParams) (billing.Coupon, error)
+	ListCoupons(ctx context.Context, s billing.Scope, page billing.Page) (app.List[billing.Coupon], error)
+	CreatePromotionCode(ctx context.Context, s billing.Scope, p app.CreatePromotionCodeParams) (billing.PromotionCode, error)
+	UpdatePromotionCode(ctx context.Context, s billing.Scope, id string, p app.UpdatePromotionCodeParams) (billing.PromotionCode, error)
+	ListPromotionCodes(ctx context.Context, s billing.Scope, f billing.PromotionCodeFilter, page billing.Page) (app.List[billing.PromotionCode], error)
 }
 
 // CollectionUseCases is what the console calls of app.Collection.
@@ -72,11 +87,28 @@ type MerchantsUseCases interface {
 	CreateAPIKey(ctx context.Context, merchantID string, mode billing.Mode) (billing.APIKey, string, error)
 	ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error)
 	RevokeAPIKey(ctx context.Context, keyID string) (billing.APIKey, error)
+	// The settings' pages (merchant.go).
+	UpdateMerchant(ctx context.Context, merchantID string, p app.UpdateMerchantParams) (billing.Merchant, error)
+	ListGatewayConfigs(ctx context.Context, s billing.Scope) ([]app.GatewayConfigView, error)
+	SetGatewayConfig(ctx context.Context, s billing.Scope, gateway string, c billing.GatewayCredentials) (app.GatewayConfigView, error)
+	DeleteGatewayConfig(ctx context.Context, s billing.Scope, gateway string) error
+	GetDTESettings(ctx context.Context, s billing.Scope) (app.DTESettingsView, error)
+	SetDTESettings(ctx context.Context, s billing.Scope, p app.DTESettingsParams) (app.DTESettingsView, error)
 }
 
 // NotificationsUseCases is what the console calls of app.Notifications.
 type NotificationsUseCases interface {
 	ListEvents(ctx context.Context, s billing.Scope, f billing.EventFilter, page billing.Page) (app.List[billing.Event], error)
+	// The webhooks' and emails' pages (webhooks.go, emails.go).
+	CreateWebhookEndpoint(ctx context.Context, s billing.Scope, p app.WebhookEndpointParams) (billing.WebhookEndpoint, string, error)
+	GetWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error)
+	ListWebhookEndpoints(ctx context.Context, s billing.Scope, page billing.Page) (app.List[billing.WebhookEndpoint], error)
+	UpdateWebhookEndpoint(ctx context.Context, s billing.Scope, id string, p app.WebhookEndpointParams) (billing.WebhookEndpoint, error)
+	RotateWebhookSecret(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, string, error)
+	ListWebhookDeliveries(ctx context.Context, s billing.Scope, endpointID string, f billing.DeliveryFilter, page billing.Page) (app.List[app.DeliveryView], error)
+	RedeliverWebhook(ctx context.Context, s billing.Scope, endpointID, deliveryID string) (app.DeliveryView, error)
+	GetEmail(ctx context.Context, s billing.Scope, id string) (billing.Email, error)
+	ListEmails(ctx context.Context, s billing.Scope, f billing.EmailFilter, page billing.Page) (app.List[billing.Email], error)
 }
 
 // SubscriptionsUseCases is what the console calls of app.Subscriptions.
