@@ -149,6 +149,11 @@ func (a *PayPages) OpenInvoicePage(ctx context.Context, ref HostedRef) (InvoiceP
 		if pg.Customer, err = tx.Customers.GetCustomer(ctx, ref.Scope, pg.Invoice.CustomerID); err != nil {
 			return pg, fmt.Errorf("read customer %s: %w", pg.Invoice.CustomerID, err)
 		}
+		one := []billing.Invoice{pg.Invoice}
+		if err := withTaxDocuments(ctx, tx, ref.Scope, one); err != nil {
+			return pg, err
+		}
+		pg.Invoice = one[0]
 		latest, _, err := tx.Payments.ListPayments(ctx, ref.Scope, billing.PaymentFilter{InvoiceID: ref.ID}, billing.Page{Limit: 1})
 		if err != nil {
 			return pg, fmt.Errorf("list payments of %s: %w", ref.ID, err)

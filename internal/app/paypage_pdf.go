@@ -34,6 +34,31 @@ func (a *PayPages) InvoicePagePDF(ctx context.Context, ref HostedRef) ([]byte, s
 	return pdf, InvoiceFilename(m, c, inv), err
 }
 
+// InvoicePageTaxDocument returns the PDF of the Chilean tax document of
+// the invoice a page link names, fetched from the provider, with its file
+// name. The link is checked as the page's own (not found otherwise); an
+// invoice without an issued document is not found either.
+func (a *PayPages) InvoicePageTaxDocument(ctx context.Context, ref HostedRef) ([]byte, string, error) {
+	inv, err := read(ctx, a.core, func(tx billing.Tx) (billing.Invoice, error) {
+		_, inv, err := a.loadHostedInvoice(ctx, tx, ref)
+		if err != nil {
+			return inv, err
+		}
+		one := []billing.Invoice{inv}
+		err = withTaxDocuments(ctx, tx, ref.Scope, one)
+		return one[0], err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	td := inv.TaxDocument
+	if td == nil || td.Folio <= 0 || (td.Status != billing.DTEIssued && td.Status != billing.DTEAccepted) {
+		return nil, "", billing.NotFound("tax_document", ref.ID)
+	}
+	pdf, err := a.invoicing.TaxDocumentFile(ctx, ref.Scope, inv.ID, DTEFormatPDF)
+	return pdf, billing.TaxDocumentFilename(*td), err
+}
+
 // invoicePDFURL is the customer's link to an invoice's PDF: its page's
 // link with "/pdf" before the token.
 func (a *PayPages) invoicePDFURL(m billing.Merchant, s billing.Scope, id string) (string, error) {

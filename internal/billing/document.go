@@ -1,7 +1,6 @@
 package billing
 
 import (
-	"strconv"
 	"strings"
 )
 
@@ -62,21 +61,14 @@ func InvoiceDocument(status InvoiceStatus) DocumentKind {
 	return DocumentPaymentRequest
 }
 
-// InvoiceDocumentName is how an invoice's document is named in locale's
-// language: a receipt or a request for payment (InvoiceDocument), or,
-// once the invoice's Chilean tax document is issued, that document's
-// legal name and folio — "Boleta electrónica N° 1021" — since the page
-// and its PDF then stand for it.
+// InvoiceDocumentName is how an invoice's document — cuota's page and
+// PDF — is named in locale's language: a receipt or a request for payment
+// (InvoiceDocument). It keeps that name once the invoice's Chilean tax
+// document is issued: the boleta or factura is the provider's document,
+// with its own PDF, and is named beside cuota's (TaxDocumentTitle), never
+// instead of it.
 func InvoiceDocumentName(inv Invoice, locale string) DocumentName {
-	n := InvoiceDocument(inv.Status).Name(locale)
-	if d := inv.TaxDocument; d != nil && d.Folio > 0 && (d.Status == DTEIssued || d.Status == DTEAccepted) {
-		number := "N° "
-		if LocaleLanguage(locale) == "en" {
-			number = "No. "
-		}
-		n.Title = d.Type.Name(locale) + " " + number + strconv.FormatInt(d.Folio, 10)
-	}
-	return n
+	return InvoiceDocument(inv.Status).Name(locale)
 }
 
 // DocumentName is how a document is named in one language: its Title

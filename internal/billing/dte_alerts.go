@@ -66,8 +66,8 @@ func TaxDocumentAlerts(f TaxDocumentFacts, now time.Time) (raise []AlertConditio
 	if why == "" {
 		why = d.SIIStatus
 	}
-	name := lowerFirst(d.Type.Name("es-CL")) // mid-sentence
-	nameEN := lowerFirst(d.Type.Name("en"))
+	name := d.Type.NameInSentence("es-CL")
+	nameEN := d.Type.NameInSentence("en")
 	onInvoice := func(kind AlertKind, sev AlertSeverity, msg AlertText) AlertCondition {
 		return AlertCondition{Kind: kind, Severity: sev, ObjectType: "invoice", ObjectID: d.InvoiceID, Message: msg}
 	}
@@ -103,8 +103,10 @@ func TaxDocumentAlerts(f TaxDocumentFacts, now time.Time) (raise []AlertConditio
 	return raise, clear
 }
 
-// lowerFirst lowers s's first letter, for a name used inside a sentence.
-func lowerFirst(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
-	return string(unicode.ToLower(r)) + s[n:]
+// NameInSentence is t's legal name as written inside a sentence ("la
+// boleta electrónica"): Name with its first letter lowered.
+func (t DTEType) NameInSentence(locale string) string {
+	name := t.Name(locale)
+	r, n := utf8.DecodeRuneInString(name)
+	return string(unicode.ToLower(r)) + name[n:]
 }

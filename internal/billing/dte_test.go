@@ -267,8 +267,8 @@ func TestInvoiceDocumentName(t *testing.T) {
 	}{
 		{billing.DTEPending, 0, "Comprobante de pago", "Payment receipt"},
 		{billing.DTEUnknown, 0, "Comprobante de pago", "Payment receipt"},
-		{billing.DTEIssued, 1021, "Boleta electrónica N° 1021", "Electronic receipt (boleta) No. 1021"},
-		{billing.DTEAccepted, 1021, "Boleta electrónica N° 1021", "Electronic receipt (boleta) No. 1021"},
+		{billing.DTEIssued, 1021, "Comprobante de pago", "Payment receipt"},
+		{billing.DTEAccepted, 1021, "Comprobante de pago", "Payment receipt"},
 		{billing.DTERejected, 1021, "Comprobante de pago", "Payment receipt"},
 	} {
 		inv := paid
@@ -276,6 +276,10 @@ func TestInvoiceDocumentName(t *testing.T) {
 		require.Equal(t, c.es, billing.InvoiceDocumentName(inv, "es-CL").Title, c.status)
 		require.Equal(t, c.en, billing.InvoiceDocumentName(inv, "en").Title, c.status)
 		require.Equal(t, "comprobante", billing.InvoiceDocumentName(inv, "es-CL").FileStem, "the file keeps its name")
+		if c.folio > 0 {
+			require.Equal(t, "Boleta electrónica N.º 1021", billing.TaxDocumentTitle(*inv.TaxDocument, "es-CL"), "named beside it")
+			require.Equal(t, "Electronic receipt (boleta) No. 1021", billing.TaxDocumentTitle(*inv.TaxDocument, "en"))
+		}
 	}
 }
 

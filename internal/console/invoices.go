@@ -209,13 +209,7 @@ func (h moneyArea) showInvoice(q *req, status int, d pageData, form refundForm) 
 	view := invoiceView{Inv: inv, Title: billing.InvoiceDocumentName(inv, q.l.Tag).Title, Form: form, Reasons: creditReasons,
 		Example: amountExample(q.l, inv.Currency), Loc: merchantLoc(q), Balance: inv.StartingBalance - inv.EndingBalance}
 	if inv.Number != "" {
-		// Once the tax document names the page ("Boleta electrónica N°
-		// 1021"), cuota's own number follows it apart.
-		sep := " "
-		if inv.TaxDocument != nil && view.Title != billing.InvoiceDocument(inv.Status).Name(q.l.Tag).Title {
-			sep = " · "
-		}
-		view.Title += sep + inv.Number
+		view.Title += " " + inv.Number
 	}
 	if view.Customer, err = h.app.Customers.GetCustomer(q.ctx, s, inv.CustomerID); err != nil {
 		h.fail(q, err)

@@ -27,6 +27,7 @@ import (
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/console"
+	"github.com/cuota/cuota/internal/dte/openfactura"
 	"github.com/cuota/cuota/internal/gateway/flowgw"
 	"github.com/cuota/cuota/internal/gateway/sim"
 	"github.com/cuota/cuota/internal/httpapi"
@@ -332,8 +333,9 @@ func newStackWith(t *testing.T, mailer app.Mailer) *stack {
 		}})
 	a, err = app.New(app.Config{Store: store, Now: now, Logger: logger, Sealer: box, Mailer: mailer,
 		PublicURL: func() string { return publicURL },
-		Ports:     app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{}},
-		Gateways:  app.Gateways{billing.GatewaySim: sim.New(store, time.Now), billing.GatewayFlow: flow}})
+		Ports: app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{},
+			DTE: &openfactura.Provider{}},
+		Gateways: app.Gateways{billing.GatewaySim: sim.New(store, time.Now), billing.GatewayFlow: flow}})
 	require.NoError(t, err)
 
 	api := httpapi.New(wiring.API(a), store, httpapi.Config{Version: "e2e"}, logger, prometheus.NewRegistry())

@@ -24,6 +24,7 @@ func (h *handler) invoiceRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /invoice/{merchant}/{mode}/{id}", h.invoicePage)
 	mux.HandleFunc("POST /invoice/{merchant}/{mode}/{id}", h.invoicePay)
 	mux.HandleFunc("GET /invoice/{merchant}/{mode}/{id}/pdf", h.invoicePDF)
+	mux.HandleFunc("GET /invoice/{merchant}/{mode}/{id}/tax-document", h.invoiceTaxDocument)
 	mux.HandleFunc("GET /return/pay/{merchant}/{mode}/{id}", h.payReturn)
 	mux.HandleFunc("POST /return/pay/{merchant}/{mode}/{id}", h.payReturn)
 	mux.HandleFunc("GET /sim/pay/{merchant}/{mode}/{id}", h.simPayPage)
@@ -76,6 +77,10 @@ type invoiceData struct {
 	Doc billing.DocumentName
 	// BillTo is who the document is made out to.
 	BillTo billToView
+	// DTETitle names the invoice's issued Chilean tax document ("Boleta
+	// electrónica N.º 12"), DTEName its kind, DTEPDF its PDF's link; all
+	// empty when none was issued.
+	DTETitle, DTEName, DTEPDF string
 }
 
 // Payable reports whether the page offers a way to pay: billing's charge
@@ -123,6 +128,10 @@ func (h *handler) showInvoice(w http.ResponseWriter, r *http.Request, status int
 	if inv.FinalizedAt != nil {
 		d.IssuedAt = *inv.FinalizedAt
 	}
+	if td := inv.TaxDocument; td != nil && td.Folio > 0 && (td.Status == billing.DTEIssued || td.Status == billing.DTEAccepted) {
+		d.DTETitle, d.DTEName = billing.TaxDocumentTitle(*td, l.HTMLLang), td.Type.NameInSentence(l.HTMLLang)
+		d.DTEPDF = withQuery(url.PathEscape(inv.ID)+"/tax-document", "t", ref.Token)
+	}
 	if inv.Status == billing.InvoiceUncollectible {
 		d.Status = billing.InvoiceOpen // still the customer's to pay
 	}
@@ -156,6 +165,25 @@ func (h *handler) invoicePDF(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The name is billing.DocumentFilename's: letters, digits and hyphens.
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	_, _ = w.Write(pdf)
+}
+
+// invoiceTaxDocument sends the PDF of an invoice's Chilean tax document,
+// as its provider issued it, to whoever holds the invoice page's link.
+func (h *handler) invoiceTaxDocument(w http.ResponseWriter, r *http.Request) {
+	ref, ok := h.hostedRef(w, r, r.URL.Query().Get("t"))
+	if !ok {
+		return
+	}
+	pdf, name, err := h.app.PayPages.InvoicePageTaxDocument(r.Context(), ref)
+	if err != nil {
+		l := pickLang(r)
+		h.hostedFail(w, r, l, err, l.NotFoundBody)
+		return
+	}
+	// The name is billing.TaxDocumentFilename's: letters, digits and hyphens.
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	_, _ = w.Write(pdf)

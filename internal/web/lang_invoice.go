@@ -8,6 +8,8 @@ type invoiceLang struct {
 	Issued       string
 	DueDate      string
 	PaidOn       string
+	TaxDocument  string // the row naming the Chilean tax document
+	DownloadDTE  string // %s: the document's name ("Boleta electrónica")
 	Lines        string
 	Subtotal     string
 	Discount     string
@@ -47,6 +49,8 @@ var invoiceES = &invoiceLang{
 	Issued:       "Fecha de emisión",
 	DueDate:      "Fecha de vencimiento",
 	PaidOn:       "Pagado el",
+	TaxDocument:  "Documento tributario",
+	DownloadDTE:  "Descargar %s (PDF)",
 	Lines:        "Detalle",
 	Subtotal:     "Subtotal",
 	Discount:     "Descuento",
@@ -95,6 +99,8 @@ var invoiceEN = &invoiceLang{
 	Issued:       "Issued",
 	DueDate:      "Due date",
 	PaidOn:       "Paid on",
+	TaxDocument:  "Tax document",
+	DownloadDTE:  "Download the %s (PDF)",
 	Lines:        "Items",
 	Subtotal:     "Subtotal",
 	Discount:     "Discount",

@@ -45,6 +45,7 @@ type MerchantsUseCases interface {
 // PayPagesUseCases is what the hosted pages call of app.PayPages.
 type PayPagesUseCases interface {
 	InvoicePagePDF(ctx context.Context, ref app.HostedRef) ([]byte, string, error)
+	InvoicePageTaxDocument(ctx context.Context, ref app.HostedRef) ([]byte, string, error)
 	OpenInvoicePage(ctx context.Context, ref app.HostedRef) (app.InvoicePage, error)
 	OpenSimPayPage(ctx context.Context, ref app.HostedRef) (app.SimPayPage, error)
 	PayInvoiceOnPage(ctx context.Context, ref app.HostedRef, gateway string) (string, error)
