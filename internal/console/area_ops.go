@@ -1,19 +1,64 @@
 package console
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/cuota/cuota/internal/billing"
+)
 
 // The console's subscription actions, customers' details, alerts and exports: its templates, strings and routes.
 
 // opsPages are this area's templates (templates/<name>.html).
-var opsPages = []string{}
+var opsPages = []string{"subscription", "alerts"}
 
 // opsLang holds this area's strings in one language.
-type opsLang struct{}
+type opsLang struct {
+	// The alert banner and the alerts page.
+	AlertKinds                                       map[billing.AlertKind]string
+	AlertSeverity                                    map[billing.AlertSeverity]string
+	AlertStatus                                      map[billing.AlertStatus]string
+	AlertSee, AlertMore, AlertsTitle, AlertsIntro    string
+	AlertAllStatuses, AlertObject, AlertFirstSeen    string
+	AlertLastSeen, AlertCount, AlertAck, AlertAcked  string
+	AlertGoneResolved, AlertNone, AlertSeverityLabel string
+	AlertPayment, AlertRefund, AlertEndpoint         string
+	AlertGateway, AlertAccount, AlertObjectGone      string
+	AlertAckedAt, AlertResolvedAt                    string
+	AlertOpenLink                                    string
 
-var (
-	spanishOps = opsLang{}
-	englishOps = opsLang{}
-)
+	// A subscription's page and its actions.
+	SubTitle, SubDetails, SubCustomer, SubAmount, SubNextRenewal string
+	SubNoRenewal, SubScheduled, SubScheduledAt, SubDunning       string
+	SubNothingOwed, SubAttempts, SubNextAttempt, SubLastPayment  string
+	SubNoNextAttempt, SubRetry, SubActions, SubCancel, SubWhen   string
+	SubWhenEnd, SubWhenNow, SubPause, SubResume, SubChange       string
+	SubChoosePlan, SubPreview, SubPreviewTitle, SubConfirm       string
+	SubDueNow, SubEffective, SubUpgrade, SubDowngrade, SubLine   string
+	SubFeatures, SubNoLines, SubPortal, SubPortalMade            string
+	SubPortalOnce, SubOpen, SubTrialEnds, SubCanceledOn          string
+	SubDone                                                      map[string]string
+	Every1, EveryN                                               map[string]string
+
+	// The lists' CSV buttons and the filters.
+	ExportCSV, PlanFilter, AllPlans string
+
+	// A customer's entitlements and audit entries.
+	Entitlements, Feature, Value, Audit, AuditActor, AuditAction string
+	AuditActions                                                 map[string]string
+	ActorSystem, ActorAPI, ActorUser, ActorCustomer              string
+}
 
 // opsRoutes registers this area's pages and actions.
-func (h *handler) opsRoutes(mux *http.ServeMux) {}
+func (h *handler) opsRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /console/subscriptions/{id}", h.page(h.subscription))
+	mux.HandleFunc("POST /console/subscriptions/{id}/pause", h.action(billing.PermPause, h.pauseSubscription))
+	mux.HandleFunc("POST /console/subscriptions/{id}/resume", h.action(billing.PermPause, h.resumeSubscription))
+	// Changing the plan manages the subscription like cancelling it does:
+	// the same permission (support and above).
+	mux.HandleFunc("POST /console/subscriptions/{id}/change", h.action(billing.PermCancel, h.changeSubscription))
+	mux.HandleFunc("POST /console/subscriptions/{id}/retry", h.action(billing.PermRetryPayment, h.retryPayment))
+	mux.HandleFunc("POST /console/subscriptions/{id}/portal", h.action(billing.PermPortalLink, h.portalLink))
+	mux.HandleFunc("GET /console/alerts", h.page(h.alerts))
+	mux.HandleFunc("POST /console/alerts/{id}/acknowledge", h.action(billing.PermAlerts, h.acknowledgeAlert))
+	mux.HandleFunc("GET /console/exports/{name}", h.page(h.exportCSV))
+}

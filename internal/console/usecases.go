@@ -13,15 +13,38 @@ import (
 // *app.App fill it (internal/wiring). The console's actions call the same
 // use cases as the API; only the audit log's actor differs (the user).
 type UseCases struct {
+	Alerts        AlertsUseCases
 	Analytics     AnalyticsUseCases
 	Catalog       CatalogUseCases
 	Collection    CollectionUseCases
 	Customers     CustomersUseCases
+	Exports       ExportsUseCases
 	Invoicing     InvoicingUseCases
 	Merchants     MerchantsUseCases
 	Notifications NotificationsUseCases
+	Portal        PortalUseCases
 	Subscriptions SubscriptionsUseCases
 	Users         UsersUseCases
+}
+
+// AlertsUseCases is what the console calls of app.Alerts.
+type AlertsUseCases interface {
+	AcknowledgeAlert(ctx context.Context, s billing.Scope, id string) (billing.Alert, error)
+	ListAlerts(ctx context.Context, s billing.Scope, f billing.AlertFilter, page billing.Page) (app.List[billing.Alert], error)
+}
+
+// ExportsUseCases is what the console calls of app.Exports: the CSV
+// files the API's /v1/exports serve, streamed the same way.
+type ExportsUseCases interface {
+	ExportCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter) (app.Export, error)
+	ExportInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter) (app.Export, error)
+	ExportPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter) (app.Export, error)
+	ExportSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter) (app.Export, error)
+}
+
+// PortalUseCases is what the console calls of app.Portal.
+type PortalUseCases interface {
+	CreatePortalSession(ctx context.Context, s billing.Scope, customerID, returnURL string) (billing.PortalSession, string, error)
 }
 
 // AnalyticsUseCases is what the console calls of app.Analytics.
@@ -33,11 +56,15 @@ type AnalyticsUseCases interface {
 // CatalogUseCases is what the console calls of app.Catalog.
 type CatalogUseCases interface {
 	ListPrices(ctx context.Context, s billing.Scope, f billing.PriceFilter, page billing.Page) (app.List[billing.Price], error)
+	ListProducts(ctx context.Context, s billing.Scope, f billing.ProductFilter, page billing.Page) (app.List[billing.Product], error)
 }
 
 // CollectionUseCases is what the console calls of app.Collection.
 type CollectionUseCases interface {
 	ListPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter, page billing.Page) (app.List[billing.Payment], error)
+	GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error)
+	GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error)
+	PayInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error)
 }
 
 // CustomersUseCases is what the console calls of app.Customers.
@@ -50,6 +77,7 @@ type CustomersUseCases interface {
 // InvoicingUseCases is what the console calls of app.Invoicing.
 type InvoicingUseCases interface {
 	ListInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter, page billing.Page) (app.List[billing.Invoice], error)
+	GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error)
 }
 
 // MerchantsUseCases is what the console calls of app.Merchants.
@@ -62,12 +90,19 @@ type MerchantsUseCases interface {
 // NotificationsUseCases is what the console calls of app.Notifications.
 type NotificationsUseCases interface {
 	ListEvents(ctx context.Context, s billing.Scope, f billing.EventFilter, page billing.Page) (app.List[billing.Event], error)
+	GetWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error)
 }
 
 // SubscriptionsUseCases is what the console calls of app.Subscriptions.
 type SubscriptionsUseCases interface {
 	CancelSubscription(ctx context.Context, s billing.Scope, id string, p app.CancelParams) (billing.Subscription, error)
 	ListSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter, page billing.Page) (app.List[billing.Subscription], error)
+	ChangeSubscription(ctx context.Context, s billing.Scope, id string, p app.ChangeParams) (billing.Subscription, error)
+	Entitlements(ctx context.Context, s billing.Scope, customerID string) (map[string]int64, error)
+	GetSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error)
+	PauseSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error)
+	PreviewChange(ctx context.Context, s billing.Scope, id string, p app.ChangeParams) (app.ChangePreview, error)
+	ResumeSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error)
 }
 
 // UsersUseCases is what the console calls of app.Users.
