@@ -45,7 +45,7 @@ type opsLang struct {
 	// A customer's entitlements and audit entries.
 	Entitlements, Feature, Value, Audit, AuditActor, AuditAction string
 	AuditActions                                                 map[string]string
-	ActorSystem, ActorAPI, ActorUser, ActorCustomer              string
+	ActorSystem, ActorAPI, ActorUser, ActorGateway, AuditIntro   string
 }
 
 // opsRoutes registers this area's pages and actions.

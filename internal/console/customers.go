@@ -86,6 +86,8 @@ type timelineItem struct {
 	At    time.Time
 	Label string
 	Type  string // the event type, when the console has no name for it
+	// Who did it, for an audit entry ("" for an event).
+	Who string
 }
 
 // How much of a customer's history its page shows.
@@ -162,6 +164,12 @@ func (h *handler) customer(q *req) {
 			view.Timeline = append(view.Timeline, item)
 		}
 	}
+	audit, err := h.auditTimeline(q, objects)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	view.Timeline = append(view.Timeline, audit...)
 	slices.SortFunc(view.Timeline, func(a, b timelineItem) int {
 		if c := b.At.Compare(a.At); c != 0 {
 			return c

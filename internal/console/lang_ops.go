@@ -38,7 +38,7 @@ var (
 		SubCancel: "Cancelar", SubWhen: "Cuándo", SubWhenEnd: "Al final del período", SubWhenNow: "Ahora",
 		SubPause: "Pausar", SubResume: "Reanudar", SubChange: "Cambiar de plan", SubChoosePlan: "Nuevo plan",
 		SubPreview: "Ver el efecto", SubPreviewTitle: "Qué hará el cambio", SubConfirm: "Confirmar el cambio",
-		SubDueNow: "Se cobra ahora", SubEffective: "Desde", SubUpgrade: "Mejora: se aplica de inmediato.",
+		SubDueNow: "Se cobra ahora", SubEffective: "Desde el", SubUpgrade: "Mejora: se aplica de inmediato.",
 		SubDowngrade: "Baja de plan: se aplica al final del período.", SubLine: "Concepto",
 		SubFeatures: "Cambios en lo que incluye", SubNoLines: "Sin cargos ni abonos ahora.",
 		SubPortal: "Crear un enlace al portal del cliente", SubPortalMade: "Enlace creado. Cópialo y envíalo al cliente:",
@@ -57,7 +57,17 @@ var (
 
 		Entitlements: "Lo que incluye", Feature: "Característica", Value: "Valor", Audit: "Registro de auditoría",
 		AuditActor: "Quién", AuditAction: "Qué",
-		ActorSystem: "cuota", ActorAPI: "API", ActorUser: "Usuario de la consola", ActorCustomer: "El cliente",
+		ActorSystem: "cuota", ActorAPI: "API", ActorUser: "Usuario de la consola", ActorGateway: "Pasarela",
+		AuditIntro: "Eventos y registro de auditoría del cliente, de sus últimas suscripciones y de sus últimos documentos.",
+		AuditActions: map[string]string{
+			"customer.create": "Cliente creado (auditoría)", "customer.update": "Datos del cliente cambiados",
+			"customer.delete": "Cliente eliminado (auditoría)", "subscription.create": "Suscripción creada (auditoría)",
+			"subscription.update": "Suscripción modificada", "subscription.*": "Suscripción modificada",
+			"invoice.*": "Documento modificado", "payment.*": "Pago actualizado",
+			"payment_method.attach": "Medio de pago agregado (auditoría)", "payment_method.detach": "Medio de pago quitado (auditoría)",
+			"portal_session.create": "Enlace al portal creado", "customer_balance_transaction.create": "Saldo del cliente ajustado",
+			"credit_note.*": "Nota de crédito", "refund.*": "Reembolso", "*": "Cambio registrado",
+		},
 	}
 	englishOps = opsLang{
 		AlertKinds: map[billing.AlertKind]string{
@@ -112,6 +122,16 @@ var (
 
 		Entitlements: "What it includes", Feature: "Feature", Value: "Value", Audit: "Audit log",
 		AuditActor: "Who", AuditAction: "What",
-		ActorSystem: "cuota", ActorAPI: "API", ActorUser: "Console user", ActorCustomer: "The customer",
+		ActorSystem: "cuota", ActorAPI: "API", ActorUser: "Console user", ActorGateway: "Gateway",
+		AuditIntro: "Events and audit log of the customer, of its latest subscriptions and of its latest invoices.",
+		AuditActions: map[string]string{
+			"customer.create": "Customer created (audit)", "customer.update": "Customer's details changed",
+			"customer.delete": "Customer deleted (audit)", "subscription.create": "Subscription created (audit)",
+			"subscription.update": "Subscription changed", "subscription.*": "Subscription changed",
+			"invoice.*": "Invoice changed", "payment.*": "Payment updated",
+			"payment_method.attach": "Payment method added (audit)", "payment_method.detach": "Payment method removed (audit)",
+			"portal_session.create": "Portal link made", "customer_balance_transaction.create": "Customer's balance adjusted",
+			"credit_note.*": "Credit note", "refund.*": "Refund", "*": "Change recorded",
+		},
 	}
 )

@@ -84,6 +84,7 @@ type InvoicingUseCases interface {
 type MerchantsUseCases interface {
 	CreateAPIKey(ctx context.Context, merchantID string, mode billing.Mode) (billing.APIKey, string, error)
 	ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error)
+	ListObjectAudit(ctx context.Context, s billing.Scope, objectID string, limit int) ([]billing.AuditEntry, error)
 	RevokeAPIKey(ctx context.Context, keyID string) (billing.APIKey, error)
 }
 

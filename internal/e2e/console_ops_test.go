@@ -154,6 +154,8 @@ func TestConsoleSubscriptionActions(t *testing.T) {
 	// The customer's page: its entitlements now are Pro's.
 	b.visit(s.url+"/console/customers/"+ana["id"].(string), "#entitlements")
 	require.Contains(t, b.text("#entitlements"), "usuarios 5")
+	// Its timeline holds the audit log's entries too, naming who acted.
+	require.Contains(t, b.text("#timeline"), "Suscripción modificada · duena@example.cl")
 	b.consolePage("ops-customer")
 
 	// Cancel Luis's at the end of its period, with a reason.
