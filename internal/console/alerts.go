@@ -64,7 +64,7 @@ var alertStatuses = []billing.AlertStatus{billing.AlertOpen, billing.AlertAcknow
 
 const alertsPage = 25
 
-func (h *handler) alerts(q *req) {
+func (h ops) alerts(q *req) {
 	status := billing.AlertStatus(q.r.URL.Query().Get("status"))
 	if !billing.ValidAlertStatus(status) {
 		status = ""
@@ -103,7 +103,7 @@ func (h *handler) alerts(q *req) {
 // it is on: a payment or refund by its amount and customer's email, a
 // webhook endpoint by its address, a gateway by its name. An object that
 // is gone is named by its kind alone.
-func (h *handler) alertObject(q *req, al billing.Alert) (string, string, error) {
+func (h ops) alertObject(q *req, al billing.Alert) (string, string, error) {
 	s, l := q.scope(), q.l
 	gone := func(err error) bool { return errors.Is(err, billing.ErrNotFound) || isNotFound(err) }
 	payment := func(id string) (billing.Payment, billing.Customer, error) {
@@ -158,7 +158,7 @@ func isNotFound(err error) bool {
 }
 
 // acknowledgeAlert says the user saw an alert: the API's acknowledge.
-func (h *handler) acknowledgeAlert(q *req) {
+func (h ops) acknowledgeAlert(q *req) {
 	if _, err := h.app.Alerts.AcknowledgeAlert(q.ctx, q.scope(), q.r.PathValue("id")); err != nil {
 		if e := billing.AsError(err); e != nil && e.Code == billing.CodeAlertResolved {
 			h.message(q.w, q.r, http.StatusConflict, q.l, q, q.l.ErrorTitle, q.l.AlertGoneResolved)

@@ -48,17 +48,22 @@ type opsLang struct {
 	ActorSystem, ActorAPI, ActorUser, ActorGateway, AuditIntro   string
 }
 
+// ops holds this area's pages and actions, so that they do not crowd the
+// handler's own methods.
+type ops struct{ *handler }
+
 // opsRoutes registers this area's pages and actions.
 func (h *handler) opsRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /console/subscriptions/{id}", h.page(h.subscription))
-	mux.HandleFunc("POST /console/subscriptions/{id}/pause", h.action(billing.PermPause, h.pauseSubscription))
-	mux.HandleFunc("POST /console/subscriptions/{id}/resume", h.action(billing.PermPause, h.resumeSubscription))
+	o := ops{h}
+	mux.HandleFunc("GET /console/subscriptions/{id}", h.page(o.subscription))
+	mux.HandleFunc("POST /console/subscriptions/{id}/pause", h.action(billing.PermPause, o.pauseSubscription))
+	mux.HandleFunc("POST /console/subscriptions/{id}/resume", h.action(billing.PermPause, o.resumeSubscription))
 	// Changing the plan manages the subscription like cancelling it does:
 	// the same permission (support and above).
-	mux.HandleFunc("POST /console/subscriptions/{id}/change", h.action(billing.PermCancel, h.changeSubscription))
-	mux.HandleFunc("POST /console/subscriptions/{id}/retry", h.action(billing.PermRetryPayment, h.retryPayment))
-	mux.HandleFunc("POST /console/subscriptions/{id}/portal", h.action(billing.PermPortalLink, h.portalLink))
-	mux.HandleFunc("GET /console/alerts", h.page(h.alerts))
-	mux.HandleFunc("POST /console/alerts/{id}/acknowledge", h.action(billing.PermAlerts, h.acknowledgeAlert))
-	mux.HandleFunc("GET /console/exports/{name}", h.page(h.exportCSV))
+	mux.HandleFunc("POST /console/subscriptions/{id}/change", h.action(billing.PermCancel, o.changeSubscription))
+	mux.HandleFunc("POST /console/subscriptions/{id}/retry", h.action(billing.PermRetryPayment, o.retryPayment))
+	mux.HandleFunc("POST /console/subscriptions/{id}/portal", h.action(billing.PermPortalLink, o.portalLink))
+	mux.HandleFunc("GET /console/alerts", h.page(o.alerts))
+	mux.HandleFunc("POST /console/alerts/{id}/acknowledge", h.action(billing.PermAlerts, o.acknowledgeAlert))
+	mux.HandleFunc("GET /console/exports/{name}", h.page(o.exportCSV))
 }

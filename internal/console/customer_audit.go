@@ -10,7 +10,7 @@ import (
 // latest subscriptions and invoices) as timeline items: what was done and
 // who did it — a console user by email, an API key, cuota itself, a
 // gateway. One indexed read per object (the audit's object index).
-func (h *handler) auditTimeline(q *req, objects []string) ([]timelineItem, error) {
+func (h ops) auditTimeline(q *req, objects []string) ([]timelineItem, error) {
 	var out []timelineItem
 	var emails map[string]string // user id → email, read when first needed
 	for _, obj := range objects {

@@ -164,7 +164,7 @@ func (h *handler) customer(q *req) {
 			view.Timeline = append(view.Timeline, item)
 		}
 	}
-	audit, err := h.auditTimeline(q, objects)
+	audit, err := ops{h}.auditTimeline(q, objects)
 	if err != nil {
 		h.fail(q, err)
 		return

@@ -15,7 +15,7 @@ import (
 // instead of an API key. Every role may download: an export is a read.
 
 // exportCSV serves one export.
-func (h *handler) exportCSV(q *req) {
+func (h ops) exportCSV(q *req) {
 	qv, s := q.r.URL.Query(), q.scope()
 	var e app.Export
 	var err error
@@ -53,7 +53,7 @@ func (h *handler) exportCSV(q *req) {
 		h.fail(q, err)
 		return
 	}
-	streamExport(q.ctx, h, q.w, e)
+	streamExport(q.ctx, h.handler, q.w, e)
 }
 
 // customerExportFilter is the customer list's search as the export's

@@ -56,13 +56,13 @@ type previewView struct {
 	Preview app.ChangePreview
 }
 
-func (h *handler) subscription(q *req) {
+func (h ops) subscription(q *req) {
 	h.showSubscription(q, "")
 }
 
 // showSubscription renders the subscription's page; portalURL is a portal
 // link just made ("" when none).
-func (h *handler) showSubscription(q *req, portalURL string) {
+func (h ops) showSubscription(q *req, portalURL string) {
 	id, s := q.r.PathValue("id"), q.scope()
 	sub, err := h.app.Subscriptions.GetSubscription(q.ctx, s, id)
 	if err != nil {
@@ -124,7 +124,7 @@ func (h *handler) showSubscription(q *req, portalURL string) {
 
 // dunning returns the subscription's latest open or uncollectible invoice
 // with its latest payment, or nil when it owes nothing.
-func (h *handler) dunning(q *req, sub billing.Subscription) (*dunningView, error) {
+func (h ops) dunning(q *req, sub billing.Subscription) (*dunningView, error) {
 	for _, st := range []billing.InvoiceStatus{billing.InvoiceOpen, billing.InvoiceUncollectible} {
 		l, err := h.app.Invoicing.ListInvoices(q.ctx, q.scope(), billing.InvoiceFilter{SubscriptionID: sub.ID, Status: st}, billing.Page{Limit: 1})
 		if err != nil {
@@ -152,7 +152,7 @@ const plansAtMost = 100
 // plans are the active recurring prices of the scope, each named by its
 // product, amount and interval; those of sub's currency other than its own
 // price when sub is given.
-func (h *handler) plans(q *req, sub billing.Subscription) ([]planOption, error) {
+func (h ops) plans(q *req, sub billing.Subscription) ([]planOption, error) {
 	active := true
 	prices, err := h.app.Catalog.ListPrices(q.ctx, q.scope(), billing.PriceFilter{Active: &active, Type: "recurring"}, billing.Page{Limit: plansAtMost})
 	if err != nil {
@@ -220,7 +220,7 @@ func (h *handler) cancelSubscription(q *req) {
 }
 
 // pauseSubscription and resumeSubscription are the API's pause and resume.
-func (h *handler) pauseSubscription(q *req) {
+func (h ops) pauseSubscription(q *req) {
 	if _, err := h.app.Subscriptions.PauseSubscription(q.ctx, q.scope(), q.r.PathValue("id")); err != nil {
 		h.fail(q, err)
 		return
@@ -228,7 +228,7 @@ func (h *handler) pauseSubscription(q *req) {
 	toSubscription(q, "paused")
 }
 
-func (h *handler) resumeSubscription(q *req) {
+func (h ops) resumeSubscription(q *req) {
 	if _, err := h.app.Subscriptions.ResumeSubscription(q.ctx, q.scope(), q.r.PathValue("id")); err != nil {
 		h.fail(q, err)
 		return
@@ -240,7 +240,7 @@ func (h *handler) resumeSubscription(q *req) {
 // preview: the API's change with one item of the chosen price, with the
 // API's defaults (an upgrade now, invoiced at once; a downgrade at the end
 // of the period) — the same request the preview showed.
-func (h *handler) changeSubscription(q *req) {
+func (h ops) changeSubscription(q *req) {
 	price := q.r.PostForm.Get("price")
 	if price == "" {
 		h.message(q.w, q.r, http.StatusBadRequest, q.l, q, q.l.BadForm, q.l.BadForm)
@@ -256,7 +256,7 @@ func (h *handler) changeSubscription(q *req) {
 
 // retryPayment charges the subscription's unpaid invoice now: the API's
 // POST /v1/invoices/{id}/pay.
-func (h *handler) retryPayment(q *req) {
+func (h ops) retryPayment(q *req) {
 	inv, err := h.app.Invoicing.GetInvoice(q.ctx, q.scope(), q.r.PostForm.Get("invoice"))
 	if err != nil || inv.SubscriptionID != q.r.PathValue("id") {
 		h.message(q.w, q.r, http.StatusNotFound, q.l, q, q.l.NotFoundTitle, q.l.NotFoundBody)
@@ -277,7 +277,7 @@ func (h *handler) retryPayment(q *req) {
 // portalLink makes a customer portal link for the subscription's customer
 // (the API's portal session) and shows it once, in the answer itself. The
 // portal's back link goes to the merchant's portal_url, else to cuota.
-func (h *handler) portalLink(q *req) {
+func (h ops) portalLink(q *req) {
 	sub, err := h.app.Subscriptions.GetSubscription(q.ctx, q.scope(), q.r.PathValue("id"))
 	if err != nil {
 		h.fail(q, err)

@@ -47,7 +47,7 @@ func (h *handler) subscriptions(q *req) {
 	if !valid {
 		status = ""
 	}
-	plans, err := h.plans(q, billing.Subscription{})
+	plans, err := ops{h}.plans(q, billing.Subscription{})
 	if err != nil {
 		h.fail(q, err)
 		return
