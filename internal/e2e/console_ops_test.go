@@ -283,4 +283,11 @@ func TestConsoleAlerts(t *testing.T) {
 	require.Equal(t, "Resuelta", b.text(row+" .state"))
 	b.absent(row + " button.ack")
 	b.consolePage("ops-alerts-resolved")
+
+	// The same page in English.
+	require.Equal(t, http.StatusOK, b.status(chromedp.Click(chromedp.CSS("#lang-switch"), chromedp.NodeVisible)))
+	require.Equal(t, "Resolved", b.text(row+" .state"))
+	require.Equal(t, "A webhook endpoint is failing", b.text(row+" .kind"))
+	require.Contains(t, b.text(row+" .object"), "Endpoint "+hook.URL+"/hooks")
+	b.consolePage("ops-alerts-en")
 }
