@@ -36,6 +36,7 @@ type opsLang struct {
 	SubDueNow, SubEffective, SubUpgrade, SubDowngrade, SubLine   string
 	SubFeatures, SubNoLines, SubPortal, SubPortalMade            string
 	SubPortalOnce, SubOpen, SubTrialEnds, SubCanceledOn          string
+	SubReactivate                                                string
 	SubDone                                                      map[string]string
 	Every1, EveryN                                               map[string]string
 
@@ -60,6 +61,7 @@ func (h *handler) opsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /console/subscriptions/{id}/resume", h.action(billing.PermPause, o.resumeSubscription))
 	// Changing the plan manages the subscription like cancelling it does:
 	// the same permission (support and above).
+	mux.HandleFunc("POST /console/subscriptions/{id}/reactivate", h.action(billing.PermCancel, o.reactivateSubscription))
 	mux.HandleFunc("POST /console/subscriptions/{id}/change", h.action(billing.PermCancel, o.changeSubscription))
 	mux.HandleFunc("POST /console/subscriptions/{id}/retry", h.action(billing.PermRetryPayment, o.retryPayment))
 	mux.HandleFunc("POST /console/subscriptions/{id}/portal", h.action(billing.PermPortalLink, o.portalLink))

@@ -103,7 +103,7 @@ func TestOpsPermissions(t *testing.T) {
 	token := csrf(t, body)
 	for _, path := range []string{"/console/alerts/alrt_x/acknowledge", "/console/subscriptions/sub_x/pause",
 		"/console/subscriptions/sub_x/resume", "/console/subscriptions/sub_x/change", "/console/subscriptions/sub_x/retry",
-		"/console/subscriptions/sub_x/portal", "/console/subscriptions/sub_x/cancel"} {
+		"/console/subscriptions/sub_x/portal", "/console/subscriptions/sub_x/cancel", "/console/subscriptions/sub_x/reactivate"} {
 		res, body := b.post(path, url.Values{"csrf": {token}, "reason": {"requested_by_customer"}, "price": {"price_x"}})
 		require.Equal(t, http.StatusForbidden, res.StatusCode, path)
 		require.Contains(t, body, "Tu rol no permite hacer esto.", path)

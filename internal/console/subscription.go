@@ -236,6 +236,16 @@ func (h ops) resumeSubscription(q *req) {
 	toSubscription(q, "resumed")
 }
 
+// reactivateSubscription undoes a cancellation scheduled for the end of
+// the period: the API's reactivate.
+func (h ops) reactivateSubscription(q *req) {
+	if _, err := h.app.Subscriptions.ReactivateSubscription(q.ctx, q.scope(), q.r.PathValue("id")); err != nil {
+		h.fail(q, err)
+		return
+	}
+	toSubscription(q, "reactivated")
+}
+
 // changeSubscription makes the change the user confirmed after its
 // preview: the API's change with one item of the chosen price, with the
 // API's defaults (an upgrade now, invoiced at once; a downgrade at the end

@@ -103,6 +103,7 @@ type SubscriptionsUseCases interface {
 	GetSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error)
 	PauseSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error)
 	PreviewChange(ctx context.Context, s billing.Scope, id string, p app.ChangeParams) (app.ChangePreview, error)
+	ReactivateSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error)
 	ResumeSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error)
 }
 

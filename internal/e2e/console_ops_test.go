@@ -169,6 +169,14 @@ func TestConsoleSubscriptionActions(t *testing.T) {
 	require.Equal(t, true, got["cancel_at_period_end"])
 	require.Equal(t, "requested_by_merchant", got["cancellation_reason"])
 	b.consolePage("ops-subscription-canceling")
+	// Undone, then scheduled again.
+	require.Equal(t, http.StatusOK, b.status(chromedp.Click(chromedp.CSS("#reactivate"), chromedp.NodeVisible)))
+	require.Equal(t, "La suscripción ya no se cancelará.", b.text("#notice"))
+	require.Equal(t, false, s.ok("GET", "/v1/subscriptions/"+luisSub, nil)["cancel_at_period_end"])
+	b.run(chromedp.SetValue(chromedp.CSS("#cancel-reason"), "requested_by_merchant"),
+		chromedp.SetValue(chromedp.CSS("#cancel-when"), "period_end"))
+	require.Equal(t, http.StatusOK, b.status(chromedp.Click(chromedp.CSS("#cancel"), chromedp.NodeVisible)))
+	require.Equal(t, true, s.ok("GET", "/v1/subscriptions/"+luisSub, nil)["cancel_at_period_end"])
 
 	// The list's CSV, with the page's filter, downloaded by the browser.
 	b.visit(s.url+"/console/subscriptions?price="+pro, "#export-csv")
