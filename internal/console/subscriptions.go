@@ -16,12 +16,13 @@ type subscriptionsView struct {
 	// Price is the plan filter (a price's id) and Plans its choices.
 	Price string
 	Plans []planOption
-	// ExportURL downloads the list's CSV with its filters.
-	ExportURL string
-	Rows      []subscriptionRow
-	NextURL   string
-	Paged     bool
-	Loc       *time.Location
+	// ExportURL downloads the list's CSV with its filters; FirstURL is
+	// the list's first page with them.
+	ExportURL, FirstURL string
+	Rows                []subscriptionRow
+	NextURL             string
+	Paged               bool
+	Loc                 *time.Location
 }
 
 // subscriptionRow is one subscription with its customer's name.
@@ -71,7 +72,8 @@ func (h *handler) subscriptions(q *req) {
 		return
 	}
 	view := subscriptionsView{Status: string(status), Statuses: subscriptionStatuses, Paged: after != "", Loc: merchantLoc(q),
-		Price: price, Plans: plans, ExportURL: "/console/exports/subscriptions.csv?" + filters.Encode()}
+		Price: price, Plans: plans, ExportURL: "/console/exports/subscriptions.csv?" + filters.Encode(),
+		FirstURL: "/console/subscriptions?" + filters.Encode()}
 	customers := map[string]billing.Customer{}
 	for _, sub := range list.Data {
 		c, ok := customers[sub.CustomerID]
