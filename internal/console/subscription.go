@@ -268,6 +268,11 @@ func (h ops) changeSubscription(q *req) {
 // POST /v1/invoices/{id}/pay.
 func (h ops) retryPayment(q *req) {
 	inv, err := h.app.Invoicing.GetInvoice(q.ctx, q.scope(), q.r.PostForm.Get("invoice"))
+	if err != nil && !isNotFound(err) {
+		h.fail(q, err)
+		return
+	}
+	// Only an invoice of this subscription is retried from its page.
 	if err != nil || inv.SubscriptionID != q.r.PathValue("id") {
 		h.message(q.w, q.r, http.StatusNotFound, q.l, q, q.l.NotFoundTitle, q.l.NotFoundBody)
 		return
