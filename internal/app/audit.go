@@ -53,6 +53,22 @@ func (a *Merchants) ListAuditEntries(ctx context.Context, s billing.Scope, after
 	return out, err
 }
 
+// ListObjectAudit returns the newest audit entries (at most limit, 1–100)
+// of scope s about one object, sealed or not yet: what was done to it, by
+// whom and when, for a page that shows an object's history.
+func (a *Merchants) ListObjectAudit(ctx context.Context, s billing.Scope, objectID string, limit int) ([]billing.AuditEntry, error) {
+	if limit < 1 || limit > 100 {
+		return nil, billing.Invalid("limit", billing.CodeParameterInvalid, "limit must be between 1 and 100")
+	}
+	return read(ctx, a.core, func(tx billing.Tx) ([]billing.AuditEntry, error) {
+		l, err := tx.Audit.ListObjectAuditEntries(ctx, s, objectID, limit)
+		if err != nil {
+			return nil, fmt.Errorf("list audit entries of %s: %w", objectID, err)
+		}
+		return l, nil
+	})
+}
+
 // SealAuditLog is the sealer: for every merchant with unsealed entries it
 // chains the committed ones in commit order under the audit key and writes
 // checkpoints (see SealMerchantAudit). It returns how many entries it

@@ -78,6 +78,11 @@ type EmailContent struct {
 	PayURL  string
 	// Alert: alert_opened.
 	Alert billing.Alert
+	// Alerts, DigestFrom and DigestTo: alert_digest, the alerts that
+	// repeated or stayed open over the day [DigestFrom, DigestTo).
+	Alerts     []billing.Alert
+	DigestFrom time.Time
+	DigestTo   time.Time
 	// EndpointMode, EndpointURL, FailingSince and LastError:
 	// webhook_endpoint_disabled.
 	EndpointMode billing.Mode
@@ -300,6 +305,11 @@ type emailParams struct {
 	FailureClass billing.FailureClass `json:"failure_class,omitempty"`
 	PayURL       string               `json:"pay_url,omitempty"`
 	DueDate      *time.Time           `json:"due_date,omitempty"`
+	// AlertIDs, DigestFrom and DigestTo: alert_digest, the alerts it lists
+	// (oldest first) and the day it covers.
+	AlertIDs   []string   `json:"alert_ids,omitempty"`
+	DigestFrom *time.Time `json:"digest_from,omitempty"`
+	DigestTo   *time.Time `json:"digest_to,omitempty"`
 }
 
 // encodeParams encodes an email's params. It fails only for a DueDate

@@ -29,9 +29,13 @@ func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billin
 			return EmailMessage{}, fmt.Errorf("read customer %s: %w", e.CustomerID, err)
 		}
 	}
-	ev, err := tx.Events.GetEvent(ctx, e.Scope, e.EventID)
-	if err != nil {
-		return EmailMessage{}, fmt.Errorf("read event %s: %w", e.EventID, err)
+	// Every email but the alert digest is made from an event; the
+	// digest's "event id" is its key (billing.AlertDigestKey).
+	var ev billing.Event
+	if e.Template != billing.EmailAlertDigest {
+		if ev, err = tx.Events.GetEvent(ctx, e.Scope, e.EventID); err != nil {
+			return EmailMessage{}, fmt.Errorf("read event %s: %w", e.EventID, err)
+		}
 	}
 	var params emailParams
 	if err := json.Unmarshal(e.Params, &params); err != nil {
@@ -137,6 +141,18 @@ func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billin
 	case billing.EmailAlertOpened:
 		if err := snapshot(&in.Alert); err != nil {
 			return EmailMessage{}, err
+		}
+	case billing.EmailAlertDigest:
+		if params.DigestFrom == nil || params.DigestTo == nil {
+			return EmailMessage{}, fmt.Errorf("%w: the digest %s has no day", errEmailData, e.ID)
+		}
+		in.DigestFrom, in.DigestTo = *params.DigestFrom, *params.DigestTo
+		for _, id := range params.AlertIDs {
+			al, err := tx.Alerts.GetAlert(ctx, e.Scope, id)
+			if err != nil {
+				return EmailMessage{}, fmt.Errorf("read alert %s: %w", id, err)
+			}
+			in.Alerts = append(in.Alerts, al)
 		}
 	case billing.EmailWebhookEndpointDisabled:
 		var ep disabledEndpoint

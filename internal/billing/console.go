@@ -60,20 +60,24 @@ const (
 	PermManageUsers  Permission = "manage_users"  // invite, change roles, remove users
 	PermSwitchMode   Permission = "switch_mode"   // switch between test and live data
 	PermOwnSecurity  Permission = "own_security"  // the user's own second factor
+	// PermAlerts is acknowledging the merchant's alerts: whoever handles
+	// a problem says they saw it, so support and above.
+	PermAlerts Permission = "acknowledge_alerts"
 )
 
 // rolePermissions is the one table of what each role may do: viewer reads;
 // support also refunds, cancels, pauses, retries payments, makes portal
-// links and voids invoices or marks them uncollectible; admin also
-// configures the catalog, dunning, gateways, webhooks and API keys; owner
-// also manages users.
+// links, voids invoices or marks them uncollectible and acknowledges
+// alerts; admin also configures the catalog, dunning, gateways, webhooks,
+// API keys and the merchant's profile; owner also manages users.
 var rolePermissions = map[Role][]Permission{
-	RoleViewer:  {PermRead, PermSwitchMode, PermOwnSecurity},
-	RoleSupport: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink, PermVoidInvoice},
-	RoleAdmin: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink, PermVoidInvoice,
-		PermCatalog, PermDunning, PermGateways, PermWebhooks, PermAPIKeys, PermProfile},
-	RoleOwner: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink, PermVoidInvoice,
-		PermCatalog, PermDunning, PermGateways, PermWebhooks, PermAPIKeys, PermProfile, PermManageUsers},
+	RoleViewer: {PermRead, PermSwitchMode, PermOwnSecurity},
+	RoleSupport: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink,
+		PermVoidInvoice, PermAlerts},
+	RoleAdmin: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink,
+		PermVoidInvoice, PermAlerts, PermCatalog, PermDunning, PermGateways, PermWebhooks, PermAPIKeys, PermProfile},
+	RoleOwner: {PermRead, PermSwitchMode, PermOwnSecurity, PermRefund, PermCancel, PermPause, PermRetryPayment, PermPortalLink,
+		PermVoidInvoice, PermAlerts, PermCatalog, PermDunning, PermGateways, PermWebhooks, PermAPIKeys, PermProfile, PermManageUsers},
 }
 
 // Allows reports whether role r may do p. An unknown role may do nothing.

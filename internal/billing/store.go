@@ -230,6 +230,9 @@ type AuditTx interface {
 	// only that mode's entries and the merchant's mode-less ones (mode "" =
 	// all).
 	ListAuditEntries(ctx context.Context, merchantID string, mode Mode, afterSeq int64, limit int) ([]AuditEntry, error)
+	// ListObjectAuditEntries returns at most limit of scope s's entries
+	// about the object with objectID, sealed or not, newest first.
+	ListObjectAuditEntries(ctx context.Context, s Scope, objectID string, limit int) ([]AuditEntry, error)
 	// PendingAuditMerchants lists the merchants with unsealed entries.
 	PendingAuditMerchants(ctx context.Context) ([]string, error)
 	// PendingAuditEntries returns up to limit of the merchant's unsealed

@@ -368,8 +368,8 @@ type pageData struct {
 	CSRF string
 	// Session is the signed-in user's (nil on the pages before sign-in).
 	Session *sessionView
-	// Alerts are shown as a banner above every signed-in page. Nothing
-	// fills it yet: the merchant alerts (issue 14, item 4) will.
+	// Alerts are shown as a banner above every signed-in page: the open
+	// alerts of the mode shown (show and message fill it, alerts.go).
 	Alerts  []AlertBanner
 	Notice  string
 	Error   string
@@ -419,7 +419,10 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, name string, st
 }
 
 // show renders a signed-in page with status 200.
-func (h *handler) show(q *req, name string, d pageData) { h.render(q.w, q.r, name, http.StatusOK, d) }
+func (h *handler) show(q *req, name string, d pageData) {
+	d.Alerts = h.banner(q)
+	h.render(q.w, q.r, name, http.StatusOK, d)
+}
 
 // message renders a short page with a title and one paragraph; q is the
 // signed-in request, nil before sign-in.
@@ -428,6 +431,7 @@ func (h *handler) message(w http.ResponseWriter, r *http.Request, status int, l 
 	if q != nil {
 		d = q.data(title, "")
 		d.Message = msg
+		d.Alerts = h.banner(q)
 	}
 	h.render(w, r, "message", status, d)
 }

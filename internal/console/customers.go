@@ -18,6 +18,8 @@ type customersView struct {
 	// Paged is set on a page after the first.
 	Paged bool
 	Loc   *time.Location
+	// ExportURL downloads the list's CSV (customerExportFilter).
+	ExportURL string
 }
 
 // customersPage is how many customers a page lists.
@@ -31,7 +33,11 @@ func (h *handler) customers(q *req) {
 		h.fail(q, err)
 		return
 	}
-	view := customersView{Query: query, Customers: list.Data, Paged: after != "", Loc: merchantLoc(q)}
+	view := customersView{Query: query, Customers: list.Data, Paged: after != "", Loc: merchantLoc(q),
+		ExportURL: "/console/exports/customers.csv"}
+	if query != "" {
+		view.ExportURL += "?" + url.Values{"q": {query}}.Encode()
+	}
 	if list.HasMore && len(list.Data) > 0 {
 		v := url.Values{"after": {list.Data[len(list.Data)-1].ID}}
 		if query != "" {
@@ -61,8 +67,17 @@ type customerView struct {
 	Invoices      []billing.Invoice
 	Payments      []billing.Payment
 	Methods       []billing.PaymentMethod
-	Timeline      []timelineItem
-	Loc           *time.Location
+	// Entitlements are the features its live subscriptions grant (the
+	// API's entitlements), by name.
+	Entitlements []entitlement
+	Timeline     []timelineItem
+	Loc          *time.Location
+}
+
+// entitlement is one feature a customer is entitled to.
+type entitlement struct {
+	Name  string
+	Value int64
 }
 
 // timelineItem is one event of the customer's activity.
@@ -71,6 +86,8 @@ type timelineItem struct {
 	At    time.Time
 	Label string
 	Type  string // the event type, when the console has no name for it
+	// Who did it, for an audit entry ("" for an event).
+	Who string
 }
 
 // How much of a customer's history its page shows.
@@ -110,6 +127,15 @@ func (h *handler) customer(q *req) {
 		return
 	}
 	view.Subscriptions, view.Invoices, view.Payments = subs.Data, invoices.Data, payments.Data
+	ents, err := h.app.Subscriptions.Entitlements(q.ctx, s, id)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	for name, v := range ents {
+		view.Entitlements = append(view.Entitlements, entitlement{Name: name, Value: v})
+	}
+	slices.SortFunc(view.Entitlements, func(a, b entitlement) int { return strings.Compare(a.Name, b.Name) })
 
 	// The timeline: the events of the customer, of its latest
 	// subscriptions and of its latest invoices, newest first.
@@ -138,6 +164,12 @@ func (h *handler) customer(q *req) {
 			view.Timeline = append(view.Timeline, item)
 		}
 	}
+	audit, err := ops{h}.auditTimeline(q, objects)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	view.Timeline = append(view.Timeline, audit...)
 	slices.SortFunc(view.Timeline, func(a, b timelineItem) int {
 		if c := b.At.Compare(a.At); c != 0 {
 			return c

@@ -171,7 +171,7 @@ var spanish = &lang{
 		billing.RoleAdmin: "Administración", billing.RoleOwner: "Dueño"},
 	RoleDescriptions: map[billing.Role]string{
 		billing.RoleViewer:  "ver todas las páginas",
-		billing.RoleSupport: "lo anterior, y además reembolsar, cancelar, pausar, reintentar cobros, anular documentos y crear enlaces al portal",
+		billing.RoleSupport: "lo anterior, y además reembolsar, cancelar, pausar, cambiar de plan, reintentar cobros, anular documentos, crear enlaces al portal y marcar alertas como vistas",
 		billing.RoleAdmin:   "lo anterior, y además configurar catálogo, cobranza, pasarelas, webhooks y claves de API",
 		billing.RoleOwner:   "lo anterior, y además invitar, cambiar el rol y quitar usuarios",
 	},
@@ -288,7 +288,7 @@ var english = &lang{
 		billing.RoleAdmin: "Admin", billing.RoleOwner: "Owner"},
 	RoleDescriptions: map[billing.Role]string{
 		billing.RoleViewer:  "see every page",
-		billing.RoleSupport: "all of the above, and refund, cancel, pause, retry payments, void documents and make portal links",
+		billing.RoleSupport: "all of the above, and refund, cancel, pause, change plans, retry payments, void documents, make portal links and acknowledge alerts",
 		billing.RoleAdmin:   "all of the above, and configure the catalog, dunning, gateways, webhooks and API keys",
 		billing.RoleOwner:   "all of the above, and invite, change the role of and remove users",
 	},

@@ -1,11 +1,10 @@
 package console
 
 import (
-	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
-	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 )
 
@@ -14,10 +13,16 @@ import (
 type subscriptionsView struct {
 	Status   string
 	Statuses []billing.SubscriptionStatus
-	Rows     []subscriptionRow
-	NextURL  string
-	Paged    bool
-	Loc      *time.Location
+	// Price is the plan filter (a price's id) and Plans its choices.
+	Price string
+	Plans []planOption
+	// ExportURL downloads the list's CSV with its filters; FirstURL is
+	// the list's first page with them.
+	ExportURL, FirstURL string
+	Rows                []subscriptionRow
+	NextURL             string
+	Paged               bool
+	Loc                 *time.Location
 }
 
 // subscriptionRow is one subscription with its customer's name.
@@ -43,14 +48,32 @@ func (h *handler) subscriptions(q *req) {
 	if !valid {
 		status = ""
 	}
+	plans, err := ops{h}.plans(q, billing.Subscription{})
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	price := q.r.URL.Query().Get("price")
+	if !slices.ContainsFunc(plans, func(p planOption) bool { return p.ID == price }) {
+		price = ""
+	}
+	filters := url.Values{}
+	if status != "" {
+		filters.Set("status", string(status))
+	}
+	if price != "" {
+		filters.Set("price", price)
+	}
 	after := q.r.URL.Query().Get("after")
-	list, err := h.app.Subscriptions.ListSubscriptions(q.ctx, q.scope(), billing.SubscriptionFilter{Status: status},
+	list, err := h.app.Subscriptions.ListSubscriptions(q.ctx, q.scope(), billing.SubscriptionFilter{Status: status, PriceID: price},
 		billing.Page{Limit: subscriptionsPage, StartingAfter: after})
 	if err != nil {
 		h.fail(q, err)
 		return
 	}
-	view := subscriptionsView{Status: string(status), Statuses: subscriptionStatuses, Paged: after != "", Loc: merchantLoc(q)}
+	view := subscriptionsView{Status: string(status), Statuses: subscriptionStatuses, Paged: after != "", Loc: merchantLoc(q),
+		Price: price, Plans: plans, ExportURL: "/console/exports/subscriptions.csv?" + filters.Encode(),
+		FirstURL: "/console/subscriptions?" + filters.Encode()}
 	customers := map[string]billing.Customer{}
 	for _, sub := range list.Data {
 		c, ok := customers[sub.CustomerID]
@@ -69,8 +92,8 @@ func (h *handler) subscriptions(q *req) {
 	}
 	if list.HasMore && len(list.Data) > 0 {
 		v := url.Values{"after": {list.Data[len(list.Data)-1].ID}}
-		if status != "" {
-			v.Set("status", string(status))
+		for k := range filters {
+			v.Set(k, filters.Get(k))
 		}
 		view.NextURL = "/console/subscriptions?" + v.Encode()
 	}
@@ -80,20 +103,4 @@ func (h *handler) subscriptions(q *req) {
 	}
 	d.D = view
 	h.show(q, "subscriptions", d)
-}
-
-// cancelSubscription cancels at the end of the period with the reason
-// chosen: the API's cancel with at_period_end.
-func (h *handler) cancelSubscription(q *req) {
-	reason := q.r.PostForm.Get("reason")
-	if reason != "requested_by_customer" && reason != "requested_by_merchant" {
-		h.message(q.w, q.r, http.StatusBadRequest, q.l, q, q.l.BadForm, q.l.BadForm)
-		return
-	}
-	_, err := h.app.Subscriptions.CancelSubscription(q.ctx, q.scope(), q.r.PathValue("id"), app.CancelParams{AtPeriodEnd: true, Reason: reason})
-	if err != nil {
-		h.fail(q, err)
-		return
-	}
-	http.Redirect(q.w, q.r, "/console/subscriptions?done=canceled", http.StatusSeeOther)
 }

@@ -13,15 +13,38 @@ import (
 // *app.App fill it (internal/wiring). The console's actions call the same
 // use cases as the API; only the audit log's actor differs (the user).
 type UseCases struct {
+	Alerts        AlertsUseCases
 	Analytics     AnalyticsUseCases
 	Catalog       CatalogUseCases
 	Collection    CollectionUseCases
 	Customers     CustomersUseCases
+	Exports       ExportsUseCases
 	Invoicing     InvoicingUseCases
 	Merchants     MerchantsUseCases
 	Notifications NotificationsUseCases
+	Portal        PortalUseCases
 	Subscriptions SubscriptionsUseCases
 	Users         UsersUseCases
+}
+
+// AlertsUseCases is what the console calls of app.Alerts.
+type AlertsUseCases interface {
+	AcknowledgeAlert(ctx context.Context, s billing.Scope, id string) (billing.Alert, error)
+	ListAlerts(ctx context.Context, s billing.Scope, f billing.AlertFilter, page billing.Page) (app.List[billing.Alert], error)
+}
+
+// ExportsUseCases is what the console calls of app.Exports: the CSV
+// files the API's /v1/exports serve, streamed the same way.
+type ExportsUseCases interface {
+	ExportCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter) (app.Export, error)
+	ExportInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter) (app.Export, error)
+	ExportPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter) (app.Export, error)
+	ExportSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter) (app.Export, error)
+}
+
+// PortalUseCases is what the console calls of app.Portal.
+type PortalUseCases interface {
+	CreatePortalSession(ctx context.Context, s billing.Scope, customerID, returnURL string) (billing.PortalSession, string, error)
 }
 
 // AnalyticsUseCases is what the console calls of app.Analytics.
@@ -86,6 +109,7 @@ type InvoicingUseCases interface {
 type MerchantsUseCases interface {
 	CreateAPIKey(ctx context.Context, merchantID string, mode billing.Mode) (billing.APIKey, string, error)
 	ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error)
+	ListObjectAudit(ctx context.Context, s billing.Scope, objectID string, limit int) ([]billing.AuditEntry, error)
 	RevokeAPIKey(ctx context.Context, keyID string) (billing.APIKey, error)
 	// The settings' pages (merchant.go).
 	UpdateMerchant(ctx context.Context, merchantID string, p app.UpdateMerchantParams) (billing.Merchant, error)
@@ -115,6 +139,13 @@ type NotificationsUseCases interface {
 type SubscriptionsUseCases interface {
 	CancelSubscription(ctx context.Context, s billing.Scope, id string, p app.CancelParams) (billing.Subscription, error)
 	ListSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter, page billing.Page) (app.List[billing.Subscription], error)
+	ChangeSubscription(ctx context.Context, s billing.Scope, id string, p app.ChangeParams) (billing.Subscription, error)
+	Entitlements(ctx context.Context, s billing.Scope, customerID string) (map[string]int64, error)
+	GetSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error)
+	PauseSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error)
+	PreviewChange(ctx context.Context, s billing.Scope, id string, p app.ChangeParams) (app.ChangePreview, error)
+	ReactivateSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error)
+	ResumeSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error)
 }
 
 // UsersUseCases is what the console calls of app.Users.

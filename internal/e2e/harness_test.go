@@ -301,8 +301,10 @@ func newStack(t *testing.T) *stack {
 	return newStackWith(t, app.Mailer{})
 }
 
-// newStackWith is newStack with emails sent through mailer.
-func newStackWith(t *testing.T, mailer app.Mailer) *stack {
+// newStackWith is newStack with emails sent through mailer; opts change
+// the app's configuration before it is built (a wrapped gateway, shorter
+// webhook waits).
+func newStackWith(t *testing.T, mailer app.Mailer, opts ...func(*app.Config)) *stack {
 	t.Helper()
 	ctx := t.Context()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -331,11 +333,15 @@ func newStackWith(t *testing.T, mailer app.Mailer) *stack {
 		Credentials: func(ctx context.Context, s billing.Scope) (billing.GatewayCredentials, error) {
 			return a.Merchants.GatewayCredentials(ctx, s, billing.GatewayFlow)
 		}})
-	a, err = app.New(app.Config{Store: store, Now: now, Logger: logger, Sealer: box, Mailer: mailer,
+	cfg := app.Config{Store: store, Now: now, Logger: logger, Sealer: box, Mailer: mailer,
 		PublicURL: func() string { return publicURL },
 		Ports: app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{},
 			DTE: &openfactura.Provider{}},
-		Gateways: app.Gateways{billing.GatewaySim: sim.New(store, time.Now), billing.GatewayFlow: flow}})
+		Gateways: app.Gateways{billing.GatewaySim: sim.New(store, time.Now), billing.GatewayFlow: flow}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	a, err = app.New(cfg)
 	require.NoError(t, err)
 
 	api := httpapi.New(wiring.API(a), store, httpapi.Config{Version: "e2e"}, logger, prometheus.NewRegistry())

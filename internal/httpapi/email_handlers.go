@@ -18,7 +18,7 @@ type EmailJSON struct {
 	ID            string            `json:"id"`
 	Object        string            `json:"object" enum:"email"`
 	Livemode      bool              `json:"livemode"`
-	Template      string            `json:"template" enum:"payment_receipt,payment_failed,trial_ending,subscription_canceled,invoice_to_pay,webhook_endpoint_disabled,credit_note,alert_opened"`
+	Template      string            `json:"template" enum:"payment_receipt,payment_failed,trial_ending,subscription_canceled,invoice_to_pay,webhook_endpoint_disabled,credit_note,alert_opened,alert_digest"`
 	Locale        string            `json:"locale"`
 	To            []string          `json:"to"`
 	Subject       *string           `json:"subject" doc:"Set once the email is rendered."`

@@ -33,3 +33,30 @@ func (w *CheckAlertsWorker) Work(ctx context.Context, _ *river.Job[CheckAlertsAr
 	}
 	return nil
 }
+
+// AlertDigestInterval is how often the leader looks for the day's alert
+// digests to send (app.Alerts.SendAlertDigests): a digest goes out within
+// about this long of its merchant's midnight, and at most once a day.
+const AlertDigestInterval = time.Hour
+
+// AlertDigestsArgs asks for the day's alert digests.
+type AlertDigestsArgs struct{}
+
+// Kind implements river.JobArgs.
+func (AlertDigestsArgs) Kind() string { return "send_alert_digests" }
+
+// AlertDigestsWorker runs app.Alerts.SendAlertDigests.
+type AlertDigestsWorker struct {
+	river.WorkerDefaults[AlertDigestsArgs]
+	App UseCases
+}
+
+// Work implements river.Worker. A failed run is not retried: the next
+// hourly run records what is still missing (a digest is keyed by its day,
+// so nothing is sent twice).
+func (w *AlertDigestsWorker) Work(ctx context.Context, _ *river.Job[AlertDigestsArgs]) error {
+	if _, err := w.App.Alerts.SendAlertDigests(ctx); err != nil {
+		return river.JobCancel(fmt.Errorf("send alert digests: %w", err))
+	}
+	return nil
+}

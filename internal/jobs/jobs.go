@@ -140,6 +140,7 @@ func Workers(a UseCases) *river.Workers {
 	river.AddWorker(w, &DeliverWebhookWorker{App: a, Render: apiobj.EventObject})
 	river.AddWorker(w, &SendEmailWorker{App: a})
 	river.AddWorker(w, &CheckAlertsWorker{App: a})
+	river.AddWorker(w, &AlertDigestsWorker{App: a})
 	river.AddWorker(w, &EmitTaxDocumentWorker{App: a})
 	river.AddWorker(w, &ResumeTaxDocumentsWorker{App: a})
 	return w
@@ -215,6 +216,11 @@ func PeriodicWith(o Options) []*river.PeriodicJob {
 		// condition (the second bumps it).
 		river.NewPeriodicJob(river.PeriodicInterval(o.AlertCheckInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CheckAlertsArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		// Not unique either: a digest is keyed by its scope and day, so two
+		// concurrent runs record it once.
+		river.NewPeriodicJob(river.PeriodicInterval(AlertDigestInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return AlertDigestsArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		// Tax document emissions whose job is gone (docs/dte.md).
 		river.NewPeriodicJob(river.PeriodicInterval(resumeTaxDocumentsInterval),

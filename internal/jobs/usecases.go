@@ -23,6 +23,7 @@ type UseCases struct {
 // AlertsUseCases is what the workers call of app.Alerts.
 type AlertsUseCases interface {
 	CheckAlerts(ctx context.Context) (app.AlertCheckResult, error)
+	SendAlertDigests(ctx context.Context) (int, error)
 }
 
 // CollectionUseCases is what the workers call of app.Collection.

@@ -95,6 +95,16 @@ func renderContent(in app.EmailContent) (Message, error) {
 			return Message{}, err
 		}
 		data = d
+	case KindAlertDigest:
+		var mode billing.Mode
+		if len(in.Alerts) > 0 {
+			mode = in.Alerts[0].Scope.Mode
+		}
+		d, err := NewAlertDigest(m, mode, in.DigestFrom, in.Alerts)
+		if err != nil {
+			return Message{}, err
+		}
+		data = d
 	default:
 		return Message{}, fmt.Errorf("%w: %q", ErrUnknownKind, in.Template)
 	}
@@ -112,7 +122,7 @@ func documentName(in app.EmailContent) (title, filename string) {
 // extras are the merchant's identity and, for test-mode data, the mark of
 // a customer email; notices to the merchant carry neither.
 func extras(in app.EmailContent) Extras {
-	if Kind(in.Template) == KindWebhookEndpointDisabled || Kind(in.Template) == KindAlertOpened {
+	if k := Kind(in.Template); k == KindWebhookEndpointDisabled || k == KindAlertOpened || k == KindAlertDigest {
 		return Extras{}
 	}
 	ex := Extras{LogoURL: in.LogoURL, Legal: legalLines(in.Merchant, in.Locale)}

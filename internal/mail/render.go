@@ -133,12 +133,15 @@ var specs = map[Kind]spec{
 		func(WebhookEndpointDisabled) string { return cuotaName }, nil),
 	KindAlertOpened: define(true,
 		func(AlertOpened) string { return cuotaName }, nil),
+	KindAlertDigest: define(true,
+		func(AlertDigest) string { return cuotaName }, nil),
 }
 
 // kinds lists the templates in a stable order.
 var kinds = []Kind{
 	KindPaymentReceipt, KindPaymentFailed, KindTrialEnding,
 	KindSubscriptionCanceled, KindInvoiceToPay, KindWebhookEndpointDisabled, KindCreditNote, KindAlertOpened,
+	KindAlertDigest,
 }
 
 // Kinds returns every template's name.

@@ -94,6 +94,14 @@ func renderCases() []renderCase {
 	alertEN.Message = "Deliveries to the webhook endpoint https://agente.example.cl/hooks have failed without a success since 2026-11-21 17:05 UTC."
 	alertEN.Object, alertEN.FirstSeen = "webhook_endpoint we_01", "November 21, 2026, 2:05 PM (America/Santiago)"
 
+	digest := mail.AlertDigest{MerchantName: "Agente Inmobiliario", Mode: billing.ModeLive, Day: "21 de noviembre de 2026",
+		Alerts: []mail.DigestAlert{{Critical: true, Message: "La pasarela flow no responde.", Object: "gateway flow",
+			FirstSeen: "20 de noviembre de 2026, 09:00 (America/Santiago)", LastSeen: "21 de noviembre de 2026, 18:30 (America/Santiago)", Count: 14}}}
+	digestEN := digest
+	digestEN.Day = "November 21, 2026"
+	digestEN.Alerts = []mail.DigestAlert{{Message: "A refund has been pending for 3 days.", Object: "refund re_01",
+		FirstSeen: "November 18, 2026, 9:00 AM (America/Santiago)", LastSeen: "November 21, 2026, 6:30 PM (America/Santiago)", Count: 4}}
+
 	return []renderCase{
 		{mail.KindPaymentReceipt, "es-CL", receipt, "Agente Inmobiliario", "Recibimos tu pago de $5.000",
 			[]string{"Ana Pérez", "$5.000", "AGE-0042", "21 de noviembre de 2026", "21 de octubre de 2026", "Plan Start", "https://pay.example.cl/portal/abc", "PDF"}},
@@ -127,6 +135,10 @@ func renderCases() []renderCase {
 			[]string{"rechazó las credenciales", "crítica", "gateway flow", "21 de noviembre de 2026, 14:05 (America/Santiago)", "alrt_01", "una sola vez"}},
 		{mail.KindAlertOpened, "en", alertEN, "cuota", "Alert for Agente Inmobiliario (live mode)",
 			[]string{"have failed without a success", "warning", "webhook_endpoint we_01", "November 21, 2026, 2:05 PM (America/Santiago)", "alrt_01", "We tell you once"}},
+		{mail.KindAlertDigest, "es-CL", digest, "cuota", "Resumen de alertas de Agente Inmobiliario: 1 sin resolver (modo live)",
+			[]string{"21 de noviembre de 2026", "La pasarela flow no responde.", "crítica", "gateway flow", "20 de noviembre de 2026, 09:00", "Veces", "14"}},
+		{mail.KindAlertDigest, "en", digestEN, "cuota", "Alert digest for Agente Inmobiliario: 1 unresolved (live mode)",
+			[]string{"November 21, 2026", "pending for 3 days", "warning", "refund re_01", "Last seen", "4"}},
 	}
 }
 
@@ -393,6 +405,7 @@ func TestKinds(t *testing.T) {
 	require.Equal(t, []mail.Kind{
 		"payment_receipt", "payment_failed", "trial_ending",
 		"subscription_canceled", "invoice_to_pay", "webhook_endpoint_disabled", "credit_note", "alert_opened",
+		"alert_digest",
 	}, got)
 	got[0] = "changed"
 	require.Equal(t, mail.KindPaymentReceipt, mail.Kinds()[0], "Kinds returns a copy")

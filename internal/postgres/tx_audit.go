@@ -77,24 +77,7 @@ func (t auditTx) ListAuditEntries(ctx context.Context, merchantID string, mode b
 	}
 	out := make([]billing.AuditEntry, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, billing.AuditEntry{
-			ID:         r.ID,
-			MerchantID: r.MerchantID,
-			Seq:        r.Seq.Int64,
-			Mode:       billing.Mode(r.Mode),
-			Actor:      r.Actor,
-			Action:     r.Action,
-			ObjectType: r.ObjectType,
-			ObjectID:   r.ObjectID,
-			Before:     json.RawMessage(r.Before),
-			After:      json.RawMessage(r.After),
-			RequestID:  r.RequestID,
-			ClientIP:   r.ClientIp,
-			Created:    r.Created.UTC(),
-			PrevHash:   r.PrevHash,
-			Hash:       r.Hash,
-			Seal:       r.Seal,
-		})
+		out = append(out, auditEntry(r))
 	}
 	return out, nil
 }
@@ -201,4 +184,42 @@ func rawJSON(m json.RawMessage) string {
 		return "null"
 	}
 	return string(m)
+}
+
+// auditEntry is a stored audit entry as billing knows it.
+func auditEntry(row auditdb.AuditEntry) billing.AuditEntry {
+	return billing.AuditEntry{
+		ID:         row.ID,
+		MerchantID: row.MerchantID,
+		Seq:        row.Seq.Int64,
+		Mode:       billing.Mode(row.Mode),
+		Actor:      row.Actor,
+		Action:     row.Action,
+		ObjectType: row.ObjectType,
+		ObjectID:   row.ObjectID,
+		Before:     json.RawMessage(row.Before),
+		After:      json.RawMessage(row.After),
+		RequestID:  row.RequestID,
+		ClientIP:   row.ClientIp,
+		Created:    row.Created.UTC(),
+		PrevHash:   row.PrevHash,
+		Hash:       row.Hash,
+		Seal:       row.Seal,
+	}
+}
+
+// ListObjectAuditEntries returns at most limit of scope s's entries about
+// one object, sealed or not, newest first.
+func (t auditTx) ListObjectAuditEntries(ctx context.Context, s billing.Scope, objectID string, limit int) ([]billing.AuditEntry, error) {
+	rows, err := t.audit.ListObjectAuditEntries(ctx, auditdb.ListObjectAuditEntriesParams{
+		MerchantID: s.MerchantID, Mode: string(s.Mode), ObjectID: objectID, RowLimit: maxRows(limit),
+	})
+	if err != nil {
+		return nil, dbError("list audit entries of "+objectID, err)
+	}
+	out := make([]billing.AuditEntry, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, auditEntry(row))
+	}
+	return out, nil
 }

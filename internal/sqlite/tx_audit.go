@@ -91,24 +91,7 @@ func (t auditTx) ListAuditEntries(ctx context.Context, merchantID string, mode b
 	}
 	out := make([]billing.AuditEntry, 0, len(rows))
 	for _, row := range rows {
-		out = append(out, billing.AuditEntry{
-			ID:         row.ID,
-			MerchantID: row.MerchantID,
-			Seq:        row.Seq.Int64,
-			Mode:       billing.Mode(row.Mode),
-			Actor:      row.Actor,
-			Action:     row.Action,
-			ObjectType: row.ObjectType,
-			ObjectID:   row.ObjectID,
-			Before:     json.RawMessage(row.Before),
-			After:      json.RawMessage(row.After),
-			RequestID:  row.RequestID,
-			ClientIP:   row.ClientIp,
-			Created:    fromMicros(row.Created),
-			PrevHash:   row.PrevHash,
-			Hash:       row.Hash,
-			Seal:       row.Seal,
-		})
+		out = append(out, auditEntry(row))
 	}
 	return out, nil
 }
@@ -202,6 +185,48 @@ func (t auditTx) ListAuditCheckpoints(ctx context.Context, merchantID string) ([
 	for _, r := range rows {
 		out = append(out, billing.AuditCheckpoint{MerchantID: r.MerchantID, Seq: r.Seq, Head: r.Head,
 			Created: fromMicros(r.Created), Seal: r.Seal, KeyID: r.KeyID, Signature: r.Signature})
+	}
+	return out, nil
+}
+
+// auditEntry is a stored audit entry as billing knows it.
+func auditEntry(row auditdb.AuditEntry) billing.AuditEntry {
+	return billing.AuditEntry{
+		ID:         row.ID,
+		MerchantID: row.MerchantID,
+		Seq:        row.Seq.Int64,
+		Mode:       billing.Mode(row.Mode),
+		Actor:      row.Actor,
+		Action:     row.Action,
+		ObjectType: row.ObjectType,
+		ObjectID:   row.ObjectID,
+		Before:     json.RawMessage(row.Before),
+		After:      json.RawMessage(row.After),
+		RequestID:  row.RequestID,
+		ClientIP:   row.ClientIp,
+		Created:    fromMicros(row.Created),
+		PrevHash:   row.PrevHash,
+		Hash:       row.Hash,
+		Seal:       row.Seal,
+	}
+}
+
+// ListObjectAuditEntries returns at most limit of scope s's entries about
+// one object, sealed or not, newest first.
+func (t auditTx) ListObjectAuditEntries(ctx context.Context, s billing.Scope, objectID string, limit int) ([]billing.AuditEntry, error) {
+	rowLimit := int64(limit)
+	if limit <= 0 {
+		rowLimit = -1 // no limit
+	}
+	rows, err := t.audit.ListObjectAuditEntries(ctx, auditdb.ListObjectAuditEntriesParams{
+		MerchantID: s.MerchantID, Mode: string(s.Mode), ObjectID: objectID, RowLimit: rowLimit,
+	})
+	if err != nil {
+		return nil, dbError(err, "list audit entries of %s", objectID)
+	}
+	out := make([]billing.AuditEntry, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, auditEntry(row))
 	}
 	return out, nil
 }

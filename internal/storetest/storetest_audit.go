@@ -91,6 +91,53 @@ func exerciseAudit(t *testing.T, setup setupFunc) {
 		tx.commit(t)
 	})
 
+	t.Run("ListByObject", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		ctx := t.Context()
+
+		// Unsealed entries (seq 0) about two objects, in both modes and of
+		// another merchant: an object's list is its scope's entries about
+		// it, sealed or not, newest first, at most the limit.
+		entry := func(merchantID string, mode billing.Mode, objectID string) billing.AuditEntry {
+			e := buildAuditEntry(merchantID, 0, "", b.clock.next())
+			e.Mode, e.ObjectID, e.Hash = mode, objectID, ""
+			return e
+		}
+		mine := []billing.AuditEntry{entry(b.merchantA.ID, billing.ModeTest, "cus_1"), entry(b.merchantA.ID, billing.ModeTest, "sub_1"),
+			entry(b.merchantA.ID, billing.ModeTest, "cus_1"), entry(b.merchantA.ID, billing.ModeLive, "cus_1"),
+			entry(b.merchantB.ID, billing.ModeTest, "cus_1"), entry(b.merchantA.ID, billing.ModeTest, "cus_1")}
+		tx := begin(t, b.store)
+		for _, e := range mine {
+			require.NoError(t, tx.Audit.InsertAuditEntry(ctx, e))
+		}
+		tx.commit(t)
+
+		ids := func(l []billing.AuditEntry) []string {
+			var out []string
+			for _, e := range l {
+				out = append(out, e.ID)
+			}
+			return out
+		}
+		tx = begin(t, b.store)
+		s := billing.Scope{MerchantID: b.merchantA.ID, Mode: billing.ModeTest}
+		got, err := tx.Audit.ListObjectAuditEntries(ctx, s, "cus_1", 10)
+		require.NoError(t, err)
+		require.Equal(t, []string{mine[5].ID, mine[2].ID, mine[0].ID}, ids(got))
+		require.Equal(t, "product.update", got[0].Action)
+		got, err = tx.Audit.ListObjectAuditEntries(ctx, s, "cus_1", 2)
+		require.NoError(t, err)
+		require.Equal(t, []string{mine[5].ID, mine[2].ID}, ids(got))
+		got, err = tx.Audit.ListObjectAuditEntries(ctx, billing.Scope{MerchantID: b.merchantA.ID, Mode: billing.ModeLive}, "cus_1", 10)
+		require.NoError(t, err)
+		require.Equal(t, []string{mine[3].ID}, ids(got))
+		got, err = tx.Audit.ListObjectAuditEntries(ctx, s, "cus_2", 10)
+		require.NoError(t, err)
+		require.Empty(t, got)
+		tx.commit(t)
+	})
+
 	t.Run("RejectsEntryNotFollowingHead", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)

@@ -32,7 +32,7 @@ func Workers(a *app.App) jobs.UseCases {
 
 // Console returns the areas the merchant's console calls.
 func Console(a *app.App) console.UseCases {
-	return console.UseCases{Analytics: a.Analytics, Catalog: a.Catalog, Collection: a.Collection, Customers: a.Customers,
+	return console.UseCases{Alerts: a.Alerts, Analytics: a.Analytics, Exports: a.Exports, Portal: a.Portal, Catalog: a.Catalog, Collection: a.Collection, Customers: a.Customers,
 		Invoicing: a.Invoicing, Merchants: a.Merchants, Notifications: a.Notifications, Subscriptions: a.Subscriptions,
 		Users: a.Users}
 }

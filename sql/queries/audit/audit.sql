@@ -55,3 +55,10 @@ ON CONFLICT (merchant_id, seq) DO NOTHING;
 
 -- name: ListAuditCheckpoints :many
 SELECT * FROM audit_checkpoints WHERE merchant_id = sqlc.arg(merchant_id) ORDER BY seq;
+
+-- name: ListObjectAuditEntries :many
+-- One object's entries, sealed or not, newest first (audit_entries_object_idx).
+SELECT * FROM audit_entries
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND object_id = sqlc.arg(object_id)
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);

@@ -236,6 +236,66 @@ func (q *Queries) ListAuditEntries(ctx context.Context, arg ListAuditEntriesPara
 	return items, nil
 }
 
+const listObjectAuditEntries = `-- name: ListObjectAuditEntries :many
+SELECT id, merchant_id, seq, mode, actor, "action", object_type, object_id, "before", "after", request_id, client_ip, created, prev_hash, hash, seal FROM audit_entries
+WHERE merchant_id = ?1 AND mode = ?2 AND object_id = ?3
+ORDER BY id DESC
+LIMIT ?4
+`
+
+type ListObjectAuditEntriesParams struct {
+	MerchantID string
+	Mode       string
+	ObjectID   string
+	RowLimit   int64
+}
+
+// One object's entries, sealed or not, newest first (audit_entries_object_idx).
+func (q *Queries) ListObjectAuditEntries(ctx context.Context, arg ListObjectAuditEntriesParams) ([]AuditEntry, error) {
+	rows, err := q.query(ctx, q.listObjectAuditEntriesStmt, listObjectAuditEntries,
+		arg.MerchantID,
+		arg.Mode,
+		arg.ObjectID,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditEntry
+	for rows.Next() {
+		var i AuditEntry
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Seq,
+			&i.Mode,
+			&i.Actor,
+			&i.Action,
+			&i.ObjectType,
+			&i.ObjectID,
+			&i.Before,
+			&i.After,
+			&i.RequestID,
+			&i.ClientIp,
+			&i.Created,
+			&i.PrevHash,
+			&i.Hash,
+			&i.Seal,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockAuditHead = `-- name: LockAuditHead :one
 UPDATE audit_heads SET seq = seq WHERE merchant_id = ?1 RETURNING seq, hash
 `

@@ -42,6 +42,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listAuditEntriesStmt, err = db.PrepareContext(ctx, listAuditEntries); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAuditEntries: %w", err)
 	}
+	if q.listObjectAuditEntriesStmt, err = db.PrepareContext(ctx, listObjectAuditEntries); err != nil {
+		return nil, fmt.Errorf("error preparing query ListObjectAuditEntries: %w", err)
+	}
 	if q.lockAuditHeadStmt, err = db.PrepareContext(ctx, lockAuditHead); err != nil {
 		return nil, fmt.Errorf("error preparing query LockAuditHead: %w", err)
 	}
@@ -93,6 +96,11 @@ func (q *Queries) Close() error {
 	if q.listAuditEntriesStmt != nil {
 		if cerr := q.listAuditEntriesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listAuditEntriesStmt: %w", cerr)
+		}
+	}
+	if q.listObjectAuditEntriesStmt != nil {
+		if cerr := q.listObjectAuditEntriesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listObjectAuditEntriesStmt: %w", cerr)
 		}
 	}
 	if q.lockAuditHeadStmt != nil {
@@ -170,6 +178,7 @@ type Queries struct {
 	insertPendingAuditEntryStmt  *sql.Stmt
 	listAuditCheckpointsStmt     *sql.Stmt
 	listAuditEntriesStmt         *sql.Stmt
+	listObjectAuditEntriesStmt   *sql.Stmt
 	lockAuditHeadStmt            *sql.Stmt
 	moveAuditHeadStmt            *sql.Stmt
 	moveAuditHeadToStmt          *sql.Stmt
@@ -188,6 +197,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertPendingAuditEntryStmt:  q.insertPendingAuditEntryStmt,
 		listAuditCheckpointsStmt:     q.listAuditCheckpointsStmt,
 		listAuditEntriesStmt:         q.listAuditEntriesStmt,
+		listObjectAuditEntriesStmt:   q.listObjectAuditEntriesStmt,
 		lockAuditHeadStmt:            q.lockAuditHeadStmt,
 		moveAuditHeadStmt:            q.moveAuditHeadStmt,
 		moveAuditHeadToStmt:          q.moveAuditHeadToStmt,
