@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/cuota/cuota/internal/app"
@@ -83,4 +84,19 @@ func streamExport(ctx context.Context, h *handler, w http.ResponseWriter, e app.
 		}
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// exportURL is the console's address of export name with the non-empty
+// filters of v.
+func exportURL(name string, v url.Values) string {
+	for k, vs := range v {
+		if len(vs) == 0 || vs[0] == "" {
+			delete(v, k)
+		}
+	}
+	u := "/console/exports/" + name
+	if len(v) > 0 {
+		u += "?" + v.Encode()
+	}
+	return u
 }

@@ -26,6 +26,11 @@ type invoicesView struct {
 	Loc        *time.Location
 }
 
+// ExportURL downloads the list's CSV with the list's filters.
+func (v invoicesView) ExportURL() string {
+	return exportURL("invoices.csv", url.Values{"status": {v.Status}, "customer": {v.CustomerID}})
+}
+
 // invoiceRow is one invoice with its customer.
 type invoiceRow struct {
 	Inv      billing.Invoice

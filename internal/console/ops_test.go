@@ -42,6 +42,12 @@ func TestExports(t *testing.T) {
 
 	_, page := b.get("/console/customers?q=ana@example.cl")
 	require.Contains(t, page, `href="/console/exports/customers.csv?q=ana%40example.cl"`)
+	_, page = b.get("/console/invoices?status=paid")
+	require.Contains(t, page, `href="/console/exports/invoices.csv?status=paid"`, "the documents' list exports with its filter")
+	_, page = b.get("/console/payments?status=failed")
+	require.Contains(t, page, `href="/console/exports/payments.csv?status=failed"`)
+	_, page = b.get("/console/payments")
+	require.Contains(t, page, `href="/console/exports/payments.csv"`)
 
 	for path, status := range map[string]int{
 		"/console/exports/subscriptions.csv?status=bogus":    http.StatusBadRequest,

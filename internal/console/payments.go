@@ -22,6 +22,11 @@ type paymentsView struct {
 	Loc      *time.Location
 }
 
+// ExportURL downloads the list's CSV with the list's filters.
+func (v paymentsView) ExportURL() string {
+	return exportURL("payments.csv", url.Values{"status": {v.Status}})
+}
+
 // paymentRow is one payment with its customer and its invoice's number.
 type paymentRow struct {
 	Pay      billing.Payment
