@@ -255,7 +255,9 @@ func (b *tab) checkPage() {
 		.filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
 		.map(e => e.id || e.name)`)
 	scrollW := evaluate[int](b, `document.documentElement.scrollWidth`)
-	innerW := evaluate[int](b, `window.innerWidth`)
+	// The visible width: a page taller than the screen gives part of the
+	// 375 px to its scrollbar.
+	innerW := evaluate[int](b, `document.documentElement.clientWidth`)
 	require.Empty(b.t, unlabelled, "inputs without a label on %s", b.location())
 	require.LessOrEqual(b.t, scrollW, innerW, "the page scrolls sideways at %d px: %s", innerW, b.location())
 	b.mu.Lock()
