@@ -49,13 +49,16 @@ const (
 	AlertRenewalsBehind AlertKind = "renewals_behind"
 	// AlertEmailsFailing: emails keep failing to be sent.
 	AlertEmailsFailing AlertKind = "emails_failing"
+	// AlertUFRateMissing: invoices of UF prices wait for a day's UF value
+	// that no source has (docs/uf.md).
+	AlertUFRateMissing AlertKind = "uf_rate_missing"
 )
 
 // AlertKinds lists every kind, in the documentation's order.
 func AlertKinds() []AlertKind {
 	return []AlertKind{AlertWebhookEndpointFailing, AlertWebhookEndpointDisabled, AlertGatewayUnavailable,
 		AlertGatewayCredentialsRefused, AlertGatewayPaymentsFailing, AlertPaymentUnknown, AlertPaymentLateSuccess,
-		AlertRefundStuck, AlertRenewalsBehind, AlertEmailsFailing}
+		AlertRefundStuck, AlertRenewalsBehind, AlertEmailsFailing, AlertUFRateMissing}
 }
 
 // AlertSeverity says how urgent an alert is.
