@@ -228,6 +228,10 @@ func (a *Invoicing) oneOffLines(ctx context.Context, tx billing.Tx, s billing.Sc
 				return nil, "", billing.Invalid(param+".price", billing.CodeParameterInvalid,
 					"price %s is recurring; a one-off invoice takes one-time prices or amounts (subscribe for recurring ones)", price.ID)
 			}
+			if price.Currency == billing.CurrencyUF {
+				return nil, "", billing.Invalid(param+".price", billing.CodeCurrencyInvalid,
+					"price %s is in UF; one-off invoices do not take UF prices yet (docs/uf.md)", price.ID)
+			}
 			if currency == "" {
 				currency = price.Currency
 			}
