@@ -75,6 +75,10 @@ Environment:
   CUOTA_SMTP_URL       smtp://user:pass@host:587?tls=starttls; without it emails are
                        recorded in the email log (GET /v1/emails) but not sent
   CUOTA_MAIL_FROM      the address emails come from, e.g. cobros@example.cl
+  CUOTA_UF_SOURCE      cmf or none: where UF values come from (default cmf with a key, else none;
+                       values can always be set with PUT /v1/uf_rates/{date})
+  CUOTA_CMF_API_KEY    the CMF API key (api.cmfchile.cl) for CUOTA_UF_SOURCE=cmf
+  CUOTA_CMF_BASE_URL   another address for the CMF's API (a fake, in tests)
 `
 
 // run is the whole program; main only supplies the process's environment.

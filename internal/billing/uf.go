@@ -306,3 +306,41 @@ func UFRateMissingAlert(date string, waiting int) AlertCondition {
 			EN: fmt.Sprintf("There is no UF value for %s: %d UF invoices wait uncharged. cuota never guesses the value; check the source (CUOTA_UF_SOURCE, CUOTA_CMF_API_KEY) or set it by hand with PUT /v1/uf_rates/%s.", date, waiting, date),
 		}}
 }
+
+// UFLineDetail is what a converted UF line shows under its description,
+// in the document's language: "UF 2,5000 × $39.485,65 (07-12-2026)",
+// "UF 2.5000 × CLP 39,485.65 (Dec 7, 2026)". A line still waiting for its
+// value shows its UF only: "UF 2,5000".
+func UFLineDetail(u LineUF, english bool) string {
+	thousands, decimal := ".", ","
+	if english {
+		thousands, decimal = ",", "."
+	}
+	amount := u.Amount
+	sign := ""
+	if amount < 0 {
+		sign, amount = "-", -amount
+	}
+	uf := fmt.Sprintf("UF %s%s%s%04d", sign, group(amount/10000, thousands), decimal, amount%10000)
+	if !u.Converted() {
+		return uf
+	}
+	value := group(u.Rate/100, thousands) + decimal + fmt.Sprintf("%02d", u.Rate%100)
+	day, err := time.Parse(time.DateOnly, u.RateDate)
+	if err != nil {
+		return uf
+	}
+	if english {
+		return fmt.Sprintf("%s × CLP %s (%s %d, %d)", uf, value, day.Month().String()[:3], day.Day(), day.Year())
+	}
+	return fmt.Sprintf("%s × $%s (%s)", uf, value, day.Format("02-01-2006"))
+}
+
+// group writes n (not negative) with sep between thousands.
+func group(n int64, sep string) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + sep + s[i:]
+	}
+	return s
+}

@@ -151,3 +151,12 @@ func TestChargeCurrency(t *testing.T) {
 	require.Equal(t, "CLP", billing.ChargeCurrency("CLP"))
 	require.Equal(t, "USD", billing.ChargeCurrency("USD"))
 }
+
+func TestUFLineDetail(t *testing.T) {
+	u := billing.LineUF{Amount: 25000, Rate: 3948565, RateDate: "2026-12-07"}
+	require.Equal(t, "UF 2,5000 × $39.485,65 (07-12-2026)", billing.UFLineDetail(u, false))
+	require.Equal(t, "UF 2.5000 × CLP 39,485.65 (Dec 7, 2026)", billing.UFLineDetail(u, true))
+	credit := billing.LineUF{Amount: -6667, Rate: 103948565, RateDate: "2026-11-17"}
+	require.Equal(t, "UF -0,6667 × $1.039.485,65 (17-11-2026)", billing.UFLineDetail(credit, false))
+	require.Equal(t, "UF 12,0000", billing.UFLineDetail(billing.LineUF{Amount: 120000}, false))
+}

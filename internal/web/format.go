@@ -19,6 +19,14 @@ var funcs = template.FuncMap{
 	"cycle":   cycleName,
 	"gwname":  gatewayName,
 	"neg":     func(v int64) int64 { return -v },
+	// ufline is a UF line's conversion (billing.UFLineDetail), "" on
+	// other lines.
+	"ufline": func(l *lang, line billing.InvoiceLine) string {
+		if line.UF == nil {
+			return ""
+		}
+		return billing.UFLineDetail(*line.UF, l.HTMLLang == "en")
+	},
 	"sub":     func(a, b int64) int64 { return a - b },
 	"tr":      func(m map[string]string, k string) string { return m[k] },
 	"feature": featureLabel,
