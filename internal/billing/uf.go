@@ -291,22 +291,6 @@ type UFWait struct {
 	Created       time.Time `json:"created"`
 }
 
-// AlertObjectUFRate is the object of a uf_rate_missing alert: its
-// ObjectID is the day (YYYY-MM-DD) whose value is missing.
-const AlertObjectUFRate = "uf_rate"
-
-// UFRateMissingAlert is the condition of a scope with invoices waiting
-// for the UF value of date: one alert per day, whatever the number of
-// invoices. It clears when the day's value is known and no invoice waits
-// for it.
-func UFRateMissingAlert(date string, waiting int) AlertCondition {
-	return AlertCondition{Kind: AlertUFRateMissing, Severity: SeverityCritical, ObjectType: AlertObjectUFRate, ObjectID: date,
-		Message: AlertText{
-			ES: fmt.Sprintf("No hay valor de la UF para el %s: %d facturas en UF esperan sin cobrarse. cuota nunca adivina el valor; revisa la fuente (CUOTA_UF_SOURCE, CUOTA_CMF_API_KEY) o fíjalo a mano con PUT /v1/uf_rates/%s.", date, waiting, date),
-			EN: fmt.Sprintf("There is no UF value for %s: %d UF invoices wait uncharged. cuota never guesses the value; check the source (CUOTA_UF_SOURCE, CUOTA_CMF_API_KEY) or set it by hand with PUT /v1/uf_rates/%s.", date, waiting, date),
-		}}
-}
-
 // UFLineDetail is what a converted UF line shows under its description,
 // in the document's language: "UF 2,5000 × $39.485,65 (07-12-2026)",
 // "UF 2.5000 × CLP 39,485.65 (Dec 7, 2026)". A line still waiting for its

@@ -160,3 +160,14 @@ func TestUFLineDetail(t *testing.T) {
 	require.Equal(t, "UF -0,6667 × $1.039.485,65 (17-11-2026)", billing.UFLineDetail(credit, false))
 	require.Equal(t, "UF 12,0000", billing.UFLineDetail(billing.LineUF{Amount: 120000}, false))
 }
+
+func TestUFRateMissingAlert(t *testing.T) {
+	c := billing.UFRateMissingAlert("2026-12-07", 3)
+	require.Equal(t, billing.AlertUFRateMissing, c.Kind)
+	require.Equal(t, billing.SeverityCritical, c.Severity)
+	require.Equal(t, billing.AlertObjectUFRate, c.ObjectType)
+	require.Equal(t, "2026-12-07", c.ObjectID)
+	require.Contains(t, c.Message.ES, "3 facturas en UF esperan")
+	require.Contains(t, c.Message.EN, "3 UF invoices wait")
+	require.Contains(t, billing.AlertKinds(), billing.AlertUFRateMissing)
+}
