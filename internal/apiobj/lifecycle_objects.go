@@ -211,7 +211,17 @@ type InvoiceJSON struct {
 	PaymentMethod     *string           `json:"payment_method" doc:"The saved card a one-off charge_automatically invoice is charged to."`
 	HostedURL         *string           `json:"hosted_invoice_url" doc:"The customer's page to see and pay the invoice (finalized invoices)."`
 	TaxDocument       *TaxDocumentJSON  `json:"tax_document" doc:"The invoice's Chilean electronic tax document (boleta, factura), when tax documents are enabled (docs/dte.md); null otherwise."`
+	Waiting           *InvoiceWaitJSON  `json:"waiting,omitempty" doc:"Why a draft is not finalized yet: the UF value of its day (docs/uf.md). Shown when one invoice is retrieved."`
 	Created           int64             `json:"created"`
+}
+
+// InvoiceWaitJSON is why a draft invoice waits: the UF value of uf_date
+// is not known yet; next_attempt is when cuota tries again (docs/uf.md).
+type InvoiceWaitJSON struct {
+	Reason      string `json:"reason" enum:"uf_rate_missing"`
+	UFDate      string `json:"uf_date" doc:"The day whose UF value the invoice waits for (YYYY-MM-DD)."`
+	Attempts    int64  `json:"attempts" doc:"How many times cuota looked for the value."`
+	NextAttempt int64  `json:"next_attempt"`
 }
 
 // TaxDocumentJSON is an invoice's electronic tax document as the API
@@ -262,6 +272,9 @@ func Invoice(i billing.Invoice) InvoiceJSON {
 		VoidedAt: UnixPtr(i.VoidedAt), Collection: billing.CollectionOf(i), DueDate: UnixPtr(i.DueDate),
 		PaymentMethod: NonEmpty(i.PaymentMethodID), HostedURL: NonEmpty(i.HostedURL), Created: i.Created.Unix()}
 	out.TotalExcludingTax, out.TotalTaxAmounts = i.TotalExcludingTax(), TaxAmounts(i.TaxAmounts)
+	if w := i.Waiting; w != nil {
+		out.Waiting = &InvoiceWaitJSON{Reason: "uf_rate_missing", UFDate: w.Date, Attempts: w.Attempts, NextAttempt: w.NextAttemptAt.Unix()}
+	}
 	if i.TaxDocument != nil {
 		td := TaxDocument(*i.TaxDocument)
 		out.TaxDocument = &td

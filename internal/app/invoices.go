@@ -461,6 +461,9 @@ func (a *Invoicing) GetInvoice(ctx context.Context, s billing.Scope, id string) 
 		if err := withTaxDocuments(ctx, tx, s, one); err != nil {
 			return v, err
 		}
+		if err := withUFWait(ctx, tx, &one[0]); err != nil {
+			return v, err
+		}
 		err = a.payPages.withHostedURLs(ctx, tx, s, one)
 		return one[0], err
 	})

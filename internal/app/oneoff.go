@@ -330,6 +330,11 @@ func (a *Invoicing) FinalizeInvoice(ctx context.Context, s billing.Scope, id str
 		if inv.Status != billing.InvoiceDraft {
 			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "cannot finalize an invoice that is %s", inv.Status)
 		}
+		if billing.NeedsUFRate(inv.Lines) {
+			// It finalizes by itself once its day's UF value is known.
+			return billing.Errorf(billing.KindConflict, billing.CodeUFRateUnavailable,
+				"invoice %s waits for the UF value of its day: set it with PUT /v1/uf_rates/{date} and it is finalized by itself", inv.ID)
+		}
 		now, err := a.collection.customerNow(ctx, tx, s, inv.CustomerID)
 		if err != nil {
 			return err

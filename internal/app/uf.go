@@ -485,3 +485,20 @@ func (a *Invoicing) ListUFRates(ctx context.Context, s billing.Scope, before str
 		return out, nil
 	})
 }
+
+// withUFWait fills in inv.Waiting when inv is a draft waiting for its UF
+// value.
+func withUFWait(ctx context.Context, tx billing.Tx, inv *billing.Invoice) error {
+	if inv.Status != billing.InvoiceDraft || !billing.NeedsUFRate(inv.Lines) {
+		return nil
+	}
+	w, err := tx.UF.GetUFWait(ctx, inv.Scope, inv.ID)
+	if errors.Is(err, billing.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read uf wait of %s: %w", inv.ID, err)
+	}
+	inv.Waiting = &w
+	return nil
+}

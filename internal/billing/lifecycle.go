@@ -269,8 +269,12 @@ type Invoice struct {
 	// emission that stands (filled in when read through the app; never
 	// stored with the invoice).
 	TaxDocument *TaxDocument `json:"tax_document,omitempty"`
-	Created     time.Time    `json:"created"`
-	Updated     time.Time    `json:"updated"`
+	// Waiting is why a draft is not finalized yet: the UF value of its
+	// day (docs/uf.md). Filled in when one invoice is read through the
+	// app; never stored with the invoice.
+	Waiting *UFWait   `json:"waiting,omitempty"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
 }
 
 // Invoice collection methods.

@@ -200,6 +200,12 @@ func scenarioUFMissing(t *testing.T, h *harness) {
 	inv, err := h.app.Invoicing.GetInvoice(h.ctx, h.s, waiting.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoiceDraft, inv.Status)
+	require.NotNil(t, inv.Waiting, "the draft says why it waits")
+	require.Equal(t, "2026-12-07", inv.Waiting.Date)
+	require.Equal(t, int64(1), inv.Waiting.Attempts)
+	// It cannot be finalized by hand without its value.
+	_, err = h.app.Invoicing.FinalizeInvoice(h.ctx, h.s, waiting.ID)
+	require.Equal(t, billing.CodeUFRateUnavailable, billing.AsError(err).Code)
 
 	// Bad values are refused, and change nothing.
 	for _, bad := range []app.SetUFRateParams{{Date: "2026-12-07", Value: "39.485,65"}, {Date: "2026-12-07", Value: "-1"},
@@ -220,6 +226,7 @@ func scenarioUFMissing(t *testing.T, h *harness) {
 	inv, err = h.app.Invoicing.GetInvoice(h.ctx, h.s, waiting.ID)
 	require.NoError(t, err)
 	require.Equal(t, billing.InvoicePaid, inv.Status)
+	require.Nil(t, inv.Waiting)
 	require.Equal(t, number(2), inv.Number)
 	require.Equal(t, ufOf(25000, 3948565, "2026-12-07"), inv.Lines[0].UF)
 	require.Equal(t, int64(98714), inv.Total)
