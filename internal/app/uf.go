@@ -502,3 +502,25 @@ func withUFWait(ctx context.Context, tx billing.Tx, inv *billing.Invoice) error 
 	inv.Waiting = &w
 	return nil
 }
+
+// estimateUF converts inv's UF lines for an estimate shown before the
+// invoice exists (the portal's next invoice, the trial's reminder): at
+// its day's value when known, else at the latest known before it. The
+// invoice itself is always converted at its own day's value (convertUF);
+// with no value at all the lines stay without pesos.
+func (a *Invoicing) estimateUF(ctx context.Context, tx billing.Tx, m billing.Merchant, inv *billing.Invoice) error {
+	if !billing.NeedsUFRate(inv.Lines) {
+		return nil
+	}
+	date := billing.UFDate(inv.Created, merchantLocation(m))
+	rows, err := tx.UF.ListUFRates(ctx, inv.Scope, date+"~", 2) // "~" sorts after the day: the day itself counts
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	day := rows
+	if len(rows) == 2 && rows[1].Date != rows[0].Date {
+		day = rows[:1]
+	}
+	r, _ := billing.PickUFRate(inv.Scope, day)
+	return convertLinesAt(inv, r)
+}
