@@ -3,6 +3,7 @@ package scenario_test
 import (
 	"context"
 	"encoding/json"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/cmf"
+	"github.com/cuota/cuota/internal/cmfsim"
 	"github.com/cuota/cuota/internal/gateway/sim"
 )
 
@@ -23,6 +26,7 @@ func TestUFPrices(t *testing.T) {
 		{"renewal_at_the_days_value", scenarioUFRenewal},
 		{"upgrade_proration_rounded_once", scenarioUFUpgrade},
 		{"missing_value_waits_then_completes", scenarioUFMissing},
+		{"fetched_from_the_cmf", scenarioUFFromCMF},
 	})
 }
 
@@ -247,4 +251,46 @@ func scenarioUFMissing(t *testing.T, h *harness) {
 	require.NoError(t, err)
 	require.Zero(t, n)
 	require.Equal(t, billing.SubscriptionActive, h.sub(sub.ID).Status)
+}
+
+// scenarioUFFromCMF takes the values from the CMF's API (its fake, over
+// HTTP, through the real adapter): a source that fails is never guessed
+// around, and the value it publishes is stored once and reused.
+func scenarioUFFromCMF(t *testing.T, h *harness) {
+	fake := cmfsim.New("key")
+	srv := httptest.NewServer(fake.Handler())
+	t.Cleanup(srv.Close)
+	*h = *newHarnessWith(t, h.store, func(c *app.Config, _ *sim.Gateway) {
+		c.Ports.UF = &cmf.Client{BaseURL: srv.URL, APIKey: "key"}
+	})
+	h.begin("America/Santiago", ts("2026-11-07T15:00:00Z"))
+	plan := ufPrice(h, "Plan UF", 25000)
+	cus := h.customer("cmf@example.com")
+	pm := h.attach(cus.ID, billing.SimTokVisa)
+	params := app.CreateSubscriptionParams{Customer: cus.ID, Items: []app.ItemParams{{Price: plan.ID}}, PaymentMethod: pm.ID}
+
+	// The CMF has no value for the day yet, then answers 500: no
+	// subscription, no invoice.
+	_, err := h.app.Subscriptions.CreateSubscription(h.ctx, h.s, params)
+	require.Equal(t, billing.CodeUFRateUnavailable, billing.AsError(err).Code)
+	fake.Set("2026-11-07", "39.421,10")
+	fake.FailNext(1)
+	_, err = h.app.Subscriptions.CreateSubscription(h.ctx, h.s, params)
+	require.Equal(t, billing.CodeUFRateUnavailable, billing.AsError(err).Code)
+	subs, err := h.app.Subscriptions.ListSubscriptions(h.ctx, h.s, billing.SubscriptionFilter{}, billing.Page{})
+	require.NoError(t, err)
+	require.Empty(t, subs.Data)
+
+	sub := h.subscribe(params)
+	invs := h.invoices(sub.ID)
+	require.Len(t, invs, 1)
+	require.Equal(t, ufOf(25000, 3942110, "2026-11-07"), invs[0].Lines[0].UF)
+	require.Equal(t, int64(98553), invs[0].AmountPaid)
+	r, err := h.app.Invoicing.GetUFRate(h.ctx, h.s, "2026-11-07")
+	require.NoError(t, err)
+	require.Equal(t, billing.UFSourceCMF, r.Source)
+	asked := fake.Requests()
+	other := h.customer("otro@example.com")
+	h.subscribeTo(other.ID, plan.ID, h.attach(other.ID, billing.SimTokVisa).ID)
+	require.Equal(t, asked, fake.Requests(), "a stored value is not fetched again")
 }
