@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"html/template"
+	"strings"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -47,6 +48,10 @@ func fmtMoney(l *lang, amount int64, currency string) string {
 	s, err := money.Format(money.Amount{Minor: amount, Currency: currency}, l.H.MoneyLocale)
 	if err != nil {
 		return money.Amount{Minor: amount, Currency: currency}.String()
+	}
+	if currency == billing.CurrencyUF {
+		// A UF price is written as Chileans write it: "UF 2,5000".
+		s = strings.Replace(s, billing.CurrencyUF, "UF", 1)
 	}
 	return s
 }
