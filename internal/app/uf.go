@@ -279,6 +279,17 @@ func (a *Invoicing) finishUFWait(ctx context.Context, w billing.UFWait) (bool, e
 		if err != nil {
 			return err
 		}
+		inv, err := tx.Invoices.GetInvoice(ctx, w.Scope, w.InvoiceID)
+		if err != nil {
+			return fmt.Errorf("read invoice %s: %w", w.InvoiceID, err)
+		}
+		if inv.Status != billing.InvoiceDraft {
+			// Voided while it waited: nothing is left to finish.
+			if err := tx.UF.DeleteUFWait(ctx, w.Scope, w.InvoiceID); err != nil {
+				return fmt.Errorf("delete uf wait of %s: %w", w.InvoiceID, err)
+			}
+			return a.resolveUFAlert(ctx, tx, w.Scope, w.Date)
+		}
 		r, ok, err := ufRate(ctx, tx, w.Scope, w.Date)
 		if err != nil {
 			return err
@@ -301,16 +312,22 @@ func (a *Invoicing) finishUFWait(ctx context.Context, w billing.UFWait) (bool, e
 			return err
 		}
 		finalized = true
-		n, err := tx.UF.CountUFWaits(ctx, w.Scope, w.Date)
-		if err != nil || n > 0 {
-			return err
-		}
-		return a.resolveAlert(ctx, tx, w.Scope, billing.AlertUFRateMissing, billing.AlertObjectUFRate, w.Date)
+		return a.resolveUFAlert(ctx, tx, w.Scope, w.Date)
 	})
 	if err != nil || pay == nil {
 		return finalized, err
 	}
 	return finalized, a.collection.executePayment(ctx, w.Scope, pay.ID, false)
+}
+
+// resolveUFAlert resolves date's uf_rate_missing alert in s once no
+// invoice waits for that day any more.
+func (a *Invoicing) resolveUFAlert(ctx context.Context, tx billing.Tx, s billing.Scope, date string) error {
+	n, err := tx.UF.CountUFWaits(ctx, s, date)
+	if err != nil || n > 0 {
+		return err
+	}
+	return a.resolveAlert(ctx, tx, s, billing.AlertUFRateMissing, billing.AlertObjectUFRate, date)
 }
 
 // finalizeWaiting converts, prices, finalizes and starts charging the
