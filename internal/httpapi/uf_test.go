@@ -3,9 +3,11 @@ package httpapi_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/apiobj"
 	"github.com/cuota/cuota/internal/httpapi"
 )
 
@@ -63,4 +65,47 @@ func TestUFRatesAPI(t *testing.T) {
 			require.Empty(t, ok[httpapi.ListJSON[httpapi.UFRateJSON]](t, b.get(t, b.aLive, "/v1/uf_rates")).Data)
 		})
 	}
+}
+
+// TestUFInvoiceAPI subscribes to a UF price over HTTP: without the day's
+// value the request is 409 uf_rate_unavailable and nothing is made; with
+// it the invoice's line shows its UF, the value and its day, in pesos; a
+// UF price is refused on a one-off invoice.
+func TestUFInvoiceAPI(t *testing.T) {
+	t.Parallel()
+	_, b := setup(t)
+	b.withSim()
+	prod := b.createProduct(t, b.a, map[string]any{"name": "Arriendo"})
+	price := b.createPrice(t, b.a, map[string]any{"product": prod.ID, "unit_amount": 25000, "currency": "clf",
+		"recurring": map[string]any{"interval": "month"}})
+	require.Equal(t, "CLF", price.Currency)
+	cus := b.createCustomer(t, b.a, map[string]any{"email": "ana@example.cl"})
+	pm := ok[apiobj.PaymentMethodJSON](t, b.post(t, b.a, "/v1/customers/"+cus.ID+"/payment_methods", map[string]any{"gateway": "sim", "token": "tok_visa"}))
+	body := map[string]any{"customer": cus.ID, "payment_method": pm.ID, "items": []map[string]any{{"price": price.ID}}}
+	requireProblem(t, b.post(t, b.a, "/v1/subscriptions", body), http.StatusConflict, "uf_rate_unavailable", "")
+	subs := ok[httpapi.ListJSON[apiobj.SubscriptionJSON]](t, b.get(t, b.a, "/v1/subscriptions"))
+	require.Empty(t, subs.Data, "nothing was made")
+
+	// The merchant's day, whatever its time zone: set the value of the
+	// days around now.
+	now := b.clock.Now()
+	for _, d := range []time.Time{now.Add(-24 * time.Hour), now, now.Add(24 * time.Hour)} {
+		_ = ok[httpapi.UFRateJSON](t, b.do(t, http.MethodPut, "/v1/uf_rates/"+d.UTC().Format(time.DateOnly), b.a, map[string]any{"value": "39485.65"}))
+	}
+	sub := ok[apiobj.SubscriptionJSON](t, b.post(t, b.a, "/v1/subscriptions", body))
+	require.Equal(t, "CLP", sub.Currency)
+	invs := ok[httpapi.ListJSON[apiobj.InvoiceJSON]](t, b.get(t, b.a, "/v1/invoices?subscription="+sub.ID))
+	require.Len(t, invs.Data, 1)
+	inv := ok[apiobj.InvoiceJSON](t, b.get(t, b.a, "/v1/invoices/"+invs.Data[0].ID))
+	require.Equal(t, "paid", inv.Status)
+	require.Nil(t, inv.Waiting)
+	require.Equal(t, int64(98714), inv.Lines[0].Amount)
+	require.NotNil(t, inv.Lines[0].UF)
+	require.Equal(t, int64(25000), inv.Lines[0].UF.AmountUF)
+	require.Equal(t, "39485.65", *inv.Lines[0].UF.Rate)
+	require.NotNil(t, inv.Lines[0].UF.RateDate)
+
+	oneTime := b.createPrice(t, b.a, map[string]any{"product": prod.ID, "unit_amount": 10000, "currency": "clf"})
+	requireProblem(t, b.post(t, b.a, "/v1/invoices", map[string]any{"customer": cus.ID, "payment_method": pm.ID,
+		"items": []map[string]any{{"price": oneTime.ID}}}), http.StatusBadRequest, "currency_invalid", "items[0].price")
 }
