@@ -200,6 +200,12 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 	if err != nil {
 		return plan, err
 	}
+	if mixesUF(sub.Items, items) {
+		// UF and peso items compare in pesos, at the change's day's value.
+		if oldTotal, newTotal, err = pesoTotals(ctx, tx, m, sub.Scope, sub.Items, items, now); err != nil {
+			return plan, err
+		}
+	}
 	upgrade := billing.IsUpgrade(oldTotal, sub.Recurring, newTotal, recurring)
 	timing := p.EffectiveAt
 	if timing == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -540,4 +541,50 @@ func (a *Invoicing) estimateUF(ctx context.Context, tx billing.Tx, m billing.Mer
 	}
 	r, _ := billing.PickUFRate(inv.Scope, day)
 	return convertLinesAt(inv, r)
+}
+
+// mixesUF reports whether a change's items, old and new together, mix UF
+// and peso items: their totals are then not in one unit.
+func mixesUF(old, new []billing.SubscriptionItem) bool {
+	uf, pesos := false, false
+	for _, it := range append(slices.Clip(old), new...) {
+		if it.Currency == billing.CurrencyUF {
+			uf = true
+		} else {
+			pesos = true
+		}
+	}
+	return uf && pesos
+}
+
+// pesoTotals are the per-period totals of old and new in pesos, UF items
+// converted at the value of at's day (billing.ItemsTotalPesos), for
+// IsUpgrade to compare; *ufMissing without a value.
+func pesoTotals(ctx context.Context, tx billing.Tx, m billing.Merchant, s billing.Scope, old, new []billing.SubscriptionItem, at time.Time) (int64, int64, error) {
+	date := billing.UFDate(at, merchantLocation(m))
+	r, ok, err := ufRate(ctx, tx, s, date)
+	if err != nil {
+		return 0, 0, err
+	}
+	if !ok {
+		return 0, 0, &ufMissing{scope: s, date: date}
+	}
+	total := func(items []billing.SubscriptionItem) (int64, error) {
+		var pesos, uf []billing.ProrationItem
+		for _, it := range items {
+			p := billing.ProrationItem{PriceID: it.PriceID, UnitAmount: it.UnitAmount, Quantity: it.Quantity}
+			if it.Currency == billing.CurrencyUF {
+				uf = append(uf, p)
+			} else {
+				pesos = append(pesos, p)
+			}
+		}
+		return billing.ItemsTotalPesos(pesos, uf, r.Value)
+	}
+	o, err := total(old)
+	if err != nil {
+		return 0, 0, err
+	}
+	n, err := total(new)
+	return o, n, err
 }

@@ -328,3 +328,25 @@ func group(n int64, sep string) string {
 	}
 	return s
 }
+
+// ItemsTotalPesos is the per-period total of pesos items and UF items in
+// pesos, the UF total converted at rate with UFToCLP: what IsUpgrade
+// compares when a change mixes UF and peso prices.
+func ItemsTotalPesos(pesos, uf []ProrationItem, rate int64) (int64, error) {
+	p, err := ItemsTotal(pesos)
+	if err != nil {
+		return 0, err
+	}
+	u, err := ItemsTotal(uf)
+	if err != nil {
+		return 0, err
+	}
+	c, err := UFToCLP(u, rate)
+	if err != nil {
+		return 0, err
+	}
+	if p > 1<<63-1-c {
+		return 0, Invalid("items", CodeAmountInvalid, "the items' total overflows")
+	}
+	return p + c, nil
+}

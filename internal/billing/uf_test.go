@@ -171,3 +171,11 @@ func TestUFRateMissingAlert(t *testing.T) {
 	require.Contains(t, c.Message.EN, "3 UF invoices wait")
 	require.Contains(t, billing.AlertKinds(), billing.AlertUFRateMissing)
 }
+
+func TestItemsTotalPesos(t *testing.T) {
+	// 1,0000 UF at $39.485,65 plus $5.000 × 2: 39.486 + 10.000.
+	got, err := billing.ItemsTotalPesos([]billing.ProrationItem{{UnitAmount: 5000, Quantity: 2}},
+		[]billing.ProrationItem{{UnitAmount: 10000, Quantity: 1}}, 3948565)
+	require.NoError(t, err)
+	require.Equal(t, int64(49486), got)
+}

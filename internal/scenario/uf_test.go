@@ -27,6 +27,7 @@ func TestUFPrices(t *testing.T) {
 		{"upgrade_proration_rounded_once", scenarioUFUpgrade},
 		{"missing_value_waits_then_completes", scenarioUFMissing},
 		{"fetched_from_the_cmf", scenarioUFFromCMF},
+		{"peso_to_uf_change_compares_pesos", scenarioUFMixedChange},
 	})
 }
 
@@ -293,4 +294,29 @@ func scenarioUFFromCMF(t *testing.T, h *harness) {
 	other := h.customer("otro@example.com")
 	h.subscribeTo(other.ID, plan.ID, h.attach(other.ID, billing.SimTokVisa).ID)
 	require.Equal(t, asked, fake.Requests(), "a stored value is not fetched again")
+}
+
+// scenarioUFMixedChange moves a subscription from a $50.000 price to a
+// 2,0000 UF one ($78.971,30 at $39.485,65): in their own units 20000 is
+// less than 50000, in pesos it is more, so the change is an upgrade that
+// applies and is invoiced at once.
+func scenarioUFMixedChange(t *testing.T, h *harness) {
+	src := &ufSource{values: map[string]int64{"2026-11-17": 3948565}}
+	h = ufHarness(t, h, src)
+	clp := h.price(50000, "clp", billing.IntervalMonth, 0)
+	uf := ufPrice(h, "Plan UF", 20000)
+	cus := h.customer("mix@example.com")
+	sub := h.subscribeTo(cus.ID, clp.ID, h.attach(cus.ID, billing.SimTokVisa).ID)
+	h.advanceTo(ts("2026-11-17T15:00:00Z"))
+	p, err := h.app.Subscriptions.PreviewChange(h.ctx, h.s, sub.ID, app.ChangeParams{Items: []app.ItemParams{{Price: uf.ID}}})
+	require.NoError(t, err)
+	require.True(t, p.Upgrade)
+	require.Equal(t, app.ChangeNow, p.Timing)
+	// Two thirds of the period remain: −$33.333 for the pesos price,
+	// 2,0 UF × 2/3 at $39.485,65 = $52.647,53 → $52.648.
+	require.Len(t, p.Lines, 2)
+	require.Equal(t, int64(-33333), p.Lines[0].Amount)
+	require.Nil(t, p.Lines[0].UF)
+	require.Equal(t, int64(52648), p.Lines[1].Amount)
+	require.Equal(t, int64(52648-33333), p.AmountDueNow)
 }
