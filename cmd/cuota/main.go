@@ -56,6 +56,7 @@ Usage:
                                           measure the HTTP API (signups, GETs, pgbench ratio)
   cuota flowsim [--addr 127.0.0.1:9090]   run a fake Flow.cl server for local development
   cuota dtesim [--addr 127.0.0.1:9191]    run a fake OpenFactura (Chilean tax documents) for local development
+  cuota cmfsim [--addr 127.0.0.1:9292]    run a fake of the CMF's UF API for local development
   cuota version
 
 Run "cuota COMMAND --help" for a command's flags.
@@ -107,6 +108,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return flowsimCmd(ctx, rest, getenv, stdout, stderr)
 	case "dtesim":
 		return dtesimCmd(ctx, rest, getenv, stdout, stderr)
+	case "cmfsim":
+		return cmfsimCmd(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "cuota", version)
 		return nil

@@ -52,7 +52,29 @@ func (s *Server) Requests() int {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /uf/{yyyy}/{mm}/dias/{dd}", s.uf)
+	mux.HandleFunc("POST /_sim/values", s.publish)
 	return mux
+}
+
+// publish is POST /_sim/values {"Fecha":"2026-12-07","Valor":"39.485,65"}
+// (with the API key in the query): it publishes a day's value, for local
+// development.
+func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("apikey") != s.key {
+		writeJSON(w, http.StatusUnauthorized, cmf.ErrorBody{CodigoHTTP: 401, CodigoError: 10, Mensaje: "El apikey no es válido o no está registrado."})
+		return
+	}
+	var v cmf.Value
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<10)).Decode(&v); err != nil || v.Fecha == "" {
+		writeJSON(w, http.StatusBadRequest, cmf.ErrorBody{CodigoHTTP: 400, Mensaje: "se espera {\"Fecha\":\"AAAA-MM-DD\",\"Valor\":\"39.485,65\"}"})
+		return
+	}
+	if _, err := cmf.ParseValor(v.Valor); err != nil {
+		writeJSON(w, http.StatusBadRequest, cmf.ErrorBody{CodigoHTTP: 400, Mensaje: err.Error()})
+		return
+	}
+	s.Set(v.Fecha, v.Valor)
+	writeJSON(w, http.StatusOK, cmf.Response{UFs: []cmf.Value{v}})
 }
 
 func (s *Server) uf(w http.ResponseWriter, r *http.Request) {
