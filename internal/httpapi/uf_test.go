@@ -109,3 +109,16 @@ func TestUFInvoiceAPI(t *testing.T) {
 	requireProblem(t, b.post(t, b.a, "/v1/invoices", map[string]any{"customer": cus.ID, "payment_method": pm.ID,
 		"items": []map[string]any{{"price": oneTime.ID}}}), http.StatusBadRequest, "currency_invalid", "items[0].price")
 }
+
+// TestUFCheckoutRefused: a hosted checkout does not take a UF price yet.
+func TestUFCheckoutRefused(t *testing.T) {
+	t.Parallel()
+	_, b := setup(t)
+	b.withSim()
+	prod := b.createProduct(t, b.a, map[string]any{"name": "Arriendo"})
+	price := b.createPrice(t, b.a, map[string]any{"product": prod.ID, "unit_amount": 25000, "currency": "clf",
+		"recurring": map[string]any{"interval": "month"}})
+	requireProblem(t, b.post(t, b.a, "/v1/checkout_sessions", map[string]any{"mode": "subscription",
+		"success_url": "https://example.cl/ok", "cancel_url": "https://example.cl/no",
+		"line_items": []map[string]any{{"price": price.ID}}}), http.StatusBadRequest, "currency_invalid", "line_items")
+}
