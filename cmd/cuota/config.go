@@ -16,6 +16,7 @@ import (
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/cmf"
 	"github.com/cuota/cuota/internal/dte/openfactura"
 	"github.com/cuota/cuota/internal/gateway/flowgw"
 	"github.com/cuota/cuota/internal/gateway/sim"
@@ -48,6 +49,9 @@ type config struct {
 	// Mailer sends emails over CUOTA_SMTP_URL from CUOTA_MAIL_FROM; its
 	// Sender is nil without a URL.
 	Mailer app.Mailer
+	// UF is the source of the UF's daily value (CUOTA_UF_SOURCE; nil:
+	// only values set by hand, docs/uf.md).
+	UF app.UFSource
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -96,7 +100,42 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.Mailer, err = loadMailer(getenv); err != nil {
 		return c, err
 	}
+	if c.UF, err = loadUFSource(getenv); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// loadUFSource reads CUOTA_UF_SOURCE (cmf or none; by default cmf when
+// CUOTA_CMF_API_KEY is set, none otherwise), CUOTA_CMF_API_KEY and
+// CUOTA_CMF_BASE_URL (another address for the CMF's API, such as
+// cmfsim's).
+func loadUFSource(getenv func(string) string) (app.UFSource, error) {
+	key, src := getenv("CUOTA_CMF_API_KEY"), getenv("CUOTA_UF_SOURCE")
+	if src == "" {
+		src = "none"
+		if key != "" {
+			src = "cmf"
+		}
+	}
+	switch src {
+	case "none":
+		return nil, nil
+	case "cmf":
+	default:
+		return nil, fmt.Errorf("CUOTA_UF_SOURCE must be cmf or none, not %q", src)
+	}
+	if key == "" {
+		return nil, fmt.Errorf("CUOTA_CMF_API_KEY is required with CUOTA_UF_SOURCE=cmf (the CMF gives one on registration at api.cmfchile.cl)")
+	}
+	base := getenv("CUOTA_CMF_BASE_URL")
+	if base != "" {
+		u, err := url.Parse(base)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			return nil, fmt.Errorf("CUOTA_CMF_BASE_URL must be an absolute http or https URL with no query, not %q", base)
+		}
+	}
+	return &cmf.Client{BaseURL: base, APIKey: key}, nil
 }
 
 // loadMailer reads CUOTA_SMTP_URL and CUOTA_MAIL_FROM; without a URL every
@@ -247,7 +286,7 @@ func openEnvWith(ctx context.Context, cfg config, stderr io.Writer) (*env, error
 	a, err := app.New(app.Config{Store: s, Now: time.Now, Logger: logger, Sealer: cfg.Box, Mailer: cfg.Mailer,
 		PublicURL: e.PublicURL, AuditKey: cfg.Box.AuditKey(),
 		Ports: app.Ports{InvoicePDF: invoicepdf.Renderer{}, EmailRenderer: mail.Renderer{}, Webhooks: &webhookout.Webhooks{},
-			DTE: &openfactura.Provider{}},
+			DTE: &openfactura.Provider{}, UF: cfg.UF},
 		// The sim gateway refuses live mode itself.
 		Gateways: app.Gateways{billing.GatewaySim: sim.New(s, time.Now), billing.GatewayFlow: e.flow, billing.GatewayStripe: e.stripe}})
 	if err != nil { // the mailer was checked by loadConfig

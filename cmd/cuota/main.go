@@ -56,6 +56,7 @@ Usage:
                                           measure the HTTP API (signups, GETs, pgbench ratio)
   cuota flowsim [--addr 127.0.0.1:9090]   run a fake Flow.cl server for local development
   cuota dtesim [--addr 127.0.0.1:9191]    run a fake OpenFactura (Chilean tax documents) for local development
+  cuota cmfsim [--addr 127.0.0.1:9292]    run a fake of the CMF's UF API for local development
   cuota version
 
 Run "cuota COMMAND --help" for a command's flags.
@@ -75,6 +76,10 @@ Environment:
   CUOTA_SMTP_URL       smtp://user:pass@host:587?tls=starttls; without it emails are
                        recorded in the email log (GET /v1/emails) but not sent
   CUOTA_MAIL_FROM      the address emails come from, e.g. cobros@example.cl
+  CUOTA_UF_SOURCE      cmf or none: where UF values come from (default cmf with a key, else none;
+                       values can always be set with PUT /v1/uf_rates/{date})
+  CUOTA_CMF_API_KEY    the CMF API key (api.cmfchile.cl) for CUOTA_UF_SOURCE=cmf
+  CUOTA_CMF_BASE_URL   another address for the CMF's API (a fake, in tests)
 `
 
 // run is the whole program; main only supplies the process's environment.
@@ -103,6 +108,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return flowsimCmd(ctx, rest, getenv, stdout, stderr)
 	case "dtesim":
 		return dtesimCmd(ctx, rest, getenv, stdout, stderr)
+	case "cmfsim":
+		return cmfsimCmd(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "cuota", version)
 		return nil

@@ -103,6 +103,9 @@ func TestConfigurationCheckedBeforeDatabase(t *testing.T) {
 		{"bad SMTP URL", "CUOTA_SMTP_URL", map[string]string{"CUOTA_SMTP_URL": "http://mail.example.cl", "CUOTA_MAIL_FROM": "cobros@example.cl"}},
 		{"SMTP without sender", "CUOTA_MAIL_FROM", map[string]string{"CUOTA_SMTP_URL": "smtp://mail.example.cl:587"}},
 		{"bad sender", "CUOTA_MAIL_FROM", map[string]string{"CUOTA_SMTP_URL": "smtp://mail.example.cl:587", "CUOTA_MAIL_FROM": "not an address"}},
+		{"bad UF source", "CUOTA_UF_SOURCE", map[string]string{"CUOTA_UF_SOURCE": "bcentral"}},
+		{"CMF without key", "CUOTA_CMF_API_KEY", map[string]string{"CUOTA_UF_SOURCE": "cmf"}},
+		{"bad CMF URL", "CUOTA_CMF_BASE_URL", map[string]string{"CUOTA_CMF_API_KEY": "k", "CUOTA_CMF_BASE_URL": "ftp://x"}},
 	} {
 		for _, cmd := range [][]string{{"serve", "--addr", "127.0.0.1:0"}, {"migrate"}, {"merchant", "list"}} {
 			t.Run(tc.name+"/"+cmd[0], func(t *testing.T) {

@@ -10,7 +10,7 @@ type AlertMessageJSON struct {
 
 // AlertObjectJSON names what an alert is about.
 type AlertObjectJSON struct {
-	Type string `json:"type" doc:"payment, refund, webhook_endpoint, gateway (id: its name) or merchant (id: the merchant: the whole account)."`
+	Type string `json:"type" doc:"payment, refund, webhook_endpoint, gateway (id: its name), merchant (id: the merchant: the whole account) or uf_rate (id: the day, YYYY-MM-DD)."`
 	ID   string `json:"id"`
 }
 
@@ -19,7 +19,7 @@ type AlertJSON struct {
 	ID             string           `json:"id"`
 	Object         string           `json:"object" enum:"alert"`
 	Livemode       bool             `json:"livemode"`
-	Kind           string           `json:"kind" enum:"webhook_endpoint_failing,webhook_endpoint_disabled,gateway_unavailable,gateway_credentials_refused,gateway_payments_failing,payment_unknown,payment_late_success,refund_stuck,renewals_behind,emails_failing"`
+	Kind           string           `json:"kind" enum:"webhook_endpoint_failing,webhook_endpoint_disabled,gateway_unavailable,gateway_credentials_refused,gateway_payments_failing,payment_unknown,payment_late_success,refund_stuck,renewals_behind,emails_failing,uf_rate_missing"`
 	Severity       string           `json:"severity" enum:"warning,critical"`
 	Status         string           `json:"status" enum:"open,acknowledged,resolved"`
 	Concerns       AlertObjectJSON  `json:"concerns" doc:"The object the alert is about."`

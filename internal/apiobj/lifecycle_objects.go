@@ -150,6 +150,31 @@ type InvoiceLineJSON struct {
 	PeriodStart int64    `json:"period_start"`
 	PeriodEnd   int64    `json:"period_end"`
 	TaxRates    []string `json:"tax_rates" doc:"The rates that tax the line."`
+	// UF is set on a line of a UF price (docs/uf.md); amount is then
+	// the pesos it converts to.
+	UF *LineUFJSON `json:"uf,omitempty" doc:"A line of a UF price: the UF it charges and the value it was converted at (null on other lines)."`
+}
+
+// LineUFJSON is the UF part of an invoice line: amount_uf is in 1/10000 UF
+// (25000 is UF 2,5000); rate and rate_date are null until the invoice's
+// day has a value (the invoice waits as a draft).
+type LineUFJSON struct {
+	AmountUF int64   `json:"amount_uf" doc:"The UF the line charges, in 1/10000 UF."`
+	Rate     *string `json:"rate" doc:"The UF's value in pesos it was converted at, with two decimals (\"39485.65\"); null while it waits."`
+	RateDate *string `json:"rate_date" doc:"The day of that value (YYYY-MM-DD)."`
+}
+
+// LineUF is l's UF part as the API shows it, or nil.
+func LineUF(u *billing.LineUF) *LineUFJSON {
+	if u == nil {
+		return nil
+	}
+	out := &LineUFJSON{AmountUF: u.Amount}
+	if u.Converted() {
+		r := billing.FormatUFValue(u.Rate)
+		out.Rate, out.RateDate = &r, &u.RateDate
+	}
+	return out
 }
 
 // InvoiceJSON is an invoice as the API shows it.
@@ -186,7 +211,17 @@ type InvoiceJSON struct {
 	PaymentMethod     *string           `json:"payment_method" doc:"The saved card a one-off charge_automatically invoice is charged to."`
 	HostedURL         *string           `json:"hosted_invoice_url" doc:"The customer's page to see and pay the invoice (finalized invoices)."`
 	TaxDocument       *TaxDocumentJSON  `json:"tax_document" doc:"The invoice's Chilean electronic tax document (boleta, factura), when tax documents are enabled (docs/dte.md); null otherwise."`
+	Waiting           *InvoiceWaitJSON  `json:"waiting,omitempty" doc:"Why a draft is not finalized yet: the UF value of its day (docs/uf.md). Shown when one invoice is retrieved."`
 	Created           int64             `json:"created"`
+}
+
+// InvoiceWaitJSON is why a draft invoice waits: the UF value of uf_date
+// is not known yet; next_attempt is when cuota tries again (docs/uf.md).
+type InvoiceWaitJSON struct {
+	Reason      string `json:"reason" enum:"uf_rate_missing"`
+	UFDate      string `json:"uf_date" doc:"The day whose UF value the invoice waits for (YYYY-MM-DD)."`
+	Attempts    int64  `json:"attempts" doc:"How many times cuota looked for the value."`
+	NextAttempt int64  `json:"next_attempt"`
 }
 
 // TaxDocumentJSON is an invoice's electronic tax document as the API
@@ -241,6 +276,9 @@ func Invoice(i billing.Invoice) InvoiceJSON {
 		VoidedAt: UnixPtr(i.VoidedAt), Collection: billing.CollectionOf(i), DueDate: UnixPtr(i.DueDate),
 		PaymentMethod: NonEmpty(i.PaymentMethodID), HostedURL: NonEmpty(i.HostedURL), Created: i.Created.Unix()}
 	out.TotalExcludingTax, out.TotalTaxAmounts = i.TotalExcludingTax(), TaxAmounts(i.TaxAmounts)
+	if w := i.Waiting; w != nil {
+		out.Waiting = &InvoiceWaitJSON{Reason: "uf_rate_missing", UFDate: w.Date, Attempts: w.Attempts, NextAttempt: w.NextAttemptAt.Unix()}
+	}
 	if i.TaxDocument != nil {
 		td := TaxDocument(*i.TaxDocument)
 		out.TaxDocument = &td
@@ -252,7 +290,7 @@ func Invoice(i billing.Invoice) InvoiceJSON {
 	for _, l := range i.Lines {
 		out.Lines = append(out.Lines, InvoiceLineJSON{ID: l.ID, Type: l.Type, Description: l.Description, Price: NonEmpty(l.PriceID),
 			Quantity: l.Quantity, Amount: l.Amount, PeriodStart: l.PeriodStart.Unix(), PeriodEnd: l.PeriodEnd.Unix(),
-			TaxRates: TaxRateIDs(l.TaxRates)})
+			TaxRates: TaxRateIDs(l.TaxRates), UF: LineUF(l.UF)})
 	}
 	return out
 }

@@ -57,7 +57,7 @@ type changePlan struct {
 
 // PreviewChange returns the exact effect of a change without making it.
 func (a *Subscriptions) PreviewChange(ctx context.Context, s billing.Scope, id string, p ChangeParams) (ChangePreview, error) {
-	return read(ctx, a.core, func(tx billing.Tx) (ChangePreview, error) {
+	preview := func(tx billing.Tx) (ChangePreview, error) {
 		sub, err := tx.Subscriptions.GetSubscription(ctx, s, id)
 		if err != nil {
 			return ChangePreview{}, notFound(err, "subscription", id)
@@ -68,7 +68,10 @@ func (a *Subscriptions) PreviewChange(ctx context.Context, s billing.Scope, id s
 		}
 		plan, err := a.planChange(ctx, tx, sub, p, now)
 		return plan.preview, err
-	})
+	}
+	var out ChangePreview
+	err := a.withUFRate(ctx, func() (err error) { out, err = read(ctx, a.core, preview); return err })
+	return out, err
 }
 
 // ChangeSubscription changes a subscription's items. An upgrade applies at
@@ -77,7 +80,8 @@ func (a *Subscriptions) PreviewChange(ctx context.Context, s billing.Scope, id s
 // request at the same time gives the same lines.
 func (a *Subscriptions) ChangeSubscription(ctx context.Context, s billing.Scope, id string, p ChangeParams) (billing.Subscription, error) {
 	var paymentID string
-	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+	apply := func(tx billing.Tx) error {
+		paymentID = ""
 		sub, m, now, err := a.loadSubscription(ctx, tx, s, id)
 		if err != nil {
 			return err
@@ -111,7 +115,8 @@ func (a *Subscriptions) ChangeSubscription(ctx context.Context, s billing.Scope,
 		}
 		after.NextActionAt = nextAction(after, open)
 		return a.saveSubscription(ctx, tx, &before, &after, EventSubscriptionUpdated, now)
-	})
+	}
+	err := a.withUFRate(ctx, func() error { return a.store.InTx(ctx, apply) })
 	if err != nil {
 		return billing.Subscription{}, err
 	}
@@ -195,6 +200,12 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 	if err != nil {
 		return plan, err
 	}
+	if mixesUF(sub.Items, items) {
+		// UF and peso items compare in pesos, at the change's day's value.
+		if oldTotal, newTotal, err = pesoTotals(ctx, tx, m, sub.Scope, sub.Items, items, now); err != nil {
+			return plan, err
+		}
+	}
 	upgrade := billing.IsUpgrade(oldTotal, sub.Recurring, newTotal, recurring)
 	timing := p.EffectiveAt
 	if timing == "" {
@@ -246,6 +257,15 @@ func (a *Subscriptions) planChange(ctx context.Context, tx billing.Tx, sub billi
 				plan.preview.Lines = append(plan.preview.Lines, billing.InvoiceLine{ID: billing.NewID(billing.PrefixInvoiceLine, a.Now()),
 					Type: billing.LineProration, Description: desc, PriceID: l.PriceID, Quantity: l.Quantity, Amount: l.Amount,
 					PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd, TaxRates: rates})
+				oldOrNew := items
+				if l.Amount < 0 {
+					oldOrNew = sub.Items
+				}
+				markUFProration(&plan.preview.Lines[len(plan.preview.Lines)-1], l, start, sub.CurrentPeriodEnd, oldOrNew)
+			}
+			// UF prorations are converted at the change's day (docs/uf.md).
+			if err := convertLines(ctx, tx, m, sub.Scope, plan.preview.Lines, now); err != nil {
+				return plan, err
 			}
 		}
 		due, err := a.previewDue(ctx, tx, plan.merchant, plan.sub, &plan.preview, now)
@@ -350,7 +370,8 @@ func (a *Subscriptions) PauseSubscription(ctx context.Context, s billing.Scope, 
 // starts now: it is invoiced and charged at once.
 func (a *Subscriptions) ResumeSubscription(ctx context.Context, s billing.Scope, id string) (billing.Subscription, error) {
 	var paymentID string
-	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+	resume := func(tx billing.Tx) error {
+		paymentID = ""
 		sub, m, now, err := a.loadSubscription(ctx, tx, s, id)
 		if err != nil {
 			return err
@@ -378,7 +399,8 @@ func (a *Subscriptions) ResumeSubscription(ctx context.Context, s billing.Scope,
 			paymentID = call.paymentID
 		}
 		return err
-	})
+	}
+	err := a.withUFRate(ctx, func() error { return a.store.InTx(ctx, resume) })
 	if err != nil {
 		return billing.Subscription{}, err
 	}

@@ -17,6 +17,10 @@ import (
 // cycle during a trial (its first period is not billed yet).
 func (a *Subscriptions) planCycleChange(ctx context.Context, tx billing.Tx, plan changePlan, p ChangeParams, recurring billing.Recurring, now time.Time) (changePlan, error) {
 	sub := plan.sub
+	if hasUFItems(sub.Items) || hasUFItems(plan.preview.Items) {
+		return plan, billing.Invalid("items", billing.CodeParameterInvalid,
+			"the billing interval of a subscription with UF prices cannot change yet (docs/uf.md)")
+	}
 	if sub.Status == billing.SubscriptionTrialing {
 		return plan, billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition,
 			"the billing interval of a subscription cannot change during its trial")

@@ -154,6 +154,10 @@ func (a *Checkout) CreateCheckoutSession(ctx context.Context, s billing.Scope, p
 			if err != nil {
 				return lineItemsError(err)
 			}
+			if hasUFItems(items) {
+				return billing.Invalid("line_items", billing.CodeCurrencyInvalid,
+					"hosted checkouts do not take UF prices yet (docs/uf.md): create the subscription with the API")
+			}
 			currency = cur
 			if p.Customer != "" {
 				if err := a.checkNotSubscribed(ctx, tx, s, []string{p.Customer}, items); err != nil {

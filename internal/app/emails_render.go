@@ -196,6 +196,9 @@ func (a *Notifications) firstInvoiceAmount(ctx context.Context, tx billing.Tx, m
 	if err != nil {
 		return money.Amount{}, err
 	}
+	if err := a.invoicing.estimateUF(ctx, tx, m, &inv); err != nil {
+		return money.Amount{}, err
+	}
 	if _, err := a.invoicing.priceForCustomer(ctx, tx, m, &next, &inv); err != nil {
 		return money.Amount{}, err
 	}

@@ -24,6 +24,15 @@ func (a *Invoicing) invoicePeriod(ctx context.Context, tx billing.Tx, m billing.
 	if err != nil {
 		return inv, err
 	}
+	if err := a.convertUF(ctx, tx, m, &inv); err != nil {
+		var miss *ufMissing
+		if errors.As(err, &miss) && ufWaiting(ctx) {
+			// The source was asked and has no value: the invoice waits
+			// (docs/uf.md), a draft that RetryUFWaits finalizes.
+			return a.waitForUF(ctx, tx, inv, miss.date, now)
+		}
+		return inv, err
+	}
 	return a.writeInvoice(ctx, tx, m, sub, inv, now)
 }
 
@@ -47,6 +56,11 @@ func (a *Invoicing) draftPeriodInvoice(m billing.Merchant, sub *billing.Subscrip
 			Type: billing.LineSubscription, Description: text.Subscription(it.ProductName, it.Quantity, inv.PeriodStart, inv.PeriodEnd),
 			PriceID: it.PriceID, Quantity: it.Quantity, Amount: amount, PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd,
 			TaxRates: it.TaxRates})
+		if it.Currency == billing.CurrencyUF {
+			// In UF until converted at the invoice's day (convertUF).
+			billing.UFLine(&inv.Lines[len(inv.Lines)-1], amount)
+			continue
+		}
 		inv.Subtotal += amount
 	}
 	// Prorations waiting for this invoice (create_prorations) join it.
@@ -166,6 +180,9 @@ func (a *Invoicing) numberInvoice(ctx context.Context, tx billing.Tx, m billing.
 	inv.Number = invoiceNumber(m, n)
 	if err := tx.Invoices.UpdateInvoice(ctx, *inv); err != nil {
 		return fmt.Errorf("finalize invoice %s: %w", inv.ID, err)
+	}
+	if err := a.auditUFRates(ctx, tx, *inv); err != nil {
+		return err
 	}
 	if finalized == nil {
 		finalized = inv
@@ -442,6 +459,9 @@ func (a *Invoicing) GetInvoice(ctx context.Context, s billing.Scope, id string) 
 		}
 		one := []billing.Invoice{v}
 		if err := withTaxDocuments(ctx, tx, s, one); err != nil {
+			return v, err
+		}
+		if err := withUFWait(ctx, tx, &one[0]); err != nil {
 			return v, err
 		}
 		err = a.payPages.withHostedURLs(ctx, tx, s, one)

@@ -228,6 +228,10 @@ func (a *Invoicing) oneOffLines(ctx context.Context, tx billing.Tx, s billing.Sc
 				return nil, "", billing.Invalid(param+".price", billing.CodeParameterInvalid,
 					"price %s is recurring; a one-off invoice takes one-time prices or amounts (subscribe for recurring ones)", price.ID)
 			}
+			if price.Currency == billing.CurrencyUF {
+				return nil, "", billing.Invalid(param+".price", billing.CodeCurrencyInvalid,
+					"price %s is in UF; one-off invoices do not take UF prices yet (docs/uf.md)", price.ID)
+			}
 			if currency == "" {
 				currency = price.Currency
 			}
@@ -325,6 +329,11 @@ func (a *Invoicing) FinalizeInvoice(ctx context.Context, s billing.Scope, id str
 		}
 		if inv.Status != billing.InvoiceDraft {
 			return billing.Errorf(billing.KindConflict, billing.CodeInvalidStateTransition, "cannot finalize an invoice that is %s", inv.Status)
+		}
+		if billing.NeedsUFRate(inv.Lines) {
+			// It finalizes by itself once its day's UF value is known.
+			return billing.Errorf(billing.KindConflict, billing.CodeUFRateUnavailable,
+				"invoice %s waits for the UF value of its day: set it with PUT /v1/uf_rates/{date} and it is finalized by itself", inv.ID)
 		}
 		now, err := a.collection.customerNow(ctx, tx, s, inv.CustomerID)
 		if err != nil {

@@ -274,6 +274,9 @@ func (a *Portal) upcomingInvoice(ctx context.Context, tx billing.Tx, m billing.M
 	if err != nil {
 		return inv, err
 	}
+	if err := a.invoicing.estimateUF(ctx, tx, m, &inv); err != nil {
+		return inv, err
+	}
 	if _, err := a.invoicing.priceForCustomer(ctx, tx, m, &next, &inv); err != nil {
 		return inv, err
 	}

@@ -25,6 +25,9 @@ type Ports struct {
 	// DTE issues Chilean electronic tax documents (dte_port.go); nil
 	// leaves them off.
 	DTE DTEProvider
+	// UF is the official source of the UF's daily value (uf.go); nil
+	// leaves only the values set by hand (PUT /v1/uf_rates/{date}).
+	UF UFSource
 }
 
 // ErrInvalidInput is matched (errors.Is) by an adapter's error about input

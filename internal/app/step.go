@@ -43,6 +43,15 @@ func (a *Renewals) stepSubscription(ctx context.Context, s billing.Scope, subID 
 		if errors.Is(err, billing.ErrVersionConflict) || errors.Is(err, errAlreadyInvoiced) {
 			continue // another process moved it; look again
 		}
+		var miss *ufMissing
+		if errors.As(err, &miss) && !ufWaiting(ctx) {
+			// A renewal needs a UF value the store lacks: ask the source
+			// outside the transaction, then run the step again, letting
+			// the invoice wait if there is still none (docs/uf.md).
+			a.fetchUF(ctx, miss.scope, miss.date)
+			ctx = context.WithValue(ctx, ufWaitKey{}, true)
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -232,7 +241,7 @@ func (a *Renewals) startCycle(ctx context.Context, tx billing.Tx, m billing.Merc
 		}
 	}
 	var call *gatewayCall
-	if sub.Status != billing.SubscriptionUnpaid && sub.PaymentMethodID != "" {
+	if sub.Status != billing.SubscriptionUnpaid && sub.PaymentMethodID != "" && inv.Status != billing.InvoiceDraft {
 		pay, err := a.invoicing.startPayment(ctx, tx, &inv, sub, at)
 		if err != nil {
 			return nil, err

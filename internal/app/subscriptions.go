@@ -96,7 +96,8 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 	var sub billing.Subscription
 	var charge *newCharge                       // the first charge, made after the commit
 	var stubProration billing.ProrationBehavior // set for a partial first period
-	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+	create := func(tx billing.Tx) error {
+		charge, stubProration = nil, ""
 		cus, err := liveCustomer(ctx, tx, s, p.Customer)
 		if err != nil {
 			return referenced(err, "customer", p.Customer)
@@ -207,8 +208,13 @@ func (a *Subscriptions) CreateSubscription(ctx context.Context, s billing.Scope,
 				return err
 			}
 		}
+		if err := a.invoicing.convertUF(ctx, tx, merchant, &inv); err != nil {
+			return err
+		}
 		return a.invoiceFirstPeriod(ctx, tx, merchant, &sub, cus.IsTaxExempt(), pm, inv, now, &charge)
-	})
+	}
+	// A UF price's value may have to be asked of the source (docs/uf.md).
+	err := a.withUFRate(ctx, func() error { return a.store.InTx(ctx, create) })
 	if err != nil {
 		return billing.Subscription{}, err
 	}
@@ -306,7 +312,8 @@ func (a *Subscriptions) prorateFirstPeriod(sub *billing.Subscription, inv *billi
 			Type: billing.LineProration, Description: text.PartialPeriod(names[l.PriceID], l.Quantity, l.PeriodStart, l.PeriodEnd),
 			PriceID: l.PriceID, Quantity: l.Quantity, Amount: l.Amount, PeriodStart: l.PeriodStart, PeriodEnd: l.PeriodEnd,
 			TaxRates: itemTaxRates(sub.Items, l.PriceID)})
-		inv.Subtotal += l.Amount
+		markUFProration(&inv.Lines[len(inv.Lines)-1], l, full, sub.BillingAnchor, sub.Items)
+		inv.Subtotal += inv.Lines[len(inv.Lines)-1].Amount
 	}
 	return nil
 }
@@ -360,13 +367,14 @@ func (a *Subscriptions) resolveItems(ctx context.Context, tx billing.Tx, s billi
 			return nil, recurring, "", 0, billing.Invalid(param, billing.CodeParameterInvalid, "price %s is not recurring", price.ID)
 		case seen[price.ID]:
 			return nil, recurring, "", 0, billing.Invalid(param, billing.CodeParameterInvalid, "price %s appears twice: use quantity", price.ID)
-		case i > 0 && price.Currency != currency:
+		case i > 0 && billing.ChargeCurrency(price.Currency) != currency:
 			return nil, recurring, "", 0, billing.Invalid(param, billing.CodeParameterInvalid, "all items must have the same currency (%s)", currency)
 		case i > 0 && *price.Recurring != recurring:
 			return nil, recurring, "", 0, billing.Invalid(param, billing.CodeParameterInvalid, "all items must bill on the same interval")
 		}
 		seen[price.ID] = true
-		currency, recurring = price.Currency, *price.Recurring
+		// A UF price is charged in pesos: it mixes with CLP prices.
+		currency, recurring = billing.ChargeCurrency(price.Currency), *price.Recurring
 		if price.TrialPeriodDays > trial {
 			trial = price.TrialPeriodDays
 		}
@@ -385,6 +393,9 @@ func (a *Subscriptions) resolveItems(ctx context.Context, tx billing.Tx, s billi
 		items = append(items, billing.SubscriptionItem{ID: billing.NewID(billing.PrefixSubItem, a.Now()),
 			PriceID: price.ID, ProductID: price.ProductID, ProductName: prod.Name, Quantity: qty, UnitAmount: price.UnitAmount,
 			TaxRates: rates})
+		if price.Currency == billing.CurrencyUF {
+			items[len(items)-1].Currency = billing.CurrencyUF
+		}
 	}
 	return items, recurring, currency, trial, nil
 }

@@ -210,7 +210,8 @@ func (a *Renewals) planRenewals(ctx context.Context, tx billing.Tx, subs []billi
 	for _, sub := range subs {
 		plain := sub.Status == billing.SubscriptionActive && !open[sub.ID] && !sub.CancelAtPeriodEnd &&
 			sub.NextActionAt != nil && sub.NextActionAt.Equal(sub.CurrentPeriodEnd) && sub.PaymentMethodID != "" &&
-			sub.MaxCycles == 0 && sub.EndDate == nil // ends are decided on the full path
+			sub.MaxCycles == 0 && sub.EndDate == nil && // ends are decided on the full path
+			!hasUFItems(sub.Items) // a UF value may have to be fetched, or waited for
 		if !plain {
 			slow = append(slow, sub)
 			continue

@@ -71,6 +71,7 @@ var allowedAdapterImports = map[string]string{
 	"internal/webhookin → internal/gateway/stripegw":       "Stripe's events are verified and read with the Stripe gateway's own code",
 	"internal/flowsim → internal/gateway/flow":             "the Flow simulator answers in Flow's wire types, defined once by its client",
 	"internal/dtesim → internal/dte":                       "the OpenFactura simulator answers in OpenFactura's wire types, defined once by its adapter",
+	"internal/cmfsim → internal/cmf":                       "the CMF simulator answers in the CMF's wire types, defined once by its adapter",
 	"internal/sqlite → internal/gateway/sim":               "the stores keep the simulated gateway's ledger in cuota's database",
 	"internal/postgres → internal/gateway/sim":             "the stores keep the simulated gateway's ledger in cuota's database",
 	"internal/storetest → internal/gateway/sim":            "the conformance suite checks the ledger both stores keep for the simulated gateway",

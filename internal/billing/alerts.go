@@ -49,6 +49,9 @@ const (
 	AlertRenewalsBehind AlertKind = "renewals_behind"
 	// AlertEmailsFailing: emails keep failing to be sent.
 	AlertEmailsFailing AlertKind = "emails_failing"
+	// AlertUFRateMissing: invoices of UF prices wait for a day's UF value
+	// that no source has (docs/uf.md).
+	AlertUFRateMissing AlertKind = "uf_rate_missing"
 )
 
 // AlertKinds lists every kind, in the documentation's order.
@@ -56,7 +59,7 @@ func AlertKinds() []AlertKind {
 	return []AlertKind{AlertWebhookEndpointFailing, AlertWebhookEndpointDisabled, AlertGatewayUnavailable,
 		AlertGatewayCredentialsRefused, AlertGatewayPaymentsFailing, AlertPaymentUnknown, AlertPaymentLateSuccess,
 		AlertRefundStuck, AlertRenewalsBehind, AlertEmailsFailing, AlertTaxDocumentRejected, AlertTaxDocumentStuck,
-		AlertTaxDocumentsDelayed}
+		AlertTaxDocumentsDelayed, AlertUFRateMissing}
 }
 
 // AlertSeverity says how urgent an alert is.
@@ -431,4 +434,20 @@ func EmailsFailingAlert(merchantID string, st EmailFailureStats) (AlertCondition
 			ES: fmt.Sprintf("%d correos fallaron en las últimas 24 horas y ninguno se ha enviado desde entonces; revisa el servidor SMTP (CUOTA_SMTP_URL) y las direcciones de tus clientes.", st.Failed),
 			EN: fmt.Sprintf("%d emails failed in the last 24 hours and none has been sent since; check the SMTP server (CUOTA_SMTP_URL) and your customers' addresses.", st.Failed),
 		}}, true
+}
+
+// AlertObjectUFRate is the object of a uf_rate_missing alert: its
+// ObjectID is the day (YYYY-MM-DD) whose value is missing.
+const AlertObjectUFRate = "uf_rate"
+
+// UFRateMissingAlert is the condition of a scope with invoices waiting
+// for the UF value of date: one alert per day, whatever the number of
+// invoices. It clears when the day's value is known and no invoice waits
+// for it.
+func UFRateMissingAlert(date string, waiting int) AlertCondition {
+	return AlertCondition{Kind: AlertUFRateMissing, Severity: SeverityCritical, ObjectType: AlertObjectUFRate, ObjectID: date,
+		Message: AlertText{
+			ES: fmt.Sprintf("No hay valor de la UF para el %s: %d facturas en UF esperan sin cobrarse. cuota nunca adivina el valor; revisa la fuente (CUOTA_UF_SOURCE, CUOTA_CMF_API_KEY) o fíjalo a mano con PUT /v1/uf_rates/%s.", date, waiting, date),
+			EN: fmt.Sprintf("There is no UF value for %s: %d UF invoices wait uncharged. cuota never guesses the value; check the source (CUOTA_UF_SOURCE, CUOTA_CMF_API_KEY) or set it by hand with PUT /v1/uf_rates/%s.", date, waiting, date),
+		}}
 }

@@ -131,6 +131,11 @@ const (
 	// CodeDTENotConfigured: tax documents are not enabled for the
 	// merchant in this mode.
 	CodeDTENotConfigured = "dte_not_configured"
+
+	// CodeUFRateUnavailable: an invoice made at once (a new subscription's
+	// first, a plan change's) needs today's UF value and no source has it
+	// (docs/uf.md); set it with PUT /v1/uf_rates/{date}.
+	CodeUFRateUnavailable = "uf_rate_unavailable"
 )
 
 // CodeInfo documents one registered error code.
@@ -232,6 +237,7 @@ var registry = []CodeInfo{
 	{CodeInvitationUnusable, kinds(KindConflict), 0, "console: the invitation was already used or has expired"},
 	{CodeDTENotApplicable, kinds(KindConflict), 0, "no electronic tax document can be issued for this invoice, or not in its document's state"},
 	{CodeDTENotConfigured, kinds(KindInvalid, KindConflict), 0, "electronic tax documents are not enabled in this mode, or cannot be yet (the merchant's legal profile is incomplete)"},
+	{CodeUFRateUnavailable, kinds(KindConflict), 0, "a UF price needs the day's UF value and no source has it: set it with `PUT /v1/uf_rates/{date}` and retry"},
 	{CodeInternal, kinds(KindInternal), 0, "our fault; the details are in the server log under the request id"},
 }
 

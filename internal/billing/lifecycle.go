@@ -107,6 +107,10 @@ type SubscriptionItem struct {
 	ProductName string `json:"product_name,omitempty"`
 	Quantity    int64  `json:"quantity"`
 	UnitAmount  int64  `json:"unit_amount"`
+	// Currency is CurrencyUF for an item of a UF price, whose UnitAmount
+	// is in 1/10000 UF and is converted when invoiced; "" for an item in
+	// the subscription's currency.
+	Currency string `json:"currency,omitempty"`
 	// TaxRates tax the item's lines: fixed when the item is set, from the
 	// subscription's default rates, else the price's, else the merchant's
 	// default (ResolveTaxRates).
@@ -209,6 +213,9 @@ type InvoiceLine struct {
 	// TaxRates are the rates that tax the line (ComputeInvoiceTax), as
 	// they were when the line was made.
 	TaxRates []AppliedTaxRate `json:"tax_rates,omitempty"`
+	// UF is set on a line of a UF price (docs/uf.md): the UF it charges
+	// and the value it was converted at; Amount is then in pesos.
+	UF *LineUF `json:"uf,omitempty"`
 }
 
 // Invoice is what a customer owes. Its Number is assigned, gapless per
@@ -262,8 +269,12 @@ type Invoice struct {
 	// emission that stands (filled in when read through the app; never
 	// stored with the invoice).
 	TaxDocument *TaxDocument `json:"tax_document,omitempty"`
-	Created     time.Time    `json:"created"`
-	Updated     time.Time    `json:"updated"`
+	// Waiting is why a draft is not finalized yet: the UF value of its
+	// day (docs/uf.md). Filled in when one invoice is read through the
+	// app; never stored with the invoice.
+	Waiting *UFWait   `json:"waiting,omitempty"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
 }
 
 // Invoice collection methods.

@@ -107,6 +107,7 @@ type Tx struct {
 	Console        ConsoleTx       // the console's users, sessions and invitations
 	Alerts         AlertTx         // alerts and the reads of their periodic check
 	DTE            DTETx           // Chilean electronic tax documents
+	UF             UFTx            // UF values per day and the invoices waiting for them
 }
 
 // MerchantTx stores merchants, their settings and their API keys.

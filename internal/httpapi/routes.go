@@ -33,6 +33,7 @@ func (s *Server) routes(root, apiMux *http.ServeMux) {
 	(&accountHandlers{app: s.app}).routes(r)
 	(&analyticsHandlers{app: s.app}).routes(r)
 	(&alertHandlers{app: s.app}).routes(r)
+	(&ufHandlers{app: s.app}).routes(r)
 	(&exportHandlers{app: s.app, logger: s.logger}).routes(r)
 }
 

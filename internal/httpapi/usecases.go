@@ -25,6 +25,15 @@ type UseCases struct {
 	Portal        PortalUseCases
 	Renewals      RenewalsUseCases
 	Subscriptions SubscriptionsUseCases
+	UFRates       UFRatesUseCases // app.Invoicing's UF values
+}
+
+// UFRatesUseCases is what the REST API calls of app.Invoicing about UF
+// values (docs/uf.md).
+type UFRatesUseCases interface {
+	GetUFRate(ctx context.Context, s billing.Scope, date string) (billing.UFRate, error)
+	ListUFRates(ctx context.Context, s billing.Scope, before string, limit int) (app.List[billing.UFRate], error)
+	SetUFRate(ctx context.Context, s billing.Scope, p app.SetUFRateParams) (billing.UFRate, error)
 }
 
 // AlertsUseCases is what the REST API calls of app.Alerts.

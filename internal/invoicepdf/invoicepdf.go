@@ -283,6 +283,11 @@ func compose(in Input) (*content, error) {
 			}
 			continue
 		}
+		if line.UF != nil {
+			// A UF line says what it converts: "UF 2,5000 × $39.485,65
+			// (07-12-2026)" (docs/uf.md).
+			description += "\n" + billing.UFLineDetail(*line.UF, l == english)
+		}
 		lt := lineText{
 			description: description,
 			kind:        kind,

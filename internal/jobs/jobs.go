@@ -143,6 +143,7 @@ func Workers(a UseCases) *river.Workers {
 	river.AddWorker(w, &AlertDigestsWorker{App: a})
 	river.AddWorker(w, &EmitTaxDocumentWorker{App: a})
 	river.AddWorker(w, &ResumeTaxDocumentsWorker{App: a})
+	river.AddWorker(w, &RetryUFInvoicesWorker{App: a})
 	return w
 }
 
@@ -225,5 +226,9 @@ func PeriodicWith(o Options) []*river.PeriodicJob {
 		// Tax document emissions whose job is gone (docs/dte.md).
 		river.NewPeriodicJob(river.PeriodicInterval(resumeTaxDocumentsInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return ResumeTaxDocumentsArgs{}, nil }, nil),
+		// Invoices waiting for their UF value (docs/uf.md).
+		river.NewPeriodicJob(river.PeriodicInterval(ufRetryInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return RetryUFInvoicesArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

@@ -35,6 +35,7 @@ type CollectionUseCases interface {
 type InvoicingUseCases interface {
 	EmitTaxDocument(ctx context.Context, args app.EmitTaxDocumentArgs) (app.TaxDocumentStep, error)
 	ResumeTaxDocuments(ctx context.Context, limit int) (int, error)
+	RetryUFWaits(ctx context.Context) (int, error)
 }
 
 // MerchantsUseCases is what the workers call of app.Merchants.

@@ -21,6 +21,7 @@ import (
 	"github.com/cuota/cuota/internal/postgres/pgdb/eventsdb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/lifecycledb"
 	"github.com/cuota/cuota/internal/postgres/pgdb/opsdb"
+	"github.com/cuota/cuota/internal/postgres/pgdb/ufdb"
 )
 
 // base is what every area of one InTx call shares: the pgx transaction,
@@ -49,6 +50,7 @@ type base struct {
 	console   *consoledb.Queries
 	alerts    *alertsdb.Queries
 	dte       *dtedb.Queries
+	uf        *ufdb.Queries
 	inserter  *river.Client[pgx.Tx]
 
 	// spOpen: the savepoint cuota_write is open (the last write's, kept
@@ -78,7 +80,7 @@ func (t *base) setQueries(db dbtx) {
 	t.accounts, t.analytics, t.audit = accountsdb.New(db), analyticsdb.New(db), auditdb.New(db)
 	t.lifecycle, t.ops, t.credits = lifecycledb.New(db), opsdb.New(db), creditsdb.New(db)
 	t.events, t.checkout, t.console, t.alerts = eventsdb.New(db), checkoutdb.New(db), consoledb.New(db), alertsdb.New(db)
-	t.dte = dtedb.New(db)
+	t.dte, t.uf = dtedb.New(db), ufdb.New(db)
 }
 
 // errWriteInRead is the error of a write attempted in a Store.Read.
@@ -114,6 +116,7 @@ func newTx(b *base) billing.Tx {
 		Console:        consoleTx{b},
 		Alerts:         alertTx{b},
 		DTE:            dteTx{b},
+		UF:             ufTx{b},
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb/eventsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/opsdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/ufdb"
 )
 
 // statements are every generated query prepared once on the store's
@@ -37,6 +38,7 @@ type statements struct {
 	console   *consoledb.Queries
 	alerts    *alertsdb.Queries
 	dte       *dtedb.Queries
+	uf        *ufdb.Queries
 
 	closers []func() error // of the groups prepared so far
 	err     error          // the first group that failed to prepare
@@ -56,6 +58,7 @@ func prepareStatements(ctx context.Context, db *sql.DB) (*statements, error) {
 	st.console = prepareGroup(st, "console", func() (*consoledb.Queries, error) { return consoledb.Prepare(ctx, db) })
 	st.alerts = prepareGroup(st, "alerts", func() (*alertsdb.Queries, error) { return alertsdb.Prepare(ctx, db) })
 	st.dte = prepareGroup(st, "dte", func() (*dtedb.Queries, error) { return dtedb.Prepare(ctx, db) })
+	st.uf = prepareGroup(st, "uf", func() (*ufdb.Queries, error) { return ufdb.Prepare(ctx, db) })
 	if st.err != nil {
 		return nil, errors.Join(st.err, st.close())
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/cuota/cuota/internal/sqlite/litedb/eventsdb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/lifecycledb"
 	"github.com/cuota/cuota/internal/sqlite/litedb/opsdb"
+	"github.com/cuota/cuota/internal/sqlite/litedb/ufdb"
 )
 
 // base is what every area of one InTx call shares: the transaction, the
@@ -40,6 +41,7 @@ type base struct {
 	console   *consoledb.Queries
 	alerts    *alertsdb.Queries
 	dte       *dtedb.Queries
+	uf        *ufdb.Queries
 	sqlTx     *sql.Tx
 	inserter  *river.Client[*sql.Tx]
 }
@@ -51,12 +53,12 @@ func newBase(sqlTx *sql.Tx, inserter *river.Client[*sql.Tx], st *statements) *ba
 	if st == nil {
 		return &base{accounts: accountsdb.New(sqlTx), analytics: analyticsdb.New(sqlTx), audit: auditdb.New(sqlTx),
 			alerts: alertsdb.New(sqlTx), checkout: checkoutdb.New(sqlTx), console: consoledb.New(sqlTx), credits: creditsdb.New(sqlTx),
-			dte: dtedb.New(sqlTx), events: eventsdb.New(sqlTx), lifecycle: lifecycledb.New(sqlTx), ops: opsdb.New(sqlTx),
+			dte: dtedb.New(sqlTx), uf: ufdb.New(sqlTx), events: eventsdb.New(sqlTx), lifecycle: lifecycledb.New(sqlTx), ops: opsdb.New(sqlTx),
 			sqlTx: sqlTx, inserter: inserter}
 	}
 	return &base{accounts: st.accounts.WithTx(sqlTx), analytics: st.analytics.WithTx(sqlTx), audit: st.audit.WithTx(sqlTx),
 		alerts: st.alerts.WithTx(sqlTx), checkout: st.checkout.WithTx(sqlTx), console: st.console.WithTx(sqlTx), credits: st.credits.WithTx(sqlTx),
-		dte: st.dte.WithTx(sqlTx), events: st.events.WithTx(sqlTx), lifecycle: st.lifecycle.WithTx(sqlTx), ops: st.ops.WithTx(sqlTx),
+		dte: st.dte.WithTx(sqlTx), uf: st.uf.WithTx(sqlTx), events: st.events.WithTx(sqlTx), lifecycle: st.lifecycle.WithTx(sqlTx), ops: st.ops.WithTx(sqlTx),
 		sqlTx: sqlTx, inserter: inserter}
 }
 
@@ -88,6 +90,7 @@ func newTx(b *base) billing.Tx {
 		Console:        consoleTx{b},
 		Alerts:         alertTx{b},
 		DTE:            dteTx{b},
+		UF:             ufTx{b},
 	}
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"html/template"
+	"strings"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -19,6 +20,14 @@ var funcs = template.FuncMap{
 	"cycle":   cycleName,
 	"gwname":  gatewayName,
 	"neg":     func(v int64) int64 { return -v },
+	// ufline is a UF line's conversion (billing.UFLineDetail), "" on
+	// other lines.
+	"ufline": func(l *lang, line billing.InvoiceLine) string {
+		if line.UF == nil {
+			return ""
+		}
+		return billing.UFLineDetail(*line.UF, l.HTMLLang == "en")
+	},
 	"sub":     func(a, b int64) int64 { return a - b },
 	"tr":      func(m map[string]string, k string) string { return m[k] },
 	"feature": featureLabel,
@@ -39,6 +48,10 @@ func fmtMoney(l *lang, amount int64, currency string) string {
 	s, err := money.Format(money.Amount{Minor: amount, Currency: currency}, l.H.MoneyLocale)
 	if err != nil {
 		return money.Amount{Minor: amount, Currency: currency}.String()
+	}
+	if currency == billing.CurrencyUF {
+		// A UF price is written as Chileans write it: "UF 2,5000".
+		s = strings.Replace(s, billing.CurrencyUF, "UF", 1)
 	}
 	return s
 }

@@ -16,7 +16,7 @@ import (
 func API(a *app.App) httpapi.UseCases {
 	return httpapi.UseCases{Alerts: a.Alerts, Analytics: a.Analytics, Exports: a.Exports, Catalog: a.Catalog, Checkout: a.Checkout, Collection: a.Collection, Customers: a.Customers,
 		Invoicing: a.Invoicing, Merchants: a.Merchants, Notifications: a.Notifications, Portal: a.Portal,
-		Renewals: a.Renewals, Subscriptions: a.Subscriptions}
+		Renewals: a.Renewals, Subscriptions: a.Subscriptions, UFRates: a.Invoicing}
 }
 
 // Pages returns the areas the hosted pages call.

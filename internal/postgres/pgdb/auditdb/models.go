@@ -646,6 +646,27 @@ type TrialRedemption struct {
 	SubscriptionID string
 }
 
+type UfRate struct {
+	Date       string
+	MerchantID string
+	Mode       string
+	Value      int64
+	Source     string
+	SetBy      string
+	Created    time.Time
+	Updated    time.Time
+}
+
+type UfWait struct {
+	InvoiceID     string
+	MerchantID    string
+	Mode          string
+	Date          string
+	Attempts      int64
+	NextAttemptAt time.Time
+	Created       time.Time
+}
+
 type User struct {
 	ID           string
 	MerchantID   string

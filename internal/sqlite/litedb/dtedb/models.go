@@ -642,6 +642,27 @@ type TrialRedemption struct {
 	SubscriptionID string
 }
 
+type UfRate struct {
+	Date       string
+	MerchantID string
+	Mode       string
+	Value      int64
+	Source     string
+	SetBy      string
+	Created    int64
+	Updated    int64
+}
+
+type UfWait struct {
+	InvoiceID     string
+	MerchantID    string
+	Mode          string
+	Date          string
+	Attempts      int64
+	NextAttemptAt int64
+	Created       int64
+}
+
 type User struct {
 	ID           string
 	MerchantID   string
