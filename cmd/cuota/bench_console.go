@@ -294,6 +294,7 @@ func benchConsolePages(ctx context.Context, conn *pgx.Conn, merchant string) ([]
 		{name: "console search name (rare)", path: "/console/customers?q=" + q("zuleta"), console: true},
 		{name: "console search name (common)", path: "/console/customers?q=" + q("gonzález"), console: true},
 		{name: "console search name (none)", path: "/console/customers?q=" + q("xyzzy"), console: true},
+		{name: "console search one letter", path: "/console/customers?q=" + q("q"), console: true},
 		{name: "console customer", path: "/console/customers/" + cus, console: true},
 		{name: "console subscriptions", path: "/console/subscriptions", console: true},
 		{name: "console subscriptions active deep", path: "/console/subscriptions?status=active&after=" + deepSub, console: true},
