@@ -40,6 +40,11 @@ const benchUsage = `Usage:
       the HTTP API: serves on loopback, drives N signups (customer, card, subscription
       with its first charge) and M GETs from C clients, prints rates, latencies, CPU
       and, on PostgreSQL with pgbench installed, the ratio to pgbench -N
+  cuota bench console [--database URL] [--subscriptions N] [--invoices M] [--samples K]
+                      [--plans-log FILE] [--explain-ms T] [--keep]
+      the console and the API's lists at scale: builds one merchant with N subscriptions
+      and about M invoices on PostgreSQL, times each page over HTTP (p50, p95, max) and,
+      with --plans-log, prints the plans of their slow statements
 `
 
 // bench runs one of the benchmarks named by its first argument.
@@ -50,6 +55,8 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 			return benchRenewals(ctx, args[1:], stdout, stderr)
 		case "api":
 			return benchAPI(ctx, args[1:], getenv, stdout, stderr)
+		case "console":
+			return benchConsole(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
 	fmt.Fprint(stderr, benchUsage)

@@ -123,7 +123,8 @@ func TestBenchUsage(t *testing.T) {
 	require.Equal(t, exitError(2), run(context.Background(), []string{"cuota", "bench"}, getenv, &stdout, &stderr))
 	require.Contains(t, stderr.String(), "cuota bench renewals")
 	require.Contains(t, stderr.String(), "cuota bench api")
-	for _, args := range [][]string{{"bench", "--help"}, {"bench", "api", "--help"}, {"bench", "renewals", "--help"}} {
+	require.Contains(t, stderr.String(), "cuota bench console")
+	for _, args := range [][]string{{"bench", "--help"}, {"bench", "api", "--help"}, {"bench", "renewals", "--help"}, {"bench", "console", "--help"}} {
 		stderr.Reset()
 		require.NoError(t, run(context.Background(), append([]string{"cuota"}, args...), getenv, &stdout, &stderr), "%v", args)
 		require.Contains(t, stderr.String(), "Usage:", "%v", args)
@@ -131,6 +132,12 @@ func TestBenchUsage(t *testing.T) {
 	for _, args := range [][]string{{"--db", "mysql"}, {"--db", "postgres"}, {"--db", "sqlite", "--database", "postgres://x/y"}, {"--clients", "0"}} {
 		stderr.Reset()
 		err := run(context.Background(), append([]string{"cuota", "bench", "api"}, args...), getenv, &stdout, &stderr)
+		require.Equal(t, exitError(2), err, "%v", args)
+		require.Contains(t, stderr.String(), "cuota:", "%v", args)
+	}
+	for _, args := range [][]string{{}, {"--database", "sqlite:x.db"}, {"--database", "postgres://x/y", "--subscriptions", "10"}} {
+		stderr.Reset()
+		err := run(context.Background(), append([]string{"cuota", "bench", "console"}, args...), getenv, &stdout, &stderr)
 		require.Equal(t, exitError(2), err, "%v", args)
 		require.Contains(t, stderr.String(), "cuota:", "%v", args)
 	}

@@ -136,22 +136,32 @@ func (a *Analytics) MRR(ctx context.Context, s billing.Scope, p MRRParams) (MRRR
 	return out, err
 }
 
-// mrrPeriods reads what billing.MRRPeriods needs for bounds: the totals
+// mrrPeriods reads what billing.MRRPeriods needs for bounds (mrrRead) and
+// computes the periods.
+func (a *Analytics) mrrPeriods(ctx context.Context, tx billing.Tx, s billing.Scope, currency string, bounds []time.Time) ([]billing.MRRPeriod, error) {
+	start, changes, err := a.mrrRead(ctx, tx, s, currency, bounds)
+	if err != nil {
+		return nil, err
+	}
+	return billing.MRRPeriods(bounds, start, changes)
+}
+
+// mrrRead reads what billing.MRRPeriods needs for bounds: the totals
 // before the first bound, the records within, and the state of the
 // customers those records touch.
-func (a *Analytics) mrrPeriods(ctx context.Context, tx billing.Tx, s billing.Scope, currency string, bounds []time.Time) ([]billing.MRRPeriod, error) {
+func (a *Analytics) mrrRead(ctx context.Context, tx billing.Tx, s billing.Scope, currency string, bounds []time.Time) (billing.MRRStart, []billing.MRRChange, error) {
 	from, to := bounds[0], bounds[len(bounds)-1]
 	total, subs, err := tx.Analytics.MRRTotalsBefore(ctx, s, currency, from)
 	if err != nil {
-		return nil, err
+		return billing.MRRStart{}, nil, err
 	}
 	customers, err := tx.Analytics.CountCustomersWithMRR(ctx, s, currency, from)
 	if err != nil {
-		return nil, err
+		return billing.MRRStart{}, nil, err
 	}
 	changes, err := tx.Analytics.MRRChangesBetween(ctx, s, billing.ReportRange{Currency: currency, From: from, To: to})
 	if err != nil {
-		return nil, err
+		return billing.MRRStart{}, nil, err
 	}
 	seen := map[string]bool{}
 	var ids []string
@@ -163,8 +173,7 @@ func (a *Analytics) mrrPeriods(ctx context.Context, tx billing.Tx, s billing.Sco
 	}
 	byCustomer, err := tx.Analytics.CustomerMRRBefore(ctx, s, currency, ids, from)
 	if err != nil {
-		return nil, err
+		return billing.MRRStart{}, nil, err
 	}
-	return billing.MRRPeriods(bounds, billing.MRRStart{Total: total, Subscriptions: subs, Customers: customers,
-		ByCustomer: byCustomer}, changes)
+	return billing.MRRStart{Total: total, Subscriptions: subs, Customers: customers, ByCustomer: byCustomer}, changes, nil
 }

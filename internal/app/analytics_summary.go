@@ -112,7 +112,13 @@ func (a *Analytics) summarize(ctx context.Context, tx billing.Tx, s billing.Scop
 	if err != nil {
 		return out, err
 	}
-	out.MRR = periods[0]
+	return a.summaryFigures(ctx, tx, s, r, periods[0])
+}
+
+// summaryFigures computes the figures of r whose MRR period is mrr.
+func (a *Analytics) summaryFigures(ctx context.Context, tx billing.Tx, s billing.Scope, r billing.ReportRange, mrr billing.MRRPeriod) (Summary, error) {
+	out := Summary{Currency: r.Currency, From: r.From, To: r.To, MRR: mrr}
+	var err error
 	mv := out.MRR.Movements
 	out.LogoChurnBP = billing.RatioBP(mv.ChurnedCustomers, out.MRR.StartCustomers)
 	out.RevenueChurnBP = billing.RatioBP(-(mv.Churn + mv.Contraction), out.MRR.StartMRR)

@@ -73,32 +73,17 @@ func (h *handler) overview(q *req) {
 			currencies = append(currencies, c)
 		}
 	}
-	report, err := h.app.Analytics.MRR(q.ctx, q.scope(), app.MRRParams{Currency: currency, Months: 12})
+	// One read for the series and both months' summaries (the same
+	// figures as MRR and two Summary calls: app.Analytics.Overview).
+	ov, err := h.app.Analytics.Overview(q.ctx, q.scope(), app.OverviewParams{Currency: currency, Months: 12})
 	if err != nil {
 		h.fail(q, err)
 		return
 	}
+	report, this, prev := ov.MRR, ov.ThisMonth, ov.LastMonth
 	loc, err := time.LoadLocation(report.Timezone)
 	if err != nil {
 		loc = time.UTC
-	}
-	// This month so far, and the whole month before it, in the merchant's
-	// time zone.
-	asOf := report.AsOf.In(loc)
-	monthStart := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, loc)
-	prevStart := time.Date(asOf.Year(), asOf.Month()-1, 1, 0, 0, 0, 0, loc)
-	this := app.Summary{}
-	if asOf.After(monthStart) {
-		this, err = h.app.Analytics.Summary(q.ctx, q.scope(), app.SummaryParams{Currency: currency, From: monthStart, To: report.AsOf})
-		if err != nil {
-			h.fail(q, err)
-			return
-		}
-	}
-	prev, err := h.app.Analytics.Summary(q.ctx, q.scope(), app.SummaryParams{Currency: currency, From: prevStart, To: monthStart})
-	if err != nil {
-		h.fail(q, err)
-		return
 	}
 	l := q.l
 	m := func(v int64) string { return fmtMoney(l, v, currency) }

@@ -49,8 +49,7 @@ type PortalUseCases interface {
 
 // AnalyticsUseCases is what the console calls of app.Analytics.
 type AnalyticsUseCases interface {
-	MRR(ctx context.Context, s billing.Scope, p app.MRRParams) (app.MRRReport, error)
-	Summary(ctx context.Context, s billing.Scope, p app.SummaryParams) (app.Summary, error)
+	Overview(ctx context.Context, s billing.Scope, p app.OverviewParams) (app.Overview, error)
 }
 
 // CatalogUseCases is what the console calls of app.Catalog.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cuota/cuota/internal/billing"
@@ -159,14 +160,19 @@ func customerFromRow(r accountsdb.Customer) (billing.Customer, error) {
 	}, nil
 }
 
+// likeEscaper escapes LIKE's wildcards and its escape character (the
+// default, backslash), so that a pattern matches the text as written.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // SearchCustomers returns a page of scope s's customers that are not
-// deleted and match query (SearchCustomers in sql/queries/accounts),
+// deleted and match query (SearchCustomers in sql/postgres/accounts),
 // newest first.
 func (t customerTx) SearchCustomers(ctx context.Context, s billing.Scope, query string, pg billing.Page) ([]billing.Customer, bool, error) {
 	rows, err := t.accounts.SearchCustomers(ctx, accountsdb.SearchCustomersParams{
 		MerchantID:    s.MerchantID,
 		Mode:          string(s.Mode),
 		Query:         query,
+		NamePattern:   "%" + likeEscaper.Replace(query) + "%",
 		StartingAfter: pg.StartingAfter,
 		RowLimit:      rowLimit(pg.Limit),
 	})

@@ -2,6 +2,7 @@ package scenario_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -148,6 +149,9 @@ func scenarioAnalytics(t *testing.T, h *harness) {
 	require.Equal(t, int64(5), feb.Payments.Succeeded)
 	require.Equal(t, ptr(int64(7143)), feb.PaymentSuccessBP, "5 of 7 = 71.43 %")
 
+	requireOverviewAgrees(t, h, "CLP", ts("2024-01-01T12:00:00Z"), ts("2024-04-30T00:00:00Z"))
+	requireOverviewAgrees(t, h, "USD", ts("2024-04-01T00:00:00Z"), ts("2024-04-30T00:00:00Z"))
+
 	// Bad requests are refused with their parameter.
 	_, err = h.app.Analytics.MRR(h.ctx, h.s, app.MRRParams{Currency: "XXX"})
 	requireAppError(t, err, billing.KindInvalid, billing.CodeCurrencyInvalid, "currency")
@@ -229,4 +233,40 @@ func scenarioAnalyticsTrials(t *testing.T, h *harness) {
 	require.Equal(t, ptr(int64(8000)), mar.ARPA, "24000 / 3")
 	// Mar 10: R's renewal at the full price; T1's on Mar 24 at 9000.
 	require.Equal(t, billing.PaymentTotals{Succeeded: 2, Collected: 19000}, mar.Payments)
+
+	requireOverviewAgrees(t, h, "CLP", ts("2024-01-10T15:00:00Z"), ts("2024-03-31T12:00:00Z"))
+}
+
+// requireOverviewAgrees: the console's Overview returns, at as-of times
+// every 6 hours from first to last (and at each instant a record was
+// written, which falls on one of them or is checked at the clock's
+// time), exactly what MRR and the two Summary calls it replaces return.
+func requireOverviewAgrees(t *testing.T, h *harness, currency string, first, last time.Time) {
+	t.Helper()
+	check := func(at time.Time) {
+		asOf := app.AsOfParams{TestClock: h.clock, AsOf: &at}
+		ov, err := h.app.Analytics.Overview(h.ctx, h.s, app.OverviewParams{Currency: currency, AsOfParams: asOf})
+		require.NoError(t, err)
+		rep, err := h.app.Analytics.MRR(h.ctx, h.s, app.MRRParams{Currency: currency, Months: 12, AsOfParams: asOf})
+		require.NoError(t, err)
+		require.Equal(t, rep, ov.MRR, "series at %s", at)
+		loc, err := time.LoadLocation(rep.Timezone)
+		require.NoError(t, err)
+		l := at.In(loc)
+		monthStart := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, loc)
+		prevStart := time.Date(l.Year(), l.Month()-1, 1, 0, 0, 0, 0, loc)
+		prev, err := h.app.Analytics.Summary(h.ctx, h.s, app.SummaryParams{Currency: currency, From: prevStart, To: monthStart, AsOfParams: asOf})
+		require.NoError(t, err)
+		require.Equal(t, prev, ov.LastMonth, "last month at %s", at)
+		this := app.Summary{}
+		if at.After(monthStart) {
+			this, err = h.app.Analytics.Summary(h.ctx, h.s, app.SummaryParams{Currency: currency, From: monthStart, To: at, AsOfParams: asOf})
+			require.NoError(t, err)
+		}
+		require.Equal(t, this, ov.ThisMonth, "this month at %s", at)
+	}
+	for at := first; !at.After(last); at = at.Add(6 * time.Hour) {
+		check(at)
+	}
+	check(last)
 }

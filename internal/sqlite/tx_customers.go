@@ -155,7 +155,7 @@ func customerFromRow(row accountsdb.Customer) (billing.Customer, error) {
 }
 
 // SearchCustomers returns a page of s's customers that are not deleted and
-// match query (SearchCustomers in sql/queries/accounts), newest first.
+// match query (SearchCustomers in sql/sqlite/accounts), newest first.
 func (t customerTx) SearchCustomers(ctx context.Context, s billing.Scope, query string, page billing.Page) ([]billing.Customer, bool, error) {
 	rows, err := t.accounts.SearchCustomers(ctx, accountsdb.SearchCustomersParams{
 		MerchantID:    s.MerchantID,

@@ -160,6 +160,9 @@ func (t subscriptionTx) ListSubscriptions(ctx context.Context, s billing.Scope, 
 	switch {
 	case f.CustomerID != "":
 		rows, err = t.lifecycle.ListSubscriptionsOfCustomer(ctx, lifecycledb.ListSubscriptionsOfCustomerParams(p))
+	case f.Status != "":
+		rows, err = t.lifecycle.ListSubscriptionsWithStatus(ctx, lifecycledb.ListSubscriptionsWithStatusParams{MerchantID: p.MerchantID,
+			Mode: p.Mode, Status: p.Status, PriceID: p.PriceID, StartingAfter: p.StartingAfter, RowLimit: p.RowLimit})
 	default:
 		rows, err = t.lifecycle.ListSubscriptions(ctx, p)
 	}

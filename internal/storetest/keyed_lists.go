@@ -61,6 +61,10 @@ func KeyedLists() []KeyedList {
 			_, _, err := tx.Credits.ListCreditNotes(ctx, scope, billing.CreditNoteFilter{InvoiceID: "in_1"}, page)
 			return err
 		}},
+		{"subscriptions by status", "subscriptions_status_idx", func(ctx context.Context, tx billing.Tx) error {
+			_, _, err := tx.Subscriptions.ListSubscriptions(ctx, scope, billing.SubscriptionFilter{Status: billing.SubscriptionPastDue}, page)
+			return err
+		}},
 		{"subscriptions unfiltered", "subscriptions_scope_idx", func(ctx context.Context, tx billing.Tx) error {
 			_, _, err := tx.Subscriptions.ListSubscriptions(ctx, scope, billing.SubscriptionFilter{}, page)
 			return err

@@ -341,6 +341,8 @@ func exerciseSubscription(t *testing.T, setup, shared setupFunc) {
 			{"Status", billing.SubscriptionFilter{Status: billing.SubscriptionActive}, []billing.Subscription{s5, s3, s1}},
 			{"StatusOther", billing.SubscriptionFilter{Status: billing.SubscriptionTrialing}, []billing.Subscription{s2}},
 			{"StatusNone", billing.SubscriptionFilter{Status: billing.SubscriptionPaused}, nil},
+			{"StatusAndPrice", billing.SubscriptionFilter{Status: billing.SubscriptionActive, PriceID: "price_a"}, []billing.Subscription{s3, s1}},
+			{"StatusAndPriceNone", billing.SubscriptionFilter{Status: billing.SubscriptionTrialing, PriceID: "price_a"}, nil},
 			{"PriceID", billing.SubscriptionFilter{PriceID: "price_a"}, []billing.Subscription{s3, s1}},
 			{"PriceIDLonger", billing.SubscriptionFilter{PriceID: "price_ab"}, []billing.Subscription{s2}},
 			{"PriceIDFirstOfTwo", billing.SubscriptionFilter{PriceID: "price_b"}, []billing.Subscription{s3}},

@@ -79,6 +79,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("Customer", func(t *testing.T) {
 		exerciseScoped(t, setup, customerKind())
 		exerciseCustomer(t, setup)
+		exerciseCustomerSearch(t, setup)
 	})
 	t.Run("Coupon", func(t *testing.T) {
 		exerciseScoped(t, setup, couponKind())

@@ -125,6 +125,22 @@ WHERE merchant_id || '' = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
 ORDER BY id DESC
 LIMIT sqlc.arg(row_limit);
 
+-- name: ListSubscriptionsWithStatus :many
+-- One status's rows by their own index (subscriptions_status_idx,
+-- migration 00042), newest first: the optional-filter form walks the
+-- merchant's every subscription until a page of that status turns up, all
+-- of them for a status with fewer than a page.
+SELECT * FROM subscriptions
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND status = sqlc.arg(status)
+  -- replace() finds the exact ",id," substring on both engines (LIKE would
+  -- treat _ and % as wildcards and ignore case on SQLite).
+  -- A filter holding a comma (the separator) matches nothing.
+  AND (CAST(sqlc.arg(price_id) AS text) = '' OR (replace(price_ids, ',' || sqlc.arg(price_id) || ',', '') <> price_ids
+       AND replace(sqlc.arg(price_id), ',', '') = sqlc.arg(price_id)))
+  AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);
+
 -- name: DueSubscriptions :many
 SELECT * FROM subscriptions
 WHERE test_clock_id = sqlc.arg(test_clock_id) AND next_action_at IS NOT NULL AND next_action_at <= sqlc.arg(due_before)

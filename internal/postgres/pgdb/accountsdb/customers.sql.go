@@ -304,69 +304,6 @@ func (q *Queries) ListCustomersByExternalID(ctx context.Context, arg ListCustome
 	return items, nil
 }
 
-const searchCustomers = `-- name: SearchCustomers :many
-SELECT id, merchant_id, mode, email, name, external_id, locale, metadata, created, updated, test_clock_id, deleted, tax_exempt, tax_profile FROM customers
-WHERE merchant_id = $1 AND mode = $2 AND deleted IS NULL
-  AND (lower(email) = $3 OR lower(external_id) = $3
-       OR replace(lower(name), $3, '') <> lower(name))
-  AND (CAST($4 AS text) = '' OR id < $4)
-ORDER BY id DESC
-LIMIT $5
-`
-
-type SearchCustomersParams struct {
-	MerchantID    string
-	Mode          string
-	Query         string
-	StartingAfter string
-	RowLimit      int32
-}
-
-// The console's search: an exact email or external id, or a part of the
-// name, all ignoring case (query is in lower case and not empty). A name
-// contains query when removing query changes it: replace() is the same
-// in both engines, where LIKE's escaping is not.
-func (q *Queries) SearchCustomers(ctx context.Context, arg SearchCustomersParams) ([]Customer, error) {
-	rows, err := q.db.Query(ctx, searchCustomers,
-		arg.MerchantID,
-		arg.Mode,
-		arg.Query,
-		arg.StartingAfter,
-		arg.RowLimit,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []Customer
-	for rows.Next() {
-		var i Customer
-		if err := rows.Scan(
-			&i.ID,
-			&i.MerchantID,
-			&i.Mode,
-			&i.Email,
-			&i.Name,
-			&i.ExternalID,
-			&i.Locale,
-			&i.Metadata,
-			&i.Created,
-			&i.Updated,
-			&i.TestClockID,
-			&i.Deleted,
-			&i.TaxExempt,
-			&i.TaxProfile,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const updateCustomer = `-- name: UpdateCustomer :execrows
 UPDATE customers
 SET email = $1, name = $2, external_id = $3,

@@ -1709,6 +1709,102 @@ func (q *Queries) ListSubscriptionsOfCustomer(ctx context.Context, arg ListSubsc
 	return items, nil
 }
 
+const listSubscriptionsWithStatus = `-- name: ListSubscriptionsWithStatus :many
+SELECT id, merchant_id, mode, version, customer_id, test_clock_id, status, items, price_ids, currency, interval, interval_count, payment_method_id, billing_anchor, cycle_index, current_period_start, current_period_end, trial_start, trial_end, trial_will_end_sent, cancel_at_period_end, cancel_at, canceled_at, cancellation_reason, ended_at, max_cycles, end_date, pending_change, coupon_id, discount_end, discount_used, next_action_at, metadata, created, updated, pending_lines, promotion_code_id, claim_token, claimed_until, default_tax_rates, cancellation_feedback, cancellation_comment FROM subscriptions
+WHERE merchant_id = $1 AND mode = $2 AND status = $3
+  -- replace() finds the exact ",id," substring on both engines (LIKE would
+  -- treat _ and % as wildcards and ignore case on SQLite).
+  -- A filter holding a comma (the separator) matches nothing.
+  AND (CAST($4 AS text) = '' OR (replace(price_ids, ',' || $4 || ',', '') <> price_ids
+       AND replace($4, ',', '') = $4))
+  AND (CAST($5 AS text) = '' OR id < $5)
+ORDER BY id DESC
+LIMIT $6
+`
+
+type ListSubscriptionsWithStatusParams struct {
+	MerchantID    string
+	Mode          string
+	Status        string
+	PriceID       string
+	StartingAfter string
+	RowLimit      int32
+}
+
+// One status's rows by their own index (subscriptions_status_idx,
+// migration 00042), newest first: the optional-filter form walks the
+// merchant's every subscription until a page of that status turns up, all
+// of them for a status with fewer than a page.
+func (q *Queries) ListSubscriptionsWithStatus(ctx context.Context, arg ListSubscriptionsWithStatusParams) ([]Subscription, error) {
+	rows, err := q.db.Query(ctx, listSubscriptionsWithStatus,
+		arg.MerchantID,
+		arg.Mode,
+		arg.Status,
+		arg.PriceID,
+		arg.StartingAfter,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Subscription
+	for rows.Next() {
+		var i Subscription
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.Version,
+			&i.CustomerID,
+			&i.TestClockID,
+			&i.Status,
+			&i.Items,
+			&i.PriceIds,
+			&i.Currency,
+			&i.Interval,
+			&i.IntervalCount,
+			&i.PaymentMethodID,
+			&i.BillingAnchor,
+			&i.CycleIndex,
+			&i.CurrentPeriodStart,
+			&i.CurrentPeriodEnd,
+			&i.TrialStart,
+			&i.TrialEnd,
+			&i.TrialWillEndSent,
+			&i.CancelAtPeriodEnd,
+			&i.CancelAt,
+			&i.CanceledAt,
+			&i.CancellationReason,
+			&i.EndedAt,
+			&i.MaxCycles,
+			&i.EndDate,
+			&i.PendingChange,
+			&i.CouponID,
+			&i.DiscountEnd,
+			&i.DiscountUsed,
+			&i.NextActionAt,
+			&i.Metadata,
+			&i.Created,
+			&i.Updated,
+			&i.PendingLines,
+			&i.PromotionCodeID,
+			&i.ClaimToken,
+			&i.ClaimedUntil,
+			&i.DefaultTaxRates,
+			&i.CancellationFeedback,
+			&i.CancellationComment,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listTestClocks = `-- name: ListTestClocks :many
 SELECT id, merchant_id, mode, name, frozen_time, status, created, updated, advance_target, advance_token, advancing_until FROM test_clocks
 WHERE merchant_id = $1 AND mode = $2

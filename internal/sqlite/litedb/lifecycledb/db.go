@@ -126,6 +126,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listSubscriptionsOfCustomerStmt, err = db.PrepareContext(ctx, listSubscriptionsOfCustomer); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSubscriptionsOfCustomer: %w", err)
 	}
+	if q.listSubscriptionsWithStatusStmt, err = db.PrepareContext(ctx, listSubscriptionsWithStatus); err != nil {
+		return nil, fmt.Errorf("error preparing query ListSubscriptionsWithStatus: %w", err)
+	}
 	if q.listTestClocksStmt, err = db.PrepareContext(ctx, listTestClocks); err != nil {
 		return nil, fmt.Errorf("error preparing query ListTestClocks: %w", err)
 	}
@@ -352,6 +355,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listSubscriptionsOfCustomerStmt: %w", cerr)
 		}
 	}
+	if q.listSubscriptionsWithStatusStmt != nil {
+		if cerr := q.listSubscriptionsWithStatusStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listSubscriptionsWithStatusStmt: %w", cerr)
+		}
+	}
 	if q.listTestClocksStmt != nil {
 		if cerr := q.listTestClocksStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listTestClocksStmt: %w", cerr)
@@ -510,6 +518,7 @@ type Queries struct {
 	listRefundsStmt                   *sql.Stmt
 	listSubscriptionsStmt             *sql.Stmt
 	listSubscriptionsOfCustomerStmt   *sql.Stmt
+	listSubscriptionsWithStatusStmt   *sql.Stmt
 	listTestClocksStmt                *sql.Stmt
 	listUnsettledPaymentsStmt         *sql.Stmt
 	lockDueSubscriptionsStmt          *sql.Stmt
@@ -567,6 +576,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listRefundsStmt:                   q.listRefundsStmt,
 		listSubscriptionsStmt:             q.listSubscriptionsStmt,
 		listSubscriptionsOfCustomerStmt:   q.listSubscriptionsOfCustomerStmt,
+		listSubscriptionsWithStatusStmt:   q.listSubscriptionsWithStatusStmt,
 		listTestClocksStmt:                q.listTestClocksStmt,
 		listUnsettledPaymentsStmt:         q.listUnsettledPaymentsStmt,
 		lockDueSubscriptionsStmt:          q.lockDueSubscriptionsStmt,
