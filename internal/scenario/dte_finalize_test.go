@@ -2,11 +2,13 @@ package scenario_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
+	"github.com/cuota/cuota/internal/dtesim"
 )
 
 // With issue_on finalized, an invoice sent to a business to be paid by
@@ -94,4 +96,40 @@ func scenarioDTEOnFinalize(t *testing.T, d *dteWorld) {
 	// Charged automatically: nothing at finalization; the payment issues it.
 	paid := d.paidInvoice(nil, 5000, iva)
 	require.Equal(t, billing.DTEBoleta, d.dispatched(paid.ID).Type)
+}
+
+// The provider is down when a subscription renews: the renewal is
+// charged all the same, its emission waits (unknown, retried), and the
+// document follows — exactly one — once the provider answers again.
+func scenarioDTEDownAtRenewal(t *testing.T, d *dteWorld) {
+	iva := d.taxRate("IVA", "19", false)
+	first := d.paidInvoice(nil, 10000, iva)
+	d.runToAcceptance(d.dispatched(first.ID), billing.DTEBoleta)
+
+	d.advanceTo(ts0.AddDate(0, 1, 0).Add(time.Hour))
+	var renewal billing.Invoice
+	for _, inv := range d.invoices(first.SubscriptionID) {
+		if inv.ID != first.ID {
+			renewal = inv
+		}
+	}
+	require.Equal(t, billing.InvoicePaid, renewal.Status, "the renewal is charged whatever the provider's state")
+	require.Equal(t, "subscription_cycle", renewal.BillingReason)
+	doc := d.dispatched(renewal.ID)
+	d.dsim.FaultNext(2, dtesim.FaultServerError)
+	st := d.step(doc)
+	require.Equal(t, billing.DTEUnknown, st.Document.Status)
+	require.False(t, st.Done)
+	st = d.step(doc)
+	require.Equal(t, billing.DTEUnknown, st.Document.Status, "still down: waits, retried with backoff")
+	require.Len(t, d.dsim.Documents(), 1, "only the first invoice's boleta so far")
+
+	st = d.step(doc) // back up: the lookup under the same key issues it once
+	require.Equal(t, billing.DTEIssued, st.Document.Status)
+	require.Equal(t, int64(2), st.Document.Folio)
+	require.Len(t, d.dsim.Documents(), 2)
+	got, err := d.app.Invoicing.GetInvoice(d.ctx, d.s, renewal.ID)
+	require.NoError(t, err)
+	require.Equal(t, billing.InvoicePaid, got.Status)
+	require.Equal(t, doc.ID, got.TaxDocument.ID)
 }

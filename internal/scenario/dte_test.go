@@ -33,6 +33,7 @@ func TestTaxDocuments(t *testing.T) {
 				{"timeout_after_accept_one_document", scenarioDTETimeout},
 				{"answer_lost_past_lookup_window_alert", scenarioDTEStuck},
 				{"provider_down_money_not_blocked", scenarioDTEProviderDown},
+				{"provider_down_during_a_renewal", scenarioDTEDownAtRenewal},
 				{"sii_rejection_then_reissue", scenarioDTERejected},
 				{"refund_nota_de_credito_references_folio", scenarioNotaDeCredito},
 				{"send_invoice_issued_when_finalized_then_voided", scenarioDTEOnFinalize},
