@@ -54,6 +54,8 @@ Usage:
                                           measure the renewal pipeline
   cuota bench api [--db sqlite|postgres] [--clients C] [--signups N] [--gets M]
                                           measure the HTTP API (signups, GETs, pgbench ratio)
+  cuota bench console [--database URL] [--subscriptions N] [--invoices M] [--plans-log FILE]
+                                          time the console's pages over 100,000 subscriptions (PostgreSQL)
   cuota flowsim [--addr 127.0.0.1:9090]   run a fake Flow.cl server for local development
   cuota dtesim [--addr 127.0.0.1:9191]    run a fake OpenFactura (Chilean tax documents) for local development
   cuota cmfsim [--addr 127.0.0.1:9292]    run a fake of the CMF's UF API for local development
