@@ -26,7 +26,9 @@ var funcs = template.FuncMap{
 		if line.UF == nil {
 			return ""
 		}
-		return billing.UFLineDetail(*line.UF, l.HTMLLang == "en")
+		// Non-breaking hyphens: a narrow screen wraps the line between
+		// its words, never inside its date ("07-12-2026").
+		return strings.ReplaceAll(billing.UFLineDetail(*line.UF, l.HTMLLang == "en"), "-", "‑")
 	},
 	"sub":     func(a, b int64) int64 { return a - b },
 	"tr":      func(m map[string]string, k string) string { return m[k] },
