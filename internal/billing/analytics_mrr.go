@@ -93,6 +93,11 @@ func MRRAt(sub Subscription, coupon *Coupon, discountOn bool, t time.Time) (int6
 	}
 	subtotal := new(big.Rat)
 	for _, it := range items {
+		if it.Currency == CurrencyUF {
+			// Its amount is in UF, whose peso value moves every day: it is
+			// left out rather than added to pesos (docs/analytics.md).
+			continue
+		}
 		line := new(big.Int).Mul(big.NewInt(it.Quantity), big.NewInt(it.UnitAmount))
 		subtotal.Add(subtotal, new(big.Rat).SetInt(line))
 	}

@@ -51,6 +51,8 @@ func TestMRRAt(t *testing.T) {
 		{"amount coupon capped at subtotal", mrrSub(SubscriptionActive, IntervalMonth, 1, item(1, 2000)), amt, 0},
 		{"amount coupon in another currency", mrrSub(SubscriptionActive, IntervalMonth, 1, item(1, 5000)), usd, 5000},
 		{"once coupon is not recurring", mrrSub(SubscriptionActive, IntervalMonth, 1, item(1, 5000)), once, 5000},
+		// 2,5 UF is not 25000 pesos: a UF item is left out
+		{"a UF item is not added to pesos", mrrSub(SubscriptionActive, IntervalMonth, 1, item(1, 5000), ufItem(1, 25000)), nil, 5000},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -187,4 +189,11 @@ func TestRatios(t *testing.T) {
 	require.Nil(t, Average(5, 0))
 	require.Equal(t, int64(3), *Average(5, 2))
 	require.Equal(t, int64(-3), *Average(-5, 2))
+}
+
+// ufItem is an item of a UF price (amounts in 1/10000 UF).
+func ufItem(qty, unitAmount int64) SubscriptionItem {
+	it := item(qty, unitAmount)
+	it.Currency = CurrencyUF
+	return it
 }
