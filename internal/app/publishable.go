@@ -144,7 +144,10 @@ func (a *Checkout) PricingTable(ctx context.Context, pk string, productIDs []str
 			}
 			var mine []billing.Price
 			for _, p := range prices {
-				if p.ProductID == prod.ID && p.Recurring != nil {
+				// UF prices are left out: hosted checkouts do not take
+				// them yet (docs/uf.md), so a plan the table showed could
+				// not be bought.
+				if p.ProductID == prod.ID && p.Recurring != nil && p.Currency != billing.CurrencyUF {
 					mine = append(mine, p)
 				}
 			}

@@ -28,6 +28,7 @@ func TestUFPrices(t *testing.T) {
 		{"missing_value_waits_then_completes", scenarioUFMissing},
 		{"fetched_from_the_cmf", scenarioUFFromCMF},
 		{"peso_to_uf_change_compares_pesos", scenarioUFMixedChange},
+		{"pricing_table_leaves_uf_out", scenarioUFPricingTable},
 	})
 }
 
@@ -319,4 +320,18 @@ func scenarioUFMixedChange(t *testing.T, h *harness) {
 	require.Nil(t, p.Lines[0].UF)
 	require.Equal(t, int64(52648), p.Lines[1].Amount)
 	require.Equal(t, int64(52648-33333), p.AmountDueNow)
+}
+
+// The pricing table shows no UF price: its checkout could not take it.
+func scenarioUFPricingTable(t *testing.T, h *harness) {
+	h.begin("America/Santiago", ts("2026-11-07T15:00:00Z"))
+	prod := h.product("Oficina", nil)
+	clp := h.priceOf(prod.ID, 99000, "CLP", billing.IntervalMonth, 0)
+	h.priceOf(prod.ID, 25000, "clf", billing.IntervalMonth, 0)
+	pk, err := h.app.Checkout.CreatePublishableKey(h.ctx, h.s, app.PublishableKeyParams{})
+	require.NoError(t, err)
+	v, err := h.app.Checkout.PricingTable(h.ctx, pk.ID, nil)
+	require.NoError(t, err)
+	require.Len(t, v.Plans, 1)
+	require.Equal(t, clp.ID, v.Plans[0].Price.ID)
 }
