@@ -16,13 +16,15 @@ var funcs = template.FuncMap{
 	"money":    fmtMoney,
 	"date":     fmtDate,
 	"datetime": fmtDateTime,
-	"bp":       fmtBP,
-	"subst":    func(l *lang, s billing.SubscriptionStatus) string { return orRaw(l.SubStatus[s], string(s)) },
-	"invst":    func(l *lang, s billing.InvoiceStatus) string { return orRaw(l.InvStatus[s], string(s)) },
-	"payst":    func(l *lang, s billing.PaymentStatus) string { return orRaw(l.PayStatus[s], string(s)) },
-	"brand":    brandName,
-	"rolename": func(l *lang, r billing.Role) string { return orRaw(l.RoleNames[r], string(r)) },
-	"roles":    billing.Roles,
+	// failwords is why a payment failed, in words (failureWords).
+	"failwords": failureWords,
+	"bp":        fmtBP,
+	"subst":     func(l *lang, s billing.SubscriptionStatus) string { return orRaw(l.SubStatus[s], string(s)) },
+	"invst":     func(l *lang, s billing.InvoiceStatus) string { return orRaw(l.InvStatus[s], string(s)) },
+	"payst":     func(l *lang, s billing.PaymentStatus) string { return orRaw(l.PayStatus[s], string(s)) },
+	"brand":     brandName,
+	"rolename":  func(l *lang, r billing.Role) string { return orRaw(l.RoleNames[r], string(r)) },
+	"roles":     billing.Roles,
 	"modename": func(l *lang, m billing.Mode) string {
 		if m == billing.ModeLive {
 			return l.LiveMode

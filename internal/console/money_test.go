@@ -313,6 +313,14 @@ func TestMoneyActions(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.Contains(t, body, "El cobro no se realizó: el banco rechazó el cobro.")
 		require.Contains(t, visible(body), "Intento 2")
+		// The customer's page names the decline in words and leads to
+		// the document and the payment.
+		res, body = w.get("/console/customers/" + luis.ID)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, `href="/console/invoices/`+declined.ID+`"`)
+		require.Contains(t, body, `href="/console/payments/`)
+		require.Contains(t, visible(body), "el banco rechazó el cobro")
+		require.NotContains(t, visible(body), "card_declined")
 
 		for _, path := range []string{"/console/invoices/in_none", "/console/payments/pay_none", "/console/invoices/in_none/pdf",
 			"/console/credit-notes/cn_none/pdf", "/console/invoices/" + w.paid.ID + "/tax-document/pdf",
