@@ -160,12 +160,35 @@ func row(parts ...any) []string {
 // ExportCustomers is the export of scope s's customers that f selects
 // (the filters of ListCustomers).
 func (a *Exports) ExportCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter) (Export, error) {
+	return a.customersExport(s, func(ctx context.Context, tx billing.Tx, page billing.Page) ([]billing.Customer, bool, error) {
+		return tx.Customers.ListCustomers(ctx, s, f, page)
+	}), nil
+}
+
+// ExportCustomerSearch is the export of the customers SearchCustomers
+// finds for query (an exact email or external id, or part of a name):
+// what the console's customer list shows, every page of it.
+func (a *Exports) ExportCustomerSearch(ctx context.Context, s billing.Scope, query string) (Export, error) {
+	query = strings.ToLower(strings.TrimSpace(query))
+	if query == "" {
+		return a.ExportCustomers(ctx, s, billing.CustomerFilter{})
+	}
+	if len(query) > maxEmailLen {
+		return Export{}, billing.Invalid("query", billing.CodeParameterInvalid, "the search may have at most %d bytes", maxEmailLen)
+	}
+	return a.customersExport(s, func(ctx context.Context, tx billing.Tx, page billing.Page) ([]billing.Customer, bool, error) {
+		return tx.Customers.SearchCustomers(ctx, s, query, page)
+	}), nil
+}
+
+// customersExport is the customers' export over the pages read reads.
+func (a *Exports) customersExport(s billing.Scope, read func(context.Context, billing.Tx, billing.Page) ([]billing.Customer, bool, error)) Export {
 	return newExport(a.core, exportSpec[billing.Customer]{
 		filename: "customers.csv",
 		header: row("id", "email", "name", "external_id", "locale", "tax_exempt", "legal_name", "tax_ids",
 			amountColumns("balance"), "balance_currency", "created"),
 		page: func(ctx context.Context, tx billing.Tx, page billing.Page) ([]billing.Customer, bool, error) {
-			l, more, err := tx.Customers.ListCustomers(ctx, s, f, page)
+			l, more, err := read(ctx, tx, page)
 			if err != nil {
 				return nil, false, err
 			}
@@ -184,7 +207,7 @@ func (a *Exports) ExportCustomers(ctx context.Context, s billing.Scope, f billin
 			return row(c.ID, c.Email, c.Name, c.ExternalID, c.Locale, exempt, c.TaxProfile.LegalName,
 				strings.Join(ids, " "), csvAmount(c.Balance, c.Currency), strings.ToUpper(c.Currency), csvTime(c.Created))
 		},
-	}), nil
+	})
 }
 
 // ExportSubscriptions is the export of scope s's subscriptions that f

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
@@ -22,7 +21,7 @@ func (h ops) exportCSV(q *req) {
 	var err error
 	switch q.r.PathValue("name") {
 	case "customers.csv":
-		e, err = h.app.Exports.ExportCustomers(q.ctx, s, customerExportFilter(qv.Get("q")))
+		e, err = h.app.Exports.ExportCustomerSearch(q.ctx, s, qv.Get("q"))
 	case "subscriptions.csv":
 		e, err = h.app.Exports.ExportSubscriptions(q.ctx, s, billing.SubscriptionFilter{CustomerID: qv.Get("customer"),
 			Status: billing.SubscriptionStatus(qv.Get("status")), PriceID: qv.Get("price")})
@@ -55,20 +54,6 @@ func (h ops) exportCSV(q *req) {
 		return
 	}
 	streamExport(q.ctx, h.handler, q.w, e)
-}
-
-// customerExportFilter is the customer list's search as the export's
-// filters: an address with @ is the email, anything else the external id
-// (the export has no search by a part of the name).
-func customerExportFilter(query string) billing.CustomerFilter {
-	query = strings.TrimSpace(query)
-	switch {
-	case query == "":
-		return billing.CustomerFilter{}
-	case strings.Contains(query, "@"):
-		return billing.CustomerFilter{Email: query}
-	}
-	return billing.CustomerFilter{ExternalID: query}
 }
 
 // streamExport writes e as the API does: headers with the first page; a

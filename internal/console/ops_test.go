@@ -19,8 +19,8 @@ import (
 func TestExports(t *testing.T) {
 	b := setup(t, "http://127.0.0.1")
 	s := billing.Scope{MerchantID: b.merchant, Mode: billing.ModeTest}
-	for _, email := range []string{"ana@example.cl", "luis@example.cl"} {
-		_, err := b.app.Customers.CreateCustomer(t.Context(), s, app.CustomerParams{Email: &email})
+	for email, name := range map[string]string{"ana@example.cl": "Ana Rojas", "luis@example.cl": "Luis Soto"} {
+		_, err := b.app.Customers.CreateCustomer(t.Context(), s, app.CustomerParams{Email: &email, Name: &name})
 		require.NoError(t, err)
 	}
 	res, _ := b.get("/console/exports/customers.csv")
@@ -39,6 +39,10 @@ func TestExports(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	require.Contains(t, body, "ana@example.cl")
 	require.NotContains(t, body, "luis@example.cl", "the search is the export's email filter")
+	res, body = b.get("/console/exports/customers.csv?q=soto")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.Contains(t, body, "luis@example.cl", "a part of the name exports what the list finds")
+	require.NotContains(t, body, "ana@example.cl")
 
 	_, page := b.get("/console/customers?q=ana@example.cl")
 	require.Contains(t, page, `href="/console/exports/customers.csv?q=ana%40example.cl"`)

@@ -36,7 +36,7 @@ type AlertsUseCases interface {
 // ExportsUseCases is what the console calls of app.Exports: the CSV
 // files the API's /v1/exports serve, streamed the same way.
 type ExportsUseCases interface {
-	ExportCustomers(ctx context.Context, s billing.Scope, f billing.CustomerFilter) (app.Export, error)
+	ExportCustomerSearch(ctx context.Context, s billing.Scope, query string) (app.Export, error)
 	ExportInvoices(ctx context.Context, s billing.Scope, f billing.InvoiceFilter) (app.Export, error)
 	ExportPayments(ctx context.Context, s billing.Scope, f billing.PaymentFilter) (app.Export, error)
 	ExportSubscriptions(ctx context.Context, s billing.Scope, f billing.SubscriptionFilter) (app.Export, error)
