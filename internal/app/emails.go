@@ -435,23 +435,20 @@ type EmailOutcome struct {
 func (a *Notifications) SendEmail(ctx context.Context, args SendEmailArgs, jobAttempt int) (EmailOutcome, error) {
 	s := billing.Scope{MerchantID: args.MerchantID, Mode: args.Mode}
 	deps := a.notify.email
-	taxDoc, wait, err := a.receiptTaxDocument(ctx, s, args.EmailID, deps.sender != nil)
-	if err != nil {
-		return EmailOutcome{}, err
-	}
-	if wait {
-		return EmailOutcome{Wait: billing.ReceiptTaxDocumentWait}, nil
-	}
 	var e billing.Email
 	var msg EmailMessage
 	var renderErr error
-	err = a.store.InTx(ctx, func(tx billing.Tx) error {
+	var taxDoc receiptDocument
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
 		var err error
 		if e, err = tx.Notify.GetEmail(ctx, s, args.EmailID); err != nil {
 			return err
 		}
 		if e.Status != billing.EmailPending {
 			return nil
+		}
+		if taxDoc, err = a.receiptTaxDocument(ctx, tx, e, deps.sender != nil); err != nil || taxDoc.wait || taxDoc.fetch {
+			return err // rendered once the document is known (below)
 		}
 		msg, renderErr = a.renderEmail(ctx, tx, e, deps.sender != nil, taxDoc)
 		return nil
@@ -464,6 +461,21 @@ func (a *Notifications) SendEmail(ctx context.Context, args SendEmailArgs, jobAt
 	}
 	if e.Status != billing.EmailPending {
 		return EmailOutcome{}, nil
+	}
+	if taxDoc.wait {
+		return EmailOutcome{Wait: billing.ReceiptTaxDocumentWait}, nil
+	}
+	if taxDoc.fetch {
+		// A receipt whose tax document was issued: its PDF is fetched
+		// from the provider outside any transaction, then it is rendered.
+		taxDoc = a.fetchReceiptDocument(ctx, e, taxDoc)
+		err = a.store.InTx(ctx, func(tx billing.Tx) error {
+			msg, renderErr = a.renderEmail(ctx, tx, e, true, taxDoc)
+			return nil
+		})
+		if err != nil {
+			return EmailOutcome{}, fmt.Errorf("render email %s: %w", args.EmailID, err)
+		}
 	}
 	// A database hiccup while gathering the data is worth another try
 	// (while tries are left); a template that cannot be filled is not.

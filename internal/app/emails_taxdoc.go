@@ -7,67 +7,62 @@ import (
 	"github.com/cuota/cuota/internal/billing"
 )
 
-// receiptDocument is the tax document a payment receipt carries: the
-// emission and its PDF (nil when the email is only recorded).
+// receiptDocument is what a payment receipt does about its invoice's tax
+// document: wait for it, or carry doc (nil: none) — with its PDF, which
+// fetch says is still to be read from the provider with creds.
 type receiptDocument struct {
-	doc *billing.TaxDocument
-	pdf []byte
+	doc   *billing.TaxDocument
+	pdf   []byte
+	wait  bool
+	fetch bool
+	creds DTECredentials
 }
 
-// receiptTaxDocument decides, for a pending payment receipt, what it does
-// about its invoice's tax document (billing.ReceiptTaxDocument): wait for
-// it, or go with it — fetched from the provider when the email is to be
-// sent (withPDF) — or without it. Any other email carries none.
-func (a *Notifications) receiptTaxDocument(ctx context.Context, s billing.Scope, emailID string, withPDF bool) (receiptDocument, bool, error) {
-	type found struct {
-		doc   *billing.TaxDocument
-		wait  bool
-		creds DTECredentials
+// receiptTaxDocument decides, in the send's transaction, what pending
+// email e does about its invoice's tax document
+// (billing.ReceiptTaxDocument). Only a payment receipt carries one; its
+// PDF is fetched (fetchReceiptDocument) only when the email is to be sent
+// (withPDF).
+func (a *Notifications) receiptTaxDocument(ctx context.Context, tx billing.Tx, e billing.Email, withPDF bool) (receiptDocument, error) {
+	if e.Template != billing.EmailPaymentReceipt || e.ObjectType != "invoice" {
+		return receiptDocument{}, nil
 	}
-	f, err := read(ctx, a.core, func(tx billing.Tx) (found, error) {
-		e, err := tx.Notify.GetEmail(ctx, s, emailID)
-		if err != nil || e.Status != billing.EmailPending || e.Template != billing.EmailPaymentReceipt || e.ObjectType != "invoice" {
-			return found{}, ignoreNotFound(err, "read email")
-		}
-		inv, err := tx.Invoices.GetInvoice(ctx, s, e.ObjectID)
-		if err != nil {
-			return found{}, ignoreNotFound(err, "read invoice")
-		}
-		one := []billing.Invoice{inv}
-		if err := withTaxDocuments(ctx, tx, s, one); err != nil {
-			return found{}, err
-		}
-		attach, wait := billing.ReceiptTaxDocument(one[0].TaxDocument, e.Created, a.Now())
-		if !attach {
-			return found{wait: wait}, nil
-		}
-		out := found{doc: one[0].TaxDocument}
-		if !withPDF {
-			return out, nil
-		}
-		settings, err := tx.DTE.GetDTESettings(ctx, s)
-		if err != nil {
-			return found{}, fmt.Errorf("read dte settings: %w", err)
-		}
-		creds, err := a.openDTECredentials(settings)
-		if err != nil {
-			return found{}, err
-		}
-		out.creds = DTECredentials{APIKey: creds.APIKey, BaseURL: creds.BaseURL, Mode: s.Mode}
-		return out, nil
-	})
-	if err != nil || f.doc == nil || !withPDF {
-		return receiptDocument{doc: f.doc}, f.wait, err
-	}
-	if a.ports.DTE == nil {
-		return receiptDocument{}, false, nil
-	}
-	pdf, err := a.ports.DTE.File(ctx, f.creds, f.doc.ProviderID, DTEFormatPDF)
+	inv, err := tx.Invoices.GetInvoice(ctx, e.Scope, e.ObjectID)
 	if err != nil {
-		// The provider issued it but does not hand the file over now:
-		// the receipt goes without it (the customer's page has it).
-		a.logger.WarnContext(ctx, "tax document PDF unavailable for the receipt", "email", emailID, "error", err)
-		return receiptDocument{}, false, nil
+		return receiptDocument{}, ignoreNotFound(err, "read invoice")
 	}
-	return receiptDocument{doc: f.doc, pdf: pdf}, false, nil
+	one := []billing.Invoice{inv}
+	if err := withTaxDocuments(ctx, tx, e.Scope, one); err != nil {
+		return receiptDocument{}, err
+	}
+	attach, wait := billing.ReceiptTaxDocument(one[0].TaxDocument, e.Created, a.Now())
+	if !attach {
+		return receiptDocument{wait: wait}, nil
+	}
+	out := receiptDocument{doc: one[0].TaxDocument}
+	if !withPDF || a.ports.DTE == nil {
+		return out, nil
+	}
+	settings, err := tx.DTE.GetDTESettings(ctx, e.Scope)
+	if err != nil {
+		return receiptDocument{}, fmt.Errorf("read dte settings: %w", err)
+	}
+	creds, err := a.openDTECredentials(settings)
+	if err != nil {
+		return receiptDocument{}, err
+	}
+	out.fetch, out.creds = true, DTECredentials{APIKey: creds.APIKey, BaseURL: creds.BaseURL, Mode: e.Scope.Mode}
+	return out, nil
+}
+
+// fetchReceiptDocument reads the PDF of d's document from the provider.
+// A provider that does not hand it over now leaves the receipt without
+// the document (the customer's page offers it).
+func (a *Notifications) fetchReceiptDocument(ctx context.Context, e billing.Email, d receiptDocument) receiptDocument {
+	pdf, err := a.ports.DTE.File(ctx, d.creds, d.doc.ProviderID, DTEFormatPDF)
+	if err != nil {
+		a.logger.WarnContext(ctx, "tax document PDF unavailable for the receipt", "email", e.ID, "error", err)
+		return receiptDocument{}
+	}
+	return receiptDocument{doc: d.doc, pdf: pdf}
 }
