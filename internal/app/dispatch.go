@@ -153,8 +153,14 @@ func (a *Notifications) taxDocumentFor(ctx context.Context, tx billing.Tx, ev bi
 		}
 		return a.queueCreditNoteDocument(ctx, tx, note)
 	}
-	at := map[string]billing.DTEMoment{EventInvoicePaid: billing.DTEAtPaid, EventInvoiceFinalized: billing.DTEAtFinalized}[ev.Type]
-	if at == "" && ev.Type != EventInvoiceVoided {
+	var at billing.DTEMoment
+	switch ev.Type {
+	case EventInvoicePaid:
+		at = billing.DTEAtPaid
+	case EventInvoiceFinalized:
+		at = billing.DTEAtFinalized
+	case EventInvoiceVoided:
+	default:
 		return nil
 	}
 	inv, err := tx.Invoices.GetInvoice(ctx, ev.Scope, ev.ObjectID)
