@@ -217,11 +217,7 @@ func (a *PayPages) loadHostedInvoice(ctx context.Context, tx billing.Tx, ref Hos
 	if err != nil || inv.Status == billing.InvoiceDraft {
 		return m, inv, gone
 	}
-	one := []billing.Invoice{inv}
-	if err := withTaxDocuments(ctx, tx, ref.Scope, one); err != nil {
-		return m, inv, err
-	}
-	return m, one[0], nil
+	return m, inv, nil
 }
 
 // PayGateways lists the gateways that can take a pay-page payment in

@@ -55,7 +55,9 @@ func (a *PayPages) InvoicePageTaxDocument(ctx context.Context, ref HostedRef) ([
 	if td == nil || td.Folio <= 0 || (td.Status != billing.DTEIssued && td.Status != billing.DTEAccepted) {
 		return nil, "", billing.NotFound("tax_document", ref.ID)
 	}
-	pdf, err := a.invoicing.TaxDocumentFile(ctx, ref.Scope, inv.ID, DTEFormatPDF)
+	// The document was read above: the file is fetched for it as it is.
+	pdf, err := a.invoicing.taxDocumentFile(ctx, ref.Scope, inv.ID, DTEFormatPDF,
+		func(billing.Tx) (*billing.TaxDocument, error) { return td, nil })
 	return pdf, billing.TaxDocumentFilename(*td), err
 }
 

@@ -350,3 +350,18 @@ func ItemsTotalPesos(pesos, uf []ProrationItem, rate int64) (int64, error) {
 	}
 	return p + c, nil
 }
+
+// PeriodAmounts is what a set of subscription items costs per period, in
+// its two units: pesos (or the subscription's currency) for ordinary
+// prices and 1/10000 UF for UF prices, which are never added to pesos
+// (their peso value is known only on an invoice's day).
+func PeriodAmounts(items []SubscriptionItem) (amount, uf int64) {
+	for _, it := range items {
+		if it.Currency == CurrencyUF {
+			uf += it.UnitAmount * it.Quantity
+			continue
+		}
+		amount += it.UnitAmount * it.Quantity
+	}
+	return amount, uf
+}

@@ -179,3 +179,10 @@ func TestItemsTotalPesos(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(49486), got)
 }
+
+func TestPeriodAmounts(t *testing.T) {
+	items := []billing.SubscriptionItem{{UnitAmount: 5000, Quantity: 2}, {UnitAmount: 25000, Quantity: 1, Currency: billing.CurrencyUF}}
+	amount, uf := billing.PeriodAmounts(items)
+	require.Equal(t, int64(10000), amount, "pesos only")
+	require.Equal(t, int64(25000), uf, "2,5 UF kept apart")
+}

@@ -17,7 +17,8 @@ import (
 type subscriptionView struct {
 	Sub      billing.Subscription
 	Customer billing.Customer
-	Amount   int64 // one period's price before discounts and taxes
+	Amount   int64  // one period's price before discounts and taxes
+	UF       string // the UF prices' part of it ("UF 2,5000"), never added to Amount
 	Interval string
 	// NextRenewal is when the next period starts and is charged (nil when
 	// none comes: canceled, paused, or canceling at the end).
@@ -76,9 +77,7 @@ func (h ops) showSubscription(q *req, portalURL string) {
 	}
 	view := subscriptionView{Sub: sub, Customer: c, Loc: merchantLoc(q), PortalURL: portalURL,
 		Interval: intervalName(q.l, sub.Recurring)}
-	for _, it := range sub.Items {
-		view.Amount += it.UnitAmount * it.Quantity
-	}
+	view.Amount, view.UF = periodAmounts(q.l, sub.Items)
 	if !sub.Status.Terminal() && sub.Status != billing.SubscriptionPaused && !sub.CancelAtPeriodEnd {
 		end := sub.CurrentPeriodEnd
 		if sub.Status == billing.SubscriptionTrialing && sub.TrialEnd != nil {
@@ -172,7 +171,7 @@ func (h ops) plans(q *req, sub billing.Subscription) ([]planOption, error) {
 	}
 	var out []planOption
 	for _, p := range prices.Data {
-		if p.Recurring == nil || own[p.ID] || (sub.Currency != "" && p.Currency != sub.Currency) {
+		if p.Recurring == nil || own[p.ID] || (sub.Currency != "" && billing.ChargeCurrency(p.Currency) != sub.Currency) {
 			continue
 		}
 		name := orRaw(names[p.ProductID], p.Nickname)
@@ -308,4 +307,15 @@ func (h ops) portalLink(q *req) {
 		return
 	}
 	h.showSubscription(q, link)
+}
+
+// periodAmounts is what items cost per period (billing.PeriodAmounts):
+// the amount in the subscription's currency and the UF part written out
+// ("UF 2,5000"), "" when there is none.
+func periodAmounts(l *lang, items []billing.SubscriptionItem) (int64, string) {
+	amount, uf := billing.PeriodAmounts(items)
+	if uf == 0 {
+		return amount, ""
+	}
+	return amount, billing.UFLineDetail(billing.LineUF{Amount: uf}, l == english)
 }

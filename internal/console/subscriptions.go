@@ -29,7 +29,8 @@ type subscriptionsView struct {
 type subscriptionRow struct {
 	Sub      billing.Subscription
 	Customer billing.Customer
-	Amount   int64 // one period's price before discounts and taxes
+	Amount   int64  // one period's price before discounts and taxes
+	UF       string // the UF prices' part of it ("UF 2,5000"), never added to Amount
 }
 
 // subscriptionStatuses are the filter's choices.
@@ -84,11 +85,8 @@ func (h *handler) subscriptions(q *req) {
 			}
 			customers[sub.CustomerID] = c
 		}
-		var amount int64
-		for _, it := range sub.Items {
-			amount += it.UnitAmount * it.Quantity
-		}
-		view.Rows = append(view.Rows, subscriptionRow{Sub: sub, Customer: c, Amount: amount})
+		amount, uf := periodAmounts(q.l, sub.Items)
+		view.Rows = append(view.Rows, subscriptionRow{Sub: sub, Customer: c, Amount: amount, UF: uf})
 	}
 	if list.HasMore && len(list.Data) > 0 {
 		v := url.Values{"after": {list.Data[len(list.Data)-1].ID}}
