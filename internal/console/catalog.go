@@ -38,7 +38,7 @@ func (h configArea) showCatalog(q *req, status int, errMsg string, form url.Valu
 	}
 	d := q.data(q.l.Cfg.CatalogTitle, "catalog")
 	d.Sub, d.Error, d.D = "products", errMsg, view
-	h.render(q.w, q.r, "catalog", status, d)
+	h.showStatus(q, "catalog", status, d)
 }
 
 func (h configArea) createProduct(q *req) {
@@ -95,7 +95,7 @@ func (h configArea) showProduct(q *req, status int, errMsg string, form url.Valu
 	}
 	d.D = productView{Product: p, Prices: prices.Data, Loc: merchantLoc(q), Currencies: priceCurrencies,
 		Intervals: []string{billing.IntervalMonth, billing.IntervalYear, billing.IntervalWeek, billing.IntervalDay}, Form: form}
-	h.render(q.w, q.r, "product", status, d)
+	h.showStatus(q, "product", status, d)
 }
 
 func (h configArea) updateProduct(q *req) {

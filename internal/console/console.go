@@ -419,9 +419,14 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, name string, st
 }
 
 // show renders a signed-in page with status 200.
-func (h *handler) show(q *req, name string, d pageData) {
+func (h *handler) show(q *req, name string, d pageData) { h.showStatus(q, name, http.StatusOK, d) }
+
+// showStatus renders a signed-in page with status (a form sent back with
+// its error is 4xx), under the open alerts' banner as every signed-in
+// page.
+func (h *handler) showStatus(q *req, name string, status int, d pageData) {
 	d.Alerts = h.banner(q)
-	h.render(q.w, q.r, name, http.StatusOK, d)
+	h.render(q.w, q.r, name, status, d)
 }
 
 // message renders a short page with a title and one paragraph; q is the

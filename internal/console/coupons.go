@@ -73,7 +73,7 @@ func (h configArea) showCoupons(q *req, status int, errMsg, formOf string, form 
 	case "restored":
 		d.Notice = q.l.Cfg.CodeOn
 	}
-	h.render(q.w, q.r, "coupons", status, d)
+	h.showStatus(q, "coupons", status, d)
 }
 
 // couponLabel is how the pages name a coupon: its name, else its

@@ -274,7 +274,7 @@ func (h moneyArea) showInvoice(q *req, status int, d pageData, form refundForm) 
 	view.CanUncoll = inv.Status == billing.InvoiceOpen
 	d.Title = view.Title
 	d.D = view
-	h.render(q.w, q.r, "invoice", status, d)
+	h.showStatus(q, "invoice", status, d)
 }
 
 // refundable is what a refund of a paid invoice may still return: what is

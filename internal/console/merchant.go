@@ -47,7 +47,7 @@ func (h configArea) showProfile(q *req, status int, errMsg, notice string, form 
 	d := q.data(q.l.Cfg.ProfileTitle, "settings")
 	d.Sub, d.Error, d.Notice = "profile", errMsg, notice
 	d.D = profileView{M: q.cs.Merchant, Form: form, Zones: timeZones, Locales: []string{"es-CL", "en"}}
-	h.render(q.w, q.r, "profile", status, d)
+	h.showStatus(q, "profile", status, d)
 }
 
 // saveProfile is the API's PATCH /v1/merchant with the profile's fields:
@@ -105,7 +105,7 @@ func (h configArea) dunning(q *req) {
 func (h configArea) showDunning(q *req, status int, errMsg, notice string, v dunningView) {
 	d := q.data(q.l.Cfg.DunningTitle, "settings")
 	d.Sub, d.Error, d.Notice, d.D = "dunning", errMsg, notice, v
-	h.render(q.w, q.r, "dunning", status, d)
+	h.showStatus(q, "dunning", status, d)
 }
 
 // saveDunning is the API's PATCH /v1/merchant with a dunning policy: a
@@ -180,7 +180,7 @@ func (h configArea) showGateways(q *req, status int, errMsg, notice string) {
 	}
 	d := q.data(q.l.Cfg.GatewaysTitle, "settings")
 	d.Sub, d.Error, d.Notice, d.D = "gateways", errMsg, notice, view
-	h.render(q.w, q.r, "gateways", status, d)
+	h.showStatus(q, "gateways", status, d)
 }
 
 // saveGateway is the API's PUT /v1/merchant/gateways/{gateway} in the

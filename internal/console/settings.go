@@ -111,7 +111,7 @@ func (h *handler) showUsers(q *req, status int, d pageData, view usersView) {
 	view.Users, view.Invitations, view.Me, view.Loc = users, invitations, q.cs.User.ID, merchantLoc(q)
 	d.D = view
 	d.Sub = "users"
-	h.render(q.w, q.r, "users", status, d)
+	h.showStatus(q, "users", status, d)
 }
 
 func (h *handler) users(q *req) {
@@ -181,7 +181,7 @@ func (h *handler) showSecurity(q *req, status int, errMsg, secret string) {
 	}
 	d.D = view
 	d.Sub = "security"
-	h.render(q.w, q.r, "security", status, d)
+	h.showStatus(q, "security", status, d)
 }
 
 func (h *handler) security(q *req) { h.showSecurity(q, http.StatusOK, "", "") }

@@ -36,7 +36,7 @@ func (h configArea) showTaxDocs(q *req, status int, errMsg, notice string) {
 	}
 	d := q.data(q.l.Cfg.TaxDocsTitle, "settings")
 	d.Sub, d.Error, d.Notice, d.D = "tax-documents", errMsg, notice, view
-	h.render(q.w, q.r, "taxdocs", status, d)
+	h.showStatus(q, "taxdocs", status, d)
 }
 
 // saveTaxDocs is the API's PUT /v1/merchant/dte in the session's mode: the

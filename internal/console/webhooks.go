@@ -75,7 +75,7 @@ func (h configArea) showWebhooks(q *req, status int, errMsg string, form url.Val
 	}
 	d := q.data(q.l.Cfg.WebhooksTitle, "webhooks")
 	d.Error, d.D = errMsg, view
-	h.render(q.w, q.r, "webhooks", status, d)
+	h.showStatus(q, "webhooks", status, d)
 }
 
 // eventChoice is an event type an endpoint may subscribe to, named.
@@ -154,7 +154,7 @@ func (h configArea) showWebhook(q *req, status int, errMsg, secret, notice strin
 	}
 	d := q.data(q.l.Cfg.EndpointTitle, "webhooks")
 	d.Error, d.Notice, d.D = errMsg, notice, view
-	h.render(q.w, q.r, "webhook", status, d)
+	h.showStatus(q, "webhook", status, d)
 }
 
 // rotateWebhookSecret gives the endpoint a new secret and shows it this

@@ -257,6 +257,12 @@ func TestConsoleAlerts(t *testing.T) {
 	require.Equal(t, http.StatusOK, b.signIn("soporte@example.cl", "una clave bien larga"))
 	require.Contains(t, b.text("#alerts"), "Un destino de webhooks está fallando")
 	b.consolePage("ops-overview-alert")
+	// Every signed-in page carries it, a page shown with its form's
+	// status (the webhooks page) as well as a plain one.
+	for _, path := range []string{"/console/webhooks", "/console/catalog", "/console/settings/profile", "/console/invoices"} {
+		b.visit(s.url+path, "#title")
+		require.Contains(t, b.text("#alerts"), "Un destino de webhooks está fallando", path)
+	}
 	b.click("#alerts a", "#alert-list")
 	alerts, err := s.app.Alerts.ListAlerts(ctx, s.scope, billing.AlertFilter{}, billing.Page{})
 	require.NoError(t, err)
