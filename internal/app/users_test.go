@@ -3,6 +3,7 @@ package app_test
 import (
 	"encoding/base32"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -154,10 +155,8 @@ func TestConsoleTOTP(t *testing.T) {
 	require.NoError(t, err)
 	secret := a.Users.NewTOTPSecret()
 	raw := decodeTOTP(t, secret)
-	_, err = a.Users.EnableTOTP(ctx, u.MerchantID, u.ID, secret, "000000")
-	if billing.TOTPCode(raw, b.clock.Now(), 6) != "000000" {
-		requireCode(t, err, billing.CodeParameterInvalid)
-	}
+	_, err = a.Users.EnableTOTP(ctx, u.MerchantID, u.ID, secret, wrongTOTP(raw, b.clock.Now()))
+	requireCode(t, err, billing.CodeParameterInvalid)
 	_, err = a.Users.EnableTOTP(ctx, u.MerchantID, u.ID, secret, billing.TOTPCode(raw, b.clock.Now(), 6))
 	require.NoError(t, err)
 
@@ -176,4 +175,18 @@ func decodeTOTP(t *testing.T, secret string) []byte {
 	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
 	require.NoError(t, err)
 	return raw
+}
+
+// wrongTOTP is a code that no step TOTPValid accepts at now takes (the
+// step before, now's and the step after).
+func wrongTOTP(raw []byte, now time.Time) string {
+	taken := map[string]bool{}
+	for _, d := range []time.Duration{-30 * time.Second, 0, 30 * time.Second} {
+		taken[billing.TOTPCode(raw, now.Add(d), 6)] = true
+	}
+	for i := 0; ; i++ {
+		if c := fmt.Sprintf("%06d", i); !taken[c] {
+			return c
+		}
+	}
 }

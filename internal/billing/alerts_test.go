@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -112,6 +113,9 @@ func TestUnknownPaymentAlert(t *testing.T) {
 				require.Equal(t, tc.sev, c.Severity)
 				require.Equal(t, AlertCondition{Kind: AlertPaymentUnknown, Severity: tc.sev, ObjectType: "payment", ObjectID: "pay_1",
 					Message: c.Message}, c)
+				hours := fmt.Sprint(int(tc.age / time.Hour))
+				require.Contains(t, c.Message.ES, "La pasarela flow no ha dicho qué pasó con un pago hace "+hours+" horas")
+				require.Contains(t, c.Message.EN, "The flow gateway has not said what became of a payment for "+hours+" hours")
 			}
 		})
 	}

@@ -55,17 +55,21 @@ func TestEventsAfterFollowsCommitOrder(t *testing.T) {
 
 	require.NoError(t, release())
 	var pos string
-	deadline := time.Now().Add(30 * time.Second)
-	for len(got) < 2 && time.Now().Before(deadline) {
-		require.NoError(t, store.InTx(ctx, func(tx billing.Tx) error {
+	// Polled for the condition: unrelated transactions elsewhere in the
+	// cluster must end before the events show.
+	// The condition runs on another goroutine: it records a read error
+	// and stops, and the test fails on it here.
+	var readErr error
+	require.Eventually(t, func() bool {
+		readErr = store.InTx(ctx, func(tx billing.Tx) error {
 			evs, p, err := tx.Notify.EventsAfter(ctx, s, pos, 10)
 			got, pos = append(got, evs...), p
 			return err
-		}))
-		if len(got) < 2 {
-			time.Sleep(10 * time.Millisecond) // polling: unrelated transactions elsewhere in the cluster must end
-		}
-	}
+		})
+		return readErr != nil || len(got) >= 2
+	}, 30*time.Second, 10*time.Millisecond, "both events are read")
+	require.NoError(t, readErr)
+	require.Len(t, got, 2)
 	require.Equal(t, []string{early.ID, late.ID}, []string{got[0].ID, got[1].ID}, "in commit-safe order")
 }
 
