@@ -144,7 +144,7 @@ func (h configArea) createPrice(q *req) {
 		redo(http.StatusBadRequest, q.l.Cfg.BadCurrency)
 		return
 	}
-	amount, ok := parseMajor(formValue(q, "amount"), currency)
+	amount, ok := parseAmount(q.l, formValue(q, "amount"), currency)
 	if !ok {
 		redo(http.StatusBadRequest, q.l.Cfg.BadAmount)
 		return

@@ -127,7 +127,7 @@ func (h configArea) createCoupon(q *req) {
 			redo(http.StatusBadRequest, q.l.Cfg.BadCurrency)
 			return
 		}
-		amount, ok := parseMajor(value, currency)
+		amount, ok := parseAmount(q.l, value, currency)
 		if !ok {
 			redo(http.StatusBadRequest, q.l.Cfg.BadAmount)
 			return
