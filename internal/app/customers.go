@@ -274,16 +274,26 @@ func (a *Customers) ListCustomers(ctx context.Context, s billing.Scope, f billin
 	})
 }
 
+// searchQuery is a customer search as it is matched: trimmed and in
+// lower case ("" lists every customer), at most maxEmailLen bytes.
+func searchQuery(q string) (string, error) {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if len(q) > maxEmailLen {
+		return "", billing.Invalid("query", billing.CodeParameterInvalid, "the search may have at most %d bytes", maxEmailLen)
+	}
+	return q, nil
+}
+
 // SearchCustomers lists the customers of scope s whose email or external
 // id is query, or whose name contains it, ignoring case; newest first.
 // An empty query lists them all.
 func (a *Customers) SearchCustomers(ctx context.Context, s billing.Scope, query string, page billing.Page) (List[billing.Customer], error) {
-	query = strings.ToLower(strings.TrimSpace(query))
+	query, err := searchQuery(query)
+	if err != nil {
+		return List[billing.Customer]{}, err
+	}
 	if query == "" {
 		return a.ListCustomers(ctx, s, billing.CustomerFilter{}, page)
-	}
-	if len(query) > maxEmailLen {
-		return List[billing.Customer]{}, billing.Invalid("query", billing.CodeParameterInvalid, "the search may have at most %d bytes", maxEmailLen)
 	}
 	return list(ctx, a.core, page, billing.PrefixCustomer, func(tx billing.Tx, page billing.Page) ([]billing.Customer, bool, error) {
 		l, more, err := tx.Customers.SearchCustomers(ctx, s, query, page)

@@ -43,7 +43,6 @@ func (e Export) WriteTo(ctx context.Context, w io.Writer) error { return e.write
 type exportSpec[T any] struct {
 	filename string
 	header   []string
-	prefix   string
 	page     func(ctx context.Context, tx billing.Tx, page billing.Page) ([]T, bool, error)
 	id       func(T) string
 	row      func(T) []string
@@ -61,7 +60,7 @@ func newExport[T any](a *core, spec exportSpec[T]) Export {
 		for {
 			var items []T
 			var more bool
-			err := a.store.InTx(ctx, func(tx billing.Tx) error {
+			err := a.store.Read(ctx, func(tx billing.Tx) error {
 				var err error
 				items, more, err = spec.page(ctx, tx, page)
 				return err
@@ -169,12 +168,12 @@ func (a *Exports) ExportCustomers(ctx context.Context, s billing.Scope, f billin
 // finds for query (an exact email or external id, or part of a name):
 // what the console's customer list shows, every page of it.
 func (a *Exports) ExportCustomerSearch(ctx context.Context, s billing.Scope, query string) (Export, error) {
-	query = strings.ToLower(strings.TrimSpace(query))
+	query, err := searchQuery(query)
+	if err != nil {
+		return Export{}, err
+	}
 	if query == "" {
 		return a.ExportCustomers(ctx, s, billing.CustomerFilter{})
-	}
-	if len(query) > maxEmailLen {
-		return Export{}, billing.Invalid("query", billing.CodeParameterInvalid, "the search may have at most %d bytes", maxEmailLen)
 	}
 	return a.customersExport(s, func(ctx context.Context, tx billing.Tx, page billing.Page) ([]billing.Customer, bool, error) {
 		return tx.Customers.SearchCustomers(ctx, s, query, page)
