@@ -284,9 +284,7 @@ func dteDate(inv billing.Invoice, m billing.Merchant, recorded time.Time) time.T
 	if inv.PaidAt != nil {
 		at = *inv.PaidAt
 	}
-	if loc, err := time.LoadLocation(m.Timezone); err == nil {
-		at = at.In(loc)
-	}
+	at = at.In(merchantLocation(m))
 	return time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, time.UTC)
 }
 
