@@ -184,14 +184,11 @@ func benchDatabase(ctx context.Context, dbURL string) (string, func(), error) {
 		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 			return "", nil, fmt.Errorf("create schema: %w", err)
 		}
-		u, err := url.Parse(dbURL)
+		u, err := benchSchemaURL(dbURL, schema)
 		if err != nil {
-			return "", nil, fmt.Errorf("database url: %w", err)
+			return "", nil, err
 		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String(), func() {
+		return u, func() {
 			c, err := pgx.Connect(context.Background(), withoutPoolParams(dbURL))
 			if err == nil {
 				_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")

@@ -13,9 +13,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/cuota/cuota/internal/app"
-	"github.com/cuota/cuota/internal/billing"
 )
 
 // benchConsoleOptions are the flags of `cuota bench console`.
@@ -27,6 +24,7 @@ type benchConsoleOptions struct {
 	plansLog      string
 	explainMS     int
 	keep          bool
+	reuse         string
 }
 
 // benchPage is one page the benchmark times: a console page (with the
@@ -55,6 +53,7 @@ func benchConsole(ctx context.Context, args []string, getenv func(string) string
 	fs.StringVar(&o.plansLog, "plans-log", "", "PostgreSQL's server log, readable here: print the EXPLAIN (ANALYZE, BUFFERS) of each page's statements slower than --explain-ms (auto_explain, in a second pass)")
 	fs.IntVar(&o.explainMS, "explain-ms", 2, "with --plans-log, the statements whose plans are printed: those taking at least this long")
 	fs.BoolVar(&o.keep, "keep", false, "keep the schema afterwards (its name is printed) to look at it")
+	fs.StringVar(&o.reuse, "reuse", "", "time the merchant of a schema an earlier run kept (bench_…) instead of seeding a new one; the schema is migrated to this build and kept")
 	if done, err := parseFlags(fs, args); done {
 		return err
 	}
@@ -77,6 +76,15 @@ func benchConsole(ctx context.Context, args []string, getenv func(string) string
 	cfg.RateLimit = 0
 	if getenv("CUOTA_LOG_LEVEL") == "" {
 		cfg.LogLevel = slog.LevelWarn
+	}
+	if o.reuse != "" {
+		u, err := benchSchemaURL(dbURL, o.reuse)
+		if err != nil {
+			fmt.Fprintln(stderr, "cuota:", err)
+			return exitError(2)
+		}
+		cfg.DatabaseURL = withApplicationName(u)
+		return runBenchConsole(ctx, o, cfg, stdout, stderr)
 	}
 	u, cleanup, err := benchDatabase(ctx, dbURL)
 	if err != nil {
@@ -127,60 +135,30 @@ func runBenchConsole(ctx context.Context, o benchConsoleOptions, cfg config, std
 		return err
 	}
 	defer b.close(ctx)
-	a := b.env.app
-	m, err := a.Merchants.CreateMerchant(cliContext(ctx), app.CreateMerchantParams{Name: "Bench", Timezone: "America/Santiago"})
-	if err != nil {
-		return fmt.Errorf("create merchant: %w", err)
-	}
-	_, secret, err := a.Merchants.CreateAPIKey(cliContext(ctx), m.ID, billing.ModeTest)
-	if err != nil {
-		return fmt.Errorf("create api key: %w", err)
-	}
-	const email, password = "bench@example.cl", "una clave de benchmark larga"
-	if _, err := a.Users.CreateUser(cliContext(ctx), app.CreateUserParams{MerchantID: m.ID, Email: email, Role: billing.RoleOwner,
-		Password: password}); err != nil {
-		return fmt.Errorf("create user: %w", err)
-	}
-	signedIn, err := a.Users.SignIn(cliContext(ctx), app.SignInParams{Email: email, Password: password})
-	if err != nil {
-		return fmt.Errorf("sign in: %w", err)
-	}
-	c := &benchClient{base: b.base, key: secret, http: &http.Client{Timeout: time.Minute}}
-	defer c.http.CloseIdleConnections()
-
-	// Three templates made through the API: a product, three monthly
-	// prices and a signup on each, whose rows the seed clones.
-	prod, err := c.call(ctx, -1, http.MethodPost, "/v1/products", map[string]any{"name": "Plan"})
-	if err != nil {
-		return fmt.Errorf("create product: %w", err)
-	}
-	for i, amount := range []int{9990, 19990, 49990} {
-		price, err := c.call(ctx, -1, http.MethodPost, "/v1/prices", map[string]any{"product": prod.ID, "unit_amount": amount,
-			"currency": "CLP", "recurring": map[string]any{"interval": "month"}})
-		if err != nil {
-			return fmt.Errorf("create price: %w", err)
-		}
-		if _, err := c.signup(ctx, i, price.ID); err != nil {
-			return fmt.Errorf("template signup: %w", err)
-		}
-	}
-
 	conn, err := pgx.Connect(ctx, withoutPoolParams(cfg.DatabaseURL))
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	sd := consoleSeed{merchant: m.ID, subs: o.subscriptions, months: seedMonths(o.subscriptions, o.invoices), now: time.Now()}
-	fmt.Fprintf(stdout, "seeding %d subscriptions over %.1f months (load average %s)\n", o.subscriptions, sd.months, fmtLoad(loadAverage()))
-	seedStart := time.Now()
-	if err := sd.seed(ctx, conn, stdout); err != nil {
+	var bm benchMerchant
+	if o.reuse != "" {
+		bm, err = reuseBenchMerchant(ctx, b, conn)
+	} else {
+		bm, err = seedBenchMerchant(ctx, o, b, conn, stdout)
+	}
+	if err != nil {
 		return err
 	}
+	m, secret, signedIn := bm.merchant, bm.secret, bm.session
+	c := &benchClient{base: b.base, key: secret, http: &http.Client{Timeout: time.Minute}}
+	defer c.http.CloseIdleConnections()
 	counts, err := benchConsoleCounts(ctx, conn, m.ID)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded in %s: %v\n", time.Since(seedStart).Round(time.Second), counts)
+	if o.reuse != "" {
+		fmt.Fprintf(stdout, "reusing %s: %v\n", o.reuse, counts)
+	}
 
 	pages, err := benchConsolePages(ctx, conn, m.ID)
 	if err != nil {

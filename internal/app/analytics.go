@@ -102,6 +102,18 @@ func reportCurrency(c string) (string, error) {
 	return code, nil
 }
 
+// reportMonths checks a report's month count: 0 means 12, otherwise
+// from least (an overview compares two months) to MaxReportMonths.
+func reportMonths(months, least int) (int, error) {
+	if months == 0 {
+		return 12, nil
+	}
+	if months < least || months > MaxReportMonths {
+		return 0, billing.Invalid("months", billing.CodeParameterInvalid, "months must be %d to %d", least, MaxReportMonths)
+	}
+	return months, nil
+}
+
 // MRR returns the MRR series of p.Months months with each month's
 // movements.
 func (a *Analytics) MRR(ctx context.Context, s billing.Scope, p MRRParams) (MRRReport, error) {
@@ -109,11 +121,8 @@ func (a *Analytics) MRR(ctx context.Context, s billing.Scope, p MRRParams) (MRRR
 	if err != nil {
 		return MRRReport{}, err
 	}
-	if p.Months == 0 {
-		p.Months = 12
-	}
-	if p.Months < 1 || p.Months > MaxReportMonths {
-		return MRRReport{}, billing.Invalid("months", billing.CodeParameterInvalid, "months must be 1 to %d", MaxReportMonths)
+	if p.Months, err = reportMonths(p.Months, 1); err != nil {
+		return MRRReport{}, err
 	}
 	var out MRRReport
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
@@ -123,45 +132,87 @@ func (a *Analytics) MRR(ctx context.Context, s billing.Scope, p MRRParams) (MRRR
 		}
 		loc := merchantLocation(m)
 		bounds := billing.MonthBounds(asOf, loc, p.Months)
-		periods, err := a.mrrPeriods(ctx, tx, s, currency, bounds)
+		series, err := a.readMRRSeries(ctx, tx, s, currency, bounds)
 		if err != nil {
 			return err
 		}
-		out = MRRReport{Currency: currency, Timezone: loc.String(), AsOf: asOf}
-		for _, per := range periods {
-			out.Months = append(out.Months, MRRMonth{Month: per.Start.In(loc).Format("2006-01"), MRRPeriod: per})
+		periods, err := a.seriesPeriods(ctx, tx, s, currency, bounds, series)
+		if err != nil {
+			return err
 		}
+		out = mrrReport(currency, loc, asOf, periods)
 		return nil
 	})
 	return out, err
 }
 
-// mrrPeriods reads what billing.MRRPeriods needs for bounds (mrrRead) and
-// computes the periods.
-func (a *Analytics) mrrPeriods(ctx context.Context, tx billing.Tx, s billing.Scope, currency string, bounds []time.Time) ([]billing.MRRPeriod, error) {
-	start, changes, err := a.mrrRead(ctx, tx, s, currency, bounds)
-	if err != nil {
-		return nil, err
+// mrrReport labels periods by their month in loc.
+func mrrReport(currency string, loc *time.Location, asOf time.Time, periods []billing.MRRPeriod) MRRReport {
+	out := MRRReport{Currency: currency, Timezone: loc.String(), AsOf: asOf}
+	for _, per := range periods {
+		out.Months = append(out.Months, MRRMonth{Month: per.Start.In(loc).Format("2006-01"), MRRPeriod: per})
 	}
-	return billing.MRRPeriods(bounds, start, changes)
+	return out
 }
 
-// mrrRead reads what billing.MRRPeriods needs for bounds: the totals
-// before the first bound, the records within, and the state of the
-// customers those records touch.
-func (a *Analytics) mrrRead(ctx context.Context, tx billing.Tx, s billing.Scope, currency string, bounds []time.Time) (billing.MRRStart, []billing.MRRChange, error) {
-	from, to := bounds[0], bounds[len(bounds)-1]
+// mrrSeries is what an MRR report over some bounds reads: the leading
+// periods kept by earlier reports (billing.KeptMRRPrefix), and from the
+// first period not kept on, the state at its start and the records
+// after it. The epoch is the one the kept periods belong to, read before
+// the records (billing's analytics_kept.go says why).
+type mrrSeries struct {
+	epoch   int64
+	kept    []billing.MRRPeriod
+	start   billing.MRRStart
+	changes []billing.MRRChange
+}
+
+// readMRRSeries reads the series of bounds: kept months where there are,
+// the records after them.
+func (a *Analytics) readMRRSeries(ctx context.Context, tx billing.Tx, s billing.Scope, currency string, bounds []time.Time) (mrrSeries, error) {
+	epoch, err := tx.Analytics.MRREpoch(ctx, s)
+	if err != nil {
+		return mrrSeries{}, err
+	}
+	out := mrrSeries{epoch: epoch}
+	// The kept months of the report, and the one just before it (which
+	// gives the state at its start).
+	kept, err := tx.Analytics.KeptMRRMonths(ctx, s, currency, epoch, bounds[0].AddDate(0, -1, -7), bounds[len(bounds)-2])
+	if err != nil {
+		return mrrSeries{}, err
+	}
+	// The report's last period is never whole: bounds without their last
+	// leave it to the records.
+	var anchor *billing.MRRPeriod
+	out.kept, anchor = billing.KeptMRRPrefix(bounds[:len(bounds)-1], kept)
+	from, to := bounds[len(out.kept)], bounds[len(bounds)-1]
+	changes, byCustomer, err := a.mrrChangesFrom(ctx, tx, s, currency, from, to)
+	if err != nil {
+		return mrrSeries{}, err
+	}
+	out.changes = changes
+	if anchor != nil {
+		out.start = billing.MRRStartAfter(*anchor, byCustomer)
+		return out, nil
+	}
 	total, subs, err := tx.Analytics.MRRTotalsBefore(ctx, s, currency, from)
 	if err != nil {
-		return billing.MRRStart{}, nil, err
+		return mrrSeries{}, err
 	}
 	customers, err := tx.Analytics.CountCustomersWithMRR(ctx, s, currency, from)
 	if err != nil {
-		return billing.MRRStart{}, nil, err
+		return mrrSeries{}, err
 	}
+	out.start = billing.MRRStart{Total: total, Subscriptions: subs, Customers: customers, ByCustomer: byCustomer}
+	return out, nil
+}
+
+// mrrChangesFrom reads the records in [from, to) and the state just
+// before from of the customers they touch.
+func (a *Analytics) mrrChangesFrom(ctx context.Context, tx billing.Tx, s billing.Scope, currency string, from, to time.Time) ([]billing.MRRChange, map[string]billing.CustomerMRR, error) {
 	changes, err := tx.Analytics.MRRChangesBetween(ctx, s, billing.ReportRange{Currency: currency, From: from, To: to})
 	if err != nil {
-		return billing.MRRStart{}, nil, err
+		return nil, nil, err
 	}
 	seen := map[string]bool{}
 	var ids []string
@@ -173,7 +224,31 @@ func (a *Analytics) mrrRead(ctx context.Context, tx billing.Tx, s billing.Scope,
 	}
 	byCustomer, err := tx.Analytics.CustomerMRRBefore(ctx, s, currency, ids, from)
 	if err != nil {
-		return billing.MRRStart{}, nil, err
+		return nil, nil, err
 	}
-	return billing.MRRStart{Total: total, Subscriptions: subs, Customers: customers, ByCustomer: byCustomer}, changes, nil
+	return changes, byCustomer, nil
+}
+
+// seriesPeriods computes the periods of bounds from their series (read
+// over the same bounds) and keeps those whole months that ended long
+// enough ago (billing.MRRPeriodKeepable) for the next report.
+func (a *Analytics) seriesPeriods(ctx context.Context, tx billing.Tx, s billing.Scope, currency string, bounds []time.Time, series mrrSeries) ([]billing.MRRPeriod, error) {
+	k := len(series.kept)
+	live, err := billing.MRRPeriods(bounds[k:], series.start, series.changes)
+	if err != nil {
+		return nil, err
+	}
+	now := a.Now()
+	var keep []billing.MRRPeriod
+	for i, p := range live {
+		if billing.MRRPeriodKeepable(bounds, k+i, now) {
+			keep = append(keep, p)
+		}
+	}
+	if len(keep) > 0 {
+		if err := tx.Analytics.KeepMRRMonths(ctx, s, currency, series.epoch, keep, now); err != nil {
+			return nil, err
+		}
+	}
+	return append(append([]billing.MRRPeriod{}, series.kept...), live...), nil
 }

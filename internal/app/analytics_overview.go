@@ -32,18 +32,17 @@ type Overview struct {
 // once instead of three times: both summaries' MRR periods are computed
 // from the series' start and records (billing.MRRPeriods over their own
 // bounds gives what it gives from a start at those bounds; the scenario
-// tests compare the two). At 100,000 subscriptions that read is most of
-// the overview's time (docs/performance.md, "Console at scale").
+// tests compare the two). The months that are over come from earlier
+// reports where they were kept (readMRRSeries), so that at 100,000
+// subscriptions the overview reads the current month's records rather
+// than the year's (docs/performance.md, "Console at scale").
 func (a *Analytics) Overview(ctx context.Context, s billing.Scope, p OverviewParams) (Overview, error) {
 	currency, err := reportCurrency(p.Currency)
 	if err != nil {
 		return Overview{}, err
 	}
-	if p.Months == 0 {
-		p.Months = 12
-	}
-	if p.Months < 2 || p.Months > MaxReportMonths {
-		return Overview{}, billing.Invalid("months", billing.CodeParameterInvalid, "months must be 2 to %d", MaxReportMonths)
+	if p.Months, err = reportMonths(p.Months, 2); err != nil {
+		return Overview{}, err
 	}
 	var out Overview
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
@@ -53,18 +52,15 @@ func (a *Analytics) Overview(ctx context.Context, s billing.Scope, p OverviewPar
 		}
 		loc := merchantLocation(m)
 		bounds := billing.MonthBounds(asOf, loc, p.Months)
-		start, changes, err := a.mrrRead(ctx, tx, s, currency, bounds)
+		series, err := a.readMRRSeries(ctx, tx, s, currency, bounds)
 		if err != nil {
 			return err
 		}
-		periods, err := billing.MRRPeriods(bounds, start, changes)
+		periods, err := a.seriesPeriods(ctx, tx, s, currency, bounds, series)
 		if err != nil {
 			return err
 		}
-		out.MRR = MRRReport{Currency: currency, Timezone: loc.String(), AsOf: asOf}
-		for _, per := range periods {
-			out.MRR.Months = append(out.MRR.Months, MRRMonth{Month: per.Start.In(loc).Format("2006-01"), MRRPeriod: per})
-		}
+		out.MRR = mrrReport(currency, loc, asOf, periods)
 		monthStart, prevStart := bounds[len(bounds)-2], bounds[len(bounds)-3]
 		prev := billing.ReportRange{Currency: currency, From: prevStart, To: monthStart}
 		if out.LastMonth, err = a.summaryFigures(ctx, tx, s, prev, periods[len(periods)-2]); err != nil {
@@ -77,12 +73,13 @@ func (a *Analytics) Overview(ctx context.Context, s billing.Scope, p OverviewPar
 		// The series' last month ends just after as-of (it counts what
 		// happened at as-of); a summary's period ends at its to: the
 		// records at as-of are left out, as Summary leaves them.
-		before := changes
+		before := series.changes
 		for len(before) > 0 && !before[len(before)-1].At.Before(asOf) {
 			before = before[:len(before)-1]
 		}
-		thisBounds := append(append([]time.Time{}, bounds[:len(bounds)-1]...), asOf)
-		thisPeriods, err := billing.MRRPeriods(thisBounds, start, before)
+		k := len(series.kept)
+		thisBounds := append(append([]time.Time{}, bounds[k:len(bounds)-1]...), asOf)
+		thisPeriods, err := billing.MRRPeriods(thisBounds, series.start, before)
 		if err != nil {
 			return err
 		}

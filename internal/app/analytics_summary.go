@@ -108,7 +108,12 @@ func checkSummaryRange(from, to, asOf time.Time) error {
 // summarize reads and computes the figures of r.
 func (a *Analytics) summarize(ctx context.Context, tx billing.Tx, s billing.Scope, r billing.ReportRange) (Summary, error) {
 	out := Summary{Currency: r.Currency, From: r.From, To: r.To}
-	periods, err := a.mrrPeriods(ctx, tx, s, r.Currency, []time.Time{r.From, r.To})
+	bounds := []time.Time{r.From, r.To}
+	series, err := a.readMRRSeries(ctx, tx, s, r.Currency, bounds)
+	if err != nil {
+		return out, err
+	}
+	periods, err := a.seriesPeriods(ctx, tx, s, r.Currency, bounds, series)
 	if err != nil {
 		return out, err
 	}

@@ -29,6 +29,18 @@ type AnalyticsTx interface {
 	CustomerMRRBefore(ctx context.Context, s Scope, currency string, customerIDs []string, t time.Time) (map[string]CustomerMRR, error)
 	// MRRChangesBetween returns the records in [r.From, r.To), by time.
 	MRRChangesBetween(ctx context.Context, s Scope, r ReportRange) ([]MRRChange, error)
+	// MRREpoch returns the scope's epoch (0 before the first move): only
+	// the months kept in it count (analytics_kept.go).
+	MRREpoch(ctx context.Context, s Scope) (int64, error)
+	// BumpMRREpoch moves the scope's epoch on, which retires every month
+	// kept before, and forgets those months.
+	BumpMRREpoch(ctx context.Context, s Scope) error
+	// KeptMRRMonths returns the periods kept in epoch for currency that lie
+	// within [from, to], by start.
+	KeptMRRMonths(ctx context.Context, s Scope, currency string, epoch int64, from, to time.Time) ([]MRRPeriod, error)
+	// KeepMRRMonths keeps periods, computed in epoch, for currency; a
+	// period kept already stays as it was.
+	KeepMRRMonths(ctx context.Context, s Scope, currency string, epoch int64, periods []MRRPeriod, now time.Time) error
 
 	// PaymentTotals counts the payment attempts made in the range.
 	PaymentTotals(ctx context.Context, s Scope, r ReportRange) (PaymentTotals, error)

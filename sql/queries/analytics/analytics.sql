@@ -80,3 +80,32 @@ SELECT CAST(COUNT(*) AS bigint) AS started,
 FROM checkout_sessions
 WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
   AND created >= sqlc.arg(from_at) AND created < sqlc.arg(to_at);
+
+-- name: MRREpoch :many
+-- The scope's epoch (no row: 0). Kept closed months carry the epoch they
+-- were computed in; only those of the current one count.
+SELECT epoch FROM mrr_epochs WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode);
+
+-- name: BumpMRREpoch :one
+-- Moves the scope's epoch on: a record was written into the settled past.
+INSERT INTO mrr_epochs (merchant_id, mode, epoch) VALUES (sqlc.arg(merchant_id), sqlc.arg(mode), 1)
+ON CONFLICT (merchant_id, mode) DO UPDATE SET epoch = mrr_epochs.epoch + 1
+RETURNING epoch;
+
+-- name: DeleteMRRMonthsBefore :exec
+-- Forgets the kept months of epochs before the current one.
+DELETE FROM mrr_month_cache
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND epoch < sqlc.arg(epoch);
+
+-- name: KeptMRRMonths :many
+-- The kept periods of the epoch within [from_at, to_at), by start.
+SELECT period_start, period_end, figures FROM mrr_month_cache
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND currency = sqlc.arg(currency)
+  AND epoch = sqlc.arg(epoch) AND period_start >= sqlc.arg(from_at) AND period_end <= sqlc.arg(to_at)
+ORDER BY period_start, period_end;
+
+-- name: KeepMRRMonth :exec
+INSERT INTO mrr_month_cache (merchant_id, mode, currency, period_start, period_end, epoch, figures, created)
+VALUES (sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(currency), sqlc.arg(period_start), sqlc.arg(period_end),
+        sqlc.arg(epoch), sqlc.arg(figures), sqlc.arg(created))
+ON CONFLICT (merchant_id, mode, currency, epoch, period_start, period_end) DO NOTHING;

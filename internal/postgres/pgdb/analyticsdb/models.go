@@ -370,6 +370,23 @@ type MrrChange struct {
 	Created        time.Time
 }
 
+type MrrEpoch struct {
+	MerchantID string
+	Mode       string
+	Epoch      int64
+}
+
+type MrrMonthCache struct {
+	MerchantID  string
+	Mode        string
+	Currency    string
+	PeriodStart time.Time
+	PeriodEnd   time.Time
+	Epoch       int64
+	Figures     string
+	Created     time.Time
+}
+
 type NotifyCursor struct {
 	MerchantID string
 	Mode       string

@@ -10,6 +10,25 @@ import (
 	"database/sql"
 )
 
+const bumpMRREpoch = `-- name: BumpMRREpoch :one
+INSERT INTO mrr_epochs (merchant_id, mode, epoch) VALUES (?1, ?2, 1)
+ON CONFLICT (merchant_id, mode) DO UPDATE SET epoch = mrr_epochs.epoch + 1
+RETURNING epoch
+`
+
+type BumpMRREpochParams struct {
+	MerchantID string
+	Mode       string
+}
+
+// Moves the scope's epoch on: a record was written into the settled past.
+func (q *Queries) BumpMRREpoch(ctx context.Context, arg BumpMRREpochParams) (int64, error) {
+	row := q.queryRow(ctx, q.bumpMRREpochStmt, bumpMRREpoch, arg.MerchantID, arg.Mode)
+	var epoch int64
+	err := row.Scan(&epoch)
+	return epoch, err
+}
+
 const checkoutTotals = `-- name: CheckoutTotals :one
 SELECT CAST(COUNT(*) AS bigint) AS started,
        CAST(COALESCE(SUM(CASE WHEN status = 'complete' THEN 1 ELSE 0 END), 0) AS bigint) AS completed
@@ -94,6 +113,23 @@ func (q *Queries) DeleteMRRChangesFrom(ctx context.Context, arg DeleteMRRChanges
 	return err
 }
 
+const deleteMRRMonthsBefore = `-- name: DeleteMRRMonthsBefore :exec
+DELETE FROM mrr_month_cache
+WHERE merchant_id = ?1 AND mode = ?2 AND epoch < ?3
+`
+
+type DeleteMRRMonthsBeforeParams struct {
+	MerchantID string
+	Mode       string
+	Epoch      int64
+}
+
+// Forgets the kept months of epochs before the current one.
+func (q *Queries) DeleteMRRMonthsBefore(ctx context.Context, arg DeleteMRRMonthsBeforeParams) error {
+	_, err := q.exec(ctx, q.deleteMRRMonthsBeforeStmt, deleteMRRMonthsBefore, arg.MerchantID, arg.Mode, arg.Epoch)
+	return err
+}
+
 const insertMRRChange = `-- name: InsertMRRChange :exec
 
 INSERT INTO mrr_changes (id, merchant_id, mode, subscription_id, customer_id, currency, at, amount, delta, active_delta, created)
@@ -133,6 +169,91 @@ func (q *Queries) InsertMRRChange(ctx context.Context, arg InsertMRRChangeParams
 		arg.Created,
 	)
 	return err
+}
+
+const keepMRRMonth = `-- name: KeepMRRMonth :exec
+INSERT INTO mrr_month_cache (merchant_id, mode, currency, period_start, period_end, epoch, figures, created)
+VALUES (?1, ?2, ?3, ?4, ?5,
+        ?6, ?7, ?8)
+ON CONFLICT (merchant_id, mode, currency, epoch, period_start, period_end) DO NOTHING
+`
+
+type KeepMRRMonthParams struct {
+	MerchantID  string
+	Mode        string
+	Currency    string
+	PeriodStart int64
+	PeriodEnd   int64
+	Epoch       int64
+	Figures     string
+	Created     int64
+}
+
+func (q *Queries) KeepMRRMonth(ctx context.Context, arg KeepMRRMonthParams) error {
+	_, err := q.exec(ctx, q.keepMRRMonthStmt, keepMRRMonth,
+		arg.MerchantID,
+		arg.Mode,
+		arg.Currency,
+		arg.PeriodStart,
+		arg.PeriodEnd,
+		arg.Epoch,
+		arg.Figures,
+		arg.Created,
+	)
+	return err
+}
+
+const keptMRRMonths = `-- name: KeptMRRMonths :many
+SELECT period_start, period_end, figures FROM mrr_month_cache
+WHERE merchant_id = ?1 AND mode = ?2 AND currency = ?3
+  AND epoch = ?4 AND period_start >= ?5 AND period_end <= ?6
+ORDER BY period_start, period_end
+`
+
+type KeptMRRMonthsParams struct {
+	MerchantID string
+	Mode       string
+	Currency   string
+	Epoch      int64
+	FromAt     int64
+	ToAt       int64
+}
+
+type KeptMRRMonthsRow struct {
+	PeriodStart int64
+	PeriodEnd   int64
+	Figures     string
+}
+
+// The kept periods of the epoch within [from_at, to_at), by start.
+func (q *Queries) KeptMRRMonths(ctx context.Context, arg KeptMRRMonthsParams) ([]KeptMRRMonthsRow, error) {
+	rows, err := q.query(ctx, q.keptMRRMonthsStmt, keptMRRMonths,
+		arg.MerchantID,
+		arg.Mode,
+		arg.Currency,
+		arg.Epoch,
+		arg.FromAt,
+		arg.ToAt,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []KeptMRRMonthsRow
+	for rows.Next() {
+		var i KeptMRRMonthsRow
+		if err := rows.Scan(&i.PeriodStart, &i.PeriodEnd, &i.Figures); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const lastMRRBefore = `-- name: LastMRRBefore :many
@@ -225,6 +346,40 @@ func (q *Queries) MRRChangesBetween(ctx context.Context, arg MRRChangesBetweenPa
 			return nil, err
 		}
 		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const mRREpoch = `-- name: MRREpoch :many
+SELECT epoch FROM mrr_epochs WHERE merchant_id = ?1 AND mode = ?2
+`
+
+type MRREpochParams struct {
+	MerchantID string
+	Mode       string
+}
+
+// The scope's epoch (no row: 0). Kept closed months carry the epoch they
+// were computed in; only those of the current one count.
+func (q *Queries) MRREpoch(ctx context.Context, arg MRREpochParams) ([]int64, error) {
+	rows, err := q.query(ctx, q.mRREpochStmt, mRREpoch, arg.MerchantID, arg.Mode)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var epoch int64
+		if err := rows.Scan(&epoch); err != nil {
+			return nil, err
+		}
+		items = append(items, epoch)
 	}
 	if err := rows.Close(); err != nil {
 		return nil, err

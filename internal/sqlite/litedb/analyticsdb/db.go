@@ -24,6 +24,9 @@ func New(db DBTX) *Queries {
 func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	q := Queries{db: db}
 	var err error
+	if q.bumpMRREpochStmt, err = db.PrepareContext(ctx, bumpMRREpoch); err != nil {
+		return nil, fmt.Errorf("error preparing query BumpMRREpoch: %w", err)
+	}
 	if q.checkoutTotalsStmt, err = db.PrepareContext(ctx, checkoutTotals); err != nil {
 		return nil, fmt.Errorf("error preparing query CheckoutTotals: %w", err)
 	}
@@ -36,14 +39,26 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteMRRChangesFromStmt, err = db.PrepareContext(ctx, deleteMRRChangesFrom); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteMRRChangesFrom: %w", err)
 	}
+	if q.deleteMRRMonthsBeforeStmt, err = db.PrepareContext(ctx, deleteMRRMonthsBefore); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteMRRMonthsBefore: %w", err)
+	}
 	if q.insertMRRChangeStmt, err = db.PrepareContext(ctx, insertMRRChange); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertMRRChange: %w", err)
+	}
+	if q.keepMRRMonthStmt, err = db.PrepareContext(ctx, keepMRRMonth); err != nil {
+		return nil, fmt.Errorf("error preparing query KeepMRRMonth: %w", err)
+	}
+	if q.keptMRRMonthsStmt, err = db.PrepareContext(ctx, keptMRRMonths); err != nil {
+		return nil, fmt.Errorf("error preparing query KeptMRRMonths: %w", err)
 	}
 	if q.lastMRRBeforeStmt, err = db.PrepareContext(ctx, lastMRRBefore); err != nil {
 		return nil, fmt.Errorf("error preparing query LastMRRBefore: %w", err)
 	}
 	if q.mRRChangesBetweenStmt, err = db.PrepareContext(ctx, mRRChangesBetween); err != nil {
 		return nil, fmt.Errorf("error preparing query MRRChangesBetween: %w", err)
+	}
+	if q.mRREpochStmt, err = db.PrepareContext(ctx, mRREpoch); err != nil {
+		return nil, fmt.Errorf("error preparing query MRREpoch: %w", err)
 	}
 	if q.mRRTotalsBeforeStmt, err = db.PrepareContext(ctx, mRRTotalsBefore); err != nil {
 		return nil, fmt.Errorf("error preparing query MRRTotalsBefore: %w", err)
@@ -65,6 +80,11 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 
 func (q *Queries) Close() error {
 	var err error
+	if q.bumpMRREpochStmt != nil {
+		if cerr := q.bumpMRREpochStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing bumpMRREpochStmt: %w", cerr)
+		}
+	}
 	if q.checkoutTotalsStmt != nil {
 		if cerr := q.checkoutTotalsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing checkoutTotalsStmt: %w", cerr)
@@ -85,9 +105,24 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteMRRChangesFromStmt: %w", cerr)
 		}
 	}
+	if q.deleteMRRMonthsBeforeStmt != nil {
+		if cerr := q.deleteMRRMonthsBeforeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteMRRMonthsBeforeStmt: %w", cerr)
+		}
+	}
 	if q.insertMRRChangeStmt != nil {
 		if cerr := q.insertMRRChangeStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertMRRChangeStmt: %w", cerr)
+		}
+	}
+	if q.keepMRRMonthStmt != nil {
+		if cerr := q.keepMRRMonthStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing keepMRRMonthStmt: %w", cerr)
+		}
+	}
+	if q.keptMRRMonthsStmt != nil {
+		if cerr := q.keptMRRMonthsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing keptMRRMonthsStmt: %w", cerr)
 		}
 	}
 	if q.lastMRRBeforeStmt != nil {
@@ -98,6 +133,11 @@ func (q *Queries) Close() error {
 	if q.mRRChangesBetweenStmt != nil {
 		if cerr := q.mRRChangesBetweenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing mRRChangesBetweenStmt: %w", cerr)
+		}
+	}
+	if q.mRREpochStmt != nil {
+		if cerr := q.mRREpochStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing mRREpochStmt: %w", cerr)
 		}
 	}
 	if q.mRRTotalsBeforeStmt != nil {
@@ -164,13 +204,18 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 type Queries struct {
 	db                        DBTX
 	tx                        *sql.Tx
+	bumpMRREpochStmt          *sql.Stmt
 	checkoutTotalsStmt        *sql.Stmt
 	countCustomersWithMRRStmt *sql.Stmt
 	customerMRRBeforeStmt     *sql.Stmt
 	deleteMRRChangesFromStmt  *sql.Stmt
+	deleteMRRMonthsBeforeStmt *sql.Stmt
 	insertMRRChangeStmt       *sql.Stmt
+	keepMRRMonthStmt          *sql.Stmt
+	keptMRRMonthsStmt         *sql.Stmt
 	lastMRRBeforeStmt         *sql.Stmt
 	mRRChangesBetweenStmt     *sql.Stmt
+	mRREpochStmt              *sql.Stmt
 	mRRTotalsBeforeStmt       *sql.Stmt
 	paymentTotalsStmt         *sql.Stmt
 	recoveredRenewalsStmt     *sql.Stmt
@@ -182,13 +227,18 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
 		db:                        tx,
 		tx:                        tx,
+		bumpMRREpochStmt:          q.bumpMRREpochStmt,
 		checkoutTotalsStmt:        q.checkoutTotalsStmt,
 		countCustomersWithMRRStmt: q.countCustomersWithMRRStmt,
 		customerMRRBeforeStmt:     q.customerMRRBeforeStmt,
 		deleteMRRChangesFromStmt:  q.deleteMRRChangesFromStmt,
+		deleteMRRMonthsBeforeStmt: q.deleteMRRMonthsBeforeStmt,
 		insertMRRChangeStmt:       q.insertMRRChangeStmt,
+		keepMRRMonthStmt:          q.keepMRRMonthStmt,
+		keptMRRMonthsStmt:         q.keptMRRMonthsStmt,
 		lastMRRBeforeStmt:         q.lastMRRBeforeStmt,
 		mRRChangesBetweenStmt:     q.mRRChangesBetweenStmt,
+		mRREpochStmt:              q.mRREpochStmt,
 		mRRTotalsBeforeStmt:       q.mRRTotalsBeforeStmt,
 		paymentTotalsStmt:         q.paymentTotalsStmt,
 		recoveredRenewalsStmt:     q.recoveredRenewalsStmt,

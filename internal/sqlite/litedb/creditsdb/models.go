@@ -366,6 +366,23 @@ type MrrChange struct {
 	Created        int64
 }
 
+type MrrEpoch struct {
+	MerchantID string
+	Mode       string
+	Epoch      int64
+}
+
+type MrrMonthCache struct {
+	MerchantID  string
+	Mode        string
+	Currency    string
+	PeriodStart int64
+	PeriodEnd   int64
+	Epoch       int64
+	Figures     string
+	Created     int64
+}
+
 type NotifyCursor struct {
 	MerchantID string
 	Mode       string
