@@ -94,3 +94,10 @@ func (h *harness) keptMonths(currency string) []string {
 	require.NoError(h.t, err)
 	return out
 }
+
+// forgetKeptMonths moves the scope's epoch on, as a write into the past
+// does: the next report computes every month from the records.
+func (h *harness) forgetKeptMonths() {
+	h.t.Helper()
+	require.NoError(h.t, h.store.InTx(h.ctx, func(tx billing.Tx) error { return tx.Analytics.BumpMRREpoch(h.ctx, h.s) }))
+}
