@@ -41,6 +41,8 @@ type AnalyticsTx interface {
 	// KeepMRRMonths keeps periods, computed in epoch, for currency; a
 	// period kept already stays as it was.
 	KeepMRRMonths(ctx context.Context, s Scope, currency string, epoch int64, periods []MRRPeriod, now time.Time) error
+	// MRRCurrencies returns the currencies the scope has MRR records in.
+	MRRCurrencies(ctx context.Context, s Scope) ([]string, error)
 
 	// PaymentTotals counts the payment attempts made in the range.
 	PaymentTotals(ctx context.Context, s Scope, r ReportRange) (PaymentTotals, error)

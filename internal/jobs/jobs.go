@@ -144,6 +144,7 @@ func Workers(a UseCases) *river.Workers {
 	river.AddWorker(w, &EmitTaxDocumentWorker{App: a})
 	river.AddWorker(w, &ResumeTaxDocumentsWorker{App: a})
 	river.AddWorker(w, &RetryUFInvoicesWorker{App: a})
+	river.AddWorker(w, &KeepMRRMonthsWorker{App: a})
 	return w
 }
 
@@ -229,6 +230,10 @@ func PeriodicWith(o Options) []*river.PeriodicJob {
 		// Invoices waiting for their UF value (docs/uf.md).
 		river.NewPeriodicJob(river.PeriodicInterval(ufRetryInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return RetryUFInvoicesArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		// Not unique either: two runs keep the same months once (docs/analytics.md).
+		river.NewPeriodicJob(river.PeriodicInterval(KeepMRRMonthsInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return KeepMRRMonthsArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

@@ -12,6 +12,7 @@ import (
 // fill it.
 type UseCases struct {
 	Alerts        AlertsUseCases
+	Analytics     AnalyticsUseCases
 	Collection    CollectionUseCases
 	Invoicing     InvoicingUseCases
 	Merchants     MerchantsUseCases
@@ -24,6 +25,11 @@ type UseCases struct {
 type AlertsUseCases interface {
 	CheckAlerts(ctx context.Context) (app.AlertCheckResult, error)
 	SendAlertDigests(ctx context.Context) (int, error)
+}
+
+// AnalyticsUseCases is what the workers call of app.Analytics.
+type AnalyticsUseCases interface {
+	KeepClosedMonths(ctx context.Context) (int, error)
 }
 
 // CollectionUseCases is what the workers call of app.Collection.

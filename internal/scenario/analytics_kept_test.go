@@ -73,6 +73,30 @@ func scenarioAnalyticsKept(t *testing.T, h *harness) {
 	requireSame(t, withB, report(), "February counts B")
 	requireSame(t, withB, report(), "and so do the months kept again")
 	requireOverviewAgrees(t, h, "CLP", ts("2024-04-01T00:00:00Z"), ts("2024-04-10T12:00:00Z"))
+
+	// The hourly job keeps the closed months of a report at now (the
+	// App's clock: 2030-01-01), once.
+	computed, err := h.app.Analytics.KeepClosedMonths(h.ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, computed, "one scope and currency with records")
+	var of2029 []string
+	for _, m := range h.keptMonths("CLP") {
+		if m >= "2029" {
+			of2029 = append(of2029, m)
+		}
+	}
+	require.Equal(t, []string{"2029-02", "2029-03", "2029-04", "2029-05", "2029-06", "2029-07", "2029-08", "2029-09", "2029-10", "2029-11"},
+		of2029, "December 2029 ended at now: not two hours ago yet")
+	computed, err = h.app.Analytics.KeepClosedMonths(h.ctx)
+	require.NoError(t, err)
+	require.Zero(t, computed, "nothing left to keep")
+	rep, err := h.app.Analytics.MRR(h.ctx, h.s, app.MRRParams{Currency: "CLP"})
+	require.NoError(t, err)
+	require.Len(t, rep.Months, 12)
+	for _, m := range rep.Months {
+		require.Equal(t, int64(30000), m.EndMRR, m.Month)
+		require.Equal(t, billing.MRRMovements{}, m.Movements, m.Month)
+	}
 }
 
 // keptMonths lists the months (YYYY-MM in the merchant's zone) kept in

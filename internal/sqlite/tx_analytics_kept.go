@@ -71,3 +71,12 @@ func (t analyticsTx) KeepMRRMonths(ctx context.Context, s billing.Scope, currenc
 		return nil
 	})
 }
+
+// MRRCurrencies returns the currencies of the scope's records.
+func (t analyticsTx) MRRCurrencies(ctx context.Context, s billing.Scope) ([]string, error) {
+	out, err := t.q().MRRCurrencies(ctx, analyticsdb.MRRCurrenciesParams{MerchantID: s.MerchantID, Mode: string(s.Mode)})
+	if err != nil {
+		return nil, dbError(err, "mrr currencies")
+	}
+	return out, nil
+}

@@ -26,7 +26,7 @@ func Pages(a *app.App) web.UseCases {
 
 // Workers returns the areas the background jobs call.
 func Workers(a *app.App) jobs.UseCases {
-	return jobs.UseCases{Alerts: a.Alerts, Collection: a.Collection, Invoicing: a.Invoicing, Merchants: a.Merchants, Notifications: a.Notifications,
+	return jobs.UseCases{Alerts: a.Alerts, Analytics: a.Analytics, Collection: a.Collection, Invoicing: a.Invoicing, Merchants: a.Merchants, Notifications: a.Notifications,
 		PayPages: a.PayPages, Renewals: a.Renewals}
 }
 

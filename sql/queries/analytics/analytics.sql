@@ -109,3 +109,17 @@ INSERT INTO mrr_month_cache (merchant_id, mode, currency, period_start, period_e
 VALUES (sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(currency), sqlc.arg(period_start), sqlc.arg(period_end),
         sqlc.arg(epoch), sqlc.arg(figures), sqlc.arg(created))
 ON CONFLICT (merchant_id, mode, currency, epoch, period_start, period_end) DO NOTHING;
+
+-- name: MRRCurrencies :many
+-- The currencies of the scope's MRR records, one index probe each (a
+-- loose walk of mrr_changes_scope_at_idx rather than a read of every
+-- record).
+WITH RECURSIVE found (currency) AS (
+    SELECT MIN(m.currency) FROM mrr_changes m
+    WHERE m.merchant_id = sqlc.arg(merchant_id) AND m.mode = sqlc.arg(mode)
+    UNION ALL
+    SELECT (SELECT MIN(n.currency) FROM mrr_changes n
+            WHERE n.merchant_id = sqlc.arg(merchant_id) AND n.mode = sqlc.arg(mode) AND n.currency > found.currency)
+    FROM found WHERE found.currency IS NOT NULL
+)
+SELECT CAST(currency AS text) AS currency FROM found WHERE currency IS NOT NULL;

@@ -356,6 +356,49 @@ func (q *Queries) MRRChangesBetween(ctx context.Context, arg MRRChangesBetweenPa
 	return items, nil
 }
 
+const mRRCurrencies = `-- name: MRRCurrencies :many
+WITH RECURSIVE found (currency) AS (
+    SELECT MIN(m.currency) FROM mrr_changes m
+    WHERE m.merchant_id = ?1 AND m.mode = ?2
+    UNION ALL
+    SELECT (SELECT MIN(n.currency) FROM mrr_changes n
+            WHERE n.merchant_id = ?1 AND n.mode = ?2 AND n.currency > found.currency)
+    FROM found WHERE found.currency IS NOT NULL
+)
+SELECT CAST(currency AS text) AS currency FROM found WHERE currency IS NOT NULL
+`
+
+type MRRCurrenciesParams struct {
+	MerchantID string
+	Mode       string
+}
+
+// The currencies of the scope's MRR records, one index probe each (a
+// loose walk of mrr_changes_scope_at_idx rather than a read of every
+// record).
+func (q *Queries) MRRCurrencies(ctx context.Context, arg MRRCurrenciesParams) ([]string, error) {
+	rows, err := q.query(ctx, q.mRRCurrenciesStmt, mRRCurrencies, arg.MerchantID, arg.Mode)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var currency string
+		if err := rows.Scan(&currency); err != nil {
+			return nil, err
+		}
+		items = append(items, currency)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const mRREpoch = `-- name: MRREpoch :many
 SELECT epoch FROM mrr_epochs WHERE merchant_id = ?1 AND mode = ?2
 `

@@ -57,6 +57,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.mRRChangesBetweenStmt, err = db.PrepareContext(ctx, mRRChangesBetween); err != nil {
 		return nil, fmt.Errorf("error preparing query MRRChangesBetween: %w", err)
 	}
+	if q.mRRCurrenciesStmt, err = db.PrepareContext(ctx, mRRCurrencies); err != nil {
+		return nil, fmt.Errorf("error preparing query MRRCurrencies: %w", err)
+	}
 	if q.mRREpochStmt, err = db.PrepareContext(ctx, mRREpoch); err != nil {
 		return nil, fmt.Errorf("error preparing query MRREpoch: %w", err)
 	}
@@ -133,6 +136,11 @@ func (q *Queries) Close() error {
 	if q.mRRChangesBetweenStmt != nil {
 		if cerr := q.mRRChangesBetweenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing mRRChangesBetweenStmt: %w", cerr)
+		}
+	}
+	if q.mRRCurrenciesStmt != nil {
+		if cerr := q.mRRCurrenciesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing mRRCurrenciesStmt: %w", cerr)
 		}
 	}
 	if q.mRREpochStmt != nil {
@@ -215,6 +223,7 @@ type Queries struct {
 	keptMRRMonthsStmt         *sql.Stmt
 	lastMRRBeforeStmt         *sql.Stmt
 	mRRChangesBetweenStmt     *sql.Stmt
+	mRRCurrenciesStmt         *sql.Stmt
 	mRREpochStmt              *sql.Stmt
 	mRRTotalsBeforeStmt       *sql.Stmt
 	paymentTotalsStmt         *sql.Stmt
@@ -238,6 +247,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		keptMRRMonthsStmt:         q.keptMRRMonthsStmt,
 		lastMRRBeforeStmt:         q.lastMRRBeforeStmt,
 		mRRChangesBetweenStmt:     q.mRRChangesBetweenStmt,
+		mRRCurrenciesStmt:         q.mRRCurrenciesStmt,
 		mRREpochStmt:              q.mRREpochStmt,
 		mRRTotalsBeforeStmt:       q.mRRTotalsBeforeStmt,
 		paymentTotalsStmt:         q.paymentTotalsStmt,
