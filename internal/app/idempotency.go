@@ -122,7 +122,11 @@ func (a *Merchants) AbandonIdempotent(ctx context.Context, s billing.Scope, key 
 // PruneIdempotencyKeys deletes records past IdempotencyTTL; a periodic job
 // calls it.
 func (a *Merchants) PruneIdempotencyKeys(ctx context.Context) (int64, error) {
-	return read(ctx, a.core, func(tx billing.Tx) (int64, error) {
-		return tx.Idempotency.DeleteIdempotencyKeysBefore(ctx, a.Now().Add(-IdempotencyTTL))
+	var n int64
+	err := a.store.InTx(ctx, func(tx billing.Tx) error {
+		var err error
+		n, err = tx.Idempotency.DeleteIdempotencyKeysBefore(ctx, a.Now().Add(-IdempotencyTTL))
+		return err
 	})
+	return n, err
 }

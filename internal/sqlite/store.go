@@ -123,13 +123,25 @@ func (s *Store) InTx(ctx context.Context, fn func(tx billing.Tx) error) error {
 	return s.inTx(ctx, func(b *base) error { return fn(newTx(b)) })
 }
 
-// Read runs fn in a transaction, as InTx does: SQLite's one connection
+// Read runs fn in a transaction, as InTx does (SQLite's one connection
 // serves reads and writes alike, so a read costs nothing more as a
-// transaction. (Unlike PostgreSQL's Read it does not refuse a write:
+// transaction), with the connection query-only while fn runs: a write in
+// fn fails, as it does in PostgreSQL's Read, so that the SQLite tests
+// catch what would fail on PostgreSQL. (query_only is set after BEGIN:
 // SQLite cannot begin the store's IMMEDIATE transactions on a query-only
 // connection.)
 func (s *Store) Read(ctx context.Context, fn func(tx billing.Tx) error) error {
-	return s.InTx(ctx, fn)
+	return s.inTx(ctx, func(b *base) (err error) {
+		if _, err := b.sqlTx.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
+			return fmt.Errorf("read: query only: %w", err)
+		}
+		defer func() {
+			if _, rerr := b.sqlTx.ExecContext(context.WithoutCancel(ctx), "PRAGMA query_only = 0"); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("read: end query only: %w", rerr))
+			}
+		}()
+		return fn(newTx(b))
+	})
 }
 
 // inTx runs fn on the base of a new transaction, committing if fn returns

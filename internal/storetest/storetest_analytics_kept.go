@@ -67,3 +67,22 @@ func exerciseKeptMRRMonths(t *testing.T, setup setupFunc) {
 	require.Equal(t, []billing.MRRPeriod{period(1, 1)}, kept, "nor its months")
 	tx.commit(t)
 }
+
+// exerciseReadRefusesWrites: Store.Read is for reads; a write in it fails
+// on both stores and leaves nothing, so a use case that writes in a read is
+// caught by the SQLite tests as PostgreSQL would catch it.
+func exerciseReadRefusesWrites(t *testing.T, setup setupFunc) {
+	t.Helper()
+	t.Parallel()
+	b := setup(t)
+	ctx := t.Context()
+	err := b.store.Read(ctx, func(tx billing.Tx) error { return tx.Analytics.BumpMRREpoch(ctx, b.scope) })
+	require.Error(t, err)
+	tx := begin(t, b.store)
+	defer tx.rollback(t)
+	epoch, err := tx.Analytics.MRREpoch(ctx, b.scope)
+	require.NoError(t, err)
+	require.Zero(t, epoch, "nothing written")
+	// And the connection is writable again afterwards.
+	require.NoError(t, tx.Analytics.BumpMRREpoch(ctx, b.scope))
+}
