@@ -64,7 +64,8 @@ type EmailContent struct {
 	// credit_note.
 	PDF []byte
 	// TaxDocument is the Chilean tax document issued for the invoice
-	// (payment_receipt; nil: none), and TaxDocumentPDF its PDF as the
+	// (payment_receipt) or the credit note's nota de crédito
+	// (credit_note); nil: none. TaxDocumentPDF is its PDF as the
 	// provider issued it (nil when the email is only recorded).
 	TaxDocument    *billing.TaxDocument
 	TaxDocumentPDF []byte
@@ -423,7 +424,8 @@ type EmailOutcome struct {
 	// Reason says why the attempt failed.
 	Reason string
 	// Wait asks to look again after it without counting an attempt: a
-	// receipt waiting for its tax document (billing.ReceiptTaxDocument).
+	// receipt or a credit note's email waiting for its tax document
+	// (billing.ReceiptTaxDocument).
 	Wait time.Duration
 }
 

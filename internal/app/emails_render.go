@@ -17,7 +17,8 @@ var errEmailData = errors.New("email data")
 
 // renderEmail gathers an email's data and renders it in the email's
 // locale. withPDF attaches invoice PDFs (they are rendered only to be
-// sent); taxDoc is a receipt's tax document (receiptTaxDocument).
+// sent); taxDoc is the tax document a receipt or a credit note's email
+// carries (receiptTaxDocument).
 func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billing.Email, withPDF bool, taxDoc receiptDocument) (EmailMessage, error) {
 	m, err := tx.Merchants.GetMerchant(ctx, e.Scope.MerchantID)
 	if err != nil {
@@ -129,6 +130,7 @@ func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billin
 		if in.Invoice, err = tx.Invoices.GetInvoice(ctx, e.Scope, in.CreditNote.InvoiceID); err != nil {
 			return EmailMessage{}, fmt.Errorf("read invoice %s: %w", in.CreditNote.InvoiceID, err)
 		}
+		in.TaxDocument, in.TaxDocumentPDF = taxDoc.doc, taxDoc.pdf
 		if withPDF {
 			logo, err := pngLogo(ctx, tx, m)
 			if err != nil {

@@ -223,9 +223,12 @@ const ufRetryBatch = 100
 // RetryUFWaits tries again the invoices waiting for their UF value whose
 // next attempt is due: it asks the source for the values the store lacks
 // (outside any transaction) and finalizes and charges each invoice whose
-// value is now known; the others wait on (billing.UFRetryDelay) and keep
-// their day's uf_rate_missing alert raised. It returns how many invoices
-// it finalized. The periodic job retry_uf_invoices calls it.
+// value is now known; the others wait on (billing.UFRetryDelay). A day
+// whose value is still missing raises its uf_rate_missing alert once per
+// run and scope, however many invoices wait for it (docs/alerts.md: one
+// alert per day, its count the runs that found the day still missing).
+// It returns how many invoices it finalized. The periodic job
+// retry_uf_invoices calls it.
 func (a *Invoicing) RetryUFWaits(ctx context.Context) (int, error) {
 	var waits []billing.UFWait
 	err := a.store.Read(ctx, func(tx billing.Tx) error {
@@ -236,10 +239,15 @@ func (a *Invoicing) RetryUFWaits(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read due uf waits: %w", err)
 	}
-	asked := map[string]bool{}
+	type day struct {
+		scope billing.Scope
+		date  string
+	}
+	asked := map[day]bool{}
+	var missing []day // the days still without a value, in the order met
 	done := 0
 	for _, w := range waits {
-		key := w.Scope.MerchantID + "/" + string(w.Scope.Mode) + "/" + w.Date
+		key := day{w.Scope, w.Date}
 		if !asked[key] {
 			asked[key] = true
 			var known bool
@@ -254,25 +262,47 @@ func (a *Invoicing) RetryUFWaits(ctx context.Context) (int, error) {
 				a.fetchUF(ctx, w.Scope, w.Date)
 			}
 		}
-		ok, err := a.finishUFWait(ctx, w)
+		finalized, still, err := a.finishUFWait(ctx, w)
 		if err != nil {
 			return done, err
 		}
-		if ok {
+		if finalized {
 			done++
+		}
+		if still && !slices.Contains(missing, key) {
+			missing = append(missing, key)
+		}
+	}
+	for _, d := range missing {
+		if err := a.raiseUFAlert(ctx, d.scope, d.date); err != nil {
+			return done, err
 		}
 	}
 	return done, nil
 }
 
+// raiseUFAlert raises scope s's uf_rate_missing alert for date, counting
+// the invoices that wait for it, unless none waits any more (the value
+// arrived meanwhile).
+func (a *Invoicing) raiseUFAlert(ctx context.Context, s billing.Scope, date string) error {
+	return a.store.InTx(ctx, func(tx billing.Tx) error {
+		n, err := tx.UF.CountUFWaits(ctx, s, date)
+		if err != nil || n == 0 {
+			return err
+		}
+		_, err = a.raiseAlert(ctx, tx, s, billing.UFRateMissingAlert(date, int(n)))
+		return err
+	})
+}
+
 // finishUFWait finalizes w's invoice if its value is known, or records
-// another attempt and raises the day's alert. It reports whether the
-// invoice was finalized.
-func (a *Invoicing) finishUFWait(ctx context.Context, w billing.UFWait) (bool, error) {
+// another attempt. It reports whether the invoice was finalized, and
+// whether it still waits for its value (its day's alert is then the
+// caller's to raise, once for the day).
+func (a *Invoicing) finishUFWait(ctx context.Context, w billing.UFWait) (finalized, waits bool, err error) {
 	var pay *billing.Payment
-	finalized := false
-	err := a.store.InTx(ctx, func(tx billing.Tx) error {
-		pay, finalized = nil, false
+	err = a.store.InTx(ctx, func(tx billing.Tx) error {
+		pay, finalized, waits = nil, false, false
 		cur, err := tx.UF.GetUFWait(ctx, w.Scope, w.InvoiceID)
 		if errors.Is(err, billing.ErrNotFound) {
 			return nil // finished meanwhile
@@ -301,12 +331,8 @@ func (a *Invoicing) finishUFWait(ctx context.Context, w billing.UFWait) (bool, e
 			if err := tx.UF.UpdateUFWait(ctx, cur); err != nil {
 				return fmt.Errorf("update uf wait of %s: %w", cur.InvoiceID, err)
 			}
-			n, err := tx.UF.CountUFWaits(ctx, w.Scope, w.Date)
-			if err != nil {
-				return err
-			}
-			_, err = a.raiseAlert(ctx, tx, w.Scope, billing.UFRateMissingAlert(w.Date, int(n)))
-			return err
+			waits = true
+			return nil
 		}
 		pay, err = a.finalizeWaiting(ctx, tx, cur, r)
 		if err != nil {
@@ -316,9 +342,9 @@ func (a *Invoicing) finishUFWait(ctx context.Context, w billing.UFWait) (bool, e
 		return a.resolveUFAlert(ctx, tx, w.Scope, w.Date)
 	})
 	if err != nil || pay == nil {
-		return finalized, err
+		return finalized, waits, err
 	}
-	return finalized, a.collection.executePayment(ctx, w.Scope, pay.ID, false)
+	return finalized, waits, a.collection.executePayment(ctx, w.Scope, pay.ID, false)
 }
 
 // resolveUFAlert resolves date's uf_rate_missing alert in s once no
@@ -394,114 +420,6 @@ func (a *Invoicing) finalizeWaiting(ctx context.Context, tx billing.Tx, w billin
 func ufWaiting(ctx context.Context) bool {
 	v, _ := ctx.Value(ufWaitKey{}).(bool)
 	return v
-}
-
-// SetUFRateParams set a day's UF value by hand.
-type SetUFRateParams struct {
-	Date  string // YYYY-MM-DD
-	Value string // pesos with a decimal point and at most two decimals: "39485.65"
-}
-
-// SetUFRate sets scope s's UF value of a day by hand: it wins over the
-// fetched one for s, is audited (with the value it replaced), and hurries
-// s's invoices waiting for that day, which the next retry finalizes.
-func (a *Invoicing) SetUFRate(ctx context.Context, s billing.Scope, p SetUFRateParams) (billing.UFRate, error) {
-	date, err := billing.ParseUFDate("date", p.Date)
-	if err != nil {
-		return billing.UFRate{}, err
-	}
-	if p.Value == "" {
-		return billing.UFRate{}, billing.Invalid("value", billing.CodeParameterMissing, "value is required")
-	}
-	v, err := billing.ParseUFValue("value", p.Value)
-	if err != nil {
-		return billing.UFRate{}, err
-	}
-	now := a.Now()
-	r := billing.UFRate{Scope: s, Date: date, Value: v, Source: billing.UFSourceManual, SetBy: RequestInfoFrom(ctx).Actor,
-		Created: now, Updated: now}
-	err = a.store.InTx(ctx, func(tx billing.Tx) error {
-		rates, err := tx.UF.UFRatesOn(ctx, s, date)
-		if err != nil {
-			return fmt.Errorf("read uf rates of %s: %w", date, err)
-		}
-		var before any
-		for _, old := range rates {
-			if old.Scope == s {
-				r.Created, before = old.Created, ufRateObject(old)
-			}
-		}
-		if err := tx.UF.PutUFRate(ctx, r); err != nil {
-			return fmt.Errorf("put uf rate: %w", err)
-		}
-		if err := tx.UF.HurryUFWaits(ctx, s, date, now); err != nil {
-			return err
-		}
-		return a.audit(ctx, tx, change{merchantID: s.MerchantID, mode: s.Mode, action: "uf_rate.set", objectType: "uf_rate",
-			objectID: date, before: before, after: ufRateObject(r)})
-	})
-	return r, err
-}
-
-// ufRateObject is a UF value as the audit log keeps it.
-func ufRateObject(r billing.UFRate) map[string]any {
-	return map[string]any{"date": r.Date, "value": billing.FormatUFValue(r.Value), "source": r.Source, "set_by": r.SetBy}
-}
-
-// GetUFRate returns the UF value of date scope s uses: its own set by
-// hand, else the fetched one; 404 when neither is stored.
-func (a *Invoicing) GetUFRate(ctx context.Context, s billing.Scope, date string) (billing.UFRate, error) {
-	d, err := billing.ParseUFDate("date", date)
-	if err != nil {
-		return billing.UFRate{}, err
-	}
-	return read(ctx, a.core, func(tx billing.Tx) (billing.UFRate, error) {
-		r, ok, err := ufRate(ctx, tx, s, d)
-		if err != nil {
-			return r, err
-		}
-		if !ok {
-			return r, billing.NotFound("uf_rate", d)
-		}
-		return r, nil
-	})
-}
-
-// ListUFRates lists the UF values scope s uses, newest day first, the days
-// before `before` (YYYY-MM-DD; "" from the newest), at most limit (1–100,
-// default 10). A day with a value set by hand shows that one only.
-func (a *Invoicing) ListUFRates(ctx context.Context, s billing.Scope, before string, limit int) (List[billing.UFRate], error) {
-	if before == "" {
-		before = "9999-12-31~" // after every date
-	} else if _, err := billing.ParseUFDate("starting_after", before); err != nil {
-		return List[billing.UFRate]{}, err
-	}
-	page, err := pageLimit(billing.Page{Limit: limit})
-	if err != nil {
-		return List[billing.UFRate]{}, err
-	}
-	return read(ctx, a.core, func(tx billing.Tx) (List[billing.UFRate], error) {
-		// Twice the page: a day may have two rows (its own and the fetched).
-		rows, err := tx.UF.ListUFRates(ctx, s, before, 2*page.Limit+1)
-		if err != nil {
-			return List[billing.UFRate]{}, err
-		}
-		var out List[billing.UFRate]
-		for i := 0; i < len(rows); i++ {
-			day := []billing.UFRate{rows[i]}
-			for i+1 < len(rows) && rows[i+1].Date == rows[i].Date {
-				i++
-				day = append(day, rows[i])
-			}
-			r, _ := billing.PickUFRate(s, day)
-			if len(out.Data) == page.Limit {
-				out.HasMore = true
-				break
-			}
-			out.Data = append(out.Data, r)
-		}
-		return out, nil
-	})
 }
 
 // withUFWait fills in inv.Waiting when inv is a draft waiting for its UF

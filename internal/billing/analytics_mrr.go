@@ -40,24 +40,6 @@ func mrrMonthFactor(r Recurring) (*big.Rat, error) {
 	return nil, fmt.Errorf("mrr: unknown interval %q", r.Interval)
 }
 
-// roundHalfAway rounds x to the nearest integer, halves away from zero:
-// money's one rounding rule.
-func roundHalfAway(x *big.Rat) (int64, error) {
-	num, den := new(big.Int).Set(x.Num()), x.Denom()
-	neg := num.Sign() < 0
-	num.Abs(num)
-	// (2·num + den) / (2·den), truncated, is |x| rounded half up.
-	q := new(big.Int).Add(new(big.Int).Lsh(num, 1), den)
-	q.Quo(q, new(big.Int).Lsh(den, 1))
-	if neg {
-		q.Neg(q)
-	}
-	if !q.IsInt64() {
-		return 0, fmt.Errorf("mrr: %s overflows", x.String())
-	}
-	return q.Int64(), nil
-}
-
 // CountsForMRR reports whether a subscription in status s brings recurring
 // revenue: active and past_due do (past_due is still owed and still
 // entitled); trialing, incomplete, paused, unpaid and the ended states do

@@ -6,7 +6,8 @@ import (
 )
 
 // ReceiptWaitsForTaxDocument is how long a payment receipt waits for the
-// invoice's tax document, so that the customer gets both in one email:
+// invoice's tax document (and a credit note's email for its nota de
+// crédito), so that the customer gets both in one email:
 // a provider that answers issues a boleta within seconds; one that does
 // not must not hold the receipt back for long.
 const ReceiptWaitsForTaxDocument = 10 * time.Minute
@@ -16,7 +17,8 @@ const ReceiptTaxDocumentWait = 20 * time.Second
 
 // ReceiptTaxDocument decides what a payment receipt recorded at created
 // does at now about the invoice's tax document d (nil: none is being
-// issued): attach it once the provider has issued it; wait while it is
+// issued) — and, by the same rule, a credit note's email about its nota
+// de crédito: attach it once the provider has issued it; wait while it is
 // still on its way and the receipt has waited less than
 // ReceiptWaitsForTaxDocument; else go without it (a rejected or stuck
 // document is the merchant's to settle, and the customer is paid up).

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cuota/cuota/internal/money"
 )
 
 // UF-indexed prices (docs/uf.md). A price may be stated in UF (Unidad de
@@ -143,36 +145,24 @@ type LineUF struct {
 // Converted reports whether the line has its pesos.
 func (u LineUF) Converted() bool { return u.Rate > 0 }
 
-// UFToCLP returns the pesos of clf (in 1/10000 UF) at rate (centavos per
-// UF), rounded once, half away from zero, to a whole peso: cuota's one
-// rounding rule (money.ProRata). clf × rate / 1,000,000 is exact before the
-// rounding.
-func UFToCLP(clf, rate int64) (int64, error) {
-	return ufToCLP(clf, 1, 1, rate)
-}
-
-// ufToCLP returns full × num / den (in 1/10000 UF) at rate, in pesos,
-// computed exactly and rounded once, half away from zero.
-func ufToCLP(full, num, den, rate int64) (int64, error) {
+// UFToCLP returns the pesos of full × num / den (in 1/10000 UF; num =
+// den = 1 for a whole amount) at rate (centavos per UF): computed
+// exactly, then rounded once, half away from zero, to a whole peso, by
+// cuota's one rounding rule (roundHalfAway). A proration's pesos come
+// from its exact fraction of the full amount, never from its UF already
+// rounded to 4 decimals (docs/uf.md).
+func UFToCLP(full, num, den, rate int64) (int64, error) {
 	if den <= 0 || rate <= 0 {
 		return 0, Errorf(KindInternal, CodeInternal, "converting UF: bad fraction %d/%d or rate %d", num, den, rate)
 	}
 	n := new(big.Int).Mul(big.NewInt(full), big.NewInt(num))
 	n.Mul(n, big.NewInt(rate))
 	d := new(big.Int).Mul(big.NewInt(den), big.NewInt(1_000_000)) // 10^4 per UF × 10^2 per peso
-	neg := n.Sign() < 0
-	n.Abs(n)
-	q, r := new(big.Int).QuoRem(n, d, new(big.Int))
-	if r.Lsh(r, 1).Cmp(d) >= 0 { // remainder ≥ half: away from zero
-		q.Add(q, big.NewInt(1))
-	}
-	if !q.IsInt64() {
+	clp, err := roundHalfAway(new(big.Rat).SetFrac(n, d))
+	if err != nil {
 		return 0, Invalid("items", CodeAmountInvalid, "the UF amount %d at %s overflows", full, FormatUFValue(rate))
 	}
-	if neg {
-		q.Neg(q)
-	}
-	return q.Int64(), nil
+	return clp, nil
 }
 
 // UFLine makes l a line of a UF price charging clf (1/10000 UF) for the
@@ -217,9 +207,9 @@ func NeedsUFRate(lines []InvoiceLine) bool {
 // or a proration's exact fraction of the full amount, rounded once.
 func UFLineCLP(u LineUF, rate int64) (int64, error) {
 	if u.Den > 0 {
-		return ufToCLP(u.Full, u.Num, u.Den, rate)
+		return UFToCLP(u.Full, u.Num, u.Den, rate)
 	}
-	return UFToCLP(u.Amount, rate)
+	return UFToCLP(u.Amount, 1, 1, rate)
 }
 
 // ConvertUFLines converts every UF line of lines not yet converted at r:
@@ -292,41 +282,28 @@ type UFWait struct {
 }
 
 // UFLineDetail is what a converted UF line shows under its description,
-// in the document's language: "UF 2,5000 × $39.485,65 (07-12-2026)",
-// "UF 2.5000 × CLP 39,485.65 (Dec 7, 2026)". A line still waiting for its
-// value shows its UF only: "UF 2,5000".
-func UFLineDetail(u LineUF, english bool) string {
-	thousands, decimal := ".", ","
-	if english {
-		thousands, decimal = ",", "."
-	}
-	amount := u.Amount
-	sign := ""
-	if amount < 0 {
-		sign, amount = "-", -amount
-	}
-	uf := fmt.Sprintf("UF %s%s%s%04d", sign, group(amount/10000, thousands), decimal, amount%10000)
-	if !u.Converted() {
+// in the document's locale, its amounts written by money's one formatter
+// (money.Format writes the UF as "UF"): "UF 2,5000 × $39.485,65
+// (07-12-2026)" in Spanish, "UF 2.5000 × CLP 39,485.65 (Dec 7, 2026)" in
+// English (with no-break spaces after "UF" and "CLP"). A line still
+// waiting for its value shows its UF only: "UF 2,5000".
+func UFLineDetail(u LineUF, locale string) string {
+	uf, err := money.Format(money.Amount{Minor: u.Amount, Currency: CurrencyUF}, locale)
+	if err != nil || !u.Converted() {
 		return uf
 	}
-	value := group(u.Rate/100, thousands) + decimal + fmt.Sprintf("%02d", u.Rate%100)
+	value, err := money.FormatPrecise(u.Rate, 2, CurrencyCLP, locale)
+	if err != nil {
+		return uf
+	}
 	day, err := time.Parse(time.DateOnly, u.RateDate)
 	if err != nil {
 		return uf
 	}
-	if english {
-		return fmt.Sprintf("%s × CLP %s (%s %d, %d)", uf, value, day.Month().String()[:3], day.Day(), day.Year())
+	if LocaleLanguage(locale) == "en" {
+		return fmt.Sprintf("%s × %s (%s %d, %d)", uf, value, day.Month().String()[:3], day.Day(), day.Year())
 	}
-	return fmt.Sprintf("%s × $%s (%s)", uf, value, day.Format("02-01-2006"))
-}
-
-// group writes n (not negative) with sep between thousands.
-func group(n int64, sep string) string {
-	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + sep + s[i:]
-	}
-	return s
+	return fmt.Sprintf("%s × %s (%s)", uf, value, day.Format("02-01-2006"))
 }
 
 // ItemsTotalPesos is the per-period total of pesos items and UF items in
@@ -341,7 +318,7 @@ func ItemsTotalPesos(pesos, uf []ProrationItem, rate int64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	c, err := UFToCLP(u, rate)
+	c, err := UFToCLP(u, 1, 1, rate)
 	if err != nil {
 		return 0, err
 	}

@@ -11,24 +11,31 @@ import (
 
 func TestUFToCLP(t *testing.T) {
 	for _, c := range []struct {
-		name      string
-		clf, rate int64
-		want      int64
+		name                string
+		clf, num, den, rate int64
+		want                int64
 	}{
-		{"2,5000 UF at $39.485,65 is 98.714,125", 25000, 3948565, 98714},
-		{"1,2345 UF at $39.485,65 is 48.745,034925", 12345, 3948565, 48745},
-		{"a half peso rounds up", 1, 500000, 1},
-		{"a negative half peso rounds away from zero", -1, 500000, -1},
-		{"just under a half rounds down", 1, 499999, 0},
-		{"a credit of 2,5000 UF", -25000, 3948565, -98714},
-		{"zero", 0, 3948565, 0},
+		{"2,5000 UF at $39.485,65 is 98.714,125", 25000, 1, 1, 3948565, 98714},
+		{"1,2345 UF at $39.485,65 is 48.745,034925", 12345, 1, 1, 3948565, 48745},
+		{"a half peso rounds up", 1, 1, 1, 500000, 1},
+		{"a negative half peso rounds away from zero", -1, 1, 1, 500000, -1},
+		{"just under a half rounds down", 1, 1, 1, 499999, 0},
+		{"a credit of 2,5000 UF", -25000, 1, 1, 3948565, -98714},
+		{"zero", 0, 1, 1, 3948565, 0},
+		{"two thirds of 2,5000 UF is 65.809,41…, rounded once", 25000, 2, 3, 3948565, 65809},
+		{"a credit of two thirds", -25000, 2, 3, 3948565, -65809},
+		{"half of 1/10000 UF at $10.000 is half a peso: away from zero", -1, 1, 2, 1000000, -1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := billing.UFToCLP(c.clf, c.rate)
+			got, err := billing.UFToCLP(c.clf, c.num, c.den, c.rate)
 			require.NoError(t, err)
 			require.Equal(t, c.want, got)
 		})
 	}
+	_, err := billing.UFToCLP(1<<62, 1<<62, 1, billing.MaxUFValue)
+	require.Equal(t, billing.CodeAmountInvalid, billing.AsError(err).Code, "a result past int64 is refused, not wrapped")
+	_, err = billing.UFToCLP(1, 1, 0, 3948565)
+	require.Error(t, err)
 }
 
 func TestUFLineCLPRoundsOnce(t *testing.T) {
@@ -154,11 +161,14 @@ func TestChargeCurrency(t *testing.T) {
 
 func TestUFLineDetail(t *testing.T) {
 	u := billing.LineUF{Amount: 25000, Rate: 3948565, RateDate: "2026-12-07"}
-	require.Equal(t, "UF 2,5000 × $39.485,65 (07-12-2026)", billing.UFLineDetail(u, false))
-	require.Equal(t, "UF 2.5000 × CLP 39,485.65 (Dec 7, 2026)", billing.UFLineDetail(u, true))
+	// money.Format writes both amounts (with no-break spaces): the UF as
+	// "UF", never its ISO code "CLF".
+	require.Equal(t, "UF\u00a02,5000 × $39.485,65 (07-12-2026)", billing.UFLineDetail(u, "es-CL"))
+	require.Equal(t, "UF\u00a02.5000 × CLP\u00a039,485.65 (Dec 7, 2026)", billing.UFLineDetail(u, "en"))
 	credit := billing.LineUF{Amount: -6667, Rate: 103948565, RateDate: "2026-11-17"}
-	require.Equal(t, "UF -0,6667 × $1.039.485,65 (17-11-2026)", billing.UFLineDetail(credit, false))
-	require.Equal(t, "UF 12,0000", billing.UFLineDetail(billing.LineUF{Amount: 120000}, false))
+	require.Equal(t, "UF-0,6667 × $1.039.485,65 (17-11-2026)", billing.UFLineDetail(credit, "es-CL"))
+	require.Equal(t, "UF\u00a012,0000", billing.UFLineDetail(billing.LineUF{Amount: 120000}, "es-CL"))
+	require.Equal(t, "UF\u00a01,234.5000", billing.UFLineDetail(billing.LineUF{Amount: 12345000}, "en"))
 }
 
 func TestUFRateMissingAlert(t *testing.T) {

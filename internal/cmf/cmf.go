@@ -1,7 +1,8 @@
 // Package cmf reads the UF's daily value from the CMF (Comisión para el
 // Mercado Financiero), the official publisher, through its "API SBIF" v3
 // (docs/uf.md). It implements app.UFSource and decides nothing: a day the
-// CMF has no value for is reported as such, never filled in.
+// CMF has no value for is reported as such, never filled in, and a value
+// it answers is checked by billing's rule (ParseValor).
 package cmf
 
 import (
@@ -14,6 +15,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/cuota/cuota/internal/billing"
 )
 
 // DefaultBaseURL is the CMF API's address; CUOTA_CMF_BASE_URL replaces it
@@ -139,34 +142,39 @@ func redact(err error, key string) error {
 }
 
 // ParseValor reads a value in the CMF's Chilean format ("39.485,65",
-// "39.485,6", "39485,65", "39.485") and returns it in centavos. Points
-// group thousands by three; at most two decimals follow the comma.
+// "39.485,6", "39485,65", "39.485") and returns it in centavos. Writing
+// a number the Chilean way is the CMF's wire format, so its translation
+// lives here, in the adapter: points group thousands by three and a comma
+// comes before at most two decimals, and the result is the API's form
+// ("39485.65"). What a UF value is — its centavos, above zero, at most
+// billing.MaxUFValue — is billing's one rule, billing.ParseUFValue, the
+// same that reads a value set by hand with PUT /v1/uf_rates/{date}.
 func ParseValor(s string) (int64, error) {
-	bad := fmt.Errorf("cmf: %q is not a value like 39.485,65", s)
-	whole, frac, hasComma := strings.Cut(s, ",")
-	if whole == "" || (hasComma && (frac == "" || len(frac) > 2)) {
-		return 0, bad
+	d, ok := decimalOf(s)
+	if !ok {
+		return 0, fmt.Errorf("cmf: %q is not a value like 39.485,65", s)
 	}
-	groups := strings.Split(whole, ".")
-	digits := ""
-	for i, g := range groups {
-		if g == "" || (i > 0 && len(g) != 3) || (i == 0 && len(groups) > 1 && len(g) > 3) {
-			return 0, bad
-		}
-		digits += g
-	}
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	var v int64
-	for _, c := range digits + frac {
-		if c < '0' || c > '9' || v > (1<<62)/10 {
-			return 0, bad
-		}
-		v = v*10 + int64(c-'0')
-	}
-	if v <= 0 {
-		return 0, bad
+	v, err := billing.ParseUFValue("Valor", d)
+	if err != nil {
+		return 0, fmt.Errorf("cmf: %q: %w", s, err)
 	}
 	return v, nil
+}
+
+// decimalOf rewrites a number in the Chilean format as a plain decimal
+// ("39.485,65" → "39485.65"); ok is false when the points do not group
+// the whole part by three.
+func decimalOf(s string) (string, bool) {
+	whole, frac, hasComma := strings.Cut(s, ",")
+	groups := strings.Split(whole, ".")
+	for i, g := range groups {
+		if g == "" || (i > 0 && len(g) != 3) || (i == 0 && len(groups) > 1 && len(g) > 3) {
+			return "", false
+		}
+	}
+	d := strings.Join(groups, "")
+	if hasComma {
+		d += "." + frac
+	}
+	return d, true
 }

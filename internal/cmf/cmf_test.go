@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cuota/cuota/internal/billing"
 	"github.com/cuota/cuota/internal/cmf"
 	"github.com/cuota/cuota/internal/cmfsim"
 )
@@ -90,8 +91,16 @@ func TestParseValor(t *testing.T) {
 		require.NoError(t, err, in)
 		require.Equal(t, want, got, in)
 	}
-	for _, in := range []string{"", "39,485.65", "39.48,65", "39.485,655", "39485.65", "-1,00", "0,00", "3.9485,65", ",65", "39.485,", "abc"} {
+	for _, in := range []string{"", "39,485.65", "39.48,65", "39.485,655", "39485.65", "-1,00", "0,00", "3.9485,65", ",65", "39.485,", "abc",
+		"39.485,6a", "+39.485,65", "10.000.000,01"} {
 		_, err := cmf.ParseValor(in)
 		require.Error(t, err, in)
 	}
+	// The translated value is checked by billing's rule, the one that reads
+	// a value set by hand: the same bound, the same centavos.
+	v, err := billing.ParseUFValue("value", "10000000")
+	require.NoError(t, err)
+	got, err := cmf.ParseValor("10.000.000")
+	require.NoError(t, err)
+	require.Equal(t, v, got)
 }

@@ -147,6 +147,10 @@ func (h ops) alertObject(q *req, al billing.Alert) (string, string, error) {
 		return fmt.Sprintf(l.AlertEndpoint, e.URL), "/console/webhooks", nil
 	case billing.AlertObjectGateway:
 		return fmt.Sprintf(l.AlertGateway, brandName(al.ObjectID)), "", nil
+	case billing.AlertObjectUFRate:
+		if day, err := time.Parse(time.DateOnly, al.ObjectID); err == nil {
+			return fmt.Sprintf(l.AlertUFDay, fmtDate(l, time.UTC, day)), "", nil
+		}
 	}
 	return l.AlertAccount, "", nil
 }

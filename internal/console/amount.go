@@ -14,7 +14,7 @@ const maxAmountDigits = 15
 // units, written the way the page's language writes numbers — "$12.345"
 // or "12.345,50" in Spanish, "$12,345.50" in English — into minor units,
 // exactly: no float, no rounding. A currency symbol ("$", "US$") or the
-// currency's code may come before or after the number; thousands
+// currency's code (or "UF" for CLF) may come before or after the number; thousands
 // separators must group three digits; decimals beyond the currency's
 // minor unit are refused unless they are zeros ("$12.345,00" for CLP).
 // ok is false for anything else, negative amounts included.
@@ -28,7 +28,9 @@ func parseAmount(l *lang, s, currency string) (minor int64, ok bool) {
 		group, decimal = ',', '.'
 	}
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\u00a0", " "))
-	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s, currency), currency))
+	for _, name := range []string{currency, currencyName(currency)} { // "CLF" or "UF"
+		s = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s, name), name))
+	}
 	if rest, found := strings.CutPrefix(s, "US$"); found && currency == "USD" {
 		s = rest
 	}

@@ -35,6 +35,13 @@ func TestParseAmount(t *testing.T) {
 		{spanish, "12,505", "USD", 0, false}, // a third decimal that is not zero
 		{spanish, "12,500", "USD", 1250, true},
 		{english, "$12,345.50", "USD", 1234550, true},
+		// A UF amount reads as the console writes it ("UF 2,5000"), or by
+		// its code.
+		{spanish, "UF 2,5", "CLF", 25000, true},
+		{spanish, "UF\u00a012.345,0000", "CLF", 123450000, true},
+		{spanish, "2,5 CLF", "CLF", 25000, true},
+		{english, "UF 2.5", "CLF", 25000, true},
+		{spanish, "2,50001", "CLF", 0, false},
 		{english, "12.5", "USD", 1250, true},
 		{english, "12,345", "CLP", 12345, true},
 		{english, "12.345", "CLP", 0, false},
@@ -46,4 +53,10 @@ func TestParseAmount(t *testing.T) {
 		require.Equal(t, c.want, got, "%s %q %s", c.l.Tag, c.in, c.cur)
 	}
 	require.Equal(t, "$12.345", amountExample(spanish, "CLP"))
+	// The example a refused UF amount shows is one the form reads back.
+	ex := amountExample(spanish, "CLF")
+	require.Equal(t, "UF\u00a012.345,0000", ex)
+	got, ok := parseAmount(spanish, ex, "CLF")
+	require.True(t, ok)
+	require.Equal(t, int64(123450000), got)
 }

@@ -14,39 +14,37 @@ var opsPages = []string{"subscription", "alerts"}
 // opsLang holds this area's strings in one language.
 type opsLang struct {
 	// The alert banner and the alerts page.
-	AlertKinds                                       map[billing.AlertKind]string
-	AlertSeverity                                    map[billing.AlertSeverity]string
-	AlertStatus                                      map[billing.AlertStatus]string
-	AlertSee, AlertMore, AlertsTitle, AlertsIntro    string
-	AlertAllStatuses, AlertObject, AlertFirstSeen    string
-	AlertLastSeen, AlertCount, AlertAck, AlertAcked  string
-	AlertGoneResolved, AlertNone, AlertSeverityLabel string
-	AlertPayment, AlertRefund, AlertEndpoint         string
-	AlertGateway, AlertAccount, AlertObjectGone      string
-	AlertAckedAt, AlertResolvedAt                    string
-	AlertOpenLink                                    string
+	AlertKinds                                      map[billing.AlertKind]string
+	AlertSeverity                                   map[billing.AlertSeverity]string
+	AlertStatus                                     map[billing.AlertStatus]string
+	AlertSee, AlertMore, AlertsTitle, AlertsIntro   string
+	AlertAllStatuses, AlertObject, AlertFirstSeen   string
+	AlertLastSeen, AlertCount, AlertAck, AlertAcked string
+	AlertGoneResolved, AlertNone, AlertResolvedAt   string
+	AlertPayment, AlertRefund, AlertEndpoint        string
+	AlertGateway, AlertAccount, AlertObjectGone     string
+	AlertUFDay                                      string // the day whose UF value is missing: "Valor de la UF del %s"
 
 	// A subscription's page and its actions.
-	SubTitle, SubDetails, SubCustomer, SubAmount, SubNextRenewal string
-	SubNoRenewal, SubScheduled, SubScheduledAt, SubDunning       string
-	SubNothingOwed, SubAttempts, SubNextAttempt, SubLastPayment  string
-	SubNoNextAttempt, SubRetry, SubActions, SubCancel, SubWhen   string
-	SubWhenEnd, SubWhenNow, SubPause, SubResume, SubChange       string
-	SubChoosePlan, SubPreview, SubPreviewTitle, SubConfirm       string
-	SubDueNow, SubEffective, SubUpgrade, SubDowngrade, SubLine   string
-	SubFeatures, SubNoLines, SubPortal, SubPortalMade            string
-	SubPortalOnce, SubOpen, SubTrialEnds, SubCanceledOn          string
-	SubReactivate                                                string
-	SubDone                                                      map[string]string
-	Every1, EveryN                                               map[string]string
+	SubTitle, SubCustomer, SubAmount, SubNextRenewal            string
+	SubNoRenewal, SubScheduled, SubScheduledAt, SubDunning      string
+	SubNothingOwed, SubAttempts, SubNextAttempt, SubLastPayment string
+	SubNoNextAttempt, SubRetry, SubActions, SubCancel, SubWhen  string
+	SubWhenEnd, SubWhenNow, SubPause, SubResume                 string
+	SubChoosePlan, SubPreview, SubPreviewTitle, SubConfirm      string
+	SubDueNow, SubEffective, SubUpgrade, SubDowngrade, SubLine  string
+	SubFeatures, SubNoLines, SubPortal, SubPortalMade           string
+	SubPortalOnce, SubOpen, SubTrialEnds, SubCanceledOn         string
+	SubReactivate                                               string
+	SubDone                                                     map[string]string
 
 	// The lists' CSV buttons and the filters.
 	ExportCSV, PlanFilter, AllPlans string
 
 	// A customer's entitlements and audit entries.
-	Entitlements, Feature, Value, Audit, AuditActor, AuditAction string
-	AuditActions                                                 map[string]string
-	ActorSystem, ActorAPI, ActorUser, ActorGateway, AuditIntro   string
+	Entitlements, Feature, Value                               string
+	AuditActions                                               map[string]string
+	ActorSystem, ActorAPI, ActorUser, ActorGateway, AuditIntro string
 }
 
 // ops holds this area's pages and actions, so that they do not crowd the

@@ -238,21 +238,3 @@ func (h configArea) setPriceActive(q *req) {
 	}
 	http.Redirect(q.w, q.r, "/console/catalog/products/"+url.PathEscape(price.ProductID)+"?done="+done, http.StatusSeeOther)
 }
-
-// recurrence says how often a price charges, in l: "cada mes", "cada 3
-// meses", "pago único".
-func recurrence(l *lang, p billing.Price) string {
-	if p.Recurring == nil {
-		return l.Cfg.OneTime
-	}
-	n := p.Recurring.IntervalCount
-	names := l.Cfg.IntervalOne
-	if n != 1 {
-		names = l.Cfg.IntervalMany
-	}
-	name := orRaw(names[p.Recurring.Interval], p.Recurring.Interval)
-	if n == 1 {
-		return l.Cfg.EveryOne + " " + name
-	}
-	return l.Cfg.EveryMany + " " + strconv.FormatInt(n, 10) + " " + name
-}

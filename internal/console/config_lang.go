@@ -78,7 +78,6 @@ type configStrings struct {
 }
 
 func init() {
-	funcs["recurrence"] = recurrence
 	funcs["discount"] = discount
 	funcs["couponduration"] = couponDuration
 	funcs["delivst"] = func(l *lang, s string) string { return orRaw(l.Cfg.DeliveryStatus[s], s) }

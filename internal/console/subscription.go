@@ -1,7 +1,6 @@
 package console
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
@@ -76,7 +75,7 @@ func (h ops) showSubscription(q *req, portalURL string) {
 		return
 	}
 	view := subscriptionView{Sub: sub, Customer: c, Loc: merchantLoc(q), PortalURL: portalURL,
-		Interval: intervalName(q.l, sub.Recurring)}
+		Interval: cycleText(q.l, sub.Recurring)}
 	view.Amount, view.UF = periodAmounts(q.l, sub.Items)
 	if !sub.Status.Terminal() && sub.Status != billing.SubscriptionPaused && !sub.CancelAtPeriodEnd {
 		end := sub.CurrentPeriodEnd
@@ -175,17 +174,9 @@ func (h ops) plans(q *req, sub billing.Subscription) ([]planOption, error) {
 			continue
 		}
 		name := orRaw(names[p.ProductID], p.Nickname)
-		out = append(out, planOption{ID: p.ID, Name: name + " · " + fmtMoney(q.l, p.UnitAmount, p.Currency) + " " + intervalName(q.l, *p.Recurring)})
+		out = append(out, planOption{ID: p.ID, Name: name + " · " + fmtMoney(q.l, p.UnitAmount, p.Currency) + " " + cycleText(q.l, *p.Recurring)})
 	}
 	return out, nil
-}
-
-// intervalName is a billing interval in words: "al mes", "cada 3 meses".
-func intervalName(l *lang, r billing.Recurring) string {
-	if r.IntervalCount <= 1 {
-		return l.Every1[r.Interval]
-	}
-	return fmt.Sprintf(l.EveryN[r.Interval], r.IntervalCount)
 }
 
 // toSubscription is where an action on a subscription returns: its page, with a
@@ -317,5 +308,5 @@ func periodAmounts(l *lang, items []billing.SubscriptionItem) (int64, string) {
 	if uf == 0 {
 		return amount, ""
 	}
-	return amount, billing.UFLineDetail(billing.LineUF{Amount: uf}, l == english)
+	return amount, fmtMoney(l, uf, billing.CurrencyUF)
 }

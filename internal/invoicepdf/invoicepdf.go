@@ -286,7 +286,7 @@ func compose(in Input) (*content, error) {
 		if line.UF != nil {
 			// A UF line says what it converts: "UF 2,5000 × $39.485,65
 			// (07-12-2026)" (docs/uf.md).
-			description += "\n" + billing.UFLineDetail(*line.UF, l == english)
+			description += "\n" + billing.UFLineDetail(*line.UF, locale)
 		}
 		lt := lineText{
 			description: description,

@@ -139,6 +139,14 @@ type CreditNote struct {
 	PDF           []byte `json:"pdf,omitempty"`
 	PDFFilename   string `json:"pdf_filename,omitempty"`
 	DocumentTitle string `json:"document_title"` // required: "Comprobante de crédito"
+	// TaxDocument names the nota de crédito issued for the note
+	// (billing.TaxDocumentTitle: "Nota de crédito electrónica N.º 4");
+	// may be empty. TaxDocumentPDF is it as the provider issued it,
+	// attached when not empty as TaxDocumentFilename, as in
+	// PaymentReceipt.
+	TaxDocument         string `json:"tax_document,omitempty"`
+	TaxDocumentPDF      []byte `json:"tax_document_pdf,omitempty"`
+	TaxDocumentFilename string `json:"tax_document_filename,omitempty"`
 }
 
 // WebhookEndpointDisabled is the data of KindWebhookEndpointDisabled, sent

@@ -40,12 +40,7 @@ func renderContent(in app.EmailContent) (Message, error) {
 		}
 		d.PortalURL, d.PlanName = in.PortalURL, in.PlanName
 		d.DocumentTitle, d.PDFFilename = documentName(in)
-		if td := in.TaxDocument; td != nil {
-			d.TaxDocument = billing.TaxDocumentTitle(*td, in.Locale)
-			if len(in.TaxDocumentPDF) > 0 {
-				d.TaxDocumentPDF, d.TaxDocumentFilename = in.TaxDocumentPDF, billing.TaxDocumentFilename(*td)
-			}
-		}
+		d.TaxDocument, d.TaxDocumentPDF, d.TaxDocumentFilename = taxDocument(in)
 		data = d
 	case KindPaymentFailed:
 		d, err := NewPaymentFailed(m, c, in.Invoice, in.FailureClass, in.PortalURL)
@@ -82,6 +77,7 @@ func renderContent(in app.EmailContent) (Message, error) {
 		}
 		d.DocumentTitle = billing.DocumentCreditNote.Name(in.Locale).Title
 		d.PDFFilename = app.CreditNoteFilename(m, c, in.CreditNote)
+		d.TaxDocument, d.TaxDocumentPDF, d.TaxDocumentFilename = taxDocument(in)
 		data = d
 	case KindWebhookEndpointDisabled:
 		d, err := NewWebhookEndpointDisabled(m, in.EndpointMode, in.EndpointURL, in.FailingSince, in.LastError, "")
@@ -131,6 +127,22 @@ func extras(in app.EmailContent) Extras {
 		ex.TestMark = billing.DocumentReceipt.Name(in.Locale).TestMark
 	}
 	return ex
+}
+
+// taxDocument is what an email says and attaches of its Chilean tax
+// document (a receipt's, a credit note's nota de crédito): its title
+// (billing.TaxDocumentTitle), and its PDF with its file name when the
+// provider's file was fetched.
+func taxDocument(in app.EmailContent) (title string, pdf []byte, filename string) {
+	td := in.TaxDocument
+	if td == nil {
+		return "", nil, ""
+	}
+	title = billing.TaxDocumentTitle(*td, in.Locale)
+	if len(in.TaxDocumentPDF) > 0 {
+		pdf, filename = in.TaxDocumentPDF, billing.TaxDocumentFilename(*td)
+	}
+	return title, pdf, filename
 }
 
 // legalLines writes the merchant's legal details for an email's foot.

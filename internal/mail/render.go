@@ -103,15 +103,22 @@ func define[T templateData](toMerchant bool, fromName func(T) string, attach fun
 	}
 }
 
+// taxDocumentAttachment is the provider's PDF of a Chilean tax document
+// (a receipt's boleta or factura, a credit note's nota de crédito), none
+// when pdf is empty.
+func taxDocumentAttachment(pdf []byte, filename string) []Attachment {
+	if len(pdf) == 0 {
+		return nil
+	}
+	return []Attachment{{Filename: safeFilePart(filename), ContentType: "application/pdf", Data: pdf}}
+}
+
 var specs = map[Kind]spec{
 	KindPaymentReceipt: define(false,
 		func(d PaymentReceipt) string { return d.MerchantName },
 		func(d PaymentReceipt, lang string) []Attachment {
 			out := pdfAttachment(d.InvoicePDF, d.PDFFilename, d.InvoiceNumber, lang)
-			if len(d.TaxDocumentPDF) > 0 {
-				out = append(out, Attachment{Filename: safeFilePart(d.TaxDocumentFilename), ContentType: "application/pdf", Data: d.TaxDocumentPDF})
-			}
-			return out
+			return append(out, taxDocumentAttachment(d.TaxDocumentPDF, d.TaxDocumentFilename)...)
 		}),
 	KindPaymentFailed: define(false,
 		func(d PaymentFailed) string { return d.MerchantName }, nil),
@@ -127,7 +134,8 @@ var specs = map[Kind]spec{
 	KindCreditNote: define(false,
 		func(d CreditNote) string { return d.MerchantName },
 		func(d CreditNote, lang string) []Attachment {
-			return pdfAttachment(d.PDF, d.PDFFilename, d.CreditNoteNumber, lang)
+			out := pdfAttachment(d.PDF, d.PDFFilename, d.CreditNoteNumber, lang)
+			return append(out, taxDocumentAttachment(d.TaxDocumentPDF, d.TaxDocumentFilename)...)
 		}),
 	KindWebhookEndpointDisabled: define(true,
 		func(WebhookEndpointDisabled) string { return cuotaName }, nil),

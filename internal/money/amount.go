@@ -48,21 +48,48 @@ func (a Amount) Decimal() string {
 // and USD 5000 in "en" is "$50.00". The minor units are handed to the
 // formatter exactly, never through a float. Locales without their own data
 // fall back along the CLDR parent chain, ending at "en"; an empty locale
-// means "en". It returns an error when a.Currency is not valid.
+// means "en". The UF (ISO 4217 "CLF", 4 decimals) is written "UF", as it
+// is in Chile, in every locale: CLF 25000 is "UF 2,5000" in "es-CL" and
+// "UF 2.5000" in "en" (with a no-break space), never "CLF". It returns an
+// error when a.Currency is not valid.
 func Format(a Amount, locale string) (string, error) {
-	if !ValidCurrency(a.Currency) {
+	digits, ok := Digits(a.Currency)
+	if !ok {
 		return "", fmt.Errorf("%w: %q", ErrInvalidCurrency, a.Currency)
 	}
-	amt, err := currency.NewAmountFromInt64(a.Minor, a.Currency)
+	return FormatPrecise(a.Minor, digits, a.Currency, locale)
+}
+
+// FormatPrecise renders v, counted in 10^-digits of one unit of the
+// currency code, with exactly digits decimals, the way Format renders amounts
+// (the same locales, the same symbols): a value finer than the currency's
+// minor unit, such as the UF's value in pesos with its centavos
+// (FormatPrecise(3948565, 2, "CLP", "es-CL") is "$39.485,65"; in "en",
+// "CLP 39,485.65"). An amount of money is formatted with Format.
+func FormatPrecise(v int64, digits int, code, locale string) (string, error) {
+	if !ValidCurrency(code) {
+		return "", fmt.Errorf("%w: %q", ErrInvalidCurrency, code)
+	}
+	if digits < 0 || digits > 6 {
+		return "", fmt.Errorf("money: format %d with %d decimals: at most 6", v, digits)
+	}
+	amt, err := currency.NewAmount(decimalString(v, digits), code)
 	if err != nil {
-		return "", fmt.Errorf("money: format %s: %w", a, err)
+		return "", fmt.Errorf("money: format %d %s: %w", v, code, err)
 	}
 	loc := currency.NewLocale(locale)
 	if loc.IsEmpty() {
 		loc = currency.NewLocale("en")
 	}
-	return currency.NewFormatter(loc).Format(amt), nil
+	f := currency.NewFormatter(loc)
+	f.MinDigits, f.MaxDigits = uint8(digits), uint8(digits)
+	f.SymbolMap[ufCode] = "UF"
+	return f.Format(amt), nil
 }
+
+// ufCode is the ISO 4217 code of the Unidad de Fomento, which Chileans
+// write "UF".
+const ufCode = "CLF"
 
 // decimalString renders minor units as a plain decimal with the given number
 // of fraction digits using only integer arithmetic (1999, 2 → "19.99";

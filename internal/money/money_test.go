@@ -104,7 +104,11 @@ func TestFormat(t *testing.T) {
 		{"underscore locale", Amount{1999, "USD"}, "es_cl", "US$19,99"},
 		{"CLP in en", Amount{5000, "CLP"}, "en", "CLP\u00a05,000"},
 		{"KWD", Amount{1234567, "KWD"}, "en", "KWD\u00a01,234.567"},
-		{"CLF es-CL", Amount{12345, "CLF"}, "es-CL", "CLF\u00a01,2345"},
+		// The UF is written "UF", as Chileans write it, in every locale.
+		{"CLF es-CL", Amount{12345, "CLF"}, "es-CL", "UF\u00a01,2345"},
+		{"CLF en", Amount{25000, "CLF"}, "en", "UF\u00a02.5000"},
+		{"CLF thousands es-CL", Amount{250000000, "CLF"}, "es-CL", "UF\u00a025.000,0000"},
+		{"negative CLF es-CL", Amount{-16667, "CLF"}, "es-CL", "UF-1,6667"},
 		{"JPY ja", Amount{5000, "JPY"}, "ja", "￥5,000"},
 		{"unknown locale", Amount{1999, "USD"}, "zz", "$19.99"},
 		{"empty locale", Amount{1999, "USD"}, "", "$19.99"},
@@ -119,6 +123,32 @@ func TestFormat(t *testing.T) {
 			require.Equal(t, tt.want, got)
 		})
 	}
+}
+
+// A value finer than the currency's minor unit (the UF's value in pesos
+// with its centavos) is written with exactly its decimals, in the
+// locale's pattern.
+func TestFormatPrecise(t *testing.T) {
+	for _, tt := range []struct {
+		v            int64
+		digits       int
+		code, locale string
+		want         string
+	}{
+		{3948565, 2, "CLP", "es-CL", "$39.485,65"},
+		{3948565, 2, "CLP", "en", "CLP\u00a039,485.65"},
+		{3948500, 2, "CLP", "es-CL", "$39.485,00"},
+		{5, 2, "CLP", "es-CL", "$0,05"},
+		{25000, 4, "CLF", "es-CL", "UF\u00a02,5000"},
+	} {
+		got, err := FormatPrecise(tt.v, tt.digits, tt.code, tt.locale)
+		require.NoError(t, err)
+		require.Equal(t, tt.want, got)
+	}
+	_, err := FormatPrecise(1, 2, "clp", "en")
+	require.ErrorIs(t, err, ErrInvalidCurrency)
+	_, err = FormatPrecise(1, 7, "CLP", "en")
+	require.Error(t, err)
 }
 
 func TestFormatInvalidCurrency(t *testing.T) {

@@ -26,6 +26,7 @@ func TestUFPrices(t *testing.T) {
 		{"renewal_at_the_days_value", scenarioUFRenewal},
 		{"upgrade_proration_rounded_once", scenarioUFUpgrade},
 		{"missing_value_waits_then_completes", scenarioUFMissing},
+		{"one_alert_per_day_not_per_invoice", scenarioUFOneAlertPerDay},
 		{"fetched_from_the_cmf", scenarioUFFromCMF},
 		{"peso_to_uf_change_compares_pesos", scenarioUFMixedChange},
 		{"pricing_table_leaves_uf_out", scenarioUFPricingTable},
@@ -253,6 +254,54 @@ func scenarioUFMissing(t *testing.T, h *harness) {
 	require.NoError(t, err)
 	require.Zero(t, n)
 	require.Equal(t, billing.SubscriptionActive, h.sub(sub.ID).Status)
+}
+
+// scenarioUFOneAlertPerDay: three invoices wait for the same day's value;
+// a retry run raises that day's uf_rate_missing alert once (counted once,
+// its message naming the three invoices), not once per invoice.
+func scenarioUFOneAlertPerDay(t *testing.T, h *harness) {
+	src := &ufSource{values: map[string]int64{"2026-11-07": 3942110}}
+	h = ufHarness(t, h, src)
+	plan := ufPrice(h, "Plan UF", 25000)
+	var subs []billing.Subscription
+	for _, email := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+		cus := h.customer(email)
+		subs = append(subs, h.subscribeTo(cus.ID, plan.ID, h.attach(cus.ID, billing.SimTokVisa).ID))
+	}
+	h.advanceTo(ts("2026-12-07T15:00:00Z"))
+	for _, sub := range subs {
+		invs := h.invoices(sub.ID)
+		require.Len(t, invs, 2)
+		require.Equal(t, billing.InvoiceDraft, invs[1].Status, "the renewal waits for its value")
+	}
+
+	n, err := h.app.Invoicing.RetryUFWaits(h.ctx)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	alerts, err := h.app.Alerts.ListAlerts(h.ctx, h.s, billing.AlertFilter{}, billing.Page{})
+	require.NoError(t, err)
+	require.Len(t, alerts.Data, 1)
+	al := alerts.Data[0]
+	require.Equal(t, billing.AlertUFRateMissing, al.Kind)
+	require.Equal(t, "2026-12-07", al.ObjectID)
+	require.Equal(t, int64(1), al.Count, "one run, one sighting: not one per waiting invoice")
+	require.Contains(t, al.Message.ES, "3 facturas en UF esperan")
+	for _, sub := range subs {
+		inv, err := h.app.Invoicing.GetInvoice(h.ctx, h.s, h.invoices(sub.ID)[1].ID)
+		require.NoError(t, err)
+		require.Equal(t, int64(1), inv.Waiting.Attempts, "each invoice keeps its own attempts")
+	}
+
+	// The value is set: all three complete and the day's alert resolves.
+	_, err = h.app.Invoicing.SetUFRate(h.ctx, h.s, app.SetUFRateParams{Date: "2026-12-07", Value: "39485.65"})
+	require.NoError(t, err)
+	n, err = h.app.Invoicing.RetryUFWaits(h.ctx)
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
+	al, err = h.app.Alerts.GetAlert(h.ctx, h.s, al.ID)
+	require.NoError(t, err)
+	require.Equal(t, billing.AlertResolved, al.Status)
+	require.Equal(t, int64(1), al.Count)
 }
 
 // scenarioUFFromCMF takes the values from the CMF's API (its fake, over

@@ -28,7 +28,7 @@ var funcs = template.FuncMap{
 		}
 		// Non-breaking hyphens: a narrow screen wraps the line between
 		// its words, never inside its date ("07-12-2026").
-		return strings.ReplaceAll(billing.UFLineDetail(*line.UF, l.HTMLLang == "en"), "-", "‑")
+		return strings.ReplaceAll(billing.UFLineDetail(*line.UF, l.H.MoneyLocale), "-", "‑")
 	},
 	"sub":     func(a, b int64) int64 { return a - b },
 	"tr":      func(m map[string]string, k string) string { return m[k] },
@@ -44,16 +44,13 @@ var funcs = template.FuncMap{
 	},
 }
 
-// fmtMoney formats minor units of currency in the page language's locale:
-// CLP 5000 in Spanish is "$5.000", USD 5000 in English "$50.00".
+// fmtMoney formats minor units of currency in the page language's locale
+// (money.Format): CLP 5000 in Spanish is "$5.000", USD 5000 in English
+// "$50.00", a UF price "UF 2,5000".
 func fmtMoney(l *lang, amount int64, currency string) string {
 	s, err := money.Format(money.Amount{Minor: amount, Currency: currency}, l.H.MoneyLocale)
 	if err != nil {
 		return money.Amount{Minor: amount, Currency: currency}.String()
-	}
-	if currency == billing.CurrencyUF {
-		// A UF price is written as Chileans write it: "UF 2,5000".
-		s = strings.Replace(s, billing.CurrencyUF, "UF", 1)
 	}
 	return s
 }
