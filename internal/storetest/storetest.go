@@ -103,6 +103,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("PayPages", func(t *testing.T) { exercisePayPages(t, setup) })
 	t.Run("Analytics", func(t *testing.T) { exerciseAnalytics(t, setup) })
 	t.Run("Console", func(t *testing.T) { exerciseConsole(t, setup) })
+	t.Run("ConsoleAuth", func(t *testing.T) { exerciseConsoleAuth(t, setup) })
 	t.Run("Alerts", func(t *testing.T) { exerciseAlerts(t, setup) })
 	exerciseLifecycle(t, setup)
 }
