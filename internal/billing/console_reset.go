@@ -36,10 +36,16 @@ const (
 	PasswordResetWindow     = time.Hour
 )
 
-// PasswordResetUsable reports whether r can still set a password at now:
-// its email was rendered, and it is not used, replaced nor expired.
+// PasswordResetOpen reports whether r is neither used, replaced nor
+// expired at now: its email may still be sent.
+func PasswordResetOpen(r PasswordReset, now time.Time) bool {
+	return r.Used == nil && r.Revoked == nil && now.Before(r.Expires)
+}
+
+// PasswordResetUsable reports whether r can set a password at now: it is
+// open and its email was rendered (a link exists).
 func PasswordResetUsable(r PasswordReset, now time.Time) bool {
-	return r.Hash != "" && r.Used == nil && r.Revoked == nil && now.Before(r.Expires)
+	return r.Hash != "" && PasswordResetOpen(r, now)
 }
 
 // PasswordResetAllowed reports whether another reset email may go to a
