@@ -81,7 +81,7 @@ type ConsoleTx interface {
 	// RevokePasswordResets revokes a user's resets neither used nor
 	// revoked yet.
 	RevokePasswordResets(ctx context.Context, userID string, at time.Time) error
-	// CountPasswordResets counts a user's resets made at since or later.
+	// CountPasswordResets counts a user's resets made after since.
 	CountPasswordResets(ctx context.Context, userID string, since time.Time) (int, error)
 
 	// ReplaceRecoveryCodes deletes a user's recovery codes and stores

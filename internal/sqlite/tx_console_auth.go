@@ -118,7 +118,7 @@ func (t consoleTx) RevokePasswordResets(ctx context.Context, userID string, at t
 	return nil
 }
 
-// CountPasswordResets counts a user's resets made at since or later.
+// CountPasswordResets counts a user's resets made after since.
 func (t consoleTx) CountPasswordResets(ctx context.Context, userID string, since time.Time) (int, error) {
 	n, err := t.q().CountPasswordResets(ctx, consoledb.CountPasswordResetsParams{UserID: userID, Since: micros(since)})
 	if err != nil {

@@ -99,7 +99,7 @@ UPDATE password_resets SET used = sqlc.arg(used) WHERE id = sqlc.arg(id) AND use
 UPDATE password_resets SET revoked = sqlc.arg(revoked) WHERE user_id = sqlc.arg(user_id) AND used IS NULL AND revoked IS NULL;
 
 -- name: CountPasswordResets :one
-SELECT count(*) FROM password_resets WHERE user_id = sqlc.arg(user_id) AND created >= sqlc.arg(since);
+SELECT count(*) FROM password_resets WHERE user_id = sqlc.arg(user_id) AND created > sqlc.arg(since);
 
 -- name: DeleteRecoveryCodes :exec
 DELETE FROM user_recovery_codes WHERE user_id = sqlc.arg(user_id);

@@ -13,7 +13,7 @@ import (
 )
 
 const countPasswordResets = `-- name: CountPasswordResets :one
-SELECT count(*) FROM password_resets WHERE user_id = $1 AND created >= $2
+SELECT count(*) FROM password_resets WHERE user_id = $1 AND created > $2
 `
 
 type CountPasswordResetsParams struct {
