@@ -112,7 +112,9 @@ func (b *authBundle) sendResetEmails(t *testing.T) []string {
 }
 
 // token is the token of a reset link.
-func token(link string) string { return strings.TrimPrefix(link, "https://cuota.example.cl"+app.PasswordResetPath) }
+func token(link string) string {
+	return strings.TrimPrefix(link, "https://cuota.example.cl"+app.PasswordResetPath)
+}
 
 func TestPasswordReset(t *testing.T) {
 	onBothStores(t, func(t *testing.T, b *authBundle) {

@@ -93,7 +93,9 @@ func (h *handler) resetPage(w http.ResponseWriter, r *http.Request, status int, 
 	h.render(w, r, "reset", status, d)
 }
 
-func (h *handler) resetForm(w http.ResponseWriter, r *http.Request) { h.resetPage(w, r, http.StatusOK, "") }
+func (h *handler) resetForm(w http.ResponseWriter, r *http.Request) {
+	h.resetPage(w, r, http.StatusOK, "")
+}
 
 // reset sets the new password of a reset link and sends the browser to
 // sign in (the link proves only the mailbox; a second factor is still
