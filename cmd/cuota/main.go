@@ -47,6 +47,8 @@ Usage:
   cuota apikey revoke KEY_ID
   cuota user create --merchant ID --email E --role owner|admin|support|viewer < password
                                           a user of the merchant's console (/console/)
+  cuota user reset-password --merchant ID --email E < password
+                                          set a user's password; ends their sessions
   cuota audit verify [--merchant ID] [--checkpoint FILE]
                                          check the keyed audit chains and their checkpoints
   cuota audit checkpoint [--merchant ID] print signed checkpoints to keep outside the database

@@ -37,4 +37,18 @@ func TestUserCreate(t *testing.T) {
 	_, stderr, err = cli("", "user", "create", "--merchant", merchant, "--role", "viewer")
 	require.Equal(t, exitError(2), err)
 	require.Contains(t, stderr, "--email is required")
+
+	// An operator sets a new password from standard input.
+	out, _, err = cli("another long password\n", "user", "reset-password", "--merchant", merchant, "--email", "DUENA@example.cl")
+	require.NoError(t, err)
+	require.Equal(t, "Set a new password for duena@example.cl; their sessions ended. Sign in at /console/.\n", out)
+	_, stderr, err = cli("short\n", "user", "reset-password", "--merchant", merchant, "--email", "duena@example.cl")
+	require.Equal(t, exitError(1), err)
+	require.Contains(t, stderr, "at least 12 characters")
+	_, stderr, err = cli("another long password\n", "user", "reset-password", "--merchant", "mch_other", "--email", "duena@example.cl")
+	require.Equal(t, exitError(1), err, "another merchant's user is not found")
+	require.Contains(t, stderr, "no such user")
+	_, stderr, err = cli("", "user", "reset-password", "--merchant", merchant)
+	require.Equal(t, exitError(2), err)
+	require.Contains(t, stderr, "--email is required")
 }

@@ -72,6 +72,10 @@ type EmailMessage struct {
 	Headers map[string]string `json:"headers,omitempty"`
 	// Date is the Date header; zero means the time of sending.
 	Date time.Time `json:"date"`
+	// Hidden are texts the message carries that the email log must not
+	// keep (a password reset's link): the kept bodies show a placeholder
+	// in their place. Senders ignore it.
+	Hidden []string `json:"-"`
 }
 
 // Validate reports why m cannot be sent, wrapping ErrInvalidEmailMessage, or

@@ -84,6 +84,12 @@ type EmailContent struct {
 	Alerts     []billing.Alert
 	DigestFrom time.Time
 	DigestTo   time.Time
+	// UserEmail, ResetURL and ResetExpires: password_reset, the console
+	// user's email, the link that sets their new password and when it
+	// stops working.
+	UserEmail    string
+	ResetURL     string
+	ResetExpires time.Time
 	// EndpointMode, EndpointURL, FailingSince and LastError:
 	// webhook_endpoint_disabled.
 	EndpointMode billing.Mode
@@ -514,7 +520,8 @@ func (a *Notifications) SendEmail(ctx context.Context, args SendEmailArgs, jobAt
 		}
 		// The bodies are kept as rendered: what the merchant reads is what
 		// was sent, whatever changes later in the data they came from.
-		cur.Subject, cur.TextBody, cur.HTMLBody, cur.Updated = msg.Subject, msg.Text, msg.HTML, now
+		cur.Subject, cur.Updated = msg.Subject, now
+		cur.TextBody, cur.HTMLBody = hideSecrets(msg.Text, msg, e.Locale), hideSecrets(msg.HTML, msg, e.Locale)
 		switch {
 		case renderErr != nil && invalid:
 			cur.Status, cur.LastError = billing.EmailFailed, "cannot be rendered: "+renderErr.Error()

@@ -30,10 +30,11 @@ func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billin
 			return EmailMessage{}, fmt.Errorf("read customer %s: %w", e.CustomerID, err)
 		}
 	}
-	// Every email but the alert digest is made from an event; the
-	// digest's "event id" is its key (billing.AlertDigestKey).
+	// Every email but the alert digest and a password reset is made from
+	// an event; the digest's "event id" is its key
+	// (billing.AlertDigestKey), a reset's the reset's id.
 	var ev billing.Event
-	if e.Template != billing.EmailAlertDigest {
+	if e.Template != billing.EmailAlertDigest && e.Template != billing.EmailPasswordReset {
 		if ev, err = tx.Events.GetEvent(ctx, e.Scope, e.EventID); err != nil {
 			return EmailMessage{}, fmt.Errorf("read event %s: %w", e.EventID, err)
 		}
@@ -156,6 +157,15 @@ func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billin
 			}
 			in.Alerts = append(in.Alerts, al)
 		}
+	case billing.EmailPasswordReset:
+		var r billing.PasswordReset
+		if in.ResetURL, r, err = a.passwordResetLink(ctx, tx, e); err != nil {
+			return EmailMessage{}, err
+		}
+		in.ResetExpires = r.Expires
+		if len(e.To) > 0 {
+			in.UserEmail = e.To[0]
+		}
 	case billing.EmailWebhookEndpointDisabled:
 		var ep disabledEndpoint
 		if err := snapshot(&ep); err != nil {
@@ -171,6 +181,9 @@ func (a *Notifications) renderEmail(ctx context.Context, tx billing.Tx, e billin
 	msg, err := a.ports.EmailRenderer.RenderEmail(in)
 	if err != nil {
 		return EmailMessage{}, err
+	}
+	if in.ResetURL != "" {
+		msg.Hidden = append(msg.Hidden, in.ResetURL)
 	}
 	for _, to := range e.To {
 		addr := EmailAddress{Email: to}

@@ -278,7 +278,7 @@ func (a *App) wire() {
 		payPages: a.PayPages, renewals: a.Renewals, subscriptions: a.Subscriptions}
 	*a.Notifications = Notifications{core: a.core, invoicing: a.Invoicing, merchants: a.Merchants}
 	*a.Analytics = Analytics{a.core}
-	*a.Users = Users{core: a.core, merchants: a.Merchants}
+	*a.Users = Users{core: a.core, merchants: a.Merchants, notifications: a.Notifications}
 	*a.Alerts = Alerts{core: a.core, merchants: a.Merchants}
 	*a.Exports = Exports{a.core}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/cuota/cuota/internal/billing"
 )
@@ -17,7 +16,8 @@ import (
 // (billing.Role.Allows); the console asks it before calling any use case.
 type Users struct {
 	*core
-	merchants *Merchants
+	merchants     *Merchants
+	notifications *Notifications
 }
 
 // UserActor is how the audit log names a console user: "user:usr_…".
@@ -307,139 +307,6 @@ func (a *Users) AcceptInvitation(ctx context.Context, token, password string) (S
 		return err
 	})
 	return out, err
-}
-
-// SignInParams are what the sign-in form sends.
-type SignInParams struct {
-	Email    string
-	Password string
-	// Code is the TOTP code of a user with a second factor.
-	Code string
-}
-
-// SignedIn is a new session and its token, which only the browser keeps.
-type SignedIn struct {
-	Session billing.Session
-	Token   string
-	User    billing.User
-}
-
-// signInFailed is the one answer to a wrong email, password or code.
-func signInFailed() error {
-	return billing.Errorf(billing.KindUnauthorized, billing.CodeSignInFailed, "the email, password or verification code is wrong")
-}
-
-// SignInThrottledError is sign_in_throttled with how long to wait.
-type SignInThrottledError struct {
-	Err    *billing.Error
-	Wait   time.Duration
-	Locked bool // locked for billing.SignInLockFor, rather than a short wait
-}
-
-func (e *SignInThrottledError) Error() string { return e.Err.Error() }
-
-// Unwrap lets errors.As and billing.AsError find the billing.Error.
-func (e *SignInThrottledError) Unwrap() error { return e.Err }
-
-func signInThrottled(wait time.Duration, locked bool) error {
-	secs := int64((wait + time.Second - 1) / time.Second)
-	return &SignInThrottledError{Err: billing.Errorf(billing.KindRateLimited, billing.CodeSignInThrottled,
-		"too many wrong passwords for this email: try again in %d seconds", secs), Wait: wait, Locked: locked}
-}
-
-// SignIn checks an email and password (and the TOTP code of a user with a
-// second factor) and starts a session. Wrong passwords for an email,
-// whether or not it is a user's, follow billing's sign-in throttle: a
-// growing wait between tries, then a lock; while the email must wait, no
-// password is checked. An unknown email gets the same answer as a wrong
-// password and costs as long.
-func (a *Users) SignIn(ctx context.Context, p SignInParams) (SignedIn, error) {
-	email := normalizeEmail(p.Email)
-	if email == "" || len(email) > maxEmailLen || p.Password == "" || len(p.Password) > billing.MaxPasswordLength {
-		return SignedIn{}, signInFailed()
-	}
-	now := a.Now()
-	type found struct {
-		th   billing.SignInThrottle
-		user *billing.User
-	}
-	f, err := read(ctx, a.core, func(tx billing.Tx) (found, error) {
-		th, err := tx.Console.GetSignInThrottle(ctx, email)
-		if err != nil {
-			return found{}, fmt.Errorf("read sign-in throttle: %w", err)
-		}
-		u, err := tx.Console.GetUserByEmail(ctx, email)
-		if errors.Is(err, billing.ErrNotFound) {
-			return found{th: th}, nil
-		}
-		if err != nil {
-			return found{}, fmt.Errorf("find user: %w", err)
-		}
-		return found{th: th, user: &u}, nil
-	})
-	if err != nil {
-		return SignedIn{}, err
-	}
-	if wait := billing.SignInWait(f.th, now); wait > 0 {
-		return SignedIn{}, signInThrottled(wait, billing.SignInLocked(f.th, now))
-	}
-	ok := false
-	if f.user == nil {
-		checkPassword(dummyPasswordHash(), p.Password)
-	} else if checkPassword(f.user.PasswordHash, p.Password) {
-		ok = true
-		if f.user.HasTOTP() {
-			secret, err := a.openTOTPSecret(*f.user)
-			if err != nil {
-				return SignedIn{}, err
-			}
-			ok = billing.TOTPValid(secret, strings.TrimSpace(p.Code), now)
-		}
-	}
-	var out SignedIn
-	var failed billing.SignInThrottle // the throttle a wrong password left
-	err = a.store.InTx(ctx, func(tx billing.Tx) error {
-		// Read again: another try may have failed since.
-		th, err := tx.Console.GetSignInThrottle(ctx, email)
-		if err != nil {
-			return fmt.Errorf("read sign-in throttle: %w", err)
-		}
-		if wait := billing.SignInWait(th, now); wait > 0 {
-			return signInThrottled(wait, billing.SignInLocked(th, now))
-		}
-		if !ok {
-			failed = billing.SignInFailed(th, now)
-			failed.Email = email
-			if err := tx.Console.PutSignInThrottle(ctx, failed); err != nil {
-				return fmt.Errorf("record sign-in failure: %w", err)
-			}
-			// Tries with ever new addresses must not pile up: forget
-			// the throttles nothing is left of.
-			if err := tx.Console.DeleteStaleSignInThrottles(ctx, now.Add(-billing.SignInLockFor)); err != nil {
-				return fmt.Errorf("forget old sign-in failures: %w", err)
-			}
-			return nil
-		}
-		if th.Failures > 0 || !th.LockedUntil.IsZero() {
-			if err := tx.Console.DeleteSignInThrottle(ctx, email); err != nil {
-				return fmt.Errorf("clear sign-in throttle: %w", err)
-			}
-		}
-		out, err = a.startSession(asUser(ctx, f.user.ID), tx, *f.user)
-		return err
-	})
-	if err != nil {
-		return SignedIn{}, err
-	}
-	if !ok {
-		// The failure is recorded (committed); answer it. The try that
-		// locks the email says so at once.
-		if billing.SignInLocked(failed, now) {
-			return SignedIn{}, signInThrottled(billing.SignInWait(failed, now), true)
-		}
-		return SignedIn{}, signInFailed()
-	}
-	return out, nil
 }
 
 // startSession stores a new session of u in test mode and its audit entry.

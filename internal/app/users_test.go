@@ -155,9 +155,9 @@ func TestConsoleTOTP(t *testing.T) {
 	require.NoError(t, err)
 	secret := a.Users.NewTOTPSecret()
 	raw := decodeTOTP(t, secret)
-	_, err = a.Users.EnableTOTP(ctx, u.MerchantID, u.ID, secret, wrongTOTP(raw, b.clock.Now()))
+	_, _, err = a.Users.EnableTOTP(ctx, u.MerchantID, u.ID, secret, wrongTOTP(raw, b.clock.Now()))
 	requireCode(t, err, billing.CodeParameterInvalid)
-	_, err = a.Users.EnableTOTP(ctx, u.MerchantID, u.ID, secret, billing.TOTPCode(raw, b.clock.Now(), 6))
+	_, _, err = a.Users.EnableTOTP(ctx, u.MerchantID, u.ID, secret, billing.TOTPCode(raw, b.clock.Now(), 6))
 	require.NoError(t, err)
 
 	_, err = a.Users.SignIn(ctx, app.SignInParams{Email: u.Email, Password: "correct horse battery"})

@@ -39,16 +39,18 @@ func TOTPURI(secret, email string) string {
 }
 
 // EnableTOTP turns on a user's second factor with secret (from
-// NewTOTPSecret) once code shows the user's app computes it.
-func (a *Users) EnableTOTP(ctx context.Context, merchantID, userID, secret, code string) (billing.User, error) {
+// NewTOTPSecret) once code shows the user's app computes it, and returns
+// the user's new recovery codes (users_recovery.go), to be shown once.
+func (a *Users) EnableTOTP(ctx context.Context, merchantID, userID, secret, code string) (billing.User, []string, error) {
 	raw, err := totpEncoding.DecodeString(strings.ToUpper(strings.TrimSpace(secret)))
 	if err != nil || len(raw) != totpSecretLen {
-		return billing.User{}, billing.Invalid("secret", billing.CodeParameterInvalid, "the secret is not one cuota made")
+		return billing.User{}, nil, billing.Invalid("secret", billing.CodeParameterInvalid, "the secret is not one cuota made")
 	}
 	if !billing.TOTPValid(raw, strings.TrimSpace(code), a.Now()) {
-		return billing.User{}, billing.Invalid("code", billing.CodeParameterInvalid, "the code does not match: check the app's time and try the next code")
+		return billing.User{}, nil, billing.Invalid("code", billing.CodeParameterInvalid, "the code does not match: check the app's time and try the next code")
 	}
 	var u billing.User
+	var codes []string
 	err = a.store.InTx(ctx, func(tx billing.Tx) error {
 		before, err := tx.Console.GetUser(ctx, merchantID, userID)
 		if err != nil {
@@ -62,12 +64,19 @@ func (a *Users) EnableTOTP(ctx context.Context, merchantID, userID, secret, code
 		if err := tx.Console.UpdateUser(ctx, u); err != nil {
 			return fmt.Errorf("update user %s: %w", userID, err)
 		}
+		if codes, err = a.replaceRecoveryCodes(ctx, tx, u); err != nil {
+			return err
+		}
 		return a.audit(ctx, tx, change{merchantID: merchantID, action: "user.totp_enable", objectType: "user", objectID: u.ID, before: before, after: u})
 	})
-	return u, err
+	if err != nil {
+		return billing.User{}, nil, err
+	}
+	return u, codes, nil
 }
 
-// DisableTOTP turns off a user's second factor.
+// DisableTOTP turns off a user's second factor, and its recovery codes
+// with it.
 func (a *Users) DisableTOTP(ctx context.Context, merchantID, userID string) (billing.User, error) {
 	var u billing.User
 	err := a.store.InTx(ctx, func(tx billing.Tx) error {
@@ -79,6 +88,9 @@ func (a *Users) DisableTOTP(ctx context.Context, merchantID, userID string) (bil
 		u.TOTPSecret, u.Updated = nil, a.Now()
 		if err := tx.Console.UpdateUser(ctx, u); err != nil {
 			return fmt.Errorf("update user %s: %w", userID, err)
+		}
+		if err := tx.Console.ReplaceRecoveryCodes(ctx, u.ID, nil, a.Now()); err != nil {
+			return fmt.Errorf("delete recovery codes of %s: %w", u.ID, err)
 		}
 		return a.audit(ctx, tx, change{merchantID: merchantID, action: "user.totp_disable", objectType: "user", objectID: u.ID, before: before, after: u})
 	})

@@ -121,6 +121,9 @@ const (
 	CodeLastOwner = "last_owner"
 	// CodeInvitationUnusable: the invitation was already used or expired.
 	CodeInvitationUnusable = "invitation_unusable"
+	// CodePasswordResetUnusable: the password reset link was already
+	// used, replaced by a newer one, or expired.
+	CodePasswordResetUnusable = "password_reset_unusable"
 
 	// Electronic tax document codes (docs/dte.md).
 
@@ -231,10 +234,11 @@ var registry = []CodeInfo{
 	{CodeLogoInvalid, kinds(KindInvalid), 0, "the logo is not a PNG or SVG image (its content decides, not its declared type)"},
 	{CodeLogoTooLarge, kinds(KindTooLarge), 0, "the logo is over 256 KiB"},
 	{CodeSignInFailed, kinds(KindUnauthorized), 0, "console sign-in: the email, password or verification code is wrong (the same answer for an unknown email)"},
-	{CodeSignInThrottled, kinds(KindRateLimited), 0, "console sign-in: too many wrong passwords for this email; wait, or up to 15 minutes when locked"},
+	{CodeSignInThrottled, kinds(KindRateLimited), 0, "console sign-in: too many wrong passwords (for this email from this address, from this address, or for this email); wait, or up to 15 minutes when locked"},
 	{CodeConsoleSessionInvalid, kinds(KindUnauthorized), 0, "console: not signed in, or the session expired or was revoked"},
 	{CodeLastOwner, kinds(KindConflict), 0, "console: a merchant keeps at least one owner"},
 	{CodeInvitationUnusable, kinds(KindConflict), 0, "console: the invitation was already used or has expired"},
+	{CodePasswordResetUnusable, kinds(KindConflict), 0, "console: the password reset link was already used, replaced by a newer one, or has expired"},
 	{CodeDTENotApplicable, kinds(KindConflict), 0, "no electronic tax document can be issued for this invoice, or not in its document's state"},
 	{CodeDTENotConfigured, kinds(KindInvalid, KindConflict), 0, "electronic tax documents are not enabled in this mode, or cannot be yet (the merchant's legal profile is incomplete)"},
 	{CodeUFRateUnavailable, kinds(KindConflict), 0, "a UF price needs the day's UF value and no source has it: set it with `PUT /v1/uf_rates/{date}` and retry"},

@@ -32,44 +32,142 @@ func TestRoleAllows(t *testing.T) {
 
 func TestSignInThrottle(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
-	var th billing.SignInThrottle
-	require.Zero(t, billing.SignInWait(th, t0), "a fresh address may try")
-
-	cases := []struct {
+	// Each kind's waits and lock: a wrong password at each offset (each
+	// once the previous wait is over), then the wait it leaves.
+	type step struct {
 		after time.Duration // since t0, the time of the wrong password
-		wait  time.Duration // then the wait right after it
+		wait  time.Duration // the wait right after it
 		lock  bool
+	}
+	var account []step
+	for i := 1; i <= 16; i++ {
+		w := time.Duration(0)
+		switch {
+		case i >= billing.SignInAccountSlowAfter+5:
+			w = billing.SignInAccountMaxDelay // capped: never a lock
+		case i >= billing.SignInAccountSlowAfter:
+			w = time.Second << (i - billing.SignInAccountSlowAfter)
+		}
+		account = append(account, step{time.Duration(i) * time.Minute, w, false})
+	}
+	var address []step
+	for i := 1; i <= billing.SignInAddressLockAfter; i++ {
+		w, lock := time.Duration(0), i == billing.SignInAddressLockAfter
+		if lock {
+			w = billing.SignInLockFor
+		}
+		address = append(address, step{time.Duration(i) * 10 * time.Second, w, lock})
+	}
+	for _, c := range []struct {
+		kind  billing.SignInThrottleKind
+		steps []step
 	}{
-		{0, time.Second, false},
-		{time.Second, 2 * time.Second, false},
-		{3 * time.Second, 4 * time.Second, false},
-		{7 * time.Second, 8 * time.Second, false},
-		{15 * time.Second, billing.SignInLockFor, true}, // the fifth in a row locks
+		{billing.ThrottlePair, []step{
+			{0, time.Second, false},
+			{time.Second, 2 * time.Second, false},
+			{3 * time.Second, 4 * time.Second, false},
+			{7 * time.Second, 8 * time.Second, false},
+			{15 * time.Second, billing.SignInLockFor, true}, // the fifth in a row locks
+		}},
+		{billing.ThrottleAddress, address}, // no short waits; the ceiling locks
+		{billing.ThrottleAccount, account}, // waits past the ceiling, capped, never a lock
+	} {
+		th := billing.SignInThrottle{Kind: c.kind}
+		require.Zero(t, billing.SignInWait(th, t0), "%s: a fresh throttle lets a try through", c.kind)
+		for i, s := range c.steps {
+			at := t0.Add(s.after)
+			require.Zero(t, billing.SignInWait(th, at), "%s: failure %d comes once the wait is over", c.kind, i+1)
+			th = billing.SignInFailed(th, at)
+			require.Equal(t, s.wait, billing.SignInWait(th, at), "%s: wait after failure %d", c.kind, i+1)
+			require.Equal(t, s.lock, billing.SignInLocked(th, at), "%s: locked after failure %d", c.kind, i+1)
+		}
 	}
-	for i, c := range cases {
-		at := t0.Add(c.after)
-		require.Zero(t, billing.SignInWait(th, at), "failure %d comes once the wait is over", i+1)
-		th = billing.SignInFailed(th, at)
-		require.Equal(t, c.wait, billing.SignInWait(th, at), "wait after failure %d", i+1)
-		require.Equal(t, c.lock, billing.SignInLocked(th, at), "locked after failure %d", i+1)
+
+	// A pair's lock ends, and counting starts over.
+	th := billing.SignInThrottle{Kind: billing.ThrottlePair}
+	for i := range billing.SignInLockAfter {
+		th = billing.SignInFailed(th, t0.Add(time.Duration(i)*time.Minute))
 	}
-	locked := t0.Add(15 * time.Second)
+	locked := t0.Add(time.Duration(billing.SignInLockAfter-1) * time.Minute)
 	require.Equal(t, time.Minute, billing.SignInWait(th, locked.Add(billing.SignInLockFor-time.Minute)))
 	require.Zero(t, billing.SignInWait(th, locked.Add(billing.SignInLockFor)), "the lock ends")
 	require.False(t, billing.SignInLocked(th, locked.Add(billing.SignInLockFor)))
-
-	// After the lock, counting starts over.
 	after := locked.Add(billing.SignInLockFor)
 	th = billing.SignInFailed(th, after)
 	require.Equal(t, 1, th.Failures)
 	require.Equal(t, time.Second, billing.SignInWait(th, after))
 
 	// Failures older than the lock's length are forgotten.
-	old := billing.SignInThrottle{Failures: 4, LastFailure: t0}
-	require.Zero(t, billing.SignInWait(old, t0.Add(billing.SignInLockFor)))
-	old = billing.SignInFailed(old, t0.Add(billing.SignInLockFor))
-	require.Equal(t, 1, old.Failures, "a failure after a quiet spell starts over rather than locking")
-	require.False(t, billing.SignInLocked(old, t0.Add(billing.SignInLockFor)))
+	for _, kind := range []billing.SignInThrottleKind{billing.ThrottlePair, billing.ThrottleAddress, billing.ThrottleAccount} {
+		old := billing.SignInThrottle{Kind: kind, Failures: 29, LastFailure: t0}
+		require.Zero(t, billing.SignInWait(old, t0.Add(billing.SignInLockFor)), kind)
+		old = billing.SignInFailed(old, t0.Add(billing.SignInLockFor))
+		require.Equal(t, 1, old.Failures, "%s: a failure after a quiet spell starts over rather than locking", kind)
+		require.False(t, billing.SignInLocked(old, t0.Add(billing.SignInLockFor)), kind)
+	}
+}
+
+// TestSignInCheck: a try waits for the longest of its throttles, and says
+// whether that one is a lock.
+func TestSignInCheck(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	three := billing.SignInThrottlesFor("duena@example.cl", "203.0.113.9")
+	require.Equal(t, []billing.SignInThrottle{
+		{Kind: billing.ThrottlePair, Email: "duena@example.cl", IP: "203.0.113.9"},
+		{Kind: billing.ThrottleAddress, IP: "203.0.113.9"},
+		{Kind: billing.ThrottleAccount, Email: "duena@example.cl"},
+	}, three)
+	pairLocked := billing.SignInThrottle{Kind: billing.ThrottlePair, LastFailure: t0, LockedUntil: t0.Add(billing.SignInLockFor)}
+	accountSlow := billing.SignInThrottle{Kind: billing.ThrottleAccount, Failures: billing.SignInAccountSlowAfter + 20, LastFailure: t0}
+	addressLocked := billing.SignInThrottle{Kind: billing.ThrottleAddress, LastFailure: t0, LockedUntil: t0.Add(10 * time.Second)}
+	for _, c := range []struct {
+		name   string
+		in     []billing.SignInThrottle
+		at     time.Duration
+		wait   time.Duration
+		locked bool
+	}{
+		{"nothing", three, 0, 0, false},
+		{"the pair's lock", []billing.SignInThrottle{pairLocked, three[1], accountSlow}, 0, billing.SignInLockFor, true},
+		{"the account's wait outlasts a short address lock", []billing.SignInThrottle{three[0], addressLocked, accountSlow}, 0,
+			billing.SignInAccountMaxDelay, false},
+		{"the pair's lock outlasts the account's wait", []billing.SignInThrottle{pairLocked, addressLocked, accountSlow},
+			time.Second, billing.SignInLockFor - time.Second, true},
+		{"another address: only the account's wait", []billing.SignInThrottle{three[0], three[1], accountSlow}, 10 * time.Second,
+			billing.SignInAccountMaxDelay - 10*time.Second, false},
+		{"all over", []billing.SignInThrottle{pairLocked, addressLocked, accountSlow}, billing.SignInLockFor, 0, false},
+	} {
+		wait, locked := billing.SignInCheck(c.in, t0.Add(c.at))
+		require.Equal(t, c.wait, wait, c.name)
+		require.Equal(t, c.locked, locked, c.name)
+	}
+}
+
+func TestPasswordResetRules(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	r := billing.PasswordReset{Hash: "h", Created: t0, Expires: t0.Add(billing.PasswordResetLifetime)}
+	for _, c := range []struct {
+		name string
+		edit func(*billing.PasswordReset)
+		at   time.Duration
+		ok   bool
+	}{
+		{"fresh", nil, 0, true},
+		{"just before it expires", nil, billing.PasswordResetLifetime - time.Second, true},
+		{"expired", nil, billing.PasswordResetLifetime, false},
+		{"its email not rendered yet", func(r *billing.PasswordReset) { r.Hash = "" }, 0, false},
+		{"used", func(r *billing.PasswordReset) { r.Used = &t0 }, 0, false},
+		{"replaced", func(r *billing.PasswordReset) { r.Revoked = &t0 }, 0, false},
+	} {
+		x := r
+		if c.edit != nil {
+			c.edit(&x)
+		}
+		require.Equal(t, c.ok, billing.PasswordResetUsable(x, t0.Add(c.at)), c.name)
+	}
+	for n, ok := range map[int]bool{0: true, billing.PasswordResetsPerWindow - 1: true, billing.PasswordResetsPerWindow: false, 10: false} {
+		require.Equal(t, ok, billing.PasswordResetAllowed(n), n)
+	}
 }
 
 func TestSessionActive(t *testing.T) {

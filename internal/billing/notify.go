@@ -115,7 +115,7 @@ const (
 // EmailTemplates lists every email template.
 func EmailTemplates() []string {
 	return []string{EmailPaymentReceipt, EmailPaymentFailed, EmailTrialEnding, EmailSubscriptionCanceled,
-		EmailInvoiceToPay, EmailWebhookEndpointDisabled, EmailCreditNote, EmailAlertOpened, EmailAlertDigest}
+		EmailInvoiceToPay, EmailWebhookEndpointDisabled, EmailCreditNote, EmailAlertOpened, EmailAlertDigest, EmailPasswordReset}
 }
 
 // Email statuses.

@@ -6,7 +6,8 @@ import (
 )
 
 // ConsoleTx stores the console's users, their sessions and invitations,
-// and the sign-in throttle of each email address (docs/console.md).
+// the sign-in throttles, password resets and recovery codes
+// (docs/console.md).
 type ConsoleTx interface {
 	// CreateUser stores u; an email already taken is a unique violation
 	// of "users_email_key".
@@ -49,15 +50,46 @@ type ConsoleTx interface {
 	// was already used (two acceptances at once: one wins).
 	UseInvitation(ctx context.Context, id string, at time.Time) error
 
-	// GetSignInThrottle returns the throttle of email (zero failures when
-	// it has none).
-	GetSignInThrottle(ctx context.Context, email string) (SignInThrottle, error)
-	// PutSignInThrottle stores t, replacing the one of its email.
+	// GetSignInThrottle returns the throttle of kind for email and ip
+	// (one of them "" as the kind says; zero failures when it has none).
+	GetSignInThrottle(ctx context.Context, kind SignInThrottleKind, email, ip string) (SignInThrottle, error)
+	// PutSignInThrottle stores t, replacing the one of its kind, email and
+	// ip.
 	PutSignInThrottle(ctx context.Context, t SignInThrottle) error
-	// DeleteSignInThrottle forgets email's throttle.
-	DeleteSignInThrottle(ctx context.Context, email string) error
+	// DeleteSignInThrottle forgets one throttle.
+	DeleteSignInThrottle(ctx context.Context, kind SignInThrottleKind, email, ip string) error
+	// DeleteEmailSignInThrottles forgets every throttle of email (its
+	// pairs with any address and its account's): a password reset's.
+	DeleteEmailSignInThrottles(ctx context.Context, email string) error
 	// DeleteStaleSignInThrottles forgets the throttles whose last failure
 	// is before before (no wait nor lock can be left of them), so that
 	// tries with ever new addresses do not pile up.
 	DeleteStaleSignInThrottles(ctx context.Context, before time.Time) error
+
+	// CreatePasswordReset stores r.
+	CreatePasswordReset(ctx context.Context, r PasswordReset) error
+	// GetPasswordReset returns a password reset.
+	GetPasswordReset(ctx context.Context, id string) (PasswordReset, error)
+	// GetPasswordResetByHash returns the reset whose token hashes to hash.
+	GetPasswordResetByHash(ctx context.Context, hash string) (PasswordReset, error)
+	// SetPasswordResetHash stores the hash of a reset's token, made when
+	// its email is rendered.
+	SetPasswordResetHash(ctx context.Context, id, hash string) error
+	// UsePasswordReset marks a reset used at at; ErrNotFound when it was
+	// already used or revoked (two uses at once: one wins).
+	UsePasswordReset(ctx context.Context, id string, at time.Time) error
+	// RevokePasswordResets revokes a user's resets neither used nor
+	// revoked yet.
+	RevokePasswordResets(ctx context.Context, userID string, at time.Time) error
+	// CountPasswordResets counts a user's resets made after since.
+	CountPasswordResets(ctx context.Context, userID string, since time.Time) (int, error)
+
+	// ReplaceRecoveryCodes deletes a user's recovery codes and stores
+	// hashes as the new ones (none: the user has no codes).
+	ReplaceRecoveryCodes(ctx context.Context, userID string, hashes []string, at time.Time) error
+	// UseRecoveryCode marks the user's unused code with hash used at at;
+	// ErrNotFound when there is none.
+	UseRecoveryCode(ctx context.Context, userID, hash string, at time.Time) error
+	// CountRecoveryCodes counts a user's unused recovery codes.
+	CountRecoveryCodes(ctx context.Context, userID string) (int, error)
 }

@@ -83,7 +83,7 @@ var spanishCfg = configStrings{
 	Templates: map[string]string{billing.EmailPaymentReceipt: "Comprobante de pago", billing.EmailPaymentFailed: "Pago rechazado",
 		billing.EmailTrialEnding: "Fin de la prueba", billing.EmailSubscriptionCanceled: "Suscripción cancelada",
 		billing.EmailInvoiceToPay: "Documento por pagar", billing.EmailWebhookEndpointDisabled: "Destino de webhooks desactivado",
-		billing.EmailCreditNote: "Nota de crédito", billing.EmailAlertOpened: "Alerta"},
+		billing.EmailCreditNote: "Nota de crédito", billing.EmailAlertOpened: "Alerta", billing.EmailPasswordReset: "Nueva contraseña"},
 	EmailStatus: map[string]string{billing.EmailPending: "Pendiente", billing.EmailSent: "Enviado", billing.EmailFailed: "Fallido",
 		billing.EmailSkipped: "No enviado"},
 
@@ -244,7 +244,7 @@ var englishCfg = configStrings{
 	Templates: map[string]string{billing.EmailPaymentReceipt: "Payment receipt", billing.EmailPaymentFailed: "Payment declined",
 		billing.EmailTrialEnding: "Trial ending", billing.EmailSubscriptionCanceled: "Subscription canceled",
 		billing.EmailInvoiceToPay: "Invoice to pay", billing.EmailWebhookEndpointDisabled: "Webhook endpoint disabled",
-		billing.EmailCreditNote: "Credit note", billing.EmailAlertOpened: "Alert"},
+		billing.EmailCreditNote: "Credit note", billing.EmailAlertOpened: "Alert", billing.EmailPasswordReset: "New password"},
 	EmailStatus: map[string]string{billing.EmailPending: "Pending", billing.EmailSent: "Sent", billing.EmailFailed: "Failed",
 		billing.EmailSkipped: "Not sent"},
 

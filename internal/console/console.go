@@ -37,7 +37,6 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -81,7 +80,7 @@ type handler struct {
 // pageNames are the console's templates, each rendered inside base.html.
 // Each area's file adds its own list (moneyPages, configPages, opsPages).
 var pageNames = []string{"message", "signin", "overview", "customers", "customer", "subscriptions",
-	"apikeys", "users", "invitation", "security"}
+	"apikeys", "users", "invitation", "security", "forgot", "reset"}
 
 // New returns the console's handler, to be mounted at Prefix. publicURL is
 // the address browsers reach cuota at: when it is https, the cookies are
@@ -103,6 +102,10 @@ func New(a UseCases, publicURL func() string, logger *slog.Logger) http.Handler 
 	mux.HandleFunc("POST /console/sign-in", h.signIn)
 	mux.HandleFunc("GET /console/invitation/{token}", h.invitationForm)
 	mux.HandleFunc("POST /console/invitation/{token}", h.acceptInvitation)
+	mux.HandleFunc("GET /console/forgot", h.forgotForm)
+	mux.HandleFunc("POST /console/forgot", h.forgot)
+	mux.HandleFunc("GET "+app.PasswordResetPath+"{token}", h.resetForm)
+	mux.HandleFunc("POST "+app.PasswordResetPath+"{token}", h.reset)
 
 	mux.HandleFunc("GET /console/{$}", h.page(h.overview))
 	mux.HandleFunc("GET /console/customers", h.page(h.customers))
@@ -124,6 +127,7 @@ func New(a UseCases, publicURL func() string, logger *slog.Logger) http.Handler 
 	mux.HandleFunc("POST /console/settings/users/{id}/remove", h.action(billing.PermManageUsers, h.removeUser))
 	mux.HandleFunc("POST /console/settings/security/totp", h.action(billing.PermOwnSecurity, h.enableTOTP))
 	mux.HandleFunc("POST /console/settings/security/totp/off", h.action(billing.PermOwnSecurity, h.disableTOTP))
+	mux.HandleFunc("POST /console/settings/security/recovery-codes", h.action(billing.PermOwnSecurity, h.regenerateRecoveryCodes))
 	mux.HandleFunc("POST /console/settings/security/sign-out-everywhere", h.action(billing.PermRead, h.signOutEverywhere))
 	// Each area registers its pages and actions in its own file.
 	h.moneyRoutes(mux)
@@ -249,11 +253,7 @@ func (q *req) scope() billing.Scope { return q.cs.Scope() }
 // requestInfo is what the audit log records of a request: the user, the
 // client's address.
 func requestInfo(r *http.Request, userID string) app.RequestInfo {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	return app.RequestInfo{Actor: app.UserActor(userID), ClientIP: host}
+	return app.RequestInfo{Actor: app.UserActor(userID), ClientIP: clientIP(r)}
 }
 
 // session returns the request's session, or ok false when it has none

@@ -250,10 +250,14 @@ func TestTwoStepSignIn(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
 	require.Contains(t, body, "El código no coincide")
 	code := billing.TOTPCode(raw, b.clock(), billing.TOTPDigits)
-	res, _ = b.post("/console/settings/security/totp", url.Values{"csrf": {token}, "secret": {secret[1]}, "code": {code}})
-	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	res, body = b.post("/console/settings/security/totp", url.Values{"csrf": {token}, "secret": {secret[1]}, "code": {code}})
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.Contains(t, body, "Tus códigos de recuperación", "the answer shows the recovery codes, once")
+	require.Len(t, regexp.MustCompile(`<code class="secret">[a-z2-7]{5}-[a-z2-7]{5}</code>`).FindAllString(body, -1), billing.RecoveryCodeCount)
 	_, body = b.get("/console/settings/security")
 	require.Contains(t, body, "La verificación en dos pasos está activada.")
+	require.Contains(t, body, "Te quedan 10 códigos sin usar.")
+	require.NotContains(t, body, "Tus códigos de recuperación")
 
 	// A second browser: the password alone is refused like a wrong one.
 	other := &bundle{t: t, now: b.now, app: b.app, srv: b.srv, merchant: b.merchant, client: newClient(t)}

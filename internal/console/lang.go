@@ -14,6 +14,7 @@ type lang struct {
 	moneyLang
 	configLang
 	opsLang
+	authLang
 
 	Tag         string // the HTML lang attribute and the locale of numbers
 	Other       string // the other language's tag, for the switch
@@ -88,7 +89,7 @@ var spanish = &lang{
 	NavKeys: "Claves de API", NavUsers: "Usuarios", NavSecurity: "Seguridad",
 	NavInvoices: billing.DocumentListName("es-CL").Heading, NavPayments: "Pagos", NavCatalog: "Catálogo",
 	NavWebhooks: "Webhooks", NavEmails: "Correos", NavAlerts: "Alertas",
-	moneyLang: spanishMoney, configLang: spanishConfig, opsLang: spanishOps,
+	moneyLang: spanishMoney, configLang: spanishConfig, opsLang: spanishOps, authLang: spanishAuth,
 	SignOut: "Cerrar sesión", SignedInAs: "Sesión de",
 	TestBanner: "Modo de prueba: estás viendo datos de prueba.", LiveBanner: "Modo en vivo: datos reales.",
 	ToLive: "Ver datos en vivo", ToTest: "Ver datos de prueba", Language: "Idioma",
@@ -97,7 +98,7 @@ var spanish = &lang{
 	Code: "Código de verificación", CodeHint: "Solo si activaste la verificación en dos pasos.", SignIn: "Entrar",
 	SignInFailed: "El correo, la contraseña o el código no son correctos.",
 	SignInWait:   "Demasiados intentos fallidos. Espera %d segundos e inténtalo de nuevo.",
-	SignInLocked: "Demasiados intentos fallidos: el acceso con este correo está bloqueado por %d minutos.",
+	SignInLocked: "Demasiados intentos fallidos: el acceso desde esta conexión está bloqueado por %d minutos. Si eres tú, puedes elegir una nueva contraseña.",
 	SessionEnded: "Tu sesión terminó. Vuelve a iniciar sesión.",
 
 	ForbiddenTitle: "Acción no permitida", ForbiddenBody: "Tu rol no permite hacer esto. Pide a quien administra la cuenta que lo haga o que cambie tu rol.",
@@ -205,7 +206,7 @@ var english = &lang{
 	NavKeys: "API keys", NavUsers: "Users", NavSecurity: "Security",
 	NavInvoices: billing.DocumentListName("en").Heading, NavPayments: "Payments", NavCatalog: "Catalog",
 	NavWebhooks: "Webhooks", NavEmails: "Emails", NavAlerts: "Alerts",
-	moneyLang: englishMoney, configLang: englishConfig, opsLang: englishOps,
+	moneyLang: englishMoney, configLang: englishConfig, opsLang: englishOps, authLang: englishAuth,
 	SignOut: "Sign out", SignedInAs: "Signed in as",
 	TestBanner: "Test mode: you are looking at test data.", LiveBanner: "Live mode: real data.",
 	ToLive: "View live data", ToTest: "View test data", Language: "Language",
@@ -214,7 +215,7 @@ var english = &lang{
 	Code: "Verification code", CodeHint: "Only if you turned on two-step verification.", SignIn: "Sign in",
 	SignInFailed: "The email, password or code is not right.",
 	SignInWait:   "Too many failed tries. Wait %d seconds and try again.",
-	SignInLocked: "Too many failed tries: signing in with this email is locked for %d minutes.",
+	SignInLocked: "Too many failed tries: signing in from this connection is locked for %d minutes. If it is you, you can choose a new password.",
 	SessionEnded: "Your session has ended. Sign in again.",
 
 	ForbiddenTitle: "Not allowed", ForbiddenBody: "Your role does not allow this. Ask the account's owner to do it or to change your role.",

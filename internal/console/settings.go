@@ -162,18 +162,28 @@ func (h *handler) removeUser(q *req) {
 	http.Redirect(q.w, q.r, "/console/settings/users?done=removed", http.StatusSeeOther)
 }
 
-// securityView is the user's own security page: the second factor.
+// securityView is the user's own security page: the second factor and
+// its recovery codes.
 type securityView struct {
 	On     bool
 	Secret string // a new secret to add to an app, while off
 	URI    string
+	Left   int      // unused recovery codes, while on
+	Codes  []string // new recovery codes, shown once in the answer that made them
 }
 
-func (h *handler) showSecurity(q *req, status int, errMsg, secret string) {
+func (h *handler) showSecurity(q *req, status int, errMsg, secret string, codes []string) {
 	d := q.data(q.l.SecurityTitle, "settings")
 	d.Error = errMsg
-	view := securityView{On: q.cs.User.HasTOTP()}
-	if !view.On {
+	view := securityView{On: q.cs.User.HasTOTP(), Codes: codes}
+	if view.On {
+		left, err := h.app.Users.RecoveryCodesLeft(q.ctx, q.cs.User.ID)
+		if err != nil {
+			h.internal(q.w, q.r, q.l, err)
+			return
+		}
+		view.Left = left
+	} else {
 		if secret == "" {
 			secret = h.app.Users.NewTOTPSecret()
 		}
@@ -184,21 +194,34 @@ func (h *handler) showSecurity(q *req, status int, errMsg, secret string) {
 	h.showStatus(q, "security", status, d)
 }
 
-func (h *handler) security(q *req) { h.showSecurity(q, http.StatusOK, "", "") }
+func (h *handler) security(q *req) { h.showSecurity(q, http.StatusOK, "", "", nil) }
 
+// enableTOTP turns the second factor on and answers with the page showing
+// the new recovery codes, once.
 func (h *handler) enableTOTP(q *req) {
 	secret := q.r.PostForm.Get("secret")
-	u, err := h.app.Users.EnableTOTP(q.ctx, q.cs.Merchant.ID, q.cs.User.ID, secret, q.r.PostForm.Get("code"))
+	u, codes, err := h.app.Users.EnableTOTP(q.ctx, q.cs.Merchant.ID, q.cs.User.ID, secret, q.r.PostForm.Get("code"))
 	if err != nil {
 		if e := billing.AsError(err); e != nil && e.Kind == billing.KindInvalid {
-			h.showSecurity(q, http.StatusBadRequest, userMessage(q.l, err), secret)
+			h.showSecurity(q, http.StatusBadRequest, userMessage(q.l, err), secret, nil)
 			return
 		}
 		h.fail(q, err)
 		return
 	}
 	q.cs.User = u
-	http.Redirect(q.w, q.r, "/console/settings/security", http.StatusSeeOther)
+	h.showSecurity(q, http.StatusOK, "", "", codes)
+}
+
+// regenerateRecoveryCodes makes new recovery codes (the old ones stop
+// working) and shows them, once.
+func (h *handler) regenerateRecoveryCodes(q *req) {
+	codes, err := h.app.Users.RegenerateRecoveryCodes(q.ctx, q.cs.Merchant.ID, q.cs.User.ID)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	h.showSecurity(q, http.StatusOK, "", "", codes)
 }
 
 func (h *handler) disableTOTP(q *req) {

@@ -37,12 +37,16 @@ func (h *handler) signInForm(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("ended") != "" {
 		d.Notice = l.SessionEnded
 	}
+	if r.URL.Query().Get("reset") != "" {
+		d.Notice = l.ResetDone
+	}
 	h.render(w, r, "signin", http.StatusOK, d)
 }
 
 // signIn checks the form and starts a session. Every refusal is the same
 // page with one message: wrong email, password or code alike, or the wait
-// and lock of billing's sign-in throttle.
+// and lock of billing's sign-in throttle (counted per email and the
+// connection's address, clientIP).
 func (h *handler) signIn(w http.ResponseWriter, r *http.Request) {
 	l := requestLang(r)
 	if !checkPre(r) { // validInput has read the form
@@ -51,7 +55,7 @@ func (h *handler) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	view := signInView{Email: r.PostForm.Get("email"), Next: safeNext(r.PostForm.Get("next"))}
 	in, err := h.app.Users.SignIn(r.Context(), app.SignInParams{Email: view.Email, Password: r.PostForm.Get("password"),
-		Code: r.PostForm.Get("code")})
+		Code: r.PostForm.Get("code"), ClientIP: clientIP(r)})
 	if err != nil {
 		var msg string
 		var te *app.SignInThrottledError

@@ -152,13 +152,19 @@ type UsersUseCases interface {
 	AcceptInvitation(ctx context.Context, token, password string) (app.SignedIn, error)
 	ChangeUserRole(ctx context.Context, merchantID, userID string, role billing.Role) (billing.User, error)
 	DisableTOTP(ctx context.Context, merchantID, userID string) (billing.User, error)
-	EnableTOTP(ctx context.Context, merchantID, userID, secret, code string) (billing.User, error)
+	EnableTOTP(ctx context.Context, merchantID, userID, secret, code string) (billing.User, []string, error)
 	Invite(ctx context.Context, merchantID, email string, role billing.Role, invitedBy string) (billing.Invitation, string, error)
 	ListInvitations(ctx context.Context, merchantID string) ([]billing.Invitation, error)
 	ListUsers(ctx context.Context, merchantID string) ([]billing.User, error)
 	NewTOTPSecret() string
 	Now() time.Time
 	OpenInvitation(ctx context.Context, token string) (app.InvitationView, error)
+	// A forgotten password and recovery codes (reset.go, settings.go).
+	OpenPasswordReset(ctx context.Context, token string) (billing.User, error)
+	RecoveryCodesLeft(ctx context.Context, userID string) (int, error)
+	RegenerateRecoveryCodes(ctx context.Context, merchantID, userID string) ([]string, error)
+	RequestPasswordReset(ctx context.Context, email string) error
+	ResetPassword(ctx context.Context, token, password string) (billing.User, error)
 	RemoveUser(ctx context.Context, merchantID, userID string) error
 	Session(ctx context.Context, token string) (app.ConsoleSession, error)
 	SetSessionMode(ctx context.Context, sessionID string, mode billing.Mode) error

@@ -101,6 +101,12 @@ func renderContent(in app.EmailContent) (Message, error) {
 			return Message{}, err
 		}
 		data = d
+	case KindPasswordReset:
+		d, err := NewPasswordReset(m, in.Locale, in.UserEmail, in.ResetURL, in.ResetExpires)
+		if err != nil {
+			return Message{}, err
+		}
+		data = d
 	default:
 		return Message{}, fmt.Errorf("%w: %q", ErrUnknownKind, in.Template)
 	}
@@ -118,7 +124,7 @@ func documentName(in app.EmailContent) (title, filename string) {
 // extras are the merchant's identity and, for test-mode data, the mark of
 // a customer email; notices to the merchant carry neither.
 func extras(in app.EmailContent) Extras {
-	if k := Kind(in.Template); k == KindWebhookEndpointDisabled || k == KindAlertOpened || k == KindAlertDigest {
+	if k := Kind(in.Template); k == KindWebhookEndpointDisabled || k == KindAlertOpened || k == KindAlertDigest || k == KindPasswordReset {
 		return Extras{}
 	}
 	ex := Extras{LogoURL: in.LogoURL, Legal: legalLines(in.Merchant, in.Locale)}

@@ -143,13 +143,15 @@ var specs = map[Kind]spec{
 		func(AlertOpened) string { return cuotaName }, nil),
 	KindAlertDigest: define(true,
 		func(AlertDigest) string { return cuotaName }, nil),
+	KindPasswordReset: define(true,
+		func(PasswordReset) string { return cuotaName }, nil),
 }
 
 // kinds lists the templates in a stable order.
 var kinds = []Kind{
 	KindPaymentReceipt, KindPaymentFailed, KindTrialEnding,
 	KindSubscriptionCanceled, KindInvoiceToPay, KindWebhookEndpointDisabled, KindCreditNote, KindAlertOpened,
-	KindAlertDigest,
+	KindAlertDigest, KindPasswordReset,
 }
 
 // Kinds returns every template's name.

@@ -139,6 +139,14 @@ func renderCases() []renderCase {
 			[]string{"21 de noviembre de 2026", "La pasarela flow no responde.", "crítica", "gateway flow", "20 de noviembre de 2026, 09:00", "Veces", "14"}},
 		{mail.KindAlertDigest, "en", digestEN, "cuota", "Alert digest for Agente Inmobiliario: 1 unresolved (live mode)",
 			[]string{"November 21, 2026", "pending for 3 days", "warning", "refund re_01", "Last seen", "4"}},
+		{mail.KindPasswordReset, "es-CL", mail.PasswordReset{MerchantName: "Agente Inmobiliario", Email: "duena@example.cl",
+			ResetURL: "https://cuota.example.cl/console/reset/TOKEN", Expires: "21 de noviembre de 2026, 15:05 (America/Santiago)"},
+			"cuota", "Elige una nueva contraseña para la consola de Agente Inmobiliario",
+			[]string{"duena@example.cl", "https://cuota.example.cl/console/reset/TOKEN", "una sola vez", "21 de noviembre de 2026, 15:05", "ignora este correo"}},
+		{mail.KindPasswordReset, "en", mail.PasswordReset{MerchantName: "Agente Inmobiliario", Email: "duena@example.cl",
+			ResetURL: "https://cuota.example.cl/console/reset/TOKEN", Expires: "November 21, 2026, 3:05 PM (America/Santiago)"},
+			"cuota", "Choose a new password for the Agente Inmobiliario console",
+			[]string{"duena@example.cl", "https://cuota.example.cl/console/reset/TOKEN", "works once", "November 21, 2026, 3:05 PM", "ignore this email"}},
 	}
 }
 
@@ -405,7 +413,7 @@ func TestKinds(t *testing.T) {
 	require.Equal(t, []mail.Kind{
 		"payment_receipt", "payment_failed", "trial_ending",
 		"subscription_canceled", "invoice_to_pay", "webhook_endpoint_disabled", "credit_note", "alert_opened",
-		"alert_digest",
+		"alert_digest", "password_reset",
 	}, got)
 	got[0] = "changed"
 	require.Equal(t, mail.KindPaymentReceipt, mail.Kinds()[0], "Kinds returns a copy")

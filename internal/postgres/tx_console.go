@@ -179,43 +179,6 @@ func invitationFromRow(r consoledb.UserInvitation) billing.Invitation {
 		InvitedBy: r.InvitedBy, Created: r.Created.UTC(), Expires: r.Expires.UTC(), Used: utcPtr(r.Used)}
 }
 
-// GetSignInThrottle returns email's throttle.
-func (t consoleTx) GetSignInThrottle(ctx context.Context, email string) (billing.SignInThrottle, error) {
-	rows, err := t.q().GetSignInThrottle(ctx, email)
-	if err != nil {
-		return billing.SignInThrottle{}, dbError("get sign-in throttle", err)
-	}
-	if len(rows) == 0 {
-		return billing.SignInThrottle{Email: email}, nil
-	}
-	r := rows[0]
-	return billing.SignInThrottle{Email: r.Email, Failures: int(r.Failures), LastFailure: zeroTime(r.LastFailure),
-		LockedUntil: zeroTime(r.LockedUntil)}, nil
-}
-
-// PutSignInThrottle stores a throttle.
-func (t consoleTx) PutSignInThrottle(ctx context.Context, th billing.SignInThrottle) error {
-	return t.writeConsole(ctx, "put sign-in throttle", func(q *consoledb.Queries) error {
-		return q.PutSignInThrottle(ctx, consoledb.PutSignInThrottleParams{Email: th.Email, Failures: int64(th.Failures),
-			LastFailure: ts(th.LastFailure), LockedUntil: ts(th.LockedUntil)})
-	})
-}
-
-// DeleteSignInThrottle forgets email's throttle.
-func (t consoleTx) DeleteSignInThrottle(ctx context.Context, email string) error {
-	return t.writeConsole(ctx, "delete sign-in throttle", func(q *consoledb.Queries) error {
-		return q.DeleteSignInThrottle(ctx, email)
-	})
-}
-
-// DeleteStaleSignInThrottles forgets the throttles last failed before
-// before.
-func (t consoleTx) DeleteStaleSignInThrottles(ctx context.Context, before time.Time) error {
-	return t.writeConsole(ctx, "delete stale sign-in throttles", func(q *consoledb.Queries) error {
-		return q.DeleteStaleSignInThrottles(ctx, ts(before))
-	})
-}
-
 // zeroTime reads back a stored time in UTC, the zero time as Go's zero
 // time.
 func zeroTime(t time.Time) time.Time {

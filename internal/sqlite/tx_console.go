@@ -176,47 +176,6 @@ func invitationFromRow(r consoledb.UserInvitation) billing.Invitation {
 		InvitedBy: r.InvitedBy, Created: fromMicros(r.Created), Expires: fromMicros(r.Expires), Used: fromNullMicros(r.Used)}
 }
 
-// GetSignInThrottle returns email's throttle.
-func (t consoleTx) GetSignInThrottle(ctx context.Context, email string) (billing.SignInThrottle, error) {
-	rows, err := t.q().GetSignInThrottle(ctx, email)
-	if err != nil {
-		return billing.SignInThrottle{}, dbError(err, "get sign-in throttle")
-	}
-	if len(rows) == 0 {
-		return billing.SignInThrottle{Email: email}, nil
-	}
-	r := rows[0]
-	return billing.SignInThrottle{Email: r.Email, Failures: int(r.Failures), LastFailure: zeroMicros(r.LastFailure),
-		LockedUntil: zeroMicros(r.LockedUntil)}, nil
-}
-
-// PutSignInThrottle stores a throttle.
-func (t consoleTx) PutSignInThrottle(ctx context.Context, th billing.SignInThrottle) error {
-	err := t.q().PutSignInThrottle(ctx, consoledb.PutSignInThrottleParams{Email: th.Email, Failures: int64(th.Failures),
-		LastFailure: micros(th.LastFailure), LockedUntil: micros(th.LockedUntil)})
-	if err != nil {
-		return dbError(err, "put sign-in throttle")
-	}
-	return nil
-}
-
-// DeleteSignInThrottle forgets email's throttle.
-func (t consoleTx) DeleteSignInThrottle(ctx context.Context, email string) error {
-	if err := t.q().DeleteSignInThrottle(ctx, email); err != nil {
-		return dbError(err, "delete sign-in throttle")
-	}
-	return nil
-}
-
-// DeleteStaleSignInThrottles forgets the throttles last failed before
-// before.
-func (t consoleTx) DeleteStaleSignInThrottles(ctx context.Context, before time.Time) error {
-	if err := t.q().DeleteStaleSignInThrottles(ctx, micros(before)); err != nil {
-		return dbError(err, "delete stale sign-in throttles")
-	}
-	return nil
-}
-
 // zeroMicros is fromMicros that gives back the zero time stored by micros
 // of a zero time.
 func zeroMicros(v int64) time.Time {

@@ -105,6 +105,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("KeptMRRMonths", func(t *testing.T) { exerciseKeptMRRMonths(t, setup) })
 	t.Run("ReadRefusesWrites", func(t *testing.T) { exerciseReadRefusesWrites(t, setup) })
 	t.Run("Console", func(t *testing.T) { exerciseConsole(t, setup) })
+	t.Run("ConsoleAuth", func(t *testing.T) { exerciseConsoleAuth(t, setup) })
 	t.Run("Alerts", func(t *testing.T) { exerciseAlerts(t, setup) })
 	exerciseLifecycle(t, setup)
 }

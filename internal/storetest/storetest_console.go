@@ -9,8 +9,9 @@ import (
 	"github.com/cuota/cuota/internal/billing"
 )
 
-// exerciseConsole checks the console's users, sessions, invitations and
-// sign-in throttles, and the customer search its pages use.
+// exerciseConsole checks the console's users, sessions and invitations,
+// and the customer search its pages use (the sign-in throttles, password
+// resets and recovery codes: exerciseConsoleAuth).
 func exerciseConsole(t *testing.T, setup setupFunc) {
 	t.Helper()
 
@@ -167,47 +168,6 @@ func exerciseConsole(t *testing.T, setup setupFunc) {
 		require.NoError(t, err)
 		require.Len(t, list, 1, "only the unused one that has not expired yet")
 		require.Equal(t, expired.ID, list[0].ID)
-		tx.commit(t)
-	})
-
-	t.Run("SignInThrottles", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
-		ctx := t.Context()
-
-		tx := begin(t, b.store)
-		th, err := tx.Console.GetSignInThrottle(ctx, "x@example.cl")
-		require.NoError(t, err)
-		require.Equal(t, billing.SignInThrottle{Email: "x@example.cl"}, th, "none yet: zero failures")
-		th = billing.SignInFailed(th, b.clock.next())
-		require.NoError(t, tx.Console.PutSignInThrottle(ctx, th))
-		got, err := tx.Console.GetSignInThrottle(ctx, "x@example.cl")
-		require.NoError(t, err)
-		require.Equal(t, th, got)
-		require.True(t, got.LockedUntil.IsZero())
-		locked := billing.SignInThrottle{Email: "x@example.cl", Failures: 0, LastFailure: b.clock.next()}
-		locked.LockedUntil = locked.LastFailure.Add(billing.SignInLockFor)
-		require.NoError(t, tx.Console.PutSignInThrottle(ctx, locked), "a second put replaces the first")
-		got, err = tx.Console.GetSignInThrottle(ctx, "x@example.cl")
-		require.NoError(t, err)
-		require.Equal(t, locked, got)
-		require.NoError(t, tx.Console.DeleteSignInThrottle(ctx, "x@example.cl"))
-		require.NoError(t, tx.Console.DeleteSignInThrottle(ctx, "x@example.cl"), "forgetting nothing is no error")
-		got, err = tx.Console.GetSignInThrottle(ctx, "x@example.cl")
-		require.NoError(t, err)
-		require.Zero(t, got.Failures)
-
-		old := billing.SignInThrottle{Email: "old@example.cl", Failures: 2, LastFailure: b.clock.next()}
-		recent := billing.SignInThrottle{Email: "recent@example.cl", Failures: 1, LastFailure: b.clock.next()}
-		require.NoError(t, tx.Console.PutSignInThrottle(ctx, old))
-		require.NoError(t, tx.Console.PutSignInThrottle(ctx, recent))
-		require.NoError(t, tx.Console.DeleteStaleSignInThrottles(ctx, recent.LastFailure))
-		got, err = tx.Console.GetSignInThrottle(ctx, "old@example.cl")
-		require.NoError(t, err)
-		require.Zero(t, got.Failures, "last failed before: forgotten")
-		got, err = tx.Console.GetSignInThrottle(ctx, "recent@example.cl")
-		require.NoError(t, err)
-		require.Equal(t, recent, got, "last failed at the bound: kept")
 		tx.commit(t)
 	})
 

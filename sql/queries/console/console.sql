@@ -61,16 +61,55 @@ ORDER BY id;
 UPDATE user_invitations SET used = sqlc.arg(used) WHERE id = sqlc.arg(id) AND used IS NULL;
 
 -- name: GetSignInThrottle :many
-SELECT * FROM sign_in_throttles WHERE email = sqlc.arg(email);
+SELECT * FROM sign_in_throttles WHERE kind = sqlc.arg(kind) AND email = sqlc.arg(email) AND ip = sqlc.arg(ip);
 
 -- name: PutSignInThrottle :exec
-INSERT INTO sign_in_throttles (email, failures, last_failure, locked_until)
-VALUES (sqlc.arg(email), sqlc.arg(failures), sqlc.arg(last_failure), sqlc.arg(locked_until))
-ON CONFLICT (email) DO UPDATE
+INSERT INTO sign_in_throttles (kind, email, ip, failures, last_failure, locked_until)
+VALUES (sqlc.arg(kind), sqlc.arg(email), sqlc.arg(ip), sqlc.arg(failures), sqlc.arg(last_failure), sqlc.arg(locked_until))
+ON CONFLICT (kind, email, ip) DO UPDATE
 SET failures = excluded.failures, last_failure = excluded.last_failure, locked_until = excluded.locked_until;
 
 -- name: DeleteSignInThrottle :exec
+DELETE FROM sign_in_throttles WHERE kind = sqlc.arg(kind) AND email = sqlc.arg(email) AND ip = sqlc.arg(ip);
+
+-- name: DeleteEmailSignInThrottles :exec
 DELETE FROM sign_in_throttles WHERE email = sqlc.arg(email);
 
 -- name: DeleteStaleSignInThrottles :exec
 DELETE FROM sign_in_throttles WHERE last_failure < sqlc.arg(before);
+
+-- name: CreatePasswordReset :exec
+INSERT INTO password_resets (id, user_id, merchant_id, hash, created, expires, used, revoked)
+VALUES (sqlc.arg(id), sqlc.arg(user_id), sqlc.arg(merchant_id), sqlc.narg(hash), sqlc.arg(created), sqlc.arg(expires),
+        sqlc.narg(used), sqlc.narg(revoked));
+
+-- name: GetPasswordReset :one
+SELECT * FROM password_resets WHERE id = sqlc.arg(id);
+
+-- name: GetPasswordResetByHash :one
+SELECT * FROM password_resets WHERE hash = sqlc.arg(hash);
+
+-- name: SetPasswordResetHash :execrows
+UPDATE password_resets SET hash = sqlc.arg(hash) WHERE id = sqlc.arg(id);
+
+-- name: UsePasswordReset :execrows
+UPDATE password_resets SET used = sqlc.arg(used) WHERE id = sqlc.arg(id) AND used IS NULL AND revoked IS NULL;
+
+-- name: RevokePasswordResets :exec
+UPDATE password_resets SET revoked = sqlc.arg(revoked) WHERE user_id = sqlc.arg(user_id) AND used IS NULL AND revoked IS NULL;
+
+-- name: CountPasswordResets :one
+SELECT count(*) FROM password_resets WHERE user_id = sqlc.arg(user_id) AND created > sqlc.arg(since);
+
+-- name: DeleteRecoveryCodes :exec
+DELETE FROM user_recovery_codes WHERE user_id = sqlc.arg(user_id);
+
+-- name: CreateRecoveryCode :exec
+INSERT INTO user_recovery_codes (user_id, hash, created, used) VALUES (sqlc.arg(user_id), sqlc.arg(hash), sqlc.arg(created), NULL);
+
+-- name: UseRecoveryCode :execrows
+UPDATE user_recovery_codes SET used = sqlc.arg(used)
+WHERE user_id = sqlc.arg(user_id) AND hash = sqlc.arg(hash) AND used IS NULL;
+
+-- name: CountRecoveryCodes :one
+SELECT count(*) FROM user_recovery_codes WHERE user_id = sqlc.arg(user_id) AND used IS NULL;

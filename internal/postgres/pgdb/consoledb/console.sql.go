@@ -8,7 +8,36 @@ package consoledb
 import (
 	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+const countPasswordResets = `-- name: CountPasswordResets :one
+SELECT count(*) FROM password_resets WHERE user_id = $1 AND created > $2
+`
+
+type CountPasswordResetsParams struct {
+	UserID string
+	Since  time.Time
+}
+
+func (q *Queries) CountPasswordResets(ctx context.Context, arg CountPasswordResetsParams) (int64, error) {
+	row := q.db.QueryRow(ctx, countPasswordResets, arg.UserID, arg.Since)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const countRecoveryCodes = `-- name: CountRecoveryCodes :one
+SELECT count(*) FROM user_recovery_codes WHERE user_id = $1 AND used IS NULL
+`
+
+func (q *Queries) CountRecoveryCodes(ctx context.Context, userID string) (int64, error) {
+	row := q.db.QueryRow(ctx, countRecoveryCodes, userID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
 
 const createInvitation = `-- name: CreateInvitation :exec
 INSERT INTO user_invitations (id, merchant_id, email, role, hash, invited_by, created, expires, used)
@@ -40,6 +69,52 @@ func (q *Queries) CreateInvitation(ctx context.Context, arg CreateInvitationPara
 		arg.Expires,
 		arg.Used,
 	)
+	return err
+}
+
+const createPasswordReset = `-- name: CreatePasswordReset :exec
+INSERT INTO password_resets (id, user_id, merchant_id, hash, created, expires, used, revoked)
+VALUES ($1, $2, $3, $4, $5, $6,
+        $7, $8)
+`
+
+type CreatePasswordResetParams struct {
+	ID         string
+	UserID     string
+	MerchantID string
+	Hash       pgtype.Text
+	Created    time.Time
+	Expires    time.Time
+	Used       *time.Time
+	Revoked    *time.Time
+}
+
+func (q *Queries) CreatePasswordReset(ctx context.Context, arg CreatePasswordResetParams) error {
+	_, err := q.db.Exec(ctx, createPasswordReset,
+		arg.ID,
+		arg.UserID,
+		arg.MerchantID,
+		arg.Hash,
+		arg.Created,
+		arg.Expires,
+		arg.Used,
+		arg.Revoked,
+	)
+	return err
+}
+
+const createRecoveryCode = `-- name: CreateRecoveryCode :exec
+INSERT INTO user_recovery_codes (user_id, hash, created, used) VALUES ($1, $2, $3, NULL)
+`
+
+type CreateRecoveryCodeParams struct {
+	UserID  string
+	Hash    string
+	Created time.Time
+}
+
+func (q *Queries) CreateRecoveryCode(ctx context.Context, arg CreateRecoveryCodeParams) error {
+	_, err := q.db.Exec(ctx, createRecoveryCode, arg.UserID, arg.Hash, arg.Created)
 	return err
 }
 
@@ -107,12 +182,36 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) error {
 	return err
 }
 
-const deleteSignInThrottle = `-- name: DeleteSignInThrottle :exec
+const deleteEmailSignInThrottles = `-- name: DeleteEmailSignInThrottles :exec
 DELETE FROM sign_in_throttles WHERE email = $1
 `
 
-func (q *Queries) DeleteSignInThrottle(ctx context.Context, email string) error {
-	_, err := q.db.Exec(ctx, deleteSignInThrottle, email)
+func (q *Queries) DeleteEmailSignInThrottles(ctx context.Context, email string) error {
+	_, err := q.db.Exec(ctx, deleteEmailSignInThrottles, email)
+	return err
+}
+
+const deleteRecoveryCodes = `-- name: DeleteRecoveryCodes :exec
+DELETE FROM user_recovery_codes WHERE user_id = $1
+`
+
+func (q *Queries) DeleteRecoveryCodes(ctx context.Context, userID string) error {
+	_, err := q.db.Exec(ctx, deleteRecoveryCodes, userID)
+	return err
+}
+
+const deleteSignInThrottle = `-- name: DeleteSignInThrottle :exec
+DELETE FROM sign_in_throttles WHERE kind = $1 AND email = $2 AND ip = $3
+`
+
+type DeleteSignInThrottleParams struct {
+	Kind  string
+	Email string
+	Ip    string
+}
+
+func (q *Queries) DeleteSignInThrottle(ctx context.Context, arg DeleteSignInThrottleParams) error {
+	_, err := q.db.Exec(ctx, deleteSignInThrottle, arg.Kind, arg.Email, arg.Ip)
 	return err
 }
 
@@ -172,6 +271,46 @@ func (q *Queries) GetInvitationByHash(ctx context.Context, hash string) (UserInv
 	return i, err
 }
 
+const getPasswordReset = `-- name: GetPasswordReset :one
+SELECT id, user_id, merchant_id, hash, created, expires, used, revoked FROM password_resets WHERE id = $1
+`
+
+func (q *Queries) GetPasswordReset(ctx context.Context, id string) (PasswordReset, error) {
+	row := q.db.QueryRow(ctx, getPasswordReset, id)
+	var i PasswordReset
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.MerchantID,
+		&i.Hash,
+		&i.Created,
+		&i.Expires,
+		&i.Used,
+		&i.Revoked,
+	)
+	return i, err
+}
+
+const getPasswordResetByHash = `-- name: GetPasswordResetByHash :one
+SELECT id, user_id, merchant_id, hash, created, expires, used, revoked FROM password_resets WHERE hash = $1
+`
+
+func (q *Queries) GetPasswordResetByHash(ctx context.Context, hash pgtype.Text) (PasswordReset, error) {
+	row := q.db.QueryRow(ctx, getPasswordResetByHash, hash)
+	var i PasswordReset
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.MerchantID,
+		&i.Hash,
+		&i.Created,
+		&i.Expires,
+		&i.Used,
+		&i.Revoked,
+	)
+	return i, err
+}
+
 const getSessionByHash = `-- name: GetSessionByHash :one
 SELECT id, user_id, merchant_id, hash, mode, created, last_seen, revoked FROM console_sessions WHERE hash = $1
 `
@@ -193,11 +332,17 @@ func (q *Queries) GetSessionByHash(ctx context.Context, hash string) (ConsoleSes
 }
 
 const getSignInThrottle = `-- name: GetSignInThrottle :many
-SELECT email, failures, last_failure, locked_until FROM sign_in_throttles WHERE email = $1
+SELECT kind, email, ip, failures, last_failure, locked_until FROM sign_in_throttles WHERE kind = $1 AND email = $2 AND ip = $3
 `
 
-func (q *Queries) GetSignInThrottle(ctx context.Context, email string) ([]SignInThrottle, error) {
-	rows, err := q.db.Query(ctx, getSignInThrottle, email)
+type GetSignInThrottleParams struct {
+	Kind  string
+	Email string
+	Ip    string
+}
+
+func (q *Queries) GetSignInThrottle(ctx context.Context, arg GetSignInThrottleParams) ([]SignInThrottle, error) {
+	rows, err := q.db.Query(ctx, getSignInThrottle, arg.Kind, arg.Email, arg.Ip)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +351,9 @@ func (q *Queries) GetSignInThrottle(ctx context.Context, email string) ([]SignIn
 	for rows.Next() {
 		var i SignInThrottle
 		if err := rows.Scan(
+			&i.Kind,
 			&i.Email,
+			&i.Ip,
 			&i.Failures,
 			&i.LastFailure,
 			&i.LockedUntil,
@@ -344,14 +491,16 @@ func (q *Queries) ListUsers(ctx context.Context, merchantID string) ([]User, err
 }
 
 const putSignInThrottle = `-- name: PutSignInThrottle :exec
-INSERT INTO sign_in_throttles (email, failures, last_failure, locked_until)
-VALUES ($1, $2, $3, $4)
-ON CONFLICT (email) DO UPDATE
+INSERT INTO sign_in_throttles (kind, email, ip, failures, last_failure, locked_until)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (kind, email, ip) DO UPDATE
 SET failures = excluded.failures, last_failure = excluded.last_failure, locked_until = excluded.locked_until
 `
 
 type PutSignInThrottleParams struct {
+	Kind        string
 	Email       string
+	Ip          string
 	Failures    int64
 	LastFailure time.Time
 	LockedUntil time.Time
@@ -359,11 +508,27 @@ type PutSignInThrottleParams struct {
 
 func (q *Queries) PutSignInThrottle(ctx context.Context, arg PutSignInThrottleParams) error {
 	_, err := q.db.Exec(ctx, putSignInThrottle,
+		arg.Kind,
 		arg.Email,
+		arg.Ip,
 		arg.Failures,
 		arg.LastFailure,
 		arg.LockedUntil,
 	)
+	return err
+}
+
+const revokePasswordResets = `-- name: RevokePasswordResets :exec
+UPDATE password_resets SET revoked = $1 WHERE user_id = $2 AND used IS NULL AND revoked IS NULL
+`
+
+type RevokePasswordResetsParams struct {
+	Revoked *time.Time
+	UserID  string
+}
+
+func (q *Queries) RevokePasswordResets(ctx context.Context, arg RevokePasswordResetsParams) error {
+	_, err := q.db.Exec(ctx, revokePasswordResets, arg.Revoked, arg.UserID)
 	return err
 }
 
@@ -396,6 +561,23 @@ type RevokeUserSessionsParams struct {
 func (q *Queries) RevokeUserSessions(ctx context.Context, arg RevokeUserSessionsParams) error {
 	_, err := q.db.Exec(ctx, revokeUserSessions, arg.Revoked, arg.UserID)
 	return err
+}
+
+const setPasswordResetHash = `-- name: SetPasswordResetHash :execrows
+UPDATE password_resets SET hash = $1 WHERE id = $2
+`
+
+type SetPasswordResetHashParams struct {
+	Hash pgtype.Text
+	ID   string
+}
+
+func (q *Queries) SetPasswordResetHash(ctx context.Context, arg SetPasswordResetHashParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setPasswordResetHash, arg.Hash, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const setSessionMode = `-- name: SetSessionMode :execrows
@@ -476,6 +658,42 @@ type UseInvitationParams struct {
 
 func (q *Queries) UseInvitation(ctx context.Context, arg UseInvitationParams) (int64, error) {
 	result, err := q.db.Exec(ctx, useInvitation, arg.Used, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const usePasswordReset = `-- name: UsePasswordReset :execrows
+UPDATE password_resets SET used = $1 WHERE id = $2 AND used IS NULL AND revoked IS NULL
+`
+
+type UsePasswordResetParams struct {
+	Used *time.Time
+	ID   string
+}
+
+func (q *Queries) UsePasswordReset(ctx context.Context, arg UsePasswordResetParams) (int64, error) {
+	result, err := q.db.Exec(ctx, usePasswordReset, arg.Used, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const useRecoveryCode = `-- name: UseRecoveryCode :execrows
+UPDATE user_recovery_codes SET used = $1
+WHERE user_id = $2 AND hash = $3 AND used IS NULL
+`
+
+type UseRecoveryCodeParams struct {
+	Used   *time.Time
+	UserID string
+	Hash   string
+}
+
+func (q *Queries) UseRecoveryCode(ctx context.Context, arg UseRecoveryCodeParams) (int64, error) {
+	result, err := q.db.Exec(ctx, useRecoveryCode, arg.Used, arg.UserID, arg.Hash)
 	if err != nil {
 		return 0, err
 	}

@@ -394,6 +394,17 @@ type NotifyCursor struct {
 	Updated    time.Time
 }
 
+type PasswordReset struct {
+	ID         string
+	UserID     string
+	MerchantID string
+	Hash       pgtype.Text
+	Created    time.Time
+	Expires    time.Time
+	Used       *time.Time
+	Revoked    *time.Time
+}
+
 type Payment struct {
 	ID              string
 	MerchantID      string
@@ -539,7 +550,9 @@ type Refund struct {
 }
 
 type SignInThrottle struct {
+	Kind        string
 	Email       string
+	Ip          string
 	Failures    int64
 	LastFailure time.Time
 	LockedUntil time.Time
@@ -706,6 +719,13 @@ type UserInvitation struct {
 	Created    time.Time
 	Expires    time.Time
 	Used       *time.Time
+}
+
+type UserRecoveryCode struct {
+	UserID  string
+	Hash    string
+	Created time.Time
+	Used    *time.Time
 }
 
 type WebhookAttempt struct {

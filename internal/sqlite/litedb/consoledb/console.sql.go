@@ -10,6 +10,33 @@ import (
 	"database/sql"
 )
 
+const countPasswordResets = `-- name: CountPasswordResets :one
+SELECT count(*) FROM password_resets WHERE user_id = ?1 AND created > ?2
+`
+
+type CountPasswordResetsParams struct {
+	UserID string
+	Since  int64
+}
+
+func (q *Queries) CountPasswordResets(ctx context.Context, arg CountPasswordResetsParams) (int64, error) {
+	row := q.queryRow(ctx, q.countPasswordResetsStmt, countPasswordResets, arg.UserID, arg.Since)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const countRecoveryCodes = `-- name: CountRecoveryCodes :one
+SELECT count(*) FROM user_recovery_codes WHERE user_id = ?1 AND used IS NULL
+`
+
+func (q *Queries) CountRecoveryCodes(ctx context.Context, userID string) (int64, error) {
+	row := q.queryRow(ctx, q.countRecoveryCodesStmt, countRecoveryCodes, userID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const createInvitation = `-- name: CreateInvitation :exec
 INSERT INTO user_invitations (id, merchant_id, email, role, hash, invited_by, created, expires, used)
 VALUES (?1, ?2, ?3, ?4, ?5,
@@ -40,6 +67,52 @@ func (q *Queries) CreateInvitation(ctx context.Context, arg CreateInvitationPara
 		arg.Expires,
 		arg.Used,
 	)
+	return err
+}
+
+const createPasswordReset = `-- name: CreatePasswordReset :exec
+INSERT INTO password_resets (id, user_id, merchant_id, hash, created, expires, used, revoked)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+        ?7, ?8)
+`
+
+type CreatePasswordResetParams struct {
+	ID         string
+	UserID     string
+	MerchantID string
+	Hash       sql.NullString
+	Created    int64
+	Expires    int64
+	Used       sql.NullInt64
+	Revoked    sql.NullInt64
+}
+
+func (q *Queries) CreatePasswordReset(ctx context.Context, arg CreatePasswordResetParams) error {
+	_, err := q.exec(ctx, q.createPasswordResetStmt, createPasswordReset,
+		arg.ID,
+		arg.UserID,
+		arg.MerchantID,
+		arg.Hash,
+		arg.Created,
+		arg.Expires,
+		arg.Used,
+		arg.Revoked,
+	)
+	return err
+}
+
+const createRecoveryCode = `-- name: CreateRecoveryCode :exec
+INSERT INTO user_recovery_codes (user_id, hash, created, used) VALUES (?1, ?2, ?3, NULL)
+`
+
+type CreateRecoveryCodeParams struct {
+	UserID  string
+	Hash    string
+	Created int64
+}
+
+func (q *Queries) CreateRecoveryCode(ctx context.Context, arg CreateRecoveryCodeParams) error {
+	_, err := q.exec(ctx, q.createRecoveryCodeStmt, createRecoveryCode, arg.UserID, arg.Hash, arg.Created)
 	return err
 }
 
@@ -107,12 +180,36 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) error {
 	return err
 }
 
-const deleteSignInThrottle = `-- name: DeleteSignInThrottle :exec
+const deleteEmailSignInThrottles = `-- name: DeleteEmailSignInThrottles :exec
 DELETE FROM sign_in_throttles WHERE email = ?1
 `
 
-func (q *Queries) DeleteSignInThrottle(ctx context.Context, email string) error {
-	_, err := q.exec(ctx, q.deleteSignInThrottleStmt, deleteSignInThrottle, email)
+func (q *Queries) DeleteEmailSignInThrottles(ctx context.Context, email string) error {
+	_, err := q.exec(ctx, q.deleteEmailSignInThrottlesStmt, deleteEmailSignInThrottles, email)
+	return err
+}
+
+const deleteRecoveryCodes = `-- name: DeleteRecoveryCodes :exec
+DELETE FROM user_recovery_codes WHERE user_id = ?1
+`
+
+func (q *Queries) DeleteRecoveryCodes(ctx context.Context, userID string) error {
+	_, err := q.exec(ctx, q.deleteRecoveryCodesStmt, deleteRecoveryCodes, userID)
+	return err
+}
+
+const deleteSignInThrottle = `-- name: DeleteSignInThrottle :exec
+DELETE FROM sign_in_throttles WHERE kind = ?1 AND email = ?2 AND ip = ?3
+`
+
+type DeleteSignInThrottleParams struct {
+	Kind  string
+	Email string
+	Ip    string
+}
+
+func (q *Queries) DeleteSignInThrottle(ctx context.Context, arg DeleteSignInThrottleParams) error {
+	_, err := q.exec(ctx, q.deleteSignInThrottleStmt, deleteSignInThrottle, arg.Kind, arg.Email, arg.Ip)
 	return err
 }
 
@@ -172,6 +269,46 @@ func (q *Queries) GetInvitationByHash(ctx context.Context, hash string) (UserInv
 	return i, err
 }
 
+const getPasswordReset = `-- name: GetPasswordReset :one
+SELECT id, user_id, merchant_id, hash, created, expires, used, revoked FROM password_resets WHERE id = ?1
+`
+
+func (q *Queries) GetPasswordReset(ctx context.Context, id string) (PasswordReset, error) {
+	row := q.queryRow(ctx, q.getPasswordResetStmt, getPasswordReset, id)
+	var i PasswordReset
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.MerchantID,
+		&i.Hash,
+		&i.Created,
+		&i.Expires,
+		&i.Used,
+		&i.Revoked,
+	)
+	return i, err
+}
+
+const getPasswordResetByHash = `-- name: GetPasswordResetByHash :one
+SELECT id, user_id, merchant_id, hash, created, expires, used, revoked FROM password_resets WHERE hash = ?1
+`
+
+func (q *Queries) GetPasswordResetByHash(ctx context.Context, hash sql.NullString) (PasswordReset, error) {
+	row := q.queryRow(ctx, q.getPasswordResetByHashStmt, getPasswordResetByHash, hash)
+	var i PasswordReset
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.MerchantID,
+		&i.Hash,
+		&i.Created,
+		&i.Expires,
+		&i.Used,
+		&i.Revoked,
+	)
+	return i, err
+}
+
 const getSessionByHash = `-- name: GetSessionByHash :one
 SELECT id, user_id, merchant_id, hash, mode, created, last_seen, revoked FROM console_sessions WHERE hash = ?1
 `
@@ -193,11 +330,17 @@ func (q *Queries) GetSessionByHash(ctx context.Context, hash string) (ConsoleSes
 }
 
 const getSignInThrottle = `-- name: GetSignInThrottle :many
-SELECT email, failures, last_failure, locked_until FROM sign_in_throttles WHERE email = ?1
+SELECT kind, email, ip, failures, last_failure, locked_until FROM sign_in_throttles WHERE kind = ?1 AND email = ?2 AND ip = ?3
 `
 
-func (q *Queries) GetSignInThrottle(ctx context.Context, email string) ([]SignInThrottle, error) {
-	rows, err := q.query(ctx, q.getSignInThrottleStmt, getSignInThrottle, email)
+type GetSignInThrottleParams struct {
+	Kind  string
+	Email string
+	Ip    string
+}
+
+func (q *Queries) GetSignInThrottle(ctx context.Context, arg GetSignInThrottleParams) ([]SignInThrottle, error) {
+	rows, err := q.query(ctx, q.getSignInThrottleStmt, getSignInThrottle, arg.Kind, arg.Email, arg.Ip)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +349,9 @@ func (q *Queries) GetSignInThrottle(ctx context.Context, email string) ([]SignIn
 	for rows.Next() {
 		var i SignInThrottle
 		if err := rows.Scan(
+			&i.Kind,
 			&i.Email,
+			&i.Ip,
 			&i.Failures,
 			&i.LastFailure,
 			&i.LockedUntil,
@@ -353,14 +498,16 @@ func (q *Queries) ListUsers(ctx context.Context, merchantID string) ([]User, err
 }
 
 const putSignInThrottle = `-- name: PutSignInThrottle :exec
-INSERT INTO sign_in_throttles (email, failures, last_failure, locked_until)
-VALUES (?1, ?2, ?3, ?4)
-ON CONFLICT (email) DO UPDATE
+INSERT INTO sign_in_throttles (kind, email, ip, failures, last_failure, locked_until)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT (kind, email, ip) DO UPDATE
 SET failures = excluded.failures, last_failure = excluded.last_failure, locked_until = excluded.locked_until
 `
 
 type PutSignInThrottleParams struct {
+	Kind        string
 	Email       string
+	Ip          string
 	Failures    int64
 	LastFailure int64
 	LockedUntil int64
@@ -368,11 +515,27 @@ type PutSignInThrottleParams struct {
 
 func (q *Queries) PutSignInThrottle(ctx context.Context, arg PutSignInThrottleParams) error {
 	_, err := q.exec(ctx, q.putSignInThrottleStmt, putSignInThrottle,
+		arg.Kind,
 		arg.Email,
+		arg.Ip,
 		arg.Failures,
 		arg.LastFailure,
 		arg.LockedUntil,
 	)
+	return err
+}
+
+const revokePasswordResets = `-- name: RevokePasswordResets :exec
+UPDATE password_resets SET revoked = ?1 WHERE user_id = ?2 AND used IS NULL AND revoked IS NULL
+`
+
+type RevokePasswordResetsParams struct {
+	Revoked sql.NullInt64
+	UserID  string
+}
+
+func (q *Queries) RevokePasswordResets(ctx context.Context, arg RevokePasswordResetsParams) error {
+	_, err := q.exec(ctx, q.revokePasswordResetsStmt, revokePasswordResets, arg.Revoked, arg.UserID)
 	return err
 }
 
@@ -405,6 +568,23 @@ type RevokeUserSessionsParams struct {
 func (q *Queries) RevokeUserSessions(ctx context.Context, arg RevokeUserSessionsParams) error {
 	_, err := q.exec(ctx, q.revokeUserSessionsStmt, revokeUserSessions, arg.Revoked, arg.UserID)
 	return err
+}
+
+const setPasswordResetHash = `-- name: SetPasswordResetHash :execrows
+UPDATE password_resets SET hash = ?1 WHERE id = ?2
+`
+
+type SetPasswordResetHashParams struct {
+	Hash sql.NullString
+	ID   string
+}
+
+func (q *Queries) SetPasswordResetHash(ctx context.Context, arg SetPasswordResetHashParams) (int64, error) {
+	result, err := q.exec(ctx, q.setPasswordResetHashStmt, setPasswordResetHash, arg.Hash, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }
 
 const setSessionMode = `-- name: SetSessionMode :execrows
@@ -485,6 +665,42 @@ type UseInvitationParams struct {
 
 func (q *Queries) UseInvitation(ctx context.Context, arg UseInvitationParams) (int64, error) {
 	result, err := q.exec(ctx, q.useInvitationStmt, useInvitation, arg.Used, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const usePasswordReset = `-- name: UsePasswordReset :execrows
+UPDATE password_resets SET used = ?1 WHERE id = ?2 AND used IS NULL AND revoked IS NULL
+`
+
+type UsePasswordResetParams struct {
+	Used sql.NullInt64
+	ID   string
+}
+
+func (q *Queries) UsePasswordReset(ctx context.Context, arg UsePasswordResetParams) (int64, error) {
+	result, err := q.exec(ctx, q.usePasswordResetStmt, usePasswordReset, arg.Used, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const useRecoveryCode = `-- name: UseRecoveryCode :execrows
+UPDATE user_recovery_codes SET used = ?1
+WHERE user_id = ?2 AND hash = ?3 AND used IS NULL
+`
+
+type UseRecoveryCodeParams struct {
+	Used   sql.NullInt64
+	UserID string
+	Hash   string
+}
+
+func (q *Queries) UseRecoveryCode(ctx context.Context, arg UseRecoveryCodeParams) (int64, error) {
+	result, err := q.exec(ctx, q.useRecoveryCodeStmt, useRecoveryCode, arg.Used, arg.UserID, arg.Hash)
 	if err != nil {
 		return 0, err
 	}

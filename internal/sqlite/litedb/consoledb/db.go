@@ -24,14 +24,32 @@ func New(db DBTX) *Queries {
 func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	q := Queries{db: db}
 	var err error
+	if q.countPasswordResetsStmt, err = db.PrepareContext(ctx, countPasswordResets); err != nil {
+		return nil, fmt.Errorf("error preparing query CountPasswordResets: %w", err)
+	}
+	if q.countRecoveryCodesStmt, err = db.PrepareContext(ctx, countRecoveryCodes); err != nil {
+		return nil, fmt.Errorf("error preparing query CountRecoveryCodes: %w", err)
+	}
 	if q.createInvitationStmt, err = db.PrepareContext(ctx, createInvitation); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateInvitation: %w", err)
+	}
+	if q.createPasswordResetStmt, err = db.PrepareContext(ctx, createPasswordReset); err != nil {
+		return nil, fmt.Errorf("error preparing query CreatePasswordReset: %w", err)
+	}
+	if q.createRecoveryCodeStmt, err = db.PrepareContext(ctx, createRecoveryCode); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateRecoveryCode: %w", err)
 	}
 	if q.createSessionStmt, err = db.PrepareContext(ctx, createSession); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateSession: %w", err)
 	}
 	if q.createUserStmt, err = db.PrepareContext(ctx, createUser); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateUser: %w", err)
+	}
+	if q.deleteEmailSignInThrottlesStmt, err = db.PrepareContext(ctx, deleteEmailSignInThrottles); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteEmailSignInThrottles: %w", err)
+	}
+	if q.deleteRecoveryCodesStmt, err = db.PrepareContext(ctx, deleteRecoveryCodes); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRecoveryCodes: %w", err)
 	}
 	if q.deleteSignInThrottleStmt, err = db.PrepareContext(ctx, deleteSignInThrottle); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteSignInThrottle: %w", err)
@@ -47,6 +65,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getInvitationByHashStmt, err = db.PrepareContext(ctx, getInvitationByHash); err != nil {
 		return nil, fmt.Errorf("error preparing query GetInvitationByHash: %w", err)
+	}
+	if q.getPasswordResetStmt, err = db.PrepareContext(ctx, getPasswordReset); err != nil {
+		return nil, fmt.Errorf("error preparing query GetPasswordReset: %w", err)
+	}
+	if q.getPasswordResetByHashStmt, err = db.PrepareContext(ctx, getPasswordResetByHash); err != nil {
+		return nil, fmt.Errorf("error preparing query GetPasswordResetByHash: %w", err)
 	}
 	if q.getSessionByHashStmt, err = db.PrepareContext(ctx, getSessionByHash); err != nil {
 		return nil, fmt.Errorf("error preparing query GetSessionByHash: %w", err)
@@ -69,11 +93,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.putSignInThrottleStmt, err = db.PrepareContext(ctx, putSignInThrottle); err != nil {
 		return nil, fmt.Errorf("error preparing query PutSignInThrottle: %w", err)
 	}
+	if q.revokePasswordResetsStmt, err = db.PrepareContext(ctx, revokePasswordResets); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokePasswordResets: %w", err)
+	}
 	if q.revokeSessionStmt, err = db.PrepareContext(ctx, revokeSession); err != nil {
 		return nil, fmt.Errorf("error preparing query RevokeSession: %w", err)
 	}
 	if q.revokeUserSessionsStmt, err = db.PrepareContext(ctx, revokeUserSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query RevokeUserSessions: %w", err)
+	}
+	if q.setPasswordResetHashStmt, err = db.PrepareContext(ctx, setPasswordResetHash); err != nil {
+		return nil, fmt.Errorf("error preparing query SetPasswordResetHash: %w", err)
 	}
 	if q.setSessionModeStmt, err = db.PrepareContext(ctx, setSessionMode); err != nil {
 		return nil, fmt.Errorf("error preparing query SetSessionMode: %w", err)
@@ -87,14 +117,40 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.useInvitationStmt, err = db.PrepareContext(ctx, useInvitation); err != nil {
 		return nil, fmt.Errorf("error preparing query UseInvitation: %w", err)
 	}
+	if q.usePasswordResetStmt, err = db.PrepareContext(ctx, usePasswordReset); err != nil {
+		return nil, fmt.Errorf("error preparing query UsePasswordReset: %w", err)
+	}
+	if q.useRecoveryCodeStmt, err = db.PrepareContext(ctx, useRecoveryCode); err != nil {
+		return nil, fmt.Errorf("error preparing query UseRecoveryCode: %w", err)
+	}
 	return &q, nil
 }
 
 func (q *Queries) Close() error {
 	var err error
+	if q.countPasswordResetsStmt != nil {
+		if cerr := q.countPasswordResetsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countPasswordResetsStmt: %w", cerr)
+		}
+	}
+	if q.countRecoveryCodesStmt != nil {
+		if cerr := q.countRecoveryCodesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countRecoveryCodesStmt: %w", cerr)
+		}
+	}
 	if q.createInvitationStmt != nil {
 		if cerr := q.createInvitationStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createInvitationStmt: %w", cerr)
+		}
+	}
+	if q.createPasswordResetStmt != nil {
+		if cerr := q.createPasswordResetStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createPasswordResetStmt: %w", cerr)
+		}
+	}
+	if q.createRecoveryCodeStmt != nil {
+		if cerr := q.createRecoveryCodeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createRecoveryCodeStmt: %w", cerr)
 		}
 	}
 	if q.createSessionStmt != nil {
@@ -105,6 +161,16 @@ func (q *Queries) Close() error {
 	if q.createUserStmt != nil {
 		if cerr := q.createUserStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createUserStmt: %w", cerr)
+		}
+	}
+	if q.deleteEmailSignInThrottlesStmt != nil {
+		if cerr := q.deleteEmailSignInThrottlesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteEmailSignInThrottlesStmt: %w", cerr)
+		}
+	}
+	if q.deleteRecoveryCodesStmt != nil {
+		if cerr := q.deleteRecoveryCodesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRecoveryCodesStmt: %w", cerr)
 		}
 	}
 	if q.deleteSignInThrottleStmt != nil {
@@ -130,6 +196,16 @@ func (q *Queries) Close() error {
 	if q.getInvitationByHashStmt != nil {
 		if cerr := q.getInvitationByHashStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getInvitationByHashStmt: %w", cerr)
+		}
+	}
+	if q.getPasswordResetStmt != nil {
+		if cerr := q.getPasswordResetStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getPasswordResetStmt: %w", cerr)
+		}
+	}
+	if q.getPasswordResetByHashStmt != nil {
+		if cerr := q.getPasswordResetByHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getPasswordResetByHashStmt: %w", cerr)
 		}
 	}
 	if q.getSessionByHashStmt != nil {
@@ -167,6 +243,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing putSignInThrottleStmt: %w", cerr)
 		}
 	}
+	if q.revokePasswordResetsStmt != nil {
+		if cerr := q.revokePasswordResetsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokePasswordResetsStmt: %w", cerr)
+		}
+	}
 	if q.revokeSessionStmt != nil {
 		if cerr := q.revokeSessionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing revokeSessionStmt: %w", cerr)
@@ -175,6 +256,11 @@ func (q *Queries) Close() error {
 	if q.revokeUserSessionsStmt != nil {
 		if cerr := q.revokeUserSessionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing revokeUserSessionsStmt: %w", cerr)
+		}
+	}
+	if q.setPasswordResetHashStmt != nil {
+		if cerr := q.setPasswordResetHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setPasswordResetHashStmt: %w", cerr)
 		}
 	}
 	if q.setSessionModeStmt != nil {
@@ -195,6 +281,16 @@ func (q *Queries) Close() error {
 	if q.useInvitationStmt != nil {
 		if cerr := q.useInvitationStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing useInvitationStmt: %w", cerr)
+		}
+	}
+	if q.usePasswordResetStmt != nil {
+		if cerr := q.usePasswordResetStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing usePasswordResetStmt: %w", cerr)
+		}
+	}
+	if q.useRecoveryCodeStmt != nil {
+		if cerr := q.useRecoveryCodeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing useRecoveryCodeStmt: %w", cerr)
 		}
 	}
 	return err
@@ -236,14 +332,22 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 type Queries struct {
 	db                             DBTX
 	tx                             *sql.Tx
+	countPasswordResetsStmt        *sql.Stmt
+	countRecoveryCodesStmt         *sql.Stmt
 	createInvitationStmt           *sql.Stmt
+	createPasswordResetStmt        *sql.Stmt
+	createRecoveryCodeStmt         *sql.Stmt
 	createSessionStmt              *sql.Stmt
 	createUserStmt                 *sql.Stmt
+	deleteEmailSignInThrottlesStmt *sql.Stmt
+	deleteRecoveryCodesStmt        *sql.Stmt
 	deleteSignInThrottleStmt       *sql.Stmt
 	deleteStaleSignInThrottlesStmt *sql.Stmt
 	deleteUserStmt                 *sql.Stmt
 	deleteUserSessionsStmt         *sql.Stmt
 	getInvitationByHashStmt        *sql.Stmt
+	getPasswordResetStmt           *sql.Stmt
+	getPasswordResetByHashStmt     *sql.Stmt
 	getSessionByHashStmt           *sql.Stmt
 	getSignInThrottleStmt          *sql.Stmt
 	getUserStmt                    *sql.Stmt
@@ -251,26 +355,38 @@ type Queries struct {
 	listInvitationsStmt            *sql.Stmt
 	listUsersStmt                  *sql.Stmt
 	putSignInThrottleStmt          *sql.Stmt
+	revokePasswordResetsStmt       *sql.Stmt
 	revokeSessionStmt              *sql.Stmt
 	revokeUserSessionsStmt         *sql.Stmt
+	setPasswordResetHashStmt       *sql.Stmt
 	setSessionModeStmt             *sql.Stmt
 	touchSessionStmt               *sql.Stmt
 	updateUserStmt                 *sql.Stmt
 	useInvitationStmt              *sql.Stmt
+	usePasswordResetStmt           *sql.Stmt
+	useRecoveryCodeStmt            *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
 		db:                             tx,
 		tx:                             tx,
+		countPasswordResetsStmt:        q.countPasswordResetsStmt,
+		countRecoveryCodesStmt:         q.countRecoveryCodesStmt,
 		createInvitationStmt:           q.createInvitationStmt,
+		createPasswordResetStmt:        q.createPasswordResetStmt,
+		createRecoveryCodeStmt:         q.createRecoveryCodeStmt,
 		createSessionStmt:              q.createSessionStmt,
 		createUserStmt:                 q.createUserStmt,
+		deleteEmailSignInThrottlesStmt: q.deleteEmailSignInThrottlesStmt,
+		deleteRecoveryCodesStmt:        q.deleteRecoveryCodesStmt,
 		deleteSignInThrottleStmt:       q.deleteSignInThrottleStmt,
 		deleteStaleSignInThrottlesStmt: q.deleteStaleSignInThrottlesStmt,
 		deleteUserStmt:                 q.deleteUserStmt,
 		deleteUserSessionsStmt:         q.deleteUserSessionsStmt,
 		getInvitationByHashStmt:        q.getInvitationByHashStmt,
+		getPasswordResetStmt:           q.getPasswordResetStmt,
+		getPasswordResetByHashStmt:     q.getPasswordResetByHashStmt,
 		getSessionByHashStmt:           q.getSessionByHashStmt,
 		getSignInThrottleStmt:          q.getSignInThrottleStmt,
 		getUserStmt:                    q.getUserStmt,
@@ -278,11 +394,15 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listInvitationsStmt:            q.listInvitationsStmt,
 		listUsersStmt:                  q.listUsersStmt,
 		putSignInThrottleStmt:          q.putSignInThrottleStmt,
+		revokePasswordResetsStmt:       q.revokePasswordResetsStmt,
 		revokeSessionStmt:              q.revokeSessionStmt,
 		revokeUserSessionsStmt:         q.revokeUserSessionsStmt,
+		setPasswordResetHashStmt:       q.setPasswordResetHashStmt,
 		setSessionModeStmt:             q.setSessionModeStmt,
 		touchSessionStmt:               q.touchSessionStmt,
 		updateUserStmt:                 q.updateUserStmt,
 		useInvitationStmt:              q.useInvitationStmt,
+		usePasswordResetStmt:           q.usePasswordResetStmt,
+		useRecoveryCodeStmt:            q.useRecoveryCodeStmt,
 	}
 }

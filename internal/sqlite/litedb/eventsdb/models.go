@@ -390,6 +390,17 @@ type NotifyCursor struct {
 	Updated    int64
 }
 
+type PasswordReset struct {
+	ID         string
+	UserID     string
+	MerchantID string
+	Hash       sql.NullString
+	Created    int64
+	Expires    int64
+	Used       sql.NullInt64
+	Revoked    sql.NullInt64
+}
+
 type Payment struct {
 	ID              string
 	MerchantID      string
@@ -535,7 +546,9 @@ type Refund struct {
 }
 
 type SignInThrottle struct {
+	Kind        string
 	Email       string
+	Ip          string
 	Failures    int64
 	LastFailure int64
 	LockedUntil int64
@@ -702,6 +715,13 @@ type UserInvitation struct {
 	Created    int64
 	Expires    int64
 	Used       sql.NullInt64
+}
+
+type UserRecoveryCode struct {
+	UserID  string
+	Hash    string
+	Created int64
+	Used    sql.NullInt64
 }
 
 type WebhookAttempt struct {
