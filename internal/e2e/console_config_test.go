@@ -23,6 +23,7 @@ import (
 // redelivered; an email opened from the log; the merchant's time zone
 // changed. Every page is checked at 375 and 1280 px; on both stores.
 func TestConsoleConfig(t *testing.T) {
+	t.Parallel()
 	eachStore(t, testConsoleConfig)
 }
 

@@ -167,7 +167,11 @@ func (b *tab) consolePage(name string) {
 		require.NoError(b.t, os.MkdirAll(dir, 0o755))
 	}
 	for _, w := range consoleWidths {
-		b.run(chromedp.EmulateViewport(w, 900))
+		height := int64(812) // a phone's, as newTab's
+		if w > 800 {
+			height = 900
+		}
+		b.run(chromedp.EmulateViewport(w, height))
 		b.requireConsoleFits()
 		if dir != "" {
 			png := get(b, chromedp.FullScreenshot(100))

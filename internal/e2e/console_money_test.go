@@ -19,6 +19,7 @@ import (
 // no action, and a forged refund with a valid CSRF token is 403. Every
 // page is checked at 375 and 1280 px; on both stores.
 func TestConsoleMoney(t *testing.T) {
+	t.Parallel()
 	eachStore(t, testConsoleMoney)
 }
 

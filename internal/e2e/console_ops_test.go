@@ -57,6 +57,7 @@ func (g *recovering) ChargeMany(ctx context.Context, rs []billing.ChargeRequest)
 // its period with a reason, and the list's CSV is downloaded with its
 // filter. Every page is checked at 375 and 1280 px; on both stores.
 func TestConsoleSubscriptionActions(t *testing.T) {
+	t.Parallel()
 	eachStore(t, testConsoleSubscriptionActions)
 }
 
@@ -187,6 +188,7 @@ func testConsoleSubscriptionActions(t *testing.T, kind storeKind) {
 // once the endpoint answers 200 the next attempt resolves it. On both
 // stores.
 func TestConsoleAlerts(t *testing.T) {
+	t.Parallel()
 	eachStore(t, testConsoleAlerts)
 }
 

@@ -19,6 +19,7 @@ import (
 // and shows that a viewer has no revoke button and that its forged revoke
 // is 403. Every page is checked at 375 and 1280 px; on both stores.
 func TestConsole(t *testing.T) {
+	t.Parallel()
 	eachStore(t, testConsole)
 }
 

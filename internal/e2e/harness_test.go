@@ -332,10 +332,10 @@ const (
 	onPostgres storeKind = "Postgres"
 )
 
-// eachStore runs test twice, as the subtests SQLite and Postgres, side by
-// side: each builds its own stack and tab, so the two share nothing but
-// the Chromium process (and its CPU, which the stores' work leaves idle
-// much of the time).
+// eachStore runs test twice, as the parallel subtests SQLite and
+// Postgres: each builds its own stack and its tab its own browser
+// context, so the two share nothing but the Chromium process, and the
+// Postgres run does not double the package's time.
 func eachStore(t *testing.T, test func(t *testing.T, kind storeKind)) {
 	t.Helper()
 	for _, kind := range []storeKind{onSQLite, onPostgres} {
