@@ -119,9 +119,7 @@ func (b *tab) signIn(email, password string) int {
 // returns the HTTP status of the page it leads to.
 func (b *tab) status(steps ...chromedp.Action[chromedp.Void]) int {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
-	defer cancel()
-	res, err := chromedp.RunResponse(ctx, steps...)
+	res, err := chromedp.RunResponse(b.ctx, steps...)
 	require.NoError(b.t, err)
 	return int(res.Status)
 }
