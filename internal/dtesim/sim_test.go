@@ -164,10 +164,21 @@ func TestTimeoutAfterAcceptResolvedByLookup(t *testing.T) {
 	e.sim.FaultNext(1, dtesim.FaultTimeoutAfterAccept)
 	ctx := context.Background()
 	d := doc(t, billing.DTEBoleta, "dte_in_9_39_1", billing.DTEReceptor{}, plan(10000))
-	p := &openfactura.Provider{Timeout: 100 * time.Millisecond}
-	_, err := p.Issue(ctx, e.creds, d)
+	// The caller gives up only once the sim has issued the document and
+	// is holding its answer back, however long that takes.
+	calling, giveUp := context.WithCancel(ctx)
+	defer giveUp()
+	issued := make(chan error, 1)
+	go func() {
+		_, err := e.p.Issue(calling, e.creds, d)
+		issued <- err
+	}()
+	require.Eventually(t, func() bool { return len(e.sim.Documents()) == 1 }, time.Minute, time.Millisecond,
+		"the provider accepts it before the answer is lost")
+	giveUp()
+	err := <-issued
 	require.Equal(t, app.DTEErrAnswerLost, app.DTEErrorKindOf(err))
-	require.Len(t, e.sim.Documents(), 1, "the provider accepted it before the answer was lost")
+	require.Len(t, e.sim.Documents(), 1)
 
 	found, err := e.p.LookUp(ctx, e.creds, d)
 	require.NoError(t, err)

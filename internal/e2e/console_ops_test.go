@@ -4,14 +4,11 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
@@ -51,16 +48,6 @@ func (g *recovering) ChargeMany(ctx context.Context, rs []billing.ChargeRequest)
 	return g.Gateway.ChargeMany(ctx, fixed)
 }
 
-// consoleOwner creates the merchant's owner and signs the tab in.
-func consoleOwner(t *testing.T, s *stack, b *tab) {
-	t.Helper()
-	_, err := s.app.Users.CreateUser(t.Context(), app.CreateUserParams{MerchantID: s.scope.MerchantID, Email: "duena@example.cl",
-		Role: billing.RoleOwner, Password: "una clave bien larga"})
-	require.NoError(t, err)
-	b.visit(s.url+"/console/sign-in?lang=es-CL", "#sign-in")
-	require.Equal(t, http.StatusOK, b.signIn("duena@example.cl", "una clave bien larga"))
-}
-
 // TestConsoleSubscriptionActions runs a subscription's actions from its
 // console page: a renewal declined by the sim's declining card leaves it
 // past due; once the card recovers, retrying from the console pays the
@@ -68,14 +55,19 @@ func consoleOwner(t *testing.T, s *stack, b *tab) {
 // confirmed, the subscription is paused and resumed, a portal link is made
 // (and opens the portal), another subscription is canceled at the end of
 // its period with a reason, and the list's CSV is downloaded with its
-// filter. Every page is checked at 375 px.
+// filter. Every page is checked at 375 and 1280 px; on both stores.
 func TestConsoleSubscriptionActions(t *testing.T) {
+	t.Parallel()
+	eachStore(t, testConsoleSubscriptionActions)
+}
+
+func testConsoleSubscriptionActions(t *testing.T, kind storeKind) {
 	var gw *recovering
-	s := newStackWith(t, app.Mailer{}, func(c *app.Config) {
+	c := setupConsole(t, kind, func(c *app.Config) {
 		gw = &recovering{Gateway: c.Gateways[billing.GatewaySim].(*sim.Gateway)}
 		c.Gateways[billing.GatewaySim] = gw
 	})
-	b := newTab(t)
+	s, b := c.stack, c.b
 	basic := s.price(s.product("Plan Básico", map[string]int64{"usuarios": 1}), 10000, "CLP", "month")
 	pro := s.price(s.product("Plan Pro", map[string]int64{"usuarios": 5}), 30000, "CLP", "month")
 
@@ -94,7 +86,7 @@ func TestConsoleSubscriptionActions(t *testing.T) {
 	luisSub := s.ok("POST", "/v1/subscriptions", map[string]any{"customer": luis["id"], "items": []map[string]any{{"price": pro}},
 		"payment_method": pm2["id"]})["id"].(string)
 
-	consoleOwner(t, s, b)
+	c.signInAs(ownerEmail, ownerPassword)
 	b.visit(s.url+"/console/subscriptions?status=past_due", "#subscriptions")
 	require.Contains(t, b.text("#subscriptions"), "Ana Rojas")
 	require.NotContains(t, b.text("#subscriptions"), "Luis Soto", "filtered by status")
@@ -190,40 +182,19 @@ func TestConsoleSubscriptionActions(t *testing.T) {
 	require.Contains(t, csv, luisSub)
 }
 
-// download clicks a download link and returns the file the browser saved.
-func (b *tab) download(sel string) string {
-	b.t.Helper()
-	dir := b.t.TempDir()
-	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
-	defer cancel()
-	progress := chromedp.Events(ctx, cdpbrowser.DownloadProgress)
-	require.NoError(b.t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
-			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: new(true)})
-		return err
-	}), chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)))
-	for ev, err := range progress {
-		require.NoError(b.t, err)
-		if ev.State == cdpbrowser.DownloadProgressStateCanceled {
-			require.FailNow(b.t, "the download was canceled")
-		}
-		if ev.State == cdpbrowser.DownloadProgressStateCompleted {
-			data, err := os.ReadFile(filepath.Join(dir, ev.GUID))
-			require.NoError(b.t, err)
-			return string(data)
-		}
-	}
-	require.FailNow(b.t, "no download")
-	return ""
-}
-
 // TestConsoleAlerts: while a test webhook endpoint fails, its alert is in
 // the banner of every page and on the alerts page (the endpoint named by
 // its address); support acknowledges it, which takes it off the banner;
-// once the endpoint answers 200 the next attempt resolves it.
+// once the endpoint answers 200 the next attempt resolves it. On both
+// stores.
 func TestConsoleAlerts(t *testing.T) {
-	s := newStackWith(t, app.Mailer{}, func(c *app.Config) { c.Webhooks.AlertAfter = time.Nanosecond })
-	b := newTab(t)
+	t.Parallel()
+	eachStore(t, testConsoleAlerts)
+}
+
+func testConsoleAlerts(t *testing.T, kind storeKind) {
+	c := setupConsole(t, kind, func(c *app.Config) { c.Webhooks.AlertAfter = time.Nanosecond })
+	s, b := c.stack, c.b
 	var failing atomic.Bool
 	failing.Store(true)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -241,8 +212,10 @@ func TestConsoleAlerts(t *testing.T) {
 	// Deliver the event's webhook as the delivery job would, attempt by
 	// attempt: each call returns once the attempt is recorded.
 	ctx := t.Context()
-	_, err := s.app.Notifications.DispatchNotifications(ctx)
-	require.NoError(t, err)
+	s.dispatchUntil("the customer's delivery", func(ctx context.Context) bool {
+		ds, err := s.app.Notifications.ListWebhookDeliveries(ctx, s.scope, epID, billing.DeliveryFilter{}, billing.Page{})
+		return err == nil && len(ds.Data) > 0
+	})
 	ds, err := s.app.Notifications.ListWebhookDeliveries(ctx, s.scope, epID, billing.DeliveryFilter{}, billing.Page{})
 	require.NoError(t, err)
 	require.Len(t, ds.Data, 1)
@@ -250,11 +223,8 @@ func TestConsoleAlerts(t *testing.T) {
 	_, err = s.app.Notifications.DeliverWebhook(ctx, args, 1, apiobj.EventObject)
 	require.NoError(t, err)
 
-	_, err = s.app.Users.CreateUser(ctx, app.CreateUserParams{MerchantID: s.scope.MerchantID, Email: "soporte@example.cl",
-		Role: billing.RoleSupport, Password: "una clave bien larga"})
-	require.NoError(t, err)
-	b.visit(s.url+"/console/sign-in?lang=es-CL", "#sign-in")
-	require.Equal(t, http.StatusOK, b.signIn("soporte@example.cl", "una clave bien larga"))
+	s.user(billing.RoleSupport, "soporte@example.cl", "una clave bien larga")
+	c.signInAs("soporte@example.cl", "una clave bien larga")
 	require.Contains(t, b.text("#alerts"), "Un destino de webhooks está fallando")
 	b.consolePage("ops-overview-alert")
 	// Every signed-in page carries it, a page shown with its form's

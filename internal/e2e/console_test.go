@@ -3,8 +3,6 @@ package e2e
 import (
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,79 +13,21 @@ import (
 	"github.com/cuota/cuota/internal/billing"
 )
 
-// consoleShots is where the console's pages are saved at 375 and 1280 px
-// ($CUOTA_CONSOLE_SHOTS; none when unset).
-func consoleShots() string { return os.Getenv("CUOTA_CONSOLE_SHOTS") }
-
-// consolePage checks a console page as checkPage does (labels, no
-// sideways scroll at 375 px, no CSP report) and, with CUOTA_CONSOLE_SHOTS
-// set, saves it at 375 and at 1280 px.
-func (b *tab) consolePage(name string) {
-	b.t.Helper()
-	b.checkPage()
-	b.requireConsoleFits()
-	dir := consoleShots()
-	if dir == "" {
-		return
-	}
-	require.NoError(b.t, os.MkdirAll(dir, 0o755))
-	for _, w := range []int64{375, 1280} {
-		b.run(chromedp.EmulateViewport(w, 900))
-		png := get(b, chromedp.FullScreenshot(100))
-		require.NoError(b.t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, w)), png, 0o644))
-	}
-	b.run(chromedp.EmulateViewport(375, 812))
-}
-
-// requireConsoleFits fails when the console page scrolls sideways or
-// anything sticks out of the visible width (the scrollbar's share taken
-// off), except inside a box made to scroll sideways on its own (a wide
-// table in its card), which must itself fit.
-func (b *tab) requireConsoleFits() {
-	b.t.Helper()
-	width := evaluate[int](b, `document.documentElement.clientWidth`)
-	require.LessOrEqual(b.t, evaluate[int](b, `document.documentElement.scrollWidth`), width, "the page scrolls sideways on %s", b.location())
-	over := evaluate[[]string](b, `(() => {
-		const cw = document.documentElement.clientWidth + 0.5;
-		const scrolls = e => { for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
-			const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') return p.getBoundingClientRect().right <= cw; }
-			return false; };
-		return [...document.querySelectorAll('body *')].filter(e => e.getClientRects().length && e.getBoundingClientRect().right > cw && !scrolls(e))
-			.map(e => e.tagName + '#' + e.id + '.' + e.className); })()`)
-	require.Empty(b.t, over, "elements past the right edge at %d px on %s", width, b.location())
-}
-
-// status navigates by running steps (a click that submits a form) and
-// returns the HTTP status of the page it leads to.
-func (b *tab) status(steps ...chromedp.Action[chromedp.Void]) int {
-	b.t.Helper()
-	res, err := chromedp.RunResponse(b.ctx, steps...)
-	require.NoError(b.t, err)
-	return int(res.Status)
-}
-
-// signIn fills the sign-in form and submits it, returning the status.
-func (b *tab) signIn(email, password string) int {
-	b.t.Helper()
-	b.typeInto("#email", email)
-	b.typeInto("#password", password)
-	return b.status(chromedp.Click(chromedp.CSS("#sign-in-button"), chromedp.NodeVisible))
-}
-
 // TestConsole signs a merchant's owner in (after a wrong password and the
 // lock), compares the overview with the API's analytics, finds a customer,
 // creates and revokes an API key, refuses a POST without its CSRF token,
 // and shows that a viewer has no revoke button and that its forged revoke
-// is 403. Every page is checked at 375 px.
+// is 403. Every page is checked at 375 and 1280 px; on both stores.
 func TestConsole(t *testing.T) {
-	s := newStack(t)
+	t.Parallel()
+	eachStore(t, testConsole)
+}
+
+func testConsole(t *testing.T, kind storeKind) {
+	c := setupConsole(t, kind)
+	s, b, owner := c.stack, c.b, c.owner
 	ctx := t.Context()
-	owner, err := s.app.Users.CreateUser(ctx, app.CreateUserParams{MerchantID: s.scope.MerchantID, Email: "duena@example.cl",
-		Role: billing.RoleOwner, Password: "una clave bien larga"})
-	require.NoError(t, err)
-	_, err = s.app.Users.CreateUser(ctx, app.CreateUserParams{MerchantID: s.scope.MerchantID, Email: "mira@example.cl",
-		Role: billing.RoleViewer, Password: "otra clave bien larga"})
-	require.NoError(t, err)
+	s.user(billing.RoleViewer, "mira@example.cl", "otra clave bien larga")
 
 	// Two customers with a subscription each: MRR and revenue to show.
 	price := s.price(s.product("Plan Pro", map[string]int64{"seats": 3}), 15000, "CLP", "month")
@@ -101,7 +41,6 @@ func TestConsole(t *testing.T) {
 	}
 
 	s.freeze()
-	b := newTab(t)
 	b.visit(s.url+"/", "#sign-in")
 	require.Contains(t, b.location(), "/console/sign-in", "the root leads to the console, which asks to sign in")
 	require.Equal(t, "en", evaluate[string](b, `document.documentElement.lang`), "before sign-in: the browser's language")
@@ -218,12 +157,7 @@ func TestConsole(t *testing.T) {
 	require.Contains(t, b.text("#key-"+keyID), "Revocada")
 
 	// The audit log names the user.
-	audit, err := s.app.Merchants.ListAuditEntries(ctx, s.scope, 0, 100)
-	require.NoError(t, err)
-	actors := map[string]string{}
-	for _, e := range audit.Data {
-		actors[e.Action] = e.Actor
-	}
+	actors := c.auditActors()
 	require.Equal(t, "user:"+owner.ID, actors["api_key.create"])
 	require.Equal(t, "user:"+owner.ID, actors["api_key.revoke"])
 	require.Equal(t, "user:"+owner.ID, actors["subscription.update"], "the cancellation is the last update")
@@ -240,24 +174,20 @@ func TestConsole(t *testing.T) {
 
 	// Sign out; sign in as a viewer: no action buttons, and a forged
 	// revoke (with a valid CSRF token) is 403.
-	b.visit(s.url+"/console/", "#sign-out")
-	require.Equal(t, http.StatusOK, b.status(chromedp.Click(chromedp.CSS("#sign-out"), chromedp.NodeVisible)))
-	require.Contains(t, b.location(), "/console/sign-in")
+	c.signOut()
 	require.Equal(t, http.StatusOK, b.signIn("mira@example.cl", "otra clave bien larga"))
 	b.visit(s.url+"/console/settings/api-keys", "#keys")
 	b.absent("button.revoke")
 	b.absent("#create-key")
 	b.consolePage("api-keys-viewer")
-	live := keys[0].ID // the stack's own key, still active
-	b.run(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
-		const f = document.createElement('form');
-		f.method = 'post'; f.action = '/console/settings/api-keys/%s/revoke';
-		const c = document.createElement('input'); c.type = 'hidden'; c.name = 'csrf';
-		c.value = document.querySelector('input[name=csrf]').value;
-		const b = document.createElement('button'); b.id = 'forged'; b.textContent = 'x';
-		f.append(c, b); document.body.append(f);
-	})()`, live)))
-	require.Equal(t, http.StatusForbidden, b.status(chromedp.Click(chromedp.CSS("#forged"), chromedp.NodeVisible)))
+	live := "" // the stack's own key, still active
+	for _, k := range keys {
+		if k.Hash == app.HashAPIKey(s.key) {
+			live = k.ID
+		}
+	}
+	require.NotEmpty(t, live)
+	require.Equal(t, http.StatusForbidden, b.forgedPost("/console/settings/api-keys/"+live+"/revoke", nil))
 	require.Equal(t, "Acción no permitida", b.text("#title"))
 	b.consolePage("forbidden")
 	s.ok("GET", "/v1/customers", nil) // the key still works

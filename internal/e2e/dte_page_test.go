@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -17,9 +18,13 @@ import (
 // dtesim (the fake OpenFactura) and checks what the customer sees: the
 // invoice page names the boleta and its folio, and its second download is
 // the provider's own PDF; a wrong link gets nothing. The page fits at 375
-// and 1280 px ($CUOTA_E2E_DOCS saves the shots).
+// and 1280 px ($CUOTA_E2E_DOCS saves the shots). On both stores.
 func TestTaxDocumentOnTheInvoicePage(t *testing.T) {
 	t.Parallel()
+	eachStore(t, testTaxDocumentOnTheInvoicePage)
+}
+
+func testTaxDocumentOnTheInvoicePage(t *testing.T, kind storeKind) {
 	dir := os.Getenv("CUOTA_E2E_DOCS")
 	if dir != "" {
 		require.NoError(t, os.MkdirAll(dir, 0o755))
@@ -29,7 +34,7 @@ func TestTaxDocumentOnTheInvoicePage(t *testing.T) {
 	t.Cleanup(ts.Close)
 	t.Cleanup(dsim.Close)
 
-	s := newStack(t).asMerchant("Agente IA", "es-CL")
+	s := newStackOn(t, kind, app.Mailer{}).asMerchant("Agente IA", "es-CL")
 	b := newTab(t)
 	s.ok("PATCH", "/v1/merchant", map[string]any{"legal_name": "Agente IA SpA", "tax_id": "76.086.428-5",
 		"activity": "Desarrollo de software",
@@ -51,8 +56,10 @@ func TestTaxDocumentOnTheInvoicePage(t *testing.T) {
 
 	// The dispatcher records the emission on invoice.paid; one step of
 	// its job issues it (the scenario tests follow every other path).
-	_, err := s.app.Notifications.DispatchNotifications(t.Context())
-	require.NoError(t, err)
+	s.dispatchUntil("the paid invoice's emission", func(ctx context.Context) bool {
+		inv, err := s.app.Invoicing.GetInvoice(ctx, s.scope, invID)
+		return err == nil && inv.TaxDocument != nil
+	})
 	doc := s.ok("GET", "/v1/invoices/"+invID, nil)["tax_document"].(map[string]any)
 	require.Equal(t, "pending", doc["status"])
 	st, err := s.app.Invoicing.EmitTaxDocument(t.Context(), app.EmitTaxDocumentArgs{MerchantID: s.scope.MerchantID, Mode: s.scope.Mode,
@@ -65,7 +72,7 @@ func TestTaxDocumentOnTheInvoicePage(t *testing.T) {
 	require.Equal(t, "Descargar boleta electrónica (PDF)", b.text("#download-tax-document"))
 	requireNoIDs(t, "the invoice page", pageText(b))
 	b.checkPage()
-	b.shoot(dir, "invoice-boleta", "#invoice-number")
+	b.shoot(dir, "invoice-boleta-"+string(kind), "#invoice-number")
 
 	link := evaluate[string](b, `document.querySelector("#download-tax-document").href`)
 	res, pdf := fetch(t, link)

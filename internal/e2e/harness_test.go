@@ -22,6 +22,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cuota/cuota/internal/app"
@@ -33,6 +34,8 @@ import (
 	"github.com/cuota/cuota/internal/httpapi"
 	"github.com/cuota/cuota/internal/invoicepdf"
 	"github.com/cuota/cuota/internal/mail"
+	"github.com/cuota/cuota/internal/postgres"
+	"github.com/cuota/cuota/internal/postgres/pgtest"
 	"github.com/cuota/cuota/internal/secretbox"
 	"github.com/cuota/cuota/internal/sqlite"
 	"github.com/cuota/cuota/internal/web"
@@ -105,14 +108,23 @@ type tab struct {
 	t   *testing.T
 	ctx context.Context
 
+	// store, when set, names the store the tab's pages come from; the
+	// Postgres run's screenshots carry it so as not to overwrite SQLite's.
+	store storeKind
+
 	mu         sync.Mutex
 	violations []string // CSP violations and uncaught errors reported by the page
 	shots      int
 }
 
+// newTab opens the tab in a browser context of its own (what a fresh
+// profile would be, without starting another Chromium): the servers of
+// tests running side by side all listen on 127.0.0.1, and cookies do not
+// tell ports apart, so a shared context would let one test's sign-in
+// replace another's session.
 func newTab(t *testing.T) *tab {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(startBrowser(t))
+	ctx, cancel := chromedp.NewContext(startBrowser(t), chromedp.WithNewBrowserContext())
 	b := &tab{t: t, ctx: ctx}
 	t.Cleanup(cancel)
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(375, 812)))
@@ -272,9 +284,9 @@ func (b *tab) checkPage() {
 	}
 }
 
-// stack is cuota's whole HTTP surface — the merchant API and the hosted
-// pages, mounted the way `cuota serve` mounts them — on a fresh SQLite
-// store, with the sim and Flow gateways, plus a merchant's site whose
+// stack is cuota's whole HTTP surface — the merchant API, the hosted
+// pages and the console, mounted the way `cuota serve` mounts them — on a
+// fresh store (SQLite unless made with newStackOn), with the sim and Flow gateways, plus a merchant's site whose
 // success and cancel pages say where the browser arrived.
 type stack struct {
 	t        *testing.T
@@ -308,15 +320,72 @@ func newStack(t *testing.T) *stack {
 // webhook waits).
 func newStackWith(t *testing.T, mailer app.Mailer, opts ...func(*app.Config)) *stack {
 	t.Helper()
+	return newStackOn(t, onSQLite, mailer, opts...)
+}
+
+// storeKind is a store a stack can run on; it names the subtest that runs
+// on it (eachStore).
+type storeKind string
+
+const (
+	onSQLite   storeKind = "SQLite"
+	onPostgres storeKind = "Postgres"
+)
+
+// eachStore runs test twice, as the parallel subtests SQLite and
+// Postgres: each builds its own stack and its tab its own browser
+// context, so the two share nothing but the Chromium process, and the
+// Postgres run does not double the package's time.
+func eachStore(t *testing.T, test func(t *testing.T, kind storeKind)) {
+	t.Helper()
+	for _, kind := range []storeKind{onSQLite, onPostgres} {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			test(t, kind)
+		})
+	}
+}
+
+// e2eStore is what a stack needs of its store.
+type e2eStore interface {
+	billing.Store
+	sim.LedgerStore
+	Migrate(context.Context) error
+	Close() error
+}
+
+// openStore opens a fresh, migrated store of kind: a SQLite file in the
+// test's directory, or an empty PostgreSQL schema of the test's own in the
+// database of TEST_DATABASE_URL (pgtest.URL, which fails the test when
+// PostgreSQL cannot be reached), dropped when the test ends.
+func openStore(t *testing.T, kind storeKind, logger *slog.Logger) e2eStore {
+	t.Helper()
+	ctx := t.Context()
+	var store e2eStore
+	var err error
+	switch kind {
+	case onSQLite:
+		store, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "cuota.db"), logger)
+	case onPostgres:
+		store, err = postgres.Open(ctx, pgtest.URL(t), logger)
+	default:
+		require.FailNow(t, "unknown store", "%q", kind)
+	}
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	require.NoError(t, store.Migrate(ctx))
+	return store
+}
+
+// newStackOn is newStackWith on a store of kind.
+func newStackOn(t *testing.T, kind storeKind, mailer app.Mailer, opts ...func(*app.Config)) *stack {
+	t.Helper()
 	ctx := t.Context()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("CUOTA_E2E_LOG") != "" {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "cuota.db"), logger)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = store.Close() })
-	require.NoError(t, store.Migrate(ctx))
+	store := openStore(t, kind, logger)
 	box, err := secretbox.New("")
 	require.NoError(t, err)
 
@@ -372,6 +441,23 @@ func newStackWith(t *testing.T, mailer app.Mailer, opts ...func(*app.Config)) *s
 	require.NoError(t, err)
 	return &stack{t: t, app: a, url: srv.URL, key: secret, scope: billing.Scope{MerchantID: m.ID, Mode: billing.ModeTest}, merchant: site.URL,
 		frozen: frozen}
+}
+
+// dispatchUntil runs the outbox dispatcher, as its job would, until done
+// reports what the test waits for. On PostgreSQL the dispatcher sees an
+// event only once every older transaction in the database has ended —
+// other tests' too — so one run may find nothing yet; on SQLite the first
+// run does it. done runs on another goroutine: it reports, never fails
+// the test.
+func (s *stack) dispatchUntil(what string, done func(ctx context.Context) bool) {
+	s.t.Helper()
+	ctx := s.t.Context()
+	require.EventuallyWithT(s.t, func(c *assert.CollectT) {
+		_, err := s.app.Notifications.DispatchNotifications(ctx)
+		if assert.NoError(c, err) {
+			assert.True(c, done(ctx), "not yet: %s", what)
+		}
+	}, time.Minute, 20*time.Millisecond, "the dispatcher never got to %s", what)
 }
 
 // do calls the merchant API and returns the status and decoded body.

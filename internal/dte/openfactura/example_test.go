@@ -289,24 +289,46 @@ func TestTransportFailures(t *testing.T) {
 	_, err := (&openfactura.Provider{}).Issue(context.Background(), app.DTECredentials{APIKey: "k", BaseURL: addr}, docs()[billing.DTEBoleta])
 	require.Equal(t, app.DTEErrNotSent, app.DTEErrorKindOf(err))
 
-	// The server takes the request and never answers: the answer is lost.
-	hold := make(chan struct{})
+	// The server takes the request and never answers; the caller gives up
+	// once the server has it: the answer is lost.
+	received := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.ReadAll(r.Body)
-		select {
-		case <-hold:
-		case <-r.Context().Done():
-		}
+		close(received)
+		<-r.Context().Done() // until the client hangs up
 	}))
 	t.Cleanup(slow.Close)
-	t.Cleanup(func() { close(hold) })
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &openfactura.Provider{Timeout: 50 * time.Millisecond}
-	_, err = p.Issue(ctx, app.DTECredentials{APIKey: "k", BaseURL: slow.URL}, docs()[billing.DTEBoleta])
-	cancel()
+	go func() {
+		<-received
+		cancel()
+	}()
+	_, err = (&openfactura.Provider{}).Issue(ctx, app.DTECredentials{APIKey: "k", BaseURL: slow.URL}, docs()[billing.DTEBoleta])
 	require.Equal(t, app.DTEErrAnswerLost, app.DTEErrorKindOf(err))
 	require.Equal(t, billing.DTEAnswerLost, app.DTEOutcomeOf(err))
+	require.ErrorIs(t, err, context.Canceled)
+
+	// The provider's own timeout ends a call that never gets an answer,
+	// though the caller's context has no deadline. The round trip waits
+	// for the call's context alone, so whatever the timeout and however
+	// slow the machine, it is the timeout that ends it.
+	hung := &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+		<-r.Context().Done()
+		return nil, r.Context().Err()
+	})}
+	p := &openfactura.Provider{HTTPClient: hung, Timeout: time.Millisecond}
+	_, err = p.Issue(context.Background(), app.DTECredentials{APIKey: "k", BaseURL: "http://of.invalid"}, docs()[billing.DTEBoleta])
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Equal(t, app.DTEErrAnswerLost, app.DTEErrorKindOf(err), "a POST cut off may have been acted on")
+	_, err = p.Status(context.Background(), app.DTECredentials{APIKey: "k", BaseURL: "http://of.invalid"}, "t")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Equal(t, app.DTEErrNotSent, app.DTEErrorKindOf(err), "a GET changes nothing")
 }
+
+// roundTrip is an http.RoundTripper made of a function.
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestStatusAndFiles(t *testing.T) {
 	t.Parallel()
