@@ -298,7 +298,9 @@ func runPgbench(ctx context.Context, serverURL string, seconds int) benchPgbench
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	db := pgx.Identifier{"cuota_pgbench_" + strings.ToLower(rand.Text()[:10])}.Sanitize()
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+db); err != nil {
+	// From template0, which nobody connects to: a copy of template1 fails
+	// while any other session is connected to it.
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+db+" TEMPLATE template0"); err != nil {
 		return benchPgbench{note: fmt.Sprintf("create database: %v", err)}
 	}
 	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "DROP DATABASE "+db+" WITH (FORCE)") }()
