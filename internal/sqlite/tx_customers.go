@@ -56,6 +56,22 @@ func (t customerTx) GetCustomer(ctx context.Context, s billing.Scope, id string)
 	return customerFromRow(row)
 }
 
+// GetCustomers returns the customers of ids in scope s, by id.
+func (t customerTx) GetCustomers(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Customer, error) {
+	if len(ids) == 0 {
+		return map[string]billing.Customer{}, nil
+	}
+	rows, err := t.accounts.GetCustomers(ctx, accountsdb.GetCustomersParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Ids: ids})
+	if err != nil {
+		return nil, dbError(err, "get customers")
+	}
+	out, err := convertRows(rows, customerFromRow)
+	if err != nil {
+		return nil, err
+	}
+	return byID(out, func(c billing.Customer) string { return c.ID }), nil
+}
+
 // UpdateCustomer writes c's mutable fields (not its test clock, which is
 // fixed at creation).
 func (t customerTx) UpdateCustomer(ctx context.Context, c billing.Customer) error {

@@ -9,3 +9,11 @@ FROM audit_entries
 WHERE merchant_id = sqlc.arg(merchant_id) AND seq IS NULL
 ORDER BY id
 LIMIT sqlc.arg(row_limit);
+
+-- name: ListObjectsAuditEntries :many
+-- The newest entries of a few objects (a customer's timeline), in one read
+-- of audit_entries_object_idx.
+SELECT * FROM audit_entries
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND object_id IN (sqlc.slice(object_ids))
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);

@@ -78,6 +78,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getCustomerStmt, err = db.PrepareContext(ctx, getCustomer); err != nil {
 		return nil, fmt.Errorf("error preparing query GetCustomer: %w", err)
 	}
+	if q.getCustomersStmt, err = db.PrepareContext(ctx, getCustomers); err != nil {
+		return nil, fmt.Errorf("error preparing query GetCustomers: %w", err)
+	}
 	if q.getIdempotencyKeyStmt, err = db.PrepareContext(ctx, getIdempotencyKey); err != nil {
 		return nil, fmt.Errorf("error preparing query GetIdempotencyKey: %w", err)
 	}
@@ -267,6 +270,11 @@ func (q *Queries) Close() error {
 	if q.getCustomerStmt != nil {
 		if cerr := q.getCustomerStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getCustomerStmt: %w", cerr)
+		}
+	}
+	if q.getCustomersStmt != nil {
+		if cerr := q.getCustomersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getCustomersStmt: %w", cerr)
 		}
 	}
 	if q.getIdempotencyKeyStmt != nil {
@@ -486,6 +494,7 @@ type Queries struct {
 	getAPIKeyByHashStmt             *sql.Stmt
 	getCouponStmt                   *sql.Stmt
 	getCustomerStmt                 *sql.Stmt
+	getCustomersStmt                *sql.Stmt
 	getIdempotencyKeyStmt           *sql.Stmt
 	getLogoStmt                     *sql.Stmt
 	getMerchantStmt                 *sql.Stmt
@@ -542,6 +551,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getAPIKeyByHashStmt:             q.getAPIKeyByHashStmt,
 		getCouponStmt:                   q.getCouponStmt,
 		getCustomerStmt:                 q.getCustomerStmt,
+		getCustomersStmt:                q.getCustomersStmt,
 		getIdempotencyKeyStmt:           q.getIdempotencyKeyStmt,
 		getLogoStmt:                     q.getLogoStmt,
 		getMerchantStmt:                 q.getMerchantStmt,

@@ -7,6 +7,7 @@ package eventsdb
 
 import (
 	"context"
+	"strings"
 )
 
 const createEvent = `-- name: CreateEvent :exec
@@ -220,6 +221,68 @@ func (q *Queries) ListEventsOfObject(ctx context.Context, arg ListEventsOfObject
 		arg.StartingAfter,
 		arg.RowLimit,
 	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Event
+	for rows.Next() {
+		var i Event
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.Type,
+			&i.ObjectType,
+			&i.ObjectID,
+			&i.Data,
+			&i.Created,
+			&i.Previous,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listObjectsEvents = `-- name: ListObjectsEvents :many
+SELECT id, merchant_id, mode, type, object_type, object_id, data, created, previous FROM events
+WHERE object_id IN (/*SLICE:object_ids*/?) AND merchant_id = ?2 AND mode = ?3
+ORDER BY id DESC
+LIMIT ?4
+`
+
+type ListObjectsEventsParams struct {
+	ObjectIds  []string
+	MerchantID string
+	Mode       string
+	RowLimit   int64
+}
+
+// The newest events of a few objects (a customer's timeline), in one read:
+// events_object_idx gives each object's events; only those are sorted.
+func (q *Queries) ListObjectsEvents(ctx context.Context, arg ListObjectsEventsParams) ([]Event, error) {
+	query := listObjectsEvents
+	var queryParams []interface{}
+	if len(arg.ObjectIds) > 0 {
+		for _, v := range arg.ObjectIds {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:object_ids*/?", strings.Repeat(",?", len(arg.ObjectIds))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:object_ids*/?", "NULL", 1)
+	}
+	queryParams = append(queryParams, arg.MerchantID)
+	queryParams = append(queryParams, arg.Mode)
+	queryParams = append(queryParams, arg.RowLimit)
+	rows, err := q.query(ctx, nil, query, queryParams...)
 	if err != nil {
 		return nil, err
 	}
