@@ -125,6 +125,16 @@ func (a *Customers) GetCustomer(ctx context.Context, s billing.Scope, id string)
 	})
 }
 
+// GetCustomers returns the customers of ids in scope s (deleted ones
+// too: the rows of a list that name one still need its name and email),
+// by id, in one read — never one read per row. Ids not found are absent.
+// At most maxBatchIDs ids.
+func (a *Customers) GetCustomers(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Customer, error) {
+	return readByIDs(ctx, a.core, ids, func(tx billing.Tx, ids []string) (map[string]billing.Customer, error) {
+		return tx.Customers.GetCustomers(ctx, s, ids)
+	})
+}
+
 // liveCustomer reads a customer that is not deleted: a deleted one is
 // billing.ErrNotFound, as if it did not exist, so that every use case that
 // makes something for a customer (subscriptions, invoices, setups,
