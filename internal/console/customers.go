@@ -89,8 +89,8 @@ type timelineItem struct {
 
 // How much of a customer's history its page shows.
 const (
-	customerListLimit   = 10
-	timelineObjects = 5 // subscriptions and invoices whose events are read
+	customerListLimit = 10
+	timelineObjects   = 5 // subscriptions and invoices whose events are read
 	// timelineItemsAtMost is how many items the timeline shows: the newest
 	// of the objects' events and audit entries, each read at most that many.
 	timelineItemsAtMost = 30
