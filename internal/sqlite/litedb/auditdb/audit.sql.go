@@ -299,23 +299,27 @@ func (q *Queries) ListObjectAuditEntries(ctx context.Context, arg ListObjectAudi
 
 const listObjectsAuditEntries = `-- name: ListObjectsAuditEntries :many
 SELECT id, merchant_id, seq, mode, actor, "action", object_type, object_id, "before", "after", request_id, client_ip, created, prev_hash, hash, seal FROM audit_entries
-WHERE merchant_id = ?1 AND mode = ?2 AND object_id IN (/*SLICE:object_ids*/?)
+WHERE CAST(?1 AS INTEGER) <> 0 AND merchant_id = ?2 AND mode = ?3
+  AND object_id IN (/*SLICE:object_ids*/?)
 ORDER BY id DESC
-LIMIT ?4
+LIMIT ?1
 `
 
 type ListObjectsAuditEntriesParams struct {
+	RowLimit   int64
 	MerchantID string
 	Mode       string
 	ObjectIds  []string
-	RowLimit   int64
 }
 
 // The newest entries of a few objects (a customer's timeline), in one read
-// of audit_entries_object_idx.
+// of audit_entries_object_idx. sqlc numbers the parameters after a slice wrongly, so
+// the slice goes last and the limit is named first too, in a condition
+// that always holds (the store's limit is positive, or -1 for none).
 func (q *Queries) ListObjectsAuditEntries(ctx context.Context, arg ListObjectsAuditEntriesParams) ([]AuditEntry, error) {
 	query := listObjectsAuditEntries
 	var queryParams []interface{}
+	queryParams = append(queryParams, arg.RowLimit)
 	queryParams = append(queryParams, arg.MerchantID)
 	queryParams = append(queryParams, arg.Mode)
 	if len(arg.ObjectIds) > 0 {
@@ -326,7 +330,6 @@ func (q *Queries) ListObjectsAuditEntries(ctx context.Context, arg ListObjectsAu
 	} else {
 		query = strings.Replace(query, "/*SLICE:object_ids*/?", "NULL", 1)
 	}
-	queryParams = append(queryParams, arg.RowLimit)
 	rows, err := q.query(ctx, nil, query, queryParams...)
 	if err != nil {
 		return nil, err

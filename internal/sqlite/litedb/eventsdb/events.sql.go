@@ -254,23 +254,29 @@ func (q *Queries) ListEventsOfObject(ctx context.Context, arg ListEventsOfObject
 
 const listObjectsEvents = `-- name: ListObjectsEvents :many
 SELECT id, merchant_id, mode, type, object_type, object_id, data, created, previous FROM events
-WHERE object_id IN (/*SLICE:object_ids*/?) AND merchant_id = ?2 AND mode = ?3
+WHERE CAST(?1 AS INTEGER) <> 0 AND merchant_id = ?2 AND mode = ?3
+  AND object_id IN (/*SLICE:object_ids*/?)
 ORDER BY id DESC
-LIMIT ?4
+LIMIT ?1
 `
 
 type ListObjectsEventsParams struct {
-	ObjectIds  []string
+	RowLimit   int64
 	MerchantID string
 	Mode       string
-	RowLimit   int64
+	ObjectIds  []string
 }
 
-// The newest events of a few objects (a customer's timeline), in one read:
-// events_object_idx gives each object's events; only those are sorted.
+// The newest events of a few objects (a customer's timeline), in one read
+// of events_object_idx. sqlc numbers the parameters after a slice wrongly, so
+// the slice goes last and the limit is named first too, in a condition
+// that always holds (the store's limit is positive, or -1 for none).
 func (q *Queries) ListObjectsEvents(ctx context.Context, arg ListObjectsEventsParams) ([]Event, error) {
 	query := listObjectsEvents
 	var queryParams []interface{}
+	queryParams = append(queryParams, arg.RowLimit)
+	queryParams = append(queryParams, arg.MerchantID)
+	queryParams = append(queryParams, arg.Mode)
 	if len(arg.ObjectIds) > 0 {
 		for _, v := range arg.ObjectIds {
 			queryParams = append(queryParams, v)
@@ -279,9 +285,6 @@ func (q *Queries) ListObjectsEvents(ctx context.Context, arg ListObjectsEventsPa
 	} else {
 		query = strings.Replace(query, "/*SLICE:object_ids*/?", "NULL", 1)
 	}
-	queryParams = append(queryParams, arg.MerchantID)
-	queryParams = append(queryParams, arg.Mode)
-	queryParams = append(queryParams, arg.RowLimit)
 	rows, err := q.query(ctx, nil, query, queryParams...)
 	if err != nil {
 		return nil, err
