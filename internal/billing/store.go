@@ -189,6 +189,12 @@ type CustomerTx interface {
 	// email or external id is query (ignoring case) or whose name
 	// contains it (ignoring case).
 	SearchCustomers(ctx context.Context, s Scope, query string, page Page) ([]Customer, bool, error)
+	// SearchCustomersByPrefix lists the customers that are not deleted
+	// whose email, external id, name or name's second word (what follows
+	// its first space) starts with prefix (in lower case, not empty;
+	// ignoring case), each through an index: the search of fewer than
+	// three characters, too short to find inside names.
+	SearchCustomersByPrefix(ctx context.Context, s Scope, prefix string, page Page) ([]Customer, bool, error)
 }
 
 // CouponTx stores coupons and promotion codes, and counts their

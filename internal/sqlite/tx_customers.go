@@ -187,3 +187,27 @@ func (t customerTx) SearchCustomers(ctx context.Context, s billing.Scope, query 
 	out, err := convertRows(rows, customerFromRow)
 	return out, more, err
 }
+
+// SearchCustomersByPrefix returns a page of scope s's customers that are
+// not deleted and start with prefix (SearchCustomersByPrefix in
+// sql/sqlite/accounts), newest first. Each start is read as the range
+// [prefix, billing.PrefixEnd(prefix)) of its index.
+func (t customerTx) SearchCustomersByPrefix(ctx context.Context, s billing.Scope, prefix string, pg billing.Page) ([]billing.Customer, bool, error) {
+	rows, err := t.accounts.SearchCustomersByPrefix(ctx, accountsdb.SearchCustomersByPrefixParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		Prefix:        prefix,
+		PrefixEnd:     billing.PrefixEnd(prefix),
+		StartingAfter: pg.StartingAfter,
+		RowLimit:      rowLimit(pg.Limit),
+	})
+	if err != nil {
+		return nil, false, dbError(err, "search customers by prefix")
+	}
+	rows, more := trimPage(rows, pg.Limit)
+	out, err := convertRows(rows, customerFromRow)
+	if err != nil {
+		return nil, false, err
+	}
+	return out, more, nil
+}

@@ -150,6 +150,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.searchCustomersStmt, err = db.PrepareContext(ctx, searchCustomers); err != nil {
 		return nil, fmt.Errorf("error preparing query SearchCustomers: %w", err)
 	}
+	if q.searchCustomersByPrefixStmt, err = db.PrepareContext(ctx, searchCustomersByPrefix); err != nil {
+		return nil, fmt.Errorf("error preparing query SearchCustomersByPrefix: %w", err)
+	}
 	if q.touchAPIKeyStmt, err = db.PrepareContext(ctx, touchAPIKey); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchAPIKey: %w", err)
 	}
@@ -392,6 +395,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing searchCustomersStmt: %w", cerr)
 		}
 	}
+	if q.searchCustomersByPrefixStmt != nil {
+		if cerr := q.searchCustomersByPrefixStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing searchCustomersByPrefixStmt: %w", cerr)
+		}
+	}
 	if q.touchAPIKeyStmt != nil {
 		if cerr := q.touchAPIKeyStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchAPIKeyStmt: %w", cerr)
@@ -518,6 +526,7 @@ type Queries struct {
 	reserveIdempotencyKeyStmt       *sql.Stmt
 	revokeAPIKeyStmt                *sql.Stmt
 	searchCustomersStmt             *sql.Stmt
+	searchCustomersByPrefixStmt     *sql.Stmt
 	touchAPIKeyStmt                 *sql.Stmt
 	updateCouponStmt                *sql.Stmt
 	updateCustomerStmt              *sql.Stmt
@@ -575,6 +584,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		reserveIdempotencyKeyStmt:       q.reserveIdempotencyKeyStmt,
 		revokeAPIKeyStmt:                q.revokeAPIKeyStmt,
 		searchCustomersStmt:             q.searchCustomersStmt,
+		searchCustomersByPrefixStmt:     q.searchCustomersByPrefixStmt,
 		touchAPIKeyStmt:                 q.touchAPIKeyStmt,
 		updateCouponStmt:                q.updateCouponStmt,
 		updateCustomerStmt:              q.updateCustomerStmt,
