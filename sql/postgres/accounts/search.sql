@@ -28,8 +28,9 @@ LIMIT sqlc.arg(row_limit);
 -- exactly the texts that start with prefix). Each branch reads its own index
 -- of migration 00044 and keeps its newest row_limit ids, so a prefix that
 -- most customers share costs one index range, never the table; the order
--- by id || '' keeps a generic plan from walking the primary key instead
--- (see SearchCustomers). The union is at most four pages of ids.
+-- by id || '' (in the branches and outside) keeps a generic plan from
+-- walking the primary key instead (see SearchCustomers). The union is at
+-- most four pages of ids, whose rows are read by primary key.
 SELECT customers.* FROM customers
 WHERE customers.merchant_id = sqlc.arg(merchant_id) AND customers.mode = sqlc.arg(mode) AND customers.id IN (
   (SELECT c.id FROM customers c WHERE c.merchant_id = sqlc.arg(merchant_id) AND c.mode = sqlc.arg(mode) AND c.deleted IS NULL
@@ -54,5 +55,5 @@ WHERE customers.merchant_id = sqlc.arg(merchant_id) AND customers.mode = sqlc.ar
      AND substr(lower(c.name), strpos(lower(c.name), ' ') + 1) COLLATE "C" < sqlc.arg(prefix_end)
      AND (CAST(sqlc.arg(starting_after) AS text) = '' OR c.id < sqlc.arg(starting_after))
    ORDER BY c.id || '' DESC LIMIT sqlc.arg(row_limit)))
-ORDER BY customers.id DESC
+ORDER BY customers.id || '' DESC
 LIMIT sqlc.arg(row_limit);

@@ -108,7 +108,7 @@ WHERE customers.merchant_id = $1 AND customers.mode = $2 AND customers.id IN (
      AND substr(lower(c.name), strpos(lower(c.name), ' ') + 1) COLLATE "C" < $4
      AND (CAST($5 AS text) = '' OR c.id < $5)
    ORDER BY c.id || '' DESC LIMIT $6))
-ORDER BY customers.id DESC
+ORDER BY customers.id || '' DESC
 LIMIT $6
 `
 
@@ -128,8 +128,9 @@ type SearchCustomersByPrefixParams struct {
 // exactly the texts that start with prefix). Each branch reads its own index
 // of migration 00044 and keeps its newest row_limit ids, so a prefix that
 // most customers share costs one index range, never the table; the order
-// by id || ” keeps a generic plan from walking the primary key instead
-// (see SearchCustomers). The union is at most four pages of ids.
+// by id || ” (in the branches and outside) keeps a generic plan from
+// walking the primary key instead (see SearchCustomers). The union is at
+// most four pages of ids, whose rows are read by primary key.
 func (q *Queries) SearchCustomersByPrefix(ctx context.Context, arg SearchCustomersByPrefixParams) ([]Customer, error) {
 	rows, err := q.db.Query(ctx, searchCustomersByPrefix,
 		arg.MerchantID,
