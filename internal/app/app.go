@@ -176,6 +176,42 @@ func read[T any](ctx context.Context, a *core, fn func(tx billing.Tx) (T, error)
 	return out, err
 }
 
+// maxBatchIDs is how many ids one read by ids may name: a page of a list
+// names at most 100 objects of a kind.
+const maxBatchIDs = 100
+
+// checkBatch validates a read of the newest limit items of ids.
+func checkBatch(ids []string, limit int) error {
+	if len(ids) > maxBatchIDs {
+		return billing.Invalid("ids", billing.CodeParameterInvalid, "at most %d ids", maxBatchIDs)
+	}
+	if limit < 1 || limit > 100 {
+		return billing.Invalid("limit", billing.CodeParameterInvalid, "limit must be between 1 and 100")
+	}
+	return nil
+}
+
+// readByIDs reads the objects of ids (duplicates and empty ids left out)
+// with fn in one read, keyed by id: what a page of rows names, read at
+// once instead of once per row.
+func readByIDs[T any](ctx context.Context, a *core, ids []string, fn func(tx billing.Tx, ids []string) (map[string]T, error)) (map[string]T, error) {
+	if len(ids) > maxBatchIDs {
+		return nil, billing.Invalid("ids", billing.CodeParameterInvalid, "at most %d ids", maxBatchIDs)
+	}
+	seen := make(map[string]bool, len(ids))
+	var distinct []string
+	for _, id := range ids {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			distinct = append(distinct, id)
+		}
+	}
+	if len(distinct) == 0 {
+		return map[string]T{}, nil
+	}
+	return read(ctx, a, func(tx billing.Tx) (map[string]T, error) { return fn(tx, distinct) })
+}
+
 // list validates a page (limit and a cursor with the object's id prefix)
 // and runs one list query.
 func list[T any](ctx context.Context, a *core, page billing.Page, prefix string, fn func(tx billing.Tx, page billing.Page) ([]T, bool, error)) (List[T], error) {

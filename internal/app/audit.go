@@ -69,6 +69,22 @@ func (a *Merchants) ListObjectAudit(ctx context.Context, s billing.Scope, object
 	})
 }
 
+// ListObjectsAudit returns the newest limit audit entries (1 to 100) of
+// any of objectIDs (at most maxBatchIDs), newest first, in one read: a
+// customer's timeline.
+func (a *Merchants) ListObjectsAudit(ctx context.Context, s billing.Scope, objectIDs []string, limit int) ([]billing.AuditEntry, error) {
+	if err := checkBatch(objectIDs, limit); err != nil {
+		return nil, err
+	}
+	return read(ctx, a.core, func(tx billing.Tx) ([]billing.AuditEntry, error) {
+		l, err := tx.Audit.ListObjectsAuditEntries(ctx, s, objectIDs, limit)
+		if err != nil {
+			return nil, fmt.Errorf("list audit entries of %d objects: %w", len(objectIDs), err)
+		}
+		return l, nil
+	})
+}
+
 // SealAuditLog is the sealer: for every merchant with unsealed entries it
 // chains the committed ones in commit order under the audit key and writes
 // checkpoints (see SealMerchantAudit). It returns how many entries it

@@ -332,6 +332,22 @@ func (a *Collection) GetRefund(ctx context.Context, s billing.Scope, id string) 
 	})
 }
 
+// GetRefunds returns the refunds of ids in scope s, by id, in one read.
+// Ids not found are absent. At most maxBatchIDs ids.
+func (a *Collection) GetRefunds(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Refund, error) {
+	return readByIDs(ctx, a.core, ids, func(tx billing.Tx, ids []string) (map[string]billing.Refund, error) {
+		return tx.Payments.GetRefunds(ctx, s, ids)
+	})
+}
+
+// GetPayments returns the payments of ids in scope s, by id, in one read.
+// Ids not found are absent. At most maxBatchIDs ids.
+func (a *Collection) GetPayments(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Payment, error) {
+	return readByIDs(ctx, a.core, ids, func(tx billing.Tx, ids []string) (map[string]billing.Payment, error) {
+		return tx.Payments.GetPayments(ctx, s, ids)
+	})
+}
+
 // ListRefunds lists refunds, of one payment when paymentID is set.
 func (a *Collection) ListRefunds(ctx context.Context, s billing.Scope, paymentID string, page billing.Page) (List[billing.Refund], error) {
 	return list(ctx, a.core, page, billing.PrefixRefund, func(tx billing.Tx, page billing.Page) ([]billing.Refund, bool, error) {

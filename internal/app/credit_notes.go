@@ -218,6 +218,25 @@ func (a *Collection) planCreditNote(ctx context.Context, tx billing.Tx, s billin
 	return creditPlan{note: note, pay: pay}, nil
 }
 
+// refundLeft is the most a refund of inv can still return
+// (billing.RefundLeft), from what planCreditNote decides with: the amount
+// credit notes credited and the succeeded payment's unrefunded part. An
+// invoice that is not paid reads nothing.
+func refundLeft(ctx context.Context, tx billing.Tx, inv billing.Invoice) (int64, error) {
+	if inv.Status != billing.InvoicePaid {
+		return 0, nil
+	}
+	credited, err := tx.Credits.CreditedAmount(ctx, inv.Scope, inv.ID)
+	if err != nil {
+		return 0, fmt.Errorf("read credited amount of %s: %w", inv.ID, err)
+	}
+	pay, err := invoiceCharge(ctx, tx, inv)
+	if err != nil {
+		return 0, err
+	}
+	return billing.RefundLeft(inv, credited, pay.Amount-pay.AmountRefunded), nil
+}
+
 // invoiceLine finds a line of inv by id.
 func invoiceLine(inv billing.Invoice, id string) (billing.InvoiceLine, bool) {
 	for _, l := range inv.Lines {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cuota/cuota/internal/billing"
 )
@@ -122,6 +123,16 @@ func (a *Customers) GetCustomer(ctx context.Context, s billing.Scope, id string)
 		one := []billing.Customer{v}
 		err = withBalances(ctx, tx, s, one)
 		return one[0], err
+	})
+}
+
+// GetCustomers returns the customers of ids in scope s (deleted ones
+// too: the rows of a list that name one still need its name and email),
+// by id, in one read — never one read per row. Ids not found are absent.
+// At most maxBatchIDs ids.
+func (a *Customers) GetCustomers(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Customer, error) {
+	return readByIDs(ctx, a.core, ids, func(tx billing.Tx, ids []string) (map[string]billing.Customer, error) {
+		return tx.Customers.GetCustomers(ctx, s, ids)
 	})
 }
 
@@ -284,9 +295,28 @@ func searchQuery(q string) (string, error) {
 	return q, nil
 }
 
-// SearchCustomers lists the customers of scope s whose email or external
-// id is query, or whose name contains it, ignoring case; newest first.
-// An empty query lists them all.
+// shortSearch is how many characters a search needs to be found inside
+// names (the trigram index reads groups of three): a shorter one matches
+// only the start of the email, the external id, the name or its second
+// word (docs/console.md).
+const shortSearch = 3
+
+// searchCustomers reads a page of the customers query (searchQuery's, not
+// empty) finds: a short query by the starts it matches, a longer one by
+// an exact email or external id or a part of the name. The list and its
+// export both read through it.
+func searchCustomers(ctx context.Context, tx billing.Tx, s billing.Scope, query string, page billing.Page) ([]billing.Customer, bool, error) {
+	if utf8.RuneCountInString(query) < shortSearch && billing.PrefixEnd(query) != "" {
+		return tx.Customers.SearchCustomersByPrefix(ctx, s, query, page)
+	}
+	return tx.Customers.SearchCustomers(ctx, s, query, page)
+}
+
+// SearchCustomers lists the customers of scope s that query finds,
+// ignoring case, newest first: of three characters or more, those whose
+// email or external id is query or whose name contains it; of one or
+// two, those whose email, external id, name or name's second word starts
+// with it. An empty query lists them all.
 func (a *Customers) SearchCustomers(ctx context.Context, s billing.Scope, query string, page billing.Page) (List[billing.Customer], error) {
 	query, err := searchQuery(query)
 	if err != nil {
@@ -296,7 +326,7 @@ func (a *Customers) SearchCustomers(ctx context.Context, s billing.Scope, query 
 		return a.ListCustomers(ctx, s, billing.CustomerFilter{}, page)
 	}
 	return list(ctx, a.core, page, billing.PrefixCustomer, func(tx billing.Tx, page billing.Page) ([]billing.Customer, bool, error) {
-		l, more, err := tx.Customers.SearchCustomers(ctx, s, query, page)
+		l, more, err := searchCustomers(ctx, tx, s, query, page)
 		if err != nil {
 			return nil, false, err
 		}

@@ -20,3 +20,15 @@ func (a *Notifications) ListEvents(ctx context.Context, s billing.Scope, f billi
 		return tx.Events.ListEvents(ctx, s, f, page)
 	})
 }
+
+// ListObjectsEvents returns the newest limit events (1 to 100) of any of
+// objectIDs (at most maxBatchIDs), newest first, in one read: a
+// customer's timeline.
+func (a *Notifications) ListObjectsEvents(ctx context.Context, s billing.Scope, objectIDs []string, limit int) ([]billing.Event, error) {
+	if err := checkBatch(objectIDs, limit); err != nil {
+		return nil, err
+	}
+	return read(ctx, a.core, func(tx billing.Tx) ([]billing.Event, error) {
+		return tx.Events.ListObjectsEvents(ctx, s, objectIDs, limit)
+	})
+}

@@ -165,7 +165,7 @@ func (a *Exports) ExportCustomers(ctx context.Context, s billing.Scope, f billin
 }
 
 // ExportCustomerSearch is the export of the customers SearchCustomers
-// finds for query (an exact email or external id, or part of a name):
+// finds for query (by the same rule, searchCustomers):
 // what the console's customer list shows, every page of it.
 func (a *Exports) ExportCustomerSearch(ctx context.Context, s billing.Scope, query string) (Export, error) {
 	query, err := searchQuery(query)
@@ -176,7 +176,7 @@ func (a *Exports) ExportCustomerSearch(ctx context.Context, s billing.Scope, que
 		return a.ExportCustomers(ctx, s, billing.CustomerFilter{})
 	}
 	return a.customersExport(s, func(ctx context.Context, tx billing.Tx, page billing.Page) ([]billing.Customer, bool, error) {
-		return tx.Customers.SearchCustomers(ctx, s, query, page)
+		return searchCustomers(ctx, tx, s, query, page)
 	}), nil
 }
 

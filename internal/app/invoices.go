@@ -452,20 +452,52 @@ func (a *Invoicing) processingTime(sub *billing.Subscription, at time.Time) time
 
 // GetInvoice returns an invoice of scope s.
 func (a *Invoicing) GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error) {
-	return read(ctx, a.core, func(tx billing.Tx) (billing.Invoice, error) {
-		v, err := tx.Invoices.GetInvoice(ctx, s, id)
+	return read(ctx, a.core, func(tx billing.Tx) (billing.Invoice, error) { return a.getInvoice(ctx, tx, s, id) })
+}
+
+// GetInvoiceRefundLeft returns an invoice as GetInvoice does, with the
+// most a refund of it can still return — billing.RefundLeft over what
+// CreateCreditNote decides with (the invoice's credited amount, its
+// payment's unrefunded part) — from one read: the console's invoice page
+// and its refund form.
+func (a *Invoicing) GetInvoiceRefundLeft(ctx context.Context, s billing.Scope, id string) (billing.Invoice, int64, error) {
+	var left int64
+	inv, err := read(ctx, a.core, func(tx billing.Tx) (billing.Invoice, error) {
+		inv, err := a.getInvoice(ctx, tx, s, id)
 		if err != nil {
-			return v, notFound(err, "invoice", id)
+			return inv, err
 		}
-		one := []billing.Invoice{v}
-		if err := withTaxDocuments(ctx, tx, s, one); err != nil {
-			return v, err
-		}
-		if err := withUFWait(ctx, tx, &one[0]); err != nil {
-			return v, err
-		}
-		err = a.payPages.withHostedURLs(ctx, tx, s, one)
-		return one[0], err
+		left, err = refundLeft(ctx, tx, inv)
+		return inv, err
+	})
+	return inv, left, err
+}
+
+// getInvoice reads an invoice with its tax document, UF wait and hosted
+// page's address.
+func (a *Invoicing) getInvoice(ctx context.Context, tx billing.Tx, s billing.Scope, id string) (billing.Invoice, error) {
+	v, err := tx.Invoices.GetInvoice(ctx, s, id)
+	if err != nil {
+		return v, notFound(err, "invoice", id)
+	}
+	one := []billing.Invoice{v}
+	if err := withTaxDocuments(ctx, tx, s, one); err != nil {
+		return v, err
+	}
+	if err := withUFWait(ctx, tx, &one[0]); err != nil {
+		return v, err
+	}
+	err = a.payPages.withHostedURLs(ctx, tx, s, one)
+	return one[0], err
+}
+
+// GetInvoices returns the invoices of ids in scope s as stored (without
+// GetInvoice's tax document, UF wait and hosted address), by id, in one
+// read: the numbers a page of payments or refunds shows. Ids not found
+// are absent. At most maxBatchIDs ids.
+func (a *Invoicing) GetInvoices(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Invoice, error) {
+	return readByIDs(ctx, a.core, ids, func(tx billing.Tx, ids []string) (map[string]billing.Invoice, error) {
+		return tx.Invoices.GetInvoices(ctx, s, ids)
 	})
 }
 

@@ -327,6 +327,11 @@ func referenced(err error, param, id string) error {
 	return err
 }
 
+// MerchantLocation is m's time zone (UTC when its name does not load),
+// loaded once per process and zone: the console shows every page's dates
+// in it, from the merchant its session already read.
+func MerchantLocation(m billing.Merchant) *time.Location { return merchantLocation(m) }
+
 func merchantLocation(m billing.Merchant) *time.Location {
 	if loc, ok := locations.Load(m.Timezone); ok {
 		return loc.(*time.Location)

@@ -402,22 +402,31 @@ func dteReason(err error) string {
 }
 
 // withTaxDocuments fills each invoice's TaxDocument: the emission that
-// stands (the latest of the invoice's own, not a nota de crédito).
+// stands (the latest of the invoice's own, not a nota de crédito). The
+// emissions of every issued invoice of the page are read at once.
 func withTaxDocuments(ctx context.Context, tx billing.Tx, s billing.Scope, invs []billing.Invoice) error {
+	var ids []string
 	for i := range invs {
-		if invs[i].Status == billing.InvoiceDraft {
-			continue // never issued before it is finalized
+		if invs[i].Status != billing.InvoiceDraft { // never issued before it is finalized
+			ids = append(ids, invs[i].ID)
 		}
-		docs, err := tx.DTE.ListInvoiceTaxDocuments(ctx, s, invs[i].ID)
-		if err != nil {
-			return fmt.Errorf("read tax documents of %s: %w", invs[i].ID, err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	docs, err := tx.DTE.ListInvoicesTaxDocuments(ctx, s, ids)
+	if err != nil {
+		return fmt.Errorf("read tax documents of %d invoices: %w", len(ids), err)
+	}
+	standing := map[string]billing.TaxDocument{}
+	for _, d := range docs { // each invoice's oldest first: the last one kept stands
+		if d.Type != billing.DTENotaDeCredito {
+			standing[d.InvoiceID] = d
 		}
-		for j := len(docs) - 1; j >= 0; j-- {
-			if docs[j].Type != billing.DTENotaDeCredito {
-				d := docs[j]
-				invs[i].TaxDocument = &d
-				break
-			}
+	}
+	for i := range invs {
+		if d, ok := standing[invs[i].ID]; ok && invs[i].Status != billing.InvoiceDraft {
+			invs[i].TaxDocument = &d
 		}
 	}
 	return nil

@@ -179,6 +179,19 @@ func DecideCredit(inv Invoice, credited, refundable, total int64, split *CreditS
 	return s, nil
 }
 
+// RefundLeft is the most a refund of inv can still return (a credit note
+// all refunded, as the console's refund form makes): nothing unless inv is
+// paid; else what its payment can still give back (refundable, as
+// DecideCredit takes it), never more than what credit notes left of the
+// invoice's total (credited). It is exactly the largest refund that
+// DecideCredit accepts for a note whose total is all refund.
+func RefundLeft(inv Invoice, credited, refundable int64) int64 {
+	if inv.Status != InvoicePaid {
+		return 0
+	}
+	return max(min(refundable, inv.Total-credited), 0)
+}
+
 // BalanceUse is what an invoice does with its customer's balance.
 type BalanceUse struct {
 	// AmountDue is what the invoice still asks for.

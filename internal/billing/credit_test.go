@@ -45,6 +45,40 @@ func TestDecideCredit(t *testing.T) {
 	}
 }
 
+// TestRefundLeft checks that RefundLeft is the largest all-refund credit
+// note DecideCredit accepts: that amount passes, one unit more does not.
+func TestRefundLeft(t *testing.T) {
+	paid := billing.Invoice{Status: billing.InvoicePaid, Total: 11900, Currency: "CLP"}
+	for _, c := range []struct {
+		name                 string
+		inv                  billing.Invoice
+		credited, refundable int64
+		want                 int64
+	}{
+		{"all of it", paid, 0, 11900, 11900},
+		{"the payment gave some back", paid, 0, 4000, 4000},
+		{"credit notes took some", paid, 9000, 11900, 2900},
+		{"the smaller of both", paid, 3000, 5000, 5000},
+		{"nothing left of the invoice", paid, 11900, 11900, 0},
+		{"more credited than charged", paid, 12000, 11900, 0},
+		{"no payment to refund", paid, 0, 0, 0},
+		{"open invoice", billing.Invoice{Status: billing.InvoiceOpen, Total: 100}, 0, 100, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := billing.RefundLeft(c.inv, c.credited, c.refundable)
+			require.Equal(t, c.want, got)
+			refund := func(n int64) error {
+				_, err := billing.DecideCredit(c.inv, c.credited, c.refundable, n, &billing.CreditSplit{Refund: n})
+				return err
+			}
+			if got > 0 {
+				require.NoError(t, refund(got))
+			}
+			require.Error(t, refund(got+1))
+		})
+	}
+}
+
 func TestApplyBalance(t *testing.T) {
 	for _, c := range []struct {
 		name           string

@@ -173,6 +173,10 @@ type CustomerTx interface {
 	// GetCustomer returns a customer, deleted ones too (Deleted set): what
 	// refers to one (invoices, payments) still needs its name and email.
 	GetCustomer(ctx context.Context, s Scope, id string) (Customer, error)
+	// GetCustomers returns the customers of ids found in scope s (deleted
+	// ones too), by id, in one read: a page of rows that name customers
+	// reads them at once. Ids not found are absent from the map.
+	GetCustomers(ctx context.Context, s Scope, ids []string) (map[string]Customer, error)
 	// UpdateCustomer writes the mutable fields of a customer that is not
 	// deleted (ErrNotFound for a deleted one).
 	UpdateCustomer(ctx context.Context, c Customer) error
@@ -185,6 +189,12 @@ type CustomerTx interface {
 	// email or external id is query (ignoring case) or whose name
 	// contains it (ignoring case).
 	SearchCustomers(ctx context.Context, s Scope, query string, page Page) ([]Customer, bool, error)
+	// SearchCustomersByPrefix lists the customers that are not deleted
+	// whose email, external id, name or name's second word (what follows
+	// its first space) starts with prefix (in lower case, not empty;
+	// ignoring case), each through an index: the search of fewer than
+	// three characters, too short to find inside names.
+	SearchCustomersByPrefix(ctx context.Context, s Scope, prefix string, page Page) ([]Customer, bool, error)
 }
 
 // CouponTx stores coupons and promotion codes, and counts their
@@ -234,6 +244,9 @@ type AuditTx interface {
 	// ListObjectAuditEntries returns at most limit of scope s's entries
 	// about the object with objectID, sealed or not, newest first.
 	ListObjectAuditEntries(ctx context.Context, s Scope, objectID string, limit int) ([]AuditEntry, error)
+	// ListObjectsAuditEntries returns the newest limit entries of any of
+	// objectIDs, newest first, in one read (a customer's timeline).
+	ListObjectsAuditEntries(ctx context.Context, s Scope, objectIDs []string, limit int) ([]AuditEntry, error)
 	// PendingAuditMerchants lists the merchants with unsealed entries.
 	PendingAuditMerchants(ctx context.Context) ([]string, error)
 	// PendingAuditEntries returns up to limit of the merchant's unsealed

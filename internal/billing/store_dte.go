@@ -86,6 +86,10 @@ type DTETx interface {
 	// ListInvoiceTaxDocuments returns an invoice's emissions, oldest
 	// first (rejected attempts, the one that stands, notas de crédito).
 	ListInvoiceTaxDocuments(ctx context.Context, s Scope, invoiceID string) ([]TaxDocument, error)
+	// ListInvoicesTaxDocuments returns the emissions of any of
+	// invoiceIDs in one read (a page of invoices), each invoice's oldest
+	// first as ListInvoiceTaxDocuments orders them.
+	ListInvoicesTaxDocuments(ctx context.Context, s Scope, invoiceIDs []string) ([]TaxDocument, error)
 	// UpdateTaxDocument writes d's outcome fields if the row's Updated is
 	// still prevUpdated (compare and set); it reports whether it wrote.
 	UpdateTaxDocument(ctx context.Context, d TaxDocument, prevUpdated time.Time) (bool, error)

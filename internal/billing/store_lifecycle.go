@@ -110,6 +110,9 @@ type InvoiceTx interface {
 	// is *ErrUniqueViolation "invoices_subscription_period_key".
 	CreateInvoice(ctx context.Context, inv Invoice) error
 	GetInvoice(ctx context.Context, s Scope, id string) (Invoice, error)
+	// GetInvoices returns the invoices of ids found in scope s, by id, in
+	// one read (the invoices a page of payments names).
+	GetInvoices(ctx context.Context, s Scope, ids []string) (map[string]Invoice, error)
 	// UpdateInvoice writes every mutable field (number, status, lines,
 	// amounts, attempts, times).
 	UpdateInvoice(ctx context.Context, inv Invoice) error
@@ -122,6 +125,9 @@ type PaymentTx interface {
 	// *ErrUniqueViolation "payments_idempotency_key_key".
 	CreatePayment(ctx context.Context, p Payment) error
 	GetPayment(ctx context.Context, s Scope, id string) (Payment, error)
+	// GetPayments returns the payments of ids found in scope s, by id, in
+	// one read (the payments a page of refunds or alerts names).
+	GetPayments(ctx context.Context, s Scope, ids []string) (map[string]Payment, error)
 	// UpdatePayment writes gateway ref, status, failure fields, amount
 	// refunded and updated.
 	UpdatePayment(ctx context.Context, p Payment) error
@@ -129,6 +135,9 @@ type PaymentTx interface {
 
 	CreateRefund(ctx context.Context, r Refund) error
 	GetRefund(ctx context.Context, s Scope, id string) (Refund, error)
+	// GetRefunds returns the refunds of ids found in scope s, by id, in
+	// one read (the refunds a page of alerts names).
+	GetRefunds(ctx context.Context, s Scope, ids []string) (map[string]Refund, error)
 	// UpdateRefund writes status, gateway ref and updated.
 	UpdateRefund(ctx context.Context, r Refund) error
 	// ListRefunds lists refunds, of one payment when paymentID is not empty.
@@ -143,6 +152,9 @@ type EventTx interface {
 	CreateEvent(ctx context.Context, e Event) error
 	GetEvent(ctx context.Context, s Scope, id string) (Event, error)
 	ListEvents(ctx context.Context, s Scope, f EventFilter, page Page) ([]Event, bool, error)
+	// ListObjectsEvents returns the newest limit events of any of
+	// objectIDs, newest first, in one read (a customer's timeline).
+	ListObjectsEvents(ctx context.Context, s Scope, objectIDs []string, limit int) ([]Event, error)
 }
 
 // ErrExhausted is returned by RedeemCoupon and RedeemPromotionCode when no

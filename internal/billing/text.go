@@ -32,3 +32,26 @@ func TextInvalid(param string) *Error {
 func PrintableParam(name string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(name, "\uFFFD"), "\x00", "\uFFFD")
 }
+
+// PrefixEnd is the least text greater than every text that starts with p,
+// in code point order (PostgreSQL's "C" collation, SQLite's BINARY: both
+// compare UTF-8 bytes): a prefix match read as the range [p, PrefixEnd(p))
+// of an ordered index. Its last character is the next one after p's
+// (surrogates skipped); "" when no text is greater (p empty or only
+// U+10FFFF), where the range has no end.
+func PrefixEnd(p string) string {
+	r := []rune(p)
+	for len(r) > 0 {
+		last := r[len(r)-1]
+		switch {
+		case last == 0xD7FF:
+			r[len(r)-1] = 0xE000
+			return string(r)
+		case last < 0x10FFFF:
+			r[len(r)-1] = last + 1
+			return string(r)
+		}
+		r = r[:len(r)-1]
+	}
+	return ""
+}

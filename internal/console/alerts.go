@@ -1,12 +1,12 @@
 package console
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 )
 
@@ -76,12 +76,14 @@ func (h ops) alerts(q *req) {
 		return
 	}
 	view := alertsView{Status: string(status), Statuses: alertStatuses, Paged: after != "", Loc: merchantLoc(q)}
+	objects, err := h.alertObjects(q, list.Data)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
 	for _, al := range list.Data {
 		row := alertRow{Alert: al, Kind: orRaw(q.l.AlertKinds[al.Kind], string(al.Kind)), Message: al.Message.In(q.l.Tag)}
-		if row.Object, row.Link, err = h.alertObject(q, al); err != nil {
-			h.fail(q, err)
-			return
-		}
+		row.Object, row.Link = objects.name(q.l, al)
 		view.Rows = append(view.Rows, row)
 	}
 	if list.HasMore && len(list.Data) > 0 {
@@ -99,60 +101,110 @@ func (h ops) alerts(q *req) {
 	h.show(q, "alerts", d)
 }
 
-// alertObject names an alert's object for people, with the console page
-// it is on: a payment or refund by its amount and customer's email, a
-// webhook endpoint by its address, a gateway by its name. An object that
-// is gone is named by its kind alone.
-func (h ops) alertObject(q *req, al billing.Alert) (string, string, error) {
-	s, l := q.scope(), q.l
-	gone := func(err error) bool { return errors.Is(err, billing.ErrNotFound) || isNotFound(err) }
-	payment := func(id string) (billing.Payment, billing.Customer, error) {
-		p, err := h.app.Collection.GetPayment(q.ctx, s, id)
-		if err != nil {
-			return p, billing.Customer{}, err
+// alertPage is what a page of alerts names, read at once: the refunds,
+// the payments (of the payment alerts and of those refunds), their
+// customers, the webhook endpoints.
+type alertPage struct {
+	refunds   map[string]billing.Refund
+	payments  map[string]billing.Payment
+	customers map[string]billing.Customer
+	endpoints map[string]billing.WebhookEndpoint
+}
+
+// alertObjects reads the objects a page of alerts names: at most four
+// reads (refunds, payments, customers, webhook endpoints), whatever the
+// page's length.
+func (h ops) alertObjects(q *req, alerts []billing.Alert) (alertPage, error) {
+	s := q.scope()
+	var out alertPage
+	var refundIDs, paymentIDs []string
+	endpoints := false
+	for _, al := range alerts {
+		switch al.ObjectType {
+		case "refund":
+			refundIDs = append(refundIDs, al.ObjectID)
+		case "payment":
+			paymentIDs = append(paymentIDs, al.ObjectID)
+		case "webhook_endpoint":
+			endpoints = true
 		}
-		c, err := h.app.Customers.GetCustomer(q.ctx, s, p.CustomerID)
-		return p, c, err
+	}
+	var err error
+	if out.refunds, err = h.app.Collection.GetRefunds(q.ctx, s, refundIDs); err != nil {
+		return out, err
+	}
+	for _, r := range out.refunds {
+		paymentIDs = append(paymentIDs, r.PaymentID)
+	}
+	if out.payments, err = h.app.Collection.GetPayments(q.ctx, s, paymentIDs); err != nil {
+		return out, err
+	}
+	var customerIDs []string
+	for _, p := range out.payments {
+		customerIDs = append(customerIDs, p.CustomerID)
+	}
+	if out.customers, err = h.app.Customers.GetCustomers(q.ctx, s, customerIDs); err != nil {
+		return out, err
+	}
+	out.endpoints = map[string]billing.WebhookEndpoint{}
+	if endpoints {
+		// A mode has at most app.MaxWebhookEndpoints endpoints: one page
+		// holds them all.
+		list, err := h.app.Notifications.ListWebhookEndpoints(q.ctx, s, billing.Page{Limit: app.MaxWebhookEndpoints})
+		if err != nil {
+			return out, err
+		}
+		for _, e := range list.Data {
+			out.endpoints[e.ID] = e
+		}
+	}
+	return out, nil
+}
+
+// name names an alert's object for people, with the console page it is
+// on: a payment or refund by its amount and customer's email, a webhook
+// endpoint by its address, a gateway by its name. An object that is gone
+// is named by its kind alone.
+func (p alertPage) name(l *lang, al billing.Alert) (string, string) {
+	payment := func(id string) (billing.Payment, billing.Customer, bool) {
+		pay, ok := p.payments[id]
+		if !ok {
+			return pay, billing.Customer{}, false
+		}
+		c, ok := p.customers[pay.CustomerID]
+		return pay, c, ok
 	}
 	switch al.ObjectType {
 	case "payment":
-		p, c, err := payment(al.ObjectID)
-		if gone(err) {
-			return l.AlertObjectGone, "", nil
-		} else if err != nil {
-			return "", "", err
+		pay, c, ok := payment(al.ObjectID)
+		if !ok {
+			return l.AlertObjectGone, ""
 		}
-		return fmt.Sprintf(l.AlertPayment, fmtMoney(l, p.Amount, p.Currency), c.Email), "/console/customers/" + c.ID, nil
+		return fmt.Sprintf(l.AlertPayment, fmtMoney(l, pay.Amount, pay.Currency), c.Email), "/console/customers/" + c.ID
 	case "refund":
-		r, err := h.app.Collection.GetRefund(q.ctx, s, al.ObjectID)
-		if gone(err) {
-			return l.AlertObjectGone, "", nil
-		} else if err != nil {
-			return "", "", err
+		r, ok := p.refunds[al.ObjectID]
+		if !ok {
+			return l.AlertObjectGone, ""
 		}
-		_, c, err := payment(r.PaymentID)
-		if gone(err) {
-			return l.AlertObjectGone, "", nil
-		} else if err != nil {
-			return "", "", err
+		_, c, ok := payment(r.PaymentID)
+		if !ok {
+			return l.AlertObjectGone, ""
 		}
-		return fmt.Sprintf(l.AlertRefund, fmtMoney(l, r.Amount, r.Currency), c.Email), "/console/customers/" + c.ID, nil
+		return fmt.Sprintf(l.AlertRefund, fmtMoney(l, r.Amount, r.Currency), c.Email), "/console/customers/" + c.ID
 	case "webhook_endpoint":
-		e, err := h.app.Notifications.GetWebhookEndpoint(q.ctx, s, al.ObjectID)
-		if gone(err) {
-			return l.AlertObjectGone, "", nil
-		} else if err != nil {
-			return "", "", err
+		e, ok := p.endpoints[al.ObjectID]
+		if !ok {
+			return l.AlertObjectGone, ""
 		}
-		return fmt.Sprintf(l.AlertEndpoint, e.URL), "/console/webhooks", nil
+		return fmt.Sprintf(l.AlertEndpoint, e.URL), "/console/webhooks"
 	case billing.AlertObjectGateway:
-		return fmt.Sprintf(l.AlertGateway, brandName(al.ObjectID)), "", nil
+		return fmt.Sprintf(l.AlertGateway, brandName(al.ObjectID)), ""
 	case billing.AlertObjectUFRate:
 		if day, err := time.Parse(time.DateOnly, al.ObjectID); err == nil {
-			return fmt.Sprintf(l.AlertUFDay, fmtDate(l, time.UTC, day)), "", nil
+			return fmt.Sprintf(l.AlertUFDay, fmtDate(l, time.UTC, day)), ""
 		}
 	}
-	return l.AlertAccount, "", nil
+	return l.AlertAccount, ""
 }
 
 // isNotFound reports whether err is a use case's not-found error.

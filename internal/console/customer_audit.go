@@ -6,31 +6,30 @@ import (
 	"github.com/cuota/cuota/internal/app"
 )
 
-// auditTimeline returns the audit entries of objects (a customer, its
-// latest subscriptions and invoices) as timeline items: what was done and
-// who did it — a console user by email, an API key, cuota itself, a
-// gateway. One indexed read per object (the audit's object index).
+// auditTimeline returns the newest audit entries of objects (a customer,
+// its latest subscriptions and invoices) as timeline items: what was done
+// and who did it — a console user by email, an API key, cuota itself, a
+// gateway. One read of the audit's object index for them all, and one of
+// the users when a user acted.
 func (h ops) auditTimeline(q *req, objects []string) ([]timelineItem, error) {
+	entries, err := h.app.Merchants.ListObjectsAudit(q.ctx, q.scope(), objects, timelineItemsAtMost)
+	if err != nil {
+		return nil, err
+	}
 	var out []timelineItem
 	var emails map[string]string // user id → email, read when first needed
-	for _, obj := range objects {
-		entries, err := h.app.Merchants.ListObjectAudit(q.ctx, q.scope(), obj, timelinePerObject)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range entries {
-			if emails == nil && strings.HasPrefix(e.Actor, app.UserActor("")) {
-				users, err := h.app.Users.ListUsers(q.ctx, q.cs.Merchant.ID)
-				if err != nil {
-					return nil, err
-				}
-				emails = map[string]string{}
-				for _, u := range users {
-					emails[u.ID] = u.Email
-				}
+	for _, e := range entries {
+		if emails == nil && strings.HasPrefix(e.Actor, app.UserActor("")) {
+			users, err := h.app.Users.ListUsers(q.ctx, q.cs.Merchant.ID)
+			if err != nil {
+				return nil, err
 			}
-			out = append(out, timelineItem{ID: e.ID, At: e.Created, Label: auditLabel(q.l, e.Action), Who: actorName(q.l, e.Actor, emails)})
+			emails = map[string]string{}
+			for _, u := range users {
+				emails[u.ID] = u.Email
+			}
 		}
+		out = append(out, timelineItem{ID: e.ID, At: e.Created, Label: auditLabel(q.l, e.Action), Who: actorName(q.l, e.Actor, emails)})
 	}
 	return out, nil
 }

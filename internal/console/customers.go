@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cuota/cuota/internal/app"
 	"github.com/cuota/cuota/internal/billing"
 )
 
@@ -51,14 +52,10 @@ func (h *handler) customers(q *req) {
 }
 
 // merchantLoc is the merchant's time zone, in which the console shows
-// dates.
-func merchantLoc(q *req) *time.Location {
-	loc, err := time.LoadLocation(q.cs.Merchant.Timezone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
+// dates: of the merchant the session read, from app's cache of loaded
+// zones (time.LoadLocation would read and parse the zone's file on every
+// page).
+func merchantLoc(q *req) *time.Location { return app.MerchantLocation(q.cs.Merchant) }
 
 // customerView is one customer's page.
 type customerView struct {
@@ -92,9 +89,10 @@ type timelineItem struct {
 
 // How much of a customer's history its page shows.
 const (
-	customerListLimit   = 10
-	timelineObjects     = 5  // subscriptions and invoices whose events are read
-	timelinePerObject   = 10 // events read per object
+	customerListLimit = 10
+	timelineObjects   = 5 // subscriptions and invoices whose events are read
+	// timelineItemsAtMost is how many items the timeline shows: the newest
+	// of the objects' events and audit entries, each read at most that many.
 	timelineItemsAtMost = 30
 )
 
@@ -150,19 +148,19 @@ func (h *handler) customer(q *req) {
 			objects = append(objects, inv.ID)
 		}
 	}
-	for _, obj := range objects {
-		events, err := h.app.Notifications.ListEvents(q.ctx, s, billing.EventFilter{ObjectID: obj}, billing.Page{Limit: timelinePerObject})
-		if err != nil {
-			h.fail(q, err)
-			return
+	// Two reads, whatever the objects: their newest events, their newest
+	// audit entries (and the users' emails when a user acted).
+	events, err := h.app.Notifications.ListObjectsEvents(q.ctx, s, objects, timelineItemsAtMost)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	for _, e := range events {
+		item := timelineItem{ID: e.ID, At: e.Created, Label: q.l.Events[e.Type]}
+		if item.Label == "" {
+			item.Type = e.Type
 		}
-		for _, e := range events.Data {
-			item := timelineItem{ID: e.ID, At: e.Created, Label: q.l.Events[e.Type]}
-			if item.Label == "" {
-				item.Type = e.Type
-			}
-			view.Timeline = append(view.Timeline, item)
-		}
+		view.Timeline = append(view.Timeline, item)
 	}
 	audit, err := ops{h}.auditTimeline(q, objects)
 	if err != nil {

@@ -75,39 +75,48 @@ func (h moneyArea) markUncollectible(q *req) {
 
 // refundInvoice refunds all or part of a paid invoice to the card it was
 // paid with: a credit note of the amount typed, all of it refunded — the
-// API's POST /v1/credit_notes with refund_amount equal to amount.
+// API's POST /v1/credit_notes with refund_amount equal to amount. The
+// invoice is read once, with what a refund may still return: a refusal
+// (a bad amount, more than is left) shows the page from that read.
 func (h moneyArea) refundInvoice(q *req) {
 	id, s := q.r.PathValue("id"), q.scope()
 	form := refundForm{Amount: q.r.PostForm.Get("amount"), Reason: q.r.PostForm.Get("reason")}
-	inv, err := h.app.Invoicing.GetInvoice(q.ctx, s, id)
+	inv, left, err := h.app.Invoicing.GetInvoiceRefundLeft(q.ctx, s, id)
 	if err != nil {
 		h.fail(q, err)
 		return
 	}
-	again := func(msg string) {
+	again := func(status int, msg string) {
 		d := q.data("", "invoices")
 		d.Error = msg
-		h.showInvoice(q, http.StatusBadRequest, d, form)
+		h.showReadInvoice(q, status, d, form, inv, left)
 	}
 	if form.Reason != "" && !slices.Contains(creditReasons, form.Reason) {
-		again(q.l.BadForm)
+		again(http.StatusBadRequest, q.l.BadForm)
 		return
 	}
 	if form.Amount == "" {
-		again(q.l.AmountEmpty)
+		again(http.StatusBadRequest, q.l.AmountEmpty)
 		return
 	}
 	amount, ok := parseAmount(q.l, form.Amount, inv.Currency)
 	if !ok {
-		again(fmt.Sprintf(q.l.AmountBad, form.Amount, amountExample(q.l, inv.Currency)))
+		again(http.StatusBadRequest, fmt.Sprintf(q.l.AmountBad, form.Amount, amountExample(q.l, inv.Currency)))
 		return
 	}
 	if amount == 0 {
-		again(q.l.AmountZero)
+		again(http.StatusBadRequest, q.l.AmountZero)
 		return
 	}
 	note, err := h.app.Collection.CreateCreditNote(q.ctx, s, app.CreditNoteParams{Invoice: id, Amount: &amount,
 		RefundAmount: &amount, Reason: form.Reason})
+	if e := billing.AsError(err); e != nil && e.Kind == billing.KindInvalid {
+		// Refused before anything was written: the page as read.
+		if msg := refundRefusal(q.l, e, inv, left); msg != "" {
+			again(e.Kind.HTTPStatus(), msg)
+			return
+		}
+	}
 	if err != nil {
 		h.invoiceErrorForm(q, err, form)
 		return
@@ -126,6 +135,22 @@ func (h moneyArea) refundInvoice(q *req) {
 		d.Notice = fmt.Sprintf(q.l.DoneRefundPending, fmtMoney(q.l, amount, inv.Currency))
 	}
 	h.showInvoice(q, http.StatusOK, d, refundForm{})
+}
+
+// refundRefusal says, in l, why a refund of inv was refused for its
+// amount — more than left, what a refund may still return (nothing at
+// all, or at most left) — or "" for another refusal.
+func refundRefusal(l *lang, e *billing.Error, inv billing.Invoice, left int64) string {
+	switch e.Code {
+	case billing.CodeCreditNoteExceedsInvoice, billing.CodeRefundExceedsCharge, billing.CodeAmountInvalid:
+		// Zero never gets here (refundInvoice says so first): the amount
+		// is more than can be refunded, or more than any amount can be.
+		if left == 0 {
+			return l.NothingToRefd
+		}
+		return fmt.Sprintf(l.AmountTooMuch, fmtMoney(l, left, inv.Currency))
+	}
+	return ""
 }
 
 // refundOf is the refund a credit note made (zero when it made none).
@@ -171,22 +196,13 @@ func (h moneyArea) moneyMessage(q *req, err error) string {
 		return q.l.Errors["state"]
 	case e.Code == billing.CodeCreditNoteExceedsInvoice || e.Code == billing.CodeRefundExceedsCharge ||
 		e.Code == billing.CodeAmountInvalid:
-		// Zero never gets here (refundInvoice says so first): the amount
-		// is more than can be refunded, or more than any amount can be.
-		inv, gerr := h.app.Invoicing.GetInvoice(q.ctx, q.scope(), q.r.PathValue("id"))
+		// Not from a refund (refundInvoice answers its own): read what is
+		// left to say it.
+		inv, left, gerr := h.app.Invoicing.GetInvoiceRefundLeft(q.ctx, q.scope(), q.r.PathValue("id"))
 		if gerr != nil {
 			return q.l.ErrorBody
 		}
-		pays, perr := h.app.Collection.ListPayments(q.ctx, q.scope(), billing.PaymentFilter{InvoiceID: inv.ID}, billing.Page{Limit: 100})
-		notes, nerr := h.app.Collection.ListCreditNotes(q.ctx, q.scope(), billing.CreditNoteFilter{InvoiceID: inv.ID}, billing.Page{Limit: 100})
-		if perr != nil || nerr != nil {
-			return q.l.ErrorBody
-		}
-		left := refundable(inv, pays.Data, notes.Data)
-		if left == 0 {
-			return q.l.NothingToRefd
-		}
-		return fmt.Sprintf(q.l.AmountTooMuch, fmtMoney(q.l, left, inv.Currency))
+		return refundRefusal(q.l, e, inv, left)
 	case e.Param == "payment_method":
 		return q.l.NoMethodToCharge
 	case e.Kind == billing.KindUnavailable:

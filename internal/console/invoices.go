@@ -80,14 +80,13 @@ func (h moneyArea) invoices(q *req) {
 		h.fail(q, err)
 		return
 	}
-	customers := customerCache{h: h.handler, q: q}
+	customers, err := h.app.Customers.GetCustomers(q.ctx, q.scope(), idsOf(list.Data, func(inv billing.Invoice) string { return inv.CustomerID }))
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
 	for _, inv := range list.Data {
-		c, err := customers.get(inv.CustomerID)
-		if err != nil {
-			h.fail(q, err)
-			return
-		}
-		view.Rows = append(view.Rows, invoiceRow{Inv: inv, Customer: c})
+		view.Rows = append(view.Rows, invoiceRow{Inv: inv, Customer: customers[inv.CustomerID]})
 	}
 	filter := url.Values{}
 	if status != "" {
@@ -110,26 +109,14 @@ func (h moneyArea) invoices(q *req) {
 	h.show(q, "invoices", d)
 }
 
-// customerCache reads each customer of a page once.
-type customerCache struct {
-	h    *handler
-	q    *req
-	seen map[string]billing.Customer
-}
-
-func (c *customerCache) get(id string) (billing.Customer, error) {
-	if cus, ok := c.seen[id]; ok {
-		return cus, nil
+// idsOf is the id each row names (a customer, an invoice…), for one read
+// of them all by id instead of one per row.
+func idsOf[T any](rows []T, id func(T) string) []string {
+	out := make([]string, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, id(r))
 	}
-	cus, err := c.h.app.Customers.GetCustomer(c.q.ctx, c.q.scope(), id)
-	if err != nil {
-		return cus, err
-	}
-	if c.seen == nil {
-		c.seen = map[string]billing.Customer{}
-	}
-	c.seen[id] = cus
-	return cus, nil
+	return out
 }
 
 // invoiceView is one invoice's page.
@@ -203,14 +190,22 @@ func (h moneyArea) invoice(q *req) {
 }
 
 // showInvoice renders an invoice's page with status: d may carry a
-// notice or an error, form what the refund form was sent with.
+// notice or an error, form what the refund form was sent with. It reads
+// the invoice with what a refund may still return.
 func (h moneyArea) showInvoice(q *req, status int, d pageData, form refundForm) {
-	id, s := q.r.PathValue("id"), q.scope()
-	inv, err := h.app.Invoicing.GetInvoice(q.ctx, s, id)
+	inv, left, err := h.app.Invoicing.GetInvoiceRefundLeft(q.ctx, q.scope(), q.r.PathValue("id"))
 	if err != nil {
 		h.fail(q, err)
 		return
 	}
+	h.showReadInvoice(q, status, d, form, inv, left)
+}
+
+// showReadInvoice renders the page of inv, read with left, what a refund
+// of it may still return (Invoicing.GetInvoiceRefundLeft).
+func (h moneyArea) showReadInvoice(q *req, status int, d pageData, form refundForm, inv billing.Invoice, left int64) {
+	id, s := inv.ID, q.scope()
+	var err error
 	view := invoiceView{Inv: inv, Title: billing.InvoiceDocumentName(inv, q.l.Tag).Title, Form: form, Reasons: creditReasons,
 		Example: amountExample(q.l, inv.Currency), Loc: merchantLoc(q), Balance: inv.StartingBalance - inv.EndingBalance}
 	if inv.Number != "" {
@@ -267,7 +262,7 @@ func (h moneyArea) showInvoice(q *req, status int, d pageData, form refundForm) 
 		h.fail(q, err)
 		return
 	}
-	view.Refundable = refundable(inv, pays.Data, notes.Data)
+	view.Refundable = left
 	verdict := billing.CanCharge(inv, billing.LatestPayment(pays.Data))
 	view.CanPay = verdict == billing.ChargeAllowed
 	view.CanVoid = billing.InvoiceTransitionAllowed(inv.Status, billing.InvoiceVoid) && inv.Status != billing.InvoiceVoid
@@ -275,29 +270,6 @@ func (h moneyArea) showInvoice(q *req, status int, d pageData, form refundForm) 
 	d.Title = view.Title
 	d.D = view
 	h.showStatus(q, "invoice", status, d)
-}
-
-// refundable is what a refund of a paid invoice may still return: what is
-// left of its succeeded payment, and never more than what credit notes
-// left of the invoice (the app decides again, exactly, when asked).
-func refundable(inv billing.Invoice, pays []billing.Payment, notes []billing.CreditNote) int64 {
-	if inv.Status != billing.InvoicePaid {
-		return 0
-	}
-	var left int64
-	for _, p := range pays {
-		if p.Status == billing.PaymentSucceeded {
-			left = p.Amount - p.AmountRefunded
-			break
-		}
-	}
-	credited := int64(0)
-	for _, n := range notes {
-		if n.Status == billing.CreditNoteIssued {
-			credited += n.Total
-		}
-	}
-	return max(min(left, inv.Total-credited), 0)
 }
 
 // paymentWithRefunds is a payment as the pages show it: its failure in

@@ -55,25 +55,19 @@ func (h moneyArea) payments(q *req) {
 	}
 	view := paymentsView{Status: string(status), Statuses: paymentStatuses, Paged: after != "", Loc: merchantLoc(q),
 		FirstURL: "/console/payments"}
-	customers := customerCache{h: h.handler, q: q}
-	numbers := map[string]string{}
+	customers, err := h.app.Customers.GetCustomers(q.ctx, q.scope(), idsOf(list.Data, func(p billing.Payment) string { return p.CustomerID }))
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	invoices, err := h.app.Invoicing.GetInvoices(q.ctx, q.scope(), idsOf(list.Data, func(p billing.Payment) string { return p.InvoiceID }))
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
 	for _, p := range list.Data {
-		c, err := customers.get(p.CustomerID)
-		if err != nil {
-			h.fail(q, err)
-			return
-		}
-		number, ok := numbers[p.InvoiceID]
-		if !ok {
-			inv, err := h.app.Invoicing.GetInvoice(q.ctx, q.scope(), p.InvoiceID)
-			if err != nil {
-				h.fail(q, err)
-				return
-			}
-			number = inv.Number
-			numbers[p.InvoiceID] = number
-		}
-		view.Rows = append(view.Rows, paymentRow{Pay: p, Customer: c, Number: number, Failure: failureWords(q.l, p)})
+		view.Rows = append(view.Rows, paymentRow{Pay: p, Customer: customers[p.CustomerID], Number: invoices[p.InvoiceID].Number,
+			Failure: failureWords(q.l, p)})
 	}
 	filter := url.Values{}
 	if status != "" {
@@ -171,24 +165,30 @@ func (h moneyArea) refunds(q *req) {
 		return
 	}
 	view := refundsView{Paged: after != "", Loc: merchantLoc(q)}
-	customers := customerCache{h: h.handler, q: q}
+	// Three reads for the page, whatever its length: the refunds'
+	// payments, then their invoices and customers.
+	pays, err := h.app.Collection.GetPayments(q.ctx, q.scope(), idsOf(list.Data, func(r billing.Refund) string { return r.PaymentID }))
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	var invoiceIDs, customerIDs []string
+	for _, p := range pays {
+		invoiceIDs, customerIDs = append(invoiceIDs, p.InvoiceID), append(customerIDs, p.CustomerID)
+	}
+	invoices, err := h.app.Invoicing.GetInvoices(q.ctx, q.scope(), invoiceIDs)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	customers, err := h.app.Customers.GetCustomers(q.ctx, q.scope(), customerIDs)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
 	for _, r := range list.Data {
-		row := refundRow{Ref: r}
-		if row.Pay, err = h.app.Collection.GetPayment(q.ctx, q.scope(), r.PaymentID); err != nil {
-			h.fail(q, err)
-			return
-		}
-		inv, err := h.app.Invoicing.GetInvoice(q.ctx, q.scope(), row.Pay.InvoiceID)
-		if err != nil {
-			h.fail(q, err)
-			return
-		}
-		row.Number = inv.Number
-		if row.Customer, err = customers.get(row.Pay.CustomerID); err != nil {
-			h.fail(q, err)
-			return
-		}
-		view.Rows = append(view.Rows, row)
+		p := pays[r.PaymentID]
+		view.Rows = append(view.Rows, refundRow{Ref: r, Pay: p, Number: invoices[p.InvoiceID].Number, Customer: customers[p.CustomerID]})
 	}
 	if list.HasMore && len(list.Data) > 0 {
 		view.NextURL = "/console/refunds?" + url.Values{"after": {list.Data[len(list.Data)-1].ID}}.Encode()

@@ -75,18 +75,14 @@ func (h *handler) subscriptions(q *req) {
 	view := subscriptionsView{Status: string(status), Statuses: subscriptionStatuses, Paged: after != "", Loc: merchantLoc(q),
 		Price: price, Plans: plans, ExportURL: "/console/exports/subscriptions.csv?" + filters.Encode(),
 		FirstURL: "/console/subscriptions?" + filters.Encode()}
-	customers := map[string]billing.Customer{}
+	customers, err := h.app.Customers.GetCustomers(q.ctx, q.scope(), idsOf(list.Data, func(sub billing.Subscription) string { return sub.CustomerID }))
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
 	for _, sub := range list.Data {
-		c, ok := customers[sub.CustomerID]
-		if !ok {
-			if c, err = h.app.Customers.GetCustomer(q.ctx, q.scope(), sub.CustomerID); err != nil {
-				h.fail(q, err)
-				return
-			}
-			customers[sub.CustomerID] = c
-		}
 		amount, uf := periodAmounts(q.l, sub.Items)
-		view.Rows = append(view.Rows, subscriptionRow{Sub: sub, Customer: c, Amount: amount, UF: uf})
+		view.Rows = append(view.Rows, subscriptionRow{Sub: sub, Customer: customers[sub.CustomerID], Amount: amount, UF: uf})
 	}
 	if list.HasMore && len(list.Data) > 0 {
 		v := url.Values{"after": {list.Data[len(list.Data)-1].ID}}

@@ -80,6 +80,8 @@ type CollectionUseCases interface {
 	CreditNotePDF(ctx context.Context, s billing.Scope, id string) ([]byte, string, error)
 	GetPayment(ctx context.Context, s billing.Scope, id string) (billing.Payment, error)
 	GetRefund(ctx context.Context, s billing.Scope, id string) (billing.Refund, error)
+	GetPayments(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Payment, error)
+	GetRefunds(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Refund, error)
 	ListCreditNotes(ctx context.Context, s billing.Scope, f billing.CreditNoteFilter, page billing.Page) (app.List[billing.CreditNote], error)
 	ListRefunds(ctx context.Context, s billing.Scope, paymentID string, page billing.Page) (app.List[billing.Refund], error)
 	MarkUncollectible(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error)
@@ -90,6 +92,7 @@ type CollectionUseCases interface {
 // CustomersUseCases is what the console calls of app.Customers.
 type CustomersUseCases interface {
 	GetCustomer(ctx context.Context, s billing.Scope, id string) (billing.Customer, error)
+	GetCustomers(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Customer, error)
 	ListPaymentMethods(ctx context.Context, s billing.Scope, customerID string) ([]billing.PaymentMethod, error)
 	SearchCustomers(ctx context.Context, s billing.Scope, query string, page billing.Page) (app.List[billing.Customer], error)
 }
@@ -100,6 +103,8 @@ type InvoicingUseCases interface {
 	// The money area's (area_money.go).
 	CreditNoteTaxDocuments(ctx context.Context, s billing.Scope, invoiceID string) ([]billing.TaxDocument, error)
 	GetInvoice(ctx context.Context, s billing.Scope, id string) (billing.Invoice, error)
+	GetInvoiceRefundLeft(ctx context.Context, s billing.Scope, id string) (billing.Invoice, int64, error)
+	GetInvoices(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Invoice, error)
 	InvoicePDF(ctx context.Context, s billing.Scope, id string) ([]byte, billing.Invoice, string, error)
 	TaxDocumentFile(ctx context.Context, s billing.Scope, invoiceID string, format app.DTEFormat) ([]byte, error)
 }
@@ -108,7 +113,7 @@ type InvoicingUseCases interface {
 type MerchantsUseCases interface {
 	CreateAPIKey(ctx context.Context, merchantID string, mode billing.Mode) (billing.APIKey, string, error)
 	ListAPIKeys(ctx context.Context, merchantID string) ([]billing.APIKey, error)
-	ListObjectAudit(ctx context.Context, s billing.Scope, objectID string, limit int) ([]billing.AuditEntry, error)
+	ListObjectsAudit(ctx context.Context, s billing.Scope, objectIDs []string, limit int) ([]billing.AuditEntry, error)
 	RevokeAPIKey(ctx context.Context, keyID string) (billing.APIKey, error)
 	// The settings' pages (merchant.go).
 	UpdateMerchant(ctx context.Context, merchantID string, p app.UpdateMerchantParams) (billing.Merchant, error)
@@ -121,7 +126,7 @@ type MerchantsUseCases interface {
 
 // NotificationsUseCases is what the console calls of app.Notifications.
 type NotificationsUseCases interface {
-	ListEvents(ctx context.Context, s billing.Scope, f billing.EventFilter, page billing.Page) (app.List[billing.Event], error)
+	ListObjectsEvents(ctx context.Context, s billing.Scope, objectIDs []string, limit int) ([]billing.Event, error)
 	// The webhooks' and emails' pages (webhooks.go, emails.go).
 	CreateWebhookEndpoint(ctx context.Context, s billing.Scope, p app.WebhookEndpointParams) (billing.WebhookEndpoint, string, error)
 	GetWebhookEndpoint(ctx context.Context, s billing.Scope, id string) (billing.WebhookEndpoint, error)

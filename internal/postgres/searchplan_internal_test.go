@@ -17,7 +17,9 @@ import (
 // migration 00042 (the trigram index needs pg_trgm, which this server
 // has: CI installs Debian's PostgreSQL with contrib), never by reading
 // the merchant's customers: in the generic plan a prepared statement
-// settles on, over enough customers that reading them all would show.
+// settles on, over enough customers that reading them all would show. A
+// search of one or two characters (SearchCustomersByPrefix) reads its
+// prefix indexes of migration 00044 alike.
 func TestCustomerSearchUsesItsIndexes(t *testing.T) {
 	ctx := t.Context()
 	s, err := Open(ctx, pgtest.URL(t), slog.New(slog.DiscardHandler))
@@ -66,5 +68,26 @@ func TestCustomerSearchUsesItsIndexes(t *testing.T) {
 		}
 		require.NotContains(t, plan, "Seq Scan", "%q: plan\n%s", q, plan)
 		require.NotContains(t, plan, "customers_scope_idx", "%q: plan\n%s", q, plan)
+	}
+
+	// One or two characters: each start through its prefix index of
+	// migration 00044, a prefix every customer shares ("cl" of the
+	// emails) included — never the table, nor the primary key walked.
+	for i, p := range []string{"cl", "ro", "e", "cr", "zz"} {
+		rec.queries = nil
+		found, _, err := tx.Customers.SearchCustomersByPrefix(ctx, scope, p, billing.Page{Limit: 25})
+		require.NoError(t, err)
+		if p != "zz" {
+			require.Len(t, found, 25, p)
+		}
+		require.Len(t, rec.queries, 1, p)
+		plan := genericPlan(t, pgTx, fmt.Sprintf("prefixplan_%d", i), rec.queries[0])
+		for _, index := range []string{"customers_email_prefix_idx", "customers_external_id_prefix_idx", "customers_name_prefix_idx",
+			"customers_name_word2_prefix_idx"} {
+			require.Contains(t, plan, " "+index+" ", "%q: plan\n%s", p, plan)
+		}
+		require.NotContains(t, plan, "Seq Scan", "%q: plan\n%s", p, plan)
+		require.NotContains(t, plan, "customers_scope_idx", "%q: plan\n%s", p, plan)
+		require.NotContains(t, plan, "Backward", "%q: plan\n%s", p, plan)
 	}
 }

@@ -57,6 +57,22 @@ func (t customerTx) GetCustomer(ctx context.Context, s billing.Scope, id string)
 	return c, nil
 }
 
+// GetCustomers returns the customers of ids in scope s, by id.
+func (t customerTx) GetCustomers(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Customer, error) {
+	if len(ids) == 0 {
+		return map[string]billing.Customer{}, nil
+	}
+	rows, err := t.accounts.GetCustomers(ctx, accountsdb.GetCustomersParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Ids: ids})
+	if err != nil {
+		return nil, dbError("get customers", err)
+	}
+	out, err := convertRows(rows, customerFromRow)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: get customers: %w", err)
+	}
+	return byID(out, func(c billing.Customer) string { return c.ID }), nil
+}
+
 // UpdateCustomer writes c's email, name, external id, locale, metadata and
 // updated time. The test clock is fixed at creation and left alone.
 func (t customerTx) UpdateCustomer(ctx context.Context, c billing.Customer) error {
@@ -183,6 +199,30 @@ func (t customerTx) SearchCustomers(ctx context.Context, s billing.Scope, query 
 	out, err := convertRows(rows, customerFromRow)
 	if err != nil {
 		return nil, false, fmt.Errorf("postgres: search customers: %w", err)
+	}
+	return out, more, nil
+}
+
+// SearchCustomersByPrefix returns a page of scope s's customers that are
+// not deleted and start with prefix (SearchCustomersByPrefix in
+// sql/postgres/accounts), newest first. Each start is read as the range
+// [prefix, billing.PrefixEnd(prefix)) of its index.
+func (t customerTx) SearchCustomersByPrefix(ctx context.Context, s billing.Scope, prefix string, pg billing.Page) ([]billing.Customer, bool, error) {
+	rows, err := t.accounts.SearchCustomersByPrefix(ctx, accountsdb.SearchCustomersByPrefixParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		Prefix:        prefix,
+		PrefixEnd:     billing.PrefixEnd(prefix),
+		StartingAfter: pg.StartingAfter,
+		RowLimit:      rowLimit(pg.Limit),
+	})
+	if err != nil {
+		return nil, false, dbError("search customers by prefix", err)
+	}
+	rows, more := trimPage(rows, pg.Limit)
+	out, err := convertRows(rows, customerFromRow)
+	if err != nil {
+		return nil, false, fmt.Errorf("postgres: search customers by prefix: %w", err)
 	}
 	return out, more, nil
 }

@@ -61,6 +61,23 @@ func (t eventTx) ListEvents(ctx context.Context, s billing.Scope, f billing.Even
 	return out, more, nil
 }
 
+// ListObjectsEvents returns the newest limit events of objectIDs.
+func (t eventTx) ListObjectsEvents(ctx context.Context, s billing.Scope, objectIDs []string, limit int) ([]billing.Event, error) {
+	if len(objectIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := t.events.ListObjectsEvents(ctx, eventsdb.ListObjectsEventsParams{ObjectIds: objectIDs,
+		MerchantID: s.MerchantID, Mode: string(s.Mode), RowLimit: maxRows(limit)})
+	if err != nil {
+		return nil, dbError("list events of objects", err)
+	}
+	out := make([]billing.Event, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, eventFromRow(r))
+	}
+	return out, nil
+}
+
 func eventFromRow(r eventsdb.Event) billing.Event {
 	return billing.Event{
 		ID:         r.ID,

@@ -55,6 +55,22 @@ func (t invoiceTx) GetInvoice(ctx context.Context, s billing.Scope, id string) (
 	return inv, nil
 }
 
+// GetInvoices returns the invoices of ids in scope s, by id.
+func (t invoiceTx) GetInvoices(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Invoice, error) {
+	if len(ids) == 0 {
+		return map[string]billing.Invoice{}, nil
+	}
+	rows, err := t.lifecycle.GetInvoices(ctx, lifecycledb.GetInvoicesParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Ids: ids})
+	if err != nil {
+		return nil, dbError("get invoices", err)
+	}
+	out, err := convertRows(rows, invoiceFromRow)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: get invoices: %w", err)
+	}
+	return byID(out, func(inv billing.Invoice) string { return inv.ID }), nil
+}
+
 // UpdateInvoice writes inv's number, status, lines, amounts, attempt count
 // and times.
 func (t invoiceTx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error {

@@ -31,6 +31,22 @@ func (t paymentTx) GetPayment(ctx context.Context, s billing.Scope, id string) (
 	return paymentFromRow(row), nil
 }
 
+// GetPayments returns the payments of ids in scope s, by id.
+func (t paymentTx) GetPayments(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Payment, error) {
+	if len(ids) == 0 {
+		return map[string]billing.Payment{}, nil
+	}
+	rows, err := t.lifecycle.GetPayments(ctx, lifecycledb.GetPaymentsParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Ids: ids})
+	if err != nil {
+		return nil, dbError("get payments", err)
+	}
+	out := make(map[string]billing.Payment, len(rows))
+	for _, r := range rows {
+		out[r.ID] = paymentFromRow(r)
+	}
+	return out, nil
+}
+
 // UpdatePayment writes p's gateway reference, status, failure fields,
 // amount refunded and updated time.
 func (t paymentTx) UpdatePayment(ctx context.Context, p billing.Payment) error {
@@ -131,6 +147,22 @@ func (t paymentTx) GetRefund(ctx context.Context, s billing.Scope, id string) (b
 		return billing.Refund{}, dbError("get refund "+id, err)
 	}
 	return refundFromRow(row)
+}
+
+// GetRefunds returns the refunds of ids in scope s, by id.
+func (t paymentTx) GetRefunds(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Refund, error) {
+	if len(ids) == 0 {
+		return map[string]billing.Refund{}, nil
+	}
+	rows, err := t.lifecycle.GetRefunds(ctx, lifecycledb.GetRefundsParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Ids: ids})
+	if err != nil {
+		return nil, dbError("get refunds", err)
+	}
+	out, err := convertRows(rows, refundFromRow)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: get refunds: %w", err)
+	}
+	return byID(out, func(r billing.Refund) string { return r.ID }), nil
 }
 
 // UpdateRefund writes r's status, gateway reference and updated time.

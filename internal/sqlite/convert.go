@@ -257,3 +257,12 @@ func decodeOptList[T any](s string) ([]T, error) {
 	}
 	return list, nil
 }
+
+// byID keys items by their id (the batched reads by a page's ids).
+func byID[T any](items []T, id func(T) string) map[string]T {
+	out := make(map[string]T, len(items))
+	for _, v := range items {
+		out[id(v)] = v
+	}
+	return out
+}

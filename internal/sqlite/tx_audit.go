@@ -230,3 +230,21 @@ func (t auditTx) ListObjectAuditEntries(ctx context.Context, s billing.Scope, ob
 	}
 	return out, nil
 }
+
+// ListObjectsAuditEntries returns the newest limit entries of objectIDs.
+func (t auditTx) ListObjectsAuditEntries(ctx context.Context, s billing.Scope, objectIDs []string, limit int) ([]billing.AuditEntry, error) {
+	if len(objectIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := t.audit.ListObjectsAuditEntries(ctx, auditdb.ListObjectsAuditEntriesParams{
+		MerchantID: s.MerchantID, Mode: string(s.Mode), ObjectIds: objectIDs, RowLimit: maxRows(limit),
+	})
+	if err != nil {
+		return nil, dbError(err, "list audit entries of objects")
+	}
+	out := make([]billing.AuditEntry, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, auditEntry(row))
+	}
+	return out, nil
+}

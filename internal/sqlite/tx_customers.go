@@ -56,6 +56,22 @@ func (t customerTx) GetCustomer(ctx context.Context, s billing.Scope, id string)
 	return customerFromRow(row)
 }
 
+// GetCustomers returns the customers of ids in scope s, by id.
+func (t customerTx) GetCustomers(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Customer, error) {
+	if len(ids) == 0 {
+		return map[string]billing.Customer{}, nil
+	}
+	rows, err := t.accounts.GetCustomers(ctx, accountsdb.GetCustomersParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Ids: ids})
+	if err != nil {
+		return nil, dbError(err, "get customers")
+	}
+	out, err := convertRows(rows, customerFromRow)
+	if err != nil {
+		return nil, err
+	}
+	return byID(out, func(c billing.Customer) string { return c.ID }), nil
+}
+
 // UpdateCustomer writes c's mutable fields (not its test clock, which is
 // fixed at creation).
 func (t customerTx) UpdateCustomer(ctx context.Context, c billing.Customer) error {
@@ -170,4 +186,28 @@ func (t customerTx) SearchCustomers(ctx context.Context, s billing.Scope, query 
 	rows, more := trimPage(rows, page.Limit)
 	out, err := convertRows(rows, customerFromRow)
 	return out, more, err
+}
+
+// SearchCustomersByPrefix returns a page of scope s's customers that are
+// not deleted and start with prefix (SearchCustomersByPrefix in
+// sql/sqlite/accounts), newest first. Each start is read as the range
+// [prefix, billing.PrefixEnd(prefix)) of its index.
+func (t customerTx) SearchCustomersByPrefix(ctx context.Context, s billing.Scope, prefix string, pg billing.Page) ([]billing.Customer, bool, error) {
+	rows, err := t.accounts.SearchCustomersByPrefix(ctx, accountsdb.SearchCustomersByPrefixParams{
+		MerchantID:    s.MerchantID,
+		Mode:          string(s.Mode),
+		Prefix:        prefix,
+		PrefixEnd:     billing.PrefixEnd(prefix),
+		StartingAfter: pg.StartingAfter,
+		RowLimit:      rowLimit(pg.Limit),
+	})
+	if err != nil {
+		return nil, false, dbError(err, "search customers by prefix")
+	}
+	rows, more := trimPage(rows, pg.Limit)
+	out, err := convertRows(rows, customerFromRow)
+	if err != nil {
+		return nil, false, err
+	}
+	return out, more, nil
 }

@@ -79,6 +79,23 @@ func (t dteTx) ListInvoiceTaxDocuments(ctx context.Context, s billing.Scope, inv
 	return out, nil
 }
 
+// ListInvoicesTaxDocuments returns the emissions of invoiceIDs, each
+// invoice's oldest first.
+func (t dteTx) ListInvoicesTaxDocuments(ctx context.Context, s billing.Scope, invoiceIDs []string) ([]billing.TaxDocument, error) {
+	if len(invoiceIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := t.dte.ListInvoicesTaxDocuments(ctx, dtedb.ListInvoicesTaxDocumentsParams{MerchantID: s.MerchantID, Mode: string(s.Mode), InvoiceIds: invoiceIDs})
+	if err != nil {
+		return nil, dbError(err, "list tax documents of invoices")
+	}
+	out := make([]billing.TaxDocument, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, taxDocumentFromRow(r))
+	}
+	return out, nil
+}
+
 // UpdateTaxDocument writes d's outcome if the row is unchanged since
 // prevUpdated.
 func (t dteTx) UpdateTaxDocument(ctx context.Context, d billing.TaxDocument, prevUpdated time.Time) (bool, error) {

@@ -72,6 +72,19 @@ func (t eventTx) ListEvents(ctx context.Context, s billing.Scope, f billing.Even
 	return out, more, err
 }
 
+// ListObjectsEvents returns the newest limit events of objectIDs.
+func (t eventTx) ListObjectsEvents(ctx context.Context, s billing.Scope, objectIDs []string, limit int) ([]billing.Event, error) {
+	if len(objectIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := t.events.ListObjectsEvents(ctx, eventsdb.ListObjectsEventsParams{ObjectIds: objectIDs,
+		MerchantID: s.MerchantID, Mode: string(s.Mode), RowLimit: maxRows(limit)})
+	if err != nil {
+		return nil, dbError(err, "list events of objects")
+	}
+	return convertRows(rows, eventFromRow)
+}
+
 func eventFromRow(row eventsdb.Event) (billing.Event, error) {
 	return billing.Event{
 		ID:         row.ID,

@@ -82,6 +82,22 @@ func (t invoiceTx) GetInvoice(ctx context.Context, s billing.Scope, id string) (
 	return invoiceFromRow(row)
 }
 
+// GetInvoices returns the invoices of ids in scope s, by id.
+func (t invoiceTx) GetInvoices(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Invoice, error) {
+	if len(ids) == 0 {
+		return map[string]billing.Invoice{}, nil
+	}
+	rows, err := t.lifecycle.GetInvoices(ctx, lifecycledb.GetInvoicesParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Ids: ids})
+	if err != nil {
+		return nil, dbError(err, "get invoices")
+	}
+	out, err := convertRows(rows, invoiceFromRow)
+	if err != nil {
+		return nil, err
+	}
+	return byID(out, func(inv billing.Invoice) string { return inv.ID }), nil
+}
+
 // UpdateInvoice writes inv's mutable fields.
 func (t invoiceTx) UpdateInvoice(ctx context.Context, inv billing.Invoice) error {
 	lines, err := encodeLines(inv.Lines)

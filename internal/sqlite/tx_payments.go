@@ -55,6 +55,22 @@ func (t paymentTx) GetPayment(ctx context.Context, s billing.Scope, id string) (
 	return paymentFromRow(row)
 }
 
+// GetPayments returns the payments of ids in scope s, by id.
+func (t paymentTx) GetPayments(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Payment, error) {
+	if len(ids) == 0 {
+		return map[string]billing.Payment{}, nil
+	}
+	rows, err := t.lifecycle.GetPayments(ctx, lifecycledb.GetPaymentsParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Ids: ids})
+	if err != nil {
+		return nil, dbError(err, "get payments")
+	}
+	out, err := convertRows(rows, paymentFromRow)
+	if err != nil {
+		return nil, err
+	}
+	return byID(out, func(p billing.Payment) string { return p.ID }), nil
+}
+
 // UpdatePayment writes p's gateway ref, status, failure fields, amount
 // refunded and updated.
 func (t paymentTx) UpdatePayment(ctx context.Context, p billing.Payment) error {
@@ -167,6 +183,22 @@ func (t paymentTx) GetRefund(ctx context.Context, s billing.Scope, id string) (b
 		return billing.Refund{}, dbError(err, "get refund %s", id)
 	}
 	return refundFromRow(row)
+}
+
+// GetRefunds returns the refunds of ids in scope s, by id.
+func (t paymentTx) GetRefunds(ctx context.Context, s billing.Scope, ids []string) (map[string]billing.Refund, error) {
+	if len(ids) == 0 {
+		return map[string]billing.Refund{}, nil
+	}
+	rows, err := t.lifecycle.GetRefunds(ctx, lifecycledb.GetRefundsParams{MerchantID: s.MerchantID, Mode: string(s.Mode), Ids: ids})
+	if err != nil {
+		return nil, dbError(err, "get refunds")
+	}
+	out, err := convertRows(rows, refundFromRow)
+	if err != nil {
+		return nil, err
+	}
+	return byID(out, func(r billing.Refund) string { return r.ID }), nil
 }
 
 // UpdateRefund writes r's status, gateway ref and updated.

@@ -96,6 +96,7 @@ func exerciseLifecycle(t *testing.T, setup setupFunc) {
 	t.Run("Event", func(t *testing.T) { exerciseEvent(t, shareStore(t, setup)) })
 	t.Run("Credits", func(t *testing.T) { exerciseCredits(t, shareStore(t, setup)) })
 	t.Run("DTE", func(t *testing.T) { exerciseDTE(t, shareStore(t, setup)) })
+	t.Run("BatchReads", func(t *testing.T) { exerciseBatchReads(t, shareStore(t, setup)) })
 	t.Run("UF", func(t *testing.T) { exerciseUF(t, shareStore(t, setup)) })
 	t.Run("SimCharge", func(t *testing.T) { exerciseSimCharge(t, setup) })
 }

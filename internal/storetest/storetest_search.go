@@ -10,8 +10,9 @@ import (
 	"github.com/cuota/cuota/internal/billing"
 )
 
-// exerciseCustomerSearch checks SearchCustomers against its definition,
-// written here in Go: a customer that is not deleted matches a query (in
+// exerciseCustomerSearch checks SearchCustomers and SearchCustomersByPrefix
+// against their definitions, written here in Go. SearchCustomers: a
+// customer that is not deleted matches a query (in
 // lower case, not empty) when its email or external id in lower case is
 // the query, or its name in lower case contains it. Each store says this
 // its own way (PostgreSQL with LIKE over indexes, SQLite with replace()),
@@ -65,6 +66,35 @@ func exerciseCustomerSearch(t *testing.T, setup setupFunc) {
 			t.Logf("query %q", q)
 			requireList(t, want, pageIDs(func(page billing.Page) ([]billing.Customer, bool, error) {
 				return tx.Customers.SearchCustomers(ctx, b.scope, q, page)
+			}, func(c billing.Customer) string { return c.ID }))
+		}
+		tx.commit(t)
+
+		// The short search's definition: the start of the email, the
+		// external id, the name or what follows the name's first space.
+		starts := func(c billing.Customer, p string) bool {
+			name := strings.ToLower(c.Name)
+			_, second, spaced := strings.Cut(name, " ")
+			return strings.HasPrefix(strings.ToLower(c.Email), p) ||
+				(c.ExternalID != "" && strings.HasPrefix(strings.ToLower(c.ExternalID), p)) ||
+				strings.HasPrefix(name, p) || (spaced && strings.HasPrefix(second, p))
+		}
+		tx = begin(t, b.store)
+		for _, p := range []string{"a", "an", "n", "nú", "r", "re", "cr", "c", "%", "_", `\`, "10", "lu", "d", "di", "x", "x-", "b",
+			"bo", "o", "zz", "ñ", "ex"} {
+			var want []string
+			for _, c := range all {
+				if starts(c, p) {
+					want = append(want, c.ID)
+				}
+			}
+			slices.Reverse(want) // newest first
+			if want == nil {
+				want = []string{}
+			}
+			t.Logf("prefix %q", p)
+			requireList(t, want, pageIDs(func(page billing.Page) ([]billing.Customer, bool, error) {
+				return tx.Customers.SearchCustomersByPrefix(ctx, b.scope, p, page)
 			}, func(c billing.Customer) string { return c.ID }))
 		}
 		tx.commit(t)

@@ -19,3 +19,41 @@ WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND deleted 
   AND (CAST(sqlc.arg(starting_after) AS text) = '' OR id < sqlc.arg(starting_after))
 ORDER BY id || '' DESC
 LIMIT sqlc.arg(row_limit);
+
+-- name: SearchCustomersByPrefix :many
+-- The console's search of one or two characters (too short for the trigram
+-- index): the start of the email, the external id, the name or the name's
+-- second word, ignoring case (prefix is in lower case, prefix_end is
+-- billing.PrefixEnd of it: the range [prefix, prefix_end) in byte order is
+-- exactly the texts that start with prefix). Each branch reads its own index
+-- of migration 00044 and keeps its newest row_limit ids, so a prefix that
+-- most customers share costs one index range, never the table; the order
+-- by id || '' (in the branches and outside) keeps a generic plan from
+-- walking the primary key instead (see SearchCustomers). The union is at
+-- most four pages of ids, whose rows are read by primary key.
+SELECT customers.* FROM customers
+WHERE customers.merchant_id = sqlc.arg(merchant_id) AND customers.mode = sqlc.arg(mode) AND customers.id IN (
+  (SELECT c.id FROM customers c WHERE c.merchant_id = sqlc.arg(merchant_id) AND c.mode = sqlc.arg(mode) AND c.deleted IS NULL
+     AND lower(c.email) COLLATE "C" >= sqlc.arg(prefix) AND lower(c.email) COLLATE "C" < sqlc.arg(prefix_end)
+     AND (CAST(sqlc.arg(starting_after) AS text) = '' OR c.id < sqlc.arg(starting_after))
+   ORDER BY c.id || '' DESC LIMIT sqlc.arg(row_limit))
+  UNION ALL
+  (SELECT c.id FROM customers c WHERE c.merchant_id = sqlc.arg(merchant_id) AND c.mode = sqlc.arg(mode) AND c.deleted IS NULL
+     AND c.external_id <> ''
+     AND lower(c.external_id) COLLATE "C" >= sqlc.arg(prefix) AND lower(c.external_id) COLLATE "C" < sqlc.arg(prefix_end)
+     AND (CAST(sqlc.arg(starting_after) AS text) = '' OR c.id < sqlc.arg(starting_after))
+   ORDER BY c.id || '' DESC LIMIT sqlc.arg(row_limit))
+  UNION ALL
+  (SELECT c.id FROM customers c WHERE c.merchant_id = sqlc.arg(merchant_id) AND c.mode = sqlc.arg(mode) AND c.deleted IS NULL
+     AND lower(c.name) COLLATE "C" >= sqlc.arg(prefix) AND lower(c.name) COLLATE "C" < sqlc.arg(prefix_end)
+     AND (CAST(sqlc.arg(starting_after) AS text) = '' OR c.id < sqlc.arg(starting_after))
+   ORDER BY c.id || '' DESC LIMIT sqlc.arg(row_limit))
+  UNION ALL
+  (SELECT c.id FROM customers c WHERE c.merchant_id = sqlc.arg(merchant_id) AND c.mode = sqlc.arg(mode) AND c.deleted IS NULL
+     AND strpos(c.name, ' ') > 0
+     AND substr(lower(c.name), strpos(lower(c.name), ' ') + 1) COLLATE "C" >= sqlc.arg(prefix)
+     AND substr(lower(c.name), strpos(lower(c.name), ' ') + 1) COLLATE "C" < sqlc.arg(prefix_end)
+     AND (CAST(sqlc.arg(starting_after) AS text) = '' OR c.id < sqlc.arg(starting_after))
+   ORDER BY c.id || '' DESC LIMIT sqlc.arg(row_limit)))
+ORDER BY customers.id || '' DESC
+LIMIT sqlc.arg(row_limit);

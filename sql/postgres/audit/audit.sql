@@ -33,3 +33,11 @@ FROM (
         unnest(sqlc.arg(seals)::text[]) AS seal
 ) AS u
 WHERE a.id = u.id AND a.merchant_id = sqlc.arg(merchant_id) AND a.seq IS NULL;
+
+-- name: ListObjectsAuditEntries :many
+-- The newest entries of a few objects (a customer's timeline), in one read
+-- of audit_entries_object_idx.
+SELECT * FROM audit_entries
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND object_id = ANY(sqlc.arg(object_ids)::text[])
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);

@@ -17,3 +17,11 @@ LIMIT sqlc.arg(row_limit);
 INSERT INTO events (id, merchant_id, mode, type, object_type, object_id, data, previous, created)
 VALUES (sqlc.arg(id), sqlc.arg(merchant_id), sqlc.arg(mode), sqlc.arg(type), sqlc.arg(object_type),
         sqlc.arg(object_id), sqlc.arg(data), sqlc.arg(previous), sqlc.arg(created));
+
+-- name: ListObjectsEvents :many
+-- The newest events of a few objects (a customer's timeline), in one read:
+-- events_object_idx gives each object's events; only those are sorted.
+SELECT * FROM events
+WHERE object_id = ANY(sqlc.arg(object_ids)::text[]) AND merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode)
+ORDER BY id DESC
+LIMIT sqlc.arg(row_limit);

@@ -309,6 +309,65 @@ func (q *Queries) ListObjectAuditEntries(ctx context.Context, arg ListObjectAudi
 	return items, nil
 }
 
+const listObjectsAuditEntries = `-- name: ListObjectsAuditEntries :many
+SELECT id, merchant_id, seq, mode, actor, action, object_type, object_id, before, after, request_id, client_ip, created, prev_hash, hash, seal, txid FROM audit_entries
+WHERE merchant_id = $1 AND mode = $2 AND object_id = ANY($3::text[])
+ORDER BY id DESC
+LIMIT $4
+`
+
+type ListObjectsAuditEntriesParams struct {
+	MerchantID string
+	Mode       string
+	ObjectIds  []string
+	RowLimit   int32
+}
+
+// The newest entries of a few objects (a customer's timeline), in one read
+// of audit_entries_object_idx.
+func (q *Queries) ListObjectsAuditEntries(ctx context.Context, arg ListObjectsAuditEntriesParams) ([]AuditEntry, error) {
+	rows, err := q.db.Query(ctx, listObjectsAuditEntries,
+		arg.MerchantID,
+		arg.Mode,
+		arg.ObjectIds,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditEntry
+	for rows.Next() {
+		var i AuditEntry
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Seq,
+			&i.Mode,
+			&i.Actor,
+			&i.Action,
+			&i.ObjectType,
+			&i.ObjectID,
+			&i.Before,
+			&i.After,
+			&i.RequestID,
+			&i.ClientIp,
+			&i.Created,
+			&i.PrevHash,
+			&i.Hash,
+			&i.Seal,
+			&i.Txid,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockAuditHead = `-- name: LockAuditHead :one
 UPDATE audit_heads SET seq = seq WHERE merchant_id = $1 RETURNING seq, hash
 `

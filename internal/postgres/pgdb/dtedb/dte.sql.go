@@ -281,6 +281,63 @@ func (q *Queries) ListInvoiceTaxDocuments(ctx context.Context, arg ListInvoiceTa
 	return items, nil
 }
 
+const listInvoicesTaxDocuments = `-- name: ListInvoicesTaxDocuments :many
+
+SELECT id, merchant_id, mode, invoice_id, credit_note_id, type, attempt, key, provider, status, folio, provider_id, track_id, sii_status, reason, tries, next_try, first_sent, created, updated FROM tax_documents
+WHERE merchant_id = $1 AND mode = $2 AND invoice_id = ANY($3::text[])
+ORDER BY invoice_id, created, id
+`
+
+type ListInvoicesTaxDocumentsParams struct {
+	MerchantID string
+	Mode       string
+	InvoiceIds []string
+}
+
+// The dte group's queries only PostgreSQL runs.
+// The emissions of a page of invoices, in one read of
+// tax_documents_invoice_idx; each invoice's oldest first.
+func (q *Queries) ListInvoicesTaxDocuments(ctx context.Context, arg ListInvoicesTaxDocumentsParams) ([]TaxDocument, error) {
+	rows, err := q.db.Query(ctx, listInvoicesTaxDocuments, arg.MerchantID, arg.Mode, arg.InvoiceIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []TaxDocument
+	for rows.Next() {
+		var i TaxDocument
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.InvoiceID,
+			&i.CreditNoteID,
+			&i.Type,
+			&i.Attempt,
+			&i.Key,
+			&i.Provider,
+			&i.Status,
+			&i.Folio,
+			&i.ProviderID,
+			&i.TrackID,
+			&i.SiiStatus,
+			&i.Reason,
+			&i.Tries,
+			&i.NextTry,
+			&i.FirstSent,
+			&i.Created,
+			&i.Updated,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const putDTESettings = `-- name: PutDTESettings :exec
 
 INSERT INTO dte_settings (merchant_id, mode, enabled, provider, sealed, activity_code, issue_on, created, updated)

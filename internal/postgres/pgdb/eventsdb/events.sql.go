@@ -263,3 +263,55 @@ func (q *Queries) ListEventsOfObject(ctx context.Context, arg ListEventsOfObject
 	}
 	return items, nil
 }
+
+const listObjectsEvents = `-- name: ListObjectsEvents :many
+SELECT id, merchant_id, mode, type, object_type, object_id, data, created, txid, previous FROM events
+WHERE object_id = ANY($1::text[]) AND merchant_id = $2 AND mode = $3
+ORDER BY id DESC
+LIMIT $4
+`
+
+type ListObjectsEventsParams struct {
+	ObjectIds  []string
+	MerchantID string
+	Mode       string
+	RowLimit   int32
+}
+
+// The newest events of a few objects (a customer's timeline), in one read:
+// events_object_idx gives each object's events; only those are sorted.
+func (q *Queries) ListObjectsEvents(ctx context.Context, arg ListObjectsEventsParams) ([]Event, error) {
+	rows, err := q.db.Query(ctx, listObjectsEvents,
+		arg.ObjectIds,
+		arg.MerchantID,
+		arg.Mode,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Event
+	for rows.Next() {
+		var i Event
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.Type,
+			&i.ObjectType,
+			&i.ObjectID,
+			&i.Data,
+			&i.Created,
+			&i.Txid,
+			&i.Previous,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

@@ -78,6 +78,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getCustomerStmt, err = db.PrepareContext(ctx, getCustomer); err != nil {
 		return nil, fmt.Errorf("error preparing query GetCustomer: %w", err)
 	}
+	if q.getCustomersStmt, err = db.PrepareContext(ctx, getCustomers); err != nil {
+		return nil, fmt.Errorf("error preparing query GetCustomers: %w", err)
+	}
 	if q.getIdempotencyKeyStmt, err = db.PrepareContext(ctx, getIdempotencyKey); err != nil {
 		return nil, fmt.Errorf("error preparing query GetIdempotencyKey: %w", err)
 	}
@@ -146,6 +149,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.searchCustomersStmt, err = db.PrepareContext(ctx, searchCustomers); err != nil {
 		return nil, fmt.Errorf("error preparing query SearchCustomers: %w", err)
+	}
+	if q.searchCustomersByPrefixStmt, err = db.PrepareContext(ctx, searchCustomersByPrefix); err != nil {
+		return nil, fmt.Errorf("error preparing query SearchCustomersByPrefix: %w", err)
 	}
 	if q.touchAPIKeyStmt, err = db.PrepareContext(ctx, touchAPIKey); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchAPIKey: %w", err)
@@ -269,6 +275,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getCustomerStmt: %w", cerr)
 		}
 	}
+	if q.getCustomersStmt != nil {
+		if cerr := q.getCustomersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getCustomersStmt: %w", cerr)
+		}
+	}
 	if q.getIdempotencyKeyStmt != nil {
 		if cerr := q.getIdempotencyKeyStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getIdempotencyKeyStmt: %w", cerr)
@@ -384,6 +395,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing searchCustomersStmt: %w", cerr)
 		}
 	}
+	if q.searchCustomersByPrefixStmt != nil {
+		if cerr := q.searchCustomersByPrefixStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing searchCustomersByPrefixStmt: %w", cerr)
+		}
+	}
 	if q.touchAPIKeyStmt != nil {
 		if cerr := q.touchAPIKeyStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchAPIKeyStmt: %w", cerr)
@@ -486,6 +502,7 @@ type Queries struct {
 	getAPIKeyByHashStmt             *sql.Stmt
 	getCouponStmt                   *sql.Stmt
 	getCustomerStmt                 *sql.Stmt
+	getCustomersStmt                *sql.Stmt
 	getIdempotencyKeyStmt           *sql.Stmt
 	getLogoStmt                     *sql.Stmt
 	getMerchantStmt                 *sql.Stmt
@@ -509,6 +526,7 @@ type Queries struct {
 	reserveIdempotencyKeyStmt       *sql.Stmt
 	revokeAPIKeyStmt                *sql.Stmt
 	searchCustomersStmt             *sql.Stmt
+	searchCustomersByPrefixStmt     *sql.Stmt
 	touchAPIKeyStmt                 *sql.Stmt
 	updateCouponStmt                *sql.Stmt
 	updateCustomerStmt              *sql.Stmt
@@ -542,6 +560,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getAPIKeyByHashStmt:             q.getAPIKeyByHashStmt,
 		getCouponStmt:                   q.getCouponStmt,
 		getCustomerStmt:                 q.getCustomerStmt,
+		getCustomersStmt:                q.getCustomersStmt,
 		getIdempotencyKeyStmt:           q.getIdempotencyKeyStmt,
 		getLogoStmt:                     q.getLogoStmt,
 		getMerchantStmt:                 q.getMerchantStmt,
@@ -565,6 +584,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		reserveIdempotencyKeyStmt:       q.reserveIdempotencyKeyStmt,
 		revokeAPIKeyStmt:                q.revokeAPIKeyStmt,
 		searchCustomersStmt:             q.searchCustomersStmt,
+		searchCustomersByPrefixStmt:     q.searchCustomersByPrefixStmt,
 		touchAPIKeyStmt:                 q.touchAPIKeyStmt,
 		updateCouponStmt:                q.updateCouponStmt,
 		updateCustomerStmt:              q.updateCustomerStmt,

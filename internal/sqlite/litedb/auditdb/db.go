@@ -45,6 +45,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listObjectAuditEntriesStmt, err = db.PrepareContext(ctx, listObjectAuditEntries); err != nil {
 		return nil, fmt.Errorf("error preparing query ListObjectAuditEntries: %w", err)
 	}
+	if q.listObjectsAuditEntriesStmt, err = db.PrepareContext(ctx, listObjectsAuditEntries); err != nil {
+		return nil, fmt.Errorf("error preparing query ListObjectsAuditEntries: %w", err)
+	}
 	if q.lockAuditHeadStmt, err = db.PrepareContext(ctx, lockAuditHead); err != nil {
 		return nil, fmt.Errorf("error preparing query LockAuditHead: %w", err)
 	}
@@ -101,6 +104,11 @@ func (q *Queries) Close() error {
 	if q.listObjectAuditEntriesStmt != nil {
 		if cerr := q.listObjectAuditEntriesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listObjectAuditEntriesStmt: %w", cerr)
+		}
+	}
+	if q.listObjectsAuditEntriesStmt != nil {
+		if cerr := q.listObjectsAuditEntriesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listObjectsAuditEntriesStmt: %w", cerr)
 		}
 	}
 	if q.lockAuditHeadStmt != nil {
@@ -179,6 +187,7 @@ type Queries struct {
 	listAuditCheckpointsStmt     *sql.Stmt
 	listAuditEntriesStmt         *sql.Stmt
 	listObjectAuditEntriesStmt   *sql.Stmt
+	listObjectsAuditEntriesStmt  *sql.Stmt
 	lockAuditHeadStmt            *sql.Stmt
 	moveAuditHeadStmt            *sql.Stmt
 	moveAuditHeadToStmt          *sql.Stmt
@@ -198,6 +207,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listAuditCheckpointsStmt:     q.listAuditCheckpointsStmt,
 		listAuditEntriesStmt:         q.listAuditEntriesStmt,
 		listObjectAuditEntriesStmt:   q.listObjectAuditEntriesStmt,
+		listObjectsAuditEntriesStmt:  q.listObjectsAuditEntriesStmt,
 		lockAuditHeadStmt:            q.lockAuditHeadStmt,
 		moveAuditHeadStmt:            q.moveAuditHeadStmt,
 		moveAuditHeadToStmt:          q.moveAuditHeadToStmt,

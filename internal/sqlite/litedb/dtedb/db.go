@@ -42,6 +42,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listInvoiceTaxDocumentsStmt, err = db.PrepareContext(ctx, listInvoiceTaxDocuments); err != nil {
 		return nil, fmt.Errorf("error preparing query ListInvoiceTaxDocuments: %w", err)
 	}
+	if q.listInvoicesTaxDocumentsStmt, err = db.PrepareContext(ctx, listInvoicesTaxDocuments); err != nil {
+		return nil, fmt.Errorf("error preparing query ListInvoicesTaxDocuments: %w", err)
+	}
 	if q.putDTESettingsStmt, err = db.PrepareContext(ctx, putDTESettings); err != nil {
 		return nil, fmt.Errorf("error preparing query PutDTESettings: %w", err)
 	}
@@ -81,6 +84,11 @@ func (q *Queries) Close() error {
 	if q.listInvoiceTaxDocumentsStmt != nil {
 		if cerr := q.listInvoiceTaxDocumentsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listInvoiceTaxDocumentsStmt: %w", cerr)
+		}
+	}
+	if q.listInvoicesTaxDocumentsStmt != nil {
+		if cerr := q.listInvoicesTaxDocumentsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listInvoicesTaxDocumentsStmt: %w", cerr)
 		}
 	}
 	if q.putDTESettingsStmt != nil {
@@ -130,29 +138,31 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 }
 
 type Queries struct {
-	db                          DBTX
-	tx                          *sql.Tx
-	createTaxDocumentStmt       *sql.Stmt
-	getDTESettingsStmt          *sql.Stmt
-	getTaxDocumentStmt          *sql.Stmt
-	getTaxDocumentByKeyStmt     *sql.Stmt
-	listDueTaxDocumentsStmt     *sql.Stmt
-	listInvoiceTaxDocumentsStmt *sql.Stmt
-	putDTESettingsStmt          *sql.Stmt
-	updateTaxDocumentStmt       *sql.Stmt
+	db                           DBTX
+	tx                           *sql.Tx
+	createTaxDocumentStmt        *sql.Stmt
+	getDTESettingsStmt           *sql.Stmt
+	getTaxDocumentStmt           *sql.Stmt
+	getTaxDocumentByKeyStmt      *sql.Stmt
+	listDueTaxDocumentsStmt      *sql.Stmt
+	listInvoiceTaxDocumentsStmt  *sql.Stmt
+	listInvoicesTaxDocumentsStmt *sql.Stmt
+	putDTESettingsStmt           *sql.Stmt
+	updateTaxDocumentStmt        *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db:                          tx,
-		tx:                          tx,
-		createTaxDocumentStmt:       q.createTaxDocumentStmt,
-		getDTESettingsStmt:          q.getDTESettingsStmt,
-		getTaxDocumentStmt:          q.getTaxDocumentStmt,
-		getTaxDocumentByKeyStmt:     q.getTaxDocumentByKeyStmt,
-		listDueTaxDocumentsStmt:     q.listDueTaxDocumentsStmt,
-		listInvoiceTaxDocumentsStmt: q.listInvoiceTaxDocumentsStmt,
-		putDTESettingsStmt:          q.putDTESettingsStmt,
-		updateTaxDocumentStmt:       q.updateTaxDocumentStmt,
+		db:                           tx,
+		tx:                           tx,
+		createTaxDocumentStmt:        q.createTaxDocumentStmt,
+		getDTESettingsStmt:           q.getDTESettingsStmt,
+		getTaxDocumentStmt:           q.getTaxDocumentStmt,
+		getTaxDocumentByKeyStmt:      q.getTaxDocumentByKeyStmt,
+		listDueTaxDocumentsStmt:      q.listDueTaxDocumentsStmt,
+		listInvoiceTaxDocumentsStmt:  q.listInvoiceTaxDocumentsStmt,
+		listInvoicesTaxDocumentsStmt: q.listInvoicesTaxDocumentsStmt,
+		putDTESettingsStmt:           q.putDTESettingsStmt,
+		updateTaxDocumentStmt:        q.updateTaxDocumentStmt,
 	}
 }

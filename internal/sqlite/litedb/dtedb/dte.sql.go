@@ -8,6 +8,7 @@ package dtedb
 import (
 	"context"
 	"database/sql"
+	"strings"
 )
 
 const createTaxDocument = `-- name: CreateTaxDocument :execrows
@@ -245,6 +246,78 @@ type ListInvoiceTaxDocumentsParams struct {
 
 func (q *Queries) ListInvoiceTaxDocuments(ctx context.Context, arg ListInvoiceTaxDocumentsParams) ([]TaxDocument, error) {
 	rows, err := q.query(ctx, q.listInvoiceTaxDocumentsStmt, listInvoiceTaxDocuments, arg.MerchantID, arg.Mode, arg.InvoiceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []TaxDocument
+	for rows.Next() {
+		var i TaxDocument
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.InvoiceID,
+			&i.CreditNoteID,
+			&i.Type,
+			&i.Attempt,
+			&i.Key,
+			&i.Provider,
+			&i.Status,
+			&i.Folio,
+			&i.ProviderID,
+			&i.TrackID,
+			&i.SiiStatus,
+			&i.Reason,
+			&i.Tries,
+			&i.NextTry,
+			&i.FirstSent,
+			&i.Created,
+			&i.Updated,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listInvoicesTaxDocuments = `-- name: ListInvoicesTaxDocuments :many
+
+SELECT id, merchant_id, mode, invoice_id, credit_note_id, type, attempt, "key", provider, status, folio, provider_id, track_id, sii_status, reason, tries, next_try, first_sent, created, updated FROM tax_documents
+WHERE merchant_id = ?1 AND mode = ?2 AND invoice_id IN (/*SLICE:invoice_ids*/?)
+ORDER BY invoice_id, created, id
+`
+
+type ListInvoicesTaxDocumentsParams struct {
+	MerchantID string
+	Mode       string
+	InvoiceIds []string
+}
+
+// The dte group's queries only SQLite runs.
+// The emissions of a page of invoices, in one read of
+// tax_documents_invoice_idx; each invoice's oldest first.
+func (q *Queries) ListInvoicesTaxDocuments(ctx context.Context, arg ListInvoicesTaxDocumentsParams) ([]TaxDocument, error) {
+	query := listInvoicesTaxDocuments
+	var queryParams []interface{}
+	queryParams = append(queryParams, arg.MerchantID)
+	queryParams = append(queryParams, arg.Mode)
+	if len(arg.InvoiceIds) > 0 {
+		for _, v := range arg.InvoiceIds {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:invoice_ids*/?", strings.Repeat(",?", len(arg.InvoiceIds))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:invoice_ids*/?", "NULL", 1)
+	}
+	rows, err := q.query(ctx, nil, query, queryParams...)
 	if err != nil {
 		return nil, err
 	}

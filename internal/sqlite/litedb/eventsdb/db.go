@@ -39,6 +39,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listEventsOfObjectStmt, err = db.PrepareContext(ctx, listEventsOfObject); err != nil {
 		return nil, fmt.Errorf("error preparing query ListEventsOfObject: %w", err)
 	}
+	if q.listObjectsEventsStmt, err = db.PrepareContext(ctx, listObjectsEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query ListObjectsEvents: %w", err)
+	}
 	return &q, nil
 }
 
@@ -67,6 +70,11 @@ func (q *Queries) Close() error {
 	if q.listEventsOfObjectStmt != nil {
 		if cerr := q.listEventsOfObjectStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listEventsOfObjectStmt: %w", cerr)
+		}
+	}
+	if q.listObjectsEventsStmt != nil {
+		if cerr := q.listObjectsEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listObjectsEventsStmt: %w", cerr)
 		}
 	}
 	return err
@@ -113,6 +121,7 @@ type Queries struct {
 	getEventStmt           *sql.Stmt
 	listEventsStmt         *sql.Stmt
 	listEventsOfObjectStmt *sql.Stmt
+	listObjectsEventsStmt  *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
@@ -124,5 +133,6 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getEventStmt:           q.getEventStmt,
 		listEventsStmt:         q.listEventsStmt,
 		listEventsOfObjectStmt: q.listEventsOfObjectStmt,
+		listObjectsEventsStmt:  q.listObjectsEventsStmt,
 	}
 }

@@ -7,6 +7,7 @@ package eventsdb
 
 import (
 	"context"
+	"strings"
 )
 
 const createEvent = `-- name: CreateEvent :exec
@@ -220,6 +221,71 @@ func (q *Queries) ListEventsOfObject(ctx context.Context, arg ListEventsOfObject
 		arg.StartingAfter,
 		arg.RowLimit,
 	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Event
+	for rows.Next() {
+		var i Event
+		if err := rows.Scan(
+			&i.ID,
+			&i.MerchantID,
+			&i.Mode,
+			&i.Type,
+			&i.ObjectType,
+			&i.ObjectID,
+			&i.Data,
+			&i.Created,
+			&i.Previous,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listObjectsEvents = `-- name: ListObjectsEvents :many
+SELECT id, merchant_id, mode, type, object_type, object_id, data, created, previous FROM events
+WHERE CAST(?1 AS INTEGER) <> 0 AND merchant_id = ?2 AND mode = ?3
+  AND object_id IN (/*SLICE:object_ids*/?)
+ORDER BY id DESC
+LIMIT ?1
+`
+
+type ListObjectsEventsParams struct {
+	RowLimit   int64
+	MerchantID string
+	Mode       string
+	ObjectIds  []string
+}
+
+// The newest events of a few objects (a customer's timeline), in one read
+// of events_object_idx. sqlc numbers the parameters after a slice wrongly, so
+// the slice goes last and the limit is named first too, in a condition
+// that always holds (the store's limit is positive, or -1 for none).
+func (q *Queries) ListObjectsEvents(ctx context.Context, arg ListObjectsEventsParams) ([]Event, error) {
+	query := listObjectsEvents
+	var queryParams []interface{}
+	queryParams = append(queryParams, arg.RowLimit)
+	queryParams = append(queryParams, arg.MerchantID)
+	queryParams = append(queryParams, arg.Mode)
+	if len(arg.ObjectIds) > 0 {
+		for _, v := range arg.ObjectIds {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:object_ids*/?", strings.Repeat(",?", len(arg.ObjectIds))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:object_ids*/?", "NULL", 1)
+	}
+	rows, err := q.query(ctx, nil, query, queryParams...)
 	if err != nil {
 		return nil, err
 	}

@@ -66,6 +66,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getInvoiceStmt, err = db.PrepareContext(ctx, getInvoice); err != nil {
 		return nil, fmt.Errorf("error preparing query GetInvoice: %w", err)
 	}
+	if q.getInvoicesStmt, err = db.PrepareContext(ctx, getInvoices); err != nil {
+		return nil, fmt.Errorf("error preparing query GetInvoices: %w", err)
+	}
 	if q.getPaymentStmt, err = db.PrepareContext(ctx, getPayment); err != nil {
 		return nil, fmt.Errorf("error preparing query GetPayment: %w", err)
 	}
@@ -78,11 +81,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getPaymentMethodsByIDStmt, err = db.PrepareContext(ctx, getPaymentMethodsByID); err != nil {
 		return nil, fmt.Errorf("error preparing query GetPaymentMethodsByID: %w", err)
 	}
+	if q.getPaymentsStmt, err = db.PrepareContext(ctx, getPayments); err != nil {
+		return nil, fmt.Errorf("error preparing query GetPayments: %w", err)
+	}
 	if q.getRefundStmt, err = db.PrepareContext(ctx, getRefund); err != nil {
 		return nil, fmt.Errorf("error preparing query GetRefund: %w", err)
 	}
 	if q.getRefundByGatewayRefStmt, err = db.PrepareContext(ctx, getRefundByGatewayRef); err != nil {
 		return nil, fmt.Errorf("error preparing query GetRefundByGatewayRef: %w", err)
+	}
+	if q.getRefundsStmt, err = db.PrepareContext(ctx, getRefunds); err != nil {
+		return nil, fmt.Errorf("error preparing query GetRefunds: %w", err)
 	}
 	if q.getSubscriptionStmt, err = db.PrepareContext(ctx, getSubscription); err != nil {
 		return nil, fmt.Errorf("error preparing query GetSubscription: %w", err)
@@ -255,6 +264,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getInvoiceStmt: %w", cerr)
 		}
 	}
+	if q.getInvoicesStmt != nil {
+		if cerr := q.getInvoicesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getInvoicesStmt: %w", cerr)
+		}
+	}
 	if q.getPaymentStmt != nil {
 		if cerr := q.getPaymentStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getPaymentStmt: %w", cerr)
@@ -275,6 +289,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getPaymentMethodsByIDStmt: %w", cerr)
 		}
 	}
+	if q.getPaymentsStmt != nil {
+		if cerr := q.getPaymentsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getPaymentsStmt: %w", cerr)
+		}
+	}
 	if q.getRefundStmt != nil {
 		if cerr := q.getRefundStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getRefundStmt: %w", cerr)
@@ -283,6 +302,11 @@ func (q *Queries) Close() error {
 	if q.getRefundByGatewayRefStmt != nil {
 		if cerr := q.getRefundByGatewayRefStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getRefundByGatewayRefStmt: %w", cerr)
+		}
+	}
+	if q.getRefundsStmt != nil {
+		if cerr := q.getRefundsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getRefundsStmt: %w", cerr)
 		}
 	}
 	if q.getSubscriptionStmt != nil {
@@ -498,12 +522,15 @@ type Queries struct {
 	endTestClockLeaseStmt             *sql.Stmt
 	extendSubscriptionClaimsStmt      *sql.Stmt
 	getInvoiceStmt                    *sql.Stmt
+	getInvoicesStmt                   *sql.Stmt
 	getPaymentStmt                    *sql.Stmt
 	getPaymentByIdempotencyKeyStmt    *sql.Stmt
 	getPaymentMethodStmt              *sql.Stmt
 	getPaymentMethodsByIDStmt         *sql.Stmt
+	getPaymentsStmt                   *sql.Stmt
 	getRefundStmt                     *sql.Stmt
 	getRefundByGatewayRefStmt         *sql.Stmt
+	getRefundsStmt                    *sql.Stmt
 	getSubscriptionStmt               *sql.Stmt
 	getTestClockStmt                  *sql.Stmt
 	leaseTestClockStmt                *sql.Stmt
@@ -556,12 +583,15 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		endTestClockLeaseStmt:             q.endTestClockLeaseStmt,
 		extendSubscriptionClaimsStmt:      q.extendSubscriptionClaimsStmt,
 		getInvoiceStmt:                    q.getInvoiceStmt,
+		getInvoicesStmt:                   q.getInvoicesStmt,
 		getPaymentStmt:                    q.getPaymentStmt,
 		getPaymentByIdempotencyKeyStmt:    q.getPaymentByIdempotencyKeyStmt,
 		getPaymentMethodStmt:              q.getPaymentMethodStmt,
 		getPaymentMethodsByIDStmt:         q.getPaymentMethodsByIDStmt,
+		getPaymentsStmt:                   q.getPaymentsStmt,
 		getRefundStmt:                     q.getRefundStmt,
 		getRefundByGatewayRefStmt:         q.getRefundByGatewayRefStmt,
+		getRefundsStmt:                    q.getRefundsStmt,
 		getSubscriptionStmt:               q.getSubscriptionStmt,
 		getTestClockStmt:                  q.getTestClockStmt,
 		leaseTestClockStmt:                q.leaseTestClockStmt,

@@ -1,0 +1,4 @@
+-- name: GetCustomers :many
+-- The customers a page of rows names, in one read by primary key.
+SELECT * FROM customers
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = ANY(sqlc.arg(ids)::text[]);

@@ -1,0 +1,14 @@
+-- Reads by a page's ids: the invoices, payments and refunds a page of
+-- rows names, each kind in one read by primary key.
+
+-- name: GetInvoices :many
+SELECT * FROM invoices
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = ANY(sqlc.arg(ids)::text[]);
+
+-- name: GetPayments :many
+SELECT * FROM payments
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = ANY(sqlc.arg(ids)::text[]);
+
+-- name: GetRefunds :many
+SELECT * FROM refunds
+WHERE merchant_id = sqlc.arg(merchant_id) AND mode = sqlc.arg(mode) AND id = ANY(sqlc.arg(ids)::text[]);
