@@ -56,7 +56,7 @@ func (h *handler) forgot(w http.ResponseWriter, r *http.Request) {
 			Error: l.Errors["email"], D: forgotView{Email: email}})
 		return
 	}
-	h.render(w, r, "forgot", http.StatusOK, pageData{L: l, Title: l.ForgotTitle, Notice: l.ForgotSent, D: forgotView{Sent: true}})
+	h.render(w, r, "forgot", http.StatusOK, pageData{L: l, Title: l.ForgotTitle, D: forgotView{Sent: true}})
 }
 
 // resetView is the new password page's data.
