@@ -3,6 +3,7 @@ package billing
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"strings"
 	"sync"
 	"time"
 )
@@ -71,4 +72,22 @@ func NewID(prefix string, now time.Time) string {
 		hi >>= 5
 	}
 	return prefix + string(b[:])
+}
+
+// IDTime returns the creation time NewID encoded in id (to the
+// millisecond): the real time the object was made, even when the object
+// carries a test clock's time. ok is false when id is not one of NewID's.
+func IDTime(id string) (t time.Time, ok bool) {
+	if len(id) < 26 {
+		return time.Time{}, false
+	}
+	var ms int64
+	for _, c := range id[len(id)-26 : len(id)-16] {
+		d := strings.IndexRune(idAlphabet, c)
+		if d < 0 {
+			return time.Time{}, false
+		}
+		ms = ms<<5 | int64(d)
+	}
+	return time.UnixMilli(ms).UTC(), true
 }

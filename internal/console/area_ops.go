@@ -45,6 +45,9 @@ type opsLang struct {
 	Entitlements, Feature, Value                               string
 	AuditActions                                               map[string]string
 	ActorSystem, ActorAPI, ActorUser, ActorGateway, AuditIntro string
+	// ClockTime marks an event's time on a test clock's customer;
+	// ClockNote says why its activity is in the order things happened.
+	ClockTime, ClockNote string
 }
 
 // ops holds this area's pages and actions, so that they do not crowd the

@@ -68,7 +68,10 @@ type customerView struct {
 	// API's entitlements), by name.
 	Entitlements []entitlement
 	Timeline     []timelineItem
-	Loc          *time.Location
+	// OnClock: the customer lives on a test clock, so its events' times
+	// are the clock's and its audit entries' are real.
+	OnClock bool
+	Loc     *time.Location
 }
 
 // entitlement is one feature a customer is entitled to.
@@ -85,6 +88,8 @@ type timelineItem struct {
 	Type  string // the event type, when the console has no name for it
 	// Who did it, for an audit entry ("" for an event).
 	Who string
+	// Clock: At is a test clock's time (an event of a customer on one).
+	Clock bool
 }
 
 // How much of a customer's history its page shows.
@@ -156,7 +161,7 @@ func (h *handler) customer(q *req) {
 		return
 	}
 	for _, e := range events {
-		item := timelineItem{ID: e.ID, At: e.Created, Label: q.l.Events[e.Type]}
+		item := timelineItem{ID: e.ID, At: e.Created, Label: q.l.Events[e.Type], Clock: c.TestClockID != "" && onClockTime(e.ID, e.Created)}
 		if item.Label == "" {
 			item.Type = e.Type
 		}
@@ -168,7 +173,13 @@ func (h *handler) customer(q *req) {
 		return
 	}
 	view.Timeline = append(view.Timeline, audit...)
+	view.OnClock = c.TestClockID != ""
 	slices.SortFunc(view.Timeline, func(a, b timelineItem) int {
+		if view.OnClock {
+			// A clock's times and real times do not compare: the ids,
+			// made from the real time, give the order things happened.
+			return strings.Compare(idTime(b.ID), idTime(a.ID))
+		}
 		if c := b.At.Compare(a.At); c != 0 {
 			return c
 		}
@@ -184,4 +195,22 @@ func (h *handler) customer(q *req) {
 	d := q.data(title, "customers")
 	d.D = view
 	h.show(q, "customer", d)
+}
+
+// idTime is the part of an id after its prefix, which sorts as the real
+// time the id was made (billing.NewID).
+func idTime(id string) string {
+	if len(id) < 26 {
+		return id
+	}
+	return id[len(id)-26:]
+}
+
+// onClockTime reports whether an event of a test clock's customer carries
+// the clock's time: a time away from when its id was made. (A change the
+// API makes is stamped with the real time; what the clock runs, with the
+// clock's.)
+func onClockTime(id string, at time.Time) bool {
+	made, ok := billing.IDTime(id)
+	return ok && (at.Sub(made) > time.Minute || made.Sub(at) > time.Minute)
 }

@@ -56,6 +56,8 @@ var (
 
 		Entitlements: "Lo que incluye", Feature: "Característica", Value: "Valor", ActorSystem: "cuota", ActorAPI: "API", ActorUser: "Usuario de la consola", ActorGateway: "Pasarela",
 		AuditIntro: "Eventos y registro de auditoría del cliente, de sus últimas suscripciones y de sus últimos documentos.",
+		ClockTime:  "hora del reloj de prueba",
+		ClockNote:  "Este cliente vive en un reloj de prueba: su actividad va en el orden en que ocurrió, y sus eventos llevan la hora del reloj, no la real.",
 		AuditActions: map[string]string{
 			"customer.create": "Cliente creado (auditoría)", "customer.update": "Datos del cliente cambiados",
 			"customer.delete": "Cliente eliminado (auditoría)", "subscription.create": "Suscripción creada (auditoría)",
@@ -118,6 +120,8 @@ var (
 
 		Entitlements: "What it includes", Feature: "Feature", Value: "Value", ActorSystem: "cuota", ActorAPI: "API", ActorUser: "Console user", ActorGateway: "Gateway",
 		AuditIntro: "Events and audit log of the customer, of its latest subscriptions and of its latest invoices.",
+		ClockTime:  "test clock time",
+		ClockNote:  "This customer lives on a test clock: its activity is in the order it happened, and its events carry the clock's time, not the real one.",
 		AuditActions: map[string]string{
 			"customer.create": "Customer created (audit)", "customer.update": "Customer's details changed",
 			"customer.delete": "Customer deleted (audit)", "subscription.create": "Subscription created (audit)",
