@@ -167,24 +167,37 @@ type mrrSeries struct {
 	changes []billing.MRRChange
 }
 
+// monthBefore reaches back from a report's first bound to the start of
+// the month before it in any zone: 31 days and a daylight-saving hour,
+// with room to spare (KeptMRRPrefix picks the period ending at the bound).
+const monthBefore = 33 * 24 * time.Hour
+
+// readKept reads the scope's epoch and the months of bounds kept in it:
+// the leading kept periods and the one a report goes on from (the last of
+// those, or the kept month ending at bounds[0]; billing.KeptMRRPrefix).
+// The report's last period is never whole: bounds without their last
+// leave it to the records.
+func (a *Analytics) readKept(ctx context.Context, tx billing.Tx, s billing.Scope, currency string, bounds []time.Time) (int64, []billing.MRRPeriod, *billing.MRRPeriod, error) {
+	epoch, err := tx.Analytics.MRREpoch(ctx, s)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	kept, err := tx.Analytics.KeptMRRMonths(ctx, s, currency, epoch, bounds[0].Add(-monthBefore), bounds[len(bounds)-2])
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	prefix, anchor := billing.KeptMRRPrefix(bounds[:len(bounds)-1], kept)
+	return epoch, prefix, anchor, nil
+}
+
 // readMRRSeries reads the series of bounds: kept months where there are,
 // the records after them.
 func (a *Analytics) readMRRSeries(ctx context.Context, tx billing.Tx, s billing.Scope, currency string, bounds []time.Time) (mrrSeries, error) {
-	epoch, err := tx.Analytics.MRREpoch(ctx, s)
+	epoch, kept, anchor, err := a.readKept(ctx, tx, s, currency, bounds)
 	if err != nil {
 		return mrrSeries{}, err
 	}
-	out := mrrSeries{epoch: epoch}
-	// The kept months of the report, and the one just before it (which
-	// gives the state at its start).
-	kept, err := tx.Analytics.KeptMRRMonths(ctx, s, currency, epoch, bounds[0].AddDate(0, -1, -7), bounds[len(bounds)-2])
-	if err != nil {
-		return mrrSeries{}, err
-	}
-	// The report's last period is never whole: bounds without their last
-	// leave it to the records.
-	var anchor *billing.MRRPeriod
-	out.kept, anchor = billing.KeptMRRPrefix(bounds[:len(bounds)-1], kept)
+	out := mrrSeries{epoch: epoch, kept: kept}
 	from, to := bounds[len(out.kept)], bounds[len(bounds)-1]
 	changes, byCustomer, err := a.mrrChangesFrom(ctx, tx, s, currency, from, to)
 	if err != nil {

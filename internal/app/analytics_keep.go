@@ -64,12 +64,13 @@ func (a *Analytics) keepScopeMonths(ctx context.Context, m billing.Merchant, s b
 			if err != nil || done {
 				return err
 			}
-			computed++
 			full, err := a.readMRRSeries(ctx, tx, s, currency, bounds)
 			if err != nil {
 				return err
 			}
-			_, err = a.seriesPeriods(ctx, tx, s, currency, bounds, full)
+			if _, err = a.seriesPeriods(ctx, tx, s, currency, bounds, full); err == nil {
+				computed++
+			}
 			return err
 		})
 		if err != nil {
@@ -82,14 +83,6 @@ func (a *Analytics) keepScopeMonths(ctx context.Context, m billing.Merchant, s b
 // monthsKept reports whether every month of bounds that a report may keep
 // at now is kept already.
 func (a *Analytics) monthsKept(ctx context.Context, tx billing.Tx, s billing.Scope, currency string, bounds []time.Time, now time.Time) (bool, error) {
-	epoch, err := tx.Analytics.MRREpoch(ctx, s)
-	if err != nil {
-		return false, err
-	}
-	kept, err := tx.Analytics.KeptMRRMonths(ctx, s, currency, epoch, bounds[0], bounds[len(bounds)-2])
-	if err != nil {
-		return false, err
-	}
-	prefix, _ := billing.KeptMRRPrefix(bounds[:len(bounds)-1], kept)
-	return !billing.MRRPeriodKeepable(bounds, len(prefix), now), nil
+	_, prefix, _, err := a.readKept(ctx, tx, s, currency, bounds)
+	return err == nil && !billing.MRRPeriodKeepable(bounds, len(prefix), now), err
 }
