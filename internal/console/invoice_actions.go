@@ -167,48 +167,45 @@ func (h moneyArea) invoiceError(q *req, err error) { h.invoiceErrorForm(q, err, 
 // invoiceErrorForm answers an action's error: a missing invoice is the
 // 404 page; what the user can fix (a state that no longer allows it, an
 // amount over what is left, no card to charge) is the invoice's page
-// again with the error in words and the form as it was sent; anything
-// else goes to fail.
+// again with the error in words and the form as it was sent, the invoice
+// read once for both; anything else goes to fail.
 func (h moneyArea) invoiceErrorForm(q *req, err error, form refundForm) {
-	msg := h.moneyMessage(q, err)
+	e := billing.AsError(err)
+	if e == nil || e.Kind == billing.KindNotFound {
+		h.fail(q, err)
+		return
+	}
+	inv, left, gerr := h.app.Invoicing.GetInvoiceRefundLeft(q.ctx, q.scope(), q.r.PathValue("id"))
+	if gerr != nil {
+		h.fail(q, gerr)
+		return
+	}
+	msg := moneyMessage(q.l, e, inv, left)
 	if msg == "" {
 		h.fail(q, err)
 		return
 	}
-	status := http.StatusBadRequest
-	if e := billing.AsError(err); e != nil {
-		status = e.Kind.HTTPStatus()
-	}
 	d := q.data("", "invoices")
 	d.Error = msg
-	h.showInvoice(q, status, d, form)
+	h.showReadInvoice(q, e.Kind.HTTPStatus(), d, form, inv, left)
 }
 
-// moneyMessage is an action's error in the user's words, or "" when the
-// page cannot say more than fail does.
-func (h moneyArea) moneyMessage(q *req, err error) string {
-	e := billing.AsError(err)
-	if e == nil || e.Kind == billing.KindNotFound {
-		return ""
-	}
+// moneyMessage is an action's error on inv (of which a refund may still
+// return left) in the user's words, or "" when the page cannot say more
+// than fail does.
+func moneyMessage(l *lang, e *billing.Error, inv billing.Invoice, left int64) string {
 	switch {
 	case e.Code == billing.CodeInvalidStateTransition:
-		return q.l.Errors["state"]
+		return l.Errors["state"]
 	case e.Code == billing.CodeCreditNoteExceedsInvoice || e.Code == billing.CodeRefundExceedsCharge ||
 		e.Code == billing.CodeAmountInvalid:
-		// Not from a refund (refundInvoice answers its own): read what is
-		// left to say it.
-		inv, left, gerr := h.app.Invoicing.GetInvoiceRefundLeft(q.ctx, q.scope(), q.r.PathValue("id"))
-		if gerr != nil {
-			return q.l.ErrorBody
-		}
-		return refundRefusal(q.l, e, inv, left)
+		return refundRefusal(l, e, inv, left)
 	case e.Param == "payment_method":
-		return q.l.NoMethodToCharge
+		return l.NoMethodToCharge
 	case e.Kind == billing.KindUnavailable:
-		return q.l.GatewayDown
+		return l.GatewayDown
 	case e.Kind == billing.KindConflict:
-		return q.l.ChargeWaiting
+		return l.ChargeWaiting
 	}
 	return ""
 }
