@@ -178,7 +178,10 @@ func (h *handler) customer(q *req) {
 		if view.OnClock {
 			// A clock's times and real times do not compare: the ids,
 			// made from the real time, give the order things happened.
-			return strings.Compare(idTime(b.ID), idTime(a.ID))
+			if c := idTime(b.ID).Compare(idTime(a.ID)); c != 0 {
+				return c
+			}
+			return strings.Compare(b.ID, a.ID)
 		}
 		if c := b.At.Compare(a.At); c != 0 {
 			return c
@@ -197,13 +200,11 @@ func (h *handler) customer(q *req) {
 	h.show(q, "customer", d)
 }
 
-// idTime is the part of an id after its prefix, which sorts as the real
-// time the id was made (billing.NewID).
-func idTime(id string) string {
-	if len(id) < 26 {
-		return id
-	}
-	return id[len(id)-26:]
+// idTime is when an id was made (billing.IDTime): the real time, even
+// for an object dated by a test clock.
+func idTime(id string) time.Time {
+	t, _ := billing.IDTime(id)
+	return t
 }
 
 // onClockTime reports whether an event of a test clock's customer carries
