@@ -72,16 +72,7 @@ func (h *handler) resetPage(w http.ResponseWriter, r *http.Request, status int, 
 	u, err := h.app.Users.OpenPasswordReset(r.Context(), r.PathValue("token"))
 	d := pageData{L: l, Title: l.ResetTitle, Error: errMsg}
 	if err != nil {
-		e := billing.AsError(err)
-		switch {
-		case e == nil:
-			h.internal(w, r, l, err)
-		case e.Kind == billing.KindNotFound:
-			h.notFound(w, r)
-		default:
-			d.D, d.Error = resetView{Gone: true}, ""
-			h.render(w, r, "reset", http.StatusGone, d)
-		}
+		h.resetUnusable(w, r, l, err)
 		return
 	}
 	if r.URL.Query().Get("lang") == "" {
@@ -91,6 +82,19 @@ func (h *handler) resetPage(w http.ResponseWriter, r *http.Request, status int, 
 	d.CSRF = h.preToken(w, r)
 	d.D = resetView{Intro: fmt.Sprintf(d.L.ResetIntro, u.Email)}
 	h.render(w, r, "reset", status, d)
+}
+
+// resetUnusable answers a reset link that cannot be used (err from
+// opening or using it): unknown is 404, used or expired its 410 page.
+func (h *handler) resetUnusable(w http.ResponseWriter, r *http.Request, l *lang, err error) {
+	switch e := billing.AsError(err); {
+	case e == nil:
+		h.internal(w, r, l, err)
+	case e.Kind == billing.KindNotFound:
+		h.notFound(w, r)
+	default:
+		h.render(w, r, "reset", http.StatusGone, pageData{L: l, Title: l.ResetTitle, D: resetView{Gone: true}})
+	}
 }
 
 func (h *handler) resetForm(w http.ResponseWriter, r *http.Request) {
@@ -109,14 +113,13 @@ func (h *handler) reset(w http.ResponseWriter, r *http.Request) {
 	ctx := app.WithRequestInfo(r.Context(), app.RequestInfo{ClientIP: clientIP(r)})
 	u, err := h.app.Users.ResetPassword(ctx, r.PathValue("token"), r.PostForm.Get("password"))
 	if err != nil {
-		switch e := billing.AsError(err); {
-		case e == nil:
-			h.internal(w, r, l, err)
-		case e.Kind == billing.KindInvalid:
+		if e := billing.AsError(err); e != nil && e.Kind == billing.KindInvalid {
+			// The password was refused before the link was used: the form
+			// again, with why.
 			h.resetPage(w, r, http.StatusBadRequest, userMessage(l, err))
-		default:
-			h.resetPage(w, r, http.StatusOK, "") // gone or missing: its page says so (410, 404)
+			return
 		}
+		h.resetUnusable(w, r, l, err) // gone or missing: its page says so (410, 404)
 		return
 	}
 	h.clearCookie(w, sessionCookie)
